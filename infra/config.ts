@@ -1,0 +1,97 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import { z } from 'zod';
+import { ConfigError } from '../shared/errors.js';
+
+export const STAGES = ['dev', 'prod'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/**
+ * A distributor ID becomes part of an IAM resource ARN (`incoming/<id>/*`), so it must not contain
+ * anything IAM would read as a wildcard or a path step (`*`, `?`, `/`).
+ */
+export const distributorIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64 characters');
+
+const distributorSchema = z.object({
+  id: distributorIdSchema,
+  /** The distributor's own AWS account, which may assume its upload role. */
+  accountId: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account ID'),
+  /** Shared secret against the confused-deputy problem; handed to the distributor with the role ARN. */
+  externalId: z.string().regex(/^[\w+=,.@:/-]{8,1224}$/, 'an external ID of at least 8 characters'),
+});
+export type DistributorAccess = z.infer<typeof distributorSchema>;
+
+const stageSettingsSchema = z.object({
+  alarmEmails: z.array(z.email()).default([]),
+  distributors: z
+    .array(distributorSchema)
+    .default([])
+    .refine((list) => new Set(list.map((d) => d.id)).size === list.length, 'distributor IDs must be unique'),
+});
+
+/** Per-stage settings kept in cdk.json under `rebates:stages`. */
+const stagesContextSchema = z.object({ dev: stageSettingsSchema, prod: stageSettingsSchema });
+
+export interface FunctionSizing {
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  /** Reserved concurrency, also the SQS event source's maximum concurrency. */
+  readonly concurrency: number;
+  readonly batchSize: number;
+}
+
+export interface StageConfig {
+  readonly stage: Stage;
+  /** prod keeps buckets, table and key when a stack is deleted; dev cleans up after itself. */
+  readonly retainData: boolean;
+  readonly removalPolicy: RemovalPolicy;
+  readonly logRetention: RetentionDays;
+  readonly accessLogsExpiration: Duration;
+  readonly ingest: FunctionSizing;
+  readonly recalc: FunctionSizing;
+  readonly alarmEmails: readonly string[];
+  readonly distributors: readonly DistributorAccess[];
+}
+
+/** Sizing shared by both stages; only data retention and log retention differ. */
+const INGEST: FunctionSizing = { memorySize: 1024, timeout: Duration.minutes(5), concurrency: 5, batchSize: 1 };
+const RECALC: FunctionSizing = { memorySize: 512, timeout: Duration.minutes(1), concurrency: 5, batchSize: 10 };
+
+export function stageConfig(stage: Stage, settings: z.input<typeof stageSettingsSchema> = {}): StageConfig {
+  const parsed = parseOrThrow(stageSettingsSchema, settings, `stage settings for "${stage}"`);
+  const prod = stage === 'prod';
+  return {
+    stage,
+    retainData: prod,
+    removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    logRetention: prod ? RetentionDays.ONE_YEAR : RetentionDays.TWO_WEEKS,
+    accessLogsExpiration: Duration.days(prod ? 365 : 30),
+    ingest: INGEST,
+    recalc: RECALC,
+    alarmEmails: parsed.alarmEmails,
+    distributors: parsed.distributors,
+  };
+}
+
+/** Reads `-c stage=dev|prod` and that stage's settings from the app context; fails fast on bad values. */
+export function stageConfigFromContext(node: Node): StageConfig {
+  const stage = parseOrThrow(z.enum(STAGES), node.tryGetContext('stage') ?? 'dev', 'context "stage"');
+  const stages = parseOrThrow(
+    stagesContextSchema,
+    node.tryGetContext('rebates:stages') ?? { dev: {}, prod: {} },
+    'context "rebates:stages"',
+  );
+  return stageConfig(stage, stages[stage]);
+}
+
+function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`);
+    throw new ConfigError(`The ${what} is not valid: ${issues.join('; ')}`, { cause: result.error });
+  }
+  return result.data;
+}

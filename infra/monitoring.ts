@@ -1,0 +1,225 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  HorizontalAnnotation,
+  MathExpression,
+  Metric,
+  TextWidget,
+  TreatMissingData,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { Stage } from './config.js';
+import { METRICS_NAMESPACE, type RebatesFunction } from './rebates-function.js';
+
+export interface PipelineMonitoringProps {
+  readonly stage: Stage;
+  readonly ingest: RebatesFunction;
+  readonly recalc: RebatesFunction;
+  readonly ingestQueue: Queue;
+  readonly ingestDlq: Queue;
+  readonly recalcQueue: Queue;
+  readonly recalcDlq: Queue;
+  readonly table: ITable;
+  /** Age after which a waiting message means trouble: one visibility timeout of its queue. */
+  readonly ingestStuckAfter: Duration;
+  readonly recalcStuckAfter: Duration;
+  readonly alarmEmails: readonly string[];
+}
+
+const PERIOD = Duration.minutes(5);
+
+/**
+ * Alarms someone acts on (each description says what to do), an SNS topic that notifies, and one
+ * dashboard for the pipeline.
+ */
+export class PipelineMonitoring extends Construct {
+  readonly topic: Topic;
+  readonly dashboard: Dashboard;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
+    super(scope, id);
+    const { ingest, recalc, ingestQueue, ingestDlq, recalcQueue, recalcDlq, table } = props;
+
+    this.topic = new Topic(this, 'AlarmTopic', {
+      displayName: `Rebates ${props.stage} pipeline alarms`,
+      enforceSSL: true,
+    });
+    for (const email of props.alarmEmails) this.topic.addSubscription(new EmailSubscription(email));
+
+    const dlqDepth = (q: Queue) => q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' });
+    const oldestAge = (q: Queue) => q.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' });
+
+    this.alarm('IngestDlqNotEmpty', dlqDepth(ingestDlq), 1, {
+      description:
+        'A report notification failed ingest 5 times and is parked in the ingest DLQ. Read the ingest logs for the ' +
+        'object key, fix the cause, then redrive the DLQ to the ingest queue (SQS console: "Start DLQ redrive").',
+    });
+    this.alarm('RecalcDlqNotEmpty', dlqDepth(recalcDlq), 1, {
+      description:
+        'A partner recalculation failed 5 times; that partner\'s payouts are stale. Read the recalc logs for the ' +
+        'quarter and partner, fix the cause, then redrive the recalc DLQ.',
+    });
+    this.alarm('IngestErrors', ingest.fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, {
+      description:
+        'The ingest function crashed or timed out (handled report errors do not count here). Look for timeouts or ' +
+        'out-of-memory in the ingest logs: a report may be too large for its memory or timeout.',
+    });
+    this.alarm('RecalcErrors', recalc.fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, {
+      description: 'The recalc function crashed or timed out. Check the recalc logs; the message will be retried.',
+    });
+    const ingestStuckSeconds = props.ingestStuckAfter.toSeconds();
+    this.alarm('ReportsStuck', oldestAge(ingestQueue), ingestStuckSeconds, {
+      description:
+        `A report notification has waited ${ingestStuckSeconds / 60} minutes (one visibility timeout) without being ` +
+        'ingested: it has failed at least once or the backlog exceeds the reserved concurrency. Check ingest ' +
+        'errors and throttles; the report will reach the DLQ after 5 attempts.',
+    });
+    const recalcStuckSeconds = props.recalcStuckAfter.toSeconds();
+    this.alarm('RecalcBacklog', oldestAge(recalcQueue), recalcStuckSeconds, {
+      description:
+        `A recalculation request has waited ${recalcStuckSeconds / 60} minutes (one visibility timeout): payouts ` +
+        'are stale. A failing message blocks its partner group; check recalc errors.',
+    });
+    this.alarm('IngestThrottles', ingest.fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }), 1, {
+      description:
+        'The ingest function was throttled although the event source never asks for more than its reserved ' +
+        'concurrency: check the account concurrency quota and the reserved concurrency settings.',
+    });
+    this.alarm('RecalcThrottles', recalc.fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }), 1, {
+      description:
+        'The recalc function was throttled: check the account concurrency quota and the reserved concurrency.',
+    });
+    const tableThrottles = new MathExpression({
+      expression: 'r + w',
+      usingMetrics: {
+        r: table.metric('ReadThrottleEvents', { period: PERIOD, statistic: 'Sum' }),
+        w: table.metric('WriteThrottleEvents', { period: PERIOD, statistic: 'Sum' }),
+      },
+      label: 'Table throttle events',
+      period: PERIOD,
+    });
+    this.alarm('TableThrottles', tableThrottles, 1, {
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      description:
+        'DynamoDB throttled reads or writes in 2 of the last 3 five-minute periods (the SDK retries single ' +
+        'events). Lower the ingest/recalc reserved concurrency, or look for a hot partition key.',
+    });
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `Rebates-${props.stage}-pipeline`,
+      defaultInterval: Duration.hours(24),
+    });
+    const fnWidget = (title: string, pick: (f: RebatesFunction) => IMetric) =>
+      new GraphWidget({
+        title,
+        left: [ingest, recalc].map((f) => withLabel(pick(f), f === ingest ? 'ingest' : 'recalc')),
+        width: 8,
+      });
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown: `# Rebates ${props.stage} pipeline\nS3 incoming/ → ingest queue → ingest → recalc FIFO → recalc → DynamoDB`,
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Ingest queue',
+        left: [ingestQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'waiting' })],
+        right: [oldestAge(ingestQueue)],
+        rightAnnotations: [annotation(ingestStuckSeconds, 'stuck')],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Recalc queue',
+        left: [recalcQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'waiting' })],
+        right: [oldestAge(recalcQueue)],
+        rightAnnotations: [annotation(recalcStuckSeconds, 'stale')],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Dead-letter queues',
+        left: [withLabel(dlqDepth(ingestDlq), 'ingest DLQ'), withLabel(dlqDepth(recalcDlq), 'recalc DLQ')],
+        leftAnnotations: [annotation(1, 'act')],
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      fnWidget('Invocations', (f) => f.fn.metricInvocations({ period: PERIOD })),
+      fnWidget('Errors', (f) => f.fn.metricErrors({ period: PERIOD })),
+      fnWidget('Throttles', (f) => f.fn.metricThrottles({ period: PERIOD })),
+    );
+    this.dashboard.addWidgets(
+      fnWidget('Duration p95 (ms)', (f) => f.fn.metricDuration({ period: PERIOD, statistic: 'p95' })),
+      fnWidget('Concurrent executions', (f) =>
+        f.fn.metric('ConcurrentExecutions', { period: PERIOD, statistic: 'Maximum' }),
+      ),
+      new GraphWidget({
+        title: 'DynamoDB',
+        left: [
+          table.metric('ConsumedWriteCapacityUnits', { period: PERIOD, statistic: 'Sum', label: 'write units' }),
+          table.metric('ConsumedReadCapacityUnits', { period: PERIOD, statistic: 'Sum', label: 'read units' }),
+        ],
+        right: [tableThrottles],
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: `Pipeline metrics (namespace ${METRICS_NAMESPACE})`,
+        // Whatever the handlers emit through Powertools Metrics, without hard-coding metric names here.
+        left: [
+          new MathExpression({
+            expression: `SEARCH('{${METRICS_NAMESPACE},service} MetricName=*', 'Sum', 300)`,
+            label: '',
+            period: PERIOD,
+          }),
+        ],
+        width: 16,
+      }),
+      new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 8 }),
+    );
+  }
+
+  private alarm(
+    id: string,
+    metric: IMetric,
+    threshold: number,
+    opts: { description: string; evaluationPeriods?: number; datapointsToAlarm?: number },
+  ): Alarm {
+    const alarm = new Alarm(this, id, {
+      metric,
+      threshold,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: opts.evaluationPeriods ?? 1,
+      datapointsToAlarm: opts.datapointsToAlarm ?? opts.evaluationPeriods ?? 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: opts.description,
+    });
+    const action = new SnsAction(this.topic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    this.alarms.push(alarm);
+    return alarm;
+  }
+}
+
+function withLabel(metric: IMetric, label: string): IMetric {
+  return metric instanceof Metric ? metric.with({ label }) : metric;
+}
+
+function annotation(value: number, label: string): HorizontalAnnotation {
+  return { value, label };
+}

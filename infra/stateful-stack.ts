@@ -1,0 +1,147 @@
+import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  ObjectOwnership,
+  StorageClass,
+  type LifecycleRule,
+} from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import type { Stage, StageConfig } from './config.js';
+
+export interface StatefulStackProps extends StackProps {
+  readonly config: StageConfig;
+}
+
+/** Key prefixes of the reports bucket (see docs/architecture.md, storage contract). */
+export const PREFIX = {
+  incoming: 'incoming/',
+  rejects: 'rejects/',
+  rules: 'rules/',
+  exports: 'exports/',
+} as const;
+
+export const GSI1 = 'gsi1';
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+/**
+ * Stateful resources have fixed names so the stateless stack finds them by name: no CloudFormation
+ * export ties the two stacks together, and the stateless stack can be replaced at will.
+ */
+export function tableName(stage: Stage): string {
+  return `rebates-${stage}`;
+}
+
+/** Bucket names are global: account and region keep them unique. Works with token or literal env. */
+export function reportsBucketName(scope: Construct, stage: Stage): string {
+  const stack = Stack.of(scope);
+  return `rebates-${stage}-reports-${stack.account}-${stack.region}`;
+}
+
+/**
+ * Lifecycle of the reports bucket. Reports and rules are kept (their versions are the audit trail of
+ * what a distributor sent and which rules were in force); rejects only matter until the distributor
+ * has corrected the report; exports are finance records, kept but moved to cheaper storage.
+ */
+export const REPORTS_LIFECYCLE: LifecycleRule[] = [
+  { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+  {
+    id: 'rejects-expire',
+    prefix: PREFIX.rejects,
+    expiration: Duration.days(400),
+    noncurrentVersionExpiration: Duration.days(30),
+  },
+  {
+    id: 'exports-archive',
+    prefix: PREFIX.exports,
+    transitions: [{ storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(90) }],
+    noncurrentVersionExpiration: Duration.days(365),
+  },
+  {
+    id: 'old-report-versions-to-ia',
+    prefix: PREFIX.incoming,
+    noncurrentVersionTransitions: [
+      { storageClass: StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(30) },
+    ],
+  },
+];
+
+/**
+ * Everything that holds data: the reports bucket (and its access-log bucket), the single table and the
+ * key that encrypts it. Deployed rarely; in prod it is retained when the stack is deleted.
+ */
+export class StatefulStack extends Stack {
+  readonly reportsBucket: Bucket;
+  readonly accessLogsBucket: Bucket;
+  readonly table: Table;
+  readonly dataKey: Key;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const autoDeleteObjects = !config.retainData;
+
+    this.dataKey = new Key(this, 'DataKey', {
+      description: `Rebates ${config.stage}: encrypts the rebates table`,
+      alias: `alias/rebates-${config.stage}-data`,
+      enableKeyRotation: true,
+      removalPolicy: config.removalPolicy,
+      pendingWindow: Duration.days(config.retainData ? 30 : 7),
+    });
+
+    this.accessLogsBucket = new Bucket(this, 'AccessLogs', {
+      // Server access logging delivers only to SSE-S3 buckets.
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: config.accessLogsExpiration }],
+      removalPolicy: config.removalPolicy,
+      autoDeleteObjects,
+    });
+    Validations.of(this.accessLogsBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log bucket itself; logging it into itself would loop.',
+    });
+
+    this.reportsBucket = new Bucket(this, 'Reports', {
+      bucketName: reportsBucketName(this, config.stage),
+      // SSE-S3 so distributors upload with s3:PutObject alone, without grants on a KMS key.
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      // A corrected report is a new version of the same key.
+      versioned: true,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'reports/',
+      lifecycleRules: REPORTS_LIFECYCLE,
+      removalPolicy: config.removalPolicy,
+      autoDeleteObjects,
+    });
+
+    this.table = new Table(this, 'Table', {
+      tableName: tableName(config.stage),
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: config.retainData,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.dataKey,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      removalPolicy: config.removalPolicy,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: GSI1,
+      partitionKey: { name: 'gsi1pk', type: AttributeType.STRING },
+      sortKey: { name: 'gsi1sk', type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+  }
+}

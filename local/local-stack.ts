@@ -1,0 +1,175 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BucketAlreadyExists, BucketAlreadyOwnedByYou, CreateBucketCommand } from '@aws-sdk/client-s3';
+import type { S3EventRecord } from 'aws-lambda';
+import { createAwsClients, type AwsClients } from '../shared/aws/clients.js';
+import { ensureTable } from '../shared/adapters/dynamo/table.js';
+import { startDynamoLocal, startS3rver, type RunningDynamoLocal, type RunningS3rver } from './emulators.js';
+
+export interface LocalStackOptions {
+  /** Keeps tables and objects here across runs; without it everything lives in a temp dir removed on stop. */
+  stateDir?: string;
+  tableName?: string;
+  bucket?: string;
+}
+
+export type LocalStackEnv = Record<
+  | 'AWS_ENDPOINT_URL_S3'
+  | 'AWS_ENDPOINT_URL_DYNAMODB'
+  | 'S3_FORCE_PATH_STYLE'
+  | 'AWS_REGION'
+  | 'AWS_ACCESS_KEY_ID'
+  | 'AWS_SECRET_ACCESS_KEY'
+  | 'AWS_EC2_METADATA_DISABLED'
+  | 'TABLE_NAME'
+  | 'REPORTS_BUCKET',
+  string
+>;
+
+export type ObjectCreatedListener = (record: S3EventRecord) => void;
+
+export interface LocalStack {
+  /** What the functions and the SDK need to reach this stack; merging it into process.env is the caller's choice. */
+  env: LocalStackEnv;
+  clients: AwsClients;
+  tableName: string;
+  bucket: string;
+  /**
+   * Calls `listener` after each object is stored, with an S3 notification record shaped as AWS
+   * sends it (key URL-encoded, `+` for spaces). Listeners run after the upload has been answered,
+   * so they must handle their own errors. Returns the unsubscribe function.
+   */
+  onObjectCreated(listener: ObjectCreatedListener): () => void;
+  stop(): Promise<void>;
+}
+
+export const LOCAL_REGION = 'eu-central-1';
+const DEFAULT_TABLE = 'rebates';
+const DEFAULT_BUCKET = 'rebates-reports';
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const tableName = options.tableName ?? DEFAULT_TABLE;
+  const bucket = options.bucket ?? DEFAULT_BUCKET;
+  const stateDir = options.stateDir ? resolve(options.stateDir) : undefined;
+  const dataDir = stateDir ?? (await mkdtemp(join(tmpdir(), 'rebates-stack-')));
+
+  const started = await Promise.allSettled([
+    startDynamoLocal({ dbPath: stateDir && join(stateDir, 'dynamodb') }),
+    startS3rver({ directory: join(dataDir, 's3') }),
+  ]);
+  const [dynamo, s3] = started.map((r) => (r.status === 'fulfilled' ? r.value : undefined)) as [
+    RunningDynamoLocal | undefined,
+    RunningS3rver | undefined,
+  ];
+  const stopAll = async () => {
+    await Promise.all([dynamo?.stop(), s3?.stop()]);
+    if (!stateDir) await rm(dataDir, { recursive: true, force: true });
+  };
+  const failed = started.find((r) => r.status === 'rejected');
+  if (!dynamo || !s3) {
+    await stopAll();
+    throw failed?.reason;
+  }
+
+  const env: LocalStackEnv = {
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+    AWS_REGION: LOCAL_REGION,
+    // s3rver's built-in account; DynamoDB Local takes any key.
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    TABLE_NAME: tableName,
+    REPORTS_BUCKET: bucket,
+  };
+  const clients = createAwsClients(env);
+
+  const listeners = new Set<ObjectCreatedListener>();
+  const onS3rverEvent = (event: unknown) => {
+    for (const raw of (event as S3rverEvent).Records) {
+      if (!raw.eventName.startsWith('ObjectCreated:')) continue;
+      const record = toAwsRecord(raw);
+      for (const listener of listeners) setImmediate(listener, record);
+    }
+  };
+  s3.server.on('event', onS3rverEvent);
+
+  const stop = async () => {
+    s3.server.off('event', onS3rverEvent);
+    listeners.clear();
+    clients.s3.destroy();
+    clients.dynamo.destroy();
+    clients.sqs.destroy();
+    await stopAll();
+  };
+
+  try {
+    await Promise.all([ensureTable(clients.dynamo, tableName), ensureBucket(clients, bucket)]);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    env,
+    clients,
+    tableName,
+    bucket,
+    onObjectCreated(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    stop: () => (stopping ??= stop()),
+  };
+}
+
+async function ensureBucket(clients: AwsClients, bucket: string): Promise<void> {
+  try {
+    await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (err) {
+    if (!(err instanceof BucketAlreadyOwnedByYou || err instanceof BucketAlreadyExists)) throw err;
+  }
+}
+
+/** What s3rver emits: AWS's shape, but with the raw key, a millisecond "sequencer" and us-east-1. */
+interface S3rverEvent {
+  Records: (Omit<S3EventRecord, 's3'> & {
+    s3: Omit<S3EventRecord['s3'], 'object'> & { object: { key: string; size?: number; eTag?: string } };
+  })[];
+}
+
+function toAwsRecord(raw: S3rverEvent['Records'][number]): S3EventRecord {
+  const { name } = raw.s3.bucket;
+  const { key, size = 0, eTag = '' } = raw.s3.object;
+  return {
+    ...raw,
+    awsRegion: LOCAL_REGION,
+    s3: {
+      ...raw.s3,
+      bucket: { ...raw.s3.bucket, arn: `arn:aws:s3:::${name}` },
+      object: { key: encodeS3EventKey(key), size, eTag, sequencer: nextSequencer() },
+    },
+  };
+}
+
+/**
+ * Encodes a key as S3 notifications do (Java's URLEncoder: space as '+', only A-Z a-z 0-9 - _ . *
+ * left as they are), keeping '/'. Consumers decode with decodeURIComponent(key.replace(/\+/g, ' ')).
+ */
+export function encodeS3EventKey(key: string): string {
+  return encodeURIComponent(key)
+    .replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+')
+    .replace(/%2F/g, '/');
+}
+
+// Seeded from the clock so a restarted stack (same stateDir) keeps counting upwards.
+let lastSequencer = 0n;
+function nextSequencer(): string {
+  const fromClock = BigInt(Date.now()) * 1000n;
+  lastSequencer = lastSequencer >= fromClock ? lastSequencer + 1n : fromClock;
+  return lastSequencer.toString(16).toUpperCase().padStart(16, '0');
+}

@@ -1,0 +1,142 @@
+/**
+ * The pipeline on the embedded local stack: DynamoDB Local + s3rver, S3 notifications delivered
+ * through in-process queues to the same handler modules that run in Lambda, with the real SDK
+ * clients pointed at the emulators through AWS_ENDPOINT_URL_*.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { createIngestHandler } from '../functions/ingest/handler.js';
+import { createRecalcHandler } from '../functions/recalc/handler.js';
+import { RULES_PREFIX } from '../shared/adapters/s3/rules-repository.js';
+import { parseRules, RulesBook, type Rules } from '../shared/domain/rules/load.js';
+import { RulesValidationError } from '../shared/errors.js';
+import type { RecalcQueue } from '../shared/ports/index.js';
+import { wire, type AppDeps } from '../shared/wiring.js';
+import { LocalQueue, type DeadLetter } from './local-queue.js';
+import { startLocalStack, type LocalStack } from './local-stack.js';
+
+export const PROJECT_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+export const SAMPLE_RULES_DIR = join(PROJECT_ROOT, 'samples', 'rules');
+
+export interface LocalRuntimeOptions {
+  /** Persistent state folder; a temporary one (removed on stop) when absent. */
+  stateDir?: string;
+  /** Rules files to put in force; each replaces the sample file of its quarter. */
+  rulesFiles?: string[];
+  onIngestProgress?: (p: { key: string; bytesRead: number; records: number }) => void;
+  onError?: (what: string, err: unknown) => void;
+  maxInflatedBytes?: number;
+}
+
+export interface LocalRuntime {
+  stack: LocalStack;
+  deps: AppDeps;
+  rules: Rules[];
+  /** Uploads an object as a distributor would, and resolves once its notification is queued. */
+  upload(key: string, body: Buffer | string | Readable, contentType?: string): Promise<void>;
+  /** Resolves once every upload and every recalculation it caused has been processed. */
+  idle(): Promise<void>;
+  deadLetters(): { queue: string; letter: DeadLetter }[];
+  stop(): Promise<void>;
+}
+
+async function readRulesFile(path: string): Promise<Rules> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (cause) {
+    throw new RulesValidationError(`Could not read the rules file ${path}: ${(cause as Error).message}`, [], { cause });
+  }
+  return parseRules(json, `rules file ${path}`);
+}
+
+/** The sample rules of every quarter, with the given files replacing their quarters. Validated before anything starts. */
+export async function collectRules(rulesFiles: string[] = []): Promise<Rules[]> {
+  const byQuarter = new Map<string, Rules>();
+  const samples = (await readdir(SAMPLE_RULES_DIR)).filter((f) => /^\d{4}-Q[1-4]\.json$/.test(f)).sort();
+  for (const f of samples) {
+    const r = await readRulesFile(join(SAMPLE_RULES_DIR, f));
+    byQuarter.set(r.quarter, r);
+  }
+  for (const f of rulesFiles) {
+    const r = await readRulesFile(resolve(f));
+    byQuarter.set(r.quarter, r);
+  }
+  const rules = [...byQuarter.values()];
+  new RulesBook(rules); // overlapping calendars fail here, before the stack starts
+  return rules;
+}
+
+const isReportKey = (key: string) => key.startsWith('incoming/') && /\.csv(\.gz)?$/i.test(key);
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const rules = await collectRules(options.rulesFiles);
+  const stack = await startLocalStack(options.stateDir ? { stateDir: options.stateDir } : {});
+  try {
+    Object.assign(process.env, stack.env);
+    const onError = options.onError ?? (() => undefined);
+
+    let recalcQueue: LocalQueue | null = null;
+    const recalc: RecalcQueue = {
+      async publish(requests) {
+        for (const r of requests) recalcQueue!.send(JSON.stringify({ quarter: r.quarter, partnerId: r.partnerId, cause: r.cause }), `${r.quarter}#${r.partnerId}`);
+      },
+    };
+    const deps = wire(stack.clients, { table: stack.tableName, bucket: stack.bucket }, recalc);
+    if (options.onIngestProgress) deps.onProgress = options.onIngestProgress;
+    if (options.maxInflatedBytes) deps.maxInflatedBytes = options.maxInflatedBytes;
+
+    recalcQueue = new LocalQueue('recalc', createRecalcHandler(() => deps), {
+      fifo: true,
+      concurrency: 4,
+      onError: (err) => onError('recalc', err),
+    });
+    const ingestQueue = new LocalQueue('ingest', createIngestHandler(() => deps), {
+      concurrency: 2,
+      onError: (err) => onError('ingest', err),
+    });
+
+    for (const r of rules)
+      await deps.objects.put(`${RULES_PREFIX}${r.quarter}.json`, JSON.stringify(r.file, null, 2), 'application/json');
+
+    const notified = new Map<string, () => void>();
+    const unsubscribe = stack.onObjectCreated((record) => {
+      const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+      // S3 filters by prefix and suffix in AWS; s3rver does not, so the same filter is applied here.
+      if (isReportKey(key)) ingestQueue.send(JSON.stringify({ Records: [record] }));
+      notified.get(key)?.();
+    });
+
+    return {
+      stack,
+      deps,
+      rules,
+      async upload(key, body, contentType = 'text/csv') {
+        const seen = new Promise<void>((resolve) => notified.set(key, resolve));
+        await deps.objects.put(key, body, contentType);
+        await seen;
+        notified.delete(key);
+      },
+      async idle() {
+        // Ingest feeds recalc, so wait until both are quiet at the same time.
+        while (ingestQueue.pending + recalcQueue!.pending > 0) {
+          await ingestQueue.idle();
+          await recalcQueue!.idle();
+        }
+      },
+      deadLetters: () => [
+        ...ingestQueue.deadLetters.map((letter) => ({ queue: 'ingest', letter })),
+        ...recalcQueue!.deadLetters.map((letter) => ({ queue: 'recalc', letter })),
+      ],
+      async stop() {
+        unsubscribe();
+        await stack.stop();
+      },
+    };
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+}

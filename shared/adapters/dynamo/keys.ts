@@ -1,0 +1,33 @@
+/** Key layout of the single table (docs/architecture.md, "DynamoDB"). One place, so it cannot drift. */
+export const keys = {
+  report: (reportId: string) => ({ pk: `REPORT#${reportId}`, sk: 'META' }),
+  reportIndex: (distributorId: string, receivedAt: string, reportId: string) => ({
+    gsi1pk: `REPORTS#${distributorId}`,
+    gsi1sk: `${receivedAt}#${reportId}`,
+  }),
+  tallyPrefix: (version: string) => `TALLY#${version}#`,
+  tally: (reportId: string, version: string, quarter: string, partnerId: string) => ({
+    pk: `REPORT#${reportId}`,
+    sk: `TALLY#${version}#${quarter}#${partnerId}`,
+    gsi1pk: `TALLY#${quarter}#${partnerId}`,
+    gsi1sk: `${reportId}#${version}`,
+  }),
+  partner: (id: string) => ({ pk: `PARTNER#${id}`, sk: 'PROFILE', gsi1pk: 'PARTNERS', gsi1sk: id }),
+  partnerPk: (id: string) => `PARTNER#${id}`,
+  acceptance: (partnerId: string, program: string) => ({ pk: `PARTNER#${partnerId}`, sk: `ACCEPT#${program}` }),
+  training: (partnerId: string, course: string, completedAt: string) => ({
+    pk: `PARTNER#${partnerId}`,
+    sk: `TRAIN#${course}#${completedAt}`,
+  }),
+  payout: (quarter: string, partnerId: string) => ({
+    pk: `PARTNER#${partnerId}`,
+    sk: `PAYOUT#${quarter}`,
+    gsi1pk: `PAYOUTS#${quarter}`,
+    gsi1sk: partnerId,
+  }),
+  points: (partnerId: string, entryId: string) => ({ pk: `PARTNER#${partnerId}`, sk: `POINTS#${entryId}` }),
+  distributor: (id: string) => ({ pk: `DISTRIBUTOR#${id}`, sk: 'PROFILE', gsi1pk: 'DISTRIBUTORS', gsi1sk: id }),
+  catalog: (sku: string) => ({ pk: 'CATALOG', sk: `SKU#${sku}` }),
+} as const;
+
+export const GSI1 = 'gsi1';

@@ -1,0 +1,195 @@
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Decimal } from 'decimal.js';
+import { catalogIndex } from '../../domain/classify.js';
+import type { LedgerEntry } from '../../domain/points.js';
+import type {
+  Acceptance,
+  CatalogEntry,
+  Distributor,
+  Partner,
+  PartnerQuarterResult,
+  PayoutLine,
+} from '../../domain/types.js';
+import type {
+  IngestReference,
+  LedgerRepository,
+  PartnerState,
+  PayoutsRepository,
+  ReferenceRepository,
+  StoredPayouts,
+} from '../../ports/index.js';
+import { batchWrite, isConditionFailed, queryAll, type Item } from './doc.js';
+import { GSI1, keys } from './keys.js';
+
+const pick = <T>(item: Item, fields: readonly (keyof T & string)[]): T => {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) out[f] = item[f];
+  return out as T;
+};
+
+const PARTNER_FIELDS = ['id', 'name', 'status', 'region'] as const;
+const DISTRIBUTOR_FIELDS = ['id', 'name', 'segments'] as const;
+const ACCEPTANCE_FIELDS = ['partnerId', 'program', 'plan', 'acceptedAt'] as const;
+const TRAINING_FIELDS = ['partnerId', 'courseCode', 'completedAt'] as const;
+const CATALOG_FIELDS = ['sku', 'program', 'rateRow'] as const;
+const LEDGER_FIELDS = ['entryId', 'partnerId', 'quarter', 'kind', 'points', 'source', 'reason', 'at'] as const;
+
+export class DynamoReferenceRepository implements ReferenceRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  private byIndex(gsi1pk: string): Promise<Item[]> {
+    return queryAll(this.doc, {
+      TableName: this.table,
+      IndexName: GSI1,
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': gsi1pk },
+    });
+  }
+
+  async listPartners(): Promise<Partner[]> {
+    return (await this.byIndex('PARTNERS')).map((i) => pick<Partner>(i, PARTNER_FIELDS));
+  }
+
+  async loadForIngest(): Promise<IngestReference> {
+    const [partners, distributors, catalog] = await Promise.all([
+      this.listPartners(),
+      this.byIndex('DISTRIBUTORS'),
+      queryAll(this.doc, {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: { ':p': 'CATALOG' },
+      }),
+    ]);
+    return {
+      partners: new Map(partners.map((p) => [p.id, p])),
+      distributors: new Map(
+        distributors.map((i) => pick<Distributor>(i, DISTRIBUTOR_FIELDS)).map((d) => [d.id, d] as const),
+      ),
+      catalog: catalogIndex(catalog.map((i) => pick<CatalogEntry>(i, CATALOG_FIELDS))),
+    };
+  }
+
+  async partnerState(partnerId: string): Promise<PartnerState> {
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :p',
+      ExpressionAttributeValues: { ':p': keys.partnerPk(partnerId) },
+      ConsistentRead: true,
+    });
+    const state: PartnerState = { partner: null, acceptances: [], trainings: [], ledger: [] };
+    for (const i of items) {
+      const sk = String(i.sk);
+      if (sk === 'PROFILE') state.partner = pick<Partner>(i, PARTNER_FIELDS);
+      else if (sk.startsWith('ACCEPT#')) state.acceptances.push(pick<Acceptance>(i, ACCEPTANCE_FIELDS));
+      else if (sk.startsWith('TRAIN#')) state.trainings.push(pick(i, TRAINING_FIELDS));
+      else if (sk.startsWith('POINTS#')) state.ledger.push(pick<LedgerEntry>(i, LEDGER_FIELDS));
+    }
+    return state;
+  }
+
+  private put(items: Item[]): Promise<void> {
+    return batchWrite(
+      this.doc,
+      this.table,
+      items.map((Item) => ({ PutRequest: { Item } })),
+    );
+  }
+
+  putPartners(partners: readonly Partner[]): Promise<void> {
+    return this.put(partners.map((p) => ({ ...keys.partner(p.id), ...p })));
+  }
+  putDistributors(distributors: readonly Distributor[]): Promise<void> {
+    return this.put(distributors.map((d) => ({ ...keys.distributor(d.id), ...d })));
+  }
+  putAcceptances(acceptances: readonly Acceptance[]): Promise<void> {
+    return this.put(acceptances.map((a) => ({ ...keys.acceptance(a.partnerId, a.program), ...a })));
+  }
+  putTrainings(trainings: readonly { partnerId: string; courseCode: string; completedAt: string }[]): Promise<void> {
+    return this.put(trainings.map((t) => ({ ...keys.training(t.partnerId, t.courseCode, t.completedAt), ...t })));
+  }
+  putCatalog(entries: readonly CatalogEntry[]): Promise<void> {
+    return this.put(entries.map((c) => ({ ...keys.catalog(c.sku), ...c })));
+  }
+}
+
+// ---------------------------------------------------------------- payouts
+
+/** Decimal amounts travel as strings ("1155.00"): exact, and readable in the console. */
+function encodeResult(r: PartnerQuarterResult): Item {
+  return JSON.parse(JSON.stringify(r)) as Item;
+}
+
+function decodeResult(raw: Item): PartnerQuarterResult {
+  const r = raw as unknown as PartnerQuarterResult & { lines: (PayoutLine & { rate: string; amount: string })[] };
+  return {
+    ...r,
+    total: new Decimal(r.total as unknown as string),
+    lines: r.lines.map((l) => ({ ...l, rate: new Decimal(l.rate), amount: new Decimal(l.amount) })),
+  };
+}
+
+export class DynamoPayoutsRepository implements PayoutsRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async put(result: PartnerQuarterResult, at: string): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...keys.payout(result.quarter, result.partnerId), result: encodeResult(result), computedAt: at },
+      }),
+    );
+  }
+
+  async get(quarter: string, partnerId: string): Promise<StoredPayouts | null> {
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :p AND sk = :s',
+      ExpressionAttributeValues: { ':p': keys.partnerPk(partnerId), ':s': `PAYOUT#${quarter}` },
+      ConsistentRead: true,
+    });
+    const item = items[0];
+    return item ? { result: decodeResult(item.result as Item), computedAt: String(item.computedAt) } : null;
+  }
+
+  async listQuarter(quarter: string): Promise<StoredPayouts[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      IndexName: GSI1,
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': `PAYOUTS#${quarter}` },
+    });
+    return items.map((i) => ({ result: decodeResult(i.result as Item), computedAt: String(i.computedAt) }));
+  }
+}
+
+// ---------------------------------------------------------------- points ledger
+
+export class DynamoLedgerRepository implements LedgerRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async append(entries: readonly LedgerEntry[]): Promise<void> {
+    for (const e of entries) {
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...keys.points(e.partnerId, e.entryId), ...e },
+            // Append-only: an entry, once written, is never overwritten.
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (err) {
+        if (!isConditionFailed(err)) throw err;
+      }
+    }
+  }
+}

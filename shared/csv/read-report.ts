@@ -1,0 +1,322 @@
+/**
+ * Streaming reader of a distributor sell-out report (shared/spec/data-formats.md): raw object bytes
+ * in (a Readable of Buffers, e.g. an S3 GetObject body), batches of records out, memory bounded.
+ *
+ *   const report = readReport(body, { onProgress });
+ *   const format = await report.format;          // header problems reject here
+ *   for await (const batch of report.records) …  // whole-file problems throw here too
+ *   const { sha256, rawBytes, records } = await report.done;
+ *
+ * - `format` starts reading at once and settles after the header line; `records` can be iterated
+ *   without awaiting it. `done` settles when `records` has been iterated to the end (it rejects with
+ *   the iteration's error, or with ReportReadStoppedError if the caller stopped early).
+ * - Whole-file problems are ReportFileError (empty-file, not-text, header-missing-fields as
+ *   ReportHeaderError, too-large, unreadable); the input is destroyed when one happens or when the
+ *   caller stops iterating early.
+ * - `line` is the record number counting the header as 1 (and blank lines before it): a quoted field
+ *   with line breaks inside makes it a record number, not the physical line of a text editor.
+ * - Blank records (only spaces or delimiters) are skipped but counted in `line`.
+ * - A record with fewer fields than the header, or more that are not all empty (Excel pads rows
+ *   with empty cells), is a malformed-row; so is one papaparse flags for bad quoting.
+ * - `format.encoding` is what the file showed up to its header. A file that is plain ASCII so far
+ *   settles its encoding at its first non-ASCII byte; `done`'s `format` has the final answer.
+ * - `fields` may share memory with the decoded block they came from: copy them (e.g. join) before
+ *   keeping many records for long.
+ */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import { ConfigError, ReportFileError, ReportReadStoppedError } from '../errors.js';
+import { assertText, blocks, openBytes, tapRaw, TextSniffer, type ReportEncoding } from './bytes.js';
+import { chooseDelimiter, requireHeader, type ReportDelimiter, type ReportField } from './header.js';
+import { RowSplitter, type Newline, type RowError } from './rows.js';
+
+export type { ReportField, ReportDelimiter } from './header.js';
+export type { ReportEncoding } from './bytes.js';
+
+export interface ReportRecord {
+  /** Record number, the header being 1 (see the file header about quoted line breaks). */
+  line: number;
+  /** The original fields, as decoded. Empty for a record-too-long error. */
+  fields: string[];
+  /** Trimmed values of the recognised columns. */
+  values: Partial<Record<ReportField, string>>;
+  error?: RowError;
+}
+
+export interface ReportFormat {
+  compressed: boolean;
+  encoding: ReportEncoding;
+  delimiter: ReportDelimiter;
+  headers: string[];
+  mapping: Partial<Record<ReportField, number>>;
+}
+
+export interface ReportReadSummary {
+  format: ReportFormat;
+  /** Records yielded (header and blank records not counted). */
+  records: number;
+  /** Size of the object as stored (compressed, if it is .gz). */
+  rawBytes: number;
+  /** Hex sha256 of the object as stored. */
+  sha256: string;
+}
+
+export interface ReadReportProgress {
+  bytesRead: number;
+  records: number;
+}
+
+export interface ReadReportOptions {
+  /** Bound on the file's bytes once unpacked; default 2 GiB. */
+  maxInflatedBytes?: number;
+  /** Bound on one record's characters; default 1,000,000. */
+  maxRecordChars?: number;
+  /** Called about every 64 KiB of raw bytes, and once at the end. */
+  onProgress?: (progress: ReadReportProgress) => void;
+}
+
+export interface ReportReading {
+  format: Promise<ReportFormat>;
+  records: AsyncIterable<ReportRecord[]>;
+  done: Promise<ReportReadSummary>;
+}
+
+export const DEFAULT_MAX_INFLATED_BYTES = 2 * 2 ** 30;
+export const DEFAULT_MAX_RECORD_CHARS = 1_000_000;
+const PROGRESS_EVERY_BYTES = 64 * 1024;
+
+const optionsSchema = z.object({
+  maxInflatedBytes: z.number().int().positive().default(DEFAULT_MAX_INFLATED_BYTES),
+  maxRecordChars: z.number().int().positive().default(DEFAULT_MAX_RECORD_CHARS),
+  onProgress: z.custom<(progress: ReadReportProgress) => void>((v) => typeof v === 'function').optional(),
+});
+
+export function readReport(input: Readable, options: ReadReportOptions = {}): ReportReading {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new ConfigError(`Invalid report reader options: ${z.prettifyError(parsed.error)}`, {
+      cause: parsed.error,
+    });
+  }
+  const reader = new ReportReader(input, parsed.data);
+  const format = reader.open();
+  const done = reader.done;
+  // Callers may use only some of these; a rejection they never look at must not crash the process.
+  format.catch(() => {});
+  done.catch(() => {});
+  return { format, records: reader.iterate(format), done };
+}
+
+class ReportReader {
+  readonly done: Promise<ReportReadSummary>;
+  private settleDone!: { resolve: (s: ReportReadSummary) => void; reject: (e: unknown) => void };
+  private readonly hash = createHash('sha256');
+  private readonly raw = { bytes: 0 };
+  private readonly sniffer = new TextSniffer();
+  private text: AsyncGenerator<string> | undefined;
+  private splitter: RowSplitter | undefined;
+  private format: ReportFormat | undefined;
+  private mapped: [ReportField, number][] = [];
+  private batch: ReportRecord[] = [];
+  private line = 0;
+  private records = 0;
+  private progressAt = 0;
+
+  constructor(
+    private readonly input: Readable,
+    private readonly options: z.output<typeof optionsSchema>,
+  ) {
+    this.done = new Promise((resolve, reject) => (this.settleDone = { resolve, reject }));
+  }
+
+  async open(): Promise<ReportFormat> {
+    try {
+      const { compressed, bytes } = await openBytes(tapRaw(this.input, this.hash, this.raw));
+      this.text = this.decode(blocks(bytes, this.options.maxInflatedBytes, compressed));
+      return await this.readHeader(compressed, this.text);
+    } catch (err) {
+      this.stop();
+      throw err;
+    }
+  }
+
+  async *iterate(opened: Promise<ReportFormat>): AsyncGenerator<ReportRecord[]> {
+    let finished = false;
+    try {
+      await opened;
+      yield* this.takeBatch();
+      for (;;) {
+        const next = await this.text!.next();
+        if (next.done) break;
+        this.splitter!.push(next.value);
+        this.progress(false);
+        yield* this.takeBatch();
+      }
+      this.splitter!.end();
+      yield* this.takeBatch();
+      this.progress(true);
+      finished = true;
+      this.settleDone.resolve({
+        format: { ...this.format!, encoding: this.sniffer.encoding ?? 'utf-8' },
+        records: this.records,
+        rawBytes: this.raw.bytes,
+        sha256: this.hash.digest('hex'),
+      });
+    } catch (err) {
+      this.settleDone.reject(err);
+      throw err;
+    } finally {
+      if (!finished) {
+        this.settleDone.reject(
+          new ReportReadStoppedError('Reading the report stopped before the end of the file.'),
+        );
+        this.stop();
+      }
+    }
+  }
+
+  private *takeBatch(): Generator<ReportRecord[]> {
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    this.batch = [];
+    yield batch;
+  }
+
+  private async *decode(source: AsyncGenerator<Buffer>): AsyncGenerator<string> {
+    let first = true;
+    for await (const block of source) {
+      if (first) assertText(block);
+      first = false;
+      const text = this.sniffer.decode(block);
+      if (text) yield text;
+    }
+    if (first) throw emptyFile();
+    const rest = this.sniffer.end();
+    if (rest) yield rest;
+  }
+
+  /** Reads until the header record has been parsed; the records read with it wait in the first batch. */
+  private async readHeader(compressed: boolean, text: AsyncGenerator<string>): Promise<ReportFormat> {
+    let head = '';
+    let atEnd = false;
+    let found: { line: string; newline: Newline } | null | undefined;
+    while ((found = findHeaderLine(head, atEnd)) === undefined) {
+      if (head.length > this.options.maxRecordChars) {
+        throw new ReportFileError(
+          'unreadable',
+          `No header line ends within the first ${this.options.maxRecordChars.toLocaleString('en-US')} characters of the file.`,
+        );
+      }
+      const next = await text.next();
+      if (next.done) atEnd = true;
+      else head += next.value;
+    }
+    if (found === null) throw emptyFile();
+    const delimiter = chooseDelimiter(found.line);
+    const splitter = new RowSplitter(
+      delimiter,
+      found.newline,
+      this.options.maxRecordChars,
+      (fields, error) => {
+        this.line++;
+        if (!this.format) this.takeHeader(compressed, delimiter, fields, error);
+        else this.addRecord(fields, error);
+      },
+    );
+    this.splitter = splitter;
+    splitter.push(head);
+    while (!this.format && !atEnd) {
+      const next = await text.next();
+      if (next.done) atEnd = true;
+      else splitter.push(next.value);
+    }
+    if (!this.format) splitter.end();
+    if (!this.format) throw emptyFile();
+    return this.format;
+  }
+
+  private takeHeader(
+    compressed: boolean,
+    delimiter: ReportDelimiter,
+    fields: string[],
+    error?: RowError,
+  ): void {
+    if (error) throw new ReportFileError('unreadable', `The header line cannot be read: ${error.message}`);
+    if (isBlank(fields)) return;
+    const headers = fields.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h));
+    const mapping = requireHeader(headers);
+    this.mapped = Object.entries(mapping) as [ReportField, number][];
+    this.format = { compressed, encoding: this.sniffer.encoding ?? 'utf-8', delimiter, headers, mapping };
+  }
+
+  private addRecord(fields: string[], error?: RowError): void {
+    if (!error && isBlank(fields)) return;
+    const values: Partial<Record<ReportField, string>> = {};
+    for (const [field, index] of this.mapped) {
+      const value = fields[index];
+      if (value !== undefined) values[field] = value.trim();
+    }
+    const record: ReportRecord = { line: this.line, fields, values };
+    const expected = this.format!.headers.length;
+    if (error) record.error = error;
+    else if (
+      fields.length !== expected &&
+      !(fields.length > expected && fields.slice(expected).every(isEmpty))
+    ) {
+      record.error = {
+        code: 'malformed-row',
+        message: `This line has ${fields.length} fields but the header has ${expected}; check for a missing or extra ${delimiterName(this.format!.delimiter)}.`,
+      };
+    }
+    this.batch.push(record);
+    this.records++;
+  }
+
+  private progress(atEnd: boolean): void {
+    const { onProgress } = this.options;
+    if (!onProgress || (!atEnd && this.raw.bytes - this.progressAt < PROGRESS_EVERY_BYTES)) return;
+    this.progressAt = this.raw.bytes;
+    onProgress({ bytesRead: this.raw.bytes, records: this.records });
+  }
+
+  private stop(): void {
+    this.input.destroy();
+    void this.text?.return(undefined).catch(() => {});
+  }
+}
+
+/**
+ * The first line with content and its line break, outside quotes; undefined until more text is
+ * needed, null when the whole text is blank.
+ */
+function findHeaderLine(text: string, atEnd: boolean): { line: string; newline: Newline } | null | undefined {
+  let start = 0;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') quoted = !quoted;
+    if (quoted || (c !== '\n' && c !== '\r')) continue;
+    if (c === '\r' && i + 1 === text.length && !atEnd) return undefined;
+    const newline: Newline = c === '\n' ? '\n' : text[i + 1] === '\n' ? '\r\n' : '\r';
+    const line = text.slice(start, i);
+    if (!isBlankLine(line)) return { line, newline };
+    start = i + newline.length;
+    i = start - 1;
+  }
+  if (!atEnd) return undefined;
+  const line = text.slice(start);
+  return isBlankLine(line) ? null : { line, newline: '\n' };
+}
+
+const isBlankLine = (line: string) => /^[\s,;"]*$/.test(line);
+const isEmpty = (field: string) => field.trim() === '';
+const isBlank = (fields: string[]) => fields.every(isEmpty);
+
+function delimiterName(delimiter: ReportDelimiter): string {
+  return delimiter === ',' ? 'comma' : delimiter === ';' ? 'semicolon' : 'tab';
+}
+
+function emptyFile(): ReportFileError {
+  return new ReportFileError('empty-file', 'The file is empty: it has no header line and no records.');
+}

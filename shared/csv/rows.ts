@@ -1,0 +1,198 @@
+/**
+ * Splits decoded text into rows with papaparse's core parser, fed chunk by chunk.
+ *
+ * This is what Papa.parse's chunk mode does inside (ChunkStreamer.parseChunk: parse the carried-over
+ * partial row plus the new text, keep the unfinished tail), driven here so the tail stays in sight: a
+ * record that never ends (typically a quote that is never closed) would otherwise be held whole and
+ * re-scanned on every chunk. Here a record over maxRecordChars becomes one error row and is skipped.
+ */
+import Papa from 'papaparse';
+import type { ReportDelimiter } from './header.js';
+
+export interface RowError {
+  code: 'malformed-row' | 'record-too-long';
+  message: string;
+}
+
+export type Newline = '\n' | '\r\n' | '\r';
+
+/** Receives every record in file order: its fields, or no fields and an error for a record too long to keep. */
+export type RowSink = (fields: string[], error?: RowError) => void;
+
+interface PapaError {
+  code: string;
+  row?: number;
+}
+
+const PREFIX_CHARS = 60;
+
+export class RowSplitter {
+  private readonly parser: Papa.Parser;
+  private partial = '';
+  private pending: string[] = [];
+  private pendingLength = 0;
+  private skipper: RecordSkipper | undefined;
+
+  constructor(
+    private readonly delimiter: ReportDelimiter,
+    private readonly newline: Newline,
+    private readonly maxRecordChars: number,
+    private readonly sink: RowSink,
+  ) {
+    // Never fastMode: papaparse already takes its split-only path for chunks without quotes.
+    this.parser = new Papa.Parser({ delimiter, newline, quoteChar: '"' });
+  }
+
+  push(text: string): void {
+    if (this.skipper) {
+      const rest = this.skipper.skip(text);
+      if (rest === undefined) return;
+      this.endSkip(false);
+      text = rest;
+    }
+    this.pending.push(text);
+    this.pendingLength += text.length;
+    // A long unfinished record is re-parsed from its start: wait for as much new text again, so the
+    // re-scans add up to a constant factor rather than growing with the record's square.
+    if (this.pendingLength >= this.partial.length) this.parse(false);
+  }
+
+  end(): void {
+    if (this.skipper) this.endSkip(true);
+    else this.parse(true);
+  }
+
+  private parse(last: boolean): void {
+    const input = this.partial + (this.pending.length === 1 ? this.pending[0]! : this.pending.join(''));
+    this.pending = [];
+    this.pendingLength = 0;
+    const result = this.parser.parse(input, 0, !last) as {
+      data: string[][];
+      errors: PapaError[];
+      meta: { cursor: number };
+    };
+    const rows = result.data;
+    let errors: Map<number, RowError> | undefined;
+    for (const e of result.errors) {
+      // Errors about the unfinished tail come again when the tail is parsed whole.
+      if (e.row === undefined || e.row >= rows.length || errors?.has(e.row)) continue;
+      (errors ??= new Map()).set(e.row, { code: 'malformed-row', message: quoteMessage(e.code) });
+    }
+    const mayBeTooLong = input.length > this.maxRecordChars;
+    for (let i = 0; i < rows.length; i++) {
+      const fields = rows[i]!;
+      if (mayBeTooLong && contentLength(fields) > this.maxRecordChars) {
+        this.sink([], this.tooLong(fields.join(this.delimiter).slice(0, PREFIX_CHARS * 4), false));
+      } else {
+        this.sink(fields, errors?.get(i));
+      }
+    }
+    this.partial = last ? '' : input.substring(result.meta.cursor);
+    if (
+      this.partial.length > this.maxRecordChars &&
+      this.partial.length - countQuotes(this.partial) > this.maxRecordChars
+    ) {
+      // Even without its quotes the unfinished record is over the bound, so it will be once finished.
+      this.skipper = new RecordSkipper(this.delimiter, this.newline, this.partial.slice(0, PREFIX_CHARS * 4));
+      const rest = this.skipper.skip(this.partial);
+      this.partial = '';
+      if (rest !== undefined) {
+        this.endSkip(false);
+        this.push(rest);
+      }
+    }
+  }
+
+  private endSkip(atEndOfFile: boolean): void {
+    const prefix = this.skipper!.prefix;
+    this.skipper = undefined;
+    this.sink([], this.tooLong(prefix, atEndOfFile));
+  }
+
+  private tooLong(text: string, atEndOfFile: boolean): RowError {
+    return {
+      code: 'record-too-long',
+      message:
+        `This line is longer than ${this.maxRecordChars.toLocaleString('en-US')} characters, so it was not read` +
+        (atEndOfFile ? ' (it runs to the end of the file)' : '') +
+        '. This usually means a quote (") that is never closed. ' +
+        // Without quotes, so the raw text of a record being skipped and the fields of a whole one read alike.
+        `It starts with: ${text
+          .slice(0, PREFIX_CHARS * 4)
+          .replace(/"/g, '')
+          .slice(0, PREFIX_CHARS)}`,
+    };
+  }
+}
+
+function quoteMessage(code: string): string {
+  return code === 'MissingQuotes'
+    ? 'A quote (") opened on this line is never closed, so everything up to the end of the file was read as one field.'
+    : 'A quote (") inside a quoted field is not doubled, so the fields of this line may be split wrongly.';
+}
+
+function contentLength(fields: string[]): number {
+  let n = fields.length - 1;
+  for (const f of fields) n += f.length;
+  return n;
+}
+
+function countQuotes(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) n++;
+  return n;
+}
+
+const QUOTE = 0x22;
+const SPACE = 0x20;
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * Finds where a record ends without keeping it, following papaparse's rules: a quote opens a quoted
+ * field only at the field's start; inside, "" is a quote, and a quote closes the field only when a
+ * delimiter or line break follows (spaces allowed between); any other quote is kept as text.
+ */
+class RecordSkipper {
+  private quoted = false;
+  private quoteSeen = false;
+  private fieldStart = true;
+  private afterCR = false;
+  private readonly delim: number;
+  private readonly breakChar: number;
+
+  constructor(
+    delimiter: ReportDelimiter,
+    private readonly newline: Newline,
+    readonly prefix: string,
+  ) {
+    this.delim = delimiter.charCodeAt(0);
+    this.breakChar = newline === '\r' ? CR : LF;
+  }
+
+  /** The text after the record's end, or undefined if the record goes on past this text. */
+  skip(text: string): string | undefined {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (this.quoted) {
+        if (!this.quoteSeen) {
+          if (c === QUOTE) this.quoteSeen = true;
+          continue;
+        }
+        if (c === QUOTE || c === SPACE) {
+          // "" stands for a quote; spaces may sit between a closing quote and the delimiter.
+          if (c === QUOTE) this.quoteSeen = false;
+          continue;
+        }
+        this.quoteSeen = false;
+        if (c !== this.delim && c !== CR && c !== LF) continue;
+        this.quoted = false;
+      }
+      if (c === this.breakChar && (this.newline !== '\r\n' || this.afterCR)) return text.slice(i + 1);
+      if (c === QUOTE && this.fieldStart) this.quoted = true;
+      this.fieldStart = c === this.delim;
+      this.afterCR = c === CR;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * Payouts of a quarter (program rules §2, §4, §5). One line per partner × distributor × program ×
+ * rate row, each with its figures and a sentence that explains them.
+ *
+ * How a line is paid:
+ * 1. Units count toward a program's plan net of returns, over all distributors and rate rows,
+ *    including units of training-gated families the partner is not trained for.
+ * 2. The whole program pays nothing when, in this order: the partner is not registered; there is no
+ *    valid acceptance before the deadline; the plan is not met (a chosen plan must be met, else the
+ *    highest threshold reached applies); the program's own training gate (enterprise) is not met.
+ * 3. Otherwise a line pays the applied plan's rate on its net units whose family training gate is
+ *    met — never more than the line's net units, never below zero. A negative net pays 0 and is
+ *    reported as a warning.
+ */
+import { Decimal } from 'decimal.js';
+import { RulesValidationError } from '../errors.js';
+import {
+  assessProgram,
+  describeCourses,
+  describeMissing,
+  units,
+  type MissingGroup,
+  type Standing,
+} from './eligibility.js';
+import { tierProgress } from './progress.js';
+import type { Rules } from './rules/load.js';
+import type {
+  PartnerQuarterResult,
+  PartnerReference,
+  PayoutLine,
+  TallyRow,
+  TierProgress,
+  ZeroReason,
+} from './types.js';
+
+/** The summed tallies of one partner × distributor × program × rate row, by family gate. */
+interface Cell {
+  distributorId: string;
+  program: string;
+  rateRow: string;
+  units: number;
+  byGate: Map<string | null, number>;
+}
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function sumTallies(rules: Rules, rows: readonly TallyRow[]): Cell[] {
+  const cells = new Map<string, Cell>();
+  for (const t of rows) {
+    if (!rules.programs.get(t.program)?.rateRows.some((r) => r.id === t.rateRow))
+      throw new RulesValidationError(
+        `A tally of partner ${t.partnerId} names ${t.program}/${t.rateRow}, which rules ${rules.version} do not have.`,
+      );
+    const key = JSON.stringify([t.distributorId, t.program, t.rateRow]);
+    let cell = cells.get(key);
+    if (!cell) {
+      cell = {
+        distributorId: t.distributorId,
+        program: t.program,
+        rateRow: t.rateRow,
+        units: 0,
+        byGate: new Map(),
+      };
+      cells.set(key, cell);
+    }
+    cell.units += t.units;
+    cell.byGate.set(t.gate, (cell.byGate.get(t.gate) ?? 0) + t.units);
+  }
+  return [...cells.values()];
+}
+
+function payLine(rules: Rules, partnerId: string, s: Standing, c: Cell): PayoutLine {
+  const { program, appliedPlan, blocked } = s;
+  const rate = appliedPlan === null ? new Decimal(0) : rules.rate(program.id, c.rateRow, appliedPlan);
+
+  // Units of a family whose training gate is unmet count toward the plan but earn nothing.
+  const unmet = [...c.byGate].filter(([gate]) => gate !== null && s.unmetGates.has(gate));
+  const paidNet = c.units - unmet.reduce((sum, [, u]) => sum + u, 0);
+  const payable = blocked === null && c.units > 0 && !rate.isZero();
+  const paidUnits = payable ? Math.max(0, Math.min(paidNet, c.units)) : 0;
+  const amount = rate.times(paidUnits).toDecimalPlaces(2);
+
+  const reason: ZeroReason | null =
+    blocked?.reason ??
+    (c.units < 0
+      ? 'negative-net'
+      : c.units > 0 && rate.isZero()
+        ? 'zero-rate'
+        : paidUnits < c.units
+          ? 'training-missing'
+          : null);
+
+  const gates = [
+    ...(program.gate && s.unmetGates.has(program.gate) ? [program.gate] : []),
+    ...unmet.filter(([, u]) => u > 0).map(([gate]) => gate!),
+  ];
+  const missing: MissingGroup[] = [...new Set(gates)].flatMap((g) => s.unmetGates.get(g)!);
+
+  const money = (d: Decimal): string => `${d.toFixed(2)} RUB`;
+  const where = `distributor ${c.distributorId} in rate row ${c.rateRow}`;
+  let text: string;
+  if (blocked)
+    text = `${blocked.text} This line: ${units(c.units)} bought at ${where}${rate.isZero() ? '' : `, rate ${money(rate)}`}, pays ${money(amount)}.`;
+  else {
+    const basis =
+      s.plan.basis === 'chosen'
+        ? 'chosen at acceptance'
+        : 'no plan was chosen; it is the highest threshold reached';
+    const plan =
+      `Plan ${appliedPlan} applies (${basis}): ${units(s.units)} counted in the ${program.id} program ` +
+      `this quarter across all distributors, threshold ${appliedPlan}.`;
+    if (reason === 'negative-net')
+      text = `${plan} At ${where} the net is ${units(c.units)} (returns exceed purchases); a negative net pays 0, never a negative amount.`;
+    else if (c.units === 0)
+      text = `${plan} At ${where} purchases and returns cancel out (net 0 units), so nothing is paid.`;
+    else if (reason === 'zero-rate')
+      text = `${plan} The ${c.rateRow} rate at plan ${appliedPlan} is ${money(rate)}, so the ${units(c.units)} bought at distributor ${c.distributorId} pay nothing; they still count toward the plan.`;
+    else {
+      const paid = paidUnits === c.units ? units(c.units) : `${paidUnits} of the ${units(c.units)}`;
+      text = `${plan} ${paid} bought at ${where} × ${money(rate)} = ${money(amount)}.`;
+      if (reason === 'training-missing')
+        text +=
+          ` The other ${units(c.units - paidUnits)} are training-gated products: they count toward the plan but earn 0` +
+          ` until the partner completes ${describeMissing(missing)} by the last day of the quarter (${rules.lastDay}).`;
+    }
+  }
+
+  const warnings =
+    c.units < 0
+      ? [
+          `Partner ${partnerId}, ${where} (${program.id}): net ${units(c.units)}, returns exceed purchases; paid 0.`,
+        ]
+      : [];
+  return {
+    quarter: rules.quarter,
+    partnerId,
+    distributorId: c.distributorId,
+    program: program.id,
+    rateRow: c.rateRow,
+    units: c.units,
+    paidUnits,
+    rate,
+    amount,
+    explanation: {
+      text,
+      reason,
+      plan: appliedPlan,
+      planBasis: appliedPlan === null ? null : s.plan.basis,
+      programUnits: s.units,
+      missingUnits: reason === 'plan-not-met' || reason === 'below-lowest-plan' ? s.plan.missing : null,
+      missingCourses: reason === 'training-missing' && missing.length ? missing.map(describeCourses) : null,
+    },
+    warnings,
+  };
+}
+
+/**
+ * One partner's payout lines and tier progress for the quarter of `rules`. Tally rows of other
+ * partners are ignored. Progress is given for every program with tallies or an acceptance.
+ */
+export function calculatePartnerQuarter(
+  rules: Rules,
+  ref: PartnerReference,
+  partnerId: string,
+  tallies: readonly TallyRow[],
+): PartnerQuarterResult {
+  const cells = sumTallies(
+    rules,
+    tallies.filter((t) => t.partnerId === partnerId),
+  );
+  const programIds = new Set([
+    ...cells.map((c) => c.program),
+    ...ref.acceptances.map((a) => a.program).filter((p) => rules.programs.has(p)),
+  ]);
+
+  const lines: PayoutLine[] = [];
+  const progress: TierProgress[] = [];
+  const warnings: string[] = [];
+  for (const id of [...programIds].sort(compare)) {
+    const mine = cells.filter((c) => c.program === id);
+    const gates = mine.flatMap((c) => [...c.byGate.keys()].filter((g) => g !== null));
+    const programUnits = mine.reduce((sum, c) => sum + c.units, 0);
+    const standing = assessProgram(rules, ref, partnerId, rules.programs.get(id)!, programUnits, gates);
+    if (!standing.acceptance.valid && standing.acceptance.warning) warnings.push(standing.acceptance.warning);
+    progress.push(tierProgress(rules, partnerId, standing));
+    lines.push(...mine.map((c) => payLine(rules, partnerId, standing, c)));
+  }
+  lines.sort(
+    (a, b) =>
+      compare(a.distributorId, b.distributorId) ||
+      compare(a.program, b.program) ||
+      compare(a.rateRow, b.rateRow),
+  );
+  warnings.push(...lines.flatMap((l) => l.warnings));
+
+  return {
+    quarter: rules.quarter,
+    partnerId,
+    rulesVersion: rules.version,
+    lines,
+    progress,
+    total: sumAmounts(lines),
+    warnings,
+  };
+}
+
+/** Every partner that has tallies in the quarter, in partner ID order. */
+export function calculateQuarter(
+  rules: Rules,
+  refOf: (partnerId: string) => PartnerReference,
+  tallies: readonly TallyRow[],
+): { partners: PartnerQuarterResult[]; lines: PayoutLine[]; total: Decimal } {
+  const byPartner = new Map<string, TallyRow[]>();
+  for (const t of tallies) {
+    const rows = byPartner.get(t.partnerId);
+    if (rows) rows.push(t);
+    else byPartner.set(t.partnerId, [t]);
+  }
+  const partners = [...byPartner.keys()]
+    .sort(compare)
+    .map((id) => calculatePartnerQuarter(rules, refOf(id), id, byPartner.get(id)!));
+  const lines = partners.flatMap((p) => p.lines);
+  return { partners, lines, total: sumAmounts(lines) };
+}
+
+function sumAmounts(lines: readonly PayoutLine[]): Decimal {
+  return lines.reduce((sum, l) => sum.plus(l.amount), new Decimal(0));
+}

@@ -1,0 +1,235 @@
+/**
+ * Partner Advantage points (program rules §6): what a partner earns in a quarter, the
+ * append-only ledger that records it, and redemptions against the reward catalog.
+ *
+ * The ledger is never rewritten. A recalculation computes the target (points per source for the
+ * quarter) and appends, per source, the difference from what the ledger already holds. Entry IDs
+ * are `<quarter>#<source>#<seq>` (seq = 1 + entries that source already has in that quarter), so
+ * the same ledger and target always produce the same entries, and two concurrent recalculations
+ * collide on the same IDs instead of both appending (the store writes them conditionally).
+ * Redemptions have ID `redeem#<requestId>` and quarter null.
+ *
+ * A balance never goes negative. Within one reconciliation, increases are appended before
+ * decreases, so new earnings are available to absorb reversals. A decrease larger than the
+ * available balance (points already redeemed) is cut to that balance and its reason says how many
+ * points could not be reversed; when nothing is available no entry is written. The unreversed
+ * part is not stored anywhere: it stays as the per-source difference between ledger and target,
+ * so every later reconciliation of that quarter takes it back from whatever balance there is by
+ * then, and a rerun with nothing new to take from appends nothing (idempotent).
+ * Limitation: the shortfall is only retried when that quarter is reconciled again.
+ */
+import {
+  InputValidationError,
+  InsufficientPointsError,
+  RewardOnRequestError,
+  UnknownRewardError,
+} from '../errors.js';
+import type { Rules } from './rules/load.js';
+import { OffsetDateTime } from './rules/schema.js';
+import { moscowDateOf } from './calendar.js';
+import type { PartnerQuarterResult, Training } from './types.js';
+
+/** What one source (a payout line or a course) should have earned in a quarter. */
+export interface PointsEarning {
+  source: string;
+  points: number;
+  reason: string;
+}
+
+export interface LedgerEntry {
+  entryId: string;
+  partnerId: string;
+  /** The quarter the points were earned in; null for redemptions. */
+  quarter: string | null;
+  kind: 'earn' | 'adjust' | 'redeem';
+  /** Signed integer. */
+  points: number;
+  source: string;
+  reason: string;
+  /** ISO 8601 with offset. */
+  at: string;
+}
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
+
+/** Target points of a partner for the quarter of `result`, one earning per source, sorted by source. */
+export function earningsFor(
+  rules: Rules,
+  result: PartnerQuarterResult,
+  trainings: readonly Training[],
+): PointsEarning[] {
+  if (result.quarter !== rules.quarter)
+    throw new InputValidationError(
+      `The payout result is for ${result.quarter} but the rules are for ${rules.quarter}; points need the rules of the same quarter.`,
+    );
+  const campaign = rules.file.points;
+  const note = campaign.ratesAreExamples ? ' (example campaign rate)' : '';
+  const earnings: PointsEarning[] = [];
+
+  for (const line of result.lines) {
+    const key = `${line.program}/${line.rateRow}`;
+    const rate = campaign.pointsPerUnit[key];
+    if (line.paidUnits <= 0 || !rate) continue;
+    earnings.push({
+      source: `payout:${result.quarter}/${result.partnerId}/${line.distributorId}/${key}`,
+      points: line.paidUnits * rate,
+      reason: `${fmt(line.paidUnits)} paid units of ${key} at distributor ${line.distributorId} × ${fmt(rate)} points${note}`,
+    });
+  }
+
+  // Once per course code: the earliest completion in the quarter is the one named in the reason.
+  const firstCompletion = new Map<string, number>();
+  for (const t of trainings) {
+    if (t.partnerId !== result.partnerId) continue;
+    const at = Date.parse(t.completedAt);
+    if (Number.isNaN(at))
+      throw new InputValidationError(
+        `Training ${t.courseCode} of partner ${t.partnerId} has an unreadable completion time "${t.completedAt}".`,
+      );
+    if (at < rules.startsAt || at >= rules.endsBefore) continue;
+    const seen = firstCompletion.get(t.courseCode);
+    if (seen === undefined || at < seen) firstCompletion.set(t.courseCode, at);
+  }
+  for (const [code, at] of firstCompletion) {
+    const points = campaign.pointsPerCourse.byCourse[code] ?? campaign.pointsPerCourse.default;
+    if (!points) continue;
+    earnings.push({
+      source: `course:${code}`,
+      points,
+      reason: `Course ${code} completed on ${moscowDateOf(at)} (Moscow time): ${fmt(points)} points${note}`,
+    });
+  }
+
+  return earnings.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+}
+
+export function balance(entries: readonly LedgerEntry[]): number {
+  return entries.reduce((sum, e) => sum + e.points, 0);
+}
+
+function checkAt(at: string): void {
+  if (!OffsetDateTime.safeParse(at).success)
+    throw new InputValidationError(
+      `The time "${at}" must be a date and time with an explicit offset, e.g. 2016-04-01T00:00:00+03:00.`,
+    );
+}
+
+/**
+ * The entries to append so that, for every source of `quarter`, the partner's ledger holds the
+ * target (sources missing from the target go back to 0), without the balance going below 0.
+ */
+export function reconcileLedger(
+  existing: readonly LedgerEntry[],
+  partnerId: string,
+  quarter: string,
+  target: readonly PointsEarning[],
+  at: string,
+): LedgerEntry[] {
+  checkAt(at);
+  const wanted = new Map<string, PointsEarning>();
+  for (const t of target) {
+    if (!Number.isSafeInteger(t.points) || t.points < 0)
+      throw new InputValidationError(
+        `Points for ${t.source} must be a whole number of at least 0, not ${t.points}.`,
+      );
+    if (wanted.has(t.source)) throw new InputValidationError(`The points target names ${t.source} twice.`);
+    wanted.set(t.source, t);
+  }
+
+  const own = existing.filter((e) => e.partnerId === partnerId);
+  const held = new Map<string, { points: number; count: number }>();
+  for (const e of own) {
+    if (e.quarter !== quarter || e.kind === 'redeem') continue;
+    const h = held.get(e.source) ?? { points: 0, count: 0 };
+    held.set(e.source, { points: h.points + e.points, count: h.count + 1 });
+  }
+
+  const sources = [...new Set([...wanted.keys(), ...held.keys()])].sort();
+  const deltas = sources.map((source) => {
+    const was = held.get(source) ?? { points: 0, count: 0 };
+    const now = wanted.get(source)?.points ?? 0;
+    return { source, was, now, delta: now - was.points };
+  });
+  // Increases first, so they can absorb reversals made in the same run.
+  const ordered = [...deltas.filter((d) => d.delta > 0), ...deltas.filter((d) => d.delta < 0)];
+
+  let available = Math.max(0, balance(own));
+  const out: LedgerEntry[] = [];
+  for (const { source, was, now, delta } of ordered) {
+    const points = Math.max(delta, -available);
+    if (points === 0) continue;
+    available += points;
+    const why = wanted.get(source)?.reason;
+    let reason: string;
+    if (was.count === 0) reason = why!;
+    else if (now === 0)
+      reason = `Reversed: this no longer earns points in ${quarter} (it held ${fmt(was.points)})`;
+    else reason = `Recalculated: now ${fmt(now)} points (it held ${fmt(was.points)}): ${why}`;
+    if (points !== delta)
+      reason += `. ${fmt(points - delta)} points could not be reversed because they were already redeemed; they will be taken back from later points of ${quarter}`;
+    out.push({
+      entryId: `${quarter}#${source}#${String(was.count + 1).padStart(4, '0')}`,
+      partnerId,
+      quarter,
+      kind: was.count === 0 ? 'earn' : 'adjust',
+      points,
+      source,
+      reason,
+      at,
+    });
+  }
+  return out;
+}
+
+/**
+ * A redemption entry for one reward. The request ID makes it idempotent: asking again with the
+ * same ID returns the entry already in the ledger instead of spending twice.
+ */
+export function redeem(
+  rules: Rules,
+  entries: readonly LedgerEntry[],
+  partnerId: string,
+  rewardId: string,
+  at: string,
+  requestId: string,
+): LedgerEntry {
+  if (!requestId) throw new InputValidationError('A redemption needs a request ID.');
+  const own = entries.filter((e) => e.partnerId === partnerId);
+  const entryId = `redeem#${requestId}`;
+  const source = `reward:${rewardId}:${requestId}`;
+  const done = own.find((e) => e.entryId === entryId);
+  if (done) {
+    if (done.source !== source)
+      throw new InputValidationError(
+        `Request ${requestId} was already used to redeem ${done.source.split(':')[1]}; use a new request ID for ${rewardId}.`,
+      );
+    return done;
+  }
+
+  const rewards = rules.file.points.rewards;
+  const reward = rewards.find((r) => r.id === rewardId);
+  if (!reward)
+    throw new UnknownRewardError(
+      `There is no reward "${rewardId}" in the ${rules.quarter} catalog. Rewards: ${rewards.map((r) => r.id).join(', ')}.`,
+    );
+  if (reward.points === null)
+    throw new RewardOnRequestError(
+      `${reward.name} has no points price: it is arranged on request with the program manager.`,
+    );
+  checkAt(at);
+  const has = balance(own);
+  if (has < reward.points)
+    throw new InsufficientPointsError(
+      `${reward.name} costs ${fmt(reward.points)} points, but the balance is ${fmt(has)} points (${fmt(reward.points - has)} more needed).`,
+    );
+  return {
+    entryId,
+    partnerId,
+    quarter: null,
+    kind: 'redeem',
+    points: -reward.points,
+    source,
+    reason: `Redeemed ${fmt(reward.points)} points for ${reward.name} (request ${requestId})`,
+    at,
+  };
+}

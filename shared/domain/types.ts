@@ -1,0 +1,177 @@
+/**
+ * The domain's vocabulary. Pure data; no AWS, no I/O.
+ */
+import type { Decimal } from 'decimal.js';
+import type { Family, FormFactor, Segment } from './rules/schema.js';
+
+export type { Family, FormFactor, Segment };
+
+// ---------------------------------------------------------------- reference data
+
+export interface Partner {
+  id: string;
+  name: string;
+  status: 'Registered' | 'Preferred';
+  region: string;
+}
+
+export interface Distributor {
+  id: string;
+  name: string;
+  segments: Segment[];
+}
+
+export interface Acceptance {
+  partnerId: string;
+  program: string;
+  /** The chosen plan threshold, or null when the partner chose none. */
+  plan: number | null;
+  /** ISO 8601 with offset. */
+  acceptedAt: string;
+}
+
+export interface Training {
+  partnerId: string;
+  courseCode: string;
+  /** ISO 8601 with offset. */
+  completedAt: string;
+}
+
+export interface CatalogEntry {
+  sku: string;
+  program: string;
+  rateRow: string;
+}
+
+/** What the calculation needs to know about one partner. */
+export interface PartnerReference {
+  partner: Partner | null;
+  acceptances: Acceptance[];
+  trainings: Training[];
+}
+
+// ---------------------------------------------------------------- classification
+
+export interface ProductFeatures {
+  family: Family | null;
+  /** The model token, e.g. "5480", "T130", "R730", "MD1400", "2824". */
+  model: string | null;
+  formFactor: FormFactor;
+  rugged: boolean;
+  pro: boolean;
+  monitorSeries: string | null;
+  /** Nominal diagonal in inches. */
+  diagonal: number | null;
+  diagonalSource: 'model-code' | 'description' | null;
+}
+
+export type Classification =
+  | {
+      outcome: 'rated';
+      program: string;
+      rateRow: string;
+      segment: Segment;
+      /** Training gate of this family (e.g. "precision", "rugged"), null when not gated at family level. */
+      gate: string | null;
+      /** "catalog" when an explicit SKU mapping decided, else the id of the rule that matched. */
+      decidedBy: string;
+      features: ProductFeatures;
+    }
+  | {
+      outcome: 'unrated' | 'not-eligible' | 'unclassified';
+      reason: string;
+      segment: Segment | null;
+      decidedBy: string | null;
+      features: ProductFeatures;
+    };
+
+// ---------------------------------------------------------------- tallies
+
+/**
+ * Net units of one partner bought at one distributor in one program rate row, for one quarter,
+ * split by family-level training gate (null = not gated). Only lines that passed §2 items 1 and 3
+ * (known partner, authorised distributor) and were classified as rated are tallied.
+ */
+export interface TallyRow {
+  partnerId: string;
+  distributorId: string;
+  program: string;
+  rateRow: string;
+  gate: string | null;
+  /** Net units (returns are negative quantities). Integer. */
+  units: number;
+}
+
+// ---------------------------------------------------------------- results
+
+export type ZeroReason =
+  | 'partner-not-registered'
+  | 'program-not-accepted'
+  | 'accepted-late'
+  | 'plan-not-met'
+  | 'below-lowest-plan'
+  | 'training-missing'
+  | 'zero-rate'
+  | 'negative-net';
+
+export interface Explanation {
+  /** One plain-language sentence (English) that a partner manager can read out. */
+  text: string;
+  /** Set when the line pays nothing, or pays for only part of its units. */
+  reason: ZeroReason | null;
+  /** The plan whose column of rates applies (null when none applies). */
+  plan: number | null;
+  /** Whether that plan was chosen at acceptance or is the highest threshold reached. */
+  planBasis: 'chosen' | 'highest-reached' | null;
+  /** Units counted toward the plan for the whole program (all distributors, net). */
+  programUnits: number;
+  /** Units still missing to reach the relevant threshold, when the plan was not met. */
+  missingUnits: number | null;
+  /** Course codes still missing, per unmet group, when a training gate blocks payment. */
+  missingCourses: string[] | null;
+}
+
+export interface PayoutLine {
+  quarter: string;
+  partnerId: string;
+  distributorId: string;
+  program: string;
+  rateRow: string;
+  /** Net units bought at this distributor in this rate row (all families, gated or not). */
+  units: number;
+  /** Units that earn the rate (≤ units; 0 when the line pays nothing). */
+  paidUnits: number;
+  /** Rate per unit of the applied plan column (0 when no plan applies). */
+  rate: Decimal;
+  /** paidUnits × rate, exact, 2 places. Never negative. */
+  amount: Decimal;
+  explanation: Explanation;
+  warnings: string[];
+}
+
+export interface TierProgress {
+  partnerId: string;
+  program: string;
+  /** Units counted so far this quarter (net, all distributors). */
+  units: number;
+  thresholds: number[];
+  chosenPlan: number | null;
+  /** The plan whose rates apply now (null when none). */
+  appliedPlan: number | null;
+  /** The next threshold above the units so far (for a chosen plan: that plan until it is met). */
+  nextThreshold: number | null;
+  unitsToNext: number | null;
+  accepted: boolean;
+  /** Short plain-language status for a manager. */
+  summary: string;
+}
+
+export interface PartnerQuarterResult {
+  quarter: string;
+  partnerId: string;
+  rulesVersion: string;
+  lines: PayoutLine[];
+  progress: TierProgress[];
+  total: Decimal;
+  warnings: string[];
+}

@@ -1,0 +1,128 @@
+/**
+ * Every error the project raises on purpose. Each carries a stable `code` (for logs, reject files
+ * and API bodies), a plain-language message, and the `cause` it wraps.
+ * The mapping to HTTP status / CLI exit lives here, in one place.
+ */
+export abstract class AppError extends Error {
+  abstract readonly code: string;
+  /** HTTP status this error maps to when it reaches an API caller. */
+  readonly httpStatus: number = 500;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A rules file (or other configuration) is missing or invalid. Fail fast. */
+export class RulesValidationError extends AppError {
+  readonly code = 'rules-invalid';
+  override readonly httpStatus = 422;
+  constructor(
+    message: string,
+    readonly issues: string[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class ConfigError extends AppError {
+  readonly code = 'config-invalid';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Input from a person or another system is not acceptable (bad CSV, bad reference row, bad event). */
+export class InputValidationError extends AppError {
+  readonly code: string = 'input-invalid';
+  override readonly httpStatus = 400;
+  constructor(
+    message: string,
+    readonly issues: string[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A whole report file cannot be read (empty, binary, broken header, too large once inflated). */
+export class ReportFileError extends AppError {
+  override readonly httpStatus = 422;
+  constructor(
+    readonly code:
+      | 'empty-file'
+      | 'not-text'
+      | 'header-missing-fields'
+      | 'too-large'
+      | 'unreadable'
+      | 'unknown-distributor',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class NotFoundError extends AppError {
+  readonly code = 'not-found';
+  override readonly httpStatus = 404;
+}
+
+export class ForbiddenError extends AppError {
+  readonly code = 'forbidden';
+  override readonly httpStatus = 403;
+}
+
+export class InsufficientPointsError extends AppError {
+  readonly code = 'insufficient-points';
+  override readonly httpStatus = 409;
+}
+
+/** The user-facing shape of any error: plain words, a stable code, an HTTP status. */
+export function toUserError(err: unknown): { status: number; code: string; message: string; issues?: string[] } {
+  if (err instanceof AppError) {
+    const issues = 'issues' in err && Array.isArray(err.issues) && err.issues.length ? err.issues : undefined;
+    return { status: err.httpStatus, code: err.code, message: err.message, ...(issues ? { issues } : {}) };
+  }
+  return { status: 500, code: 'internal', message: 'Something went wrong on our side; the error has been logged.' };
+}
+
+/** A local emulator (DynamoDB Local, s3rver) could not be started or stopped. Local use only. */
+export class EmulatorError extends AppError {
+  readonly code = 'emulator-failed';
+}
+
+/** A redemption names a reward that is not in the quarter's catalog. */
+export class UnknownRewardError extends InputValidationError {
+  override readonly code = 'unknown-reward';
+}
+
+/** The reward has no points price ("on request"): the program manager arranges it. */
+export class RewardOnRequestError extends AppError {
+  readonly code = 'reward-on-request';
+  override readonly httpStatus = 422;
+}
+
+/** A value cannot go into an export file as it is (e.g. an amount with more than 2 decimals). */
+export class ExportValueError extends AppError {
+  readonly code = 'export-invalid-value';
+}
+
+/** A report's header lacks required columns; `missing` and `found` feed the message and the rejects file. */
+export class ReportHeaderError extends ReportFileError {
+  constructor(
+    message: string,
+    readonly missing: readonly string[],
+    readonly found: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super('header-missing-fields', message, options);
+  }
+}
+
+/** The reader of a report was stopped (by its caller) before the end of the file, so it has no summary. */
+export class ReportReadStoppedError extends AppError {
+  readonly code = 'report-read-stopped';
+}

@@ -1,0 +1,123 @@
+/**
+ * The finance export `payouts-<quarter>.csv` (spec: data-formats.md, "Finance export").
+ *
+ * - UTF-8 without BOM, comma, LF line ends (every record, the last too), header line first.
+ * - One row per payout line, sorted by partner_id, distributor_id, program, rate_row in UTF-16
+ *   code-unit order (never locale order, so the bytes are the same on every machine).
+ * - `rate_rub` and `amount_rub` with exactly two decimals, no grouping. A value that would need
+ *   rounding, or a negative one, is refused (ExportValueError): finance must get what we paid.
+ * - `units` is the line's net units at that distributor in that rate row. It can be negative
+ *   (more returns than sales); it is our own number, so it is written plainly (`-3`), not
+ *   neutralised like text.
+ * - `amount_rub` is paidUnits × rate. That equals units × rate except where the line's
+ *   explanation says otherwise: untrained units of a gated family earn nothing, and a negative
+ *   net pays 0.
+ * - Every text cell (partner names above all) is neutralised against spreadsheet formulas.
+ */
+import { Decimal } from 'decimal.js';
+import { ExportValueError } from '../errors.js';
+import type { PayoutLine } from '../domain/types.js';
+import { csvRow } from './csv-cell.js';
+
+export const FINANCE_EXPORT_HEADER = [
+  'quarter',
+  'partner_id',
+  'partner_name',
+  'distributor_id',
+  'program',
+  'rate_row',
+  'units',
+  'rate_rub',
+  'amount_rub',
+] as const;
+
+export function financeExportFileName(quarter: string): string {
+  return `payouts-${quarter}.csv`;
+}
+
+export function financeExportCsv(
+  quarter: string,
+  lines: readonly PayoutLine[],
+  partnerName: (id: string) => string,
+): string {
+  let out = FINANCE_EXPORT_HEADER.join(',') + '\n';
+  for (const l of sortPayoutLines(lines)) {
+    if (!Number.isSafeInteger(l.units)) {
+      throw new ExportValueError(`Units of ${describe(l)} must be a whole number, got ${l.units}.`);
+    }
+    out += csvRow([
+      quarter,
+      l.partnerId,
+      partnerName(l.partnerId),
+      l.distributorId,
+      l.program,
+      l.rateRow,
+      l.units,
+      money(l.rate, 'rate', l),
+      money(l.amount, 'amount', l),
+    ]);
+  }
+  return out;
+}
+
+export interface ExportTotal {
+  key: string;
+  /** Net units, summed. */
+  units: number;
+  amount: Decimal;
+}
+
+export interface FinanceExportTotals {
+  /** Sorted by program. */
+  byProgram: ExportTotal[];
+  /** Sorted by distributor ID. */
+  byDistributor: ExportTotal[];
+  total: Decimal;
+}
+
+/** Totals for a summary beside the export; exact decimal sums. */
+export function financeExportTotals(lines: readonly PayoutLine[]): FinanceExportTotals {
+  const byProgram = new Map<string, ExportTotal>();
+  const byDistributor = new Map<string, ExportTotal>();
+  let total = new Decimal(0);
+  const add = (map: Map<string, ExportTotal>, key: string, l: PayoutLine) => {
+    const t = map.get(key) ?? { key, units: 0, amount: new Decimal(0) };
+    map.set(key, { key, units: t.units + l.units, amount: t.amount.plus(l.amount) });
+  };
+  for (const l of lines) {
+    add(byProgram, l.program, l);
+    add(byDistributor, l.distributorId, l);
+    total = total.plus(l.amount);
+  }
+  const sorted = (m: Map<string, ExportTotal>) =>
+    [...m.values()].sort((a, b) => compareCodeUnits(a.key, b.key));
+  return { byProgram: sorted(byProgram), byDistributor: sorted(byDistributor), total };
+}
+
+function sortPayoutLines(lines: readonly PayoutLine[]): PayoutLine[] {
+  // Array.prototype.sort is stable, so identical keys keep their input order.
+  return [...lines].sort(
+    (a, b) =>
+      compareCodeUnits(a.partnerId, b.partnerId) ||
+      compareCodeUnits(a.distributorId, b.distributorId) ||
+      compareCodeUnits(a.program, b.program) ||
+      compareCodeUnits(a.rateRow, b.rateRow),
+  );
+}
+
+function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function money(d: Decimal, what: string, l: PayoutLine): string {
+  if (!d.isFinite() || d.lt(0) || d.decimalPlaces() > 2) {
+    throw new ExportValueError(
+      `The ${what} of ${describe(l)} is ${d.toString()}; the export takes only amounts of 0 or more with at most 2 decimals.`,
+    );
+  }
+  return d.toFixed(2);
+}
+
+function describe(l: PayoutLine): string {
+  return `partner ${l.partnerId}, distributor ${l.distributorId}, ${l.program}/${l.rateRow}`;
+}

@@ -1,0 +1,98 @@
+/**
+ * Reference data changes (partners, distributors, acceptances, trainings, catalog) and what they set
+ * in motion: acceptances and trainings change payouts, so the partners they name are recalculated;
+ * the catalog and distributors' segments change how report lines are classified and checked, so the
+ * current reports are read again under a new revision.
+ */
+import { createHash } from 'node:crypto';
+import { RulesBook } from '../domain/rules/load.js';
+import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../domain/types.js';
+import type { RecalcQueue, ReferenceRepository, ReportsRepository, RulesRepository } from '../ports/index.js';
+import { ingestReport, type IngestDeps, type IngestOutcome } from './ingest.js';
+
+export interface ReferenceChange {
+  partners?: Partner[];
+  distributors?: Distributor[];
+  acceptances?: Acceptance[];
+  trainings?: Training[];
+  catalog?: CatalogEntry[];
+}
+
+export interface ReferenceImportDeps {
+  reference: ReferenceRepository;
+  reports: ReportsRepository;
+  rules: RulesRepository;
+  recalc: RecalcQueue;
+}
+
+export interface ReferenceImportResult {
+  written: Record<keyof ReferenceChange, number>;
+  recalcRequested: number;
+  reportsToReread: boolean;
+}
+
+/** `quarters` limits the recalculation (default: every quarter with rules). */
+export async function importReference(
+  deps: ReferenceImportDeps,
+  change: ReferenceChange,
+  quarters?: readonly string[],
+): Promise<ReferenceImportResult> {
+  const { reference } = deps;
+  await Promise.all([
+    change.partners?.length ? reference.putPartners(change.partners) : undefined,
+    change.distributors?.length ? reference.putDistributors(change.distributors) : undefined,
+    change.acceptances?.length ? reference.putAcceptances(change.acceptances) : undefined,
+    change.trainings?.length ? reference.putTrainings(change.trainings) : undefined,
+    change.catalog?.length ? reference.putCatalog(change.catalog) : undefined,
+  ]);
+
+  const partnerIds = new Set<string>([
+    ...(change.partners ?? []).map((p) => p.id),
+    ...(change.acceptances ?? []).map((a) => a.partnerId),
+    ...(change.trainings ?? []).map((t) => t.partnerId),
+  ]);
+  const inForce = quarters ?? new RulesBook(await deps.rules.loadAll()).quarters;
+  const requests = [...partnerIds].sort().flatMap((partnerId) =>
+    inForce.map((quarter) => ({ quarter, partnerId, cause: 'reference data imported' })),
+  );
+  if (requests.length) await deps.recalc.publish(requests);
+
+  return {
+    written: {
+      partners: change.partners?.length ?? 0,
+      distributors: change.distributors?.length ?? 0,
+      acceptances: change.acceptances?.length ?? 0,
+      trainings: change.trainings?.length ?? 0,
+      catalog: change.catalog?.length ?? 0,
+    },
+    recalcRequested: requests.length,
+    reportsToReread: Boolean(change.catalog?.length || change.distributors?.length),
+  };
+}
+
+/** A revision label for re-reading reports: the same change gives the same label (idempotent). */
+export function revisionOf(change: ReferenceChange): string {
+  const h = createHash('sha256').update(JSON.stringify([change.catalog ?? [], change.distributors ?? []]));
+  return `ref-${h.digest('hex').slice(0, 12)}`;
+}
+
+/** Reads every current report again under a new revision (after a catalog or distributor change). */
+export async function rereadReports(
+  deps: IngestDeps,
+  revision: string,
+  onEach?: (done: number, total: number) => void,
+): Promise<IngestOutcome[]> {
+  const records = (await deps.reports.list({})).filter((r) => r.status !== 'processing');
+  const out: IngestOutcome[] = [];
+  for (const r of records) {
+    out.push(
+      await ingestReport(
+        deps,
+        { bucket: r.bucket, key: r.key, versionId: r.objectVersionId, etag: r.etag, sequencer: r.sequencer },
+        revision,
+      ),
+    );
+    onEach?.(out.length, records.length);
+  }
+  return out;
+}

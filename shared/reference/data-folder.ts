@@ -1,0 +1,170 @@
+/**
+ * Reads a data folder for the one-shot command (data-formats.md, "A data folder"):
+ * `<data>/partners.csv distributors.csv acceptances.csv trainings.csv [catalog.csv]` and
+ * `<data>/reports/<distributor_id>/<any name>.csv[.gz]`. Problems are collected, not thrown, so a
+ * person sees all of them at once; only an unreadable folder throws.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InputValidationError } from '../errors.js';
+import {
+  REFERENCE_FILES,
+  parseAcceptances,
+  parseCatalog,
+  parseDistributors,
+  parsePartners,
+  parseTrainings,
+} from './parse.js';
+import type { DataFolder, FileProblem, ParseResult, ReferenceData, ReportFile } from './types.js';
+
+const REPORT_NAME = /\.csv(\.gz)?$/i;
+const REQUIRED: string[] = [
+  REFERENCE_FILES.partners,
+  REFERENCE_FILES.distributors,
+  REFERENCE_FILES.acceptances,
+  REFERENCE_FILES.trainings,
+];
+
+const isHidden = (name: string) => name.startsWith('.');
+
+/** Directory entries by name, so problems and reports come out in the same order on every file system. */
+async function sortedEntries(dir: string) {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function isMissing(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+/** The file's text; null when it does not exist, undefined when it is not UTF-8 (reported). */
+async function readText(
+  path: string,
+  file: string,
+  errors: FileProblem[],
+): Promise<string | null | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    if (isMissing(err)) return null;
+    throw new InputValidationError(`Cannot read ${file}: ${(err as Error).message}`, [], { cause: err });
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    errors.push({
+      file,
+      line: null,
+      message: `${file} is not UTF-8 text (perhaps saved in Windows-1251); save it as "CSV UTF-8 (comma delimited)"`,
+    });
+    return undefined;
+  }
+}
+
+async function readReference(dir: string, errors: FileProblem[]): Promise<ReferenceData> {
+  async function load<T>(file: string, parse: (text: string) => ParseResult<T>): Promise<T[]> {
+    const text = await readText(join(dir, file), file, errors);
+    if (text === null) {
+      if (REQUIRED.includes(file))
+        errors.push({
+          file,
+          line: null,
+          message: `${file} is missing from the data folder; it needs ${REQUIRED.join(', ')} (and may have ${REFERENCE_FILES.catalog})`,
+        });
+      return [];
+    }
+    if (text === undefined) return [];
+    const { rows, errors: rowErrors } = parse(text);
+    for (const e of rowErrors) errors.push({ file, line: e.line, message: `line ${e.line}: ${e.message}` });
+    return rows;
+  }
+  return {
+    partners: await load(REFERENCE_FILES.partners, parsePartners),
+    distributors: await load(REFERENCE_FILES.distributors, parseDistributors),
+    acceptances: await load(REFERENCE_FILES.acceptances, parseAcceptances),
+    trainings: await load(REFERENCE_FILES.trainings, parseTrainings),
+    catalog: await load(REFERENCE_FILES.catalog, parseCatalog),
+  };
+}
+
+/** Report files below one distributor folder, recursively; `prefix` is the path below that folder. */
+async function listReports(
+  distributorId: string,
+  dir: string,
+  prefix: string,
+  errors: FileProblem[],
+): Promise<ReportFile[]> {
+  const out: ReportFile[] = [];
+  for (const entry of await sortedEntries(dir)) {
+    if (isHidden(entry.name)) continue;
+    const name = prefix ? `${prefix}/${entry.name}` : entry.name;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await listReports(distributorId, path, name, errors)));
+    else if (REPORT_NAME.test(entry.name)) out.push({ distributorId, path, name });
+    else
+      errors.push({
+        file: `reports/${distributorId}/${name}`,
+        line: null,
+        message: `reports/${distributorId}/${name} is not a .csv or .csv.gz file; it was skipped`,
+      });
+  }
+  return out;
+}
+
+async function readReports(
+  dir: string,
+  distributorIds: Set<string>,
+  errors: FileProblem[],
+): Promise<ReportFile[]> {
+  const root = join(dir, 'reports');
+  let entries;
+  try {
+    entries = await sortedEntries(root);
+  } catch (err) {
+    if (!isMissing(err))
+      throw new InputValidationError(`Cannot read ${root}: ${(err as Error).message}`, [], { cause: err });
+    errors.push({
+      file: 'reports',
+      line: null,
+      message: 'the data folder has no reports folder; put each report in reports/<distributor_id>/',
+    });
+    return [];
+  }
+  const reports: ReportFile[] = [];
+  for (const entry of entries) {
+    if (isHidden(entry.name)) continue;
+    const file = `reports/${entry.name}`;
+    if (!entry.isDirectory()) {
+      errors.push({
+        file,
+        line: null,
+        message: `${file} is not inside a distributor folder, so nobody knows whose report it is; move it to reports/<distributor_id>/`,
+      });
+      continue;
+    }
+    // Without any distributor (distributors.csv missing or empty) that problem is already reported.
+    if (distributorIds.size && !distributorIds.has(entry.name))
+      errors.push({
+        file,
+        line: null,
+        message: `${file}/ is named after no distributor in distributors.csv (known: ${[...distributorIds].join(', ')})`,
+      });
+    reports.push(...(await listReports(entry.name, join(root, entry.name), '', errors)));
+  }
+  return reports;
+}
+
+export async function loadDataFolder(dir: string): Promise<DataFolder> {
+  try {
+    await readdir(dir);
+  } catch (err) {
+    throw new InputValidationError(`The data folder ${dir} cannot be read: ${(err as Error).message}`, [], {
+      cause: err,
+    });
+  }
+  const errors: FileProblem[] = [];
+  const reference = await readReference(dir, errors);
+  const reports = await readReports(dir, new Set(reference.distributors.map((d) => d.id)), errors);
+  return { reference, reports, errors };
+}

@@ -1,0 +1,53 @@
+/**
+ * The one place that connects ports to adapters. Handlers call `wireFromEnv()` once per container;
+ * the local runtime passes its own recalc queue (in-process, instead of SQS) and nothing else differs.
+ */
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createAwsClients, loadAppConfig, type AwsClients } from './aws/clients.js';
+import { DynamoReportsRepository } from './adapters/dynamo/reports.js';
+import { DynamoLedgerRepository, DynamoPayoutsRepository, DynamoReferenceRepository } from './adapters/dynamo/reference.js';
+import { S3ObjectStore } from './adapters/s3/object-store.js';
+import { S3RulesRepository } from './adapters/s3/rules-repository.js';
+import { SqsRecalcQueue } from './adapters/sqs/recalc-queue.js';
+import { ConfigError } from './errors.js';
+import type { IngestDeps } from './pipeline/ingest.js';
+import type { RecalcDeps } from './pipeline/recalc.js';
+import type { ReferenceImportDeps } from './pipeline/reference-import.js';
+import type { RecalcQueue } from './ports/index.js';
+
+export type AppDeps = IngestDeps & RecalcDeps & ReferenceImportDeps & { bucket: string; table: string };
+
+export function wire(clients: AwsClients, config: { table: string; bucket: string }, recalc: RecalcQueue): AppDeps {
+  const objects = new S3ObjectStore(clients.s3, config.bucket);
+  return {
+    bucket: config.bucket,
+    table: config.table,
+    objects,
+    reports: new DynamoReportsRepository(clients.doc, config.table),
+    reference: new DynamoReferenceRepository(clients.doc, config.table),
+    payouts: new DynamoPayoutsRepository(clients.doc, config.table),
+    ledger: new DynamoLedgerRepository(clients.doc, config.table),
+    rules: new S3RulesRepository(objects),
+    recalc,
+    clock: { now: () => new Date() },
+  };
+}
+
+/** Wiring for Lambda: everything from the environment; fails fast naming what is missing. */
+export function wireFromEnv(env: NodeJS.ProcessEnv = process.env): AppDeps {
+  const config = loadAppConfig(env);
+  const clients = createAwsClients(env);
+  const queueUrl = config.recalcQueueUrl;
+  const recalc: RecalcQueue = queueUrl
+    ? new SqsRecalcQueue(new SQSClient({}), queueUrl)
+    : {
+        publish: () => Promise.reject(new ConfigError('RECALC_QUEUE_URL is not set, so recalculation cannot be requested.')),
+      };
+  return wire(clients, { table: config.tableName, bucket: config.reportsBucket }, recalc);
+}
+
+/** A lazily created value: the first call wires, later calls reuse (one per Lambda container). */
+export function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}

@@ -1,0 +1,196 @@
+import { Decimal } from 'decimal.js';
+import Papa from 'papaparse';
+import { describe, expect, it } from 'vitest';
+import type { PayoutLine } from '../../shared/domain/types.js';
+import { ExportValueError } from '../../shared/errors.js';
+import {
+  financeExportCsv,
+  financeExportFileName,
+  financeExportTotals,
+} from '../../shared/export/finance-csv.js';
+
+function line(p: Partial<PayoutLine> & Pick<PayoutLine, 'partnerId' | 'distributorId'>): PayoutLine {
+  const units = p.units ?? 1;
+  const paidUnits = p.paidUnits ?? Math.max(0, units);
+  const rate = p.rate ?? new Decimal('10');
+  return {
+    quarter: '2016-Q1',
+    program: 'client',
+    rateRow: 'premium',
+    units,
+    paidUnits,
+    rate,
+    amount: p.amount ?? rate.times(paidUnits),
+    explanation: {
+      text: 'test',
+      reason: null,
+      plan: 50,
+      planBasis: 'chosen',
+      programUnits: units,
+      missingUnits: null,
+      missingCourses: null,
+    },
+    warnings: [],
+    ...p,
+  };
+}
+
+const HEADER = 'quarter,partner_id,partner_name,distributor_id,program,rate_row,units,rate_rub,amount_rub\n';
+
+describe('financeExportCsv', () => {
+  it('writes the exact bytes: header, code-unit ordering with ties, 2 decimals, Cyrillic names', () => {
+    const names: Record<string, string> = { P2: 'ООО «Ромашка»', P1: 'ИП Иванов', p0: 'Acme' };
+    const lines = [
+      line({
+        partnerId: 'P2',
+        distributorId: 'D1',
+        program: 'monitors',
+        rateRow: 'uhd',
+        units: 3,
+        rate: new Decimal('77.5'),
+      }),
+      line({ partnerId: 'P1', distributorId: 'D2', program: 'client', rateRow: 'standard', units: 2 }),
+      line({
+        partnerId: 'P1',
+        distributorId: 'D1',
+        program: 'enterprise',
+        rateRow: 'servers',
+        units: 1,
+        rate: new Decimal('1155'),
+      }),
+      line({ partnerId: 'P1', distributorId: 'D1', program: 'client', rateRow: 'standard', units: 4 }),
+      line({
+        partnerId: 'P1',
+        distributorId: 'D1',
+        program: 'client',
+        rateRow: 'premium',
+        units: 5,
+        rate: new Decimal('0.1'),
+      }),
+      // Lower-case sorts after upper-case in code-unit order (a locale sort would put it first).
+      line({ partnerId: 'p0', distributorId: 'D1', units: 1 }),
+    ];
+    const csv = financeExportCsv('2016-Q1', lines, (id) => names[id] ?? '');
+    expect(csv).toBe(
+      HEADER +
+        '2016-Q1,P1,ИП Иванов,D1,client,premium,5,0.10,0.50\n' +
+        '2016-Q1,P1,ИП Иванов,D1,client,standard,4,10.00,40.00\n' +
+        '2016-Q1,P1,ИП Иванов,D1,enterprise,servers,1,1155.00,1155.00\n' +
+        '2016-Q1,P1,ИП Иванов,D2,client,standard,2,10.00,20.00\n' +
+        '2016-Q1,P2,ООО «Ромашка»,D1,monitors,uhd,3,77.50,232.50\n' +
+        '2016-Q1,p0,Acme,D1,client,premium,1,10.00,10.00\n',
+    );
+    // UTF-8 without BOM.
+    expect(Buffer.from(csv, 'utf8').subarray(0, 3).toString('hex')).not.toBe('efbbbf');
+  });
+
+  it('does not depend on the input order', () => {
+    const lines = [
+      line({ partnerId: 'B', distributorId: 'X' }),
+      line({ partnerId: 'A', distributorId: 'Y' }),
+      line({ partnerId: 'A', distributorId: 'X', rateRow: 'b' }),
+      line({ partnerId: 'A', distributorId: 'X', rateRow: 'a' }),
+    ];
+    const a = financeExportCsv('2016-Q1', lines, () => '');
+    const b = financeExportCsv('2016-Q1', [...lines].reverse(), () => '');
+    expect(a).toBe(b);
+    expect(
+      a
+        .split('\n')
+        .slice(1, 5)
+        .map((r) => r.split(',').slice(1, 6).join('|')),
+    ).toEqual(['A||X|client|a', 'A||X|client|b', 'A||Y|client|premium', 'B||X|client|premium']);
+  });
+
+  it('quotes commas, quotes and newlines per RFC 4180 so a CSV reader gets the name back', () => {
+    const name = 'Рога, "Копыта"\nи партнёры';
+    const csv = financeExportCsv('2016-Q1', [line({ partnerId: 'P1', distributorId: 'D1' })], () => name);
+    expect(csv).toBe(HEADER + '2016-Q1,P1,"Рога, ""Копыта""\nи партнёры",D1,client,premium,1,10.00,10.00\n');
+    const parsed = Papa.parse<string[]>(csv.trimEnd(), { header: false });
+    expect(parsed.data[1]?.[2]).toBe(name);
+  });
+
+  it.each([
+    ['=SUM(A1)', `"'=SUM(A1)"`],
+    ['+7 999', `"'+7 999"`],
+    ['-2', `"'-2"`],
+    ['@cmd', `"'@cmd"`],
+    ['\tx', `"'\tx"`],
+    ['\rx', `"'\rx"`],
+    ['=HYPERLINK("http://x","y")', `"'=HYPERLINK(""http://x"",""y"")"`],
+  ])('neutralises the formula-looking partner name %j', (name, cell) => {
+    const csv = financeExportCsv('2016-Q1', [line({ partnerId: 'P1', distributorId: 'D1' })], () => name);
+    expect(csv.slice(HEADER.length)).toBe(`2016-Q1,P1,${cell},D1,client,premium,1,10.00,10.00\n`);
+  });
+
+  it('neutralises formula-looking IDs too, but keeps a negative unit count numeric', () => {
+    const csv = financeExportCsv(
+      '2016-Q1',
+      [line({ partnerId: '=1+1', distributorId: '-D', units: -3, paidUnits: 0, amount: new Decimal(0) })],
+      () => 'Name',
+    );
+    expect(csv.slice(HEADER.length)).toBe(`2016-Q1,"'=1+1",Name,"'-D",client,premium,-3,10.00,0.00\n`);
+  });
+
+  it('writes only the header when there are no lines', () => {
+    expect(financeExportCsv('2016-Q1', [], () => '')).toBe(HEADER);
+  });
+
+  it('refuses amounts it would have to round or that are negative, and fractional units', () => {
+    const write = (p: Partial<PayoutLine>) =>
+      financeExportCsv('2016-Q1', [line({ partnerId: 'P1', distributorId: 'D1', ...p })], () => '');
+    expect(() => write({ amount: new Decimal('1.005') })).toThrow(ExportValueError);
+    expect(() => write({ amount: new Decimal('-1') })).toThrow(ExportValueError);
+    expect(() => write({ rate: new Decimal('0.125') })).toThrow(ExportValueError);
+    expect(() => write({ units: 1.5 })).toThrow(ExportValueError);
+    expect(write({ amount: new Decimal('1.50') })).toContain(',1.50\n');
+  });
+
+  it('names the file after the quarter', () => {
+    expect(financeExportFileName('2016-Q1')).toBe('payouts-2016-Q1.csv');
+  });
+});
+
+describe('financeExportTotals', () => {
+  it('sums by program and by distributor exactly in decimal', () => {
+    const lines = [
+      line({ partnerId: 'P1', distributorId: 'D2', program: 'client', units: 1, rate: new Decimal('0.10') }),
+      line({ partnerId: 'P2', distributorId: 'D1', program: 'client', units: 1, rate: new Decimal('0.10') }),
+      line({ partnerId: 'P3', distributorId: 'D1', program: 'client', units: 1, rate: new Decimal('0.10') }),
+      line({
+        partnerId: 'P1',
+        distributorId: 'D1',
+        program: 'enterprise',
+        units: 2,
+        rate: new Decimal('1155'),
+      }),
+      line({
+        partnerId: 'P4',
+        distributorId: 'D1',
+        program: 'enterprise',
+        units: -3,
+        paidUnits: 0,
+        amount: new Decimal(0),
+      }),
+    ];
+    expect(0.1 + 0.1 + 0.1).not.toBe(0.3); // the float trap the decimals avoid
+    const t = financeExportTotals(lines);
+    expect(t.byProgram.map((x) => [x.key, x.units, x.amount.toFixed(2)])).toEqual([
+      ['client', 3, '0.30'],
+      ['enterprise', -1, '2310.00'],
+    ]);
+    expect(t.byProgram[0]?.amount.equals(new Decimal('0.3'))).toBe(true);
+    expect(t.byDistributor.map((x) => [x.key, x.units, x.amount.toString()])).toEqual([
+      ['D1', 1, '2310.2'],
+      ['D2', 1, '0.1'],
+    ]);
+    expect(t.total.toString()).toBe('2310.3');
+  });
+
+  it('is zero for no lines', () => {
+    const t = financeExportTotals([]);
+    expect(t.total.isZero()).toBe(true);
+    expect(t.byProgram).toEqual([]);
+    expect(t.byDistributor).toEqual([]);
+  });
+});

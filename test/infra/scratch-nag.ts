@@ -1,0 +1,11 @@
+import { App } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { addRebatesStacks } from '../../infra/rebates-app.js';
+const ctx = JSON.parse(readFileSync('/work/main/cdk.json','utf8')).context;
+const app = new App({ context: { ...ctx, stage: process.argv[2] ?? 'dev' } });
+addRebatesStacks(app);
+app.synth();
+const rep = new AwsSolutionsChecks().validateScope(app);
+for (const v of rep.violations) console.log(v.severity, v.ruleName, v.violatingResources.map(r=>r.constructPath).join(', '));
+console.log('count', rep.violations.length);

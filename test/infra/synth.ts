@@ -1,0 +1,92 @@
+/**
+ * Shared by the infra tests: synthesise one stage of the real app (same context as cdk.json) and
+ * read IAM out of the templates. Each test file synthesises once per stage it needs; bundling the
+ * two functions takes seconds.
+ */
+import { readFileSync } from 'node:fs';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
+import type { Stage } from '../../infra/config.js';
+import { PROJECT_ROOT } from '../../infra/rebates-function.js';
+import { addRebatesStacks, type RebatesStacks } from '../../infra/rebates-app.js';
+
+// Any attempt to bundle with Docker fails loudly instead of silently falling back.
+process.env.CDK_DOCKER = '/nonexistent/docker-is-not-used';
+// CDK's built-in CloudFormation rule check takes ~20 s per synth; `npm run synth` runs it, tests skip it.
+process.env.CDK_VALIDATION = 'false';
+
+const cdkJson = JSON.parse(readFileSync(`${PROJECT_ROOT}cdk.json`, 'utf8')) as { context: Record<string, unknown> };
+
+export interface Synthesized extends RebatesStacks {
+  readonly app: App;
+  readonly statefulTemplate: Template;
+  readonly statelessTemplate: Template;
+}
+
+/** Synthesises the app for one stage; `stages` replaces cdk.json's `rebates:stages` when given. */
+export function synthStage(stage: Stage, stages?: Record<string, unknown>): Synthesized {
+  const app = new App({
+    context: { ...cdkJson.context, stage, ...(stages ? { 'rebates:stages': stages } : {}) },
+  });
+  const stacks = addRebatesStacks(app);
+  return {
+    ...stacks,
+    app,
+    statefulTemplate: Template.fromStack(stacks.stateful),
+    statelessTemplate: Template.fromStack(stacks.stateless),
+  };
+}
+
+/** A CloudFormation value as one string, `<Logical.Attr>` / `<AWS::AccountId>` for references. */
+export function flat(value: unknown): string {
+  return flattenCfnReference(value);
+}
+
+export interface Statement {
+  readonly effect: string;
+  readonly actions: string[];
+  readonly resources: string[];
+}
+
+/** All statements of the inline policies attached to a role (by logical ID), flattened. */
+export function roleStatements(template: Template, roleLogicalId: string): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  const out: Statement[] = [];
+  for (const policy of Object.values(policies)) {
+    const roles = (policy.Properties.Roles as unknown[]).map(flat);
+    if (!roles.includes(`<${roleLogicalId}>`)) continue;
+    for (const s of policy.Properties.PolicyDocument.Statement as Record<string, unknown>[]) {
+      out.push({
+        effect: s.Effect as string,
+        actions: toArray(s.Action).map(String).sort(),
+        resources: toArray(s.Resource).map(flat),
+      });
+    }
+  }
+  return out;
+}
+
+/** IAM wildcard match (`*` any run of characters, `?` one character). */
+export function iamMatches(pattern: string, value: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return re.test(value);
+}
+
+/** Whether any Allow statement grants `action` on `resource` (both plain strings, wildcards honoured). */
+export function allows(statements: Statement[], action: string, resource: string): boolean {
+  return statements.some(
+    (s) =>
+      s.effect === 'Allow' &&
+      s.actions.some((a) => iamMatches(a, action)) &&
+      s.resources.some((r) => iamMatches(r, resource)),
+  );
+}
+
+export function logicalId(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(construct.node.defaultChild as Parameters<Stack['getLogicalId']>[0]);
+}
+
+function toArray(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [v];
+}

@@ -1,0 +1,397 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Readable } from 'node:stream';
+import {
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  paginateListObjectsV2,
+} from '@aws-sdk/client-s3';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { S3EventRecord } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { startDynamoLocal } from '../../local/emulators.js';
+import { encodeS3EventKey, startLocalStack, type LocalStack } from '../../local/local-stack.js';
+import { GSI1, TTL_ATTRIBUTE, ensureTable } from '../../shared/adapters/dynamo/table.js';
+import { createAwsClients, loadAppConfig } from '../../shared/aws/clients.js';
+import { ConfigError } from '../../shared/errors.js';
+import { useLocalStack } from '../support/local-stack.js';
+
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+const md5 = (data: Uint8Array) => createHash('md5').update(data).digest('hex');
+const chunksOf = (data: Buffer, size: number) =>
+  Array.from({ length: Math.ceil(data.length / size) }, (_, i) => data.subarray(i * size, (i + 1) * size));
+const decodeEventKey = (key: string) => decodeURIComponent(key.replace(/\+/g, ' '));
+const awkwardKey = 'incoming/d-01/отчёт за январь+1 (v2)!.csv';
+
+async function getBytes(stack: LocalStack, key: string): Promise<Buffer> {
+  const res = await stack.clients.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
+  return Buffer.from(await res.Body!.transformToByteArray());
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves with the first `count` ObjectCreated records whose decoded key satisfies `wanted`. */
+function collectEvents(
+  stack: LocalStack,
+  wanted: (key: string) => boolean,
+  count: number,
+): Promise<S3EventRecord[]> {
+  return new Promise((resolve) => {
+    const seen: S3EventRecord[] = [];
+    const unsubscribe = stack.onObjectCreated((record) => {
+      if (!wanted(decodeEventKey(record.s3.object.key))) return;
+      seen.push(record);
+      if (seen.length === count) {
+        unsubscribe();
+        resolve(seen);
+      }
+    });
+  });
+}
+
+describe('AWS configuration', () => {
+  const base = { AWS_REGION: 'eu-central-1' };
+
+  it('names the missing or malformed variables', () => {
+    expect(() => createAwsClients({})).toThrow(ConfigError);
+    expect(() => createAwsClients({})).toThrow(/AWS_REGION is not set/);
+    expect(() => createAwsClients({ ...base, AWS_ENDPOINT_URL_S3: 'localhost-4568' })).toThrow(
+      /AWS_ENDPOINT_URL_S3 must be a URL/,
+    );
+    expect(() => createAwsClients({ ...base, S3_FORCE_PATH_STYLE: 'yes' })).toThrow(/S3_FORCE_PATH_STYLE/);
+    expect(() => createAwsClients({ ...base, AWS_ACCESS_KEY_ID: 'k' })).toThrow(/AWS_SECRET_ACCESS_KEY/);
+  });
+
+  it('takes path style from S3_FORCE_PATH_STYLE only', () => {
+    const off = createAwsClients(base);
+    const on = createAwsClients({ ...base, S3_FORCE_PATH_STYLE: 'true' });
+    expect(off.s3.config.forcePathStyle).toBe(false);
+    expect(on.s3.config.forcePathStyle).toBe(true);
+    for (const c of [off, on]) {
+      c.s3.destroy();
+      c.dynamo.destroy();
+      c.sqs.destroy();
+    }
+  });
+
+  it('loads the application settings, treating empty variables as unset', () => {
+    expect(() => loadAppConfig({ TABLE_NAME: '' })).toThrow(ConfigError);
+    expect(() => loadAppConfig({ TABLE_NAME: '' })).toThrow(
+      /TABLE_NAME is not set.*REPORTS_BUCKET is not set/,
+    );
+    expect(() => loadAppConfig({ TABLE_NAME: 't', REPORTS_BUCKET: 'b', RECALC_QUEUE_URL: 'queue' })).toThrow(
+      /RECALC_QUEUE_URL/,
+    );
+    expect(loadAppConfig({ TABLE_NAME: 't', REPORTS_BUCKET: 'b' })).toEqual({
+      tableName: 't',
+      reportsBucket: 'b',
+      recalcQueueUrl: undefined,
+    });
+  });
+
+  it('encodes event keys as S3 notifications do', () => {
+    expect(encodeS3EventKey('a/b c+d (1)!*~é.csv')).toBe('a/b+c%2Bd+%281%29%21*%7E%C3%A9.csv');
+  });
+});
+
+describe('local stack', () => {
+  const stack = useLocalStack();
+
+  describe('DynamoDB Local', () => {
+    it('has the table as the storage contract defines it, and ensureTable leaves it alone', async () => {
+      const { dynamo, doc } = stack().clients;
+      const tableName = stack().tableName;
+      await doc.send(new PutCommand({ TableName: tableName, Item: { pk: 'KEEP', sk: 'ME' } }));
+      await ensureTable(dynamo, tableName);
+
+      const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+      expect(Table?.KeySchema).toEqual([
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ]);
+      expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+      const gsi = Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === GSI1.indexName);
+      expect(gsi?.KeySchema?.map((k) => k.AttributeName)).toEqual(['gsi1pk', 'gsi1sk']);
+      expect(gsi?.Projection?.ProjectionType).toBe('ALL');
+      const ttl = await dynamo.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+      expect(ttl.TimeToLiveDescription).toMatchObject({
+        TimeToLiveStatus: 'ENABLED',
+        AttributeName: TTL_ATTRIBUTE,
+      });
+      const kept = await doc.send(new GetCommand({ TableName: tableName, Key: { pk: 'KEEP', sk: 'ME' } }));
+      expect(kept.Item).toBeDefined();
+    });
+
+    it('puts, gets and queries gsi1 through the document client', async () => {
+      const { doc } = stack().clients;
+      const TableName = stack().tableName;
+      const reports = [
+        { reportId: 'r-2', receivedAt: '2016-02-15T10:00:00+03:00' },
+        { reportId: 'r-1', receivedAt: '2016-02-14T09:00:00+03:00' },
+      ];
+      for (const r of reports) {
+        await doc.send(
+          new PutCommand({
+            TableName,
+            Item: {
+              pk: `REPORT#${r.reportId}`,
+              sk: 'META',
+              gsi1pk: 'REPORTS#D-1',
+              gsi1sk: `${r.receivedAt}#${r.reportId}`,
+              rows: 3,
+              note: undefined, // dropped, not rejected
+            },
+          }),
+        );
+      }
+      const got = await doc.send(new GetCommand({ TableName, Key: { pk: 'REPORT#r-2', sk: 'META' } }));
+      expect(got.Item).toEqual({
+        pk: 'REPORT#r-2',
+        sk: 'META',
+        gsi1pk: 'REPORTS#D-1',
+        gsi1sk: '2016-02-15T10:00:00+03:00#r-2',
+        rows: 3,
+      });
+
+      const byDistributor = await doc.send(
+        new QueryCommand({
+          TableName,
+          IndexName: GSI1.indexName,
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'REPORTS#D-1' },
+        }),
+      );
+      expect(byDistributor.Items?.map((i) => i.pk)).toEqual(['REPORT#r-1', 'REPORT#r-2']);
+    });
+
+    it('is reached by a bare SDK client through AWS_ENDPOINT_URL_* in process.env', async () => {
+      const dynamo = new DynamoDBClient({});
+      const s3 = new S3Client({ forcePathStyle: true });
+      try {
+        const { TableNames } = await dynamo.send(new ListTablesCommand({}));
+        expect(TableNames).toContain(stack().tableName);
+        await expect(s3.send(new HeadBucketCommand({ Bucket: stack().bucket }))).resolves.toBeDefined();
+      } finally {
+        dynamo.destroy();
+        s3.destroy();
+      }
+    });
+  });
+
+  describe('s3rver', () => {
+    it('stores a small object under an awkward key byte for byte', async () => {
+      const body = Buffer.from('distributor;sku;qty\nД-1;X 1;2\n', 'utf8');
+      await stack().clients.s3.send(
+        new PutObjectCommand({ Bucket: stack().bucket, Key: awkwardKey, Body: body }),
+      );
+      expect(sha256(await getBytes(stack(), awkwardKey))).toBe(sha256(body));
+    });
+
+    it('stores a streamed body of known length unchanged', async () => {
+      const body = randomBytes(3 * 1024 * 1024 + 17);
+      const key = 'incoming/d-01/streamed report.csv';
+      await stack().clients.s3.send(
+        new PutObjectCommand({
+          Bucket: stack().bucket,
+          Key: key,
+          Body: Readable.from(chunksOf(body, 65536)),
+          ContentLength: body.length,
+        }),
+      );
+      const stored = await getBytes(stack(), key);
+      expect(stored.length).toBe(body.length);
+      expect(sha256(stored)).toBe(sha256(body));
+    });
+
+    it('stores a multipart upload of a stream of unknown length unchanged, and announces it', async () => {
+      const body = randomBytes(11 * 1024 * 1024 + 5); // three parts of at most 5 MiB
+      const key = 'incoming/d-01/multipart report.csv.gz';
+      const announced = collectEvents(stack(), (k) => k === key, 1);
+      await new Upload({
+        client: stack().clients.s3,
+        params: { Bucket: stack().bucket, Key: key, Body: Readable.from(chunksOf(body, 100_000)) },
+      }).done();
+      const stored = await getBytes(stack(), key);
+      expect(sha256(stored)).toBe(sha256(body));
+      const [record] = await announced;
+      expect(record!.eventName).toMatch(/^ObjectCreated:/);
+      expect(record!.s3.object.size).toBe(body.length);
+    });
+
+    it('announces stored objects as S3 does: encoded key, ordered sequencer, size and eTag', async () => {
+      const bodies = [Buffer.from('first'), Buffer.from('second, longer')];
+      const events = collectEvents(stack(), (key) => key === awkwardKey, 2);
+      for (const Body of bodies) {
+        await stack().clients.s3.send(
+          new PutObjectCommand({ Bucket: stack().bucket, Key: awkwardKey, Body }),
+        );
+      }
+      const records = await events;
+
+      for (const [i, record] of records.entries()) {
+        expect(record.eventName).toBe('ObjectCreated:Put');
+        expect(record.awsRegion).toBe('eu-central-1');
+        expect(Number.isNaN(Date.parse(record.eventTime))).toBe(false);
+        expect(record.s3.bucket.name).toBe(stack().bucket);
+        expect(record.s3.object.key).toBe(encodeS3EventKey(awkwardKey));
+        expect(record.s3.object.key).toContain('%2B1+%28v2%29%21.csv'); // '+1 (v2)!.csv' as S3 writes it
+        expect(decodeEventKey(record.s3.object.key)).toBe(awkwardKey);
+        expect(record.s3.object.size).toBe(bodies[i]!.length);
+        expect(record.s3.object.eTag).toBe(md5(bodies[i]!));
+        expect(record.s3.object.sequencer).toMatch(/^[0-9A-F]{16}$/);
+      }
+      expect(records[1]!.s3.object.sequencer > records[0]!.s3.object.sequencer).toBe(true);
+    });
+
+    it('stops calling a listener once it unsubscribes', async () => {
+      const key = 'incoming/d-01/unsubscribed.csv';
+      const late: S3EventRecord[] = [];
+      const unsubscribe = stack().onObjectCreated((r) => void late.push(r));
+      unsubscribe();
+      const delivered = collectEvents(stack(), (k) => k === key, 1);
+      await stack().clients.s3.send(new PutObjectCommand({ Bucket: stack().bucket, Key: key, Body: 'x' }));
+      await delivered; // listeners of one event run back to back, so the other one would have run by now
+      expect(late).toEqual([]);
+    });
+
+    it('lists more than 1000 keys across pages, and honours StartAfter', async () => {
+      const { s3 } = stack().clients;
+      const Bucket = stack().bucket;
+      const keys = Array.from({ length: 1003 }, (_, i) => `listing/${String(i).padStart(4, '0')} ф+.csv`);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next < keys.length) {
+            const Key = keys[next++]!;
+            await s3.send(new PutObjectCommand({ Bucket, Key, Body: Key }));
+          }
+        }),
+      );
+
+      const listed: string[] = [];
+      let pages = 0;
+      for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket, Prefix: 'listing/' })) {
+        pages++;
+        listed.push(...(page.Contents ?? []).map((c) => c.Key!));
+      }
+      expect(pages).toBe(2);
+      expect(listed).toEqual(keys);
+
+      const after = await s3.send(
+        new ListObjectsV2Command({ Bucket, Prefix: 'listing/', StartAfter: keys[999], MaxKeys: 2 }),
+      );
+      expect(after.Contents?.map((c) => c.Key)).toEqual([keys[1000], keys[1001]]);
+      expect(after.IsTruncated).toBe(true);
+      expect(after.KeyCount).toBe(2);
+    });
+  });
+});
+
+describe('stack lifetime', () => {
+  it('keeps items and objects in a stateDir across stop and start, and frees its ports on stop', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'rebates-state-'));
+    const options = { stateDir, tableName: 'persisted', bucket: 'persisted-reports' };
+    const item = { pk: 'PARTNER#P-1', sk: 'PROFILE', gsi1pk: 'PARTNERS', gsi1sk: 'P-1', name: 'ООО Ромашка' };
+    const body = Buffer.from('kept across restarts');
+    try {
+      const first = await startLocalStack(options);
+      try {
+        await first.clients.doc.send(new PutCommand({ TableName: first.tableName, Item: item }));
+        await first.clients.s3.send(
+          new PutObjectCommand({ Bucket: first.bucket, Key: 'rules/2016-Q1.json', Body: body }),
+        );
+      } finally {
+        await first.stop();
+      }
+      await first.stop(); // a second stop is harmless
+      for (const url of [first.env.AWS_ENDPOINT_URL_S3, first.env.AWS_ENDPOINT_URL_DYNAMODB]) {
+        expect(await canConnect(portOf(url)), url).toBe(false);
+      }
+
+      const second = await startLocalStack(options);
+      try {
+        const got = await second.clients.doc.send(
+          new GetCommand({ TableName: second.tableName, Key: { pk: item.pk, sk: item.sk } }),
+        );
+        expect(got.Item).toEqual(item);
+        expect(sha256(await getBytes(second, 'rules/2016-Q1.json'))).toBe(sha256(body));
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it('kills the DynamoDB Local java process on stop', async () => {
+    const dynamo = await startDynamoLocal();
+    expect(isRunning(dynamo.pid)).toBe(true);
+    expect(await canConnect(dynamo.port)).toBe(true);
+    await dynamo.stop();
+    expect(isRunning(dynamo.pid)).toBe(false);
+    expect(await canConnect(dynamo.port)).toBe(false);
+  });
+
+  it('takes DynamoDB Local down with it when its process is terminated', async () => {
+    const emulators = fileURLToPath(new URL('../../local/emulators.ts', import.meta.url));
+    const script = `const { startDynamoLocal } = await import(${JSON.stringify(emulators)});
+      const { pid } = await startDynamoLocal();
+      console.log(pid);
+      setInterval(() => {}, 1000);`;
+    const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)), // where tsx resolves
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [line] = (await once(parent.stdout, 'data')) as [Buffer];
+    const javaPid = Number(line.toString().trim());
+    try {
+      expect(isRunning(javaPid)).toBe(true);
+      parent.kill('SIGTERM');
+      const [code, signal] = (await once(parent, 'exit')) as [number | null, NodeJS.Signals | null];
+      expect({ code, signal }).toEqual({ code: null, signal: 'SIGTERM' }); // still dies of the signal
+      await expect.poll(() => isRunning(javaPid), { timeout: 10_000 }).toBe(false);
+    } finally {
+      // Only reached with a live child when the test has already failed.
+      parent.kill('SIGKILL');
+      if (isRunning(javaPid)) process.kill(javaPid, 'SIGKILL');
+    }
+  });
+});
