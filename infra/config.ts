@@ -57,8 +57,18 @@ export interface StageConfig {
 }
 
 /** Sizing shared by both stages; only data retention and log retention differ. */
-const INGEST: FunctionSizing = { memorySize: 1024, timeout: Duration.minutes(5), concurrency: 5, batchSize: 1 };
-const RECALC: FunctionSizing = { memorySize: 512, timeout: Duration.minutes(1), concurrency: 5, batchSize: 10 };
+const INGEST: FunctionSizing = {
+  memorySize: 1024,
+  timeout: Duration.minutes(5),
+  concurrency: 5,
+  batchSize: 1,
+};
+const RECALC: FunctionSizing = {
+  memorySize: 512,
+  timeout: Duration.minutes(1),
+  concurrency: 5,
+  batchSize: 10,
+};
 
 export function stageConfig(stage: Stage, settings: z.input<typeof stageSettingsSchema> = {}): StageConfig {
   const parsed = parseOrThrow(stageSettingsSchema, settings, `stage settings for "${stage}"`);

@@ -57,8 +57,10 @@ export class PipelineMonitoring extends Construct {
     });
     for (const email of props.alarmEmails) this.topic.addSubscription(new EmailSubscription(email));
 
-    const dlqDepth = (q: Queue) => q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' });
-    const oldestAge = (q: Queue) => q.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' });
+    const dlqDepth = (q: Queue) =>
+      q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' });
+    const oldestAge = (q: Queue) =>
+      q.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' });
 
     this.alarm('IngestDlqNotEmpty', dlqDepth(ingestDlq), 1, {
       description:
@@ -67,7 +69,7 @@ export class PipelineMonitoring extends Construct {
     });
     this.alarm('RecalcDlqNotEmpty', dlqDepth(recalcDlq), 1, {
       description:
-        'A partner recalculation failed 5 times; that partner\'s payouts are stale. Read the recalc logs for the ' +
+        "A partner recalculation failed 5 times; that partner's payouts are stale. Read the recalc logs for the " +
         'quarter and partner, fix the cause, then redrive the recalc DLQ.',
     });
     this.alarm('IngestErrors', ingest.fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, {
@@ -76,7 +78,8 @@ export class PipelineMonitoring extends Construct {
         'out-of-memory in the ingest logs: a report may be too large for its memory or timeout.',
     });
     this.alarm('RecalcErrors', recalc.fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, {
-      description: 'The recalc function crashed or timed out. Check the recalc logs; the message will be retried.',
+      description:
+        'The recalc function crashed or timed out. Check the recalc logs; the message will be retried.',
     });
     const ingestStuckSeconds = props.ingestStuckAfter.toSeconds();
     this.alarm('ReportsStuck', oldestAge(ingestQueue), ingestStuckSeconds, {
@@ -169,8 +172,16 @@ export class PipelineMonitoring extends Construct {
       new GraphWidget({
         title: 'DynamoDB',
         left: [
-          table.metric('ConsumedWriteCapacityUnits', { period: PERIOD, statistic: 'Sum', label: 'write units' }),
-          table.metric('ConsumedReadCapacityUnits', { period: PERIOD, statistic: 'Sum', label: 'read units' }),
+          table.metric('ConsumedWriteCapacityUnits', {
+            period: PERIOD,
+            statistic: 'Sum',
+            label: 'write units',
+          }),
+          table.metric('ConsumedReadCapacityUnits', {
+            period: PERIOD,
+            statistic: 'Sum',
+            label: 'read units',
+          }),
         ],
         right: [tableThrottles],
         width: 8,

@@ -83,7 +83,8 @@ export class RebatesFunction extends Construct {
         bundleAwsSDK: true,
         mainFields: ['module', 'main'],
         // CommonJS dependencies (papaparse) call require(); ESM output needs it defined.
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
     });
 
@@ -94,7 +95,8 @@ export class RebatesFunction extends Construct {
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'House runtime is Node.js 22 (LTS, supported on Lambda); runtime upgrades are a deliberate change.',
+      reason:
+        'House runtime is Node.js 22 (LTS, supported on Lambda); runtime upgrades are a deliberate change.',
     });
   }
 }

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import {
@@ -57,7 +57,9 @@ export const REPORTS_LIFECYCLE: LifecycleRule[] = [
   {
     id: 'exports-archive',
     prefix: PREFIX.exports,
-    transitions: [{ storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(90) }],
+    transitions: [
+      { storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(90) },
+    ],
     noncurrentVersionExpiration: Duration.days(365),
   },
   {
@@ -103,11 +105,6 @@ export class StatefulStack extends Stack {
       removalPolicy: config.removalPolicy,
       autoDeleteObjects,
     });
-    Validations.of(this.accessLogsBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This is the access-log bucket itself; logging it into itself would loop.',
-    });
-
     this.reportsBucket = new Bucket(this, 'Reports', {
       bucketName: reportsBucketName(this, config.stage),
       // SSE-S3 so distributors upload with s3:PutObject alone, without grants on a KMS key.

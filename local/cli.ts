@@ -21,8 +21,13 @@ import type { FileProblem } from '../shared/reference/types.js';
 import { createProgress } from './ui/progress.js';
 import { formatRub, renderTable } from './ui/table.js';
 import { PROJECT_ROOT, startLocalRuntime, type LocalRuntime } from './runtime.js';
+import { devTokenSecret, startApiServer } from './api-server.js';
+import { signDevToken } from '../shared/auth/dev-token.js';
+import { principalFromClaims, ROLES } from '../shared/auth/principal.js';
 
 const DEFAULT_STATE = join(PROJECT_ROOT, '.state');
+const DEFAULT_PORT = 8787;
+const TOKEN_TTL_SECONDS = 12 * 60 * 60;
 
 const USAGE = `rebates — the rebate pipeline on an embedded local AWS stack
 
@@ -33,9 +38,14 @@ Commands:
         One shot: start a temporary stack, import the data folder's reference data, upload every
         report through S3 as in AWS, wait for the pipeline, write payouts-Q.csv and the rejects
         files to --out, and print a summary.
-  up [--data DIR] [--state DIR] [--rules FILE]
+  up [--data DIR] [--state DIR] [--rules FILE] [--port N]
         Start a long-running local stack with persistent state (default .state/), optionally
-        loading a data folder; prints the endpoints and "ready"; stops on Ctrl-C.
+        loading a data folder, and serve the HTTP API at http://127.0.0.1:N/api/ and the
+        dashboard at http://127.0.0.1:N/ (default port ${DEFAULT_PORT}; 0 picks a free one);
+        prints the endpoints and "ready"; stops on Ctrl-C.
+  token --role finance|program|manager|distributor [--regions R1,R2] [--distributor ID]
+        [--sub NAME] [--state DIR]
+                                       Print a bearer token for the API of "up" (valid 12 hours).
   import --data DIR [--state DIR]      Import a data folder's reference data (recalculates).
   ingest FILE --distributor ID [--state DIR]
                                        Upload one report and wait for its result.
@@ -216,14 +226,24 @@ async function cmdRun(values: Record<string, string | string[] | boolean | undef
   }
 }
 
+function requirePort(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_PORT;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) throw new UsageError(`--port takes a port number (0 picks a free one), not "${raw}".`);
+  return port;
+}
+
 async function cmdUp(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const stateDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE);
+  const port = requirePort(values.port as string | undefined);
   const runtime = await openRuntime(stateDir, (values.rules as string[] | undefined) ?? []);
+  let api: Awaited<ReturnType<typeof startApiServer>> | undefined;
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     note('stopping…');
+    await api?.close();
     await runtime.stop();
     process.exit(0);
   };
@@ -233,12 +253,40 @@ async function cmdUp(values: Record<string, string | string[] | boolean | undefi
     const { folder } = await importDataFolder(runtime, resolve(values.data as string));
     await uploadReports(runtime, folder.reports);
   }
+  try {
+    api = await startApiServer({ port, host: '127.0.0.1', deps: runtime.deps, stateDir });
+  } catch (err) {
+    await runtime.stop();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new UsageError(`Port ${port} is already in use; choose another with --port N (0 picks a free one).`);
+    throw err;
+  }
   const env = runtime.stack.env;
   log(`S3:        ${env.AWS_ENDPOINT_URL_S3} (bucket ${runtime.stack.bucket}; upload reports under incoming/<distributor_id>/)`);
   log(`DynamoDB:  ${env.AWS_ENDPOINT_URL_DYNAMODB} (table ${runtime.stack.tableName})`);
+  log(`API:       ${api.url}/api/ (bearer token: npm run rebates -- token --role finance)`);
+  log(`dashboard: ${api.url}/`);
   log(`state:     ${stateDir}`);
   log('ready');
   await new Promise(() => undefined);
+  return 0;
+}
+
+async function cmdToken(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+  const role = values.role as string | undefined;
+  if (!role || !(ROLES as readonly string[]).includes(role)) throw new UsageError(`token needs --role ${ROLES.join('|')}.`);
+  const claims: Record<string, unknown> = {
+    sub: (values.sub as string | undefined) ?? `local-${role}`,
+    'cognito:groups': [role],
+    ...(values.regions ? { 'custom:regions': values.regions } : {}),
+    ...(values.distributor ? { 'custom:distributor': values.distributor } : {}),
+  };
+  // Caught here rather than at every request the token would be refused.
+  if (role === 'manager' && !values.regions) throw new UsageError('A manager token needs the territory: --regions R1,R2 (partner regions, e.g. Central,North-West).');
+  if (role === 'distributor' && !values.distributor) throw new UsageError('A distributor token needs --distributor ID.');
+  principalFromClaims(claims);
+  const secret = await devTokenSecret(resolve((values.state as string | undefined) ?? DEFAULT_STATE));
+  log(signDevToken(claims, secret, TOKEN_TTL_SECONDS));
   return 0;
 }
 
@@ -316,22 +364,36 @@ async function cmdExport(values: Record<string, string | string[] | boolean | un
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      data: { type: 'string' },
-      quarter: { type: 'string' },
-      out: { type: 'string' },
-      rules: { type: 'string', multiple: true },
-      state: { type: 'string' },
-      partner: { type: 'string' },
-      distributor: { type: 'string' },
-      format: { type: 'string' },
-      port: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  // A mistyped option is the user's to fix (exit 2), not an internal error.
+  const { values, positionals } = (() => {
+    try {
+      return parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          data: { type: 'string' },
+          quarter: { type: 'string' },
+          out: { type: 'string' },
+          rules: { type: 'string', multiple: true },
+          state: { type: 'string' },
+          partner: { type: 'string' },
+          distributor: { type: 'string' },
+          format: { type: 'string' },
+          port: { type: 'string' },
+          role: { type: 'string' },
+          regions: { type: 'string' },
+          sub: { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      });
+    } catch (cause) {
+      throw new UsageError(
+        (cause as Error).message,
+        ['Run "npm run rebates -- help" for the commands and options.'],
+        { cause },
+      );
+    }
+  })();
   const [command, ...rest] = positionals;
   if (!command || command === 'help' || values.help) {
     log(USAGE);
@@ -350,6 +412,8 @@ export async function main(argv: string[]): Promise<number> {
       return cmdPayouts(values);
     case 'export':
       return cmdExport(values);
+    case 'token':
+      return cmdToken(values);
     default:
       throw new UsageError(`Unknown command "${command}". Run "npm run rebates -- help" for the list.`);
   }

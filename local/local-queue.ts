@@ -104,7 +104,9 @@ export class LocalQueue {
       if (res && res.batchItemFailures.some((f) => f.itemIdentifier === msg.id))
         error = new Error('the handler reported this message as failed');
     } catch (err) {
-      error = err;
+      // Powertools wraps "every record failed" around the real errors; each event here holds one message.
+      const inner = (err as { recordErrors?: unknown[] } | null)?.recordErrors;
+      error = inner?.length === 1 ? inner[0] : err;
     }
     this.running--;
     if (this.opts.fifo && msg.group) this.busyGroups.delete(msg.group);

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createIngestHandler } from '../functions/ingest/handler.js';
 import { createRecalcHandler } from '../functions/recalc/handler.js';
+import type { AwsClients } from '../shared/aws/clients.js';
 import { RULES_PREFIX } from '../shared/adapters/s3/rules-repository.js';
 import { parseRules, RulesBook, type Rules } from '../shared/domain/rules/load.js';
 import { RulesValidationError } from '../shared/errors.js';
@@ -28,6 +29,8 @@ export interface LocalRuntimeOptions {
   onIngestProgress?: (p: { key: string; bytesRead: number; records: number }) => void;
   onError?: (what: string, err: unknown) => void;
   maxInflatedBytes?: number;
+  /** Wraps the SDK clients the pipeline uses (tests inject faults the emulators cannot produce). */
+  wrapClients?: (clients: AwsClients) => AwsClients;
 }
 
 export interface LocalRuntime {
@@ -84,7 +87,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         for (const r of requests) recalcQueue!.send(JSON.stringify({ quarter: r.quarter, partnerId: r.partnerId, cause: r.cause }), `${r.quarter}#${r.partnerId}`);
       },
     };
-    const deps = wire(stack.clients, { table: stack.tableName, bucket: stack.bucket }, recalc);
+    const clients = options.wrapClients ? options.wrapClients(stack.clients) : stack.clients;
+    const deps = wire(clients, { table: stack.tableName, bucket: stack.bucket }, recalc);
     if (options.onIngestProgress) deps.onProgress = options.onIngestProgress;
     if (options.maxInflatedBytes) deps.maxInflatedBytes = options.maxInflatedBytes;
 

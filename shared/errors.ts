@@ -126,3 +126,39 @@ export class ReportHeaderError extends ReportFileError {
 export class ReportReadStoppedError extends AppError {
   readonly code = 'report-read-stopped';
 }
+
+/** The quarter is already closed: its figures are frozen, so it cannot be closed again. */
+export class QuarterClosedError extends AppError {
+  readonly code = 'quarter-closed';
+  override readonly httpStatus = 409;
+}
+
+/** A request without valid credentials (no token, a bad signature, expired). */
+export class UnauthorizedError extends AppError {
+  readonly code = 'unauthorized';
+  override readonly httpStatus = 401;
+}
+
+/** The path exists but not with this HTTP method; `allow` lists the methods it has. */
+export class MethodNotAllowedError extends AppError {
+  readonly code = 'method-not-allowed';
+  override readonly httpStatus = 405;
+  constructor(
+    message: string,
+    readonly allow: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A request body larger than the server accepts. */
+export class PayloadTooLargeError extends AppError {
+  readonly code = 'payload-too-large';
+  override readonly httpStatus = 413;
+}
+
+/** A stored quarter snapshot does not match its recorded checksum, or cannot be read. */
+export class SnapshotIntegrityError extends AppError {
+  readonly code = 'snapshot-invalid';
+}

@@ -2,20 +2,21 @@
  * The one place that connects ports to adapters. Handlers call `wireFromEnv()` once per container;
  * the local runtime passes its own recalc queue (in-process, instead of SQS) and nothing else differs.
  */
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { createAwsClients, loadAppConfig, type AwsClients } from './aws/clients.js';
 import { DynamoReportsRepository } from './adapters/dynamo/reports.js';
 import { DynamoLedgerRepository, DynamoPayoutsRepository, DynamoReferenceRepository } from './adapters/dynamo/reference.js';
+import { DynamoQuarterRepository } from './adapters/dynamo/quarters.js';
 import { S3ObjectStore } from './adapters/s3/object-store.js';
+import { S3ObjectUrls } from './adapters/s3/object-urls.js';
 import { S3RulesRepository } from './adapters/s3/rules-repository.js';
 import { SqsRecalcQueue } from './adapters/sqs/recalc-queue.js';
 import { ConfigError } from './errors.js';
 import type { IngestDeps } from './pipeline/ingest.js';
 import type { RecalcDeps } from './pipeline/recalc.js';
 import type { ReferenceImportDeps } from './pipeline/reference-import.js';
-import type { RecalcQueue } from './ports/index.js';
+import type { ObjectUrls, QuarterRepository, RecalcQueue } from './ports/index.js';
 
-export type AppDeps = IngestDeps & RecalcDeps & ReferenceImportDeps & { bucket: string; table: string };
+export type AppDeps = IngestDeps & RecalcDeps & ReferenceImportDeps & { bucket: string; table: string; urls: ObjectUrls; quarters: QuarterRepository };
 
 export function wire(clients: AwsClients, config: { table: string; bucket: string }, recalc: RecalcQueue): AppDeps {
   const objects = new S3ObjectStore(clients.s3, config.bucket);
@@ -23,10 +24,12 @@ export function wire(clients: AwsClients, config: { table: string; bucket: strin
     bucket: config.bucket,
     table: config.table,
     objects,
+    urls: new S3ObjectUrls(clients.s3, config.bucket),
     reports: new DynamoReportsRepository(clients.doc, config.table),
     reference: new DynamoReferenceRepository(clients.doc, config.table),
     payouts: new DynamoPayoutsRepository(clients.doc, config.table),
     ledger: new DynamoLedgerRepository(clients.doc, config.table),
+    quarters: new DynamoQuarterRepository(clients.doc, config.table),
     rules: new S3RulesRepository(objects),
     recalc,
     clock: { now: () => new Date() },
@@ -39,7 +42,7 @@ export function wireFromEnv(env: NodeJS.ProcessEnv = process.env): AppDeps {
   const clients = createAwsClients(env);
   const queueUrl = config.recalcQueueUrl;
   const recalc: RecalcQueue = queueUrl
-    ? new SqsRecalcQueue(new SQSClient({}), queueUrl)
+    ? new SqsRecalcQueue(clients.sqs, queueUrl)
     : {
         publish: () => Promise.reject(new ConfigError('RECALC_QUEUE_URL is not set, so recalculation cannot be requested.')),
       };

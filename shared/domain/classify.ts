@@ -15,8 +15,8 @@
  * Catalog mappings (our reading; the specs only say they win):
  * - segment: the family's if the description names one; else the segment shared by every
  *   family the rules put in that rate row (monitors → monitors, enterprise rows → commercial,
- *   Inspiron 3xxx notebooks → consumer); else commercial (rows such as "premium" mix consumer
- *   and commercial lines, and commercial is the program's broader distributor authorisation);
+ *   Inspiron 3xxx notebooks → consumer); else commercial, our default for rows such as
+ *   "premium" that mix consumer and commercial lines;
  * - gate: the gate of the rule the description itself matches, when that rule rates into the
  *   same program and row; else the gate every rule of the family into that row shares
  *   (Precision → "precision"); else none. Program-wide gates (enterprise) live on the program.
@@ -24,7 +24,7 @@
 import { RulesValidationError } from '../errors.js';
 import { describeProduct } from './describe.js';
 import type { Rules } from './rules/load.js';
-import type { ClassificationRule, FormFactor, RuleOutcome } from './rules/schema.js';
+import { FORM_FACTORS, type ClassificationRule, type FormFactor, type RuleOutcome } from './rules/schema.js';
 import type { CatalogEntry, Classification, Family, ProductFeatures, Segment } from './types.js';
 
 export { describeProduct } from './describe.js';
@@ -202,7 +202,7 @@ function unclassifiedReason(c: Compiled, f: ProductFeatures, description: string
       if (r.formFactors && holds(r, f, true))
         for (const ff of r.formFactors) if (ff !== 'unknown') possible.add(ff);
     if (possible.size)
-      return `${name}: form factor not stated (${orList([...possible].map((ff) => FORM_FACTOR_LABEL[ff]))}?) — ${mapIt}`;
+      return `${name}: form factor not stated (${orList(FORM_FACTORS.filter((ff) => possible.has(ff)).map((ff) => FORM_FACTOR_LABEL[ff]))}?) — ${mapIt}`;
   }
   const what = f.formFactor === 'unknown' ? name : `${name} ${FORM_FACTOR_LABEL[f.formFactor]}`;
   return `${what}: no rule of rules ${version} covers it — ${mapIt} if it belongs to the program`;

@@ -139,6 +139,8 @@ const HOMOGLYPHS: Readonly<Record<string, string>> = {
 };
 const TOKEN_WITH_DIGIT = re('[0-9A-ZА-Я]*\\d[0-9A-ZА-Я]*', 'g');
 const CYRILLIC_LOOKALIKE = re('[АВЕКМНОРСТХ]', 'g');
+/** "Inspiron 24-5459": a size joined to the model, unlike a part-number tail (3568-1234) or a CPU (i5-7300U). */
+const SIZE_DASH_MODEL = re('(?<![\\p{L}\\p{N}\\-./,])(\\d{2})-(\\d{4})(?![\\p{L}\\p{N}])', 'g');
 
 function normalise(text: string): string {
   return text
@@ -147,6 +149,7 @@ function normalise(text: string): string {
     .replace(/''|[”“″„]/g, '"')
     .replace(/[«»]/g, ' ')
     .replace(TOKEN_WITH_DIGIT, (tok) => tok.replace(CYRILLIC_LOOKALIKE, (c) => HOMOGLYPHS[c] ?? c))
+    .replace(SIZE_DASH_MODEL, '$1 $2')
     .replace(/\s+/g, ' ')
     .trim();
 }

@@ -10,7 +10,15 @@
  *    highest threshold reached applies); the program's own training gate (enterprise) is not met.
  * 3. Otherwise a line pays the applied plan's rate on its net units whose family training gate is
  *    met — never more than the line's net units, never below zero. A negative net pays 0 and is
- *    reported as a warning.
+ *    reported as a warning. A line's reason is then, in this order: negative-net, zero-rate,
+ *    training-missing (also when only part of the line is paid).
+ *
+ * Readings where the program text is silent (see eligibility.ts): of several acceptances of a
+ * program the latest one before the deadline counts; an acceptance naming a plan that is not a
+ * threshold is no valid acceptance (with a warning); trainings count when completed before the
+ * Moscow midnight that ends the quarter's last day, in any earlier quarter too.
+ * Lines are sorted by partner, distributor, program and rate row (plain string order, as in the
+ * finance export), so the result never depends on the order of the input.
  */
 import { Decimal } from 'decimal.js';
 import { RulesValidationError } from '../errors.js';

@@ -13,11 +13,15 @@
  *   explanation says otherwise: untrained units of a gated family earn nothing, and a negative
  *   net pays 0.
  * - Every text cell (partner names above all) is neutralised against spreadsheet formulas.
+ * - Adjustment lines (signed corrections of a closed quarter, booked in a later one) come after
+ *   the regular rows, sorted by the quarter they correct and then the same keys. Their `quarter`
+ *   cell is the corrected quarter, and only they may carry negative amounts.
+ * - Nothing follows the rows (no totals section): ledger imports read every row as a payout.
  */
 import { Decimal } from 'decimal.js';
 import { ExportValueError } from '../errors.js';
 import type { PayoutLine } from '../domain/types.js';
-import { csvRow } from './csv-cell.js';
+import { csvText } from './csv-cell.js';
 
 export const FINANCE_EXPORT_HEADER = [
   'quarter',
@@ -35,27 +39,67 @@ export function financeExportFileName(quarter: string): string {
   return `payouts-${quarter}.csv`;
 }
 
-export function financeExportCsv(
+/** A payout line, or with `adjustmentOf` a signed correction of that closed quarter. */
+export type ExportLine = PayoutLine & { adjustmentOf?: string };
+
+/** One row of the export, checked and formatted; the same rows feed the CSV and the XLSX. */
+export interface FinanceExportRow {
+  /** The export's quarter, or for an adjustment the closed quarter it corrects. */
+  quarter: string;
+  partnerId: string;
+  partnerName: string;
+  distributorId: string;
+  program: string;
+  rateRow: string;
+  units: number;
+  /** Two-decimal strings, exact: "1155.00", "-3465.00". */
+  rate: string;
+  amount: string;
+  adjustment: boolean;
+  explanation: string;
+}
+
+/** Regular rows in the spec's order, then adjustment rows. */
+export function financeExportRows(
   quarter: string,
-  lines: readonly PayoutLine[],
+  lines: readonly ExportLine[],
   partnerName: (id: string) => string,
-): string {
-  let out = FINANCE_EXPORT_HEADER.join(',') + '\n';
-  for (const l of sortPayoutLines(lines)) {
+): FinanceExportRow[] {
+  const regular = sortPayoutLines(lines.filter((l) => l.adjustmentOf === undefined));
+  const adjustments = sortPayoutLines(lines.filter((l) => l.adjustmentOf !== undefined)).sort((a, b) =>
+    compareCodeUnits(a.adjustmentOf!, b.adjustmentOf!),
+  );
+  return [...regular, ...adjustments].map((l) => {
     if (!Number.isSafeInteger(l.units)) {
       throw new ExportValueError(`Units of ${describe(l)} must be a whole number, got ${l.units}.`);
     }
-    out += csvRow([
-      quarter,
-      l.partnerId,
-      partnerName(l.partnerId),
-      l.distributorId,
-      l.program,
-      l.rateRow,
-      l.units,
-      money(l.rate, 'rate', l),
-      money(l.amount, 'amount', l),
-    ]);
+    const adjustment = l.adjustmentOf !== undefined;
+    return {
+      quarter: l.adjustmentOf ?? quarter,
+      partnerId: l.partnerId,
+      partnerName: partnerName(l.partnerId),
+      distributorId: l.distributorId,
+      program: l.program,
+      rateRow: l.rateRow,
+      units: l.units,
+      rate: money(l.rate, 'rate', l, false),
+      amount: money(l.amount, 'amount', l, adjustment),
+      adjustment,
+      explanation: l.explanation.text,
+    };
+  });
+}
+
+export function financeExportCsv(
+  quarter: string,
+  lines: readonly ExportLine[],
+  partnerName: (id: string) => string,
+): string {
+  let out = FINANCE_EXPORT_HEADER.join(',') + '\n';
+  for (const r of financeExportRows(quarter, lines, partnerName)) {
+    const text = [r.quarter, r.partnerId, r.partnerName, r.distributorId, r.program, r.rateRow].map(csvText);
+    // Numbers are our own, written plainly: a signed "-3465.00" must stay a number, not become text.
+    out += [...text, String(r.units), r.rate, r.amount].join(',') + '\n';
   }
   return out;
 }
@@ -72,14 +116,18 @@ export interface FinanceExportTotals {
   byProgram: ExportTotal[];
   /** Sorted by distributor ID. */
   byDistributor: ExportTotal[];
+  /** Everything, adjustments included. */
   total: Decimal;
+  /** The adjustment lines alone. */
+  adjustments: Decimal;
 }
 
 /** Totals for a summary beside the export; exact decimal sums. */
-export function financeExportTotals(lines: readonly PayoutLine[]): FinanceExportTotals {
+export function financeExportTotals(lines: readonly ExportLine[]): FinanceExportTotals {
   const byProgram = new Map<string, ExportTotal>();
   const byDistributor = new Map<string, ExportTotal>();
   let total = new Decimal(0);
+  let adjustments = new Decimal(0);
   const add = (map: Map<string, ExportTotal>, key: string, l: PayoutLine) => {
     const t = map.get(key) ?? { key, units: 0, amount: new Decimal(0) };
     map.set(key, { key, units: t.units + l.units, amount: t.amount.plus(l.amount) });
@@ -88,13 +136,14 @@ export function financeExportTotals(lines: readonly PayoutLine[]): FinanceExport
     add(byProgram, l.program, l);
     add(byDistributor, l.distributorId, l);
     total = total.plus(l.amount);
+    if (l.adjustmentOf !== undefined) adjustments = adjustments.plus(l.amount);
   }
   const sorted = (m: Map<string, ExportTotal>) =>
     [...m.values()].sort((a, b) => compareCodeUnits(a.key, b.key));
-  return { byProgram: sorted(byProgram), byDistributor: sorted(byDistributor), total };
+  return { byProgram: sorted(byProgram), byDistributor: sorted(byDistributor), total, adjustments };
 }
 
-function sortPayoutLines(lines: readonly PayoutLine[]): PayoutLine[] {
+function sortPayoutLines<T extends PayoutLine>(lines: readonly T[]): T[] {
   // Array.prototype.sort is stable, so identical keys keep their input order.
   return [...lines].sort(
     (a, b) =>
@@ -109,10 +158,10 @@ function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function money(d: Decimal, what: string, l: PayoutLine): string {
-  if (!d.isFinite() || d.lt(0) || d.decimalPlaces() > 2) {
+function money(d: Decimal, what: string, l: PayoutLine, signed: boolean): string {
+  if (!d.isFinite() || (!signed && d.lt(0)) || d.decimalPlaces() > 2) {
     throw new ExportValueError(
-      `The ${what} of ${describe(l)} is ${d.toString()}; the export takes only amounts of 0 or more with at most 2 decimals.`,
+      `The ${what} of ${describe(l)} is ${d.toString()}; the export takes only amounts ${signed ? '' : 'of 0 or more '}with at most 2 decimals.`,
     );
   }
   return d.toFixed(2);

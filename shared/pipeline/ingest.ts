@@ -13,8 +13,18 @@ import { RulesBook } from '../domain/rules/load.js';
 import { readReport } from '../csv/read-report.js';
 import { RejectsCsvWriter } from '../export/rejects-csv.js';
 import { ReportFileError } from '../errors.js';
-import type { Clock, IngestReference, ObjectStore, RecalcQueue, ReferenceRepository, ReportsRepository, RulesRepository } from '../ports/index.js';
-import { ReportTallier } from './lines.js';
+import type {
+  Clock,
+  IngestReference,
+  ObjectStore,
+  RecalcQueue,
+  ReferenceRepository,
+  ReportRecord,
+  ReportsRepository,
+  RulesRepository,
+} from '../ports/index.js';
+import { claimFollowUp, claimsRevision, loadClaims, priorClaimsFor, writeClaims } from './claims.js';
+import { ReportTallier, type PriorClaims } from './lines.js';
 
 export interface IngestDeps {
   objects: ObjectStore;
@@ -78,8 +88,11 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject, revisi
   const at = () => deps.clock.now().toISOString();
 
   const existing = await deps.reports.get(reportId);
-  if (existing && existing.version === version && existing.sequencer === sequencer && existing.status !== 'processing')
+  if (existing && existing.version === version && existing.sequencer === sequencer && existing.status !== 'processing') {
+    // A crash may have come between activation and the claims follow-up; redoing it is harmless.
+    if (existing.status === 'processed' && existing.activeVersion === version) await followUpClaims(deps, existing, null);
     return { status: 'skipped', reportId, version, why: 'this version was already processed (duplicate event)' };
+  }
 
   const { started, previous } = await deps.reports.startProcessing(
     {
@@ -101,10 +114,16 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject, revisi
   const rejectsKey = rejectsKeyOf(distributorId, name);
   let outcome: Parameters<ReportsRepository['activate']>[3];
   let newKeys: { quarter: string; partnerId: string }[] = [];
+  const receivedAt = previous?.receivedAt ?? (await deps.reports.get(reportId))?.receivedAt ?? at();
 
   try {
-    const [rules, reference] = await Promise.all([deps.rules.loadAll(), deps.reference.loadForIngest()]);
-    const result = await tallyObject(deps, obj, new RulesBook(rules), reference, distributorId, rejectsKey);
+    const [rules, reference, prior] = await Promise.all([
+      deps.rules.loadAll(),
+      deps.reference.loadForIngest(),
+      priorClaimsFor(deps, { reportId, receivedAt }),
+    ]);
+    const result = await tallyObject(deps, obj, new RulesBook(rules), reference, distributorId, rejectsKey, prior);
+    await writeClaims(deps, reportId, version, result.claims);
     await deps.reports.writeTallies(reportId, version, result.tallies);
     newKeys = result.tallies.map((t) => ({ quarter: t.quarter, partnerId: t.partnerId }));
     outcome = {
@@ -150,9 +169,27 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject, revisi
     await deps.reports.deleteTallies(reportId, oldVersion);
   }
   await deps.recalc.publish(
-    [...affected.values()].map((k) => ({ ...k, cause: `report ${obj.key} (${reportId}) ${outcome.status}` })),
+    [...affected.values()].map((k) => ({ ...k, cause: `report ${obj.key} (${reportId}@${version}) ${outcome.status}` })),
   );
+  const record = await deps.reports.get(reportId);
+  if (record) await followUpClaims(deps, record, oldVersion && oldVersion !== version ? oldVersion : null);
   return { status: outcome.status === 'processed' ? 'processed' : 'failed', reportId, version };
+}
+
+/** Re-reads what the claims of this report's new version make stale (see claims.ts). */
+async function followUpClaims(deps: IngestDeps, record: ReportRecord, oldVersion: string | null): Promise<void> {
+  if (!record.activeVersion && !oldVersion) return;
+  const own = record.activeVersion ? await loadClaims(deps, record) : new Map();
+  const { rereadSelf, rereadLater } = await claimFollowUp(deps, record, own, oldVersion);
+  const cause = `${record.reportId}@${record.activeVersion ?? 'none'}`;
+  const reread = (r: ReportRecord) =>
+    ingestReport(
+      deps,
+      { bucket: r.bucket, key: r.key, versionId: r.objectVersionId, etag: r.etag, sequencer: r.sequencer },
+      claimsRevision(`${cause}>${r.reportId}@${r.activeVersion}`),
+    );
+  if (rereadSelf) await reread(record);
+  for (const r of rereadLater) await reread(r);
 }
 
 async function tallyObject(
@@ -162,6 +199,7 @@ async function tallyObject(
   reference: IngestReference,
   distributorId: string,
   rejectsKey: string,
+  prior: PriorClaims,
 ) {
   if (!reference.distributors.has(distributorId))
     throw new ReportFileError(
@@ -173,7 +211,7 @@ async function tallyObject(
     ...(deps.maxInflatedBytes ? { maxInflatedBytes: deps.maxInflatedBytes } : {}),
     ...(deps.onProgress ? { onProgress: (p) => deps.onProgress!({ key: obj.key, ...p }) } : {}),
   });
-  const tallier = new ReportTallier(book, reference, distributorId);
+  const tallier = new ReportTallier(book, reference, distributorId, prior);
   // Errors other than ReportFileError (an S3 read cut off, a throttle) propagate: the event is retried.
   const format = await reader.format;
   const rejects = new RejectsCsvWriter(format.headers);
@@ -186,9 +224,11 @@ async function tallyObject(
   await deps.objects.put(rejectsKey, rejects.toChunks(), 'text/csv; charset=utf-8');
   return {
     ...tallier.result(),
+    claims: tallier.claimIndexes(),
     counts: tallier.counts,
     sha256: summary.sha256,
     bytes: summary.rawBytes,
-    format: { encoding: format.encoding, delimiter: format.delimiter, compressed: format.compressed },
+    // The header-time encoding is provisional: an ASCII start settles only at the first non-ASCII byte.
+    format: { encoding: summary.format.encoding, delimiter: format.delimiter, compressed: format.compressed },
   };
 }

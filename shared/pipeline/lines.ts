@@ -11,7 +11,31 @@ import { normalizePartnerId } from '../domain/partner-id.js';
 import type { RulesBook } from '../domain/rules/load.js';
 import type { ReportRecord as CsvRecord } from '../csv/read-report.js';
 import { parseInvoiceDate, parseQuantity } from '../csv/fields.js';
+import { decodeTag, encodeTag, normalizeServiceTag, TagIndex } from '../domain/service-tags.js';
 import type { IngestReference, ReportCounts, ReportTally } from '../ports/index.js';
+
+/** Where an earlier report (in claim order) already claimed a service tag. */
+export interface PriorClaim {
+  reportKey: string;
+  distributorId: string;
+  line: number;
+}
+
+/** Claims of earlier reports: the first one for this quarter and tag, if any. */
+export type PriorClaims = (quarter: string, tag: string) => PriorClaim | null;
+
+const noPriorClaims: PriorClaims = () => null;
+
+export interface ClaimIndexes {
+  claimed: TagIndex;
+  lost: TagIndex;
+}
+
+function toIndex(claims: Map<number | string, number> | undefined): TagIndex {
+  const list: { tag: string; line: number }[] = [];
+  for (const [key, line] of claims ?? []) list.push({ tag: typeof key === 'number' ? decodeTag(key) : key, line });
+  return TagIndex.build(list);
+}
 
 export const REJECT_REASONS = {
   'malformed-row': 'The line could not be read as CSV',
@@ -27,6 +51,7 @@ export const REJECT_REASONS = {
   'unrated-product': 'The product takes part in the program but has no rate this quarter',
   'not-eligible-product': 'The product is not in the program',
   'distributor-not-authorized': 'The distributor is not authorised for this product segment',
+  'duplicate-claim': 'The service tag was already claimed this quarter',
 } as const;
 export type RejectReason = keyof typeof REJECT_REASONS;
 
@@ -63,12 +88,17 @@ export class ReportTallier {
   private readonly tallies = new Map<string, { quarter: string; partnerId: string; rows: Map<string, ReportTally['rows'][number]> }>();
   private readonly seen = new Map<number, number | number[]>();
   private readonly rulesVersions = new Map<string, string>();
+  /** This report's claims by quarter: encoded tag (or the tag itself) → first line. */
+  private readonly claims = new Map<string, Map<number | string, number>>();
+  /** Tags of lines rejected because another report had claimed them (they may come back). */
+  private readonly lost = new Map<string, Map<number | string, number>>();
   readonly counts: ReportCounts = { read: 0, tallied: 0, rejected: 0, byReason: {} };
 
   constructor(
     private readonly book: RulesBook,
     private readonly reference: IngestReference,
     private readonly distributorId: string,
+    private readonly priorClaims: PriorClaims = noPriorClaims,
   ) {}
 
   /** Checks one line; tallies it, or returns why it is rejected. */
@@ -126,8 +156,33 @@ export class ReportTallier {
         `Distributor "${this.distributorId}" is not authorised for the ${c.segment} segment, so this ${c.program} line earns no rebate.`,
       );
 
+    const tag = normalizeServiceTag(v.service_tag);
+    if (tag) {
+      const claimed = this.claimOf(rules.quarter, tag, line);
+      if (claimed) return fail('duplicate-claim', claimed);
+    }
+
     this.rulesVersions.set(rules.quarter, rules.version);
     this.tally(rules.quarter, partnerId, c.program, c.rateRow, c.gate, qty.value);
+    return null;
+  }
+
+  /** Records the claim, or says where the tag was claimed first. Only lines that would earn claim a tag. */
+  private claimOf(quarter: string, tag: string, line: number): string | null {
+    let own = this.claims.get(quarter);
+    if (!own) this.claims.set(quarter, (own = new Map()));
+    const key = encodeTag(tag) ?? tag;
+    const earlierLine = own.get(key);
+    if (earlierLine !== undefined)
+      return `Service tag ${tag} was already claimed on line ${earlierLine} of this report; a unit earns once.`;
+    const prior = this.priorClaims(quarter, tag);
+    if (prior) {
+      let lost = this.lost.get(quarter);
+      if (!lost) this.lost.set(quarter, (lost = new Map()));
+      if (!lost.has(key)) lost.set(key, line);
+      return `Service tag ${tag} was already claimed in ${prior.reportKey} (distributor ${prior.distributorId}), line ${prior.line}, for ${quarter}; a unit earns once.`;
+    }
+    own.set(key, line);
     return null;
   }
 
@@ -153,6 +208,14 @@ export class ReportTallier {
     const row = t.rows.get(rkey);
     if (row) row.units += units;
     else t.rows.set(rkey, { distributorId: this.distributorId, program, rateRow, gate, units });
+  }
+
+  /** The service tags this report claims, and those it lost to earlier reports, by quarter. */
+  claimIndexes(): Map<string, ClaimIndexes> {
+    const out = new Map<string, ClaimIndexes>();
+    for (const quarter of new Set([...this.claims.keys(), ...this.lost.keys()]))
+      out.set(quarter, { claimed: toIndex(this.claims.get(quarter)), lost: toIndex(this.lost.get(quarter)) });
+    return out;
   }
 
   result(): { tallies: ReportTally[]; rulesVersions: Record<string, string>; quarters: string[] } {

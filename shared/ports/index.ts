@@ -29,6 +29,16 @@ export interface ObjectStore {
   put(key: string, body: string | Buffer | Iterable<string> | Readable, contentType: string): Promise<void>;
   list(prefix: string): Promise<string[]>;
   getText(key: string): Promise<string>;
+  /** The object's bytes, or null when there is no such object. */
+  getBytes(key: string): Promise<Buffer | null>;
+}
+
+/** Time-limited URLs for one object, so a browser or a distributor's script talks to S3 directly. */
+export interface ObjectUrls {
+  /** Lets its holder PUT exactly `key` (the key is part of the signature) for `expiresIn` seconds. */
+  presignPut(key: string, expiresIn: number): Promise<string>;
+  /** Lets its holder GET `key`; `fileName` sets the download name. */
+  presignGet(key: string, expiresIn: number, fileName?: string): Promise<string>;
 }
 
 // ---------------------------------------------------------------- reports
@@ -177,4 +187,27 @@ export interface RecalcQueue {
 
 export interface Clock {
   now(): Date;
+}
+
+// ---------------------------------------------------------------- quarter close
+
+/** The small record of a closed quarter; the frozen lines live in the object store at `snapshotKey`. */
+export interface QuarterRecord {
+  quarter: string;
+  status: 'open' | 'closed';
+  closedAt: string;
+  closedBy: string;
+  /** Of the canonical CSV export of the snapshot lines. */
+  sha256: string;
+  rulesVersion: string;
+  snapshotKey: string;
+  /** Decimal string, 2 places. */
+  total: string;
+}
+
+export interface QuarterRepository {
+  /** Strongly consistent: a close is seen at once. */
+  get(quarter: string): Promise<QuarterRecord | null>;
+  /** Records the close unless the quarter is already closed; false when someone else closed it first. */
+  close(record: QuarterRecord & { status: 'closed' }): Promise<boolean>;
 }

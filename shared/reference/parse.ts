@@ -320,7 +320,11 @@ export function parseTrainings(input: string): ParseResult<Training> {
 }
 
 export function parseCatalog(input: string): ParseResult<CatalogEntry> {
-  return parseWith(input, COLUMNS.catalog, CatalogRow, (c) => ({ key: c.sku, says: `sku "${c.sku}"` }));
+  // SKUs are matched trimmed and upper-cased (as the classifier does), so 210-ajdp repeats 210-AJDP.
+  return parseWith(input, COLUMNS.catalog, CatalogRow, (c) => ({
+    key: c.sku.toUpperCase(),
+    says: `sku "${c.sku}"`,
+  }));
 }
 
 // ---------------------------------------------------------------- cross-check

@@ -109,6 +109,10 @@ export const CLASSIFY_TABLE: TableSection[] = [
       row('OptiPlex 9020 SFF', client('mainstream', 'commercial')),
       row('Ноутбук Dell Latitude 3480 14" i3-6006U', client('mainstream', 'commercial')),
       row('Dell Latitude 3570 15.6"', client('mainstream', 'commercial')),
+      row(
+        'Ноутбук DELL Inspiron 5570 15.6" FHD i5-8250U/8Gb/1Tb/Radeon 530 2Gb/W10 (5570-5335)',
+        client('mainstream', 'consumer'),
+      ),
     ],
   },
   {
@@ -128,6 +132,7 @@ export const CLASSIFY_TABLE: TableSection[] = [
       row('Ноутбук Dell Vostro 5568', client('premium', 'commercial', null, 'vostro-5xxx-notebook')),
       row('Моноблок Dell Inspiron 24 5459', client('premium', 'consumer', null, 'inspiron-aio')),
       row('Dell Inspiron 20 3052', client('premium', 'consumer', null, 'inspiron-aio')),
+      row('DELL INSPIRON 24-5459', client('premium', 'consumer', null, 'inspiron-aio')),
       row('Моноблок Dell OptiPlex 7450 23.8" i5-7500', client('premium', 'commercial', null, 'optiplex-aio')),
       row('Dell OptiPlex 9030 All-in-One', client('premium', 'commercial', null, 'optiplex-aio')),
       row('Dell XPS 13 9360 i7-7500U/8GB/256GB', client('premium', 'consumer', null, 'xps')),
@@ -223,6 +228,8 @@ export const CLASSIFY_TABLE: TableSection[] = [
       row('Монитор Dell SE2416H', monitor('24-25')),
       row('Монитор Dell U2515H 25"', monitor('24-25')),
       row('Dell ST2420L', monitor('24-25')),
+      row('Монитор LCD Dell 23.8" P2418D', monitor('24-25')),
+      row('Dell 24 Monitor - P2419H', monitor('24-25')),
       row('Монитор Alienware AW2518H', monitor('24-25')),
       row("Монитор Dell UltraSharp 23,8''", monitor('24-25')),
     ],
@@ -295,6 +302,7 @@ export const CLASSIFY_TABLE: TableSection[] = [
       row('Dell PowerEdge R630', enterprise('6xx-9xx')),
       row('Сервер Dell PE T630', enterprise('6xx-9xx')),
       row('Dell PowerEdge R930', enterprise('6xx-9xx')),
+      row('Сервер Dell PowerEdge R640', enterprise('6xx-9xx')),
       row('Сервер Dell PER730', enterprise('6xx-9xx')),
       row('СХД Dell PowerVault MD1400', enterprise('6xx-9xx')),
       row('Dell PowerVault MD3420 SAS', enterprise('6xx-9xx')),
@@ -327,6 +335,7 @@ export const CLASSIFY_TABLE: TableSection[] = [
         'Монитор Dell',
         unclassified('monitors', /monitor recognised, but neither a model code .* nor a diagonal/),
       ),
+      row('Dell Wyse 3040 тонкий клиент', unclassified(null, /no Dell product family recognised/)),
       row(
         'Кабель HDMI-HDMI 2м',
         unclassified(null, /no Dell product family recognised in "Кабель HDMI-HDMI 2м"/),

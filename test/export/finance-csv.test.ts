@@ -6,6 +6,7 @@ import { ExportValueError } from '../../shared/errors.js';
 import {
   financeExportCsv,
   financeExportFileName,
+  financeExportRows,
   financeExportTotals,
 } from '../../shared/export/finance-csv.js';
 
@@ -192,5 +193,113 @@ describe('financeExportTotals', () => {
     expect(t.total.isZero()).toBe(true);
     expect(t.byProgram).toEqual([]);
     expect(t.byDistributor).toEqual([]);
+  });
+});
+
+describe('adjustment rows', () => {
+  const adjustment = (p: Partial<PayoutLine> & Pick<PayoutLine, 'partnerId'> & { of: string }) => {
+    const { of, ...rest } = p;
+    return { ...line({ distributorId: 'D1', quarter: '2016-Q2', ...rest }), adjustmentOf: of };
+  };
+
+  it('writes them after the regular rows with the corrected quarter and signed figures, exact bytes', () => {
+    const names: Record<string, string> = { P1: 'ИП Иванов', P2: '=HYPERLINK("http://x","y")' };
+    const lines = [
+      adjustment({
+        of: '2016-Q1',
+        partnerId: 'P1',
+        units: 3,
+        rate: new Decimal('1155'),
+        amount: new Decimal('3465'),
+      }),
+      adjustment({
+        of: '2015-Q4',
+        partnerId: 'P2',
+        rateRow: 'vostro-3xxx',
+        units: -2,
+        rate: new Decimal('154'),
+        amount: new Decimal('-308'),
+      }),
+      line({ partnerId: 'P2', distributorId: 'D1', units: 2 }),
+      adjustment({
+        of: '2016-Q1',
+        partnerId: 'P0',
+        units: 0,
+        rate: new Decimal('1155'),
+        amount: new Decimal('-0.5'),
+      }),
+      line({ partnerId: 'P1', distributorId: 'D1', units: 40, rate: new Decimal('1155') }),
+    ];
+    const csv = financeExportCsv('2016-Q2', lines, (id) => names[id] ?? '');
+    expect(csv).toBe(
+      HEADER +
+        '2016-Q2,P1,ИП Иванов,D1,client,premium,40,1155.00,46200.00\n' +
+        `2016-Q2,P2,"'=HYPERLINK(""http://x"",""y"")",D1,client,premium,2,10.00,20.00\n` +
+        `2015-Q4,P2,"'=HYPERLINK(""http://x"",""y"")",D1,client,vostro-3xxx,-2,154.00,-308.00\n` +
+        '2016-Q1,P0,,D1,client,premium,0,1155.00,-0.50\n' +
+        '2016-Q1,P1,ИП Иванов,D1,client,premium,3,1155.00,3465.00\n',
+    );
+    // A CSV reader sees the signed amount as a number, not as neutralised text.
+    const parsed = Papa.parse<string[]>(csv.trimEnd(), { dynamicTyping: true });
+    expect(parsed.data[3]?.[8]).toBe(-308);
+  });
+
+  it('still refuses a negative amount on a regular row, and rounding on an adjustment row', () => {
+    expect(() =>
+      financeExportCsv(
+        '2016-Q2',
+        [line({ partnerId: 'P1', distributorId: 'D1', amount: new Decimal('-1') })],
+        () => '',
+      ),
+    ).toThrow(ExportValueError);
+    expect(() =>
+      financeExportCsv(
+        '2016-Q2',
+        [adjustment({ of: '2016-Q1', partnerId: 'P1', amount: new Decimal('-1.005') })],
+        () => '',
+      ),
+    ).toThrow(ExportValueError);
+    expect(() =>
+      financeExportCsv(
+        '2016-Q2',
+        [adjustment({ of: '2016-Q1', partnerId: 'P1', rate: new Decimal('-1') })],
+        () => '',
+      ),
+    ).toThrow(ExportValueError);
+  });
+
+  it('keeps the rows apart in financeExportRows and totals the adjustments on their own', () => {
+    const lines = [
+      line({ partnerId: 'P1', distributorId: 'D1', units: 2, rate: new Decimal('0.10') }),
+      adjustment({
+        of: '2016-Q1',
+        partnerId: 'P1',
+        units: -1,
+        rate: new Decimal('0.10'),
+        amount: new Decimal('-0.10'),
+      }),
+      adjustment({
+        of: '2016-Q1',
+        partnerId: 'P2',
+        program: 'monitors',
+        units: 1,
+        rate: new Decimal('0.20'),
+        amount: new Decimal('0.20'),
+      }),
+    ];
+    expect(
+      financeExportRows('2016-Q2', lines, () => '').map((r) => [r.quarter, r.adjustment, r.amount]),
+    ).toEqual([
+      ['2016-Q2', false, '0.20'],
+      ['2016-Q1', true, '-0.10'],
+      ['2016-Q1', true, '0.20'],
+    ]);
+    const t = financeExportTotals(lines);
+    expect(t.adjustments.toString()).toBe('0.1');
+    expect(t.total.toString()).toBe('0.3');
+    expect(t.byProgram.map((x) => [x.key, x.units, x.amount.toFixed(2)])).toEqual([
+      ['client', 1, '0.10'],
+      ['monitors', 1, '0.20'],
+    ]);
   });
 });

@@ -4,10 +4,21 @@ import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RebatesFunction } from '../../infra/rebates-function.js';
-import { allows, flat, logicalId, roleStatements, synthStage, type Statement, type Synthesized } from './synth.js';
+import {
+  allows,
+  flat,
+  logicalId,
+  roleStatements,
+  synthStage,
+  type Statement,
+  type Synthesized,
+} from './synth.js';
 
 let s: Synthesized;
-let resources: Record<string, { Type: string; Properties: Record<string, any> }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// Template JSON is untyped CloudFormation; the assertions below check its shape.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Cfn = any;
+let resources: Record<string, { Type: string; Properties: Record<string, Cfn> }>;
 let bucketArn: string;
 let tableArn: string;
 
@@ -17,8 +28,8 @@ beforeAll(() => {
     prod: {},
   });
   resources = s.statelessTemplate.toJSON().Resources;
-  // What the functions' policies must name: the stateful stack's bucket and table, resolved in this stack.
-  bucketArn = `arn:<AWS::Partition>:s3:::${flat(resources[fnId(s.stateless.ingest)]!.Properties.Environment.Variables.REPORTS_BUCKET)}`;
+  // The stateful stack's bucket and table, by the names both stacks derive (storage.test.ts checks the other side).
+  bucketArn = 'arn:<AWS::Partition>:s3:::rebates-dev-reports-<AWS::AccountId>-<AWS::Region>';
   tableArn = `arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/rebates-dev`;
 });
 
@@ -78,7 +89,7 @@ describe('S3 -> SQS -> ingest wiring', () => {
     const policy = Object.values(resources).find(
       (r) => r.Type === 'AWS::SQS::QueuePolicy' && r.Properties.Queues[0].Ref === id(s.stateless.ingestQueue),
     )!;
-    const allow = (policy.Properties.PolicyDocument.Statement as Record<string, any>[]).filter( // eslint-disable-line @typescript-eslint/no-explicit-any
+    const allow = (policy.Properties.PolicyDocument.Statement as Record<string, Cfn>[]).filter(
       (st) => st.Effect === 'Allow',
     );
     expect(allow).toHaveLength(1);
@@ -101,7 +112,9 @@ describe('S3 -> SQS -> ingest wiring', () => {
 
   it('gives the ingest queue a visibility timeout of at least 6 x the function timeout', () => {
     const timeout = fnProps(s.stateless.ingest).Timeout as number;
-    expect(resources[id(s.stateless.ingestQueue)]!.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+    expect(resources[id(s.stateless.ingestQueue)]!.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(
+      6 * timeout,
+    );
   });
 });
 
@@ -115,7 +128,9 @@ describe('recalc FIFO queue', () => {
       maxReceiveCount: 5,
     });
     expect(resources[id(s.stateless.recalcDlq)]!.Properties.FifoQueue).toBe(true);
-    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * (fnProps(s.stateless.recalc).Timeout as number));
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(
+      6 * (fnProps(s.stateless.recalc).Timeout as number),
+    );
   });
 
   it('feeds the recalc function with partial batch failures; ingest gets the queue URL', () => {
@@ -130,7 +145,12 @@ describe('recalc FIFO queue', () => {
 
 describe('queues', () => {
   it('are all encrypted and refuse requests without TLS', () => {
-    const queues = [s.stateless.ingestQueue, s.stateless.ingestDlq, s.stateless.recalcQueue, s.stateless.recalcDlq];
+    const queues = [
+      s.stateless.ingestQueue,
+      s.stateless.ingestDlq,
+      s.stateless.recalcQueue,
+      s.stateless.recalcDlq,
+    ];
     for (const q of queues) {
       expect(resources[id(q)]!.Properties.SqsManagedSseEnabled).toBe(true);
       s.statelessTemplate.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -178,7 +198,9 @@ describe('house function defaults', () => {
         NODE_OPTIONS: '--enable-source-maps',
         TABLE_NAME: 'rebates-dev',
       });
-      expect(flat(p.Environment.Variables.REPORTS_BUCKET)).toBe(bucketArn.replace('arn:<AWS::Partition>:s3:::', ''));
+      expect(flat(p.Environment.Variables.REPORTS_BUCKET)).toBe(
+        bucketArn.replace('arn:<AWS::Partition>:s3:::', ''),
+      );
     }
     expect(fnProps(s.stateless.recalc).Environment.Variables).not.toHaveProperty('RECALC_QUEUE_URL');
   });
@@ -197,7 +219,9 @@ describe('house function defaults', () => {
       const asset = f.fn.node.findChild('Code') as Asset;
       const dir = join(s.app.outdir, asset.assetPath);
       expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
-      expect(readFileSync(join(dir, 'index.mjs'), 'utf8')).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+      expect(readFileSync(join(dir, 'index.mjs'), 'utf8')).toMatch(
+        /\/\/# sourceMappingURL=index\.mjs\.map\s*$/,
+      );
       expect(fnProps(f).Handler).toBe('index.handler');
     }
   });
@@ -210,24 +234,36 @@ describe('least privilege', () => {
       expect(st.effect).toBe('Allow');
       for (const a of st.actions) expect(a).not.toMatch(/^(\*|s3:\*|dynamodb:\*|sqs:\*|kms:\*)$/);
       // The only `*` resource is X-Ray, which has no resource-level permissions.
-      if (st.resources.includes('*')) expect(st.actions).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      if (st.resources.includes('*'))
+        expect(st.actions).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
       // No grant covers the whole bucket.
       for (const r of st.resources) expect(r).not.toBe(`${bucketArn}/*`);
     }
   };
 
+  const listRules = () => ({
+    actions: ['s3:ListBucket'],
+    resources: [bucketArn],
+    conditions: { StringLike: { 's3:prefix': ['rules/*'] } },
+  });
+  const s3Statements = (st: Statement[]) =>
+    st
+      .filter((x) => x.actions.some((a) => a.startsWith('s3:')))
+      .map((x) => ({ actions: x.actions, resources: x.resources, conditions: x.conditions }));
+
   it('ingest reads incoming/ (with versions) and rules/, writes rejects/, and nothing else in the bucket', () => {
     const st = statementsOf(s.stateless.ingest);
     noBroaderThanGrants(st);
-    const s3 = st.filter((x) => x.actions.some((a) => a.startsWith('s3:')));
-    expect(s3.map((x) => ({ actions: x.actions, resources: x.resources }))).toEqual(
+    const s3 = s3Statements(st);
+    expect(s3).toEqual(
       expect.arrayContaining([
         { actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [incoming()] },
-        { actions: ['s3:PutObject'], resources: [`${bucketArn}/rejects/*`] },
+        { actions: ['s3:AbortMultipartUpload', 's3:PutObject'], resources: [`${bucketArn}/rejects/*`] },
         { actions: ['s3:GetObject'], resources: [`${bucketArn}/rules/*`] },
+        listRules(),
       ]),
     );
-    expect(s3).toHaveLength(3);
+    expect(s3).toHaveLength(4);
     // Writing to incoming/ would re-trigger ingest; reading exports/ is finance's business.
     expect(allows(st, 's3:PutObject', `${bucketArn}/incoming/d1/r.csv`)).toBe(false);
     expect(allows(st, 's3:GetObject', `${bucketArn}/exports/2016-Q1/payouts.csv`)).toBe(false);
@@ -237,9 +273,9 @@ describe('least privilege', () => {
   it('recalc reads rules/ only, and cannot publish recalc requests', () => {
     const st = statementsOf(s.stateless.recalc);
     noBroaderThanGrants(st);
-    const s3 = st.filter((x) => x.actions.some((a) => a.startsWith('s3:')));
-    expect(s3.map((x) => ({ actions: x.actions, resources: x.resources }))).toEqual([
+    expect(s3Statements(st)).toEqual([
       { actions: ['s3:GetObject'], resources: [`${bucketArn}/rules/*`] },
+      listRules(),
     ]);
     expect(allows(st, 's3:GetObject', `${bucketArn}/incoming/d1/r.csv`)).toBe(false);
     expect(allows(st, 'sqs:SendMessage', `<${id(s.stateless.recalcQueue)}.Arn>`)).toBe(false);
@@ -252,7 +288,12 @@ describe('least privilege', () => {
       expect(ddb).toHaveLength(1);
       expect(ddb[0]!.resources).toEqual([tableArn, `${tableArn}/index/*`]);
       expect(ddb[0]!.actions).toEqual(
-        expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+        expect.arrayContaining([
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:Query',
+        ]),
       );
       expect(ddb[0]!.actions).not.toContain('dynamodb:DeleteTable');
       const kms = st.filter((x) => x.actions.some((a) => a.startsWith('kms:')));
@@ -289,7 +330,7 @@ describe('alarms', () => {
   const alarms = () =>
     Object.entries(resources)
       .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
-      .map(([k, r]) => ({ id: k, ...r.Properties }));
+      .map(([k, r]): Record<string, Cfn> => ({ id: k, ...r.Properties }));
   const topicRef = () => ({ Ref: id(s.stateless.monitoring.topic) });
   const alarmOn = (metricName: string, dimension: string, ref: string) => {
     const found = alarms().filter(
@@ -311,7 +352,12 @@ describe('alarms', () => {
   it('fire as soon as one message sits in either DLQ', () => {
     for (const dlq of [s.stateless.ingestDlq, s.stateless.recalcDlq]) {
       const a = alarmOn('ApproximateNumberOfMessagesVisible', 'QueueName', id(dlq));
-      expect(a).toMatchObject({ Namespace: 'AWS/SQS', Threshold: 1, EvaluationPeriods: 1, Statistic: 'Maximum' });
+      expect(a).toMatchObject({
+        Namespace: 'AWS/SQS',
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        Statistic: 'Maximum',
+      });
     }
   });
 
@@ -337,8 +383,13 @@ describe('alarms', () => {
     const found = alarms().filter((a) => Array.isArray(a.Metrics));
     expect(found).toHaveLength(1);
     const a = found[0]!;
-    expect(a).toMatchObject({ Threshold: 1, EvaluationPeriods: 3, DatapointsToAlarm: 2, AlarmActions: [topicRef()] });
-    const metrics = a.Metrics as { Expression?: string; MetricStat?: { Metric: Record<string, any> } }[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(a).toMatchObject({
+      Threshold: 1,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      AlarmActions: [topicRef()],
+    });
+    const metrics = a.Metrics as { Expression?: string; MetricStat?: { Metric: Record<string, Cfn> } }[];
     expect(metrics.find((m) => m.Expression)?.Expression).toBe('r + w');
     const names = metrics.filter((m) => m.MetricStat).map((m) => m.MetricStat!.Metric);
     expect(names.map((m) => m.MetricName).sort()).toEqual(['ReadThrottleEvents', 'WriteThrottleEvents']);
@@ -365,7 +416,12 @@ describe('alarms', () => {
     expect(dash).toHaveLength(1);
     expect(dash[0]!.Properties.DashboardName).toBe('Rebates-dev-pipeline');
     const body = flat(dash[0]!.Properties.DashboardBody);
-    for (const text of ['ApproximateAgeOfOldestMessage', 'ConcurrentExecutions', 'WriteThrottleEvents', 'SEARCH(']) {
+    for (const text of [
+      'ApproximateAgeOfOldestMessage',
+      'ConcurrentExecutions',
+      'WriteThrottleEvents',
+      'SEARCH(',
+    ]) {
       expect(body).toContain(text);
     }
   });

@@ -13,7 +13,10 @@ const denyInsecure = (bucketId: string) =>
     Action: 's3:*',
     Principal: { AWS: '*' },
     Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-    Resource: [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] }],
+    Resource: [
+      { 'Fn::GetAtt': [bucketId, 'Arn'] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] },
+    ],
   });
 
 describe('reports bucket', () => {
@@ -58,7 +61,10 @@ describe('reports bucket', () => {
   it('writes access logs to the access-log bucket, which only S3 logging of this bucket may write', () => {
     const logsId = logicalId(s.stateful, s.stateful.accessLogsBucket);
     const bucket = s.statefulTemplate.toJSON().Resources[reportsId()].Properties;
-    expect(bucket.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: logsId }, LogFilePrefix: 'reports/' });
+    expect(bucket.LoggingConfiguration).toEqual({
+      DestinationBucketName: { Ref: logsId },
+      LogFilePrefix: 'reports/',
+    });
     s.statefulTemplate.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: logsId },
       PolicyDocument: {
@@ -68,22 +74,25 @@ describe('reports bucket', () => {
             Effect: 'Allow',
             Action: 's3:PutObject',
             Principal: { Service: 'logging.s3.amazonaws.com' },
-            Condition: Match.objectLike({ ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [reportsId(), 'Arn'] } } }),
+            Condition: Match.objectLike({
+              ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [reportsId(), 'Arn'] } },
+            }),
           }),
         ]),
       },
     });
     const logs = s.statefulTemplate.toJSON().Resources[logsId].Properties;
-    expect(logs.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe(
-      'AES256',
-    );
+    expect(
+      logs.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm,
+    ).toBe('AES256');
     expect(logs.LifecycleConfiguration.Rules).toEqual([
       expect.objectContaining({ ExpirationInDays: 30, Status: 'Enabled' }),
     ]);
   });
 
   it('expires rejects, archives exports, and never expires current reports or rules', () => {
-    const rules = s.statefulTemplate.toJSON().Resources[reportsId()].Properties.LifecycleConfiguration.Rules as {
+    const rules = s.statefulTemplate.toJSON().Resources[reportsId()].Properties.LifecycleConfiguration
+      .Rules as {
       Prefix?: string;
       ExpirationInDays?: number;
       Status: string;
@@ -104,13 +113,17 @@ describe('reports bucket', () => {
     const expiring = rules.filter((r) => r.ExpirationInDays !== undefined);
     expect(expiring.map((r) => r.Prefix)).toEqual(['rejects/']);
     expect(rules).toContainEqual(
-      expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' }),
+      expect.objectContaining({
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+        Status: 'Enabled',
+      }),
     );
   });
 });
 
 describe('table', () => {
-  const tableProps = () => s.statefulTemplate.toJSON().Resources[logicalId(s.stateful, s.stateful.table)].Properties;
+  const tableProps = () =>
+    s.statefulTemplate.toJSON().Resources[logicalId(s.stateful, s.stateful.table)].Properties;
 
   it('has the single-table keys, gsi1 and the expiresAt TTL from the storage contract', () => {
     const t = tableProps();
@@ -130,7 +143,9 @@ describe('table', () => {
       },
     ]);
     expect(t.AttributeDefinitions).toEqual(
-      expect.arrayContaining(['pk', 'sk', 'gsi1pk', 'gsi1sk'].map((n) => ({ AttributeName: n, AttributeType: 'S' }))),
+      expect.arrayContaining(
+        ['pk', 'sk', 'gsi1pk', 'gsi1sk'].map((n) => ({ AttributeName: n, AttributeType: 'S' })),
+      ),
     );
     expect(t.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
   });
@@ -151,8 +166,9 @@ describe('table', () => {
 
 describe('names shared between the stacks', () => {
   it('the functions get the table and bucket names the stateful stack creates', () => {
-    const env = s.statelessTemplate.toJSON().Resources[logicalId(s.stateless, s.stateless.ingest.fn)].Properties
-      .Environment.Variables;
+    const env =
+      s.statelessTemplate.toJSON().Resources[logicalId(s.stateless, s.stateless.ingest.fn)].Properties
+        .Environment.Variables;
     const resources = s.statefulTemplate.toJSON().Resources;
     expect(env.TABLE_NAME).toBe(resources[logicalId(s.stateful, s.stateful.table)].Properties.TableName);
     expect(flat(env.REPORTS_BUCKET)).toBe(

@@ -16,7 +16,9 @@ process.env.CDK_DOCKER = '/nonexistent/docker-is-not-used';
 // CDK's built-in CloudFormation rule check takes ~20 s per synth; `npm run synth` runs it, tests skip it.
 process.env.CDK_VALIDATION = 'false';
 
-const cdkJson = JSON.parse(readFileSync(`${PROJECT_ROOT}cdk.json`, 'utf8')) as { context: Record<string, unknown> };
+const cdkJson = JSON.parse(readFileSync(`${PROJECT_ROOT}cdk.json`, 'utf8')) as {
+  context: Record<string, unknown>;
+};
 
 export interface Synthesized extends RebatesStacks {
   readonly app: App;
@@ -47,6 +49,7 @@ export interface Statement {
   readonly effect: string;
   readonly actions: string[];
   readonly resources: string[];
+  readonly conditions?: unknown;
 }
 
 /** All statements of the inline policies attached to a role (by logical ID), flattened. */
@@ -61,6 +64,7 @@ export function roleStatements(template: Template, roleLogicalId: string): State
         effect: s.Effect as string,
         actions: toArray(s.Action).map(String).sort(),
         resources: toArray(s.Resource).map(flat),
+        conditions: s.Condition,
       });
     }
   }
@@ -69,11 +73,19 @@ export function roleStatements(template: Template, roleLogicalId: string): State
 
 /** IAM wildcard match (`*` any run of characters, `?` one character). */
 export function iamMatches(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return re.test(value);
 }
 
-/** Whether any Allow statement grants `action` on `resource` (both plain strings, wildcards honoured). */
+/**
+ * Whether any Allow statement grants `action` on `resource` (both plain strings, wildcards honoured).
+ * Conditions are ignored, so a conditional grant counts as allowed: check those explicitly.
+ */
 export function allows(statements: Statement[], action: string, resource: string): boolean {
   return statements.some(
     (s) =>

@@ -297,17 +297,21 @@ describe('catalog.csv', () => {
         'sku,program,rate_row',
         '5468-7851,client,premium',
         '3459-8822,Client,Inspiron-NB-3xxx',
-        '5468-7851,client,mainstream',
+        '5468-7851 ,client,mainstream',
+        '210-ajdp,monitors,24-25',
+        '210-AJDP,monitors,24-25',
         '210-AJDP,monitors,24 25',
       ),
     );
     expect(rows).toEqual([
       { sku: '5468-7851', program: 'client', rateRow: 'premium' },
       { sku: '3459-8822', program: 'client', rateRow: 'inspiron-nb-3xxx' },
+      { sku: '210-ajdp', program: 'monitors', rateRow: '24-25' },
     ]);
     expect(errors).toEqual([
       { line: 4, message: 'sku "5468-7851" is already on line 2' },
-      { line: 5, message: 'rate_row "24 25" must be lower-case letters, digits and dashes, e.g. "premium"' },
+      { line: 6, message: 'sku "210-AJDP" is already on line 5' },
+      { line: 7, message: 'rate_row "24 25" must be lower-case letters, digits and dashes, e.g. "premium"' },
     ]);
   });
 });

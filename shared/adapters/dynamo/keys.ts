@@ -31,3 +31,8 @@ export const keys = {
 } as const;
 
 export const GSI1 = 'gsi1';
+
+/** A quarter's close record. */
+export const quarterKeys = {
+  quarter: (quarter: string) => ({ pk: `QUARTER#${quarter}`, sk: 'META' }),
+} as const;

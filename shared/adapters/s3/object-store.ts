@@ -33,6 +33,16 @@ export class S3ObjectStore implements ObjectStore {
     return res.Body.transformToString('utf-8');
   }
 
+  async getBytes(key: string): Promise<Buffer | null> {
+    try {
+      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return res.Body ? Buffer.from(await res.Body.transformToByteArray()) : null;
+    } catch (err) {
+      if (err instanceof Error && (err.name === 'NoSuchKey' || err.name === 'NotFound')) return null;
+      throw err;
+    }
+  }
+
   async put(key: string, body: string | Buffer | Iterable<string> | Readable, contentType: string): Promise<void> {
     if (typeof body === 'string' || Buffer.isBuffer(body)) {
       await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));

@@ -1,0 +1,113 @@
+/**
+ * The ingest process on its own, for an honest memory figure: a child Node process that runs the
+ * ingest Lambda handler (functions/ingest/handler.ts) on one S3 notification, against the
+ * emulators' endpoints, the way Lambda would run it. Nothing else lives in it: s3rver and DynamoDB
+ * Local stay in the parent and in Java, and recalculation requests are only counted.
+ *
+ * bench/run.ts bundles this file with esbuild (as the deployed function is bundled) and forks it;
+ * the job comes and the result goes over the IPC channel.
+ */
+import '../local/env-defaults.js';
+import type { Context } from 'aws-lambda';
+import { createIngestHandler } from '../functions/ingest/handler.js';
+import { createAwsClients } from '../shared/aws/clients.js';
+import { wire } from '../shared/wiring.js';
+import { WriteCounter, type WriteCounts } from './count-writes.js';
+
+export interface IngestJob {
+  env: Record<string, string>;
+  table: string;
+  bucket: string;
+  key: string;
+  etag: string;
+  sequencer: string;
+}
+
+export interface IngestChildResult {
+  ok: boolean;
+  error?: string;
+  ms: number;
+  /** RSS once the modules are loaded and the clients made, before the report is read. */
+  rssBeforeMB: number;
+  /** The process's peak RSS over its whole life (getrusage maxrss). */
+  peakRssMB: number;
+  /** Highest V8 heap in use seen by sampling every 20 ms. */
+  peakHeapUsedMB: number;
+  writes: WriteCounts;
+  recalcRequests: number;
+}
+
+const MB = 1024 * 1024;
+
+async function run(job: IngestJob): Promise<IngestChildResult> {
+  const counter = new WriteCounter();
+  const clients = counter.wrap(createAwsClients(job.env));
+  let recalcRequests = 0;
+  const deps = wire(clients, { table: job.table, bucket: job.bucket }, {
+    publish: async (requests) => void (recalcRequests += requests.length),
+  });
+  const handler = createIngestHandler(() => deps);
+  const rssBefore = process.memoryUsage().rss;
+  let peakHeap = process.memoryUsage().heapUsed;
+  const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 20);
+  const started = performance.now();
+  try {
+    const body = JSON.stringify({
+      Records: [
+        {
+          eventName: 'ObjectCreated:Put',
+          s3: { bucket: { name: job.bucket }, object: { key: job.key, eTag: job.etag, sequencer: job.sequencer } },
+        },
+      ],
+    });
+    const res = await handler(
+      {
+        Records: [
+          {
+            messageId: 'bench-1',
+            receiptHandle: 'bench-1',
+            body,
+            attributes: {
+              ApproximateReceiveCount: '1',
+              SentTimestamp: String(Date.now()),
+              SenderId: 'bench',
+              ApproximateFirstReceiveTimestamp: String(Date.now()),
+            },
+            messageAttributes: {},
+            md5OfBody: '',
+            eventSource: 'aws:sqs',
+            eventSourceARN: 'arn:aws:sqs:local:000000000000:ingest',
+            awsRegion: 'local',
+          },
+        ],
+      },
+      { functionName: 'ingest', awsRequestId: 'bench-1', getRemainingTimeInMillis: () => 900_000 } as Context,
+    );
+    const failed = res.batchItemFailures.length > 0;
+    return result(!failed, failed ? 'the handler reported the message as failed' : undefined);
+  } catch (err) {
+    return result(false, (err as Error).stack ?? String(err));
+  } finally {
+    clearInterval(sampler);
+    clients.s3.destroy();
+    clients.dynamo.destroy();
+  }
+
+  function result(ok: boolean, error?: string): IngestChildResult {
+    return {
+      ok,
+      ...(error ? { error } : {}),
+      ms: performance.now() - started,
+      rssBeforeMB: rssBefore / MB,
+      // maxRSS is in kilobytes.
+      peakRssMB: (process.resourceUsage().maxRSS * 1024) / MB,
+      peakHeapUsedMB: Math.max(peakHeap, process.memoryUsage().heapUsed) / MB,
+      writes: counter.counts,
+      recalcRequests,
+    };
+  }
+}
+
+process.once('message', (job: IngestJob) => {
+  void run(job).then((r) => process.send!(r, () => process.disconnect()));
+});

@@ -1,0 +1,390 @@
+/**
+ * `npm run bench [-- --quick | --lines N | --partners N]`: the pipeline's performance on the embedded
+ * local stack, measured in one run on data from bench/generate.ts, against the targets of the
+ * performance issue. Prints a table and writes bench/results.json.
+ *
+ * 1. Floor: a bare papaparse parse of the same report bytes (read, gunzip, decode, Papa.parse with
+ *    chunks, counting rows), best of two runs.
+ * 2. End to end: a fresh local runtime (DynamoDB Local + s3rver + in-process queues), reference data
+ *    imported, then every report uploaded; timed from the first upload until the runtime is idle,
+ *    that is until every payout the reports caused is written. DynamoDB writes are counted.
+ * 3. Recalculation: 10,000 partners of a second data folder, each recalculated once through the
+ *    local recalc queue (the Lambda handler, 4 at a time).
+ * 4. Ingest process memory: the ingest handler in a child Node process of its own, on one report of
+ *    a tenth of the lines and one of all of them, with its peak RSS and DynamoDB writes.
+ */
+import '../local/env-defaults.js';
+import { fork } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { cpus, totalmem, type as osType, release } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { createGunzip } from 'node:zlib';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { build } from 'esbuild';
+import Papa from 'papaparse';
+import { RULES_PREFIX } from '../shared/adapters/s3/rules-repository.js';
+import { importReference } from '../shared/pipeline/reference-import.js';
+import { reportIdOf } from '../shared/pipeline/ingest.js';
+import { loadDataFolder } from '../shared/reference/data-folder.js';
+import { wire } from '../shared/wiring.js';
+import { startLocalStack } from '../local/local-stack.js';
+import { collectRules, startLocalRuntime, type LocalRuntime } from '../local/runtime.js';
+import { createProgress, duration } from '../local/ui/progress.js';
+import { renderTable } from '../local/ui/table.js';
+import { WriteCounter } from './count-writes.js';
+import { BENCH_OUT, generate, optionsFromArgs, type BenchData, type GeneratedReport } from './generate.js';
+import type { IngestChildResult, IngestJob } from './ingest-child.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const RESULTS = join(HERE, 'results.json');
+const QUARTER = '2016-Q1';
+const MB = 1024 * 1024;
+
+const TARGETS = {
+  endToEndVsParse: 1.5,
+  peakRssMB: 256,
+  /** Writes for a report ten times longer may differ this little (the same partners, so the same tallies). */
+  writesGrowth: 1.1,
+};
+
+const note = (s: string) => process.stderr.write(`${s}\n`);
+const round = (n: number, digits = 0) => Number(n.toFixed(digits));
+
+function machine() {
+  const cpu = cpus();
+  return {
+    cpu: cpu[0]?.model.trim() ?? 'unknown',
+    cores: cpu.length,
+    ramGB: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+    os: `${osType()} ${release()}`,
+    date: new Date().toISOString(),
+  };
+}
+
+// ---------------------------------------------------------------- 1. the floor: a bare parse
+
+async function parseOnce(reports: GeneratedReport[]): Promise<{ ms: number; rows: number }> {
+  let rows = 0;
+  const started = performance.now();
+  for (const r of reports) {
+    const raw = createReadStream(r.path, { highWaterMark: 64 * 1024 });
+    const bytes: AsyncIterable<Buffer> = r.compressed ? raw.pipe(createGunzip()) : raw;
+    const decoder = new TextDecoder(r.encoding === 'windows-1251' ? 'windows-1251' : 'utf-8');
+    async function* text() {
+      for await (const b of bytes) {
+        const s = decoder.decode(b, { stream: true });
+        if (s) yield s;
+      }
+      const rest = decoder.decode();
+      if (rest) yield rest;
+    }
+    await new Promise<void>((resolve, reject) =>
+      Papa.parse<string[]>(Readable.from(text()), {
+        header: false,
+        delimiter: r.delimiter,
+        chunk: (res) => void (rows += res.data.length),
+        complete: () => resolve(),
+        error: reject,
+      }),
+    );
+  }
+  return { ms: performance.now() - started, rows };
+}
+
+async function bareParse(reports: GeneratedReport[]) {
+  const progress = createProgress({ label: 'bare papaparse parse (best of 2)', total: 2 });
+  const runs = [];
+  for (let i = 0; i < 2; i++) {
+    runs.push(await parseOnce(reports));
+    progress.update(i + 1);
+  }
+  const best = runs.reduce((a, b) => (a.ms <= b.ms ? a : b));
+  const bytes = reports.reduce((s, r) => s + r.bytes, 0);
+  const lines = reports.reduce((s, r) => s + r.lines, 0);
+  progress.done(`${duration(best.ms)} for ${(bytes / MB).toFixed(1)} MB`);
+  if (best.rows < lines) throw new Error(`the bare parse found ${best.rows} rows, fewer than the ${lines} lines written`);
+  return { ms: best.ms, runsMs: runs.map((r) => r.ms), rows: best.rows, bytes, lines };
+}
+
+// ---------------------------------------------------------------- 2. end to end, and 3. recalculation
+
+/** Samples this process's RSS; s3rver, the handlers and the in-process queues all live here. */
+function rssSampler() {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return Math.max(peak, process.memoryUsage().rss) / MB;
+    },
+  };
+}
+
+async function importFolder(runtime: LocalRuntime, dir: string) {
+  const folder = await loadDataFolder(dir);
+  if (folder.errors.length) throw new Error(`the generated data folder ${dir} has problems: ${folder.errors[0]!.message}`);
+  // No quarters: the import itself recalculates nobody; the reports' ingest asks for every partner it touches.
+  await importReference(runtime.deps, folder.reference, []);
+  await runtime.idle();
+  return folder;
+}
+
+/** A progress line fed by the ingest's reading progress, over all reports. */
+function trackReading(runtime: LocalRuntime, reports: GeneratedReport[], label: string) {
+  const total = reports.reduce((s, r) => s + r.bytes, 0);
+  const read = new Map<string, number>();
+  const progress = createProgress({ label, total });
+  runtime.deps.onProgress = ({ key, bytesRead }) => {
+    read.set(key, bytesRead);
+    let sum = 0;
+    for (const v of read.values()) sum += v;
+    progress.update(Math.min(sum, total), 'reading reports');
+  };
+  return { progress, total };
+}
+
+const uploadKey = (r: GeneratedReport) => `incoming/${r.distributorId}/${r.name}`;
+const upload = (runtime: LocalRuntime, r: GeneratedReport) =>
+  runtime.upload(uploadKey(r), createReadStream(r.path), r.compressed ? 'application/gzip' : 'text/csv');
+
+async function endToEnd(runtime: LocalRuntime, counter: WriteCounter, data: BenchData) {
+  const reports = data.main.reports;
+  await importFolder(runtime, data.main.dir);
+  counter.take();
+
+  const { progress, total } = trackReading(runtime, reports, `end to end: ${reports.length} reports`);
+  let recalcs = 0;
+  counter.onWrite = (c) => {
+    if ((c.byKind.PAYOUT ?? 0) !== recalcs) progress.update(total, `recalculating: ${(recalcs = c.byKind.PAYOUT ?? 0)} payouts written`);
+  };
+  const rss = rssSampler();
+  const t0 = Date.now();
+  const started = performance.now();
+  for (const r of reports) await upload(runtime, r);
+  const uploadedMs = performance.now() - started;
+  await runtime.idle();
+  const ms = performance.now() - started;
+  const peakRssMB = rss.stop();
+  counter.onWrite = undefined;
+  delete runtime.deps.onProgress;
+  progress.done(`payouts written after ${duration(ms)}`);
+  const writes = counter.take();
+
+  const records = (await runtime.deps.reports.list({})).filter((r) => reports.some((g) => r.key === uploadKey(g)));
+  const unprocessed = records.filter((r) => r.status !== 'processed');
+  if (records.length !== reports.length || unprocessed.length)
+    throw new Error(`not every report was processed: ${unprocessed.map((r) => `${r.key} ${r.status} ${r.error?.message ?? ''}`).join('; ')}`);
+  const dead = runtime.deadLetters();
+  if (dead.length) throw new Error(`${dead.length} message(s) failed for good, e.g. ${dead[0]!.letter.error}`);
+  const ingestMs = Math.max(...records.map((r) => Date.parse(r.updatedAt))) - t0;
+  const lines = sum(records, (r) => r.counts?.read ?? 0);
+  return {
+    ms,
+    uploadedMs,
+    ingestMs,
+    recalcTailMs: ms - ingestMs,
+    lines,
+    rawBytes: sum(records, (r) => r.bytes ?? 0),
+    rejected: sum(records, (r) => r.counts?.rejected ?? 0),
+    rejectsByReason: mergeCounts(records.map((r) => r.counts?.byReason ?? {})),
+    peakRssMB,
+    writes,
+    recalcsRun: writes.byKind.PAYOUT ?? 0,
+    partnersTallied: new Set((await runtime.deps.payouts.listQuarter(QUARTER)).map((p) => p.result.partnerId)).size,
+  };
+}
+
+async function recalculation(runtime: LocalRuntime, counter: WriteCounter, data: BenchData) {
+  const folder = await importFolder(runtime, data.recalc.dir);
+  const { progress } = trackReading(runtime, data.recalc.reports, `recalculation set: ${n(data.recalc.partners)} partners, ${n(data.recalc.lines)} lines (setup)`);
+  // Set-up only: the tallies are stored without the recalculations their ingest would ask for.
+  const recalcQueue = runtime.deps.recalc;
+  runtime.deps.recalc = { publish: async () => undefined };
+  try {
+    for (const r of data.recalc.reports) await upload(runtime, r);
+    await runtime.idle();
+  } finally {
+    runtime.deps.recalc = recalcQueue;
+    delete runtime.deps.onProgress;
+  }
+  progress.done();
+  counter.take();
+
+  const partners = folder.reference.partners.map((p) => p.id);
+  const timed = createProgress({ label: `recalculating ${partners.length} partners`, total: partners.length });
+  counter.onWrite = (c) => timed.update(c.byKind.PAYOUT ?? 0);
+  const started = performance.now();
+  await runtime.deps.recalc.publish(partners.map((partnerId) => ({ quarter: QUARTER, partnerId, cause: 'benchmark' })));
+  await runtime.idle();
+  const ms = performance.now() - started;
+  counter.onWrite = undefined;
+  const writes = counter.take();
+  timed.done();
+  if ((writes.byKind.PAYOUT ?? 0) !== partners.length)
+    throw new Error(`expected ${partners.length} payout writes, saw ${writes.byKind.PAYOUT ?? 0}`);
+  return { partners: partners.length, ms, partnersPerSecond: partners.length / (ms / 1000), writes };
+}
+
+// ---------------------------------------------------------------- 4. the ingest process on its own
+
+async function bundleChild(): Promise<string> {
+  const outfile = join(BENCH_OUT, 'ingest-child.mjs');
+  await build({
+    entryPoints: [join(HERE, 'ingest-child.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+function runChild(script: string, job: IngestJob): Promise<IngestChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let result: IngestChildResult | undefined;
+    child.once('message', (m) => (result = m as IngestChildResult));
+    child.once('error', reject);
+    child.once('exit', (code) => (result ? resolve(result) : reject(new Error(`the ingest child exited with code ${code} and no result`))));
+    child.send(job);
+  });
+}
+
+async function singleFiles(data: BenchData) {
+  const progress = createProgress({ label: 'ingest process alone: fresh stack', total: data.single.length });
+  const script = await bundleChild();
+  const stack = await startLocalStack();
+  try {
+    const deps = wire(stack.clients, { table: stack.tableName, bucket: stack.bucket }, { publish: async () => undefined });
+    for (const r of await collectRules()) await deps.objects.put(`${RULES_PREFIX}${r.quarter}.json`, JSON.stringify(r.file), 'application/json');
+    const folder = await loadDataFolder(data.main.dir);
+    await importReference(deps, folder.reference, []);
+    const runs = [];
+    for (const [i, r] of data.single.entries()) {
+      progress.update(i, `${r.lines} lines`);
+      const key = `incoming/${r.distributorId}/${r.name}`;
+      await deps.objects.put(key, createReadStream(r.path), 'text/csv');
+      const head = await stack.clients.s3.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: key }));
+      const child = await runChild(script, {
+        env: stack.env,
+        table: stack.tableName,
+        bucket: stack.bucket,
+        key,
+        etag: (head.ETag ?? '').replace(/"/g, ''),
+        sequencer: (Date.now() * 1000).toString(16).toUpperCase(),
+      });
+      if (!child.ok) throw new Error(`the ingest child failed on ${r.name}: ${child.error}`);
+      const record = await deps.reports.get(reportIdOf(key));
+      if (record?.status !== 'processed') throw new Error(`${r.name} was not processed: ${record?.error?.message ?? record?.status}`);
+      runs.push({
+        lines: record.counts?.read ?? 0,
+        bytes: r.bytes,
+        ms: child.ms,
+        linesPerSecond: (record.counts?.read ?? 0) / (child.ms / 1000),
+        rssBeforeMB: child.rssBeforeMB,
+        peakRssMB: child.peakRssMB,
+        peakHeapUsedMB: child.peakHeapUsedMB,
+        writes: child.writes,
+        recalcRequests: child.recalcRequests,
+      });
+    }
+    progress.update(data.single.length);
+    progress.done();
+    return runs;
+  } finally {
+    await stack.stop();
+  }
+}
+
+// ---------------------------------------------------------------- the report
+
+const sum = <T>(xs: readonly T[], f: (x: T) => number) => xs.reduce((s, x) => s + f(x), 0);
+
+function mergeCounts(all: Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of all) for (const [k, v] of Object.entries(c)) out[k] = (out[k] ?? 0) + v;
+  return Object.fromEntries(Object.entries(out).sort((a, b) => b[1] - a[1]));
+}
+
+const n = (x: number) => Math.round(x).toLocaleString('en-US');
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
+
+type Results = Awaited<ReturnType<typeof measure>>;
+
+function table(r: Results): string {
+  const { floor, e2e, recalc, single } = r;
+  const [small, large] = [single[0]!, single[single.length - 1]!];
+  const perMillion = (items: number, lines: number) => n((items / lines) * 1e6);
+  const rows: string[][] = [
+    ['bare papaparse parse (floor)', `${s(floor.ms)}; ${n(floor.lines / (floor.ms / 1000))} lines/s, ${(floor.bytes / MB / (floor.ms / 1000)).toFixed(1)} MB/s`, '', ''],
+    ['end to end: upload to payouts written', `${s(e2e.ms)} = ${r.ratios.endToEnd.toFixed(1)}× the floor`, `≤ ${TARGETS.endToEndVsParse}×`, verdict(r.ratios.endToEnd <= TARGETS.endToEndVsParse)],
+    ['  of which ingest (upload to last report stored)', `${s(e2e.ingestMs)} = ${r.ratios.ingest.toFixed(1)}× the floor`, '', ''],
+    ['  of which recalculation after the last report', `${s(e2e.recalcTailMs)}; ${n(e2e.recalcsRun)} recalculations for ${n(e2e.partnersTallied)} partners`, '', ''],
+    ['ingest throughput, end to end', `${n(e2e.lines / (e2e.ingestMs / 1000))} lines/s, ${(e2e.rawBytes / MB / (e2e.ingestMs / 1000)).toFixed(1)} MB/s`, '', ''],
+    [`ingest throughput, one ${n(large.lines)}-line report alone`, `${n(large.linesPerSecond)} lines/s, ${(large.bytes / MB / (large.ms / 1000)).toFixed(1)} MB/s`, '', ''],
+    [`peak RSS, ingest process, ${n(small.lines)} lines`, `${small.peakRssMB.toFixed(0)} MB (${small.rssBeforeMB.toFixed(0)} MB before reading)`, `≤ ${TARGETS.peakRssMB} MB`, verdict(small.peakRssMB <= TARGETS.peakRssMB)],
+    [`peak RSS, ingest process, ${n(large.lines)} lines`, `${large.peakRssMB.toFixed(0)} MB (${large.rssBeforeMB.toFixed(0)} MB before reading)`, `≤ ${TARGETS.peakRssMB} MB`, verdict(large.peakRssMB <= TARGETS.peakRssMB)],
+    ['peak RSS, local runtime process, end to end', `${e2e.peakRssMB.toFixed(0)} MB (s3rver + ingest + recalc + queues)`, '', ''],
+    [`DynamoDB items written, ingest, ${n(small.lines)} lines`, `${n(small.writes.items)} (${perMillion(small.writes.items, small.lines)} per million lines)`, '', ''],
+    [`DynamoDB items written, ingest, ${n(large.lines)} lines`, `${n(large.writes.items)} (${perMillion(large.writes.items, large.lines)} per million lines)`, `≤ ${TARGETS.writesGrowth}× the above`, verdict(r.ratios.writesGrowth <= TARGETS.writesGrowth)],
+    ['DynamoDB items written, end to end', `${n(e2e.writes.items)} (${perMillion(e2e.writes.items, e2e.lines)} per million lines)`, '', ''],
+    [`recalculation, ${n(recalc.partners)} partners`, `${s(recalc.ms)}; ${n(recalc.partnersPerSecond)} partners/s`, '', ''],
+  ];
+  return renderTable([{ header: 'measure' }, { header: 'result' }, { header: 'target' }, { header: '' }], rows);
+}
+
+async function measure(data: BenchData) {
+  const floor = await bareParse(data.main.reports);
+
+  note('starting the local stack (DynamoDB Local, s3rver)…');
+  const counter = new WriteCounter();
+  const errors: string[] = [];
+  const runtime = await startLocalRuntime({
+    wrapClients: counter.wrap,
+    onError: (what, err) => errors.push(`${what}: ${(err as Error).message ?? String(err)}`),
+  });
+  let e2e, recalc;
+  try {
+    e2e = await endToEnd(runtime, counter, data);
+    recalc = await recalculation(runtime, counter, data);
+  } finally {
+    await runtime.stop();
+  }
+  const single = await singleFiles(data);
+  const [small, large] = [single[0]!, single[single.length - 1]!];
+  return {
+    machine: machine(),
+    data: { options: data.options, dir: data.dir, reports: data.main.reports.map(({ path: _path, ...r }) => r) },
+    targets: TARGETS,
+    ratios: {
+      endToEnd: e2e.ms / floor.ms,
+      ingest: e2e.ingestMs / floor.ms,
+      writesGrowth: large.writes.items / small.writes.items,
+      rssGrowth: large.peakRssMB / small.peakRssMB,
+    },
+    floor,
+    e2e,
+    recalc,
+    single,
+    retriedErrors: errors.slice(0, 20),
+  };
+}
+
+const data = await generate(optionsFromArgs(process.argv.slice(2)));
+const results = await measure(data);
+const printed = table(results);
+process.stdout.write(`\n${printed}\n`);
+process.stdout.write(
+  `${results.machine.cpu}, ${results.machine.cores} cores, ${results.machine.ramGB} GB RAM, Node ${results.machine.node}; ` +
+    `${n(results.e2e.lines)} lines (${(results.floor.bytes / MB).toFixed(1)} MB) over ${results.data.reports.length} reports, ${n(data.main.partners)} partners\n`,
+);
+await writeFile(RESULTS, JSON.stringify({ ...results, table: printed }, null, 2) + '\n');
+note(`wrote ${RESULTS}`);

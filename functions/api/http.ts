@@ -1,0 +1,104 @@
+/**
+ * What a route handler gets and gives back, and the validation helpers every route uses: query,
+ * JSON body and path parameters go through zod here, so a bad request is a 400 naming the field.
+ */
+import { Decimal } from 'decimal.js';
+import { z } from 'zod';
+import type { Principal, Role } from '../../shared/auth/principal.js';
+import { normalizePartnerId } from '../../shared/domain/partner-id.js';
+import { RulesBook, type Rules } from '../../shared/domain/rules/load.js';
+import { QuarterId } from '../../shared/domain/rules/schema.js';
+import type { Partner, PayoutLine } from '../../shared/domain/types.js';
+import { InputValidationError, NotFoundError } from '../../shared/errors.js';
+import type { AppDeps } from '../../shared/wiring.js';
+import type { RouteSpec } from './router.js';
+
+export type ApiDeps = AppDeps;
+
+export interface ApiRequest {
+  deps: ApiDeps;
+  principal: Principal;
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+  /** Lower-cased names. */
+  headers: Record<string, string | undefined>;
+  /** The raw body bytes (already base64-decoded), or null. */
+  body: Buffer | null;
+}
+
+export type Reply =
+  | { status?: number; json: unknown }
+  | { file: { body: Buffer; contentType: string; fileName: string } };
+
+export interface Route extends RouteSpec {
+  roles: readonly Role[];
+  handle(req: ApiRequest): Promise<Reply>;
+}
+
+export function issuesOf(error: z.ZodError): string[] {
+  return error.issues.map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message));
+}
+
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues = issuesOf(parsed.error);
+  throw new InputValidationError(`The ${what} is not valid: ${issues.join('; ')}`, issues, { cause: parsed.error });
+}
+
+export function isJson(req: ApiRequest): boolean {
+  const type = req.headers['content-type'] ?? '';
+  return !type || /^application\/([\w.+-]+\+)?json\b/i.test(type);
+}
+
+export function jsonBody<T>(req: ApiRequest, schema: z.ZodType<T>): T {
+  if (!isJson(req)) throw new InputValidationError('Send the request body as JSON (content-type: application/json).');
+  let value: unknown;
+  try {
+    value = JSON.parse(req.body?.toString('utf8') || '{}');
+  } catch (cause) {
+    throw new InputValidationError('The request body is not valid JSON.', [], { cause });
+  }
+  return parseWith(schema, value, 'request body');
+}
+
+/** Optional filters in the query string: empty means absent. */
+export const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => v || undefined);
+
+export const PartnerIdParam = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .transform(normalizePartnerId);
+
+/** The quarter named in the path, which must have rules in force. */
+export async function quarterOf(req: ApiRequest): Promise<Rules> {
+  const q = parseWith(QuarterId, req.params.q, 'quarter in the path');
+  const book = new RulesBook(await req.deps.rules.loadAll());
+  const rules = book.get(q);
+  if (!rules) throw new NotFoundError(`There is no quarter ${q}; quarters with rules: ${book.quarters.join(', ') || 'none'}.`);
+  return rules;
+}
+
+export const money = (d: Decimal): string => d.toFixed(2);
+
+export function sumAmounts(lines: readonly Pick<PayoutLine, 'amount'>[]): Decimal {
+  return lines.reduce((sum, l) => sum.plus(l.amount), new Decimal(0));
+}
+
+/** `PayoutLineJson` of docs/api.md: amounts as strings, the partner's name and region, adjustments marked. */
+export function payoutLineJson(line: PayoutLine & { adjustmentOf?: string }, partner: Partner | undefined) {
+  const { rate, amount, adjustmentOf, ...rest } = line;
+  return {
+    ...rest,
+    rate: money(rate),
+    amount: money(amount),
+    partnerName: partner?.name ?? null,
+    region: partner?.region ?? null,
+    ...(adjustmentOf ? { adjustment: { ofQuarter: adjustmentOf } } : {}),
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * PUT /reference/{acceptances,trainings,catalog}: rows as JSON (`{ rows: [...] }`, the domain's
+ * field names) or as the reference CSV (`text/csv`, read by the same parsers as the data folder).
+ * Nothing is written unless every row is good and every partner is in the caller's scope.
+ */
+import { z } from 'zod';
+import { canSeePartner } from '../../shared/auth/principal.js';
+import { RulesBook } from '../../shared/domain/rules/load.js';
+import { CourseCode, OffsetDateTime, Slug } from '../../shared/domain/rules/schema.js';
+import type { Acceptance, CatalogEntry, Training } from '../../shared/domain/types.js';
+import { ForbiddenError, InputValidationError } from '../../shared/errors.js';
+import { importReference, rereadReports, revisionOf } from '../../shared/pipeline/reference-import.js';
+import { parseAcceptances, parseCatalog, parseTrainings } from '../../shared/reference/parse.js';
+import type { ParseResult } from '../../shared/reference/types.js';
+import { isJson, jsonBody, PartnerIdParam, type ApiRequest, type Reply } from './http.js';
+
+const MAX_ROWS = 20_000;
+
+export const AcceptanceJson = z
+  .object({
+    partnerId: PartnerIdParam,
+    program: Slug,
+    plan: z.number().int().positive().nullable().default(null),
+    acceptedAt: OffsetDateTime,
+  })
+  .strict();
+
+export const TrainingJson = z
+  .object({
+    partnerId: PartnerIdParam,
+    courseCode: z.string().trim().toUpperCase().pipe(CourseCode),
+    completedAt: OffsetDateTime,
+  })
+  .strict();
+
+const CatalogJson = z
+  .object({ sku: z.string().trim().min(1, 'must not be empty'), program: Slug, rateRow: Slug })
+  .strict();
+
+const rowsOf = <T extends z.ZodType>(row: T) => z.object({ rows: z.array(row).min(1, 'give at least one row').max(MAX_ROWS) }).strict();
+
+/** The rows of the request, from JSON or CSV, or a 400 listing every problem. */
+function readRows<T>(req: ApiRequest, row: z.ZodType<T>, parseCsv: (text: string) => ParseResult<T>, file: string): T[] {
+  if (isJson(req)) return jsonBody(req, rowsOf(row)).rows as T[];
+  const type = req.headers['content-type'] ?? '';
+  if (!/^(text\/csv|application\/csv|text\/plain)\b/i.test(type))
+    throw new InputValidationError(`Send ${file} as text/csv, or rows as JSON; got content-type ${type}.`);
+  const { rows, errors } = parseCsv(req.body?.toString('utf8') ?? '');
+  if (errors.length) {
+    const issues = errors.slice(0, 50).map((e) => `line ${e.line}: ${e.message}`);
+    throw new InputValidationError(`${file} has ${errors.length} bad row(s); nothing was imported.`, issues);
+  }
+  if (!rows.length) throw new InputValidationError(`${file} has no rows.`);
+  if (rows.length > MAX_ROWS) throw new InputValidationError(`${file} has more than ${MAX_ROWS} rows; split it.`);
+  return rows;
+}
+
+/** Every partner must exist, and a partner manager may touch only partners of the territory. */
+async function checkPartners(req: ApiRequest, ids: readonly string[]): Promise<void> {
+  const partners = new Map((await req.deps.reference.listPartners()).map((p) => [p.id, p]));
+  const unique = [...new Set(ids)].sort();
+  const unknown = unique.filter((id) => !partners.has(id));
+  if (unknown.length)
+    throw new InputValidationError(
+      `Not in the partner registry: ${unknown.join(', ')}. Import the partner first; nothing was written.`,
+      unknown.map((id) => `partner ${id} is unknown`),
+    );
+  const outside = unique.filter((id) => !canSeePartner(req.principal, partners.get(id)!));
+  if (outside.length)
+    throw new ForbiddenError(
+      `Partner ${outside.join(', ')} ${outside.length > 1 ? 'are' : 'is'} outside your territory (${req.principal.regions.join(', ')}); nothing was written.`,
+    );
+}
+
+export async function putAcceptances(req: ApiRequest): Promise<Reply> {
+  const rows: Acceptance[] = readRows(req, AcceptanceJson, parseAcceptances, 'acceptances.csv');
+  const seen = new Set<string>();
+  for (const a of rows) {
+    const key = `${a.partnerId}/${a.program}`;
+    if (seen.has(key))
+      throw new InputValidationError(`Partner ${a.partnerId} accepts program "${a.program}" twice; send one acceptance per partner and program.`);
+    seen.add(key);
+  }
+  await checkPartners(req, rows.map((r) => r.partnerId));
+  const result = await importReference(req.deps, { acceptances: rows });
+  return { json: { written: result.written.acceptances, recalcRequested: result.recalcRequested } };
+}
+
+export async function putTrainings(req: ApiRequest): Promise<Reply> {
+  const rows: Training[] = readRows(req, TrainingJson, parseTrainings, 'trainings.csv');
+  await checkPartners(req, rows.map((r) => r.partnerId));
+  const result = await importReference(req.deps, { trainings: rows });
+  return { json: { written: result.written.trainings, recalcRequested: result.recalcRequested } };
+}
+
+/** Catalog mappings re-read the current reports, so lines they name are classified again. */
+export async function putCatalog(req: ApiRequest): Promise<Reply> {
+  const rows: CatalogEntry[] = readRows(req, CatalogJson, parseCatalog, 'catalog.csv');
+  const book = new RulesBook(await req.deps.rules.loadAll());
+  const rules = book.quarters.map((q) => book.require(q));
+  const bad = rows.filter((c) => !rules.some((r) => r.programs.get(c.program)?.rateRows.some((row) => row.id === c.rateRow)));
+  if (bad.length)
+    throw new InputValidationError(
+      'Some mappings name a rate row that no quarter in force has; nothing was written.',
+      bad.map((c) => `sku "${c.sku}": ${c.program}/${c.rateRow} is not a rate row of any quarter (${book.quarters.join(', ')})`),
+    );
+  const change = { catalog: rows };
+  const result = await importReference(req.deps, change);
+  const reread = await rereadReports(req.deps, revisionOf(change));
+  return { json: { written: result.written.catalog, reportsReread: reread.length } };
+}

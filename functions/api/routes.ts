@@ -1,0 +1,219 @@
+/**
+ * The route table of docs/api.md. Roles are checked from the table before a handler runs; each
+ * handler then narrows to the caller's scope (a partner manager's regions, a distributor's own
+ * reports): an explicit ID outside the scope is 403, a list is filtered.
+ */
+import { z } from 'zod';
+import { canSeeDistributor, canSeePartner, type Principal } from '../../shared/auth/principal.js';
+import { balance } from '../../shared/domain/points.js';
+import { RulesBook } from '../../shared/domain/rules/load.js';
+import { QuarterId } from '../../shared/domain/rules/schema.js';
+import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
+import { closeQuarter, effectiveLines, exportQuarter, listQuarters } from '../../shared/pipeline/quarters.js';
+import {
+  jsonBody,
+  money,
+  optionalText,
+  parseWith,
+  PartnerIdParam,
+  payoutLineJson,
+  quarterOf,
+  sumAmounts,
+  type ApiRequest,
+  type Reply,
+  type Route,
+} from './http.js';
+import { previewQuarter } from './preview.js';
+import { putAcceptances, putCatalog, putTrainings } from './reference.js';
+import { collectExceptions, readRejects } from './rejects.js';
+import { safeUploadName } from './upload-name.js';
+
+export const UPLOAD_URL_SECONDS = 15 * 60;
+const DOWNLOAD_URL_SECONDS = 15 * 60;
+const REJECTS_SHOWN = 500;
+
+const partnerMap = async (req: ApiRequest) => new Map((await req.deps.reference.listPartners()).map((p) => [p.id, p]));
+
+function outsideTerritory(principal: Principal, what: string): ForbiddenError {
+  return new ForbiddenError(`${what} is outside your territory (${principal.regions.join(', ')}).`);
+}
+
+// ---------------------------------------------------------------- payouts and partners
+
+const PayoutsQuery = z.object({
+  partner: optionalText.pipe(PartnerIdParam.optional()),
+  distributor: optionalText,
+  program: optionalText,
+  region: optionalText,
+});
+
+async function getPayouts(req: ApiRequest): Promise<Reply> {
+  const { principal } = req;
+  const rules = await quarterOf(req);
+  const filter = parseWith(PayoutsQuery, req.query, 'query');
+  const [effective, partners] = await Promise.all([effectiveLines(req.deps, rules.quarter), partnerMap(req)]);
+
+  // A named partner or region outside the territory is refused, not answered with an empty list.
+  if (filter.partner) {
+    const p = partners.get(filter.partner);
+    if (p && !canSeePartner(principal, p)) throw outsideTerritory(principal, `Partner ${filter.partner}`);
+  }
+  if (filter.region && principal.role === 'manager' && !principal.regions.includes(filter.region))
+    throw outsideTerritory(principal, `Region ${filter.region}`);
+
+  const lines = effective.lines.filter((l) => {
+    const p = partners.get(l.partnerId);
+    return (
+      (p ? canSeePartner(principal, p) : principal.role !== 'manager') &&
+      (!filter.partner || l.partnerId === filter.partner) &&
+      (!filter.distributor || l.distributorId === filter.distributor) &&
+      (!filter.program || l.program === filter.program) &&
+      (!filter.region || p?.region === filter.region)
+    );
+  });
+  return {
+    json: {
+      quarter: rules.quarter,
+      status: effective.status,
+      lines: lines.map((l) => payoutLineJson(l, partners.get(l.partnerId))),
+      total: money(sumAmounts(lines)),
+    },
+  };
+}
+
+async function getPartner(req: ApiRequest): Promise<Reply> {
+  const { principal, deps } = req;
+  const rules = await quarterOf(req);
+  const id = parseWith(PartnerIdParam, req.params.id, 'partner ID in the path');
+  const state = await deps.reference.partnerState(id);
+  if (!state.partner) throw new NotFoundError(`There is no partner ${id} in the registry.`);
+  if (!canSeePartner(principal, state.partner)) throw outsideTerritory(principal, `Partner ${id} (${state.partner.region})`);
+
+  const [effective, stored] = await Promise.all([effectiveLines(deps, rules.quarter), deps.payouts.get(rules.quarter, id)]);
+  const lines = effective.lines.filter((l) => l.partnerId === id);
+  const entries = [...state.ledger].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.entryId < b.entryId ? -1 : 1));
+  return {
+    json: {
+      partner: state.partner,
+      quarter: rules.quarter,
+      status: effective.status,
+      lines: lines.map((l) => payoutLineJson(l, state.partner!)),
+      progress: stored?.result.progress ?? [],
+      total: money(sumAmounts(lines)),
+      points: { balance: balance(state.ledger), entries },
+      warnings: stored?.result.warnings ?? [],
+    },
+  };
+}
+
+// ---------------------------------------------------------------- quarters
+
+async function getQuarters(req: ApiRequest): Promise<Reply> {
+  return { json: { quarters: await listQuarters(req.deps) } };
+}
+
+async function postClose(req: ApiRequest): Promise<Reply> {
+  const rules = await quarterOf(req);
+  const snapshot = await closeQuarter(req.deps, rules.quarter, req.principal.sub, req.deps.clock.now());
+  const partners = await partnerMap(req);
+  return {
+    json: {
+      snapshot: {
+        ...snapshot,
+        lines: snapshot.lines.map((l) => payoutLineJson(l, partners.get(l.partnerId))),
+        total: money(snapshot.total),
+      },
+    },
+  };
+}
+
+const ExportQuery = z.object({ format: z.enum(['csv', 'xlsx']).default('csv') });
+
+async function getExport(req: ApiRequest): Promise<Reply> {
+  const rules = await quarterOf(req);
+  const { format } = parseWith(ExportQuery, req.query, 'query');
+  const file = await exportQuarter(req.deps, rules.quarter, format);
+  return { file: { body: file.body, contentType: file.contentType, fileName: file.fileName } };
+}
+
+// ---------------------------------------------------------------- reports and uploads
+
+const ReportsQuery = z.object({ distributor: optionalText, quarter: optionalText.pipe(QuarterId.optional()) });
+
+async function getReports(req: ApiRequest): Promise<Reply> {
+  const { principal } = req;
+  const q = parseWith(ReportsQuery, req.query, 'query');
+  if (q.distributor && !canSeeDistributor(principal, q.distributor))
+    throw new ForbiddenError(`You can see only the reports of distributor ${principal.distributorId}.`);
+  const distributorId = principal.role === 'distributor' ? principal.distributorId! : q.distributor;
+  const reports = (await req.deps.reports.list(distributorId ? { distributorId } : {}))
+    .filter((r) => !q.quarter || r.quarters?.includes(q.quarter))
+    .sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : 0));
+  return { json: { reports } };
+}
+
+async function getReport(req: ApiRequest): Promise<Reply> {
+  const { principal, deps } = req;
+  const reportId = parseWith(z.string().regex(/^rpt_[0-9a-f]{20}$/, 'is not a report ID'), req.params.reportId, 'report ID');
+  const report = await deps.reports.get(reportId);
+  if (!report) throw new NotFoundError(`There is no report ${reportId}.`);
+  if (!canSeeDistributor(principal, report.distributorId))
+    throw new ForbiddenError(`Report ${reportId} belongs to another distributor; you can see only your own reports.`);
+  const rejects = report.rejectsKey ? await readRejects(deps.objects, report.rejectsKey, REJECTS_SHOWN) : { columns: [], rows: [] };
+  const rejectsUrl = report.rejectsKey
+    ? await deps.urls.presignGet(report.rejectsKey, DOWNLOAD_URL_SECONDS, report.rejectsKey.split('/').pop())
+    : null;
+  return { json: { report, rejects: rejects.rows, rejectsColumns: rejects.columns, rejectsUrl } };
+}
+
+const UploadBody = z.object({ name: z.string() }).strict();
+
+async function postUpload(req: ApiRequest): Promise<Reply> {
+  const name = safeUploadName(jsonBody(req, UploadBody).name);
+  // The key is built from the caller's own claim, never from the request: a distributor cannot aim at another's folder.
+  const key = `incoming/${req.principal.distributorId}/${name}`;
+  const url = await req.deps.urls.presignPut(key, UPLOAD_URL_SECONDS);
+  return { json: { url, method: 'PUT', key, expiresIn: UPLOAD_URL_SECONDS } };
+}
+
+// ---------------------------------------------------------------- exceptions
+
+const ExceptionsQuery = z.object({ quarter: optionalText.pipe(QuarterId.optional()) });
+
+async function getExceptions(req: ApiRequest): Promise<Reply> {
+  const { quarter } = parseWith(ExceptionsQuery, req.query, 'query');
+  const book = new RulesBook(await req.deps.rules.loadAll());
+  if (quarter && !book.get(quarter)) throw new NotFoundError(`There is no quarter ${quarter}; quarters with rules: ${book.quarters.join(', ')}.`);
+  return { json: { exceptions: await collectExceptions(req.deps, book, quarter) } };
+}
+
+// ---------------------------------------------------------------- the table
+
+const me = async ({ principal: p }: ApiRequest): Promise<Reply> => ({
+  json: {
+    sub: p.sub,
+    role: p.role,
+    ...(p.role === 'manager' ? { regions: p.regions } : {}),
+    ...(p.role === 'distributor' ? { distributorId: p.distributorId } : {}),
+  },
+});
+
+const ALL = ['finance', 'program', 'manager', 'distributor'] as const;
+const STAFF = ['finance', 'program', 'manager'] as const;
+
+export const ROUTES: readonly Route[] = [
+  { method: 'GET', path: '/me', roles: ALL, handle: me },
+  { method: 'GET', path: '/quarters', roles: STAFF, handle: getQuarters },
+  { method: 'GET', path: '/quarters/{q}/payouts', roles: STAFF, handle: getPayouts },
+  { method: 'GET', path: '/quarters/{q}/partners/{id}', roles: STAFF, handle: getPartner },
+  { method: 'POST', path: '/quarters/{q}/preview', roles: ['finance', 'program'], handle: previewQuarter },
+  { method: 'POST', path: '/quarters/{q}/close', roles: ['finance'], handle: postClose },
+  { method: 'GET', path: '/quarters/{q}/export', roles: ['finance', 'program'], handle: getExport },
+  { method: 'GET', path: '/reports', roles: ALL, handle: getReports },
+  { method: 'GET', path: '/reports/{reportId}', roles: ALL, handle: getReport },
+  { method: 'POST', path: '/uploads', roles: ['distributor'], handle: postUpload },
+  { method: 'PUT', path: '/reference/acceptances', roles: ['program', 'manager'], handle: putAcceptances },
+  { method: 'PUT', path: '/reference/trainings', roles: ['program', 'manager'], handle: putTrainings },
+  { method: 'PUT', path: '/reference/catalog', roles: ['program'], handle: putCatalog },
+  { method: 'GET', path: '/exceptions', roles: STAFF, handle: getExceptions },
+];

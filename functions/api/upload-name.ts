@@ -1,0 +1,27 @@
+import { InputValidationError } from '../../shared/errors.js';
+
+const MAX_NAME = 200;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * A report file name that can go into `incoming/<distributor>/<name>` as it is: one path segment
+ * (no `/`, `\` or `..`), no control characters, ending .csv or .csv.gz so ingest picks it up.
+ * Spaces and Cyrillic are kept: the name is how the distributor recognises the report.
+ */
+export function safeUploadName(raw: string): string {
+  const name = raw.normalize('NFC').trim();
+  const problems: string[] = [];
+  if (!name) problems.push('the name is empty');
+  if (CONTROL.test(name)) problems.push('it contains control characters');
+  if (/[/\\]/.test(name)) problems.push('it contains a slash; give the file name only, without folders');
+  if (name.includes('..')) problems.push('it contains ".."');
+  if (name.length > MAX_NAME) problems.push(`it is longer than ${MAX_NAME} characters`);
+  if (name && !/\.csv(\.gz)?$/i.test(name)) problems.push('reports must be .csv or .csv.gz files');
+  if (problems.length)
+    throw new InputValidationError(
+      `The file name "${raw.slice(0, MAX_NAME).replace(new RegExp(CONTROL.source, 'g'), '?')}" cannot be used: ${problems.join('; ')}.`,
+      problems,
+    );
+  return name;
+}

@@ -1,0 +1,233 @@
+/**
+ * The local stand-in for API Gateway: a node:http server that checks the bearer dev token (as the
+ * JWT authorizer would check Cognito's), builds the HTTP API v2 event API Gateway would send, and
+ * calls the very handler the Lambda runs. Everything else it serves is the dashboard in `web/`.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, resolve, sep } from 'node:path';
+import { verifyDevToken } from '../shared/auth/dev-token.js';
+import type { Claims } from '../shared/auth/principal.js';
+import { PayloadTooLargeError, toUserError, UnauthorizedError } from '../shared/errors.js';
+import { createApiHandler, type ApiEvent } from '../functions/api/handler.js';
+import type { ApiDeps } from '../functions/api/http.js';
+import { PROJECT_ROOT } from './runtime.js';
+
+export const DEFAULT_WEB_DIR = join(PROJECT_ROOT, 'web');
+const MAX_BODY_BYTES = 20 * 1024 * 1024;
+const SECRET_FILE = 'dev-token-secret';
+
+/** The state folder's dev-token secret: 32 random bytes made on first use, readable by the owner only. */
+export async function devTokenSecret(stateDir: string): Promise<Buffer> {
+  const path = join(stateDir, SECRET_FILE);
+  await mkdir(stateDir, { recursive: true });
+  // Written whole under a temporary name, then linked into place: a concurrent reader (`rebates
+  // token` while `up` starts) sees no file or the full secret, and the first link wins.
+  const temp = `${path}.${process.pid}.${randomUUID()}`;
+  await writeFile(temp, randomBytes(32), { mode: 0o600 });
+  try {
+    await link(temp, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    await unlink(temp);
+  }
+  const secret = await readFile(path);
+  if (secret.length < 32) throw new UnauthorizedError(`${path} is shorter than 32 bytes; delete it and get new tokens.`);
+  return secret;
+}
+
+export interface ApiServerOptions {
+  port: number;
+  host?: string;
+  deps: ApiDeps;
+  /** Where the dev-token secret lives (the same folder `rebates token` reads). */
+  stateDir: string;
+  webDir?: string;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/** API Gateway hands JWT claims to the Lambda as strings; arrays become "[a b]". */
+function apiGatewayClaims(claims: Claims): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(claims).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : String(v)]),
+  );
+}
+
+/** Text bodies API Gateway passes as they are; everything else (CSV uploads too) arrives base64-encoded. */
+const isTextBody = (type: string | undefined) => !!type && /^application\/([\w.+-]+\+)?json\b/i.test(type);
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new PayloadTooLargeError(`The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB.`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new PayloadTooLargeError(`The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB.`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function buildEvent(req: IncomingMessage, url: URL, body: Buffer, claims: Claims): ApiEvent {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers))
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  const now = new Date();
+  const text = isTextBody(headers['content-type']);
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    ...(headers.cookie ? { cookies: headers.cookie.split(/;\s*/) } : {}),
+    headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: apiGatewayClaims(claims), scopes: [] } },
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: (headers.host ?? 'localhost').split('.')[0]!,
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: '$default',
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length ? { body: text ? body.toString('utf8') : body.toString('base64') } : {}),
+    isBase64Encoded: body.length > 0 && !text,
+  };
+}
+
+function sendError(res: ServerResponse, err: unknown): void {
+  const { status, ...error } = toUserError(err);
+  if (status >= 500) console.error(err);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    // The rest of an oversized body is not read: the connection cannot be reused.
+    ...(err instanceof PayloadTooLargeError ? { connection: 'close' } : {}),
+  });
+  res.end(JSON.stringify({ error }));
+}
+
+async function serveStatic(res: ServerResponse, method: string, url: URL, webDir: string): Promise<void> {
+  if (method !== 'GET' && method !== 'HEAD') {
+    res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
+    res.end('Only GET and HEAD here.\n');
+    return;
+  }
+  const root = resolve(webDir);
+  const hasWeb = await stat(root).then((s) => s.isDirectory(), () => false);
+  if (!hasWeb) {
+    res.writeHead(url.pathname === '/' ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(
+      '<!doctype html><meta charset="utf-8"><title>rebates</title>' +
+        `<p>The dashboard is not here: there is no ${root}. The API answers under <code>/api/</code>.</p>\n`,
+    );
+    return;
+  }
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname);
+  } catch {
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('Bad path.\n');
+    return;
+  }
+  let file = resolve(root, `.${path.endsWith('/') ? `${path}index.html` : path}`);
+  // Everything served must stay inside web/ ("..", encoded or not, never climbs out).
+  if (file !== root && !file.startsWith(root + sep)) file = '';
+  const found = file ? await stat(file).then((s) => (s.isDirectory() ? null : s), () => null) : null;
+  if (!found || path.includes('\0')) {
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('Not found.\n');
+    return;
+  }
+  res.writeHead(200, {
+    'content-type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+    'content-length': found.size,
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(method === 'HEAD' ? undefined : await readFile(file));
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const host = options.host ?? '127.0.0.1';
+  const webDir = options.webDir ?? DEFAULT_WEB_DIR;
+  const secret = await devTokenSecret(options.stateDir);
+  const handle = createApiHandler(() => options.deps);
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
+    const method = req.method ?? 'GET';
+    const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
+    const work = isApi ? serveApi(req, res, url) : serveStatic(res, method, url, webDir);
+    work.catch((err: unknown) => {
+      if (res.headersSent) res.destroy();
+      else sendError(res, err);
+    });
+  });
+
+  async function serveApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const auth = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (!auth) throw new UnauthorizedError('Sign in: send "Authorization: Bearer <token>" (get a token with "rebates token").');
+    const claims = verifyDevToken(auth[1]!, secret);
+    const body = await readBody(req);
+    const result = await handle(buildEvent(req, url, body, claims));
+    const headers = { ...(result.headers ?? {}) } as Record<string, string | number | boolean>;
+    const payload = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+    res.writeHead(result.statusCode ?? 200, { ...headers, 'content-length': payload.length });
+    res.end(payload);
+  }
+
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolvePromise();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolvePromise, reject) => {
+        server.close((err) => (err ? reject(err) : resolvePromise()));
+        server.closeAllConnections();
+      }),
+  };
+}

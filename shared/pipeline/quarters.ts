@@ -1,0 +1,509 @@
+/**
+ * Quarter close and the finance export (docs/api.md, "Quarter close").
+ *
+ * Closing freezes the quarter's effective lines as they are stored at that instant (the pipeline
+ * is not paused: a report still being processed counts once its recalculation has written, i.e.
+ * in a later adjustment). The snapshot body goes to S3 first, under a key named by the sha256 of
+ * the body itself, then one conditional DynamoDB write marks the quarter closed and points to it:
+ * - two concurrent closes each write their own object, and exactly one conditional write wins;
+ *   the loser's object is an unreferenced leftover, never a body swapped under the winner's record;
+ * - a crash between the two writes leaves the quarter open, so the close can simply be retried.
+ *
+ * After close, recalculation still updates the quarter's live payouts. The difference from what
+ * was paid (the snapshot, plus corrections already frozen in later closed quarters) is booked as
+ * adjustment lines in the first open quarter after it. A closed quarter with no open quarter after
+ * it keeps its pending corrections until the next quarter's rules arrive.
+ */
+import { createHash } from 'node:crypto';
+import { Decimal } from 'decimal.js';
+import { z } from 'zod';
+import { RulesBook } from '../domain/rules/load.js';
+import type { PayoutLine } from '../domain/types.js';
+import {
+  InputValidationError,
+  NotFoundError,
+  QuarterClosedError,
+  SnapshotIntegrityError,
+} from '../errors.js';
+import {
+  financeExportCsv,
+  financeExportFileName,
+  financeExportRows,
+  financeExportTotals,
+  type ExportLine,
+} from '../export/finance-csv.js';
+import { financeExportXlsx, XLSX_CONTENT_TYPE } from '../export/xlsx.js';
+import type {
+  ObjectStore,
+  PayoutsRepository,
+  QuarterRecord,
+  QuarterRepository,
+  ReferenceRepository,
+  ReportRecord,
+  ReportsRepository,
+  RulesRepository,
+} from '../ports/index.js';
+
+export interface QuarterDeps {
+  quarters: QuarterRepository;
+  payouts: PayoutsRepository;
+  reports: ReportsRepository;
+  reference: ReferenceRepository;
+  rules: RulesRepository;
+  objects: ObjectStore;
+}
+
+/** A payout line; with `adjustmentOf`, a signed correction of that closed quarter. */
+export type EffectiveLine = ExportLine;
+
+export interface QuarterSnapshot {
+  quarter: string;
+  closedAt: string;
+  closedBy: string;
+  rulesVersion: string;
+  /** reportId → active version used. */
+  reportVersions: Record<string, string>;
+  /** Partner names at close, so the export of a closed quarter stays byte-for-byte the same. */
+  partnerNames: Record<string, string>;
+  /** Frozen figures, including corrections of earlier quarters booked in this one. */
+  lines: EffectiveLine[];
+  total: Decimal;
+  /** Of the canonical CSV export of `lines`. */
+  sha256: string;
+}
+
+export interface QuarterInfo {
+  quarter: string;
+  firstDay: string;
+  lastDay: string;
+  rulesVersion: string;
+  status: 'open' | 'closed';
+  closedAt?: string;
+  snapshotSha256?: string;
+}
+
+export interface EffectiveLines {
+  status: 'open' | 'closed';
+  lines: EffectiveLine[];
+  total: Decimal;
+  snapshot?: QuarterSnapshot;
+}
+
+export interface QuarterExport {
+  fileName: string;
+  contentType: string;
+  body: Buffer;
+  sha256: string;
+}
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const sum = (lines: readonly PayoutLine[]) => lines.reduce((t, l) => t.plus(l.amount), new Decimal(0));
+const nameIn = (names: Record<string, string>) => (id: string) =>
+  Object.hasOwn(names, id) ? names[id]! : '';
+const isClosed = (r: QuarterRecord | null | undefined): r is QuarterRecord => r?.status === 'closed';
+
+// ---------------------------------------------------------------- state of every quarter
+
+interface Context {
+  book: RulesBook;
+  records: Map<string, QuarterRecord | null>;
+  /** All report records, read once and only when needed. */
+  reports: () => Promise<ReportRecord[]>;
+}
+
+async function context(deps: QuarterDeps): Promise<Context> {
+  const book = new RulesBook(await deps.rules.loadAll());
+  const records = new Map(
+    await Promise.all(book.quarters.map(async (q) => [q, await deps.quarters.get(q)] as const)),
+  );
+  let reports: Promise<ReportRecord[]> | undefined;
+  return { book, records, reports: () => (reports ??= deps.reports.list({})) };
+}
+
+function requireQuarter(ctx: Context, quarter: string) {
+  const rules = ctx.book.get(quarter);
+  if (!rules)
+    throw new NotFoundError(
+      `There is no quarter ${quarter}. Quarters with rules: ${ctx.book.quarters.join(', ') || 'none'}.`,
+    );
+  return rules;
+}
+
+/** Reports whose active version contributed tallies to the quarter. */
+function contributing(
+  reports: readonly ReportRecord[],
+  quarter: string,
+): Map<string, ReportRecord & { activeVersion: string }> {
+  const out = new Map<string, ReportRecord & { activeVersion: string }>();
+  for (const r of reports)
+    if (r.activeVersion !== null && r.quarters?.includes(quarter))
+      out.set(r.reportId, r as ReportRecord & { activeVersion: string });
+  return out;
+}
+
+export async function listQuarters(deps: QuarterDeps): Promise<QuarterInfo[]> {
+  const ctx = await context(deps);
+  return ctx.book.quarters.map((quarter) => {
+    const rules = requireQuarter(ctx, quarter);
+    const record = ctx.records.get(quarter);
+    const base = { quarter, firstDay: rules.firstDay, lastDay: rules.lastDay };
+    return isClosed(record)
+      ? {
+          ...base,
+          rulesVersion: record.rulesVersion,
+          status: 'closed',
+          closedAt: record.closedAt,
+          snapshotSha256: record.sha256,
+        }
+      : { ...base, rulesVersion: rules.version, status: 'open' };
+  });
+}
+
+// ---------------------------------------------------------------- snapshots
+
+const DecimalString = z
+  .string()
+  .refine((s) => /^-?\d+(\.\d+)?$/.test(s), 'not a decimal number')
+  .transform((s) => new Decimal(s));
+
+const SnapshotBody = z.object({
+  quarter: z.string(),
+  closedAt: z.string(),
+  closedBy: z.string(),
+  rulesVersion: z.string(),
+  reportVersions: z.record(z.string(), z.string()),
+  partnerNames: z.record(z.string(), z.string()),
+  lines: z.array(
+    z.looseObject({
+      quarter: z.string(),
+      partnerId: z.string(),
+      distributorId: z.string(),
+      program: z.string(),
+      rateRow: z.string(),
+      units: z.number().int(),
+      paidUnits: z.number().int(),
+      rate: DecimalString,
+      amount: DecimalString,
+      explanation: z.looseObject({ text: z.string() }),
+      warnings: z.array(z.string()),
+      adjustmentOf: z.string().optional(),
+    }),
+  ),
+  total: DecimalString,
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+function canonicalCsv(s: Pick<QuarterSnapshot, 'quarter' | 'lines' | 'partnerNames'>): string {
+  return financeExportCsv(s.quarter, s.lines, nameIn(s.partnerNames));
+}
+
+async function readSnapshot(objects: ObjectStore, record: QuarterRecord): Promise<QuarterSnapshot> {
+  const where = `the snapshot of ${record.quarter} (${record.snapshotKey})`;
+  let snapshot: QuarterSnapshot;
+  try {
+    const body = SnapshotBody.parse(JSON.parse(await objects.getText(record.snapshotKey)));
+    snapshot = { ...body, lines: body.lines as unknown as EffectiveLine[] };
+  } catch (cause) {
+    throw new SnapshotIntegrityError(`Could not read ${where}.`, { cause });
+  }
+  const actual = sha256(canonicalCsv(snapshot));
+  if (snapshot.quarter !== record.quarter || actual !== record.sha256 || snapshot.sha256 !== record.sha256)
+    throw new SnapshotIntegrityError(
+      `${where} does not match its checksum ${record.sha256} (its lines give ${actual}).`,
+    );
+  return snapshot;
+}
+
+export async function getSnapshot(deps: QuarterDeps, quarter: string): Promise<QuarterSnapshot | null> {
+  const record = await deps.quarters.get(quarter);
+  return isClosed(record) ? readSnapshot(deps.objects, record) : null;
+}
+
+export async function closeQuarter(
+  deps: QuarterDeps,
+  quarter: string,
+  closedBy: string,
+  at: Date | string,
+): Promise<QuarterSnapshot> {
+  const closedAt = new Date(at);
+  if (Number.isNaN(closedAt.getTime()))
+    throw new InputValidationError(`The closing time ${String(at)} is not a valid instant.`);
+  const ctx = await context(deps);
+  const rules = requireQuarter(ctx, quarter);
+  const existing = ctx.records.get(quarter);
+  if (isClosed(existing)) throw closedError(existing);
+
+  const [{ lines, total }, reports, partners] = await Promise.all([
+    openLines(deps, ctx, quarter),
+    ctx.reports(),
+    deps.reference.listPartners(),
+  ]);
+  const names = new Map(partners.map((p) => [p.id, p.name]));
+  const byId = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+  const partnerNames = Object.fromEntries(
+    [...new Set(lines.map((l) => l.partnerId))]
+      .map((id): [string, string] => [id, names.get(id) ?? ''])
+      .sort(byId),
+  );
+  const reportVersions = Object.fromEntries(
+    [...contributing(reports, quarter).values()]
+      .map((r): [string, string] => [r.reportId, r.activeVersion])
+      .sort(byId),
+  );
+  const snapshot: QuarterSnapshot = {
+    quarter,
+    closedAt: closedAt.toISOString(),
+    closedBy,
+    rulesVersion: rules.version,
+    reportVersions,
+    partnerNames,
+    lines,
+    total,
+    sha256: '',
+  };
+  snapshot.sha256 = sha256(canonicalCsv(snapshot));
+
+  // Decimals serialise as strings (decimal.js toJSON): exact.
+  const body = JSON.stringify(snapshot);
+  const snapshotKey = `exports/${quarter}/snapshot-${sha256(body)}.json`;
+  await deps.objects.put(snapshotKey, body, 'application/json');
+  const won = await deps.quarters.close({
+    quarter,
+    status: 'closed',
+    closedAt: snapshot.closedAt,
+    closedBy,
+    sha256: snapshot.sha256,
+    rulesVersion: snapshot.rulesVersion,
+    snapshotKey,
+    total: total.toFixed(2),
+  });
+  if (!won) throw closedError((await deps.quarters.get(quarter)) ?? undefined, quarter);
+  return snapshot;
+}
+
+function closedError(record: QuarterRecord | undefined, quarter = record?.quarter): QuarterClosedError {
+  const who = record ? ` on ${record.closedAt} by ${record.closedBy}` : '';
+  return new QuarterClosedError(`Quarter ${quarter} is already closed${who}; its figures are frozen.`);
+}
+
+// ---------------------------------------------------------------- effective lines and adjustments
+
+export async function effectiveLines(deps: QuarterDeps, quarter: string): Promise<EffectiveLines> {
+  const { effective } = await resolve(deps, quarter);
+  return effective;
+}
+
+async function resolve(
+  deps: QuarterDeps,
+  quarter: string,
+): Promise<{ effective: EffectiveLines; rulesVersion: string }> {
+  const ctx = await context(deps);
+  const rules = requireQuarter(ctx, quarter);
+  const record = ctx.records.get(quarter);
+  if (isClosed(record)) {
+    const snapshot = await readSnapshot(deps.objects, record);
+    return {
+      effective: { status: 'closed', lines: snapshot.lines, total: snapshot.total, snapshot },
+      rulesVersion: snapshot.rulesVersion,
+    };
+  }
+  return {
+    effective: { status: 'open', ...(await openLines(deps, ctx, quarter)) },
+    rulesVersion: rules.version,
+  };
+}
+
+const liveLines = async (deps: QuarterDeps, quarter: string) =>
+  (await deps.payouts.listQuarter(quarter)).flatMap((s) => s.result.lines);
+
+/** An open quarter's live lines, plus the corrections of the closed quarters right before it. */
+async function openLines(
+  deps: QuarterDeps,
+  ctx: Context,
+  quarter: string,
+): Promise<{ lines: EffectiveLine[]; total: Decimal }> {
+  const order = ctx.book.quarters;
+  // This quarter is the first open one after each closed quarter of the run just before it.
+  const run: QuarterRecord[] = [];
+  for (let i = order.indexOf(quarter) - 1; i >= 0; i--) {
+    const r = ctx.records.get(order[i]!);
+    if (!isClosed(r)) break;
+    run.unshift(r);
+  }
+  const [live, snapshots, liveOfRun] = await Promise.all([
+    liveLines(deps, quarter),
+    Promise.all(run.map((r) => readSnapshot(deps.objects, r))),
+    Promise.all(run.map((r) => liveLines(deps, r.quarter))),
+  ]);
+  const lines: EffectiveLine[] = [...live];
+  for (const [k, snapshot] of snapshots.entries()) {
+    const c = snapshot.quarter;
+    // What has been paid for c so far: its own frozen lines and its corrections frozen since.
+    const paid = [
+      ...snapshot.lines.filter((l) => l.adjustmentOf === undefined),
+      ...snapshots.slice(k + 1).flatMap((s) => s.lines.filter((l) => l.adjustmentOf === c)),
+    ];
+    const deltas = adjustmentDeltas(paid, liveOfRun[k]!);
+    if (!deltas.length) continue;
+    const because = changeCauses(
+      snapshot,
+      await ctx.reports(),
+      ctx.book.get(c)?.version ?? snapshot.rulesVersion,
+    );
+    for (const d of deltas) lines.push(adjustmentLine(quarter, c, d, because(d.ref.distributorId)));
+  }
+  return { lines, total: sum(lines) };
+}
+
+interface Figures {
+  units: number;
+  paidUnits: number;
+  amount: Decimal;
+}
+
+export interface AdjustmentDelta {
+  /** The line as it is now, or (when it is gone) as it was last paid: its keys, rate and explanation. */
+  ref: PayoutLine;
+  live: PayoutLine | null;
+  before: Figures;
+  after: Figures;
+}
+
+/**
+ * Per partner × distributor × program × rate row: the live figures against what was paid, where
+ * units or amount differ. Sorted by those keys, so the result never depends on storage order.
+ */
+export function adjustmentDeltas(
+  paid: readonly PayoutLine[],
+  live: readonly PayoutLine[],
+): AdjustmentDelta[] {
+  const keyOf = (l: PayoutLine) => JSON.stringify([l.partnerId, l.distributorId, l.program, l.rateRow]);
+  const totals = (lines: readonly PayoutLine[]) => {
+    const m = new Map<string, Figures & { last: PayoutLine }>();
+    for (const l of lines) {
+      const t = m.get(keyOf(l)) ?? { units: 0, paidUnits: 0, amount: new Decimal(0), last: l };
+      m.set(keyOf(l), {
+        units: t.units + l.units,
+        paidUnits: t.paidUnits + l.paidUnits,
+        amount: t.amount.plus(l.amount),
+        last: l,
+      });
+    }
+    return m;
+  };
+  const before = totals(paid);
+  const after = totals(live);
+  const zero: Figures = { units: 0, paidUnits: 0, amount: new Decimal(0) };
+  const out: AdjustmentDelta[] = [];
+  for (const key of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+    const b = before.get(key);
+    const a = after.get(key);
+    const [from, to] = [b ?? zero, a ?? zero];
+    if (from.units === to.units && from.amount.equals(to.amount)) continue;
+    out.push({ ref: (a ?? b)!.last, live: a?.last ?? null, before: from, after: to });
+  }
+  return out;
+}
+
+/**
+ * What changed since the close, per distributor: reports corrected, added or withdrawn (their
+ * active versions against the snapshot's), and the rules version. Without any of these, the change
+ * came from reference data.
+ */
+export function changeCauses(
+  snapshot: Pick<QuarterSnapshot, 'quarter' | 'reportVersions' | 'rulesVersion'>,
+  reports: readonly ReportRecord[],
+  rulesVersionNow: string,
+): (distributorId: string) => string {
+  const now = contributing(reports, snapshot.quarter);
+  const byId = new Map(reports.map((r) => [r.reportId, r]));
+  const causes = new Map<string, string[]>();
+  const ids = [...new Set([...Object.keys(snapshot.reportVersions), ...now.keys()])].sort();
+  for (const id of ids) {
+    const then = Object.hasOwn(snapshot.reportVersions, id) ? snapshot.reportVersions[id] : undefined;
+    const current = now.get(id)?.activeVersion;
+    const record = byId.get(id);
+    if (then === current || !record) continue;
+    const what = !then ? 'the new report' : !current ? 'the withdrawn report' : 'the corrected report';
+    causes.set(record.distributorId, [...(causes.get(record.distributorId) ?? []), `${what} ${record.name}`]);
+  }
+  const rules = rulesVersionNow !== snapshot.rulesVersion ? [`the new rules version ${rulesVersionNow}`] : [];
+  return (distributorId) => {
+    const all = [...(causes.get(distributorId) ?? []), ...rules];
+    if (!all.length) return 'a change of reference data (acceptances, trainings or partner status)';
+    return all.length === 1 ? all[0]! : `${all.slice(0, -1).join(', ')} and ${all.at(-1)}`;
+  };
+}
+
+const signed = (d: Decimal) => (d.isNegative() ? d.toFixed(2) : `+${d.toFixed(2)}`);
+
+/** A signed correction of closed quarter `of`, booked in `quarter`. */
+export function adjustmentLine(
+  quarter: string,
+  of: string,
+  d: AdjustmentDelta,
+  because: string,
+): EffectiveLine {
+  const { before: b, after: a } = d;
+  const amount = a.amount.minus(b.amount);
+  const units = `units changed from ${b.units} to ${a.units}`;
+  const money = `the amount ${a.units === b.units ? 'changed ' : ''}from ${b.amount.toFixed(2)} to ${a.amount.toFixed(2)} RUB (${signed(amount)})`;
+  const change =
+    a.units === b.units
+      ? money
+      : amount.isZero()
+        ? `${units} (the amount stays ${a.amount.toFixed(2)} RUB)`
+        : `${units} and ${money}`;
+  const now = d.live ? ` Now: ${d.live.explanation.text}` : '';
+  return {
+    quarter,
+    partnerId: d.ref.partnerId,
+    distributorId: d.ref.distributorId,
+    program: d.ref.program,
+    rateRow: d.ref.rateRow,
+    units: a.units - b.units,
+    paidUnits: a.paidUnits - b.paidUnits,
+    rate: d.ref.rate,
+    amount,
+    explanation: { ...d.ref.explanation, text: `Adjustment to ${of}: ${change} after ${because}.${now}` },
+    warnings: [],
+    adjustmentOf: of,
+  };
+}
+
+// ---------------------------------------------------------------- export
+
+export async function exportQuarter(
+  deps: QuarterDeps,
+  quarter: string,
+  format: 'csv' | 'xlsx',
+): Promise<QuarterExport> {
+  if (format !== 'csv' && format !== 'xlsx')
+    throw new InputValidationError(`Unknown export format "${String(format)}": use csv or xlsx.`);
+  const { effective, rulesVersion } = await resolve(deps, quarter);
+  const { snapshot, lines } = effective;
+  const partnerName = snapshot
+    ? nameIn(snapshot.partnerNames)
+    : nameIn(Object.fromEntries((await deps.reference.listPartners()).map((p) => [p.id, p.name])));
+  const csvName = financeExportFileName(quarter);
+  let file: Omit<QuarterExport, 'sha256'>;
+  if (format === 'csv') {
+    file = {
+      fileName: csvName,
+      contentType: 'text/csv; charset=utf-8',
+      body: Buffer.from(financeExportCsv(quarter, lines, partnerName), 'utf8'),
+    };
+  } else {
+    const body = financeExportXlsx({
+      quarter,
+      rows: financeExportRows(quarter, lines, partnerName),
+      totals: financeExportTotals(lines),
+      rulesVersion,
+      ...(snapshot
+        ? { closed: { at: snapshot.closedAt, by: snapshot.closedBy, sha256: snapshot.sha256 } }
+        : {}),
+    });
+    file = { fileName: csvName.replace(/\.csv$/, '.xlsx'), contentType: XLSX_CONTENT_TYPE, body };
+  }
+  return { ...file, sha256: sha256(file.body) };
+}

@@ -1,0 +1,100 @@
+/**
+ * A service tag claimed twice in a quarter earns once (issue: duplicate-claim detection), on the
+ * real emulators: within a report, across reports and distributors, after corrections, and when
+ * two reports race.
+ */
+import { describe, expect, it } from 'vitest';
+import { rereadReports, revisionOf } from '../../shared/pipeline/reference-import.js';
+import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
+
+const Q1 = '2016-Q1';
+const LATITUDE = 'Dell Latitude 5480 14" notebook'; // client/premium, 1155 RUB at plan 50
+const PREMIUM = 1155;
+const env = useLocalRuntime();
+
+async function setUp(partners: string[], distributors: string[]) {
+  await env.importReference({
+    distributors,
+    partners,
+    acceptances: partners.map((partnerId) => ({ partnerId, program: 'client', plan: null })),
+  });
+}
+
+/** `n` units of one Latitude each with its own tag `<prefix>0001…`, plus the given extra lines. */
+function lines(partnerId: string, prefix: string, n: number, extra: Partial<SaleLine>[] = []): SaleLine[] {
+  const base = { date: '2016-02-10', partnerId, description: LATITUDE, qty: 1 };
+  return [
+    ...Array.from({ length: n }, (_, i) => ({ ...base, invoice: `${prefix}-${i}`, serviceTag: `${prefix}${String(i).padStart(4, '0')}` })),
+    ...extra.map((e, i) => ({ ...base, invoice: `${prefix}-X${i}`, ...e })),
+  ];
+}
+
+const units = async (partnerId: string) =>
+  ((await env.payouts(Q1, partnerId))?.lines ?? []).reduce((s, l) => s + l.paidUnits, 0);
+
+describe('a service tag claimed twice in a quarter earns once', () => {
+  it('rejects the later claim in one report with a pointer to the first line', async () => {
+    await setUp(['DC101'], ['dc-a']);
+    const key = await env.upload('dc-a', 'one.csv', renderReport(lines('DC101', 'DCA', 50, [{ serviceTag: 'dca0003' }])));
+    const rejects = await env.rejects(key);
+    expect(rejects.map((r) => [r.line, r.code])).toEqual([[52, 'duplicate-claim']]);
+    expect(rejects[0]!.message).toMatch(/DCA0003.*line 5 of this report/);
+    expect(await units('DC101')).toBe(50);
+  });
+
+  it('rejects a claim already made in another distributor’s report, naming that report and line', async () => {
+    await setUp(['DC201', 'DC202'], ['dc-b', 'dc-c']);
+    const first = await env.upload('dc-b', 'first.csv', renderReport(lines('DC201', 'DCB', 50)));
+    const second = await env.upload(
+      'dc-c',
+      'second.csv',
+      renderReport(lines('DC202', 'DCC', 50, [{ serviceTag: 'DCB0007' }, { serviceTag: 'DCB0008' }])),
+    );
+    const rejects = await env.rejects(second);
+    expect(rejects.map((r) => r.code)).toEqual(['duplicate-claim', 'duplicate-claim']);
+    expect(rejects[0]!.message).toContain(first);
+    expect(rejects[0]!.message).toMatch(/distributor dc-b\), line 9/);
+    expect(await units('DC201')).toBe(50);
+    expect(await units('DC202')).toBe(50);
+    expect((await env.payouts(Q1, 'DC202'))!.total.toFixed(2)).toBe((50 * PREMIUM).toFixed(2));
+  });
+
+  it('does not flag a report’s own tags when it is processed again', async () => {
+    await setUp(['DC301'], ['dc-d']);
+    const key = await env.upload('dc-d', 'again.csv', renderReport(lines('DC301', 'DCD', 55)));
+    await env.upload('dc-d', 'again.csv', renderReport(lines('DC301', 'DCD', 55)));
+    await rereadReports(env.rt.deps, revisionOf({ catalog: [{ sku: 'DC-NONE', program: 'client', rateRow: 'premium' }] }));
+    await env.rt.idle();
+    expect((await env.report(key)).counts).toMatchObject({ read: 55, tallied: 55, rejected: 0 });
+    expect(await units('DC301')).toBe(55);
+  });
+
+  it('gives the units back to the later report when the earlier one is corrected without them', async () => {
+    await setUp(['DC401', 'DC402'], ['dc-e', 'dc-f']);
+    await env.upload('dc-e', 'early.csv', renderReport(lines('DC401', 'DCE', 60)));
+    // The later report claims ten of the early report's tags: they earn nothing for DC402 yet.
+    const stolen = Array.from({ length: 10 }, (_, i) => ({ serviceTag: `DCE${String(i).padStart(4, '0')}` }));
+    const later = await env.upload('dc-f', 'later.csv', renderReport(lines('DC402', 'DCF', 50, stolen)));
+    expect(await units('DC402')).toBe(50);
+
+    // The early report is corrected: those ten units were not its sales after all.
+    await env.upload('dc-e', 'early.csv', renderReport(lines('DC401', 'DCE', 60).slice(10)));
+    expect(await units('DC401')).toBe(50);
+    expect(await units('DC402')).toBe(60);
+    expect((await env.report(later)).counts).toMatchObject({ tallied: 60, rejected: 0 });
+    expect(env.rt.deadLetters()).toEqual([]);
+  });
+
+  it('counts a tag once when two reports that claim it are processed at the same time', async () => {
+    await setUp(['DC501', 'DC502'], ['dc-g', 'dc-h']);
+    const shared = [{ serviceTag: 'RACE001' }, { serviceTag: 'RACE002' }];
+    const [a, b] = await env.uploadAll([
+      { distributorId: 'dc-g', name: 'race-a.csv', content: renderReport(lines('DC501', 'DCG', 50, shared)) },
+      { distributorId: 'dc-h', name: 'race-b.csv', content: renderReport(lines('DC502', 'DCH', 50, shared)) },
+    ]);
+    const claimed = (await units('DC501')) + (await units('DC502'));
+    expect(claimed).toBe(102);
+    const rejected = [...(await env.rejects(a!)), ...(await env.rejects(b!))];
+    expect(rejected.map((r) => r.code)).toEqual(['duplicate-claim', 'duplicate-claim']);
+  });
+});

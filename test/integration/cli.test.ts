@@ -1,0 +1,234 @@
+/**
+ * The README's main command, `rebates run`, on the sample data folder: the finance export and the
+ * rejects files agree with what samples/data/README.md says (written by samples/build-samples.ts,
+ * which computes its figures without the pipeline), and usage mistakes exit with status 2.
+ */
+import '../../local/env-defaults.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { Decimal } from 'decimal.js';
+import Papa from 'papaparse';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../local/cli.js';
+import { PROJECT_ROOT } from '../../local/runtime.js';
+import { toUserError } from '../../shared/errors.js';
+
+const SAMPLES = join(PROJECT_ROOT, 'samples', 'data');
+const QUARTER = '2016-Q1';
+
+interface Row {
+  quarter: string;
+  partner_id: string;
+  partner_name: string;
+  distributor_id: string;
+  program: string;
+  rate_row: string;
+  units: string;
+  rate_rub: string;
+  amount_rub: string;
+}
+
+let out: string;
+let code: number;
+let stdout = '';
+let header: string;
+let rows: Row[];
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  out = await mkdtemp(join(tmpdir(), 'rebates-cli-'));
+  const write = (chunk: string | Uint8Array) => ((stdout += String(chunk)), true);
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation(write),
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true),
+  ];
+  try {
+    code = await main(['run', '--data', SAMPLES, '--quarter', QUARTER, '--out', out]);
+  } finally {
+    for (const s of spies) s.mockRestore();
+  }
+  const csv = await readFile(join(out, `payouts-${QUARTER}.csv`), 'utf8');
+  header = csv.slice(0, csv.indexOf('\n'));
+  rows = Papa.parse<Row>(csv, { header: true, skipEmptyLines: true }).data;
+});
+
+afterAll(async () => {
+  await rm(out, { recursive: true, force: true });
+  for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
+  Object.assign(process.env, savedEnv);
+});
+
+const sum = (values: string[]) => values.reduce((s, v) => s.plus(v), new Decimal(0)).toFixed(2);
+const linesOf = (partner: string) => rows.filter((r) => r.partner_id === partner);
+
+/** The README's "Expected outcome per partner and program" table. */
+async function expectedOutcomes(): Promise<
+  { partner: string; program: string; units: number; payout: string }[]
+> {
+  const readme = await readFile(join(SAMPLES, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Expected outcome'), readme.indexOf('## Expected tallies'));
+  return [...section.matchAll(/^\| (RU\d+) +\| (\w+) +\| (-?\d+) +\| [^|]+\| ([\d.]+) +\|/gm)].map((m) => ({
+    partner: m[1]!,
+    program: m[2]!,
+    units: Number(m[3]),
+    payout: m[4]!,
+  }));
+}
+
+describe('rebates run on samples/data', () => {
+  it('exits 0 and writes the finance export with exactly the finance header', () => {
+    expect(code).toBe(0);
+    expect(header).toBe(
+      'quarter,partner_id,partner_name,distributor_id,program,rate_row,units,rate_rub,amount_rub',
+    );
+    expect(rows.every((r) => r.quarter === QUARTER)).toBe(true);
+    expect(rows.every((r) => /^\d+\.\d{2}$/.test(r.rate_rub) && /^\d+\.\d{2}$/.test(r.amount_rub))).toBe(
+      true,
+    );
+  });
+
+  it('pays what the rate tables give for the notable partners', () => {
+    const fig = (partner: string) =>
+      linesOf(partner).map((r) => [r.distributor_id, r.rate_row, r.units, r.rate_rub, r.amount_rub]);
+    // Plan 150 reached without choosing: vostro-3xxx 231, optiplex-dt-3xxx 385; a net of -1 pays 0.
+    expect(fig('RU100101')).toEqual([
+      ['kvant', 'mainstream', '12', '539.00', (12 * 539).toFixed(2)],
+      ['kvant', 'vostro-3xxx', '50', '231.00', (50 * 231).toFixed(2)],
+      ['meridian', 'mainstream', '-1', '539.00', '0.00'],
+      ['orbita', 'optiplex-dt-3xxx', '42', '385.00', (42 * 385).toFixed(2)],
+      ['orbita', 'premium', '60', '1155.00', (60 * 1155).toFixed(2)],
+    ]);
+    // Chose plan 50 and sold 160: plan 50's rates, not plan 150's.
+    expect(linesOf('RU100102').map((r) => [r.rate_row, r.rate_rub])).toEqual([
+      ['vostro-3xxx', '154.00'],
+      ['mainstream', '539.00'],
+      ['mainstream', '539.00'],
+    ]);
+    expect(sum(linesOf('RU100102').map((r) => r.amount_rub))).toBe(
+      (45 * 154 + 45 * 539 + 70 * 539).toFixed(2),
+    );
+    // Chose plan 150 with 146 units: nothing.
+    expect(sum(linesOf('RU100103').map((r) => r.amount_rub))).toBe('0.00');
+    expect(linesOf('RU100103').reduce((n, r) => n + Number(r.units), 0)).toBe(146);
+    // Precision units without the technical course earn 0; the mainstream ones pay.
+    expect(fig('RU100108')).toEqual([
+      ['kvant', 'mainstream', '50', '539.00', (50 * 539).toFixed(2)],
+      ['orbita', 'workstation', '10', '1925.00', '0.00'],
+    ]);
+    // Chose monitors plan 100: 17"-20" and 22"-23" rate 0, 24"-25" 231.
+    expect(sum(linesOf('RU100116').map((r) => r.amount_rub))).toBe(((8 + 50) * 231).toFixed(2));
+    // Accepted exactly at the deadline: nothing.
+    expect(sum(linesOf('RU100112').map((r) => r.amount_rub))).toBe('0.00');
+  });
+
+  it('agrees with every expected outcome in samples/data/README.md, and with its total', async () => {
+    const expected = await expectedOutcomes();
+    expect(expected.length).toBeGreaterThan(20);
+    for (const e of expected) {
+      const lines = linesOf(e.partner).filter((r) => r.program === e.program);
+      expect(
+        lines.reduce((n, r) => n + Number(r.units), 0),
+        `${e.partner} ${e.program} units`,
+      ).toBe(e.units);
+      expect(sum(lines.map((r) => r.amount_rub)), `${e.partner} ${e.program} payout`).toBe(
+        new Decimal(e.payout).toFixed(2),
+      );
+    }
+    expect(sum(rows.map((r) => r.amount_rub))).toBe('635019.00');
+  });
+
+  it('writes a rejects file per report with the lines the README says must be rejected', async () => {
+    const rejectsDir = join(out, 'rejects');
+    const files = (await readdir(rejectsDir, { recursive: true }))
+      .filter((f) => f.endsWith('.rejects.csv'))
+      .map((f) => relative(rejectsDir, join(rejectsDir, f)).replaceAll('\\', '/'));
+    expect(files.sort()).toEqual([
+      'kvant/kvant-sellout-2016Q1.rejects.csv',
+      'meridian/2016-03/meridian_march_2016.rejects.csv',
+      'meridian/meridian_2016-02.rejects.csv',
+      'orbita/orbita_sellout_Q1_2016.rejects.csv',
+    ]);
+    const codes = async (file: string) => {
+      const data = Papa.parse<string[]>(await readFile(join(rejectsDir, file), 'utf8'), {
+        skipEmptyLines: true,
+      }).data;
+      return new Map(data.slice(1).map((r) => [Number(r[0]), r[1]]));
+    };
+    const orbita = await codes('orbita/orbita_sellout_Q1_2016.rejects.csv');
+    expect([3, 29, 82, 88, 228].map((l) => orbita.get(l))).toEqual([
+      'date-outside-quarter',
+      'bad-quantity',
+      'bad-date',
+      'unclassified-product',
+      'unknown-partner',
+    ]);
+    // Read but earning nothing: a C-series monitor, a blade server, a Venue without Pro.
+    expect([109, 132, 201].map((l) => orbita.get(l))).toEqual([
+      'not-eligible-product',
+      'unrated-product',
+      'not-eligible-product',
+    ]);
+    expect(orbita.has(256)).toBe(false); // a 2016-Q2 sale is counted there, not rejected
+    const kvant = await codes('kvant/kvant-sellout-2016Q1.rejects.csv');
+    expect([26, 56, 116, 118].map((l) => kvant.get(l))).toEqual([
+      'duplicate-line',
+      'bad-date',
+      'distributor-not-authorized',
+      'distributor-mismatch',
+    ]);
+    const meridianGz = await codes('meridian/meridian_2016-02.rejects.csv');
+    expect([...meridianGz]).toEqual([
+      [3, 'missing-field'],
+      [9, 'unknown-partner'],
+    ]);
+    const meridianMarch = await codes('meridian/2016-03/meridian_march_2016.rejects.csv');
+    expect(meridianMarch.get(19)).toBe('distributor-not-authorized');
+  });
+
+  it('prints a summary with the report statuses and the total', () => {
+    for (const report of [
+      'kvant/kvant-sellout-2016Q1.csv',
+      'orbita/orbita_sellout_Q1_2016.csv',
+      'meridian/meridian_2016-02.csv.gz',
+    ])
+      expect(stdout).toMatch(new RegExp(`${report.replaceAll('.', '\\.')}\\s+processed`));
+    expect(stdout).toMatch(/TOTAL.*635\D?019\.00/);
+  });
+});
+
+describe('usage mistakes', () => {
+  it('returns 2 and prints the usage without a command', async () => {
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(await main([])).toBe(2);
+      expect(String(spy.mock.calls[0]?.[0])).toMatch(/^rebates — .*\n\nUsage:/);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('refuses a run without its options, or with an unknown option, as a usage error', async () => {
+    for (const argv of [['run', '--data', SAMPLES], ['run', '--bogus'], ['frobnicate']]) {
+      const err = await main(argv).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(toUserError(err).code, argv.join(' ')).toBe('usage');
+    }
+  });
+
+  it('exits with status 2 and a plain message from the command line', () => {
+    const res = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'local/cli.ts', 'run', '--data', 'samples/data'],
+      {
+        cwd: PROJECT_ROOT,
+        encoding: 'utf8',
+      },
+    );
+    expect(res.status).toBe(2);
+    expect(res.stderr).toMatch(/^error: run needs --data DIR and --out DIR/m);
+  });
+});

@@ -1,0 +1,211 @@
+/**
+ * The XLSX finance export, read back by an independent reader (exceljs) and, for what exceljs
+ * does not surface (styles, the absence of formulas), by looking at the raw XML parts.
+ */
+import { Decimal } from 'decimal.js';
+import ExcelJS from 'exceljs';
+import { describe, expect, it } from 'vitest';
+import { financeExportRows, financeExportTotals, type ExportLine } from '../../shared/export/finance-csv.js';
+import { financeExportXlsx, writeXlsx, type FinanceWorkbookInput } from '../../shared/export/xlsx.js';
+import { aPayoutLine } from './lines.js';
+import { unzip } from './unzip.js';
+
+const EVIL = '=HYPERLINK("http://evil.example","click")';
+const NAMES: Record<string, string> = { P1: 'ИП Иванов & сыновья <opt>', P2: EVIL };
+const SHA = 'a'.repeat(64);
+
+function workbook(lines: ExportLine[], closed?: FinanceWorkbookInput['closed']): Buffer {
+  return financeExportXlsx({
+    quarter: '2016-Q2',
+    rows: financeExportRows('2016-Q2', lines, (id) => NAMES[id] ?? ''),
+    totals: financeExportTotals(lines),
+    rulesVersion: '2016-Q2.1',
+    ...(closed ? { closed } : {}),
+  });
+}
+
+async function read(xlsx: Buffer): Promise<ExcelJS.Workbook> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(xlsx as unknown as ArrayBuffer);
+  return wb;
+}
+
+/** Rows as arrays of cell values, from A1 (exceljs counts from 1). */
+const values = (ws: ExcelJS.Worksheet): unknown[][] =>
+  ws
+    .getSheetValues()
+    .slice(1)
+    .map((r) => (Array.isArray(r) ? r.slice(1) : []));
+
+const LINES: ExportLine[] = [
+  aPayoutLine({
+    quarter: '2016-Q2',
+    partnerId: 'P2',
+    units: 2,
+    rate: new Decimal('154'),
+    rateRow: 'vostro-3xxx',
+  }),
+  aPayoutLine({ quarter: '2016-Q2', partnerId: 'P1', units: 40 }),
+  aPayoutLine({
+    quarter: '2016-Q2',
+    partnerId: 'P1',
+    distributorId: 'D2',
+    program: 'monitors',
+    rateRow: '24-25',
+    units: 5,
+    rate: new Decimal('77.50'),
+  }),
+  {
+    ...aPayoutLine({ quarter: '2016-Q2', partnerId: 'P1', units: 3, amount: new Decimal('3465') }),
+    explanation: {
+      ...aPayoutLine({ partnerId: 'P1' }).explanation,
+      text: 'Adjustment to 2016-Q1: units changed from 40 to 43.',
+    },
+    adjustmentOf: '2016-Q1',
+  },
+  {
+    ...aPayoutLine({
+      quarter: '2016-Q2',
+      partnerId: 'P2',
+      units: -1,
+      paidUnits: -1,
+      rate: new Decimal('154'),
+      rateRow: 'vostro-3xxx',
+    }),
+    adjustmentOf: '2016-Q1',
+  },
+];
+
+describe('financeExportXlsx', () => {
+  it('has Payouts, Adjustments and Totals sheets with the CSV columns, numbers as numbers and names as text', async () => {
+    const wb = await read(workbook(LINES, { at: '2016-04-05T09:30:00.000Z', by: 'fin-1', sha256: SHA }));
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Payouts', 'Adjustments', 'Totals']);
+
+    const payouts = wb.getWorksheet('Payouts')!;
+    expect(values(payouts)).toEqual([
+      [
+        'quarter',
+        'partner_id',
+        'partner_name',
+        'distributor_id',
+        'program',
+        'rate_row',
+        'units',
+        'rate_rub',
+        'amount_rub',
+      ],
+      ['2016-Q2', 'P1', NAMES.P1, 'D1', 'client', 'premium', 40, 1155, 46200],
+      ['2016-Q2', 'P1', NAMES.P1, 'D2', 'monitors', '24-25', 5, 77.5, 387.5],
+      ['2016-Q2', 'P2', EVIL, 'D1', 'client', 'vostro-3xxx', 2, 154, 308],
+    ]);
+    const row = payouts.getRow(2);
+    for (const col of [7, 8, 9]) expect(row.getCell(col).type).toBe(ExcelJS.ValueType.Number);
+    expect(row.getCell(8).numFmt).toBe('#,##0.00');
+    expect(row.getCell(9).numFmt).toBe('#,##0.00');
+    expect(row.getCell(7).numFmt).toBe('#,##0');
+    const evil = payouts.getRow(4).getCell(3);
+    expect(evil.type).toBe(ExcelJS.ValueType.String);
+    expect(evil.value).toBe(EVIL);
+    expect(payouts.getRow(1).getCell(1).font?.bold).toBe(true);
+
+    const adjustments = wb.getWorksheet('Adjustments')!;
+    expect(values(adjustments)).toEqual([
+      [
+        'quarter',
+        'partner_id',
+        'partner_name',
+        'distributor_id',
+        'program',
+        'rate_row',
+        'units',
+        'rate_rub',
+        'amount_rub',
+        'explanation',
+      ],
+      [
+        '2016-Q1',
+        'P1',
+        NAMES.P1,
+        'D1',
+        'client',
+        'premium',
+        3,
+        1155,
+        3465,
+        'Adjustment to 2016-Q1: units changed from 40 to 43.',
+      ],
+      ['2016-Q1', 'P2', EVIL, 'D1', 'client', 'vostro-3xxx', -1, 154, -154, '-1 units paid at 154.00 RUB.'],
+    ]);
+    expect(adjustments.getRow(3).getCell(9).type).toBe(ExcelJS.ValueType.Number);
+
+    const totals = Object.fromEntries(
+      values(wb.getWorksheet('Totals')!)
+        .filter((r) => r.length > 0)
+        .map((r) => [String(r[0]), r.slice(1)]),
+    );
+    expect(totals['quarter']).toEqual(['2016-Q2']);
+    expect(totals['status']).toEqual(['closed']);
+    expect(totals['closed at (Moscow time)']).toEqual(['2016-04-05T12:30:00+03:00']);
+    expect(totals['closed by']).toEqual(['fin-1']);
+    expect(totals['rules version']).toEqual(['2016-Q2.1']);
+    expect(totals['snapshot sha256 (of the CSV export)']).toEqual([SHA]);
+    expect(totals['client']).toEqual([44, 46200 + 308 + 3465 - 154]);
+    expect(totals['monitors']).toEqual([5, 387.5]);
+    expect(totals['D1']).toEqual([44, 46200 + 308 + 3465 - 154]);
+    expect(totals['D2']).toEqual([5, 387.5]);
+    expect(totals['payouts']).toEqual([undefined, 46200 + 387.5 + 308]);
+    expect(totals['adjustments']).toEqual([undefined, 3465 - 154]);
+    expect(totals['grand total']).toEqual([undefined, 46200 + 387.5 + 308 + 3465 - 154]);
+  });
+
+  it('writes no formula anywhere and marks every text cell so that editing it keeps it text', () => {
+    const parts = unzip(workbook(LINES));
+    const sheets = [...parts.keys()].filter((k) => k.startsWith('xl/worksheets/'));
+    expect(sheets).toHaveLength(3);
+    for (const s of sheets) expect(parts.get(s)).not.toMatch(/<f[ >]/);
+    const payouts = parts.get('xl/worksheets/sheet1.xml')!;
+    // The formula-looking name is an inline string cell whose style carries quotePrefix.
+    const cell = /<c r="C4" t="inlineStr" s="(\d+)"><is><t xml:space="preserve">([^<]*)<\/t><\/is><\/c>/.exec(
+      payouts,
+    );
+    expect(cell?.[2]).toBe('=HYPERLINK(&quot;http://evil.example&quot;,&quot;click&quot;)');
+    const xfs = [...parts.get('xl/styles.xml')!.matchAll(/<xf [^>]*\/>/g)].map((m) => m[0]).slice(1); // after cellStyleXfs
+    expect(xfs[Number(cell![1])]).toContain('quotePrefix="1"');
+  });
+
+  it('says the figures may change while the quarter is open, and leaves out an empty Adjustments sheet', async () => {
+    const wb = await read(workbook(LINES.filter((l) => !l.adjustmentOf)));
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Payouts', 'Totals']);
+    const rows = values(wb.getWorksheet('Totals')!);
+    expect(rows.find((r) => r[0] === 'status')).toEqual(['status', 'open — figures may change']);
+    expect(rows.find((r) => r[0] === 'closed at (Moscow time)')).toEqual([
+      'closed at (Moscow time)',
+      'open — figures may change',
+    ]);
+    expect(rows.find((r) => r[0] === 'adjustments')).toEqual(['adjustments', undefined, 0]);
+  });
+
+  it('is byte-for-byte the same for the same figures', () => {
+    expect(workbook(LINES).equals(workbook([...LINES].reverse()))).toBe(true);
+    expect(workbook(LINES).equals(workbook(LINES.slice(1)))).toBe(false);
+  });
+
+  it('keeps text that XML cannot carry readable: control characters, CR, escape lookalikes, markup', async () => {
+    const plain = ['line1\r\nline2', '</t></is><f>1+1</f>', 'emoji 🙂', 'tab\there'];
+    const escaped = ['a\u0001b', 'literal _x0041_ stays'];
+    const xlsx = writeXlsx([{ name: 'S', rows: [...plain, ...escaped].map((t) => [t]) }]);
+    // A raw U+0001 would make the XML malformed and the whole file unreadable.
+    const got = (await read(xlsx)).getWorksheet('S')!.getColumn(1).values.slice(1);
+    expect(got.slice(0, plain.length)).toEqual(plain);
+    // The rest are ECMA-376 ST_Xstring escapes, which Excel decodes (exceljs leaves them as they are).
+    const xml = unzip(xlsx).get('xl/worksheets/sheet1.xml')!;
+    expect(xml).toContain('>a_x0001_b<');
+    expect(xml).toContain('>literal _x005F_x0041_ stays<');
+  });
+
+  it('refuses a number cell that is not a plain decimal', () => {
+    expect(() => writeXlsx([{ name: 'S', rows: [[{ number: '1e3', format: 'money' }]] }])).toThrow(
+      /plain decimal/,
+    );
+  });
+});

@@ -1,0 +1,99 @@
+/* global fetch, sessionStorage, document, URL, URLSearchParams, setTimeout */
+/**
+ * The HTTP API of docs/api.md, called with the bearer token kept in sessionStorage (gone when the
+ * tab closes). A 401 anywhere ends the session: the app goes back to the login page.
+ */
+
+const TOKEN_KEY = 'rebates.token';
+const BASE = document.querySelector('meta[name="rebates-api"]')?.content ?? '/api';
+
+export class ApiError extends Error {
+  constructor(status, code, message, issues) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.issues = issues ?? [];
+  }
+}
+
+export const session = {
+  token: () => sessionStorage.getItem(TOKEN_KEY),
+  start: (token) => sessionStorage.setItem(TOKEN_KEY, token),
+  end: () => sessionStorage.removeItem(TOKEN_KEY),
+};
+
+let onUnauthenticated = () => undefined;
+export const whenUnauthenticated = (fn) => void (onUnauthenticated = fn);
+
+async function request(method, path, body) {
+  const headers = { Authorization: `Bearer ${session.token() ?? ''}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(`${BASE}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status === 401) {
+    session.end();
+    onUnauthenticated();
+    throw new ApiError(401, 'unauthenticated', 'Log in again.');
+  }
+  if (!res.ok) {
+    const err = await res.json().catch(() => ({}));
+    throw new ApiError(
+      res.status,
+      err.error?.code ?? 'http-error',
+      err.error?.message ?? `${res.status} ${res.statusText}`,
+      err.error?.issues,
+    );
+  }
+  return res;
+}
+
+const json = async (method, path, body) => (await request(method, path, body)).json();
+const q = (params) => {
+  const s = new URLSearchParams(
+    Object.entries(params).filter(([, v]) => v !== undefined && v !== ''),
+  ).toString();
+  return s ? `?${s}` : '';
+};
+const seg = encodeURIComponent;
+
+export const api = {
+  me: () => json('GET', '/me'),
+  quarters: () => json('GET', '/quarters'),
+  payouts: (quarter, filter = {}) => json('GET', `/quarters/${seg(quarter)}/payouts${q(filter)}`),
+  partner: (quarter, id) => json('GET', `/quarters/${seg(quarter)}/partners/${seg(id)}`),
+  reports: (filter = {}) => json('GET', `/reports${q(filter)}`),
+  report: (reportId) => json('GET', `/reports/${seg(reportId)}`),
+  exceptions: (quarter) => json('GET', `/exceptions${q({ quarter })}`),
+  closeQuarter: (quarter) => json('POST', `/quarters/${seg(quarter)}/close`),
+  exportPath: (quarter, format) => `${BASE}/quarters/${seg(quarter)}/export?format=${format}`,
+
+  /** Uploads a report: a presigned PUT from the API, then the file straight to storage. */
+  async upload(file) {
+    const target = await json('POST', '/uploads', { name: file.name });
+    const res = await fetch(target.url, { method: target.method ?? 'PUT', body: file }).catch((cause) => {
+      // The browser hides why (network, CORS); the status is all there is to say.
+      throw new ApiError(0, 'storage-unreachable', cause.message);
+    });
+    if (!res.ok) throw new ApiError(res.status, 'upload-failed', `${res.status} ${res.statusText}`);
+    return target;
+  },
+
+  /** Downloads an API file (the bearer header rules out a plain link) under its served name. */
+  async download(path, fallbackName) {
+    const res = await request('GET', path.startsWith(BASE) ? path.slice(BASE.length) : path);
+    const disposition = res.headers.get('Content-Disposition') ?? '';
+    const name = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition)?.[1];
+    const url = URL.createObjectURL(await res.blob());
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name ? decodeURIComponent(name) : fallbackName;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  },
+};

@@ -1,0 +1,170 @@
+/* global window, document, location */
+/**
+ * The dashboard shell: header (who you are, navigation, language, log out) and a hash router that
+ * renders one view at a time into <main>. Hash routes need no server rewrites.
+ */
+import { api, session, whenUnauthenticated, ApiError } from './api.js';
+import { h, message } from './dom.js';
+import { getLang, languages, setLang, t } from './i18n.js';
+import * as login from './views/login.js';
+import * as overview from './views/overview.js';
+import * as partner from './views/partner.js';
+import * as exceptions from './views/exceptions.js';
+import * as reports from './views/reports.js';
+
+const ROUTES = [
+  [/^#\/login$/, login],
+  [/^#\/overview(?:\/([^/]+))?$/, overview],
+  [/^#\/partner\/([^/]+)\/([^/]+)$/, partner],
+  [/^#\/exceptions(?:\/([^/]+))?$/, exceptions],
+  [/^#\/reports$/, reports],
+];
+
+const top = document.getElementById('top');
+const main = document.getElementById('main');
+let me = null;
+let flash = null;
+let renderCount = 0;
+
+const homeOf = (who) => (who?.role === 'distributor' ? '#/reports' : '#/overview');
+const go = (hash) => (location.hash === hash ? render() : void (location.hash = hash));
+
+whenUnauthenticated(() => {
+  me = null;
+  flash = { text: t('sessionEnded'), kind: 'error' };
+  go('#/login');
+});
+
+function header() {
+  const current = location.hash;
+  // A partner page belongs to the quarter overview.
+  const section = current.startsWith('#/partner/') ? '#/overview' : current;
+  const link = (hash, label) =>
+    h('a', { href: hash, 'aria-current': section.startsWith(hash) ? 'page' : undefined }, label);
+  const nav = me
+    ? h(
+        'nav',
+        { 'aria-label': t('mainNav') },
+        h(
+          'ul',
+          {},
+          me.role !== 'distributor' ? h('li', {}, link('#/overview', t('navOverview'))) : null,
+          me.role !== 'distributor' ? h('li', {}, link('#/exceptions', t('navExceptions'))) : null,
+          h('li', {}, link('#/reports', t('navReports'))),
+        ),
+      )
+    : null;
+  const who = me
+    ? h(
+        'p',
+        { class: 'who' },
+        h('span', {}, t('signedInAs', { sub: me.sub })),
+        h('span', { class: 'role' }, t(`role_${me.role}`)),
+        me.regions?.length ? h('span', {}, t('territory', { regions: me.regions.join(', ') })) : null,
+        me.distributorId ? h('span', {}, t('distributorOf', { id: me.distributorId })) : null,
+      )
+    : null;
+  const langs = h(
+    'div',
+    { class: 'langs', role: 'group', 'aria-label': t('language') },
+    languages.map((l) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          lang: l,
+          'aria-pressed': String(l === getLang()),
+          onclick: () => {
+            setLang(l);
+            render();
+          },
+        },
+        l.toUpperCase(),
+      ),
+    ),
+  );
+  const logout = me
+    ? h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          onclick: () => {
+            session.end();
+            me = null;
+            flash = { text: t('loggedOut'), kind: 'info' };
+            go('#/login');
+          },
+        },
+        t('logOut'),
+      )
+    : null;
+  return [
+    h('div', { class: 'brand' }, t('appTitle')),
+    nav,
+    h('div', { class: 'tools' }, who, langs, logout),
+  ].filter(Boolean);
+}
+
+async function render() {
+  const n = ++renderCount;
+  document.getElementById('skip').textContent = t('skipToContent');
+  if (!session.token() && location.hash !== '#/login') return go('#/login');
+  if (session.token() && !me) {
+    try {
+      me = await api.me();
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 401)) showError(err);
+      return;
+    }
+    if (n !== renderCount) return;
+  }
+  if (me && (location.hash === '#/login' || !ROUTES.some(([re]) => re.test(location.hash))))
+    return go(homeOf(me));
+
+  const [re, view] = ROUTES.find(([pattern]) => pattern.test(location.hash));
+  const params = re
+    .exec(location.hash)
+    .slice(1)
+    .map((p) => (p === undefined ? undefined : decodeURIComponent(p)));
+  top.replaceChildren(...header());
+  main.replaceChildren(message(t('loading')));
+  const shown = flash;
+  flash = null;
+  try {
+    const content = await view.render({
+      me,
+      params,
+      go,
+      /** Renders the page again, with a message on top (after an action). */
+      rerender: (note) => {
+        flash = note ?? null;
+        render();
+      },
+      loggedIn: (who) => {
+        me = who;
+        go(homeOf(who));
+      },
+    });
+    if (n !== renderCount) return;
+    main.replaceChildren(...(shown ? [message(shown.text, shown.kind)] : []), content);
+    main.querySelector('h1')?.setAttribute('tabindex', '-1');
+  } catch (err) {
+    if (n !== renderCount) return;
+    if (err instanceof ApiError && err.status === 401) return;
+    showError(err);
+  }
+}
+
+function showError(err) {
+  const text =
+    err instanceof ApiError && err.status === 403
+      ? t('forbidden', { message: err.message })
+      : t('loadFailed', { message: err.message });
+  main.replaceChildren(message(text, 'error'));
+}
+
+window.addEventListener('hashchange', () => {
+  render().then(() => main.querySelector('h1')?.focus({ preventScroll: true }));
+});
+render();

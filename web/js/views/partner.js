@@ -1,0 +1,207 @@
+/**
+ * One partner's quarter: tier progress per program, every payout line with its explanation (zero
+ * lines with their reason), warnings, and the points balance with its ledger.
+ */
+import { api } from '../api.js';
+import { h, message, table } from '../dom.js';
+import { formatInstant, formatInt, formatMoney, t, zeroReason } from '../i18n.js';
+import { toKopecks } from '../money.js';
+
+export async function render({ params }) {
+  const [q, id] = params;
+  const data = await api.partner(q, id);
+  const p = data.partner;
+  // A line's warnings are shown on the line; only the others get a section of their own.
+  const onLines = new Set(data.lines.flatMap((l) => l.warnings ?? []));
+  const otherWarnings = (data.warnings ?? []).filter((w) => !onLines.has(w));
+  return h(
+    'div',
+    { class: 'page' },
+    h('p', {}, h('a', { href: `#/overview/${encodeURIComponent(q)}` }, t('backToQuarter', { q }))),
+    h('h1', {}, p.name || p.id),
+    h(
+      'p',
+      { class: 'meta' },
+      t('partnerMeta', { id: p.id, region: p.region, status: p.status }),
+      ' · ',
+      t('quarterTitle', { q }),
+    ),
+    h(
+      'dl',
+      { class: 'figures' },
+      h('div', {}, h('dt', {}, t('partnerTotal')), h('dd', {}, formatMoney(data.total))),
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'progress-title' },
+      h('h2', { id: 'progress-title' }, t('progressTitle')),
+      data.progress.length
+        ? h('div', { class: 'progress-list' }, data.progress.map(progressCard))
+        : message(t('noProgress')),
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'lines-title' },
+      h('h2', { id: 'lines-title' }, t('linesTitle')),
+      data.lines.length ? linesTable(data.lines, data.total) : message(t('noLines')),
+    ),
+    otherWarnings.length
+      ? h(
+          'section',
+          { 'aria-labelledby': 'warnings-title' },
+          h('h2', { id: 'warnings-title' }, t('warningsTitle')),
+          h(
+            'ul',
+            { class: 'warnings', lang: 'en' },
+            otherWarnings.map((w) => h('li', {}, w)),
+          ),
+        )
+      : null,
+    pointsSection(data.points),
+  );
+}
+
+/** Units so far against the program's thresholds, with a mark per threshold. */
+function progressCard(pr) {
+  const id = `progress-${pr.program}`;
+  const top = Math.max(...pr.thresholds, 1);
+  const scale = Math.ceil(Math.max(top, pr.units) * 1.15);
+  const pct = (n) => `${((Math.max(0, n) / scale) * 100).toFixed(1)}%`;
+  const target = pr.nextThreshold ?? pr.appliedPlan ?? top;
+  const facts = [t('unitsSoFar', { units: formatInt(pr.units) })];
+  if (!pr.accepted) facts.push(t('notAccepted'));
+  if (pr.unitsToNext !== null)
+    facts.push(
+      t(pr.chosenPlan === pr.nextThreshold ? 'moreToChosenPlan' : 'moreToPlan', {
+        n: formatInt(pr.unitsToNext),
+        plan: pr.nextThreshold,
+      }),
+    );
+  if (pr.appliedPlan !== null)
+    facts.push(
+      t(pr.appliedPlan === pr.chosenPlan ? 'chosenPlanApplies' : 'planApplies', { plan: pr.appliedPlan }),
+    );
+  else if (pr.chosenPlan !== null && pr.unitsToNext === null)
+    facts.push(t('chosenPlan', { plan: pr.chosenPlan }));
+  return h(
+    'article',
+    { class: `progress-card${pr.accepted ? '' : ' not-accepted'}` },
+    h('h3', { id: `${id}-title` }, pr.program),
+    h(
+      'div',
+      {
+        class: 'progress',
+        role: 'progressbar',
+        'aria-labelledby': `${id}-title`,
+        'aria-valuemin': 0,
+        'aria-valuemax': target,
+        'aria-valuenow': Math.max(0, Math.min(pr.units, target)),
+        'aria-valuetext': `${t('progressValue', { units: formatInt(pr.units), plan: target })}. ${facts.join('; ')}`,
+      },
+      h('div', { class: `fill${pr.appliedPlan !== null ? ' met' : ''}`, style: `width: ${pct(pr.units)}` }),
+      pr.thresholds.map((th) =>
+        h(
+          'div',
+          {
+            class: `mark${pr.units >= th ? ' reached' : ''}${th === pr.chosenPlan ? ' chosen' : ''}`,
+            style: `left: ${pct(th)}`,
+            'aria-hidden': 'true',
+          },
+          h('span', {}, t('planMark', { plan: th })),
+        ),
+      ),
+    ),
+    h('p', { class: 'facts' }, facts.join(' · ')),
+    h('p', { class: 'summary', lang: 'en' }, pr.summary),
+  );
+}
+
+function linesTable(lines, total) {
+  return table({
+    className: 'lines',
+    columns: [
+      { label: t('colProgram') },
+      { label: t('colDistributor') },
+      { label: t('colRateRow') },
+      { label: t('colUnits'), numeric: true },
+      { label: t('colPaidUnits'), numeric: true },
+      { label: t('colRate'), numeric: true },
+      { label: t('colAmount'), numeric: true },
+      { label: t('colExplanation') },
+    ],
+    rows: lines.map((l) => ({
+      className: toKopecks(l.amount) === 0n ? 'zero' : undefined,
+      cells: [
+        l.program,
+        l.distributorId,
+        l.rateRow,
+        formatInt(l.units),
+        formatInt(l.paidUnits),
+        formatMoney(l.rate),
+        formatMoney(l.amount),
+        h(
+          'div',
+          { class: 'explanation' },
+          l.adjustment
+            ? h('span', { class: 'badge adjustment' }, t('adjustmentOf', { q: l.adjustment.ofQuarter }))
+            : null,
+          l.explanation.reason
+            ? h('span', { class: 'badge reason' }, zeroReason(l.explanation.reason))
+            : null,
+          h('p', { lang: 'en' }, l.explanation.text),
+          l.warnings?.length
+            ? h(
+                'ul',
+                { class: 'warnings', lang: 'en' },
+                l.warnings.map((w) => h('li', {}, w)),
+              )
+            : null,
+        ),
+      ],
+    })),
+    foot: [
+      t('totalRow'),
+      '',
+      '',
+      formatInt(lines.reduce((n, l) => n + l.units, 0)),
+      formatInt(lines.reduce((n, l) => n + l.paidUnits, 0)),
+      '',
+      formatMoney(total),
+      '',
+    ],
+  });
+}
+
+function pointsSection(points) {
+  const entries = (points?.entries ?? [])
+    .slice()
+    .sort((a, b) => b.at.localeCompare(a.at) || b.entryId.localeCompare(a.entryId));
+  return h(
+    'section',
+    { 'aria-labelledby': 'points-title' },
+    h('h2', { id: 'points-title' }, t('pointsTitle')),
+    h('p', { class: 'balance' }, t('pointsBalance', { n: formatInt(points?.balance ?? 0) })),
+    entries.length
+      ? table({
+          className: 'ledger',
+          columns: [
+            { label: t('colDate') },
+            { label: t('colKind') },
+            { label: t('colPoints'), numeric: true },
+            { label: t('colSource') },
+            { label: t('colReason') },
+          ],
+          rows: entries.map((e) => ({
+            className: e.points < 0 ? 'negative' : undefined,
+            cells: [
+              formatInstant(e.at),
+              t(`kind_${e.kind}`),
+              formatInt(e.points),
+              e.source,
+              h('span', { lang: 'en' }, e.reason),
+            ],
+          })),
+        })
+      : message(t('noLedger')),
+  );
+}
