@@ -43,6 +43,17 @@ export interface FunctionSizing {
   readonly batchSize: number;
 }
 
+/** The API function sits behind API Gateway, whose integration timeout is 30 s at most. */
+export interface ApiSizing {
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  /** Reserved concurrency: an API burst must not take the concurrency ingest and recalc need. */
+  readonly concurrency: number;
+  /** Stage-wide default throttling: steady requests per second and burst. */
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
 export interface StageConfig {
   readonly stage: Stage;
   /** prod keeps buckets, table and key when a stack is deleted; dev cleans up after itself. */
@@ -52,6 +63,12 @@ export interface StageConfig {
   readonly accessLogsExpiration: Duration;
   readonly ingest: FunctionSizing;
   readonly recalc: FunctionSizing;
+  readonly api: ApiSizing;
+  /**
+   * Whether every user must set up a TOTP authenticator. Required in prod (payouts, closing a
+   * quarter); optional in dev, which holds test data and throwaway test accounts.
+   */
+  readonly mfaRequired: boolean;
   readonly alarmEmails: readonly string[];
   readonly distributors: readonly DistributorAccess[];
 }
@@ -70,6 +87,16 @@ const RECALC: FunctionSizing = {
   batchSize: 10,
 };
 
+const API: ApiSizing = {
+  // The catalog route re-reads reports inside the request: memory as ingest's.
+  memorySize: 1024,
+  timeout: Duration.seconds(29),
+  concurrency: 10,
+  // A few dozen staff and distributors; a dashboard page makes a handful of calls.
+  rateLimit: 50,
+  burstLimit: 100,
+};
+
 export function stageConfig(stage: Stage, settings: z.input<typeof stageSettingsSchema> = {}): StageConfig {
   const parsed = parseOrThrow(stageSettingsSchema, settings, `stage settings for "${stage}"`);
   const prod = stage === 'prod';
@@ -81,6 +108,8 @@ export function stageConfig(stage: Stage, settings: z.input<typeof stageSettings
     accessLogsExpiration: Duration.days(prod ? 365 : 30),
     ingest: INGEST,
     recalc: RECALC,
+    api: API,
+    mfaRequired: prod,
     alarmEmails: parsed.alarmEmails,
     distributors: parsed.distributors,
   };

@@ -10,7 +10,9 @@ import { parseArgs } from 'node:util';
 import { Decimal } from 'decimal.js';
 import { RulesBook } from '../shared/domain/rules/load.js';
 import type { PayoutLine } from '../shared/domain/types.js';
-import { financeExportCsv, financeExportFileName } from '../shared/export/finance-csv.js';
+import { financeExportCsv } from '../shared/export/finance-csv.js';
+import { exportQuarter } from '../shared/pipeline/quarters.js';
+import { verifyQuarter } from '../shared/pipeline/verify.js';
 import { InputValidationError, toUserError } from '../shared/errors.js';
 import { REJECT_REASONS } from '../shared/pipeline/lines.js';
 import { importReference, rereadReports, revisionOf, type ReferenceChange } from '../shared/pipeline/reference-import.js';
@@ -50,8 +52,10 @@ Commands:
   ingest FILE --distributor ID [--state DIR]
                                        Upload one report and wait for its result.
   payouts --quarter Q [--partner ID] [--format table|json|csv] [--state DIR]
-  export --quarter Q [--out DIR] [--state DIR]
-                                       Write the finance export payouts-Q.csv.
+  export --quarter Q [--out DIR] [--format csv|xlsx] [--state DIR]
+                                       Write the finance export payouts-Q.csv (or .xlsx).
+  verify --quarter Q [--state DIR]     Recompute the quarter from the raw reports and prove the
+                                       stored counts, tallies and payouts equal it.
   help                                 This text.
 
 The commands other than run work on the persistent state folder; stop "up" before using them.`;
@@ -165,14 +169,19 @@ function payoutsTable(results: StoredPayouts[], names: Map<string, string>): str
   );
 }
 
-async function writeExport(runtime: LocalRuntime, quarter: string, outDir: string): Promise<{ path: string; lines: PayoutLine[] }> {
-  const [results, partners] = await Promise.all([runtime.deps.payouts.listQuarter(quarter), runtime.deps.reference.listPartners()]);
-  const names = new Map(partners.map((p) => [p.id, p.name]));
-  const lines = results.flatMap((s) => s.result.lines);
-  const path = join(outDir, financeExportFileName(quarter));
+/** The finance export as finance gets it from the API: a closed quarter from its snapshot, adjustments included. */
+async function writeExport(
+  runtime: LocalRuntime,
+  quarter: string,
+  outDir: string,
+  format: 'csv' | 'xlsx' = 'csv',
+): Promise<{ path: string; rows: number; sha256: string }> {
+  const file = await exportQuarter(runtime.deps, quarter, format);
+  const path = join(outDir, file.fileName);
   await mkdir(outDir, { recursive: true });
-  await writeFile(path, financeExportCsv(quarter, lines, (id) => names.get(id) ?? ''));
-  return { path, lines };
+  await writeFile(path, file.body);
+  const rows = format === 'csv' ? file.body.toString('utf8').split('\n').filter(Boolean).length - 1 : 0;
+  return { path, rows, sha256: file.sha256 };
 }
 
 async function copyRejects(runtime: LocalRuntime, reports: ReportRecord[], outDir: string): Promise<number> {
@@ -208,7 +217,7 @@ async function cmdRun(values: Record<string, string | string[] | boolean | undef
     await uploadReports(runtime, folder.reports);
     const reports = await runtime.deps.reports.list({});
     const outDir = resolve(out);
-    const { path, lines } = await writeExport(runtime, quarter, outDir);
+    const { path, rows } = await writeExport(runtime, quarter, outDir);
     const rejectFiles = await copyRejects(runtime, reports, outDir);
     const results = await runtime.deps.payouts.listQuarter(quarter);
     const names = new Map(folder.reference.partners.map((p) => [p.id, p.name]));
@@ -219,7 +228,7 @@ async function cmdRun(values: Record<string, string | string[] | boolean | undef
     if (rt) log(`\nRejected lines (details in ${join(outDir, 'rejects')}/)\n${rt}`);
     log(`\nPayouts ${quarter} (RUB)`);
     log(payoutsTable(results, names));
-    log(`\nWrote ${path} (${lines.length} payout lines) and ${rejectFiles} rejects file(s).`);
+    log(`\nWrote ${path} (${rows} payout lines) and ${rejectFiles} rejects file(s).`);
     return reportDeadLetters(runtime) ? 1 : 0;
   } finally {
     await runtime.stop();
@@ -356,10 +365,37 @@ async function cmdPayouts(values: Record<string, string | string[] | boolean | u
 
 async function cmdExport(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const quarter = requireQuarter(values.quarter as string | undefined);
+  const format = (values.format as string | undefined) ?? 'csv';
+  if (format !== 'csv' && format !== 'xlsx') throw new UsageError('--format is csv or xlsx for export.');
   return withState(values, async (runtime) => {
-    const { path, lines } = await writeExport(runtime, quarter, resolve((values.out as string | undefined) ?? 'out'));
-    log(`Wrote ${path} (${lines.length} payout lines).`);
+    const { path, rows, sha256 } = await writeExport(runtime, quarter, resolve((values.out as string | undefined) ?? 'out'), format);
+    log(`Wrote ${path}${format === 'csv' ? ` (${rows} payout lines)` : ''}; sha256 ${sha256}.`);
     return 0;
+  });
+}
+
+async function cmdVerify(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+  const quarter = requireQuarter(values.quarter as string | undefined);
+  return withState(values, async (runtime) => {
+    const progress = createProgress({ label: `verifying ${quarter}` });
+    const result = await verifyQuarter(runtime.deps, quarter, (done, total, what) => progress.update(done, what));
+    progress.done();
+    log(
+      `${result.reportsChecked} report(s), ${result.linesRead} lines re-read; ${result.partnersChecked} partner(s) recomputed: ` +
+        `${formatRub(result.recomputedTotal)} recomputed, ${formatRub(result.storedTotal)} stored.`,
+    );
+    if (!result.differences.length) {
+      log('Verified: the stored report counts, tallies and payouts equal the recomputation.');
+      return 0;
+    }
+    log(`${result.differences.length} difference(s):`);
+    log(
+      renderTable(
+        [{ header: 'what' }, { header: 'report or partner' }, { header: 'difference' }],
+        result.differences.map((d) => [d.what, d.subject, d.detail]),
+      ),
+    );
+    return 1;
   });
 }
 
@@ -412,6 +448,8 @@ export async function main(argv: string[]): Promise<number> {
       return cmdPayouts(values);
     case 'export':
       return cmdExport(values);
+    case 'verify':
+      return cmdVerify(values);
     case 'token':
       return cmdToken(values);
     default:

@@ -104,6 +104,8 @@ export interface ReportsRepository {
     at: string,
   ): Promise<{ started: boolean; previous: ReportRecord | null }>;
   writeTallies(reportId: string, version: string, tallies: readonly ReportTally[]): Promise<void>;
+  /** The tallies a version of a report stored. */
+  talliesOf(reportId: string, version: string): Promise<ReportTally[]>;
   /** (quarter, partner) pairs that a version of a report contributed to. */
   tallyKeys(reportId: string, version: string): Promise<{ quarter: string; partnerId: string }[]>;
   deleteTallies(reportId: string, version: string): Promise<void>;

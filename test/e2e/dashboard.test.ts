@@ -210,8 +210,9 @@ describe.skipIf(!hasChromium)(
 
     test('a token that is not accepted leaves you on the login page with a plain message', async () => {
       await page.goto(`${base}/`);
+      await page.getByLabel('Access token').waitFor();
       // Before logging in the header offers the language switch and nothing else.
-      expect(squash(await page.locator('header').textContent())).toBe('Rebate program RU EN');
+      expect(squash(await page.locator('header').innerText())).toBe('Rebate program RU EN');
       await page.getByLabel('Access token').fill('not-a-token');
       await page.getByRole('button', { name: 'Log in' }).click();
       const alert = page.getByRole('alert');

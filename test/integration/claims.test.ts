@@ -1,10 +1,13 @@
 /**
  * A service tag claimed twice in a quarter earns once (issue: duplicate-claim detection), on the
  * real emulators: within a report, across reports and distributors, after corrections, and when
- * two reports race.
+ * two reports race. Then `verify` re-reads everything this file stored and proves it, or names
+ * every difference.
  */
 import { describe, expect, it } from 'vitest';
+import { Decimal } from 'decimal.js';
 import { rereadReports, revisionOf } from '../../shared/pipeline/reference-import.js';
+import { verifyQuarter } from '../../shared/pipeline/verify.js';
 import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
@@ -96,5 +99,45 @@ describe('a service tag claimed twice in a quarter earns once', () => {
     expect(claimed).toBe(102);
     const rejected = [...(await env.rejects(a!)), ...(await env.rejects(b!))];
     expect(rejected.map((r) => r.code)).toEqual(['duplicate-claim', 'duplicate-claim']);
+  });
+});
+
+describe('verify recomputes the quarter from the raw reports', () => {
+  it('proves the stored counts, tallies and payouts equal the recomputation', async () => {
+    const result = await verifyQuarter(env.rt.deps, Q1);
+    expect(result.differences).toEqual([]);
+    expect(result.reportsChecked).toBeGreaterThanOrEqual(8);
+    expect(result.recomputedTotal.toFixed(2)).toBe(result.storedTotal.toFixed(2));
+    expect(result.recomputedTotal.greaterThan(0)).toBe(true);
+  });
+
+  it('lists every difference when a stored payout or tally was altered', async () => {
+    await setUp(['DV101'], ['dv-a']);
+    const key = await env.upload('dv-a', 'verify.csv', renderReport(lines('DV101', 'DVA', 52)));
+    const stored = (await env.rt.deps.payouts.get(Q1, 'DV101'))!.result;
+    const line = stored.lines[0]!;
+    await env.rt.deps.payouts.put(
+      { ...stored, lines: [{ ...line, amount: line.amount.plus(1) }], total: stored.total.plus(1) },
+      new Date().toISOString(),
+    );
+    const report = await env.report(key);
+    await env.rt.deps.reports.writeTallies(report.reportId, report.activeVersion!, [
+      {
+        quarter: Q1,
+        partnerId: 'DV101',
+        rows: [{ distributorId: 'dv-a', program: 'client', rateRow: 'premium', gate: null, units: 53 }],
+      },
+    ]);
+
+    const result = await verifyQuarter(env.rt.deps, Q1);
+    expect(result.differences).toEqual([
+      { what: 'tally', subject: key, detail: 'DV101 dv-a/client/premium: stored 53 units, recomputed 52' },
+      {
+        what: 'payout',
+        subject: 'DV101',
+        detail: expect.stringMatching(/stored 52 units, 52 paid × 1155.00 = 60061.00 RUB; recomputed 52 units, 52 paid × 1155.00 = 60060.00 RUB/),
+      },
+    ]);
+    expect(result.storedTotal.minus(result.recomputedTotal).equals(new Decimal(1))).toBe(true);
   });
 });

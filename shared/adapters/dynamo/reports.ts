@@ -146,6 +146,15 @@ export class DynamoReportsRepository implements ReportsRepository {
     });
   }
 
+  async talliesOf(reportId: string, version: string): Promise<ReportTally[]> {
+    const items = await this.tallyItems(reportId, version);
+    return items.map((i) => ({
+      quarter: String(i.quarter),
+      partnerId: String(i.partnerId),
+      rows: i.rows as ReportTally['rows'],
+    }));
+  }
+
   async tallyKeys(reportId: string, version: string): Promise<{ quarter: string; partnerId: string }[]> {
     const items = await this.tallyItems(reportId, version, 'quarter, partnerId');
     return items.map((i) => ({ quarter: String(i.quarter), partnerId: String(i.partnerId) }));
