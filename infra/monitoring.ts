@@ -12,6 +12,7 @@ import {
   TreatMissingData,
   type IMetric,
 } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -34,7 +35,14 @@ export interface PipelineMonitoringProps {
   readonly ingestStuckAfter: Duration;
   readonly recalcStuckAfter: Duration;
   readonly alarmEmails: readonly string[];
+  /** The HTTP API and its function, when deployed. */
+  readonly api?: { readonly httpApi: IHttpApi; readonly fn: RebatesFunction };
 }
+
+/** p99 latency above which the API is too slow for the dashboard (its integration limit is 30 s). */
+export const API_LATENCY_P99_MS = 10_000;
+/** Share of requests answered 5xx, in percent, once at least 3 requests failed in 5 minutes. */
+export const API_5XX_PERCENT = 5;
 
 const PERIOD = Duration.minutes(5);
 
@@ -120,6 +128,8 @@ export class PipelineMonitoring extends Construct {
         'events). Lower the ingest/recalc reserved concurrency, or look for a hot partition key.',
     });
 
+    const apiMetrics = props.api && this.apiAlarms(props.api);
+
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `Rebates-${props.stage}-pipeline`,
       defaultInterval: Duration.hours(24),
@@ -202,6 +212,41 @@ export class PipelineMonitoring extends Construct {
       }),
       new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 8 }),
     );
+    if (props.api && apiMetrics) this.dashboard.addWidgets(...apiWidgets(props.api, apiMetrics));
+  }
+
+  /** 5xx rate, p99 latency and function throttles of the HTTP API. */
+  private apiAlarms(api: NonNullable<PipelineMonitoringProps['api']>): ApiMetrics {
+    const requests = api.httpApi.metricCount({ period: PERIOD, statistic: 'Sum', label: 'requests' });
+    const serverErrors = api.httpApi.metricServerError({ period: PERIOD, statistic: 'Sum', label: '5xx' });
+    const latencyP99 = api.httpApi.metricLatency({ period: PERIOD, statistic: 'p99', label: 'latency p99' });
+    // A rate, but only once a few requests failed: at night one failure in two requests is no outage.
+    const rate = new MathExpression({
+      expression: 'IF(e >= 3, 100 * e / r, 0)',
+      usingMetrics: { e: serverErrors, r: requests },
+      label: 'API 5xx (% of requests)',
+      period: PERIOD,
+    });
+    this.alarm('Api5xxRate', rate, API_5XX_PERCENT, {
+      description:
+        `At least ${API_5XX_PERCENT} % of API requests (and at least 3) failed with 5xx in 5 minutes: users see ` +
+        'errors. Read the api function logs ("request failed") and the API access logs (integrationError): a ' +
+        'crash, a timeout (29 s), or DynamoDB/S3 refusing the function.',
+    });
+    this.alarm('ApiLatencyP99', latencyP99, API_LATENCY_P99_MS, {
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      description:
+        `The slowest 1 % of API requests took over ${API_LATENCY_P99_MS / 1000} s in 2 of the last 3 five-minute ` +
+        'periods. Find the slow routes in the API access logs (latencyMs); a catalog upload re-reads every report ' +
+        'inside the request and is the usual suspect.',
+    });
+    this.alarm('ApiThrottles', api.fn.fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }), 1, {
+      description:
+        'The API function hit its reserved concurrency and refused requests (users got errors). Look for a ' +
+        'client retrying in a loop in the access logs, or raise the API concurrency in infra/config.ts.',
+    });
+    return { requests, serverErrors, latencyP99 };
   }
 
   private alarm(
@@ -225,6 +270,46 @@ export class PipelineMonitoring extends Construct {
     this.alarms.push(alarm);
     return alarm;
   }
+}
+
+interface ApiMetrics {
+  readonly requests: IMetric;
+  readonly serverErrors: IMetric;
+  readonly latencyP99: IMetric;
+}
+
+function apiWidgets(api: NonNullable<PipelineMonitoringProps['api']>, m: ApiMetrics): GraphWidget[] {
+  const fn = api.fn.fn;
+  return [
+    new GraphWidget({
+      title: 'API requests',
+      left: [
+        m.requests,
+        api.httpApi.metricClientError({ period: PERIOD, label: '4xx (refusals, throttling)' }),
+        m.serverErrors,
+      ],
+      width: 8,
+    }),
+    new GraphWidget({
+      title: 'API latency (ms)',
+      left: [
+        m.latencyP99,
+        api.httpApi.metricLatency({ period: PERIOD, statistic: 'p50', label: 'latency p50' }),
+        api.httpApi.metricIntegrationLatency({ period: PERIOD, statistic: 'p99', label: 'function p99' }),
+      ],
+      leftAnnotations: [annotation(API_LATENCY_P99_MS, 'slow')],
+      width: 8,
+    }),
+    new GraphWidget({
+      title: 'API function',
+      left: [
+        withLabel(fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), 'errors'),
+        withLabel(fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }), 'throttles'),
+      ],
+      right: [withLabel(fn.metric('ConcurrentExecutions', { period: PERIOD, statistic: 'Maximum' }), 'concurrent')],
+      width: 8,
+    }),
+  ];
 }
 
 function withLabel(metric: IMetric, label: string): IMetric {

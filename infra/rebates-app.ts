@@ -20,14 +20,16 @@ export function addRebatesStacks(app: App, env?: Environment): RebatesStacks {
   const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
     env,
     config,
-    description: `Rebates ${config.stage}: reports bucket, table, key (data; retained in prod)`,
+    description: `Rebates ${config.stage}: reports bucket, table, key, user pool, dashboard address (retained in prod)`,
     terminationProtection: config.retainData,
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
     env,
     config,
     dataKey: stateful.dataKey,
-    description: `Rebates ${config.stage}: functions, queues, access roles, alarms`,
+    users: stateful.users,
+    site: stateful.site,
+    description: `Rebates ${config.stage}: functions, queues, HTTP API, dashboard files, access roles, alarms`,
   });
   // The stateless stack finds the bucket and table by name, so the order has to be explicit.
   stateless.addStackDependency(stateful);

@@ -1,16 +1,19 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import {
   BlockPublicAccess,
   Bucket,
   BucketEncryption,
+  HttpMethods,
   ObjectOwnership,
   StorageClass,
   type LifecycleRule,
 } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { Stage, StageConfig } from './config.js';
+import { DashboardSite } from './dashboard.js';
+import { signInOrigin, UserDirectory } from './user-directory.js';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: StageConfig;
@@ -22,6 +25,7 @@ export const PREFIX = {
   rejects: 'rejects/',
   rules: 'rules/',
   exports: 'exports/',
+  claims: 'claims/',
 } as const;
 
 export const GSI1 = 'gsi1';
@@ -45,6 +49,13 @@ export function reportsBucketName(scope: Construct, stage: Stage): string {
  * Lifecycle of the reports bucket. Reports and rules are kept (their versions are the audit trail of
  * what a distributor sent and which rules were in force); rejects only matter until the distributor
  * has corrected the report; exports are finance records, kept but moved to cheaper storage.
+ *
+ * Claims (`claims/<quarter>/<reportId>/<version>.claimed|lost`) carry the report version in the key,
+ * so a corrected report writes new keys and the superseded version's objects stay *current*: no
+ * lifecycle rule can tell them from the active version's by prefix or age, and expiring current
+ * claims would make later reports re-claim units already paid. Only noncurrent S3 versions (the same
+ * key written again by a retried or repeated read) are garbage; those expire. Superseded claims are a
+ * few KB per report version.
  */
 export const REPORTS_LIFECYCLE: LifecycleRule[] = [
   { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
@@ -62,6 +73,7 @@ export const REPORTS_LIFECYCLE: LifecycleRule[] = [
     ],
     noncurrentVersionExpiration: Duration.days(365),
   },
+  { id: 'claims-noncurrent-expire', prefix: PREFIX.claims, noncurrentVersionExpiration: Duration.days(30) },
   {
     id: 'old-report-versions-to-ia',
     prefix: PREFIX.incoming,
@@ -73,13 +85,18 @@ export const REPORTS_LIFECYCLE: LifecycleRule[] = [
 
 /**
  * Everything that holds data: the reports bucket (and its access-log bucket), the single table and the
- * key that encrypts it. Deployed rarely; in prod it is retained when the stack is deleted.
+ * key that encrypts it, and the user pool (users are state). Deployed rarely; in prod it is retained
+ * when the stack is deleted. The dashboard's address (bucket + CloudFront) lives here too, because
+ * the pool's sign-in callback and the reports bucket's CORS name it and must not change when the
+ * stateless stack is replaced; its files are deployed by the stateless stack.
  */
 export class StatefulStack extends Stack {
   readonly reportsBucket: Bucket;
   readonly accessLogsBucket: Bucket;
   readonly table: Table;
   readonly dataKey: Key;
+  readonly site: DashboardSite;
+  readonly users: UserDirectory;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -105,8 +122,30 @@ export class StatefulStack extends Stack {
       removalPolicy: config.removalPolicy,
       autoDeleteObjects,
     });
+    const bucketName = reportsBucketName(this, config.stage);
+    this.site = new DashboardSite(this, 'Dashboard', {
+      stage: config.stage,
+      removalPolicy: config.removalPolicy,
+      autoDeleteObjects,
+      logsExpiration: config.accessLogsExpiration,
+      // The API's ID is not known here (another stack); any API of this account's region.
+      connectTo: [
+        `https://*.execute-api.${Aws.REGION}.amazonaws.com`,
+        signInOrigin(config.stage),
+        `https://${bucketName}.s3.${Aws.REGION}.amazonaws.com`,
+        `https://${bucketName}.s3.amazonaws.com`,
+      ],
+      formActions: [signInOrigin(config.stage)],
+    });
+    this.users = new UserDirectory(this, 'Users', {
+      stage: config.stage,
+      mfaRequired: config.mfaRequired,
+      removalPolicy: config.removalPolicy,
+      dashboardUrl: this.site.url,
+    });
+
     this.reportsBucket = new Bucket(this, 'Reports', {
-      bucketName: reportsBucketName(this, config.stage),
+      bucketName,
       // SSE-S3 so distributors upload with s3:PutObject alone, without grants on a KMS key.
       encryption: BucketEncryption.S3_MANAGED,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
@@ -118,6 +157,16 @@ export class StatefulStack extends Stack {
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'reports/',
       lifecycleRules: REPORTS_LIFECYCLE,
+      // The dashboard uploads reports straight to S3 with a presigned PUT (POST /uploads).
+      cors: [
+        {
+          id: 'dashboard-uploads',
+          allowedOrigins: [this.site.origin],
+          allowedMethods: [HttpMethods.PUT],
+          allowedHeaders: ['content-type'],
+          maxAge: 3600,
+        },
+      ],
       removalPolicy: config.removalPolicy,
       autoDeleteObjects,
     });

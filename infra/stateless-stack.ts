@@ -1,4 +1,6 @@
 import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Distribution } from 'aws-cdk-lib/aws-cloudfront';
+import { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { AccountPrincipal, Grant } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -8,16 +10,23 @@ import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
 import type { FunctionSizing, StageConfig } from './config.js';
+import { DashboardContent, type DashboardSite } from './dashboard.js';
 import { DistributorUploadRole } from './distributor-upload.js';
+import { RebatesApi } from './http-api.js';
 import { PipelineMonitoring } from './monitoring.js';
 import { acknowledgeWildcardAction, acknowledgeWildcardResource } from './nag.js';
 import { RebatesFunction } from './rebates-function.js';
 import { GSI1, PREFIX, reportsBucketName, tableName } from './stateful-stack.js';
+import { signInOrigin, type UserDirectory } from './user-directory.js';
 
 export interface StatelessStackProps extends StackProps {
   readonly config: StageConfig;
   /** The key that encrypts the table (the one cross-stack reference: key IDs are random). */
   readonly dataKey: IKey;
+  /** The user pool and dashboard client (stateful stack): the API's authorizer. */
+  readonly users: UserDirectory;
+  /** The dashboard's bucket and distribution (stateful stack): this stack deploys the files. */
+  readonly site: DashboardSite;
 }
 
 /** Report files that start an ingest: S3 suffix filters are case-sensitive. */
@@ -32,12 +41,15 @@ export function visibilityTimeoutFor(sizing: FunctionSizing): Duration {
 }
 
 /**
- * Functions, queues, notifications, access roles and monitoring. Finds the bucket and table by name,
- * so it can be destroyed and redeployed without touching data.
+ * Functions, queues, notifications, access roles, the HTTP API, the dashboard's files and
+ * monitoring. Finds the bucket and table by name, so it can be destroyed and redeployed without
+ * touching data.
  */
 export class StatelessStack extends Stack {
   readonly ingest: RebatesFunction;
   readonly recalc: RebatesFunction;
+  readonly api: RebatesApi;
+  readonly dashboardContent: DashboardContent;
   readonly ingestQueue: Queue;
   readonly ingestDlq: Queue;
   readonly recalcQueue: Queue;
@@ -118,6 +130,19 @@ export class StatelessStack extends Stack {
       environment: baseEnv,
     });
 
+    // The stateful stack's user pool and dashboard, imported by their IDs (weak references).
+    const userPool = UserPool.fromUserPoolId(this, 'UserPool', props.users.userPool.userPoolId);
+    const client = UserPoolClient.fromUserPoolClientId(this, 'DashboardClient', props.users.client.userPoolClientId);
+    this.api = new RebatesApi(this, 'Api', {
+      ...common,
+      stage: config.stage,
+      sizing: config.api,
+      environment: { ...baseEnv, RECALC_QUEUE_URL: this.recalcQueue.queueUrl },
+      userPool,
+      client,
+      allowedOrigin: props.site.origin,
+    });
+
     // Event source max concurrency equals reserved concurrency: the poller never gets throttled.
     this.ingest.fn.addEventSource(
       new SqsEventSource(this.ingestQueue, {
@@ -142,18 +167,20 @@ export class StatelessStack extends Stack {
     }
 
     // Least privilege, per key prefix.
+    const api = this.api.fn;
     grantObjects(this.ingest, bucket, `${PREFIX.incoming}*`, ['s3:GetObject', 's3:GetObjectVersion']);
+    // The API re-reads reports after a catalog change (as ingest does) and presigns distributors'
+    // uploads, which S3 checks against this role: see docs/deploy.md for that trade-off.
+    grantObjects(api, bucket, `${PREFIX.incoming}*`, ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject']);
     // Large rejects files go up as multipart uploads, which abort on failure.
     grantObjects(this.ingest, bucket, `${PREFIX.rejects}*`, ['s3:PutObject', 's3:AbortMultipartUpload']);
-    for (const fn of [this.ingest, this.recalc]) {
+    grantObjects(api, bucket, `${PREFIX.rejects}*`, ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload']);
+    // Service-tag claim indexes, read and written by every read of a report.
+    for (const fn of [this.ingest, api]) grantObjects(fn, bucket, `${PREFIX.claims}*`, ['s3:GetObject', 's3:PutObject']);
+    // Quarter close writes the snapshot; payouts of a closed quarter read it.
+    grantObjects(api, bucket, `${PREFIX.exports}*`, ['s3:GetObject', 's3:PutObject']);
+    for (const fn of [this.ingest, this.recalc, api]) {
       grantObjects(fn, bucket, `${PREFIX.rules}*`, ['s3:GetObject']);
-      // The rules repository lists rules/ to find every quarter's file; listing stops at that prefix.
-      Grant.addToPrincipal({
-        grantee: fn.fn,
-        actions: ['s3:ListBucket'],
-        resourceArns: [bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${PREFIX.rules}*`] } },
-      });
       table.grantReadWriteData(fn.fn);
       acknowledgeWildcardResource(
         fn.role,
@@ -168,6 +195,20 @@ export class StatelessStack extends Stack {
         );
       }
     }
+    // Recalc only lists rules/ to find every quarter's file.
+    Grant.addToPrincipal({
+      grantee: this.recalc.fn,
+      actions: ['s3:ListBucket'],
+      resourceArns: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${PREFIX.rules}*`] } },
+    });
+    // Claim indexes are often absent (a report without service tags writes none). S3 answers a GET of
+    // a missing key with 404 only to a caller allowed to list the bucket, and with 403 otherwise, which
+    // would fail every such read. Both functions already see every report's key in the table.
+    for (const fn of [this.ingest, api]) {
+      Grant.addToPrincipal({ grantee: fn.fn, actions: ['s3:ListBucket'], resourceArns: [bucket.bucketArn] });
+    }
+    this.recalcQueue.grantSendMessages(api.fn);
     this.recalcQueue.grantSendMessages(this.ingest.fn);
 
     this.distributorRoles = config.distributors.map((d) => {
@@ -184,6 +225,29 @@ export class StatelessStack extends Stack {
       return access;
     });
 
+    const dashboardBucket = Bucket.fromBucketName(this, 'DashboardBucket', props.site.bucket.bucketName);
+    const distribution = Distribution.fromDistributionAttributes(this, 'DashboardDistribution', {
+      distributionId: props.site.distribution.distributionId,
+      domainName: props.site.distribution.distributionDomainName,
+    });
+    this.dashboardContent = new DashboardContent(this, 'DashboardFiles', {
+      ...common,
+      bucket: dashboardBucket,
+      distribution,
+      config: {
+        stage: config.stage,
+        region: this.region,
+        apiUrl: this.api.url,
+        userPoolId: userPool.userPoolId,
+        clientId: client.userPoolClientId,
+        signInUrl: signInOrigin(config.stage),
+        redirectUri: props.site.url,
+        scopes: ['openid', 'email', 'profile'],
+        // Custom attributes (custom:regions, custom:distributor) are in the ID token only.
+        sendToken: 'id',
+      },
+    });
+
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       stage: config.stage,
       ingest: this.ingest,
@@ -196,6 +260,7 @@ export class StatelessStack extends Stack {
       ingestStuckAfter: visibilityTimeoutFor(config.ingest),
       recalcStuckAfter: visibilityTimeoutFor(config.recalc),
       alarmEmails: config.alarmEmails,
+      api: { httpApi: this.api.httpApi, fn: this.api.fn },
     });
 
     acknowledgeCdkInternals(this);
@@ -203,6 +268,10 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'ReportsBucketName', { value: bucket.bucketName });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url });
+    new CfnOutput(this, 'DashboardUrl', { value: props.site.url });
+    new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId });
+    new CfnOutput(this, 'DashboardClientId', { value: client.userPoolClientId });
   }
 }
 

@@ -33,6 +33,16 @@ export const CUSTOM_ATTRIBUTES = {
   distributor: { maxLen: 64 },
 } as const;
 
+/** The hosted sign-in domain prefix of a stage; prefixes are global per region, hence the account. */
+export function signInDomainPrefix(stage: Stage): string {
+  return `rebates-${stage}-${Aws.ACCOUNT_ID}`;
+}
+
+/** The hosted sign-in pages' origin, known before the domain resource exists (for CSP and config). */
+export function signInOrigin(stage: Stage): string {
+  return `https://${signInDomainPrefix(stage)}.auth.${Aws.REGION}.amazoncognito.com`;
+}
+
 export interface UserDirectoryProps {
   readonly stage: Stage;
   readonly mfaRequired: boolean;
@@ -104,9 +114,8 @@ export class UserDirectory extends Construct {
       ]),
     ) as Record<Role, UserPoolGroup>;
 
-    // Hosted sign-in pages; the prefix is global per region, hence the account.
     this.domain = this.userPool.addDomain('Domain', {
-      cognitoDomain: { domainPrefix: `rebates-${props.stage}-${Aws.ACCOUNT_ID}` },
+      cognitoDomain: { domainPrefix: signInDomainPrefix(props.stage) },
     });
 
     this.client = this.userPool.addClient('Dashboard', {

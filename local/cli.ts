@@ -9,7 +9,6 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Decimal } from 'decimal.js';
 import { RulesBook } from '../shared/domain/rules/load.js';
-import type { PayoutLine } from '../shared/domain/types.js';
 import { financeExportCsv } from '../shared/export/finance-csv.js';
 import { exportQuarter } from '../shared/pipeline/quarters.js';
 import { verifyQuarter } from '../shared/pipeline/verify.js';

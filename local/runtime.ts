@@ -3,7 +3,7 @@
  * through in-process queues to the same handler modules that run in Lambda, with the real SDK
  * clients pointed at the emulators through AWS_ENDPOINT_URL_*.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import { createRecalcHandler } from '../functions/recalc/handler.js';
 import type { AwsClients } from '../shared/aws/clients.js';
 import { RULES_PREFIX } from '../shared/adapters/s3/rules-repository.js';
 import { parseRules, RulesBook, type Rules } from '../shared/domain/rules/load.js';
-import { RulesValidationError } from '../shared/errors.js';
+import { RulesValidationError, StateLockedError } from '../shared/errors.js';
 import type { RecalcQueue } from '../shared/ports/index.js';
 import { wire, type AppDeps } from '../shared/wiring.js';
 import { LocalQueue, type DeadLetter } from './local-queue.js';
@@ -72,11 +72,50 @@ export async function collectRules(rulesFiles: string[] = []): Promise<Rules[]> 
   return rules;
 }
 
+/**
+ * One process at a time on a persistent state folder: two DynamoDB Locals on one database file, or
+ * uploads landing in an s3rver whose events go to another process, would lose work silently.
+ */
+async function lockState(stateDir: string): Promise<() => Promise<void>> {
+  await mkdir(stateDir, { recursive: true });
+  const lock = join(stateDir, 'lock');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeFile(lock, String(process.pid), { flag: 'wx' });
+      return () => rm(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+      const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+      if (pid && pid !== process.pid && isAlive(pid))
+        throw new StateLockedError(
+          `The state folder ${stateDir} is in use by another rebates process (pid ${pid}), probably "rebates up". Stop it first, or use its HTTP API.`,
+        );
+      await rm(lock, { force: true }); // left behind by a process that is gone
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 const isReportKey = (key: string) => key.startsWith('incoming/') && /\.csv(\.gz)?$/i.test(key);
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const rules = await collectRules(options.rulesFiles);
-  const stack = await startLocalStack(options.stateDir ? { stateDir: options.stateDir } : {});
+  const release = options.stateDir ? await lockState(resolve(options.stateDir)) : async () => undefined;
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack(options.stateDir ? { stateDir: options.stateDir } : {});
+  } catch (err) {
+    await release();
+    throw err;
+  }
   try {
     Object.assign(process.env, stack.env);
     const onError = options.onError ?? (() => undefined);
@@ -137,9 +176,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       async stop() {
         unsubscribe();
         await stack.stop();
+        await release();
       },
     };
   } catch (err) {
+    await release();
     await stack.stop();
     throw err;
   }

@@ -162,3 +162,9 @@ export class PayloadTooLargeError extends AppError {
 export class SnapshotIntegrityError extends AppError {
   readonly code = 'snapshot-invalid';
 }
+
+/** A local state folder is held by another process (see local/runtime.ts). */
+export class StateLockedError extends AppError {
+  readonly code = 'state-locked';
+  override readonly httpStatus = 409;
+}

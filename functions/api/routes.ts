@@ -28,7 +28,7 @@ import { putAcceptances, putCatalog, putTrainings } from './reference.js';
 import { collectExceptions, readRejects } from './rejects.js';
 import { safeUploadName } from './upload-name.js';
 
-export const UPLOAD_URL_SECONDS = 15 * 60;
+const UPLOAD_URL_SECONDS = 15 * 60;
 const DOWNLOAD_URL_SECONDS = 15 * 60;
 const REJECTS_SHOWN = 500;
 

@@ -23,6 +23,7 @@ function oneFile(text: string, chunk: number): ObjectStore & { reads: number } {
     put: () => Promise.reject(new Error('read only')),
     list: () => Promise.reject(new Error('read only')),
     getText: () => Promise.reject(new Error('read only')),
+    getBytes: () => Promise.reject(new Error('read only')),
   };
   return store;
 }
