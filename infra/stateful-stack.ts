@@ -12,7 +12,7 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { Stage, StageConfig } from './config.js';
-import { DashboardSite } from './dashboard.js';
+import { dashboardBucketName, DashboardSite } from './dashboard.js';
 import { signInOrigin, UserDirectory } from './user-directory.js';
 
 export interface StatefulStackProps extends StackProps {
@@ -125,6 +125,7 @@ export class StatefulStack extends Stack {
     const bucketName = reportsBucketName(this, config.stage);
     this.site = new DashboardSite(this, 'Dashboard', {
       stage: config.stage,
+      bucketName: dashboardBucketName(this, config.stage),
       removalPolicy: config.removalPolicy,
       autoDeleteObjects,
       logsExpiration: config.accessLogsExpiration,

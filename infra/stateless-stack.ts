@@ -10,7 +10,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
 import type { FunctionSizing, StageConfig } from './config.js';
-import { DashboardContent, type DashboardSite } from './dashboard.js';
+import { DashboardContent, dashboardBucketName, type DashboardSite } from './dashboard.js';
 import { DistributorUploadRole } from './distributor-upload.js';
 import { RebatesApi } from './http-api.js';
 import { PipelineMonitoring } from './monitoring.js';
@@ -225,7 +225,7 @@ export class StatelessStack extends Stack {
       return access;
     });
 
-    const dashboardBucket = Bucket.fromBucketName(this, 'DashboardBucket', props.site.bucket.bucketName);
+    const dashboardBucket = Bucket.fromBucketName(this, 'DashboardBucket', dashboardBucketName(this, config.stage));
     const distribution = Distribution.fromDistributionAttributes(this, 'DashboardDistribution', {
       distributionId: props.site.distribution.distributionId,
       domainName: props.site.distribution.distributionDomainName,
