@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { Aws, DefaultStackSynthesizer, Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import {
   AllowedMethods,
   CachePolicy,
@@ -19,7 +19,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type IBuc
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import type { Stage } from './config.js';
-import { acknowledgeWildcardResource } from './nag.js';
+import { acknowledgeWildcardAction, acknowledgeWildcardResource } from './nag.js';
 import { PROJECT_ROOT } from './rebates-function.js';
 
 /** Where the dashboard's static files live in the repository. */
@@ -206,16 +206,29 @@ export class DashboardContent extends Construct {
     });
 
     // CDK's deployment handler reads the zipped files from the bootstrap asset bucket.
-    const assets = `arn:${Aws.PARTITION}:s3:::cdk-${DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-${Aws.ACCOUNT_ID}-${Aws.REGION}/*`;
+    const { partition, account, region } = Stack.of(this);
+    const assets = `arn:${partition}:s3:::cdk-${DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-${account}-${region}/*`;
     acknowledgeWildcardResource(role, assets, 'CDK file assets have generated names; read-only, in the bootstrap bucket.');
     acknowledgeWildcardResource(
       role,
       props.bucket.arnForObjects('*'),
       'Replaces every file of the dashboard bucket and prunes files no longer in web/; that bucket holds nothing else.',
     );
-    Validations.of(this.deployment).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'CDK-provided deployment handler; its runtime is chosen by aws-cdk-lib and moves with upgrades of it.',
+    const copying = 'Actions CDK grants its deployment handler to copy, overwrite and prune the files; limited to the two buckets above.';
+    for (const action of ['s3:GetBucket*', 's3:GetObject*', 's3:List*', 's3:Abort*', 's3:DeleteObject*']) {
+      acknowledgeWildcardAction(role, action, copying);
+    }
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'CloudFront CreateInvalidation and GetInvalidation as CDK grants them to invalidate the dashboard after a deploy.',
     });
+    // The handler is a singleton function at stack level, outside this construct.
+    const handler = Stack.of(this).node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
+    if (handler) {
+      Validations.of(handler).acknowledge({
+        id: 'AwsSolutions-L1',
+        reason: 'CDK-provided deployment handler; its runtime is chosen by aws-cdk-lib and moves with upgrades of it.',
+      });
+    }
   }
 }

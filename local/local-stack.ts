@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BucketAlreadyExists, BucketAlreadyOwnedByYou, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { BucketAlreadyExists, BucketAlreadyOwnedByYou, CreateBucketCommand, PutBucketCorsCommand } from '@aws-sdk/client-s3';
 import type { S3EventRecord } from 'aws-lambda';
 import { createAwsClients, type AwsClients } from '../shared/aws/clients.js';
 import { ensureTable } from '../shared/adapters/dynamo/table.js';
@@ -132,6 +132,16 @@ async function ensureBucket(clients: AwsClients, bucket: string): Promise<void> 
   } catch (err) {
     if (!(err instanceof BucketAlreadyOwnedByYou || err instanceof BucketAlreadyExists)) throw err;
   }
+  // The dashboard PUTs a distributor's file straight to a presigned URL from another origin (the
+  // local API's port). Any origin is fine on a loopback-only emulator; AWS gets the dashboard's own.
+  await clients.s3.send(
+    new PutBucketCorsCommand({
+      Bucket: bucket,
+      CORSConfiguration: {
+        CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['PUT', 'GET'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] }],
+      },
+    }),
+  );
 }
 
 /** What s3rver emits: AWS's shape, but with the raw key, a millisecond "sequencer" and us-east-1. */

@@ -1,4 +1,3 @@
-/* global fetch, sessionStorage, document, URL, URLSearchParams, setTimeout */
 /**
  * The HTTP API of docs/api.md, called with the bearer token kept in sessionStorage (gone when the
  * tab closes). A 401 anywhere ends the session: the app goes back to the login page.

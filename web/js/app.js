@@ -1,4 +1,3 @@
-/* global window, document, location */
 /**
  * The dashboard shell: header (who you are, navigation, language, log out) and a hash router that
  * renders one view at a time into <main>. Hash routes need no server rewrites.

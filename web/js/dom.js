@@ -1,4 +1,3 @@
-/* global document */
 /**
  * `h('p', { class: 'x', onclick }, 'text', child)`: builds elements. Text is always set as text,
  * never parsed as HTML, so data from reports cannot inject markup.

@@ -1,4 +1,3 @@
-/* global localStorage, navigator, document */
 /**
  * Labels in Russian and English, and the number, money and date formats of each language.
  * Server texts (payout explanations, tier summaries) come in English and are shown as they are.

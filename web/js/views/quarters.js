@@ -1,4 +1,3 @@
-/* global localStorage */
 /**
  * The quarter picker shared by the overview and the exceptions queue. The choice is remembered;
  * without one, the earliest open quarter (the one being worked on) is shown.
