@@ -15,7 +15,13 @@ import {
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type IBucket } from 'aws-cdk-lib/aws-s3';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  ObjectOwnership,
+  type IBucket,
+} from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import type { Stage } from './config.js';
@@ -208,26 +214,35 @@ export class DashboardContent extends Construct {
     // CDK's deployment handler reads the zipped files from the bootstrap asset bucket.
     const { partition, account, region } = Stack.of(this);
     const assets = `arn:${partition}:s3:::cdk-${DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-${account}-${region}/*`;
-    acknowledgeWildcardResource(role, assets, 'CDK file assets have generated names; read-only, in the bootstrap bucket.');
+    acknowledgeWildcardResource(
+      role,
+      assets,
+      'CDK file assets have generated names; read-only, in the bootstrap bucket.',
+    );
     acknowledgeWildcardResource(
       role,
       props.bucket.arnForObjects('*'),
       'Replaces every file of the dashboard bucket and prunes files no longer in web/; that bucket holds nothing else.',
     );
-    const copying = 'Actions CDK grants its deployment handler to copy, overwrite and prune the files; limited to the two buckets above.';
+    const copying =
+      'Actions CDK grants its deployment handler to copy, overwrite and prune the files; limited to the two buckets above.';
     for (const action of ['s3:GetBucket*', 's3:GetObject*', 's3:List*', 's3:Abort*', 's3:DeleteObject*']) {
       acknowledgeWildcardAction(role, action, copying);
     }
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'CloudFront CreateInvalidation and GetInvalidation as CDK grants them to invalidate the dashboard after a deploy.',
+      reason:
+        'CloudFront CreateInvalidation and GetInvalidation as CDK grants them to invalidate the dashboard after a deploy.',
     });
     // The handler is a singleton function at stack level, outside this construct.
-    const handler = Stack.of(this).node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
+    const handler = Stack.of(this).node.children.find((c) =>
+      c.node.id.startsWith('Custom::CDKBucketDeployment'),
+    );
     if (handler) {
       Validations.of(handler).acknowledge({
         id: 'AwsSolutions-L1',
-        reason: 'CDK-provided deployment handler; its runtime is chosen by aws-cdk-lib and moves with upgrades of it.',
+        reason:
+          'CDK-provided deployment handler; its runtime is chosen by aws-cdk-lib and moves with upgrades of it.',
       });
     }
   }

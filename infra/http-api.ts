@@ -132,8 +132,8 @@ export class RebatesApi extends Construct {
     });
   }
 
-  /** The API's base URL (`https://<id>.execute-api.<region>.amazonaws.com/`). */
+  /** The API's base URL, without a trailing slash (`https://<id>.execute-api.<region>.amazonaws.com`). */
   get url(): string {
-    return this.stage.url;
+    return this.httpApi.apiEndpoint;
   }
 }

@@ -306,7 +306,9 @@ function apiWidgets(api: NonNullable<PipelineMonitoringProps['api']>, m: ApiMetr
         withLabel(fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), 'errors'),
         withLabel(fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }), 'throttles'),
       ],
-      right: [withLabel(fn.metric('ConcurrentExecutions', { period: PERIOD, statistic: 'Maximum' }), 'concurrent')],
+      right: [
+        withLabel(fn.metric('ConcurrentExecutions', { period: PERIOD, statistic: 'Maximum' }), 'concurrent'),
+      ],
       width: 8,
     }),
   ];

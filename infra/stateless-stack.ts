@@ -132,7 +132,11 @@ export class StatelessStack extends Stack {
 
     // The stateful stack's user pool and dashboard, imported by their IDs (weak references).
     const userPool = UserPool.fromUserPoolId(this, 'UserPool', props.users.userPool.userPoolId);
-    const client = UserPoolClient.fromUserPoolClientId(this, 'DashboardClient', props.users.client.userPoolClientId);
+    const client = UserPoolClient.fromUserPoolClientId(
+      this,
+      'DashboardClient',
+      props.users.client.userPoolClientId,
+    );
     this.api = new RebatesApi(this, 'Api', {
       ...common,
       stage: config.stage,
@@ -174,9 +178,14 @@ export class StatelessStack extends Stack {
     grantObjects(api, bucket, `${PREFIX.incoming}*`, ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject']);
     // Large rejects files go up as multipart uploads, which abort on failure.
     grantObjects(this.ingest, bucket, `${PREFIX.rejects}*`, ['s3:PutObject', 's3:AbortMultipartUpload']);
-    grantObjects(api, bucket, `${PREFIX.rejects}*`, ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload']);
+    grantObjects(api, bucket, `${PREFIX.rejects}*`, [
+      's3:GetObject',
+      's3:PutObject',
+      's3:AbortMultipartUpload',
+    ]);
     // Service-tag claim indexes, read and written by every read of a report.
-    for (const fn of [this.ingest, api]) grantObjects(fn, bucket, `${PREFIX.claims}*`, ['s3:GetObject', 's3:PutObject']);
+    for (const fn of [this.ingest, api])
+      grantObjects(fn, bucket, `${PREFIX.claims}*`, ['s3:GetObject', 's3:PutObject']);
     // Quarter close writes the snapshot; payouts of a closed quarter read it.
     grantObjects(api, bucket, `${PREFIX.exports}*`, ['s3:GetObject', 's3:PutObject']);
     for (const fn of [this.ingest, this.recalc, api]) {
@@ -225,7 +234,11 @@ export class StatelessStack extends Stack {
       return access;
     });
 
-    const dashboardBucket = Bucket.fromBucketName(this, 'DashboardBucket', dashboardBucketName(this, config.stage));
+    const dashboardBucket = Bucket.fromBucketName(
+      this,
+      'DashboardBucket',
+      dashboardBucketName(this, config.stage),
+    );
     const distribution = Distribution.fromDistributionAttributes(this, 'DashboardDistribution', {
       distributionId: props.site.distribution.distributionId,
       domainName: props.site.distribution.distributionDomainName,

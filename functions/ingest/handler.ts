@@ -3,14 +3,14 @@
  * incoming/<distributor>/<name>.csv[.gz]. Each message is processed on its own; a failed one is
  * reported back (partial batch failure) so only it is retried, and lands in the DLQ after retries.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { BatchProcessor, EventType } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { InputValidationError } from '../../shared/errors.js';
 import { ingestReport, type IngestDeps } from '../../shared/pipeline/ingest.js';
 import { lazy, wireFromEnv } from '../../shared/wiring.js';
 import { observability } from '../shared/observability.js';
+import { parseMessage, sqsBatchHandler } from '../shared/sqs.js';
 
 const S3Notification = z.object({
   Records: z
@@ -31,6 +31,8 @@ const S3Notification = z.object({
     .min(1),
 });
 
+const S3Message = z.union([z.object({ Event: z.literal('s3:TestEvent') }).loose(), S3Notification]);
+
 /** S3 notifications URL-encode keys, with '+' for spaces. */
 export const decodeS3Key = (key: string) => decodeURIComponent(key.replace(/\+/g, ' '));
 
@@ -39,20 +41,10 @@ export function createIngestHandler(getDeps: () => IngestDeps) {
   const processor = new BatchProcessor(EventType.SQS);
 
   const recordHandler = async (record: SQSRecord) => {
-    let body: unknown;
-    try {
-      body = JSON.parse(record.body);
-    } catch (cause) {
-      throw new InputValidationError('The queue message is not JSON.', [], { cause });
-    }
+    const body = parseMessage(record, S3Message, 'queue message');
     // S3 sends a test event when notifications are configured; nothing to do.
-    if ((body as { Event?: string }).Event === 's3:TestEvent') return;
-    const parsed = S3Notification.safeParse(body);
-    if (!parsed.success)
-      throw new InputValidationError('The queue message is not an S3 notification.', parsed.error.issues.map((i) => i.message), {
-        cause: parsed.error,
-      });
-    for (const r of parsed.data.Records) {
+    if ('Event' in body) return;
+    for (const r of body.Records) {
       if (!r.eventName.startsWith('ObjectCreated')) continue;
       const key = decodeS3Key(r.s3.object.key);
       const outcome = await ingestReport(getDeps(), {
@@ -67,14 +59,7 @@ export function createIngestHandler(getDeps: () => IngestDeps) {
     }
   };
 
-  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    logger.addContext(context);
-    try {
-      return await processPartialResponse(event, recordHandler, processor, { context });
-    } finally {
-      metrics.publishStoredMetrics();
-    }
-  };
+  return sqsBatchHandler(processor, recordHandler, { logger, metrics });
 }
 
 export const handler = createIngestHandler(lazy(() => wireFromEnv()));

@@ -60,7 +60,10 @@ async function readChecked(bytes: Buffer, chunks: number[], options?: ReadReport
 describe('readReport fuzz', () => {
   it('refuses arbitrary bytes with a ReportFileError or reads them consistently', async () => {
     const textish = fc.constantFrom(
-      ...[0x22, 0x2c, 0x3b, 0x09, 0x0a, 0x0d, 0x20, 0x41, 0x61, 0x37, 0xd0, 0xd1, 0xc0, 0xff, 0x00, 0xef, 0xbb, 0xbf],
+      ...[
+        0x22, 0x2c, 0x3b, 0x09, 0x0a, 0x0d, 0x20, 0x41, 0x61, 0x37, 0xd0, 0xd1, 0xc0, 0xff, 0x00, 0xef, 0xbb,
+        0xbf,
+      ],
     );
     const bytes = fc.oneof(
       fc.uint8Array({ maxLength: 2000 }),
@@ -169,14 +172,18 @@ describe('readReport fuzz', () => {
         const max = c.options?.maxRecordChars;
         const expected = decoded.flatMap((line, i) => {
           const at = { line: i + 2 };
-          if (max !== undefined && line.length > max) return [{ ...at, fields: [], error: 'record-too-long' }];
+          if (max !== undefined && line.length > max)
+            return [{ ...at, fields: [], error: 'record-too-long' }];
           const fields = line.split(c.delimiter);
           if (fields.every((f) => f.trim() === '')) return [];
           const extra = fields.slice(HEADER.length);
-          const fits = fields.length === HEADER.length || (extra.length > 0 && extra.every((f) => f.trim() === ''));
+          const fits =
+            fields.length === HEADER.length || (extra.length > 0 && extra.every((f) => f.trim() === ''));
           return [{ ...at, fields, error: fits ? undefined : 'malformed-row' }];
         });
-        expect(records.map((r) => ({ line: r.line, fields: r.fields, error: r.error?.code }))).toEqual(expected);
+        expect(records.map((r) => ({ line: r.line, fields: r.fields, error: r.error?.code }))).toEqual(
+          expected,
+        );
       }),
       RUNS,
     );

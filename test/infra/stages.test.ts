@@ -21,6 +21,8 @@ const dataResources = (s: Synthesized) => [
   s.stateful.accessLogsBucket,
   s.stateful.table,
   s.stateful.dataKey,
+  // Users are state: a recreated pool would lose every account, group membership and MFA device.
+  s.stateful.users.userPool,
 ];
 
 describe('stages', () => {
@@ -58,7 +60,49 @@ describe('stages', () => {
       false,
     );
     expect(dev.stateful.terminationProtection).toBe(false);
-    expect(Object.keys(dev.statefulTemplate.findResources('Custom::S3AutoDeleteObjects'))).toHaveLength(2);
+    // Reports, access logs, and the dashboard's files and logs.
+    expect(Object.keys(dev.statefulTemplate.findResources('Custom::S3AutoDeleteObjects'))).toHaveLength(4);
+  });
+
+  it('prod requires MFA and protects the user pool from deletion; dev keeps MFA optional', () => {
+    const pool = (s: Synthesized) => resourceOf(s, s.stateful, s.stateful.users.userPool).Properties;
+    expect(pool(prod)).toMatchObject({ MfaConfiguration: 'ON', DeletionProtection: 'ACTIVE' });
+    expect(pool(dev)).toMatchObject({ MfaConfiguration: 'OPTIONAL', DeletionProtection: 'INACTIVE' });
+    for (const s of [dev, prod]) expect(pool(s).EnabledMfas).toEqual(['SOFTWARE_TOKEN_MFA']);
+  });
+
+  it('prod: only the dashboard distribution may read the dashboard bucket', () => {
+    const bucketId = logicalId(prod.stateful, prod.stateful.site.bucket);
+    const policies = Object.values(prod.statefulTemplate.findResources('AWS::S3::BucketPolicy')).filter(
+      (p) => p.Properties.Bucket.Ref === bucketId,
+    );
+    expect(policies).toHaveLength(1);
+    const allow = (policies[0]!.Properties.PolicyDocument.Statement as Record<string, any>[]).filter(
+      // eslint-disable-line @typescript-eslint/no-explicit-any
+      (st) => st.Effect === 'Allow',
+    );
+    expect(allow).toHaveLength(1);
+    expect(allow[0]).toMatchObject({
+      Principal: { Service: 'cloudfront.amazonaws.com' },
+      Action: 's3:GetObject',
+      Condition: {
+        StringEquals: {
+          'AWS:SourceArn': {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':cloudfront::',
+                { Ref: 'AWS::AccountId' },
+                ':distribution/',
+                { Ref: logicalId(prod.stateful, prod.stateful.site.distribution) },
+              ],
+            ],
+          },
+        },
+      },
+    });
   });
 
   it('both keep point-in-time recovery; prod keeps logs and access logs longer', () => {

@@ -109,6 +109,11 @@ describe('reports bucket', () => {
       }),
     ]);
     expect(byPrefix('exports/')[0]).not.toHaveProperty('ExpirationInDays');
+    // Claim indexes of active report versions must stay; only overwritten (noncurrent) versions go.
+    expect(byPrefix('claims/')).toEqual([
+      expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }),
+    ]);
+    expect(byPrefix('claims/')[0]).not.toHaveProperty('ExpirationInDays');
     // Reports and rules are the audit trail: no rule may expire them (a rule without prefix covers all keys).
     const expiring = rules.filter((r) => r.ExpirationInDays !== undefined);
     expect(expiring.map((r) => r.Prefix)).toEqual(['rejects/']);

@@ -95,6 +95,49 @@ export function allows(statements: Statement[], action: string, resource: string
   );
 }
 
+/** Object-level S3 actions a role could plausibly hold; `objectActions` reports which of them it has. */
+export const S3_OBJECT_ACTIONS = [
+  's3:AbortMultipartUpload',
+  's3:DeleteObject',
+  's3:DeleteObjectVersion',
+  's3:GetObject',
+  's3:GetObjectAcl',
+  's3:GetObjectTagging',
+  's3:GetObjectVersion',
+  's3:ListMultipartUploadParts',
+  's3:PutObject',
+  's3:PutObjectAcl',
+  's3:PutObjectTagging',
+  's3:RestoreObject',
+] as const;
+
+/** The object actions the statements allow on one object ARN (wildcards honoured), sorted. */
+export function objectActions(statements: Statement[], objectArn: string): string[] {
+  return S3_OBJECT_ACTIONS.filter((a) => allows(statements, a, objectArn));
+}
+
+/**
+ * A value of the stateless template with every weak cross-stack reference (`Fn::GetStackOutput`)
+ * replaced by the stateful stack output it reads, so it can be compared with stateful logical IDs.
+ */
+export function throughStateful(s: Synthesized, value: unknown): unknown {
+  const outputs = s.statefulTemplate.toJSON().Outputs as Record<string, { Value: unknown }>;
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') {
+      const ref = (v as Record<string, { OutputName?: string }>)['Fn::GetStackOutput'];
+      if (ref?.OutputName) {
+        const out = outputs[ref.OutputName];
+        if (!out) throw new Error(`No stateful output ${ref.OutputName}`);
+        return walk(out.Value);
+      }
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    }
+    return v;
+  };
+  return walk(value);
+}
+
 export function logicalId(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
   return stack.getLogicalId(construct.node.defaultChild as Parameters<Stack['getLogicalId']>[0]);
 }
