@@ -211,7 +211,7 @@ async function recalculation(runtime: LocalRuntime, counter: WriteCounter, data:
     runtime.deps.recalc = recalcQueue;
     delete runtime.deps.onProgress;
   }
-  progress.done();
+  progress.done('stored; no recalculation asked for');
   counter.take();
 
   const partners = folder.reference.partners.map((p) => p.id);

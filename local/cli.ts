@@ -14,7 +14,12 @@ import { exportQuarter } from '../shared/pipeline/quarters.js';
 import { verifyQuarter } from '../shared/pipeline/verify.js';
 import { InputValidationError, toUserError } from '../shared/errors.js';
 import { REJECT_REASONS } from '../shared/pipeline/lines.js';
-import { importReference, rereadReports, revisionOf, type ReferenceChange } from '../shared/pipeline/reference-import.js';
+import {
+  importReference,
+  rereadReports,
+  revisionOf,
+  type ReferenceChange,
+} from '../shared/pipeline/reference-import.js';
 import type { ReportRecord, StoredPayouts } from '../shared/ports/index.js';
 import { checkReferenceAgainstRules } from '../shared/reference/parse.js';
 import { loadDataFolder } from '../shared/reference/data-folder.js';
@@ -78,7 +83,11 @@ function requireQuarter(q: string | undefined): string {
   return q;
 }
 
-async function openRuntime(stateDir: string | undefined, rulesFiles: string[], quiet = false): Promise<LocalRuntime> {
+async function openRuntime(
+  stateDir: string | undefined,
+  rulesFiles: string[],
+  quiet = false,
+): Promise<LocalRuntime> {
   if (!quiet) note('starting the local stack (DynamoDB Local, s3rver)…');
   const runtime = await startLocalRuntime({
     ...(stateDir ? { stateDir } : {}),
@@ -92,7 +101,8 @@ async function importDataFolder(runtime: LocalRuntime, dir: string, quarters?: s
   const folder = await loadDataFolder(dir);
   const book = new RulesBook(runtime.rules);
   const problems = [...folder.errors];
-  for (const q of quarters ?? book.quarters) problems.push(...checkReferenceAgainstRules(folder.reference, book.require(q)));
+  for (const q of quarters ?? book.quarters)
+    problems.push(...checkReferenceAgainstRules(folder.reference, book.require(q)));
   printProblems(problems);
   const change: ReferenceChange = folder.reference;
   const result = await importReference(runtime.deps, change, quarters);
@@ -103,7 +113,10 @@ async function importDataFolder(runtime: LocalRuntime, dir: string, quarters?: s
   return { folder, change, result };
 }
 
-async function uploadReports(runtime: LocalRuntime, reports: { distributorId: string; path: string; name: string }[]) {
+async function uploadReports(
+  runtime: LocalRuntime,
+  reports: { distributorId: string; path: string; name: string }[],
+) {
   const sizes = await Promise.all(reports.map(async (r) => (await stat(r.path)).size));
   const total = sizes.reduce((a, b) => a + b, 0);
   const read = new Map<string, number>();
@@ -115,7 +128,11 @@ async function uploadReports(runtime: LocalRuntime, reports: { distributorId: st
     progress.update(Math.min(sum, total), key.replace(/^incoming\//, ''));
   };
   for (const r of reports)
-    await runtime.upload(`incoming/${r.distributorId}/${r.name}`, createReadStream(r.path), r.name.endsWith('.gz') ? 'application/gzip' : 'text/csv');
+    await runtime.upload(
+      `incoming/${r.distributorId}/${r.name}`,
+      createReadStream(r.path),
+      r.name.endsWith('.gz') ? 'application/gzip' : 'text/csv',
+    );
   await runtime.idle();
   progress.update(total);
   progress.done('done');
@@ -124,7 +141,14 @@ async function uploadReports(runtime: LocalRuntime, reports: { distributorId: st
 
 function reportTable(reports: ReportRecord[]): string {
   return renderTable(
-    [{ header: 'report' }, { header: 'status' }, { header: 'read', align: 'right' }, { header: 'tallied', align: 'right' }, { header: 'rejected', align: 'right' }, { header: 'note' }],
+    [
+      { header: 'report' },
+      { header: 'status' },
+      { header: 'read', align: 'right' },
+      { header: 'tallied', align: 'right' },
+      { header: 'rejected', align: 'right' },
+      { header: 'note' },
+    ],
     reports
       .sort((a, b) => (a.key < b.key ? -1 : 1))
       .map((r) => [
@@ -140,11 +164,15 @@ function reportTable(reports: ReportRecord[]): string {
 
 function rejectsTable(reports: ReportRecord[]): string | null {
   const byReason = new Map<string, number>();
-  for (const r of reports) for (const [code, n] of Object.entries(r.counts?.byReason ?? {})) byReason.set(code, (byReason.get(code) ?? 0) + n);
+  for (const r of reports)
+    for (const [code, n] of Object.entries(r.counts?.byReason ?? {}))
+      byReason.set(code, (byReason.get(code) ?? 0) + n);
   if (!byReason.size) return null;
   return renderTable(
     [{ header: 'reject reason' }, { header: 'lines', align: 'right' }, { header: 'meaning' }],
-    [...byReason].sort((a, b) => b[1] - a[1]).map(([code, n]) => [code, String(n), REJECT_REASONS[code as keyof typeof REJECT_REASONS] ?? '']),
+    [...byReason]
+      .sort((a, b) => b[1] - a[1])
+      .map(([code, n]) => [code, String(n), REJECT_REASONS[code as keyof typeof REJECT_REASONS] ?? '']),
   );
 }
 
@@ -156,14 +184,21 @@ function payoutsTable(results: StoredPayouts[], names: Map<string, string>): str
     .sort((a, b) => (a.partnerId < b.partnerId ? -1 : 1))
     .map((r) => {
       const byProgram = programs.map((p) =>
-        formatRub(r.lines.filter((l) => l.program === p).reduce((sum, l) => sum.plus(l.amount), new Decimal(0))),
+        formatRub(
+          r.lines.filter((l) => l.program === p).reduce((sum, l) => sum.plus(l.amount), new Decimal(0)),
+        ),
       );
       return [r.partnerId, names.get(r.partnerId) ?? '', ...byProgram, formatRub(r.total)];
     });
   const total = results.reduce((sum, s) => sum.plus(s.result.total), new Decimal(0));
   rows.push(['TOTAL', '', ...programs.map(() => ''), formatRub(total)]);
   return renderTable(
-    [{ header: 'partner' }, { header: 'name' }, ...programs.map((p) => ({ header: p, align: 'right' as const })), { header: 'total', align: 'right' }],
+    [
+      { header: 'partner' },
+      { header: 'name' },
+      ...programs.map((p) => ({ header: p, align: 'right' as const })),
+      { header: 'total', align: 'right' },
+    ],
     rows,
   );
 }
@@ -237,7 +272,8 @@ async function cmdRun(values: Record<string, string | string[] | boolean | undef
 function requirePort(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_PORT;
   const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port > 65535) throw new UsageError(`--port takes a port number (0 picks a free one), not "${raw}".`);
+  if (!/^\d+$/.test(raw) || port > 65535)
+    throw new UsageError(`--port takes a port number (0 picks a free one), not "${raw}".`);
   return port;
 }
 
@@ -266,11 +302,15 @@ async function cmdUp(values: Record<string, string | string[] | boolean | undefi
   } catch (err) {
     await runtime.stop();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
-      throw new UsageError(`Port ${port} is already in use; choose another with --port N (0 picks a free one).`);
+      throw new UsageError(
+        `Port ${port} is already in use; choose another with --port N (0 picks a free one).`,
+      );
     throw err;
   }
   const env = runtime.stack.env;
-  log(`S3:        ${env.AWS_ENDPOINT_URL_S3} (bucket ${runtime.stack.bucket}; upload reports under incoming/<distributor_id>/)`);
+  log(
+    `S3:        ${env.AWS_ENDPOINT_URL_S3} (bucket ${runtime.stack.bucket}; upload reports under incoming/<distributor_id>/)`,
+  );
   log(`DynamoDB:  ${env.AWS_ENDPOINT_URL_DYNAMODB} (table ${runtime.stack.tableName})`);
   log(`API:       ${api.url}/api/ (bearer token: npm run rebates -- token --role finance)`);
   log(`dashboard: ${api.url}/`);
@@ -282,7 +322,8 @@ async function cmdUp(values: Record<string, string | string[] | boolean | undefi
 
 async function cmdToken(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const role = values.role as string | undefined;
-  if (!role || !(ROLES as readonly string[]).includes(role)) throw new UsageError(`token needs --role ${ROLES.join('|')}.`);
+  if (!role || !(ROLES as readonly string[]).includes(role))
+    throw new UsageError(`token needs --role ${ROLES.join('|')}.`);
   const claims: Record<string, unknown> = {
     sub: (values.sub as string | undefined) ?? `local-${role}`,
     'cognito:groups': [role],
@@ -290,15 +331,22 @@ async function cmdToken(values: Record<string, string | string[] | boolean | und
     ...(values.distributor ? { 'custom:distributor': values.distributor } : {}),
   };
   // Caught here rather than at every request the token would be refused.
-  if (role === 'manager' && !values.regions) throw new UsageError('A manager token needs the territory: --regions R1,R2 (partner regions, e.g. Central,North-West).');
-  if (role === 'distributor' && !values.distributor) throw new UsageError('A distributor token needs --distributor ID.');
+  if (role === 'manager' && !values.regions)
+    throw new UsageError(
+      'A manager token needs the territory: --regions R1,R2 (partner regions, e.g. Central,North-West).',
+    );
+  if (role === 'distributor' && !values.distributor)
+    throw new UsageError('A distributor token needs --distributor ID.');
   principalFromClaims(claims);
   const secret = await devTokenSecret(resolve((values.state as string | undefined) ?? DEFAULT_STATE));
   log(signDevToken(claims, secret, TOKEN_TTL_SECONDS));
   return 0;
 }
 
-async function withState<T>(values: Record<string, unknown>, fn: (rt: LocalRuntime) => Promise<T>): Promise<T> {
+async function withState<T>(
+  values: Record<string, unknown>,
+  fn: (rt: LocalRuntime) => Promise<T>,
+): Promise<T> {
   const stateDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE);
   const runtime = await openRuntime(stateDir, (values.rules as string[] | undefined) ?? [], true);
   try {
@@ -309,12 +357,15 @@ async function withState<T>(values: Record<string, unknown>, fn: (rt: LocalRunti
 }
 
 async function cmdImport(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
-  if (!values.data) throw new UsageError('import needs --data DIR (a folder with partners.csv, distributors.csv, …).');
+  if (!values.data)
+    throw new UsageError('import needs --data DIR (a folder with partners.csv, distributors.csv, …).');
   return withState(values, async (runtime) => {
     const { change, result } = await importDataFolder(runtime, resolve(values.data as string));
     if (result.reportsToReread) {
       const progress = createProgress({ label: 're-reading reports under the new catalog/distributors' });
-      await rereadReports(runtime.deps, revisionOf(change), (done, total) => progress.update(done, `${done}/${total}`));
+      await rereadReports(runtime.deps, revisionOf(change), (done, total) =>
+        progress.update(done, `${done}/${total}`),
+      );
       progress.done();
     }
     await runtime.idle();
@@ -323,14 +374,19 @@ async function cmdImport(values: Record<string, string | string[] | boolean | un
   });
 }
 
-async function cmdIngest(positionals: string[], values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+async function cmdIngest(
+  positionals: string[],
+  values: Record<string, string | string[] | boolean | undefined>,
+): Promise<number> {
   const file = positionals[0];
   const distributor = values.distributor as string | undefined;
   if (!file || !distributor) throw new UsageError('ingest needs a FILE and --distributor ID.');
   return withState(values, async (runtime) => {
     const name = file.split(/[\\/]/).pop()!;
     await uploadReports(runtime, [{ distributorId: distributor, path: resolve(file), name }]);
-    const reports = (await runtime.deps.reports.list({ distributorId: distributor })).filter((r) => r.name === name);
+    const reports = (await runtime.deps.reports.list({ distributorId: distributor })).filter(
+      (r) => r.name === name,
+    );
     log(reportTable(reports));
     const rt = rejectsTable(reports);
     if (rt) log(`\n${rt}`);
@@ -342,18 +398,33 @@ async function cmdIngest(positionals: string[], values: Record<string, string | 
 async function cmdPayouts(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const quarter = requireQuarter(values.quarter as string | undefined);
   const format = (values.format as string | undefined) ?? 'table';
-  if (!['table', 'json', 'csv'].includes(format)) throw new UsageError('--format is one of table, json, csv.');
+  if (!['table', 'json', 'csv'].includes(format))
+    throw new UsageError('--format is one of table, json, csv.');
   return withState(values, async (runtime) => {
     let results = await runtime.deps.payouts.listQuarter(quarter);
     const partner = values.partner as string | undefined;
     if (partner) results = results.filter((r) => r.result.partnerId === partner);
     const names = new Map((await runtime.deps.reference.listPartners()).map((p) => [p.id, p.name]));
-    if (format === 'json') log(JSON.stringify(results.map((r) => r.result), null, 2));
+    if (format === 'json')
+      log(
+        JSON.stringify(
+          results.map((r) => r.result),
+          null,
+          2,
+        ),
+      );
     else if (format === 'csv')
-      process.stdout.write(financeExportCsv(quarter, results.flatMap((r) => r.result.lines), (id) => names.get(id) ?? ''));
+      process.stdout.write(
+        financeExportCsv(
+          quarter,
+          results.flatMap((r) => r.result.lines),
+          (id) => names.get(id) ?? '',
+        ),
+      );
     else if (partner) {
       for (const r of results) {
-        for (const l of r.result.lines) log(`${l.distributorId} ${l.program}/${l.rateRow}: ${formatRub(l.amount)} — ${l.explanation.text}`);
+        for (const l of r.result.lines)
+          log(`${l.distributorId} ${l.program}/${l.rateRow}: ${formatRub(l.amount)} — ${l.explanation.text}`);
         for (const p of r.result.progress) log(`progress: ${p.summary}`);
       }
       if (!results.length) log(`No payouts stored for ${partner} in ${quarter}.`);
@@ -367,7 +438,12 @@ async function cmdExport(values: Record<string, string | string[] | boolean | un
   const format = (values.format as string | undefined) ?? 'csv';
   if (format !== 'csv' && format !== 'xlsx') throw new UsageError('--format is csv or xlsx for export.');
   return withState(values, async (runtime) => {
-    const { path, rows, sha256 } = await writeExport(runtime, quarter, resolve((values.out as string | undefined) ?? 'out'), format);
+    const { path, rows, sha256 } = await writeExport(
+      runtime,
+      quarter,
+      resolve((values.out as string | undefined) ?? 'out'),
+      format,
+    );
     log(`Wrote ${path}${format === 'csv' ? ` (${rows} payout lines)` : ''}; sha256 ${sha256}.`);
     return 0;
   });
@@ -377,7 +453,9 @@ async function cmdVerify(values: Record<string, string | string[] | boolean | un
   const quarter = requireQuarter(values.quarter as string | undefined);
   return withState(values, async (runtime) => {
     const progress = createProgress({ label: `verifying ${quarter}` });
-    const result = await verifyQuarter(runtime.deps, quarter, (done, total, what) => progress.update(done, what));
+    const result = await verifyQuarter(runtime.deps, quarter, (done, total, what) =>
+      progress.update(done, what),
+    );
     progress.done();
     log(
       `${result.reportsChecked} report(s), ${result.linesRead} lines re-read; ${result.partnersChecked} partner(s) recomputed: ` +

@@ -113,17 +113,24 @@ export class LocalQueue {
     if (error) {
       this.opts.onError?.(error, msg.body, msg.attempts);
       if (msg.attempts >= this.opts.maxReceiveCount) {
-        this.deadLetters.push({ body: msg.body, attempts: msg.attempts, error: String((error as Error).message ?? error) });
+        this.deadLetters.push({
+          body: msg.body,
+          attempts: msg.attempts,
+          error: String((error as Error).message ?? error),
+        });
       } else {
         // Like a visibility timeout: the message comes back later, and its group waits for it.
         this.delayed++;
         if (this.opts.fifo && msg.group) this.busyGroups.add(msg.group);
-        setTimeout(() => {
-          this.delayed--;
-          if (this.opts.fifo && msg.group) this.busyGroups.delete(msg.group);
-          this.waiting.unshift(msg);
-          this.pump();
-        }, this.opts.retryDelayMs * 2 ** (msg.attempts - 1));
+        setTimeout(
+          () => {
+            this.delayed--;
+            if (this.opts.fifo && msg.group) this.busyGroups.delete(msg.group);
+            this.waiting.unshift(msg);
+            this.pump();
+          },
+          this.opts.retryDelayMs * 2 ** (msg.attempts - 1),
+        );
       }
     }
     this.pump();
@@ -141,7 +148,9 @@ export class LocalQueue {
             SentTimestamp: String(Date.now()),
             SenderId: 'local',
             ApproximateFirstReceiveTimestamp: String(Date.now()),
-            ...(msg.group ? { MessageGroupId: msg.group, MessageDeduplicationId: msg.id, SequenceNumber: '0' } : {}),
+            ...(msg.group
+              ? { MessageGroupId: msg.group, MessageDeduplicationId: msg.id, SequenceNumber: '0' }
+              : {}),
           },
           messageAttributes: {},
           md5OfBody: '',

@@ -50,7 +50,9 @@ async function readRulesFile(path: string): Promise<Rules> {
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
   } catch (cause) {
-    throw new RulesValidationError(`Could not read the rules file ${path}: ${(cause as Error).message}`, [], { cause });
+    throw new RulesValidationError(`Could not read the rules file ${path}: ${(cause as Error).message}`, [], {
+      cause,
+    });
   }
   return parseRules(json, `rules file ${path}`);
 }
@@ -123,7 +125,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     let recalcQueue: LocalQueue | null = null;
     const recalc: RecalcQueue = {
       async publish(requests) {
-        for (const r of requests) recalcQueue!.send(JSON.stringify({ quarter: r.quarter, partnerId: r.partnerId, cause: r.cause }), `${r.quarter}#${r.partnerId}`);
+        for (const r of requests)
+          recalcQueue!.send(
+            JSON.stringify({ quarter: r.quarter, partnerId: r.partnerId, cause: r.cause }),
+            `${r.quarter}#${r.partnerId}`,
+          );
       },
     };
     const clients = options.wrapClients ? options.wrapClients(stack.clients) : stack.clients;
@@ -131,18 +137,30 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     if (options.onIngestProgress) deps.onProgress = options.onIngestProgress;
     if (options.maxInflatedBytes) deps.maxInflatedBytes = options.maxInflatedBytes;
 
-    recalcQueue = new LocalQueue('recalc', createRecalcHandler(() => deps), {
-      fifo: true,
-      concurrency: 4,
-      onError: (err) => onError('recalc', err),
-    });
-    const ingestQueue = new LocalQueue('ingest', createIngestHandler(() => deps), {
-      concurrency: 2,
-      onError: (err) => onError('ingest', err),
-    });
+    recalcQueue = new LocalQueue(
+      'recalc',
+      createRecalcHandler(() => deps),
+      {
+        fifo: true,
+        concurrency: 4,
+        onError: (err) => onError('recalc', err),
+      },
+    );
+    const ingestQueue = new LocalQueue(
+      'ingest',
+      createIngestHandler(() => deps),
+      {
+        concurrency: 2,
+        onError: (err) => onError('ingest', err),
+      },
+    );
 
     for (const r of rules)
-      await deps.objects.put(`${RULES_PREFIX}${r.quarter}.json`, JSON.stringify(r.file, null, 2), 'application/json');
+      await deps.objects.put(
+        `${RULES_PREFIX}${r.quarter}.json`,
+        JSON.stringify(r.file, null, 2),
+        'application/json',
+      );
 
     const notified = new Map<string, () => void>();
     const unsubscribe = stack.onObjectCreated((record) => {

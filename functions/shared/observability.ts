@@ -4,6 +4,9 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 /** One logger and one metrics instance per container, named after the function. */
 export function observability(serviceName: string) {
   const logger = new Logger({ serviceName });
-  const metrics = new Metrics({ serviceName, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Rebates' });
+  const metrics = new Metrics({
+    serviceName,
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Rebates',
+  });
   return { logger, metrics };
 }

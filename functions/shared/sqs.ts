@@ -15,9 +15,13 @@ export function parseMessage<T extends z.ZodType>(record: SQSRecord, schema: T, 
   }
   const parsed = schema.safeParse(body);
   if (!parsed.success)
-    throw new InputValidationError(`The ${what} is not valid.`, parsed.error.issues.map((i) => i.message), {
-      cause: parsed.error,
-    });
+    throw new InputValidationError(
+      `The ${what} is not valid.`,
+      parsed.error.issues.map((i) => i.message),
+      {
+        cause: parsed.error,
+      },
+    );
   return parsed.data;
 }
 

@@ -110,7 +110,10 @@ export class TagIndex {
     const lines = new Uint32Array(n);
     Buffer.from(lines.buffer).set(buf.subarray(at, at + n * 4));
     at += n * 4;
-    const [strings, stringLines] = JSON.parse(buf.subarray(at, at + otherLen).toString('utf8')) as [string[], number[]];
+    const [strings, stringLines] = JSON.parse(buf.subarray(at, at + otherLen).toString('utf8')) as [
+      string[],
+      number[],
+    ];
     return new TagIndex(codes, lines, strings, stringLines);
   }
 }

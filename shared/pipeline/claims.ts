@@ -22,7 +22,8 @@ import type { ClaimIndexes, PriorClaims } from './lines.js';
 export const claimsKeyOf = (quarter: string, reportId: string, version: string, kind: keyof ClaimIndexes) =>
   `claims/${quarter}/${reportId}/${version}.${kind}`;
 
-export const claimOrderOf = (r: Pick<ReportRecord, 'receivedAt' | 'reportId'>) => `${r.receivedAt}#${r.reportId}`;
+export const claimOrderOf = (r: Pick<ReportRecord, 'receivedAt' | 'reportId'>) =>
+  `${r.receivedAt}#${r.reportId}`;
 
 interface ClaimDeps {
   objects: ObjectStore;
@@ -41,12 +42,18 @@ async function activeReports(deps: ClaimDeps): Promise<ReportRecord[]> {
 }
 
 /** The claims a report version stored (its active version unless told otherwise). */
-export async function loadClaims(deps: ClaimDeps, r: ReportRecord, version = r.activeVersion): Promise<QuarterClaims> {
+export async function loadClaims(
+  deps: ClaimDeps,
+  r: ReportRecord,
+  version = r.activeVersion,
+): Promise<QuarterClaims> {
   const out: QuarterClaims = new Map();
   if (!version) return out;
   for (const q of r.quarters ?? []) {
     const [claimed, lost] = await Promise.all(
-      (['claimed', 'lost'] as const).map((kind) => deps.objects.getBytes(claimsKeyOf(q, r.reportId, version, kind))),
+      (['claimed', 'lost'] as const).map((kind) =>
+        deps.objects.getBytes(claimsKeyOf(q, r.reportId, version, kind)),
+      ),
     );
     if (claimed || lost)
       out.set(q, {
@@ -60,14 +67,26 @@ export async function loadClaims(deps: ClaimDeps, r: ReportRecord, version = r.a
 export async function writeClaims(deps: ClaimDeps, reportId: string, version: string, claims: QuarterClaims) {
   for (const [q, idx] of claims)
     for (const kind of ['claimed', 'lost'] as const)
-      if (idx[kind].size) await deps.objects.put(claimsKeyOf(q, reportId, version, kind), idx[kind].serialize(), 'application/octet-stream');
+      if (idx[kind].size)
+        await deps.objects.put(
+          claimsKeyOf(q, reportId, version, kind),
+          idx[kind].serialize(),
+          'application/octet-stream',
+        );
 }
 
 /** The claims of every active report that comes before `self` in claim order. */
-export async function priorClaimsFor(deps: ClaimDeps, self: Pick<ReportRecord, 'receivedAt' | 'reportId'>): Promise<PriorClaims> {
+export async function priorClaimsFor(
+  deps: ClaimDeps,
+  self: Pick<ReportRecord, 'receivedAt' | 'reportId'>,
+): Promise<PriorClaims> {
   const order = claimOrderOf(self);
-  const earlier = (await activeReports(deps)).filter((r) => r.reportId !== self.reportId && claimOrderOf(r) < order);
-  const loaded = await Promise.all(earlier.map(async (r) => ({ report: r, claims: await loadClaims(deps, r) })));
+  const earlier = (await activeReports(deps)).filter(
+    (r) => r.reportId !== self.reportId && claimOrderOf(r) < order,
+  );
+  const loaded = await Promise.all(
+    earlier.map(async (r) => ({ report: r, claims: await loadClaims(deps, r) })),
+  );
   return (quarter, tag) => {
     for (const l of loaded) {
       const line = l.claims.get(quarter)?.claimed.lineOf(tag);

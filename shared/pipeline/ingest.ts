@@ -78,20 +78,41 @@ export function normalizeSequencer(seq: string): string {
  * `revision` re-reads a version that was already processed under new reference data (a catalog
  * mapping, a distributor's segments): it becomes a new tally version of the same object version.
  */
-export async function ingestReport(deps: IngestDeps, obj: UploadedObject, revision?: string): Promise<IngestOutcome> {
+export async function ingestReport(
+  deps: IngestDeps,
+  obj: UploadedObject,
+  revision?: string,
+): Promise<IngestOutcome> {
   const parsed = parseIncomingKey(obj.key);
   const reportId = reportIdOf(obj.key);
   const version = (obj.versionId ?? obj.etag) + (revision ? `~${revision}` : '');
-  if (!parsed) return { status: 'skipped', reportId, version, why: `key ${obj.key} is not under incoming/<distributor>/` };
+  if (!parsed)
+    return {
+      status: 'skipped',
+      reportId,
+      version,
+      why: `key ${obj.key} is not under incoming/<distributor>/`,
+    };
   const { distributorId, name } = parsed;
   const sequencer = normalizeSequencer(obj.sequencer);
   const at = () => deps.clock.now().toISOString();
 
   const existing = await deps.reports.get(reportId);
-  if (existing && existing.version === version && existing.sequencer === sequencer && existing.status !== 'processing') {
+  if (
+    existing &&
+    existing.version === version &&
+    existing.sequencer === sequencer &&
+    existing.status !== 'processing'
+  ) {
     // A crash may have come between activation and the claims follow-up; redoing it is harmless.
-    if (existing.status === 'processed' && existing.activeVersion === version) await followUpClaims(deps, existing, null);
-    return { status: 'skipped', reportId, version, why: 'this version was already processed (duplicate event)' };
+    if (existing.status === 'processed' && existing.activeVersion === version)
+      await followUpClaims(deps, existing, null);
+    return {
+      status: 'skipped',
+      reportId,
+      version,
+      why: 'this version was already processed (duplicate event)',
+    };
   }
 
   const { started, previous } = await deps.reports.startProcessing(
@@ -108,7 +129,8 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject, revisi
     },
     at(),
   );
-  if (!started) return { status: 'skipped', reportId, version, why: 'a later upload of the same key is already known' };
+  if (!started)
+    return { status: 'skipped', reportId, version, why: 'a later upload of the same key is already known' };
 
   const oldVersion = previous?.activeVersion ?? null;
   const rejectsKey = rejectsKeyOf(distributorId, name);
@@ -122,7 +144,15 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject, revisi
       deps.reference.loadForIngest(),
       priorClaimsFor(deps, { reportId, receivedAt }),
     ]);
-    const result = await tallyObject(deps, obj, new RulesBook(rules), reference, distributorId, rejectsKey, prior);
+    const result = await tallyObject(
+      deps,
+      obj,
+      new RulesBook(rules),
+      reference,
+      distributorId,
+      rejectsKey,
+      prior,
+    );
     await writeClaims(deps, reportId, version, result.claims);
     await deps.reports.writeTallies(reportId, version, result.tallies);
     newKeys = result.tallies.map((t) => ({ quarter: t.quarter, partnerId: t.partnerId }));
@@ -141,7 +171,11 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject, revisi
   } catch (err) {
     // A file that cannot be read at all fails with a clear status; anything else is retried.
     if (!(err instanceof ReportFileError)) throw err;
-    await deps.objects.put(rejectsKey, `line,reason_code,message\n0,${err.code},"${err.message.replace(/"/g, '""')}"\n`, 'text/csv; charset=utf-8');
+    await deps.objects.put(
+      rejectsKey,
+      `line,reason_code,message\n0,${err.code},"${err.message.replace(/"/g, '""')}"\n`,
+      'text/csv; charset=utf-8',
+    );
     outcome = {
       status: 'failed',
       hasTallies: false,
@@ -159,17 +193,26 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject, revisi
   const activated = await deps.reports.activate(reportId, version, sequencer, outcome, at());
   if (!activated) {
     await deps.reports.deleteTallies(reportId, version);
-    return { status: 'skipped', reportId, version, why: 'a later upload of the same key was processed meanwhile' };
+    return {
+      status: 'skipped',
+      reportId,
+      version,
+      why: 'a later upload of the same key was processed meanwhile',
+    };
   }
 
   const affected = new Map<string, { quarter: string; partnerId: string }>();
   for (const k of newKeys) affected.set(`${k.quarter}#${k.partnerId}`, k);
   if (oldVersion && oldVersion !== version) {
-    for (const k of await deps.reports.tallyKeys(reportId, oldVersion)) affected.set(`${k.quarter}#${k.partnerId}`, k);
+    for (const k of await deps.reports.tallyKeys(reportId, oldVersion))
+      affected.set(`${k.quarter}#${k.partnerId}`, k);
     await deps.reports.deleteTallies(reportId, oldVersion);
   }
   await deps.recalc.publish(
-    [...affected.values()].map((k) => ({ ...k, cause: `report ${obj.key} (${reportId}@${version}) ${outcome.status}` })),
+    [...affected.values()].map((k) => ({
+      ...k,
+      cause: `report ${obj.key} (${reportId}@${version}) ${outcome.status}`,
+    })),
   );
   const record = await deps.reports.get(reportId);
   if (record) await followUpClaims(deps, record, oldVersion && oldVersion !== version ? oldVersion : null);
@@ -177,7 +220,11 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject, revisi
 }
 
 /** Re-reads what the claims of this report's new version make stale (see claims.ts). */
-async function followUpClaims(deps: IngestDeps, record: ReportRecord, oldVersion: string | null): Promise<void> {
+async function followUpClaims(
+  deps: IngestDeps,
+  record: ReportRecord,
+  oldVersion: string | null,
+): Promise<void> {
   if (!record.activeVersion && !oldVersion) return;
   const own = record.activeVersion ? await loadClaims(deps, record) : new Map();
   const { rereadSelf, rereadLater } = await claimFollowUp(deps, record, own, oldVersion);

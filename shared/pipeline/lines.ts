@@ -33,7 +33,8 @@ export interface ClaimIndexes {
 
 function toIndex(claims: Map<number | string, number> | undefined): TagIndex {
   const list: { tag: string; line: number }[] = [];
-  for (const [key, line] of claims ?? []) list.push({ tag: typeof key === 'number' ? decodeTag(key) : key, line });
+  for (const [key, line] of claims ?? [])
+    list.push({ tag: typeof key === 'number' ? decodeTag(key) : key, line });
   return TagIndex.build(list);
 }
 
@@ -85,7 +86,10 @@ function hash53(s: string, seed: number): number {
 }
 
 export class ReportTallier {
-  private readonly tallies = new Map<string, { quarter: string; partnerId: string; rows: Map<string, ReportTally['rows'][number]> }>();
+  private readonly tallies = new Map<
+    string,
+    { quarter: string; partnerId: string; rows: Map<string, ReportTally['rows'][number]> }
+  >();
   private readonly seen = new Map<number, number | number[]>();
   private readonly rulesVersions = new Map<string, string>();
   /** This report's claims by quarter: encoded tag (or the tag itself) → first line. */
@@ -128,7 +132,10 @@ export class ReportTallier {
 
     const partnerId = normalizePartnerId(v.partner_id!);
     if (!this.reference.partners.has(partnerId))
-      return fail('unknown-partner', `Partner ID "${v.partner_id}" (read as ${partnerId}) is not in the partner registry.`);
+      return fail(
+        'unknown-partner',
+        `Partner ID "${v.partner_id}" (read as ${partnerId}) is not in the partner registry.`,
+      );
 
     const date = parseInvoiceDate(v.invoice_date!);
     if (!date.ok) return fail('bad-date', `Invoice date ${date.message.replace(/^The invoice date /, '')}`);
@@ -142,11 +149,26 @@ export class ReportTallier {
     const qty = parseQuantity(v.quantity!);
     if (!qty.ok) return fail('bad-quantity', qty.message);
 
-    const identity = [date.value, v.invoice_number, partnerId, v.sku ?? '', v.description, qty.value, v.service_tag ?? ''].join('\u0001');
+    const identity = [
+      date.value,
+      v.invoice_number,
+      partnerId,
+      v.sku ?? '',
+      v.description,
+      qty.value,
+      v.service_tag ?? '',
+    ].join('\u0001');
     if (this.isDuplicate(identity))
-      return fail('duplicate-line', 'The same invoice, partner, product, quantity and date appear on an earlier line of this report.');
+      return fail(
+        'duplicate-line',
+        'The same invoice, partner, product, quantity and date appear on an earlier line of this report.',
+      );
 
-    const c = classify(rules, { description: v.description!, ...(v.sku ? { sku: v.sku } : {}) }, this.reference.catalog);
+    const c = classify(
+      rules,
+      { description: v.description!, ...(v.sku ? { sku: v.sku } : {}) },
+      this.reference.catalog,
+    );
     if (c.outcome !== 'rated') return fail(PRODUCT_REJECT[c.outcome], c.reason);
 
     const distributor = this.reference.distributors.get(this.distributorId);
@@ -200,7 +222,14 @@ export class ReportTallier {
     return false;
   }
 
-  private tally(quarter: string, partnerId: string, program: string, rateRow: string, gate: string | null, units: number) {
+  private tally(
+    quarter: string,
+    partnerId: string,
+    program: string,
+    rateRow: string,
+    gate: string | null,
+    units: number,
+  ) {
     const tkey = `${quarter}\u0001${partnerId}`;
     let t = this.tallies.get(tkey);
     if (!t) this.tallies.set(tkey, (t = { quarter, partnerId, rows: new Map() }));

@@ -9,7 +9,14 @@ import { calculatePartnerQuarter } from '../domain/payout.js';
 import { RulesBook } from '../domain/rules/load.js';
 import type { TagIndex } from '../domain/service-tags.js';
 import type { PayoutLine, TallyRow } from '../domain/types.js';
-import type { ObjectStore, PayoutsRepository, ReferenceRepository, ReportRecord, ReportsRepository, RulesRepository } from '../ports/index.js';
+import type {
+  ObjectStore,
+  PayoutsRepository,
+  ReferenceRepository,
+  ReportRecord,
+  ReportsRepository,
+  RulesRepository,
+} from '../ports/index.js';
 import { claimOrderOf } from './claims.js';
 import { ReportTallier, type PriorClaims } from './lines.js';
 
@@ -85,28 +92,49 @@ export async function verifyQuarter(
     for await (const batch of reading.records) for (const record of batch) tallier.add(record);
     const summary = await reading.done;
     linesRead += tallier.counts.read;
-    claimsSoFar.push({ report: r, claims: new Map([...tallier.claimIndexes()].map(([q, c]) => [q, c.claimed])) });
+    claimsSoFar.push({
+      report: r,
+      claims: new Map([...tallier.claimIndexes()].map(([q, c]) => [q, c.claimed])),
+    });
 
     if (r.sha256 && summary.sha256 !== r.sha256)
-      differences.push({ what: 'report', subject: r.key, detail: `the object's sha256 is ${summary.sha256}, the record says ${r.sha256}` });
+      differences.push({
+        what: 'report',
+        subject: r.key,
+        detail: `the object's sha256 is ${summary.sha256}, the record says ${r.sha256}`,
+      });
     const c = r.counts;
-    if (c && (c.read !== tallier.counts.read || c.tallied !== tallier.counts.tallied || c.rejected !== tallier.counts.rejected))
+    if (
+      c &&
+      (c.read !== tallier.counts.read ||
+        c.tallied !== tallier.counts.tallied ||
+        c.rejected !== tallier.counts.rejected)
+    )
       differences.push({
         what: 'report',
         subject: r.key,
         detail: `stored read/tallied/rejected ${c.read}/${c.tallied}/${c.rejected}, recomputed ${tallier.counts.read}/${tallier.counts.tallied}/${tallier.counts.rejected}`,
       });
     if (tallier.counts.read !== tallier.counts.tallied + tallier.counts.rejected)
-      differences.push({ what: 'report', subject: r.key, detail: 'lines read ≠ lines tallied + lines rejected' });
+      differences.push({
+        what: 'report',
+        subject: r.key,
+        detail: 'lines read ≠ lines tallied + lines rejected',
+      });
 
     const fresh = tallier.result().tallies.filter((t) => t.quarter === quarter);
-    const stored = (await deps.reports.talliesOf(r.reportId, r.activeVersion!)).filter((t) => t.quarter === quarter);
+    const stored = (await deps.reports.talliesOf(r.reportId, r.activeVersion!)).filter(
+      (t) => t.quarter === quarter,
+    );
     const index = (ts: typeof fresh) => {
       const m = new Map<string, number>();
-      for (const t of ts) for (const row of t.rows) m.set(`${t.partnerId} ${rowKey(row)}`, (m.get(`${t.partnerId} ${rowKey(row)}`) ?? 0) + row.units);
+      for (const t of ts)
+        for (const row of t.rows)
+          m.set(`${t.partnerId} ${rowKey(row)}`, (m.get(`${t.partnerId} ${rowKey(row)}`) ?? 0) + row.units);
       return m;
     };
-    for (const detail of compareUnits(index(stored), index(fresh))) differences.push({ what: 'tally', subject: r.key, detail });
+    for (const detail of compareUnits(index(stored), index(fresh)))
+      differences.push({ what: 'tally', subject: r.key, detail });
     for (const t of fresh) {
       const rows = recomputed.get(t.partnerId) ?? [];
       for (const row of t.rows) rows.push({ ...row, partnerId: t.partnerId });
@@ -114,7 +142,9 @@ export async function verifyQuarter(
     }
   }
 
-  const storedPayouts = new Map((await deps.payouts.listQuarter(quarter)).map((p) => [p.result.partnerId, p.result]));
+  const storedPayouts = new Map(
+    (await deps.payouts.listQuarter(quarter)).map((p) => [p.result.partnerId, p.result]),
+  );
   const partners = [...new Set([...storedPayouts.keys(), ...recomputed.keys()])].sort();
   let recomputedTotal = new Decimal(0);
   let storedTotal = new Decimal(0);
@@ -130,11 +160,33 @@ export async function verifyQuarter(
     for (const k of [...new Set([...before.keys(), ...after.keys()])].sort()) {
       const s = before.get(k);
       const f = after.get(k);
-      const show = (l: PayoutLine | undefined) => (l ? `${l.units} units, ${l.paidUnits} paid × ${l.rate.toFixed(2)} = ${l.amount.toFixed(2)} RUB` : 'no line');
-      if (!s || !f || s.units !== f.units || s.paidUnits !== f.paidUnits || !s.rate.equals(f.rate) || !s.amount.equals(f.amount))
-        differences.push({ what: 'payout', subject: partnerId, detail: `${k}: stored ${show(s)}; recomputed ${show(f)}` });
+      const show = (l: PayoutLine | undefined) =>
+        l
+          ? `${l.units} units, ${l.paidUnits} paid × ${l.rate.toFixed(2)} = ${l.amount.toFixed(2)} RUB`
+          : 'no line';
+      if (
+        !s ||
+        !f ||
+        s.units !== f.units ||
+        s.paidUnits !== f.paidUnits ||
+        !s.rate.equals(f.rate) ||
+        !s.amount.equals(f.amount)
+      )
+        differences.push({
+          what: 'payout',
+          subject: partnerId,
+          detail: `${k}: stored ${show(s)}; recomputed ${show(f)}`,
+        });
     }
   }
   onProgress?.(reports.length + partners.length, reports.length + partners.length, 'done');
-  return { quarter, reportsChecked: reports.length, linesRead, partnersChecked: partners.length, recomputedTotal, storedTotal, differences };
+  return {
+    quarter,
+    reportsChecked: reports.length,
+    linesRead,
+    partnersChecked: partners.length,
+    recomputedTotal,
+    storedTotal,
+    differences,
+  };
 }

@@ -32,7 +32,9 @@ const untouchable = () => {
 describe('the ingest handler at its edge', () => {
   it('acknowledges S3’s test event without touching anything', async () => {
     const handler = createIngestHandler(untouchable);
-    await expect(handler(event(JSON.stringify({ Event: 's3:TestEvent', Bucket: 'b' })), context)).resolves.toEqual({
+    await expect(
+      handler(event(JSON.stringify({ Event: 's3:TestEvent', Bucket: 'b' })), context),
+    ).resolves.toEqual({
       batchItemFailures: [],
     });
   });
@@ -40,7 +42,11 @@ describe('the ingest handler at its edge', () => {
   it('reports a message that is not JSON or not an S3 notification as failed, and only that one', async () => {
     const handler = createIngestHandler(untouchable);
     const res = await handler(
-      event('not json', JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Put' }] }), JSON.stringify({ Event: 's3:TestEvent' })),
+      event(
+        'not json',
+        JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Put' }] }),
+        JSON.stringify({ Event: 's3:TestEvent' }),
+      ),
       context,
     );
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }, { itemIdentifier: 'm1' }]);
@@ -50,8 +56,8 @@ describe('the ingest handler at its edge', () => {
 describe('the recalc handler at its edge', () => {
   it('refuses a request without a valid quarter; a batch where every message failed fails whole, so SQS retries it', async () => {
     const handler = createRecalcHandler(untouchable);
-    await expect(handler(event(JSON.stringify({ quarter: '2016Q1', partnerId: 'P1' })), context)).rejects.toThrow(
-      /All records failed/,
-    );
+    await expect(
+      handler(event(JSON.stringify({ quarter: '2016Q1', partnerId: 'P1' })), context),
+    ).rejects.toThrow(/All records failed/);
   });
 });

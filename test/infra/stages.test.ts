@@ -77,8 +77,7 @@ describe('stages', () => {
       (p) => p.Properties.Bucket.Ref === bucketId,
     );
     expect(policies).toHaveLength(1);
-    const allow = (policies[0]!.Properties.PolicyDocument.Statement as Record<string, any>[]).filter(
-      // eslint-disable-line @typescript-eslint/no-explicit-any
+    const allow = (policies[0]!.Properties.PolicyDocument.Statement as { Effect: string }[]).filter(
       (st) => st.Effect === 'Allow',
     );
     expect(allow).toHaveLength(1);

@@ -27,7 +27,11 @@ async function setUp(partners: string[], distributors: string[]) {
 function lines(partnerId: string, prefix: string, n: number, extra: Partial<SaleLine>[] = []): SaleLine[] {
   const base = { date: '2016-02-10', partnerId, description: LATITUDE, qty: 1 };
   return [
-    ...Array.from({ length: n }, (_, i) => ({ ...base, invoice: `${prefix}-${i}`, serviceTag: `${prefix}${String(i).padStart(4, '0')}` })),
+    ...Array.from({ length: n }, (_, i) => ({
+      ...base,
+      invoice: `${prefix}-${i}`,
+      serviceTag: `${prefix}${String(i).padStart(4, '0')}`,
+    })),
     ...extra.map((e, i) => ({ ...base, invoice: `${prefix}-X${i}`, ...e })),
   ];
 }
@@ -38,7 +42,11 @@ const units = async (partnerId: string) =>
 describe('a service tag claimed twice in a quarter earns once', () => {
   it('rejects the later claim in one report with a pointer to the first line', async () => {
     await setUp(['DC101'], ['dc-a']);
-    const key = await env.upload('dc-a', 'one.csv', renderReport(lines('DC101', 'DCA', 50, [{ serviceTag: 'dca0003' }])));
+    const key = await env.upload(
+      'dc-a',
+      'one.csv',
+      renderReport(lines('DC101', 'DCA', 50, [{ serviceTag: 'dca0003' }])),
+    );
     const rejects = await env.rejects(key);
     expect(rejects.map((r) => [r.line, r.code])).toEqual([[52, 'duplicate-claim']]);
     expect(rejects[0]!.message).toMatch(/DCA0003.*line 5 of this report/);
@@ -66,7 +74,10 @@ describe('a service tag claimed twice in a quarter earns once', () => {
     await setUp(['DC301'], ['dc-d']);
     const key = await env.upload('dc-d', 'again.csv', renderReport(lines('DC301', 'DCD', 55)));
     await env.upload('dc-d', 'again.csv', renderReport(lines('DC301', 'DCD', 55)));
-    await rereadReports(env.rt.deps, revisionOf({ catalog: [{ sku: 'DC-NONE', program: 'client', rateRow: 'premium' }] }));
+    await rereadReports(
+      env.rt.deps,
+      revisionOf({ catalog: [{ sku: 'DC-NONE', program: 'client', rateRow: 'premium' }] }),
+    );
     await env.rt.idle();
     expect((await env.report(key)).counts).toMatchObject({ read: 55, tallied: 55, rejected: 0 });
     expect(await units('DC301')).toBe(55);
@@ -135,7 +146,9 @@ describe('verify recomputes the quarter from the raw reports', () => {
       {
         what: 'payout',
         subject: 'DV101',
-        detail: expect.stringMatching(/stored 52 units, 52 paid × 1155.00 = 60061.00 RUB; recomputed 52 units, 52 paid × 1155.00 = 60060.00 RUB/),
+        detail: expect.stringMatching(
+          /stored 52 units, 52 paid × 1155.00 = 60061.00 RUB; recomputed 52 units, 52 paid × 1155.00 = 60060.00 RUB/,
+        ),
       },
     ]);
     expect(result.storedTotal.minus(result.recomputedTotal).equals(new Decimal(1))).toBe(true);
