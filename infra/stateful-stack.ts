@@ -129,7 +129,7 @@ export class StatefulStack extends Stack {
       removalPolicy: config.removalPolicy,
       autoDeleteObjects,
       logsExpiration: config.accessLogsExpiration,
-      // The API's ID is not known here (another stack); any API of this account's region.
+      // The API's ID is not known here (another stack): any API Gateway endpoint of the region.
       connectTo: [
         `https://*.execute-api.${Aws.REGION}.amazonaws.com`,
         signInOrigin(config.stage),

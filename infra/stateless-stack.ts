@@ -175,7 +175,15 @@ export class StatelessStack extends Stack {
     grantObjects(this.ingest, bucket, `${PREFIX.incoming}*`, ['s3:GetObject', 's3:GetObjectVersion']);
     // The API re-reads reports after a catalog change (as ingest does) and presigns distributors'
     // uploads, which S3 checks against this role: see docs/deploy.md for that trade-off.
-    grantObjects(api, bucket, `${PREFIX.incoming}*`, ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject']);
+    grantObjects(
+      api,
+      bucket,
+      `${PREFIX.incoming}*`,
+      ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
+      'Re-reads any report after a catalog change; PutObject because S3 checks presigned uploads against this ' +
+        "role. The handler builds the key from the caller's verified custom:distributor claim, so each URL " +
+        "names one key in the caller's own folder (IAM alone does not enforce that; see docs/deploy.md).",
+    );
     // Large rejects files go up as multipart uploads, which abort on failure.
     grantObjects(this.ingest, bucket, `${PREFIX.rejects}*`, ['s3:PutObject', 's3:AbortMultipartUpload']);
     grantObjects(api, bucket, `${PREFIX.rejects}*`, [
@@ -289,13 +297,15 @@ export class StatelessStack extends Stack {
 }
 
 /** Actions on the objects under one key pattern, acknowledging the prefix wildcard for cdk-nag. */
-function grantObjects(fn: RebatesFunction, bucket: IBucket, pattern: string, actions: string[]): void {
+function grantObjects(
+  fn: RebatesFunction,
+  bucket: IBucket,
+  pattern: string,
+  actions: string[],
+  reason = `Object names under ${pattern.slice(0, -1)} are not known in advance; access is limited to that prefix.`,
+): void {
   BucketGrants.fromBucket(bucket).actionsOnObjectKeys(fn.fn, pattern, ...actions);
-  acknowledgeWildcardResource(
-    fn.role,
-    bucket.arnForObjects(pattern),
-    `Object names under ${pattern.slice(0, -1)} are not known in advance; access is limited to that prefix.`,
-  );
+  acknowledgeWildcardResource(fn.role, bucket.arnForObjects(pattern), reason);
 }
 
 /**

@@ -26,7 +26,7 @@ import { loadDataFolder } from '../shared/reference/data-folder.js';
 import type { FileProblem } from '../shared/reference/types.js';
 import { createProgress } from './ui/progress.js';
 import { formatRub, renderTable } from './ui/table.js';
-import { PROJECT_ROOT, startLocalRuntime, type LocalRuntime } from './runtime.js';
+import { PROJECT_ROOT, reportUploadName, startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { devTokenSecret, startApiServer } from './api-server.js';
 import { signDevToken } from '../shared/auth/dev-token.js';
 import { principalFromClaims, ROLES } from '../shared/auth/principal.js';
@@ -129,9 +129,9 @@ async function uploadReports(
   };
   for (const r of reports)
     await runtime.upload(
-      `incoming/${r.distributorId}/${r.name}`,
+      `incoming/${r.distributorId}/${reportUploadName(r.name)}`,
       createReadStream(r.path),
-      r.name.endsWith('.gz') ? 'application/gzip' : 'text/csv',
+      /\.gz$/i.test(r.name) ? 'application/gzip' : 'text/csv',
     );
   await runtime.idle();
   progress.update(total);
@@ -382,7 +382,7 @@ async function cmdIngest(
   const distributor = values.distributor as string | undefined;
   if (!file || !distributor) throw new UsageError('ingest needs a FILE and --distributor ID.');
   return withState(values, async (runtime) => {
-    const name = file.split(/[\\/]/).pop()!;
+    const name = reportUploadName(file.split(/[\\/]/).pop()!);
     await uploadReports(runtime, [{ distributorId: distributor, path: resolve(file), name }]);
     const reports = (await runtime.deps.reports.list({ distributorId: distributor })).filter(
       (r) => r.name === name,

@@ -106,7 +106,11 @@ function isAlive(pid: number): boolean {
   }
 }
 
-const isReportKey = (key: string) => key.startsWith('incoming/') && /\.csv(\.gz)?$/i.test(key);
+/** The S3 notification filter of the deployed bucket: prefix incoming/, suffix .csv or .csv.gz (case-sensitive, as in S3). */
+const isReportKey = (key: string) => key.startsWith('incoming/') && /\.csv(\.gz)?$/.test(key);
+
+/** Lower-cases a report name's extension, so that S3's case-sensitive suffix filter sees it. */
+export const reportUploadName = (name: string) => name.replace(/\.csv(\.gz)?$/i, (ext) => ext.toLowerCase());
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const rules = await collectRules(options.rulesFiles);

@@ -1,10 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Distribution } from 'aws-cdk-lib/aws-cloudfront';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
-import { RemovalPolicy } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROLES } from '../../shared/auth/principal.js';
@@ -96,6 +95,15 @@ describe('the API function', () => {
       if (st.actions.some((a) => a.startsWith('s3:')))
         for (const r of st.resources) expect([BUCKET, ...prefixes], r).toContain(r);
     }
+  });
+
+  it('acknowledges its incoming/* wildcard with the presigning trade-off', () => {
+    const acks = s.stateless.api.fn.role.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) => Object.entries(m.data as Record<string, string>));
+    const incoming = only(acks.filter(([id]) => id.includes('/incoming/*')));
+    expect(incoming[1]).toMatch(/presigned/);
+    expect(incoming[1]).toMatch(/custom:distributor/);
   });
 
   it('reads and writes the table (reference, quarters, payouts) and its index with the table key, nothing else in DynamoDB', () => {
