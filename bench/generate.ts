@@ -36,7 +36,7 @@ import {
 } from '../samples/products.js';
 
 /** Bump when the generated data changes, so old caches are not reused. */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 export const BENCH_OUT = join(dirname(fileURLToPath(import.meta.url)), 'out');
 
 export interface GenerateOptions {
@@ -294,7 +294,22 @@ function poolFor(program: string, distributorId: DistributorId, hasSku: boolean)
 
 // ---------------------------------------------------------------- report lines
 
-const TAG_CHARS = [...'0123456789BCDFGHJKLMNPQRSTVWXYZ'];
+const TAG_CHARS = '0123456789BCDFGHJKLMNPQRSTVWXYZ';
+const TAG_SPACE = TAG_CHARS.length ** 7;
+/** Lines per report at most: each report draws its service tags from a range of its own. */
+const TAGS_PER_REPORT = 10_000_000;
+
+/**
+ * The n-th service tag: 7 characters, scrambled by a multiplier coprime to the tag space so tags
+ * look random, yet never repeat; a repeated tag would be a duplicate claim across reports, which the
+ * pipeline answers by reading reports again, and that is not what this benchmark measures.
+ */
+function serviceTagOf(n: number): string {
+  let x = (n * 1_000_003) % TAG_SPACE;
+  let tag = '';
+  for (let i = 0; i < 7; i++, x = Math.floor(x / TAG_CHARS.length)) tag += TAG_CHARS[x % TAG_CHARS.length];
+  return tag;
+}
 const QUANTITIES = [1, 1, 1, 2, 2, 3, 4, 5, 5, 6, 8, 10, 12];
 /** Share of lines written bad on purpose (each kind below); products outside the program come on top. */
 const BAD_SHARE = 0.012;
@@ -342,8 +357,19 @@ interface LineSource {
 }
 
 /** Writes one report, streaming; returns its line and reject counts. */
-async function writeReport(path: string, plan: ReportPlan, lines: number, source: LineSource, seed: number, progress: Progress, done: { lines: number }) {
+async function writeReport(
+  path: string,
+  plan: ReportPlan,
+  lines: number,
+  source: LineSource,
+  seed: number,
+  tagRange: number,
+  progress: Progress,
+  done: { lines: number },
+) {
+  if (lines > TAGS_PER_REPORT) throw new Error(`at most ${TAGS_PER_REPORT} lines per report`);
   const { format } = plan;
+  let tags = tagRange * TAGS_PER_REPORT;
   const rng = seeded(seed);
   await mkdir(dirname(path), { recursive: true });
   const file = createWriteStream(path);
@@ -419,7 +445,7 @@ async function writeReport(path: string, plan: ReportPlan, lines: number, source
           sku: product.sku,
           description: describe(product),
           quantity: String(returned ? -qty : qty),
-          serviceTag: qty === 1 ? Array.from({ length: 7 }, () => rng.pick(TAG_CHARS)).join('') : '',
+          serviceTag: qty === 1 ? serviceTagOf(tags++) : '',
         };
         let fields = format.row(line);
         if (!outside && rng.next() < BAD_SHARE) {
@@ -470,6 +496,7 @@ async function writeFolder(
   lines: number,
   cover: boolean,
   seed: number,
+  tagRanges: number,
   progress: Progress,
   done: { lines: number },
 ): Promise<GeneratedFolder> {
@@ -481,7 +508,7 @@ async function writeFolder(
     const n = i === plans.length - 1 ? lines - assigned : Math.round(lines * plan.share);
     assigned += n;
     const path = join(dir, 'reports', plan.distributorId, plan.name);
-    const r = await writeReport(path, plan, n, { partners, cover }, seed + 100 + i, progress, done);
+    const r = await writeReport(path, plan, n, { partners, cover }, seed + 100 + i, tagRanges + i, progress, done);
     reports.push(await described(plan, path, r));
   }
   return { dir, partners: partners.length, lines, reports };
@@ -527,7 +554,7 @@ export async function generate(options: GenerateOptions, stream: NodeJS.Writable
   await rm(tmp, { recursive: true, force: true });
 
   const mainPartners = makePartners(options.partners, 200000, seeded(1));
-  const main = await writeFolder(join(tmp, 'main'), mainPartners, MAIN_REPORTS, options.lines, false, 1000, progress, done);
+  const main = await writeFolder(join(tmp, 'main'), mainPartners, MAIN_REPORTS, options.lines, false, 1000, 0, progress, done);
 
   const recalcPlans: ReportPlan[] = distributors.map((d) => ({
     distributorId: d.id,
@@ -545,6 +572,7 @@ export async function generate(options: GenerateOptions, stream: NodeJS.Writable
     recalcLines,
     true,
     2000,
+    MAIN_REPORTS.length,
     progress,
     done,
   );
@@ -552,10 +580,10 @@ export async function generate(options: GenerateOptions, stream: NodeJS.Writable
   // The single files share partners that even the smaller one covers, so both touch the same tallies.
   const singlePartners = mainPartners.slice(0, Math.min(mainPartners.length, Math.max(1, Math.floor(sizes[0]! / 20))));
   const single: GeneratedReport[] = [];
-  for (const n of sizes) {
+  for (const [i, n] of sizes.entries()) {
     const plan: ReportPlan = { distributorId: 'kvant', name: `kvant-single-${n}.csv`, format: FORMATS.kvantBom, share: 1, from: FIRST_DAY, to: LAST_DAY };
     const path = join(tmp, 'single', plan.name);
-    single.push(await described(plan, path, await writeReport(path, plan, n, { partners: singlePartners, cover: true }, 3000 + n, progress, done)));
+    single.push(await described(plan, path, await writeReport(path, plan, n, { partners: singlePartners, cover: true }, 3000 + n, 20 + i, progress, done)));
   }
   progress.done();
 

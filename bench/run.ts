@@ -17,7 +17,7 @@ import '../local/env-defaults.js';
 import { fork } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { cpus, totalmem, type as osType, release } from 'node:os';
+import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +62,8 @@ function machine() {
     node: process.version,
     os: `${osType()} ${release()}`,
     date: new Date().toISOString(),
+    /** Other work on the machine skews the figures: the 1, 5 and 15 minute load averages at the end. */
+    loadAverage: loadavg().map((l) => round(l, 2)),
   };
 }
 
@@ -263,66 +265,73 @@ function runChild(script: string, job: IngestJob, heapCapMB: number | null): Pro
 }
 
 /**
- * The small and the large single report with V8's default heap (which lets garbage pile up while
- * memory is plentiful), and the large one again with the heap capped as a small function's would be.
+ * Ingests one report in a child process, on a fresh stack holding only the rules and the reference
+ * data, so that no earlier report (its service-tag claims, its tallies) changes the work.
  */
-const HEAP_CAP_MB = 128;
-
-async function singleFiles(data: BenchData) {
-  const [small, large] = [data.single[0]!, data.single[data.single.length - 1]!];
-  const plan = [
-    { report: small, heapCapMB: null },
-    { report: large, heapCapMB: null },
-    { report: large, heapCapMB: HEAP_CAP_MB },
-  ];
-  const progress = createProgress({ label: 'ingest process alone (a child process per report)', total: plan.length });
-  const script = await bundleChild();
+async function ingestAlone(script: string, data: BenchData, r: GeneratedReport, heapCapMB: number | null) {
   const stack = await startLocalStack();
   try {
     const deps = wire(stack.clients, { table: stack.tableName, bucket: stack.bucket }, { publish: async () => undefined });
-    for (const r of await collectRules()) await deps.objects.put(`${RULES_PREFIX}${r.quarter}.json`, JSON.stringify(r.file), 'application/json');
-    const folder = await loadDataFolder(data.main.dir);
-    await importReference(deps, folder.reference, []);
-    const runs = [];
-    for (const [i, { report: r, heapCapMB }] of plan.entries()) {
-      progress.update(i, `${n(r.lines)} lines${heapCapMB ? `, heap capped at ${heapCapMB} MB` : ''}`);
-      // A key of its own per run: the same key and bytes again would be skipped as a duplicate event.
-      const key = `incoming/${r.distributorId}/${r.name.replace(/\.csv$/, heapCapMB ? `-heap${heapCapMB}.csv` : '.csv')}`;
-      await deps.objects.put(key, createReadStream(r.path), 'text/csv');
-      const head = await stack.clients.s3.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: key }));
-      const job: IngestJob = {
+    for (const rules of await collectRules())
+      await deps.objects.put(`${RULES_PREFIX}${rules.quarter}.json`, JSON.stringify(rules.file), 'application/json');
+    await importReference(deps, (await loadDataFolder(data.main.dir)).reference, []);
+    const key = uploadKey(r);
+    await deps.objects.put(key, createReadStream(r.path), 'text/csv');
+    const head = await stack.clients.s3.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: key }));
+    const child = await runChild(
+      script,
+      {
         env: stack.env,
         table: stack.tableName,
         bucket: stack.bucket,
         key,
         etag: (head.ETag ?? '').replace(/"/g, ''),
         sequencer: (Date.now() * 1000).toString(16).toUpperCase(),
-      };
-      const child = await runChild(script, job, heapCapMB);
-      const record = child.ok ? await deps.reports.get(reportIdOf(key)) : null;
-      const processed = record?.status === 'processed';
-      runs.push({
-        lines: r.lines,
-        bytes: r.bytes,
-        heapCapMB,
-        ok: processed,
-        ...(processed ? {} : { error: child.error ?? record?.error?.message ?? `status ${record?.status}` }),
-        ms: child.ms,
-        linesPerSecond: r.lines / (child.ms / 1000),
-        rssBeforeMB: child.rssBeforeMB,
-        peakRssMB: child.peakRssMB,
-        peakHeapUsedMB: child.peakHeapUsedMB,
-        writes: child.writes,
-        recalcRequests: child.recalcRequests,
-      });
-    }
-    progress.update(plan.length);
-    progress.done();
-    const floor = await parseOnce([large]);
-    return { runs, floorLargeMs: floor.ms };
+      },
+      heapCapMB,
+    );
+    const record = child.ok ? await deps.reports.get(reportIdOf(key)) : null;
+    const ok = record?.status === 'processed';
+    return {
+      lines: r.lines,
+      bytes: r.bytes,
+      heapCapMB,
+      ok,
+      ...(ok ? {} : { error: child.error ?? record?.error?.message ?? `status ${record?.status}` }),
+      ms: child.ms,
+      linesPerSecond: r.lines / (child.ms / 1000),
+      rssBeforeMB: child.rssBeforeMB,
+      peakRssMB: child.peakRssMB,
+      peakHeapUsedMB: child.peakHeapUsedMB,
+      writes: child.writes,
+      recalcRequests: child.recalcRequests,
+    };
   } finally {
     await stack.stop();
   }
+}
+
+/**
+ * The small and the large report with V8's default heap, which lets garbage pile up while memory is
+ * plentiful; then the large one again with the heap capped at what the target leaves once the
+ * process's own start-up memory is counted, to see whether what it really needs fits.
+ */
+async function singleFiles(data: BenchData) {
+  const [small, large] = [data.single[0]!, data.single[data.single.length - 1]!];
+  const progress = createProgress({ label: 'ingest process alone (a child process per report)', total: 3 });
+  const script = await bundleChild();
+  const runs = [];
+  for (const r of [small, large]) {
+    progress.update(runs.length, `${n(r.lines)} lines`);
+    runs.push(await ingestAlone(script, data, r, null));
+  }
+  const heapCapMB = Math.floor(TARGETS.peakRssMB - runs[1]!.rssBeforeMB);
+  progress.update(runs.length, `${n(large.lines)} lines, heap capped at ${heapCapMB} MB`);
+  runs.push(await ingestAlone(script, data, large, heapCapMB));
+  progress.update(runs.length);
+  progress.done();
+  const floor = await parseOnce([large]);
+  return { runs, floorLargeMs: floor.ms };
 }
 
 // ---------------------------------------------------------------- the report
@@ -409,7 +418,8 @@ const results = await measure(data);
 const printed = table(results);
 process.stdout.write(`\n${printed}\n`);
 process.stdout.write(
-  `${results.machine.cpu}, ${results.machine.cores} cores, ${results.machine.ramGB} GB RAM, Node ${results.machine.node}; ` +
+  `${results.machine.cpu}, ${results.machine.cores} cores, ${results.machine.ramGB} GB RAM, Node ${results.machine.node}, ` +
+    `load average ${results.machine.loadAverage.join(' ')} (1, 5, 15 min); ` +
     `${n(results.e2e.lines)} lines (${(results.floor.bytes / MB).toFixed(1)} MB) over ${results.data.reports.length} reports, ${n(data.main.partners)} partners\n`,
 );
 await writeFile(RESULTS, JSON.stringify({ ...results, table: printed }, null, 2) + '\n');

@@ -1,7 +1,8 @@
 /**
  * The local stand-in for API Gateway: a node:http server that checks the bearer dev token (as the
  * JWT authorizer would check Cognito's), builds the HTTP API v2 event API Gateway would send, and
- * calls the very handler the Lambda runs. Everything else it serves is the dashboard in `web/`.
+ * calls the very handler the Lambda runs. Everything else it serves is the dashboard in `web/`, with
+ * the `config.json` that CloudFront serves beside it in AWS.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
@@ -17,6 +18,12 @@ import { PROJECT_ROOT } from './runtime.js';
 
 export const DEFAULT_WEB_DIR = join(PROJECT_ROOT, 'web');
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
+
+/**
+ * The dashboard's `/config.json` here: the API under `/api` of the same origin and no Cognito
+ * settings, so the page offers dev-token log-in (infra/stateless-stack.ts writes the AWS one).
+ */
+export const LOCAL_DASHBOARD_CONFIG = { stage: 'local', apiUrl: '/api' } as const;
 const SECRET_FILE = 'dev-token-secret';
 
 /** The state folder's dev-token secret: 32 random bytes made on first use, readable by the owner only. */
@@ -35,7 +42,8 @@ export async function devTokenSecret(stateDir: string): Promise<Buffer> {
     await unlink(temp);
   }
   const secret = await readFile(path);
-  if (secret.length < 32) throw new UnauthorizedError(`${path} is shorter than 32 bytes; delete it and get new tokens.`);
+  if (secret.length < 32)
+    throw new UnauthorizedError(`${path} is shorter than 32 bytes; delete it and get new tokens.`);
   return secret;
 }
 
@@ -80,12 +88,14 @@ const isTextBody = (type: string | undefined) => !!type && /^application\/([\w.+
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new PayloadTooLargeError(`The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB.`);
+  if (declared > MAX_BODY_BYTES)
+    throw new PayloadTooLargeError(`The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB.`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new PayloadTooLargeError(`The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB.`);
+    if (size > MAX_BODY_BYTES)
+      throw new PayloadTooLargeError(`The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB.`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
@@ -110,7 +120,11 @@ export function buildEvent(req: IncomingMessage, url: URL, body: Buffer, claims:
     requestContext: {
       accountId: 'local',
       apiId: 'local',
-      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: apiGatewayClaims(claims), scopes: [] } },
+      authorizer: {
+        principalId: '',
+        integrationLatency: 0,
+        jwt: { claims: apiGatewayClaims(claims), scopes: [] },
+      },
       domainName: headers.host ?? 'localhost',
       domainPrefix: (headers.host ?? 'localhost').split('.')[0]!,
       http: {
@@ -149,8 +163,21 @@ async function serveStatic(res: ServerResponse, method: string, url: URL, webDir
     res.end('Only GET and HEAD here.\n');
     return;
   }
+  if (url.pathname === '/config.json') {
+    const body = JSON.stringify(LOCAL_DASHBOARD_CONFIG);
+    res.writeHead(200, {
+      'content-type': CONTENT_TYPES['.json']!,
+      'content-length': Buffer.byteLength(body),
+      'cache-control': 'no-cache',
+    });
+    res.end(method === 'HEAD' ? undefined : body);
+    return;
+  }
   const root = resolve(webDir);
-  const hasWeb = await stat(root).then((s) => s.isDirectory(), () => false);
+  const hasWeb = await stat(root).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (!hasWeb) {
     res.writeHead(url.pathname === '/' ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
     res.end(
@@ -170,7 +197,12 @@ async function serveStatic(res: ServerResponse, method: string, url: URL, webDir
   let file = resolve(root, `.${path.endsWith('/') ? `${path}index.html` : path}`);
   // Everything served must stay inside web/ ("..", encoded or not, never climbs out).
   if (file !== root && !file.startsWith(root + sep)) file = '';
-  const found = file ? await stat(file).then((s) => (s.isDirectory() ? null : s), () => null) : null;
+  const found = file
+    ? await stat(file).then(
+        (s) => (s.isDirectory() ? null : s),
+        () => null,
+      )
+    : null;
   if (!found || path.includes('\0')) {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end('Not found.\n');
@@ -203,12 +235,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   async function serveApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const auth = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    if (!auth) throw new UnauthorizedError('Sign in: send "Authorization: Bearer <token>" (get a token with "rebates token").');
+    if (!auth)
+      throw new UnauthorizedError(
+        'Sign in: send "Authorization: Bearer <token>" (get a token with "rebates token").',
+      );
     const claims = verifyDevToken(auth[1]!, secret);
     const body = await readBody(req);
     const result = await handle(buildEvent(req, url, body, claims));
     const headers = { ...(result.headers ?? {}) } as Record<string, string | number | boolean>;
-    const payload = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+    const payload =
+      result.body === undefined
+        ? Buffer.alloc(0)
+        : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
     res.writeHead(result.statusCode ?? 200, { ...headers, 'content-length': payload.length });
     res.end(payload);
   }

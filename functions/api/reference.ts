@@ -1,16 +1,28 @@
 /**
- * PUT /reference/{acceptances,trainings,catalog}: rows as JSON (`{ rows: [...] }`, the domain's
- * field names) or as the reference CSV (`text/csv`, read by the same parsers as the data folder).
- * Nothing is written unless every row is good and every partner is in the caller's scope.
+ * PUT /reference/{partners,distributors,acceptances,trainings,catalog}: rows as JSON
+ * (`{ rows: [...] }`, the domain's field names) or as the reference CSV (`text/csv`, read by the
+ * same parsers as the data folder). Nothing is written unless every row is good and every partner
+ * is in the caller's scope.
  */
 import { z } from 'zod';
 import { canSeePartner } from '../../shared/auth/principal.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
-import { CourseCode, OffsetDateTime, Slug } from '../../shared/domain/rules/schema.js';
-import type { Acceptance, CatalogEntry, Training } from '../../shared/domain/types.js';
+import { CourseCode, OffsetDateTime, Segment, Slug } from '../../shared/domain/rules/schema.js';
+import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../../shared/domain/types.js';
 import { ForbiddenError, InputValidationError } from '../../shared/errors.js';
-import { importReference, rereadReports, revisionOf } from '../../shared/pipeline/reference-import.js';
-import { parseAcceptances, parseCatalog, parseTrainings } from '../../shared/reference/parse.js';
+import {
+  importReference,
+  rereadReports,
+  revisionOf,
+  type ReferenceChange,
+} from '../../shared/pipeline/reference-import.js';
+import {
+  parseAcceptances,
+  parseCatalog,
+  parseDistributors,
+  parsePartners,
+  parseTrainings,
+} from '../../shared/reference/parse.js';
 import type { ParseResult } from '../../shared/reference/types.js';
 import { isJson, jsonBody, PartnerIdParam, type ApiRequest, type Reply } from './http.js';
 
@@ -33,14 +45,40 @@ export const TrainingJson = z
   })
   .strict();
 
-const CatalogJson = z
-  .object({ sku: z.string().trim().min(1, 'must not be empty'), program: Slug, rateRow: Slug })
+const text = z.string().trim().min(1, 'must not be empty');
+
+// A new partner's ID must be one that report lines can match after normalising (partner-id.ts).
+const NewPartnerId = PartnerIdParam.pipe(
+  z.string().regex(/^[A-Z0-9][A-Z0-9-]*$/, 'is not a partner ID: use letters and digits, e.g. RU100123'),
+);
+
+export const PartnerJson = z
+  .object({ id: NewPartnerId, name: text, status: z.enum(['Registered', 'Preferred']), region: text })
   .strict();
 
-const rowsOf = <T extends z.ZodType>(row: T) => z.object({ rows: z.array(row).min(1, 'give at least one row').max(MAX_ROWS) }).strict();
+export const DistributorJson = z
+  .object({
+    id: z.string().trim().toLowerCase().pipe(Slug),
+    name: text,
+    segments: z
+      .array(z.string().trim().toLowerCase().pipe(Segment))
+      .min(1, 'name at least one segment')
+      .transform((s) => [...new Set(s)]),
+  })
+  .strict();
+
+const CatalogJson = z.object({ sku: text, program: Slug, rateRow: Slug }).strict();
+
+const rowsOf = <T extends z.ZodType>(row: T) =>
+  z.object({ rows: z.array(row).min(1, 'give at least one row').max(MAX_ROWS) }).strict();
 
 /** The rows of the request, from JSON or CSV, or a 400 listing every problem. */
-function readRows<T>(req: ApiRequest, row: z.ZodType<T>, parseCsv: (text: string) => ParseResult<T>, file: string): T[] {
+function readRows<T>(
+  req: ApiRequest,
+  row: z.ZodType<T>,
+  parseCsv: (text: string) => ParseResult<T>,
+  file: string,
+): T[] {
   if (isJson(req)) return jsonBody(req, rowsOf(row)).rows as T[];
   const type = req.headers['content-type'] ?? '';
   if (!/^(text\/csv|application\/csv|text\/plain)\b/i.test(type))
@@ -51,8 +89,24 @@ function readRows<T>(req: ApiRequest, row: z.ZodType<T>, parseCsv: (text: string
     throw new InputValidationError(`${file} has ${errors.length} bad row(s); nothing was imported.`, issues);
   }
   if (!rows.length) throw new InputValidationError(`${file} has no rows.`);
-  if (rows.length > MAX_ROWS) throw new InputValidationError(`${file} has more than ${MAX_ROWS} rows; split it.`);
+  if (rows.length > MAX_ROWS)
+    throw new InputValidationError(`${file} has more than ${MAX_ROWS} rows; split it.`);
   return rows;
+}
+
+/** The same key twice in one request would silently keep only the last row. */
+function refuseRepeats<T>(rows: readonly T[], keyOf: (row: T) => string, says: (row: T) => string): void {
+  const seen = new Set<string>();
+  const repeated = new Map<string, T>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    if (seen.has(key)) repeated.set(key, row);
+    seen.add(key);
+  }
+  if (repeated.size) {
+    const issues = [...repeated.values()].map(says);
+    throw new InputValidationError(`${issues.join('; ')}; send one row each. Nothing was written.`, issues);
+  }
 }
 
 /** Every partner must exist, and a partner manager may touch only partners of the territory. */
@@ -74,23 +128,58 @@ async function checkPartners(req: ApiRequest, ids: readonly string[]): Promise<v
 
 export async function putAcceptances(req: ApiRequest): Promise<Reply> {
   const rows: Acceptance[] = readRows(req, AcceptanceJson, parseAcceptances, 'acceptances.csv');
-  const seen = new Set<string>();
-  for (const a of rows) {
-    const key = `${a.partnerId}/${a.program}`;
-    if (seen.has(key))
-      throw new InputValidationError(`Partner ${a.partnerId} accepts program "${a.program}" twice; send one acceptance per partner and program.`);
-    seen.add(key);
-  }
-  await checkPartners(req, rows.map((r) => r.partnerId));
+  refuseRepeats(
+    rows,
+    (a) => `${a.partnerId}/${a.program}`,
+    (a) => `Partner ${a.partnerId} accepts program "${a.program}" twice`,
+  );
+  await checkPartners(
+    req,
+    rows.map((r) => r.partnerId),
+  );
   const result = await importReference(req.deps, { acceptances: rows });
   return { json: { written: result.written.acceptances, recalcRequested: result.recalcRequested } };
 }
 
 export async function putTrainings(req: ApiRequest): Promise<Reply> {
   const rows: Training[] = readRows(req, TrainingJson, parseTrainings, 'trainings.csv');
-  await checkPartners(req, rows.map((r) => r.partnerId));
+  await checkPartners(
+    req,
+    rows.map((r) => r.partnerId),
+  );
   const result = await importReference(req.deps, { trainings: rows });
   return { json: { written: result.written.trainings, recalcRequested: result.recalcRequested } };
+}
+
+/** Imports the change; one that alters how lines are checked re-reads the current reports. */
+async function importAndReread(req: ApiRequest, change: ReferenceChange) {
+  const result = await importReference(req.deps, change);
+  const reread = result.reportsToReread ? await rereadReports(req.deps, revisionOf(change)) : [];
+  return { result, reportsReread: reread.length };
+}
+
+/** Partners: new ones join the registry, changed ones (name, status, region) are recalculated. */
+export async function putPartners(req: ApiRequest): Promise<Reply> {
+  const rows: Partner[] = readRows(req, PartnerJson, parsePartners, 'partners.csv');
+  refuseRepeats(
+    rows,
+    (p) => p.id,
+    (p) => `Partner ${p.id} is listed twice`,
+  );
+  const { result } = await importAndReread(req, { partners: rows });
+  return { json: { written: result.written.partners, recalcRequested: result.recalcRequested } };
+}
+
+/** Distributors' segments decide which lines are authorised, so the current reports are re-read. */
+export async function putDistributors(req: ApiRequest): Promise<Reply> {
+  const rows: Distributor[] = readRows(req, DistributorJson, parseDistributors, 'distributors.csv');
+  refuseRepeats(
+    rows,
+    (d) => d.id,
+    (d) => `Distributor ${d.id} is listed twice`,
+  );
+  const { result, reportsReread } = await importAndReread(req, { distributors: rows });
+  return { json: { written: result.written.distributors, reportsReread } };
 }
 
 /** Catalog mappings re-read the current reports, so lines they name are classified again. */
@@ -98,14 +187,17 @@ export async function putCatalog(req: ApiRequest): Promise<Reply> {
   const rows: CatalogEntry[] = readRows(req, CatalogJson, parseCatalog, 'catalog.csv');
   const book = new RulesBook(await req.deps.rules.loadAll());
   const rules = book.quarters.map((q) => book.require(q));
-  const bad = rows.filter((c) => !rules.some((r) => r.programs.get(c.program)?.rateRows.some((row) => row.id === c.rateRow)));
+  const bad = rows.filter(
+    (c) => !rules.some((r) => r.programs.get(c.program)?.rateRows.some((row) => row.id === c.rateRow)),
+  );
   if (bad.length)
     throw new InputValidationError(
       'Some mappings name a rate row that no quarter in force has; nothing was written.',
-      bad.map((c) => `sku "${c.sku}": ${c.program}/${c.rateRow} is not a rate row of any quarter (${book.quarters.join(', ')})`),
+      bad.map(
+        (c) =>
+          `sku "${c.sku}": ${c.program}/${c.rateRow} is not a rate row of any quarter (${book.quarters.join(', ')})`,
+      ),
     );
-  const change = { catalog: rows };
-  const result = await importReference(req.deps, change);
-  const reread = await rereadReports(req.deps, revisionOf(change));
-  return { json: { written: result.written.catalog, reportsReread: reread.length } };
+  const { result, reportsReread } = await importAndReread(req, { catalog: rows });
+  return { json: { written: result.written.catalog, reportsReread } };
 }

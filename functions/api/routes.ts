@@ -24,7 +24,7 @@ import {
   type Route,
 } from './http.js';
 import { previewQuarter } from './preview.js';
-import { putAcceptances, putCatalog, putTrainings } from './reference.js';
+import { putAcceptances, putCatalog, putDistributors, putPartners, putTrainings } from './reference.js';
 import { collectExceptions, readRejects } from './rejects.js';
 import { safeUploadName } from './upload-name.js';
 
@@ -32,7 +32,8 @@ const UPLOAD_URL_SECONDS = 15 * 60;
 const DOWNLOAD_URL_SECONDS = 15 * 60;
 const REJECTS_SHOWN = 500;
 
-const partnerMap = async (req: ApiRequest) => new Map((await req.deps.reference.listPartners()).map((p) => [p.id, p]));
+const partnerMap = async (req: ApiRequest) =>
+  new Map((await req.deps.reference.listPartners()).map((p) => [p.id, p]));
 
 function outsideTerritory(principal: Principal, what: string): ForbiddenError {
   return new ForbiddenError(`${what} is outside your territory (${principal.regions.join(', ')}).`);
@@ -87,11 +88,17 @@ async function getPartner(req: ApiRequest): Promise<Reply> {
   const id = parseWith(PartnerIdParam, req.params.id, 'partner ID in the path');
   const state = await deps.reference.partnerState(id);
   if (!state.partner) throw new NotFoundError(`There is no partner ${id} in the registry.`);
-  if (!canSeePartner(principal, state.partner)) throw outsideTerritory(principal, `Partner ${id} (${state.partner.region})`);
+  if (!canSeePartner(principal, state.partner))
+    throw outsideTerritory(principal, `Partner ${id} (${state.partner.region})`);
 
-  const [effective, stored] = await Promise.all([effectiveLines(deps, rules.quarter), deps.payouts.get(rules.quarter, id)]);
+  const [effective, stored] = await Promise.all([
+    effectiveLines(deps, rules.quarter),
+    deps.payouts.get(rules.quarter, id),
+  ]);
   const lines = effective.lines.filter((l) => l.partnerId === id);
-  const entries = [...state.ledger].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.entryId < b.entryId ? -1 : 1));
+  const entries = [...state.ledger].sort((a, b) =>
+    a.at < b.at ? -1 : a.at > b.at ? 1 : a.entryId < b.entryId ? -1 : 1,
+  );
   return {
     json: {
       partner: state.partner,
@@ -138,7 +145,10 @@ async function getExport(req: ApiRequest): Promise<Reply> {
 
 // ---------------------------------------------------------------- reports and uploads
 
-const ReportsQuery = z.object({ distributor: optionalText, quarter: optionalText.pipe(QuarterId.optional()) });
+const ReportsQuery = z.object({
+  distributor: optionalText,
+  quarter: optionalText.pipe(QuarterId.optional()),
+});
 
 async function getReports(req: ApiRequest): Promise<Reply> {
   const { principal } = req;
@@ -154,12 +164,20 @@ async function getReports(req: ApiRequest): Promise<Reply> {
 
 async function getReport(req: ApiRequest): Promise<Reply> {
   const { principal, deps } = req;
-  const reportId = parseWith(z.string().regex(/^rpt_[0-9a-f]{20}$/, 'is not a report ID'), req.params.reportId, 'report ID');
+  const reportId = parseWith(
+    z.string().regex(/^rpt_[0-9a-f]{20}$/, 'is not a report ID'),
+    req.params.reportId,
+    'report ID',
+  );
   const report = await deps.reports.get(reportId);
   if (!report) throw new NotFoundError(`There is no report ${reportId}.`);
   if (!canSeeDistributor(principal, report.distributorId))
-    throw new ForbiddenError(`Report ${reportId} belongs to another distributor; you can see only your own reports.`);
-  const rejects = report.rejectsKey ? await readRejects(deps.objects, report.rejectsKey, REJECTS_SHOWN) : { columns: [], rows: [] };
+    throw new ForbiddenError(
+      `Report ${reportId} belongs to another distributor; you can see only your own reports.`,
+    );
+  const rejects = report.rejectsKey
+    ? await readRejects(deps.objects, report.rejectsKey, REJECTS_SHOWN)
+    : { columns: [], rows: [] };
   const rejectsUrl = report.rejectsKey
     ? await deps.urls.presignGet(report.rejectsKey, DOWNLOAD_URL_SECONDS, report.rejectsKey.split('/').pop())
     : null;
@@ -183,7 +201,10 @@ const ExceptionsQuery = z.object({ quarter: optionalText.pipe(QuarterId.optional
 async function getExceptions(req: ApiRequest): Promise<Reply> {
   const { quarter } = parseWith(ExceptionsQuery, req.query, 'query');
   const book = new RulesBook(await req.deps.rules.loadAll());
-  if (quarter && !book.get(quarter)) throw new NotFoundError(`There is no quarter ${quarter}; quarters with rules: ${book.quarters.join(', ')}.`);
+  if (quarter && !book.get(quarter))
+    throw new NotFoundError(
+      `There is no quarter ${quarter}; quarters with rules: ${book.quarters.join(', ')}.`,
+    );
   return { json: { exceptions: await collectExceptions(req.deps, book, quarter) } };
 }
 
@@ -212,6 +233,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/reports', roles: ALL, handle: getReports },
   { method: 'GET', path: '/reports/{reportId}', roles: ALL, handle: getReport },
   { method: 'POST', path: '/uploads', roles: ['distributor'], handle: postUpload },
+  { method: 'PUT', path: '/reference/partners', roles: ['program'], handle: putPartners },
+  { method: 'PUT', path: '/reference/distributors', roles: ['program'], handle: putDistributors },
   { method: 'PUT', path: '/reference/acceptances', roles: ['program', 'manager'], handle: putAcceptances },
   { method: 'PUT', path: '/reference/trainings', roles: ['program', 'manager'], handle: putTrainings },
   { method: 'PUT', path: '/reference/catalog', roles: ['program'], handle: putCatalog },

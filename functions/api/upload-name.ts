@@ -3,11 +3,14 @@ import { InputValidationError } from '../../shared/errors.js';
 const MAX_NAME = 200;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const REPORT_EXTENSION = /\.csv(\.gz)?$/i;
 
 /**
  * A report file name that can go into `incoming/<distributor>/<name>` as it is: one path segment
  * (no `/`, `\` or `..`), no control characters, ending .csv or .csv.gz so ingest picks it up.
- * Spaces and Cyrillic are kept: the name is how the distributor recognises the report.
+ * The extension is lower-cased because S3's notification filter is case-sensitive: `REPORT.CSV`
+ * would be stored and never read. Spaces, Cyrillic and the rest of the name's case are kept: the
+ * name is how the distributor recognises the report.
  */
 export function safeUploadName(raw: string): string {
   const name = raw.normalize('NFC').trim();
@@ -17,11 +20,13 @@ export function safeUploadName(raw: string): string {
   if (/[/\\]/.test(name)) problems.push('it contains a slash; give the file name only, without folders');
   if (name.includes('..')) problems.push('it contains ".."');
   if (name.length > MAX_NAME) problems.push(`it is longer than ${MAX_NAME} characters`);
-  if (name && !/\.csv(\.gz)?$/i.test(name)) problems.push('reports must be .csv or .csv.gz files');
+  if (name && !REPORT_EXTENSION.test(name))
+    problems.push('reports must be .csv or .csv.gz files (save a spreadsheet as CSV first)');
+  if (name && !name.replace(REPORT_EXTENSION, '').trim()) problems.push('it has no name before .csv');
   if (problems.length)
     throw new InputValidationError(
       `The file name "${raw.slice(0, MAX_NAME).replace(new RegExp(CONTROL.source, 'g'), '?')}" cannot be used: ${problems.join('; ')}.`,
       problems,
     );
-  return name;
+  return name.replace(REPORT_EXTENSION, (ext) => ext.toLowerCase());
 }

@@ -62,7 +62,8 @@ export function reportIdOf(key: string): string {
 export function parseIncomingKey(key: string): { distributorId: string; name: string } | null {
   const m = /^incoming\/([^/]+)\/(.+)$/.exec(key);
   if (!m || !m[1] || !m[2]) return null;
-  return { distributorId: m[1], name: m[2] };
+  // Distributor IDs are stored lower-case (reference import); a folder named D-MERLION is d-merlion.
+  return { distributorId: m[1].toLowerCase(), name: m[2] };
 }
 
 export function rejectsKeyOf(distributorId: string, name: string): string {

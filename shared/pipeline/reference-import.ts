@@ -1,8 +1,8 @@
 /**
  * Reference data changes (partners, distributors, acceptances, trainings, catalog) and what they set
  * in motion: acceptances and trainings change payouts, so the partners they name are recalculated;
- * the catalog and distributors' segments change how report lines are classified and checked, so the
- * current reports are read again under a new revision.
+ * the catalog, distributors' segments and the partner registry change how report lines are
+ * classified and checked, so the current reports are read again under a new revision.
  */
 import { createHash } from 'node:crypto';
 import { RulesBook } from '../domain/rules/load.js';
@@ -52,9 +52,11 @@ export async function importReference(
     ...(change.trainings ?? []).map((t) => t.partnerId),
   ]);
   const inForce = quarters ?? new RulesBook(await deps.rules.loadAll()).quarters;
-  const requests = [...partnerIds].sort().flatMap((partnerId) =>
-    inForce.map((quarter) => ({ quarter, partnerId, cause: 'reference data imported' })),
-  );
+  const requests = [...partnerIds]
+    .sort()
+    .flatMap((partnerId) =>
+      inForce.map((quarter) => ({ quarter, partnerId, cause: 'reference data imported' })),
+    );
   if (requests.length) await deps.recalc.publish(requests);
 
   return {
@@ -66,13 +68,18 @@ export async function importReference(
       catalog: change.catalog?.length ?? 0,
     },
     recalcRequested: requests.length,
-    reportsToReread: Boolean(change.catalog?.length || change.distributors?.length),
+    // A new partner makes earlier `unknown-partner` lines count; segments and mappings change line checks.
+    reportsToReread: Boolean(
+      change.catalog?.length || change.distributors?.length || change.partners?.length,
+    ),
   };
 }
 
 /** A revision label for re-reading reports: the same change gives the same label (idempotent). */
 export function revisionOf(change: ReferenceChange): string {
-  const h = createHash('sha256').update(JSON.stringify([change.catalog ?? [], change.distributors ?? []]));
+  const h = createHash('sha256').update(
+    JSON.stringify([change.catalog ?? [], change.distributors ?? [], change.partners ?? []]),
+  );
   return `ref-${h.digest('hex').slice(0, 12)}`;
 }
 

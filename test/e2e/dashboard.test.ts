@@ -2,7 +2,9 @@
  * The dashboard end to end: `rebates up` on the sample data folder (the real pipeline, API server
  * and dashboard, as a user starts them), a manager's token from `rebates token`, and Debian's
  * Chromium driven by playwright-core. Expectations come from samples/data/partners.csv and from the
- * API as finance sees it, never from the dashboard's own code.
+ * API as finance sees it, never from the dashboard's own code. The last test gives the page the
+ * config.json and security headers of AWS and signs in through a stand-in for Cognito's hosted
+ * pages (test/api/fake-cognito.ts) that hands out the same dev tokens.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -16,6 +18,9 @@ import { Decimal } from 'decimal.js';
 import Papa from 'papaparse';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { devTokenSecret } from '../../local/api-server.js';
+import { signDevToken } from '../../shared/auth/dev-token.js';
+import { startFakeCognito } from '../api/fake-cognito.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -23,6 +28,22 @@ const SCREENSHOT = join(ROOT, 'test', '.artifacts', 'dashboard-partner.png');
 const QUARTER = '2016-Q1';
 const REGIONS = ['Central', 'Volga'];
 const run = promisify(execFile);
+const CLIENT_ID = 'dashboard-client';
+const storedToken = (tab: Page) => tab.evaluate<string | null>("sessionStorage.getItem('rebates.token')");
+
+/** The Content-Security-Policy CloudFront adds (infra/dashboard.ts), with the sign-in pages at `signIn`. */
+const awsCsp = (signIn: string) =>
+  [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    `connect-src 'self' ${signIn}`,
+    `form-action 'self' ${signIn}`,
+    "base-uri 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
 
 interface PartnerRow {
   partner_id: string;
@@ -337,6 +358,131 @@ describe.skipIf(!hasChromium)(
         financeToken,
       );
       expect(quarters.find((q) => q.quarter === QUARTER)?.status).toBe('closed');
+    });
+
+    test('with the AWS config.json it signs in through the hosted pages with PKCE, notices an expired sign-in and signs out there', async () => {
+      const redirectUri = `${base}/`;
+      const idp = await startFakeCognito({ clientId: CLIENT_ID, redirectUri, idToken: () => managerToken });
+      const tab = await context!.newPage();
+      const cspViolations: string[] = [];
+      try {
+        tab.on('pageerror', (err) => pageErrors.push(err.message));
+        tab.on(
+          'console',
+          (m) => void (/Content Security Policy/i.test(m.text()) && cspViolations.push(m.text())),
+        );
+        await tab.addInitScript("localStorage.setItem('rebates.lang', 'en')");
+        // What CloudFront serves in AWS: config.json as infra/stateless-stack.ts writes it, and the CSP.
+        await tab.route(`${base}/config.json`, (route) =>
+          route.fulfill({
+            json: {
+              stage: 'dev',
+              region: 'eu-central-1',
+              apiUrl: `${base}/api`,
+              userPoolId: 'eu-central-1_Example',
+              clientId: CLIENT_ID,
+              signInUrl: idp.origin,
+              redirectUri,
+              scopes: ['openid', 'email', 'profile'],
+              sendToken: 'id',
+            },
+          }),
+        );
+        await tab.route(
+          (url) => url.origin === base && url.pathname === '/',
+          async (route) => {
+            const response = await route.fetch();
+            await route.fulfill({
+              response,
+              headers: { ...response.headers(), 'content-security-policy': awsCsp(idp.origin) },
+            });
+          },
+        );
+        // Playwright does not route the request an HTTP redirect leads to, so the sign-in pages'
+        // redirect back to the dashboard becomes a page that goes there: that load gets the CSP too.
+        // A routed page has no network address, so Chromium would refuse its calls to the loopback
+        // sign-in service (local network access); in AWS both are public.
+        await context!.grantPermissions(['local-network-access'], { origin: base });
+        await tab.route(`${idp.origin}/oauth2/authorize?**`, async (route) => {
+          const answer = await route.fetch({ maxRedirects: 0 });
+          const to = answer.headers().location!.replace(/&/g, '&amp;');
+          await route.fulfill({
+            contentType: 'text/html',
+            body: `<meta http-equiv="refresh" content="0;url=${to}">`,
+          });
+        });
+
+        await tab.goto(`${base}/`);
+        await tab.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+        expect(await tab.getByLabel('Access token').count()).toBe(0);
+        await tab.getByRole('button', { name: 'Sign in' }).click();
+        await tab.locator('header').getByText('Partner manager').waitFor();
+        expect(idp.tokenRequests).toEqual([
+          {
+            status: 200,
+            form: expect.objectContaining({
+              grant_type: 'authorization_code',
+              client_id: CLIENT_ID,
+              redirect_uri: redirectUri,
+            }),
+          },
+        ]);
+        expect(new URL(tab.url()).search).toBe(''); // the spent code is gone from the address bar
+        expect(await storedToken(tab)).toBe(managerToken);
+
+        // A partner page under the CSP: the progress bar is drawn (no style attributes, which it refuses).
+        const regionOf = new Map(partners.map((p) => [p.partner_id, p.region]));
+        const own = financeLines.find((l) => REGIONS.includes(regionOf.get(l.partnerId) ?? ''))!.partnerId;
+        const detail = await apiGet<PartnerJson>(`/quarters/${QUARTER}/partners/${own}`, managerToken);
+        await tab.goto(`${base}/#/partner/${QUARTER}/${own}`);
+        await tab.getByRole('heading', { level: 1, name: detail.partner.name }).waitFor();
+        const bar = tab.locator('.progress').first();
+        const fill = bar.locator('.fill');
+        await fill.waitFor();
+        const percent = /width: ([\d.]+)%/.exec((await fill.getAttribute('style')) ?? '')?.[1];
+        expect(percent).toBeDefined();
+        const [fillBox, barBox] = [(await fill.boundingBox())!, (await bar.boundingBox())!];
+        expect(Math.abs(fillBox.width - (barBox.width * Number(percent)) / 100)).toBeLessThan(2);
+
+        // An hour later the ID token has run out: the next page goes back to sign-in and says why.
+        const expired = signDevToken(
+          { sub: 'mgr-e2e', 'cognito:groups': ['manager'], 'custom:regions': REGIONS.join(',') },
+          await devTokenSecret(stateDir),
+          -60,
+        );
+        await tab.evaluate(`sessionStorage.setItem('rebates.token', ${JSON.stringify(expired)})`);
+        await tab.getByRole('link', { name: 'Reports' }).click();
+        const alert = tab.getByRole('alert');
+        await alert.waitFor();
+        expect(squash(await alert.textContent())).toBe('Your sign-in has expired. Sign in again.');
+        expect(await storedToken(tab)).toBeNull();
+
+        // Signing in again (the hosted pages still know the user), then out through the hosted pages.
+        await tab.getByRole('button', { name: 'Sign in' }).click();
+        await tab.locator('header').getByText('Partner manager').waitFor();
+        expect(idp.tokenRequests.map((r) => r.status)).toEqual([200, 200]);
+        await tab.getByRole('button', { name: 'Sign out' }).click();
+        await tab.getByRole('button', { name: 'Sign in' }).waitFor();
+        expect(idp.logouts.map((q) => Object.fromEntries(q))).toEqual([
+          { client_id: CLIENT_ID, logout_uri: redirectUri },
+        ]);
+        expect(await storedToken(tab)).toBeNull();
+
+        // A sign-in answer this tab did not ask for is refused, and its code is never redeemed.
+        await tab.goto(`${base}/?code=stolen-code&state=not-mine`);
+        const refused = tab.getByRole('alert');
+        await refused.waitFor();
+        expect(squash(await refused.textContent())).toMatch(
+          /^Sign-in did not work: This sign-in answer does not belong/,
+        );
+        expect(idp.tokenRequests).toHaveLength(2);
+        expect(new URL(tab.url()).search).toBe('');
+
+        expect(cspViolations).toEqual([]);
+      } finally {
+        await tab.close();
+        await idp.close();
+      }
     });
 
     test('no script errors on any page', () => {

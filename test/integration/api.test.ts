@@ -42,7 +42,13 @@ interface Call {
   body: any;
 }
 
-async function call(who: Who | null, method: string, path: string, body?: unknown, contentType?: string): Promise<Call> {
+async function call(
+  who: Who | null,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType?: string,
+): Promise<Call> {
   const headers: Record<string, string> = {};
   if (who) headers.authorization = `Bearer ${signDevToken(tokens[who], secret, 600)}`;
   let payload: string | undefined;
@@ -53,7 +59,11 @@ async function call(who: Who | null, method: string, path: string, body?: unknow
     payload = JSON.stringify(body);
     headers['content-type'] = 'application/json';
   }
-  const res = await fetch(`${api.url}${path}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+  const res = await fetch(`${api.url}${path}`, {
+    method,
+    headers,
+    ...(payload !== undefined ? { body: payload } : {}),
+  });
   const text = await res.text();
   const isJson = res.headers.get('content-type')?.startsWith('application/json');
   return { status: res.status, headers: res.headers, body: isJson ? JSON.parse(text) : text };
@@ -69,7 +79,9 @@ const sale = (over: Partial<SaleLine> & Pick<SaleLine, 'invoice' | 'partnerId'>)
 /** Everything stored: every table item and every object key. */
 async function storedState(): Promise<string> {
   const { stack, deps } = env.rt;
-  const res = await stack.clients.doc.send(new ScanCommand({ TableName: stack.tableName, ConsistentRead: true }));
+  const res = await stack.clients.doc.send(
+    new ScanCommand({ TableName: stack.tableName, ConsistentRead: true }),
+  );
   const items = (res.Items ?? []).map((i) => JSON.stringify(i)).sort();
   const objects = (await deps.objects.list('')).sort();
   return JSON.stringify({ items, objects });
@@ -135,11 +147,16 @@ afterAll(async () => {
 
 describe('authentication', () => {
   it('answers 401 without a token, with a forged one and with one of another state folder', async () => {
-    expect(await call(null, 'GET', '/api/me')).toMatchObject({ status: 401, body: { error: { code: 'unauthorized' } } });
+    expect(await call(null, 'GET', '/api/me')).toMatchObject({
+      status: 401,
+      body: { error: { code: 'unauthorized' } },
+    });
 
     const good = signDevToken(tokens.central, secret, 600);
     const [h, , s] = good.split('.');
-    const forgedPayload = Buffer.from(JSON.stringify({ ...tokens.finance, iss: 'rebates-local', exp: 2e9 })).toString('base64url');
+    const forgedPayload = Buffer.from(
+      JSON.stringify({ ...tokens.finance, iss: 'rebates-local', exp: 2e9 }),
+    ).toString('base64url');
     const other = signDevToken(tokens.finance, Buffer.alloc(32, 1), 600);
     for (const token of [`${h}.${forgedPayload}.${s}`, other, 'not-a-token']) {
       const res = await fetch(`${api.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
@@ -149,13 +166,24 @@ describe('authentication', () => {
   });
 
   it('tells each caller who they are', async () => {
-    expect((await call('central', 'GET', '/api/me')).body).toEqual({ sub: 'mgr-1', role: 'manager', regions: ['Central'] });
-    expect((await call('alfa', 'GET', '/api/me')).body).toEqual({ sub: 'dist-alfa', role: 'distributor', distributorId: 'alfa' });
+    expect((await call('central', 'GET', '/api/me')).body).toEqual({
+      sub: 'mgr-1',
+      role: 'manager',
+      regions: ['Central'],
+    });
+    expect((await call('alfa', 'GET', '/api/me')).body).toEqual({
+      sub: 'dist-alfa',
+      role: 'distributor',
+      distributorId: 'alfa',
+    });
     expect((await call('finance', 'GET', '/api/me')).body).toEqual({ sub: 'fin-1', role: 'finance' });
   });
 
   it('answers 404 for an unknown path and 405 for a wrong method, in the error shape', async () => {
-    expect(await call('finance', 'GET', '/api/nothing')).toMatchObject({ status: 404, body: { error: { code: 'not-found' } } });
+    expect(await call('finance', 'GET', '/api/nothing')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'not-found' } },
+    });
     const res = await call('finance', 'DELETE', '/api/quarters');
     expect(res).toMatchObject({ status: 405, body: { error: { code: 'method-not-allowed' } } });
     expect(res.headers.get('allow')).toBe('GET');
@@ -173,7 +201,11 @@ describe('quarters and payouts', () => {
       ['2016-Q4', 'open'],
     ]);
     const q1 = env.rt.rules.find((r) => r.quarter === Q1)!;
-    expect(res.body.quarters[0]).toMatchObject({ firstDay: q1.firstDay, lastDay: q1.lastDay, rulesVersion: q1.version });
+    expect(res.body.quarters[0]).toMatchObject({
+      firstDay: q1.firstDay,
+      lastDay: q1.lastDay,
+      rulesVersion: q1.version,
+    });
     expect((await call('alfa', 'GET', '/api/quarters')).status).toBe(403);
   });
 
@@ -208,10 +240,12 @@ describe('quarters and payouts', () => {
     expect(volga.body.lines.map((l: { partnerId: string }) => l.partnerId)).toEqual(['RU900103']);
   });
 
-  it('filters a partner manager\'s list to the territory and refuses a partner or region outside it', async () => {
+  it("filters a partner manager's list to the territory and refuses a partner or region outside it", async () => {
     const list = await call('central', 'GET', `/api/quarters/${Q1}/payouts`);
     expect(list.status).toBe(200);
-    expect(new Set(list.body.lines.map((l: { partnerId: string }) => l.partnerId))).toEqual(new Set(['RU900101', 'RU900102']));
+    expect(new Set(list.body.lines.map((l: { partnerId: string }) => l.partnerId))).toEqual(
+      new Set(['RU900101', 'RU900102']),
+    );
     expect(list.body.total).toBe('17710.00');
 
     const outside = await call('central', 'GET', `/api/quarters/${Q1}/payouts?partner=RU900103`);
@@ -222,7 +256,10 @@ describe('quarters and payouts', () => {
   });
 
   it('refuses payouts to a distributor', async () => {
-    expect(await call('alfa', 'GET', `/api/quarters/${Q1}/payouts`)).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    expect(await call('alfa', 'GET', `/api/quarters/${Q1}/payouts`)).toMatchObject({
+      status: 403,
+      body: { error: { code: 'forbidden' } },
+    });
   });
 
   it('answers 400 for a malformed quarter and 404 for a quarter without rules', async () => {
@@ -233,11 +270,18 @@ describe('quarters and payouts', () => {
   it('shows a partner of the territory with lines, progress and points; 403 outside, 404 unknown', async () => {
     const res = await call('central', 'GET', `/api/quarters/${Q1}/partners/ru900101`);
     expect(res.status).toBe(200);
-    expect(res.body.partner).toEqual({ id: 'RU900101', name: 'ООО «Тест Центр»', status: 'Registered', region: 'Central' });
+    expect(res.body.partner).toEqual({
+      id: 'RU900101',
+      name: 'ООО «Тест Центр»',
+      status: 'Registered',
+      region: 'Central',
+    });
     expect(res.body.total).toBe('9240.00');
     expect(res.body.lines).toHaveLength(1);
     expect(res.body.lines[0].explanation.text).toMatch(/Plan 50 applies/);
-    expect(res.body.progress).toEqual([expect.objectContaining({ program: 'client', units: 60, appliedPlan: 50 })]);
+    expect(res.body.progress).toEqual([
+      expect.objectContaining({ program: 'client', units: 60, appliedPlan: 50 }),
+    ]);
     expect(res.body.points.balance).toBe(
       res.body.points.entries.reduce((s: number, e: { points: number }) => s + e.points, 0),
     );
@@ -255,7 +299,7 @@ describe('reports', () => {
   const alfaFeb = reportIdOf('incoming/alfa/feb.csv');
   const betaFeb = reportIdOf('incoming/beta/feb.csv');
 
-  it('lists only a distributor\'s own reports and refuses another distributor\'s list', async () => {
+  it("lists only a distributor's own reports and refuses another distributor's list", async () => {
     const own = await call('alfa', 'GET', '/api/reports');
     expect(own.status).toBe(200);
     expect(own.body.reports.map((r: { reportId: string }) => r.reportId)).toEqual([alfaFeb]);
@@ -263,9 +307,11 @@ describe('reports', () => {
     expect((await call('alfa', 'GET', '/api/reports?distributor=alfa')).body.reports).toHaveLength(1);
   });
 
-  it('lists every distributor\'s reports to staff, by quarter', async () => {
+  it("lists every distributor's reports to staff, by quarter", async () => {
     const q1 = await call('central', 'GET', `/api/reports?quarter=${Q1}`);
-    expect(new Set(q1.body.reports.map((r: { reportId: string }) => r.reportId))).toEqual(new Set([alfaFeb, betaFeb]));
+    expect(new Set(q1.body.reports.map((r: { reportId: string }) => r.reportId))).toEqual(
+      new Set([alfaFeb, betaFeb]),
+    );
     expect((await call('finance', 'GET', '/api/reports?quarter=2016-Q2')).body.reports).toEqual([]);
   });
 
@@ -282,14 +328,17 @@ describe('reports', () => {
     expect(download.status).toBe(200);
     expect(await download.text()).toContain(CABLE);
 
-    expect(await call('alfa', 'GET', `/api/reports/${betaFeb}`)).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    expect(await call('alfa', 'GET', `/api/reports/${betaFeb}`)).toMatchObject({
+      status: 403,
+      body: { error: { code: 'forbidden' } },
+    });
     expect((await call('central', 'GET', `/api/reports/${betaFeb}`)).status).toBe(200);
     expect((await call('finance', 'GET', `/api/reports/rpt_00000000000000000000`)).status).toBe(404);
   });
 });
 
 describe('uploads', () => {
-  it('presigns a PUT into the caller\'s own folder that the pipeline then processes', async () => {
+  it("presigns a PUT into the caller's own folder that the pipeline then processes", async () => {
     const res = await call('alfa', 'POST', '/api/uploads', { name: 'март 2016.csv' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ method: 'PUT', key: 'incoming/alfa/март 2016.csv', expiresIn: 900 });
@@ -320,6 +369,16 @@ describe('uploads', () => {
     // (s3rver skips V4 signature checks, so this is checked as S3 would, not through the emulator.)
     expect(presignedUrlIsValid('PUT', aimed, AWS_SECRET_ACCESS_KEY)).toBe(false);
     expect(presignedUrlIsValid('GET', res.body.url, AWS_SECRET_ACCESS_KEY)).toBe(false);
+  });
+
+  it('lower-cases the extension, which S3 notifications match case-sensitively', async () => {
+    for (const [name, key] of [
+      ['ОТЧЁТ.CSV', 'incoming/alfa/ОТЧЁТ.csv'],
+      ['May.CSV.GZ', 'incoming/alfa/May.csv.gz'],
+    ]) {
+      const res = await call('alfa', 'POST', '/api/uploads', { name });
+      expect(res).toMatchObject({ status: 200, body: { key } });
+    }
   });
 
   it('refuses unsafe names and callers who are not distributors', async () => {
@@ -357,7 +416,9 @@ describe('preview', () => {
     const before = await storedState();
     const res = await call('program', 'POST', `/api/quarters/${Q1}/preview`, {
       rates: { 'client/vostro-3xxx/50': '200' },
-      acceptances: [{ partnerId: 'RU900102', program: 'client', plan: 150, acceptedAt: '2016-02-01T10:00:00+03:00' }],
+      acceptances: [
+        { partnerId: 'RU900102', program: 'client', plan: 150, acceptedAt: '2016-02-01T10:00:00+03:00' },
+      ],
     });
     expect(res.status).toBe(200);
     expect(res.body.changes).toEqual([
@@ -366,14 +427,19 @@ describe('preview', () => {
       { partnerId: 'RU900103', before: '10780.00', after: '14000.00', delta: '3220.00' },
     ]);
     expect(res.body.total).toBe('28000.00');
-    expect(res.body.lines.find((l: { partnerId: string }) => l.partnerId === 'RU900101')).toMatchObject({ rate: '200.00', amount: '14000.00' });
+    expect(res.body.lines.find((l: { partnerId: string }) => l.partnerId === 'RU900101')).toMatchObject({
+      rate: '200.00',
+      amount: '14000.00',
+    });
     expect(await storedState()).toBe(before);
     // And the stored figures are still those of the real rates.
     expect((await call('finance', 'GET', `/api/quarters/${Q1}/payouts`)).body.total).toBe('30030.00');
   });
 
   it('refuses a rate the quarter does not have, and callers other than finance and program', async () => {
-    const bad = await call('finance', 'POST', `/api/quarters/${Q1}/preview`, { rates: { 'client/no-such-row/50': '1' } });
+    const bad = await call('finance', 'POST', `/api/quarters/${Q1}/preview`, {
+      rates: { 'client/no-such-row/50': '1' },
+    });
     expect(bad).toMatchObject({ status: 400, body: { error: { code: 'input-invalid' } } });
     expect(bad.body.error.issues[0]).toMatch(/no-such-row/);
     expect((await call('central', 'POST', `/api/quarters/${Q1}/preview`, {})).status).toBe(403);
@@ -381,7 +447,7 @@ describe('preview', () => {
 });
 
 describe('reference data', () => {
-  it('refuses a partner manager\'s change to a partner outside the territory, writing nothing', async () => {
+  it("refuses a partner manager's change to a partner outside the territory, writing nothing", async () => {
     const before = await storedState();
     const res = await call('central', 'PUT', '/api/reference/acceptances', {
       rows: [
@@ -395,9 +461,11 @@ describe('reference data', () => {
     expect(await storedState()).toBe(before);
   });
 
-  it('lets a partner manager change an own partner\'s acceptance, which recalculates it', async () => {
+  it("lets a partner manager change an own partner's acceptance, which recalculates it", async () => {
     const res = await call('central', 'PUT', '/api/reference/acceptances', {
-      rows: [{ partnerId: 'ru900102', program: 'client', plan: 150, acceptedAt: '2016-02-01T10:00:00+03:00' }],
+      rows: [
+        { partnerId: 'ru900102', program: 'client', plan: 150, acceptedAt: '2016-02-01T10:00:00+03:00' },
+      ],
     });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ written: 1, recalcRequested: 4 });
@@ -408,40 +476,211 @@ describe('reference data', () => {
   });
 
   it('takes trainings as a CSV body and reports bad rows by line, writing nothing', async () => {
-    const ok = await call('program', 'PUT', '/api/reference/trainings', 'partner_id,course_code,completed_at\nRU900103,DPWS0212WBTS,2016-02-20T10:00:00+03:00\n');
+    const ok = await call(
+      'program',
+      'PUT',
+      '/api/reference/trainings',
+      'partner_id,course_code,completed_at\nRU900103,DPWS0212WBTS,2016-02-20T10:00:00+03:00\n',
+    );
     expect(ok).toMatchObject({ status: 200, body: { written: 1 } });
     const state = await env.rt.deps.reference.partnerState('RU900103');
     expect(state.trainings.map((t) => t.courseCode)).toEqual(['DPWS0212WBTS']);
 
-    const bad = await call('program', 'PUT', '/api/reference/trainings', 'partner_id,course_code,completed_at\nRU900103,DPWT0212WBTT,2016-02-20\n');
+    const bad = await call(
+      'program',
+      'PUT',
+      '/api/reference/trainings',
+      'partner_id,course_code,completed_at\nRU900103,DPWT0212WBTT,2016-02-20\n',
+    );
     expect(bad).toMatchObject({ status: 400, body: { error: { code: 'input-invalid' } } });
     expect(bad.body.error.issues[0]).toMatch(/^line 2: completed_at .* has no time zone offset/);
     expect((await env.rt.deps.reference.partnerState('RU900103')).trainings).toHaveLength(1);
   });
 
   it('refuses unknown partners, and reference edits by finance or distributors', async () => {
-    const unknown = await call('program', 'PUT', '/api/reference/trainings', { rows: [{ partnerId: 'RU999999', courseCode: 'DPWS0212WBTS', completedAt: '2016-02-20T10:00:00+03:00' }] });
+    const unknown = await call('program', 'PUT', '/api/reference/trainings', {
+      rows: [{ partnerId: 'RU999999', courseCode: 'DPWS0212WBTS', completedAt: '2016-02-20T10:00:00+03:00' }],
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toMatch(/RU999999/);
     expect((await call('finance', 'PUT', '/api/reference/acceptances', { rows: [] })).status).toBe(403);
+    const twice = await call('program', 'PUT', '/api/reference/acceptances', {
+      rows: [null, 150].map((plan) => ({
+        partnerId: 'RU900101',
+        program: 'client',
+        plan,
+        acceptedAt: '2016-02-01T10:00:00+03:00',
+      })),
+    });
+    expect(twice.status).toBe(400);
+    expect(twice.body.error.message).toMatch(/Partner RU900101 accepts program "client" twice/);
     expect((await call('alfa', 'PUT', '/api/reference/trainings', { rows: [] })).status).toBe(403);
-    expect((await call('central', 'PUT', '/api/reference/catalog', 'sku,program,rate_row\nX,client,mainstream\n')).status).toBe(403);
+    expect(
+      (await call('central', 'PUT', '/api/reference/catalog', 'sku,program,rate_row\nX,client,mainstream\n'))
+        .status,
+    ).toBe(403);
   });
 
   it('maps a catalog SKU and re-reads the reports, so the lines it names are paid and leave the exceptions', async () => {
-    const bad = await call('program', 'PUT', '/api/reference/catalog', { rows: [{ sku: 'CBL-HDMI-2', program: 'client', rateRow: 'no-such-row' }] });
+    const bad = await call('program', 'PUT', '/api/reference/catalog', {
+      rows: [{ sku: 'CBL-HDMI-2', program: 'client', rateRow: 'no-such-row' }],
+    });
     expect(bad.status).toBe(400);
 
-    const res = await call('program', 'PUT', '/api/reference/catalog', 'sku,program,rate_row\nCBL-HDMI-2,client,mainstream\n');
+    const res = await call(
+      'program',
+      'PUT',
+      '/api/reference/catalog',
+      'sku,program,rate_row\nCBL-HDMI-2,client,mainstream\n',
+    );
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ written: 1, reportsReread: 3 });
     await env.rt.idle();
 
     expect((await call('finance', 'GET', `/api/exceptions?quarter=${Q1}`)).body.exceptions).toEqual([]);
     const partner = await call('finance', 'GET', `/api/quarters/${Q1}/partners/RU900101`);
-    expect(partner.body.lines.map((l: { rateRow: string; amount: string }) => [l.rateRow, l.amount])).toEqual([
-      ['mainstream', '2695.00'], // 5 × 539
-      ['vostro-3xxx', '10780.00'],
+    expect(partner.body.lines.map((l: { rateRow: string; amount: string }) => [l.rateRow, l.amount])).toEqual(
+      [
+        ['mainstream', '2695.00'], // 5 × 539
+        ['vostro-3xxx', '10780.00'],
+      ],
+    );
+  });
+});
+
+describe('partners and distributors', () => {
+  const gammaFeb = reportIdOf('incoming/gamma/feb.csv');
+
+  it('lets only program managers change partners and distributors', async () => {
+    const partner = {
+      rows: [{ id: 'RU900104', name: 'ООО «Новый»', status: 'Registered', region: 'Volga' }],
+    };
+    const distributor = { rows: [{ id: 'gamma', name: 'Гамма', segments: ['monitors'] }] };
+    const before = await storedState();
+    for (const who of ['central', 'finance', 'alfa'] as const) {
+      expect((await call(who, 'PUT', '/api/reference/partners', partner)).status).toBe(403);
+      expect((await call(who, 'PUT', '/api/reference/distributors', distributor)).status).toBe(403);
+    }
+    expect(await storedState()).toBe(before);
+  });
+
+  it('refuses bad partner and distributor rows by line or field, writing nothing', async () => {
+    const before = await storedState();
+    const csv = await call(
+      'program',
+      'PUT',
+      '/api/reference/partners',
+      'partner_id,name,status,region\nRU900104,ООО «Новый»,Gold,Volga\n',
+    );
+    expect(csv).toMatchObject({ status: 400, body: { error: { code: 'input-invalid' } } });
+    expect(csv.body.error.issues).toEqual([
+      expect.stringMatching(/^line 2: status "Gold" must be Registered or Preferred/),
+    ]);
+
+    const json = await call('program', 'PUT', '/api/reference/partners', {
+      rows: [{ id: 'RU 9001/04', name: 'X', status: 'Registered', region: 'Volga' }],
+    });
+    expect(json.status).toBe(400);
+    expect(json.body.error.issues[0]).toMatch(/^rows\.0\.id: is not a partner ID/);
+
+    const twice = await call('program', 'PUT', '/api/reference/partners', {
+      rows: ['RU900104', 'ru900104'].map((id) => ({ id, name: 'X', status: 'Registered', region: 'Volga' })),
+    });
+    expect(twice.status).toBe(400);
+    expect(twice.body.error.message).toMatch(/Partner RU900104 is listed twice/);
+
+    const segment = await call('program', 'PUT', '/api/reference/distributors', {
+      rows: [{ id: 'gamma', name: 'Гамма', segments: ['servers'] }],
+    });
+    expect(segment.status).toBe(400);
+    expect(segment.body.error.issues[0]).toMatch(/^rows\.0\.segments\.0:/);
+    const none = await call(
+      'program',
+      'PUT',
+      '/api/reference/distributors',
+      'distributor_id,name,segments\ngamma,Гамма,\n',
+    );
+    expect(none.status).toBe(400);
+    expect(none.body.error.issues[0]).toMatch(/^line 2: segments is empty/);
+    expect(await storedState()).toBe(before);
+  });
+
+  it('adds a partner and moves it between territories, which the partner and payouts routes show', async () => {
+    expect((await call('finance', 'GET', `/api/quarters/${Q1}/partners/RU900104`)).status).toBe(404);
+    const added = await call(
+      'program',
+      'PUT',
+      '/api/reference/partners',
+      'partner_id,name,status,region\nru900104,ООО «Новый»,registered,Volga\n',
+    );
+    expect(added).toMatchObject({ status: 200, body: { written: 1, recalcRequested: 4 } });
+    await env.rt.idle();
+    const shown = await call('finance', 'GET', `/api/quarters/${Q1}/partners/RU900104`);
+    expect(shown.status).toBe(200);
+    expect(shown.body.partner).toEqual({
+      id: 'RU900104',
+      name: 'ООО «Новый»',
+      status: 'Registered',
+      region: 'Volga',
+    });
+    expect((await call('central', 'GET', `/api/quarters/${Q1}/partners/RU900104`)).status).toBe(403);
+
+    const moved = await call('program', 'PUT', '/api/reference/partners', {
+      rows: [{ id: 'RU900104', name: 'ООО «Новый Центр»', status: 'Preferred', region: 'Central' }],
+    });
+    expect(moved).toMatchObject({ status: 200, body: { written: 1, recalcRequested: 4 } });
+    await env.rt.idle();
+    const central = await call('central', 'GET', `/api/quarters/${Q1}/partners/RU900104`);
+    expect(central.status).toBe(200);
+    expect(central.body.partner).toMatchObject({
+      name: 'ООО «Новый Центр»',
+      status: 'Preferred',
+      region: 'Central',
+    });
+    expect((await call('central', 'GET', `/api/quarters/${Q1}/payouts?partner=RU900104`)).status).toBe(200);
+  });
+
+  it('re-reads the reports when a distributor gains a segment, so its refused lines are paid', async () => {
+    const monitorsOnly = await call('program', 'PUT', '/api/reference/distributors', {
+      rows: [{ id: 'Gamma', name: 'Гамма', segments: ['monitors', 'monitors'] }],
+    });
+    expect(monitorsOnly.status).toBe(200);
+    expect(monitorsOnly.body.written).toBe(1);
+    // RU900103 met plan 50 with alfa; 10 more Vostro units (commercial) come through gamma.
+    await env.uploadAll([
+      {
+        distributorId: 'gamma',
+        name: 'feb.csv',
+        content: renderReport([sale({ invoice: 'G-1', partnerId: 'RU900103', qty: 10 })]),
+      },
+    ]);
+    const refused = await call('program', 'GET', `/api/reports/${gammaFeb}`);
+    expect(refused.body.report.counts).toMatchObject({ tallied: 0, rejected: 1 });
+    expect(refused.body.rejects.map((r: { code: string }) => r.code)).toEqual(['distributor-not-authorized']);
+    const unpaid = await call('finance', 'GET', `/api/quarters/${Q1}/payouts?distributor=gamma`);
+    expect(unpaid.body).toMatchObject({ lines: [], total: '0.00' });
+
+    const reports = (await call('finance', 'GET', '/api/reports')).body.reports.length;
+    const res = await call(
+      'program',
+      'PUT',
+      '/api/reference/distributors',
+      'distributor_id,name,segments\ngamma,Гамма,monitors;commercial\n',
+    );
+    expect(res).toMatchObject({ status: 200, body: { written: 1, reportsReread: reports } });
+    await env.rt.idle();
+
+    const reread = await call('program', 'GET', `/api/reports/${gammaFeb}`);
+    expect(reread.body.report.counts).toMatchObject({ tallied: 1, rejected: 0 });
+    const paid = await call('finance', 'GET', `/api/quarters/${Q1}/payouts?distributor=gamma`);
+    expect(
+      paid.body.lines.map((l: { partnerId: string; units: number; amount: string }) => [
+        l.partnerId,
+        l.units,
+        l.amount,
+      ]),
+    ).toEqual([
+      ['RU900103', 10, '1540.00'], // 10 × 154
     ]);
   });
 });
@@ -451,14 +690,20 @@ describe('export and close', () => {
     const csv = await call('program', 'GET', `/api/quarters/${Q1}/export?format=csv`);
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="payouts-2016-Q1.csv"/);
-    expect(csv.body.split('\n')[0]).toBe('quarter,partner_id,partner_name,distributor_id,program,rate_row,units,rate_rub,amount_rub');
+    expect(csv.body.split('\n')[0]).toBe(
+      'quarter,partner_id,partner_name,distributor_id,program,rate_row,units,rate_rub,amount_rub',
+    );
     expect(csv.body).toContain('ООО «Тест Центр»');
 
     const xlsx = await fetch(`${api.url}/api/quarters/${Q1}/export?format=xlsx`, {
       headers: { authorization: `Bearer ${signDevToken(tokens.finance, secret, 600)}` },
     });
     expect(xlsx.status).toBe(200);
-    expect(Buffer.from(await xlsx.arrayBuffer()).subarray(0, 2).toString()).toBe('PK');
+    expect(
+      Buffer.from(await xlsx.arrayBuffer())
+        .subarray(0, 2)
+        .toString(),
+    ).toBe('PK');
 
     expect((await call('finance', 'GET', `/api/quarters/${Q1}/export?format=pdf`)).status).toBe(400);
     expect((await call('central', 'GET', `/api/quarters/${Q1}/export`)).status).toBe(403);
@@ -470,14 +715,26 @@ describe('export and close', () => {
 
     const res = await call('finance', 'POST', `/api/quarters/${Q1}/close`);
     expect(res.status).toBe(200);
-    expect(res.body.snapshot).toMatchObject({ quarter: Q1, closedBy: 'fin-1', total: live.body.total, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(res.body.snapshot).toMatchObject({
+      quarter: Q1,
+      closedBy: 'fin-1',
+      total: live.body.total,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(res.body.snapshot.lines).toHaveLength(live.body.lines.length);
 
-    expect(await call('finance', 'POST', `/api/quarters/${Q1}/close`)).toMatchObject({ status: 409, body: { error: { code: 'quarter-closed' } } });
+    expect(await call('finance', 'POST', `/api/quarters/${Q1}/close`)).toMatchObject({
+      status: 409,
+      body: { error: { code: 'quarter-closed' } },
+    });
     const closed = await call('central', 'GET', `/api/quarters/${Q1}/payouts`);
     expect(closed.body.status).toBe('closed');
     const quarters = await call('finance', 'GET', '/api/quarters');
-    expect(quarters.body.quarters[0]).toMatchObject({ quarter: Q1, status: 'closed', snapshotSha256: res.body.snapshot.sha256 });
+    expect(quarters.body.quarters[0]).toMatchObject({
+      quarter: Q1,
+      status: 'closed',
+      snapshotSha256: res.body.snapshot.sha256,
+    });
   });
 });
 
@@ -485,7 +742,9 @@ describe('after close', () => {
   it('books a later change of the closed quarter as adjustment lines of the next open one', async () => {
     // RU900102 chose plan 150 (not met, paid 0 at close); with no plan chosen, plan 50 applies.
     const res = await call('program', 'PUT', '/api/reference/acceptances', {
-      rows: [{ partnerId: 'RU900102', program: 'client', plan: null, acceptedAt: '2016-02-01T10:00:00+03:00' }],
+      rows: [
+        { partnerId: 'RU900102', program: 'client', plan: null, acceptedAt: '2016-02-01T10:00:00+03:00' },
+      ],
     });
     expect(res.status).toBe(200);
     await env.rt.idle();
@@ -495,7 +754,13 @@ describe('after close', () => {
 
     const q2 = await call('central', 'GET', '/api/quarters/2016-Q2/payouts?partner=RU900102');
     expect(q2.status).toBe(200);
-    expect(q2.body.lines.map((l: { rateRow: string; amount: string; adjustment?: unknown }) => [l.rateRow, l.amount, l.adjustment])).toEqual([
+    expect(
+      q2.body.lines.map((l: { rateRow: string; amount: string; adjustment?: unknown }) => [
+        l.rateRow,
+        l.amount,
+        l.adjustment,
+      ]),
+    ).toEqual([
       ['mainstream', '1617.00', { ofQuarter: Q1 }], // 3 × 539
       ['vostro-3xxx', '8470.00', { ofQuarter: Q1 }], // 55 × 154
     ]);
@@ -513,15 +778,38 @@ describe('local server', () => {
     expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     await js.text();
 
-    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/js/..%2f..%2fsecret.txt', '/nothing.html']) {
+    for (const path of [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/js/..%2f..%2fsecret.txt',
+      '/nothing.html',
+    ]) {
       const res = await fetch(`${api.url}${path}`);
       expect(res.status).toBe(404);
       expect(await res.text()).not.toContain('outside web/');
     }
   });
 
+  it('serves the dashboard a config.json of the local API with no Cognito sign-in', async () => {
+    const res = await fetch(`${api.url}/config.json`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const config = (await res.json()) as Record<string, unknown>;
+    expect(config).toEqual({ stage: 'local', apiUrl: '/api' });
+    // The page calls the API where config.json says, and with the same token the API answers.
+    const me = await fetch(new URL(`${config.apiUrl as string}/me`, api.url), {
+      headers: { authorization: `Bearer ${signDevToken(tokens.program, secret, 600)}` },
+    });
+    expect(((await me.json()) as { role: string }).role).toBe('program');
+  });
+
   it('says so when there is no dashboard folder', async () => {
-    const bare = await startApiServer({ port: 0, deps: env.rt.deps, stateDir: join(scratch, 'state'), webDir: join(scratch, 'no-web') });
+    const bare = await startApiServer({
+      port: 0,
+      deps: env.rt.deps,
+      stateDir: join(scratch, 'state'),
+      webDir: join(scratch, 'no-web'),
+    });
     try {
       const res = await fetch(`${bare.url}/`);
       expect(res.status).toBe(200);

@@ -113,6 +113,32 @@ describe('a service tag claimed twice in a quarter earns once', () => {
   });
 });
 
+describe('reference changes that alter line checks', () => {
+  it('a partner registered after its lines were refused earns once the reports are read again', async () => {
+    await setUp([], ['dr-a']);
+    const key = await env.upload('dr-a', 'early-sales.csv', renderReport(lines('DR101', 'DRA', 50)));
+    expect((await env.report(key)).counts).toMatchObject({ tallied: 0, byReason: { 'unknown-partner': 50 } });
+
+    const { change, result } = await env.importReference({
+      partners: ['DR101'],
+      acceptances: [{ partnerId: 'DR101', program: 'client', plan: null }],
+    });
+    expect(result.reportsToReread).toBe(true);
+    await rereadReports(env.rt.deps, revisionOf(change));
+    await env.rt.idle();
+    expect((await env.report(key)).counts).toMatchObject({ tallied: 50, rejected: 0 });
+    expect(await units('DR101')).toBe(50);
+  });
+
+  it('takes a folder named in capitals as the lower-case distributor of the registry', async () => {
+    await setUp(['DR201'], ['dr-caps']);
+    const key = await env.upload('DR-CAPS', 'caps.csv', renderReport(lines('DR201', 'DRC', 50)));
+    const report = await env.report(key);
+    expect(report).toMatchObject({ status: 'processed', distributorId: 'dr-caps' });
+    expect((await env.payouts(Q1, 'DR201'))!.lines.map((l) => l.distributorId)).toEqual(['dr-caps']);
+  });
+});
+
 describe('verify recomputes the quarter from the raw reports', () => {
   it('proves the stored counts, tallies and payouts equal the recomputation', async () => {
     const result = await verifyQuarter(env.rt.deps, Q1);

@@ -1,10 +1,13 @@
 /**
  * The HTTP API of docs/api.md, called with the bearer token kept in sessionStorage (gone when the
- * tab closes). A 401 anywhere ends the session: the app goes back to the login page.
+ * tab closes). An expired token or a 401 anywhere ends the session: the app goes back to sign-in.
  */
+import { isExpired } from './auth.js';
 
 const TOKEN_KEY = 'rebates.token';
-const BASE = document.querySelector('meta[name="rebates-api"]')?.content ?? '/api';
+/** Set from config.json before the first call: `/api` locally, the HTTP API's URL in AWS. */
+let base = '/api';
+export const useApi = (apiUrl) => void (base = apiUrl);
 
 export class ApiError extends Error {
   constructor(status, code, message, issues) {
@@ -23,20 +26,27 @@ export const session = {
 };
 
 let onUnauthenticated = () => undefined;
+/** `fn(expired)`: called when the session ends, `expired` true when the token's own time ran out. */
 export const whenUnauthenticated = (fn) => void (onUnauthenticated = fn);
 
 async function request(method, path, body) {
+  // Checked here, not left to the API: API Gateway's 401 may come without CORS headers, unreadable.
+  if (isExpired(session.token())) {
+    session.end();
+    onUnauthenticated(true);
+    throw new ApiError(401, 'expired', 'Sign in again.');
+  }
   const headers = { Authorization: `Bearer ${session.token() ?? ''}` };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${BASE}${path}`, {
+  const res = await fetch(`${base}${path}`, {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (res.status === 401) {
     session.end();
-    onUnauthenticated();
-    throw new ApiError(401, 'unauthenticated', 'Log in again.');
+    onUnauthenticated(false);
+    throw new ApiError(401, 'unauthenticated', 'Sign in again.');
   }
   if (!res.ok) {
     const err = await res.json().catch(() => ({}));
@@ -68,7 +78,7 @@ export const api = {
   report: (reportId) => json('GET', `/reports/${seg(reportId)}`),
   exceptions: (quarter) => json('GET', `/exceptions${q({ quarter })}`),
   closeQuarter: (quarter) => json('POST', `/quarters/${seg(quarter)}/close`),
-  exportPath: (quarter, format) => `${BASE}/quarters/${seg(quarter)}/export?format=${format}`,
+  exportPath: (quarter, format) => `${base}/quarters/${seg(quarter)}/export?format=${format}`,
 
   /** Uploads a report: a presigned PUT from the API, then the file straight to storage. */
   async upload(file) {
@@ -83,7 +93,7 @@ export const api = {
 
   /** Downloads an API file (the bearer header rules out a plain link) under its served name. */
   async download(path, fallbackName) {
-    const res = await request('GET', path.startsWith(BASE) ? path.slice(BASE.length) : path);
+    const res = await request('GET', path.startsWith(base) ? path.slice(base.length) : path);
     const disposition = res.headers.get('Content-Disposition') ?? '';
     const name = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition)?.[1];
     const url = URL.createObjectURL(await res.blob());

@@ -1,8 +1,11 @@
 /**
  * The dashboard shell: header (who you are, navigation, language, log out) and a hash router that
- * renders one view at a time into <main>. Hash routes need no server rewrites.
+ * renders one view at a time into <main>. Hash routes need no server rewrites. It starts by reading
+ * config.json (where the API is, and the Cognito sign-in if any) and finishing a sign-in whose
+ * answer is in the query string.
  */
-import { api, session, whenUnauthenticated, ApiError } from './api.js';
+import { api, session, useApi, whenUnauthenticated, ApiError } from './api.js';
+import { completeSignIn, isCallback, loadConfig, logoutUrl } from './auth.js';
 import { h, message } from './dom.js';
 import { getLang, languages, setLang, t } from './i18n.js';
 import * as login from './views/login.js';
@@ -24,13 +27,16 @@ const main = document.getElementById('main');
 let me = null;
 let flash = null;
 let renderCount = 0;
+/** The hosted sign-in settings from config.json; null for dev-token log-in. */
+let cognito = null;
 
 const homeOf = (who) => (who?.role === 'distributor' ? '#/reports' : '#/overview');
 const go = (hash) => (location.hash === hash ? render() : void (location.hash = hash));
 
-whenUnauthenticated(() => {
+whenUnauthenticated((expired) => {
   me = null;
-  flash = { text: t('sessionEnded'), kind: 'error' };
+  if (cognito) flash = { text: t(expired ? 'signInExpired' : 'signInRefused'), kind: 'error' };
+  else flash = { text: t(expired ? 'tokenExpired' : 'sessionEnded'), kind: 'error' };
   go('#/login');
 });
 
@@ -91,11 +97,13 @@ function header() {
           onclick: () => {
             session.end();
             me = null;
+            // The hosted pages end their own session too, then come back to the dashboard.
+            if (cognito) return location.assign(logoutUrl(cognito));
             flash = { text: t('loggedOut'), kind: 'info' };
             go('#/login');
           },
         },
-        t('logOut'),
+        t(cognito ? 'signOut' : 'logOut'),
       )
     : null;
   return [
@@ -135,6 +143,7 @@ async function render() {
       me,
       params,
       go,
+      cognito,
       /** Renders the page again, with a message on top (after an action). */
       rerender: (note) => {
         flash = note ?? null;
@@ -163,7 +172,29 @@ function showError(err) {
   main.replaceChildren(message(text, 'error'));
 }
 
-window.addEventListener('hashchange', () => {
-  render().then(() => main.querySelector('h1')?.focus({ preventScroll: true }));
-});
-render();
+async function start() {
+  try {
+    const config = await loadConfig();
+    useApi(config.apiUrl);
+    cognito = config.cognito;
+  } catch (err) {
+    main.replaceChildren(message(t('configFailed', { message: err.message }), 'error'));
+    return;
+  }
+  if (cognito && isCallback(location.search)) {
+    try {
+      session.start(await completeSignIn(cognito, location.search, sessionStorage));
+    } catch (err) {
+      session.end();
+      flash = { text: t('signInFailed', { message: err.message }), kind: 'error' };
+    }
+    // The code is spent: keep it out of the address bar, history and bookmarks.
+    history.replaceState(null, '', location.pathname);
+  }
+  window.addEventListener('hashchange', () => {
+    render().then(() => main.querySelector('h1')?.focus({ preventScroll: true }));
+  });
+  render();
+}
+
+start();

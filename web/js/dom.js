@@ -21,6 +21,10 @@ function setAttrs(el, attrs) {
   for (const [k, v] of Object.entries(attrs ?? {})) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    // `style: { width: '40%' }`: the deployed CSP (style-src 'self') drops style attributes but
+    // allows properties set through the CSSOM.
+    else if (k === 'style' && typeof v === 'object')
+      for (const [prop, value] of Object.entries(v)) el.style.setProperty(prop, value);
     else el.setAttribute(k, v === true ? '' : String(v));
   }
 }

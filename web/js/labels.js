@@ -32,6 +32,16 @@ export const STRINGS = {
     tokenEmpty: 'Paste a token first.',
     sessionEnded: 'The token was not accepted or your session has ended. Log in again.',
     loggedOut: 'You have logged out.',
+    tokenExpired: 'The token has expired. Get a new one and log in again.',
+
+    signInTitle: 'Sign in',
+    signInHelp: 'You sign in on the rebate program sign-in page and come back here.',
+    signIn: 'Sign in',
+    signOut: 'Sign out',
+    signInFailed: 'Sign-in did not work: {message}',
+    signInExpired: 'Your sign-in has expired. Sign in again.',
+    signInRefused: 'Your sign-in was not accepted. Sign in again.',
+    configFailed: 'The dashboard cannot start: {message}',
 
     quarterTitle: 'Quarter {q}',
     quarterLabel: 'Quarter',
@@ -185,6 +195,16 @@ export const STRINGS = {
     tokenEmpty: 'Сначала вставьте токен.',
     sessionEnded: 'Токен не принят или сеанс завершён. Войдите снова.',
     loggedOut: 'Вы вышли.',
+    tokenExpired: 'Срок действия токена истёк. Получите новый и войдите снова.',
+
+    signInTitle: 'Вход',
+    signInHelp: 'Вход выполняется на странице входа бонусной программы, после чего вы вернётесь сюда.',
+    signIn: 'Войти',
+    signOut: 'Выйти',
+    signInFailed: 'Не удалось войти: {message}',
+    signInExpired: 'Срок входа истёк. Войдите снова.',
+    signInRefused: 'Вход не принят. Войдите снова.',
+    configFailed: 'Панель не может запуститься: {message}',
 
     quarterTitle: 'Квартал {q}',
     quarterLabel: 'Квартал',

@@ -1,11 +1,42 @@
 /**
- * Log in by pasting a bearer token; who it belongs to comes from GET /me.
+ * Signing in. In AWS (config.json names a Cognito client): a button that goes to the hosted
+ * sign-in pages, which come back with a code the app redeems. Locally: paste a dev token; who it
+ * belongs to comes from GET /me.
  */
 import { api, session, ApiError } from '../api.js';
+import { beginSignIn } from '../auth.js';
 import { h, message } from '../dom.js';
 import { t } from '../i18n.js';
 
-export async function render({ loggedIn }) {
+export async function render({ loggedIn, cognito }) {
+  return cognito ? signInForm(cognito) : tokenForm(loggedIn);
+}
+
+function signInForm(cognito) {
+  const status = h('div', { 'aria-live': 'polite' });
+  return h(
+    'form',
+    {
+      class: 'card login',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        e.target.querySelector('button').disabled = true;
+        try {
+          location.assign(await beginSignIn(cognito, sessionStorage));
+        } catch (err) {
+          e.target.querySelector('button').disabled = false;
+          status.replaceChildren(message(t('signInFailed', { message: err.message }), 'error'));
+        }
+      },
+    },
+    h('h1', {}, t('signInTitle')),
+    h('p', { class: 'help' }, t('signInHelp')),
+    h('p', {}, h('button', { type: 'submit' }, t('signIn'))),
+    status,
+  );
+}
+
+function tokenForm(loggedIn) {
   const status = h('div', { 'aria-live': 'polite' });
   const input = h('textarea', {
     id: 'token',
@@ -16,7 +47,7 @@ export async function render({ loggedIn }) {
     autocomplete: 'off',
     'aria-describedby': 'token-help',
   });
-  const form = h(
+  return h(
     'form',
     {
       class: 'card login',
@@ -40,5 +71,4 @@ export async function render({ loggedIn }) {
     h('p', {}, h('button', { type: 'submit' }, t('logIn'))),
     status,
   );
-  return form;
 }

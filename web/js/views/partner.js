@@ -98,13 +98,13 @@ function progressCard(pr) {
         'aria-valuenow': Math.max(0, Math.min(pr.units, target)),
         'aria-valuetext': `${t('progressValue', { units: formatInt(pr.units), plan: target })}. ${facts.join('; ')}`,
       },
-      h('div', { class: `fill${pr.appliedPlan !== null ? ' met' : ''}`, style: `width: ${pct(pr.units)}` }),
+      h('div', { class: `fill${pr.appliedPlan !== null ? ' met' : ''}`, style: { width: pct(pr.units) } }),
       pr.thresholds.map((th) =>
         h(
           'div',
           {
             class: `mark${pr.units >= th ? ' reached' : ''}${th === pr.chosenPlan ? ' chosen' : ''}`,
-            style: `left: ${pct(th)}`,
+            style: { left: pct(th) },
             'aria-hidden': 'true',
           },
           h('span', {}, t('planMark', { plan: th })),

@@ -132,8 +132,9 @@ function uploadForm() {
         button.disabled = true;
         status.replaceChildren(message(t('uploading', { name: file.name })));
         try {
-          await api.upload(file);
-          status.replaceChildren(message(t('uploaded', { name: file.name })));
+          // The API may adjust the name (REPORT.CSV is stored as REPORT.csv, which ingest picks up).
+          const { key } = await api.upload(file);
+          status.replaceChildren(message(t('uploaded', { name: key.split('/').pop() })));
           input.value = '';
         } catch (err) {
           const why = err.code === 'storage-unreachable' ? t('storageUnreachable') : err.message;
