@@ -25,6 +25,12 @@ export interface DeadLetter {
 
 export interface LocalQueueOptions {
   fifo?: boolean;
+  /**
+   * FIFO only: a message whose group already has one waiting (not yet started) is dropped, whatever
+   * its body. Right when a message means "bring this group up to date" — a recalculation reads the
+   * current state, so one run after the last change covers every request made before it started.
+   */
+  coalesceGroups?: boolean;
   concurrency?: number;
   maxReceiveCount?: number;
   retryDelayMs?: number;
@@ -61,11 +67,19 @@ export class LocalQueue {
     private readonly handler: SqsHandler,
     options: LocalQueueOptions = {},
   ) {
-    this.opts = { fifo: false, concurrency: 2, maxReceiveCount: 3, retryDelayMs: 200, ...options };
+    this.opts = {
+      fifo: false,
+      coalesceGroups: false,
+      concurrency: 2,
+      maxReceiveCount: 3,
+      retryDelayMs: 200,
+      ...options,
+    };
   }
 
   send(body: string, group: string | null = null): void {
-    if (this.opts.fifo && this.waiting.some((m) => m.group === group && m.body === body)) return;
+    const same = (m: Message) => m.group === group && (this.opts.coalesceGroups || m.body === body);
+    if (this.opts.fifo && this.waiting.some(same)) return;
     this.waiting.push({ id: randomUUID(), body, group, attempts: 0 });
     this.pump();
   }

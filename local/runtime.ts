@@ -146,6 +146,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       createRecalcHandler(() => deps),
       {
         fifo: true,
+        coalesceGroups: true,
         concurrency: 4,
         onError: (err) => onError('recalc', err),
       },

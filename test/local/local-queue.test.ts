@@ -1,0 +1,58 @@
+import type { SQSEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { LocalQueue } from '../../local/local-queue.js';
+
+function recorder() {
+  const seen: string[] = [];
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  const handler = async (event: SQSEvent) => {
+    const body = event.Records[0]!.body;
+    seen.push(body);
+    if (body === 'first') await gate;
+    return { batchItemFailures: [] };
+  };
+  return { seen, handler, release: () => release() };
+}
+
+describe('the local stand-in for an SQS FIFO queue', () => {
+  it('coalesces requests for a group that already has one waiting, when told to', async () => {
+    const r = recorder();
+    const q = new LocalQueue('recalc', r.handler, { fifo: true, coalesceGroups: true });
+    q.send('first', 'P1');
+    q.send('second', 'P1'); // waits behind "first"
+    q.send('third', 'P1'); // dropped: "second" will read the latest state anyway
+    q.send('other', 'P2');
+    r.release();
+    await q.idle();
+    expect(r.seen.sort()).toEqual(['first', 'other', 'second']);
+  });
+
+  it('otherwise drops only identical bodies, like content-based de-duplication', async () => {
+    const r = recorder();
+    const q = new LocalQueue('q', r.handler, { fifo: true });
+    q.send('first', 'P1');
+    q.send('second', 'P1');
+    q.send('second', 'P1');
+    q.send('third', 'P1');
+    r.release();
+    await q.idle();
+    expect(r.seen).toEqual(['first', 'second', 'third']);
+  });
+
+  it('retries a failing message, then parks it as a dead letter', async () => {
+    let calls = 0;
+    const q = new LocalQueue(
+      'q',
+      async () => {
+        calls++;
+        throw new Error('boom');
+      },
+      { maxReceiveCount: 3, retryDelayMs: 1 },
+    );
+    q.send('x');
+    await q.idle();
+    expect(calls).toBe(3);
+    expect(q.deadLetters).toEqual([{ body: 'x', attempts: 3, error: 'boom' }]);
+  });
+});
