@@ -47,7 +47,10 @@ export class WriteCounter {
   onWrite: ((counts: WriteCounts) => void) | undefined;
 
   readonly wrap = (clients: AwsClients): AwsClients => {
-    const send = clients.doc.send.bind(clients.doc) as (command: unknown, ...rest: unknown[]) => Promise<unknown>;
+    const send = clients.doc.send.bind(clients.doc) as (
+      command: unknown,
+      ...rest: unknown[]
+    ) => Promise<unknown>;
     const doc = new Proxy(clients.doc, {
       get: (target, prop, receiver) =>
         prop === 'send'

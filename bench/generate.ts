@@ -109,7 +109,6 @@ interface ReportFormat {
   what: string;
 }
 
-
 /** The sample folder's four report styles (samples/build-samples.ts), plus a gzipped Windows-1251 export. */
 const FORMATS = {
   orbitaExcel: {
@@ -144,9 +143,29 @@ const FORMATS = {
     compressed: false,
     hasSku: true,
     lang: 'en',
-    header: ['Invoice Date', 'Invoice No', 'distributor_id', 'Dell ID', 'Partner Name', 'Part Number', 'Description', 'Qty', 'Service Tag'],
+    header: [
+      'Invoice Date',
+      'Invoice No',
+      'distributor_id',
+      'Dell ID',
+      'Partner Name',
+      'Part Number',
+      'Description',
+      'Qty',
+      'Service Tag',
+    ],
     invoice: (n) => `INV-2016-${String(n).padStart(7, '0')}`,
-    row: (l) => [l.date, l.invoice, l.distributorText ?? 'kvant', l.partnerText, l.partnerName, l.sku, l.description, l.quantity, l.serviceTag],
+    row: (l) => [
+      l.date,
+      l.invoice,
+      l.distributorText ?? 'kvant',
+      l.partnerText,
+      l.partnerName,
+      l.sku,
+      l.description,
+      l.quantity,
+      l.serviceTag,
+    ],
   },
   meridianGzTab: {
     what: 'gzip, tab-delimited, UTF-8 without BOM, English headers, ISO dates',
@@ -168,9 +187,25 @@ const FORMATS = {
     compressed: false,
     hasSku: false,
     lang: 'ru',
-    header: ['Дата документа', 'Номер документа', 'ID партнера', 'Наименование партнера', 'Модель', 'Количество', 'Серийный номер'],
+    header: [
+      'Дата документа',
+      'Номер документа',
+      'ID партнера',
+      'Наименование партнера',
+      'Модель',
+      'Количество',
+      'Серийный номер',
+    ],
     invoice: (n) => `МР-${String(n).padStart(7, '0')}`,
-    row: (l) => [ruDate(l.date), l.invoice, l.partnerText, l.partnerName, l.description, l.quantity, l.serviceTag],
+    row: (l) => [
+      ruDate(l.date),
+      l.invoice,
+      l.partnerText,
+      l.partnerName,
+      l.description,
+      l.quantity,
+      l.serviceTag,
+    ],
   },
 } satisfies Record<string, ReportFormat>;
 
@@ -187,11 +222,46 @@ const FIRST_DAY = '2016-01-30';
 const LAST_DAY = '2016-04-29';
 
 const MAIN_REPORTS: ReportPlan[] = [
-  { distributorId: 'orbita', name: 'orbita_sellout_2016-02.csv', format: FORMATS.orbitaExcel, share: 0.2, from: FIRST_DAY, to: '2016-03-14' },
-  { distributorId: 'orbita', name: 'orbita_sellout_2016-04.csv.gz', format: FORMATS.orbitaExcelGz, share: 0.2, from: '2016-03-15', to: LAST_DAY },
-  { distributorId: 'kvant', name: 'kvant-sellout-2016Q1.csv', format: FORMATS.kvantBom, share: 0.3, from: FIRST_DAY, to: LAST_DAY },
-  { distributorId: 'meridian', name: 'meridian_2016-02.csv.gz', format: FORMATS.meridianGzTab, share: 0.15, from: FIRST_DAY, to: '2016-02-29' },
-  { distributorId: 'meridian', name: '2016-03/meridian_march_2016.csv', format: FORMATS.meridianRu, share: 0.15, from: '2016-03-01', to: LAST_DAY },
+  {
+    distributorId: 'orbita',
+    name: 'orbita_sellout_2016-02.csv',
+    format: FORMATS.orbitaExcel,
+    share: 0.2,
+    from: FIRST_DAY,
+    to: '2016-03-14',
+  },
+  {
+    distributorId: 'orbita',
+    name: 'orbita_sellout_2016-04.csv.gz',
+    format: FORMATS.orbitaExcelGz,
+    share: 0.2,
+    from: '2016-03-15',
+    to: LAST_DAY,
+  },
+  {
+    distributorId: 'kvant',
+    name: 'kvant-sellout-2016Q1.csv',
+    format: FORMATS.kvantBom,
+    share: 0.3,
+    from: FIRST_DAY,
+    to: LAST_DAY,
+  },
+  {
+    distributorId: 'meridian',
+    name: 'meridian_2016-02.csv.gz',
+    format: FORMATS.meridianGzTab,
+    share: 0.15,
+    from: FIRST_DAY,
+    to: '2016-02-29',
+  },
+  {
+    distributorId: 'meridian',
+    name: '2016-03/meridian_march_2016.csv',
+    format: FORMATS.meridianRu,
+    share: 0.15,
+    from: '2016-03-01',
+    to: LAST_DAY,
+  },
 ];
 
 // ---------------------------------------------------------------- partners
@@ -208,14 +278,75 @@ interface BenchPartner {
 }
 
 const LEGAL = ['ООО', 'ООО', 'ООО', 'АО', 'ЗАО'];
-const ROOTS = ['Альфа', 'Бета', 'Вектор', 'Галактика', 'Дельта', 'Енисей', 'Зенит', 'Икар', 'Кристалл', 'Лазурит', 'Магистраль', 'Норд', 'Омега', 'Полюс', 'Радиус', 'Сигма', 'Терра', 'Уником', 'Феникс', 'Хронос', 'Цитадель', 'Экспресс', 'Юпитер', 'Янтарь', 'Атлант', 'Байкал', 'Волга', 'Гранит', 'Кедр', 'Орион'];
-const TAILS = ['Системы', 'Компьютерс', 'Плюс', 'ИТ', 'Сервер', 'Техно', 'Проект', 'Софт', 'Трейд', 'Инфо', 'Дисплей', 'Сеть', 'Ритейл', 'Цифра', 'Офис', 'Технологии', 'Интеграция', 'Комп'];
-const REGIONS = ['Central', 'North-West', 'Volga', 'Ural', 'Siberian', 'South', 'Far East', 'North Caucasus', 'Retail'];
+const ROOTS = [
+  'Альфа',
+  'Бета',
+  'Вектор',
+  'Галактика',
+  'Дельта',
+  'Енисей',
+  'Зенит',
+  'Икар',
+  'Кристалл',
+  'Лазурит',
+  'Магистраль',
+  'Норд',
+  'Омега',
+  'Полюс',
+  'Радиус',
+  'Сигма',
+  'Терра',
+  'Уником',
+  'Феникс',
+  'Хронос',
+  'Цитадель',
+  'Экспресс',
+  'Юпитер',
+  'Янтарь',
+  'Атлант',
+  'Байкал',
+  'Волга',
+  'Гранит',
+  'Кедр',
+  'Орион',
+];
+const TAILS = [
+  'Системы',
+  'Компьютерс',
+  'Плюс',
+  'ИТ',
+  'Сервер',
+  'Техно',
+  'Проект',
+  'Софт',
+  'Трейд',
+  'Инфо',
+  'Дисплей',
+  'Сеть',
+  'Ритейл',
+  'Цифра',
+  'Офис',
+  'Технологии',
+  'Интеграция',
+  'Комп',
+];
+const REGIONS = [
+  'Central',
+  'North-West',
+  'Volga',
+  'Ural',
+  'Siberian',
+  'South',
+  'Far East',
+  'North Caucasus',
+  'Retail',
+];
 
 function makePartners(count: number, idBase: number, rng: Rng): BenchPartner[] {
   return Array.from({ length: count }, (_, i) => {
     const r = rng.next();
-    const profile: Profile = r < 0.65 ? 'client' : r < 0.8 ? 'monitors' : r < 0.9 ? 'enterprise' : 'client+monitors';
+    const profile: Profile =
+      r < 0.65 ? 'client' : r < 0.8 ? 'monitors' : r < 0.9 ? 'enterprise' : 'client+monitors';
     return {
       id: `RU${idBase + i + 1}`,
       name: `${rng.pick(LEGAL)} «${rng.pick(ROOTS)} ${rng.pick(TAILS)}${rng.next() < 0.3 ? ` ${rng.int(1, 99)}` : ''}»`,
@@ -250,27 +381,42 @@ function referenceFiles(partners: BenchPartner[], rng: Rng) {
       if (rng.next() < 0.1) continue; // never accepted
       const plan = rng.pick(PLANS[program]!);
       // Mostly before the deadline (2016-04-01 00:00 Moscow); a few too late.
-      const day = rng.next() < 0.03 ? addDays('2016-04-01', rng.int(0, 20)) : addDays(FIRST_DAY, rng.int(0, 61));
+      const day =
+        rng.next() < 0.03 ? addDays('2016-04-01', rng.int(0, 20)) : addDays(FIRST_DAY, rng.int(0, 61));
       acceptances.push([p.id, program, plan === null ? '' : String(plan), instant(day, rng)]);
     }
     const trained = (courses: string[]) => {
-      for (const c of courses) trainings.push([p.id, c, instant(addDays('2015-11-01', rng.int(0, 170)), rng)]);
+      for (const c of courses)
+        trainings.push([p.id, c, instant(addDays('2015-11-01', rng.int(0, 170)), rng)]);
     };
     if (p.profile.startsWith('client')) {
       if (rng.next() < 0.5) trained(rng.next() < 0.8 ? COURSES.precision : COURSES.precision.slice(0, 1));
       if (rng.next() < 0.2) trained(COURSES.rugged);
     }
     if (p.profile === 'enterprise' && rng.next() < 0.8)
-      trained([rng.pick(COURSES.enterpriseSales), ...(rng.next() < 0.85 ? [rng.pick(COURSES.enterpriseTech)] : [])]);
+      trained([
+        rng.pick(COURSES.enterpriseSales),
+        ...(rng.next() < 0.85 ? [rng.pick(COURSES.enterpriseTech)] : []),
+      ]);
   }
   const table = (header: string[], rows: readonly (readonly string[])[]) =>
     [header, ...rows].map((r) => csvLine(r, ',')).join('\n') + '\n';
   const catalog = Object.values(PRODUCTS as Record<string, Product>)
     .filter((p) => p.viaCatalog && 'program' in p.intent)
-    .map((p) => [p.sku, (p.intent as { program: string }).program, (p.intent as { rateRow: string }).rateRow]);
+    .map((p) => [
+      p.sku,
+      (p.intent as { program: string }).program,
+      (p.intent as { rateRow: string }).rateRow,
+    ]);
   return {
-    'partners.csv': table(['partner_id', 'name', 'status', 'region'], partners.map((p) => [p.id, p.name, p.status, p.region])),
-    'distributors.csv': table(['distributor_id', 'name', 'segments'], distributors.map((d) => [d.id, d.name, d.segments.join(';')])),
+    'partners.csv': table(
+      ['partner_id', 'name', 'status', 'region'],
+      partners.map((p) => [p.id, p.name, p.status, p.region]),
+    ),
+    'distributors.csv': table(
+      ['distributor_id', 'name', 'segments'],
+      distributors.map((d) => [d.id, d.name, d.segments.join(';')]),
+    ),
     'acceptances.csv': table(['partner_id', 'program', 'plan', 'accepted_at'], acceptances),
     'trainings.csv': table(['partner_id', 'course_code', 'completed_at'], trainings),
     'catalog.csv': table(['sku', 'program', 'rate_row'], catalog),
@@ -288,7 +434,11 @@ const NOT_DELL = ALL_PRODUCTS.filter((p) => 'outcome' in p.intent && p.intent.ou
 function poolFor(program: string, distributorId: DistributorId, hasSku: boolean): Product[] {
   const segments = distributors.find((d) => d.id === distributorId)!.segments;
   return ALL_PRODUCTS.filter(
-    (p) => programOf(p) === program && p.segment !== null && segments.includes(p.segment) && (hasSku || !p.viaCatalog),
+    (p) =>
+      programOf(p) === program &&
+      p.segment !== null &&
+      segments.includes(p.segment) &&
+      (hasSku || !p.viaCatalog),
   );
 }
 
@@ -396,15 +546,20 @@ async function writeReport(
     enterprise: poolFor('enterprise', plan.distributorId, format.hasSku),
   };
   const segments = distributors.find((d) => d.id === plan.distributorId)!.segments;
-  const unauthorised = ALL_PRODUCTS.filter((p) => p.segment !== null && !segments.includes(p.segment) && programOf(p));
+  const unauthorised = ALL_PRODUCTS.filter(
+    (p) => p.segment !== null && !segments.includes(p.segment) && programOf(p),
+  );
   const productsOf = (p: BenchPartner): Product[] => {
-    const program = p.profile === 'client+monitors' ? rng.pick(['client', 'client', 'monitors'] as const) : p.profile;
+    const program =
+      p.profile === 'client+monitors' ? rng.pick(['client', 'client', 'monitors'] as const) : p.profile;
     const pool = pools[program];
     return pool.length ? pool : pools.client;
   };
   // Skewed: a few partners buy much more than most, as in real sell-out data.
   const pickPartner = (n: number) =>
-    source.cover ? source.partners[n % source.partners.length]! : source.partners[Math.floor(source.partners.length * rng.next() ** 2)]!;
+    source.cover
+      ? source.partners[n % source.partners.length]!
+      : source.partners[Math.floor(source.partners.length * rng.next() ** 2)]!;
   // A distributor's system writes a partner's ID the same way every time, messy or not.
   const written = new Map<string, string>();
   const idText = (id: string) => written.get(id) ?? (written.set(id, messyId(id, rng)), written.get(id)!);
@@ -434,7 +589,10 @@ async function writeReport(
         const outside = rng.next() < OUTSIDE_SHARE;
         const product = outside ? rng.pick(OUTSIDE) : pick;
         if (outside) rejectsPlanned++;
-        const qty = (product.intent as { program?: string }).program === 'enterprise' ? rng.int(1, 3) : rng.pick(QUANTITIES);
+        const qty =
+          (product.intent as { program?: string }).program === 'enterprise'
+            ? rng.int(1, 3)
+            : rng.pick(QUANTITIES);
         const returned = rng.next() < 0.015;
         const line: Line = {
           date,
@@ -450,7 +608,10 @@ async function writeReport(
         let fields = format.row(line);
         if (!outside && rng.next() < BAD_SHARE) {
           let kind = rng.pick(BAD_KINDS);
-          if ((kind === 'duplicate-line' && !previous) || (kind === 'distributor-not-authorized' && !unauthorised.length))
+          if (
+            (kind === 'duplicate-line' && !previous) ||
+            (kind === 'distributor-not-authorized' && !unauthorised.length)
+          )
             kind = 'unclassified-product';
           rejectsPlanned++;
           if (kind === 'duplicate-line') {
@@ -463,7 +624,8 @@ async function writeReport(
             else if (kind === 'date-outside-quarter') bad.date = addDays('2015-11-01', rng.int(0, 60));
             else if (kind === 'bad-quantity') bad.quantity = rng.pick(['12,5', '1e9', 'десять']);
             else if (kind === 'missing-field') bad.partnerText = '';
-            else if (kind === 'unclassified-product') Object.assign(bad, { sku: NOT_DELL[0]!.sku, description: describe(NOT_DELL[0]!) });
+            else if (kind === 'unclassified-product')
+              Object.assign(bad, { sku: NOT_DELL[0]!.sku, description: describe(NOT_DELL[0]!) });
             else if (kind === 'distributor-not-authorized') {
               const p = rng.pick(unauthorised);
               Object.assign(bad, { sku: p.sku, description: describe(p) });
@@ -501,20 +663,34 @@ async function writeFolder(
   done: { lines: number },
 ): Promise<GeneratedFolder> {
   await mkdir(dir, { recursive: true });
-  for (const [file, text] of Object.entries(referenceFiles(partners, seeded(seed)))) await writeFile(join(dir, file), text);
+  for (const [file, text] of Object.entries(referenceFiles(partners, seeded(seed))))
+    await writeFile(join(dir, file), text);
   const reports: GeneratedReport[] = [];
   let assigned = 0;
   for (const [i, plan] of plans.entries()) {
     const n = i === plans.length - 1 ? lines - assigned : Math.round(lines * plan.share);
     assigned += n;
     const path = join(dir, 'reports', plan.distributorId, plan.name);
-    const r = await writeReport(path, plan, n, { partners, cover }, seed + 100 + i, tagRanges + i, progress, done);
+    const r = await writeReport(
+      path,
+      plan,
+      n,
+      { partners, cover },
+      seed + 100 + i,
+      tagRanges + i,
+      progress,
+      done,
+    );
     reports.push(await described(plan, path, r));
   }
   return { dir, partners: partners.length, lines, reports };
 }
 
-async function described(plan: ReportPlan, path: string, r: { lines: number; rejectsPlanned: number }): Promise<GeneratedReport> {
+async function described(
+  plan: ReportPlan,
+  path: string,
+  r: { lines: number; rejectsPlanned: number },
+): Promise<GeneratedReport> {
   const { format } = plan;
   return {
     distributorId: plan.distributorId,
@@ -537,7 +713,10 @@ export function cacheDir(o: GenerateOptions): string {
 /** The single-file sizes compared for memory and writes: a tenth of the lines, and all of them. */
 export const singleSizes = (lines: number) => [Math.round(lines / 10), lines];
 
-export async function generate(options: GenerateOptions, stream: NodeJS.WritableStream = process.stderr): Promise<BenchData> {
+export async function generate(
+  options: GenerateOptions,
+  stream: NodeJS.WritableStream = process.stderr,
+): Promise<BenchData> {
   const dir = cacheDir(options);
   const manifestPath = join(dir, 'manifest.json');
   try {
@@ -548,19 +727,36 @@ export async function generate(options: GenerateOptions, stream: NodeJS.Writable
   const sizes = singleSizes(options.lines);
   const recalcLines = options.recalcPartners * 4;
   const total = options.lines + recalcLines + sizes[0]! + sizes[1]!;
-  const progress = createProgress({ label: `generating ${dir.replace(`${BENCH_OUT}/`, 'bench/out/')}`, total, stream });
+  const progress = createProgress({
+    label: `generating ${dir.replace(`${BENCH_OUT}/`, 'bench/out/')}`,
+    total,
+    stream,
+  });
   const done = { lines: 0 };
   const tmp = `${dir}.tmp`;
   await rm(tmp, { recursive: true, force: true });
 
   const mainPartners = makePartners(options.partners, 200000, seeded(1));
-  const main = await writeFolder(join(tmp, 'main'), mainPartners, MAIN_REPORTS, options.lines, false, 1000, 0, progress, done);
+  const main = await writeFolder(
+    join(tmp, 'main'),
+    mainPartners,
+    MAIN_REPORTS,
+    options.lines,
+    false,
+    1000,
+    0,
+    progress,
+    done,
+  );
 
   const recalcPlans: ReportPlan[] = distributors.map((d) => ({
     distributorId: d.id,
     name: `${d.id}-recalc-set.csv`,
     // kvant's format has a distributor column: each distributor's file names itself in it.
-    format: { ...FORMATS.kvantBom, row: (l: Line) => FORMATS.kvantBom.row({ ...l, distributorText: l.distributorText ?? d.id }) },
+    format: {
+      ...FORMATS.kvantBom,
+      row: (l: Line) => FORMATS.kvantBom.row({ ...l, distributorText: l.distributorText ?? d.id }),
+    },
     share: 1 / distributors.length,
     from: FIRST_DAY,
     to: LAST_DAY,
@@ -578,12 +774,37 @@ export async function generate(options: GenerateOptions, stream: NodeJS.Writable
   );
 
   // The single files share partners that even the smaller one covers, so both touch the same tallies.
-  const singlePartners = mainPartners.slice(0, Math.min(mainPartners.length, Math.max(1, Math.floor(sizes[0]! / 20))));
+  const singlePartners = mainPartners.slice(
+    0,
+    Math.min(mainPartners.length, Math.max(1, Math.floor(sizes[0]! / 20))),
+  );
   const single: GeneratedReport[] = [];
   for (const [i, n] of sizes.entries()) {
-    const plan: ReportPlan = { distributorId: 'kvant', name: `kvant-single-${n}.csv`, format: FORMATS.kvantBom, share: 1, from: FIRST_DAY, to: LAST_DAY };
+    const plan: ReportPlan = {
+      distributorId: 'kvant',
+      name: `kvant-single-${n}.csv`,
+      format: FORMATS.kvantBom,
+      share: 1,
+      from: FIRST_DAY,
+      to: LAST_DAY,
+    };
     const path = join(tmp, 'single', plan.name);
-    single.push(await described(plan, path, await writeReport(path, plan, n, { partners: singlePartners, cover: true }, 3000 + n, 20 + i, progress, done)));
+    single.push(
+      await described(
+        plan,
+        path,
+        await writeReport(
+          path,
+          plan,
+          n,
+          { partners: singlePartners, cover: true },
+          3000 + n,
+          20 + i,
+          progress,
+          done,
+        ),
+      ),
+    );
   }
   progress.done();
 

@@ -8,6 +8,7 @@
  * the job comes and the result goes over the IPC channel.
  */
 import '../local/env-defaults.js';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import type { Context } from 'aws-lambda';
 import { createIngestHandler } from '../functions/ingest/handler.js';
 import { createAwsClients } from '../shared/aws/clients.js';
@@ -31,8 +32,10 @@ export interface IngestChildResult {
   rssBeforeMB: number;
   /** The process's peak RSS over its whole life (getrusage maxrss). */
   peakRssMB: number;
-  /** Highest V8 heap in use seen by sampling every 20 ms. */
+  /** Highest V8 heap in use seen by sampling every 20 ms (garbage not yet collected included). */
   peakHeapUsedMB: number;
+  /** Highest heap in use just after a full garbage collection: about what the work really keeps. */
+  peakLiveHeapMB: number;
   writes: WriteCounts;
   recalcRequests: number;
 }
@@ -43,20 +46,34 @@ async function run(job: IngestJob): Promise<IngestChildResult> {
   const counter = new WriteCounter();
   const clients = counter.wrap(createAwsClients(job.env));
   let recalcRequests = 0;
-  const deps = wire(clients, { table: job.table, bucket: job.bucket }, {
-    publish: async (requests) => void (recalcRequests += requests.length),
-  });
+  const deps = wire(
+    clients,
+    { table: job.table, bucket: job.bucket },
+    {
+      publish: async (requests) => void (recalcRequests += requests.length),
+    },
+  );
   const handler = createIngestHandler(() => deps);
   const rssBefore = process.memoryUsage().rss;
   let peakHeap = process.memoryUsage().heapUsed;
   const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 20);
+  let peakLive = 0;
+  const gcs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries())
+      if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)
+        peakLive = Math.max(peakLive, process.memoryUsage().heapUsed);
+  });
+  gcs.observe({ entryTypes: ['gc'] });
   const started = performance.now();
   try {
     const body = JSON.stringify({
       Records: [
         {
           eventName: 'ObjectCreated:Put',
-          s3: { bucket: { name: job.bucket }, object: { key: job.key, eTag: job.etag, sequencer: job.sequencer } },
+          s3: {
+            bucket: { name: job.bucket },
+            object: { key: job.key, eTag: job.etag, sequencer: job.sequencer },
+          },
         },
       ],
     });
@@ -89,6 +106,7 @@ async function run(job: IngestJob): Promise<IngestChildResult> {
     return result(false, (err as Error).stack ?? String(err));
   } finally {
     clearInterval(sampler);
+    gcs.disconnect();
     clients.s3.destroy();
     clients.dynamo.destroy();
   }
@@ -102,6 +120,7 @@ async function run(job: IngestJob): Promise<IngestChildResult> {
       // maxRSS is in kilobytes.
       peakRssMB: (process.resourceUsage().maxRSS * 1024) / MB,
       peakHeapUsedMB: Math.max(peakHeap, process.memoryUsage().heapUsed) / MB,
+      peakLiveHeapMB: peakLive / MB,
       writes: counter.counts,
       recalcRequests,
     };

@@ -10,8 +10,11 @@
  *    that is until every payout the reports caused is written. DynamoDB writes are counted.
  * 3. Recalculation: 10,000 partners of a second data folder, each recalculated once through the
  *    local recalc queue (the Lambda handler, 4 at a time).
- * 4. Ingest process memory: the ingest handler in a child Node process of its own, on one report of
- *    a tenth of the lines and one of all of them, with its peak RSS and DynamoDB writes.
+ * 4. Ingest process memory: the ingest handler in a child Node process of its own, each time on a
+ *    fresh stack, on one report of a tenth of the lines and one of all of them (and that one again
+ *    with the heap capped), with its peak RSS and DynamoDB writes.
+ *
+ * A failed report or a message that failed for good stops the run: figures of a broken run mislead.
  */
 import '../local/env-defaults.js';
 import { fork } from 'node:child_process';
@@ -26,8 +29,14 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { build } from 'esbuild';
 import Papa from 'papaparse';
 import { RULES_PREFIX } from '../shared/adapters/s3/rules-repository.js';
+import { readReport } from '../shared/csv/read-report.js';
+import { catalogIndex } from '../shared/domain/classify.js';
+import { RulesBook } from '../shared/domain/rules/load.js';
+import { RejectsCsvWriter } from '../shared/export/rejects-csv.js';
+import { ReportTallier } from '../shared/pipeline/lines.js';
 import { importReference } from '../shared/pipeline/reference-import.js';
 import { reportIdOf } from '../shared/pipeline/ingest.js';
+import type { IngestReference } from '../shared/ports/index.js';
 import { loadDataFolder } from '../shared/reference/data-folder.js';
 import { wire } from '../shared/wiring.js';
 import { startLocalStack } from '../local/local-stack.js';
@@ -108,8 +117,54 @@ async function bareParse(reports: GeneratedReport[]) {
   const bytes = reports.reduce((s, r) => s + r.bytes, 0);
   const lines = reports.reduce((s, r) => s + r.lines, 0);
   progress.done(`${duration(best.ms)} for ${(bytes / MB).toFixed(1)} MB`);
-  if (best.rows < lines) throw new Error(`the bare parse found ${best.rows} rows, fewer than the ${lines} lines written`);
+  if (best.rows < lines)
+    throw new Error(`the bare parse found ${best.rows} rows, fewer than the ${lines} lines written`);
   return { ms: best.ms, runsMs: runs.map((r) => r.ms), rows: best.rows, bytes, lines };
+}
+
+/**
+ * Where ingest's time goes before any I/O: the report reader alone (gunzip, decoding, papaparse,
+ * records), then the reader with every line checked and tallied, all in memory, in this process.
+ */
+async function inMemoryStages(data: BenchData) {
+  const progress = createProgress({
+    label: 'report reader, then reader and line checks (in memory)',
+    total: 2,
+  });
+  const folder = await loadDataFolder(data.main.dir);
+  // What the ingest reads from DynamoDB (DynamoReferenceRepository.loadForIngest), from the folder instead.
+  const reference: IngestReference = {
+    partners: new Map(folder.reference.partners.map((p) => [p.id, p])),
+    distributors: new Map(folder.reference.distributors.map((d) => [d.id, d])),
+    catalog: catalogIndex(folder.reference.catalog),
+  };
+  const book = new RulesBook(await collectRules());
+  const run = async (check: boolean) => {
+    let rejected = 0;
+    const started = performance.now();
+    for (const r of folder.reports) {
+      const reading = readReport(createReadStream(r.path));
+      const format = await reading.format;
+      const tallier = new ReportTallier(book, reference, r.distributorId);
+      const rejects = new RejectsCsvWriter(format.headers);
+      for await (const batch of reading.records)
+        if (check)
+          for (const record of batch) {
+            const reject = tallier.add(record);
+            if (reject) rejects.add(reject);
+          }
+      await reading.done;
+      tallier.result();
+      rejected += tallier.counts.rejected;
+    }
+    return { ms: performance.now() - started, rejected };
+  };
+  const reader = await run(false);
+  progress.update(1);
+  const checked = await run(true);
+  progress.update(2);
+  progress.done();
+  return { readerMs: reader.ms, checkedMs: checked.ms, rejected: checked.rejected };
 }
 
 // ---------------------------------------------------------------- 2. end to end, and 3. recalculation
@@ -128,7 +183,8 @@ function rssSampler() {
 
 async function importFolder(runtime: LocalRuntime, dir: string) {
   const folder = await loadDataFolder(dir);
-  if (folder.errors.length) throw new Error(`the generated data folder ${dir} has problems: ${folder.errors[0]!.message}`);
+  if (folder.errors.length)
+    throw new Error(`the generated data folder ${dir} has problems: ${folder.errors[0]!.message}`);
   // No quarters: the import itself recalculates nobody; the reports' ingest asks for every partner it touches.
   await importReference(runtime.deps, folder.reference, []);
   await runtime.idle();
@@ -175,12 +231,17 @@ async function endToEnd(runtime: LocalRuntime, counter: WriteCounter, data: Benc
   progress.done(`idle after ${duration(ms)}`);
   const writes = counter.take();
 
-  const records = (await runtime.deps.reports.list({})).filter((r) => reports.some((g) => r.key === uploadKey(g)));
+  const records = (await runtime.deps.reports.list({})).filter((r) =>
+    reports.some((g) => r.key === uploadKey(g)),
+  );
   const unprocessed = records.filter((r) => r.status !== 'processed');
   if (records.length !== reports.length || unprocessed.length)
-    throw new Error(`not every report was processed: ${unprocessed.map((r) => `${r.key} ${r.status} ${r.error?.message ?? ''}`).join('; ')}`);
+    throw new Error(
+      `not every report was processed: ${unprocessed.map((r) => `${r.key} ${r.status} ${r.error?.message ?? ''}`).join('; ')}`,
+    );
   const dead = runtime.deadLetters();
-  if (dead.length) throw new Error(`${dead.length} message(s) failed for good, e.g. ${dead[0]!.letter.error}`);
+  if (dead.length)
+    throw new Error(`${dead.length} message(s) failed for good, e.g. ${dead[0]!.letter.error}`);
   const ingestMs = Math.max(...records.map((r) => Date.parse(r.updatedAt))) - t0;
   const lines = sum(records, (r) => r.counts?.read ?? 0);
   return {
@@ -195,13 +256,16 @@ async function endToEnd(runtime: LocalRuntime, counter: WriteCounter, data: Benc
     peakRssMB,
     writes,
     recalcsRun: writes.byKind.PAYOUT ?? 0,
-    partnersPaid: new Set((await runtime.deps.payouts.listQuarter(QUARTER)).map((p) => p.result.partnerId)).size,
+    partnersPaid: new Set((await runtime.deps.payouts.listQuarter(QUARTER)).map((p) => p.result.partnerId))
+      .size,
   };
 }
 
 async function recalculation(runtime: LocalRuntime, counter: WriteCounter, data: BenchData) {
   const folder = await importFolder(runtime, data.recalc.dir);
-  const progress = createProgress({ label: `recalculation set: ${n(data.recalc.partners)} partners, ${n(data.recalc.lines)} lines (setup)` });
+  const progress = createProgress({
+    label: `recalculation set: ${n(data.recalc.partners)} partners, ${n(data.recalc.lines)} lines (setup)`,
+  });
   trackReading(runtime, data.recalc.reports, (d) => progress.update(0, d));
   // Set-up only: the tallies are stored without the recalculations their ingest would ask for.
   const recalcQueue = runtime.deps.recalc;
@@ -217,10 +281,15 @@ async function recalculation(runtime: LocalRuntime, counter: WriteCounter, data:
   counter.take();
 
   const partners = folder.reference.partners.map((p) => p.id);
-  const timed = createProgress({ label: `recalculating ${partners.length} partners`, total: partners.length });
+  const timed = createProgress({
+    label: `recalculating ${partners.length} partners`,
+    total: partners.length,
+  });
   counter.onWrite = (c) => timed.update(c.byKind.PAYOUT ?? 0);
   const started = performance.now();
-  await runtime.deps.recalc.publish(partners.map((partnerId) => ({ quarter: QUARTER, partnerId, cause: 'benchmark' })));
+  await runtime.deps.recalc.publish(
+    partners.map((partnerId) => ({ quarter: QUARTER, partnerId, cause: 'benchmark' })),
+  );
   await runtime.idle();
   const ms = performance.now() - started;
   counter.onWrite = undefined;
@@ -258,7 +327,19 @@ function runChild(script: string, job: IngestJob, heapCapMB: number | null): Pro
     child.once('message', (m) => (result = m as IngestChildResult));
     child.once('error', reject);
     child.once('exit', (code, signal) =>
-      resolve(result ?? { ok: false, error: `the process ended (${signal ?? `code ${code}`}) before reporting`, ms: 0, rssBeforeMB: 0, peakRssMB: 0, peakHeapUsedMB: 0, writes: { requests: 0, items: 0, byKind: {} }, recalcRequests: 0 }),
+      resolve(
+        result ?? {
+          ok: false,
+          error: `the process ended (${signal ?? `code ${code}`}) before reporting`,
+          ms: 0,
+          rssBeforeMB: 0,
+          peakRssMB: 0,
+          peakHeapUsedMB: 0,
+          peakLiveHeapMB: 0,
+          writes: { requests: 0, items: 0, byKind: {} },
+          recalcRequests: 0,
+        },
+      ),
     );
     child.send(job);
   });
@@ -271,9 +352,17 @@ function runChild(script: string, job: IngestJob, heapCapMB: number | null): Pro
 async function ingestAlone(script: string, data: BenchData, r: GeneratedReport, heapCapMB: number | null) {
   const stack = await startLocalStack();
   try {
-    const deps = wire(stack.clients, { table: stack.tableName, bucket: stack.bucket }, { publish: async () => undefined });
+    const deps = wire(
+      stack.clients,
+      { table: stack.tableName, bucket: stack.bucket },
+      { publish: async () => undefined },
+    );
     for (const rules of await collectRules())
-      await deps.objects.put(`${RULES_PREFIX}${rules.quarter}.json`, JSON.stringify(rules.file), 'application/json');
+      await deps.objects.put(
+        `${RULES_PREFIX}${rules.quarter}.json`,
+        JSON.stringify(rules.file),
+        'application/json',
+      );
     await importReference(deps, (await loadDataFolder(data.main.dir)).reference, []);
     const key = uploadKey(r);
     await deps.objects.put(key, createReadStream(r.path), 'text/csv');
@@ -303,6 +392,7 @@ async function ingestAlone(script: string, data: BenchData, r: GeneratedReport, 
       rssBeforeMB: child.rssBeforeMB,
       peakRssMB: child.peakRssMB,
       peakHeapUsedMB: child.peakHeapUsedMB,
+      peakLiveHeapMB: child.peakLiveHeapMB,
       writes: child.writes,
       recalcRequests: child.recalcRequests,
     };
@@ -352,31 +442,120 @@ type Results = Awaited<ReturnType<typeof measure>>;
 type SingleRun = Awaited<ReturnType<typeof singleFiles>>['runs'][number];
 
 function table(r: Results): string {
-  const { floor, e2e, recalc } = r;
+  const { floor, stages, e2e, recalc } = r;
   const [small, large, capped] = r.single.runs as [SingleRun, SingleRun, SingleRun];
   const perMillion = (items: number, lines: number) => n((items / lines) * 1e6);
-  const rss = (x: SingleRun) => (x.ok ? `${x.peakRssMB.toFixed(0)} MB (${x.rssBeforeMB.toFixed(0)} MB before reading)` : `failed: ${x.error?.split('\n')[0]}`);
+  const rss = (x: SingleRun) =>
+    x.ok
+      ? `${x.peakRssMB.toFixed(0)} MB (${x.rssBeforeMB.toFixed(0)} MB at start, heap live after GC up to ${x.peakLiveHeapMB.toFixed(0)} MB)`
+      : `failed: ${x.error?.split('\n')[0]}`;
   const rows: string[][] = [
-    ['bare papaparse parse (floor)', `${s(floor.ms)}; ${n(floor.lines / (floor.ms / 1000))} lines/s, ${(floor.bytes / MB / (floor.ms / 1000)).toFixed(1)} MB/s`, '', ''],
-    ['end to end: upload to payouts written', `${s(e2e.ms)} = ${r.ratios.endToEnd.toFixed(0)}× the floor`, `≤ ${TARGETS.endToEndVsParse}×`, verdict(r.ratios.endToEnd <= TARGETS.endToEndVsParse)],
-    ['  ingest: upload to last report stored', `${s(e2e.ingestMs)} = ${r.ratios.ingest.toFixed(0)}× the floor`, '', ''],
-    ['  recalculation after the last report', `${s(e2e.recalcTailMs)}: ${n(e2e.recalcsRun)} recalculations of ${n(e2e.partnersPaid)} partners`, '', ''],
-    ['ingest throughput, end to end', `${n(e2e.lines / (e2e.ingestMs / 1000))} lines/s, ${(e2e.rawBytes / MB / (e2e.ingestMs / 1000)).toFixed(1)} MB/s`, '', ''],
-    [`ingest throughput, one ${n(large.lines)}-line report alone`, `${n(large.linesPerSecond)} lines/s, ${(large.bytes / MB / (large.ms / 1000)).toFixed(1)} MB/s = ${r.ratios.ingestAlone.toFixed(0)}× its bare parse`, '', ''],
-    [`peak RSS, ingest process, ${n(small.lines)} lines`, rss(small), `≤ ${TARGETS.peakRssMB} MB`, verdict(small.ok && small.peakRssMB <= TARGETS.peakRssMB)],
-    [`peak RSS, ingest process, ${n(large.lines)} lines`, rss(large), `≤ ${TARGETS.peakRssMB} MB`, verdict(large.ok && large.peakRssMB <= TARGETS.peakRssMB)],
-    [`  the same, heap capped at ${capped.heapCapMB} MB`, rss(capped), `≤ ${TARGETS.peakRssMB} MB`, verdict(capped.ok && capped.peakRssMB <= TARGETS.peakRssMB)],
-    ['peak RSS, local runtime process, end to end', `${e2e.peakRssMB.toFixed(0)} MB (s3rver, ingest, recalc, queues in one)`, '', ''],
-    [`DynamoDB items written, ingest, ${n(small.lines)} lines`, `${n(small.writes.items)} (${perMillion(small.writes.items, small.lines)} per million lines)`, '', ''],
-    [`DynamoDB items written, ingest, ${n(large.lines)} lines`, `${n(large.writes.items)} (${perMillion(large.writes.items, large.lines)} per million lines)`, `≤ ${TARGETS.writesGrowth}× the above`, verdict(r.ratios.writesGrowth <= TARGETS.writesGrowth)],
-    ['DynamoDB items written, end to end', `${n(e2e.writes.items)} (${perMillion(e2e.writes.items, e2e.lines)} per million lines)`, '', ''],
-    [`recalculation, ${n(recalc.partners)} partners`, `${s(recalc.ms)}; ${n(recalc.partnersPerSecond)} partners/s`, '', ''],
+    [
+      'bare papaparse parse (floor)',
+      `${s(floor.ms)}; ${n(floor.lines / (floor.ms / 1000))} lines/s, ${(floor.bytes / MB / (floor.ms / 1000)).toFixed(1)} MB/s`,
+      '',
+      '',
+    ],
+    [
+      'report reader alone, in memory',
+      `${s(stages.readerMs)} = ${r.ratios.reader.toFixed(1)}× the floor`,
+      '',
+      '',
+    ],
+    [
+      'reader + line checks and tallies, in memory',
+      `${s(stages.checkedMs)} = ${r.ratios.readerAndChecks.toFixed(1)}× the floor`,
+      '',
+      '',
+    ],
+    [
+      'end to end: upload to payouts written',
+      `${s(e2e.ms)} = ${r.ratios.endToEnd.toFixed(0)}× the floor`,
+      `≤ ${TARGETS.endToEndVsParse}×`,
+      verdict(r.ratios.endToEnd <= TARGETS.endToEndVsParse),
+    ],
+    [
+      '  ingest: upload to last report stored',
+      `${s(e2e.ingestMs)} = ${r.ratios.ingest.toFixed(0)}× the floor`,
+      '',
+      '',
+    ],
+    [
+      '  recalculation after the last report',
+      `${s(e2e.recalcTailMs)}: ${n(e2e.recalcsRun)} recalculations of ${n(e2e.partnersPaid)} partners`,
+      '',
+      '',
+    ],
+    [
+      'ingest throughput, end to end',
+      `${n(e2e.lines / (e2e.ingestMs / 1000))} lines/s, ${(e2e.rawBytes / MB / (e2e.ingestMs / 1000)).toFixed(1)} MB/s`,
+      '',
+      '',
+    ],
+    [
+      `ingest throughput, one ${n(large.lines)}-line report alone`,
+      `${n(large.linesPerSecond)} lines/s, ${(large.bytes / MB / (large.ms / 1000)).toFixed(1)} MB/s = ${r.ratios.ingestAlone.toFixed(0)}× its bare parse`,
+      '',
+      '',
+    ],
+    [
+      `peak RSS, ingest process, ${n(small.lines)} lines`,
+      rss(small),
+      `≤ ${TARGETS.peakRssMB} MB`,
+      verdict(small.ok && small.peakRssMB <= TARGETS.peakRssMB),
+    ],
+    [
+      `peak RSS, ingest process, ${n(large.lines)} lines`,
+      rss(large),
+      `≤ ${TARGETS.peakRssMB} MB`,
+      verdict(large.ok && large.peakRssMB <= TARGETS.peakRssMB),
+    ],
+    [
+      `  the same, heap capped at ${capped.heapCapMB} MB`,
+      rss(capped),
+      `≤ ${TARGETS.peakRssMB} MB`,
+      verdict(capped.ok && capped.peakRssMB <= TARGETS.peakRssMB),
+    ],
+    [
+      'peak RSS, local runtime process, end to end',
+      `${e2e.peakRssMB.toFixed(0)} MB (s3rver, ingest, recalc, queues in one)`,
+      '',
+      '',
+    ],
+    [
+      `DynamoDB items written, ingest, ${n(small.lines)} lines`,
+      `${n(small.writes.items)} (${perMillion(small.writes.items, small.lines)} per million lines)`,
+      '',
+      '',
+    ],
+    [
+      `DynamoDB items written, ingest, ${n(large.lines)} lines`,
+      `${n(large.writes.items)} (${perMillion(large.writes.items, large.lines)} per million lines)`,
+      `≤ ${TARGETS.writesGrowth}× the above`,
+      verdict(r.ratios.writesGrowth <= TARGETS.writesGrowth),
+    ],
+    [
+      'DynamoDB items written, end to end',
+      `${n(e2e.writes.items)} (${perMillion(e2e.writes.items, e2e.lines)} per million lines)`,
+      '',
+      '',
+    ],
+    [
+      `recalculation, ${n(recalc.partners)} partners`,
+      `${s(recalc.ms)}; ${n(recalc.partnersPerSecond)} partners/s`,
+      '',
+      '',
+    ],
   ];
-  return renderTable([{ header: 'measure' }, { header: 'result' }, { header: 'target' }, { header: '' }], rows);
+  return renderTable(
+    [{ header: 'measure' }, { header: 'result' }, { header: 'target' }, { header: '' }],
+    rows,
+  );
 }
 
 async function measure(data: BenchData) {
   const floor = await bareParse(data.main.reports);
+  const stages = await inMemoryStages(data);
 
   note('starting the local stack (DynamoDB Local, s3rver)…');
   const counter = new WriteCounter();
@@ -396,9 +575,15 @@ async function measure(data: BenchData) {
   const [small, large] = single.runs as [SingleRun, SingleRun];
   return {
     machine: machine(),
-    data: { options: data.options, dir: data.dir, reports: data.main.reports.map(({ path: _path, ...r }) => r) },
+    data: {
+      options: data.options,
+      dir: data.dir,
+      reports: data.main.reports.map(({ path: _path, ...r }) => r),
+    },
     targets: TARGETS,
     ratios: {
+      reader: stages.readerMs / floor.ms,
+      readerAndChecks: stages.checkedMs / floor.ms,
       endToEnd: e2e.ms / floor.ms,
       ingest: e2e.ingestMs / floor.ms,
       writesGrowth: large.writes.items / small.writes.items,
@@ -406,6 +591,7 @@ async function measure(data: BenchData) {
       ingestAlone: large.ms / single.floorLargeMs,
     },
     floor,
+    stages,
     e2e,
     recalc,
     single,
