@@ -18,6 +18,8 @@ export interface RebatesFunctionProps {
   readonly serviceName: string;
   readonly description: string;
   readonly memorySize: number;
+  /** See FunctionSizing.heapMB. */
+  readonly heapMB?: number | undefined;
   readonly timeout: Duration;
   readonly reservedConcurrency: number;
   readonly logRetention: RetentionDays;
@@ -68,7 +70,10 @@ export class RebatesFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: [
+          '--enable-source-maps',
+          ...(props.heapMB ? [`--max-old-space-size=${props.heapMB}`] : []),
+        ].join(' '),
         ...props.environment,
       },
       bundling: {

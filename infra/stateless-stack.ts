@@ -115,6 +115,7 @@ export class StatelessStack extends Stack {
       serviceName: 'ingest',
       description: 'Reads an uploaded sell-out report, writes tallies and rejects, requests recalculation',
       memorySize: config.ingest.memorySize,
+      heapMB: config.ingest.heapMB,
       timeout: config.ingest.timeout,
       reservedConcurrency: config.ingest.concurrency,
       environment: { ...baseEnv, RECALC_QUEUE_URL: this.recalcQueue.queueUrl },

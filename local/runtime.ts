@@ -29,6 +29,7 @@ export interface LocalRuntimeOptions {
   onIngestProgress?: (p: { key: string; bytesRead: number; records: number }) => void;
   onError?: (what: string, err: unknown) => void;
   maxInflatedBytes?: number;
+  maxLines?: number;
   /** Wraps the SDK clients the pipeline uses (tests inject faults the emulators cannot produce). */
   wrapClients?: (clients: AwsClients) => AwsClients;
 }
@@ -140,6 +141,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const deps = wire(clients, { table: stack.tableName, bucket: stack.bucket }, recalc);
     if (options.onIngestProgress) deps.onProgress = options.onIngestProgress;
     if (options.maxInflatedBytes) deps.maxInflatedBytes = options.maxInflatedBytes;
+    if (options.maxLines) deps.maxLines = options.maxLines;
 
     recalcQueue = new LocalQueue(
       'recalc',

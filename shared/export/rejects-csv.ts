@@ -9,8 +9,13 @@
  * above all, is neutralised against spreadsheet formulas.
  *
  * A fully broken 1M-line report means ~1M rejects: rows are encoded as they arrive and kept as
- * UTF-8 buffers of about CHUNK_CHARS, never as row objects or one giant string.
+ * UTF-8 buffers of about CHUNK_CHARS, never as row objects or one giant string. Past `memoryBytes`
+ * they go to a temporary file (Lambda's /tmp), so memory stays bounded whatever the report holds;
+ * `dispose()` removes it.
  */
+import { closeSync, createReadStream, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { csvRow } from './csv-cell.js';
 
@@ -23,15 +28,29 @@ export interface RejectRow {
 }
 
 const CHUNK_CHARS = 64 * 1024;
+export const DEFAULT_REJECTS_MEMORY_BYTES = 4 * 1024 * 1024;
+
+/** Rows written past the memory budget: a temporary file, and the size of each chunk in it. */
+interface Spill {
+  dir: string;
+  path: string;
+  fd: number | null;
+  sizes: number[];
+}
 
 export class RejectsCsvWriter {
   private readonly chunks: Buffer[] = [];
+  private memoryBytes = 0;
   private storedBytes = 0;
+  private spill: Spill | null = null;
   private pending: string;
   private rows = 0;
   private readonly counts = new Map<string, number>();
 
-  constructor(originalHeader: readonly string[] | null) {
+  constructor(
+    originalHeader: readonly string[] | null,
+    private readonly options: { memoryBytes?: number } = {},
+  ) {
     this.pending = csvRow(['line', 'reason_code', 'message', ...(originalHeader ?? [])]);
   }
 
@@ -57,9 +76,27 @@ export class RejectsCsvWriter {
     return this.storedBytes + Buffer.byteLength(this.pending, 'utf8');
   }
 
+  /** Whether rows went to a temporary file (the memory budget was reached). */
+  get spilled(): boolean {
+    return this.spill !== null;
+  }
+
   /** The file as text chunks, each ending on a row boundary. Can be iterated more than once. */
   *toChunks(): Iterable<string> {
     for (const b of this.chunks) yield b.toString('utf8');
+    if (this.spill) {
+      this.closeSpill();
+      const fd = openSync(this.spill.path, 'r');
+      try {
+        for (const size of this.spill.sizes) {
+          const b = Buffer.alloc(size);
+          readSync(fd, b, 0, size, null);
+          yield b.toString('utf8');
+        }
+      } finally {
+        closeSync(fd);
+      }
+    }
     if (this.pending) yield this.pending;
   }
 
@@ -67,13 +104,23 @@ export class RejectsCsvWriter {
   toReadable(): Readable {
     const chunks = [...this.chunks];
     const pending = this.pending;
+    const spilled = this.spill && (this.closeSpill(), this.spill.path);
     return Readable.from(
-      (function* () {
+      (async function* () {
         yield* chunks;
+        if (spilled) yield* createReadStream(spilled, { highWaterMark: CHUNK_CHARS * 4 });
         if (pending) yield Buffer.from(pending, 'utf8');
       })(),
       { objectMode: false },
     );
+  }
+
+  /** Removes the temporary file, if any. The writer is empty afterwards. */
+  dispose(): void {
+    if (!this.spill) return;
+    this.closeSpill();
+    rmSync(this.spill.dir, { recursive: true, force: true });
+    this.spill = null;
   }
 
   /** The whole file as one string: for small files and tests. */
@@ -83,8 +130,31 @@ export class RejectsCsvWriter {
 
   private flush(): void {
     const b = Buffer.from(this.pending, 'utf8');
-    this.chunks.push(b);
     this.storedBytes += b.length;
     this.pending = '';
+    if (
+      !this.spill &&
+      this.memoryBytes + b.length <= (this.options.memoryBytes ?? DEFAULT_REJECTS_MEMORY_BYTES)
+    ) {
+      this.chunks.push(b);
+      this.memoryBytes += b.length;
+      return;
+    }
+    if (!this.spill) {
+      const dir = mkdtempSync(join(tmpdir(), 'rejects-'));
+      const path = join(dir, 'rejects.csv');
+      this.spill = { dir, path, fd: openSync(path, 'w'), sizes: [] };
+    }
+    if (this.spill.fd === null)
+      throw new Error('The rejects file was already read; no more rows can be added.');
+    writeSync(this.spill.fd, b);
+    this.spill.sizes.push(b.length);
+  }
+
+  private closeSpill(): void {
+    if (this.spill?.fd != null) {
+      closeSync(this.spill.fd);
+      this.spill.fd = null;
+    }
   }
 }

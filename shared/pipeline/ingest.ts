@@ -35,6 +35,8 @@ export interface IngestDeps {
   clock: Clock;
   /** Bound on inflated bytes of a .gz report (decompression bombs). */
   maxInflatedBytes?: number;
+  /** Bound on the lines of one report (DEFAULT_MAX_REPORT_LINES); see there. */
+  maxLines?: number;
   onProgress?: (p: { key: string; bytesRead: number; records: number }) => void;
 }
 
@@ -53,6 +55,14 @@ export type IngestOutcome =
   | { status: 'skipped'; reportId: string; version: string; why: string };
 
 export const INCOMING_PREFIX = 'incoming/';
+
+/**
+ * Duplicate detection keeps about 25 bytes per distinct line (LineIndex), the only state of a check
+ * that grows with the file. Twice the largest national distributor's quarter (a million lines)
+ * keeps the ingest function well inside its bounded heap; a larger file fails with a clear status
+ * instead of running out of memory.
+ */
+export const DEFAULT_MAX_REPORT_LINES = 2_000_000;
 
 /** A stable, short report ID from the object key: the same key (a corrected upload) is the same report. */
 export function reportIdOf(key: string): string {
@@ -263,13 +273,26 @@ async function tallyObject(
   // Errors other than ReportFileError (an S3 read cut off, a throttle) propagate: the event is retried.
   const format = await reader.format;
   const rejects = new RejectsCsvWriter(format.headers);
-  for await (const batch of reader.records)
-    for (const record of batch) {
-      const reject = tallier.add(record);
-      if (reject) rejects.add(reject);
+  let summary;
+  try {
+    const maxLines = deps.maxLines ?? DEFAULT_MAX_REPORT_LINES;
+    for await (const batch of reader.records) {
+      for (const record of batch) {
+        const reject = tallier.add(record);
+        if (reject) rejects.add(reject);
+      }
+      if (tallier.counts.read > maxLines)
+        throw new ReportFileError(
+          'too-large',
+          `The file has more than ${maxLines.toLocaleString('en-US')} lines, which is the most one report may have. ` +
+            'Split it into smaller files (for example one per month) and upload them again.',
+        );
     }
-  const summary = await reader.done;
-  await deps.objects.put(rejectsKey, rejects.toChunks(), 'text/csv; charset=utf-8');
+    summary = await reader.done;
+    await deps.objects.put(rejectsKey, rejects.toReadable(), 'text/csv; charset=utf-8');
+  } finally {
+    rejects.dispose();
+  }
   return {
     ...tallier.result(),
     claims: tallier.claimIndexes(),

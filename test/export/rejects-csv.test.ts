@@ -1,6 +1,7 @@
 import Papa from 'papaparse';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import { RejectsCsvWriter } from '../../shared/export/rejects-csv.js';
 
 describe('RejectsCsvWriter', () => {
@@ -99,5 +100,25 @@ describe('RejectsCsvWriter', () => {
     expect(w.byteLength).toBe(Buffer.byteLength(whole, 'utf8'));
     expect(await text(w.toReadable())).toBe(whole);
     expect(w.countsByCode()).toEqual({ 'bad-date': n / 2, 'bad-quantity': n / 2 });
+  });
+
+  it('goes on in a temporary file past its memory budget, with the same bytes, removed by dispose', async () => {
+    const rows = (w: RejectsCsvWriter) => {
+      for (let i = 0; i < 30_000; i++)
+        w.add({ line: i + 2, fields: [`партнёр ${i}`, '="x"'], code: 'bad-date', message: `строка ${i}` });
+      return w;
+    };
+    const inMemory = rows(new RejectsCsvWriter(['партнер', 'qty']));
+    const spilling = rows(new RejectsCsvWriter(['партнер', 'qty'], { memoryBytes: 100_000 }));
+    expect(inMemory.spilled).toBe(false);
+    expect(spilling.spilled).toBe(true);
+    const whole = inMemory.toString();
+    expect(await text(spilling.toReadable())).toBe(whole);
+    expect(spilling.toString()).toBe(whole);
+    expect(spilling.byteLength).toBe(Buffer.byteLength(whole, 'utf8'));
+    const dir = (spilling as unknown as { spill: { dir: string } }).spill.dir;
+    expect(existsSync(dir)).toBe(true);
+    spilling.dispose();
+    expect(existsSync(dir)).toBe(false);
   });
 });

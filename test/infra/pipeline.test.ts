@@ -196,7 +196,8 @@ describe('house function defaults', () => {
       expect(p.Environment.Variables).toMatchObject({
         POWERTOOLS_SERVICE_NAME: service,
         POWERTOOLS_METRICS_NAMESPACE: 'Rebates',
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS:
+          service === 'ingest' ? '--enable-source-maps --max-old-space-size=160' : '--enable-source-maps',
         TABLE_NAME: 'rebates-dev',
       });
       expect(flat(p.Environment.Variables.REPORTS_BUCKET)).toBe(

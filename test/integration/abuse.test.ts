@@ -5,6 +5,8 @@
  * every line read is tallied or in the rejects file, nothing is left in a dead-letter queue, and the
  * object is read a bounded number of times. Amounts come from the 2016-Q1 rules file in force.
  */
+import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
@@ -34,11 +36,13 @@ import {
 const Q1 = '2016-Q1';
 // Small enough that a gzip bomb trips it, large enough for the 5 MB line (the bound covers plain files too).
 const MAX_INFLATED = 8 * 2 ** 20;
+const MAX_LINES = 20_000;
 const faults = new FaultInjector();
 const errors: { what: string; message: string }[] = [];
 const env = useLocalRuntime({
   wrapClients: faults.wrap,
   maxInflatedBytes: MAX_INFLATED,
+  maxLines: MAX_LINES,
   onError: (what, err) => errors.push({ what, message: (err as Error).message }),
 });
 
@@ -322,7 +326,11 @@ describe('files that are not what they say', () => {
   it('fails a small .gz that unpacks past the bound as too-large, read once and never retried', async () => {
     await setUp('gb-dist', ['GB101']);
     const good = renderReport(linesOf('GB101', 'GB', [[LATITUDE, 60]]));
-    const padding = Buffer.alloc(8 * MAX_INFLATED, '2016-02-20,GB-PAD,GB101,,Dell Latitude 5480,1,,\n');
+    // Long lines: the unpacked bytes pass their bound before the lines pass theirs.
+    const padding = Buffer.alloc(
+      8 * MAX_INFLATED,
+      `2016-02-20,GB-PAD,GB101,,Dell Latitude 5480 ${'x'.repeat(500)},1,,\n`,
+    );
     const bomb = gzipSync(Buffer.concat([good, padding]), { level: 9 });
     expect(bomb.length).toBeLessThan(MAX_INFLATED / 8);
     const key = await env.upload('gb-dist', 'bomb.csv.gz', bomb);
@@ -334,6 +342,44 @@ describe('files that are not what they say', () => {
     // The good line before the padding counts for nothing: a file is taken whole or not at all.
     expect((await env.payouts(Q1, 'GB101'))?.lines ?? []).toEqual([]);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('reports past the memory bounds', () => {
+  it('fails a report of more lines than the bound as too-large, with a plain message, read once', async () => {
+    await setUp('ml-dist', ['ML101']);
+    const lines = linesOf(
+      'ML101',
+      'ML',
+      Array.from({ length: MAX_LINES + 1 }, () => [LATITUDE, 1] as [string, number]),
+    );
+    const key = await env.upload('ml-dist', 'too-many-lines.csv', renderReport(lines));
+
+    const report = await expectFailedOnce(key, 'too-large');
+    expect(report.error!.message).toBe(
+      'The file has more than 20,000 lines, which is the most one report may have. ' +
+        'Split it into smaller files (for example one per month) and upload them again.',
+    );
+    expect((await env.payouts(Q1, 'ML101'))?.lines ?? []).toEqual([]);
+  });
+
+  it('keeps every reject of an all-bad report whose rejects outgrow memory, and leaves no temporary file', async () => {
+    await setUp('rb-dist', ['RB101']);
+    const tmpBefore = (await readdir(tmpdir())).filter((f) => f.startsWith('rejects-'));
+    // A 6 MB file (under the 8 MB bound) whose rejects, about 8 MB, pass the 4 MB kept in memory.
+    const long = `${LATITUDE} ${'x'.repeat(240)}`;
+    const lines = linesOf(
+      'NOBODY',
+      'RB',
+      Array.from({ length: MAX_LINES - 1 }, () => [long, 1] as [string, number]),
+    );
+    const key = await env.upload('rb-dist', 'all-bad.csv', renderReport(lines));
+
+    const { report, rejects } = await expectProcessed(key);
+    expect(report.counts).toMatchObject({ read: MAX_LINES - 1, tallied: 0, rejected: MAX_LINES - 1 });
+    expect(rejects.every((r) => r.code === 'unknown-partner')).toBe(true);
+    expect(rejects.at(-1)?.fields).toContain(lines.at(-1)!.invoice);
+    expect((await readdir(tmpdir())).filter((f) => f.startsWith('rejects-'))).toEqual(tmpBefore);
   });
 });
 
