@@ -8,9 +8,13 @@
  * 2. End to end: a fresh local runtime (DynamoDB Local + s3rver + in-process queues), reference data
  *    imported, then every report uploaded; timed from the first upload until the runtime is idle,
  *    that is until every payout the reports caused is written. DynamoDB writes are counted.
- * 3. Recalculation: 10,000 partners of a second data folder, each recalculated once through the
+ * 3. Stack floor (bench/stack-floor.ts): on that runtime's emulators, idle, with no code of ours,
+ *    the reports put and got with raw S3 calls, and the payouts and tallies that end to end stored
+ *    written again with BatchWriteItem: what this stack costs even if our code took no time at all.
+ *    Beside it, the upload path alone (`runtime.upload` with no ingest running) and an fs copy.
+ * 4. Recalculation: 10,000 partners of a second data folder, each recalculated once through the
  *    local recalc queue (the Lambda handler, 4 at a time).
- * 4. Ingest process memory: the ingest handler in a child Node process of its own, each time on a
+ * 5. Ingest process memory: the ingest handler in a child Node process of its own, each time on a
  *    fresh stack, on one report of a tenth of the lines and one of all of them (and that one again
  *    with the heap capped), with its peak RSS and DynamoDB writes.
  *
@@ -44,6 +48,7 @@ import { collectRules, startLocalRuntime, type LocalRuntime } from '../local/run
 import { createProgress, duration } from '../local/ui/progress.js';
 import { renderTable } from '../local/ui/table.js';
 import { WriteCounter } from './count-writes.js';
+import { stackFloor } from './stack-floor.js';
 import { BENCH_OUT, generate, optionsFromArgs, type BenchData, type GeneratedReport } from './generate.js';
 import type { IngestChildResult, IngestJob } from './ingest-child.js';
 
@@ -185,7 +190,7 @@ async function inMemoryStages(data: BenchData) {
   return { readerMs: reader.ms, checkedMs: checked.ms, rejected: checked.rejected };
 }
 
-// ---------------------------------------------------------------- 2. end to end, and 3. recalculation
+// ---------------------------------------------------------------- 2. end to end, and 4. recalculation
 
 /** Samples this process's RSS; s3rver, the handlers and the in-process queues all live here. */
 function rssSampler() {
@@ -318,7 +323,7 @@ async function recalculation(runtime: LocalRuntime, counter: WriteCounter, data:
   return { partners: partners.length, ms, partnersPerSecond: partners.length / (ms / 1000), writes };
 }
 
-// ---------------------------------------------------------------- 4. the ingest process on its own
+// ---------------------------------------------------------------- 5. the ingest process on its own
 
 async function bundleChild(): Promise<string> {
   const outfile = join(BENCH_OUT, 'ingest-child.mjs');
@@ -453,14 +458,16 @@ function mergeCounts(all: Record<string, number>[]): Record<string, number> {
 }
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
-const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const s = (ms: number) => `${(ms / 1000).toFixed(ms < 1000 ? 2 : 1)} s`;
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
+const times = (ratio: number) => `${ratio.toFixed(ratio < 10 ? 1 : 0)}×`;
+const mbps = (bytes: number, ms: number) => `${(bytes / MB / (ms / 1000)).toFixed(0)} MB/s`;
 
 type Results = Awaited<ReturnType<typeof measure>>;
 type SingleRun = Awaited<ReturnType<typeof singleFiles>>['runs'][number];
 
 function table(r: Results): string {
-  const { floor, stages, e2e, recalc } = r;
+  const { floor, stages, e2e, recalc, stack } = r;
   const [small, large, capped] = r.single.runs as [SingleRun, SingleRun, SingleRun];
   const perMillion = (items: number, lines: number) => n((items / lines) * 1e6);
   const rss = (x: SingleRun) =>
@@ -483,6 +490,48 @@ function table(r: Results): string {
     [
       'reader + line checks and tallies, in memory',
       `${s(stages.checkedMs)} = ${r.ratios.readerAndChecks.toFixed(1)}× the floor`,
+      '',
+      '',
+    ],
+    [
+      'stack floor: S3 put and get, least DynamoDB writes',
+      `${s(stack.ms)} = ${times(r.ratios.stackFloor)} the floor, with no code of ours`,
+      '',
+      '',
+    ],
+    [
+      '  S3 PutObject, one request a report',
+      `${s(stack.put.ms)} = ${times(r.ratios.s3Put)} the floor; ${mbps(stack.bytes, stack.put.ms)}`,
+      '',
+      '',
+    ],
+    [
+      '  S3 GetObject, read to the end',
+      `${s(stack.get.ms)} = ${times(r.ratios.s3Get)} the floor; ${mbps(stack.bytes, stack.get.ms)}`,
+      '',
+      '',
+    ],
+    [
+      `  DynamoDB BatchWriteItem, ${n(stack.batchWrite.payouts)} payouts + ${n(stack.batchWrite.tallies)} tallies`,
+      `${s(stack.batchWrite.ms)} = ${times(r.ratios.dynamoWrites)} the floor; ${n(stack.batchWrite.itemsPerSecond)} items/s, ${stack.batchWrite.itemMB.toFixed(0)} MB as JSON`,
+      '',
+      '',
+    ],
+    [
+      '  DynamoDB PutItem of payouts, 1 and 4 at a time',
+      `${n(stack.singlePut.itemsPerSecond)} and ${n(stack.singlePut4.itemsPerSecond)} items/s`,
+      '',
+      '',
+    ],
+    [
+      'upload (runtime.upload), nothing else running',
+      `${s(stack.runtimeUpload.ms)} = ${times(r.ratios.uploadAlone)} the floor; ${mbps(stack.bytes, stack.runtimeUpload.ms)} (fs copy: ${mbps(stack.bytes, stack.fsCopy.ms)})`,
+      '',
+      '',
+    ],
+    [
+      'upload during end to end, ingest alongside',
+      `${s(e2e.uploadedMs)} = ${times(r.ratios.uploadInEndToEnd)} the floor; ${mbps(stack.bytes, e2e.uploadedMs)}`,
       '',
       '',
     ],
@@ -584,10 +633,13 @@ async function measure(data: BenchData) {
     wrapClients: counter.wrap,
     onError: (what, err) => errors.push(`${what}: ${(err as Error).message ?? String(err)}`),
   });
-  let e2e, recalc;
+  let e2e, stack, recalc;
   try {
     e2e = await endToEnd(runtime, counter, data);
     load.phase('end to end');
+    // Before the recalculation set: the payouts and tallies copied are those of this data alone.
+    stack = await stackFloor(runtime, data.main.reports, data.main.reports.map(uploadKey));
+    load.phase('stack floor');
     recalc = await recalculation(runtime, counter, data);
     load.phase('recalculation');
   } finally {
@@ -610,6 +662,12 @@ async function measure(data: BenchData) {
       readerAndChecks: stages.checkedMs / floor.ms,
       endToEnd: e2e.ms / floor.ms,
       ingest: e2e.ingestMs / floor.ms,
+      stackFloor: stack.ms / floor.ms,
+      s3Put: stack.put.ms / floor.ms,
+      s3Get: stack.get.ms / floor.ms,
+      dynamoWrites: stack.batchWrite.ms / floor.ms,
+      uploadAlone: stack.runtimeUpload.ms / floor.ms,
+      uploadInEndToEnd: e2e.uploadedMs / floor.ms,
       writesGrowth: large.writes.items / small.writes.items,
       rssGrowth: large.peakRssMB / small.peakRssMB,
       ingestAlone: large.ms / single.floorLargeMs,
@@ -617,6 +675,7 @@ async function measure(data: BenchData) {
     floor,
     stages,
     e2e,
+    stack,
     recalc,
     single,
     retriedErrors: errors.slice(0, 20),
