@@ -19,12 +19,13 @@ export interface RecalcDeps {
 }
 
 export async function recalcPartner(deps: RecalcDeps, quarter: string, partnerId: string): Promise<PartnerQuarterResult> {
-  const book = new RulesBook(await deps.rules.loadAll());
-  const rules = book.require(quarter);
-  const [state, tallies] = await Promise.all([
+  // The rules are cached, so the reads need not wait for them.
+  const [all, state, tallies] = await Promise.all([
+    deps.rules.loadAll(),
     deps.reference.partnerState(partnerId),
     deps.reports.currentTallies(quarter, partnerId),
   ]);
+  const rules = new RulesBook(all).require(quarter);
   const result = calculatePartnerQuarter(
     rules,
     { partner: state.partner, acceptances: state.acceptances, trainings: state.trainings },
@@ -32,9 +33,10 @@ export async function recalcPartner(deps: RecalcDeps, quarter: string, partnerId
     tallies,
   );
   const at = deps.clock.now().toISOString();
-  await deps.payouts.put(result, at);
   const target = earningsFor(rules, result, state.trainings);
   const entries = reconcileLedger(state.ledger, partnerId, quarter, target, at);
-  if (entries.length) await deps.ledger.append(entries);
+  // The payout and its new points in one write (beyond 99 entries, the points first): a stored
+  // payout's points are always in the ledger. A failed run is retried and appends what is missing.
+  await deps.payouts.put(result, at, entries);
   return result;
 }

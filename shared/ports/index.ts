@@ -159,7 +159,11 @@ export interface StoredPayouts {
 }
 
 export interface PayoutsRepository {
-  put(result: PartnerQuarterResult, at: string): Promise<void>;
+  /**
+   * Stores a partner's payouts for a quarter, after appending `points` to the ledger as
+   * `LedgerRepository.append` does: a stored payout's points are always in the ledger.
+   */
+  put(result: PartnerQuarterResult, at: string, points?: readonly LedgerEntry[]): Promise<void>;
   get(quarter: string, partnerId: string): Promise<StoredPayouts | null>;
   listQuarter(quarter: string): Promise<StoredPayouts[]>;
 }

@@ -735,17 +735,18 @@ describe('concurrent recalculations', () => {
       cause: `abuse ${i}`,
     }));
     // The first three ledger writes wait for one another, so three runs have read the ledger before any
-    // of them wrote to it: each computes the same entries, and all but one write of each must be refused.
-    const isPointsOfCR101 = (input: Record<string, unknown>) => {
-      const item = input.Item as { pk?: string; sk?: string };
-      return item.pk === 'PARTNER#CR101' && String(item.sk).startsWith('POINTS#');
-    };
+    // of them wrote to it: each computes the same entries, and all but one copy of each must be refused.
+    // A run's new points go in one transaction with its payout.
+    const isPointsOfCR101 = (input: Record<string, unknown>) =>
+      (input.TransactItems as { Put?: { Item?: { pk?: string; sk?: string } } }[]).some(
+        (t) => t.Put?.Item?.pk === 'PARTNER#CR101' && String(t.Put.Item.sk).startsWith('POINTS#'),
+      );
     let arrived = 0;
     let release!: () => void;
     const allArrived = new Promise<void>((resolve) => (release = resolve));
     const barrier = faults.arm({
       client: 'doc',
-      command: 'PutCommand',
+      command: 'TransactWriteCommand',
       match: isPointsOfCR101,
       times: 3,
       fail: async (send) => {
@@ -778,7 +779,7 @@ describe('concurrent recalculations', () => {
       [`course:${course}`]: campaign.pointsPerCourse.byCourse[course] ?? campaign.pointsPerCourse.default,
     };
     expect(barrier.fired).toBe(3);
-    expect(faults.count('doc', 'PutCommand', isPointsOfCR101)).toBeGreaterThanOrEqual(3 * 3);
+    expect(faults.count('doc', 'TransactWriteCommand', isPointsOfCR101)).toBeGreaterThanOrEqual(3);
     const ledger = (await env.rt.deps.reference.partnerState('CR101')).ledger;
     // One entry per source: no run appended what another had already appended.
     expect(Object.fromEntries(ledger.map((e) => [e.source, e.points]))).toEqual(expectedPoints);

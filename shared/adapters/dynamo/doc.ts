@@ -5,7 +5,9 @@
 import {
   BatchGetCommand,
   BatchWriteCommand,
+  PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -63,4 +65,76 @@ export async function batchGet(doc: DynamoDBDocumentClient, table: string, keys:
 
 export function isConditionFailed(err: unknown): boolean {
   return err instanceof Error && err.name === 'ConditionalCheckFailedException';
+}
+
+/** Items per TransactWriteItems (DynamoDB's limit, and DynamoDB Local's). */
+const TRANSACTION_ITEMS = 100;
+
+interface Put {
+  Item: Item;
+  /** Written only if no item has its key yet; an existing one is left as it is. */
+  onlyIfNew: boolean;
+}
+
+/**
+ * Appends `items` without ever overwriting one (each only if its key is new; existing ones are
+ * skipped), then puts `last` unconditionally once every item is stored. Up to 100 puts go in one
+ * transaction, `last` in the final one, so with up to 99 items it is one request and `last` is
+ * stored with them or not at all. A transaction cancelled because some items exist already (a
+ * replay, or a concurrent writer) is redone one put at a time for the others.
+ */
+export async function putNewThen(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  items: readonly Item[],
+  last?: Item,
+): Promise<void> {
+  const puts: Put[] = items.map((Item) => ({ Item, onlyIfNew: true }));
+  if (last) puts.push({ Item: last, onlyIfNew: false });
+  const chunks: Put[][] = [];
+  for (let i = 0; i < puts.length; i += TRANSACTION_ITEMS) chunks.push(puts.slice(i, i + TRANSACTION_ITEMS));
+  const final = chunks.pop();
+  await Promise.all(chunks.map((c) => putChunk(doc, table, c)));
+  if (final) await putChunk(doc, table, final);
+}
+
+const putInput = (table: string, p: Put) => ({
+  TableName: table,
+  Item: p.Item,
+  ...(p.onlyIfNew ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}),
+});
+
+async function putOne(doc: DynamoDBDocumentClient, table: string, p: Put): Promise<void> {
+  try {
+    await doc.send(new PutCommand(putInput(table, p)));
+  } catch (err) {
+    if (!isConditionFailed(err)) throw err;
+  }
+}
+
+async function putChunk(doc: DynamoDBDocumentClient, table: string, chunk: Put[]): Promise<void> {
+  // A lone put needs no transaction (which would cost twice the write capacity).
+  if (chunk.length === 1) return putOne(doc, table, chunk[0]!);
+  try {
+    await doc.send(new TransactWriteCommand({ TransactItems: chunk.map((p) => ({ Put: putInput(table, p) })) }));
+  } catch (err) {
+    const reasons = redoableReasons(err);
+    if (!reasons) throw err;
+    const rest = chunk.filter((_, i) => reasons[i] !== 'ConditionalCheckFailed');
+    await Promise.all(rest.filter((p) => p.onlyIfNew).map((p) => putOne(doc, table, p)));
+    await Promise.all(rest.filter((p) => !p.onlyIfNew).map((p) => putOne(doc, table, p)));
+  }
+}
+
+/**
+ * The per-item reasons of a transaction cancelled only by existing items or by a concurrent
+ * transaction, which putting one at a time resolves; null for anything else (throttling, bad
+ * input), which must fail the caller.
+ */
+function redoableReasons(err: unknown): (string | undefined)[] | null {
+  if (!(err instanceof Error) || err.name !== 'TransactionCanceledException') return null;
+  const codes = ((err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code);
+  return codes.every((c) => c === undefined || c === 'None' || c === 'ConditionalCheckFailed' || c === 'TransactionConflict')
+    ? codes
+    : null;
 }

@@ -1,4 +1,4 @@
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Decimal } from 'decimal.js';
 import { catalogIndex } from '../../domain/classify.js';
 import type { LedgerEntry } from '../../domain/points.js';
@@ -18,7 +18,7 @@ import type {
   ReferenceRepository,
   StoredPayouts,
 } from '../../ports/index.js';
-import { batchWrite, isConditionFailed, queryAll, type Item } from './doc.js';
+import { batchWrite, putNewThen, queryAll, type Item } from './doc.js';
 import { GSI1, keys } from './keys.js';
 
 const pick = <T>(item: Item, fields: readonly (keyof T & string)[]): T => {
@@ -131,19 +131,21 @@ function decodeResult(raw: Item): PartnerQuarterResult {
   };
 }
 
+/** A points ledger entry as stored; putNewThen never overwrites one once written (append-only). */
+const ledgerItem = (e: LedgerEntry): Item => ({ ...keys.points(e.partnerId, e.entryId), ...e });
+
 export class DynamoPayoutsRepository implements PayoutsRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
 
-  async put(result: PartnerQuarterResult, at: string): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...keys.payout(result.quarter, result.partnerId), result: encodeResult(result), computedAt: at },
-      }),
-    );
+  async put(result: PartnerQuarterResult, at: string, points: readonly LedgerEntry[] = []): Promise<void> {
+    await putNewThen(this.doc, this.table, points.map(ledgerItem), {
+      ...keys.payout(result.quarter, result.partnerId),
+      result: encodeResult(result),
+      computedAt: at,
+    });
   }
 
   async get(quarter: string, partnerId: string): Promise<StoredPayouts | null> {
@@ -176,20 +178,7 @@ export class DynamoLedgerRepository implements LedgerRepository {
     private readonly table: string,
   ) {}
 
-  async append(entries: readonly LedgerEntry[]): Promise<void> {
-    for (const e of entries) {
-      try {
-        await this.doc.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: { ...keys.points(e.partnerId, e.entryId), ...e },
-            // Append-only: an entry, once written, is never overwritten.
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-      } catch (err) {
-        if (!isConditionFailed(err)) throw err;
-      }
-    }
+  append(entries: readonly LedgerEntry[]): Promise<void> {
+    return putNewThen(this.doc, this.table, entries.map(ledgerItem));
   }
 }
