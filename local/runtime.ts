@@ -171,6 +171,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const notified = new Map<string, () => void>();
     const unsubscribe = stack.onObjectCreated((record) => {
+      // In AWS only the reports bucket notifies ingest; s3rver tells of every bucket.
+      if (record.s3.bucket.name !== stack.bucket) return;
       const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
       // S3 filters by prefix and suffix in AWS; s3rver does not, so the same filter is applied here.
       if (isReportKey(key)) ingestQueue.send(JSON.stringify({ Records: [record] }));

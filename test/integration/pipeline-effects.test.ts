@@ -5,6 +5,7 @@
  * the sample campaign in samples/rules/2016-Q1.json.
  */
 import { randomUUID } from 'node:crypto';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3EventRecord, SQSEvent } from 'aws-lambda';
 import { Decimal } from 'decimal.js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -259,6 +260,22 @@ describe('exactly once under at-least-once delivery', () => {
 });
 
 describe('report versions and distributors', () => {
+  it('ingests only what lands in the reports bucket, as the bucket notification does in AWS', async () => {
+    await setUpPartners(['OB101']);
+    const { s3 } = env.rt.stack.clients;
+    const other = 'not-the-reports-bucket';
+    await s3.send(new CreateBucketCommand({ Bucket: other }));
+    const key = 'incoming/ex-a/elsewhere.csv';
+    const seen = nextRecordFor(key);
+    await s3.send(
+      new PutObjectCommand({ Bucket: other, Key: key, Body: renderReport(sales('OB101', [[LATITUDE, 60]])) }),
+    );
+    expect((await seen).s3.bucket.name).toBe(other);
+    await env.rt.idle();
+    expect(await env.rt.deps.reports.get(reportIdOf(key))).toBeNull();
+    expect((await total('OB101')) ?? '0.00').toBe('0.00');
+  });
+
   it('counts only the corrected upload of a key, and adds a different key on top', async () => {
     await setUpPartners(['RE101', 'RE102', 'RE103']);
     const key = await env.upload(
