@@ -14,9 +14,10 @@ import { ConfigError } from './errors.js';
 import type { IngestDeps } from './pipeline/ingest.js';
 import type { RecalcDeps } from './pipeline/recalc.js';
 import type { ReferenceImportDeps } from './pipeline/reference-import.js';
-import type { ObjectUrls, QuarterRepository, RecalcQueue } from './ports/index.js';
+import type { LedgerRepository, ObjectUrls, QuarterRepository, RecalcQueue } from './ports/index.js';
 
-export type AppDeps = IngestDeps & RecalcDeps & ReferenceImportDeps & { bucket: string; table: string; urls: ObjectUrls; quarters: QuarterRepository };
+// Recalculation appends points with its payout (PayoutsRepository.put); `ledger` appends on its own.
+export type AppDeps = IngestDeps & RecalcDeps & ReferenceImportDeps & { bucket: string; table: string; urls: ObjectUrls; quarters: QuarterRepository; ledger: LedgerRepository };
 
 export function wire(clients: AwsClients, config: { table: string; bucket: string }, recalc: RecalcQueue): AppDeps {
   const objects = new S3ObjectStore(clients.s3, config.bucket);

@@ -34,25 +34,14 @@ export class LineIndex {
 
   /** The line stored for the key, or 0. */
   get(hi: number, lo: number): number {
-    let i = this.slotOf(hi, lo) & this.mask;
-    for (;;) {
-      const line = this.lines[i]!;
-      if (line === EMPTY) return 0;
-      if (this.keys[2 * i] === hi >>> 0 && this.keys[2 * i + 1] === lo >>> 0) return line;
-      i = (i + 1) & this.mask;
-    }
+    return this.lines[this.slotFor(hi, lo)]!;
   }
 
   /** Stores the key with its line unless present; returns the line stored first (0 if it was new). */
   putIfAbsent(hi: number, lo: number, line: number): number {
     if (line < 1) throw new RangeError('line numbers start at 1');
-    let i = this.slotOf(hi, lo) & this.mask;
-    for (;;) {
-      const stored = this.lines[i]!;
-      if (stored === EMPTY) break;
-      if (this.keys[2 * i] === hi >>> 0 && this.keys[2 * i + 1] === lo >>> 0) return stored;
-      i = (i + 1) & this.mask;
-    }
+    const i = this.slotFor(hi, lo);
+    if (this.lines[i] !== EMPTY) return this.lines[i]!;
     this.keys[2 * i] = hi;
     this.keys[2 * i + 1] = lo;
     this.lines[i] = line;
@@ -66,8 +55,12 @@ export class LineIndex {
       if (this.lines[i] !== EMPTY) yield [this.keys[2 * i]!, this.keys[2 * i + 1]!, this.lines[i]!];
   }
 
-  private slotOf(hi: number, lo: number): number {
-    return fmix32(lo ^ fmix32(hi ^ this.seed));
+  /** The slot holding the key, or the free slot where it would go. */
+  private slotFor(hi: number, lo: number): number {
+    let i = fmix32(lo ^ fmix32(hi ^ this.seed)) & this.mask;
+    while (this.lines[i] !== EMPTY && (this.keys[2 * i] !== hi >>> 0 || this.keys[2 * i + 1] !== lo >>> 0))
+      i = (i + 1) & this.mask;
+    return i;
   }
 
   private grow() {
@@ -76,10 +69,10 @@ export class LineIndex {
     this.keys = new Uint32Array(slots * 2);
     this.lines = new Uint32Array(slots);
     this.mask = slots - 1;
+    // Keys are distinct, so each lands on the free slot its probe finds.
     for (let j = 0; j < lines.length; j++) {
       if (lines[j] === EMPTY) continue;
-      let i = this.slotOf(keys[2 * j]!, keys[2 * j + 1]!) & this.mask;
-      while (this.lines[i] !== EMPTY) i = (i + 1) & this.mask;
+      const i = this.slotFor(keys[2 * j]!, keys[2 * j + 1]!);
       this.keys[2 * i] = keys[2 * j]!;
       this.keys[2 * i + 1] = keys[2 * j + 1]!;
       this.lines[i] = lines[j]!;

@@ -7,13 +7,12 @@ import { calculatePartnerQuarter } from '../domain/payout.js';
 import { earningsFor, reconcileLedger } from '../domain/points.js';
 import { RulesBook } from '../domain/rules/load.js';
 import type { PartnerQuarterResult } from '../domain/types.js';
-import type { Clock, LedgerRepository, PayoutsRepository, ReferenceRepository, ReportsRepository, RulesRepository } from '../ports/index.js';
+import type { Clock, PayoutsRepository, ReferenceRepository, ReportsRepository, RulesRepository } from '../ports/index.js';
 
 export interface RecalcDeps {
   reports: ReportsRepository;
   reference: ReferenceRepository;
   payouts: PayoutsRepository;
-  ledger: LedgerRepository;
   rules: RulesRepository;
   clock: Clock;
 }

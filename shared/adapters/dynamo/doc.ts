@@ -29,13 +29,17 @@ export async function queryAll(doc: DynamoDBDocumentClient, input: QueryCommandI
 
 type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } };
 
+/** The list in consecutive pieces of at most `size`: DynamoDB's per-request limits. */
+function chunksOf<T>(list: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < list.length; i += size) chunks.push(list.slice(i, i + size));
+  return chunks;
+}
+
 export async function batchWrite(doc: DynamoDBDocumentClient, table: string, requests: readonly WriteRequest[]): Promise<void> {
-  const chunks: WriteRequest[][] = [];
-  for (let i = 0; i < requests.length; i += 25) chunks.push(requests.slice(i, i + 25));
   // A few chunks in flight at once: enough to hide latency, few enough not to provoke throttling.
-  const inFlight = 4;
-  for (let i = 0; i < chunks.length; i += inFlight)
-    await Promise.all(chunks.slice(i, i + inFlight).map((c) => writeChunk(doc, table, c)));
+  for (const inFlight of chunksOf(chunksOf(requests, 25), 4))
+    await Promise.all(inFlight.map((c) => writeChunk(doc, table, c)));
 }
 
 async function writeChunk(doc: DynamoDBDocumentClient, table: string, chunk: WriteRequest[]): Promise<void> {
@@ -50,8 +54,8 @@ async function writeChunk(doc: DynamoDBDocumentClient, table: string, chunk: Wri
 
 export async function batchGet(doc: DynamoDBDocumentClient, table: string, keys: readonly Item[]): Promise<Item[]> {
   const out: Item[] = [];
-  for (let i = 0; i < keys.length; i += 100) {
-    let pending: Item[] = keys.slice(i, i + 100) as Item[];
+  for (const chunk of chunksOf(keys, 100)) {
+    let pending: Item[] = chunk;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 0) await sleep(Math.min(2000, 50 * 2 ** attempt));
       if (attempt > 10) throw new Error(`DynamoDB kept ${pending.length} reads unprocessed after ${attempt} attempts`);
@@ -91,8 +95,7 @@ export async function putNewThen(
 ): Promise<void> {
   const puts: Put[] = items.map((Item) => ({ Item, onlyIfNew: true }));
   if (last) puts.push({ Item: last, onlyIfNew: false });
-  const chunks: Put[][] = [];
-  for (let i = 0; i < puts.length; i += TRANSACTION_ITEMS) chunks.push(puts.slice(i, i + TRANSACTION_ITEMS));
+  const chunks = chunksOf(puts, TRANSACTION_ITEMS);
   const final = chunks.pop();
   await Promise.all(chunks.map((c) => putChunk(doc, table, c)));
   if (final) await putChunk(doc, table, final);
