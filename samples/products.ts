@@ -56,6 +56,39 @@ export const ruDate = (iso: string) => `${iso.slice(8, 10)}.${iso.slice(5, 7)}.$
 
 export type DistributorId = 'orbita' | 'kvant' | 'meridian';
 
+/**
+ * The header of each distributor's report layout (data-formats "Distributor sell-out report"), in the
+ * order its rows are written; shared by the samples and the benchmark generator.
+ */
+export const REPORT_HEADERS = {
+  /** Orbita: Windows-1251, semicolons, Russian names. */
+  orbita: ['Дата', 'Номер счета', 'Код партнера', 'Артикул', 'Наименование', 'Кол-во', 'Сервисный код'],
+  /** Kvant: English names with a distributor_id column. */
+  kvant: [
+    'Invoice Date',
+    'Invoice No',
+    'distributor_id',
+    'Dell ID',
+    'Partner Name',
+    'Part Number',
+    'Description',
+    'Qty',
+    'Service Tag',
+  ],
+  /** Meridian's tab-separated export: English names. */
+  meridianTab: ['Date', 'Invoice', 'Partner ID', 'SKU', 'Model', 'Quantity', 'Serial'],
+  /** Meridian's monthly export: Russian names, no SKU. */
+  meridianRu: [
+    'Дата документа',
+    'Номер документа',
+    'ID партнера',
+    'Наименование партнера',
+    'Модель',
+    'Количество',
+    'Серийный номер',
+  ],
+};
+
 export const distributors: { id: DistributorId; name: string; segments: string[] }[] = [
   { id: 'orbita', name: 'ООО «Орбита Дистрибуция»', segments: ['consumer', 'commercial', 'monitors'] },
   { id: 'kvant', name: 'АО «Квант Трейд»', segments: ['commercial', 'monitors'] },
