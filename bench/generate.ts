@@ -2,7 +2,7 @@
  * Generates the benchmark's data, deterministically (seeded), streaming every report to disk so a
  * million lines are never held in memory:
  *
- * - `main/`: a data folder in the data-formats spec: `--partners` resellers (default 5,000) with
+ * - `main/`: a data folder of docs/data-formats.md: `--partners` resellers (default 5,000) with
  *   acceptances and trainings for most, 3 distributors, and `--lines` report lines (default
  *   1,000,000) over five reports covering every encoding variant (Windows-1251 + semicolons + Russian
  *   headers + dd.mm.yyyy, UTF-8 with BOM, plain UTF-8, .csv.gz, tab), about 1.6% of lines rejected;

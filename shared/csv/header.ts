@@ -1,6 +1,6 @@
 /**
- * Header of a distributor report: which column holds which field (aliases from
- * shared/spec/data-formats.md) and which delimiter the header line uses.
+ * Header of a distributor report: which column holds which field (the aliases of
+ * docs/data-formats.md) and which delimiter the header line uses.
  */
 import Papa from 'papaparse';
 import { ReportHeaderError } from '../errors.js';
@@ -36,7 +36,7 @@ export const REPORT_FIELD_ALIASES: Readonly<Record<ReportField, readonly string[
   quantity: ['quantity', 'qty', 'units', 'количество', 'кол-во'],
   service_tag: ['service_tag', 'service tag', 'serial', 'сервис-тег', 'сервисный код', 'серийный номер'],
   partner_name: ['partner_name', 'partner name', 'наименование партнера', 'партнер наименование'],
-  // Not in the spec's table, but the spec says a distributor column, if present, must agree with the key.
+  // Optional: when present it must agree with the upload folder, whose distributor is authoritative.
   distributor: ['distributor', 'distributor_id', 'distributor id', 'дистрибьютор', 'код дистрибьютора'],
 };
 

@@ -1,5 +1,5 @@
 /**
- * Streaming reader of a distributor sell-out report (shared/spec/data-formats.md): raw object bytes
+ * Streaming reader of a distributor sell-out report (docs/data-formats.md): raw object bytes
  * in (a Readable of Buffers, e.g. an S3 GetObject body), batches of records out, memory bounded.
  *
  *   const report = readReport(body, { onProgress });

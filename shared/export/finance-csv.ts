@@ -1,5 +1,5 @@
 /**
- * The finance export `payouts-<quarter>.csv` (spec: data-formats.md, "Finance export").
+ * The finance export `payouts-<quarter>.csv` (docs/data-formats.md, "The finance export").
  *
  * - UTF-8 without BOM, comma, LF line ends (every record, the last too), header line first.
  * - One row per payout line, sorted by partner_id, distributor_id, program, rate_row in UTF-16
