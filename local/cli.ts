@@ -203,6 +203,21 @@ function payoutsTable(results: StoredPayouts[], names: Map<string, string>): str
   );
 }
 
+/**
+ * Every line that pays less than its units at the plan's rate, with its explanation: a `run` keeps
+ * no state to ask `payouts --partner` later, so the why is printed with the figures.
+ */
+function shortfalls(results: StoredPayouts[]): string[] {
+  return results
+    .map((s) => s.result)
+    .sort((a, b) => (a.partnerId < b.partnerId ? -1 : 1))
+    .flatMap((r) => r.lines.filter((l) => l.explanation.reason !== null))
+    .map(
+      (l) =>
+        `${l.partnerId} ${l.distributorId} ${l.program}/${l.rateRow}: ${formatRub(l.amount)} — ${l.explanation.text}`,
+    );
+}
+
 /** The finance export as finance gets it from the API: a closed quarter from its snapshot, adjustments included. */
 async function writeExport(
   runtime: LocalRuntime,
@@ -262,6 +277,8 @@ async function cmdRun(values: Record<string, string | string[] | boolean | undef
     if (rt) log(`\nRejected lines (details in ${join(outDir, 'rejects')}/)\n${rt}`);
     log(`\nPayouts ${quarter} (RUB)`);
     log(payoutsTable(results, names));
+    const why = shortfalls(results);
+    if (why.length) log(`\nLines that pay less than their units, and why\n${why.join('\n')}`);
     log(`\nWrote ${path} (${rows} payout lines) and ${rejectFiles} rejects file(s).`);
     return reportDeadLetters(runtime) ? 1 : 0;
   } finally {

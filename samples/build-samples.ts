@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Decimal } from 'decimal.js';
 import { format } from 'prettier';
+import { formatMoscow } from '../shared/domain/calendar.js';
 import { parseRules } from '../shared/domain/rules/load.js';
 import {
   addDays,
@@ -105,7 +106,8 @@ const trainings: [partnerId: string, course: string, completedAt: string][] = [
   ['RU100108', 'DPWS0212WBTS', IN_TIME('2016-02-22', '15:00:00')],
   ['RU100109', 'LATRUGGED-SALES', IN_TIME('2016-02-24', '09:30:00')],
   ['RU100111', 'DPWS0212WBTS', IN_TIME('2016-03-10')],
-  ['RU100111', 'DPWT0212WBTT', IN_TIME('2016-04-30', '11:00:00')],
+  // Inside the quarter but after the training deadline (program rules §5): too late to count.
+  ['RU100111', 'DPWT0212WBTT', IN_TIME('2016-04-15', '11:00:00')],
   ['RU100120', 'VRTX0613WBTS', IN_TIME('2016-03-04')],
   ['RU100120', 'DAN0214WBTT', IN_TIME('2016-03-05')],
 ];
@@ -293,7 +295,7 @@ const purchases: Purchase[] = [
   // RU100110: Rugged, not trained.
   P('RU100110', 'b', 'rugged5404', 4),
   P('RU100110', 'b', 'vos3568', 60),
-  // RU100111: Precision, technical course finished after the quarter.
+  // RU100111: Precision, technical course finished after the training deadline, within the quarter.
   P('RU100111', 'a', 'prec7510', 8),
   P('RU100111', 'c', 'ins5567', 20),
   P('RU100111', 'd', 'ins5567', 30),
@@ -556,15 +558,27 @@ for (const [file, fileLines] of byFile)
     tallies.set(key, t);
   });
 
-/** Whether the partner completed every group of a training gate by the last day of the quarter. */
+const trainingDeadline = formatMoscow(rules.trainingDeadline);
+
+/**
+ * The groups of a training gate the partner did not complete strictly before the training
+ * deadline, each with its courses completed too late (program rules §5).
+ */
 function missingCourses(partnerId: string, gate: string): string[] {
-  const done = trainings
-    .filter(([p, , at]) => p === partnerId && Date.parse(at) < rules.endsBefore)
-    .map(([, c]) => c);
+  const mine = trainings.filter(([p]) => p === partnerId);
+  const done = mine.filter(([, , at]) => Date.parse(at) < rules.trainingDeadline).map(([, c]) => c);
   return rules.trainings
     .get(gate)!
     .allOf.filter((g) => !g.oneOf.some((c) => done.includes(c)))
-    .map((g) => g.oneOf.join(' or '));
+    .map((g) => {
+      const late = mine
+        .filter(([, c, at]) => g.oneOf.includes(c) && Date.parse(at) >= rules.trainingDeadline)
+        .map(([, c, at]) => `${g.oneOf.length > 1 ? `${c} ` : ''}completed ${formatMoscow(Date.parse(at))}`);
+      const courses = g.oneOf.join(' or ');
+      return late.length
+        ? `${courses}, ${late.join(', ')}, not before the training deadline ${trainingDeadline}`
+        : courses;
+    });
 }
 
 interface Outcome {
@@ -667,6 +681,15 @@ expect(
 expect(find('RU100120', 'enterprise').units === 3, 'RU100120 3 units');
 expect(find('RU100124', 'client').units === 51, 'RU100124 51 units');
 {
+  const [, , at] = trainings.find(([p, c]) => p === 'RU100111' && c === 'DPWT0212WBTT')!;
+  expect(
+    Date.parse(at) >= rules.trainingDeadline &&
+      Date.parse(at) < rules.endsBefore &&
+      find('RU100111', 'client').why.includes('not before the training deadline'),
+    'RU100111 completed its technical course within the quarter but after the training deadline',
+  );
+}
+{
   const all = [...byFile.values()].flat().filter((l) => !l.reject);
   const keys = all.map((l) => REPORTS[l.file].row(l).join('\u0001'));
   expect(new Set(keys).size === keys.length, 'no accidental duplicate lines');
@@ -735,10 +758,11 @@ const lineCount = (k: FileKey) => byFile.get(k)!.length;
 const readme = `# Sample data folder, 2016-Q1
 
 A small, invented data folder that exercises the whole pipeline: every kind of messy distributor
-report the pipeline must accept (shared/spec/data-formats.md) and every rule of the program
-(shared/spec/program-rules.md). All companies are invented. **Do not edit these files by hand**:
-they are written by \`npx tsx samples/build-samples.ts\` (deterministic: a fixed seed, no clock), and
-this README is written with them, so the numbers below always match the files.
+report the pipeline must accept (encodings, delimiters, Russian or English headers, date styles,
+gzip) and every rule of the program (docs/program-rules.md). All companies are invented.
+**Do not edit these files by hand**: they are written by \`npx tsx samples/build-samples.ts\`
+(deterministic: a fixed seed, no clock), and this README is written with them, so the numbers
+below always match the files.
 
 Run it through the one-shot command with the rules in \`samples/rules/2016-Q1.json\`.
 
@@ -749,7 +773,7 @@ Run it through the one-shot command with the rules in \`samples/rules/2016-Q1.js
 | \`partners.csv\` | ${partners.length} resellers, Registered and Preferred, regions by federal district (Central, North-West, South, North Caucasus, Volga, Ural, Siberian, Far East) and Retail; one name with CSV-quoted \`"\` |
 | \`distributors.csv\` | ${distributors.map((d) => `\`${d.id}\` (${d.segments.join(';')})`).join(', ')} |
 | \`acceptances.csv\` | client, monitors and enterprise acceptances, with and without a chosen plan; one at the deadline instant (late), one a second before it, one written in UTC (\`Z\`) |
-| \`trainings.csv\` | Precision (both courses; sales only; technical after the quarter), the Rugged placeholder \`LATRUGGED-SALES\`, enterprise sales + technical |
+| \`trainings.csv\` | Precision (both courses; sales only; technical after the training deadline), the Rugged placeholder \`LATRUGGED-SALES\`, enterprise sales + technical |
 | \`catalog.csv\` | ${catalog.map(([s, g, r, why]) => `\`${s}\` → ${g}/${r} (${why})`).join('; ')} |
 ${(Object.keys(REPORTS) as FileKey[]).map((k) => `| \`${REPORTS[k].path}\` | ${REPORTS[k].what}; ${lineCount(k)} lines |`).join('\n')}
 
@@ -774,7 +798,7 @@ Notable:
 - **RU100103 misses its chosen plan**: it chose 150 and has ${find('RU100103', 'client').units} units (4 short), so client pays nothing.
 - **RU100102 chose plan 50 but sold ${find('RU100102', 'client').units}**: a chosen plan's rates apply, not the higher 150.
 - **RU100101** has no plan chosen and reaches 150; its Inspiron 5567 at meridian nets to a negative number (more returned than bought): that payout line pays 0 with a warning, and the units still count net toward the plan. Its sale dated 30.04.2016 belongs to 2016-Q2; the one dated 29.04.2016 (last day) counts in Q1.
-- **Untrained**: RU100106 (enterprise, sales course only), RU100108 (Precision, sales course only), RU100110 (Latitude Rugged, no \`LATRUGGED-SALES\`), RU100111 (Precision technical course completed 2016-04-30, after the quarter's last day). Their gated units count toward the client plan but earn 0.
+- **Untrained**: RU100106 (enterprise, sales course only), RU100108 (Precision, sales course only), RU100110 (Latitude Rugged, no \`LATRUGGED-SALES\`), RU100111 (Precision technical course completed 2016-04-15: within the quarter, but not before the training deadline ${trainingDeadline}, which is the acceptance deadline). Their gated units count toward the client plan but earn 0.
 - **RU100105** meets enterprise plan 5 with one sales and one technical course; **RU100120** is trained but has only 3 units.
 - **RU100112** accepted at exactly 2016-04-01T00:00:00+03:00 (not strictly before the deadline): nothing. **RU100113** accepted at 2016-03-31T23:59:59+03:00: paid.
 - **RU100114** bought but never accepted; **RU100121** accepted client with plan 150 and bought nothing; **RU100122** did nothing.

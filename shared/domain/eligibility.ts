@@ -105,15 +105,25 @@ export function planStatus(
 
 // ---------------------------------------------------------------- trainings (§5)
 
+/** A required course the partner completed, but not before the training deadline. */
+export interface LateCourse {
+  course: string;
+  /** The earliest completion, epoch ms. */
+  completedAt: number;
+}
+
 export interface MissingGroup {
   label: string;
   courses: readonly string[];
+  /** Courses of this group completed only at or after the training deadline. */
+  late: readonly LateCourse[];
 }
 
 /**
  * The groups of a training gate that the partner has not satisfied. A group is satisfied by any
- * one of its courses completed before the quarter ends (on or before its last day, Moscow time);
- * courses from earlier quarters count, courses completed after the quarter do not.
+ * one of its courses completed strictly before the training deadline (program rules §5: the source
+ * asks for the trainings by the acceptance deadline); courses from earlier quarters count. A course
+ * completed later is named in the group as late, so the explanation can say why it did not count.
  */
 export function missingTrainings(
   rules: Rules,
@@ -122,14 +132,22 @@ export function missingTrainings(
 ): MissingGroup[] {
   const gate = rules.trainings.get(gateId);
   if (!gate) throw new RulesValidationError(`Rules ${rules.version} have no training gate "${gateId}".`);
-  const done = new Set(
-    trainings
-      .filter((t) => Date.parse(t.completedAt) < rules.endsBefore)
-      .map((t) => t.courseCode.trim().toUpperCase()),
-  );
+  const done = new Set<string>();
+  const lateAt = new Map<string, number>();
+  for (const t of trainings) {
+    const code = t.courseCode.trim().toUpperCase();
+    const at = Date.parse(t.completedAt);
+    if (at < rules.trainingDeadline) done.add(code);
+    // The earliest late completion is the one named; an unreadable date is neither (NaN compares false).
+    else if (at >= rules.trainingDeadline && at < (lateAt.get(code) ?? Infinity)) lateAt.set(code, at);
+  }
   return gate.allOf
     .filter((g) => !g.oneOf.some((c) => done.has(c)))
-    .map((g) => ({ label: g.label, courses: g.oneOf }));
+    .map((g) => ({
+      label: g.label,
+      courses: g.oneOf,
+      late: g.oneOf.filter((c) => lateAt.has(c)).map((c) => ({ course: c, completedAt: lateAt.get(c)! })),
+    }));
 }
 
 /** "DPWT0212WBTT", or "one of A, B, C" when any course of the group will do. */
@@ -146,6 +164,20 @@ export function describeMissing(groups: readonly MissingGroup[]): string {
         : `${g.label} training ${g.courses[0]}`,
     )
     .join(' and ');
+}
+
+/** The late completions of these groups, each course once, in the groups' order. */
+export function lateCourses(groups: readonly MissingGroup[]): LateCourse[] {
+  const byCourse = new Map<string, LateCourse>();
+  for (const l of groups.flatMap((g) => g.late)) if (!byCourse.has(l.course)) byCourse.set(l.course, l);
+  return [...byCourse.values()];
+}
+
+/** " Completed too late: DPWT0212WBTT at 2016-04-15T11:00:00+03:00.", or "" when nothing was late. */
+export function describeLate(groups: readonly MissingGroup[]): string {
+  const late = lateCourses(groups);
+  if (!late.length) return '';
+  return ` Completed too late: ${late.map((l) => `${l.course} at ${formatMoscow(l.completedAt)}`).join(', ')}.`;
 }
 
 // ---------------------------------------------------------------- one partner × program
@@ -187,8 +219,10 @@ export function assessProgram(
   }
   const programGateMissing = program.gate ? unmetGates.get(program.gate) : undefined;
   const counted = `${units(programUnits)} counted in the ${program.id} program this quarter across all distributors`;
+  const trainingDeadline = formatMoscow(rules.trainingDeadline);
   const trainingsAlso = programGateMissing
-    ? ` The program's trainings are also missing: ${describeMissing(programGateMissing)}.`
+    ? ` The program's trainings, due before the training deadline ${trainingDeadline}, are also missing: ` +
+      `${describeMissing(programGateMissing)}.${describeLate(programGateMissing)}`
     : '';
 
   let blocked: Standing['blocked'] = null;
@@ -213,9 +247,9 @@ export function assessProgram(
     blocked = {
       reason: 'training-missing',
       text:
-        `Pays nothing: the whole ${program.id} program requires trainings completed by the last day of the quarter ` +
-        `(${rules.lastDay}), and the partner still needs ${describeMissing(programGateMissing)}. ` +
-        `Plan ${plan.reached} is met (${counted}).`,
+        `Pays nothing: the whole ${program.id} program requires trainings completed before the training deadline ` +
+        `${trainingDeadline}, and the partner lacks ${describeMissing(programGateMissing)}.` +
+        `${describeLate(programGateMissing)} Plan ${plan.reached} is met (${counted}).`,
     };
 
   return { program, units: programUnits, registered, acceptance, plan, appliedPlan, unmetGates, blocked };

@@ -15,17 +15,20 @@
  *
  * Readings where the program text is silent (see eligibility.ts): of several acceptances of a
  * program the latest one before the deadline counts; an acceptance naming a plan that is not a
- * threshold is no valid acceptance (with a warning); trainings count when completed before the
- * Moscow midnight that ends the quarter's last day, in any earlier quarter too.
+ * threshold is no valid acceptance (with a warning). Trainings count when completed strictly before
+ * the rules' training deadline (§5), in any earlier quarter too; a later completion is named as late.
  * Lines are sorted by partner, distributor, program and rate row (plain string order, as in the
  * finance export), so the result never depends on the order of the input.
  */
 import { Decimal } from 'decimal.js';
 import { RulesValidationError } from '../errors.js';
+import { formatMoscow } from './calendar.js';
 import {
   assessProgram,
   describeCourses,
+  describeLate,
   describeMissing,
+  lateCourses,
   units,
   type MissingGroup,
   type Standing,
@@ -104,6 +107,7 @@ function payLine(rules: Rules, partnerId: string, s: Standing, c: Cell): PayoutL
   ];
   const missing: MissingGroup[] = [...new Set(gates)].flatMap((g) => s.unmetGates.get(g)!);
 
+  const late = reason === 'training-missing' ? lateCourses(missing) : [];
   const money = (d: Decimal): string => `${d.toFixed(2)} RUB`;
   const where = `distributor ${c.distributorId} in rate row ${c.rateRow}`;
   let text: string;
@@ -129,7 +133,8 @@ function payLine(rules: Rules, partnerId: string, s: Standing, c: Cell): PayoutL
       if (reason === 'training-missing')
         text +=
           ` The other ${units(c.units - paidUnits)} are training-gated products: they count toward the plan but earn 0` +
-          ` until the partner completes ${describeMissing(missing)} by the last day of the quarter (${rules.lastDay}).`;
+          ` without ${describeMissing(missing)} completed before the training deadline ${formatMoscow(rules.trainingDeadline)}.` +
+          describeLate(missing);
     }
   }
 
@@ -157,6 +162,9 @@ function payLine(rules: Rules, partnerId: string, s: Standing, c: Cell): PayoutL
       programUnits: s.units,
       missingUnits: reason === 'plan-not-met' || reason === 'below-lowest-plan' ? s.plan.missing : null,
       missingCourses: reason === 'training-missing' && missing.length ? missing.map(describeCourses) : null,
+      lateCourses: late.length
+        ? late.map((l) => ({ course: l.course, completedAt: formatMoscow(l.completedAt) }))
+        : null,
     },
     warnings,
   };

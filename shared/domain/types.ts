@@ -129,6 +129,11 @@ export interface Explanation {
   missingUnits: number | null;
   /** Course codes still missing, per unmet group, when a training gate blocks payment. */
   missingCourses: string[] | null;
+  /**
+   * Required courses of those groups that were completed, but not before the training deadline:
+   * the earliest completion of each, in Moscow time. Null when none was late.
+   */
+  lateCourses: { course: string; completedAt: string }[] | null;
 }
 
 export interface PayoutLine {

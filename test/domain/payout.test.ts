@@ -5,6 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { RulesValidationError } from '../../shared/errors.js';
 import { calculatePartnerQuarter, calculateQuarter } from '../../shared/domain/payout.js';
+import { parseRules } from '../../shared/domain/rules/load.js';
 import type { PartnerQuarterResult, PartnerReference, TallyRow } from '../../shared/domain/types.js';
 import {
   aPartner,
@@ -13,6 +14,7 @@ import {
   aTraining,
   anAcceptance,
   sampleRules,
+  sampleRulesJson,
   trainedFor,
 } from '../support/domain-fixtures.js';
 
@@ -392,24 +394,112 @@ describe('§5 The enterprise program needs one sales AND one technical training'
   });
 });
 
-describe('§5 Trainings count when completed by the last day of the quarter (2016-04-29, Moscow)', () => {
-  const withPrecisionTechnicalAt = (completedAt: string) =>
+describe('§5 A course counts when completed strictly before the training deadline (2016-04-01 00:00 Moscow), as acceptance', () => {
+  const DEADLINE = '2016-04-01T00:00:00+03:00';
+  const withPrecisionTechnicalAt = (...completedAt: string[]) =>
     pay(
       aReference({
         acceptances: [anAcceptance('client')],
-        trainings: [aTraining('DPWS0212WBTS'), aTraining('DPWT0212WBTT', { completedAt })],
+        trainings: [
+          aTraining('DPWS0212WBTS'),
+          ...completedAt.map((at) => aTraining('DPWT0212WBTT', { completedAt: at })),
+        ],
       }),
       [aTally('client', 'workstation', 50, { gate: 'precision' })],
     ).lines[0]!;
 
   test.each([
-    ['late on the last day', '2016-04-29T23:59:59+03:00', null],
+    ['one second before the deadline', '2016-03-31T23:59:59+03:00', null],
+    ['one second before the deadline, written in UTC', '2016-03-31T20:59:59Z', null],
     ['in an earlier quarter', '2015-11-10T09:00:00+03:00', null],
-    ['the last moment of the last day, written in UTC', '2016-04-29T20:59:59Z', null],
-    ['at midnight after the last day', '2016-04-30T00:00:00+03:00', 'training-missing'],
-    ['the day after', '2016-04-30T15:00:00+03:00', 'training-missing'],
+    ['exactly at the deadline', '2016-04-01T00:00:00+03:00', 'training-missing'],
+    ['at the deadline, written in UTC', '2016-03-31T21:00:00Z', 'training-missing'],
+    ['between the deadline and the quarter’s last day', '2016-04-15T11:00:00+03:00', 'training-missing'],
+    ['late on the quarter’s last day', '2016-04-29T23:59:59+03:00', 'training-missing'],
+    ['after the quarter', '2016-04-30T15:00:00+03:00', 'training-missing'],
   ])('completed %s (%s)', (_when, completedAt, reason) => {
-    expect(withPrecisionTechnicalAt(completedAt).explanation.reason).toBe(reason);
+    const line = withPrecisionTechnicalAt(completedAt);
+    expect(line.explanation.reason).toBe(reason);
+    expect(line.amount.toFixed(2)).toBe(reason ? '0.00' : '96250.00'); // 50 × 1925
+  });
+
+  test('a course completed between the deadline and the quarter’s end is late: the explanation names it, its time and the deadline', () => {
+    const line = withPrecisionTechnicalAt('2016-04-15T11:00:00+03:00');
+    expect(line).toMatchObject({ units: 50, paidUnits: 0 });
+    expect(line.explanation.programUnits).toBe(50); // the units still count toward the plan
+    expect(line.explanation.plan).toBe(50);
+    expect(line.explanation.missingCourses).toEqual(['DPWT0212WBTT']);
+    expect(line.explanation.lateCourses).toEqual([
+      { course: 'DPWT0212WBTT', completedAt: '2016-04-15T11:00:00+03:00' },
+    ]);
+    expect(line.explanation.text).toContain(`completed before the training deadline ${DEADLINE}`);
+    expect(line.explanation.text).toContain('Completed too late: DPWT0212WBTT at 2016-04-15T11:00:00+03:00.');
+  });
+
+  test('the late completion is shown in Moscow time, and the earliest of several is named', () => {
+    const line = withPrecisionTechnicalAt('2016-04-20T09:00:00+03:00', '2016-04-10T05:30:00Z');
+    expect(line.explanation.lateCourses).toEqual([
+      { course: 'DPWT0212WBTT', completedAt: '2016-04-10T08:30:00+03:00' },
+    ]);
+    expect(line.explanation.text).toContain('DPWT0212WBTT at 2016-04-10T08:30:00+03:00');
+  });
+
+  test('a course completed in time and again later counts, and nothing is called late', () => {
+    const line = withPrecisionTechnicalAt('2016-04-15T11:00:00+03:00', '2016-03-01T10:00:00+03:00');
+    expect(line.explanation.reason).toBeNull();
+    expect(line.explanation.lateCourses).toBeNull();
+  });
+
+  test('a course never completed is missing, not late', () => {
+    const line = pay(
+      aReference({ acceptances: [anAcceptance('client')], trainings: [aTraining('DPWS0212WBTS')] }),
+      [aTally('client', 'workstation', 50, { gate: 'precision' })],
+    ).lines[0]!;
+    expect(line.explanation.missingCourses).toEqual(['DPWT0212WBTT']);
+    expect(line.explanation.lateCourses).toBeNull();
+    expect(line.explanation.text).not.toContain('too late');
+  });
+
+  test('a late enterprise course: the whole program pays nothing, naming the course, its time and the deadline', () => {
+    const result = pay(
+      aReference({
+        acceptances: [anAcceptance('enterprise', 5)],
+        trainings: [
+          aTraining('DTRSS0309WBTS'),
+          aTraining('DPES0909WBTT', { completedAt: '2016-04-05T14:00:00+03:00' }),
+        ],
+      }),
+      [aTally('enterprise', '2xx-3xx', 6)],
+    );
+    const line = result.lines[0]!;
+    expect(line.explanation.reason).toBe('training-missing');
+    expect(line.explanation.plan).toBe(5); // the plan is met; the trainings are not
+    expect(result.total.toFixed(2)).toBe('0.00');
+    expect(line.explanation.lateCourses).toEqual([
+      { course: 'DPES0909WBTT', completedAt: '2016-04-05T14:00:00+03:00' },
+    ]);
+    const text = line.explanation.text;
+    expect(text).toContain(`requires trainings completed before the training deadline ${DEADLINE}`);
+    expect(text).toContain(
+      'the partner lacks a technical training (one of DBSSTT0409WBTT, DPES0909WBTT, VRTXT0613WBTT, DAN0214WBTT).',
+    );
+    expect(text).toContain('Completed too late: DPES0909WBTT at 2016-04-05T14:00:00+03:00.');
+  });
+
+  test('the deadline is the rules file’s trainingDeadline, not a date in the code', () => {
+    const json = sampleRulesJson('2016-Q1');
+    json.trainingDeadline = '2016-04-20T00:00:00+03:00';
+    const later = parseRules(json);
+    const ref = aReference({
+      acceptances: [anAcceptance('client')],
+      trainings: [
+        aTraining('DPWS0212WBTS'),
+        aTraining('DPWT0212WBTT', { completedAt: '2016-04-15T11:00:00+03:00' }),
+      ],
+    });
+    const tallies = [aTally('client', 'workstation', 50, { gate: 'precision' })];
+    expect(calculatePartnerQuarter(later, ref, 'P1', tallies).lines[0]!.explanation.reason).toBeNull();
+    expect(pay(ref, tallies).lines[0]!.explanation.reason).toBe('training-missing');
   });
 });
 
@@ -556,7 +646,7 @@ describe('calculateQuarter', () => {
     ]);
     // P1: 35 × 1155 + 20 × 154; P2: 100 × 770; P0 is not registered.
     expect(total.toFixed(2)).toBe('120505.00');
-    expect(partners.every((p) => p.quarter === '2016-Q1' && p.rulesVersion === '2016-Q1.1')).toBe(true);
+    expect(partners.every((p) => p.quarter === '2016-Q1' && p.rulesVersion === '2016-Q1.2')).toBe(true);
   });
 
   test('a tally naming a rate row the rules do not have is a rules error, not a silent zero', () => {

@@ -57,6 +57,7 @@ function line(
       programUnits: units,
       missingUnits: null,
       missingCourses: null,
+      lateCourses: null,
     },
     warnings: [],
   };

@@ -30,10 +30,28 @@ describe('The sample rules files', () => {
   test.each(QUARTERS)('%s loads', (quarter) => {
     const rules = sampleRules(quarter);
     expect(rules.quarter).toBe(quarter);
-    expect(rules.version).toBe(`${quarter}.1`);
+    expect(rules.version).toBe(`${quarter}.2`);
     expect([...rules.programs.keys()]).toEqual(['client', 'monitors', 'enterprise']);
     expect(rules.acceptanceDeadline).toBeGreaterThan(rules.startsAt);
     expect(rules.acceptanceDeadline).toBeLessThan(rules.endsBefore);
+  });
+
+  test.each(QUARTERS)(
+    '%s: trainings are due at the acceptance deadline, and the file says where that comes from',
+    (quarter) => {
+      const rules = sampleRules(quarter);
+      expect(rules.trainingDeadline).toBe(rules.acceptanceDeadline);
+      expect(rules.file.notes.some((n) => /training deadline/i.test(n))).toBe(true);
+      // A clone of the repository has no ../shared: the source points to our own docs.
+      expect(rules.file.source).not.toMatch(/shared\//);
+    },
+  );
+
+  test('2016-Q2..Q4 say their training deadline is our assumption', () => {
+    for (const quarter of QUARTERS.slice(1))
+      expect(sampleRules(quarter).file.notes.some((n) => /training deadline is OUR ASSUMPTION/.test(n))).toBe(
+        true,
+      );
   });
 
   test('2016-Q1: the quarter ends at Moscow midnight after 29 April, acceptance closes at Moscow midnight on 1 April', () => {
@@ -41,6 +59,7 @@ describe('The sample rules files', () => {
     expect(rules.startsAt).toBe(Date.parse('2016-01-30T00:00:00+03:00'));
     expect(rules.endsBefore).toBe(Date.parse('2016-04-30T00:00:00+03:00'));
     expect(rules.acceptanceDeadline).toBe(Date.parse('2016-03-31T21:00:00Z'));
+    expect(rules.trainingDeadline).toBe(Date.parse('2016-03-31T21:00:00Z'));
   });
 
   test('the four quarters form a RulesBook without overlap', () => {
@@ -83,10 +102,31 @@ describe('A broken rules file names the bad field', () => {
     ],
     ['an unknown program training gate', ['programs', 2, 'gate'], 'no-such-gate', 'programs[2].gate'],
     ['a deadline without an offset', ['acceptanceDeadline'], '2016-04-01T00:00:00', 'acceptanceDeadline'],
+    ['no training deadline', ['trainingDeadline'], REMOVED, 'trainingDeadline'],
+    [
+      'a training deadline without an offset',
+      ['trainingDeadline'],
+      '2016-04-01T00:00:00',
+      'trainingDeadline',
+    ],
+    ['a training deadline that is only a date', ['trainingDeadline'], '2016-04-01', 'trainingDeadline'],
+    [
+      'a training deadline that is no real time',
+      ['trainingDeadline'],
+      '2016-13-01T00:00:00+03:00',
+      'trainingDeadline',
+    ],
+    ['a training deadline written as a number', ['trainingDeadline'], 1459458000000, 'trainingDeadline'],
   ])('%s', (_what, field, value, path) => {
     const err = errorOf(field, value);
     expect(err.message).toContain(path);
     expect(err.issues.some((i) => i.startsWith(`${path}:`))).toBe(true);
+  });
+
+  test('a missing training deadline is said in plain words', () => {
+    expect(errorOf(['trainingDeadline'], REMOVED).issues).toEqual([
+      'trainingDeadline: missing: a rules file needs this field',
+    ]);
   });
 
   test('overlapping quarters in a RulesBook are refused, naming both', () => {

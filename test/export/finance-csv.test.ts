@@ -30,6 +30,7 @@ function line(p: Partial<PayoutLine> & Pick<PayoutLine, 'partnerId' | 'distribut
       programUnits: units,
       missingUnits: null,
       missingCourses: null,
+      lateCourses: null,
     },
     warnings: [],
     ...p,

@@ -117,6 +117,12 @@ describe('rebates run on samples/data', () => {
       ['kvant', 'mainstream', '50', '539.00', (50 * 539).toFixed(2)],
       ['orbita', 'workstation', '10', '1925.00', '0.00'],
     ]);
+    // The Precision technical course was completed on 15 April: inside the quarter, but not before
+    // the training deadline (the acceptance deadline), so those 8 units earn 0 and still count.
+    expect(fig('RU100111')).toEqual([
+      ['meridian', 'mainstream', '50', '539.00', (50 * 539).toFixed(2)],
+      ['orbita', 'workstation', '8', '1925.00', '0.00'],
+    ]);
     // Chose monitors plan 100: 17"-20" and 22"-23" rate 0, 24"-25" 231.
     expect(sum(linesOf('RU100116').map((r) => r.amount_rub))).toBe(((8 + 50) * 231).toFixed(2));
     // Accepted exactly at the deadline: nothing.
@@ -195,6 +201,21 @@ describe('rebates run on samples/data', () => {
     ])
       expect(stdout).toMatch(new RegExp(`${report.replaceAll('.', '\\.')}\\s+processed`));
     expect(stdout).toMatch(/TOTAL.*635\D?019\.00/);
+  });
+
+  it('prints why lines pay less than their units, naming a late course, its time and the deadline', () => {
+    const lines = stdout.split('\n');
+    const start = lines.indexOf('Lines that pay less than their units, and why');
+    expect(start).toBeGreaterThan(0);
+    const late = lines.find((l) => l.startsWith('RU100111 orbita client/workstation: '));
+    expect(late).toBeDefined();
+    expect(lines.indexOf(late!)).toBeGreaterThan(start);
+    expect(late).toContain(
+      'without technical training DPWT0212WBTT completed before the training deadline 2016-04-01T00:00:00+03:00',
+    );
+    expect(late).toContain('Completed too late: DPWT0212WBTT at 2016-04-15T11:00:00+03:00.');
+    // A fully paid line is not listed.
+    expect(lines.some((l) => l.startsWith('RU100111 meridian client/mainstream: '))).toBe(false);
   });
 });
 

@@ -375,12 +375,27 @@ describe('reference data changes', () => {
     expect(precision.explanation.missingCourses?.join(' ')).toMatch(
       /DPWS0212WBTS.*DPWT0212WBTT|DPWT0212WBTT.*DPWS0212WBTS/,
     );
-    expect(precision.explanation.text).toMatch(/earn 0 until the partner completes .*DPWT0212WBTT/);
+    expect(precision.explanation.text).toMatch(
+      /earn 0 without .*DPWT0212WBTT completed before the training deadline/,
+    );
 
+    // Completed inside the quarter but after the training deadline (2016-04-01 00:00 Moscow): late.
     await env.importReference({
       trainings: [
         { partnerId: 'RC101', courseCode: 'DPWS0212WBTS', completedAt: '2016-03-01T10:00:00+03:00' },
         { partnerId: 'RC101', courseCode: 'DPWT0212WBTT', completedAt: '2016-04-29T23:59:00+03:00' },
+      ],
+    });
+    p = (await env.payouts(Q1, 'RC101'))!;
+    expect(p.total.toFixed(2)).toBe(rub([60, PREMIUM]));
+    const late = p.lines.find((l) => l.rateRow === 'workstation')!.explanation;
+    expect(late.missingCourses).toEqual(['DPWT0212WBTT']);
+    expect(late.lateCourses).toEqual([{ course: 'DPWT0212WBTT', completedAt: '2016-04-29T23:59:00+03:00' }]);
+    expect(late.text).toContain('before the training deadline 2016-04-01T00:00:00+03:00');
+
+    await env.importReference({
+      trainings: [
+        { partnerId: 'RC101', courseCode: 'DPWT0212WBTT', completedAt: '2016-03-31T23:59:00+03:00' },
       ],
     });
     p = (await env.payouts(Q1, 'RC101'))!;

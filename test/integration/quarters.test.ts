@@ -83,7 +83,7 @@ describe('quarter close', () => {
       quarter: Q1,
       closedBy: 'fin-1',
       closedAt: '2016-04-05T07:00:00.000Z',
-      rulesVersion: '2016-Q1.1',
+      rulesVersion: '2016-Q1.2',
     });
     expect(snapshot.reportVersions).toEqual({ [reportIdOf(q1Key)]: (await env.report(q1Key)).activeVersion });
     expect(snapshot.reportVersions).not.toHaveProperty(reportIdOf(q2Key));
@@ -105,7 +105,7 @@ describe('quarter close', () => {
       status: 'closed',
       closedAt: snapshot.closedAt,
       snapshotSha256: snapshot.sha256,
-      rulesVersion: '2016-Q1.1',
+      rulesVersion: '2016-Q1.2',
     });
     q1Csv = csv.body;
     q1Xlsx = (await exportQuarter(deps(), Q1, 'xlsx')).body;

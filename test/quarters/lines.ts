@@ -23,6 +23,7 @@ export function aPayoutLine(p: Partial<PayoutLine> & Pick<PayoutLine, 'partnerId
       programUnits: units,
       missingUnits: null,
       missingCourses: null,
+      lateCourses: null,
     },
     warnings: [],
     ...p,

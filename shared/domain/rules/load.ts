@@ -20,6 +20,8 @@ export interface Rules {
   /** First instant after the quarter (Moscow midnight after the last day), as epoch ms. */
   readonly endsBefore: number;
   readonly acceptanceDeadline: number;
+  /** Courses count when completed strictly before this instant, as epoch ms. */
+  readonly trainingDeadline: number;
   readonly programs: ReadonlyMap<string, Program>;
   readonly trainings: ReadonlyMap<string, TrainingGate>;
   /** Rate per unit by program → rate row → plan threshold. */
@@ -34,7 +36,10 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 function zodIssues(error: z.ZodError): string[] {
-  return error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+  // zod's own words for an absent field ("expected string, received undefined") are for programmers.
+  const message = (i: z.core.$ZodIssue) =>
+    i.code === 'invalid_type' && /received undefined$/.test(i.message) ? 'missing: a rules file needs this field' : i.message;
+  return error.issues.map((i) => `${formatPath(i.path)}: ${message(i)}`);
 }
 
 function crossCheck(f: RulesFile): string[] {
@@ -130,6 +135,7 @@ export function parseRules(input: unknown, origin = 'rules file'): Rules {
     startsAt: startOfDayMoscow(f.calendar.firstDay),
     endsBefore: endOfDayMoscow(f.calendar.lastDay),
     acceptanceDeadline: Date.parse(f.acceptanceDeadline),
+    trainingDeadline: Date.parse(f.trainingDeadline),
     programs,
     trainings: new Map(Object.entries(f.trainings)),
     rate(program, rateRow, plan) {

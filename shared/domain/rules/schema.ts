@@ -188,6 +188,12 @@ export const RulesFile = z
     calendar: z.object({ firstDay: PlainDate, lastDay: PlainDate }).strict(),
     /** Acceptance must happen strictly before this instant. */
     acceptanceDeadline: OffsetDateTime,
+    /**
+     * A mandatory course counts only when completed strictly before this instant (any earlier
+     * quarter too). The 2016 source sets it at the acceptance deadline; it is a field of its own
+     * because a later program may set another date.
+     */
+    trainingDeadline: OffsetDateTime,
     segments: z.record(Segment, z.array(Family).min(1)),
     programs: z.array(Program).min(1),
     trainings: z.record(Slug, TrainingGate),
