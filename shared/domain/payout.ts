@@ -14,7 +14,8 @@
  *    training-missing (also when only part of the line is paid).
  *
  * Readings where the program text is silent (see eligibility.ts): of several acceptances of a
- * program the latest one before the deadline counts; an acceptance naming a plan that is not a
+ * program the latest one before the deadline counts (each line's explanation names it and those
+ * ignored); an acceptance naming a plan that is not a
  * threshold is no valid acceptance (with a warning); trainings count when completed before the
  * Moscow midnight that ends the quarter's last day, in any earlier quarter too.
  * Lines are sorted by partner, distributor, program and rate row (plain string order, as in the
@@ -133,6 +134,8 @@ function payLine(rules: Rules, partnerId: string, s: Standing, c: Cell): PayoutL
     }
   }
 
+  if (s.acceptance.said) text += ` ${s.acceptance.said}`;
+
   const warnings =
     c.units < 0
       ? [
@@ -157,6 +160,7 @@ function payLine(rules: Rules, partnerId: string, s: Standing, c: Cell): PayoutL
       programUnits: s.units,
       missingUnits: reason === 'plan-not-met' || reason === 'below-lowest-plan' ? s.plan.missing : null,
       missingCourses: reason === 'training-missing' && missing.length ? missing.map(describeCourses) : null,
+      acceptance: s.acceptance.use,
     },
     warnings,
   };
