@@ -234,6 +234,24 @@ describe('§2.2 The partner accepted that program strictly before the deadline (
       }
     });
 
+    test('a latest acceptance naming no threshold is not replaced by the earlier valid one', () => {
+      const rows = [
+        anAcceptance('client', 50, { acceptedAt: FEB_1 }),
+        anAcceptance('client', 100, { acceptedAt: MAR_20 }),
+      ];
+      for (const order of both(rows)) {
+        const line = pay(aReference({ acceptances: order }), [aTally('client', 'vostro-3xxx', 60)]).lines[0]!;
+        expect(line.explanation.reason).toBe('program-not-accepted');
+        expect(line.explanation.acceptance).toEqual({
+          used: { plan: 100, acceptedAt: MAR_20 },
+          ignored: [{ plan: 50, acceptedAt: FEB_1, why: 'superseded' }],
+        });
+        expect(line.explanation.text).toContain(
+          'Other client acceptances ignored: the one made at 2016-02-01T10:00:00+03:00 with plan 50 (a later one replaces it).',
+        );
+      }
+    });
+
     test('acceptances of another program neither count nor show as ignored', () => {
       const line = pay(
         aReference({

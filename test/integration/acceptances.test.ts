@@ -4,8 +4,13 @@
  * by earlier versions (one item per partner and program, `sk = ACCEPT#<program>`) are still read
  * and are rewritten by the migration, which is safe to run again.
  */
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../../local/cli.js';
+import { startLocalRuntime } from '../../local/runtime.js';
 import type { Acceptance } from '../../shared/domain/types.js';
 import { recalcPartner } from '../../shared/pipeline/recalc.js';
 import { importReference, migrateAcceptances } from '../../shared/pipeline/reference-import.js';
@@ -38,8 +43,10 @@ async function acceptanceItems(partnerId: string) {
 }
 
 /** An acceptance as an earlier version stored it: one item per partner and program, no recordedAt. */
-async function putLegacy(a: Acceptance) {
-  const { stack } = env.rt;
+async function putLegacy(
+  a: Acceptance,
+  stack: { clients: { doc: DynamoDBDocumentClient }; tableName: string } = env.rt.stack,
+) {
   await stack.clients.doc.send(
     new PutCommand({
       TableName: stack.tableName,
@@ -200,5 +207,54 @@ describe('acceptances stored by earlier versions', () => {
     const items = await Promise.all(['AM101', 'AM102'].map(acceptanceItems));
     expect(await migrateAcceptances(env.rt.deps)).toBe(0);
     expect(await Promise.all(['AM101', 'AM102'].map(acceptanceItems))).toEqual(items);
+  });
+});
+
+describe('rebates migrate', () => {
+  it('rewrites the acceptances of a state folder, and says there is nothing left the second time', async () => {
+    const savedEnv = { ...process.env };
+    const dir = await mkdtemp(join(tmpdir(), 'rebates-migrate-'));
+    const legacy: Acceptance = {
+      partnerId: 'AC101',
+      program: 'client',
+      plan: 150,
+      acceptedAt: '2016-02-01T10:00:00+03:00',
+    };
+    const withState = async <T>(fn: (rt: Awaited<ReturnType<typeof startLocalRuntime>>) => Promise<T>) => {
+      const rt = await startLocalRuntime({ stateDir: dir });
+      try {
+        return await fn(rt);
+      } finally {
+        await rt.stop();
+      }
+    };
+    const migrate = async () => {
+      let out = '';
+      const spy = vi
+        .spyOn(process.stdout, 'write')
+        .mockImplementation((chunk) => ((out += String(chunk)), true));
+      try {
+        return { code: await main(['migrate', '--state', dir]), out };
+      } finally {
+        spy.mockRestore();
+      }
+    };
+    try {
+      await withState((rt) => putLegacy(legacy, rt.stack));
+      expect(await migrate()).toEqual({
+        code: 0,
+        out: 'Rewrote 1 acceptance(s) stored one per partner and program into one item each.\n',
+      });
+      expect(await migrate()).toEqual({
+        code: 0,
+        out: 'Nothing to migrate: every acceptance is already stored in an item of its own.\n',
+      });
+      const state = await withState((rt) => rt.deps.reference.partnerState('AC101'));
+      expect(state.acceptances).toEqual([legacy]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
+      Object.assign(process.env, savedEnv);
+    }
   });
 });
