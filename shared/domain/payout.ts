@@ -15,9 +15,9 @@
  *
  * Readings where the program text is silent (see eligibility.ts): of several acceptances of a
  * program the latest one before the deadline counts (each line's explanation names it and those
- * ignored); an acceptance naming a plan that is not a
- * threshold is no valid acceptance (with a warning); trainings count when completed before the
- * Moscow midnight that ends the quarter's last day, in any earlier quarter too.
+ * ignored); an acceptance naming a plan that is not a threshold is no valid acceptance (with a
+ * warning); trainings count when completed before the Moscow midnight that ends the quarter's last
+ * day, in any earlier quarter too.
  * Lines are sorted by partner, distributor, program and rate row (plain string order, as in the
  * finance export), so the result never depends on the order of the input.
  */
