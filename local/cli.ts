@@ -16,6 +16,7 @@ import { InputValidationError, toUserError } from '../shared/errors.js';
 import { REJECT_REASONS } from '../shared/pipeline/lines.js';
 import {
   importReference,
+  migrateAcceptances,
   rereadReports,
   revisionOf,
   type ReferenceChange,
@@ -60,6 +61,9 @@ Commands:
                                        Write the finance export payouts-Q.csv (or .xlsx).
   verify --quarter Q [--state DIR]     Recompute the quarter from the raw reports and prove the
                                        stored counts, tallies and payouts equal it.
+  migrate [--state DIR]                Rewrite data stored by earlier versions into today's form
+                                       (acceptances: one item each instead of one per program).
+                                       Safe to run again; changes no payout.
   help                                 This text.
 
 The commands other than run work on the persistent state folder; stop "up" before using them.`;
@@ -493,6 +497,18 @@ async function cmdVerify(values: Record<string, string | string[] | boolean | un
   });
 }
 
+async function cmdMigrate(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+  return withState(values, async (runtime) => {
+    const rewritten = await migrateAcceptances(runtime.deps);
+    log(
+      rewritten
+        ? `Rewrote ${rewritten} acceptance(s) stored one per partner and program into one item each.`
+        : 'Nothing to migrate: every acceptance is already stored in an item of its own.',
+    );
+    return 0;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   // A mistyped option is the user's to fix (exit 2), not an internal error.
   const { values, positionals } = (() => {
@@ -546,6 +562,8 @@ export async function main(argv: string[]): Promise<number> {
       return cmdVerify(values);
     case 'token':
       return cmdToken(values);
+    case 'migrate':
+      return cmdMigrate(values);
     default:
       throw new UsageError(`Unknown command "${command}". Run "npm run rebates -- help" for the list.`);
   }

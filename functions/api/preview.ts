@@ -73,11 +73,8 @@ export async function previewQuarter(req: ApiRequest): Promise<Reply> {
 
   const results: PartnerQuarterResult[] = await mapLimited(ids, 8, async (id) => {
     const [state, tallies] = await Promise.all([deps.reference.partnerState(id), deps.reports.currentTallies(base.quarter, id)]);
-    const newAcceptances = body.acceptances.filter((a) => a.partnerId === id);
-    const acceptances = [
-      ...state.acceptances.filter((a) => !newAcceptances.some((n) => n.program === a.program)),
-      ...newAcceptances,
-    ];
+    // As an upload would: added to the stored ones, the latest before the deadline counting.
+    const acceptances = [...state.acceptances, ...body.acceptances.filter((a) => a.partnerId === id)];
     const trainings = [...state.trainings, ...body.trainings.filter((t) => t.partnerId === id)];
     return calculatePartnerQuarter(rules, { partner: state.partner, acceptances, trainings }, id, tallies);
   });

@@ -17,6 +17,7 @@ import {
   type ReferenceChange,
 } from '../../shared/pipeline/reference-import.js';
 import {
+  distinctAcceptances,
   parseAcceptances,
   parseCatalog,
   parseDistributors,
@@ -126,12 +127,13 @@ async function checkPartners(req: ApiRequest, ids: readonly string[]): Promise<v
     );
 }
 
+/**
+ * Acceptances are added to those stored, never replacing one (a partner may accept again to change
+ * the plan); an exact repeat of a stored or sent acceptance is that same acceptance.
+ */
 export async function putAcceptances(req: ApiRequest): Promise<Reply> {
-  const rows: Acceptance[] = readRows(req, AcceptanceJson, parseAcceptances, 'acceptances.csv');
-  refuseRepeats(
-    rows,
-    (a) => `${a.partnerId}/${a.program}`,
-    (a) => `Partner ${a.partnerId} accepts program "${a.program}" twice`,
+  const rows: Acceptance[] = distinctAcceptances(
+    readRows(req, AcceptanceJson, parseAcceptances, 'acceptances.csv'),
   );
   await checkPartners(
     req,

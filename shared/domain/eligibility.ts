@@ -7,7 +7,7 @@ import { RulesValidationError } from '../errors.js';
 import { formatMoscow } from './calendar.js';
 import type { Rules } from './rules/load.js';
 import type { Program } from './rules/schema.js';
-import type { Acceptance, PartnerReference, Training, ZeroReason } from './types.js';
+import type { Acceptance, AcceptanceUse, PartnerReference, Training, ZeroReason } from './types.js';
 
 export function units(n: number): string {
   return `${n} unit${Math.abs(n) === 1 ? '' : 's'}`;
@@ -21,7 +21,7 @@ export function isRegistered(ref: PartnerReference): boolean {
 
 // ---------------------------------------------------------------- acceptance (§2.2)
 
-export type AcceptanceCheck =
+export type AcceptanceCheck = (
   | { valid: true; plan: number | null }
   | {
       valid: false;
@@ -29,14 +29,23 @@ export type AcceptanceCheck =
       text: string;
       /** Set when the reference data itself looks wrong (a plan that is not a threshold). */
       warning: string | null;
-    };
+    }
+) & {
+  /** The acceptance that counts and those ignored, for the explanation's structured field. */
+  use: AcceptanceUse;
+  /** A sentence naming them, to follow the line's own text; empty when `text` already says it all. */
+  said: string;
+};
+
+const withPlan = (plan: number | null): string => (plan === null ? 'with no plan' : `with plan ${plan}`);
 
 /**
  * The acceptance that counts is the latest one made strictly before the deadline: a partner who
  * accepted twice changed their mind, and the later plan is the one they chose. Ties at the same
  * instant go to the higher plan, so the result never depends on the order of the reference data.
- * An acceptance whose date cannot be read is ignored. If the counted acceptance names a plan that
- * is not one of the program's thresholds, there is no valid acceptance (we do not guess the plan).
+ * The same acceptance recorded twice (same instant and plan) is one acceptance. An acceptance whose
+ * date cannot be read is ignored. If the counted acceptance names a plan that is not one of the
+ * program's thresholds, there is no valid acceptance (we do not guess the plan).
  */
 export function checkAcceptance(
   rules: Rules,
@@ -45,27 +54,69 @@ export function checkAcceptance(
   acceptances: readonly Acceptance[],
 ): AcceptanceCheck {
   const deadline = formatMoscow(rules.acceptanceDeadline);
-  const mine = acceptances
+  const sorted = acceptances
     .filter((a) => a.program === program.id)
-    .map((a) => ({ plan: a.plan, at: Date.parse(a.acceptedAt) }))
-    .sort((a, b) => a.at - b.at || (a.plan ?? -1) - (b.plan ?? -1));
-  const counted = mine.filter((a) => a.at < rules.acceptanceDeadline).at(-1);
+    .map((a) => ({ plan: a.plan, acceptedAt: a.acceptedAt, at: Date.parse(a.acceptedAt) }))
+    .filter((a) => Number.isFinite(a.at))
+    // The written form breaks the last tie, so which copy of a repeat is kept never depends on order.
+    .sort(
+      (a, b) =>
+        a.at - b.at ||
+        (a.plan ?? -1) - (b.plan ?? -1) ||
+        (a.acceptedAt < b.acceptedAt ? -1 : a.acceptedAt > b.acceptedAt ? 1 : 0),
+    );
+  const mine = sorted.filter(
+    (a, i) => i === 0 || a.at !== sorted[i - 1]!.at || a.plan !== sorted[i - 1]!.plan,
+  );
+  const inTime = mine.filter((a) => a.at < rules.acceptanceDeadline);
+  const late = mine.filter((a) => a.at >= rules.acceptanceDeadline);
+  const counted = inTime.at(-1);
+  const ref = (a: (typeof mine)[number]) => ({ plan: a.plan, acceptedAt: a.acceptedAt });
+  const use: AcceptanceUse = {
+    used: counted ? ref(counted) : null,
+    ignored: [
+      ...inTime.slice(0, -1).map((a) => ({ ...ref(a), why: 'superseded' as const })),
+      ...late.map((a) => ({ ...ref(a), why: 'late' as const })),
+    ],
+  };
 
   if (!counted) {
-    const late = mine.find((a) => a.at >= rules.acceptanceDeadline);
-    const text = late
-      ? `the partner accepted the ${program.id} program at ${formatMoscow(late.at)}, which is not before the deadline ${deadline}`
-      : `the partner did not accept the ${program.id} program before the deadline ${deadline}`;
-    return { valid: false, reason: late ? 'accepted-late' : 'program-not-accepted', text, warning: null };
+    const at = (a: (typeof mine)[number]) => `${formatMoscow(a.at)} ${withPlan(a.plan)}`;
+    const text =
+      late.length === 1
+        ? `the partner accepted the ${program.id} program at ${formatMoscow(late[0]!.at)}, which is not before the deadline ${deadline}`
+        : late.length > 1
+          ? `the partner accepted the ${program.id} program ${late.length} times, none before the deadline ${deadline} (at ${late.map(at).join(', at ')})`
+          : `the partner did not accept the ${program.id} program before the deadline ${deadline}`;
+    return {
+      valid: false,
+      reason: late.length ? 'accepted-late' : 'program-not-accepted',
+      text,
+      warning: null,
+      use,
+      said: '',
+    };
   }
+  const ignored = use.ignored
+    .map(
+      (a) =>
+        `the one made at ${formatMoscow(Date.parse(a.acceptedAt))} ${withPlan(a.plan)} (${
+          a.why === 'late' ? `not before the deadline ${deadline}` : 'a later one replaces it'
+        })`,
+    )
+    .join(' and ');
   if (counted.plan !== null && !program.plans.includes(counted.plan)) {
     const text =
       `the partner's acceptance of the ${program.id} program names plan ${counted.plan}, which is not one of ` +
       `its plans (${program.plans.join(', ')}), so it is not a valid acceptance`;
     const warning = `Partner ${partnerId}: the ${program.id} acceptance names plan ${counted.plan}, which is not one of its plans; check the acceptance data.`;
-    return { valid: false, reason: 'program-not-accepted', text, warning };
+    const said = ignored ? `Other ${program.id} acceptances ignored: ${ignored}.` : '';
+    return { valid: false, reason: 'program-not-accepted', text, warning, use, said };
   }
-  return { valid: true, plan: counted.plan };
+  const said =
+    `The ${program.id} acceptance counted is the one made at ${formatMoscow(counted.at)} ${withPlan(counted.plan)}` +
+    (ignored ? `; ignored: ${ignored}.` : '.');
+  return { valid: true, plan: counted.plan, use, said };
 }
 
 // ---------------------------------------------------------------- plans (§4)

@@ -14,9 +14,10 @@
  *    training-missing (also when only part of the line is paid).
  *
  * Readings where the program text is silent (see eligibility.ts): of several acceptances of a
- * program the latest one before the deadline counts; an acceptance naming a plan that is not a
- * threshold is no valid acceptance (with a warning). Trainings count when completed strictly before
- * the rules' training deadline (§5), in any earlier quarter too; a later completion is named as late.
+ * program the latest one before the deadline counts (each line's explanation names it and those
+ * ignored); an acceptance naming a plan that is not a threshold is no valid acceptance (with a
+ * warning). Trainings count when completed strictly before the rules' training deadline (§5), in any
+ * earlier quarter too; a later completion is named as late.
  * Lines are sorted by partner, distributor, program and rate row (plain string order, as in the
  * finance export), so the result never depends on the order of the input.
  */
@@ -138,6 +139,8 @@ function payLine(rules: Rules, partnerId: string, s: Standing, c: Cell): PayoutL
     }
   }
 
+  if (s.acceptance.said) text += ` ${s.acceptance.said}`;
+
   const warnings =
     c.units < 0
       ? [
@@ -165,6 +168,7 @@ function payLine(rules: Rules, partnerId: string, s: Standing, c: Cell): PayoutL
       lateCourses: late.length
         ? late.map((l) => ({ course: l.course, completedAt: formatMoscow(l.completedAt) }))
         : null,
+      acceptance: s.acceptance.use,
     },
     warnings,
   };

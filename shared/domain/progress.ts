@@ -40,6 +40,14 @@ export function tierProgress(rules: Rules, partnerId: string, s: Standing): Tier
       if (s.plan.reached !== null) parts.push(`plan ${s.plan.reached} reached`);
       parts.push(`${unitsToNext} more to reach ${chosenPlan !== null ? 'chosen ' : ''}plan ${next}`);
     }
+    const { used, ignored } = s.acceptance.use;
+    // Only when there was a choice: one acceptance needs no mention in a short status line.
+    if (s.acceptance.valid && used && ignored.length)
+      parts.push(
+        `acceptance of ${formatMoscow(Date.parse(used.acceptedAt))} counts (ignored: ${ignored
+          .map((a) => `${formatMoscow(Date.parse(a.acceptedAt))} ${a.why}`)
+          .join(', ')})`,
+      );
     if (s.unmetGates.size) parts.push(`trainings missing: ${[...s.unmetGates.keys()].sort().join(', ')}`);
   }
 
@@ -53,6 +61,7 @@ export function tierProgress(rules: Rules, partnerId: string, s: Standing): Tier
     nextThreshold: next,
     unitsToNext,
     accepted: s.acceptance.valid,
+    acceptance: s.acceptance.use,
     summary: parts.join('; '),
   };
 }

@@ -28,6 +28,8 @@ export interface Acceptance {
   plan: number | null;
   /** ISO 8601 with offset. */
   acceptedAt: string;
+  /** When it was imported or uploaded (ISO 8601); absent on rows not yet stored, and on rows stored before it was kept. */
+  recordedAt?: string;
 }
 
 export interface Training {
@@ -114,6 +116,23 @@ export type ZeroReason =
   | 'zero-rate'
   | 'negative-net';
 
+/** One acceptance as an explanation names it. */
+export interface AcceptanceRef {
+  plan: number | null;
+  /** As recorded (ISO 8601 with offset). */
+  acceptedAt: string;
+}
+
+/**
+ * Which of a partner's acceptances of a program counts (§2.2) and why the others do not: `late`
+ * when made at or after the deadline, `superseded` when made in time but a later one (or, at the
+ * same instant, one with a higher plan) counts.
+ */
+export interface AcceptanceUse {
+  used: AcceptanceRef | null;
+  ignored: (AcceptanceRef & { why: 'late' | 'superseded' })[];
+}
+
 export interface Explanation {
   /** One plain-language sentence (English) that a partner manager can read out. */
   text: string;
@@ -134,6 +153,8 @@ export interface Explanation {
    * the earliest completion of each, in Moscow time. Null when none was late.
    */
   lateCourses: { course: string; completedAt: string }[] | null;
+  /** The program's acceptances: the one that counts and those ignored (absent in results stored before it was added). */
+  acceptance?: AcceptanceUse;
 }
 
 export interface PayoutLine {
@@ -167,6 +188,8 @@ export interface TierProgress {
   nextThreshold: number | null;
   unitsToNext: number | null;
   accepted: boolean;
+  /** The program's acceptances: the one that counts and those ignored (absent in results stored before it was added). */
+  acceptance?: AcceptanceUse;
   /** Short plain-language status for a manager. */
   summary: string;
 }

@@ -7,7 +7,13 @@
 import { createHash } from 'node:crypto';
 import { RulesBook } from '../domain/rules/load.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../domain/types.js';
-import type { RecalcQueue, ReferenceRepository, ReportsRepository, RulesRepository } from '../ports/index.js';
+import type {
+  Clock,
+  RecalcQueue,
+  ReferenceRepository,
+  ReportsRepository,
+  RulesRepository,
+} from '../ports/index.js';
 import { ingestReport, type IngestDeps, type IngestOutcome } from './ingest.js';
 
 export interface ReferenceChange {
@@ -23,6 +29,8 @@ export interface ReferenceImportDeps {
   reports: ReportsRepository;
   rules: RulesRepository;
   recalc: RecalcQueue;
+  /** Stamps acceptances with when they were recorded. */
+  clock: Clock;
 }
 
 export interface ReferenceImportResult {
@@ -41,7 +49,9 @@ export async function importReference(
   await Promise.all([
     change.partners?.length ? reference.putPartners(change.partners) : undefined,
     change.distributors?.length ? reference.putDistributors(change.distributors) : undefined,
-    change.acceptances?.length ? reference.putAcceptances(change.acceptances) : undefined,
+    change.acceptances?.length
+      ? reference.putAcceptances(change.acceptances, deps.clock.now().toISOString())
+      : undefined,
     change.trainings?.length ? reference.putTrainings(change.trainings) : undefined,
     change.catalog?.length ? reference.putCatalog(change.catalog) : undefined,
   ]);
@@ -102,4 +112,12 @@ export async function rereadReports(
     onEach?.(out.length, records.length);
   }
   return out;
+}
+
+/**
+ * Rewrites acceptances stored by earlier versions (one per partner and program) into one item
+ * each. Reading takes both forms, so it changes no payout; it is safe to run again.
+ */
+export async function migrateAcceptances(deps: { reference: ReferenceRepository }): Promise<number> {
+  return deps.reference.migrateAcceptances();
 }

@@ -145,8 +145,16 @@ export interface ReferenceRepository {
   listPartners(): Promise<Partner[]>;
   putPartners(partners: readonly Partner[]): Promise<void>;
   putDistributors(distributors: readonly Distributor[]): Promise<void>;
-  /** Replaces a partner's acceptance of a program. */
-  putAcceptances(acceptances: readonly Acceptance[]): Promise<void>;
+  /**
+   * Adds acceptances, stamped `recordedAt`; none replaces another. One already stored (same
+   * partner, program, instant and plan) is left as it is, with its first `recordedAt`.
+   */
+  putAcceptances(acceptances: readonly Acceptance[], recordedAt: string): Promise<void>;
+  /**
+   * Rewrites acceptances stored one per partner and program (before every acceptance was kept)
+   * into one item each; returns how many were rewritten. Safe to repeat and to interrupt.
+   */
+  migrateAcceptances(): Promise<number>;
   putTrainings(trainings: readonly Training[]): Promise<void>;
   putCatalog(entries: readonly CatalogEntry[]): Promise<void>;
 }

@@ -307,12 +307,26 @@ export function parseDistributors(input: string): ParseResult<Distributor> {
   }));
 }
 
-/** One acceptance per partner and program: a second one would silently replace the first. */
+/**
+ * Every acceptance is kept: a partner may accept a program again to change the plan (program rules
+ * §2.2). A row that repeats another exactly (partner, program, plan and the same instant, however
+ * written) is the same acceptance and is left out without a complaint, so a file that lists an
+ * acceptance twice, or is imported again, changes nothing.
+ */
 export function parseAcceptances(input: string): ParseResult<Acceptance> {
-  return parseWith(input, COLUMNS.acceptances, AcceptanceRow, (a) => ({
-    key: `${a.partnerId}/${a.program}`,
-    says: `an acceptance of program "${a.program}" by partner_id "${a.partnerId}"`,
-  }));
+  const { rows, errors } = parseWith(input, COLUMNS.acceptances, AcceptanceRow);
+  return { rows: distinctAcceptances(rows), errors };
+}
+
+/** The acceptances without exact repeats (partner, program, plan, instant), the first of each kept. */
+export function distinctAcceptances<T extends Acceptance>(rows: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return rows.filter((a) => {
+    const key = JSON.stringify([a.partnerId, a.program, a.plan, Date.parse(a.acceptedAt)]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 export function parseTrainings(input: string): ParseResult<Training> {

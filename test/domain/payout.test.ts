@@ -8,6 +8,7 @@ import { calculatePartnerQuarter, calculateQuarter } from '../../shared/domain/p
 import { parseRules } from '../../shared/domain/rules/load.js';
 import type { PartnerQuarterResult, PartnerReference, TallyRow } from '../../shared/domain/types.js';
 import {
+  IN_Q1,
   aPartner,
   aReference,
   aTally,
@@ -115,6 +116,153 @@ describe('§2.2 The partner accepted that program strictly before the deadline (
       expect(result.lines[0]!.explanation.planBasis).toBe('chosen');
       expect(result.lines[0]!.amount.toFixed(2)).toBe('15400.00'); // 100 × 154 (plan 50 column)
     }
+  });
+
+  describe('a partner who accepted more than once: the latest acceptance strictly before the deadline counts', () => {
+    const FEB_1 = '2016-02-01T10:00:00+03:00';
+    const MAR_20 = '2016-03-20T10:00:00+03:00';
+    const APR_5 = '2016-04-05T10:00:00+03:00'; // after the deadline
+    const both = <T>(rows: T[]): T[][] => [rows, [...rows].reverse()];
+
+    test('plan 150 then plan 50, both in time: plan 50 applies, in either order', () => {
+      const rows = [
+        anAcceptance('client', 150, { acceptedAt: FEB_1 }),
+        anAcceptance('client', 50, { acceptedAt: MAR_20 }),
+      ];
+      for (const order of both(rows)) {
+        const line = pay(aReference({ acceptances: order }), [aTally('client', 'vostro-3xxx', 100)])
+          .lines[0]!;
+        expect(line.explanation).toMatchObject({ reason: null, plan: 50, planBasis: 'chosen' });
+        expect(line.amount.equals(rules.rate('client', 'vostro-3xxx', 50).times(100))).toBe(true);
+        expect(line.explanation.acceptance).toEqual({
+          used: { plan: 50, acceptedAt: MAR_20 },
+          ignored: [{ plan: 150, acceptedAt: FEB_1, why: 'superseded' }],
+        });
+        expect(line.explanation.text).toContain(
+          'The client acceptance counted is the one made at 2016-03-20T10:00:00+03:00 with plan 50; ignored: ' +
+            'the one made at 2016-02-01T10:00:00+03:00 with plan 150 (a later one replaces it).',
+        );
+      }
+    });
+
+    test('plan 50 then plan 150, both in time: plan 150 must be met, in either order', () => {
+      const rows = [
+        anAcceptance('client', 50, { acceptedAt: FEB_1 }),
+        anAcceptance('client', 150, { acceptedAt: MAR_20 }),
+      ];
+      for (const order of both(rows)) {
+        const line = pay(aReference({ acceptances: order }), [aTally('client', 'vostro-3xxx', 100)])
+          .lines[0]!;
+        expect(line.explanation).toMatchObject({ reason: 'plan-not-met', missingUnits: 50 });
+        expect(line.amount.toFixed(2)).toBe('0.00');
+        expect(line.explanation.acceptance?.used).toEqual({ plan: 150, acceptedAt: MAR_20 });
+      }
+    });
+
+    test('in time, then after the deadline: the in-time one applies and the late one is named as ignored', () => {
+      const rows = [
+        anAcceptance('client', 50, { acceptedAt: FEB_1 }),
+        anAcceptance('client', 150, { acceptedAt: APR_5 }),
+      ];
+      for (const order of both(rows)) {
+        const result = pay(aReference({ acceptances: order }), [aTally('client', 'vostro-3xxx', 100)]);
+        const line = result.lines[0]!;
+        expect(line.explanation).toMatchObject({ reason: null, plan: 50, planBasis: 'chosen' });
+        expect(line.amount.equals(rules.rate('client', 'vostro-3xxx', 50).times(100))).toBe(true);
+        expect(line.explanation.acceptance).toEqual({
+          used: { plan: 50, acceptedAt: FEB_1 },
+          ignored: [{ plan: 150, acceptedAt: APR_5, why: 'late' }],
+        });
+        expect(line.explanation.text).toContain(
+          'ignored: the one made at 2016-04-05T10:00:00+03:00 with plan 150 (not before the deadline 2016-04-01T00:00:00+03:00)',
+        );
+        expect(result.progress[0]!.summary).toBe(
+          'client: 100 units; chosen plan 50 met; acceptance of 2016-02-01T10:00:00+03:00 counts (ignored: 2016-04-05T10:00:00+03:00 late)',
+        );
+        expect(result.progress[0]!.acceptance).toEqual(line.explanation.acceptance);
+      }
+    });
+
+    test('two acceptances at the same instant: the higher plan counts, whatever the order', () => {
+      const rows = [anAcceptance('client', 50), anAcceptance('client', 150), anAcceptance('client', null)];
+      for (const order of both(rows)) {
+        const line = pay(aReference({ acceptances: order }), [aTally('client', 'vostro-3xxx', 160)])
+          .lines[0]!;
+        expect(line.explanation).toMatchObject({ plan: 150, planBasis: 'chosen' });
+        expect(line.explanation.acceptance?.ignored.map((a) => [a.plan, a.why])).toEqual([
+          [null, 'superseded'],
+          [50, 'superseded'],
+        ]);
+      }
+    });
+
+    test('the same acceptance recorded twice, once written in UTC, is one acceptance', () => {
+      const line = pay(
+        aReference({
+          acceptances: [
+            anAcceptance('client', 50, { acceptedAt: FEB_1 }),
+            anAcceptance('client', 50, {
+              acceptedAt: '2016-02-01T07:00:00Z',
+              recordedAt: '2016-05-01T09:00:00Z',
+            }),
+          ],
+        }),
+        [aTally('client', 'vostro-3xxx', 60)],
+      ).lines[0]!;
+      expect(line.explanation.acceptance?.ignored).toEqual([]);
+      expect(line.explanation.text).not.toContain('ignored');
+    });
+
+    test('only acceptances after the deadline: nothing is paid and each is named', () => {
+      const rows = [
+        anAcceptance('client', 50, { acceptedAt: APR_5 }),
+        anAcceptance('client', null, { acceptedAt: '2016-04-01T00:00:00+03:00' }),
+      ];
+      for (const order of both(rows)) {
+        const line = pay(aReference({ acceptances: order }), [aTally('client', 'vostro-3xxx', 60)]).lines[0]!;
+        expect(line.explanation.reason).toBe('accepted-late');
+        expect(line.amount.toFixed(2)).toBe('0.00');
+        expect(line.explanation.text).toContain(
+          'the partner accepted the client program 2 times, none before the deadline 2016-04-01T00:00:00+03:00 ' +
+            '(at 2016-04-01T00:00:00+03:00 with no plan, at 2016-04-05T10:00:00+03:00 with plan 50)',
+        );
+        expect(line.explanation.acceptance).toEqual({
+          used: null,
+          ignored: [
+            { plan: null, acceptedAt: '2016-04-01T00:00:00+03:00', why: 'late' },
+            { plan: 50, acceptedAt: APR_5, why: 'late' },
+          ],
+        });
+      }
+    });
+
+    test('a latest acceptance naming no threshold is not replaced by the earlier valid one', () => {
+      const rows = [
+        anAcceptance('client', 50, { acceptedAt: FEB_1 }),
+        anAcceptance('client', 100, { acceptedAt: MAR_20 }),
+      ];
+      for (const order of both(rows)) {
+        const line = pay(aReference({ acceptances: order }), [aTally('client', 'vostro-3xxx', 60)]).lines[0]!;
+        expect(line.explanation.reason).toBe('program-not-accepted');
+        expect(line.explanation.acceptance).toEqual({
+          used: { plan: 100, acceptedAt: MAR_20 },
+          ignored: [{ plan: 50, acceptedAt: FEB_1, why: 'superseded' }],
+        });
+        expect(line.explanation.text).toContain(
+          'Other client acceptances ignored: the one made at 2016-02-01T10:00:00+03:00 with plan 50 (a later one replaces it).',
+        );
+      }
+    });
+
+    test('acceptances of another program neither count nor show as ignored', () => {
+      const line = pay(
+        aReference({
+          acceptances: [anAcceptance('client', 50), anAcceptance('monitors', 300, { acceptedAt: MAR_20 })],
+        }),
+        [aTally('client', 'vostro-3xxx', 60)],
+      ).lines[0]!;
+      expect(line.explanation.acceptance).toEqual({ used: { plan: 50, acceptedAt: IN_Q1 }, ignored: [] });
+    });
   });
 
   test('a chosen plan that is not one of the thresholds is not a valid acceptance, with a warning', () => {
@@ -600,7 +748,8 @@ describe('Explanations give the figures', () => {
     expect(line.explanation.text).toBe(
       'Plan 150 applies (no plan was chosen; it is the highest threshold reached): 162 units counted in the client ' +
         'program this quarter across all distributors, threshold 150. 42 units bought at distributor D2 in rate row ' +
-        'premium × 1155.00 RUB = 48510.00 RUB.',
+        'premium × 1155.00 RUB = 48510.00 RUB. The client acceptance counted is the one made at ' +
+        '2016-02-15T12:00:00+03:00 with no plan.',
     );
   });
 

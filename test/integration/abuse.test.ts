@@ -720,12 +720,14 @@ describe('concurrent recalculations', () => {
     expect(await totalOf('CR101')).toBe('0.00');
     expect((await env.rt.deps.reference.partnerState('CR101')).ledger).toEqual([]);
 
-    // The partner lowers its plan and completes a course; the change is stored without recalculating.
+    // The partner lowers its plan (a later acceptance) and completes a course; the change is stored without recalculating.
     const course = 'DPWS0212WBTS';
     await importReference(
       { ...env.rt.deps, recalc: { publish: async () => undefined } },
       referenceChange({
-        acceptances: [{ partnerId: 'CR101', program: 'client', plan: 50 }],
+        acceptances: [
+          { partnerId: 'CR101', program: 'client', plan: 50, acceptedAt: '2016-03-01T10:00:00+03:00' },
+        ],
         trainings: [{ partnerId: 'CR101', courseCode: course, completedAt: '2016-03-01T10:00:00+03:00' }],
       }),
     );

@@ -417,7 +417,7 @@ describe('preview', () => {
     const res = await call('program', 'POST', `/api/quarters/${Q1}/preview`, {
       rates: { 'client/vostro-3xxx/50': '200' },
       acceptances: [
-        { partnerId: 'RU900102', program: 'client', plan: 150, acceptedAt: '2016-02-01T10:00:00+03:00' },
+        { partnerId: 'RU900102', program: 'client', plan: 150, acceptedAt: '2016-03-01T10:00:00+03:00' },
       ],
     });
     expect(res.status).toBe(200);
@@ -462,9 +462,10 @@ describe('reference data', () => {
   });
 
   it("lets a partner manager change an own partner's acceptance, which recalculates it", async () => {
+    // A later acceptance than the partner's first (2016-02-15) changes the plan.
     const res = await call('central', 'PUT', '/api/reference/acceptances', {
       rows: [
-        { partnerId: 'ru900102', program: 'client', plan: 150, acceptedAt: '2016-02-01T10:00:00+03:00' },
+        { partnerId: 'ru900102', program: 'client', plan: 150, acceptedAt: '2016-03-01T10:00:00+03:00' },
       ],
     });
     expect(res.status).toBe(200);
@@ -473,6 +474,69 @@ describe('reference data', () => {
     const partner = await call('central', 'GET', `/api/quarters/${Q1}/partners/RU900102`);
     expect(partner.body.total).toBe('0.00');
     expect(partner.body.lines[0].explanation.reason).toBe('plan-not-met');
+  });
+
+  it('keeps every acceptance uploaded: a later upload adds one, and the latest before the deadline counts whatever the upload order', async () => {
+    const MAR_1 = '2016-03-01T10:00:00+03:00';
+    const MAR_10 = '2016-03-10T10:00:00+03:00';
+    const APR_5 = '2016-04-05T10:00:00+03:00'; // after the deadline
+    const before = (await call('finance', 'GET', `/api/quarters/${Q1}/partners/RU900101`)).body;
+    expect(before.total).not.toBe('0.00'); // plan 50 reached with no plan chosen
+    const upload = async (rows: unknown) => {
+      const res = await call('program', 'PUT', '/api/reference/acceptances', rows);
+      expect(res.status).toBe(200);
+      await env.rt.idle();
+      return (await call('finance', 'GET', `/api/quarters/${Q1}/partners/RU900101`)).body;
+    };
+    const stored = async () =>
+      (await env.rt.deps.reference.partnerState('RU900101')).acceptances
+        .map((a) => [a.plan, a.acceptedAt, a.recordedAt])
+        .sort((a, b) => String(a[1]).localeCompare(String(b[1])));
+
+    // Plan 150 chosen in time: its 70 units do not meet it.
+    expect(
+      (await upload({ rows: [{ partnerId: 'RU900101', program: 'client', plan: 150, acceptedAt: MAR_1 }] }))
+        .total,
+    ).toBe('0.00');
+    // A later acceptance without a plan, as CSV, is added beside it and counts: the first figures return.
+    const after = await upload(`partner_id,program,plan,accepted_at\nRU900101,client,,${MAR_10}\n`);
+    expect(after.total).toBe(before.total);
+    const kept = await stored();
+    expect(kept.map(([plan, at]) => [plan, at])).toEqual([
+      [null, '2016-02-15T12:00:00+03:00'],
+      [150, MAR_1],
+      [null, MAR_10],
+    ]);
+    expect(kept.every(([, , recordedAt]) => typeof recordedAt === 'string')).toBe(true);
+    expect(after.lines[0].explanation.acceptance).toEqual({
+      used: { plan: null, acceptedAt: MAR_10 },
+      ignored: [
+        { plan: null, acceptedAt: '2016-02-15T12:00:00+03:00', why: 'superseded' },
+        { plan: 150, acceptedAt: MAR_1, why: 'superseded' },
+      ],
+    });
+    expect(after.lines[0].explanation.text).toContain(
+      'The client acceptance counted is the one made at 2016-03-10T10:00:00+03:00 with no plan',
+    );
+
+    // Uploading the plan-150 acceptance again, after the other, is the same acceptance: nothing changes.
+    const again = await upload({
+      rows: [{ partnerId: 'RU900101', program: 'client', plan: 150, acceptedAt: MAR_1 }],
+    });
+    expect(again.total).toBe(before.total);
+    expect(await stored()).toEqual(kept);
+
+    // One made after the deadline is kept, named as ignored, and changes nothing.
+    const late = await upload({
+      rows: [{ partnerId: 'RU900101', program: 'client', plan: 150, acceptedAt: APR_5 }],
+    });
+    expect(late.total).toBe(before.total);
+    expect(late.lines[0].explanation.acceptance.ignored.at(-1)).toEqual({
+      plan: 150,
+      acceptedAt: APR_5,
+      why: 'late',
+    });
+    expect(await stored()).toHaveLength(4);
   });
 
   it('takes trainings as a CSV body and reports bad rows by line, writing nothing', async () => {
@@ -504,16 +568,6 @@ describe('reference data', () => {
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toMatch(/RU999999/);
     expect((await call('finance', 'PUT', '/api/reference/acceptances', { rows: [] })).status).toBe(403);
-    const twice = await call('program', 'PUT', '/api/reference/acceptances', {
-      rows: [null, 150].map((plan) => ({
-        partnerId: 'RU900101',
-        program: 'client',
-        plan,
-        acceptedAt: '2016-02-01T10:00:00+03:00',
-      })),
-    });
-    expect(twice.status).toBe(400);
-    expect(twice.body.error.message).toMatch(/Partner RU900101 accepts program "client" twice/);
     expect((await call('alfa', 'PUT', '/api/reference/trainings', { rows: [] })).status).toBe(403);
     expect(
       (await call('central', 'PUT', '/api/reference/catalog', 'sku,program,rate_row\nX,client,mainstream\n'))
@@ -740,10 +794,10 @@ describe('export and close', () => {
 
 describe('after close', () => {
   it('books a later change of the closed quarter as adjustment lines of the next open one', async () => {
-    // RU900102 chose plan 150 (not met, paid 0 at close); with no plan chosen, plan 50 applies.
+    // RU900102 chose plan 150 (not met, paid 0 at close); a later acceptance chooses none, so plan 50 applies.
     const res = await call('program', 'PUT', '/api/reference/acceptances', {
       rows: [
-        { partnerId: 'RU900102', program: 'client', plan: null, acceptedAt: '2016-02-01T10:00:00+03:00' },
+        { partnerId: 'RU900102', program: 'client', plan: null, acceptedAt: '2016-03-15T10:00:00+03:00' },
       ],
     });
     expect(res.status).toBe(200);

@@ -366,7 +366,12 @@ describe('reference data changes', () => {
       missingUnits: 80,
     });
 
-    await env.importReference({ acceptances: [{ partnerId: 'RC101', program: 'client', plan: 50 }] });
+    // A later acceptance lowers the plan.
+    await env.importReference({
+      acceptances: [
+        { partnerId: 'RC101', program: 'client', plan: 50, acceptedAt: '2016-03-01T10:00:00+03:00' },
+      ],
+    });
     let p = (await env.payouts(Q1, 'RC101'))!;
     expect(p.total.toFixed(2)).toBe(rub([60, PREMIUM]));
     const precision = p.lines.find((l) => l.rateRow === 'workstation')!;

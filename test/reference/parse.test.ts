@@ -249,18 +249,41 @@ describe('acceptances.csv', () => {
     ]);
   });
 
-  it('refuses a second acceptance of the same program by the same partner', () => {
+  it('keeps every acceptance of a program by a partner, in file order: a later one may change the plan', () => {
     const { rows, errors } = parseAcceptances(
       lines(
         'partner_id,program,plan,accepted_at',
         'RU100101,client,50,2016-02-01T10:00:00+03:00',
         'RU100101,monitors,,2016-02-01T10:00:00+03:00',
         'ru 100101,client,150,2016-02-05T10:00:00+03:00',
+        'RU100101,client,150,2016-04-05T10:00:00+03:00',
+        'RU100101,client,,2016-02-01T10:00:00+03:00',
       ),
     );
-    expect(rows.map((r) => r.program)).toEqual(['client', 'monitors']);
-    expect(errors).toEqual([
-      { line: 4, message: 'an acceptance of program "client" by partner_id "RU100101" is already on line 2' },
+    expect(errors).toEqual([]);
+    expect(rows.map((r) => [r.program, r.plan, r.acceptedAt])).toEqual([
+      ['client', 50, '2016-02-01T10:00:00+03:00'],
+      ['monitors', null, '2016-02-01T10:00:00+03:00'],
+      ['client', 150, '2016-02-05T10:00:00+03:00'],
+      ['client', 150, '2016-04-05T10:00:00+03:00'],
+      ['client', null, '2016-02-01T10:00:00+03:00'],
+    ]);
+  });
+
+  it('reads an exact repeat of an acceptance (the same instant, however written) as that one acceptance', () => {
+    const { rows, errors } = parseAcceptances(
+      lines(
+        'partner_id,program,plan,accepted_at',
+        'RU100101,client,50,2016-02-01T10:00:00+03:00',
+        'RU100101,client,50,2016-02-01T07:00:00Z',
+        '№RU100101,Client,50,2016-02-01T10:00:00+03:00',
+        'RU100102,client,50,2016-02-01T10:00:00+03:00',
+      ),
+    );
+    expect(errors).toEqual([]);
+    expect(rows).toEqual([
+      { partnerId: 'RU100101', program: 'client', plan: 50, acceptedAt: '2016-02-01T10:00:00+03:00' },
+      { partnerId: 'RU100102', program: 'client', plan: 50, acceptedAt: '2016-02-01T10:00:00+03:00' },
     ]);
   });
 });

@@ -14,7 +14,16 @@ export const keys = {
   }),
   partner: (id: string) => ({ pk: `PARTNER#${id}`, sk: 'PROFILE', gsi1pk: 'PARTNERS', gsi1sk: id }),
   partnerPk: (id: string) => `PARTNER#${id}`,
-  acceptance: (partnerId: string, program: string) => ({ pk: `PARTNER#${partnerId}`, sk: `ACCEPT#${program}` }),
+  /**
+   * One item per acceptance (every one is kept, program rules §2.2): the instant in UTC, so one
+   * acceptance written with two offsets is one item, and a partner's acceptances sort by time.
+   * Items stored before that have `sk = ACCEPT#<program>` (see migrateAcceptances).
+   */
+  acceptance: (a: { partnerId: string; program: string; plan: number | null; acceptedAt: string }) => ({
+    pk: `PARTNER#${a.partnerId}`,
+    sk: `ACCEPT#${a.program}#${new Date(a.acceptedAt).toISOString()}#${a.plan ?? '-'}`,
+  }),
+  acceptancePrefix: 'ACCEPT#',
   training: (partnerId: string, course: string, completedAt: string) => ({
     pk: `PARTNER#${partnerId}`,
     sk: `TRAIN#${course}#${completedAt}`,

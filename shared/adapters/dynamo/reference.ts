@@ -18,7 +18,7 @@ import type {
   ReferenceRepository,
   StoredPayouts,
 } from '../../ports/index.js';
-import { batchWrite, putNewThen, queryAll, type Item } from './doc.js';
+import { batchWrite, putNewThen, queryAll, scanAll, type Item } from './doc.js';
 import { GSI1, keys } from './keys.js';
 
 const pick = <T>(item: Item, fields: readonly (keyof T & string)[]): T => {
@@ -29,10 +29,24 @@ const pick = <T>(item: Item, fields: readonly (keyof T & string)[]): T => {
 
 const PARTNER_FIELDS = ['id', 'name', 'status', 'region'] as const;
 const DISTRIBUTOR_FIELDS = ['id', 'name', 'segments'] as const;
-const ACCEPTANCE_FIELDS = ['partnerId', 'program', 'plan', 'acceptedAt'] as const;
 const TRAINING_FIELDS = ['partnerId', 'courseCode', 'completedAt'] as const;
 const CATALOG_FIELDS = ['sku', 'program', 'rateRow'] as const;
 const LEDGER_FIELDS = ['entryId', 'partnerId', 'quarter', 'kind', 'points', 'source', 'reason', 'at'] as const;
+
+const acceptanceFields = (a: Acceptance) => ({
+  partnerId: a.partnerId,
+  program: a.program,
+  plan: a.plan,
+  acceptedAt: a.acceptedAt,
+});
+
+/** An acceptance item of either key form; `recordedAt` is absent on items stored before it was kept. */
+function acceptanceOf(i: Item): Acceptance {
+  return {
+    ...acceptanceFields(i as unknown as Acceptance),
+    ...(typeof i.recordedAt === 'string' ? { recordedAt: i.recordedAt } : {}),
+  };
+}
 
 export class DynamoReferenceRepository implements ReferenceRepository {
   constructor(
@@ -83,7 +97,7 @@ export class DynamoReferenceRepository implements ReferenceRepository {
     for (const i of items) {
       const sk = String(i.sk);
       if (sk === 'PROFILE') state.partner = pick<Partner>(i, PARTNER_FIELDS);
-      else if (sk.startsWith('ACCEPT#')) state.acceptances.push(pick<Acceptance>(i, ACCEPTANCE_FIELDS));
+      else if (sk.startsWith(keys.acceptancePrefix)) state.acceptances.push(acceptanceOf(i));
       else if (sk.startsWith('TRAIN#')) state.trainings.push(pick(i, TRAINING_FIELDS));
       else if (sk.startsWith('POINTS#')) state.ledger.push(pick<LedgerEntry>(i, LEDGER_FIELDS));
     }
@@ -104,9 +118,44 @@ export class DynamoReferenceRepository implements ReferenceRepository {
   putDistributors(distributors: readonly Distributor[]): Promise<void> {
     return this.put(distributors.map((d) => ({ ...keys.distributor(d.id), ...d })));
   }
-  putAcceptances(acceptances: readonly Acceptance[]): Promise<void> {
-    return this.put(acceptances.map((a) => ({ ...keys.acceptance(a.partnerId, a.program), ...a })));
+
+  putAcceptances(acceptances: readonly Acceptance[], recordedAt: string): Promise<void> {
+    // Only new keys are written, so an import repeated keeps the first recordedAt; one key once
+    // (the same acceptance written twice in one call), since a transaction takes each key once.
+    const items = new Map<string, Item>();
+    for (const a of acceptances) {
+      const key = keys.acceptance(a);
+      items.set(`${key.pk}/${key.sk}`, { ...key, ...acceptanceFields(a), recordedAt });
+    }
+    return putNewThen(this.doc, this.table, [...items.values()]);
   }
+
+  async migrateAcceptances(): Promise<number> {
+    const legacy = (
+      await scanAll(this.doc, {
+        TableName: this.table,
+        FilterExpression: 'begins_with(pk, :p) AND begins_with(sk, :s)',
+        ExpressionAttributeValues: { ':p': 'PARTNER#', ':s': keys.acceptancePrefix },
+        ConsistentRead: true,
+      })
+    ).filter((i) => !String(i.sk).slice(keys.acceptancePrefix.length).includes('#'));
+    // New items first, then the old ones go: an interrupted run leaves both, which read as one.
+    await putNewThen(
+      this.doc,
+      this.table,
+      legacy.map((i) => {
+        const a = acceptanceOf(i);
+        return { ...keys.acceptance(a), ...acceptanceFields(a) };
+      }),
+    );
+    await batchWrite(
+      this.doc,
+      this.table,
+      legacy.map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })),
+    );
+    return legacy.length;
+  }
+
   putTrainings(trainings: readonly { partnerId: string; courseCode: string; completedAt: string }[]): Promise<void> {
     return this.put(trainings.map((t) => ({ ...keys.training(t.partnerId, t.courseCode, t.completedAt), ...t })));
   }
