@@ -24,6 +24,7 @@ import {
   RewardOnRequestError,
   UnknownRewardError,
 } from '../errors.js';
+import { courseKey, shownDistributorId } from './ids.js';
 import type { Rules } from './rules/load.js';
 import { OffsetDateTime } from './rules/schema.js';
 import { moscowDateOf } from './calendar.js';
@@ -73,7 +74,7 @@ export function earningsFor(
     earnings.push({
       source: `payout:${result.quarter}/${result.partnerId}/${line.distributorId}/${key}`,
       points: line.paidUnits * rate,
-      reason: `${fmt(line.paidUnits)} paid units of ${key} at distributor ${line.distributorId} × ${fmt(rate)} points${note}`,
+      reason: `${fmt(line.paidUnits)} paid units of ${key} at distributor ${shownDistributorId(line)} × ${fmt(rate)} points${note}`,
     });
   }
 
@@ -87,8 +88,10 @@ export function earningsFor(
         `Training ${t.courseCode} of partner ${t.partnerId} has an unreadable completion time "${t.completedAt}".`,
       );
     if (at < rules.startsAt || at >= rules.endsBefore) continue;
-    const seen = firstCompletion.get(t.courseCode);
-    if (seen === undefined || at < seen) firstCompletion.set(t.courseCode, at);
+    // By key: the source (and so the ledger entry) of a course must not depend on how it was written.
+    const code = courseKey(t.courseCode);
+    const seen = firstCompletion.get(code);
+    if (seen === undefined || at < seen) firstCompletion.set(code, at);
   }
   for (const [code, at] of firstCompletion) {
     const points = campaign.pointsPerCourse.byCourse[code] ?? campaign.pointsPerCourse.default;
