@@ -121,6 +121,16 @@ describe('earning points for paid units (points per unit per rate row)', () => {
     );
   });
 
+  it('sources a line by its keys and names its distributor as written', () => {
+    const [earned] = earningsFor(
+      rules,
+      result([{ ...line('d-merl', 'client', 'premium', 2), distributorDisplayId: 'D-MERL' }]),
+      [],
+    );
+    expect(earned!.source).toBe('payout:2016-Q1/12345/d-merl/client/premium');
+    expect(earned!.reason).toMatch(/^2 paid units of client\/premium at distributor D-MERL × 75 points/);
+  });
+
   it('counts only paid units: a line that pays nothing earns nothing, and units beyond the paid ones earn nothing', () => {
     const earned = earningsFor(
       rules,
@@ -156,6 +166,15 @@ describe('earning points for trainings (points per completed course)', () => {
       ['course:DPWS0212WBTS', 500],
       ['course:DPWT0212WBTT', 800],
     ]);
+  });
+
+  it('matches course codes in any case: one source per course, however it was written', () => {
+    expect(
+      earned([
+        course('dpwt0212wbtt', '2016-03-01T10:00:00+03:00'),
+        course('DPWT0212WBTT', '2016-03-02T10:00:00+03:00'),
+      ]),
+    ).toEqual([['course:DPWT0212WBTT', 800]]);
   });
 
   it('earns once per course code in a quarter, naming the first completion', () => {
