@@ -79,7 +79,7 @@ export function earningsFor(
   }
 
   // Once per course code: the earliest completion in the quarter is the one named in the reason.
-  const firstCompletion = new Map<string, number>();
+  const firstCompletion = new Map<string, { at: number; written: string }>();
   for (const t of trainings) {
     if (t.partnerId !== result.partnerId) continue;
     const at = Date.parse(t.completedAt);
@@ -91,15 +91,15 @@ export function earningsFor(
     // By key: the source (and so the ledger entry) of a course must not depend on how it was written.
     const code = courseKey(t.courseCode);
     const seen = firstCompletion.get(code);
-    if (seen === undefined || at < seen) firstCompletion.set(code, at);
+    if (seen === undefined || at < seen.at) firstCompletion.set(code, { at, written: t.courseCode.trim() });
   }
-  for (const [code, at] of firstCompletion) {
+  for (const [code, { at, written }] of firstCompletion) {
     const points = campaign.pointsPerCourse.byCourse[code] ?? campaign.pointsPerCourse.default;
     if (!points) continue;
     earnings.push({
       source: `course:${code}`,
       points,
-      reason: `Course ${code} completed on ${moscowDateOf(at)} (Moscow time): ${fmt(points)} points${note}`,
+      reason: `Course ${written} completed on ${moscowDateOf(at)} (Moscow time): ${fmt(points)} points${note}`,
     });
   }
 

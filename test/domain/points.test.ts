@@ -168,13 +168,13 @@ describe('earning points for trainings (points per completed course)', () => {
     ]);
   });
 
-  it('matches course codes in any case: one source per course, however it was written', () => {
-    expect(
-      earned([
-        course('dpwt0212wbtt', '2016-03-01T10:00:00+03:00'),
-        course('DPWT0212WBTT', '2016-03-02T10:00:00+03:00'),
-      ]),
-    ).toEqual([['course:DPWT0212WBTT', 800]]);
+  it('matches course codes in any case: one source per course, named as the first completion writes it', () => {
+    const out = earningsFor(rules, result([]), [
+      course('DPWT0212WBTT', '2016-03-02T10:00:00+03:00'),
+      course('dpwt0212wbtt', '2016-03-01T10:00:00+03:00'),
+    ]);
+    expect(out.map((e) => [e.source, e.points])).toEqual([['course:DPWT0212WBTT', 800]]);
+    expect(out[0]!.reason).toMatch(/^Course dpwt0212wbtt completed on 2016-03-01 /);
   });
 
   it('earns once per course code in a quarter, naming the first completion', () => {
