@@ -8,7 +8,10 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Decimal } from 'decimal.js';
+import { asWrittenIn, distributorKey, lineAsWritten, shownDistributorId } from '../shared/domain/ids.js';
+import { normalizePartnerId } from '../shared/domain/partner-id.js';
 import { RulesBook } from '../shared/domain/rules/load.js';
+import type { PartnerQuarterResult } from '../shared/domain/types.js';
 import { financeExportCsv } from '../shared/export/finance-csv.js';
 import { exportQuarter } from '../shared/pipeline/quarters.js';
 import { verifyQuarter } from '../shared/pipeline/verify.js';
@@ -143,7 +146,30 @@ async function uploadReports(
   delete runtime.deps.onProgress;
 }
 
-function reportTable(reports: ReportRecord[]): string {
+/** Key → as written in the registry (output names IDs as written), and partner names. */
+interface Shown {
+  distributor: (key: string) => string;
+  partner: (key: string) => string;
+  partnerName: (key: string) => string;
+}
+
+async function shownIds(runtime: LocalRuntime): Promise<Shown> {
+  const [distributors, partners] = await Promise.all([
+    runtime.deps.reference.listDistributors(),
+    runtime.deps.reference.listPartners(),
+  ]);
+  const names = new Map(partners.map((p) => [p.id, p.name]));
+  return {
+    distributor: asWrittenIn(distributors),
+    partner: asWrittenIn(partners),
+    partnerName: (key) => names.get(key) ?? '',
+  };
+}
+
+/** A report as people know it: its distributor as written and its name within the folder. */
+const reportPath = (r: ReportRecord, shown: Shown) => `${shown.distributor(r.distributorId)}/${r.name}`;
+
+function reportTable(reports: ReportRecord[], shown: Shown): string {
   return renderTable(
     [
       { header: 'report' },
@@ -154,9 +180,10 @@ function reportTable(reports: ReportRecord[]): string {
       { header: 'note' },
     ],
     reports
-      .sort((a, b) => (a.key < b.key ? -1 : 1))
-      .map((r) => [
-        r.key.replace(/^incoming\//, ''),
+      .map((r) => ({ r, path: reportPath(r, shown) }))
+      .sort((a, b) => (a.path < b.path ? -1 : 1))
+      .map(({ r, path }) => [
+        path,
         r.status,
         String(r.counts?.read ?? '–'),
         String(r.counts?.tallied ?? '–'),
@@ -180,19 +207,20 @@ function rejectsTable(reports: ReportRecord[]): string | null {
   );
 }
 
-function payoutsTable(results: StoredPayouts[], names: Map<string, string>): string {
+function payoutsTable(results: StoredPayouts[], shown: Shown): string {
   const programs = [...new Set(results.flatMap((r) => r.result.lines.map((l) => l.program)))].sort();
   const rows = results
     .map((s) => s.result)
     .filter((r) => r.lines.length)
-    .sort((a, b) => (a.partnerId < b.partnerId ? -1 : 1))
+    .map((r) => ({ ...r, shownId: shown.partner(r.partnerId) }))
+    .sort((a, b) => (a.shownId < b.shownId ? -1 : 1))
     .map((r) => {
       const byProgram = programs.map((p) =>
         formatRub(
           r.lines.filter((l) => l.program === p).reduce((sum, l) => sum.plus(l.amount), new Decimal(0)),
         ),
       );
-      return [r.partnerId, names.get(r.partnerId) ?? '', ...byProgram, formatRub(r.total)];
+      return [r.shownId, shown.partnerName(r.partnerId), ...byProgram, formatRub(r.total)];
     });
   const total = results.reduce((sum, s) => sum.plus(s.result.total), new Decimal(0));
   rows.push(['TOTAL', '', ...programs.map(() => ''), formatRub(total)]);
@@ -237,16 +265,35 @@ async function writeExport(
   return { path, rows, sha256: file.sha256 };
 }
 
-async function copyRejects(runtime: LocalRuntime, reports: ReportRecord[], outDir: string): Promise<number> {
+/** Rejects files to `<out>/rejects/<distributor as written>/…`, beside the report's name. */
+async function copyRejects(
+  runtime: LocalRuntime,
+  reports: ReportRecord[],
+  outDir: string,
+  shown: Shown,
+): Promise<number> {
   let n = 0;
   for (const r of reports) {
     if (!r.rejectsKey || (r.counts && r.counts.rejected === 0 && r.status === 'processed')) continue;
-    const target = join(outDir, r.rejectsKey);
+    // The stored key's folder is the distributor's key (rejects/d-merl/…); people look for D-MERL.
+    const below = r.rejectsKey.replace(/^rejects\/[^/]+\//, '');
+    const target = join(outDir, 'rejects', shown.distributor(r.distributorId), below);
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, await runtime.deps.objects.getText(r.rejectsKey));
     n++;
   }
   return n;
+}
+
+/** A result as people read it: IDs as written, in its lines, progress and own partner ID. */
+function resultAsWritten(r: PartnerQuarterResult, shown: Shown) {
+  const partnerId = shown.partner(r.partnerId);
+  return {
+    ...r,
+    partnerId,
+    lines: r.lines.map(lineAsWritten),
+    progress: r.progress.map((p) => ({ ...p, partnerId })),
+  };
 }
 
 function reportDeadLetters(runtime: LocalRuntime): boolean {
@@ -268,19 +315,18 @@ async function cmdRun(values: Record<string, string | string[] | boolean | undef
     const { folder } = await importDataFolder(runtime, resolve(data), [quarter]);
     await runtime.idle();
     await uploadReports(runtime, folder.reports);
-    const reports = await runtime.deps.reports.list({});
+    const [reports, shown] = await Promise.all([runtime.deps.reports.list({}), shownIds(runtime)]);
     const outDir = resolve(out);
     const { path, rows } = await writeExport(runtime, quarter, outDir);
-    const rejectFiles = await copyRejects(runtime, reports, outDir);
+    const rejectFiles = await copyRejects(runtime, reports, outDir, shown);
     const results = await runtime.deps.payouts.listQuarter(quarter);
-    const names = new Map(folder.reference.partners.map((p) => [p.id, p.name]));
 
     log(`\nReports`);
-    log(reportTable(reports));
+    log(reportTable(reports, shown));
     const rt = rejectsTable(reports);
     if (rt) log(`\nRejected lines (details in ${join(outDir, 'rejects')}/)\n${rt}`);
     log(`\nPayouts ${quarter} (RUB)`);
-    log(payoutsTable(results, names));
+    log(payoutsTable(results, shown));
     const why = shortfalls(results);
     if (why.length) log(`\nLines that pay less than their units, and why\n${why.join('\n')}`);
     log(`\nWrote ${path} (${rows} payout lines) and ${rejectFiles} rejects file(s).`);
@@ -400,15 +446,15 @@ async function cmdIngest(
   values: Record<string, string | string[] | boolean | undefined>,
 ): Promise<number> {
   const file = positionals[0];
-  const distributor = values.distributor as string | undefined;
-  if (!file || !distributor) throw new UsageError('ingest needs a FILE and --distributor ID.');
+  const written = values.distributor as string | undefined;
+  if (!file || !written?.trim()) throw new UsageError('ingest needs a FILE and --distributor ID.');
+  // Matched in any case: --distributor D-MERL and d-merl upload to the same folder.
+  const distributorId = distributorKey(written);
   return withState(values, async (runtime) => {
     const name = reportUploadName(file.split(/[\\/]/).pop()!);
-    await uploadReports(runtime, [{ distributorId: distributor, path: resolve(file), name }]);
-    const reports = (await runtime.deps.reports.list({ distributorId: distributor })).filter(
-      (r) => r.name === name,
-    );
-    log(reportTable(reports));
+    await uploadReports(runtime, [{ distributorId, path: resolve(file), name }]);
+    const reports = (await runtime.deps.reports.list({ distributorId })).filter((r) => r.name === name);
+    log(reportTable(reports, await shownIds(runtime)));
     const rt = rejectsTable(reports);
     if (rt) log(`\n${rt}`);
     const failed = reports.some((r) => r.status === 'failed');
@@ -421,15 +467,18 @@ async function cmdPayouts(values: Record<string, string | string[] | boolean | u
   const format = (values.format as string | undefined) ?? 'table';
   if (!['table', 'json', 'csv'].includes(format))
     throw new UsageError('--format is one of table, json, csv.');
+  const written = values.partner as string | undefined;
+  // Matched as report lines are: --partner ru100103 is RU100103.
+  const partner = written === undefined ? undefined : normalizePartnerId(written);
+  if (partner === '') throw new UsageError('--partner needs a partner ID, e.g. --partner RU100103.');
   return withState(values, async (runtime) => {
     let results = await runtime.deps.payouts.listQuarter(quarter);
-    const partner = values.partner as string | undefined;
     if (partner) results = results.filter((r) => r.result.partnerId === partner);
-    const names = new Map((await runtime.deps.reference.listPartners()).map((p) => [p.id, p.name]));
+    const shown = await shownIds(runtime);
     if (format === 'json')
       log(
         JSON.stringify(
-          results.map((r) => r.result),
+          results.map((r) => resultAsWritten(r.result, shown)),
           null,
           2,
         ),
@@ -439,17 +488,19 @@ async function cmdPayouts(values: Record<string, string | string[] | boolean | u
         financeExportCsv(
           quarter,
           results.flatMap((r) => r.result.lines),
-          (id) => names.get(id) ?? '',
+          shown.partnerName,
         ),
       );
     else if (partner) {
       for (const r of results) {
         for (const l of r.result.lines)
-          log(`${l.distributorId} ${l.program}/${l.rateRow}: ${formatRub(l.amount)} — ${l.explanation.text}`);
+          log(
+            `${shownDistributorId(l)} ${l.program}/${l.rateRow}: ${formatRub(l.amount)} — ${l.explanation.text}`,
+          );
         for (const p of r.result.progress) log(`progress: ${p.summary}`);
       }
-      if (!results.length) log(`No payouts stored for ${partner} in ${quarter}.`);
-    } else log(payoutsTable(results, names));
+      if (!results.length) log(`No payouts stored for ${shown.partner(partner)} in ${quarter}.`);
+    } else log(payoutsTable(results, shown));
     return 0;
   });
 }

@@ -5,6 +5,7 @@
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
 import type { Principal, Role } from '../../shared/auth/principal.js';
+import { distributorKey, lineAsWritten } from '../../shared/domain/ids.js';
 import { normalizePartnerId } from '../../shared/domain/partner-id.js';
 import { RulesBook, type Rules } from '../../shared/domain/rules/load.js';
 import { QuarterId } from '../../shared/domain/rules/schema.js';
@@ -90,9 +91,15 @@ export function sumAmounts(lines: readonly Pick<PayoutLine, 'amount'>[]): Decima
   return lines.reduce((sum, l) => sum.plus(l.amount), new Decimal(0));
 }
 
-/** `PayoutLineJson` of docs/api.md: amounts as strings, the partner's name and region, adjustments marked. */
+/** A distributor ID in a query: matched as the registry's key, in any case. */
+export const DistributorIdParam = optionalText.transform((v) => (v === undefined ? v : distributorKey(v)));
+
+/**
+ * `PayoutLineJson` of docs/api.md: IDs as written in the reference data, amounts as strings, the
+ * partner's name and region, adjustments marked.
+ */
 export function payoutLineJson(line: PayoutLine & { adjustmentOf?: string }, partner: Partner | undefined) {
-  const { rate, amount, adjustmentOf, ...rest } = line;
+  const { rate, amount, adjustmentOf, ...rest } = lineAsWritten(line);
   return {
     ...rest,
     rate: money(rate),

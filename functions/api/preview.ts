@@ -83,7 +83,12 @@ export async function previewQuarter(req: ApiRequest): Promise<Reply> {
   const changes = results
     .map((r) => {
       const before = stored.get(r.partnerId) ?? new Decimal(0);
-      return { partnerId: r.partnerId, before: money(before), after: money(r.total), delta: r.total.minus(before) };
+      return {
+        partnerId: registry.get(r.partnerId)?.displayId ?? r.partnerId,
+        before: money(before),
+        after: money(r.total),
+        delta: r.total.minus(before),
+      };
     })
     .filter((c) => !c.delta.isZero())
     .map((c) => ({ ...c, delta: money(c.delta) }));

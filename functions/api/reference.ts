@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { canSeePartner } from '../../shared/auth/principal.js';
+import { courseKey, distributorKey } from '../../shared/domain/ids.js';
+import { normalizePartnerId } from '../../shared/domain/partner-id.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
 import { CourseCode, OffsetDateTime, Segment, Slug } from '../../shared/domain/rules/schema.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../../shared/domain/types.js';
@@ -41,7 +43,11 @@ export const AcceptanceJson = z
 export const TrainingJson = z
   .object({
     partnerId: PartnerIdParam,
-    courseCode: z.string().trim().toUpperCase().pipe(CourseCode),
+    // Kept as written, matched upper-cased (courseKey).
+    courseCode: z
+      .string()
+      .trim()
+      .refine((c) => CourseCode.safeParse(courseKey(c)).success, 'must be a course code like DPWS0212WBTS'),
     completedAt: OffsetDateTime,
   })
   .strict();
@@ -49,24 +55,37 @@ export const TrainingJson = z
 const text = z.string().trim().min(1, 'must not be empty');
 
 // A new partner's ID must be one that report lines can match after normalising (partner-id.ts).
-const NewPartnerId = PartnerIdParam.pipe(
-  z.string().regex(/^[A-Z0-9][A-Z0-9-]*$/, 'is not a partner ID: use letters and digits, e.g. RU100123'),
-);
+const NewPartnerId = z
+  .string()
+  .trim()
+  .refine(
+    (id) => /^[A-Z0-9][A-Z0-9-]*$/.test(normalizePartnerId(id)),
+    'is not a partner ID: use letters and digits, e.g. RU100123',
+  );
 
+// IDs are kept as sent (trimmed) to be shown and exported; `id` becomes the key they are matched by.
 export const PartnerJson = z
   .object({ id: NewPartnerId, name: text, status: z.enum(['Registered', 'Preferred']), region: text })
-  .strict();
+  .strict()
+  .transform((p): Partner => ({ ...p, id: normalizePartnerId(p.id), displayId: p.id }));
 
 export const DistributorJson = z
   .object({
-    id: z.string().trim().toLowerCase().pipe(Slug),
+    id: z
+      .string()
+      .trim()
+      .refine(
+        (id) => Slug.safeParse(distributorKey(id)).success,
+        'must be letters, digits and dashes, e.g. "orbita" or "D-MERL"',
+      ),
     name: text,
     segments: z
       .array(z.string().trim().toLowerCase().pipe(Segment))
       .min(1, 'name at least one segment')
       .transform((s) => [...new Set(s)]),
   })
-  .strict();
+  .strict()
+  .transform((d): Distributor => ({ ...d, id: distributorKey(d.id), displayId: d.id }));
 
 const CatalogJson = z.object({ sku: text, program: Slug, rateRow: Slug }).strict();
 
@@ -123,7 +142,7 @@ async function checkPartners(req: ApiRequest, ids: readonly string[]): Promise<v
   const outside = unique.filter((id) => !canSeePartner(req.principal, partners.get(id)!));
   if (outside.length)
     throw new ForbiddenError(
-      `Partner ${outside.join(', ')} ${outside.length > 1 ? 'are' : 'is'} outside your territory (${req.principal.regions.join(', ')}); nothing was written.`,
+      `Partner ${outside.map((id) => partners.get(id)!.displayId).join(', ')} ${outside.length > 1 ? 'are' : 'is'} outside your territory (${req.principal.regions.join(', ')}); nothing was written.`,
     );
 }
 
@@ -166,7 +185,7 @@ export async function putPartners(req: ApiRequest): Promise<Reply> {
   refuseRepeats(
     rows,
     (p) => p.id,
-    (p) => `Partner ${p.id} is listed twice`,
+    (p) => `Partner ${p.displayId} is listed twice`,
   );
   const { result } = await importAndReread(req, { partners: rows });
   return { json: { written: result.written.partners, recalcRequested: result.recalcRequested } };
@@ -178,7 +197,7 @@ export async function putDistributors(req: ApiRequest): Promise<Reply> {
   refuseRepeats(
     rows,
     (d) => d.id,
-    (d) => `Distributor ${d.id} is listed twice`,
+    (d) => `Distributor ${d.displayId} is listed twice`,
   );
   const { result, reportsReread } = await importAndReread(req, { distributors: rows });
   return { json: { written: result.written.distributors, reportsReread } };

@@ -5,12 +5,14 @@
  */
 import { z } from 'zod';
 import { canSeeDistributor, canSeePartner, type Principal } from '../../shared/auth/principal.js';
+import { asWrittenIn } from '../../shared/domain/ids.js';
 import { balance } from '../../shared/domain/points.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
 import { QuarterId } from '../../shared/domain/rules/schema.js';
 import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
 import { closeQuarter, effectiveLines, exportQuarter, listQuarters } from '../../shared/pipeline/quarters.js';
 import {
+  DistributorIdParam,
   jsonBody,
   money,
   optionalText,
@@ -35,6 +37,10 @@ const REJECTS_SHOWN = 500;
 const partnerMap = async (req: ApiRequest) =>
   new Map((await req.deps.reference.listPartners()).map((p) => [p.id, p]));
 
+/** Distributor key → as written in the registry, for answers that carry only the key. */
+const distributorsAsWritten = async (req: ApiRequest) =>
+  asWrittenIn(await req.deps.reference.listDistributors());
+
 function outsideTerritory(principal: Principal, what: string): ForbiddenError {
   return new ForbiddenError(`${what} is outside your territory (${principal.regions.join(', ')}).`);
 }
@@ -43,7 +49,7 @@ function outsideTerritory(principal: Principal, what: string): ForbiddenError {
 
 const PayoutsQuery = z.object({
   partner: optionalText.pipe(PartnerIdParam.optional()),
-  distributor: optionalText,
+  distributor: DistributorIdParam,
   program: optionalText,
   region: optionalText,
 });
@@ -57,7 +63,7 @@ async function getPayouts(req: ApiRequest): Promise<Reply> {
   // A named partner or region outside the territory is refused, not answered with an empty list.
   if (filter.partner) {
     const p = partners.get(filter.partner);
-    if (p && !canSeePartner(principal, p)) throw outsideTerritory(principal, `Partner ${filter.partner}`);
+    if (p && !canSeePartner(principal, p)) throw outsideTerritory(principal, `Partner ${p.displayId}`);
   }
   if (filter.region && principal.role === 'manager' && !principal.regions.includes(filter.region))
     throw outsideTerritory(principal, `Region ${filter.region}`);
@@ -88,8 +94,9 @@ async function getPartner(req: ApiRequest): Promise<Reply> {
   const id = parseWith(PartnerIdParam, req.params.id, 'partner ID in the path');
   const state = await deps.reference.partnerState(id);
   if (!state.partner) throw new NotFoundError(`There is no partner ${id} in the registry.`);
-  if (!canSeePartner(principal, state.partner))
-    throw outsideTerritory(principal, `Partner ${id} (${state.partner.region})`);
+  const partner = state.partner;
+  if (!canSeePartner(principal, partner))
+    throw outsideTerritory(principal, `Partner ${partner.displayId} (${partner.region})`);
 
   const [effective, stored] = await Promise.all([
     effectiveLines(deps, rules.quarter),
@@ -99,15 +106,20 @@ async function getPartner(req: ApiRequest): Promise<Reply> {
   const entries = [...state.ledger].sort((a, b) =>
     a.at < b.at ? -1 : a.at > b.at ? 1 : a.entryId < b.entryId ? -1 : 1,
   );
+  // IDs as written in the registry: the partner's, and the key in progress and ledger entries.
+  const { id: _key, displayId, ...profile } = partner;
   return {
     json: {
-      partner: state.partner,
+      partner: { id: displayId, ...profile },
       quarter: rules.quarter,
       status: effective.status,
-      lines: lines.map((l) => payoutLineJson(l, state.partner!)),
-      progress: stored?.result.progress ?? [],
+      lines: lines.map((l) => payoutLineJson(l, partner)),
+      progress: (stored?.result.progress ?? []).map((p) => ({ ...p, partnerId: displayId })),
       total: money(sumAmounts(lines)),
-      points: { balance: balance(state.ledger), entries },
+      points: {
+        balance: balance(state.ledger),
+        entries: entries.map((e) => ({ ...e, partnerId: displayId })),
+      },
       warnings: stored?.result.warnings ?? [],
     },
   };
@@ -146,20 +158,23 @@ async function getExport(req: ApiRequest): Promise<Reply> {
 // ---------------------------------------------------------------- reports and uploads
 
 const ReportsQuery = z.object({
-  distributor: optionalText,
+  distributor: DistributorIdParam,
   quarter: optionalText.pipe(QuarterId.optional()),
 });
 
 async function getReports(req: ApiRequest): Promise<Reply> {
   const { principal } = req;
   const q = parseWith(ReportsQuery, req.query, 'query');
+  const shown = await distributorsAsWritten(req);
   if (q.distributor && !canSeeDistributor(principal, q.distributor))
-    throw new ForbiddenError(`You can see only the reports of distributor ${principal.distributorId}.`);
+    throw new ForbiddenError(
+      `You can see only the reports of distributor ${shown(principal.distributorId!)}.`,
+    );
   const distributorId = principal.role === 'distributor' ? principal.distributorId! : q.distributor;
   const reports = (await req.deps.reports.list(distributorId ? { distributorId } : {}))
     .filter((r) => !q.quarter || r.quarters?.includes(q.quarter))
     .sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : 0));
-  return { json: { reports } };
+  return { json: { reports: reports.map((r) => ({ ...r, distributorId: shown(r.distributorId) })) } };
 }
 
 async function getReport(req: ApiRequest): Promise<Reply> {
@@ -181,7 +196,15 @@ async function getReport(req: ApiRequest): Promise<Reply> {
   const rejectsUrl = report.rejectsKey
     ? await deps.urls.presignGet(report.rejectsKey, DOWNLOAD_URL_SECONDS, report.rejectsKey.split('/').pop())
     : null;
-  return { json: { report, rejects: rejects.rows, rejectsColumns: rejects.columns, rejectsUrl } };
+  const shown = await distributorsAsWritten(req);
+  return {
+    json: {
+      report: { ...report, distributorId: shown(report.distributorId) },
+      rejects: rejects.rows,
+      rejectsColumns: rejects.columns,
+      rejectsUrl,
+    },
+  };
 }
 
 const UploadBody = z.object({ name: z.string() }).strict();
@@ -205,19 +228,30 @@ async function getExceptions(req: ApiRequest): Promise<Reply> {
     throw new NotFoundError(
       `There is no quarter ${quarter}; quarters with rules: ${book.quarters.join(', ')}.`,
     );
-  return { json: { exceptions: await collectExceptions(req.deps, book, quarter) } };
+  const [exceptions, shown] = await Promise.all([
+    collectExceptions(req.deps, book, quarter),
+    distributorsAsWritten(req),
+  ]);
+  return {
+    json: { exceptions: exceptions.map((x) => ({ ...x, distributors: x.distributors.map(shown) })) },
+  };
 }
 
 // ---------------------------------------------------------------- the table
 
-const me = async ({ principal: p }: ApiRequest): Promise<Reply> => ({
-  json: {
-    sub: p.sub,
-    role: p.role,
-    ...(p.role === 'manager' ? { regions: p.regions } : {}),
-    ...(p.role === 'distributor' ? { distributorId: p.distributorId } : {}),
-  },
-});
+async function me(req: ApiRequest): Promise<Reply> {
+  const p = req.principal;
+  return {
+    json: {
+      sub: p.sub,
+      role: p.role,
+      ...(p.role === 'manager' ? { regions: p.regions } : {}),
+      ...(p.role === 'distributor'
+        ? { distributorId: (await distributorsAsWritten(req))(p.distributorId!) }
+        : {}),
+    },
+  };
+}
 
 const ALL = ['finance', 'program', 'manager', 'distributor'] as const;
 const STAFF = ['finance', 'program', 'manager'] as const;

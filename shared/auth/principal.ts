@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
+import { distributorKey } from '../domain/ids.js';
 import type { Partner } from '../domain/types.js';
 
 export const ROLES = ['finance', 'program', 'manager', 'distributor'] as const;
@@ -14,7 +15,7 @@ export interface Principal {
   role: Role;
   /** Manager only: the partner regions of the territory (empty for other roles). */
   regions: string[];
-  /** Distributor only: its distributor ID (null for other roles). */
+  /** Distributor only: its distributor ID as a key, lower-case (null for other roles). */
   distributorId: string | null;
 }
 
@@ -71,7 +72,8 @@ export function principalFromClaims(claims: Claims | null | undefined): Principa
     const id = c['custom:distributor']?.trim();
     if (!id)
       throw new ForbiddenError('Your distributor account names no distributor (custom:distributor); ask an administrator to set it.');
-    return { sub: c.sub, role, regions: [], distributorId: id };
+    // The key, as reports are stored and uploaded under (an administrator may write D-MERL).
+    return { sub: c.sub, role, regions: [], distributorId: distributorKey(id) };
   }
   return { sub: c.sub, role, regions: [], distributorId: null };
 }

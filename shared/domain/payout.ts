@@ -48,6 +48,8 @@ import type {
 /** The summed tallies of one partner × distributor × program × rate row, by family gate. */
 interface Cell {
   distributorId: string;
+  /** As written in the registry (the key for tallies stored before it was kept). */
+  distributorShown: string;
   program: string;
   rateRow: string;
   units: number;
@@ -68,6 +70,7 @@ function sumTallies(rules: Rules, rows: readonly TallyRow[]): Cell[] {
     if (!cell) {
       cell = {
         distributorId: t.distributorId,
+        distributorShown: t.distributorId,
         program: t.program,
         rateRow: t.rateRow,
         units: 0,
@@ -75,13 +78,16 @@ function sumTallies(rules: Rules, rows: readonly TallyRow[]): Cell[] {
       };
       cells.set(key, cell);
     }
+    // A tally stored before the as-written form was kept must not hide it.
+    if (t.distributorDisplayId) cell.distributorShown = t.distributorDisplayId;
     cell.units += t.units;
     cell.byGate.set(t.gate, (cell.byGate.get(t.gate) ?? 0) + t.units);
   }
   return [...cells.values()];
 }
 
-function payLine(rules: Rules, partnerId: string, s: Standing, c: Cell): PayoutLine {
+/** `partner`: the partner's key and how it is shown (as written in the registry). */
+function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standing, c: Cell): PayoutLine {
   const { program, appliedPlan, blocked } = s;
   const rate = appliedPlan === null ? new Decimal(0) : rules.rate(program.id, c.rateRow, appliedPlan);
 
@@ -110,7 +116,7 @@ function payLine(rules: Rules, partnerId: string, s: Standing, c: Cell): PayoutL
 
   const late = reason === 'training-missing' ? lateCourses(missing) : [];
   const money = (d: Decimal): string => `${d.toFixed(2)} RUB`;
-  const where = `distributor ${c.distributorId} in rate row ${c.rateRow}`;
+  const where = `distributor ${c.distributorShown} in rate row ${c.rateRow}`;
   let text: string;
   if (blocked)
     text = `${blocked.text} This line: ${units(c.units)} bought at ${where}${rate.isZero() ? '' : `, rate ${money(rate)}`}, pays ${money(amount)}.`;
@@ -127,7 +133,7 @@ function payLine(rules: Rules, partnerId: string, s: Standing, c: Cell): PayoutL
     else if (c.units === 0)
       text = `${plan} At ${where} purchases and returns cancel out (net 0 units), so nothing is paid.`;
     else if (reason === 'zero-rate')
-      text = `${plan} The ${c.rateRow} rate at plan ${appliedPlan} is ${money(rate)}, so the ${units(c.units)} bought at distributor ${c.distributorId} pay nothing; they still count toward the plan.`;
+      text = `${plan} The ${c.rateRow} rate at plan ${appliedPlan} is ${money(rate)}, so the ${units(c.units)} bought at distributor ${c.distributorShown} pay nothing; they still count toward the plan.`;
     else {
       const paid = paidUnits === c.units ? units(c.units) : `${paidUnits} of the ${units(c.units)}`;
       text = `${plan} ${paid} bought at ${where} × ${money(rate)} = ${money(amount)}.`;
@@ -144,13 +150,15 @@ function payLine(rules: Rules, partnerId: string, s: Standing, c: Cell): PayoutL
   const warnings =
     c.units < 0
       ? [
-          `Partner ${partnerId}, ${where} (${program.id}): net ${units(c.units)}, returns exceed purchases; paid 0.`,
+          `Partner ${partner.shown}, ${where} (${program.id}): net ${units(c.units)}, returns exceed purchases; paid 0.`,
         ]
       : [];
   return {
     quarter: rules.quarter,
-    partnerId,
+    partnerId: partner.id,
     distributorId: c.distributorId,
+    partnerDisplayId: partner.shown,
+    distributorDisplayId: c.distributorShown,
     program: program.id,
     rateRow: c.rateRow,
     units: c.units,
@@ -193,6 +201,8 @@ export function calculatePartnerQuarter(
     ...ref.acceptances.map((a) => a.program).filter((p) => rules.programs.has(p)),
   ]);
 
+  // Messages name the partner as written in the registry; without a registry row, by its key.
+  const partner = { id: partnerId, shown: ref.partner?.displayId || partnerId };
   const lines: PayoutLine[] = [];
   const progress: TierProgress[] = [];
   const warnings: string[] = [];
@@ -200,10 +210,11 @@ export function calculatePartnerQuarter(
     const mine = cells.filter((c) => c.program === id);
     const gates = mine.flatMap((c) => [...c.byGate.keys()].filter((g) => g !== null));
     const programUnits = mine.reduce((sum, c) => sum + c.units, 0);
-    const standing = assessProgram(rules, ref, partnerId, rules.programs.get(id)!, programUnits, gates);
+    // assessProgram names the partner only in its texts, so it gets the shown form.
+    const standing = assessProgram(rules, ref, partner.shown, rules.programs.get(id)!, programUnits, gates);
     if (!standing.acceptance.valid && standing.acceptance.warning) warnings.push(standing.acceptance.warning);
     progress.push(tierProgress(rules, partnerId, standing));
-    lines.push(...mine.map((c) => payLine(rules, partnerId, standing, c)));
+    lines.push(...mine.map((c) => payLine(rules, partner, standing, c)));
   }
   lines.sort(
     (a, b) =>

@@ -24,6 +24,7 @@ import {
   RewardOnRequestError,
   UnknownRewardError,
 } from '../errors.js';
+import { courseKey, shownDistributorId } from './ids.js';
 import type { Rules } from './rules/load.js';
 import { OffsetDateTime } from './rules/schema.js';
 import { moscowDateOf } from './calendar.js';
@@ -73,12 +74,12 @@ export function earningsFor(
     earnings.push({
       source: `payout:${result.quarter}/${result.partnerId}/${line.distributorId}/${key}`,
       points: line.paidUnits * rate,
-      reason: `${fmt(line.paidUnits)} paid units of ${key} at distributor ${line.distributorId} × ${fmt(rate)} points${note}`,
+      reason: `${fmt(line.paidUnits)} paid units of ${key} at distributor ${shownDistributorId(line)} × ${fmt(rate)} points${note}`,
     });
   }
 
   // Once per course code: the earliest completion in the quarter is the one named in the reason.
-  const firstCompletion = new Map<string, number>();
+  const firstCompletion = new Map<string, { at: number; written: string }>();
   for (const t of trainings) {
     if (t.partnerId !== result.partnerId) continue;
     const at = Date.parse(t.completedAt);
@@ -87,16 +88,18 @@ export function earningsFor(
         `Training ${t.courseCode} of partner ${t.partnerId} has an unreadable completion time "${t.completedAt}".`,
       );
     if (at < rules.startsAt || at >= rules.endsBefore) continue;
-    const seen = firstCompletion.get(t.courseCode);
-    if (seen === undefined || at < seen) firstCompletion.set(t.courseCode, at);
+    // By key: the source (and so the ledger entry) of a course must not depend on how it was written.
+    const code = courseKey(t.courseCode);
+    const seen = firstCompletion.get(code);
+    if (seen === undefined || at < seen.at) firstCompletion.set(code, { at, written: t.courseCode.trim() });
   }
-  for (const [code, at] of firstCompletion) {
+  for (const [code, { at, written }] of firstCompletion) {
     const points = campaign.pointsPerCourse.byCourse[code] ?? campaign.pointsPerCourse.default;
     if (!points) continue;
     earnings.push({
       source: `course:${code}`,
       points,
-      reason: `Course ${code} completed on ${moscowDateOf(at)} (Moscow time): ${fmt(points)} points${note}`,
+      reason: `Course ${written} completed on ${moscowDateOf(at)} (Moscow time): ${fmt(points)} points${note}`,
     });
   }
 

@@ -8,15 +8,24 @@ export type { Family, FormFactor, Segment };
 
 // ---------------------------------------------------------------- reference data
 
+// Identifiers are matched by a normalised key (`id`, `partnerId`, …) and shown as written in the
+// reference data (data-formats.md, "Reference data"): see ids.ts.
+
 export interface Partner {
+  /** The key: normalised as report lines are (partner-id.ts). */
   id: string;
+  /** The ID as written in partners.csv (trimmed); shown and exported. */
+  displayId: string;
   name: string;
   status: 'Registered' | 'Preferred';
   region: string;
 }
 
 export interface Distributor {
+  /** The key: trimmed, lower-case; also the S3 prefix and the report folder matched in any case. */
   id: string;
+  /** The ID as written in distributors.csv (trimmed), e.g. "D-MERL"; shown and exported. */
+  displayId: string;
   name: string;
   segments: Segment[];
 }
@@ -34,12 +43,14 @@ export interface Acceptance {
 
 export interface Training {
   partnerId: string;
+  /** As written (trimmed); matched upper-cased (courseKey). */
   courseCode: string;
   /** ISO 8601 with offset. */
   completedAt: string;
 }
 
 export interface CatalogEntry {
+  /** As written (trimmed); matched upper-cased (normaliseSku). */
   sku: string;
   program: string;
   rateRow: string;
@@ -97,6 +108,8 @@ export type Classification =
 export interface TallyRow {
   partnerId: string;
   distributorId: string;
+  /** The distributor as written in the registry when the report was read (absent in older tallies). */
+  distributorDisplayId?: string;
   program: string;
   rateRow: string;
   gate: string | null;
@@ -161,6 +174,9 @@ export interface PayoutLine {
   quarter: string;
   partnerId: string;
   distributorId: string;
+  /** The IDs as written in the reference data (absent in lines stored before they were kept). */
+  partnerDisplayId?: string;
+  distributorDisplayId?: string;
   program: string;
   rateRow: string;
   /** Net units bought at this distributor in this rate row (all families, gated or not). */

@@ -4,6 +4,8 @@
  * - UTF-8 without BOM, comma, LF line ends (every record, the last too), header line first.
  * - One row per payout line, sorted by partner_id, distributor_id, program, rate_row in UTF-16
  *   code-unit order (never locale order, so the bytes are the same on every machine).
+ * - partner_id and distributor_id as written in the reference data (`D-MERL`), which is what
+ *   finance matches against its master data; lines stored before that was kept show their key.
  * - `rate_rub` and `amount_rub` with exactly two decimals, no grouping. A value that would need
  *   rounding, or a negative one, is refused (ExportValueError): finance must get what we paid.
  * - `units` is the line's net units at that distributor in that rate row. It can be negative
@@ -20,6 +22,7 @@
  */
 import { Decimal } from 'decimal.js';
 import { ExportValueError } from '../errors.js';
+import { shownDistributorId, shownPartnerId } from '../domain/ids.js';
 import type { PayoutLine } from '../domain/types.js';
 import { csvText } from './csv-cell.js';
 
@@ -76,9 +79,9 @@ export function financeExportRows(
     const adjustment = l.adjustmentOf !== undefined;
     return {
       quarter: l.adjustmentOf ?? quarter,
-      partnerId: l.partnerId,
+      partnerId: shownPartnerId(l),
       partnerName: partnerName(l.partnerId),
-      distributorId: l.distributorId,
+      distributorId: shownDistributorId(l),
       program: l.program,
       rateRow: l.rateRow,
       units: l.units,
@@ -128,13 +131,18 @@ export function financeExportTotals(lines: readonly ExportLine[]): FinanceExport
   const byDistributor = new Map<string, ExportTotal>();
   let total = new Decimal(0);
   let adjustments = new Decimal(0);
-  const add = (map: Map<string, ExportTotal>, key: string, l: PayoutLine) => {
-    const t = map.get(key) ?? { key, units: 0, amount: new Decimal(0) };
-    map.set(key, { key, units: t.units + l.units, amount: t.amount.plus(l.amount) });
+  // Summed by key, labelled as written: an old line without its as-written ID joins the others.
+  const add = (map: Map<string, ExportTotal>, key: string, label: string, l: PayoutLine) => {
+    const t = map.get(key);
+    map.set(key, {
+      key: t && label === key ? t.key : label,
+      units: (t?.units ?? 0) + l.units,
+      amount: (t?.amount ?? new Decimal(0)).plus(l.amount),
+    });
   };
   for (const l of lines) {
-    add(byProgram, l.program, l);
-    add(byDistributor, l.distributorId, l);
+    add(byProgram, l.program, l.program, l);
+    add(byDistributor, l.distributorId, shownDistributorId(l), l);
     total = total.plus(l.amount);
     if (l.adjustmentOf !== undefined) adjustments = adjustments.plus(l.amount);
   }
@@ -144,11 +152,11 @@ export function financeExportTotals(lines: readonly ExportLine[]): FinanceExport
 }
 
 function sortPayoutLines<T extends PayoutLine>(lines: readonly T[]): T[] {
-  // Array.prototype.sort is stable, so identical keys keep their input order.
+  // By the IDs the rows show. Array.prototype.sort is stable, so identical keys keep their input order.
   return [...lines].sort(
     (a, b) =>
-      compareCodeUnits(a.partnerId, b.partnerId) ||
-      compareCodeUnits(a.distributorId, b.distributorId) ||
+      compareCodeUnits(shownPartnerId(a), shownPartnerId(b)) ||
+      compareCodeUnits(shownDistributorId(a), shownDistributorId(b)) ||
       compareCodeUnits(a.program, b.program) ||
       compareCodeUnits(a.rateRow, b.rateRow),
   );
@@ -168,5 +176,5 @@ function money(d: Decimal, what: string, l: PayoutLine, signed: boolean): string
 }
 
 function describe(l: PayoutLine): string {
-  return `partner ${l.partnerId}, distributor ${l.distributorId}, ${l.program}/${l.rateRow}`;
+  return `partner ${shownPartnerId(l)}, distributor ${shownDistributorId(l)}, ${l.program}/${l.rateRow}`;
 }

@@ -9,6 +9,7 @@
  * redelivered event for the version that is already active does nothing.
  */
 import { createHash } from 'node:crypto';
+import { distributorKey } from '../domain/ids.js';
 import { RulesBook } from '../domain/rules/load.js';
 import { readReport } from '../csv/read-report.js';
 import { RejectsCsvWriter } from '../export/rejects-csv.js';
@@ -69,11 +70,13 @@ export function reportIdOf(key: string): string {
   return `rpt_${createHash('sha256').update(key).digest('hex').slice(0, 20)}`;
 }
 
-export function parseIncomingKey(key: string): { distributorId: string; name: string } | null {
+export function parseIncomingKey(
+  key: string,
+): { distributorId: string; folder: string; name: string } | null {
   const m = /^incoming\/([^/]+)\/(.+)$/.exec(key);
   if (!m || !m[1] || !m[2]) return null;
-  // Distributor IDs are stored lower-case (reference import); a folder named D-MERLION is d-merlion.
-  return { distributorId: m[1].toLowerCase(), name: m[2] };
+  // Folders match distributors in any case: incoming/d-merl/ and incoming/D-MERL/ are D-MERL's.
+  return { distributorId: distributorKey(m[1]), folder: m[1], name: m[2] };
 }
 
 export function rejectsKeyOf(distributorId: string, name: string): string {
@@ -104,7 +107,7 @@ export async function ingestReport(
       version,
       why: `key ${obj.key} is not under incoming/<distributor>/`,
     };
-  const { distributorId, name } = parsed;
+  const { distributorId, folder, name } = parsed;
   const sequencer = normalizeSequencer(obj.sequencer);
   const at = () => deps.clock.now().toISOString();
 
@@ -160,7 +163,7 @@ export async function ingestReport(
       obj,
       new RulesBook(rules),
       reference,
-      distributorId,
+      { distributorId, folder },
       rejectsKey,
       prior,
     );
@@ -255,14 +258,14 @@ async function tallyObject(
   obj: UploadedObject,
   book: RulesBook,
   reference: IngestReference,
-  distributorId: string,
+  { distributorId, folder }: { distributorId: string; folder: string },
   rejectsKey: string,
   prior: PriorClaims,
 ) {
   if (!reference.distributors.has(distributorId))
     throw new ReportFileError(
       'unknown-distributor',
-      `The folder incoming/${distributorId}/ belongs to no distributor in the registry; import distributors.csv first or check the folder name.`,
+      `The folder incoming/${folder}/ belongs to no distributor in the registry; import distributors.csv first or check the folder name.`,
     );
   const stored = await deps.objects.get(obj.key, obj.versionId);
   const reader = readReport(stored.body, {

@@ -9,6 +9,7 @@
  * parsed or classified once per report (BoundedMemo): that is most of the checking time saved.
  */
 import { classify } from '../domain/classify.js';
+import { distributorKey } from '../domain/ids.js';
 import { normalizePartnerId } from '../domain/partner-id.js';
 import type { Rules, RulesBook } from '../domain/rules/load.js';
 import type { ReportRecord as CsvRecord } from '../csv/read-report.js';
@@ -166,14 +167,23 @@ export class ReportTallier {
   private productEntries = 0;
   /** The distributor column value last seen to match the upload folder. */
   private distributorSeen = '';
+  /** The distributor as written in the registry, for messages and tallies. */
+  private readonly distributorShown: string;
   readonly counts: ReportCounts = { read: 0, tallied: 0, rejected: 0, byReason: {} };
 
   constructor(
     private readonly book: RulesBook,
     private readonly reference: IngestReference,
+    /** The distributor's key. */
     private readonly distributorId: string,
     private readonly priorClaims: PriorClaims = noPriorClaims,
-  ) {}
+  ) {
+    this.distributorShown = this.shownDistributor(distributorId);
+  }
+
+  private shownDistributor(key: string): string {
+    return this.reference.distributors.get(key)?.displayId ?? key;
+  }
 
   /** Checks one line; tallies it, or returns why it is rejected. */
   add(record: CsvRecord): LineReject | null {
@@ -198,11 +208,11 @@ export class ReportTallier {
       );
 
     if (v.distributor && v.distributor !== this.distributorSeen) {
-      if (v.distributor.trim().toLowerCase() !== this.distributorId.toLowerCase())
+      if (distributorKey(v.distributor) !== this.distributorId)
         return rejectOf(
           record,
           'distributor-mismatch',
-          `The distributor column says "${v.distributor}" but the report was uploaded to the folder of "${this.distributorId}".`,
+          `The distributor column says "${v.distributor}" but the report was uploaded to the folder of "${this.distributorShown}".`,
         );
       this.distributorSeen = v.distributor;
     }
@@ -309,7 +319,7 @@ export class ReportTallier {
         rowKey: null,
         reject: {
           code: 'distributor-not-authorized',
-          message: `Distributor "${this.distributorId}" is not authorised for the ${c.segment} segment, so this ${c.program} line earns no rebate.`,
+          message: `Distributor "${this.distributorShown}" is not authorised for the ${c.segment} segment, so this ${c.program} line earns no rebate.`,
         },
         hi,
         lo,
@@ -335,7 +345,7 @@ export class ReportTallier {
       let lost = this.lost.get(quarter);
       if (!lost) this.lost.set(quarter, (lost = new TagLines()));
       lost.putIfAbsent(tag, line);
-      return `Service tag ${tag} was already claimed in ${prior.reportKey} (distributor ${prior.distributorId}), line ${prior.line}, for ${quarter}; a unit earns once.`;
+      return `Service tag ${tag} was already claimed in ${prior.reportKey} (distributor ${this.shownDistributor(prior.distributorId)}), line ${prior.line}, for ${quarter}; a unit earns once.`;
     }
     own.putIfAbsent(tag, line);
     return null;
@@ -356,6 +366,7 @@ export class ReportTallier {
     else
       t.rows.set(product.rowKey!, {
         distributorId: this.distributorId,
+        distributorDisplayId: this.distributorShown,
         program: c.program,
         rateRow: c.rateRow,
         gate: c.gate,

@@ -178,6 +178,9 @@ const SnapshotBody = z.object({
       quarter: z.string(),
       partnerId: z.string(),
       distributorId: z.string(),
+      // As written, frozen with the figures (absent in snapshots taken before they were kept).
+      partnerDisplayId: z.string().optional(),
+      distributorDisplayId: z.string().optional(),
       program: z.string(),
       rateRow: z.string(),
       units: z.number().int(),
@@ -459,6 +462,8 @@ export function adjustmentLine(
     quarter,
     partnerId: d.ref.partnerId,
     distributorId: d.ref.distributorId,
+    partnerDisplayId: d.ref.partnerDisplayId,
+    distributorDisplayId: d.ref.distributorDisplayId,
     program: d.ref.program,
     rateRow: d.ref.rateRow,
     units: a.units - b.units,

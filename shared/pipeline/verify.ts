@@ -5,6 +5,7 @@
  */
 import { Decimal } from 'decimal.js';
 import { readReport } from '../csv/read-report.js';
+import { asWrittenIn } from '../domain/ids.js';
 import { calculatePartnerQuarter } from '../domain/payout.js';
 import { RulesBook } from '../domain/rules/load.js';
 import type { TagIndex } from '../domain/service-tags.js';
@@ -45,9 +46,11 @@ export interface VerifyResult {
   differences: Difference[];
 }
 
-const rowKey = (r: Pick<TallyRow, 'distributorId' | 'program' | 'rateRow' | 'gate'>) =>
-  `${r.distributorId}/${r.program}/${r.rateRow}${r.gate ? ` (gate ${r.gate})` : ''}`;
-const lineKey = (l: PayoutLine) => `${l.distributorId}/${l.program}/${l.rateRow}`;
+// Matched by keys, written with the distributor as in the registry (`shown`).
+type Shown = (key: string) => string;
+const rowKey = (r: Pick<TallyRow, 'distributorId' | 'program' | 'rateRow' | 'gate'>, shown: Shown) =>
+  `${shown(r.distributorId)}/${r.program}/${r.rateRow}${r.gate ? ` (gate ${r.gate})` : ''}`;
+const lineKey = (l: PayoutLine, shown: Shown) => `${shown(l.distributorId)}/${l.program}/${l.rateRow}`;
 
 function compareUnits(a: Map<string, number>, b: Map<string, number>): string[] {
   const out: string[] = [];
@@ -67,6 +70,8 @@ export async function verifyQuarter(
   const book = new RulesBook(await deps.rules.loadAll());
   const rules = book.require(quarter);
   const reference = await deps.reference.loadForIngest();
+  const shown = asWrittenIn(reference.distributors.values());
+  const shownPartner = asWrittenIn(reference.partners.values());
   const differences: Difference[] = [];
   const reports = (await deps.reports.list({}))
     .filter((r) => r.status === 'processed' && r.activeVersion)
@@ -129,8 +134,10 @@ export async function verifyQuarter(
     const index = (ts: typeof fresh) => {
       const m = new Map<string, number>();
       for (const t of ts)
-        for (const row of t.rows)
-          m.set(`${t.partnerId} ${rowKey(row)}`, (m.get(`${t.partnerId} ${rowKey(row)}`) ?? 0) + row.units);
+        for (const row of t.rows) {
+          const k = `${shownPartner(t.partnerId)} ${rowKey(row, shown)}`;
+          m.set(k, (m.get(k) ?? 0) + row.units);
+        }
       return m;
     };
     for (const detail of compareUnits(index(stored), index(fresh)))
@@ -155,8 +162,8 @@ export async function verifyQuarter(
     const stored = storedPayouts.get(partnerId);
     recomputedTotal = recomputedTotal.plus(fresh.total);
     storedTotal = storedTotal.plus(stored?.total ?? 0);
-    const before = new Map((stored?.lines ?? []).map((l) => [lineKey(l), l]));
-    const after = new Map(fresh.lines.map((l) => [lineKey(l), l]));
+    const before = new Map((stored?.lines ?? []).map((l) => [lineKey(l, shown), l]));
+    const after = new Map(fresh.lines.map((l) => [lineKey(l, shown), l]));
     for (const k of [...new Set([...before.keys(), ...after.keys()])].sort()) {
       const s = before.get(k);
       const f = after.get(k);
@@ -174,7 +181,7 @@ export async function verifyQuarter(
       )
         differences.push({
           what: 'payout',
-          subject: partnerId,
+          subject: shownPartner(partnerId),
           detail: `${k}: stored ${show(s)}; recomputed ${show(f)}`,
         });
     }

@@ -143,6 +143,7 @@ export interface ReferenceRepository {
   loadForIngest(): Promise<IngestReference>;
   partnerState(partnerId: string): Promise<PartnerState>;
   listPartners(): Promise<Partner[]>;
+  listDistributors(): Promise<Distributor[]>;
   putPartners(partners: readonly Partner[]): Promise<void>;
   putDistributors(distributors: readonly Distributor[]): Promise<void>;
   /**

@@ -6,6 +6,8 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { distributorKey } from '../domain/ids.js';
+import type { Distributor } from '../domain/types.js';
 import { InputValidationError } from '../errors.js';
 import {
   REFERENCE_FILES,
@@ -88,10 +90,14 @@ async function readReference(dir: string, errors: FileProblem[]): Promise<Refere
   };
 }
 
-/** Report files below one distributor folder, recursively; `prefix` is the path below that folder. */
+/**
+ * Report files below one distributor folder, recursively; `prefix` is the path below that folder,
+ * `folder` the folder's name on disk (for messages), `distributorId` the distributor's key.
+ */
 async function listReports(
   distributorId: string,
   dir: string,
+  folder: string,
   prefix: string,
   errors: FileProblem[],
 ): Promise<ReportFile[]> {
@@ -100,13 +106,13 @@ async function listReports(
     if (isHidden(entry.name)) continue;
     const name = prefix ? `${prefix}/${entry.name}` : entry.name;
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await listReports(distributorId, path, name, errors)));
+    if (entry.isDirectory()) out.push(...(await listReports(distributorId, path, folder, name, errors)));
     else if (REPORT_NAME.test(entry.name)) out.push({ distributorId, path, name });
     else
       errors.push({
-        file: `reports/${distributorId}/${name}`,
+        file: `reports/${folder}/${name}`,
         line: null,
-        message: `reports/${distributorId}/${name} is not a .csv or .csv.gz file; it was skipped`,
+        message: `reports/${folder}/${name} is not a .csv or .csv.gz file; it was skipped`,
       });
   }
   return out;
@@ -114,7 +120,7 @@ async function listReports(
 
 async function readReports(
   dir: string,
-  distributorIds: Set<string>,
+  distributors: readonly Distributor[],
   errors: FileProblem[],
 ): Promise<ReportFile[]> {
   const root = join(dir, 'reports');
@@ -131,6 +137,7 @@ async function readReports(
     });
     return [];
   }
+  const known = new Set(distributors.map((d) => d.id));
   const reports: ReportFile[] = [];
   for (const entry of entries) {
     if (isHidden(entry.name)) continue;
@@ -143,14 +150,16 @@ async function readReports(
       });
       continue;
     }
+    // Folders match distributors in any case (reports/d-merl/ is D-MERL's), as incoming/ folders do.
+    const distributorId = distributorKey(entry.name);
     // Without any distributor (distributors.csv missing or empty) that problem is already reported.
-    if (distributorIds.size && !distributorIds.has(entry.name))
+    if (known.size && !known.has(distributorId))
       errors.push({
         file,
         line: null,
-        message: `${file}/ is named after no distributor in distributors.csv (known: ${[...distributorIds].join(', ')})`,
+        message: `${file}/ is named after no distributor in distributors.csv (known: ${distributors.map((d) => d.displayId).join(', ')})`,
       });
-    reports.push(...(await listReports(entry.name, join(root, entry.name), '', errors)));
+    reports.push(...(await listReports(distributorId, join(root, entry.name), entry.name, '', errors)));
   }
   return reports;
 }
@@ -165,6 +174,6 @@ export async function loadDataFolder(dir: string): Promise<DataFolder> {
   }
   const errors: FileProblem[] = [];
   const reference = await readReference(dir, errors);
-  const reports = await readReports(dir, new Set(reference.distributors.map((d) => d.id)), errors);
+  const reports = await readReports(dir, reference.distributors, errors);
   return { reference, reports, errors };
 }

@@ -6,6 +6,7 @@
  */
 import Papa from 'papaparse';
 import { z } from 'zod';
+import { asWrittenIn, courseKey, distributorKey } from '../domain/ids.js';
 import { normalizePartnerId } from '../domain/partner-id.js';
 import type { Rules } from '../domain/rules/load.js';
 import { CourseCode, SEGMENTS, Slug, type Segment } from '../domain/rules/schema.js';
@@ -58,13 +59,29 @@ function cell<T>(column: string, check: (value: string) => T | Problem, { option
 
 const text = (column: string) => cell(column, (v) => v);
 
-const partnerId = (column = 'partner_id') =>
-  cell(column, (v) => {
-    const id = normalizePartnerId(v);
-    return /^[A-Z0-9][A-Z0-9-]*$/.test(id)
-      ? id
+/** An identifier as matched (`key`) and as written (`written`, trimmed), shown and exported. */
+interface Id {
+  key: string;
+  written: string;
+}
+
+const partnerIdAsWritten = (column = 'partner_id') =>
+  cell(column, (v): Id | Problem => {
+    const key = normalizePartnerId(v);
+    return /^[A-Z0-9][A-Z0-9-]*$/.test(key)
+      ? { key, written: v }
       : new Problem('is not a partner ID: use letters and digits, e.g. RU100123');
   });
+
+const partnerId = (column = 'partner_id') => partnerIdAsWritten(column).transform((id) => id.key);
+
+// Written in any case (D-MERL); the key is lower-case, so it also names the report folder in any case.
+const distributorId = cell('distributor_id', (v): Id | Problem => {
+  const key = distributorKey(v);
+  return Slug.safeParse(key).success
+    ? { key, written: v }
+    : new Problem('must be letters, digits and dashes, e.g. "orbita" or "D-MERL"');
+});
 
 const slug = (column: string, example: string) =>
   cell(column, (v) => {
@@ -111,10 +128,10 @@ const plan = cell(
   { optional: true },
 );
 
-const courseCode = cell('course_code', (v) => {
-  const c = v.toUpperCase();
-  return CourseCode.safeParse(c).success ? c : new Problem('is not a course code like DPWS0212WBTS');
-});
+// Kept as written; matched upper-cased (courseKey), as the rules files write course codes.
+const courseCode = cell('course_code', (v) =>
+  CourseCode.safeParse(courseKey(v)).success ? v : new Problem('is not a course code like DPWS0212WBTS'),
+);
 
 const INSTANT =
   /^(?<y>\d{4})-(?<mo>\d{2})-(?<d>\d{2})[T ](?<h>\d{2}):(?<mi>\d{2})(?::(?<s>\d{2})(?:\.\d+)?)?(?<offset>Z|[+-]\d{2}:\d{2})$/i;
@@ -152,12 +169,23 @@ const instant = (column: string) =>
 // ---------------------------------------------------------------- rows
 
 const PartnerRow = z
-  .object({ partner_id: partnerId(), name: text('name'), status, region: text('region') })
-  .transform((r): Partner => ({ id: r.partner_id, name: r.name, status: r.status, region: r.region }));
+  .object({ partner_id: partnerIdAsWritten(), name: text('name'), status, region: text('region') })
+  .transform((r): Partner => ({
+    id: r.partner_id.key,
+    displayId: r.partner_id.written,
+    name: r.name,
+    status: r.status,
+    region: r.region,
+  }));
 
 const DistributorRow = z
-  .object({ distributor_id: slug('distributor_id', 'orbita'), name: text('name'), segments })
-  .transform((r): Distributor => ({ id: r.distributor_id, name: r.name, segments: r.segments }));
+  .object({ distributor_id: distributorId, name: text('name'), segments })
+  .transform((r): Distributor => ({
+    id: r.distributor_id.key,
+    displayId: r.distributor_id.written,
+    name: r.name,
+    segments: r.segments,
+  }));
 
 const AcceptanceRow = z
   .object({
@@ -296,14 +324,18 @@ function parseWith<T>(
 
 // ---------------------------------------------------------------- public parsers
 
+// Repeats are found on the key: ru100104 repeats RU100104, d-merl repeats D-MERL.
 export function parsePartners(input: string): ParseResult<Partner> {
-  return parseWith(input, COLUMNS.partners, PartnerRow, (p) => ({ key: p.id, says: `partner_id "${p.id}"` }));
+  return parseWith(input, COLUMNS.partners, PartnerRow, (p) => ({
+    key: p.id,
+    says: `partner_id "${p.displayId}"`,
+  }));
 }
 
 export function parseDistributors(input: string): ParseResult<Distributor> {
   return parseWith(input, COLUMNS.distributors, DistributorRow, (d) => ({
     key: d.id,
-    says: `distributor_id "${d.id}"`,
+    says: `distributor_id "${d.displayId}"`,
   }));
 }
 
@@ -351,10 +383,11 @@ export function checkReferenceAgainstRules(ref: ReferenceData, rules: Rules): Fi
   const problems: FileProblem[] = [];
   const add = (file: string, message: string) => problems.push({ file, line: null, message });
   const partners = new Set(ref.partners.map((p) => p.id));
+  const shown = asWrittenIn(ref.partners);
   const programList = [...rules.programs.keys()].join(', ');
 
   for (const a of ref.acceptances) {
-    const who = `partner ${a.partnerId}`;
+    const who = `partner ${shown(a.partnerId)}`;
     if (!partners.has(a.partnerId))
       add(REFERENCE_FILES.acceptances, `${who} accepted program "${a.program}" but is not in partners.csv`);
     const program = rules.programs.get(a.program);

@@ -30,8 +30,9 @@ export interface FileProblem {
   message: string;
 }
 
-/** A distributor report found in a data folder: `reports/<distributorId>/<name>`. */
+/** A distributor report found in a data folder: `reports/<distributor folder>/<name>`. */
 export interface ReportFile {
+  /** The distributor's key: the folder name lower-cased (folders match distributors in any case). */
   distributorId: string;
   /** Absolute path on disk. */
   path: string;

@@ -36,6 +36,12 @@ describe('principalFromClaims', () => {
     expect(p).toEqual({ sub: 'u1', role: 'distributor', regions: [], distributorId: 'orbita' });
   });
 
+  it('keys the distributor as reports are stored, however the claim writes it', () => {
+    const p = principalFromClaims({ sub: 'u1', 'cognito:groups': ['distributor'], 'custom:distributor': ' D-MERL ' });
+    expect(p.distributorId).toBe('d-merl');
+    expect(canSeeDistributor(p, 'd-merl')).toBe(true);
+  });
+
   it('does not give a finance user regions or a distributor from stray claims', () => {
     const p = principalFromClaims({ sub: 'u1', 'cognito:groups': ['finance'], 'custom:regions': 'Central', 'custom:distributor': 'x' });
     expect(p.regions).toEqual([]);

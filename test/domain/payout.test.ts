@@ -804,3 +804,55 @@ describe('calculateQuarter', () => {
     );
   });
 });
+
+describe('identifiers as written (data-formats.md, "Reference data")', () => {
+  test('lines keep the keys and carry the IDs as written; explanations and warnings name them so', () => {
+    const ref = aReference({
+      partner: aPartner({ id: 'RU100101', displayId: 'ru 100101' }),
+      acceptances: [anAcceptance('client', 50, { partnerId: 'RU100101' })],
+    });
+    const tallies = [
+      aTally('client', 'premium', 60, {
+        partnerId: 'RU100101',
+        distributorId: 'd-merl',
+        distributorDisplayId: 'D-MERL',
+      }),
+      aTally('client', 'vostro-3xxx', -2, {
+        partnerId: 'RU100101',
+        distributorId: 'd-merl',
+        distributorDisplayId: 'D-MERL',
+      }),
+    ];
+    const result = calculatePartnerQuarter(rules, ref, 'RU100101', tallies);
+    const [premium, vostro] = [lineOf(result, 'premium', 'd-merl'), lineOf(result, 'vostro-3xxx', 'd-merl')];
+    expect(premium).toMatchObject({
+      partnerId: 'RU100101',
+      distributorId: 'd-merl',
+      partnerDisplayId: 'ru 100101',
+      distributorDisplayId: 'D-MERL',
+    });
+    expect(premium.explanation.text).toContain('at distributor D-MERL in rate row premium');
+    expect(premium.explanation.text).not.toContain('d-merl');
+    expect(vostro.warnings).toEqual([expect.stringMatching(/^Partner ru 100101, distributor D-MERL /)]);
+    expect(result.partnerId).toBe('RU100101');
+    expect(result.progress[0]!.partnerId).toBe('RU100101');
+  });
+
+  test('a tally stored before the as-written ID was kept shows the key, unless another tally of that distributor has it', () => {
+    const ref = aReference({ acceptances: [anAcceptance('client', 50)] });
+    const old = aTally('client', 'premium', 30, { distributorId: 'd-merl' });
+    expect(lineOf(pay(ref, [old]), 'premium', 'd-merl').explanation.text).toContain('distributor d-merl ');
+    const both = pay(ref, [
+      old,
+      aTally('client', 'premium', 30, { distributorId: 'd-merl', distributorDisplayId: 'D-MERL' }),
+    ]);
+    expect(both.lines).toHaveLength(1);
+    expect(both.lines[0]).toMatchObject({ units: 60, distributorDisplayId: 'D-MERL' });
+  });
+
+  test('a partner missing from the registry is named by its key', () => {
+    const result = pay(aReference({ partner: null }), [aTally('client', 'premium', 5)]);
+    expect(result.lines[0]!.partnerDisplayId).toBe('P1');
+    expect(result.lines[0]!.explanation.text).toContain('partner P1 is not a registered partner');
+  });
+});

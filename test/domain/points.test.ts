@@ -122,6 +122,16 @@ describe('earning points for paid units (points per unit per rate row)', () => {
     );
   });
 
+  it('sources a line by its keys and names its distributor as written', () => {
+    const [earned] = earningsFor(
+      rules,
+      result([{ ...line('d-merl', 'client', 'premium', 2), distributorDisplayId: 'D-MERL' }]),
+      [],
+    );
+    expect(earned!.source).toBe('payout:2016-Q1/12345/d-merl/client/premium');
+    expect(earned!.reason).toMatch(/^2 paid units of client\/premium at distributor D-MERL × 75 points/);
+  });
+
   it('counts only paid units: a line that pays nothing earns nothing, and units beyond the paid ones earn nothing', () => {
     const earned = earningsFor(
       rules,
@@ -157,6 +167,15 @@ describe('earning points for trainings (points per completed course)', () => {
       ['course:DPWS0212WBTS', 500],
       ['course:DPWT0212WBTT', 800],
     ]);
+  });
+
+  it('matches course codes in any case: one source per course, named as the first completion writes it', () => {
+    const out = earningsFor(rules, result([]), [
+      course('DPWT0212WBTT', '2016-03-02T10:00:00+03:00'),
+      course('dpwt0212wbtt', '2016-03-01T10:00:00+03:00'),
+    ]);
+    expect(out.map((e) => [e.source, e.points])).toEqual([['course:DPWT0212WBTT', 800]]);
+    expect(out[0]!.reason).toMatch(/^Course dpwt0212wbtt completed on 2016-03-01 /);
   });
 
   it('earns once per course code in a quarter, naming the first completion', () => {

@@ -148,6 +148,38 @@ describe('financeExportCsv', () => {
     expect(write({ amount: new Decimal('1.50') })).toContain(',1.50\n');
   });
 
+  it('writes partner and distributor IDs as written in the reference data, sorted as shown', () => {
+    const names: Record<string, string> = { RU100101: 'ООО «Альфа»', RU100102: 'ООО «Бета»' };
+    const lines = [
+      line({
+        partnerId: 'RU100101',
+        distributorId: 'd-merl',
+        partnerDisplayId: 'ru100101',
+        distributorDisplayId: 'D-MERL',
+      }),
+      line({
+        partnerId: 'RU100101',
+        distributorId: 'alfa',
+        partnerDisplayId: 'ru100101',
+        distributorDisplayId: 'alfa',
+      }),
+      // Stored before the as-written IDs were kept: shown by key.
+      line({ partnerId: 'RU100102', distributorId: 'd-merl' }),
+    ];
+    // Names are looked up by key, whatever the ID looks like in the row.
+    expect(financeExportCsv('2016-Q1', lines, (id) => names[id] ?? '')).toBe(
+      HEADER +
+        '2016-Q1,RU100102,ООО «Бета»,d-merl,client,premium,1,10.00,10.00\n' +
+        '2016-Q1,ru100101,ООО «Альфа»,D-MERL,client,premium,1,10.00,10.00\n' +
+        '2016-Q1,ru100101,ООО «Альфа»,alfa,client,premium,1,10.00,10.00\n',
+    );
+    // Totals add a distributor up by key and name it as written.
+    expect(financeExportTotals(lines).byDistributor.map((t) => [t.key, t.units])).toEqual([
+      ['D-MERL', 2],
+      ['alfa', 1],
+    ]);
+  });
+
   it('names the file after the quarter', () => {
     expect(financeExportFileName('2016-Q1')).toBe('payouts-2016-Q1.csv');
   });

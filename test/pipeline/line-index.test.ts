@@ -101,7 +101,7 @@ describe('ReportTallier past its memo sizes', () => {
       Array.from({ length: 12_000 }, (_, i) => [`${10_000 + i}`, aPartner({ id: `${10_000 + i}` })]),
     ),
     distributors: new Map([
-      ['d1', { id: 'd1', name: 'D1', segments: ['consumer', 'commercial', 'monitors'] }],
+      ['d1', { id: 'd1', displayId: 'D1', name: 'D1', segments: ['consumer', 'commercial', 'monitors'] }],
     ]),
     catalog: new Map(),
   };

@@ -18,7 +18,9 @@ const book = new RulesBook([rules]);
 const PARTNERS = ['P1', 'P2', 'P3'];
 const reference: IngestReference = {
   partners: new Map([...PARTNERS, 'NOACC'].map((id) => [id, aPartner({ id })])),
-  distributors: new Map([['d1', { id: 'd1', name: 'D1', segments: ['consumer', 'commercial', 'monitors'] }]]),
+  distributors: new Map([
+    ['d1', { id: 'd1', displayId: 'D1', name: 'D1', segments: ['consumer', 'commercial', 'monitors'] }],
+  ]),
   catalog: new Map(),
 };
 const refOf = (partnerId: string) => ({

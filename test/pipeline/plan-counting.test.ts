@@ -31,7 +31,7 @@ const DIST = 'dist-a';
 // Authorised for commercial and monitors, not for consumer products.
 const reference: IngestReference = {
   partners: new Map([[PARTNER, aPartner({ id: PARTNER })]]),
-  distributors: new Map([[DIST, { id: DIST, name: 'Dist A', segments: ['commercial', 'monitors'] }]]),
+  distributors: new Map([[DIST, { id: DIST, displayId: DIST, name: 'Dist A', segments: ['commercial', 'monitors'] }]]),
   catalog: new Map(),
 };
 const ref = aReference({

@@ -10,8 +10,10 @@ const q1 = parseRules(
 );
 
 const base: ReferenceData = {
-  partners: [{ id: 'RU100101', name: 'ООО «Альфа»', status: 'Registered', region: 'Central' }],
-  distributors: [{ id: 'orbita', name: 'ООО «Орбита»', segments: ['consumer'] }],
+  partners: [
+    { id: 'RU100101', displayId: 'RU100101', name: 'ООО «Альфа»', status: 'Registered', region: 'Central' },
+  ],
+  distributors: [{ id: 'orbita', displayId: 'orbita', name: 'ООО «Орбита»', segments: ['consumer'] }],
   acceptances: [
     { partnerId: 'RU100101', program: 'client', plan: 150, acceptedAt: '2016-02-01T10:00:00+03:00' },
     { partnerId: 'RU100101', program: 'monitors', plan: null, acceptedAt: '2016-02-01T10:00:00+03:00' },

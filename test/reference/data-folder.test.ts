@@ -117,6 +117,33 @@ describe('loadDataFolder on a folder with problems', () => {
     ]);
   });
 
+  it('matches report folders to distributors in any case, warning only about a folder that matches none', async () => {
+    await put('partners.csv', 'partner_id,name,status,region\nRU100101,A,Registered,Central\n');
+    await put('distributors.csv', 'distributor_id,name,segments\nD-MERL,M,consumer\nOrbita,O,consumer\n');
+    await put('acceptances.csv', 'partner_id,program,plan,accepted_at\n');
+    await put('trainings.csv', 'partner_id,course_code,completed_at\n');
+    await put('reports/d-merl/a.csv', 'x\n');
+    await put('reports/ORBITA/jan/b.csv', 'x\n');
+    await put('reports/ORBITA/notes.txt', 'x\n');
+    await put('reports/D-Kvant/c.csv', 'x\n');
+    const { reports, errors } = await loadDataFolder(dir);
+    // Reports carry the distributor's key, whatever the folder's case.
+    expect(reports.map((r) => `${r.distributorId}/${r.name}`)).toEqual([
+      'd-kvant/c.csv',
+      'orbita/jan/b.csv',
+      'd-merl/a.csv',
+    ]);
+    expect(errors).toEqual([
+      {
+        file: 'reports/D-Kvant',
+        line: null,
+        message: 'reports/D-Kvant/ is named after no distributor in distributors.csv (known: D-MERL, Orbita)',
+      },
+      // Paths in messages are the folder's own name on disk.
+      expect.objectContaining({ file: 'reports/ORBITA/notes.txt' }),
+    ]);
+  });
+
   it('says so when a reference file is not UTF-8 or empty, or there is no reports folder', async () => {
     await put('partners.csv', Buffer.from([0xcf, 0xe0, 0xf0, 0xf2, 0xed, 0xe5, 0xf0, 0x0a])); // "Партнер" in Windows-1251
     await put('distributors.csv', 'distributor_id,name,segments\n');

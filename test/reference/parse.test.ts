@@ -11,7 +11,7 @@ import {
 const lines = (...ls: string[]) => ls.join('\n') + '\n';
 
 describe('partners.csv', () => {
-  it('reads rows with a BOM, CRLF, header case and spaces, quoted names, and normalises IDs', () => {
+  it('reads rows with a BOM, CRLF, header case and spaces, quoted names; matches IDs normalised, keeps them as written', () => {
     const text =
       '\uFEFF Partner_ID , NAME ,Status, region \r\n' +
       ' id ru100123 ,ООО «Юпитер Технологии»,preferred,Central\r\n' +
@@ -20,9 +20,27 @@ describe('partners.csv', () => {
     const { rows, errors } = parsePartners(text);
     expect(errors).toEqual([]);
     expect(rows).toEqual([
-      { id: 'RU100123', name: 'ООО «Юпитер Технологии»', status: 'Preferred', region: 'Central' },
-      { id: 'RU100124', name: 'ООО "Нордлайн", филиал', status: 'Registered', region: 'North-West' },
-      { id: 'RU100125', name: 'ООО «Атлант-Сибирь»', status: 'Registered', region: 'Siberian' },
+      {
+        id: 'RU100123',
+        displayId: 'id ru100123',
+        name: 'ООО «Юпитер Технологии»',
+        status: 'Preferred',
+        region: 'Central',
+      },
+      {
+        id: 'RU100124',
+        displayId: '№RU100124',
+        name: 'ООО "Нордлайн", филиал',
+        status: 'Registered',
+        region: 'North-West',
+      },
+      {
+        id: 'RU100125',
+        displayId: '#RU 100 125',
+        name: 'ООО «Атлант-Сибирь»',
+        status: 'Registered',
+        region: 'Siberian',
+      },
     ]);
   });
 
@@ -45,7 +63,8 @@ describe('partners.csv', () => {
         line: 4,
         message: 'partner_id "RU?100103" is not a partner ID: use letters and digits, e.g. RU100123',
       },
-      { line: 6, message: 'partner_id "RU100104" is already on line 5' },
+      // The same partner however written: named as this line writes it.
+      { line: 6, message: 'partner_id "ru100104" is already on line 5' },
     ]);
   });
 
@@ -116,6 +135,7 @@ describe('partners.csv', () => {
         );
         expect(errors).toEqual([]);
         expect(rows[0]!.id).toBe('RU100123');
+        expect(rows[0]!.displayId).toBe(written.trim());
       }),
     );
   });
@@ -132,8 +152,28 @@ describe('distributors.csv', () => {
     );
     expect(errors).toEqual([]);
     expect(rows).toEqual([
-      { id: 'orbita', name: 'ООО «Орбита»', segments: ['consumer', 'commercial', 'monitors'] },
-      { id: 'kvant', name: 'АО «Квант»', segments: ['commercial'] },
+      {
+        id: 'orbita',
+        displayId: 'orbita',
+        name: 'ООО «Орбита»',
+        segments: ['consumer', 'commercial', 'monitors'],
+      },
+      { id: 'kvant', displayId: 'kvant', name: 'АО «Квант»', segments: ['commercial'] },
+    ]);
+  });
+
+  it('takes IDs in any case: matched lower-case, kept as written', () => {
+    const { rows, errors } = parseDistributors(
+      lines(
+        'distributor_id,name,segments',
+        ' D-MERL ,ООО «Меридиан»,consumer',
+        'Kvant,АО «Квант»,commercial',
+      ),
+    );
+    expect(errors).toEqual([]);
+    expect(rows.map((r) => [r.id, r.displayId])).toEqual([
+      ['d-merl', 'D-MERL'],
+      ['kvant', 'Kvant'],
     ]);
   });
 
@@ -161,9 +201,9 @@ describe('distributors.csv', () => {
       },
       {
         line: 4,
-        message: 'distributor_id "Квант Трейд" must be lower-case letters, digits and dashes, e.g. "orbita"',
+        message: 'distributor_id "Квант Трейд" must be letters, digits and dashes, e.g. "orbita" or "D-MERL"',
       },
-      { line: 6, message: 'distributor_id "meridian" is already on line 5' },
+      { line: 6, message: 'distributor_id "MERIDIAN" is already on line 5' },
     ]);
   });
 });
@@ -289,7 +329,7 @@ describe('acceptances.csv', () => {
 });
 
 describe('trainings.csv', () => {
-  it('reads course codes in any case and needs an offset on completed_at', () => {
+  it('reads course codes in any case, kept as written, and needs an offset on completed_at', () => {
     const { rows, errors } = parseTrainings(
       lines(
         'Partner_Id,Course_Code,Completed_At',
@@ -300,7 +340,7 @@ describe('trainings.csv', () => {
       ),
     );
     expect(rows).toEqual([
-      { partnerId: 'RU100107', courseCode: 'DPWS0212WBTS', completedAt: '2015-11-20T10:00:00+03:00' },
+      { partnerId: 'RU100107', courseCode: 'dpws0212wbts', completedAt: '2015-11-20T10:00:00+03:00' },
       { partnerId: 'RU100109', courseCode: 'LATRUGGED-SALES', completedAt: '2016-02-24T09:30:00+03:00' },
     ]);
     expect(errors).toEqual([

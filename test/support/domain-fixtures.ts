@@ -32,8 +32,10 @@ export const Q1_COURSES = {
   enterprise: ['DTRSS0309WBTS', 'DPES0909WBTT'],
 } as const;
 
+/** Shown as its ID unless `displayId` says how it is written. */
 export function aPartner(over: Partial<Partner> = {}): Partner {
-  return { id: 'P1', name: 'Partner One LLC', status: 'Registered', region: 'Central', ...over };
+  const id = over.id ?? 'P1';
+  return { id, displayId: id, name: 'Partner One LLC', status: 'Registered', region: 'Central', ...over };
 }
 
 export function anAcceptance(

@@ -32,8 +32,14 @@ import { aPartner, aTraining, anAcceptance } from './domain-fixtures.js';
 
 // ---------------------------------------------------------------- reference data
 
+/** Shown as its ID unless `displayId` says how it is written. */
 export function aDistributor(over: Partial<Distributor> & { id: string }): Distributor {
-  return { name: `Distributor ${over.id}`, segments: ['consumer', 'commercial', 'monitors'], ...over };
+  return {
+    displayId: over.id,
+    name: `Distributor ${over.id}`,
+    segments: ['consumer', 'commercial', 'monitors'],
+    ...over,
+  };
 }
 
 /** Reference rows with only what a test is about; the rest comes from the builders' defaults. */

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Decimal } from 'decimal.js';
-import { catalogIndex } from '../../domain/classify.js';
+import { catalogIndex, normaliseSku } from '../../domain/classify.js';
+import { courseKey } from '../../domain/ids.js';
 import type { LedgerEntry } from '../../domain/points.js';
 import type {
   Acceptance,
@@ -27,8 +28,17 @@ const pick = <T>(item: Item, fields: readonly (keyof T & string)[]): T => {
   return out as T;
 };
 
-const PARTNER_FIELDS = ['id', 'name', 'status', 'region'] as const;
-const DISTRIBUTOR_FIELDS = ['id', 'name', 'segments'] as const;
+const PARTNER_FIELDS = ['id', 'displayId', 'name', 'status', 'region'] as const;
+const DISTRIBUTOR_FIELDS = ['id', 'displayId', 'name', 'segments'] as const;
+
+/** Items stored before the as-written ID was kept show their key. */
+const withDisplayId = <T extends { id: string; displayId: string }>(e: T): T => ({
+  ...e,
+  displayId: e.displayId || e.id,
+});
+const toPartner = (i: Item) => withDisplayId(pick<Partner>(i, PARTNER_FIELDS));
+const toDistributor = (i: Item) => withDisplayId(pick<Distributor>(i, DISTRIBUTOR_FIELDS));
+
 const TRAINING_FIELDS = ['partnerId', 'courseCode', 'completedAt'] as const;
 const CATALOG_FIELDS = ['sku', 'program', 'rateRow'] as const;
 const LEDGER_FIELDS = ['entryId', 'partnerId', 'quarter', 'kind', 'points', 'source', 'reason', 'at'] as const;
@@ -64,13 +74,17 @@ export class DynamoReferenceRepository implements ReferenceRepository {
   }
 
   async listPartners(): Promise<Partner[]> {
-    return (await this.byIndex('PARTNERS')).map((i) => pick<Partner>(i, PARTNER_FIELDS));
+    return (await this.byIndex('PARTNERS')).map(toPartner);
+  }
+
+  async listDistributors(): Promise<Distributor[]> {
+    return (await this.byIndex('DISTRIBUTORS')).map(toDistributor);
   }
 
   async loadForIngest(): Promise<IngestReference> {
     const [partners, distributors, catalog] = await Promise.all([
       this.listPartners(),
-      this.byIndex('DISTRIBUTORS'),
+      this.listDistributors(),
       queryAll(this.doc, {
         TableName: this.table,
         KeyConditionExpression: 'pk = :p',
@@ -79,9 +93,7 @@ export class DynamoReferenceRepository implements ReferenceRepository {
     ]);
     return {
       partners: new Map(partners.map((p) => [p.id, p])),
-      distributors: new Map(
-        distributors.map((i) => pick<Distributor>(i, DISTRIBUTOR_FIELDS)).map((d) => [d.id, d] as const),
-      ),
+      distributors: new Map(distributors.map((d) => [d.id, d])),
       catalog: catalogIndex(catalog.map((i) => pick<CatalogEntry>(i, CATALOG_FIELDS))),
     };
   }
@@ -96,7 +108,7 @@ export class DynamoReferenceRepository implements ReferenceRepository {
     const state: PartnerState = { partner: null, acceptances: [], trainings: [], ledger: [] };
     for (const i of items) {
       const sk = String(i.sk);
-      if (sk === 'PROFILE') state.partner = pick<Partner>(i, PARTNER_FIELDS);
+      if (sk === 'PROFILE') state.partner = toPartner(i);
       else if (sk.startsWith(keys.acceptancePrefix)) state.acceptances.push(acceptanceOf(i));
       else if (sk.startsWith('TRAIN#')) state.trainings.push(pick(i, TRAINING_FIELDS));
       else if (sk.startsWith('POINTS#')) state.ledger.push(pick<LedgerEntry>(i, LEDGER_FIELDS));
@@ -156,11 +168,13 @@ export class DynamoReferenceRepository implements ReferenceRepository {
     return legacy.length;
   }
 
+  // Keyed by course code and SKU as matched, so writing one in another case replaces it.
+  // Keyed by course code and SKU as matched, so writing one in another case replaces it.
   putTrainings(trainings: readonly { partnerId: string; courseCode: string; completedAt: string }[]): Promise<void> {
-    return this.put(trainings.map((t) => ({ ...keys.training(t.partnerId, t.courseCode, t.completedAt), ...t })));
+    return this.put(trainings.map((t) => ({ ...keys.training(t.partnerId, courseKey(t.courseCode), t.completedAt), ...t })));
   }
   putCatalog(entries: readonly CatalogEntry[]): Promise<void> {
-    return this.put(entries.map((c) => ({ ...keys.catalog(c.sku), ...c })));
+    return this.put(entries.map((c) => ({ ...keys.catalog(normaliseSku(c.sku)), ...c })));
   }
 }
 
