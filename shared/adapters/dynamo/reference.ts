@@ -169,7 +169,6 @@ export class DynamoReferenceRepository implements ReferenceRepository {
   }
 
   // Keyed by course code and SKU as matched, so writing one in another case replaces it.
-  // Keyed by course code and SKU as matched, so writing one in another case replaces it.
   putTrainings(trainings: readonly { partnerId: string; courseCode: string; completedAt: string }[]): Promise<void> {
     return this.put(trainings.map((t) => ({ ...keys.training(t.partnerId, courseKey(t.courseCode), t.completedAt), ...t })));
   }
