@@ -239,14 +239,16 @@ function payoutsTable(results: StoredPayouts[], shown: Shown): string {
  * Every line that pays less than its units at the plan's rate, with its explanation: a `run` keeps
  * no state to ask `payouts --partner` later, so the why is printed with the figures.
  */
-function shortfalls(results: StoredPayouts[]): string[] {
+function shortfalls(results: StoredPayouts[], shown: Shown): string[] {
   return results
-    .map((s) => s.result)
-    .sort((a, b) => (a.partnerId < b.partnerId ? -1 : 1))
-    .flatMap((r) => r.lines.filter((l) => l.explanation.reason !== null))
+    .map((s) => ({ ...s.result, shownId: shown.partner(s.result.partnerId) }))
+    .sort((a, b) => (a.shownId < b.shownId ? -1 : 1))
+    .flatMap((r) =>
+      r.lines.filter((l) => l.explanation.reason !== null).map((l) => ({ ...l, shownId: r.shownId })),
+    )
     .map(
       (l) =>
-        `${l.partnerId} ${l.distributorId} ${l.program}/${l.rateRow}: ${formatRub(l.amount)} — ${l.explanation.text}`,
+        `${l.shownId} ${shown.distributor(l.distributorId)} ${l.program}/${l.rateRow}: ${formatRub(l.amount)} — ${l.explanation.text}`,
     );
 }
 
@@ -327,7 +329,7 @@ async function cmdRun(values: Record<string, string | string[] | boolean | undef
     if (rt) log(`\nRejected lines (details in ${join(outDir, 'rejects')}/)\n${rt}`);
     log(`\nPayouts ${quarter} (RUB)`);
     log(payoutsTable(results, shown));
-    const why = shortfalls(results);
+    const why = shortfalls(results, shown);
     if (why.length) log(`\nLines that pay less than their units, and why\n${why.join('\n')}`);
     log(`\nWrote ${path} (${rows} payout lines) and ${rejectFiles} rejects file(s).`);
     return reportDeadLetters(runtime) ? 1 : 0;
