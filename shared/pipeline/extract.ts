@@ -73,7 +73,7 @@ export interface ExtractCounts {
   byReason: Record<string, number>;
 }
 
-export interface Extract {
+export interface ReportExtract {
   format: typeof EXTRACT_FORMAT;
   /** The upload folder's distributor: the one the distributor column was checked against. */
   distributorId: string;
@@ -121,7 +121,9 @@ export class ReportExtractor {
     private readonly distributorId: string,
   ) {
     // Every distinct product is kept in the extract anyway, so this memo needs no bound of its own.
-    this.checks = new FileLineChecks(book, distributorId, { product: (_rules, d, s) => this.productSlot(d, s) });
+    this.checks = new FileLineChecks(book, distributorId, {
+      product: (_rules, d, s) => this.productSlot(d, s),
+    });
   }
 
   /** Checks one line; extracts it, or returns why it is rejected. */
@@ -164,7 +166,13 @@ export class ReportExtractor {
     if (group) {
       group.units += quantity;
       group.lines.push(record.line);
-    } else byProduct.set(product.index, { partner, product: product.index, units: quantity, lines: [record.line] });
+    } else
+      byProduct.set(product.index, {
+        partner,
+        product: product.index,
+        units: quantity,
+        lines: [record.line],
+      });
     return null;
   }
 
@@ -190,7 +198,7 @@ export class ReportExtractor {
   }
 
   /** The extract of the lines added so far; `source` names the report object it was read from. */
-  result(source: { sha256: string; bytes: number } | null = null): Extract {
+  result(source: { sha256: string; bytes: number } | null = null): ReportExtract {
     const quarters: ExtractQuarter[] = [...this.quarters]
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([quarter, q]) => ({
@@ -265,14 +273,16 @@ const WireExtract = z.object({
 type WireExtract = z.infer<typeof WireExtract>;
 
 /** The extract as gzip JSON. Deterministic: the same extract gives the same bytes. */
-export function encodeExtract(extract: Extract): Buffer {
+export function encodeExtract(extract: ReportExtract): Buffer {
   const wire: WireExtract = {
     format: extract.format,
     distributorId: extract.distributorId,
     source: extract.source,
     counts: {
       ...extract.counts,
-      byReason: Object.fromEntries(Object.entries(extract.counts.byReason).sort(([a], [b]) => (a < b ? -1 : 1))),
+      byReason: Object.fromEntries(
+        Object.entries(extract.counts.byReason).sort(([a], [b]) => (a < b ? -1 : 1)),
+      ),
     },
     products: extract.products.map((p) => [p.sku, p.description]),
     partners: extract.partners.map((p) => [p.key, p.written]),
@@ -298,23 +308,26 @@ export function extractKeyOf(reportId: string, sha256: string): string {
 }
 
 /** The bytes, their content address and the key to store them under. */
-export function storableExtract(reportId: string, extract: Extract) {
+export function storableExtract(reportId: string, extract: ReportExtract) {
   const bytes = encodeExtract(extract);
   const sha256 = sha256Of(bytes);
   return { bytes, sha256, key: extractKeyOf(reportId, sha256) };
 }
 
 function refuse(what: string, cause?: unknown): never {
-  throw new ExtractIntegrityError(`The stored report extract cannot be used: ${what}. Re-read the report to rebuild it.`, {
-    cause,
-  });
+  throw new ExtractIntegrityError(
+    `The stored report extract cannot be used: ${what}. Re-read the report to rebuild it.`,
+    {
+      cause,
+    },
+  );
 }
 
 /**
  * Reads an extract back, refusing one that is not what `encodeExtract` wrote: bytes that do not
  * match the expected sha256, not gzip, not the schema, or whose indexes and counts disagree.
  */
-export function decodeExtract(bytes: Buffer, expectedSha256?: string): Extract {
+export function decodeExtract(bytes: Buffer, expectedSha256?: string): ReportExtract {
   if (expectedSha256 !== undefined && sha256Of(bytes) !== expectedSha256)
     refuse(`its content does not match its address (sha256 ${expectedSha256})`);
   let json: unknown;
@@ -329,7 +342,9 @@ export function decodeExtract(bytes: Buffer, expectedSha256?: string): Extract {
 
   const { counts } = w;
   if (counts.read !== counts.extracted + counts.rejected)
-    refuse(`lines read (${counts.read}) are not lines extracted (${counts.extracted}) plus rejected (${counts.rejected})`);
+    refuse(
+      `lines read (${counts.read}) are not lines extracted (${counts.extracted}) plus rejected (${counts.rejected})`,
+    );
   const byReason = Object.values(counts.byReason).reduce((a, b) => a + b, 0);
   if (byReason !== counts.rejected) refuse(`rejects by reason add up to ${byReason}, not ${counts.rejected}`);
   let extracted = 0;
@@ -351,7 +366,8 @@ export function decodeExtract(bytes: Buffer, expectedSha256?: string): Extract {
     if (lines !== q.lines) refuse(`${q.quarter} says ${q.lines} lines but holds ${lines}`);
     extracted += lines;
   }
-  if (extracted !== counts.extracted) refuse(`it says ${counts.extracted} lines extracted but holds ${extracted}`);
+  if (extracted !== counts.extracted)
+    refuse(`it says ${counts.extracted} lines extracted but holds ${extracted}`);
 
   return {
     format: w.format,
@@ -364,7 +380,12 @@ export function decodeExtract(bytes: Buffer, expectedSha256?: string): Extract {
       quarter: q.quarter,
       rulesVersion: q.rulesVersion,
       lines: q.lines,
-      groups: q.groups.map(([partner, product, units, g]) => ({ partner, product, units, lines: fromDeltas(g) })),
+      groups: q.groups.map(([partner, product, units, g]) => ({
+        partner,
+        product,
+        units,
+        lines: fromDeltas(g),
+      })),
       tagged: { ...q.tagged, lines: fromDeltas(q.tagged.lines) },
     })),
   };
