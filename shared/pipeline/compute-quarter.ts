@@ -30,8 +30,10 @@ import type {
   TallyRow,
   Training,
 } from '../domain/types.js';
+import { encodeTag } from '../domain/service-tags.js';
 import { InputValidationError } from '../errors.js';
 import type { ExtractProduct, ReportExtract } from './extract.js';
+import { LineIndex } from './line-index.js';
 
 export interface QuarterReference {
   /** By registry ID (the normalised form extracts match on). */
@@ -67,6 +69,7 @@ export const HELD_REASONS = [
   'duplicate-claim',
 ] as const;
 export type HeldReason = (typeof HELD_REASONS)[number];
+const HELD_INDEX = Object.fromEntries(HELD_REASONS.map((r, i) => [r, i])) as Record<HeldReason, number>;
 
 /** Where a service tag was claimed first. Structured, so a renderer can hide another distributor's report. */
 export interface ClaimPointer {
@@ -225,9 +228,9 @@ export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInp
   const exceptions: Partial<Record<HeldReason, HeldLines[]>> = {};
   const counts: LineCounts = { extracted: 0, counted: 0, held: 0, heldByReason: {} };
   const reports: ReportQuarterCounts[] = [];
-  const claims = new Map<string, ClaimPointer>();
+  const claims = new ClaimTable();
 
-  for (const a of ordered) {
+  for (const [order, a] of ordered.entries()) {
     const x = a.extract;
     const mine: ReportQuarterCounts = {
       reportId: a.reportId,
@@ -246,7 +249,14 @@ export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInp
     const verdict = (i: number) => (verdicts[i] ??= verdictOf(a.distributorId, x.products[i]!));
     const known = x.partners.map((p) => reference.partners.has(p.key));
     /** Held lines of this report other than duplicate claims: one entry per reason × partner × product. */
-    const heldHere = new Map<string, HeldLines>();
+    const heldHere = new Map<number, HeldLines>();
+    const products = x.products.length;
+    /** Counted units by partner × product of this report, summed before they go to the tallies. */
+    const counted = new Map<number, number>();
+    const addUnits = (partner: number, product: number, units: number) => {
+      const key = partner * products + product;
+      counted.set(key, (counted.get(key) ?? 0) + units);
+    };
 
     const hold = (
       reason: HeldReason,
@@ -254,15 +264,17 @@ export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInp
       partner: number,
       product: number,
       units: number,
-      lines: number[],
+      lines: number[] | number,
     ) => {
-      mine.held += lines.length;
-      mine.heldByReason[reason] = (mine.heldByReason[reason] ?? 0) + lines.length;
-      const key = `${reason}\u0001${partner}\u0001${product}`;
+      const n = typeof lines === 'number' ? 1 : lines.length;
+      mine.held += n;
+      mine.heldByReason[reason] = (mine.heldByReason[reason] ?? 0) + n;
+      const key = (HELD_INDEX[reason] * x.partners.length + partner) * products + product;
       const entry = heldHere.get(key);
       if (entry) {
         entry.units += units;
-        entry.lines.push(...lines);
+        if (typeof lines === 'number') entry.lines.push(lines);
+        else for (const l of lines) entry.lines.push(l);
         return;
       }
       const p = x.partners[partner]!;
@@ -275,20 +287,21 @@ export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInp
         partnerWritten: p.written,
         product: x.products[product]!,
         units,
-        lines: [...lines],
+        lines: typeof lines === 'number' ? [lines] : [...lines],
         message,
       };
       heldHere.set(key, held);
       (exceptions[reason] ??= []).push(held);
     };
     /** Why this partner and product do not count, or null when they do. */
+    const unknown = new Array<{ reason: HeldReason; message: string } | undefined>(x.partners.length);
     const blocked = (partner: number, product: number): { reason: HeldReason; message: string } | null => {
       if (!known[partner]) {
         const p = x.partners[partner]!;
-        return {
+        return (unknown[partner] ??= {
           reason: 'unknown-partner',
           message: `Partner ID "${p.written}" (read as ${p.key}) is not in the partner registry.`,
-        };
+        });
       }
       const v = verdict(product);
       return v.counts ? null : v;
@@ -300,23 +313,32 @@ export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInp
       if (why) hold(why.reason, why.message, g.partner, g.product, g.units, g.lines);
       else {
         mine.counted += g.lines.length;
-        count(x.partners[g.partner]!.key, verdict(g.product) as Extract<Verdict, { counts: true }>, g.units);
+        addUnits(g.partner, g.product, g.units);
       }
     }
 
     const t = q.tagged;
     for (let i = 0; i < t.tags.length; i++) {
       mine.extracted++;
-      const [partner, product, line, units] = [t.partners[i]!, t.products[i]!, t.lines[i]!, t.quantities[i]!];
+      const partner = t.partners[i]!;
+      const product = t.products[i]!;
+      const line = t.lines[i]!;
+      const units = t.quantities[i]!;
       const why = blocked(partner, product);
       if (why) {
-        hold(why.reason, why.message, partner, product, units, [line]);
+        hold(why.reason, why.message, partner, product, units, line);
         continue;
       }
       // Only a line that would otherwise count claims its tag.
       const tag = t.tags[i]!;
-      const first = claims.get(tag);
-      if (first) {
+      const earlier = claims.claim(tag, order, line);
+      if (earlier) {
+        const firstReport = ordered[claims.reportOf(earlier)]!;
+        const first: ClaimPointer = {
+          reportId: firstReport.reportId,
+          distributorId: firstReport.distributorId,
+          line: claims.lineOf(earlier),
+        };
         mine.held++;
         mine.heldByReason['duplicate-claim'] = (mine.heldByReason['duplicate-claim'] ?? 0) + 1;
         const p = x.partners[partner]!;
@@ -336,12 +358,16 @@ export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInp
         });
         continue;
       }
-      claims.set(tag, { reportId: a.reportId, distributorId: a.distributorId, line });
       mine.counted++;
-      count(x.partners[partner]!.key, verdict(product) as Extract<Verdict, { counts: true }>, units);
+      addUnits(partner, product, units);
     }
     // Tagged lines join their group's entry after it, so keep each entry's lines ascending.
     for (const h of heldHere.values()) h.lines.sort((m, n) => m - n);
+    for (const [key, units] of counted) {
+      const product = key % products;
+      const partner = (key - product) / products;
+      count(x.partners[partner]!.key, verdict(product) as Extract<Verdict, { counts: true }>, units);
+    }
 
     counts.extracted += mine.extracted;
     counts.counted += mine.counted;
@@ -363,7 +389,9 @@ export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInp
       [...tallies.get(partnerId)!.values()],
     );
     const points = earningsFor(rules, result, trainings);
-    return { partnerId, result, points, hash: sha256(canonicalJson({ result, points })) };
+    // Plain JSON.stringify (decimals by toJSON): every object here is built by one constructor,
+    // so its key order is fixed by the code; canonicalJson costs several times as much per partner.
+    return { partnerId, result, points, hash: sha256(JSON.stringify([result, points])) };
   });
   const total = partners.reduce((sum, p) => sum.plus(p.result.total), new Decimal(0));
 
@@ -372,17 +400,32 @@ export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInp
     version: a.version,
     extractSha256: a.sha256,
   }));
-  const resultHash = sha256(
+  // Streamed: the exceptions can hold a line per report line, too many for one JSON string.
+  const whole = createHash('sha256').update(
     canonicalJson({
       quarter,
       rulesVersion: rules.version,
       referenceRevision: reference.revision,
       reports: reportsInForce,
-      partners: partners.map((p) => [p.partnerId, p.hash]),
-      exceptions,
       counts,
     }),
   );
+  // In chunks: one update per entry costs more than the hashing itself.
+  let chunk: string[] = [];
+  const flush = () => {
+    whole.update(chunk.join(''));
+    chunk = [];
+  };
+  for (const p of partners) chunk.push(`\npartner ${p.partnerId} ${p.hash}`);
+  for (const reason of HELD_REASONS)
+    for (const h of exceptions[reason] ?? []) {
+      chunk.push(
+        `\n${reason} ${h.reportId} ${h.partnerId} ${JSON.stringify([h.product.sku, h.product.description])} ${h.units} ${h.lines.join(',')}${h.firstClaim ? ` ${h.tag} ${h.firstClaim.reportId} ${h.firstClaim.line}` : ''}`,
+      );
+      if (chunk.length === 4096) flush();
+    }
+  flush();
+  const resultHash = whole.digest('hex');
   return {
     quarter,
     rulesVersion: rules.version,
@@ -400,6 +443,53 @@ export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInp
     },
   };
 }
+
+/**
+ * The first claim of every service tag in the quarter. A quarter can hold a million claims, so
+ * tags that fit a number (encodeTag) go in a typed-array table, not a Map of objects.
+ */
+class ClaimTable {
+  private readonly codes = new LineIndex(1 << 16);
+  private readonly others = new Map<string, number>();
+  private reports = new Uint32Array(1 << 16);
+  private lines = new Uint32Array(1 << 16);
+  private size = 0;
+
+  /** Records the claim unless the tag has one; returns that earlier claim's handle (≥ 1), or 0. */
+  claim(tag: string, report: number, line: number): number {
+    const handle = this.size + 1;
+    const code = encodeTag(tag);
+    let earlier: number;
+    if (code === null) {
+      earlier = this.others.get(tag) ?? 0;
+      if (!earlier) this.others.set(tag, handle);
+    } else earlier = this.codes.putIfAbsent(Math.floor(code / TWO_32), code >>> 0, handle);
+    if (earlier) return earlier;
+    if (this.size === this.lines.length) {
+      const grow = (a: Uint32Array) => {
+        const b = new Uint32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.reports = grow(this.reports);
+      this.lines = grow(this.lines);
+    }
+    this.reports[this.size] = report;
+    this.lines[this.size] = line;
+    this.size++;
+    return 0;
+  }
+
+  reportOf(handle: number): number {
+    return this.reports[handle - 1]!;
+  }
+
+  lineOf(handle: number): number {
+    return this.lines[handle - 1]!;
+  }
+}
+
+const TWO_32 = 2 ** 32;
 
 function claimMessage(quarter: string, tag: string, first: ClaimPointer, self: ActiveExtract): string {
   return first.reportId === self.reportId
@@ -430,14 +520,29 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** JSON with object keys sorted and decimals as their exact string: equal values, equal text. */
+/**
+ * JSON with object keys sorted and decimals as their exact string: equal values, equal text.
+ * Loops rather than entries/sort/map chains: it runs over every partner result of the quarter.
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Decimal.isDecimal(value)) return JSON.stringify(value.toString());
-  if (Array.isArray(value))
-    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => compare(a, b));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (value instanceof Decimal) return `"${value.toString()}"`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i) out += ',';
+      out += value[i] === undefined ? 'null' : canonicalJson(value[i]);
+    }
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  for (const k of keys) {
+    const v = record[k];
+    if (v === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += `${JSON.stringify(k)}:${canonicalJson(v)}`;
+  }
+  return `${out}}`;
 }
