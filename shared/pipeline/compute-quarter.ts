@@ -169,6 +169,11 @@ const claimOrder = (a: ActiveExtract, b: ActiveExtract) =>
 export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInput): QuarterComputation {
   const quarter = rules.quarter;
   const ordered = [...extracts].sort(claimOrder);
+  for (const a of ordered)
+    if (a.extract.distributorId !== a.distributorId)
+      throw new InputValidationError(
+        `Report ${a.reportId} is given as distributor "${a.distributorId}"'s, but its extract was made for "${a.extract.distributorId}".`,
+      );
   for (let i = 1; i < ordered.length; i++)
     if (ordered[i]!.reportId === ordered[i - 1]!.reportId)
       throw new InputValidationError(

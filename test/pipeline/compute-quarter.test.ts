@@ -281,7 +281,7 @@ describe('computeQuarter: service-tag claims across reports', () => {
     expect(describeHeld(own, { distributorId: 'd2' })).toMatch(/line 3 of this report/);
   });
 
-  it('refuses two versions of one report', () => {
+  it('refuses two versions of one report, and an extract given as another distributor’s', () => {
     const e = early();
     expect(() =>
       computeQuarter({
@@ -290,6 +290,13 @@ describe('computeQuarter: service-tag claims across reports', () => {
         extracts: [e, { ...e, version: 'v2' }],
       }),
     ).toThrow(/given twice/);
+    expect(() =>
+      computeQuarter({
+        rules,
+        reference: referenceOf({ distributors }),
+        extracts: [{ ...e, distributorId: 'd1' }],
+      }),
+    ).toThrow(/extract was made for "d2"/);
   });
 });
 
