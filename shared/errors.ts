@@ -168,3 +168,8 @@ export class StateLockedError extends AppError {
   readonly code = 'state-locked';
   override readonly httpStatus = 409;
 }
+
+/** A stored report extract (pipeline v2) does not match its content address, or cannot be read. */
+export class ExtractIntegrityError extends AppError {
+  readonly code = 'extract-invalid';
+}

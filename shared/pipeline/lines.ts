@@ -1,7 +1,9 @@
 /**
  * Checks report lines one by one and tallies the good ones (program rules §2 items 1 and 3,
  * data-formats "Distributor sell-out report"). Pure: no I/O, so it is tested without emulators
- * and the ingest handler only feeds it records.
+ * and the ingest handler only feeds it records. The checks that need only the file are
+ * FileLineChecks (line-checks.ts), shared with the v2 extractor; the partner registry, products,
+ * distributor authorisation and claims are judged here.
  *
  * Memory does not grow with the good lines (tallies are per partner × rate row); duplicate
  * detection keeps 12-24 bytes per distinct line and claims the same per service tag (LineIndex).
@@ -9,15 +11,20 @@
  * parsed or classified once per report (BoundedMemo): that is most of the checking time saved.
  */
 import { classify } from '../domain/classify.js';
-import { distributorKey } from '../domain/ids.js';
-import { normalizePartnerId } from '../domain/partner-id.js';
 import type { Rules, RulesBook } from '../domain/rules/load.js';
 import type { ReportRecord as CsvRecord } from '../csv/read-report.js';
-import { parseInvoiceDate, parseQuantity, type FieldResult } from '../csv/fields.js';
 import { decodeTag, encodeTag, normalizeServiceTag, TagIndex } from '../domain/service-tags.js';
 import type { Classification } from '../domain/types.js';
 import type { IngestReference, ReportCounts, ReportTally } from '../ports/index.js';
-import { BoundedMemo, FieldHash, LineIndex } from './line-index.js';
+import { FieldHash, LineIndex } from './line-index.js';
+import {
+  FileLineChecks,
+  hashProduct,
+  rejectOf,
+  type Hashed,
+  type LineReject,
+  type RejectReason,
+} from './line-checks.js';
 
 /** Where an earlier report (in claim order) already claimed a service tag. */
 export interface PriorClaim {
@@ -72,30 +79,7 @@ class TagLines {
 
 const emptyIndex = TagIndex.build([]);
 
-export const REJECT_REASONS = {
-  'malformed-row': 'The line could not be read as CSV',
-  'record-too-long': 'The line is too long',
-  'missing-field': 'A required value is empty',
-  'distributor-mismatch': 'The distributor column disagrees with the upload folder',
-  'unknown-partner': 'The partner ID is not in the partner registry',
-  'bad-date': 'The invoice date is not a date',
-  'date-outside-quarter': 'The invoice date is in no program quarter',
-  'bad-quantity': 'The quantity is not a whole number of units',
-  'duplicate-line': 'The same line appears earlier in this report',
-  'unclassified-product': 'The product could not be matched to a program rate row',
-  'unrated-product': 'The product takes part in the program but has no rate this quarter',
-  'not-eligible-product': 'The product is not in the program',
-  'distributor-not-authorized': 'The distributor is not authorised for this product segment',
-  'duplicate-claim': 'The service tag was already claimed this quarter',
-} as const;
-export type RejectReason = keyof typeof REJECT_REASONS;
-
-export interface LineReject {
-  line: number;
-  fields: string[];
-  code: RejectReason;
-  message: string;
-}
+export { REJECT_REASONS, type LineReject, type RejectReason } from './line-checks.js';
 
 const PRODUCT_REJECT = {
   unclassified: 'unclassified-product',
@@ -103,37 +87,11 @@ const PRODUCT_REJECT = {
   'not-eligible': 'not-eligible-product',
 } as const satisfies Record<string, RejectReason>;
 
-const REQUIRED = ['invoice_date', 'invoice_number', 'partner_id', 'description', 'quantity'] as const;
-
-type Values = CsvRecord['values'];
-
-/** A loop, not `filter`: it runs on every line and allocates nothing when all are present. */
-function hasRequired(v: Values): v is Values & Record<(typeof REQUIRED)[number], string> {
-  for (const f of REQUIRED) if (!v[f]) return false;
-  return true;
-}
-
-/** A value's own 64-bit hash, kept with its memo entry so a line's identity hash mixes numbers. */
-interface Hashed {
-  hi: number;
-  lo: number;
-}
-
 interface ProductCheck extends Hashed {
   classification: Classification;
   /** The tally row key, for a rated product the distributor may sell. */
   rowKey: string | null;
   reject: { code: RejectReason; message: string } | null;
-}
-
-interface DateCheck extends Hashed {
-  date: FieldResult<string>;
-  rules: Rules | undefined;
-}
-
-interface PartnerCheck extends Hashed {
-  /** The registry ID, or null when the partner is unknown. */
-  id: string | null;
 }
 
 interface TallyEntry {
@@ -144,41 +102,36 @@ interface TallyEntry {
 
 const MEMO_ENTRIES = 10_000;
 
-// A plain function, not a closure made per line: most lines pass and never need it.
-function rejectOf(record: CsvRecord, code: RejectReason, message: string): LineReject {
-  return { line: record.line, fields: record.fields, code, message };
-}
-
 export class ReportTallier {
   /** quarter → partner → rows */
   private readonly tallies = new Map<string, Map<string, TallyEntry>>();
-  private readonly seen = new LineIndex(1024);
   private readonly hash = new FieldHash();
+  private readonly checks: FileLineChecks<ProductCheck>;
   private readonly rulesVersions = new Map<string, string>();
   /** This report's claims by quarter: tag → first line. */
   private readonly claims = new Map<string, TagLines>();
   /** Tags of lines rejected because another report had claimed them (they may come back). */
   private readonly lost = new Map<string, TagLines>();
-  private readonly partners = new BoundedMemo<PartnerCheck>(MEMO_ENTRIES);
-  private readonly dates = new BoundedMemo<DateCheck>(MEMO_ENTRIES);
-  private readonly quantities = new BoundedMemo<FieldResult<number>>(MEMO_ENTRIES);
   /** rules → SKU → description → check; nested so no key string is built per line. */
   private products = new Map<Rules, Map<string, Map<string, ProductCheck>>>();
   private productEntries = 0;
-  /** The distributor column value last seen to match the upload folder. */
-  private distributorSeen = '';
   /** The distributor as written in the registry, for messages and tallies. */
   private readonly distributorShown: string;
   readonly counts: ReportCounts = { read: 0, tallied: 0, rejected: 0, byReason: {} };
 
   constructor(
-    private readonly book: RulesBook,
+    book: RulesBook,
     private readonly reference: IngestReference,
     /** The distributor's key. */
     private readonly distributorId: string,
     private readonly priorClaims: PriorClaims = noPriorClaims,
   ) {
     this.distributorShown = this.shownDistributor(distributorId);
+    this.checks = new FileLineChecks(book, distributorId, {
+      product: (rules, description, sku) => this.productCheck(rules, description, sku),
+      knownPartner: (id) => reference.partners.has(id),
+      distributorShown: this.distributorShown,
+    });
   }
 
   private shownDistributor(key: string): string {
@@ -197,91 +150,21 @@ export class ReportTallier {
   }
 
   private check(record: CsvRecord): LineReject | null {
-    const { line, values: v } = record;
-
-    if (record.error) return rejectOf(record, record.error.code, record.error.message);
-    if (!hasRequired(v))
-      return rejectOf(
-        record,
-        'missing-field',
-        `Empty value in: ${REQUIRED.filter((f) => !v[f]).join(', ')}.`,
-      );
-
-    if (v.distributor && v.distributor !== this.distributorSeen) {
-      if (distributorKey(v.distributor) !== this.distributorId)
-        return rejectOf(
-          record,
-          'distributor-mismatch',
-          `The distributor column says "${v.distributor}" but the report was uploaded to the folder of "${this.distributorShown}".`,
-        );
-      this.distributorSeen = v.distributor;
-    }
-
-    const partner = this.partners.get(v.partner_id, this.checkPartner);
-    if (partner.id === null)
-      return rejectOf(
-        record,
-        'unknown-partner',
-        `Partner ID "${v.partner_id}" (read as ${normalizePartnerId(v.partner_id)}) is not in the partner registry.`,
-      );
-
-    const day = this.dates.get(v.invoice_date, this.checkDate);
-    const { date, rules } = day;
-    if (!date.ok)
-      return rejectOf(record, 'bad-date', `Invoice date ${date.message.replace(/^The invoice date /, '')}`);
-    if (!rules)
-      return rejectOf(
-        record,
-        'date-outside-quarter',
-        `Invoice date ${date.value} is in no quarter with program rules (${this.book.quarters.join(', ')}).`,
-      );
-
-    const qty = this.quantities.get(v.quantity, parseQuantity);
-    if (!qty.ok) return rejectOf(record, 'bad-quantity', qty.message);
-
-    // Computed (or found) before the duplicate check for its hash; its verdict still comes after.
-    const product = this.productCheck(rules, v.description, v.sku ?? '');
-    const h = this.hash
-      .start()
-      .mix(day.hi, day.lo)
-      .add(v.invoice_number)
-      .mix(partner.hi, partner.lo)
-      .mix(product.hi, product.lo)
-      .mix(qty.value, 0)
-      .add(v.service_tag ?? '')
-      .finish();
-    const earlier = this.seen.putIfAbsent(h.hi, h.lo, line);
-    if (earlier)
-      return rejectOf(
-        record,
-        'duplicate-line',
-        `The same invoice, partner, product, quantity and date appear on an earlier line of this report (line ${earlier}).`,
-      );
+    const fileReject = this.checks.check(record);
+    if (fileReject) return fileReject;
+    const { rules, partnerKey, product, quantity } = this.checks.passed;
 
     if (product.reject) return rejectOf(record, product.reject.code, product.reject.message);
 
-    const tag = normalizeServiceTag(v.service_tag);
+    const tag = normalizeServiceTag(record.values.service_tag);
     if (tag) {
-      const claimed = this.claimOf(rules.quarter, tag, line);
+      const claimed = this.claimOf(rules.quarter, tag, record.line);
       if (claimed) return rejectOf(record, 'duplicate-claim', claimed);
     }
 
-    this.tally(rules, partner.id, product, qty.value);
+    this.tally(rules, partnerKey, product, quantity);
     return null;
   }
-
-  private readonly checkPartner = (raw: string): PartnerCheck => {
-    const id = normalizePartnerId(raw);
-    const { hi, lo } = this.hash.start().add(id).finish();
-    return { id: this.reference.partners.has(id) ? id : null, hi, lo };
-  };
-
-  private readonly checkDate = (raw: string): DateCheck => {
-    const date = parseInvoiceDate(raw);
-    if (!date.ok) return { date, rules: undefined, hi: 0, lo: 0 };
-    const { hi, lo } = this.hash.start().add(date.value).finish();
-    return { date, rules: this.book.quarterOfDate(date.value), hi, lo };
-  };
 
   /** Classification and the distributor's authorisation, once per distinct product of a quarter. */
   private productCheck(rules: Rules, description: string, sku: string): ProductCheck {
@@ -302,7 +185,7 @@ export class ReportTallier {
   }
 
   private classifyProduct(rules: Rules, description: string, sku: string): ProductCheck {
-    const { hi, lo } = this.hash.start().add(sku).add(description).finish();
+    const { hi, lo } = hashProduct(this.hash, sku, description);
     const c = classify(rules, { description, ...(sku ? { sku } : {}) }, this.reference.catalog);
     if (c.outcome !== 'rated')
       return {

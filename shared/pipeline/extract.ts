@@ -1,0 +1,392 @@
+/**
+ * Pipeline v2 (issue #12), step 1: the **extract** of one report version — everything that depends
+ * on the file alone, decided once. The file-only checks are FileLineChecks (line-checks.ts, shared
+ * with ReportTallier); rejected lines are returned for the rejects file as today. The rest is
+ * aggregated, per quarter, into groups of partner (normalised ID) × product (SKU and description as
+ * written) with net units and their line numbers; lines with a service tag stay one by one, because
+ * a claim is per line and is decided across reports by the quarter computation
+ * (compute-quarter.ts). Partners, products, segments, claims: none of it is judged here, so a
+ * reference change never needs the report read again.
+ *
+ * Counts: read = extracted + rejected; per quarter, extracted = lines in its groups + tagged lines.
+ *
+ * The serialized form is gzip JSON with line numbers delta-encoded, validated with zod when read
+ * and stored content-addressed (`extracts/<reportId>/<sha256>.json.gz`).
+ */
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { z } from 'zod';
+import type { ReportRecord as CsvRecord } from '../csv/read-report.js';
+import type { RulesBook } from '../domain/rules/load.js';
+import { normalizeServiceTag } from '../domain/service-tags.js';
+import { ExtractIntegrityError } from '../errors.js';
+import { FieldHash } from './line-index.js';
+import { FileLineChecks, hashProduct, type Hashed, type LineReject } from './line-checks.js';
+
+export const EXTRACT_FORMAT = 'rebates-extract/1';
+
+export interface ExtractProduct {
+  /** As written ('' when the report has no SKU column or the cell is empty). */
+  sku: string;
+  description: string;
+}
+
+export interface ExtractPartner {
+  /** The normalised partner ID the registry is matched on. */
+  key: string;
+  /** The first form the report wrote it in, to show an unknown partner as the distributor wrote it. */
+  written: string;
+}
+
+/** Untagged lines of one partner and product: net units and the line numbers (ascending). */
+export interface ExtractGroup {
+  partner: number;
+  product: number;
+  units: number;
+  lines: number[];
+}
+
+/** Lines with a service tag, one by one, as parallel columns in line order. */
+export interface TaggedLines {
+  /** Normalised service tags. */
+  tags: string[];
+  lines: number[];
+  partners: number[];
+  products: number[];
+  quantities: number[];
+}
+
+export interface ExtractQuarter {
+  quarter: string;
+  /** Rules version whose calendar placed lines in this quarter. */
+  rulesVersion: string;
+  /** Lines extracted into this quarter: the group lines plus the tagged lines. */
+  lines: number;
+  groups: ExtractGroup[];
+  tagged: TaggedLines;
+}
+
+export interface ExtractCounts {
+  read: number;
+  extracted: number;
+  rejected: number;
+  byReason: Record<string, number>;
+}
+
+export interface ReportExtract {
+  format: typeof EXTRACT_FORMAT;
+  /** The upload folder's distributor: the one the distributor column was checked against. */
+  distributorId: string;
+  /** The report object the extract was made from, when the caller knows it. */
+  source: { sha256: string; bytes: number } | null;
+  counts: ExtractCounts;
+  /** Indexed by ExtractGroup.product and TaggedLines.products. */
+  products: ExtractProduct[];
+  /** Indexed by ExtractGroup.partner and TaggedLines.partners. */
+  partners: ExtractPartner[];
+  quarters: ExtractQuarter[];
+}
+
+interface ProductSlot extends Hashed {
+  index: number;
+}
+
+interface QuarterBuilder {
+  rulesVersion: string;
+  lines: number;
+  /** partner index → product index → group */
+  groups: Map<number, Map<number, ExtractGroup>>;
+  tagged: TaggedLines;
+}
+
+/**
+ * Strings from the reader may be slices of a large decoded block; a value kept for the life of the
+ * extract is copied so it does not pin that block. Done once per distinct product or partner.
+ */
+const own = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
+
+export class ReportExtractor {
+  private readonly hash = new FieldHash();
+  private readonly checks: FileLineChecks<ProductSlot>;
+  /** SKU → description → slot; nested so no key string is built per line. */
+  private readonly productSlots = new Map<string, Map<string, ProductSlot>>();
+  private readonly products: ExtractProduct[] = [];
+  private readonly partnerIndex = new Map<string, number>();
+  private readonly partners: ExtractPartner[] = [];
+  private readonly quarters = new Map<string, QuarterBuilder>();
+  readonly counts: ExtractCounts = { read: 0, extracted: 0, rejected: 0, byReason: {} };
+
+  constructor(
+    book: RulesBook,
+    private readonly distributorId: string,
+  ) {
+    // Every distinct product is kept in the extract anyway, so this memo needs no bound of its own.
+    this.checks = new FileLineChecks(book, distributorId, {
+      product: (_rules, d, s) => this.productSlot(d, s),
+    });
+  }
+
+  /** Checks one line; extracts it, or returns why it is rejected. */
+  add(record: CsvRecord): LineReject | null {
+    this.counts.read++;
+    const reject = this.checks.check(record);
+    if (reject) {
+      this.counts.rejected++;
+      this.counts.byReason[reject.code] = (this.counts.byReason[reject.code] ?? 0) + 1;
+      return reject;
+    }
+    this.counts.extracted++;
+    const { rules, partnerKey, quantity, product } = this.checks.passed;
+    let q = this.quarters.get(rules.quarter);
+    if (!q)
+      this.quarters.set(
+        rules.quarter,
+        (q = {
+          rulesVersion: rules.version,
+          lines: 0,
+          groups: new Map(),
+          tagged: { tags: [], lines: [], partners: [], products: [], quantities: [] },
+        }),
+      );
+    q.lines++;
+    const partner = this.partnerOf(partnerKey, record.values.partner_id!);
+    const tag = normalizeServiceTag(record.values.service_tag);
+    if (tag) {
+      const t = q.tagged;
+      t.tags.push(tag);
+      t.lines.push(record.line);
+      t.partners.push(partner);
+      t.products.push(product.index);
+      t.quantities.push(quantity);
+      return null;
+    }
+    let byProduct = q.groups.get(partner);
+    if (!byProduct) q.groups.set(partner, (byProduct = new Map()));
+    const group = byProduct.get(product.index);
+    if (group) {
+      group.units += quantity;
+      group.lines.push(record.line);
+    } else
+      byProduct.set(product.index, {
+        partner,
+        product: product.index,
+        units: quantity,
+        lines: [record.line],
+      });
+    return null;
+  }
+
+  private productSlot(description: string, sku: string): ProductSlot {
+    let byDescription = this.productSlots.get(sku);
+    if (!byDescription) this.productSlots.set(sku, (byDescription = new Map()));
+    const hit = byDescription.get(description);
+    if (hit) return hit;
+    const slot = { index: this.products.length, ...hashProduct(this.hash, sku, description) };
+    this.products.push({ sku: own(sku), description: own(description) });
+    byDescription.set(description, slot);
+    return slot;
+  }
+
+  private partnerOf(key: string, written: string): number {
+    let i = this.partnerIndex.get(key);
+    if (i === undefined) {
+      i = this.partners.length;
+      this.partners.push({ key: own(key), written: own(written) });
+      this.partnerIndex.set(key, i);
+    }
+    return i;
+  }
+
+  /** The extract of the lines added so far; `source` names the report object it was read from. */
+  result(source: { sha256: string; bytes: number } | null = null): ReportExtract {
+    const quarters: ExtractQuarter[] = [...this.quarters]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([quarter, q]) => ({
+        quarter,
+        rulesVersion: q.rulesVersion,
+        lines: q.lines,
+        groups: [...q.groups.values()].flatMap((m) => [...m.values()]),
+        tagged: q.tagged,
+      }));
+    return {
+      format: EXTRACT_FORMAT,
+      distributorId: this.distributorId,
+      source,
+      counts: { ...this.counts, byReason: { ...this.counts.byReason } },
+      products: this.products,
+      partners: this.partners,
+      quarters,
+    };
+  }
+}
+
+// ---------------------------------------------------------------- serialized form
+
+/** Ascending line numbers as the first one and then the gaps: small numbers, compact in JSON. */
+function toDeltas(lines: readonly number[]): number[] {
+  const out = new Array<number>(lines.length);
+  let prev = 0;
+  for (let i = 0; i < lines.length; i++) {
+    out[i] = lines[i]! - prev;
+    prev = lines[i]!;
+  }
+  return out;
+}
+
+function fromDeltas(deltas: readonly number[]): number[] {
+  const out = new Array<number>(deltas.length);
+  let prev = 0;
+  for (let i = 0; i < deltas.length; i++) out[i] = prev += deltas[i]!;
+  return out;
+}
+
+const count = z.number().int().nonnegative();
+const index = count;
+const units = z.number().int();
+// Lines ascend within a group and within the tagged lines, so every gap is at least 1.
+const gaps = z.array(z.number().int().positive());
+
+const WireExtract = z.object({
+  format: z.literal(EXTRACT_FORMAT),
+  distributorId: z.string().min(1),
+  source: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: count }).nullable(),
+  counts: z.object({ read: count, extracted: count, rejected: count, byReason: z.record(z.string(), count) }),
+  products: z.array(z.tuple([z.string(), z.string()])),
+  partners: z.array(z.tuple([z.string(), z.string()])),
+  quarters: z.array(
+    z.object({
+      quarter: z.string().min(1),
+      rulesVersion: z.string().min(1),
+      lines: count,
+      /** [partner, product, units, line gaps] */
+      groups: z.array(z.tuple([index, index, units, gaps])),
+      tagged: z.object({
+        tags: z.array(z.string().min(1)),
+        lines: gaps,
+        partners: z.array(index),
+        products: z.array(index),
+        quantities: z.array(units),
+      }),
+    }),
+  ),
+});
+type WireExtract = z.infer<typeof WireExtract>;
+
+/** The extract as gzip JSON. Deterministic: the same extract gives the same bytes. */
+export function encodeExtract(extract: ReportExtract): Buffer {
+  const wire: WireExtract = {
+    format: extract.format,
+    distributorId: extract.distributorId,
+    source: extract.source,
+    counts: {
+      ...extract.counts,
+      byReason: Object.fromEntries(
+        Object.entries(extract.counts.byReason).sort(([a], [b]) => (a < b ? -1 : 1)),
+      ),
+    },
+    products: extract.products.map((p) => [p.sku, p.description]),
+    partners: extract.partners.map((p) => [p.key, p.written]),
+    quarters: extract.quarters.map((q) => ({
+      quarter: q.quarter,
+      rulesVersion: q.rulesVersion,
+      lines: q.lines,
+      groups: q.groups.map((g) => [g.partner, g.product, g.units, toDeltas(g.lines)]),
+      tagged: { ...q.tagged, lines: toDeltas(q.tagged.lines) },
+    })),
+  };
+  // gzip's header has no time stamp from zlib, so equal JSON is equal bytes.
+  return gzipSync(JSON.stringify(wire));
+}
+
+export function sha256Of(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Where an extract is stored: under its report, named by its content. */
+export function extractKeyOf(reportId: string, sha256: string): string {
+  return `extracts/${reportId}/${sha256}.json.gz`;
+}
+
+/** The bytes, their content address and the key to store them under. */
+export function storableExtract(reportId: string, extract: ReportExtract) {
+  const bytes = encodeExtract(extract);
+  const sha256 = sha256Of(bytes);
+  return { bytes, sha256, key: extractKeyOf(reportId, sha256) };
+}
+
+function refuse(what: string, cause?: unknown): never {
+  throw new ExtractIntegrityError(
+    `The stored report extract cannot be used: ${what}. Re-read the report to rebuild it.`,
+    {
+      cause,
+    },
+  );
+}
+
+/**
+ * Reads an extract back, refusing one that is not what `encodeExtract` wrote: bytes that do not
+ * match the expected sha256, not gzip, not the schema, or whose indexes and counts disagree.
+ */
+export function decodeExtract(bytes: Buffer, expectedSha256?: string): ReportExtract {
+  if (expectedSha256 !== undefined && sha256Of(bytes) !== expectedSha256)
+    refuse(`its content does not match its address (sha256 ${expectedSha256})`);
+  let json: unknown;
+  try {
+    json = JSON.parse(gunzipSync(bytes).toString('utf8'));
+  } catch (err) {
+    refuse('it is not gzip-compressed JSON', err);
+  }
+  const parsed = WireExtract.safeParse(json);
+  if (!parsed.success) refuse(z.prettifyError(parsed.error).replace(/\n/g, '; '), parsed.error);
+  const w = parsed.data;
+
+  const { counts } = w;
+  if (counts.read !== counts.extracted + counts.rejected)
+    refuse(
+      `lines read (${counts.read}) are not lines extracted (${counts.extracted}) plus rejected (${counts.rejected})`,
+    );
+  const byReason = Object.values(counts.byReason).reduce((a, b) => a + b, 0);
+  if (byReason !== counts.rejected) refuse(`rejects by reason add up to ${byReason}, not ${counts.rejected}`);
+  let extracted = 0;
+  const inRange = (i: number, list: readonly unknown[]) => i < list.length;
+  for (const q of w.quarters) {
+    const t = q.tagged;
+    const n = t.tags.length;
+    if ([t.lines, t.partners, t.products, t.quantities].some((c) => c.length !== n))
+      refuse(`the tagged lines of ${q.quarter} have columns of different lengths`);
+    let lines = n;
+    for (const [partner, product, , g] of q.groups) {
+      if (!inRange(partner, w.partners) || !inRange(product, w.products))
+        refuse(`a group of ${q.quarter} names a partner or product the extract does not list`);
+      if (g.length === 0) refuse(`a group of ${q.quarter} has no lines`);
+      lines += g.length;
+    }
+    if (t.partners.some((p) => !inRange(p, w.partners)) || t.products.some((p) => !inRange(p, w.products)))
+      refuse(`a tagged line of ${q.quarter} names a partner or product the extract does not list`);
+    if (lines !== q.lines) refuse(`${q.quarter} says ${q.lines} lines but holds ${lines}`);
+    extracted += lines;
+  }
+  if (extracted !== counts.extracted)
+    refuse(`it says ${counts.extracted} lines extracted but holds ${extracted}`);
+
+  return {
+    format: w.format,
+    distributorId: w.distributorId,
+    source: w.source,
+    counts,
+    products: w.products.map(([sku, description]) => ({ sku, description })),
+    partners: w.partners.map(([key, written]) => ({ key, written })),
+    quarters: w.quarters.map((q) => ({
+      quarter: q.quarter,
+      rulesVersion: q.rulesVersion,
+      lines: q.lines,
+      groups: q.groups.map(([partner, product, units, g]) => ({
+        partner,
+        product,
+        units,
+        lines: fromDeltas(g),
+      })),
+      tagged: { ...q.tagged, lines: fromDeltas(q.tagged.lines) },
+    })),
+  };
+}

@@ -1,0 +1,217 @@
+/**
+ * The checks of a report line that depend on the file alone (data-formats "Distributor sell-out
+ * report"): readable row, required fields, the distributor column against the upload folder, date
+ * and its quarter (the rules calendar only), quantity, duplicate line. One implementation, shared by
+ * ReportTallier (lines.ts, today's ingest) and ReportExtractor (extract.ts, pipeline v2).
+ *
+ * The tallier rejects unknown partners between the distributor and the date checks; to keep its
+ * rejects exactly as they were, that check is an optional hook here, at that place.
+ *
+ * Dates, partner IDs and quantities repeat on most lines, so each distinct value is parsed once per
+ * report (BoundedMemo). A line that passes leaves its parsed values in `passed`, an object reused
+ * from line to line, so passing lines allocate nothing here.
+ */
+import { distributorKey } from '../domain/ids.js';
+import { normalizePartnerId } from '../domain/partner-id.js';
+import type { Rules, RulesBook } from '../domain/rules/load.js';
+import type { ReportRecord as CsvRecord } from '../csv/read-report.js';
+import { parseInvoiceDate, parseQuantity, type FieldResult } from '../csv/fields.js';
+import { BoundedMemo, FieldHash, LineIndex } from './line-index.js';
+
+export const REJECT_REASONS = {
+  'malformed-row': 'The line could not be read as CSV',
+  'record-too-long': 'The line is too long',
+  'missing-field': 'A required value is empty',
+  'distributor-mismatch': 'The distributor column disagrees with the upload folder',
+  'unknown-partner': 'The partner ID is not in the partner registry',
+  'bad-date': 'The invoice date is not a date',
+  'date-outside-quarter': 'The invoice date is in no program quarter',
+  'bad-quantity': 'The quantity is not a whole number of units',
+  'duplicate-line': 'The same line appears earlier in this report',
+  'unclassified-product': 'The product could not be matched to a program rate row',
+  'unrated-product': 'The product takes part in the program but has no rate this quarter',
+  'not-eligible-product': 'The product is not in the program',
+  'distributor-not-authorized': 'The distributor is not authorised for this product segment',
+  'duplicate-claim': 'The service tag was already claimed this quarter',
+} as const;
+export type RejectReason = keyof typeof REJECT_REASONS;
+
+/** Reasons decided from the file alone (and the rules calendar): what an extract rejects. */
+export const FILE_REJECT_REASONS = [
+  'malformed-row',
+  'record-too-long',
+  'missing-field',
+  'distributor-mismatch',
+  'bad-date',
+  'date-outside-quarter',
+  'bad-quantity',
+  'duplicate-line',
+] as const satisfies readonly RejectReason[];
+
+export interface LineReject {
+  line: number;
+  fields: string[];
+  code: RejectReason;
+  message: string;
+}
+
+const REQUIRED = ['invoice_date', 'invoice_number', 'partner_id', 'description', 'quantity'] as const;
+
+type Values = CsvRecord['values'];
+
+/** A loop, not `filter`: it runs on every line and allocates nothing when all are present. */
+function hasRequired(v: Values): v is Values & Record<(typeof REQUIRED)[number], string> {
+  for (const f of REQUIRED) if (!v[f]) return false;
+  return true;
+}
+
+/** A value's own 64-bit hash, kept with its memo entry so a line's identity hash mixes numbers. */
+export interface Hashed {
+  hi: number;
+  lo: number;
+}
+
+/** The hash a product (SKU and description as written) contributes to a line's identity. */
+export function hashProduct(hash: FieldHash, sku: string, description: string): Hashed {
+  const { hi, lo } = hash.start().add(sku).add(description).finish();
+  return { hi, lo };
+}
+
+// A plain function, not a closure made per line: most lines pass and never need it.
+export function rejectOf(record: CsvRecord, code: RejectReason, message: string): LineReject {
+  return { line: record.line, fields: record.fields, code, message };
+}
+
+interface DateCheck extends Hashed {
+  date: FieldResult<string>;
+  rules: Rules | undefined;
+}
+
+interface PartnerCheck extends Hashed {
+  /** Normalised partner ID (program rules §2.1). */
+  key: string;
+  known: boolean;
+}
+
+/** What a line that passed the file checks holds; overwritten by the next line. */
+export interface PassedLine<P> {
+  /** The quarter's rules, from the calendar. */
+  rules: Rules;
+  /** The partner ID as matched (normalised). */
+  partnerKey: string;
+  quantity: number;
+  product: P;
+}
+
+export interface FileLineChecksOptions<P extends Hashed> {
+  /** The product value a caller keeps per distinct SKU and description (memoised by the caller). */
+  product: (rules: Rules, description: string, sku: string) => P;
+  /** When given, a partner it does not know is rejected (unknown-partner) before the date checks. */
+  knownPartner?: (key: string) => boolean;
+  /** The upload folder's distributor as written in the registry, for messages (else the key). */
+  distributorShown?: string;
+}
+
+const MEMO_ENTRIES = 10_000;
+
+export class FileLineChecks<P extends Hashed> {
+  private readonly seen = new LineIndex(1024);
+  private readonly hash = new FieldHash();
+  private readonly partners = new BoundedMemo<PartnerCheck>(MEMO_ENTRIES);
+  private readonly dates = new BoundedMemo<DateCheck>(MEMO_ENTRIES);
+  private readonly quantities = new BoundedMemo<FieldResult<number>>(MEMO_ENTRIES);
+  /** The distributor column value last seen to match the upload folder. */
+  private distributorSeen = '';
+  /** Valid after `check` returned null, until the next call. */
+  readonly passed: PassedLine<P> = { rules: undefined!, partnerKey: '', quantity: 0, product: undefined! };
+
+  constructor(
+    private readonly book: RulesBook,
+    private readonly distributorId: string,
+    private readonly options: FileLineChecksOptions<P>,
+  ) {}
+
+  /** Null when the line passes (its values are then in `passed`), else why it is rejected. */
+  check(record: CsvRecord): LineReject | null {
+    const { line, values: v } = record;
+
+    if (record.error) return rejectOf(record, record.error.code, record.error.message);
+    if (!hasRequired(v))
+      return rejectOf(
+        record,
+        'missing-field',
+        `Empty value in: ${REQUIRED.filter((f) => !v[f]).join(', ')}.`,
+      );
+
+    if (v.distributor && v.distributor !== this.distributorSeen) {
+      if (distributorKey(v.distributor) !== this.distributorId)
+        return rejectOf(
+          record,
+          'distributor-mismatch',
+          `The distributor column says "${v.distributor}" but the report was uploaded to the folder of "${this.options.distributorShown ?? this.distributorId}".`,
+        );
+      this.distributorSeen = v.distributor;
+    }
+
+    const partner = this.partners.get(v.partner_id, this.checkPartner);
+    if (!partner.known)
+      return rejectOf(
+        record,
+        'unknown-partner',
+        `Partner ID "${v.partner_id}" (read as ${partner.key}) is not in the partner registry.`,
+      );
+
+    const day = this.dates.get(v.invoice_date, this.checkDate);
+    const { date, rules } = day;
+    if (!date.ok)
+      return rejectOf(record, 'bad-date', `Invoice date ${date.message.replace(/^The invoice date /, '')}`);
+    if (!rules)
+      return rejectOf(
+        record,
+        'date-outside-quarter',
+        `Invoice date ${date.value} is in no quarter with program rules (${this.book.quarters.join(', ')}).`,
+      );
+
+    const qty = this.quantities.get(v.quantity, parseQuantity);
+    if (!qty.ok) return rejectOf(record, 'bad-quantity', qty.message);
+
+    // Found before the duplicate check for its hash; callers judge the product after it.
+    const product = this.options.product(rules, v.description, v.sku ?? '');
+    const h = this.hash
+      .start()
+      .mix(day.hi, day.lo)
+      .add(v.invoice_number)
+      .mix(partner.hi, partner.lo)
+      .mix(product.hi, product.lo)
+      .mix(qty.value, 0)
+      .add(v.service_tag ?? '')
+      .finish();
+    const earlier = this.seen.putIfAbsent(h.hi, h.lo, line);
+    if (earlier)
+      return rejectOf(
+        record,
+        'duplicate-line',
+        `The same invoice, partner, product, quantity and date appear on an earlier line of this report (line ${earlier}).`,
+      );
+
+    const p = this.passed;
+    p.rules = rules;
+    p.partnerKey = partner.key;
+    p.quantity = qty.value;
+    p.product = product;
+    return null;
+  }
+
+  private readonly checkPartner = (raw: string): PartnerCheck => {
+    const key = normalizePartnerId(raw);
+    const { hi, lo } = this.hash.start().add(key).finish();
+    return { key, known: this.options.knownPartner?.(key) ?? true, hi, lo };
+  };
+
+  private readonly checkDate = (raw: string): DateCheck => {
+    const date = parseInvoiceDate(raw);
+    if (!date.ok) return { date, rules: undefined, hi: 0, lo: 0 };
+    const { hi, lo } = this.hash.start().add(date.value).finish();
+    return { date, rules: this.book.quarterOfDate(date.value), hi, lo };
+  };
+}
