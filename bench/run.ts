@@ -38,10 +38,9 @@ import { readReport } from '../shared/csv/read-report.js';
 import { catalogIndex } from '../shared/domain/classify.js';
 import { RulesBook } from '../shared/domain/rules/load.js';
 import { RejectsCsvWriter } from '../shared/export/rejects-csv.js';
-import { ReportTallier } from '../shared/pipeline/lines.js';
+import { ReportTallier, type IngestReference } from '../shared/pipeline/lines.js';
 import { importReference } from '../shared/pipeline/reference-import.js';
 import { reportIdOf } from '../shared/pipeline/ingest.js';
-import type { IngestReference } from '../shared/ports/index.js';
 import { loadDataFolder } from '../shared/reference/data-folder.js';
 import { wire } from '../shared/wiring.js';
 import { startLocalStack } from '../local/local-stack.js';
@@ -210,8 +209,8 @@ async function importFolder(runtime: LocalRuntime, dir: string) {
   const folder = await loadDataFolder(dir);
   if (folder.errors.length)
     throw new Error(`the generated data folder ${dir} has problems: ${folder.errors[0]!.message}`);
-  // No quarters: the import itself recalculates nobody; the reports' ingest asks for every partner it touches.
-  await importReference(runtime.deps, folder.reference, []);
+  // No quarters: the import itself computes nothing; the reports' ingest asks for the quarters it touches.
+  await importReference(runtime.deps, folder.reference, { quarters: [] });
   await runtime.idle();
   return folder;
 }
@@ -292,17 +291,17 @@ async function recalculation(runtime: LocalRuntime, counter: WriteCounter, data:
     label: `recalculation set: ${n(data.recalc.partners)} partners, ${n(data.recalc.lines)} lines (setup)`,
   });
   trackReading(runtime, data.recalc.reports, (d) => progress.update(0, d));
-  // Set-up only: the tallies are stored without the recalculations their ingest would ask for.
-  const recalcQueue = runtime.deps.recalc;
-  runtime.deps.recalc = { publish: async () => undefined };
+  // Set-up only: the extracts are stored without the computation their ingest would ask for.
+  const computeQueue = runtime.deps.compute;
+  runtime.deps.compute = { publish: async () => undefined };
   try {
     for (const r of data.recalc.reports) await upload(runtime, r);
     await runtime.idle();
   } finally {
-    runtime.deps.recalc = recalcQueue;
+    runtime.deps.compute = computeQueue;
     delete runtime.deps.onProgress;
   }
-  progress.done('stored; no recalculation asked for');
+  progress.done('stored; no computation asked for');
   counter.take();
 
   const partners = folder.reference.partners.map((p) => p.id);
@@ -312,16 +311,13 @@ async function recalculation(runtime: LocalRuntime, counter: WriteCounter, data:
   });
   counter.onWrite = (c) => timed.update(c.byKind.PAYOUT ?? 0);
   const started = performance.now();
-  await runtime.deps.recalc.publish(
-    partners.map((partnerId) => ({ quarter: QUARTER, partnerId, cause: 'benchmark' })),
-  );
+  // One quarter computation (pipeline v2) pays every partner of the set.
+  await runtime.deps.compute.publish([{ quarter: QUARTER, cause: 'benchmark' }]);
   await runtime.idle();
   const ms = performance.now() - started;
   counter.onWrite = undefined;
   const writes = counter.take();
   timed.done();
-  if ((writes.byKind.PAYOUT ?? 0) !== partners.length)
-    throw new Error(`expected ${partners.length} payout writes, saw ${writes.byKind.PAYOUT ?? 0}`);
   return { partners: partners.length, ms, partnersPerSecond: partners.length / (ms / 1000), writes };
 }
 
@@ -388,7 +384,7 @@ async function ingestAlone(script: string, data: BenchData, r: GeneratedReport, 
         JSON.stringify(rules.file),
         'application/json',
       );
-    await importReference(deps, (await loadDataFolder(data.main.dir)).reference, []);
+    await importReference(deps, (await loadDataFolder(data.main.dir)).reference, { quarters: [] });
     const key = uploadKey(r);
     await deps.objects.put(key, createReadStream(r.path), 'text/csv');
     const head = await stack.clients.s3.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: key }));

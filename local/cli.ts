@@ -15,13 +15,12 @@ import type { PartnerQuarterResult } from '../shared/domain/types.js';
 import { financeExportCsv } from '../shared/export/finance-csv.js';
 import { exportQuarter } from '../shared/pipeline/quarters.js';
 import { verifyQuarter } from '../shared/pipeline/verify.js';
+import { latestComputation, type ComputationBody } from '../shared/pipeline/compute.js';
 import { InputValidationError, toUserError } from '../shared/errors.js';
-import { REJECT_REASONS } from '../shared/pipeline/lines.js';
+import { REJECT_REASONS } from '../shared/pipeline/line-checks.js';
 import {
   importReference,
   migrateAcceptances,
-  rereadReports,
-  revisionOf,
   type ReferenceChange,
 } from '../shared/pipeline/reference-import.js';
 import type { ReportRecord, StoredPayouts } from '../shared/ports/index.js';
@@ -56,7 +55,7 @@ Commands:
   token --role finance|program|manager|distributor [--regions R1,R2] [--distributor ID]
         [--sub NAME] [--state DIR]
                                        Print a bearer token for the API of "up" (valid 12 hours).
-  import --data DIR [--state DIR]      Import a data folder's reference data (recalculates).
+  import --data DIR [--state DIR]      Import a data folder's reference data (recomputes its quarters).
   ingest FILE --distributor ID [--state DIR]
                                        Upload one report and wait for its result.
   payouts --quarter Q [--partner ID] [--format table|json|csv] [--state DIR]
@@ -112,7 +111,7 @@ async function importDataFolder(runtime: LocalRuntime, dir: string, quarters?: s
     problems.push(...checkReferenceAgainstRules(folder.reference, book.require(q)));
   printProblems(problems);
   const change: ReferenceChange = folder.reference;
-  const result = await importReference(runtime.deps, change, quarters);
+  const result = await importReference(runtime.deps, change, { ...(quarters ? { quarters } : {}), by: 'rebates import' });
   const w = result.written;
   note(
     `imported ${w.partners} partners, ${w.distributors} distributors, ${w.acceptances} acceptances, ${w.trainings} trainings, ${w.catalog} catalog mappings`,
@@ -175,7 +174,7 @@ function reportTable(reports: ReportRecord[], shown: Shown): string {
       { header: 'report' },
       { header: 'status' },
       { header: 'read', align: 'right' },
-      { header: 'tallied', align: 'right' },
+      { header: 'extracted', align: 'right' },
       { header: 'rejected', align: 'right' },
       { header: 'note' },
     ],
@@ -186,11 +185,43 @@ function reportTable(reports: ReportRecord[], shown: Shown): string {
         path,
         r.status,
         String(r.counts?.read ?? '–'),
-        String(r.counts?.tallied ?? '–'),
+        String(r.counts?.extracted ?? '–'),
         String(r.counts?.rejected ?? '–'),
         r.error?.message ?? '',
       ]),
   );
+}
+
+/** Per quarter: extracted = counted + held, by reason; per report, the same for its lines of the quarter. */
+function quarterCounts(body: ComputationBody, reports: ReportRecord[], shown: Shown): string {
+  const c = body.counts;
+  const held = Object.entries(c.heldByReason)
+    .sort((a, b) => b[1] - a[1])
+    .map(([reason, n]) => `${reason} ${n}`)
+    .join(', ');
+  const byId = new Map(reports.map((r) => [r.reportId, r]));
+  const table = renderTable(
+    [
+      { header: 'report' },
+      { header: 'extracted', align: 'right' },
+      { header: 'counted', align: 'right' },
+      { header: 'held', align: 'right' },
+      { header: 'held because' },
+    ],
+    body.reports
+      .map((r) => ({ r, path: byId.get(r.reportId) ? reportPath(byId.get(r.reportId)!, shown) : r.reportId }))
+      .sort((a, b) => (a.path < b.path ? -1 : 1))
+      .map(({ r, path }) => [
+        path,
+        String(r.extracted),
+        String(r.counted),
+        String(r.held),
+        Object.entries(r.heldByReason)
+          .map(([reason, n]) => `${reason} ${n}`)
+          .join(', '),
+      ]),
+  );
+  return `extracted ${c.extracted} = counted ${c.counted} + held ${c.held}${held ? ` (${held})` : ''}\n${table}`;
 }
 
 function rejectsTable(reports: ReportRecord[]): string | null {
@@ -327,6 +358,8 @@ async function cmdRun(values: Record<string, string | string[] | boolean | undef
     log(reportTable(reports, shown));
     const rt = rejectsTable(reports);
     if (rt) log(`\nRejected lines (details in ${join(outDir, 'rejects')}/)\n${rt}`);
+    const computed = await latestComputation(runtime.deps, quarter);
+    if (computed) log(`\nLines of ${quarter}\n${quarterCounts(computed.body, reports, shown)}`);
     log(`\nPayouts ${quarter} (RUB)`);
     log(payoutsTable(results, shown));
     const why = shortfalls(results, shown);
@@ -429,16 +462,11 @@ async function cmdImport(values: Record<string, string | string[] | boolean | un
   if (!values.data)
     throw new UsageError('import needs --data DIR (a folder with partners.csv, distributors.csv, …).');
   return withState(values, async (runtime) => {
-    const { change, result } = await importDataFolder(runtime, resolve(values.data as string));
-    if (result.reportsToReread) {
-      const progress = createProgress({ label: 're-reading reports under the new catalog/distributors' });
-      await rereadReports(runtime.deps, revisionOf(change), (done, total) =>
-        progress.update(done, `${done}/${total}`),
-      );
-      progress.done();
-    }
+    const { result } = await importDataFolder(runtime, resolve(values.data as string));
     await runtime.idle();
-    note(`recalculated ${result.recalcRequested} partner-quarter(s)`);
+    note(
+      `requested the computation of ${result.computationsRequested.length} quarter(s) (${result.computationsRequested.join(', ')}); no report was read again`,
+    );
     return reportDeadLetters(runtime) ? 1 : 0;
   });
 }

@@ -8,12 +8,12 @@ import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createIngestHandler } from '../functions/ingest/handler.js';
-import { createRecalcHandler } from '../functions/recalc/handler.js';
+import { createComputeHandler } from '../functions/compute/handler.js';
 import type { AwsClients } from '../shared/aws/clients.js';
 import { RULES_PREFIX } from '../shared/adapters/s3/rules-repository.js';
 import { parseRules, RulesBook, type Rules } from '../shared/domain/rules/load.js';
 import { RulesValidationError, StateLockedError } from '../shared/errors.js';
-import type { RecalcQueue } from '../shared/ports/index.js';
+import type { ComputeQueue } from '../shared/ports/index.js';
 import { wire, type AppDeps } from '../shared/wiring.js';
 import { LocalQueue, type DeadLetter } from './local-queue.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
@@ -40,7 +40,7 @@ export interface LocalRuntime {
   rules: Rules[];
   /** Uploads an object as a distributor would, and resolves once its notification is queued. */
   upload(key: string, body: Buffer | string | Readable, contentType?: string): Promise<void>;
-  /** Resolves once every upload and every recalculation it caused has been processed. */
+  /** Resolves once every upload and every computation it caused has been processed. */
   idle(): Promise<void>;
   deadLetters(): { queue: string; letter: DeadLetter }[];
   stop(): Promise<void>;
@@ -127,30 +127,27 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     Object.assign(process.env, stack.env);
     const onError = options.onError ?? (() => undefined);
 
-    let recalcQueue: LocalQueue | null = null;
-    const recalc: RecalcQueue = {
+    let computeQueue: LocalQueue | null = null;
+    const compute: ComputeQueue = {
       async publish(requests) {
-        for (const r of requests)
-          recalcQueue!.send(
-            JSON.stringify({ quarter: r.quarter, partnerId: r.partnerId, cause: r.cause }),
-            `${r.quarter}#${r.partnerId}`,
-          );
+        // One group per quarter, as the FIFO queue in AWS: one computation of a quarter at a time.
+        for (const r of requests) computeQueue!.send(JSON.stringify({ quarter: r.quarter, cause: r.cause }), r.quarter);
       },
     };
     const clients = options.wrapClients ? options.wrapClients(stack.clients) : stack.clients;
-    const deps = wire(clients, { table: stack.tableName, bucket: stack.bucket }, recalc);
+    const deps = wire(clients, { table: stack.tableName, bucket: stack.bucket }, compute);
     if (options.onIngestProgress) deps.onProgress = options.onIngestProgress;
     if (options.maxInflatedBytes) deps.maxInflatedBytes = options.maxInflatedBytes;
     if (options.maxLines) deps.maxLines = options.maxLines;
 
-    recalcQueue = new LocalQueue(
-      'recalc',
-      createRecalcHandler(() => deps),
+    computeQueue = new LocalQueue(
+      'compute',
+      createComputeHandler(() => deps),
       {
         fifo: true,
         coalesceGroups: true,
-        concurrency: 4,
-        onError: (err) => onError('recalc', err),
+        concurrency: 2,
+        onError: (err) => onError('compute', err),
       },
     );
     const ingestQueue = new LocalQueue(
@@ -190,15 +187,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         notified.delete(key);
       },
       async idle() {
-        // Ingest feeds recalc, so wait until both are quiet at the same time.
-        while (ingestQueue.pending + recalcQueue!.pending > 0) {
+        // Ingest feeds compute, so wait until both are quiet at the same time.
+        while (ingestQueue.pending + computeQueue!.pending > 0) {
           await ingestQueue.idle();
-          await recalcQueue!.idle();
+          await computeQueue!.idle();
         }
       },
       deadLetters: () => [
         ...ingestQueue.deadLetters.map((letter) => ({ queue: 'ingest', letter })),
-        ...recalcQueue!.deadLetters.map((letter) => ({ queue: 'recalc', letter })),
+        ...computeQueue!.deadLetters.map((letter) => ({ queue: 'compute', letter })),
       ],
       async stop() {
         unsubscribe();

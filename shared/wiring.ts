@@ -1,25 +1,28 @@
 /**
  * The one place that connects ports to adapters. Handlers call `wireFromEnv()` once per container;
- * the local runtime passes its own recalc queue (in-process, instead of SQS) and nothing else differs.
+ * the local runtime passes its own compute queue (in-process, instead of SQS) and nothing else differs.
  */
 import { createAwsClients, loadAppConfig, type AwsClients } from './aws/clients.js';
 import { DynamoReportsRepository } from './adapters/dynamo/reports.js';
+import { DynamoComputationRepository } from './adapters/dynamo/computations.js';
 import { DynamoLedgerRepository, DynamoPayoutsRepository, DynamoReferenceRepository } from './adapters/dynamo/reference.js';
 import { DynamoQuarterRepository } from './adapters/dynamo/quarters.js';
 import { S3ObjectStore } from './adapters/s3/object-store.js';
 import { S3ObjectUrls } from './adapters/s3/object-urls.js';
 import { S3RulesRepository } from './adapters/s3/rules-repository.js';
-import { SqsRecalcQueue } from './adapters/sqs/recalc-queue.js';
+import { SqsComputeQueue } from './adapters/sqs/compute-queue.js';
 import { ConfigError } from './errors.js';
 import type { IngestDeps } from './pipeline/ingest.js';
-import type { RecalcDeps } from './pipeline/recalc.js';
+import type { ComputeDeps } from './pipeline/compute.js';
 import type { ReferenceImportDeps } from './pipeline/reference-import.js';
-import type { LedgerRepository, ObjectUrls, QuarterRepository, RecalcQueue } from './ports/index.js';
+import type { ComputeQueue, LedgerRepository, ObjectUrls, QuarterRepository } from './ports/index.js';
 
-// Recalculation appends points with its payout (PayoutsRepository.put); `ledger` appends on its own.
-export type AppDeps = IngestDeps & RecalcDeps & ReferenceImportDeps & { bucket: string; table: string; urls: ObjectUrls; quarters: QuarterRepository; ledger: LedgerRepository };
+// The ledger is written only by a quarter's close (credits) and redemptions; computations write none.
+export type AppDeps = IngestDeps &
+  ComputeDeps &
+  ReferenceImportDeps & { bucket: string; table: string; urls: ObjectUrls; quarters: QuarterRepository; ledger: LedgerRepository };
 
-export function wire(clients: AwsClients, config: { table: string; bucket: string }, recalc: RecalcQueue): AppDeps {
+export function wire(clients: AwsClients, config: { table: string; bucket: string }, compute: ComputeQueue): AppDeps {
   const objects = new S3ObjectStore(clients.s3, config.bucket);
   return {
     bucket: config.bucket,
@@ -31,8 +34,9 @@ export function wire(clients: AwsClients, config: { table: string; bucket: strin
     payouts: new DynamoPayoutsRepository(clients.doc, config.table),
     ledger: new DynamoLedgerRepository(clients.doc, config.table),
     quarters: new DynamoQuarterRepository(clients.doc, config.table),
+    computations: new DynamoComputationRepository(clients.doc, config.table),
     rules: new S3RulesRepository(objects),
-    recalc,
+    compute,
     clock: { now: () => new Date() },
   };
 }
@@ -41,13 +45,14 @@ export function wire(clients: AwsClients, config: { table: string; bucket: strin
 export function wireFromEnv(env: NodeJS.ProcessEnv = process.env): AppDeps {
   const config = loadAppConfig(env);
   const clients = createAwsClients(env);
-  const queueUrl = config.recalcQueueUrl;
-  const recalc: RecalcQueue = queueUrl
-    ? new SqsRecalcQueue(clients.sqs, queueUrl)
+  const queueUrl = config.computeQueueUrl;
+  const compute: ComputeQueue = queueUrl
+    ? new SqsComputeQueue(clients.sqs, queueUrl)
     : {
-        publish: () => Promise.reject(new ConfigError('RECALC_QUEUE_URL is not set, so recalculation cannot be requested.')),
+        publish: () =>
+          Promise.reject(new ConfigError('COMPUTE_QUEUE_URL is not set, so a quarter computation cannot be requested.')),
       };
-  return wire(clients, { table: config.tableName, bucket: config.reportsBucket }, recalc);
+  return wire(clients, { table: config.tableName, bucket: config.reportsBucket }, compute);
 }
 
 /** A lazily created value: the first call wires, later calls reuse (one per Lambda container). */

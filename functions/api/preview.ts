@@ -1,15 +1,15 @@
 /**
  * POST /quarters/{q}/preview: what payouts would be with other rates, acceptances or trainings.
- * Computed from the stored tallies on copies of the rules and reference data; writes nothing.
+ * Computed from the stored extracts on copies of the rules and reference data (previewComputation
+ * in shared/pipeline/compute.ts); writes nothing.
  */
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
 import { canSeePartner } from '../../shared/auth/principal.js';
-import { calculatePartnerQuarter } from '../../shared/domain/payout.js';
 import { parseRules, type Rules } from '../../shared/domain/rules/load.js';
 import { MoneyString } from '../../shared/domain/rules/schema.js';
-import type { PartnerQuarterResult } from '../../shared/domain/types.js';
 import { InputValidationError } from '../../shared/errors.js';
+import { previewComputation } from '../../shared/pipeline/compute.js';
 import { jsonBody, money, payoutLineJson, quarterOf, sumAmounts, type ApiRequest, type Reply } from './http.js';
 import { AcceptanceJson, TrainingJson } from './reference.js';
 
@@ -39,55 +39,46 @@ function withRates(rules: Rules, rates: Record<string, string>): Rules {
   return parseRules(file, `${rules.quarter} rules with the preview's rates`);
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight, keeping the order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 export async function previewQuarter(req: ApiRequest): Promise<Reply> {
   const { deps, principal } = req;
   const base = await quarterOf(req);
   const body = jsonBody(req, PreviewBody);
   const rules = withRates(base, body.rates);
 
-  const stored = new Map((await deps.payouts.listQuarter(base.quarter)).map((s) => [s.result.partnerId, s.result.total]));
-  const named = [...body.acceptances, ...body.trainings].map((r) => r.partnerId);
   const registry = new Map((await deps.reference.listPartners()).map((p) => [p.id, p]));
+  const named = [...body.acceptances, ...body.trainings].map((r) => r.partnerId);
   const unknown = [...new Set(named.filter((id) => !registry.has(id)))];
   if (unknown.length) throw new InputValidationError(`Not in the partner registry: ${unknown.join(', ')}.`);
-  const ids = [...new Set([...stored.keys(), ...named])]
-    .filter((id) => {
-      const p = registry.get(id);
-      return p ? canSeePartner(principal, p) : principal.role === 'finance' || principal.role === 'program';
-    })
-    .sort();
 
-  const results: PartnerQuarterResult[] = await mapLimited(ids, 8, async (id) => {
-    const [state, tallies] = await Promise.all([deps.reference.partnerState(id), deps.reports.currentTallies(base.quarter, id)]);
-    // As an upload would: added to the stored ones, the latest before the deadline counting.
-    const acceptances = [...state.acceptances, ...body.acceptances.filter((a) => a.partnerId === id)];
-    const trainings = [...state.trainings, ...body.trainings.filter((t) => t.partnerId === id)];
-    return calculatePartnerQuarter(rules, { partner: state.partner, acceptances, trainings }, id, tallies);
-  });
+  // The same extracts and reference data the computation uses, with the preview's rows added as an
+  // upload would add them; computed in memory, nothing written.
+  const preview = await previewComputation(deps, base.quarter, ({ reference }) => ({
+    rules,
+    reference: {
+      ...reference,
+      acceptances: withRows(reference.acceptances, body.acceptances),
+      trainings: withRows(reference.trainings, body.trainings),
+    },
+  }));
+  const stored = new Map((await deps.payouts.listQuarter(base.quarter)).map((s) => [s.result.partnerId, s.result.total]));
+  const visible = (id: string) => {
+    const p = registry.get(id);
+    return p ? canSeePartner(principal, p) : principal.role === 'finance' || principal.role === 'program';
+  };
+  const results = (preview?.computation.partners ?? []).map((p) => p.result).filter((r) => visible(r.partnerId));
+  const ids = [...new Set([...results.map((r) => r.partnerId), ...[...stored.keys()].filter(visible)])].sort();
+  const after = new Map(results.map((r) => [r.partnerId, r.total]));
 
   const lines = results.flatMap((r) => r.lines);
-  const changes = results
-    .map((r) => {
-      const before = stored.get(r.partnerId) ?? new Decimal(0);
+  const changes = ids
+    .map((id) => {
+      const before = stored.get(id) ?? new Decimal(0);
+      const total = after.get(id) ?? new Decimal(0);
       return {
-        partnerId: registry.get(r.partnerId)?.displayId ?? r.partnerId,
+        partnerId: registry.get(id)?.displayId ?? id,
         before: money(before),
-        after: money(r.total),
-        delta: r.total.minus(before),
+        after: money(total),
+        delta: total.minus(before),
       };
     })
     .filter((c) => !c.delta.isZero())
@@ -100,4 +91,11 @@ export async function previewQuarter(req: ApiRequest): Promise<Reply> {
       changes,
     },
   };
+}
+
+function withRows<T extends { partnerId: string }>(stored: ReadonlyMap<string, readonly T[]>, added: readonly T[]) {
+  if (!added.length) return stored;
+  const out = new Map(stored);
+  for (const row of added) out.set(row.partnerId, [...(out.get(row.partnerId) ?? []), row]);
+  return out;
 }

@@ -2,7 +2,8 @@
  * PUT /reference/{partners,distributors,acceptances,trainings,catalog}: rows as JSON
  * (`{ rows: [...] }`, the domain's field names) or as the reference CSV (`text/csv`, read by the
  * same parsers as the data folder). Nothing is written unless every row is good and every partner
- * is in the caller's scope.
+ * is in the caller's scope. The answer comes as soon as the rows are written (202): no use case
+ * runs inside the request; the quarters' computations are requested and run from the queue.
  */
 import { z } from 'zod';
 import { canSeePartner } from '../../shared/auth/principal.js';
@@ -12,12 +13,7 @@ import { RulesBook } from '../../shared/domain/rules/load.js';
 import { CourseCode, OffsetDateTime, Segment, Slug } from '../../shared/domain/rules/schema.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../../shared/domain/types.js';
 import { ForbiddenError, InputValidationError } from '../../shared/errors.js';
-import {
-  importReference,
-  rereadReports,
-  revisionOf,
-  type ReferenceChange,
-} from '../../shared/pipeline/reference-import.js';
+import { importReference, type ReferenceChange } from '../../shared/pipeline/reference-import.js';
 import {
   distinctAcceptances,
   parseAcceptances,
@@ -158,8 +154,7 @@ export async function putAcceptances(req: ApiRequest): Promise<Reply> {
     req,
     rows.map((r) => r.partnerId),
   );
-  const result = await importReference(req.deps, { acceptances: rows });
-  return { json: { written: result.written.acceptances, recalcRequested: result.recalcRequested } };
+  return accepted(req, { acceptances: rows }, 'acceptances');
 }
 
 export async function putTrainings(req: ApiRequest): Promise<Reply> {
@@ -168,18 +163,26 @@ export async function putTrainings(req: ApiRequest): Promise<Reply> {
     req,
     rows.map((r) => r.partnerId),
   );
-  const result = await importReference(req.deps, { trainings: rows });
-  return { json: { written: result.written.trainings, recalcRequested: result.recalcRequested } };
+  return accepted(req, { trainings: rows }, 'trainings');
 }
 
-/** Imports the change; one that alters how lines are checked re-reads the current reports. */
-async function importAndReread(req: ApiRequest, change: ReferenceChange) {
-  const result = await importReference(req.deps, change);
-  const reread = result.reportsToReread ? await rereadReports(req.deps, revisionOf(change)) : [];
-  return { result, reportsReread: reread.length };
+/** Writes the change, requests the computations it calls for, and answers at once. */
+async function accepted(req: ApiRequest, change: ReferenceChange, kind: keyof ReferenceChange): Promise<Reply> {
+  const result = await importReference(req.deps, change, { by: `${req.principal.role} ${req.principal.sub}` });
+  const quarters = result.computationsRequested;
+  return {
+    status: 202,
+    json: {
+      written: result.written[kind],
+      computationsRequested: quarters,
+      note: quarters.length
+        ? `Saved. The payouts of ${quarters.join(', ')} are being recomputed and will show the change shortly.`
+        : 'Saved. No quarter has rules yet, so nothing is recomputed.',
+    },
+  };
 }
 
-/** Partners: new ones join the registry, changed ones (name, status, region) are recalculated. */
+/** Partners: new ones join the registry (their held lines count at the next computation). */
 export async function putPartners(req: ApiRequest): Promise<Reply> {
   const rows: Partner[] = readRows(req, PartnerJson, parsePartners, 'partners.csv');
   refuseRepeats(
@@ -187,11 +190,10 @@ export async function putPartners(req: ApiRequest): Promise<Reply> {
     (p) => p.id,
     (p) => `Partner ${p.displayId} is listed twice`,
   );
-  const { result } = await importAndReread(req, { partners: rows });
-  return { json: { written: result.written.partners, recalcRequested: result.recalcRequested } };
+  return accepted(req, { partners: rows }, 'partners');
 }
 
-/** Distributors' segments decide which lines are authorised, so the current reports are re-read. */
+/** Distributors' segments decide which lines are authorised; the computation applies them. */
 export async function putDistributors(req: ApiRequest): Promise<Reply> {
   const rows: Distributor[] = readRows(req, DistributorJson, parseDistributors, 'distributors.csv');
   refuseRepeats(
@@ -199,11 +201,10 @@ export async function putDistributors(req: ApiRequest): Promise<Reply> {
     (d) => d.id,
     (d) => `Distributor ${d.displayId} is listed twice`,
   );
-  const { result, reportsReread } = await importAndReread(req, { distributors: rows });
-  return { json: { written: result.written.distributors, reportsReread } };
+  return accepted(req, { distributors: rows }, 'distributors');
 }
 
-/** Catalog mappings re-read the current reports, so lines they name are classified again. */
+/** Catalog mappings release held product lines at the next computation, from the stored extracts. */
 export async function putCatalog(req: ApiRequest): Promise<Reply> {
   const rows: CatalogEntry[] = readRows(req, CatalogJson, parseCatalog, 'catalog.csv');
   const book = new RulesBook(await req.deps.rules.loadAll());
@@ -219,6 +220,5 @@ export async function putCatalog(req: ApiRequest): Promise<Reply> {
           `sku "${c.sku}": ${c.program}/${c.rateRow} is not a rate row of any quarter (${book.quarters.join(', ')})`,
       ),
     );
-  const { result, reportsReread } = await importAndReread(req, { catalog: rows });
-  return { json: { written: result.written.catalog, reportsReread } };
+  return accepted(req, { catalog: rows }, 'catalog');
 }

@@ -15,7 +15,7 @@ export interface AwsClients {
 export interface AppConfig {
   tableName: string;
   reportsBucket: string;
-  recalcQueueUrl: string | undefined;
+  computeQueueUrl: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -41,7 +41,7 @@ const awsEnvSchema = z
 const appEnvSchema = z.object({
   TABLE_NAME: z.string(),
   REPORTS_BUCKET: z.string(),
-  RECALC_QUEUE_URL: z.url({ error: 'must be a URL' }).optional(),
+  COMPUTE_QUEUE_URL: z.url({ error: 'must be a URL' }).optional(),
 });
 
 /** Validates the variables `schema` names; an empty variable counts as unset, as the SDK treats it. */
@@ -94,6 +94,6 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
   return {
     tableName: cfg.TABLE_NAME,
     reportsBucket: cfg.REPORTS_BUCKET,
-    recalcQueueUrl: cfg.RECALC_QUEUE_URL,
+    computeQueueUrl: cfg.COMPUTE_QUEUE_URL,
   };
 }

@@ -1,12 +1,16 @@
 /**
- * Ingest one uploaded report version: stream it, check and tally its lines, write the rejects file,
- * store the tallies, make this version the report's active one, and ask for the affected partners
- * to be recalculated.
+ * Ingest one uploaded report version (pipeline v2, issue #12): stream it, apply the checks that
+ * depend on the file alone, write rejected lines to the rejects file, store the rest as one compact
+ * extract (content-addressed, extract.ts), make this version the report's active one, and ask for a
+ * computation of every quarter the new or the replaced version touches. It reads no other report
+ * and no reference data beyond the rules calendar: partners, products, segments and claims are the
+ * quarter computation's (compute.ts), so a reference change never needs the report read again.
  *
- * Exactly-once effect under at-least-once delivery: every write is keyed by (report, version), so a
- * retry after a crash rewrites the same items; the switch to the new version is one conditional
- * update, which also stops an older upload from overtaking a newer one of the same key; a
- * redelivered event for the version that is already active does nothing.
+ * Exactly-once effect under at-least-once delivery: the extract's key is its content, so a retry
+ * after a crash writes the same object; the switch to the new version is one conditional update,
+ * which also stops an older upload from overtaking a newer one of the same key; a redelivered event
+ * for the version that is already active only asks again for its quarters' computation, which finds
+ * nothing changed if it already ran.
  */
 import { createHash } from 'node:crypto';
 import { distributorKey } from '../domain/ids.js';
@@ -14,25 +18,14 @@ import { RulesBook } from '../domain/rules/load.js';
 import { readReport } from '../csv/read-report.js';
 import { RejectsCsvWriter } from '../export/rejects-csv.js';
 import { ReportFileError } from '../errors.js';
-import type {
-  Clock,
-  IngestReference,
-  ObjectStore,
-  RecalcQueue,
-  ReferenceRepository,
-  ReportRecord,
-  ReportsRepository,
-  RulesRepository,
-} from '../ports/index.js';
-import { claimFollowUp, claimsRevision, loadClaims, priorClaimsFor, writeClaims } from './claims.js';
-import { ReportTallier, type PriorClaims } from './lines.js';
+import type { Clock, ComputeQueue, ObjectStore, ReportsRepository, RulesRepository } from '../ports/index.js';
+import { ReportExtractor, storableExtract } from './extract.js';
 
 export interface IngestDeps {
   objects: ObjectStore;
   reports: ReportsRepository;
-  reference: ReferenceRepository;
   rules: RulesRepository;
-  recalc: RecalcQueue;
+  compute: ComputeQueue;
   clock: Clock;
   /** Bound on inflated bytes of a .gz report (decompression bombs). */
   maxInflatedBytes?: number;
@@ -54,8 +47,6 @@ export interface UploadedObject {
 export type IngestOutcome =
   | { status: 'processed' | 'failed'; reportId: string; version: string }
   | { status: 'skipped'; reportId: string; version: string; why: string };
-
-export const INCOMING_PREFIX = 'incoming/';
 
 /**
  * Duplicate detection keeps about 25 bytes per distinct line (LineIndex), the only state of a check
@@ -88,18 +79,10 @@ export function normalizeSequencer(seq: string): string {
   return seq.toUpperCase().padStart(32, '0');
 }
 
-/**
- * `revision` re-reads a version that was already processed under new reference data (a catalog
- * mapping, a distributor's segments): it becomes a new tally version of the same object version.
- */
-export async function ingestReport(
-  deps: IngestDeps,
-  obj: UploadedObject,
-  revision?: string,
-): Promise<IngestOutcome> {
+export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promise<IngestOutcome> {
   const parsed = parseIncomingKey(obj.key);
   const reportId = reportIdOf(obj.key);
-  const version = (obj.versionId ?? obj.etag) + (revision ? `~${revision}` : '');
+  const version = obj.versionId ?? obj.etag;
   if (!parsed)
     return {
       status: 'skipped',
@@ -107,7 +90,7 @@ export async function ingestReport(
       version,
       why: `key ${obj.key} is not under incoming/<distributor>/`,
     };
-  const { distributorId, folder, name } = parsed;
+  const { distributorId, name } = parsed;
   const sequencer = normalizeSequencer(obj.sequencer);
   const at = () => deps.clock.now().toISOString();
 
@@ -118,9 +101,11 @@ export async function ingestReport(
     existing.sequencer === sequencer &&
     existing.status !== 'processing'
   ) {
-    // A crash may have come between activation and the claims follow-up; redoing it is harmless.
-    if (existing.status === 'processed' && existing.activeVersion === version)
-      await followUpClaims(deps, existing, null);
+    // A crash may have come between activation and the request; asking again is harmless (coalesced).
+    if (existing.activeVersion === version && existing.quarters?.length)
+      await deps.compute.publish(
+        existing.quarters.map((quarter) => ({ quarter, cause: `report ${obj.key} (${reportId}@${version}) redelivered` })),
+      );
     return {
       status: 'skipped',
       reportId,
@@ -146,39 +131,26 @@ export async function ingestReport(
   if (!started)
     return { status: 'skipped', reportId, version, why: 'a later upload of the same key is already known' };
 
-  const oldVersion = previous?.activeVersion ?? null;
+  const oldQuarters = previous?.activeVersion ? (previous.quarters ?? []) : [];
   const rejectsKey = rejectsKeyOf(distributorId, name);
   let outcome: Parameters<ReportsRepository['activate']>[3];
-  let newKeys: { quarter: string; partnerId: string }[] = [];
-  const receivedAt = previous?.receivedAt ?? (await deps.reports.get(reportId))?.receivedAt ?? at();
 
   try {
-    const [rules, reference, prior] = await Promise.all([
-      deps.rules.loadAll(),
-      deps.reference.loadForIngest(),
-      priorClaimsFor(deps, { reportId, receivedAt }),
-    ]);
-    const result = await tallyObject(
-      deps,
-      obj,
-      new RulesBook(rules),
-      reference,
-      { distributorId, folder },
-      rejectsKey,
-      prior,
-    );
-    await writeClaims(deps, reportId, version, result.claims);
-    await deps.reports.writeTallies(reportId, version, result.tallies);
-    newKeys = result.tallies.map((t) => ({ quarter: t.quarter, partnerId: t.partnerId }));
+    const book = new RulesBook(await deps.rules.loadAll());
+    const result = await extractObject(deps, obj, book, distributorId, rejectsKey);
+    const stored = storableExtract(reportId, result.extract);
+    await deps.objects.put(stored.key, stored.bytes, 'application/gzip');
     outcome = {
       status: 'processed',
-      hasTallies: true,
-      counts: result.counts,
+      active: true,
+      counts: result.extract.counts,
       sha256: result.sha256,
       bytes: result.bytes,
-      rulesVersions: result.rulesVersions,
-      quarters: result.quarters,
+      rulesVersions: Object.fromEntries(result.extract.quarters.map((q) => [q.quarter, q.rulesVersion])),
+      quarters: result.extract.quarters.map((q) => q.quarter),
       rejectsKey,
+      extractKey: stored.key,
+      extractSha256: stored.sha256,
       format: result.format,
       error: undefined,
     };
@@ -192,7 +164,7 @@ export async function ingestReport(
     );
     outcome = {
       status: 'failed',
-      hasTallies: false,
+      active: false,
       error: { code: err.code, message: err.message },
       rejectsKey,
       counts: undefined,
@@ -200,79 +172,45 @@ export async function ingestReport(
       bytes: undefined,
       rulesVersions: undefined,
       quarters: undefined,
+      extractKey: undefined,
+      extractSha256: undefined,
       format: undefined,
     };
   }
 
   const activated = await deps.reports.activate(reportId, version, sequencer, outcome, at());
-  if (!activated) {
-    await deps.reports.deleteTallies(reportId, version);
+  if (!activated)
     return {
       status: 'skipped',
       reportId,
       version,
       why: 'a later upload of the same key was processed meanwhile',
     };
-  }
 
-  const affected = new Map<string, { quarter: string; partnerId: string }>();
-  for (const k of newKeys) affected.set(`${k.quarter}#${k.partnerId}`, k);
-  if (oldVersion && oldVersion !== version) {
-    for (const k of await deps.reports.tallyKeys(reportId, oldVersion))
-      affected.set(`${k.quarter}#${k.partnerId}`, k);
-    await deps.reports.deleteTallies(reportId, oldVersion);
-  }
-  await deps.recalc.publish(
-    [...affected.values()].map((k) => ({
-      ...k,
-      cause: `report ${obj.key} (${reportId}@${version}) ${outcome.status}`,
+  const touched = [...new Set([...(outcome.quarters ?? []), ...oldQuarters])].sort();
+  const replaced = previous?.activeVersion && previous.activeVersion !== version ? ` replacing ${previous.activeVersion}` : '';
+  await deps.compute.publish(
+    touched.map((quarter) => ({
+      quarter,
+      cause: `report ${obj.key} (${reportId}@${version}) ${outcome.status}${replaced}`,
     })),
   );
-  const record = await deps.reports.get(reportId);
-  if (record) await followUpClaims(deps, record, oldVersion && oldVersion !== version ? oldVersion : null);
   return { status: outcome.status === 'processed' ? 'processed' : 'failed', reportId, version };
 }
 
-/** Re-reads what the claims of this report's new version make stale (see claims.ts). */
-async function followUpClaims(
-  deps: IngestDeps,
-  record: ReportRecord,
-  oldVersion: string | null,
-): Promise<void> {
-  if (!record.activeVersion && !oldVersion) return;
-  const own = record.activeVersion ? await loadClaims(deps, record) : new Map();
-  const { rereadSelf, rereadLater } = await claimFollowUp(deps, record, own, oldVersion);
-  const cause = `${record.reportId}@${record.activeVersion ?? 'none'}`;
-  const reread = (r: ReportRecord) =>
-    ingestReport(
-      deps,
-      { bucket: r.bucket, key: r.key, versionId: r.objectVersionId, etag: r.etag, sequencer: r.sequencer },
-      claimsRevision(`${cause}>${r.reportId}@${r.activeVersion}`),
-    );
-  if (rereadSelf) await reread(record);
-  for (const r of rereadLater) await reread(r);
-}
-
-async function tallyObject(
+async function extractObject(
   deps: IngestDeps,
   obj: UploadedObject,
   book: RulesBook,
-  reference: IngestReference,
-  { distributorId, folder }: { distributorId: string; folder: string },
+  distributorId: string,
   rejectsKey: string,
-  prior: PriorClaims,
 ) {
-  if (!reference.distributors.has(distributorId))
-    throw new ReportFileError(
-      'unknown-distributor',
-      `The folder incoming/${folder}/ belongs to no distributor in the registry; import distributors.csv first or check the folder name.`,
-    );
   const stored = await deps.objects.get(obj.key, obj.versionId);
   const reader = readReport(stored.body, {
     ...(deps.maxInflatedBytes ? { maxInflatedBytes: deps.maxInflatedBytes } : {}),
     ...(deps.onProgress ? { onProgress: (p) => deps.onProgress!({ key: obj.key, ...p }) } : {}),
   });
-  const tallier = new ReportTallier(book, reference, distributorId, prior);
+  const extractor = new ReportExtractor(book, distributorId);
   // Errors other than ReportFileError (an S3 read cut off, a throttle) propagate: the event is retried.
   const format = await reader.format;
   const rejects = new RejectsCsvWriter(format.headers);
@@ -281,10 +219,10 @@ async function tallyObject(
     const maxLines = deps.maxLines ?? DEFAULT_MAX_REPORT_LINES;
     for await (const batch of reader.records) {
       for (const record of batch) {
-        const reject = tallier.add(record);
+        const reject = extractor.add(record);
         if (reject) rejects.add(reject);
       }
-      if (tallier.counts.read > maxLines)
+      if (extractor.counts.read > maxLines)
         throw new ReportFileError(
           'too-large',
           `The file has more than ${maxLines.toLocaleString('en-US')} lines, which is the most one report may have. ` +
@@ -297,9 +235,7 @@ async function tallyObject(
     rejects.dispose();
   }
   return {
-    ...tallier.result(),
-    claims: tallier.claimIndexes(),
-    counts: tallier.counts,
+    extract: extractor.result({ sha256: summary.sha256, bytes: summary.rawBytes }),
     sha256: summary.sha256,
     bytes: summary.rawBytes,
     // The header-time encoding is provisional: an ASCII start settles only at the first non-ASCII byte.

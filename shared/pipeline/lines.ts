@@ -1,7 +1,8 @@
 /**
  * Checks report lines one by one and tallies the good ones (program rules §2 items 1 and 3,
- * data-formats "Distributor sell-out report"). Pure: no I/O, so it is tested without emulators
- * and the ingest handler only feeds it records. The checks that need only the file are
+ * data-formats "Distributor sell-out report"): the single-pass path that pipeline v2 replaced.
+ * No longer used by ingest; kept as the independent oracle the v2 computation is tested against
+ * (test/pipeline/compute-quarter.test.ts) and for the reader benchmark. The checks that need only the file are
  * FileLineChecks (line-checks.ts), shared with the v2 extractor; the partner registry, products,
  * distributor authorisation and claims are judged here.
  *
@@ -14,8 +15,29 @@ import { classify } from '../domain/classify.js';
 import type { Rules, RulesBook } from '../domain/rules/load.js';
 import type { ReportRecord as CsvRecord } from '../csv/read-report.js';
 import { decodeTag, encodeTag, normalizeServiceTag, TagIndex } from '../domain/service-tags.js';
-import type { Classification } from '../domain/types.js';
-import type { IngestReference, ReportCounts, ReportTally } from '../ports/index.js';
+import type { CatalogEntry, Classification, Distributor, Partner, TallyRow } from '../domain/types.js';
+
+/** The reference data the tallier checks lines against. */
+export interface IngestReference {
+  partners: ReadonlyMap<string, Partner>;
+  distributors: ReadonlyMap<string, Distributor>;
+  catalog: ReadonlyMap<string, CatalogEntry>;
+}
+
+/** Lines read = tallied + rejected. */
+export interface ReportCounts {
+  read: number;
+  tallied: number;
+  rejected: number;
+  byReason: Record<string, number>;
+}
+
+/** Units of one partner in one quarter contributed by one report version. */
+export interface ReportTally {
+  quarter: string;
+  partnerId: string;
+  rows: Omit<TallyRow, 'partnerId'>[];
+}
 import { FieldHash, LineIndex } from './line-index.js';
 import {
   FileLineChecks,

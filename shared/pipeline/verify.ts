@@ -1,25 +1,19 @@
 /**
- * `verify`: recompute a quarter from the raw report objects (the versions in force) and the
- * reference data, with the same line checks, claims and calculation the pipeline used, and prove
- * that what is stored equals it — report counts, tallies and payouts — or list every difference.
+ * `verify`: prove a quarter's stored figures from the raw report objects. It fails on any report
+ * not in a final state; re-extracts each active report from its raw object (the version in force)
+ * and checks the extract's sha256 and counts (read = extracted + rejected) against the record;
+ * recomputes the quarter from those fresh extracts and the reference data, and compares the result
+ * with the latest computation record and the stored payouts — or lists every difference.
  */
 import { Decimal } from 'decimal.js';
 import { readReport } from '../csv/read-report.js';
 import { asWrittenIn } from '../domain/ids.js';
-import { calculatePartnerQuarter } from '../domain/payout.js';
 import { RulesBook } from '../domain/rules/load.js';
-import type { TagIndex } from '../domain/service-tags.js';
-import type { PayoutLine, TallyRow } from '../domain/types.js';
-import type {
-  ObjectStore,
-  PayoutsRepository,
-  ReferenceRepository,
-  ReportRecord,
-  ReportsRepository,
-  RulesRepository,
-} from '../ports/index.js';
-import { claimOrderOf } from './claims.js';
-import { ReportTallier, type PriorClaims } from './lines.js';
+import type { PayoutLine } from '../domain/types.js';
+import type { ComputationRepository, ObjectStore, PayoutsRepository, ReferenceRepository, ReportsRepository, RulesRepository } from '../ports/index.js';
+import { inputsHashOf, latestComputation } from './compute.js';
+import { computeQuarter, type ActiveExtract } from './compute-quarter.js';
+import { ReportExtractor, storableExtract } from './extract.js';
 
 export interface VerifyDeps {
   objects: ObjectStore;
@@ -27,11 +21,12 @@ export interface VerifyDeps {
   reference: ReferenceRepository;
   payouts: PayoutsRepository;
   rules: RulesRepository;
+  computations: ComputationRepository;
 }
 
 export interface Difference {
-  what: 'report' | 'tally' | 'payout';
-  /** The report key or partner ID the difference is about. */
+  what: 'report' | 'computation' | 'payout';
+  /** The report key, quarter or partner ID the difference is about. */
   subject: string;
   detail: string;
 }
@@ -46,21 +41,8 @@ export interface VerifyResult {
   differences: Difference[];
 }
 
-// Matched by keys, written with the distributor as in the registry (`shown`).
 type Shown = (key: string) => string;
-const rowKey = (r: Pick<TallyRow, 'distributorId' | 'program' | 'rateRow' | 'gate'>, shown: Shown) =>
-  `${shown(r.distributorId)}/${r.program}/${r.rateRow}${r.gate ? ` (gate ${r.gate})` : ''}`;
 const lineKey = (l: PayoutLine, shown: Shown) => `${shown(l.distributorId)}/${l.program}/${l.rateRow}`;
-
-function compareUnits(a: Map<string, number>, b: Map<string, number>): string[] {
-  const out: string[] = [];
-  for (const k of [...new Set([...a.keys(), ...b.keys()])].sort()) {
-    const stored = a.get(k) ?? 0;
-    const recomputed = b.get(k) ?? 0;
-    if (stored !== recomputed) out.push(`${k}: stored ${stored} units, recomputed ${recomputed}`);
-  }
-  return out;
-}
 
 export async function verifyQuarter(
   deps: VerifyDeps,
@@ -69,130 +51,127 @@ export async function verifyQuarter(
 ): Promise<VerifyResult> {
   const book = new RulesBook(await deps.rules.loadAll());
   const rules = book.require(quarter);
-  const reference = await deps.reference.loadForIngest();
+  const reference = await deps.reference.loadSnapshot();
   const shown = asWrittenIn(reference.distributors.values());
   const shownPartner = asWrittenIn(reference.partners.values());
   const differences: Difference[] = [];
-  const reports = (await deps.reports.list({}))
-    .filter((r) => r.status === 'processed' && r.activeVersion)
-    .sort((a, b) => (claimOrderOf(a) < claimOrderOf(b) ? -1 : 1));
 
-  const claimsSoFar: { report: ReportRecord; claims: Map<string, TagIndex> }[] = [];
-  const prior: PriorClaims = (q, tag) => {
-    for (const c of claimsSoFar) {
-      const line = c.claims.get(q)?.lineOf(tag);
-      if (line !== undefined) return { reportKey: c.report.key, distributorId: c.report.distributorId, line };
-    }
-    return null;
-  };
-  const recomputed = new Map<string, TallyRow[]>();
+  for (const r of await deps.reports.list({}))
+    if (r.status !== 'processed' && r.status !== 'failed')
+      differences.push({
+        what: 'report',
+        subject: r.key,
+        detail: `is still ${r.status}: wait until it is processed, then verify again`,
+      });
+
+  const records = await deps.reports.activeInQuarter(quarter);
+  const fresh: ActiveExtract[] = [];
   let linesRead = 0;
-
-  for (const [i, r] of reports.entries()) {
-    onProgress?.(i, reports.length, r.key);
-    const tallier = new ReportTallier(book, reference, r.distributorId, prior);
+  for (const [i, r] of records.entries()) {
+    onProgress?.(i, records.length + 1, r.key);
+    const extractor = new ReportExtractor(book, r.distributorId);
     const object = await deps.objects.get(r.key, r.objectVersionId);
     const reading = readReport(object.body);
     await reading.format;
-    for await (const batch of reading.records) for (const record of batch) tallier.add(record);
+    for await (const batch of reading.records) for (const record of batch) extractor.add(record);
     const summary = await reading.done;
-    linesRead += tallier.counts.read;
-    claimsSoFar.push({
-      report: r,
-      claims: new Map([...tallier.claimIndexes()].map(([q, c]) => [q, c.claimed])),
-    });
-
+    const extract = extractor.result({ sha256: summary.sha256, bytes: summary.rawBytes });
+    const c = extract.counts;
+    linesRead += c.read;
     if (r.sha256 && summary.sha256 !== r.sha256)
+      differences.push({ what: 'report', subject: r.key, detail: `the object's sha256 is ${summary.sha256}, the record says ${r.sha256}` });
+    const s = r.counts;
+    if (!s || s.read !== c.read || s.extracted !== c.extracted || s.rejected !== c.rejected)
       differences.push({
         what: 'report',
         subject: r.key,
-        detail: `the object's sha256 is ${summary.sha256}, the record says ${r.sha256}`,
+        detail: `stored read/extracted/rejected ${s ? `${s.read}/${s.extracted}/${s.rejected}` : 'none'}, recomputed ${c.read}/${c.extracted}/${c.rejected}`,
       });
-    const c = r.counts;
-    if (
-      c &&
-      (c.read !== tallier.counts.read ||
-        c.tallied !== tallier.counts.tallied ||
-        c.rejected !== tallier.counts.rejected)
-    )
+    if (c.read !== c.extracted + c.rejected)
+      differences.push({ what: 'report', subject: r.key, detail: 'lines read ≠ lines extracted + lines rejected' });
+    const { sha256 } = storableExtract(r.reportId, extract);
+    if (sha256 !== r.extractSha256)
       differences.push({
         what: 'report',
         subject: r.key,
-        detail: `stored read/tallied/rejected ${c.read}/${c.tallied}/${c.rejected}, recomputed ${tallier.counts.read}/${tallier.counts.tallied}/${tallier.counts.rejected}`,
+        detail: `its extract made again has sha256 ${sha256}, the stored one ${r.extractSha256 ?? 'none'}`,
       });
-    if (tallier.counts.read !== tallier.counts.tallied + tallier.counts.rejected)
-      differences.push({
-        what: 'report',
-        subject: r.key,
-        detail: 'lines read ≠ lines tallied + lines rejected',
-      });
-
-    const fresh = tallier.result().tallies.filter((t) => t.quarter === quarter);
-    const stored = (await deps.reports.talliesOf(r.reportId, r.activeVersion!)).filter(
-      (t) => t.quarter === quarter,
-    );
-    const index = (ts: typeof fresh) => {
-      const m = new Map<string, number>();
-      for (const t of ts)
-        for (const row of t.rows) {
-          const k = `${shownPartner(t.partnerId)} ${rowKey(row, shown)}`;
-          m.set(k, (m.get(k) ?? 0) + row.units);
-        }
-      return m;
-    };
-    for (const detail of compareUnits(index(stored), index(fresh)))
-      differences.push({ what: 'tally', subject: r.key, detail });
-    for (const t of fresh) {
-      const rows = recomputed.get(t.partnerId) ?? [];
-      for (const row of t.rows) rows.push({ ...row, partnerId: t.partnerId });
-      recomputed.set(t.partnerId, rows);
-    }
+    fresh.push({
+      reportId: r.reportId,
+      version: r.activeVersion!,
+      distributorId: r.distributorId,
+      receivedAt: r.receivedAt,
+      sha256,
+      extract,
+    });
   }
 
-  const storedPayouts = new Map(
-    (await deps.payouts.listQuarter(quarter)).map((p) => [p.result.partnerId, p.result]),
-  );
-  const partners = [...new Set([...storedPayouts.keys(), ...recomputed.keys()])].sort();
-  let recomputedTotal = new Decimal(0);
+  onProgress?.(records.length, records.length + 1, 'computation');
+  const computation = computeQuarter({ rules, reference, extracts: fresh });
+  const latest = await latestComputation(deps, quarter);
+  if (!latest)
+    differences.push({ what: 'computation', subject: quarter, detail: 'has never been computed' });
+  else {
+    const expected = inputsHashOf(rules.version, reference.revision, records);
+    if (latest.pointer.inputsHash !== expected)
+      differences.push({
+        what: 'computation',
+        subject: quarter,
+        detail: 'the last computation used other inputs (reports, reference data or rules changed since); it is still to run',
+      });
+    else if (latest.pointer.resultHash !== computation.record.resultHash)
+      differences.push({
+        what: 'computation',
+        subject: quarter,
+        detail: `the recorded result hash is ${latest.pointer.resultHash}, recomputed ${computation.record.resultHash}`,
+      });
+    const lc = latest.body.counts;
+    const cc = computation.counts;
+    if (lc.extracted !== cc.extracted || lc.counted !== cc.counted || lc.held !== cc.held)
+      differences.push({
+        what: 'computation',
+        subject: quarter,
+        detail: `recorded extracted/counted/held ${lc.extracted}/${lc.counted}/${lc.held}, recomputed ${cc.extracted}/${cc.counted}/${cc.held}`,
+      });
+  }
+  if (computation.counts.extracted !== computation.counts.counted + computation.counts.held)
+    differences.push({ what: 'computation', subject: quarter, detail: 'lines extracted ≠ lines counted + lines held' });
+
+  const stored = new Map((await deps.payouts.listQuarter(quarter)).map((p) => [p.result.partnerId, p]));
+  const recomputed = new Map(computation.partners.map((p) => [p.partnerId, p]));
+  const partners = [...new Set([...stored.keys(), ...recomputed.keys()])].sort();
   let storedTotal = new Decimal(0);
-  for (const [i, partnerId] of partners.entries()) {
-    onProgress?.(reports.length + i, reports.length + partners.length, partnerId);
-    const state = await deps.reference.partnerState(partnerId);
-    const fresh = calculatePartnerQuarter(rules, state, partnerId, recomputed.get(partnerId) ?? []);
-    const stored = storedPayouts.get(partnerId);
-    recomputedTotal = recomputedTotal.plus(fresh.total);
-    storedTotal = storedTotal.plus(stored?.total ?? 0);
-    const before = new Map((stored?.lines ?? []).map((l) => [lineKey(l, shown), l]));
-    const after = new Map(fresh.lines.map((l) => [lineKey(l, shown), l]));
+  for (const partnerId of partners) {
+    const s = stored.get(partnerId);
+    const f = recomputed.get(partnerId);
+    storedTotal = storedTotal.plus(s?.result.total ?? 0);
+    if (s && f && s.hash === f.hash) continue;
+    const before = new Map((s?.result.lines ?? []).map((l) => [lineKey(l, shown), l]));
+    const after = new Map((f?.result.lines ?? []).map((l) => [lineKey(l, shown), l]));
+    const show = (l: PayoutLine | undefined) =>
+      l ? `${l.units} units, ${l.paidUnits} paid × ${l.rate.toFixed(2)} = ${l.amount.toFixed(2)} RUB` : 'no line';
+    let named = false;
     for (const k of [...new Set([...before.keys(), ...after.keys()])].sort()) {
-      const s = before.get(k);
-      const f = after.get(k);
-      const show = (l: PayoutLine | undefined) =>
-        l
-          ? `${l.units} units, ${l.paidUnits} paid × ${l.rate.toFixed(2)} = ${l.amount.toFixed(2)} RUB`
-          : 'no line';
-      if (
-        !s ||
-        !f ||
-        s.units !== f.units ||
-        s.paidUnits !== f.paidUnits ||
-        !s.rate.equals(f.rate) ||
-        !s.amount.equals(f.amount)
-      )
-        differences.push({
-          what: 'payout',
-          subject: shownPartner(partnerId),
-          detail: `${k}: stored ${show(s)}; recomputed ${show(f)}`,
-        });
+      const a = before.get(k);
+      const b = after.get(k);
+      if (a && b && a.units === b.units && a.paidUnits === b.paidUnits && a.rate.equals(b.rate) && a.amount.equals(b.amount)) continue;
+      named = true;
+      differences.push({ what: 'payout', subject: shownPartner(partnerId), detail: `${k}: stored ${show(a)}; recomputed ${show(b)}` });
     }
+    if (!named)
+      differences.push({
+        what: 'payout',
+        subject: shownPartner(partnerId),
+        detail: !s ? 'no stored result' : !f ? 'a stored result, but nothing counts for this partner' : 'tier progress, explanations or pending points differ',
+      });
   }
-  onProgress?.(reports.length + partners.length, reports.length + partners.length, 'done');
+  onProgress?.(records.length + 1, records.length + 1, 'done');
   return {
     quarter,
-    reportsChecked: reports.length,
+    reportsChecked: records.length,
     linesRead,
     partnersChecked: partners.length,
-    recomputedTotal,
+    recomputedTotal: computation.total,
     storedTotal,
     differences,
   };

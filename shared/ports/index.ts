@@ -3,7 +3,7 @@
  * interfaces; `shared/adapters` implements them over the AWS SDK; `shared/wiring.ts` connects them.
  */
 import type { Readable } from 'node:stream';
-import type { LedgerEntry } from '../domain/points.js';
+import type { LedgerEntry, PointsEarning } from '../domain/points.js';
 import type { Rules } from '../domain/rules/load.js';
 import type {
   Acceptance,
@@ -11,9 +11,9 @@ import type {
   Distributor,
   Partner,
   PartnerQuarterResult,
-  TallyRow,
   Training,
 } from '../domain/types.js';
+import type { QuarterReference } from '../pipeline/compute-quarter.js';
 
 // ---------------------------------------------------------------- objects (S3)
 
@@ -46,9 +46,10 @@ export interface ObjectUrls {
 export type ReportStatus = 'received' | 'processing' | 'processed' | 'failed';
 
 export interface ReportCounts {
-  /** Data lines read (header excluded). */
+  /** Data lines read (header excluded): read = extracted + rejected. */
   read: number;
-  tallied: number;
+  /** Lines that passed the file's own checks and went into the extract. */
+  extracted: number;
   rejected: number;
   byReason: Record<string, number>;
 }
@@ -60,7 +61,7 @@ export interface ReportRecord {
   distributorId: string;
   name: string;
   status: ReportStatus;
-  /** The object version whose tallies count now (null before the first success, or when the latest version failed). */
+  /** The object version whose extract counts now (null before the first success, or when the latest version failed). */
   activeVersion: string | null;
   /** The version being processed or last attempted. */
   version: string;
@@ -78,15 +79,11 @@ export interface ReportRecord {
   rulesVersions?: Record<string, string>;
   quarters?: string[];
   rejectsKey?: string;
+  /** The extract of the active version (content-addressed) and its sha256. */
+  extractKey?: string;
+  extractSha256?: string;
   format?: { encoding: string; delimiter: string; compressed: boolean };
   error?: { code: string; message: string };
-}
-
-/** Units of one partner in one quarter contributed by one report version. */
-export interface ReportTally {
-  quarter: string;
-  partnerId: string;
-  rows: Omit<TallyRow, 'partnerId'>[];
 }
 
 export interface ReportsRepository {
@@ -103,33 +100,31 @@ export interface ReportsRepository {
     >,
     at: string,
   ): Promise<{ started: boolean; previous: ReportRecord | null }>;
-  writeTallies(reportId: string, version: string, tallies: readonly ReportTally[]): Promise<void>;
-  /** The tallies a version of a report stored. */
-  talliesOf(reportId: string, version: string): Promise<ReportTally[]>;
-  /** (quarter, partner) pairs that a version of a report contributed to. */
-  tallyKeys(reportId: string, version: string): Promise<{ quarter: string; partnerId: string }[]>;
-  deleteTallies(reportId: string, version: string): Promise<void>;
   /** Makes `version` the active one, unless a later upload has been activated meanwhile. */
   activate(
     reportId: string,
     version: string,
     sequencer: string,
-    outcome: Pick<ReportRecord, 'status' | 'counts' | 'sha256' | 'bytes' | 'rulesVersions' | 'quarters' | 'rejectsKey' | 'format' | 'error'> & {
+    outcome: Pick<
+      ReportRecord,
+      'status' | 'counts' | 'sha256' | 'bytes' | 'rulesVersions' | 'quarters' | 'rejectsKey' | 'extractKey' | 'extractSha256' | 'format' | 'error'
+    > & {
       /** false for a failed version: nothing of it counts, but it is still the latest upload. */
-      hasTallies: boolean;
+      active: boolean;
     },
     at: string,
   ): Promise<boolean>;
-  /** Tally rows of the active versions of all reports for one partner and quarter. */
-  currentTallies(quarter: string, partnerId: string): Promise<TallyRow[]>;
+  /** Reports whose active version has lines in the quarter, for its computation. */
+  activeInQuarter(quarter: string): Promise<ReportRecord[]>;
 }
 
 // ---------------------------------------------------------------- reference data
 
-export interface IngestReference {
-  partners: ReadonlyMap<string, Partner>;
-  distributors: ReadonlyMap<string, Distributor>;
-  catalog: ReadonlyMap<string, CatalogEntry>;
+/** One reference write, for the causes of the computations it leads to. */
+export interface ReferenceWrite {
+  what: string;
+  by: string;
+  at: string;
 }
 
 export interface PartnerState {
@@ -140,7 +135,14 @@ export interface PartnerState {
 }
 
 export interface ReferenceRepository {
-  loadForIngest(): Promise<IngestReference>;
+  /**
+   * Everything a quarter computation needs, in a few queries, with the revision it was read at.
+   * The revision is read first, so a write landing during the read only makes the next computation
+   * (which its own request asks for) see a newer revision.
+   */
+  loadSnapshot(): Promise<QuarterReference & { changes: ReferenceWrite[] }>;
+  /** Counts one reference write (one item); returns the new revision. */
+  bumpRevision(change: ReferenceWrite): Promise<string>;
   partnerState(partnerId: string): Promise<PartnerState>;
   listPartners(): Promise<Partner[]>;
   listDistributors(): Promise<Distributor[]>;
@@ -164,15 +166,18 @@ export interface ReferenceRepository {
 
 export interface StoredPayouts {
   result: PartnerQuarterResult;
+  /** Pending points of the quarter: credited to the ledger when the quarter is closed. */
+  points: PointsEarning[];
+  /** Of result and points (compute-quarter's PartnerOutcome.hash): unchanged hash, no write. */
+  hash: string;
   computedAt: string;
 }
 
 export interface PayoutsRepository {
-  /**
-   * Stores a partner's payouts for a quarter, after appending `points` to the ledger as
-   * `LedgerRepository.append` does: a stored payout's points are always in the ledger.
-   */
-  put(result: PartnerQuarterResult, at: string, points?: readonly LedgerEntry[]): Promise<void>;
+  /** Stores partners' results for their quarter (one item each), replacing what was there. */
+  putMany(results: readonly Omit<StoredPayouts, 'computedAt'>[], at: string): Promise<void>;
+  /** Removes partners' results of a quarter (a partner with nothing counted any more). */
+  deleteMany(quarter: string, partnerIds: readonly string[]): Promise<void>;
   get(quarter: string, partnerId: string): Promise<StoredPayouts | null>;
   listQuarter(quarter: string): Promise<StoredPayouts[]>;
 }
@@ -189,15 +194,31 @@ export interface RulesRepository {
   loadAll(): Promise<Rules[]>;
 }
 
-export interface RecalcRequest {
+export interface ComputeRequest {
   quarter: string;
-  partnerId: string;
-  /** Why, for logs: "report rpt_… processed", "acceptances imported". */
+  /** Why, for logs and the computation record: "report rpt_… processed", "catalog imported by …". */
   cause: string;
 }
 
-export interface RecalcQueue {
-  publish(requests: readonly RecalcRequest[]): Promise<void>;
+/** Requests of a quarter's computation; one runs at a time per quarter (FIFO group = quarter). */
+export interface ComputeQueue {
+  publish(requests: readonly ComputeRequest[]): Promise<void>;
+}
+
+/** The small pointer to a quarter's latest computation; the body is in the object store. */
+export interface ComputationPointer {
+  quarter: string;
+  inputsHash: string;
+  resultHash: string;
+  rulesVersion: string;
+  referenceRevision: string;
+  bodyKey: string;
+  computedAt: string;
+}
+
+export interface ComputationRepository {
+  latest(quarter: string): Promise<ComputationPointer | null>;
+  put(pointer: ComputationPointer): Promise<void>;
 }
 
 export interface Clock {

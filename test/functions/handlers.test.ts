@@ -1,7 +1,7 @@
 import type { Context, SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createIngestHandler } from '../../functions/ingest/handler.js';
-import { createRecalcHandler } from '../../functions/recalc/handler.js';
+import { createComputeHandler } from '../../functions/compute/handler.js';
 
 const context = { functionName: 'test', awsRequestId: 'r1' } as unknown as Context;
 const event = (...bodies: string[]): SQSEvent => ({
@@ -53,11 +53,11 @@ describe('the ingest handler at its edge', () => {
   });
 });
 
-describe('the recalc handler at its edge', () => {
+describe('the compute handler at its edge', () => {
   it('refuses a request without a valid quarter; a batch where every message failed fails whole, so SQS retries it', async () => {
-    const handler = createRecalcHandler(untouchable);
-    await expect(
-      handler(event(JSON.stringify({ quarter: '2016Q1', partnerId: 'P1' })), context),
-    ).rejects.toThrow(/All records failed/);
+    const handler = createComputeHandler(untouchable);
+    await expect(handler(event(JSON.stringify({ quarter: '2016Q1', cause: 'x' })), context)).rejects.toThrow(
+      /All records failed/,
+    );
   });
 });

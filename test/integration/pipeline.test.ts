@@ -5,7 +5,8 @@
 import { gzipSync } from 'node:zlib';
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { REJECT_REASONS } from '../../shared/pipeline/lines.js';
+import { latestComputation } from '../../shared/pipeline/compute.js';
+import { FILE_REJECT_REASONS, REJECT_REASONS } from '../../shared/pipeline/line-checks.js';
 import { writeCsv } from '../csv/helpers.js';
 import { FaultInjector } from '../support/faults.js';
 import {
@@ -70,10 +71,11 @@ describe('reject reasons', () => {
 
     const report = await env.report(key);
     expect(report.status).toBe('processed');
-    expect(report.counts).toMatchObject({ read: 17, tallied: 2, rejected: 15 });
-    expect(report.counts!.read).toBe(report.counts!.tallied + report.counts!.rejected);
+    // The file's own checks reject; what depends on reference data is held by the quarter computation.
+    expect(report.counts).toMatchObject({ read: 17, extracted: 8, rejected: 9 });
+    expect(report.counts!.read).toBe(report.counts!.extracted + report.counts!.rejected);
     expect(report.counts!.byReason).toEqual(
-      Object.fromEntries(Object.keys(REJECT_REASONS).map((code) => [code, code === 'malformed-row' ? 2 : 1])),
+      Object.fromEntries(FILE_REJECT_REASONS.map((code) => [code, code === 'malformed-row' ? 2 : 1])),
     );
 
     const rejects = await env.rejects(key);
@@ -82,17 +84,11 @@ describe('reject reasons', () => {
       [3, 'malformed-row', /3 fields but the header has 9/],
       [4, 'missing-field', /partner_id/],
       [5, 'distributor-mismatch', /"other-dist".*"rj-dist"/],
-      [6, 'unknown-partner', /RJ999/],
       [7, 'bad-date', /2016-02-30/],
       [8, 'date-outside-quarter', /2015-12-01/],
       [9, 'bad-quantity', /12,5/],
       [11, 'duplicate-line', /earlier line/],
-      [12, 'unclassified-product', /HDMI/],
-      [13, 'unrated-product', /blade/i],
-      [14, 'not-eligible-product', /Venue/],
-      [15, 'distributor-not-authorized', /consumer/],
       [16, 'record-too-long', /longer than 1,000,000 characters/],
-      [17, 'duplicate-claim', /RJTAG01.*line 2 of this report/],
       [18, 'malformed-row', /quote/],
     ];
     expect(rejects.map((r) => r.line)).toEqual(expected.map(([line]) => line));
@@ -108,6 +104,27 @@ describe('reject reasons', () => {
       else if (line <= 17) expect(r.fields, `line ${line}`).toEqual(rows[line - 1]);
     }
     expect(byLine.get(18)!.fields.slice(0, 3)).toEqual(['2016-02-11', 'RJ-018', 'RJ101']);
+
+    // The distributor still sees, on its own report, every line that does not count and why.
+    const held = await env.held(key);
+    const heldExpected: [line: number, reason: string, mentions: RegExp][] = [
+      [6, 'unknown-partner', /RJ999/],
+      [12, 'unclassified-product', /HDMI/],
+      [13, 'unrated-product', /blade/i],
+      [14, 'not-eligible-product', /Venue/],
+      [15, 'distributor-not-authorized', /consumer/],
+      [17, 'duplicate-claim', /RJTAG01.*line 2 of this report/],
+    ];
+    expect(held.map((h) => [h.line, h.reason])).toEqual(heldExpected.map(([line, reason]) => [line, reason]));
+    for (const [i, [line, , mentions]] of heldExpected.entries()) {
+      expect(held[i]!.message, `line ${line}`).toMatch(mentions);
+      expect(held[i]!.message, `line ${line}`).not.toMatch(/Error\b|\n\s+at /);
+    }
+    // Per quarter: extracted = counted + held, by reason.
+    const computed = (await latestComputation(env.rt.deps, Q1))!.body;
+    const mine = computed.reports.find((r) => r.reportId === report.reportId)!;
+    expect(mine).toMatchObject({ extracted: 8, counted: 2, held: 6 });
+    expect(computed.counts.extracted).toBe(computed.counts.counted + computed.counts.held);
 
     // Only lines 2 and 10 count: the duplicate line and the second claim of a service tag do not.
     const payouts = await env.payouts(Q1, 'RJ101');
@@ -127,7 +144,7 @@ describe('reject reasons', () => {
       'rh-dist',
       'header.csv',
       renderReport(
-        [{ date: '2016-02-10', invoice: 'RH-1', partnerId: 'RH404', description: LATITUDE, qty: 1 }],
+        [{ date: '2016-02-30', invoice: 'RH-1', partnerId: 'RH101', description: LATITUDE, qty: 1 }],
         {
           headers: 'ru',
           delimiter: ';',
@@ -138,7 +155,7 @@ describe('reject reasons', () => {
     expect(text.split('\n')[0]).toBe(
       'line,reason_code,message,Дата счета,Номер счета,Код партнера,Артикул,Наименование,Количество,Серийный номер,Наименование партнера',
     );
-    expect((await env.rejects(key)).map((r) => [r.line, r.code])).toEqual([[2, 'unknown-partner']]);
+    expect((await env.rejects(key)).map((r) => [r.line, r.code])).toEqual([[2, 'bad-date']]);
   });
 });
 
@@ -250,7 +267,7 @@ describe('file formats', () => {
       const report = await env.report(keys[i]!);
       expect(report.status, v.name).toBe('processed');
       expect(report.format, v.name).toEqual(v.format);
-      expect(report.counts, v.name).toMatchObject({ read: 4, tallied: 4, rejected: 0 });
+      expect(report.counts, v.name).toMatchObject({ read: 4, extracted: 4, rejected: 0 });
       const p = (await env.payouts(Q1, partnerOf(i)))!;
       expect(
         p.lines.map((l) => ({ ...l, rate: l.rate.toFixed(2), amount: l.amount.toFixed(2) })),
@@ -284,7 +301,7 @@ describe('file formats', () => {
     const report = await env.report(key);
     expect(report.bytes).toBeGreaterThan(64 * 1024);
     expect(report.format).toEqual({ encoding: 'windows-1251', delimiter: ';', compressed: false });
-    expect(report.counts).toMatchObject({ read: 1200, tallied: 1200 });
+    expect(report.counts).toMatchObject({ read: 1200, extracted: 1200 });
     expect((await env.payouts(Q1, 'FL101'))!.total.toFixed(2)).toBe(rub([1200, 231]));
   });
 });
@@ -304,7 +321,8 @@ describe('files that cannot be read', () => {
     expect(report.error?.code).toBe('header-missing-fields');
     expect(report.error?.message).toMatch(/no column for: partner_id, description, quantity/);
     expect(report.error?.message).toMatch(/Columns found: "Date", "Invoice", "Customer", "Item", "Amount"/);
-    expect(await env.tallyItems(key)).toEqual([]);
+    expect(report.extractKey).toBeUndefined();
+    expect(await env.extractKeys(key)).toEqual([]);
     expect((await env.payouts(Q1, 'BH101'))?.lines ?? []).toEqual([]);
     const rejects = await env.rejects(key);
     expect(rejects).toEqual([
@@ -312,7 +330,7 @@ describe('files that cannot be read', () => {
     ]);
   });
 
-  it('fails binary, spreadsheet, empty and unknown-distributor files once each, with a clear status and no retries', async () => {
+  it('fails binary, spreadsheet and empty files once each, with a clear status and no retries', async () => {
     await env.importReference({ distributors: ['bf-dist'] });
     const png = Buffer.concat([
       Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]),
@@ -336,13 +354,6 @@ describe('files that cannot be read', () => {
         code: 'empty-file',
         says: /empty/,
       },
-      {
-        distributorId: 'nobody',
-        name: 'x.csv',
-        content: 'a,b\n',
-        code: 'unknown-distributor',
-        says: /incoming\/nobody\/.*no distributor/,
-      },
     ];
     const errorsBefore = errors.length;
     const keys = await env.uploadAll(cases);
@@ -355,7 +366,7 @@ describe('files that cannot be read', () => {
       expect((await env.rejects(keys[i]!))[0]?.code, c.name).toBe(c.code);
       // Read once: a file that cannot be read is not a transient failure, so it is never retried.
       const reads = faults.count('s3', 'GetObjectCommand', (input) => input.Key === keys[i]);
-      expect(reads, c.name).toBe(c.code === 'unknown-distributor' ? 0 : 1);
+      expect(reads, c.name).toBe(1);
     }
     expect(errors.slice(errorsBefore)).toEqual([]);
     expect(env.rt.deadLetters()).toEqual([]);

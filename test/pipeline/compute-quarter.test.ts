@@ -25,7 +25,7 @@ import {
 } from '../../shared/pipeline/compute-quarter.js';
 import { decodeExtract, ReportExtractor, storableExtract } from '../../shared/pipeline/extract.js';
 import { ReportTallier, type PriorClaims } from '../../shared/pipeline/lines.js';
-import type { IngestReference } from '../../shared/ports/index.js';
+import type { IngestReference } from '../../shared/pipeline/lines.js';
 import { loadDataFolder } from '../../shared/reference/data-folder.js';
 import { aPartner, anAcceptance, sampleRules, trainedFor } from '../support/domain-fixtures.js';
 

@@ -20,7 +20,7 @@ import {
 } from '../../shared/pipeline/extract.js';
 import { FILE_REJECT_REASONS } from '../../shared/pipeline/line-checks.js';
 import { ReportTallier } from '../../shared/pipeline/lines.js';
-import type { IngestReference } from '../../shared/ports/index.js';
+import type { IngestReference } from '../../shared/pipeline/lines.js';
 import { aPartner, sampleRules } from '../support/domain-fixtures.js';
 
 const book = new RulesBook([sampleRules('2016-Q1'), sampleRules('2016-Q2')]);

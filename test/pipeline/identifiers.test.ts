@@ -8,7 +8,7 @@ import type { ReportRecord } from '../../shared/csv/read-report.js';
 import { asWrittenIn, distributorKey, lineAsWritten } from '../../shared/domain/ids.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
 import { ReportTallier, type PriorClaims } from '../../shared/pipeline/lines.js';
-import type { IngestReference } from '../../shared/ports/index.js';
+import type { IngestReference } from '../../shared/pipeline/lines.js';
 import { aPartner, sampleRules } from '../support/domain-fixtures.js';
 
 const VOSTRO = 'VOSTRO 3568 NB 15.6 HD I5-7200U 4GB 1TB';

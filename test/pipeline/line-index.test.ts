@@ -8,7 +8,7 @@ import type { ReportRecord } from '../../shared/csv/read-report.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
 import { BoundedMemo, FieldHash, LineIndex } from '../../shared/pipeline/line-index.js';
 import { ReportTallier } from '../../shared/pipeline/lines.js';
-import type { IngestReference } from '../../shared/ports/index.js';
+import type { IngestReference } from '../../shared/pipeline/lines.js';
 import { aPartner, sampleRules } from '../support/domain-fixtures.js';
 
 describe('LineIndex', () => {

@@ -10,7 +10,7 @@ import { calculatePartnerQuarter } from '../../shared/domain/payout.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
 import type { TallyRow } from '../../shared/domain/types.js';
 import { ReportTallier, type PriorClaims } from '../../shared/pipeline/lines.js';
-import type { IngestReference } from '../../shared/ports/index.js';
+import type { IngestReference } from '../../shared/pipeline/lines.js';
 import { aPartner, anAcceptance, sampleRules, trainedFor } from '../support/domain-fixtures.js';
 
 const rules = sampleRules('2016-Q1');

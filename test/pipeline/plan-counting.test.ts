@@ -20,7 +20,7 @@ import {
   type LineReject,
   type RejectReason,
 } from '../../shared/pipeline/lines.js';
-import type { IngestReference } from '../../shared/ports/index.js';
+import type { IngestReference } from '../../shared/pipeline/lines.js';
 import { readAll, writeCsv } from '../csv/helpers.js';
 import { aPartner, aReference, anAcceptance, sampleRules, trainedFor } from '../support/domain-fixtures.js';
 

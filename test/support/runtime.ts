@@ -8,7 +8,6 @@
  */
 import '../../local/env-defaults.js'; // before the handler modules create their loggers
 import { gzipSync } from 'node:zlib';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import Papa from 'papaparse';
 import { afterAll, beforeAll } from 'vitest';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime.js';
@@ -20,6 +19,7 @@ import type {
   PartnerQuarterResult,
   Training,
 } from '../../shared/domain/types.js';
+import { latestComputation } from '../../shared/pipeline/compute.js';
 import { rejectsKeyOf, reportIdOf } from '../../shared/pipeline/ingest.js';
 import {
   importReference,
@@ -157,14 +157,21 @@ export interface RejectLine {
   fields: string[];
 }
 
+export interface HeldLine {
+  line: number;
+  reason: string;
+  message: string;
+  quarter: string;
+}
+
 export interface TestRuntime {
   /** The running runtime (only inside tests, after beforeAll). */
   readonly rt: LocalRuntime;
-  /** Writes the reference rows (defaults filled in) and waits for the recalculations they cause. */
+  /** Writes the reference rows (defaults filled in) and waits for the computations they cause. */
   importReference(
     partial: ReferencePartial,
   ): Promise<{ change: ReferenceChange; result: ReferenceImportResult }>;
-  /** Uploads `incoming/<distributorId>/<name>` and waits until ingest and recalc are quiet; returns the key. */
+  /** Uploads `incoming/<distributorId>/<name>` and waits until ingest and compute are quiet; returns the key. */
   upload(distributorId: string, name: string, content: string | Buffer): Promise<string>;
   /** Uploads all at once (as concurrent distributors would), then waits once; returns the keys. */
   uploadAll(
@@ -173,8 +180,10 @@ export interface TestRuntime {
   report(key: string): Promise<ReportRecord>;
   payouts(quarter: string, partnerId: string): Promise<PartnerQuarterResult | null>;
   rejects(key: string): Promise<RejectLine[]>;
-  /** The report's tally items as stored (every version still in the table). */
-  tallyItems(key: string): Promise<{ version: string; quarter: string; partnerId: string }[]>;
+  /** Lines of the report that are extracted but do not count, from the latest computation of each of its quarters. */
+  held(key: string): Promise<HeldLine[]>;
+  /** The report's extracts as stored (every version's still in the object store). */
+  extractKeys(key: string): Promise<string[]>;
 }
 
 /** One local runtime for the test file: started in beforeAll, stopped (and process.env restored) in afterAll. */
@@ -246,21 +255,20 @@ export function useLocalRuntime(options: LocalRuntimeOptions = {}): TestRuntime 
         fields,
       }));
     },
-    async tallyItems(key) {
-      const { stack } = rt();
-      const res = await stack.clients.doc.send(
-        new QueryCommand({
-          TableName: stack.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :tally)',
-          ExpressionAttributeValues: { ':pk': `REPORT#${reportIdOf(key)}`, ':tally': 'TALLY#' },
-          ConsistentRead: true,
-        }),
-      );
-      return (res.Items ?? []).map((i) => ({
-        version: String(i.version),
-        quarter: String(i.quarter),
-        partnerId: String(i.partnerId),
-      }));
+    async held(key) {
+      const record = await rt().deps.reports.get(reportIdOf(key));
+      const out: HeldLine[] = [];
+      for (const quarter of record?.quarters ?? []) {
+        const latest = await latestComputation(rt().deps, quarter);
+        for (const entries of Object.values(latest?.body.exceptions ?? {}))
+          for (const h of entries ?? [])
+            if (h.reportId === record!.reportId)
+              for (const line of h.lines) out.push({ line, reason: h.reason, message: h.message, quarter });
+      }
+      return out.sort((a, b) => a.line - b.line);
+    },
+    async extractKeys(key) {
+      return rt().deps.objects.list(`extracts/${reportIdOf(key)}/`);
     },
   };
 }

@@ -66,14 +66,19 @@ async function writeChunk(doc: DynamoDBDocumentClient, table: string, chunk: Wri
   }
 }
 
-export async function batchGet(doc: DynamoDBDocumentClient, table: string, keys: readonly Item[]): Promise<Item[]> {
+export async function batchGet(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  keys: readonly Item[],
+  consistent = false,
+): Promise<Item[]> {
   const out: Item[] = [];
   for (const chunk of chunksOf(keys, 100)) {
     let pending: Item[] = chunk;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 0) await sleep(Math.min(2000, 50 * 2 ** attempt));
       if (attempt > 10) throw new Error(`DynamoDB kept ${pending.length} reads unprocessed after ${attempt} attempts`);
-      const res = await doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }));
+      const res = await doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: consistent } } }));
       out.push(...((res.Responses?.[table] as Item[] | undefined) ?? []));
       pending = (res.UnprocessedKeys?.[table]?.Keys as Item[] | undefined) ?? [];
     }

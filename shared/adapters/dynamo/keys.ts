@@ -5,13 +5,8 @@ export const keys = {
     gsi1pk: `REPORTS#${distributorId}`,
     gsi1sk: `${receivedAt}#${reportId}`,
   }),
-  tallyPrefix: (version: string) => `TALLY#${version}#`,
-  tally: (reportId: string, version: string, quarter: string, partnerId: string) => ({
-    pk: `REPORT#${reportId}`,
-    sk: `TALLY#${version}#${quarter}#${partnerId}`,
-    gsi1pk: `TALLY#${quarter}#${partnerId}`,
-    gsi1sk: `${reportId}#${version}`,
-  }),
+  /** A report with lines in a quarter: how its computation finds the reports, whatever their distributor. */
+  quarterReport: (quarter: string, reportId: string) => ({ pk: `QUARTER#${quarter}`, sk: `REPORT#${reportId}` }),
   partner: (id: string) => ({ pk: `PARTNER#${id}`, sk: 'PROFILE', gsi1pk: 'PARTNERS', gsi1sk: id }),
   partnerPk: (id: string) => `PARTNER#${id}`,
   /**
@@ -19,14 +14,17 @@ export const keys = {
    * acceptance written with two offsets is one item, and a partner's acceptances sort by time.
    * Items stored before that have `sk = ACCEPT#<program>` (see migrateAcceptances).
    */
-  acceptance: (a: { partnerId: string; program: string; plan: number | null; acceptedAt: string }) => ({
-    pk: `PARTNER#${a.partnerId}`,
-    sk: `ACCEPT#${a.program}#${new Date(a.acceptedAt).toISOString()}#${a.plan ?? '-'}`,
-  }),
+  acceptance: (a: { partnerId: string; program: string; plan: number | null; acceptedAt: string }) => {
+    const sk = `ACCEPT#${a.program}#${new Date(a.acceptedAt).toISOString()}#${a.plan ?? '-'}`;
+    // In one index partition, so a quarter computation loads every acceptance in one query.
+    return { pk: `PARTNER#${a.partnerId}`, sk, gsi1pk: 'ACCEPTANCES', gsi1sk: `${a.partnerId}#${sk}` };
+  },
   acceptancePrefix: 'ACCEPT#',
   training: (partnerId: string, course: string, completedAt: string) => ({
     pk: `PARTNER#${partnerId}`,
     sk: `TRAIN#${course}#${completedAt}`,
+    gsi1pk: 'TRAININGS',
+    gsi1sk: `${partnerId}#TRAIN#${course}#${completedAt}`,
   }),
   payout: (quarter: string, partnerId: string) => ({
     pk: `PARTNER#${partnerId}`,
@@ -37,6 +35,8 @@ export const keys = {
   points: (partnerId: string, entryId: string) => ({ pk: `PARTNER#${partnerId}`, sk: `POINTS#${entryId}` }),
   distributor: (id: string) => ({ pk: `DISTRIBUTOR#${id}`, sk: 'PROFILE', gsi1pk: 'DISTRIBUTORS', gsi1sk: id }),
   catalog: (sku: string) => ({ pk: 'CATALOG', sk: `SKU#${sku}` }),
+  /** The reference revision: a counter every reference write increments, with its latest changes. */
+  referenceRevision: { pk: 'REFERENCE#META', sk: 'REVISION' },
 } as const;
 
 export const GSI1 = 'gsi1';
@@ -44,4 +44,6 @@ export const GSI1 = 'gsi1';
 /** A quarter's close record. */
 export const quarterKeys = {
   quarter: (quarter: string) => ({ pk: `QUARTER#${quarter}`, sk: 'META' }),
+  /** Points to the quarter's latest computation record (its body is in S3). */
+  computation: (quarter: string) => ({ pk: `QUARTER#${quarter}`, sk: 'COMPUTATION' }),
 } as const;

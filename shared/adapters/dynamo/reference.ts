@@ -1,8 +1,8 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Decimal } from 'decimal.js';
 import { catalogIndex, normaliseSku } from '../../domain/classify.js';
 import { courseKey } from '../../domain/ids.js';
-import type { LedgerEntry } from '../../domain/points.js';
+import type { LedgerEntry, PointsEarning } from '../../domain/points.js';
 import type {
   Acceptance,
   CatalogEntry,
@@ -10,16 +10,18 @@ import type {
   Partner,
   PartnerQuarterResult,
   PayoutLine,
+  Training,
 } from '../../domain/types.js';
+import type { QuarterReference } from '../../pipeline/compute-quarter.js';
 import type {
-  IngestReference,
   LedgerRepository,
   PartnerState,
   PayoutsRepository,
   ReferenceRepository,
+  ReferenceWrite,
   StoredPayouts,
 } from '../../ports/index.js';
-import { batchWrite, putNewThen, queryAll, scanAll, type Item } from './doc.js';
+import { batchWrite, isConditionFailed, putNewThen, queryAll, scanAll, type Item } from './doc.js';
 import { GSI1, keys } from './keys.js';
 
 const pick = <T>(item: Item, fields: readonly (keyof T & string)[]): T => {
@@ -81,21 +83,73 @@ export class DynamoReferenceRepository implements ReferenceRepository {
     return (await this.byIndex('DISTRIBUTORS')).map(toDistributor);
   }
 
-  async loadForIngest(): Promise<IngestReference> {
-    const [partners, distributors, catalog] = await Promise.all([
+  private async revisionItem(): Promise<{ revision: number; changes: ReferenceWrite[] }> {
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: keys.referenceRevision, ConsistentRead: true }),
+    );
+    return {
+      revision: Number(res.Item?.revision ?? 0),
+      changes: (res.Item?.changes as ReferenceWrite[] | undefined) ?? [],
+    };
+  }
+
+  async loadSnapshot(): Promise<QuarterReference & { changes: ReferenceWrite[] }> {
+    const { revision, changes } = await this.revisionItem();
+    const [partners, distributors, catalog, acceptances, trainings] = await Promise.all([
       this.listPartners(),
       this.listDistributors(),
       queryAll(this.doc, {
         TableName: this.table,
         KeyConditionExpression: 'pk = :p',
         ExpressionAttributeValues: { ':p': 'CATALOG' },
+        ConsistentRead: true,
       }),
+      this.byIndex('ACCEPTANCES'),
+      this.byIndex('TRAININGS'),
     ]);
+    const byPartner = <T extends { partnerId: string }>(rows: T[]) => {
+      const out = new Map<string, T[]>();
+      for (const r of rows) {
+        const list = out.get(r.partnerId);
+        if (list) list.push(r);
+        else out.set(r.partnerId, [r]);
+      }
+      return out;
+    };
     return {
       partners: new Map(partners.map((p) => [p.id, p])),
       distributors: new Map(distributors.map((d) => [d.id, d])),
       catalog: catalogIndex(catalog.map((i) => pick<CatalogEntry>(i, CATALOG_FIELDS))),
+      acceptances: byPartner(acceptances.map(acceptanceOf)),
+      trainings: byPartner(trainings.map((i) => pick<Training>(i, TRAINING_FIELDS))),
+      revision: `r${revision}`,
+      changes,
     };
+  }
+
+  async bumpRevision(change: ReferenceWrite): Promise<string> {
+    // Read, then write on condition that nobody wrote between: one item, the last few changes kept.
+    for (;;) {
+      const { revision, changes } = await this.revisionItem();
+      const next = revision + 1;
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: {
+              ...keys.referenceRevision,
+              revision: next,
+              changes: [...changes, { ...change, revision: `r${next}` }].slice(-KEPT_CHANGES),
+            },
+            ConditionExpression: revision === 0 ? 'attribute_not_exists(pk)' : 'revision = :r',
+            ...(revision === 0 ? {} : { ExpressionAttributeValues: { ':r': revision } }),
+          }),
+        );
+        return `r${next}`;
+      } catch (err) {
+        if (!isConditionFailed(err)) throw err;
+      }
+    }
   }
 
   async partnerState(partnerId: string): Promise<PartnerState> {
@@ -143,6 +197,28 @@ export class DynamoReferenceRepository implements ReferenceRepository {
   }
 
   async migrateAcceptances(): Promise<number> {
+    const moved = await this.migrateLegacyAcceptances();
+    // Items written before the snapshot indexes get their index keys (and are not counted).
+    const unindexed = await scanAll(this.doc, {
+      TableName: this.table,
+      FilterExpression:
+        'begins_with(pk, :p) AND (begins_with(sk, :a) OR begins_with(sk, :t)) AND attribute_not_exists(gsi1pk)',
+      ExpressionAttributeValues: { ':p': 'PARTNER#', ':a': keys.acceptancePrefix, ':t': 'TRAIN#' },
+      ConsistentRead: true,
+    });
+    await this.put(
+      unindexed.map((i) => {
+        if (String(i.sk).startsWith('TRAIN#')) {
+          const t = pick<Training>(i, TRAINING_FIELDS);
+          return { ...i, ...keys.training(t.partnerId, courseKey(t.courseCode), t.completedAt) };
+        }
+        return { ...i, ...keys.acceptance(acceptanceOf(i)) };
+      }),
+    );
+    return moved;
+  }
+
+  private async migrateLegacyAcceptances(): Promise<number> {
     const legacy = (
       await scanAll(this.doc, {
         TableName: this.table,
@@ -177,6 +253,8 @@ export class DynamoReferenceRepository implements ReferenceRepository {
   }
 }
 
+const KEPT_CHANGES = 20;
+
 // ---------------------------------------------------------------- payouts
 
 /** Decimal amounts travel as strings ("1155.00"): exact, and readable in the console. */
@@ -193,6 +271,13 @@ function decodeResult(raw: Item): PartnerQuarterResult {
   };
 }
 
+const toStored = (i: Item): StoredPayouts => ({
+  result: decodeResult(i.result as Item),
+  points: (i.points as PointsEarning[] | undefined) ?? [],
+  hash: typeof i.hash === 'string' ? i.hash : '',
+  computedAt: String(i.computedAt),
+});
+
 /** A points ledger entry as stored; putNewThen never overwrites one once written (append-only). */
 const ledgerItem = (e: LedgerEntry): Item => ({ ...keys.points(e.partnerId, e.entryId), ...e });
 
@@ -202,12 +287,33 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
     private readonly table: string,
   ) {}
 
-  async put(result: PartnerQuarterResult, at: string, points: readonly LedgerEntry[] = []): Promise<void> {
-    await putNewThen(this.doc, this.table, points.map(ledgerItem), {
-      ...keys.payout(result.quarter, result.partnerId),
-      result: encodeResult(result),
-      computedAt: at,
-    });
+  async putMany(results: readonly Omit<StoredPayouts, 'computedAt'>[], at: string): Promise<void> {
+    await batchWrite(
+      this.doc,
+      this.table,
+      results.map((r) => ({
+        PutRequest: {
+          Item: {
+            ...keys.payout(r.result.quarter, r.result.partnerId),
+            result: encodeResult(r.result),
+            points: r.points,
+            hash: r.hash,
+            computedAt: at,
+          },
+        },
+      })),
+    );
+  }
+
+  async deleteMany(quarter: string, partnerIds: readonly string[]): Promise<void> {
+    await batchWrite(
+      this.doc,
+      this.table,
+      partnerIds.map((id) => {
+        const { pk, sk } = keys.payout(quarter, id);
+        return { DeleteRequest: { Key: { pk, sk } } };
+      }),
+    );
   }
 
   async get(quarter: string, partnerId: string): Promise<StoredPayouts | null> {
@@ -218,7 +324,7 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
       ConsistentRead: true,
     });
     const item = items[0];
-    return item ? { result: decodeResult(item.result as Item), computedAt: String(item.computedAt) } : null;
+    return item ? toStored(item) : null;
   }
 
   async listQuarter(quarter: string): Promise<StoredPayouts[]> {
@@ -228,7 +334,7 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
       KeyConditionExpression: 'gsi1pk = :p',
       ExpressionAttributeValues: { ':p': `PAYOUTS#${quarter}` },
     });
-    return items.map((i) => ({ result: decodeResult(i.result as Item), computedAt: String(i.computedAt) }));
+    return items.map(toStored);
   }
 }
 

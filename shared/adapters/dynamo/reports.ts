@@ -1,6 +1,5 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { TallyRow } from '../../domain/types.js';
-import type { ReportRecord, ReportsRepository, ReportTally } from '../../ports/index.js';
+import type { ReportRecord, ReportsRepository } from '../../ports/index.js';
 import { batchGet, batchWrite, isConditionFailed, queryAll, type Item } from './doc.js';
 import { GSI1, keys } from './keys.js';
 
@@ -24,6 +23,8 @@ const RECORD_FIELDS = [
   'rulesVersions',
   'quarters',
   'rejectsKey',
+  'extractKey',
+  'extractSha256',
   'format',
   'error',
 ] as const;
@@ -118,57 +119,6 @@ export class DynamoReportsRepository implements ReportsRepository {
     }
   }
 
-  async writeTallies(reportId: string, version: string, tallies: readonly ReportTally[]): Promise<void> {
-    await batchWrite(
-      this.doc,
-      this.table,
-      tallies.map((t) => ({
-        PutRequest: {
-          Item: {
-            ...keys.tally(reportId, version, t.quarter, t.partnerId),
-            reportId,
-            version,
-            quarter: t.quarter,
-            partnerId: t.partnerId,
-            rows: t.rows,
-          },
-        },
-      })),
-    );
-  }
-
-  private tallyItems(reportId: string, version: string, projection?: string): Promise<Item[]> {
-    return queryAll(this.doc, {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': keys.report(reportId).pk, ':prefix': keys.tallyPrefix(version) },
-      ...(projection ? { ProjectionExpression: projection } : {}),
-    });
-  }
-
-  async talliesOf(reportId: string, version: string): Promise<ReportTally[]> {
-    const items = await this.tallyItems(reportId, version);
-    return items.map((i) => ({
-      quarter: String(i.quarter),
-      partnerId: String(i.partnerId),
-      rows: i.rows as ReportTally['rows'],
-    }));
-  }
-
-  async tallyKeys(reportId: string, version: string): Promise<{ quarter: string; partnerId: string }[]> {
-    const items = await this.tallyItems(reportId, version, 'quarter, partnerId');
-    return items.map((i) => ({ quarter: String(i.quarter), partnerId: String(i.partnerId) }));
-  }
-
-  async deleteTallies(reportId: string, version: string): Promise<void> {
-    const items = await this.tallyItems(reportId, version, 'pk, sk');
-    await batchWrite(
-      this.doc,
-      this.table,
-      items.map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })),
-    );
-  }
-
   async activate(
     reportId: string,
     version: string,
@@ -176,12 +126,12 @@ export class DynamoReportsRepository implements ReportsRepository {
     outcome: Parameters<ReportsRepository['activate']>[3],
     at: string,
   ): Promise<boolean> {
-    const { hasTallies, ...fields } = outcome;
+    const { active, ...fields } = outcome;
     const names: Record<string, string> = { '#version': 'version', '#active': 'activeVersion' };
     const values: Record<string, unknown> = {
       ':v': version,
       ':seq': sequencer,
-      ':active': hasTallies ? version : null,
+      ':active': active ? version : null,
       ':at': at,
     };
     const sets = ['#active = :active', 'activeSequencer = :seq', 'updatedAt = :at'];
@@ -194,6 +144,13 @@ export class DynamoReportsRepository implements ReportsRepository {
         sets.push(`#${k} = :${k}`);
       }
     }
+    // Membership first: a crash after activation must not leave the report out of its quarters.
+    if (active && outcome.quarters?.length)
+      await batchWrite(
+        this.doc,
+        this.table,
+        outcome.quarters.map((q) => ({ PutRequest: { Item: { ...keys.quarterReport(q, reportId), reportId } } })),
+      );
     try {
       await this.doc.send(
         new UpdateCommand({
@@ -214,26 +171,25 @@ export class DynamoReportsRepository implements ReportsRepository {
     }
   }
 
-  async currentTallies(quarter: string, partnerId: string): Promise<TallyRow[]> {
-    const items = await queryAll(this.doc, {
+  async activeInQuarter(quarter: string): Promise<ReportRecord[]> {
+    const members = await queryAll(this.doc, {
       TableName: this.table,
-      IndexName: GSI1,
-      KeyConditionExpression: 'gsi1pk = :p',
-      ExpressionAttributeValues: { ':p': `TALLY#${quarter}#${partnerId}` },
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
+      ExpressionAttributeValues: { ':pk': `QUARTER#${quarter}`, ':r': 'REPORT#' },
+      ConsistentRead: true,
     });
-    if (items.length === 0) return [];
-    const reportIds = [...new Set(items.map((i) => String(i.reportId)))];
-    const reports = await batchGet(
+    if (!members.length) return [];
+    const records = await batchGet(
       this.doc,
       this.table,
-      reportIds.map((id) => keys.report(id)),
+      members.map((m) => keys.report(String(m.reportId))),
+      true,
     );
-    const active = new Map(reports.map((r) => [String(r.reportId), r.activeVersion as string | null]));
-    const rows: TallyRow[] = [];
-    for (const item of items) {
-      if (active.get(String(item.reportId)) !== item.version) continue;
-      for (const row of item.rows as Omit<TallyRow, 'partnerId'>[]) rows.push({ ...row, partnerId });
-    }
-    return rows;
+    // A membership outlives a version that left the quarter; the record says what is in force
+    // (its extract fields are the active version's, even while a newer upload is processing).
+    return records
+      .map(toRecord)
+      .filter((r) => r.activeVersion !== null && r.extractKey && r.quarters?.includes(quarter))
+      .sort((a, b) => (a.reportId < b.reportId ? -1 : 1));
   }
 }

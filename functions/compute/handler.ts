@@ -1,0 +1,45 @@
+/**
+ * Compute Lambda: a FIFO batch of { quarter, cause } requests, grouped by quarter so one quarter is
+ * never computed twice at once. A request that finds the quarter's inputs unchanged since the last
+ * completed computation does nothing, so requests that queued up behind one run cost a few reads.
+ */
+import { SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { computeQuarterNow, type ComputeDeps } from '../../shared/pipeline/compute.js';
+import { lazy, wireFromEnv } from '../../shared/wiring.js';
+import { observability } from '../shared/observability.js';
+import { parseMessage, sqsBatchHandler } from '../shared/sqs.js';
+
+export const ComputeMessage = z.object({
+  quarter: z.string().regex(/^\d{4}-Q[1-4]$/),
+  cause: z.string().default(''),
+});
+
+export function createComputeHandler(getDeps: () => ComputeDeps) {
+  const { logger, metrics } = observability('compute');
+  const processor = new SqsFifoPartialProcessorAsync();
+
+  const recordHandler = async (record: SQSRecord) => {
+    const msg = parseMessage(record, ComputeMessage, 'computation request');
+    const outcome = await computeQuarterNow(getDeps(), msg.quarter, msg.cause);
+    if (outcome.status === 'computed') {
+      logger.info('quarter computed', {
+        ...msg,
+        resultHash: outcome.resultHash,
+        partnersWritten: outcome.partnersWritten,
+        partnersDeleted: outcome.partnersDeleted,
+        counts: outcome.computation.counts,
+      });
+      metrics.addMetric('QuartersComputed', MetricUnit.Count, 1);
+    } else {
+      logger.info(`quarter not computed: ${outcome.status}`, { ...msg });
+      metrics.addMetric('ComputationsSkipped', MetricUnit.Count, 1);
+    }
+  };
+
+  return sqsBatchHandler(processor, recordHandler, { logger, metrics });
+}
+
+export const handler = createComputeHandler(lazy(() => wireFromEnv()));

@@ -1,0 +1,227 @@
+/**
+ * Pipeline v2 (issue #12), the quarter computation as a use case: load the quarter's rules, a
+ * snapshot of the reference data and the extracts of its active report versions (never a raw
+ * report), and run computeQuarter over them — unless the inputs are those of the last completed
+ * computation, in which case nothing is written. Otherwise it writes the payout items of partners
+ * whose result changed (and deletes those of partners with nothing counted any more), the record's
+ * body to the object store and, last, the small pointer item: a crash before the pointer leaves the
+ * quarter to be computed again by the retry.
+ *
+ * One computation at a time per quarter is the queue's job (FIFO group = quarter); two running at
+ * once would still converge, since both write what the same inputs give.
+ */
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { Rules } from '../domain/rules/load.js';
+import { RulesBook } from '../domain/rules/load.js';
+import { ExtractIntegrityError } from '../errors.js';
+import type {
+  Clock,
+  ComputationPointer,
+  ComputationRepository,
+  ObjectStore,
+  PayoutsRepository,
+  ReferenceRepository,
+  ReferenceWrite,
+  ReportRecord,
+  ReportsRepository,
+  RulesRepository,
+} from '../ports/index.js';
+import {
+  canonicalJson,
+  computeQuarter,
+  type ActiveExtract,
+  type ComputationRecord,
+  type HeldLines,
+  type HeldReason,
+  type LineCounts,
+  type QuarterComputation,
+  type QuarterReference,
+  type ReportQuarterCounts,
+} from './compute-quarter.js';
+import { decodeExtract } from './extract.js';
+
+export interface ComputeDeps {
+  objects: ObjectStore;
+  reports: ReportsRepository;
+  reference: ReferenceRepository;
+  rules: RulesRepository;
+  payouts: PayoutsRepository;
+  computations: ComputationRepository;
+  clock: Clock;
+}
+
+export const COMPUTATIONS_PREFIX = 'computations/';
+
+/** What a computation stores beside its pointer: everything `verify`, the API and `run` show. */
+export interface ComputationBody {
+  record: ComputationRecord;
+  inputsHash: string;
+  computedAt: string;
+  causes: {
+    request: string;
+    reportsChanged: { reportId: string; from: string | null; to: string | null }[];
+    referenceChanges: (ReferenceWrite & { revision?: string })[];
+  };
+  counts: LineCounts;
+  reports: ReportQuarterCounts[];
+  partners: { partnerId: string; hash: string; total: string }[];
+  exceptions: Partial<Record<HeldReason, HeldLines[]>>;
+}
+
+export interface QuarterInputs {
+  rules: Rules;
+  reference: QuarterReference & { changes: ReferenceWrite[] };
+  records: ReportRecord[];
+  inputsHash: string;
+}
+
+export type ComputeOutcome =
+  | { status: 'no-rules'; quarter: string }
+  | { status: 'unchanged'; quarter: string; inputsHash: string }
+  | {
+      status: 'computed';
+      quarter: string;
+      inputsHash: string;
+      resultHash: string;
+      partnersWritten: number;
+      partnersDeleted: number;
+      computation: QuarterComputation;
+    };
+
+/** Rules version, each report version with its extract's sha256, reference revision: the inputs. */
+export function inputsHashOf(rulesVersion: string, revision: string, records: readonly ReportRecord[]): string {
+  const reports = records
+    .map((r) => ({ reportId: r.reportId, version: r.activeVersion, extractSha256: r.extractSha256 }))
+    .sort((a, b) => (a.reportId < b.reportId ? -1 : 1));
+  return createHash('sha256').update(canonicalJson({ rulesVersion, revision, reports })).digest('hex');
+}
+
+/** The quarter's rules, reference snapshot and active reports; null when the quarter has no rules. */
+export async function loadQuarterInputs(deps: ComputeDeps, quarter: string): Promise<QuarterInputs | null> {
+  const rules = new RulesBook(await deps.rules.loadAll()).get(quarter);
+  if (!rules) return null;
+  const [reference, records] = await Promise.all([deps.reference.loadSnapshot(), deps.reports.activeInQuarter(quarter)]);
+  return { rules, reference, records, inputsHash: inputsHashOf(rules.version, reference.revision, records) };
+}
+
+/** The extracts of the active versions: object-store reads of extracts/, never of a raw report. */
+export async function loadExtracts(deps: Pick<ComputeDeps, 'objects'>, records: readonly ReportRecord[]): Promise<ActiveExtract[]> {
+  return Promise.all(
+    records.map(async (r) => {
+      const bytes = await deps.objects.getBytes(r.extractKey!);
+      if (!bytes)
+        throw new ExtractIntegrityError(
+          `The extract of report ${r.key} (${r.extractKey}) is missing from storage. Upload the report again to rebuild it.`,
+        );
+      return {
+        reportId: r.reportId,
+        version: r.activeVersion!,
+        distributorId: r.distributorId,
+        receivedAt: r.receivedAt,
+        sha256: r.extractSha256!,
+        extract: decodeExtract(bytes, r.extractSha256),
+      };
+    }),
+  );
+}
+
+export async function readComputationBody(objects: ObjectStore, key: string): Promise<ComputationBody | null> {
+  const bytes = await objects.getBytes(key);
+  return bytes ? (JSON.parse(gunzipSync(bytes).toString('utf8')) as ComputationBody) : null;
+}
+
+/** The latest completed computation of a quarter, with its body; null before the first. */
+export async function latestComputation(
+  deps: Pick<ComputeDeps, 'objects' | 'computations'>,
+  quarter: string,
+): Promise<{ pointer: ComputationPointer; body: ComputationBody } | null> {
+  const pointer = await deps.computations.latest(quarter);
+  if (!pointer) return null;
+  const body = await readComputationBody(deps.objects, pointer.bodyKey);
+  return body ? { pointer, body } : null;
+}
+
+const revisionNumber = (r: string | undefined) => Number((r ?? 'r0').slice(1)) || 0;
+
+/** Computes a quarter unless its inputs are unchanged since the last completed computation. */
+export async function computeQuarterNow(deps: ComputeDeps, quarter: string, cause: string): Promise<ComputeOutcome> {
+  const inputs = await loadQuarterInputs(deps, quarter);
+  if (!inputs) return { status: 'no-rules', quarter };
+  const { rules, reference, records, inputsHash } = inputs;
+  const previous = await deps.computations.latest(quarter);
+  if (previous?.inputsHash === inputsHash) return { status: 'unchanged', quarter, inputsHash };
+
+  const computation = computeQuarter({ rules, reference, extracts: await loadExtracts(deps, records) });
+  const at = deps.clock.now().toISOString();
+
+  // Only what changed is written: a partner's item carries the hash of its result and points.
+  const stored = new Map((await deps.payouts.listQuarter(quarter)).map((s) => [s.result.partnerId, s.hash]));
+  const changed = computation.partners.filter((p) => stored.get(p.partnerId) !== p.hash);
+  const present = new Set(computation.partners.map((p) => p.partnerId));
+  const gone = [...stored.keys()].filter((id) => !present.has(id)).sort();
+  await deps.payouts.putMany(
+    changed.map((p) => ({ result: p.result, points: p.points, hash: p.hash })),
+    at,
+  );
+  await deps.payouts.deleteMany(quarter, gone);
+
+  const before = previous ? await readComputationBody(deps.objects, previous.bodyKey) : null;
+  const beforeReports = new Map((before?.record.reports ?? []).map((r) => [r.reportId, r.version]));
+  const nowReports = new Map(computation.record.reports.map((r) => [r.reportId, r.version]));
+  const reportsChanged = [...new Set([...beforeReports.keys(), ...nowReports.keys()])]
+    .sort()
+    .filter((id) => beforeReports.get(id) !== nowReports.get(id))
+    .map((id) => ({ reportId: id, from: beforeReports.get(id) ?? null, to: nowReports.get(id) ?? null }));
+  const since = revisionNumber(previous?.referenceRevision);
+  const body: ComputationBody = {
+    record: computation.record,
+    inputsHash,
+    computedAt: at,
+    causes: {
+      request: cause,
+      reportsChanged,
+      referenceChanges: reference.changes.filter((c) => revisionNumber((c as { revision?: string }).revision) > since),
+    },
+    counts: computation.counts,
+    reports: computation.reports,
+    partners: computation.partners.map((p) => ({ partnerId: p.partnerId, hash: p.hash, total: p.result.total.toFixed(2) })),
+    exceptions: computation.exceptions,
+  };
+  const bodyKey = `${COMPUTATIONS_PREFIX}${quarter}/${computation.record.resultHash}.json.gz`;
+  await deps.objects.put(bodyKey, gzipSync(JSON.stringify(body)), 'application/gzip');
+  await deps.computations.put({
+    quarter,
+    inputsHash,
+    resultHash: computation.record.resultHash,
+    rulesVersion: rules.version,
+    referenceRevision: reference.revision,
+    bodyKey,
+    computedAt: at,
+  });
+  return {
+    status: 'computed',
+    quarter,
+    inputsHash,
+    resultHash: computation.record.resultHash,
+    partnersWritten: changed.length,
+    partnersDeleted: gone.length,
+    computation,
+  };
+}
+
+/**
+ * What-if: the quarter computed from the same extracts with other rules or reference data, in
+ * memory; writes nothing.
+ */
+export async function previewComputation(
+  deps: ComputeDeps,
+  quarter: string,
+  modify: (inputs: QuarterInputs) => { rules: Rules; reference: QuarterReference },
+): Promise<{ computation: QuarterComputation; inputs: QuarterInputs } | null> {
+  const inputs = await loadQuarterInputs(deps, quarter);
+  if (!inputs) return null;
+  const { rules, reference } = modify(inputs);
+  const computation = computeQuarter({ rules, reference, extracts: await loadExtracts(deps, inputs.records) });
+  return { computation, inputs };
+}
