@@ -11,11 +11,10 @@ import { Decimal } from 'decimal.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIngestHandler, decodeS3Key } from '../../functions/ingest/handler.js';
 import { reportIdOf } from '../../shared/pipeline/ingest.js';
-import { recalcPartner } from '../../shared/pipeline/recalc.js';
-import { rereadReports, revisionOf } from '../../shared/pipeline/reference-import.js';
-import type { RecalcRequest } from '../../shared/ports/index.js';
+import { computeQuarterNow, latestComputation } from '../../shared/pipeline/compute.js';
+import type { ComputeRequest } from '../../shared/ports/index.js';
 import { cuttingBody, FaultInjector, throughputExceeded, throwing } from '../support/faults.js';
-import { referenceChange, renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
+import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
 const faults = new FaultInjector();
@@ -103,19 +102,11 @@ function sqsEvent(body: string): SQSEvent {
   };
 }
 
-const isTallyWriteOf = (key: string) => (input: Record<string, unknown>) => {
-  const requests = Object.values(
-    input.RequestItems as Record<string, { PutRequest?: { Item: Record<string, unknown> } }[]>,
-  ).flat();
-  return requests.some(
-    (r) =>
-      r.PutRequest?.Item.pk === `REPORT#${reportIdOf(key)}` &&
-      String(r.PutRequest.Item.sk).startsWith('TALLY#'),
-  );
-};
+const isExtractPutOf = (key: string) => (input: Record<string, unknown>) =>
+  String(input.Key).startsWith(`extracts/${reportIdOf(key)}/`);
 
 describe('exactly once under at-least-once delivery', () => {
-  it('skips a redelivered S3 notification: nothing is recounted, recalculated or rewritten', async () => {
+  it('skips a redelivered S3 notification: nothing is recounted, recomputed or rewritten', async () => {
     await setUpPartners(['DU101']);
     const key = 'incoming/ex-a/dup.csv';
     const record = nextRecordFor(key);
@@ -134,11 +125,12 @@ describe('exactly once under at-least-once delivery', () => {
     const payoutsBefore = await env.rt.deps.payouts.get(Q1, 'DU101');
     const ledgerBefore = (await env.rt.deps.reference.partnerState('DU101')).ledger;
 
-    const published: RecalcRequest[] = [];
+    const published: ComputeRequest[] = [];
     const handler = createIngestHandler(() => ({
       ...env.rt.deps,
-      recalc: { publish: async (requests) => void published.push(...requests) },
+      compute: { publish: async (requests) => void published.push(...requests) },
     }));
+    const computationBefore = await env.rt.deps.computations.latest(Q1);
     const body = JSON.stringify({ Records: [await record] });
     for (let i = 0; i < 2; i++) {
       const res = await handler(sqsEvent(body), {} as never);
@@ -146,11 +138,16 @@ describe('exactly once under at-least-once delivery', () => {
     }
     await env.rt.idle();
 
-    expect(published).toEqual([]);
+    // A redelivery asks for the quarter again (in case a crash came before the first request),
+    // and that computation finds nothing changed.
+    expect(published.map((r) => r.quarter)).toEqual([Q1, Q1]);
+    await env.rt.deps.compute.publish(published);
+    await env.rt.idle();
+    expect(await env.rt.deps.computations.latest(Q1)).toEqual(computationBefore);
     expect(await env.report(key)).toEqual(before);
     expect(await env.rt.deps.payouts.get(Q1, 'DU101')).toEqual(payoutsBefore);
     expect((await env.rt.deps.reference.partnerState('DU101')).ledger).toEqual(ledgerBefore);
-    expect(await env.tallyItems(key)).toHaveLength(1);
+    expect(await env.extractKeys(key)).toHaveLength(1);
   });
 
   it('counts identical bytes uploaded again to the same key once', async () => {
@@ -160,19 +157,17 @@ describe('exactly once under at-least-once delivery', () => {
     await env.upload('ex-a', 'same-bytes.csv', body);
     expect(await total('DU201')).toBe(rub([55, VOSTRO_3XXX]));
     expect((await env.payouts(Q1, 'DU201'))!.lines.map((l) => l.units)).toEqual([55]);
-    expect(await env.tallyItems(key)).toHaveLength(1);
+    expect(await env.extractKeys(key)).toHaveLength(1);
   });
 
-  it('recovers from a crash between tally batches: the retry rewrites the same tallies', async () => {
-    // 30 partners: 30 tally items, so two BatchWrite requests (25 + 5); the second one fails.
+  it('recovers from a crash while storing the extract: the retry writes the same extract', async () => {
     const ids = Array.from({ length: 30 }, (_, i) => `CR${String(i + 1).padStart(3, '0')}`);
     await setUpPartners(ids);
     const key = 'incoming/ex-a/crash.csv';
     const fault = faults.arm({
-      client: 'doc',
-      command: 'BatchWriteCommand',
-      match: isTallyWriteOf(key),
-      nth: 2,
+      client: 's3',
+      command: 'PutObjectCommand',
+      match: isExtractPutOf(key),
       fail: throwing(throughputExceeded),
     });
     const errorsBefore = errors.length;
@@ -192,10 +187,8 @@ describe('exactly once under at-least-once delivery', () => {
     expect(env.rt.deadLetters()).toEqual([]);
     const report = await env.report(key);
     expect(report.status).toBe('processed');
-    expect(report.counts).toMatchObject({ read: 60, tallied: 60, rejected: 0 });
-    const items = await env.tallyItems(key);
-    expect(items).toHaveLength(30);
-    expect(new Set(items.map((t) => t.version))).toEqual(new Set([report.activeVersion]));
+    expect(report.counts).toMatchObject({ read: 60, extracted: 60, rejected: 0 });
+    expect(await env.extractKeys(key)).toEqual([report.extractKey]);
     for (const [i, id] of ids.entries()) expect(await total(id), id).toBe(rub([50 + i, PREMIUM]));
   });
 
@@ -224,36 +217,30 @@ describe('exactly once under at-least-once delivery', () => {
     expect(env.rt.deadLetters()).toEqual([]);
     const report = await env.report(key);
     expect(report.status).toBe('processed');
-    expect(report.counts).toMatchObject({ read: 1500, tallied: 1500, rejected: 0 });
+    expect(report.counts).toMatchObject({ read: 1500, extracted: 1500, rejected: 0 });
     expect(report.bytes).toBe(body.length);
     expect(await total('BC101')).toBe(rub([750, PREMIUM]));
     expect(await total('BC102')).toBe(rub([750, PREMIUM]));
   });
 
-  it('retries a throttled recalculation until the payouts are written', async () => {
+  it('retries a throttled computation until the payouts are written', async () => {
     await setUpPartners(['TH101']);
     const isPayout = (item: unknown) => {
       const i = item as Record<string, unknown> | undefined;
       return i?.pk === 'PARTNER#TH101' && i.sk === `PAYOUT#${Q1}`;
     };
-    // The payout is written alone, or in one transaction with the points it earns.
-    const alone = faults.arm({
+    const throttled = faults.arm({
       client: 'doc',
-      command: 'PutCommand',
-      match: (input) => isPayout(input.Item),
-      times: 2,
-      fail: throwing(throughputExceeded),
-    });
-    const withPoints = faults.arm({
-      client: 'doc',
-      command: 'TransactWriteCommand',
+      command: 'BatchWriteCommand',
       match: (input) =>
-        (input.TransactItems as { Put?: { Item?: unknown } }[]).some((t) => isPayout(t.Put?.Item)),
+        Object.values(input.RequestItems as Record<string, { PutRequest?: { Item?: unknown } }[]>)
+          .flat()
+          .some((r) => isPayout(r.PutRequest?.Item)),
       times: 2,
       fail: throwing(throughputExceeded),
     });
     await env.upload('ex-a', 'throttled.csv', renderReport(sales('TH101', [[LATITUDE, 51]])));
-    expect(alone.fired + withPoints.fired).toBe(2);
+    expect(throttled.fired).toBe(2);
     expect(env.rt.deadLetters()).toEqual([]);
     expect(await total('TH101')).toBe(rub([51, PREMIUM]));
   });
@@ -294,15 +281,14 @@ describe('report versions and distributors', () => {
     );
     const second = await env.report(key);
     expect(second.activeVersion).not.toBe(first.activeVersion);
-    expect(second.counts).toMatchObject({ read: 2, tallied: 2 });
+    expect(second.counts).toMatchObject({ read: 2, extracted: 2 });
     expect(await total('RE101')).toBe(rub([52, PREMIUM]));
-    expect(await total('RE102')).toBe('0.00');
-    expect((await env.payouts(Q1, 'RE102'))!.lines.filter((l) => l.units !== 0)).toEqual([]);
+    // Nothing of RE102 counts any more: its payout is gone.
+    expect(await env.payouts(Q1, 'RE102')).toBeNull();
     expect(await total('RE103')).toBe(rub([70, MAINSTREAM]));
-    const items = await env.tallyItems(key);
-    expect(items.map((t) => [t.version, t.partnerId]).sort()).toEqual([
-      [second.activeVersion, 'RE101'],
-      [second.activeVersion, 'RE103'],
+    const { body } = (await latestComputation(env.rt.deps, Q1))!;
+    expect(body.record.reports.filter((r) => r.reportId === second.reportId)).toEqual([
+      { reportId: second.reportId, version: second.activeVersion, extractSha256: second.extractSha256 },
     ]);
 
     await env.upload(
@@ -345,7 +331,7 @@ describe('report versions and distributors', () => {
 });
 
 describe('reference data changes', () => {
-  it('recalculates payouts when an acceptance or a training changes, without re-reading the report', async () => {
+  it('recomputes payouts when an acceptance or a training changes, without re-reading the report', async () => {
     await setUpPartners(['RC101'], 150);
     const key = await env.upload(
       'ex-a',
@@ -408,7 +394,7 @@ describe('reference data changes', () => {
     expect(reads()).toBe(readsAfterUpload);
   });
 
-  it('tallies a line once a catalog mapping classifies its SKU and the reports are read again', async () => {
+  it('counts a line once a catalog mapping classifies its SKU, without reading the report again', async () => {
     await setUpPartners(['CA101']);
     const vostro5468: SaleLine = {
       date: '2016-03-02',
@@ -423,7 +409,8 @@ describe('reference data changes', () => {
       'catalog.csv',
       renderReport([...sales('CA101', [[LATITUDE, 50]]), vostro5468]),
     );
-    expect((await env.rejects(key)).map((r) => [r.line, r.code])).toEqual([[3, 'unclassified-product']]);
+    expect(await env.rejects(key)).toEqual([]);
+    expect((await env.held(key)).map((h) => [h.line, h.reason])).toEqual([[3, 'unclassified-product']]);
     expect(await total('CA101')).toBe(rub([50, PREMIUM]));
     const others = async () =>
       (await env.rt.deps.payouts.listQuarter(Q1))
@@ -431,33 +418,23 @@ describe('reference data changes', () => {
         .map((s) => [s.result.partnerId, s.result.total.toFixed(2)])
         .sort();
     const othersBefore = await others();
+    const before = await env.report(key);
+    const rawReads = () => faults.count('s3', 'GetObjectCommand', (input) => String(input.Key).startsWith('incoming/'));
+    const readsBefore = rawReads();
 
-    const { change } = await env.importReference({
-      catalog: [{ sku: '5468-7851', program: 'client', rateRow: 'premium' }],
-    });
-    const revision = revisionOf(change);
-    const outcomes = await rereadReports(env.rt.deps, revision);
-    await env.rt.idle();
-    expect(outcomes.find((o) => o.reportId === reportIdOf(key))?.status).toBe('processed');
+    await env.importReference({ catalog: [{ sku: '5468-7851', program: 'client', rateRow: 'premium' }] });
 
-    const report = await env.report(key);
-    expect(report.activeVersion).toMatch(new RegExp(`~${revision}$`));
-    expect(report.counts).toMatchObject({ read: 2, tallied: 2, rejected: 0 });
-    expect(await env.rejects(key)).toEqual([]);
-    expect((await env.tallyItems(key)).map((t) => t.version)).toEqual([report.activeVersion]);
+    expect(rawReads()).toBe(readsBefore);
+    expect(await env.report(key)).toEqual(before);
+    expect(await env.held(key)).toEqual([]);
     expect(await total('CA101')).toBe(rub([55, PREMIUM]));
-    // Every other report was read again too, and counts exactly as before.
     expect(await others()).toEqual(othersBefore);
-
-    // The same change again is the same revision: nothing left to do.
-    const again = await rereadReports(env.rt.deps, revisionOf(referenceChange({ catalog: change.catalog! })));
-    expect(again.map((o) => o.status)).toEqual(again.map(() => 'skipped'));
     expect(env.rt.deadLetters()).toEqual([]);
   });
 });
 
 describe('explanations and points', () => {
-  it('explains every payout line and records points whose sources name payout lines; a second recalc appends nothing', async () => {
+  it('explains every payout line and keeps pending points whose sources name payout lines; a second computation writes nothing', async () => {
     await setUpPartners(['LE101']);
     await env.upload(
       'ex-a',
@@ -485,21 +462,21 @@ describe('explanations and points', () => {
       );
     }
 
-    const ledger = (await env.rt.deps.reference.partnerState('LE101')).ledger;
+    // An open quarter's points are pending, inside the payout result; the ledger gets them at close.
+    const stored = (await env.rt.deps.payouts.get(Q1, 'LE101'))!;
     const lineSources = new Set(
       p.lines.map((l) => `payout:${Q1}/LE101/${l.distributorId}/${l.program}/${l.rateRow}`),
     );
-    expect(ledger.length).toBeGreaterThan(0);
-    for (const e of ledger) expect(lineSources, e.source).toContain(e.source);
-    const points = Object.fromEntries(ledger.map((e) => [e.source, e.points]));
-    expect(points).toEqual({
+    expect(stored.points.length).toBeGreaterThan(0);
+    for (const e of stored.points) expect(lineSources, e.source).toContain(e.source);
+    expect(Object.fromEntries(stored.points.map((e) => [e.source, e.points]))).toEqual({
       [`payout:${Q1}/LE101/ex-a/client/premium`]: 40 * POINTS_PREMIUM,
       [`payout:${Q1}/LE101/ex-a/client/vostro-3xxx`]: 12 * POINTS_VOSTRO,
     });
+    expect((await env.rt.deps.reference.partnerState('LE101')).ledger).toEqual([]);
 
-    await recalcPartner(env.rt.deps, Q1, 'LE101');
-    await recalcPartner(env.rt.deps, Q1, 'LE101');
-    expect((await env.rt.deps.reference.partnerState('LE101')).ledger).toEqual(ledger);
+    expect((await computeQuarterNow(env.rt.deps, Q1, 'test')).status).toBe('unchanged');
+    expect(await env.rt.deps.payouts.get(Q1, 'LE101')).toEqual(stored);
     expect(await total('LE101')).toBe(p.total.toFixed(2));
   });
 });
