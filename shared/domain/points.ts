@@ -49,6 +49,8 @@ export interface LedgerEntry {
   reason: string;
   /** ISO 8601 with offset. */
   at: string;
+  /** A quarter's credit: the per-source points it is made of. */
+  breakdown?: PointsEarning[];
 }
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -182,6 +184,48 @@ export function reconcileLedger(
     });
   }
   return out;
+}
+
+/**
+ * The ledger entry that brings what a partner was credited for a closed quarter to its pending
+ * points (`target`), or null when nothing is to change: the first is the quarter's credit at close,
+ * one entry with the per-source breakdown inside; later ones are adjustments (a corrected report,
+ * a reference change after the close). A debit is limited to the balance, so a balance never goes
+ * negative; what could not be taken back stays as the difference and is retried at the next one.
+ */
+export function creditQuarter(
+  existing: readonly LedgerEntry[],
+  partnerId: string,
+  quarter: string,
+  target: readonly PointsEarning[],
+  at: string,
+): LedgerEntry | null {
+  checkAt(at);
+  const own = existing.filter((e) => e.partnerId === partnerId);
+  const credits = own.filter((e) => e.quarter === quarter && e.kind !== 'redeem');
+  const credited = balance(credits);
+  const wanted = target.reduce((sum, t) => sum + t.points, 0);
+  const delta = wanted - credited;
+  const points = Math.max(delta, -Math.max(0, balance(own)));
+  if (points === 0) return null;
+  const n = credits.length + 1;
+  let reason =
+    n === 1
+      ? `Points of ${quarter}, credited when the quarter was closed`
+      : `Adjustment to ${quarter}: its points are now ${fmt(wanted)} (${fmt(credited)} credited before)`;
+  if (points !== delta)
+    reason += `. ${fmt(points - delta)} points could not be taken back because they were already redeemed`;
+  return {
+    entryId: `${quarter}#credit#${String(n).padStart(4, '0')}`,
+    partnerId,
+    quarter,
+    kind: n === 1 ? 'earn' : 'adjust',
+    points,
+    source: `quarter:${quarter}`,
+    reason,
+    at,
+    breakdown: [...target],
+  };
 }
 
 /**

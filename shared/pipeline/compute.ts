@@ -19,7 +19,9 @@ import type {
   Clock,
   ComputationPointer,
   ComputationRepository,
+  LedgerRepository,
   ObjectStore,
+  QuarterRepository,
   PayoutsRepository,
   ReferenceRepository,
   ReferenceWrite,
@@ -40,6 +42,7 @@ import {
   type ReportQuarterCounts,
 } from './compute-quarter.js';
 import { decodeExtract } from './extract.js';
+import { creditPoints } from './quarters.js';
 
 export interface ComputeDeps {
   objects: ObjectStore;
@@ -48,6 +51,8 @@ export interface ComputeDeps {
   rules: RulesRepository;
   payouts: PayoutsRepository;
   computations: ComputationRepository;
+  quarters: QuarterRepository;
+  ledger: LedgerRepository;
   clock: Clock;
 }
 
@@ -165,6 +170,9 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     at,
   );
   await deps.payouts.deleteMany(quarter, gone);
+  // A closed quarter's points are in the ledger: what changed is credited or debited there.
+  if ((await deps.quarters.get(quarter))?.status === 'closed')
+    await creditPoints(deps, quarter, at, [...changed.map((p) => p.partnerId), ...gone]);
 
   const before = previous ? await readComputationBody(deps.objects, previous.bodyKey) : null;
   const beforeReports = new Map((before?.record.reports ?? []).map((r) => [r.reportId, r.version]));

@@ -17,6 +17,7 @@
 import { createHash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
+import { creditQuarter } from '../domain/points.js';
 import { RulesBook } from '../domain/rules/load.js';
 import type { PayoutLine } from '../domain/types.js';
 import {
@@ -34,6 +35,7 @@ import {
 } from '../export/finance-csv.js';
 import { financeExportXlsx, XLSX_CONTENT_TYPE } from '../export/xlsx.js';
 import type {
+  LedgerRepository,
   ObjectStore,
   PayoutsRepository,
   QuarterRecord,
@@ -46,6 +48,7 @@ import type {
 
 export interface QuarterDeps {
   quarters: QuarterRepository;
+  ledger: LedgerRepository;
   payouts: PayoutsRepository;
   reports: ReportsRepository;
   reference: ReferenceRepository;
@@ -281,7 +284,32 @@ export async function closeQuarter(
     total: total.toFixed(2),
   });
   if (!won) throw closedError((await deps.quarters.get(quarter)) ?? undefined, quarter);
+  await creditPoints(deps, quarter, snapshot.closedAt);
   return snapshot;
+}
+
+/**
+ * Brings the ledger to the pending points of a closed quarter: one entry per partner whose credit
+ * differs (the credit at close, then adjustments). Deterministic entry IDs, written only if new, so
+ * a retry appends nothing twice. `partnerIds` limits it (a computation passes the partners it changed).
+ */
+export async function creditPoints(
+  deps: Pick<QuarterDeps, 'payouts' | 'reference'> & { ledger: LedgerRepository },
+  quarter: string,
+  at: string,
+  partnerIds?: readonly string[],
+): Promise<number> {
+  const stored = new Map((await deps.payouts.listQuarter(quarter)).map((s) => [s.result.partnerId, s.points]));
+  const ids = partnerIds ?? [...stored.keys()].sort();
+  let written = 0;
+  for (const partnerId of ids) {
+    const { ledger } = await deps.reference.partnerState(partnerId);
+    const entry = creditQuarter(ledger, partnerId, quarter, stored.get(partnerId) ?? [], at);
+    if (!entry) continue;
+    await deps.ledger.append([entry]);
+    written++;
+  }
+  return written;
 }
 
 function closedError(record: QuarterRecord | undefined, quarter = record?.quarter): QuarterClosedError {

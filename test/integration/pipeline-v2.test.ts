@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { putCatalog, putPartners } from '../../functions/api/reference.js';
 import type { ApiRequest } from '../../functions/api/http.js';
 import { latestComputation } from '../../shared/pipeline/compute.js';
+import { closeQuarter } from '../../shared/pipeline/quarters.js';
 import type { ComputeRequest } from '../../shared/ports/index.js';
 import { FaultInjector } from '../support/faults.js';
 import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
@@ -185,5 +186,38 @@ describe('reference edits through the API', () => {
     ).rejects.toThrow(/rate row/);
     await env.rt.idle();
     expect(written()).toBe(0);
+  });
+});
+
+// Last in the file: it closes 2016-Q1.
+describe('points follow the timing ruling', () => {
+  it('keeps points pending while the quarter is open, credits them in one entry per partner at close, and adjusts after', async () => {
+    await env.importReference({
+      distributors: ['v2-pts'],
+      partners: ['V2P1'],
+      acceptances: [{ partnerId: 'V2P1', program: 'client' }],
+    });
+    await env.upload('v2-pts', 'points.csv', renderReport([sale({ invoice: 'P-1', partnerId: 'V2P1', qty: 60 })]));
+    const pending = (await env.rt.deps.payouts.get(Q1, 'V2P1'))!.points;
+    const sum = pending.reduce((n, p) => n + p.points, 0);
+    expect(sum).toBeGreaterThan(0);
+    expect((await env.rt.deps.reference.partnerState('V2P1')).ledger).toEqual([]);
+
+    await closeQuarter(env.rt.deps, Q1, 'fin-1', '2016-05-02T10:00:00+03:00');
+    let ledger = (await env.rt.deps.reference.partnerState('V2P1')).ledger;
+    expect(ledger).toEqual([
+      expect.objectContaining({ kind: 'earn', quarter: Q1, points: sum, breakdown: pending }),
+    ]);
+
+    // A corrected report after the close: the difference is booked, once.
+    await env.upload('v2-pts', 'points.csv', renderReport([sale({ invoice: 'P-1', partnerId: 'V2P1', qty: 55 })]));
+    const after = (await env.rt.deps.payouts.get(Q1, 'V2P1'))!.points.reduce((n, p) => n + p.points, 0);
+    expect(after).toBeLessThan(sum);
+    ledger = (await env.rt.deps.reference.partnerState('V2P1')).ledger;
+    expect(ledger.map((e) => [e.kind, e.points])).toEqual([
+      ['earn', sum],
+      ['adjust', after - sum],
+    ]);
+    expect(ledger.reduce((n, e) => n + e.points, 0)).toBe(after);
   });
 });

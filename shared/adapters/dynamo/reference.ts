@@ -165,7 +165,11 @@ export class DynamoReferenceRepository implements ReferenceRepository {
       if (sk === 'PROFILE') state.partner = toPartner(i);
       else if (sk.startsWith(keys.acceptancePrefix)) state.acceptances.push(acceptanceOf(i));
       else if (sk.startsWith('TRAIN#')) state.trainings.push(pick(i, TRAINING_FIELDS));
-      else if (sk.startsWith('POINTS#')) state.ledger.push(pick<LedgerEntry>(i, LEDGER_FIELDS));
+      else if (sk.startsWith('POINTS#'))
+        state.ledger.push({
+          ...pick<LedgerEntry>(i, LEDGER_FIELDS),
+          ...(Array.isArray(i.breakdown) ? { breakdown: i.breakdown as PointsEarning[] } : {}),
+        });
     }
     return state;
   }
