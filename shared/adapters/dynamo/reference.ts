@@ -219,6 +219,13 @@ export class DynamoReferenceRepository implements ReferenceRepository {
         return { ...i, ...keys.acceptance(acceptanceOf(i)) };
       }),
     );
+    // Items the computation could not see before: its inputs changed.
+    if (moved + unindexed.length > 0)
+      await this.bumpRevision({
+        what: `${moved + unindexed.length} acceptance(s) and training(s) of earlier versions migrated`,
+        by: 'rebates migrate',
+        at: new Date().toISOString(),
+      });
     return moved;
   }
 
