@@ -1,12 +1,12 @@
 /**
  * A service tag claimed twice in a quarter earns once (issue: duplicate-claim detection), on the
  * real emulators: within a report, across reports and distributors, after corrections, and when
- * two reports race. Then `verify` re-reads everything this file stored and proves it, or names
- * every difference.
+ * two reports race; a claim that does not count is held by the quarter computation and shown on its
+ * report. Then `verify` re-reads everything this file stored and proves it, or names every difference.
  */
 import { describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
-import { rereadReports, revisionOf } from '../../shared/pipeline/reference-import.js';
+import { reportIdOf } from '../../shared/pipeline/ingest.js';
 import { verifyQuarter } from '../../shared/pipeline/verify.js';
 import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
 
@@ -47,9 +47,10 @@ describe('a service tag claimed twice in a quarter earns once', () => {
       'one.csv',
       renderReport(lines('DC101', 'DCA', 50, [{ serviceTag: 'dca0003' }])),
     );
-    const rejects = await env.rejects(key);
-    expect(rejects.map((r) => [r.line, r.code])).toEqual([[52, 'duplicate-claim']]);
-    expect(rejects[0]!.message).toMatch(/DCA0003.*line 5 of this report/);
+    expect(await env.rejects(key)).toEqual([]);
+    const held = await env.held(key);
+    expect(held.map((r) => [r.line, r.reason])).toEqual([[52, 'duplicate-claim']]);
+    expect(held[0]!.message).toMatch(/DCA0003.*line 5 of this report/);
     expect(await units('DC101')).toBe(50);
   });
 
@@ -61,9 +62,9 @@ describe('a service tag claimed twice in a quarter earns once', () => {
       'second.csv',
       renderReport(lines('DC202', 'DCC', 50, [{ serviceTag: 'DCB0007' }, { serviceTag: 'DCB0008' }])),
     );
-    const rejects = await env.rejects(second);
-    expect(rejects.map((r) => r.code)).toEqual(['duplicate-claim', 'duplicate-claim']);
-    expect(rejects[0]!.message).toContain(first);
+    const rejects = await env.held(second);
+    expect(rejects.map((r) => r.reason)).toEqual(['duplicate-claim', 'duplicate-claim']);
+    expect(rejects[0]!.message).toContain(reportIdOf(first));
     expect(rejects[0]!.message).toMatch(/distributor dc-b\), line 9/);
     expect(await units('DC201')).toBe(50);
     expect(await units('DC202')).toBe(50);
@@ -74,12 +75,9 @@ describe('a service tag claimed twice in a quarter earns once', () => {
     await setUp(['DC301'], ['dc-d']);
     const key = await env.upload('dc-d', 'again.csv', renderReport(lines('DC301', 'DCD', 55)));
     await env.upload('dc-d', 'again.csv', renderReport(lines('DC301', 'DCD', 55)));
-    await rereadReports(
-      env.rt.deps,
-      revisionOf({ catalog: [{ sku: 'DC-NONE', program: 'client', rateRow: 'premium' }] }),
-    );
-    await env.rt.idle();
-    expect((await env.report(key)).counts).toMatchObject({ read: 55, tallied: 55, rejected: 0 });
+    await env.importReference({ catalog: [{ sku: 'DC-NONE', program: 'client', rateRow: 'premium' }] });
+    expect((await env.report(key)).counts).toMatchObject({ read: 55, extracted: 55, rejected: 0 });
+    expect(await env.held(key)).toEqual([]);
     expect(await units('DC301')).toBe(55);
   });
 
@@ -95,7 +93,8 @@ describe('a service tag claimed twice in a quarter earns once', () => {
     await env.upload('dc-e', 'early.csv', renderReport(lines('DC401', 'DCE', 60).slice(10)));
     expect(await units('DC401')).toBe(50);
     expect(await units('DC402')).toBe(60);
-    expect((await env.report(later)).counts).toMatchObject({ tallied: 60, rejected: 0 });
+    expect((await env.report(later)).counts).toMatchObject({ extracted: 60, rejected: 0 });
+    expect(await env.held(later)).toEqual([]);
     expect(env.rt.deadLetters()).toEqual([]);
   });
 
@@ -108,25 +107,24 @@ describe('a service tag claimed twice in a quarter earns once', () => {
     ]);
     const claimed = (await units('DC501')) + (await units('DC502'));
     expect(claimed).toBe(102);
-    const rejected = [...(await env.rejects(a!)), ...(await env.rejects(b!))];
-    expect(rejected.map((r) => r.code)).toEqual(['duplicate-claim', 'duplicate-claim']);
+    const held = [...(await env.held(a!)), ...(await env.held(b!))];
+    expect(held.map((r) => r.reason)).toEqual(['duplicate-claim', 'duplicate-claim']);
   });
 });
 
 describe('reference changes that alter line checks', () => {
-  it('a partner registered after its lines were refused earns once the reports are read again', async () => {
+  it('a partner registered after its lines were held earns at the next computation', async () => {
     await setUp([], ['dr-a']);
     const key = await env.upload('dr-a', 'early-sales.csv', renderReport(lines('DR101', 'DRA', 50)));
-    expect((await env.report(key)).counts).toMatchObject({ tallied: 0, byReason: { 'unknown-partner': 50 } });
+    expect((await env.report(key)).counts).toMatchObject({ extracted: 50, rejected: 0 });
+    expect((await env.held(key)).filter((h) => h.reason === 'unknown-partner')).toHaveLength(50);
 
-    const { change, result } = await env.importReference({
+    const { result } = await env.importReference({
       partners: ['DR101'],
       acceptances: [{ partnerId: 'DR101', program: 'client', plan: null }],
     });
-    expect(result.reportsToReread).toBe(true);
-    await rereadReports(env.rt.deps, revisionOf(change));
-    await env.rt.idle();
-    expect((await env.report(key)).counts).toMatchObject({ tallied: 50, rejected: 0 });
+    expect(result.computationsRequested).toContain(Q1);
+    expect(await env.held(key)).toEqual([]);
     expect(await units('DR101')).toBe(50);
   });
 
@@ -148,27 +146,27 @@ describe('verify recomputes the quarter from the raw reports', () => {
     expect(result.recomputedTotal.greaterThan(0)).toBe(true);
   });
 
-  it('lists every difference when a stored payout or tally was altered', async () => {
+  it('lists every difference when a stored payout or the computation record was altered', async () => {
     await setUp(['DV101'], ['dv-a']);
-    const key = await env.upload('dv-a', 'verify.csv', renderReport(lines('DV101', 'DVA', 52)));
-    const stored = (await env.rt.deps.payouts.get(Q1, 'DV101'))!.result;
-    const line = stored.lines[0]!;
-    await env.rt.deps.payouts.put(
-      { ...stored, lines: [{ ...line, amount: line.amount.plus(1) }], total: stored.total.plus(1) },
+    await env.upload('dv-a', 'verify.csv', renderReport(lines('DV101', 'DVA', 52)));
+    const stored = (await env.rt.deps.payouts.get(Q1, 'DV101'))!;
+    const line = stored.result.lines[0]!;
+    await env.rt.deps.payouts.putMany(
+      [
+        {
+          ...stored,
+          result: { ...stored.result, lines: [{ ...line, amount: line.amount.plus(1) }], total: stored.result.total.plus(1) },
+          hash: 'tampered',
+        },
+      ],
       new Date().toISOString(),
     );
-    const report = await env.report(key);
-    await env.rt.deps.reports.writeTallies(report.reportId, report.activeVersion!, [
-      {
-        quarter: Q1,
-        partnerId: 'DV101',
-        rows: [{ distributorId: 'dv-a', program: 'client', rateRow: 'premium', gate: null, units: 53 }],
-      },
-    ]);
+    const pointer = (await env.rt.deps.computations.latest(Q1))!;
+    await env.rt.deps.computations.put({ ...pointer, resultHash: 'f'.repeat(64) });
 
     const result = await verifyQuarter(env.rt.deps, Q1);
     expect(result.differences).toEqual([
-      { what: 'tally', subject: key, detail: 'DV101 dv-a/client/premium: stored 53 units, recomputed 52' },
+      { what: 'computation', subject: Q1, detail: expect.stringMatching(/recorded result hash is f{64}, recomputed [0-9a-f]{64}/) },
       {
         what: 'payout',
         subject: 'DV101',
