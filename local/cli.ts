@@ -16,6 +16,8 @@ import { financeExportCsv } from '../shared/export/finance-csv.js';
 import { exportQuarter } from '../shared/pipeline/quarters.js';
 import { verifyQuarter } from '../shared/pipeline/verify.js';
 import { latestComputation, type ComputationBody } from '../shared/pipeline/compute.js';
+import type { HeldLines } from '../shared/pipeline/compute-quarter.js';
+import { reportRejectsWithHeld } from '../shared/pipeline/report-rejects.js';
 import { InputValidationError, toUserError } from '../shared/errors.js';
 import { REJECT_REASONS } from '../shared/pipeline/line-checks.js';
 import {
@@ -298,24 +300,40 @@ async function writeExport(
   return { path, rows, sha256: file.sha256 };
 }
 
-/** Rejects files to `<out>/rejects/<distributor as written>/…`, beside the report's name. */
+/**
+ * Rejects files to `<out>/rejects/<distributor as written>/…`, beside the report's name: the
+ * file's own rejects and the lines the computation held, so one file shows every line that does
+ * not count.
+ */
 async function copyRejects(
   runtime: LocalRuntime,
   reports: ReportRecord[],
   outDir: string,
   shown: Shown,
-): Promise<number> {
-  let n = 0;
+): Promise<{ files: number; held: number }> {
+  const byId = new Map(reports.map((r) => [r.reportId, r]));
+  // The computation names the first claim by report ID; people know the report by its path.
+  const describe = (entry: HeldLines, quarter: string) => {
+    const first = entry.firstClaim;
+    const firstReport = first && first.reportId !== entry.reportId ? byId.get(first.reportId) : undefined;
+    if (!first || !firstReport) return entry.message;
+    return `Service tag ${entry.tag} was already claimed in ${reportPath(firstReport, shown)}, line ${first.line}, for ${quarter}; a unit earns once.`;
+  };
+  let files = 0;
+  let held = 0;
   for (const r of reports) {
-    if (!r.rejectsKey || (r.counts && r.counts.rejected === 0 && r.status === 'processed')) continue;
+    if (!r.rejectsKey) continue;
+    const rejects = await reportRejectsWithHeld(runtime.deps, r, describe);
+    if (!rejects) continue;
     // The stored key's folder is the distributor's key (rejects/d-merl/…); people look for D-MERL.
     const below = r.rejectsKey.replace(/^rejects\/[^/]+\//, '');
     const target = join(outDir, 'rejects', shown.distributor(r.distributorId), below);
     await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, await runtime.deps.objects.getText(r.rejectsKey));
-    n++;
+    await writeFile(target, rejects.csv);
+    files++;
+    held += rejects.held;
   }
-  return n;
+  return { files, held };
 }
 
 /** A result as people read it: IDs as written, in its lines, progress and own partner ID. */
@@ -364,7 +382,10 @@ async function cmdRun(values: Record<string, string | string[] | boolean | undef
     log(payoutsTable(results, shown));
     const why = shortfalls(results, shown);
     if (why.length) log(`\nLines that pay less than their units, and why\n${why.join('\n')}`);
-    log(`\nWrote ${path} (${rows} payout lines) and ${rejectFiles} rejects file(s).`);
+    log(
+      `\nWrote ${path} (${rows} payout lines) and ${rejectFiles.files} rejects file(s)` +
+        (rejectFiles.held ? `, which also list the ${rejectFiles.held} line(s) the computation held.` : '.'),
+    );
     return reportDeadLetters(runtime) ? 1 : 0;
   } finally {
     await runtime.stop();
