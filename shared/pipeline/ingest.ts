@@ -3,7 +3,8 @@
  * depend on the file alone, write rejected lines to the rejects file, store the rest as one compact
  * extract (content-addressed, extract.ts), make this version the report's active one, and ask for a
  * computation of every quarter the new or the replaced version touches. It reads no other report
- * and no reference data beyond the rules calendar: partners, products, segments and claims are the
+ * and no reference data beyond the rules calendar (and the distributor's name as written, for its
+ * reject messages): partners, products, segments and claims are the
  * quarter computation's (compute.ts), so a reference change never needs the report read again.
  *
  * Exactly-once effect under at-least-once delivery: the extract's key is its content, so a retry
@@ -13,12 +14,19 @@
  * nothing changed if it already ran.
  */
 import { createHash } from 'node:crypto';
-import { distributorKey } from '../domain/ids.js';
+import { asWrittenIn, distributorKey } from '../domain/ids.js';
 import { RulesBook } from '../domain/rules/load.js';
 import { readReport } from '../csv/read-report.js';
 import { RejectsCsvWriter } from '../export/rejects-csv.js';
 import { ReportFileError } from '../errors.js';
-import type { Clock, ComputeQueue, ObjectStore, ReportsRepository, RulesRepository } from '../ports/index.js';
+import type {
+  Clock,
+  ComputeQueue,
+  ObjectStore,
+  ReferenceRepository,
+  ReportsRepository,
+  RulesRepository,
+} from '../ports/index.js';
 import { ReportExtractor, storableExtract } from './extract.js';
 
 export interface IngestDeps {
@@ -27,6 +35,11 @@ export interface IngestDeps {
   rules: RulesRepository;
   compute: ComputeQueue;
   clock: Clock;
+  /**
+   * Only to name the folder's distributor as written in reject messages; nothing extracted or
+   * counted depends on it, so a report is never read again for a reference change.
+   */
+  reference?: Pick<ReferenceRepository, 'listDistributors'>;
   /** Bound on inflated bytes of a .gz report (decompression bombs). */
   maxInflatedBytes?: number;
   /** Bound on the lines of one report (DEFAULT_MAX_REPORT_LINES); see there. */
@@ -198,6 +211,11 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
   return { status: outcome.status === 'processed' ? 'processed' : 'failed', reportId, version };
 }
 
+async function distributorAsWritten(deps: IngestDeps, distributorId: string): Promise<string | undefined> {
+  if (!deps.reference) return undefined;
+  return asWrittenIn(await deps.reference.listDistributors())(distributorId);
+}
+
 async function extractObject(
   deps: IngestDeps,
   obj: UploadedObject,
@@ -210,7 +228,7 @@ async function extractObject(
     ...(deps.maxInflatedBytes ? { maxInflatedBytes: deps.maxInflatedBytes } : {}),
     ...(deps.onProgress ? { onProgress: (p) => deps.onProgress!({ key: obj.key, ...p }) } : {}),
   });
-  const extractor = new ReportExtractor(book, distributorId);
+  const extractor = new ReportExtractor(book, distributorId, await distributorAsWritten(deps, distributorId));
   // Errors other than ReportFileError (an S3 read cut off, a throttle) propagate: the event is retried.
   const format = await reader.format;
   const rejects = new RejectsCsvWriter(format.headers);
