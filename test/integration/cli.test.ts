@@ -193,6 +193,23 @@ describe('rebates run on samples/data', () => {
     expect(meridianMarch.get(19)).toBe('distributor-not-authorized');
   });
 
+  it('lists held lines in the rejects file in line order, with their original fields as rejected lines have', async () => {
+    const text = await readFile(join(out, 'rejects', 'orbita', 'orbita_sellout_Q1_2016.rejects.csv'), 'utf8');
+    const [head, ...data] = Papa.parse<string[]>(text, { skipEmptyLines: true }).data;
+    expect(head!.slice(0, 3)).toEqual(['line', 'reason_code', 'message']);
+    expect(head!.length).toBeGreaterThan(3);
+    const lines = data.map((r) => Number(r[0]));
+    expect(lines).toEqual([...lines].sort((a, b) => a - b));
+    // Held by the computation (unknown partner), not by the file: the partner as the report wrote it.
+    const unknown = data.find((r) => r[0] === '228')!;
+    expect(unknown[1]).toBe('unknown-partner');
+    expect(unknown.slice(3)).toContain('RU199999');
+    expect(unknown[2]).toMatch(/RU199999/);
+    expect(unknown).toHaveLength(head!.length);
+    const held = Number(/which also list the (\d+) line\(s\) the computation held/.exec(stdout)?.[1]);
+    expect(held).toBeGreaterThanOrEqual(8); // at least the README's held lines and those read but earning nothing
+  });
+
   it('prints a summary with the report statuses and the total', () => {
     for (const report of [
       'kvant/kvant-sellout-2016Q1.csv',
