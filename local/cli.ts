@@ -585,7 +585,7 @@ async function cmdVerify(values: Record<string, string | string[] | boolean | un
         `${formatRub(result.recomputedTotal)} recomputed, ${formatRub(result.storedTotal)} stored.`,
     );
     if (!result.differences.length) {
-      log('Verified: the stored report counts, tallies and payouts equal the recomputation.');
+      log('Verified: the stored report counts, extracts, computation record and payouts equal the recomputation.');
       return 0;
     }
     log(`${result.differences.length} difference(s):`);
