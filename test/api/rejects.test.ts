@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readRejects } from '../../functions/api/rejects.js';
+import { readRejects } from '../../shared/export/rejects-csv.js';
 import type { ObjectStore } from '../../shared/ports/index.js';
 
 /** An object store holding one file, served in chunks of `chunk` bytes (so characters get split). */
