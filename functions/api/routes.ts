@@ -122,6 +122,8 @@ async function getPartner(req: ApiRequest): Promise<Reply> {
       points: {
         balance: balance(state.ledger),
         entries: entries.map((e) => ({ ...e, partnerId: displayId })),
+        // An open quarter's points wait in the payout result; closing the quarter credits them.
+        pending: effective.status === 'open' ? (stored?.points ?? []) : [],
       },
       warnings: stored?.result.warnings ?? [],
     },

@@ -290,6 +290,9 @@ describe('quarters and payouts', () => {
     expect(res.body.progress).toEqual([
       expect.objectContaining({ program: 'client', units: 60, appliedPlan: 50 }),
     ]);
+    // Open quarter: the points of its 60 paid units wait in the payout, none is in the ledger yet.
+    const rate = env.rt.rules.find((r) => r.quarter === Q1)!.file.points.pointsPerUnit['client/vostro-3xxx']!;
+    expect(res.body.points.pending).toEqual([expect.objectContaining({ points: 60 * rate })]);
     expect(res.body.points.balance).toBe(
       res.body.points.entries.reduce((s: number, e: { points: number }) => s + e.points, 0),
     );
