@@ -10,7 +10,10 @@ import { balance } from '../../shared/domain/points.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
 import { QuarterId } from '../../shared/domain/rules/schema.js';
 import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
+import { readRejects } from '../../shared/export/rejects-csv.js';
+import { heldLinesOfReport, LatestComputations, productExceptions, reportOutcome } from '../../shared/pipeline/held-lines.js';
 import { closeQuarter, effectiveLines, exportQuarter, listQuarters } from '../../shared/pipeline/quarters.js';
+import type { ReportRecord } from '../../shared/ports/index.js';
 import {
   DistributorIdParam,
   jsonBody,
@@ -27,12 +30,12 @@ import {
 } from './http.js';
 import { previewQuarter } from './preview.js';
 import { putAcceptances, putCatalog, putDistributors, putPartners, putTrainings } from './reference.js';
-import { collectExceptions, readRejects } from './rejects.js';
 import { safeUploadName } from './upload-name.js';
 
 const UPLOAD_URL_SECONDS = 15 * 60;
 const DOWNLOAD_URL_SECONDS = 15 * 60;
 const REJECTS_SHOWN = 500;
+const HELD_SHOWN = 500;
 
 const partnerMap = async (req: ApiRequest) =>
   new Map((await req.deps.reference.listPartners()).map((p) => [p.id, p]));
@@ -119,6 +122,8 @@ async function getPartner(req: ApiRequest): Promise<Reply> {
       points: {
         balance: balance(state.ledger),
         entries: entries.map((e) => ({ ...e, partnerId: displayId })),
+        // An open quarter's points wait in the payout result; closing the quarter credits them.
+        pending: effective.status === 'open' ? (stored?.points ?? []) : [],
       },
       warnings: stored?.result.warnings ?? [],
     },
@@ -174,7 +179,17 @@ async function getReports(req: ApiRequest): Promise<Reply> {
   const reports = (await req.deps.reports.list(distributorId ? { distributorId } : {}))
     .filter((r) => !q.quarter || r.quarters?.includes(q.quarter))
     .sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : 0));
-  return { json: { reports: reports.map((r) => ({ ...r, distributorId: shown(r.distributorId) })) } };
+  const latest = new LatestComputations(req.deps);
+  return { json: { reports: await Promise.all(reports.map((r) => reportJson(r, latest, shown))) } };
+}
+
+/** The record with the distributor as written and what the latest computations made of its lines. */
+async function reportJson(record: ReportRecord, latest: LatestComputations, shown: (id: string) => string) {
+  return {
+    ...record,
+    distributorId: shown(record.distributorId),
+    computed: await reportOutcome(latest, record),
+  };
 }
 
 async function getReport(req: ApiRequest): Promise<Reply> {
@@ -190,19 +205,26 @@ async function getReport(req: ApiRequest): Promise<Reply> {
     throw new ForbiddenError(
       `Report ${reportId} belongs to another distributor; you can see only your own reports.`,
     );
-  const rejects = report.rejectsKey
-    ? await readRejects(deps.objects, report.rejectsKey, REJECTS_SHOWN)
-    : { columns: [], rows: [] };
-  const rejectsUrl = report.rejectsKey
-    ? await deps.urls.presignGet(report.rejectsKey, DOWNLOAD_URL_SECONDS, report.rejectsKey.split('/').pop())
-    : null;
-  const shown = await distributorsAsWritten(req);
+  const latest = new LatestComputations(deps);
+  const reader = principal.role === 'distributor' ? { distributorId: principal.distributorId! } : ('vendor' as const);
+  const [rejects, rejectsUrl, held, shown] = await Promise.all([
+    report.rejectsKey ? readRejects(deps.objects, report.rejectsKey, REJECTS_SHOWN) : null,
+    report.rejectsKey
+      ? deps.urls.presignGet(report.rejectsKey, DOWNLOAD_URL_SECONDS, report.rejectsKey.split('/').pop())
+      : null,
+    heldLinesOfReport(latest, report, reader, HELD_SHOWN),
+    distributorsAsWritten(req),
+  ]);
   return {
     json: {
-      report: { ...report, distributorId: shown(report.distributorId) },
-      rejects: rejects.rows,
-      rejectsColumns: rejects.columns,
+      report: await reportJson(report, latest, shown),
+      rejects: rejects?.rows ?? [],
+      rejectsColumns: rejects?.columns ?? [],
+      rejectsMore: rejects?.more ?? false,
       rejectsUrl,
+      held: held.entries,
+      heldLines: held.total,
+      heldPending: held.pending,
     },
   };
 }
@@ -229,7 +251,7 @@ async function getExceptions(req: ApiRequest): Promise<Reply> {
       `There is no quarter ${quarter}; quarters with rules: ${book.quarters.join(', ')}.`,
     );
   const [exceptions, shown] = await Promise.all([
-    collectExceptions(req.deps, book, quarter),
+    productExceptions(new LatestComputations(req.deps), quarter ? [quarter] : book.quarters),
     distributorsAsWritten(req),
   ]);
   return {

@@ -12,11 +12,15 @@
  * UTF-8 buffers of about CHUNK_CHARS, never as row objects or one giant string. Past `memoryBytes`
  * they go to a temporary file (Lambda's /tmp), so memory stays bounded whatever the report holds;
  * `dispose()` removes it.
+ *
+ * The reader (`readRejects`) lives here too, so the file's layout is known in one place.
  */
 import { closeSync, createReadStream, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
+import Papa from 'papaparse';
+import type { ObjectStore } from '../ports/index.js';
 import { csvRow } from './csv-cell.js';
 
 export interface RejectRow {
@@ -157,4 +161,61 @@ export class RejectsCsvWriter {
       this.spill.fd = null;
     }
   }
+}
+
+// ---------------------------------------------------------------- reading
+
+/** Cells were neutralised against spreadsheet formulas when written; give back what the distributor sent. */
+const plain = (v: string) => (/^'[=+\-@\t\r]/.test(v) ? v.slice(1) : v);
+
+const isMissing = (err: unknown) => (err as { name?: string }).name === 'NoSuchKey';
+
+/**
+ * The records of a rejects file, read as they are consumed: Papa's stream mode honours
+ * backpressure, so leaving the loop early stops reading from storage. A missing object has none.
+ */
+async function* rejectsRecords(objects: ObjectStore, key: string): AsyncGenerator<string[]> {
+  let body: Readable;
+  try {
+    body = (await objects.get(key)).body;
+  } catch (err) {
+    if (isMissing(err)) return;
+    throw err;
+  }
+  // Decoded as a stream, so a Cyrillic character split across chunks stays whole.
+  body.setEncoding('utf8');
+  const parser: Duplex = Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter: ',', skipEmptyLines: true });
+  body.on('error', (err) => parser.destroy(err));
+  body.pipe(parser);
+  try {
+    for await (const record of parser) yield (record as string[]).map(plain);
+  } finally {
+    body.destroy();
+    parser.destroy();
+  }
+}
+
+/**
+ * The original header of the report (may be empty) and the first `limit` rejected lines of a
+ * rejects file; a million-line file costs only what is read.
+ */
+export async function readRejects(
+  objects: ObjectStore,
+  key: string,
+  limit: number,
+): Promise<{ columns: string[]; rows: RejectRow[]; more: boolean }> {
+  let columns: string[] | null = null;
+  const rows: RejectRow[] = [];
+  let more = false;
+  for await (const record of rejectsRecords(objects, key)) {
+    if (columns === null) columns = record.slice(3);
+    else if (rows.length === limit) {
+      more = true;
+      break;
+    } else {
+      const [line, code, message, ...fields] = record;
+      rows.push({ line: Number(line), code: code ?? '', message: message ?? '', fields });
+    }
+  }
+  return { columns: columns ?? [], rows, more };
 }

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readRejects } from '../../functions/api/rejects.js';
+import { readRejects } from '../../shared/export/rejects-csv.js';
 import type { ObjectStore } from '../../shared/ports/index.js';
 
 /** An object store holding one file, served in chunks of `chunk` bytes (so characters get split). */
@@ -34,7 +34,8 @@ const row = (i: number) => `${i + 1},unclassified-product,"Товар не ра�
 describe('readRejects', () => {
   it('reads the original header and rows whole, even with characters split across chunks', async () => {
     const store = oneFile(header + row(1) + row(2) + "4,bad-quantity,Not a number,10.02.2016,'=cmd,x\n", 7);
-    const { columns, rows } = await readRejects(store, 'k', 500);
+    const { columns, rows, more } = await readRejects(store, 'k', 500);
+    expect(more).toBe(false);
     expect(columns).toEqual(['Дата счета', 'Наименование', 'Количество']);
     expect(rows).toEqual([
       { line: 2, code: 'unclassified-product', message: 'Товар не распознан, добавьте артикул', fields: ['10.02.2016', 'Кабель HDMI 1 м', '1'] },
@@ -47,8 +48,9 @@ describe('readRejects', () => {
   it('stops at the limit without reading the rest of a large file', async () => {
     const text = header + Array.from({ length: 20_000 }, (_, i) => row(i + 1)).join('');
     const store = oneFile(text, 4096);
-    const { rows } = await readRejects(store, 'k', 500);
+    const { rows, more } = await readRejects(store, 'k', 500);
     expect(rows).toHaveLength(500);
+    expect(more).toBe(true);
     expect(rows.at(-1)!.line).toBe(501);
     expect(store.reads).toBeLessThan(text.length / 4096 / 4);
   });

@@ -63,6 +63,21 @@ interface PartnerJson {
   total: string;
 }
 
+interface ExceptionJson {
+  description: string;
+  example: { reportId: string; line: number };
+}
+interface ReportJson {
+  reportId: string;
+  distributorId: string;
+  name: string;
+  computed: { counted: number; held: number } | null;
+}
+interface HeldJson {
+  lines: number[];
+  message: string;
+}
+
 /** Spaces as Intl writes them (no-break, narrow no-break) and as the page shows them are the same here. */
 const squash = (s: string | null) => (s ?? '').replace(/[\s\u00a0\u202f]+/g, ' ').trim();
 const rub = (locale: string, amount: string) =>
@@ -358,6 +373,62 @@ describe.skipIf(!hasChromium)(
         financeToken,
       );
       expect(quarters.find((q) => q.quarter === QUARTER)?.status).toBe('closed');
+    });
+
+    test('finance sees the exceptions queue of the closed quarter as the API gives it', async () => {
+      const { exceptions } = await apiGet<{ exceptions: ExceptionJson[] }>(
+        `/exceptions?quarter=${QUARTER}`,
+        financeToken,
+      );
+      // The sample data folder has products no rate row takes, held by the computation.
+      expect(exceptions.length).toBeGreaterThan(0);
+      await page.getByRole('link', { name: 'Exceptions' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Exceptions queue' }).waitFor();
+      await page.getByLabel('Quarter').selectOption(QUARTER);
+      const rows = page.locator('main table tbody tr');
+      await expect.poll(() => rows.count()).toBe(exceptions.length);
+      const shown = squash(await page.locator('main table').textContent());
+      for (const x of exceptions) {
+        expect(shown).toContain(squash(x.description));
+        expect(shown).toContain(`line ${x.example.line} of ${x.example.reportId}`);
+      }
+    });
+
+    test('a distributor sees its own reports, and the lines of one that the computation holds, with why', async () => {
+      const all = await apiGet<{ reports: ReportJson[] }>('/reports', financeToken);
+      const chosen = all.reports.find((r) => (r.computed?.held ?? 0) > 0);
+      expect(chosen, 'the sample data has a report with held lines').toBeDefined();
+      const token = await rebates(
+        'token',
+        '--role',
+        'distributor',
+        '--distributor',
+        chosen!.distributorId,
+        '--state',
+        stateDir,
+      );
+      const own = (await apiGet<{ reports: ReportJson[] }>('/reports', token)).reports;
+      const detail = await apiGet<{ held: HeldJson[]; heldLines: number }>(`/reports/${chosen!.reportId}`, token);
+      expect(detail.heldLines).toBe(chosen!.computed!.held);
+
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.getByLabel('Access token').fill(token);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Reports' }).waitFor();
+      const rows = page.locator('table.reports tbody tr');
+      await expect.poll(() => rows.count()).toBe(own.length);
+      // Its own reports only.
+      const distributors = (await rows.locator('td:first-child').allTextContents()).map((d) => d.trim());
+      expect(new Set(distributors)).toEqual(new Set([chosen!.distributorId]));
+
+      const row = rows.filter({ hasText: chosen!.name });
+      expect(squash(await row.locator('td').nth(7).textContent())).toBe(String(chosen!.computed!.held));
+      await row.getByRole('button', { name: `Lines of ${chosen!.name} that do not count` }).click();
+      const heldRows = page.locator('table.held-lines tbody tr');
+      await expect.poll(() => heldRows.count()).toBe(Math.min(detail.held.length, 100));
+      const first = squash(await heldRows.first().textContent());
+      expect(first).toContain(String(detail.held[0]!.lines[0]));
+      expect(first).toContain(squash(detail.held[0]!.message));
     });
 
     test('with the AWS config.json it signs in through the hosted pages with PKCE, notices an expired sign-in and signs out there', async () => {

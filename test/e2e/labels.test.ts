@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { ROLES } from '../../shared/auth/principal.js';
-import { REJECT_REASONS } from '../../shared/pipeline/lines.js';
+import { HELD_REASONS } from '../../shared/pipeline/compute-quarter.js';
+import { FILE_REJECT_REASONS } from '../../shared/pipeline/line-checks.js';
 
 const WEB_JS = fileURLToPath(new URL('../../web/js/', import.meta.url));
 
@@ -42,9 +43,9 @@ describe('dashboard labels', () => {
     expect([...used].filter((key) => !(key in STRINGS.en))).toEqual([]);
   });
 
-  test('every reject reason of the pipeline and every role has a name in both languages', () => {
+  test('every reason a line is rejected or held for, and every role, has a name in both languages', () => {
     for (const lang of ['en', 'ru'] as const) {
-      expect(Object.keys(REASONS[lang]).sort()).toEqual(Object.keys(REJECT_REASONS).sort());
+      expect(Object.keys(REASONS[lang]).sort()).toEqual([...FILE_REJECT_REASONS, ...HELD_REASONS].sort());
       for (const role of ROLES) expect(STRINGS[lang], `${lang} role_${role}`).toHaveProperty(`role_${role}`);
     }
   });

@@ -69,6 +69,13 @@ async function call(
   return { status: res.status, headers: res.headers, body: isJson ? JSON.parse(text) : text };
 }
 
+/** The answer to a reference edit: saved, and every quarter with rules is computed again from the queue. */
+const accepted = (written: number) => ({
+  written,
+  computationsRequested: ['2016-Q1', '2016-Q2', '2016-Q3', '2016-Q4'],
+  note: expect.stringMatching(/^Saved\. The payouts of 2016-Q1, 2016-Q2, 2016-Q3, 2016-Q4 are being recomputed/),
+});
+
 const sale = (over: Partial<SaleLine> & Pick<SaleLine, 'invoice' | 'partnerId'>): SaleLine => ({
   date: '2016-02-10',
   description: VOSTRO,
@@ -127,6 +134,7 @@ beforeAll(async () => {
         sale({ invoice: 'A-2', partnerId: 'RU900103', qty: 70 }),
         sale({ invoice: 'A-3', partnerId: 'RU900101', description: CABLE, sku: 'CBL-HDMI-2', qty: 5 }),
         sale({ invoice: 'A-4', partnerId: 'RU900103', description: CABLE, sku: 'CBL-HDMI-2', qty: 2 }),
+        sale({ invoice: 'A-5', partnerId: 'RU900101', qty: '12,5' }), // the file's own reject
       ]),
     },
     {
@@ -282,6 +290,9 @@ describe('quarters and payouts', () => {
     expect(res.body.progress).toEqual([
       expect.objectContaining({ program: 'client', units: 60, appliedPlan: 50 }),
     ]);
+    // Open quarter: the points of its 60 paid units wait in the payout, none is in the ledger yet.
+    const rate = env.rt.rules.find((r) => r.quarter === Q1)!.file.points.pointsPerUnit['client/vostro-3xxx']!;
+    expect(res.body.points.pending).toEqual([expect.objectContaining({ points: 60 * rate })]);
     expect(res.body.points.balance).toBe(
       res.body.points.entries.reduce((s: number, e: { points: number }) => s + e.points, 0),
     );
@@ -315,18 +326,39 @@ describe('reports', () => {
     expect((await call('finance', 'GET', '/api/reports?quarter=2016-Q2')).body.reports).toEqual([]);
   });
 
-  it('shows a report with its rejects and a working download link, only to its distributor and staff', async () => {
+  it('shows a report with its rejects, its held lines and a working download link, only to its distributor and staff', async () => {
     const res = await call('alfa', 'GET', `/api/reports/${alfaFeb}`);
     expect(res.status).toBe(200);
-    expect(res.body.report).toMatchObject({ reportId: alfaFeb, distributorId: 'alfa', status: 'processed' });
+    expect(res.body.report).toMatchObject({
+      reportId: alfaFeb,
+      distributorId: 'alfa',
+      status: 'processed',
+      counts: { read: 5, extracted: 4, rejected: 1 },
+      computed: { counted: 2, held: 2, heldByReason: { 'unclassified-product': 2 } },
+    });
+    // The file's own rejects: lines that could not be read as a sale.
     expect(res.body.rejects.map((r: { line: number; code: string }) => [r.line, r.code])).toEqual([
-      [4, 'unclassified-product'],
-      [5, 'unclassified-product'],
+      [6, 'bad-quantity'],
     ]);
-    expect(res.body.rejects[0].fields).toContain(CABLE);
+    expect(res.body.rejects[0].fields).toContain('12,5');
+    // Lines read but held by the quarter's computation, with their line numbers and why.
+    expect(
+      res.body.held.map((h: { quarter: string; reason: string; lines: number[]; partnerId: string; sku: string }) => [
+        h.quarter,
+        h.reason,
+        h.lines,
+        h.partnerId,
+        h.sku,
+      ]),
+    ).toEqual([
+      [Q1, 'unclassified-product', [4], 'RU900101', 'CBL-HDMI-2'],
+      [Q1, 'unclassified-product', [5], 'RU900103', 'CBL-HDMI-2'],
+    ]);
+    expect(res.body.held[0]).toMatchObject({ description: CABLE, units: 5, message: expect.any(String) });
+    expect(res.body).toMatchObject({ heldLines: 2, heldPending: false, rejectsMore: false });
     const download = await fetch(res.body.rejectsUrl);
     expect(download.status).toBe(200);
-    expect(await download.text()).toContain(CABLE);
+    expect(await download.text()).toContain('A-5');
 
     expect(await call('alfa', 'GET', `/api/reports/${betaFeb}`)).toMatchObject({
       status: 403,
@@ -334,6 +366,52 @@ describe('reports', () => {
     });
     expect((await call('central', 'GET', `/api/reports/${betaFeb}`)).status).toBe(200);
     expect((await call('finance', 'GET', `/api/reports/rpt_00000000000000000000`)).status).toBe(404);
+  });
+});
+
+describe('held lines', () => {
+  const alfaTags = reportIdOf('incoming/alfa/tags.csv');
+  const betaTags = reportIdOf('incoming/beta/tags.csv');
+  // 2016-Q2, so the Q1 figures the later tests check stay as they are.
+  const tagged = (invoice: string, serviceTag: string) =>
+    sale({ invoice, partnerId: 'RU900103', date: '2016-05-10', serviceTag });
+
+  it("shows a distributor a claim first made in another distributor's report without naming that report", async () => {
+    await env.upload('alfa', 'tags.csv', renderReport([tagged('A-20', 'TAGA001')]));
+    await env.upload(
+      'beta',
+      'tags.csv',
+      renderReport([tagged('B-20', 'TAGA001'), tagged('B-21', 'TAGB002'), tagged('B-22', 'TAGB002')]),
+    );
+
+    const own = await call('beta', 'GET', `/api/reports/${betaTags}`);
+    expect(own.status).toBe(200);
+    expect(own.body.report.computed).toEqual({
+      counted: 1,
+      held: 2,
+      heldByReason: { 'duplicate-claim': 2 },
+    });
+    const [other, mine] = own.body.held;
+    expect(own.body.held).toHaveLength(2);
+    expect(other).toMatchObject({ quarter: '2016-Q2', reason: 'duplicate-claim', lines: [2], tag: 'TAGA001' });
+    expect(other.message).toMatch(/another distributor's report/);
+    expect(other).not.toHaveProperty('firstClaim');
+    // Nothing of alfa's report: not its ID, not its distributor, not its line.
+    expect(JSON.stringify(own.body)).not.toContain(alfaTags);
+    expect(JSON.stringify(own.body.held)).not.toMatch(/alfa/i);
+    // A repeat within its own report is named with the line.
+    expect(mine).toMatchObject({ reason: 'duplicate-claim', lines: [4], firstClaim: { reportId: betaTags, line: 3 } });
+    expect(mine.message).toMatch(/line 3 of this report/);
+
+    // Staff see where the first claim is.
+    const staff = await call('finance', 'GET', `/api/reports/${betaTags}`);
+    expect(staff.body.held[0]).toMatchObject({ firstClaim: { reportId: alfaTags, line: 2 } });
+    expect(staff.body.held[0].message).toContain(alfaTags);
+
+    const first = await call('alfa', 'GET', `/api/reports/${alfaTags}`);
+    expect(first.body).toMatchObject({ held: [], heldLines: 0 });
+    expect(first.body.report.computed).toMatchObject({ counted: 1, held: 0 });
+    expect((await call('alfa', 'GET', `/api/reports/${betaTags}`)).status).toBe(403);
   });
 });
 
@@ -354,7 +432,12 @@ describe('uploads', () => {
 
     const reports = await call('alfa', 'GET', '/api/reports');
     const march = reports.body.reports.find((r: { key: string }) => r.key === 'incoming/alfa/март 2016.csv');
-    expect(march).toMatchObject({ status: 'processed', distributorId: 'alfa', counts: { tallied: 1 } });
+    expect(march).toMatchObject({
+      status: 'processed',
+      distributorId: 'alfa',
+      counts: { read: 1, extracted: 1, rejected: 0 },
+      computed: { counted: 1, held: 0 },
+    });
     const partner = await call('finance', 'GET', `/api/quarters/${Q1}/partners/RU900101`);
     expect(partner.body.total).toBe('10780.00'); // 70 units × 154
   });
@@ -406,13 +489,21 @@ describe('exceptions', () => {
         example: { reportId: expect.stringMatching(/^rpt_/), line: expect.any(Number) },
       },
     ]);
+    // The example is one of the held lines: line 4 of alfa's report or line 3 of beta's.
+    const { reportId, line } = res.body.exceptions[0].example;
+    expect([
+      [reportIdOf('incoming/alfa/feb.csv'), 4],
+      [reportIdOf('incoming/beta/feb.csv'), 3],
+    ]).toContainEqual([reportId, line]);
     expect((await call('finance', 'GET', '/api/exceptions?quarter=2016-Q2')).body.exceptions).toEqual([]);
+    // Every quarter: the same lines, Q2 has none.
+    expect((await call('finance', 'GET', '/api/exceptions')).body.exceptions).toEqual(res.body.exceptions);
     expect((await call('alfa', 'GET', '/api/exceptions')).status).toBe(403);
   });
 });
 
 describe('preview', () => {
-  it('computes other rates and acceptances from the stored tallies and writes nothing', async () => {
+  it('computes other rates and acceptances from the stored extracts and writes no item and no object', async () => {
     const before = await storedState();
     const res = await call('program', 'POST', `/api/quarters/${Q1}/preview`, {
       rates: { 'client/vostro-3xxx/50': '200' },
@@ -468,8 +559,7 @@ describe('reference data', () => {
         { partnerId: 'ru900102', program: 'client', plan: 150, acceptedAt: '2016-03-01T10:00:00+03:00' },
       ],
     });
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ written: 1, recalcRequested: 4 });
+    expect(res).toMatchObject({ status: 202, body: accepted(1) });
     await env.rt.idle();
     const partner = await call('central', 'GET', `/api/quarters/${Q1}/partners/RU900102`);
     expect(partner.body.total).toBe('0.00');
@@ -484,7 +574,7 @@ describe('reference data', () => {
     expect(before.total).not.toBe('0.00'); // plan 50 reached with no plan chosen
     const upload = async (rows: unknown) => {
       const res = await call('program', 'PUT', '/api/reference/acceptances', rows);
-      expect(res.status).toBe(200);
+      expect(res).toMatchObject({ status: 202, body: accepted(1) });
       await env.rt.idle();
       return (await call('finance', 'GET', `/api/quarters/${Q1}/partners/RU900101`)).body;
     };
@@ -546,7 +636,8 @@ describe('reference data', () => {
       '/api/reference/trainings',
       'partner_id,course_code,completed_at\nRU900103,DPWS0212WBTS,2016-02-20T10:00:00+03:00\n',
     );
-    expect(ok).toMatchObject({ status: 200, body: { written: 1 } });
+    expect(ok).toMatchObject({ status: 202, body: accepted(1) });
+    await env.rt.idle();
     const state = await env.rt.deps.reference.partnerState('RU900103');
     expect(state.trainings.map((t) => t.courseCode)).toEqual(['DPWS0212WBTS']);
 
@@ -575,7 +666,7 @@ describe('reference data', () => {
     ).toBe(403);
   });
 
-  it('maps a catalog SKU and re-reads the reports, so the lines it names are paid and leave the exceptions', async () => {
+  it('maps a catalog SKU: the next computation pays the lines it names, which leave the exceptions and the report', async () => {
     const bad = await call('program', 'PUT', '/api/reference/catalog', {
       rows: [{ sku: 'CBL-HDMI-2', program: 'client', rateRow: 'no-such-row' }],
     });
@@ -587,11 +678,13 @@ describe('reference data', () => {
       '/api/reference/catalog',
       'sku,program,rate_row\nCBL-HDMI-2,client,mainstream\n',
     );
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ written: 1, reportsReread: 3 });
+    expect(res).toMatchObject({ status: 202, body: accepted(1) });
     await env.rt.idle();
 
     expect((await call('finance', 'GET', `/api/exceptions?quarter=${Q1}`)).body.exceptions).toEqual([]);
+    const released = await call('alfa', 'GET', `/api/reports/${reportIdOf('incoming/alfa/feb.csv')}`);
+    expect(released.body).toMatchObject({ held: [], heldLines: 0 });
+    expect(released.body.report.computed).toMatchObject({ counted: 4, held: 0 });
     const partner = await call('finance', 'GET', `/api/quarters/${Q1}/partners/RU900101`);
     expect(partner.body.lines.map((l: { rateRow: string; amount: string }) => [l.rateRow, l.amount])).toEqual(
       [
@@ -668,7 +761,7 @@ describe('partners and distributors', () => {
       '/api/reference/partners',
       'partner_id,name,status,region\nru900104,ООО «Новый»,registered,Volga\n',
     );
-    expect(added).toMatchObject({ status: 200, body: { written: 1, recalcRequested: 4 } });
+    expect(added).toMatchObject({ status: 202, body: accepted(1) });
     await env.rt.idle();
     const shown = await call('finance', 'GET', `/api/quarters/${Q1}/partners/RU900104`);
     expect(shown.status).toBe(200);
@@ -684,7 +777,7 @@ describe('partners and distributors', () => {
     const moved = await call('program', 'PUT', '/api/reference/partners', {
       rows: [{ id: 'RU900104', name: 'ООО «Новый Центр»', status: 'Preferred', region: 'Central' }],
     });
-    expect(moved).toMatchObject({ status: 200, body: { written: 1, recalcRequested: 4 } });
+    expect(moved).toMatchObject({ status: 202, body: accepted(1) });
     await env.rt.idle();
     const central = await call('central', 'GET', `/api/quarters/${Q1}/partners/RU900104`);
     expect(central.status).toBe(200);
@@ -696,12 +789,12 @@ describe('partners and distributors', () => {
     expect((await call('central', 'GET', `/api/quarters/${Q1}/payouts?partner=RU900104`)).status).toBe(200);
   });
 
-  it('re-reads the reports when a distributor gains a segment, so its refused lines are paid', async () => {
+  it('computes again when a distributor gains a segment, so its held lines are paid', async () => {
     const monitorsOnly = await call('program', 'PUT', '/api/reference/distributors', {
       rows: [{ id: 'Gamma', name: 'Гамма', segments: ['monitors', 'monitors'] }],
     });
-    expect(monitorsOnly.status).toBe(200);
-    expect(monitorsOnly.body.written).toBe(1);
+    expect(monitorsOnly).toMatchObject({ status: 202, body: accepted(1) });
+    await env.rt.idle();
     // RU900103 met plan 50 with alfa; 10 more Vostro units (commercial) come through gamma.
     await env.uploadAll([
       {
@@ -711,23 +804,32 @@ describe('partners and distributors', () => {
       },
     ]);
     const refused = await call('program', 'GET', `/api/reports/${gammaFeb}`);
-    expect(refused.body.report.counts).toMatchObject({ tallied: 0, rejected: 1 });
-    expect(refused.body.rejects.map((r: { code: string }) => r.code)).toEqual(['distributor-not-authorized']);
+    expect(refused.body.report.counts).toMatchObject({ extracted: 1, rejected: 0 });
+    expect(refused.body.report.computed).toEqual({
+      counted: 0,
+      held: 1,
+      heldByReason: { 'distributor-not-authorized': 1 },
+    });
+    expect(refused.body.rejects).toEqual([]);
+    expect(refused.body.held.map((h: { reason: string; lines: number[] }) => [h.reason, h.lines])).toEqual([
+      ['distributor-not-authorized', [2]],
+    ]);
     const unpaid = await call('finance', 'GET', `/api/quarters/${Q1}/payouts?distributor=gamma`);
     expect(unpaid.body).toMatchObject({ lines: [], total: '0.00' });
 
-    const reports = (await call('finance', 'GET', '/api/reports')).body.reports.length;
     const res = await call(
       'program',
       'PUT',
       '/api/reference/distributors',
       'distributor_id,name,segments\ngamma,Гамма,monitors;commercial\n',
     );
-    expect(res).toMatchObject({ status: 200, body: { written: 1, reportsReread: reports } });
+    expect(res).toMatchObject({ status: 202, body: accepted(1) });
     await env.rt.idle();
 
+    // The same extract, computed again under the new segments: the line now counts.
     const reread = await call('program', 'GET', `/api/reports/${gammaFeb}`);
-    expect(reread.body.report.counts).toMatchObject({ tallied: 1, rejected: 0 });
+    expect(reread.body.report.computed).toEqual({ counted: 1, held: 0, heldByReason: {} });
+    expect(reread.body.held).toEqual([]);
     const paid = await call('finance', 'GET', `/api/quarters/${Q1}/payouts?distributor=gamma`);
     expect(
       paid.body.lines.map((l: { partnerId: string; units: number; amount: string }) => [
@@ -802,7 +904,7 @@ describe('after close', () => {
         { partnerId: 'RU900102', program: 'client', plan: null, acceptedAt: '2016-03-15T10:00:00+03:00' },
       ],
     });
-    expect(res.status).toBe(200);
+    expect(res).toMatchObject({ status: 202, body: accepted(1) });
     await env.rt.idle();
 
     const frozen = await call('central', 'GET', `/api/quarters/${Q1}/partners/RU900102`);

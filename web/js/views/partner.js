@@ -181,6 +181,7 @@ function pointsSection(points) {
     { 'aria-labelledby': 'points-title' },
     h('h2', { id: 'points-title' }, t('pointsTitle')),
     h('p', { class: 'balance' }, t('pointsBalance', { n: formatInt(points?.balance ?? 0) })),
+    pendingPoints(points?.pending ?? []),
     entries.length
       ? table({
           className: 'ledger',
@@ -204,4 +205,20 @@ function pointsSection(points) {
         })
       : message(t('noLedger')),
   );
+}
+
+/** Points earned in the open quarter: credited to the balance when the quarter is closed. */
+function pendingPoints(pending) {
+  if (!pending.length) return null;
+  const total = pending.reduce((sum, p) => sum + p.points, 0);
+  return [
+    h('p', { class: 'pending' }, t('pointsPending', { n: formatInt(total) })),
+    table({
+      className: 'pending-points',
+      columns: [{ label: t('colPoints'), numeric: true }, { label: t('colSource') }, { label: t('colReason') }],
+      rows: pending.map((p) => ({
+        cells: [formatInt(p.points), p.source, h('span', { lang: 'en' }, p.reason)],
+      })),
+    }),
+  ];
 }

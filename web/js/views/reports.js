@@ -1,12 +1,15 @@
 /**
- * Report statuses with their line counts; a report's rejected lines and its rejects file on
- * demand. Distributors (the API shows them their own reports only) also upload here.
+ * Report statuses with their line counts: read = extracted + rejected (the file's own checks), and
+ * of the extracted lines those the latest quarter computation counted or held. A report's rejected
+ * and held lines, and its rejects file, on demand. Distributors (the API shows them their own
+ * reports only) also upload here.
  */
 import { api } from '../api.js';
 import { h, message, table } from '../dom.js';
 import { formatInstant, formatInt, rejectReason, t } from '../i18n.js';
 
 const SHOWN_REJECTS = 100;
+const SHOWN_HELD = 100;
 
 export async function render({ me, rerender }) {
   const { reports } = await api.reports();
@@ -38,8 +41,9 @@ function reportsTable(reports, details) {
       { label: t('colStatus') },
       { label: t('colReceived') },
       { label: t('colRead'), numeric: true },
-      { label: t('colTallied'), numeric: true },
       { label: t('colRejected'), numeric: true },
+      { label: t('colCounted'), numeric: true },
+      { label: t('colHeld'), numeric: true },
       { label: t('colRejectReasons') },
       { label: t('colDetails') },
     ],
@@ -54,16 +58,17 @@ function reportsTable(reports, details) {
         ],
         formatInstant(r.receivedAt),
         count(r.counts?.read),
-        count(r.counts?.tallied),
         count(r.counts?.rejected),
+        computed(r, 'counted'),
+        computed(r, 'held'),
         h(
           'ul',
           { class: 'reasons' },
-          Object.entries(r.counts?.byReason ?? {})
+          Object.entries({ ...(r.counts?.byReason ?? {}), ...(r.computed?.heldByReason ?? {}) })
             .sort((a, b) => b[1] - a[1])
             .map(([code, n]) => h('li', {}, `${rejectReason(code)}: ${formatInt(n)}`)),
         ),
-        r.counts?.rejected || r.status === 'failed'
+        r.counts?.rejected || r.computed?.held || r.status === 'failed'
           ? h(
               'button',
               { type: 'button', class: 'link', onclick: () => showRejects(r, details) },
@@ -76,17 +81,21 @@ function reportsTable(reports, details) {
 }
 
 const count = (n) => (n === undefined ? '–' : formatInt(n));
+/** Counted / held come from the quarter computation, which may still be running for a new version. */
+const computed = (r, key) =>
+  r.computed ? formatInt(r.computed[key]) : r.activeVersion ? h('span', { class: 'meta' }, t('computing')) : '–';
 
 async function showRejects(r, details) {
   details.replaceChildren(message(t('loading')));
   try {
-    const { rejects, rejectsUrl } = await api.report(r.reportId);
+    const { rejects, rejectsUrl, held = [], heldLines = 0, heldPending } = await api.report(r.reportId);
     const shown = rejects.slice(0, SHOWN_REJECTS);
     details.replaceChildren(
       h(
         'section',
         { 'aria-labelledby': 'rejects-title', class: 'card' },
         h('h2', { id: 'rejects-title', tabindex: '-1' }, t('reportDetails', { name: r.name })),
+        h('h3', {}, t('rejectedTitle')),
         rejectsUrl ? h('p', {}, h('a', { href: rejectsUrl, download: '' }, t('rejectsFile'))) : null,
         shown.length
           ? [
@@ -103,12 +112,52 @@ async function showRejects(r, details) {
               }),
             ]
           : message(t('noRejects')),
+        heldSection(held, heldLines, heldPending),
       ),
     );
     details.querySelector('h2').focus();
   } catch (err) {
     details.replaceChildren(message(t('loadFailed', { message: err.message }), 'error'));
   }
+}
+
+/** Lines read but not counted by the quarter computation, each group with its line numbers and why. */
+function heldSection(held, total, pending) {
+  const rows = held.slice(0, SHOWN_HELD);
+  return h(
+    'section',
+    { 'aria-labelledby': 'held-title', class: 'held' },
+    h('h3', { id: 'held-title' }, t('heldTitle')),
+    pending ? message(t('heldPending')) : null,
+    rows.length
+      ? [
+          h('p', {}, t('heldIntro', { n: formatInt(total) })),
+          table({
+            className: 'held-lines',
+            columns: [
+              { label: t('colLineNumbers') },
+              { label: t('colQuarter') },
+              { label: t('colReason') },
+              { label: t('colPartner') },
+              { label: t('colDescription') },
+              { label: t('colMessage') },
+            ],
+            rows: rows.map((x) => ({
+              cells: [
+                x.lines.map(formatInt).join(', '),
+                x.quarter,
+                rejectReason(x.reason),
+                x.partnerId,
+                x.sku ? `${x.description} (${x.sku})` : x.description,
+                h('span', { lang: 'en' }, x.message),
+              ],
+            })),
+          }),
+        ]
+      : pending
+        ? null
+        : message(t('noHeld')),
+  );
 }
 
 function uploadForm() {

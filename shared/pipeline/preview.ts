@@ -1,0 +1,89 @@
+/**
+ * What-if: a quarter's payouts with other rates, or with acceptances and trainings added, computed
+ * by previewComputation from the stored extracts on copies of the rules and reference data, and
+ * compared with the stored payouts. Writes nothing.
+ */
+import { Decimal } from 'decimal.js';
+import { parseRules, type Rules } from '../domain/rules/load.js';
+import type { Acceptance, PartnerQuarterResult, Training } from '../domain/types.js';
+import { InputValidationError } from '../errors.js';
+import { previewComputation, type ComputeDeps } from './compute.js';
+
+export interface PreviewRequest {
+  /** `"<program>/<rateRow>/<plan>"` → rate in RUB as a decimal string. */
+  rates: Record<string, string>;
+  /** Added to the stored ones, as an upload would add them. */
+  acceptances: Acceptance[];
+  trainings: Training[];
+}
+
+export interface PreviewChange {
+  partnerId: string;
+  before: Decimal;
+  after: Decimal;
+  delta: Decimal;
+}
+
+export interface PreviewResult {
+  quarter: string;
+  /** Every partner with a counted line under the preview's inputs. */
+  results: PartnerQuarterResult[];
+  /** Partners whose total would change (stored total → preview total), by partner ID. */
+  changes: PreviewChange[];
+}
+
+/** A copy of the rules with some rates replaced, validated like any rules file. */
+export function withRates(rules: Rules, rates: Record<string, string>): Rules {
+  const keys = Object.keys(rates);
+  if (!keys.length) return rules;
+  const file = structuredClone(rules.file);
+  const unknown: string[] = [];
+  for (const key of keys) {
+    const [program, rateRow, plan] = key.split('/') as [string, string, string];
+    const row = file.programs.find((p) => p.id === program)?.rateRows.find((r) => r.id === rateRow);
+    if (!row || !(plan in row.rates))
+      unknown.push(`rates.${key}: the ${rules.quarter} rules have no rate for plan ${plan} of ${program}/${rateRow}`);
+    else row.rates[plan] = rates[key]!;
+  }
+  if (unknown.length) throw new InputValidationError('Some rates name no rate of this quarter.', unknown);
+  return parseRules(file, `${rules.quarter} rules with the preview's rates`);
+}
+
+function withRows<T extends { partnerId: string }>(stored: ReadonlyMap<string, readonly T[]>, added: readonly T[]) {
+  if (!added.length) return stored;
+  const out = new Map(stored);
+  for (const row of added) out.set(row.partnerId, [...(out.get(row.partnerId) ?? []), row]);
+  return out;
+}
+
+/** The preview of one quarter with rules; null when the quarter has none. */
+export async function previewQuarter(deps: ComputeDeps, quarter: string, request: PreviewRequest): Promise<PreviewResult | null> {
+  const named = [...request.acceptances, ...request.trainings].map((r) => r.partnerId);
+  if (named.length) {
+    const registry = new Set((await deps.reference.listPartners()).map((p) => p.id));
+    const unknown = [...new Set(named.filter((id) => !registry.has(id)))];
+    if (unknown.length) throw new InputValidationError(`Not in the partner registry: ${unknown.join(', ')}.`);
+  }
+  const preview = await previewComputation(deps, quarter, ({ rules, reference }) => ({
+    rules: withRates(rules, request.rates),
+    reference: {
+      ...reference,
+      acceptances: withRows(reference.acceptances, request.acceptances),
+      trainings: withRows(reference.trainings, request.trainings),
+    },
+  }));
+  if (!preview) return null;
+
+  const results = preview.computation.partners.map((p) => p.result);
+  const stored = new Map((await deps.payouts.listQuarter(quarter)).map((s) => [s.result.partnerId, s.result.total]));
+  const after = new Map(results.map((r) => [r.partnerId, r.total]));
+  const changes = [...new Set([...after.keys(), ...stored.keys()])]
+    .sort()
+    .map((partnerId) => {
+      const before = stored.get(partnerId) ?? new Decimal(0);
+      const total = after.get(partnerId) ?? new Decimal(0);
+      return { partnerId, before, after: total, delta: total.minus(before) };
+    })
+    .filter((c) => !c.delta.isZero());
+  return { quarter, results, changes };
+}
