@@ -117,14 +117,20 @@ describe('AWS configuration', () => {
     expect(() => loadAppConfig({ TABLE_NAME: '' })).toThrow(
       /TABLE_NAME is not set.*REPORTS_BUCKET is not set/,
     );
-    expect(() => loadAppConfig({ TABLE_NAME: 't', REPORTS_BUCKET: 'b', RECALC_QUEUE_URL: 'queue' })).toThrow(
-      /RECALC_QUEUE_URL/,
+    expect(() => loadAppConfig({ TABLE_NAME: 't', REPORTS_BUCKET: 'b', COMPUTE_QUEUE_URL: 'queue' })).toThrow(
+      /COMPUTE_QUEUE_URL must be a URL/,
     );
-    expect(loadAppConfig({ TABLE_NAME: 't', REPORTS_BUCKET: 'b' })).toEqual({
+    expect(loadAppConfig({ TABLE_NAME: 't', REPORTS_BUCKET: 'b', COMPUTE_QUEUE_URL: '' })).toEqual({
       tableName: 't',
       reportsBucket: 'b',
-      recalcQueueUrl: undefined,
+      computeQueueUrl: undefined,
     });
+    // The retired recalc queue's variable is not read any more.
+    const url = 'https://sqs.eu-central-1.amazonaws.com/123456789012/rebates-compute.fifo';
+    expect(
+      loadAppConfig({ TABLE_NAME: 't', REPORTS_BUCKET: 'b', RECALC_QUEUE_URL: url }).computeQueueUrl,
+    ).toBeUndefined();
+    expect(loadAppConfig({ TABLE_NAME: 't', REPORTS_BUCKET: 'b', COMPUTE_QUEUE_URL: url }).computeQueueUrl).toBe(url);
   });
 
   it('encodes event keys as S3 notifications do', () => {
