@@ -49,7 +49,7 @@ export interface FunctionSizing {
 export interface ApiSizing {
   readonly memorySize: number;
   readonly timeout: Duration;
-  /** Reserved concurrency: an API burst must not take the concurrency ingest and recalc need. */
+  /** Reserved concurrency: an API burst must not take the concurrency ingest and compute need. */
   readonly concurrency: number;
   /** Stage-wide default throttling: steady requests per second and burst. */
   readonly rateLimit: number;
@@ -64,7 +64,7 @@ export interface StageConfig {
   readonly logRetention: RetentionDays;
   readonly accessLogsExpiration: Duration;
   readonly ingest: FunctionSizing;
-  readonly recalc: FunctionSizing;
+  readonly compute: FunctionSizing;
   readonly api: ApiSizing;
   /**
    * Whether every user must set up a TOTP authenticator. Required in prod (payouts, closing a
@@ -91,15 +91,33 @@ const INGEST: FunctionSizing = {
   concurrency: 5,
   batchSize: 1,
 };
-const RECALC: FunctionSizing = {
-  memorySize: 512,
-  timeout: Duration.minutes(1),
-  concurrency: 5,
-  batchSize: 10,
+/**
+ * V8 sizes its old space from the machine, about a quarter of it: some 440 MB at 1,769 MB. The
+ * decoded extracts of a 1,000,000-line quarter take about 110 MB of heap (`npm run bench:quarter`)
+ * before the computation builds every partner's result, so a few large quarters would reach that
+ * limit. The bound lets the computation use the memory it pays for and leaves ~230 MB for code,
+ * buffers and the young generation.
+ */
+export const COMPUTE_HEAP_MB = 1536;
+
+/**
+ * One quarter computed in one pass: its extracts, reference snapshot and every partner's result in
+ * memory. 1,769 MB is one full vCPU (the computation is single-threaded CPU work); 15 minutes is
+ * Lambda's limit, far above the seconds a quarter takes, so a slow DynamoDB write phase never times
+ * out halfway. One request per batch: a FIFO group is one quarter, and a request that finds nothing
+ * changed costs a few reads. Two at once, the least an SQS event source allows: at most a couple of
+ * quarters are open, and each writes its changed payout items as fast as one function can.
+ */
+const COMPUTE: FunctionSizing = {
+  memorySize: 1769,
+  heapMB: COMPUTE_HEAP_MB,
+  timeout: Duration.minutes(15),
+  concurrency: 2,
+  batchSize: 1,
 };
 
 const API: ApiSizing = {
-  // The catalog route re-reads reports inside the request: memory as ingest's.
+  // What-if previews compute a quarter from its extracts inside the request: memory as ingest's.
   memorySize: 1024,
   timeout: Duration.seconds(29),
   concurrency: 10,
@@ -118,7 +136,7 @@ export function stageConfig(stage: Stage, settings: z.input<typeof stageSettings
     logRetention: prod ? RetentionDays.ONE_YEAR : RetentionDays.TWO_WEEKS,
     accessLogsExpiration: Duration.days(prod ? 365 : 30),
     ingest: INGEST,
-    recalc: RECALC,
+    compute: COMPUTE,
     api: API,
     mfaRequired: prod,
     alarmEmails: parsed.alarmEmails,

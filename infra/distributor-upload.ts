@@ -3,9 +3,9 @@ import { Role, type IPrincipal } from 'aws-cdk-lib/aws-iam';
 import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ConfigError } from '../shared/errors.js';
+import { PREFIX } from '../shared/storage-contract.js';
 import { distributorIdSchema } from './config.js';
 import { acknowledgeWildcardResource } from './nag.js';
-import { PREFIX } from './stateful-stack.js';
 
 /** The only key pattern a distributor may write: `incoming/<distributorId>/*`. */
 export function distributorUploadPattern(distributorId: string): string {

@@ -22,7 +22,7 @@ export interface RebatesApiProps {
   readonly sizing: ApiSizing;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
-  /** TABLE_NAME, REPORTS_BUCKET, RECALC_QUEUE_URL. */
+  /** TABLE_NAME, REPORTS_BUCKET, COMPUTE_QUEUE_URL. */
   readonly environment: Record<string, string>;
   readonly userPool: IUserPool;
   /** The dashboard's app client: the only audience the authorizer accepts. */

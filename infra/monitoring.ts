@@ -25,15 +25,15 @@ import { METRICS_NAMESPACE, type RebatesFunction } from './rebates-function.js';
 export interface PipelineMonitoringProps {
   readonly stage: Stage;
   readonly ingest: RebatesFunction;
-  readonly recalc: RebatesFunction;
+  readonly compute: RebatesFunction;
   readonly ingestQueue: Queue;
   readonly ingestDlq: Queue;
-  readonly recalcQueue: Queue;
-  readonly recalcDlq: Queue;
+  readonly computeQueue: Queue;
+  readonly computeDlq: Queue;
   readonly table: ITable;
   /** Age after which a waiting message means trouble: one visibility timeout of its queue. */
   readonly ingestStuckAfter: Duration;
-  readonly recalcStuckAfter: Duration;
+  readonly computeStuckAfter: Duration;
   readonly alarmEmails: readonly string[];
   /** The HTTP API and its function, when deployed. */
   readonly api?: { readonly httpApi: IHttpApi; readonly fn: RebatesFunction };
@@ -57,7 +57,7 @@ export class PipelineMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);
-    const { ingest, recalc, ingestQueue, ingestDlq, recalcQueue, recalcDlq, table } = props;
+    const { ingest, compute, ingestQueue, ingestDlq, computeQueue, computeDlq, table } = props;
 
     this.topic = new Topic(this, 'AlarmTopic', {
       displayName: `Rebates ${props.stage} pipeline alarms`,
@@ -75,19 +75,22 @@ export class PipelineMonitoring extends Construct {
         'A report notification failed ingest 5 times and is parked in the ingest DLQ. Read the ingest logs for the ' +
         'object key, fix the cause, then redrive the DLQ to the ingest queue (SQS console: "Start DLQ redrive").',
     });
-    this.alarm('RecalcDlqNotEmpty', dlqDepth(recalcDlq), 1, {
+    this.alarm('ComputeDlqNotEmpty', dlqDepth(computeDlq), 1, {
       description:
-        "A partner recalculation failed 5 times; that partner's payouts are stale. Read the recalc logs for the " +
-        'quarter and partner, fix the cause, then redrive the recalc DLQ.',
+        "A quarter computation request failed 5 times; that quarter's payouts are stale. Read the compute logs for " +
+        'the quarter and the error, fix the cause, then redrive the compute DLQ to the compute queue (SQS console: ' +
+        '"Start DLQ redrive"). Any later request for the quarter also brings it up to date.',
     });
     this.alarm('IngestErrors', ingest.fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, {
       description:
         'The ingest function crashed or timed out (handled report errors do not count here). Look for timeouts or ' +
         'out-of-memory in the ingest logs: a report may be too large for its memory or timeout.',
     });
-    this.alarm('RecalcErrors', recalc.fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, {
+    this.alarm('ComputeErrors', compute.fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, {
       description:
-        'The recalc function crashed or timed out. Check the recalc logs; the message will be retried.',
+        'The compute function crashed, ran out of memory or timed out. Check the compute logs; the request will be ' +
+        'retried. Out of memory or a timeout on every try means a quarter outgrew the memory or timeout in ' +
+        'infra/config.ts.',
     });
     const ingestStuckSeconds = props.ingestStuckAfter.toSeconds();
     this.alarm('ReportsStuck', oldestAge(ingestQueue), ingestStuckSeconds, {
@@ -96,20 +99,20 @@ export class PipelineMonitoring extends Construct {
         'ingested: it has failed at least once or the backlog exceeds the reserved concurrency. Check ingest ' +
         'errors and throttles; the report will reach the DLQ after 5 attempts.',
     });
-    const recalcStuckSeconds = props.recalcStuckAfter.toSeconds();
-    this.alarm('RecalcBacklog', oldestAge(recalcQueue), recalcStuckSeconds, {
+    const computeStuckSeconds = props.computeStuckAfter.toSeconds();
+    this.alarm('ComputeBacklog', oldestAge(computeQueue), computeStuckSeconds, {
       description:
-        `A recalculation request has waited ${recalcStuckSeconds / 60} minutes (one visibility timeout): payouts ` +
-        'are stale. A failing message blocks its partner group; check recalc errors.',
+        `A quarter computation request has waited ${computeStuckSeconds / 60} minutes (one visibility timeout): ` +
+        "that quarter's payouts are stale. A failing request blocks its quarter's group; check compute errors.",
     });
     this.alarm('IngestThrottles', ingest.fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }), 1, {
       description:
         'The ingest function was throttled although the event source never asks for more than its reserved ' +
         'concurrency: check the account concurrency quota and the reserved concurrency settings.',
     });
-    this.alarm('RecalcThrottles', recalc.fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }), 1, {
+    this.alarm('ComputeThrottles', compute.fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }), 1, {
       description:
-        'The recalc function was throttled: check the account concurrency quota and the reserved concurrency.',
+        'The compute function was throttled: check the account concurrency quota and the reserved concurrency.',
     });
     const tableThrottles = new MathExpression({
       expression: 'r + w',
@@ -125,7 +128,7 @@ export class PipelineMonitoring extends Construct {
       datapointsToAlarm: 2,
       description:
         'DynamoDB throttled reads or writes in 2 of the last 3 five-minute periods (the SDK retries single ' +
-        'events). Lower the ingest/recalc reserved concurrency, or look for a hot partition key.',
+        'events). Lower the ingest/compute reserved concurrency, or look for a hot partition key.',
     });
 
     const apiMetrics = props.api && this.apiAlarms(props.api);
@@ -137,12 +140,12 @@ export class PipelineMonitoring extends Construct {
     const fnWidget = (title: string, pick: (f: RebatesFunction) => IMetric) =>
       new GraphWidget({
         title,
-        left: [ingest, recalc].map((f) => withLabel(pick(f), f === ingest ? 'ingest' : 'recalc')),
+        left: [ingest, compute].map((f) => withLabel(pick(f), f === ingest ? 'ingest' : 'compute')),
         width: 8,
       });
     this.dashboard.addWidgets(
       new TextWidget({
-        markdown: `# Rebates ${props.stage} pipeline\nS3 incoming/ → ingest queue → ingest → recalc FIFO → recalc → DynamoDB`,
+        markdown: `# Rebates ${props.stage} pipeline\nS3 incoming/ → ingest queue → ingest → extracts/ + compute FIFO (one group per quarter) → compute → DynamoDB`,
         width: 24,
         height: 2,
       }),
@@ -156,15 +159,15 @@ export class PipelineMonitoring extends Construct {
         width: 8,
       }),
       new GraphWidget({
-        title: 'Recalc queue',
-        left: [recalcQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'waiting' })],
-        right: [oldestAge(recalcQueue)],
-        rightAnnotations: [annotation(recalcStuckSeconds, 'stale')],
+        title: 'Compute queue',
+        left: [computeQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'waiting' })],
+        right: [oldestAge(computeQueue)],
+        rightAnnotations: [annotation(computeStuckSeconds, 'stale')],
         width: 8,
       }),
       new GraphWidget({
         title: 'Dead-letter queues',
-        left: [withLabel(dlqDepth(ingestDlq), 'ingest DLQ'), withLabel(dlqDepth(recalcDlq), 'recalc DLQ')],
+        left: [withLabel(dlqDepth(ingestDlq), 'ingest DLQ'), withLabel(dlqDepth(computeDlq), 'compute DLQ')],
         leftAnnotations: [annotation(1, 'act')],
         width: 8,
       }),
@@ -238,8 +241,8 @@ export class PipelineMonitoring extends Construct {
       datapointsToAlarm: 2,
       description:
         `The slowest 1 % of API requests took over ${API_LATENCY_P99_MS / 1000} s in 2 of the last 3 five-minute ` +
-        'periods. Find the slow routes in the API access logs (latencyMs); a catalog upload re-reads every report ' +
-        'inside the request and is the usual suspect.',
+        'periods. Find the slow routes in the API access logs (latencyMs); a what-if preview computes a whole ' +
+        'quarter from its extracts inside the request and is the usual suspect.',
     });
     this.alarm('ApiThrottles', api.fn.fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }), 1, {
       description:

@@ -11,6 +11,7 @@ import {
   type LifecycleRule,
 } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { GSI1, PREFIX, TABLE_KEYS } from '../shared/storage-contract.js';
 import type { Stage, StageConfig } from './config.js';
 import { dashboardBucketName, DashboardSite } from './dashboard.js';
 import { signInOrigin, UserDirectory } from './user-directory.js';
@@ -19,17 +20,11 @@ export interface StatefulStackProps extends StackProps {
   readonly config: StageConfig;
 }
 
-/** Key prefixes of the reports bucket (see docs/architecture.md, storage contract). */
-export const PREFIX = {
-  incoming: 'incoming/',
-  rejects: 'rejects/',
-  rules: 'rules/',
-  exports: 'exports/',
-  claims: 'claims/',
-} as const;
-
-export const GSI1 = 'gsi1';
-export const TTL_ATTRIBUTE = 'expiresAt';
+/**
+ * Prefixes pipeline v1 wrote and nothing reads any more: the service-tag claim indexes
+ * (`claims/<quarter>/<reportId>/<version>.claimed|lost`). A lifecycle rule removes what is left.
+ */
+export const RETIRED_PREFIX = { claims: 'claims/' } as const;
 
 /**
  * Stateful resources have fixed names so the stateless stack finds them by name: no CloudFormation
@@ -50,12 +45,10 @@ export function reportsBucketName(scope: Construct, stage: Stage): string {
  * what a distributor sent and which rules were in force); rejects only matter until the distributor
  * has corrected the report; exports are finance records, kept but moved to cheaper storage.
  *
- * Claims (`claims/<quarter>/<reportId>/<version>.claimed|lost`) carry the report version in the key,
- * so a corrected report writes new keys and the superseded version's objects stay *current*: no
- * lifecycle rule can tell them from the active version's by prefix or age, and expiring current
- * claims would make later reports re-claim units already paid. Only noncurrent S3 versions (the same
- * key written again by a retried or repeated read) are garbage; those expire. Superseded claims are a
- * few KB per report version.
+ * Extracts and computation records are content-addressed: the same key is only ever written again
+ * with the same bytes (a retried ingest or computation), so their noncurrent versions are garbage.
+ * Current ones stay: `verify` and the API read the record of a quarter's latest computation, and
+ * that record names the extracts it was computed from.
  */
 export const REPORTS_LIFECYCLE: LifecycleRule[] = [
   { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
@@ -73,7 +66,19 @@ export const REPORTS_LIFECYCLE: LifecycleRule[] = [
     ],
     noncurrentVersionExpiration: Duration.days(365),
   },
-  { id: 'claims-noncurrent-expire', prefix: PREFIX.claims, noncurrentVersionExpiration: Duration.days(30) },
+  { id: 'extracts-noncurrent-expire', prefix: PREFIX.extracts, noncurrentVersionExpiration: Duration.days(30) },
+  {
+    id: 'computations-noncurrent-expire',
+    prefix: PREFIX.computations,
+    noncurrentVersionExpiration: Duration.days(30),
+  },
+  {
+    // Derived data (rebuilt from the reports by v1): nothing to keep once v2 is deployed.
+    id: 'claims-retired',
+    prefix: RETIRED_PREFIX.claims,
+    expiration: Duration.days(30),
+    noncurrentVersionExpiration: Duration.days(1),
+  },
   {
     id: 'old-report-versions-to-ia',
     prefix: PREFIX.incoming,
@@ -174,20 +179,19 @@ export class StatefulStack extends Stack {
 
     this.table = new Table(this, 'Table', {
       tableName: tableName(config.stage),
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
+      partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: config.retainData,
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.dataKey,
-      timeToLiveAttribute: TTL_ATTRIBUTE,
       removalPolicy: config.removalPolicy,
     });
     this.table.addGlobalSecondaryIndex({
-      indexName: GSI1,
-      partitionKey: { name: 'gsi1pk', type: AttributeType.STRING },
-      sortKey: { name: 'gsi1sk', type: AttributeType.STRING },
+      indexName: GSI1.indexName,
+      partitionKey: { name: GSI1.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: GSI1.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
     });
   }

@@ -9,6 +9,7 @@ import { Bucket, BucketGrants, EventType, type IBucket } from 'aws-cdk-lib/aws-s
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
+import { GSI1, PREFIX } from '../shared/storage-contract.js';
 import type { FunctionSizing, StageConfig } from './config.js';
 import { DashboardContent, dashboardBucketName, type DashboardSite } from './dashboard.js';
 import { DistributorUploadRole } from './distributor-upload.js';
@@ -16,7 +17,7 @@ import { RebatesApi } from './http-api.js';
 import { PipelineMonitoring } from './monitoring.js';
 import { acknowledgeWildcardAction, acknowledgeWildcardResource } from './nag.js';
 import { RebatesFunction } from './rebates-function.js';
-import { GSI1, PREFIX, reportsBucketName, tableName } from './stateful-stack.js';
+import { reportsBucketName, tableName } from './stateful-stack.js';
 import { signInOrigin, type UserDirectory } from './user-directory.js';
 
 export interface StatelessStackProps extends StackProps {
@@ -47,13 +48,13 @@ export function visibilityTimeoutFor(sizing: FunctionSizing): Duration {
  */
 export class StatelessStack extends Stack {
   readonly ingest: RebatesFunction;
-  readonly recalc: RebatesFunction;
+  readonly compute: RebatesFunction;
   readonly api: RebatesApi;
   readonly dashboardContent: DashboardContent;
   readonly ingestQueue: Queue;
   readonly ingestDlq: Queue;
-  readonly recalcQueue: Queue;
-  readonly recalcDlq: Queue;
+  readonly computeQueue: Queue;
+  readonly computeDlq: Queue;
   readonly monitoring: PipelineMonitoring;
   readonly distributorRoles: DistributorUploadRole[];
 
@@ -64,7 +65,7 @@ export class StatelessStack extends Stack {
     const bucket = Bucket.fromBucketName(this, 'ReportsBucket', reportsBucketName(this, config.stage));
     const table = Table.fromTableAttributes(this, 'Table', {
       tableName: tableName(config.stage),
-      globalIndexes: [GSI1],
+      globalIndexes: [GSI1.indexName],
       encryptionKey: props.dataKey,
     });
 
@@ -83,24 +84,27 @@ export class StatelessStack extends Stack {
       deadLetterQueue: { queue: this.ingestDlq, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
 
-    // Recalc: FIFO, one message group per quarter x partner, so a partner is never recalculated twice at once.
-    this.recalcDlq = new Queue(this, 'RecalcDlq', {
+    // Compute: FIFO, one message group per quarter (shared/adapters/sqs/compute-queue.ts), so a
+    // quarter is never computed twice at once while different quarters run in parallel.
+    this.computeDlq = new Queue(this, 'ComputeDlq', {
       fifo: true,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    this.recalcQueue = new Queue(this, 'RecalcQueue', {
+    this.computeQueue = new Queue(this, 'ComputeQueue', {
       fifo: true,
+      // The publisher sets an explicit deduplication ID per publish; content-based is the fallback
+      // for a sender that sets none.
       contentBasedDeduplication: true,
-      // High-throughput FIFO: limits apply per partner group, not to the whole queue.
+      // Deduplication and throughput limits per quarter group, not for the whole queue.
       deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
       fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      visibilityTimeout: visibilityTimeoutFor(config.recalc),
+      visibilityTimeout: visibilityTimeoutFor(config.compute),
       retentionPeriod: Duration.days(14),
-      deadLetterQueue: { queue: this.recalcDlq, maxReceiveCount: MAX_RECEIVE_COUNT },
+      deadLetterQueue: { queue: this.computeDlq, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
 
     const common = {
@@ -113,21 +117,23 @@ export class StatelessStack extends Stack {
       ...common,
       entry: 'functions/ingest/handler.ts',
       serviceName: 'ingest',
-      description: 'Reads an uploaded sell-out report, writes tallies and rejects, requests recalculation',
+      description: 'Reads an uploaded sell-out report, writes its extract and rejects, requests quarter computations',
       memorySize: config.ingest.memorySize,
       heapMB: config.ingest.heapMB,
       timeout: config.ingest.timeout,
       reservedConcurrency: config.ingest.concurrency,
-      environment: { ...baseEnv, RECALC_QUEUE_URL: this.recalcQueue.queueUrl },
+      environment: { ...baseEnv, COMPUTE_QUEUE_URL: this.computeQueue.queueUrl },
     });
-    this.recalc = new RebatesFunction(this, 'Recalc', {
+    // Publishes nothing, so no COMPUTE_QUEUE_URL: a request to compute from here fails loudly.
+    this.compute = new RebatesFunction(this, 'Compute', {
       ...common,
-      entry: 'functions/recalc/handler.ts',
-      serviceName: 'recalc',
-      description: 'Recomputes payouts, tier progress and points of one partner in one quarter',
-      memorySize: config.recalc.memorySize,
-      timeout: config.recalc.timeout,
-      reservedConcurrency: config.recalc.concurrency,
+      entry: 'functions/compute/handler.ts',
+      serviceName: 'compute',
+      description: "Computes one quarter's payouts, tier progress and points from the extracts of its reports",
+      memorySize: config.compute.memorySize,
+      heapMB: config.compute.heapMB,
+      timeout: config.compute.timeout,
+      reservedConcurrency: config.compute.concurrency,
       environment: baseEnv,
     });
 
@@ -142,7 +148,7 @@ export class StatelessStack extends Stack {
       ...common,
       stage: config.stage,
       sizing: config.api,
-      environment: { ...baseEnv, RECALC_QUEUE_URL: this.recalcQueue.queueUrl },
+      environment: { ...baseEnv, COMPUTE_QUEUE_URL: this.computeQueue.queueUrl },
       userPool,
       client,
       allowedOrigin: props.site.origin,
@@ -156,11 +162,11 @@ export class StatelessStack extends Stack {
         maxConcurrency: config.ingest.concurrency,
       }),
     );
-    this.recalc.fn.addEventSource(
-      new SqsEventSource(this.recalcQueue, {
-        batchSize: config.recalc.batchSize,
+    this.compute.fn.addEventSource(
+      new SqsEventSource(this.computeQueue, {
+        batchSize: config.compute.batchSize,
         reportBatchItemFailures: true,
-        maxConcurrency: config.recalc.concurrency,
+        maxConcurrency: config.compute.concurrency,
       }),
     );
 
@@ -171,39 +177,42 @@ export class StatelessStack extends Stack {
       });
     }
 
-    // Least privilege, per key prefix.
+    // Least privilege, per key prefix (docs/deploy.md, "What each function may do").
     const api = this.api.fn;
-    grantObjects(this.ingest, bucket, `${PREFIX.incoming}*`, ['s3:GetObject', 's3:GetObjectVersion']);
-    // The API re-reads reports after a catalog change (as ingest does) and presigns distributors'
-    // uploads, which S3 checks against this role: see docs/deploy.md for that trade-off.
+    const compute = this.compute;
+    const ingest = this.ingest;
+    grantObjects(ingest, bucket, `${PREFIX.incoming}*`, ['s3:GetObject', 's3:GetObjectVersion']);
+    // Large rejects files go up as multipart uploads, which abort on failure.
+    grantObjects(ingest, bucket, `${PREFIX.rejects}*`, ['s3:PutObject', 's3:AbortMultipartUpload']);
+    grantObjects(ingest, bucket, `${PREFIX.extracts}*`, ['s3:PutObject']);
+    // The computation reads extracts only, never a raw report; it reads the previous record to
+    // name what changed.
+    grantObjects(compute, bucket, `${PREFIX.extracts}*`, ['s3:GetObject']);
+    grantObjects(compute, bucket, `${PREFIX.computations}*`, ['s3:GetObject', 's3:PutObject']);
+    // Presigns distributors' uploads, which S3 checks against this role; reads nothing there.
     grantObjects(
       api,
       bucket,
       `${PREFIX.incoming}*`,
-      ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
-      'Re-reads any report after a catalog change; PutObject because S3 checks presigned uploads against this ' +
-        "role. The handler builds the key from the caller's verified custom:distributor claim, so each URL " +
-        "names one key in the caller's own folder (IAM alone does not enforce that; see docs/deploy.md).",
+      ['s3:PutObject'],
+      'PutObject because S3 checks presigned uploads against this role. The handler builds the key from ' +
+        "the caller's verified custom:distributor claim, so each URL names one key in the caller's own " +
+        'folder (IAM alone does not enforce that; see docs/deploy.md).',
     );
-    // Large rejects files go up as multipart uploads, which abort on failure.
-    grantObjects(this.ingest, bucket, `${PREFIX.rejects}*`, ['s3:PutObject', 's3:AbortMultipartUpload']);
-    grantObjects(api, bucket, `${PREFIX.rejects}*`, [
-      's3:GetObject',
-      's3:PutObject',
-      's3:AbortMultipartUpload',
-    ]);
-    // Service-tag claim indexes, read and written by every read of a report.
-    for (const fn of [this.ingest, api])
-      grantObjects(fn, bucket, `${PREFIX.claims}*`, ['s3:GetObject', 's3:PutObject']);
+    // Shows and links a report's rejects; ingest writes them.
+    grantObjects(api, bucket, `${PREFIX.rejects}*`, ['s3:GetObject']);
+    // What-if previews compute from the extracts; held lines and exceptions come from the records.
+    grantObjects(api, bucket, `${PREFIX.extracts}*`, ['s3:GetObject']);
+    grantObjects(api, bucket, `${PREFIX.computations}*`, ['s3:GetObject']);
     // Quarter close writes the snapshot; payouts of a closed quarter read it.
     grantObjects(api, bucket, `${PREFIX.exports}*`, ['s3:GetObject', 's3:PutObject']);
-    for (const fn of [this.ingest, this.recalc, api]) {
+    for (const fn of [ingest, compute, api]) {
       grantObjects(fn, bucket, `${PREFIX.rules}*`, ['s3:GetObject']);
       table.grantReadWriteData(fn.fn);
       acknowledgeWildcardResource(
         fn.role,
         `${table.tableArn}/index/*`,
-        'Queries gsi1 (reports by distributor, tallies by partner, payouts by quarter); CDK grants on the table indexes.',
+        'Queries gsi1 (reports by distributor, reference snapshot, payouts by quarter); CDK grants on the table indexes.',
       );
       for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
         acknowledgeWildcardAction(
@@ -213,21 +222,22 @@ export class StatelessStack extends Stack {
         );
       }
     }
-    // Recalc only lists rules/ to find every quarter's file.
+    // The rules loader lists rules/ to find every quarter's file; ingest reads nothing that may be absent.
     Grant.addToPrincipal({
-      grantee: this.recalc.fn,
+      grantee: ingest.fn,
       actions: ['s3:ListBucket'],
       resourceArns: [bucket.bucketArn],
       conditions: { StringLike: { 's3:prefix': [`${PREFIX.rules}*`] } },
     });
-    // Claim indexes are often absent (a report without service tags writes none). S3 answers a GET of
-    // a missing key with 404 only to a caller allowed to list the bucket, and with 403 otherwise, which
-    // would fail every such read. Both functions already see every report's key in the table.
-    for (const fn of [this.ingest, api]) {
+    // Both read objects that may be absent and handle that (a missing extract is an error in plain
+    // words, a missing rejects file or earlier record is no error). S3 answers a GET of a missing key
+    // with 404 only to a caller allowed to list the bucket, and with 403 otherwise; a condition on
+    // s3:prefix has nothing to match in a GET. Listing shows key names only, which both see in the table.
+    for (const fn of [compute, api]) {
       Grant.addToPrincipal({ grantee: fn.fn, actions: ['s3:ListBucket'], resourceArns: [bucket.bucketArn] });
     }
-    this.recalcQueue.grantSendMessages(api.fn);
-    this.recalcQueue.grantSendMessages(this.ingest.fn);
+    this.computeQueue.grantSendMessages(api.fn);
+    this.computeQueue.grantSendMessages(ingest.fn);
 
     this.distributorRoles = config.distributors.map((d) => {
       const access = new DistributorUploadRole(this, `Distributor-${d.id}`, {
@@ -273,14 +283,14 @@ export class StatelessStack extends Stack {
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       stage: config.stage,
       ingest: this.ingest,
-      recalc: this.recalc,
+      compute: this.compute,
       ingestQueue: this.ingestQueue,
       ingestDlq: this.ingestDlq,
-      recalcQueue: this.recalcQueue,
-      recalcDlq: this.recalcDlq,
+      computeQueue: this.computeQueue,
+      computeDlq: this.computeDlq,
       table,
       ingestStuckAfter: visibilityTimeoutFor(config.ingest),
-      recalcStuckAfter: visibilityTimeoutFor(config.recalc),
+      computeStuckAfter: visibilityTimeoutFor(config.compute),
       alarmEmails: config.alarmEmails,
       api: { httpApi: this.api.httpApi, fn: this.api.fn },
     });

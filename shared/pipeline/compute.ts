@@ -15,6 +15,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Rules } from '../domain/rules/load.js';
 import { RulesBook } from '../domain/rules/load.js';
 import { ExtractIntegrityError } from '../errors.js';
+import { PREFIX } from '../storage-contract.js';
 import type {
   Clock,
   ComputationPointer,
@@ -55,8 +56,6 @@ export interface ComputeDeps {
   ledger: LedgerRepository;
   clock: Clock;
 }
-
-export const COMPUTATIONS_PREFIX = 'computations/';
 
 /** What a computation stores beside its pointer: everything `verify`, the API and `run` show. */
 export interface ComputationBody {
@@ -196,7 +195,7 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     partners: computation.partners.map((p) => ({ partnerId: p.partnerId, hash: p.hash, total: p.result.total.toFixed(2) })),
     exceptions: computation.exceptions,
   };
-  const bodyKey = `${COMPUTATIONS_PREFIX}${quarter}/${computation.record.resultHash}.json.gz`;
+  const bodyKey = `${PREFIX.computations}${quarter}/${computation.record.resultHash}.json.gz`;
   await deps.objects.put(bodyKey, gzipSync(JSON.stringify(body)), 'application/gzip');
   await deps.computations.put({
     quarter,

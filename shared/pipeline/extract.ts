@@ -20,6 +20,7 @@ import type { ReportRecord as CsvRecord } from '../csv/read-report.js';
 import type { RulesBook } from '../domain/rules/load.js';
 import { normalizeServiceTag } from '../domain/service-tags.js';
 import { ExtractIntegrityError } from '../errors.js';
+import { PREFIX } from '../storage-contract.js';
 import { FieldHash } from './line-index.js';
 import { FileLineChecks, hashProduct, type Hashed, type LineReject } from './line-checks.js';
 
@@ -307,7 +308,7 @@ export function sha256Of(bytes: Buffer): string {
 
 /** Where an extract is stored: under its report, named by its content. */
 export function extractKeyOf(reportId: string, sha256: string): string {
-  return `extracts/${reportId}/${sha256}.json.gz`;
+  return `${PREFIX.extracts}${reportId}/${sha256}.json.gz`;
 }
 
 /** The bytes, their content address and the key to store them under. */

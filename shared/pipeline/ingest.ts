@@ -27,6 +27,7 @@ import type {
   ReportsRepository,
   RulesRepository,
 } from '../ports/index.js';
+import { PREFIX } from '../storage-contract.js';
 import { ReportExtractor, storableExtract } from './extract.js';
 
 export interface IngestDeps {
@@ -77,14 +78,15 @@ export function reportIdOf(key: string): string {
 export function parseIncomingKey(
   key: string,
 ): { distributorId: string; folder: string; name: string } | null {
-  const m = /^incoming\/([^/]+)\/(.+)$/.exec(key);
+  if (!key.startsWith(PREFIX.incoming)) return null;
+  const m = /^([^/]+)\/(.+)$/.exec(key.slice(PREFIX.incoming.length));
   if (!m || !m[1] || !m[2]) return null;
   // Folders match distributors in any case: incoming/d-merl/ and incoming/D-MERL/ are D-MERL's.
   return { distributorId: distributorKey(m[1]), folder: m[1], name: m[2] };
 }
 
 export function rejectsKeyOf(distributorId: string, name: string): string {
-  return `rejects/${distributorId}/${name.replace(/\.csv(\.gz)?$/i, '')}.rejects.csv`;
+  return `${PREFIX.rejects}${distributorId}/${name.replace(/\.csv(\.gz)?$/i, '')}.rejects.csv`;
 }
 
 /** S3 sequencers are hex strings of varying length; left-padding makes them compare as strings. */

@@ -34,6 +34,7 @@ import {
   type ExportLine,
 } from '../export/finance-csv.js';
 import { financeExportXlsx, XLSX_CONTENT_TYPE } from '../export/xlsx.js';
+import { PREFIX } from '../storage-contract.js';
 import type {
   LedgerRepository,
   ObjectStore,
@@ -271,7 +272,7 @@ export async function closeQuarter(
 
   // Decimals serialise as strings (decimal.js toJSON): exact.
   const body = JSON.stringify(snapshot);
-  const snapshotKey = `exports/${quarter}/snapshot-${sha256(body)}.json`;
+  const snapshotKey = `${PREFIX.exports}${quarter}/snapshot-${sha256(body)}.json`;
   await deps.objects.put(snapshotKey, body, 'application/json');
   const won = await deps.quarters.close({
     quarter,

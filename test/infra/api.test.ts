@@ -53,24 +53,22 @@ describe('the API function', () => {
   it('has exactly the object actions its routes need, per prefix of the reports bucket', () => {
     const st = apiStatements();
     const on = (key: string) => objectActions(st, `${BUCKET}/${key}`);
-    // Re-reads reports after a catalog change (versions), presigns distributors' uploads (PutObject).
-    expect(on('incoming/ACME/feb 2016.csv')).toEqual(['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject']);
-    // Shows and links rejects; a re-read writes them again, large ones as multipart uploads.
-    expect(on('rejects/ACME/feb 2016.rejects.csv')).toEqual([
-      's3:AbortMultipartUpload',
-      's3:GetObject',
-      's3:PutObject',
-    ]);
-    expect(on('claims/2016-Q1/rpt_0123/v1.claimed')).toEqual(['s3:GetObject', 's3:PutObject']);
+    // Presigns distributors' uploads (PutObject); reference edits no longer re-read reports.
+    expect(on('incoming/ACME/feb 2016.csv')).toEqual(['s3:PutObject']);
+    // Shows and links rejects; only ingest writes them.
+    expect(on('rejects/ACME/feb 2016.rejects.csv')).toEqual(['s3:GetObject']);
+    // What-if previews compute from the extracts; held lines come from the computation records.
+    expect(on('extracts/rpt_0123/ab12.json.gz')).toEqual(['s3:GetObject']);
+    expect(on('computations/2016-Q1/cd34.json.gz')).toEqual(['s3:GetObject']);
     // Quarter close writes the snapshot; payouts of a closed quarter read it.
     expect(on('exports/2016-Q1/snapshot-ab12.json')).toEqual(['s3:GetObject', 's3:PutObject']);
     expect(on('rules/2016-Q1.json')).toEqual(['s3:GetObject']);
-    // Nothing outside those prefixes, not even a look-alike one; never a delete.
-    for (const key of ['incoming-old/x.csv', 'exports.csv', 'other/x', 'x.csv'])
+    // Nothing outside those prefixes, not even a look-alike one or v1's claim indexes; never a delete.
+    for (const key of ['incoming-old/x.csv', 'exports.csv', 'other/x', 'x.csv', 'claims/2016-Q1/rpt_0123/v1.claimed'])
       expect(on(key), key).toEqual([]);
   });
 
-  it('may list the bucket (so a missing claim index reads as 404), and change nothing about the bucket', () => {
+  it('may list the bucket (so a missing rejects file or record reads as 404), and change nothing about the bucket', () => {
     const st = apiStatements();
     const list = st.filter((x) => x.actions.includes('s3:ListBucket'));
     expect(only(list)).toMatchObject({ resources: [BUCKET], conditions: undefined });
@@ -84,7 +82,9 @@ describe('the API function', () => {
   });
 
   it('holds no wildcard beyond its grants: literal S3 actions on its prefixes only', () => {
-    const prefixes = ['incoming', 'rejects', 'claims', 'exports', 'rules'].map((p) => `${BUCKET}/${p}/*`);
+    const prefixes = ['incoming', 'rejects', 'extracts', 'computations', 'exports', 'rules'].map(
+      (p) => `${BUCKET}/${p}/*`,
+    );
     for (const st of apiStatements()) {
       expect(st.effect).toBe('Allow');
       if (st.resources.includes('*'))
@@ -126,11 +126,11 @@ describe('the API function', () => {
     expect(kms.resources[0]).toContain('DataKey');
   });
 
-  it('sends recalculation requests and consumes no queue', () => {
+  it('sends computation requests and consumes no queue', () => {
     const st = apiStatements();
-    const recalc = `<${lessId(s.stateless.recalcQueue)}.Arn>`;
-    expect(allows(st, 'sqs:SendMessage', recalc)).toBe(true);
-    expect(allows(st, 'sqs:ReceiveMessage', recalc)).toBe(false);
+    const compute = `<${lessId(s.stateless.computeQueue)}.Arn>`;
+    expect(allows(st, 'sqs:SendMessage', compute)).toBe(true);
+    expect(allows(st, 'sqs:ReceiveMessage', compute)).toBe(false);
     expect(allows(st, 'sqs:SendMessage', `<${lessId(s.stateless.ingestQueue)}.Arn>`)).toBe(false);
   });
 
@@ -147,7 +147,8 @@ describe('the API function', () => {
     expect(flat(p.Environment.Variables.REPORTS_BUCKET)).toBe(
       BUCKET.replace('arn:<AWS::Partition>:s3:::', ''),
     );
-    expect(p.Environment.Variables.RECALC_QUEUE_URL).toEqual({ Ref: lessId(s.stateless.recalcQueue) });
+    expect(p.Environment.Variables.COMPUTE_QUEUE_URL).toEqual({ Ref: lessId(s.stateless.computeQueue) });
+    expect(p.Environment.Variables).not.toHaveProperty('RECALC_QUEUE_URL');
     expect(stateless[lessId(s.stateless.api.fn.role)]!.Properties).not.toHaveProperty('ManagedPolicyArns');
   });
 });

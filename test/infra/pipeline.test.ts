@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { COMPUTE_HEAP_MB, INGEST_HEAP_MB } from '../../infra/config.js';
 import type { RebatesFunction } from '../../infra/rebates-function.js';
+import { loadAppConfig } from '../../shared/aws/clients.js';
 import {
   allows,
   flat,
@@ -119,28 +121,77 @@ describe('S3 -> SQS -> ingest wiring', () => {
   });
 });
 
-describe('recalc FIFO queue', () => {
-  it('is FIFO with content-based dedup and a FIFO DLQ after 5 receives', () => {
-    const queue = resources[id(s.stateless.recalcQueue)]!.Properties;
+describe('compute FIFO queue', () => {
+  it('is FIFO with one deduplication scope and throughput limit per quarter group, and a FIFO DLQ after 5 receives', () => {
+    const queue = resources[id(s.stateless.computeQueue)]!.Properties;
     expect(queue.FifoQueue).toBe(true);
+    // The publisher sends an explicit deduplication ID; content-based is the fallback.
     expect(queue.ContentBasedDeduplication).toBe(true);
+    expect(queue.DeduplicationScope).toBe('messageGroup');
+    expect(queue.FifoThroughputLimit).toBe('perMessageGroupId');
     expect(queue.RedrivePolicy).toEqual({
-      deadLetterTargetArn: { 'Fn::GetAtt': [id(s.stateless.recalcDlq), 'Arn'] },
+      deadLetterTargetArn: { 'Fn::GetAtt': [id(s.stateless.computeDlq), 'Arn'] },
       maxReceiveCount: 5,
     });
-    expect(resources[id(s.stateless.recalcDlq)]!.Properties.FifoQueue).toBe(true);
+    const dlq = resources[id(s.stateless.computeDlq)]!.Properties;
+    expect(dlq.FifoQueue).toBe(true);
+    expect(dlq.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(
-      6 * (fnProps(s.stateless.recalc).Timeout as number),
+      6 * (fnProps(s.stateless.compute).Timeout as number),
     );
   });
 
-  it('feeds the recalc function with partial batch failures; ingest gets the queue URL', () => {
-    const esm = esmOf(s.stateless.recalc);
-    expect(flat(esm.EventSourceArn)).toBe(`<${id(s.stateless.recalcQueue)}.Arn>`);
+  it('feeds the compute function one request at a time, with partial batch failures', () => {
+    const esm = esmOf(s.stateless.compute);
+    expect(flat(esm.EventSourceArn)).toBe(`<${id(s.stateless.computeQueue)}.Arn>`);
     expect(esm.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
-    expect(fnProps(s.stateless.ingest).Environment.Variables.RECALC_QUEUE_URL).toEqual({
-      Ref: id(s.stateless.recalcQueue),
-    });
+    expect(esm.BatchSize).toBe(1);
+  });
+
+  it('sizes the compute function for one quarter in one pass: a full vCPU, a bounded heap below its memory, 15 minutes', () => {
+    const p = fnProps(s.stateless.compute);
+    // Lambda gives one full vCPU from 1,769 MB; the computation is single-threaded.
+    expect(p.MemorySize).toBeGreaterThanOrEqual(1769);
+    expect(p.Timeout).toBe(15 * 60);
+    expect(COMPUTE_HEAP_MB).toBeLessThan(p.MemorySize as number);
+    expect(COMPUTE_HEAP_MB).toBeGreaterThan((p.MemorySize as number) / 2);
+    expect(p.Environment.Variables.NODE_OPTIONS).toBe(`--enable-source-maps --max-old-space-size=${COMPUTE_HEAP_MB}`);
+    expect(p.Description).toMatch(/quarter/);
+  });
+});
+
+describe('environment', () => {
+  const envOf = (f: RebatesFunction) => fnProps(f).Environment.Variables as Record<string, Cfn>;
+  // What the deployed values will look like once CloudFormation resolves the references.
+  const QUEUE_URL = 'https://sqs.eu-central-1.amazonaws.com/123456789012/rebates-compute.fifo';
+  const resolved = (f: RebatesFunction) =>
+    Object.fromEntries(
+      Object.entries(envOf(f)).map(([k, v]) => {
+        if (typeof v === 'string') return [k, v];
+        if (v.Ref === id(s.stateless.computeQueue)) return [k, QUEUE_URL];
+        return [k, flat(v)];
+      }),
+    );
+  const publishers = () => [s.stateless.ingest, s.stateless.api.fn];
+  const all = () => [s.stateless.ingest, s.stateless.compute, s.stateless.api.fn];
+
+  it('gives COMPUTE_QUEUE_URL to every function that requests computations, and no one the old recalc queue', () => {
+    for (const f of publishers()) expect(envOf(f).COMPUTE_QUEUE_URL).toEqual({ Ref: id(s.stateless.computeQueue) });
+    // The compute function publishes nothing.
+    expect(envOf(s.stateless.compute)).not.toHaveProperty('COMPUTE_QUEUE_URL');
+    for (const f of all()) expect(envOf(f)).not.toHaveProperty('RECALC_QUEUE_URL');
+  });
+
+  it('sets only variables the functions read, and the functions’ config validation accepts what it sets', () => {
+    const read = ['TABLE_NAME', 'REPORTS_BUCKET', 'COMPUTE_QUEUE_URL'];
+    for (const f of all()) {
+      const ours = Object.keys(envOf(f)).filter((k) => !k.startsWith('POWERTOOLS_') && k !== 'NODE_OPTIONS');
+      for (const k of ours) expect(read, k).toContain(k);
+      const config = loadAppConfig(resolved(f));
+      expect(config.tableName).toBe('rebates-dev');
+      expect(config.reportsBucket).toBe('rebates-dev-reports-<AWS::AccountId>-<AWS::Region>');
+      expect(config.computeQueueUrl).toBe(publishers().includes(f) ? QUEUE_URL : undefined);
+    }
   });
 });
 
@@ -149,8 +200,8 @@ describe('queues', () => {
     const queues = [
       s.stateless.ingestQueue,
       s.stateless.ingestDlq,
-      s.stateless.recalcQueue,
-      s.stateless.recalcDlq,
+      s.stateless.computeQueue,
+      s.stateless.computeDlq,
     ];
     for (const q of queues) {
       expect(resources[id(q)]!.Properties.SqsManagedSseEnabled).toBe(true);
@@ -173,7 +224,7 @@ describe('queues', () => {
 
 describe('concurrency', () => {
   it('reserves concurrency per function and never lets the event source ask for more', () => {
-    for (const f of [s.stateless.ingest, s.stateless.recalc]) {
+    for (const f of [s.stateless.ingest, s.stateless.compute]) {
       const reserved = fnProps(f).ReservedConcurrentExecutions as number;
       expect(reserved).toBeGreaterThanOrEqual(2);
       // Sized for the table: see docs/deploy.md; a larger number needs that arithmetic redone.
@@ -185,9 +236,9 @@ describe('concurrency', () => {
 
 describe('house function defaults', () => {
   it('run Node.js 22 on ARM64 with X-Ray, source maps and the Powertools environment', () => {
-    for (const [f, service] of [
-      [s.stateless.ingest, 'ingest'],
-      [s.stateless.recalc, 'recalc'],
+    for (const [f, service, heap] of [
+      [s.stateless.ingest, 'ingest', INGEST_HEAP_MB],
+      [s.stateless.compute, 'compute', COMPUTE_HEAP_MB],
     ] as const) {
       const p = fnProps(f);
       expect(p.Runtime).toBe('nodejs22.x');
@@ -196,19 +247,17 @@ describe('house function defaults', () => {
       expect(p.Environment.Variables).toMatchObject({
         POWERTOOLS_SERVICE_NAME: service,
         POWERTOOLS_METRICS_NAMESPACE: 'Rebates',
-        NODE_OPTIONS:
-          service === 'ingest' ? '--enable-source-maps --max-old-space-size=160' : '--enable-source-maps',
+        NODE_OPTIONS: `--enable-source-maps --max-old-space-size=${heap}`,
         TABLE_NAME: 'rebates-dev',
       });
       expect(flat(p.Environment.Variables.REPORTS_BUCKET)).toBe(
         bucketArn.replace('arn:<AWS::Partition>:s3:::', ''),
       );
     }
-    expect(fnProps(s.stateless.recalc).Environment.Variables).not.toHaveProperty('RECALC_QUEUE_URL');
   });
 
   it('log to their own log group with a retention, and their roles carry no managed policies', () => {
-    for (const f of [s.stateless.ingest, s.stateless.recalc]) {
+    for (const f of [s.stateless.ingest, s.stateless.compute]) {
       const p = fnProps(f);
       expect(p.LoggingConfig).toEqual({ LogGroup: { Ref: id(f.logGroup) } });
       expect(resources[id(f.logGroup)]!.Properties.RetentionInDays).toBe(14);
@@ -217,7 +266,7 @@ describe('house function defaults', () => {
   });
 
   it('are bundled locally into an ESM file with a linked source map', () => {
-    for (const f of [s.stateless.ingest, s.stateless.recalc]) {
+    for (const f of [s.stateless.ingest, s.stateless.compute]) {
       const asset = f.fn.node.findChild('Code') as Asset;
       const dir = join(s.app.outdir, asset.assetPath);
       expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
@@ -252,41 +301,56 @@ describe('least privilege', () => {
       .filter((x) => x.actions.some((a) => a.startsWith('s3:')))
       .map((x) => ({ actions: x.actions, resources: x.resources, conditions: x.conditions }));
 
-  it('ingest reads incoming/ (with versions), rules/ and claims/, writes rejects/ and claims/, nothing else', () => {
+  const prefixResources = (...prefixes: string[]) => [bucketArn, ...prefixes.map((p) => `${bucketArn}/${p}/*`)].sort();
+
+  it('ingest reads incoming/ (with versions) and rules/, writes rejects/ and extracts/, nothing else', () => {
     const st = statementsOf(s.stateless.ingest);
     noBroaderThanGrants(st);
     const on = (key: string) => objectActions(st, `${bucketArn}/${key}`);
     expect(on('incoming/d1/r.csv')).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
     expect(on('rejects/d1/r.rejects.csv')).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
+    expect(on('extracts/rpt_0123/ab12.json.gz')).toEqual(['s3:PutObject']);
     expect(on('rules/2016-Q1.json')).toEqual(['s3:GetObject']);
-    // Service-tag claim indexes of every report version.
-    expect(on('claims/2016-Q1/rpt_0123/v1.lost')).toEqual(['s3:GetObject', 's3:PutObject']);
-    // Writing to incoming/ would re-trigger ingest; exports/ is finance's business.
+    // Writing to incoming/ would re-trigger ingest; computations/ and exports/ are others' business;
+    // v1's claim indexes are read by no one.
+    expect(on('computations/2016-Q1/cd34.json.gz')).toEqual([]);
     expect(on('exports/2016-Q1/payouts.csv')).toEqual([]);
-    expect(on('claims-old/x')).toEqual([]);
-    // Listing lets a GET of a claim index that was never written answer 404 instead of 403.
+    expect(on('claims/2016-Q1/rpt_0123/v1.lost')).toEqual([]);
+    expect(on('extracts-old/x')).toEqual([]);
+    // It reads nothing that may be absent, so it lists only rules/ (the rules loader's listing).
+    expect(s3Statements(st).filter((x) => x.actions.includes('s3:ListBucket'))).toEqual([listRules()]);
+    const resources = new Set(s3Statements(st).flatMap((x) => x.resources));
+    expect([...resources].sort()).toEqual(prefixResources('extracts', 'incoming', 'rejects', 'rules'));
+  });
+
+  it('compute reads extracts/ and rules/, reads and writes computations/, never a raw report', () => {
+    const st = statementsOf(s.stateless.compute);
+    noBroaderThanGrants(st);
+    const on = (key: string) => objectActions(st, `${bucketArn}/${key}`);
+    expect(on('extracts/rpt_0123/ab12.json.gz')).toEqual(['s3:GetObject']);
+    expect(on('computations/2016-Q1/cd34.json.gz')).toEqual(['s3:GetObject', 's3:PutObject']);
+    expect(on('rules/2016-Q1.json')).toEqual(['s3:GetObject']);
+    for (const key of ['incoming/d1/r.csv', 'rejects/d1/r.rejects.csv', 'exports/2016-Q1/x.json', 'claims/x'])
+      expect(on(key), key).toEqual([]);
+    // Listing lets a GET of a missing extract answer 404 (an error in plain words) instead of 403.
     expect(s3Statements(st).filter((x) => x.actions.includes('s3:ListBucket'))).toEqual([
       { actions: ['s3:ListBucket'], resources: [bucketArn], conditions: undefined },
     ]);
     const resources = new Set(s3Statements(st).flatMap((x) => x.resources));
-    expect([...resources].sort()).toEqual(
-      [bucketArn, ...['claims', 'incoming', 'rejects', 'rules'].map((p) => `${bucketArn}/${p}/*`)].sort(),
-    );
+    expect([...resources].sort()).toEqual(prefixResources('computations', 'extracts', 'rules'));
   });
 
-  it('recalc reads rules/ only, and cannot publish recalc requests', () => {
-    const st = statementsOf(s.stateless.recalc);
-    noBroaderThanGrants(st);
-    expect(s3Statements(st)).toEqual([
-      { actions: ['s3:GetObject'], resources: [`${bucketArn}/rules/*`] },
-      listRules(),
-    ]);
-    expect(allows(st, 's3:GetObject', `${bucketArn}/incoming/d1/r.csv`)).toBe(false);
-    expect(allows(st, 'sqs:SendMessage', `<${id(s.stateless.recalcQueue)}.Arn>`)).toBe(false);
+  it('compute consumes its own queue and cannot publish computation requests', () => {
+    const st = statementsOf(s.stateless.compute);
+    const computeArn = `<${id(s.stateless.computeQueue)}.Arn>`;
+    expect(allows(st, 'sqs:ReceiveMessage', computeArn)).toBe(true);
+    expect(allows(st, 'sqs:DeleteMessage', computeArn)).toBe(true);
+    expect(allows(st, 'sqs:SendMessage', computeArn)).toBe(false);
+    expect(allows(st, 'sqs:ReceiveMessage', `<${id(s.stateless.ingestQueue)}.Arn>`)).toBe(false);
   });
 
   it('both read and write the table and its indexes, with the table key, and nothing else in DynamoDB', () => {
-    for (const f of [s.stateless.ingest, s.stateless.recalc]) {
+    for (const f of [s.stateless.ingest, s.stateless.compute]) {
       const st = statementsOf(f);
       const ddb = st.filter((x) => x.actions.some((a) => a.startsWith('dynamodb:')));
       expect(ddb).toHaveLength(1);
@@ -308,20 +372,20 @@ describe('least privilege', () => {
     }
   });
 
-  it('ingest may send to the recalc queue and consume only its own queue', () => {
+  it('ingest may send to the compute queue and consume only its own queue', () => {
     const st = statementsOf(s.stateless.ingest);
-    const recalcArn = `<${id(s.stateless.recalcQueue)}.Arn>`;
+    const computeArn = `<${id(s.stateless.computeQueue)}.Arn>`;
     const ingestArn = `<${id(s.stateless.ingestQueue)}.Arn>`;
-    expect(allows(st, 'sqs:SendMessage', recalcArn)).toBe(true);
+    expect(allows(st, 'sqs:SendMessage', computeArn)).toBe(true);
     expect(allows(st, 'sqs:ReceiveMessage', ingestArn)).toBe(true);
-    expect(allows(st, 'sqs:ReceiveMessage', recalcArn)).toBe(false);
+    expect(allows(st, 'sqs:ReceiveMessage', computeArn)).toBe(false);
     expect(allows(st, 'sqs:SendMessage', ingestArn)).toBe(false);
   });
 
   it('each function writes only its own log group', () => {
     for (const [f, other] of [
-      [s.stateless.ingest, s.stateless.recalc],
-      [s.stateless.recalc, s.stateless.ingest],
+      [s.stateless.ingest, s.stateless.compute],
+      [s.stateless.compute, s.stateless.ingest],
     ] as const) {
       const st = statementsOf(f);
       expect(allows(st, 'logs:PutLogEvents', `<${id(f.logGroup)}.Arn>`)).toBe(true);
@@ -354,7 +418,7 @@ describe('alarms', () => {
   };
 
   it('fire as soon as one message sits in either DLQ', () => {
-    for (const dlq of [s.stateless.ingestDlq, s.stateless.recalcDlq]) {
+    for (const dlq of [s.stateless.ingestDlq, s.stateless.computeDlq]) {
       const a = alarmOn('ApproximateNumberOfMessagesVisible', 'QueueName', id(dlq));
       expect(a).toMatchObject({
         Namespace: 'AWS/SQS',
@@ -365,8 +429,8 @@ describe('alarms', () => {
     }
   });
 
-  it('fire on any ingest or recalc error (crash or timeout) and on any throttle', () => {
-    for (const f of [s.stateless.ingest, s.stateless.recalc]) {
+  it('fire on any ingest or compute error (crash or timeout) and on any throttle', () => {
+    for (const f of [s.stateless.ingest, s.stateless.compute]) {
       for (const metric of ['Errors', 'Throttles']) {
         const a = alarmOn(metric, 'FunctionName', fnId(f));
         expect(a).toMatchObject({ Namespace: 'AWS/Lambda', Threshold: 1, Statistic: 'Sum', Period: 300 });
@@ -379,8 +443,9 @@ describe('alarms', () => {
     const stuck = alarmOn('ApproximateAgeOfOldestMessage', 'QueueName', id(s.stateless.ingestQueue));
     expect(stuck).toMatchObject({ Namespace: 'AWS/SQS', Threshold: visibility, Statistic: 'Maximum' });
     expect(stuck.Threshold).toBe(1800);
-    const backlog = alarmOn('ApproximateAgeOfOldestMessage', 'QueueName', id(s.stateless.recalcQueue));
-    expect(backlog.Threshold).toBe(resources[id(s.stateless.recalcQueue)]!.Properties.VisibilityTimeout);
+    const backlog = alarmOn('ApproximateAgeOfOldestMessage', 'QueueName', id(s.stateless.computeQueue));
+    expect(backlog.Threshold).toBe(resources[id(s.stateless.computeQueue)]!.Properties.VisibilityTimeout);
+    expect(backlog.AlarmDescription).toMatch(/quarter/);
   });
 
   it('fire on DynamoDB read or write throttling in 2 of 3 periods', () => {
@@ -430,5 +495,11 @@ describe('alarms', () => {
     ]) {
       expect(body).toContain(text);
     }
+    // The compute queue, its DLQ and function are on it; nothing of the retired recalc pipeline is.
+    for (const ref of [id(s.stateless.computeQueue), id(s.stateless.computeDlq), fnId(s.stateless.compute)])
+      expect(body).toContain(ref);
+    expect(body).toContain('compute DLQ');
+    expect(body).not.toMatch(/recalc/i);
+    expect(alarms().map((a) => a.id).join(' ')).not.toMatch(/recalc/i);
   });
 });

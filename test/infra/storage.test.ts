@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createTableInput } from '../../shared/adapters/dynamo/table.js';
 import { flat, logicalId, synthStage, type Synthesized } from './synth.js';
 
 let s: Synthesized;
@@ -90,7 +91,7 @@ describe('reports bucket', () => {
     ]);
   });
 
-  it('expires rejects, archives exports, and never expires current reports or rules', () => {
+  it('expires rejects, archives exports, and never expires current reports, rules, extracts or records', () => {
     const rules = s.statefulTemplate.toJSON().Resources[reportsId()].Properties.LifecycleConfiguration
       .Rules as {
       Prefix?: string;
@@ -109,14 +110,25 @@ describe('reports bucket', () => {
       }),
     ]);
     expect(byPrefix('exports/')[0]).not.toHaveProperty('ExpirationInDays');
-    // Claim indexes of active report versions must stay; only overwritten (noncurrent) versions go.
+    // Content-addressed: a key is only written again with the same bytes, so old versions are garbage;
+    // the current ones are what verify and the API read.
+    for (const prefix of ['extracts/', 'computations/']) {
+      expect(byPrefix(prefix), prefix).toEqual([
+        expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }),
+      ]);
+      expect(byPrefix(prefix)[0]).not.toHaveProperty('ExpirationInDays');
+    }
+    // Pipeline v1's claim indexes are read by nothing any more: they go, versions and all.
     expect(byPrefix('claims/')).toEqual([
-      expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }),
+      expect.objectContaining({
+        ExpirationInDays: 30,
+        NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+        Status: 'Enabled',
+      }),
     ]);
-    expect(byPrefix('claims/')[0]).not.toHaveProperty('ExpirationInDays');
     // Reports and rules are the audit trail: no rule may expire them (a rule without prefix covers all keys).
     const expiring = rules.filter((r) => r.ExpirationInDays !== undefined);
-    expect(expiring.map((r) => r.Prefix)).toEqual(['rejects/']);
+    expect(expiring.map((r) => r.Prefix).sort()).toEqual(['claims/', 'rejects/']);
     expect(rules).toContainEqual(
       expect.objectContaining({
         AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
@@ -126,11 +138,14 @@ describe('reports bucket', () => {
   });
 });
 
+const byName = (a: { AttributeName?: string }, b: { AttributeName?: string }) =>
+  (a.AttributeName ?? '').localeCompare(b.AttributeName ?? '');
+
 describe('table', () => {
   const tableProps = () =>
     s.statefulTemplate.toJSON().Resources[logicalId(s.stateful, s.stateful.table)].Properties;
 
-  it('has the single-table keys, gsi1 and the expiresAt TTL from the storage contract', () => {
+  it('has the single-table keys and gsi1 from the storage contract, and no TTL (nothing expires)', () => {
     const t = tableProps();
     expect(t.TableName).toBe('rebates-dev');
     expect(t.KeySchema).toEqual([
@@ -152,7 +167,16 @@ describe('table', () => {
         ['pk', 'sk', 'gsi1pk', 'gsi1sk'].map((n) => ({ AttributeName: n, AttributeType: 'S' })),
       ),
     );
-    expect(t.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(t).not.toHaveProperty('TimeToLiveSpecification');
+  });
+
+  it('is the table the local stack creates: same keys, attributes and index', () => {
+    const t = tableProps();
+    const local = createTableInput('rebates-dev');
+    expect(t.KeySchema).toEqual(local.KeySchema);
+    expect([...t.AttributeDefinitions].sort(byName)).toEqual([...local.AttributeDefinitions!].sort(byName));
+    expect(t.GlobalSecondaryIndexes).toEqual(local.GlobalSecondaryIndexes);
+    expect(t.BillingMode).toBe(local.BillingMode);
   });
 
   it('is on-demand, with point-in-time recovery, encrypted with the stack key that rotates', () => {

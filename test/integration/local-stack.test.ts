@@ -27,7 +27,7 @@ import type { S3EventRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { startDynamoLocal } from '../../local/emulators.js';
 import { encodeS3EventKey, startLocalStack, type LocalStack } from '../../local/local-stack.js';
-import { GSI1, TTL_ATTRIBUTE, ensureTable } from '../../shared/adapters/dynamo/table.js';
+import { GSI1, ensureTable } from '../../shared/adapters/dynamo/table.js';
 import { createAwsClients, loadAppConfig } from '../../shared/aws/clients.js';
 import { ConfigError } from '../../shared/errors.js';
 import { useLocalStack } from '../support/local-stack.js';
@@ -120,12 +120,16 @@ describe('AWS configuration', () => {
     expect(() => loadAppConfig({ TABLE_NAME: 't', REPORTS_BUCKET: 'b', COMPUTE_QUEUE_URL: 'queue' })).toThrow(
       /COMPUTE_QUEUE_URL must be a URL/,
     );
-    expect(loadAppConfig({ TABLE_NAME: 't', REPORTS_BUCKET: 'b' })).toEqual({
+    expect(loadAppConfig({ TABLE_NAME: 't', REPORTS_BUCKET: 'b', COMPUTE_QUEUE_URL: '' })).toEqual({
       tableName: 't',
       reportsBucket: 'b',
       computeQueueUrl: undefined,
     });
-    const url = 'https://sqs.eu-central-1.amazonaws.com/123456789012/compute.fifo';
+    // The retired recalc queue's variable is not read any more.
+    const url = 'https://sqs.eu-central-1.amazonaws.com/123456789012/rebates-compute.fifo';
+    expect(
+      loadAppConfig({ TABLE_NAME: 't', REPORTS_BUCKET: 'b', RECALC_QUEUE_URL: url }).computeQueueUrl,
+    ).toBeUndefined();
     expect(loadAppConfig({ TABLE_NAME: 't', REPORTS_BUCKET: 'b', COMPUTE_QUEUE_URL: url }).computeQueueUrl).toBe(url);
   });
 
@@ -154,10 +158,8 @@ describe('local stack', () => {
       expect(gsi?.KeySchema?.map((k) => k.AttributeName)).toEqual(['gsi1pk', 'gsi1sk']);
       expect(gsi?.Projection?.ProjectionType).toBe('ALL');
       const ttl = await dynamo.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
-      expect(ttl.TimeToLiveDescription).toMatchObject({
-        TimeToLiveStatus: 'ENABLED',
-        AttributeName: TTL_ATTRIBUTE,
-      });
+      // Nothing in the storage contract expires, so the table has no TTL (as in AWS).
+      expect(ttl.TimeToLiveDescription?.TimeToLiveStatus).toBe('DISABLED');
       const kept = await doc.send(new GetCommand({ TableName: tableName, Key: { pk: 'KEEP', sk: 'ME' } }));
       expect(kept.Item).toBeDefined();
     });

@@ -1,3 +1,5 @@
+import { GSI1 as GSI1_INDEX } from '../../storage-contract.js';
+
 /** Key layout of the single table (docs/architecture.md, "DynamoDB"). One place, so it cannot drift. */
 export const keys = {
   report: (reportId: string) => ({ pk: `REPORT#${reportId}`, sk: 'META' }),
@@ -39,7 +41,7 @@ export const keys = {
   referenceRevision: { pk: 'REFERENCE#META', sk: 'REVISION' },
 } as const;
 
-export const GSI1 = 'gsi1';
+export const GSI1 = GSI1_INDEX.indexName;
 
 /** A quarter's close record. */
 export const quarterKeys = {

@@ -1,20 +1,16 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
-  DescribeTimeToLiveCommand,
   ResourceInUseException,
   ResourceNotFoundException,
-  UpdateTimeToLiveCommand,
   waitUntilTableExists,
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { GSI1, TABLE_KEYS } from '../../storage-contract.js';
 
-/** The single table's layout (docs/architecture.md, "Storage contract"). */
-export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
-export const GSI1 = { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;
-/** Epoch seconds; items without it never expire. */
-export const TTL_ATTRIBUTE = 'expiresAt';
+/** The single table's layout (docs/architecture.md, "Storage contract"); no TTL: nothing expires. */
+export { GSI1, TABLE_KEYS };
 
 export function createTableInput(tableName: string): CreateTableCommandInput {
   return {
@@ -40,7 +36,7 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
   };
 }
 
-/** Creates the table when it is absent and switches TTL on. For the local stack; AWS tables come from CDK. */
+/** Creates the table when it is absent. For the local stack; AWS tables come from CDK. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
@@ -54,27 +50,4 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     }
     await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
   }
-  await enableTtl(client, tableName);
-}
-
-async function enableTtl(client: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    const { TimeToLiveDescription: ttl } = await client.send(
-      new DescribeTimeToLiveCommand({ TableName: tableName }),
-    );
-    if (ttl?.TimeToLiveStatus === 'ENABLED' || ttl?.TimeToLiveStatus === 'ENABLING') return;
-    await client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
-      }),
-    );
-  } catch (err) {
-    // An emulator without TTL support just keeps expired items, which is harmless locally.
-    if (!isUnsupportedOperation(err)) throw err;
-  }
-}
-
-function isUnsupportedOperation(err: unknown): boolean {
-  return err instanceof Error && /UnknownOperation|NotImplemented|UnsupportedOperation/i.test(err.name);
 }

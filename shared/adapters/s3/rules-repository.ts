@@ -1,8 +1,9 @@
 import { parseRules, type Rules } from '../../domain/rules/load.js';
 import { RulesValidationError } from '../../errors.js';
 import type { ObjectStore, RulesRepository } from '../../ports/index.js';
+import { PREFIX } from '../../storage-contract.js';
 
-export const RULES_PREFIX = 'rules/';
+export const RULES_PREFIX = PREFIX.rules;
 
 /**
  * Rules files live in the bucket under rules/<quarter>.json, so a new quarter is an upload, not a
