@@ -177,7 +177,10 @@ describe('readReport: chunk boundaries', () => {
     const header = 'date;invoice;partner;model;qty\n';
     const filler = 'x'.repeat(64 * 1024 - header.length - 1);
     const text = `${header}${filler};1;p;Ёж;1\n`;
-    const { records, summary } = await readAll(chunked(Buffer.from(text, 'utf8'), 64 * 1024));
+    // The filler is one long date value: lift the value bound, which is not what this is about.
+    const { records, summary } = await readAll(chunked(Buffer.from(text, 'utf8'), 64 * 1024), {
+      maxFieldChars: 64 * 1024,
+    });
     expect(records[0]!.fields[3]).toBe('Ёж');
     expect(summary.format.encoding).toBe('utf-8');
   });

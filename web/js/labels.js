@@ -337,6 +337,7 @@ export const REASONS = {
   en: {
     'malformed-row': 'line could not be read as CSV',
     'record-too-long': 'line too long',
+    'bad-encoding': "line not in the file's encoding",
     'missing-field': 'a required value is empty',
     'distributor-mismatch': 'distributor column disagrees with the upload folder',
     'unknown-partner': 'unknown partner',
@@ -353,6 +354,7 @@ export const REASONS = {
   ru: {
     'malformed-row': 'строка не читается как CSV',
     'record-too-long': 'слишком длинная строка',
+    'bad-encoding': 'строка не в кодировке файла',
     'missing-field': 'не заполнено обязательное поле',
     'distributor-mismatch': 'дистрибьютор в файле не совпадает с папкой загрузки',
     'unknown-partner': 'неизвестный партнёр',
