@@ -9,13 +9,14 @@ import Papa from 'papaparse';
 import { mapHeader } from '../../shared/csv/header.js';
 import { parseInvoiceDate } from '../../shared/csv/fields.js';
 import type { RulesBook } from '../../shared/domain/rules/load.js';
+import { csvPlainText } from '../../shared/export/csv-cell.js';
 import type { RejectRow } from '../../shared/export/rejects-csv.js';
 import type { ObjectStore, ReportsRepository } from '../../shared/ports/index.js';
 
 const PRODUCT_CODES = ['unclassified-product', 'unrated-product'] as const;
 
 /** Cells were neutralised against spreadsheet formulas when written; give back what the distributor sent. */
-const plain = (v: string) => (/^'[=+\-@\t\r]/.test(v) ? v.slice(1) : v);
+const plain = csvPlainText;
 
 const isMissing = (err: unknown) => (err as { name?: string }).name === 'NoSuchKey';
 
