@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
 import { REJECT_REASONS } from '../../shared/pipeline/lines.js';
-import { writeCsv } from '../csv/helpers.js';
+import { encodeCp1251, writeCsv } from '../csv/helpers.js';
 import { FaultInjector } from '../support/faults.js';
 import {
   renderReport,
@@ -65,12 +65,14 @@ describe('reject reasons', () => {
     const rows = reportRows(lines);
     rows[2] = ['2016-02-10', 'RJ-003', 'RJ101']; // too few fields
     const unclosed = '2016-02-11,RJ-018,RJ101,,"Dell Latitude 5480 with a quote never closed,1,,,rj-dist\n';
-    const text = writeCsv(rows, ',', '\n') + '\n' + unclosed;
+    // Line 18 was saved in Windows-1251 while the rest of the file is UTF-8.
+    const cp1251 = encodeCp1251('2016-02-11,RJ-019,RJ101,,Ноутбук Dell Latitude 5480,1,,,rj-dist\n');
+    const text = Buffer.concat([Buffer.from(writeCsv(rows, ',', '\n') + '\n', 'utf8'), cp1251, Buffer.from(unclosed)]);
     const key = await env.upload('rj-dist', 'every-reason.csv', text);
 
     const report = await env.report(key);
     expect(report.status).toBe('processed');
-    expect(report.counts).toMatchObject({ read: 17, tallied: 2, rejected: 15 });
+    expect(report.counts).toMatchObject({ read: 18, tallied: 2, rejected: 16 });
     expect(report.counts!.read).toBe(report.counts!.tallied + report.counts!.rejected);
     expect(report.counts!.byReason).toEqual(
       Object.fromEntries(Object.keys(REJECT_REASONS).map((code) => [code, code === 'malformed-row' ? 2 : 1])),
@@ -93,7 +95,8 @@ describe('reject reasons', () => {
       [15, 'distributor-not-authorized', /consumer/],
       [16, 'record-too-long', /longer than 1,000,000 characters/],
       [17, 'duplicate-claim', /RJTAG01.*line 2 of this report/],
-      [18, 'malformed-row', /quote/],
+      [18, 'bad-encoding', /Windows-1251/],
+      [19, 'malformed-row', /quote/],
     ];
     expect(rejects.map((r) => r.line)).toEqual(expected.map(([line]) => line));
     for (const [line, code, mentions] of expected) {
@@ -107,7 +110,8 @@ describe('reject reasons', () => {
       if (code === 'record-too-long') expect(r.fields).toEqual([]);
       else if (line <= 17) expect(r.fields, `line ${line}`).toEqual(rows[line - 1]);
     }
-    expect(byLine.get(18)!.fields.slice(0, 3)).toEqual(['2016-02-11', 'RJ-018', 'RJ101']);
+    expect(byLine.get(18)!.fields.slice(0, 5)).toEqual(['2016-02-11', 'RJ-019', 'RJ101', '', '\uFFFD'.repeat(7) + ' Dell Latitude 5480']);
+    expect(byLine.get(19)!.fields.slice(0, 3)).toEqual(['2016-02-11', 'RJ-018', 'RJ101']);
 
     // Only lines 2 and 10 count: the duplicate line and the second claim of a service tag do not.
     const payouts = await env.payouts(Q1, 'RJ101');
