@@ -294,7 +294,7 @@ describe('files that are not what they say', () => {
     expect(errors).toEqual([]);
   });
 
-  it('judges text on the first block: a zero byte far into a text file is one bad value of its line', async () => {
+  it('judges text on the first block: a zero byte far into a text file rejects its line alone', async () => {
     await setUp('nz-dist', ['NZ101']);
     // About 300 KiB of good lines first: far past the 64 KiB block in which binary content is looked for.
     const head = linesOf(
@@ -314,10 +314,11 @@ describe('files that are not what they say', () => {
 
     const { report, rejects } = await expectProcessed(key);
     expect(report.counts).toMatchObject({ read: 4004, tallied: 4002, rejected: 2 });
-    expect(rejects.map((r) => [r.line, r.code, r.fields[2]])).toEqual([
-      [4003, 'bad-quantity', 'NZ101'],
-      [4005, 'unknown-partner', 'NZ\u0000101'],
+    expect(rejects.map((r) => [r.line, r.code, r.fields[2], r.fields[5]])).toEqual([
+      [4003, 'bad-encoding', 'NZ101', '3\uFFFD'],
+      [4005, 'bad-encoding', 'NZ\uFFFD101', '5'],
     ]);
+    expect(rejects[0]!.message).toContain('zero byte');
     expect(await totalOf('NZ101')).toBe(clientPayout({ 'vostro-3xxx': 4000, premium: 16 }));
     expect(reads(key)).toBe(1);
     expect(errors).toEqual([]);
@@ -384,7 +385,7 @@ describe('reports past the memory bounds', () => {
 });
 
 describe('encodings and values', () => {
-  it('decodes a file in the encoding of its first block; lines in the other encoding are rejected for what they decode to', async () => {
+  it('decodes a file in the encoding of its first block; lines in the other encoding are rejected as bad-encoding, never decoded into something else', async () => {
     await setUp('me-dist', ['ME101', 'ME102']);
     // Each value below reads right only in the encoding it was written in.
     const sensitive = (partnerId: string, prefix: string): SaleLine[] => [
@@ -425,20 +426,21 @@ describe('encodings and values', () => {
       { distributorId: 'me-dist', name: 'cp1251-then-utf8.csv', content: cp1251First },
     ]);
 
-    for (const [key, encoding, partnerId, garbledSign] of [
-      [utfKey!, 'utf-8', 'ME101', '\uFFFD'],
-      [cpKey!, 'windows-1251', 'ME102', 'в„–'],
+    // Shown as far as they can be read: U+FFFD for bytes that are not UTF-8, a UTF-8 line as written.
+    for (const [key, encoding, partnerId, shownId] of [
+      [utfKey!, 'utf-8', 'ME101', '\uFFFDME101'],
+      [cpKey!, 'windows-1251', 'ME102', '№ME102'],
     ] as const) {
       const { report, rejects } = await expectProcessed(key);
       expect(report.format?.encoding).toBe(encoding);
       expect(report.counts).toMatchObject({ read: 3008, tallied: 3005, rejected: 3 });
-      // The same three values that were read right in the first part fail in the second.
+      // The three lines with non-ASCII text in the second part are refused; the ASCII one is read.
       expect(rejects.map((r) => [r.line, r.code])).toEqual([
-        [3006, 'unknown-partner'],
-        [3007, 'bad-quantity'],
-        [3008, 'unclassified-product'],
+        [3006, 'bad-encoding'],
+        [3007, 'bad-encoding'],
+        [3008, 'bad-encoding'],
       ]);
-      expect(rejects[0]!.fields[2]!.startsWith(garbledSign)).toBe(true);
+      expect(rejects[0]!.fields[2]).toBe(shownId);
       expect(await totalOf(partnerId)).toBe(
         clientPayout({ 'vostro-3xxx': 3000, premium: 2 + 3 + 4 + 5 + 5 }),
       );
