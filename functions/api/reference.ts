@@ -11,7 +11,7 @@ import { normalizePartnerId } from '../../shared/domain/partner-id.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
 import { CourseCode, OffsetDateTime, Segment, Slug } from '../../shared/domain/rules/schema.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../../shared/domain/types.js';
-import { ForbiddenError, InputValidationError } from '../../shared/errors.js';
+import { InputValidationError } from '../../shared/errors.js';
 import {
   importReference,
   rereadReports,
@@ -129,21 +129,27 @@ function refuseRepeats<T>(rows: readonly T[], keyOf: (row: T) => string, says: (
   }
 }
 
-/** Every partner must exist, and a partner manager may touch only partners of the territory. */
+/**
+ * Every partner must exist, and a partner manager may touch only partners of the territory. One
+ * outside it gets the same answer as an unknown one, so the refusal tells nothing about partners
+ * the caller may not see.
+ */
 async function checkPartners(req: ApiRequest, ids: readonly string[]): Promise<void> {
   const partners = new Map((await req.deps.reference.listPartners()).map((p) => [p.id, p]));
   const unique = [...new Set(ids)].sort();
-  const unknown = unique.filter((id) => !partners.has(id));
-  if (unknown.length)
-    throw new InputValidationError(
-      `Not in the partner registry: ${unknown.join(', ')}. Import the partner first; nothing was written.`,
-      unknown.map((id) => `partner ${id} is unknown`),
-    );
-  const outside = unique.filter((id) => !canSeePartner(req.principal, partners.get(id)!));
-  if (outside.length)
-    throw new ForbiddenError(
-      `Partner ${outside.map((id) => partners.get(id)!.displayId).join(', ')} ${outside.length > 1 ? 'are' : 'is'} outside your territory (${req.principal.regions.join(', ')}); nothing was written.`,
-    );
+  const missing = unique.filter((id) => {
+    const p = partners.get(id);
+    return !p || !canSeePartner(req.principal, p);
+  });
+  if (!missing.length) return;
+  const where =
+    req.principal.role === 'manager'
+      ? `in your territory (${req.principal.regions.join(', ')})`
+      : 'in the partner registry';
+  throw new InputValidationError(
+    `Not ${where}: ${missing.join(', ')}. Import the partner first; nothing was written.`,
+    missing.map((id) => `partner ${id} is not ${where}`),
+  );
 }
 
 /**
