@@ -10,6 +10,7 @@ import { courseKey, distributorKey } from '../../shared/domain/ids.js';
 import { normalizePartnerId } from '../../shared/domain/partner-id.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
 import { CourseCode, OffsetDateTime, Segment, Slug } from '../../shared/domain/rules/schema.js';
+import { TEXT_LIMITS, type TextField } from '../../shared/domain/text-limits.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../../shared/domain/types.js';
 import { InputValidationError } from '../../shared/errors.js';
 import {
@@ -31,12 +32,20 @@ import { isJson, jsonBody, PartnerIdParam, type ApiRequest, type Reply } from '.
 
 const MAX_ROWS = 20_000;
 
+/** Every text field is bounded (TEXT_LIMITS), so a row that passes is one the store takes. */
+const atMost = (limit: TextField) => {
+  const max = TEXT_LIMITS[limit];
+  return z.string().max(max, `is longer than ${max} characters`);
+};
+const slug = atMost('slug').pipe(Slug);
+const instant = atMost('instant').pipe(OffsetDateTime);
+
 export const AcceptanceJson = z
   .object({
     partnerId: PartnerIdParam,
-    program: Slug,
+    program: slug,
     plan: z.number().int().positive().nullable().default(null),
-    acceptedAt: OffsetDateTime,
+    acceptedAt: instant,
   })
   .strict();
 
@@ -44,19 +53,17 @@ export const TrainingJson = z
   .object({
     partnerId: PartnerIdParam,
     // Kept as written, matched upper-cased (courseKey).
-    courseCode: z
-      .string()
+    courseCode: atMost('courseCode')
       .trim()
       .refine((c) => CourseCode.safeParse(courseKey(c)).success, 'must be a course code like DPWS0212WBTS'),
-    completedAt: OffsetDateTime,
+    completedAt: instant,
   })
   .strict();
 
-const text = z.string().trim().min(1, 'must not be empty');
+const text = (limit: TextField) => atMost(limit).trim().min(1, 'must not be empty');
 
 // A new partner's ID must be one that report lines can match after normalising (partner-id.ts).
-const NewPartnerId = z
-  .string()
+const NewPartnerId = atMost('partnerId')
   .trim()
   .refine(
     (id) => /^[A-Z0-9][A-Z0-9-]*$/.test(normalizePartnerId(id)),
@@ -65,29 +72,33 @@ const NewPartnerId = z
 
 // IDs are kept as sent (trimmed) to be shown and exported; `id` becomes the key they are matched by.
 export const PartnerJson = z
-  .object({ id: NewPartnerId, name: text, status: z.enum(['Registered', 'Preferred']), region: text })
+  .object({
+    id: NewPartnerId,
+    name: text('name'),
+    status: z.enum(['Registered', 'Preferred']),
+    region: text('region'),
+  })
   .strict()
   .transform((p): Partner => ({ ...p, id: normalizePartnerId(p.id), displayId: p.id }));
 
 export const DistributorJson = z
   .object({
-    id: z
-      .string()
+    id: atMost('distributorId')
       .trim()
       .refine(
         (id) => Slug.safeParse(distributorKey(id)).success,
         'must be letters, digits and dashes, e.g. "orbita" or "D-MERL"',
       ),
-    name: text,
+    name: text('name'),
     segments: z
-      .array(z.string().trim().toLowerCase().pipe(Segment))
+      .array(z.string().max(20, 'is not a segment').trim().toLowerCase().pipe(Segment))
       .min(1, 'name at least one segment')
       .transform((s) => [...new Set(s)]),
   })
   .strict()
   .transform((d): Distributor => ({ ...d, id: distributorKey(d.id), displayId: d.id }));
 
-const CatalogJson = z.object({ sku: text, program: Slug, rateRow: Slug }).strict();
+const CatalogJson = z.object({ sku: text('sku'), program: slug, rateRow: slug }).strict();
 
 const rowsOf = <T extends z.ZodType>(row: T) =>
   z.object({ rows: z.array(row).min(1, 'give at least one row').max(MAX_ROWS) }).strict();
