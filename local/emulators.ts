@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,15 +70,50 @@ function dynamoLocalHome(): string {
 
 // The launcher binds DynamoDB Local to 127.0.0.1, which its jar has no option for.
 const LOOPBACK_LAUNCHER = fileURLToPath(new URL('./java/LoopbackDynamoDBLocal.java', import.meta.url));
+const LAUNCHER_CLASS = 'LoopbackDynamoDBLocal';
+
+let compiledLauncher: Promise<string | null> | undefined;
+
+/**
+ * A folder holding the launcher compiled (once per checkout and source), or null when javac is not
+ * there: then Java compiles it at each start (source-file mode), a second or two slower. Kept in the
+ * project's node_modules/.cache, not the shared temp folder, where another user could plant a class.
+ */
+function launcherClassDir(): Promise<string | null> {
+  return (compiledLauncher ??= (async () => {
+    const source = await readFile(LOOPBACK_LAUNCHER);
+    const cache = fileURLToPath(new URL('../node_modules/.cache/', import.meta.url));
+    const dir = join(cache, `rebates-java-${createHash('sha256').update(source).digest('hex').slice(0, 16)}`);
+    if (existsSync(join(dir, `${LAUNCHER_CLASS}.class`))) return dir;
+    await mkdir(cache, { recursive: true });
+    // Compiled aside and renamed into place: a concurrent start sees no folder or a whole one.
+    const scratch = await mkdtemp(join(cache, 'rebates-javac-'));
+    const ok = await new Promise<boolean>((resolvePromise) => {
+      const javac = spawn('javac', ['-d', scratch, LOOPBACK_LAUNCHER], { stdio: 'ignore' });
+      javac.once('error', () => resolvePromise(false));
+      javac.once('exit', (code) => resolvePromise(code === 0));
+    });
+    try {
+      if (ok) await rename(scratch, dir);
+    } catch {
+      // Another process renamed its copy first: that one is used.
+    }
+    await rm(scratch, { recursive: true, force: true });
+    return existsSync(join(dir, `${LAUNCHER_CLASS}.class`)) ? dir : null;
+  })());
+}
 
 async function launchDynamoLocal(port: number, dbPath: string | undefined): Promise<RunningDynamoLocal> {
   const home = dynamoLocalHome();
+  const classes = await launcherClassDir();
   const args = [
     JAVA_OPTIONS,
     `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
     '-cp',
-    [join(home, 'DynamoDBLocal.jar'), join(home, 'DynamoDBLocal_lib', '*')].join(delimiter),
-    LOOPBACK_LAUNCHER,
+    [...(classes ? [classes] : []), join(home, 'DynamoDBLocal.jar'), join(home, 'DynamoDBLocal_lib', '*')].join(
+      delimiter,
+    ),
+    classes ? LAUNCHER_CLASS : LOOPBACK_LAUNCHER,
     ...(dbPath ? ['-dbPath', dbPath] : ['-inMemory']),
     '-port',
     String(port),
@@ -111,7 +147,10 @@ async function launchDynamoLocal(port: number, dbPath: string | undefined): Prom
   while (!(await answersListTables(endpoint)) || exit !== undefined) {
     if (exit !== undefined) {
       throw new DynamoLocalExitedError(
-        `DynamoDB Local exited before it was ready (${exit}): ${output.join('').trim()}`,
+        `DynamoDB Local exited before it was ready (${exit}): ${output.join('').trim()}` +
+          (classes
+            ? ''
+            : ' (its launcher, which binds it to 127.0.0.1, is compiled by javac: install a Java 17 JDK, not only a JRE)'),
       );
     }
     if (Date.now() > deadline) {
