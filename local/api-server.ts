@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { verifyDevToken } from '../shared/auth/dev-token.js';
 import type { Claims } from '../shared/auth/principal.js';
-import { InputValidationError, PayloadTooLargeError, toUserError, UnauthorizedError } from '../shared/errors.js';
+import { BadRequestTargetError, PayloadTooLargeError, toUserError, UnauthorizedError } from '../shared/errors.js';
 import { createApiHandler, type ApiEvent } from '../functions/api/handler.js';
 import type { ApiDeps } from '../functions/api/http.js';
 import { PROJECT_ROOT } from './runtime.js';
@@ -99,11 +99,6 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
-}
-
-/** The bad request line of a request the server cannot route. */
-export class BadRequestTargetError extends InputValidationError {
-  override readonly code = 'bad-request-target';
 }
 
 // A fixed origin, never the Host header: the path is all the server routes on, and a client's

@@ -182,3 +182,8 @@ export class ReferenceWriteError extends AppError {
   readonly code = 'import-incomplete';
   override readonly httpStatus = 503;
 }
+
+/** A request target (the path of the request line) the server cannot read, e.g. `//` or `*`. */
+export class BadRequestTargetError extends InputValidationError {
+  override readonly code = 'bad-request-target';
+}
