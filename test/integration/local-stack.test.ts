@@ -397,7 +397,7 @@ describe('local stack', () => {
       expect(await expired.text()).toMatch(/expired/);
     });
 
-    it('lets a browser upload from a page of this machine only', async () => {
+    it('lets a browser upload from a page of this machine only, and call DynamoDB Local from none', async () => {
       const { bucket, env } = stack();
       const preflight = (origin: string) =>
         fetch(`${env.AWS_ENDPOINT_URL_S3}/${bucket}/incoming/d-01/x.csv`, {
@@ -408,6 +408,17 @@ describe('local stack', () => {
       expect(local.status).toBe(200);
       expect(local.headers.get('access-control-allow-methods')).toMatch(/PUT/);
       expect((await preflight('https://evil.example')).status).toBe(403);
+
+      // DynamoDB Local checks no credentials; a page cannot call it since no preflight admits its origin.
+      const dynamo = await fetch(env.AWS_ENDPOINT_URL_DYNAMODB, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://evil.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,x-amz-target,authorization',
+        },
+      });
+      expect(dynamo.headers.get('access-control-allow-origin')).toBeNull();
     });
   });
 });
