@@ -6,6 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { RulesBook } from '../domain/rules/load.js';
+import { referenceTextProblems } from '../domain/text-limits.js';
+import { InputValidationError, ReferenceWriteError } from '../errors.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../domain/types.js';
 import type {
   Clock,
@@ -46,15 +48,37 @@ export async function importReference(
   quarters?: readonly string[],
 ): Promise<ReferenceImportResult> {
   const { reference } = deps;
-  await Promise.all([
-    change.partners?.length ? reference.putPartners(change.partners) : undefined,
-    change.distributors?.length ? reference.putDistributors(change.distributors) : undefined,
-    change.acceptances?.length
-      ? reference.putAcceptances(change.acceptances, deps.clock.now().toISOString())
-      : undefined,
-    change.trainings?.length ? reference.putTrainings(change.trainings) : undefined,
-    change.catalog?.length ? reference.putCatalog(change.catalog) : undefined,
-  ]);
+  // Everything is checked before the first write: a change with any bad row writes nothing.
+  const problems = referenceTextProblems(change);
+  if (problems.length)
+    throw new InputValidationError(
+      `${problems.length} value(s) are too long to store; nothing was written.`,
+      problems.slice(0, 50),
+    );
+  const recordedAt = deps.clock.now().toISOString();
+  const writes: [what: string, rows: number, write: () => Promise<void>][] = [
+    ['partners', change.partners?.length ?? 0, () => reference.putPartners(change.partners!)],
+    ['distributors', change.distributors?.length ?? 0, () => reference.putDistributors(change.distributors!)],
+    ['acceptances', change.acceptances?.length ?? 0, () => reference.putAcceptances(change.acceptances!, recordedAt)],
+    ['trainings', change.trainings?.length ?? 0, () => reference.putTrainings(change.trainings!)],
+    ['catalog', change.catalog?.length ?? 0, () => reference.putCatalog(change.catalog!)],
+  ];
+  // One kind after another, so a failure can say which kinds are whole, which partly written.
+  const done: string[] = [];
+  for (const [what, rows, write] of writes) {
+    if (!rows) continue;
+    try {
+      await write();
+    } catch (cause) {
+      throw new ReferenceWriteError(
+        `The import stopped partway: the database refused a write while storing ${what}, so some of ` +
+          `these ${rows} row(s) may be stored and others not${done.length ? ` (${done.join(' and ')} were stored whole)` : ''}. ` +
+          'Nothing needs undoing: send the same rows again, which is safe to repeat.',
+        { cause },
+      );
+    }
+    done.push(what);
+  }
 
   const partnerIds = new Set<string>([
     ...(change.partners ?? []).map((p) => p.id),

@@ -546,7 +546,8 @@ describe('keys and upload URLs', () => {
       v.pathname = u.pathname.replace('/incoming/up-a/march.csv', path);
       return v.toString();
     };
-    // s3rver does not check V4 signatures; S3 does, over the path it receives, so each is checked as S3 would.
+    // S3 checks V4 signatures over the path it receives (the local S3 too: local/s3-sigv4.ts); each
+    // is checked here as S3 would, independently of both.
     for (const path of [
       '/incoming/up-b/march.csv',
       '/incoming/up-a/../up-b/march.csv',

@@ -22,6 +22,7 @@ export const STRINGS = {
     role_distributor: 'Distributor',
     loading: 'Loading…',
     loadFailed: 'Could not load this page: {message}',
+    notFound: 'Not found: {message}',
     forbidden: 'You do not have access to this: {message}',
 
     loginTitle: 'Log in',
@@ -185,6 +186,7 @@ export const STRINGS = {
     role_distributor: 'Дистрибьютор',
     loading: 'Загрузка…',
     loadFailed: 'Не удалось загрузить страницу: {message}',
+    notFound: 'Не найдено: {message}',
     forbidden: 'Нет доступа: {message}',
 
     loginTitle: 'Вход',
