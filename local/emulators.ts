@@ -89,7 +89,7 @@ function launcherClassDir(): Promise<string | null> {
     // Compiled aside and renamed into place: a concurrent start sees no folder or a whole one.
     const scratch = await mkdtemp(join(cache, 'rebates-javac-'));
     const ok = await new Promise<boolean>((resolvePromise) => {
-      const javac = spawn('javac', ['-d', scratch, LOOPBACK_LAUNCHER], { stdio: 'ignore' });
+      const javac = spawn('javac', ['--release', '17', '-d', scratch, LOOPBACK_LAUNCHER], { stdio: 'ignore' });
       javac.once('error', () => resolvePromise(false));
       javac.once('exit', (code) => resolvePromise(code === 0));
     });
