@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { verifyDevToken } from '../shared/auth/dev-token.js';
 import type { Claims } from '../shared/auth/principal.js';
-import { PayloadTooLargeError, toUserError, UnauthorizedError } from '../shared/errors.js';
+import { BadRequestTargetError, PayloadTooLargeError, toUserError, UnauthorizedError } from '../shared/errors.js';
 import { createApiHandler, type ApiEvent } from '../functions/api/handler.js';
 import type { ApiDeps } from '../functions/api/http.js';
 import { PROJECT_ROOT } from './runtime.js';
@@ -99,6 +99,31 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+// A fixed origin, never the Host header: the path is all the server routes on, and a client's
+// Host (`127.0.0.1:99999`, empty, garbage) must not decide whether a request can be read.
+const ORIGIN = 'http://local.invalid';
+
+/**
+ * The URL of a request target: origin form (`/api/x?y`, also `//` and `/..`) or the absolute form
+ * a proxy sends. Anything else is a 400, never an exception out of the listener.
+ */
+export function requestUrl(target: string | undefined): URL {
+  const raw = target ?? '/';
+  try {
+    if (raw.startsWith('/')) {
+      // Concatenated, not resolved: `//evil/x` is a path here, not another host.
+      const url = new URL(ORIGIN + raw);
+      if (url.origin === ORIGIN) return url;
+    } else if (/^https?:\/\//i.test(raw)) {
+      const absolute = new URL(raw);
+      return new URL(ORIGIN + absolute.pathname + absolute.search);
+    }
+  } catch (cause) {
+    throw new BadRequestTargetError(`The request path cannot be read; send a path that starts with /.`, [], { cause });
+  }
+  throw new BadRequestTargetError('The request path cannot be read; send a path that starts with /.');
 }
 
 export function buildEvent(req: IncomingMessage, url: URL, body: Buffer, claims: Claims): ApiEvent {
@@ -223,14 +248,26 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const handle = createApiHandler(() => options.deps);
 
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
-    const method = req.method ?? 'GET';
-    const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
-    const work = isApi ? serveApi(req, res, url) : serveStatic(res, method, url, webDir);
-    work.catch((err: unknown) => {
+    // Nothing a client sends may throw out of this listener: that would take the whole stack down.
+    const fail = (err: unknown) => {
       if (res.headersSent) res.destroy();
       else sendError(res, err);
-    });
+    };
+    try {
+      const url = requestUrl(req.url);
+      const method = req.method ?? 'GET';
+      const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
+      const work = isApi ? serveApi(req, res, url) : serveStatic(res, method, url, webDir);
+      work.catch(fail);
+    } catch (err) {
+      fail(err);
+    }
+  });
+  // A request Node cannot even parse as HTTP gets a plain 400, and the connection goes.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
   });
 
   async function serveApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

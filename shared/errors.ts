@@ -173,3 +173,17 @@ export class StateLockedError extends AppError {
 export class ExtractIntegrityError extends AppError {
   readonly code = 'extract-invalid';
 }
+
+/**
+ * Writing reference rows stopped partway (the store failed after some were written). Every row was
+ * checked before the first write, and importing the same rows again is safe, so the cure is a retry.
+ */
+export class ReferenceWriteError extends AppError {
+  readonly code = 'import-incomplete';
+  override readonly httpStatus = 503;
+}
+
+/** A request target (the path of the request line) the server cannot read, e.g. `//` or `*`. */
+export class BadRequestTargetError extends InputValidationError {
+  override readonly code = 'bad-request-target';
+}

@@ -9,6 +9,7 @@ import { distributorKey, lineAsWritten } from '../../shared/domain/ids.js';
 import { normalizePartnerId } from '../../shared/domain/partner-id.js';
 import { RulesBook, type Rules } from '../../shared/domain/rules/load.js';
 import { QuarterId } from '../../shared/domain/rules/schema.js';
+import { TEXT_LIMITS } from '../../shared/domain/text-limits.js';
 import type { Partner, PayoutLine } from '../../shared/domain/types.js';
 import { InputValidationError, NotFoundError } from '../../shared/errors.js';
 import type { AppDeps } from '../../shared/wiring.js';
@@ -72,6 +73,7 @@ export const optionalText = z
 
 export const PartnerIdParam = z
   .string()
+  .max(TEXT_LIMITS.partnerId, `is longer than ${TEXT_LIMITS.partnerId} characters`)
   .trim()
   .min(1, 'must not be empty')
   .transform(normalizePartnerId);

@@ -11,8 +11,9 @@ import { courseKey, distributorKey } from '../../shared/domain/ids.js';
 import { normalizePartnerId } from '../../shared/domain/partner-id.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
 import { CourseCode, OffsetDateTime, Segment, Slug } from '../../shared/domain/rules/schema.js';
+import { TEXT_LIMITS, type TextField } from '../../shared/domain/text-limits.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../../shared/domain/types.js';
-import { ForbiddenError, InputValidationError } from '../../shared/errors.js';
+import { InputValidationError } from '../../shared/errors.js';
 import { importReference, type ReferenceChange } from '../../shared/pipeline/reference-import.js';
 import {
   distinctAcceptances,
@@ -27,12 +28,20 @@ import { isJson, jsonBody, PartnerIdParam, type ApiRequest, type Reply } from '.
 
 const MAX_ROWS = 20_000;
 
+/** Every text field is bounded (TEXT_LIMITS), so a row that passes is one the store takes. */
+const atMost = (limit: TextField) => {
+  const max = TEXT_LIMITS[limit];
+  return z.string().max(max, `is longer than ${max} characters`);
+};
+const slug = atMost('slug').pipe(Slug);
+const instant = atMost('instant').pipe(OffsetDateTime);
+
 export const AcceptanceJson = z
   .object({
     partnerId: PartnerIdParam,
-    program: Slug,
+    program: slug,
     plan: z.number().int().positive().nullable().default(null),
-    acceptedAt: OffsetDateTime,
+    acceptedAt: instant,
   })
   .strict();
 
@@ -40,19 +49,17 @@ export const TrainingJson = z
   .object({
     partnerId: PartnerIdParam,
     // Kept as written, matched upper-cased (courseKey).
-    courseCode: z
-      .string()
+    courseCode: atMost('courseCode')
       .trim()
       .refine((c) => CourseCode.safeParse(courseKey(c)).success, 'must be a course code like DPWS0212WBTS'),
-    completedAt: OffsetDateTime,
+    completedAt: instant,
   })
   .strict();
 
-const text = z.string().trim().min(1, 'must not be empty');
+const text = (limit: TextField) => atMost(limit).trim().min(1, 'must not be empty');
 
 // A new partner's ID must be one that report lines can match after normalising (partner-id.ts).
-const NewPartnerId = z
-  .string()
+const NewPartnerId = atMost('partnerId')
   .trim()
   .refine(
     (id) => /^[A-Z0-9][A-Z0-9-]*$/.test(normalizePartnerId(id)),
@@ -61,29 +68,33 @@ const NewPartnerId = z
 
 // IDs are kept as sent (trimmed) to be shown and exported; `id` becomes the key they are matched by.
 export const PartnerJson = z
-  .object({ id: NewPartnerId, name: text, status: z.enum(['Registered', 'Preferred']), region: text })
+  .object({
+    id: NewPartnerId,
+    name: text('name'),
+    status: z.enum(['Registered', 'Preferred']),
+    region: text('region'),
+  })
   .strict()
   .transform((p): Partner => ({ ...p, id: normalizePartnerId(p.id), displayId: p.id }));
 
 export const DistributorJson = z
   .object({
-    id: z
-      .string()
+    id: atMost('distributorId')
       .trim()
       .refine(
         (id) => Slug.safeParse(distributorKey(id)).success,
         'must be letters, digits and dashes, e.g. "orbita" or "D-MERL"',
       ),
-    name: text,
+    name: text('name'),
     segments: z
-      .array(z.string().trim().toLowerCase().pipe(Segment))
+      .array(z.string().max(20, 'is not a segment').trim().toLowerCase().pipe(Segment))
       .min(1, 'name at least one segment')
       .transform((s) => [...new Set(s)]),
   })
   .strict()
   .transform((d): Distributor => ({ ...d, id: distributorKey(d.id), displayId: d.id }));
 
-const CatalogJson = z.object({ sku: text, program: Slug, rateRow: Slug }).strict();
+const CatalogJson = z.object({ sku: text('sku'), program: slug, rateRow: slug }).strict();
 
 const rowsOf = <T extends z.ZodType>(row: T) =>
   z.object({ rows: z.array(row).min(1, 'give at least one row').max(MAX_ROWS) }).strict();
@@ -125,21 +136,27 @@ function refuseRepeats<T>(rows: readonly T[], keyOf: (row: T) => string, says: (
   }
 }
 
-/** Every partner must exist, and a partner manager may touch only partners of the territory. */
+/**
+ * Every partner must exist, and a partner manager may touch only partners of the territory. One
+ * outside it gets the same answer as an unknown one, so the refusal tells nothing about partners
+ * the caller may not see.
+ */
 async function checkPartners(req: ApiRequest, ids: readonly string[]): Promise<void> {
   const partners = new Map((await req.deps.reference.listPartners()).map((p) => [p.id, p]));
   const unique = [...new Set(ids)].sort();
-  const unknown = unique.filter((id) => !partners.has(id));
-  if (unknown.length)
-    throw new InputValidationError(
-      `Not in the partner registry: ${unknown.join(', ')}. Import the partner first; nothing was written.`,
-      unknown.map((id) => `partner ${id} is unknown`),
-    );
-  const outside = unique.filter((id) => !canSeePartner(req.principal, partners.get(id)!));
-  if (outside.length)
-    throw new ForbiddenError(
-      `Partner ${outside.map((id) => partners.get(id)!.displayId).join(', ')} ${outside.length > 1 ? 'are' : 'is'} outside your territory (${req.principal.regions.join(', ')}); nothing was written.`,
-    );
+  const missing = unique.filter((id) => {
+    const p = partners.get(id);
+    return !p || !canSeePartner(req.principal, p);
+  });
+  if (!missing.length) return;
+  const where =
+    req.principal.role === 'manager'
+      ? `in your territory (${req.principal.regions.join(', ')})`
+      : 'in the partner registry';
+  throw new InputValidationError(
+    `Not ${where}: ${missing.join(', ')}. Import the partner first; nothing was written.`,
+    missing.map((id) => `partner ${id} is not ${where}`),
+  );
 }
 
 /**

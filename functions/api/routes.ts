@@ -1,7 +1,9 @@
 /**
  * The route table of docs/api.md. Roles are checked from the table before a handler runs; each
  * handler then narrows to the caller's scope (a partner manager's regions, a distributor's own
- * reports): an explicit ID outside the scope is 403, a list is filtered.
+ * reports): an explicit ID outside the scope is 404, worded as for one that does not exist, so an
+ * answer never tells whether another territory's partner or another distributor's report exists;
+ * a list is filtered.
  */
 import { z } from 'zod';
 import { canSeeDistributor, canSeePartner, type Principal } from '../../shared/auth/principal.js';
@@ -44,8 +46,13 @@ const partnerMap = async (req: ApiRequest) =>
 const distributorsAsWritten = async (req: ApiRequest) =>
   asWrittenIn(await req.deps.reference.listDistributors());
 
-function outsideTerritory(principal: Principal, what: string): ForbiddenError {
-  return new ForbiddenError(`${what} is outside your territory (${principal.regions.join(', ')}).`);
+/** The same answer for a partner that does not exist and one the caller may not see. */
+function noSuchPartner(principal: Principal, id: string): NotFoundError {
+  return new NotFoundError(
+    principal.role === 'manager'
+      ? `There is no partner ${id} in your territory (${principal.regions.join(', ')}).`
+      : `There is no partner ${id} in the registry.`,
+  );
 }
 
 // ---------------------------------------------------------------- payouts and partners
@@ -63,13 +70,16 @@ async function getPayouts(req: ApiRequest): Promise<Reply> {
   const filter = parseWith(PayoutsQuery, req.query, 'query');
   const [effective, partners] = await Promise.all([effectiveLines(req.deps, rules.quarter), partnerMap(req)]);
 
-  // A named partner or region outside the territory is refused, not answered with an empty list.
+  // A named partner outside the territory is answered as one that does not exist; a region is the
+  // caller's own word, so refusing it tells nothing about anyone's partners.
   if (filter.partner) {
     const p = partners.get(filter.partner);
-    if (p && !canSeePartner(principal, p)) throw outsideTerritory(principal, `Partner ${p.displayId}`);
+    if (p && !canSeePartner(principal, p)) throw noSuchPartner(principal, filter.partner);
   }
   if (filter.region && principal.role === 'manager' && !principal.regions.includes(filter.region))
-    throw outsideTerritory(principal, `Region ${filter.region}`);
+    throw new ForbiddenError(
+      `Region ${filter.region} is outside your territory (${principal.regions.join(', ')}).`,
+    );
 
   const lines = effective.lines.filter((l) => {
     const p = partners.get(l.partnerId);
@@ -96,10 +106,8 @@ async function getPartner(req: ApiRequest): Promise<Reply> {
   const rules = await quarterOf(req);
   const id = parseWith(PartnerIdParam, req.params.id, 'partner ID in the path');
   const state = await deps.reference.partnerState(id);
-  if (!state.partner) throw new NotFoundError(`There is no partner ${id} in the registry.`);
   const partner = state.partner;
-  if (!canSeePartner(principal, partner))
-    throw outsideTerritory(principal, `Partner ${partner.displayId} (${partner.region})`);
+  if (!partner || !canSeePartner(principal, partner)) throw noSuchPartner(principal, id);
 
   const [effective, stored] = await Promise.all([
     effectiveLines(deps, rules.quarter),
@@ -200,11 +208,9 @@ async function getReport(req: ApiRequest): Promise<Reply> {
     'report ID',
   );
   const report = await deps.reports.get(reportId);
-  if (!report) throw new NotFoundError(`There is no report ${reportId}.`);
-  if (!canSeeDistributor(principal, report.distributorId))
-    throw new ForbiddenError(
-      `Report ${reportId} belongs to another distributor; you can see only your own reports.`,
-    );
+  // Another distributor's report is answered as a missing one: a distributor learns no one else's IDs.
+  if (!report || !canSeeDistributor(principal, report.distributorId))
+    throw new NotFoundError(`There is no report ${reportId}.`);
   const latest = new LatestComputations(deps);
   const reader = principal.role === 'distributor' ? { distributorId: principal.distributorId! } : ('vendor' as const);
   const [rejects, rejectsUrl, held, shown] = await Promise.all([

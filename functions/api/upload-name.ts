@@ -1,6 +1,11 @@
 import { InputValidationError } from '../../shared/errors.js';
 
-const MAX_NAME = 200;
+/**
+ * In UTF-8 bytes, not characters: storage limits count bytes (a Linux file name, which s3rver
+ * makes of the key's last segment plus up to 22 bytes of suffix, is at most 255; the rejects file
+ * adds `.rejects`), and a Cyrillic letter is two bytes.
+ */
+export const MAX_NAME_BYTES = 200;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const REPORT_EXTENSION = /\.csv(\.gz)?$/i;
@@ -19,13 +24,17 @@ export function safeUploadName(raw: string): string {
   if (CONTROL.test(name)) problems.push('it contains control characters');
   if (/[/\\]/.test(name)) problems.push('it contains a slash; give the file name only, without folders');
   if (name.includes('..')) problems.push('it contains ".."');
-  if (name.length > MAX_NAME) problems.push(`it is longer than ${MAX_NAME} characters`);
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes > MAX_NAME_BYTES)
+    problems.push(
+      `it is too long (${bytes} bytes; at most ${MAX_NAME_BYTES}, which is about ${MAX_NAME_BYTES / 2} Cyrillic or ${MAX_NAME_BYTES} Latin letters)`,
+    );
   if (name && !REPORT_EXTENSION.test(name))
     problems.push('reports must be .csv or .csv.gz files (save a spreadsheet as CSV first)');
   if (name && !name.replace(REPORT_EXTENSION, '').trim()) problems.push('it has no name before .csv');
   if (problems.length)
     throw new InputValidationError(
-      `The file name "${raw.slice(0, MAX_NAME).replace(new RegExp(CONTROL.source, 'g'), '?')}" cannot be used: ${problems.join('; ')}.`,
+      `The file name "${[...raw].slice(0, 80).join('').replace(new RegExp(CONTROL.source, 'g'), '?')}" cannot be used: ${problems.join('; ')}.`,
       problems,
     );
   return name.replace(REPORT_EXTENSION, (ext) => ext.toLowerCase());

@@ -2,7 +2,7 @@
  * From the raw object bytes to decoded text, streaming: hash the raw bytes, inflate gzip (by magic
  * bytes), bound the inflated size, gather 64 KiB blocks, refuse binaries, pick the text encoding.
  */
-import { isAscii } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import type { Hash } from 'node:crypto';
 import { Readable, pipeline } from 'node:stream';
 import { TextDecoder } from 'node:util';
@@ -103,8 +103,16 @@ export function formatBytes(n: number): string {
   return `${n.toLocaleString('en-US')} bytes`;
 }
 
-/** Throws not-text for files that are plainly not a CSV report, judged on the first block. */
-export function assertText(head: Buffer): void {
+/**
+ * A zero byte this early means a binary file (git's rule, applied to its first 8,000 bytes): UTF-16
+ * text, an image, an archive. Later, a zero byte is damage to one line, which is rejected alone.
+ */
+export const BINARY_SNIFF_BYTES = 8 * 1024;
+
+/** Throws not-text for files that are plainly not a CSV report, judged on their first BLOCK_BYTES. */
+export function assertText(first: Buffer): void {
+  // The first block may be larger (network chunks are not cut): the verdict must not depend on it.
+  const head = first.subarray(0, BLOCK_BYTES);
   const starts = (...magic: number[]) => magic.every((b, i) => head[i] === b);
   if (starts(0x50, 0x4b, 0x03, 0x04)) {
     notText(
@@ -119,9 +127,12 @@ export function assertText(head: Buffer): void {
       'The file is in UTF-16 ("Unicode text"). Save it as "CSV UTF-8" or "CSV (semicolon delimited)" instead.',
     );
   }
+  const zero = head.indexOf(0);
+  if (zero !== -1 && zero < BINARY_SNIFF_BYTES) {
+    notText('The file is not text (it contains zero bytes), so it cannot be a CSV report.');
+  }
   let control = 0;
   for (const b of head) {
-    if (b === 0) notText('The file is not text (it contains zero bytes), so it cannot be a CSV report.');
     if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f) control++;
   }
   // Text has next to no control characters; binaries have about one byte in eight.
@@ -135,61 +146,209 @@ function notText(message: string): never {
 }
 
 /**
- * Streaming decoder that settles the encoding on the first block with a non-ASCII byte: a BOM means
- * UTF-8, text that is valid UTF-8 means UTF-8, anything else is taken as Windows-1251. Until such a
- * block comes, the text is plain ASCII, which reads the same in all three, so a cp1251 file whose
- * first Cyrillic letter comes late is still read right.
+ * Put into the text where a line's bytes are not text in the file's encoding: bytes that are not
+ * UTF-8 in a UTF-8 file (in their place), or before the first letter of a UTF-8 line in a
+ * Windows-1251 file. A lone surrogate, which no decoder ever produces, so it cannot come from the
+ * file itself; it sits next to non-ASCII text only, never moving a quote, delimiter or line break.
+ */
+export const UNDECODABLE = '\uD800';
+
+const LF = 0x0a;
+const CR = 0x0d;
+const BOM = [0xef, 0xbb, 0xbf] as const;
+
+/**
+ * Streaming decoder that settles the file's encoding on the first block with a non-ASCII byte, and
+ * then holds every line to it. A BOM means UTF-8; otherwise the lines of that block vote: a line
+ * that is valid UTF-8 is a UTF-8 line, any other is Windows-1251 (Russian Windows-1251 text is
+ * practically never valid UTF-8). Until such a block comes, the text is plain ASCII, which reads the
+ * same in all three, so a Windows-1251 file whose first Cyrillic letter comes late is still read right.
+ *
+ * Lines are decoded whole (the tail after a block's last line break waits for the next block), so a
+ * line that does not fit the settled encoding is marked with UNDECODABLE instead of being decoded
+ * into something the distributor never wrote. A line longer than `maxLineBytes` belongs to a record
+ * over the record bound, which the row splitter rejects unread: it is passed on as it comes, unchecked.
  */
 export class TextSniffer {
   /** Undefined while everything so far was ASCII. */
   encoding: ReportEncoding | undefined;
-  private decoder: TextDecoder | undefined;
+  /** Whether the text so far held a zero byte or an UNDECODABLE mark: only then records need a look. */
+  suspect = false;
+  private loose: TextDecoder | undefined;
   private held: Buffer | undefined;
   private started = false;
+  /** Inside a line over maxLineBytes, until its line break. */
+  private unchecked = false;
+
+  constructor(private readonly maxLineBytes: number) {}
 
   decode(block: Buffer): string {
-    if (this.decoder) return this.decoder.decode(block, { stream: true });
-    if (this.held) {
-      block = Buffer.concat([this.held, block]);
-      this.held = undefined;
-    }
+    let buf = this.held ? Buffer.concat([this.held, block]) : block;
+    this.held = undefined;
     if (!this.started) {
       this.started = true;
-      if (block[0] === 0xef && block[1] === 0xbb && block[2] === 0xbf) return this.settle('utf-8-bom', block);
+      if (BOM.every((b, i) => buf[i] === b)) {
+        this.settle('utf-8-bom');
+        buf = buf.subarray(BOM.length);
+      }
     }
-    if (isAscii(block)) return block.toString('latin1');
-    const firstHigh = block.findIndex((b) => b >= 0x80);
-    if (firstHigh >= block.length - 3) {
-      // Too little to judge (a character may be cut at the block's end): wait for the next block.
-      this.held = block.subarray(firstHigh);
-      return block.toString('latin1', 0, firstHigh);
+    let out = '';
+    if (this.unchecked) {
+      const end = nextBreak(buf, 0);
+      if (end === buf.length) return this.looseDecode(buf, true);
+      out = this.looseDecode(buf.subarray(0, end + 1), false);
+      this.unchecked = false;
+      buf = buf.subarray(end + 1);
     }
-    return this.settle(looksUtf8(block) ? 'utf-8' : 'windows-1251', block);
+    const cut = Math.max(buf.lastIndexOf(LF), buf.lastIndexOf(CR)) + 1;
+    if (cut < buf.length) {
+      if (buf.length - cut > this.maxLineBytes) {
+        this.unchecked = true;
+        return out + this.lines(buf.subarray(0, cut)) + this.looseDecode(buf.subarray(cut), true);
+      }
+      this.held = buf.subarray(cut);
+    }
+    return out + this.lines(buf.subarray(0, cut));
   }
 
   end(): string {
-    if (this.decoder) return this.decoder.decode();
-    if (!this.held) return '';
     const rest = this.held;
     this.held = undefined;
-    const text = this.settle(looksUtf8(rest) ? 'utf-8' : 'windows-1251', rest);
-    return text + this.end();
+    if (this.unchecked) return this.looseDecode(rest ?? Buffer.alloc(0), false);
+    return rest ? this.lines(rest) : '';
   }
 
-  private settle(encoding: ReportEncoding, block: Buffer): string {
+  /** Whole lines (each with its line break, the last one perhaps without). */
+  private lines(buf: Buffer): string {
+    if (buf.length === 0) return '';
+    if (buf.indexOf(0) !== -1) this.suspect = true;
+    if (isAscii(buf)) return buf.toString('latin1');
+    if (!this.encoding) this.settle(vote(buf));
+    if (this.encoding === 'windows-1251') return this.cp1251Lines(buf);
+    if (isUtf8(buf)) return buf.toString('utf8');
+    this.suspect = true;
+    let out = '';
+    eachLine(buf, (start, end) => {
+      const line = buf.subarray(start, end);
+      out += isUtf8(line) ? line.toString('utf8') : markInvalidUtf8(line);
+    });
+    return out;
+  }
+
+  private cp1251Lines(buf: Buffer): string {
+    const text = this.loose!.decode(buf);
+    // Windows-1251 is one character per byte, so byte offsets are text offsets.
+    let out = '';
+    let at = 0;
+    eachLine(buf, (start, end) => {
+      const line = buf.subarray(start, end);
+      if (isAscii(line) || !isUtf8(line)) return;
+      const high = start + line.findIndex((b) => b >= 0x80);
+      out += text.slice(at, start) + buf.toString('utf8', start, high) + UNDECODABLE;
+      out += buf.toString('utf8', high, end);
+      at = end;
+    });
+    if (at === 0) return text;
+    this.suspect = true;
+    return out + text.slice(at);
+  }
+
+  private looseDecode(bytes: Buffer, more: boolean): string {
+    if (!this.encoding) {
+      if (isAscii(bytes)) return bytes.toString('latin1');
+      this.settle(vote(bytes));
+    }
+    return this.loose!.decode(bytes, { stream: more });
+  }
+
+  private settle(encoding: ReportEncoding): void {
     this.encoding = encoding;
-    // The BOM is dropped by TextDecoder itself (ignoreBOM is false by default).
-    this.decoder = new TextDecoder(encoding === 'windows-1251' ? 'windows-1251' : 'utf-8');
-    return this.decoder.decode(block, { stream: true });
+    // Non-fatal: used for whole Windows-1251 blocks (every byte is a character) and for lines over
+    // the bound, which are never read as values.
+    this.loose = new TextDecoder(encoding === 'windows-1251' ? 'windows-1251' : 'utf-8', { ignoreBOM: true });
   }
 }
 
-function looksUtf8(bytes: Buffer): boolean {
-  try {
-    // stream: true forgives only a sequence cut at the very end, which the next block completes.
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
-    return true;
-  } catch {
-    return false;
+/** The encoding most of these lines are in (non-ASCII lines only; a tie goes to UTF-8). */
+function vote(buf: Buffer): ReportEncoding {
+  let utf8 = 0;
+  let other = 0;
+  eachLine(buf, (start, end) => {
+    const line = buf.subarray(start, end);
+    if (isAscii(line)) return;
+    if (isUtf8(line)) utf8++;
+    else other++;
+  });
+  return utf8 >= other ? 'utf-8' : 'windows-1251';
+}
+
+/** Index of the next CR or LF at or after `from`, or buf.length. */
+function nextBreak(buf: Buffer, from: number): number {
+  const lf = buf.indexOf(LF, from);
+  const cr = buf.indexOf(CR, from);
+  if (lf === -1) return cr === -1 ? buf.length : cr;
+  return cr === -1 ? lf : Math.min(lf, cr);
+}
+
+/** Calls fn for each line [start, end), its line break byte included; CR and LF each end a line. */
+function eachLine(buf: Buffer, fn: (start: number, end: number) => void): void {
+  // Each kind of break is searched once per occurrence, so a file with only one kind stays linear.
+  let lf = buf.indexOf(LF);
+  let cr = buf.indexOf(CR);
+  let start = 0;
+  while (start < buf.length) {
+    if (lf !== -1 && lf < start) lf = buf.indexOf(LF, start);
+    if (cr !== -1 && cr < start) cr = buf.indexOf(CR, start);
+    const brk = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
+    const end = brk === -1 ? buf.length : brk + 1;
+    fn(start, end);
+    start = end;
   }
+}
+
+/**
+ * A line that is not valid UTF-8, with one UNDECODABLE for each maximal run of bytes that starts no
+ * character (the WHATWG decoder's rule, so each mark stands where it would put a U+FFFD).
+ */
+function markInvalidUtf8(line: Buffer): string {
+  let out = '';
+  let run = 0;
+  let i = 0;
+  while (i < line.length) {
+    const n = utf8Sequence(line, i);
+    if (n > 0) {
+      i += n;
+      continue;
+    }
+    out += line.toString('utf8', run, i) + UNDECODABLE;
+    i -= n;
+    run = i;
+  }
+  return out + line.toString('utf8', run);
+}
+
+/** Length of the valid character at i, or minus the length of the invalid bytes to skip. */
+function utf8Sequence(bytes: Buffer, i: number): number {
+  const b = bytes[i]!;
+  if (b < 0x80) return 1;
+  let n: number;
+  let lo = 0x80;
+  let hi = 0xbf;
+  if (b >= 0xc2 && b <= 0xdf) n = 2;
+  else if (b >= 0xe0 && b <= 0xef) {
+    n = 3;
+    if (b === 0xe0) lo = 0xa0;
+    if (b === 0xed) hi = 0x9f;
+  } else if (b >= 0xf0 && b <= 0xf4) {
+    n = 4;
+    if (b === 0xf0) lo = 0x90;
+    if (b === 0xf4) hi = 0x8f;
+  } else return -1;
+  for (let k = 1; k < n; k++) {
+    const c = bytes[i + k];
+    if (c === undefined || c < lo || c > hi) return -k;
+    lo = 0x80;
+    hi = 0xbf;
+  }
+  return n;
 }

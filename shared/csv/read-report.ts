@@ -15,7 +15,14 @@
  *   caller stops iterating early.
  * - `line` is the record number counting the header as 1 (and blank lines before it): a quoted field
  *   with line breaks inside makes it a record number, not the physical line of a text editor.
- * - Blank records (only spaces or delimiters) are skipped but counted in `line`.
+ * - Blank records (only spaces or delimiters) are skipped but counted in `line`, and toward the
+ *   `maxLines` bound: a file of nothing but line breaks is as long as any other.
+ * - A record with a recognised value longer than `maxFieldChars` is a record-too-long, never parsed
+ *   further: the value would only cost time (product descriptions are read by patterns).
+ * - The encoding is settled once (bytes.ts) and every line is held to it: a line whose bytes are not
+ *   text in it (not UTF-8 in a UTF-8 file, UTF-8 in a Windows-1251 one) or that holds a zero byte is
+ *   a bad-encoding record, shown with U+FFFD for the bytes that could not be read; never decoded
+ *   into something else. The file as a whole fails as not text only on what its first block shows.
  * - A record with fewer fields than the header, or more that are not all empty (Excel pads rows
  *   with empty cells), is a malformed-row; so is one papaparse flags for bad quoting.
  * - `format.encoding` is what the file showed up to its header. A file that is plain ASCII so far
@@ -27,7 +34,15 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { ConfigError, ReportFileError, ReportReadStoppedError } from '../errors.js';
-import { assertText, blocks, openBytes, tapRaw, TextSniffer, type ReportEncoding } from './bytes.js';
+import {
+  assertText,
+  blocks,
+  openBytes,
+  tapRaw,
+  TextSniffer,
+  UNDECODABLE,
+  type ReportEncoding,
+} from './bytes.js';
 import { chooseDelimiter, requireHeader, type ReportDelimiter, type ReportField } from './header.js';
 import { RowSplitter, type Newline, type RowError } from './rows.js';
 
@@ -72,6 +87,10 @@ export interface ReadReportOptions {
   maxInflatedBytes?: number;
   /** Bound on one record's characters; default 1,000,000. */
   maxRecordChars?: number;
+  /** Bound on the characters of one value in a recognised column; default 1,000. */
+  maxFieldChars?: number;
+  /** Bound on the records of the file, the header and blank ones included; default 2,000,000. */
+  maxLines?: number;
   /** Called about every 64 KiB of raw bytes, and once at the end. */
   onProgress?: (progress: ReadReportProgress) => void;
 }
@@ -84,11 +103,24 @@ export interface ReportReading {
 
 export const DEFAULT_MAX_INFLATED_BYTES = 2 * 2 ** 30;
 export const DEFAULT_MAX_RECORD_CHARS = 1_000_000;
+/**
+ * Dell's longest product names run to about 300 characters; a description of a thousand is junk,
+ * and a far longer one only costs the product parser time.
+ */
+export const DEFAULT_MAX_FIELD_CHARS = 1_000;
+/**
+ * Twice a national distributor's quarter (a million lines); the same bound as ingest's on the lines
+ * it checks (DEFAULT_MAX_REPORT_LINES), but counted here on every record, blank ones too, so a file
+ * of empty lines stops as soon as a file of real ones would.
+ */
+export const DEFAULT_MAX_LINES = 2_000_000;
 const PROGRESS_EVERY_BYTES = 64 * 1024;
 
 const optionsSchema = z.object({
   maxInflatedBytes: z.number().int().positive().default(DEFAULT_MAX_INFLATED_BYTES),
   maxRecordChars: z.number().int().positive().default(DEFAULT_MAX_RECORD_CHARS),
+  maxFieldChars: z.number().int().positive().default(DEFAULT_MAX_FIELD_CHARS),
+  maxLines: z.number().int().positive().default(DEFAULT_MAX_LINES),
   onProgress: z.custom<(progress: ReadReportProgress) => void>((v) => typeof v === 'function').optional(),
 });
 
@@ -113,7 +145,7 @@ class ReportReader {
   private settleDone!: { resolve: (s: ReportReadSummary) => void; reject: (e: unknown) => void };
   private readonly hash = createHash('sha256');
   private readonly raw = { bytes: 0 };
-  private readonly sniffer = new TextSniffer();
+  private readonly sniffer: TextSniffer;
   private text: AsyncGenerator<string> | undefined;
   private splitter: RowSplitter | undefined;
   private format: ReportFormat | undefined;
@@ -128,6 +160,9 @@ class ReportReader {
     private readonly options: z.output<typeof optionsSchema>,
   ) {
     this.done = new Promise((resolve, reject) => (this.settleDone = { resolve, reject }));
+    // A line of more bytes than this is over the record bound whatever its encoding and quoting
+    // (at most 3 bytes a character, and a field's quotes and delimiter at most 3 per character).
+    this.sniffer = new TextSniffer(3 * options.maxRecordChars + 3);
   }
 
   async open(): Promise<ReportFormat> {
@@ -219,7 +254,7 @@ class ReportReader {
       found.newline,
       this.options.maxRecordChars,
       (fields, error) => {
-        this.line++;
+        if (++this.line > this.options.maxLines) throw tooManyLines(this.options.maxLines);
         if (!this.format) this.takeHeader(compressed, delimiter, fields, error);
         else this.addRecord(fields, error);
       },
@@ -244,6 +279,11 @@ class ReportReader {
   ): void {
     if (error) throw new ReportFileError('unreadable', `The header line cannot be read: ${error.message}`);
     if (isBlank(fields)) return;
+    if (this.sniffer.suspect && this.undecodable(fields))
+      throw new ReportFileError(
+        'unreadable',
+        `The header line cannot be read: ${this.undecodable(fields)!.message}`,
+      );
     const headers = fields.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h));
     const mapping = requireHeader(headers);
     this.mapped = Object.entries(mapping) as [ReportField, number][];
@@ -252,6 +292,16 @@ class ReportReader {
 
   private addRecord(fields: string[], error?: RowError): void {
     if (!error && isBlank(fields)) return;
+    if (!error && this.sniffer.suspect) {
+      error = this.undecodable(fields);
+      // Shown as read: U+FFFD where bytes were not text; a UTF-8 line in a Windows-1251 file as UTF-8.
+      if (error) {
+        const mark = this.sniffer.encoding === 'windows-1251' ? '' : '\uFFFD';
+        fields = fields.map((f) => f.replaceAll(UNDECODABLE, mark).replaceAll('\u0000', '\uFFFD'));
+      }
+    }
+    if (!error) error = this.tooLongValue(fields);
+    if (error?.code === 'record-too-long') fields = [];
     const values: Partial<Record<ReportField, string>> = {};
     for (const [field, index] of this.mapped) {
       const value = fields[index];
@@ -271,6 +321,44 @@ class ReportReader {
     }
     this.batch.push(record);
     this.records++;
+  }
+
+  /** The bad-encoding error of a record that holds a zero byte or bytes not text in the file's encoding. */
+  private undecodable(fields: string[]): RowError | undefined {
+    let zero = false;
+    let mark = false;
+    for (const f of fields) {
+      zero ||= f.includes('\u0000');
+      mark ||= f.includes(UNDECODABLE);
+    }
+    if (!zero && !mark) return undefined;
+    const cp1251 = this.sniffer.encoding === 'windows-1251';
+    const message = mark
+      ? cp1251
+        ? 'This line is written in UTF-8, but the rest of the file is in Windows-1251, so it was not read. ' +
+          'Save the whole report in one encoding and upload it again.'
+        : 'This line has bytes that are not UTF-8 text, the encoding of the rest of the file, so it was not read ' +
+          '(they show as \uFFFD here). It was probably written in another encoding, such as Windows-1251: ' +
+          'save the whole report in one encoding and upload it again.'
+      : 'This line contains a zero byte, which text never has, so it was not read. ' +
+        'The file may be damaged around this line: export it again.';
+    return { code: 'bad-encoding', message };
+  }
+
+  private tooLongValue(fields: string[]): RowError | undefined {
+    const max = this.options.maxFieldChars;
+    for (const [, index] of this.mapped) {
+      const value = fields[index];
+      if (value === undefined || value.length <= max) continue;
+      return {
+        code: 'record-too-long',
+        message:
+          `The ${this.format!.headers[index]!.trim()} on this line is ${value.length.toLocaleString('en-US')} characters long, ` +
+          `more than the ${max.toLocaleString('en-US')} a value may have, so the line was not read. ` +
+          `It starts with: ${value.slice(0, 60)}`,
+      };
+    }
+    return undefined;
   }
 
   private progress(atEnd: boolean): void {
@@ -315,6 +403,14 @@ const isBlank = (fields: string[]) => fields.every(isEmpty);
 
 function delimiterName(delimiter: ReportDelimiter): string {
   return delimiter === ',' ? 'comma' : delimiter === ';' ? 'semicolon' : 'tab';
+}
+
+function tooManyLines(max: number): ReportFileError {
+  return new ReportFileError(
+    'too-large',
+    `The file has more than ${max.toLocaleString('en-US')} lines, which is the most one report may have. ` +
+      'Split it into smaller files (for example one per month) and upload them again.',
+  );
 }
 
 function emptyFile(): ReportFileError {

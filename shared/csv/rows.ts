@@ -10,7 +10,7 @@ import Papa from 'papaparse';
 import type { ReportDelimiter } from './header.js';
 
 export interface RowError {
-  code: 'malformed-row' | 'record-too-long';
+  code: 'malformed-row' | 'record-too-long' | 'bad-encoding';
   message: string;
 }
 

@@ -37,9 +37,21 @@ const re = (source: string, flags = ''): RegExp => new RegExp(source, `u${flags}
 const PE_MODEL = '(?:T|R)\\d{2,3}(?:XD|XA|XL|II|S)?';
 
 type StatedFormFactor = Exclude<FormFactor, 'unknown'>;
-type Keyword = Family | StatedFormFactor | 'monitor-word' | 'display-word' | 'rugged' | 'pro';
+type Keyword =
+  | Family
+  | StatedFormFactor
+  | 'monitor-word'
+  | 'display-word'
+  | 'server-word'
+  | 'storage-word'
+  | 'rugged'
+  | 'pro';
 
-/** Every word the parser looks for, found in one pass over the text (earliest first). */
+/**
+ * Every word the parser looks for, found in one pass over the text (earliest first). Linear time:
+ * no pattern looks ahead to the end of the text (a long description is cheap to make, so a pattern
+ * that does would be quadratic in it); what depends on later text is judged once per text in scan().
+ */
 const KEYWORDS: ReadonlyArray<readonly [Keyword, string]> = [
   ['inspiron', `(?:INSPIRON|ИНСПИРОН)${EL}`],
   ['vostro', `(?:VOSTRO|ВОСТРО)${EL}`],
@@ -49,12 +61,12 @@ const KEYWORDS: ReadonlyArray<readonly [Keyword, string]> = [
   ['alienware', `(?:ALIENWARE|ALIEN WARE)${EL}`],
   ['xps', `XPS${EL}`],
   ['venue', `VENUE${EL}`],
-  // "PE R730" and Dell's order code "PER730"; "Сервер Dell R730" names no family word at all.
-  [
-    'poweredge',
-    `(?:POWER\\s?EDGE${EL}|PE(?=\\s?(?:T|R|M|C|FC|FX)\\d)|(?:СЕРВЕР|SERVER)(?=.*${B}${PE_MODEL}${E}))`,
-  ],
-  ['powervault', `(?:POWER\\s?VAULT${EL}|(?:СХД|STORAGE)(?=.*${B}M[DE]\\d{4}))`],
+  // "PE R730" and Dell's order code "PER730".
+  ['poweredge', `(?:POWER\\s?EDGE${EL}|PE(?=\\s?(?:T|R|M|C|FC|FX)\\d))`],
+  ['powervault', `POWER\\s?VAULT${EL}`],
+  // "Сервер Dell R730", "СХД MD3400": a family only when a model of it follows somewhere (scan()).
+  ['server-word', '(?:СЕРВЕР|SERVER)'],
+  ['storage-word', '(?:СХД|STORAGE)'],
   ['powerconnect', `POWER\\s?CONNECT${EL}`],
   ['networking', '(?:NETWORKING|КОММУТАТОР|SWITCH|СВИТЧ)'],
   ['monitor-word', '(?:МОНИТОР|MONITOR|ULTRASHARP)'],
@@ -137,7 +149,8 @@ const HOMOGLYPHS: Readonly<Record<string, string>> = {
   Т: 'T',
   Х: 'X',
 };
-const TOKEN_WITH_DIGIT = re('[0-9A-ZА-Я]*\\d[0-9A-ZА-Я]*', 'g');
+/** Whole runs of letters and digits, one match each: a digit is looked for inside (linear time). */
+const LATIN_CYRILLIC_RUN = re('[0-9A-ZА-Я]+', 'g');
 const CYRILLIC_LOOKALIKE = re('[АВЕКМНОРСТХ]', 'g');
 /** "Inspiron 24-5459": a size joined to the model, unlike a part-number tail (3568-1234) or a CPU (i5-7300U). */
 const SIZE_DASH_MODEL = re('(?<![\\p{L}\\p{N}\\-./,])(\\d{2})-(\\d{4})(?![\\p{L}\\p{N}])', 'g');
@@ -148,7 +161,9 @@ function normalise(text: string): string {
     .replace(/Ё/g, 'Е')
     .replace(/''|[”“″„]/g, '"')
     .replace(/[«»]/g, ' ')
-    .replace(TOKEN_WITH_DIGIT, (tok) => tok.replace(CYRILLIC_LOOKALIKE, (c) => HOMOGLYPHS[c] ?? c))
+    .replace(LATIN_CYRILLIC_RUN, (tok) =>
+      /\d/.test(tok) ? tok.replace(CYRILLIC_LOOKALIKE, (c) => HOMOGLYPHS[c] ?? c) : tok,
+    )
     .replace(SIZE_DASH_MODEL, '$1 $2')
     .replace(/\s+/g, ' ')
     .trim();
@@ -170,7 +185,20 @@ interface Scan {
   pro: boolean;
 }
 
+/** Model shapes that make "server" and "storage" family words when they come after them. */
+const PE_MODEL_WORD = re(`${B}${PE_MODEL}${E}`, 'g');
+const PV_MODEL_WORD = re(`${B}M[DE]\\d{4}`, 'g');
+
+/** Where the last match of a global pattern starts, or -1. */
+function lastMatchAt(t: string, pattern: RegExp): number {
+  let at = -1;
+  for (const m of t.matchAll(pattern)) at = m.index;
+  return at;
+}
+
 function scan(t: string): Scan {
+  let lastPeModel: number | undefined;
+  let lastPvModel: number | undefined;
   const out: Scan = {
     family: null,
     formFactor: null,
@@ -182,7 +210,16 @@ function scan(t: string): Scan {
   for (const m of t.matchAll(KEYWORD)) {
     let g = 1;
     while (m[g] === undefined) g++;
-    const kind = KEYWORDS[g - 1]![0];
+    let kind = KEYWORDS[g - 1]![0];
+    const end = m.index + m[0].length;
+    if (kind === 'server-word' || kind === 'storage-word') {
+      const last =
+        kind === 'server-word'
+          ? (lastPeModel ??= lastMatchAt(t, PE_MODEL_WORD))
+          : (lastPvModel ??= lastMatchAt(t, PV_MODEL_WORD));
+      if (last < end) continue;
+      kind = kind === 'server-word' ? 'poweredge' : 'powervault';
+    }
     switch (kind) {
       case 'monitor-word':
         out.monitorWordAt ??= m.index;
@@ -205,7 +242,7 @@ function scan(t: string): Scan {
         break;
       default:
         if (!out.family || (kind === 'powerconnect' && out.family.family === 'networking'))
-          out.family = { family: kind, index: m.index, end: m.index + m[0].length };
+          out.family = { family: kind, index: m.index, end };
     }
   }
   return out;

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { Readable, type Duplex } from 'node:stream';
 import Papa from 'papaparse';
 import type { ObjectStore } from '../ports/index.js';
-import { csvRow } from './csv-cell.js';
+import { csvPlainText, csvRow } from './csv-cell.js';
 
 export interface RejectRow {
   /** Line number in the original file (1 = its header line). */
@@ -166,7 +166,7 @@ export class RejectsCsvWriter {
 // ---------------------------------------------------------------- reading
 
 /** Cells were neutralised against spreadsheet formulas when written; give back what the distributor sent. */
-const plain = (v: string) => (/^'[=+\-@\t\r]/.test(v) ? v.slice(1) : v);
+const plain = csvPlainText;
 
 const isMissing = (err: unknown) => (err as { name?: string }).name === 'NoSuchKey';
 

@@ -84,6 +84,22 @@ function columnName(i: number): string {
   return name;
 }
 
+/** Excel's limit on a cell's text; a longer cell makes Excel "repair" the file and drop it. */
+export const XLSX_MAX_CELL_CHARS = 32_767;
+const CUT_MARK = ' … [cut: the full text has %d characters]';
+
+/**
+ * The text as a cell can hold it: whole when it fits, else its start and a mark saying it was cut
+ * and how long it was (counted in UTF-16 units, as Excel counts; never splitting a surrogate pair).
+ */
+export function cellText(s: string): string {
+  if (s.length <= XLSX_MAX_CELL_CHARS) return s;
+  const mark = CUT_MARK.replace('%d', String(s.length));
+  let end = XLSX_MAX_CELL_CHARS - mark.length;
+  if (/[\uD800-\uDBFF]/.test(s[end - 1]!)) end--;
+  return s.slice(0, end) + mark;
+}
+
 function sheetXml(sheet: XlsxSheet): string {
   const bold = new Set(sheet.boldRows ?? []);
   let out =
@@ -99,7 +115,7 @@ function sheetXml(sheet: XlsxSheet): string {
       const ref = `${columnName(c)}${r + 1}`;
       if (typeof cell === 'string') {
         const s = bold.has(r) ? STYLE.header : STYLE.text;
-        out += `<c r="${ref}" t="inlineStr" s="${s}"><is><t xml:space="preserve">${xmlText(cell)}</t></is></c>`;
+        out += `<c r="${ref}" t="inlineStr" s="${s}"><is><t xml:space="preserve">${xmlText(cellText(cell))}</t></is></c>`;
       } else {
         if (!NUMBER.test(cell.number))
           throw new Error(`XLSX: "${cell.number}" is not a plain decimal number`);

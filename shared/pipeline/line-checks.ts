@@ -20,7 +20,8 @@ import { BoundedMemo, FieldHash, LineIndex } from './line-index.js';
 
 export const REJECT_REASONS = {
   'malformed-row': 'The line could not be read as CSV',
-  'record-too-long': 'The line is too long',
+  'record-too-long': 'The line, or a value in it, is too long',
+  'bad-encoding': "The line's bytes are not text in the file's encoding",
   'missing-field': 'A required value is empty',
   'distributor-mismatch': 'The distributor column disagrees with the upload folder',
   'unknown-partner': 'The partner ID is not in the partner registry',
@@ -40,6 +41,7 @@ export type RejectReason = keyof typeof REJECT_REASONS;
 export const FILE_REJECT_REASONS = [
   'malformed-row',
   'record-too-long',
+  'bad-encoding',
   'missing-field',
   'distributor-mismatch',
   'bad-date',

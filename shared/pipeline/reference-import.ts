@@ -6,6 +6,8 @@
  * stored extracts, so the caller (an API request, `rebates import`) returns at once.
  */
 import { RulesBook } from '../domain/rules/load.js';
+import { referenceTextProblems } from '../domain/text-limits.js';
+import { InputValidationError, ReferenceWriteError } from '../errors.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../domain/types.js';
 import type { Clock, ComputeQueue, ReferenceRepository, RulesRepository } from '../ports/index.js';
 
@@ -69,14 +71,37 @@ export async function importReference(
   options: { quarters?: readonly string[]; by?: string } = {},
 ): Promise<ReferenceImportResult> {
   const { reference } = deps;
+  // Everything is checked before the first write: a change with any bad row writes nothing.
+  const problems = referenceTextProblems(change);
+  if (problems.length)
+    throw new InputValidationError(
+      `${problems.length} value(s) are too long to store; nothing was written.`,
+      problems.slice(0, 50),
+    );
   const at = deps.clock.now().toISOString();
-  await Promise.all([
-    change.partners?.length ? reference.putPartners(change.partners) : undefined,
-    change.distributors?.length ? reference.putDistributors(change.distributors) : undefined,
-    change.acceptances?.length ? reference.putAcceptances(change.acceptances, at) : undefined,
-    change.trainings?.length ? reference.putTrainings(change.trainings) : undefined,
-    change.catalog?.length ? reference.putCatalog(change.catalog) : undefined,
-  ]);
+  const writes: [what: string, rows: number, write: () => Promise<void>][] = [
+    ['partners', change.partners?.length ?? 0, () => reference.putPartners(change.partners!)],
+    ['distributors', change.distributors?.length ?? 0, () => reference.putDistributors(change.distributors!)],
+    ['acceptances', change.acceptances?.length ?? 0, () => reference.putAcceptances(change.acceptances!, at)],
+    ['trainings', change.trainings?.length ?? 0, () => reference.putTrainings(change.trainings!)],
+    ['catalog', change.catalog?.length ?? 0, () => reference.putCatalog(change.catalog!)],
+  ];
+  // One kind after another, so a failure can say which kinds are whole, which partly written.
+  const done: string[] = [];
+  for (const [what, rows, write] of writes) {
+    if (!rows) continue;
+    try {
+      await write();
+    } catch (cause) {
+      throw new ReferenceWriteError(
+        `The import stopped partway: the database refused a write while storing ${what}, so some of ` +
+          `these ${rows} row(s) may be stored and others not${done.length ? ` (${done.join(' and ')} were stored whole)` : ''}. ` +
+          'Nothing needs undoing: send the same rows again, which is safe to repeat.',
+        { cause },
+      );
+    }
+    done.push(what);
+  }
   const written = Object.fromEntries(KINDS.map((k) => [k, change[k]?.length ?? 0])) as ReferenceImportResult['written'];
   if (!KINDS.some((k) => written[k])) return { written, revision: null, computationsRequested: [] };
 

@@ -10,6 +10,7 @@ import { asWrittenIn, courseKey, distributorKey } from '../domain/ids.js';
 import { normalizePartnerId } from '../domain/partner-id.js';
 import type { Rules } from '../domain/rules/load.js';
 import { CourseCode, SEGMENTS, Slug, type Segment } from '../domain/rules/schema.js';
+import { TEXT_LIMITS, tooLong } from '../domain/text-limits.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../domain/types.js';
 import type { FileProblem, ParseResult, ReferenceData, RowError } from './types.js';
 
@@ -41,11 +42,21 @@ class Problem {
   constructor(readonly text: string) {}
 }
 
-function cell<T>(column: string, check: (value: string) => T | Problem, { optional = false } = {}) {
+function cell<T>(
+  column: string,
+  max: number,
+  check: (value: string) => T | Problem,
+  { optional = false } = {},
+) {
   return z.string().transform((raw, ctx): T => {
     const value = raw.trim();
     if (!value && !optional) {
       ctx.addIssue({ code: 'custom', message: `${column} is empty` });
+      return z.NEVER;
+    }
+    // Before any other check, whose message would quote the value.
+    if (value.length > max) {
+      ctx.addIssue({ code: 'custom', message: tooLong(column, value, max) });
       return z.NEVER;
     }
     const out = check(value);
@@ -57,7 +68,7 @@ function cell<T>(column: string, check: (value: string) => T | Problem, { option
   });
 }
 
-const text = (column: string) => cell(column, (v) => v);
+const text = (column: string, max: number) => cell(column, max, (v) => v);
 
 /** An identifier as matched (`key`) and as written (`written`, trimmed), shown and exported. */
 interface Id {
@@ -66,7 +77,7 @@ interface Id {
 }
 
 const partnerIdAsWritten = (column = 'partner_id') =>
-  cell(column, (v): Id | Problem => {
+  cell(column, TEXT_LIMITS.partnerId, (v): Id | Problem => {
     const key = normalizePartnerId(v);
     return /^[A-Z0-9][A-Z0-9-]*$/.test(key)
       ? { key, written: v }
@@ -76,7 +87,7 @@ const partnerIdAsWritten = (column = 'partner_id') =>
 const partnerId = (column = 'partner_id') => partnerIdAsWritten(column).transform((id) => id.key);
 
 // Written in any case (D-MERL); the key is lower-case, so it also names the report folder in any case.
-const distributorId = cell('distributor_id', (v): Id | Problem => {
+const distributorId = cell('distributor_id', TEXT_LIMITS.distributorId, (v): Id | Problem => {
   const key = distributorKey(v);
   return Slug.safeParse(key).success
     ? { key, written: v }
@@ -84,7 +95,7 @@ const distributorId = cell('distributor_id', (v): Id | Problem => {
 });
 
 const slug = (column: string, example: string) =>
-  cell(column, (v) => {
+  cell(column, TEXT_LIMITS.slug, (v) => {
     const s = v.toLowerCase();
     return Slug.safeParse(s).success
       ? s
@@ -93,12 +104,12 @@ const slug = (column: string, example: string) =>
 
 const STATUSES = ['Registered', 'Preferred'] as const;
 
-const status = cell('status', (v) => {
+const status = cell('status', 20, (v) => {
   const s = STATUSES.find((x) => x.toLowerCase() === v.toLowerCase());
   return s ?? new Problem(`must be ${STATUSES.join(' or ')}`);
 });
 
-const segments = cell('segments', (v) => {
+const segments = cell('segments', 100, (v) => {
   const parts = [
     ...new Set(
       v
@@ -119,6 +130,7 @@ const segments = cell('segments', (v) => {
 
 const plan = cell(
   'plan',
+  12,
   (v) => {
     if (!v) return null;
     return /^\d+$/.test(v) && Number(v) > 0
@@ -129,7 +141,7 @@ const plan = cell(
 );
 
 // Kept as written; matched upper-cased (courseKey), as the rules files write course codes.
-const courseCode = cell('course_code', (v) =>
+const courseCode = cell('course_code', TEXT_LIMITS.courseCode, (v) =>
   CourseCode.safeParse(courseKey(v)).success ? v : new Problem('is not a course code like DPWS0212WBTS'),
 );
 
@@ -139,7 +151,7 @@ const INSTANT_WITHOUT_OFFSET = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:
 
 /** ISO 8601 with an explicit offset: the time zone must never be guessed. */
 const instant = (column: string) =>
-  cell(column, (v) => {
+  cell(column, TEXT_LIMITS.instant, (v) => {
     const write = `write it like ${EXAMPLE_INSTANT}`;
     if (INSTANT_WITHOUT_OFFSET.test(v)) return new Problem(`has no time zone offset; ${write}`);
     const g = INSTANT.exec(v)?.groups;
@@ -169,7 +181,7 @@ const instant = (column: string) =>
 // ---------------------------------------------------------------- rows
 
 const PartnerRow = z
-  .object({ partner_id: partnerIdAsWritten(), name: text('name'), status, region: text('region') })
+  .object({ partner_id: partnerIdAsWritten(), name: text('name', TEXT_LIMITS.name), status, region: text('region', TEXT_LIMITS.region) })
   .transform((r): Partner => ({
     id: r.partner_id.key,
     displayId: r.partner_id.written,
@@ -179,7 +191,7 @@ const PartnerRow = z
   }));
 
 const DistributorRow = z
-  .object({ distributor_id: distributorId, name: text('name'), segments })
+  .object({ distributor_id: distributorId, name: text('name', TEXT_LIMITS.name), segments })
   .transform((r): Distributor => ({
     id: r.distributor_id.key,
     displayId: r.distributor_id.written,
@@ -210,7 +222,7 @@ const TrainingRow = z
   }));
 
 const CatalogRow = z
-  .object({ sku: text('sku'), program: slug('program', 'client'), rate_row: slug('rate_row', 'premium') })
+  .object({ sku: text('sku', TEXT_LIMITS.sku), program: slug('program', 'client'), rate_row: slug('rate_row', 'premium') })
   .transform((r): CatalogEntry => ({ sku: r.sku, program: r.program, rateRow: r.rate_row }));
 
 // ---------------------------------------------------------------- table reading

@@ -1,7 +1,7 @@
 /**
  * An independent check of an S3 presigned URL (SigV4 query authentication), written from the AWS
- * specification rather than with the SDK. s3rver accepts any V4 signature without checking it, so
- * tests use this to show what S3 itself enforces: the signature covers the method and the key.
+ * specification rather than with the SDK or the local S3's own check (local/s3-sigv4.ts), so tests
+ * show what S3 itself enforces: the signature covers the method and the key.
  */
 import { createHash, createHmac } from 'node:crypto';
 

@@ -44,8 +44,17 @@ describe('safeUploadName', () => {
     ['.csv inside the name only', 'feb.csv.txt'],
     ['an extension alone', '.CSV'],
     ['an over-long name', `${'x'.repeat(200)}.csv`],
+    // 104 characters but 204 bytes: the limit is the storage's, in bytes.
+    ['an over-long Cyrillic name', `${'я'.repeat(100)}.csv`],
+    ['200 Cyrillic characters', `${'ж'.repeat(196)}.csv`],
   ])('refuses %s', (_what, raw) => {
     expect(() => safeUploadName(raw)).toThrow(InputValidationError);
+  });
+
+  it('takes a name of up to 200 bytes, Latin or Cyrillic', () => {
+    expect(safeUploadName(`${'x'.repeat(196)}.csv`)).toHaveLength(200);
+    expect(safeUploadName(`${'я'.repeat(98)}.csv`)).toBe(`${'я'.repeat(98)}.csv`);
+    expect(() => safeUploadName(`${'я'.repeat(99)}.csv`)).toThrow(/too long \(202 bytes; at most 200/);
   });
 
   it('tells in plain words which extensions it takes', () => {

@@ -4,6 +4,7 @@
  * comes in, readReport either refuses the whole file with a ReportFileError or yields records that
  * add up to what it reports; it never throws anything else and never hangs.
  */
+import { isAscii, isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { TextDecoder } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -45,7 +46,7 @@ async function readChecked(bytes: Buffer, chunks: number[], options?: ReadReport
   for (const r of records) {
     expect(r.line).toBeGreaterThan(previous);
     previous = r.line;
-    if (r.error) expect(['malformed-row', 'record-too-long']).toContain(r.error.code);
+    if (r.error) expect(['malformed-row', 'record-too-long', 'bad-encoding']).toContain(r.error.code);
     if (r.error?.code === 'record-too-long') expect(r.fields).toEqual([]);
     if (!r.error) {
       // A record without an error has the header's fields (extra ones only if empty) and is not blank.
@@ -164,16 +165,20 @@ describe('readReport fuzz', () => {
         const body = c.rows.map((r) => r.join(c.delimiter));
         if (c.quotes || body.some((l) => /[\r\n]/.test(l))) return;
         // Without quotes or stray line breaks every line is one record: check each against the text as
-        // the reader decoded it (cp1251 bytes that happen to be valid UTF-8 are read as UTF-8).
-        const decoded = new TextDecoder(summary.format.encoding === 'windows-1251' ? 'windows-1251' : 'utf-8')
-          .decode(encoded)
-          .split(c.newline)
-          .slice(1);
+        // the reader decoded it. The encoding is the one most non-ASCII lines are valid in (cp1251 bytes
+        // that happen to be valid UTF-8 count for UTF-8); a line not valid in it is a bad-encoding,
+        // shown with U+FFFD for bytes that are not UTF-8, or as UTF-8 in a Windows-1251 file.
+        const settled = summary.format.encoding === 'windows-1251' ? 'windows-1251' : 'utf-8';
         const max = c.options?.maxRecordChars;
-        const expected = decoded.flatMap((line, i) => {
+        const expected = c.rows.flatMap((row, i) => {
           const at = { line: i + 2 };
-          if (max !== undefined && line.length > max)
+          const bytes = encode(row.join(c.delimiter), c.encoding === 'utf-8-bom' ? 'utf-8' : c.encoding);
+          const bad = !isAscii(bytes) && isUtf8(bytes) !== (settled === 'utf-8');
+          const line = new TextDecoder(bad ? 'utf-8' : settled).decode(bytes);
+          // The reader marks such a line with one character more (before the first non-ASCII one).
+          if (max !== undefined && line.length + (bad && settled === 'windows-1251' ? 1 : 0) > max)
             return [{ ...at, fields: [], error: 'record-too-long' }];
+          if (bad) return [{ ...at, fields: line.split(c.delimiter), error: 'bad-encoding' }];
           const fields = line.split(c.delimiter);
           if (fields.every((f) => f.trim() === '')) return [];
           const extra = fields.slice(HEADER.length);

@@ -1,3 +1,4 @@
+import { isAscii, isUtf8 } from 'node:buffer';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +21,19 @@ const layout = fc.record({
 
 const isBlank = (row: string[]) => row.every((f) => f.trim() === '');
 
+/** The bytes between line breaks (CR or LF). */
+function physicalLines(bytes: Buffer): Buffer[] {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i === bytes.length || bytes[i] === 0x0a || bytes[i] === 0x0d) {
+      lines.push(bytes.subarray(start, i));
+      start = i + 1;
+    }
+  }
+  return lines;
+}
+
 describe('readReport property', () => {
   it('returns exactly the rows written, whatever the encoding, quoting and chunk sizes', async () => {
     const table = fc.integer({ min: 0, max: 3 }).chain((extra) =>
@@ -38,6 +52,9 @@ describe('readReport property', () => {
           writeCsv([header, ...rows], l.delimiter, l.newline, l.quoteAll) +
           (l.trailingNewline ? l.newline : '');
         const bytes = encode(text, l.encoding);
+        // A Windows-1251 line whose letters all happen to be valid UTF-8 ("Я«" is U+07EB) reads as a
+        // UTF-8 line in a Windows-1251 file and is rejected (fuzz.test.ts covers that case).
+        fc.pre(l.encoding !== 'windows-1251' || !physicalLines(bytes).some((b) => !isAscii(b) && isUtf8(b)));
         const { format, records, summary } = await readAll(
           chunked(l.gzip ? gzipSync(bytes) : bytes, l.chunks),
         );

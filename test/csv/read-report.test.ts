@@ -177,7 +177,10 @@ describe('readReport: chunk boundaries', () => {
     const header = 'date;invoice;partner;model;qty\n';
     const filler = 'x'.repeat(64 * 1024 - header.length - 1);
     const text = `${header}${filler};1;p;Ёж;1\n`;
-    const { records, summary } = await readAll(chunked(Buffer.from(text, 'utf8'), 64 * 1024));
+    // The filler is one long date value: lift the value bound, which is not what this is about.
+    const { records, summary } = await readAll(chunked(Buffer.from(text, 'utf8'), 64 * 1024), {
+      maxFieldChars: 64 * 1024,
+    });
     expect(records[0]!.fields[3]).toBe('Ёж');
     expect(summary.format.encoding).toBe('utf-8');
   });
@@ -412,5 +415,130 @@ describe('readReport: summary, progress, cleanup', () => {
 
   it('refuses bad options', () => {
     expect(() => readReport(chunked(bytes), { maxRecordChars: 0 })).toThrow(/maxRecordChars/);
+  });
+});
+
+describe('readReport: blank lines count toward the line bound', () => {
+  it('stops a gzip of blank lines at the line bound, long before the size bound', async () => {
+    // 3 MB of line breaks gzip to a few KB: without counting them the reader would unpack to the end.
+    const text = 'date,invoice,partner,model,qty\n' + '\n'.repeat(3_000_000);
+    const gz = gzipSync(Buffer.from(text), { level: 9 });
+    const input = chunked(gz, 1024);
+    const err = await readError(input, { maxLines: 10_000 });
+    expect(err).toBeInstanceOf(ReportFileError);
+    expect(err).toMatchObject({ code: 'too-large' });
+    expect((err as Error).message).toContain('more than 10,000 lines');
+    expect(input.destroyed).toBe(true);
+  });
+
+  it('counts blank lines and the header as lines of the file', async () => {
+    const header = 'date,invoice,partner,model,qty\n';
+    const exactly = header + '\n'.repeat(1998) + 'd,1,p,m,1\n';
+    const { records } = await readAll(chunked(Buffer.from(exactly)), { maxLines: 2000 });
+    expect(records.map((r) => r.line)).toEqual([2000]);
+    await expect(readError(chunked(Buffer.from(exactly + '\n')), { maxLines: 2000 })).resolves.toMatchObject({
+      code: 'too-large',
+    });
+  });
+});
+
+describe('readReport: a value over the field bound', () => {
+  it('rejects the line unread, naming the column, and reads on', async () => {
+    const long = 'Dell ' + 'Inspiron'.repeat(200);
+    const text = `date,invoice,partner,model,qty\nd,1,p,m,1\nd,2,p,${long},2\nd,3,p,${'m'.repeat(1000)},3\n`;
+    const { records } = await readAll(chunked(Buffer.from(text)));
+    expect(records.map((r) => [r.line, r.error?.code, r.fields.length])).toEqual([
+      [2, undefined, 5],
+      [3, 'record-too-long', 0],
+      [4, undefined, 5],
+    ]);
+    expect(records[1]!.values).toEqual({});
+    expect(records[1]!.error!.message).toContain(`The model on this line is ${long.length.toLocaleString('en-US')} characters long`);
+    expect(records[1]!.error!.message).toContain('more than the 1,000 a value may have');
+    expect(records[1]!.error!.message).toContain('It starts with: Dell Inspiron');
+  });
+
+  it('bounds only recognised columns, by maxFieldChars', async () => {
+    const text = `date,invoice,partner,model,qty,note\nd,1,p,${'m'.repeat(50)},1,${'n'.repeat(5000)}\n`;
+    const { records } = await readAll(chunked(Buffer.from(text)), { maxFieldChars: 40 });
+    expect(records[0]!.error).toMatchObject({ code: 'record-too-long' });
+    expect(records[0]!.error!.message).toContain('The model on this line is 50 characters long');
+    const ok = await readAll(chunked(Buffer.from(text.replace('m'.repeat(50), 'm'))), { maxFieldChars: 40 });
+    expect(ok.records[0]!.error).toBeUndefined();
+  });
+});
+
+describe('readReport: every line held to the file encoding', () => {
+  const header = 'date;invoice;partner;model;qty\n';
+  const filler = (n: number) => Array.from({ length: n }, (_, i) => `2016-02-01;F-${i};p;Ноутбук Dell;1\n`).join('');
+
+  it('rejects a Windows-1251 line in a UTF-8 file with its line number, far from the start', async () => {
+    const lines = filler(3000); // about 140 KB, so the odd line is well past the first block
+    const bytes = Buffer.concat([
+      Buffer.from(header + lines, 'utf8'),
+      encodeCp1251('2016-02-02;X-1;p;Монитор Dell;2\n'),
+      Buffer.from('2016-02-03;X-2;p;Планшет;3\n', 'utf8'),
+    ]);
+    expect(bytes.length).toBeGreaterThan(64 * 1024);
+    for (const size of [777, 64 * 1024, bytes.length]) {
+      const { records, summary } = await readAll(chunked(bytes, size));
+      expect(summary.format.encoding).toBe('utf-8');
+      const bad = records.filter((r) => r.error);
+      expect(bad.map((r) => [r.line, r.error!.code])).toEqual([[3002, 'bad-encoding']]);
+      expect(bad[0]!.error!.message).toMatch(/not UTF-8 text.*Windows-1251/);
+      expect(bad[0]!.fields.slice(0, 2)).toEqual(['2016-02-02', 'X-1']);
+      expect(bad[0]!.fields[3]).toBe('\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD Dell');
+      expect(records.at(-1)).toMatchObject({ line: 3003, fields: ['2016-02-03', 'X-2', 'p', 'Планшет', '3'] });
+      expect(records.at(-1)!.error).toBeUndefined();
+    }
+  });
+
+  it('rejects a UTF-8 line in a Windows-1251 file, shown as the distributor wrote it', async () => {
+    const bytes = Buffer.concat([
+      encodeCp1251(header + filler(3000)),
+      Buffer.from('2016-02-02;X-1;p;Монитор Dell;2\n', 'utf8'),
+      encodeCp1251('2016-02-03;X-2;p;Планшет;3\n'),
+    ]);
+    const { records, summary } = await readAll(chunked(bytes, 4096));
+    expect(summary.format.encoding).toBe('windows-1251');
+    const bad = records.filter((r) => r.error);
+    expect(bad.map((r) => [r.line, r.error!.code])).toEqual([[3002, 'bad-encoding']]);
+    expect(bad[0]!.error!.message).toContain('written in UTF-8, but the rest of the file is in Windows-1251');
+    expect(bad[0]!.fields).toEqual(['2016-02-02', 'X-1', 'p', 'Монитор Dell', '2']);
+    expect(records.at(-1)!.fields[3]).toBe('Планшет');
+  });
+
+  it('settles on the encoding most lines of the first block are in, not on its first odd line', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from(header),
+      encodeCp1251('2016-02-02;X-1;p;Монитор Dell;2\n'),
+      Buffer.from(filler(10), 'utf8'),
+    ]);
+    const { records, summary } = await readAll(chunked(bytes));
+    expect(summary.format.encoding).toBe('utf-8');
+    expect(records.map((r) => r.error?.code ?? 'ok')).toEqual(['bad-encoding', ...Array(10).fill('ok')]);
+    expect(records[1]!.fields[3]).toBe('Ноутбук Dell');
+  });
+
+  it('rejects only the line of a zero byte past the start, and the file when it comes early', async () => {
+    const lines = filler(2500); // about 112 KB before the zero byte
+    const bytes = Buffer.from(`${header}${lines}2016-02-02;X-\u00001;p;Монитор Dell;2\n2016-02-03;X-2;p;Планшет;3\n`);
+    const { records } = await readAll(chunked(bytes, 4096));
+    const bad = records.filter((r) => r.error);
+    expect(bad.map((r) => [r.line, r.error!.code])).toEqual([[2502, 'bad-encoding']]);
+    expect(bad[0]!.error!.message).toContain('zero byte');
+    expect(bad[0]!.fields[1]).toBe('X-\uFFFD1');
+    expect(records).toHaveLength(2502);
+
+    const early = Buffer.from(`${header}2016-02-02;X-\u00001;p;m;2\n${lines}`);
+    expect(await readError(chunked(early))).toMatchObject({ code: 'not-text' });
+  });
+
+  it('refuses a header line that is not text in the file encoding', async () => {
+    const bytes = Buffer.concat([encodeCp1251('дата;счет;партнер;модель;кол-во\n'), Buffer.from(filler(5))]);
+    expect(await readError(chunked(bytes))).toMatchObject({
+      code: 'unreadable',
+      message: expect.stringContaining('The header line cannot be read'),
+    });
   });
 });

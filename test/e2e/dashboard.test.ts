@@ -325,14 +325,15 @@ describe.skipIf(!hasChromium)(
       await page.getByRole('heading', { level: 2, name: 'Строки выплат' }).waitFor();
     });
 
-    test('a partner outside the territory is refused, with nothing of it shown', async () => {
+    test('a partner outside the territory is, to the manager, no partner at all: nothing of it shown', async () => {
       const outside = partners.find(
         (p) => !REGIONS.includes(p.region) && financeLines.some((l) => l.partnerId === p.partner_id),
       )!;
       await page.goto(`${base}/#/partner/${QUARTER}/${outside.partner_id}`);
       const alert = page.getByRole('alert');
       await alert.waitFor();
-      expect(squash(await alert.textContent())).toMatch(/^Нет доступа/);
+      expect(squash(await alert.textContent())).toMatch(/^Не найдено: There is no partner .* in your territory/);
+      expect(squash(await alert.textContent())).not.toContain(outside.region);
       expect(await page.locator('table.lines').count()).toBe(0);
       expect(await page.getByText(outside.name).count()).toBe(0);
     });

@@ -119,6 +119,16 @@ describe('financeExportCsv', () => {
     ['@cmd', `"'@cmd"`],
     ['\tx', `"'\tx"`],
     ['\rx', `"'\rx"`],
+    ['\nx', `"'\nx"`],
+    // Fullwidth and small forms, and whitespace before a sign: spreadsheets read these as formulas too.
+    ['＝SUM(A1)', `"'＝SUM(A1)"`],
+    ['＋7', `"'＋7"`],
+    ['－2', `"'－2"`],
+    ['＠cmd', `"'＠cmd"`],
+    ['﹦1+1', `"'﹦1+1"`],
+    [' =1+1', `"' =1+1"`],
+    ['\u00a0=1+1', `"'\u00a0=1+1"`],
+    ['\u3000 @cmd', `"'\u3000 @cmd"`],
     ['=HYPERLINK("http://x","y")', `"'=HYPERLINK(""http://x"",""y"")"`],
   ])('neutralises the formula-looking partner name %j', (name, cell) => {
     const csv = financeExportCsv('2016-Q1', [line({ partnerId: 'P1', distributorId: 'D1' })], () => name);

@@ -3,6 +3,7 @@ import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { RejectsCsvWriter } from '../../shared/export/rejects-csv.js';
+import { csvPlainText } from '../../shared/export/csv-cell.js';
 
 describe('RejectsCsvWriter', () => {
   it('writes the header with the original field names, then each reject with its fields', () => {
@@ -52,7 +53,23 @@ describe('RejectsCsvWriter', () => {
     expect(Object.keys(w.countsByCode())).toEqual(['bad-date', 'bad-quantity', 'unknown-partner']);
   });
 
-  it.each(['=SUM(A1)', '+7 999', '-2', '@cmd', '\tx', '\rx'])(
+  it.each([
+    '=SUM(A1)',
+    '+7 999',
+    '-2',
+    '@cmd',
+    '\tx',
+    '\rx',
+    '\nx',
+    '＝SUM(A1)',
+    '＋7',
+    '－2',
+    '＠cmd',
+    '﹫cmd',
+    ' =1+1',
+    '\u00a0=1+1',
+    '\u3000-2',
+  ])(
     'neutralises the formula-looking original field %j (and header names)',
     (value) => {
       const w = new RejectsCsvWriter([value, 'qty']);
@@ -64,6 +81,8 @@ describe('RejectsCsvWriter', () => {
       // A CSV reader sees the text with its leading quote, not a formula.
       const rows = Papa.parse<string[]>(w.toString().trimEnd(), { newline: '\n' }).data;
       expect(rows[1]?.[3]).toBe(`'${value}`);
+      // What the API reads back from the rejects file is what the distributor sent.
+      expect(csvPlainText(rows[1]![3]!)).toBe(value);
     },
   );
 

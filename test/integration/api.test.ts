@@ -256,10 +256,11 @@ describe('quarters and payouts', () => {
     );
     expect(list.body.total).toBe('17710.00');
 
+    // Outside the territory reads exactly as a partner that does not exist.
     const outside = await call('central', 'GET', `/api/quarters/${Q1}/payouts?partner=RU900103`);
-    expect(outside).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    expect(outside).toMatchObject({ status: 404, body: { error: { code: 'not-found' } } });
     expect(outside.body.error.message).toMatch(/RU900103/);
-    expect(JSON.stringify(outside.body)).not.toMatch(/10780/);
+    expect(JSON.stringify(outside.body)).not.toMatch(/10780|Volga/);
     expect((await call('central', 'GET', `/api/quarters/${Q1}/payouts?region=Volga`)).status).toBe(403);
   });
 
@@ -275,7 +276,7 @@ describe('quarters and payouts', () => {
     expect((await call('finance', 'GET', '/api/quarters/2017-Q1/payouts')).status).toBe(404);
   });
 
-  it('shows a partner of the territory with lines, progress and points; 403 outside, 404 unknown', async () => {
+  it('shows a partner of the territory with lines, progress and points; 404 outside, as unknown', async () => {
     const res = await call('central', 'GET', `/api/quarters/${Q1}/partners/ru900101`);
     expect(res.status).toBe(200);
     expect(res.body.partner).toEqual({
@@ -298,9 +299,12 @@ describe('quarters and payouts', () => {
     );
 
     const outside = await call('central', 'GET', `/api/quarters/${Q1}/partners/RU900103`);
-    expect(outside.status).toBe(403);
-    expect(outside.body.error.message).toMatch(/RU900103/);
+    const unknown = await call('central', 'GET', `/api/quarters/${Q1}/partners/RU999999`);
+    expect(outside.status).toBe(404);
+    expect(outside.body.error.message).not.toMatch(/Volga/);
     expect(outside.body).not.toHaveProperty('lines');
+    expect(outside.body.error.message.replace('RU900103', 'RU999999')).toBe(unknown.body.error.message);
+    expect(unknown.status).toBe(404);
     expect((await call('finance', 'GET', `/api/quarters/${Q1}/partners/RU999999`)).status).toBe(404);
     expect((await call('beta', 'GET', `/api/quarters/${Q1}/partners/RU900102`)).status).toBe(403);
   });
@@ -360,10 +364,13 @@ describe('reports', () => {
     expect(download.status).toBe(200);
     expect(await download.text()).toContain('A-5');
 
-    expect(await call('alfa', 'GET', `/api/reports/${betaFeb}`)).toMatchObject({
-      status: 403,
-      body: { error: { code: 'forbidden' } },
-    });
+    // Another distributor's report reads exactly as one that does not exist.
+    const others = await call('alfa', 'GET', `/api/reports/${betaFeb}`);
+    const missing = await call('alfa', 'GET', `/api/reports/rpt_00000000000000000000`);
+    expect(others).toMatchObject({ status: 404, body: { error: { code: 'not-found' } } });
+    expect(others.body.error.message.replace(betaFeb, 'rpt_00000000000000000000')).toBe(
+      missing.body.error.message,
+    );
     expect((await call('central', 'GET', `/api/reports/${betaFeb}`)).status).toBe(200);
     expect((await call('finance', 'GET', `/api/reports/rpt_00000000000000000000`)).status).toBe(404);
   });
@@ -546,9 +553,14 @@ describe('reference data', () => {
         { partnerId: 'RU900103', program: 'client', plan: 150, acceptedAt: '2016-02-01T10:00:00+03:00' },
       ],
     });
-    expect(res).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    // The same answer as for a partner that does not exist: nothing about another territory.
+    expect(res).toMatchObject({ status: 400, body: { error: { code: 'input-invalid' } } });
     expect(res.body.error.message).toMatch(/RU900103/);
-    expect(res.body.error.message).not.toMatch(/RU900101/);
+    expect(res.body.error.message).not.toMatch(/RU900101|Volga/);
+    const unknown = await call('central', 'PUT', '/api/reference/acceptances', {
+      rows: [{ partnerId: 'RU999999', program: 'client', plan: 150, acceptedAt: '2016-02-01T10:00:00+03:00' }],
+    });
+    expect(res.body.error.message.replace('RU900103', 'RU999999')).toBe(unknown.body.error.message);
     expect(await storedState()).toBe(before);
   });
 
@@ -772,7 +784,8 @@ describe('partners and distributors', () => {
       status: 'Registered',
       region: 'Volga',
     });
-    expect((await call('central', 'GET', `/api/quarters/${Q1}/partners/RU900104`)).status).toBe(403);
+    // Outside the territory it is, to the manager, no partner at all.
+    expect((await call('central', 'GET', `/api/quarters/${Q1}/partners/RU900104`)).status).toBe(404);
 
     const moved = await call('program', 'PUT', '/api/reference/partners', {
       rows: [{ id: 'RU900104', name: 'ООО «Новый Центр»', status: 'Preferred', region: 'Central' }],

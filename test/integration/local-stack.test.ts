@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
@@ -16,6 +16,7 @@ import {
 import {
   GetObjectCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -23,6 +24,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3EventRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { startDynamoLocal } from '../../local/emulators.js';
@@ -44,9 +46,21 @@ async function getBytes(stack: LocalStack, key: string): Promise<Buffer> {
   return Buffer.from(await res.Body!.transformToByteArray());
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** This machine's addresses other than loopback, where nothing of the local stack may answer. */
+function externalAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a && !a.internal && a.family === 'IPv4')
+    .map((a) => a!.address);
+}
+
+function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect(port, host);
+    socket.setTimeout(2_000, () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);
@@ -325,6 +339,90 @@ describe('local stack', () => {
       expect(after.Contents?.map((c) => c.Key)).toEqual([keys[1000], keys[1001]]);
       expect(after.IsTruncated).toBe(true);
       expect(after.KeyCount).toBe(2);
+    });
+  });
+
+  describe('what it lets in', () => {
+    const external = externalAddresses();
+
+    it.skipIf(!external.length)(
+      'listens on the loopback interface only: neither emulator answers on the machine’s other addresses',
+      async () => {
+        const ports = [portOf(stack().env.AWS_ENDPOINT_URL_DYNAMODB), portOf(stack().env.AWS_ENDPOINT_URL_S3)];
+        for (const port of ports) {
+          expect(await canConnect(port), `127.0.0.1:${port}`).toBe(true);
+          for (const host of external) expect(await canConnect(port, host), `${host}:${port}`).toBe(false);
+        }
+      },
+    );
+
+    it('refuses unsigned writes and reads, and those signed with another secret, storing nothing', async () => {
+      const { bucket, env } = stack();
+      const url = `${env.AWS_ENDPOINT_URL_S3}/${bucket}/incoming/d-01/unsigned.csv`;
+      const unsigned = await fetch(url, { method: 'PUT', body: 'a,b\n1,2\n' });
+      expect(unsigned.status).toBe(403);
+      expect(await unsigned.text()).toMatch(/AccessDenied.*not signed/s);
+      expect((await fetch(`${env.AWS_ENDPOINT_URL_S3}/${bucket}?list-type=2`)).status).toBe(403);
+
+      const forged = new S3Client({
+        endpoint: env.AWS_ENDPOINT_URL_S3,
+        region: env.AWS_REGION,
+        forcePathStyle: true,
+        // The key ID is public (s3rver's); the secret is the stack's own.
+        credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: 'S3RVER' },
+      });
+      await expect(
+        forged.send(new PutObjectCommand({ Bucket: bucket, Key: 'incoming/d-01/forged.csv', Body: 'x' })),
+      ).rejects.toThrow(/signature does not match/);
+      forged.destroy();
+
+      const { s3 } = stack().clients;
+      for (const key of ['incoming/d-01/unsigned.csv', 'incoming/d-01/forged.csv'])
+        await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).rejects.toThrow();
+    });
+
+    it('takes a presigned PUT only for its key and method, and only until it expires', async () => {
+      const { bucket, clients } = stack();
+      const key = 'incoming/d-01/presigned отчёт.csv';
+      const url = await getSignedUrl(clients.s3, new PutObjectCommand({ Bucket: bucket, Key: key }), {
+        expiresIn: 60,
+      });
+      expect((await fetch(url.replace('presigned', 'other'), { method: 'PUT', body: 'x' })).status).toBe(403);
+      expect((await fetch(url, { method: 'GET' })).status).toBe(403);
+      expect((await fetch(url, { method: 'PUT', body: 'q,1\n' })).status).toBe(200);
+      expect((await getBytes(stack(), key)).toString()).toBe('q,1\n');
+
+      const stale = await getSignedUrl(clients.s3, new PutObjectCommand({ Bucket: bucket, Key: key }), {
+        expiresIn: 60,
+        signingDate: new Date(Date.now() - 120_000),
+      });
+      const expired = await fetch(stale, { method: 'PUT', body: 'late' });
+      expect(expired.status).toBe(403);
+      expect(await expired.text()).toMatch(/expired/);
+    });
+
+    it('lets a browser upload from a page of this machine only, and call DynamoDB Local from none', async () => {
+      const { bucket, env } = stack();
+      const preflight = (origin: string) =>
+        fetch(`${env.AWS_ENDPOINT_URL_S3}/${bucket}/incoming/d-01/x.csv`, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'PUT' },
+        });
+      const local = await preflight('http://127.0.0.1:8787');
+      expect(local.status).toBe(200);
+      expect(local.headers.get('access-control-allow-methods')).toMatch(/PUT/);
+      expect((await preflight('https://evil.example')).status).toBe(403);
+
+      // DynamoDB Local checks no credentials; a page cannot call it since no preflight admits its origin.
+      const dynamo = await fetch(env.AWS_ENDPOINT_URL_DYNAMODB, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://evil.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,x-amz-target,authorization',
+        },
+      });
+      expect(dynamo.headers.get('access-control-allow-origin')).toBeNull();
     });
   });
 });

@@ -7,7 +7,7 @@ import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
 import { latestComputation } from '../../shared/pipeline/compute.js';
 import { FILE_REJECT_REASONS, REJECT_REASONS } from '../../shared/pipeline/line-checks.js';
-import { writeCsv } from '../csv/helpers.js';
+import { encodeCp1251, writeCsv } from '../csv/helpers.js';
 import { FaultInjector } from '../support/faults.js';
 import {
   renderReport,
@@ -66,13 +66,15 @@ describe('reject reasons', () => {
     const rows = reportRows(lines);
     rows[2] = ['2016-02-10', 'RJ-003', 'RJ101']; // too few fields
     const unclosed = '2016-02-11,RJ-018,RJ101,,"Dell Latitude 5480 with a quote never closed,1,,,rj-dist\n';
-    const text = writeCsv(rows, ',', '\n') + '\n' + unclosed;
+    // Line 18 was saved in Windows-1251 while the rest of the file is UTF-8.
+    const cp1251 = encodeCp1251('2016-02-11,RJ-019,RJ101,,Ноутбук Dell Latitude 5480,1,,,rj-dist\n');
+    const text = Buffer.concat([Buffer.from(writeCsv(rows, ',', '\n') + '\n', 'utf8'), cp1251, Buffer.from(unclosed)]);
     const key = await env.upload('rj-dist', 'every-reason.csv', text);
 
     const report = await env.report(key);
     expect(report.status).toBe('processed');
     // The file's own checks reject; what depends on reference data is held by the quarter computation.
-    expect(report.counts).toMatchObject({ read: 17, extracted: 8, rejected: 9 });
+    expect(report.counts).toMatchObject({ read: 18, extracted: 8, rejected: 10 });
     expect(report.counts!.read).toBe(report.counts!.extracted + report.counts!.rejected);
     expect(report.counts!.byReason).toEqual(
       Object.fromEntries(FILE_REJECT_REASONS.map((code) => [code, code === 'malformed-row' ? 2 : 1])),
@@ -89,7 +91,8 @@ describe('reject reasons', () => {
       [9, 'bad-quantity', /12,5/],
       [11, 'duplicate-line', /earlier line/],
       [16, 'record-too-long', /longer than 1,000,000 characters/],
-      [18, 'malformed-row', /quote/],
+      [18, 'bad-encoding', /Windows-1251/],
+      [19, 'malformed-row', /quote/],
     ];
     expect(rejects.map((r) => r.line)).toEqual(expected.map(([line]) => line));
     for (const [line, code, mentions] of expected) {
@@ -103,7 +106,8 @@ describe('reject reasons', () => {
       if (code === 'record-too-long') expect(r.fields).toEqual([]);
       else if (line <= 17) expect(r.fields, `line ${line}`).toEqual(rows[line - 1]);
     }
-    expect(byLine.get(18)!.fields.slice(0, 3)).toEqual(['2016-02-11', 'RJ-018', 'RJ101']);
+    expect(byLine.get(18)!.fields.slice(0, 5)).toEqual(['2016-02-11', 'RJ-019', 'RJ101', '', '\uFFFD'.repeat(7) + ' Dell Latitude 5480']);
+    expect(byLine.get(19)!.fields.slice(0, 3)).toEqual(['2016-02-11', 'RJ-018', 'RJ101']);
 
     // The distributor still sees, on its own report, every line that does not count and why.
     const held = await env.held(key);

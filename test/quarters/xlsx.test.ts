@@ -6,7 +6,12 @@ import { Decimal } from 'decimal.js';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { financeExportRows, financeExportTotals, type ExportLine } from '../../shared/export/finance-csv.js';
-import { financeExportXlsx, writeXlsx, type FinanceWorkbookInput } from '../../shared/export/xlsx.js';
+import {
+  financeExportXlsx,
+  writeXlsx,
+  XLSX_MAX_CELL_CHARS,
+  type FinanceWorkbookInput,
+} from '../../shared/export/xlsx.js';
 import { aPayoutLine } from './lines.js';
 import { unzip } from './unzip.js';
 
@@ -201,6 +206,27 @@ describe('financeExportXlsx', () => {
     const xml = unzip(xlsx).get('xl/worksheets/sheet1.xml')!;
     expect(xml).toContain('>a_x0001_b<');
     expect(xml).toContain('>literal _x005F_x0041_ stays<');
+  });
+
+  it("cuts text longer than Excel's 32,767 characters a cell, says so, and keeps what fits whole", async () => {
+    const fits = 'я'.repeat(XLSX_MAX_CELL_CHARS);
+    const long = `${'Ж'.repeat(40_000)}end`;
+    // An emoji (two UTF-16 units) across the cutting point is never split in half.
+    const emoji = '🙂'.repeat(20_000);
+    const xlsx = writeXlsx([{ name: 'S', rows: [[fits], [long], [emoji]] }]);
+    const got = (await read(xlsx)).getWorksheet('S')!.getColumn(1).values.slice(1) as string[];
+    expect(got[0]).toBe(fits);
+    for (const [cell, original] of [
+      [got[1]!, long],
+      [got[2]!, emoji],
+    ] as const) {
+      expect(cell.length).toBeLessThanOrEqual(XLSX_MAX_CELL_CHARS);
+      expect(cell).toMatch(new RegExp(`\\[cut: the full text has ${original.length} characters\\]$`));
+      const kept = cell.slice(0, cell.indexOf(' … [cut'));
+      expect(original.startsWith(kept)).toBe(true);
+      expect(kept.length).toBeGreaterThan(XLSX_MAX_CELL_CHARS - 60);
+    }
+    expect(got[2]).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
   });
 
   it('refuses a number cell that is not a plain decimal', () => {

@@ -378,3 +378,34 @@ describe('catalog.csv', () => {
     ]);
   });
 });
+
+describe('length bounds', () => {
+  const huge = 'Я'.repeat(450_000);
+
+  it('refuses an over-long value of every text column by line and column, never echoing the value', () => {
+    const cases: [string, ReturnType<typeof parsePartners>['errors']][] = [
+      ['partner name', parsePartners(lines('partner_id,name,status,region', `RU1,"${huge}",Registered,Central`)).errors],
+      ['region', parsePartners(lines('partner_id,name,status,region', `RU1,Имя,Registered,${'x'.repeat(101)}`)).errors],
+      ['partner ID', parsePartners(lines('partner_id,name,status,region', `${'1'.repeat(41)},Имя,Registered,Central`)).errors],
+      ['distributor name', parseDistributors(lines('distributor_id,name,segments', `orbita,${'о'.repeat(301)},consumer`)).errors],
+      ['program', parseAcceptances(lines('partner_id,program,plan,accepted_at', `RU1,${'c'.repeat(61)},50,2016-02-01T10:00:00+03:00`)).errors],
+      ['instant', parseTrainings(lines('partner_id,course_code,completed_at', `RU1,DPWS0212WBTS,2016-02-01T10:00:00.${'0'.repeat(60)}+03:00`)).errors],
+      ['sku', parseCatalog(lines('sku,program,rate_row', `${'S'.repeat(101)},client,premium`)).errors],
+    ];
+    for (const [what, errors] of cases) {
+      expect(errors, what).toHaveLength(1);
+      expect(errors[0]!.line, what).toBe(2);
+      expect(errors[0]!.message, what).toMatch(/^\w+ is [\d,]+ characters long; at most \d+ are allowed$/);
+    }
+    expect(cases[0]![1][0]!.message).toBe('name is 450,000 characters long; at most 300 are allowed');
+  });
+
+  it('takes values right at the bound', () => {
+    const name = 'Ж'.repeat(300);
+    const { rows, errors } = parsePartners(
+      lines('partner_id,name,status,region', `${'1'.repeat(40)},${name},Registered,${'r'.repeat(100)}`),
+    );
+    expect(errors).toEqual([]);
+    expect(rows[0]!.name).toBe(name);
+  });
+});

@@ -165,10 +165,14 @@ async function render() {
 }
 
 function showError(err) {
+  // The API answers 404 alike for what does not exist and for what the caller may not see.
+  const status = err instanceof ApiError ? err.status : 0;
   const text =
-    err instanceof ApiError && err.status === 403
+    status === 403
       ? t('forbidden', { message: err.message })
-      : t('loadFailed', { message: err.message });
+      : status === 404
+        ? t('notFound', { message: err.message })
+        : t('loadFailed', { message: err.message });
   main.replaceChildren(message(text, 'error'));
 }
 

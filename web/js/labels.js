@@ -22,6 +22,7 @@ export const STRINGS = {
     role_distributor: 'Distributor',
     loading: 'Loading…',
     loadFailed: 'Could not load this page: {message}',
+    notFound: 'Not found: {message}',
     forbidden: 'You do not have access to this: {message}',
 
     loginTitle: 'Log in',
@@ -197,6 +198,7 @@ export const STRINGS = {
     role_distributor: 'Дистрибьютор',
     loading: 'Загрузка…',
     loadFailed: 'Не удалось загрузить страницу: {message}',
+    notFound: 'Не найдено: {message}',
     forbidden: 'Нет доступа: {message}',
 
     loginTitle: 'Вход',
@@ -361,6 +363,7 @@ export const REASONS = {
   en: {
     'malformed-row': 'line could not be read as CSV',
     'record-too-long': 'line too long',
+    'bad-encoding': "line not in the file's encoding",
     'missing-field': 'a required value is empty',
     'distributor-mismatch': 'distributor column disagrees with the upload folder',
     'unknown-partner': 'unknown partner',
@@ -377,6 +380,7 @@ export const REASONS = {
   ru: {
     'malformed-row': 'строка не читается как CSV',
     'record-too-long': 'слишком длинная строка',
+    'bad-encoding': 'строка не в кодировке файла',
     'missing-field': 'не заполнено обязательное поле',
     'distributor-mismatch': 'дистрибьютор в файле не совпадает с папкой загрузки',
     'unknown-partner': 'неизвестный партнёр',
