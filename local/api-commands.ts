@@ -2,6 +2,7 @@
  * The commands' work done through the HTTP API (of `up`, or one served for the command alone):
  * the answers' shapes as docs/api.md gives them, and how the CLI shows them.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Decimal } from 'decimal.js';
 import type { PayoutLine } from '../shared/domain/types.js';
@@ -9,7 +10,12 @@ import { financeExportCsv } from '../shared/export/finance-csv.js';
 import type { ReportRecord } from '../shared/ports/index.js';
 import type { ReferenceData } from '../shared/reference/types.js';
 import { formatRub, renderTable } from './ui/table.js';
+import { AppError } from '../shared/errors.js';
 import type { ApiClient } from './up-client.js';
+
+export class IngestWaitError extends AppError {
+  readonly code = 'ingest-wait';
+}
 
 /** `PayoutLineJson` of docs/api.md: amounts as strings with two decimals, IDs as written. */
 export type PayoutLineJson = Omit<PayoutLine, 'rate' | 'amount'> & {
@@ -101,21 +107,27 @@ export async function importThroughApi(api: ApiClient, ref: ReferenceData): Prom
 }
 
 const POLL_MS = 200;
+const WAIT_MS = 30 * 60 * 1000;
 
 /**
  * Uploads a report as a distributor does (a presigned PUT from `POST /uploads`) and waits until
  * `up` has read it. Its partners' computation goes on in `up` afterwards.
  */
 export async function ingestThroughApi(api: ApiClient, path: string, name: string): Promise<ReportRecord[]> {
-  const sentAt = new Date().toISOString();
   const upload = await api.json<{ url: string }>('POST', '/uploads', { name });
   const body = await readFile(path);
+  // A single PUT's ETag is the MD5 of its bytes: it tells this upload's record from an earlier one.
+  const etag = createHash('md5').update(body).digest('hex');
   const put = await fetch(upload.url, { method: 'PUT', body });
   if (!put.ok) throw new Error(`The upload was refused: ${put.status} ${await put.text()}`);
-  for (;;) {
+  const deadline = Date.now() + WAIT_MS;
+  while (Date.now() < deadline) {
     const { reports } = await api.json<{ reports: ReportRecord[] }>('GET', '/reports');
-    const mine = reports.filter((r) => r.name === name && r.receivedAt >= sentAt);
+    const mine = reports.filter((r) => r.name === name && r.etag === etag);
     if (mine.length && mine.every((r) => r.status === 'processed' || r.status === 'failed')) return mine;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
+  throw new IngestWaitError(
+    `"rebates up" has not finished ${name} in ${WAIT_MS / 60_000} minutes; see its status on the dashboard's reports page.`,
+  );
 }

@@ -67,6 +67,16 @@ async function quartersWithRules(rulesFiles: string[]): Promise<string[]> {
   return [...quarters].sort();
 }
 
+/** verify and migrate read the database files themselves, so they need the folder to themselves. */
+async function refuseBesideUp(values: Values, command: string): Promise<void> {
+  const { findUp } = await import('./up-client.js');
+  const stateDir = resolve((values.state as string | undefined) ?? resolve(PROJECT_ROOT, '.state'));
+  if (await findUp(stateDir))
+    throw new InputValidationError(
+      `"rebates up" is serving ${stateDir}, and ${command} needs the state folder to itself: stop "up" (Ctrl-C) and run ${command} again.`,
+    );
+}
+
 /** Checks every option and file a command was given, in the order a user reads them. */
 async function preflight(values: Values, files: { path: string; what: string; kind: 'file' | 'folder' }[]) {
   const rules = (values.rules as string[] | undefined) ?? [];
@@ -260,6 +270,7 @@ export function buildProgram(result: { code: number }): Command {
       const v = this.opts<Values>();
       return run(async () => {
         await preflight(v, []);
+        await refuseBesideUp(v, 'verify');
         return (await cli()).cmdVerify(v);
       })();
     });
@@ -271,7 +282,10 @@ export function buildProgram(result: { code: number }): Command {
     .addHelpText('after', examples(['rebates migrate --state .state']))
     .action(function (this: Command) {
       const v = this.opts<Values>();
-      return run(async () => (await cli()).cmdMigrate(v))();
+      return run(async () => {
+        await refuseBesideUp(v, 'migrate');
+        return (await cli()).cmdMigrate(v);
+      })();
     });
 
   return program;

@@ -477,7 +477,9 @@ export async function cmdImport(values: Record<string, string | string[] | boole
   if (!values.data)
     throw new UsageError('import needs --data DIR (a folder with partners.csv, distributors.csv, …).');
   const rules = await collectRules((values.rules as string[] | undefined) ?? []);
-  const checked = await checkDataFolder(resolve(values.data as string), rules);
+  const read = await checkDataFolder(resolve(values.data as string), rules);
+  // import takes the reference files only: a folder without reports is fine here.
+  const checked = { ...read, problems: read.problems.filter((p) => p.file !== 'reports') };
   // As the API does: a batch with bad rows is refused whole, unless the user says to skip them.
   if (checked.problems.length && !values.skipInvalid)
     throw new InputValidationError(

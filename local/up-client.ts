@@ -13,8 +13,8 @@ import { devTokenSecret } from './api-server.js';
 
 const UP_FILE = 'up.json';
 const LOCK_FILE = 'lock';
-/** Long enough for one command, short enough that a token left in a shell history is worthless soon. */
-const CLI_TOKEN_TTL_SECONDS = 10 * 60;
+/** Long enough for one command (a large ingest), short enough that a leaked one is soon worthless. */
+const CLI_TOKEN_TTL_SECONDS = 60 * 60;
 
 export interface UpInfo {
   pid: number;
