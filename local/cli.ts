@@ -8,14 +8,12 @@ import { createReadStream } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Decimal } from 'decimal.js';
-import { asWrittenIn, distributorKey, lineAsWritten, shownDistributorId } from '../shared/domain/ids.js';
+import { asWrittenIn, distributorKey } from '../shared/domain/ids.js';
 import { normalizePartnerId } from '../shared/domain/partner-id.js';
 import { RulesBook, type Rules } from '../shared/domain/rules/load.js';
-import type { PartnerQuarterResult } from '../shared/domain/types.js';
-import { financeExportCsv } from '../shared/export/finance-csv.js';
 import { exportQuarter } from '../shared/pipeline/quarters.js';
 import { verifyQuarter } from '../shared/pipeline/verify.js';
-import { InputValidationError, toUserError } from '../shared/errors.js';
+import { InputValidationError } from '../shared/errors.js';
 import { REJECT_REASONS } from '../shared/pipeline/lines.js';
 import {
   importReference,
@@ -128,7 +126,10 @@ async function uploadReports(
     read.set(key, { bytes: bytesRead, lines: records });
     let bytes = 0;
     let lines = 0;
-    for (const v of read.values()) ((bytes += v.bytes), (lines += v.lines));
+    for (const v of read.values()) {
+      bytes += v.bytes;
+      lines += v.lines;
+    }
     // Lines are what people count; the total is estimated from the share of bytes read so far.
     const estimate = bytes > 0 ? Math.max(lines, Math.round((lines * totalBytes) / bytes)) : undefined;
     progress.update(lines, key.replace(/^incoming\//, ''), estimate);
@@ -308,17 +309,6 @@ async function copyRejects(
     n++;
   }
   return n;
-}
-
-/** A result as people read it: IDs as written, in its lines, progress and own partner ID. */
-function resultAsWritten(r: PartnerQuarterResult, shown: Shown) {
-  const partnerId = shown.partner(r.partnerId);
-  return {
-    ...r,
-    partnerId,
-    lines: r.lines.map(lineAsWritten),
-    progress: r.progress.map((p) => ({ ...p, partnerId })),
-  };
 }
 
 function reportDeadLetters(runtime: LocalRuntime): boolean {
