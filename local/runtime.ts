@@ -43,6 +43,8 @@ export interface LocalRuntime {
   /** Resolves once every upload and every recalculation it caused has been processed. */
   idle(): Promise<void>;
   deadLetters(): { queue: string; letter: DeadLetter }[];
+  /** Each queue's finished and outstanding messages, for progress lines. */
+  queueWork(): { queue: 'ingest' | 'recalc'; completed: number; pending: number }[];
   stop(): Promise<void>;
 }
 
@@ -196,6 +198,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           await recalcQueue!.idle();
         }
       },
+      queueWork: () => [
+        { queue: 'ingest', completed: ingestQueue.completed, pending: ingestQueue.pending },
+        { queue: 'recalc', completed: recalcQueue!.completed, pending: recalcQueue!.pending },
+      ],
       deadLetters: () => [
         ...ingestQueue.deadLetters.map((letter) => ({ queue: 'ingest', letter })),
         ...recalcQueue!.deadLetters.map((letter) => ({ queue: 'recalc', letter })),
