@@ -9,5 +9,11 @@ export default defineConfig({
     // Two cores: keep emulator-heavy files from starving each other.
     maxWorkers: 2,
     reporters: ['default'],
+    // A passing run prints only the runner's lines: no "No application metrics to publish" from
+    // every handler call, no SDK advice to upgrade Node. Tests that need either set it themselves.
+    env: {
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
   },
 });

@@ -3,22 +3,20 @@
  * in Lambda, on the embedded stack (DynamoDB Local + s3rver).
  */
 import './env-defaults.js';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Decimal } from 'decimal.js';
-import { asWrittenIn, distributorKey, lineAsWritten, shownDistributorId } from '../shared/domain/ids.js';
+import { asWrittenIn, distributorKey } from '../shared/domain/ids.js';
 import { normalizePartnerId } from '../shared/domain/partner-id.js';
-import { RulesBook } from '../shared/domain/rules/load.js';
-import type { PartnerQuarterResult } from '../shared/domain/types.js';
-import { financeExportCsv } from '../shared/export/finance-csv.js';
+import { RulesBook, type Rules } from '../shared/domain/rules/load.js';
 import { exportQuarter } from '../shared/pipeline/quarters.js';
 import { verifyQuarter } from '../shared/pipeline/verify.js';
 import { latestComputation, type ComputationBody } from '../shared/pipeline/compute.js';
 import type { HeldLines } from '../shared/pipeline/compute-quarter.js';
 import { reportRejectsWithHeld } from '../shared/pipeline/report-rejects.js';
-import { InputValidationError, toUserError } from '../shared/errors.js';
+import { InputValidationError } from '../shared/errors.js';
 import { REJECT_REASONS } from '../shared/pipeline/line-checks.js';
 import {
   importReference,
@@ -28,62 +26,46 @@ import {
 import type { ReportRecord, StoredPayouts } from '../shared/ports/index.js';
 import { checkReferenceAgainstRules } from '../shared/reference/parse.js';
 import { loadDataFolder } from '../shared/reference/data-folder.js';
-import type { FileProblem } from '../shared/reference/types.js';
-import { createProgress } from './ui/progress.js';
+import type { DataFolder, FileProblem } from '../shared/reference/types.js';
+import { createProgress, type Progress } from './ui/progress.js';
 import { formatRub, renderTable } from './ui/table.js';
-import { PROJECT_ROOT, reportUploadName, startLocalRuntime, type LocalRuntime } from './runtime.js';
+import { collectRules, PROJECT_ROOT, reportUploadName, startLocalRuntime, type LocalRuntime } from './runtime.js';
+import { UsageError } from './cli-program.js';
+import { ApiClient, findUp, removeUpInfo, writeUpInfo, type UpInfo } from './up-client.js';
+import {
+  importThroughApi,
+  ingestThroughApi,
+  linesCsv,
+  payoutLinesTable,
+  type PartnerAnswer,
+  type PayoutsAnswer,
+} from './api-commands.js';
 import { devTokenSecret, startApiServer } from './api-server.js';
 import { signDevToken } from '../shared/auth/dev-token.js';
-import { principalFromClaims, ROLES } from '../shared/auth/principal.js';
+import { principalFromClaims, ROLES, type Role } from '../shared/auth/principal.js';
 
-const DEFAULT_STATE = join(PROJECT_ROOT, '.state');
-const DEFAULT_PORT = 8787;
+export const DEFAULT_STATE = join(PROJECT_ROOT, '.state');
+export const DEFAULT_PORT = 8787;
 const TOKEN_TTL_SECONDS = 12 * 60 * 60;
 
-const USAGE = `rebates — the rebate pipeline on an embedded local AWS stack
-
-Usage: npm run rebates -- <command> [options]
-
-Commands:
-  run --data DIR --quarter Q --out DIR [--rules FILE]
-        One shot: start a temporary stack, import the data folder's reference data, upload every
-        report through S3 as in AWS, wait for the pipeline, write payouts-Q.csv and the rejects
-        files to --out, and print a summary.
-  up [--data DIR] [--state DIR] [--rules FILE] [--port N]
-        Start a long-running local stack with persistent state (default .state/), optionally
-        loading a data folder, and serve the HTTP API at http://127.0.0.1:N/api/ and the
-        dashboard at http://127.0.0.1:N/ (default port ${DEFAULT_PORT}; 0 picks a free one);
-        prints the endpoints and "ready"; stops on Ctrl-C.
-  token --role finance|program|manager|distributor [--regions R1,R2] [--distributor ID]
-        [--sub NAME] [--state DIR]
-                                       Print a bearer token for the API of "up" (valid 12 hours).
-  import --data DIR [--state DIR]      Import a data folder's reference data (recomputes its quarters).
-  ingest FILE --distributor ID [--state DIR]
-                                       Upload one report and wait for its result.
-  payouts --quarter Q [--partner ID] [--format table|json|csv] [--state DIR]
-  export --quarter Q [--out DIR] [--format csv|xlsx] [--state DIR]
-                                       Write the finance export payouts-Q.csv (or .xlsx).
-  verify --quarter Q [--state DIR]     Recompute the quarter from the raw reports and prove the
-                                       stored counts, tallies and payouts equal it.
-  migrate [--state DIR]                Rewrite data stored by earlier versions into today's form
-                                       (acceptances: one item each instead of one per program).
-                                       Safe to run again; changes no payout.
-  help                                 This text.
-
-The commands other than run work on the persistent state folder; stop "up" before using them.`;
-
-class UsageError extends InputValidationError {
-  override readonly code = 'usage';
-}
 
 const log = (s = '') => process.stdout.write(`${s}\n`);
 const note = (s: string) => process.stderr.write(`${s}\n`);
 
+/** Each problem once: the data folder's messages may already start with their line number. */
+export function problemLines(problems: FileProblem[], limit = 30): string[] {
+  const lines = problems.slice(0, limit).map((p) => {
+    const message = p.line ? p.message.replace(new RegExp(`^line ${p.line}: `), '') : p.message;
+    return `${p.file}${p.line ? `:${p.line}` : ''}: ${message}`;
+  });
+  if (problems.length > limit) lines.push(`… and ${problems.length - limit} more`);
+  return lines;
+}
+
 function printProblems(problems: FileProblem[]): void {
   if (!problems.length) return;
   note(`${problems.length} problem(s) in the reference data (those rows were skipped):`);
-  for (const p of problems.slice(0, 30)) note(`  ${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`);
-  if (problems.length > 30) note(`  … and ${problems.length - 30} more`);
+  for (const line of problemLines(problems)) note(`  ${line}`);
 }
 
 function requireQuarter(q: string | undefined): string {
@@ -105,12 +87,24 @@ async function openRuntime(
   return runtime;
 }
 
-async function importDataFolder(runtime: LocalRuntime, dir: string, quarters?: string[]) {
+/** A data folder read and checked against the rules, before any emulator starts. */
+export interface CheckedFolder {
+  folder: DataFolder;
+  problems: FileProblem[];
+}
+
+export async function checkDataFolder(dir: string, rules: Rules[], quarters?: string[]): Promise<CheckedFolder> {
   const folder = await loadDataFolder(dir);
-  const book = new RulesBook(runtime.rules);
+  const book = new RulesBook(rules);
   const problems = [...folder.errors];
   for (const q of quarters ?? book.quarters)
     problems.push(...checkReferenceAgainstRules(folder.reference, book.require(q)));
+  return { folder, problems };
+}
+
+async function importDataFolder(runtime: LocalRuntime, dir: string | CheckedFolder, quarters?: string[]) {
+  const { folder, problems } =
+    typeof dir === 'string' ? await checkDataFolder(dir, runtime.rules, quarters) : dir;
   printProblems(problems);
   const change: ReferenceChange = folder.reference;
   const result = await importReference(runtime.deps, change, { ...(quarters ? { quarters } : {}), by: 'rebates import' });
@@ -126,14 +120,20 @@ async function uploadReports(
   reports: { distributorId: string; path: string; name: string }[],
 ) {
   const sizes = await Promise.all(reports.map(async (r) => (await stat(r.path)).size));
-  const total = sizes.reduce((a, b) => a + b, 0);
-  const read = new Map<string, number>();
-  const progress = createProgress({ label: `processing ${reports.length} report(s)`, total });
-  runtime.deps.onProgress = ({ key, bytesRead }) => {
-    read.set(key, bytesRead);
-    let sum = 0;
-    for (const v of read.values()) sum += v;
-    progress.update(Math.min(sum, total), key.replace(/^incoming\//, ''));
+  const totalBytes = sizes.reduce((a, b) => a + b, 0);
+  const read = new Map<string, { bytes: number; lines: number }>();
+  const progress = createProgress({ label: `reading ${reports.length} report(s)`, unit: 'lines' });
+  runtime.deps.onProgress = ({ key, bytesRead, records }) => {
+    read.set(key, { bytes: bytesRead, lines: records });
+    let bytes = 0;
+    let lines = 0;
+    for (const v of read.values()) {
+      bytes += v.bytes;
+      lines += v.lines;
+    }
+    // Lines are what people count; the total is estimated from the share of bytes read so far.
+    const estimate = bytes > 0 ? Math.max(lines, Math.round((lines * totalBytes) / bytes)) : undefined;
+    progress.update(lines, key.replace(/^incoming\//, ''), estimate);
   };
   for (const r of reports)
     await runtime.upload(
@@ -141,10 +141,34 @@ async function uploadReports(
       createReadStream(r.path),
       /\.gz$/i.test(r.name) ? 'application/gzip' : 'text/csv',
     );
-  await runtime.idle();
-  progress.update(total);
-  progress.done('done');
+  await idleWithProgress(runtime, progress);
   delete runtime.deps.onProgress;
+}
+
+/**
+ * Waits for the pipeline, in two phases people can follow: reading the reports, then the
+ * computation of the quarters they touched (the compute queue).
+ */
+async function idleWithProgress(runtime: LocalRuntime, reading?: Progress): Promise<void> {
+  const work = (queue: 'ingest' | 'compute') => runtime.queueWork().find((w) => w.queue === queue)!;
+  while (work('ingest').pending > 0) await new Promise((r) => setTimeout(r, 100));
+  reading?.done();
+  const startedAt = work('compute').completed;
+  if (work('compute').pending === 0) return runtime.idle();
+  const computation = createProgress({ label: 'computation', unit: 'quarters' });
+  const timer = setInterval(() => {
+    const w = work('compute');
+    const done = w.completed - startedAt;
+    computation.update(done, undefined, done + w.pending);
+  }, 100);
+  try {
+    await runtime.idle();
+  } finally {
+    clearInterval(timer);
+  }
+  const done = work('compute').completed - startedAt;
+  computation.update(done, undefined, done);
+  computation.done();
 }
 
 /** Key → as written in the registry (output names IDs as written), and partner names. */
@@ -336,17 +360,6 @@ async function copyRejects(
   return { files, held };
 }
 
-/** A result as people read it: IDs as written, in its lines, progress and own partner ID. */
-function resultAsWritten(r: PartnerQuarterResult, shown: Shown) {
-  const partnerId = shown.partner(r.partnerId);
-  return {
-    ...r,
-    partnerId,
-    lines: r.lines.map(lineAsWritten),
-    progress: r.progress.map((p) => ({ ...p, partnerId })),
-  };
-}
-
 function reportDeadLetters(runtime: LocalRuntime): boolean {
   const dead = runtime.deadLetters();
   for (const d of dead) note(`FAILED after ${d.letter.attempts} attempts (${d.queue}): ${d.letter.error}`);
@@ -355,7 +368,7 @@ function reportDeadLetters(runtime: LocalRuntime): boolean {
 
 // ---------------------------------------------------------------- commands
 
-async function cmdRun(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+export async function cmdRun(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const data = values.data as string | undefined;
   const out = values.out as string | undefined;
   if (!data || !out) throw new UsageError('run needs --data DIR and --out DIR (and --quarter Q).');
@@ -400,7 +413,7 @@ function requirePort(raw: string | undefined): number {
   return port;
 }
 
-async function cmdUp(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+export async function cmdUp(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const stateDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE);
   const port = requirePort(values.port as string | undefined);
   const runtime = await openRuntime(stateDir, (values.rules as string[] | undefined) ?? []);
@@ -410,6 +423,7 @@ async function cmdUp(values: Record<string, string | string[] | boolean | undefi
     if (stopping) return;
     stopping = true;
     note('stopping…');
+    await removeUpInfo(stateDir);
     await api?.close();
     await runtime.stop();
     process.exit(0);
@@ -430,6 +444,7 @@ async function cmdUp(values: Record<string, string | string[] | boolean | undefi
       );
     throw err;
   }
+  await writeUpInfo(stateDir, { pid: process.pid, url: api.url, port: api.port });
   const env = runtime.stack.env;
   log(
     `S3:        ${env.AWS_ENDPOINT_URL_S3} (bucket ${runtime.stack.bucket}; upload reports under incoming/<distributor_id>/)`,
@@ -447,7 +462,7 @@ async function cmdUp(values: Record<string, string | string[] | boolean | undefi
   return 0;
 }
 
-async function cmdToken(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+export async function cmdToken(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const role = values.role as string | undefined;
   if (!role || !(ROLES as readonly string[]).includes(role))
     throw new UsageError(`token needs --role ${ROLES.join('|')}.`);
@@ -483,12 +498,53 @@ async function withState<T>(
   }
 }
 
-async function cmdImport(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+/**
+ * The API of the `up` serving the state folder, or, when none does, one served for this command
+ * alone on its own stack: the output is the same either way.
+ */
+async function withApi<T>(
+  values: Record<string, unknown>,
+  role: Role,
+  fn: (api: ApiClient, up: UpInfo | null) => Promise<T>,
+  extraClaims: Record<string, unknown> = {},
+): Promise<T> {
+  const stateDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE);
+  const up = await findUp(stateDir);
+  if (up) return fn(await ApiClient.signedIn(up.url, stateDir, role, extraClaims), up);
+  return withState(values, async (runtime) => {
+    const server = await startApiServer({ port: 0, host: '127.0.0.1', deps: runtime.deps, stateDir });
+    try {
+      return await fn(await ApiClient.signedIn(server.url, stateDir, role, extraClaims), null);
+    } finally {
+      await server.close();
+    }
+  });
+}
+
+export async function cmdImport(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   if (!values.data)
     throw new UsageError('import needs --data DIR (a folder with partners.csv, distributors.csv, …).');
+  const rules = await collectRules((values.rules as string[] | undefined) ?? []);
+  const read = await checkDataFolder(resolve(values.data as string), rules);
+  // import takes the reference files only: a folder without reports is fine here.
+  const checked = { ...read, problems: read.problems.filter((p) => p.file !== 'reports') };
+  // As the API does: a batch with bad rows is refused whole, unless the user says to skip them.
+  if (checked.problems.length && !values.skipInvalid)
+    throw new InputValidationError(
+      `The reference data has ${checked.problems.length} problem(s), so nothing was imported: fix these rows, or run again with --skip-invalid to import the others.`,
+      problemLines(checked.problems, Infinity),
+    );
+  const stateDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE);
+  if (await findUp(stateDir))
+    return withApi(values, 'program', async (api) => {
+      printProblems(checked.problems);
+      const written = await importThroughApi(api, checked.folder.reference);
+      note(`imported ${written}; "rebates up" recomputes the quarters concerned in the background`);
+      return 0;
+    });
   return withState(values, async (runtime) => {
-    const { result } = await importDataFolder(runtime, resolve(values.data as string));
-    await runtime.idle();
+    const { result } = await importDataFolder(runtime, checked);
+    await idleWithProgress(runtime);
     note(
       `requested the computation of ${result.computationsRequested.length} quarter(s) (${result.computationsRequested.join(', ')}); no report was read again`,
     );
@@ -496,7 +552,7 @@ async function cmdImport(values: Record<string, string | string[] | boolean | un
   });
 }
 
-async function cmdIngest(
+export async function cmdIngest(
   positionals: string[],
   values: Record<string, string | string[] | boolean | undefined>,
 ): Promise<number> {
@@ -505,8 +561,22 @@ async function cmdIngest(
   if (!file || !written?.trim()) throw new UsageError('ingest needs a FILE and --distributor ID.');
   // Matched in any case: --distributor D-MERL and d-merl upload to the same folder.
   const distributorId = distributorKey(written);
+  const name = reportUploadName(file.split(/[\\/]/).pop()!);
+  const stateDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE);
+  if (await findUp(stateDir))
+    return withApi(
+      values,
+      'distributor',
+      async (api) => {
+        const reports = await ingestThroughApi(api, resolve(file), name);
+        log(reportTable(reports, { distributor: (id) => id, partner: (id) => id, partnerName: () => '' }));
+        const rt = rejectsTable(reports);
+        if (rt) log(`\n${rt}`);
+        return reports.some((r) => r.status === 'failed') ? 1 : 0;
+      },
+      { 'custom:distributor': written.trim() },
+    );
   return withState(values, async (runtime) => {
-    const name = reportUploadName(file.split(/[\\/]/).pop()!);
     await uploadReports(runtime, [{ distributorId, path: resolve(file), name }]);
     const reports = (await runtime.deps.reports.list({ distributorId })).filter((r) => r.name === name);
     log(reportTable(reports, await shownIds(runtime)));
@@ -517,7 +587,7 @@ async function cmdIngest(
   });
 }
 
-async function cmdPayouts(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+export async function cmdPayouts(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const quarter = requireQuarter(values.quarter as string | undefined);
   const format = (values.format as string | undefined) ?? 'table';
   if (!['table', 'json', 'csv'].includes(format))
@@ -526,57 +596,49 @@ async function cmdPayouts(values: Record<string, string | string[] | boolean | u
   // Matched as report lines are: --partner ru100103 is RU100103.
   const partner = written === undefined ? undefined : normalizePartnerId(written);
   if (partner === '') throw new UsageError('--partner needs a partner ID, e.g. --partner RU100103.');
-  return withState(values, async (runtime) => {
-    let results = await runtime.deps.payouts.listQuarter(quarter);
-    if (partner) results = results.filter((r) => r.result.partnerId === partner);
-    const shown = await shownIds(runtime);
-    if (format === 'json')
-      log(
-        JSON.stringify(
-          results.map((r) => resultAsWritten(r.result, shown)),
-          null,
-          2,
-        ),
+  // Through the API, so the figures (and the JSON) are the API's whether or not "up" runs.
+  return withApi(values, 'finance', async (api) => {
+    if (partner) {
+      const answer = await api.json<PartnerAnswer>(
+        'GET',
+        `/quarters/${quarter}/partners/${encodeURIComponent(partner)}`,
       );
-    else if (format === 'csv')
-      process.stdout.write(
-        financeExportCsv(
-          quarter,
-          results.flatMap((r) => r.result.lines),
-          shown.partnerName,
-        ),
-      );
-    else if (partner) {
-      for (const r of results) {
-        for (const l of r.result.lines)
-          log(
-            `${shownDistributorId(l)} ${l.program}/${l.rateRow}: ${formatRub(l.amount)} — ${l.explanation.text}`,
-          );
-        for (const p of r.result.progress) log(`progress: ${p.summary}`);
+      if (format === 'json') log(JSON.stringify(answer, null, 2));
+      else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines));
+      else {
+        for (const l of answer.lines)
+          log(`${l.distributorId} ${l.program}/${l.rateRow}: ${formatRub(new Decimal(l.amount))} — ${l.explanation.text}`);
+        for (const p of answer.progress) log(`progress: ${p.summary}`);
+        if (!answer.lines.length) log(`No payouts stored for ${answer.partner.id} in ${quarter}.`);
       }
-      if (!results.length) log(`No payouts stored for ${shown.partner(partner)} in ${quarter}.`);
-    } else log(payoutsTable(results, shown));
+      return 0;
+    }
+    const answer = await api.json<PayoutsAnswer>('GET', `/quarters/${quarter}/payouts`);
+    if (format === 'json') log(JSON.stringify(answer, null, 2));
+    else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines));
+    else log(payoutLinesTable(answer.lines));
     return 0;
   });
 }
 
-async function cmdExport(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+export async function cmdExport(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const quarter = requireQuarter(values.quarter as string | undefined);
   const format = (values.format as string | undefined) ?? 'csv';
   if (format !== 'csv' && format !== 'xlsx') throw new UsageError('--format is csv or xlsx for export.');
-  return withState(values, async (runtime) => {
-    const { path, rows, sha256 } = await writeExport(
-      runtime,
-      quarter,
-      resolve((values.out as string | undefined) ?? 'out'),
-      format,
-    );
+  return withApi(values, 'finance', async (api) => {
+    const file = await api.file(`/quarters/${quarter}/export?format=${format}`);
+    const outDir = resolve((values.out as string | undefined) ?? 'out');
+    const path = join(outDir, file.fileName);
+    await mkdir(outDir, { recursive: true });
+    await writeFile(path, file.body);
+    const rows = format === 'csv' ? file.body.toString('utf8').split('\n').filter(Boolean).length - 1 : 0;
+    const sha256 = createHash('sha256').update(file.body).digest('hex');
     log(`Wrote ${path}${format === 'csv' ? ` (${rows} payout lines)` : ''}; sha256 ${sha256}.`);
     return 0;
   });
 }
 
-async function cmdVerify(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+export async function cmdVerify(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const quarter = requireQuarter(values.quarter as string | undefined);
   return withState(values, async (runtime) => {
     const progress = createProgress({ label: `verifying ${quarter}` });
@@ -603,7 +665,7 @@ async function cmdVerify(values: Record<string, string | string[] | boolean | un
   });
 }
 
-async function cmdMigrate(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+export async function cmdMigrate(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   return withState(values, async (runtime) => {
     const rewritten = await migrateAcceptances(runtime.deps);
     log(
@@ -616,77 +678,4 @@ async function cmdMigrate(values: Record<string, string | string[] | boolean | u
     await runtime.idle();
     return reportDeadLetters(runtime) ? 1 : 0;
   });
-}
-
-export async function main(argv: string[]): Promise<number> {
-  // A mistyped option is the user's to fix (exit 2), not an internal error.
-  const { values, positionals } = (() => {
-    try {
-      return parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          data: { type: 'string' },
-          quarter: { type: 'string' },
-          out: { type: 'string' },
-          rules: { type: 'string', multiple: true },
-          state: { type: 'string' },
-          partner: { type: 'string' },
-          distributor: { type: 'string' },
-          format: { type: 'string' },
-          port: { type: 'string' },
-          role: { type: 'string' },
-          regions: { type: 'string' },
-          sub: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (cause) {
-      throw new UsageError(
-        (cause as Error).message,
-        ['Run "npm run rebates -- help" for the commands and options.'],
-        { cause },
-      );
-    }
-  })();
-  const [command, ...rest] = positionals;
-  if (!command || command === 'help' || values.help) {
-    log(USAGE);
-    return command || values.help ? 0 : 2;
-  }
-  switch (command) {
-    case 'run':
-      return cmdRun(values);
-    case 'up':
-      return cmdUp(values);
-    case 'import':
-      return cmdImport(values);
-    case 'ingest':
-      return cmdIngest(rest, values);
-    case 'payouts':
-      return cmdPayouts(values);
-    case 'export':
-      return cmdExport(values);
-    case 'verify':
-      return cmdVerify(values);
-    case 'token':
-      return cmdToken(values);
-    case 'migrate':
-      return cmdMigrate(values);
-    default:
-      throw new UsageError(`Unknown command "${command}". Run "npm run rebates -- help" for the list.`);
-  }
-}
-
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('cli.ts')) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      const u = toUserError(err);
-      note(`error: ${u.message}`);
-      for (const i of u.issues ?? []) note(`  - ${i}`);
-      if (u.code === 'internal') console.error(err);
-      process.exit(u.code === 'usage' ? 2 : 1);
-    },
-  );
 }

@@ -60,6 +60,8 @@ export class LocalQueue {
   private delayed = 0;
   private idleWaiters: (() => void)[] = [];
   readonly deadLetters: DeadLetter[] = [];
+  /** Messages finished for good (handled, or parked as dead letters): with `pending`, a progress figure. */
+  completed = 0;
   private readonly opts: Required<Omit<LocalQueueOptions, 'onError'>> & Pick<LocalQueueOptions, 'onError'>;
 
   constructor(
@@ -124,9 +126,11 @@ export class LocalQueue {
     }
     this.running--;
     if (this.opts.fifo && msg.group) this.busyGroups.delete(msg.group);
+    if (!error) this.completed++;
     if (error) {
       this.opts.onError?.(error, msg.body, msg.attempts);
       if (msg.attempts >= this.opts.maxReceiveCount) {
+        this.completed++;
         this.deadLetters.push({
           body: msg.body,
           attempts: msg.attempts,

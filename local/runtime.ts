@@ -43,6 +43,8 @@ export interface LocalRuntime {
   /** Resolves once every upload and every computation it caused has been processed. */
   idle(): Promise<void>;
   deadLetters(): { queue: string; letter: DeadLetter }[];
+  /** Each queue's finished and outstanding messages, for progress lines. */
+  queueWork(): { queue: 'ingest' | 'compute'; completed: number; pending: number }[];
   stop(): Promise<void>;
 }
 
@@ -193,6 +195,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           await computeQueue!.idle();
         }
       },
+      queueWork: () => [
+        { queue: 'ingest', completed: ingestQueue.completed, pending: ingestQueue.pending },
+        { queue: 'compute', completed: computeQueue!.completed, pending: computeQueue!.pending },
+      ],
       deadLetters: () => [
         ...ingestQueue.deadLetters.map((letter) => ({ queue: 'ingest', letter })),
         ...computeQueue!.deadLetters.map((letter) => ({ queue: 'compute', letter })),

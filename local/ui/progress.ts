@@ -1,7 +1,7 @@
 /**
  * A progress line for long CLI work. On a terminal it redraws one line in place, at most ten
  * times a second; elsewhere (CI logs, pipes) it prints a plain line every ten seconds at most,
- * so a million updates never flood a log. Shows count/total, percent, rate and ETA.
+ * so a million updates never flood a log. Shows count/total with its unit, percent, rate and ETA.
  */
 import { terminalSafe, truncateToWidth } from './text.js';
 
@@ -14,15 +14,18 @@ export interface ProgressStream {
 
 export interface ProgressOptions {
   label: string;
-  /** Known amount of work; without it, no percent or ETA. */
+  /** Known amount of work; without it, no percent or ETA. An estimate may be corrected by `update`. */
   total?: number;
+  /** What is counted, shown after the figures ("lines", "partners"): a bare number means nothing to a reader. */
+  unit?: string;
   stream?: ProgressStream;
   /** Milliseconds on a monotonic clock; replaceable so tests can drive time. */
   now?: () => number;
 }
 
 export interface Progress {
-  update(done: number, detail?: string): void;
+  /** `total` replaces the estimate given so far (e.g. lines expected, from the share of bytes read). */
+  update(done: number, detail?: string, total?: number): void;
   /** Prints the final line (with `message` after it). Later calls do nothing. */
   done(message?: string): void;
 }
@@ -30,9 +33,15 @@ export interface Progress {
 const REDRAW_MS = 100;
 const LOG_EVERY_MS = 10_000;
 const BAR_WIDTH = 20;
+// An ETA from the first seconds, or the first sliver of work, is a guess that frightens more than it informs.
+const ETA_AFTER_MS = 3_000;
+const ETA_AFTER_SHARE = 0.02;
 
 export function createProgress(options: ProgressOptions): Progress {
-  const { total, stream = process.stderr, now = () => performance.now() } = options;
+  const { stream = process.stderr, now = () => performance.now() } = options;
+  let total = options.total;
+  const unit = options.unit ? ` ${terminalSafe(options.unit)}` : '';
+  const num = (n: number) => (unit ? n.toLocaleString('en-US') : String(n));
   const label = terminalSafe(options.label);
   const tty = stream.isTTY === true;
   const start = now();
@@ -41,29 +50,37 @@ export function createProgress(options: ProgressOptions): Progress {
   let finished = false;
   let count = 0;
 
-  const known = total !== undefined && total > 0;
+  const isKnown = (t: number | undefined): t is number => t !== undefined && t > 0;
   const ratePerSec = (t: number) => (t > start ? (count * 1000) / (t - start) : 0);
 
   function status(t: number, detail?: string): string {
     const rate = ratePerSec(t);
-    const parts = [known ? `${count}/${total}` : `${count}`];
-    if (known) parts.push(`${Math.floor(Math.min(1, count / total) * 100)}%`);
-    if (rate > 0) parts.push(`${Math.round(rate)}/s`);
-    if (known && rate > 0 && count < total) parts.push(`ETA ${duration(((total - count) / rate) * 1000)}`);
+    const parts = [isKnown(total) ? `${num(count)}/${num(total)}${unit}` : `${num(count)}${unit}`];
+    if (isKnown(total)) parts.push(`${Math.floor(Math.min(1, count / total) * 100)}%`);
+    if (rate > 0) parts.push(`${num(Math.round(rate))}${unit}/s`);
+    if (
+      isKnown(total) &&
+      rate > 0 &&
+      count < total &&
+      t - start >= ETA_AFTER_MS &&
+      count / total >= ETA_AFTER_SHARE
+    )
+      parts.push(`ETA ${duration(((total - count) / rate) * 1000)}`);
     if (detail) parts.push(terminalSafe(detail));
     return parts.join(' ');
   }
 
   function bar(): string {
-    if (!known) return '';
+    if (!isKnown(total)) return '';
     const filled = Math.round(Math.min(1, count / total) * BAR_WIDTH);
     return ` [${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
   }
 
   return {
-    update(done, detail) {
+    update(done, detail, newTotal) {
       if (finished) return;
       count = done;
+      if (newTotal !== undefined) total = newTotal;
       const t = now();
       if (tty) {
         if (drawn && t - lastOutput < REDRAW_MS) return;
@@ -83,8 +100,8 @@ export function createProgress(options: ProgressOptions): Progress {
       const t = now();
       const rate = ratePerSec(t);
       const line =
-        `${label}: ${known ? `${count}/${total}` : count} in ${duration(t - start)}` +
-        (rate > 0 ? ` (${Math.round(rate)}/s)` : '') +
+        `${label}: ${isKnown(total) ? `${num(count)}/${num(total)}` : num(count)}${unit} in ${duration(t - start)}` +
+        (rate > 0 ? ` (${num(Math.round(rate))}${unit}/s)` : '') +
         (message ? ` - ${terminalSafe(message)}` : '');
       stream.write(`${tty && drawn ? '\r\x1b[K' : ''}${line}\n`);
     },

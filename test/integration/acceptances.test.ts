@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../local/cli.js';
+import { main } from '../../local/cli-program.js';
 import { startLocalRuntime } from '../../local/runtime.js';
 import type { Acceptance } from '../../shared/domain/types.js';
 import { importReference, migrateAcceptances } from '../../shared/pipeline/reference-import.js';

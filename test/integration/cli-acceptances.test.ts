@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Decimal } from 'decimal.js';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../local/cli.js';
+import { main } from '../../local/cli-program.js';
 import { PROJECT_ROOT } from '../../local/runtime.js';
 import { sampleRules } from '../support/domain-fixtures.js';
 

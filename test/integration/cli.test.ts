@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { Decimal } from 'decimal.js';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../local/cli.js';
+import { main } from '../../local/cli-program.js';
 import { PROJECT_ROOT } from '../../local/runtime.js';
 import { toUserError } from '../../shared/errors.js';
 
@@ -237,11 +237,15 @@ describe('rebates run on samples/data', () => {
 });
 
 describe('usage mistakes', () => {
-  it('returns 2 and prints the usage without a command', async () => {
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  it('refuses a call without a command as a usage error, printing the commands', async () => {
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      expect(await main([])).toBe(2);
-      expect(String(spy.mock.calls[0]?.[0])).toMatch(/^rebates — .*\n\nUsage:/);
+      const err = await main([]).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(toUserError(err).code).toBe('usage');
+      expect(String(spy.mock.calls[0]?.[0])).toMatch(/^Usage: rebates /);
     } finally {
       spy.mockRestore();
     }
@@ -260,13 +264,13 @@ describe('usage mistakes', () => {
   it('exits with status 2 and a plain message from the command line', () => {
     const res = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'local/cli.ts', 'run', '--data', 'samples/data'],
+      ['bin/rebates.mjs', 'run', '--data', 'samples/data', '--quarter', '2016-Q1'],
       {
         cwd: PROJECT_ROOT,
         encoding: 'utf8',
       },
     );
     expect(res.status).toBe(2);
-    expect(res.stderr).toMatch(/^error: run needs --data DIR and --out DIR/m);
+    expect(res.stderr).toMatch(/^error: Required option '--out <dir>' not specified$/m);
   });
 });

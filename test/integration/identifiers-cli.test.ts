@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Decimal } from 'decimal.js';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../local/cli.js';
+import { main } from '../../local/cli-program.js';
 import { PROJECT_ROOT } from '../../local/runtime.js';
 
 const SAMPLES = join(PROJECT_ROOT, 'samples', 'data');
@@ -188,15 +188,17 @@ describe('the commands on a state folder take IDs in any case', () => {
       '--state',
       state(),
     );
-    const [result] = JSON.parse(json.stdout) as {
-      partnerId: string;
-      lines: { partnerId: string; distributorId: string }[];
+    // The API's answer for one partner (GET /quarters/{q}/partners/{id}).
+    const result = JSON.parse(json.stdout) as {
+      partner: { id: string };
+      lines: { partnerId: string; distributorId: string; amount: string }[];
       progress: { partnerId: string }[];
-    }[];
-    expect(result!.partnerId).toBe('ru100101');
-    expect(new Set(result!.lines.map((l) => `${l.partnerId} ${l.distributorId}`))).toEqual(
+    };
+    expect(result.partner.id).toBe('ru100101');
+    expect(result.lines.every((l) => /^\d+\.\d{2}$/.test(l.amount))).toBe(true);
+    expect(new Set(result.lines.map((l) => `${l.partnerId} ${l.distributorId}`))).toEqual(
       new Set(['ru100101 KVANT']),
     );
-    expect(result!.progress.every((p) => p.partnerId === 'ru100101')).toBe(true);
+    expect(result.progress.every((p) => p.partnerId === 'ru100101')).toBe(true);
   });
 });
