@@ -204,8 +204,7 @@ describe('identifiers as written through the API', () => {
       [
         5,
         'distributor-mismatch',
-        // Ingest reads no reference data (pipeline v2), so a file's own reject names the folder.
-        'The distributor column says "orbita" but the report was uploaded to the folder of "d-merl".',
+        'The distributor column says "orbita" but the report was uploaded to the folder of "D-MERL".',
       ],
     ]);
     // Held by the computation, not rejected: named as the registry writes it.
