@@ -229,6 +229,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ],
       async stop() {
         unsubscribe();
+        ingestQueue.close();
+        computeQueue!.close();
         await stack.stop();
         await release();
       },
