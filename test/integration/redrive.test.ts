@@ -73,7 +73,8 @@ const febLines = Array.from({ length: 24 }, (_, i) =>
 const feb = renderReport(febLines);
 const FEB = 'incoming/rd-a/feb.csv';
 
-describe('a restart on the same state folder takes up the work a crash left', () => {
+// Each test restarts DynamoDB Local's JVM two or three times.
+describe('a restart on the same state folder takes up the work a crash left', { timeout: 180_000 }, () => {
   let stateDir: string;
   const savedEnv = { ...process.env };
   let open: LocalRuntime[] = [];
