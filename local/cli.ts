@@ -77,13 +77,20 @@ async function openRuntime(
   stateDir: string | undefined,
   rulesFiles: string[],
   quiet = false,
+  redrive = true,
 ): Promise<LocalRuntime> {
   if (!quiet) note('starting the local stack (DynamoDB Local, s3rver)…');
   const runtime = await startLocalRuntime({
     ...(stateDir ? { stateDir } : {}),
     rulesFiles,
+    // A temporary state starts empty: the runtime re-drives only a state folder by default.
+    ...(redrive ? {} : { redrive: false }),
     onError: (what, err) => note(`  ${what}: ${(err as Error).message ?? String(err)} (will retry)`),
   });
+  const { unfinished, uploadedWhileDown } = runtime.redriven;
+  if (!quiet && unfinished.length) note(`taking up ${unfinished.length} report(s) left unfinished by the last run`);
+  if (!quiet && uploadedWhileDown.length)
+    note(`reading ${uploadedWhileDown.length} report(s) uploaded while the pipeline was not running`);
   return runtime;
 }
 
@@ -490,7 +497,8 @@ async function withState<T>(
   fn: (rt: LocalRuntime) => Promise<T>,
 ): Promise<T> {
   const stateDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE);
-  const runtime = await openRuntime(stateDir, (values.rules as string[] | undefined) ?? [], true);
+  // Commands on a state folder read it as it was left; only `up` takes up unfinished work.
+  const runtime = await openRuntime(stateDir, (values.rules as string[] | undefined) ?? [], true, false);
   try {
     return await fn(runtime);
   } finally {

@@ -59,6 +59,8 @@ export class LocalQueue {
   private running = 0;
   private delayed = 0;
   private idleWaiters: (() => void)[] = [];
+  private closed = false;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
   readonly deadLetters: DeadLetter[] = [];
   /** Messages finished for good (handled, or parked as dead letters): with `pending`, a progress figure. */
   completed = 0;
@@ -79,7 +81,21 @@ export class LocalQueue {
     };
   }
 
+  /**
+   * Delivers nothing more, as a stopped process would: messages still waiting are dropped (a
+   * restart finds their work from the stored state), and a running delivery is left to end.
+   */
+  close(): void {
+    this.closed = true;
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
+    this.waiting.length = 0;
+    this.delayed = 0;
+    this.pump(); // wakes idle() waiters once nothing runs
+  }
+
   send(body: string, group: string | null = null): void {
+    if (this.closed) return;
     const same = (m: Message) => m.group === group && (this.opts.coalesceGroups || m.body === body);
     if (this.opts.fifo && this.waiting.some(same)) return;
     this.waiting.push({ id: randomUUID(), body, group, attempts: 0 });
@@ -97,7 +113,7 @@ export class LocalQueue {
   }
 
   private pump(): void {
-    while (this.running < this.opts.concurrency) {
+    while (!this.closed && this.running < this.opts.concurrency) {
       const i = this.waiting.findIndex((m) => !this.opts.fifo || !m.group || !this.busyGroups.has(m.group));
       if (i < 0) break;
       const [msg] = this.waiting.splice(i, 1) as [Message];
@@ -140,8 +156,9 @@ export class LocalQueue {
         // Like a visibility timeout: the message comes back later, and its group waits for it.
         this.delayed++;
         if (this.opts.fifo && msg.group) this.busyGroups.add(msg.group);
-        setTimeout(
+        const timer = setTimeout(
           () => {
+            this.retryTimers.delete(timer);
             this.delayed--;
             if (this.opts.fifo && msg.group) this.busyGroups.delete(msg.group);
             this.waiting.unshift(msg);
@@ -149,6 +166,7 @@ export class LocalQueue {
           },
           this.opts.retryDelayMs * 2 ** (msg.attempts - 1),
         );
+        this.retryTimers.add(timer);
       }
     }
     this.pump();

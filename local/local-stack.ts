@@ -42,6 +42,8 @@ export interface LocalStack {
    * so they must handle their own errors. Returns the unsubscribe function.
    */
   onObjectCreated(listener: ObjectCreatedListener): () => void;
+  /** A sequencer above every one this stack's notifications have carried, as S3 orders uploads of a key. */
+  nextSequencer(): string;
   stop(): Promise<void>;
 }
 
@@ -126,6 +128,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       listeners.add(listener);
       return () => void listeners.delete(listener);
     },
+    nextSequencer,
     stop: () => (stopping ??= stop()),
   };
 }

@@ -17,6 +17,7 @@ import type { ComputeQueue } from '../shared/ports/index.js';
 import { wire, type AppDeps } from '../shared/wiring.js';
 import { LocalQueue, type DeadLetter } from './local-queue.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
+import { redrive, type RedriveSummary } from './redrive.js';
 
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const SAMPLE_RULES_DIR = join(PROJECT_ROOT, 'samples', 'rules');
@@ -32,12 +33,20 @@ export interface LocalRuntimeOptions {
   maxLines?: number;
   /** Wraps the SDK clients the pipeline uses (tests inject faults the emulators cannot produce). */
   wrapClients?: (clients: AwsClients) => AwsClients;
+  /**
+   * At start, send unfinished reports and objects uploaded while down to ingest again, and ask
+   * every quarter to compute (redrive.ts). Default: with a state folder (a temporary one starts
+   * empty). Off for commands that only read, such as verify, which must see the state as left.
+   */
+  redrive?: boolean;
 }
 
 export interface LocalRuntime {
   stack: LocalStack;
   deps: AppDeps;
   rules: Rules[];
+  /** What the start sent to ingest again (empty when it did not re-drive). */
+  redriven: RedriveSummary;
   /** Uploads an object as a distributor would, and resolves once its notification is queued. */
   upload(key: string, body: Buffer | string | Readable, contentType?: string): Promise<void>;
   /** Resolves once every upload and every computation it caused has been processed. */
@@ -178,10 +187,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       notified.get(key)?.();
     });
 
+    const redriven: RedriveSummary =
+      (options.redrive ?? Boolean(options.stateDir))
+        ? await redrive({
+            s3: clients.s3,
+            bucket: stack.bucket,
+            reports: deps.reports,
+            compute: deps.compute,
+            quarters: rules.map((r) => r.quarter),
+            isReportKey,
+            nextSequencer: () => stack.nextSequencer(),
+            sendToIngest: (record) => ingestQueue.send(JSON.stringify({ Records: [record] })),
+          })
+        : { uploadedWhileDown: [], unfinished: [] };
+
     return {
       stack,
       deps,
       rules,
+      redriven,
       async upload(key, body, contentType = 'text/csv') {
         const seen = new Promise<void>((resolve) => notified.set(key, resolve));
         await deps.objects.put(key, body, contentType);
@@ -205,13 +229,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ],
       async stop() {
         unsubscribe();
+        ingestQueue.close();
+        computeQueue!.close();
         await stack.stop();
         await release();
       },
     };
   } catch (err) {
-    await release();
     await stack.stop();
+    await release();
     throw err;
   }
 }

@@ -57,7 +57,8 @@ export class ReportFileError extends AppError {
       | 'header-missing-fields'
       | 'too-large'
       | 'unreadable'
-      | 'unknown-distributor',
+      | 'unknown-distributor'
+      | 'duplicate-file',
     message: string,
     options?: { cause?: unknown },
   ) {

@@ -14,6 +14,7 @@
  * nothing changed if it already ran.
  */
 import { createHash } from 'node:crypto';
+import { formatMoscow } from '../domain/calendar.js';
 import { asWrittenIn, distributorKey } from '../domain/ids.js';
 import { RulesBook } from '../domain/rules/load.js';
 import { readReport } from '../csv/read-report.js';
@@ -24,6 +25,7 @@ import type {
   ComputeQueue,
   ObjectStore,
   ReferenceRepository,
+  ReportRecord,
   ReportsRepository,
   RulesRepository,
 } from '../ports/index.js';
@@ -153,6 +155,8 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
   try {
     const book = new RulesBook(await deps.rules.loadAll());
     const result = await extractObject(deps, obj, book, distributorId, rejectsKey);
+    const first = await sameBytesAlreadyActive(deps.reports, reportId, distributorId, result.sha256);
+    if (first) throw duplicateFileError(first);
     const stored = storableExtract(reportId, result.extract);
     await deps.objects.put(stored.key, stored.bytes, 'application/gzip');
     outcome = {
@@ -211,6 +215,34 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
     })),
   );
   return { status: outcome.status === 'processed' ? 'processed' : 'failed', reportId, version };
+}
+
+/**
+ * Another report of the distributor whose active version has exactly these bytes: the same file
+ * uploaded under a second name would count its untagged lines twice (tagged ones are caught as
+ * duplicate claims). The same key is never its own duplicate: re-uploading it replaces itself.
+ */
+async function sameBytesAlreadyActive(
+  reports: ReportsRepository,
+  reportId: string,
+  distributorId: string,
+  sha256: string,
+): Promise<ReportRecord | null> {
+  const same = (await reports.list({ distributorId })).filter(
+    (r) => r.reportId !== reportId && r.activeVersion !== null && r.sha256 === sha256,
+  );
+  // The earliest received is the one that counts; name it.
+  same.sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : a.reportId < b.reportId ? -1 : 1));
+  return same[0] ?? null;
+}
+
+function duplicateFileError(first: ReportRecord): ReportFileError {
+  const received = formatMoscow(Date.parse(first.receivedAt)).slice(0, 16).replace('T', ' ');
+  return new ReportFileError(
+    'duplicate-file',
+    `This file is the same, byte for byte, as "${first.name}", received ${received} Moscow time, which already counts; ` +
+      `its lines are not counted a second time. To correct that report, upload the corrected file as "${first.name}".`,
+  );
 }
 
 async function distributorAsWritten(deps: IngestDeps, distributorId: string): Promise<string | undefined> {

@@ -55,4 +55,33 @@ describe('the local stand-in for an SQS FIFO queue', () => {
     expect(calls).toBe(3);
     expect(q.deadLetters).toEqual([{ body: 'x', attempts: 3, error: 'boom' }]);
   });
+
+  it('once closed, delivers nothing more: no waiting message, no retry, no new send', async () => {
+    const r = recorder();
+    const q = new LocalQueue('q', r.handler, { concurrency: 1 });
+    q.send('first'); // running, held at the gate
+    q.send('second'); // waiting
+    q.close();
+    q.send('third');
+    r.release();
+    await q.idle();
+    expect(r.seen).toEqual(['first']);
+
+    let calls = 0;
+    const failing = new LocalQueue(
+      'f',
+      async () => {
+        calls++;
+        throw new Error('boom');
+      },
+      { retryDelayMs: 20 },
+    );
+    failing.send('x');
+    await new Promise((res) => setTimeout(res, 5)); // the first attempt has failed; its retry is scheduled
+    failing.close();
+    await failing.idle();
+    await new Promise((res) => setTimeout(res, 60));
+    expect(calls).toBe(1);
+    expect(failing.deadLetters).toEqual([]);
+  });
 });
