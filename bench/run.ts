@@ -524,28 +524,26 @@ async function singleFiles(data: BenchData) {
 // ---------------------------------------------------------------- 7. AWS cost per million lines
 
 /**
- * The AWS bill of the end-to-end run, scaled to a million lines: DynamoDB capacity units and S3
- * requests as counted, Lambda time as the CPU time measured here (ingest: the report alone in its
- * process; computation: the tail after the last report), SQS as send + receive + delete per message.
- * Writes follow partners, not lines, so a run smaller than a million lines overstates them.
+ * The AWS bill of a million lines over this run's partners and reports: ingest's Lambda time per
+ * line (the report alone in its process, taken as one core) times a million; the rest as this run
+ * counted it, for it follows partners and reports, not lines: DynamoDB capacity units and S3
+ * requests as counted, the computation's time after the last report taken as one core, SQS as
+ * send + receive + delete per message.
  */
 function awsCost(e2e: Awaited<ReturnType<typeof endToEnd>>, ingestMsPerLine: number, reports: number) {
-  const scale = 1e6 / e2e.lines;
   const w = e2e.writes;
   const s3 = s3RequestClasses(w.s3);
-  const ingestGbS = (ingestMsPerLine * e2e.lines * PRICES.gbSecondsPerCpuSecond) / 1000;
+  const ingestGbS = (ingestMsPerLine * 1e6 * PRICES.gbSecondsPerCpuSecond) / 1000;
   const computeGbS = (e2e.computeTailMs * PRICES.gbSecondsPerCpuSecond) / 1000;
   const invocations = reports + e2e.computeRequests;
-  const items = {
+  const perMillion = {
     lambda: (ingestGbS + computeGbS) * PRICES.lambdaGbSecond + invocations * PRICES.lambdaRequest,
     dynamoWrites: w.writeUnits * PRICES.dynamoWriteUnit,
     dynamoReads: w.readUnits * PRICES.dynamoReadUnit,
     sqs: reports * 3 * PRICES.sqsStandard + e2e.computeRequests * 3 * PRICES.sqsFifo,
     s3: s3.put * PRICES.s3Put + s3.get * PRICES.s3Get,
   };
-  const perMillion = Object.fromEntries(Object.entries(items).map(([k, v]) => [k, v * scale])) as typeof items;
   return {
-    scale,
     ingestGbS,
     computeGbS,
     invocations,
@@ -633,7 +631,7 @@ function targetsTable(r: Results): string {
       '',
     ],
     [
-      'AWS cost per million lines (us-east-1)',
+      `AWS cost per million lines (us-east-1), ${n(r.data.partners)} partners, ${r.data.reports.length} reports`,
       `$${cost.totalPerMillion.toFixed(4)}`,
       `≤ $${TARGETS.costPerMillionUsd}`,
       verdict(v.cost),
@@ -681,7 +679,7 @@ function detailTable(r: Results): string {
       'AWS cost per million lines, by item',
       Object.entries(cost.perMillion)
         .map(([k, v]) => `${k} $${v.toFixed(4)}`)
-        .join(', ') + ` (Lambda ${cost.ingestGbS.toFixed(1)} + ${cost.computeGbS.toFixed(1)} GB-s in this run)`,
+        .join(', ') + ` (Lambda ${cost.ingestGbS.toFixed(1)} GB-s ingest + ${cost.computeGbS.toFixed(1)} computation)`,
     ],
     ['in-memory extract (bench/quarter.ts)', `${s(r.quarter.extractMs)}; heap before the computation ${r.quarter.heapBeforeMB.toFixed(0)} MB`],
   ];
