@@ -31,7 +31,7 @@ export interface LocalRuntimeOptions {
   maxInflatedBytes?: number;
   maxLines?: number;
   /**
-   * Computations wait until no report is being ingested: a folder of reports is computed once, after
+   * Computations wait until no report is being uploaded through `upload` or ingested: a folder of reports is computed once, after
    * the last one, rather than once per report (`rebates run`, the benchmark).
    */
   computeAfterIngest?: boolean;
@@ -134,6 +134,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     let computeQueue: LocalQueue | null = null;
     let ingestQueue: LocalQueue | null = null;
+    let uploading = 0;
     const compute: ComputeQueue = {
       async publish(requests) {
         // One group per quarter, as the FIFO queue in AWS: one computation of a quarter at a time.
@@ -153,7 +154,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         fifo: true,
         coalesceGroups: true,
         concurrency: 2,
-        ...(options.computeAfterIngest ? { holdWhile: () => ingestQueue!.pending > 0 } : {}),
+        ...(options.computeAfterIngest ? { holdWhile: () => uploading > 0 || ingestQueue!.pending > 0 } : {}),
         onError: (err) => onError('compute', err),
       },
     );
@@ -199,9 +200,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       rules,
       async upload(key, body, contentType = 'text/csv') {
         const seen = new Promise<void>((resolve) => notified.set(key, resolve));
-        await deps.objects.put(key, body, contentType);
-        await seen;
-        notified.delete(key);
+        // A report uploaded while the previous one's ingest already ended still holds the computation.
+        uploading++;
+        try {
+          await deps.objects.put(key, body, contentType);
+          await seen;
+        } finally {
+          uploading--;
+          notified.delete(key);
+          setImmediate(() => computeQueue!.resume());
+        }
       },
       async idle() {
         // Ingest feeds compute, so wait until both are quiet at the same time.
