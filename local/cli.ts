@@ -77,11 +77,13 @@ async function openRuntime(
   stateDir: string | undefined,
   rulesFiles: string[],
   quiet = false,
+  computeAfterIngest = false,
 ): Promise<LocalRuntime> {
   if (!quiet) note('starting the local stack (DynamoDB Local, s3rver)…');
   const runtime = await startLocalRuntime({
     ...(stateDir ? { stateDir } : {}),
     rulesFiles,
+    computeAfterIngest,
     onError: (what, err) => note(`  ${what}: ${(err as Error).message ?? String(err)} (will retry)`),
   });
   return runtime;
@@ -93,8 +95,13 @@ export interface CheckedFolder {
   problems: FileProblem[];
 }
 
-export async function checkDataFolder(dir: string, rules: Rules[], quarters?: string[]): Promise<CheckedFolder> {
-  const folder = await loadDataFolder(dir);
+export async function checkDataFolder(
+  dir: string,
+  rules: Rules[],
+  quarters?: string[],
+  loaded?: DataFolder,
+): Promise<CheckedFolder> {
+  const folder = loaded ?? (await loadDataFolder(dir));
   const book = new RulesBook(rules);
   const problems = [...folder.errors];
   for (const q of quarters ?? book.quarters)
@@ -373,10 +380,19 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
   const out = values.out as string | undefined;
   if (!data || !out) throw new UsageError('run needs --data DIR and --out DIR (and --quarter Q).');
   const quarter = requireQuarter(values.quarter as string | undefined);
-  const runtime = await openRuntime(undefined, (values.rules as string[] | undefined) ?? []);
+  // The emulators take seconds to start: the data folder is read meanwhile. One computation per
+  // quarter, after the last report, rather than one per report.
+  const [started, loaded] = await Promise.allSettled([
+    openRuntime(undefined, (values.rules as string[] | undefined) ?? [], false, true),
+    loadDataFolder(resolve(data)),
+  ]);
+  if (started.status === 'rejected') throw started.reason;
+  const runtime = started.value;
   try {
+    if (loaded.status === 'rejected') throw loaded.reason;
     new RulesBook(runtime.rules).require(quarter);
-    const { folder } = await importDataFolder(runtime, resolve(data), [quarter]);
+    const checked = await checkDataFolder(resolve(data), runtime.rules, [quarter], loaded.value);
+    const { folder } = await importDataFolder(runtime, checked, [quarter]);
     await runtime.idle();
     await uploadReports(runtime, folder.reports);
     const [reports, shown] = await Promise.all([runtime.deps.reports.list({}), shownIds(runtime)]);
