@@ -21,8 +21,9 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { batchWrite, queryAll, type Item } from '../shared/adapters/dynamo/doc.js';
-import { GSI1, keys } from '../shared/adapters/dynamo/keys.js';
+import { batchGet, batchWrite, type Item } from '../shared/adapters/dynamo/doc.js';
+import { keys } from '../shared/adapters/dynamo/keys.js';
+import { quarterPartnerIds } from '../shared/pipeline/compute.js';
 import { ensureTable } from '../shared/adapters/dynamo/table.js';
 import type { LocalRuntime } from '../local/runtime.js';
 import { createProgress } from '../local/ui/progress.js';
@@ -72,12 +73,8 @@ async function drain(body: Readable): Promise<number> {
 
 /** The payouts of the quarter the end-to-end run computed, as stored: the least the pipeline must write. */
 async function storedPayouts(runtime: LocalRuntime, quarter: string) {
-  return queryAll(runtime.stack.clients.doc, {
-    TableName: runtime.stack.tableName,
-    IndexName: GSI1,
-    KeyConditionExpression: 'gsi1pk = :q',
-    ExpressionAttributeValues: { ':q': keys.payout(quarter, '').gsi1pk },
-  });
+  const ids = await quarterPartnerIds(runtime.deps, quarter);
+  return batchGet(runtime.stack.clients.doc, runtime.stack.tableName, ids.map((id) => keys.payout(quarter, id)));
 }
 
 async function putItems(runtime: LocalRuntime, items: Item[], inFlight: number) {
