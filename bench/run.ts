@@ -24,7 +24,7 @@
  */
 import '../local/env-defaults.js';
 import { execFile, fork, spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem, type as osType, release } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -348,7 +348,7 @@ async function rebatesRun(data: BenchData) {
   try {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(PROJECT_ROOT, 'local', 'cli.ts'), 'run', '--data', data.main.dir, '--out', out, '--quarter', QUARTER],
+      [join(PROJECT_ROOT, 'bin', 'rebates.mjs'), 'run', '--data', data.main.dir, '--out', out, '--quarter', QUARTER],
       { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';
@@ -359,6 +359,8 @@ async function rebatesRun(data: BenchData) {
     });
     const ms = performance.now() - started;
     if (code !== 0) throw new Error(`rebates run ended with code ${code}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+    // A run that did nothing must not pass for a fast one.
+    if (!existsSync(join(out, `payouts-${QUARTER}.csv`))) throw new Error(`rebates run wrote no payouts-${QUARTER}.csv`);
     progress.done(`${duration(ms)}`);
     return { ms };
   } finally {
