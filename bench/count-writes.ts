@@ -1,6 +1,9 @@
 /**
- * Counts the DynamoDB items the pipeline writes, by item kind (the sort key's prefix: TALLY, META,
- * PAYOUT, POINTS, …), through a Proxy over the document client's `send`. Reads pass uncounted.
+ * Counts what the pipeline asks of the stack, as AWS would bill it, through Proxies over the SDK
+ * clients' `send`: DynamoDB items written by kind (the sort key's prefix: PAYOUT, META, COMPUTATION,
+ * …) and the capacity units DynamoDB Local reports consuming (every item request is sent with
+ * `ReturnConsumedCapacity: 'TOTAL'`, so index writes are included as AWS charges them); and S3
+ * requests by command (a multipart upload is its create, parts and completion).
  */
 import type { AwsClients } from '../shared/aws/clients.js';
 
@@ -10,14 +13,24 @@ export interface WriteCounts {
   /** Items put, updated or deleted. */
   items: number;
   byKind: Record<string, number>;
+  /** Write capacity units consumed, as DynamoDB Local reports them (on demand: write request units). */
+  writeUnits: number;
+  readRequests: number;
+  readUnits: number;
+  /** S3 requests by command name without "Command" (PutObject, UploadPart, GetObject, …). */
+  s3: Record<string, number>;
 }
 
 type Input = Record<string, unknown>;
+type Send = (command: unknown, ...rest: unknown[]) => Promise<unknown>;
+type Command = { constructor: { name: string }; input: Input };
 
 const kindOf = (key: unknown) => {
   const sk = (key as { sk?: unknown } | undefined)?.sk;
   return typeof sk === 'string' ? (sk.split('#')[0] ?? sk) : 'other';
 };
+
+const READS = new Set(['GetCommand', 'QueryCommand', 'ScanCommand', 'BatchGetCommand', 'TransactGetCommand']);
 
 /** The keys of the items a write command touches; null for commands that write nothing. */
 function writtenKeys(command: string, input: Input): unknown[] | null {
@@ -33,52 +46,95 @@ function writtenKeys(command: string, input: Input): unknown[] | null {
       return [input.Key];
     case 'TransactWriteCommand':
       return ((input.TransactItems ?? []) as Input[]).flatMap((t) => {
-        const op = (t.Put ?? t.Update ?? t.Delete) as Input | undefined;
-        return op ? [op.Item ?? op.Key] : [];
+        const op = (t.Put ?? t.Update ?? t.Delete ?? t.ConditionCheck) as Input | undefined;
+        return op && !t.ConditionCheck ? [op.Item ?? op.Key] : [];
       });
     default:
       return null;
   }
 }
 
+/** Sums `CapacityUnits` of a response's ConsumedCapacity (one entry, or one per table). */
+function unitsOf(response: unknown): number {
+  const c = (response as { ConsumedCapacity?: unknown } | undefined)?.ConsumedCapacity;
+  const all = (Array.isArray(c) ? c : c ? [c] : []) as { CapacityUnits?: number }[];
+  return all.reduce((s, x) => s + (x.CapacityUnits ?? 0), 0);
+}
+
+const empty = (): WriteCounts => ({
+  requests: 0,
+  items: 0,
+  byKind: {},
+  writeUnits: 0,
+  readRequests: 0,
+  readUnits: 0,
+  s3: {},
+});
+
 export class WriteCounter {
-  counts: WriteCounts = { requests: 0, items: 0, byKind: {} };
+  counts: WriteCounts = empty();
   /** Called after each counted write, e.g. to drive a progress line. */
   onWrite: ((counts: WriteCounts) => void) | undefined;
 
   readonly wrap = (clients: AwsClients): AwsClients => {
-    const send = clients.doc.send.bind(clients.doc) as (
-      command: unknown,
-      ...rest: unknown[]
-    ) => Promise<unknown>;
+    const docSend = clients.doc.send.bind(clients.doc) as Send;
+    const s3Send = clients.s3.send.bind(clients.s3) as Send;
     const doc = new Proxy(clients.doc, {
       get: (target, prop, receiver) =>
         prop === 'send'
-          ? (command: { constructor: { name: string }; input: Input }, ...rest: unknown[]) => {
-              this.count(command.constructor.name, command.input);
-              return send(command, ...rest);
+          ? async (command: Command, ...rest: unknown[]) => {
+              const name = command.constructor.name;
+              const keys = writtenKeys(name, command.input);
+              if (keys || READS.has(name)) command.input.ReturnConsumedCapacity ??= 'TOTAL';
+              const response = await docSend(command, ...rest);
+              if (keys) this.countWrite(keys, unitsOf(response));
+              else if (READS.has(name)) {
+                this.counts.readRequests++;
+                this.counts.readUnits += unitsOf(response);
+              }
+              return response;
             }
           : Reflect.get(target, prop, receiver),
     });
-    return { ...clients, doc };
+    const s3 = new Proxy(clients.s3, {
+      get: (target, prop, receiver) =>
+        prop === 'send'
+          ? (command: Command, ...rest: unknown[]) => {
+              const name = command.constructor.name.replace(/Command$/, '');
+              this.counts.s3[name] = (this.counts.s3[name] ?? 0) + 1;
+              return s3Send(command, ...rest);
+            }
+          : Reflect.get(target, prop, receiver),
+    });
+    return { ...clients, doc, s3 };
   };
 
   /** The counts since the last reset, and a fresh start. */
   take(): WriteCounts {
     const taken = this.counts;
-    this.counts = { requests: 0, items: 0, byKind: {} };
+    this.counts = empty();
     return taken;
   }
 
-  private count(command: string, input: Input): void {
-    const keys = writtenKeys(command, input);
-    if (!keys) return;
+  private countWrite(keys: unknown[], units: number): void {
     this.counts.requests++;
     this.counts.items += keys.length;
+    this.counts.writeUnits += units;
     for (const k of keys) {
       const kind = kindOf(k);
       this.counts.byKind[kind] = (this.counts.byKind[kind] ?? 0) + 1;
     }
     this.onWrite?.(this.counts);
   }
+}
+
+/** S3 requests billed at the PUT price (PUT, COPY, POST, LIST) and at the GET price (GET, HEAD and the rest). */
+export function s3RequestClasses(s3: Record<string, number>): { put: number; get: number } {
+  let put = 0;
+  let get = 0;
+  for (const [name, count] of Object.entries(s3))
+    if (/^(Put|Copy|Post|List|CreateMultipart|UploadPart|CompleteMultipart|DeleteObjects)/.test(name))
+      put += count;
+    else get += count;
+  return { put, get };
 }

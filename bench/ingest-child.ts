@@ -2,7 +2,7 @@
  * The ingest process on its own, for an honest memory figure: a child Node process that runs the
  * ingest Lambda handler (functions/ingest/handler.ts) on one S3 notification, against the
  * emulators' endpoints, the way Lambda would run it. Nothing else lives in it: s3rver and DynamoDB
- * Local stay in the parent and in Java, and recalculation requests are only counted.
+ * Local stay in the parent and in Java, and computation requests are only counted.
  *
  * bench/run.ts bundles this file with esbuild (as the deployed function is bundled) and forks it;
  * the job comes and the result goes over the IPC channel.
@@ -37,7 +37,7 @@ export interface IngestChildResult {
   /** Highest heap in use just after a full garbage collection: about what the work really keeps. */
   peakLiveHeapMB: number;
   writes: WriteCounts;
-  recalcRequests: number;
+  computeRequests: number;
 }
 
 const MB = 1024 * 1024;
@@ -45,12 +45,12 @@ const MB = 1024 * 1024;
 async function run(job: IngestJob): Promise<IngestChildResult> {
   const counter = new WriteCounter();
   const clients = counter.wrap(createAwsClients(job.env));
-  let recalcRequests = 0;
+  let computeRequests = 0;
   const deps = wire(
     clients,
     { table: job.table, bucket: job.bucket },
     {
-      publish: async (requests) => void (recalcRequests += requests.length),
+      publish: async (requests) => void (computeRequests += requests.length),
     },
   );
   const handler = createIngestHandler(() => deps);
@@ -122,7 +122,7 @@ async function run(job: IngestJob): Promise<IngestChildResult> {
       peakHeapUsedMB: Math.max(peakHeap, process.memoryUsage().heapUsed) / MB,
       peakLiveHeapMB: peakLive / MB,
       writes: counter.counts,
-      recalcRequests,
+      computeRequests,
     };
   }
 }

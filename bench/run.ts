@@ -1,54 +1,55 @@
 /**
- * `npm run bench [-- --quick | --lines N | --partners N]`: the pipeline's performance on the embedded
- * local stack, measured in one run on data from bench/generate.ts, against the targets of the
- * performance issue. Prints a table and writes bench/results.json.
+ * `npm run bench [-- --quick | --lines N | --partners N]`: Pipeline v2's performance on the embedded
+ * local stack, measured in one run on data from bench/generate.ts, against the targets of issue #12.
+ * Prints the targets with PASS/MISS and writes bench/results.json. `--help` tells the options.
  *
  * 1. Floor: a bare papaparse parse of the same report bytes (read, gunzip, decode, Papa.parse with
- *    chunks, counting rows), best of two runs.
- * 2. End to end: a fresh local runtime (DynamoDB Local + s3rver + in-process queues), reference data
- *    imported, then every report uploaded; timed from the first upload until the runtime is idle,
- *    that is until every payout the reports caused is written. DynamoDB writes are counted.
+ *    chunks, counting rows), best of two runs; then the report reader and the extractor in memory.
+ * 2. End to end: a fresh local runtime (DynamoDB Local + s3rver + in-process queues) that holds
+ *    computations while reports are ingested, as `rebates run` does; reference data imported, then
+ *    every report uploaded; timed from the first upload until the runtime is idle, that is until the
+ *    quarter computation has written every payout. DynamoDB items, capacity units and S3 requests
+ *    are counted at the SDK clients. Then one partner's training is recorded: the reference writes
+ *    and the computation's writes are counted apart.
  * 3. Stack floor (bench/stack-floor.ts): on that runtime's emulators, idle, with no code of ours,
- *    the reports put and got with raw S3 calls, and the payouts and tallies that end to end stored
- *    written again with BatchWriteItem: what this stack costs even if our code took no time at all.
- *    Beside it, the upload path alone (`runtime.upload` with no ingest running) and an fs copy.
- * 4. Recalculation: 10,000 partners of a second data folder, each recalculated once through the
- *    local recalc queue (the Lambda handler, 4 at a time).
- * 5. Ingest process memory: the ingest handler in a child Node process of its own, each time on a
- *    fresh stack, with the deployed function's heap bound, on one report of a tenth of the lines and
- *    one of all of them (and that one again with V8's default heap), with its peak RSS and DynamoDB
- *    writes.
+ *    the reports put and got with raw S3 calls and the payouts written again with BatchWriteItem.
+ * 4. `rebates run` on the same folder in a child process, stack start included.
+ * 5. Ingest process memory and speed: the ingest handler in a child Node process of its own, each
+ *    time on a fresh stack, with the deployed function's heap bound, on one report of a tenth of the
+ *    lines and one of all of them (and that one again with V8's default heap).
+ * 6. Quarter computation in memory: bench/quarter.ts (10,000 partners) in a child process.
+ * 7. AWS cost per million lines from the counts and times above (docs/deploy.md's prices).
  *
  * A failed report or a message that failed for good stops the run: figures of a broken run mislead.
  */
 import '../local/env-defaults.js';
-import { fork } from 'node:child_process';
-import { createReadStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
+import { execFile, fork, spawn } from 'node:child_process';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir, totalmem, type as osType, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { build } from 'esbuild';
 import Papa from 'papaparse';
 import { RULES_PREFIX } from '../shared/adapters/s3/rules-repository.js';
 import { readReport } from '../shared/csv/read-report.js';
-import { catalogIndex } from '../shared/domain/classify.js';
 import { RulesBook } from '../shared/domain/rules/load.js';
-import { RejectsCsvWriter } from '../shared/export/rejects-csv.js';
-import { ReportTallier, type IngestReference } from '../shared/pipeline/lines.js';
+import type { ComputeRequest } from '../shared/ports/index.js';
+import { ReportExtractor } from '../shared/pipeline/extract.js';
 import { importReference } from '../shared/pipeline/reference-import.js';
 import { reportIdOf } from '../shared/pipeline/ingest.js';
 import { loadDataFolder } from '../shared/reference/data-folder.js';
 import { wire } from '../shared/wiring.js';
 import { startLocalStack } from '../local/local-stack.js';
-import { collectRules, startLocalRuntime, type LocalRuntime } from '../local/runtime.js';
+import { collectRules, PROJECT_ROOT, startLocalRuntime, type LocalRuntime } from '../local/runtime.js';
 import { createProgress, duration } from '../local/ui/progress.js';
 import { renderTable } from '../local/ui/table.js';
 import { INGEST_HEAP_MB } from '../infra/config.js';
-import { WriteCounter } from './count-writes.js';
+import { s3RequestClasses, WriteCounter, type WriteCounts } from './count-writes.js';
 import { stackFloor } from './stack-floor.js';
 import { BENCH_OUT, generate, optionsFromArgs, type BenchData, type GeneratedReport } from './generate.js';
 import type { IngestChildResult, IngestJob } from './ingest-child.js';
@@ -58,11 +59,31 @@ const RESULTS = join(HERE, 'results.json');
 const QUARTER = '2016-Q1';
 const MB = 1024 * 1024;
 
+/** Issue #12's targets. */
 const TARGETS = {
-  endToEndVsParse: 1.5,
+  endToEndVsParse: 6,
+  runVsParse: 10,
+  ingestAloneVsParse: 2.5,
+  /** DynamoDB items written end to end may exceed partners + reports by this many. */
+  itemsOverPartnersAndReports: 10,
+  quarterMs: 3_000,
+  oneChangeItems: 2,
   peakRssMB: 256,
-  /** Writes for a report ten times longer may differ this little (the same partners, so the same tallies). */
-  writesGrowth: 1.1,
+  costPerMillionUsd: 0.05,
+};
+
+/** us-east-1 on-demand prices, as in docs/deploy.md "What it costs per million report lines". */
+const PRICES = {
+  lambdaGbSecond: 0.0000133334,
+  lambdaRequest: 0.2 / 1e6,
+  sqsStandard: 0.4 / 1e6,
+  sqsFifo: 0.5 / 1e6,
+  dynamoWriteUnit: 0.625 / 1e6,
+  dynamoReadUnit: 0.125 / 1e6,
+  s3Put: 0.005 / 1000,
+  s3Get: 0.0004 / 1000,
+  /** A Lambda function gets one vCPU per 1,769 MB: a CPU-bound second costs about this many GB-s. */
+  gbSecondsPerCpuSecond: 1.769,
 };
 
 const note = (s: string) => process.stderr.write(`${s}\n`);
@@ -148,59 +169,47 @@ async function bareParse(reports: GeneratedReport[]) {
 
 /**
  * Where ingest's time goes before any I/O: the report reader alone (gunzip, decoding, papaparse,
- * records), then the reader with every line checked and tallied, all in memory, in this process.
+ * records), then the reader with every line going through the extractor, in memory, in this process.
  */
 async function inMemoryStages(data: BenchData) {
-  const progress = createProgress({
-    label: 'report reader, then reader and line checks (in memory)',
-    total: 2,
-  });
+  const progress = createProgress({ label: 'report reader, then reader and extractor (in memory)', total: 2 });
   const folder = await loadDataFolder(data.main.dir);
-  // What the ingest reads from DynamoDB (DynamoReferenceRepository.loadForIngest), from the folder instead.
-  const reference: IngestReference = {
-    partners: new Map(folder.reference.partners.map((p) => [p.id, p])),
-    distributors: new Map(folder.reference.distributors.map((d) => [d.id, d])),
-    catalog: catalogIndex(folder.reference.catalog),
-  };
   const book = new RulesBook(await collectRules());
-  const run = async (check: boolean) => {
+  const run = async (extract: boolean) => {
     let rejected = 0;
     const started = performance.now();
     for (const r of folder.reports) {
       const reading = readReport(createReadStream(r.path));
-      const format = await reading.format;
-      const tallier = new ReportTallier(book, reference, r.distributorId);
-      const rejects = new RejectsCsvWriter(format.headers);
-      for await (const batch of reading.records)
-        if (check)
-          for (const record of batch) {
-            const reject = tallier.add(record);
-            if (reject) rejects.add(reject);
-          }
+      await reading.format;
+      const extractor = new ReportExtractor(book, r.distributorId);
+      for await (const batch of reading.records) if (extract) for (const record of batch) extractor.add(record);
       await reading.done;
-      tallier.result();
-      rejected += tallier.counts.rejected;
+      if (extract) extractor.result();
+      rejected += extractor.counts.rejected;
     }
     return { ms: performance.now() - started, rejected };
   };
   const reader = await run(false);
   progress.update(1);
-  const checked = await run(true);
+  const extracted = await run(true);
   progress.update(2);
   progress.done();
-  return { readerMs: reader.ms, checkedMs: checked.ms, rejected: checked.rejected };
+  return { readerMs: reader.ms, extractMs: extracted.ms, rejected: extracted.rejected };
 }
 
-// ---------------------------------------------------------------- 2. end to end, and 4. recalculation
+// ---------------------------------------------------------------- 2. end to end
 
-/** Samples this process's RSS; s3rver, the handlers and the in-process queues all live here. */
+/** Samples this process's RSS with the time; s3rver, the handlers and the in-process queues all live here. */
 function rssSampler() {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+  const samples: [number, number][] = [];
+  const take = () => samples.push([Date.now(), process.memoryUsage().rss / MB]);
+  take();
+  const timer = setInterval(take, 100);
   return {
     stop: () => {
       clearInterval(timer);
-      return Math.max(peak, process.memoryUsage().rss) / MB;
+      take();
+      return (from = 0) => Math.max(0, ...samples.filter(([t]) => t >= from).map(([, mb]) => mb));
     },
   };
 }
@@ -231,17 +240,29 @@ const uploadKey = (r: GeneratedReport) => `incoming/${r.distributorId}/${r.name}
 const upload = (runtime: LocalRuntime, r: GeneratedReport) =>
   runtime.upload(uploadKey(r), createReadStream(r.path), r.compressed ? 'application/gzip' : 'text/csv');
 
+/** Counts the computation requests published (SQS messages in AWS), passing them on. */
+function countRequests(runtime: LocalRuntime) {
+  const queue = runtime.deps.compute;
+  const counted = { requests: 0 };
+  runtime.deps.compute = {
+    publish: async (requests) => {
+      counted.requests += requests.length;
+      await queue.publish(requests);
+    },
+  };
+  return counted;
+}
+
 async function endToEnd(runtime: LocalRuntime, counter: WriteCounter, data: BenchData) {
   const reports = data.main.reports;
-  await importFolder(runtime, data.main.dir);
-  counter.take();
+  const folder = await importFolder(runtime, data.main.dir);
+  const importWrites = counter.take();
+  const published = countRequests(runtime);
 
-  // Counts payouts written (one per recalculation); the detail follows the reading.
   const progress = createProgress({ label: 'end to end: payouts written' });
   let detail = '';
-  let payouts = 0;
-  trackReading(runtime, reports, (d) => progress.update(payouts, (detail = d)));
-  counter.onWrite = (c) => progress.update((payouts = c.byKind.PAYOUT ?? 0), detail);
+  trackReading(runtime, reports, (d) => progress.update(counter.counts.byKind.PAYOUT ?? 0, (detail = d)));
+  counter.onWrite = (c) => progress.update(c.byKind.PAYOUT ?? 0, detail);
   const rss = rssSampler();
   const t0 = Date.now();
   const started = performance.now();
@@ -249,7 +270,7 @@ async function endToEnd(runtime: LocalRuntime, counter: WriteCounter, data: Benc
   const uploadedMs = performance.now() - started;
   await runtime.idle();
   const ms = performance.now() - started;
-  const peakRssMB = rss.stop();
+  const peakRss = rss.stop();
   counter.onWrite = undefined;
   delete runtime.deps.onProgress;
   progress.done(`idle after ${duration(ms)}`);
@@ -264,61 +285,119 @@ async function endToEnd(runtime: LocalRuntime, counter: WriteCounter, data: Benc
       `not every report was processed: ${unprocessed.map((r) => `${r.key} ${r.status} ${r.error?.message ?? ''}`).join('; ')}`,
     );
   const dead = runtime.deadLetters();
-  if (dead.length)
-    throw new Error(`${dead.length} message(s) failed for good, e.g. ${dead[0]!.letter.error}`);
+  if (dead.length) throw new Error(`${dead.length} message(s) failed for good, e.g. ${dead[0]!.letter.error}`);
   const ingestMs = Math.max(...records.map((r) => Date.parse(r.updatedAt))) - t0;
-  const lines = sum(records, (r) => r.counts?.read ?? 0);
+  const payouts = await runtime.deps.payouts.listQuarter(QUARTER);
+  if (!payouts.length) throw new Error(`end to end left no payouts of ${QUARTER}`);
   return {
+    folder,
     ms,
     uploadedMs,
     ingestMs,
-    recalcTailMs: ms - ingestMs,
-    lines,
+    computeTailMs: ms - ingestMs,
+    lines: sum(records, (r) => r.counts?.read ?? 0),
     rawBytes: sum(records, (r) => r.bytes ?? 0),
     rejected: sum(records, (r) => r.counts?.rejected ?? 0),
     rejectsByReason: mergeCounts(records.map((r) => r.counts?.byReason ?? {})),
-    peakRssMB,
+    peakRssMB: peakRss(),
+    /** The process while the computation ran after the last report (s3rver and the queues included). */
+    computePeakRssMB: peakRss(t0 + ingestMs),
+    importWrites,
     writes,
-    recalcsRun: writes.byKind.PAYOUT ?? 0,
-    partnersPaid: new Set((await runtime.deps.payouts.listQuarter(QUARTER)).map((p) => p.result.partnerId))
-      .size,
+    computeRequests: published.requests,
+    computationsWritten: writes.byKind.COMPUTATION ?? 0,
+    partnersPaid: new Set(payouts.map((p) => p.result.partnerId)).size,
   };
 }
 
-async function recalculation(runtime: LocalRuntime, counter: WriteCounter, data: BenchData) {
-  const folder = await importFolder(runtime, data.recalc.dir);
-  const progress = createProgress({
-    label: `recalculation set: ${n(data.recalc.partners)} partners, ${n(data.recalc.lines)} lines (setup)`,
-  });
-  trackReading(runtime, data.recalc.reports, (d) => progress.update(0, d));
-  // Set-up only: the extracts are stored without the computation their ingest would ask for.
-  const computeQueue = runtime.deps.compute;
-  runtime.deps.compute = { publish: async () => undefined };
-  try {
-    for (const r of data.recalc.reports) await upload(runtime, r);
-    await runtime.idle();
-  } finally {
-    runtime.deps.compute = computeQueue;
-    delete runtime.deps.onProgress;
-  }
-  progress.done('stored; no computation asked for');
+/**
+ * One partner completes a training: the reference write and the quarter computation it causes,
+ * counted apart. The partner is one without trainings, so the payout may change.
+ */
+async function oneReferenceChange(runtime: LocalRuntime, counter: WriteCounter, folder: Awaited<ReturnType<typeof loadDataFolder>>) {
+  const trained = new Set(folder.reference.trainings.map((t) => t.partnerId));
+  const partner = folder.reference.partners.find((p) => !trained.has(p.id)) ?? folder.reference.partners[0]!;
+  const queue = runtime.deps.compute;
+  const requested: ComputeRequest[] = [];
+  runtime.deps.compute = { publish: async (r) => void requested.push(...r) };
   counter.take();
-
-  const partners = folder.reference.partners.map((p) => p.id);
-  const timed = createProgress({
-    label: `recalculating ${partners.length} partners`,
-    total: partners.length,
-  });
-  counter.onWrite = (c) => timed.update(c.byKind.PAYOUT ?? 0);
   const started = performance.now();
-  // One quarter computation (pipeline v2) pays every partner of the set.
-  await runtime.deps.compute.publish([{ quarter: QUARTER, cause: 'benchmark' }]);
+  try {
+    await importReference(
+      runtime.deps,
+      { trainings: [{ partnerId: partner.id, courseCode: 'DPWS0212WBTS', completedAt: '2016-03-01T12:00:00+03:00' }] },
+      { quarters: [QUARTER], by: 'bench' },
+    );
+  } finally {
+    runtime.deps.compute = queue;
+  }
+  const referenceWrites = counter.take();
+  await queue.publish(requested);
   await runtime.idle();
   const ms = performance.now() - started;
-  counter.onWrite = undefined;
-  const writes = counter.take();
-  timed.done();
-  return { partners: partners.length, ms, partnersPerSecond: partners.length / (ms / 1000), writes };
+  const computeWrites = counter.take();
+  return { partner: partner.id, ms, referenceWrites, computeWrites, requests: requested.length };
+}
+
+// ---------------------------------------------------------------- 4. `rebates run`, stack start included
+
+async function rebatesRun(data: BenchData) {
+  const progress = createProgress({ label: 'rebates run on the same folder (child process)' });
+  const out = await mkdtemp(join(tmpdir(), 'bench-rebates-run-'));
+  const started = performance.now();
+  try {
+    const child = spawn(
+      process.execPath,
+      [join(PROJECT_ROOT, 'bin', 'rebates.mjs'), 'run', '--data', data.main.dir, '--out', out, '--quarter', QUARTER],
+      { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (c) => resolve(c));
+    });
+    const ms = performance.now() - started;
+    if (code !== 0) throw new Error(`rebates run ended with code ${code}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+    // A run that did nothing must not pass for a fast one.
+    if (!existsSync(join(out, `payouts-${QUARTER}.csv`))) throw new Error(`rebates run wrote no payouts-${QUARTER}.csv`);
+    progress.done(`${duration(ms)}`);
+    return { ms };
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
+
+/** How long the embedded stack takes to start, empty, in this process: part of `rebates run`'s time. */
+async function stackStart() {
+  const started = performance.now();
+  const stack = await startLocalStack();
+  const ms = performance.now() - started;
+  await stack.stop();
+  return { ms };
+}
+
+// ---------------------------------------------------------------- 6. the quarter computation in memory
+
+async function quarterBench(data: BenchData) {
+  const progress = createProgress({ label: 'quarter computation in memory (bench/quarter.ts, child process)' });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join(HERE, 'quarter.ts'), '--json', '--lines', String(data.options.lines)],
+    { cwd: PROJECT_ROOT, maxBuffer: 16 * MB },
+  );
+  const r = JSON.parse(stdout.trim().split('\n').pop()!) as {
+    partners: number;
+    lines: number;
+    bestMs: number;
+    runsMs: number[];
+    extractMs: number;
+    heapBeforeMB: number;
+    peakRssMB: number;
+    partnerResults: number;
+  };
+  progress.done(`best ${duration(r.bestMs)}`);
+  return r;
 }
 
 // ---------------------------------------------------------------- 5. the ingest process on its own
@@ -357,8 +436,8 @@ function runChild(script: string, job: IngestJob, heapCapMB: number | null): Pro
           peakRssMB: 0,
           peakHeapUsedMB: 0,
           peakLiveHeapMB: 0,
-          writes: { requests: 0, items: 0, byKind: {} },
-          recalcRequests: 0,
+          writes: { requests: 0, items: 0, byKind: {}, writeUnits: 0, readRequests: 0, readUnits: 0, s3: {} },
+          computeRequests: 0,
         },
       ),
     );
@@ -368,7 +447,7 @@ function runChild(script: string, job: IngestJob, heapCapMB: number | null): Pro
 
 /**
  * Ingests one report in a child process, on a fresh stack holding only the rules and the reference
- * data, so that no earlier report (its service-tag claims, its tallies) changes the work.
+ * data, so that no earlier report changes the work.
  */
 async function ingestAlone(script: string, data: BenchData, r: GeneratedReport, heapCapMB: number | null) {
   const stack = await startLocalStack();
@@ -415,7 +494,7 @@ async function ingestAlone(script: string, data: BenchData, r: GeneratedReport, 
       peakHeapUsedMB: child.peakHeapUsedMB,
       peakLiveHeapMB: child.peakLiveHeapMB,
       writes: child.writes,
-      recalcRequests: child.recalcRequests,
+      computeRequests: child.computeRequests,
     };
   } finally {
     await stack.stop();
@@ -444,6 +523,41 @@ async function singleFiles(data: BenchData) {
   return { runs, floorLargeMs: Math.min(...floors.map((f) => f.ms)) };
 }
 
+// ---------------------------------------------------------------- 7. AWS cost per million lines
+
+/**
+ * The AWS bill of a million lines over this run's partners and reports: ingest's Lambda time per
+ * line (the report alone in its process, taken as one core) times a million; the rest as this run
+ * counted it, for it follows partners and reports, not lines: DynamoDB capacity units and S3
+ * requests as counted, the computation's time after the last report taken as one core, SQS as
+ * send + receive + delete per message.
+ */
+function awsCost(e2e: Awaited<ReturnType<typeof endToEnd>>, ingestMsPerLine: number, reports: number) {
+  const w = e2e.writes;
+  const s3 = s3RequestClasses(w.s3);
+  const ingestGbS = (ingestMsPerLine * 1e6 * PRICES.gbSecondsPerCpuSecond) / 1000;
+  const computeGbS = (e2e.computeTailMs * PRICES.gbSecondsPerCpuSecond) / 1000;
+  const invocations = reports + e2e.computeRequests;
+  const perMillion = {
+    lambda: (ingestGbS + computeGbS) * PRICES.lambdaGbSecond + invocations * PRICES.lambdaRequest,
+    dynamoWrites: w.writeUnits * PRICES.dynamoWriteUnit,
+    dynamoReads: w.readUnits * PRICES.dynamoReadUnit,
+    sqs: reports * 3 * PRICES.sqsStandard + e2e.computeRequests * 3 * PRICES.sqsFifo,
+    s3: s3.put * PRICES.s3Put + s3.get * PRICES.s3Get,
+  };
+  return {
+    ingestGbS,
+    computeGbS,
+    invocations,
+    writeUnits: w.writeUnits,
+    readUnits: w.readUnits,
+    s3Put: s3.put,
+    s3Get: s3.get,
+    perMillion,
+    totalPerMillion: Object.values(perMillion).reduce((a, b) => a + b, 0),
+  };
+}
+
 // ---------------------------------------------------------------- the report
 
 const sum = <T>(xs: readonly T[], f: (x: T) => number) => xs.reduce((s, x) => s + f(x), 0);
@@ -459,162 +573,119 @@ const s = (ms: number) => `${(ms / 1000).toFixed(ms < 1000 ? 2 : 1)} s`;
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
 const times = (ratio: number) => `${ratio.toFixed(ratio < 10 ? 1 : 0)}×`;
 const mbps = (bytes: number, ms: number) => `${(bytes / MB / (ms / 1000)).toFixed(0)} MB/s`;
+const kinds = (c: WriteCounts) =>
+  Object.entries(c.byKind)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${n(v)} ${k}`)
+    .join(', ');
 
 type Results = Awaited<ReturnType<typeof measure>>;
 type SingleRun = Awaited<ReturnType<typeof singleFiles>>['runs'][number];
 
-function table(r: Results): string {
-  const { floor, stages, e2e, recalc, stack } = r;
-  const [small, large, unbounded] = r.single.runs as [SingleRun, SingleRun, SingleRun];
-  const perMillion = (items: number, lines: number) => n((items / lines) * 1e6);
-  const rss = (x: SingleRun) =>
-    x.ok
-      ? `${x.peakRssMB.toFixed(0)} MB (${x.rssBeforeMB.toFixed(0)} MB at start, heap live after GC up to ${x.peakLiveHeapMB.toFixed(0)} MB)`
-      : `failed: ${x.error?.split('\n')[0]}`;
+/** Issue #12's targets, each with its figure and PASS or MISS. */
+function targetsTable(r: Results): string {
+  const { e2e, change, quarter, cost, verdicts: v } = r;
+  const [small, large] = r.single.runs as [SingleRun, SingleRun];
+  const rss = (x: SingleRun) => (x.ok ? `${x.peakRssMB.toFixed(0)} MB` : `failed: ${x.error?.split('\n')[0]}`);
   const rows: string[][] = [
     [
-      'bare papaparse parse (floor)',
-      `${s(floor.ms)}; ${n(floor.lines / (floor.ms / 1000))} lines/s, ${(floor.bytes / MB / (floor.ms / 1000)).toFixed(1)} MB/s`,
-      '',
-      '',
-    ],
-    [
-      'report reader alone, in memory',
-      `${s(stages.readerMs)} = ${r.ratios.reader.toFixed(1)}× the floor`,
-      '',
-      '',
-    ],
-    [
-      'reader + line checks and tallies, in memory',
-      `${s(stages.checkedMs)} = ${r.ratios.readerAndChecks.toFixed(1)}× the floor`,
-      '',
-      '',
-    ],
-    [
-      'stack floor: S3 put and get, least DynamoDB writes',
-      `${s(stack.ms)} = ${times(r.ratios.stackFloor)} the floor, with no code of ours`,
-      '',
-      '',
-    ],
-    [
-      '  S3 PutObject, one request a report',
-      `${s(stack.put.ms)} = ${times(r.ratios.s3Put)} the floor; ${mbps(stack.bytes, stack.put.ms)}`,
-      '',
-      '',
-    ],
-    [
-      '  S3 GetObject, read to the end',
-      `${s(stack.get.ms)} = ${times(r.ratios.s3Get)} the floor; ${mbps(stack.bytes, stack.get.ms)}`,
-      '',
-      '',
-    ],
-    [
-      `  DynamoDB BatchWriteItem, ${n(stack.batchWrite.payouts)} payouts + ${n(stack.batchWrite.tallies)} tallies`,
-      `${s(stack.batchWrite.ms)} = ${times(r.ratios.dynamoWrites)} the floor; ${n(stack.batchWrite.itemsPerSecond)} items/s, ${stack.batchWrite.itemMB.toFixed(0)} MB as JSON`,
-      '',
-      '',
-    ],
-    [
-      '  DynamoDB PutItem of payouts, 1 and 4 at a time',
-      `${n(stack.singlePut.itemsPerSecond)} and ${n(stack.singlePut4.itemsPerSecond)} items/s`,
-      '',
-      '',
-    ],
-    [
-      'upload (runtime.upload), nothing else running',
-      `${s(stack.runtimeUpload.ms)} = ${times(r.ratios.uploadAlone)} the floor; ${mbps(stack.bytes, stack.runtimeUpload.ms)} (fs copy: ${mbps(stack.bytes, stack.fsCopy.ms)})`,
-      '',
-      '',
-    ],
-    [
-      'upload during end to end, ingest alongside',
-      `${s(e2e.uploadedMs)} = ${times(r.ratios.uploadInEndToEnd)} the floor; ${mbps(stack.bytes, e2e.uploadedMs)}`,
-      '',
-      '',
-    ],
-    [
-      'end to end: upload to payouts written',
-      `${s(e2e.ms)} = ${r.ratios.endToEnd.toFixed(0)}× the floor`,
+      `end to end, upload to every payout written (${n(e2e.lines)} lines, ${n(r.data.partners)} partners, ${r.data.reports.length} reports)`,
+      `${s(e2e.ms)} = ${times(r.ratios.endToEnd)} the bare parse`,
       `≤ ${TARGETS.endToEndVsParse}×`,
-      verdict(r.ratios.endToEnd <= TARGETS.endToEndVsParse),
+      verdict(v.endToEnd),
     ],
     [
-      '  ingest: upload to last report stored',
-      `${s(e2e.ingestMs)} = ${r.ratios.ingest.toFixed(0)}× the floor`,
-      '',
-      '',
+      'rebates run on the same folder, stack start included',
+      `${s(r.run.ms)} = ${times(r.ratios.rebatesRun)} the bare parse (stack start alone ${times(r.ratios.stackStart)})`,
+      `≤ ${TARGETS.runVsParse}×`,
+      verdict(v.rebatesRun),
     ],
     [
-      '  recalculation after the last report',
-      `${s(e2e.recalcTailMs)}: ${n(e2e.recalcsRun)} recalculations of ${n(e2e.partnersPaid)} partners`,
-      '',
-      '',
+      `one ${n(large.lines)}-line report ingested alone`,
+      `${s(large.ms)} = ${times(r.ratios.ingestAlone)} its bare parse`,
+      `≤ ${TARGETS.ingestAloneVsParse}×`,
+      verdict(v.ingestAlone),
     ],
     [
-      'ingest throughput, end to end',
-      `${n(e2e.lines / (e2e.ingestMs / 1000))} lines/s, ${(e2e.rawBytes / MB / (e2e.ingestMs / 1000)).toFixed(1)} MB/s`,
-      '',
-      '',
+      `DynamoDB items written end to end (${n(e2e.lines)} lines)`,
+      `${n(e2e.writes.items)}: ${kinds(e2e.writes)}`,
+      `≤ ${n(r.itemsAllowed)} (partners + reports + ${TARGETS.itemsOverPartnersAndReports})`,
+      verdict(v.items),
     ],
     [
-      `ingest throughput, one ${n(large.lines)}-line report alone`,
-      `${n(large.linesPerSecond)} lines/s, ${(large.bytes / MB / (large.ms / 1000)).toFixed(1)} MB/s = ${r.ratios.ingestAlone.toFixed(0)}× its bare parse`,
-      '',
-      '',
+      `quarter computation of ${n(quarter.partners)} partners from their extracts, in memory (${n(quarter.lines)} lines)`,
+      `${s(quarter.bestMs)} (best of ${quarter.runsMs.length})`,
+      `≤ ${s(TARGETS.quarterMs)}`,
+      verdict(v.quarter),
     ],
     [
-      `peak RSS, ingest process as deployed (heap bound ${small.heapCapMB} MB), ${n(small.lines)} lines`,
-      rss(small),
-      `≤ ${TARGETS.peakRssMB} MB`,
-      verdict(small.ok && small.peakRssMB <= TARGETS.peakRssMB),
+      'a one-partner reference change: items the computation writes',
+      `${n(change.computeWrites.items)}${change.computeWrites.items ? ` (${kinds(change.computeWrites)})` : ''}; the reference write itself ${n(change.referenceWrites.items)} (${kinds(change.referenceWrites)})`,
+      `≤ ${TARGETS.oneChangeItems}`,
+      verdict(v.oneChange),
     ],
+    [`peak RSS of ingest, ${n(small.lines)} lines`, rss(small), `≤ ${TARGETS.peakRssMB} MB`, verdict(v.rssSmall)],
+    [`peak RSS of ingest, ${n(large.lines)} lines`, rss(large), `≤ ${TARGETS.peakRssMB} MB`, verdict(v.rssLarge)],
     [
-      `peak RSS, ingest process as deployed (heap bound ${large.heapCapMB} MB), ${n(large.lines)} lines`,
-      rss(large),
-      `≤ ${TARGETS.peakRssMB} MB`,
-      verdict(large.ok && large.peakRssMB <= TARGETS.peakRssMB),
-    ],
-    [
-      `  the same with V8's default heap (sized from this machine)`,
-      rss(unbounded),
-      '',
+      `peak RSS of the computation, ${n(e2e.lines)} lines`,
+      `${e2e.computePeakRssMB.toFixed(0)} MB (the local runtime process, s3rver and queues included); in memory alone ${quarter.peakRssMB.toFixed(0)} MB for ${n(quarter.lines)} lines of ${n(quarter.partners)} partners`,
+      'reported',
       '',
     ],
     [
-      'peak RSS, local runtime process, end to end',
-      `${e2e.peakRssMB.toFixed(0)} MB (s3rver, ingest, recalc, queues in one)`,
-      '',
-      '',
-    ],
-    [
-      `DynamoDB items written, ingest, ${n(small.lines)} lines`,
-      `${n(small.writes.items)} (${perMillion(small.writes.items, small.lines)} per million lines)`,
-      '',
-      '',
-    ],
-    [
-      `DynamoDB items written, ingest, ${n(large.lines)} lines`,
-      `${n(large.writes.items)} (${perMillion(large.writes.items, large.lines)} per million lines)`,
-      `≤ ${TARGETS.writesGrowth}× the above`,
-      verdict(r.ratios.writesGrowth <= TARGETS.writesGrowth),
-    ],
-    [
-      'DynamoDB items written, end to end',
-      `${n(e2e.writes.items)} (${perMillion(e2e.writes.items, e2e.lines)} per million lines)`,
-      '',
-      '',
-    ],
-    [
-      `recalculation, ${n(recalc.partners)} partners`,
-      `${s(recalc.ms)}; ${n(recalc.partnersPerSecond)} partners/s`,
-      '',
-      '',
+      `AWS cost per million lines (us-east-1), ${n(r.data.partners)} partners, ${r.data.reports.length} reports`,
+      `$${cost.totalPerMillion.toFixed(4)}`,
+      `≤ $${TARGETS.costPerMillionUsd}`,
+      verdict(v.cost),
     ],
   ];
   return renderTable(
-    [{ header: 'measure' }, { header: 'result' }, { header: 'target' }, { header: '' }],
+    [{ header: 'target (issue #12)' }, { header: 'result' }, { header: 'target' }, { header: '' }],
     rows,
   );
+}
+
+/** The figures behind the targets. */
+function detailTable(r: Results): string {
+  const { floor, e2e, stack, cost } = r;
+  const unbounded = r.single.runs[2] as SingleRun;
+  const rows: string[][] = [
+    ['bare papaparse parse (the floor)', `${s(floor.ms)}; ${n(floor.lines / (floor.ms / 1000))} lines/s, ${mbps(floor.bytes, floor.ms)}`],
+    ['report reader alone, in memory', `${times(r.ratios.reader)} the floor`],
+    ['reader + extractor, in memory', `${times(r.ratios.readerAndExtract)} the floor`],
+    [
+      'stack floor: S3 put + get + payouts by BatchWriteItem, no code of ours',
+      `${times(r.ratios.stackFloor)} the floor: put ${times(stack.put.ms / floor.ms)}, get ${times(stack.get.ms / floor.ms)}, ${n(stack.batchWrite.items)} items ${times(stack.batchWrite.ms / floor.ms)} (${n(stack.batchWrite.itemsPerSecond)} items/s)`,
+    ],
+    ['upload alone / during end to end', `${times(stack.runtimeUpload.ms / floor.ms)} / ${times(e2e.uploadedMs / floor.ms)} the floor`],
+    ['end to end: ingest, upload to the last report stored', `${s(e2e.ingestMs)} = ${times(e2e.ingestMs / floor.ms)} the floor`],
+    [
+      'end to end: computation after the last report',
+      `${s(e2e.computeTailMs)} = ${times(e2e.computeTailMs / floor.ms)} the floor; ${e2e.computationsWritten} computation(s) stored, ${n(e2e.partnersPaid)} partners paid`,
+    ],
+    ['the same with V8\'s default heap, ingest alone', unbounded.ok ? `${unbounded.peakRssMB.toFixed(0)} MB` : `failed: ${unbounded.error}`],
+    ['local runtime process, end to end', `peak RSS ${e2e.peakRssMB.toFixed(0)} MB`],
+    [
+      'DynamoDB, end to end',
+      `${n(e2e.writes.requests)} write requests, ${n(e2e.writes.writeUnits)} WRU; ${n(e2e.writes.readRequests)} reads, ${n(e2e.writes.readUnits)} RRU`,
+    ],
+    [
+      'S3 requests, end to end',
+      `${Object.entries(e2e.writes.s3)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${n(v)} ${k}`)
+        .join(', ')}`,
+    ],
+    ['computation requests published (SQS FIFO)', n(e2e.computeRequests)],
+    [
+      'AWS cost per million lines, by item',
+      Object.entries(cost.perMillion)
+        .map(([k, v]) => `${k} $${v.toFixed(4)}`)
+        .join(', ') + ` (Lambda ${cost.ingestGbS.toFixed(1)} GB-s ingest + ${cost.computeGbS.toFixed(1)} computation)`,
+    ],
+    ['in-memory extract (bench/quarter.ts)', `${s(r.quarter.extractMs)}; heap before the computation ${r.quarter.heapBeforeMB.toFixed(0)} MB`],
+  ];
+  return renderTable([{ header: 'measure' }, { header: 'result' }], rows);
 }
 
 async function measure(data: BenchData) {
@@ -627,61 +698,103 @@ async function measure(data: BenchData) {
   const counter = new WriteCounter();
   const errors: string[] = [];
   const runtime = await startLocalRuntime({
+    computeAfterIngest: true,
     wrapClients: counter.wrap,
     onError: (what, err) => errors.push(`${what}: ${(err as Error).message ?? String(err)}`),
   });
-  let e2e, stack, recalc;
+  let e2e, change, stack;
   try {
     e2e = await endToEnd(runtime, counter, data);
     load.phase('end to end');
-    // Before the recalculation set: the payouts and tallies copied are those of this data alone.
-    stack = await stackFloor(runtime, data.main.reports, data.main.reports.map(uploadKey));
+    change = await oneReferenceChange(runtime, counter, e2e.folder);
+    load.phase('one reference change');
+    stack = await stackFloor(runtime, data.main.reports, QUARTER);
     load.phase('stack floor');
-    recalc = await recalculation(runtime, counter, data);
-    load.phase('recalculation');
   } finally {
     await runtime.stop();
   }
+  const run = await rebatesRun(data);
+  const started = await stackStart();
+  load.phase('rebates run');
   const single = await singleFiles(data);
   load.phase('ingest process alone');
+  const quarter = await quarterBench(data);
+  load.phase('quarter computation');
   load.stop();
+
   const [small, large] = single.runs as [SingleRun, SingleRun];
+  const cost = awsCost(e2e, large.ms / large.lines, data.main.reports.length);
+  const itemsAllowed = data.main.partners + data.main.reports.length + TARGETS.itemsOverPartnersAndReports;
+  const ratios = {
+    reader: stages.readerMs / floor.ms,
+    readerAndExtract: stages.extractMs / floor.ms,
+    endToEnd: e2e.ms / floor.ms,
+    rebatesRun: run.ms / floor.ms,
+    stackStart: started.ms / floor.ms,
+    stackFloor: stack.ms / floor.ms,
+    ingestAlone: large.ms / single.floorLargeMs,
+  };
+  const { folder: _folder, ...e2eFigures } = e2e;
   return {
     machine: { ...machine(), peakLoad1m: load.peaks },
     data: {
       options: data.options,
       dir: data.dir,
+      partners: data.main.partners,
       reports: data.main.reports.map(({ path: _path, ...r }) => r),
     },
     targets: TARGETS,
-    ratios: {
-      reader: stages.readerMs / floor.ms,
-      readerAndChecks: stages.checkedMs / floor.ms,
-      endToEnd: e2e.ms / floor.ms,
-      ingest: e2e.ingestMs / floor.ms,
-      stackFloor: stack.ms / floor.ms,
-      s3Put: stack.put.ms / floor.ms,
-      s3Get: stack.get.ms / floor.ms,
-      dynamoWrites: stack.batchWrite.ms / floor.ms,
-      uploadAlone: stack.runtimeUpload.ms / floor.ms,
-      uploadInEndToEnd: e2e.uploadedMs / floor.ms,
-      writesGrowth: large.writes.items / small.writes.items,
-      rssGrowth: large.peakRssMB / small.peakRssMB,
-      ingestAlone: large.ms / single.floorLargeMs,
+    prices: PRICES,
+    itemsAllowed,
+    verdicts: {
+      endToEnd: ratios.endToEnd <= TARGETS.endToEndVsParse,
+      rebatesRun: ratios.rebatesRun <= TARGETS.runVsParse,
+      ingestAlone: large.ok && ratios.ingestAlone <= TARGETS.ingestAloneVsParse,
+      items: e2e.writes.items <= itemsAllowed,
+      quarter: quarter.bestMs <= TARGETS.quarterMs,
+      oneChange: change.computeWrites.items <= TARGETS.oneChangeItems,
+      rssSmall: small.ok && small.peakRssMB <= TARGETS.peakRssMB,
+      rssLarge: large.ok && large.peakRssMB <= TARGETS.peakRssMB,
+      cost: cost.totalPerMillion <= TARGETS.costPerMillionUsd,
     },
+    ratios,
     floor,
     stages,
-    e2e,
+    e2e: e2eFigures,
+    change,
     stack,
-    recalc,
+    run,
+    stackStart: started,
     single,
+    quarter,
+    cost,
     retriedErrors: errors.slice(0, 20),
   };
 }
 
-const data = await generate(optionsFromArgs(process.argv.slice(2)));
+const USAGE = `npm run bench [-- OPTIONS]: Pipeline v2 on the embedded local stack against issue #12's targets.
+  --quick          100,000 lines instead of 1,000,000 (a few minutes)
+  --lines N        report lines over the 5 reports (default 1,000,000)
+  --partners N     partners (default 5,000)
+  --help           this text
+Prints the targets with PASS/MISS and writes bench/results.json. Generated data is cached in bench/out/.
+`;
+
+const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+let options;
+try {
+  options = optionsFromArgs(argv);
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+const data = await generate(options);
 const results = await measure(data);
-const printed = table(results);
+const printed = `${targetsTable(results)}\n\n${detailTable(results)}`;
 process.stdout.write(`\n${printed}\n`);
 const { machine: m } = results;
 const busiest = Math.max(...Object.values(m.peakLoad1m));

@@ -6,9 +6,9 @@
  *
  * - S3: each report put with one raw PutObject (streamed from its file, as the runtime streams it),
  *   then got and read to the end. A bucket of its own, keys outside incoming/: no ingest starts.
- * - DynamoDB: the payout and tally items the end-to-end run stored (one payout per partner, one
- *   tally per partner and report), inserted as they are into a scratch table of the same layout
- *   with BatchWriteItem, 25 a request and 4 requests in flight (shared/adapters/dynamo/doc.ts);
+ * - DynamoDB: the payout items the end-to-end run stored (one per partner), inserted as they are
+ *   into a scratch table of the same layout with BatchWriteItem, 25 a request and 4 requests in
+ *   flight (shared/adapters/dynamo/doc.ts);
  *   then single PutItems of payout items, one at a time and 4 at a time, for comparison.
  * - The upload path: the same reports through `runtime.upload` (lib-storage's multipart Upload and
  *   the wait for the notification) with nothing else running, and copied file to file with fs.
@@ -21,10 +21,10 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { batchWrite, queryAll, type Item } from '../shared/adapters/dynamo/doc.js';
-import { GSI1, keys } from '../shared/adapters/dynamo/keys.js';
+import { batchGet, batchWrite, type Item } from '../shared/adapters/dynamo/doc.js';
+import { keys } from '../shared/adapters/dynamo/keys.js';
+import { quarterPartnerIds } from '../shared/pipeline/compute.js';
 import { ensureTable } from '../shared/adapters/dynamo/table.js';
-import { reportIdOf } from '../shared/pipeline/ingest.js';
 import type { LocalRuntime } from '../local/runtime.js';
 import { createProgress } from '../local/ui/progress.js';
 import type { GeneratedReport } from './generate.js';
@@ -71,33 +71,10 @@ async function drain(body: Readable): Promise<number> {
   return bytes;
 }
 
-/**
- * The tallies the end-to-end run stored for its reports, and the payouts of their quarters, as
- * stored: the least the pipeline must write for this data.
- */
-async function storedItems(runtime: LocalRuntime, reportKeys: string[]) {
-  const { doc } = runtime.stack.clients;
-  const TableName = runtime.stack.tableName;
-  const tallies: Item[] = [];
-  for (const key of reportKeys)
-    tallies.push(
-      ...(await queryAll(doc, {
-        TableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :tally)',
-        ExpressionAttributeValues: { ':pk': keys.report(reportIdOf(key)).pk, ':tally': 'TALLY#' },
-      })),
-    );
-  const payouts: Item[] = [];
-  for (const quarter of new Set(tallies.map((t) => String(t.quarter))))
-    payouts.push(
-      ...(await queryAll(doc, {
-        TableName,
-        IndexName: GSI1,
-        KeyConditionExpression: 'gsi1pk = :q',
-        ExpressionAttributeValues: { ':q': keys.payout(quarter, '').gsi1pk },
-      })),
-    );
-  return { payouts, tallies };
+/** The payouts of the quarter the end-to-end run computed, as stored: the least the pipeline must write. */
+async function storedPayouts(runtime: LocalRuntime, quarter: string) {
+  const ids = await quarterPartnerIds(runtime.deps, quarter);
+  return batchGet(runtime.stack.clients.doc, runtime.stack.tableName, ids.map((id) => keys.payout(quarter, id)));
 }
 
 async function putItems(runtime: LocalRuntime, items: Item[], inFlight: number) {
@@ -122,8 +99,8 @@ async function putItems(runtime: LocalRuntime, items: Item[], inFlight: number) 
   return { items: items.length, inFlight, ms, itemsPerSecond: items.length / (ms / 1000) };
 }
 
-/** The end-to-end run must have finished (runtime idle): its payouts and tallies are what gets copied. */
-export async function stackFloor(runtime: LocalRuntime, reports: GeneratedReport[], reportKeys: string[]) {
+/** The end-to-end run must have finished (runtime idle): its payouts are what gets copied. */
+export async function stackFloor(runtime: LocalRuntime, reports: GeneratedReport[], quarter: string) {
   const { s3 } = runtime.stack.clients;
   const bytes = reports.reduce((sum, r) => sum + r.bytes, 0);
   const progress = createProgress({ label: 'stack floor: S3 and DynamoDB with no code of ours', total: 7 });
@@ -165,13 +142,10 @@ export async function stackFloor(runtime: LocalRuntime, reports: GeneratedReport
     runtime.upload(floorKey(r, UPLOAD_PREFIX), createReadStream(r.path), contentType(r)),
   );
 
-  step(4, 'reading the payouts and tallies of the end-to-end run');
-  const { payouts, tallies } = await storedItems(runtime, reportKeys);
-  if (!payouts.length || !tallies.length)
-    throw new Error(
-      `the end-to-end run left ${payouts.length} payouts and ${tallies.length} tallies to copy`,
-    );
-  const items = [...payouts, ...tallies];
+  step(4, 'reading the payouts of the end-to-end run');
+  const payouts = await storedPayouts(runtime, quarter);
+  if (!payouts.length) throw new Error(`the end-to-end run left no payouts of ${quarter} to copy`);
+  const items = payouts;
   await ensureTable(runtime.stack.clients.dynamo, FLOOR_TABLE);
 
   // One pass of inserts, as a first run of the pipeline; the JVM is warm from the end-to-end run.
@@ -200,7 +174,6 @@ export async function stackFloor(runtime: LocalRuntime, reports: GeneratedReport
     batchWrite: {
       ms: batchMs,
       payouts: payouts.length,
-      tallies: tallies.length,
       items: items.length,
       /** Their size as JSON, roughly what DynamoDB stores. */
       itemMB: Buffer.byteLength(JSON.stringify(items)) / MB,

@@ -212,7 +212,7 @@ export class StatelessStack extends Stack {
       acknowledgeWildcardResource(
         fn.role,
         `${table.tableArn}/index/*`,
-        'Queries gsi1 (reports by distributor, reference snapshot, payouts by quarter); CDK grants on the table indexes.',
+        'Queries gsi1 (reports by distributor, reference snapshot, payouts stored by earlier versions); CDK grants on the table indexes.',
       );
       for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
         acknowledgeWildcardAction(

@@ -77,7 +77,7 @@ async function openRuntime(
   stateDir: string | undefined,
   rulesFiles: string[],
   quiet = false,
-  redrive = true,
+  { redrive = true, computeAfterIngest = false }: { redrive?: boolean; computeAfterIngest?: boolean } = {},
 ): Promise<LocalRuntime> {
   if (!quiet) note('starting the local stack (DynamoDB Local, s3rver)…');
   const runtime = await startLocalRuntime({
@@ -85,6 +85,7 @@ async function openRuntime(
     rulesFiles,
     // A temporary state starts empty: the runtime re-drives only a state folder by default.
     ...(redrive ? {} : { redrive: false }),
+    computeAfterIngest,
     onError: (what, err) => note(`  ${what}: ${(err as Error).message ?? String(err)} (will retry)`),
   });
   const { unfinished, uploadedWhileDown } = runtime.redriven;
@@ -100,8 +101,13 @@ export interface CheckedFolder {
   problems: FileProblem[];
 }
 
-export async function checkDataFolder(dir: string, rules: Rules[], quarters?: string[]): Promise<CheckedFolder> {
-  const folder = await loadDataFolder(dir);
+export async function checkDataFolder(
+  dir: string,
+  rules: Rules[],
+  quarters?: string[],
+  loaded?: DataFolder,
+): Promise<CheckedFolder> {
+  const folder = loaded ?? (await loadDataFolder(dir));
   const book = new RulesBook(rules);
   const problems = [...folder.errors];
   for (const q of quarters ?? book.quarters)
@@ -380,10 +386,19 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
   const out = values.out as string | undefined;
   if (!data || !out) throw new UsageError('run needs --data DIR and --out DIR (and --quarter Q).');
   const quarter = requireQuarter(values.quarter as string | undefined);
-  const runtime = await openRuntime(undefined, (values.rules as string[] | undefined) ?? []);
+  // The emulators take seconds to start: the data folder is read meanwhile. One computation per
+  // quarter, after the last report, rather than one per report.
+  const [started, loaded] = await Promise.allSettled([
+    openRuntime(undefined, (values.rules as string[] | undefined) ?? [], false, { computeAfterIngest: true }),
+    loadDataFolder(resolve(data)),
+  ]);
+  if (started.status === 'rejected') throw started.reason;
+  const runtime = started.value;
   try {
+    if (loaded.status === 'rejected') throw loaded.reason;
     new RulesBook(runtime.rules).require(quarter);
-    const { folder } = await importDataFolder(runtime, resolve(data), [quarter]);
+    const checked = await checkDataFolder(resolve(data), runtime.rules, [quarter], loaded.value);
+    const { folder } = await importDataFolder(runtime, checked, [quarter]);
     await runtime.idle();
     await uploadReports(runtime, folder.reports);
     const [reports, shown] = await Promise.all([runtime.deps.reports.list({}), shownIds(runtime)]);
@@ -498,7 +513,7 @@ async function withState<T>(
 ): Promise<T> {
   const stateDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE);
   // Commands on a state folder read it as it was left; only `up` takes up unfinished work.
-  const runtime = await openRuntime(stateDir, (values.rules as string[] | undefined) ?? [], true, false);
+  const runtime = await openRuntime(stateDir, (values.rules as string[] | undefined) ?? [], true, { redrive: false });
   try {
     return await fn(runtime);
   } finally {

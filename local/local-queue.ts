@@ -32,6 +32,8 @@ export interface LocalQueueOptions {
    */
   coalesceGroups?: boolean;
   concurrency?: number;
+  /** While this answers true no message starts; `resume()` re-checks once it may be false. */
+  holdWhile?: () => boolean;
   maxReceiveCount?: number;
   retryDelayMs?: number;
   onError?: (err: unknown, body: string, attempt: number) => void;
@@ -64,7 +66,8 @@ export class LocalQueue {
   readonly deadLetters: DeadLetter[] = [];
   /** Messages finished for good (handled, or parked as dead letters): with `pending`, a progress figure. */
   completed = 0;
-  private readonly opts: Required<Omit<LocalQueueOptions, 'onError'>> & Pick<LocalQueueOptions, 'onError'>;
+  private readonly opts: Required<Omit<LocalQueueOptions, 'onError' | 'holdWhile'>> &
+    Pick<LocalQueueOptions, 'onError' | 'holdWhile'>;
 
   constructor(
     readonly name: string,
@@ -112,8 +115,13 @@ export class LocalQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Starts what waits, e.g. after the condition of `holdWhile` changed. */
+  resume(): void {
+    this.pump();
+  }
+
   private pump(): void {
-    while (!this.closed && this.running < this.opts.concurrency) {
+    while (!this.closed && this.running < this.opts.concurrency && !this.opts.holdWhile?.()) {
       const i = this.waiting.findIndex((m) => !this.opts.fifo || !m.group || !this.busyGroups.has(m.group));
       if (i < 0) break;
       const [msg] = this.waiting.splice(i, 1) as [Message];

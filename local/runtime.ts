@@ -31,6 +31,11 @@ export interface LocalRuntimeOptions {
   onError?: (what: string, err: unknown) => void;
   maxInflatedBytes?: number;
   maxLines?: number;
+  /**
+   * Computations wait until no report is being uploaded through `upload` or ingested: a folder of reports is computed once, after
+   * the last one, rather than once per report (`rebates run`, the benchmark).
+   */
+  computeAfterIngest?: boolean;
   /** Wraps the SDK clients the pipeline uses (tests inject faults the emulators cannot produce). */
   wrapClients?: (clients: AwsClients) => AwsClients;
   /**
@@ -139,6 +144,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const onError = options.onError ?? (() => undefined);
 
     let computeQueue: LocalQueue | null = null;
+    let ingestQueue: LocalQueue | null = null;
+    let uploading = 0;
     const compute: ComputeQueue = {
       async publish(requests) {
         // One group per quarter, as the FIFO queue in AWS: one computation of a quarter at a time.
@@ -158,12 +165,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         fifo: true,
         coalesceGroups: true,
         concurrency: 2,
+        ...(options.computeAfterIngest ? { holdWhile: () => uploading > 0 || ingestQueue!.pending > 0 } : {}),
         onError: (err) => onError('compute', err),
       },
     );
-    const ingestQueue = new LocalQueue(
+    const ingest = createIngestHandler(() => deps);
+    ingestQueue = new LocalQueue(
       'ingest',
-      createIngestHandler(() => deps),
+      options.computeAfterIngest
+        ? async (event, context) => {
+            try {
+              return await ingest(event, context);
+            } finally {
+              // After the queue has counted this message done (its bookkeeping follows the handler).
+              setImmediate(() => computeQueue!.resume());
+            }
+          }
+        : ingest,
       {
         concurrency: 2,
         onError: (err) => onError('ingest', err),
@@ -183,7 +201,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       if (record.s3.bucket.name !== stack.bucket) return;
       const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
       // S3 filters by prefix and suffix in AWS; s3rver does not, so the same filter is applied here.
-      if (isReportKey(key)) ingestQueue.send(JSON.stringify({ Records: [record] }));
+      if (isReportKey(key)) ingestQueue!.send(JSON.stringify({ Records: [record] }));
       notified.get(key)?.();
     });
 
@@ -208,14 +226,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       redriven,
       async upload(key, body, contentType = 'text/csv') {
         const seen = new Promise<void>((resolve) => notified.set(key, resolve));
-        await deps.objects.put(key, body, contentType);
-        await seen;
-        notified.delete(key);
+        // A report uploaded while the previous one's ingest already ended still holds the computation.
+        uploading++;
+        try {
+          await deps.objects.put(key, body, contentType);
+          await seen;
+        } finally {
+          uploading--;
+          notified.delete(key);
+          setImmediate(() => computeQueue!.resume());
+        }
       },
       async idle() {
         // Ingest feeds compute, so wait until both are quiet at the same time.
-        while (ingestQueue.pending + computeQueue!.pending > 0) {
-          await ingestQueue.idle();
+        while (ingestQueue!.pending + computeQueue!.pending > 0) {
+          await ingestQueue!.idle();
           await computeQueue!.idle();
         }
       },
@@ -224,7 +249,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         { queue: 'compute', completed: computeQueue!.completed, pending: computeQueue!.pending },
       ],
       deadLetters: () => [
-        ...ingestQueue.deadLetters.map((letter) => ({ queue: 'ingest', letter })),
+        ...ingestQueue!.deadLetters.map((letter) => ({ queue: 'ingest', letter })),
         ...computeQueue!.deadLetters.map((letter) => ({ queue: 'compute', letter })),
       ],
       async stop() {

@@ -13,7 +13,7 @@ import { S3RulesRepository } from './adapters/s3/rules-repository.js';
 import { SqsComputeQueue } from './adapters/sqs/compute-queue.js';
 import { ConfigError } from './errors.js';
 import type { IngestDeps } from './pipeline/ingest.js';
-import type { ComputeDeps } from './pipeline/compute.js';
+import { quarterPartnerIds, type ComputeDeps } from './pipeline/compute.js';
 import type { ReferenceImportDeps } from './pipeline/reference-import.js';
 import type { ComputeQueue, LedgerRepository, ObjectUrls, QuarterRepository } from './ports/index.js';
 
@@ -24,6 +24,9 @@ export type AppDeps = IngestDeps &
 
 export function wire(clients: AwsClients, config: { table: string; bucket: string }, compute: ComputeQueue): AppDeps {
   const objects = new S3ObjectStore(clients.s3, config.bucket);
+  const computations = new DynamoComputationRepository(clients.doc, config.table);
+  // A quarter's payouts are found by the partners of its computation bodies.
+  const partnersOf = (quarter: string) => quarterPartnerIds({ objects, computations }, quarter);
   return {
     bucket: config.bucket,
     table: config.table,
@@ -31,10 +34,10 @@ export function wire(clients: AwsClients, config: { table: string; bucket: strin
     urls: new S3ObjectUrls(clients.s3, config.bucket),
     reports: new DynamoReportsRepository(clients.doc, config.table),
     reference: new DynamoReferenceRepository(clients.doc, config.table),
-    payouts: new DynamoPayoutsRepository(clients.doc, config.table),
+    payouts: new DynamoPayoutsRepository(clients.doc, config.table, partnersOf),
     ledger: new DynamoLedgerRepository(clients.doc, config.table),
     quarters: new DynamoQuarterRepository(clients.doc, config.table),
-    computations: new DynamoComputationRepository(clients.doc, config.table),
+    computations,
     rules: new S3RulesRepository(objects),
     compute,
     clock: { now: () => new Date() },

@@ -146,6 +146,44 @@ export async function latestComputation(
   return body ? { pointer, body } : null;
 }
 
+/**
+ * A computation about to write payouts first records, at this fixed key, which body it starts from
+ * and which it will write. Payout items are found by the partners of computation bodies (they carry
+ * no index keys), so an item written by a computation that never wrote its pointer must still be
+ * findable: its body is named here.
+ */
+export const startedKey = (quarter: string) => `${PREFIX.computations}${quarter}/started.json`;
+
+interface Started {
+  from: string | null;
+  bodyKey: string;
+}
+
+/**
+ * The body of a computation that began writing payouts on top of the latest pointer and did not
+ * finish; null when there is none. (A later completed computation has already listed the items
+ * and set them right, so only one started from the current pointer matters.)
+ */
+export async function unfinishedBodyKey(
+  deps: Pick<ComputeDeps, 'objects'>,
+  quarter: string,
+  pointer: ComputationPointer | null,
+): Promise<string | null> {
+  const bytes = await deps.objects.getBytes(startedKey(quarter));
+  if (!bytes) return null;
+  const started = JSON.parse(bytes.toString('utf8')) as Started;
+  const current = pointer?.bodyKey ?? null;
+  return started.from === current && started.bodyKey !== current ? started.bodyKey : null;
+}
+
+/** The partner IDs that may have a payout item of the quarter: those of its latest and any unfinished body. */
+export async function quarterPartnerIds(deps: Pick<ComputeDeps, 'objects' | 'computations'>, quarter: string): Promise<string[]> {
+  const pointer = await deps.computations.latest(quarter);
+  const keys = [pointer?.bodyKey, await unfinishedBodyKey(deps, quarter, pointer)].filter((k): k is string => !!k);
+  const bodies = await Promise.all(keys.map((k) => readComputationBody(deps.objects, k)));
+  return [...new Set(bodies.flatMap((b) => (b?.partners ?? []).map((p) => p.partnerId)))];
+}
+
 const revisionNumber = (r: string | undefined) => Number((r ?? 'r0').slice(1)) || 0;
 
 /** Computes a quarter unless its inputs are unchanged since the last completed computation. */
@@ -159,21 +197,19 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
   const computation = computeQuarter({ rules, reference, extracts: await loadExtracts(deps, records) });
   const at = deps.clock.now().toISOString();
 
-  // Only what changed is written: a partner's item carries the hash of its result and points.
-  const stored = new Map((await deps.payouts.listQuarter(quarter)).map((s) => [s.result.partnerId, s.hash]));
+  // Only what changed is written: a partner's item carries the hash of its result and points. The
+  // previous record's body lists them, so the stored items need not be read; after an unfinished
+  // computation (or before any) the items themselves are listed.
+  const before = previous ? await readComputationBody(deps.objects, previous.bodyKey) : null;
+  const unfinished = await unfinishedBodyKey(deps, quarter, previous);
+  const stored =
+    before && !unfinished
+      ? new Map(before.partners.map((p) => [p.partnerId, p.hash]))
+      : new Map((await deps.payouts.listQuarter(quarter)).map((s) => [s.result.partnerId, s.hash]));
   const changed = computation.partners.filter((p) => stored.get(p.partnerId) !== p.hash);
   const present = new Set(computation.partners.map((p) => p.partnerId));
   const gone = [...stored.keys()].filter((id) => !present.has(id)).sort();
-  await deps.payouts.putMany(
-    changed.map((p) => ({ result: p.result, points: p.points, hash: p.hash })),
-    at,
-  );
-  await deps.payouts.deleteMany(quarter, gone);
-  // A closed quarter's points are in the ledger: what changed is credited or debited there.
-  if ((await deps.quarters.get(quarter))?.status === 'closed')
-    await creditPoints(deps, quarter, at, [...changed.map((p) => p.partnerId), ...gone]);
 
-  const before = previous ? await readComputationBody(deps.objects, previous.bodyKey) : null;
   const beforeReports = new Map((before?.record.reports ?? []).map((r) => [r.reportId, r.version]));
   const nowReports = new Map(computation.record.reports.map((r) => [r.reportId, r.version]));
   const reportsChanged = [...new Set([...beforeReports.keys(), ...nowReports.keys()])]
@@ -197,6 +233,20 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
   };
   const bodyKey = `${PREFIX.computations}${quarter}/${computation.record.resultHash}.json.gz`;
   await deps.objects.put(bodyKey, gzipSync(JSON.stringify(body)), 'application/gzip');
+  if (changed.length > 0 || gone.length > 0) {
+    const started: Started = { from: previous?.bodyKey ?? null, bodyKey };
+    await deps.objects.put(startedKey(quarter), JSON.stringify(started), 'application/json');
+  }
+
+  await deps.payouts.putMany(
+    changed.map((p) => ({ result: p.result, points: p.points, hash: p.hash })),
+    at,
+  );
+  await deps.payouts.deleteMany(quarter, gone);
+  // A closed quarter's points are in the ledger: what changed is credited or debited there.
+  if ((await deps.quarters.get(quarter))?.status === 'closed')
+    await creditPoints(deps, quarter, at, [...changed.map((p) => p.partnerId), ...gone]);
+
   await deps.computations.put({
     quarter,
     inputsHash,

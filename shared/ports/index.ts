@@ -179,6 +179,7 @@ export interface PayoutsRepository {
   /** Removes partners' results of a quarter (a partner with nothing counted any more). */
   deleteMany(quarter: string, partnerIds: readonly string[]): Promise<void>;
   get(quarter: string, partnerId: string): Promise<StoredPayouts | null>;
+  /** Every stored payout item of the quarter, sorted by partner ID. */
   listQuarter(quarter: string): Promise<StoredPayouts[]>;
 }
 

@@ -1,10 +1,13 @@
 /**
  * How pipeline v2 writes, on DynamoDB Local: items written per report do not grow with its lines
  * (partners + reports + a few), a one-partner reference change writes two items and the computation
- * it asks for two more (that partner's payout and the computation pointer), and a computation that
- * crashes before its pointer is written is redone by the retry with the same result.
+ * it asks for two more (that partner's payout and the computation pointer) and reads no stored
+ * payout, a computation that crashes before its pointer is written is redone by the retry with the
+ * same result, and payout items stay out of gsi1 yet are all listed.
  */
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { computeQuarterNow } from '../../shared/pipeline/compute.js';
 import { FaultInjector, throughputExceeded, throwing } from '../support/faults.js';
 import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
 
@@ -87,9 +90,15 @@ describe('items written', () => {
     expect(edit()).toBe(2);
 
     const computation = itemsWritten();
+    const sentBefore = faults.sent.length;
     await real.publish([{ quarter: Q1, cause: 'test' }]);
     await env.rt.idle();
     expect(computation()).toBe(2);
+    // The previous record's body holds the stored hashes: no payout item is read to diff.
+    const reads = faults.sent
+      .slice(sentBefore)
+      .filter((s) => (s.client === 'doc' || s.client === 'dynamo') && /^(Get|BatchGet|Query|Scan)Command$/.test(s.command));
+    expect(reads.filter((s) => /"(sk|gsi1pk)":"PAYOUTS?#|:s":"PAYOUT#/.test(JSON.stringify(s.input)))).toEqual([]);
     expect((await env.payouts(Q1, 'CW1A'))!.total.toFixed(2)).toBe((60 * 154).toFixed(2));
     expect((await env.payouts(Q1, 'CW1B'))!.total.toFixed(2)).toBe('0.00');
   });
@@ -108,5 +117,65 @@ describe('items written', () => {
     expect(errors.slice(errorsBefore)).toEqual([expect.stringMatching(/^compute:/)]);
     expect((await env.payouts(Q1, 'CW2A'))!.lines.map((l) => l.units)).toEqual([5]);
     expect(env.rt.deadLetters()).toEqual([]);
+  });
+
+  it('keeps payouts of partners new to a crashed computation listed, so the retry removes those that no longer count', async () => {
+    await env.importReference({ distributors: ['cw3-dist'], partners: ['CW3A'], acceptances: [{ partnerId: 'CW3A', program: 'client' }] });
+    const line = (invoice: string, partnerId: string, qty: number): SaleLine => ({ date: '2016-02-10', invoice, partnerId, description: VOSTRO, qty });
+    await env.upload('cw3-dist', 'late.csv', renderReport([line('A', 'CW3A', 5), line('C', 'CW3C', 7)]));
+    expect(await env.payouts(Q1, 'CW3C')).toBeNull(); // not registered: its line is held
+    const pointer = await env.rt.deps.computations.latest(Q1);
+
+    // CW3C registered; the computation this asks for writes CW3C's item, then fails at its pointer.
+    await env.rt.deps.reference.putPartners([{ id: 'CW3C', displayId: 'CW3C', name: 'CW3C', status: 'Registered', region: 'Central' }]);
+    await env.rt.deps.reference.bumpRevision({ what: '1 partner (CW3C)', by: 'test', at: new Date().toISOString() });
+    const fault = faults.arm({
+      client: 'doc',
+      command: 'PutCommand',
+      match: (i) => (i.Item as { sk?: string } | undefined)?.sk === 'COMPUTATION',
+      fail: throwing(throughputExceeded),
+    });
+    await expect(computeQuarterNow(env.rt.deps, Q1, 'test')).rejects.toThrow();
+    expect(fault.fired).toBe(1);
+    expect(await env.rt.deps.computations.latest(Q1)).toEqual(pointer);
+    const listed = async () => (await env.rt.deps.payouts.listQuarter(Q1)).map((p) => p.result.partnerId).filter((id) => id.startsWith('CW3'));
+    expect(await env.payouts(Q1, 'CW3C')).not.toBeNull();
+    expect(await listed()).toEqual(['CW3A', 'CW3C']);
+
+    // Before any retry, a correction drops CW3C's line: its item, from the crashed computation, goes.
+    await env.upload('cw3-dist', 'late.csv', renderReport([line('A', 'CW3A', 5)]));
+    expect(await env.payouts(Q1, 'CW3C')).toBeNull();
+    expect(await listed()).toEqual(['CW3A']);
+    expect(env.rt.deadLetters()).toEqual([]);
+  });
+
+  it('writes payout items without gsi1 keys, and still lists items stored with them', async () => {
+    await env.importReference({ distributors: ['cw4-dist'], partners: ['CW4A'], acceptances: [{ partnerId: 'CW4A', program: 'client' }] });
+    await env.upload('cw4-dist', 'g.csv', renderReport([{ date: '2016-02-10', invoice: 'G', partnerId: 'CW4A', description: VOSTRO, qty: 60 }]));
+    const { doc } = env.rt.stack.clients;
+    const TableName = env.rt.stack.tableName;
+    const item = (await doc.send(new GetCommand({ TableName, Key: { pk: 'PARTNER#CW4A', sk: `PAYOUT#${Q1}` } }))).Item!;
+    expect(Number((item.result as { total: string }).total)).toBe(60 * 154);
+    expect(item).not.toHaveProperty('gsi1pk');
+    expect(item).not.toHaveProperty('gsi1sk');
+
+    // An item as earlier versions stored it, for a partner no computation body names.
+    const legacy = {
+      ...item,
+      pk: 'PARTNER#CW4OLD',
+      gsi1pk: `PAYOUTS#${Q1}`,
+      gsi1sk: 'CW4OLD',
+      result: { ...(item.result as Record<string, unknown>), partnerId: 'CW4OLD' },
+    };
+    await doc.send(new PutCommand({ TableName, Item: legacy }));
+    try {
+      const listed = (await env.rt.deps.payouts.listQuarter(Q1)).filter((p) => p.result.partnerId.startsWith('CW4'));
+      expect(listed.map((p) => [p.result.partnerId, p.result.total.toFixed(2)])).toEqual([
+        ['CW4A', (60 * 154).toFixed(2)],
+        ['CW4OLD', (60 * 154).toFixed(2)],
+      ]);
+    } finally {
+      await doc.send(new DeleteCommand({ TableName, Key: { pk: 'PARTNER#CW4OLD', sk: `PAYOUT#${Q1}` } }));
+    }
   });
 });

@@ -84,4 +84,22 @@ describe('the local stand-in for an SQS FIFO queue', () => {
     expect(calls).toBe(1);
     expect(failing.deadLetters).toEqual([]);
   });
+
+  it('starts nothing while held, then runs one coalesced message per group once resumed', async () => {
+    const r = recorder();
+    let busy = true;
+    const q = new LocalQueue('compute', r.handler, { fifo: true, coalesceGroups: true, holdWhile: () => busy });
+    q.send('after report 1', '2016-Q1');
+    q.send('after report 2', '2016-Q1');
+    q.send('after report 1', '2016-Q2');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(r.seen).toEqual([]);
+    expect(q.pending).toBe(2);
+    q.resume(); // still held: a resume does not override the condition
+    expect(r.seen).toEqual([]);
+    busy = false;
+    q.resume();
+    await q.idle();
+    expect(r.seen.sort()).toEqual(['after report 1', 'after report 1']);
+  });
 });

@@ -28,12 +28,13 @@ export const keys = {
     gsi1pk: 'TRAININGS',
     gsi1sk: `${partnerId}#TRAIN#${course}#${completedAt}`,
   }),
-  payout: (quarter: string, partnerId: string) => ({
-    pk: `PARTNER#${partnerId}`,
-    sk: `PAYOUT#${quarter}`,
-    gsi1pk: `PAYOUTS#${quarter}`,
-    gsi1sk: partnerId,
-  }),
+  /**
+   * No gsi1 keys: a copy of the whole item (~9 KB) in the index doubled each write's cost. A
+   * quarter's payouts are listed by the partner IDs of its computation records; items stored
+   * before carry `gsi1pk = payoutsLegacyIndex(quarter)` and are still found through it.
+   */
+  payout: (quarter: string, partnerId: string) => ({ pk: `PARTNER#${partnerId}`, sk: `PAYOUT#${quarter}` }),
+  payoutsLegacyIndex: (quarter: string) => `PAYOUTS#${quarter}`,
   points: (partnerId: string, entryId: string) => ({ pk: `PARTNER#${partnerId}`, sk: `POINTS#${entryId}` }),
   distributor: (id: string) => ({ pk: `DISTRIBUTOR#${id}`, sk: 'PROFILE', gsi1pk: 'DISTRIBUTORS', gsi1sk: id }),
   catalog: (sku: string) => ({ pk: 'CATALOG', sk: `SKU#${sku}` }),

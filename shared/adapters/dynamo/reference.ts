@@ -21,7 +21,7 @@ import type {
   ReferenceWrite,
   StoredPayouts,
 } from '../../ports/index.js';
-import { batchWrite, isConditionFailed, putNewThen, queryAll, scanAll, type Item } from './doc.js';
+import { batchGet, batchWrite, isConditionFailed, putNewThen, queryAll, scanAll, type Item } from './doc.js';
 import { GSI1, keys } from './keys.js';
 
 const pick = <T>(item: Item, fields: readonly (keyof T & string)[]): T => {
@@ -292,10 +292,14 @@ const toStored = (i: Item): StoredPayouts => ({
 /** A points ledger entry as stored; putNewThen never overwrites one once written (append-only). */
 const ledgerItem = (e: LedgerEntry): Item => ({ ...keys.points(e.partnerId, e.entryId), ...e });
 
+/** The partner IDs that may have a payout item of a quarter (from its computation records). */
+export type QuarterPartners = (quarter: string) => Promise<readonly string[]>;
+
 export class DynamoPayoutsRepository implements PayoutsRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly partnersOf: QuarterPartners,
   ) {}
 
   async putMany(results: readonly Omit<StoredPayouts, 'computedAt'>[], at: string): Promise<void> {
@@ -339,13 +343,19 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
   }
 
   async listQuarter(quarter: string): Promise<StoredPayouts[]> {
-    const items = await queryAll(this.doc, {
-      TableName: this.table,
-      IndexName: GSI1,
-      KeyConditionExpression: 'gsi1pk = :p',
-      ExpressionAttributeValues: { ':p': `PAYOUTS#${quarter}` },
-    });
-    return items.map(toStored);
+    const ids = [...new Set(await this.partnersOf(quarter))];
+    const [got, legacy] = await Promise.all([
+      batchGet(this.doc, this.table, ids.map((id) => keys.payout(quarter, id))),
+      // Items written before payouts left gsi1; a rewrite drops them from it, so this empties over time.
+      queryAll(this.doc, {
+        TableName: this.table,
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :p',
+        ExpressionAttributeValues: { ':p': keys.payoutsLegacyIndex(quarter) },
+      }),
+    ]);
+    const byPartner = new Map([...legacy, ...got].map((i) => [String(i.pk), i]));
+    return [...byPartner.values()].map(toStored).sort((a, b) => (a.result.partnerId < b.result.partnerId ? -1 : 1));
   }
 }
 
