@@ -9,6 +9,8 @@ export default defineConfig({
     // Two cores: keep emulator-heavy files from starving each other.
     maxWorkers: 2,
     reporters: ['default'],
+    // A private temp folder for the run, which must be empty when it ends.
+    globalSetup: ['test/support/temp-dir.ts'],
     // A passing run prints only the runner's lines: no "No application metrics to publish" from
     // every handler call, no SDK advice to upgrade Node. Tests that need either set it themselves.
     env: {
