@@ -14,7 +14,9 @@ describe('tools the tests need', () => {
   it('lets a developer skip the browser test without Chromium, but fails CI', () => {
     expect(chromiumPresent({}, ABSENT)).toBe(false);
     expect(() => chromiumPresent({ CI: 'true' }, ABSENT)).toThrow(MissingToolError);
-    expect(() => chromiumPresent({ CI: 'true' }, ABSENT)).toThrow(/is absent, and CI must run the dashboard test/);
+    expect(() => chromiumPresent({ CI: 'true' }, ABSENT)).toThrow(
+      /is absent, and CI must run the dashboard test/,
+    );
   });
 
   it('fails CI when java or javac does not run, naming the tool', () => {
