@@ -16,6 +16,9 @@ export default defineConfig({
     env: {
       POWERTOOLS_METRICS_DISABLED: 'true',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // The `rebates` processes tests spawn would cache compiled sources in the run's temp
+      // folder, which must be empty at the end (and is new each run, so the cache would not help).
+      TSX_DISABLE_CACHE: '1',
     },
   },
 });
