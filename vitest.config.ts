@@ -9,11 +9,16 @@ export default defineConfig({
     // Two cores: keep emulator-heavy files from starving each other.
     maxWorkers: 2,
     reporters: ['default'],
+    // A private temp folder for the run, which must be empty when it ends.
+    globalSetup: ['test/support/temp-dir.ts'],
     // A passing run prints only the runner's lines: no "No application metrics to publish" from
     // every handler call, no SDK advice to upgrade Node. Tests that need either set it themselves.
     env: {
       POWERTOOLS_METRICS_DISABLED: 'true',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // The `rebates` processes tests spawn would cache compiled sources in the run's temp
+      // folder, which must be empty at the end (and is new each run, so the cache would not help).
+      TSX_DISABLE_CACHE: '1',
     },
   },
 });

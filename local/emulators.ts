@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Server } from 'node:http';
@@ -37,7 +38,8 @@ const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
 // C1 only: halves the JVM's start on two cores; DynamoDB Local never runs long enough to need C2.
-const JAVA_OPTIONS = '-XX:TieredStopAtLevel=1';
+// No perf data file: the JVM would leave hsperfdata_<user>/<pid> in the temp folder when killed.
+const JAVA_OPTIONS = ['-XX:TieredStopAtLevel=1', '-XX:-UsePerfData'];
 
 /**
  * Starts DynamoDB Local (Java) on a free port: in memory, or in `dbPath` when given. One shared
@@ -106,8 +108,12 @@ function launcherClassDir(): Promise<string | null> {
 async function launchDynamoLocal(port: number, dbPath: string | undefined): Promise<RunningDynamoLocal> {
   const home = dynamoLocalHome();
   const classes = await launcherClassDir();
+  // sqlite4java unpacks its native library into java.io.tmpdir and removes it only on a clean JVM
+  // exit; a folder of this start, removed when it stops, keeps the shared temp folder as found.
+  const javaTmp = await mkdtemp(join(tmpdir(), 'rebates-dynamo-'));
   const args = [
-    JAVA_OPTIONS,
+    ...JAVA_OPTIONS,
+    `-Djava.io.tmpdir=${javaTmp}`,
     `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
     '-cp',
     [...(classes ? [classes] : []), join(home, 'DynamoDBLocal.jar'), join(home, 'DynamoDBLocal_lib', '*')].join(
@@ -138,7 +144,7 @@ async function launchDynamoLocal(port: number, dbPath: string | undefined): Prom
         ? 'java was not found; DynamoDB Local needs Java 17 or later on PATH'
         : err.message;
   });
-  track(child);
+  track(child, javaTmp);
 
   const endpoint = `http://${HOST}:${port}`;
   const stop = once(() => stopChild(child));
@@ -293,10 +299,11 @@ function single(value: string | string[] | undefined): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // Child process lifetime: what is started here is killed when this process ends, even without stop().
 
-const liveChildren = new Set<ChildProcess>();
+const liveChildren = new Map<ChildProcess, string>();
 
-function track(child: ChildProcess): void {
-  liveChildren.add(child);
+/** `scratch` is the child's own temp folder, removed once it has exited, whichever way. */
+function track(child: ChildProcess, scratch: string): void {
+  liveChildren.set(child, scratch);
   if (liveChildren.size === 1) {
     process.on('exit', killAll);
     process.on('SIGINT', onSignal);
@@ -305,6 +312,7 @@ function track(child: ChildProcess): void {
   // 'close' also follows a failed spawn, which has no 'exit'.
   child.once('close', () => {
     liveChildren.delete(child);
+    rmSync(scratch, { recursive: true, force: true });
     if (liveChildren.size === 0) removeHooks();
   });
 }
@@ -316,7 +324,11 @@ function removeHooks(): void {
 }
 
 function killAll(): void {
-  for (const child of liveChildren) child.kill('SIGKILL');
+  for (const [child, scratch] of liveChildren) {
+    child.kill('SIGKILL');
+    // 'close' never comes when this process is exiting.
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 function onSignal(signal: NodeJS.Signals): void {

@@ -6,6 +6,8 @@ export function observability(serviceName: string) {
   const logger = new Logger({ serviceName });
   const metrics = new Metrics({
     serviceName,
+    // Its warnings as our log lines: structured, and quiet below POWERTOOLS_LOG_LEVEL.
+    logger,
     namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Rebates',
   });
   return { logger, metrics };

@@ -36,7 +36,9 @@ export function sqsBatchHandler(
     try {
       return await processPartialResponse(event, recordHandler, processor, { context });
     } finally {
-      metrics.publishStoredMetrics();
+      // A batch that recorded nothing (a record failed first) has nothing to publish; publishing
+      // anyway only logs a warning saying so.
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { AccountPrincipal } from 'aws-cdk-lib/aws-iam';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../shared/errors.js';
 import { stageConfig, stageConfigFromContext } from '../../infra/config.js';
 import { DistributorUploadRole, distributorUploadPattern } from '../../infra/distributor-upload.js';
-import { allows, flat, logicalId, roleStatements, synthStage, type Synthesized } from './synth.js';
+import { allows, flat, logicalId, roleStatements, synthStage, tempApp, type Synthesized } from './synth.js';
 
 const ACME = { id: 'ACME', accountId: '111111111111', externalId: 'acme-upload-7f3a' };
 const BETA = { id: 'BETA-2', accountId: '222222222222', externalId: 'beta-upload-91c2' };
@@ -70,7 +70,7 @@ describe('distributor upload roles', () => {
   });
 
   it('the construct works on any bucket and refuses IDs that would widen the grant', () => {
-    const stack = new Stack(new App(), 'Probe');
+    const stack = new Stack(tempApp(), 'Probe');
     const bucket = Bucket.fromBucketName(stack, 'B', 'probe-bucket');
     const ok = new DistributorUploadRole(stack, 'Ok', {
       bucket,
@@ -85,7 +85,7 @@ describe('distributor upload roles', () => {
 });
 
 describe('stage configuration', () => {
-  const appWith = (context: Record<string, unknown>) => new App({ context }).node;
+  const appWith = (context: Record<string, unknown>) => tempApp({ context }).node;
 
   it('defaults to dev and reads the stage settings from the context', () => {
     const cfg = stageConfigFromContext(

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Distribution } from 'aws-cdk-lib/aws-cloudfront';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
@@ -15,6 +15,7 @@ import {
   objectActions,
   roleStatements,
   synthStage,
+  tempApp,
   throughStateful,
   type Statement,
   type Synthesized,
@@ -444,7 +445,7 @@ describe('dashboard hosting', () => {
 
 describe('DashboardContent', () => {
   it('deploys only config.json when the web folder is missing', () => {
-    const stack = new Stack(new App(), 'Probe');
+    const stack = new Stack(tempApp(), 'Probe');
     const content = new DashboardContent(stack, 'Content', {
       bucket: Bucket.fromBucketName(stack, 'B', 'probe-dashboard'),
       distribution: Distribution.fromDistributionAttributes(stack, 'D', {

@@ -1,15 +1,16 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Bucket, BucketGrants } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { acknowledgeWildcardResource } from '../../infra/nag.js';
+import { tempApp } from './synth.js';
 
 /** A role with two prefix grants; returns the IAM5 findings cdk-nag reports for it. */
 function iam5Findings(
   acknowledge: (role: Role, bucket: ReturnType<typeof Bucket.fromBucketName>) => void,
 ): string[] {
-  const app = new App();
+  const app = tempApp();
   const stack = new Stack(app, 'Probe');
   const bucket = Bucket.fromBucketName(stack, 'B', 'probe-bucket');
   const role = new Role(stack, 'R', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });

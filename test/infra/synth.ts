@@ -3,9 +3,12 @@
  * read IAM out of the templates. Each test file synthesises once per stage it needs; bundling the
  * two functions takes seconds.
  */
-import { readFileSync } from 'node:fs';
-import { App, Stack } from 'aws-cdk-lib';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, type AppProps } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll } from 'vitest';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { Stage } from '../../infra/config.js';
 import { PROJECT_ROOT } from '../../infra/rebates-function.js';
@@ -20,6 +23,48 @@ const cdkJson = JSON.parse(readFileSync(`${PROJECT_ROOT}cdk.json`, 'utf8')) as {
   context: Record<string, unknown>;
 };
 
+const outdirs: string[] = [];
+
+/**
+ * An App synthesising into a temp folder of its own, removed after the test file: without an
+ * outdir CDK makes a `cdk.out*` folder in the temp directory and leaves it (bundles included).
+ */
+export function tempApp(props: AppProps = {}): App {
+  const outdir = mkdtempSync(join(tmpdir(), 'rebates-cdk-'));
+  outdirs.push(outdir);
+  return new App({ ...props, outdir });
+}
+
+afterAll(() => {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * Runs `fn` with this process's stderr captured: CDK writes "Bundling asset <path>..." for every
+ * function it bundles, unconditionally. Those lines are expected and checked here; anything else
+ * written meanwhile fails the synth with what was written.
+ */
+function withBundlingNotes<T>(fn: () => T): T {
+  const written: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
+    return true;
+  }) as typeof process.stderr.write;
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    process.stderr.write = write;
+  }
+  const unexpected = written
+    .join('')
+    .split('\n')
+    .filter((line) => line !== '' && !/^Bundling asset \S+\.\.\.$/.test(line));
+  if (unexpected.length > 0) throw new Error(`Synth wrote to stderr:\n${unexpected.join('\n')}`);
+  return result;
+}
+
 export interface Synthesized extends RebatesStacks {
   readonly app: App;
   readonly statefulTemplate: Template;
@@ -28,16 +73,18 @@ export interface Synthesized extends RebatesStacks {
 
 /** Synthesises the app for one stage; `stages` replaces cdk.json's `rebates:stages` when given. */
 export function synthStage(stage: Stage, stages?: Record<string, unknown>): Synthesized {
-  const app = new App({
+  const app = tempApp({
     context: { ...cdkJson.context, stage, ...(stages ? { 'rebates:stages': stages } : {}) },
   });
-  const stacks = addRebatesStacks(app);
-  return {
-    ...stacks,
-    app,
-    statefulTemplate: Template.fromStack(stacks.stateful),
-    statelessTemplate: Template.fromStack(stacks.stateless),
-  };
+  return withBundlingNotes(() => {
+    const stacks = addRebatesStacks(app);
+    return {
+      ...stacks,
+      app,
+      statefulTemplate: Template.fromStack(stacks.stateful),
+      statelessTemplate: Template.fromStack(stacks.stateless),
+    };
+  });
 }
 
 /** A CloudFormation value as one string, `<Logical.Attr>` / `<AWS::AccountId>` for references. */

@@ -6,7 +6,7 @@
  */
 import '../../local/env-defaults.js'; // before the handler modules create their loggers
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rawRequest, useTestApi } from '../support/api-client.js';
 import { FaultInjector, throughputExceeded, throwing } from '../support/faults.js';
 import { useLocalRuntime } from '../support/runtime.js';
@@ -133,7 +133,22 @@ describe('reference imports: bounded, and all or nothing', () => {
   it('says so in plain words when the store fails partway, and the same rows sent again complete the import', async () => {
     const rows = partnerRows(30, 200);
     const fault = faults.arm({ client: 'doc', command: 'BatchWriteCommand', nth: 2, fail: throwing(throughputExceeded) });
-    const res = await api.call('program', 'PUT', '/api/reference/partners', { rows });
+    // The API logs a 5xx as an error with its cause: checked here rather than printed.
+    let written = '';
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((written += String(chunk)), true));
+    const res = await api.call('program', 'PUT', '/api/reference/partners', { rows }).finally(() => stderr.mockRestore());
+    const logged = written.split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown);
+    expect(logged).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'request failed',
+        status: 503,
+        error: expect.objectContaining({
+          name: 'ReferenceWriteError',
+          cause: expect.objectContaining({ name: 'ProvisionedThroughputExceededException' }),
+        }),
+      }),
+    ]);
     expect(fault.fired).toBe(1);
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('import-incomplete');

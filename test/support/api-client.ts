@@ -2,7 +2,7 @@
  * The local API server over the test runtime, and ways to call it: as a signed-in caller (fetch)
  * or byte for byte over a socket, for requests fetch would refuse to send (`GET //`, a bad Host).
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,13 +38,15 @@ export interface TestApi {
 export function useTestApi(env: TestRuntime): TestApi {
   let server: ApiServer | undefined;
   let secret: Buffer;
+  let stateDir: string | undefined;
   beforeAll(async () => {
-    const stateDir = await mkdtemp(join(tmpdir(), 'rebates-api-state-'));
+    stateDir = await mkdtemp(join(tmpdir(), 'rebates-api-state-'));
     server = await startApiServer({ port: 0, deps: env.rt.deps, stateDir, webDir: join(stateDir, 'no-web') });
     secret = await devTokenSecret(stateDir);
   });
   afterAll(async () => {
     await server?.close();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
   });
   const api: TestApi = {
     get server() {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
+import { requireJdkInCI } from './ci.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/local-stack.js';
 
 /**
@@ -10,6 +11,7 @@ export function useLocalStack(options: LocalStackOptions = {}): () => LocalStack
   const saved = new Map<string, string | undefined>();
 
   beforeAll(async () => {
+    requireJdkInCI();
     stack = await startLocalStack(options);
     for (const [name, value] of Object.entries(stack.env)) {
       saved.set(name, process.env[name]);

@@ -28,6 +28,7 @@ import {
 } from '../../shared/pipeline/reference-import.js';
 import type { ReportRecord } from '../../shared/ports/index.js';
 import { encode, writeCsv, type TestEncoding } from '../csv/helpers.js';
+import { requireJdkInCI } from './ci.js';
 import { aPartner, aTraining, anAcceptance } from './domain-fixtures.js';
 
 // ---------------------------------------------------------------- reference data
@@ -192,6 +193,7 @@ export function useLocalRuntime(options: LocalRuntimeOptions = {}): TestRuntime 
   const savedEnv = { ...process.env };
 
   beforeAll(async () => {
+    requireJdkInCI();
     runtime = await startLocalRuntime(options);
   });
 

@@ -45,7 +45,16 @@ export class S3ObjectStore implements ObjectStore {
 
   async put(key: string, body: string | Buffer | Iterable<string> | Readable, contentType: string): Promise<void> {
     if (typeof body === 'string' || Buffer.isBuffer(body)) {
-      await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
+      // Said outright: the SDK measures no empty body, then warns of "a Stream of unknown length".
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentType,
+          ContentLength: Buffer.byteLength(body),
+        }),
+      );
       return;
     }
     // Large bodies (a rejects file of a broken million-line report) stream as a multipart upload.
