@@ -57,11 +57,14 @@ export function linesCsv(quarter: string, lines: PayoutLineJson[]): string {
 }
 
 /** Partners × programs, with a TOTAL row: the same table `run` prints. */
-export function payoutLinesTable(lines: PayoutLineJson[]): string {
+/** What the payouts table needs of a line: the API's lines, or a stored result's (`rebates run`). */
+export type TableLine = Pick<PayoutLineJson, 'partnerId' | 'partnerName' | 'program'> & { amount: Decimal.Value };
+
+export function payoutLinesTable(lines: TableLine[]): string {
   const programs = [...new Set(lines.map((l) => l.program))].sort();
-  const byPartner = new Map<string, PayoutLineJson[]>();
+  const byPartner = new Map<string, TableLine[]>();
   for (const l of lines) byPartner.set(l.partnerId, [...(byPartner.get(l.partnerId) ?? []), l]);
-  const sum = (ls: PayoutLineJson[]) => ls.reduce((s, l) => s.plus(l.amount), new Decimal(0));
+  const sum = (ls: TableLine[]) => ls.reduce((s, l) => s.plus(l.amount), new Decimal(0));
   const rows = [...byPartner]
     .sort((a, b) => (a[0] < b[0] ? -1 : 1))
     .map(([id, ls]) => [

@@ -277,31 +277,17 @@ function rejectsTable(reports: ReportRecord[]): string | null {
   );
 }
 
+/** The same table as `payouts` prints from the API, from the stored results of a `run`. */
 function payoutsTable(results: StoredPayouts[], shown: Shown): string {
-  const programs = [...new Set(results.flatMap((r) => r.result.lines.map((l) => l.program)))].sort();
-  const rows = results
-    .map((s) => s.result)
-    .filter((r) => r.lines.length)
-    .map((r) => ({ ...r, shownId: shown.partner(r.partnerId) }))
-    .sort((a, b) => (a.shownId < b.shownId ? -1 : 1))
-    .map((r) => {
-      const byProgram = programs.map((p) =>
-        formatRub(
-          r.lines.filter((l) => l.program === p).reduce((sum, l) => sum.plus(l.amount), new Decimal(0)),
-        ),
-      );
-      return [r.shownId, shown.partnerName(r.partnerId), ...byProgram, formatRub(r.total)];
-    });
-  const total = results.reduce((sum, s) => sum.plus(s.result.total), new Decimal(0));
-  rows.push(['TOTAL', '', ...programs.map(() => ''), formatRub(total)]);
-  return renderTable(
-    [
-      { header: 'partner' },
-      { header: 'name' },
-      ...programs.map((p) => ({ header: p, align: 'right' as const })),
-      { header: 'total', align: 'right' },
-    ],
-    rows,
+  return payoutLinesTable(
+    results.flatMap(({ result: r }) =>
+      r.lines.map((l) => ({
+        partnerId: shown.partner(r.partnerId),
+        partnerName: shown.partnerName(r.partnerId),
+        program: l.program,
+        amount: l.amount,
+      })),
+    ),
   );
 }
 

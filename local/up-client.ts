@@ -10,6 +10,7 @@ import { signDevToken } from '../shared/auth/dev-token.js';
 import type { Role } from '../shared/auth/principal.js';
 import { AppError } from '../shared/errors.js';
 import { devTokenSecret } from './api-server.js';
+import { isAlive } from './runtime.js';
 
 const UP_FILE = 'up.json';
 const LOCK_FILE = 'lock';
@@ -45,14 +46,6 @@ export async function removeUpInfo(stateDir: string): Promise<void> {
   await rm(join(stateDir, UP_FILE), { force: true });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * The `up` serving this state folder, or null when none does. Only an `up.json` whose process

@@ -1,6 +1,6 @@
 import '../../local/env-defaults.js'; // quiet handler logs, set before the handler module loads
 import type { Context } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createApiHandler, type ApiEvent } from '../../functions/api/handler.js';
 import { createRouter, routePath } from '../../functions/api/router.js';
 import { MethodNotAllowedError, NotFoundError } from '../../shared/errors.js';
@@ -107,8 +107,19 @@ describe('api handler errors', () => {
     expect(noSub).toMatchObject({ status: 401, body: { error: { code: 'unauthorized' } } });
   });
 
-  it('hides an unexpected failure behind a plain 500', async () => {
-    const res = await call('GET', '/quarters');
+  it('hides an unexpected failure behind a plain 500, and logs it with its stack for us', async () => {
+    // The handler logs a 5xx as an error: checked here rather than printed.
+    let written = '';
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((written += String(chunk)), true));
+    const res = await call('GET', '/quarters').finally(() => stderr.mockRestore());
+    const logged = written.split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown);
+    expect(logged).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        status: 500,
+        error: expect.objectContaining({ message: 'no dependencies in this test', stack: expect.any(String) }),
+      }),
+    ]);
     expect(res.status).toBe(500);
     expect(res.body.error).toEqual({ code: 'internal', message: expect.stringMatching(/went wrong/) });
     expect(JSON.stringify(res.body)).not.toMatch(/no dependencies/);

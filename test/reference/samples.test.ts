@@ -26,7 +26,8 @@ describe('samples/build-samples.ts', () => {
     out = await mkdtemp(join(tmpdir(), 'samples-'));
     await promisify(execFile)(
       process.execPath,
-      [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'samples/build-samples.ts', out],
+      // tsx as a loader, not its CLI: the CLI keeps an IPC folder in the temp directory.
+      ['--import', 'tsx', 'samples/build-samples.ts', out],
       {
         cwd: ROOT,
       },
