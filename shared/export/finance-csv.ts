@@ -24,6 +24,7 @@ import { Decimal } from 'decimal.js';
 import { ExportValueError } from '../errors.js';
 import { shownDistributorId, shownPartnerId } from '../domain/ids.js';
 import type { PayoutLine } from '../domain/types.js';
+import type { EffectiveLine } from '../domain/adjustments.js';
 import { csvText } from './csv-cell.js';
 
 export const FINANCE_EXPORT_HEADER = [
@@ -43,7 +44,7 @@ export function financeExportFileName(quarter: string): string {
 }
 
 /** A payout line, or with `adjustmentOf` a signed correction of that closed quarter. */
-export type ExportLine = PayoutLine & { adjustmentOf?: string };
+export type ExportLine = EffectiveLine;
 
 /** One row of the export, checked and formatted; the same rows feed the CSV and the XLSX. */
 export interface FinanceExportRow {

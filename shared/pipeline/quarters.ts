@@ -11,15 +11,23 @@
  *
  * After close, recalculation still updates the quarter's live payouts. The difference from what
  * was paid (the snapshot, plus corrections already frozen in later closed quarters) is booked as
- * adjustment lines in the first open quarter after it. A closed quarter with no open quarter after
- * it keeps its pending corrections until the next quarter's rules arrive.
+ * adjustment lines in the first open quarter after it (the arithmetic: shared/domain/adjustments.ts).
+ * A closed quarter with no open quarter after it keeps its pending corrections until the next
+ * quarter's rules arrive.
  */
 import { createHash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
+import {
+  adjustmentLine,
+  changeCauses,
+  contributing,
+  pendingCorrections,
+  totalOf,
+  type EffectiveLine,
+} from '../domain/adjustments.js';
 import { creditQuarter } from '../domain/points.js';
 import { RulesBook } from '../domain/rules/load.js';
-import type { PayoutLine } from '../domain/types.js';
 import {
   InputValidationError,
   NotFoundError,
@@ -31,7 +39,6 @@ import {
   financeExportFileName,
   financeExportRows,
   financeExportTotals,
-  type ExportLine,
 } from '../export/finance-csv.js';
 import { financeExportXlsx, XLSX_CONTENT_TYPE } from '../export/xlsx.js';
 import { PREFIX } from '../storage-contract.js';
@@ -56,9 +63,6 @@ export interface QuarterDeps {
   rules: RulesRepository;
   objects: ObjectStore;
 }
-
-/** A payout line; with `adjustmentOf`, a signed correction of that closed quarter. */
-export type EffectiveLine = ExportLine;
 
 export interface QuarterSnapshot {
   quarter: string;
@@ -101,7 +105,6 @@ export interface QuarterExport {
 }
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
-const sum = (lines: readonly PayoutLine[]) => lines.reduce((t, l) => t.plus(l.amount), new Decimal(0));
 const nameIn = (names: Record<string, string>) => (id: string) =>
   Object.hasOwn(names, id) ? names[id]! : '';
 const isClosed = (r: QuarterRecord | null | undefined): r is QuarterRecord => r?.status === 'closed';
@@ -131,18 +134,6 @@ function requireQuarter(ctx: Context, quarter: string) {
       `There is no quarter ${quarter}. Quarters with rules: ${ctx.book.quarters.join(', ') || 'none'}.`,
     );
   return rules;
-}
-
-/** Reports whose active version contributed tallies to the quarter. */
-function contributing(
-  reports: readonly ReportRecord[],
-  quarter: string,
-): Map<string, ReportRecord & { activeVersion: string }> {
-  const out = new Map<string, ReportRecord & { activeVersion: string }>();
-  for (const r of reports)
-    if (r.activeVersion !== null && r.quarters?.includes(quarter))
-      out.set(r.reportId, r as ReportRecord & { activeVersion: string });
-  return out;
 }
 
 export async function listQuarters(deps: QuarterDeps): Promise<QuarterInfo[]> {
@@ -300,7 +291,9 @@ export async function creditPoints(
   at: string,
   partnerIds?: readonly string[],
 ): Promise<number> {
-  const stored = new Map((await deps.payouts.listQuarter(quarter)).map((s) => [s.result.partnerId, s.points]));
+  const stored = new Map(
+    (await deps.payouts.listQuarter(quarter)).map((s) => [s.result.partnerId, s.points]),
+  );
   const ids = partnerIds ?? [...stored.keys()].sort();
   let written = 0;
   for (const partnerId of ids) {
@@ -318,7 +311,7 @@ function closedError(record: QuarterRecord | undefined, quarter = record?.quarte
   return new QuarterClosedError(`Quarter ${quarter} is already closed${who}; its figures are frozen.`);
 }
 
-// ---------------------------------------------------------------- effective lines and adjustments
+// ---------------------------------------------------------------- effective lines (adjustments booked)
 
 export async function effectiveLines(deps: QuarterDeps, quarter: string): Promise<EffectiveLines> {
   const { effective } = await resolve(deps, quarter);
@@ -368,141 +361,17 @@ async function openLines(
     Promise.all(run.map((r) => liveLines(deps, r.quarter))),
   ]);
   const lines: EffectiveLine[] = [...live];
-  for (const [k, snapshot] of snapshots.entries()) {
-    const c = snapshot.quarter;
-    // What has been paid for c so far: its own frozen lines and its corrections frozen since.
-    const paid = [
-      ...snapshot.lines.filter((l) => l.adjustmentOf === undefined),
-      ...snapshots.slice(k + 1).flatMap((s) => s.lines.filter((l) => l.adjustmentOf === c)),
-    ];
-    const deltas = adjustmentDeltas(paid, liveOfRun[k]!);
-    if (!deltas.length) continue;
+  const pending = pendingCorrections(snapshots.map((s, k) => ({ ...s, live: liveOfRun[k]! })));
+  for (const { closed, deltas } of pending) {
     const because = changeCauses(
-      snapshot,
+      closed,
       await ctx.reports(),
-      ctx.book.get(c)?.version ?? snapshot.rulesVersion,
+      ctx.book.get(closed.quarter)?.version ?? closed.rulesVersion,
     );
-    for (const d of deltas) lines.push(adjustmentLine(quarter, c, d, because(d.ref.distributorId)));
+    for (const d of deltas)
+      lines.push(adjustmentLine(quarter, closed.quarter, d, because(d.ref.distributorId)));
   }
-  return { lines, total: sum(lines) };
-}
-
-interface Figures {
-  units: number;
-  paidUnits: number;
-  amount: Decimal;
-}
-
-export interface AdjustmentDelta {
-  /** The line as it is now, or (when it is gone) as it was last paid: its keys, rate and explanation. */
-  ref: PayoutLine;
-  live: PayoutLine | null;
-  before: Figures;
-  after: Figures;
-}
-
-/**
- * Per partner × distributor × program × rate row: the live figures against what was paid, where
- * units or amount differ. Sorted by those keys, so the result never depends on storage order.
- */
-export function adjustmentDeltas(
-  paid: readonly PayoutLine[],
-  live: readonly PayoutLine[],
-): AdjustmentDelta[] {
-  const keyOf = (l: PayoutLine) => JSON.stringify([l.partnerId, l.distributorId, l.program, l.rateRow]);
-  const totals = (lines: readonly PayoutLine[]) => {
-    const m = new Map<string, Figures & { last: PayoutLine }>();
-    for (const l of lines) {
-      const t = m.get(keyOf(l)) ?? { units: 0, paidUnits: 0, amount: new Decimal(0), last: l };
-      m.set(keyOf(l), {
-        units: t.units + l.units,
-        paidUnits: t.paidUnits + l.paidUnits,
-        amount: t.amount.plus(l.amount),
-        last: l,
-      });
-    }
-    return m;
-  };
-  const before = totals(paid);
-  const after = totals(live);
-  const zero: Figures = { units: 0, paidUnits: 0, amount: new Decimal(0) };
-  const out: AdjustmentDelta[] = [];
-  for (const key of [...new Set([...before.keys(), ...after.keys()])].sort()) {
-    const b = before.get(key);
-    const a = after.get(key);
-    const [from, to] = [b ?? zero, a ?? zero];
-    if (from.units === to.units && from.amount.equals(to.amount)) continue;
-    out.push({ ref: (a ?? b)!.last, live: a?.last ?? null, before: from, after: to });
-  }
-  return out;
-}
-
-/**
- * What changed since the close, per distributor: reports corrected, added or withdrawn (their
- * active versions against the snapshot's), and the rules version. Without any of these, the change
- * came from reference data.
- */
-export function changeCauses(
-  snapshot: Pick<QuarterSnapshot, 'quarter' | 'reportVersions' | 'rulesVersion'>,
-  reports: readonly ReportRecord[],
-  rulesVersionNow: string,
-): (distributorId: string) => string {
-  const now = contributing(reports, snapshot.quarter);
-  const byId = new Map(reports.map((r) => [r.reportId, r]));
-  const causes = new Map<string, string[]>();
-  const ids = [...new Set([...Object.keys(snapshot.reportVersions), ...now.keys()])].sort();
-  for (const id of ids) {
-    const then = Object.hasOwn(snapshot.reportVersions, id) ? snapshot.reportVersions[id] : undefined;
-    const current = now.get(id)?.activeVersion;
-    const record = byId.get(id);
-    if (then === current || !record) continue;
-    const what = !then ? 'the new report' : !current ? 'the withdrawn report' : 'the corrected report';
-    causes.set(record.distributorId, [...(causes.get(record.distributorId) ?? []), `${what} ${record.name}`]);
-  }
-  const rules = rulesVersionNow !== snapshot.rulesVersion ? [`the new rules version ${rulesVersionNow}`] : [];
-  return (distributorId) => {
-    const all = [...(causes.get(distributorId) ?? []), ...rules];
-    if (!all.length) return 'a change of reference data (acceptances, trainings or partner status)';
-    return all.length === 1 ? all[0]! : `${all.slice(0, -1).join(', ')} and ${all.at(-1)}`;
-  };
-}
-
-const signed = (d: Decimal) => (d.isNegative() ? d.toFixed(2) : `+${d.toFixed(2)}`);
-
-/** A signed correction of closed quarter `of`, booked in `quarter`. */
-export function adjustmentLine(
-  quarter: string,
-  of: string,
-  d: AdjustmentDelta,
-  because: string,
-): EffectiveLine {
-  const { before: b, after: a } = d;
-  const amount = a.amount.minus(b.amount);
-  const units = `units changed from ${b.units} to ${a.units}`;
-  const money = `the amount ${a.units === b.units ? 'changed ' : ''}from ${b.amount.toFixed(2)} to ${a.amount.toFixed(2)} RUB (${signed(amount)})`;
-  const change =
-    a.units === b.units
-      ? money
-      : amount.isZero()
-        ? `${units} (the amount stays ${a.amount.toFixed(2)} RUB)`
-        : `${units} and ${money}`;
-  const now = d.live ? ` Now: ${d.live.explanation.text}` : '';
-  return {
-    quarter,
-    partnerId: d.ref.partnerId,
-    distributorId: d.ref.distributorId,
-    partnerDisplayId: d.ref.partnerDisplayId,
-    distributorDisplayId: d.ref.distributorDisplayId,
-    program: d.ref.program,
-    rateRow: d.ref.rateRow,
-    units: a.units - b.units,
-    paidUnits: a.paidUnits - b.paidUnits,
-    rate: d.ref.rate,
-    amount,
-    explanation: { ...d.ref.explanation, text: `Adjustment to ${of}: ${change} after ${because}.${now}` },
-    warnings: [],
-    adjustmentOf: of,
-  };
+  return { lines, total: totalOf(lines) };
 }
 
 // ---------------------------------------------------------------- export

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { PayoutLine } from '../../shared/domain/types.js';
 import { financeExportCsv } from '../../shared/export/finance-csv.js';
 import type { ReportRecord } from '../../shared/ports/index.js';
-import { adjustmentDeltas, adjustmentLine, changeCauses } from '../../shared/pipeline/quarters.js';
+import { adjustmentDeltas, adjustmentLine, changeCauses } from '../../shared/domain/adjustments.js';
 import { aPayoutLine } from './lines.js';
 
 const Q1 = '2016-Q1';
