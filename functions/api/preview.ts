@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { canSeePartner } from '../../shared/auth/principal.js';
 import { MoneyString } from '../../shared/domain/rules/schema.js';
 import { previewQuarter as preview } from '../../shared/pipeline/preview.js';
+import { AcceptanceJson, TrainingJson } from '../../shared/reference/json.js';
 import { jsonBody, money, payoutLineJson, quarterOf, sumAmounts, type ApiRequest, type Reply } from './http.js';
-import { AcceptanceJson, TrainingJson } from './reference.js';
 
 const PreviewBody = z
   .object({

@@ -1,20 +1,26 @@
 /**
  * PUT /reference/{partners,distributors,acceptances,trainings,catalog}: rows as JSON
  * (`{ rows: [...] }`, the domain's field names) or as the reference CSV (`text/csv`, read by the
- * same parsers as the data folder). Nothing is written unless every row is good and every partner
- * is in the caller's scope. The answer comes as soon as the rows are written (202): no use case
+ * same parsers as the data folder); both apply the field rules of shared/reference/fields.ts, so
+ * this module only maps HTTP. Nothing is written unless every row is good and every partner is in
+ * the caller's scope. The answer comes as soon as the rows are written (202): no use case
  * runs inside the request; the quarters' computations are requested and run from the queue.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { canSeePartner } from '../../shared/auth/principal.js';
-import { courseKey, distributorKey } from '../../shared/domain/ids.js';
-import { normalizePartnerId } from '../../shared/domain/partner-id.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
-import { CourseCode, OffsetDateTime, Segment, Slug } from '../../shared/domain/rules/schema.js';
-import { TEXT_LIMITS, type TextField } from '../../shared/domain/text-limits.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../../shared/domain/types.js';
 import { InputValidationError } from '../../shared/errors.js';
 import { importReference, type ReferenceChange } from '../../shared/pipeline/reference-import.js';
+import {
+  AcceptanceJson,
+  CatalogJson,
+  DistributorJson,
+  MAX_ROWS,
+  PartnerJson,
+  rowsOf,
+  TrainingJson,
+} from '../../shared/reference/json.js';
 import {
   distinctAcceptances,
   parseAcceptances,
@@ -24,80 +30,7 @@ import {
   parseTrainings,
 } from '../../shared/reference/parse.js';
 import type { ParseResult } from '../../shared/reference/types.js';
-import { isJson, jsonBody, PartnerIdParam, type ApiRequest, type Reply } from './http.js';
-
-const MAX_ROWS = 20_000;
-
-/** Every text field is bounded (TEXT_LIMITS), so a row that passes is one the store takes. */
-const atMost = (limit: TextField) => {
-  const max = TEXT_LIMITS[limit];
-  return z.string().max(max, `is longer than ${max} characters`);
-};
-const slug = atMost('slug').pipe(Slug);
-const instant = atMost('instant').pipe(OffsetDateTime);
-
-export const AcceptanceJson = z
-  .object({
-    partnerId: PartnerIdParam,
-    program: slug,
-    plan: z.number().int().positive().nullable().default(null),
-    acceptedAt: instant,
-  })
-  .strict();
-
-export const TrainingJson = z
-  .object({
-    partnerId: PartnerIdParam,
-    // Kept as written, matched upper-cased (courseKey).
-    courseCode: atMost('courseCode')
-      .trim()
-      .refine((c) => CourseCode.safeParse(courseKey(c)).success, 'must be a course code like DPWS0212WBTS'),
-    completedAt: instant,
-  })
-  .strict();
-
-const text = (limit: TextField) => atMost(limit).trim().min(1, 'must not be empty');
-
-// A new partner's ID must be one that report lines can match after normalising (partner-id.ts).
-const NewPartnerId = atMost('partnerId')
-  .trim()
-  .refine(
-    (id) => /^[A-Z0-9][A-Z0-9-]*$/.test(normalizePartnerId(id)),
-    'is not a partner ID: use letters and digits, e.g. RU100123',
-  );
-
-// IDs are kept as sent (trimmed) to be shown and exported; `id` becomes the key they are matched by.
-export const PartnerJson = z
-  .object({
-    id: NewPartnerId,
-    name: text('name'),
-    status: z.enum(['Registered', 'Preferred']),
-    region: text('region'),
-  })
-  .strict()
-  .transform((p): Partner => ({ ...p, id: normalizePartnerId(p.id), displayId: p.id }));
-
-export const DistributorJson = z
-  .object({
-    id: atMost('distributorId')
-      .trim()
-      .refine(
-        (id) => Slug.safeParse(distributorKey(id)).success,
-        'must be letters, digits and dashes, e.g. "orbita" or "D-MERL"',
-      ),
-    name: text('name'),
-    segments: z
-      .array(z.string().max(20, 'is not a segment').trim().toLowerCase().pipe(Segment))
-      .min(1, 'name at least one segment')
-      .transform((s) => [...new Set(s)]),
-  })
-  .strict()
-  .transform((d): Distributor => ({ ...d, id: distributorKey(d.id), displayId: d.id }));
-
-const CatalogJson = z.object({ sku: text('sku'), program: slug, rateRow: slug }).strict();
-
-const rowsOf = <T extends z.ZodType>(row: T) =>
-  z.object({ rows: z.array(row).min(1, 'give at least one row').max(MAX_ROWS) }).strict();
+import { isJson, jsonBody, type ApiRequest, type Reply } from './http.js';
 
 /** The rows of the request, from JSON or CSV, or a 400 listing every problem. */
 function readRows<T>(

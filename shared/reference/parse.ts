@@ -6,12 +6,12 @@
  */
 import Papa from 'papaparse';
 import { z } from 'zod';
-import { asWrittenIn, courseKey, distributorKey } from '../domain/ids.js';
-import { normalizePartnerId } from '../domain/partner-id.js';
+import { asWrittenIn } from '../domain/ids.js';
 import type { Rules } from '../domain/rules/load.js';
-import { CourseCode, SEGMENTS, Slug, type Segment } from '../domain/rules/schema.js';
-import { TEXT_LIMITS, tooLong } from '../domain/text-limits.js';
+import { SEGMENTS, type Segment } from '../domain/rules/schema.js';
+import { tooLong } from '../domain/text-limits.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../domain/types.js';
+import { FIELDS, planOf, Problem, type Field } from './fields.js';
 import type { FileProblem, ParseResult, ReferenceData, RowError } from './types.js';
 
 export const REFERENCE_FILES = {
@@ -30,24 +30,10 @@ const COLUMNS = {
   catalog: ['sku', 'program', 'rate_row'],
 } as const;
 
-const EXAMPLE_INSTANT = '2016-03-01T10:00:00+03:00';
-
 // ---------------------------------------------------------------- cells
 
-/**
- * A column's cell: `check` gets the trimmed value and returns the parsed value, or a `Problem`
- * whose text follows the column name and the quoted value in the message.
- */
-class Problem {
-  constructor(readonly text: string) {}
-}
-
-function cell<T>(
-  column: string,
-  max: number,
-  check: (value: string) => T | Problem,
-  { optional = false } = {},
-) {
+/** A column's cell, read by the field's rule (fields.ts); a problem names the column and the value. */
+function cell<T>(column: string, { max, check }: Field<T>, { optional = false } = {}) {
   return z.string().transform((raw, ctx): T => {
     const value = raw.trim();
     if (!value && !optional) {
@@ -68,120 +54,45 @@ function cell<T>(
   });
 }
 
-const text = (column: string, max: number) => cell(column, max, (v) => v);
+const text = (column: 'name' | 'region' | 'sku') => cell(column, FIELDS[column]);
 
-/** An identifier as matched (`key`) and as written (`written`, trimmed), shown and exported. */
-interface Id {
-  key: string;
-  written: string;
-}
-
-const partnerIdAsWritten = (column = 'partner_id') =>
-  cell(column, TEXT_LIMITS.partnerId, (v): Id | Problem => {
-    const key = normalizePartnerId(v);
-    return /^[A-Z0-9][A-Z0-9-]*$/.test(key)
-      ? { key, written: v }
-      : new Problem('is not a partner ID: use letters and digits, e.g. RU100123');
-  });
-
-const partnerId = (column = 'partner_id') => partnerIdAsWritten(column).transform((id) => id.key);
-
-// Written in any case (D-MERL); the key is lower-case, so it also names the report folder in any case.
-const distributorId = cell('distributor_id', TEXT_LIMITS.distributorId, (v): Id | Problem => {
-  const key = distributorKey(v);
-  return Slug.safeParse(key).success
-    ? { key, written: v }
-    : new Problem('must be letters, digits and dashes, e.g. "orbita" or "D-MERL"');
-});
-
-const slug = (column: string, example: string) =>
-  cell(column, TEXT_LIMITS.slug, (v) => {
-    const s = v.toLowerCase();
-    return Slug.safeParse(s).success
-      ? s
-      : new Problem(`must be lower-case letters, digits and dashes, e.g. "${example}"`);
-  });
-
-const STATUSES = ['Registered', 'Preferred'] as const;
-
-const status = cell('status', 20, (v) => {
-  const s = STATUSES.find((x) => x.toLowerCase() === v.toLowerCase());
-  return s ?? new Problem(`must be ${STATUSES.join(' or ')}`);
-});
-
-const segments = cell('segments', 100, (v) => {
-  const parts = [
-    ...new Set(
-      v
-        .split(';')
-        .map((s) => s.trim().toLowerCase())
-        .filter(Boolean),
-    ),
-  ];
-  const unknown = parts.filter((p) => !(SEGMENTS as readonly string[]).includes(p));
-  if (unknown.length)
-    return new Problem(
-      `has ${unknown.map((u) => `"${u}"`).join(', ')}, which is not a segment; use ${SEGMENTS.join(', ')} separated by ;`,
-    );
-  return parts.length
-    ? (parts as Segment[])
-    : new Problem(`names no segment; use ${SEGMENTS.join(', ')} separated by ;`);
+// Several segments in one cell, separated by ; in any case, repeats ignored.
+const segments = cell('segments', {
+  max: 100,
+  check: (v) => {
+    const parts = [
+      ...new Set(
+        v
+          .split(';')
+          .map((s) => s.trim().toLowerCase())
+          .filter(Boolean),
+      ),
+    ];
+    const found = parts.map((p) => FIELDS.segment.check(p));
+    const unknown = parts.filter((_, i) => found[i] instanceof Problem);
+    const use = `use ${SEGMENTS.join(', ')} separated by ;`;
+    if (unknown.length)
+      return new Problem(`has ${unknown.map((u) => `"${u}"`).join(', ')}, which is not a segment; ${use}`);
+    return parts.length ? (found as Segment[]) : new Problem(`names no segment; ${use}`);
+  },
 });
 
 const plan = cell(
   'plan',
-  12,
-  (v) => {
-    if (!v) return null;
-    return /^\d+$/.test(v) && Number(v) > 0
-      ? Number(v)
-      : new Problem('must be a whole number of units such as 50, or empty when no plan was chosen');
-  },
+  // Digits only: "1e3" or "50.0" is not how a plan is written.
+  { max: 12, check: (v) => (v ? planOf(/^\d+$/.test(v) ? Number(v) : NaN, 'empty') : null) },
   { optional: true },
 );
-
-// Kept as written; matched upper-cased (courseKey), as the rules files write course codes.
-const courseCode = cell('course_code', TEXT_LIMITS.courseCode, (v) =>
-  CourseCode.safeParse(courseKey(v)).success ? v : new Problem('is not a course code like DPWS0212WBTS'),
-);
-
-const INSTANT =
-  /^(?<y>\d{4})-(?<mo>\d{2})-(?<d>\d{2})[T ](?<h>\d{2}):(?<mi>\d{2})(?::(?<s>\d{2})(?:\.\d+)?)?(?<offset>Z|[+-]\d{2}:\d{2})$/i;
-const INSTANT_WITHOUT_OFFSET = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$/;
-
-/** ISO 8601 with an explicit offset: the time zone must never be guessed. */
-const instant = (column: string) =>
-  cell(column, TEXT_LIMITS.instant, (v) => {
-    const write = `write it like ${EXAMPLE_INSTANT}`;
-    if (INSTANT_WITHOUT_OFFSET.test(v)) return new Problem(`has no time zone offset; ${write}`);
-    const g = INSTANT.exec(v)?.groups;
-    if (!g) return new Problem(`is not an ISO 8601 date and time; ${write}`);
-    const [y, mo, d, h, mi, s] = [g.y, g.mo, g.d, g.h, g.mi, g.s ?? '0'].map(Number) as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
-    const offset = g.offset!.toUpperCase();
-    const probe = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-    const real =
-      probe.getUTCFullYear() === y &&
-      probe.getUTCMonth() === mo - 1 &&
-      probe.getUTCDate() === d &&
-      probe.getUTCHours() === h &&
-      probe.getUTCMinutes() === mi &&
-      probe.getUTCSeconds() === s &&
-      (offset === 'Z' || (Number(offset.slice(1, 3)) <= 14 && Number(offset.slice(4)) < 60));
-    if (!real) return new Problem(`is not a real date and time; ${write}`);
-    return `${v.slice(0, 10)}T${v.slice(11, -offset.length)}${offset}`;
-  });
 
 // ---------------------------------------------------------------- rows
 
 const PartnerRow = z
-  .object({ partner_id: partnerIdAsWritten(), name: text('name', TEXT_LIMITS.name), status, region: text('region', TEXT_LIMITS.region) })
+  .object({
+    partner_id: cell('partner_id', FIELDS.partnerIdAsWritten),
+    name: text('name'),
+    status: cell('status', FIELDS.status),
+    region: text('region'),
+  })
   .transform((r): Partner => ({
     id: r.partner_id.key,
     displayId: r.partner_id.written,
@@ -191,7 +102,7 @@ const PartnerRow = z
   }));
 
 const DistributorRow = z
-  .object({ distributor_id: distributorId, name: text('name', TEXT_LIMITS.name), segments })
+  .object({ distributor_id: cell('distributor_id', FIELDS.distributorId), name: text('name'), segments })
   .transform((r): Distributor => ({
     id: r.distributor_id.key,
     displayId: r.distributor_id.written,
@@ -201,10 +112,10 @@ const DistributorRow = z
 
 const AcceptanceRow = z
   .object({
-    partner_id: partnerId(),
-    program: slug('program', 'client'),
+    partner_id: cell('partner_id', FIELDS.partnerId),
+    program: cell('program', FIELDS.program),
     plan,
-    accepted_at: instant('accepted_at'),
+    accepted_at: cell('accepted_at', FIELDS.instant),
   })
   .transform((r): Acceptance => ({
     partnerId: r.partner_id,
@@ -214,7 +125,11 @@ const AcceptanceRow = z
   }));
 
 const TrainingRow = z
-  .object({ partner_id: partnerId(), course_code: courseCode, completed_at: instant('completed_at') })
+  .object({
+    partner_id: cell('partner_id', FIELDS.partnerId),
+    course_code: cell('course_code', FIELDS.courseCode),
+    completed_at: cell('completed_at', FIELDS.instant),
+  })
   .transform((r): Training => ({
     partnerId: r.partner_id,
     courseCode: r.course_code,
@@ -222,7 +137,11 @@ const TrainingRow = z
   }));
 
 const CatalogRow = z
-  .object({ sku: text('sku', TEXT_LIMITS.sku), program: slug('program', 'client'), rate_row: slug('rate_row', 'premium') })
+  .object({
+    sku: text('sku'),
+    program: cell('program', FIELDS.program),
+    rate_row: cell('rate_row', FIELDS.rateRow),
+  })
   .transform((r): CatalogEntry => ({ sku: r.sku, program: r.program, rateRow: r.rate_row }));
 
 // ---------------------------------------------------------------- table reading
