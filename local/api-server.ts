@@ -4,8 +4,8 @@
  * calls the very handler the Lambda runs. Everything else it serves is the dashboard in `web/`, with
  * the `config.json` that CloudFront serves beside it in AWS.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
@@ -14,7 +14,7 @@ import type { Claims } from '../shared/auth/principal.js';
 import { BadRequestTargetError, PayloadTooLargeError, toUserError, UnauthorizedError } from '../shared/errors.js';
 import { createApiHandler, type ApiEvent } from '../functions/api/handler.js';
 import type { ApiDeps } from '../functions/api/http.js';
-import { PROJECT_ROOT } from './runtime.js';
+import { devTokenSecret, PROJECT_ROOT } from './state-files.js';
 
 export const DEFAULT_WEB_DIR = join(PROJECT_ROOT, 'web');
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
@@ -24,28 +24,8 @@ const MAX_BODY_BYTES = 20 * 1024 * 1024;
  * settings, so the page offers dev-token log-in (infra/stateless-stack.ts writes the AWS one).
  */
 export const LOCAL_DASHBOARD_CONFIG = { stage: 'local', apiUrl: '/api' } as const;
-const SECRET_FILE = 'dev-token-secret';
-
-/** The state folder's dev-token secret: 32 random bytes made on first use, readable by the owner only. */
-export async function devTokenSecret(stateDir: string): Promise<Buffer> {
-  const path = join(stateDir, SECRET_FILE);
-  await mkdir(stateDir, { recursive: true });
-  // Written whole under a temporary name, then linked into place: a concurrent reader (`rebates
-  // token` while `up` starts) sees no file or the full secret, and the first link wins.
-  const temp = `${path}.${process.pid}.${randomUUID()}`;
-  await writeFile(temp, randomBytes(32), { mode: 0o600 });
-  try {
-    await link(temp, path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    await unlink(temp);
-  }
-  const secret = await readFile(path);
-  if (secret.length < 32)
-    throw new UnauthorizedError(`${path} is shorter than 32 bytes; delete it and get new tokens.`);
-  return secret;
-}
+// Where a command beside `up` finds it without loading the server.
+export { devTokenSecret } from './state-files.js';
 
 export interface ApiServerOptions {
   port: number;

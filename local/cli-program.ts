@@ -120,6 +120,8 @@ export function buildProgram(result: { code: number }): Command {
     );
 
   const cli = () => import('./cli.js');
+  // payouts, export and token load the local stack only when no "up" serves the state folder.
+  const reading = () => import('./read-commands.js');
   const state = () => new Option('--state <dir>', STATE_HELP);
   const rules = () => new Option('--rules <file>', 'a rules file to put in force (repeatable)').argParser(collect);
   const quarter = () => new Option('--quarter <quarter>', 'the quarter, e.g. 2016-Q1').makeOptionMandatory();
@@ -181,7 +183,7 @@ export function buildProgram(result: { code: number }): Command {
     )
     .action(function (this: Command) {
       const v = this.opts<Values>();
-      return run(async () => (await cli()).cmdToken(v))();
+      return run(async () => (await reading()).cmdToken(v))();
     });
 
   program
@@ -240,7 +242,7 @@ export function buildProgram(result: { code: number }): Command {
       const v = this.opts<Values>();
       return run(async () => {
         await preflight(v, []);
-        return (await cli()).cmdPayouts(v);
+        return (await reading()).cmdPayouts(v);
       })();
     });
 
@@ -256,7 +258,7 @@ export function buildProgram(result: { code: number }): Command {
       const v = this.opts<Values>();
       return run(async () => {
         await preflight(v, []);
-        return (await cli()).cmdExport(v);
+        return (await reading()).cmdExport(v);
       })();
     });
 

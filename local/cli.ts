@@ -3,13 +3,10 @@
  * in Lambda, on the embedded stack (DynamoDB Local + s3rver).
  */
 import './env-defaults.js';
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { Decimal } from 'decimal.js';
 import { asWrittenIn, distributorKey } from '../shared/domain/ids.js';
-import { normalizePartnerId } from '../shared/domain/partner-id.js';
 import { RulesBook, type Rules } from '../shared/domain/rules/load.js';
 import { exportQuarter } from '../shared/pipeline/quarters.js';
 import { verifyQuarter } from '../shared/pipeline/verify.js';
@@ -29,24 +26,24 @@ import { loadDataFolder } from '../shared/reference/data-folder.js';
 import type { DataFolder, FileProblem } from '../shared/reference/types.js';
 import { createProgress, type Progress } from './ui/progress.js';
 import { formatRub, renderTable } from './ui/table.js';
-import { collectRules, PROJECT_ROOT, reportUploadName, startLocalRuntime, type LocalRuntime } from './runtime.js';
+import { collectRules, reportUploadName, startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { UsageError } from './cli-program.js';
 import { ApiClient, findUp, removeUpInfo, writeUpInfo, type UpInfo } from './up-client.js';
 import {
   importThroughApi,
   ingestThroughApi,
-  linesCsv,
   payoutLinesTable,
-  type PartnerAnswer,
-  type PayoutsAnswer,
 } from './api-commands.js';
-import { devTokenSecret, startApiServer } from './api-server.js';
-import { signDevToken } from '../shared/auth/dev-token.js';
-import { principalFromClaims, ROLES, type Role } from '../shared/auth/principal.js';
+import { startApiServer } from './api-server.js';
+import type { Role } from '../shared/auth/principal.js';
+import { DEFAULT_STATE } from './state-files.js';
+import { requireQuarter } from './read-commands.js';
 
-export const DEFAULT_STATE = join(PROJECT_ROOT, '.state');
+// Where they were before the reading commands moved out.
+export { DEFAULT_STATE };
+export { cmdExport, cmdPayouts, cmdToken } from './read-commands.js';
+
 export const DEFAULT_PORT = 8787;
-const TOKEN_TTL_SECONDS = 12 * 60 * 60;
 
 
 const log = (s = '') => process.stdout.write(`${s}\n`);
@@ -66,11 +63,6 @@ function printProblems(problems: FileProblem[]): void {
   if (!problems.length) return;
   note(`${problems.length} problem(s) in the reference data (those rows were skipped):`);
   for (const line of problemLines(problems)) note(`  ${line}`);
-}
-
-function requireQuarter(q: string | undefined): string {
-  if (!q || !/^\d{4}-Q[1-4]$/.test(q)) throw new UsageError('Give the quarter as --quarter 2016-Q1.');
-  return q;
 }
 
 async function openRuntime(
@@ -470,29 +462,6 @@ export async function cmdUp(values: Record<string, string | string[] | boolean |
   return 0;
 }
 
-export async function cmdToken(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
-  const role = values.role as string | undefined;
-  if (!role || !(ROLES as readonly string[]).includes(role))
-    throw new UsageError(`token needs --role ${ROLES.join('|')}.`);
-  const claims: Record<string, unknown> = {
-    sub: (values.sub as string | undefined) ?? `local-${role}`,
-    'cognito:groups': [role],
-    ...(values.regions ? { 'custom:regions': values.regions } : {}),
-    ...(values.distributor ? { 'custom:distributor': values.distributor } : {}),
-  };
-  // Caught here rather than at every request the token would be refused.
-  if (role === 'manager' && !values.regions)
-    throw new UsageError(
-      'A manager token needs the territory: --regions R1,R2 (partner regions, e.g. Central,North-West).',
-    );
-  if (role === 'distributor' && !values.distributor)
-    throw new UsageError('A distributor token needs --distributor ID.');
-  principalFromClaims(claims);
-  const secret = await devTokenSecret(resolve((values.state as string | undefined) ?? DEFAULT_STATE));
-  log(signDevToken(claims, secret, TOKEN_TTL_SECONDS));
-  return 0;
-}
-
 async function withState<T>(
   values: Record<string, unknown>,
   fn: (rt: LocalRuntime) => Promise<T>,
@@ -511,7 +480,7 @@ async function withState<T>(
  * The API of the `up` serving the state folder, or, when none does, one served for this command
  * alone on its own stack: the output is the same either way.
  */
-async function withApi<T>(
+export async function withApi<T>(
   values: Record<string, unknown>,
   role: Role,
   fn: (api: ApiClient, up: UpInfo | null) => Promise<T>,
@@ -593,57 +562,6 @@ export async function cmdIngest(
     if (rt) log(`\n${rt}`);
     const failed = reports.some((r) => r.status === 'failed');
     return reportDeadLetters(runtime) || failed ? 1 : 0;
-  });
-}
-
-export async function cmdPayouts(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
-  const quarter = requireQuarter(values.quarter as string | undefined);
-  const format = (values.format as string | undefined) ?? 'table';
-  if (!['table', 'json', 'csv'].includes(format))
-    throw new UsageError('--format is one of table, json, csv.');
-  const written = values.partner as string | undefined;
-  // Matched as report lines are: --partner ru100103 is RU100103.
-  const partner = written === undefined ? undefined : normalizePartnerId(written);
-  if (partner === '') throw new UsageError('--partner needs a partner ID, e.g. --partner RU100103.');
-  // Through the API, so the figures (and the JSON) are the API's whether or not "up" runs.
-  return withApi(values, 'finance', async (api) => {
-    if (partner) {
-      const answer = await api.json<PartnerAnswer>(
-        'GET',
-        `/quarters/${quarter}/partners/${encodeURIComponent(partner)}`,
-      );
-      if (format === 'json') log(JSON.stringify(answer, null, 2));
-      else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines));
-      else {
-        for (const l of answer.lines)
-          log(`${l.distributorId} ${l.program}/${l.rateRow}: ${formatRub(new Decimal(l.amount))} — ${l.explanation.text}`);
-        for (const p of answer.progress) log(`progress: ${p.summary}`);
-        if (!answer.lines.length) log(`No payouts stored for ${answer.partner.id} in ${quarter}.`);
-      }
-      return 0;
-    }
-    const answer = await api.json<PayoutsAnswer>('GET', `/quarters/${quarter}/payouts`);
-    if (format === 'json') log(JSON.stringify(answer, null, 2));
-    else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines));
-    else log(payoutLinesTable(answer.lines));
-    return 0;
-  });
-}
-
-export async function cmdExport(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
-  const quarter = requireQuarter(values.quarter as string | undefined);
-  const format = (values.format as string | undefined) ?? 'csv';
-  if (format !== 'csv' && format !== 'xlsx') throw new UsageError('--format is csv or xlsx for export.');
-  return withApi(values, 'finance', async (api) => {
-    const file = await api.file(`/quarters/${quarter}/export?format=${format}`);
-    const outDir = resolve((values.out as string | undefined) ?? 'out');
-    const path = join(outDir, file.fileName);
-    await mkdir(outDir, { recursive: true });
-    await writeFile(path, file.body);
-    const rows = format === 'csv' ? file.body.toString('utf8').split('\n').filter(Boolean).length - 1 : 0;
-    const sha256 = createHash('sha256').update(file.body).digest('hex');
-    log(`Wrote ${path}${format === 'csv' ? ` (${rows} payout lines)` : ''}; sha256 ${sha256}.`);
-    return 0;
   });
 }
 

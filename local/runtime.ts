@@ -6,7 +6,6 @@
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { createIngestHandler } from '../functions/ingest/handler.js';
 import { createComputeHandler } from '../functions/compute/handler.js';
 import type { AwsClients } from '../shared/aws/clients.js';
@@ -18,8 +17,9 @@ import { wire, type AppDeps } from '../shared/wiring.js';
 import { LocalQueue, type DeadLetter } from './local-queue.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
 import { redrive, type RedriveSummary } from './redrive.js';
+import { isAlive, PROJECT_ROOT } from './state-files.js';
 
-export const PROJECT_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+export { isAlive, PROJECT_ROOT } from './state-files.js';
 export const SAMPLE_RULES_DIR = join(PROJECT_ROOT, 'samples', 'rules');
 
 export interface LocalRuntimeOptions {
@@ -114,15 +114,6 @@ async function lockState(stateDir: string): Promise<() => Promise<void>> {
   }
 }
 
-/** Whether a process with this ID runs (EPERM: it does, under another user). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The S3 notification filter of the deployed bucket: prefix incoming/, suffix .csv or .csv.gz (case-sensitive, as in S3). */
 const isReportKey = (key: string) => key.startsWith('incoming/') && /\.csv(\.gz)?$/.test(key);

@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { signDevToken } from '../shared/auth/dev-token.js';
 import type { Role } from '../shared/auth/principal.js';
 import { AppError } from '../shared/errors.js';
-import { devTokenSecret } from './api-server.js';
-import { isAlive } from './runtime.js';
+import { devTokenSecret, isAlive } from './state-files.js';
 
 const UP_FILE = 'up.json';
 const LOCK_FILE = 'lock';

@@ -102,6 +102,44 @@ describe('beside a running "up"', () => {
     expect(res.stdout).toContain(`(${csv.split('\n').filter(Boolean).length - 1} payout lines)`);
   });
 
+  it('payouts, export and token load no AWS SDK, runtime, emulator or pipeline module', async () => {
+    // A resolve hook ahead of tsx's lists every module the command loads.
+    const tracer = join(scratch, 'tracer.mjs');
+    const hook = `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const found = await next(specifier, context);
+  appendFileSync(process.env.REBATES_TRACE, found.url + '\\n');
+  return found;
+}`;
+    await writeFile(
+      tracer,
+      `import { register } from 'node:module';\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});\n`,
+    );
+    const commands = [
+      ['payouts', '--quarter', '2016-Q1'],
+      ['payouts', '--quarter', '2016-Q1', '--partner', 'RU100101', '--format', 'csv'],
+      ['export', '--quarter', '2016-Q1', '--out', join(scratch, 'traced-out')],
+      ['token', '--role', 'finance'],
+    ];
+    for (const [i, args] of commands.entries()) {
+      const trace = join(scratch, `trace-${i}.txt`);
+      const res = spawnSync(process.execPath, ['--import', tracer, BIN, ...args, '--state', state], {
+        cwd: PROJECT_ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, REBATES_TRACE: trace },
+      });
+      expect(res.stderr).toBe('');
+      expect(res.status).toBe(0);
+      const loaded = (await readFile(trace, 'utf8')).split('\n');
+      expect(loaded.some((u) => u.endsWith('/local/read-commands.ts'))).toBe(true);
+      const heavy = loaded.filter((u) =>
+        /\/node_modules\/@(aws-sdk|smithy|aws-lambda-powertools)\/|\/local\/(cli|runtime|emulators|local-stack|api-server)\.ts$|\/(functions|shared\/(adapters|pipeline|aws))\//.test(u),
+      );
+      expect(heavy, args.join(' ')).toEqual([]);
+    }
+  });
+
   it('import --skip-invalid sends the good rows to up, and lists the bad one', async () => {
     const data = join(scratch, 'data');
     await cp(SAMPLES, data, { recursive: true });

@@ -1,0 +1,112 @@
+/**
+ * The commands that only read (payouts, export) and `token`: beside a running `up` they ask its API
+ * and load nothing else, so they answer in well under a second. Only without `up` is the local
+ * stack (cli.ts: the AWS SDK, the runtime, the emulators) loaded, to serve the API for the command.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Decimal } from 'decimal.js';
+import { signDevToken } from '../shared/auth/dev-token.js';
+import type { Role } from '../shared/auth/principal.js';
+import { normalizePartnerId } from '../shared/domain/partner-id.js';
+import { linesCsv, payoutLinesTable, type PartnerAnswer, type PayoutsAnswer } from './api-commands.js';
+import { UsageError } from './cli-program.js';
+import { DEFAULT_STATE, devTokenSecret } from './state-files.js';
+import { formatRub } from './ui/table.js';
+import { ApiClient, findUp } from './up-client.js';
+
+type Values = Record<string, string | string[] | boolean | undefined>;
+
+const TOKEN_TTL_SECONDS = 12 * 60 * 60;
+
+const log = (s = '') => process.stdout.write(`${s}\n`);
+
+export function requireQuarter(q: string | undefined): string {
+  if (!q || !/^\d{4}-Q[1-4]$/.test(q)) throw new UsageError('Give the quarter as --quarter 2016-Q1.');
+  return q;
+}
+
+/** The API of the `up` serving the state folder, or else one the local stack serves for this command. */
+async function withReadApi<T>(values: Values, role: Role, fn: (api: ApiClient) => Promise<T>): Promise<T> {
+  const stateDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE);
+  const up = await findUp(stateDir);
+  if (up) return fn(await ApiClient.signedIn(up.url, stateDir, role));
+  return (await import('./cli.js')).withApi(values, role, fn);
+}
+
+export async function cmdToken(values: Values): Promise<number> {
+  // zod comes with the claims' check: payouts and export do without it.
+  const { principalFromClaims, ROLES } = await import('../shared/auth/principal.js');
+  const role = values.role as string | undefined;
+  if (!role || !(ROLES as readonly string[]).includes(role))
+    throw new UsageError(`token needs --role ${ROLES.join('|')}.`);
+  const claims: Record<string, unknown> = {
+    sub: (values.sub as string | undefined) ?? `local-${role}`,
+    'cognito:groups': [role],
+    ...(values.regions ? { 'custom:regions': values.regions } : {}),
+    ...(values.distributor ? { 'custom:distributor': values.distributor } : {}),
+  };
+  // Caught here rather than at every request the token would be refused.
+  if (role === 'manager' && !values.regions)
+    throw new UsageError(
+      'A manager token needs the territory: --regions R1,R2 (partner regions, e.g. Central,North-West).',
+    );
+  if (role === 'distributor' && !values.distributor)
+    throw new UsageError('A distributor token needs --distributor ID.');
+  principalFromClaims(claims);
+  const secret = await devTokenSecret(resolve((values.state as string | undefined) ?? DEFAULT_STATE));
+  log(signDevToken(claims, secret, TOKEN_TTL_SECONDS));
+  return 0;
+}
+
+export async function cmdPayouts(values: Values): Promise<number> {
+  const quarter = requireQuarter(values.quarter as string | undefined);
+  const format = (values.format as string | undefined) ?? 'table';
+  if (!['table', 'json', 'csv'].includes(format))
+    throw new UsageError('--format is one of table, json, csv.');
+  const written = values.partner as string | undefined;
+  // Matched as report lines are: --partner ru100103 is RU100103.
+  const partner = written === undefined ? undefined : normalizePartnerId(written);
+  if (partner === '') throw new UsageError('--partner needs a partner ID, e.g. --partner RU100103.');
+  // Through the API, so the figures (and the JSON) are the API's whether or not "up" runs.
+  return withReadApi(values, 'finance', async (api) => {
+    if (partner) {
+      const answer = await api.json<PartnerAnswer>(
+        'GET',
+        `/quarters/${quarter}/partners/${encodeURIComponent(partner)}`,
+      );
+      if (format === 'json') log(JSON.stringify(answer, null, 2));
+      else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines));
+      else {
+        for (const l of answer.lines)
+          log(`${l.distributorId} ${l.program}/${l.rateRow}: ${formatRub(new Decimal(l.amount))} — ${l.explanation.text}`);
+        for (const p of answer.progress) log(`progress: ${p.summary}`);
+        if (!answer.lines.length) log(`No payouts stored for ${answer.partner.id} in ${quarter}.`);
+      }
+      return 0;
+    }
+    const answer = await api.json<PayoutsAnswer>('GET', `/quarters/${quarter}/payouts`);
+    if (format === 'json') log(JSON.stringify(answer, null, 2));
+    else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines));
+    else log(payoutLinesTable(answer.lines));
+    return 0;
+  });
+}
+
+export async function cmdExport(values: Values): Promise<number> {
+  const quarter = requireQuarter(values.quarter as string | undefined);
+  const format = (values.format as string | undefined) ?? 'csv';
+  if (format !== 'csv' && format !== 'xlsx') throw new UsageError('--format is csv or xlsx for export.');
+  return withReadApi(values, 'finance', async (api) => {
+    const file = await api.file(`/quarters/${quarter}/export?format=${format}`);
+    const outDir = resolve((values.out as string | undefined) ?? 'out');
+    const path = join(outDir, file.fileName);
+    await mkdir(outDir, { recursive: true });
+    await writeFile(path, file.body);
+    const rows = format === 'csv' ? file.body.toString('utf8').split('\n').filter(Boolean).length - 1 : 0;
+    const sha256 = createHash('sha256').update(file.body).digest('hex');
+    log(`Wrote ${path}${format === 'csv' ? ` (${rows} payout lines)` : ''}; sha256 ${sha256}.`);
+    return 0;
+  });
+}
