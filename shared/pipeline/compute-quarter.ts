@@ -269,6 +269,22 @@ export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInp
       counted.set(key, (counted.get(key) ?? 0) + units);
     };
 
+    /** What every held entry of this report says: which report, partner and product, how many units. */
+    const heldOf = (reason: HeldReason, partner: number, product: number, units: number, lines: number[]) => {
+      const p = x.partners[partner]!;
+      return {
+        reason,
+        reportId: a.reportId,
+        version: a.version,
+        distributorId: a.distributorId,
+        partnerId: p.key,
+        partnerWritten: p.written,
+        product: x.products[product]!,
+        units,
+        lines,
+      };
+    };
+
     const hold = (
       reason: HeldReason,
       message: string,
@@ -288,17 +304,8 @@ export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInp
         else for (const l of lines) entry.lines.push(l);
         return;
       }
-      const p = x.partners[partner]!;
       const held: HeldLines = {
-        reason,
-        reportId: a.reportId,
-        version: a.version,
-        distributorId: a.distributorId,
-        partnerId: p.key,
-        partnerWritten: p.written,
-        product: x.products[product]!,
-        units,
-        lines: typeof lines === 'number' ? [lines] : [...lines],
+        ...heldOf(reason, partner, product, units, typeof lines === 'number' ? [lines] : [...lines]),
         message,
       };
       heldHere.set(key, held);
@@ -352,17 +359,8 @@ export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInp
         };
         mine.held++;
         mine.heldByReason['duplicate-claim'] = (mine.heldByReason['duplicate-claim'] ?? 0) + 1;
-        const p = x.partners[partner]!;
         (exceptions['duplicate-claim'] ??= []).push({
-          reason: 'duplicate-claim',
-          reportId: a.reportId,
-          version: a.version,
-          distributorId: a.distributorId,
-          partnerId: p.key,
-          partnerWritten: p.written,
-          product: x.products[product]!,
-          units,
-          lines: [line],
+          ...heldOf('duplicate-claim', partner, product, units, [line]),
           tag,
           firstClaim: first,
           message: claimMessage(quarter, tag, first, a),
