@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devTokenSecret, startApiServer, type ApiServer } from '../../local/api-server.js';
+import { callApi } from '../support/api-client.js';
 import { signDevToken } from '../../shared/auth/dev-token.js';
 import { reportIdOf } from '../../shared/pipeline/ingest.js';
 import { presignedUrlIsValid } from '../api/sigv4.js';
@@ -35,39 +36,9 @@ const tokens = {
 };
 type Who = keyof typeof tokens;
 
-interface Call {
-  status: number;
-  headers: Headers;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  body: any;
-}
-
-async function call(
-  who: Who | null,
-  method: string,
-  path: string,
-  body?: unknown,
-  contentType?: string,
-): Promise<Call> {
-  const headers: Record<string, string> = {};
-  if (who) headers.authorization = `Bearer ${signDevToken(tokens[who], secret, 600)}`;
-  let payload: string | undefined;
-  if (typeof body === 'string') {
-    payload = body;
-    headers['content-type'] = contentType ?? 'text/csv';
-  } else if (body !== undefined) {
-    payload = JSON.stringify(body);
-    headers['content-type'] = 'application/json';
-  }
-  const res = await fetch(`${api.url}${path}`, {
-    method,
-    headers,
-    ...(payload !== undefined ? { body: payload } : {}),
-  });
-  const text = await res.text();
-  const isJson = res.headers.get('content-type')?.startsWith('application/json');
-  return { status: res.status, headers: res.headers, body: isJson ? JSON.parse(text) : text };
-}
+/** A call as one of `tokens`, or anonymous (null). */
+const call = (who: Who | null, method: string, path: string, body?: unknown, contentType?: string) =>
+  callApi(api.url, who ? signDevToken(tokens[who], secret, 600) : null, method, path, body, contentType);
 
 /** The answer to a reference edit: saved, and every quarter with rules is computed again from the queue. */
 const accepted = (written: number) => ({

@@ -14,6 +14,7 @@ import ExcelJS from 'exceljs';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devTokenSecret, startApiServer, type ApiServer } from '../../local/api-server.js';
+import { callApi } from '../support/api-client.js';
 import { signDevToken } from '../../shared/auth/dev-token.js';
 import { reportIdOf } from '../../shared/pipeline/ingest.js';
 import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
@@ -36,31 +37,8 @@ const tokens = {
 };
 type Who = keyof typeof tokens;
 
-interface Call {
-  status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  body: any;
-}
-
-async function call(who: Who, method: string, path: string, body?: unknown): Promise<Call> {
-  const headers: Record<string, string> = {
-    authorization: `Bearer ${signDevToken(tokens[who], secret, 600)}`,
-  };
-  let payload: string | undefined;
-  if (typeof body === 'string') {
-    payload = body;
-    headers['content-type'] = 'text/csv';
-  } else if (body !== undefined) {
-    payload = JSON.stringify(body);
-    headers['content-type'] = 'application/json';
-  }
-  const res = await fetch(`${api.url}${path}`, { method, headers, ...(payload ? { body: payload } : {}) });
-  const text = await res.text();
-  return {
-    status: res.status,
-    body: res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text,
-  };
-}
+const call = (who: Who, method: string, path: string, body?: unknown) =>
+  callApi(api.url, signDevToken(tokens[who], secret, 600), method, path, body);
 
 const sale = (over: Partial<SaleLine> & Pick<SaleLine, 'invoice' | 'partnerId'>): SaleLine => ({
   date: '2016-02-10',

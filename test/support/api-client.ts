@@ -34,6 +34,34 @@ export interface TestApi {
   call(who: Caller | null, method: string, path: string, body?: unknown, contentType?: string): Promise<Answer>;
 }
 
+/**
+ * One request to the API at `url`, signed in with `token` when given: JSON bodies as JSON, a string
+ * body as `contentType` (text/csv by default); the answer's body parsed when it is JSON.
+ */
+export async function callApi(
+  url: string,
+  token: string | null,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType?: string,
+): Promise<Answer> {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  let payload: string | undefined;
+  if (typeof body === 'string') {
+    payload = body;
+    headers['content-type'] = contentType ?? 'text/csv';
+  } else if (body !== undefined) {
+    payload = JSON.stringify(body);
+    headers['content-type'] = 'application/json';
+  }
+  const res = await fetch(`${url}${path}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+  const text = await res.text();
+  const isJson = res.headers.get('content-type')?.startsWith('application/json');
+  return { status: res.status, headers: res.headers, body: isJson ? JSON.parse(text) : text };
+}
+
 /** One API server for the test file, in front of the runtime's deps. */
 export function useTestApi(env: TestRuntime): TestApi {
   let server: ApiServer | undefined;
@@ -54,26 +82,8 @@ export function useTestApi(env: TestRuntime): TestApi {
       return server;
     },
     token: (who) => signDevToken(CALLERS[who], secret, 600),
-    async call(who, method, path, body, contentType) {
-      const headers: Record<string, string> = {};
-      if (who) headers.authorization = `Bearer ${api.token(who)}`;
-      let payload: string | undefined;
-      if (typeof body === 'string') {
-        payload = body;
-        headers['content-type'] = contentType ?? 'text/csv';
-      } else if (body !== undefined) {
-        payload = JSON.stringify(body);
-        headers['content-type'] = 'application/json';
-      }
-      const res = await fetch(`${api.server.url}${path}`, {
-        method,
-        headers,
-        ...(payload !== undefined ? { body: payload } : {}),
-      });
-      const text = await res.text();
-      const isJson = res.headers.get('content-type')?.startsWith('application/json');
-      return { status: res.status, headers: res.headers, body: isJson ? JSON.parse(text) : text };
-    },
+    call: (who, method, path, body, contentType) =>
+      callApi(api.server.url, who ? api.token(who) : null, method, path, body, contentType),
   };
   return api;
 }
