@@ -45,7 +45,7 @@ export interface IngestDeps {
   reference?: Pick<ReferenceRepository, 'listDistributors'>;
   /** Bound on inflated bytes of a .gz report (decompression bombs). */
   maxInflatedBytes?: number;
-  /** Bound on the lines of one report (DEFAULT_MAX_REPORT_LINES); see there. */
+  /** Bound on the lines of one report, counted by the reader (DEFAULT_MAX_LINES there). */
   maxLines?: number;
   onProgress?: (p: { key: string; bytesRead: number; records: number }) => void;
 }
@@ -64,13 +64,6 @@ export type IngestOutcome =
   | { status: 'processed' | 'failed'; reportId: string; version: string }
   | { status: 'skipped'; reportId: string; version: string; why: string };
 
-/**
- * Duplicate detection keeps about 25 bytes per distinct line (LineIndex), the only state of a check
- * that grows with the file. Twice the largest national distributor's quarter (a million lines)
- * keeps the ingest function well inside its bounded heap; a larger file fails with a clear status
- * instead of running out of memory.
- */
-export const DEFAULT_MAX_REPORT_LINES = 2_000_000;
 
 /** A stable, short report ID from the object key: the same key (a corrected upload) is the same report. */
 export function reportIdOf(key: string): string {
@@ -260,6 +253,7 @@ async function extractObject(
   const stored = await deps.objects.get(obj.key, obj.versionId);
   const reader = readReport(stored.body, {
     ...(deps.maxInflatedBytes ? { maxInflatedBytes: deps.maxInflatedBytes } : {}),
+    ...(deps.maxLines ? { maxLines: deps.maxLines } : {}),
     ...(deps.onProgress ? { onProgress: (p) => deps.onProgress!({ key: obj.key, ...p }) } : {}),
   });
   const extractor = new ReportExtractor(book, distributorId, await distributorAsWritten(deps, distributorId));
@@ -268,19 +262,12 @@ async function extractObject(
   const rejects = new RejectsCsvWriter(format.headers);
   let summary;
   try {
-    const maxLines = deps.maxLines ?? DEFAULT_MAX_REPORT_LINES;
-    for await (const batch of reader.records) {
+    // The reader stops a file past its line bound (blank lines included) with a too-large status.
+    for await (const batch of reader.records)
       for (const record of batch) {
         const reject = extractor.add(record);
         if (reject) rejects.add(reject);
       }
-      if (extractor.counts.read > maxLines)
-        throw new ReportFileError(
-          'too-large',
-          `The file has more than ${maxLines.toLocaleString('en-US')} lines, which is the most one report may have. ` +
-            'Split it into smaller files (for example one per month) and upload them again.',
-        );
-    }
     summary = await reader.done;
     await deps.objects.put(rejectsKey, rejects.toReadable(), 'text/csv; charset=utf-8');
   } finally {
