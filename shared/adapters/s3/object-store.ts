@@ -34,12 +34,16 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async getBytes(key: string): Promise<Buffer | null> {
-    try {
-      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return res.Body ? Buffer.from(await res.Body.transformToByteArray()) : null;
-    } catch (err) {
-      if (err instanceof Error && (err.name === 'NoSuchKey' || err.name === 'NotFound')) return null;
-      throw err;
+    // The SDK retries a failed request, not a body cut off after the headers came: one fresh GET does.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+        return res.Body ? Buffer.from(await res.Body.transformToByteArray()) : null;
+      } catch (err) {
+        if (err instanceof Error && (err.name === 'NoSuchKey' || err.name === 'NotFound')) return null;
+        if (attempt === 1 && isCutOff(err)) continue;
+        throw err;
+      }
     }
   }
 
@@ -77,4 +81,10 @@ export class S3ObjectStore implements ObjectStore {
     } while (ContinuationToken);
     return out;
   }
+}
+
+/** A response body that ended before its length: the connection was closed mid-transfer. */
+function isCutOff(err: unknown): boolean {
+  const e = err as { message?: string; code?: string } | null;
+  return e?.message === 'aborted' || e?.code === 'ECONNRESET';
 }
