@@ -209,6 +209,9 @@ export async function startS3rver(options: {
     silent: true,
     vhostBuckets: false,
   }) as S3rverServer;
+  // `silent` quiets only its console transport, which close() removes: a request that finishes
+  // after that would make winston warn of a logger with no transports. A silent logger says nothing.
+  (server as unknown as { logger: { silent: boolean } }).logger.silent = true;
   // Before the listing shim, which rewrites the query the signature covers.
   beforeRouter(server, requireSigV4(options.credentials) as unknown as KoaMiddleware);
   installListObjectsV2Shim(server);
