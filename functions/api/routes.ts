@@ -31,6 +31,8 @@ import {
   type Route,
 } from './http.js';
 import { previewQuarter } from './preview.js';
+import { compareBy, matcher, pageOf, PagingQuery } from './paging.js';
+import { getPartnerList, getRules } from './routes-lists.js';
 import { putAcceptances, putCatalog, putDistributors, putPartners, putTrainings } from './reference.js';
 import { safeUploadName } from './upload-name.js';
 
@@ -62,6 +64,7 @@ const PayoutsQuery = z.object({
   distributor: DistributorIdParam,
   program: optionalText,
   region: optionalText,
+  ...PagingQuery,
 });
 
 async function getPayouts(req: ApiRequest): Promise<Reply> {
@@ -81,6 +84,7 @@ async function getPayouts(req: ApiRequest): Promise<Reply> {
       `Region ${filter.region} is outside your territory (${principal.regions.join(', ')}).`,
     );
 
+  const found = matcher(filter.q);
   const lines = effective.lines.filter((l) => {
     const p = partners.get(l.partnerId);
     return (
@@ -88,15 +92,19 @@ async function getPayouts(req: ApiRequest): Promise<Reply> {
       (!filter.partner || l.partnerId === filter.partner) &&
       (!filter.distributor || l.distributorId === filter.distributor) &&
       (!filter.program || l.program === filter.program) &&
-      (!filter.region || p?.region === filter.region)
+      (!filter.region || p?.region === filter.region) &&
+      found(l.partnerDisplayId ?? l.partnerId, l.partnerId, p?.name)
     );
   });
+  // `total` is of every matching line; without `limit` every line is sent, as scripts expect.
+  const { items, page } = pageOf(lines, filter, 'all');
   return {
     json: {
       quarter: rules.quarter,
       status: effective.status,
-      lines: lines.map((l) => payoutLineJson(l, partners.get(l.partnerId))),
+      lines: items.map((l) => payoutLineJson(l, partners.get(l.partnerId))),
       total: money(sumAmounts(lines)),
+      page,
     },
   };
 }
@@ -173,6 +181,9 @@ async function getExport(req: ApiRequest): Promise<Reply> {
 const ReportsQuery = z.object({
   distributor: DistributorIdParam,
   quarter: optionalText.pipe(QuarterId.optional()),
+  ...PagingQuery,
+  sort: z.enum(['received', 'name', 'distributor', 'status']).default('received'),
+  status: optionalText.pipe(z.enum(['received', 'processing', 'processed', 'failed']).optional()),
 });
 
 async function getReports(req: ApiRequest): Promise<Reply> {
@@ -184,11 +195,21 @@ async function getReports(req: ApiRequest): Promise<Reply> {
       `You can see only the reports of distributor ${shown(principal.distributorId!)}.`,
     );
   const distributorId = principal.role === 'distributor' ? principal.distributorId! : q.distributor;
+  const found = matcher(q.q);
+  const sortKey = { received: 'receivedAt', name: 'name', distributor: 'distributorId', status: 'status' } as const;
   const reports = (await req.deps.reports.list(distributorId ? { distributorId } : {}))
-    .filter((r) => !q.quarter || r.quarters?.includes(q.quarter))
-    .sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : 0));
+    .filter((r) => (!q.quarter || r.quarters?.includes(q.quarter)) && (!q.status || r.status === q.status))
+    .filter((r) => found(r.name, r.reportId, shown(r.distributorId)))
+    .sort(
+      (a, b) =>
+        compareBy<ReportRecord>((r) => r[sortKey[q.sort]], q.order)(a, b) ||
+        compareBy<ReportRecord>((r) => r.receivedAt)(a, b) ||
+        compareBy<ReportRecord>((r) => r.reportId)(a, b),
+    );
+  // Without `limit` every report, as scripts have always read them; the dashboard asks for a page.
+  const { items, page } = pageOf(reports, q, 'all');
   const latest = new LatestComputations(req.deps);
-  return { json: { reports: await Promise.all(reports.map((r) => reportJson(r, latest, shown))) } };
+  return { json: { reports: await Promise.all(items.map((r) => reportJson(r, latest, shown))), page } };
 }
 
 /** The record with the distributor as written and what the latest computations made of its lines. */
@@ -288,7 +309,9 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/me', roles: ALL, handle: me },
   { method: 'GET', path: '/quarters', roles: STAFF, handle: getQuarters },
   { method: 'GET', path: '/quarters/{q}/payouts', roles: STAFF, handle: getPayouts },
+  { method: 'GET', path: '/quarters/{q}/partners', roles: STAFF, handle: getPartnerList },
   { method: 'GET', path: '/quarters/{q}/partners/{id}', roles: STAFF, handle: getPartner },
+  { method: 'GET', path: '/quarters/{q}/rules', roles: STAFF, handle: getRules },
   { method: 'POST', path: '/quarters/{q}/preview', roles: ['finance', 'program'], handle: previewQuarter },
   { method: 'POST', path: '/quarters/{q}/close', roles: ['finance'], handle: postClose },
   { method: 'GET', path: '/quarters/{q}/export', roles: ['finance', 'program'], handle: getExport },

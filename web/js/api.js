@@ -3,6 +3,7 @@
  * tab closes). An expired token or a 401 anywhere ends the session: the app goes back to sign-in.
  */
 import { isExpired } from './auth.js';
+import { getLang } from './i18n.js';
 
 const TOKEN_KEY = 'rebates.token';
 /** Set from config.json before the first call: `/api` locally, the HTTP API's URL in AWS. */
@@ -36,7 +37,8 @@ async function request(method, path, body) {
     onUnauthenticated(true);
     throw new ApiError(401, 'expired', 'Sign in again.');
   }
-  const headers = { Authorization: `Bearer ${session.token() ?? ''}` };
+  // The API words its messages in the reader's language where it can.
+  const headers = { Authorization: `Bearer ${session.token() ?? ''}`, 'Accept-Language': getLang() };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(`${base}${path}`, {
     method,
@@ -73,6 +75,10 @@ export const api = {
   me: () => json('GET', '/me'),
   quarters: () => json('GET', '/quarters'),
   payouts: (quarter, filter = {}) => json('GET', `/quarters/${seg(quarter)}/payouts${q(filter)}`),
+  /** One page of the quarter's partners: `{ sort, order, q, region, status, offset, limit }`. */
+  partnerList: (quarter, query = {}) => json('GET', `/quarters/${seg(quarter)}/partners${q(query)}`),
+  rules: (quarter) => json('GET', `/quarters/${seg(quarter)}/rules`),
+  preview: (quarter, body) => json('POST', `/quarters/${seg(quarter)}/preview`, body),
   partner: (quarter, id) => json('GET', `/quarters/${seg(quarter)}/partners/${seg(id)}`),
   reports: (filter = {}) => json('GET', `/reports${q(filter)}`),
   report: (reportId) => json('GET', `/reports/${seg(reportId)}`),

@@ -1,13 +1,15 @@
 /**
  * Quarter overview: status, totals, payouts by program and distributor, and the partners the
- * caller may see (the API scopes the lines), each linking to its partner page. Finance closes
- * the quarter and exports here.
+ * caller may see (the API scopes them), each linking to its partner page: a page at a time, sorted,
+ * filtered and searched by the API (GET /quarters/{q}/partners), so 10,000 partners stay fast.
+ * Finance closes the quarter and exports here.
  */
 import { api } from '../api.js';
 import { barChart } from '../chart.js';
 import { h, message, table } from '../dom.js';
+import { codeLabel, errorText } from '../codes.js';
 import { formatDay, formatInstant, formatInt, formatMoney, t } from '../i18n.js';
-import { fromKopecks, toKopecks, totalsBy } from '../money.js';
+import { toKopecks } from '../money.js';
 import { loadQuarters, pickQuarter, quarterSelect } from './quarters.js';
 
 export async function render({ me, params, go, rerender }) {
@@ -15,8 +17,10 @@ export async function render({ me, params, go, rerender }) {
   const info = pickQuarter(quarters, params[0]);
   if (!info) return h('section', {}, h('h1', {}, t('navOverview')), message(t('noPayouts')));
   const q = info.quarter;
-  const data = await api.payouts(q);
-  const partners = groupByPartner(data.lines);
+  const state = listState(q);
+  const data = await api.partnerList(q, query(state));
+  const listArea = h('div', { class: 'list-area', 'aria-live': 'polite' });
+  fillList(listArea, q, state, data);
 
   return h(
     'div',
@@ -38,83 +42,234 @@ export async function render({ me, params, go, rerender }) {
     h(
       'dl',
       { class: 'figures' },
-      figure(t('totalPayouts'), formatMoney(data.total)),
-      figure(t('partnersWithPayouts'), formatInt(partners.length)),
-      figure(t('payoutLines'), formatInt(data.lines.length)),
+      figure(t('totalPayouts'), formatMoney(data.totals.amount)),
+      figure(t('partnersWithPayouts'), formatInt(data.totals.partners)),
+      figure(t('payoutLines'), formatInt(data.totals.lines)),
     ),
     financeActions(me, q, data.status ?? info.status, rerender),
-    data.lines.length
+    data.totals.lines
       ? h(
           'div',
           { class: 'charts' },
-          barChart(t('byProgram'), chartItems(totalsBy(data.lines, (l) => l.program))),
-          barChart(t('byDistributor'), chartItems(totalsBy(data.lines, (l) => l.distributorId))),
+          barChart(t('byProgram'), chartItems(data.totals.byProgram, (k) => codeLabel('program', k))),
+          barChart(t('byDistributor'), chartItems(data.totals.byDistributor, (k) => k)),
         )
       : null,
     h(
       'section',
       { 'aria-labelledby': 'partners-title' },
       h('h2', { id: 'partners-title' }, t('partnersTitle')),
-      partners.length ? partnersTable(q, partners, data.total) : message(t('noPayouts')),
+      data.totals.partners ? listControls(q, state, data, listArea) : null,
+      listArea,
     ),
   );
 }
 
 const statusBadge = (status) => h('span', { class: `badge ${status}` }, t(`status_${status}`));
 const figure = (label, value) => h('div', {}, h('dt', {}, label), h('dd', {}, value));
-const chartItems = (totals) =>
-  totals.map((x) => ({ label: x.key, value: Number(x.amount), text: formatMoney(x.amount) }));
+const chartItems = (totals, labelOf) =>
+  totals.map((x) => ({ label: labelOf(x.key), value: Number(x.amount), text: formatMoney(x.amount) }));
 
-function groupByPartner(lines) {
-  const byId = new Map();
-  for (const l of lines) {
-    const p = byId.get(l.partnerId) ?? {
-      id: l.partnerId,
-      name: l.partnerName,
-      region: l.region,
-      programs: new Set(),
-      lines: 0,
-      kopecks: 0n,
-    };
-    p.programs.add(l.program);
-    p.lines += 1;
-    p.kopecks += toKopecks(l.amount);
-    byId.set(l.partnerId, p);
+// ---------------------------------------------------------------- the partners list (paged on the server)
+
+const PAGE_SIZES = [25, 50, 100, 200];
+/** Per quarter, for this tab: coming back from a partner page finds the list as it was left. */
+const states = new Map();
+function listState(q) {
+  if (!states.has(q))
+    states.set(q, { sort: 'partner', order: 'asc', q: '', region: '', status: '', offset: 0, limit: 50 });
+  return states.get(q);
+}
+const query = (s) => ({
+  sort: s.sort,
+  order: s.order,
+  q: s.q,
+  region: s.region,
+  status: s.status,
+  offset: s.offset,
+  limit: s.limit,
+});
+
+/** Loads the page `state` names into `area`; a later load wins over an earlier one still running. */
+async function reload(area, q, state) {
+  const n = (area.loads = (area.loads ?? 0) + 1);
+  area.setAttribute('aria-busy', 'true');
+  try {
+    const data = await api.partnerList(q, query(state));
+    if (n === area.loads) fillList(area, q, state, data);
+  } catch (err) {
+    if (n === area.loads) area.replaceChildren(message(t('loadFailed', { message: errorText(err) }), 'error'));
+  } finally {
+    if (n === area.loads) area.removeAttribute('aria-busy');
   }
-  return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
 }
 
-function partnersTable(q, partners, total) {
-  return table({
+function listControls(q, state, data, area) {
+  const changed = () => {
+    state.offset = 0;
+    reload(area, q, state);
+  };
+  let timer;
+  const search = h('input', {
+    type: 'search',
+    id: 'partner-search',
+    value: state.q,
+    autocomplete: 'off',
+    oninput: (e) => {
+      state.q = e.target.value;
+      clearTimeout(timer);
+      timer = setTimeout(changed, 250);
+    },
+  });
+  const select = (id, label, value, options, set) =>
+    h(
+      'p',
+      { class: 'field' },
+      h('label', { for: id }, label),
+      h(
+        'select',
+        { id, onchange: (e) => (set(e.target.value), changed()) },
+        options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
+      ),
+    );
+  return h(
+    'form',
+    { class: 'list-controls', role: 'search', onsubmit: (e) => (e.preventDefault(), changed()) },
+    h('p', { class: 'field' }, h('label', { for: 'partner-search' }, t('searchPartners')), search),
+    select(
+      'filter-region',
+      t('colRegion'),
+      state.region,
+      [['', t('allRegions')], ...data.totals.regions.map((r) => [r, codeLabel('region', r)])],
+      (v) => (state.region = v),
+    ),
+    select(
+      'filter-status',
+      t('colPartnerStatus'),
+      state.status,
+      [['', t('allStatuses')], ...['Registered', 'Preferred'].map((s) => [s, codeLabel('pstatus', s)])],
+      (v) => (state.status = v),
+    ),
+    select(
+      'page-size',
+      t('pageSize'),
+      String(state.limit),
+      PAGE_SIZES.map((n) => [String(n), formatInt(n)]),
+      (v) => (state.limit = Number(v)),
+    ),
+  );
+}
+
+function fillList(area, q, state, data) {
+  if (!data.page.total) {
+    area.replaceChildren(message(data.totals.partners ? t('noMatches') : t('noPayouts')));
+    return;
+  }
+  area.replaceChildren(
+    h('div', { class: 'table-scroll' }, partnersTable(q, state, data, area)),
+    pager(q, state, data.page, area),
+  );
+}
+
+function sortHeader(label, key, state, q, area, numeric) {
+  const active = state.sort === key;
+  // Big figures first, except units to plan: the nearest to a plan first.
+  const first = numeric && key !== 'unitsToPlan' ? 'desc' : 'asc';
+  return {
+    label: h(
+      'button',
+      {
+        type: 'button',
+        class: 'sort',
+        'data-sort': key,
+        onclick: () => {
+          state.order = active ? (state.order === 'asc' ? 'desc' : 'asc') : first;
+          state.sort = key;
+          state.offset = 0;
+          reload(area, q, state);
+        },
+      },
+      label,
+      active ? h('span', { 'aria-hidden': 'true' }, state.order === 'asc' ? ' ▲' : ' ▼') : null,
+    ),
+    numeric,
+  };
+}
+
+function partnersTable(q, state, data, area) {
+  const col = (label, key, numeric = false) => sortHeader(label, key, state, q, area, numeric);
+  const el = table({
     className: 'partners',
     columns: [
-      { label: t('colPartnerId') },
-      { label: t('colName') },
-      { label: t('colRegion') },
+      col(t('colPartnerId'), 'partner'),
+      col(t('colName'), 'name'),
+      col(t('colRegion'), 'region'),
       { label: t('colPrograms') },
-      { label: t('colLines'), numeric: true },
-      { label: t('colAmount'), numeric: true },
+      col(t('colUnits'), 'units', true),
+      col(t('colUnitsToPlan'), 'unitsToPlan', true),
+      col(t('colLines'), 'lines', true),
+      col(t('colAmount'), 'total', true),
     ],
-    rows: partners.map((p) => ({
-      className: p.kopecks === 0n ? 'zero' : undefined,
+    rows: data.partners.map((p) => ({
+      className: toKopecks(p.amount) === 0n ? 'zero' : undefined,
       cells: [
-        h('a', { href: `#/partner/${encodeURIComponent(q)}/${encodeURIComponent(p.id)}` }, p.id),
-        p.name,
-        p.region,
-        [...p.programs].sort().join(', '),
+        h('a', { href: `#/partner/${encodeURIComponent(q)}/${encodeURIComponent(p.partnerId)}` }, p.partnerId),
+        p.name ?? '',
+        p.region ? codeLabel('region', p.region) : '',
+        p.programs.map((x) => codeLabel('program', x)).join(', '),
+        formatInt(p.units),
+        p.unitsToPlan
+          ? h(
+              'span',
+              { title: codeLabel('program', p.unitsToPlan.program) },
+              t('unitsToPlanCell', { n: formatInt(p.unitsToPlan.units), plan: formatInt(p.unitsToPlan.plan) }),
+            )
+          : '–',
         formatInt(p.lines),
-        formatMoney(fromKopecks(p.kopecks)),
+        formatMoney(p.amount),
       ],
     })),
-    foot: [
-      t('totalRow'),
-      '',
-      '',
-      '',
-      formatInt(partners.reduce((n, p) => n + p.lines, 0)),
-      formatMoney(total),
-    ],
+    foot: [t('matchedRow', { n: formatInt(data.page.total) }), '', '', '', '', '', '', formatMoney(data.matchedAmount)],
   });
+  // Screen readers hear which column the list is sorted by.
+  el.querySelectorAll('thead th').forEach((th) => {
+    const sort = th.querySelector('button.sort')?.dataset.sort;
+    if (sort === state.sort) th.setAttribute('aria-sort', state.order === 'asc' ? 'ascending' : 'descending');
+  });
+  return el;
+}
+
+function pager(q, state, page, area) {
+  const go = (offset) => {
+    state.offset = offset;
+    reload(area, q, state);
+  };
+  const last = Math.max(0, Math.floor((page.total - 1) / page.limit) * page.limit);
+  return h(
+    'nav',
+    { class: 'pager', 'aria-label': t('pagerLabel') },
+    h('button', { type: 'button', class: 'secondary', disabled: page.offset === 0, onclick: () => go(0) }, t('firstPage')),
+    h(
+      'button',
+      { type: 'button', class: 'secondary', disabled: page.offset === 0, onclick: () => go(Math.max(0, page.offset - page.limit)) },
+      t('prevPage'),
+    ),
+    h(
+      'span',
+      { class: 'pager-status' },
+      t('pageStatus', {
+        from: formatInt(page.offset + 1),
+        to: formatInt(Math.min(page.offset + page.limit, page.total)),
+        total: formatInt(page.total),
+      }),
+    ),
+    h(
+      'button',
+      { type: 'button', class: 'secondary', disabled: !page.nextCursor, onclick: () => go(page.offset + page.limit) },
+      t('nextPage'),
+    ),
+    h('button', { type: 'button', class: 'secondary', disabled: !page.nextCursor, onclick: () => go(last) }, t('lastPage')),
+  );
 }
 
 function financeActions(me, q, status, rerender) {
@@ -129,7 +284,7 @@ function financeActions(me, q, status, rerender) {
           e.preventDefault();
           api
             .download(api.exportPath(q, format), `payouts-${q}.${format}`)
-            .catch((err) => rerender({ text: t('downloadFailed', { message: err.message }), kind: 'error' }));
+            .catch((err) => rerender({ text: t('downloadFailed', { message: errorText(err) }), kind: 'error' }));
         },
       },
       t(format === 'csv' ? 'exportCsv' : 'exportXlsx'),
@@ -167,7 +322,7 @@ function closeButton(q, rerender) {
       await api.closeQuarter(q);
       rerender({ text: t('quarterClosed', { q }), kind: 'info' });
     } catch (err) {
-      rerender({ text: t('actionFailed', { message: err.message }), kind: 'error' });
+      rerender({ text: t('actionFailed', { message: errorText(err) }), kind: 'error' });
     }
   });
   return [

@@ -1,6 +1,6 @@
 /**
  * The quarter picker shared by the overview and the exceptions queue. The choice is remembered;
- * without one, the earliest open quarter (the one being worked on) is shown.
+ * without one, the current or last closed quarter is shown (defaultQuarter).
  */
 import { api } from '../api.js';
 import { h } from '../dom.js';
@@ -17,10 +17,24 @@ export function pickQuarter(quarters, wanted) {
   const chosen =
     known(wanted) ??
     known(localStorage.getItem(KEY)) ??
-    quarters.find((q) => q.status === 'open') ??
-    quarters.at(-1);
+    defaultQuarter(quarters);
   if (chosen) localStorage.setItem(KEY, chosen.quarter);
   return chosen;
+}
+
+/**
+ * Today's quarter on Moscow time when it has rules; else the last closed one (a close must not move
+ * the dashboard on to the next quarter, still empty); else the first open one.
+ */
+export function defaultQuarter(quarters, now = Date.now()) {
+  const moscow = new Date(now + 3 * 3600_000);
+  const today = `${moscow.getUTCFullYear()}-Q${Math.floor(moscow.getUTCMonth() / 3) + 1}`;
+  return (
+    quarters.find((q) => q.quarter === today) ??
+    quarters.filter((q) => q.status === 'closed').at(-1) ??
+    quarters.find((q) => q.status === 'open') ??
+    quarters.at(-1)
+  );
 }
 
 /** A labelled <select>; `onPick(quarter)` runs on change. */

@@ -1,0 +1,41 @@
+/**
+ * Codes the API sends (regions, partner statuses, programs, rate rows, report failures, error codes)
+ * shown in the reader's language: each has a label `<kind>_<code>` in labels.js, dashes as
+ * underscores. A code without a label (a region added to the registry later) is shown as it is.
+ */
+import { getLang, t } from './i18n.js';
+import { STRINGS } from './labels.js';
+
+const keyOf = (kind, code) => `${kind}_${String(code).replace(/[^A-Za-z0-9]+/g, '_')}`;
+
+export function codeLabel(kind, code) {
+  if (code === null || code === undefined || code === '') return '';
+  const key = keyOf(kind, code);
+  return key in STRINGS[getLang()] || key in STRINGS.en ? t(key) : String(code);
+}
+
+const CYRILLIC = /[А-Яа-яЁё]/;
+
+/**
+ * An API error in plain words: the server's own sentence when it is in the page's language (English,
+ * or Russian once the API answers in it), else the sentence for its code.
+ */
+export function errorText(err) {
+  const text = err?.message ?? String(err);
+  if (getLang() === 'en' || CYRILLIC.test(text)) return text;
+  const key = keyOf('error', err?.code ?? 'http-error');
+  return key in STRINGS[getLang()] ? t(key) : t('error_http_error');
+}
+
+/**
+ * Why a report failed, in one sentence a distributor understands; `details` is the server's full
+ * text (for header problems: every accepted column name), shown behind a toggle.
+ */
+export function failureText(error) {
+  if (!error) return { sentence: '', details: '' };
+  const missing = /no column for:? ([^.]+)\./i.exec(error.message ?? '')?.[1]?.trim();
+  const key = keyOf('failure', error.code);
+  const sentence =
+    key in STRINGS[getLang()] ? t(key, { missing: missing ?? '' }) : t('failure_unknown');
+  return { sentence, details: error.message ?? '' };
+}
