@@ -1,5 +1,6 @@
 /**
- * POST /quarters/{q}/preview: what payouts would be with other rates, acceptances or trainings.
+ * POST /quarters/{q}/preview: what payouts would be with other rates, plan thresholds, acceptances,
+ * trainings or extra units of a partner.
  * Maps the request to previewQuarter (shared/pipeline/preview.ts, which writes nothing) and its
  * answer to JSON, narrowed to the partners the caller may see.
  */
@@ -8,7 +9,8 @@ import { canSeePartner } from '../../shared/auth/principal.js';
 import { MoneyString } from '../../shared/domain/rules/schema.js';
 import { previewQuarter as preview } from '../../shared/pipeline/preview.js';
 import { AcceptanceJson, TrainingJson } from '../../shared/reference/json.js';
-import { jsonBody, money, payoutLineJson, quarterOf, sumAmounts, type ApiRequest, type Reply } from './http.js';
+import { TEXT_LIMITS } from '../../shared/domain/text-limits.js';
+import { jsonBody, money, PartnerIdParam, payoutLineJson, quarterOf, sumAmounts, type ApiRequest, type Reply } from './http.js';
 
 const PreviewBody = z
   .object({
@@ -17,6 +19,22 @@ const PreviewBody = z
       .default({}),
     acceptances: z.array(AcceptanceJson).max(10_000).default([]),
     trainings: z.array(TrainingJson).max(10_000).default([]),
+    plans: z
+      .record(z.string().regex(/^[a-z0-9-]+\/\d+$/, 'keys look like client/150'), z.number().int().positive().max(1_000_000))
+      .default({}),
+    units: z
+      .array(
+        z
+          .object({
+            partnerId: PartnerIdParam,
+            program: z.string().max(TEXT_LIMITS.slug),
+            rateRow: z.string().max(TEXT_LIMITS.slug),
+            units: z.number().int().min(-1_000_000).max(1_000_000),
+          })
+          .strict(),
+      )
+      .max(1_000)
+      .default([]),
   })
   .strict();
 

@@ -275,10 +275,14 @@ export async function previewComputation(
   deps: ComputeDeps,
   quarter: string,
   modify: (inputs: QuarterInputs) => { rules: Rules; reference: QuarterReference },
+  /** One more extract to compute with (the what-if's extra units), or null. */
+  extra?: (inputs: QuarterInputs) => ActiveExtract | null,
 ): Promise<{ computation: QuarterComputation; inputs: QuarterInputs } | null> {
   const inputs = await loadQuarterInputs(deps, quarter);
   if (!inputs) return null;
   const { rules, reference } = modify(inputs);
-  const computation = computeQuarter({ rules, reference, extracts: await loadExtracts(deps, inputs.records) });
+  const added = extra?.(inputs);
+  const extracts = await loadExtracts(deps, inputs.records);
+  const computation = computeQuarter({ rules, reference, extracts: added ? [...extracts, added] : extracts });
   return { computation, inputs };
 }

@@ -8,6 +8,7 @@ import { parseRules, type Rules } from '../domain/rules/load.js';
 import type { Acceptance, PartnerQuarterResult, Training } from '../domain/types.js';
 import { InputValidationError } from '../errors.js';
 import { previewComputation, type ComputeDeps } from './compute.js';
+import { acceptancesWithPlans, extrasExtract, referenceWithExtras, withPlans, type ExtraUnits } from './preview-inputs.js';
 
 export interface PreviewRequest {
   /** `"<program>/<rateRow>/<plan>"` → rate in RUB as a decimal string. */
@@ -15,6 +16,10 @@ export interface PreviewRequest {
   /** Added to the stored ones, as an upload would add them. */
   acceptances: Acceptance[];
   trainings: Training[];
+  /** `"<program>/<plan>"` → the plan's new threshold in units (preview-inputs.ts). */
+  plans?: Record<string, number>;
+  /** Extra net units for partners, by rate row (preview-inputs.ts). */
+  units?: ExtraUnits[];
 }
 
 export interface PreviewChange {
@@ -58,20 +63,28 @@ function withRows<T extends { partnerId: string }>(stored: ReadonlyMap<string, r
 
 /** The preview of one quarter with rules; null when the quarter has none. */
 export async function previewQuarter(deps: ComputeDeps, quarter: string, request: PreviewRequest): Promise<PreviewResult | null> {
-  const named = [...request.acceptances, ...request.trainings].map((r) => r.partnerId);
+  const plans = request.plans ?? {};
+  const extras = request.units ?? [];
+  const named = [...request.acceptances, ...request.trainings, ...extras].map((r) => r.partnerId);
   if (named.length) {
     const registry = new Set((await deps.reference.listPartners()).map((p) => p.id));
     const unknown = [...new Set(named.filter((id) => !registry.has(id)))];
     if (unknown.length) throw new InputValidationError(`Not in the partner registry: ${unknown.join(', ')}.`);
   }
-  const preview = await previewComputation(deps, quarter, ({ rules, reference }) => ({
-    rules: withRates(rules, request.rates),
-    reference: {
-      ...reference,
-      acceptances: withRows(reference.acceptances, request.acceptances),
-      trainings: withRows(reference.trainings, request.trainings),
-    },
-  }));
+  const preview = await previewComputation(
+    deps,
+    quarter,
+    ({ rules, reference }) => ({
+      // Rates name the plans as they are now; the thresholds move after.
+      rules: withPlans(withRates(rules, request.rates), plans),
+      reference: referenceWithExtras(rules, {
+        ...reference,
+        acceptances: acceptancesWithPlans(withRows(reference.acceptances, request.acceptances), plans),
+        trainings: withRows(reference.trainings, request.trainings),
+      }, extras),
+    }),
+    ({ rules }) => extrasExtract(rules, extras),
+  );
   if (!preview) return null;
 
   const results = preview.computation.partners.map((p) => p.result);

@@ -13,6 +13,8 @@ import * as overview from './views/overview.js';
 import * as partner from './views/partner.js';
 import * as exceptions from './views/exceptions.js';
 import * as reports from './views/reports.js';
+import * as whatif from './views/whatif.js';
+import { codeLabel, errorText } from './codes.js';
 
 const ROUTES = [
   [/^#\/login$/, login],
@@ -20,6 +22,7 @@ const ROUTES = [
   [/^#\/partner\/([^/]+)\/([^/]+)$/, partner],
   [/^#\/exceptions(?:\/([^/]+))?$/, exceptions],
   [/^#\/reports$/, reports],
+  [/^#\/whatif(?:\/([^/]+))?$/, whatif],
 ];
 
 const top = document.getElementById('top');
@@ -56,6 +59,7 @@ function header() {
           me.role !== 'distributor' ? h('li', {}, link('#/overview', t('navOverview'))) : null,
           me.role !== 'distributor' ? h('li', {}, link('#/exceptions', t('navExceptions'))) : null,
           h('li', {}, link('#/reports', t('navReports'))),
+          me.role === 'finance' || me.role === 'program' ? h('li', {}, link('#/whatif', t('navWhatIf'))) : null,
         ),
       )
     : null;
@@ -65,7 +69,9 @@ function header() {
         { class: 'who' },
         h('span', {}, t('signedInAs', { sub: me.sub })),
         h('span', { class: 'role' }, t(`role_${me.role}`)),
-        me.regions?.length ? h('span', {}, t('territory', { regions: me.regions.join(', ') })) : null,
+        me.regions?.length
+          ? h('span', {}, t('territory', { regions: me.regions.map((r) => codeLabel('region', r)).join(', ') }))
+          : null,
         me.distributorId ? h('span', {}, t('distributorOf', { id: me.distributorId })) : null,
       )
     : null;
@@ -169,10 +175,10 @@ function showError(err) {
   const status = err instanceof ApiError ? err.status : 0;
   const text =
     status === 403
-      ? t('forbidden', { message: err.message })
+      ? t('forbidden', { message: errorText(err) })
       : status === 404
-        ? t('notFound', { message: err.message })
-        : t('loadFailed', { message: err.message });
+        ? t('notFound', { message: errorText(err) })
+        : t('loadFailed', { message: errorText(err) });
   main.replaceChildren(message(text, 'error'));
 }
 

@@ -4,6 +4,7 @@
  */
 import { api } from '../api.js';
 import { h, message, table } from '../dom.js';
+import { codeLabel } from '../codes.js';
 import { formatInstant, formatInt, formatMoney, t, zeroReason } from '../i18n.js';
 import { toKopecks } from '../money.js';
 
@@ -22,7 +23,7 @@ export async function render({ params }) {
     h(
       'p',
       { class: 'meta' },
-      t('partnerMeta', { id: p.id, region: p.region, status: p.status }),
+      t('partnerMeta', { id: p.id, region: codeLabel('region', p.region), status: codeLabel('pstatus', p.status) }),
       ' · ',
       t('quarterTitle', { q }),
     ),
@@ -86,7 +87,7 @@ function progressCard(pr) {
   return h(
     'article',
     { class: `progress-card${pr.accepted ? '' : ' not-accepted'}` },
-    h('h3', { id: `${id}-title` }, pr.program),
+    h('h3', { id: `${id}-title` }, codeLabel('program', pr.program)),
     h(
       'div',
       {
@@ -132,9 +133,9 @@ function linesTable(lines, total) {
     rows: lines.map((l) => ({
       className: toKopecks(l.amount) === 0n ? 'zero' : undefined,
       cells: [
-        l.program,
+        codeLabel('program', l.program),
         l.distributorId,
-        l.rateRow,
+        codeLabel('rateRow', l.rateRow),
         formatInt(l.units),
         formatInt(l.paidUnits),
         formatMoney(l.rate),

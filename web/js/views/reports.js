@@ -2,21 +2,31 @@
  * Report statuses with their line counts: read = extracted + rejected (the file's own checks), and
  * of the extracted lines those the latest quarter computation counted or held. A report's rejected
  * and held lines, and its rejects file, on demand. Distributors (the API shows them their own
- * reports only) also upload here.
+ * reports only) also upload here. The list is a page from the API, newest first; it follows itself
+ * while a report is being read or computed, and after an upload until that file is final.
  */
 import { api } from '../api.js';
 import { h, message, table } from '../dom.js';
+import { errorText, failureText } from '../codes.js';
 import { formatInstant, formatInt, rejectReason, t } from '../i18n.js';
 
 const SHOWN_REJECTS = 100;
 const SHOWN_HELD = 100;
 
-export async function render({ me, rerender }) {
-  const { reports } = await api.reports();
-  const sorted = reports
-    .slice()
-    .sort((a, b) => b.receivedAt.localeCompare(a.receivedAt) || a.key.localeCompare(b.key));
+const PAGE = 50;
+const POLL_MS = 2_000;
+/** Give up following an upload whose report never appears (ingest down): ten minutes. */
+const FOLLOW_MS = 10 * 60_000;
+const state = { q: '', status: '', offset: 0 };
+/** The upload being followed to the end: `{ key, since }`. */
+let followed = null;
+
+export async function render({ me }) {
   const details = h('div', { 'aria-live': 'polite' });
+  const area = h('div', { class: 'list-area' });
+  const note = h('div', { 'aria-live': 'polite' });
+  const data = await api.reports(query());
+  fillReports(area, note, details, data);
   return h(
     'div',
     { class: 'page' },
@@ -24,11 +34,132 @@ export async function render({ me, rerender }) {
       'div',
       { class: 'page-head' },
       h('h1', {}, t('reportsTitle')),
-      h('button', { type: 'button', class: 'secondary', onclick: () => rerender() }, t('refresh')),
+      h('button', { type: 'button', class: 'secondary', onclick: () => reload(area, note, details) }, t('refresh')),
     ),
-    me.role === 'distributor' ? uploadForm() : null,
-    sorted.length ? reportsTable(sorted, details) : message(t('noReports')),
+    me.role === 'distributor' ? uploadForm(() => reload(area, note, details)) : null,
+    reportControls(() => {
+      state.offset = 0;
+      reload(area, note, details);
+    }),
+    note,
+    area,
     details,
+  );
+}
+
+const query = () => ({ sort: 'received', order: 'desc', q: state.q, status: state.status, offset: state.offset, limit: PAGE });
+
+/** Not yet final: being read, or read and waiting for its quarter computation. */
+const unfinished = (r) =>
+  r.status === 'received' || r.status === 'processing' || (r.status === 'processed' && r.activeVersion && !r.computed);
+
+function followedDone(reports) {
+  if (!followed) return true;
+  if (Date.now() - followed.since > FOLLOW_MS) return true;
+  // The record is updated when its new version is read; clocks may differ a little.
+  const r = reports.find((x) => x.key === followed.key && Date.parse(x.updatedAt) >= followed.since - 30_000);
+  return !!r && !unfinished(r);
+}
+
+async function reload(area, note, details) {
+  const n = (area.loads = (area.loads ?? 0) + 1);
+  try {
+    const data = await api.reports(query());
+    if (n === area.loads && area.isConnected) fillReports(area, note, details, data);
+  } catch (err) {
+    if (n === area.loads) area.replaceChildren(message(t('loadFailed', { message: errorText(err) }), 'error'));
+  }
+}
+
+function fillReports(area, note, details, data) {
+  const { reports, page } = data;
+  area.replaceChildren(
+    reports.length
+      ? [
+          h('div', { class: 'table-scroll' }, reportsTable(reports, details)),
+          page && page.total > PAGE ? pager(page, () => reload(area, note, details)) : null,
+        ]
+      : message(state.q || state.status ? t('noMatches') : t('noReports')),
+  );
+  // Follows the list while any report shown, or the one just uploaded, is still on its way.
+  const busy = reports.some(unfinished) || !followedDone(reports);
+  if (!busy) followed = null;
+  note.replaceChildren(busy ? h('p', { class: 'meta following' }, t('following')) : '');
+  clearTimeout(area.poll);
+  if (busy)
+    area.poll = setTimeout(() => {
+      if (area.isConnected) reload(area, note, details);
+    }, POLL_MS);
+}
+
+function reportControls(changed) {
+  let timer;
+  return h(
+    'form',
+    { class: 'list-controls', role: 'search', onsubmit: (e) => (e.preventDefault(), changed()) },
+    h(
+      'p',
+      { class: 'field' },
+      h('label', { for: 'report-search' }, t('searchReports')),
+      h('input', {
+        type: 'search',
+        id: 'report-search',
+        value: state.q,
+        autocomplete: 'off',
+        oninput: (e) => {
+          state.q = e.target.value;
+          clearTimeout(timer);
+          timer = setTimeout(changed, 250);
+        },
+      }),
+    ),
+    h(
+      'p',
+      { class: 'field' },
+      h('label', { for: 'report-status' }, t('colStatus')),
+      h(
+        'select',
+        { id: 'report-status', onchange: (e) => ((state.status = e.target.value), changed()) },
+        [['', t('allReportStatuses')], ...['received', 'processing', 'processed', 'failed'].map((s) => [s, t(`rstatus_${s}`)])].map(
+          ([v, text]) => h('option', { value: v, selected: v === state.status }, text),
+        ),
+      ),
+    ),
+  );
+}
+
+function pager(page, reload) {
+  const go = (offset) => {
+    state.offset = offset;
+    reload();
+  };
+  return h(
+    'nav',
+    { class: 'pager', 'aria-label': t('pagerLabel') },
+    h('button', { type: 'button', class: 'secondary', disabled: page.offset === 0, onclick: () => go(Math.max(0, page.offset - page.limit)) }, t('prevPage')),
+    h(
+      'span',
+      { class: 'pager-status' },
+      t('pageStatus', {
+        from: formatInt(page.offset + 1),
+        to: formatInt(Math.min(page.offset + page.limit, page.total)),
+        total: formatInt(page.total),
+      }),
+    ),
+    h('button', { type: 'button', class: 'secondary', disabled: !page.nextCursor, onclick: () => go(page.offset + page.limit) }, t('nextPage')),
+  );
+}
+
+/** A failed file: one sentence, and the server's full text (accepted column names) one click away. */
+function failure(error) {
+  const { sentence, details } = failureText(error);
+  return h(
+    'div',
+    { class: 'failure' },
+    h('p', { class: 'error-text' }, sentence),
+    details && details !== sentence
+      ? h('details', {}, h('summary', {}, t('showAcceptedHeaders')), h('p', { class: 'server-text', lang: 'en' }, details))
+      : null,
   );
 }
 
@@ -52,10 +183,7 @@ function reportsTable(reports, details) {
       cells: [
         r.distributorId,
         r.name,
-        [
-          h('span', { class: `badge ${r.status}` }, t(`rstatus_${r.status}`)),
-          r.error ? h('p', { class: 'error-text' }, r.error.message) : null,
-        ],
+        [h('span', { class: `badge ${r.status}` }, t(`rstatus_${r.status}`)), r.error ? failure(r.error) : null],
         formatInstant(r.receivedAt),
         count(r.counts?.read),
         count(r.counts?.rejected),
@@ -117,7 +245,7 @@ async function showRejects(r, details) {
     );
     details.querySelector('h2').focus();
   } catch (err) {
-    details.replaceChildren(message(t('loadFailed', { message: err.message }), 'error'));
+    details.replaceChildren(message(t('loadFailed', { message: errorText(err) }), 'error'));
   }
 }
 
@@ -160,7 +288,7 @@ function heldSection(held, total, pending) {
   );
 }
 
-function uploadForm() {
+function uploadForm(reloadList) {
   const status = h('div', { 'aria-live': 'polite' });
   const input = h('input', {
     type: 'file',
@@ -182,11 +310,14 @@ function uploadForm() {
         status.replaceChildren(message(t('uploading', { name: file.name })));
         try {
           // The API may adjust the name (REPORT.CSV is stored as REPORT.csv, which ingest picks up).
+          const since = Date.now();
           const { key } = await api.upload(file);
-          status.replaceChildren(message(t('uploaded', { name: key.split('/').pop() })));
+          status.replaceChildren(message(t('uploadedFollowing', { name: key.split('/').pop() })));
           input.value = '';
+          followed = { key, since };
+          reloadList();
         } catch (err) {
-          const why = err.code === 'storage-unreachable' ? t('storageUnreachable') : err.message;
+          const why = err.code === 'storage-unreachable' ? t('storageUnreachable') : errorText(err);
           status.replaceChildren(message(t('uploadFailed', { message: why }), 'error'));
         } finally {
           button.disabled = false;
