@@ -106,6 +106,10 @@ async function getRules(req: ApiRequest): Promise<Reply> {
     json: {
       quarter: rules.quarter,
       version: rules.version,
+      firstDay: rules.firstDay,
+      lastDay: rules.lastDay,
+      acceptanceDeadline: rules.file.acceptanceDeadline,
+      trainingDeadline: rules.file.trainingDeadline,
       programs: rules.file.programs.map((p) => ({
         id: p.id,
         name: p.name,
