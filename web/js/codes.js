@@ -39,3 +39,18 @@ export function failureText(error) {
     key in STRINGS[getLang()] ? t(key, { missing: missing ?? '' }) : t('failure_unknown');
   return { sentence, details: error.message ?? '' };
 }
+
+/** A points entry's source code (`payout:…`, `course:…`, `quarter:…`, `reward:…`) in words. */
+export function pointsSource(source) {
+  const payout = /^payout:([^/]+)\/[^/]+\/([^/]+)\/([^/]+)\/(.+)$/.exec(source ?? '');
+  if (payout)
+    return t('sourcePayout', {
+      q: payout[1],
+      distributor: payout[2],
+      program: codeLabel('program', payout[3]),
+      rateRow: codeLabel('rateRow', payout[4]),
+    });
+  const [kind, rest = ''] = String(source ?? '').split(/:(.*)/s);
+  const key = `source_${kind}`;
+  return key in STRINGS[getLang()] ? t(key, { id: rest.split(':')[0] }) : String(source ?? '');
+}

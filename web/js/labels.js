@@ -283,6 +283,10 @@ export const STRINGS = {
     fieldPlan: 'Chosen plan',
     noPlan: 'none',
     noCourse: 'none',
+    sourcePayout: 'payout {q}: {distributor}, {program}, {rateRow}',
+    source_course: 'course {id}',
+    source_quarter: 'quarter {id}',
+    source_reward: 'reward {id}',
   },
   ru: {
     appTitle: 'Бонусная программа',
@@ -563,6 +567,10 @@ export const STRINGS = {
     fieldPlan: 'Выбранный план',
     noPlan: 'нет',
     noCourse: 'нет',
+    sourcePayout: 'выплата {q}: {distributor}, {program}, {rateRow}',
+    source_course: 'курс {id}',
+    source_quarter: 'квартал {id}',
+    source_reward: 'награда {id}',
   },
 };
 

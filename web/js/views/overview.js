@@ -72,7 +72,7 @@ const chartItems = (totals, labelOf) =>
 
 // ---------------------------------------------------------------- the partners list (paged on the server)
 
-const PAGE_SIZES = [25, 50, 100, 200];
+const PAGE_SIZES = [10, 25, 50, 100, 200];
 /** Per quarter, for this tab: coming back from a partner page finds the list as it was left. */
 const states = new Map();
 function listState(q) {

@@ -4,7 +4,7 @@
  */
 import { api } from '../api.js';
 import { h, message, table } from '../dom.js';
-import { codeLabel } from '../codes.js';
+import { codeLabel, pointsSource } from '../codes.js';
 import { formatInstant, formatInt, formatMoney, t, zeroReason } from '../i18n.js';
 import { toKopecks } from '../money.js';
 
@@ -199,7 +199,7 @@ function pointsSection(points) {
               formatInstant(e.at),
               t(`kind_${e.kind}`),
               formatInt(e.points),
-              e.source,
+              pointsSource(e.source),
               h('span', { lang: 'en' }, e.reason),
             ],
           })),
@@ -218,7 +218,7 @@ function pendingPoints(pending) {
       className: 'pending-points',
       columns: [{ label: t('colPoints'), numeric: true }, { label: t('colSource') }, { label: t('colReason') }],
       rows: pending.map((p) => ({
-        cells: [formatInt(p.points), p.source, h('span', { lang: 'en' }, p.reason)],
+        cells: [formatInt(p.points), pointsSource(p.source), h('span', { lang: 'en' }, p.reason)],
       })),
     }),
   ];

@@ -74,12 +74,12 @@ async function reload(area, note, details) {
 function fillReports(area, note, details, data) {
   const { reports, page } = data;
   area.replaceChildren(
-    reports.length
+    ...(reports.length
       ? [
           h('div', { class: 'table-scroll' }, reportsTable(reports, details)),
-          page && page.total > PAGE ? pager(page, () => reload(area, note, details)) : null,
+          page && page.total > PAGE ? pager(page, () => reload(area, note, details)) : '',
         ]
-      : message(state.q || state.status ? t('noMatches') : t('noReports')),
+      : [message(state.q || state.status ? t('noMatches') : t('noReports'))]),
   );
   // Follows the list while any report shown, or the one just uploaded, is still on its way.
   const busy = reports.some(unfinished) || !followedDone(reports);
