@@ -306,6 +306,19 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
     await page.screenshot({ path: join(ARTIFACTS, 'reports-following-upload.png'), fullPage: true });
   }, 120_000);
 
+  test('after a close the overview opens on the closed quarter, not on the next empty one', async () => {
+    await apiCall(`/quarters/${QUARTER}/close`, financeToken, { method: 'POST' });
+    const { quarters } = await apiCall<{ quarters: { quarter: string; status: string }[] }>('/quarters', financeToken);
+    expect(quarters.find((q) => q.quarter > QUARTER && q.status === 'open')).toBeDefined();
+    await page.goto(`${base}/`);
+    await page.evaluate(
+      `sessionStorage.setItem('rebates.token', ${JSON.stringify(financeToken)}); localStorage.removeItem('rebates.quarter'); localStorage.setItem('rebates.lang', 'en');`,
+    );
+    await page.goto(`${base}/#/overview`);
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: `Quarter ${QUARTER} closed` }).waitFor();
+  });
+
   test('no script errors on any page', () => {
     expect(pageErrors).toEqual([]);
   });

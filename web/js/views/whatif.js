@@ -14,7 +14,7 @@ const SHOWN = 200;
 
 export async function render({ me, params, go }) {
   if (me.role !== 'finance' && me.role !== 'program')
-    return h('section', {}, h('h1', {}, t('navWhatIf')), message(t('error_forbidden'), 'error'));
+    return h('section', {}, h('h1', {}, t('navWhatIf')), message(t('forbidden', { message: t('error_forbidden') }), 'error'));
   const quarters = await loadQuarters();
   const info = pickQuarter(quarters, params[0]);
   if (!info) return h('section', {}, h('h1', {}, t('navWhatIf')), message(t('noPayouts')));
