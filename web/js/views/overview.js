@@ -10,6 +10,7 @@ import { h, message, table } from '../dom.js';
 import { codeLabel, errorText } from '../codes.js';
 import { formatDay, formatInstant, formatInt, formatMoney, t } from '../i18n.js';
 import { toKopecks } from '../money.js';
+import { tp } from '../plural.js';
 import { loadQuarters, pickQuarter, quarterSelect } from './quarters.js';
 
 export async function render({ me, params, go, rerender }) {
@@ -229,7 +230,7 @@ function partnersTable(q, state, data, area) {
         formatMoney(p.amount),
       ],
     })),
-    foot: [t('matchedRow', { n: formatInt(data.page.total) }), '', '', '', '', '', '', formatMoney(data.matchedAmount)],
+    foot: [tp('matched', data.page.total), '', '', '', '', '', '', formatMoney(data.matchedAmount)],
   });
   // Screen readers hear which column the list is sorted by.
   el.querySelectorAll('thead th').forEach((th) => {

@@ -8,6 +8,7 @@ import { codeLabel, errorText } from '../codes.js';
 import { h, message, table } from '../dom.js';
 import { formatInt, formatMoney, t } from '../i18n.js';
 import { toKopecks } from '../money.js';
+import { tp } from '../plural.js';
 import { loadQuarters, pickQuarter, quarterSelect } from './quarters.js';
 
 const SHOWN = 200;
@@ -238,7 +239,7 @@ function showResult(area, data) {
     });
   if (!changes.length) return area.replaceChildren(message(t('whatIfNoChange')), h('p', { class: 'meta' }, t('whatIfNotSaved')));
   area.replaceChildren(
-    h('h2', {}, t('whatIfResult', { n: formatInt(changes.length), total: formatMoney(data.total) })),
+    h('h2', {}, tp('changed', changes.length, { total: formatMoney(data.total) })),
     h('p', { class: 'meta' }, t('whatIfNotSaved')),
     h(
       'div',
