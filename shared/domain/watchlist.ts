@@ -69,12 +69,16 @@ function blockersOf(rules: Rules, p: TierProgress, ref: PartnerReference | undef
   if (status !== 'Registered' && status !== 'Preferred') out.push({ code: 'partner-not-registered' });
   if (!p.accepted) {
     const late = (p.acceptance?.ignored ?? []).filter((a) => a.why === 'late');
-    const latest = late.map((a) => a.acceptedAt).sort((a, b) => Date.parse(a) - Date.parse(b)).at(-1);
+    const latest = late
+      .map((a) => a.acceptedAt)
+      .sort((a, b) => Date.parse(a) - Date.parse(b))
+      .at(-1);
     out.push(latest ? { code: 'acceptance-late', acceptedAt: latest } : { code: 'acceptance-missing' });
   }
   for (const gate of p.unmetGates ?? []) {
     const groups = missingTrainings(rules, gate, ref?.trainings ?? []);
-    if (groups.length) out.push({ code: 'training-missing', gate, courses: groups.map((g) => [...g.courses]) });
+    if (groups.length)
+      out.push({ code: 'training-missing', gate, courses: groups.map((g) => [...g.courses]) });
   }
   return out;
 }

@@ -120,14 +120,17 @@ export interface WorkbenchInput {
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The highest threshold the units reach, or null: the plan that applies without a choice. */
-const highestReached = (plans: readonly number[], units: number) => plans.filter((p) => units >= p).at(-1) ?? null;
+const highestReached = (plans: readonly number[], units: number) =>
+  plans.filter((p) => units >= p).at(-1) ?? null;
 
 function payoutStake(rules: Rules, line: PayoutLine, reason: EligibilityReason): Decimal | null {
   const e = line.explanation;
   const program = rules.programs.get(line.program);
   if (!program || line.units <= 0) return new Decimal(0);
   const at = (plan: number | null, units: number) =>
-    plan === null ? new Decimal(0) : rules.rate(line.program, line.rateRow, plan).times(units).toDecimalPlaces(2);
+    plan === null
+      ? new Decimal(0)
+      : rules.rate(line.program, line.rateRow, plan).times(units).toDecimalPlaces(2);
   switch (reason) {
     case 'plan-not-met':
       return at(e.acceptance?.used?.plan ?? null, line.units);
@@ -156,13 +159,22 @@ export function workbenchGroups(input: WorkbenchInput): WorkbenchGroup[] {
     for (const h of input.held[reason] ?? []) {
       const partner = partners.get(h.partnerId) ?? null;
       if (!visible(partner)) continue;
-      const c = classify(rules, { description: h.product.description, ...(h.product.sku ? { sku: h.product.sku } : {}) }, input.catalog);
+      const c = classify(
+        rules,
+        { description: h.product.description, ...(h.product.sku ? { sku: h.product.sku } : {}) },
+        input.catalog,
+      );
       const rated = c.outcome === 'rated' ? c : null;
       let amount: Decimal | null = null;
       // Counted, these units would earn the rate of the plan the partner's program has now.
       if (rated && partner && (reason === 'distributor-not-authorized' || reason === 'duplicate-claim')) {
-        const plan = results.get(h.partnerId)?.progress.find((p) => p.program === rated.program)?.appliedPlan ?? null;
-        if (plan !== null) amount = rules.rate(rated.program, rated.rateRow, plan).times(Math.max(h.units, 0)).toDecimalPlaces(2);
+        const plan =
+          results.get(h.partnerId)?.progress.find((p) => p.program === rated.program)?.appliedPlan ?? null;
+        if (plan !== null)
+          amount = rules
+            .rate(rated.program, rated.rateRow, plan)
+            .times(Math.max(h.units, 0))
+            .toDecimalPlaces(2);
       }
       const fix = FIX_OF[reason] ?? null;
       items.push({
@@ -227,7 +239,9 @@ export function workbenchGroups(input: WorkbenchInput): WorkbenchGroup[] {
   const byAmount = (a: WorkbenchItem, b: WorkbenchItem) =>
     (b.amountAtStakeRub ?? new Decimal(-1)).comparedTo(a.amountAtStakeRub ?? new Decimal(-1)) ||
     compare(a.partnerKey, b.partnerKey) ||
-    (a.source === 'held' && b.source === 'held' ? compare(a.reportId, b.reportId) || a.lines[0]! - b.lines[0]! : 0);
+    (a.source === 'held' && b.source === 'held'
+      ? compare(a.reportId, b.reportId) || a.lines[0]! - b.lines[0]!
+      : 0);
   return order
     .filter((reason) => groups.has(reason))
     .map((reason) => {

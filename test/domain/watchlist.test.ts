@@ -29,7 +29,12 @@ function listOf(partners: { id: string; ref: PartnerReference; tallies: TallyRow
   return watchlist({
     rules,
     results: partners.map((p) =>
-      calculatePartnerQuarter(rules, p.ref, p.id, p.tallies.map((t) => ({ ...t, partnerId: p.id }))),
+      calculatePartnerQuarter(
+        rules,
+        p.ref,
+        p.id,
+        p.tallies.map((t) => ({ ...t, partnerId: p.id })),
+      ),
     ),
     referenceOf: (id) => refs.get(id),
     now,
@@ -69,15 +74,21 @@ describe('who is within reach', () => {
     expect(withinReach(50, 10, 40)).toBe(true);
     expect(withinReach(50, 11, 39)).toBe(false);
     const acceptedNoPlan = aReference({ acceptances: [anAcceptance('client')] });
-    expect(listOf([{ id: 'P1', ref: acceptedNoPlan, tallies: [aTally('client', 'mainstream', 40)] }])).toHaveLength(1);
-    expect(listOf([{ id: 'P1', ref: acceptedNoPlan, tallies: [aTally('client', 'mainstream', 39)] }])).toEqual([]);
+    expect(
+      listOf([{ id: 'P1', ref: acceptedNoPlan, tallies: [aTally('client', 'mainstream', 40)] }]),
+    ).toHaveLength(1);
+    expect(
+      listOf([{ id: 'P1', ref: acceptedNoPlan, tallies: [aTally('client', 'mainstream', 39)] }]),
+    ).toEqual([]);
   });
 
   test('without a chosen plan the next threshold is the target, and only the extra over today is at stake', () => {
     const ref = aReference({ acceptances: [anAcceptance('client')] });
     const [item] = listOf([{ id: 'P1', ref, tallies: [aTally('client', 'vostro-3xxx', 130)] }]);
     expect(item).toMatchObject({ target: 150, targetBasis: 'next-threshold', missing: 20, units: 130 });
-    const extra = rate('client', 'vostro-3xxx', 150).minus(rate('client', 'vostro-3xxx', 50)).times(130);
+    const extra = rate('client', 'vostro-3xxx', 150)
+      .minus(rate('client', 'vostro-3xxx', 50))
+      .times(130);
     expect(item!.amountAtStakeRub.toFixed(2)).toBe(extra.toFixed(2));
   });
 
@@ -166,8 +177,16 @@ test('the list is sorted by RUB at stake, most first', () => {
   const accepted = (plan: number | null) => aReference({ acceptances: [anAcceptance('client', plan)] });
   const list = listOf([
     { id: 'P1', ref: accepted(50), tallies: [aTally('client', 'vostro-3xxx', 45)] },
-    { id: 'P2', ref: { ...accepted(150), partner: aPartner({ id: 'P2' }) }, tallies: [aTally('client', 'premium', 140)] },
-    { id: 'P3', ref: { ...accepted(50), partner: aPartner({ id: 'P3' }) }, tallies: [aTally('client', 'premium', 48)] },
+    {
+      id: 'P2',
+      ref: { ...accepted(150), partner: aPartner({ id: 'P2' }) },
+      tallies: [aTally('client', 'premium', 140)],
+    },
+    {
+      id: 'P3',
+      ref: { ...accepted(50), partner: aPartner({ id: 'P3' }) },
+      tallies: [aTally('client', 'premium', 48)],
+    },
   ]);
   expect(list.map((i) => i.partnerId)).toEqual(['P2', 'P3', 'P1']);
   const amounts = list.map((i) => i.amountAtStakeRub);
