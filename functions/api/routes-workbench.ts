@@ -92,6 +92,12 @@ export async function getQuarterExceptions(req: ApiRequest): Promise<Reply> {
     json: {
       quarter: rules.quarter,
       computedAt: body?.computedAt ?? null,
+      // What a fix on screen may choose from: a plan to accept, a rate row to map a product to.
+      programs: [...rules.programs.values()].map((p) => ({
+        id: p.id,
+        plans: p.plans,
+        rateRows: p.rateRows.map((r) => r.id),
+      })),
       groups: groups.map((g) => ({
         ...g,
         amountAtStakeRub: g.amountAtStakeRub === null ? null : money(g.amountAtStakeRub),
