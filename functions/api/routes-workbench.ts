@@ -30,11 +30,11 @@ const visibleTo = (principal: Principal) => (partner: Partner | null) =>
 export async function getWatchlist(req: ApiRequest): Promise<Reply> {
   const { deps, principal } = req;
   const rules = await quarterOf(req);
-  const [stored, partners, snapshot] = await Promise.all([
+  const [stored, snapshot] = await Promise.all([
     deps.payouts.listQuarter(rules.quarter),
-    deps.reference.listPartners().then((ps) => new Map(ps.map((p) => [p.id, p]))),
     deps.reference.loadSnapshot(),
   ]);
+  const partners = snapshot.partners;
   const visible = visibleTo(principal);
   const items = watchlist({
     rules,
@@ -62,18 +62,17 @@ export async function getWatchlist(req: ApiRequest): Promise<Reply> {
 export async function getQuarterExceptions(req: ApiRequest): Promise<Reply> {
   const { deps, principal } = req;
   const rules = await quarterOf(req);
-  const [stored, snapshot, body, distributors] = await Promise.all([
+  const [stored, snapshot, body] = await Promise.all([
     deps.payouts.listQuarter(rules.quarter),
     deps.reference.loadSnapshot(),
     new LatestComputations(deps).body(rules.quarter),
-    deps.reference.listDistributors(),
   ]);
   const groups = workbenchGroups({
     rules,
     held: body?.exceptions ?? {},
     results: stored.map((s) => s.result),
     partners: snapshot.partners,
-    distributorShown: asWrittenIn(distributors),
+    distributorShown: asWrittenIn(snapshot.distributors.values()),
     catalog: snapshot.catalog,
     trainings: snapshot.trainings,
     visible: visibleTo(principal),

@@ -192,6 +192,54 @@ describe.skipIf(!hasChromium)(
       await page.screenshot({ path: join(ARTIFACTS, 'workbench-partner-after-fix.png'), fullPage: true });
     }, 120_000);
 
+    test('a program manager maps an unrecognised product and registers an unknown partner on screen', async () => {
+      const programToken = await rebates('token', '--role', 'program', '--state', stateDir);
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.getByLabel('Access token').fill(programToken);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.locator('header').getByText('Program manager').waitFor();
+      await page.goto(`${base}/#/exceptions/${QUARTER}`);
+      await page.getByRole('heading', { level: 1, name: 'Exceptions workbench' }).waitFor();
+
+      // From the samples' orbita report: a cable no rule recognises, and a partner ID the registry lacks.
+      const unrecognised = page
+        .locator('section.wb-group', {
+          has: page.getByRole('heading', { level: 2, name: 'product not recognised' }),
+        })
+        .locator('tbody tr')
+        .filter({ hasText: 'CAB-HDMI-18' });
+      await unrecognised.getByText('Map the product to a rate row').click();
+      await unrecognised.getByLabel('Program').selectOption('client');
+      await unrecognised.getByLabel('Rate row').selectOption('mainstream');
+      await unrecognised.getByRole('button', { name: 'Save and recompute' }).click();
+      await page.getByRole('status').filter({ hasText: 'has left the list' }).waitFor({ timeout: 90_000 });
+      expect(await page.locator('tbody tr').filter({ hasText: 'CAB-HDMI-18' }).count()).toBe(0);
+
+      const unknown = page
+        .locator('section.wb-group', {
+          has: page.getByRole('heading', { level: 2, name: 'unknown partner' }),
+        })
+        .locator('tbody tr')
+        .filter({ hasText: 'RU199999' });
+      await unknown.getByText('Register the partner').click();
+      await unknown.getByLabel('Name').fill('ООО «Новый Партнёр»');
+      await unknown.getByLabel('Region').fill(REGION);
+      await unknown.getByRole('button', { name: 'Save and recompute' }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: 'the item of RU199999 has left the list' })
+        .waitFor({ timeout: 90_000 });
+      // Registered but not accepted: its units now wait on an acceptance, which the list offers to record.
+      const notAccepted = page
+        .locator('section.wb-group', {
+          has: page.getByRole('heading', { level: 2, name: 'program not accepted' }),
+        })
+        .locator('tbody tr')
+        .filter({ hasText: 'RU199999' });
+      await notAccepted.first().getByText('Record an acceptance').waitFor();
+      await page.screenshot({ path: join(ARTIFACTS, 'workbench-program-manager.png'), fullPage: true });
+    }, 240_000);
+
     test('no script errors on any page', () => {
       expect(pageErrors).toEqual([]);
     });
