@@ -141,6 +141,24 @@ describe.skipIf(!hasChromium)(
       expect(row).toContain(rub(atStake));
       expect(row).toContain(`${plan}`);
       await page.screenshot({ path: join(ARTIFACTS, 'workbench-overview-watchlist.png'), fullPage: true });
+
+      // The same panel in Russian: its labels, and the money as Russian readers write it.
+      await page.getByRole('button', { name: 'RU', exact: true }).click();
+      await page.getByRole('heading', { level: 2, name: 'Близко к плану' }).waitFor();
+      const ruRow = squash(
+        await page.locator('table.watchlist tbody tr').filter({ hasText: partnerId }).textContent(),
+      );
+      expect(ruRow).toContain(
+        squash(
+          new Intl.NumberFormat('ru-RU', { style: 'currency', currency: 'RUB' }).format(
+            atStake.toFixed(2) as `${number}`,
+          ),
+        ),
+      );
+      expect(squash(await page.locator('table.watchlist thead').textContent())).toContain('Не хватает');
+      await page.screenshot({ path: join(ARTIFACTS, 'workbench-overview-watchlist-ru.png'), fullPage: true });
+      await page.getByRole('button', { name: 'EN', exact: true }).click();
+      await page.getByRole('heading', { level: 2, name: 'Within reach of a plan' }).waitFor();
     });
 
     test('a missing training is recorded on the workbench; the item leaves and the partner is paid for the units', async () => {

@@ -416,7 +416,7 @@ export const STRINGS = {
     wlColTarget: 'План',
     wlColMissing: 'Не хватает',
     wlColProjected: 'Прогноз на конец квартала',
-    wlColAtStake: 'Сумма под угрозой, ₽',
+    wlColAtStake: 'Сумма под угрозой',
     wlColBlockers: 'Что ещё нужно',
     wlBlockRegistered: 'регистрация партнёра',
     wlBlockAcceptance: 'принятие программы до срока',

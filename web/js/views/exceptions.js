@@ -248,8 +248,11 @@ function fixForm(q, programs, item, rerender) {
       await api.putReference(kind, rows);
       status.textContent = t('wbRecomputing');
       const key = itemKey(item);
+      const here = location.hash;
       for (let i = 0; i < POLL_TRIES; i++) {
         await sleep(POLL_MS);
+        // The reader went elsewhere: the saved fix stands, the page it was made on is gone.
+        if (location.hash !== here || !form.isConnected) return;
         if (!holds(await api.quarterExceptions(q), key))
           return rerender({ text: t('wbFixed', { partner: item.partnerId }), kind: 'info' });
       }
