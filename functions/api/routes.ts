@@ -35,6 +35,7 @@ import { compareBy, matcher, pageOf, PagingQuery } from './paging.js';
 import { getPartnerList, getRules } from './routes-lists.js';
 import { putAcceptances, putCatalog, putDistributors, putPartners, putTrainings } from './reference.js';
 import { safeUploadName } from './upload-name.js';
+import { getQuarterExceptions, getWatchlist } from './routes-workbench.js';
 
 const UPLOAD_URL_SECONDS = 15 * 60;
 const DOWNLOAD_URL_SECONDS = 15 * 60;
@@ -312,6 +313,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/quarters/{q}/partners', roles: STAFF, handle: getPartnerList },
   { method: 'GET', path: '/quarters/{q}/partners/{id}', roles: STAFF, handle: getPartner },
   { method: 'GET', path: '/quarters/{q}/rules', roles: STAFF, handle: getRules },
+  { method: 'GET', path: '/quarters/{q}/watchlist', roles: STAFF, handle: getWatchlist },
+  { method: 'GET', path: '/quarters/{q}/exceptions', roles: STAFF, handle: getQuarterExceptions },
   { method: 'POST', path: '/quarters/{q}/preview', roles: ['finance', 'program'], handle: previewQuarter },
   { method: 'POST', path: '/quarters/{q}/close', roles: ['finance'], handle: postClose },
   { method: 'GET', path: '/quarters/{q}/export', roles: ['finance', 'program'], handle: getExport },

@@ -12,6 +12,7 @@ import { formatDay, formatInstant, formatInt, formatMoney, t } from '../i18n.js'
 import { toKopecks } from '../money.js';
 import { tp } from '../plural.js';
 import { loadQuarters, pickQuarter, quarterSelect } from './quarters.js';
+import { watchlistPanel } from './watchlist-panel.js';
 
 export async function render({ me, params, go, rerender }) {
   const quarters = await loadQuarters();
@@ -19,7 +20,7 @@ export async function render({ me, params, go, rerender }) {
   if (!info) return h('section', {}, h('h1', {}, t('navOverview')), message(t('noPayouts')));
   const q = info.quarter;
   const state = listState(q);
-  const data = await api.partnerList(q, query(state));
+  const [data, watchlist] = await Promise.all([api.partnerList(q, query(state)), watchlistPanel(q)]);
   const listArea = h('div', { class: 'list-area', 'aria-live': 'polite' });
   fillList(listArea, q, state, data);
 
@@ -56,6 +57,7 @@ export async function render({ me, params, go, rerender }) {
           barChart(t('byDistributor'), chartItems(data.totals.byDistributor, (k) => k)),
         )
       : null,
+    watchlist,
     h(
       'section',
       { 'aria-labelledby': 'partners-title' },
