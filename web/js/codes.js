@@ -54,3 +54,13 @@ export function pointsSource(source) {
   const key = `source_${kind}`;
   return key in STRINGS[getLang()] ? t(key, { id: rest.split(':')[0] }) : String(source ?? '');
 }
+
+/**
+ * The language of a server sentence, for its `lang` attribute: Russian once the API words it so,
+ * English until then (a quoted Cyrillic product name inside an English sentence does not count).
+ */
+export function textLang(text) {
+  const latin = (String(text ?? '').match(/[A-Za-z]/g) ?? []).length;
+  const cyrillic = (String(text ?? '').match(/[А-Яа-яЁё]/g) ?? []).length;
+  return cyrillic > latin ? 'ru' : 'en';
+}

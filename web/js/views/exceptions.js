@@ -6,6 +6,7 @@
  * the computation has taken the item off the queue.
  */
 import { api } from '../api.js';
+import { codeLabel, textLang } from '../codes.js';
 import { h, message, table } from '../dom.js';
 import { formatInt, formatMoney, rejectReason, t, zeroReason } from '../i18n.js';
 import { loadQuarters, pickQuarter, quarterSelect } from './quarters.js';
@@ -131,8 +132,8 @@ function whereCell(item) {
   if (item.source === 'payout')
     return t('wbWherePayout', {
       distributor: item.distributorId,
-      program: item.program,
-      rateRow: item.rateRow,
+      program: codeLabel('program', item.program),
+      rateRow: codeLabel('rateRow', item.rateRow),
     });
   const lines = item.lines.slice(0, LINES_SHOWN).join(', ') + (item.lines.length > LINES_SHOWN ? ', …' : '');
   return [
@@ -143,7 +144,8 @@ function whereCell(item) {
 
 function whyCell(item) {
   return [
-    item.message,
+    // The server's sentence, English until the API words it in the reader's language.
+    h('span', { lang: textLang(item.message) }, item.message),
     item.courses?.length
       ? h(
           'div',
@@ -219,12 +221,12 @@ function fixForm(q, programs, item, rerender) {
       ];
       break;
     case 'map-product': {
-      inputs.program = select(programs.map((p) => [p.id, p.id]));
+      inputs.program = select(programs.map((p) => [p.id, codeLabel('program', p.id)]));
       inputs.rateRow = select([]);
       const fill = () =>
         inputs.rateRow.replaceChildren(
           ...(programs.find((p) => p.id === inputs.program.value)?.rateRows ?? []).map((r) =>
-            h('option', { value: r }, r),
+            h('option', { value: r }, codeLabel('rateRow', r)),
           ),
         );
       inputs.program.addEventListener('change', fill);
