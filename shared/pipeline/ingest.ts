@@ -30,6 +30,8 @@ import type {
   RulesRepository,
 } from '../ports/index.js';
 import { PREFIX } from '../storage-contract.js';
+import type { AuditRepository } from '../ports/approvals.js';
+import { recordAudit } from './audit.js';
 import { ReportExtractor, storableExtract } from './extract.js';
 
 export interface IngestDeps {
@@ -48,6 +50,8 @@ export interface IngestDeps {
   /** Bound on the lines of one report, counted by the reader (DEFAULT_MAX_LINES there). */
   maxLines?: number;
   onProgress?: (p: { key: string; bytesRead: number; records: number }) => void;
+  /** The audit trail: a report version that becomes active is recorded, with its uploader. */
+  audit?: AuditRepository;
 }
 
 export interface UploadedObject {
@@ -200,6 +204,17 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
     };
 
   const touched = [...new Set([...(outcome.quarters ?? []), ...oldQuarters])].sort();
+  if (deps.audit)
+    // The upload's folder names its distributor (the key is authoritative; the URL was signed for it).
+    await recordAudit({ audit: deps.audit, clock: deps.clock }, {
+      kind: 'report',
+      actor: { sub: distributorId, role: 'distributor' },
+      target: `report ${obj.key}`,
+      quarters: touched,
+      partners: [],
+      before: previous?.activeVersion ? { version: previous.activeVersion, sha256: previous.sha256 ?? null } : null,
+      after: { version, status: outcome.status, sha256: outcome.sha256 ?? null, counts: outcome.counts ?? null },
+    });
   const replaced = previous?.activeVersion && previous.activeVersion !== version ? ` replacing ${previous.activeVersion}` : '';
   await deps.compute.publish(
     touched.map((quarter) => ({
