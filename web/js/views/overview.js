@@ -152,7 +152,7 @@ function closeButton(q, rerender) {
       'form',
       { method: 'dialog' },
       h('h2', { id: 'close-title' }, t('closeConfirmTitle', { q })),
-      h('p', { id: 'close-text' }, t('closeConfirmText')),
+      h('p', { id: 'close-text' }, t('closeConfirmText'), ' ', t('closeNeedsApproval')),
       h(
         'p',
         { class: 'buttons' },
@@ -164,8 +164,8 @@ function closeButton(q, rerender) {
   dialog.addEventListener('close', async () => {
     if (dialog.returnValue !== 'close') return;
     try {
-      await api.closeQuarter(q);
-      rerender({ text: t('quarterClosed', { q }), kind: 'info' });
+      const { approval } = await api.closeQuarter(q);
+      rerender({ text: t('closeRequested', { q, total: formatMoney(approval.total) }), kind: 'info' });
     } catch (err) {
       rerender({ text: t('actionFailed', { message: err.message }), kind: 'error' });
     }
