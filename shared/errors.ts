@@ -200,3 +200,9 @@ export class StaleApprovalError extends AppError {
   readonly code = 'approval-stale';
   override readonly httpStatus = 409;
 }
+
+/** A change would alter a closed quarter's figures where no second person can approve it (a local import). */
+export class ClosedQuarterChangeError extends AppError {
+  readonly code = 'closed-quarter-change';
+  override readonly httpStatus = 409;
+}
