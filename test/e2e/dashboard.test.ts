@@ -424,6 +424,52 @@ describe.skipIf(!hasChromium)(
       expect(squash(await rows.first().textContent())).toContain('close approved');
     });
 
+    test('a backdated acceptance on the closed quarter waits with its RUB effect until finance approves it on screen', async () => {
+      // RU100112 accepted at the deadline instant (pays nothing); a program manager backdates it.
+      const programToken = await rebates('token', '--role', 'program', '--sub', 'prog-e2e', '--state', stateDir);
+      const put = await fetch(`${base}/api/reference/acceptances`, {
+        method: 'PUT',
+        headers: { Authorization: `Bearer ${programToken}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          rows: [{ partnerId: 'RU100112', program: 'client', plan: null, acceptedAt: '2016-03-31T12:00:00+03:00' }],
+        }),
+      });
+      expect(put.status).toBe(202);
+      const { approval } = (await put.json()) as {
+        approval: { status: string; effect: { totalRub: string; partners: { partnerId: string; delta: string }[] } };
+      };
+      expect(approval.status).toBe('pending');
+      expect(approval.effect.partners.map((p) => p.partnerId)).toEqual(['RU100112']);
+      expect(new Decimal(approval.effect.totalRub).isPositive()).toBe(true);
+
+      await page.getByRole('link', { name: 'Approvals' }).click();
+      const request = page.getByRole('article', { name: `Change of acceptances affecting closed ${QUARTER}` });
+      await request.waitFor();
+      const text = squash(await request.textContent());
+      expect(text).toContain('Asked by prog-e2e (Program manager)');
+      expect(text).toContain(`Effect on payouts: ${squash(rub('en-US', approval.effect.totalRub))}`);
+      expect(text).toContain('RU100112');
+      await page.screenshot({ path: shot('approvals-change'), fullPage: true });
+      await request.getByRole('button', { name: 'Approve' }).click();
+      await page.getByRole('status').filter({ hasText: 'Approved.' }).waitFor();
+
+      // The closed quarter keeps its figures; the next open one books the difference.
+      const payouts = async (q: string) =>
+        apiGet<{ total: string; lines: { amount: string }[] }>(`/quarters/${q}/payouts?partner=RU100112`, financeToken);
+      expect((await payouts(QUARTER)).total).toBe('0.00');
+      await expect.poll(async () => (await payouts('2016-Q2')).total, { timeout: 30_000 }).toBe(approval.effect.totalRub);
+
+      await page.getByRole('link', { name: 'Audit' }).click();
+      await page.getByLabel('Partner ID').fill('RU100112');
+      await page.getByRole('button', { name: 'Show' }).click();
+      const rows = page.locator('main table.audit tbody tr');
+      await expect.poll(() => rows.count()).toBe(3);
+      const shown = squash(await page.locator('main table.audit').textContent());
+      expect(shown).toContain('fin-checker (Finance)change approved');
+      expect(shown).toContain('prog-e2e (Program manager)change held for approval');
+      expect(shown).toContain('prog-e2e (Program manager)reference data changed');
+    });
+
     test('finance sees the exceptions queue of the closed quarter as the API gives it', async () => {
       const { exceptions } = await apiGet<{ exceptions: ExceptionJson[] }>(
         `/exceptions?quarter=${QUARTER}`,
