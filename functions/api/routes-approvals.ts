@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { canSeePartner, type Principal } from '../../shared/auth/principal.js';
+import { QuarterId } from '../../shared/domain/rules/schema.js';
 import type { Partner } from '../../shared/domain/types.js';
 import { ForbiddenError, InputValidationError } from '../../shared/errors.js';
 import { approve, reject, requestClose } from '../../shared/pipeline/approvals.js';
@@ -71,6 +72,7 @@ export function approvalJson(a: Approval, principal: Principal, known: ReadonlyM
     effect: {
       totalRub: a.effect.totalRub,
       partners: a.effect.partners.filter(visible).map((e) => ({ ...e, partnerId: show(e.partnerId) })),
+      ...(a.effect.partnersNotListed ? { partnersNotListed: a.effect.partnersNotListed } : {}),
     },
   };
 }
@@ -142,7 +144,7 @@ const DateParam = optionalText.pipe(
 );
 
 const AuditQuery = z.object({
-  quarter: optionalText,
+  quarter: optionalText.pipe(QuarterId.optional()),
   partner: optionalText.pipe(PartnerIdParam.optional()),
   actor: optionalText,
   from: DateParam,

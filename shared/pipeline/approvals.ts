@@ -40,8 +40,10 @@ import { importReference, type ReferenceChange, type ReferenceImportResult } fro
 
 export type ApprovalDeps = AppDeps;
 
-/** A pending change is one item; a larger one is refused rather than cut. */
-const MAX_PENDING_CHANGE_BYTES = 300_000;
+/** A pending change is one item (DynamoDB's limit is 400 KB); a larger one is refused rather than cut. */
+const MAX_PENDING_CHANGE_BYTES = 350_000;
+/** Partners listed in an effect; the total always covers all of them. */
+const EFFECT_PARTNERS_KEPT = 500;
 
 const newId = () => `apr_${randomBytes(10).toString('hex')}`;
 const rub = (d: Decimal) => d.toFixed(2);
@@ -263,11 +265,13 @@ export async function changeReference(
 ): Promise<ReferenceChangeOutcome> {
   const effect = await closedQuarterEffect(deps, change);
   if (!effect.partners.length) return { applied: await applyReferenceChange(deps, change, author) };
-  if (Buffer.byteLength(JSON.stringify(change)) > MAX_PENDING_CHANGE_BYTES)
-    throw new InputValidationError(
-      `This change would alter the figures of closed quarter ${effect.quarters.join(', ')}, so it needs approval, ` +
-        'but it is too large to keep for approval; send the rows that change closed quarters on their own.',
-    );
+  // The largest effects are the ones to look at; a catalog mapping may move thousands of partners.
+  const listed =
+    effect.partners.length > EFFECT_PARTNERS_KEPT
+      ? [...effect.partners]
+          .sort((a, b) => new Decimal(b.delta).abs().cmp(new Decimal(a.delta).abs()))
+          .slice(0, EFFECT_PARTNERS_KEPT)
+      : effect.partners;
   const pending: ReferenceChangeApproval = {
     id: newId(),
     kind: 'reference-change',
@@ -277,9 +281,18 @@ export async function changeReference(
     quarters: effect.quarters,
     what,
     change,
-    effect: { totalRub: rub(effect.total), partners: effect.partners },
-    partners: [...new Set([...partnersOf(change), ...effect.partners.map((p) => p.partnerId)])].sort(),
+    effect: {
+      totalRub: rub(effect.total),
+      partners: listed,
+      ...(listed.length < effect.partners.length ? { partnersNotListed: effect.partners.length - listed.length } : {}),
+    },
+    partners: [...new Set([...partnersOf(change), ...listed.map((p) => p.partnerId)])].sort(),
   };
+  if (Buffer.byteLength(JSON.stringify(pending)) > MAX_PENDING_CHANGE_BYTES)
+    throw new InputValidationError(
+      `This change would alter the figures of closed quarter ${effect.quarters.join(', ')}, so it needs approval, ` +
+        'but it is too large to keep for approval; nothing was written. Send the rows that change closed quarters on their own.',
+    );
   await deps.approvals.create(pending);
   await recordAudit(deps, {
     kind: 'change-request',

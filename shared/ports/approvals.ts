@@ -109,7 +109,8 @@ export interface ReferenceChangeApproval extends ApprovalBase {
   /** Which kind of rows: partners, acceptances, …. */
   what: keyof ReferenceChange;
   change: ReferenceChange;
-  effect: { totalRub: string; partners: PartnerEffect[] };
+  /** `partners`: the largest effects (at most 500); `partnersNotListed` counts the rest, which `totalRub` includes. */
+  effect: { totalRub: string; partners: PartnerEffect[]; partnersNotListed?: number };
 }
 
 export type Approval = CloseApproval | ReferenceChangeApproval;
