@@ -33,7 +33,7 @@ import type {
 import type { AppDeps } from '../wiring.js';
 import { boundedRows, recordAudit } from './audit.js';
 import { computeQuarter, type QuarterReference } from './compute-quarter.js';
-import { loadExtracts, loadQuarterInputs } from './compute.js';
+import { latestComputation, loadExtracts, loadQuarterInputs } from './compute.js';
 import { LatestComputations, productExceptions } from './held-lines.js';
 import { closeQuarter, effectiveLines, listQuarters, type QuarterSnapshot } from './quarters.js';
 import { importReference, type ReferenceChange, type ReferenceImportResult } from './reference-import.js';
@@ -145,15 +145,27 @@ export async function closedQuarterEffect(
 ): Promise<{ quarters: string[]; partners: PartnerEffect[]; total: Decimal }> {
   const closed = (await listQuarters(deps)).filter((q) => q.status === 'closed').map((q) => q.quarter);
   const partners: PartnerEffect[] = [];
+  const onlyPartnerRows = !change.partners?.length && !change.distributors?.length && !change.catalog?.length;
   for (const quarter of closed) {
     const inputs = await loadQuarterInputs(deps, quarter);
     if (!inputs) continue;
+    // The latest computation, when it is of today's inputs, gives the totals before the change
+    // without computing them again (the request path computes the quarter once, not twice).
+    const latest = await latestComputation(deps, quarter);
+    const fresh = latest?.pointer.inputsHash === inputs.inputsHash ? latest.body : null;
+    // Acceptances and trainings change nothing for a partner with no counted line in the quarter.
+    if (fresh && onlyPartnerRows) {
+      const counted = new Set(fresh.partners.map((p) => p.partnerId));
+      if (!partnersOf(change).some((id) => counted.has(id))) continue;
+    }
     const extracts = await loadExtracts(deps, inputs.records);
     const totals = (reference: QuarterReference) =>
       new Map(
         computeQuarter({ rules: inputs.rules, reference, extracts }).partners.map((p) => [p.partnerId, p.result.total]),
       );
-    const before = totals(inputs.reference);
+    const before = fresh
+      ? new Map(fresh.partners.map((p) => [p.partnerId, new Decimal(p.total)]))
+      : totals(inputs.reference);
     const after = totals(applyToReference(inputs.reference, change));
     for (const partnerId of [...new Set([...before.keys(), ...after.keys()])].sort()) {
       const b = before.get(partnerId) ?? new Decimal(0);
