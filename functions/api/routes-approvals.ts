@@ -27,10 +27,15 @@ import {
 const AUDIT_SHOWN = 500;
 const DAY_MS = 86_400_000;
 
-const registry = async (req: ApiRequest) => new Map((await req.deps.reference.listPartners()).map((p) => [p.id, p]));
+const registry = async (req: ApiRequest) =>
+  new Map((await req.deps.reference.listPartners()).map((p) => [p.id, p]));
 
 /** Whether the caller may see something about these partners: a manager, only when one is in the territory. */
-function seesAbout(principal: Principal, partners: readonly string[], known: ReadonlyMap<string, Partner>): boolean {
+function seesAbout(
+  principal: Principal,
+  partners: readonly string[],
+  known: ReadonlyMap<string, Partner>,
+): boolean {
   if (principal.role === 'finance' || principal.role === 'program') return true;
   return partners.some((id) => {
     const p = known.get(id);
@@ -84,7 +89,9 @@ async function postCloseRequest(req: ApiRequest): Promise<Reply> {
 }
 
 const ApprovalIdParam = z.string().regex(/^apr_[0-9a-f]{20}$/, 'is not an approval ID');
-const RejectBody = z.object({ comment: z.string().trim().max(1000, 'is longer than 1000 characters').optional() }).strict();
+const RejectBody = z
+  .object({ comment: z.string().trim().max(1000, 'is longer than 1000 characters').optional() })
+  .strict();
 
 async function postApprove(req: ApiRequest): Promise<Reply> {
   const id = parseWith(ApprovalIdParam, req.params.id, 'approval ID in the path');
@@ -153,7 +160,8 @@ const AuditQuery = z.object({
 
 /** Dates of the range are Moscow calendar days (UTC+3). */
 const moscowDayStart = (d: string) => new Date(`${d}T00:00:00+03:00`).toISOString();
-const moscowDayEnd = (d: string) => new Date(new Date(`${d}T00:00:00+03:00`).getTime() + DAY_MS - 1).toISOString();
+const moscowDayEnd = (d: string) =>
+  new Date(new Date(`${d}T00:00:00+03:00`).getTime() + DAY_MS - 1).toISOString();
 
 /** A manager sees the rows of an entry only when every partner it names is in the territory. */
 function auditEntryJson(
@@ -177,12 +185,15 @@ async function getAudit(req: ApiRequest): Promise<Reply> {
   const to = q.to ? moscowDayEnd(q.to) : now.toISOString();
   // Without a start, the last year: a bounded read of twelve monthly partitions.
   const from = q.from ? moscowDayStart(q.from) : new Date(Date.parse(to) - 365 * DAY_MS).toISOString();
-  if (from > to) throw new InputValidationError(`The range starts (${q.from}) after it ends (${q.to ?? 'today'}).`);
+  if (from > to)
+    throw new InputValidationError(`The range starts (${q.from}) after it ends (${q.to ?? 'today'}).`);
   const known = await registry(req);
   if (q.partner && req.principal.role === 'manager') {
     const p = known.get(q.partner);
     if (!p || !canSeePartner(req.principal, p))
-      throw new ForbiddenError(`Partner ${q.partner} is not in your territory (${req.principal.regions.join(', ')}).`);
+      throw new ForbiddenError(
+        `Partner ${q.partner} is not in your territory (${req.principal.regions.join(', ')}).`,
+      );
   }
   const entries = (
     await req.deps.audit.query({

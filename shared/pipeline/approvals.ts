@@ -55,9 +55,17 @@ const who = (a: Actor) => `${a.role} ${a.sub}`;
 function fingerprintOf(lines: readonly EffectiveLine[]): string {
   const rows = lines
     .map((l) =>
-      [l.partnerId, l.distributorId, l.program, l.rateRow, l.units, l.paidUnits, l.rate.toFixed(2), l.amount.toFixed(2), l.adjustmentOf ?? ''].join(
-        '|',
-      ),
+      [
+        l.partnerId,
+        l.distributorId,
+        l.program,
+        l.rateRow,
+        l.units,
+        l.paidUnits,
+        l.rate.toFixed(2),
+        l.amount.toFixed(2),
+        l.adjustmentOf ?? '',
+      ].join('|'),
     )
     .sort();
   return createHash('sha256').update(rows.join('\n')).digest('hex');
@@ -67,7 +75,9 @@ async function closeFigures(deps: ApprovalDeps, quarter: string) {
   const effective = await effectiveLines(deps, quarter);
   if (effective.status === 'closed') {
     const s = effective.snapshot!;
-    throw new QuarterClosedError(`Quarter ${quarter} is already closed on ${s.closedAt} by ${s.closedBy}; its figures are frozen.`);
+    throw new QuarterClosedError(
+      `Quarter ${quarter} is already closed on ${s.closedAt} by ${s.closedBy}; its figures are frozen.`,
+    );
   }
   return { total: effective.total, fingerprint: fingerprintOf(effective.lines), lines: effective.lines };
 }
@@ -102,7 +112,12 @@ export async function requestClose(deps: ApprovalDeps, quarter: string, by: Acto
     target: `close of quarter ${quarter}`,
     quarters: [quarter],
     partners: [],
-    after: { total: approval.total, openExceptions: approval.openExceptions, rejectedLines: approval.rejectedLines, heldLines: approval.heldLines },
+    after: {
+      total: approval.total,
+      openExceptions: approval.openExceptions,
+      rejectedLines: approval.rejectedLines,
+      heldLines: approval.heldLines,
+    },
     approvalId: approval.id,
   });
   return approval;
@@ -110,7 +125,10 @@ export async function requestClose(deps: ApprovalDeps, quarter: string, by: Acto
 
 // ---------------------------------------------------------------- reference changes
 
-function withRows<T extends { partnerId: string }>(stored: ReadonlyMap<string, readonly T[]>, added: readonly T[] | undefined) {
+function withRows<T extends { partnerId: string }>(
+  stored: ReadonlyMap<string, readonly T[]>,
+  added: readonly T[] | undefined,
+) {
   if (!added?.length) return stored;
   const out = new Map(stored);
   for (const row of added) out.set(row.partnerId, [...(out.get(row.partnerId) ?? []), row]);
@@ -161,7 +179,10 @@ export async function closedQuarterEffect(
     const extracts = await loadExtracts(deps, inputs.records);
     const totals = (reference: QuarterReference) =>
       new Map(
-        computeQuarter({ rules: inputs.rules, reference, extracts }).partners.map((p) => [p.partnerId, p.result.total]),
+        computeQuarter({ rules: inputs.rules, reference, extracts }).partners.map((p) => [
+          p.partnerId,
+          p.result.total,
+        ]),
       );
     const before = fresh
       ? new Map(fresh.partners.map((p) => [p.partnerId, new Decimal(p.total)]))
@@ -170,7 +191,8 @@ export async function closedQuarterEffect(
     for (const partnerId of [...new Set([...before.keys(), ...after.keys()])].sort()) {
       const b = before.get(partnerId) ?? new Decimal(0);
       const a = after.get(partnerId) ?? new Decimal(0);
-      if (!a.minus(b).isZero()) partners.push({ quarter, partnerId, before: rub(b), after: rub(a), delta: rub(a.minus(b)) });
+      if (!a.minus(b).isZero())
+        partners.push({ quarter, partnerId, before: rub(b), after: rub(a), delta: rub(a.minus(b)) });
     }
   }
   const total = partners.reduce((s, p) => s.plus(p.delta), new Decimal(0));
@@ -212,7 +234,8 @@ async function rowsBefore(deps: ApprovalDeps, change: ReferenceChange) {
   if (change.partners?.length) before.partners = change.partners.flatMap((p) => ref.partners.get(p.id) ?? []);
   if (change.distributors?.length)
     before.distributors = change.distributors.flatMap((d) => ref.distributors.get(d.id) ?? []);
-  if (change.catalog?.length) before.catalog = change.catalog.flatMap((c) => ref.catalog.get(normaliseSku(c.sku)) ?? []);
+  if (change.catalog?.length)
+    before.catalog = change.catalog.flatMap((c) => ref.catalog.get(normaliseSku(c.sku)) ?? []);
   if (change.acceptances?.length) {
     const programs = new Set(change.acceptances.map((a) => `${a.partnerId}|${a.program}`));
     before.acceptances = [...new Set(change.acceptances.map((a) => a.partnerId))].flatMap((id) =>
@@ -222,7 +245,9 @@ async function rowsBefore(deps: ApprovalDeps, change: ReferenceChange) {
   if (change.trainings?.length) {
     const courses = new Set(change.trainings.map((t) => `${t.partnerId}|${courseKey(t.courseCode)}`));
     before.trainings = [...new Set(change.trainings.map((t) => t.partnerId))].flatMap((id) =>
-      (ref.trainings.get(id) ?? []).filter((t: Training) => courses.has(`${t.partnerId}|${courseKey(t.courseCode)}`)),
+      (ref.trainings.get(id) ?? []).filter((t: Training) =>
+        courses.has(`${t.partnerId}|${courseKey(t.courseCode)}`),
+      ),
     );
   }
   return before;
@@ -262,8 +287,7 @@ export async function applyReferenceChange(
 }
 
 export type ReferenceChangeOutcome =
-  | { applied: ReferenceImportResult }
-  | { pending: ReferenceChangeApproval };
+  { applied: ReferenceImportResult } | { pending: ReferenceChangeApproval };
 
 /**
  * A reference change from `author`: written at once when it alters no closed quarter's figures,
@@ -296,7 +320,9 @@ export async function changeReference(
     effect: {
       totalRub: rub(effect.total),
       partners: listed,
-      ...(listed.length < effect.partners.length ? { partnersNotListed: effect.partners.length - listed.length } : {}),
+      ...(listed.length < effect.partners.length
+        ? { partnersNotListed: effect.partners.length - listed.length }
+        : {}),
     },
     partners: [...new Set([...partnersOf(change), ...listed.map((p) => p.partnerId)])].sort(),
   };
@@ -339,7 +365,9 @@ function checkDecider(a: Approval, by: Actor, verb: 'approve' | 'reject'): void 
   if (a.kind === 'close' && by.role !== 'finance')
     throw new ForbiddenError(`Only a finance user can ${verb} the close of a quarter.`);
   if (a.kind === 'reference-change' && by.role !== 'finance' && by.role !== 'program')
-    throw new ForbiddenError(`Only a program manager or a finance user can ${verb} a change to a closed quarter.`);
+    throw new ForbiddenError(
+      `Only a program manager or a finance user can ${verb} a change to a closed quarter.`,
+    );
   if (verb === 'approve' && a.requestedBy.sub === by.sub)
     throw new ForbiddenError(
       'You asked for this yourself, so you cannot approve it: another user has to approve it (two-person rule).',
@@ -347,8 +375,7 @@ function checkDecider(a: Approval, by: Actor, verb: 'approve' | 'reject'): void 
 }
 
 export type ApproveOutcome =
-  | { approval: Approval; snapshot: QuarterSnapshot }
-  | { approval: Approval; applied: ReferenceImportResult };
+  { approval: Approval; snapshot: QuarterSnapshot } | { approval: Approval; applied: ReferenceImportResult };
 
 export async function approve(deps: ApprovalDeps, id: string, by: Actor): Promise<ApproveOutcome> {
   const approval = await pendingApproval(deps, id);

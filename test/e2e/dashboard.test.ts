@@ -368,6 +368,11 @@ describe.skipIf(!hasChromium)(
       const note = page.getByRole('status').filter({ hasText: `Close of ${QUARTER} requested` });
       await note.waitFor();
       expect(squash(await note.textContent())).toContain(`(total ${squash(rub('en-US', total))})`);
+      // The page offers no second request while this one waits.
+      expect(await page.getByRole('button', { name: 'Close quarter…' }).count()).toBe(0);
+      expect(squash(await page.locator('main').textContent())).toContain(
+        'Close asked for by local-finance',
+      );
       // One person's request closes nothing.
       const { quarters } = await apiGet<{ quarters: { quarter: string; status: string }[] }>(
         '/quarters',
@@ -375,7 +380,7 @@ describe.skipIf(!hasChromium)(
       );
       expect(quarters.find((q) => q.quarter === QUARTER)?.status).toBe('open');
 
-      await page.getByRole('link', { name: 'Approvals' }).click();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
       const request = page.getByRole('article', { name: `Close quarter ${QUARTER}` });
       await request.waitFor();
       expect(squash(await request.textContent())).toContain('You asked for this; another user must decide it.');
@@ -389,7 +394,7 @@ describe.skipIf(!hasChromium)(
       await page.getByRole('button', { name: 'Log in' }).click();
       await page.getByRole('heading', { level: 1, name: `Quarter ${QUARTER}` }).waitFor();
 
-      await page.getByRole('link', { name: 'Approvals' }).click();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
       const request = page.getByRole('article', { name: `Close quarter ${QUARTER}` });
       await request.waitFor();
       expect(squash(await request.textContent())).toContain('Asked by local-finance (Finance)');
@@ -404,11 +409,11 @@ describe.skipIf(!hasChromium)(
       );
       expect(quarters.find((q) => q.quarter === QUARTER)?.status).toBe('closed');
 
-      await page.getByRole('link', { name: 'Quarter', exact: true }).click();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Quarter', exact: true }).click();
       expect(squash(await page.getByRole('heading', { level: 1 }).textContent())).toBe(`Quarter ${QUARTER} closed`);
       expect(await page.getByRole('button', { name: 'Close quarter…' }).count()).toBe(0);
 
-      await page.getByRole('link', { name: 'Audit' }).click();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
       await page.getByRole('heading', { level: 1, name: 'Audit trail' }).waitFor();
       const rows = page.locator('main table.audit tbody tr');
       await expect.poll(() => rows.count()).toBeGreaterThan(1);
@@ -442,7 +447,7 @@ describe.skipIf(!hasChromium)(
       expect(approval.effect.partners.map((p) => p.partnerId)).toEqual(['RU100112']);
       expect(new Decimal(approval.effect.totalRub).isPositive()).toBe(true);
 
-      await page.getByRole('link', { name: 'Approvals' }).click();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
       const request = page.getByRole('article', { name: `Change of acceptances affecting closed ${QUARTER}` });
       await request.waitFor();
       const text = squash(await request.textContent());
@@ -459,7 +464,7 @@ describe.skipIf(!hasChromium)(
       expect((await payouts(QUARTER)).total).toBe('0.00');
       await expect.poll(async () => (await payouts('2016-Q2')).total, { timeout: 30_000 }).toBe(approval.effect.totalRub);
 
-      await page.getByRole('link', { name: 'Audit' }).click();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
       await page.getByLabel('Partner ID').fill('RU100112');
       await page.getByRole('button', { name: 'Show' }).click();
       const rows = page.locator('main table.audit tbody tr');

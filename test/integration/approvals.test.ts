@@ -61,14 +61,27 @@ describe('closing a quarter takes two finance users', () => {
     const pending = await api.call('finance2', 'GET', '/api/approvals?status=pending');
     expect(pending.body.approvals.map((a: { id: string }) => a.id)).toContain(id);
 
-    const rejected = await api.call('finance2', 'POST', `/api/approvals/${id}/reject`, { comment: 'Wait for March' });
+    const rejected = await api.call('finance2', 'POST', `/api/approvals/${id}/reject`, {
+      comment: 'Wait for March',
+    });
     expect(rejected).toMatchObject({
       status: 200,
-      body: { approval: { status: 'rejected', decidedBy: { sub: 'fin-2', role: 'finance' }, comment: 'Wait for March' } },
+      body: {
+        approval: {
+          status: 'rejected',
+          decidedBy: { sub: 'fin-2', role: 'finance' },
+          comment: 'Wait for March',
+        },
+      },
     });
     const onRecord = await api.call('finance', 'GET', '/api/approvals?status=rejected');
     expect(onRecord.body.approvals).toEqual([
-      expect.objectContaining({ id, status: 'rejected', decidedAt: expect.any(String), comment: 'Wait for March' }),
+      expect.objectContaining({
+        id,
+        status: 'rejected',
+        decidedAt: expect.any(String),
+        comment: 'Wait for March',
+      }),
     ]);
     expect((await api.call('finance', 'GET', '/api/approvals?status=pending')).body.approvals).toEqual([]);
     // A decided request cannot be decided again, and the quarter stays open.
@@ -84,7 +97,9 @@ describe('closing a quarter takes two finance users', () => {
     await env.upload('alfa', 'mar.csv', renderReport([sale('M-1', 'RU910001', 5)]));
     const stale = await api.call('finance2', 'POST', `/api/approvals/${asked.body.approval.id}/approve`);
     expect(stale).toMatchObject({ status: 409, body: { error: { code: 'approval-stale' } } });
-    expect(stale.body.error.message).toContain(`the total was ${money(130 * RATE)} RUB, now ${money(135 * RATE)} RUB`);
+    expect(stale.body.error.message).toContain(
+      `the total was ${money(130 * RATE)} RUB, now ${money(135 * RATE)} RUB`,
+    );
     expect(stale.body.error.message).toMatch(/Ask for the close again/);
     expect((await api.call('finance', 'GET', `/api/quarters/${Q1}/payouts`)).body.status).toBe('open');
   });
@@ -112,7 +127,9 @@ describe('closing a quarter takes two finance users', () => {
 describe('changes to a closed quarter wait for approval', () => {
   it("keeps a manager's backdated acceptance pending with its RUB effect until someone else approves it", async () => {
     const res = await api.call('central', 'PUT', '/api/reference/acceptances', {
-      rows: [{ partnerId: 'RU910003', program: 'client', plan: null, acceptedAt: '2016-03-01T10:00:00+03:00' }],
+      rows: [
+        { partnerId: 'RU910003', program: 'client', plan: null, acceptedAt: '2016-03-01T10:00:00+03:00' },
+      ],
     });
     const effect = money(55 * RATE);
     expect(res).toMatchObject({
@@ -123,7 +140,10 @@ describe('changes to a closed quarter wait for approval', () => {
           kind: 'reference-change',
           status: 'pending',
           requestedBy: { sub: 'mgr-1', role: 'manager' },
-          effect: { totalRub: effect, partners: [{ quarter: Q1, partnerId: 'RU910003', before: '0.00', after: effect, delta: effect }] },
+          effect: {
+            totalRub: effect,
+            partners: [{ quarter: Q1, partnerId: 'RU910003', before: '0.00', after: effect, delta: effect }],
+          },
         },
       },
     });
@@ -141,17 +161,26 @@ describe('changes to a closed quarter wait for approval', () => {
     expect((await api.call('central', 'POST', `/api/approvals/${id}/approve`)).status).toBe(403);
 
     const ok = await api.call('program', 'POST', `/api/approvals/${id}/approve`);
-    expect(ok).toMatchObject({ status: 200, body: { approval: { status: 'approved' }, written: { acceptances: 1 } } });
+    expect(ok).toMatchObject({
+      status: 200,
+      body: { approval: { status: 'approved' }, written: { acceptances: 1 } },
+    });
     await env.rt.idle();
     const after = await q2();
     expect(after.body.total).toBe(effect);
-    expect(after.body.lines).toEqual([expect.objectContaining({ amount: effect, adjustment: { ofQuarter: Q1 } })]);
-    expect((await api.call('central', 'GET', `/api/quarters/${Q1}/partners/RU910003`)).body.total).toBe('0.00');
+    expect(after.body.lines).toEqual([
+      expect.objectContaining({ amount: effect, adjustment: { ofQuarter: Q1 } }),
+    ]);
+    expect((await api.call('central', 'GET', `/api/quarters/${Q1}/partners/RU910003`)).body.total).toBe(
+      '0.00',
+    );
   });
 
   it('writes at once a change that alters no closed quarter', async () => {
     const res = await api.call('central', 'PUT', '/api/reference/trainings', {
-      rows: [{ partnerId: 'RU910001', courseCode: 'DELL-CLIENT-101', completedAt: '2016-06-01T10:00:00+03:00' }],
+      rows: [
+        { partnerId: 'RU910001', courseCode: 'DELL-CLIENT-101', completedAt: '2016-06-01T10:00:00+03:00' },
+      ],
     });
     expect(res).toMatchObject({ status: 202, body: { written: 1 } });
     expect(res.body.approval).toBeUndefined();
@@ -160,11 +189,15 @@ describe('changes to a closed quarter wait for approval', () => {
   it('keeps a rejected change on record and writes nothing', async () => {
     // A plan of 150 chosen later (still before the deadline): RU910002's 70 units miss it.
     const res = await api.call('program', 'PUT', '/api/reference/acceptances', {
-      rows: [{ partnerId: 'RU910002', program: 'client', plan: 150, acceptedAt: '2016-03-20T10:00:00+03:00' }],
+      rows: [
+        { partnerId: 'RU910002', program: 'client', plan: 150, acceptedAt: '2016-03-20T10:00:00+03:00' },
+      ],
     });
     expect(res.body.approval).toMatchObject({ status: 'pending', effect: { totalRub: money(-70 * RATE) } });
     const id = res.body.approval.id as string;
-    const rejected = await api.call('finance', 'POST', `/api/approvals/${id}/reject`, { comment: 'Too late to change' });
+    const rejected = await api.call('finance', 'POST', `/api/approvals/${id}/reject`, {
+      comment: 'Too late to change',
+    });
     expect(rejected.body.approval).toMatchObject({ status: 'rejected', decidedBy: { sub: 'fin-1' } });
     expect((await env.rt.deps.reference.partnerState('RU910002')).acceptances).toHaveLength(1);
     const onRecord = await api.call('program', 'GET', '/api/approvals?status=rejected');
@@ -235,7 +268,9 @@ describe('audit trail', () => {
 
   it('never overwrites an entry', async () => {
     const [latest] = await entries('finance');
-    await expect(env.rt.deps.audit.append({ ...latest!, target: 'rewritten' })).rejects.toThrow(/conditional/i);
+    await expect(env.rt.deps.audit.append({ ...latest!, target: 'rewritten' })).rejects.toThrow(
+      /conditional/i,
+    );
     expect((await entries('finance'))[0]).toEqual(latest);
   });
 });

@@ -66,7 +66,10 @@ describe('rebates import on a state folder with a closed quarter', () => {
     await cp(SAMPLES, changed, { recursive: true });
     // kvant loses the commercial segment: its commercial lines of the closed quarter would stop paying.
     const distributors = await readFile(join(changed, 'distributors.csv'), 'utf8');
-    await writeFile(join(changed, 'distributors.csv'), distributors.replace(/^(kvant,.*,)commercial;monitors$/m, '$1monitors'));
+    await writeFile(
+      join(changed, 'distributors.csv'),
+      distributors.replace(/^(kvant,.*,)commercial;monitors$/m, '$1monitors'),
+    );
 
     const refused = await cli(['import', '--data', changed, '--state', state]);
     expect('error' in refused).toBe(true);

@@ -233,6 +233,9 @@ export const STRINGS = {
     'akind_change-rejection': 'change rejected',
     akind_export: 'export downloaded',
     akind_payment: 'payment recorded',
+    partnersNotListed: 'and {n} more partners with smaller changes (included in the effect)',
+    changeRows: 'The rows sent ({n})',
+    closePending: 'Close asked for by {sub}, {at} (total {total}); waiting for another finance user:',
   },
   ru: {
     appTitle: 'Бонусная программа',
@@ -463,6 +466,9 @@ export const STRINGS = {
     'akind_change-rejection': 'изменение отклонено',
     akind_export: 'выгрузка',
     akind_payment: 'записана выплата',
+    partnersNotListed: 'и ещё {n} партнёров с меньшими изменениями (учтены во влиянии)',
+    changeRows: 'Присланные строки ({n})',
+    closePending: 'Закрытие запросил {sub}, {at} (итого {total}); ждёт другого сотрудника финансов:',
   },
 };
 

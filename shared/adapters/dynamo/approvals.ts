@@ -141,7 +141,12 @@ export class DynamoApprovalRepository implements ApprovalRepository {
 
   async decide(
     id: string,
-    decision: { status: 'approved' | 'rejected'; decidedBy: AuditEntry['actor']; decidedAt: string; comment?: string },
+    decision: {
+      status: 'approved' | 'rejected';
+      decidedBy: AuditEntry['actor'];
+      decidedAt: string;
+      comment?: string;
+    },
   ): Promise<boolean> {
     const current = await this.get(id);
     if (!current) return false;
@@ -156,7 +161,10 @@ export class DynamoApprovalRepository implements ApprovalRepository {
           UpdateExpression:
             'SET #status = :status, decidedBy = :by, decidedAt = :at, gsi1pk = :gpk, gsi1sk = :gsk' +
             (decision.comment ? ', #comment = :comment' : ''),
-          ExpressionAttributeNames: { '#status': 'status', ...(decision.comment ? { '#comment': 'comment' } : {}) },
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            ...(decision.comment ? { '#comment': 'comment' } : {}),
+          },
           ExpressionAttributeValues: {
             ':pending': 'pending',
             ':status': decision.status,

@@ -46,6 +46,15 @@ function details(a) {
         cells: [p.quarter, p.partnerId, formatMoney(p.before), formatMoney(p.after), formatMoney(p.delta)],
       })),
     }),
+    a.effect.partnersNotListed
+      ? h('p', { class: 'meta' }, t('partnersNotListed', { n: formatInt(a.effect.partnersNotListed) }))
+      : null,
+    h(
+      'details',
+      {},
+      h('summary', {}, t('changeRows', { n: formatInt(a.change[a.what]?.length ?? 0) })),
+      h('code', { class: 'json' }, (a.change[a.what] ?? []).map((row) => JSON.stringify(row)).join('\n')),
+    ),
   ];
 }
 

@@ -27,7 +27,9 @@ function filterForm(quarters, current, go) {
     'select',
     { id: 'audit-quarter', name: 'quarter' },
     h('option', { value: '' }, t('filterAnyQuarter')),
-    quarters.map((q) => h('option', { value: q.quarter, selected: q.quarter === current.get('quarter') }, q.quarter)),
+    quarters.map((q) =>
+      h('option', { value: q.quarter, selected: q.quarter === current.get('quarter') }, q.quarter),
+    ),
   );
   return h(
     'form',

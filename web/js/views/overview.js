@@ -17,6 +17,11 @@ export async function render({ me, params, go, rerender }) {
   const q = info.quarter;
   const data = await api.payouts(q);
   const partners = groupByPartner(data.lines);
+  // A close already asked for waits for a second finance user: say so instead of offering another.
+  const pendingClose =
+    me.role === 'finance' && (data.status ?? info.status) === 'open'
+      ? (await api.approvals('pending')).approvals.find((a) => a.kind === 'close' && a.quarter === q)
+      : undefined;
 
   return h(
     'div',
@@ -42,7 +47,7 @@ export async function render({ me, params, go, rerender }) {
       figure(t('partnersWithPayouts'), formatInt(partners.length)),
       figure(t('payoutLines'), formatInt(data.lines.length)),
     ),
-    financeActions(me, q, data.status ?? info.status, rerender),
+    financeActions(me, q, data.status ?? info.status, rerender, pendingClose),
     data.lines.length
       ? h(
           'div',
@@ -117,7 +122,7 @@ function partnersTable(q, partners, total) {
   });
 }
 
-function financeActions(me, q, status, rerender) {
+function financeActions(me, q, status, rerender, pendingClose) {
   if (me.role !== 'finance' && me.role !== 'program') return null;
   const download = (format) =>
     h(
@@ -140,7 +145,20 @@ function financeActions(me, q, status, rerender) {
     h('h2', { id: 'finance-title', class: 'visually-hidden' }, t('financeTitle')),
     download('csv'),
     download('xlsx'),
-    me.role === 'finance' && status === 'open' ? closeButton(q, rerender) : null,
+    me.role === 'finance' && status === 'open' && !pendingClose ? closeButton(q, rerender) : null,
+    pendingClose
+      ? h(
+          'p',
+          { class: 'meta' },
+          t('closePending', {
+            sub: pendingClose.requestedBy.sub,
+            at: formatInstant(pendingClose.requestedAt),
+            total: formatMoney(pendingClose.total),
+          }),
+          ' ',
+          h('a', { href: '#/approvals' }, t('navApprovals')),
+        )
+      : null,
   );
 }
 
