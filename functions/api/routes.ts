@@ -35,6 +35,7 @@ import { previewQuarter } from './preview.js';
 import { APPROVAL_ROUTES } from './routes-approvals.js';
 import { putAcceptances, putCatalog, putDistributors, putPartners, putTrainings } from './reference.js';
 import { safeUploadName } from './upload-name.js';
+import { getQuarterExceptions, getWatchlist } from './routes-workbench.js';
 
 const UPLOAD_URL_SECONDS = 15 * 60;
 const DOWNLOAD_URL_SECONDS = 15 * 60;
@@ -284,6 +285,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/quarters', roles: STAFF, handle: getQuarters },
   { method: 'GET', path: '/quarters/{q}/payouts', roles: STAFF, handle: getPayouts },
   { method: 'GET', path: '/quarters/{q}/partners/{id}', roles: STAFF, handle: getPartner },
+  { method: 'GET', path: '/quarters/{q}/watchlist', roles: STAFF, handle: getWatchlist },
+  { method: 'GET', path: '/quarters/{q}/exceptions', roles: STAFF, handle: getQuarterExceptions },
   { method: 'POST', path: '/quarters/{q}/preview', roles: ['finance', 'program'], handle: previewQuarter },
   { method: 'POST', path: '/quarters/{q}/close', roles: ['finance'], handle: APPROVAL_ROUTES.postCloseRequest },
   { method: 'GET', path: '/quarters/{q}/export', roles: ['finance', 'program'], handle: getExport },

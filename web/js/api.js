@@ -77,6 +77,10 @@ export const api = {
   reports: (filter = {}) => json('GET', `/reports${q(filter)}`),
   report: (reportId) => json('GET', `/reports/${seg(reportId)}`),
   exceptions: (quarter) => json('GET', `/exceptions${q({ quarter })}`),
+  watchlist: (quarter) => json('GET', `/quarters/${seg(quarter)}/watchlist`),
+  quarterExceptions: (quarter) => json('GET', `/quarters/${seg(quarter)}/exceptions`),
+  /** `kind`: partners, acceptances, trainings or catalog; answers 202 and a computation follows. */
+  putReference: (kind, rows) => json('PUT', `/reference/${seg(kind)}`, { rows }),
   closeQuarter: (quarter) => json('POST', `/quarters/${seg(quarter)}/close`),
   approvals: (status) => json('GET', `/approvals${q({ status })}`),
   approve: (id) => json('POST', `/approvals/${seg(id)}/approve`),

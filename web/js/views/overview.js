@@ -9,13 +9,14 @@ import { h, message, table } from '../dom.js';
 import { formatDay, formatInstant, formatInt, formatMoney, t } from '../i18n.js';
 import { fromKopecks, toKopecks, totalsBy } from '../money.js';
 import { loadQuarters, pickQuarter, quarterSelect } from './quarters.js';
+import { watchlistPanel } from './watchlist-panel.js';
 
 export async function render({ me, params, go, rerender }) {
   const quarters = await loadQuarters();
   const info = pickQuarter(quarters, params[0]);
   if (!info) return h('section', {}, h('h1', {}, t('navOverview')), message(t('noPayouts')));
   const q = info.quarter;
-  const data = await api.payouts(q);
+  const [data, watchlist] = await Promise.all([api.payouts(q), watchlistPanel(q)]);
   const partners = groupByPartner(data.lines);
   // A close already asked for waits for a second finance user: say so instead of offering another.
   const pendingClose =
@@ -56,6 +57,7 @@ export async function render({ me, params, go, rerender }) {
           barChart(t('byDistributor'), chartItems(totalsBy(data.lines, (l) => l.distributorId))),
         )
       : null,
+    watchlist,
     h(
       'section',
       { 'aria-labelledby': 'partners-title' },
