@@ -236,6 +236,8 @@ export const STRINGS = {
     partnersNotListed: 'and {n} more partners with smaller changes (included in the effect)',
     changeRows: 'The rows sent ({n})',
     closePending: 'Close asked for by {sub}, {at} (total {total}); waiting for another finance user:',
+    fixPendingApproval:
+      'Not saved yet: this would change closed quarter {quarters} by {total}, so it waits under Approvals for another program manager or finance user.',
     // Watchlist and exceptions workbench (issue #15)
     wlTitle: 'Within reach of a plan',
     wlIntro:
@@ -520,6 +522,8 @@ export const STRINGS = {
     partnersNotListed: 'и ещё {n} партнёров с меньшими изменениями (учтены во влиянии)',
     changeRows: 'Присланные строки ({n})',
     closePending: 'Закрытие запросил {sub}, {at} (итого {total}); ждёт другого сотрудника финансов:',
+    fixPendingApproval:
+      'Пока не сохранено: это изменит закрытый квартал {quarters} на {total}, поэтому изменение ждёт согласования другим менеджером программы или сотрудником финансов (раздел «Согласования»).',
     // Список «почти план» и разбор исключений (задача 15)
     wlTitle: 'Близко к плану',
     wlIntro:
