@@ -1,6 +1,6 @@
 /**
  * `verify`: prove a quarter's stored figures from the raw report objects. It fails on any report
- * not in a final state; re-extracts each active report from its raw object (the version in force)
+ * not in a final state, whatever its distributor (verify-reports.ts); re-extracts each active report from its raw object (the version in force)
  * and checks the extract's sha256 and counts (read = extracted + rejected) against the record;
  * recomputes the quarter from those fresh extracts and the reference data, and compares the result
  * with the latest computation record and the stored payouts — or lists every difference.
@@ -14,6 +14,7 @@ import type { ComputationRepository, ObjectStore, PayoutsRepository, ReferenceRe
 import { inputsHashOf, latestComputation } from './compute.js';
 import { computeQuarter, type ActiveExtract } from './compute-quarter.js';
 import { ReportExtractor, storableExtract } from './extract.js';
+import { unfinishedReports } from './verify-reports.js';
 
 export interface VerifyDeps {
   objects: ObjectStore;
@@ -56,13 +57,8 @@ export async function verifyQuarter(
   const shownPartner = asWrittenIn(reference.partners.values());
   const differences: Difference[] = [];
 
-  for (const r of await deps.reports.list({}))
-    if (r.status !== 'processed' && r.status !== 'failed')
-      differences.push({
-        what: 'report',
-        subject: r.key,
-        detail: `is still ${r.status}: wait until it is processed, then verify again`,
-      });
+  for (const u of await unfinishedReports(deps, new Set(reference.distributors.keys())))
+    differences.push({ what: 'report', subject: u.key, detail: u.detail });
 
   const records = await deps.reports.activeInQuarter(quarter);
   const fresh: ActiveExtract[] = [];
