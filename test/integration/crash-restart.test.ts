@@ -161,6 +161,22 @@ async function kill(up: Up): Promise<void> {
   await untilGone(up.child.pid!);
 }
 
+/** `rebates verify` as a user runs it once `up` is gone: its exit code and what it printed. */
+function rebatesVerify(stateDir: string, tmp: string): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'rebates.mjs'), 'verify', '--quarter', Q, '--state', stateDir], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TMPDIR: tmp, REBATES_TEST_PAUSE_AT: '' },
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => void (output += c.toString('utf8')));
+  child.stderr.on('data', (c: Buffer) => void (output += c.toString('utf8')));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}
+
 const token = async (up: Up, who: keyof typeof callers) =>
   signDevToken(callers[who], await devTokenSecret(up.stateDir), 600);
 
@@ -403,5 +419,9 @@ describe('SIGKILL at each kill point, restart on the same state: the outcome of 
     const { result, differences } = await finish(second);
     expect(differences).toEqual([]);
     expect(result).toEqual(clean);
+    // And the command itself, on the folder the killed processes left (stale lock and up.json included).
+    const verified = await rebatesVerify(stateDir, tmp);
+    expect(verified.output).toMatch(/^Verified: /m);
+    expect(verified.code).toBe(0);
   });
 });
