@@ -411,6 +411,9 @@ describe('SIGKILL at each kill point, restart on the same state: the outcome of 
     expect(partial.quarter.status).toBe('closed');
     expect(partial.ledger.length).toBeGreaterThan(0);
     expect(partial.ledger.length).toBeLessThan(clean.ledger.length);
+    const shortfalls = (await verifyQuarter(first.deps, Q)).differences;
+    expect(shortfalls.length).toBe(clean.ledger.length - partial.ledger.length);
+    expect(shortfalls.every((d) => d.what === 'ledger' && /close did not finish crediting/.test(d.detail))).toBe(true);
     await crash(first);
     await closing;
 
