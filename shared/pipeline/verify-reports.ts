@@ -22,7 +22,8 @@ export async function unfinishedReports(
 ): Promise<UnfinishedReport[]> {
   const [keys, listed] = await Promise.all([deps.objects.list('incoming/'), deps.reports.list({})]);
   const records = new Map<string, ReportRecord | null>(listed.map((r) => [r.key, r]));
-  const unread = [...new Set(keys.filter(isReportKey))].filter((k) => !records.has(k));
+  // Keys ingest skips (no distributor folder) are no report, and never get a record.
+  const unread = [...new Set(keys.filter((k) => isReportKey(k) && parseIncomingKey(k)))].filter((k) => !records.has(k));
   // A few reads at a time: the table may be DynamoDB Local on a laptop.
   for (let i = 0; i < unread.length; i += 16) {
     const batch = unread.slice(i, i + 16);
