@@ -88,6 +88,14 @@ export function notificationOf(
 
 export async function redrive(deps: RedriveDeps): Promise<RedriveSummary> {
   const summary: RedriveSummary = { uploadedWhileDown: [], unfinished: [] };
+  // Before anything is sent to ingest or compute: a closed quarter's computation credits the
+  // ledger too, and two writers of the same partner's next entry would collide.
+  for (const quarter of deps.points ? deps.quarters : []) {
+    const record = await deps.points!.quarters.get(quarter);
+    if (record?.status !== 'closed') continue;
+    const entries = await creditPoints(deps.points!, quarter, record.closedAt);
+    if (entries > 0) (summary.creditsFinished ??= []).push({ quarter, entries });
+  }
   const objects = (await listIncoming(deps.s3, deps.bucket)).filter((o) => deps.isReportKey(o.key));
   // A few reads at a time: DynamoDB Local shares two cores with everything else.
   for (let i = 0; i < objects.length; i += 16) {
@@ -108,14 +116,6 @@ export async function redrive(deps: RedriveDeps): Promise<RedriveSummary> {
         );
       }
     });
-  }
-  // Before any computation is asked for: a closed quarter's computation credits the ledger too,
-  // and two writers of the same partner's next entry would collide.
-  for (const quarter of deps.points ? deps.quarters : []) {
-    const record = await deps.points!.quarters.get(quarter);
-    if (record?.status !== 'closed') continue;
-    const entries = await creditPoints(deps.points!, quarter, record.closedAt);
-    if (entries > 0) (summary.creditsFinished ??= []).push({ quarter, entries });
   }
   await deps.compute.publish(
     deps.quarters.map((quarter) => ({ quarter, cause: 'start-up: bring the quarter up to date after a restart' })),

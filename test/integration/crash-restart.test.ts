@@ -106,11 +106,20 @@ async function startUp(
     for (const w of waiters) w();
   });
   await new Promise<void>((resolve, reject) => {
-    const onData = () => /^ready$/m.test(out) && resolve();
-    child.stdout!.on('data', onData);
-    child.once('exit', (code, signal) =>
-      reject(new Error(`rebates up ended (${code ?? signal}) before "ready":\n${out}\n${err}`)),
-    );
+    // Bounded: a start that hangs is killed with its group rather than left running.
+    const timer = setTimeout(() => {
+      process.kill(-child.pid!, 'SIGKILL');
+      reject(new Error(`rebates up was not ready within ${WAIT_MS / 1000} s:\n${out}\n${err}`));
+    }, WAIT_MS);
+    child.stdout!.on('data', () => {
+      if (!/^ready$/m.test(out)) return;
+      clearTimeout(timer);
+      resolve();
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`rebates up ended (${code ?? signal}) before "ready":\n${out}\n${err}`));
+    });
     child.once('error', reject);
   });
   const field = (re: RegExp) => {
