@@ -81,7 +81,9 @@ async function openRuntime(
     computeAfterIngest,
     onError: (what, err) => note(`  ${what}: ${(err as Error).message ?? String(err)} (will retry)`),
   });
-  const { unfinished, uploadedWhileDown } = runtime.redriven;
+  const { unfinished, uploadedWhileDown, creditsFinished } = runtime.redriven;
+  for (const c of creditsFinished ?? [])
+    if (!quiet) note(`finished the close of ${c.quarter}: ${c.entries} points ledger entr${c.entries === 1 ? 'y' : 'ies'} it had not written`);
   if (!quiet && unfinished.length) note(`taking up ${unfinished.length} report(s) left unfinished by the last run`);
   if (!quiet && uploadedWhileDown.length)
     note(`reading ${uploadedWhileDown.length} report(s) uploaded while the pipeline was not running`);

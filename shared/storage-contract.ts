@@ -21,6 +21,12 @@ export const PREFIX = {
   exports: 'exports/',
 } as const;
 
+/**
+ * A distributor's report: the S3 notification filter of the deployed bucket (prefix incoming/,
+ * suffix .csv or .csv.gz, case-sensitive as in S3). Other objects there are never read.
+ */
+export const isReportKey = (key: string): boolean => key.startsWith(PREFIX.incoming) && /\.csv(\.gz)?$/.test(key);
+
 /** The table's primary key attributes. */
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 

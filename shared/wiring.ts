@@ -8,6 +8,7 @@ import { DynamoComputationRepository } from './adapters/dynamo/computations.js';
 import { DynamoLedgerRepository, DynamoPayoutsRepository, DynamoReferenceRepository } from './adapters/dynamo/reference.js';
 import { DynamoQuarterRepository } from './adapters/dynamo/quarters.js';
 import { DynamoApprovalRepository, DynamoAuditRepository } from './adapters/dynamo/approvals.js';
+import { DynamoFileClaimRepository } from './adapters/dynamo/file-claims.js';
 import { S3ObjectStore } from './adapters/s3/object-store.js';
 import { S3ObjectUrls } from './adapters/s3/object-urls.js';
 import { S3RulesRepository } from './adapters/s3/rules-repository.js';
@@ -43,6 +44,7 @@ export function wire(clients: AwsClients, config: { table: string; bucket: strin
     objects,
     urls: new S3ObjectUrls(clients.s3, config.bucket),
     reports: new DynamoReportsRepository(clients.doc, config.table),
+    files: new DynamoFileClaimRepository(clients.doc, config.table),
     reference: new DynamoReferenceRepository(clients.doc, config.table),
     payouts: new DynamoPayoutsRepository(clients.doc, config.table, partnersOf),
     ledger: new DynamoLedgerRepository(clients.doc, config.table),

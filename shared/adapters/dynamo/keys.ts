@@ -38,6 +38,8 @@ export const keys = {
   points: (partnerId: string, entryId: string) => ({ pk: `PARTNER#${partnerId}`, sk: `POINTS#${entryId}` }),
   distributor: (id: string) => ({ pk: `DISTRIBUTOR#${id}`, sk: 'PROFILE', gsi1pk: 'DISTRIBUTORS', gsi1sk: id }),
   catalog: (sku: string) => ({ pk: 'CATALOG', sk: `SKU#${sku}` }),
+  /** Which report of the distributor counts the file with these bytes (a second name is refused). */
+  fileClaim: (distributorId: string, sha256: string) => ({ pk: `FILE#${distributorId}#${sha256}`, sk: 'CLAIM' }),
   /** The reference revision: a counter every reference write increments, with its latest changes. */
   referenceRevision: { pk: 'REFERENCE#META', sk: 'REVISION' },
 } as const;
