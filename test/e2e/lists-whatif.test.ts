@@ -309,7 +309,12 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
   }, 120_000);
 
   test('after a close the overview opens on the closed quarter, not on the next empty one', async () => {
-    await apiCall(`/quarters/${QUARTER}/close`, financeToken, { method: 'POST' });
+    // A close is asked for by one finance user and approved by another.
+    const { approval } = await apiCall<{ approval: { id: string } }>(`/quarters/${QUARTER}/close`, financeToken, {
+      method: 'POST',
+    });
+    const checker = await rebates('token', '--role', 'finance', '--sub', 'fin-checker', '--state', stateDir);
+    await apiCall(`/approvals/${approval.id}/approve`, checker, { method: 'POST' });
     const { quarters } = await apiCall<{ quarters: { quarter: string; status: string }[] }>('/quarters', financeToken);
     expect(quarters.find((q) => q.quarter > QUARTER && q.status === 'open')).toBeDefined();
     await page.goto(`${base}/`);

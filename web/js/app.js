@@ -15,6 +15,8 @@ import * as exceptions from './views/exceptions.js';
 import * as reports from './views/reports.js';
 import * as whatif from './views/whatif.js';
 import { codeLabel, errorText } from './codes.js';
+import * as approvals from './views/approvals.js';
+import * as audit from './views/audit.js';
 
 const ROUTES = [
   [/^#\/login$/, login],
@@ -23,6 +25,8 @@ const ROUTES = [
   [/^#\/exceptions(?:\/([^/]+))?$/, exceptions],
   [/^#\/reports$/, reports],
   [/^#\/whatif(?:\/([^/]+))?$/, whatif],
+  [/^#\/approvals$/, approvals],
+  [/^#\/audit(?:\/(.*))?$/, audit],
 ];
 
 const top = document.getElementById('top');
@@ -60,6 +64,8 @@ function header() {
           me.role !== 'distributor' ? h('li', {}, link('#/exceptions', t('navExceptions'))) : null,
           h('li', {}, link('#/reports', t('navReports'))),
           me.role === 'finance' || me.role === 'program' ? h('li', {}, link('#/whatif', t('navWhatIf'))) : null,
+          me.role !== 'distributor' ? h('li', {}, link('#/approvals', t('navApprovals'))) : null,
+          me.role !== 'distributor' ? h('li', {}, link('#/audit', t('navAudit'))) : null,
         ),
       )
     : null;

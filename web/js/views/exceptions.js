@@ -247,7 +247,15 @@ function fixForm(q, programs, item, rerender) {
     try {
       const [kind, rows] = rowsOf(item, inputs);
       status.textContent = t('wbSaving');
-      await api.putReference(kind, rows);
+      const answer = await api.putReference(kind, rows);
+      // A fix that would change a closed quarter is not written: it waits for a second person.
+      if (answer.approval) {
+        status.textContent = t('fixPendingApproval', {
+          quarters: answer.approval.quarters.join(', '),
+          total: formatMoney(answer.approval.effect.totalRub),
+        });
+        return;
+      }
       status.textContent = t('wbRecomputing');
       const key = itemKey(item);
       const here = location.hash;

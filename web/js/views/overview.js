@@ -23,6 +23,11 @@ export async function render({ me, params, go, rerender }) {
   const [data, watchlist] = await Promise.all([api.partnerList(q, query(state)), watchlistPanel(q)]);
   const listArea = h('div', { class: 'list-area', 'aria-live': 'polite' });
   fillList(listArea, q, state, data);
+  // A close already asked for waits for a second finance user: say so instead of offering another.
+  const pendingClose =
+    me.role === 'finance' && (data.status ?? info.status) === 'open'
+      ? (await api.approvals('pending')).approvals.find((a) => a.kind === 'close' && a.quarter === q)
+      : undefined;
 
   return h(
     'div',
@@ -48,7 +53,7 @@ export async function render({ me, params, go, rerender }) {
       figure(t('partnersWithPayouts'), formatInt(data.totals.partners)),
       figure(t('payoutLines'), formatInt(data.totals.lines)),
     ),
-    financeActions(me, q, data.status ?? info.status, rerender),
+    financeActions(me, q, data.status ?? info.status, rerender, pendingClose),
     data.totals.lines
       ? h(
           'div',
@@ -275,7 +280,7 @@ function pager(q, state, page, area) {
   );
 }
 
-function financeActions(me, q, status, rerender) {
+function financeActions(me, q, status, rerender, pendingClose) {
   if (me.role !== 'finance' && me.role !== 'program') return null;
   const download = (format) =>
     h(
@@ -298,7 +303,20 @@ function financeActions(me, q, status, rerender) {
     h('h2', { id: 'finance-title', class: 'visually-hidden' }, t('financeTitle')),
     download('csv'),
     download('xlsx'),
-    me.role === 'finance' && status === 'open' ? closeButton(q, rerender) : null,
+    me.role === 'finance' && status === 'open' && !pendingClose ? closeButton(q, rerender) : null,
+    pendingClose
+      ? h(
+          'p',
+          { class: 'meta' },
+          t('closePending', {
+            sub: pendingClose.requestedBy.sub,
+            at: formatInstant(pendingClose.requestedAt),
+            total: formatMoney(pendingClose.total),
+          }),
+          ' ',
+          h('a', { href: '#/approvals' }, t('navApprovals')),
+        )
+      : null,
   );
 }
 
@@ -310,7 +328,7 @@ function closeButton(q, rerender) {
       'form',
       { method: 'dialog' },
       h('h2', { id: 'close-title' }, t('closeConfirmTitle', { q })),
-      h('p', { id: 'close-text' }, t('closeConfirmText')),
+      h('p', { id: 'close-text' }, t('closeConfirmText'), ' ', t('closeNeedsApproval')),
       h(
         'p',
         { class: 'buttons' },
@@ -322,8 +340,8 @@ function closeButton(q, rerender) {
   dialog.addEventListener('close', async () => {
     if (dialog.returnValue !== 'close') return;
     try {
-      await api.closeQuarter(q);
-      rerender({ text: t('quarterClosed', { q }), kind: 'info' });
+      const { approval } = await api.closeQuarter(q);
+      rerender({ text: t('closeRequested', { q, total: formatMoney(approval.total) }), kind: 'info' });
     } catch (err) {
       rerender({ text: t('actionFailed', { message: errorText(err) }), kind: 'error' });
     }

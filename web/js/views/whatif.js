@@ -248,9 +248,9 @@ function showResult(area, data) {
         className: 'whatif-changes',
         columns: [
           { label: t('colPartnerId') },
-          { label: t('colBefore'), numeric: true },
-          { label: t('colAfter'), numeric: true },
-          { label: t('colDelta'), numeric: true },
+          { label: t('wiBefore'), numeric: true },
+          { label: t('wiAfter'), numeric: true },
+          { label: t('wiDelta'), numeric: true },
         ],
         rows: changes.slice(0, SHOWN).map((c) => ({
           className: toKopecks(c.delta) < 0n ? 'negative' : 'positive',
