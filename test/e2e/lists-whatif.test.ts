@@ -213,7 +213,12 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
       await page.locator('main h1').waitFor();
       await page.waitForLoadState('networkidle');
       const width = await page.evaluate<number>('document.documentElement.scrollWidth');
-      expect(width, `${name} at 390 px`).toBeLessThanOrEqual(390);
+      // On failure, the elements that stick out (outside any box that scrolls), to say where.
+      const wide = await page.evaluate<string[]>(`[...document.querySelectorAll('body *')]
+        .filter((el) => el.getBoundingClientRect().right > 391 && !el.parentElement.closest('table, .table-scroll'))
+        .slice(0, 5)
+        .map((el) => el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).replace(/ /g, '.') : ''))`);
+      expect(width, `${name} at 390 px: ${wide.join(', ')}`).toBeLessThanOrEqual(390);
       await page.screenshot({ path: join(ARTIFACTS, `narrow-${name}.png`), fullPage: true });
     }
     await page.setViewportSize({ width: 1366, height: 900 });
