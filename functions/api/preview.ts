@@ -8,6 +8,7 @@ import { canSeePartner } from '../../shared/auth/principal.js';
 import { MoneyString } from '../../shared/domain/rules/schema.js';
 import { previewQuarter as preview } from '../../shared/pipeline/preview.js';
 import { AcceptanceJson, TrainingJson } from '../../shared/reference/json.js';
+import { languageOf } from './language.js';
 import { jsonBody, money, payoutLineJson, quarterOf, sumAmounts, type ApiRequest, type Reply } from './http.js';
 
 const PreviewBody = z
@@ -35,7 +36,7 @@ export async function previewQuarter(req: ApiRequest): Promise<Reply> {
   return {
     json: {
       quarter,
-      lines: lines.map((l) => payoutLineJson(l, registry.get(l.partnerId))),
+      lines: lines.map((l) => payoutLineJson(l, registry.get(l.partnerId), languageOf(req))),
       total: money(sumAmounts(lines)),
       changes: (result?.changes ?? [])
         .filter((c) => visible(c.partnerId))

@@ -28,13 +28,29 @@ import { courseKey, shownDistributorId } from './ids.js';
 import type { Rules } from './rules/load.js';
 import { OffsetDateTime } from './rules/schema.js';
 import { moscowDateOf } from './calendar.js';
+import { pointsReason } from './render/index.js';
 import type { PartnerQuarterResult, Training } from './types.js';
+
+/** Why a source earns its points, rendered in the reader's language (render/). */
+export type PointsReason =
+  | {
+      code: 'paid-units';
+      /** `row`: program/rate row; `distributor`: as written; `example`: the campaign's rates are examples. */
+      params: { units: number; row: string; distributor: string; rate: number; example: boolean };
+    }
+  | {
+      code: 'course';
+      /** `course` as written; `date`: the Moscow calendar day of its first completion. */
+      params: { course: string; date: string; points: number; example: boolean };
+    }
+  /** A reason an earlier version stored as English text. */
+  | { code: 'stored-text'; params: { text: string } };
 
 /** What one source (a payout line or a course) should have earned in a quarter. */
 export interface PointsEarning {
   source: string;
   points: number;
-  reason: string;
+  reason: PointsReason;
 }
 
 export interface LedgerEntry {
@@ -66,7 +82,7 @@ export function earningsFor(
       `The payout result is for ${result.quarter} but the rules are for ${rules.quarter}; points need the rules of the same quarter.`,
     );
   const campaign = rules.file.points;
-  const note = campaign.ratesAreExamples ? ' (example campaign rate)' : '';
+  const example = campaign.ratesAreExamples;
   const earnings: PointsEarning[] = [];
 
   for (const line of result.lines) {
@@ -76,7 +92,10 @@ export function earningsFor(
     earnings.push({
       source: `payout:${result.quarter}/${result.partnerId}/${line.distributorId}/${key}`,
       points: line.paidUnits * rate,
-      reason: `${fmt(line.paidUnits)} paid units of ${key} at distributor ${shownDistributorId(line)} × ${fmt(rate)} points${note}`,
+      reason: {
+        code: 'paid-units',
+        params: { units: line.paidUnits, row: key, distributor: shownDistributorId(line), rate, example },
+      },
     });
   }
 
@@ -101,7 +120,7 @@ export function earningsFor(
     earnings.push({
       source: `course:${code}`,
       points,
-      reason: `Course ${written} completed on ${moscowDateOf(at)} (Moscow time): ${fmt(points)} points${note}`,
+      reason: { code: 'course', params: { course: written, date: moscowDateOf(at), points, example } },
     });
   }
 
@@ -164,7 +183,9 @@ export function reconcileLedger(
     const points = Math.max(delta, -available);
     if (points === 0) continue;
     available += points;
-    const why = wanted.get(source)?.reason;
+    // Ledger entries keep an English sentence: they are few, and stored once.
+    const wantedReason = wanted.get(source)?.reason;
+    const why = wantedReason && pointsReason(wantedReason, 'en');
     let reason: string;
     if (was.count === 0) reason = why!;
     else if (now === 0)
