@@ -156,22 +156,24 @@ export interface TrainingGroupRef {
  * Which sentence explains a line. Sentences are rendered in the reader's language from the code,
  * the structured fields and `params` (shared/domain/render/); nothing rendered is stored.
  */
-export type ExplanationCode =
-  | 'not-registered'
-  | 'not-accepted'
-  | 'accepted-late'
-  | 'plan-not-a-threshold'
-  | 'plan-not-met'
-  | 'below-lowest-plan'
-  | 'program-training-missing'
-  | 'paid'
-  | 'training-missing'
-  | 'negative-net'
-  | 'net-zero'
-  | 'zero-rate'
-  | 'adjustment'
+export const EXPLANATION_CODES = [
+  'not-registered',
+  'not-accepted',
+  'accepted-late',
+  'plan-not-a-threshold',
+  'plan-not-met',
+  'below-lowest-plan',
+  'program-training-missing',
+  'paid',
+  'training-missing',
+  'negative-net',
+  'net-zero',
+  'zero-rate',
+  'adjustment',
   /** A sentence stored by an earlier version, which stored English text: shown as it is. */
-  | 'stored-text';
+  'stored-text',
+] as const;
+export type ExplanationCode = (typeof EXPLANATION_CODES)[number];
 
 /** Figures of an adjustment: what was paid for the closed quarter and what is due now. */
 export interface AdjustmentFigures {

@@ -36,6 +36,8 @@ const points = (n: number): string =>
   `${int(n, 'ru')} ${pick(n, 'ru', { one: 'балл', few: 'балла', many: 'баллов', other: 'балла' })}`;
 const times = (n: number): string => `${n} ${pick(n, 'ru', { few: 'раза', other: 'раз' })}`;
 const money = (d: Decimal | string): string => `${grouped(d, 'ru')} руб.`;
+/** A sentence that ends on an amount ends on its "руб.": one full stop, not two. */
+const closing = (s: string): string => (s.endsWith('.') ? s : `${s}.`);
 const at = (s: string | number): string => moscow(s, 'ru');
 const withPlan = (plan: number | null): string => (plan === null ? 'без плана' : `с планом ${plan}`);
 
@@ -118,7 +120,9 @@ function line(f: LineFacts): string {
   const stop = blocked(f);
   let text: string;
   if (stop !== null)
-    text = `${stop} По этой строке: куплено ${where}: ${units(f.units)}${f.rate.isZero() ? '' : `, ставка ${money(f.rate)}`}, к выплате ${money(f.amount)}.`;
+    text = closing(
+      `${stop} По этой строке: куплено ${where}: ${units(f.units)}${f.rate.isZero() ? '' : `, ставка ${money(f.rate)}`}, к выплате ${money(f.amount)}`,
+    );
   else {
     const basis = f.planBasis === 'chosen' ? 'выбран при подтверждении участия' : 'план не выбран; это наибольший достигнутый порог';
     const plan = `Действует план ${f.plan} (${basis}): зачтено ${inProgram(f.program)} за квартал по всем дистрибьюторам: ${units(f.programUnits)}, порог ${f.plan}.`;
@@ -130,7 +134,7 @@ function line(f: LineFacts): string {
       text = `${plan} Ставка строки ${f.rateRow} при плане ${f.plan} равна ${money(f.rate)}, поэтому покупки у дистрибьютора ${f.distributor} (${units(f.units)}) не оплачиваются, но идут в зачёт плана.`;
     else {
       const paid = f.paidUnits === f.units ? units(f.units) : `${f.paidUnits} из ${unitsOf(f.units)}`;
-      text = `${plan} Куплено ${where}: ${paid} × ${money(f.rate)} = ${money(f.amount)}.`;
+      text = closing(`${plan} Куплено ${where}: ${paid} × ${money(f.rate)} = ${money(f.amount)}`);
       if (f.code === 'training-missing')
         text +=
           ` Остальные (${units(f.units - f.paidUnits)}) — товары с обязательными тренингами: они идут в зачёт плана,` +
