@@ -3,6 +3,7 @@
  * tab closes). An expired token or a 401 anywhere ends the session: the app goes back to sign-in.
  */
 import { isExpired } from './auth.js';
+import { getLang } from './i18n.js';
 
 const TOKEN_KEY = 'rebates.token';
 /** Set from config.json before the first call: `/api` locally, the HTTP API's URL in AWS. */
@@ -36,7 +37,8 @@ async function request(method, path, body) {
     onUnauthenticated(true);
     throw new ApiError(401, 'expired', 'Sign in again.');
   }
-  const headers = { Authorization: `Bearer ${session.token() ?? ''}` };
+  // The server writes explanations, warnings and tier summaries in the language asked for.
+  const headers = { Authorization: `Bearer ${session.token() ?? ''}`, 'Accept-Language': getLang() };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(`${base}${path}`, {
     method,
