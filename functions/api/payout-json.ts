@@ -3,7 +3,7 @@
  * the reader's language (`summary`, `reason`), as docs/api.md shows them.
  */
 import type { LedgerEntry, PointsEarning } from '../../shared/domain/points.js';
-import { pointsReason, progressSummary, type Lang } from '../../shared/domain/render/index.js';
+import { ledgerEntryReason, pointsReason, progressSummary, type Lang } from '../../shared/domain/render/index.js';
 import type { TierProgress } from '../../shared/domain/types.js';
 
 /** `partnerId`: the partner as written in the registry. */
@@ -15,11 +15,12 @@ export function earningJson(e: PointsEarning, lang: Lang) {
   return { source: e.source, points: e.points, reason: pointsReason(e.reason, lang), reasonCode: e.reason.code };
 }
 
-/** Ledger entries keep the sentence they were written with; their breakdown is rendered. */
+/** A ledger entry's reason in `lang` when it has a code; entries written before keep their sentence. */
 export function ledgerEntryJson(e: LedgerEntry, partnerId: string, lang: Lang) {
   return {
     ...e,
     partnerId,
+    reason: ledgerEntryReason(e, lang),
     ...(e.breakdown ? { breakdown: e.breakdown.map((b) => earningJson(b, lang)) } : {}),
   };
 }

@@ -28,7 +28,7 @@ import { courseKey, shownDistributorId } from './ids.js';
 import type { Rules } from './rules/load.js';
 import { OffsetDateTime } from './rules/schema.js';
 import { moscowDateOf } from './calendar.js';
-import { pointsReason } from './render/index.js';
+import { ledgerReason, pointsReason } from './render/index.js';
 import type { PartnerQuarterResult, Training } from './types.js';
 
 /** Why a source earns its points, rendered in the reader's language (render/). */
@@ -53,6 +53,11 @@ export interface PointsEarning {
   reason: PointsReason;
 }
 
+/** Why a quarter's credit or adjustment was booked, rendered in the reader's language (render/). */
+export type LedgerWhy =
+  | { code: 'quarter-credit'; params: { quarter: string; notTakenBack?: number } }
+  | { code: 'quarter-adjustment'; params: { quarter: string; now: number; before: number; notTakenBack?: number } };
+
 export interface LedgerEntry {
   entryId: string;
   partnerId: string;
@@ -67,6 +72,8 @@ export interface LedgerEntry {
   at: string;
   /** A quarter's credit: the per-source points it is made of. */
   breakdown?: PointsEarning[];
+  /** A quarter's credit: why, as a code; `reason` holds its English sentence (entries before it have only that). */
+  why?: LedgerWhy;
 }
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -230,12 +237,11 @@ export function creditQuarter(
   const points = Math.max(delta, -Math.max(0, balance(own)));
   if (points === 0) return null;
   const n = credits.length + 1;
-  let reason =
+  const shortfall = points !== delta ? { notTakenBack: points - delta } : {};
+  const why: LedgerWhy =
     n === 1
-      ? `Points of ${quarter}, credited when the quarter was closed`
-      : `Adjustment to ${quarter}: its points are now ${fmt(wanted)} (${fmt(credited)} credited before)`;
-  if (points !== delta)
-    reason += `. ${fmt(points - delta)} points could not be taken back because they were already redeemed`;
+      ? { code: 'quarter-credit', params: { quarter, ...shortfall } }
+      : { code: 'quarter-adjustment', params: { quarter, now: wanted, before: credited, ...shortfall } };
   return {
     entryId: `${quarter}#credit#${String(n).padStart(4, '0')}`,
     partnerId,
@@ -243,9 +249,11 @@ export function creditQuarter(
     kind: n === 1 ? 'earn' : 'adjust',
     points,
     source: `quarter:${quarter}`,
-    reason,
+    // The ledger is append-only: the English sentence is kept with the code it was written from.
+    reason: ledgerReason(why, 'en'),
     at,
     breakdown: [...target],
+    why,
   };
 }
 

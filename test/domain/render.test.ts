@@ -7,11 +7,12 @@ import { Decimal } from 'decimal.js';
 import { describe, expect, test } from 'vitest';
 import { adjustmentDeltas, adjustmentLine } from '../../shared/domain/adjustments.js';
 import { calculatePartnerQuarter } from '../../shared/domain/payout.js';
-import { earningsFor } from '../../shared/domain/points.js';
+import { creditQuarter, earningsFor } from '../../shared/domain/points.js';
 import {
   causesText,
   explainLine,
   LANGS,
+  ledgerEntryReason,
   pointsReason,
   progressSummary,
   warningText,
@@ -246,6 +247,24 @@ describe('the program’s cases, in English and Russian', () => {
     expect(pointsReason(premium.reason, 'ru')).toBe('Оплаченные единицы client/premium у дистрибьютора D1: 42 × 75 баллов (примерная ставка кампании)');
     const course = earned.find((e) => e.source.startsWith('course:'))!;
     expect(pointsReason(course.reason, 'ru')).toMatch(/^Тренинг DPWS0212WBTS пройден 15\.02\.2016 \(по московскому времени\): \d[\d\s\u00a0]* балл(а|ов)? \(примерная ставка кампании\)$/);
+  });
+
+  test('a quarter’s points credit and its later adjustment, with points that could not be taken back', () => {
+    const target = [{ source: 'course:X', points: 1500, reason: { code: 'stored-text' as const, params: { text: 'x' } } }];
+    const credit = creditQuarter([], 'P1', '2016-Q1', target, '2016-05-01T00:00:00+03:00')!;
+    expect(credit.reason).toBe('Points of 2016-Q1, credited when the quarter was closed');
+    expect(ledgerEntryReason(credit, 'ru')).toBe('Баллы за 2016-Q1, начисленные при закрытии квартала');
+    const spent = { ...credit, entryId: 'redeem#r1', kind: 'redeem' as const, quarter: null, points: -1400, why: undefined };
+    const fix = creditQuarter([credit, spent], 'P1', '2016-Q1', [], '2016-06-01T00:00:00+03:00')!;
+    expect(fix.points).toBe(-100);
+    expect(fix.reason).toBe(
+      'Adjustment to 2016-Q1: its points are now 0 (1,500 credited before). 1,400 points could not be taken back because they were already redeemed',
+    );
+    expect(ledgerEntryReason(fix, 'ru').replace(/[\u00a0\u202f]/g, ' ')).toBe(
+      'Корректировка за 2016-Q1: баллов за квартал теперь 0 (начислено ранее: 1 500). Не удалось списать 1 400 баллов: они уже потрачены',
+    );
+    // An entry written before codes keeps its sentence.
+    expect(ledgerEntryReason({ reason: 'Points of 2015-Q4', why: undefined }, 'ru')).toBe('Points of 2015-Q4');
   });
 
   test('adjustments say what changed and why, and the line as it is now', () => {

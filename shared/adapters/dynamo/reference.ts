@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { catalogIndex, normaliseSku } from '../../domain/classify.js';
 import { courseKey } from '../../domain/ids.js';
-import type { LedgerEntry } from '../../domain/points.js';
+import type { LedgerEntry, LedgerWhy } from '../../domain/points.js';
 import type {
   Acceptance,
   CatalogEntry,
@@ -167,6 +167,7 @@ export class DynamoReferenceRepository implements ReferenceRepository {
         state.ledger.push({
           ...pick<LedgerEntry>(i, LEDGER_FIELDS),
           ...(Array.isArray(i.breakdown) ? { breakdown: decodePoints(i.breakdown) } : {}),
+          ...(i.why && typeof i.why === 'object' ? { why: i.why as LedgerWhy } : {}),
         });
     }
     return state;

@@ -3,6 +3,7 @@
  * reader saw before still reads the same.
  */
 import type { Decimal } from 'decimal.js';
+import type { LedgerWhy } from '../points.js';
 import type { ChangeCause, TierProgress, TrainingGroupRef } from '../types.js';
 import { atOf, type LineFacts } from './facts.js';
 import { day, int, moscow, pick } from './format.js';
@@ -165,6 +166,17 @@ function earning(e: EarningFacts): string {
   return `Course ${e.params.course} completed on ${day(e.params.date, 'en')} (Moscow time): ${int(e.params.points, 'en')} points${note}`;
 }
 
+function ledger(w: LedgerWhy): string {
+  const p = w.params;
+  const said =
+    w.code === 'quarter-credit'
+      ? `Points of ${p.quarter}, credited when the quarter was closed`
+      : `Adjustment to ${p.quarter}: its points are now ${int(w.params.now, 'en')} (${int(w.params.before, 'en')} credited before)`;
+  return p.notTakenBack
+    ? `${said}. ${int(p.notTakenBack, 'en')} points could not be taken back because they were already redeemed`
+    : said;
+}
+
 function cause(c: ChangeCause): string {
   if (c.kind === 'new-rules') return `the new rules version ${c.version}`;
   const what = { 'new-report': 'the new report', 'withdrawn-report': 'the withdrawn report', 'corrected-report': 'the corrected report' }[c.kind];
@@ -191,4 +203,4 @@ function causes(list: readonly ChangeCause[]): string {
   return all.length === 1 ? all[0]! : `${all.slice(0, -1).join(', ')} and ${all.at(-1)!}`;
 }
 
-export const en: Sentences = { line, warning, progress, earning, adjustment, causes };
+export const en: Sentences = { line, warning, progress, earning, ledger, adjustment, causes };

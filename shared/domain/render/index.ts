@@ -3,7 +3,7 @@
  * reasons and adjustments, from their codes and figures, in English or Russian. Pure; results
  * store none of it, so a reader gets their language at read time.
  */
-import type { PointsReason } from '../points.js';
+import type { LedgerEntry, LedgerWhy, PointsReason } from '../points.js';
 import type { ChangeCause, ExplainedLine, PayoutWarning, TierProgress } from '../types.js';
 import { en } from './en.js';
 import { lineFacts } from './facts.js';
@@ -56,3 +56,11 @@ export function pointsReason(r: PointsReason, lang: Lang): string {
 export function causesText(causes: readonly ChangeCause[], lang: Lang): string {
   return SENTENCES[lang].causes(causes);
 }
+
+/** A ledger entry's reason: from its code when it has one, else the sentence it was written with. */
+export function ledgerReason(why: LedgerWhy, lang: Lang): string {
+  return SENTENCES[lang].ledger(why);
+}
+
+export const ledgerEntryReason = (e: Pick<LedgerEntry, 'reason' | 'why'>, lang: Lang): string =>
+  e.why ? ledgerReason(e.why, lang) : e.reason;

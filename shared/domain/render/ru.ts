@@ -4,6 +4,7 @@
  * quarters and model names.
  */
 import type { Decimal } from 'decimal.js';
+import type { LedgerWhy } from '../points.js';
 import type { ChangeCause, TierProgress, TrainingGroupRef } from '../types.js';
 import { atOf, type LineFacts } from './facts.js';
 import { day, grouped, int, joinAnd, moscow, pick } from './format.js';
@@ -192,6 +193,17 @@ function earning(e: EarningFacts): string {
   return `Тренинг ${e.params.course} пройден ${day(e.params.date, 'ru')} (по московскому времени): ${points(e.params.points)}${note}`;
 }
 
+function ledger(w: LedgerWhy): string {
+  const p = w.params;
+  const said =
+    w.code === 'quarter-credit'
+      ? `Баллы за ${p.quarter}, начисленные при закрытии квартала`
+      : `Корректировка за ${p.quarter}: баллов за квартал теперь ${int(w.params.now, 'ru')} (начислено ранее: ${int(w.params.before, 'ru')})`;
+  return p.notTakenBack
+    ? `${said}. Не удалось списать ${points(p.notTakenBack)}: они уже потрачены`
+    : said;
+}
+
 function cause(c: ChangeCause): string {
   if (c.kind === 'new-rules') return `новой версии правил ${c.version}`;
   const what = { 'new-report': 'нового отчёта', 'withdrawn-report': 'отзыва отчёта', 'corrected-report': 'исправления отчёта' }[c.kind];
@@ -217,4 +229,4 @@ function causes(list: readonly ChangeCause[]): string {
   return joinAnd(list.map(cause), 'ru');
 }
 
-export const ru: Sentences = { line, warning, progress, earning, adjustment, causes };
+export const ru: Sentences = { line, warning, progress, earning, ledger, adjustment, causes };
