@@ -1,6 +1,7 @@
 /**
  * Payouts of a quarter (program rules §2, §4, §5). One line per partner × distributor × program ×
- * rate row, each with its figures and a sentence that explains them.
+ * rate row, each with its figures and the code and params of the sentence that explains them
+ * (written in the reader's language by render/).
  *
  * How a line is paid:
  * 1. Units count toward a program's plan net of returns, over all distributors and rate rows,

@@ -1,16 +1,17 @@
 /**
  * A partner's payout item of a quarter as stored: figures, codes and params only (no sentence is
- * stored; shared/domain/render writes them at read time), and nothing the item says twice. A
- * typical partner's item is well under 1 KB (the sample folder's: see test/adapters/payout-item.test.ts),
- * where one with English sentences and repeated keys was about 8.5 KB; DynamoDB writes small items
+ * stored; shared/domain/render writes them at read time), and nothing the item says twice. The
+ * sample folder's items are 0.65–1.6 KB, median 0.99 KB (with English sentences: 1.4–5.9 KB,
+ * median 2.8 KB; test/adapters/payout-item.test.ts bounds them); DynamoDB writes small items
  * several times faster.
  *
  * Left out of each line, and put back on reading: the quarter, partner ID and partner as written
- * (the item's), the distributor as written when it equals the key, null fields of the explanation,
- * the acceptance use (the program's tier progress holds the same), and warnings (the result's list
- * is its own warnings followed by the lines'). Items written before this format (`v` absent) carry
- * whole results with English sentences; they decode to the same types, their sentences kept as
- * `stored-text`.
+ * (the item's); the distributor as written when it equals the key; paid units, amount and the
+ * total when the figures give them; null fields of the explanation; its plan fields and
+ * acceptance use, which the program's tier progress holds; `missingCourses` when the groups its
+ * sentence names give them; and warnings (the result's list is its own followed by the lines').
+ * Items written before this format (`v` absent) carry whole results with English sentences; they
+ * decode to the same types, their sentences kept as `stored-text`.
  */
 import { Decimal } from 'decimal.js';
 import { describeCourses } from '../../domain/eligibility.js';
@@ -46,6 +47,9 @@ function withNulls<T>(o: Item, keys: readonly string[]): T {
   return out as T;
 }
 
+/** What a line pays, as the calculation computes it: paid units × rate, two places. */
+const amountOf = (rate: Decimal, paidUnits: number): Decimal => rate.times(paidUnits).toDecimalPlaces(2);
+
 /** A line's plan fields as its program's progress gives them (the calculation sets both from one standing). */
 function planFieldsOf(p: TierProgress | undefined): Pick<Explanation, 'plan' | 'planBasis' | 'programUnits'> | null {
   if (!p) return null;
@@ -76,10 +80,13 @@ export function encodePayoutResult(r: PartnerQuarterResult): Item {
       planFields.planBasis === ex.planBasis &&
       planFields.programUnits === ex.programUnits;
     const fromGroups = ex.reason === 'training-missing' && sameJson(ex.missingCourses, coursesOf(ex));
+    const { paidUnits, ...figures } = rest;
     const lean: Item = {
-      ...rest,
+      ...figures,
+      // Left out when they are what the line's figures give: all units paid, units × rate.
+      ...(paidUnits === l.units ? {} : { paidUnits }),
       rate: rate.toFixed(2),
-      amount: amount.toFixed(2),
+      ...(amount.equals(amountOf(rate, paidUnits)) ? {} : { amount: amount.toFixed(2) }),
       explanation: {
         ...withoutNulls(ex, EXPLANATION_NULLS),
         // Stated in full when they are not the program's, nulls included (absence means "from progress").
@@ -117,7 +124,7 @@ export function encodePayoutResult(r: PartnerQuarterResult): Item {
     // Left out when it is the key itself; null when no line has one (results stored before it was kept).
     ...(partnerDisplayId === r.partnerId ? {} : { partnerDisplayId: partnerDisplayId ?? null }),
     rulesVersion: r.rulesVersion,
-    total: r.total.toFixed(2),
+    ...(r.total.equals(r.lines.reduce((t, l) => t.plus(l.amount), new Decimal(0))) ? {} : { total: r.total.toFixed(2) }),
     lines,
     progress,
     ...(warningsSplit ? (own.length ? { warnings: own } : {}) : { allWarnings: r.warnings }),
@@ -148,7 +155,9 @@ function decodeLean(raw: Item): PartnerQuarterResult {
   const useOf = new Map(progress.map((p) => [p.program, p.acceptance]));
   const progressOf = new Map(progress.map((p) => [p.program, p]));
   const lines = (raw.lines as Item[]).map((l): PayoutLine => {
-    const { explanation, warnings, rate, amount, distributorDisplayId, partnerDisplayId: own, ...rest } = l;
+    const { explanation, warnings, rate: rateStored, amount, paidUnits: paidStored, distributorDisplayId, partnerDisplayId: own, ...rest } = l;
+    const rate = new Decimal(String(rateStored));
+    const paidUnits = paidStored === undefined ? Number(l.units) : Number(paidStored);
     const ex = explanation as Item;
     const acceptance = ex.acceptance === null ? undefined : ((ex.acceptance as AcceptanceUse | undefined) ?? useOf.get(String(l.program)));
     const { acceptance: _a, ...stated } = withNulls<Item>(ex, EXPLANATION_NULLS);
@@ -163,8 +172,9 @@ function decodeLean(raw: Item): PartnerQuarterResult {
       ...(rest as unknown as Omit<PayoutLine, 'quarter' | 'partnerId' | 'rate' | 'amount' | 'explanation' | 'warnings'>),
       ...(shown !== undefined ? { partnerDisplayId: shown } : {}),
       ...(dShown !== undefined ? { distributorDisplayId: dShown } : {}),
-      rate: new Decimal(String(rate)),
-      amount: new Decimal(String(amount)),
+      paidUnits,
+      rate,
+      amount: amount === undefined ? amountOf(rate, paidUnits) : new Decimal(String(amount)),
       explanation: { ...fields, ...(acceptance ? { acceptance } : {}) },
       warnings: (warnings as PayoutWarning[] | undefined) ?? [],
     };
@@ -173,7 +183,8 @@ function decodeLean(raw: Item): PartnerQuarterResult {
     ...((raw.warnings as PayoutWarning[] | undefined) ?? []),
     ...lines.flatMap((l) => l.warnings),
   ];
-  return { quarter, partnerId, rulesVersion: String(raw.rulesVersion), lines, progress, total: new Decimal(String(raw.total)), warnings };
+  const total = raw.total === undefined ? lines.reduce((t, l) => t.plus(l.amount), new Decimal(0)) : new Decimal(String(raw.total));
+  return { quarter, partnerId, rulesVersion: String(raw.rulesVersion), lines, progress, total, warnings };
 }
 
 const storedWarning = (w: unknown): PayoutWarning =>
