@@ -101,7 +101,11 @@ export const DistributorIdParam = optionalText.transform((v) => (v === undefined
  * `PayoutLineJson` of docs/api.md: IDs as written in the reference data, amounts as strings, the
  * partner's name and region, adjustments marked, the explanation and warnings in `lang`.
  */
-export function payoutLineJson(line: PayoutLine & { adjustmentOf?: string }, partner: Partner | undefined, lang: Lang) {
+export function payoutLineJson(
+  line: PayoutLine & { adjustmentOf?: string },
+  partner: Partner | undefined,
+  lang: Lang = 'en',
+) {
   const { rate, amount, adjustmentOf, explanation, warnings, ...rest } = lineAsWritten(line);
   return {
     ...rest,

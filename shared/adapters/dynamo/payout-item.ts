@@ -1,13 +1,13 @@
 /**
  * A partner's payout item of a quarter as stored: figures, codes and params only (no sentence is
  * stored; shared/domain/render writes them at read time), and nothing the item says twice. The
- * sample folder's items are 0.65–1.6 KB, median 0.99 KB (with English sentences: 1.4–5.9 KB,
+ * sample folder's items are 0.66–1.65 KB, median 1.0 KB (with English sentences: 1.4–5.9 KB,
  * median 2.8 KB; test/adapters/payout-item.test.ts bounds them); DynamoDB writes small items
  * several times faster.
  *
  * Left out of each line, and put back on reading: the quarter, partner ID and partner as written
- * (the item's); the distributor as written when it equals the key; paid units, amount and the
- * total when the figures give them; null fields of the explanation; its plan fields and
+ * (the item's); the distributor as written when it equals the key; paid units and amount when
+ * the figures give them; null fields of the explanation; its plan fields and
  * acceptance use, which the program's tier progress holds; `missingCourses` when the groups its
  * sentence names give them; and warnings (the result's list is its own followed by the lines').
  * Items written before this format (`v` absent) carry whole results with English sentences; they
@@ -124,7 +124,8 @@ export function encodePayoutResult(r: PartnerQuarterResult): Item {
     // Left out when it is the key itself; null when no line has one (results stored before it was kept).
     ...(partnerDisplayId === r.partnerId ? {} : { partnerDisplayId: partnerDisplayId ?? null }),
     rulesVersion: r.rulesVersion,
-    ...(r.total.equals(r.lines.reduce((t, l) => t.plus(l.amount), new Decimal(0))) ? {} : { total: r.total.toFixed(2) }),
+    // Kept though the lines give it: the partner's total is what a reader of the table looks for.
+    total: r.total.toFixed(2),
     lines,
     progress,
     ...(warningsSplit ? (own.length ? { warnings: own } : {}) : { allWarnings: r.warnings }),
