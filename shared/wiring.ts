@@ -7,6 +7,8 @@ import { DynamoReportsRepository } from './adapters/dynamo/reports.js';
 import { DynamoComputationRepository } from './adapters/dynamo/computations.js';
 import { DynamoLedgerRepository, DynamoPayoutsRepository, DynamoReferenceRepository } from './adapters/dynamo/reference.js';
 import { DynamoQuarterRepository } from './adapters/dynamo/quarters.js';
+import { DynamoApprovalRepository, DynamoAuditRepository } from './adapters/dynamo/approvals.js';
+import { DynamoFileClaimRepository } from './adapters/dynamo/file-claims.js';
 import { S3ObjectStore } from './adapters/s3/object-store.js';
 import { S3ObjectUrls } from './adapters/s3/object-urls.js';
 import { S3RulesRepository } from './adapters/s3/rules-repository.js';
@@ -16,11 +18,20 @@ import type { IngestDeps } from './pipeline/ingest.js';
 import { quarterPartnerIds, type ComputeDeps } from './pipeline/compute.js';
 import type { ReferenceImportDeps } from './pipeline/reference-import.js';
 import type { ComputeQueue, LedgerRepository, ObjectUrls, QuarterRepository } from './ports/index.js';
+import type { ApprovalRepository, AuditRepository } from './ports/approvals.js';
 
 // The ledger is written only by a quarter's close (credits) and redemptions; computations write none.
 export type AppDeps = IngestDeps &
   ComputeDeps &
-  ReferenceImportDeps & { bucket: string; table: string; urls: ObjectUrls; quarters: QuarterRepository; ledger: LedgerRepository };
+  ReferenceImportDeps & {
+    bucket: string;
+    table: string;
+    urls: ObjectUrls;
+    quarters: QuarterRepository;
+    ledger: LedgerRepository;
+    audit: AuditRepository;
+    approvals: ApprovalRepository;
+  };
 
 export function wire(clients: AwsClients, config: { table: string; bucket: string }, compute: ComputeQueue): AppDeps {
   const objects = new S3ObjectStore(clients.s3, config.bucket);
@@ -33,10 +44,13 @@ export function wire(clients: AwsClients, config: { table: string; bucket: strin
     objects,
     urls: new S3ObjectUrls(clients.s3, config.bucket),
     reports: new DynamoReportsRepository(clients.doc, config.table),
+    files: new DynamoFileClaimRepository(clients.doc, config.table),
     reference: new DynamoReferenceRepository(clients.doc, config.table),
     payouts: new DynamoPayoutsRepository(clients.doc, config.table, partnersOf),
     ledger: new DynamoLedgerRepository(clients.doc, config.table),
     quarters: new DynamoQuarterRepository(clients.doc, config.table),
+    audit: new DynamoAuditRepository(clients.doc, config.table),
+    approvals: new DynamoApprovalRepository(clients.doc, config.table),
     computations,
     rules: new S3RulesRepository(objects),
     compute,

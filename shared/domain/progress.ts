@@ -35,7 +35,8 @@ export function tierProgress(rules: Rules, partnerId: string, s: Standing): Tier
     accepted: s.acceptance.valid,
     acceptance: s.acceptance.use,
     registered: s.registered,
-    trainingsMissing: [...s.unmetGates.keys()].sort(),
+    // The watchlist names these as blockers, the status line too; the tallies that tell which family gates apply are not stored.
+    unmetGates: [...s.unmetGates.keys()].sort(),
     ...(s.registered && !s.acceptance.valid
       ? { acceptanceDeadline: formatMoscow(rules.acceptanceDeadline) }
       : {}),

@@ -297,8 +297,8 @@ export interface TierProgress {
   acceptance?: AcceptanceUse;
   /** Whether the partner is registered (absent in progress stored before it was kept). */
   registered?: boolean;
-  /** Training gates not met, by id, sorted (absent: none, or stored before it was kept). */
-  trainingsMissing?: string[];
+  /** Training gates (program and family) the partner has not met, sorted (absent in results stored before it was added). */
+  unmetGates?: string[];
   /** The acceptance deadline, when the status names it (no valid acceptance). */
   acceptanceDeadline?: string;
   /** The status line as an earlier version stored it (English); now rendered from the fields. */

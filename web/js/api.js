@@ -79,7 +79,15 @@ export const api = {
   reports: (filter = {}) => json('GET', `/reports${q(filter)}`),
   report: (reportId) => json('GET', `/reports/${seg(reportId)}`),
   exceptions: (quarter) => json('GET', `/exceptions${q({ quarter })}`),
+  watchlist: (quarter) => json('GET', `/quarters/${seg(quarter)}/watchlist`),
+  quarterExceptions: (quarter) => json('GET', `/quarters/${seg(quarter)}/exceptions`),
+  /** `kind`: partners, acceptances, trainings or catalog; answers 202 and a computation follows. */
+  putReference: (kind, rows) => json('PUT', `/reference/${seg(kind)}`, { rows }),
   closeQuarter: (quarter) => json('POST', `/quarters/${seg(quarter)}/close`),
+  approvals: (status) => json('GET', `/approvals${q({ status })}`),
+  approve: (id) => json('POST', `/approvals/${seg(id)}/approve`),
+  reject: (id, comment) => json('POST', `/approvals/${seg(id)}/reject`, comment ? { comment } : {}),
+  audit: (filter = {}) => json('GET', `/audit${q(filter)}`),
   exportPath: (quarter, format) => `${base}/quarters/${seg(quarter)}/export?format=${format}`,
 
   /** Uploads a report: a presigned PUT from the API, then the file straight to storage. */

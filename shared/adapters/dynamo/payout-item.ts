@@ -108,12 +108,12 @@ export function encodePayoutResult(r: PartnerQuarterResult): Item {
   });
 
   const progress = r.progress.map((p) => {
-    const { partnerId: _p, registered, trainingsMissing, ...rest } = p;
+    const { partnerId: _p, registered, unmetGates, ...rest } = p;
     return {
       ...withoutNulls(rest, PROGRESS_NULLS),
       // Absent means "stored before it was kept"; these defaults are the common case, so they are left out.
       ...(registered === false ? { registered } : registered === undefined ? { registered: null } : {}),
-      ...(trainingsMissing?.length ? { trainingsMissing } : {}),
+      ...(unmetGates?.length ? { unmetGates } : {}),
     };
   });
 
@@ -145,12 +145,12 @@ function decodeLean(raw: Item): PartnerQuarterResult {
   const partnerDisplayId =
     raw.partnerDisplayId === undefined ? partnerId : raw.partnerDisplayId === null ? undefined : String(raw.partnerDisplayId);
   const progress = (raw.progress as Item[]).map((p): TierProgress => {
-    const { registered, trainingsMissing, ...rest } = withNulls<Item>(p, PROGRESS_NULLS);
+    const { registered, unmetGates, ...rest } = withNulls<Item>(p, PROGRESS_NULLS);
     return {
       ...(rest as unknown as TierProgress),
       partnerId,
       ...(registered === null ? {} : { registered: registered === undefined ? true : Boolean(registered) }),
-      ...(registered === null ? {} : { trainingsMissing: (trainingsMissing as string[] | undefined) ?? [] }),
+      ...(registered === null ? {} : { unmetGates: (unmetGates as string[] | undefined) ?? [] }),
     };
   });
   const useOf = new Map(progress.map((p) => [p.program, p.acceptance]));

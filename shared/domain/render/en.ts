@@ -154,7 +154,7 @@ function progress(p: TierProgress, reached: number | null): string {
       parts.push(
         `acceptance of ${at(atOf(used))} counts (ignored: ${ignored.map((a) => `${at(atOf(a))} ${a.why}`).join(', ')})`,
       );
-    if (p.trainingsMissing?.length) parts.push(`trainings missing: ${p.trainingsMissing.join(', ')}`);
+    if (p.unmetGates?.length) parts.push(`trainings missing: ${p.unmetGates.join(', ')}`);
   }
   return parts.join('; ');
 }

@@ -180,8 +180,8 @@ function progress(p: TierProgress, reached: number | null): string {
           .map((a) => `${at(atOf(a))} — ${a.why === 'late' ? 'после срока' : 'заменено более поздним'}`)
           .join(', ')})`,
       );
-    if (p.trainingsMissing?.length)
-      parts.push(`не пройдены тренинги: ${p.trainingsMissing.map((g) => GATES[g] ?? g).join(', ')}`);
+    if (p.unmetGates?.length)
+      parts.push(`не пройдены тренинги: ${p.unmetGates.map((g) => GATES[g] ?? g).join(', ')}`);
   }
   return parts.join('; ');
 }

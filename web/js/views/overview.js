@@ -9,14 +9,20 @@ import { h, message, table } from '../dom.js';
 import { formatDay, formatInstant, formatInt, formatMoney, t } from '../i18n.js';
 import { fromKopecks, toKopecks, totalsBy } from '../money.js';
 import { loadQuarters, pickQuarter, quarterSelect } from './quarters.js';
+import { watchlistPanel } from './watchlist-panel.js';
 
 export async function render({ me, params, go, rerender }) {
   const quarters = await loadQuarters();
   const info = pickQuarter(quarters, params[0]);
   if (!info) return h('section', {}, h('h1', {}, t('navOverview')), message(t('noPayouts')));
   const q = info.quarter;
-  const data = await api.payouts(q);
+  const [data, watchlist] = await Promise.all([api.payouts(q), watchlistPanel(q)]);
   const partners = groupByPartner(data.lines);
+  // A close already asked for waits for a second finance user: say so instead of offering another.
+  const pendingClose =
+    me.role === 'finance' && (data.status ?? info.status) === 'open'
+      ? (await api.approvals('pending')).approvals.find((a) => a.kind === 'close' && a.quarter === q)
+      : undefined;
 
   return h(
     'div',
@@ -42,7 +48,7 @@ export async function render({ me, params, go, rerender }) {
       figure(t('partnersWithPayouts'), formatInt(partners.length)),
       figure(t('payoutLines'), formatInt(data.lines.length)),
     ),
-    financeActions(me, q, data.status ?? info.status, rerender),
+    financeActions(me, q, data.status ?? info.status, rerender, pendingClose),
     data.lines.length
       ? h(
           'div',
@@ -51,6 +57,7 @@ export async function render({ me, params, go, rerender }) {
           barChart(t('byDistributor'), chartItems(totalsBy(data.lines, (l) => l.distributorId))),
         )
       : null,
+    watchlist,
     h(
       'section',
       { 'aria-labelledby': 'partners-title' },
@@ -117,7 +124,7 @@ function partnersTable(q, partners, total) {
   });
 }
 
-function financeActions(me, q, status, rerender) {
+function financeActions(me, q, status, rerender, pendingClose) {
   if (me.role !== 'finance' && me.role !== 'program') return null;
   const download = (format) =>
     h(
@@ -140,7 +147,20 @@ function financeActions(me, q, status, rerender) {
     h('h2', { id: 'finance-title', class: 'visually-hidden' }, t('financeTitle')),
     download('csv'),
     download('xlsx'),
-    me.role === 'finance' && status === 'open' ? closeButton(q, rerender) : null,
+    me.role === 'finance' && status === 'open' && !pendingClose ? closeButton(q, rerender) : null,
+    pendingClose
+      ? h(
+          'p',
+          { class: 'meta' },
+          t('closePending', {
+            sub: pendingClose.requestedBy.sub,
+            at: formatInstant(pendingClose.requestedAt),
+            total: formatMoney(pendingClose.total),
+          }),
+          ' ',
+          h('a', { href: '#/approvals' }, t('navApprovals')),
+        )
+      : null,
   );
 }
 
@@ -152,7 +172,7 @@ function closeButton(q, rerender) {
       'form',
       { method: 'dialog' },
       h('h2', { id: 'close-title' }, t('closeConfirmTitle', { q })),
-      h('p', { id: 'close-text' }, t('closeConfirmText')),
+      h('p', { id: 'close-text' }, t('closeConfirmText'), ' ', t('closeNeedsApproval')),
       h(
         'p',
         { class: 'buttons' },
@@ -164,8 +184,8 @@ function closeButton(q, rerender) {
   dialog.addEventListener('close', async () => {
     if (dialog.returnValue !== 'close') return;
     try {
-      await api.closeQuarter(q);
-      rerender({ text: t('quarterClosed', { q }), kind: 'info' });
+      const { approval } = await api.closeQuarter(q);
+      rerender({ text: t('closeRequested', { q, total: formatMoney(approval.total) }), kind: 'info' });
     } catch (err) {
       rerender({ text: t('actionFailed', { message: err.message }), kind: 'error' });
     }
