@@ -17,10 +17,12 @@ export class IngestWaitError extends AppError {
   readonly code = 'ingest-wait';
 }
 
-/** `PayoutLineJson` of docs/api.md: amounts as strings with two decimals, IDs as written. */
-export type PayoutLineJson = Omit<PayoutLine, 'rate' | 'amount'> & {
+/** `PayoutLineJson` of docs/api.md: amounts as strings with two decimals, IDs as written, sentences in the asked language. */
+export type PayoutLineJson = Omit<PayoutLine, 'rate' | 'amount' | 'explanation' | 'warnings'> & {
   rate: string;
   amount: string;
+  explanation: PayoutLine['explanation'] & { text: string };
+  warnings: string[];
   partnerName: string | null;
   region: string | null;
   adjustment?: { ofQuarter: string };
@@ -46,8 +48,9 @@ export function linesCsv(quarter: string, lines: PayoutLineJson[]): string {
   const names = new Map(lines.map((l) => [l.partnerId, l.partnerName ?? '']));
   return financeExportCsv(
     quarter,
-    lines.map(({ adjustment, partnerName: _n, region: _r, ...l }) => ({
+    lines.map(({ adjustment, partnerName: _n, region: _r, warnings: _w, ...l }) => ({
       ...l,
+      warnings: [],
       rate: new Decimal(l.rate),
       amount: new Decimal(l.amount),
       ...(adjustment ? { adjustmentOf: adjustment.ofQuarter } : {}),

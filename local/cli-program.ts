@@ -125,6 +125,8 @@ export function buildProgram(result: { code: number }): Command {
   const state = () => new Option('--state <dir>', STATE_HELP);
   const rules = () => new Option('--rules <file>', 'a rules file to put in force (repeatable)').argParser(collect);
   const quarter = () => new Option('--quarter <quarter>', 'the quarter, e.g. 2016-Q1').makeOptionMandatory();
+  const lang = () =>
+    new Option('--lang <lang>', 'the language of explanations and tier progress').choices(['en', 'ru']).default('en');
   const run = (fn: () => Promise<number>) => async () => {
     result.code = await fn();
   };
@@ -139,6 +141,7 @@ export function buildProgram(result: { code: number }): Command {
     .addOption(quarter())
     .requiredOption('--out <dir>', 'where the export and the rejects files go')
     .addOption(rules())
+    .addOption(lang())
     .addHelpText('after', examples(['rebates run --data samples/data --quarter 2016-Q1 --out out']))
     .action(function (this: Command) {
       const v = this.opts<Values>();
@@ -229,12 +232,14 @@ export function buildProgram(result: { code: number }): Command {
     .addOption(quarter())
     .option('--partner <id>', "one partner's lines, explanations and tier progress")
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
+    .addOption(lang())
     .addOption(state())
     .addHelpText(
       'after',
       examples([
         'rebates payouts --quarter 2016-Q1',
         'rebates payouts --quarter 2016-Q1 --partner RU100103',
+        'rebates payouts --quarter 2016-Q1 --partner RU100103 --lang ru   # explanations in Russian',
         'rebates payouts --quarter 2016-Q1 --format json   # the API\'s JSON: money as "103488.00"',
       ]),
     )

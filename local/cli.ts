@@ -38,7 +38,8 @@ import {
 import { startApiServer } from './api-server.js';
 import type { Role } from '../shared/auth/principal.js';
 import { DEFAULT_STATE } from './state-files.js';
-import { requireQuarter } from './read-commands.js';
+import { requireLang, requireQuarter } from './read-commands.js';
+import { explainLine, type Lang } from '../shared/domain/render/index.js';
 
 // Where they were before the reading commands moved out.
 export { DEFAULT_STATE };
@@ -307,7 +308,7 @@ function payoutsTable(results: StoredPayouts[], shown: Shown): string {
  * Every line that pays less than its units at the plan's rate, with its explanation: a `run` keeps
  * no state to ask `payouts --partner` later, so the why is printed with the figures.
  */
-function shortfalls(results: StoredPayouts[], shown: Shown): string[] {
+function shortfalls(results: StoredPayouts[], shown: Shown, lang: Lang): string[] {
   return results
     .map((s) => ({ ...s.result, shownId: shown.partner(s.result.partnerId) }))
     .sort((a, b) => (a.shownId < b.shownId ? -1 : 1))
@@ -316,7 +317,7 @@ function shortfalls(results: StoredPayouts[], shown: Shown): string[] {
     )
     .map(
       (l) =>
-        `${l.shownId} ${shown.distributor(l.distributorId)} ${l.program}/${l.rateRow}: ${formatRub(l.amount)} — ${l.explanation.text}`,
+        `${l.shownId} ${shown.distributor(l.distributorId)} ${l.program}/${l.rateRow}: ${formatRub(l.amount)} — ${explainLine(l, lang)}`,
     );
 }
 
@@ -384,6 +385,7 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
   const out = values.out as string | undefined;
   if (!data || !out) throw new UsageError('run needs --data DIR and --out DIR (and --quarter Q).');
   const quarter = requireQuarter(values.quarter as string | undefined);
+  const lang = requireLang(values.lang);
   // The emulators take seconds to start: the data folder is read meanwhile. One computation per
   // quarter, after the last report, rather than one per report.
   const [started, loaded] = await Promise.allSettled([
@@ -413,7 +415,7 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     if (computed) log(`\nLines of ${quarter}\n${quarterCounts(computed.body, reports, shown)}`);
     log(`\nPayouts ${quarter} (RUB)`);
     log(payoutsTable(results, shown));
-    const why = shortfalls(results, shown);
+    const why = shortfalls(results, shown, lang);
     if (why.length) log(`\nLines that pay less than their units, and why\n${why.join('\n')}`);
     log(
       `\nWrote ${path} (${rows} payout lines) and ${rejectFiles.files} rejects file(s)` +

@@ -22,6 +22,13 @@ const TOKEN_TTL_SECONDS = 12 * 60 * 60;
 
 const log = (s = '') => process.stdout.write(`${s}\n`);
 
+/** `--lang`: the language of explanations and summaries (English by default). */
+export function requireLang(lang: unknown): 'en' | 'ru' {
+  if (lang === undefined) return 'en';
+  if (lang === 'en' || lang === 'ru') return lang;
+  throw new UsageError('--lang is en or ru.');
+}
+
 export function requireQuarter(q: string | undefined): string {
   if (!q || !/^\d{4}-Q[1-4]$/.test(q)) throw new UsageError('Give the quarter as --quarter 2016-Q1.');
   return q;
@@ -69,8 +76,10 @@ export async function cmdPayouts(values: Values): Promise<number> {
   // Matched as report lines are: --partner ru100103 is RU100103.
   const partner = written === undefined ? undefined : normalizePartnerId(written);
   if (partner === '') throw new UsageError('--partner needs a partner ID, e.g. --partner RU100103.');
+  const lang = requireLang(values.lang);
   // Through the API, so the figures (and the JSON) are the API's whether or not "up" runs.
   return withReadApi(values, 'finance', async (api) => {
+    api.language = lang;
     if (partner) {
       const answer = await api.json<PartnerAnswer>(
         'GET',

@@ -74,6 +74,9 @@ export interface ApiFile {
 
 /** A client of the local HTTP API (`up`'s, or one a command serves itself), signed in as one role. */
 export class ApiClient {
+  /** The language explanations and summaries come in (the API's default, English, when unset). */
+  language: 'en' | 'ru' | undefined = undefined;
+
   constructor(
     readonly baseUrl: string,
     private readonly token: string,
@@ -95,7 +98,11 @@ export class ApiClient {
     try {
       res = await fetch(`${this.baseUrl}/api${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.token}`, ...(type ? { 'content-type': type } : {}) },
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(type ? { 'content-type': type } : {}),
+          ...(this.language ? { 'accept-language': this.language } : {}),
+        },
         ...(body !== undefined ? { body } : {}),
       });
     } catch (cause) {

@@ -10,6 +10,7 @@ import { normalizePartnerId } from '../../shared/domain/partner-id.js';
 import { RulesBook, type Rules } from '../../shared/domain/rules/load.js';
 import { QuarterId } from '../../shared/domain/rules/schema.js';
 import { TEXT_LIMITS } from '../../shared/domain/text-limits.js';
+import { explainLine, warningText, type Lang } from '../../shared/domain/render/index.js';
 import type { Partner, PayoutLine } from '../../shared/domain/types.js';
 import { InputValidationError, NotFoundError } from '../../shared/errors.js';
 import type { AppDeps } from '../../shared/wiring.js';
@@ -98,12 +99,18 @@ export const DistributorIdParam = optionalText.transform((v) => (v === undefined
 
 /**
  * `PayoutLineJson` of docs/api.md: IDs as written in the reference data, amounts as strings, the
- * partner's name and region, adjustments marked.
+ * partner's name and region, adjustments marked, the explanation and warnings in `lang`.
  */
-export function payoutLineJson(line: PayoutLine & { adjustmentOf?: string }, partner: Partner | undefined) {
-  const { rate, amount, adjustmentOf, ...rest } = lineAsWritten(line);
+export function payoutLineJson(
+  line: PayoutLine & { adjustmentOf?: string },
+  partner: Partner | undefined,
+  lang: Lang = 'en',
+) {
+  const { rate, amount, adjustmentOf, explanation, warnings, ...rest } = lineAsWritten(line);
   return {
     ...rest,
+    explanation: { ...explanation, text: explainLine(line, lang) },
+    warnings: warnings.map((w) => warningText(w, lang)),
     rate: money(rate),
     amount: money(amount),
     partnerName: partner?.name ?? null,

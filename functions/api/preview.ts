@@ -10,6 +10,7 @@ import { MoneyString } from '../../shared/domain/rules/schema.js';
 import { previewQuarter as preview } from '../../shared/pipeline/preview.js';
 import { AcceptanceJson, TrainingJson } from '../../shared/reference/json.js';
 import { TEXT_LIMITS } from '../../shared/domain/text-limits.js';
+import { languageOf } from './language.js';
 import { jsonBody, money, PartnerIdParam, payoutLineJson, quarterOf, sumAmounts, type ApiRequest, type Reply } from './http.js';
 
 const PreviewBody = z
@@ -53,7 +54,7 @@ export async function previewQuarter(req: ApiRequest): Promise<Reply> {
   return {
     json: {
       quarter,
-      lines: lines.map((l) => payoutLineJson(l, registry.get(l.partnerId))),
+      lines: lines.map((l) => payoutLineJson(l, registry.get(l.partnerId), languageOf(req))),
       total: money(sumAmounts(lines)),
       changes: (result?.changes ?? [])
         .filter((c) => visible(c.partnerId))

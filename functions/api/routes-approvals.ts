@@ -23,6 +23,7 @@ import {
   type ApiRequest,
   type Reply,
 } from './http.js';
+import { languageOf } from './language.js';
 
 const AUDIT_SHOWN = 500;
 const DAY_MS = 86_400_000;
@@ -104,7 +105,7 @@ async function postApprove(req: ApiRequest): Promise<Reply> {
         approval: approvalJson(outcome.approval, req.principal, known),
         snapshot: {
           ...s,
-          lines: s.lines.map((l) => payoutLineJson(l, known.get(l.partnerId))),
+          lines: s.lines.map((l) => payoutLineJson(l, known.get(l.partnerId), languageOf(req))),
           total: money(s.total),
         },
       },

@@ -12,6 +12,7 @@ import { watchlist } from '../../shared/domain/watchlist.js';
 import { LatestComputations } from '../../shared/pipeline/held-lines.js';
 import { workbenchGroups, type Fix, type WorkbenchItem } from '../../shared/pipeline/workbench.js';
 import { money, quarterOf, type ApiRequest, type Reply } from './http.js';
+import { languageOf } from './language.js';
 
 /** Items listed per group; `count` still counts them all. */
 const ITEMS_SHOWN = 500;
@@ -76,6 +77,7 @@ export async function getQuarterExceptions(req: ApiRequest): Promise<Reply> {
     catalog: snapshot.catalog,
     trainings: snapshot.trainings,
     visible: visibleTo(principal),
+    lang: languageOf(req),
   });
   const itemJson = ({ amountAtStakeRub, fix, ...item }: WorkbenchItem) => {
     const partner = snapshot.partners.get(item.partnerKey);

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { canSeeDistributor, canSeePartner, type Principal } from '../../shared/auth/principal.js';
 import { asWrittenIn } from '../../shared/domain/ids.js';
 import { balance } from '../../shared/domain/points.js';
+import { warningText } from '../../shared/domain/render/index.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
 import { QuarterId } from '../../shared/domain/rules/schema.js';
 import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
@@ -31,6 +32,8 @@ import {
   type Reply,
   type Route,
 } from './http.js';
+import { languageOf } from './language.js';
+import { earningJson, ledgerEntryJson, progressJson } from './payout-json.js';
 import { previewQuarter } from './preview.js';
 import { compareBy, matcher, pageOf, PagingQuery } from './paging.js';
 import { getPartnerList, getRules } from './routes-lists.js';
@@ -105,7 +108,7 @@ async function getPayouts(req: ApiRequest): Promise<Reply> {
     json: {
       quarter: rules.quarter,
       status: effective.status,
-      lines: items.map((l) => payoutLineJson(l, partners.get(l.partnerId))),
+      lines: items.map((l) => payoutLineJson(l, partners.get(l.partnerId), languageOf(req))),
       total: money(sumAmounts(lines)),
       page,
     },
@@ -130,21 +133,22 @@ async function getPartner(req: ApiRequest): Promise<Reply> {
   );
   // IDs as written in the registry: the partner's, and the key in progress and ledger entries.
   const { id: _key, displayId, ...profile } = partner;
+  const lang = languageOf(req);
   return {
     json: {
       partner: { id: displayId, ...profile },
       quarter: rules.quarter,
       status: effective.status,
-      lines: lines.map((l) => payoutLineJson(l, partner)),
-      progress: (stored?.result.progress ?? []).map((p) => ({ ...p, partnerId: displayId })),
+      lines: lines.map((l) => payoutLineJson(l, partner, lang)),
+      progress: (stored?.result.progress ?? []).map((p) => progressJson(p, displayId, lang)),
       total: money(sumAmounts(lines)),
       points: {
         balance: balance(state.ledger),
-        entries: entries.map((e) => ({ ...e, partnerId: displayId })),
+        entries: entries.map((e) => ledgerEntryJson(e, displayId, lang)),
         // An open quarter's points wait in the payout result; closing the quarter credits them.
-        pending: effective.status === 'open' ? (stored?.points ?? []) : [],
+        pending: effective.status === 'open' ? (stored?.points ?? []).map((e) => earningJson(e, lang)) : [],
       },
-      warnings: stored?.result.warnings ?? [],
+      warnings: (stored?.result.warnings ?? []).map((w) => warningText(w, lang)),
     },
   };
 }

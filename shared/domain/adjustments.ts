@@ -11,7 +11,7 @@
  * Pure: the caller reads snapshots, live lines and reports, and stores what comes back.
  */
 import { Decimal } from 'decimal.js';
-import type { PayoutLine } from './types.js';
+import type { ChangeCause, ExplainedLine, PayoutLine } from './types.js';
 
 /** A payout line; with `adjustmentOf`, a signed correction of that closed quarter. */
 export type EffectiveLine = PayoutLine & { adjustmentOf?: string };
@@ -123,54 +123,57 @@ export function adjustmentDeltas(
 
 /**
  * What changed since the close, per distributor: reports corrected, added or withdrawn (their
- * active versions against the snapshot's), and the rules version. Without any of these, the change
- * came from reference data.
+ * active versions against the snapshot's), and the rules version. None of these (an empty list):
+ * the change came from reference data.
  */
 export function changeCauses(
   snapshot: { quarter: string; reportVersions: Record<string, string>; rulesVersion: string },
   reports: readonly ReportState[],
   rulesVersionNow: string,
-): (distributorId: string) => string {
+): (distributorId: string) => ChangeCause[] {
   const now = contributing(reports, snapshot.quarter);
   const byId = new Map(reports.map((r) => [r.reportId, r]));
-  const causes = new Map<string, string[]>();
+  const causes = new Map<string, ChangeCause[]>();
   const ids = [...new Set([...Object.keys(snapshot.reportVersions), ...now.keys()])].sort();
   for (const id of ids) {
     const then = Object.hasOwn(snapshot.reportVersions, id) ? snapshot.reportVersions[id] : undefined;
     const current = now.get(id)?.activeVersion;
     const record = byId.get(id);
     if (then === current || !record) continue;
-    const what = !then ? 'the new report' : !current ? 'the withdrawn report' : 'the corrected report';
-    causes.set(record.distributorId, [...(causes.get(record.distributorId) ?? []), `${what} ${record.name}`]);
+    const kind = !then ? 'new-report' : !current ? 'withdrawn-report' : 'corrected-report';
+    causes.set(record.distributorId, [...(causes.get(record.distributorId) ?? []), { kind, report: record.name }]);
   }
-  const rules = rulesVersionNow !== snapshot.rulesVersion ? [`the new rules version ${rulesVersionNow}`] : [];
-  return (distributorId) => {
-    const all = [...(causes.get(distributorId) ?? []), ...rules];
-    if (!all.length) return 'a change of reference data (acceptances, trainings or partner status)';
-    return all.length === 1 ? all[0]! : `${all.slice(0, -1).join(', ')} and ${all.at(-1)}`;
+  const rules: ChangeCause[] =
+    rulesVersionNow !== snapshot.rulesVersion ? [{ kind: 'new-rules', version: rulesVersionNow }] : [];
+  return (distributorId) => [...(causes.get(distributorId) ?? []), ...rules];
+}
+
+/** The figures a sentence names: the line as it is now, money as two-decimal strings. */
+function lineFactsOf(l: PayoutLine): ExplainedLine {
+  return {
+    partnerId: l.partnerId,
+    ...(l.partnerDisplayId ? { partnerDisplayId: l.partnerDisplayId } : {}),
+    distributorId: l.distributorId,
+    ...(l.distributorDisplayId ? { distributorDisplayId: l.distributorDisplayId } : {}),
+    program: l.program,
+    rateRow: l.rateRow,
+    units: l.units,
+    paidUnits: l.paidUnits,
+    rate: l.rate.toFixed(2),
+    amount: l.amount.toFixed(2),
+    explanation: l.explanation,
   };
 }
 
-const signed = (d: Decimal) => (d.isNegative() ? d.toFixed(2) : `+${d.toFixed(2)}`);
-
-/** A signed correction of closed quarter `of`, booked in `quarter`. */
+/** A signed correction of closed quarter `of`, booked in `quarter`; `because` empty: reference data. */
 export function adjustmentLine(
   quarter: string,
   of: string,
   d: AdjustmentDelta,
-  because: string,
+  because: ChangeCause[],
 ): EffectiveLine {
   const { before: b, after: a } = d;
   const amount = a.amount.minus(b.amount);
-  const units = `units changed from ${b.units} to ${a.units}`;
-  const money = `the amount ${a.units === b.units ? 'changed ' : ''}from ${b.amount.toFixed(2)} to ${a.amount.toFixed(2)} RUB (${signed(amount)})`;
-  const change =
-    a.units === b.units
-      ? money
-      : amount.isZero()
-        ? `${units} (the amount stays ${a.amount.toFixed(2)} RUB)`
-        : `${units} and ${money}`;
-  const now = d.live ? ` Now: ${d.live.explanation.text}` : '';
   return {
     quarter,
     partnerId: d.ref.partnerId,
@@ -183,7 +186,17 @@ export function adjustmentLine(
     paidUnits: a.paidUnits - b.paidUnits,
     rate: d.ref.rate,
     amount,
-    explanation: { ...d.ref.explanation, text: `Adjustment to ${of}: ${change} after ${because}.${now}` },
+    explanation: {
+      ...d.ref.explanation,
+      code: 'adjustment',
+      params: {
+        of,
+        before: { units: b.units, amount: b.amount.toFixed(2) },
+        after: { units: a.units, amount: a.amount.toFixed(2) },
+        causes: because,
+        ...(d.live ? { now: lineFactsOf(d.live) } : {}),
+      },
+    },
     warnings: [],
     adjustmentOf: of,
   };

@@ -4,14 +4,17 @@
  * Pure functions over one partner's reference data and the program's units.
  */
 import { RulesValidationError } from '../errors.js';
-import { formatMoscow } from './calendar.js';
 import type { Rules } from './rules/load.js';
 import type { Program } from './rules/schema.js';
-import type { Acceptance, AcceptanceUse, PartnerReference, Training, ZeroReason } from './types.js';
-
-export function units(n: number): string {
-  return `${n} unit${Math.abs(n) === 1 ? '' : 's'}`;
-}
+import type {
+  Acceptance,
+  AcceptanceUse,
+  ExplanationCode,
+  PartnerReference,
+  PayoutWarning,
+  Training,
+  ZeroReason,
+} from './types.js';
 
 // ---------------------------------------------------------------- registration (§2.1)
 
@@ -26,18 +29,15 @@ export type AcceptanceCheck = (
   | {
       valid: false;
       reason: 'program-not-accepted' | 'accepted-late';
-      text: string;
+      /** The sentence that says why: none in time, only late ones, or a plan that is not a threshold. */
+      code: 'not-accepted' | 'accepted-late' | 'plan-not-a-threshold';
       /** Set when the reference data itself looks wrong (a plan that is not a threshold). */
-      warning: string | null;
+      warning: PayoutWarning | null;
     }
 ) & {
   /** The acceptance that counts and those ignored, for the explanation's structured field. */
   use: AcceptanceUse;
-  /** A sentence naming them, to follow the line's own text; empty when `text` already says it all. */
-  said: string;
 };
-
-const withPlan = (plan: number | null): string => (plan === null ? 'with no plan' : `with plan ${plan}`);
 
 /**
  * The acceptance that counts is the latest one made strictly before the deadline: a partner who
@@ -53,7 +53,6 @@ export function checkAcceptance(
   program: Program,
   acceptances: readonly Acceptance[],
 ): AcceptanceCheck {
-  const deadline = formatMoscow(rules.acceptanceDeadline);
   const sorted = acceptances
     .filter((a) => a.program === program.id)
     .map((a) => ({ plan: a.plan, acceptedAt: a.acceptedAt, at: Date.parse(a.acceptedAt) }))
@@ -80,43 +79,23 @@ export function checkAcceptance(
     ],
   };
 
-  if (!counted) {
-    const at = (a: (typeof mine)[number]) => `${formatMoscow(a.at)} ${withPlan(a.plan)}`;
-    const text =
-      late.length === 1
-        ? `the partner accepted the ${program.id} program at ${formatMoscow(late[0]!.at)}, which is not before the deadline ${deadline}`
-        : late.length > 1
-          ? `the partner accepted the ${program.id} program ${late.length} times, none before the deadline ${deadline} (at ${late.map(at).join(', at ')})`
-          : `the partner did not accept the ${program.id} program before the deadline ${deadline}`;
+  if (!counted)
     return {
       valid: false,
       reason: late.length ? 'accepted-late' : 'program-not-accepted',
-      text,
+      code: late.length ? 'accepted-late' : 'not-accepted',
       warning: null,
       use,
-      said: '',
     };
-  }
-  const ignored = use.ignored
-    .map(
-      (a) =>
-        `the one made at ${formatMoscow(Date.parse(a.acceptedAt))} ${withPlan(a.plan)} (${
-          a.why === 'late' ? `not before the deadline ${deadline}` : 'a later one replaces it'
-        })`,
-    )
-    .join(' and ');
-  if (counted.plan !== null && !program.plans.includes(counted.plan)) {
-    const text =
-      `the partner's acceptance of the ${program.id} program names plan ${counted.plan}, which is not one of ` +
-      `its plans (${program.plans.join(', ')}), so it is not a valid acceptance`;
-    const warning = `Partner ${partnerId}: the ${program.id} acceptance names plan ${counted.plan}, which is not one of its plans; check the acceptance data.`;
-    const said = ignored ? `Other ${program.id} acceptances ignored: ${ignored}.` : '';
-    return { valid: false, reason: 'program-not-accepted', text, warning, use, said };
-  }
-  const said =
-    `The ${program.id} acceptance counted is the one made at ${formatMoscow(counted.at)} ${withPlan(counted.plan)}` +
-    (ignored ? `; ignored: ${ignored}.` : '.');
-  return { valid: true, plan: counted.plan, use, said };
+  if (counted.plan !== null && !program.plans.includes(counted.plan))
+    return {
+      valid: false,
+      reason: 'program-not-accepted',
+      code: 'plan-not-a-threshold',
+      warning: { code: 'plan-not-a-threshold', params: { partner: partnerId, program: program.id, plan: counted.plan } },
+      use,
+    };
+  return { valid: true, plan: counted.plan, use };
 }
 
 // ---------------------------------------------------------------- plans (§4)
@@ -206,29 +185,11 @@ export function describeCourses(group: MissingGroup): string {
   return group.courses.length > 1 ? `one of ${group.courses.join(', ')}` : group.courses[0]!;
 }
 
-/** "sales training DPWS0212WBTS and a technical training (one of A, B)". */
-export function describeMissing(groups: readonly MissingGroup[]): string {
-  return groups
-    .map((g) =>
-      g.courses.length > 1
-        ? `a ${g.label} training (${describeCourses(g)})`
-        : `${g.label} training ${g.courses[0]}`,
-    )
-    .join(' and ');
-}
-
 /** The late completions of these groups, each course once, in the groups' order. */
 export function lateCourses(groups: readonly MissingGroup[]): LateCourse[] {
   const byCourse = new Map<string, LateCourse>();
   for (const l of groups.flatMap((g) => g.late)) if (!byCourse.has(l.course)) byCourse.set(l.course, l);
   return [...byCourse.values()];
-}
-
-/** " Completed too late: DPWT0212WBTT at 2016-04-15T11:00:00+03:00.", or "" when nothing was late. */
-export function describeLate(groups: readonly MissingGroup[]): string {
-  const late = lateCourses(groups);
-  if (!late.length) return '';
-  return ` Completed too late: ${late.map((l) => `${l.course} at ${formatMoscow(l.completedAt)}`).join(', ')}.`;
 }
 
 // ---------------------------------------------------------------- one partner × program
@@ -245,8 +206,8 @@ export interface Standing {
   appliedPlan: number | null;
   /** Unmet groups by gate id, for the program gate and every family gate in the tallies. */
   unmetGates: ReadonlyMap<string, MissingGroup[]>;
-  /** Why the whole program pays nothing: the first unmet condition in §2 order. */
-  blocked: { reason: ZeroReason; text: string } | null;
+  /** Why the whole program pays nothing: the first unmet condition in §2 order, and its sentence. */
+  blocked: { reason: ZeroReason; code: ExplanationCode } | null;
 }
 
 export function assessProgram(
@@ -269,39 +230,13 @@ export function assessProgram(
     if (missing.length) unmetGates.set(gate, missing);
   }
   const programGateMissing = program.gate ? unmetGates.get(program.gate) : undefined;
-  const counted = `${units(programUnits)} counted in the ${program.id} program this quarter across all distributors`;
-  const trainingDeadline = formatMoscow(rules.trainingDeadline);
-  const trainingsAlso = programGateMissing
-    ? ` The program's trainings, due before the training deadline ${trainingDeadline}, are also missing: ` +
-      `${describeMissing(programGateMissing)}.${describeLate(programGateMissing)}`
-    : '';
 
   let blocked: Standing['blocked'] = null;
-  if (!registered)
-    blocked = {
-      reason: 'partner-not-registered',
-      text: `Pays nothing: partner ${partnerId} is not a registered partner (${counted}).`,
-    };
-  else if (!acceptance.valid)
-    blocked = { reason: acceptance.reason, text: `Pays nothing: ${acceptance.text} (${counted}).` };
-  else if (plan.reached === null && plan.chosen !== null)
-    blocked = {
-      reason: 'plan-not-met',
-      text: `Pays nothing: plan ${plan.chosen} was chosen at acceptance and must be met, but only ${counted}, ${units(plan.missing!)} short.${trainingsAlso}`,
-    };
-  else if (plan.reached === null)
-    blocked = {
-      reason: 'below-lowest-plan',
-      text: `Pays nothing: no plan was chosen, and the ${counted} are below the lowest threshold ${program.plans[0]}, ${units(plan.missing!)} short.${trainingsAlso}`,
-    };
-  else if (programGateMissing)
-    blocked = {
-      reason: 'training-missing',
-      text:
-        `Pays nothing: the whole ${program.id} program requires trainings completed before the training deadline ` +
-        `${trainingDeadline}, and the partner lacks ${describeMissing(programGateMissing)}.` +
-        `${describeLate(programGateMissing)} Plan ${plan.reached} is met (${counted}).`,
-    };
+  if (!registered) blocked = { reason: 'partner-not-registered', code: 'not-registered' };
+  else if (!acceptance.valid) blocked = { reason: acceptance.reason, code: acceptance.code };
+  else if (plan.reached === null && plan.chosen !== null) blocked = { reason: 'plan-not-met', code: 'plan-not-met' };
+  else if (plan.reached === null) blocked = { reason: 'below-lowest-plan', code: 'below-lowest-plan' };
+  else if (programGateMissing) blocked = { reason: 'training-missing', code: 'program-training-missing' };
 
   return { program, units: programUnits, registered, acceptance, plan, appliedPlan, unmetGates, blocked };
 }

@@ -1,6 +1,7 @@
 /**
  * Payouts of a quarter (program rules §2, §4, §5). One line per partner × distributor × program ×
- * rate row, each with its figures and a sentence that explains them.
+ * rate row, each with its figures and the code and params of the sentence that explains them
+ * (written in the reader's language by render/).
  *
  * How a line is paid:
  * 1. Units count toward a program's plan net of returns, over all distributors and rate rows,
@@ -27,17 +28,18 @@ import { formatMoscow } from './calendar.js';
 import {
   assessProgram,
   describeCourses,
-  describeLate,
-  describeMissing,
   lateCourses,
-  units,
+  type LateCourse,
   type MissingGroup,
   type Standing,
 } from './eligibility.js';
 import { tierProgress } from './progress.js';
 import type { Rules } from './rules/load.js';
 import type {
+  ExplanationCode,
+  ExplanationParams,
   PartnerQuarterResult,
+  PayoutWarning,
   PartnerReference,
   PayoutLine,
   TallyRow,
@@ -115,42 +117,53 @@ function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standi
   const missing: MissingGroup[] = [...new Set(gates)].flatMap((g) => s.unmetGates.get(g)!);
 
   const late = reason === 'training-missing' ? lateCourses(missing) : [];
-  const money = (d: Decimal): string => `${d.toFixed(2)} RUB`;
-  const where = `distributor ${c.distributorShown} in rate row ${c.rateRow}`;
-  let text: string;
-  if (blocked)
-    text = `${blocked.text} This line: ${units(c.units)} bought at ${where}${rate.isZero() ? '' : `, rate ${money(rate)}`}, pays ${money(amount)}.`;
-  else {
-    const basis =
-      s.plan.basis === 'chosen'
-        ? 'chosen at acceptance'
-        : 'no plan was chosen; it is the highest threshold reached';
-    const plan =
-      `Plan ${appliedPlan} applies (${basis}): ${units(s.units)} counted in the ${program.id} program ` +
-      `this quarter across all distributors, threshold ${appliedPlan}.`;
-    if (reason === 'negative-net')
-      text = `${plan} At ${where} the net is ${units(c.units)} (returns exceed purchases); a negative net pays 0, never a negative amount.`;
-    else if (c.units === 0)
-      text = `${plan} At ${where} purchases and returns cancel out (net 0 units), so nothing is paid.`;
-    else if (reason === 'zero-rate')
-      text = `${plan} The ${c.rateRow} rate at plan ${appliedPlan} is ${money(rate)}, so the ${units(c.units)} bought at distributor ${c.distributorShown} pay nothing; they still count toward the plan.`;
-    else {
-      const paid = paidUnits === c.units ? units(c.units) : `${paidUnits} of the ${units(c.units)}`;
-      text = `${plan} ${paid} bought at ${where} × ${money(rate)} = ${money(amount)}.`;
-      if (reason === 'training-missing')
-        text +=
-          ` The other ${units(c.units - paidUnits)} are training-gated products: they count toward the plan but earn 0` +
-          ` without ${describeMissing(missing)} completed before the training deadline ${formatMoscow(rules.trainingDeadline)}.` +
-          describeLate(missing);
-    }
+  const moscow = (l: LateCourse) => ({ course: l.course, completedAt: formatMoscow(l.completedAt) });
+
+  // The sentence's code, and what it names that the structured fields do not hold.
+  const code: ExplanationCode =
+    blocked?.code ??
+    (reason === 'negative-net'
+      ? 'negative-net'
+      : c.units === 0
+        ? 'net-zero'
+        : reason === 'zero-rate'
+          ? 'zero-rate'
+          : reason === 'training-missing'
+            ? 'training-missing'
+            : 'paid');
+  const params: ExplanationParams = {};
+  const programGateMissing = program.gate ? s.unmetGates.get(program.gate) : undefined;
+  const named =
+    code === 'training-missing'
+      ? missing
+      : code === 'program-training-missing' || ((code === 'plan-not-met' || code === 'below-lowest-plan') && programGateMissing)
+        ? programGateMissing!
+        : [];
+  if (named.length) {
+    params.trainingDeadline = formatMoscow(rules.trainingDeadline);
+    params.missing = named.map((g) => ({ label: g.label, courses: [...g.courses] }));
+    // lateCourses holds those of a training-missing line; other sentences name only their groups' own.
+    const namedLate = lateCourses(named);
+    if (code !== 'training-missing' && namedLate.length) params.late = namedLate.map(moscow);
   }
+  if (code === 'plan-not-a-threshold') params.plans = [...program.plans];
+  else if (!s.acceptance.valid && s.acceptance.code === 'plan-not-a-threshold') params.acceptanceNotValid = true;
+  if (code === 'not-accepted' || code === 'accepted-late' || s.acceptance.use.ignored.some((a) => a.why === 'late'))
+    params.acceptanceDeadline = formatMoscow(rules.acceptanceDeadline);
 
-  if (s.acceptance.said) text += ` ${s.acceptance.said}`;
-
-  const warnings =
+  const warnings: PayoutWarning[] =
     c.units < 0
       ? [
-          `Partner ${partner.shown}, ${where} (${program.id}): net ${units(c.units)}, returns exceed purchases; paid 0.`,
+          {
+            code: 'negative-net',
+            params: {
+              partner: partner.shown,
+              distributor: c.distributorShown,
+              rateRow: c.rateRow,
+              program: program.id,
+              units: c.units,
+            },
+          },
         ]
       : [];
   return {
@@ -166,16 +179,15 @@ function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standi
     rate,
     amount,
     explanation: {
-      text,
+      code,
+      ...(Object.keys(params).length ? { params } : {}),
       reason,
       plan: appliedPlan,
       planBasis: appliedPlan === null ? null : s.plan.basis,
       programUnits: s.units,
       missingUnits: reason === 'plan-not-met' || reason === 'below-lowest-plan' ? s.plan.missing : null,
       missingCourses: reason === 'training-missing' && missing.length ? missing.map(describeCourses) : null,
-      lateCourses: late.length
-        ? late.map((l) => ({ course: l.course, completedAt: formatMoscow(l.completedAt) }))
-        : null,
+      lateCourses: late.length ? late.map(moscow) : null,
       acceptance: s.acceptance.use,
     },
     warnings,
@@ -205,12 +217,12 @@ export function calculatePartnerQuarter(
   const partner = { id: partnerId, shown: ref.partner?.displayId || partnerId };
   const lines: PayoutLine[] = [];
   const progress: TierProgress[] = [];
-  const warnings: string[] = [];
+  const warnings: PayoutWarning[] = [];
   for (const id of [...programIds].sort(compare)) {
     const mine = cells.filter((c) => c.program === id);
     const gates = mine.flatMap((c) => [...c.byGate.keys()].filter((g) => g !== null));
     const programUnits = mine.reduce((sum, c) => sum + c.units, 0);
-    // assessProgram names the partner only in its texts, so it gets the shown form.
+    // assessProgram names the partner only in its warning, so it gets the shown form.
     const standing = assessProgram(rules, ref, partner.shown, rules.programs.get(id)!, programUnits, gates);
     if (!standing.acceptance.valid && standing.acceptance.warning) warnings.push(standing.acceptance.warning);
     progress.push(tierProgress(rules, partnerId, standing));

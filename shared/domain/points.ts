@@ -28,14 +28,35 @@ import { courseKey, shownDistributorId } from './ids.js';
 import type { Rules } from './rules/load.js';
 import { OffsetDateTime } from './rules/schema.js';
 import { moscowDateOf } from './calendar.js';
+import { ledgerReason, pointsReason } from './render/index.js';
 import type { PartnerQuarterResult, Training } from './types.js';
+
+/** Why a source earns its points, rendered in the reader's language (render/). */
+export type PointsReason =
+  | {
+      code: 'paid-units';
+      /** `row`: program/rate row; `distributor`: as written; `example`: the campaign's rates are examples. */
+      params: { units: number; row: string; distributor: string; rate: number; example: boolean };
+    }
+  | {
+      code: 'course';
+      /** `course` as written; `date`: the Moscow calendar day of its first completion. */
+      params: { course: string; date: string; points: number; example: boolean };
+    }
+  /** A reason an earlier version stored as English text. */
+  | { code: 'stored-text'; params: { text: string } };
 
 /** What one source (a payout line or a course) should have earned in a quarter. */
 export interface PointsEarning {
   source: string;
   points: number;
-  reason: string;
+  reason: PointsReason;
 }
+
+/** Why a quarter's credit or adjustment was booked, rendered in the reader's language (render/). */
+export type LedgerWhy =
+  | { code: 'quarter-credit'; params: { quarter: string; notTakenBack?: number } }
+  | { code: 'quarter-adjustment'; params: { quarter: string; now: number; before: number; notTakenBack?: number } };
 
 export interface LedgerEntry {
   entryId: string;
@@ -51,6 +72,8 @@ export interface LedgerEntry {
   at: string;
   /** A quarter's credit: the per-source points it is made of. */
   breakdown?: PointsEarning[];
+  /** A quarter's credit: why, as a code; `reason` holds its English sentence (entries before it have only that). */
+  why?: LedgerWhy;
 }
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -66,7 +89,7 @@ export function earningsFor(
       `The payout result is for ${result.quarter} but the rules are for ${rules.quarter}; points need the rules of the same quarter.`,
     );
   const campaign = rules.file.points;
-  const note = campaign.ratesAreExamples ? ' (example campaign rate)' : '';
+  const example = campaign.ratesAreExamples;
   const earnings: PointsEarning[] = [];
 
   for (const line of result.lines) {
@@ -76,7 +99,10 @@ export function earningsFor(
     earnings.push({
       source: `payout:${result.quarter}/${result.partnerId}/${line.distributorId}/${key}`,
       points: line.paidUnits * rate,
-      reason: `${fmt(line.paidUnits)} paid units of ${key} at distributor ${shownDistributorId(line)} × ${fmt(rate)} points${note}`,
+      reason: {
+        code: 'paid-units',
+        params: { units: line.paidUnits, row: key, distributor: shownDistributorId(line), rate, example },
+      },
     });
   }
 
@@ -101,7 +127,7 @@ export function earningsFor(
     earnings.push({
       source: `course:${code}`,
       points,
-      reason: `Course ${written} completed on ${moscowDateOf(at)} (Moscow time): ${fmt(points)} points${note}`,
+      reason: { code: 'course', params: { course: written, date: moscowDateOf(at), points, example } },
     });
   }
 
@@ -164,7 +190,9 @@ export function reconcileLedger(
     const points = Math.max(delta, -available);
     if (points === 0) continue;
     available += points;
-    const why = wanted.get(source)?.reason;
+    // Ledger entries keep an English sentence: they are few, and stored once.
+    const wantedReason = wanted.get(source)?.reason;
+    const why = wantedReason && pointsReason(wantedReason, 'en');
     let reason: string;
     if (was.count === 0) reason = why!;
     else if (now === 0)
@@ -209,12 +237,11 @@ export function creditQuarter(
   const points = Math.max(delta, -Math.max(0, balance(own)));
   if (points === 0) return null;
   const n = credits.length + 1;
-  let reason =
+  const shortfall = points !== delta ? { notTakenBack: points - delta } : {};
+  const why: LedgerWhy =
     n === 1
-      ? `Points of ${quarter}, credited when the quarter was closed`
-      : `Adjustment to ${quarter}: its points are now ${fmt(wanted)} (${fmt(credited)} credited before)`;
-  if (points !== delta)
-    reason += `. ${fmt(points - delta)} points could not be taken back because they were already redeemed`;
+      ? { code: 'quarter-credit', params: { quarter, ...shortfall } }
+      : { code: 'quarter-adjustment', params: { quarter, now: wanted, before: credited, ...shortfall } };
   return {
     entryId: `${quarter}#credit#${String(n).padStart(4, '0')}`,
     partnerId,
@@ -222,9 +249,11 @@ export function creditQuarter(
     kind: n === 1 ? 'earn' : 'adjust',
     points,
     source: `quarter:${quarter}`,
-    reason,
+    // The ledger is append-only: the English sentence is kept with the code it was written from.
+    reason: ledgerReason(why, 'en'),
     at,
     breakdown: [...target],
+    why,
   };
 }
 

@@ -146,9 +146,74 @@ export interface AcceptanceUse {
   ignored: (AcceptanceRef & { why: 'late' | 'superseded' })[];
 }
 
+/** A training group an explanation names as missing: any one of its courses will do. */
+export interface TrainingGroupRef {
+  label: string;
+  courses: string[];
+}
+
+/**
+ * Which sentence explains a line. Sentences are rendered in the reader's language from the code,
+ * the structured fields and `params` (shared/domain/render/); nothing rendered is stored.
+ */
+export const EXPLANATION_CODES = [
+  'not-registered',
+  'not-accepted',
+  'accepted-late',
+  'plan-not-a-threshold',
+  'plan-not-met',
+  'below-lowest-plan',
+  'program-training-missing',
+  'paid',
+  'training-missing',
+  'negative-net',
+  'net-zero',
+  'zero-rate',
+  'adjustment',
+  /** A sentence stored by an earlier version, which stored English text: shown as it is. */
+  'stored-text',
+] as const;
+export type ExplanationCode = (typeof EXPLANATION_CODES)[number];
+
+/** Figures of an adjustment: what was paid for the closed quarter and what is due now. */
+export interface AdjustmentFigures {
+  units: number;
+  /** Two decimals, as a string: params stay plain JSON. */
+  amount: string;
+}
+
+/** Why a closed quarter's figures changed since its close, per distributor. */
+export type ChangeCause =
+  | { kind: 'new-report' | 'withdrawn-report' | 'corrected-report'; report: string }
+  | { kind: 'new-rules'; version: string };
+
+/** What the code's sentence needs beyond the structured fields; only what it names is set. */
+export interface ExplanationParams {
+  /** Instants written in Moscow time with offset, when the sentence names the deadline. */
+  acceptanceDeadline?: string;
+  trainingDeadline?: string;
+  /** Training groups the sentence names as missing (the program's gate, or the line's families). */
+  missing?: TrainingGroupRef[];
+  /** Late completions of those groups, when `lateCourses` does not hold them. */
+  late?: { course: string; completedAt: string }[];
+  /** The program's plans, when the sentence lists them. */
+  plans?: number[];
+  /** The acceptance that counts names a plan that is not a threshold (said when another reason comes first). */
+  acceptanceNotValid?: true;
+  /** An adjustment: the closed quarter it corrects, the figures before and after, and why. */
+  of?: string;
+  before?: AdjustmentFigures;
+  after?: AdjustmentFigures;
+  causes?: ChangeCause[];
+  /** An adjustment: the line as it is now, whose explanation follows. */
+  now?: ExplainedLine;
+  /** `stored-text`: the sentence as an earlier version stored it. */
+  text?: string;
+}
+
 export interface Explanation {
-  /** One plain-language sentence (English) that a partner manager can read out. */
-  text: string;
+  code: ExplanationCode;
+  params?: ExplanationParams;
   /** Set when the line pays nothing, or pays for only part of its units. */
   reason: ZeroReason | null;
   /** The plan whose column of rates applies (null when none applies). */
@@ -170,6 +235,30 @@ export interface Explanation {
   acceptance?: AcceptanceUse;
 }
 
+/** What a sentence about a line reads of it; money as Decimal or as its two-decimal string. */
+export interface ExplainedLine {
+  partnerId: string;
+  partnerDisplayId?: string;
+  distributorId: string;
+  distributorDisplayId?: string;
+  program: string;
+  rateRow: string;
+  units: number;
+  paidUnits: number;
+  rate: Decimal | string;
+  amount: Decimal | string;
+  explanation: Explanation;
+}
+
+/** A warning, rendered in the reader's language like explanations. */
+export type PayoutWarning =
+  | {
+      code: 'negative-net';
+      params: { partner: string; distributor: string; rateRow: string; program: string; units: number };
+    }
+  | { code: 'plan-not-a-threshold'; params: { partner: string; program: string; plan: number } }
+  | { code: 'stored-text'; params: { text: string } };
+
 export interface PayoutLine {
   quarter: string;
   partnerId: string;
@@ -188,7 +277,7 @@ export interface PayoutLine {
   /** paidUnits × rate, exact, 2 places. Never negative. */
   amount: Decimal;
   explanation: Explanation;
-  warnings: string[];
+  warnings: PayoutWarning[];
 }
 
 export interface TierProgress {
@@ -206,10 +295,14 @@ export interface TierProgress {
   accepted: boolean;
   /** The program's acceptances: the one that counts and those ignored (absent in results stored before it was added). */
   acceptance?: AcceptanceUse;
-  /** Short plain-language status for a manager. */
-  summary: string;
+  /** Whether the partner is registered (absent in progress stored before it was kept). */
+  registered?: boolean;
   /** Training gates (program and family) the partner has not met, sorted (absent in results stored before it was added). */
   unmetGates?: string[];
+  /** The acceptance deadline, when the status names it (no valid acceptance). */
+  acceptanceDeadline?: string;
+  /** The status line as an earlier version stored it (English); now rendered from the fields. */
+  summary?: string;
 }
 
 export interface PartnerQuarterResult {
@@ -219,5 +312,5 @@ export interface PartnerQuarterResult {
   lines: PayoutLine[];
   progress: TierProgress[];
   total: Decimal;
-  warnings: string[];
+  warnings: PayoutWarning[];
 }

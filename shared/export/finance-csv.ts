@@ -25,6 +25,7 @@ import { ExportValueError } from '../errors.js';
 import { shownDistributorId, shownPartnerId } from '../domain/ids.js';
 import type { PayoutLine } from '../domain/types.js';
 import type { EffectiveLine } from '../domain/adjustments.js';
+import { explainLine } from '../domain/render/index.js';
 import { csvText } from './csv-cell.js';
 
 export const FINANCE_EXPORT_HEADER = [
@@ -89,7 +90,8 @@ export function financeExportRows(
       rate: money(l.rate, 'rate', l, false),
       amount: money(l.amount, 'amount', l, adjustment),
       adjustment,
-      explanation: l.explanation.text,
+      // The export's language is English (data-formats.md §4), whoever asks.
+      explanation: explainLine(l, 'en'),
     };
   });
 }

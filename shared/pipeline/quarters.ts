@@ -182,8 +182,18 @@ const SnapshotBody = z.object({
       paidUnits: z.number().int(),
       rate: DecimalString,
       amount: DecimalString,
-      explanation: z.looseObject({ text: z.string() }),
-      warnings: z.array(z.string()),
+      // Codes and params; snapshots taken before them hold English sentences, kept as stored text.
+      explanation: z
+        .looseObject({ code: z.string().optional(), text: z.string().optional() })
+        .transform(({ text, ...e }) =>
+          e.code === undefined ? { ...e, code: 'stored-text', params: { text: text ?? '' } } : e,
+        ),
+      warnings: z.array(
+        z.union([
+          z.string().transform((text) => ({ code: 'stored-text', params: { text } })),
+          z.looseObject({ code: z.string() }),
+        ]),
+      ),
       adjustmentOf: z.string().optional(),
     }),
   ),

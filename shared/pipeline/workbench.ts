@@ -11,6 +11,7 @@
 import { Decimal } from 'decimal.js';
 import { classify } from '../domain/classify.js';
 import { missingTrainings } from '../domain/eligibility.js';
+import { explainLine, type Lang } from '../domain/render/index.js';
 import type { Rules } from '../domain/rules/load.js';
 import type {
   CatalogEntry,
@@ -115,6 +116,8 @@ export interface WorkbenchInput {
   trainings: ReadonlyMap<string, readonly Training[]>;
   /** Whether the reader may see a partner's items (null: a partner not in the registry). */
   visible: (partner: Partner | null) => boolean;
+  /** The language of payout lines' messages (English when absent). */
+  lang?: Lang;
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -222,7 +225,7 @@ export function workbenchGroups(input: WorkbenchInput): WorkbenchGroup[] {
         unpaidUnits: Math.max(line.units - line.paidUnits, 0),
         missingUnits: line.explanation.missingUnits,
         courses,
-        message: line.explanation.text,
+        message: explainLine(line, input.lang ?? 'en'),
         amountAtStakeRub: payoutStake(rules, line, r),
         fix: FIX_OF[r] ?? null,
       });

@@ -71,6 +71,20 @@ describe('beside a running "up"', () => {
     expect(upOutput).toContain(`API:       ${info.url}/api/`);
   });
 
+  it('payouts --partner --lang ru prints the explanations and tier progress in Russian; English by default', () => {
+    const ru = rebates('payouts', '--quarter', '2016-Q1', '--partner', 'RU100101', '--lang', 'ru');
+    expect(ru.stderr).toBe('');
+    expect(ru.code).toBe(0);
+    expect(ru.stdout).toMatch(/^kvant client\/mainstream: .* — Действует план 150 \(план не выбран; это наибольший достигнутый порог\)/m);
+    expect(ru.stdout).toMatch(/^progress: «Ноутбуки, десктопы и моноблоки»: \d+ единиц/m);
+    const en = rebates('payouts', '--quarter', '2016-Q1', '--partner', 'RU100101');
+    expect(en.stdout).toMatch(/^kvant client\/mainstream: .* — Plan 150 applies \(no plan was chosen/m);
+    expect(en.stdout).toMatch(/^progress: client: \d+ units/m);
+    const other = rebates('payouts', '--quarter', '2016-Q1', '--lang', 'de');
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/--lang/);
+  });
+
   it('payouts answers through its API, without starting a stack of its own', () => {
     const res = rebates('payouts', '--quarter', '2016-Q1');
     expect(res.stderr).toBe('');

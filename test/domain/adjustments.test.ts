@@ -13,13 +13,14 @@ import {
 } from '../../shared/domain/adjustments.js';
 import type { PayoutLine } from '../../shared/domain/types.js';
 import { aPayoutLine } from '../quarters/lines.js';
+import { said } from '../support/render.js';
 
 const [Q1, Q2, Q3] = ['2016-Q1', '2016-Q2', '2016-Q3'];
 
 /** Books what is pending for the run of closed quarters in `open`, as the pipeline does. */
 function book(open: string, run: readonly ClosedQuarter[]): EffectiveLine[] {
   return pendingCorrections(run).flatMap(({ closed, deltas }) =>
-    deltas.map((d) => adjustmentLine(open, closed.quarter, d, 'the corrected report q1.csv')),
+    deltas.map((d) => adjustmentLine(open, closed.quarter, d, [{ kind: 'corrected-report', report: 'q1.csv' }])),
   );
 }
 
@@ -78,7 +79,7 @@ describe('a correction after the close', () => {
     const lines = book(Q2, [{ quarter: Q1, lines: [p1(1, { rate })], live: [p1(4, { rate })] }]);
     expect(lines.map((l) => l.amount.toFixed(2))).toEqual(['0.30']);
     expect(lines[0]!.amount.equals(new Decimal('0.3'))).toBe(true);
-    expect(lines[0]!.explanation.text).toContain('from 0.10 to 0.40 RUB (+0.30)');
+    expect(said(lines[0]!)).toContain('from 0.10 to 0.40 RUB (+0.30)');
   });
 
   it('books each closed quarter of the run on its own, oldest first', () => {

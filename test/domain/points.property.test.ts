@@ -36,7 +36,7 @@ const targetArb = fc
       ...sources.map((source) =>
         fc
           .integer({ min: 0, max: 3_000 })
-          .map((points): PointsEarning => ({ source, points, reason: source })),
+          .map((points): PointsEarning => ({ source, points, reason: { code: 'stored-text', params: { text: source } } })),
       ),
     ),
   );

@@ -18,6 +18,7 @@ import {
 import { parseRules, type Rules } from '../../shared/domain/rules/load.js';
 import type { PointsCampaign } from '../../shared/domain/rules/schema.js';
 import type { PartnerQuarterResult, PayoutLine, Training } from '../../shared/domain/types.js';
+import { reasonOf } from '../support/render.js';
 
 const sample = JSON.parse(readFileSync(new URL('../../samples/rules/2016-Q1.json', import.meta.url), 'utf8'));
 const sampleRules = parseRules(sample);
@@ -50,7 +51,8 @@ function line(
     rate,
     amount: rate.times(paidUnits),
     explanation: {
-      text: 'test line',
+      code: 'stored-text',
+      params: { text: 'test line' },
       reason: paidUnits > 0 ? null : 'plan-not-met',
       plan: paidUnits > 0 ? 50 : null,
       planBasis: paidUnits > 0 ? 'highest-reached' : null,
@@ -96,7 +98,7 @@ function reconcile(ledger: LedgerEntry[], target: PointsEarning[], at = AT, quar
 const earning = (source: string, points: number): PointsEarning => ({
   source,
   points,
-  reason: `${source} earns ${points}`,
+  reason: { code: 'stored-text', params: { text: `${source} earns ${points}` } },
 });
 
 describe('earning points for paid units (points per unit per rate row)', () => {
@@ -117,7 +119,7 @@ describe('earning points for paid units (points per unit per rate row)', () => {
       ['payout:2016-Q1/12345/marvel/monitors/24-25', 40 * 15],
       ['payout:2016-Q1/12345/ocs/client/premium', 3 * 75],
     ]);
-    expect(earned[0]!.reason).toBe(
+    expect(reasonOf(earned[0]!)).toBe(
       '12 paid units of client/premium at distributor marvel × 75 points (example campaign rate)',
     );
   });
@@ -129,7 +131,7 @@ describe('earning points for paid units (points per unit per rate row)', () => {
       [],
     );
     expect(earned!.source).toBe('payout:2016-Q1/12345/d-merl/client/premium');
-    expect(earned!.reason).toMatch(/^2 paid units of client\/premium at distributor D-MERL × 75 points/);
+    expect(reasonOf(earned!)).toMatch(/^2 paid units of client\/premium at distributor D-MERL × 75 points/);
   });
 
   it('counts only paid units: a line that pays nothing earns nothing, and units beyond the paid ones earn nothing', () => {
@@ -175,7 +177,7 @@ describe('earning points for trainings (points per completed course)', () => {
       course('dpwt0212wbtt', '2016-03-01T10:00:00+03:00'),
     ]);
     expect(out.map((e) => [e.source, e.points])).toEqual([['course:DPWT0212WBTT', 800]]);
-    expect(out[0]!.reason).toMatch(/^Course dpwt0212wbtt completed on 2016-03-01 /);
+    expect(reasonOf(out[0]!)).toMatch(/^Course dpwt0212wbtt completed on 2016-03-01 /);
   });
 
   it('earns once per course code in a quarter, naming the first completion', () => {
@@ -185,7 +187,7 @@ describe('earning points for trainings (points per completed course)', () => {
     ]);
     expect(out).toHaveLength(1);
     expect(out[0]!.points).toBe(500);
-    expect(out[0]!.reason).toBe(
+    expect(reasonOf(out[0]!)).toBe(
       'Course DBSS0109WBTS completed on 2016-02-10 (Moscow time): 500 points (example campaign rate)',
     );
   });
@@ -222,12 +224,12 @@ describe('reasons say when the campaign rates are examples', () => {
     expect(sampleRules.file.points.ratesAreExamples).toBe(true);
     const out = earningsFor(sampleRules, ...inputs);
     expect(out).toHaveLength(2);
-    for (const e of out) expect(e.reason).toContain('example campaign rate');
+    for (const e of out) expect(reasonOf(e)).toContain('example campaign rate');
   });
 
   it('a real campaign’s reasons do not', () => {
     for (const e of earningsFor(rulesWith({ ratesAreExamples: false }), ...inputs))
-      expect(e.reason).not.toContain('example');
+      expect(reasonOf(e)).not.toContain('example');
   });
 });
 

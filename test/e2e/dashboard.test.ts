@@ -183,8 +183,10 @@ describe.skipIf(!hasChromium)(
     let financeToken: string;
     let profileDir: string | undefined;
 
-    const apiGet = async <T>(path: string, token: string): Promise<T> => {
-      const res = await fetch(`${base}/api${path}`, { headers: { Authorization: `Bearer ${token}` } });
+    const apiGet = async <T>(path: string, token: string, lang = 'en'): Promise<T> => {
+      const res = await fetch(`${base}/api${path}`, {
+        headers: { Authorization: `Bearer ${token}`, 'Accept-Language': lang },
+      });
       if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
       return (await res.json()) as T;
     };
@@ -318,6 +320,13 @@ describe.skipIf(!hasChromium)(
         squash(rub('ru-RU', detail.total)),
       );
       expect(squash(await page.locator('table.lines thead').textContent())).toContain('Пояснение');
+      // The explanations come from the server in the page's language.
+      const inRussian = await apiGet<PartnerJson>(`/quarters/${QUARTER}/partners/${chosen}`, managerToken, 'ru');
+      const shownRu = squash(await page.locator('table.lines').textContent());
+      for (const line of inRussian.lines) {
+        expect(line.explanation.text).toMatch(/[А-Яа-яЁё]/);
+        expect(shownRu).toContain(squash(line.explanation.text));
+      }
 
       await mkdir(join(ROOT, 'test', '.artifacts'), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -23,7 +23,8 @@ function line(p: Partial<PayoutLine> & Pick<PayoutLine, 'partnerId' | 'distribut
     rate,
     amount: p.amount ?? rate.times(paidUnits),
     explanation: {
-      text: 'test',
+      code: 'stored-text',
+      params: { text: 'test' },
       reason: null,
       plan: 50,
       planBasis: 'chosen',

@@ -15,6 +15,7 @@ import { computeQuarterNow, latestComputation } from '../../shared/pipeline/comp
 import type { ComputeRequest } from '../../shared/ports/index.js';
 import { cuttingBody, FaultInjector, throughputExceeded, throwing } from '../support/faults.js';
 import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
+import { said } from '../support/render.js';
 
 const Q1 = '2016-Q1';
 const faults = new FaultInjector();
@@ -366,7 +367,7 @@ describe('reference data changes', () => {
     expect(precision.explanation.missingCourses?.join(' ')).toMatch(
       /DPWS0212WBTS.*DPWT0212WBTT|DPWT0212WBTT.*DPWS0212WBTS/,
     );
-    expect(precision.explanation.text).toMatch(
+    expect(said(precision)).toMatch(
       /earn 0 without .*DPWT0212WBTT completed before the training deadline/,
     );
 
@@ -382,7 +383,7 @@ describe('reference data changes', () => {
     const late = p.lines.find((l) => l.rateRow === 'workstation')!.explanation;
     expect(late.missingCourses).toEqual(['DPWT0212WBTT']);
     expect(late.lateCourses).toEqual([{ course: 'DPWT0212WBTT', completedAt: '2016-04-29T23:59:00+03:00' }]);
-    expect(late.text).toContain('before the training deadline 2016-04-01T00:00:00+03:00');
+    expect(said(p.lines.find((l) => l.rateRow === 'workstation')!)).toContain('before the training deadline 2016-04-01T00:00:00+03:00');
 
     await env.importReference({
       trainings: [
@@ -456,8 +457,8 @@ describe('explanations and points', () => {
         reason: null,
       });
       // A sentence a manager can read out: where, how many, at what rate, for how much.
-      expect(line.explanation.text).toContain(`distributor ex-a in rate row ${line.rateRow}`);
-      expect(line.explanation.text).toContain(
+      expect(said(line)).toContain(`distributor ex-a in rate row ${line.rateRow}`);
+      expect(said(line)).toContain(
         `× ${line.rate.toFixed(2)} RUB = ${line.amount.toFixed(2)} RUB`,
       );
     }

@@ -19,6 +19,7 @@ import {
 } from '../../shared/pipeline/quarters.js';
 import { FaultInjector, throughputExceeded, throwing } from '../support/faults.js';
 import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
+import { said } from '../support/render.js';
 
 const [Q1, Q2, Q3, Q4] = ['2016-Q1', '2016-Q2', '2016-Q3', '2016-Q4'];
 const faults = new FaultInjector();
@@ -134,7 +135,7 @@ describe('quarter close', () => {
         l.amount.toFixed(2),
       ]),
     ).toEqual([[Q1, 'QC101', 'client', 'premium', 3, rub(3, PREMIUM)]]);
-    expect(adjustments[0]!.explanation.text).toMatch(
+    expect(said(adjustments[0]!)).toMatch(
       /^Adjustment to 2016-Q1: units changed from 60 to 63 and the amount from 69300\.00 to 72765\.00 RUB \(\+3465\.00\) after the corrected report q1\.csv\./,
     );
     expect(q2.total.toFixed(2)).toBe(new Decimal(rub(50, PREMIUM)).plus(rub(3, PREMIUM)).toFixed(2));
@@ -182,7 +183,7 @@ describe('quarter close', () => {
       [Q1, 'QC101', 2, rub(2, PREMIUM)],
       [Q1, 'QC102', -5, rub(-5, VOSTRO_3XXX)],
     ]);
-    expect(q3.lines[0]!.explanation.text).toMatch(/units changed from 63 to 65/);
+    expect(said(q3.lines[0]!)).toMatch(/units changed from 63 to 65/);
     expect(q3.total.toFixed(2)).toBe(new Decimal(rub(2, PREMIUM)).plus(rub(-5, VOSTRO_3XXX)).toFixed(2));
     expect(csvRows((await exportQuarter(deps(), Q3, 'csv')).body)).toEqual([
       `2016-Q1,QC101,ООО «Первый» (new name),${DIST},client,premium,2,1155.00,${rub(2, PREMIUM)}`,

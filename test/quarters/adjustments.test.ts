@@ -10,6 +10,7 @@ import { financeExportCsv } from '../../shared/export/finance-csv.js';
 import type { ReportRecord } from '../../shared/ports/index.js';
 import { adjustmentDeltas, adjustmentLine, changeCauses } from '../../shared/domain/adjustments.js';
 import { aPayoutLine } from './lines.js';
+import { because, said } from '../support/render.js';
 
 const Q1 = '2016-Q1';
 const Q2 = '2016-Q2';
@@ -42,7 +43,7 @@ describe('adjustmentDeltas and adjustmentLine', () => {
     const live = [aPayoutLine({ partnerId: 'P1', units: 43 })];
     const [delta, ...rest] = adjustmentDeltas(paid, live);
     expect(rest).toEqual([]);
-    const line = adjustmentLine(Q2, Q1, delta!, 'the corrected report q1.csv');
+    const line = adjustmentLine(Q2, Q1, delta!, [{ kind: 'corrected-report', report: 'q1.csv' }]);
     expect(line).toMatchObject({
       quarter: Q2,
       adjustmentOf: Q1,
@@ -53,7 +54,7 @@ describe('adjustmentDeltas and adjustmentLine', () => {
     });
     expect(line.amount.equals(PREMIUM.times(3))).toBe(true);
     expect(line.rate.equals(PREMIUM)).toBe(true);
-    expect(line.explanation.text).toBe(
+    expect(said(line)).toBe(
       'Adjustment to 2016-Q1: units changed from 40 to 43 and the amount from 46200.00 to 49665.00 RUB (+3465.00) ' +
         'after the corrected report q1.csv. Now: 43 units paid at 1155.00 RUB.',
     );
@@ -71,14 +72,14 @@ describe('adjustmentDeltas and adjustmentLine', () => {
     const live = [aPayoutLine({ partnerId: 'P1', units: 40 })];
     const deltas = adjustmentDeltas(paid, live);
     expect(deltas.map((d) => key(d.ref))).toEqual(['P2/D1/client/vostro-3xxx']);
-    const line = adjustmentLine(Q2, Q1, deltas[0]!, 'the withdrawn report d.csv');
+    const line = adjustmentLine(Q2, Q1, deltas[0]!, [{ kind: 'withdrawn-report', report: 'd.csv' }]);
     expect([line.units, line.paidUnits, line.amount.toFixed(2), line.rate.toFixed(2)]).toEqual([
       -60,
       -60,
       '-9240.00',
       '154.00',
     ]);
-    expect(line.explanation.text).toBe(
+    expect(said(line)).toBe(
       'Adjustment to 2016-Q1: units changed from 60 to 0 and the amount from 9240.00 to 0.00 RUB (-9240.00) after the withdrawn report d.csv.',
     );
   });
@@ -86,9 +87,9 @@ describe('adjustmentDeltas and adjustmentLine', () => {
   it('says only the amount changed when the units did not (an acceptance fixed after the close)', () => {
     const paid = [aPayoutLine({ partnerId: 'P1', units: 40, paidUnits: 0, rate: new Decimal(0) })];
     const live = [aPayoutLine({ partnerId: 'P1', units: 40 })];
-    const line = adjustmentLine(Q2, Q1, adjustmentDeltas(paid, live)[0]!, 'a change of reference data');
+    const line = adjustmentLine(Q2, Q1, adjustmentDeltas(paid, live)[0]!, []);
     expect([line.units, line.amount.toFixed(2)]).toEqual([0, '46200.00']);
-    expect(line.explanation.text).toMatch(
+    expect(said(line)).toMatch(
       /^Adjustment to 2016-Q1: the amount changed from 0\.00 to 46200\.00 RUB \(\+46200\.00\) after a change/,
     );
   });
@@ -96,9 +97,9 @@ describe('adjustmentDeltas and adjustmentLine', () => {
   it('keeps a units-only change that pays nothing more (untrained units), saying the amount stays', () => {
     const paid = [aPayoutLine({ partnerId: 'P1', units: 10, paidUnits: 0, amount: new Decimal(0) })];
     const live = [aPayoutLine({ partnerId: 'P1', units: 12, paidUnits: 0, amount: new Decimal(0) })];
-    const line = adjustmentLine(Q2, Q1, adjustmentDeltas(paid, live)[0]!, 'x');
+    const line = adjustmentLine(Q2, Q1, adjustmentDeltas(paid, live)[0]!, []);
     expect([line.units, line.amount.toFixed(2)]).toEqual([2, '0.00']);
-    expect(line.explanation.text).toMatch(/units changed from 10 to 12 \(the amount stays 0\.00 RUB\)/);
+    expect(said(line)).toMatch(/units changed from 10 to 12 \(the amount stays 0\.00 RUB\)/);
   });
 
   it('counts corrections already paid in a later closed quarter as paid', () => {
@@ -142,7 +143,7 @@ describe('adjustmentDeltas and adjustmentLine', () => {
       fc.property(fc.array(lineArb, { maxLength: 12 }), liveArb, (paidRaw, liveRaw) => {
         const paid = paidRaw.map(toLine);
         const live = liveRaw.map(toLine);
-        const adjustments = adjustmentDeltas(paid, live).map((d) => adjustmentLine(Q2, Q1, d, 'x'));
+        const adjustments = adjustmentDeltas(paid, live).map((d) => adjustmentLine(Q2, Q1, d, []));
         const figures = (lines: PayoutLine[]) => {
           const m = new Map<string, { units: number; amount: string }>();
           for (const l of lines) {
@@ -156,7 +157,7 @@ describe('adjustmentDeltas and adjustmentLine', () => {
         };
         expect(figures([...paid, ...adjustments])).toEqual(figures(live));
         expect(
-          adjustmentDeltas(paid, [...live].reverse()).map((d) => adjustmentLine(Q2, Q1, d, 'x')),
+          adjustmentDeltas(paid, [...live].reverse()).map((d) => adjustmentLine(Q2, Q1, d, [])),
         ).toEqual(adjustments);
       }),
     );
@@ -179,15 +180,17 @@ describe('changeCauses', () => {
   ];
 
   it('names the reports of the line’s distributor that were corrected, added or withdrawn since the close', () => {
-    const because = changeCauses(snapshot, reports, '2016-Q1.1');
-    expect(because('D1')).toBe('the corrected report a.csv');
-    expect(because('D2')).toBe('the new report c.csv and the withdrawn report d.csv');
-    expect(because('D3')).toBe('a change of reference data (acceptances, trainings or partner status)');
+    const becauseOf = (d: string) => because(causesOf(d));
+    const causesOf = changeCauses(snapshot, reports, '2016-Q1.1');
+    expect(becauseOf('D1')).toBe('the corrected report a.csv');
+    expect(becauseOf('D2')).toBe('the new report c.csv and the withdrawn report d.csv');
+    expect(becauseOf('D3')).toBe('a change of reference data (acceptances, trainings or partner status)');
   });
 
   it('adds a rules change to every distributor', () => {
-    const because = changeCauses(snapshot, reports, '2016-Q1.2');
-    expect(because('D1')).toBe('the corrected report a.csv and the new rules version 2016-Q1.2');
-    expect(because('D3')).toBe('the new rules version 2016-Q1.2');
+    const becauseOf = (d: string) => because(causesOf(d));
+    const causesOf = changeCauses(snapshot, reports, '2016-Q1.2');
+    expect(becauseOf('D1')).toBe('the corrected report a.csv and the new rules version 2016-Q1.2');
+    expect(becauseOf('D3')).toBe('the new rules version 2016-Q1.2');
   });
 });

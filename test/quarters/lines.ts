@@ -16,7 +16,8 @@ export function aPayoutLine(p: Partial<PayoutLine> & Pick<PayoutLine, 'partnerId
     rate,
     amount: p.amount ?? rate.times(paidUnits),
     explanation: {
-      text: `${paidUnits} units paid at ${rate.toFixed(2)} RUB.`,
+      code: 'stored-text',
+      params: { text: `${paidUnits} units paid at ${rate.toFixed(2)} RUB.` },
       reason: null,
       plan: 50,
       planBasis: 'highest-reached',

@@ -64,7 +64,8 @@ const LINES: ExportLine[] = [
     ...aPayoutLine({ quarter: '2016-Q2', partnerId: 'P1', units: 3, amount: new Decimal('3465') }),
     explanation: {
       ...aPayoutLine({ partnerId: 'P1' }).explanation,
-      text: 'Adjustment to 2016-Q1: units changed from 40 to 43.',
+      code: 'stored-text',
+      params: { text: 'Adjustment to 2016-Q1: units changed from 40 to 43.' },
     },
     adjustmentOf: '2016-Q1',
   },

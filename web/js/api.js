@@ -37,7 +37,7 @@ async function request(method, path, body) {
     onUnauthenticated(true);
     throw new ApiError(401, 'expired', 'Sign in again.');
   }
-  // The API words its messages in the reader's language where it can.
+  // The server words explanations, warnings, tier summaries and messages in the language asked for.
   const headers = { Authorization: `Bearer ${session.token() ?? ''}`, 'Accept-Language': getLang() };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(`${base}${path}`, {

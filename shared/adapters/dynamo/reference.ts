@@ -1,15 +1,12 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Decimal } from 'decimal.js';
 import { catalogIndex, normaliseSku } from '../../domain/classify.js';
 import { courseKey } from '../../domain/ids.js';
-import type { LedgerEntry, PointsEarning } from '../../domain/points.js';
+import type { LedgerEntry, LedgerWhy } from '../../domain/points.js';
 import type {
   Acceptance,
   CatalogEntry,
   Distributor,
   Partner,
-  PartnerQuarterResult,
-  PayoutLine,
   Training,
 } from '../../domain/types.js';
 import type { QuarterReference } from '../../pipeline/compute-quarter.js';
@@ -23,6 +20,7 @@ import type {
 } from '../../ports/index.js';
 import { batchGet, batchWrite, isConditionFailed, putNewThen, queryAll, scanAll, type Item } from './doc.js';
 import { GSI1, keys } from './keys.js';
+import { decodePayoutPoints, decodePayoutResult, decodePoints, encodePayoutPoints, encodePayoutResult } from './payout-item.js';
 
 const pick = <T>(item: Item, fields: readonly (keyof T & string)[]): T => {
   const out: Record<string, unknown> = {};
@@ -168,7 +166,8 @@ export class DynamoReferenceRepository implements ReferenceRepository {
       else if (sk.startsWith('POINTS#'))
         state.ledger.push({
           ...pick<LedgerEntry>(i, LEDGER_FIELDS),
-          ...(Array.isArray(i.breakdown) ? { breakdown: i.breakdown as PointsEarning[] } : {}),
+          ...(Array.isArray(i.breakdown) ? { breakdown: decodePoints(i.breakdown) } : {}),
+          ...(i.why && typeof i.why === 'object' ? { why: i.why as LedgerWhy } : {}),
         });
     }
     return state;
@@ -268,26 +267,15 @@ const KEPT_CHANGES = 20;
 
 // ---------------------------------------------------------------- payouts
 
-/** Decimal amounts travel as strings ("1155.00"): exact, and readable in the console. */
-function encodeResult(r: PartnerQuarterResult): Item {
-  return JSON.parse(JSON.stringify(r)) as Item;
-}
-
-function decodeResult(raw: Item): PartnerQuarterResult {
-  const r = raw as unknown as PartnerQuarterResult & { lines: (PayoutLine & { rate: string; amount: string })[] };
+function toStored(i: Item): StoredPayouts {
+  const result = decodePayoutResult(i.result as Item);
   return {
-    ...r,
-    total: new Decimal(r.total as unknown as string),
-    lines: r.lines.map((l) => ({ ...l, rate: new Decimal(l.rate), amount: new Decimal(l.amount) })),
+    result,
+    points: decodePayoutPoints(i.points, i.pointsExample, result),
+    hash: typeof i.hash === 'string' ? i.hash : '',
+    computedAt: String(i.computedAt),
   };
 }
-
-const toStored = (i: Item): StoredPayouts => ({
-  result: decodeResult(i.result as Item),
-  points: (i.points as PointsEarning[] | undefined) ?? [],
-  hash: typeof i.hash === 'string' ? i.hash : '',
-  computedAt: String(i.computedAt),
-});
 
 /** A points ledger entry as stored; putNewThen never overwrites one once written (append-only). */
 const ledgerItem = (e: LedgerEntry): Item => ({ ...keys.points(e.partnerId, e.entryId), ...e });
@@ -310,8 +298,8 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
         PutRequest: {
           Item: {
             ...keys.payout(r.result.quarter, r.result.partnerId),
-            result: encodeResult(r.result),
-            points: r.points,
+            result: encodePayoutResult(r.result),
+            ...encodePayoutPoints(r.points, r.result),
             hash: r.hash,
             computedAt: at,
           },

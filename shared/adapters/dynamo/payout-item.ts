@@ -1,0 +1,286 @@
+/**
+ * A partner's payout item of a quarter as stored: figures, codes and params only (no sentence is
+ * stored; shared/domain/render writes them at read time), and nothing the item says twice. The
+ * sample folder's items are 0.66–1.65 KB, median 1.0 KB (with English sentences: 1.4–5.9 KB,
+ * median 2.8 KB; test/adapters/payout-item.test.ts bounds them); DynamoDB writes small items
+ * several times faster.
+ *
+ * Left out of each line, and put back on reading: the quarter, partner ID and partner as written
+ * (the item's); the distributor as written when it equals the key; paid units and amount when
+ * the figures give them; null fields of the explanation; its plan fields and
+ * acceptance use, which the program's tier progress holds; `missingCourses` when the groups its
+ * sentence names give them; and warnings (the result's list is its own followed by the lines').
+ * Items written before this format (`v` absent) carry whole results with English sentences; they
+ * decode to the same types, their sentences kept as `stored-text`.
+ */
+import { Decimal } from 'decimal.js';
+import { describeCourses } from '../../domain/eligibility.js';
+import { courseKey } from '../../domain/ids.js';
+import type { PointsEarning, PointsReason } from '../../domain/points.js';
+import type {
+  AcceptanceUse,
+  Explanation,
+  PartnerQuarterResult,
+  PayoutLine,
+  PayoutWarning,
+  TierProgress,
+} from '../../domain/types.js';
+
+type Item = Record<string, unknown>;
+
+export const PAYOUT_ITEM_FORMAT = 2;
+
+const EXPLANATION_NULLS = ['reason', 'plan', 'planBasis', 'missingUnits', 'missingCourses', 'lateCourses'] as const;
+const PROGRESS_NULLS = ['chosenPlan', 'appliedPlan', 'nextThreshold', 'unitsToNext'] as const;
+
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+function withoutNulls(o: Record<string, unknown>, keys: readonly string[]): Item {
+  const out: Item = { ...o };
+  for (const k of keys) if (out[k] === null) delete out[k];
+  return out;
+}
+
+function withNulls<T>(o: Item, keys: readonly string[]): T {
+  const out: Item = { ...o };
+  for (const k of keys) if (!(k in out)) out[k] = null;
+  return out as T;
+}
+
+/** What a line pays, as the calculation computes it: paid units × rate, two places. */
+const amountOf = (rate: Decimal, paidUnits: number): Decimal => rate.times(paidUnits).toDecimalPlaces(2);
+
+/** A line's plan fields as its program's progress gives them (the calculation sets both from one standing). */
+function planFieldsOf(p: TierProgress | undefined): Pick<Explanation, 'plan' | 'planBasis' | 'programUnits'> | null {
+  if (!p) return null;
+  const planBasis = p.appliedPlan === null ? null : p.chosenPlan !== null ? 'chosen' : 'highest-reached';
+  return { plan: p.appliedPlan, planBasis, programUnits: p.units };
+}
+
+/** `missingCourses` as the calculation writes it from the groups its sentence names. */
+const coursesOf = (ex: Pick<Explanation, 'params'>): string[] | null =>
+  ex.params?.missing ? ex.params.missing.map((g) => describeCourses({ ...g, late: [] })) : null;
+
+/** The `result` attribute of a payout item. */
+export function encodePayoutResult(r: PartnerQuarterResult): Item {
+  const partnerDisplayId = r.lines.find((l) => l.partnerDisplayId)?.partnerDisplayId;
+  const useOf = new Map(r.progress.map((p) => [p.program, p.acceptance]));
+  const progressOf = new Map(r.progress.map((p) => [p.program, p]));
+  const lineWarnings = r.lines.flatMap((l) => l.warnings);
+  const own = r.warnings.slice(0, r.warnings.length - lineWarnings.length);
+  const warningsSplit = sameJson(r.warnings, [...own, ...lineWarnings]);
+
+  const lines = r.lines.map((l) => {
+    const { quarter: _q, partnerId: _p, partnerDisplayId: shown, distributorDisplayId, explanation, warnings, rate, amount, ...rest } = l;
+    const { acceptance, ...ex } = explanation;
+    const planFields = planFieldsOf(progressOf.get(l.program));
+    const fromProgress =
+      planFields !== null &&
+      planFields.plan === ex.plan &&
+      planFields.planBasis === ex.planBasis &&
+      planFields.programUnits === ex.programUnits;
+    const fromGroups = ex.reason === 'training-missing' && sameJson(ex.missingCourses, coursesOf(ex));
+    const { paidUnits, ...figures } = rest;
+    const lean: Item = {
+      ...figures,
+      // Left out when they are what the line's figures give: all units paid, units × rate.
+      ...(paidUnits === l.units ? {} : { paidUnits }),
+      rate: rate.toFixed(2),
+      ...(amount.equals(amountOf(rate, paidUnits)) ? {} : { amount: amount.toFixed(2) }),
+      explanation: {
+        ...withoutNulls(ex, EXPLANATION_NULLS),
+        // Stated in full when they are not the program's, nulls included (absence means "from progress").
+        ...(fromProgress
+          ? { plan: undefined, planBasis: undefined, programUnits: undefined }
+          : { plan: ex.plan, planBasis: ex.planBasis }),
+        ...(fromGroups ? { missingCourses: undefined } : ex.reason === 'training-missing' ? { missingCourses: ex.missingCourses } : {}),
+        ...(acceptance && !sameJson(acceptance, useOf.get(l.program)) ? { acceptance } : {}),
+        ...(!acceptance ? { acceptance: null } : {}),
+      },
+    };
+    if (distributorDisplayId !== undefined && distributorDisplayId !== l.distributorId)
+      lean.distributorDisplayId = distributorDisplayId;
+    if (distributorDisplayId === undefined) lean.distributorDisplayId = null;
+    // A line that names the partner otherwise than the item does keeps its own.
+    if (shown !== partnerDisplayId) lean.partnerDisplayId = shown ?? null;
+    if (warnings.length) lean.warnings = warnings;
+    return lean;
+  });
+
+  const progress = r.progress.map((p) => {
+    const { partnerId: _p, registered, unmetGates, ...rest } = p;
+    return {
+      ...withoutNulls(rest, PROGRESS_NULLS),
+      // Absent means "stored before it was kept"; these defaults are the common case, so they are left out.
+      ...(registered === false ? { registered } : registered === undefined ? { registered: null } : {}),
+      ...(unmetGates?.length ? { unmetGates } : {}),
+    };
+  });
+
+  return plain({
+    v: PAYOUT_ITEM_FORMAT,
+    quarter: r.quarter,
+    partnerId: r.partnerId,
+    // Left out when it is the key itself; null when no line has one (results stored before it was kept).
+    ...(partnerDisplayId === r.partnerId ? {} : { partnerDisplayId: partnerDisplayId ?? null }),
+    rulesVersion: r.rulesVersion,
+    // Kept though the lines give it: the partner's total is what a reader of the table looks for.
+    total: r.total.toFixed(2),
+    lines,
+    progress,
+    ...(warningsSplit ? (own.length ? { warnings: own } : {}) : { allWarnings: r.warnings }),
+  });
+}
+
+/** Plain JSON: no undefined for the marshaller, Decimals as their strings. */
+const plain = (o: Item): Item => JSON.parse(JSON.stringify(o)) as Item;
+
+export function decodePayoutResult(raw: Item): PartnerQuarterResult {
+  return raw.v === PAYOUT_ITEM_FORMAT ? decodeLean(raw) : decodeEarlier(raw);
+}
+
+function decodeLean(raw: Item): PartnerQuarterResult {
+  const quarter = String(raw.quarter);
+  const partnerId = String(raw.partnerId);
+  const partnerDisplayId =
+    raw.partnerDisplayId === undefined ? partnerId : raw.partnerDisplayId === null ? undefined : String(raw.partnerDisplayId);
+  const progress = (raw.progress as Item[]).map((p): TierProgress => {
+    const { registered, unmetGates, ...rest } = withNulls<Item>(p, PROGRESS_NULLS);
+    return {
+      ...(rest as unknown as TierProgress),
+      partnerId,
+      ...(registered === null ? {} : { registered: registered === undefined ? true : Boolean(registered) }),
+      ...(registered === null ? {} : { unmetGates: (unmetGates as string[] | undefined) ?? [] }),
+    };
+  });
+  const useOf = new Map(progress.map((p) => [p.program, p.acceptance]));
+  const progressOf = new Map(progress.map((p) => [p.program, p]));
+  const lines = (raw.lines as Item[]).map((l): PayoutLine => {
+    const { explanation, warnings, rate: rateStored, amount, paidUnits: paidStored, distributorDisplayId, partnerDisplayId: own, ...rest } = l;
+    const rate = new Decimal(String(rateStored));
+    const paidUnits = paidStored === undefined ? Number(l.units) : Number(paidStored);
+    const ex = explanation as Item;
+    const acceptance = ex.acceptance === null ? undefined : ((ex.acceptance as AcceptanceUse | undefined) ?? useOf.get(String(l.program)));
+    const { acceptance: _a, ...stated } = withNulls<Item>(ex, EXPLANATION_NULLS);
+    const fields = stated as unknown as Explanation;
+    if (ex.programUnits === undefined) Object.assign(fields, planFieldsOf(progressOf.get(String(l.program))));
+    if (fields.reason === 'training-missing' && !('missingCourses' in ex)) fields.missingCourses = coursesOf(fields);
+    const shown = own === undefined ? partnerDisplayId : own === null ? undefined : String(own);
+    const dShown = distributorDisplayId === undefined ? String(l.distributorId) : distributorDisplayId === null ? undefined : String(distributorDisplayId);
+    return {
+      quarter,
+      partnerId,
+      ...(rest as unknown as Omit<PayoutLine, 'quarter' | 'partnerId' | 'rate' | 'amount' | 'explanation' | 'warnings'>),
+      ...(shown !== undefined ? { partnerDisplayId: shown } : {}),
+      ...(dShown !== undefined ? { distributorDisplayId: dShown } : {}),
+      paidUnits,
+      rate,
+      amount: amount === undefined ? amountOf(rate, paidUnits) : new Decimal(String(amount)),
+      explanation: { ...fields, ...(acceptance ? { acceptance } : {}) },
+      warnings: (warnings as PayoutWarning[] | undefined) ?? [],
+    };
+  });
+  const warnings = (raw.allWarnings as PayoutWarning[] | undefined) ?? [
+    ...((raw.warnings as PayoutWarning[] | undefined) ?? []),
+    ...lines.flatMap((l) => l.warnings),
+  ];
+  const total = raw.total === undefined ? lines.reduce((t, l) => t.plus(l.amount), new Decimal(0)) : new Decimal(String(raw.total));
+  return { quarter, partnerId, rulesVersion: String(raw.rulesVersion), lines, progress, total, warnings };
+}
+
+const storedWarning = (w: unknown): PayoutWarning =>
+  typeof w === 'string' ? { code: 'stored-text', params: { text: w } } : (w as PayoutWarning);
+
+/** A whole result with English sentences, as stored before codes. */
+function decodeEarlier(raw: Item): PartnerQuarterResult {
+  const r = raw as unknown as PartnerQuarterResult & {
+    lines: (Omit<PayoutLine, 'rate' | 'amount' | 'explanation'> & { rate: string; amount: string; explanation: Item })[];
+  };
+  return {
+    ...r,
+    total: new Decimal(r.total as unknown as string),
+    warnings: (r.warnings as unknown[]).map(storedWarning),
+    lines: r.lines.map((l) => {
+      const { text, ...ex } = l.explanation as unknown as Item;
+      return {
+        ...l,
+        rate: new Decimal(l.rate),
+        amount: new Decimal(l.amount),
+        explanation:
+          typeof text === 'string' && ex.code === undefined
+            ? ({ ...ex, code: 'stored-text', params: { text } } as unknown as Explanation)
+            : (l.explanation as unknown as Explanation),
+        warnings: (l.warnings as unknown[]).map(storedWarning),
+      };
+    }),
+  };
+}
+
+/**
+ * The `points` attribute: an earning of a payout line is `{ line, rate }` (its source, units, row
+ * and distributor are the line's), a course's `{ course, date, points }`; whether the campaign's
+ * rates are examples is said once, in `pointsExample`. Anything else is stored whole.
+ */
+export function encodePayoutPoints(points: readonly PointsEarning[], r: PartnerQuarterResult): { points: Item[]; pointsExample?: boolean } {
+  const example = points.find((e) => e.reason.code !== 'stored-text')?.reason.params as { example?: boolean } | undefined;
+  const flag = example?.example ?? false;
+  const lean = points.map((e): Item => {
+    const i = r.lines.findIndex((l) => lineSource(r, l) === e.source);
+    if (e.reason.code === 'paid-units' && i >= 0) {
+      const rate = e.reason.params.rate;
+      const short = { line: i, rate };
+      if (sameJson(e, paidUnitsEarning(r, i, rate, flag))) return short;
+    }
+    if (e.reason.code === 'course') {
+      const { course, date, points: n } = e.reason.params;
+      if (sameJson(e, courseEarning(course, date, n, flag))) return { course, date, points: n };
+    }
+    return plain({ ...e });
+  });
+  return { points: lean, ...(points.length ? { pointsExample: flag } : {}) };
+}
+
+const lineSource = (r: PartnerQuarterResult, l: PayoutLine): string =>
+  `payout:${r.quarter}/${r.partnerId}/${l.distributorId}/${l.program}/${l.rateRow}`;
+
+function paidUnitsEarning(r: PartnerQuarterResult, i: number, rate: number, example: boolean): PointsEarning {
+  const l = r.lines[i]!;
+  return {
+    source: lineSource(r, l),
+    points: l.paidUnits * rate,
+    reason: {
+      code: 'paid-units',
+      params: { units: l.paidUnits, row: `${l.program}/${l.rateRow}`, distributor: l.distributorDisplayId || l.distributorId, rate, example },
+    },
+  };
+}
+
+const courseEarning = (course: string, date: string, points: number, example: boolean): PointsEarning => ({
+  source: `course:${courseKey(course)}`,
+  points,
+  reason: { code: 'course', params: { course, date, points, example } },
+});
+
+/** Pending points as stored (any format); a reason an earlier version wrote as text is kept as `stored-text`. */
+export function decodePayoutPoints(raw: unknown, example: unknown, r: PartnerQuarterResult): PointsEarning[] {
+  if (!Array.isArray(raw)) return [];
+  const flag = example === true;
+  return (raw as Item[]).map((e) => {
+    if (typeof e.line === 'number') return paidUnitsEarning(r, e.line, Number(e.rate), flag);
+    if (typeof e.course === 'string') return courseEarning(e.course, String(e.date), Number(e.points), flag);
+    return decodePoints([e])[0]!;
+  });
+}
+
+/** Pending points as stored: a reason an earlier version wrote as text is kept as `stored-text`. */
+export function decodePoints(raw: unknown): PointsEarning[] {
+  if (!Array.isArray(raw)) return [];
+  return (raw as Item[]).map((e) => ({
+    source: String(e.source),
+    points: Number(e.points),
+    reason:
+      typeof e.reason === 'string'
+        ? { code: 'stored-text', params: { text: e.reason } }
+        : (e.reason as PointsReason),
+  }));
+}

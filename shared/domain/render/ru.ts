@@ -1,0 +1,232 @@
+/**
+ * Russian sentences: the same facts as en.ts, in the words of the program text (сейлз тренинг,
+ * план, ставка). Latin letters appear only in what the data names: IDs, course codes, rate rows,
+ * quarters and model names.
+ */
+import type { Decimal } from 'decimal.js';
+import type { LedgerWhy } from '../points.js';
+import type { ChangeCause, TierProgress, TrainingGroupRef } from '../types.js';
+import { atOf, type LineFacts } from './facts.js';
+import { day, grouped, int, joinAnd, moscow, pick } from './format.js';
+import type { AdjustmentFacts, EarningFacts, Sentences, WarningFacts } from './sentences.js';
+
+/** The programs of the rules files by id; another id is shown as written. */
+const PROGRAMS: Record<string, string> = {
+  client: 'Ноутбуки, десктопы и моноблоки',
+  monitors: 'Мониторы',
+  enterprise: 'Оборудование для предприятий',
+};
+/** Training gates by id (named in tier progress). */
+const GATES: Record<string, string> = {
+  precision: 'Dell Precision',
+  rugged: 'Latitude Rugged',
+  enterprise: 'оборудование для предприятий',
+};
+/** Training group labels of the rules files. */
+const GROUPS: Record<string, string> = { sales: 'сейлз тренинг', technical: 'технический тренинг' };
+
+const program = (id: string): string => `«${PROGRAMS[id] ?? id}»`;
+const inProgram = (id: string): string => `в программе ${program(id)}`;
+
+/** Nominative: 1 единица, 2 единицы, 5 единиц. */
+const units = (n: number): string =>
+  `${n} ${pick(n, 'ru', { one: 'единица', few: 'единицы', many: 'единиц', other: 'единицы' })}`;
+/** Genitive (не хватает, из): 1 единицы, 2 единиц, 5 единиц. */
+const unitsOf = (n: number): string => `${n} ${pick(n, 'ru', { one: 'единицы', other: 'единиц' })}`;
+const points = (n: number): string =>
+  `${int(n, 'ru')} ${pick(n, 'ru', { one: 'балл', few: 'балла', many: 'баллов', other: 'балла' })}`;
+const times = (n: number): string => `${n} ${pick(n, 'ru', { few: 'раза', other: 'раз' })}`;
+const money = (d: Decimal | string): string => `${grouped(d, 'ru')} руб.`;
+/** A sentence that ends on an amount ends on its "руб.": one full stop, not two. */
+const closing = (s: string): string => (s.endsWith('.') ? s : `${s}.`);
+const at = (s: string | number): string => moscow(s, 'ru');
+const withPlan = (plan: number | null): string => (plan === null ? 'без плана' : `с планом ${plan}`);
+
+function group(g: TrainingGroupRef): string {
+  const label = GROUPS[g.label] ?? `тренинг «${g.label}»`;
+  return g.courses.length > 1 ? `${label} (один из: ${g.courses.join(', ')})` : `${label} ${g.courses[0]}`;
+}
+const missing = (groups: readonly TrainingGroupRef[]): string => joinAnd(groups.map(group), 'ru');
+
+function late(list: LineFacts['late']): string {
+  if (!list.length) return '';
+  return ` Пройдены слишком поздно: ${list.map((l) => `${l.course} — ${at(l.completedAt)}`).join(', ')}.`;
+}
+
+function acceptanceSaid(f: LineFacts): string {
+  const { used, ignored } = f.acceptance;
+  if (!used) return '';
+  const list = ignored
+    .map(
+      (a) =>
+        `от ${at(atOf(a))} ${withPlan(a.plan)} (${
+          a.why === 'late' ? `не раньше срока ${at(f.acceptanceDeadline)}` : 'его заменяет более позднее'
+        })`,
+    )
+    .join(' и ');
+  if (!f.acceptanceValid) return list ? ` Другие подтверждения участия ${inProgram(f.program)} не учтены: ${list}.` : '';
+  return (
+    ` Засчитано подтверждение участия ${inProgram(f.program)} от ${at(atOf(used))} ${withPlan(used.plan)}` +
+    (list ? `; не учтены: ${list}.` : '.')
+  );
+}
+
+function notAccepted(f: LineFacts): string {
+  const deadline = at(f.acceptanceDeadline);
+  const lateOnes = f.acceptance.ignored.filter((a) => a.why === 'late');
+  if (f.code === 'plan-not-a-threshold')
+    return (
+      `подтверждение участия ${inProgram(f.program)} называет план ${f.acceptedPlan}, которого нет среди ` +
+      `планов программы (${f.plans.join(', ')}), поэтому оно недействительно`
+    );
+  if (lateOnes.length === 1)
+    return `партнёр подтвердил участие ${inProgram(f.program)} ${at(atOf(lateOnes[0]!))}, то есть не раньше срока ${deadline}`;
+  if (lateOnes.length > 1)
+    return `партнёр подтверждал участие ${inProgram(f.program)} ${times(lateOnes.length)}, и ни разу до срока ${deadline} (${lateOnes
+      .map((a) => `${at(atOf(a))} ${withPlan(a.plan)}`)
+      .join(', ')})`;
+  return `партнёр не подтвердил участие ${inProgram(f.program)} до срока ${deadline}`;
+}
+
+function blocked(f: LineFacts): string | null {
+  const counted = `зачтено ${inProgram(f.program)} за квартал по всем дистрибьюторам: ${units(f.programUnits)}`;
+  const trainingsAlso = f.missing.length
+    ? ` Кроме того, не пройдены тренинги программы, обязательные до срока ${at(f.trainingDeadline)}: ` +
+      `${missing(f.missing)}.${late(f.late)}`
+    : '';
+  switch (f.code) {
+    case 'not-registered':
+      return `Не выплачивается: партнёр ${f.partner} не зарегистрирован в программе (${counted}).`;
+    case 'not-accepted':
+    case 'accepted-late':
+    case 'plan-not-a-threshold':
+      return `Не выплачивается: ${notAccepted(f)} (${counted}).`;
+    case 'plan-not-met':
+      return `Не выплачивается: при подтверждении участия выбран план ${f.acceptedPlan}, и его нужно выполнить, но ${counted}, до плана не хватает ${unitsOf(f.missingUnits)}.${trainingsAlso}`;
+    case 'below-lowest-plan':
+      return `Не выплачивается: план не выбран, а ${counted} — меньше нижнего порога ${f.programUnits + f.missingUnits}, до него не хватает ${unitsOf(f.missingUnits)}.${trainingsAlso}`;
+    case 'program-training-missing':
+      return (
+        `Не выплачивается: вся программа ${program(f.program)} требует тренингов, пройденных до срока ` +
+        `${at(f.trainingDeadline)}, а у партнёра не пройдены: ${missing(f.missing)}.` +
+        `${late(f.late)} План ${f.plan} выполнен (${counted}).`
+      );
+    default:
+      return null;
+  }
+}
+
+function line(f: LineFacts): string {
+  const where = `у дистрибьютора ${f.distributor} по строке ставок ${f.rateRow}`;
+  const stop = blocked(f);
+  let text: string;
+  if (stop !== null)
+    text = closing(
+      `${stop} По этой строке: куплено ${where}: ${units(f.units)}${f.rate.isZero() ? '' : `, ставка ${money(f.rate)}`}, к выплате ${money(f.amount)}`,
+    );
+  else {
+    const basis = f.planBasis === 'chosen' ? 'выбран при подтверждении участия' : 'план не выбран; это наибольший достигнутый порог';
+    const plan = `Действует план ${f.plan} (${basis}): зачтено ${inProgram(f.program)} за квартал по всем дистрибьюторам: ${units(f.programUnits)}, порог ${f.plan}.`;
+    if (f.code === 'negative-net')
+      text = `${plan} Нетто ${where}: ${units(f.units)} (возвраты превышают покупки); отрицательное нетто даёт 0, а не отрицательную сумму.`;
+    else if (f.code === 'net-zero')
+      text = `${plan} Покупки и возвраты ${where} взаимно погашаются (нетто 0 единиц), поэтому ничего не выплачивается.`;
+    else if (f.code === 'zero-rate')
+      text = `${plan} Ставка строки ${f.rateRow} при плане ${f.plan} равна ${money(f.rate)}, поэтому покупки у дистрибьютора ${f.distributor} (${units(f.units)}) не оплачиваются, но идут в зачёт плана.`;
+    else {
+      const paid = f.paidUnits === f.units ? units(f.units) : `${f.paidUnits} из ${unitsOf(f.units)}`;
+      text = closing(`${plan} Куплено ${where}: ${paid} × ${money(f.rate)} = ${money(f.amount)}`);
+      if (f.code === 'training-missing')
+        text +=
+          ` Остальные (${units(f.units - f.paidUnits)}) — товары с обязательными тренингами: они идут в зачёт плана,` +
+          ` но оплачиваются, только если до срока ${at(f.trainingDeadline)} пройдены: ${missing(f.missing)}.` +
+          late(f.late);
+    }
+  }
+  return text + acceptanceSaid(f);
+}
+
+function warning(w: WarningFacts): string {
+  if (w.code === 'negative-net') {
+    const p = w.params;
+    return `Партнёр ${p.partner}, дистрибьютор ${p.distributor}, строка ставок ${p.rateRow} (программа ${program(p.program)}): нетто ${units(p.units)}, возвраты превышают покупки; выплачено 0.`;
+  }
+  const p = w.params;
+  return `Партнёр ${p.partner}: подтверждение участия ${inProgram(p.program)} называет план ${p.plan}, которого нет среди её планов; проверьте данные о подтверждениях.`;
+}
+
+function progress(p: TierProgress, reached: number | null): string {
+  const parts = [`${program(p.program)}: ${units(p.units)}`];
+  if (p.registered === false) parts.push('партнёр не зарегистрирован, выплат нет');
+  else {
+    if (!p.accepted) {
+      const deadline = at(p.acceptanceDeadline ?? '');
+      const lateOnly = p.acceptance?.used === null && (p.acceptance?.ignored.length ?? 0) > 0;
+      parts.push(
+        lateOnly ? `участие подтверждено после срока ${deadline}, выплат нет` : `нет действительного подтверждения участия до срока ${deadline}`,
+      );
+    }
+    if (p.chosenPlan !== null && p.nextThreshold === null) parts.push(`выбранный план ${p.chosenPlan} выполнен`);
+    else if (p.nextThreshold === null) parts.push(`достигнут верхний план ${reached}`);
+    else {
+      if (reached !== null) parts.push(`достигнут план ${reached}`);
+      parts.push(`до ${p.chosenPlan !== null ? 'выбранного ' : ''}плана ${p.nextThreshold} не хватает ${unitsOf(p.unitsToNext ?? 0)}`);
+    }
+    const used = p.acceptance?.used;
+    const ignored = p.acceptance?.ignored ?? [];
+    if (p.accepted && used && ignored.length)
+      parts.push(
+        `засчитано подтверждение от ${at(atOf(used))} (не учтены: ${ignored
+          .map((a) => `${at(atOf(a))} — ${a.why === 'late' ? 'после срока' : 'заменено более поздним'}`)
+          .join(', ')})`,
+      );
+    if (p.unmetGates?.length)
+      parts.push(`не пройдены тренинги: ${p.unmetGates.map((g) => GATES[g] ?? g).join(', ')}`);
+  }
+  return parts.join('; ');
+}
+
+function earning(e: EarningFacts): string {
+  const note = e.params.example ? ' (примерная ставка кампании)' : '';
+  if (e.code === 'paid-units')
+    return `Оплаченные единицы ${e.params.row} у дистрибьютора ${e.params.distributor}: ${int(e.params.units, 'ru')} × ${points(e.params.rate)}${note}`;
+  return `Тренинг ${e.params.course} пройден ${day(e.params.date, 'ru')} (по московскому времени): ${points(e.params.points)}${note}`;
+}
+
+function ledger(w: LedgerWhy): string {
+  const p = w.params;
+  const said =
+    w.code === 'quarter-credit'
+      ? `Баллы за ${p.quarter}, начисленные при закрытии квартала`
+      : `Корректировка за ${p.quarter}: баллов за квартал теперь ${int(w.params.now, 'ru')} (начислено ранее: ${int(w.params.before, 'ru')})`;
+  return p.notTakenBack
+    ? `${said}. Не удалось списать ${points(p.notTakenBack)}: они уже потрачены`
+    : said;
+}
+
+function cause(c: ChangeCause): string {
+  if (c.kind === 'new-rules') return `новой версии правил ${c.version}`;
+  const what = { 'new-report': 'нового отчёта', 'withdrawn-report': 'отзыва отчёта', 'corrected-report': 'исправления отчёта' }[c.kind];
+  return `${what} ${c.report}`;
+}
+
+function adjustment(a: AdjustmentFacts, now: string | null): string {
+  const { before: b, after: x, delta } = a;
+  const signed = `${delta.isNegative() ? '' : '+'}${money(delta)}`;
+  const unitsChanged = `количество единиц изменилось с ${b.units} до ${x.units}`;
+  const moneyChanged = `сумма ${x.units === b.units ? 'изменилась ' : ''}с ${money(b.amount)} до ${money(x.amount)} (${signed})`;
+  const change =
+    x.units === b.units
+      ? moneyChanged
+      : delta.isZero()
+        ? `${unitsChanged} (сумма остаётся ${money(x.amount)})`
+        : `${unitsChanged}, ${moneyChanged}`;
+  return `Корректировка за ${a.of}: ${change} после ${causes(a.causes)}.${now === null ? '' : ` Сейчас: ${now}`}`;
+}
+
+function causes(list: readonly ChangeCause[]): string {
+  if (!list.length) return 'изменения справочных данных (подтверждений участия, тренингов или статуса партнёра)';
+  return joinAnd(list.map(cause), 'ru');
+}
+
+export const ru: Sentences = { line, warning, progress, earning, ledger, adjustment, causes };

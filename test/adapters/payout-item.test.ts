@@ -1,0 +1,121 @@
+/**
+ * The payout item as stored (shared/adapters/dynamo/payout-item.ts): figures and codes only, small,
+ * read back exactly as computed; and items written before codes, with English sentences, still read.
+ */
+import { readFileSync } from 'node:fs';
+import { Decimal } from 'decimal.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import {
+  decodePayoutPoints,
+  decodePayoutResult,
+  encodePayoutPoints,
+  encodePayoutResult,
+} from '../../shared/adapters/dynamo/payout-item.js';
+import { explainLine, pointsReason, progressSummary, warningText } from '../../shared/domain/render/index.js';
+import type { PartnerQuarterResult } from '../../shared/domain/types.js';
+import type { QuarterComputation } from '../../shared/pipeline/compute-quarter.js';
+import { scenarios } from '../support/payout-cases.js';
+import { computeSampleQuarter } from '../support/sample-quarter.js';
+
+/** The item as the repository writes it, keys and bookkeeping included. */
+function itemOf(p: QuarterComputation['partners'][number]) {
+  return {
+    pk: `PARTNER#${p.partnerId}`,
+    sk: `PAYOUT#${p.result.quarter}`,
+    result: encodePayoutResult(p.result),
+    ...encodePayoutPoints(p.points, p.result),
+    hash: p.hash,
+    computedAt: '2016-04-02T09:00:00.000Z',
+  };
+}
+
+const bytes = (o: unknown): number => Buffer.byteLength(JSON.stringify(o), 'utf8');
+/** Decimals compared as their strings: a decoded result is equal when its JSON is. */
+const json = (o: unknown): unknown => JSON.parse(JSON.stringify(o));
+
+let sample: QuarterComputation;
+beforeAll(async () => {
+  sample = await computeSampleQuarter();
+});
+
+describe('a payout item holds figures and codes only', () => {
+  test('every payout item of the sample folder is under 2 KB, a typical one under 1 KB', () => {
+    const sizes = sample.partners.map((p) => bytes(itemOf(p))).sort((a, b) => a - b);
+    expect(sizes.length).toBeGreaterThan(15);
+    expect(sizes.at(-1)).toBeLessThan(2048);
+    expect(sizes[Math.floor(sizes.length / 2)]).toBeLessThan(1024);
+  });
+
+  test('no sentence is stored, in either language', () => {
+    for (const p of sample.partners) {
+      const stored = JSON.stringify(itemOf(p));
+      expect(stored).not.toMatch(/"(text|summary)":|Pays nothing|applies \(|units? bought|Не выплачивается|единиц/);
+    }
+  });
+
+  test('a result reads back exactly as computed: the sample folder and every case of the program', () => {
+    const results: PartnerQuarterResult[] = [...sample.partners.map((p) => p.result), ...Object.values(scenarios())];
+    for (const r of results) {
+      const stored = json(encodePayoutResult(r)) as Record<string, unknown>;
+      expect(json(decodePayoutResult(stored))).toEqual(json(r));
+    }
+  });
+
+  test('pending points read back exactly as computed', () => {
+    expect(sample.partners.some((p) => p.points.length > 1)).toBe(true);
+    for (const p of sample.partners) {
+      const { points, pointsExample } = json(encodePayoutPoints(p.points, p.result)) as ReturnType<typeof encodePayoutPoints>;
+      expect(decodePayoutPoints(points, pointsExample, p.result)).toEqual(p.points);
+    }
+  });
+
+  test('what the item leaves out is put back as the calculation had it (acceptance, plan fields, partner as written)', () => {
+    const r = Object.values(scenarios()).find((x) => x.lines.some((l) => l.explanation.acceptance?.ignored.length))!;
+    const stored = encodePayoutResult(r) as { lines: { explanation: Record<string, unknown> }[] };
+    expect(stored.lines[0]!.explanation).not.toHaveProperty('acceptance');
+    expect(stored.lines[0]!.explanation).not.toHaveProperty('programUnits');
+    const line = decodePayoutResult(stored as unknown as Record<string, unknown>).lines[0]!;
+    expect(line.explanation.acceptance).toEqual(r.lines[0]!.explanation.acceptance);
+    expect(line.explanation.programUnits).toBe(r.lines[0]!.explanation.programUnits);
+    expect(line.partnerDisplayId).toBe(r.lines[0]!.partnerDisplayId);
+  });
+});
+
+describe('items stored before codes (whole results with English sentences)', () => {
+  const before = JSON.parse(
+    readFileSync(new URL('./fixtures/payout-items-before-codes.json', import.meta.url), 'utf8'),
+  ) as { result: Record<string, unknown>; points: unknown; hash: string }[];
+
+  test('read with their figures, and their sentences shown as stored in either language', () => {
+    const [withWarning] = before;
+    const stored = withWarning!.result as { lines: { explanation: { text: string }; amount: string }[]; warnings: string[]; progress: { summary: string }[]; total: string };
+    const r = decodePayoutResult(withWarning!.result);
+    // Decimals were stored as their JSON, "103488" for 103488.00.
+    expect(r.total.toFixed(2)).toBe(new Decimal(stored.total).toFixed(2));
+    expect(r.total.greaterThan(0)).toBe(true);
+    expect(r.lines.map((l) => l.amount.toFixed(2))).toEqual(stored.lines.map((l) => new Decimal(l.amount).toFixed(2)));
+    for (const lang of ['en', 'ru'] as const) {
+      expect(r.lines.map((l) => explainLine(l, lang))).toEqual(stored.lines.map((l) => l.explanation.text));
+      expect(r.warnings.map((w) => warningText(w, lang))).toEqual(stored.warnings);
+      expect(r.progress.map((p) => progressSummary(p, lang))).toEqual(stored.progress.map((p) => p.summary));
+    }
+    expect(stored.warnings.length).toBeGreaterThan(0);
+  });
+
+  test('their points keep their reasons as stored', () => {
+    const [withPoints] = before;
+    const r = decodePayoutResult(withPoints!.result);
+    const points = decodePayoutPoints(withPoints!.points, undefined, r);
+    const stored = withPoints!.points as { source: string; points: number; reason: string }[];
+    expect(points.length).toBe(stored.length);
+    expect(points.map((e) => [e.source, e.points, pointsReason(e.reason, 'ru')])).toEqual(
+      stored.map((e) => [e.source, e.points, e.reason]),
+    );
+  });
+
+  test('the same partner computed now is a fraction of the size it was stored at', () => {
+    const now = sample.partners.find((p) => p.partnerId === 'RU100101')!;
+    const was = before.find((i) => (i.result as { partnerId: string }).partnerId === 'RU100101')!;
+    expect(bytes(itemOf(now)) * 2).toBeLessThan(bytes(was));
+  });
+});
