@@ -21,7 +21,7 @@ import type { RulesBook } from '../domain/rules/load.js';
 import { normalizeServiceTag } from '../domain/service-tags.js';
 import { ExtractIntegrityError } from '../errors.js';
 import { PREFIX } from '../storage-contract.js';
-import { FieldHash } from './line-index.js';
+import { FieldHash, LineIndex } from './line-index.js';
 import { FileLineChecks, hashProduct, type Hashed, type LineReject } from './line-checks.js';
 
 export const EXTRACT_FORMAT = 'rebates-extract/1';
@@ -95,9 +95,25 @@ interface ProductSlot extends Hashed {
 interface QuarterBuilder {
   rulesVersion: string;
   lines: number;
-  /** partner index → product index → group */
-  groups: Map<number, Map<number, ExtractGroup>>;
+  /** (partner index, product index) → position in `groups` + 1: typed arrays, no Map per partner. */
+  groupOf: LineIndex;
+  /** In the order they were first seen. */
+  groups: ExtractGroup[];
   tagged: TaggedLines;
+}
+
+/**
+ * The groups by partner, in the order each partner's first group was made, and within a partner in
+ * the order they were made: the order the extract has always listed them in.
+ */
+function byPartner(groups: readonly ExtractGroup[]): ExtractGroup[] {
+  const rank = new Map<number, ExtractGroup[]>();
+  for (const g of groups) {
+    const list = rank.get(g.partner);
+    if (list) list.push(g);
+    else rank.set(g.partner, [g]);
+  }
+  return [...rank.values()].flat();
 }
 
 /**
@@ -148,7 +164,8 @@ export class ReportExtractor {
         (q = {
           rulesVersion: rules.version,
           lines: 0,
-          groups: new Map(),
+          groupOf: new LineIndex(64),
+          groups: [],
           tagged: { tags: [], lines: [], partners: [], products: [], quantities: [] },
         }),
       );
@@ -164,19 +181,12 @@ export class ReportExtractor {
       t.quantities.push(quantity);
       return null;
     }
-    let byProduct = q.groups.get(partner);
-    if (!byProduct) q.groups.set(partner, (byProduct = new Map()));
-    const group = byProduct.get(product.index);
-    if (group) {
+    const at = q.groupOf.putIfAbsent(partner, product.index, q.groups.length + 1);
+    if (at) {
+      const group = q.groups[at - 1]!;
       group.units += quantity;
       group.lines.push(record.line);
-    } else
-      byProduct.set(product.index, {
-        partner,
-        product: product.index,
-        units: quantity,
-        lines: [record.line],
-      });
+    } else q.groups.push({ partner, product: product.index, units: quantity, lines: [record.line] });
     return null;
   }
 
@@ -209,7 +219,7 @@ export class ReportExtractor {
         quarter,
         rulesVersion: q.rulesVersion,
         lines: q.lines,
-        groups: [...q.groups.values()].flatMap((m) => [...m.values()]),
+        groups: byPartner(q.groups),
         tagged: q.tagged,
       }));
     return {
