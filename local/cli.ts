@@ -383,10 +383,13 @@ async function copyRejects(
   };
   let files = 0;
   let held = 0;
-  for (const r of reports) {
-    if (!r.rejectsKey) continue;
-    const rejects = await reportRejectsWithHeld(runtime.deps, r, describe);
-    if (!rejects) continue;
+  // Read for all reports at once (each waits on S3 for much of its time), written in their order.
+  const all = await Promise.all(
+    reports.map(async (r) => (r.rejectsKey ? await reportRejectsWithHeld(runtime.deps, r, describe) : null)),
+  );
+  for (const [i, r] of reports.entries()) {
+    const rejects = all[i];
+    if (!r.rejectsKey || !rejects) continue;
     // The stored key's folder is the distributor's key (rejects/d-merl/…); people look for D-MERL.
     const below = r.rejectsKey.replace(/^rejects\/[^/]+\//, '');
     const target = join(outDir, 'rejects', shown.distributor(r.distributorId), below);
