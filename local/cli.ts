@@ -25,6 +25,7 @@ import type { ReportRecord, StoredPayouts } from '../shared/ports/index.js';
 import { checkReferenceAgainstRules } from '../shared/reference/parse.js';
 import { loadDataFolder } from '../shared/reference/data-folder.js';
 import type { DataFolder, FileProblem } from '../shared/reference/types.js';
+import type { AppDeps } from '../shared/wiring.js';
 import { createProgress, type Progress } from './ui/progress.js';
 import { formatRub, renderTable } from './ui/table.js';
 import { collectRules, reportUploadName, startLocalRuntime, type LocalRuntime } from './runtime.js';
@@ -127,13 +128,31 @@ async function refuseClosedQuarterChange(runtime: LocalRuntime, change: Referenc
   );
 }
 
-async function importDataFolder(runtime: LocalRuntime, dir: string | CheckedFolder, quarters?: string[]) {
+async function importDataFolder(
+  runtime: LocalRuntime,
+  dir: string | CheckedFolder,
+  quarters?: string[],
+  /** Called once the distributors are stored (they are written first), or at once when there are none. */
+  onDistributors?: () => void,
+) {
   const { folder, problems } =
     typeof dir === 'string' ? await checkDataFolder(dir, runtime.rules, quarters) : dir;
   printProblems(problems);
   const change: ReferenceChange = folder.reference;
   await refuseClosedQuarterChange(runtime, change);
-  const result = await importReference(runtime.deps, change, { ...(quarters ? { quarters } : {}), by: 'rebates import' });
+  let deps = runtime.deps;
+  if (onDistributors) {
+    if (!change.distributors?.length) onDistributors();
+    const reference = runtime.deps.reference;
+    // The repository's own methods, with one hook after its distributors are put.
+    const hooked: typeof reference = Object.create(reference);
+    hooked.putDistributors = async (rows) => {
+      await reference.putDistributors(rows);
+      onDistributors();
+    };
+    deps = { ...runtime.deps, reference: hooked };
+  }
+  const result = await importReference(deps, change, { ...(quarters ? { quarters } : {}), by: 'rebates import' });
   const w = result.written;
   note(
     `imported ${w.partners} partners, ${w.distributors} distributors, ${w.acceptances} acceptances, ${w.trainings} trainings, ${w.catalog} catalog mappings`,
@@ -321,14 +340,22 @@ function shortfalls(results: StoredPayouts[], shown: Shown, lang: Lang): string[
     );
 }
 
+/** The deps, with a quarter's payouts already read served from memory: reading them all again costs seconds. */
+function withPayoutsRead(deps: AppDeps, quarter: string, results: StoredPayouts[]): AppDeps {
+  const payouts = deps.payouts;
+  const read: typeof payouts = Object.create(payouts);
+  read.listQuarter = async (q) => (q === quarter ? results : payouts.listQuarter(q));
+  return { ...deps, payouts: read };
+}
+
 /** The finance export as finance gets it from the API: a closed quarter from its snapshot, adjustments included. */
 async function writeExport(
-  runtime: LocalRuntime,
+  deps: AppDeps,
   quarter: string,
   outDir: string,
   format: 'csv' | 'xlsx' = 'csv',
 ): Promise<{ path: string; rows: number; sha256: string }> {
-  const file = await exportQuarter(runtime.deps, quarter, format);
+  const file = await exportQuarter(deps, quarter, format);
   const path = join(outDir, file.fileName);
   await mkdir(outDir, { recursive: true });
   await writeFile(path, file.body);
@@ -357,10 +384,13 @@ async function copyRejects(
   };
   let files = 0;
   let held = 0;
-  for (const r of reports) {
-    if (!r.rejectsKey) continue;
-    const rejects = await reportRejectsWithHeld(runtime.deps, r, describe);
-    if (!rejects) continue;
+  // Read for all reports at once (each waits on S3 for much of its time), written in their order.
+  const all = await Promise.all(
+    reports.map(async (r) => (r.rejectsKey ? await reportRejectsWithHeld(runtime.deps, r, describe) : null)),
+  );
+  for (const [i, r] of reports.entries()) {
+    const rejects = all[i];
+    if (!r.rejectsKey || !rejects) continue;
     // The stored key's folder is the distributor's key (rejects/d-merl/…); people look for D-MERL.
     const below = r.rejectsKey.replace(/^rejects\/[^/]+\//, '');
     const target = join(outDir, 'rejects', shown.distributor(r.distributorId), below);
@@ -398,14 +428,23 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     if (loaded.status === 'rejected') throw loaded.reason;
     new RulesBook(runtime.rules).require(quarter);
     const checked = await checkDataFolder(resolve(data), runtime.rules, [quarter], loaded.value);
-    const { folder } = await importDataFolder(runtime, checked, [quarter]);
-    await runtime.idle();
-    await uploadReports(runtime, folder.reports);
-    const [reports, shown] = await Promise.all([runtime.deps.reports.list({}), shownIds(runtime)]);
+    // Reports are read while the reference data is written: ingest needs none of it but the
+    // distributors' names (for its messages), which go first. The computation waits for both.
+    const release = runtime.holdComputations();
+    let distributorsStored!: () => void;
+    const distributors = new Promise<void>((r) => (distributorsStored = r));
+    const importing = importDataFolder(runtime, checked, [quarter], distributorsStored).finally(release);
+    importing.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+    await Promise.race([distributors, importing]);
+    await Promise.all([importing, uploadReports(runtime, checked.folder.reports)]);
+    const [reports, shown, results] = await Promise.all([
+      runtime.deps.reports.list({}),
+      shownIds(runtime),
+      runtime.deps.payouts.listQuarter(quarter),
+    ]);
     const outDir = resolve(out);
-    const { path, rows } = await writeExport(runtime, quarter, outDir);
+    const { path, rows } = await writeExport(withPayoutsRead(runtime.deps, quarter, results), quarter, outDir);
     const rejectFiles = await copyRejects(runtime, reports, outDir, shown);
-    const results = await runtime.deps.payouts.listQuarter(quarter);
 
     log(`\nReports`);
     log(reportTable(reports, shown));

@@ -58,6 +58,11 @@ export interface LocalRuntime {
   upload(key: string, body: Buffer | string | Readable, contentType?: string): Promise<void>;
   /** Resolves once every upload and every computation it caused has been processed. */
   idle(): Promise<void>;
+  /**
+   * With `computeAfterIngest`, computations also wait until the returned release is called: a
+   * caller writing reference data while reports are read gets one computation that sees both.
+   */
+  holdComputations(): () => void;
   deadLetters(): { queue: string; letter: DeadLetter }[];
   /** Each queue's finished and outstanding messages, for progress lines. */
   queueWork(): { queue: 'ingest' | 'compute'; completed: number; pending: number }[];
@@ -140,6 +145,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     let computeQueue: LocalQueue | null = null;
     let ingestQueue: LocalQueue | null = null;
     let uploading = 0;
+    let holds = 0;
     const compute: ComputeQueue = {
       async publish(requests) {
         // One group per quarter, as the FIFO queue in AWS: one computation of a quarter at a time.
@@ -162,7 +168,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         fifo: true,
         coalesceGroups: true,
         concurrency: 2,
-        ...(options.computeAfterIngest ? { holdWhile: () => uploading > 0 || ingestQueue!.pending > 0 } : {}),
+        ...(options.computeAfterIngest ? { holdWhile: () => uploading > 0 || holds > 0 || ingestQueue!.pending > 0 } : {}),
         onError: (err) => onError('compute', err),
       },
     );
@@ -241,6 +247,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           await ingestQueue!.idle();
           await computeQueue!.idle();
         }
+      },
+      holdComputations() {
+        holds++;
+        let released = false;
+        return () => {
+          if (released) return;
+          released = true;
+          holds--;
+          setImmediate(() => computeQueue!.resume());
+        };
       },
       queueWork: () => [
         { queue: 'ingest', completed: ingestQueue.completed, pending: ingestQueue.pending },

@@ -188,20 +188,22 @@ const revisionNumber = (r: string | undefined) => Number((r ?? 'r0').slice(1)) |
 
 /** Computes a quarter unless its inputs are unchanged since the last completed computation. */
 export async function computeQuarterNow(deps: ComputeDeps, quarter: string, cause: string): Promise<ComputeOutcome> {
-  const inputs = await loadQuarterInputs(deps, quarter);
+  // Reads that do not depend on each other go out together.
+  const [inputs, previous] = await Promise.all([loadQuarterInputs(deps, quarter), deps.computations.latest(quarter)]);
   if (!inputs) return { status: 'no-rules', quarter };
   const { rules, reference, records, inputsHash } = inputs;
-  const previous = await deps.computations.latest(quarter);
   if (previous?.inputsHash === inputsHash) return { status: 'unchanged', quarter, inputsHash };
-
-  const computation = computeQuarter({ rules, reference, extracts: await loadExtracts(deps, records) });
-  const at = deps.clock.now().toISOString();
 
   // Only what changed is written: a partner's item carries the hash of its result and points. The
   // previous record's body lists them, so the stored items need not be read; after an unfinished
   // computation (or before any) the items themselves are listed.
-  const before = previous ? await readComputationBody(deps.objects, previous.bodyKey) : null;
-  const unfinished = await unfinishedBodyKey(deps, quarter, previous);
+  const [extracts, before, unfinished] = await Promise.all([
+    loadExtracts(deps, records),
+    previous ? readComputationBody(deps.objects, previous.bodyKey) : null,
+    unfinishedBodyKey(deps, quarter, previous),
+  ]);
+  const computation = computeQuarter({ rules, reference, extracts });
+  const at = deps.clock.now().toISOString();
   const stored =
     before && !unfinished
       ? new Map(before.partners.map((p) => [p.partnerId, p.hash]))

@@ -153,8 +153,7 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
   let outcome: Parameters<ReportsRepository['activate']>[3];
 
   try {
-    const book = new RulesBook(await deps.rules.loadAll());
-    const result = await extractObject(deps, obj, book, distributorId, rejectsKey);
+    const result = await extractObject(deps, obj, distributorId, rejectsKey);
     await claimBytes(deps, distributorId, result.sha256, { reportId, version });
     const stored = storableExtract(reportId, result.extract);
     await deps.objects.put(stored.key, stored.bytes, 'application/gzip');
@@ -296,20 +295,24 @@ async function distributorAsWritten(deps: IngestDeps, distributorId: string): Pr
   return asWrittenIn(await deps.reference.listDistributors())(distributorId);
 }
 
-async function extractObject(
-  deps: IngestDeps,
-  obj: UploadedObject,
-  book: RulesBook,
-  distributorId: string,
-  rejectsKey: string,
-) {
-  const stored = await deps.objects.get(obj.key, obj.versionId);
-  const reader = readReport(stored.body, {
+async function extractObject(deps: IngestDeps, obj: UploadedObject, distributorId: string, rejectsKey: string) {
+  // Three independent reads at once; a body opened for nothing is closed.
+  const [rules, object, shown] = await Promise.allSettled([
+    deps.rules.loadAll(),
+    deps.objects.get(obj.key, obj.versionId),
+    distributorAsWritten(deps, distributorId),
+  ]);
+  if (rules.status === 'rejected' || object.status === 'rejected' || shown.status === 'rejected') {
+    if (object.status === 'fulfilled') object.value.body.destroy();
+    throw [rules, object, shown].find((r) => r.status === 'rejected')!.reason;
+  }
+  const book = new RulesBook(rules.value);
+  const reader = readReport(object.value.body, {
     ...(deps.maxInflatedBytes ? { maxInflatedBytes: deps.maxInflatedBytes } : {}),
     ...(deps.maxLines ? { maxLines: deps.maxLines } : {}),
     ...(deps.onProgress ? { onProgress: (p) => deps.onProgress!({ key: obj.key, ...p }) } : {}),
   });
-  const extractor = new ReportExtractor(book, distributorId, await distributorAsWritten(deps, distributorId));
+  const extractor = new ReportExtractor(book, distributorId, shown.value);
   // Errors other than ReportFileError (an S3 read cut off, a throttle) propagate: the event is retried.
   const format = await reader.format;
   const rejects = new RejectsCsvWriter(format.headers);

@@ -61,10 +61,9 @@ const REQUIRED = ['invoice_date', 'invoice_number', 'partner_id', 'description',
 
 type Values = CsvRecord['values'];
 
-/** A loop, not `filter`: it runs on every line and allocates nothing when all are present. */
+/** Each field by name, not a loop over REQUIRED: it runs on every line, and named reads are the fast ones. */
 function hasRequired(v: Values): v is Values & Record<(typeof REQUIRED)[number], string> {
-  for (const f of REQUIRED) if (!v[f]) return false;
-  return true;
+  return !!(v.invoice_date && v.invoice_number && v.partner_id && v.description && v.quantity);
 }
 
 /** A value's own 64-bit hash, kept with its memo entry so a line's identity hash mixes numbers. */

@@ -79,9 +79,11 @@ export async function importReference(
       problems.slice(0, 50),
     );
   const at = deps.clock.now().toISOString();
+  // Distributors first: ingest needs their names as written (for its messages) and nothing else, so
+  // `rebates run` reads the reports while the rest is written.
   const writes: [what: string, rows: number, write: () => Promise<void>][] = [
-    ['partners', change.partners?.length ?? 0, () => reference.putPartners(change.partners!)],
     ['distributors', change.distributors?.length ?? 0, () => reference.putDistributors(change.distributors!)],
+    ['partners', change.partners?.length ?? 0, () => reference.putPartners(change.partners!)],
     ['acceptances', change.acceptances?.length ?? 0, () => reference.putAcceptances(change.acceptances!, at)],
     ['trainings', change.trainings?.length ?? 0, () => reference.putTrainings(change.trainings!)],
     ['catalog', change.catalog?.length ?? 0, () => reference.putCatalog(change.catalog!)],

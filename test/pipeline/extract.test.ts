@@ -284,6 +284,11 @@ describe('the serialized extract', () => {
       ['read ≠ extracted + rejected', (w) => (w.counts.read += 1), /lines read/],
       ['by reason', (w) => (w.counts.byReason['bad-quantity'] = 2), /add up to 2/],
       ['lines not ascending', (w) => (w.quarters[0].tagged.lines[0] = 0), /cannot be used/],
+      ['units not whole', (w) => (w.quarters[0].groups[0][2] = 1.5), /groups/],
+      ['a group line gap of 0', (w) => (w.quarters[0].groups[0][3] = [0]), /groups/],
+      ['an empty service tag', (w) => (w.quarters[0].tagged.tags[0] = ''), /service tags/],
+      ['a negative product index', (w) => (w.quarters[0].tagged.products[0] = -1), /indexes/],
+      ['a quantity as text', (w) => (w.quarters[0].tagged.quantities[0] = '3'), /unit counts/],
     ];
     for (const [what, edit, message] of cases) {
       const bytes = rewrap(edit);
