@@ -42,6 +42,8 @@ const WAIT_MS = 60_000;
 const callers = {
   distributor: { sub: 'dist-kvant', 'cognito:groups': ['distributor'], 'custom:distributor': DISTRIBUTOR },
   finance: { sub: 'fin-1', 'cognito:groups': ['finance'] },
+  // Closing takes two finance users: one asks, the other approves.
+  approver: { sub: 'fin-2', 'cognito:groups': ['finance'] },
 };
 
 /** The kvant sample's lines COPIES times under one header: the same bytes in every run. */
@@ -235,7 +237,10 @@ async function untilSettled(up: Up, etag?: string): Promise<void> {
 }
 
 async function close(up: Up): Promise<void> {
-  const res = await callApi(up.api, await token(up, 'finance'), 'POST', `/api/quarters/${Q}/close`);
+  const asked = await callApi(up.api, await token(up, 'finance'), 'POST', `/api/quarters/${Q}/close`);
+  expect(asked.status, JSON.stringify(asked.body)).toBe(202);
+  const { approval } = asked.body as { approval: { id: string } };
+  const res = await callApi(up.api, await token(up, 'approver'), 'POST', `/api/approvals/${approval.id}/approve`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
 }
 
