@@ -7,6 +7,7 @@ import { DynamoReportsRepository } from './adapters/dynamo/reports.js';
 import { DynamoComputationRepository } from './adapters/dynamo/computations.js';
 import { DynamoLedgerRepository, DynamoPayoutsRepository, DynamoReferenceRepository } from './adapters/dynamo/reference.js';
 import { DynamoQuarterRepository } from './adapters/dynamo/quarters.js';
+import { DynamoPaymentsRepository, DynamoUploadLog } from './adapters/dynamo/finance.js';
 import { S3ObjectStore } from './adapters/s3/object-store.js';
 import { S3ObjectUrls } from './adapters/s3/object-urls.js';
 import { S3RulesRepository } from './adapters/s3/rules-repository.js';
@@ -16,11 +17,20 @@ import type { IngestDeps } from './pipeline/ingest.js';
 import { quarterPartnerIds, type ComputeDeps } from './pipeline/compute.js';
 import type { ReferenceImportDeps } from './pipeline/reference-import.js';
 import type { ComputeQueue, LedgerRepository, ObjectUrls, QuarterRepository } from './ports/index.js';
+import type { PaymentsRepository, UploadLog } from './ports/finance.js';
 
 // The ledger is written only by a quarter's close (credits) and redemptions; computations write none.
 export type AppDeps = IngestDeps &
   ComputeDeps &
-  ReferenceImportDeps & { bucket: string; table: string; urls: ObjectUrls; quarters: QuarterRepository; ledger: LedgerRepository };
+  ReferenceImportDeps & {
+    bucket: string;
+    table: string;
+    urls: ObjectUrls;
+    quarters: QuarterRepository;
+    ledger: LedgerRepository;
+    payments: PaymentsRepository;
+    uploads: UploadLog;
+  };
 
 export function wire(clients: AwsClients, config: { table: string; bucket: string }, compute: ComputeQueue): AppDeps {
   const objects = new S3ObjectStore(clients.s3, config.bucket);
@@ -37,6 +47,8 @@ export function wire(clients: AwsClients, config: { table: string; bucket: strin
     payouts: new DynamoPayoutsRepository(clients.doc, config.table, partnersOf),
     ledger: new DynamoLedgerRepository(clients.doc, config.table),
     quarters: new DynamoQuarterRepository(clients.doc, config.table),
+    payments: new DynamoPaymentsRepository(clients.doc, config.table),
+    uploads: new DynamoUploadLog(clients.doc, config.table),
     computations,
     rules: new S3RulesRepository(objects),
     compute,

@@ -11,10 +11,14 @@
  * Pure: the caller reads snapshots, live lines and reports, and stores what comes back.
  */
 import { Decimal } from 'decimal.js';
+import type { RecordedCause } from './causes.js';
 import type { PayoutLine } from './types.js';
 
-/** A payout line; with `adjustmentOf`, a signed correction of that closed quarter. */
-export type EffectiveLine = PayoutLine & { adjustmentOf?: string };
+/**
+ * A payout line; with `adjustmentOf`, a signed correction of that closed quarter, with the causes
+ * recorded by the computations that changed it (absent on corrections frozen before they were kept).
+ */
+export type EffectiveLine = PayoutLine & { adjustmentOf?: string; causes?: RecordedCause[] };
 
 /** What the causes of a change need to know of a report (a ReportRecord fits). */
 export interface ReportState {
@@ -159,6 +163,7 @@ export function adjustmentLine(
   of: string,
   d: AdjustmentDelta,
   because: string,
+  causes?: RecordedCause[],
 ): EffectiveLine {
   const { before: b, after: a } = d;
   const amount = a.amount.minus(b.amount);
@@ -186,5 +191,6 @@ export function adjustmentLine(
     explanation: { ...d.ref.explanation, text: `Adjustment to ${of}: ${change} after ${because}.${now}` },
     warnings: [],
     adjustmentOf: of,
+    ...(causes ? { causes } : {}),
   };
 }

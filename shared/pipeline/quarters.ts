@@ -20,12 +20,12 @@ import { Decimal } from 'decimal.js';
 import { z } from 'zod';
 import {
   adjustmentLine,
-  changeCauses,
   contributing,
   pendingCorrections,
   totalOf,
   type EffectiveLine,
 } from '../domain/adjustments.js';
+import { causesOfPartner, describeCauses } from '../domain/causes.js';
 import { creditQuarter } from '../domain/points.js';
 import { RulesBook } from '../domain/rules/load.js';
 import {
@@ -42,6 +42,7 @@ import {
 } from '../export/finance-csv.js';
 import { financeExportXlsx, XLSX_CONTENT_TYPE } from '../export/xlsx.js';
 import { PREFIX } from '../storage-contract.js';
+import { causesSince } from './causes.js';
 import type {
   LedgerRepository,
   ObjectStore,
@@ -361,17 +362,83 @@ async function openLines(
     Promise.all(run.map((r) => liveLines(deps, r.quarter))),
   ]);
   const lines: EffectiveLine[] = [...live];
-  const pending = pendingCorrections(snapshots.map((s, k) => ({ ...s, live: liveOfRun[k]! })));
-  for (const { closed, deltas } of pending) {
-    const because = changeCauses(
-      closed,
-      await ctx.reports(),
-      ctx.book.get(closed.quarter)?.version ?? closed.rulesVersion,
-    );
-    for (const d of deltas)
-      lines.push(adjustmentLine(quarter, closed.quarter, d, because(d.ref.distributorId)));
-  }
+  const withLive = snapshots.map((s, k) => ({ ...s, live: liveOfRun[k]! }));
+  lines.push(...(await bookedCorrections(deps, quarter, withLive)).flatMap((c) => c.lines));
   return { lines, total: totalOf(lines) };
+}
+
+/**
+ * The corrections still to pay for each closed quarter of `run` (consecutive, oldest first), as
+ * adjustment lines booked in `bookedIn`, each naming the causes recorded since what was paid.
+ */
+async function bookedCorrections(
+  deps: QuarterDeps,
+  bookedIn: string,
+  run: (QuarterSnapshot & { live: readonly EffectiveLine[] })[],
+): Promise<{ of: string; lines: EffectiveLine[] }[]> {
+  const out: { of: string; lines: EffectiveLine[] }[] = [];
+  for (const { closed, deltas } of pendingCorrections(run)) {
+    // Paid so far: the close, and corrections frozen by the closes after it; causes after those.
+    const since = run
+      .slice(run.findIndex((s) => s.quarter === closed.quarter))
+      .reduce((t, s) => (s.closedAt > t ? s.closedAt : t), closed.closedAt);
+    const entries = await causesSince(deps.objects, closed.quarter, since);
+    out.push({
+      of: closed.quarter,
+      lines: deltas.map((d) => {
+        const causes = causesOfPartner(entries, d.ref.partnerId);
+        return adjustmentLine(bookedIn, closed.quarter, d, describeCauses(causes), causes);
+      }),
+    });
+  }
+  return out;
+}
+
+export interface ClosedQuarterView {
+  snapshot: QuarterSnapshot;
+  /** Corrections of this quarter frozen in later closed quarters (each line's `quarter` says which). */
+  frozenAdjustments: EffectiveLine[];
+  /** Corrections found since, not yet frozen: booked in `bookedIn` (null until a later quarter has rules). */
+  pendingAdjustments: EffectiveLine[];
+  bookedIn: string | null;
+  /** The live recalculation, for the explicit view of pending corrections. */
+  live: EffectiveLine[];
+}
+
+/** A closed quarter: its frozen figures, and the corrections of it booked since, apart; null when open. */
+export async function closedQuarterView(deps: QuarterDeps, quarter: string): Promise<ClosedQuarterView | null> {
+  const ctx = await context(deps);
+  requireQuarter(ctx, quarter);
+  const order = ctx.book.quarters;
+  const run: QuarterRecord[] = [];
+  let bookedIn: string | null = null;
+  for (let i = order.indexOf(quarter); i < order.length; i++) {
+    const r = ctx.records.get(order[i]!);
+    if (!isClosed(r)) {
+      bookedIn = order[i]!;
+      break;
+    }
+    run.push(r);
+  }
+  if (!run.length) return null;
+  const [snapshots, live] = await Promise.all([
+    Promise.all(run.map((r) => readSnapshot(deps.objects, r))),
+    liveLines(deps, quarter),
+  ]);
+  const [snapshot, ...later] = snapshots;
+  // Only this quarter's pending corrections: the later closed quarters only say what was paid for it.
+  const withLive = snapshots.map((s, k) => ({
+    ...s,
+    live: k === 0 ? live : s.lines.filter((l) => l.adjustmentOf === undefined),
+  }));
+  const pending = (await bookedCorrections(deps, bookedIn ?? quarter, withLive)).find((c) => c.of === quarter);
+  return {
+    snapshot: snapshot!,
+    frozenAdjustments: later.flatMap((s) => s.lines.filter((l) => l.adjustmentOf === quarter)),
+    pendingAdjustments: pending?.lines ?? [],
+    bookedIn,
+    live,
+  };
 }
 
 // ---------------------------------------------------------------- export
