@@ -54,6 +54,8 @@ import type {
   ReportsRepository,
   RulesRepository,
 } from '../ports/index.js';
+import type { PaymentsRepository } from '../ports/finance.js';
+import { asWrittenIn } from '../domain/ids.js';
 
 export interface QuarterDeps {
   quarters: QuarterRepository;
@@ -63,6 +65,8 @@ export interface QuarterDeps {
   reference: ReferenceRepository;
   rules: RulesRepository;
   objects: ObjectStore;
+  /** Payments finance recorded; the export marks them (absent: nothing marked). */
+  payments?: PaymentsRepository;
 }
 
 export interface QuarterSnapshot {
@@ -193,7 +197,7 @@ const SnapshotBody = z.object({
 });
 
 function canonicalCsv(s: Pick<QuarterSnapshot, 'quarter' | 'lines' | 'partnerNames'>): string {
-  return financeExportCsv(s.quarter, s.lines, nameIn(s.partnerNames));
+  return financeExportCsv(s.quarter, s.lines, nameIn(s.partnerNames), { canonical: true });
 }
 
 async function readSnapshot(objects: ObjectStore, record: QuarterRecord): Promise<QuarterSnapshot> {
@@ -452,23 +456,34 @@ export async function exportQuarter(
     throw new InputValidationError(`Unknown export format "${String(format)}": use csv or xlsx.`);
   const { effective, rulesVersion } = await resolve(deps, quarter);
   const { snapshot, lines } = effective;
+  const [partners, distributors, payments] = await Promise.all([
+    deps.reference.listPartners(),
+    deps.reference.listDistributors(),
+    deps.payments?.listQuarter(quarter) ?? [],
+  ]);
   const partnerName = snapshot
     ? nameIn(snapshot.partnerNames)
-    : nameIn(Object.fromEntries((await deps.reference.listPartners()).map((p) => [p.id, p.name])));
+    : nameIn(Object.fromEntries(partners.map((p) => [p.id, p.name])));
   const csvName = financeExportFileName(quarter);
   let file: Omit<QuarterExport, 'sha256'>;
   if (format === 'csv') {
     file = {
       fileName: csvName,
       contentType: 'text/csv; charset=utf-8',
-      body: Buffer.from(financeExportCsv(quarter, lines, partnerName), 'utf8'),
+      body: Buffer.from(financeExportCsv(quarter, lines, partnerName, { payments }), 'utf8'),
     };
   } else {
+    const [partnerShown, distributorShown] = [asWrittenIn(partners), asWrittenIn(distributors)];
     const body = financeExportXlsx({
       quarter,
-      rows: financeExportRows(quarter, lines, partnerName),
+      rows: financeExportRows(quarter, lines, partnerName, payments),
       totals: financeExportTotals(lines),
       rulesVersion,
+      payments: payments.map((p) => ({
+        ...p,
+        partnerShown: partnerShown(p.partnerId),
+        distributorShown: distributorShown(p.distributorId),
+      })),
       ...(snapshot
         ? { closed: { at: snapshot.closedAt, by: snapshot.closedBy, sha256: snapshot.sha256 } }
         : {}),
