@@ -15,6 +15,7 @@ import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
 import { readRejects } from '../../shared/export/rejects-csv.js';
 import { heldLinesOfReport, LatestComputations, productExceptions, reportOutcome } from '../../shared/pipeline/held-lines.js';
 import { closeQuarter, effectiveLines, exportQuarter, listQuarters } from '../../shared/pipeline/quarters.js';
+import type { PayoutLine } from '../../shared/domain/types.js';
 import type { ReportRecord } from '../../shared/ports/index.js';
 import {
   DistributorIdParam,
@@ -31,6 +32,8 @@ import {
   type Route,
 } from './http.js';
 import { previewQuarter } from './preview.js';
+import { closedPartnerJson, closedPayoutsJson, totalsApart, ViewParam, ViewQuery } from './routes-closed.js';
+import { getAccruals, getPayments, postPayment, postRedemption } from './routes-finance.js';
 import { putAcceptances, putCatalog, putDistributors, putPartners, putTrainings } from './reference.js';
 import { safeUploadName } from './upload-name.js';
 
@@ -62,6 +65,7 @@ const PayoutsQuery = z.object({
   distributor: DistributorIdParam,
   program: optionalText,
   region: optionalText,
+  view: ViewParam,
 });
 
 async function getPayouts(req: ApiRequest): Promise<Reply> {
@@ -81,7 +85,7 @@ async function getPayouts(req: ApiRequest): Promise<Reply> {
       `Region ${filter.region} is outside your territory (${principal.regions.join(', ')}).`,
     );
 
-  const lines = effective.lines.filter((l) => {
+  const shown = (l: PayoutLine) => {
     const p = partners.get(l.partnerId);
     return (
       (p ? canSeePartner(principal, p) : principal.role !== 'manager') &&
@@ -90,13 +94,17 @@ async function getPayouts(req: ApiRequest): Promise<Reply> {
       (!filter.program || l.program === filter.program) &&
       (!filter.region || p?.region === filter.region)
     );
-  });
+  };
+  if (effective.status === 'closed')
+    return { json: await closedPayoutsJson(req, rules.quarter, filter.view, shown, partners) };
+  const lines = effective.lines.filter(shown);
   return {
     json: {
       quarter: rules.quarter,
       status: effective.status,
       lines: lines.map((l) => payoutLineJson(l, partners.get(l.partnerId))),
       total: money(sumAmounts(lines)),
+      totals: totalsApart(rules.quarter, lines),
     },
   };
 }
@@ -113,6 +121,10 @@ async function getPartner(req: ApiRequest): Promise<Reply> {
     effectiveLines(deps, rules.quarter),
     deps.payouts.get(rules.quarter, id),
   ]);
+  if (effective.status === 'closed')
+    return {
+      json: await closedPartnerJson(req, rules.quarter, state, parseWith(ViewQuery, req.query, 'query').view, stored),
+    };
   const lines = effective.lines.filter((l) => l.partnerId === id);
   const entries = [...state.ledger].sort((a, b) =>
     a.at < b.at ? -1 : a.at > b.at ? 1 : a.entryId < b.entryId ? -1 : 1,
@@ -241,6 +253,8 @@ async function postUpload(req: ApiRequest): Promise<Reply> {
   const name = safeUploadName(jsonBody(req, UploadBody).name);
   // The key is built from the caller's own claim, never from the request: a distributor cannot aim at another's folder.
   const key = `incoming/${req.principal.distributorId}/${name}`;
+  // Who asked, so a computation can name the uploader of a replaced report.
+  await req.deps.uploads.record({ key, by: `${req.principal.role} ${req.principal.sub}`, at: req.deps.clock.now().toISOString() });
   const url = await req.deps.urls.presignPut(key, UPLOAD_URL_SECONDS);
   return { json: { url, method: 'PUT', key, expiresIn: UPLOAD_URL_SECONDS } };
 }
@@ -301,4 +315,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'PUT', path: '/reference/trainings', roles: ['program', 'manager'], handle: putTrainings },
   { method: 'PUT', path: '/reference/catalog', roles: ['program'], handle: putCatalog },
   { method: 'GET', path: '/exceptions', roles: STAFF, handle: getExceptions },
+  { method: 'GET', path: '/quarters/{q}/accruals', roles: ['finance', 'program'], handle: getAccruals },
+  { method: 'POST', path: '/payments', roles: ['finance'], handle: postPayment },
+  { method: 'GET', path: '/payments', roles: ['finance', 'program'], handle: getPayments },
+  { method: 'POST', path: '/partners/{id}/redemptions', roles: ['finance', 'program'], handle: postRedemption },
 ];
