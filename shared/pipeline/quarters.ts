@@ -45,6 +45,7 @@ import { PREFIX } from '../storage-contract.js';
 import { causesSince } from './causes.js';
 import type {
   LedgerRepository,
+  ComputationRepository,
   ObjectStore,
   PayoutsRepository,
   QuarterRecord,
@@ -67,6 +68,8 @@ export interface QuarterDeps {
   objects: ObjectStore;
   /** Payments finance recorded; the export marks them (absent: nothing marked). */
   payments?: PaymentsRepository;
+  /** For which computation of each quarter a close froze (absent: causes are taken since the close time). */
+  computations?: ComputationRepository;
 }
 
 export interface QuarterSnapshot {
@@ -83,6 +86,12 @@ export interface QuarterSnapshot {
   total: Decimal;
   /** Of the canonical CSV export of `lines`. */
   sha256: string;
+  /**
+   * When the latest computation of each quarter ran, at close: the figures frozen here (the
+   * quarter's own, and corrections of earlier ones) are those computations', so later causes are
+   * the ones after them. Absent in snapshots taken before it was kept.
+   */
+  computedAt?: Record<string, string>;
 }
 
 export interface QuarterInfo {
@@ -194,6 +203,7 @@ const SnapshotBody = z.object({
   ),
   total: DecimalString,
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  computedAt: z.record(z.string(), z.string()).optional(),
 });
 
 function canonicalCsv(s: Pick<QuarterSnapshot, 'quarter' | 'lines' | 'partnerNames'>): string {
@@ -236,6 +246,11 @@ export async function closeQuarter(
   const existing = ctx.records.get(quarter);
   if (isClosed(existing)) throw closedError(existing);
 
+  // Read first: the lines read next are at least these computations' results.
+  const pointers = await Promise.all(
+    ctx.book.quarters.map(async (q) => [q, (await deps.computations?.latest(q))?.computedAt] as const),
+  );
+  const computedAt = Object.fromEntries(pointers.filter((p): p is readonly [string, string] => !!p[1]));
   const [{ lines, total }, reports, partners] = await Promise.all([
     openLines(deps, ctx, quarter),
     ctx.reports(),
@@ -263,6 +278,7 @@ export async function closeQuarter(
     lines,
     total,
     sha256: '',
+    computedAt,
   };
   snapshot.sha256 = sha256(canonicalCsv(snapshot));
 
@@ -385,7 +401,8 @@ async function bookedCorrections(
     // Paid so far: the close, and corrections frozen by the closes after it; causes after those.
     const since = run
       .slice(run.findIndex((s) => s.quarter === closed.quarter))
-      .reduce((t, s) => (s.closedAt > t ? s.closedAt : t), closed.closedAt);
+      .map((s) => s.computedAt?.[closed.quarter] ?? s.closedAt)
+      .reduce((t, at) => (at > t ? at : t), '');
     const entries = await causesSince(deps.objects, closed.quarter, since);
     out.push({
       of: closed.quarter,
