@@ -179,19 +179,32 @@ const RedemptionBody = z
   })
   .strict();
 
-export async function postRedemption(req: ApiRequest): Promise<Reply> {
-  const { deps, principal } = req;
-  const id = parseWith(PartnerIdParam, req.params.id, 'partner ID in the path');
-  const body = jsonBody(req, RedemptionBody);
-  const book = new RulesBook(await deps.rules.loadAll());
-  const now = deps.clock.now();
-  const today = moscowDateOf(now.getTime());
+/** The rules whose reward catalog applies: the quarter named, else the one in progress, else the latest. */
+async function catalogRules(req: ApiRequest, named: string | undefined) {
+  const book = new RulesBook(await req.deps.rules.loadAll());
+  const today = moscowDateOf(req.deps.clock.now().getTime());
   const quarter =
-    body.quarter ??
+    named ??
     book.quarters.find((q) => book.require(q).firstDay <= today && today <= book.require(q).lastDay) ??
     book.quarters.at(-1);
   const rules = quarter ? book.get(quarter) : undefined;
   if (!rules) throw new NotFoundError(`There is no quarter ${quarter ?? ''} with a reward catalog.`);
+  return rules;
+}
+
+const RewardsQuery = z.object({ quarter: optionalText.pipe(QuarterId.optional()) });
+
+export async function getRewards(req: ApiRequest): Promise<Reply> {
+  const rules = await catalogRules(req, parseWith(RewardsQuery, req.query, 'query').quarter);
+  return { json: { quarter: rules.quarter, rewards: rules.file.points.rewards } };
+}
+
+export async function postRedemption(req: ApiRequest): Promise<Reply> {
+  const { deps, principal } = req;
+  const id = parseWith(PartnerIdParam, req.params.id, 'partner ID in the path');
+  const body = jsonBody(req, RedemptionBody);
+  const rules = await catalogRules(req, body.quarter);
+  const now = deps.clock.now();
   const state = await deps.reference.partnerState(id);
   if (!state.partner) throw new NotFoundError(`There is no partner ${id} in the registry.`);
   // Only the ledger counts: points of an open quarter are not credited until it closes.

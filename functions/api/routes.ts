@@ -33,7 +33,7 @@ import {
 } from './http.js';
 import { previewQuarter } from './preview.js';
 import { closedPartnerJson, closedPayoutsJson, totalsApart, ViewParam, ViewQuery } from './routes-closed.js';
-import { getAccruals, getPayments, postPayment, postRedemption } from './routes-finance.js';
+import { getAccruals, getPayments, getRewards, postPayment, postRedemption } from './routes-finance.js';
 import { putAcceptances, putCatalog, putDistributors, putPartners, putTrainings } from './reference.js';
 import { safeUploadName } from './upload-name.js';
 
@@ -319,4 +319,5 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/payments', roles: ['finance'], handle: postPayment },
   { method: 'GET', path: '/payments', roles: ['finance', 'program'], handle: getPayments },
   { method: 'POST', path: '/partners/{id}/redemptions', roles: ['finance', 'program'], handle: postRedemption },
+  { method: 'GET', path: '/rewards', roles: ['finance', 'program'], handle: getRewards },
 ];

@@ -79,6 +79,12 @@ export const api = {
   exceptions: (quarter) => json('GET', `/exceptions${q({ quarter })}`),
   closeQuarter: (quarter) => json('POST', `/quarters/${seg(quarter)}/close`),
   exportPath: (quarter, format) => `${base}/quarters/${seg(quarter)}/export?format=${format}`,
+  payoutsView: (quarter, view) => json('GET', `/quarters/${seg(quarter)}/payouts${q({ view })}`),
+  partnerView: (quarter, id, view) => json('GET', `/quarters/${seg(quarter)}/partners/${seg(id)}${q({ view })}`),
+  accruals: (quarter) => json('GET', `/quarters/${seg(quarter)}/accruals`),
+  accrualsPath: (quarter, format) => `${base}/quarters/${seg(quarter)}/accruals?format=${format}`,
+  rewards: (quarter) => json('GET', `/rewards${q({ quarter })}`),
+  redeem: (id, body) => json('POST', `/partners/${seg(id)}/redemptions`, body),
 
   /** Uploads a report: a presigned PUT from the API, then the file straight to storage. */
   async upload(file) {

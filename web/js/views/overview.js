@@ -8,6 +8,7 @@ import { barChart } from '../chart.js';
 import { h, message, table } from '../dom.js';
 import { formatDay, formatInstant, formatInt, formatMoney, t } from '../i18n.js';
 import { fromKopecks, toKopecks, totalsBy } from '../money.js';
+import { accrualsPanel, adjustmentsSection, chooseView, chosenView, closedMark, totalsApart } from './finance.js';
 import { loadQuarters, pickQuarter, quarterSelect } from './quarters.js';
 
 export async function render({ me, params, go, rerender }) {
@@ -15,8 +16,9 @@ export async function render({ me, params, go, rerender }) {
   const info = pickQuarter(quarters, params[0]);
   if (!info) return h('section', {}, h('h1', {}, t('navOverview')), message(t('noPayouts')));
   const q = info.quarter;
-  const data = await api.payouts(q);
+  const data = info.status === 'closed' ? await api.payoutsView(q, chosenView()) : await api.payouts(q);
   const partners = groupByPartner(data.lines);
+  const accruals = await accrualsPanel(me, q, data.status ?? info.status, rerender);
 
   return h(
     'div',
@@ -35,6 +37,7 @@ export async function render({ me, params, go, rerender }) {
       t('rulesVersion', { v: info.rulesVersion }),
       info.closedAt ? ` · ${t('closedOn', { at: formatInstant(info.closedAt) })}` : '',
     ),
+    closedMark(data, (view) => chooseView(view, rerender)),
     h(
       'dl',
       { class: 'figures' },
@@ -42,7 +45,10 @@ export async function render({ me, params, go, rerender }) {
       figure(t('partnersWithPayouts'), formatInt(partners.length)),
       figure(t('payoutLines'), formatInt(data.lines.length)),
     ),
+    totalsApart(data),
     financeActions(me, q, data.status ?? info.status, rerender),
+    adjustmentsSection(data),
+    accruals,
     data.lines.length
       ? h(
           'div',
