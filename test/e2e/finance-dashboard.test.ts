@@ -162,7 +162,7 @@ describe.skipIf(!hasChromium)('a closed quarter in the dashboard (Chromium again
     await page.goto(`${base}/`);
     await page.getByLabel('Access token').fill(financeToken);
     await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByLabel('Quarter').selectOption(Q1);
+    await page.getByLabel('Quarter', { exact: true }).selectOption(Q1);
     await page.getByRole('heading', { level: 1, name: `Quarter ${Q1}` }).waitFor();
     expect(squash(await page.getByRole('heading', { level: 1 }).textContent())).toBe(`Quarter ${Q1} closed`);
 
@@ -195,7 +195,7 @@ describe.skipIf(!hasChromium)('a closed quarter in the dashboard (Chromium again
 
   test('the next quarter shows its own payouts apart from the corrections of the closed one', async () => {
     const q2 = (await apiCall<{ totals: { payouts: string; corrections: { ofQuarter: string; amount: string }[] } }>('GET', `/quarters/${Q2}/payouts`, financeToken)).body;
-    await page.getByLabel('Quarter').selectOption(Q2);
+    await page.getByLabel('Quarter', { exact: true }).selectOption(Q2);
     await page.getByRole('heading', { level: 1, name: `Quarter ${Q2}` }).waitFor();
     const apart = squash(await page.locator('section.totals-apart').textContent());
     expect(apart).toContain(`Payouts of ${Q2}: ${squash(rub(q2.totals.payouts))}`);
