@@ -339,3 +339,33 @@ describe('redemptions', () => {
       expect((await call('finance', 'POST', `/api/partners/${poor.partner.id}/redemptions`, { rewardId: 'dell-mug', quarter: Q1 })).status).toBe(409);
   });
 });
+
+describe('verify of a closed quarter', () => {
+  it('checks the snapshot, not a recomputation: a frozen total that is not the sum of its lines is a difference', async () => {
+    const record = (await env.rt.deps.quarters.get(Q1))!;
+    const original = await env.rt.deps.objects.getText(record.snapshotKey);
+    const ok = (await verifyClosedQuarter(env.rt.deps, Q1))!;
+    expect(ok).toMatchObject({ closedBy: 'fin-1', sha256: snapshotSha, differences: [] });
+    // Corrections since the close are reported, not counted as differences.
+    expect(ok.pendingAdjustments).toBeGreaterThan(0);
+    try {
+      const body = JSON.parse(original) as { total: string };
+      body.total = new Decimal(body.total).plus(1).toFixed(2);
+      await env.rt.deps.objects.put(record.snapshotKey, JSON.stringify(body), 'application/json');
+      const bad = (await verifyClosedQuarter(env.rt.deps, Q1))!;
+      expect(bad.differences.map((d) => d.detail)).toEqual([
+        expect.stringMatching(/^the snapshot's total is .* its \d+ lines add up to .* RUB$/),
+        expect.stringMatching(/^the quarter record says .* RUB was frozen, the snapshot .* RUB$/),
+      ]);
+      // Lines that no longer give the recorded checksum: reported, not thrown.
+      const lines = JSON.parse(original) as { lines: { units: number }[] };
+      lines.lines[0]!.units += 1;
+      await env.rt.deps.objects.put(record.snapshotKey, JSON.stringify(lines), 'application/json');
+      const broken = (await verifyClosedQuarter(env.rt.deps, Q1))!;
+      expect(broken.differences.map((d) => d.detail)).toEqual([expect.stringContaining('does not match its checksum')]);
+    } finally {
+      await env.rt.deps.objects.put(record.snapshotKey, original, 'application/json');
+    }
+    expect((await verifyClosedQuarter(env.rt.deps, Q1))!.differences).toEqual([]);
+  });
+});
