@@ -120,8 +120,9 @@ export async function importThroughApi(api: ApiClient, ref: ReferenceData): Prom
   const done: string[] = [];
   for (const [kind, rows] of sets) {
     if (!rows.length) continue;
-    await api.json('PUT', `/reference/${kind}`, { rows });
-    done.push(`${rows.length} ${kind}`);
+    const answer = await api.json<{ approval?: { id: string }; note?: string }>('PUT', `/reference/${kind}`, { rows });
+    // A change of a closed quarter is kept for approval, not written: say so instead of "imported".
+    done.push(answer.approval ? `${rows.length} ${kind} waiting for approval (${answer.approval.id}: ${answer.note})` : `${rows.length} ${kind}`);
   }
   return done.join(', ') || 'nothing (the folder has no rows)';
 }

@@ -14,7 +14,8 @@ import { verifyClosedQuarter, type ClosedVerifyResult } from '../shared/pipeline
 import { latestComputation, type ComputationBody } from '../shared/pipeline/compute.js';
 import type { HeldLines } from '../shared/pipeline/compute-quarter.js';
 import { reportRejectsWithHeld } from '../shared/pipeline/report-rejects.js';
-import { InputValidationError } from '../shared/errors.js';
+import { ClosedQuarterChangeError, InputValidationError } from '../shared/errors.js';
+import { closedQuarterEffect } from '../shared/pipeline/approvals.js';
 import { REJECT_REASONS } from '../shared/pipeline/line-checks.js';
 import {
   importReference,
@@ -81,7 +82,9 @@ async function openRuntime(
     computeAfterIngest,
     onError: (what, err) => note(`  ${what}: ${(err as Error).message ?? String(err)} (will retry)`),
   });
-  const { unfinished, uploadedWhileDown } = runtime.redriven;
+  const { unfinished, uploadedWhileDown, creditsFinished } = runtime.redriven;
+  for (const c of creditsFinished ?? [])
+    if (!quiet) note(`finished the close of ${c.quarter}: ${c.entries} points ledger entr${c.entries === 1 ? 'y' : 'ies'} it had not written`);
   if (!quiet && unfinished.length) note(`taking up ${unfinished.length} report(s) left unfinished by the last run`);
   if (!quiet && uploadedWhileDown.length)
     note(`reading ${uploadedWhileDown.length} report(s) uploaded while the pipeline was not running`);
@@ -108,11 +111,28 @@ export async function checkDataFolder(
   return { folder, problems };
 }
 
+/**
+ * A direct import has no second person to approve a change of a closed quarter (the API keeps one
+ * pending instead), so such a folder is refused; rows that change no closed quarter import as ever.
+ */
+async function refuseClosedQuarterChange(runtime: LocalRuntime, change: ReferenceChange): Promise<void> {
+  const effect = await closedQuarterEffect(runtime.deps, change);
+  if (!effect.partners.length) return;
+  const partners = [...new Set(effect.partners.map((p) => p.partnerId))];
+  throw new ClosedQuarterChangeError(
+    `This data folder would change the payouts of closed quarter ${effect.quarters.join(', ')} by ${effect.total.toFixed(2)} RUB ` +
+      `(partners ${partners.slice(0, 10).join(', ')}${partners.length > 10 ? ', …' : ''}), and a change to a closed quarter needs ` +
+      'a second person to approve it. Nothing was imported. Start "rebates up" on this state folder and import beside it: ' +
+      'the change then waits under Approvals for a program manager or finance user to approve it.',
+  );
+}
+
 async function importDataFolder(runtime: LocalRuntime, dir: string | CheckedFolder, quarters?: string[]) {
   const { folder, problems } =
     typeof dir === 'string' ? await checkDataFolder(dir, runtime.rules, quarters) : dir;
   printProblems(problems);
   const change: ReferenceChange = folder.reference;
+  await refuseClosedQuarterChange(runtime, change);
   const result = await importReference(runtime.deps, change, { ...(quarters ? { quarters } : {}), by: 'rebates import' });
   const w = result.written;
   note(

@@ -5,11 +5,13 @@
  * another version (replaced while down) or is not in a final state is sent to ingest again, as its
  * S3 notification would be; then every quarter with rules is asked to compute, which does nothing
  * when its inputs are those of its last computation. In AWS the SQS redrive and the DLQ alarm do
- * this job.
+ * this job. A close killed after its record but before its last ledger entry is finished too: the
+ * ledger of every closed quarter is brought to its stored points.
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { S3EventRecord } from 'aws-lambda';
 import { reportIdOf } from '../shared/pipeline/ingest.js';
+import { creditPoints, type QuarterDeps } from '../shared/pipeline/quarters.js';
 import type { ComputeQueue, ReportsRepository } from '../shared/ports/index.js';
 import { PREFIX } from '../shared/storage-contract.js';
 import { encodeS3EventKey, LOCAL_REGION } from './local-stack.js';
@@ -24,6 +26,8 @@ export interface RedriveDeps {
   nextSequencer: () => string;
   /** Queues one notification for ingest. */
   sendToIngest: (record: S3EventRecord) => void;
+  /** To finish the ledger credits of closed quarters; without it they are left as they are. */
+  points?: Pick<QuarterDeps, 'quarters' | 'payouts' | 'reference' | 'ledger'>;
 }
 
 export interface RedriveSummary {
@@ -31,6 +35,8 @@ export interface RedriveSummary {
   uploadedWhileDown: string[];
   /** Keys whose report was left received or processing. */
   unfinished: string[];
+  /** Closed quarters whose ledger lacked credits (a close that did not finish), with the entries written. */
+  creditsFinished?: { quarter: string; entries: number }[];
 }
 
 interface ListedObject {
@@ -82,6 +88,14 @@ export function notificationOf(
 
 export async function redrive(deps: RedriveDeps): Promise<RedriveSummary> {
   const summary: RedriveSummary = { uploadedWhileDown: [], unfinished: [] };
+  // Before anything is sent to ingest or compute: a closed quarter's computation credits the
+  // ledger too, and two writers of the same partner's next entry would collide.
+  for (const quarter of deps.points ? deps.quarters : []) {
+    const record = await deps.points!.quarters.get(quarter);
+    if (record?.status !== 'closed') continue;
+    const entries = await creditPoints(deps.points!, quarter, record.closedAt);
+    if (entries > 0) (summary.creditsFinished ??= []).push({ quarter, entries });
+  }
   const objects = (await listIncoming(deps.s3, deps.bucket)).filter((o) => deps.isReportKey(o.key));
   // A few reads at a time: DynamoDB Local shares two cores with everything else.
   for (let i = 0; i < objects.length; i += 16) {

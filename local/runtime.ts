@@ -13,11 +13,13 @@ import { RULES_PREFIX } from '../shared/adapters/s3/rules-repository.js';
 import { parseRules, RulesBook, type Rules } from '../shared/domain/rules/load.js';
 import { RulesValidationError, StateLockedError } from '../shared/errors.js';
 import type { ComputeQueue } from '../shared/ports/index.js';
+import { isReportKey } from '../shared/storage-contract.js';
 import { wire, type AppDeps } from '../shared/wiring.js';
 import { LocalQueue, type DeadLetter } from './local-queue.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
 import { redrive, type RedriveSummary } from './redrive.js';
 import { isAlive, PROJECT_ROOT } from './state-files.js';
+import { pauseClientsAt, pausePointFrom } from './test-pause.js';
 
 export { isAlive, PROJECT_ROOT } from './state-files.js';
 export const SAMPLE_RULES_DIR = join(PROJECT_ROOT, 'samples', 'rules');
@@ -115,14 +117,14 @@ async function lockState(stateDir: string): Promise<() => Promise<void>> {
 }
 
 
-/** The S3 notification filter of the deployed bucket: prefix incoming/, suffix .csv or .csv.gz (case-sensitive, as in S3). */
-const isReportKey = (key: string) => key.startsWith('incoming/') && /\.csv(\.gz)?$/.test(key);
 
 /** Lower-cases a report name's extension, so that S3's case-sensitive suffix filter sees it. */
 export const reportUploadName = (name: string) => name.replace(/\.csv(\.gz)?$/i, (ext) => ext.toLowerCase());
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const rules = await collectRules(options.rulesFiles);
+  // REBATES_TEST_PAUSE_AT: only the crash-and-restart suite sets it (test-pause.ts).
+  const pausePoint = pausePointFrom(process.env);
   const release = options.stateDir ? await lockState(resolve(options.stateDir)) : async () => undefined;
   let stack: LocalStack;
   try {
@@ -144,7 +146,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         for (const r of requests) computeQueue!.send(JSON.stringify({ quarter: r.quarter, cause: r.cause }), r.quarter);
       },
     };
-    const clients = options.wrapClients ? options.wrapClients(stack.clients) : stack.clients;
+    const clients = pauseClientsAt(
+      pausePoint,
+      options.wrapClients ? options.wrapClients(stack.clients) : stack.clients,
+    );
     const deps = wire(clients, { table: stack.tableName, bucket: stack.bucket }, compute);
     if (options.onIngestProgress) deps.onProgress = options.onIngestProgress;
     if (options.maxInflatedBytes) deps.maxInflatedBytes = options.maxInflatedBytes;
@@ -208,6 +213,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             isReportKey,
             nextSequencer: () => stack.nextSequencer(),
             sendToIngest: (record) => ingestQueue.send(JSON.stringify({ Records: [record] })),
+            points: deps,
           })
         : { uploadedWhileDown: [], unfinished: [] };
 

@@ -188,3 +188,21 @@ export class ReferenceWriteError extends AppError {
 export class BadRequestTargetError extends InputValidationError {
   override readonly code = 'bad-request-target';
 }
+
+/** An approval was decided by someone else first, or is no longer pending. */
+export class ApprovalDecidedError extends AppError {
+  readonly code = 'approval-decided';
+  override readonly httpStatus = 409;
+}
+
+/** The figures changed since a close was requested: the total it shows is no longer the one to freeze. */
+export class StaleApprovalError extends AppError {
+  readonly code = 'approval-stale';
+  override readonly httpStatus = 409;
+}
+
+/** A change would alter a closed quarter's figures where no second person can approve it (a local import). */
+export class ClosedQuarterChangeError extends AppError {
+  readonly code = 'closed-quarter-change';
+  override readonly httpStatus = 409;
+}

@@ -21,8 +21,30 @@ export const PREFIX = {
   exports: 'exports/',
 } as const;
 
+/**
+ * A distributor's report: the S3 notification filter of the deployed bucket (prefix incoming/,
+ * suffix .csv or .csv.gz, case-sensitive as in S3). Other objects there are never read.
+ */
+export const isReportKey = (key: string): boolean => key.startsWith(PREFIX.incoming) && /\.csv(\.gz)?$/.test(key);
+
 /** The table's primary key attributes. */
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
 /** The one global secondary index (projection: all attributes). */
 export const GSI1 = { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;
+
+/**
+ * Item key prefixes of the audit trail and the approvals (docs/architecture.md, "DynamoDB"). The
+ * audit trail is one partition per calendar month (UTC) of its entries, and one index partition
+ * per actor; an approval is one item, indexed by its status.
+ */
+export const ITEM_PREFIX = {
+  /** `AUDIT#<YYYY-MM>` / `<at>#<random>`: append-only entries of that month. */
+  audit: 'AUDIT#',
+  /** gsi1 `AUDIT-BY#<sub>` / `<at>#<random>`: one actor's entries. */
+  auditByActor: 'AUDIT-BY#',
+  /** `APPROVAL#<id>` / `META`. */
+  approval: 'APPROVAL#',
+  /** gsi1 `APPROVALS#<status>` / `<requestedAt>#<id>`. */
+  approvalsByStatus: 'APPROVALS#',
+} as const;

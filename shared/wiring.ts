@@ -8,6 +8,8 @@ import { DynamoComputationRepository } from './adapters/dynamo/computations.js';
 import { DynamoLedgerRepository, DynamoPayoutsRepository, DynamoReferenceRepository } from './adapters/dynamo/reference.js';
 import { DynamoQuarterRepository } from './adapters/dynamo/quarters.js';
 import { DynamoPaymentsRepository, DynamoUploadLog } from './adapters/dynamo/finance.js';
+import { DynamoApprovalRepository, DynamoAuditRepository } from './adapters/dynamo/approvals.js';
+import { DynamoFileClaimRepository } from './adapters/dynamo/file-claims.js';
 import { S3ObjectStore } from './adapters/s3/object-store.js';
 import { S3ObjectUrls } from './adapters/s3/object-urls.js';
 import { S3RulesRepository } from './adapters/s3/rules-repository.js';
@@ -18,6 +20,7 @@ import { quarterPartnerIds, type ComputeDeps } from './pipeline/compute.js';
 import type { ReferenceImportDeps } from './pipeline/reference-import.js';
 import type { ComputeQueue, LedgerRepository, ObjectUrls, QuarterRepository } from './ports/index.js';
 import type { PaymentsRepository, UploadLog } from './ports/finance.js';
+import type { ApprovalRepository, AuditRepository } from './ports/approvals.js';
 
 // The ledger is written only by a quarter's close (credits) and redemptions; computations write none.
 export type AppDeps = IngestDeps &
@@ -30,6 +33,8 @@ export type AppDeps = IngestDeps &
     ledger: LedgerRepository;
     payments: PaymentsRepository;
     uploads: UploadLog;
+    audit: AuditRepository;
+    approvals: ApprovalRepository;
   };
 
 export function wire(clients: AwsClients, config: { table: string; bucket: string }, compute: ComputeQueue): AppDeps {
@@ -43,12 +48,15 @@ export function wire(clients: AwsClients, config: { table: string; bucket: strin
     objects,
     urls: new S3ObjectUrls(clients.s3, config.bucket),
     reports: new DynamoReportsRepository(clients.doc, config.table),
+    files: new DynamoFileClaimRepository(clients.doc, config.table),
     reference: new DynamoReferenceRepository(clients.doc, config.table),
     payouts: new DynamoPayoutsRepository(clients.doc, config.table, partnersOf),
     ledger: new DynamoLedgerRepository(clients.doc, config.table),
     quarters: new DynamoQuarterRepository(clients.doc, config.table),
     payments: new DynamoPaymentsRepository(clients.doc, config.table),
     uploads: new DynamoUploadLog(clients.doc, config.table),
+    audit: new DynamoAuditRepository(clients.doc, config.table),
+    approvals: new DynamoApprovalRepository(clients.doc, config.table),
     computations,
     rules: new S3RulesRepository(objects),
     compute,

@@ -11,7 +11,9 @@ import { canSeePartner } from '../../shared/auth/principal.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../../shared/domain/types.js';
 import { InputValidationError } from '../../shared/errors.js';
-import { importReference, type ReferenceChange } from '../../shared/pipeline/reference-import.js';
+import { changeReference } from '../../shared/pipeline/approvals.js';
+import { actorOf } from '../../shared/pipeline/audit.js';
+import type { ReferenceChange } from '../../shared/pipeline/reference-import.js';
 import {
   AcceptanceJson,
   CatalogJson,
@@ -31,6 +33,7 @@ import {
 } from '../../shared/reference/parse.js';
 import type { ParseResult } from '../../shared/reference/types.js';
 import { isJson, jsonBody, type ApiRequest, type Reply } from './http.js';
+import { approvalJson } from './routes-approvals.js';
 
 /** The rows of the request, from JSON or CSV, or a 400 listing every problem. */
 function readRows<T>(
@@ -116,9 +119,27 @@ export async function putTrainings(req: ApiRequest): Promise<Reply> {
   return accepted(req, { trainings: rows }, 'trainings');
 }
 
-/** Writes the change, requests the computations it calls for, and answers at once. */
+/**
+ * Writes the change, requests the computations it calls for, and answers at once; a change that
+ * would alter a closed quarter's figures is kept for approval instead (shared/pipeline/approvals.ts).
+ */
 async function accepted(req: ApiRequest, change: ReferenceChange, kind: keyof ReferenceChange): Promise<Reply> {
-  const result = await importReference(req.deps, change, { by: `${req.principal.role} ${req.principal.sub}` });
+  const outcome = await changeReference(req.deps, change, kind, actorOf(req.principal));
+  if ('pending' in outcome) {
+    const known = new Map((await req.deps.reference.listPartners()).map((p) => [p.id, p]));
+    return {
+      status: 202,
+      json: {
+        written: 0,
+        computationsRequested: [],
+        approval: approvalJson(outcome.pending, req.principal, known),
+        note:
+          `Not saved yet: this would change the figures of closed quarter ${outcome.pending.quarters.join(', ')} ` +
+          `by ${outcome.pending.effect.totalRub} RUB. It waits for a program manager or finance user other than you to approve it.`,
+      },
+    };
+  }
+  const result = outcome.applied;
   const quarters = result.computationsRequested;
   return {
     status: 202,

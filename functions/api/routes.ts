@@ -14,8 +14,9 @@ import { QuarterId } from '../../shared/domain/rules/schema.js';
 import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
 import { readRejects } from '../../shared/export/rejects-csv.js';
 import { heldLinesOfReport, LatestComputations, productExceptions, reportOutcome } from '../../shared/pipeline/held-lines.js';
-import { closeQuarter, effectiveLines, exportQuarter, listQuarters } from '../../shared/pipeline/quarters.js';
 import type { PayoutLine } from '../../shared/domain/types.js';
+import { actorOf, recordAudit } from '../../shared/pipeline/audit.js';
+import { effectiveLines, exportQuarter, listQuarters } from '../../shared/pipeline/quarters.js';
 import type { ReportRecord } from '../../shared/ports/index.js';
 import {
   DistributorIdParam,
@@ -34,8 +35,10 @@ import {
 import { previewQuarter } from './preview.js';
 import { closedPartnerJson, closedPayoutsJson, totalsApart, ViewParam, ViewQuery } from './routes-closed.js';
 import { getAccruals, getPayments, getRewards, postPayment, postRedemption } from './routes-finance.js';
+import { APPROVAL_ROUTES } from './routes-approvals.js';
 import { putAcceptances, putCatalog, putDistributors, putPartners, putTrainings } from './reference.js';
 import { safeUploadName } from './upload-name.js';
+import { getQuarterExceptions, getWatchlist } from './routes-workbench.js';
 
 const UPLOAD_URL_SECONDS = 15 * 60;
 const DOWNLOAD_URL_SECONDS = 15 * 60;
@@ -156,27 +159,20 @@ async function getQuarters(req: ApiRequest): Promise<Reply> {
   return { json: { quarters: await listQuarters(req.deps) } };
 }
 
-async function postClose(req: ApiRequest): Promise<Reply> {
-  const rules = await quarterOf(req);
-  const snapshot = await closeQuarter(req.deps, rules.quarter, req.principal.sub, req.deps.clock.now());
-  const partners = await partnerMap(req);
-  return {
-    json: {
-      snapshot: {
-        ...snapshot,
-        lines: snapshot.lines.map((l) => payoutLineJson(l, partners.get(l.partnerId))),
-        total: money(snapshot.total),
-      },
-    },
-  };
-}
-
 const ExportQuery = z.object({ format: z.enum(['csv', 'xlsx']).default('csv') });
 
 async function getExport(req: ApiRequest): Promise<Reply> {
   const rules = await quarterOf(req);
   const { format } = parseWith(ExportQuery, req.query, 'query');
   const file = await exportQuarter(req.deps, rules.quarter, format);
+  await recordAudit(req.deps, {
+    kind: 'export',
+    actor: actorOf(req.principal),
+    target: `export of quarter ${rules.quarter} (${format})`,
+    quarters: [rules.quarter],
+    partners: [],
+    after: { fileName: file.fileName, sha256: file.sha256 },
+  });
   return { file: { body: file.body, contentType: file.contentType, fileName: file.fileName } };
 }
 
@@ -303,8 +299,10 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/quarters', roles: STAFF, handle: getQuarters },
   { method: 'GET', path: '/quarters/{q}/payouts', roles: STAFF, handle: getPayouts },
   { method: 'GET', path: '/quarters/{q}/partners/{id}', roles: STAFF, handle: getPartner },
+  { method: 'GET', path: '/quarters/{q}/watchlist', roles: STAFF, handle: getWatchlist },
+  { method: 'GET', path: '/quarters/{q}/exceptions', roles: STAFF, handle: getQuarterExceptions },
   { method: 'POST', path: '/quarters/{q}/preview', roles: ['finance', 'program'], handle: previewQuarter },
-  { method: 'POST', path: '/quarters/{q}/close', roles: ['finance'], handle: postClose },
+  { method: 'POST', path: '/quarters/{q}/close', roles: ['finance'], handle: APPROVAL_ROUTES.postCloseRequest },
   { method: 'GET', path: '/quarters/{q}/export', roles: ['finance', 'program'], handle: getExport },
   { method: 'GET', path: '/reports', roles: ALL, handle: getReports },
   { method: 'GET', path: '/reports/{reportId}', roles: ALL, handle: getReport },
@@ -320,4 +318,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/payments', roles: ['finance', 'program'], handle: getPayments },
   { method: 'POST', path: '/partners/{id}/redemptions', roles: ['finance', 'program'], handle: postRedemption },
   { method: 'GET', path: '/rewards', roles: ['finance', 'program'], handle: getRewards },
+  { method: 'GET', path: '/approvals', roles: STAFF, handle: APPROVAL_ROUTES.getApprovals },
+  { method: 'POST', path: '/approvals/{id}/approve', roles: ['finance', 'program'], handle: APPROVAL_ROUTES.postApprove },
+  { method: 'POST', path: '/approvals/{id}/reject', roles: ['finance', 'program'], handle: APPROVAL_ROUTES.postReject },
+  { method: 'GET', path: '/audit', roles: STAFF, handle: APPROVAL_ROUTES.getAudit },
 ];

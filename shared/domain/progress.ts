@@ -63,5 +63,7 @@ export function tierProgress(rules: Rules, partnerId: string, s: Standing): Tier
     accepted: s.acceptance.valid,
     acceptance: s.acceptance.use,
     summary: parts.join('; '),
+    // The watchlist names these as blockers; the tallies that tell which family gates apply are not stored.
+    unmetGates: [...s.unmetGates.keys()].sort(),
   };
 }

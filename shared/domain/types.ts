@@ -208,6 +208,8 @@ export interface TierProgress {
   acceptance?: AcceptanceUse;
   /** Short plain-language status for a manager. */
   summary: string;
+  /** Training gates (program and family) the partner has not met, sorted (absent in results stored before it was added). */
+  unmetGates?: string[];
 }
 
 export interface PartnerQuarterResult {

@@ -29,7 +29,10 @@ import type {
   ReportsRepository,
   RulesRepository,
 } from '../ports/index.js';
+import type { FileClaimRepository } from '../ports/file-claims.js';
 import { PREFIX } from '../storage-contract.js';
+import type { AuditRepository } from '../ports/approvals.js';
+import { recordAudit } from './audit.js';
 import { ReportExtractor, storableExtract } from './extract.js';
 
 export interface IngestDeps {
@@ -38,6 +41,8 @@ export interface IngestDeps {
   rules: RulesRepository;
   compute: ComputeQueue;
   clock: Clock;
+  /** Which report counts a file's bytes: the duplicate-file check, atomic (file-claims.ts). */
+  files: FileClaimRepository;
   /**
    * Only to name the folder's distributor as written in reject messages; nothing extracted or
    * counted depends on it, so a report is never read again for a reference change.
@@ -48,6 +53,8 @@ export interface IngestDeps {
   /** Bound on the lines of one report, counted by the reader (DEFAULT_MAX_LINES there). */
   maxLines?: number;
   onProgress?: (p: { key: string; bytesRead: number; records: number }) => void;
+  /** The audit trail: a report version that becomes active is recorded, with its uploader. */
+  audit?: AuditRepository;
 }
 
 export interface UploadedObject {
@@ -148,8 +155,7 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
   try {
     const book = new RulesBook(await deps.rules.loadAll());
     const result = await extractObject(deps, obj, book, distributorId, rejectsKey);
-    const first = await sameBytesAlreadyActive(deps.reports, reportId, distributorId, result.sha256);
-    if (first) throw duplicateFileError(first);
+    await claimBytes(deps, distributorId, result.sha256, { reportId, version });
     const stored = storableExtract(reportId, result.extract);
     await deps.objects.put(stored.key, stored.bytes, 'application/gzip');
     outcome = {
@@ -199,7 +205,23 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
       why: 'a later upload of the same key was processed meanwhile',
     };
 
+  // The bytes this report counted until now are free for another name once it counts others.
+  const replacedBytes = previous?.activeVersion ? previous.sha256 : undefined;
+  if (replacedBytes && replacedBytes !== (outcome.active ? outcome.sha256 : undefined))
+    await deps.files.release(distributorId, replacedBytes, reportId);
+
   const touched = [...new Set([...(outcome.quarters ?? []), ...oldQuarters])].sort();
+  if (deps.audit)
+    // The upload's folder names its distributor (the key is authoritative; the URL was signed for it).
+    await recordAudit({ audit: deps.audit, clock: deps.clock }, {
+      kind: 'report',
+      actor: { sub: distributorId, role: 'distributor' },
+      target: `report ${obj.key}`,
+      quarters: touched,
+      partners: [],
+      before: previous?.activeVersion ? { version: previous.activeVersion, sha256: previous.sha256 ?? null } : null,
+      after: { version, status: outcome.status, sha256: outcome.sha256 ?? null, counts: outcome.counts ?? null },
+    });
   const replaced = previous?.activeVersion && previous.activeVersion !== version ? ` replacing ${previous.activeVersion}` : '';
   await deps.compute.publish(
     touched.map((quarter) => ({
@@ -208,6 +230,37 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
     })),
   );
   return { status: outcome.status === 'processed' ? 'processed' : 'failed', reportId, version };
+}
+
+/**
+ * Makes this report the one that counts these bytes of the distributor, or throws the
+ * duplicate-file error naming the report that does. The claim is one conditional write, so of two
+ * uploads of the same bytes at the same time exactly one wins. A claim left by a report that no
+ * longer counts the bytes (a crash between its replacement and the release) is taken over.
+ */
+async function claimBytes(
+  deps: Pick<IngestDeps, 'files' | 'reports'>,
+  distributorId: string,
+  sha256: string,
+  me: { reportId: string; version: string },
+): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const holder = await deps.files.claim(distributorId, sha256, me);
+    if (!holder) {
+      // Reports read before claims existed hold none: the list still finds them.
+      const first = await sameBytesAlreadyActive(deps.reports, me.reportId, distributorId, sha256);
+      if (!first) return;
+      await deps.files.takeOver(distributorId, sha256, me, { reportId: first.reportId, version: first.activeVersion! });
+      throw duplicateFileError(first);
+    }
+    const record = holder.reportId ? await deps.reports.get(holder.reportId) : null;
+    const inProgress = record?.status === 'received' || record?.status === 'processing';
+    const holds = record && record.version === holder.version && (inProgress || record.activeVersion === holder.version);
+    if (holds) throw duplicateFileError(record);
+    if (await deps.files.takeOver(distributorId, sha256, holder, me)) return;
+  }
+  // Claimed and released over and over meanwhile: the event is retried.
+  throw new Error(`The claim on the bytes ${sha256} of distributor ${distributorId} kept changing; retrying later.`);
 }
 
 /**

@@ -1,19 +1,22 @@
 /**
  * `verify`: prove a quarter's stored figures from the raw report objects. It fails on any report
- * not in a final state; re-extracts each active report from its raw object (the version in force)
+ * not in a final state, whatever its distributor (verify-reports.ts); re-extracts each active report from its raw object (the version in force)
  * and checks the extract's sha256 and counts (read = extracted + rejected) against the record;
  * recomputes the quarter from those fresh extracts and the reference data, and compares the result
- * with the latest computation record and the stored payouts — or lists every difference.
+ * with the latest computation record and the stored payouts, and a closed quarter's points ledger
+ * with its payouts (verify-ledger.ts) — or lists every difference.
  */
 import { Decimal } from 'decimal.js';
 import { readReport } from '../csv/read-report.js';
 import { asWrittenIn } from '../domain/ids.js';
 import { RulesBook } from '../domain/rules/load.js';
 import type { PayoutLine } from '../domain/types.js';
-import type { ComputationRepository, ObjectStore, PayoutsRepository, ReferenceRepository, ReportsRepository, RulesRepository } from '../ports/index.js';
+import type { ComputationRepository, ObjectStore, PayoutsRepository, QuarterRepository, ReferenceRepository, ReportsRepository, RulesRepository } from '../ports/index.js';
 import { inputsHashOf, latestComputation } from './compute.js';
 import { computeQuarter, type ActiveExtract } from './compute-quarter.js';
 import { ReportExtractor, storableExtract } from './extract.js';
+import { ledgerShortfalls } from './verify-ledger.js';
+import { unfinishedReports } from './verify-reports.js';
 
 export interface VerifyDeps {
   objects: ObjectStore;
@@ -22,10 +25,12 @@ export interface VerifyDeps {
   payouts: PayoutsRepository;
   rules: RulesRepository;
   computations: ComputationRepository;
+  /** With it, a closed quarter's points ledger is checked against its payouts too. */
+  quarters?: QuarterRepository;
 }
 
 export interface Difference {
-  what: 'report' | 'computation' | 'payout';
+  what: 'report' | 'computation' | 'payout' | 'ledger';
   /** The report key, quarter or partner ID the difference is about. */
   subject: string;
   detail: string;
@@ -56,13 +61,8 @@ export async function verifyQuarter(
   const shownPartner = asWrittenIn(reference.partners.values());
   const differences: Difference[] = [];
 
-  for (const r of await deps.reports.list({}))
-    if (r.status !== 'processed' && r.status !== 'failed')
-      differences.push({
-        what: 'report',
-        subject: r.key,
-        detail: `is still ${r.status}: wait until it is processed, then verify again`,
-      });
+  for (const u of await unfinishedReports(deps, new Set(reference.distributors.keys())))
+    differences.push({ what: 'report', subject: u.key, detail: u.detail });
 
   const records = await deps.reports.activeInQuarter(quarter);
   const fresh: ActiveExtract[] = [];
@@ -165,6 +165,9 @@ export async function verifyQuarter(
         detail: !s ? 'no stored result' : !f ? 'a stored result, but nothing counts for this partner' : 'tier progress, explanations or pending points differ',
       });
   }
+  if (deps.quarters)
+    for (const l of await ledgerShortfalls({ ...deps, quarters: deps.quarters }, quarter))
+      differences.push({ what: 'ledger', subject: shownPartner(l.partnerId), detail: l.detail });
   onProgress?.(records.length + 1, records.length + 1, 'done');
   return {
     quarter,

@@ -24,6 +24,7 @@ import { startFakeCognito } from '../api/fake-cognito.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCREENSHOT = join(ROOT, 'test', '.artifacts', 'dashboard-partner.png');
+const shot = (view: string) => join(ROOT, 'test', '.artifacts', `dashboard-${view}.png`);
 const QUARTER = '2016-Q1';
 const REGIONS = ['Central', 'Volga'];
 const run = promisify(execFile);
@@ -339,7 +340,7 @@ describe.skipIf(!hasChromium)(
       expect(await page.getByText(outside.name).count()).toBe(0);
     });
 
-    test('finance logs in after the manager logs out, exports the quarter and closes it', async () => {
+    test('finance logs in after the manager logs out, exports the quarter and asks to close it', async () => {
       await page.goto(`${base}/`);
       await page.getByRole('button', { name: 'Выйти' }).click();
       await page.getByRole('button', { name: 'EN', exact: true }).click();
@@ -361,23 +362,120 @@ describe.skipIf(!hasChromium)(
       await page.getByRole('button', { name: 'Close quarter…' }).click();
       const dialog = page.getByRole('dialog', { name: `Close quarter ${QUARTER}?` });
       await dialog.waitFor();
+      expect(squash(await dialog.textContent())).toContain('Another finance user must approve the close');
       await dialog.getByRole('button', { name: `Close ${QUARTER}` }).click();
-      await page
-        .getByRole('status')
-        .filter({ hasText: `Quarter ${QUARTER} is closed.` })
-        .waitFor();
-      expect(squash(await page.getByRole('heading', { level: 1 }).textContent())).toBe(
-        `Quarter ${QUARTER} closed`,
-      );
+      const total = financeLines.reduce((sum, l) => sum.plus(l.amount), new Decimal(0)).toFixed(2);
+      const note = page.getByRole('status').filter({ hasText: `Close of ${QUARTER} requested` });
+      await note.waitFor();
+      expect(squash(await note.textContent())).toContain(`(total ${squash(rub('en-US', total))})`);
+      // The page offers no second request while this one waits.
       expect(await page.getByRole('button', { name: 'Close quarter…' }).count()).toBe(0);
+      expect(squash(await page.locator('main').textContent())).toContain(
+        'Close asked for by local-finance',
+      );
+      // One person's request closes nothing.
+      const { quarters } = await apiGet<{ quarters: { quarter: string; status: string }[] }>(
+        '/quarters',
+        financeToken,
+      );
+      expect(quarters.find((q) => q.quarter === QUARTER)?.status).toBe('open');
+
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
+      const request = page.getByRole('article', { name: `Close quarter ${QUARTER}` });
+      await request.waitFor();
+      expect(squash(await request.textContent())).toContain('You asked for this; another user must decide it.');
+      expect(await request.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    });
+
+    test('a second finance user approves the close on screen, and the audit page lists both steps', async () => {
+      const checker = await rebates('token', '--role', 'finance', '--sub', 'fin-checker', '--state', stateDir);
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.getByLabel('Access token').fill(checker);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('heading', { level: 1, name: `Quarter ${QUARTER}` }).waitFor();
+
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
+      const request = page.getByRole('article', { name: `Close quarter ${QUARTER}` });
+      await request.waitFor();
+      expect(squash(await request.textContent())).toContain('Asked by local-finance (Finance)');
+      await page.screenshot({ path: shot('approvals'), fullPage: true });
+      await request.getByRole('button', { name: 'Approve' }).click();
+      await page.getByRole('status').filter({ hasText: 'Approved.' }).waitFor();
+      const decided = page.getByRole('article', { name: `Close quarter ${QUARTER}` });
+      expect(squash(await decided.textContent())).toContain('Approved by fin-checker (Finance)');
       const { quarters } = await apiGet<{ quarters: { quarter: string; status: string }[] }>(
         '/quarters',
         financeToken,
       );
       expect(quarters.find((q) => q.quarter === QUARTER)?.status).toBe('closed');
+
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Quarter', exact: true }).click();
+      expect(squash(await page.getByRole('heading', { level: 1 }).textContent())).toBe(`Quarter ${QUARTER} closed`);
+      expect(await page.getByRole('button', { name: 'Close quarter…' }).count()).toBe(0);
+
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Audit trail' }).waitFor();
+      const rows = page.locator('main table.audit tbody tr');
+      await expect.poll(() => rows.count()).toBeGreaterThan(1);
+      const shown = squash(await page.locator('main table.audit').textContent());
+      expect(shown).toContain('fin-checker (Finance)close approved');
+      expect(shown).toContain('local-finance (Finance)close requested');
+      expect(shown).toContain('local-finance (Finance)export downloaded');
+      await page.screenshot({ path: shot('audit'), fullPage: true });
+
+      await page.getByLabel('User').fill('fin-checker');
+      await page.getByRole('button', { name: 'Show' }).click();
+      await expect.poll(() => rows.count()).toBe(1);
+      expect(squash(await rows.first().textContent())).toContain('close approved');
     });
 
-    test('finance sees the exceptions queue of the closed quarter as the API gives it', async () => {
+    test('a backdated acceptance on the closed quarter waits with its RUB effect until finance approves it on screen', async () => {
+      // RU100112 accepted at the deadline instant (pays nothing); a program manager backdates it.
+      const programToken = await rebates('token', '--role', 'program', '--sub', 'prog-e2e', '--state', stateDir);
+      const put = await fetch(`${base}/api/reference/acceptances`, {
+        method: 'PUT',
+        headers: { Authorization: `Bearer ${programToken}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          rows: [{ partnerId: 'RU100112', program: 'client', plan: null, acceptedAt: '2016-03-31T12:00:00+03:00' }],
+        }),
+      });
+      expect(put.status).toBe(202);
+      const { approval } = (await put.json()) as {
+        approval: { status: string; effect: { totalRub: string; partners: { partnerId: string; delta: string }[] } };
+      };
+      expect(approval.status).toBe('pending');
+      expect(approval.effect.partners.map((p) => p.partnerId)).toEqual(['RU100112']);
+      expect(new Decimal(approval.effect.totalRub).isPositive()).toBe(true);
+
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
+      const request = page.getByRole('article', { name: `Change of acceptances affecting closed ${QUARTER}` });
+      await request.waitFor();
+      const text = squash(await request.textContent());
+      expect(text).toContain('Asked by prog-e2e (Program manager)');
+      expect(text).toContain(`Effect on payouts: ${squash(rub('en-US', approval.effect.totalRub))}`);
+      expect(text).toContain('RU100112');
+      await page.screenshot({ path: shot('approvals-change'), fullPage: true });
+      await request.getByRole('button', { name: 'Approve' }).click();
+      await page.getByRole('status').filter({ hasText: 'Approved.' }).waitFor();
+
+      // The closed quarter keeps its figures; the next open one books the difference.
+      const payouts = async (q: string) =>
+        apiGet<{ total: string; lines: { amount: string }[] }>(`/quarters/${q}/payouts?partner=RU100112`, financeToken);
+      expect((await payouts(QUARTER)).total).toBe('0.00');
+      await expect.poll(async () => (await payouts('2016-Q2')).total, { timeout: 30_000 }).toBe(approval.effect.totalRub);
+
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+      await page.getByLabel('Partner ID').fill('RU100112');
+      await page.getByRole('button', { name: 'Show' }).click();
+      const rows = page.locator('main table.audit tbody tr');
+      await expect.poll(() => rows.count()).toBe(3);
+      const shown = squash(await page.locator('main table.audit').textContent());
+      expect(shown).toContain('fin-checker (Finance)change approved');
+      expect(shown).toContain('prog-e2e (Program manager)change held for approval');
+      expect(shown).toContain('prog-e2e (Program manager)reference data changed');
+    });
+
+    test('finance sees the product exceptions of the closed quarter on the workbench as the API gives them', async () => {
       const { exceptions } = await apiGet<{ exceptions: ExceptionJson[] }>(
         `/exceptions?quarter=${QUARTER}`,
         financeToken,
@@ -385,15 +483,17 @@ describe.skipIf(!hasChromium)(
       // The sample data folder has products no rate row takes, held by the computation.
       expect(exceptions.length).toBeGreaterThan(0);
       await page.getByRole('link', { name: 'Exceptions' }).click();
-      await page.getByRole('heading', { level: 1, name: 'Exceptions queue' }).waitFor();
+      await page.getByRole('heading', { level: 1, name: 'Exceptions workbench' }).waitFor();
       await page.getByLabel('Quarter').selectOption(QUARTER);
-      const rows = page.locator('main table tbody tr');
-      await expect.poll(() => rows.count()).toBe(exceptions.length);
-      const shown = squash(await page.locator('main table').textContent());
+      const main = page.locator('main');
+      await expect.poll(async () => squash(await main.textContent())).toContain(squash(exceptions[0]!.description));
+      const shown = squash(await main.textContent());
       for (const x of exceptions) {
         expect(shown).toContain(squash(x.description));
-        expect(shown).toContain(`line ${x.example.line} of ${x.example.reportId}`);
+        expect(shown).toMatch(new RegExp(`report ${x.example.reportId}, lines [0-9, …]*\\b${x.example.line}\\b`));
       }
+      // Finance reads the queue; the fixes are the program's and the managers'.
+      expect(await page.locator('details.fix').count()).toBe(0);
     });
 
     test('a distributor sees its own reports, and the lines of one that the computation holds, with why', async () => {

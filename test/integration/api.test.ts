@@ -29,6 +29,7 @@ let scratch: string;
 
 const tokens = {
   finance: { sub: 'fin-1', 'cognito:groups': ['finance'] },
+  finance2: { sub: 'fin-2', 'cognito:groups': ['finance'] },
   program: { sub: 'prog-1', 'cognito:groups': ['program'] },
   central: { sub: 'mgr-1', 'cognito:groups': ['manager'], 'custom:regions': 'Central' },
   alfa: { sub: 'dist-alfa', 'cognito:groups': ['distributor'], 'custom:distributor': 'alfa' },
@@ -853,19 +854,41 @@ describe('export and close', () => {
     expect((await call('central', 'GET', `/api/quarters/${Q1}/export`)).status).toBe(403);
   });
 
-  it('lets only finance close a quarter, once; the closed quarter answers from its snapshot', async () => {
+  it('closes a quarter when one finance user asks and another approves; the closed quarter answers from its snapshot', async () => {
     expect((await call('program', 'POST', `/api/quarters/${Q1}/close`)).status).toBe(403);
     const live = await call('finance', 'GET', `/api/quarters/${Q1}/payouts`);
 
-    const res = await call('finance', 'POST', `/api/quarters/${Q1}/close`);
+    const asked = await call('finance', 'POST', `/api/quarters/${Q1}/close`);
+    expect(asked.status).toBe(202);
+    expect(asked.body.approval).toMatchObject({
+      id: expect.stringMatching(/^apr_/),
+      kind: 'close',
+      status: 'pending',
+      quarter: Q1,
+      total: live.body.total,
+      requestedBy: { sub: 'fin-1', role: 'finance' },
+      rejectedLines: 1, // A-5's quantity 12,5
+    });
+    // Nothing is closed yet.
+    expect((await call('finance', 'GET', `/api/quarters/${Q1}/payouts`)).body.status).toBe('open');
+    const id = asked.body.approval.id as string;
+
+    const self = await call('finance', 'POST', `/api/approvals/${id}/approve`);
+    expect(self).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    expect(self.body.error.message).toMatch(/another user has to approve it/);
+    expect((await call('program', 'POST', `/api/approvals/${id}/approve`)).status).toBe(403);
+
+    const res = await call('finance2', 'POST', `/api/approvals/${id}/approve`);
     expect(res.status).toBe(200);
+    expect(res.body.approval).toMatchObject({ status: 'approved', decidedBy: { sub: 'fin-2', role: 'finance' } });
     expect(res.body.snapshot).toMatchObject({
       quarter: Q1,
-      closedBy: 'fin-1',
+      closedBy: 'fin-2',
       total: live.body.total,
       sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     expect(res.body.snapshot.lines).toHaveLength(live.body.lines.length);
+    expect((await call('finance', 'POST', `/api/approvals/${id}/approve`)).status).toBe(409);
 
     expect(await call('finance', 'POST', `/api/quarters/${Q1}/close`)).toMatchObject({
       status: 409,
@@ -883,14 +906,33 @@ describe('export and close', () => {
 });
 
 describe('after close', () => {
-  it('books a later change of the closed quarter as adjustment lines of the next open one', async () => {
+  it('keeps a backdated acceptance on the closed quarter pending until another user approves it, then books it in the next open one', async () => {
     // RU900102 chose plan 150 (not met, paid 0 at close); a later acceptance chooses none, so plan 50 applies.
     const res = await call('program', 'PUT', '/api/reference/acceptances', {
       rows: [
         { partnerId: 'RU900102', program: 'client', plan: null, acceptedAt: '2016-03-15T10:00:00+03:00' },
       ],
     });
-    expect(res).toMatchObject({ status: 202, body: accepted(1) });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({
+      written: 0,
+      approval: {
+        kind: 'reference-change',
+        status: 'pending',
+        effect: {
+          totalRub: '10087.00',
+          partners: [{ quarter: Q1, partnerId: 'RU900102', before: '0.00', after: '10087.00', delta: '10087.00' }],
+        },
+      },
+    });
+    await env.rt.idle();
+    const before = await call('central', 'GET', '/api/quarters/2016-Q2/payouts?partner=RU900102');
+    expect(before.body.lines).toEqual([]);
+
+    const id = res.body.approval.id as string;
+    expect((await call('program', 'POST', `/api/approvals/${id}/approve`)).status).toBe(403);
+    const ok = await call('finance', 'POST', `/api/approvals/${id}/approve`);
+    expect(ok).toMatchObject({ status: 200, body: { approval: { status: 'approved' }, written: { acceptances: 1 } } });
     await env.rt.idle();
 
     const frozen = await call('central', 'GET', `/api/quarters/${Q1}/partners/RU900102`);

@@ -173,6 +173,10 @@ describe('one truth per closed quarter, with recorded causes', () => {
       rows: [{ partnerId: 'RU100112', program: 'client', plan: null, acceptedAt: '2016-03-20T10:00:00+03:00' }],
     });
     expect(put.status).toBe(202);
+    // It alters closed Q1, so it waits for someone other than its author to approve it.
+    expect(put.body.approval?.id).toBeDefined();
+    const approved = await call('finance', 'POST', `/api/approvals/${put.body.approval.id}/approve`);
+    expect(approved.status).toBe(200);
     await env.rt.idle();
 
     const after = await call('finance', 'GET', `/api/quarters/${Q1}/payouts?partner=RU100112`);
@@ -182,7 +186,7 @@ describe('one truth per closed quarter, with recorded causes', () => {
     expect(new Decimal(after.body.adjustmentsTotal).gt(0)).toBe(true);
     for (const a of adjustments) {
       expect(a.causes?.map((c) => c.kind)).toEqual(['reference']);
-      expect(a.causes![0]!.by).toBe('program prog-1');
+      expect(a.causes![0]!.by).toBe('program prog-1, approved by finance fin-1');
       expect(a.causes![0]!.rows).toEqual([
         expect.objectContaining({ kind: 'acceptance', change: expect.stringContaining('RU100112 for client') }),
       ]);

@@ -14,6 +14,8 @@ import type { TestRuntime } from './runtime.js';
 
 export const CALLERS = {
   finance: { sub: 'fin-1', 'cognito:groups': ['finance'] },
+  /** A second finance user: a close asked by one is approved by the other. */
+  finance2: { sub: 'fin-2', 'cognito:groups': ['finance'] },
   program: { sub: 'prog-1', 'cognito:groups': ['program'] },
   central: { sub: 'mgr-1', 'cognito:groups': ['manager'], 'custom:regions': 'Central' },
   alfa: { sub: 'dist-alfa', 'cognito:groups': ['distributor'], 'custom:distributor': 'alfa' },

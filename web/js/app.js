@@ -13,6 +13,8 @@ import * as overview from './views/overview.js';
 import * as partner from './views/partner.js';
 import * as exceptions from './views/exceptions.js';
 import * as reports from './views/reports.js';
+import * as approvals from './views/approvals.js';
+import * as audit from './views/audit.js';
 
 const ROUTES = [
   [/^#\/login$/, login],
@@ -20,6 +22,8 @@ const ROUTES = [
   [/^#\/partner\/([^/]+)\/([^/]+)$/, partner],
   [/^#\/exceptions(?:\/([^/]+))?$/, exceptions],
   [/^#\/reports$/, reports],
+  [/^#\/approvals$/, approvals],
+  [/^#\/audit(?:\/(.*))?$/, audit],
 ];
 
 const top = document.getElementById('top');
@@ -56,6 +60,8 @@ function header() {
           me.role !== 'distributor' ? h('li', {}, link('#/overview', t('navOverview'))) : null,
           me.role !== 'distributor' ? h('li', {}, link('#/exceptions', t('navExceptions'))) : null,
           h('li', {}, link('#/reports', t('navReports'))),
+          me.role !== 'distributor' ? h('li', {}, link('#/approvals', t('navApprovals'))) : null,
+          me.role !== 'distributor' ? h('li', {}, link('#/audit', t('navAudit'))) : null,
         ),
       )
     : null;

@@ -1,4 +1,4 @@
-import { GSI1 as GSI1_INDEX } from '../../storage-contract.js';
+import { GSI1 as GSI1_INDEX, ITEM_PREFIX } from '../../storage-contract.js';
 
 /** Key layout of the single table (docs/architecture.md, "DynamoDB"). One place, so it cannot drift. */
 export const keys = {
@@ -38,6 +38,8 @@ export const keys = {
   points: (partnerId: string, entryId: string) => ({ pk: `PARTNER#${partnerId}`, sk: `POINTS#${entryId}` }),
   distributor: (id: string) => ({ pk: `DISTRIBUTOR#${id}`, sk: 'PROFILE', gsi1pk: 'DISTRIBUTORS', gsi1sk: id }),
   catalog: (sku: string) => ({ pk: 'CATALOG', sk: `SKU#${sku}` }),
+  /** Which report of the distributor counts the file with these bytes (a second name is refused). */
+  fileClaim: (distributorId: string, sha256: string) => ({ pk: `FILE#${distributorId}#${sha256}`, sk: 'CLAIM' }),
   /** The reference revision: a counter every reference write increments, with its latest changes. */
   referenceRevision: { pk: 'REFERENCE#META', sk: 'REVISION' },
 } as const;
@@ -49,4 +51,26 @@ export const quarterKeys = {
   quarter: (quarter: string) => ({ pk: `QUARTER#${quarter}`, sk: 'META' }),
   /** Points to the quarter's latest computation record (its body is in S3). */
   computation: (quarter: string) => ({ pk: `QUARTER#${quarter}`, sk: 'COMPUTATION' }),
+} as const;
+
+/** The audit trail: a partition per month of the entries' UTC time, an index partition per actor. */
+export const auditKeys = {
+  month: (yyyyMm: string) => `${ITEM_PREFIX.audit}${yyyyMm}`,
+  entry: (id: string, at: string, actorSub: string) => ({
+    pk: `${ITEM_PREFIX.audit}${at.slice(0, 7)}`,
+    sk: id,
+    gsi1pk: `${ITEM_PREFIX.auditByActor}${actorSub}`,
+    gsi1sk: id,
+  }),
+  actor: (sub: string) => `${ITEM_PREFIX.auditByActor}${sub}`,
+} as const;
+
+/** Approvals: one item each, found by status through gsi1 (the status moves the item in the index). */
+export const approvalKeys = {
+  approval: (id: string) => ({ pk: `${ITEM_PREFIX.approval}${id}`, sk: 'META' }),
+  byStatus: (status: string, requestedAt: string, id: string) => ({
+    gsi1pk: `${ITEM_PREFIX.approvalsByStatus}${status}`,
+    gsi1sk: `${requestedAt}#${id}`,
+  }),
+  status: (status: string) => `${ITEM_PREFIX.approvalsByStatus}${status}`,
 } as const;

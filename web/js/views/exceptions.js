@@ -1,50 +1,316 @@
 /**
- * The exceptions queue: report lines whose product could not be rated, grouped by product, so the
- * program manager can add catalog mappings.
+ * The exceptions workbench: every reason a unit of the quarter does not pay
+ * (GET /quarters/{q}/exceptions, scoped by the API), grouped, with counts and RUB at stake, and a
+ * fix on screen where the caller's role allows it (the API names it per item). A fix goes through
+ * the reference API, which answers 202 and requests a computation; the page then asks again until
+ * the computation has taken the item off the queue.
  */
 import { api } from '../api.js';
 import { h, message, table } from '../dom.js';
-import { formatInt, rejectReason, t } from '../i18n.js';
+import { formatInt, formatMoney, rejectReason, t, zeroReason } from '../i18n.js';
 import { loadQuarters, pickQuarter, quarterSelect } from './quarters.js';
 
-export async function render({ params, go }) {
+const POLL_MS = 1000;
+const POLL_TRIES = 60;
+const LINES_SHOWN = 10;
+
+const reasonLabel = (g) => (g.source === 'held' ? rejectReason(g.reason) : zeroReason(g.reason));
+const amountText = (a) => (a === null ? t('wbUnknownAmount') : formatMoney(a));
+const itemKey = (i) =>
+  JSON.stringify([
+    i.reason,
+    i.partnerKey,
+    i.reportId,
+    i.lines?.[0],
+    i.distributorId,
+    i.program,
+    i.rateRow,
+    i.sku,
+  ]);
+const holds = (data, key) => data.groups.some((g) => g.items.some((i) => itemKey(i) === key));
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A day picked on screen is a Moscow day; noon keeps it that day whatever the reader's clock. */
+const moscowNoon = (day) => `${day}T12:00:00+03:00`;
+
+let formCount = 0;
+
+export async function render({ params, go, rerender }) {
   const quarters = await loadQuarters();
   const info = pickQuarter(quarters, params[0]);
-  const q = info?.quarter;
-  const { exceptions } = await api.exceptions(q);
+  if (!info) return h('section', {}, h('h1', {}, t('wbTitle')), message(t('wbEmpty')));
+  const q = info.quarter;
+  const data = await api.quarterExceptions(q);
+  const known = data.groups.filter((g) => g.amountAtStakeRub !== null);
+  const kopecks = known.reduce((sum, g) => sum + BigInt(g.amountAtStakeRub.replace('.', '')), 0n);
+  const total = `${kopecks / 100n}.${String(kopecks % 100n).padStart(2, '0')}`;
   return h(
     'div',
-    { class: 'page' },
+    { class: 'page workbench' },
     h(
       'div',
       { class: 'page-head' },
-      h('h1', {}, t('exceptionsTitle')),
+      h('h1', {}, t('wbTitle')),
       quarters.length
         ? quarterSelect(quarters, q, (next) => go(`#/exceptions/${encodeURIComponent(next)}`))
         : null,
     ),
-    h('p', { class: 'meta' }, t('exceptionsIntro')),
-    exceptions.length
-      ? table({
-          columns: [
-            { label: t('colCode') },
-            { label: t('colDescription') },
-            { label: t('colSku') },
-            { label: t('colLines'), numeric: true },
-            { label: t('colDistributors') },
-            { label: t('colExample') },
-          ],
-          rows: exceptions.map((x) => ({
-            cells: [
-              h('span', { class: 'badge reason', title: x.code }, rejectReason(x.code)),
-              x.description,
-              x.sku || '—',
-              formatInt(x.count),
-              (x.distributors ?? []).join(', '),
-              x.example ? t('exampleAt', { line: x.example.line, report: x.example.reportId }) : '',
-            ],
-          })),
-        })
-      : message(t('noExceptions')),
+    h('p', { class: 'meta' }, t('wbIntro')),
+    h(
+      'dl',
+      { class: 'figures' },
+      h(
+        'div',
+        {},
+        h('dt', {}, t('wbFigureItems')),
+        h('dd', {}, formatInt(data.groups.reduce((n, g) => n + g.count, 0))),
+      ),
+      h('div', {}, h('dt', {}, t('wbFigureAtStake')), h('dd', {}, formatMoney(total))),
+    ),
+    data.groups.length
+      ? data.groups.map((g) => groupSection(q, data.programs, g, rerender))
+      : message(t('wbEmpty')),
   );
+}
+
+function groupSection(q, programs, g, rerender) {
+  const id = `wb-${g.reason}`;
+  return h(
+    'section',
+    { class: 'wb-group', 'aria-labelledby': id },
+    h('h2', { id }, reasonLabel(g)),
+    h(
+      'p',
+      { class: 'meta' },
+      t('wbGroupSummary', {
+        count: formatInt(g.count),
+        units: formatInt(g.units),
+        amount: amountText(g.amountAtStakeRub),
+      }),
+      g.amountAtStakeRub !== null && g.amountUnknown
+        ? ` ${t('wbSomeUnknown', { n: formatInt(g.amountUnknown) })}`
+        : '',
+    ),
+    table({
+      className: 'wb-items',
+      columns: [
+        { label: t('colPartner') },
+        { label: t('wbColWhere') },
+        { label: t('colUnits'), numeric: true },
+        { label: t('wbColAtStake'), numeric: true },
+        { label: t('wbColWhy') },
+        { label: t('wbColFix') },
+      ],
+      rows: g.items.map((item) => ({
+        cells: [
+          partnerCell(q, item),
+          whereCell(item),
+          formatInt(item.source === 'payout' ? item.unpaidUnits : item.units),
+          amountText(item.amountAtStakeRub),
+          whyCell(item),
+          item.fix ? fixForm(q, programs, item, rerender) : '—',
+        ],
+      })),
+    }),
+    g.more ? h('p', { class: 'meta' }, t('wbMore', { n: formatInt(g.more) })) : null,
+  );
+}
+
+function partnerCell(q, item) {
+  const id =
+    item.partnerName !== null
+      ? h(
+          'a',
+          { href: `#/partner/${encodeURIComponent(q)}/${encodeURIComponent(item.partnerId)}` },
+          item.partnerId,
+        )
+      : item.partnerId;
+  return [id, item.partnerName ? h('div', { class: 'meta' }, item.partnerName) : null];
+}
+
+function whereCell(item) {
+  if (item.source === 'payout')
+    return t('wbWherePayout', {
+      distributor: item.distributorId,
+      program: item.program,
+      rateRow: item.rateRow,
+    });
+  const lines = item.lines.slice(0, LINES_SHOWN).join(', ') + (item.lines.length > LINES_SHOWN ? ', …' : '');
+  return [
+    t('wbWhereHeld', { report: item.reportId, lines, distributor: item.distributorId }),
+    h('div', { class: 'meta' }, [item.sku, item.description].filter(Boolean).join(' · ')),
+  ];
+}
+
+function whyCell(item) {
+  return [
+    item.message,
+    item.courses?.length
+      ? h(
+          'div',
+          { class: 'meta' },
+          t('wbCourses', { courses: item.courses.map((c) => c.join(` ${t('wlOr')} `)).join('; ') }),
+        )
+      : null,
+  ];
+}
+
+// ---------------------------------------------------------------- fixes
+
+const FIX_LABELS = {
+  'register-partner': 'wbFixPartner',
+  'map-product': 'wbFixProduct',
+  'record-training': 'wbFixTraining',
+  'record-acceptance': 'wbFixAcceptance',
+};
+
+function field(label, control) {
+  const id = `wb-field-${++formCount}`;
+  control.id = id;
+  return h('p', { class: 'field' }, h('label', { for: id }, label), control);
+}
+
+const select = (options, attrs = {}) =>
+  h(
+    'select',
+    attrs,
+    options.map(([value, label]) => h('option', { value }, label)),
+  );
+
+function fixForm(q, programs, item, rerender) {
+  const inputs = {};
+  let fields;
+  switch (item.fix) {
+    case 'record-training':
+      fields = [
+        ...item.courses.map((group, k) =>
+          field(
+            t('wbCourse'),
+            (inputs[`course${k}`] = select(
+              group.map((c) => [c, c]),
+              { required: true },
+            )),
+          ),
+        ),
+        field(t('wbCompletedOn'), (inputs.day = h('input', { type: 'date', required: true }))),
+      ];
+      break;
+    case 'record-acceptance': {
+      const plans = programs.find((p) => p.id === item.program)?.plans ?? [];
+      fields = [
+        field(
+          t('wbPlan'),
+          (inputs.plan = select([['', t('wbNoPlan')], ...plans.map((p) => [String(p), String(p)])])),
+        ),
+        field(t('wbAcceptedOn'), (inputs.day = h('input', { type: 'date', required: true }))),
+      ];
+      break;
+    }
+    case 'register-partner':
+      fields = [
+        field(t('colName'), (inputs.name = h('input', { type: 'text', required: true }))),
+        field(
+          t('wbStatus'),
+          (inputs.status = select([
+            ['Registered', t('wbStatusRegistered')],
+            ['Preferred', t('wbStatusPreferred')],
+          ])),
+        ),
+        field(t('colRegion'), (inputs.region = h('input', { type: 'text', required: true }))),
+      ];
+      break;
+    case 'map-product': {
+      inputs.program = select(programs.map((p) => [p.id, p.id]));
+      inputs.rateRow = select([]);
+      const fill = () =>
+        inputs.rateRow.replaceChildren(
+          ...(programs.find((p) => p.id === inputs.program.value)?.rateRows ?? []).map((r) =>
+            h('option', { value: r }, r),
+          ),
+        );
+      inputs.program.addEventListener('change', fill);
+      fill();
+      fields = [field(t('colProgram'), inputs.program), field(t('colRateRow'), inputs.rateRow)];
+      break;
+    }
+    default:
+      return '—';
+  }
+
+  const status = h('p', { class: 'meta', role: 'status' });
+  const submit = h('button', { type: 'submit' }, t('wbSave'));
+  const form = h('form', {}, fields, submit, status);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    submit.disabled = true;
+    try {
+      const [kind, rows] = rowsOf(item, inputs);
+      status.textContent = t('wbSaving');
+      const answer = await api.putReference(kind, rows);
+      // A fix that would change a closed quarter is not written: it waits for a second person.
+      if (answer.approval) {
+        status.textContent = t('fixPendingApproval', {
+          quarters: answer.approval.quarters.join(', '),
+          total: formatMoney(answer.approval.effect.totalRub),
+        });
+        return;
+      }
+      status.textContent = t('wbRecomputing');
+      const key = itemKey(item);
+      const here = location.hash;
+      for (let i = 0; i < POLL_TRIES; i++) {
+        await sleep(POLL_MS);
+        // The reader went elsewhere: the saved fix stands, the page it was made on is gone.
+        if (location.hash !== here || !form.isConnected) return;
+        if (!holds(await api.quarterExceptions(q), key))
+          return rerender({ text: t('wbFixed', { partner: item.partnerId }), kind: 'info' });
+      }
+      status.textContent = t('wbStillThere');
+    } catch (err) {
+      status.setAttribute('role', 'alert');
+      status.textContent = t('actionFailed', { message: [err.message, ...(err.issues ?? [])].join(' ') });
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return h('details', { class: 'fix' }, h('summary', {}, t(FIX_LABELS[item.fix])), form);
+}
+
+function rowsOf(item, inputs) {
+  switch (item.fix) {
+    case 'record-training':
+      return [
+        'trainings',
+        item.courses.map((_, k) => ({
+          partnerId: item.partnerId,
+          courseCode: inputs[`course${k}`].value,
+          completedAt: moscowNoon(inputs.day.value),
+        })),
+      ];
+    case 'record-acceptance':
+      return [
+        'acceptances',
+        [
+          {
+            partnerId: item.partnerId,
+            program: item.program,
+            plan: inputs.plan.value === '' ? null : Number(inputs.plan.value),
+            acceptedAt: moscowNoon(inputs.day.value),
+          },
+        ],
+      ];
+    case 'register-partner':
+      return [
+        'partners',
+        [
+          {
+            id: item.partnerId,
+            name: inputs.name.value.trim(),
+            status: inputs.status.value,
+            region: inputs.region.value.trim(),
+          },
+        ],
+      ];
+    case 'map-product':
+      return ['catalog', [{ sku: item.sku, program: inputs.program.value, rateRow: inputs.rateRow.value }]];
+  }
 }

@@ -10,15 +10,24 @@ import { formatDay, formatInstant, formatInt, formatMoney, t } from '../i18n.js'
 import { fromKopecks, toKopecks, totalsBy } from '../money.js';
 import { accrualsPanel, adjustmentsSection, chooseView, chosenView, closedMark, totalsApart } from './finance.js';
 import { loadQuarters, pickQuarter, quarterSelect } from './quarters.js';
+import { watchlistPanel } from './watchlist-panel.js';
 
 export async function render({ me, params, go, rerender }) {
   const quarters = await loadQuarters();
   const info = pickQuarter(quarters, params[0]);
   if (!info) return h('section', {}, h('h1', {}, t('navOverview')), message(t('noPayouts')));
   const q = info.quarter;
-  const data = info.status === 'closed' ? await api.payoutsView(q, chosenView()) : await api.payouts(q);
+  const [data, watchlist] = await Promise.all([
+    info.status === 'closed' ? api.payoutsView(q, chosenView()) : api.payouts(q),
+    watchlistPanel(q),
+  ]);
   const partners = groupByPartner(data.lines);
   const accruals = await accrualsPanel(me, q, data.status ?? info.status, rerender);
+  // A close already asked for waits for a second finance user: say so instead of offering another.
+  const pendingClose =
+    me.role === 'finance' && (data.status ?? info.status) === 'open'
+      ? (await api.approvals('pending')).approvals.find((a) => a.kind === 'close' && a.quarter === q)
+      : undefined;
 
   return h(
     'div',
@@ -46,7 +55,7 @@ export async function render({ me, params, go, rerender }) {
       figure(t('payoutLines'), formatInt(data.lines.length)),
     ),
     totalsApart(data),
-    financeActions(me, q, data.status ?? info.status, rerender),
+    financeActions(me, q, data.status ?? info.status, rerender, pendingClose),
     adjustmentsSection(data),
     accruals,
     data.lines.length
@@ -57,6 +66,7 @@ export async function render({ me, params, go, rerender }) {
           barChart(t('byDistributor'), chartItems(totalsBy(data.lines, (l) => l.distributorId))),
         )
       : null,
+    watchlist,
     h(
       'section',
       { 'aria-labelledby': 'partners-title' },
@@ -123,7 +133,7 @@ function partnersTable(q, partners, total) {
   });
 }
 
-function financeActions(me, q, status, rerender) {
+function financeActions(me, q, status, rerender, pendingClose) {
   if (me.role !== 'finance' && me.role !== 'program') return null;
   const download = (format) =>
     h(
@@ -146,7 +156,20 @@ function financeActions(me, q, status, rerender) {
     h('h2', { id: 'finance-title', class: 'visually-hidden' }, t('financeTitle')),
     download('csv'),
     download('xlsx'),
-    me.role === 'finance' && status === 'open' ? closeButton(q, rerender) : null,
+    me.role === 'finance' && status === 'open' && !pendingClose ? closeButton(q, rerender) : null,
+    pendingClose
+      ? h(
+          'p',
+          { class: 'meta' },
+          t('closePending', {
+            sub: pendingClose.requestedBy.sub,
+            at: formatInstant(pendingClose.requestedAt),
+            total: formatMoney(pendingClose.total),
+          }),
+          ' ',
+          h('a', { href: '#/approvals' }, t('navApprovals')),
+        )
+      : null,
   );
 }
 
@@ -158,7 +181,7 @@ function closeButton(q, rerender) {
       'form',
       { method: 'dialog' },
       h('h2', { id: 'close-title' }, t('closeConfirmTitle', { q })),
-      h('p', { id: 'close-text' }, t('closeConfirmText')),
+      h('p', { id: 'close-text' }, t('closeConfirmText'), ' ', t('closeNeedsApproval')),
       h(
         'p',
         { class: 'buttons' },
@@ -170,8 +193,8 @@ function closeButton(q, rerender) {
   dialog.addEventListener('close', async () => {
     if (dialog.returnValue !== 'close') return;
     try {
-      await api.closeQuarter(q);
-      rerender({ text: t('quarterClosed', { q }), kind: 'info' });
+      const { approval } = await api.closeQuarter(q);
+      rerender({ text: t('closeRequested', { q, total: formatMoney(approval.total) }), kind: 'info' });
     } catch (err) {
       rerender({ text: t('actionFailed', { message: err.message }), kind: 'error' });
     }

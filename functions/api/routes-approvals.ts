@@ -1,0 +1,220 @@
+/**
+ * Two-person approvals and the audit trail over HTTP (docs/api.md, "Approvals and audit"):
+ * POST /quarters/{q}/close asks for a close (202), POST /approvals/{id}/approve|reject decide it,
+ * GET /approvals lists requests, GET /audit reads the trail. A partner manager sees only what is
+ * about partners of the territory.
+ */
+import { z } from 'zod';
+import { canSeePartner, type Principal } from '../../shared/auth/principal.js';
+import { QuarterId } from '../../shared/domain/rules/schema.js';
+import type { Partner } from '../../shared/domain/types.js';
+import { ForbiddenError, InputValidationError } from '../../shared/errors.js';
+import { approve, reject, requestClose } from '../../shared/pipeline/approvals.js';
+import { actorOf } from '../../shared/pipeline/audit.js';
+import type { Approval, AuditEntry, PartnerEffect } from '../../shared/ports/approvals.js';
+import {
+  jsonBody,
+  money,
+  optionalText,
+  parseWith,
+  PartnerIdParam,
+  payoutLineJson,
+  quarterOf,
+  type ApiRequest,
+  type Reply,
+} from './http.js';
+
+const AUDIT_SHOWN = 500;
+const DAY_MS = 86_400_000;
+
+const registry = async (req: ApiRequest) =>
+  new Map((await req.deps.reference.listPartners()).map((p) => [p.id, p]));
+
+/** Whether the caller may see something about these partners: a manager, only when one is in the territory. */
+function seesAbout(
+  principal: Principal,
+  partners: readonly string[],
+  known: ReadonlyMap<string, Partner>,
+): boolean {
+  if (principal.role === 'finance' || principal.role === 'program') return true;
+  return partners.some((id) => {
+    const p = known.get(id);
+    return p !== undefined && canSeePartner(principal, p);
+  });
+}
+
+const shownId = (known: ReadonlyMap<string, Partner>) => (id: string) => known.get(id)?.displayId ?? id;
+
+export function approvalJson(a: Approval, principal: Principal, known: ReadonlyMap<string, Partner>) {
+  const base = {
+    id: a.id,
+    kind: a.kind,
+    status: a.status,
+    requestedBy: a.requestedBy,
+    requestedAt: a.requestedAt,
+    ...(a.decidedBy ? { decidedBy: a.decidedBy, decidedAt: a.decidedAt } : {}),
+    ...(a.comment ? { comment: a.comment } : {}),
+  };
+  if (a.kind === 'close')
+    return {
+      ...base,
+      quarter: a.quarter,
+      total: a.total,
+      openExceptions: a.openExceptions,
+      rejectedLines: a.rejectedLines,
+      heldLines: a.heldLines,
+    };
+  const visible = (e: PartnerEffect) => {
+    const p = known.get(e.partnerId);
+    return p ? canSeePartner(principal, p) : principal.role !== 'manager';
+  };
+  const show = shownId(known);
+  return {
+    ...base,
+    quarters: a.quarters,
+    what: a.what,
+    change: a.change,
+    effect: {
+      totalRub: a.effect.totalRub,
+      partners: a.effect.partners.filter(visible).map((e) => ({ ...e, partnerId: show(e.partnerId) })),
+      ...(a.effect.partnersNotListed ? { partnersNotListed: a.effect.partnersNotListed } : {}),
+    },
+  };
+}
+
+async function postCloseRequest(req: ApiRequest): Promise<Reply> {
+  const rules = await quarterOf(req);
+  const approval = await requestClose(req.deps, rules.quarter, actorOf(req.principal));
+  return { status: 202, json: { approval: approvalJson(approval, req.principal, new Map()) } };
+}
+
+const ApprovalIdParam = z.string().regex(/^apr_[0-9a-f]{20}$/, 'is not an approval ID');
+const RejectBody = z
+  .object({ comment: z.string().trim().max(1000, 'is longer than 1000 characters').optional() })
+  .strict();
+
+async function postApprove(req: ApiRequest): Promise<Reply> {
+  const id = parseWith(ApprovalIdParam, req.params.id, 'approval ID in the path');
+  const outcome = await approve(req.deps, id, actorOf(req.principal));
+  const known = await registry(req);
+  if ('snapshot' in outcome) {
+    const s = outcome.snapshot;
+    return {
+      json: {
+        approval: approvalJson(outcome.approval, req.principal, known),
+        snapshot: {
+          ...s,
+          lines: s.lines.map((l) => payoutLineJson(l, known.get(l.partnerId))),
+          total: money(s.total),
+        },
+      },
+    };
+  }
+  return {
+    json: {
+      approval: approvalJson(outcome.approval, req.principal, known),
+      written: outcome.applied.written,
+      computationsRequested: outcome.applied.computationsRequested,
+    },
+  };
+}
+
+async function postReject(req: ApiRequest): Promise<Reply> {
+  const id = parseWith(ApprovalIdParam, req.params.id, 'approval ID in the path');
+  const body = req.body?.length ? jsonBody(req, RejectBody) : {};
+  const decided = await reject(req.deps, id, actorOf(req.principal), body.comment || undefined);
+  return { json: { approval: approvalJson(decided, req.principal, await registry(req)) } };
+}
+
+const ApprovalsQuery = z.object({
+  status: optionalText.pipe(z.enum(['pending', 'approved', 'rejected']).optional()),
+});
+
+async function getApprovals(req: ApiRequest): Promise<Reply> {
+  const { status } = parseWith(ApprovalsQuery, req.query, 'query');
+  const [approvals, known] = await Promise.all([req.deps.approvals.list(status), registry(req)]);
+  return {
+    json: {
+      approvals: approvals
+        .filter((a) => seesAbout(req.principal, a.partners, known))
+        .filter((a) => req.principal.role !== 'manager' || a.kind !== 'close')
+        .map((a) => approvalJson(a, req.principal, known)),
+    },
+  };
+}
+
+const DateParam = optionalText.pipe(
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'is not a date like 2016-04-30')
+    .optional(),
+);
+
+const AuditQuery = z.object({
+  quarter: optionalText.pipe(QuarterId.optional()),
+  partner: optionalText.pipe(PartnerIdParam.optional()),
+  actor: optionalText,
+  from: DateParam,
+  to: DateParam,
+});
+
+/** Dates of the range are Moscow calendar days (UTC+3). */
+const moscowDayStart = (d: string) => new Date(`${d}T00:00:00+03:00`).toISOString();
+const moscowDayEnd = (d: string) =>
+  new Date(new Date(`${d}T00:00:00+03:00`).getTime() + DAY_MS - 1).toISOString();
+
+/** A manager sees the rows of an entry only when every partner it names is in the territory. */
+function auditEntryJson(
+  e: AuditEntry,
+  principal: Principal,
+  known: ReadonlyMap<string, Partner>,
+  show: (id: string) => string,
+) {
+  const mine = (id: string) => {
+    const p = known.get(id);
+    return p !== undefined && canSeePartner(principal, p);
+  };
+  if (principal.role !== 'manager' || e.partners.every(mine)) return { ...e, partners: e.partners.map(show) };
+  const { before: _before, after: _after, ...rest } = e;
+  return { ...rest, partners: e.partners.filter(mine).map(show), rowsHidden: true };
+}
+
+async function getAudit(req: ApiRequest): Promise<Reply> {
+  const q = parseWith(AuditQuery, req.query, 'query');
+  const now = req.deps.clock.now();
+  const to = q.to ? moscowDayEnd(q.to) : now.toISOString();
+  // Without a start, the last year: a bounded read of twelve monthly partitions.
+  const from = q.from ? moscowDayStart(q.from) : new Date(Date.parse(to) - 365 * DAY_MS).toISOString();
+  if (from > to)
+    throw new InputValidationError(`The range starts (${q.from}) after it ends (${q.to ?? 'today'}).`);
+  const known = await registry(req);
+  if (q.partner && req.principal.role === 'manager') {
+    const p = known.get(q.partner);
+    if (!p || !canSeePartner(req.principal, p))
+      throw new ForbiddenError(
+        `Partner ${q.partner} is not in your territory (${req.principal.regions.join(', ')}).`,
+      );
+  }
+  const entries = (
+    await req.deps.audit.query({
+      from,
+      to,
+      limit: req.principal.role === 'manager' ? AUDIT_SHOWN * 4 : AUDIT_SHOWN,
+      ...(q.actor ? { actor: q.actor } : {}),
+      ...(q.quarter ? { quarter: q.quarter } : {}),
+      ...(q.partner ? { partner: q.partner } : {}),
+    })
+  )
+    .filter((e) => seesAbout(req.principal, e.partners, known))
+    .slice(0, AUDIT_SHOWN);
+  const show = shownId(known);
+  return { json: { from, to, entries: entries.map((e) => auditEntryJson(e, req.principal, known, show)) } };
+}
+
+export const APPROVAL_ROUTES = {
+  postCloseRequest,
+  postApprove,
+  postReject,
+  getApprovals,
+  getAudit,
+};

@@ -1,0 +1,108 @@
+/**
+ * The partner managers' workbench (issue #15): `GET /quarters/{q}/watchlist` (partners within reach
+ * of a plan) and `GET /quarters/{q}/exceptions` (every reason a unit does not pay, grouped). Both
+ * read the quarter's latest computation (stored payout items and the body's held lines) and are
+ * scoped like the payouts: a partner manager sees the partners of the territory only, and no line
+ * of a partner the registry does not know.
+ */
+import { canSeePartner, type Principal, type Role } from '../../shared/auth/principal.js';
+import { asWrittenIn } from '../../shared/domain/ids.js';
+import type { Partner } from '../../shared/domain/types.js';
+import { watchlist } from '../../shared/domain/watchlist.js';
+import { LatestComputations } from '../../shared/pipeline/held-lines.js';
+import { workbenchGroups, type Fix, type WorkbenchItem } from '../../shared/pipeline/workbench.js';
+import { money, quarterOf, type ApiRequest, type Reply } from './http.js';
+
+/** Items listed per group; `count` still counts them all. */
+const ITEMS_SHOWN = 500;
+
+/** Who may apply each fix: the reference API's own roles (routes.ts). */
+const FIX_ROLES: Record<Fix, readonly Role[]> = {
+  'register-partner': ['program'],
+  'map-product': ['program'],
+  'record-training': ['program', 'manager'],
+  'record-acceptance': ['program', 'manager'],
+};
+
+const visibleTo = (principal: Principal) => (partner: Partner | null) =>
+  partner ? canSeePartner(principal, partner) : principal.role !== 'manager';
+
+export async function getWatchlist(req: ApiRequest): Promise<Reply> {
+  const { deps, principal } = req;
+  const rules = await quarterOf(req);
+  const [stored, snapshot] = await Promise.all([
+    deps.payouts.listQuarter(rules.quarter),
+    deps.reference.loadSnapshot(),
+  ]);
+  const partners = snapshot.partners;
+  const visible = visibleTo(principal);
+  const items = watchlist({
+    rules,
+    results: stored.map((s) => s.result).filter((r) => visible(partners.get(r.partnerId) ?? null)),
+    referenceOf: (id) => ({
+      partner: partners.get(id) ?? null,
+      acceptances: [...(snapshot.acceptances.get(id) ?? [])],
+      trainings: [...(snapshot.trainings.get(id) ?? [])],
+    }),
+    now: deps.clock.now().getTime(),
+  });
+  return {
+    json: {
+      quarter: rules.quarter,
+      partners: items.map(({ partnerKey, amountAtStakeRub, ...item }) => ({
+        ...item,
+        partnerName: partners.get(partnerKey)?.name ?? null,
+        region: partners.get(partnerKey)?.region ?? null,
+        amountAtStakeRub: money(amountAtStakeRub),
+      })),
+    },
+  };
+}
+
+export async function getQuarterExceptions(req: ApiRequest): Promise<Reply> {
+  const { deps, principal } = req;
+  const rules = await quarterOf(req);
+  const [stored, snapshot, body] = await Promise.all([
+    deps.payouts.listQuarter(rules.quarter),
+    deps.reference.loadSnapshot(),
+    new LatestComputations(deps).body(rules.quarter),
+  ]);
+  const groups = workbenchGroups({
+    rules,
+    held: body?.exceptions ?? {},
+    results: stored.map((s) => s.result),
+    partners: snapshot.partners,
+    distributorShown: asWrittenIn(snapshot.distributors.values()),
+    catalog: snapshot.catalog,
+    trainings: snapshot.trainings,
+    visible: visibleTo(principal),
+  });
+  const itemJson = ({ amountAtStakeRub, fix, ...item }: WorkbenchItem) => {
+    const partner = snapshot.partners.get(item.partnerKey);
+    return {
+      ...item,
+      partnerName: partner?.name ?? null,
+      region: partner?.region ?? null,
+      amountAtStakeRub: amountAtStakeRub === null ? null : money(amountAtStakeRub),
+      fix: fix && FIX_ROLES[fix].includes(principal.role) ? fix : null,
+    };
+  };
+  return {
+    json: {
+      quarter: rules.quarter,
+      computedAt: body?.computedAt ?? null,
+      // What a fix on screen may choose from: a plan to accept, a rate row to map a product to.
+      programs: [...rules.programs.values()].map((p) => ({
+        id: p.id,
+        plans: p.plans,
+        rateRows: p.rateRows.map((r) => r.id),
+      })),
+      groups: groups.map((g) => ({
+        ...g,
+        amountAtStakeRub: g.amountAtStakeRub === null ? null : money(g.amountAtStakeRub),
+        items: g.items.slice(0, ITEMS_SHOWN).map(itemJson),
+        more: Math.max(g.items.length - ITEMS_SHOWN, 0),
+      })),
+    },
+  };
+}

@@ -1,0 +1,185 @@
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type {
+  Approval,
+  ApprovalRepository,
+  ApprovalStatus,
+  AuditEntry,
+  AuditQuery,
+  AuditRepository,
+} from '../../ports/approvals.js';
+import { isConditionFailed, queryAll, type Item } from './doc.js';
+import { approvalKeys, auditKeys, GSI1 } from './keys.js';
+
+const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk'];
+const withoutKeys = <T>(item: Item): T => {
+  const out: Item = { ...item };
+  for (const k of KEY_ATTRIBUTES) delete out[k];
+  return out as T;
+};
+
+/** The months (UTC, `YYYY-MM`) from `from` to `to`, newest first. */
+export function monthsBetween(from: string, to: string): string[] {
+  const start = new Date(from);
+  const end = new Date(to);
+  const out: string[] = [];
+  let y = end.getUTCFullYear();
+  let m = end.getUTCMonth();
+  while (y > start.getUTCFullYear() || (y === start.getUTCFullYear() && m >= start.getUTCMonth())) {
+    out.push(`${y}-${String(m + 1).padStart(2, '0')}`);
+    if (--m < 0) {
+      m = 11;
+      y--;
+    }
+  }
+  return out;
+}
+
+export class DynamoAuditRepository implements AuditRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async append(entry: AuditEntry): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...auditKeys.entry(entry.id, entry.at, entry.actor.sub), ...entry },
+        // Append-only: an entry is never overwritten, not even by a retry of the same write.
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async query(q: AuditQuery): Promise<AuditEntry[]> {
+    const filters: string[] = [];
+    const values: Record<string, unknown> = { ':from': q.from, ':to': `${q.to}\uffff` };
+    if (q.quarter) {
+      filters.push('contains(quarters, :quarter)');
+      values[':quarter'] = q.quarter;
+    }
+    if (q.partner) {
+      filters.push('contains(partners, :partner)');
+      values[':partner'] = q.partner;
+    }
+    const base = {
+      TableName: this.table,
+      ScanIndexForward: false,
+      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+    };
+    const out: AuditEntry[] = [];
+    if (q.actor) {
+      // One index partition per actor: the range is a key condition, so nothing else is read.
+      const items = await queryAll(this.doc, {
+        ...base,
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ...values, ':pk': auditKeys.actor(q.actor) },
+      });
+      out.push(...items.map((i) => withoutKeys<AuditEntry>(i)));
+    } else {
+      // One partition per month of the range, newest first, until the limit is reached.
+      for (const month of monthsBetween(q.from, q.to)) {
+        const items = await queryAll(this.doc, {
+          ...base,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ...values, ':pk': auditKeys.month(month) },
+        });
+        out.push(...items.map((i) => withoutKeys<AuditEntry>(i)));
+        if (out.length >= q.limit) break;
+      }
+    }
+    return out.slice(0, q.limit);
+  }
+}
+
+export class DynamoApprovalRepository implements ApprovalRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async create(approval: Approval): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          ...approvalKeys.approval(approval.id),
+          ...approvalKeys.byStatus(approval.status, approval.requestedAt, approval.id),
+          ...approval,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async get(id: string): Promise<Approval | null> {
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: approvalKeys.approval(id), ConsistentRead: true }),
+    );
+    return res.Item ? withoutKeys<Approval>(res.Item) : null;
+  }
+
+  async list(status?: ApprovalStatus): Promise<Approval[]> {
+    const statuses: ApprovalStatus[] = status ? [status] : ['pending', 'approved', 'rejected'];
+    const lists = await Promise.all(
+      statuses.map((s) =>
+        queryAll(this.doc, {
+          TableName: this.table,
+          IndexName: GSI1,
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': approvalKeys.status(s) },
+          ScanIndexForward: false,
+        }),
+      ),
+    );
+    return lists
+      .flat()
+      .map((i) => withoutKeys<Approval>(i))
+      .sort((a, b) => (a.requestedAt < b.requestedAt ? 1 : a.requestedAt > b.requestedAt ? -1 : 0));
+  }
+
+  async decide(
+    id: string,
+    decision: {
+      status: 'approved' | 'rejected';
+      decidedBy: AuditEntry['actor'];
+      decidedAt: string;
+      comment?: string;
+    },
+  ): Promise<boolean> {
+    const current = await this.get(id);
+    if (!current) return false;
+    const index = approvalKeys.byStatus(decision.status, current.requestedAt, id);
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: approvalKeys.approval(id),
+          // Two deciders at once: exactly one finds it still pending.
+          ConditionExpression: '#status = :pending',
+          UpdateExpression:
+            'SET #status = :status, decidedBy = :by, decidedAt = :at, gsi1pk = :gpk, gsi1sk = :gsk' +
+            (decision.comment ? ', #comment = :comment' : ''),
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            ...(decision.comment ? { '#comment': 'comment' } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':pending': 'pending',
+            ':status': decision.status,
+            ':by': decision.decidedBy,
+            ':at': decision.decidedAt,
+            ':gpk': index.gsi1pk,
+            ':gsk': index.gsi1sk,
+            ...(decision.comment ? { ':comment': decision.comment } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailed(err)) return false;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { FileClaim, FileClaimRepository } from '../../ports/file-claims.js';
+import { isConditionFailed } from './doc.js';
+import { keys } from './keys.js';
+
+export class DynamoFileClaimRepository implements FileClaimRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async claim(distributorId: string, sha256: string, claim: FileClaim): Promise<FileClaim | null> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keys.fileClaim(distributorId, sha256), ...claim },
+          ConditionExpression: 'attribute_not_exists(pk) OR reportId = :r',
+          ExpressionAttributeValues: { ':r': claim.reportId },
+        }),
+      );
+      return null;
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
+    }
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: keys.fileClaim(distributorId, sha256), ConsistentRead: true }),
+    );
+    // Released between the two calls: the next attempt will find it free.
+    if (!res.Item) return { reportId: '', version: '' };
+    return { reportId: String(res.Item.reportId), version: String(res.Item.version) };
+  }
+
+  async takeOver(distributorId: string, sha256: string, from: FileClaim, to: FileClaim): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.fileClaim(distributorId, sha256),
+          UpdateExpression: 'SET reportId = :r, #v = :v',
+          ConditionExpression: from.reportId
+            ? 'reportId = :from AND #v = :fromVersion'
+            : 'attribute_not_exists(pk)',
+          ExpressionAttributeNames: { '#v': 'version' },
+          ExpressionAttributeValues: {
+            ':r': to.reportId,
+            ':v': to.version,
+            ...(from.reportId ? { ':from': from.reportId, ':fromVersion': from.version } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  async release(distributorId: string, sha256: string, reportId: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: keys.fileClaim(distributorId, sha256),
+          ConditionExpression: 'reportId = :r',
+          ExpressionAttributeValues: { ':r': reportId },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
+    }
+  }
+}

@@ -1,0 +1,450 @@
+/**
+ * Two-person approval (maker-checker, issue #14 point 3):
+ * - closing a quarter is requested by one finance user and approved by another; the request shows
+ *   the total to be frozen, open exceptions, rejected and held lines. Approving after the figures
+ *   changed is refused: the total shown is what the approver agrees to freeze.
+ * - a reference change that would alter a closed quarter's figures is not written: it waits, with
+ *   its RUB effect per partner (computed as the what-if, writing nothing), until a program manager
+ *   or finance user other than its author approves it. A change that alters no closed quarter is
+ *   written at once.
+ * Rejected requests stay on record. Every step appends an audit entry.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { Decimal } from 'decimal.js';
+import type { EffectiveLine } from '../domain/adjustments.js';
+import { normaliseSku } from '../domain/classify.js';
+import { courseKey } from '../domain/ids.js';
+import type { Acceptance, Training } from '../domain/types.js';
+import {
+  ApprovalDecidedError,
+  ForbiddenError,
+  InputValidationError,
+  NotFoundError,
+  QuarterClosedError,
+  StaleApprovalError,
+} from '../errors.js';
+import type {
+  Actor,
+  Approval,
+  CloseApproval,
+  PartnerEffect,
+  ReferenceChangeApproval,
+} from '../ports/approvals.js';
+import type { AppDeps } from '../wiring.js';
+import { boundedRows, recordAudit } from './audit.js';
+import { computeQuarter, type QuarterReference } from './compute-quarter.js';
+import { latestComputation, loadExtracts, loadQuarterInputs } from './compute.js';
+import { LatestComputations, productExceptions } from './held-lines.js';
+import { closeQuarter, effectiveLines, listQuarters, type QuarterSnapshot } from './quarters.js';
+import { importReference, type ReferenceChange, type ReferenceImportResult } from './reference-import.js';
+
+export type ApprovalDeps = AppDeps;
+
+/** A pending change is one item (DynamoDB's limit is 400 KB); a larger one is refused rather than cut. */
+const MAX_PENDING_CHANGE_BYTES = 350_000;
+/** Partners listed in an effect; the total always covers all of them. */
+const EFFECT_PARTNERS_KEPT = 500;
+
+const newId = () => `apr_${randomBytes(10).toString('hex')}`;
+const rub = (d: Decimal) => d.toFixed(2);
+const who = (a: Actor) => `${a.role} ${a.sub}`;
+
+// ---------------------------------------------------------------- close
+
+/** Of the figures a close would freeze: partner, distributor, program, rate row, units, amounts. */
+function fingerprintOf(lines: readonly EffectiveLine[]): string {
+  const rows = lines
+    .map((l) =>
+      [
+        l.partnerId,
+        l.distributorId,
+        l.program,
+        l.rateRow,
+        l.units,
+        l.paidUnits,
+        l.rate.toFixed(2),
+        l.amount.toFixed(2),
+        l.adjustmentOf ?? '',
+      ].join('|'),
+    )
+    .sort();
+  return createHash('sha256').update(rows.join('\n')).digest('hex');
+}
+
+async function closeFigures(deps: ApprovalDeps, quarter: string) {
+  const effective = await effectiveLines(deps, quarter);
+  if (effective.status === 'closed') {
+    const s = effective.snapshot!;
+    throw new QuarterClosedError(
+      `Quarter ${quarter} is already closed on ${s.closedAt} by ${s.closedBy}; its figures are frozen.`,
+    );
+  }
+  return { total: effective.total, fingerprint: fingerprintOf(effective.lines), lines: effective.lines };
+}
+
+export async function requestClose(deps: ApprovalDeps, quarter: string, by: Actor): Promise<CloseApproval> {
+  const figures = await closeFigures(deps, quarter);
+  const latest = new LatestComputations(deps);
+  const [exceptions, body, reports] = await Promise.all([
+    productExceptions(latest, [quarter]),
+    latest.body(quarter),
+    deps.reports.activeInQuarter(quarter),
+  ]);
+  const approval: CloseApproval = {
+    id: newId(),
+    kind: 'close',
+    status: 'pending',
+    quarter,
+    requestedBy: by,
+    requestedAt: deps.clock.now().toISOString(),
+    total: rub(figures.total),
+    fingerprint: figures.fingerprint,
+    openExceptions: exceptions.length,
+    // The file's own rejects of the reports with lines in the quarter, and the lines the computation held.
+    rejectedLines: reports.reduce((n, r) => n + (r.counts?.rejected ?? 0), 0),
+    heldLines: body?.counts.held ?? 0,
+    partners: [...new Set(figures.lines.map((l) => l.partnerId))].sort(),
+  };
+  await deps.approvals.create(approval);
+  await recordAudit(deps, {
+    kind: 'close-request',
+    actor: by,
+    target: `close of quarter ${quarter}`,
+    quarters: [quarter],
+    partners: [],
+    after: {
+      total: approval.total,
+      openExceptions: approval.openExceptions,
+      rejectedLines: approval.rejectedLines,
+      heldLines: approval.heldLines,
+    },
+    approvalId: approval.id,
+  });
+  return approval;
+}
+
+// ---------------------------------------------------------------- reference changes
+
+function withRows<T extends { partnerId: string }>(
+  stored: ReadonlyMap<string, readonly T[]>,
+  added: readonly T[] | undefined,
+) {
+  if (!added?.length) return stored;
+  const out = new Map(stored);
+  for (const row of added) out.set(row.partnerId, [...(out.get(row.partnerId) ?? []), row]);
+  return out;
+}
+
+/** The reference data as it would be after the change (a copy; the stored data is not touched). */
+export function applyToReference(reference: QuarterReference, change: ReferenceChange): QuarterReference {
+  const set = <K, V>(map: ReadonlyMap<K, V>, rows: readonly V[] | undefined, key: (v: V) => K) => {
+    if (!rows?.length) return map;
+    const out = new Map(map);
+    for (const r of rows) out.set(key(r), r);
+    return out;
+  };
+  return {
+    ...reference,
+    partners: set(reference.partners, change.partners, (p) => p.id),
+    distributors: set(reference.distributors, change.distributors, (d) => d.id),
+    catalog: set(reference.catalog, change.catalog, (c) => normaliseSku(c.sku)),
+    acceptances: withRows(reference.acceptances, change.acceptances),
+    trainings: withRows(reference.trainings, change.trainings),
+  };
+}
+
+/**
+ * The RUB effect of the change on each closed quarter, per partner: the quarter computed from its
+ * extracts with today's reference data, and with the change applied. Writes nothing.
+ */
+export async function closedQuarterEffect(
+  deps: ApprovalDeps,
+  change: ReferenceChange,
+): Promise<{ quarters: string[]; partners: PartnerEffect[]; total: Decimal }> {
+  const closed = (await listQuarters(deps)).filter((q) => q.status === 'closed').map((q) => q.quarter);
+  const partners: PartnerEffect[] = [];
+  const onlyPartnerRows = !change.partners?.length && !change.distributors?.length && !change.catalog?.length;
+  for (const quarter of closed) {
+    const inputs = await loadQuarterInputs(deps, quarter);
+    if (!inputs) continue;
+    // The latest computation, when it is of today's inputs, gives the totals before the change
+    // without computing them again (the request path computes the quarter once, not twice).
+    const latest = await latestComputation(deps, quarter);
+    const fresh = latest?.pointer.inputsHash === inputs.inputsHash ? latest.body : null;
+    // Acceptances and trainings change nothing for a partner with no counted line in the quarter.
+    if (fresh && onlyPartnerRows) {
+      const counted = new Set(fresh.partners.map((p) => p.partnerId));
+      if (!partnersOf(change).some((id) => counted.has(id))) continue;
+    }
+    const extracts = await loadExtracts(deps, inputs.records);
+    const totals = (reference: QuarterReference) =>
+      new Map(
+        computeQuarter({ rules: inputs.rules, reference, extracts }).partners.map((p) => [
+          p.partnerId,
+          p.result.total,
+        ]),
+      );
+    const before = fresh
+      ? new Map(fresh.partners.map((p) => [p.partnerId, new Decimal(p.total)]))
+      : totals(inputs.reference);
+    const after = totals(applyToReference(inputs.reference, change));
+    for (const partnerId of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+      const b = before.get(partnerId) ?? new Decimal(0);
+      const a = after.get(partnerId) ?? new Decimal(0);
+      if (!a.minus(b).isZero())
+        partners.push({ quarter, partnerId, before: rub(b), after: rub(a), delta: rub(a.minus(b)) });
+    }
+  }
+  const total = partners.reduce((s, p) => s.plus(p.delta), new Decimal(0));
+  return { quarters: [...new Set(partners.map((p) => p.quarter))], partners, total };
+}
+
+const KINDS = ['partners', 'distributors', 'acceptances', 'trainings', 'catalog'] as const;
+
+function partnersOf(change: ReferenceChange): string[] {
+  const ids = [
+    ...(change.partners ?? []).map((p) => p.id),
+    ...(change.acceptances ?? []).map((a) => a.partnerId),
+    ...(change.trainings ?? []).map((t) => t.partnerId),
+  ];
+  return [...new Set(ids)].sort();
+}
+
+function targetOf(change: ReferenceChange): string {
+  return KINDS.filter((k) => change[k]?.length)
+    .map((k) => {
+      const named =
+        k === 'catalog'
+          ? change.catalog!.map((c) => c.sku)
+          : k === 'distributors'
+            ? change.distributors!.map((d) => d.displayId)
+            : k === 'partners'
+              ? change.partners!.map((p) => p.displayId)
+              : (change[k] as { partnerId: string }[]).map((r) => r.partnerId);
+      const unique = [...new Set(named)];
+      return `${k} of ${unique.slice(0, 5).join(', ')}${unique.length > 5 ? `, and ${unique.length - 5} more` : ''}`;
+    })
+    .join('; ');
+}
+
+/** The stored rows the change replaces or adds to, for the audit entry's "before". */
+async function rowsBefore(deps: ApprovalDeps, change: ReferenceChange) {
+  const ref = await deps.reference.loadSnapshot();
+  const before: Record<string, unknown[]> = {};
+  if (change.partners?.length) before.partners = change.partners.flatMap((p) => ref.partners.get(p.id) ?? []);
+  if (change.distributors?.length)
+    before.distributors = change.distributors.flatMap((d) => ref.distributors.get(d.id) ?? []);
+  if (change.catalog?.length)
+    before.catalog = change.catalog.flatMap((c) => ref.catalog.get(normaliseSku(c.sku)) ?? []);
+  if (change.acceptances?.length) {
+    const programs = new Set(change.acceptances.map((a) => `${a.partnerId}|${a.program}`));
+    before.acceptances = [...new Set(change.acceptances.map((a) => a.partnerId))].flatMap((id) =>
+      (ref.acceptances.get(id) ?? []).filter((a: Acceptance) => programs.has(`${a.partnerId}|${a.program}`)),
+    );
+  }
+  if (change.trainings?.length) {
+    const courses = new Set(change.trainings.map((t) => `${t.partnerId}|${courseKey(t.courseCode)}`));
+    before.trainings = [...new Set(change.trainings.map((t) => t.partnerId))].flatMap((id) =>
+      (ref.trainings.get(id) ?? []).filter((t: Training) =>
+        courses.has(`${t.partnerId}|${courseKey(t.courseCode)}`),
+      ),
+    );
+  }
+  return before;
+}
+
+function bounded(rows: Record<string, unknown[]>) {
+  return Object.fromEntries(
+    Object.entries(rows).map(([k, list]) => {
+      const b = boundedRows(list);
+      return [k, b.more ? { rows: b.rows, more: b.more } : b.rows];
+    }),
+  );
+}
+
+/** Writes the change (as `importReference`) and records it, rows before and after, in the audit trail. */
+export async function applyReferenceChange(
+  deps: ApprovalDeps,
+  change: ReferenceChange,
+  author: Actor,
+  approval?: { id: string; by: Actor },
+): Promise<ReferenceImportResult> {
+  const before = await rowsBefore(deps, change);
+  const by = approval ? `${who(author)}, approved by ${who(approval.by)}` : who(author);
+  const result = await importReference(deps, change, { by });
+  const after = Object.fromEntries(KINDS.filter((k) => change[k]?.length).map((k) => [k, change[k]!]));
+  await recordAudit(deps, {
+    kind: 'reference',
+    actor: author,
+    target: targetOf(change),
+    quarters: result.computationsRequested,
+    partners: partnersOf(change),
+    before: bounded(before),
+    after: bounded(after),
+    ...(approval ? { approvalId: approval.id } : {}),
+  });
+  return result;
+}
+
+export type ReferenceChangeOutcome =
+  { applied: ReferenceImportResult } | { pending: ReferenceChangeApproval };
+
+/**
+ * A reference change from `author`: written at once when it alters no closed quarter's figures,
+ * otherwise kept as a pending change with its effect.
+ */
+export async function changeReference(
+  deps: ApprovalDeps,
+  change: ReferenceChange,
+  what: keyof ReferenceChange,
+  author: Actor,
+): Promise<ReferenceChangeOutcome> {
+  const effect = await closedQuarterEffect(deps, change);
+  if (!effect.partners.length) return { applied: await applyReferenceChange(deps, change, author) };
+  // The largest effects are the ones to look at; a catalog mapping may move thousands of partners.
+  const listed =
+    effect.partners.length > EFFECT_PARTNERS_KEPT
+      ? [...effect.partners]
+          .sort((a, b) => new Decimal(b.delta).abs().cmp(new Decimal(a.delta).abs()))
+          .slice(0, EFFECT_PARTNERS_KEPT)
+      : effect.partners;
+  const pending: ReferenceChangeApproval = {
+    id: newId(),
+    kind: 'reference-change',
+    status: 'pending',
+    requestedBy: author,
+    requestedAt: deps.clock.now().toISOString(),
+    quarters: effect.quarters,
+    what,
+    change,
+    effect: {
+      totalRub: rub(effect.total),
+      partners: listed,
+      ...(listed.length < effect.partners.length
+        ? { partnersNotListed: effect.partners.length - listed.length }
+        : {}),
+    },
+    partners: [...new Set([...partnersOf(change), ...listed.map((p) => p.partnerId)])].sort(),
+  };
+  if (Buffer.byteLength(JSON.stringify(pending)) > MAX_PENDING_CHANGE_BYTES)
+    throw new InputValidationError(
+      `This change would alter the figures of closed quarter ${effect.quarters.join(', ')}, so it needs approval, ` +
+        'but it is too large to keep for approval; nothing was written. Send the rows that change closed quarters on their own.',
+    );
+  await deps.approvals.create(pending);
+  await recordAudit(deps, {
+    kind: 'change-request',
+    actor: author,
+    target: targetOf(change),
+    quarters: effect.quarters,
+    partners: pending.partners,
+    before: bounded(await rowsBefore(deps, change)),
+    after: bounded(Object.fromEntries(KINDS.filter((k) => change[k]?.length).map((k) => [k, change[k]!]))),
+    approvalId: pending.id,
+  });
+  return { pending };
+}
+
+// ---------------------------------------------------------------- decisions
+
+async function pendingApproval(deps: ApprovalDeps, id: string): Promise<Approval> {
+  const approval = await deps.approvals.get(id);
+  if (!approval) throw new NotFoundError(`There is no approval request ${id}.`);
+  if (approval.status !== 'pending') throw decidedError(approval);
+  return approval;
+}
+
+function decidedError(a: Approval): ApprovalDecidedError {
+  const by = a.decidedBy ? ` by ${a.decidedBy.sub}` : '';
+  const at = a.decidedAt ? ` on ${a.decidedAt}` : '';
+  return new ApprovalDecidedError(`This request was already ${a.status}${by}${at}; nothing was changed.`);
+}
+
+/** Who may decide: another user than the author; finance for a close, finance or program for a change. */
+function checkDecider(a: Approval, by: Actor, verb: 'approve' | 'reject'): void {
+  if (a.kind === 'close' && by.role !== 'finance')
+    throw new ForbiddenError(`Only a finance user can ${verb} the close of a quarter.`);
+  if (a.kind === 'reference-change' && by.role !== 'finance' && by.role !== 'program')
+    throw new ForbiddenError(
+      `Only a program manager or a finance user can ${verb} a change to a closed quarter.`,
+    );
+  if (verb === 'approve' && a.requestedBy.sub === by.sub)
+    throw new ForbiddenError(
+      'You asked for this yourself, so you cannot approve it: another user has to approve it (two-person rule).',
+    );
+}
+
+export type ApproveOutcome =
+  { approval: Approval; snapshot: QuarterSnapshot } | { approval: Approval; applied: ReferenceImportResult };
+
+export async function approve(deps: ApprovalDeps, id: string, by: Actor): Promise<ApproveOutcome> {
+  const approval = await pendingApproval(deps, id);
+  checkDecider(approval, by, 'approve');
+  const decidedAt = deps.clock.now().toISOString();
+  if (approval.kind === 'close') {
+    const now = await closeFigures(deps, approval.quarter);
+    if (now.fingerprint !== approval.fingerprint)
+      throw new StaleApprovalError(
+        `The figures of ${approval.quarter} changed since the close was requested (the total was ${approval.total} RUB, ` +
+          `now ${rub(now.total)} RUB), so this request cannot be approved. Ask for the close again.`,
+      );
+    const snapshot = await closeQuarter(deps, approval.quarter, by.sub, decidedAt);
+    const decided = await decideOrExplain(deps, approval, { status: 'approved', decidedBy: by, decidedAt });
+    await recordAudit(deps, {
+      kind: 'close-approval',
+      actor: by,
+      target: `close of quarter ${approval.quarter}, asked by ${approval.requestedBy.sub}`,
+      quarters: [approval.quarter],
+      partners: [],
+      before: { status: 'open', total: approval.total },
+      after: { status: 'closed', total: rub(snapshot.total), sha256: snapshot.sha256 },
+      approvalId: id,
+    });
+    return { approval: decided, snapshot };
+  }
+  const applied = await applyReferenceChange(deps, approval.change, approval.requestedBy, { id, by });
+  const decided = await decideOrExplain(deps, approval, { status: 'approved', decidedBy: by, decidedAt });
+  await recordAudit(deps, {
+    kind: 'change-approval',
+    actor: by,
+    target: `${targetOf(approval.change)}, asked by ${approval.requestedBy.sub}`,
+    quarters: approval.quarters,
+    partners: approval.partners,
+    after: approval.effect,
+    approvalId: id,
+  });
+  return { approval: decided, applied };
+}
+
+export async function reject(deps: ApprovalDeps, id: string, by: Actor, comment?: string): Promise<Approval> {
+  const approval = await pendingApproval(deps, id);
+  checkDecider(approval, by, 'reject');
+  const decidedAt = deps.clock.now().toISOString();
+  const decided = await decideOrExplain(deps, approval, {
+    status: 'rejected',
+    decidedBy: by,
+    decidedAt,
+    ...(comment ? { comment } : {}),
+  });
+  const close = approval.kind === 'close';
+  await recordAudit(deps, {
+    kind: close ? 'close-rejection' : 'change-rejection',
+    actor: by,
+    target: `${close ? `close of quarter ${approval.quarter}` : targetOf(approval.change)}, asked by ${approval.requestedBy.sub}`,
+    quarters: close ? [approval.quarter] : approval.quarters,
+    partners: close ? [] : approval.partners,
+    approvalId: id,
+    ...(comment ? { comment } : {}),
+  });
+  return decided;
+}
+
+async function decideOrExplain(
+  deps: ApprovalDeps,
+  approval: Approval,
+  decision: Parameters<ApprovalDeps['approvals']['decide']>[1],
+): Promise<Approval> {
+  if (!(await deps.approvals.decide(approval.id, decision)))
+    throw decidedError((await deps.approvals.get(approval.id)) ?? approval);
+  return { ...approval, ...decision } as Approval;
+}

@@ -1,0 +1,34 @@
+/**
+ * For `verify`: a closed quarter's points must be in the ledger. Its close credits every partner,
+ * and each later computation credits or debits the partners it changed; a close cut off midway
+ * (issue #13, the crash suite's mid-close) leaves some partners uncredited until it is finished.
+ */
+import { balance, creditQuarter } from '../domain/points.js';
+import type { PayoutsRepository, QuarterRepository, ReferenceRepository } from '../ports/index.js';
+
+export interface LedgerShortfall {
+  partnerId: string;
+  detail: string;
+}
+
+export async function ledgerShortfalls(
+  deps: { quarters: QuarterRepository; payouts: PayoutsRepository; reference: Pick<ReferenceRepository, 'partnerState'> },
+  quarter: string,
+): Promise<LedgerShortfall[]> {
+  const record = await deps.quarters.get(quarter);
+  if (record?.status !== 'closed') return [];
+  const out: LedgerShortfall[] = [];
+  for (const stored of await deps.payouts.listQuarter(quarter)) {
+    const partnerId = stored.result.partnerId;
+    const { ledger } = await deps.reference.partnerState(partnerId);
+    // The same rule as the credit itself, so points already redeemed are not asked back.
+    if (!creditQuarter(ledger, partnerId, quarter, stored.points, record.closedAt)) continue;
+    const credited = balance(ledger.filter((e) => e.partnerId === partnerId && e.quarter === quarter && e.kind !== 'redeem'));
+    const earned = stored.points.reduce((sum, p) => sum + p.points, 0);
+    out.push({
+      partnerId,
+      detail: `the points ledger credits ${credited} point(s) of ${quarter}, its payouts earn ${earned}: the quarter's close did not finish crediting them ("rebates up" finishes it at start)`,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,48 @@
+/**
+ * For `verify`: every report, whatever its distributor, must be in a final state. The uploaded
+ * objects are the source of truth (a record is made only once ingest starts), so the reports are
+ * the report objects under incoming/ together with every record the registry's distributors list:
+ * a report of a distributor since removed from the registry, or one whose ingest never started, is
+ * seen too.
+ */
+import type { ObjectStore, ReportRecord, ReportsRepository } from '../ports/index.js';
+import { isReportKey } from '../storage-contract.js';
+import { parseIncomingKey, reportIdOf } from './ingest.js';
+
+export interface UnfinishedReport {
+  key: string;
+  detail: string;
+}
+
+const FINAL = new Set(['processed', 'failed']);
+
+export async function unfinishedReports(
+  deps: { objects: ObjectStore; reports: ReportsRepository },
+  registered: ReadonlySet<string>,
+): Promise<UnfinishedReport[]> {
+  const [keys, listed] = await Promise.all([deps.objects.list('incoming/'), deps.reports.list({})]);
+  const records = new Map<string, ReportRecord | null>(listed.map((r) => [r.key, r]));
+  // Keys ingest skips (no distributor folder) are no report, and never get a record.
+  const unread = [...new Set(keys.filter((k) => isReportKey(k) && parseIncomingKey(k)))].filter((k) => !records.has(k));
+  // A few reads at a time: the table may be DynamoDB Local on a laptop.
+  for (let i = 0; i < unread.length; i += 16) {
+    const batch = unread.slice(i, i + 16);
+    const got = await Promise.all(batch.map((k) => deps.reports.get(reportIdOf(k))));
+    batch.forEach((k, j) => records.set(k, got[j] ?? null));
+  }
+  const out: UnfinishedReport[] = [];
+  for (const [key, record] of [...records].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    if (record && FINAL.has(record.status)) continue;
+    const distributor = record?.distributorId ?? parseIncomingKey(key)?.distributorId ?? '';
+    const removed = registered.has(distributor)
+      ? ''
+      : ` (its distributor "${distributor}" is not in the distributor registry, so nothing else lists this report)`;
+    out.push({
+      key,
+      detail: record
+        ? `is still ${record.status}${removed}: wait until it is processed, then verify again`
+        : `was uploaded, but its reading never started${removed}: wait until it is processed (the local stack reads it at its next start), then verify again`,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,130 @@
+/**
+ * Ports of the audit trail and the two-person approvals (issue #14, points 3 and 4). Kept beside
+ * ports/index.ts rather than in it, so the parts of that issue built in parallel do not collide.
+ */
+import type { Role } from '../auth/principal.js';
+import type { ReferenceChange } from '../pipeline/reference-import.js';
+
+/** Who did something: the user's `sub` and role from the principal, or the system for the pipeline. */
+export interface Actor {
+  sub: string;
+  role: Role | 'system';
+}
+
+export const AUDIT_KINDS = [
+  'reference',
+  'rules',
+  'report',
+  'close-request',
+  'close-approval',
+  'close-rejection',
+  'change-request',
+  'change-approval',
+  'change-rejection',
+  'export',
+  'payment',
+] as const;
+export type AuditKind = (typeof AUDIT_KINDS)[number];
+
+/** One append-only entry of the audit trail. */
+export interface AuditEntry {
+  /** `<at>#<random>`: unique, and sorts by time. */
+  id: string;
+  /** UTC instant (ISO 8601 with `Z`). */
+  at: string;
+  actor: Actor;
+  kind: AuditKind;
+  /** What was acted on, in plain words: "quarter 2016-Q1", "acceptances of P1, P2". */
+  target: string;
+  /** Quarters the entry is about (for the quarter filter); empty when none in particular. */
+  quarters: string[];
+  /** Partner keys the entry is about (the partner filter and a manager's territory). */
+  partners: string[];
+  /** The rows or figures before and after; absent when there is nothing to show. */
+  before?: unknown;
+  after?: unknown;
+  /** An approval the entry belongs to. */
+  approvalId?: string;
+  comment?: string;
+}
+
+export interface AuditQuery {
+  /** UTC instants; the range read is [from, to]. */
+  from: string;
+  to: string;
+  actor?: string;
+  quarter?: string;
+  partner?: string;
+  /** At most this many entries, newest first. */
+  limit: number;
+}
+
+export interface AuditRepository {
+  /** Writes the entry once; an entry with the same id is never overwritten. */
+  append(entry: AuditEntry): Promise<void>;
+  /** Newest first. */
+  query(q: AuditQuery): Promise<AuditEntry[]>;
+}
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected';
+
+/** A partner's RUB effect of a pending reference change in one closed quarter. */
+export interface PartnerEffect {
+  quarter: string;
+  partnerId: string;
+  /** Decimal strings, 2 places. */
+  before: string;
+  after: string;
+  delta: string;
+}
+
+interface ApprovalBase {
+  id: string;
+  status: ApprovalStatus;
+  requestedBy: Actor;
+  requestedAt: string;
+  decidedBy?: Actor;
+  decidedAt?: string;
+  comment?: string;
+  /** Partner keys concerned: a manager sees only approvals about the territory. */
+  partners: string[];
+}
+
+export interface CloseApproval extends ApprovalBase {
+  kind: 'close';
+  quarter: string;
+  /** The total to be frozen, as at the request (decimal string). */
+  total: string;
+  /** Of the figures at the request: approving after they changed is refused (stale). */
+  fingerprint: string;
+  openExceptions: number;
+  rejectedLines: number;
+  heldLines: number;
+}
+
+export interface ReferenceChangeApproval extends ApprovalBase {
+  kind: 'reference-change';
+  /** Closed quarters whose figures the change would alter. */
+  quarters: string[];
+  /** Which kind of rows: partners, acceptances, …. */
+  what: keyof ReferenceChange;
+  change: ReferenceChange;
+  /** `partners`: the largest effects (at most 500); `partnersNotListed` counts the rest, which `totalRub` includes. */
+  effect: { totalRub: string; partners: PartnerEffect[]; partnersNotListed?: number };
+}
+
+export type Approval = CloseApproval | ReferenceChangeApproval;
+
+export interface ApprovalRepository {
+  create(approval: Approval): Promise<void>;
+  get(id: string): Promise<Approval | null>;
+  /** Newest first. */
+  list(status?: ApprovalStatus): Promise<Approval[]>;
+  /**
+   * Records the decision if the approval is still pending; false when someone decided it first.
+   */
+  decide(
+    id: string,
+    decision: { status: 'approved' | 'rejected'; decidedBy: Actor; decidedAt: string; comment?: string },
+  ): Promise<boolean>;
+}

@@ -1,0 +1,23 @@
+/**
+ * Which report counts a distributor's file, by its bytes (issue #13, point 5): the same file under
+ * a second name must not count twice. One item per distributor and sha256, written conditionally,
+ * so of two uploads of the same bytes at the same time exactly one holds it.
+ */
+
+/** The report that holds the bytes, and the version of it that claimed them. */
+export interface FileClaim {
+  reportId: string;
+  version: string;
+}
+
+export interface FileClaimRepository {
+  /**
+   * Claims the bytes for `claim.reportId`: done (null) when nobody holds them or this report already
+   * does (the claim then names `claim.version`); otherwise the holder's claim, left as it is.
+   */
+  claim(distributorId: string, sha256: string, claim: FileClaim): Promise<FileClaim | null>;
+  /** Moves a claim from a holder that no longer counts the bytes; false when the claim changed meanwhile. */
+  takeOver(distributorId: string, sha256: string, from: FileClaim, to: FileClaim): Promise<boolean>;
+  /** Frees the bytes when `reportId` no longer counts them; another report's claim is left as it is. */
+  release(distributorId: string, sha256: string, reportId: string): Promise<void>;
+}

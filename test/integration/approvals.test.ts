@@ -1,0 +1,276 @@
+/**
+ * Two-person approval and the audit trail over the API, on the real emulators (issue #14, points 3
+ * and 4). The tests run in order and build on each other: a close is rejected, one goes stale,
+ * one is approved; then changes to the closed quarter wait for approval; last, the audit trail.
+ *
+ * 2016-Q1 client program: plan 50, vostro-3xxx pays 154 RUB per unit.
+ */
+import '../../local/env-defaults.js'; // before the handler modules create their loggers
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEntry } from '../../shared/ports/approvals.js';
+import { useTestApi } from '../support/api-client.js';
+import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
+
+const Q1 = '2016-Q1';
+const VOSTRO = 'VOSTRO 3568 NB 15.6 HD I5-7200U 4GB 1TB';
+const RATE = 154;
+
+const env = useLocalRuntime();
+const api = useTestApi(env);
+
+const sale = (invoice: string, partnerId: string, qty: number): SaleLine => ({
+  date: '2016-02-10',
+  invoice,
+  partnerId,
+  description: VOSTRO,
+  qty,
+});
+
+beforeAll(async () => {
+  await env.importReference({
+    partners: [
+      { id: 'RU910001', name: 'ООО «Центр Один»', region: 'Central' },
+      { id: 'RU910002', name: 'ООО «Волга Два»', region: 'Volga' },
+      { id: 'RU910003', name: 'ООО «Центр Три»', region: 'Central' },
+    ],
+    distributors: ['alfa'],
+    // RU910003 has not accepted the program: its units pay nothing.
+    acceptances: ['RU910001', 'RU910002'].map((partnerId) => ({
+      partnerId,
+      program: 'client',
+      acceptedAt: '2016-02-01T10:00:00+03:00',
+    })),
+  });
+  await env.upload(
+    'alfa',
+    'feb.csv',
+    renderReport([sale('A-1', 'RU910001', 60), sale('A-2', 'RU910002', 70), sale('A-3', 'RU910003', 55)]),
+  );
+});
+
+const money = (n: number) => n.toFixed(2);
+
+describe('closing a quarter takes two finance users', () => {
+  it('keeps a rejected close on record, with who rejected it, when and why', async () => {
+    const asked = await api.call('finance', 'POST', `/api/quarters/${Q1}/close`);
+    expect(asked).toMatchObject({
+      status: 202,
+      body: { approval: { status: 'pending', total: money((60 + 70) * RATE), openExceptions: 0 } },
+    });
+    const id = asked.body.approval.id as string;
+    const pending = await api.call('finance2', 'GET', '/api/approvals?status=pending');
+    expect(pending.body.approvals.map((a: { id: string }) => a.id)).toContain(id);
+
+    const rejected = await api.call('finance2', 'POST', `/api/approvals/${id}/reject`, {
+      comment: 'Wait for March',
+    });
+    expect(rejected).toMatchObject({
+      status: 200,
+      body: {
+        approval: {
+          status: 'rejected',
+          decidedBy: { sub: 'fin-2', role: 'finance' },
+          comment: 'Wait for March',
+        },
+      },
+    });
+    const onRecord = await api.call('finance', 'GET', '/api/approvals?status=rejected');
+    expect(onRecord.body.approvals).toEqual([
+      expect.objectContaining({
+        id,
+        status: 'rejected',
+        decidedAt: expect.any(String),
+        comment: 'Wait for March',
+      }),
+    ]);
+    expect((await api.call('finance', 'GET', '/api/approvals?status=pending')).body.approvals).toEqual([]);
+    // A decided request cannot be decided again, and the quarter stays open.
+    expect(await api.call('finance', 'POST', `/api/approvals/${id}/approve`)).toMatchObject({
+      status: 409,
+      body: { error: { code: 'approval-decided' } },
+    });
+    expect((await api.call('finance', 'GET', `/api/quarters/${Q1}/payouts`)).body.status).toBe('open');
+  });
+
+  it('refuses to approve a close whose total changed after the request', async () => {
+    const asked = await api.call('finance', 'POST', `/api/quarters/${Q1}/close`);
+    await env.upload('alfa', 'mar.csv', renderReport([sale('M-1', 'RU910001', 5)]));
+    const stale = await api.call('finance2', 'POST', `/api/approvals/${asked.body.approval.id}/approve`);
+    expect(stale).toMatchObject({ status: 409, body: { error: { code: 'approval-stale' } } });
+    expect(stale.body.error.message).toContain(
+      `the total was ${money(130 * RATE)} RUB, now ${money(135 * RATE)} RUB`,
+    );
+    expect(stale.body.error.message).toMatch(/Ask for the close again/);
+    expect((await api.call('finance', 'GET', `/api/quarters/${Q1}/payouts`)).body.status).toBe('open');
+  });
+
+  it('closes when another finance user approves, never the one who asked', async () => {
+    const asked = await api.call('finance2', 'POST', `/api/quarters/${Q1}/close`);
+    const id = asked.body.approval.id as string;
+    const self = await api.call('finance2', 'POST', `/api/approvals/${id}/approve`);
+    expect(self.status).toBe(403);
+    expect(self.body.error.message).toMatch(/cannot approve it: another user has to approve it/);
+    expect((await api.call('program', 'POST', `/api/approvals/${id}/approve`)).status).toBe(403);
+
+    const ok = await api.call('finance', 'POST', `/api/approvals/${id}/approve`);
+    expect(ok).toMatchObject({
+      status: 200,
+      body: { approval: { status: 'approved' }, snapshot: { closedBy: 'fin-1', total: money(135 * RATE) } },
+    });
+    expect((await api.call('finance', 'GET', '/api/quarters')).body.quarters[0]).toMatchObject({
+      quarter: Q1,
+      status: 'closed',
+    });
+  });
+});
+
+describe('changes to a closed quarter wait for approval', () => {
+  it("keeps a manager's backdated acceptance pending with its RUB effect until someone else approves it", async () => {
+    const res = await api.call('central', 'PUT', '/api/reference/acceptances', {
+      rows: [
+        { partnerId: 'RU910003', program: 'client', plan: null, acceptedAt: '2016-03-01T10:00:00+03:00' },
+      ],
+    });
+    const effect = money(55 * RATE);
+    expect(res).toMatchObject({
+      status: 202,
+      body: {
+        written: 0,
+        approval: {
+          kind: 'reference-change',
+          status: 'pending',
+          requestedBy: { sub: 'mgr-1', role: 'manager' },
+          effect: {
+            totalRub: effect,
+            partners: [{ quarter: Q1, partnerId: 'RU910003', before: '0.00', after: effect, delta: effect }],
+          },
+        },
+      },
+    });
+    expect(res.body.note).toMatch(/waits for a program manager or finance user other than you/);
+    await env.rt.idle();
+    const id = res.body.approval.id as string;
+
+    // Not written: no adjustment, and the partner's acceptances are as they were.
+    const q2 = () => api.call('central', 'GET', '/api/quarters/2016-Q2/payouts?partner=RU910003');
+    expect((await q2()).body.lines).toEqual([]);
+    expect((await env.rt.deps.reference.partnerState('RU910003')).acceptances).toEqual([]);
+
+    const mine = await api.call('central', 'GET', '/api/approvals?status=pending');
+    expect(mine.body.approvals.map((a: { id: string }) => a.id)).toEqual([id]);
+    expect((await api.call('central', 'POST', `/api/approvals/${id}/approve`)).status).toBe(403);
+
+    const ok = await api.call('program', 'POST', `/api/approvals/${id}/approve`);
+    expect(ok).toMatchObject({
+      status: 200,
+      body: { approval: { status: 'approved' }, written: { acceptances: 1 } },
+    });
+    await env.rt.idle();
+    const after = await q2();
+    expect(after.body.total).toBe(effect);
+    expect(after.body.lines).toEqual([
+      expect.objectContaining({ amount: effect, adjustment: { ofQuarter: Q1 } }),
+    ]);
+    expect((await api.call('central', 'GET', `/api/quarters/${Q1}/partners/RU910003`)).body.total).toBe(
+      '0.00',
+    );
+  });
+
+  it('writes at once a change that alters no closed quarter', async () => {
+    const res = await api.call('central', 'PUT', '/api/reference/trainings', {
+      rows: [
+        { partnerId: 'RU910001', courseCode: 'DELL-CLIENT-101', completedAt: '2016-06-01T10:00:00+03:00' },
+      ],
+    });
+    expect(res).toMatchObject({ status: 202, body: { written: 1 } });
+    expect(res.body.approval).toBeUndefined();
+  });
+
+  it('keeps a rejected change on record and writes nothing', async () => {
+    // A plan of 150 chosen later (still before the deadline): RU910002's 70 units miss it.
+    const res = await api.call('program', 'PUT', '/api/reference/acceptances', {
+      rows: [
+        { partnerId: 'RU910002', program: 'client', plan: 150, acceptedAt: '2016-03-20T10:00:00+03:00' },
+      ],
+    });
+    expect(res.body.approval).toMatchObject({ status: 'pending', effect: { totalRub: money(-70 * RATE) } });
+    const id = res.body.approval.id as string;
+    const rejected = await api.call('finance', 'POST', `/api/approvals/${id}/reject`, {
+      comment: 'Too late to change',
+    });
+    expect(rejected.body.approval).toMatchObject({ status: 'rejected', decidedBy: { sub: 'fin-1' } });
+    expect((await env.rt.deps.reference.partnerState('RU910002')).acceptances).toHaveLength(1);
+    const onRecord = await api.call('program', 'GET', '/api/approvals?status=rejected');
+    expect(onRecord.body.approvals.map((a: { id: string }) => a.id)).toContain(id);
+  });
+});
+
+describe('audit trail', () => {
+  const entries = async (who: 'finance' | 'central' | 'program', query = '') => {
+    const res = await api.call(who, 'GET', `/api/audit${query}`);
+    expect(res.status).toBe(200);
+    return res.body.entries as AuditEntry[];
+  };
+
+  it('records every action with when, who and role, what, before and after', async () => {
+    expect((await api.call('finance', 'GET', `/api/quarters/${Q1}/export?format=csv`)).status).toBe(200);
+    const all = await entries('finance');
+    const kinds = all.map((e) => `${e.kind} ${e.actor.sub} ${e.actor.role}`);
+    for (const k of [
+      'report alfa distributor',
+      'close-request fin-1 finance',
+      'close-rejection fin-2 finance',
+      'close-request fin-2 finance',
+      'close-approval fin-1 finance',
+      'change-request mgr-1 manager',
+      'change-approval prog-1 program',
+      'reference mgr-1 manager',
+      'change-request prog-1 program',
+      'change-rejection fin-1 finance',
+      'export fin-1 finance',
+    ])
+      expect(kinds).toContain(k);
+    // Newest first, instants in UTC.
+    expect(all.map((e) => e.at)).toEqual([...all.map((e) => e.at)].sort().reverse());
+    expect(all.every((e) => e.at.endsWith('Z'))).toBe(true);
+
+    const written = all.find((e) => e.kind === 'reference' && e.actor.sub === 'mgr-1' && e.approvalId)!;
+    expect(written.before).toEqual({ acceptances: [] });
+    expect(written.after).toEqual({
+      acceptances: [expect.objectContaining({ partnerId: 'RU910003', program: 'client', plan: null })],
+    });
+    const rejection = all.find((e) => e.kind === 'close-rejection')!;
+    expect(rejection).toMatchObject({ comment: 'Wait for March', quarters: [Q1] });
+    const approval = all.find((e) => e.kind === 'close-approval')!;
+    expect(approval.after).toMatchObject({ status: 'closed', total: money(135 * RATE) });
+  });
+
+  it('filters by actor, quarter and partner', async () => {
+    const byManager = await entries('program', '?actor=mgr-1');
+    expect(byManager.length).toBeGreaterThan(0);
+    expect(byManager.every((e) => e.actor.sub === 'mgr-1')).toBe(true);
+    const q1 = await entries('finance', `?quarter=${Q1}`);
+    expect(q1.length).toBeGreaterThan(0);
+    expect(q1.every((e) => e.quarters.includes(Q1))).toBe(true);
+    const partner = await entries('finance', '?partner=ru 910003');
+    expect(partner.map((e) => e.kind).sort()).toEqual(['change-approval', 'change-request', 'reference']);
+  });
+
+  it("shows a partner manager only entries about the territory's partners", async () => {
+    const seen = await entries('central');
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((e) => e.partners.some((p) => p === 'RU910001' || p === 'RU910003'))).toBe(true);
+    expect(seen.some((e) => e.partners.includes('RU910002'))).toBe(false);
+    expect(seen.some((e) => e.kind.startsWith('close'))).toBe(false);
+    expect((await api.call('central', 'GET', '/api/audit?partner=RU910002')).status).toBe(403);
+    expect((await api.call('alfa', 'GET', '/api/audit')).status).toBe(403);
+  });
+
+  it('never overwrites an entry', async () => {
+    const [latest] = await entries('finance');
+    await expect(env.rt.deps.audit.append({ ...latest!, target: 'rewritten' })).rejects.toThrow(
+      /conditional/i,
+    );
+    expect((await entries('finance'))[0]).toEqual(latest);
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * Approvals: requests waiting for a second person (closing a quarter, a change that would alter a
+ * closed quarter) with what they would do, and approve / reject buttons for those who may decide.
+ * The API refuses a user's own request; the page says so instead of offering the buttons.
+ */
+import { api } from '../api.js';
+import { h, message, table } from '../dom.js';
+import { formatInstant, formatInt, formatMoney, t } from '../i18n.js';
+
+const decides = (me, a) =>
+  a.kind === 'close' ? me.role === 'finance' : me.role === 'finance' || me.role === 'program';
+
+function title(a) {
+  return a.kind === 'close'
+    ? t('kind_close', { q: a.quarter })
+    : t('kind_change', { what: a.what, quarters: a.quarters.join(', ') });
+}
+
+function who(key, actor, at) {
+  return t(key, { sub: actor.sub, role: t(`role_${actor.role}`), at: formatInstant(at) });
+}
+
+function details(a) {
+  if (a.kind === 'close')
+    return h(
+      'p',
+      {},
+      t('closeFigures', {
+        total: formatMoney(a.total),
+        exceptions: formatInt(a.openExceptions),
+        rejected: formatInt(a.rejectedLines),
+        held: formatInt(a.heldLines),
+      }),
+    );
+  return [
+    h('p', { class: 'effect' }, t('effectTotal', { total: formatMoney(a.effect.totalRub) })),
+    table({
+      columns: [
+        { label: t('colQuarter') },
+        { label: t('colPartner') },
+        { label: t('colBefore'), numeric: true },
+        { label: t('colAfter'), numeric: true },
+        { label: t('colDelta'), numeric: true },
+      ],
+      rows: a.effect.partners.map((p) => ({
+        cells: [p.quarter, p.partnerId, formatMoney(p.before), formatMoney(p.after), formatMoney(p.delta)],
+      })),
+    }),
+    a.effect.partnersNotListed
+      ? h('p', { class: 'meta' }, t('partnersNotListed', { n: formatInt(a.effect.partnersNotListed) }))
+      : null,
+    h(
+      'details',
+      {},
+      h('summary', {}, t('changeRows', { n: formatInt(a.change[a.what]?.length ?? 0) })),
+      h('code', { class: 'json' }, (a.change[a.what] ?? []).map((row) => JSON.stringify(row)).join('\n')),
+    ),
+  ];
+}
+
+function decision(me, a, rerender) {
+  if (!decides(me, a)) return null;
+  if (a.requestedBy.sub === me.sub) return h('p', { class: 'meta' }, t('ownRequest'));
+  const reasonId = `reason-${a.id}`;
+  const act = (verb) => async () => {
+    try {
+      if (verb === 'approve') await api.approve(a.id);
+      else await api.reject(a.id, document.getElementById(reasonId).value.trim());
+      rerender({ text: t(verb === 'approve' ? 'approvedNote' : 'rejectedNote'), kind: 'info' });
+    } catch (err) {
+      rerender({ text: t('actionFailed', { message: err.message }), kind: 'error' });
+    }
+  };
+  return h(
+    'div',
+    { class: 'buttons' },
+    h('button', { type: 'button', onclick: act('approve') }, t('approve')),
+    h('label', { for: reasonId }, t('rejectReason')),
+    h('input', { id: reasonId, type: 'text', maxlength: 1000 }),
+    h('button', { type: 'button', class: 'danger', onclick: act('reject') }, t('reject')),
+  );
+}
+
+function card(me, a, rerender) {
+  const headingId = `approval-${a.id}`;
+  return h(
+    'article',
+    { class: 'card approval', 'aria-labelledby': headingId },
+    h('h3', { id: headingId }, title(a)),
+    h('p', { class: 'meta' }, who('askedBy', a.requestedBy, a.requestedAt)),
+    details(a),
+    a.status === 'pending'
+      ? decision(me, a, rerender)
+      : h(
+          'p',
+          { class: `meta status-${a.status}` },
+          who(`decided_${a.status}`, a.decidedBy, a.decidedAt),
+          a.comment ? ` — ${a.comment}` : '',
+        ),
+  );
+}
+
+export async function render({ me, rerender }) {
+  const { approvals } = await api.approvals();
+  const pending = approvals.filter((a) => a.status === 'pending');
+  const decided = approvals.filter((a) => a.status !== 'pending').slice(0, 50);
+  return h(
+    'div',
+    { class: 'page' },
+    h('h1', {}, t('approvalsTitle')),
+    h('p', { class: 'meta' }, t('approvalsIntro')),
+    h(
+      'section',
+      { 'aria-labelledby': 'pending-title' },
+      h('h2', { id: 'pending-title' }, t('approvalsPending')),
+      pending.length ? pending.map((a) => card(me, a, rerender)) : message(t('noPending')),
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'decided-title' },
+      h('h2', { id: 'decided-title' }, t('approvalsDecided')),
+      decided.length ? decided.map((a) => card(me, a, rerender)) : message(t('noDecided')),
+    ),
+  );
+}
