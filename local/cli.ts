@@ -161,12 +161,20 @@ async function uploadReports(
     const estimate = bytes > 0 ? Math.max(lines, Math.round((lines * totalBytes) / bytes)) : undefined;
     progress.update(lines, key.replace(/^incoming\//, ''), estimate);
   };
-  for (const r of reports)
+  for (const r of reports) {
+    const key = `incoming/${r.distributorId}/${reportUploadName(r.name)}`;
+    // Named as an upload through the API would be, so a replaced report's cause says who sent it.
+    await runtime.deps.uploads.record({
+      key,
+      by: `the rebates command (${process.env.USER ?? 'local user'})`,
+      at: runtime.deps.clock.now().toISOString(),
+    });
     await runtime.upload(
-      `incoming/${r.distributorId}/${reportUploadName(r.name)}`,
+      key,
       createReadStream(r.path),
       /\.gz$/i.test(r.name) ? 'application/gzip' : 'text/csv',
     );
+  }
   await idleWithProgress(runtime, progress);
   delete runtime.deps.onProgress;
 }
