@@ -13,7 +13,7 @@ import { balance, redeem } from '../../shared/domain/points.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
 import { QuarterId } from '../../shared/domain/rules/schema.js';
 import { TEXT_LIMITS } from '../../shared/domain/text-limits.js';
-import { InputValidationError, NotFoundError, QuarterClosedError } from '../../shared/errors.js';
+import { InputValidationError, NotFoundError, QuarterClosedError, RedemptionConflictError } from '../../shared/errors.js';
 import { csvText } from '../../shared/export/csv-cell.js';
 import { writeXlsx, XLSX_CONTENT_TYPE, type XlsxCell } from '../../shared/export/xlsx.js';
 import { effectiveLines } from '../../shared/pipeline/quarters.js';
@@ -205,23 +205,35 @@ export async function postRedemption(req: ApiRequest): Promise<Reply> {
   const body = jsonBody(req, RedemptionBody);
   const rules = await catalogRules(req, body.quarter);
   const now = deps.clock.now();
-  const state = await deps.reference.partnerState(id);
-  if (!state.partner) throw new NotFoundError(`There is no partner ${id} in the registry.`);
-  // Only the ledger counts: points of an open quarter are not credited until it closes.
-  const made = redeem(rules, state.ledger, id, body.rewardId, now.toISOString(), body.requestId ?? randomUUID());
-  const repeated = state.ledger.some((e) => e.entryId === made.entryId);
-  const entry = repeated ? made : { ...made, reason: `${made.reason}, recorded by ${principal.role} ${principal.sub}` };
-  if (!repeated) {
-    // audit: payment
-    await deps.ledger.append([entry]);
+  const requestId = body.requestId ?? randomUUID();
+  // Decided on the balance read; written only if no other redemption landed since, else decided again.
+  for (let attempt = 1; ; attempt++) {
+    const state = await deps.reference.partnerState(id);
+    if (!state.partner) throw new NotFoundError(`There is no partner ${id} in the registry.`);
+    // Only the ledger counts: points of an open quarter are not credited until it closes.
+    const made = redeem(rules, state.ledger, id, body.rewardId, now.toISOString(), requestId);
+    const repeated = state.ledger.some((e) => e.entryId === made.entryId);
+    const entry = repeated ? made : { ...made, reason: `${made.reason}, recorded by ${principal.role} ${principal.sub}` };
+    if (!repeated) {
+      const seen = state.ledger.filter((e) => e.kind === 'redeem').length;
+      // audit: payment
+      const written = deps.ledger.appendRedemption
+        ? await deps.ledger.appendRedemption(entry, seen)
+        : (await deps.ledger.append([entry]), true);
+      if (!written) {
+        // Each retry follows a redemption that did land, so this ends; the bound only guards a fault.
+        if (attempt < 20) continue;
+        throw new RedemptionConflictError(`Other redemptions for partner ${state.partner.displayId} are being recorded at this moment; try again.`);
+      }
+    }
+    const after = repeated ? state.ledger : [...state.ledger, entry];
+    return {
+      status: repeated ? 200 : 201,
+      json: {
+        entry: { ...entry, partnerId: state.partner.displayId },
+        balance: balance(after),
+        note: repeated ? 'This request was already recorded; nothing was spent twice.' : `Redeemed: ${entry.reason}.`,
+      },
+    };
   }
-  const after = repeated ? state.ledger : [...state.ledger, entry];
-  return {
-    status: repeated ? 200 : 201,
-    json: {
-      entry: { ...entry, partnerId: state.partner.displayId },
-      balance: balance(after),
-      note: repeated ? 'This request was already recorded; nothing was spent twice.' : `Redeemed: ${entry.reason}.`,
-    },
-  };
 }

@@ -191,6 +191,11 @@ export interface PayoutsRepository {
 export interface LedgerRepository {
   /** Appends entries; an entry whose id already exists is left as it is (idempotent). */
   append(entries: readonly LedgerEntry[]): Promise<void>;
+  /**
+   * Appends a redemption only if no other redemption of the partner was written since the caller
+   * read `redemptionsSeen` of them; false when one was (read again and decide again).
+   */
+  appendRedemption?(entry: LedgerEntry, redemptionsSeen: number): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------- rules and queues

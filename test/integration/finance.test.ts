@@ -344,6 +344,26 @@ describe('redemptions', () => {
   });
 });
 
+describe('concurrent redemptions', () => {
+  it('never spend more than the balance when asked at once', async () => {
+    const ids = [...new Set(frozenLines.map((l) => l.partnerId))];
+    const pages = await Promise.all(ids.map(async (id) => (await call('finance', 'GET', `/api/quarters/${Q1}/partners/${id}`)).body));
+    const p = pages.filter((x) => x.points.balance >= 1000).sort((a, b) => a.points.balance - b.points.balance)[0];
+    expect(p).toBeDefined();
+    const affordable = Math.floor(p.points.balance / 1000);
+    const asks = affordable + 2;
+    const answers = await Promise.all(
+      Array.from({ length: asks }, (_, i) =>
+        call('finance', 'POST', `/api/partners/${p.partner.id}/redemptions`, { rewardId: 'dell-mug', requestId: `burst-${i}`, quarter: Q1 }),
+      ),
+    );
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(affordable);
+    expect(answers.filter((a) => a.status === 409)).toHaveLength(asks - affordable);
+    const after = await call('finance', 'GET', `/api/quarters/${Q1}/partners/${p.partner.id}`);
+    expect(after.body.points.balance).toBe(p.points.balance - 1000 * affordable);
+  });
+});
+
 describe('verify of a closed quarter', () => {
   it('checks the snapshot, not a recomputation: a frozen total that is not the sum of its lines is a difference', async () => {
     const record = (await env.rt.deps.quarters.get(Q1))!;
