@@ -28,16 +28,33 @@ export type PayoutLineJson = Omit<PayoutLine, 'rate' | 'amount' | 'explanation' 
   adjustment?: { ofQuarter: string };
 };
 
+/** Of a closed quarter (issue #14): who closed it, when, and the snapshot's checksum. */
+export interface ClosedMark {
+  by: string;
+  at: string;
+  sha256: string;
+  total: string;
+  correctionsBookedIn: string | null;
+}
+
 export interface PayoutsAnswer {
   quarter: string;
   status: string;
+  view?: string;
+  closed?: ClosedMark;
   lines: PayoutLineJson[];
   total: string;
+  adjustments?: (PayoutLineJson & { bookedIn: string; frozen: boolean })[];
+  adjustmentsTotal?: string;
 }
 
 export interface PartnerAnswer {
   partner: { id: string; name: string };
   quarter: string;
+  status?: string;
+  view?: string;
+  closed?: ClosedMark;
+  adjustments?: (PayoutLineJson & { bookedIn: string; frozen: boolean })[];
   lines: PayoutLineJson[];
   progress: { summary: string }[];
   total: string;

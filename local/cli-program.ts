@@ -231,6 +231,7 @@ export function buildProgram(result: { code: number }): Command {
     .summary("a quarter's payouts, per partner, or one partner's lines with their explanations")
     .addOption(quarter())
     .option('--partner <id>', "one partner's lines, explanations and tier progress")
+    .option('--pending-corrections', "of a closed quarter: the live recalculation instead of the frozen figures")
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
     .addOption(lang())
     .addOption(state())
@@ -240,6 +241,7 @@ export function buildProgram(result: { code: number }): Command {
         'rebates payouts --quarter 2016-Q1',
         'rebates payouts --quarter 2016-Q1 --partner RU100103',
         'rebates payouts --quarter 2016-Q1 --partner RU100103 --lang ru   # explanations in Russian',
+        'rebates payouts --quarter 2016-Q1 --pending-corrections   # a closed quarter, recalculated',
         'rebates payouts --quarter 2016-Q1 --format json   # the API\'s JSON: money as "103488.00"',
       ]),
     )

@@ -10,6 +10,7 @@ import { asWrittenIn, distributorKey } from '../shared/domain/ids.js';
 import { RulesBook, type Rules } from '../shared/domain/rules/load.js';
 import { exportQuarter } from '../shared/pipeline/quarters.js';
 import { verifyQuarter } from '../shared/pipeline/verify.js';
+import { verifyClosedQuarter, type ClosedVerifyResult } from '../shared/pipeline/verify-closed.js';
 import { latestComputation, type ComputationBody } from '../shared/pipeline/compute.js';
 import type { HeldLines } from '../shared/pipeline/compute-quarter.js';
 import { reportRejectsWithHeld } from '../shared/pipeline/report-rejects.js';
@@ -180,12 +181,20 @@ async function uploadReports(
     const estimate = bytes > 0 ? Math.max(lines, Math.round((lines * totalBytes) / bytes)) : undefined;
     progress.update(lines, key.replace(/^incoming\//, ''), estimate);
   };
-  for (const r of reports)
+  for (const r of reports) {
+    const key = `incoming/${r.distributorId}/${reportUploadName(r.name)}`;
+    // Named as an upload through the API would be, so a replaced report's cause says who sent it.
+    await runtime.deps.uploads.record({
+      key,
+      by: `the rebates command (${process.env.USER ?? 'local user'})`,
+      at: runtime.deps.clock.now().toISOString(),
+    });
     await runtime.upload(
-      `incoming/${r.distributorId}/${reportUploadName(r.name)}`,
+      key,
       createReadStream(r.path),
       /\.gz$/i.test(r.name) ? 'application/gzip' : 'text/csv',
     );
+  }
   await idleWithProgress(runtime, progress);
   delete runtime.deps.onProgress;
 }
@@ -629,6 +638,8 @@ export async function cmdIngest(
 export async function cmdVerify(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const quarter = requireQuarter(values.quarter as string | undefined);
   return withState(values, async (runtime) => {
+    const closed = await verifyClosedQuarter(runtime.deps, quarter);
+    if (closed) return printClosedVerify(closed);
     const progress = createProgress({ label: `verifying ${quarter}` });
     const result = await verifyQuarter(runtime.deps, quarter, (done, total, what) =>
       progress.update(done, what),
@@ -651,6 +662,25 @@ export async function cmdVerify(values: Record<string, string | string[] | boole
     );
     return 1;
   });
+}
+
+/** A closed quarter is checked against its snapshot: what was paid cannot be recomputed away. */
+function printClosedVerify(r: ClosedVerifyResult): number {
+  log(
+    `${r.quarter} is closed (on ${r.closedAt} by ${r.closedBy}); its figures are the snapshot with sha256 ${r.sha256}: ` +
+      `${r.lines} line(s), ${formatRub(r.total)} frozen.`,
+  );
+  if (r.pendingAdjustments)
+    log(
+      `${r.pendingAdjustments} correction(s) found since the close (${formatRub(r.pendingAmount)}) are booked as adjustments of the next open quarter.`,
+    );
+  if (!r.differences.length) {
+    log('Verified: the snapshot matches its checksum and the frozen total is the sum of its lines.');
+    return 0;
+  }
+  log(`${r.differences.length} difference(s):`);
+  for (const d of r.differences) log(`- ${d.detail}`);
+  return 1;
 }
 
 export async function cmdMigrate(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {

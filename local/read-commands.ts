@@ -78,13 +78,15 @@ export async function cmdPayouts(values: Values): Promise<number> {
   if (partner === '') throw new UsageError('--partner needs a partner ID, e.g. --partner RU100103.');
   const lang = requireLang(values.lang);
   // Through the API, so the figures (and the JSON) are the API's whether or not "up" runs.
+  const view = values.pendingCorrections ? '?view=pending-corrections' : '';
   return withReadApi(values, 'finance', async (api) => {
     api.language = lang;
     if (partner) {
       const answer = await api.json<PartnerAnswer>(
         'GET',
-        `/quarters/${quarter}/partners/${encodeURIComponent(partner)}`,
+        `/quarters/${quarter}/partners/${encodeURIComponent(partner)}${view}`,
       );
+      if (format === 'table') closedHeader(answer);
       if (format === 'json') log(JSON.stringify(answer, null, 2));
       else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines));
       else {
@@ -92,15 +94,42 @@ export async function cmdPayouts(values: Values): Promise<number> {
           log(`${l.distributorId} ${l.program}/${l.rateRow}: ${formatRub(new Decimal(l.amount))} — ${l.explanation.text}`);
         for (const p of answer.progress) log(`progress: ${p.summary}`);
         if (!answer.lines.length) log(`No payouts stored for ${answer.partner.id} in ${quarter}.`);
+        adjustmentsList(answer);
       }
       return 0;
     }
-    const answer = await api.json<PayoutsAnswer>('GET', `/quarters/${quarter}/payouts`);
+    const answer = await api.json<PayoutsAnswer>('GET', `/quarters/${quarter}/payouts${view}`);
     if (format === 'json') log(JSON.stringify(answer, null, 2));
     else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines));
-    else log(payoutLinesTable(answer.lines));
+    else {
+      closedHeader(answer);
+      log(payoutLinesTable(answer.lines));
+      adjustmentsList(answer);
+    }
     return 0;
   });
+}
+
+/** A closed quarter says so before its figures, and which figures they are. */
+function closedHeader(a: PayoutsAnswer | PartnerAnswer): void {
+  if (a.status !== 'closed' || !a.closed) return;
+  const c = a.closed;
+  log(`${a.quarter} is closed: on ${c.at} by ${c.by}; snapshot sha256 ${c.sha256}; frozen total ${formatRub(new Decimal(c.total))}.`);
+  log(
+    a.view === 'pending-corrections'
+      ? 'Shown: the live recalculation (pending corrections), not what was paid.'
+      : 'Shown: the frozen figures. Add --pending-corrections for the live recalculation.',
+  );
+}
+
+function adjustmentsList(a: PayoutsAnswer | PartnerAnswer): void {
+  if (!a.adjustments?.length) return;
+  log(`\nAdjustments of ${a.quarter} since the close (not in the figures above):`);
+  for (const l of a.adjustments)
+    log(
+      `${l.partnerId} ${l.distributorId} ${l.program}/${l.rateRow}: ${formatRub(new Decimal(l.amount))} ` +
+        `${l.frozen ? `paid in ${l.bookedIn}` : `to be booked in ${l.bookedIn}`} — ${l.explanation.text}`,
+    );
 }
 
 export async function cmdExport(values: Values): Promise<number> {

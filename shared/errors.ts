@@ -206,3 +206,9 @@ export class ClosedQuarterChangeError extends AppError {
   readonly code = 'closed-quarter-change';
   override readonly httpStatus = 409;
 }
+
+/** Other redemptions of the same partner kept landing while one was decided: asked to try again. */
+export class RedemptionConflictError extends AppError {
+  readonly code = 'redemption-conflict';
+  override readonly httpStatus = 409;
+}

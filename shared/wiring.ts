@@ -7,6 +7,7 @@ import { DynamoReportsRepository } from './adapters/dynamo/reports.js';
 import { DynamoComputationRepository } from './adapters/dynamo/computations.js';
 import { DynamoLedgerRepository, DynamoPayoutsRepository, DynamoReferenceRepository } from './adapters/dynamo/reference.js';
 import { DynamoQuarterRepository } from './adapters/dynamo/quarters.js';
+import { DynamoPaymentsRepository, DynamoUploadLog } from './adapters/dynamo/finance.js';
 import { DynamoApprovalRepository, DynamoAuditRepository } from './adapters/dynamo/approvals.js';
 import { DynamoFileClaimRepository } from './adapters/dynamo/file-claims.js';
 import { S3ObjectStore } from './adapters/s3/object-store.js';
@@ -18,6 +19,7 @@ import type { IngestDeps } from './pipeline/ingest.js';
 import { quarterPartnerIds, type ComputeDeps } from './pipeline/compute.js';
 import type { ReferenceImportDeps } from './pipeline/reference-import.js';
 import type { ComputeQueue, LedgerRepository, ObjectUrls, QuarterRepository } from './ports/index.js';
+import type { PaymentsRepository, UploadLog } from './ports/finance.js';
 import type { ApprovalRepository, AuditRepository } from './ports/approvals.js';
 
 // The ledger is written only by a quarter's close (credits) and redemptions; computations write none.
@@ -29,6 +31,8 @@ export type AppDeps = IngestDeps &
     urls: ObjectUrls;
     quarters: QuarterRepository;
     ledger: LedgerRepository;
+    payments: PaymentsRepository;
+    uploads: UploadLog;
     audit: AuditRepository;
     approvals: ApprovalRepository;
   };
@@ -49,6 +53,8 @@ export function wire(clients: AwsClients, config: { table: string; bucket: strin
     payouts: new DynamoPayoutsRepository(clients.doc, config.table, partnersOf),
     ledger: new DynamoLedgerRepository(clients.doc, config.table),
     quarters: new DynamoQuarterRepository(clients.doc, config.table),
+    payments: new DynamoPaymentsRepository(clients.doc, config.table),
+    uploads: new DynamoUploadLog(clients.doc, config.table),
     audit: new DynamoAuditRepository(clients.doc, config.table),
     approvals: new DynamoApprovalRepository(clients.doc, config.table),
     computations,

@@ -15,6 +15,7 @@ import { QuarterId } from '../../shared/domain/rules/schema.js';
 import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
 import { readRejects } from '../../shared/export/rejects-csv.js';
 import { heldLinesOfReport, LatestComputations, productExceptions, reportOutcome } from '../../shared/pipeline/held-lines.js';
+import type { PayoutLine } from '../../shared/domain/types.js';
 import { actorOf, recordAudit } from '../../shared/pipeline/audit.js';
 import { effectiveLines, exportQuarter, listQuarters } from '../../shared/pipeline/quarters.js';
 import type { ReportRecord } from '../../shared/ports/index.js';
@@ -37,6 +38,8 @@ import { earningJson, ledgerEntryJson, progressJson } from './payout-json.js';
 import { previewQuarter } from './preview.js';
 import { compareBy, matcher, pageOf, PagingQuery } from './paging.js';
 import { getPartnerList, getRules } from './routes-lists.js';
+import { closedPartnerJson, closedPayoutsJson, totalsApart, ViewParam, ViewQuery } from './routes-closed.js';
+import { getAccruals, getPayments, getRewards, postPayment, postRedemption } from './routes-finance.js';
 import { APPROVAL_ROUTES } from './routes-approvals.js';
 import { putAcceptances, putCatalog, putDistributors, putPartners, putTrainings } from './reference.js';
 import { safeUploadName } from './upload-name.js';
@@ -71,6 +74,7 @@ const PayoutsQuery = z.object({
   program: optionalText,
   region: optionalText,
   ...PagingQuery,
+  view: ViewParam,
 });
 
 async function getPayouts(req: ApiRequest): Promise<Reply> {
@@ -91,7 +95,7 @@ async function getPayouts(req: ApiRequest): Promise<Reply> {
     );
 
   const found = matcher(filter.q);
-  const lines = effective.lines.filter((l) => {
+  const shown = (l: PayoutLine) => {
     const p = partners.get(l.partnerId);
     return (
       (p ? canSeePartner(principal, p) : principal.role !== 'manager') &&
@@ -101,7 +105,10 @@ async function getPayouts(req: ApiRequest): Promise<Reply> {
       (!filter.region || p?.region === filter.region) &&
       found(l.partnerDisplayId ?? l.partnerId, l.partnerId, p?.name)
     );
-  });
+  };
+  if (effective.status === 'closed')
+    return { json: await closedPayoutsJson(req, rules.quarter, filter.view, shown, partners, filter) };
+  const lines = effective.lines.filter(shown);
   // `total` is of every matching line; without `limit` every line is sent, as scripts expect.
   const { items, page } = pageOf(lines, filter, 'all');
   return {
@@ -111,6 +118,7 @@ async function getPayouts(req: ApiRequest): Promise<Reply> {
       lines: items.map((l) => payoutLineJson(l, partners.get(l.partnerId), languageOf(req))),
       total: money(sumAmounts(lines)),
       page,
+      totals: totalsApart(rules.quarter, lines),
     },
   };
 }
@@ -127,6 +135,10 @@ async function getPartner(req: ApiRequest): Promise<Reply> {
     effectiveLines(deps, rules.quarter),
     deps.payouts.get(rules.quarter, id),
   ]);
+  if (effective.status === 'closed')
+    return {
+      json: await closedPartnerJson(req, rules.quarter, state, parseWith(ViewQuery, req.query, 'query').view, stored),
+    };
   const lines = effective.lines.filter((l) => l.partnerId === id);
   const entries = [...state.ledger].sort((a, b) =>
     a.at < b.at ? -1 : a.at > b.at ? 1 : a.entryId < b.entryId ? -1 : 1,
@@ -262,6 +274,8 @@ async function postUpload(req: ApiRequest): Promise<Reply> {
   const name = safeUploadName(jsonBody(req, UploadBody).name);
   // The key is built from the caller's own claim, never from the request: a distributor cannot aim at another's folder.
   const key = `incoming/${req.principal.distributorId}/${name}`;
+  // Who asked, so a computation can name the uploader of a replaced report.
+  await req.deps.uploads.record({ key, by: `${req.principal.role} ${req.principal.sub}`, at: req.deps.clock.now().toISOString() });
   const url = await req.deps.urls.presignPut(key, UPLOAD_URL_SECONDS);
   return { json: { url, method: 'PUT', key, expiresIn: UPLOAD_URL_SECONDS } };
 }
@@ -326,6 +340,11 @@ export const ROUTES: readonly Route[] = [
   { method: 'PUT', path: '/reference/trainings', roles: ['program', 'manager'], handle: putTrainings },
   { method: 'PUT', path: '/reference/catalog', roles: ['program'], handle: putCatalog },
   { method: 'GET', path: '/exceptions', roles: STAFF, handle: getExceptions },
+  { method: 'GET', path: '/quarters/{q}/accruals', roles: ['finance', 'program'], handle: getAccruals },
+  { method: 'POST', path: '/payments', roles: ['finance'], handle: postPayment },
+  { method: 'GET', path: '/payments', roles: ['finance', 'program'], handle: getPayments },
+  { method: 'POST', path: '/partners/{id}/redemptions', roles: ['finance', 'program'], handle: postRedemption },
+  { method: 'GET', path: '/rewards', roles: ['finance', 'program'], handle: getRewards },
   { method: 'GET', path: '/approvals', roles: STAFF, handle: APPROVAL_ROUTES.getApprovals },
   { method: 'POST', path: '/approvals/{id}/approve', roles: ['finance', 'program'], handle: APPROVAL_ROUTES.postApprove },
   { method: 'POST', path: '/approvals/{id}/reject', roles: ['finance', 'program'], handle: APPROVAL_ROUTES.postReject },

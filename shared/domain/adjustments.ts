@@ -11,10 +11,14 @@
  * Pure: the caller reads snapshots, live lines and reports, and stores what comes back.
  */
 import { Decimal } from 'decimal.js';
+import type { RecordedCause } from './causes.js';
 import type { ChangeCause, ExplainedLine, PayoutLine } from './types.js';
 
-/** A payout line; with `adjustmentOf`, a signed correction of that closed quarter. */
-export type EffectiveLine = PayoutLine & { adjustmentOf?: string };
+/**
+ * A payout line; with `adjustmentOf`, a signed correction of that closed quarter, with the causes
+ * recorded by the computations that changed it (absent on corrections frozen before they were kept).
+ */
+export type EffectiveLine = PayoutLine & { adjustmentOf?: string; causes?: RecordedCause[] };
 
 /** What the causes of a change need to know of a report (a ReportRecord fits). */
 export interface ReportState {
@@ -121,33 +125,6 @@ export function adjustmentDeltas(
   return out;
 }
 
-/**
- * What changed since the close, per distributor: reports corrected, added or withdrawn (their
- * active versions against the snapshot's), and the rules version. None of these (an empty list):
- * the change came from reference data.
- */
-export function changeCauses(
-  snapshot: { quarter: string; reportVersions: Record<string, string>; rulesVersion: string },
-  reports: readonly ReportState[],
-  rulesVersionNow: string,
-): (distributorId: string) => ChangeCause[] {
-  const now = contributing(reports, snapshot.quarter);
-  const byId = new Map(reports.map((r) => [r.reportId, r]));
-  const causes = new Map<string, ChangeCause[]>();
-  const ids = [...new Set([...Object.keys(snapshot.reportVersions), ...now.keys()])].sort();
-  for (const id of ids) {
-    const then = Object.hasOwn(snapshot.reportVersions, id) ? snapshot.reportVersions[id] : undefined;
-    const current = now.get(id)?.activeVersion;
-    const record = byId.get(id);
-    if (then === current || !record) continue;
-    const kind = !then ? 'new-report' : !current ? 'withdrawn-report' : 'corrected-report';
-    causes.set(record.distributorId, [...(causes.get(record.distributorId) ?? []), { kind, report: record.name }]);
-  }
-  const rules: ChangeCause[] =
-    rulesVersionNow !== snapshot.rulesVersion ? [{ kind: 'new-rules', version: rulesVersionNow }] : [];
-  return (distributorId) => [...(causes.get(distributorId) ?? []), ...rules];
-}
-
 /** The figures a sentence names: the line as it is now, money as two-decimal strings. */
 function lineFactsOf(l: PayoutLine): ExplainedLine {
   return {
@@ -171,6 +148,7 @@ export function adjustmentLine(
   of: string,
   d: AdjustmentDelta,
   because: ChangeCause[],
+  causes?: RecordedCause[],
 ): EffectiveLine {
   const { before: b, after: a } = d;
   const amount = a.amount.minus(b.amount);
@@ -199,5 +177,6 @@ export function adjustmentLine(
     },
     warnings: [],
     adjustmentOf: of,
+    ...(causes ? { causes } : {}),
   };
 }

@@ -2,6 +2,7 @@
  * The domain's vocabulary. Pure data; no AWS, no I/O.
  */
 import type { Decimal } from 'decimal.js';
+import type { RecordedCause } from './causes.js';
 import type { Family, FormFactor, Segment } from './rules/schema.js';
 
 export type { Family, FormFactor, Segment };
@@ -185,7 +186,10 @@ export interface AdjustmentFigures {
 /** Why a closed quarter's figures changed since its close, per distributor. */
 export type ChangeCause =
   | { kind: 'new-report' | 'withdrawn-report' | 'corrected-report'; report: string }
-  | { kind: 'new-rules'; version: string };
+  | { kind: 'new-rules'; version: string }
+  // Adjustments since causes are recorded: what the computations that changed the partner recorded.
+  | RecordedCause
+  | { kind: 'not-recorded' };
 
 /** What the code's sentence needs beyond the structured fields; only what it names is set. */
 export interface ExplanationParams {

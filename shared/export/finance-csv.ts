@@ -19,13 +19,21 @@
  *   the regular rows, sorted by the quarter they correct and then the same keys. Their `quarter`
  *   cell is the corrected quarter, and only they may carry negative amounts.
  * - Nothing follows the rows (no totals section): ledger imports read every row as a payout.
+ * - After the nine columns of the spec (which never move): `paid_units`, `reason` (the explanation's
+ *   reason code of a line that pays for fewer units than it has, empty otherwise), then
+ *   `payment_date` and `payment_reference` (the payments finance recorded for the line's partner ×
+ *   distributor in the export's quarter, `;`-separated when several). The snapshot checksum of a
+ *   closed quarter is of the nine columns alone (`canonical`), so recording a payment never
+ *   breaks it.
  */
 import { Decimal } from 'decimal.js';
+import { describeCauses } from '../domain/causes.js';
 import { ExportValueError } from '../errors.js';
 import { shownDistributorId, shownPartnerId } from '../domain/ids.js';
 import type { PayoutLine } from '../domain/types.js';
 import type { EffectiveLine } from '../domain/adjustments.js';
 import { explainLine } from '../domain/render/index.js';
+import type { Payment } from '../ports/finance.js';
 import { csvText } from './csv-cell.js';
 
 export const FINANCE_EXPORT_HEADER = [
@@ -39,6 +47,16 @@ export const FINANCE_EXPORT_HEADER = [
   'rate_rub',
   'amount_rub',
 ] as const;
+
+/** After the nine: what a ledger import may read once it knows them. */
+export const FINANCE_EXPORT_EXTRA = ['paid_units', 'reason', 'payment_date', 'payment_reference'] as const;
+
+export interface FinanceExportOptions {
+  /** Payments recorded for the export's quarter. */
+  payments?: readonly Payment[];
+  /** The nine columns alone: the form a closed quarter's checksum is taken of. */
+  canonical?: boolean;
+}
 
 export function financeExportFileName(quarter: string): string {
   return `payouts-${quarter}.csv`;
@@ -62,6 +80,14 @@ export interface FinanceExportRow {
   amount: string;
   adjustment: boolean;
   explanation: string;
+  paidUnits: number;
+  /** The explanation's reason code when the line pays for fewer units than it has, else "". */
+  reason: string;
+  /** Of the payments recorded for the line's partner × distributor in the export's quarter. */
+  paymentDates: string[];
+  paymentReferences: string[];
+  /** The recorded causes of an adjustment, in plain words ("" for other lines). */
+  causes: string;
 }
 
 /** Regular rows in the spec's order, then adjustment rows. */
@@ -69,7 +95,13 @@ export function financeExportRows(
   quarter: string,
   lines: readonly ExportLine[],
   partnerName: (id: string) => string,
+  payments: readonly Payment[] = [],
 ): FinanceExportRow[] {
+  const paid = new Map<string, Payment[]>();
+  for (const p of payments) {
+    const k = JSON.stringify([p.partnerId, p.distributorId]);
+    paid.set(k, [...(paid.get(k) ?? []), p]);
+  }
   const regular = sortPayoutLines(lines.filter((l) => l.adjustmentOf === undefined));
   const adjustments = sortPayoutLines(lines.filter((l) => l.adjustmentOf !== undefined)).sort((a, b) =>
     compareCodeUnits(a.adjustmentOf!, b.adjustmentOf!),
@@ -79,6 +111,7 @@ export function financeExportRows(
       throw new ExportValueError(`Units of ${describe(l)} must be a whole number, got ${l.units}.`);
     }
     const adjustment = l.adjustmentOf !== undefined;
+    const its = paid.get(JSON.stringify([l.partnerId, l.distributorId])) ?? [];
     return {
       quarter: l.adjustmentOf ?? quarter,
       partnerId: shownPartnerId(l),
@@ -92,6 +125,11 @@ export function financeExportRows(
       adjustment,
       // The export's language is English (data-formats.md §4), whoever asks.
       explanation: explainLine(l, 'en'),
+      paidUnits: l.paidUnits,
+      reason: l.paidUnits < l.units ? (l.explanation.reason ?? '') : '',
+      paymentDates: its.map((p) => p.date),
+      paymentReferences: its.map((p) => p.reference),
+      causes: l.causes?.length ? describeCauses(l.causes) : '',
     };
   });
 }
@@ -100,12 +138,23 @@ export function financeExportCsv(
   quarter: string,
   lines: readonly ExportLine[],
   partnerName: (id: string) => string,
+  options: FinanceExportOptions = {},
 ): string {
-  let out = FINANCE_EXPORT_HEADER.join(',') + '\n';
-  for (const r of financeExportRows(quarter, lines, partnerName)) {
+  const header = options.canonical ? FINANCE_EXPORT_HEADER : [...FINANCE_EXPORT_HEADER, ...FINANCE_EXPORT_EXTRA];
+  let out = header.join(',') + '\n';
+  for (const r of financeExportRows(quarter, lines, partnerName, options.payments)) {
     const text = [r.quarter, r.partnerId, r.partnerName, r.distributorId, r.program, r.rateRow].map(csvText);
     // Numbers are our own, written plainly: a signed "-3465.00" must stay a number, not become text.
-    out += [...text, String(r.units), r.rate, r.amount].join(',') + '\n';
+    const nine = [...text, String(r.units), r.rate, r.amount];
+    const extra = options.canonical
+      ? []
+      : [
+          String(r.paidUnits),
+          csvText(r.reason),
+          csvText(r.paymentDates.join(';')),
+          csvText(r.paymentReferences.join(';')),
+        ];
+    out += [...nine, ...extra].join(',') + '\n';
   }
   return out;
 }
@@ -126,6 +175,8 @@ export interface FinanceExportTotals {
   total: Decimal;
   /** The adjustment lines alone. */
   adjustments: Decimal;
+  /** The adjustment lines by the closed quarter they correct, sorted by quarter. */
+  corrections: ExportTotal[];
 }
 
 /** Totals for a summary beside the export; exact decimal sums. */
@@ -134,6 +185,7 @@ export function financeExportTotals(lines: readonly ExportLine[]): FinanceExport
   const byDistributor = new Map<string, ExportTotal>();
   let total = new Decimal(0);
   let adjustments = new Decimal(0);
+  const corrections = new Map<string, ExportTotal>();
   // Summed by key, labelled as written: an old line without its as-written ID joins the others.
   const add = (map: Map<string, ExportTotal>, key: string, label: string, l: PayoutLine) => {
     const t = map.get(key);
@@ -147,11 +199,20 @@ export function financeExportTotals(lines: readonly ExportLine[]): FinanceExport
     add(byProgram, l.program, l.program, l);
     add(byDistributor, l.distributorId, shownDistributorId(l), l);
     total = total.plus(l.amount);
-    if (l.adjustmentOf !== undefined) adjustments = adjustments.plus(l.amount);
+    if (l.adjustmentOf !== undefined) {
+      adjustments = adjustments.plus(l.amount);
+      add(corrections, l.adjustmentOf, l.adjustmentOf, l);
+    }
   }
   const sorted = (m: Map<string, ExportTotal>) =>
     [...m.values()].sort((a, b) => compareCodeUnits(a.key, b.key));
-  return { byProgram: sorted(byProgram), byDistributor: sorted(byDistributor), total, adjustments };
+  return {
+    byProgram: sorted(byProgram),
+    byDistributor: sorted(byDistributor),
+    total,
+    adjustments,
+    corrections: sorted(corrections),
+  };
 }
 
 function sortPayoutLines<T extends PayoutLine>(lines: readonly T[]): T[] {

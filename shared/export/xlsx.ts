@@ -13,7 +13,14 @@
  */
 import { deflateRawSync } from 'node:zlib';
 import { formatMoscow } from '../domain/calendar.js';
-import { FINANCE_EXPORT_HEADER, type FinanceExportRow, type FinanceExportTotals } from './finance-csv.js';
+import { Decimal } from 'decimal.js';
+import type { Payment } from '../ports/finance.js';
+import {
+  FINANCE_EXPORT_EXTRA,
+  FINANCE_EXPORT_HEADER,
+  type FinanceExportRow,
+  type FinanceExportTotals,
+} from './finance-csv.js';
 
 // ---------------------------------------------------------------- generic sheets
 
@@ -28,6 +35,8 @@ export interface XlsxSheet {
   boldRows?: readonly number[];
   /** Column widths in characters. */
   widths?: readonly number[];
+  /** Keeps the first row in view while scrolling, with a filter on every column (a table's header). */
+  header?: boolean;
 }
 
 export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -105,6 +114,13 @@ function sheetXml(sheet: XlsxSheet): string {
   let out =
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' +
     '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">';
+  const last = sheet.rows.length;
+  const columns = Math.max(1, ...sheet.rows.map((r) => r.length));
+  if (sheet.header)
+    out +=
+      '<sheetViews><sheetView workbookViewId="0">' +
+      '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>' +
+      '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>';
   if (sheet.widths?.length)
     out += `<cols>${sheet.widths.map((w, i) => `<col min="${i + 1}" max="${i + 1}" width="${w}" customWidth="1"/>`).join('')}</cols>`;
   out += '<sheetData>';
@@ -124,7 +140,27 @@ function sheetXml(sheet: XlsxSheet): string {
     });
     out += '</row>';
   });
-  return out + '</sheetData></worksheet>';
+  out += '</sheetData>';
+  if (sheet.header) out += `<autoFilter ref="${filterRange(columns, last)}"/>`;
+  return out + '</worksheet>';
+}
+
+const filterRange = (columns: number, rows: number) => `A1:${columnName(columns - 1)}${Math.max(1, rows)}`;
+
+/** Excel finds a sheet's filter through this hidden name; without it the filter buttons may be lost on save. */
+function definedNames(sheets: readonly XlsxSheet[]): string {
+  const names = sheets
+    .map((s, i) => {
+      if (!s.header) return '';
+      const columns = Math.max(1, ...s.rows.map((r) => r.length));
+      const [from, to] = filterRange(columns, s.rows.length)
+        .split(':')
+        .map((ref) => ref.replace(/^([A-Z]+)(\d+)$/, '$$$1$$$2'));
+      const sheet = `'${s.name.replace(/'/g, "''")}'`;
+      return `<definedName name="_xlnm._FilterDatabase" localSheetId="${i}" hidden="1">${xmlText(`${sheet}!${from}:${to}`)}</definedName>`;
+    })
+    .join('');
+  return names ? `<definedNames>${names}</definedNames>` : '';
 }
 
 export function writeXlsx(sheets: readonly XlsxSheet[]): Buffer {
@@ -159,7 +195,9 @@ export function writeXlsx(sheets: readonly XlsxSheet[]): Buffer {
         sheets
           .map((s, i) => `<sheet name="${xmlText(s.name)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`)
           .join('') +
-        '</sheets></workbook>',
+        '</sheets>' +
+        definedNames(sheets) +
+        '</workbook>',
     ],
     [
       'xl/_rels/workbook.xml.rels',
@@ -255,6 +293,8 @@ export interface FinanceWorkbookInput {
   rulesVersion: string;
   /** Absent while the quarter is open. */
   closed?: { at: string; by: string; sha256: string };
+  /** Payments recorded for the quarter, with the IDs as the rows show them. */
+  payments?: readonly (Payment & { partnerShown: string; distributorShown: string })[];
 }
 
 const money = (amount: { toFixed(dp: number): string } | string): XlsxCell => ({
@@ -274,10 +314,14 @@ function rowCells(r: FinanceExportRow): XlsxCell[] {
     integer(r.units),
     money(r.rate),
     money(r.amount),
+    integer(r.paidUnits),
+    r.reason || null,
+    r.paymentDates.join(';') || null,
+    r.paymentReferences.join(';') || null,
   ];
 }
 
-const WIDTHS = [10, 14, 36, 16, 12, 18, 10, 14, 16];
+const WIDTHS = [10, 14, 36, 16, 12, 18, 10, 14, 16, 10, 22, 14, 24];
 
 /**
  * Sheets "Payouts" (the CSV's columns and regular rows), "Adjustments" (only when there are any:
@@ -285,19 +329,24 @@ const WIDTHS = [10, 14, 36, 16, 12, 18, 10, 14, 16];
  * adjustments, and the snapshot's checksum, rules version and close time).
  */
 export function financeExportXlsx(input: FinanceWorkbookInput): Buffer {
-  const header = [...FINANCE_EXPORT_HEADER];
+  const header = [...FINANCE_EXPORT_HEADER, ...FINANCE_EXPORT_EXTRA];
   const regular = input.rows.filter((r) => !r.adjustment);
   const adjustments = input.rows.filter((r) => r.adjustment);
   const sheets: XlsxSheet[] = [
-    { name: 'Payouts', rows: [header, ...regular.map(rowCells)], boldRows: [0], widths: WIDTHS },
+    { name: 'Payouts', rows: [header, ...regular.map(rowCells)], boldRows: [0], widths: WIDTHS, header: true },
   ];
   if (adjustments.length)
     sheets.push({
       name: 'Adjustments',
-      rows: [[...header, 'explanation'], ...adjustments.map((r) => [...rowCells(r), r.explanation])],
+      rows: [
+        [...header, 'causes', 'explanation'],
+        ...adjustments.map((r) => [...rowCells(r), r.causes || null, r.explanation]),
+      ],
       boldRows: [0],
-      widths: [...WIDTHS, 100],
+      widths: [...WIDTHS, 80, 100],
+      header: true,
     });
+  if (input.payments?.length) sheets.push(paymentsSheet(input.quarter, input.rows, input.payments));
 
   const { totals, closed } = input;
   const open = 'open — figures may change';
@@ -319,11 +368,61 @@ export function financeExportXlsx(input: FinanceWorkbookInput): Buffer {
   };
   section('by program', totals.byProgram);
   section('by distributor', totals.byDistributor);
-  rows.push(['payouts', null, money(totals.total.minus(totals.adjustments))]);
+  const own = totals.total.minus(totals.adjustments);
+  rows.push(['payouts', null, money(own)]);
+  // Corrections apart, by the closed quarter they correct: they are not payouts of this quarter.
+  for (const c of totals.corrections) rows.push([`corrections of ${c.key}`, integer(c.units), money(c.amount)]);
   rows.push(['adjustments', null, money(totals.adjustments)]);
+  if (own.isZero() && !totals.adjustments.isZero())
+    rows.push([
+      `All of this total corrects earlier quarters (${totals.corrections.map((c) => c.key).join(', ')}); none of it is a payout of ${input.quarter} itself.`,
+    ]);
   bold.push(rows.length);
   rows.push(['grand total', null, money(totals.total)]);
   // Long values (the checksum) overflow into the empty cells to their right.
-  sheets.push({ name: 'Totals', rows, boldRows: bold, widths: [36, 14, 18] });
+  sheets.push({ name: 'Totals', rows, boldRows: bold, widths: [48, 14, 18] });
   return writeXlsx(sheets);
+}
+
+/** Per partner × distributor: what the export pays, what finance recorded as paid, what is left. */
+function paymentsSheet(
+  quarter: string,
+  rows: readonly FinanceExportRow[],
+  payments: NonNullable<FinanceWorkbookInput['payments']>,
+): XlsxSheet {
+  const pairs = new Map<string, { partner: string; distributor: string; due: Decimal; paid: Decimal; list: Payment[] }>();
+  const at = (partner: string, distributor: string) => {
+    const k = JSON.stringify([partner, distributor]);
+    const p = pairs.get(k) ?? { partner, distributor, due: new Decimal(0), paid: new Decimal(0), list: [] };
+    pairs.set(k, p);
+    return p;
+  };
+  for (const r of rows) at(r.partnerId, r.distributorId).due = at(r.partnerId, r.distributorId).due.plus(r.amount);
+  for (const p of payments) {
+    const pair = at(p.partnerShown, p.distributorShown);
+    pair.paid = pair.paid.plus(p.amount);
+    pair.list.push(p);
+  }
+  const sorted = [...pairs.values()].sort((a, b) =>
+    a.partner < b.partner ? -1 : a.partner > b.partner ? 1 : a.distributor < b.distributor ? -1 : a.distributor > b.distributor ? 1 : 0,
+  );
+  return {
+    name: 'Payments',
+    rows: [
+      ['quarter', 'partner_id', 'distributor_id', 'due_rub', 'paid_rub', 'outstanding_rub', 'payment_date', 'payment_reference'],
+      ...sorted.map((p): XlsxCell[] => [
+        quarter,
+        p.partner,
+        p.distributor,
+        money(p.due),
+        money(p.paid),
+        money(p.due.minus(p.paid)),
+        p.list.map((x) => x.date).join(';'),
+        p.list.map((x) => x.reference).join(';'),
+      ]),
+    ],
+    boldRows: [0],
+    widths: [10, 14, 16, 16, 16, 16, 14, 24],
+    header: true,
+  };
 }

@@ -30,6 +30,7 @@ import type {
   ReportsRepository,
   RulesRepository,
 } from '../ports/index.js';
+import type { UploadLog } from '../ports/finance.js';
 import {
   canonicalJson,
   computeQuarter,
@@ -42,6 +43,7 @@ import {
   type QuarterReference,
   type ReportQuarterCounts,
 } from './compute-quarter.js';
+import { appendCauses, reportCauses, type RecordedCause, type ReportCause } from './causes.js';
 import { decodeExtract } from './extract.js';
 import { creditPoints } from './quarters.js';
 
@@ -55,6 +57,8 @@ export interface ComputeDeps {
   quarters: QuarterRepository;
   ledger: LedgerRepository;
   clock: Clock;
+  /** Who asked for each upload, for the causes; without it a report's uploader is not recorded. */
+  uploads?: UploadLog;
 }
 
 /** What a computation stores beside its pointer: everything `verify`, the API and `run` show. */
@@ -64,7 +68,8 @@ export interface ComputationBody {
   computedAt: string;
   causes: {
     request: string;
-    reportsChanged: { reportId: string; from: string | null; to: string | null }[];
+    /** Which key, versions and who uploaded (the key and uploader absent in bodies written before). */
+    reportsChanged: (Pick<ReportCause, 'reportId' | 'from' | 'to'> & Partial<ReportCause>)[];
     referenceChanges: (ReferenceWrite & { revision?: string })[];
   };
   counts: LineCounts;
@@ -218,15 +223,19 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     .sort()
     .filter((id) => beforeReports.get(id) !== nowReports.get(id))
     .map((id) => ({ reportId: id, from: beforeReports.get(id) ?? null, to: nowReports.get(id) ?? null }));
+  const reportsCaused = await reportCauses(deps, reportsChanged, records);
   const since = revisionNumber(previous?.referenceRevision);
+  const referenceChanges = reference.changes.filter(
+    (c) => revisionNumber((c as { revision?: string }).revision) > since,
+  );
   const body: ComputationBody = {
     record: computation.record,
     inputsHash,
     computedAt: at,
     causes: {
       request: cause,
-      reportsChanged,
-      referenceChanges: reference.changes.filter((c) => revisionNumber((c as { revision?: string }).revision) > since),
+      reportsChanged: reportsCaused,
+      referenceChanges,
     },
     counts: computation.counts,
     reports: computation.reports,
@@ -245,6 +254,23 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     at,
   );
   await deps.payouts.deleteMany(quarter, gone);
+  if (changed.length > 0 || gone.length > 0) {
+    const causes: RecordedCause[] = [
+      ...reportsCaused,
+      ...referenceChanges.map((c) => ({ kind: 'reference' as const, ...c })),
+      ...(previous && previous.rulesVersion !== rules.version
+        ? [{ kind: 'rules' as const, from: previous.rulesVersion, to: rules.version }]
+        : []),
+    ];
+    await appendCauses(deps.objects, {
+      quarter,
+      computedAt: at,
+      inputsHash,
+      resultHash: computation.record.resultHash,
+      partners: [...changed.map((p) => p.partnerId), ...gone].sort(),
+      causes,
+    });
+  }
   // A closed quarter's points are in the ledger: what changed is credited or debited there.
   if ((await deps.quarters.get(quarter))?.status === 'closed')
     await creditPoints(deps, quarter, at, [...changed.map((p) => p.partnerId), ...gone]);

@@ -20,12 +20,12 @@ import { Decimal } from 'decimal.js';
 import { z } from 'zod';
 import {
   adjustmentLine,
-  changeCauses,
   contributing,
   pendingCorrections,
   totalOf,
   type EffectiveLine,
 } from '../domain/adjustments.js';
+import { causesOfPartner } from '../domain/causes.js';
 import { creditQuarter } from '../domain/points.js';
 import { RulesBook } from '../domain/rules/load.js';
 import {
@@ -42,8 +42,10 @@ import {
 } from '../export/finance-csv.js';
 import { financeExportXlsx, XLSX_CONTENT_TYPE } from '../export/xlsx.js';
 import { PREFIX } from '../storage-contract.js';
+import { causesSince } from './causes.js';
 import type {
   LedgerRepository,
+  ComputationRepository,
   ObjectStore,
   PayoutsRepository,
   QuarterRecord,
@@ -53,6 +55,8 @@ import type {
   ReportsRepository,
   RulesRepository,
 } from '../ports/index.js';
+import type { PaymentsRepository } from '../ports/finance.js';
+import { asWrittenIn } from '../domain/ids.js';
 
 export interface QuarterDeps {
   quarters: QuarterRepository;
@@ -62,6 +66,10 @@ export interface QuarterDeps {
   reference: ReferenceRepository;
   rules: RulesRepository;
   objects: ObjectStore;
+  /** Payments finance recorded; the export marks them (absent: nothing marked). */
+  payments?: PaymentsRepository;
+  /** For which computation of each quarter a close froze (absent: causes are taken since the close time). */
+  computations?: ComputationRepository;
 }
 
 export interface QuarterSnapshot {
@@ -78,6 +86,12 @@ export interface QuarterSnapshot {
   total: Decimal;
   /** Of the canonical CSV export of `lines`. */
   sha256: string;
+  /**
+   * When the latest computation of each quarter ran, at close: the figures frozen here (the
+   * quarter's own, and corrections of earlier ones) are those computations', so later causes are
+   * the ones after them. Absent in snapshots taken before it was kept.
+   */
+  computedAt?: Record<string, string>;
 }
 
 export interface QuarterInfo {
@@ -199,10 +213,11 @@ const SnapshotBody = z.object({
   ),
   total: DecimalString,
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  computedAt: z.record(z.string(), z.string()).optional(),
 });
 
 function canonicalCsv(s: Pick<QuarterSnapshot, 'quarter' | 'lines' | 'partnerNames'>): string {
-  return financeExportCsv(s.quarter, s.lines, nameIn(s.partnerNames));
+  return financeExportCsv(s.quarter, s.lines, nameIn(s.partnerNames), { canonical: true });
 }
 
 async function readSnapshot(objects: ObjectStore, record: QuarterRecord): Promise<QuarterSnapshot> {
@@ -241,6 +256,11 @@ export async function closeQuarter(
   const existing = ctx.records.get(quarter);
   if (isClosed(existing)) throw closedError(existing);
 
+  // Read first: the lines read next are at least these computations' results.
+  const pointers = await Promise.all(
+    ctx.book.quarters.map(async (q) => [q, (await deps.computations?.latest(q))?.computedAt] as const),
+  );
+  const computedAt = Object.fromEntries(pointers.filter((p): p is readonly [string, string] => !!p[1]));
   const [{ lines, total }, reports, partners] = await Promise.all([
     openLines(deps, ctx, quarter),
     ctx.reports(),
@@ -268,6 +288,7 @@ export async function closeQuarter(
     lines,
     total,
     sha256: '',
+    computedAt,
   };
   snapshot.sha256 = sha256(canonicalCsv(snapshot));
 
@@ -371,17 +392,84 @@ async function openLines(
     Promise.all(run.map((r) => liveLines(deps, r.quarter))),
   ]);
   const lines: EffectiveLine[] = [...live];
-  const pending = pendingCorrections(snapshots.map((s, k) => ({ ...s, live: liveOfRun[k]! })));
-  for (const { closed, deltas } of pending) {
-    const because = changeCauses(
-      closed,
-      await ctx.reports(),
-      ctx.book.get(closed.quarter)?.version ?? closed.rulesVersion,
-    );
-    for (const d of deltas)
-      lines.push(adjustmentLine(quarter, closed.quarter, d, because(d.ref.distributorId)));
-  }
+  const withLive = snapshots.map((s, k) => ({ ...s, live: liveOfRun[k]! }));
+  lines.push(...(await bookedCorrections(deps, quarter, withLive)).flatMap((c) => c.lines));
   return { lines, total: totalOf(lines) };
+}
+
+/**
+ * The corrections still to pay for each closed quarter of `run` (consecutive, oldest first), as
+ * adjustment lines booked in `bookedIn`, each naming the causes recorded since what was paid.
+ */
+async function bookedCorrections(
+  deps: QuarterDeps,
+  bookedIn: string,
+  run: (QuarterSnapshot & { live: readonly EffectiveLine[] })[],
+): Promise<{ of: string; lines: EffectiveLine[] }[]> {
+  const out: { of: string; lines: EffectiveLine[] }[] = [];
+  for (const { closed, deltas } of pendingCorrections(run)) {
+    // Paid so far: the close, and corrections frozen by the closes after it; causes after those.
+    const since = run
+      .slice(run.findIndex((s) => s.quarter === closed.quarter))
+      .map((s) => s.computedAt?.[closed.quarter] ?? s.closedAt)
+      .reduce((t, at) => (at > t ? at : t), '');
+    const entries = await causesSince(deps.objects, closed.quarter, since);
+    out.push({
+      of: closed.quarter,
+      lines: deltas.map((d) => {
+        const causes = causesOfPartner(entries, d.ref.partnerId);
+        return adjustmentLine(bookedIn, closed.quarter, d, causes.length ? causes : [{ kind: 'not-recorded' }], causes);
+      }),
+    });
+  }
+  return out;
+}
+
+export interface ClosedQuarterView {
+  snapshot: QuarterSnapshot;
+  /** Corrections of this quarter frozen in later closed quarters (each line's `quarter` says which). */
+  frozenAdjustments: EffectiveLine[];
+  /** Corrections found since, not yet frozen: booked in `bookedIn` (null until a later quarter has rules). */
+  pendingAdjustments: EffectiveLine[];
+  bookedIn: string | null;
+  /** The live recalculation, for the explicit view of pending corrections. */
+  live: EffectiveLine[];
+}
+
+/** A closed quarter: its frozen figures, and the corrections of it booked since, apart; null when open. */
+export async function closedQuarterView(deps: QuarterDeps, quarter: string): Promise<ClosedQuarterView | null> {
+  const ctx = await context(deps);
+  requireQuarter(ctx, quarter);
+  const order = ctx.book.quarters;
+  const run: QuarterRecord[] = [];
+  let bookedIn: string | null = null;
+  for (let i = order.indexOf(quarter); i < order.length; i++) {
+    const r = ctx.records.get(order[i]!);
+    if (!isClosed(r)) {
+      bookedIn = order[i]!;
+      break;
+    }
+    run.push(r);
+  }
+  if (!run.length) return null;
+  const [snapshots, live] = await Promise.all([
+    Promise.all(run.map((r) => readSnapshot(deps.objects, r))),
+    liveLines(deps, quarter),
+  ]);
+  const [snapshot, ...later] = snapshots;
+  // Only this quarter's pending corrections: the later closed quarters only say what was paid for it.
+  const withLive = snapshots.map((s, k) => ({
+    ...s,
+    live: k === 0 ? live : s.lines.filter((l) => l.adjustmentOf === undefined),
+  }));
+  const pending = (await bookedCorrections(deps, bookedIn ?? quarter, withLive)).find((c) => c.of === quarter);
+  return {
+    snapshot: snapshot!,
+    frozenAdjustments: later.flatMap((s) => s.lines.filter((l) => l.adjustmentOf === quarter)),
+    pendingAdjustments: pending?.lines ?? [],
+    bookedIn,
+    live,
+  };
 }
 
 // ---------------------------------------------------------------- export
@@ -395,23 +483,34 @@ export async function exportQuarter(
     throw new InputValidationError(`Unknown export format "${String(format)}": use csv or xlsx.`);
   const { effective, rulesVersion } = await resolve(deps, quarter);
   const { snapshot, lines } = effective;
+  const [partners, distributors, payments] = await Promise.all([
+    deps.reference.listPartners(),
+    deps.reference.listDistributors(),
+    deps.payments?.listQuarter(quarter) ?? [],
+  ]);
   const partnerName = snapshot
     ? nameIn(snapshot.partnerNames)
-    : nameIn(Object.fromEntries((await deps.reference.listPartners()).map((p) => [p.id, p.name])));
+    : nameIn(Object.fromEntries(partners.map((p) => [p.id, p.name])));
   const csvName = financeExportFileName(quarter);
   let file: Omit<QuarterExport, 'sha256'>;
   if (format === 'csv') {
     file = {
       fileName: csvName,
       contentType: 'text/csv; charset=utf-8',
-      body: Buffer.from(financeExportCsv(quarter, lines, partnerName), 'utf8'),
+      body: Buffer.from(financeExportCsv(quarter, lines, partnerName, { payments }), 'utf8'),
     };
   } else {
+    const [partnerShown, distributorShown] = [asWrittenIn(partners), asWrittenIn(distributors)];
     const body = financeExportXlsx({
       quarter,
-      rows: financeExportRows(quarter, lines, partnerName),
+      rows: financeExportRows(quarter, lines, partnerName, payments),
       totals: financeExportTotals(lines),
       rulesVersion,
+      payments: payments.map((p) => ({
+        ...p,
+        partnerShown: partnerShown(p.partnerId),
+        distributorShown: distributorShown(p.distributorId),
+      })),
       ...(snapshot
         ? { closed: { at: snapshot.closedAt, by: snapshot.closedBy, sha256: snapshot.sha256 } }
         : {}),

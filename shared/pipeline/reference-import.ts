@@ -10,6 +10,7 @@ import { referenceTextProblems } from '../domain/text-limits.js';
 import { InputValidationError, ReferenceWriteError } from '../errors.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../domain/types.js';
 import type { Clock, ComputeQueue, ReferenceRepository, RulesRepository } from '../ports/index.js';
+import { describeRows } from './reference-rows.js';
 
 export interface ReferenceChange {
   partners?: Partner[];
@@ -79,6 +80,8 @@ export async function importReference(
       problems.slice(0, 50),
     );
   const at = deps.clock.now().toISOString();
+  // What the rows replace, read before they are written: the causes name before and after.
+  const rows = await describeRows(reference, change);
   // Distributors first: ingest needs their names as written (for its messages) and nothing else, so
   // `rebates run` reads the reports while the rest is written.
   const writes: [what: string, rows: number, write: () => Promise<void>][] = [
@@ -110,7 +113,7 @@ export async function importReference(
   // After the rows: a computation that sees the new revision sees the rows too.
   const what = describeChange(change);
   const by = options.by ?? 'import';
-  const revision = await reference.bumpRevision({ what, by, at });
+  const revision = await reference.bumpRevision({ what, by, at, ...(rows.length ? { rows } : {}) });
   const inForce = options.quarters ?? new RulesBook(await deps.rules.loadAll()).quarters;
   // A closed quarter is computed too: its corrections become adjustments in the next open quarter.
   const quarters = [...inForce].sort();

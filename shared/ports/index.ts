@@ -3,6 +3,7 @@
  * interfaces; `shared/adapters` implements them over the AWS SDK; `shared/wiring.ts` connects them.
  */
 import type { Readable } from 'node:stream';
+import type { ReferenceRowChange } from '../domain/causes.js';
 import type { LedgerEntry, PointsEarning } from '../domain/points.js';
 import type { Rules } from '../domain/rules/load.js';
 import type {
@@ -125,7 +126,11 @@ export interface ReferenceWrite {
   what: string;
   by: string;
   at: string;
+  /** The rows written, each with what it was before (the first few of a change). */
+  rows?: ReferenceRowChange[];
 }
+
+export type { ReferenceRowChange } from '../domain/causes.js';
 
 export interface PartnerState {
   partner: Partner | null;
@@ -186,6 +191,11 @@ export interface PayoutsRepository {
 export interface LedgerRepository {
   /** Appends entries; an entry whose id already exists is left as it is (idempotent). */
   append(entries: readonly LedgerEntry[]): Promise<void>;
+  /**
+   * Appends a redemption only if no other redemption of the partner was written since the caller
+   * read `redemptionsSeen` of them; false when one was (read again and decide again).
+   */
+  appendRedemption?(entry: LedgerEntry, redemptionsSeen: number): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------- rules and queues

@@ -88,7 +88,7 @@ function everything(lang: Lang): { text: string; named: string[] }[] {
   }
   for (const a of adjustments()) {
     const named = [
-      ...(a.explanation.params?.causes ?? []).map((c) => ('report' in c ? c.report : c.version)),
+      ...(a.explanation.params?.causes ?? []).map((c) => ('report' in c ? c.report : 'version' in c ? c.version : 'key' in c ? c.key : '')),
       '2016-Q1',
       ...(a.explanation.params?.now ? lineNamesOf(a.explanation.params.now) : []),
     ];

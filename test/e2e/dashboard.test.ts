@@ -619,6 +619,8 @@ describe.skipIf(!hasChromium)(
         const detail = await apiGet<PartnerJson>(`/quarters/${QUARTER}/partners/${own}`, managerToken);
         await tab.goto(`${base}/#/partner/${QUARTER}/${own}`);
         await tab.getByRole('heading', { level: 1, name: detail.partner.name }).waitFor();
+        // The quarter is closed by now: tier progress is live, so only on the explicit live view.
+        await tab.getByRole('button', { name: 'Show pending corrections (live)' }).click();
         const bar = tab.locator('.progress').first();
         const fill = bar.locator('.fill');
         await fill.waitFor();

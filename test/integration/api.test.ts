@@ -835,7 +835,8 @@ describe('export and close', () => {
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="payouts-2016-Q1.csv"/);
     expect(csv.body.split('\n')[0]).toBe(
-      'quarter,partner_id,partner_name,distributor_id,program,rate_row,units,rate_rub,amount_rub',
+      'quarter,partner_id,partner_name,distributor_id,program,rate_row,units,rate_rub,amount_rub,' +
+        'paid_units,reason,payment_date,payment_reference',
     );
     expect(csv.body).toContain('ООО «Тест Центр»');
 

@@ -28,6 +28,8 @@ interface Row {
   units: string;
   rate_rub: string;
   amount_rub: string;
+  paid_units: string;
+  reason: string;
 }
 
 let out: string;
@@ -78,11 +80,17 @@ async function expectedOutcomes(): Promise<
 }
 
 describe('rebates run on samples/data', () => {
-  it('exits 0 and writes the finance export with exactly the finance header', () => {
+  it('exits 0 and writes the finance export with the nine finance columns first, then paid units, reason and payments', () => {
     expect(code).toBe(0);
     expect(header).toBe(
-      'quarter,partner_id,partner_name,distributor_id,program,rate_row,units,rate_rub,amount_rub',
+      'quarter,partner_id,partner_name,distributor_id,program,rate_row,units,rate_rub,amount_rub,' +
+        'paid_units,reason,payment_date,payment_reference',
     );
+    // A late acceptance pays nothing, and the row says why; a fully paid row has no reason.
+    const late = rows.filter((r) => r.partner_id === 'RU100112');
+    expect(late.length).toBeGreaterThan(0);
+    for (const r of late) expect([r.amount_rub, r.paid_units, r.reason]).toEqual(['0.00', '0', 'accepted-late']);
+    for (const r of rows.filter((x) => x.paid_units === x.units)) expect(r.reason).toBe('');
     expect(rows.every((r) => r.quarter === QUARTER)).toBe(true);
     expect(rows.every((r) => /^\d+\.\d{2}$/.test(r.rate_rub) && /^\d+\.\d{2}$/.test(r.amount_rub))).toBe(
       true,

@@ -52,6 +52,15 @@ const q1Report = (latitude: number, vostro: number) =>
   ]);
 
 const csvRows = (body: Buffer) => body.toString('utf8').trimEnd().split('\n').slice(1);
+/** The export without the four columns after the spec's nine (none holds a comma here): what the checksum is of. */
+const nine = (body: Buffer) =>
+  Buffer.from(
+    body
+      .toString('utf8')
+      .split('\n')
+      .map((r) => (r ? r.replace(/(,[^,]*){4}$/, '') : r))
+      .join('\n'),
+  );
 
 describe('quarter close', () => {
   let q1Csv: Buffer;
@@ -94,11 +103,11 @@ describe('quarter close', () => {
 
     const csv = await exportQuarter(deps(), Q1, 'csv');
     expect(csv.fileName).toBe('payouts-2016-Q1.csv');
-    expect(sha256(csv.body)).toBe(snapshot.sha256);
-    expect(csv.sha256).toBe(snapshot.sha256);
+    expect(sha256(nine(csv.body))).toBe(snapshot.sha256);
+    expect(csv.sha256).toBe(sha256(csv.body));
     expect(csvRows(csv.body)).toEqual([
-      `2016-Q1,QC101,ООО «Первый»,${DIST},client,premium,60,1155.00,${rub(60, PREMIUM)}`,
-      `2016-Q1,QC102,"'=HYPERLINK(""http://x"",""y"")",${DIST},client,vostro-3xxx,55,154.00,${rub(55, VOSTRO_3XXX)}`,
+      `2016-Q1,QC101,ООО «Первый»,${DIST},client,premium,60,1155.00,${rub(60, PREMIUM)},60,,,`,
+      `2016-Q1,QC102,"'=HYPERLINK(""http://x"",""y"")",${DIST},client,vostro-3xxx,55,154.00,${rub(55, VOSTRO_3XXX)},55,,,`,
     ]);
     expect((await getSnapshot(deps(), Q1))?.sha256).toBe(snapshot.sha256);
     const q1Info = (await listQuarters(deps())).find((q) => q.quarter === Q1);
@@ -136,14 +145,14 @@ describe('quarter close', () => {
       ]),
     ).toEqual([[Q1, 'QC101', 'client', 'premium', 3, rub(3, PREMIUM)]]);
     expect(said(adjustments[0]!)).toMatch(
-      /^Adjustment to 2016-Q1: units changed from 60 to 63 and the amount from 69300\.00 to 72765\.00 RUB \(\+3465\.00\) after the corrected report q1\.csv\./,
+      /^Adjustment to 2016-Q1: units changed from 60 to 63 and the amount from 69300\.00 to 72765\.00 RUB \(\+3465\.00\) after report incoming\/qc-a\/q1\.csv replaced \(version \w+ → \w+, uploader not recorded\)\./,
     );
     expect(q2.total.toFixed(2)).toBe(new Decimal(rub(50, PREMIUM)).plus(rub(3, PREMIUM)).toFixed(2));
 
     const csv = await exportQuarter(deps(), Q2, 'csv');
     expect(csvRows(csv.body)).toEqual([
-      `2016-Q2,QC101,ООО «Первый» (new name),${DIST},client,premium,50,1155.00,${rub(50, PREMIUM)}`,
-      `2016-Q1,QC101,ООО «Первый» (new name),${DIST},client,premium,3,1155.00,${rub(3, PREMIUM)}`,
+      `2016-Q2,QC101,ООО «Первый» (new name),${DIST},client,premium,50,1155.00,${rub(50, PREMIUM)},50,,,`,
+      `2016-Q1,QC101,ООО «Первый» (new name),${DIST},client,premium,3,1155.00,${rub(3, PREMIUM)},3,,,`,
     ]);
     // Only the first open quarter after Q1 gets it.
     expect((await effectiveLines(deps(), Q3)).lines).toEqual([]);
@@ -173,7 +182,7 @@ describe('quarter close', () => {
     const q2Snapshot = await closeQuarter(deps(), Q2, 'fin-1', '2016-07-05T10:00:00+03:00');
     expect(q2Snapshot.lines.filter((l) => l.adjustmentOf === Q1).map((l) => l.units)).toEqual([3]);
     const q2Csv = (await exportQuarter(deps(), Q2, 'csv')).body;
-    expect(sha256(q2Csv)).toBe(q2Snapshot.sha256);
+    expect(sha256(nine(q2Csv))).toBe(q2Snapshot.sha256);
     // Already paid in Q2: not paid again in Q3.
     expect((await effectiveLines(deps(), Q3)).lines).toEqual([]);
 
@@ -186,8 +195,8 @@ describe('quarter close', () => {
     expect(said(q3.lines[0]!)).toMatch(/units changed from 63 to 65/);
     expect(q3.total.toFixed(2)).toBe(new Decimal(rub(2, PREMIUM)).plus(rub(-5, VOSTRO_3XXX)).toFixed(2));
     expect(csvRows((await exportQuarter(deps(), Q3, 'csv')).body)).toEqual([
-      `2016-Q1,QC101,ООО «Первый» (new name),${DIST},client,premium,2,1155.00,${rub(2, PREMIUM)}`,
-      `2016-Q1,QC102,"'=HYPERLINK(""http://x"",""y"")",${DIST},client,vostro-3xxx,-5,154.00,${rub(-5, VOSTRO_3XXX)}`,
+      `2016-Q1,QC101,ООО «Первый» (new name),${DIST},client,premium,2,1155.00,${rub(2, PREMIUM)},2,,,`,
+      `2016-Q1,QC102,"'=HYPERLINK(""http://x"",""y"")",${DIST},client,vostro-3xxx,-5,154.00,${rub(-5, VOSTRO_3XXX)},-5,,,`,
     ]);
     expect((await exportQuarter(deps(), Q2, 'csv')).body.equals(q2Csv)).toBe(true);
   });
@@ -210,7 +219,7 @@ describe('quarter close', () => {
       [Q1, 'QC101', 2],
       [Q1, 'QC102', -5],
     ]);
-    expect((await exportQuarter(deps(), Q3, 'csv')).sha256).toBe(snapshot.sha256);
+    expect(sha256(nine((await exportQuarter(deps(), Q3, 'csv')).body))).toBe(snapshot.sha256);
   });
 
   it('lets exactly one of several concurrent closes win', async () => {

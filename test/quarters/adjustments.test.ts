@@ -7,35 +7,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PayoutLine } from '../../shared/domain/types.js';
 import { financeExportCsv } from '../../shared/export/finance-csv.js';
-import type { ReportRecord } from '../../shared/ports/index.js';
-import { adjustmentDeltas, adjustmentLine, changeCauses } from '../../shared/domain/adjustments.js';
+import { adjustmentDeltas, adjustmentLine } from '../../shared/domain/adjustments.js';
 import { aPayoutLine } from './lines.js';
-import { because, said } from '../support/render.js';
+import { said } from '../support/render.js';
 
 const Q1 = '2016-Q1';
 const Q2 = '2016-Q2';
 const PREMIUM = new Decimal('1155');
 
 const key = (l: PayoutLine) => `${l.partnerId}/${l.distributorId}/${l.program}/${l.rateRow}`;
-
-function aReport(
-  over: Partial<ReportRecord> & Pick<ReportRecord, 'reportId' | 'distributorId' | 'name'>,
-): ReportRecord {
-  return {
-    bucket: 'b',
-    key: `incoming/${over.distributorId}/${over.name}`,
-    status: 'processed',
-    activeVersion: 'v1',
-    version: 'v1',
-    sequencer: '1',
-    objectVersionId: null,
-    etag: 'e',
-    receivedAt: '2016-03-01T00:00:00.000Z',
-    updatedAt: '2016-03-01T00:00:00.000Z',
-    quarters: [Q1],
-    ...over,
-  };
-}
 
 describe('adjustmentDeltas and adjustmentLine', () => {
   it('books a corrected report that raised units from 40 to 43 as +3 units and +3 × 1155.00', () => {
@@ -59,8 +39,9 @@ describe('adjustmentDeltas and adjustmentLine', () => {
         'after the corrected report q1.csv. Now: 43 units paid at 1155.00 RUB.',
     );
     expect(financeExportCsv(Q2, [line], () => 'Partner One')).toBe(
-      'quarter,partner_id,partner_name,distributor_id,program,rate_row,units,rate_rub,amount_rub\n' +
-        '2016-Q1,P1,Partner One,D1,client,premium,3,1155.00,3465.00\n',
+      'quarter,partner_id,partner_name,distributor_id,program,rate_row,units,rate_rub,amount_rub,' +
+        'paid_units,reason,payment_date,payment_reference\n' +
+        '2016-Q1,P1,Partner One,D1,client,premium,3,1155.00,3465.00,3,,,\n',
     );
   });
 
@@ -161,36 +142,5 @@ describe('adjustmentDeltas and adjustmentLine', () => {
         ).toEqual(adjustments);
       }),
     );
-  });
-});
-
-describe('changeCauses', () => {
-  const snapshot = {
-    quarter: Q1,
-    rulesVersion: '2016-Q1.1',
-    reportVersions: { ra: 'v1', rb: 'v1', rd: 'v1' },
-  };
-  const reports = [
-    aReport({ reportId: 'ra', distributorId: 'D1', name: 'a.csv', activeVersion: 'v2' }),
-    aReport({ reportId: 'rb', distributorId: 'D1', name: 'b.csv' }),
-    aReport({ reportId: 'rc', distributorId: 'D2', name: 'c.csv' }),
-    // Its corrected version has no lines in Q1 any more.
-    aReport({ reportId: 'rd', distributorId: 'D2', name: 'd.csv', activeVersion: 'v2', quarters: [Q2] }),
-    aReport({ reportId: 're', distributorId: 'D3', name: 'e.csv', quarters: [Q2] }),
-  ];
-
-  it('names the reports of the line’s distributor that were corrected, added or withdrawn since the close', () => {
-    const becauseOf = (d: string) => because(causesOf(d));
-    const causesOf = changeCauses(snapshot, reports, '2016-Q1.1');
-    expect(becauseOf('D1')).toBe('the corrected report a.csv');
-    expect(becauseOf('D2')).toBe('the new report c.csv and the withdrawn report d.csv');
-    expect(becauseOf('D3')).toBe('a change of reference data (acceptances, trainings or partner status)');
-  });
-
-  it('adds a rules change to every distributor', () => {
-    const becauseOf = (d: string) => because(causesOf(d));
-    const causesOf = changeCauses(snapshot, reports, '2016-Q1.2');
-    expect(becauseOf('D1')).toBe('the corrected report a.csv and the new rules version 2016-Q1.2');
-    expect(becauseOf('D3')).toBe('the new rules version 2016-Q1.2');
   });
 });

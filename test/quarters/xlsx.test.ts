@@ -99,10 +99,14 @@ describe('financeExportXlsx', () => {
         'units',
         'rate_rub',
         'amount_rub',
+        'paid_units',
+        'reason',
+        'payment_date',
+        'payment_reference',
       ],
-      ['2016-Q2', 'P1', NAMES.P1, 'D1', 'client', 'premium', 40, 1155, 46200],
-      ['2016-Q2', 'P1', NAMES.P1, 'D2', 'monitors', '24-25', 5, 77.5, 387.5],
-      ['2016-Q2', 'P2', EVIL, 'D1', 'client', 'vostro-3xxx', 2, 154, 308],
+      ['2016-Q2', 'P1', NAMES.P1, 'D1', 'client', 'premium', 40, 1155, 46200, 40],
+      ['2016-Q2', 'P1', NAMES.P1, 'D2', 'monitors', '24-25', 5, 77.5, 387.5, 5],
+      ['2016-Q2', 'P2', EVIL, 'D1', 'client', 'vostro-3xxx', 2, 154, 308, 2],
     ]);
     const row = payouts.getRow(2);
     for (const col of [7, 8, 9]) expect(row.getCell(col).type).toBe(ExcelJS.ValueType.Number);
@@ -126,6 +130,11 @@ describe('financeExportXlsx', () => {
         'units',
         'rate_rub',
         'amount_rub',
+        'paid_units',
+        'reason',
+        'payment_date',
+        'payment_reference',
+        'causes',
         'explanation',
       ],
       [
@@ -138,9 +147,30 @@ describe('financeExportXlsx', () => {
         3,
         1155,
         3465,
+        3,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
         'Adjustment to 2016-Q1: units changed from 40 to 43.',
       ],
-      ['2016-Q1', 'P2', EVIL, 'D1', 'client', 'vostro-3xxx', -1, 154, -154, '-1 units paid at 154.00 RUB.'],
+            [
+        '2016-Q1',
+        'P2',
+        EVIL,
+        'D1',
+        'client',
+        'vostro-3xxx',
+        -1,
+        154,
+        -154,
+        -1,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        '-1 units paid at 154.00 RUB.',
+      ],
     ]);
     expect(adjustments.getRow(3).getCell(9).type).toBe(ExcelJS.ValueType.Number);
 
@@ -234,5 +264,88 @@ describe('financeExportXlsx', () => {
     expect(() => writeXlsx([{ name: 'S', rows: [[{ number: '1e3', format: 'money' }]] }])).toThrow(
       /plain decimal/,
     );
+  });
+});
+
+describe('financeExportXlsx: reading aids, corrections apart, payments', () => {
+  it('freezes the header row and puts a filter on every column of the data sheets, not on Totals', async () => {
+    const wb = await read(workbook(LINES));
+    for (const name of ['Payouts', 'Adjustments']) {
+      const ws = wb.getWorksheet(name)!;
+      expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+      const columns = ws.getRow(1).cellCount;
+      const last = String.fromCharCode(64 + columns);
+      expect(ws.autoFilter).toBe(`A1:${last}${ws.rowCount}`);
+    }
+    expect(wb.getWorksheet('Totals')!.autoFilter).toBeFalsy();
+    expect(unzip(workbook(LINES)).get('xl/workbook.xml')).toContain('_xlnm._FilterDatabase');
+  });
+
+  it('says when the whole total corrects an earlier quarter, with the corrections by quarter', async () => {
+    const corrections = LINES.filter((l) => l.adjustmentOf);
+    const rows = values((await read(workbook(corrections))).getWorksheet('Totals')!);
+    const byLabel = Object.fromEntries(rows.filter((r) => r.length).map((r) => [String(r[0]), r.slice(1)]));
+    const sum = corrections.reduce((t, l) => t.plus(l.amount), new Decimal(0)).toNumber();
+    expect(byLabel['payouts']).toEqual([undefined, 0]);
+    expect(byLabel['corrections of 2016-Q1']).toEqual([corrections.reduce((n, l) => n + l.units, 0), sum]);
+    expect(byLabel['adjustments']).toEqual([undefined, sum]);
+    expect(rows.map((r) => String(r[0]))).toContain(
+      'All of this total corrects earlier quarters (2016-Q1); none of it is a payout of 2016-Q2 itself.',
+    );
+    // With payouts of its own, no such sentence.
+    const mixed = values((await read(workbook(LINES))).getWorksheet('Totals')!);
+    expect(mixed.some((r) => String(r[0]).startsWith('All of this total'))).toBe(false);
+  });
+
+  it('adds a Payments sheet: due, paid and outstanding per partner and distributor', async () => {
+    const payment = {
+      paymentId: 'p1',
+      quarter: '2016-Q2',
+      partnerId: 'P1',
+      distributorId: 'D1',
+      date: '2016-07-10',
+      reference: 'PP-77',
+      amount: '40000.00',
+      recordedBy: 'finance fin-1',
+      recordedAt: '2016-07-10T08:00:00.000Z',
+      partnerShown: 'P1',
+      distributorShown: 'D1',
+    };
+    const wb = await read(
+      financeExportXlsx({
+        quarter: '2016-Q2',
+        rows: financeExportRows('2016-Q2', LINES, (id) => NAMES[id] ?? '', [payment]),
+        totals: financeExportTotals(LINES),
+        rulesVersion: '2016-Q2.1',
+        payments: [payment],
+      }),
+    );
+    const rows = values(wb.getWorksheet('Payments')!);
+    expect(rows[0]).toEqual([
+      'quarter',
+      'partner_id',
+      'distributor_id',
+      'due_rub',
+      'paid_rub',
+      'outstanding_rub',
+      'payment_date',
+      'payment_reference',
+    ]);
+    const dueP1D1 = LINES.filter((l) => l.partnerId === 'P1' && l.distributorId === 'D1').reduce(
+      (t, l) => t.plus(l.amount),
+      new Decimal(0),
+    );
+    expect(rows.find((r) => r[1] === 'P1' && r[2] === 'D1')).toEqual([
+      '2016-Q2',
+      'P1',
+      'D1',
+      dueP1D1.toNumber(),
+      40000,
+      dueP1D1.minus(40000).toNumber(),
+      '2016-07-10',
+      'PP-77',
+    ]);
+    const payouts = values(wb.getWorksheet('Payouts')!);
+    expect(payouts.find((r) => r[1] === 'P1' && r[3] === 'D1')?.slice(11)).toEqual(['2016-07-10', 'PP-77']);
   });
 });

@@ -19,6 +19,7 @@ export const CALLERS = {
   program: { sub: 'prog-1', 'cognito:groups': ['program'] },
   central: { sub: 'mgr-1', 'cognito:groups': ['manager'], 'custom:regions': 'Central' },
   alfa: { sub: 'dist-alfa', 'cognito:groups': ['distributor'], 'custom:distributor': 'alfa' },
+  kvant: { sub: 'dist-kvant', 'cognito:groups': ['distributor'], 'custom:distributor': 'kvant' },
 } satisfies Record<string, Claims>;
 export type Caller = keyof typeof CALLERS;
 

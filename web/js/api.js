@@ -93,6 +93,12 @@ export const api = {
   reject: (id, comment) => json('POST', `/approvals/${seg(id)}/reject`, comment ? { comment } : {}),
   audit: (filter = {}) => json('GET', `/audit${q(filter)}`),
   exportPath: (quarter, format) => `${base}/quarters/${seg(quarter)}/export?format=${format}`,
+  payoutsView: (quarter, view, extra = {}) => json('GET', `/quarters/${seg(quarter)}/payouts${q({ view, ...extra })}`),
+  partnerView: (quarter, id, view) => json('GET', `/quarters/${seg(quarter)}/partners/${seg(id)}${q({ view })}`),
+  accruals: (quarter) => json('GET', `/quarters/${seg(quarter)}/accruals`),
+  accrualsPath: (quarter, format) => `${base}/quarters/${seg(quarter)}/accruals?format=${format}`,
+  rewards: (quarter) => json('GET', `/rewards${q({ quarter })}`),
+  redeem: (id, body) => json('POST', `/partners/${seg(id)}/redemptions`, body),
 
   /** Uploads a report: a presigned PUT from the API, then the file straight to storage. */
   async upload(file) {

@@ -1,4 +1,5 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Decimal } from 'decimal.js';
 import { catalogIndex, normaliseSku } from '../../domain/classify.js';
 import { courseKey } from '../../domain/ids.js';
 import type { LedgerEntry, LedgerWhy } from '../../domain/points.js';
@@ -357,5 +358,34 @@ export class DynamoLedgerRepository implements LedgerRepository {
 
   append(entries: readonly LedgerEntry[]): Promise<void> {
     return putNewThen(this.doc, this.table, entries.map(ledgerItem));
+  }
+
+  async appendRedemption(entry: LedgerEntry, redemptionsSeen: number): Promise<boolean> {
+    // A counter of the partner's redemptions, moved in the same transaction as the entry: two
+    // redemptions decided on the same balance cannot both be written.
+    const counter = { pk: keys.partnerPk(entry.partnerId), sk: 'REDEMPTIONS' };
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: { ...counter, count: redemptionsSeen + 1 },
+                // At most what the caller saw: a counter behind the ledger (entries written before it) catches up.
+                ConditionExpression: 'attribute_not_exists(pk) OR #n <= :seen',
+                ExpressionAttributeNames: { '#n': 'count' },
+                ExpressionAttributeValues: { ':seen': redemptionsSeen },
+              },
+            },
+            { Put: { TableName: this.table, Item: ledgerItem(entry), ConditionExpression: 'attribute_not_exists(pk)' } },
+          ],
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof Error && err.name === 'TransactionCanceledException') return false;
+      throw err;
+    }
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { Decimal } from 'decimal.js';
 import type { LedgerWhy } from '../points.js';
+import { describeCause } from '../causes.js';
 import type { ChangeCause, TierProgress, TrainingGroupRef } from '../types.js';
 import { atOf, type LineFacts } from './facts.js';
 import { day, int, moscow, pick } from './format.js';
@@ -178,6 +179,8 @@ function ledger(w: LedgerWhy): string {
 }
 
 function cause(c: ChangeCause): string {
+  if (c.kind === 'report' || c.kind === 'reference' || c.kind === 'rules') return describeCause(c);
+  if (c.kind === 'not-recorded') return 'a change whose cause was not recorded (computed before causes were kept)';
   if (c.kind === 'new-rules') return `the new rules version ${c.version}`;
   const what = { 'new-report': 'the new report', 'withdrawn-report': 'the withdrawn report', 'corrected-report': 'the corrected report' }[c.kind];
   return `${what} ${c.report}`;

@@ -204,7 +204,28 @@ function ledger(w: LedgerWhy): string {
     : said;
 }
 
+const ROW_KIND_RU = {
+  partner: 'партнёр',
+  distributor: 'дистрибьютор',
+  acceptance: 'подтверждение участия',
+  training: 'тренинг',
+  catalog: 'артикул каталога',
+} as const;
+
+const version = (v: string | null) => (v === null ? 'нет' : v.slice(0, 12));
+
 function cause(c: ChangeCause): string {
+  if (c.kind === 'rules') return `смены правил с версии ${c.from} на ${c.to}`;
+  if (c.kind === 'report') {
+    const what = c.from === null ? 'добавления' : c.to === null ? 'отзыва' : 'замены';
+    const who = c.uploadedBy ? `, загрузил: ${c.uploadedBy}` : ', кто загрузил, не записано';
+    return `${what} отчёта ${c.key} (версия ${version(c.from)} → ${version(c.to)}${who})`;
+  }
+  if (c.kind === 'reference') {
+    const rows = (c.rows ?? []).map((r) => `${ROW_KIND_RU[r.kind]} ${r.key}`).join('; ');
+    return `изменения справочных данных${rows ? ` (${rows})` : ''}: ${c.by}, ${at(c.at)}`;
+  }
+  if (c.kind === 'not-recorded') return 'изменения, причина которого не записана (расчёт сделан до того, как причины стали записываться)';
   if (c.kind === 'new-rules') return `новой версии правил ${c.version}`;
   const what = { 'new-report': 'нового отчёта', 'withdrawn-report': 'отзыва отчёта', 'corrected-report': 'исправления отчёта' }[c.kind];
   return `${what} ${c.report}`;

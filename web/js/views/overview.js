@@ -11,6 +11,7 @@ import { codeLabel, errorText } from '../codes.js';
 import { formatDay, formatInstant, formatInt, formatMoney, t } from '../i18n.js';
 import { toKopecks } from '../money.js';
 import { tp } from '../plural.js';
+import { accrualsPanel, adjustmentsSection, chooseView, chosenView, closedMark, totalsApart } from './finance.js';
 import { loadQuarters, pickQuarter, quarterSelect } from './quarters.js';
 import { watchlistPanel } from './watchlist-panel.js';
 
@@ -20,9 +21,16 @@ export async function render({ me, params, go, rerender }) {
   if (!info) return h('section', {}, h('h1', {}, t('navOverview')), message(t('noPayouts')));
   const q = info.quarter;
   const state = listState(q);
-  const [data, watchlist] = await Promise.all([api.partnerList(q, query(state)), watchlistPanel(q)]);
+  // The list is paged by the API; the quarter's own figures (closed mark, adjustments, totals apart)
+  // come with one line of the payouts answer.
+  const [data, summary, watchlist] = await Promise.all([
+    api.partnerList(q, query(state)),
+    info.status === 'closed' ? api.payoutsView(q, chosenView(), { limit: 1 }) : api.payouts(q, { limit: 1 }),
+    watchlistPanel(q),
+  ]);
   const listArea = h('div', { class: 'list-area', 'aria-live': 'polite' });
   fillList(listArea, q, state, data);
+  const accruals = await accrualsPanel(me, q, data.status ?? info.status, rerender);
   // A close already asked for waits for a second finance user: say so instead of offering another.
   const pendingClose =
     me.role === 'finance' && (data.status ?? info.status) === 'open'
@@ -46,6 +54,7 @@ export async function render({ me, params, go, rerender }) {
       t('rulesVersion', { v: info.rulesVersion }),
       info.closedAt ? ` · ${t('closedOn', { at: formatInstant(info.closedAt) })}` : '',
     ),
+    closedMark(summary, (view) => chooseView(view, rerender)),
     h(
       'dl',
       { class: 'figures' },
@@ -53,7 +62,10 @@ export async function render({ me, params, go, rerender }) {
       figure(t('partnersWithPayouts'), formatInt(data.totals.partners)),
       figure(t('payoutLines'), formatInt(data.totals.lines)),
     ),
+    totalsApart(summary),
     financeActions(me, q, data.status ?? info.status, rerender, pendingClose),
+    adjustmentsSection(summary),
+    accruals,
     data.totals.lines
       ? h(
           'div',

@@ -7,10 +7,12 @@ import { h, message, table } from '../dom.js';
 import { codeLabel, pointsSource } from '../codes.js';
 import { formatInstant, formatInt, formatMoney, t, zeroReason } from '../i18n.js';
 import { toKopecks } from '../money.js';
+import { adjustmentsSection, chooseView, chosenView, closedMark, redeemForm } from './finance.js';
 
-export async function render({ params }) {
+export async function render({ me, params, rerender }) {
   const [q, id] = params;
-  const data = await api.partner(q, id);
+  const data = await api.partnerView(q, id, chosenView());
+  const redeem = await redeemForm(me, data.partner.id, rerender);
   const p = data.partner;
   // A line's warnings are shown on the line; only the others get a section of their own.
   const onLines = new Set(data.lines.flatMap((l) => l.warnings ?? []));
@@ -27,6 +29,7 @@ export async function render({ params }) {
       ' · ',
       t('quarterTitle', { q }),
     ),
+    closedMark(data, (view) => chooseView(view, rerender)),
     h(
       'dl',
       { class: 'figures' },
@@ -58,7 +61,9 @@ export async function render({ params }) {
           ),
         )
       : null,
-    pointsSection(data.points),
+    adjustmentsSection(data),
+    pointsSection(data.points, q),
+    redeem,
   );
 }
 
@@ -173,7 +178,7 @@ function linesTable(lines, total) {
   });
 }
 
-function pointsSection(points) {
+function pointsSection(points, q) {
   const entries = (points?.entries ?? [])
     .slice()
     .sort((a, b) => b.at.localeCompare(a.at) || b.entryId.localeCompare(a.entryId));
@@ -182,6 +187,7 @@ function pointsSection(points) {
     { 'aria-labelledby': 'points-title' },
     h('h2', { id: 'points-title' }, t('pointsTitle')),
     h('p', { class: 'balance' }, t('pointsBalance', { n: formatInt(points?.balance ?? 0) })),
+    points?.credited !== undefined ? h('p', { class: 'credited' }, t('pointsCredited', { q, n: formatInt(points.credited) })) : null,
     pendingPoints(points?.pending ?? []),
     entries.length
       ? table({

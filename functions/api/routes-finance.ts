@@ -1,0 +1,239 @@
+/**
+ * Finance's records beside the computed figures (issue #14, point 5): payments per partner ×
+ * distributor × quarter, the accrual view of an open quarter, and points redemptions against the
+ * reward catalog.
+ */
+import { randomUUID } from 'node:crypto';
+import { Decimal } from 'decimal.js';
+import { z } from 'zod';
+import { accrualsOf, quarterDays, type Accruals } from '../../shared/domain/accruals.js';
+import { moscowDateOf } from '../../shared/domain/calendar.js';
+import { asWrittenIn, distributorKey } from '../../shared/domain/ids.js';
+import { balance, redeem } from '../../shared/domain/points.js';
+import { RulesBook } from '../../shared/domain/rules/load.js';
+import { QuarterId } from '../../shared/domain/rules/schema.js';
+import { TEXT_LIMITS } from '../../shared/domain/text-limits.js';
+import { InputValidationError, NotFoundError, QuarterClosedError, RedemptionConflictError } from '../../shared/errors.js';
+import { csvText } from '../../shared/export/csv-cell.js';
+import { writeXlsx, XLSX_CONTENT_TYPE, type XlsxCell } from '../../shared/export/xlsx.js';
+import { effectiveLines } from '../../shared/pipeline/quarters.js';
+import type { Payment } from '../../shared/ports/finance.js';
+import { jsonBody, money, optionalText, parseWith, PartnerIdParam, quarterOf, type ApiRequest, type Reply } from './http.js';
+
+// ---------------------------------------------------------------- payments
+
+const Day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as 2016-04-10')
+  .refine((d) => new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d, 'is not a calendar date');
+
+const Amount = z
+  .string()
+  .regex(/^\d{1,12}(\.\d{1,2})?$/, 'must be an amount in RUB written as a string, such as "1155.00"')
+  .transform((s) => new Decimal(s))
+  .refine((d) => d.gt(0), 'must be more than 0');
+
+const PaymentBody = z
+  .object({
+    quarter: QuarterId,
+    partnerId: PartnerIdParam,
+    distributorId: z.string().trim().min(1).max(TEXT_LIMITS.distributorId).transform(distributorKey),
+    date: Day,
+    reference: z.string().trim().min(1, 'must not be empty').max(100),
+    amount: Amount,
+    /** Sent again with a retried request, it records the payment once. */
+    paymentId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'use letters, digits, - and _ (at most 64)').optional(),
+  })
+  .strict();
+
+export async function postPayment(req: ApiRequest): Promise<Reply> {
+  const body = jsonBody(req, PaymentBody);
+  const { deps, principal } = req;
+  const [book, partners, distributors] = await Promise.all([
+    deps.rules.loadAll().then((r) => new RulesBook(r)),
+    deps.reference.listPartners(),
+    deps.reference.listDistributors(),
+  ]);
+  if (!book.get(body.quarter))
+    throw new NotFoundError(`There is no quarter ${body.quarter}; quarters with rules: ${book.quarters.join(', ')}.`);
+  const partner = partners.find((p) => p.id === body.partnerId);
+  if (!partner) throw new InputValidationError(`There is no partner ${body.partnerId} in the registry.`);
+  const distributor = distributors.find((d) => d.id === body.distributorId);
+  if (!distributor) throw new InputValidationError(`There is no distributor ${body.distributorId} in the registry.`);
+  const payment: Payment = {
+    paymentId: body.paymentId ?? randomUUID(),
+    quarter: body.quarter,
+    partnerId: partner.id,
+    distributorId: distributor.id,
+    date: body.date,
+    reference: body.reference,
+    amount: body.amount.toFixed(2),
+    recordedBy: `${principal.role} ${principal.sub}`,
+    recordedAt: deps.clock.now().toISOString(),
+  };
+  // audit: payment
+  await deps.payments.add(payment);
+  return {
+    status: 201,
+    json: {
+      payment: { ...payment, partnerId: partner.displayId, distributorId: distributor.displayId },
+      note: `Recorded: ${payment.amount} RUB paid to ${partner.displayId} for ${distributor.displayId} in ${payment.quarter}. The export marks it.`,
+    },
+  };
+}
+
+const PaymentsQuery = z.object({ quarter: QuarterId });
+
+export async function getPayments(req: ApiRequest): Promise<Reply> {
+  const { quarter } = parseWith(PaymentsQuery, req.query, 'query');
+  const [payments, partners, distributors] = await Promise.all([
+    req.deps.payments.listQuarter(quarter),
+    req.deps.reference.listPartners(),
+    req.deps.reference.listDistributors(),
+  ]);
+  const [partner, distributor] = [asWrittenIn(partners), asWrittenIn(distributors)];
+  return {
+    json: {
+      quarter,
+      payments: payments.map((p) => ({ ...p, partnerId: partner(p.partnerId), distributorId: distributor(p.distributorId) })),
+      total: money(payments.reduce((t, p) => t.plus(p.amount), new Decimal(0))),
+    },
+  };
+}
+
+// ---------------------------------------------------------------- accruals
+
+const AccrualsQuery = z.object({ format: optionalText.pipe(z.enum(['json', 'csv', 'xlsx']).default('json')) });
+
+const ACCRUAL_HEADER = [
+  'quarter',
+  'program',
+  'distributor_id',
+  'units',
+  'amount_rub',
+  'elapsed_days',
+  'total_days',
+  'projected_units',
+  'projected_amount_rub',
+] as const;
+
+export async function getAccruals(req: ApiRequest): Promise<Reply> {
+  const rules = await quarterOf(req);
+  const { format } = parseWith(AccrualsQuery, req.query, 'query');
+  const effective = await effectiveLines(req.deps, rules.quarter);
+  if (effective.status === 'closed')
+    throw new QuarterClosedError(
+      `Quarter ${rules.quarter} is closed: its payouts are final, so there is nothing to accrue. See its payouts or export.`,
+    );
+  const days = quarterDays(rules.firstDay, rules.lastDay, req.deps.clock.now());
+  const own = effective.lines.filter((l) => l.adjustmentOf === undefined);
+  const corrections = effective.lines.filter((l) => l.adjustmentOf !== undefined);
+  const accruals = accrualsOf(own, days);
+  const q = rules.quarter;
+  if (format === 'csv') {
+    const rows = accrualRows(q, accruals).map((r) => r.map((c) => (typeof c === 'string' ? c : c === null ? '' : c.number)));
+    const body = [ACCRUAL_HEADER.join(','), ...rows.map((r) => r.map((c, i) => (i < 3 ? csvText(c) : c)).join(','))].join('\n') + '\n';
+    return { file: { body: Buffer.from(body, 'utf8'), contentType: 'text/csv; charset=utf-8', fileName: `accruals-${q}.csv` } };
+  }
+  if (format === 'xlsx') {
+    const body = writeXlsx([
+      { name: 'Accruals', rows: [[...ACCRUAL_HEADER], ...accrualRows(q, accruals)], boldRows: [0], header: true, widths: [10, 14, 16, 10, 16, 12, 10, 16, 20] },
+    ]);
+    return { file: { body, contentType: XLSX_CONTENT_TYPE, fileName: `accruals-${q}.xlsx` } };
+  }
+  const p = (d: Decimal | null) => (d === null ? null : money(d));
+  return {
+    json: {
+      quarter: q,
+      status: 'open',
+      asOf: moscowDateOf(req.deps.clock.now().getTime()),
+      elapsedDays: days.elapsed,
+      totalDays: days.total,
+      rows: accruals.rows.map((r) => ({ ...r, amount: money(r.amount), projectedAmount: p(r.projectedAmount) })),
+      total: { ...accruals.total, amount: money(accruals.total.amount), projectedAmount: p(accruals.total.projectedAmount) },
+      // Owed now but not projected: they correct closed quarters, not this quarter's sales.
+      corrections: money(corrections.reduce((t, l) => t.plus(l.amount), new Decimal(0))),
+    },
+  };
+}
+
+function accrualRows(quarter: string, a: Accruals): XlsxCell[][] {
+  const int = (n: number | null): XlsxCell => (n === null ? null : { number: String(n), format: 'integer' });
+  const rub = (d: Decimal | null): XlsxCell => (d === null ? null : { number: d.toFixed(2), format: 'money' });
+  const days = [int(a.days.elapsed), int(a.days.total)];
+  return [
+    ...a.rows.map((r) => [quarter, r.program, r.distributorId, int(r.units), rub(r.amount), ...days, int(r.projectedUnits), rub(r.projectedAmount)]),
+    [quarter, 'all programs', 'all distributors', int(a.total.units), rub(a.total.amount), ...days, int(a.total.projectedUnits), rub(a.total.projectedAmount)],
+  ];
+}
+
+// ---------------------------------------------------------------- redemptions
+
+const RedemptionBody = z
+  .object({
+    rewardId: z.string().trim().min(1).max(TEXT_LIMITS.slug),
+    /** Sent again with a retried request, it spends the points once. */
+    requestId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'use letters, digits, - and _ (at most 64)').optional(),
+    /** Whose reward catalog: by default the quarter in progress, else the latest with rules. */
+    quarter: QuarterId.optional(),
+  })
+  .strict();
+
+/** The rules whose reward catalog applies: the quarter named, else the one in progress, else the latest. */
+async function catalogRules(req: ApiRequest, named: string | undefined) {
+  const book = new RulesBook(await req.deps.rules.loadAll());
+  const today = moscowDateOf(req.deps.clock.now().getTime());
+  const quarter =
+    named ??
+    book.quarters.find((q) => book.require(q).firstDay <= today && today <= book.require(q).lastDay) ??
+    book.quarters.at(-1);
+  const rules = quarter ? book.get(quarter) : undefined;
+  if (!rules) throw new NotFoundError(`There is no quarter ${quarter ?? ''} with a reward catalog.`);
+  return rules;
+}
+
+const RewardsQuery = z.object({ quarter: optionalText.pipe(QuarterId.optional()) });
+
+export async function getRewards(req: ApiRequest): Promise<Reply> {
+  const rules = await catalogRules(req, parseWith(RewardsQuery, req.query, 'query').quarter);
+  return { json: { quarter: rules.quarter, rewards: rules.file.points.rewards } };
+}
+
+export async function postRedemption(req: ApiRequest): Promise<Reply> {
+  const { deps, principal } = req;
+  const id = parseWith(PartnerIdParam, req.params.id, 'partner ID in the path');
+  const body = jsonBody(req, RedemptionBody);
+  const rules = await catalogRules(req, body.quarter);
+  const now = deps.clock.now();
+  const requestId = body.requestId ?? randomUUID();
+  // Decided on the balance read; written only if no other redemption landed since, else decided again.
+  for (let attempt = 1; ; attempt++) {
+    const state = await deps.reference.partnerState(id);
+    if (!state.partner) throw new NotFoundError(`There is no partner ${id} in the registry.`);
+    // Only the ledger counts: points of an open quarter are not credited until it closes.
+    const made = redeem(rules, state.ledger, id, body.rewardId, now.toISOString(), requestId);
+    const repeated = state.ledger.some((e) => e.entryId === made.entryId);
+    const entry = repeated ? made : { ...made, reason: `${made.reason}, recorded by ${principal.role} ${principal.sub}` };
+    if (!repeated) {
+      const seen = state.ledger.filter((e) => e.kind === 'redeem').length;
+      // audit: payment
+      const written = deps.ledger.appendRedemption
+        ? await deps.ledger.appendRedemption(entry, seen)
+        : (await deps.ledger.append([entry]), true);
+      if (!written) {
+        // Each retry follows a redemption that did land, so this ends; the bound only guards a fault.
+        if (attempt < 20) continue;
+        throw new RedemptionConflictError(`Other redemptions for partner ${state.partner.displayId} are being recorded at this moment; try again.`);
+      }
+    }
+    const after = repeated ? state.ledger : [...state.ledger, entry];
+    return {
+      status: repeated ? 200 : 201,
+      json: {
+        entry: { ...entry, partnerId: state.partner.displayId },
+        balance: balance(after),
+        note: repeated ? 'This request was already recorded; nothing was spent twice.' : `Redeemed: ${entry.reason}.`,
+      },
+    };
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * Finance's closed quarter in the dashboard (issue #14), end to end: `rebates up` on the sample
+ * data folder, 2016-Q1 closed, a corrected kvant report uploaded by kvant through the API, then
+ * Debian's Chromium (playwright-core) on the quarter's overview. Expectations come from the API as
+ * finance sees it, never from the dashboard's own code.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CHROMIUM, chromiumPresent, requireJdkInCI } from '../support/ci.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const [Q1, Q2] = ['2016-Q1', '2016-Q2'];
+const KVANT_KEY = 'incoming/kvant/kvant-sellout-2016Q1.csv';
+const run = promisify(execFile);
+const squash = (s: string | null) => (s ?? '').replace(/[\s\u00a0\u202f]+/g, ' ').trim();
+const rub = (amount: string) =>
+  new Intl.NumberFormat('en-US', { style: 'currency', currency: 'RUB', currencyDisplay: 'code' }).format(
+    amount as `${number}`,
+  );
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function rebates(...args: string[]): Promise<string> {
+  const { stdout } = await run('npm', ['run', '--silent', 'rebates', '--', ...args], { cwd: ROOT });
+  return stdout.trim().split('\n').at(-1)!.trim();
+}
+
+function startStack(port: number, stateDir: string): Promise<ChildProcess> {
+  const child = spawn(
+    'npm',
+    ['run', '--silent', 'rebates', '--', 'up', '--port', String(port), '--data', 'samples/data', '--state', stateDir],
+    { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      if (/^ready$/m.test(out)) resolve(child);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => void (err = (err + chunk.toString('utf8')).slice(-4000)));
+    child.once('exit', (code) => reject(new Error(`rebates up exited (${code}) before "ready":\n${out}\n${err}`)));
+    child.once('error', reject);
+  });
+}
+
+const groupAlive = (pgid: number) => {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function stopGroup(child: ChildProcess): Promise<void> {
+  const pgid = child.pid!;
+  if (!groupAlive(pgid)) return;
+  process.kill(-pgid, 'SIGTERM');
+  for (let i = 0; i < 100 && groupAlive(pgid); i++) await new Promise((r) => setTimeout(r, 200));
+  if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
+}
+
+interface ClosedPayouts {
+  status: string;
+  closed: { by: string; sha256: string; total: string };
+  total: string;
+  lines: unknown[];
+  adjustments: { partnerId: string; distributorId: string; amount: string; causes: { key?: string }[] }[];
+  adjustmentsTotal: string;
+}
+
+const hasChromium = chromiumPresent();
+
+describe.skipIf(!hasChromium)('a closed quarter in the dashboard (Chromium against "rebates up")', () => {
+  let stateDir: string;
+  let stack: ChildProcess | undefined;
+  let base: string;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let profileDir: string | undefined;
+  let financeToken: string;
+  let closed: ClosedPayouts;
+  /** Who closed the quarter: the approver, where a close needs a second finance user. */
+  let closer = 'fin-anna';
+  const pageErrors: string[] = [];
+
+  const apiCall = async <T>(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: T }> => {
+    const res = await fetch(`${base}/api${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  };
+
+  beforeAll(async () => {
+    requireJdkInCI();
+    stateDir = await mkdtemp(join(tmpdir(), 'rebates-e2e-finance-'));
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    stack = await startStack(port, stateDir);
+    financeToken = await rebates('token', '--role', 'finance', '--sub', 'fin-anna', '--state', stateDir);
+
+    // Close 2016-Q1; where closing needs a second finance user's approval, a second one gives it.
+    const close = await apiCall<{ approval?: { id: string } }>('POST', `/quarters/${Q1}/close`, financeToken);
+    if (close.status === 202 && close.body.approval) {
+      const other = await rebates('token', '--role', 'finance', '--sub', 'fin-boris', '--state', stateDir);
+      expect((await apiCall('POST', `/approvals/${close.body.approval.id}/approve`, other)).status).toBe(200);
+      closer = 'fin-boris';
+    } else expect(close.status).toBe(200);
+
+    // kvant corrects its report: RU100107 (whose lines are all kvant's) bought two more Latitudes.
+    const kvantToken = await rebates('token', '--role', 'distributor', '--distributor', 'kvant', '--sub', 'dist-kvant', '--state', stateDir);
+    const lines = (await readFile(join(ROOT, 'samples', 'data', 'reports', 'kvant', 'kvant-sellout-2016Q1.csv'), 'utf8')).split('\n');
+    const cells = lines[5]!.split(',');
+    cells[7] = String(Number(cells[7]) + 2);
+    lines[5] = cells.join(',');
+    const target = await apiCall<{ url: string; key: string }>('POST', '/uploads', kvantToken, { name: 'kvant-sellout-2016Q1.csv' });
+    expect(target.body.key).toBe(KVANT_KEY);
+    expect((await fetch(target.body.url, { method: 'PUT', body: lines.join('\n') })).status).toBe(200);
+    for (let i = 0; i < 300; i++) {
+      closed = (await apiCall<ClosedPayouts>('GET', `/quarters/${Q1}/payouts`, financeToken)).body;
+      if (closed.adjustments.length) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(closed.adjustments.length).toBeGreaterThan(0);
+
+    profileDir = await mkdtemp(join(tmpdir(), 'rebates-e2e-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      locale: 'en-US',
+      viewport: { width: 1366, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+  }, 300_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (stack) await stopGroup(stack);
+    for (const dir of [stateDir, profileDir]) if (dir) await rm(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  test('the overview says closed, by whom, with the frozen total, and lists the adjustments apart with their causes', async () => {
+    expect(closed).toMatchObject({ status: 'closed', closed: { by: closer } });
+    await page.goto(`${base}/`);
+    await page.getByLabel('Access token').fill(financeToken);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByLabel('Quarter', { exact: true }).selectOption(Q1);
+    await page.getByRole('heading', { level: 1, name: `Quarter ${Q1}` }).waitFor();
+    expect(squash(await page.getByRole('heading', { level: 1 }).textContent())).toBe(`Quarter ${Q1} closed`);
+
+    const mark = page.locator('section.closed-mark');
+    await mark.waitFor();
+    const markText = squash(await mark.textContent());
+    expect(markText).toContain(`by ${closer}`);
+    expect(markText).toContain(`Frozen total: ${squash(rub(closed.closed.total))}`);
+    expect(markText).toContain(closed.closed.sha256);
+    // The figures are the frozen ones: the total shown is the snapshot's, not the live one.
+    expect(squash(await page.locator('.figures').textContent())).toContain(squash(rub(closed.total)));
+    expect(closed.total).toBe(closed.closed.total);
+
+    const rows = page.locator('table.adjustments-table tbody tr');
+    await expect.poll(() => rows.count()).toBe(closed.adjustments.length);
+    const adjustments = squash(await page.locator('section.adjustments').textContent());
+    expect(adjustments).toContain(squash(rub(closed.adjustmentsTotal)));
+    expect(adjustments).toContain(KVANT_KEY);
+    expect(adjustments).toContain('uploaded by distributor dist-kvant');
+
+    // The live recalculation only when asked for, and marked as such.
+    await page.getByRole('button', { name: 'Show pending corrections (live)' }).click();
+    await page.getByText('Live recalculation of a closed quarter: not what was paid.').waitFor();
+    const live = (await apiCall<{ total: string }>('GET', `/quarters/${Q1}/payouts?view=pending-corrections`, financeToken)).body;
+    expect(squash(await page.locator('.figures').textContent())).toContain(squash(rub(live.total)));
+    await page.getByRole('button', { name: 'Show the frozen figures' }).click();
+    await page.getByText('These are the figures frozen at close').waitFor();
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('the next quarter shows its own payouts apart from the corrections of the closed one', async () => {
+    const q2 = (await apiCall<{ totals: { payouts: string; corrections: { ofQuarter: string; amount: string }[] } }>('GET', `/quarters/${Q2}/payouts`, financeToken)).body;
+    await page.getByLabel('Quarter', { exact: true }).selectOption(Q2);
+    await page.getByRole('heading', { level: 1, name: `Quarter ${Q2}` }).waitFor();
+    const apart = squash(await page.locator('section.totals-apart').textContent());
+    expect(apart).toContain(`Payouts of ${Q2}: ${squash(rub(q2.totals.payouts))}`);
+    expect(apart).toContain(`Corrections of ${Q1} (a closed quarter): ${squash(rub(q2.totals.corrections[0]!.amount))}`);
+    // The accruals panel of the open quarter, for finance.
+    await page.getByRole('heading', { level: 2, name: 'Accruals' }).waitFor();
+    expect(pageErrors).toEqual([]);
+  });
+});

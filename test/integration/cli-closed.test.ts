@@ -1,0 +1,82 @@
+/**
+ * The CLI on a state folder whose 2016-Q1 is closed (issue #14): `payouts` says so and shows the
+ * frozen figures, the live ones only with --pending-corrections; `verify` checks the quarter
+ * against its snapshot instead of a recomputation.
+ */
+import '../../local/env-defaults.js';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../local/cli-program.js';
+import { PROJECT_ROOT, reportUploadName, startLocalRuntime } from '../../local/runtime.js';
+import { formatRub } from '../../local/ui/table.js';
+import { closeQuarter, type QuarterSnapshot } from '../../shared/pipeline/quarters.js';
+import { importReference } from '../../shared/pipeline/reference-import.js';
+import { loadDataFolder } from '../../shared/reference/data-folder.js';
+import { requireJdkInCI } from '../support/ci.js';
+
+const SAMPLES = join(PROJECT_ROOT, 'samples', 'data');
+const Q1 = '2016-Q1';
+let scratch: string;
+let state: string;
+let snapshot: QuarterSnapshot;
+const savedEnv = { ...process.env };
+
+/** Runs the CLI in this process and collects what it prints. */
+async function cli(args: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true)),
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true),
+  ];
+  try {
+    return { code: await main(args), out };
+  } finally {
+    for (const s of spies) s.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  requireJdkInCI();
+  scratch = await mkdtemp(join(tmpdir(), 'rebates-cli-closed-'));
+  state = join(scratch, 'state');
+  const rt = await startLocalRuntime({ stateDir: state });
+  try {
+    const folder = await loadDataFolder(SAMPLES);
+    await importReference(rt.deps, folder.reference);
+    for (const r of folder.reports)
+      await rt.upload(`incoming/${r.distributorId}/${reportUploadName(r.name)}`, await readFile(r.path));
+    await rt.idle();
+    snapshot = await closeQuarter(rt.deps, Q1, 'fin-1', new Date());
+  } finally {
+    await rt.stop();
+  }
+}, 180_000);
+
+afterAll(async () => {
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+  for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
+  Object.assign(process.env, savedEnv);
+});
+
+describe('the CLI on a closed quarter', () => {
+  it('payouts marks the quarter closed, with who, when, the checksum and the frozen total', async () => {
+    const { code, out } = await cli(['payouts', '--quarter', Q1, '--state', state]);
+    expect(code).toBe(0);
+    const [first, second] = out.split('\n');
+    expect(first).toBe(
+      `${Q1} is closed: on ${snapshot.closedAt} by fin-1; snapshot sha256 ${snapshot.sha256}; frozen total ${formatRub(snapshot.total)}.`,
+    );
+    expect(second).toBe('Shown: the frozen figures. Add --pending-corrections for the live recalculation.');
+    const live = await cli(['payouts', '--quarter', Q1, '--pending-corrections', '--state', state]);
+    expect(live.out.split('\n')[1]).toBe('Shown: the live recalculation (pending corrections), not what was paid.');
+  }, 120_000);
+
+  it('verify checks the closed quarter against its snapshot', async () => {
+    const { code, out } = await cli(['verify', '--quarter', Q1, '--state', state]);
+    expect(code).toBe(0);
+    expect(out).toContain(`${Q1} is closed (on ${snapshot.closedAt} by fin-1); its figures are the snapshot with sha256 ${snapshot.sha256}`);
+    expect(out).toContain('Verified: the snapshot matches its checksum and the frozen total is the sum of its lines.');
+  }, 120_000);
+});

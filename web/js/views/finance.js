@@ -1,0 +1,217 @@
+/**
+ * Finance's parts of the quarter and partner pages (issue #14): a closed quarter's mark (who, when,
+ * the snapshot's checksum) over its frozen figures, the corrections booked since listed apart with
+ * their recorded causes, a quarter's total split from corrections of earlier quarters, the accrual
+ * panel of an open quarter, and points redemption.
+ */
+import { api } from '../api.js';
+import { h, message, table } from '../dom.js';
+import { formatInstant, formatInt, formatMoney, t } from '../i18n.js';
+
+// The live view of a closed quarter is asked for explicitly and lasts until switched back.
+let closedView;
+export const chosenView = () => closedView;
+export const chooseView = (view, rerender) => {
+  closedView = view;
+  rerender();
+};
+
+/** Above a closed quarter's figures: which figures these are, and the other view. */
+export function closedMark(data, onView) {
+  if (data.status !== 'closed' || !data.closed) return null;
+  const c = data.closed;
+  const pending = data.view === 'pending-corrections';
+  return h(
+    'section',
+    { class: 'closed-mark', 'aria-labelledby': 'closed-title' },
+    h('h2', { id: 'closed-title' }, t('closedMark', { at: formatInstant(c.at), by: c.by })),
+    h('p', {}, t('frozenTotal', { total: formatMoney(c.total) })),
+    h('p', { class: 'meta sha' }, t('snapshotSha', { sha: c.sha256 })),
+    h('p', { class: pending ? 'warning' : 'meta' }, t(pending ? 'pendingViewNote' : 'frozenViewNote')),
+    onView
+      ? h(
+          'button',
+          { type: 'button', class: 'secondary', onclick: () => onView(pending ? undefined : 'pending-corrections') },
+          t(pending ? 'showFrozen' : 'showPending'),
+        )
+      : null,
+  );
+}
+
+/** A quarter's own payouts apart from corrections of closed quarters; says so when it is all corrections. */
+export function totalsApart(data) {
+  const totals = data.totals;
+  if (!totals?.corrections?.length) return null;
+  return h(
+    'section',
+    { class: 'totals-apart', 'aria-labelledby': 'totals-apart-title' },
+    h('h2', { id: 'totals-apart-title' }, t('totalsApartTitle')),
+    h(
+      'ul',
+      {},
+      h('li', {}, t('totalsOwn', { q: totals.quarter, amount: formatMoney(totals.payouts) })),
+      totals.corrections.map((c) => h('li', {}, t('totalsCorrections', { q: c.ofQuarter, amount: formatMoney(c.amount) }))),
+    ),
+    totals.onlyCorrections
+      ? h(
+          'p',
+          { class: 'warning only-corrections' },
+          t('onlyCorrections', { q: totals.quarter, quarters: totals.corrections.map((c) => c.ofQuarter).join(', ') }),
+        )
+      : null,
+  );
+}
+
+/** Corrections of a closed quarter booked since its close, each with the causes recorded for it. */
+export function adjustmentsSection(data) {
+  if (data.status !== 'closed' || !data.adjustments) return null;
+  const rows = data.adjustments;
+  return h(
+    'section',
+    { class: 'adjustments', 'aria-labelledby': 'adjustments-title' },
+    h('h2', { id: 'adjustments-title' }, t('adjustmentsTitle')),
+    rows.length
+      ? [
+          h('p', {}, t('adjustmentsTotal', { total: formatMoney(data.adjustmentsTotal) })),
+          table({
+            className: 'adjustments-table',
+            columns: [
+              { label: t('colPartnerId') },
+              { label: t('colDistributor') },
+              { label: t('colProgram') },
+              { label: t('colRateRow') },
+              { label: t('colUnits'), numeric: true },
+              { label: t('colAmount'), numeric: true },
+              { label: t('colBookedIn') },
+              { label: t('colCauses') },
+            ],
+            rows: rows.map((l) => ({
+              cells: [
+                l.partnerId,
+                l.distributorId,
+                l.program,
+                l.rateRow,
+                formatInt(l.units),
+                formatMoney(l.amount),
+                t(l.frozen ? 'adjPaidIn' : 'adjBookedIn', { q: l.bookedIn }),
+                causesList(l),
+              ],
+            })),
+          }),
+        ]
+      : message(t('noAdjustments')),
+  );
+}
+
+function causesList(l) {
+  const causes = l.causes ?? [];
+  if (!causes.length) return h('span', { lang: 'en' }, l.explanation.text);
+  return h(
+    'ul',
+    { class: 'causes', lang: 'en' },
+    causes.map((c) =>
+      h(
+        'li',
+        {},
+        c.kind === 'report'
+          ? `${c.key} (${c.from === null ? 'added' : c.to === null ? 'withdrawn' : 'replaced'}; ${c.uploadedBy ? `uploaded by ${c.uploadedBy}` : 'uploader not recorded'})`
+          : c.kind === 'reference'
+            ? `${(c.rows ?? []).map((r) => r.change).join('; ') || c.what} — ${c.by}`
+            : `rules ${c.from} → ${c.to}`,
+      ),
+    ),
+  );
+}
+
+/** An open quarter's liability so far and its run-rate projection, with CSV and XLSX downloads. */
+export async function accrualsPanel(me, q, status, rerender) {
+  if ((me.role !== 'finance' && me.role !== 'program') || status !== 'open') return null;
+  const a = await api.accruals(q);
+  const download = (format) =>
+    h(
+      'a',
+      {
+        class: 'button secondary',
+        href: api.accrualsPath(q, format),
+        onclick: (e) => {
+          e.preventDefault();
+          api
+            .download(api.accrualsPath(q, format), `accruals-${q}.${format}`)
+            .catch((err) => rerender({ text: t('downloadFailed', { message: err.message }), kind: 'error' }));
+        },
+      },
+      t(format === 'csv' ? 'exportAccrualsCsv' : 'exportAccrualsXlsx'),
+    );
+  const projected = (v, fmt) => (v === null ? '–' : fmt(v));
+  return h(
+    'section',
+    { class: 'accruals', 'aria-labelledby': 'accruals-title' },
+    h('h2', { id: 'accruals-title' }, t('accrualsTitle')),
+    h('p', { class: 'meta' }, t('accrualsMeta', { elapsed: formatInt(a.elapsedDays), total: formatInt(a.totalDays), day: a.asOf })),
+    a.rows.length
+      ? table({
+          className: 'accruals-table',
+          columns: [
+            { label: t('colProgram') },
+            { label: t('colDistributor') },
+            { label: t('colUnits'), numeric: true },
+            { label: t('colAmount'), numeric: true },
+            { label: t('colProjectedUnits'), numeric: true },
+            { label: t('colProjectedAmount'), numeric: true },
+          ],
+          rows: a.rows.map((r) => ({
+            cells: [
+              r.program,
+              r.distributorId,
+              formatInt(r.units),
+              formatMoney(r.amount),
+              projected(r.projectedUnits, formatInt),
+              projected(r.projectedAmount, formatMoney),
+            ],
+          })),
+          foot: [
+            t('totalRow'),
+            '',
+            formatInt(a.total.units),
+            formatMoney(a.total.amount),
+            projected(a.total.projectedUnits, formatInt),
+            projected(a.total.projectedAmount, formatMoney),
+          ],
+        })
+      : message(t('noPayouts')),
+    a.corrections !== '0.00' ? h('p', {}, t('accrualsCorrections', { amount: formatMoney(a.corrections) })) : null,
+    h('p', { class: 'buttons' }, download('csv'), download('xlsx')),
+  );
+}
+
+/** Spends credited points on a reward of the catalog (program managers and finance). */
+export async function redeemForm(me, partnerId, rerender) {
+  if (me.role !== 'finance' && me.role !== 'program') return null;
+  const { rewards, quarter } = await api.rewards();
+  const priced = rewards.filter((r) => r.points !== null);
+  const select = h(
+    'select',
+    { id: 'reward', name: 'reward', required: true },
+    priced.map((r) => h('option', { value: r.id }, t('rewardOption', { name: r.name, n: formatInt(r.points) }))),
+  );
+  return h(
+    'form',
+    {
+      class: 'redeem',
+      'aria-labelledby': 'redeem-title',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        try {
+          const res = await api.redeem(partnerId, { rewardId: select.value, quarter });
+          rerender({ text: t('redeemed', { n: formatInt(res.balance) }), kind: 'info' });
+        } catch (err) {
+          rerender({ text: t('actionFailed', { message: err.message }), kind: 'error' });
+        }
+      },
+    },
+    h('h3', { id: 'redeem-title' }, t('redeemTitle')),
+    h('label', { for: 'reward' }, t('rewardLabel')),
+    select,
+    h('button', { type: 'submit' }, t('redeem')),
+  );
+}
