@@ -43,7 +43,7 @@ import {
   type ReportQuarterCounts,
 } from './compute-quarter.js';
 import { decodeExtract } from './extract.js';
-import { creditPoints } from './quarters.js';
+import { creditPoints, finishCredits } from './quarters.js';
 
 export interface ComputeDeps {
   objects: ObjectStore;
@@ -82,7 +82,13 @@ export interface QuarterInputs {
 
 export type ComputeOutcome =
   | { status: 'no-rules'; quarter: string }
-  | { status: 'unchanged'; quarter: string; inputsHash: string }
+  | {
+      status: 'unchanged';
+      quarter: string;
+      inputsHash: string;
+      /** Points entries written to finish the credits of a close cut off midway. */
+      creditsFinished?: number;
+    }
   | {
       status: 'computed';
       quarter: string;
@@ -192,7 +198,12 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
   if (!inputs) return { status: 'no-rules', quarter };
   const { rules, reference, records, inputsHash } = inputs;
   const previous = await deps.computations.latest(quarter);
-  if (previous?.inputsHash === inputsHash) return { status: 'unchanged', quarter, inputsHash };
+  if (previous?.inputsHash === inputsHash) {
+    // Unchanged inputs still finish a close cut off between its record and its last credit: its
+    // request reaches here with nothing else to do.
+    const creditsFinished = await finishCredits(deps, quarter);
+    return { status: 'unchanged', quarter, inputsHash, ...(creditsFinished !== null ? { creditsFinished } : {}) };
+  }
 
   const computation = computeQuarter({ rules, reference, extracts: await loadExtracts(deps, records) });
   const at = deps.clock.now().toISOString();
@@ -243,9 +254,12 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     at,
   );
   await deps.payouts.deleteMany(quarter, gone);
-  // A closed quarter's points are in the ledger: what changed is credited or debited there.
-  if ((await deps.quarters.get(quarter))?.status === 'closed')
+  // A closed quarter's points are in the ledger: what changed is credited or debited there, and
+  // every partner when its close did not finish crediting.
+  if ((await deps.quarters.get(quarter))?.status === 'closed') {
     await creditPoints(deps, quarter, at, [...changed.map((p) => p.partnerId), ...gone]);
+    await finishCredits(deps, quarter);
+  }
 
   await deps.computations.put({
     quarter,
