@@ -6,7 +6,8 @@
  * S3 notification would be; then every quarter with rules is asked to compute, which does nothing
  * when its inputs are those of its last computation. In AWS the SQS redrive and the DLQ alarm do
  * this job. A close killed after its record but before its last ledger entry is finished too: the
- * ledger of every closed quarter is brought to its stored points.
+ * ledger of every closed quarter is brought to its stored points (in AWS the close's computation
+ * request does it: `finishCredits`).
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { S3EventRecord } from 'aws-lambda';
@@ -93,7 +94,9 @@ export async function redrive(deps: RedriveDeps): Promise<RedriveSummary> {
   for (const quarter of deps.points ? deps.quarters : []) {
     const record = await deps.points!.quarters.get(quarter);
     if (record?.status !== 'closed') continue;
+    // Every closed quarter, flagged or not: a record written before the flag existed says nothing.
     const entries = await creditPoints(deps.points!, quarter, record.closedAt);
+    if (record.creditsComplete === false) await deps.points!.quarters.markCreditsComplete(quarter);
     if (entries > 0) (summary.creditsFinished ??= []).push({ quarter, entries });
   }
   const objects = (await listIncoming(deps.s3, deps.bucket)).filter((o) => deps.isReportKey(o.key));

@@ -11,7 +11,7 @@
  *   its extract (nothing of that computation is written yet);
  * - `mid-computation`: the computation's first batch of payout items is written, its pointer is not;
  * - `mid-close`: the quarter is marked closed and the first points ledger entry is written, the
- *   others are not.
+ *   others are not (by the close or by the computation it requested).
  */
 import { Readable } from 'node:stream';
 import type { AwsClients } from '../shared/aws/clients.js';
@@ -99,9 +99,13 @@ export function pauseClientsAt(point: PausePoint | null, clients: AwsClients): A
     case 'mid-close':
       return {
         ...clients,
-        doc: intercept(clients.doc, (_name, input, send) =>
-          once(mentions(input, 'POINTS#')) ? send().then(() => hold(point)) : null,
-        ),
+        doc: intercept(clients.doc, (name, input, send) => {
+          // The close's computation request credits too: once the point is reached the process is as
+          // good as dead, so no other writer may finish the ledger or flag the credits complete.
+          const crediting = mentions(input, 'POINTS#') || (name === 'UpdateCommand' && JSON.stringify(input).includes('creditsComplete'));
+          if (reached && crediting) return new Promise<never>(() => undefined);
+          return once(mentions(input, 'POINTS#')) ? send().then(() => hold(point)) : null;
+        }),
       };
   }
 }

@@ -34,7 +34,12 @@ export function createComputeHandler(getDeps: () => ComputeDeps) {
       });
       metrics.addMetric('QuartersComputed', MetricUnit.Count, 1);
     } else {
-      logger.info(`quarter not computed: ${outcome.status}`, { ...msg });
+      logger.info(`quarter not computed: ${outcome.status}`, {
+        ...msg,
+        ...(outcome.status === 'unchanged' && outcome.creditsFinished !== undefined
+          ? { creditsFinished: outcome.creditsFinished }
+          : {}),
+      });
       metrics.addMetric('ComputationsSkipped', MetricUnit.Count, 1);
     }
   };

@@ -35,7 +35,14 @@ import { boundedRows, recordAudit } from './audit.js';
 import { computeQuarter, type QuarterReference } from './compute-quarter.js';
 import { latestComputation, loadExtracts, loadQuarterInputs } from './compute.js';
 import { LatestComputations, productExceptions } from './held-lines.js';
-import { closeQuarter, effectiveLines, listQuarters, type QuarterSnapshot } from './quarters.js';
+import {
+  closeQuarter,
+  effectiveLines,
+  finishCredits,
+  getSnapshot,
+  listQuarters,
+  type QuarterSnapshot,
+} from './quarters.js';
 import { importReference, type ReferenceChange, type ReferenceImportResult } from './reference-import.js';
 
 export type ApprovalDeps = AppDeps;
@@ -382,13 +389,7 @@ export async function approve(deps: ApprovalDeps, id: string, by: Actor): Promis
   checkDecider(approval, by, 'approve');
   const decidedAt = deps.clock.now().toISOString();
   if (approval.kind === 'close') {
-    const now = await closeFigures(deps, approval.quarter);
-    if (now.fingerprint !== approval.fingerprint)
-      throw new StaleApprovalError(
-        `The figures of ${approval.quarter} changed since the close was requested (the total was ${approval.total} RUB, ` +
-          `now ${rub(now.total)} RUB), so this request cannot be approved. Ask for the close again.`,
-      );
-    const snapshot = await closeQuarter(deps, approval.quarter, by.sub, decidedAt);
+    const snapshot = (await closedBy(deps, approval)) ?? (await closeAsApproved(deps, approval, by, decidedAt));
     const decided = await decideOrExplain(deps, approval, { status: 'approved', decidedBy: by, decidedAt });
     await recordAudit(deps, {
       kind: 'close-approval',
@@ -414,6 +415,32 @@ export async function approve(deps: ApprovalDeps, id: string, by: Actor): Promis
     approvalId: id,
   });
   return { approval: decided, applied };
+}
+
+async function closeAsApproved(
+  deps: ApprovalDeps,
+  approval: CloseApproval,
+  by: Actor,
+  decidedAt: string,
+): Promise<QuarterSnapshot> {
+  const now = await closeFigures(deps, approval.quarter);
+  if (now.fingerprint !== approval.fingerprint)
+    throw new StaleApprovalError(
+      `The figures of ${approval.quarter} changed since the close was requested (the total was ${approval.total} RUB, ` +
+        `now ${rub(now.total)} RUB), so this request cannot be approved. Ask for the close again.`,
+    );
+  return closeQuarter(deps, approval.quarter, by.sub, decidedAt, { approvalId: approval.id });
+}
+
+/**
+ * When this very approval already closed the quarter (an approve cut off after the close record),
+ * finishes its points credits and returns the snapshot, so the retry completes it instead of failing.
+ */
+async function closedBy(deps: ApprovalDeps, approval: CloseApproval): Promise<QuarterSnapshot | null> {
+  const record = await deps.quarters.get(approval.quarter);
+  if (record?.status !== 'closed' || record.approvalId !== approval.id) return null;
+  await finishCredits(deps, approval.quarter);
+  return getSnapshot(deps, approval.quarter);
 }
 
 export async function reject(deps: ApprovalDeps, id: string, by: Actor, comment?: string): Promise<Approval> {

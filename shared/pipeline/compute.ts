@@ -45,7 +45,7 @@ import {
 } from './compute-quarter.js';
 import { appendCauses, reportCauses, type RecordedCause, type ReportCause } from './causes.js';
 import { decodeExtract } from './extract.js';
-import { creditPoints } from './quarters.js';
+import { creditPoints, finishCredits } from './quarters.js';
 
 export interface ComputeDeps {
   objects: ObjectStore;
@@ -87,7 +87,13 @@ export interface QuarterInputs {
 
 export type ComputeOutcome =
   | { status: 'no-rules'; quarter: string }
-  | { status: 'unchanged'; quarter: string; inputsHash: string }
+  | {
+      status: 'unchanged';
+      quarter: string;
+      inputsHash: string;
+      /** Points entries written to finish the credits of a close cut off midway. */
+      creditsFinished?: number;
+    }
   | {
       status: 'computed';
       quarter: string;
@@ -197,7 +203,12 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
   const [inputs, previous] = await Promise.all([loadQuarterInputs(deps, quarter), deps.computations.latest(quarter)]);
   if (!inputs) return { status: 'no-rules', quarter };
   const { rules, reference, records, inputsHash } = inputs;
-  if (previous?.inputsHash === inputsHash) return { status: 'unchanged', quarter, inputsHash };
+  if (previous?.inputsHash === inputsHash) {
+    // Unchanged inputs still finish a close cut off between its record and its last credit: its
+    // request reaches here with nothing else to do.
+    const creditsFinished = await finishCredits(deps, quarter);
+    return { status: 'unchanged', quarter, inputsHash, ...(creditsFinished !== null ? { creditsFinished } : {}) };
+  }
 
   // Only what changed is written: a partner's item carries the hash of its result and points. The
   // previous record's body lists them, so the stored items need not be read; after an unfinished
@@ -271,9 +282,12 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
       causes,
     });
   }
-  // A closed quarter's points are in the ledger: what changed is credited or debited there.
-  if ((await deps.quarters.get(quarter))?.status === 'closed')
+  // A closed quarter's points are in the ledger: what changed is credited or debited there, and
+  // every partner when its close did not finish crediting.
+  if ((await deps.quarters.get(quarter))?.status === 'closed') {
     await creditPoints(deps, quarter, at, [...changed.map((p) => p.partnerId), ...gone]);
+    await finishCredits(deps, quarter);
+  }
 
   await deps.computations.put({
     quarter,

@@ -44,6 +44,7 @@ import { financeExportXlsx, XLSX_CONTENT_TYPE } from '../export/xlsx.js';
 import { PREFIX } from '../storage-contract.js';
 import { causesSince } from './causes.js';
 import type {
+  ComputeQueue,
   LedgerRepository,
   ComputationRepository,
   ObjectStore,
@@ -242,11 +243,18 @@ export async function getSnapshot(deps: QuarterDeps, quarter: string): Promise<Q
   return isClosed(record) ? readSnapshot(deps.objects, record) : null;
 }
 
+/**
+ * Closes the quarter: the snapshot, then the close record (conditional, with `creditsComplete:
+ * false`), then a computation request, then the points credits and the flag set to true. The
+ * request is durable (SQS in AWS) and the computation finishes the credits of a closed quarter
+ * whose flag is false, so a close cut off after its record still credits every partner, once.
+ */
 export async function closeQuarter(
-  deps: QuarterDeps,
+  deps: QuarterDeps & { compute: ComputeQueue },
   quarter: string,
   closedBy: string,
   at: Date | string,
+  options: { approvalId?: string } = {},
 ): Promise<QuarterSnapshot> {
   const closedAt = new Date(at);
   if (Number.isNaN(closedAt.getTime()))
@@ -305,10 +313,29 @@ export async function closeQuarter(
     rulesVersion: snapshot.rulesVersion,
     snapshotKey,
     total: total.toFixed(2),
+    creditsComplete: false,
+    ...(options.approvalId ? { approvalId: options.approvalId } : {}),
   });
   if (!won) throw closedError((await deps.quarters.get(quarter)) ?? undefined, quarter);
-  await creditPoints(deps, quarter, snapshot.closedAt);
+  await deps.compute.publish([{ quarter, cause: `close of ${quarter} by ${closedBy}: credit its points` }]);
+  await finishCredits(deps, quarter);
   return snapshot;
+}
+
+/**
+ * Credits every partner of a closed quarter whose credits are not complete, then marks them
+ * complete; returns the entries written, or null when there was nothing to finish (open, complete,
+ * or closed before the flag existed). Safe to run twice at once: both write the same entries.
+ */
+export async function finishCredits(
+  deps: Pick<QuarterDeps, 'quarters' | 'payouts' | 'reference' | 'ledger'>,
+  quarter: string,
+): Promise<number | null> {
+  const record = await deps.quarters.get(quarter);
+  if (record?.status !== 'closed' || record.creditsComplete !== false) return null;
+  const written = await creditPoints(deps, quarter, record.closedAt);
+  await deps.quarters.markCreditsComplete(quarter);
+  return written;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * For `verify`: a closed quarter's points must be in the ledger. Its close credits every partner,
  * and each later computation credits or debits the partners it changed; a close cut off midway
- * (issue #13, the crash suite's mid-close) leaves some partners uncredited until it is finished.
+ * (issue #13, the crash suite's mid-close) leaves some partners uncredited until the computation
+ * the close requested finishes it.
  */
 import { balance, creditQuarter } from '../domain/points.js';
 import type { PayoutsRepository, QuarterRepository, ReferenceRepository } from '../ports/index.js';
@@ -27,7 +28,7 @@ export async function ledgerShortfalls(
     const earned = stored.points.reduce((sum, p) => sum + p.points, 0);
     out.push({
       partnerId,
-      detail: `the points ledger credits ${credited} point(s) of ${quarter}, its payouts earn ${earned}: the quarter's close did not finish crediting them ("rebates up" finishes it at start)`,
+      detail: `the points ledger credits ${credited} point(s) of ${quarter}, its payouts earn ${earned}: the quarter's close did not finish crediting them (the quarter's next computation finishes it; locally "rebates up" at start)`,
     });
   }
   return out;

@@ -250,6 +250,13 @@ export interface QuarterRecord {
   snapshotKey: string;
   /** Decimal string, 2 places. */
   total: string;
+  /**
+   * false from the close until every partner's points are in the ledger; a record written before
+   * this flag existed has none and counts as complete.
+   */
+  creditsComplete?: boolean;
+  /** The approval whose decision closed the quarter, so a retry of that approval can finish it. */
+  approvalId?: string;
 }
 
 export interface QuarterRepository {
@@ -257,4 +264,6 @@ export interface QuarterRepository {
   get(quarter: string): Promise<QuarterRecord | null>;
   /** Records the close unless the quarter is already closed; false when someone else closed it first. */
   close(record: QuarterRecord & { status: 'closed' }): Promise<boolean>;
+  /** Records that every partner of the closed quarter has been credited. */
+  markCreditsComplete(quarter: string): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { QuarterRecord, QuarterRepository } from '../../ports/index.js';
 import { isConditionFailed, type Item } from './doc.js';
 import { quarterKeys } from './keys.js';
@@ -12,11 +12,13 @@ const FIELDS = [
   'rulesVersion',
   'snapshotKey',
   'total',
+  'creditsComplete',
+  'approvalId',
 ] as const;
 
 function toRecord(item: Item): QuarterRecord {
   const out: Record<string, unknown> = {};
-  for (const f of FIELDS) out[f] = item[f];
+  for (const f of FIELDS) if (item[f] !== undefined) out[f] = item[f];
   return out as unknown as QuarterRecord;
 }
 
@@ -50,5 +52,19 @@ export class DynamoQuarterRepository implements QuarterRepository {
       if (isConditionFailed(err)) return false;
       throw err;
     }
+  }
+
+  async markCreditsComplete(quarter: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: quarterKeys.quarter(quarter),
+        UpdateExpression: 'SET creditsComplete = :true',
+        // Never creates a record: only a closed quarter has credits to complete.
+        ConditionExpression: 'attribute_exists(pk) AND #status = :closed',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':true': true, ':closed': 'closed' },
+      }),
+    );
   }
 }
