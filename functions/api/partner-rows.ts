@@ -16,7 +16,8 @@
  */
 import { Decimal } from 'decimal.js';
 import type { Partner } from '../../shared/domain/types.js';
-import { readComputationBody, unfinishedBodyKey } from '../../shared/pipeline/compute.js';
+import { cachedComputationBody } from '../../shared/pipeline/body-cache.js';
+import { unfinishedBodyKey } from '../../shared/pipeline/compute.js';
 import { nearestPlan, type PartnerSummaryRow } from '../../shared/pipeline/partner-summary.js';
 import { effectiveLines, listQuarters } from '../../shared/pipeline/quarters.js';
 import type { ApiDeps } from './http.js';
@@ -94,7 +95,7 @@ async function fromBody(deps: ApiDeps, quarter: string): Promise<QuarterRows | n
   if (at < 0 || quarters[at]!.status !== 'open' || quarters[at - 1]?.status === 'closed') return null;
   const pointer = await deps.computations.latest(quarter);
   if (!pointer || (await unfinishedBodyKey(deps, quarter, pointer))) return null;
-  const body = await readComputationBody(deps.objects, pointer.bodyKey);
+  const body = await cachedComputationBody(deps.objects, pointer);
   if (!body?.rows) return null;
   const rows: PartnerRow[] = [];
   const partners = new Map<string, Partner>();

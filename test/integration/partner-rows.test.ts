@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { quarterRows, type QuarterRows } from '../../functions/api/partner-rows.js';
 import type { AppDeps } from '../../shared/wiring.js';
+import { cachedComputationBody } from '../../shared/pipeline/body-cache.js';
 import { latestComputation } from '../../shared/pipeline/compute.js';
 import { renderReport, useLocalRuntime } from '../support/runtime.js';
 
@@ -83,9 +84,11 @@ describe('partner rows from the computation body', () => {
     expect(latest.body.rows).toHaveLength(N);
     const { rows: _rows, ...old } = latest.body;
     await deps.objects.put(latest.pointer.bodyKey, gzipSync(JSON.stringify(old)), 'application/gzip');
+    // Another store object: the parsed bodies kept in memory (by store) are not this one's.
+    const fresh = () => Object.create(deps.objects) as AppDeps['objects'];
     try {
-      await expect(quarterRows({ ...noItems }, Q1)).rejects.toThrow(/was read/);
-      const fromItems = plain(await quarterRows({ ...deps }, Q1));
+      await expect(quarterRows({ ...noItems, objects: fresh() }, Q1)).rejects.toThrow(/was read/);
+      const fromItems = plain(await quarterRows({ ...deps, objects: fresh() }, Q1));
       expect(summarised).toEqual(fromItems);
       // Figures that can go wrong: two distributors, a plan to reach, both regions.
       expect(fromItems.rows.some((r) => Object.keys(r.byDistributor).length === 2)).toBe(true);
@@ -93,6 +96,32 @@ describe('partner rows from the computation body', () => {
       expect(new Set(fromItems.rows.map((r) => r.scopedBy))).toEqual(new Set(['Central', 'Volga']));
     } finally {
       await deps.objects.put(latest.pointer.bodyKey, gzipSync(JSON.stringify(latest.body)), 'application/gzip');
+    }
+  });
+});
+
+describe('computation bodies kept in memory', () => {
+  it('parses a body once per pointer and reads it again for another computation of the same result', async () => {
+    const deps = env.rt.deps as AppDeps;
+    const { pointer, body } = (await latestComputation(deps, Q1))!;
+    const first = await cachedComputationBody(deps.objects, pointer);
+    expect(first).toEqual(body);
+    expect(await cachedComputationBody(deps.objects, pointer)).toBe(first);
+
+    // The same result computed from other inputs rewrites the body under the same key.
+    const rewritten = { ...body, inputsHash: 'f'.repeat(64), computedAt: '2016-03-01T09:00:00.000Z' };
+    await deps.objects.put(pointer.bodyKey, gzipSync(JSON.stringify(rewritten)), 'application/gzip');
+    try {
+      expect(await cachedComputationBody(deps.objects, pointer)).toBe(first);
+      const other = await cachedComputationBody(deps.objects, { ...pointer, inputsHash: rewritten.inputsHash });
+      expect(other?.computedAt).toBe(rewritten.computedAt);
+      // A body that is not there is not remembered as missing.
+      const gone = { ...pointer, bodyKey: `${pointer.bodyKey}.missing` };
+      expect(await cachedComputationBody(deps.objects, gone)).toBeNull();
+      await deps.objects.put(gone.bodyKey, gzipSync(JSON.stringify(rewritten)), 'application/gzip');
+      expect((await cachedComputationBody(deps.objects, gone))?.computedAt).toBe(rewritten.computedAt);
+    } finally {
+      await deps.objects.put(pointer.bodyKey, gzipSync(JSON.stringify(body)), 'application/gzip');
     }
   });
 });
