@@ -11,6 +11,7 @@ import { quarterRows, type QuarterRows } from '../../functions/api/partner-rows.
 import type { AppDeps } from '../../shared/wiring.js';
 import { cachedComputationBody } from '../../shared/pipeline/body-cache.js';
 import { latestComputation } from '../../shared/pipeline/compute.js';
+import { closeQuarter } from '../../shared/pipeline/quarters.js';
 import { renderReport, useLocalRuntime } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
@@ -123,5 +124,18 @@ describe('computation bodies kept in memory', () => {
     } finally {
       await deps.objects.put(pointer.bodyKey, gzipSync(JSON.stringify(body)), 'application/gzip');
     }
+  });
+});
+
+// Last in the file: it closes the quarter.
+describe('a closed quarter', () => {
+  it('lists the figures frozen at its close, not the summary of an open quarter', async () => {
+    const deps = env.rt.deps as AppDeps;
+    const open = plain(await quarterRows({ ...deps }, Q1));
+    expect(open.status).toBe('open');
+    await closeQuarter(deps, Q1, 'test-finance', '2016-04-05T10:00:00+03:00');
+    const closed = plain(await quarterRows({ ...deps }, Q1));
+    expect(closed.status).toBe('closed');
+    expect(closed.rows).toEqual(open.rows);
   });
 });
