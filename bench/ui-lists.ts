@@ -15,6 +15,8 @@ import { devTokenSecret, startApiServer } from '../local/api-server.js';
 import { startLocalRuntime } from '../local/runtime.js';
 import { signDevToken } from '../shared/auth/dev-token.js';
 import type { Acceptance, Distributor, Partner } from '../shared/domain/types.js';
+import { gzipSync } from 'node:zlib';
+import { latestComputation } from '../shared/pipeline/compute.js';
 import { importReference } from '../shared/pipeline/reference-import.js';
 
 const QUARTER = '2016-Q1';
@@ -100,12 +102,18 @@ async function main() {
         ['reports, first page', `/reports?limit=50`],
       ];
       console.log(`ui-lists bench: ${count} partners, ${count * 3} lines, seeded and computed in ${(seeded / 1000).toFixed(1)} s`);
-      // The first list after a computation reads every payout item; later ones are served from memory.
+      // The first list after a computation reads the rows kept in its body; later ones are served from memory.
+      const latest = await latestComputation(rt.deps, QUARTER);
+      const bodyBytes = (await rt.deps.objects.getBytes(latest!.pointer.bodyKey))!.length;
+      const rowBytes = gzipSync(JSON.stringify(latest!.body.rows ?? [])).length;
+      console.log(
+        `computation body ${(bodyBytes / 1024).toFixed(0)} KB gzipped; its partner rows alone ${(rowBytes / 1024).toFixed(0)} KB gzipped, ${(rowBytes / count).toFixed(1)} bytes per partner`,
+      );
       const t0 = performance.now();
       const first = await fetch(`${server.url}/api${base}?limit=50`, { headers: { authorization: `Bearer ${token}` } });
       await first.arrayBuffer();
       const coldMs = performance.now() - t0;
-      console.log(`${coldMs <= TARGET_MS ? 'PASS' : 'MISS'}  ${coldMs.toFixed(0).padStart(5)} ms  first request after the computation (reads every payout item; not repeated)`);
+      console.log(`${coldMs <= TARGET_MS ? 'PASS' : 'MISS'}  ${coldMs.toFixed(0).padStart(5)} ms  first request after the computation (reads the computation body; not repeated)`);
       let missed = coldMs <= TARGET_MS ? 0 : 1;
       for (const [what, path] of cases) {
         const { ms, total } = await time(path);

@@ -6,11 +6,19 @@
  * of: each quarter's status and snapshot up to this one (closed quarters book adjustments into the
  * next open one), the latest computation's inputs (rules, report versions, reference revision) and
  * any unfinished computation. A few small reads tell whether the key changed; only then are the
- * items read again. A reference edit shows once its computation has run (seconds), as payouts do.
+ * rows built again. A reference edit shows once its computation has run (seconds), as payouts do.
+ *
+ * An open quarter's rows come from its latest computation body, which keeps one summary row per
+ * partner (shared/pipeline/partner-summary.ts): one S3 read, no payout item nor registry read. The
+ * payout items are read only where the body cannot tell: bodies written before the rows were kept,
+ * an unfinished computation, a closed quarter (its snapshot) and an open quarter right after a
+ * closed one (its corrections are worked out from lines).
  */
 import { Decimal } from 'decimal.js';
-import type { Partner, TierProgress } from '../../shared/domain/types.js';
+import type { Partner } from '../../shared/domain/types.js';
+import { cachedComputationBody } from '../../shared/pipeline/body-cache.js';
 import { unfinishedBodyKey } from '../../shared/pipeline/compute.js';
+import { nearestPlan, type PartnerSummaryRow } from '../../shared/pipeline/partner-summary.js';
 import { effectiveLines, listQuarters } from '../../shared/pipeline/quarters.js';
 import type { ApiDeps } from './http.js';
 
@@ -42,14 +50,6 @@ export interface QuarterRows {
 const KEPT = 4;
 const caches = new WeakMap<ApiDeps, Map<string, Promise<QuarterRows>>>();
 
-function nearestPlan(progress: readonly TierProgress[]): PartnerRow['toPlan'] {
-  let best: PartnerRow['toPlan'] = null;
-  for (const p of progress)
-    if (p.nextThreshold !== null && p.unitsToNext !== null && (!best || p.unitsToNext < best.units))
-      best = { program: p.program, plan: p.nextThreshold, units: p.unitsToNext };
-  return best;
-}
-
 async function versionKey(deps: ApiDeps, quarter: string): Promise<string> {
   const quarters = (await listQuarters(deps)).filter((q) => q.quarter <= quarter);
   const parts = await Promise.all(
@@ -62,7 +62,54 @@ async function versionKey(deps: ApiDeps, quarter: string): Promise<string> {
   return parts.join(';');
 }
 
+const decimals = (o: Record<string, string>) => new Map(Object.entries(o).map(([k, v]) => [k, new Decimal(v)]));
+
+function fromSummary(s: PartnerSummaryRow): { row: PartnerRow; partner: Partner | null } {
+  const row: PartnerRow = {
+    key: s.k,
+    partnerId: s.d ?? s.k,
+    name: s.n ?? null,
+    region: s.r ?? null,
+    status: s.s ?? null,
+    programs: Object.keys(s.p).sort(),
+    lines: s.l,
+    units: s.u,
+    amount: new Decimal(s.a),
+    byProgram: decimals(s.p),
+    byDistributor: decimals(s.b),
+    toPlan: s.t ? { program: s.t[0], plan: s.t[1], units: s.t[2] } : null,
+  };
+  // Registry fields as the computation saw them: enough to scope the row by region.
+  const partner =
+    s.n !== undefined && s.r !== undefined && s.s !== undefined
+      ? { id: s.k, displayId: row.partnerId, name: s.n, region: s.r, status: s.s as Partner['status'] }
+      : null;
+  return { row, partner };
+}
+
+/** The rows of an open quarter from its latest computation body; null where they must be read from lines. */
+async function fromBody(deps: ApiDeps, quarter: string): Promise<QuarterRows | null> {
+  const quarters = await listQuarters(deps);
+  const at = quarters.findIndex((q) => q.quarter === quarter);
+  // Seam: a closed quarter shows its snapshot; the open quarter after one books its corrections.
+  if (at < 0 || quarters[at]!.status !== 'open' || quarters[at - 1]?.status === 'closed') return null;
+  const pointer = await deps.computations.latest(quarter);
+  if (!pointer || (await unfinishedBodyKey(deps, quarter, pointer))) return null;
+  const body = await cachedComputationBody(deps.objects, pointer);
+  if (!body?.rows) return null;
+  const rows: PartnerRow[] = [];
+  const partners = new Map<string, Partner>();
+  for (const s of body.rows) {
+    const { row, partner } = fromSummary(s);
+    rows.push(row);
+    if (partner) partners.set(partner.id, partner);
+  }
+  return { status: 'open', rows, partners };
+}
+
 async function build(deps: ApiDeps, quarter: string): Promise<QuarterRows> {
+  const summarised = await fromBody(deps, quarter);
+  if (summarised) return summarised;
   // effectiveLines reads the quarter's items too: one read serves both.
   const once = new Map<string, ReturnType<ApiDeps['payouts']['listQuarter']>>();
   const listQuarter = (q: string) => {

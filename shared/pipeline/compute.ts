@@ -45,6 +45,7 @@ import {
 } from './compute-quarter.js';
 import { appendCauses, reportCauses, type RecordedCause, type ReportCause } from './causes.js';
 import { decodeExtract } from './extract.js';
+import { partnerSummaryRows, type PartnerSummaryRow } from './partner-summary.js';
 import { creditPoints, finishCredits } from './quarters.js';
 
 export interface ComputeDeps {
@@ -76,6 +77,8 @@ export interface ComputationBody {
   reports: ReportQuarterCounts[];
   partners: { partnerId: string; hash: string; total: string }[];
   exceptions: Partial<Record<HeldReason, HeldLines[]>>;
+  /** The partners list's rows (absent in bodies written before they were kept). */
+  rows?: PartnerSummaryRow[];
 }
 
 export interface QuarterInputs {
@@ -252,6 +255,7 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     reports: computation.reports,
     partners: computation.partners.map((p) => ({ partnerId: p.partnerId, hash: p.hash, total: p.result.total.toFixed(2) })),
     exceptions: computation.exceptions,
+    rows: partnerSummaryRows(computation.partners, reference.partners),
   };
   const bodyKey = `${PREFIX.computations}${quarter}/${computation.record.resultHash}.json.gz`;
   await deps.objects.put(bodyKey, gzipSync(JSON.stringify(body)), 'application/gzip');

@@ -9,7 +9,8 @@
  * be wrong, so none is given.
  */
 import type { ReportRecord } from '../ports/index.js';
-import { latestComputation, type ComputationBody, type ComputeDeps } from './compute.js';
+import { cachedLatestComputation } from './body-cache.js';
+import { type ComputationBody, type ComputeDeps } from './compute.js';
 import { describeHeld, HELD_REASONS, type HeldLines, type HeldReason } from './compute-quarter.js';
 
 type Deps = Pick<ComputeDeps, 'objects' | 'computations'>;
@@ -23,7 +24,7 @@ export class LatestComputations {
   body(quarter: string): Promise<ComputationBody | null> {
     let body = this.bodies.get(quarter);
     if (!body) {
-      body = latestComputation(this.deps, quarter).then((c) => c?.body ?? null);
+      body = cachedLatestComputation(this.deps, quarter).then((c) => c?.body ?? null);
       this.bodies.set(quarter, body);
     }
     return body;
