@@ -1,5 +1,4 @@
 import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Decimal } from 'decimal.js';
 import { catalogIndex, normaliseSku } from '../../domain/classify.js';
 import { courseKey } from '../../domain/ids.js';
 import type { LedgerEntry, LedgerWhy } from '../../domain/points.js';
