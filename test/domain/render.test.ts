@@ -3,6 +3,7 @@
  * figures and rendered in the reader's language (shared/domain/render): the program's own cases in
  * English and Russian, Russian plurals and money, and no English word in any Russian sentence.
  */
+import { rateRowRu } from '../../shared/domain/render/ru.js';
 import { Decimal } from 'decimal.js';
 import { describe, expect, test } from 'vitest';
 import { adjustmentDeltas, adjustmentLine } from '../../shared/domain/adjustments.js';
@@ -69,6 +70,8 @@ function everything(lang: Lang): { text: string; named: string[] }[] {
     l.partnerDisplayId ?? l.partnerId,
     l.distributorDisplayId ?? l.distributorId,
     l.rateRow,
+  rateRowRu(l.rateRow),
+    rateRowRu(l.rateRow),
     l.quarter,
     ...(l.explanation.params?.missing?.flatMap((g) => g.courses) ?? []),
     ...(l.explanation.lateCourses?.map((c) => c.course) ?? []),
@@ -83,7 +86,7 @@ function everything(lang: Lang): { text: string; named: string[] }[] {
     for (const e of earningsFor(rules, r, trainings))
       out.push({
         text: pointsReason(e.reason, lang),
-        named: e.reason.code === 'paid-units' ? [e.reason.params.row, e.reason.params.distributor] : e.reason.code === 'course' ? [e.reason.params.course] : [],
+        named: e.reason.code === 'paid-units' ? [e.reason.params.row, rateRowRu(e.reason.params.row.split('/')[1] ?? ''), e.reason.params.distributor] : e.reason.code === 'course' ? [e.reason.params.course] : [],
       });
   }
   for (const a of adjustments()) {
@@ -101,6 +104,7 @@ const lineNamesOf = (l: ExplainedLine) => [
   l.partnerDisplayId ?? l.partnerId,
   l.distributorDisplayId ?? l.distributorId,
   l.rateRow,
+  rateRowRu(l.rateRow),
   ...(l.explanation.params?.missing?.flatMap((g) => g.courses) ?? []),
   ...(l.explanation.lateCourses?.map((c) => c.course) ?? []),
   ...(l.explanation.params?.late?.map((c) => c.course) ?? []),
@@ -177,7 +181,7 @@ describe('the program’s cases, in English and Russian', () => {
     expect(premium.amount.toFixed(2)).toBe('48510.00');
     expect(explainLine(premium, 'en')).toContain('42 units bought at distributor D1 in rate row premium × 1155.00 RUB = 48510.00 RUB.');
     expect(explainLine(premium, 'ru').replace(/[\u00a0\u202f]/g, ' ')).toContain(
-      'Куплено у дистрибьютора D1 по строке ставок premium: 42 единицы × 1 155,00 руб. = 48 510,00 руб.',
+      'Куплено у дистрибьютора D1 по строке ставок «премиум»: 42 единицы × 1 155,00 руб. = 48 510,00 руб.',
     );
   });
 
@@ -219,7 +223,7 @@ describe('the program’s cases, in English and Russian', () => {
     const [negative] = scenarios()['a negative net and a net of zero']!.warnings;
     expect(warningText(negative!, 'en')).toBe('Partner P1, distributor D2 in rate row mainstream (client): net -3 units, returns exceed purchases; paid 0.');
     expect(warningText(negative!, 'ru')).toBe(
-      'Партнёр P1, дистрибьютор D2, строка ставок mainstream (программа «Ноутбуки, десктопы и моноблоки»): нетто -3 единицы, возвраты превышают покупки; выплачено 0.',
+      'Партнёр P1, дистрибьютор D2, строка ставок «массовый сегмент» (программа «Ноутбуки, десктопы и моноблоки»): нетто -3 единицы, возвраты превышают покупки; выплачено 0.',
     );
     const [plan] = scenarios()['a plan that is not a threshold']!.warnings;
     expect(warningText(plan!, 'ru')).toContain('называет план 100, которого нет среди её планов');
@@ -244,7 +248,7 @@ describe('the program’s cases, in English and Russian', () => {
     const earned = earningsFor(rules, r, [aTraining('DPWS0212WBTS')]);
     const premium = earned.find((e) => e.source.endsWith('/client/premium'))!;
     expect(pointsReason(premium.reason, 'en')).toBe('42 paid units of client/premium at distributor D1 × 75 points (example campaign rate)');
-    expect(pointsReason(premium.reason, 'ru')).toBe('Оплаченные единицы client/premium у дистрибьютора D1: 42 × 75 баллов (примерная ставка кампании)');
+    expect(pointsReason(premium.reason, 'ru')).toBe('Оплаченные единицы по строке ставок «премиум» программы «Ноутбуки, десктопы и моноблоки» у дистрибьютора D1: 42 × 75 баллов (примерная ставка кампании)');
     const course = earned.find((e) => e.source.startsWith('course:'))!;
     expect(pointsReason(course.reason, 'ru')).toMatch(/^Тренинг DPWS0212WBTS пройден 15\.02\.2016 \(по московскому времени\): \d[\d\s\u00a0]* балл(а|ов)? \(примерная ставка кампании\)$/);
   });
@@ -292,7 +296,7 @@ describe('the program’s cases, in English and Russian', () => {
       aTally('client', 'premium', 60, { partnerId: 'RU100101', distributorDisplayId: 'D-MERL', distributorId: 'd-merl' }),
       aTally('client', 'mainstream', -2, { partnerId: 'RU100101', distributorDisplayId: 'D-MERL', distributorId: 'd-merl' }),
     ]);
-    expect(explainLine(lineOf(r, 'premium', 'd-merl'), 'ru')).toContain('у дистрибьютора D-MERL по строке ставок premium');
+    expect(explainLine(lineOf(r, 'premium', 'd-merl'), 'ru')).toContain('у дистрибьютора D-MERL по строке ставок «премиум»');
     expect(warningText(r.warnings[0]!, 'ru')).toMatch(/^Партнёр ru 100101, дистрибьютор D-MERL,/);
   });
 });

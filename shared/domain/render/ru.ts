@@ -25,7 +25,34 @@ const GATES: Record<string, string> = {
 /** Training group labels of the rules files. */
 const GROUPS: Record<string, string> = { sales: 'сейлз тренинг', technical: 'технический тренинг' };
 
+/** Rate rows of the rules files by id (as the dashboard labels them); another id is shown as written. */
+const RATE_ROWS: Record<string, string> = {
+  'vostro-3xxx': 'Vostro 3xxx',
+  'optiplex-dt-3xxx': 'настольные OptiPlex 3xxx',
+  'inspiron-nb-3xxx': 'ноутбуки Inspiron 3xxx',
+  mainstream: 'массовый сегмент',
+  premium: 'премиум',
+  workstation: 'рабочие станции',
+  '17-20': '17–20 дюймов',
+  '22-23': '22–23 дюйма',
+  '24-25': '24–25 дюймов',
+  '27-29': '27–29 дюймов',
+  '30-55': '30–55 дюймов',
+  't20-t1xx': 'PowerEdge T20, T1xx',
+  '2xx-3xx': 'PowerEdge 2xx, 3xx',
+  '4xx-5xx': 'PowerEdge 4xx, 5xx',
+  '6xx-9xx': 'PowerEdge 6xx–9xx',
+};
+
 const program = (id: string): string => `«${PROGRAMS[id] ?? id}»`;
+/** A rate row's Russian name; model names in it stay Latin, as the program text writes them. */
+export const rateRowRu = (id: string): string => RATE_ROWS[id] ?? id;
+const rateRow = (id: string): string => `«${rateRowRu(id)}»`;
+/** A points row `program/rateRow` in words: the rate row, then its program. */
+function rowOf(row: string): string {
+  const [pg, rr] = row.split('/');
+  return rr === undefined ? row : `по строке ставок ${rateRow(rr)} программы ${program(pg!)}`;
+}
 const inProgram = (id: string): string => `в программе ${program(id)}`;
 
 /** Nominative: 1 единица, 2 единицы, 5 единиц. */
@@ -117,7 +144,7 @@ function blocked(f: LineFacts): string | null {
 }
 
 function line(f: LineFacts): string {
-  const where = `у дистрибьютора ${f.distributor} по строке ставок ${f.rateRow}`;
+  const where = `у дистрибьютора ${f.distributor} по строке ставок ${rateRow(f.rateRow)}`;
   const stop = blocked(f);
   let text: string;
   if (stop !== null)
@@ -132,7 +159,7 @@ function line(f: LineFacts): string {
     else if (f.code === 'net-zero')
       text = `${plan} Покупки и возвраты ${where} взаимно погашаются (нетто 0 единиц), поэтому ничего не выплачивается.`;
     else if (f.code === 'zero-rate')
-      text = `${plan} Ставка строки ${f.rateRow} при плане ${f.plan} равна ${money(f.rate)}, поэтому покупки у дистрибьютора ${f.distributor} (${units(f.units)}) не оплачиваются, но идут в зачёт плана.`;
+      text = `${plan} Ставка строки ${rateRow(f.rateRow)} при плане ${f.plan} равна ${money(f.rate)}, поэтому покупки у дистрибьютора ${f.distributor} (${units(f.units)}) не оплачиваются, но идут в зачёт плана.`;
     else {
       const paid = f.paidUnits === f.units ? units(f.units) : `${f.paidUnits} из ${unitsOf(f.units)}`;
       text = closing(`${plan} Куплено ${where}: ${paid} × ${money(f.rate)} = ${money(f.amount)}`);
@@ -149,7 +176,7 @@ function line(f: LineFacts): string {
 function warning(w: WarningFacts): string {
   if (w.code === 'negative-net') {
     const p = w.params;
-    return `Партнёр ${p.partner}, дистрибьютор ${p.distributor}, строка ставок ${p.rateRow} (программа ${program(p.program)}): нетто ${units(p.units)}, возвраты превышают покупки; выплачено 0.`;
+    return `Партнёр ${p.partner}, дистрибьютор ${p.distributor}, строка ставок ${rateRow(p.rateRow)} (программа ${program(p.program)}): нетто ${units(p.units)}, возвраты превышают покупки; выплачено 0.`;
   }
   const p = w.params;
   return `Партнёр ${p.partner}: подтверждение участия ${inProgram(p.program)} называет план ${p.plan}, которого нет среди её планов; проверьте данные о подтверждениях.`;
@@ -189,7 +216,7 @@ function progress(p: TierProgress, reached: number | null): string {
 function earning(e: EarningFacts): string {
   const note = e.params.example ? ' (примерная ставка кампании)' : '';
   if (e.code === 'paid-units')
-    return `Оплаченные единицы ${e.params.row} у дистрибьютора ${e.params.distributor}: ${int(e.params.units, 'ru')} × ${points(e.params.rate)}${note}`;
+    return `Оплаченные единицы ${rowOf(e.params.row)} у дистрибьютора ${e.params.distributor}: ${int(e.params.units, 'ru')} × ${points(e.params.rate)}${note}`;
   return `Тренинг ${e.params.course} пройден ${day(e.params.date, 'ru')} (по московскому времени): ${points(e.params.points)}${note}`;
 }
 

@@ -5,6 +5,7 @@
  * panel of an open quarter, and points redemption.
  */
 import { api } from '../api.js';
+import { codeLabel, textLang } from '../codes.js';
 import { h, message, table } from '../dom.js';
 import { formatInstant, formatInt, formatMoney, t } from '../i18n.js';
 
@@ -89,8 +90,8 @@ export function adjustmentsSection(data) {
               cells: [
                 l.partnerId,
                 l.distributorId,
-                l.program,
-                l.rateRow,
+                codeLabel('program', l.program),
+                codeLabel('rateRow', l.rateRow),
                 formatInt(l.units),
                 formatMoney(l.amount),
                 t(l.frozen ? 'adjPaidIn' : 'adjBookedIn', { q: l.bookedIn }),
@@ -105,7 +106,7 @@ export function adjustmentsSection(data) {
 
 function causesList(l) {
   const causes = l.causes ?? [];
-  if (!causes.length) return h('span', { lang: 'en' }, l.explanation.text);
+  if (!causes.length) return h('span', { lang: textLang(l.explanation.text) }, l.explanation.text);
   return h(
     'ul',
     { class: 'causes', lang: 'en' },
@@ -161,7 +162,7 @@ export async function accrualsPanel(me, q, status, rerender) {
           ],
           rows: a.rows.map((r) => ({
             cells: [
-              r.program,
+              codeLabel('program', r.program),
               r.distributorId,
               formatInt(r.units),
               formatMoney(r.amount),

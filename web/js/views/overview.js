@@ -58,7 +58,8 @@ export async function render({ me, params, go, rerender }) {
     h(
       'dl',
       { class: 'figures' },
-      figure(t('totalPayouts'), formatMoney(data.totals.amount)),
+      // A closed quarter's total is the view asked for (frozen, or its pending corrections).
+      figure(t('totalPayouts'), formatMoney(summary.status === 'closed' ? summary.total : data.totals.amount)),
       figure(t('partnersWithPayouts'), formatInt(data.totals.partners)),
       figure(t('payoutLines'), formatInt(data.totals.lines)),
     ),

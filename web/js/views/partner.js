@@ -4,7 +4,7 @@
  */
 import { api } from '../api.js';
 import { h, message, table } from '../dom.js';
-import { codeLabel, pointsSource } from '../codes.js';
+import { codeLabel, pointsSource, textLang } from '../codes.js';
 import { formatInstant, formatInt, formatMoney, t, zeroReason } from '../i18n.js';
 import { toKopecks } from '../money.js';
 import { adjustmentsSection, chooseView, chosenView, closedMark, redeemForm } from './finance.js';
@@ -56,8 +56,8 @@ export async function render({ me, params, rerender }) {
           h('h2', { id: 'warnings-title' }, t('warningsTitle')),
           h(
             'ul',
-            { class: 'warnings', lang: 'en' },
-            otherWarnings.map((w) => h('li', {}, w)),
+            { class: 'warnings' },
+            otherWarnings.map((w) => h('li', { lang: textLang(w) }, w)),
           ),
         )
       : null,
@@ -118,7 +118,7 @@ function progressCard(pr) {
       ),
     ),
     h('p', { class: 'facts' }, facts.join(' · ')),
-    h('p', { class: 'summary', lang: 'en' }, pr.summary),
+    h('p', { class: 'summary', lang: textLang(pr.summary) }, pr.summary),
   );
 }
 
@@ -154,12 +154,12 @@ function linesTable(lines, total) {
           l.explanation.reason
             ? h('span', { class: 'badge reason' }, zeroReason(l.explanation.reason))
             : null,
-          h('p', { lang: 'en' }, l.explanation.text),
+          h('p', { lang: textLang(l.explanation.text) }, l.explanation.text),
           l.warnings?.length
             ? h(
                 'ul',
-                { class: 'warnings', lang: 'en' },
-                l.warnings.map((w) => h('li', {}, w)),
+                { class: 'warnings' },
+                l.warnings.map((w) => h('li', { lang: textLang(w) }, w)),
               )
             : null,
         ),
@@ -206,7 +206,7 @@ function pointsSection(points, q) {
               t(`kind_${e.kind}`),
               formatInt(e.points),
               pointsSource(e.source),
-              h('span', { lang: 'en' }, e.reason),
+              h('span', { lang: textLang(e.reason) }, e.reason),
             ],
           })),
         })
@@ -224,7 +224,7 @@ function pendingPoints(pending) {
       className: 'pending-points',
       columns: [{ label: t('colPoints'), numeric: true }, { label: t('colSource') }, { label: t('colReason') }],
       rows: pending.map((p) => ({
-        cells: [formatInt(p.points), pointsSource(p.source), h('span', { lang: 'en' }, p.reason)],
+        cells: [formatInt(p.points), pointsSource(p.source), h('span', { lang: textLang(p.reason) }, p.reason)],
       })),
     }),
   ];
