@@ -102,10 +102,10 @@ describe('GET /quarters/{q}/partners/{id} in the reader’s language', () => {
     const returns = await get(`/quarters/${Q1}/partners/RU910102`, 'ru');
     const negative = returns.body.lines.find((l: { units: number }) => l.units < 0);
     expect(negative.explanation.text).toContain('возвраты превышают покупки');
-    expect(negative.warnings).toEqual([expect.stringMatching(/^Партнёр RU910102, дистрибьютор alfa, строка ставок vostro-3xxx .*нетто -2 единицы/)]);
+    expect(negative.warnings).toEqual([expect.stringMatching(/^Партнёр RU910102, дистрибьютор alfa, строка ставок «Vostro 3xxx» .*нетто -2 единицы/)]);
     expect(returns.body.warnings).toEqual(negative.warnings);
     expect(returns.body.points.pending.length).toBeGreaterThan(0);
-    for (const p of returns.body.points.pending) expect(p.reason).toMatch(/^Оплаченные единицы client\/optiplex-dt-3xxx у дистрибьютора alfa: 60 × \d+ балл/);
+    for (const p of returns.body.points.pending) expect(p.reason).toMatch(/^Оплаченные единицы по строке ставок «настольные OptiPlex 3xxx» программы «Ноутбуки, десктопы и моноблоки» у дистрибьютора alfa: 60 × \d+ балл/);
   });
 
   it('prefers the language the header weighs most', async () => {
