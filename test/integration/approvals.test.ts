@@ -9,7 +9,7 @@ import '../../local/env-defaults.js'; // before the handler modules create their
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../shared/ports/approvals.js';
 import { useTestApi } from '../support/api-client.js';
-import { settledApproval } from '../support/approvals.js';
+import { getAs, settledApproval } from '../support/approvals.js';
 import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
@@ -144,7 +144,7 @@ describe('changes to a closed quarter wait for approval', () => {
     });
     expect(res.body.note).toMatch(/being checked against its figures/);
     const id = res.body.change.id as string;
-    expect(await settledApproval(api, 'central', id)).toMatchObject({
+    expect(await settledApproval(getAs(api, 'central'), id)).toMatchObject({
       kind: 'reference-change',
       status: 'pending',
       requestedBy: { sub: 'mgr-1', role: 'manager' },
@@ -187,7 +187,7 @@ describe('changes to a closed quarter wait for approval', () => {
       ],
     });
     expect(res).toMatchObject({ status: 202, body: { written: 0, change: { status: 'evaluating' } } });
-    const settled = await settledApproval(api, 'central', res.body.change.id);
+    const settled = await settledApproval(getAs(api, 'central'), res.body.change.id);
     expect(settled).toMatchObject({ status: 'applied', appliedAt: expect.any(String) });
     expect(settled.effect).toBeUndefined();
     await env.rt.idle();
@@ -205,7 +205,7 @@ describe('changes to a closed quarter wait for approval', () => {
       ],
     });
     const id = res.body.change.id as string;
-    expect(await settledApproval(api, 'program', id)).toMatchObject({
+    expect(await settledApproval(getAs(api, 'program'), id)).toMatchObject({
       status: 'pending',
       effect: { totalRub: money(-70 * RATE) },
     });
