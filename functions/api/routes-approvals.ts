@@ -11,7 +11,12 @@ import type { Partner } from '../../shared/domain/types.js';
 import { ForbiddenError, InputValidationError } from '../../shared/errors.js';
 import { approve, reject, requestClose } from '../../shared/pipeline/approvals.js';
 import { actorOf } from '../../shared/pipeline/audit.js';
-import { APPROVAL_STATUSES, type Approval, type AuditEntry, type PartnerEffect } from '../../shared/ports/approvals.js';
+import {
+  APPROVAL_STATUSES,
+  type Approval,
+  type AuditEntry,
+  type PartnerEffect,
+} from '../../shared/ports/approvals.js';
 import {
   jsonBody,
   money,
@@ -76,7 +81,9 @@ export function approvalJson(a: Approval, principal: Principal, known: ReadonlyM
       ...base,
       what: a.what,
       change: a.change,
-      ...(a.appliedAt ? { appliedAt: a.appliedAt, computationsRequested: a.computationsRequested ?? [] } : {}),
+      ...(a.appliedAt
+        ? { appliedAt: a.appliedAt, computationsRequested: a.computationsRequested ?? [] }
+        : {}),
     };
   return {
     ...base,

@@ -111,7 +111,9 @@ export async function evaluateReferenceChange(deps: ApprovalDeps, id: string): P
     effect: {
       totalRub: rub(effect.total),
       partners: listed,
-      ...(listed.length < effect.partners.length ? { partnersNotListed: effect.partners.length - listed.length } : {}),
+      ...(listed.length < effect.partners.length
+        ? { partnersNotListed: effect.partners.length - listed.length }
+        : {}),
     },
     partners,
   });

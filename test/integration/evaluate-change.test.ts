@@ -41,7 +41,11 @@ beforeAll(async () => {
     // RU920002 has not accepted the program: its units pay nothing.
     acceptances: [{ partnerId: 'RU920001', program: 'client', acceptedAt: '2016-02-01T10:00:00+03:00' }],
   });
-  await env.upload('alfa', 'feb.csv', renderReport([sale('E-1', 'RU920001', 60), sale('E-2', 'RU920002', 55)]));
+  await env.upload(
+    'alfa',
+    'feb.csv',
+    renderReport([sale('E-1', 'RU920001', 60), sale('E-2', 'RU920002', 55)]),
+  );
   const asked = await api.call('finance', 'POST', `/api/quarters/${Q1}/close`);
   const closed = await api.call('finance2', 'POST', `/api/approvals/${asked.body.approval.id}/approve`);
   expect(closed.status).toBe(200);
@@ -54,7 +58,9 @@ describe('a reference change to a stack with a closed quarter', () => {
     try {
       const doneBefore = compute().completed;
       const res = await api.call('program', 'PUT', '/api/reference/acceptances', {
-        rows: [{ partnerId: 'RU920002', program: 'client', plan: null, acceptedAt: '2016-03-01T10:00:00+03:00' }],
+        rows: [
+          { partnerId: 'RU920002', program: 'client', plan: null, acceptedAt: '2016-03-01T10:00:00+03:00' },
+        ],
       });
       expect(res).toMatchObject({ status: 202, body: { written: 0, change: { status: 'evaluating' } } });
       const id = res.body.change.id as string;
@@ -81,7 +87,9 @@ describe('a reference change to a stack with a closed quarter', () => {
       expect((await env.rt.deps.reference.partnerState('RU920002')).acceptances).toEqual([]);
       const audit = await api.call('finance', 'GET', '/api/audit');
       expect(
-        audit.body.entries.filter((e: { approvalId?: string; kind: string }) => e.approvalId === id).map((e: { kind: string }) => e.kind),
+        audit.body.entries
+          .filter((e: { approvalId?: string; kind: string }) => e.approvalId === id)
+          .map((e: { kind: string }) => e.kind),
       ).toEqual(['change-request']);
 
       // A redelivered evaluation finds it settled and changes nothing.
@@ -97,7 +105,9 @@ describe('a reference change to a stack with a closed quarter', () => {
     const release = env.rt.holdComputations();
     try {
       const res = await api.call('program', 'PUT', '/api/reference/trainings', {
-        rows: [{ partnerId: 'RU920001', courseCode: 'DELL-CLIENT-101', completedAt: '2016-06-01T10:00:00+03:00' }],
+        rows: [
+          { partnerId: 'RU920001', courseCode: 'DELL-CLIENT-101', completedAt: '2016-06-01T10:00:00+03:00' },
+        ],
       });
       expect(res).toMatchObject({ status: 202, body: { change: { status: 'evaluating' } } });
       await delay(200);

@@ -20,11 +20,14 @@ export async function settledApproval(get: Get, id: string, timeoutMs = 60_000):
   const until = Date.now() + timeoutMs;
   for (;;) {
     const res = await get('/api/approvals');
-    if (res.status !== 200) throw new Error(`GET /api/approvals answered ${res.status}: ${JSON.stringify(res.body)}`);
+    if (res.status !== 200)
+      throw new Error(`GET /api/approvals answered ${res.status}: ${JSON.stringify(res.body)}`);
     const found = (res.body.approvals as Json[]).find((a) => a.id === id);
     if (found && found.status !== 'evaluating') return found;
     if (Date.now() > until)
-      throw new Error(`Approval ${id} is still ${found ? found.status : 'not listed'} after ${timeoutMs} ms.`);
+      throw new Error(
+        `Approval ${id} is still ${found ? found.status : 'not listed'} after ${timeoutMs} ms.`,
+      );
     await delay(100);
   }
 }

@@ -202,8 +202,12 @@ export class DynamoApprovalRepository implements ApprovalRepository {
           // A redelivered evaluation finds it settled and changes nothing.
           ConditionExpression: '#status = :evaluating',
           UpdateExpression:
-            'SET #status = :status, gsi1pk = :gpk, gsi1sk = :gsk, ' + names.map((n) => `#${n} = :${n}`).join(', '),
-          ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(names.map((n) => [`#${n}`, n])) },
+            'SET #status = :status, gsi1pk = :gpk, gsi1sk = :gsk, ' +
+            names.map((n) => `#${n} = :${n}`).join(', '),
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            ...Object.fromEntries(names.map((n) => [`#${n}`, n])),
+          },
           ExpressionAttributeValues: {
             ':evaluating': 'evaluating',
             ':status': outcome.status,
