@@ -9,10 +9,12 @@
 import '../../local/env-defaults.js'; // before the handler modules create their loggers
 import { setTimeout as delay } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { importThroughApi } from '../../local/api-commands.js';
+import { ApiClient } from '../../local/up-client.js';
 import { evaluateReferenceChange } from '../../shared/pipeline/evaluate-change.js';
 import { useTestApi } from '../support/api-client.js';
 import { getAs, settledApproval } from '../support/approvals.js';
-import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
+import { referenceChange, renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
 const VOSTRO = 'VOSTRO 3568 NB 15.6 HD I5-7200U 4GB 1TB';
@@ -125,5 +127,24 @@ describe('a reference change to a stack with a closed quarter', () => {
     } finally {
       release();
     }
+  });
+
+  it('`import` against a running `up` waits for each change to be checked and says what became of it', async () => {
+    const rows = referenceChange({
+      partners: [{ id: 'RU920002', name: 'ООО «Второй»', region: 'Central' }],
+      acceptances: [{ partnerId: 'RU920002', program: 'client', acceptedAt: '2016-03-10T10:00:00+03:00' }],
+    });
+    const said = await importThroughApi(new ApiClient(api.server.url, api.token('program')), {
+      partners: rows.partners ?? [],
+      distributors: [],
+      acceptances: rows.acceptances ?? [],
+      trainings: [],
+      catalog: [],
+    });
+    expect(said).toMatch(
+      /^1 partners \(checked: no closed quarter changes\), 1 acceptances waiting for approval \(apr_/,
+    );
+    expect(said).toContain(`would change closed quarter ${Q1} by ${(55 * RATE).toFixed(2)} RUB`);
+    expect((await env.rt.deps.reference.partnerState('RU920002')).acceptances).toEqual([]);
   });
 });
