@@ -89,7 +89,7 @@ export async function evaluateReferenceChange(deps: ApprovalDeps, id: string): P
   const { change, requestedBy: author } = approval;
   const effect = await closedQuarterEffect(deps, change);
   if (!effect.partners.length) {
-    const applied = await applyReferenceChange(deps, change, author, undefined);
+    const applied = await applyReferenceChange(deps, change, author);
     const settled = await deps.approvals.settle(id, {
       status: 'applied',
       appliedAt: deps.clock.now().toISOString(),
