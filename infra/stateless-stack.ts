@@ -124,7 +124,7 @@ export class StatelessStack extends Stack {
       reservedConcurrency: config.ingest.concurrency,
       environment: { ...baseEnv, COMPUTE_QUEUE_URL: this.computeQueue.queueUrl },
     });
-    // Publishes nothing, so no COMPUTE_QUEUE_URL: a request to compute from here fails loudly.
+    // Publishes only the open quarters' computations of a reference change it evaluated and applied.
     this.compute = new RebatesFunction(this, 'Compute', {
       ...common,
       entry: 'functions/compute/handler.ts',
@@ -134,7 +134,7 @@ export class StatelessStack extends Stack {
       heapMB: config.compute.heapMB,
       timeout: config.compute.timeout,
       reservedConcurrency: config.compute.concurrency,
-      environment: baseEnv,
+      environment: { ...baseEnv, COMPUTE_QUEUE_URL: this.computeQueue.queueUrl },
     });
 
     // The stateful stack's user pool and dashboard, imported by their IDs (weak references).
@@ -238,6 +238,7 @@ export class StatelessStack extends Stack {
     }
     this.computeQueue.grantSendMessages(api.fn);
     this.computeQueue.grantSendMessages(ingest.fn);
+    this.computeQueue.grantSendMessages(compute.fn);
 
     this.distributorRoles = config.distributors.map((d) => {
       const access = new DistributorUploadRole(this, `Distributor-${d.id}`, {

@@ -17,6 +17,10 @@ export class IngestWaitError extends AppError {
   readonly code = 'ingest-wait';
 }
 
+export class EvaluationWaitError extends AppError {
+  readonly code = 'evaluation-wait';
+}
+
 /** `PayoutLineJson` of docs/api.md: amounts as strings with two decimals, IDs as written, sentences in the asked language. */
 export type PayoutLineJson = Omit<PayoutLine, 'rate' | 'amount' | 'explanation' | 'warnings'> & {
   rate: string;
@@ -123,11 +127,53 @@ export async function importThroughApi(api: ApiClient, ref: ReferenceData): Prom
   const done: string[] = [];
   for (const [kind, rows] of sets) {
     if (!rows.length) continue;
-    const answer = await api.json<{ approval?: { id: string }; note?: string }>('PUT', `/reference/${kind}`, { rows });
-    // A change of a closed quarter is kept for approval, not written: say so instead of "imported".
-    done.push(answer.approval ? `${rows.length} ${kind} waiting for approval (${answer.approval.id}: ${answer.note})` : `${rows.length} ${kind}`);
+    const answer = await api.json<{ change?: { id: string; status: string }; note?: string }>(
+      'PUT',
+      `/reference/${kind}`,
+      { rows },
+    );
+    if (!answer.change) {
+      done.push(`${rows.length} ${kind}`);
+      continue;
+    }
+    // With a quarter closed the change is checked against it first; the next kind may name rows of
+    // this one (acceptances name partners), so wait for the outcome before sending it.
+    const settled = await evaluatedChange(api, answer.change.id);
+    done.push(
+      settled.status === 'applied'
+        ? `${rows.length} ${kind} (checked: no closed quarter changes)`
+        : settled.status === 'pending'
+          ? `${rows.length} ${kind} waiting for approval (${settled.id}: this would change closed quarter ` +
+            `${(settled.quarters ?? []).join(', ')} by ${settled.effect?.totalRub} RUB; another program manager ` +
+            'or finance user must approve it)'
+          : `${rows.length} ${kind} ${settled.status} (${settled.id})`,
+    );
   }
   return done.join(', ') || 'nothing (the folder has no rows)';
+}
+
+interface ChangeApproval {
+  id: string;
+  status: string;
+  quarters?: string[];
+  effect?: { totalRub: string };
+}
+
+const EVALUATION_WAIT_MS = 10 * 60 * 1000;
+
+/** The change's approval once `up` has checked it against the closed quarters. */
+async function evaluatedChange(api: ApiClient, id: string): Promise<ChangeApproval> {
+  const deadline = Date.now() + EVALUATION_WAIT_MS;
+  while (Date.now() < deadline) {
+    const { approvals } = await api.json<{ approvals: ChangeApproval[] }>('GET', '/approvals');
+    const found = approvals.find((a) => a.id === id);
+    if (found && found.status !== 'evaluating') return found;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  throw new EvaluationWaitError(
+    `The change ${id} is still being checked against the closed quarters after ${EVALUATION_WAIT_MS / 60_000} minutes; ` +
+      'see `approvals` later. The rows after it were not sent.',
+  );
 }
 
 const POLL_MS = 200;

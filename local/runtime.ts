@@ -151,6 +151,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         // One group per quarter, as the FIFO queue in AWS: one computation of a quarter at a time.
         for (const r of requests) computeQueue!.send(JSON.stringify({ quarter: r.quarter, cause: r.cause }), r.quarter);
       },
+      async evaluate(approvalId) {
+        // A group of its own: the queue merges the requests of one group, which would drop it.
+        computeQueue!.send(JSON.stringify({ evaluate: approvalId }), `evaluate-${approvalId}`);
+      },
     };
     const clients = pauseClientsAt(
       pausePoint,

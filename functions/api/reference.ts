@@ -11,8 +11,8 @@ import { canSeePartner } from '../../shared/auth/principal.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../../shared/domain/types.js';
 import { InputValidationError } from '../../shared/errors.js';
-import { changeReference } from '../../shared/pipeline/approvals.js';
 import { actorOf } from '../../shared/pipeline/audit.js';
+import { submitReferenceChange } from '../../shared/pipeline/evaluate-change.js';
 import type { ReferenceChange } from '../../shared/pipeline/reference-import.js';
 import {
   AcceptanceJson,
@@ -120,22 +120,26 @@ export async function putTrainings(req: ApiRequest): Promise<Reply> {
 }
 
 /**
- * Writes the change, requests the computations it calls for, and answers at once; a change that
- * would alter a closed quarter's figures is kept for approval instead (shared/pipeline/approvals.ts).
+ * Writes the change, requests the computations it calls for, and answers at once. When a quarter is
+ * closed the change is stored and evaluated off the request instead (shared/pipeline/evaluate-change.ts):
+ * it is written if it alters no closed quarter's figures, and otherwise waits for approval.
  */
 async function accepted(req: ApiRequest, change: ReferenceChange, kind: keyof ReferenceChange): Promise<Reply> {
-  const outcome = await changeReference(req.deps, change, kind, actorOf(req.principal));
-  if ('pending' in outcome) {
+  const outcome = await submitReferenceChange(req.deps, change, kind, actorOf(req.principal));
+  if ('evaluating' in outcome) {
     const known = new Map((await req.deps.reference.listPartners()).map((p) => [p.id, p]));
+    const { id, status } = outcome.evaluating;
     return {
       status: 202,
       json: {
         written: 0,
         computationsRequested: [],
-        approval: approvalJson(outcome.pending, req.principal, known),
+        change: { id, status },
+        approval: approvalJson(outcome.evaluating, req.principal, known),
         note:
-          `Not saved yet: this would change the figures of closed quarter ${outcome.pending.quarters.join(', ')} ` +
-          `by ${outcome.pending.effect.totalRub} RUB. It waits for a program manager or finance user other than you to approve it.`,
+          'Not saved yet: a quarter is closed, so this change is being checked against its figures. ' +
+          'If it changes none, it is saved; if it does, it waits for a program manager or finance user other than you to approve it. ' +
+          `Follow it under approvals (request ${id}).`,
       },
     };
   }

@@ -11,7 +11,12 @@ import type { Partner } from '../../shared/domain/types.js';
 import { ForbiddenError, InputValidationError } from '../../shared/errors.js';
 import { approve, reject, requestClose } from '../../shared/pipeline/approvals.js';
 import { actorOf } from '../../shared/pipeline/audit.js';
-import type { Approval, AuditEntry, PartnerEffect } from '../../shared/ports/approvals.js';
+import {
+  APPROVAL_STATUSES,
+  type Approval,
+  type AuditEntry,
+  type PartnerEffect,
+} from '../../shared/ports/approvals.js';
 import {
   jsonBody,
   money,
@@ -70,6 +75,16 @@ export function approvalJson(a: Approval, principal: Principal, known: ReadonlyM
     return p ? canSeePartner(principal, p) : principal.role !== 'manager';
   };
   const show = shownId(known);
+  // Until it is evaluated there is no effect to show; once applied it had none.
+  if (a.status === 'evaluating' || a.status === 'applied')
+    return {
+      ...base,
+      what: a.what,
+      change: a.change,
+      ...(a.appliedAt
+        ? { appliedAt: a.appliedAt, computationsRequested: a.computationsRequested ?? [] }
+        : {}),
+    };
   return {
     ...base,
     quarters: a.quarters,
@@ -128,7 +143,7 @@ async function postReject(req: ApiRequest): Promise<Reply> {
 }
 
 const ApprovalsQuery = z.object({
-  status: optionalText.pipe(z.enum(['pending', 'approved', 'rejected']).optional()),
+  status: optionalText.pipe(z.enum(APPROVAL_STATUSES).optional()),
 });
 
 async function getApprovals(req: ApiRequest): Promise<Reply> {

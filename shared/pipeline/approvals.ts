@@ -6,7 +6,7 @@
  * - a reference change that would alter a closed quarter's figures is not written: it waits, with
  *   its RUB effect per partner (computed as the what-if, writing nothing), until a program manager
  *   or finance user other than its author approves it. A change that alters no closed quarter is
- *   written at once.
+ *   written at once. The effect is worked out off the request (evaluate-change.ts).
  * Rejected requests stay on record. Every step appends an audit entry.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -18,7 +18,6 @@ import type { Acceptance, Training } from '../domain/types.js';
 import {
   ApprovalDecidedError,
   ForbiddenError,
-  InputValidationError,
   NotFoundError,
   QuarterClosedError,
   StaleApprovalError,
@@ -28,7 +27,6 @@ import type {
   Approval,
   CloseApproval,
   PartnerEffect,
-  ReferenceChangeApproval,
 } from '../ports/approvals.js';
 import type { AppDeps } from '../wiring.js';
 import { boundedRows, recordAudit } from './audit.js';
@@ -47,13 +45,9 @@ import { importReference, type ReferenceChange, type ReferenceImportResult } fro
 
 export type ApprovalDeps = AppDeps;
 
-/** A pending change is one item (DynamoDB's limit is 400 KB); a larger one is refused rather than cut. */
-const MAX_PENDING_CHANGE_BYTES = 350_000;
-/** Partners listed in an effect; the total always covers all of them. */
-const EFFECT_PARTNERS_KEPT = 500;
 
-const newId = () => `apr_${randomBytes(10).toString('hex')}`;
-const rub = (d: Decimal) => d.toFixed(2);
+export const newId = () => `apr_${randomBytes(10).toString('hex')}`;
+export const rub = (d: Decimal) => d.toFixed(2);
 const who = (a: Actor) => `${a.role} ${a.sub}`;
 
 // ---------------------------------------------------------------- close
@@ -206,9 +200,9 @@ export async function closedQuarterEffect(
   return { quarters: [...new Set(partners.map((p) => p.quarter))], partners, total };
 }
 
-const KINDS = ['partners', 'distributors', 'acceptances', 'trainings', 'catalog'] as const;
+export const KINDS = ['partners', 'distributors', 'acceptances', 'trainings', 'catalog'] as const;
 
-function partnersOf(change: ReferenceChange): string[] {
+export function partnersOf(change: ReferenceChange): string[] {
   const ids = [
     ...(change.partners ?? []).map((p) => p.id),
     ...(change.acceptances ?? []).map((a) => a.partnerId),
@@ -217,7 +211,7 @@ function partnersOf(change: ReferenceChange): string[] {
   return [...new Set(ids)].sort();
 }
 
-function targetOf(change: ReferenceChange): string {
+export function targetOf(change: ReferenceChange): string {
   return KINDS.filter((k) => change[k]?.length)
     .map((k) => {
       const named =
@@ -235,7 +229,7 @@ function targetOf(change: ReferenceChange): string {
 }
 
 /** The stored rows the change replaces or adds to, for the audit entry's "before". */
-async function rowsBefore(deps: ApprovalDeps, change: ReferenceChange) {
+export async function rowsBefore(deps: ApprovalDeps, change: ReferenceChange) {
   const ref = await deps.reference.loadSnapshot();
   const before: Record<string, unknown[]> = {};
   if (change.partners?.length) before.partners = change.partners.flatMap((p) => ref.partners.get(p.id) ?? []);
@@ -260,7 +254,7 @@ async function rowsBefore(deps: ApprovalDeps, change: ReferenceChange) {
   return before;
 }
 
-function bounded(rows: Record<string, unknown[]>) {
+export function bounded(rows: Record<string, unknown[]>) {
   return Object.fromEntries(
     Object.entries(rows).map(([k, list]) => {
       const b = boundedRows(list);
@@ -293,65 +287,6 @@ export async function applyReferenceChange(
   return result;
 }
 
-export type ReferenceChangeOutcome =
-  { applied: ReferenceImportResult } | { pending: ReferenceChangeApproval };
-
-/**
- * A reference change from `author`: written at once when it alters no closed quarter's figures,
- * otherwise kept as a pending change with its effect.
- */
-export async function changeReference(
-  deps: ApprovalDeps,
-  change: ReferenceChange,
-  what: keyof ReferenceChange,
-  author: Actor,
-): Promise<ReferenceChangeOutcome> {
-  const effect = await closedQuarterEffect(deps, change);
-  if (!effect.partners.length) return { applied: await applyReferenceChange(deps, change, author) };
-  // The largest effects are the ones to look at; a catalog mapping may move thousands of partners.
-  const listed =
-    effect.partners.length > EFFECT_PARTNERS_KEPT
-      ? [...effect.partners]
-          .sort((a, b) => new Decimal(b.delta).abs().cmp(new Decimal(a.delta).abs()))
-          .slice(0, EFFECT_PARTNERS_KEPT)
-      : effect.partners;
-  const pending: ReferenceChangeApproval = {
-    id: newId(),
-    kind: 'reference-change',
-    status: 'pending',
-    requestedBy: author,
-    requestedAt: deps.clock.now().toISOString(),
-    quarters: effect.quarters,
-    what,
-    change,
-    effect: {
-      totalRub: rub(effect.total),
-      partners: listed,
-      ...(listed.length < effect.partners.length
-        ? { partnersNotListed: effect.partners.length - listed.length }
-        : {}),
-    },
-    partners: [...new Set([...partnersOf(change), ...listed.map((p) => p.partnerId)])].sort(),
-  };
-  if (Buffer.byteLength(JSON.stringify(pending)) > MAX_PENDING_CHANGE_BYTES)
-    throw new InputValidationError(
-      `This change would alter the figures of closed quarter ${effect.quarters.join(', ')}, so it needs approval, ` +
-        'but it is too large to keep for approval; nothing was written. Send the rows that change closed quarters on their own.',
-    );
-  await deps.approvals.create(pending);
-  await recordAudit(deps, {
-    kind: 'change-request',
-    actor: author,
-    target: targetOf(change),
-    quarters: effect.quarters,
-    partners: pending.partners,
-    before: bounded(await rowsBefore(deps, change)),
-    after: bounded(Object.fromEntries(KINDS.filter((k) => change[k]?.length).map((k) => [k, change[k]!]))),
-    approvalId: pending.id,
-  });
-  return { pending };
-}
-
 // ---------------------------------------------------------------- decisions
 
 async function pendingApproval(deps: ApprovalDeps, id: string): Promise<Approval> {
@@ -362,6 +297,14 @@ async function pendingApproval(deps: ApprovalDeps, id: string): Promise<Approval
 }
 
 function decidedError(a: Approval): ApprovalDecidedError {
+  if (a.status === 'evaluating')
+    return new ApprovalDecidedError(
+      'This change is still being evaluated: its effect on the closed quarters is not known yet. Try again in a moment; nothing was changed.',
+    );
+  if (a.status === 'applied')
+    return new ApprovalDecidedError(
+      `This change altered no closed quarter, so it was saved without approval${a.kind === 'reference-change' && a.appliedAt ? ` on ${a.appliedAt}` : ''}; nothing was changed.`,
+    );
   const by = a.decidedBy ? ` by ${a.decidedBy.sub}` : '';
   const at = a.decidedAt ? ` on ${a.decidedAt}` : '';
   return new ApprovalDecidedError(`This request was already ${a.status}${by}${at}; nothing was changed.`);

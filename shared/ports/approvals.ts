@@ -66,7 +66,12 @@ export interface AuditRepository {
   query(q: AuditQuery): Promise<AuditEntry[]>;
 }
 
-export type ApprovalStatus = 'pending' | 'approved' | 'rejected';
+/**
+ * `evaluating`: a reference change stored while the compute function works out its effect on the
+ * closed quarters; it then becomes `pending` (with its effect) or `applied` (it altered none).
+ */
+export const APPROVAL_STATUSES = ['evaluating', 'pending', 'applied', 'approved', 'rejected'] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
 /** A partner's RUB effect of a pending reference change in one closed quarter. */
 export interface PartnerEffect {
@@ -109,8 +114,14 @@ export interface ReferenceChangeApproval extends ApprovalBase {
   /** Which kind of rows: partners, acceptances, …. */
   what: keyof ReferenceChange;
   change: ReferenceChange;
-  /** `partners`: the largest effects (at most 500); `partnersNotListed` counts the rest, which `totalRub` includes. */
+  /**
+   * `partners`: the largest effects (at most 500); `partnersNotListed` counts the rest, which `totalRub`
+   * includes. Empty (total 0.00) while the change is `evaluating` and once it is `applied`.
+   */
   effect: { totalRub: string; partners: PartnerEffect[]; partnersNotListed?: number };
+  /** Once `applied`: when, and the quarters whose computations it requested. */
+  appliedAt?: string;
+  computationsRequested?: string[];
 }
 
 export type Approval = CloseApproval | ReferenceChangeApproval;
@@ -127,4 +138,18 @@ export interface ApprovalRepository {
     id: string,
     decision: { status: 'approved' | 'rejected'; decidedBy: Actor; decidedAt: string; comment?: string },
   ): Promise<boolean>;
+  /**
+   * Ends the evaluation of a reference change if it is still `evaluating`: `pending` with its closed
+   * quarters and effect, or `applied` at `appliedAt`. False when it was settled already (a redelivery).
+   */
+  settle(id: string, outcome: EvaluationOutcome): Promise<boolean>;
 }
+
+export type EvaluationOutcome =
+  | {
+      status: 'pending';
+      quarters: string[];
+      effect: ReferenceChangeApproval['effect'];
+      partners: string[];
+    }
+  | { status: 'applied'; appliedAt: string; computationsRequested: string[] };

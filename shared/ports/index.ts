@@ -214,6 +214,12 @@ export interface ComputeRequest {
 /** Requests of a quarter's computation; one runs at a time per quarter (FIFO group = quarter). */
 export interface ComputeQueue {
   publish(requests: readonly ComputeRequest[]): Promise<void>;
+  /**
+   * Asks for the evaluation of a stored reference change (approval `approvalId`) against the closed
+   * quarters, in a message group of its own so no quarter's request replaces it. Absent on stand-ins
+   * that only collect computation requests.
+   */
+  evaluate?(approvalId: string): Promise<void>;
 }
 
 /** The small pointer to a quarter's latest computation; the body is in the object store. */

@@ -450,16 +450,20 @@ describe.skipIf(!hasChromium)(
         }),
       });
       expect(put.status).toBe(202);
-      const { approval } = (await put.json()) as {
-        approval: { status: string; effect: { totalRub: string; partners: { partnerId: string; delta: string }[] } };
-      };
+      // Answered before its effect is known: the compute function checks it against the closed quarter.
+      const { change } = (await put.json()) as { change: { id: string; status: string } };
+      expect(change.status).toBe('evaluating');
+
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
+      // The page refreshes by itself until the change leaves `evaluating`.
+      const request = page.getByRole('article', { name: `Change of acceptances affecting closed ${QUARTER}` });
+      await request.waitFor({ timeout: 30_000 });
+      type Shown = { id: string; status: string; effect: { totalRub: string; partners: { partnerId: string }[] } };
+      const { approvals } = await apiGet<{ approvals: Shown[] }>('/approvals', programToken);
+      const approval = approvals.find((a) => a.id === change.id)!;
       expect(approval.status).toBe('pending');
       expect(approval.effect.partners.map((p) => p.partnerId)).toEqual(['RU100112']);
       expect(new Decimal(approval.effect.totalRub).isPositive()).toBe(true);
-
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
-      const request = page.getByRole('article', { name: `Change of acceptances affecting closed ${QUARTER}` });
-      await request.waitFor();
       const text = squash(await request.textContent());
       expect(text).toContain('Asked by prog-e2e (Program manager)');
       expect(text).toContain(`Effect on payouts: ${squash(rub('en-US', approval.effect.totalRub))}`);

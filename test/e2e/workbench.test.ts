@@ -258,6 +258,60 @@ describe.skipIf(!hasChromium)(
       await page.screenshot({ path: join(ARTIFACTS, 'workbench-program-manager.png'), fullPage: true });
     }, 240_000);
 
+    test('once the quarter is closed, a fix is checked against it first, then held for approval or saved', async () => {
+      const post = async (path: string, token: string) => {
+        const res = await fetch(`${base}/api${path}`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${token}` },
+        });
+        if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+        return (await res.json()) as { approval: { id: string } };
+      };
+      const maker = await rebates('token', '--role', 'finance', '--sub', 'fin-maker', '--state', stateDir);
+      const checker = await rebates(
+        'token',
+        '--role',
+        'finance',
+        '--sub',
+        'fin-checker',
+        '--state',
+        stateDir,
+      );
+      const asked = await post(`/quarters/${QUARTER}/close`, maker);
+      await post(`/approvals/${asked.approval.id}/approve`, checker);
+
+      // Still signed in as the program manager: RU199999 was registered above and has not accepted.
+      // Read again: the page still shows the open quarter and the last fix's message.
+      await page.goto(`${base}/#/exceptions/${QUARTER}`);
+      await page.reload();
+      await page.getByRole('heading', { level: 1, name: 'Exceptions workbench' }).waitFor();
+      const notAccepted = page
+        .locator('section.wb-group', {
+          has: page.getByRole('heading', { level: 2, name: 'program not accepted' }),
+        })
+        .locator('tbody tr')
+        .filter({ hasText: 'RU199999' })
+        .first();
+      await notAccepted.getByText('Record an acceptance').click();
+      await notAccepted.getByLabel('Accepted on (Moscow date)').fill('2016-02-01');
+      await notAccepted.getByRole('button', { name: 'Save and recompute' }).click();
+      // Checked off the request: then either held for approval (it changes the closed quarter's
+      // figures) or saved and recomputed (it does not, e.g. the plan is still missed).
+      await notAccepted.getByText('the fix is first checked against its figures').waitFor();
+      const outcome = page
+        .getByRole('status')
+        .filter({ hasText: /so it waits under Approvals|has left the list|still on the list/ });
+      await outcome.waitFor({ timeout: 90_000 });
+      const said = squash(await outcome.textContent());
+      const { approvals } = await apiGet<{ approvals: { kind: string; what: string; status: string }[] }>(
+        '/approvals',
+        financeToken,
+      );
+      const changes = approvals.filter((a) => a.kind === 'reference-change');
+      expect(changes).toEqual([expect.objectContaining({ what: 'acceptances' })]);
+      expect(changes[0]!.status, said).toBe(said.includes('waits under Approvals') ? 'pending' : 'applied');
+    }, 180_000);
+
     test('no script errors on any page', () => {
       expect(pageErrors).toEqual([]);
     });

@@ -60,4 +60,16 @@ describe('the compute handler at its edge', () => {
       /All records failed/,
     );
   });
+
+  it('refuses an evaluation request whose approval ID is not one, before reaching the pipeline', async () => {
+    let reached = false;
+    const handler = createComputeHandler(() => {
+      reached = true;
+      throw new Error('the handler must not reach the pipeline for this message');
+    });
+    await expect(handler(event(JSON.stringify({ evaluate: 'apr_not-hex' })), context)).rejects.toThrow(
+      /All records failed/,
+    );
+    expect(reached).toBe(false);
+  });
 });

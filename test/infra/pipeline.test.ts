@@ -172,13 +172,12 @@ describe('environment', () => {
         return [k, flat(v)];
       }),
     );
-  const publishers = () => [s.stateless.ingest, s.stateless.api.fn];
+  // Compute publishes the computations of a reference change it evaluated and applied.
+  const publishers = () => [s.stateless.ingest, s.stateless.api.fn, s.stateless.compute];
   const all = () => [s.stateless.ingest, s.stateless.compute, s.stateless.api.fn];
 
   it('gives COMPUTE_QUEUE_URL to every function that requests computations, and no one the old recalc queue', () => {
     for (const f of publishers()) expect(envOf(f).COMPUTE_QUEUE_URL).toEqual({ Ref: id(s.stateless.computeQueue) });
-    // The compute function publishes nothing.
-    expect(envOf(s.stateless.compute)).not.toHaveProperty('COMPUTE_QUEUE_URL');
     for (const f of all()) expect(envOf(f)).not.toHaveProperty('RECALC_QUEUE_URL');
   });
 
@@ -340,13 +339,14 @@ describe('least privilege', () => {
     expect([...resources].sort()).toEqual(prefixResources('computations', 'extracts', 'rules'));
   });
 
-  it('compute consumes its own queue and cannot publish computation requests', () => {
+  it('compute consumes its own queue and publishes to it only (an applied change requests computations)', () => {
     const st = statementsOf(s.stateless.compute);
     const computeArn = `<${id(s.stateless.computeQueue)}.Arn>`;
     expect(allows(st, 'sqs:ReceiveMessage', computeArn)).toBe(true);
     expect(allows(st, 'sqs:DeleteMessage', computeArn)).toBe(true);
-    expect(allows(st, 'sqs:SendMessage', computeArn)).toBe(false);
+    expect(allows(st, 'sqs:SendMessage', computeArn)).toBe(true);
     expect(allows(st, 'sqs:ReceiveMessage', `<${id(s.stateless.ingestQueue)}.Arn>`)).toBe(false);
+    expect(allows(st, 'sqs:SendMessage', `<${id(s.stateless.ingestQueue)}.Arn>`)).toBe(false);
   });
 
   it('both read and write the table and its indexes, with the table key, and nothing else in DynamoDB', () => {

@@ -13,6 +13,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devTokenSecret, startApiServer, type ApiServer } from '../../local/api-server.js';
 import { callApi } from '../support/api-client.js';
+import { settledApproval } from '../support/approvals.js';
 import { signDevToken } from '../../shared/auth/dev-token.js';
 import { reportIdOf } from '../../shared/pipeline/ingest.js';
 import { presignedUrlIsValid } from '../api/sigv4.js';
@@ -914,22 +915,20 @@ describe('after close', () => {
       ],
     });
     expect(res.status).toBe(202);
-    expect(res.body).toMatchObject({
-      written: 0,
-      approval: {
-        kind: 'reference-change',
-        status: 'pending',
-        effect: {
-          totalRub: '10087.00',
-          partners: [{ quarter: Q1, partnerId: 'RU900102', before: '0.00', after: '10087.00', delta: '10087.00' }],
-        },
+    expect(res.body).toMatchObject({ written: 0, change: { status: 'evaluating' } });
+    const id = res.body.change.id as string;
+    expect(await settledApproval((path) => call('program', 'GET', path), id)).toMatchObject({
+      kind: 'reference-change',
+      status: 'pending',
+      effect: {
+        totalRub: '10087.00',
+        partners: [{ quarter: Q1, partnerId: 'RU900102', before: '0.00', after: '10087.00', delta: '10087.00' }],
       },
     });
     await env.rt.idle();
     const before = await call('central', 'GET', '/api/quarters/2016-Q2/payouts?partner=RU900102');
     expect(before.body.lines).toEqual([]);
 
-    const id = res.body.approval.id as string;
     expect((await call('program', 'POST', `/api/approvals/${id}/approve`)).status).toBe(403);
     const ok = await call('finance', 'POST', `/api/approvals/${id}/approve`);
     expect(ok).toMatchObject({ status: 200, body: { approval: { status: 'approved' }, written: { acceptances: 1 } } });

@@ -9,6 +9,7 @@ import '../../local/env-defaults.js'; // before the handler modules create their
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../shared/ports/approvals.js';
 import { useTestApi } from '../support/api-client.js';
+import { getAs, settledApproval } from '../support/approvals.js';
 import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
@@ -132,24 +133,27 @@ describe('changes to a closed quarter wait for approval', () => {
       ],
     });
     const effect = money(55 * RATE);
+    // The answer comes before the effect is known: the compute function works it out.
     expect(res).toMatchObject({
       status: 202,
       body: {
         written: 0,
-        approval: {
-          kind: 'reference-change',
-          status: 'pending',
-          requestedBy: { sub: 'mgr-1', role: 'manager' },
-          effect: {
-            totalRub: effect,
-            partners: [{ quarter: Q1, partnerId: 'RU910003', before: '0.00', after: effect, delta: effect }],
-          },
-        },
+        change: { id: expect.stringMatching(/^apr_/), status: 'evaluating' },
+        approval: { kind: 'reference-change', status: 'evaluating', requestedBy: { sub: 'mgr-1', role: 'manager' } },
       },
     });
-    expect(res.body.note).toMatch(/waits for a program manager or finance user other than you/);
+    expect(res.body.note).toMatch(/being checked against its figures/);
+    const id = res.body.change.id as string;
+    expect(await settledApproval(getAs(api, 'central'), id)).toMatchObject({
+      kind: 'reference-change',
+      status: 'pending',
+      requestedBy: { sub: 'mgr-1', role: 'manager' },
+      effect: {
+        totalRub: effect,
+        partners: [{ quarter: Q1, partnerId: 'RU910003', before: '0.00', after: effect, delta: effect }],
+      },
+    });
     await env.rt.idle();
-    const id = res.body.approval.id as string;
 
     // Not written: no adjustment, and the partner's acceptances are as they were.
     const q2 = () => api.call('central', 'GET', '/api/quarters/2016-Q2/payouts?partner=RU910003');
@@ -176,14 +180,21 @@ describe('changes to a closed quarter wait for approval', () => {
     );
   });
 
-  it('writes at once a change that alters no closed quarter', async () => {
+  it('writes, once evaluated, a change that alters no closed quarter', async () => {
     const res = await api.call('central', 'PUT', '/api/reference/trainings', {
       rows: [
         { partnerId: 'RU910001', courseCode: 'DELL-CLIENT-101', completedAt: '2016-06-01T10:00:00+03:00' },
       ],
     });
-    expect(res).toMatchObject({ status: 202, body: { written: 1 } });
-    expect(res.body.approval).toBeUndefined();
+    expect(res).toMatchObject({ status: 202, body: { written: 0, change: { status: 'evaluating' } } });
+    const settled = await settledApproval(getAs(api, 'central'), res.body.change.id);
+    expect(settled).toMatchObject({ status: 'applied', appliedAt: expect.any(String) });
+    expect(settled.effect).toBeUndefined();
+    await env.rt.idle();
+    const trainings = (await env.rt.deps.reference.partnerState('RU910001')).trainings;
+    expect(trainings.map((t) => t.courseCode)).toContain('DELL-CLIENT-101');
+    // Applied is not something to decide.
+    expect((await api.call('finance', 'POST', `/api/approvals/${settled.id}/approve`)).status).toBe(409);
   });
 
   it('keeps a rejected change on record and writes nothing', async () => {
@@ -193,8 +204,11 @@ describe('changes to a closed quarter wait for approval', () => {
         { partnerId: 'RU910002', program: 'client', plan: 150, acceptedAt: '2016-03-20T10:00:00+03:00' },
       ],
     });
-    expect(res.body.approval).toMatchObject({ status: 'pending', effect: { totalRub: money(-70 * RATE) } });
-    const id = res.body.approval.id as string;
+    const id = res.body.change.id as string;
+    expect(await settledApproval(getAs(api, 'program'), id)).toMatchObject({
+      status: 'pending',
+      effect: { totalRub: money(-70 * RATE) },
+    });
     const rejected = await api.call('finance', 'POST', `/api/approvals/${id}/reject`, {
       comment: 'Too late to change',
     });

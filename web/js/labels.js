@@ -434,6 +434,13 @@ export const STRINGS = {
     wbRecomputing: 'Saved. The quarter is being computed again…',
     wbFixed: 'Saved and computed: the item of {partner} has left the list.',
     wbStillThere: 'Saved, but the item is still on the list: the computation may be slow or the fix not enough. Refresh in a moment.',
+    // A reference change checked against the closed quarters off the request
+    kind_change_checked: 'Change of {what}, checked against the closed quarters',
+    evaluatingNote:
+      'Being checked against the closed quarters. If it changes none of their figures it is saved; if it does, it waits here for approval. This page refreshes by itself.',
+    appliedNote: 'Saved {at} without approval: it changed no closed quarter’s figures.',
+    fixEvaluating: 'A quarter is closed, so the fix is first checked against its figures…',
+    fixStillEvaluating: 'The fix is still being checked against the closed quarters. See Approvals in a moment.',
   },
   ru: {
     appTitle: 'Бонусная программа',
@@ -865,6 +872,13 @@ export const STRINGS = {
     wbRecomputing: 'Сохранено. Квартал пересчитывается…',
     wbFixed: 'Сохранено и пересчитано: пункт партнёра {partner} ушёл из списка.',
     wbStillThere: 'Сохранено, но пункт ещё в списке: пересчёт идёт долго или исправления недостаточно. Обновите страницу чуть позже.',
+    // Проверка изменения справочников по закрытым кварталам вне запроса
+    kind_change_checked: 'Изменение ({what}), проверка по закрытым кварталам',
+    evaluatingNote:
+      'Проверяется по закрытым кварталам. Если их цифры не меняются, изменение сохраняется; если меняются — ждёт здесь согласования. Страница обновится сама.',
+    appliedNote: 'Сохранено {at} без согласования: цифры закрытых кварталов не изменились.',
+    fixEvaluating: 'Квартал закрыт, поэтому исправление сначала проверяется по его цифрам…',
+    fixStillEvaluating: 'Исправление ещё проверяется по закрытым кварталам. Загляните в «Согласования» чуть позже.',
   },
 };
 

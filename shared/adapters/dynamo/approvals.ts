@@ -1,11 +1,13 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type {
-  Approval,
-  ApprovalRepository,
-  ApprovalStatus,
-  AuditEntry,
-  AuditQuery,
-  AuditRepository,
+import {
+  APPROVAL_STATUSES,
+  type Approval,
+  type ApprovalRepository,
+  type ApprovalStatus,
+  type AuditEntry,
+  type EvaluationOutcome,
+  type AuditQuery,
+  type AuditRepository,
 } from '../../ports/approvals.js';
 import { isConditionFailed, queryAll, type Item } from './doc.js';
 import { approvalKeys, auditKeys, GSI1 } from './keys.js';
@@ -121,7 +123,7 @@ export class DynamoApprovalRepository implements ApprovalRepository {
   }
 
   async list(status?: ApprovalStatus): Promise<Approval[]> {
-    const statuses: ApprovalStatus[] = status ? [status] : ['pending', 'approved', 'rejected'];
+    const statuses: readonly ApprovalStatus[] = status ? [status] : APPROVAL_STATUSES;
     const lists = await Promise.all(
       statuses.map((s) =>
         queryAll(this.doc, {
@@ -173,6 +175,45 @@ export class DynamoApprovalRepository implements ApprovalRepository {
             ':gpk': index.gsi1pk,
             ':gsk': index.gsi1sk,
             ...(decision.comment ? { ':comment': decision.comment } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  async settle(id: string, outcome: EvaluationOutcome): Promise<boolean> {
+    const current = await this.get(id);
+    if (!current) return false;
+    const index = approvalKeys.byStatus(outcome.status, current.requestedAt, id);
+    const fields: Record<string, unknown> =
+      outcome.status === 'pending'
+        ? { quarters: outcome.quarters, effect: outcome.effect, partners: outcome.partners }
+        : { appliedAt: outcome.appliedAt, computationsRequested: outcome.computationsRequested };
+    const names = Object.keys(fields);
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: approvalKeys.approval(id),
+          // A redelivered evaluation finds it settled and changes nothing.
+          ConditionExpression: '#status = :evaluating',
+          UpdateExpression:
+            'SET #status = :status, gsi1pk = :gpk, gsi1sk = :gsk, ' +
+            names.map((n) => `#${n} = :${n}`).join(', '),
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            ...Object.fromEntries(names.map((n) => [`#${n}`, n])),
+          },
+          ExpressionAttributeValues: {
+            ':evaluating': 'evaluating',
+            ':status': outcome.status,
+            ':gpk': index.gsi1pk,
+            ':gsk': index.gsi1sk,
+            ...Object.fromEntries(names.map((n) => [`:${n}`, fields[n]])),
           },
         }),
       );

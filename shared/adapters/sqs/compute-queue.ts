@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { ComputeQueue, ComputeRequest } from '../../ports/index.js';
 
 /**
@@ -34,5 +34,17 @@ export class SqsComputeQueue implements ComputeQueue {
       if (res.Failed?.length)
         throw new Error(`Could not queue ${res.Failed.length} computation request(s): ${res.Failed[0]?.Message ?? ''}`);
     }
+  }
+
+  async evaluate(approvalId: string): Promise<void> {
+    await this.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify({ evaluate: approvalId }),
+        // Its own group: it waits behind no quarter's computation and is never merged with one.
+        MessageGroupId: `evaluate-${approvalId}`,
+        MessageDeduplicationId: createHash('sha256').update(`evaluate#${approvalId}`).digest('hex'),
+      }),
+    );
   }
 }

@@ -1,19 +1,24 @@
 /**
  * Approvals: requests waiting for a second person (closing a quarter, a change that would alter a
  * closed quarter) with what they would do, and approve / reject buttons for those who may decide.
- * The API refuses a user's own request; the page says so instead of offering the buttons.
+ * The API refuses a user's own request; the page says so instead of offering the buttons. A change
+ * still being checked against the closed quarters (`evaluating`) is shown without buttons, and the
+ * lists refresh until none is left in that state.
  */
 import { api } from '../api.js';
 import { h, message, table } from '../dom.js';
+import { EVALUATION_POLL_MS } from '../evaluation.js';
 import { formatInstant, formatInt, formatMoney, t } from '../i18n.js';
 
 const decides = (me, a) =>
   a.kind === 'close' ? me.role === 'finance' : me.role === 'finance' || me.role === 'program';
 
+const unsettled = (a) => a.status === 'evaluating' || a.status === 'applied';
+
 function title(a) {
-  return a.kind === 'close'
-    ? t('kind_close', { q: a.quarter })
-    : t('kind_change', { what: a.what, quarters: a.quarters.join(', ') });
+  if (a.kind === 'close') return t('kind_close', { q: a.quarter });
+  if (unsettled(a)) return t('kind_change_checked', { what: a.what });
+  return t('kind_change', { what: a.what, quarters: a.quarters.join(', ') });
 }
 
 function who(key, actor, at) {
@@ -32,6 +37,14 @@ function details(a) {
         held: formatInt(a.heldLines),
       }),
     );
+  const rows = h(
+    'details',
+    {},
+    h('summary', {}, t('changeRows', { n: formatInt(a.change[a.what]?.length ?? 0) })),
+    h('code', { class: 'json' }, (a.change[a.what] ?? []).map((row) => JSON.stringify(row)).join('\n')),
+  );
+  // No effect yet while evaluating; none at all once applied.
+  if (unsettled(a)) return rows;
   return [
     h('p', { class: 'effect' }, t('effectTotal', { total: formatMoney(a.effect.totalRub) })),
     table({
@@ -49,12 +62,7 @@ function details(a) {
     a.effect.partnersNotListed
       ? h('p', { class: 'meta' }, t('partnersNotListed', { n: formatInt(a.effect.partnersNotListed) }))
       : null,
-    h(
-      'details',
-      {},
-      h('summary', {}, t('changeRows', { n: formatInt(a.change[a.what]?.length ?? 0) })),
-      h('code', { class: 'json' }, (a.change[a.what] ?? []).map((row) => JSON.stringify(row)).join('\n')),
-    ),
+    rows,
   ];
 }
 
@@ -89,31 +97,30 @@ function card(me, a, rerender) {
     h('h3', { id: headingId }, title(a)),
     h('p', { class: 'meta' }, who('askedBy', a.requestedBy, a.requestedAt)),
     details(a),
-    a.status === 'pending'
-      ? decision(me, a, rerender)
-      : h(
-          'p',
-          { class: `meta status-${a.status}` },
-          who(`decided_${a.status}`, a.decidedBy, a.decidedAt),
-          a.comment ? ` — ${a.comment}` : '',
-        ),
+    a.status === 'evaluating'
+      ? h('p', { class: 'meta status-evaluating', role: 'status' }, t('evaluatingNote'))
+      : a.status === 'applied'
+        ? h('p', { class: 'meta status-applied' }, t('appliedNote', { at: formatInstant(a.appliedAt) }))
+        : a.status === 'pending'
+          ? decision(me, a, rerender)
+          : h(
+              'p',
+              { class: `meta status-${a.status}` },
+              who(`decided_${a.status}`, a.decidedBy, a.decidedAt),
+              a.comment ? ` — ${a.comment}` : '',
+            ),
   );
 }
 
-export async function render({ me, rerender }) {
-  const { approvals } = await api.approvals();
-  const pending = approvals.filter((a) => a.status === 'pending');
-  const decided = approvals.filter((a) => a.status !== 'pending').slice(0, 50);
-  return h(
-    'div',
-    { class: 'page' },
-    h('h1', {}, t('approvalsTitle')),
-    h('p', { class: 'meta' }, t('approvalsIntro')),
+function sections(me, approvals, rerender) {
+  const waiting = approvals.filter((a) => a.status === 'pending' || a.status === 'evaluating');
+  const decided = approvals.filter((a) => a.status !== 'pending' && a.status !== 'evaluating').slice(0, 50);
+  return [
     h(
       'section',
       { 'aria-labelledby': 'pending-title' },
       h('h2', { id: 'pending-title' }, t('approvalsPending')),
-      pending.length ? pending.map((a) => card(me, a, rerender)) : message(t('noPending')),
+      waiting.length ? waiting.map((a) => card(me, a, rerender)) : message(t('noPending')),
     ),
     h(
       'section',
@@ -121,5 +128,34 @@ export async function render({ me, rerender }) {
       h('h2', { id: 'decided-title' }, t('approvalsDecided')),
       decided.length ? decided.map((a) => card(me, a, rerender)) : message(t('noDecided')),
     ),
+  ];
+}
+
+/** While a change is being evaluated, the lists are read again in place until none is. */
+function follow(me, lists, approvals, rerender) {
+  if (!approvals.some((a) => a.status === 'evaluating')) return;
+  setTimeout(async () => {
+    if (!lists.isConnected) return;
+    try {
+      const fresh = (await api.approvals()).approvals;
+      if (!lists.isConnected) return;
+      lists.replaceChildren(...sections(me, fresh, rerender));
+      follow(me, lists, fresh, rerender);
+    } catch {
+      // The next visit reads them again; a failed refresh leaves the lists as they were.
+    }
+  }, EVALUATION_POLL_MS);
+}
+
+export async function render({ me, rerender }) {
+  const { approvals } = await api.approvals();
+  const lists = h('div', { class: 'approval-lists' }, ...sections(me, approvals, rerender));
+  follow(me, lists, approvals, rerender);
+  return h(
+    'div',
+    { class: 'page' },
+    h('h1', {}, t('approvalsTitle')),
+    h('p', { class: 'meta' }, t('approvalsIntro')),
+    lists,
   );
 }

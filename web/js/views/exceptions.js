@@ -6,6 +6,7 @@
  * the computation has taken the item off the queue.
  */
 import { api } from '../api.js';
+import { evaluated } from '../evaluation.js';
 import { codeLabel, textLang } from '../codes.js';
 import { h, message, table } from '../dom.js';
 import { formatInt, formatMoney, rejectReason, t, zeroReason } from '../i18n.js';
@@ -248,17 +249,27 @@ function fixForm(q, programs, item, rerender) {
       const [kind, rows] = rowsOf(item, inputs);
       status.textContent = t('wbSaving');
       const answer = await api.putReference(kind, rows);
+      const here = location.hash;
+      // With a quarter closed the fix is first checked against it, off the request.
+      let approval = answer.approval;
+      if (answer.change?.status === 'evaluating') {
+        status.textContent = t('fixEvaluating');
+        approval = await evaluated(answer.change.id, () => location.hash === here && form.isConnected);
+        if (!approval) {
+          if (form.isConnected) status.textContent = t('fixStillEvaluating');
+          return;
+        }
+      }
       // A fix that would change a closed quarter is not written: it waits for a second person.
-      if (answer.approval) {
+      if (approval?.status === 'pending') {
         status.textContent = t('fixPendingApproval', {
-          quarters: answer.approval.quarters.join(', '),
-          total: formatMoney(answer.approval.effect.totalRub),
+          quarters: approval.quarters.join(', '),
+          total: formatMoney(approval.effect.totalRub),
         });
         return;
       }
       status.textContent = t('wbRecomputing');
       const key = itemKey(item);
-      const here = location.hash;
       for (let i = 0; i < POLL_TRIES; i++) {
         await sleep(POLL_MS);
         // The reader went elsewhere: the saved fix stands, the page it was made on is gone.

@@ -1,0 +1,33 @@
+/**
+ * A reference change to a stack with a closed quarter is evaluated off the request: its approval
+ * starts `evaluating`. This waits, as the dashboard does, until it leaves that state.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Answer, Caller, TestApi } from './api-client.js';
+
+type Json = Answer['body'];
+
+/** GETs a path of the API as some caller. */
+export type Get = (path: string) => Promise<Answer>;
+
+export const getAs =
+  (api: TestApi, who: Caller): Get =>
+  (path) =>
+    api.call(who, 'GET', path);
+
+/** The approval as `GET /api/approvals` shows it to the caller of `get`, once it is no longer `evaluating`. */
+export async function settledApproval(get: Get, id: string, timeoutMs = 60_000): Promise<Json> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await get('/api/approvals');
+    if (res.status !== 200)
+      throw new Error(`GET /api/approvals answered ${res.status}: ${JSON.stringify(res.body)}`);
+    const found = (res.body.approvals as Json[]).find((a) => a.id === id);
+    if (found && found.status !== 'evaluating') return found;
+    if (Date.now() > until)
+      throw new Error(
+        `Approval ${id} is still ${found ? found.status : 'not listed'} after ${timeoutMs} ms.`,
+      );
+    await delay(100);
+  }
+}
