@@ -7,7 +7,7 @@
  * pages (test/api/fake-cognito.ts) that hands out the same dev tokens.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decimal } from 'decimal.js';
@@ -15,7 +15,7 @@ import Papa from 'papaparse';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CHROMIUM, requireJdkInCI } from '../support/ci.js';
-import { browserTestsCanRun, freePort, launchChromium, rebates, ROOT, startUp, stopUp } from '../support/rebates-up.js';
+import { browserTestsCanRun, freePort, launchChromium, rebates, ROOT, startUp, tearDown } from '../support/rebates-up.js';
 import { devTokenSecret } from '../../local/api-server.js';
 import { signDevToken } from '../../shared/auth/dev-token.js';
 import { startFakeCognito } from '../api/fake-cognito.js';
@@ -143,11 +143,7 @@ describe.skipIf(!hasChromium)(
       ({ context, page, profileDir } = await launchChromium('rebates-e2e-chromium-', pageErrors));
     }, 300_000);
 
-    afterAll(async () => {
-      await context?.close();
-      if (stack) await stopUp(stack);
-      for (const dir of [stateDir, profileDir]) if (dir) await rm(dir, { recursive: true, force: true });
-    }, 60_000);
+    afterAll(() => tearDown(context, stack, stateDir, profileDir), 60_000);
 
     test('a token that is not accepted leaves you on the login page with a plain message', async () => {
       await page.goto(`${base}/`);

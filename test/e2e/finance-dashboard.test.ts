@@ -5,13 +5,13 @@
  * finance sees it, never from the dashboard's own code.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { requireJdkInCI } from '../support/ci.js';
-import { browserTestsCanRun, freePort, launchChromium, rebates, ROOT, startUp, stopUp } from '../support/rebates-up.js';
+import { browserTestsCanRun, freePort, launchChromium, rebates, ROOT, startUp, tearDown } from '../support/rebates-up.js';
 
 const [Q1, Q2] = ['2016-Q1', '2016-Q2'];
 const KVANT_KEY = 'incoming/kvant/kvant-sellout-2016Q1.csv';
@@ -89,11 +89,7 @@ describe.skipIf(!hasChromium)('a closed quarter in the dashboard (Chromium again
     ({ context, page, profileDir } = await launchChromium('rebates-e2e-chromium-', pageErrors));
   }, 300_000);
 
-  afterAll(async () => {
-    await context?.close();
-    if (stack) await stopUp(stack);
-    for (const dir of [stateDir, profileDir]) if (dir) await rm(dir, { recursive: true, force: true });
-  }, 60_000);
+  afterAll(() => tearDown(context, stack, stateDir, profileDir), 60_000);
 
   test('the overview says closed, by whom, with the frozen total, and lists the adjustments apart with their causes', async () => {
     expect(closed).toMatchObject({ status: 'closed', closed: { by: closer } });

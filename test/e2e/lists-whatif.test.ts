@@ -7,13 +7,13 @@
  * never from the dashboard's rendering code. A screenshot of each view at 390 px goes to test/.artifacts.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { requireJdkInCI } from '../support/ci.js';
-import { browserTestsCanRun, freePort, launchChromium, rebates, ROOT, startUp, stopUp } from '../support/rebates-up.js';
+import { browserTestsCanRun, freePort, launchChromium, rebates, ROOT, startUp, tearDown } from '../support/rebates-up.js';
 
 const ARTIFACTS = join(ROOT, 'test', '.artifacts');
 const QUARTER = '2016-Q1';
@@ -70,11 +70,7 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
     await mkdir(ARTIFACTS, { recursive: true });
   }, 300_000);
 
-  afterAll(async () => {
-    await context?.close();
-    if (stack) await stopUp(stack);
-    for (const dir of [stateDir, profileDir]) if (dir) await rm(dir, { recursive: true, force: true });
-  }, 60_000);
+  afterAll(() => tearDown(context, stack, stateDir, profileDir), 60_000);
 
   test('the partners list pages, sorts and searches as the API does', async () => {
     await logIn(financeToken);

@@ -5,7 +5,7 @@
  * A screenshot of each view goes to test/.artifacts/.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decimal } from 'decimal.js';
@@ -21,7 +21,7 @@ import {
   rebates,
   ROOT,
   startUp,
-  stopUp,
+  tearDown,
 } from '../support/rebates-up.js';
 
 const QUARTER = '2016-Q1';
@@ -93,11 +93,7 @@ describe.skipIf(!hasChromium)(
       await mkdir(ARTIFACTS, { recursive: true });
     }, 300_000);
 
-    afterAll(async () => {
-      await context?.close();
-      if (stack) await stopUp(stack);
-      for (const dir of [stateDir, profileDir]) if (dir) await rm(dir, { recursive: true, force: true });
-    }, 60_000);
+    afterAll(() => tearDown(context, stack, stateDir, profileDir), 60_000);
 
     test('the overview lists the partner a few units short of its chosen plan, with the RUB the plan would pay', async () => {
       // From the samples: a partner of the region whose chosen plan is not met, at most a fifth short.

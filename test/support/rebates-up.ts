@@ -141,3 +141,14 @@ export async function launchChromium(profilePrefix: string, pageErrors: string[]
   page.on('pageerror', (err) => pageErrors.push(err.message));
   return { context, page, profileDir };
 }
+
+/** After a browser test file: the browser closed, `up` stopped, and its folders removed (those made). */
+export async function tearDown(
+  context: BrowserContext | undefined,
+  stack: ChildProcess | undefined,
+  ...dirs: (string | undefined)[]
+): Promise<void> {
+  await context?.close();
+  if (stack) await stopUp(stack);
+  for (const dir of dirs) if (dir) await rm(dir, { recursive: true, force: true });
+}
