@@ -202,6 +202,28 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
     expect(found).toEqual([]);
   });
 
+  test('the reports list searches by file name as the API does', async () => {
+    type Reports = { reports: { name: string }[] };
+    const { reports } = await apiCall<Reports>('/reports?sort=received&order=desc&limit=50', financeToken);
+    // A word of some file names but not all, so the search visibly narrows the list.
+    const words = reports.flatMap((r) => r.name.split(/[^A-Za-z0-9]+/)).filter((w) => w.length > 3);
+    const word = words.find((w) => reports.some((r) => !r.name.toLowerCase().includes(w.toLowerCase())))!;
+    const found = await apiCall<Reports>(
+      `/reports?sort=received&order=desc&limit=50&q=${encodeURIComponent(word)}`,
+      financeToken,
+    );
+    expect(found.reports.length).toBeGreaterThan(0);
+    expect(found.reports.length).toBeLessThan(reports.length);
+    await logIn(financeToken);
+    await page.goto(`${base}/#/reports`);
+    await page.getByRole('heading', { level: 1, name: 'Reports' }).waitFor();
+    const names = async () =>
+      (await page.locator('table.reports tbody tr td:nth-child(2)').allTextContents()).map((s) => s.trim());
+    await expect.poll(names).toEqual(reports.map((r) => r.name));
+    await page.getByLabel('Search by file name').fill(word);
+    await expect.poll(names).toEqual(found.reports.map((r) => r.name));
+  });
+
   test('a distributor’s list follows an upload to the end and says in one sentence why it failed', async () => {
     const { reports } = await apiCall<{ reports: { distributorId: string }[] }>('/reports', financeToken);
     const distributor = reports[0]!.distributorId;

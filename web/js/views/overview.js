@@ -11,6 +11,7 @@ import { codeLabel, errorText } from '../codes.js';
 import { formatDay, formatInstant, formatInt, formatMoney, t } from '../i18n.js';
 import { toKopecks } from '../money.js';
 import { pager } from '../pager.js';
+import { searchField } from '../search-field.js';
 import { tp } from '../plural.js';
 import { accrualsPanel, adjustmentsSection, chooseView, chosenView, closedMark, totalsApart } from './finance.js';
 import { loadQuarters, pickQuarter, quarterSelect } from './quarters.js';
@@ -130,18 +131,6 @@ function listControls(q, state, data, area) {
     state.offset = 0;
     reload(area, q, state);
   };
-  let timer;
-  const search = h('input', {
-    type: 'search',
-    id: 'partner-search',
-    value: state.q,
-    autocomplete: 'off',
-    oninput: (e) => {
-      state.q = e.target.value;
-      clearTimeout(timer);
-      timer = setTimeout(changed, 250);
-    },
-  });
   const select = (id, label, value, options, set) =>
     h(
       'p',
@@ -156,7 +145,7 @@ function listControls(q, state, data, area) {
   return h(
     'form',
     { class: 'list-controls', role: 'search', onsubmit: (e) => (e.preventDefault(), changed()) },
-    h('p', { class: 'field' }, h('label', { for: 'partner-search' }, t('searchPartners')), search),
+    searchField('partner-search', t('searchPartners'), state, changed),
     select(
       'filter-region',
       t('colRegion'),

@@ -9,6 +9,7 @@ import { api } from '../api.js';
 import { h, message, table } from '../dom.js';
 import { errorText, failureText } from '../codes.js';
 import { pager } from '../pager.js';
+import { searchField } from '../search-field.js';
 import { formatInstant, formatInt, rejectReason, t } from '../i18n.js';
 
 const SHOWN_REJECTS = 100;
@@ -99,26 +100,10 @@ function fillReports(area, note, details, data) {
 }
 
 function reportControls(changed) {
-  let timer;
   return h(
     'form',
     { class: 'list-controls', role: 'search', onsubmit: (e) => (e.preventDefault(), changed()) },
-    h(
-      'p',
-      { class: 'field' },
-      h('label', { for: 'report-search' }, t('searchReports')),
-      h('input', {
-        type: 'search',
-        id: 'report-search',
-        value: state.q,
-        autocomplete: 'off',
-        oninput: (e) => {
-          state.q = e.target.value;
-          clearTimeout(timer);
-          timer = setTimeout(changed, 250);
-        },
-      }),
-    ),
+    searchField('report-search', t('searchReports'), state, changed),
     h(
       'p',
       { class: 'field' },
