@@ -88,6 +88,10 @@ export async function quarterOf(req: ApiRequest): Promise<Rules> {
   return rules;
 }
 
+/** The partner registry by key, for answers that show partners as written there. */
+export const partnerMap = async (req: ApiRequest): Promise<Map<string, Partner>> =>
+  new Map((await req.deps.reference.listPartners()).map((p) => [p.id, p]));
+
 export const money = (d: Decimal): string => d.toFixed(2);
 
 export function sumAmounts(lines: readonly Pick<PayoutLine, 'amount'>[]): Decimal {

@@ -22,6 +22,7 @@ import {
   money,
   optionalText,
   parseWith,
+  partnerMap as registry,
   PartnerIdParam,
   payoutLineJson,
   quarterOf,
@@ -32,9 +33,6 @@ import { languageOf } from './language.js';
 
 const AUDIT_SHOWN = 500;
 const DAY_MS = 86_400_000;
-
-const registry = async (req: ApiRequest) =>
-  new Map((await req.deps.reference.listPartners()).map((p) => [p.id, p]));
 
 /** Whether the caller may see something about these partners: a manager, only when one is in the territory. */
 function seesAbout(

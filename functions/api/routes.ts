@@ -25,6 +25,7 @@ import {
   money,
   optionalText,
   parseWith,
+  partnerMap,
   PartnerIdParam,
   payoutLineJson,
   quarterOf,
@@ -49,9 +50,6 @@ const UPLOAD_URL_SECONDS = 15 * 60;
 const DOWNLOAD_URL_SECONDS = 15 * 60;
 const REJECTS_SHOWN = 500;
 const HELD_SHOWN = 500;
-
-const partnerMap = async (req: ApiRequest) =>
-  new Map((await req.deps.reference.listPartners()).map((p) => [p.id, p]));
 
 /** Distributor key → as written in the registry, for answers that carry only the key. */
 const distributorsAsWritten = async (req: ApiRequest) =>

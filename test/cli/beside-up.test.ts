@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../local/runtime.js';
+import { stopUp } from '../support/rebates-up.js';
 
 const BIN = join(PROJECT_ROOT, 'bin', 'rebates.mjs');
 const SAMPLES = join(PROJECT_ROOT, 'samples', 'data');
@@ -25,15 +26,6 @@ const rebates = (...args: string[]) => {
     timeout: 60_000,
   });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-};
-
-const groupAlive = (pgid: number) => {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 };
 
 beforeAll(async () => {
@@ -56,11 +48,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (up?.pid && groupAlive(up.pid)) {
-    process.kill(-up.pid, 'SIGTERM');
-    for (let i = 0; i < 100 && groupAlive(up.pid); i++) await new Promise((r) => setTimeout(r, 200));
-    if (groupAlive(up.pid)) process.kill(-up.pid, 'SIGKILL');
-  }
+  if (up?.pid) await stopUp(up);
   await rm(scratch, { recursive: true, force: true });
 });
 

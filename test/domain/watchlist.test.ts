@@ -6,7 +6,6 @@
  */
 import { Decimal } from 'decimal.js';
 import { describe, expect, test } from 'vitest';
-import { calculatePartnerQuarter } from '../../shared/domain/payout.js';
 import type { PartnerReference, TallyRow } from '../../shared/domain/types.js';
 import { projectUnits, watchlist, withinReach } from '../../shared/domain/watchlist.js';
 import {
@@ -16,6 +15,7 @@ import {
   aTraining,
   anAcceptance,
   Q1_COURSES,
+  quarterResults,
   sampleRules,
 } from '../support/domain-fixtures.js';
 
@@ -28,14 +28,7 @@ function listOf(partners: { id: string; ref: PartnerReference; tallies: TallyRow
   const refs = new Map(partners.map((p) => [p.id, p.ref]));
   return watchlist({
     rules,
-    results: partners.map((p) =>
-      calculatePartnerQuarter(
-        rules,
-        p.ref,
-        p.id,
-        p.tallies.map((t) => ({ ...t, partnerId: p.id })),
-      ),
-    ),
+    results: quarterResults(rules, partners),
     referenceOf: (id) => refs.get(id),
     now,
   });

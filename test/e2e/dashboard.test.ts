@@ -6,28 +6,24 @@
  * config.json and security headers of AWS and signs in through a stand-in for Cognito's hosted
  * pages (test/api/fake-cognito.ts) that hands out the same dev tokens.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Decimal } from 'decimal.js';
 import Papa from 'papaparse';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CHROMIUM, chromiumPresent, requireJdkInCI } from '../support/ci.js';
+import { CHROMIUM, requireJdkInCI } from '../support/ci.js';
+import { browserTestsCanRun, freePort, launchChromium, rebates, ROOT, startUp, tearDown } from '../support/rebates-up.js';
 import { devTokenSecret } from '../../local/api-server.js';
 import { signDevToken } from '../../shared/auth/dev-token.js';
 import { startFakeCognito } from '../api/fake-cognito.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCREENSHOT = join(ROOT, 'test', '.artifacts', 'dashboard-partner.png');
 const shot = (view: string) => join(ROOT, 'test', '.artifacts', `dashboard-${view}.png`);
 const QUARTER = '2016-Q1';
 const REGIONS = ['Central', 'Volga'];
-const run = promisify(execFile);
 const CLIENT_ID = 'dashboard-client';
 const storedToken = (tab: Page) => tab.evaluate<string | null>("sessionStorage.getItem('rebates.token')");
 
@@ -87,86 +83,8 @@ const rub = (locale: string, amount: string) =>
     currencyDisplay: locale === 'ru-RU' ? 'symbol' : 'code',
   }).format(amount as `${number}`);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function rebates(...args: string[]): Promise<string> {
-  const { stdout } = await run('npm', ['run', '--silent', 'rebates', '--', ...args], { cwd: ROOT });
-  return stdout.trim().split('\n').at(-1)!.trim();
-}
-
-/** Starts `rebates up` in a process group of its own (npm, tsx, node, DynamoDB Local's java) and waits for "ready". */
-function startStack(port: number, stateDir: string): Promise<ChildProcess> {
-  const child = spawn(
-    'npm',
-    [
-      'run',
-      '--silent',
-      'rebates',
-      '--',
-      'up',
-      '--port',
-      String(port),
-      '--data',
-      'samples/data',
-      '--state',
-      stateDir,
-    ],
-    {
-      cwd: ROOT,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  let err = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      if (/^ready$/m.test(out)) resolve(child);
-    });
-    // Drained always, so a chatty child never blocks on a full pipe.
-    child.stderr!.on('data', (chunk: Buffer) => void (err = (err + chunk.toString('utf8')).slice(-4000)));
-    child.once('exit', (code) =>
-      reject(new Error(`rebates up exited (${code}) before "ready":\n${out}\n${err}`)),
-    );
-    child.once('error', reject);
-  });
-}
-
-const groupAlive = (pgid: number) => {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** SIGTERM to the whole group ("up" stops its stack on it), SIGKILL for whatever outlives a grace period. */
-async function stopGroup(child: ChildProcess): Promise<void> {
-  const pgid = child.pid!;
-  if (!groupAlive(pgid)) return;
-  process.kill(-pgid, 'SIGTERM');
-  for (let i = 0; i < 100 && groupAlive(pgid); i++) await new Promise((r) => setTimeout(r, 200));
-  if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
-  for (let i = 0; i < 25 && groupAlive(pgid); i++) await new Promise((r) => setTimeout(r, 200));
-  if (groupAlive(pgid))
-    throw new Error(`processes of group ${pgid} (rebates up, DynamoDB Local) are still running`);
-}
-
 // In CI a missing Chromium fails the file here instead of skipping it.
-const hasChromium = chromiumPresent();
-if (!hasChromium)
-  console.warn(`dashboard e2e skipped: ${CHROMIUM} is absent (install Debian's chromium; .ci/run does).`);
+const hasChromium = browserTestsCanRun('dashboard e2e');
 
 describe.skipIf(!hasChromium)(
   `dashboard in Chromium against "rebates up" (skipped only when ${CHROMIUM} is absent, never in CI)`,
@@ -207,7 +125,7 @@ describe.skipIf(!hasChromium)(
       stateDir = await mkdtemp(join(tmpdir(), 'rebates-e2e-'));
       const port = await freePort();
       base = `http://127.0.0.1:${port}`;
-      stack = await startStack(port, stateDir);
+      stack = await startUp(port, stateDir);
 
       managerToken = await rebates(
         'token',
@@ -222,31 +140,10 @@ describe.skipIf(!hasChromium)(
       financeLines = (await apiGet<{ lines: LineJson[] }>(`/quarters/${QUARTER}/payouts`, financeToken))
         .lines;
 
-      profileDir = await mkdtemp(join(tmpdir(), 'rebates-e2e-chromium-'));
-      context = await chromium.launchPersistentContext(profileDir, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-        locale: 'en-US',
-        viewport: { width: 1366, height: 900 },
-      });
-      page = context.pages()[0] ?? (await context.newPage());
-      page.on('pageerror', (err) => pageErrors.push(err.message));
+      ({ context, page, profileDir } = await launchChromium('rebates-e2e-chromium-', pageErrors));
     }, 300_000);
 
-    afterAll(async () => {
-      await context?.close();
-      if (stack) await stopGroup(stack);
-      for (const dir of [stateDir, profileDir]) if (dir) await rm(dir, { recursive: true, force: true });
-    }, 60_000);
+    afterAll(() => tearDown(context, stack, stateDir, profileDir), 60_000);
 
     test('a token that is not accepted leaves you on the login page with a plain message', async () => {
       await page.goto(`${base}/`);

@@ -4,78 +4,22 @@
  * Debian's Chromium (playwright-core) on the quarter's overview. Expectations come from the API as
  * finance sees it, never from the dashboard's own code.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CHROMIUM, chromiumPresent, requireJdkInCI } from '../support/ci.js';
+import { requireJdkInCI } from '../support/ci.js';
+import { browserTestsCanRun, freePort, launchChromium, rebates, ROOT, startUp, tearDown } from '../support/rebates-up.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const [Q1, Q2] = ['2016-Q1', '2016-Q2'];
 const KVANT_KEY = 'incoming/kvant/kvant-sellout-2016Q1.csv';
-const run = promisify(execFile);
 const squash = (s: string | null) => (s ?? '').replace(/[\s\u00a0\u202f]+/g, ' ').trim();
 const rub = (amount: string) =>
   new Intl.NumberFormat('en-US', { style: 'currency', currency: 'RUB', currencyDisplay: 'code' }).format(
     amount as `${number}`,
   );
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function rebates(...args: string[]): Promise<string> {
-  const { stdout } = await run('npm', ['run', '--silent', 'rebates', '--', ...args], { cwd: ROOT });
-  return stdout.trim().split('\n').at(-1)!.trim();
-}
-
-function startStack(port: number, stateDir: string): Promise<ChildProcess> {
-  const child = spawn(
-    'npm',
-    ['run', '--silent', 'rebates', '--', 'up', '--port', String(port), '--data', 'samples/data', '--state', stateDir],
-    { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  let err = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      if (/^ready$/m.test(out)) resolve(child);
-    });
-    child.stderr!.on('data', (chunk: Buffer) => void (err = (err + chunk.toString('utf8')).slice(-4000)));
-    child.once('exit', (code) => reject(new Error(`rebates up exited (${code}) before "ready":\n${out}\n${err}`)));
-    child.once('error', reject);
-  });
-}
-
-const groupAlive = (pgid: number) => {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function stopGroup(child: ChildProcess): Promise<void> {
-  const pgid = child.pid!;
-  if (!groupAlive(pgid)) return;
-  process.kill(-pgid, 'SIGTERM');
-  for (let i = 0; i < 100 && groupAlive(pgid); i++) await new Promise((r) => setTimeout(r, 200));
-  if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
-}
 
 interface ClosedPayouts {
   status: string;
@@ -86,7 +30,7 @@ interface ClosedPayouts {
   adjustmentsTotal: string;
 }
 
-const hasChromium = chromiumPresent();
+const hasChromium = browserTestsCanRun('finance dashboard e2e');
 
 describe.skipIf(!hasChromium)('a closed quarter in the dashboard (Chromium against "rebates up")', () => {
   let stateDir: string;
@@ -115,7 +59,7 @@ describe.skipIf(!hasChromium)('a closed quarter in the dashboard (Chromium again
     stateDir = await mkdtemp(join(tmpdir(), 'rebates-e2e-finance-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    stack = await startStack(port, stateDir);
+    stack = await startUp(port, stateDir);
     financeToken = await rebates('token', '--role', 'finance', '--sub', 'fin-anna', '--state', stateDir);
 
     // Close 2016-Q1; where closing needs a second finance user's approval, a second one gives it.
@@ -142,23 +86,10 @@ describe.skipIf(!hasChromium)('a closed quarter in the dashboard (Chromium again
     }
     expect(closed.adjustments.length).toBeGreaterThan(0);
 
-    profileDir = await mkdtemp(join(tmpdir(), 'rebates-e2e-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      locale: 'en-US',
-      viewport: { width: 1366, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    ({ context, page, profileDir } = await launchChromium('rebates-e2e-chromium-', pageErrors));
   }, 300_000);
 
-  afterAll(async () => {
-    await context?.close();
-    if (stack) await stopGroup(stack);
-    for (const dir of [stateDir, profileDir]) if (dir) await rm(dir, { recursive: true, force: true });
-  }, 60_000);
+  afterAll(() => tearDown(context, stack, stateDir, profileDir), 60_000);
 
   test('the overview says closed, by whom, with the frozen total, and lists the adjustments apart with their causes', async () => {
     expect(closed).toMatchObject({ status: 'closed', closed: { by: closer } });

@@ -6,86 +6,29 @@
  * come from the API (as finance or the distributor sees it) and from the English labels' own words,
  * never from the dashboard's rendering code. A screenshot of each view at 390 px goes to test/.artifacts.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CHROMIUM, chromiumPresent, requireJdkInCI } from '../support/ci.js';
+import { requireJdkInCI } from '../support/ci.js';
+import { browserTestsCanRun, freePort, launchChromium, rebates, ROOT, startUp, tearDown } from '../support/rebates-up.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ARTIFACTS = join(ROOT, 'test', '.artifacts');
 const QUARTER = '2016-Q1';
-const run = promisify(execFile);
 const squash = (s: string | null) => (s ?? '').replace(/[\s\u00a0\u202f]+/g, ' ').trim();
 
 type Labels = Record<'en' | 'ru', Record<string, string>>;
 const labelsModule = join(ROOT, 'web', 'js', 'labels.js');
 const { STRINGS, REASONS } = (await import(labelsModule)) as { STRINGS: Labels; REASONS: Labels };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function rebates(...args: string[]): Promise<string> {
-  const { stdout } = await run('npm', ['run', '--silent', 'rebates', '--', ...args], { cwd: ROOT });
-  return stdout.trim().split('\n').at(-1)!.trim();
-}
-
-function startStack(port: number, stateDir: string): Promise<ChildProcess> {
-  const child = spawn(
-    'npm',
-    ['run', '--silent', 'rebates', '--', 'up', '--port', String(port), '--data', 'samples/data', '--state', stateDir],
-    { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  let err = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      if (/^ready$/m.test(out)) resolve(child);
-    });
-    child.stderr!.on('data', (chunk: Buffer) => void (err = (err + chunk.toString('utf8')).slice(-4000)));
-    child.once('exit', (code) => reject(new Error(`rebates up exited (${code}) before "ready":\n${out}\n${err}`)));
-    child.once('error', reject);
-  });
-}
-
-const groupAlive = (pgid: number) => {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function stopGroup(child: ChildProcess): Promise<void> {
-  const pgid = child.pid!;
-  if (!groupAlive(pgid)) return;
-  process.kill(-pgid, 'SIGTERM');
-  for (let i = 0; i < 100 && groupAlive(pgid); i++) await new Promise((r) => setTimeout(r, 200));
-  if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
-}
-
 interface Listing {
   partners: { partnerId: string; name: string }[];
   page: { total: number };
 }
 
-const hasChromium = chromiumPresent();
-if (!hasChromium) console.warn(`lists e2e skipped: ${CHROMIUM} is absent (install Debian's chromium; .ci/run does).`);
+const hasChromium = browserTestsCanRun('lists e2e');
 
 describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium against "rebates up"', () => {
   let stateDir: string;
@@ -121,26 +64,13 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
     stateDir = await mkdtemp(join(tmpdir(), 'rebates-e2e-lists-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    stack = await startStack(port, stateDir);
+    stack = await startUp(port, stateDir);
     financeToken = await rebates('token', '--role', 'finance', '--state', stateDir);
-    profileDir = await mkdtemp(join(tmpdir(), 'rebates-e2e-lists-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-      locale: 'en-US',
-      viewport: { width: 1366, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    ({ context, page, profileDir } = await launchChromium('rebates-e2e-lists-chromium-', pageErrors));
     await mkdir(ARTIFACTS, { recursive: true });
   }, 300_000);
 
-  afterAll(async () => {
-    await context?.close();
-    if (stack) await stopGroup(stack);
-    for (const dir of [stateDir, profileDir]) if (dir) await rm(dir, { recursive: true, force: true });
-  }, 60_000);
+  afterAll(() => tearDown(context, stack, stateDir, profileDir), 60_000);
 
   test('the partners list pages, sorts and searches as the API does', async () => {
     await logIn(financeToken);
@@ -270,6 +200,28 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
       await page.screenshot({ path: join(ARTIFACTS, `ru-${hash.split('/')[1]}.png`), fullPage: true });
     }
     expect(found).toEqual([]);
+  });
+
+  test('the reports list searches by file name as the API does', async () => {
+    type Reports = { reports: { name: string }[] };
+    const { reports } = await apiCall<Reports>('/reports?sort=received&order=desc&limit=50', financeToken);
+    // A word of some file names but not all, so the search visibly narrows the list.
+    const words = reports.flatMap((r) => r.name.split(/[^A-Za-z0-9]+/)).filter((w) => w.length > 3);
+    const word = words.find((w) => reports.some((r) => !r.name.toLowerCase().includes(w.toLowerCase())))!;
+    const found = await apiCall<Reports>(
+      `/reports?sort=received&order=desc&limit=50&q=${encodeURIComponent(word)}`,
+      financeToken,
+    );
+    expect(found.reports.length).toBeGreaterThan(0);
+    expect(found.reports.length).toBeLessThan(reports.length);
+    await logIn(financeToken);
+    await page.goto(`${base}/#/reports`);
+    await page.getByRole('heading', { level: 1, name: 'Reports' }).waitFor();
+    const names = async () =>
+      (await page.locator('table.reports tbody tr td:nth-child(2)').allTextContents()).map((s) => s.trim());
+    await expect.poll(names).toEqual(reports.map((r) => r.name));
+    await page.getByLabel('Search by file name').fill(word);
+    await expect.poll(names).toEqual(found.reports.map((r) => r.name));
   });
 
   test('a distributor’s list follows an upload to the end and says in one sentence why it failed', async () => {

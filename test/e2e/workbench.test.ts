@@ -5,16 +5,24 @@
  * A screenshot of each view goes to test/.artifacts/.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decimal } from 'decimal.js';
 import Papa from 'papaparse';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CHROMIUM, chromiumPresent, requireJdkInCI } from '../support/ci.js';
+import { requireJdkInCI } from '../support/ci.js';
 import { sampleRules } from '../support/domain-fixtures.js';
-import { freePort, rebates, ROOT, startUp, stopUp } from '../support/rebates-up.js';
+import {
+  browserTestsCanRun,
+  freePort,
+  launchChromium,
+  rebates,
+  ROOT,
+  startUp,
+  tearDown,
+} from '../support/rebates-up.js';
 
 const QUARTER = '2016-Q1';
 const REGION = 'Volga';
@@ -45,8 +53,7 @@ const csv = async <T>(name: string) =>
     skipEmptyLines: true,
   }).data;
 
-const hasChromium = chromiumPresent();
-if (!hasChromium) console.warn(`workbench e2e skipped: ${CHROMIUM} is absent.`);
+const hasChromium = browserTestsCanRun('workbench e2e');
 
 describe.skipIf(!hasChromium)(
   'watchlist and exceptions workbench in Chromium, as a manager of one region',
@@ -81,31 +88,12 @@ describe.skipIf(!hasChromium)(
       financeToken = await rebates('token', '--role', 'finance', '--state', stateDir);
       lines = (await apiGet<{ lines: LineJson[] }>(`/quarters/${QUARTER}/payouts`, financeToken)).lines;
 
-      profileDir = await mkdtemp(join(tmpdir(), 'rebates-e2e-wb-chromium-'));
-      context = await chromium.launchPersistentContext(profileDir, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--no-first-run',
-        ],
-        locale: 'en-US',
-        viewport: { width: 1366, height: 900 },
-      });
-      page = context.pages()[0] ?? (await context.newPage());
-      page.on('pageerror', (err) => pageErrors.push(err.message));
+      ({ context, page, profileDir } = await launchChromium('rebates-e2e-wb-chromium-', pageErrors));
       await page.addInitScript("localStorage.setItem('rebates.lang', 'en')");
       await mkdir(ARTIFACTS, { recursive: true });
     }, 300_000);
 
-    afterAll(async () => {
-      await context?.close();
-      if (stack) await stopUp(stack);
-      for (const dir of [stateDir, profileDir]) if (dir) await rm(dir, { recursive: true, force: true });
-    }, 60_000);
+    afterAll(() => tearDown(context, stack, stateDir, profileDir), 60_000);
 
     test('the overview lists the partner a few units short of its chosen plan, with the RUB the plan would pay', async () => {
       // From the samples: a partner of the region whose chosen plan is not met, at most a fifth short.

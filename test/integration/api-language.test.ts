@@ -6,29 +6,23 @@
  * 2016-Q1 client program: plan 150 chosen, 146 units bought: nothing is paid, 4 units short.
  */
 import '../../local/env-defaults.js'; // before the handler modules create their loggers
-import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devTokenSecret, startApiServer, type ApiServer } from '../../local/api-server.js';
-import { signDevToken } from '../../shared/auth/dev-token.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestApi } from '../support/api-client.js';
 import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
 const OPTIPLEX = 'OPTIPLEX 3050 SFF I3-7100 4GB 500GB'; // client/optiplex-dt-3xxx
 
 const env = useLocalRuntime();
-let api: ApiServer;
-let token: string;
-let scratch: string;
+const api = useTestApi(env);
 
 /** GET as finance, with the given Accept-Language (none when undefined). */
 async function get(path: string, acceptLanguage?: string) {
-  const res = await fetch(`${api.url}/api${path}`, {
+  const res = await fetch(`${api.server.url}/api${path}`, {
     headers: {
-      authorization: `Bearer ${token}`,
+      authorization: `Bearer ${api.token('finance')}`,
       ...(acceptLanguage === undefined ? {} : { 'accept-language': acceptLanguage }),
     },
   });
@@ -44,9 +38,6 @@ const sale = (over: Partial<SaleLine> & Pick<SaleLine, 'invoice' | 'partnerId'>)
 });
 
 beforeAll(async () => {
-  scratch = await mkdtemp(join(tmpdir(), 'rebates-lang-'));
-  api = await startApiServer({ port: 0, deps: env.rt.deps, stateDir: join(scratch, 'state') });
-  token = signDevToken({ sub: 'fin-1', 'cognito:groups': ['finance'] }, await devTokenSecret(join(scratch, 'state')), 600);
   await env.importReference({
     partners: [
       { id: 'RU910101', name: 'ООО «Сто Сорок Шесть»', region: 'Central' },
@@ -69,11 +60,6 @@ beforeAll(async () => {
       ]),
     },
   ]);
-});
-
-afterAll(async () => {
-  await api?.close();
-  if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
 describe('GET /quarters/{q}/partners/{id} in the reader’s language', () => {

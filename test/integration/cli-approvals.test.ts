@@ -4,19 +4,14 @@
  * folder unchanged imports as ever.
  */
 import '../../local/env-defaults.js';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../local/cli-program.js';
-import { PROJECT_ROOT, reportUploadName, startLocalRuntime } from '../../local/runtime.js';
-import { loadDataFolder } from '../../shared/reference/data-folder.js';
+import { startLocalRuntime } from '../../local/runtime.js';
 import { toUserError } from '../../shared/errors.js';
-import { closeQuarter } from '../../shared/pipeline/quarters.js';
-import { importReference } from '../../shared/pipeline/reference-import.js';
-import { requireJdkInCI } from '../support/ci.js';
+import { closedSampleState, SAMPLES } from '../support/closed-quarter.js';
 
-const SAMPLES = join(PROJECT_ROOT, 'samples', 'data');
 const Q1 = '2016-Q1';
 let scratch: string;
 let state: string;
@@ -38,20 +33,7 @@ async function cli(args: string[]): Promise<{ code: number } | { error: unknown 
 }
 
 beforeAll(async () => {
-  requireJdkInCI();
-  scratch = await mkdtemp(join(tmpdir(), 'rebates-cli-approvals-'));
-  state = join(scratch, 'state');
-  const rt = await startLocalRuntime({ stateDir: state });
-  try {
-    const folder = await loadDataFolder(SAMPLES);
-    await importReference(rt.deps, folder.reference);
-    for (const r of folder.reports)
-      await rt.upload(`incoming/${r.distributorId}/${reportUploadName(r.name)}`, await readFile(r.path));
-    await rt.idle();
-    await closeQuarter(rt.deps, Q1, 'fin-1', new Date());
-  } finally {
-    await rt.stop();
-  }
+  ({ scratch, state } = await closedSampleState('rebates-cli-approvals-', Q1));
 }, 180_000);
 
 afterAll(async () => {

@@ -4,19 +4,13 @@
  * against its snapshot instead of a recomputation.
  */
 import '../../local/env-defaults.js';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../local/cli-program.js';
-import { PROJECT_ROOT, reportUploadName, startLocalRuntime } from '../../local/runtime.js';
 import { formatRub } from '../../local/ui/table.js';
-import { closeQuarter, type QuarterSnapshot } from '../../shared/pipeline/quarters.js';
-import { importReference } from '../../shared/pipeline/reference-import.js';
-import { loadDataFolder } from '../../shared/reference/data-folder.js';
-import { requireJdkInCI } from '../support/ci.js';
+import type { QuarterSnapshot } from '../../shared/pipeline/quarters.js';
+import { closedSampleState } from '../support/closed-quarter.js';
 
-const SAMPLES = join(PROJECT_ROOT, 'samples', 'data');
 const Q1 = '2016-Q1';
 let scratch: string;
 let state: string;
@@ -38,20 +32,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string }> {
 }
 
 beforeAll(async () => {
-  requireJdkInCI();
-  scratch = await mkdtemp(join(tmpdir(), 'rebates-cli-closed-'));
-  state = join(scratch, 'state');
-  const rt = await startLocalRuntime({ stateDir: state });
-  try {
-    const folder = await loadDataFolder(SAMPLES);
-    await importReference(rt.deps, folder.reference);
-    for (const r of folder.reports)
-      await rt.upload(`incoming/${r.distributorId}/${reportUploadName(r.name)}`, await readFile(r.path));
-    await rt.idle();
-    snapshot = await closeQuarter(rt.deps, Q1, 'fin-1', new Date());
-  } finally {
-    await rt.stop();
-  }
+  ({ scratch, state, snapshot } = await closedSampleState('rebates-cli-closed-', Q1));
 }, 180_000);
 
 afterAll(async () => {

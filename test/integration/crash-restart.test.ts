@@ -16,7 +16,6 @@ import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devTokenSecret } from '../../local/api-server.js';
 import { LOCAL_REGION } from '../../local/local-stack.js';
@@ -29,8 +28,8 @@ import { verifyQuarter } from '../../shared/pipeline/verify.js';
 import { wire, type AppDeps } from '../../shared/wiring.js';
 import { callApi } from '../support/api-client.js';
 import { requireJdkInCI } from '../support/ci.js';
+import { groupAlive, ROOT } from '../support/rebates-up.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SAMPLES = join(ROOT, 'samples', 'data');
 const Q = '2016-Q1';
 const DISTRIBUTOR = 'kvant';
@@ -67,15 +66,6 @@ interface Up {
   /** Resolves with the point named once the process says it paused there. */
   paused: () => Promise<string>;
 }
-
-const groupAlive = (pgid: number) => {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function untilGone(pgid: number): Promise<void> {
   for (let i = 0; i < 150 && groupAlive(pgid); i++) await new Promise((r) => setTimeout(r, 100));

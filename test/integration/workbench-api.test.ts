@@ -7,15 +7,10 @@
  */
 import '../../local/env-defaults.js'; // before the handler modules create their loggers
 import { Decimal } from 'decimal.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devTokenSecret, startApiServer, type ApiServer } from '../../local/api-server.js';
-import { signDevToken } from '../../shared/auth/dev-token.js';
-import { callApi } from '../support/api-client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestApi } from '../support/api-client.js';
 import { sampleRules } from '../support/domain-fixtures.js';
 import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 const Q1 = '2016-Q1';
 const rules = sampleRules(Q1);
@@ -25,20 +20,7 @@ const CABLE = 'Кабель HDMI 2 м'; // unclassified until the catalog maps i
 const TRAINED_AT = '2016-03-01T10:00:00+03:00';
 
 const env = useLocalRuntime();
-let api: ApiServer;
-let secret: Buffer;
-let stateDir: string;
-
-const tokens = {
-  finance: { sub: 'fin-1', 'cognito:groups': ['finance'] },
-  program: { sub: 'prog-1', 'cognito:groups': ['program'] },
-  central: { sub: 'mgr-1', 'cognito:groups': ['manager'], 'custom:regions': 'Central' },
-  volga: { sub: 'mgr-2', 'cognito:groups': ['manager'], 'custom:regions': 'Volga' },
-  alfa: { sub: 'dist-alfa', 'cognito:groups': ['distributor'], 'custom:distributor': 'alfa' },
-};
-type Who = keyof typeof tokens;
-const call = (who: Who, method: string, path: string, body?: unknown) =>
-  callApi(api.url, signDevToken(tokens[who], secret, 600), method, path, body);
+const { call } = useTestApi(env);
 
 const sale = (over: Partial<SaleLine> & Pick<SaleLine, 'invoice' | 'partnerId'>): SaleLine => ({
   date: '2016-02-10',
@@ -76,9 +58,6 @@ interface GroupJson {
 }
 
 beforeAll(async () => {
-  stateDir = await mkdtemp(join(tmpdir(), 'rebates-workbench-'));
-  api = await startApiServer({ port: 0, deps: env.rt.deps, stateDir, webDir: join(stateDir, 'no-web') });
-  secret = await devTokenSecret(stateDir);
   await env.importReference({
     partners: [
       { id: 'RU900201', name: 'ООО «Почти План»', region: 'Central' },
@@ -104,11 +83,6 @@ beforeAll(async () => {
       sale({ invoice: 'A-6', partnerId: 'RU900202', description: CABLE, sku: 'CBL-HDMI-2', qty: 3 }),
     ]),
   );
-});
-
-afterAll(async () => {
-  await api?.close();
-  if (stateDir) await rm(stateDir, { recursive: true, force: true });
 });
 
 describe('GET /quarters/{q}/watchlist', () => {

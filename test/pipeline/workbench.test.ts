@@ -5,7 +5,6 @@
  * stores them.
  */
 import { describe, expect, test } from 'vitest';
-import { calculatePartnerQuarter } from '../../shared/domain/payout.js';
 import type { Partner, PartnerReference, TallyRow } from '../../shared/domain/types.js';
 import type { HeldLines, HeldReason } from '../../shared/pipeline/compute-quarter.js';
 import { workbenchGroups, type WorkbenchInput } from '../../shared/pipeline/workbench.js';
@@ -16,6 +15,7 @@ import {
   aTraining,
   anAcceptance,
   Q1_COURSES,
+  quarterResults,
   sampleRules,
 } from '../support/domain-fixtures.js';
 
@@ -52,13 +52,9 @@ function input(
   return {
     rules,
     held: byReason,
-    results: partners.map(({ p, ref, tallies }) =>
-      calculatePartnerQuarter(
-        rules,
-        { ...ref, partner: p },
-        p.id,
-        tallies.map((t) => ({ ...t, partnerId: p.id })),
-      ),
+    results: quarterResults(
+      rules,
+      partners.map(({ p, ref, tallies }) => ({ id: p.id, ref: { ...ref, partner: p }, tallies })),
     ),
     partners: new Map(partners.map(({ p }) => [p.id, p])),
     distributorShown: (k) => k.toUpperCase(),

@@ -18,6 +18,7 @@ export const CALLERS = {
   finance2: { sub: 'fin-2', 'cognito:groups': ['finance'] },
   program: { sub: 'prog-1', 'cognito:groups': ['program'] },
   central: { sub: 'mgr-1', 'cognito:groups': ['manager'], 'custom:regions': 'Central' },
+  volga: { sub: 'mgr-2', 'cognito:groups': ['manager'], 'custom:regions': 'Volga' },
   alfa: { sub: 'dist-alfa', 'cognito:groups': ['distributor'], 'custom:distributor': 'alfa' },
   kvant: { sub: 'dist-kvant', 'cognito:groups': ['distributor'], 'custom:distributor': 'kvant' },
 } satisfies Record<string, Claims>;

@@ -4,8 +4,16 @@
  * 2016-Q1 before every deadline); each builder takes overrides for what a test is about.
  */
 import { readFileSync } from 'node:fs';
+import { calculatePartnerQuarter } from '../../shared/domain/payout.js';
 import { parseRules, type Rules } from '../../shared/domain/rules/load.js';
-import type { Acceptance, Partner, PartnerReference, TallyRow, Training } from '../../shared/domain/types.js';
+import type {
+  Acceptance,
+  Partner,
+  PartnerQuarterResult,
+  PartnerReference,
+  TallyRow,
+  Training,
+} from '../../shared/domain/types.js';
 
 export const QUARTERS = ['2016-Q1', '2016-Q2', '2016-Q3', '2016-Q4'] as const;
 
@@ -66,4 +74,19 @@ export function aTally(
   over: Partial<TallyRow> = {},
 ): TallyRow {
   return { partnerId: 'P1', distributorId: 'D1', program, rateRow, gate: null, units, ...over };
+}
+
+/** Each partner's quarter as the payout calculation works it out, its tally rows tagged with its ID. */
+export function quarterResults(
+  rules: Rules,
+  partners: { id: string; ref: PartnerReference; tallies: TallyRow[] }[],
+): PartnerQuarterResult[] {
+  return partners.map((p) =>
+    calculatePartnerQuarter(
+      rules,
+      p.ref,
+      p.id,
+      p.tallies.map((t) => ({ ...t, partnerId: p.id })),
+    ),
+  );
 }

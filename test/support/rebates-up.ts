@@ -1,12 +1,18 @@
 /**
  * `rebates up` for browser tests, as a user starts it: its own process group, a free port, the
  * sample data folder, and a state folder; stopped with its whole group (npm, tsx, node, DynamoDB
- * Local's java). The same steps as test/e2e/dashboard.test.ts, shared for newer browser tests.
+ * Local's java). Also the Chromium every browser test drives, and the group checks the tests that
+ * start `up` their own way (crash-restart, beside-up) use.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, chromiumPresent } from './ci.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
@@ -63,7 +69,8 @@ export function startUp(port: number, stateDir: string): Promise<ChildProcess> {
   });
 }
 
-const groupAlive = (pgid: number) => {
+/** Whether any process of the group `pgid` is still running. */
+export const groupAlive = (pgid: number) => {
   try {
     process.kill(-pgid, 0);
     return true;
@@ -82,4 +89,66 @@ export async function stopUp(child: ChildProcess): Promise<void> {
   for (let i = 0; i < 25 && groupAlive(pgid); i++) await new Promise((r) => setTimeout(r, 200));
   if (groupAlive(pgid))
     throw new Error(`processes of group ${pgid} (rebates up, DynamoDB Local) are still running`);
+}
+
+/**
+ * Whether a browser test file can run: in CI a missing Chromium fails the file (chromiumPresent
+ * throws); elsewhere the file is skipped and says so.
+ */
+export function browserTestsCanRun(what: string): boolean {
+  const present = chromiumPresent();
+  if (!present)
+    console.warn(`${what} skipped: ${CHROMIUM} is absent (install Debian's chromium; .ci/run does).`);
+  return present;
+}
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  /** The throwaway profile folder, for the caller to remove after closing the context. */
+  profileDir: string;
+}
+
+/**
+ * Debian's Chromium, headless, on a new profile in the temp folder, in English at a desktop size;
+ * errors thrown in the page are pushed to `pageErrors` so a test can assert there were none.
+ */
+export async function launchChromium(profilePrefix: string, pageErrors: string[]): Promise<Browser> {
+  const profileDir = await mkdtemp(join(tmpdir(), profilePrefix));
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+      locale: 'en-US',
+      viewport: { width: 1366, height: 900 },
+    });
+  } catch (err) {
+    // The caller never learns the folder when the launch fails, so it goes here.
+    await rm(profileDir, { recursive: true, force: true });
+    throw err;
+  }
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  return { context, page, profileDir };
+}
+
+/** After a browser test file: the browser closed, `up` stopped, and its folders removed (those made). */
+export async function tearDown(
+  context: BrowserContext | undefined,
+  stack: ChildProcess | undefined,
+  ...dirs: (string | undefined)[]
+): Promise<void> {
+  await context?.close();
+  if (stack) await stopUp(stack);
+  for (const dir of dirs) if (dir) await rm(dir, { recursive: true, force: true });
 }

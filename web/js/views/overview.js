@@ -10,6 +10,8 @@ import { h, message, table } from '../dom.js';
 import { codeLabel, errorText } from '../codes.js';
 import { formatDay, formatInstant, formatInt, formatMoney, t } from '../i18n.js';
 import { toKopecks } from '../money.js';
+import { pager } from '../pager.js';
+import { searchField } from '../search-field.js';
 import { tp } from '../plural.js';
 import { accrualsPanel, adjustmentsSection, chooseView, chosenView, closedMark, totalsApart } from './finance.js';
 import { loadQuarters, pickQuarter, quarterSelect } from './quarters.js';
@@ -130,18 +132,6 @@ function listControls(q, state, data, area) {
     state.offset = 0;
     reload(area, q, state);
   };
-  let timer;
-  const search = h('input', {
-    type: 'search',
-    id: 'partner-search',
-    value: state.q,
-    autocomplete: 'off',
-    oninput: (e) => {
-      state.q = e.target.value;
-      clearTimeout(timer);
-      timer = setTimeout(changed, 250);
-    },
-  });
   const select = (id, label, value, options, set) =>
     h(
       'p',
@@ -156,7 +146,7 @@ function listControls(q, state, data, area) {
   return h(
     'form',
     { class: 'list-controls', role: 'search', onsubmit: (e) => (e.preventDefault(), changed()) },
-    h('p', { class: 'field' }, h('label', { for: 'partner-search' }, t('searchPartners')), search),
+    searchField('partner-search', t('searchPartners'), state, changed),
     select(
       'filter-region',
       t('colRegion'),
@@ -188,7 +178,14 @@ function fillList(area, q, state, data) {
   }
   area.replaceChildren(
     h('div', { class: 'table-scroll' }, partnersTable(q, state, data, area)),
-    pager(q, state, data.page, area),
+    pager(
+      data.page,
+      (offset) => {
+        state.offset = offset;
+        reload(area, q, state);
+      },
+      { ends: true },
+    ),
   );
 }
 
@@ -258,39 +255,6 @@ function partnersTable(q, state, data, area) {
     if (sort === state.sort) th.setAttribute('aria-sort', state.order === 'asc' ? 'ascending' : 'descending');
   });
   return el;
-}
-
-function pager(q, state, page, area) {
-  const go = (offset) => {
-    state.offset = offset;
-    reload(area, q, state);
-  };
-  const last = Math.max(0, Math.floor((page.total - 1) / page.limit) * page.limit);
-  return h(
-    'nav',
-    { class: 'pager', 'aria-label': t('pagerLabel') },
-    h('button', { type: 'button', class: 'secondary', disabled: page.offset === 0, onclick: () => go(0) }, t('firstPage')),
-    h(
-      'button',
-      { type: 'button', class: 'secondary', disabled: page.offset === 0, onclick: () => go(Math.max(0, page.offset - page.limit)) },
-      t('prevPage'),
-    ),
-    h(
-      'span',
-      { class: 'pager-status' },
-      t('pageStatus', {
-        from: formatInt(page.offset + 1),
-        to: formatInt(Math.min(page.offset + page.limit, page.total)),
-        total: formatInt(page.total),
-      }),
-    ),
-    h(
-      'button',
-      { type: 'button', class: 'secondary', disabled: !page.nextCursor, onclick: () => go(page.offset + page.limit) },
-      t('nextPage'),
-    ),
-    h('button', { type: 'button', class: 'secondary', disabled: !page.nextCursor, onclick: () => go(last) }, t('lastPage')),
-  );
 }
 
 function financeActions(me, q, status, rerender, pendingClose) {

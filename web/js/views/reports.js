@@ -8,6 +8,8 @@
 import { api } from '../api.js';
 import { h, message, table } from '../dom.js';
 import { errorText, failureText } from '../codes.js';
+import { pager } from '../pager.js';
+import { searchField } from '../search-field.js';
 import { formatInstant, formatInt, rejectReason, t } from '../i18n.js';
 
 const SHOWN_REJECTS = 100;
@@ -77,7 +79,12 @@ function fillReports(area, note, details, data) {
     ...(reports.length
       ? [
           h('div', { class: 'table-scroll' }, reportsTable(reports, details)),
-          page && page.total > PAGE ? pager(page, () => reload(area, note, details)) : '',
+          page && page.total > PAGE
+            ? pager(page, (offset) => {
+                state.offset = offset;
+                reload(area, note, details);
+              })
+            : '',
         ]
       : [message(state.q || state.status ? t('noMatches') : t('noReports'))]),
   );
@@ -93,26 +100,10 @@ function fillReports(area, note, details, data) {
 }
 
 function reportControls(changed) {
-  let timer;
   return h(
     'form',
     { class: 'list-controls', role: 'search', onsubmit: (e) => (e.preventDefault(), changed()) },
-    h(
-      'p',
-      { class: 'field' },
-      h('label', { for: 'report-search' }, t('searchReports')),
-      h('input', {
-        type: 'search',
-        id: 'report-search',
-        value: state.q,
-        autocomplete: 'off',
-        oninput: (e) => {
-          state.q = e.target.value;
-          clearTimeout(timer);
-          timer = setTimeout(changed, 250);
-        },
-      }),
-    ),
+    searchField('report-search', t('searchReports'), state, changed),
     h(
       'p',
       { class: 'field' },
@@ -125,28 +116,6 @@ function reportControls(changed) {
         ),
       ),
     ),
-  );
-}
-
-function pager(page, reload) {
-  const go = (offset) => {
-    state.offset = offset;
-    reload();
-  };
-  return h(
-    'nav',
-    { class: 'pager', 'aria-label': t('pagerLabel') },
-    h('button', { type: 'button', class: 'secondary', disabled: page.offset === 0, onclick: () => go(Math.max(0, page.offset - page.limit)) }, t('prevPage')),
-    h(
-      'span',
-      { class: 'pager-status' },
-      t('pageStatus', {
-        from: formatInt(page.offset + 1),
-        to: formatInt(Math.min(page.offset + page.limit, page.total)),
-        total: formatInt(page.total),
-      }),
-    ),
-    h('button', { type: 'button', class: 'secondary', disabled: !page.nextCursor, onclick: () => go(page.offset + page.limit) }, t('nextPage')),
   );
 }
 
