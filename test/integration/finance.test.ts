@@ -21,6 +21,7 @@ import { closeQuarter } from '../../shared/pipeline/quarters.js';
 import { verifyClosedQuarter } from '../../shared/pipeline/verify-closed.js';
 import { loadDataFolder } from '../../shared/reference/data-folder.js';
 import { useTestApi } from '../support/api-client.js';
+import { getAs, settledApproval } from '../support/approvals.js';
 import { useLocalRuntime } from '../support/runtime.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -175,6 +176,8 @@ describe('one truth per closed quarter, with recorded causes', () => {
     expect(put.status).toBe(202);
     // It alters closed Q1, so it waits for someone other than its author to approve it.
     expect(put.body.approval?.id).toBeDefined();
+    // It is checked against the closed quarter off the request, then waits for approval.
+    expect((await settledApproval(getAs(api, 'finance'), put.body.approval.id)).status).toBe('pending');
     const approved = await call('finance', 'POST', `/api/approvals/${put.body.approval.id}/approve`);
     expect(approved.status).toBe(200);
     await env.rt.idle();
