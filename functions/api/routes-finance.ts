@@ -3,6 +3,7 @@
  * distributor × quarter, the accrual view of an open quarter, and points redemptions against the
  * reward catalog.
  */
+import { actorOf, recordAudit } from '../../shared/pipeline/audit.js';
 import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
@@ -71,8 +72,15 @@ export async function postPayment(req: ApiRequest): Promise<Reply> {
     recordedBy: `${principal.role} ${principal.sub}`,
     recordedAt: deps.clock.now().toISOString(),
   };
-  // audit: payment
-  await deps.payments.add(payment);
+  if (await deps.payments.add(payment))
+    await recordAudit(deps, {
+      kind: 'payment',
+      actor: actorOf(principal),
+      target: `payment ${payment.paymentId} to ${partner.displayId} for ${distributor.displayId} in ${payment.quarter}`,
+      quarters: [payment.quarter],
+      partners: [partner.id],
+      after: payment,
+    });
   return {
     status: 201,
     json: {
@@ -216,10 +224,19 @@ export async function postRedemption(req: ApiRequest): Promise<Reply> {
     const entry = repeated ? made : { ...made, reason: `${made.reason}, recorded by ${principal.role} ${principal.sub}` };
     if (!repeated) {
       const seen = state.ledger.filter((e) => e.kind === 'redeem').length;
-      // audit: payment
       const written = deps.ledger.appendRedemption
         ? await deps.ledger.appendRedemption(entry, seen)
         : (await deps.ledger.append([entry]), true);
+      if (written)
+        await recordAudit(deps, {
+          kind: 'redemption',
+          actor: actorOf(principal),
+          target: `redemption of ${body.rewardId} by ${state.partner.displayId}`,
+          quarters: [rules.quarter],
+          partners: [id],
+          before: { balance: balance(state.ledger) },
+          after: { balance: balance([...state.ledger, entry]), entry },
+        });
       if (!written) {
         // Each retry follows a redemption that did land, so this ends; the bound only guards a fault.
         if (attempt < 20) continue;

@@ -23,6 +23,7 @@ export const AUDIT_KINDS = [
   'change-rejection',
   'export',
   'payment',
+  'redemption',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

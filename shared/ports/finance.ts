@@ -22,7 +22,8 @@ export interface Payment {
 
 export interface PaymentsRepository {
   /** Adds a payment; one already stored with the same ID is left as it is (a retried request). */
-  add(payment: Payment): Promise<void>;
+  /** True when stored; false when a payment of the same ID was already there (kept as it was). */
+  add(payment: Payment): Promise<boolean>;
   /** Every payment recorded for the quarter, sorted by partner, distributor, date, ID. */
   listQuarter(quarter: string): Promise<Payment[]>;
 }

@@ -257,6 +257,11 @@ describe('payments', () => {
     // Recording a payment never touches the frozen checksum (of the nine columns).
     expect(sha256(nineColumns(csv))).toBe(snapshotSha);
     expect((await verifyClosedQuarter(env.rt.deps, Q1))?.differences).toEqual([]);
+    // The audit trail has the payment once, with who recorded it, though it was sent twice.
+    const audit = await call('finance', 'GET', `/api/audit?quarter=${Q1}&actor=fin-1`);
+    const paidEntries = audit.body.entries.filter((e: { kind: string }) => e.kind === 'payment');
+    expect(paidEntries).toHaveLength(1);
+    expect(paidEntries[0]).toMatchObject({ actor: { sub: 'fin-1', role: 'finance' } });
   });
 
   it('refuses amounts that are not positive decimal strings, unknown partners, and other roles', async () => {
@@ -332,6 +337,10 @@ describe('redemptions', () => {
     expect(again.body.balance).toBe(made.body.balance);
     const page = await call('finance', 'GET', `/api/quarters/${Q1}/partners/${id}`);
     expect(page.body.points.balance).toBe(made.body.balance);
+    const audit = await call('finance', 'GET', `/api/audit?actor=prog-1`);
+    const spent = audit.body.entries.filter((e: { kind: string }) => e.kind === 'redemption');
+    expect(spent).toHaveLength(1);
+    expect(spent[0]).toMatchObject({ actor: { sub: 'prog-1', role: 'program' } });
 
     const tooMuch = await call('finance', 'POST', `/api/partners/${id}/redemptions`, { rewardId: 'latitude-10-tablet', quarter: Q1 });
     expect(made.body.balance).toBeLessThan(64310);

@@ -29,7 +29,7 @@ export class DynamoPaymentsRepository implements PaymentsRepository {
     private readonly table: string,
   ) {}
 
-  async add(payment: Payment): Promise<void> {
+  async add(payment: Payment): Promise<boolean> {
     try {
       await this.doc.send(
         new PutCommand({
@@ -39,8 +39,10 @@ export class DynamoPaymentsRepository implements PaymentsRepository {
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
+      return true;
     } catch (err) {
       if (!isConditionFailed(err)) throw err;
+      return false;
     }
   }
 
