@@ -3,6 +3,7 @@
  * shown in the reader's language: each has a label `<kind>_<code>` in labels.js, dashes as
  * underscores. A code without a label (a region added to the registry later) is shown as it is.
  */
+import { h } from './dom.js';
 import { getLang, t } from './i18n.js';
 import { STRINGS } from './labels.js';
 
@@ -63,4 +64,15 @@ export function textLang(text) {
   const latin = (String(text ?? '').match(/[A-Za-z]/g) ?? []).length;
   const cyrillic = (String(text ?? '').match(/[А-Яа-яЁё]/g) ?? []).length;
   return cyrillic > latin ? 'ru' : 'en';
+}
+
+/**
+ * A server sentence as a cell: marked with its language; left out on a Russian page while the
+ * server still words it in English (reject and held-line details), since the reason beside it is
+ * already said in Russian from its code.
+ */
+export function serverSentence(text) {
+  const lang = textLang(text);
+  if (getLang() === 'ru' && lang === 'en') return '';
+  return h('span', { lang }, text);
 }

@@ -7,7 +7,7 @@
  */
 import { api } from '../api.js';
 import { evaluated } from '../evaluation.js';
-import { codeLabel, textLang } from '../codes.js';
+import { codeLabel, serverSentence } from '../codes.js';
 import { h, message, table } from '../dom.js';
 import { formatInt, formatMoney, rejectReason, t, zeroReason } from '../i18n.js';
 import { loadQuarters, pickQuarter, quarterSelect } from './quarters.js';
@@ -145,8 +145,8 @@ function whereCell(item) {
 
 function whyCell(item) {
   return [
-    // The server's sentence, English until the API words it in the reader's language.
-    h('span', { lang: textLang(item.message) }, item.message),
+    // The server's sentence; held-line details are still English, left out on a Russian page.
+    serverSentence(item.message),
     item.courses?.length
       ? h(
           'div',

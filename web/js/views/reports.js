@@ -7,7 +7,7 @@
  */
 import { api } from '../api.js';
 import { h, message, table } from '../dom.js';
-import { errorText, failureText } from '../codes.js';
+import { errorText, failureText, serverSentence } from '../codes.js';
 import { pager } from '../pager.js';
 import { searchField } from '../search-field.js';
 import { formatInstant, formatInt, rejectReason, t } from '../i18n.js';
@@ -204,7 +204,7 @@ async function showRejects(r, details) {
                   { label: t('colMessage') },
                 ],
                 rows: shown.map((x) => ({
-                  cells: [formatInt(x.line), rejectReason(x.code), h('span', { lang: 'en' }, x.message)],
+                  cells: [formatInt(x.line), rejectReason(x.code), serverSentence(x.message)],
                 })),
               }),
             ]
@@ -246,7 +246,7 @@ function heldSection(held, total, pending) {
                 rejectReason(x.reason),
                 x.partnerId,
                 x.sku ? `${x.description} (${x.sku})` : x.description,
-                h('span', { lang: 'en' }, x.message),
+                serverSentence(x.message),
               ],
             })),
           }),
