@@ -90,6 +90,7 @@ export async function closedPayoutsJson(
   const lang = languageOf(req);
   const partner = (id: string) => partners.get(id);
   const lines = view === 'pending-corrections' ? v.live.filter(shown) : v.snapshot.lines.filter(shown);
+  const shownPage = pageOf(lines, paging, 'all');
   return {
     quarter,
     status: 'closed' as const,
@@ -99,8 +100,8 @@ export async function closedPayoutsJson(
       : {}),
     closed: closedMark(v),
     // Paged as the open quarter's lines are; totals below are of every matching line.
-    lines: pageOf(lines, paging, 'all').items.map((l) => payoutLineJson(l, partner(l.partnerId), lang)),
-    page: pageOf(lines, paging, 'all').page,
+    lines: shownPage.items.map((l) => payoutLineJson(l, partner(l.partnerId), lang)),
+    page: shownPage.page,
     total: money(sumAmounts(lines)),
     totals: totalsApart(quarter, lines),
     ...adjustmentsOf(v, shown, partner, lang),
