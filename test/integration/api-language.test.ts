@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApi } from '../support/api-client.js';
-import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
+import { renderReport, useLocalRuntime, salesOf } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
 const OPTIPLEX = 'OPTIPLEX 3050 SFF I3-7100 4GB 500GB'; // client/optiplex-dt-3xxx
@@ -30,12 +30,7 @@ async function get(path: string, acceptLanguage?: string) {
   return { status: res.status, body: (await res.json()) as any };
 }
 
-const sale = (over: Partial<SaleLine> & Pick<SaleLine, 'invoice' | 'partnerId'>): SaleLine => ({
-  date: '2016-02-10',
-  description: OPTIPLEX,
-  qty: 1,
-  ...over,
-});
+const sale = salesOf(OPTIPLEX);
 
 beforeAll(async () => {
   await env.importReference({

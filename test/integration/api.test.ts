@@ -17,7 +17,7 @@ import { settledApproval } from '../support/approvals.js';
 import { signDevToken } from '../../shared/auth/dev-token.js';
 import { reportIdOf } from '../../shared/pipeline/ingest.js';
 import { presignedUrlIsValid } from '../api/sigv4.js';
-import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
+import { renderReport, useLocalRuntime, salesOf } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
 const VOSTRO = 'VOSTRO 3568 NB 15.6 HD I5-7200U 4GB 1TB'; // client/vostro-3xxx
@@ -49,12 +49,7 @@ const accepted = (written: number) => ({
   note: expect.stringMatching(/^Saved\. The payouts of 2016-Q1, 2016-Q2, 2016-Q3, 2016-Q4 are being recomputed/),
 });
 
-const sale = (over: Partial<SaleLine> & Pick<SaleLine, 'invoice' | 'partnerId'>): SaleLine => ({
-  date: '2016-02-10',
-  description: VOSTRO,
-  qty: 1,
-  ...over,
-});
+const sale = salesOf(VOSTRO);
 
 /** Everything stored: every table item and every object key. */
 async function storedState(): Promise<string> {

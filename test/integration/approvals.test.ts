@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../shared/ports/approvals.js';
 import { useTestApi } from '../support/api-client.js';
 import { getAs, settledApproval } from '../support/approvals.js';
-import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
+import { renderReport, useLocalRuntime, salesOf } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
 const VOSTRO = 'VOSTRO 3568 NB 15.6 HD I5-7200U 4GB 1TB';
@@ -19,13 +19,8 @@ const RATE = 154;
 const env = useLocalRuntime();
 const api = useTestApi(env);
 
-const sale = (invoice: string, partnerId: string, qty: number): SaleLine => ({
-  date: '2016-02-10',
-  invoice,
-  partnerId,
-  description: VOSTRO,
-  qty,
-});
+const line = salesOf(VOSTRO);
+const sale = (invoice: string, partnerId: string, qty: number) => line({ invoice, partnerId, qty });
 
 beforeAll(async () => {
   await env.importReference({

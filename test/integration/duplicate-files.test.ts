@@ -9,20 +9,15 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ingestReport, reportIdOf } from '../../shared/pipeline/ingest.js';
-import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
+import { renderReport, useLocalRuntime, salesOf } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
 const VOSTRO = 'VOSTRO 3568 NB 15.6 HD I5-7200U 4GB 1TB'; // client/vostro-3xxx
 
 const env = useLocalRuntime();
 
-const sale = (invoice: string, partnerId: string, qty: number): SaleLine => ({
-  date: '2016-02-10',
-  invoice,
-  partnerId,
-  description: VOSTRO,
-  qty,
-});
+const line = salesOf(VOSTRO);
+const sale = (invoice: string, partnerId: string, qty: number) => line({ invoice, partnerId, qty });
 const unitsOf = async (partner: string) =>
   (await env.payouts(Q1, partner))?.lines.reduce((n, l) => n + l.units, 0) ?? 0;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');

@@ -14,7 +14,7 @@ import { ApiClient } from '../../local/up-client.js';
 import { evaluateReferenceChange } from '../../shared/pipeline/evaluate-change.js';
 import { useTestApi } from '../support/api-client.js';
 import { getAs, settledApproval } from '../support/approvals.js';
-import { referenceChange, renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
+import { referenceChange, renderReport, useLocalRuntime, salesOf } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
 const VOSTRO = 'VOSTRO 3568 NB 15.6 HD I5-7200U 4GB 1TB';
@@ -23,13 +23,8 @@ const RATE = 154;
 const env = useLocalRuntime({ computeAfterIngest: true });
 const api = useTestApi(env);
 
-const sale = (invoice: string, partnerId: string, qty: number): SaleLine => ({
-  date: '2016-02-10',
-  invoice,
-  partnerId,
-  description: VOSTRO,
-  qty,
-});
+const line = salesOf(VOSTRO);
+const sale = (invoice: string, partnerId: string, qty: number) => line({ invoice, partnerId, qty });
 const compute = () => env.rt.queueWork().find((w) => w.queue === 'compute')!;
 const asProgram = getAs(api, 'program');
 

@@ -17,7 +17,7 @@ import { devTokenSecret, startApiServer, type ApiServer } from '../../local/api-
 import { callApi } from '../support/api-client.js';
 import { signDevToken } from '../../shared/auth/dev-token.js';
 import { reportIdOf } from '../../shared/pipeline/ingest.js';
-import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
+import { renderReport, useLocalRuntime, salesOf } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
 const VOSTRO = 'VOSTRO 3568 NB 15.6 HD I5-7200U 4GB 1TB'; // client/vostro-3xxx, commercial
@@ -40,12 +40,7 @@ type Who = keyof typeof tokens;
 const call = (who: Who, method: string, path: string, body?: unknown) =>
   callApi(api.url, signDevToken(tokens[who], secret, 600), method, path, body);
 
-const sale = (over: Partial<SaleLine> & Pick<SaleLine, 'invoice' | 'partnerId'>): SaleLine => ({
-  date: '2016-02-10',
-  description: VOSTRO,
-  qty: 60,
-  ...over,
-});
+const sale = salesOf(VOSTRO, 60);
 
 // The report folder is lower-case; the registry writes the distributor D-MERL.
 const REPORT_KEY = 'incoming/d-merl/feb.csv';

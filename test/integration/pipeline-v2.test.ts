@@ -12,7 +12,7 @@ import { latestComputation } from '../../shared/pipeline/compute.js';
 import { closeQuarter } from '../../shared/pipeline/quarters.js';
 import type { ComputeRequest } from '../../shared/ports/index.js';
 import { FaultInjector } from '../support/faults.js';
-import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
+import { renderReport, useLocalRuntime, salesOf } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
 const VOSTRO = 'VOSTRO 3568 NB 15.6 HD I5-7200U 4GB 1TB'; // client/vostro-3xxx
@@ -21,12 +21,7 @@ const CABLE = 'Кабель HDMI 2 м'; // unclassified until the catalog maps i
 const faults = new FaultInjector();
 const env = useLocalRuntime({ wrapClients: faults.wrap });
 
-const sale = (over: Partial<SaleLine> & Pick<SaleLine, 'invoice' | 'partnerId'>): SaleLine => ({
-  date: '2016-02-10',
-  description: VOSTRO,
-  qty: 1,
-  ...over,
-});
+const sale = salesOf(VOSTRO);
 
 /** S3 GETs of raw reports (incoming/) from now on. */
 function rawReads(): () => number {

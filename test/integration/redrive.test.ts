@@ -19,19 +19,14 @@ import { reportIdOf } from '../../shared/pipeline/ingest.js';
 import { importReference } from '../../shared/pipeline/reference-import.js';
 import { verifyQuarter } from '../../shared/pipeline/verify.js';
 import { FaultInjector } from '../support/faults.js';
-import { referenceChange, renderReport, useLocalRuntime, type ReferencePartial, type SaleLine } from '../support/runtime.js';
+import { referenceChange, renderReport, useLocalRuntime, type ReferencePartial, type SaleLine, salesOf } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
 const VOSTRO = 'VOSTRO 3568 NB 15.6 HD I5-7200U 4GB 1TB'; // client/vostro-3xxx
 
 const env = useLocalRuntime();
 
-const sale = (over: Partial<SaleLine> & Pick<SaleLine, 'invoice' | 'partnerId'>): SaleLine => ({
-  date: '2016-02-10',
-  description: VOSTRO,
-  qty: 1,
-  ...over,
-});
+const sale = salesOf(VOSTRO);
 
 /** What a partner is paid, without the instants and report IDs that differ between two runs. */
 const paid = (r: PartnerQuarterResult | null | undefined) =>

@@ -10,7 +10,7 @@ import { Decimal } from 'decimal.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApi } from '../support/api-client.js';
 import { sampleRules } from '../support/domain-fixtures.js';
-import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
+import { renderReport, useLocalRuntime, salesOf } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
 const rules = sampleRules(Q1);
@@ -22,12 +22,7 @@ const TRAINED_AT = '2016-03-01T10:00:00+03:00';
 const env = useLocalRuntime();
 const { call } = useTestApi(env);
 
-const sale = (over: Partial<SaleLine> & Pick<SaleLine, 'invoice' | 'partnerId'>): SaleLine => ({
-  date: '2016-02-10',
-  description: VOSTRO,
-  qty: 1,
-  ...over,
-});
+const sale = salesOf(VOSTRO);
 
 interface WatchJson {
   partnerId: string;

@@ -85,6 +85,19 @@ export interface SaleLine {
   distributor?: string;
 }
 
+/**
+ * A builder of report lines of one product, dated 10 February 2016 (inside Q1): each test names
+ * only what it varies (invoice and partner, the quantity when it is not `qty`).
+ */
+export const salesOf =
+  (description: string, qty: number = 1) =>
+  (over: Partial<SaleLine> & Pick<SaleLine, 'invoice' | 'partnerId'>): SaleLine => ({
+    date: '2016-02-10',
+    description,
+    qty,
+    ...over,
+  });
+
 export interface ReportLayout {
   headers?: 'en' | 'ru';
   delimiter?: ',' | ';' | '\t';
