@@ -280,8 +280,17 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
     );
     await page.goto(`${base}/#/overview`);
     await page.reload();
-    await page.getByRole('heading', { level: 1, name: `Quarter ${QUARTER} closed` }).waitFor();
-  });
+    // Polled on the heading's text, so a failure says which quarter and status the page showed; the
+    // overview's first load after a close can take long on a loaded CI machine.
+    const heading = page.locator('h1').first();
+    await expect
+      .poll(async () => squash(await heading.textContent({ timeout: 1_000 }).catch(() => '')), { timeout: 90_000 })
+      .toBe(`Quarter ${QUARTER} closed`)
+      .catch(async (err: unknown) => {
+        await page.screenshot({ path: join(ARTIFACTS, 'overview-after-close-failed.png'), fullPage: true });
+        throw err;
+      });
+  }, 150_000);
 
   test('no script errors on any page', () => {
     expect(pageErrors).toEqual([]);
