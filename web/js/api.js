@@ -99,6 +99,8 @@ export const api = {
   accrualsPath: (quarter, format) => `${base}/quarters/${seg(quarter)}/accruals?format=${format}`,
   rewards: (quarter) => json('GET', `/rewards${q({ quarter })}`),
   redeem: (id, body) => json('POST', `/partners/${seg(id)}/redemptions`, body),
+  payments: (quarter) => json('GET', `/payments${q({ quarter })}`),
+  recordPayment: (body) => json('POST', '/payments', body),
 
   /** Uploads a report: a presigned PUT from the API, then the file straight to storage. */
   async upload(file) {

@@ -17,6 +17,7 @@ import * as whatif from './views/whatif.js';
 import { codeLabel, errorText } from './codes.js';
 import * as approvals from './views/approvals.js';
 import * as audit from './views/audit.js';
+import * as payments from './views/payments.js';
 
 const ROUTES = [
   [/^#\/login$/, login],
@@ -27,6 +28,7 @@ const ROUTES = [
   [/^#\/whatif(?:\/([^/]+))?$/, whatif],
   [/^#\/approvals$/, approvals],
   [/^#\/audit(?:\/(.*))?$/, audit],
+  [/^#\/payments(?:\/([^/]+))?$/, payments],
 ];
 
 const top = document.getElementById('top');
@@ -66,6 +68,7 @@ function header() {
           me.role === 'finance' || me.role === 'program' ? h('li', {}, link('#/whatif', t('navWhatIf'))) : null,
           me.role !== 'distributor' ? h('li', {}, link('#/approvals', t('navApprovals'))) : null,
           me.role !== 'distributor' ? h('li', {}, link('#/audit', t('navAudit'))) : null,
+          me.role === 'finance' ? h('li', {}, link('#/payments', t('navPayments'))) : null,
         ),
       )
     : null;
