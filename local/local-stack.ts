@@ -28,7 +28,14 @@ export type LocalStackEnv = Record<
   string
 >;
 
-export type ObjectCreatedListener = (record: S3EventRecord) => void;
+/**
+ * An S3 notification record as the local stack delivers it: without `userIdentity`, which names
+ * who wrote the object. s3rver makes up a new principal for every event, naming nobody, and every
+ * local write uses the stack's one key; so locally the uploader is the upload URL's user or none.
+ */
+export type LocalS3EventRecord = Omit<S3EventRecord, 'userIdentity'> & { userIdentity?: S3EventRecord['userIdentity'] };
+
+export type ObjectCreatedListener = (record: LocalS3EventRecord) => void;
 
 export interface LocalStack {
   /** What the functions and the SDK need to reach this stack; merging it into process.env is the caller's choice. */
@@ -169,11 +176,12 @@ interface S3rverEvent {
   })[];
 }
 
-function toAwsRecord(raw: S3rverEvent['Records'][number]): S3EventRecord {
+function toAwsRecord(raw: S3rverEvent['Records'][number]): LocalS3EventRecord {
   const { name } = raw.s3.bucket;
   const { key, size = 0, eTag = '' } = raw.s3.object;
+  const { userIdentity: _madeUp, ...rest } = raw;
   return {
-    ...raw,
+    ...rest,
     awsRegion: LOCAL_REGION,
     s3: {
       ...raw.s3,

@@ -10,12 +10,11 @@
  * request does it: `finishCredits`).
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import type { S3EventRecord } from 'aws-lambda';
 import { reportIdOf } from '../shared/pipeline/ingest.js';
 import { creditPoints, type QuarterDeps } from '../shared/pipeline/quarters.js';
 import type { ComputeQueue, ReportsRepository } from '../shared/ports/index.js';
 import { PREFIX } from '../shared/storage-contract.js';
-import { encodeS3EventKey, LOCAL_REGION } from './local-stack.js';
+import { encodeS3EventKey, LOCAL_REGION, type LocalS3EventRecord } from './local-stack.js';
 
 export interface RedriveDeps {
   s3: S3Client;
@@ -26,7 +25,7 @@ export interface RedriveDeps {
   isReportKey: (key: string) => boolean;
   nextSequencer: () => string;
   /** Queues one notification for ingest. */
-  sendToIngest: (record: S3EventRecord) => void;
+  sendToIngest: (record: LocalS3EventRecord) => void;
   /** To finish the ledger credits of closed quarters; without it they are left as they are. */
   points?: Pick<QuarterDeps, 'quarters' | 'payouts' | 'reference' | 'ledger'>;
 }
@@ -62,14 +61,14 @@ async function listIncoming(s3: S3Client, bucket: string): Promise<ListedObject[
 export function notificationOf(
   bucket: string,
   object: ListedObject & { versionId: string | null; sequencer: string },
-): S3EventRecord {
+): LocalS3EventRecord {
   return {
     eventVersion: '2.1',
     eventSource: 'aws:s3',
     awsRegion: LOCAL_REGION,
     eventTime: new Date().toISOString(),
     eventName: 'ObjectCreated:Put',
-    userIdentity: { principalId: 'local-redrive' },
+    // Sent again for an object written while down: who wrote it is not known, so none is named.
     requestParameters: { sourceIPAddress: '127.0.0.1' },
     responseElements: { 'x-amz-request-id': 'redrive', 'x-amz-id-2': 'redrive' },
     s3: {

@@ -41,12 +41,12 @@ import { compareBy, matcher, pageOf, PagingQuery } from './paging.js';
 import { getPartnerList, getRules } from './routes-lists.js';
 import { closedPartnerJson, closedPayoutsJson, totalsApart, ViewParam, ViewQuery } from './routes-closed.js';
 import { getAccruals, getPayments, getRewards, postPayment, postRedemption } from './routes-finance.js';
+import { UPLOAD_URL_SECONDS } from '../../shared/pipeline/uploader.js';
 import { APPROVAL_ROUTES } from './routes-approvals.js';
 import { putAcceptances, putCatalog, putDistributors, putPartners, putTrainings } from './reference.js';
 import { safeUploadName } from './upload-name.js';
 import { getQuarterExceptions, getWatchlist } from './routes-workbench.js';
 
-const UPLOAD_URL_SECONDS = 15 * 60;
 const DOWNLOAD_URL_SECONDS = 15 * 60;
 const REJECTS_SHOWN = 500;
 const HELD_SHOWN = 500;

@@ -8,15 +8,27 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { ingestReport, type IngestDeps } from '../../shared/pipeline/ingest.js';
+import type { S3Writer } from '../../shared/pipeline/uploader.js';
 import { lazy, wireFromEnv } from '../../shared/wiring.js';
 import { observability } from '../shared/observability.js';
 import { parseMessage, sqsBatchHandler } from '../shared/sqs.js';
 
-const S3Notification = z.object({
+/**
+ * Who wrote the object, as S3 says (optional in events). A value that is not a plausible principal
+ * or address is dropped rather than failing the report: it only names the uploader.
+ */
+const Principal = z.string().trim().min(1).max(256).regex(/^[\x21-\x7e]+$/).optional().catch(undefined);
+const SourceIp = z.string().trim().regex(/^[0-9A-Fa-f:.]{2,45}$/).optional().catch(undefined);
+const Instant = z.iso.datetime({ offset: true }).optional().catch(undefined);
+
+export const S3Notification = z.object({
   Records: z
     .array(
       z.object({
         eventName: z.string(),
+        eventTime: Instant,
+        userIdentity: z.object({ principalId: Principal }).optional().catch(undefined),
+        requestParameters: z.object({ sourceIPAddress: SourceIp }).optional().catch(undefined),
         s3: z.object({
           bucket: z.object({ name: z.string().min(1) }),
           object: z.object({
@@ -36,6 +48,18 @@ const S3Message = z.union([z.object({ Event: z.literal('s3:TestEvent') }).loose(
 /** S3 notifications URL-encode keys, with '+' for spaces. */
 export const decodeS3Key = (key: string) => decodeURIComponent(key.replace(/\+/g, ' '));
 
+type S3Record = z.infer<typeof S3Notification>['Records'][number];
+
+/** The writer and write time an event names; nothing when it names no principal. */
+export function writerOf(r: S3Record): { writer?: S3Writer; writtenAt?: string } {
+  const principalId = r.userIdentity?.principalId;
+  const sourceIp = r.requestParameters?.sourceIPAddress;
+  return {
+    ...(principalId ? { writer: { principalId, ...(sourceIp ? { sourceIp } : {}) } } : {}),
+    ...(r.eventTime ? { writtenAt: new Date(r.eventTime).toISOString() } : {}),
+  };
+}
+
 export function createIngestHandler(getDeps: () => IngestDeps) {
   const { logger, metrics } = observability('ingest');
   const processor = new BatchProcessor(EventType.SQS);
@@ -53,6 +77,7 @@ export function createIngestHandler(getDeps: () => IngestDeps) {
         versionId: r.s3.object.versionId ?? null,
         etag: (r.s3.object.eTag ?? '').replace(/"/g, ''),
         sequencer: r.s3.object.sequencer,
+        ...writerOf(r),
       });
       logger.info('report ingested', { key, ...outcome });
       metrics.addMetric(outcome.status === 'processed' ? 'ReportsProcessed' : outcome.status === 'failed' ? 'ReportsFailed' : 'ReportEventsSkipped', MetricUnit.Count, 1);

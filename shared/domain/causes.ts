@@ -24,8 +24,12 @@ export interface ReportCause {
   /** Versions: null when the report had none counting (new) or has none any more (withdrawn). */
   from: string | null;
   to: string | null;
-  /** Who asked for the upload URL of the key ("distributor dist-kvant"); null when not recorded. */
+  /** Who asked for the upload URL of the key ("distributor dist-kvant"), or the S3 principal that wrote it; null when not recorded. */
   uploadedBy: string | null;
+  /** 's3' when the uploader wrote straight into S3 with its own credentials (absent: through an upload URL). */
+  uploadedVia?: 's3';
+  /** The address S3 saw a direct write come from. */
+  sourceIp?: string;
 }
 
 export interface ReferenceCause {
@@ -83,11 +87,17 @@ export function describeCause(c: RecordedCause): string {
   if (c.kind === 'rules') return `the rules changed from version ${c.from} to ${c.to}`;
   if (c.kind === 'report') {
     const what = c.from === null ? 'added' : c.to === null ? 'withdrawn' : 'replaced';
-    const who = c.uploadedBy ? `, uploaded by ${c.uploadedBy}` : ', uploader not recorded';
+    const who = c.uploadedBy ? `, uploaded by ${c.uploadedBy}${directly(c)}` : ', uploader not recorded';
     return `report ${c.key} ${what} (version ${versionShort(c.from)} → ${versionShort(c.to)}${who})`;
   }
   const rows = (c.rows ?? []).map((r) => r.change).join('; ');
   return `reference change ${rows || c.what} by ${c.by} at ${c.at}`;
+}
+
+/** " straight into S3 from 203.0.113.7" for a direct write; "" through an upload URL. */
+function directly(c: ReportCause): string {
+  if (c.uploadedVia !== 's3') return '';
+  return ` straight into S3${c.sourceIp ? ` from ${c.sourceIp}` : ''}`;
 }
 
 export function describeCauses(causes: readonly RecordedCause[]): string {

@@ -28,8 +28,10 @@ export async function reportCauses(
   return Promise.all(
     changed.map(async (c) => {
       const record = byId.get(c.reportId) ?? (await deps.reports.get(c.reportId));
+      // Recorded at ingest (the upload URL's user or the S3 writer); reports read before that: the URL log.
       const intent =
-        record && deps.uploads ? await deps.uploads.uploaderOf(record.key, record.updatedAt) : null;
+        record && !record.uploader && deps.uploads ? await deps.uploads.uploaderOf(record.key, record.updatedAt) : null;
+      const uploader = record?.uploader ?? (intent ? { by: intent.by, via: 'upload-url' as const } : undefined);
       return {
         kind: 'report' as const,
         reportId: c.reportId,
@@ -38,7 +40,8 @@ export async function reportCauses(
         distributorId: record?.distributorId ?? '',
         from: c.from,
         to: c.to,
-        uploadedBy: intent?.by ?? null,
+        uploadedBy: uploader?.by ?? null,
+        ...(uploader?.via === 's3' ? { uploadedVia: 's3' as const, ...(uploader.sourceIp ? { sourceIp: uploader.sourceIp } : {}) } : {}),
       };
     }),
   );

@@ -33,6 +33,8 @@ import type { FileClaimRepository } from '../ports/file-claims.js';
 import { PREFIX } from '../storage-contract.js';
 import type { AuditRepository } from '../ports/approvals.js';
 import { recordAudit } from './audit.js';
+import type { UploadLog } from '../ports/finance.js';
+import { resolveUploader, uploadActor, type S3Writer } from './uploader.js';
 import { ReportExtractor, storableExtract } from './extract.js';
 
 export interface IngestDeps {
@@ -55,6 +57,8 @@ export interface IngestDeps {
   onProgress?: (p: { key: string; bytesRead: number; records: number }) => void;
   /** The audit trail: a report version that becomes active is recorded, with its uploader. */
   audit?: AuditRepository;
+  /** Who asked for upload URLs: their user is the uploader, over what the S3 event says. */
+  uploads?: Pick<UploadLog, 'uploaderOf'>;
 }
 
 export interface UploadedObject {
@@ -65,6 +69,10 @@ export interface UploadedObject {
   etag: string;
   /** S3 event sequencer: orders uploads of the same key. */
   sequencer: string;
+  /** Who S3 saw write the object (`userIdentity`, `requestParameters` of the event), when it says. */
+  writer?: S3Writer;
+  /** When S3 says the object was written (the event's `eventTime`). */
+  writtenAt?: string;
 }
 
 export type IngestOutcome =
@@ -195,7 +203,8 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
     };
   }
 
-  const activated = await deps.reports.activate(reportId, version, sequencer, outcome, at());
+  const uploader = await resolveUploader(deps.uploads, obj.key, obj.writtenAt ?? at(), obj.writer);
+  const activated = await deps.reports.activate(reportId, version, sequencer, { ...outcome, uploader }, at());
   if (!activated)
     return {
       status: 'skipped',
@@ -211,15 +220,15 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
 
   const touched = [...new Set([...(outcome.quarters ?? []), ...oldQuarters])].sort();
   if (deps.audit)
-    // The upload's folder names its distributor (the key is authoritative; the URL was signed for it).
+    // The uploader when recorded; else the distributor the upload's folder names (the key is authoritative).
     await recordAudit({ audit: deps.audit, clock: deps.clock }, {
       kind: 'report',
-      actor: { sub: distributorId, role: 'distributor' },
+      actor: uploadActor(uploader, distributorId),
       target: `report ${obj.key}`,
       quarters: touched,
       partners: [],
       before: previous?.activeVersion ? { version: previous.activeVersion, sha256: previous.sha256 ?? null } : null,
-      after: { version, status: outcome.status, sha256: outcome.sha256 ?? null, counts: outcome.counts ?? null },
+      after: { version, status: outcome.status, sha256: outcome.sha256 ?? null, counts: outcome.counts ?? null, uploader: uploader ?? null },
     });
   const replaced = previous?.activeVersion && previous.activeVersion !== version ? ` replacing ${previous.activeVersion}` : '';
   await deps.compute.publish(

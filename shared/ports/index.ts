@@ -85,6 +85,18 @@ export interface ReportRecord {
   extractSha256?: string;
   format?: { encoding: string; delimiter: string; compressed: boolean };
   error?: { code: string; message: string };
+  /** Who uploaded `version` (shared/pipeline/uploader.ts); absent when nobody was recorded. */
+  uploader?: ReportUploader;
+}
+
+/** Who uploaded a report version, and how. */
+export interface ReportUploader {
+  /** "distributor dist-kvant" (role and user of an upload URL) or an S3 principal ("AWS:AROA…:kvant-sync"). */
+  by: string;
+  /** 'upload-url': through the API's upload URL; 's3': written straight into S3 with its own credentials. */
+  via: 'upload-url' | 's3';
+  /** The address S3 saw a direct write come from. */
+  sourceIp?: string;
 }
 
 export interface ReportsRepository {
@@ -109,7 +121,8 @@ export interface ReportsRepository {
     outcome: Pick<
       ReportRecord,
       'status' | 'counts' | 'sha256' | 'bytes' | 'rulesVersions' | 'quarters' | 'rejectsKey' | 'extractKey' | 'extractSha256' | 'format' | 'error'
-    > & {
+    > &
+      Partial<Pick<ReportRecord, 'uploader'>> & {
       /** false for a failed version: nothing of it counts, but it is still the latest upload. */
       active: boolean;
     },

@@ -6,10 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { S3EventRecord, SQSEvent } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { Decimal } from 'decimal.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIngestHandler, decodeS3Key } from '../../functions/ingest/handler.js';
+import type { LocalS3EventRecord } from '../../local/local-stack.js';
 import { reportIdOf } from '../../shared/pipeline/ingest.js';
 import { computeQuarterNow, latestComputation } from '../../shared/pipeline/compute.js';
 import type { ComputeRequest } from '../../shared/ports/index.js';
@@ -69,7 +70,7 @@ async function setUpPartners(ids: string[], plan: number | null = null, distribu
 const total = async (partnerId: string) => (await env.payouts(Q1, partnerId))?.total.toFixed(2);
 
 /** The next ObjectCreated record for `key`, as S3 would put it in an SQS message. */
-function nextRecordFor(key: string): Promise<S3EventRecord> {
+function nextRecordFor(key: string): Promise<LocalS3EventRecord> {
   return new Promise((resolve) => {
     const off = env.rt.stack.onObjectCreated((record) => {
       if (decodeS3Key(record.s3.object.key) !== key) return;

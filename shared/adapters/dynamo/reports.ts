@@ -27,6 +27,7 @@ const RECORD_FIELDS = [
   'extractSha256',
   'format',
   'error',
+  'uploader',
 ] as const;
 
 function toRecord(item: Item): ReportRecord {

@@ -245,7 +245,8 @@ function cause(c: ChangeCause): string {
   if (c.kind === 'rules') return `смены правил с версии ${c.from} на ${c.to}`;
   if (c.kind === 'report') {
     const what = c.from === null ? 'добавления' : c.to === null ? 'отзыва' : 'замены';
-    const who = c.uploadedBy ? `, загрузил: ${c.uploadedBy}` : ', кто загрузил, не записано';
+    const direct = c.uploadedVia === 's3' ? ` напрямую в S3${c.sourceIp ? ` с адреса ${c.sourceIp}` : ''}` : '';
+    const who = c.uploadedBy ? `, загрузил: ${c.uploadedBy}${direct}` : ', кто загрузил, не записано';
     return `${what} отчёта ${c.key} (версия ${version(c.from)} → ${version(c.to)}${who})`;
   }
   if (c.kind === 'reference') {

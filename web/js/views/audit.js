@@ -18,6 +18,13 @@ function rows(value) {
   return h('code', { class: 'json' }, text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}…` : text);
 }
 
+/** A report written straight into S3 says so, and from where, beside its writer. */
+function wroteToS3(e) {
+  const u = e.kind === 'report' ? e.after?.uploader : undefined;
+  if (u?.via !== 's3') return '';
+  return `, ${u.sourceIp ? t('auditViaS3From', { ip: u.sourceIp }) : t('auditViaS3')}`;
+}
+
 function filterForm(quarters, current, go) {
   const field = (name, label, control) =>
     h('p', { class: 'field inline' }, h('label', { for: `audit-${name}` }, label), control);
@@ -79,7 +86,7 @@ export async function render({ params, go }) {
           rows: entries.map((e) => ({
             cells: [
               formatInstant(e.at),
-              `${e.actor.sub} (${t(`role_${e.actor.role}`)})`,
+              [`${e.actor.sub} (${t(`role_${e.actor.role}`)})`, wroteToS3(e)],
               t(`akind_${e.kind}`),
               [e.target, e.comment ? ` — ${e.comment}` : ''].join(''),
               e.rowsHidden ? t('rowsHidden') : rows(e.before),

@@ -115,7 +115,7 @@ function causesList(l) {
         'li',
         {},
         c.kind === 'report'
-          ? `${c.key} (${c.from === null ? 'added' : c.to === null ? 'withdrawn' : 'replaced'}; ${c.uploadedBy ? `uploaded by ${c.uploadedBy}` : 'uploader not recorded'})`
+          ? `${c.key} (${c.from === null ? 'added' : c.to === null ? 'withdrawn' : 'replaced'}; ${c.uploadedBy ? `uploaded by ${c.uploadedBy}${c.uploadedVia === 's3' ? ` straight into S3${c.sourceIp ? ` from ${c.sourceIp}` : ''}` : ''}` : 'uploader not recorded'})`
           : c.kind === 'reference'
             ? `${(c.rows ?? []).map((r) => r.change).join('; ') || c.what} — ${c.by}`
             : `rules ${c.from} → ${c.to}`,

@@ -1,0 +1,146 @@
+/**
+ * The uploader of a report written straight into S3 (issue #14, point 2), on the real emulators: a
+ * distributor's own upload role writes a corrected report, and the S3 event's principal and source
+ * address end up in the report record, the causes of the computation that replaced the report, and
+ * the audit entry. An upload URL's user still wins when both exist (S3 then names the API's signer).
+ *
+ * The local stack passes on no writer (s3rver's principal is made up per event), so the event S3
+ * would send is delivered here to the ingest handler with the writer added. The runtime's own
+ * delivery of the same write is held at its first read until then, and is then a duplicate.
+ */
+import { randomUUID } from 'node:crypto';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { SQSEvent } from 'aws-lambda';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createIngestHandler, decodeS3Key } from '../../functions/ingest/handler.js';
+import type { LocalS3EventRecord } from '../../local/local-stack.js';
+import { causesOfPartner, describeCause, type ReportCause } from '../../shared/domain/causes.js';
+import { causesText } from '../../shared/domain/render/index.js';
+import { causesSince } from '../../shared/pipeline/causes.js';
+import { reportIdOf } from '../../shared/pipeline/ingest.js';
+import { wire } from '../../shared/wiring.js';
+import { FaultInjector } from '../support/faults.js';
+import { renderReport, salesOf, useLocalRuntime } from '../support/runtime.js';
+
+const Q1 = '2016-Q1';
+const LATITUDE = 'Dell Latitude 5480 14" notebook i5-7300U/8GB/256GB SSD';
+const faults = new FaultInjector();
+const env = useLocalRuntime({ wrapClients: faults.wrap });
+afterEach(() => faults.disarmAll());
+
+function sqsEvent(body: string): SQSEvent {
+  const id = randomUUID();
+  const now = String(Date.now());
+  return {
+    Records: [
+      {
+        messageId: id,
+        receiptHandle: id,
+        body,
+        attributes: { ApproximateReceiveCount: '1', SentTimestamp: now, SenderId: 'test', ApproximateFirstReceiveTimestamp: now },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:local:000000000000:ingest',
+        awsRegion: 'local',
+      },
+    ],
+  };
+}
+
+/** Writes `body` to `key` as a distributor's own role would, and delivers S3's event naming `writer`. */
+async function writeStraightIntoS3(key: string, body: Buffer, writer: { principalId: string; sourceIp: string }) {
+  const announced = new Promise<LocalS3EventRecord>((resolve) => {
+    const off = env.rt.stack.onObjectCreated((record) => {
+      if (decodeS3Key(record.s3.object.key) !== key) return;
+      off();
+      resolve(record);
+    });
+  });
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const held = faults.arm({
+    client: 'doc',
+    command: 'GetCommand',
+    match: (input) => (input.Key as { pk?: string } | undefined)?.pk === `REPORT#${reportIdOf(key)}`,
+    fail: async (send) => {
+      await released;
+      return send();
+    },
+  });
+  try {
+    await env.rt.stack.clients.s3.send(new PutObjectCommand({ Bucket: env.rt.stack.bucket, Key: key, Body: body }));
+    const record = { ...(await announced), userIdentity: { principalId: writer.principalId }, requestParameters: { sourceIPAddress: writer.sourceIp } };
+    // The handler on clients of its own, so the hold above does not stop it.
+    const stack = env.rt.stack;
+    const handler = createIngestHandler(() => wire(stack.clients, { table: stack.tableName, bucket: stack.bucket }, env.rt.deps.compute));
+    const res = await handler(sqsEvent(JSON.stringify({ Records: [record] })), {} as never);
+    expect(res.batchItemFailures).toEqual([]);
+  } finally {
+    release();
+  }
+  await env.rt.idle();
+  expect(held.fired).toBe(1);
+}
+
+/** The report causes of the computations that counted `version` of `key`, for `partnerId`. */
+async function reportCausesOf(key: string, version: string, partnerId: string): Promise<ReportCause[]> {
+  const entries = await causesSince(env.rt.deps.objects, Q1, '2000-01-01T00:00:00.000Z');
+  return causesOfPartner(entries, partnerId).filter((c): c is ReportCause => c.kind === 'report' && c.key === key && c.to === version);
+}
+
+async function reportAuditOf(key: string, version: string) {
+  const entries = await env.rt.deps.audit.query({ from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z', limit: 500 });
+  return entries.filter((e) => e.kind === 'report' && e.target === `report ${key}` && (e.after as { version?: string }).version === version);
+}
+
+describe('the uploader of a report written straight into S3', () => {
+  it('is the principal S3 names, in the report record, the causes of the replacing computation and the audit entry', async () => {
+    await env.importReference({ distributors: ['s3-a'], partners: ['S3P01'], acceptances: [{ partnerId: 'S3P01', program: 'client', plan: null }] });
+    const line = salesOf(LATITUDE, 40)({ invoice: 'S3-1', partnerId: 'S3P01' });
+    const key = await env.upload('s3-a', 'direct.csv', renderReport([line]));
+    const first = await env.report(key);
+    // Written through the local stack alone: no writer is known.
+    expect(first.uploader).toBeUndefined();
+
+    const writer = { principalId: 'AWS:AROAEXAMPLEUPLOADER:s3-a-sync', sourceIp: '203.0.113.7' };
+    await writeStraightIntoS3(key, renderReport([{ ...line, qty: 45 }]), writer);
+    const record = await env.report(key);
+    expect(record.activeVersion).not.toBe(first.activeVersion);
+    expect(record.uploader).toEqual({ by: writer.principalId, via: 's3', sourceIp: writer.sourceIp });
+
+    const causes = await reportCausesOf(key, record.activeVersion!, 'S3P01');
+    expect(causes).toEqual([
+      expect.objectContaining({ from: first.activeVersion, uploadedBy: writer.principalId, uploadedVia: 's3', sourceIp: writer.sourceIp }),
+    ]);
+    expect(describeCause(causes[0]!)).toContain(`uploaded by ${writer.principalId} straight into S3 from ${writer.sourceIp}`);
+    expect(causesText(causes, 'ru')).toContain(`загрузил: ${writer.principalId} напрямую в S3 с адреса ${writer.sourceIp}`);
+
+    const audit = await reportAuditOf(key, record.activeVersion!);
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({
+      actor: { sub: writer.principalId, role: 'distributor' },
+      after: { uploader: { by: writer.principalId, via: 's3', sourceIp: writer.sourceIp } },
+    });
+  });
+
+  it('is the user of an upload URL asked for just before, over the principal S3 names', async () => {
+    await env.importReference({ distributors: ['s3-b'], partners: ['S3P02'], acceptances: [{ partnerId: 'S3P02', program: 'client', plan: null }] });
+    const line = salesOf(LATITUDE, 40)({ invoice: 'S3-2', partnerId: 'S3P02' });
+    const key = await env.upload('s3-b', 'via-url.csv', renderReport([line]));
+    // What POST /uploads records; S3 then names the role that signed the URL, which is nobody.
+    await env.rt.deps.uploads.record({ key, by: 'distributor dist-s3-b', at: env.rt.deps.clock.now().toISOString() });
+    await writeStraightIntoS3(key, renderReport([{ ...line, qty: 42 }]), { principalId: 'AWS:AROAAPISIGNER:rebates-api', sourceIp: '198.51.100.4' });
+
+    const record = await env.report(key);
+    expect(record.uploader).toEqual({ by: 'distributor dist-s3-b', via: 'upload-url' });
+    const causes = await reportCausesOf(key, record.activeVersion!, 'S3P02');
+    expect(causes).toHaveLength(1);
+    expect(causes[0]!.uploadedBy).toBe('distributor dist-s3-b');
+    expect(causes[0]!.uploadedVia).toBeUndefined();
+    expect(describeCause(causes[0]!)).not.toContain('S3');
+    const audit = await reportAuditOf(key, record.activeVersion!);
+    expect(audit).toHaveLength(1);
+    expect(audit[0]!.actor).toEqual({ sub: 'dist-s3-b', role: 'distributor' });
+  });
+});
