@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { causesOfPartner, describeCauses, type CausesEntry } from '../../shared/domain/causes.js';
+import { causesText } from '../../shared/domain/render/index.js';
 
 const report = {
   kind: 'report' as const,
@@ -49,5 +50,16 @@ describe('causesOfPartner', () => {
       'reference change acceptance of P2 for client by manager mgr-1 at 2016-04-10T10:00:00.000Z',
     );
     expect(describeCauses([])).toMatch(/not recorded/);
+  });
+
+  it('says when the uploader wrote straight into S3, and from where, in English and Russian', () => {
+    const direct = { ...report, uploadedBy: 'AWS:AROAEXAMPLE:kvant-sync', uploadedVia: 's3' as const, sourceIp: '203.0.113.7' };
+    expect(describeCauses([direct])).toBe(
+      'report incoming/kvant/k.csv replaced (version v1 → v2, uploaded by AWS:AROAEXAMPLE:kvant-sync straight into S3 from 203.0.113.7)',
+    );
+    expect(causesText([direct], 'ru')).toContain('загрузил: AWS:AROAEXAMPLE:kvant-sync напрямую в S3 с адреса 203.0.113.7');
+    const { sourceIp: _ip, ...noAddress } = direct;
+    expect(describeCauses([noAddress])).toContain('uploaded by AWS:AROAEXAMPLE:kvant-sync straight into S3)');
+    expect(causesText([report], 'ru')).not.toContain('S3');
   });
 });
