@@ -45,6 +45,7 @@ import { APPROVAL_ROUTES } from './routes-approvals.js';
 import { putAcceptances, putCatalog, putDistributors, putPartners, putTrainings } from './reference.js';
 import { safeUploadName } from './upload-name.js';
 import { getQuarterExceptions, getWatchlist } from './routes-workbench.js';
+import { rejectJson } from './reject-json.js';
 
 const UPLOAD_URL_SECONDS = 15 * 60;
 const DOWNLOAD_URL_SECONDS = 15 * 60;
@@ -244,18 +245,19 @@ async function getReport(req: ApiRequest): Promise<Reply> {
     throw new NotFoundError(`There is no report ${reportId}.`);
   const latest = new LatestComputations(deps);
   const reader = principal.role === 'distributor' ? { distributorId: principal.distributorId! } : ('vendor' as const);
+  const lang = languageOf(req);
   const [rejects, rejectsUrl, held, shown] = await Promise.all([
     report.rejectsKey ? readRejects(deps.objects, report.rejectsKey, REJECTS_SHOWN) : null,
     report.rejectsKey
       ? deps.urls.presignGet(report.rejectsKey, DOWNLOAD_URL_SECONDS, report.rejectsKey.split('/').pop())
       : null,
-    heldLinesOfReport(latest, report, reader, HELD_SHOWN),
+    heldLinesOfReport(latest, report, reader, HELD_SHOWN, lang),
     distributorsAsWritten(req),
   ]);
   return {
     json: {
       report: await reportJson(report, latest, shown),
-      rejects: rejects?.rows ?? [],
+      rejects: (rejects?.rows ?? []).map((r) => rejectJson(r, lang)),
       rejectsColumns: rejects?.columns ?? [],
       rejectsMore: rejects?.more ?? false,
       rejectsUrl,

@@ -67,12 +67,10 @@ export function textLang(text) {
 }
 
 /**
- * A server sentence as a cell: marked with its language; left out on a Russian page while the
- * server still words it in English (reject and held-line details), since the reason beside it is
- * already said in Russian from its code.
+ * A server sentence as a cell, marked with its language: `lang` as the server says it (reject and
+ * held-line details come in the reader's language, `messageLang`), else judged from the text. An
+ * older record's detail the server can only give in English is shown as it is, marked English.
  */
-export function serverSentence(text) {
-  const lang = textLang(text);
-  if (getLang() === 'ru' && lang === 'en') return '';
-  return h('span', { lang }, text);
+export function serverSentence(text, lang) {
+  return h('span', { lang: lang ?? textLang(text) }, text);
 }

@@ -278,6 +278,8 @@ const FORMS = {
 
 export type DetailCode = keyof typeof FORMS;
 export const DETAIL_CODES = Object.keys(FORMS) as DetailCode[];
+/** Each form's English template (`{name}` for a parameter). */
+export const DETAIL_EN = Object.fromEntries(DETAIL_CODES.map((c) => [c, FORMS[c].en])) as Record<DetailCode, string>;
 
 /** A line's detail: what to say, and the values it names. */
 export interface Detail {

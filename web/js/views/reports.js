@@ -204,7 +204,7 @@ async function showRejects(r, details) {
                   { label: t('colMessage') },
                 ],
                 rows: shown.map((x) => ({
-                  cells: [formatInt(x.line), rejectReason(x.code), serverSentence(x.message)],
+                  cells: [formatInt(x.line), rejectReason(x.code), serverSentence(x.message, x.messageLang)],
                 })),
               }),
             ]
@@ -246,7 +246,7 @@ function heldSection(held, total, pending) {
                 rejectReason(x.reason),
                 x.partnerId,
                 x.sku ? `${x.description} (${x.sku})` : x.description,
-                serverSentence(x.message),
+                serverSentence(x.message, x.messageLang),
               ],
             })),
           }),
