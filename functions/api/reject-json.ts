@@ -11,3 +11,12 @@ export function rejectJson(row: RejectRow, lang: Lang) {
   const said = lineDetail(row, row.code, lang);
   return { ...row, message: said.text, messageLang: said.lang };
 }
+
+/**
+ * Why a whole report failed: `message` stays the stored English sentence (what older clients read),
+ * `text` is it in the reader's language where a known form wrote it, `textLang` says which.
+ */
+export function failureJson(error: { code: string; message: string }, lang: Lang) {
+  const said = lineDetail(error, error.code, lang);
+  return { ...error, text: said.text, textLang: said.lang };
+}

@@ -17,6 +17,7 @@ import {
 import { RulesBook } from '../../shared/domain/rules/load.js';
 import type { ReportRecord } from '../../shared/csv/read-report.js';
 import { FileLineChecks, FILE_REJECT_REASONS } from '../../shared/pipeline/line-checks.js';
+import { requireHeader } from '../../shared/csv/header.js';
 import { chunked, readAll } from '../csv/helpers.js';
 import { sampleRules } from '../support/domain-fixtures.js';
 
@@ -58,6 +59,11 @@ const SAMPLES: Record<DetailCode, Record<string, string>> = {
   'form-factor-unknown': { product: 'OptiPlex 3050', options: 'desktop or all-in-one' },
   'no-rule': { product: 'Vostro 7590 notebook', version: '2016-Q1.v3' },
   'catalog-row-unknown': { sku: 'X-1', program: 'client', rateRow: 'premium', version: '2016-Q1.v3' },
+  'header-missing': {
+    missing: 'invoice_date, quantity',
+    found: '"Дата", "Товар"',
+    accepted: 'invoice_date: invoice_date, invoice date, дата счета; quantity: quantity, qty, количество',
+  },
   'rule-reason': { text: 'Vostro 5xxx desktops are not in any rate row', ru: 'Настольные Vostro 5xxx не входят ни в одну строку ставок' },
 };
 
@@ -72,7 +78,7 @@ function ownWords(code: DetailCode): string[] {
 const REASON_OF: Record<string, string> = {};
 for (const code of DETAIL_CODES) {
   const sentence = detailText({ code, params: SAMPLES[code] }, 'en');
-  for (const reason of ['malformed-row', 'missing-field', 'distributor-mismatch', 'unknown-partner', 'bad-date', 'date-outside-quarter', 'bad-quantity', 'duplicate-line', 'distributor-not-authorized', 'duplicate-claim', 'unclassified-product'])
+  for (const reason of ['malformed-row', 'missing-field', 'distributor-mismatch', 'unknown-partner', 'bad-date', 'date-outside-quarter', 'bad-quantity', 'duplicate-line', 'distributor-not-authorized', 'duplicate-claim', 'unclassified-product', 'header-missing-fields'])
     if (!REASON_OF[code] && readDetail(sentence, reason)?.code === code) REASON_OF[code] = reason;
 }
 
@@ -200,6 +206,21 @@ describe('the details ingest and the computation write', () => {
     const codes = records.filter((r) => r.error).map((r) => readDetail(r.error!.message, r.error!.code)?.code ?? r.error!.message);
     expect(codes).toEqual(expect.arrayContaining(['field-count', 'value-too-long']));
     for (const c of codes) expect(DETAIL_CODES as string[]).toContain(c);
+  });
+
+  it("a header's missing columns read back into a detail, with the accepted names in Russian words", () => {
+    let message = '';
+    try {
+      requireHeader(['Дата', 'Товар', 'Partner ID', 'Номер счета']);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    const detail = readDetail(message, 'header-missing-fields');
+    expect(detail?.code, message).toBe('header-missing');
+    const ru = detailText(detail!, 'ru');
+    expect(ru).toMatch(/^В заголовке нет столбца для полей: (дата счёта|наименование товара|количество)/);
+    expect(ru).toContain('Найдены столбцы: "Дата", "Товар", "Partner ID", "Номер счета".');
+    expect(ru).toContain('количество — quantity, qty');
   });
 
   it('classification keeps its reason and says it as a detail', () => {

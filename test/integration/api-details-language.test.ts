@@ -118,6 +118,24 @@ describe("a report's details in the reader's language", () => {
   });
 });
 
+describe("a failed report's reason in the reader's language", () => {
+  it('keeps the English message and adds its Russian text for Accept-Language: ru', async () => {
+    const key = await env.upload('alfa', 'bad-header.csv', 'Дата,Товар\n2016-02-10,Vostro\n');
+    const id = reportIdOf(key);
+    const ru = (await get(`/reports/${id}`, 'ru')).report.error;
+    const en = (await get(`/reports/${id}`, 'en')).report.error;
+    expect(ru.code).toBe('header-missing-fields');
+    expect(ru.message).toBe(en.message);
+    expect(en.message).toMatch(/^The header has no column for: /);
+    expect(en).toMatchObject({ text: en.message, textLang: 'en' });
+    expect(ru.textLang).toBe('ru');
+    expect(ru.text).toMatch(/^В заголовке нет столбца для полей: .*номер счёта/);
+    expect(ru.text).toContain('Найдены столбцы: "Дата", "Товар".');
+    const listed = (await get('/reports?distributor=alfa', 'ru')).reports.find((r: { reportId: string }) => r.reportId === id);
+    expect(listed.error).toEqual(ru);
+  });
+});
+
 describe("the quarter's exceptions in the reader's language", () => {
   it('words every held and payout item in Russian for Accept-Language: ru', async () => {
     const body = await get(`/quarters/${Q1}/exceptions`, 'ru');

@@ -38,7 +38,7 @@ export function failureText(error) {
   const key = keyOf('failure', error.code);
   const sentence =
     key in STRINGS[getLang()] ? t(key, { missing: missing ?? '' }) : t('failure_unknown');
-  return { sentence, details: error.message ?? '' };
+  return { sentence, details: error.text ?? error.message ?? '' };
 }
 
 /** A points entry's source code (`payout:…`, `course:…`, `quarter:…`, `reward:…`) in words. */

@@ -38,6 +38,8 @@ const FIELDS_RU: Record<string, string> = {
   description: 'наименование товара',
   quantity: 'количество',
 };
+/** "invoice_date, quantity" → "дата счёта, количество". */
+const fieldsRu = (list: string) => list.split(', ').map((f) => FIELDS_RU[f] ?? f).join(', ');
 const DELIMITERS_RU: Record<string, string> = { comma: 'запятой', semicolon: 'точки с запятой', tab: 'табуляции' };
 const SEGMENTS_RU: Record<string, string> = {
   consumer: 'потребительский',
@@ -128,7 +130,7 @@ const FORMS = {
   'missing-field': {
     reasons: ['missing-field'],
     en: 'Empty value in: {fields}.',
-    ru: (p) => `Не заполнено: ${p.fields!.split(', ').map((f) => FIELDS_RU[f] ?? f).join(', ')}.`,
+    ru: (p) => `Не заполнено: ${fieldsRu(p.fields!)}.`,
   },
   'distributor-mismatch': {
     reasons: ['distributor-mismatch'],
@@ -267,6 +269,17 @@ const FORMS = {
     en: 'the catalog maps SKU {sku} to {program}/{rateRow}, which is not a rate row of rules {version} — fix the catalog mapping',
     ru: (p) =>
       `Каталог сопоставляет артикул ${p.sku} строке ставок «${rateRowRu(p.rateRow!)}» программы «${programRu(p.program!)}», а в правилах версии ${p.version} такой строки нет — исправьте сопоставление в каталоге`,
+  },
+  // ------------------------------------------------ a whole report failed
+  'header-missing': {
+    reasons: ['header-missing-fields'],
+    en: 'The header has no column for: {missing}. Columns found: {found}. Accepted column names (any case) are {accepted}.',
+    ru: (p) =>
+      `В заголовке нет столбца для полей: ${fieldsRu(p.missing!)}. Найдены столбцы: ${p.found === 'none' ? 'нет' : p.found}. ` +
+      `Допустимые названия столбцов (в любом регистре): ${p
+        .accepted!.split('; ')
+        .map((part) => part.replace(/^(\w+): /, (_, f: string) => `${FIELDS_RU[f] ?? f} — `))
+        .join('; ')}.`,
   },
   /** A rules file's own reason (unrated, not eligible), with its Russian wording when the file gives one. */
   'rule-reason': {

@@ -127,7 +127,13 @@ function failure(error) {
     { class: 'failure' },
     h('p', { class: 'error-text' }, sentence),
     details && details !== sentence
-      ? h('details', {}, h('summary', {}, t('showAcceptedHeaders')), h('p', { class: 'server-text', lang: 'en' }, details))
+      ? h(
+          'details',
+          {},
+          h('summary', {}, t('showAcceptedHeaders')),
+          // The server's words in the page's language when it has them (textLang), else its English.
+          h('p', { class: 'server-text', lang: error.textLang ?? 'en' }, details),
+        )
       : null,
   );
 }
