@@ -307,8 +307,15 @@ export function detailText(detail: Detail, lang: Lang): string {
   if (!isCode(detail.code)) return '';
   const form: Form = FORMS[detail.code];
   if (lang === 'ru') return form.ru(detail.params);
-  return form.en.replace(/\{(\w+)\}/g, (_, name: string) => detail.params[name] ?? '');
+  // Ingest writes one per rejected line: the template is split once, not matched per line.
+  const parts = (EN_PARTS[detail.code] ??= form.en.split(/\{(\w+)\}/));
+  let out = parts[0]!;
+  for (let i = 1; i < parts.length; i += 2) out += (detail.params[parts[i]!] ?? '') + parts[i + 1]!;
+  return out;
 }
+
+/** Each English template as literal, name, literal, …, literal. */
+const EN_PARTS: Partial<Record<DetailCode, string[]>> = {};
 
 /** The English sentence of a detail: what the rejects file and older records hold. */
 export const detailEn = (code: DetailCode, params: DetailParams): string => detailText({ code, params }, 'en');
