@@ -248,6 +248,13 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
       expect(leaked, c.text).toEqual([]);
     }
     await page.screenshot({ path: join(ARTIFACTS, 'ru-report-details.png'), fullPage: true });
+
+    // The workbench's held items say why in Russian too, none of them marked English.
+    await page.goto(`${base}/#/exceptions/${QUARTER}`);
+    const why = page.locator('table.wb-items tbody tr td span[lang]');
+    await expect.poll(() => why.count()).toBeGreaterThan(0);
+    const langs = await why.evaluateAll((spans) => spans.map((s) => s.getAttribute('lang')));
+    expect(langs.filter((l) => l !== 'ru')).toEqual([]);
   });
 
   test('the reports list searches by file name as the API does', async () => {
