@@ -318,6 +318,16 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
     await details.locator('summary').click();
     expect(squash(await details.textContent())).toContain(squash(own.reports[0]!.error!.message));
     await page.screenshot({ path: join(ARTIFACTS, 'reports-following-upload.png'), fullPage: true });
+
+    // In Russian the sentence names the missing column in Russian words, and its details are Russian.
+    await page.evaluate(`localStorage.setItem('rebates.lang', 'ru')`);
+    await page.reload();
+    const ruSentence = page.locator('table.reports tbody tr', { hasText: name }).locator('.failure .error-text');
+    await expect.poll(async () => squash(await ruSentence.textContent())).toContain('код партнёра');
+    expect(squash(await ruSentence.textContent())).not.toContain('partner_id');
+    const ruDetails = page.locator('table.reports tbody tr', { hasText: name }).locator('.failure details p');
+    expect(await ruDetails.getAttribute('lang')).toBe('ru');
+    await page.evaluate(`localStorage.setItem('rebates.lang', 'en')`);
   }, 120_000);
 
   test('after a close the overview opens on the closed quarter, not on the next empty one', async () => {

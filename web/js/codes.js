@@ -34,7 +34,10 @@ export function errorText(err) {
  */
 export function failureText(error) {
   if (!error) return { sentence: '', details: '' };
-  const missing = /no column for:? ([^.]+)\./i.exec(error.message ?? '')?.[1]?.trim();
+  // The missing fields as the server names them in the page's language (its Russian text), else its English.
+  const missing =
+    (getLang() === 'ru' && error.textLang === 'ru' ? /нет столбца для полей: ([^.]+)\./.exec(error.text ?? '') : null)?.[1]?.trim() ??
+    /no column for:? ([^.]+)\./i.exec(error.message ?? '')?.[1]?.trim();
   const key = keyOf('failure', error.code);
   const sentence =
     key in STRINGS[getLang()] ? t(key, { missing: missing ?? '' }) : t('failure_unknown');
