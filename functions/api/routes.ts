@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { canSeeDistributor, canSeePartner, type Principal } from '../../shared/auth/principal.js';
 import { asWrittenIn } from '../../shared/domain/ids.js';
 import { balance } from '../../shared/domain/points.js';
-import { warningText } from '../../shared/domain/render/index.js';
+import { warningText, type Lang } from '../../shared/domain/render/index.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
 import { QuarterId } from '../../shared/domain/rules/schema.js';
 import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
@@ -46,6 +46,7 @@ import { APPROVAL_ROUTES } from './routes-approvals.js';
 import { putAcceptances, putCatalog, putDistributors, putPartners, putTrainings } from './reference.js';
 import { safeUploadName } from './upload-name.js';
 import { getQuarterExceptions, getWatchlist } from './routes-workbench.js';
+import { failureJson, rejectJson } from './reject-json.js';
 
 const DOWNLOAD_URL_SECONDS = 15 * 60;
 const REJECTS_SHOWN = 500;
@@ -219,13 +220,15 @@ async function getReports(req: ApiRequest): Promise<Reply> {
   // Without `limit` every report, as scripts have always read them; the dashboard asks for a page.
   const { items, page } = pageOf(reports, q, 'all');
   const latest = new LatestComputations(req.deps);
-  return { json: { reports: await Promise.all(items.map((r) => reportJson(r, latest, shown))), page } };
+  const lang = languageOf(req);
+  return { json: { reports: await Promise.all(items.map((r) => reportJson(r, latest, shown, lang))), page } };
 }
 
 /** The record with the distributor as written and what the latest computations made of its lines. */
-async function reportJson(record: ReportRecord, latest: LatestComputations, shown: (id: string) => string) {
+async function reportJson(record: ReportRecord, latest: LatestComputations, shown: (id: string) => string, lang: Lang) {
   return {
     ...record,
+    ...(record.error ? { error: failureJson(record.error, lang) } : {}),
     distributorId: shown(record.distributorId),
     computed: await reportOutcome(latest, record),
   };
@@ -244,18 +247,19 @@ async function getReport(req: ApiRequest): Promise<Reply> {
     throw new NotFoundError(`There is no report ${reportId}.`);
   const latest = new LatestComputations(deps);
   const reader = principal.role === 'distributor' ? { distributorId: principal.distributorId! } : ('vendor' as const);
+  const lang = languageOf(req);
   const [rejects, rejectsUrl, held, shown] = await Promise.all([
     report.rejectsKey ? readRejects(deps.objects, report.rejectsKey, REJECTS_SHOWN) : null,
     report.rejectsKey
       ? deps.urls.presignGet(report.rejectsKey, DOWNLOAD_URL_SECONDS, report.rejectsKey.split('/').pop())
       : null,
-    heldLinesOfReport(latest, report, reader, HELD_SHOWN),
+    heldLinesOfReport(latest, report, reader, HELD_SHOWN, lang),
     distributorsAsWritten(req),
   ]);
   return {
     json: {
-      report: await reportJson(report, latest, shown),
-      rejects: rejects?.rows ?? [],
+      report: await reportJson(report, latest, shown, lang),
+      rejects: (rejects?.rows ?? []).map((r) => rejectJson(r, lang)),
       rejectsColumns: rejects?.columns ?? [],
       rejectsMore: rejects?.more ?? false,
       rejectsUrl,

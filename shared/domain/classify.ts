@@ -23,6 +23,7 @@
  */
 import { RulesValidationError } from '../errors.js';
 import { describeProduct } from './describe.js';
+import { detailText, type Detail } from './render/details.js';
 import type { Rules } from './rules/load.js';
 import { FORM_FACTORS, type ClassificationRule, type FormFactor, type RuleOutcome } from './rules/schema.js';
 import type { CatalogEntry, Classification, Family, ProductFeatures, Segment } from './types.js';
@@ -172,9 +173,10 @@ function holds(r: CompiledRule, f: ProductFeatures, ignoreFormFactor = false): b
   return true;
 }
 
-function quote(description: string): string {
+/** A description as a detail names it: one space between words, at most 80 characters. */
+function quoted(description: string): string {
   const d = description.trim().replace(/\s+/g, ' ');
-  return `"${d.length > 80 ? `${d.slice(0, 77)}...` : d}"`;
+  return d.length > 80 ? `${d.slice(0, 77)}...` : d;
 }
 
 function orList(words: string[]): string {
@@ -184,17 +186,16 @@ function orList(words: string[]): string {
 }
 
 /** Says what was recognised and what is missing, so a manager knows what to map. */
-function unclassifiedReason(c: Compiled, f: ProductFeatures, description: string, version: string): string {
-  const mapIt = 'add a catalog mapping for this SKU';
+function unclassifiedDetail(c: Compiled, f: ProductFeatures, description: string, version: string): Detail {
   if (f.family === null)
     return description.trim()
-      ? `no Dell product family recognised in ${quote(description)} — ${mapIt} if it belongs to the program`
-      : `the description is empty — ${mapIt} if it belongs to the program`;
+      ? { code: 'no-family', params: { description: quoted(description) } }
+      : { code: 'empty-description', params: {} };
   const label = FAMILY_LABEL[f.family];
   if (f.family === 'monitor' && f.diagonal === null)
-    return `monitor recognised, but neither a model code (like P2417H) nor a diagonal found in ${quote(description)} — ${mapIt}`;
+    return { code: 'monitor-no-size', params: { description: quoted(description) } };
   if (f.model === null && f.family !== 'alienware' && f.family !== 'monitor')
-    return `${label}: model number not found in ${quote(description)} — ${mapIt}`;
+    return { code: 'no-model', params: { family: label, description: quoted(description) } };
   const name = f.model ? `${label} ${f.model}` : label;
   if (f.formFactor === 'unknown') {
     const possible = new Set<FormFactor>();
@@ -202,18 +203,30 @@ function unclassifiedReason(c: Compiled, f: ProductFeatures, description: string
       if (r.formFactors && holds(r, f, true))
         for (const ff of r.formFactors) if (ff !== 'unknown') possible.add(ff);
     if (possible.size)
-      return `${name}: form factor not stated (${orList(FORM_FACTORS.filter((ff) => possible.has(ff)).map((ff) => FORM_FACTOR_LABEL[ff]))}?) — ${mapIt}`;
+      return {
+        code: 'form-factor-unknown',
+        params: {
+          product: name,
+          options: orList(FORM_FACTORS.filter((ff) => possible.has(ff)).map((ff) => FORM_FACTOR_LABEL[ff])),
+        },
+      };
   }
   const what = f.formFactor === 'unknown' ? name : `${name} ${FORM_FACTOR_LABEL[f.formFactor]}`;
-  return `${what}: no rule of rules ${version} covers it — ${mapIt} if it belongs to the program`;
+  return { code: 'no-rule', params: { product: what, version } };
 }
+
+/** A held product's reason: its detail and the English sentence of it. */
+const because = (detail: Detail) => ({ reason: detailText(detail, 'en'), detail });
 
 function fromCatalog(rules: Rules, c: Compiled, entry: CatalogEntry, f: ProductFeatures): Classification {
   const program = rules.programs.get(entry.program);
   if (!program || !program.rateRows.some((r) => r.id === entry.rateRow))
     return {
       outcome: 'unclassified',
-      reason: `the catalog maps SKU ${entry.sku} to ${entry.program}/${entry.rateRow}, which is not a rate row of rules ${rules.version} — fix the catalog mapping`,
+      ...because({
+        code: 'catalog-row-unknown',
+        params: { sku: entry.sku, program: entry.program, rateRow: entry.rateRow, version: rules.version },
+      }),
       segment: f.family ? segmentOf(rules, f.family) : null,
       decidedBy: 'catalog',
       features: f,
@@ -272,11 +285,20 @@ export function classify(
         decidedBy: r.id,
         features: f,
       };
-    return { outcome: r.then.outcome, reason: r.then.reason, segment, decidedBy: r.id, features: f };
+    return {
+      outcome: r.then.outcome,
+      ...because({
+        code: 'rule-reason',
+        params: { text: r.then.reason, ...(r.then.reasonRu ? { ru: r.then.reasonRu } : {}) },
+      }),
+      segment,
+      decidedBy: r.id,
+      features: f,
+    };
   }
   return {
     outcome: 'unclassified',
-    reason: unclassifiedReason(c, f, input.description, rules.version),
+    ...because(unclassifiedDetail(c, f, input.description, rules.version)),
     segment: f.family ? segmentOf(rules, f.family) : null,
     decidedBy: null,
     features: f,

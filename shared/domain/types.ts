@@ -3,6 +3,7 @@
  */
 import type { Decimal } from 'decimal.js';
 import type { RecordedCause } from './causes.js';
+import type { Detail } from './render/details.js';
 import type { Family, FormFactor, Segment } from './rules/schema.js';
 
 export type { Family, FormFactor, Segment };
@@ -94,6 +95,8 @@ export type Classification =
   | {
       outcome: 'unrated' | 'not-eligible' | 'unclassified';
       reason: string;
+      /** The reason as a code with parameters, for the reader's language (render/details.ts). */
+      detail?: Detail;
       segment: Segment | null;
       decidedBy: string | null;
       features: ProductFeatures;

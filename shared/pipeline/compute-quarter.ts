@@ -17,6 +17,8 @@
 import { createHash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import { classify } from '../domain/classify.js';
+import { detailText, lineDetail, type Detail } from '../domain/render/details.js';
+import type { Lang } from '../domain/render/format.js';
 import { calculatePartnerQuarter } from '../domain/payout.js';
 import { earningsFor, type PointsEarning } from '../domain/points.js';
 import type { Rules } from '../domain/rules/load.js';
@@ -94,6 +96,8 @@ export interface HeldLines {
   lines: number[];
   /** Why, in plain words; for a duplicate claim see `describeHeld`, which respects who is reading. */
   message: string;
+  /** The message as a code with parameters (absent in bodies computed before it), for the reader's language. */
+  detail?: Detail;
   /** Duplicate claims only. */
   tag?: string;
   firstClaim?: ClaimPointer;
@@ -158,7 +162,7 @@ const PRODUCT_HELD = {
 /** What a product means at one distributor: a tally row, or why it is held. */
 type Verdict =
   | { counts: true; row: Omit<TallyRow, 'partnerId' | 'units'>; key: string }
-  | { counts: false; reason: HeldReason; message: string };
+  | { counts: false; reason: HeldReason; message: string; detail?: Detail };
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -199,20 +203,16 @@ export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInp
 
   const verdictOf = (distributorId: string, p: ExtractProduct): Verdict => {
     const c = classifyOnce(p);
-    if (c.outcome !== 'rated') return { counts: false, reason: PRODUCT_HELD[c.outcome], message: c.reason };
+    if (c.outcome !== 'rated')
+      return { counts: false, reason: PRODUCT_HELD[c.outcome], message: c.reason, ...(c.detail ? { detail: c.detail } : {}) };
     const distributor = reference.distributors.get(distributorId);
     if (!distributor)
-      return {
-        counts: false,
-        reason: 'distributor-not-authorized',
-        message: `Distributor "${distributorId}" is not in the distributor registry, so none of its lines earn a rebate until it is registered.`,
-      };
+      return held('distributor-not-authorized', { code: 'distributor-unregistered', params: { distributor: distributorId } });
     if (!distributor.segments.includes(c.segment))
-      return {
-        counts: false,
-        reason: 'distributor-not-authorized',
-        message: `Distributor "${distributor.displayId}" is not authorised for the ${c.segment} segment, so this ${c.program} line earns no rebate.`,
-      };
+      return held('distributor-not-authorized', {
+        code: 'distributor-not-authorized',
+        params: { distributor: distributor.displayId, segment: c.segment, program: c.program },
+      });
     return {
       counts: true,
       row: {
@@ -288,6 +288,7 @@ export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInp
     const hold = (
       reason: HeldReason,
       message: string,
+      detail: Detail | undefined,
       partner: number,
       product: number,
       units: number,
@@ -307,19 +308,21 @@ export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInp
       const held: HeldLines = {
         ...heldOf(reason, partner, product, units, typeof lines === 'number' ? [lines] : [...lines]),
         message,
+        ...(detail ? { detail } : {}),
       };
       heldHere.set(key, held);
       (exceptions[reason] ??= []).push(held);
     };
     /** Why this partner and product do not count, or null when they do. */
-    const unknown = new Array<{ reason: HeldReason; message: string } | undefined>(x.partners.length);
-    const blocked = (partner: number, product: number): { reason: HeldReason; message: string } | null => {
+    type Why = { reason: HeldReason; message: string; detail?: Detail };
+    const unknown = new Array<Why | undefined>(x.partners.length);
+    const blocked = (partner: number, product: number): Why | null => {
       if (!known[partner]) {
         const p = x.partners[partner]!;
-        return (unknown[partner] ??= {
-          reason: 'unknown-partner',
-          message: `Partner ID "${p.written}" (read as ${p.key}) is not in the partner registry.`,
-        });
+        return (unknown[partner] ??= held('unknown-partner', {
+          code: 'unknown-partner',
+          params: { written: p.written, key: p.key },
+        }));
       }
       const v = verdict(product);
       return v.counts ? null : v;
@@ -328,7 +331,7 @@ export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInp
     for (const g of q.groups) {
       mine.extracted += g.lines.length;
       const why = blocked(g.partner, g.product);
-      if (why) hold(why.reason, why.message, g.partner, g.product, g.units, g.lines);
+      if (why) hold(why.reason, why.message, why.detail, g.partner, g.product, g.units, g.lines);
       else {
         mine.counted += g.lines.length;
         addUnits(g.partner, g.product, g.units);
@@ -344,7 +347,7 @@ export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInp
       const units = t.quantities[i]!;
       const why = blocked(partner, product);
       if (why) {
-        hold(why.reason, why.message, partner, product, units, line);
+        hold(why.reason, why.message, why.detail, partner, product, units, line);
         continue;
       }
       // Only a line that would otherwise count claims its tag.
@@ -363,7 +366,7 @@ export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInp
           ...heldOf('duplicate-claim', partner, product, units, [line]),
           tag,
           firstClaim: first,
-          message: claimMessage(quarter, tag, first, a),
+          ...claimMessage(quarter, tag, first, a),
         });
         continue;
       }
@@ -500,10 +503,20 @@ class ClaimTable {
 
 const TWO_32 = 2 ** 32;
 
-function claimMessage(quarter: string, tag: string, first: ClaimPointer, self: ActiveExtract): string {
-  return first.reportId === self.reportId
-    ? `Service tag ${tag} was already claimed on line ${first.line} of this report; a unit earns once.`
-    : `Service tag ${tag} was already claimed in report ${first.reportId} (distributor ${first.distributorId}), line ${first.line}, for ${quarter}; a unit earns once.`;
+/** A held line's reason: its detail and the English sentence of it. */
+function held(reason: HeldReason, detail: Detail) {
+  return { counts: false as const, reason, message: detailText(detail, 'en'), detail };
+}
+
+function claimMessage(quarter: string, tag: string, first: ClaimPointer, self: ActiveExtract) {
+  const detail: Detail =
+    first.reportId === self.reportId
+      ? { code: 'claimed-in-this-report', params: { tag, line: String(first.line) } }
+      : {
+          code: 'claimed-in-report',
+          params: { tag, report: first.reportId, distributor: first.distributorId, line: String(first.line), quarter },
+        };
+  return { message: detailText(detail, 'en'), detail };
 }
 
 /**
@@ -511,9 +524,20 @@ function claimMessage(quarter: string, tag: string, first: ClaimPointer, self: A
  * first in another distributor's report is named as such, without that report or its line.
  */
 export function describeHeld(entry: HeldLines, reader: { distributorId: string } | 'vendor'): string {
+  return heldMessage(entry, reader, 'en').text;
+}
+
+/** A held entry's message for one reader in `lang`, with the language it is written in (see describeHeld). */
+export function heldMessage(
+  entry: HeldLines,
+  reader: { distributorId: string } | 'vendor',
+  lang: Lang,
+): { text: string; lang: Lang } {
   const first = entry.firstClaim;
-  if (!first || reader === 'vendor' || first.distributorId === reader.distributorId) return entry.message;
-  return `Service tag ${entry.tag} was already claimed earlier this quarter in another distributor's report; a unit earns once.`;
+  if (!first || reader === 'vendor' || first.distributorId === reader.distributorId)
+    return lineDetail(entry, entry.reason, lang);
+  const hidden: Detail = { code: 'claimed-by-another-distributor', params: { tag: entry.tag ?? '' } };
+  return { text: detailText(hidden, lang), lang };
 }
 
 /** The lines of one report that do not count, in line order: what its distributor is shown. */

@@ -11,7 +11,8 @@
 import type { ReportRecord } from '../ports/index.js';
 import { cachedLatestComputation } from './body-cache.js';
 import { type ComputationBody, type ComputeDeps } from './compute.js';
-import { describeHeld, HELD_REASONS, type HeldLines, type HeldReason } from './compute-quarter.js';
+import type { Lang } from '../domain/render/format.js';
+import { HELD_REASONS, heldMessage, type HeldLines, type HeldReason } from './compute-quarter.js';
 
 type Deps = Pick<ComputeDeps, 'objects' | 'computations'>;
 
@@ -72,7 +73,9 @@ export interface HeldView {
   partnerId: string;
   sku: string;
   description: string;
+  /** Why, in the reader's language when it can be (`messageLang` says which). */
   message: string;
+  messageLang: Lang;
   tag?: string;
   /** Where the tag was claimed first; left out when that is another distributor's report and the reader is a distributor. */
   firstClaim?: { reportId: string; line: number };
@@ -87,6 +90,7 @@ export async function heldLinesOfReport(
   record: ReportRecord,
   reader: HeldReader,
   limit: number,
+  lang: Lang = 'en',
 ): Promise<{ entries: HeldView[]; total: number; pending: boolean }> {
   // A distributor asking about another's report gets nothing (the API refuses before this).
   if (reader !== 'vendor' && reader.distributorId !== record.distributorId)
@@ -117,6 +121,7 @@ export async function heldLinesOfReport(
     room -= lines.length;
     const first = entry.firstClaim;
     const showFirst = first && (reader === 'vendor' || first.distributorId === reader.distributorId);
+    const said = heldMessage(entry, reader, lang);
     entries.push({
       quarter,
       reason: entry.reason,
@@ -125,7 +130,8 @@ export async function heldLinesOfReport(
       partnerId: entry.partnerWritten,
       sku: entry.product.sku,
       description: entry.product.description,
-      message: describeHeld(entry, reader),
+      message: said.text,
+      messageLang: said.lang,
       ...(entry.tag ? { tag: entry.tag } : {}),
       ...(showFirst ? { firstClaim: { reportId: first.reportId, line: first.line } } : {}),
     });

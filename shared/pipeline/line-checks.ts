@@ -13,6 +13,7 @@
  */
 import { distributorKey } from '../domain/ids.js';
 import { normalizePartnerId } from '../domain/partner-id.js';
+import { detailEn } from '../domain/render/details.js';
 import type { Rules, RulesBook } from '../domain/rules/load.js';
 import type { ReportRecord as CsvRecord } from '../csv/read-report.js';
 import { parseInvoiceDate, parseQuantity, type FieldResult } from '../csv/fields.js';
@@ -141,7 +142,7 @@ export class FileLineChecks<P extends Hashed> {
       return rejectOf(
         record,
         'missing-field',
-        `Empty value in: ${REQUIRED.filter((f) => !v[f]).join(', ')}.`,
+        detailEn('missing-field', { fields: REQUIRED.filter((f) => !v[f]).join(', ') }),
       );
 
     if (v.distributor && v.distributor !== this.distributorSeen) {
@@ -149,7 +150,10 @@ export class FileLineChecks<P extends Hashed> {
         return rejectOf(
           record,
           'distributor-mismatch',
-          `The distributor column says "${v.distributor}" but the report was uploaded to the folder of "${this.options.distributorShown ?? this.distributorId}".`,
+          detailEn('distributor-mismatch', {
+            column: v.distributor,
+            folder: this.options.distributorShown ?? this.distributorId,
+          }),
         );
       this.distributorSeen = v.distributor;
     }
@@ -159,7 +163,7 @@ export class FileLineChecks<P extends Hashed> {
       return rejectOf(
         record,
         'unknown-partner',
-        `Partner ID "${v.partner_id}" (read as ${partner.key}) is not in the partner registry.`,
+        detailEn('unknown-partner', { written: v.partner_id, key: partner.key }),
       );
 
     const day = this.dates.get(v.invoice_date, this.checkDate);
@@ -170,7 +174,7 @@ export class FileLineChecks<P extends Hashed> {
       return rejectOf(
         record,
         'date-outside-quarter',
-        `Invoice date ${date.value} is in no quarter with program rules (${this.book.quarters.join(', ')}).`,
+        detailEn('date-outside-quarter', { date: date.value, quarters: this.book.quarters.join(', ') }),
       );
 
     const qty = this.quantities.get(v.quantity, parseQuantity);
@@ -192,7 +196,7 @@ export class FileLineChecks<P extends Hashed> {
       return rejectOf(
         record,
         'duplicate-line',
-        `The same invoice, partner, product, quantity and date appear on an earlier line of this report (line ${earlier}).`,
+        detailEn('duplicate-line', { line: String(earlier) }),
       );
 
     const p = this.passed;

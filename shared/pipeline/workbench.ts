@@ -11,6 +11,7 @@
 import { Decimal } from 'decimal.js';
 import { classify } from '../domain/classify.js';
 import { missingTrainings } from '../domain/eligibility.js';
+import { lineDetail } from '../domain/render/details.js';
 import { explainLine, type Lang } from '../domain/render/index.js';
 import type { Rules } from '../domain/rules/load.js';
 import type {
@@ -66,6 +67,8 @@ export interface HeldItem {
   program: string | null;
   rateRow: string | null;
   message: string;
+  /** The language `message` is written in: the reader's, or English for a sentence stored with no code. */
+  messageLang: Lang;
   amountAtStakeRub: Decimal | null;
   fix: Fix | null;
 }
@@ -86,6 +89,7 @@ export interface PayoutItem {
   /** Unmet training groups of the program (any one course of a group will do), for training-missing. */
   courses: string[][] | null;
   message: string;
+  messageLang: Lang;
   amountAtStakeRub: Decimal | null;
   fix: Fix | null;
 }
@@ -180,6 +184,7 @@ export function workbenchGroups(input: WorkbenchInput): WorkbenchGroup[] {
             .toDecimalPlaces(2);
       }
       const fix = FIX_OF[reason] ?? null;
+      const said = lineDetail(h, reason, input.lang ?? 'en');
       items.push({
         source: 'held',
         reason,
@@ -193,7 +198,8 @@ export function workbenchGroups(input: WorkbenchInput): WorkbenchGroup[] {
         description: h.product.description,
         program: rated?.program ?? null,
         rateRow: rated?.rateRow ?? null,
-        message: h.message,
+        message: said.text,
+        messageLang: said.lang,
         amountAtStakeRub: amount,
         // A catalog mapping is keyed by SKU: a line without one cannot be mapped.
         fix: fix === 'map-product' && !h.product.sku.trim() ? null : fix,
@@ -226,6 +232,8 @@ export function workbenchGroups(input: WorkbenchInput): WorkbenchGroup[] {
         missingUnits: line.explanation.missingUnits,
         courses,
         message: explainLine(line, input.lang ?? 'en'),
+        // An item stored before explanations were codes keeps its English sentence.
+        messageLang: line.explanation.code === 'stored-text' ? 'en' : (input.lang ?? 'en'),
         amountAtStakeRub: payoutStake(rules, line, r),
         fix: FIX_OF[r] ?? null,
       });

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { DETAIL_EN } from '../../shared/domain/render/details.js';
 import { requireJdkInCI } from '../support/ci.js';
 import { browserTestsCanRun, freePort, launchChromium, rebates, ROOT, startUp, tearDown } from '../support/rebates-up.js';
 
@@ -202,6 +203,60 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
     expect(found).toEqual([]);
   });
 
+  test("the Russian reports page shows rejected and held lines' details in Russian", async () => {
+    type Report = { reportId: string; name: string; counts?: { rejected?: number }; computed?: { held: number } | null };
+    type Detail = { message: string; messageLang: string };
+    const { reports } = await apiCall<{ reports: Report[] }>('/reports?sort=received&order=desc&limit=50', financeToken);
+    const report = reports.find((r) => (r.counts?.rejected ?? 0) > 0 && (r.computed?.held ?? 0) > 0);
+    expect(report, 'a sample report with rejected and held lines').toBeDefined();
+    const res = await fetch(`${base}/api/reports/${report!.reportId}`, {
+      headers: { Authorization: `Bearer ${financeToken}`, 'accept-language': 'ru' },
+    });
+    const said = (await res.json()) as { rejects: Detail[]; held: Detail[] };
+    const expected = [...said.rejects, ...said.held];
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.every((d) => d.messageLang === 'ru')).toBe(true);
+
+    await logIn(financeToken, 'ru');
+    await page.goto(`${base}/#/reports`);
+    const open = page.getByRole('button', { name: STRINGS.ru.showDetails!.replace('{name}', report!.name), exact: true });
+    await open.first().click();
+    const section = page.locator('section[aria-labelledby="rejects-title"]');
+    await section.locator('h3').first().waitFor();
+    // The last cell of each row is the detail: shown, marked Russian, and saying what the API says.
+    const cells = section.locator('table tbody tr td:last-child');
+    await expect.poll(() => cells.count()).toBe(Math.min(said.rejects.length, 100) + Math.min(said.held.length, 100));
+    const shown = (await cells.allInnerTexts()).map((text) => ({ text: text.trim() }));
+    expect(await section.locator('table tbody tr td:last-child > [lang="ru"]').count()).toBe(shown.length);
+    expect(shown.map((c) => squash(c.text))).toEqual(
+      [...said.rejects.slice(0, 100), ...said.held.slice(0, 100)].map((d) => squash(d.message)),
+    );
+    // No word of the details' English forms, but for the line's own values (a product as written).
+    const english = new Set(
+      Object.values(DETAIL_EN)
+        .flatMap((t) => t.replace(/\{\w+\}/g, ' ').match(/[A-Za-z]{3,}/g) ?? [])
+        .filter((w) => w !== w.toUpperCase() && !['Dell', 'Windows'].includes(w))
+        .map((w) => w.toLowerCase()),
+    );
+    const rows = await section.locator('table tbody tr').allInnerTexts();
+    for (const [i, c] of shown.entries()) {
+      expect(c.text).toMatch(/[А-Яа-яЁё]{3,}/);
+      const values = rows[i]!.replace(c.text, '');
+      const leaked = (c.text.match(/\b[A-Za-z]{3,}\b/g) ?? []).filter(
+        (w: string) => english.has(w.toLowerCase()) && w !== w.toUpperCase() && !values.includes(w),
+      );
+      expect(leaked, c.text).toEqual([]);
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'ru-report-details.png'), fullPage: true });
+
+    // The workbench's held items say why in Russian too, none of them marked English.
+    await page.goto(`${base}/#/exceptions/${QUARTER}`);
+    const why = page.locator('table.wb-items tbody tr td span[lang]');
+    await expect.poll(() => why.count()).toBeGreaterThan(0);
+    const langs = await why.evaluateAll((spans) => spans.map((s) => s.getAttribute('lang')));
+    expect(langs.filter((l) => l !== 'ru')).toEqual([]);
+  });
+
   test('the reports list searches by file name as the API does', async () => {
     type Reports = { reports: { name: string }[] };
     const { reports } = await apiCall<Reports>('/reports?sort=received&order=desc&limit=50', financeToken);
@@ -263,6 +318,16 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
     await details.locator('summary').click();
     expect(squash(await details.textContent())).toContain(squash(own.reports[0]!.error!.message));
     await page.screenshot({ path: join(ARTIFACTS, 'reports-following-upload.png'), fullPage: true });
+
+    // In Russian the sentence names the missing column in Russian words, and its details are Russian.
+    await page.evaluate(`localStorage.setItem('rebates.lang', 'ru')`);
+    await page.reload();
+    const ruSentence = page.locator('table.reports tbody tr', { hasText: name }).locator('.failure .error-text');
+    await expect.poll(async () => squash(await ruSentence.textContent())).toContain('код партнёра');
+    expect(squash(await ruSentence.textContent())).not.toContain('partner_id');
+    const ruDetails = page.locator('table.reports tbody tr', { hasText: name }).locator('.failure details p');
+    expect(await ruDetails.getAttribute('lang')).toBe('ru');
+    await page.evaluate(`localStorage.setItem('rebates.lang', 'en')`);
   }, 120_000);
 
   test('after a close the overview opens on the closed quarter, not on the next empty one', async () => {

@@ -17,6 +17,7 @@ import type { Acceptance, Distributor, Partner, TallyRow, Training } from '../..
 import {
   computeQuarter,
   describeHeld,
+  heldMessage,
   heldLinesOf,
   HELD_REASONS,
   type ActiveExtract,
@@ -279,6 +280,12 @@ describe('computeQuarter: service-tag claims across reports', () => {
     expect(describeHeld(lost[0]!, 'vendor')).toMatch(/r-early.*d2.*line 3/);
     const own = heldLinesOf(c, 'r-early').find((h) => h.reason === 'duplicate-claim')!;
     expect(describeHeld(own, { distributorId: 'd2' })).toMatch(/line 3 of this report/);
+    // In Russian alike: the distributor learns nothing of the other report, staff see it.
+    const ru = heldMessage(lost[0]!, { distributorId: 'd1' }, 'ru');
+    expect(ru).toMatchObject({ lang: 'ru', text: expect.stringMatching(/отчёте другого дистрибьютора/) });
+    expect(ru.text).not.toMatch(/r-early|d2/);
+    expect(heldMessage(lost[0]!, 'vendor', 'ru').text).toMatch(/в отчёте r-early \(дистрибьютор d2\), строка 3/);
+    expect(heldMessage(own, { distributorId: 'd2' }, 'ru').text).toMatch(/в строке 3 этого отчёта/);
   });
 
   it('refuses two versions of one report, and an extract given as another distributor’s', () => {

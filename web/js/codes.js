@@ -34,11 +34,14 @@ export function errorText(err) {
  */
 export function failureText(error) {
   if (!error) return { sentence: '', details: '' };
-  const missing = /no column for:? ([^.]+)\./i.exec(error.message ?? '')?.[1]?.trim();
+  // The missing fields as the server names them in the page's language (its Russian text), else its English.
+  const missing =
+    (getLang() === 'ru' && error.textLang === 'ru' ? /нет столбца для полей: ([^.]+)\./.exec(error.text ?? '') : null)?.[1]?.trim() ??
+    /no column for:? ([^.]+)\./i.exec(error.message ?? '')?.[1]?.trim();
   const key = keyOf('failure', error.code);
   const sentence =
     key in STRINGS[getLang()] ? t(key, { missing: missing ?? '' }) : t('failure_unknown');
-  return { sentence, details: error.message ?? '' };
+  return { sentence, details: error.text ?? error.message ?? '' };
 }
 
 /** A points entry's source code (`payout:…`, `course:…`, `quarter:…`, `reward:…`) in words. */
@@ -67,12 +70,10 @@ export function textLang(text) {
 }
 
 /**
- * A server sentence as a cell: marked with its language; left out on a Russian page while the
- * server still words it in English (reject and held-line details), since the reason beside it is
- * already said in Russian from its code.
+ * A server sentence as a cell, marked with its language: `lang` as the server says it (reject and
+ * held-line details come in the reader's language, `messageLang`), else judged from the text. An
+ * older record's detail the server can only give in English is shown as it is, marked English.
  */
-export function serverSentence(text) {
-  const lang = textLang(text);
-  if (getLang() === 'ru' && lang === 'en') return '';
-  return h('span', { lang }, text);
+export function serverSentence(text, lang) {
+  return h('span', { lang: lang ?? textLang(text) }, text);
 }

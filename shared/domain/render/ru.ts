@@ -44,7 +44,9 @@ const RATE_ROWS: Record<string, string> = {
   '6xx-9xx': 'PowerEdge 6xx–9xx',
 };
 
-const program = (id: string): string => `«${PROGRAMS[id] ?? id}»`;
+/** A program's Russian name; another id is shown as written. */
+export const programRu = (id: string): string => PROGRAMS[id] ?? id;
+const program = (id: string): string => `«${programRu(id)}»`;
 /** A rate row's Russian name; model names in it stay Latin, as the program text writes them. */
 export const rateRowRu = (id: string): string => RATE_ROWS[id] ?? id;
 const rateRow = (id: string): string => `«${rateRowRu(id)}»`;

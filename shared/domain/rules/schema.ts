@@ -85,6 +85,9 @@ export const MatchConditions = z
   .strict();
 export type MatchConditions = z.infer<typeof MatchConditions>;
 
+/** The reason in Russian, shown to a Russian reader; without it the reason is shown as written. */
+const ReasonRu = z.string().min(1).optional();
+
 export const RuleOutcome = z.discriminatedUnion('outcome', [
   z
     .object({
@@ -96,9 +99,9 @@ export const RuleOutcome = z.discriminatedUnion('outcome', [
     })
     .strict(),
   /** Named as participating but given no rate: reported as unrated so a manager can map it. */
-  z.object({ outcome: z.literal('unrated'), reason: z.string().min(1) }).strict(),
+  z.object({ outcome: z.literal('unrated'), reason: z.string().min(1), reasonRu: ReasonRu }).strict(),
   /** Not in any rate row: not eligible. */
-  z.object({ outcome: z.literal('not-eligible'), reason: z.string().min(1) }).strict(),
+  z.object({ outcome: z.literal('not-eligible'), reason: z.string().min(1), reasonRu: ReasonRu }).strict(),
 ]);
 export type RuleOutcome = z.infer<typeof RuleOutcome>;
 

@@ -145,8 +145,8 @@ function whereCell(item) {
 
 function whyCell(item) {
   return [
-    // The server's sentence; held-line details are still English, left out on a Russian page.
-    serverSentence(item.message),
+    // The server's sentence, in the page's language (an older record's detail may still be English).
+    serverSentence(item.message, item.messageLang),
     item.courses?.length
       ? h(
           'div',

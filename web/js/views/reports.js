@@ -127,7 +127,13 @@ function failure(error) {
     { class: 'failure' },
     h('p', { class: 'error-text' }, sentence),
     details && details !== sentence
-      ? h('details', {}, h('summary', {}, t('showAcceptedHeaders')), h('p', { class: 'server-text', lang: 'en' }, details))
+      ? h(
+          'details',
+          {},
+          h('summary', {}, t('showAcceptedHeaders')),
+          // The server's words in the page's language when it has them (textLang), else its English.
+          h('p', { class: 'server-text', lang: error.textLang ?? 'en' }, details),
+        )
       : null,
   );
 }
@@ -204,7 +210,7 @@ async function showRejects(r, details) {
                   { label: t('colMessage') },
                 ],
                 rows: shown.map((x) => ({
-                  cells: [formatInt(x.line), rejectReason(x.code), serverSentence(x.message)],
+                  cells: [formatInt(x.line), rejectReason(x.code), serverSentence(x.message, x.messageLang)],
                 })),
               }),
             ]
@@ -246,7 +252,7 @@ function heldSection(held, total, pending) {
                 rejectReason(x.reason),
                 x.partnerId,
                 x.sku ? `${x.description} (${x.sku})` : x.description,
-                serverSentence(x.message),
+                serverSentence(x.message, x.messageLang),
               ],
             })),
           }),
