@@ -422,7 +422,7 @@ function reportDeadLetters(runtime: LocalRuntime): boolean {
 export async function cmdRun(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const data = values.data as string | undefined;
   const out = values.out as string | undefined;
-  if (!data || !out) throw new UsageError('run needs --data DIR and --out DIR (and --quarter Q).');
+  if (!data || !out) throw new UsageError('run needs --data DIR and --out DIR (and --quarter Q).', [], { key: 'run-needs' });
   const quarter = requireQuarter(values.quarter as string | undefined);
   const lang = requireLang(values.lang);
   // The emulators take seconds to start: the data folder is read meanwhile. One computation per
@@ -479,7 +479,10 @@ function requirePort(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_PORT;
   const port = Number(raw);
   if (!/^\d+$/.test(raw) || port > 65535)
-    throw new UsageError(`--port takes a port number (0 picks a free one), not "${raw}".`);
+    throw new UsageError(`--port takes a port number (0 picks a free one), not "${raw}".`, [], {
+      key: 'port-invalid',
+      params: { raw },
+    });
   return port;
 }
 
@@ -511,6 +514,8 @@ export async function cmdUp(values: Record<string, string | string[] | boolean |
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
       throw new UsageError(
         `Port ${port} is already in use; choose another with --port N (0 picks a free one).`,
+        [],
+        { key: 'port-in-use', params: { port } },
       );
     throw err;
   }
@@ -571,7 +576,9 @@ export async function withApi<T>(
 
 export async function cmdImport(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   if (!values.data)
-    throw new UsageError('import needs --data DIR (a folder with partners.csv, distributors.csv, …).');
+    throw new UsageError('import needs --data DIR (a folder with partners.csv, distributors.csv, …).', [], {
+      key: 'import-needs',
+    });
   const rules = await collectRules((values.rules as string[] | undefined) ?? []);
   const read = await checkDataFolder(resolve(values.data as string), rules);
   // import takes the reference files only: a folder without reports is fine here.
@@ -606,7 +613,8 @@ export async function cmdIngest(
 ): Promise<number> {
   const file = positionals[0];
   const written = values.distributor as string | undefined;
-  if (!file || !written?.trim()) throw new UsageError('ingest needs a FILE and --distributor ID.');
+  if (!file || !written?.trim())
+    throw new UsageError('ingest needs a FILE and --distributor ID.', [], { key: 'ingest-needs' });
   // Matched in any case: --distributor D-MERL and d-merl upload to the same folder.
   const distributorId = distributorKey(written);
   const name = reportUploadName(file.split(/[\\/]/).pop()!);
