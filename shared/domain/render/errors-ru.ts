@@ -223,6 +223,9 @@ const SENTENCES: Record<string, Sentence> = {
   commander: (p) => commanderRu(p),
 };
 
+/** The keys said in Russian (a test checks every key thrown in the code is one of them). */
+export const RU_ERROR_KEYS: readonly string[] = Object.keys(SENTENCES);
+
 /** commander's own mistakes (kind = its error code), from the pieces of its English message. */
 function commanderRu(p: ErrorParams): string {
   const [first = '', second = ''] = Array.isArray(p.quoted) ? p.quoted.map(String) : [];
