@@ -20,7 +20,8 @@ import { sampleRules } from '../support/domain-fixtures.js';
 /** Words of two or more Latin letters, once the allowed names (IDs, codes, options) are taken out. */
 function latinWords(text: string, allowed: readonly string[] = []): string[] {
   let rest = text;
-  for (const a of allowed) rest = rest.split(a).join(' ');
+  // Longest first, so `unitsToPlan` goes whole before `units` would leave `ToPlan` behind.
+  for (const a of [...allowed].sort((x, y) => y.length - x.length)) rest = rest.split(a).join(' ');
   return rest.match(/[A-Za-z]{2,}/g) ?? [];
 }
 
