@@ -206,6 +206,7 @@ export async function putCatalog(req: ApiRequest): Promise<Reply> {
         (c) =>
           `sku "${c.sku}": ${c.program}/${c.rateRow} is not a rate row of any quarter (${book.quarters.join(', ')})`,
       ),
+      { key: 'mapping-no-rate-row' },
     );
   return accepted(req, { catalog: rows }, 'catalog');
 }

@@ -210,3 +210,20 @@ describe('every error key thrown in the code', () => {
     expect([...keys].filter((k) => !RU_ERROR_KEYS.includes(k))).toEqual([]);
   });
 });
+
+describe('an upload file name that cannot be used', () => {
+  it('lists each problem in the reader’s language', async () => {
+    const { safeUploadName } = await import('../../functions/api/upload-name.js');
+    const { en, ru } = said(thrown(() => safeUploadName('../q1.xlsx')), ['../q1.xlsx', '.csv.gz', '.csv', 'CSV']);
+    expect(en.message).toBe(
+      'The file name "../q1.xlsx" cannot be used: it contains a slash; give the file name only, without folders; ' +
+        'it contains ".."; reports must be .csv or .csv.gz files (save a spreadsheet as CSV first).',
+    );
+    expect(ru.issues).toEqual([
+      'в нём есть косая черта; укажите только имя файла, без папок',
+      'в нём есть «..»',
+      'отчёт должен быть файлом .csv или .csv.gz (сначала сохраните таблицу как CSV)',
+    ]);
+    expect(ru.message).toBe(`Имя файла «../q1.xlsx» использовать нельзя: ${ru.issues!.join('; ')}.`);
+  });
+});

@@ -96,6 +96,28 @@ export function fieldIssueRu(i: FieldIssue): string {
 
 type Sentence = (p: ErrorParams) => string;
 
+/** Why an upload's file name cannot be used, by problem code (functions/api/upload-name.ts). */
+function fileNameProblem(code: string, p: ErrorParams): string {
+  switch (code) {
+    case 'empty':
+      return 'имя пустое';
+    case 'control':
+      return 'в нём есть управляющие символы';
+    case 'slash':
+      return 'в нём есть косая черта; укажите только имя файла, без папок';
+    case 'dots':
+      return 'в нём есть «..»';
+    case 'too-long':
+      return `оно слишком длинное (${str(p.bytes)} байт; не больше ${str(p.max)}, это около ${num(p.max) / 2} кириллических или ${str(p.max)} латинских букв)`;
+    case 'extension':
+      return 'отчёт должен быть файлом .csv или .csv.gz (сначала сохраните таблицу как CSV)';
+    case 'no-name':
+      return 'перед .csv нет имени';
+    default:
+      return code;
+  }
+}
+
 /** Sentences by key; an error whose key is not here is said by its code (CODES below). */
 const SENTENCES: Record<string, Sentence> = {
   // ---- requests
@@ -119,6 +141,23 @@ const SENTENCES: Record<string, Sentence> = {
     `Этих партнёров нет в реестре: ${list(p.partners)}. Сначала импортируйте партнёров; ничего не записано.`,
   'partners-unknown-territory': (p) =>
     `Этих партнёров нет на вашей территории (${list(p.regions)}): ${list(p.partners)}. Сначала импортируйте партнёров; ничего не записано.`,
+  'values-too-long': (p) =>
+    `${int(num(p.count), 'ru')} ${pick(num(p.count), 'ru', { one: 'значение', few: 'значения', other: 'значений' })} слишком ${num(p.count) === 1 ? 'длинное' : 'длинные'}, чтобы их сохранить; ничего не записано.`,
+  'change-too-large': () =>
+    'Один из кварталов закрыт, поэтому изменение сначала сверяется с его суммами и может потребовать утверждения, ' +
+    'но оно слишком велико, чтобы ждать; ничего не записано. Отправьте его частями.',
+  'import-stopped': (p) =>
+    `Импорт прервался на середине: база данных отказала в записи (${str(p.what)}), поэтому часть из ` +
+    `${int(num(p.rows), 'ru')} строк могла сохраниться, а часть нет` +
+    `${Array.isArray(p.done) && p.done.length ? ` (${list(p.done)} сохранены целиком)` : ''}. ` +
+    'Отменять ничего не нужно: отправьте те же строки ещё раз, это безопасно.',
+  'plans-unchangeable': () => 'Некоторые пороги плана нельзя так изменить.',
+  'extras-no-rate-row': () => 'Некоторые добавленные единицы указывают строку ставок, которой нет в этом квартале.',
+  'rates-unknown': () => 'Некоторые ставки не совпадают ни с одной ставкой этого квартала.',
+  'mapping-no-rate-row': () =>
+    'Некоторые сопоставления указывают строку ставок, которой нет ни в одном действующем квартале; ничего не записано.',
+  'file-name-unusable': (p) =>
+    `Имя файла «${str(p.name)}» использовать нельзя: ${(Array.isArray(p.problems) ? p.problems : []).map((c) => fileNameProblem(String(c), p)).join('; ')}.`,
   // ---- who may see what
   'quarter-unknown': (p) => `Квартала ${str(p.quarter)} нет. Кварталы с правилами: ${list(p.known)}.`,
   'catalog-quarter-unknown': (p) => `Квартала ${str(p.quarter)} с каталогом наград нет.`,
@@ -223,6 +262,11 @@ const SENTENCES: Record<string, Sentence> = {
   commander: (p) => commanderRu(p),
 };
 
+/** Errors whose issue list is built from params too (zod's field issues aside). */
+const ISSUES: Record<string, (p: ErrorParams) => string[]> = {
+  'file-name-unusable': (p) => (Array.isArray(p.problems) ? p.problems : []).map((c) => fileNameProblem(String(c), p)),
+};
+
 /** The keys said in Russian (a test checks every key thrown in the code is one of them). */
 export const RU_ERROR_KEYS: readonly string[] = Object.keys(SENTENCES);
 
@@ -303,6 +347,8 @@ export function errorRu(err: Pick<AppError, 'code' | 'key' | 'params' | 'message
   const sentence = err.key ? SENTENCES[err.key] : undefined;
   const fields = Array.isArray(err.params.fieldIssues) ? (err.params.fieldIssues as FieldIssue[]) : null;
   const message = sentence ? sentence(err.params) : (CODES[err.code] ?? 'Запрос не выполнен.');
+  const listed = err.key ? ISSUES[err.key] : undefined;
+  if (listed) return { message, issues: listed(err.params) };
   if (!fields?.length) return { message };
   const issues = fields.map(fieldIssueRu);
   // The English message lists the issues too; the Russian one names them after its first sentence.
