@@ -126,6 +126,10 @@ async function refuseClosedQuarterChange(runtime: LocalRuntime, change: Referenc
       `(partners ${partners.slice(0, 10).join(', ')}${partners.length > 10 ? ', …' : ''}), and a change to a closed quarter needs ` +
       'a second person to approve it. Nothing was imported. Start "rebates up" on this state folder and import beside it: ' +
       'the change then waits under Approvals for a program manager or finance user to approve it.',
+    {
+      key: 'closed-quarter-change',
+      params: { quarters: effect.quarters, total: effect.total.toFixed(2), partners: partners.slice(0, 10), more: partners.length > 10 },
+    },
   );
 }
 

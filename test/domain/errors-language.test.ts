@@ -13,7 +13,17 @@ import { signDevToken, verifyDevToken } from '../../shared/auth/dev-token.js';
 import { assertRole, principalFromClaims, type Principal } from '../../shared/auth/principal.js';
 import { redeem } from '../../shared/domain/points.js';
 import { RU_ERROR_KEYS } from '../../shared/domain/render/errors-ru.js';
-import { AppError, NotFoundError, QuarterClosedError, ReportHeaderError, toUserError } from '../../shared/errors.js';
+import {
+  AppError,
+  ApprovalDecidedError,
+  ClosedQuarterChangeError,
+  InputValidationError,
+  NotFoundError,
+  QuarterClosedError,
+  ReportHeaderError,
+  StaleApprovalError,
+  toUserError,
+} from '../../shared/errors.js';
 import { PROJECT_ROOT } from '../../local/runtime.js';
 import { sampleRules } from '../support/domain-fixtures.js';
 
@@ -225,5 +235,43 @@ describe('an upload file name that cannot be used', () => {
       'отчёт должен быть файлом .csv или .csv.gz (сначала сохраните таблицу как CSV)',
     ]);
     expect(ru.message).toBe(`Имя файла «../q1.xlsx» использовать нельзя: ${ru.issues!.join('; ')}.`);
+  });
+});
+
+describe('sentences built from params', () => {
+  const ru = (err: AppError) => toUserError(err, 'ru').message;
+
+  it('count rows with Russian plurals', () => {
+    const bad = (count: number) =>
+      ru(new InputValidationError('x', [], { key: 'rows-bad', params: { file: 'partners.csv', count } }));
+    expect(bad(1)).toBe('В partners.csv 1 неверная строка; ничего не импортировано.');
+    expect(bad(3)).toBe('В partners.csv 3 неверные строки; ничего не импортировано.');
+    expect(bad(25)).toBe('В partners.csv 25 неверных строк; ничего не импортировано.');
+    expect(bad(1021)).toBe('В partners.csv 1\u00a0021 неверная строка; ничего не импортировано.');
+  });
+
+  it('name who decided an approval and when, in Moscow time', () => {
+    const decided = new ApprovalDecidedError('x', {
+      key: 'approval-decided',
+      params: { status: 'rejected', by: 'fin-2', at: '2016-04-05T07:00:00.000Z' },
+    });
+    expect(ru(decided)).toBe('Этот запрос уже отклонён пользователем fin-2 05.04.2016 10:00 МСК; ничего не изменено.');
+    const stale = new StaleApprovalError('x', {
+      key: 'approval-stale',
+      params: { quarter: '2016-Q1', was: '103488.00', now: '98000.50' },
+    });
+    expect(ru(stale)).toBe(
+      'Суммы 2016-Q1 изменились после запроса на закрытие (итог был 103\u00a0488,00 руб., теперь 98\u00a0000,50 руб.), ' +
+        'поэтому запрос нельзя утвердить. Запросите закрытие снова.',
+    );
+  });
+
+  it('say a refused import of a closed quarter with its total and partners', () => {
+    const err = new ClosedQuarterChangeError('x', {
+      key: 'closed-quarter-change',
+      params: { quarters: ['2016-Q1'], total: '-1500.00', partners: ['RU100101'], more: false },
+    });
+    expect(ru(err)).toMatch(/^Эти данные изменили бы выплаты закрытого квартала 2016-Q1 на -1\u00a0500,00 руб\. \(партнёры RU100101\)/);
+    expect(toUserError(err, 'ru').code).toBe('closed-quarter-change');
   });
 });
