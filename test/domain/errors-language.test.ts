@@ -275,3 +275,17 @@ describe('sentences built from params', () => {
     expect(toUserError(err, 'ru').code).toBe('closed-quarter-change');
   });
 });
+
+describe('a rules file that is not valid', () => {
+  it('names each bad field in Russian', async () => {
+    const { parseRules } = await import('../../shared/domain/rules/load.js');
+    const { sampleRulesJson } = await import('../support/domain-fixtures.js');
+    const file = { ...sampleRulesJson('2016-Q1'), quarter: undefined, version: 42 };
+    const err = thrown(() => parseRules(file, 'rules file bad.json'));
+    const { en, ru } = said(err, ['quarter', 'version']);
+    expect(en).toMatchObject({ status: 422, code: 'rules-invalid' });
+    expect(en.message).toMatch(/^The rules file bad\.json is not valid: /);
+    expect(ru.issues).toEqual(expect.arrayContaining(['Поле «quarter» обязательно.', 'Поле «version»: ожидается строка.']));
+    expect(ru.message).toMatch(/^Правила программы заданы неверно\. Поле «/);
+  });
+});
