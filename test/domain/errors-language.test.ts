@@ -164,9 +164,9 @@ describe('field-level validation issues in Russian', () => {
       'Поле «units»: ожидается число.',
       'Поле «program»: допустимые значения — client, monitors.',
       'Поле «note» не должно быть пустым.',
-      'Поле «quarter»: значение записано не в том виде.',
+      'Поле «quarter» записано не в том виде.',
       'Поле «lines»: список не должен быть пустым.',
-      'Значение: лишние поля extra.',
+      'Лишние поля: extra.',
     ]);
     expect(ru.message).toBe(`В теле запроса есть ошибки. ${ru.issues!.join(' ')}`);
     expect(en.issues).toHaveLength(ru.issues!.length);
@@ -287,5 +287,14 @@ describe('a rules file that is not valid', () => {
     expect(en.message).toMatch(/^The rules file bad\.json is not valid: /);
     expect(ru.issues).toEqual(expect.arrayContaining(['Поле «quarter» обязательно.', 'Поле «version»: ожидается строка.']));
     expect(ru.message).toMatch(/^Правила программы заданы неверно\. Поле «/);
+  });
+});
+
+describe('a path parameter that is not valid', () => {
+  it('says which one, in a sentence of its own', () => {
+    const err = thrown(() => parseWith(z.string().regex(/^\d{4}-Q[1-4]$/), '2016-Q9', 'quarter in the path'));
+    const { en, ru } = said(err);
+    expect(en.message).toMatch(/^The quarter in the path is not valid: /);
+    expect(ru.message).toBe('Квартал в адресе указан неверно. Значение записано не в том виде.');
   });
 });

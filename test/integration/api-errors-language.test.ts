@@ -63,7 +63,7 @@ describe('API errors with Accept-Language: ru', () => {
     expect(ru.error.message).toMatch(/^В параметрах адреса есть ошибки\. /);
     expect(ru.error.issues).toEqual([
       'Поле «sort»: допустимые значения — partner, name, region, total, units, unitsToPlan, lines.',
-      'Значение: лишние поля colour.',
+      'Лишние поля: colour.',
     ]);
   });
 

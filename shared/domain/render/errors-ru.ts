@@ -26,13 +26,13 @@ const role = (r: unknown): string => `«${ROLES[str(r)] ?? str(r)}»`;
 const VERBS: Record<string, string> = { approve: 'утвердить', reject: 'отклонить' };
 const STATUSES: Record<string, string> = { approved: 'утверждён', rejected: 'отклонён', expired: 'истёк' };
 
-/** What parseWith was checking, as "в …" says it. */
-const CHECKED_IN: Record<string, string> = {
-  'request body': 'теле запроса',
-  query: 'параметрах адреса',
-  'quarter in the path': 'квартале в адресе',
-  'partner ID in the path': 'ID партнёра в адресе',
-  'approval ID in the path': 'ID запроса на утверждение в адресе',
+/** What parseWith was checking (its `what`), said as the first sentence of the refusal. */
+const CHECKED: Record<string, string> = {
+  'request body': 'В теле запроса есть ошибки.',
+  query: 'В параметрах адреса есть ошибки.',
+  'quarter in the path': 'Квартал в адресе указан неверно.',
+  'partner ID in the path': 'ID партнёра в адресе указан неверно.',
+  'approval ID in the path': 'ID запроса на утверждение в адресе указан неверно.',
 };
 
 const TYPES: Record<string, string> = {
@@ -86,11 +86,11 @@ export function fieldIssueRu(i: FieldIssue): string {
     case 'format':
       return FORMATS[str(i.format)]
         ? `${field}: ожидается ${FORMATS[str(i.format)]}.`
-        : `${field}: значение записано не в том виде.`;
+        : `${field} записано не в том виде.`;
     case 'unknown-keys':
-      return `${field}: лишние поля ${list(i.keys)}.`;
+      return i.path ? `${field}: лишние поля ${list(i.keys)}.` : `Лишние поля: ${list(i.keys)}.`;
     default:
-      return `${field}: значение не подходит.`;
+      return i.path ? `${field}: значение не подходит.` : 'Значение не подходит.';
   }
 }
 
@@ -121,7 +121,7 @@ function fileNameProblem(code: string, p: ErrorParams): string {
 /** Sentences by key; an error whose key is not here is said by its code (CODES below). */
 const SENTENCES: Record<string, Sentence> = {
   // ---- requests
-  'invalid-input': (p) => `В ${CHECKED_IN[str(p.what)] ?? 'запросе'} есть ошибки.`,
+  'invalid-input': (p) => CHECKED[str(p.what)] ?? 'В запросе есть ошибки.',
   'body-not-json-type': () => 'Отправьте тело запроса в формате JSON (content-type: application/json).',
   'body-not-json': () => 'Тело запроса — не правильный JSON.',
   'path-unknown': (p) => `По адресу ${str(p.path)} ничего нет.`,
