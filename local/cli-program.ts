@@ -144,6 +144,9 @@ export function buildProgram(result: { code: number }): Command {
   const quarter = () => new Option('--quarter <quarter>', 'the quarter, e.g. 2016-Q1').makeOptionMandatory();
   const lang = () =>
     new Option('--lang <lang>', 'the language of explanations and tier progress').choices(['en', 'ru']).default('en');
+  // Commands that print no explanations still say their errors in the language asked for.
+  const messageLang = () =>
+    new Option('--lang <lang>', 'the language of error messages').choices(['en', 'ru']).default('en');
   const run = (fn: () => Promise<number>) => async () => {
     result.code = await fn();
   };
@@ -176,6 +179,7 @@ export function buildProgram(result: { code: number }): Command {
     )
     .option('--data <dir>', 'a data folder to load first')
     .addOption(state())
+    .addOption(messageLang())
     .addOption(rules())
     .option('--port <n>', 'the port (0 picks a free one)', '8787')
     .addHelpText('after', examples(['rebates up --data samples/data', 'rebates up --state /tmp/rebates --port 0']))
@@ -197,6 +201,7 @@ export function buildProgram(result: { code: number }): Command {
     .option('--distributor <id>', 'distributor: its ID')
     .option('--sub <name>', 'the user name in the token')
     .addOption(state())
+    .addOption(messageLang())
     .addHelpText(
       'after',
       examples(['rebates token --role finance', 'rebates token --role manager --regions Central,North-West']),
@@ -215,6 +220,7 @@ export function buildProgram(result: { code: number }): Command {
     .requiredOption('--data <dir>', 'the data folder')
     .option('--skip-invalid', 'import the good rows and list the bad ones')
     .addOption(state())
+    .addOption(messageLang())
     .addOption(rules())
     .addHelpText(
       'after',
@@ -234,6 +240,7 @@ export function buildProgram(result: { code: number }): Command {
     .argument('<file>', 'the report (.csv or .csv.gz)')
     .requiredOption('--distributor <id>', "the distributor whose report it is (its upload folder)")
     .addOption(state())
+    .addOption(messageLang())
     .addHelpText('after', examples(['rebates ingest q1-merlion.csv --distributor D-MERL']))
     .action(function (this: Command, file: string) {
       const v = this.opts<Values>();
@@ -277,6 +284,7 @@ export function buildProgram(result: { code: number }): Command {
     .option('--out <dir>', 'where the file goes', 'out')
     .addOption(new Option('--format <format>', 'file format').choices(['csv', 'xlsx']).default('csv'))
     .addOption(state())
+    .addOption(messageLang())
     .addHelpText('after', examples(['rebates export --quarter 2016-Q1 --format xlsx --out out']))
     .action(function (this: Command) {
       const v = this.opts<Values>();
@@ -291,6 +299,7 @@ export function buildProgram(result: { code: number }): Command {
     .summary('recompute a quarter from the raw reports and compare with what is stored')
     .addOption(quarter())
     .addOption(state())
+    .addOption(messageLang())
     .addHelpText('after', examples(['rebates verify --quarter 2016-Q1']))
     .action(function (this: Command) {
       const v = this.opts<Values>();
@@ -305,6 +314,7 @@ export function buildProgram(result: { code: number }): Command {
     .command('migrate')
     .summary('rewrite data stored by earlier versions into today\'s form (safe to run again)')
     .addOption(state())
+    .addOption(messageLang())
     .addHelpText('after', examples(['rebates migrate --state .state']))
     .action(function (this: Command) {
       const v = this.opts<Values>();

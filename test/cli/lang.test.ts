@@ -48,6 +48,15 @@ describe('errors with --lang ru', () => {
     expect(line).toBe(`ошибка: Папки ${missing} нет; проверьте путь, указанный в --data.`);
   });
 
+  it('is taken by the commands that print no explanations too: a missing report file for ingest', () => {
+    const missing = join(scratch, 'nope.csv');
+    const res = rebates('ingest', missing, '--distributor', 'orbita', '--state', scratch, '--lang', 'ru');
+    expect(res.code).toBe(1);
+    expect(russianError(res.stderr, [missing, 'ingest'])).toBe(
+      `ошибка: Файла ${missing} нет; проверьте путь, указанный в ingest.`,
+    );
+  });
+
   it('refuses a bad choice and an unknown option in Russian, exit 2, with the help hint in Russian', () => {
     const choice = rebates('payouts', '--quarter', '2016-Q1', '--format', 'xml', '--lang', 'ru');
     expect(choice.code).toBe(2);
