@@ -13,6 +13,8 @@ import { verifyDevToken } from '../shared/auth/dev-token.js';
 import type { Claims } from '../shared/auth/principal.js';
 import { BadRequestTargetError, PayloadTooLargeError, toUserError, UnauthorizedError } from '../shared/errors.js';
 import { createApiHandler, type ApiEvent } from '../functions/api/handler.js';
+import { languageOf } from '../functions/api/language.js';
+import type { Lang } from '../shared/domain/render/format.js';
 import type { ApiDeps } from '../functions/api/http.js';
 import { devTokenSecret, PROJECT_ROOT } from './state-files.js';
 
@@ -69,13 +71,19 @@ const isTextBody = (type: string | undefined) => !!type && /^application\/([\w.+
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES)
-    throw new PayloadTooLargeError(`The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB.`);
+    throw new PayloadTooLargeError(`The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB.`, {
+      key: 'payload-too-large',
+      params: { mb: MAX_BODY_BYTES / 1024 / 1024 },
+    });
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > MAX_BODY_BYTES)
-      throw new PayloadTooLargeError(`The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB.`);
+      throw new PayloadTooLargeError(`The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB.`, {
+      key: 'payload-too-large',
+      params: { mb: MAX_BODY_BYTES / 1024 / 1024 },
+    });
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
@@ -101,9 +109,14 @@ export function requestUrl(target: string | undefined): URL {
       return new URL(ORIGIN + absolute.pathname + absolute.search);
     }
   } catch (cause) {
-    throw new BadRequestTargetError(`The request path cannot be read; send a path that starts with /.`, [], { cause });
+    throw new BadRequestTargetError(`The request path cannot be read; send a path that starts with /.`, [], {
+      cause,
+      key: 'bad-request-target',
+    });
   }
-  throw new BadRequestTargetError('The request path cannot be read; send a path that starts with /.');
+  throw new BadRequestTargetError('The request path cannot be read; send a path that starts with /.', [], {
+    key: 'bad-request-target',
+  });
 }
 
 export function buildEvent(req: IncomingMessage, url: URL, body: Buffer, claims: Claims): ApiEvent {
@@ -150,12 +163,13 @@ export function buildEvent(req: IncomingMessage, url: URL, body: Buffer, claims:
   };
 }
 
-function sendError(res: ServerResponse, err: unknown): void {
-  const { status, ...error } = toUserError(err);
+function sendError(res: ServerResponse, err: unknown, lang: Lang): void {
+  const { status, ...error } = toUserError(err, lang);
   if (status >= 500) console.error(err);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
+    'content-language': lang,
     // The rest of an oversized body is not read: the connection cannot be reused.
     ...(err instanceof PayloadTooLargeError ? { connection: 'close' } : {}),
   });
@@ -231,7 +245,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     // Nothing a client sends may throw out of this listener: that would take the whole stack down.
     const fail = (err: unknown) => {
       if (res.headersSent) res.destroy();
-      else sendError(res, err);
+      else sendError(res, err, languageOf({ headers: { 'accept-language': req.headers['accept-language'] } }));
     };
     try {
       const url = requestUrl(req.url);
@@ -255,6 +269,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (!auth)
       throw new UnauthorizedError(
         'Sign in: send "Authorization: Bearer <token>" (get a token with "rebates token").',
+        { key: 'sign-in' },
       );
     const claims = verifyDevToken(auth[1]!, secret);
     const body = await readBody(req);

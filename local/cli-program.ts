@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { InputValidationError, toUserError } from '../shared/errors.js';
+import { InputValidationError, toUserError, type ErrorParams } from '../shared/errors.js';
+import type { Lang } from '../shared/domain/render/format.js';
 
 /** Exit codes, as the README documents them. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -42,11 +43,20 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 async function requirePath(path: string, kind: 'file' | 'folder', what: string): Promise<void> {
   const found = await stat(resolve(path)).catch(() => null);
   if (!found)
-    throw new MissingPathError(`There is no ${kind} ${path}; check the path given to ${what}.`);
+    throw new MissingPathError(`There is no ${kind} ${path}; check the path given to ${what}.`, [], {
+      key: 'missing-path',
+      params: { kind, path, what },
+    });
   if (kind === 'folder' && !found.isDirectory())
-    throw new MissingPathError(`${path} is a file, but ${what} takes a folder.`);
+    throw new MissingPathError(`${path} is a file, but ${what} takes a folder.`, [], {
+      key: 'path-is-file',
+      params: { path, what },
+    });
   if (kind === 'file' && !found.isFile())
-    throw new MissingPathError(`${path} is a folder, but ${what} takes a file.`);
+    throw new MissingPathError(`${path} is a folder, but ${what} takes a file.`, [], {
+      key: 'path-is-folder',
+      params: { path, what },
+    });
 }
 
 /** The quarters that have rules: the samples' files plus those given with --rules. */
@@ -74,6 +84,8 @@ async function refuseBesideUp(values: Values, command: string): Promise<void> {
   if (await findUp(stateDir))
     throw new InputValidationError(
       `"rebates up" is serving ${stateDir}, and ${command} needs the state folder to itself: stop "up" (Ctrl-C) and run ${command} again.`,
+      [],
+      { key: 'up-serving', params: { state: stateDir, command } },
     );
 }
 
@@ -85,11 +97,16 @@ async function preflight(values: Values, files: { path: string; what: string; ki
   const quarter = values.quarter as string | undefined;
   if (quarter !== undefined) {
     if (!QUARTER_FORMAT.test(quarter))
-      throw new UsageError(`"${quarter}" is not a quarter; give it as --quarter 2016-Q1.`);
+      throw new UsageError(`"${quarter}" is not a quarter; give it as --quarter 2016-Q1.`, [], {
+        key: 'quarter-format',
+        params: { quarter },
+      });
     const known = await quartersWithRules(rules);
     if (!known.includes(quarter))
       throw new InputValidationError(
         `There are no rules for ${quarter} (quarters with rules: ${known.join(', ')}); add samples/rules/${quarter}.json or pass --rules FILE.`,
+        [],
+        { key: 'rules-missing', params: { quarter, known } },
       );
   }
 }
@@ -127,6 +144,9 @@ export function buildProgram(result: { code: number }): Command {
   const quarter = () => new Option('--quarter <quarter>', 'the quarter, e.g. 2016-Q1').makeOptionMandatory();
   const lang = () =>
     new Option('--lang <lang>', 'the language of explanations and tier progress').choices(['en', 'ru']).default('en');
+  // Commands that print no explanations still say their errors in the language asked for.
+  const messageLang = () =>
+    new Option('--lang <lang>', 'the language of error messages').choices(['en', 'ru']).default('en');
   const run = (fn: () => Promise<number>) => async () => {
     result.code = await fn();
   };
@@ -159,6 +179,7 @@ export function buildProgram(result: { code: number }): Command {
     )
     .option('--data <dir>', 'a data folder to load first')
     .addOption(state())
+    .addOption(messageLang())
     .addOption(rules())
     .option('--port <n>', 'the port (0 picks a free one)', '8787')
     .addHelpText('after', examples(['rebates up --data samples/data', 'rebates up --state /tmp/rebates --port 0']))
@@ -180,6 +201,7 @@ export function buildProgram(result: { code: number }): Command {
     .option('--distributor <id>', 'distributor: its ID')
     .option('--sub <name>', 'the user name in the token')
     .addOption(state())
+    .addOption(messageLang())
     .addHelpText(
       'after',
       examples(['rebates token --role finance', 'rebates token --role manager --regions Central,North-West']),
@@ -198,6 +220,7 @@ export function buildProgram(result: { code: number }): Command {
     .requiredOption('--data <dir>', 'the data folder')
     .option('--skip-invalid', 'import the good rows and list the bad ones')
     .addOption(state())
+    .addOption(messageLang())
     .addOption(rules())
     .addHelpText(
       'after',
@@ -217,6 +240,7 @@ export function buildProgram(result: { code: number }): Command {
     .argument('<file>', 'the report (.csv or .csv.gz)')
     .requiredOption('--distributor <id>', "the distributor whose report it is (its upload folder)")
     .addOption(state())
+    .addOption(messageLang())
     .addHelpText('after', examples(['rebates ingest q1-merlion.csv --distributor D-MERL']))
     .action(function (this: Command, file: string) {
       const v = this.opts<Values>();
@@ -260,6 +284,7 @@ export function buildProgram(result: { code: number }): Command {
     .option('--out <dir>', 'where the file goes', 'out')
     .addOption(new Option('--format <format>', 'file format').choices(['csv', 'xlsx']).default('csv'))
     .addOption(state())
+    .addOption(messageLang())
     .addHelpText('after', examples(['rebates export --quarter 2016-Q1 --format xlsx --out out']))
     .action(function (this: Command) {
       const v = this.opts<Values>();
@@ -274,6 +299,7 @@ export function buildProgram(result: { code: number }): Command {
     .summary('recompute a quarter from the raw reports and compare with what is stored')
     .addOption(quarter())
     .addOption(state())
+    .addOption(messageLang())
     .addHelpText('after', examples(['rebates verify --quarter 2016-Q1']))
     .action(function (this: Command) {
       const v = this.opts<Values>();
@@ -288,6 +314,7 @@ export function buildProgram(result: { code: number }): Command {
     .command('migrate')
     .summary('rewrite data stored by earlier versions into today\'s form (safe to run again)')
     .addOption(state())
+    .addOption(messageLang())
     .addHelpText('after', examples(['rebates migrate --state .state']))
     .action(function (this: Command) {
       const v = this.opts<Values>();
@@ -309,7 +336,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram(result);
   if (!argv.length) {
     process.stderr.write(program.helpInformation());
-    throw new UsageError('Give a command, e.g. "rebates run --help".');
+    throw new UsageError('Give a command, e.g. "rebates run --help".', [], { key: 'no-command' });
   }
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -318,9 +345,36 @@ export async function main(argv: string[]): Promise<number> {
     // --help and --version end the parse with exit code 0.
     if (err.exitCode === 0) return EXIT.ok;
     const message = err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
-    throw new UsageError(`${message[0]!.toUpperCase()}${message.slice(1)}`, [], { cause: err });
+    throw new UsageError(`${message[0]!.toUpperCase()}${message.slice(1)}`, [], {
+      cause: err,
+      key: 'commander',
+      params: commanderParams(err),
+    });
   }
   return result.code;
+}
+
+/** The pieces of commander's English message another language needs: quoted names, hint, choices. */
+function commanderParams(err: CommanderError): ErrorParams {
+  const quoted = [...err.message.matchAll(/'([^']*)'/g)].map((m) => m[1]!);
+  const suggestion = /Did you mean (.+?)\?/.exec(err.message)?.[1] ?? null;
+  const choices = /Allowed choices are (.+?)\.?$/m.exec(err.message)?.[1] ?? null;
+  return { kind: err.code, quoted, suggestion, choices };
+}
+
+/**
+ * The language errors are printed in: the command's `--lang` (English by default, as for its
+ * explanations), read from the arguments themselves since the mistake may be in parsing them.
+ */
+export function errorLanguage(argv: readonly string[]): Lang {
+  let lang: Lang = 'en';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    const value = a === '--lang' ? argv[i + 1] : a.startsWith('--lang=') ? a.slice('--lang='.length) : undefined;
+    if (value === 'en' || value === 'ru') lang = value;
+  }
+  return lang;
 }
 
 /** The process's side: messages on stderr, no stack trace for anything a user can fix. */
@@ -329,10 +383,16 @@ export async function runCli(argv: string[]): Promise<never> {
   try {
     code = await main(argv);
   } catch (err) {
-    const u = toUserError(err);
-    process.stderr.write(`error: ${u.message}\n`);
+    const lang = errorLanguage(argv);
+    const u = toUserError(err, lang);
+    process.stderr.write(`${lang === 'ru' ? 'ошибка' : 'error'}: ${u.message}\n`);
     for (const i of u.issues ?? []) process.stderr.write(`  - ${i}\n`);
-    if (u.code === 'usage') process.stderr.write('Run "rebates help" or "rebates <command> --help" for the options.\n');
+    if (u.code === 'usage')
+      process.stderr.write(
+        lang === 'ru'
+          ? 'Параметры описаны в «rebates help» и «rebates <команда> --help».\n'
+          : 'Run "rebates help" or "rebates <command> --help" for the options.\n',
+      );
     if (u.code === 'internal') console.error(err);
     code = u.code === 'usage' ? EXIT.usage : EXIT.failure;
   }

@@ -126,6 +126,10 @@ async function refuseClosedQuarterChange(runtime: LocalRuntime, change: Referenc
       `(partners ${partners.slice(0, 10).join(', ')}${partners.length > 10 ? ', …' : ''}), and a change to a closed quarter needs ` +
       'a second person to approve it. Nothing was imported. Start "rebates up" on this state folder and import beside it: ' +
       'the change then waits under Approvals for a program manager or finance user to approve it.',
+    {
+      key: 'closed-quarter-change',
+      params: { quarters: effect.quarters, total: effect.total.toFixed(2), partners: partners.slice(0, 10), more: partners.length > 10 },
+    },
   );
 }
 
@@ -422,7 +426,7 @@ function reportDeadLetters(runtime: LocalRuntime): boolean {
 export async function cmdRun(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const data = values.data as string | undefined;
   const out = values.out as string | undefined;
-  if (!data || !out) throw new UsageError('run needs --data DIR and --out DIR (and --quarter Q).');
+  if (!data || !out) throw new UsageError('run needs --data DIR and --out DIR (and --quarter Q).', [], { key: 'run-needs' });
   const quarter = requireQuarter(values.quarter as string | undefined);
   const lang = requireLang(values.lang);
   // The emulators take seconds to start: the data folder is read meanwhile. One computation per
@@ -479,7 +483,10 @@ function requirePort(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_PORT;
   const port = Number(raw);
   if (!/^\d+$/.test(raw) || port > 65535)
-    throw new UsageError(`--port takes a port number (0 picks a free one), not "${raw}".`);
+    throw new UsageError(`--port takes a port number (0 picks a free one), not "${raw}".`, [], {
+      key: 'port-invalid',
+      params: { raw },
+    });
   return port;
 }
 
@@ -511,6 +518,8 @@ export async function cmdUp(values: Record<string, string | string[] | boolean |
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
       throw new UsageError(
         `Port ${port} is already in use; choose another with --port N (0 picks a free one).`,
+        [],
+        { key: 'port-in-use', params: { port } },
       );
     throw err;
   }
@@ -571,7 +580,9 @@ export async function withApi<T>(
 
 export async function cmdImport(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   if (!values.data)
-    throw new UsageError('import needs --data DIR (a folder with partners.csv, distributors.csv, …).');
+    throw new UsageError('import needs --data DIR (a folder with partners.csv, distributors.csv, …).', [], {
+      key: 'import-needs',
+    });
   const rules = await collectRules((values.rules as string[] | undefined) ?? []);
   const read = await checkDataFolder(resolve(values.data as string), rules);
   // import takes the reference files only: a folder without reports is fine here.
@@ -606,7 +617,8 @@ export async function cmdIngest(
 ): Promise<number> {
   const file = positionals[0];
   const written = values.distributor as string | undefined;
-  if (!file || !written?.trim()) throw new UsageError('ingest needs a FILE and --distributor ID.');
+  if (!file || !written?.trim())
+    throw new UsageError('ingest needs a FILE and --distributor ID.', [], { key: 'ingest-needs' });
   // Matched in any case: --distributor D-MERL and d-merl upload to the same folder.
   const distributorId = distributorKey(written);
   const name = reportUploadName(file.split(/[\\/]/).pop()!);

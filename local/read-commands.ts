@@ -26,11 +26,11 @@ const log = (s = '') => process.stdout.write(`${s}\n`);
 export function requireLang(lang: unknown): 'en' | 'ru' {
   if (lang === undefined) return 'en';
   if (lang === 'en' || lang === 'ru') return lang;
-  throw new UsageError('--lang is en or ru.');
+  throw new UsageError('--lang is en or ru.', [], { key: 'lang-choice' });
 }
 
 export function requireQuarter(q: string | undefined): string {
-  if (!q || !/^\d{4}-Q[1-4]$/.test(q)) throw new UsageError('Give the quarter as --quarter 2016-Q1.');
+  if (!q || !/^\d{4}-Q[1-4]$/.test(q)) throw new UsageError('Give the quarter as --quarter 2016-Q1.', [], { key: 'quarter-needed' });
   return q;
 }
 
@@ -47,7 +47,7 @@ export async function cmdToken(values: Values): Promise<number> {
   const { principalFromClaims, ROLES } = await import('../shared/auth/principal.js');
   const role = values.role as string | undefined;
   if (!role || !(ROLES as readonly string[]).includes(role))
-    throw new UsageError(`token needs --role ${ROLES.join('|')}.`);
+    throw new UsageError(`token needs --role ${ROLES.join('|')}.`, [], { key: 'token-role', params: { roles: ROLES } });
   const claims: Record<string, unknown> = {
     sub: (values.sub as string | undefined) ?? `local-${role}`,
     'cognito:groups': [role],
@@ -58,9 +58,11 @@ export async function cmdToken(values: Values): Promise<number> {
   if (role === 'manager' && !values.regions)
     throw new UsageError(
       'A manager token needs the territory: --regions R1,R2 (partner regions, e.g. Central,North-West).',
+      [],
+      { key: 'token-regions' },
     );
   if (role === 'distributor' && !values.distributor)
-    throw new UsageError('A distributor token needs --distributor ID.');
+    throw new UsageError('A distributor token needs --distributor ID.', [], { key: 'token-distributor' });
   principalFromClaims(claims);
   const secret = await devTokenSecret(resolve((values.state as string | undefined) ?? DEFAULT_STATE));
   log(signDevToken(claims, secret, TOKEN_TTL_SECONDS));
@@ -71,11 +73,15 @@ export async function cmdPayouts(values: Values): Promise<number> {
   const quarter = requireQuarter(values.quarter as string | undefined);
   const format = (values.format as string | undefined) ?? 'table';
   if (!['table', 'json', 'csv'].includes(format))
-    throw new UsageError('--format is one of table, json, csv.');
+    throw new UsageError('--format is one of table, json, csv.', [], {
+      key: 'format-choice',
+      params: { choices: ['table', 'json', 'csv'] },
+    });
   const written = values.partner as string | undefined;
   // Matched as report lines are: --partner ru100103 is RU100103.
   const partner = written === undefined ? undefined : normalizePartnerId(written);
-  if (partner === '') throw new UsageError('--partner needs a partner ID, e.g. --partner RU100103.');
+  if (partner === '')
+    throw new UsageError('--partner needs a partner ID, e.g. --partner RU100103.', [], { key: 'partner-needed' });
   const lang = requireLang(values.lang);
   // Through the API, so the figures (and the JSON) are the API's whether or not "up" runs.
   const view = values.pendingCorrections ? '?view=pending-corrections' : '';
@@ -135,7 +141,10 @@ function adjustmentsList(a: PayoutsAnswer | PartnerAnswer): void {
 export async function cmdExport(values: Values): Promise<number> {
   const quarter = requireQuarter(values.quarter as string | undefined);
   const format = (values.format as string | undefined) ?? 'csv';
-  if (format !== 'csv' && format !== 'xlsx') throw new UsageError('--format is csv or xlsx for export.');
+  if (format !== 'csv' && format !== 'xlsx') throw new UsageError('--format is csv or xlsx for export.', [], {
+      key: 'format-choice',
+      params: { choices: ['csv', 'xlsx'] },
+    });
   return withReadApi(values, 'finance', async (api) => {
     const file = await api.file(`/quarters/${quarter}/export?format=${format}`);
     const outDir = resolve((values.out as string | undefined) ?? 'out');

@@ -115,6 +115,7 @@ async function lockState(stateDir: string): Promise<() => Promise<void>> {
       if (pid && pid !== process.pid && isAlive(pid))
         throw new StateLockedError(
           `The state folder ${stateDir} is in use by another rebates process (pid ${pid}), probably "rebates up". Stop it first, or use its HTTP API.`,
+          { key: 'state-locked', params: { state: stateDir, pid } },
         );
       await rm(lock, { force: true }); // left behind by a process that is gone
     }

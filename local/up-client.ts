@@ -8,7 +8,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { signDevToken } from '../shared/auth/dev-token.js';
 import type { Role } from '../shared/auth/principal.js';
-import { AppError } from '../shared/errors.js';
+import { AppError, type ErrorOptions } from '../shared/errors.js';
 import { devTokenSecret, isAlive } from './state-files.js';
 
 const UP_FILE = 'up.json';
@@ -30,7 +30,7 @@ export class UpApiError extends AppError {
     status: number,
     message: string,
     readonly issues: string[] = [],
-    options?: { cause?: unknown },
+    options?: ErrorOptions,
   ) {
     super(message, options);
     this.httpStatus = status;
@@ -111,7 +111,7 @@ export class ApiClient {
         503,
         `"rebates up" at ${this.baseUrl} does not answer; restart it, or stop it and run the command again.`,
         [],
-        { cause },
+        { cause, key: 'up-unreachable', params: { url: this.baseUrl } },
       );
     }
     if (!res.ok) {
@@ -127,6 +127,8 @@ export class ApiClient {
         res.status,
         error.message ?? `The API answered ${res.status} to ${method} ${path}.`,
         error.issues ?? [],
+        // Asked for in Russian, the API's message already is: said as it came.
+        this.language === 'ru' && error.message ? { key: 'as-sent', params: { text: error.message } } : {},
       );
     }
     return res;

@@ -3,15 +3,44 @@
  * and API bodies), a plain-language message, and the `cause` it wraps.
  * The mapping to HTTP status / CLI exit lives here, in one place.
  */
+import { errorRu, INTERNAL_RU } from './domain/render/errors-ru.js';
+import type { Lang } from './domain/render/format.js';
+
 export abstract class AppError extends Error {
   abstract readonly code: string;
   /** HTTP status this error maps to when it reaches an API caller. */
   readonly httpStatus: number = 500;
+  /** Which sentence the message is (the code when one code has one sentence), for other languages. */
+  readonly key: string | undefined;
+  /** The figures and names the message is built from, so it can be said again in another language. */
+  readonly params: ErrorParams;
 
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
+    this.key = options?.key;
+    this.params = options?.params ?? {};
   }
+}
+
+/** One field's problem, as zod found it: what the Russian sentence for it is built from. */
+export interface FieldIssue {
+  /** Dotted path (`rows.3.partnerId`); empty for the whole value. */
+  path: string;
+  kind: 'required' | 'type' | 'enum' | 'too-long' | 'too-short' | 'too-big' | 'too-small' | 'format' | 'unknown-keys' | 'other';
+  expected?: string;
+  values?: string[];
+  limit?: number | string;
+  format?: string;
+  keys?: string[];
+}
+
+export type ErrorParam = string | number | boolean | null | readonly string[] | readonly FieldIssue[];
+export type ErrorParams = Readonly<Record<string, ErrorParam | undefined>>;
+export interface ErrorOptions {
+  cause?: unknown;
+  key?: string;
+  params?: ErrorParams;
 }
 
 /** A rules file (or other configuration) is missing or invalid. Fail fast. */
@@ -21,7 +50,7 @@ export class RulesValidationError extends AppError {
   constructor(
     message: string,
     readonly issues: string[] = [],
-    options?: { cause?: unknown },
+    options?: ErrorOptions,
   ) {
     super(message, options);
   }
@@ -29,7 +58,7 @@ export class RulesValidationError extends AppError {
 
 export class ConfigError extends AppError {
   readonly code = 'config-invalid';
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: ErrorOptions) {
     super(message, options);
   }
 }
@@ -41,7 +70,7 @@ export class InputValidationError extends AppError {
   constructor(
     message: string,
     readonly issues: string[] = [],
-    options?: { cause?: unknown },
+    options?: ErrorOptions,
   ) {
     super(message, options);
   }
@@ -60,7 +89,7 @@ export class ReportFileError extends AppError {
       | 'unknown-distributor'
       | 'duplicate-file',
     message: string,
-    options?: { cause?: unknown },
+    options?: ErrorOptions,
   ) {
     super(message, options);
   }
@@ -81,13 +110,28 @@ export class InsufficientPointsError extends AppError {
   override readonly httpStatus = 409;
 }
 
-/** The user-facing shape of any error: plain words, a stable code, an HTTP status. */
-export function toUserError(err: unknown): { status: number; code: string; message: string; issues?: string[] } {
+/**
+ * The user-facing shape of any error: plain words in the reader's language, a stable code, an HTTP
+ * status. English is the message as thrown; Russian is rendered from the error's key and params.
+ */
+export function toUserError(
+  err: unknown,
+  lang: Lang = 'en',
+): { status: number; code: string; message: string; issues?: string[] } {
   if (err instanceof AppError) {
-    const issues = 'issues' in err && Array.isArray(err.issues) && err.issues.length ? err.issues : undefined;
+    const issues = 'issues' in err && Array.isArray(err.issues) && err.issues.length ? (err.issues as string[]) : undefined;
+    if (lang === 'ru') {
+      const said = errorRu(err);
+      const ruIssues = said.issues ?? issues;
+      return { status: err.httpStatus, code: err.code, message: said.message, ...(ruIssues ? { issues: ruIssues } : {}) };
+    }
     return { status: err.httpStatus, code: err.code, message: err.message, ...(issues ? { issues } : {}) };
   }
-  return { status: 500, code: 'internal', message: 'Something went wrong on our side; the error has been logged.' };
+  return {
+    status: 500,
+    code: 'internal',
+    message: lang === 'ru' ? INTERNAL_RU : 'Something went wrong on our side; the error has been logged.',
+  };
 }
 
 /** A local emulator (DynamoDB Local, s3rver) could not be started or stopped. Local use only. */
@@ -117,9 +161,13 @@ export class ReportHeaderError extends ReportFileError {
     message: string,
     readonly missing: readonly string[],
     readonly found: readonly string[],
-    options?: { cause?: unknown },
+    options?: ErrorOptions,
   ) {
-    super('header-missing-fields', message, options);
+    super('header-missing-fields', message, {
+      key: 'header-missing-fields',
+      params: { missing: [...missing], found: [...found] },
+      ...options,
+    });
   }
 }
 
@@ -147,7 +195,7 @@ export class MethodNotAllowedError extends AppError {
   constructor(
     message: string,
     readonly allow: readonly string[],
-    options?: { cause?: unknown },
+    options?: ErrorOptions,
   ) {
     super(message, options);
   }

@@ -10,6 +10,7 @@ import { MethodNotAllowedError, toUserError } from '../../shared/errors.js';
 import { lazy, wireFromEnv } from '../../shared/wiring.js';
 import { observability } from '../shared/observability.js';
 import type { ApiDeps, Reply } from './http.js';
+import { languageOf } from './language.js';
 import { createRouter } from './router.js';
 import { ROUTES } from './routes.js';
 
@@ -55,6 +56,7 @@ export function createApiHandler(getDeps: () => ApiDeps) {
     const method = event.requestContext.http.method.toUpperCase();
     let principal: Principal | undefined;
     let routeName = 'unmatched';
+    const lang = languageOf({ headers: headersOf(event) });
     try {
       principal = principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
       const { route, params } = router.match(method, event.rawPath);
@@ -72,10 +74,13 @@ export function createApiHandler(getDeps: () => ApiDeps) {
         body: event.body === undefined ? null : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8'),
       });
       const response = toResponse(reply);
+      // JSON answers carry sentences rendered in this language (files carry none).
+      if (!('file' in reply)) response.headers = { ...response.headers, 'content-language': lang };
       logger.info('request', { route: routeName, status: response.statusCode, sub: principal.sub, role: principal.role });
       return response;
     } catch (err) {
-      const user = toUserError(err);
+      // The error is said in the reader's language; its code stays the same in both.
+      const user = toUserError(err, lang);
       const who = principal ? { sub: principal.sub, role: principal.role } : {};
       if (user.status >= 500) {
         logger.error('request failed', { route: routeName, status: user.status, ...who, error: err as Error });
@@ -86,7 +91,7 @@ export function createApiHandler(getDeps: () => ApiDeps) {
       return jsonResponse(
         status,
         { error: body },
-        err instanceof MethodNotAllowedError ? { allow: err.allow.join(', ') } : {},
+        { 'content-language': lang, ...(err instanceof MethodNotAllowedError ? { allow: err.allow.join(', ') } : {}) },
       );
     }
   };

@@ -13,6 +13,7 @@ import { TEXT_LIMITS } from '../../shared/domain/text-limits.js';
 import { explainLine, warningText, type Lang } from '../../shared/domain/render/index.js';
 import type { Partner, PayoutLine } from '../../shared/domain/types.js';
 import { InputValidationError, NotFoundError } from '../../shared/errors.js';
+import { fieldIssuesOf } from '../../shared/field-issues.js';
 import type { AppDeps } from '../../shared/wiring.js';
 import type { RouteSpec } from './router.js';
 
@@ -46,7 +47,11 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string)
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issues = issuesOf(parsed.error);
-  throw new InputValidationError(`The ${what} is not valid: ${issues.join('; ')}`, issues, { cause: parsed.error });
+  throw new InputValidationError(`The ${what} is not valid: ${issues.join('; ')}`, issues, {
+    cause: parsed.error,
+    key: 'invalid-input',
+    params: { what, fieldIssues: fieldIssuesOf(parsed.error, value) },
+  });
 }
 
 export function isJson(req: ApiRequest): boolean {
@@ -55,12 +60,14 @@ export function isJson(req: ApiRequest): boolean {
 }
 
 export function jsonBody<T>(req: ApiRequest, schema: z.ZodType<T>): T {
-  if (!isJson(req)) throw new InputValidationError('Send the request body as JSON (content-type: application/json).');
+  if (!isJson(req)) throw new InputValidationError('Send the request body as JSON (content-type: application/json).', [], {
+      key: 'body-not-json-type',
+    });
   let value: unknown;
   try {
     value = JSON.parse(req.body?.toString('utf8') || '{}');
   } catch (cause) {
-    throw new InputValidationError('The request body is not valid JSON.', [], { cause });
+    throw new InputValidationError('The request body is not valid JSON.', [], { cause, key: 'body-not-json' });
   }
   return parseWith(schema, value, 'request body');
 }
@@ -84,7 +91,11 @@ export async function quarterOf(req: ApiRequest): Promise<Rules> {
   const q = parseWith(QuarterId, req.params.q, 'quarter in the path');
   const book = new RulesBook(await req.deps.rules.loadAll());
   const rules = book.get(q);
-  if (!rules) throw new NotFoundError(`There is no quarter ${q}; quarters with rules: ${book.quarters.join(', ') || 'none'}.`);
+  if (!rules)
+    throw new NotFoundError(`There is no quarter ${q}; quarters with rules: ${book.quarters.join(', ') || 'none'}.`, {
+      key: 'quarter-unknown',
+      params: { quarter: q, known: book.quarters },
+    });
   return rules;
 }
 

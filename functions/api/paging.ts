@@ -48,7 +48,10 @@ const encodeCursor = (offset: number) => Buffer.from(`o:${offset}`, 'utf8').toSt
 
 function decodeCursor(cursor: string): number {
   const m = /^o:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m) throw new InputValidationError('The cursor is not one this list gave; start again from the first page.');
+  if (!m)
+    throw new InputValidationError('The cursor is not one this list gave; start again from the first page.', [], {
+      key: 'cursor-invalid',
+    });
   return Number(m[1]);
 }
 

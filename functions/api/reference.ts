@@ -45,15 +45,24 @@ function readRows<T>(
   if (isJson(req)) return jsonBody(req, rowsOf(row)).rows as T[];
   const type = req.headers['content-type'] ?? '';
   if (!/^(text\/csv|application\/csv|text\/plain)\b/i.test(type))
-    throw new InputValidationError(`Send ${file} as text/csv, or rows as JSON; got content-type ${type}.`);
+    throw new InputValidationError(`Send ${file} as text/csv, or rows as JSON; got content-type ${type}.`, [], {
+      key: 'rows-content-type',
+      params: { file, type },
+    });
   const { rows, errors } = parseCsv(req.body?.toString('utf8') ?? '');
   if (errors.length) {
     const issues = errors.slice(0, 50).map((e) => `line ${e.line}: ${e.message}`);
-    throw new InputValidationError(`${file} has ${errors.length} bad row(s); nothing was imported.`, issues);
+    throw new InputValidationError(`${file} has ${errors.length} bad row(s); nothing was imported.`, issues, {
+      key: 'rows-bad',
+      params: { file, count: errors.length },
+    });
   }
-  if (!rows.length) throw new InputValidationError(`${file} has no rows.`);
+  if (!rows.length) throw new InputValidationError(`${file} has no rows.`, [], { key: 'rows-none', params: { file } });
   if (rows.length > MAX_ROWS)
-    throw new InputValidationError(`${file} has more than ${MAX_ROWS} rows; split it.`);
+    throw new InputValidationError(`${file} has more than ${MAX_ROWS} rows; split it.`, [], {
+      key: 'rows-too-many',
+      params: { file, max: MAX_ROWS },
+    });
   return rows;
 }
 
@@ -92,6 +101,9 @@ async function checkPartners(req: ApiRequest, ids: readonly string[]): Promise<v
   throw new InputValidationError(
     `Not ${where}: ${missing.join(', ')}. Import the partner first; nothing was written.`,
     missing.map((id) => `partner ${id} is not ${where}`),
+    req.principal.role === 'manager'
+      ? { key: 'partners-unknown-territory', params: { partners: missing, regions: req.principal.regions } }
+      : { key: 'partners-unknown', params: { partners: missing } },
   );
 }
 
@@ -194,6 +206,7 @@ export async function putCatalog(req: ApiRequest): Promise<Reply> {
         (c) =>
           `sku "${c.sku}": ${c.program}/${c.rateRow} is not a rate row of any quarter (${book.quarters.join(', ')})`,
       ),
+      { key: 'mapping-no-rate-row' },
     );
   return accepted(req, { catalog: rows }, 'catalog');
 }

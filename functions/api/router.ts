@@ -53,7 +53,7 @@ export function createRouter<R extends RouteSpec>(routes: readonly R[]) {
       try {
         parts = path.split('/').filter(Boolean).map(decodeURIComponent);
       } catch (cause) {
-        throw new NotFoundError(`There is nothing at ${path}.`, { cause });
+        throw new NotFoundError(`There is nothing at ${path}.`, { cause, key: 'path-unknown', params: { path } });
       }
       const allow: string[] = [];
       for (const c of compiled) {
@@ -62,8 +62,12 @@ export function createRouter<R extends RouteSpec>(routes: readonly R[]) {
         if (c.route.method === method.toUpperCase()) return { route: c.route, params };
         allow.push(c.route.method);
       }
-      if (allow.length) throw new MethodNotAllowedError(`${path} takes ${allow.join(', ')}, not ${method.toUpperCase()}.`, allow);
-      throw new NotFoundError(`There is nothing at ${path}.`);
+      if (allow.length)
+        throw new MethodNotAllowedError(`${path} takes ${allow.join(', ')}, not ${method.toUpperCase()}.`, allow, {
+          key: 'method-not-allowed',
+          params: { path, allow, method: method.toUpperCase() },
+        });
+      throw new NotFoundError(`There is nothing at ${path}.`, { key: 'path-unknown', params: { path } });
     },
   };
 }

@@ -200,13 +200,17 @@ async function getAudit(req: ApiRequest): Promise<Reply> {
   // Without a start, the last year: a bounded read of twelve monthly partitions.
   const from = q.from ? moscowDayStart(q.from) : new Date(Date.parse(to) - 365 * DAY_MS).toISOString();
   if (from > to)
-    throw new InputValidationError(`The range starts (${q.from}) after it ends (${q.to ?? 'today'}).`);
+    throw new InputValidationError(`The range starts (${q.from}) after it ends (${q.to ?? 'today'}).`, [], {
+      key: 'range-reversed',
+      params: { from: q.from ?? null, to: q.to ?? null },
+    });
   const known = await registry(req);
   if (q.partner && req.principal.role === 'manager') {
     const p = known.get(q.partner);
     if (!p || !canSeePartner(req.principal, p))
       throw new ForbiddenError(
         `Partner ${q.partner} is not in your territory (${req.principal.regions.join(', ')}).`,
+        { key: 'partner-outside', params: { partner: q.partner, regions: req.principal.regions } },
       );
   }
   const entries = (

@@ -56,11 +56,22 @@ export async function postPayment(req: ApiRequest): Promise<Reply> {
     deps.reference.listDistributors(),
   ]);
   if (!book.get(body.quarter))
-    throw new NotFoundError(`There is no quarter ${body.quarter}; quarters with rules: ${book.quarters.join(', ')}.`);
+    throw new NotFoundError(`There is no quarter ${body.quarter}; quarters with rules: ${book.quarters.join(', ')}.`, {
+      key: 'quarter-unknown',
+      params: { quarter: body.quarter, known: book.quarters },
+    });
   const partner = partners.find((p) => p.id === body.partnerId);
-  if (!partner) throw new InputValidationError(`There is no partner ${body.partnerId} in the registry.`);
+  if (!partner)
+    throw new InputValidationError(`There is no partner ${body.partnerId} in the registry.`, [], {
+      key: 'partner-unknown',
+      params: { partner: body.partnerId },
+    });
   const distributor = distributors.find((d) => d.id === body.distributorId);
-  if (!distributor) throw new InputValidationError(`There is no distributor ${body.distributorId} in the registry.`);
+  if (!distributor)
+    throw new InputValidationError(`There is no distributor ${body.distributorId} in the registry.`, [], {
+      key: 'distributor-unknown',
+      params: { distributor: body.distributorId },
+    });
   const payment: Payment = {
     paymentId: body.paymentId ?? randomUUID(),
     quarter: body.quarter,
@@ -132,6 +143,7 @@ export async function getAccruals(req: ApiRequest): Promise<Reply> {
   if (effective.status === 'closed')
     throw new QuarterClosedError(
       `Quarter ${rules.quarter} is closed: its payouts are final, so there is nothing to accrue. See its payouts or export.`,
+      { key: 'accrual-closed', params: { quarter: rules.quarter } },
     );
   const days = quarterDays(rules.firstDay, rules.lastDay, req.deps.clock.now());
   const own = effective.lines.filter((l) => l.adjustmentOf === undefined);
@@ -196,7 +208,11 @@ async function catalogRules(req: ApiRequest, named: string | undefined) {
     book.quarters.find((q) => book.require(q).firstDay <= today && today <= book.require(q).lastDay) ??
     book.quarters.at(-1);
   const rules = quarter ? book.get(quarter) : undefined;
-  if (!rules) throw new NotFoundError(`There is no quarter ${quarter ?? ''} with a reward catalog.`);
+  if (!rules)
+    throw new NotFoundError(`There is no quarter ${quarter ?? ''} with a reward catalog.`, {
+      key: 'catalog-quarter-unknown',
+      params: { quarter: quarter ?? '' },
+    });
   return rules;
 }
 
@@ -217,7 +233,8 @@ export async function postRedemption(req: ApiRequest): Promise<Reply> {
   // Decided on the balance read; written only if no other redemption landed since, else decided again.
   for (let attempt = 1; ; attempt++) {
     const state = await deps.reference.partnerState(id);
-    if (!state.partner) throw new NotFoundError(`There is no partner ${id} in the registry.`);
+    if (!state.partner)
+      throw new NotFoundError(`There is no partner ${id} in the registry.`, { key: 'partner-unknown', params: { partner: id } });
     // Only the ledger counts: points of an open quarter are not credited until it closes.
     const made = redeem(rules, state.ledger, id, body.rewardId, now.toISOString(), requestId);
     const repeated = state.ledger.some((e) => e.entryId === made.entryId);
@@ -240,7 +257,10 @@ export async function postRedemption(req: ApiRequest): Promise<Reply> {
       if (!written) {
         // Each retry follows a redemption that did land, so this ends; the bound only guards a fault.
         if (attempt < 20) continue;
-        throw new RedemptionConflictError(`Other redemptions for partner ${state.partner.displayId} are being recorded at this moment; try again.`);
+        throw new RedemptionConflictError(
+          `Other redemptions for partner ${state.partner.displayId} are being recorded at this moment; try again.`,
+          { key: 'redemption-conflict', params: { partner: state.partner.displayId } },
+        );
       }
     }
     const after = repeated ? state.ledger : [...state.ledger, entry];

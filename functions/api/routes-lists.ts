@@ -30,6 +30,7 @@ async function getPartnerList(req: ApiRequest): Promise<Reply> {
   if (query.region && principal.role === 'manager' && !principal.regions.includes(query.region))
     throw new ForbiddenError(
       `Region ${query.region} is outside your territory (${principal.regions.join(', ')}).`,
+      { key: 'region-outside', params: { region: query.region, regions: principal.regions } },
     );
   const { status, rows, partners } = await quarterRows(deps, rules.quarter);
   const all = rows.filter((r) => {

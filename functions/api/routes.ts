@@ -62,6 +62,9 @@ function noSuchPartner(principal: Principal, id: string): NotFoundError {
     principal.role === 'manager'
       ? `There is no partner ${id} in your territory (${principal.regions.join(', ')}).`
       : `There is no partner ${id} in the registry.`,
+    principal.role === 'manager'
+      ? { key: 'partner-unknown-territory', params: { partner: id, regions: principal.regions } }
+      : { key: 'partner-unknown', params: { partner: id } },
   );
 }
 
@@ -91,6 +94,7 @@ async function getPayouts(req: ApiRequest): Promise<Reply> {
   if (filter.region && principal.role === 'manager' && !principal.regions.includes(filter.region))
     throw new ForbiddenError(
       `Region ${filter.region} is outside your territory (${principal.regions.join(', ')}).`,
+      { key: 'region-outside', params: { region: filter.region, regions: principal.regions } },
     );
 
   const found = matcher(filter.q);
@@ -204,6 +208,7 @@ async function getReports(req: ApiRequest): Promise<Reply> {
   if (q.distributor && !canSeeDistributor(principal, q.distributor))
     throw new ForbiddenError(
       `You can see only the reports of distributor ${shown(principal.distributorId!)}.`,
+      { key: 'distributor-reports-only', params: { distributor: shown(principal.distributorId!) } },
     );
   const distributorId = principal.role === 'distributor' ? principal.distributorId! : q.distributor;
   const found = matcher(q.q);
@@ -244,7 +249,7 @@ async function getReport(req: ApiRequest): Promise<Reply> {
   const report = await deps.reports.get(reportId);
   // Another distributor's report is answered as a missing one: a distributor learns no one else's IDs.
   if (!report || !canSeeDistributor(principal, report.distributorId))
-    throw new NotFoundError(`There is no report ${reportId}.`);
+    throw new NotFoundError(`There is no report ${reportId}.`, { key: 'report-unknown', params: { report: reportId } });
   const latest = new LatestComputations(deps);
   const reader = principal.role === 'distributor' ? { distributorId: principal.distributorId! } : ('vendor' as const);
   const lang = languageOf(req);
@@ -292,6 +297,7 @@ async function getExceptions(req: ApiRequest): Promise<Reply> {
   if (quarter && !book.get(quarter))
     throw new NotFoundError(
       `There is no quarter ${quarter}; quarters with rules: ${book.quarters.join(', ')}.`,
+      { key: 'quarter-unknown', params: { quarter, known: book.quarters } },
     );
   const [exceptions, shown] = await Promise.all([
     productExceptions(new LatestComputations(req.deps), quarter ? [quarter] : book.quarters),

@@ -20,22 +20,28 @@ const REPORT_EXTENSION = /\.csv(\.gz)?$/i;
 export function safeUploadName(raw: string): string {
   const name = raw.normalize('NFC').trim();
   const problems: string[] = [];
-  if (!name) problems.push('the name is empty');
-  if (CONTROL.test(name)) problems.push('it contains control characters');
-  if (/[/\\]/.test(name)) problems.push('it contains a slash; give the file name only, without folders');
-  if (name.includes('..')) problems.push('it contains ".."');
+  // Each problem's code beside its words, so the message can be said in another language.
+  const codes: string[] = [];
+  const problem = (code: string, text: string) => void (codes.push(code), problems.push(text));
+  if (!name) problem('empty', 'the name is empty');
+  if (CONTROL.test(name)) problem('control', 'it contains control characters');
+  if (/[/\\]/.test(name)) problem('slash', 'it contains a slash; give the file name only, without folders');
+  if (name.includes('..')) problem('dots', 'it contains ".."');
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes > MAX_NAME_BYTES)
-    problems.push(
+    problem(
+      'too-long',
       `it is too long (${bytes} bytes; at most ${MAX_NAME_BYTES}, which is about ${MAX_NAME_BYTES / 2} Cyrillic or ${MAX_NAME_BYTES} Latin letters)`,
     );
   if (name && !REPORT_EXTENSION.test(name))
-    problems.push('reports must be .csv or .csv.gz files (save a spreadsheet as CSV first)');
-  if (name && !name.replace(REPORT_EXTENSION, '').trim()) problems.push('it has no name before .csv');
-  if (problems.length)
-    throw new InputValidationError(
-      `The file name "${[...raw].slice(0, 80).join('').replace(new RegExp(CONTROL.source, 'g'), '?')}" cannot be used: ${problems.join('; ')}.`,
-      problems,
-    );
+    problem('extension', 'reports must be .csv or .csv.gz files (save a spreadsheet as CSV first)');
+  if (name && !name.replace(REPORT_EXTENSION, '').trim()) problem('no-name', 'it has no name before .csv');
+  if (problems.length) {
+    const shown = [...raw].slice(0, 80).join('').replace(new RegExp(CONTROL.source, 'g'), '?');
+    throw new InputValidationError(`The file name "${shown}" cannot be used: ${problems.join('; ')}.`, problems, {
+      key: 'file-name-unusable',
+      params: { name: shown, problems: codes, bytes, max: MAX_NAME_BYTES },
+    });
+  }
   return name.replace(REPORT_EXTENSION, (ext) => ext.toLowerCase());
 }

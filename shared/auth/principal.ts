@@ -50,13 +50,19 @@ const ClaimsSchema = z.object({
 
 export function principalFromClaims(claims: Claims | null | undefined): Principal {
   const parsed = ClaimsSchema.safeParse(claims ?? {});
-  if (!parsed.success) throw new UnauthorizedError('The sign-in token carries no user id (sub); sign in again.');
+  if (!parsed.success) throw new UnauthorizedError('The sign-in token carries no user id (sub); sign in again.', { key: 'token-no-sub' });
   const c = parsed.data;
   const roles = [...new Set(groupsOf(c['cognito:groups']).filter((g): g is Role => (ROLES as readonly string[]).includes(g)))];
   if (roles.length === 0)
-    throw new ForbiddenError(`Your account is in no role group; ask an administrator to add it to one of: ${ROLES.join(', ')}.`);
+    throw new ForbiddenError(`Your account is in no role group; ask an administrator to add it to one of: ${ROLES.join(', ')}.`, {
+      key: 'no-role',
+      params: { roles: ROLES },
+    });
   if (roles.length > 1)
-    throw new ForbiddenError(`Your account is in several role groups (${roles.join(', ')}); it must be in exactly one.`);
+    throw new ForbiddenError(`Your account is in several role groups (${roles.join(', ')}); it must be in exactly one.`, {
+      key: 'several-roles',
+      params: { roles },
+    });
   const role = roles[0]!;
 
   if (role === 'manager') {
@@ -65,13 +71,19 @@ export function principalFromClaims(claims: Claims | null | undefined): Principa
       .map((r) => r.trim())
       .filter(Boolean);
     if (!regions.length)
-      throw new ForbiddenError('Your partner manager account names no regions (custom:regions); ask an administrator to set your territory.');
+      throw new ForbiddenError(
+        'Your partner manager account names no regions (custom:regions); ask an administrator to set your territory.',
+        { key: 'manager-no-regions' },
+      );
     return { sub: c.sub, role, regions: [...new Set(regions)], distributorId: null };
   }
   if (role === 'distributor') {
     const id = c['custom:distributor']?.trim();
     if (!id)
-      throw new ForbiddenError('Your distributor account names no distributor (custom:distributor); ask an administrator to set it.');
+      throw new ForbiddenError(
+        'Your distributor account names no distributor (custom:distributor); ask an administrator to set it.',
+        { key: 'distributor-no-id' },
+      );
     // The key, as reports are stored and uploaded under (an administrator may write D-MERL).
     return { sub: c.sub, role, regions: [], distributorId: distributorKey(id) };
   }
@@ -89,6 +101,7 @@ export function assertRole(principal: Principal, ...roles: Role[]): void {
   if (!roles.includes(principal.role))
     throw new ForbiddenError(
       `This needs the ${roles.map((r) => ROLE_NAMES[r]).join(' or ')} role; you are signed in as ${ROLE_NAMES[principal.role]}.`,
+      { key: 'role-needed', params: { roles, role: principal.role } },
     );
 }
 

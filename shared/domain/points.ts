@@ -269,7 +269,7 @@ export function redeem(
   at: string,
   requestId: string,
 ): LedgerEntry {
-  if (!requestId) throw new InputValidationError('A redemption needs a request ID.');
+  if (!requestId) throw new InputValidationError('A redemption needs a request ID.', [], { key: 'request-id-missing' });
   const own = entries.filter((e) => e.partnerId === partnerId);
   const entryId = `redeem#${requestId}`;
   const source = `reward:${rewardId}:${requestId}`;
@@ -278,6 +278,8 @@ export function redeem(
     if (done.source !== source)
       throw new InputValidationError(
         `Request ${requestId} was already used to redeem ${done.source.split(':')[1]}; use a new request ID for ${rewardId}.`,
+        [],
+        { key: 'request-id-used', params: { request: requestId, used: done.source.split(':')[1] ?? '', reward: rewardId } },
       );
     return done;
   }
@@ -287,16 +289,20 @@ export function redeem(
   if (!reward)
     throw new UnknownRewardError(
       `There is no reward "${rewardId}" in the ${rules.quarter} catalog. Rewards: ${rewards.map((r) => r.id).join(', ')}.`,
+      [],
+      { key: 'reward-unknown', params: { reward: rewardId, quarter: rules.quarter, rewards: rewards.map((r) => r.id) } },
     );
   if (reward.points === null)
     throw new RewardOnRequestError(
       `${reward.name} has no points price: it is arranged on request with the program manager.`,
+      { key: 'reward-on-request', params: { reward: reward.name } },
     );
   checkAt(at);
   const has = balance(own);
   if (has < reward.points)
     throw new InsufficientPointsError(
       `${reward.name} costs ${fmt(reward.points)} points, but the balance is ${fmt(has)} points (${fmt(reward.points - has)} more needed).`,
+      { key: 'insufficient-points', params: { reward: reward.name, price: reward.points, balance: has } },
     );
   return {
     entryId,

@@ -78,6 +78,7 @@ async function closeFigures(deps: ApprovalDeps, quarter: string) {
     const s = effective.snapshot!;
     throw new QuarterClosedError(
       `Quarter ${quarter} is already closed on ${s.closedAt} by ${s.closedBy}; its figures are frozen.`,
+      { key: 'quarter-closed', params: { quarter, closedAt: s.closedAt, closedBy: s.closedBy } },
     );
   }
   return { total: effective.total, fingerprint: fingerprintOf(effective.lines), lines: effective.lines };
@@ -291,7 +292,7 @@ export async function applyReferenceChange(
 
 async function pendingApproval(deps: ApprovalDeps, id: string): Promise<Approval> {
   const approval = await deps.approvals.get(id);
-  if (!approval) throw new NotFoundError(`There is no approval request ${id}.`);
+  if (!approval) throw new NotFoundError(`There is no approval request ${id}.`, { key: 'approval-unknown', params: { id } });
   if (approval.status !== 'pending') throw decidedError(approval);
   return approval;
 }
@@ -300,27 +301,39 @@ function decidedError(a: Approval): ApprovalDecidedError {
   if (a.status === 'evaluating')
     return new ApprovalDecidedError(
       'This change is still being evaluated: its effect on the closed quarters is not known yet. Try again in a moment; nothing was changed.',
+      { key: 'approval-evaluating' },
     );
-  if (a.status === 'applied')
+  if (a.status === 'applied') {
+    const at = a.kind === 'reference-change' && a.appliedAt ? a.appliedAt : null;
     return new ApprovalDecidedError(
-      `This change altered no closed quarter, so it was saved without approval${a.kind === 'reference-change' && a.appliedAt ? ` on ${a.appliedAt}` : ''}; nothing was changed.`,
+      `This change altered no closed quarter, so it was saved without approval${at ? ` on ${at}` : ''}; nothing was changed.`,
+      { key: 'approval-applied', params: { at } },
     );
+  }
   const by = a.decidedBy ? ` by ${a.decidedBy.sub}` : '';
   const at = a.decidedAt ? ` on ${a.decidedAt}` : '';
-  return new ApprovalDecidedError(`This request was already ${a.status}${by}${at}; nothing was changed.`);
+  return new ApprovalDecidedError(`This request was already ${a.status}${by}${at}; nothing was changed.`, {
+    key: 'approval-decided',
+    params: { status: a.status, by: a.decidedBy?.sub ?? null, at: a.decidedAt ?? null },
+  });
 }
 
 /** Who may decide: another user than the author; finance for a close, finance or program for a change. */
 function checkDecider(a: Approval, by: Actor, verb: 'approve' | 'reject'): void {
   if (a.kind === 'close' && by.role !== 'finance')
-    throw new ForbiddenError(`Only a finance user can ${verb} the close of a quarter.`);
+    throw new ForbiddenError(`Only a finance user can ${verb} the close of a quarter.`, {
+      key: 'finance-only',
+      params: { verb },
+    });
   if (a.kind === 'reference-change' && by.role !== 'finance' && by.role !== 'program')
     throw new ForbiddenError(
       `Only a program manager or a finance user can ${verb} a change to a closed quarter.`,
+      { key: 'program-or-finance-only', params: { verb } },
     );
   if (verb === 'approve' && a.requestedBy.sub === by.sub)
     throw new ForbiddenError(
       'You asked for this yourself, so you cannot approve it: another user has to approve it (two-person rule).',
+      { key: 'self-approval' },
     );
 }
 
@@ -371,6 +384,7 @@ async function closeAsApproved(
     throw new StaleApprovalError(
       `The figures of ${approval.quarter} changed since the close was requested (the total was ${approval.total} RUB, ` +
         `now ${rub(now.total)} RUB), so this request cannot be approved. Ask for the close again.`,
+      { key: 'approval-stale', params: { quarter: approval.quarter, was: approval.total, now: rub(now.total) } },
     );
   return closeQuarter(deps, approval.quarter, by.sub, decidedAt, { approvalId: approval.id });
 }

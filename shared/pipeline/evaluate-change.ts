@@ -49,11 +49,14 @@ export async function submitReferenceChange(
     throw new InputValidationError(
       `${problems.length} value(s) are too long to store; nothing was written.`,
       problems.slice(0, 50),
+      { key: 'values-too-long', params: { count: problems.length } },
     );
   if (Buffer.byteLength(JSON.stringify(change)) > MAX_CHANGE_BYTES)
     throw new InputValidationError(
       'A quarter is closed, so this change is checked against its figures first and may need approval, ' +
         'but it is too large to keep while it waits; nothing was written. Send it in smaller parts.',
+      [],
+      { key: 'change-too-large' },
     );
   const evaluate = deps.compute.evaluate;
   if (!evaluate)

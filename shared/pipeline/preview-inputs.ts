@@ -52,7 +52,7 @@ export function withPlans(rules: Rules, plans: Record<string, number>): Rules {
       if (rate !== undefined) row.rates[String(to)] = rate;
     }
   }
-  if (problems.length) throw new InputValidationError('Some plan thresholds cannot be changed so.', problems);
+  if (problems.length) throw new InputValidationError('Some plan thresholds cannot be changed so.', problems, { key: 'plans-unchangeable' });
   return parseRules(file, `${rules.quarter} rules with the preview's plan thresholds`);
 }
 
@@ -76,7 +76,9 @@ function checkExtras(rules: Rules, extras: readonly ExtraUnits[]) {
       ? []
       : [`units.${i}: the ${rules.quarter} rules have no rate row ${x.program}/${x.rateRow}`],
   );
-  if (problems.length) throw new InputValidationError('Some extra units name no rate row of this quarter.', problems);
+  if (problems.length) throw new InputValidationError('Some extra units name no rate row of this quarter.', problems, {
+      key: 'extras-no-rate-row',
+    });
 }
 
 /** The reference data with the stand-in distributor and its catalog SKUs added. */

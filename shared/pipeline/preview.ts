@@ -50,7 +50,7 @@ export function withRates(rules: Rules, rates: Record<string, string>): Rules {
       unknown.push(`rates.${key}: the ${rules.quarter} rules have no rate for plan ${plan} of ${program}/${rateRow}`);
     else row.rates[plan] = rates[key]!;
   }
-  if (unknown.length) throw new InputValidationError('Some rates name no rate of this quarter.', unknown);
+  if (unknown.length) throw new InputValidationError('Some rates name no rate of this quarter.', unknown, { key: 'rates-unknown' });
   return parseRules(file, `${rules.quarter} rules with the preview's rates`);
 }
 
@@ -69,7 +69,11 @@ export async function previewQuarter(deps: ComputeDeps, quarter: string, request
   if (named.length) {
     const registry = new Set((await deps.reference.listPartners()).map((p) => p.id));
     const unknown = [...new Set(named.filter((id) => !registry.has(id)))];
-    if (unknown.length) throw new InputValidationError(`Not in the partner registry: ${unknown.join(', ')}.`);
+    if (unknown.length)
+      throw new InputValidationError(`Not in the partner registry: ${unknown.join(', ')}.`, [], {
+        key: 'partners-unknown',
+        params: { partners: unknown },
+      });
   }
   const preview = await previewComputation(
     deps,

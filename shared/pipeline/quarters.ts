@@ -147,6 +147,7 @@ function requireQuarter(ctx: Context, quarter: string) {
   if (!rules)
     throw new NotFoundError(
       `There is no quarter ${quarter}. Quarters with rules: ${ctx.book.quarters.join(', ') || 'none'}.`,
+      { key: 'quarter-unknown', params: { quarter, known: ctx.book.quarters } },
     );
   return rules;
 }
@@ -258,7 +259,10 @@ export async function closeQuarter(
 ): Promise<QuarterSnapshot> {
   const closedAt = new Date(at);
   if (Number.isNaN(closedAt.getTime()))
-    throw new InputValidationError(`The closing time ${String(at)} is not a valid instant.`);
+    throw new InputValidationError(`The closing time ${String(at)} is not a valid instant.`, [], {
+      key: 'closing-time-invalid',
+      params: { at: String(at) },
+    });
   const ctx = await context(deps);
   const rules = requireQuarter(ctx, quarter);
   const existing = ctx.records.get(quarter);
@@ -366,7 +370,10 @@ export async function creditPoints(
 
 function closedError(record: QuarterRecord | undefined, quarter = record?.quarter): QuarterClosedError {
   const who = record ? ` on ${record.closedAt} by ${record.closedBy}` : '';
-  return new QuarterClosedError(`Quarter ${quarter} is already closed${who}; its figures are frozen.`);
+  return new QuarterClosedError(`Quarter ${quarter} is already closed${who}; its figures are frozen.`, {
+    key: 'quarter-closed',
+    params: { quarter: quarter ?? '', closedAt: record?.closedAt ?? null, closedBy: record?.closedBy ?? null },
+  });
 }
 
 // ---------------------------------------------------------------- effective lines (adjustments booked)
@@ -507,7 +514,10 @@ export async function exportQuarter(
   format: 'csv' | 'xlsx',
 ): Promise<QuarterExport> {
   if (format !== 'csv' && format !== 'xlsx')
-    throw new InputValidationError(`Unknown export format "${String(format)}": use csv or xlsx.`);
+    throw new InputValidationError(`Unknown export format "${String(format)}": use csv or xlsx.`, [], {
+      key: 'export-format',
+      params: { format: String(format) },
+    });
   const { effective, rulesVersion } = await resolve(deps, quarter);
   const { snapshot, lines } = effective;
   const [partners, distributors, payments] = await Promise.all([

@@ -78,6 +78,7 @@ export async function importReference(
     throw new InputValidationError(
       `${problems.length} value(s) are too long to store; nothing was written.`,
       problems.slice(0, 50),
+      { key: 'values-too-long', params: { count: problems.length } },
     );
   const at = deps.clock.now().toISOString();
   // What the rows replace, read before they are written: the causes name before and after.
@@ -102,7 +103,7 @@ export async function importReference(
         `The import stopped partway: the database refused a write while storing ${what}, so some of ` +
           `these ${rows} row(s) may be stored and others not${done.length ? ` (${done.join(' and ')} were stored whole)` : ''}. ` +
           'Nothing needs undoing: send the same rows again, which is safe to repeat.',
-        { cause },
+        { cause, key: 'import-stopped', params: { what, rows, done: [...done] } },
       );
     }
     done.push(what);

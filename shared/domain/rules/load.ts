@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { RulesValidationError } from '../../errors.js';
 import { FAMILIES, RulesFile, type Family, type Program, type Segment, type TrainingGate } from './schema.js';
 import { endOfDayMoscow, startOfDayMoscow } from '../calendar.js';
+import { fieldIssuesOf } from '../../field-issues.js';
 
 export interface Rules {
   readonly file: RulesFile;
@@ -111,6 +112,8 @@ export function parseRules(input: unknown, origin = 'rules file'): Rules {
     const issues = zodIssues(parsed.error);
     throw new RulesValidationError(`The ${origin} is not valid: ${issues.join('; ')}`, issues, {
       cause: parsed.error,
+      key: 'rules-fields-invalid',
+      params: { fieldIssues: fieldIssuesOf(parsed.error, input) },
     });
   }
   const f = parsed.data;
