@@ -26,6 +26,7 @@ import type { ReportRecord, StoredPayouts } from '../shared/ports/index.js';
 import { checkReferenceAgainstRules } from '../shared/reference/parse.js';
 import { loadDataFolder } from '../shared/reference/data-folder.js';
 import type { DataFolder, FileProblem } from '../shared/reference/types.js';
+import type { Distributor, Partner } from '../shared/domain/types.js';
 import type { AppDeps } from '../shared/wiring.js';
 import { createProgress, type Progress } from './ui/progress.js';
 import { formatRub, renderTable } from './ui/table.js';
@@ -256,6 +257,10 @@ async function shownIds(runtime: LocalRuntime): Promise<Shown> {
     runtime.deps.reference.listDistributors(),
     runtime.deps.reference.listPartners(),
   ]);
+  return shownOf(distributors, partners);
+}
+
+function shownOf(distributors: Distributor[], partners: Partner[]): Shown {
   const names = new Map(partners.map((p) => [p.id, p.name]));
   return {
     distributor: asWrittenIn(distributors),
@@ -368,12 +373,24 @@ function shortfalls(results: StoredPayouts[], shown: Shown, lang: Lang): string[
     );
 }
 
-/** The deps, with a quarter's payouts already read served from memory: reading them all again costs seconds. */
-function withPayoutsRead(deps: AppDeps, quarter: string, results: StoredPayouts[]): AppDeps {
+/**
+ * The deps, with a quarter's payouts and the registries already read served from memory: reading
+ * them all again costs seconds.
+ */
+function withPayoutsRead(
+  deps: AppDeps,
+  quarter: string,
+  results: StoredPayouts[],
+  registries?: { partners: Partner[]; distributors: Distributor[] },
+): AppDeps {
   const payouts = deps.payouts;
   const read: typeof payouts = Object.create(payouts);
   read.listQuarter = async (q) => (q === quarter ? results : payouts.listQuarter(q));
-  return { ...deps, payouts: read };
+  if (!registries) return { ...deps, payouts: read };
+  const reference: typeof deps.reference = Object.create(deps.reference);
+  reference.listPartners = async () => registries.partners;
+  reference.listDistributors = async () => registries.distributors;
+  return { ...deps, payouts: read, reference };
 }
 
 /** The finance export as finance gets it from the API: a closed quarter from its snapshot, adjustments included. */
@@ -482,12 +499,18 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     importing.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
     await Promise.race([distributors, importing]);
     await Promise.all([importing, uploadReports(runtime, checked.folder.reports)]);
-    const [reports, shown, results] = await phases.time('read the results', () =>
-      Promise.all([runtime.deps.reports.list({}), shownIds(runtime), runtime.deps.payouts.listQuarter(quarter)]),
+    const [reports, partnerList, distributorList, results] = await phases.time('read the results', () =>
+      Promise.all([
+        phases.time('  read the report records', () => runtime.deps.reports.list({})),
+        phases.time('  read the partners', () => runtime.deps.reference.listPartners()),
+        phases.time('  read the distributors', () => runtime.deps.reference.listDistributors()),
+        phases.time('  read the payouts', () => runtime.deps.payouts.listQuarter(quarter)),
+      ]),
     );
+    const shown = shownOf(distributorList, partnerList);
     const outDir = resolve(out);
     const { path, rows } = await phases.time('write the export', () =>
-      writeExport(withPayoutsRead(runtime.deps, quarter, results), quarter, outDir),
+      writeExport(withPayoutsRead(runtime.deps, quarter, results, { partners: partnerList, distributors: distributorList }), quarter, outDir),
     );
     const rejectFiles = await phases.time('write the rejects files', () => copyRejects(runtime, reports, outDir, shown));
     const printed = phases.start('print the summary');
