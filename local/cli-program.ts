@@ -149,6 +149,7 @@ export function buildProgram(result: { code: number }): Command {
       const v = this.opts<Values>();
       return run(async () => {
         await preflight(v, [{ path: v.data as string, what: '--data', kind: 'folder' }]);
+        if (v.timings) phases.enable();
         // The JVM starts while the code loads and the data folder is read (early-start.ts).
         (await import('./early-start.js')).startDynamoLocalEarly();
         return (await phases.time("load the command's code", cli)).cmdRun(v);

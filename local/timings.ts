@@ -15,10 +15,19 @@ export interface Phase {
 export class PhaseClock {
   private readonly phases: Phase[] = [];
 
-  constructor(private readonly now: () => number = () => performance.now()) {}
+  constructor(
+    private readonly now: () => number = () => performance.now(),
+    /** A disabled clock records nothing: a long-running `up` must not keep a phase per message. */
+    private enabled = true,
+  ) {}
+
+  enable(): void {
+    this.enabled = true;
+  }
 
   /** Starts a phase; call the returned function when it ends (later calls do nothing). */
   start(name: string): () => void {
+    if (!this.enabled) return () => undefined;
     const phase: Phase = { name, startMs: this.now() };
     this.phases.push(phase);
     return () => {
@@ -63,5 +72,8 @@ export class PhaseClock {
   }
 }
 
-/** The clock of this process's command: the CLI and the local stack record their phases here. */
-export const phases = new PhaseClock();
+/**
+ * The clock of this process's command: the CLI and the local stack record their phases here once
+ * a command asks for them (`rebates run --timings`).
+ */
+export const phases = new PhaseClock(undefined, false);

@@ -32,6 +32,18 @@ describe('PhaseClock (rebates run --timings)', () => {
     expect(lines.at(-1)).toContain('6.00 s in all');
   });
 
+  it('records nothing until enabled, and still runs the work it is given', async () => {
+    let now = 0;
+    const clock = new PhaseClock(() => now, false);
+    clock.start('before')();
+    expect(await clock.time('work', async () => 42)).toBe(42);
+    expect(clock.list()).toEqual([]);
+    clock.enable();
+    now = 10;
+    clock.start('after')();
+    expect(clock.list()).toEqual([{ name: 'after', startMs: 10, endMs: 10 }]);
+  });
+
   it('ends a phase whose work throws, and passes the error on', async () => {
     let now = 0;
     const clock = new PhaseClock(() => now);
