@@ -348,11 +348,11 @@ async function rebatesRun(data: BenchData) {
   try {
     const child = spawn(
       process.execPath,
-      [join(PROJECT_ROOT, 'bin', 'rebates.mjs'), 'run', '--data', data.main.dir, '--out', out, '--quarter', QUARTER],
+      [join(PROJECT_ROOT, 'bin', 'rebates.mjs'), 'run', '--data', data.main.dir, '--out', out, '--quarter', QUARTER, '--timings'],
       { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';
-    child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
+    child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-8000)));
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (c) => resolve(c));
@@ -362,7 +362,9 @@ async function rebatesRun(data: BenchData) {
     // A run that did nothing must not pass for a fast one.
     if (!existsSync(join(out, `payouts-${QUARTER}.csv`))) throw new Error(`rebates run wrote no payouts-${QUARTER}.csv`);
     progress.done(`${duration(ms)}`);
-    return { ms };
+    // Its own account of the phases (rebates run --timings), last on stderr.
+    const at = stderr.lastIndexOf('Where the time went');
+    return { ms, ...(at >= 0 ? { timings: stderr.slice(at).trim().split('\n') } : {}) };
   } finally {
     await rm(out, { recursive: true, force: true });
   }

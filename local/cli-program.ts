@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { InputValidationError, toUserError, type ErrorParams } from '../shared/errors.js';
 import type { Lang } from '../shared/domain/render/format.js';
+import { phases } from './timings.js';
 
 /** Exit codes, as the README documents them. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -162,12 +163,16 @@ export function buildProgram(result: { code: number }): Command {
     .requiredOption('--out <dir>', 'where the export and the rejects files go')
     .addOption(rules())
     .addOption(lang())
+    .option('--timings', 'after the summary, print how long each phase took (on stderr)')
     .addHelpText('after', examples(['rebates run --data samples/data --quarter 2016-Q1 --out out']))
     .action(function (this: Command) {
       const v = this.opts<Values>();
       return run(async () => {
         await preflight(v, [{ path: v.data as string, what: '--data', kind: 'folder' }]);
-        return (await cli()).cmdRun(v);
+        if (v.timings) phases.enable();
+        // The JVM starts while the code loads and the data folder is read (early-start.ts).
+        (await import('./early-start.js')).startDynamoLocalEarly();
+        return (await phases.time("load the command's code", cli)).cmdRun(v);
       })();
     });
 

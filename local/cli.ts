@@ -26,10 +26,14 @@ import type { ReportRecord, StoredPayouts } from '../shared/ports/index.js';
 import { checkReferenceAgainstRules } from '../shared/reference/parse.js';
 import { loadDataFolder } from '../shared/reference/data-folder.js';
 import type { DataFolder, FileProblem } from '../shared/reference/types.js';
+import type { Distributor, Partner } from '../shared/domain/types.js';
 import type { AppDeps } from '../shared/wiring.js';
 import { createProgress, type Progress } from './ui/progress.js';
 import { formatRub, renderTable } from './ui/table.js';
 import { collectRules, reportUploadName, startLocalRuntime, type LocalRuntime } from './runtime.js';
+import { phases } from './timings.js';
+import { takeEarlyDynamoLocal } from './early-start.js';
+import type { RunningDynamoLocal } from './emulators.js';
 import { UsageError } from './cli-program.js';
 import { ApiClient, findUp, removeUpInfo, writeUpInfo, type UpInfo } from './up-client.js';
 import {
@@ -73,11 +77,16 @@ async function openRuntime(
   stateDir: string | undefined,
   rulesFiles: string[],
   quiet = false,
-  { redrive = true, computeAfterIngest = false }: { redrive?: boolean; computeAfterIngest?: boolean } = {},
+  {
+    redrive = true,
+    computeAfterIngest = false,
+    dynamoLocal,
+  }: { redrive?: boolean; computeAfterIngest?: boolean; dynamoLocal?: Promise<RunningDynamoLocal> } = {},
 ): Promise<LocalRuntime> {
   if (!quiet) note('starting the local stack (DynamoDB Local, s3rver)…');
   const runtime = await startLocalRuntime({
     ...(stateDir ? { stateDir } : {}),
+    ...(dynamoLocal ? { dynamoLocal } : {}),
     rulesFiles,
     // A temporary state starts empty: the runtime re-drives only a state folder by default.
     ...(redrive ? {} : { redrive: false }),
@@ -152,9 +161,14 @@ async function importDataFolder(
     // The repository's own methods, with one hook after its distributors are put.
     const hooked: typeof reference = Object.create(reference);
     hooked.putDistributors = async (rows) => {
-      await reference.putDistributors(rows);
+      await phases.time('  store distributors', () => reference.putDistributors(rows));
       onDistributors();
     };
+    hooked.putPartners = (rows) => phases.time('  store partners', () => reference.putPartners(rows));
+    hooked.putAcceptances = (rows, at) =>
+      phases.time('  store acceptances', () => reference.putAcceptances(rows, at));
+    hooked.putTrainings = (rows) => phases.time('  store trainings', () => reference.putTrainings(rows));
+    hooked.putCatalog = (rows) => phases.time('  store the catalog', () => reference.putCatalog(rows));
     deps = { ...runtime.deps, reference: hooked };
   }
   const result = await importReference(deps, change, { ...(quarters ? { quarters } : {}), by: 'rebates import' });
@@ -185,6 +199,8 @@ async function uploadReports(
     const estimate = bytes > 0 ? Math.max(lines, Math.round((lines * totalBytes) / bytes)) : undefined;
     progress.update(lines, key.replace(/^incoming\//, ''), estimate);
   };
+  const uploaded = phases.start('upload the reports to S3');
+  const ingested = phases.start('read the reports (ingest)');
   for (const r of reports) {
     const key = `incoming/${r.distributorId}/${reportUploadName(r.name)}`;
     // Named as an upload through the API would be, so a replaced report's cause says who sent it.
@@ -199,7 +215,8 @@ async function uploadReports(
       /\.gz$/i.test(r.name) ? 'application/gzip' : 'text/csv',
     );
   }
-  await idleWithProgress(runtime, progress);
+  uploaded();
+  await idleWithProgress(runtime, progress, ingested);
   delete runtime.deps.onProgress;
 }
 
@@ -207,12 +224,14 @@ async function uploadReports(
  * Waits for the pipeline, in two phases people can follow: reading the reports, then the
  * computation of the quarters they touched (the compute queue).
  */
-async function idleWithProgress(runtime: LocalRuntime, reading?: Progress): Promise<void> {
+async function idleWithProgress(runtime: LocalRuntime, reading?: Progress, ingested?: () => void): Promise<void> {
   const work = (queue: 'ingest' | 'compute') => runtime.queueWork().find((w) => w.queue === queue)!;
   while (work('ingest').pending > 0) await new Promise((r) => setTimeout(r, 100));
   reading?.done();
+  ingested?.();
   const startedAt = work('compute').completed;
   if (work('compute').pending === 0) return runtime.idle();
+  const computed = phases.start('wait for the computation');
   const computation = createProgress({ label: 'computation', unit: 'quarters' });
   const timer = setInterval(() => {
     const w = work('compute');
@@ -227,6 +246,7 @@ async function idleWithProgress(runtime: LocalRuntime, reading?: Progress): Prom
   const done = work('compute').completed - startedAt;
   computation.update(done, undefined, done);
   computation.done();
+  computed();
 }
 
 /** Key → as written in the registry (output names IDs as written), and partner names. */
@@ -241,6 +261,10 @@ async function shownIds(runtime: LocalRuntime): Promise<Shown> {
     runtime.deps.reference.listDistributors(),
     runtime.deps.reference.listPartners(),
   ]);
+  return shownOf(distributors, partners);
+}
+
+function shownOf(distributors: Distributor[], partners: Partner[]): Shown {
   const names = new Map(partners.map((p) => [p.id, p.name]));
   return {
     distributor: asWrittenIn(distributors),
@@ -353,12 +377,24 @@ function shortfalls(results: StoredPayouts[], shown: Shown, lang: Lang): string[
     );
 }
 
-/** The deps, with a quarter's payouts already read served from memory: reading them all again costs seconds. */
-function withPayoutsRead(deps: AppDeps, quarter: string, results: StoredPayouts[]): AppDeps {
+/**
+ * The deps, with a quarter's payouts and the registries already read served from memory: reading
+ * them all again costs seconds.
+ */
+function withPayoutsRead(
+  deps: AppDeps,
+  quarter: string,
+  results: StoredPayouts[],
+  registries?: { partners: Partner[]; distributors: Distributor[] },
+): AppDeps {
   const payouts = deps.payouts;
   const read: typeof payouts = Object.create(payouts);
   read.listQuarter = async (q) => (q === quarter ? results : payouts.listQuarter(q));
-  return { ...deps, payouts: read };
+  if (!registries) return { ...deps, payouts: read };
+  const reference: typeof deps.reference = Object.create(deps.reference);
+  reference.listPartners = async () => registries.partners;
+  reference.listDistributors = async () => registries.distributors;
+  return { ...deps, payouts: read, reference };
 }
 
 /** The finance export as finance gets it from the API: a closed quarter from its snapshot, adjustments included. */
@@ -424,40 +460,64 @@ function reportDeadLetters(runtime: LocalRuntime): boolean {
 // ---------------------------------------------------------------- commands
 
 export async function cmdRun(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+  const dynamoLocal = takeEarlyDynamoLocal();
   const data = values.data as string | undefined;
   const out = values.out as string | undefined;
-  if (!data || !out) throw new UsageError('run needs --data DIR and --out DIR (and --quarter Q).', [], { key: 'run-needs' });
-  const quarter = requireQuarter(values.quarter as string | undefined);
-  const lang = requireLang(values.lang);
+  let quarter: string;
+  let lang: Lang;
+  try {
+    if (!data || !out) throw new UsageError('run needs --data DIR and --out DIR (and --quarter Q).', [], { key: 'run-needs' });
+    quarter = requireQuarter(values.quarter as string | undefined);
+    lang = requireLang(values.lang);
+  } catch (err) {
+    await dynamoLocal?.then((d) => d.stop(), () => undefined);
+    throw err;
+  }
   // The emulators take seconds to start: the data folder is read meanwhile. One computation per
   // quarter, after the last report, rather than one per report.
   const [started, loaded] = await Promise.allSettled([
-    openRuntime(undefined, (values.rules as string[] | undefined) ?? [], false, { computeAfterIngest: true }),
-    loadDataFolder(resolve(data)),
+    phases.time('start the local stack', () =>
+      openRuntime(undefined, (values.rules as string[] | undefined) ?? [], false, {
+        computeAfterIngest: true,
+        ...(dynamoLocal ? { dynamoLocal } : {}),
+      }),
+    ),
+    phases.time('read the data folder', () => loadDataFolder(resolve(data))),
   ]);
   if (started.status === 'rejected') throw started.reason;
   const runtime = started.value;
   try {
     if (loaded.status === 'rejected') throw loaded.reason;
     new RulesBook(runtime.rules).require(quarter);
-    const checked = await checkDataFolder(resolve(data), runtime.rules, [quarter], loaded.value);
+    const checked = await phases.time('check the reference data against the rules', () =>
+      checkDataFolder(resolve(data), runtime.rules, [quarter], loaded.value),
+    );
     // Reports are read while the reference data is written: ingest needs none of it but the
     // distributors' names (for its messages), which go first. The computation waits for both.
     const release = runtime.holdComputations();
     let distributorsStored!: () => void;
     const distributors = new Promise<void>((r) => (distributorsStored = r));
-    const importing = importDataFolder(runtime, checked, [quarter], distributorsStored).finally(release);
+    const importing = phases
+      .time('import the reference data', () => importDataFolder(runtime, checked, [quarter], distributorsStored))
+      .finally(release);
     importing.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
     await Promise.race([distributors, importing]);
     await Promise.all([importing, uploadReports(runtime, checked.folder.reports)]);
-    const [reports, shown, results] = await Promise.all([
-      runtime.deps.reports.list({}),
-      shownIds(runtime),
-      runtime.deps.payouts.listQuarter(quarter),
-    ]);
+    const [reports, partnerList, distributorList, results] = await phases.time('read the results', () =>
+      Promise.all([
+        phases.time('  read the report records', () => runtime.deps.reports.list({})),
+        phases.time('  read the partners', () => runtime.deps.reference.listPartners()),
+        phases.time('  read the distributors', () => runtime.deps.reference.listDistributors()),
+        phases.time('  read the payouts', () => runtime.deps.payouts.listQuarter(quarter)),
+      ]),
+    );
+    const shown = shownOf(distributorList, partnerList);
     const outDir = resolve(out);
-    const { path, rows } = await writeExport(withPayoutsRead(runtime.deps, quarter, results), quarter, outDir);
-    const rejectFiles = await copyRejects(runtime, reports, outDir, shown);
+    const { path, rows } = await phases.time('write the export', () =>
+      writeExport(withPayoutsRead(runtime.deps, quarter, results, { partners: partnerList, distributors: distributorList }), quarter, outDir),
+    );
+    const rejectFiles = await phases.time('write the rejects files', () => copyRejects(runtime, reports, outDir, shown));
+    const printed = phases.start('print the summary');
 
     log(`\nReports`);
     log(reportTable(reports, shown));
@@ -473,9 +533,11 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
       `\nWrote ${path} (${rows} payout lines) and ${rejectFiles.files} rejects file(s)` +
         (rejectFiles.held ? `, which also list the ${rejectFiles.held} line(s) the computation held.` : '.'),
     );
+    printed();
     return reportDeadLetters(runtime) ? 1 : 0;
   } finally {
-    await runtime.stop();
+    await phases.time('stop the local stack', () => runtime.stop());
+    if (values.timings) note(`\nWhere the time went\n${phases.report()}`);
   }
 }
 

@@ -46,14 +46,14 @@ const JAVA_OPTIONS = ['-XX:TieredStopAtLevel=1', '-XX:-UsePerfData'];
  * database, so every access key and region sees the same tables.
  */
 export async function startDynamoLocal(
-  options: { port?: number; dbPath?: string } = {},
+  options: { port?: number; dbPath?: string; javaOptions?: readonly string[] } = {},
 ): Promise<RunningDynamoLocal> {
   if (options.dbPath) await mkdir(options.dbPath, { recursive: true });
   // DynamoDB Local cannot take port 0, so a port picked here can be taken before Java binds it.
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await freePort());
     try {
-      return await launchDynamoLocal(port, options.dbPath);
+      return await launchDynamoLocal(port, options.dbPath, options.javaOptions ?? JAVA_OPTIONS);
     } catch (err) {
       if (options.port !== undefined || attempt === 3 || !(err instanceof DynamoLocalExitedError)) throw err;
     }
@@ -105,14 +105,18 @@ function launcherClassDir(): Promise<string | null> {
   })());
 }
 
-async function launchDynamoLocal(port: number, dbPath: string | undefined): Promise<RunningDynamoLocal> {
+async function launchDynamoLocal(
+  port: number,
+  dbPath: string | undefined,
+  javaOptions: readonly string[],
+): Promise<RunningDynamoLocal> {
   const home = dynamoLocalHome();
   const classes = await launcherClassDir();
   // sqlite4java unpacks its native library into java.io.tmpdir and removes it only on a clean JVM
   // exit; a folder of this start, removed when it stops, keeps the shared temp folder as found.
   const javaTmp = await mkdtemp(join(tmpdir(), 'rebates-dynamo-'));
   const args = [
-    ...JAVA_OPTIONS,
+    ...javaOptions,
     `-Djava.io.tmpdir=${javaTmp}`,
     `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
     '-cp',

@@ -7,12 +7,18 @@ import type { S3EventRecord } from 'aws-lambda';
 import { createAwsClients, type AwsClients } from '../shared/aws/clients.js';
 import { ensureTable } from '../shared/adapters/dynamo/table.js';
 import { startDynamoLocal, startS3rver, type RunningDynamoLocal, type RunningS3rver } from './emulators.js';
+import { phases } from './timings.js';
 
 export interface LocalStackOptions {
   /** Keeps tables and objects here across runs; without it everything lives in a temp dir removed on stop. */
   stateDir?: string;
   tableName?: string;
   bucket?: string;
+  /**
+   * An in-memory DynamoDB Local already starting (local/early-start.ts), used instead of starting
+   * one; the stack stops it with the rest. Not with `stateDir`, whose database is on disk.
+   */
+  dynamoLocal?: Promise<RunningDynamoLocal>;
 }
 
 export type LocalStackEnv = Record<
@@ -67,9 +73,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // A secret of this start only: the local S3 refuses anything not signed with it (s3-sigv4.ts), so
   // neither another process nor a web page can write reports. The key ID is s3rver's own account.
   const credentials = { accessKeyId: 'S3RVER', secretAccessKey: randomBytes(24).toString('base64url') };
+  if (stateDir && options.dynamoLocal) void options.dynamoLocal.then((d) => d.stop(), () => undefined);
   const started = await Promise.allSettled([
-    startDynamoLocal({ dbPath: stateDir && join(stateDir, 'dynamodb') }),
-    startS3rver({ directory: join(dataDir, 's3'), credentials }),
+    stateDir || !options.dynamoLocal
+      ? phases.time('start DynamoDB Local', () => startDynamoLocal({ dbPath: stateDir && join(stateDir, 'dynamodb') }))
+      : phases.time('wait for DynamoDB Local (started early)', () => options.dynamoLocal!),
+    phases.time('start s3rver', () => startS3rver({ directory: join(dataDir, 's3'), credentials })),
   ]);
   const [dynamo, s3] = started.map((r) => (r.status === 'fulfilled' ? r.value : undefined)) as [
     RunningDynamoLocal | undefined,
@@ -119,7 +128,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
-    await Promise.all([ensureTable(clients.dynamo, tableName), ensureBucket(clients, bucket)]);
+    await phases.time('create the table and the bucket', () =>
+      Promise.all([ensureTable(clients.dynamo, tableName), ensureBucket(clients, bucket)]),
+    );
   } catch (err) {
     await stop();
     throw err;

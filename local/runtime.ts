@@ -17,9 +17,11 @@ import { isReportKey } from '../shared/storage-contract.js';
 import { wire, type AppDeps } from '../shared/wiring.js';
 import { LocalQueue, type DeadLetter } from './local-queue.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
+import type { RunningDynamoLocal } from './emulators.js';
 import { redrive, type RedriveSummary } from './redrive.js';
 import { isAlive, PROJECT_ROOT } from './state-files.js';
 import { pauseClientsAt, pausePointFrom } from './test-pause.js';
+import { phases } from './timings.js';
 
 export { isAlive, PROJECT_ROOT } from './state-files.js';
 export const SAMPLE_RULES_DIR = join(PROJECT_ROOT, 'samples', 'rules');
@@ -38,6 +40,8 @@ export interface LocalRuntimeOptions {
    * the last one, rather than once per report (`rebates run`, the benchmark).
    */
   computeAfterIngest?: boolean;
+  /** A DynamoDB Local already starting, for a temporary stack (LocalStackOptions.dynamoLocal). */
+  dynamoLocal?: Promise<RunningDynamoLocal>;
   /** Wraps the SDK clients the pipeline uses (tests inject faults the emulators cannot produce). */
   wrapClients?: (clients: AwsClients) => AwsClients;
   /**
@@ -124,17 +128,33 @@ async function lockState(stateDir: string): Promise<() => Promise<void>> {
 
 
 
+/** The handler, each call recorded as a phase (`rebates run --timings`). */
+function timed<E, C, R>(name: string, handler: (event: E, context: C) => Promise<R>) {
+  return (event: E, context: C) => phases.time(name, () => handler(event, context));
+}
+
 /** Lower-cases a report name's extension, so that S3's case-sensitive suffix filter sees it. */
 export const reportUploadName = (name: string) => name.replace(/\.csv(\.gz)?$/i, (ext) => ext.toLowerCase());
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
-  const rules = await collectRules(options.rulesFiles);
+  let rules: Rules[];
+  let release: () => Promise<void>;
+  try {
+    rules = await collectRules(options.rulesFiles);
+    release = options.stateDir ? await lockState(resolve(options.stateDir)) : async () => undefined;
+  } catch (err) {
+    // A DynamoDB Local started early for this runtime is stopped with it.
+    await options.dynamoLocal?.then((d) => d.stop(), () => undefined);
+    throw err;
+  }
   // REBATES_TEST_PAUSE_AT: only the crash-and-restart suite sets it (test-pause.ts).
   const pausePoint = pausePointFrom(process.env);
-  const release = options.stateDir ? await lockState(resolve(options.stateDir)) : async () => undefined;
   let stack: LocalStack;
   try {
-    stack = await startLocalStack(options.stateDir ? { stateDir: options.stateDir } : {});
+    stack = await startLocalStack({
+      ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+      ...(options.dynamoLocal ? { dynamoLocal: options.dynamoLocal } : {}),
+    });
   } catch (err) {
     await release();
     throw err;
@@ -168,7 +188,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     computeQueue = new LocalQueue(
       'compute',
-      createComputeHandler(() => deps),
+      timed('  compute (handler)', createComputeHandler(() => deps)),
       {
         fifo: true,
         coalesceGroups: true,
@@ -177,7 +197,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         onError: (err) => onError('compute', err),
       },
     );
-    const ingest = createIngestHandler(() => deps);
+    const ingest = timed('  ingest one report (handler)', createIngestHandler(() => deps));
     ingestQueue = new LocalQueue(
       'ingest',
       options.computeAfterIngest
@@ -196,12 +216,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       },
     );
 
-    for (const r of rules)
-      await deps.objects.put(
-        `${RULES_PREFIX}${r.quarter}.json`,
-        JSON.stringify(r.file, null, 2),
-        'application/json',
-      );
+    await phases.time('store the rules', async () => {
+      for (const r of rules)
+        await deps.objects.put(
+          `${RULES_PREFIX}${r.quarter}.json`,
+          JSON.stringify(r.file, null, 2),
+          'application/json',
+        );
+    });
 
     const notified = new Map<string, () => void>();
     const unsubscribe = stack.onObjectCreated((record) => {

@@ -33,7 +33,13 @@ function clusterWidth(g: string): number {
   return WIDE.some(([lo, hi]) => cp >= lo && cp <= hi) ? 2 : 1;
 }
 
+// Printable Latin, Greek and Cyrillic without combining or invisible marks, and common
+// punctuation: one column per UTF-16 unit, so the grapheme walk (slow on a table of thousands of
+// rows) is skipped.
+const ONE_COLUMN_EACH = /^[\x20-\x7e\u00a0-\u00ac\u00ae-\u02ff\u0370-\u0482\u048a-\u052f\u2010-\u2027\u202f-\u205f\u20a0-\u20c0]*$/;
+
 export function displayWidth(s: string): number {
+  if (ONE_COLUMN_EACH.test(s)) return s.length;
   let w = 0;
   for (const { segment } of graphemes.segment(s)) w += clusterWidth(segment);
   return w;

@@ -35,6 +35,7 @@ interface Row {
 let out: string;
 let code: number;
 let stdout = '';
+let stderr = '';
 let header: string;
 let rows: Row[];
 const savedEnv = { ...process.env };
@@ -44,10 +45,10 @@ beforeAll(async () => {
   const write = (chunk: string | Uint8Array) => ((stdout += String(chunk)), true);
   const spies = [
     vi.spyOn(process.stdout, 'write').mockImplementation(write),
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true),
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true)),
   ];
   try {
-    code = await main(['run', '--data', SAMPLES, '--quarter', QUARTER, '--out', out]);
+    code = await main(['run', '--data', SAMPLES, '--quarter', QUARTER, '--out', out, '--timings']);
   } finally {
     for (const s of spies) s.mockRestore();
   }
@@ -80,6 +81,22 @@ async function expectedOutcomes(): Promise<
 }
 
 describe('rebates run on samples/data', () => {
+  it('with --timings, prints where the time went: DynamoDB Local started before the data folder was read', () => {
+    const table = stderr.slice(stderr.indexOf('Where the time went'));
+    const phase = (name: string) => {
+      const m = new RegExp(`^${name}\\s+([\\d.]+) s\\s+([\\d.]+) s\\s+[\\d.]+ s$`, 'm').exec(table);
+      expect(m, `${name} in\n${table}`).not.toBeNull();
+      return { from: Number(m![1]), to: Number(m![2]) };
+    };
+    const dynamo = phase('start DynamoDB Local');
+    const folder = phase('read the data folder');
+    expect(dynamo.from).toBeLessThanOrEqual(folder.from);
+    // The computation waits for the reference data, and the export for the computation.
+    expect(phase('  compute \\(handler\\)').from).toBeGreaterThanOrEqual(phase('import the reference data').to);
+    expect(phase('write the export').from).toBeGreaterThanOrEqual(phase('  compute \\(handler\\)').to);
+    expect(table).toMatch(/times from the start of the process; phases overlap; [\d.]+ s in all/);
+  });
+
   it('exits 0 and writes the finance export with the nine finance columns first, then paid units, reason and payments', () => {
     expect(code).toBe(0);
     expect(header).toBe(

@@ -50,10 +50,20 @@ function chunksOf<T>(list: readonly T[], size: number): T[][] {
   return chunks;
 }
 
-export async function batchWrite(doc: DynamoDBDocumentClient, table: string, requests: readonly WriteRequest[]): Promise<void> {
+export async function batchWrite(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  requests: readonly WriteRequest[],
+  inFlight = 4,
+): Promise<void> {
   // A few chunks in flight at once: enough to hide latency, few enough not to provoke throttling.
-  for (const inFlight of chunksOf(chunksOf(requests, 25), 4))
-    await Promise.all(inFlight.map((c) => writeChunk(doc, table, c)));
+  // Each slot takes the next chunk as soon as its own is stored, so one slow chunk holds up no other.
+  const chunks = chunksOf(requests, 25);
+  let next = 0;
+  const slot = async () => {
+    while (next < chunks.length) await writeChunk(doc, table, chunks[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, chunks.length) }, slot));
 }
 
 async function writeChunk(doc: DynamoDBDocumentClient, table: string, chunk: WriteRequest[]): Promise<void> {
