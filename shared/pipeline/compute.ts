@@ -278,6 +278,24 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
   const referenceChanges = reference.changes.filter(
     (c) => revisionNumber((c as { revision?: string }).revision) > since,
   );
+  const bodyKey = `${PREFIX.computations}${quarter}/${computation.record.resultHash}.json.gz`;
+  const writes = changed.length > 0 || gone.length > 0;
+  if (writes) {
+    // The marker names every partner that may have an item once this computation is done, and those
+    // whose items it deletes, so they are findable before the body is stored and after a crash.
+    const started: Started = { from: previous?.bodyKey ?? null, bodyKey, partners: [...present, ...gone] };
+    await deps.objects.put(startedKey(quarter), JSON.stringify(started), 'application/json');
+  }
+  // The item writes go out first; the body is built while DynamoDB stores them. Only the pointer
+  // below waits for all of these.
+  const itemWrites = [
+    deps.payouts.putMany(
+      changed.map((p) => ({ result: p.result, points: p.points, hash: p.hash })),
+      at,
+    ),
+    deps.payouts.deleteMany(quarter, gone),
+  ];
+  for (const w of itemWrites) w.catch(() => undefined); // awaited below; a failure is not lost
   const body: ComputationBody = {
     record: computation.record,
     inputsHash,
@@ -293,14 +311,6 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     exceptions: computation.exceptions,
     rows: partnerSummaryRows(computation.partners, reference.partners),
   };
-  const bodyKey = `${PREFIX.computations}${quarter}/${computation.record.resultHash}.json.gz`;
-  const writes = changed.length > 0 || gone.length > 0;
-  if (writes) {
-    // The marker names every partner that may have an item once this computation is done, and those
-    // whose items it deletes, so they are findable before the body is stored and after a crash.
-    const started: Started = { from: previous?.bodyKey ?? null, bodyKey, partners: [...present, ...gone] };
-    await deps.objects.put(startedKey(quarter), JSON.stringify(started), 'application/json');
-  }
   const causes: RecordedCause[] = [
     ...reportsCaused,
     ...referenceChanges.map((c) => ({ kind: 'reference' as const, ...c })),
@@ -308,14 +318,9 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
       ? [{ kind: 'rules' as const, from: previous.rulesVersion, to: rules.version }]
       : []),
   ];
-  // Independent writes go out together; only the pointer below waits for all of them.
   await Promise.all([
+    ...itemWrites,
     storeBody(deps.objects, bodyKey, body),
-    deps.payouts.putMany(
-      changed.map((p) => ({ result: p.result, points: p.points, hash: p.hash })),
-      at,
-    ),
-    deps.payouts.deleteMany(quarter, gone),
     writes
       ? appendCauses(deps.objects, {
           quarter,
