@@ -71,6 +71,11 @@ const coursesOf = (ex: Pick<Explanation, 'params'>): string[] | null =>
 
 /** The `result` attribute of a payout item. */
 export function encodePayoutResult(r: PartnerQuarterResult): Item {
+  return plain(leanResult(r));
+}
+
+/** The lean result with undefined fields and Decimals still in it: JSON.stringify drops and writes them. */
+function leanResult(r: PartnerQuarterResult): Item {
   const partnerDisplayId = r.lines.find((l) => l.partnerDisplayId)?.partnerDisplayId;
   const useOf = new Map(r.progress.map((p) => [p.program, p.acceptance]));
   const progressOf = new Map(r.progress.map((p) => [p.program, p]));
@@ -125,7 +130,7 @@ export function encodePayoutResult(r: PartnerQuarterResult): Item {
     };
   });
 
-  return plain({
+  return {
     v: PAYOUT_ITEM_FORMAT,
     quarter: r.quarter,
     partnerId: r.partnerId,
@@ -137,7 +142,7 @@ export function encodePayoutResult(r: PartnerQuarterResult): Item {
     lines,
     progress,
     ...(warningsSplit ? (own.length ? { warnings: own } : {}) : { allWarnings: r.warnings }),
-  });
+  };
 }
 
 /** Plain JSON: no undefined for the marshaller, Decimals as their strings. */
@@ -232,8 +237,14 @@ function decodeEarlier(raw: Item): PartnerQuarterResult {
 export function encodePayoutPoints(points: readonly PointsEarning[], r: PartnerQuarterResult): { points: Item[]; pointsExample?: boolean } {
   const example = points.find((e) => e.reason.code !== 'stored-text')?.reason.params as { example?: boolean } | undefined;
   const flag = example?.example ?? false;
+  // The first line of each source, as a search from the start would find it, once per result.
+  const lineOf = new Map<string, number>();
+  r.lines.forEach((l, i) => {
+    const source = lineSource(r, l);
+    if (!lineOf.has(source)) lineOf.set(source, i);
+  });
   const lean = points.map((e): Item => {
-    const i = r.lines.findIndex((l) => lineSource(r, l) === e.source);
+    const i = lineOf.get(e.source) ?? -1;
     if (e.reason.code === 'paid-units' && i >= 0) {
       const rate = e.reason.params.rate;
       const short = { line: i, rate };
@@ -326,7 +337,8 @@ export function encodePayoutItem(
   r: { result: PartnerQuarterResult; points: readonly PointsEarning[]; hash: string },
   computedAt: string,
 ): Item {
-  const inside = { result: encodePayoutResult(r.result), ...encodePayoutPoints(r.points, r.result) };
+  // Not through plain(): JSON.stringify writes the same text from the unparsed form, once.
+  const inside = { result: leanResult(r.result), ...encodePayoutPoints(r.points, r.result) };
   return {
     // What a reader of the table (or a console) looks for, readable without inflating.
     total: r.result.total.toFixed(2),
