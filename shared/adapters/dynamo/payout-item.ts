@@ -350,10 +350,15 @@ export function encodePayoutItem(
   };
 }
 
+/** The stored `result`, `points` and `pointsExample` of a payout item of any format, as JSON. */
+export function payoutItemContents(i: Item): Item {
+  // Items written before `z` hold result and points as attributes of their own.
+  return i.z instanceof Uint8Array ? (JSON.parse(inflated(i.z, i.zd).toString('utf8')) as Item) : i;
+}
+
 /** A payout item of any format back to its result and points. */
 export function decodePayoutItem(i: Item): { result: PartnerQuarterResult; points: PointsEarning[] } {
-  // Items written before `z` hold result and points as attributes of their own.
-  const inside = i.z instanceof Uint8Array ? (JSON.parse(inflated(i.z, i.zd).toString('utf8')) as Item) : i;
+  const inside = payoutItemContents(i);
   const result = decodePayoutResult(inside.result as Item);
   return { result, points: decodePayoutPoints(inside.points, inside.pointsExample, result) };
 }
