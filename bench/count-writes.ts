@@ -1,11 +1,12 @@
 /**
  * Counts what the pipeline asks of the stack, as AWS would bill it, through Proxies over the SDK
- * clients' `send`: DynamoDB items written by kind (the sort key's prefix: PAYOUT, META, COMPUTATION,
+ * clients' `send`: DynamoDB items written by kind (the sort key's prefix: PAYOUT, META, COMPUTATION, AUDIT,
  * …) and the capacity units DynamoDB Local reports consuming (every item request is sent with
  * `ReturnConsumedCapacity: 'TOTAL'`, so index writes are included as AWS charges them); and S3
  * requests by command (a multipart upload is its create, parts and completion).
  */
 import type { AwsClients } from '../shared/aws/clients.js';
+import { ITEM_PREFIX } from '../shared/storage-contract.js';
 
 export interface WriteCounts {
   /** Write requests sent (a BatchWrite of 25 items is one). */
@@ -25,8 +26,10 @@ type Input = Record<string, unknown>;
 type Send = (command: unknown, ...rest: unknown[]) => Promise<unknown>;
 type Command = { constructor: { name: string }; input: Input };
 
+/** The sort key's prefix; an audit entry's sort key is its time, so it counts as AUDIT. */
 const kindOf = (key: unknown) => {
-  const sk = (key as { sk?: unknown } | undefined)?.sk;
+  const { pk, sk } = (key ?? {}) as { pk?: unknown; sk?: unknown };
+  if (typeof pk === 'string' && pk.startsWith(ITEM_PREFIX.audit)) return 'AUDIT';
   return typeof sk === 'string' ? (sk.split('#')[0] ?? sk) : 'other';
 };
 

@@ -260,3 +260,8 @@ export class RedemptionConflictError extends AppError {
   readonly code = 'redemption-conflict';
   override readonly httpStatus = 409;
 }
+
+/** A stored payout item is in a form this version cannot read (written by a newer version). */
+export class PayoutItemFormatError extends AppError {
+  readonly code = 'payout-item-unreadable';
+}

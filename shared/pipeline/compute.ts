@@ -11,7 +11,8 @@
  * once would still converge, since both write what the same inputs give.
  */
 import { createHash } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzipSync, gzip } from 'node:zlib';
 import type { Rules } from '../domain/rules/load.js';
 import { RulesBook } from '../domain/rules/load.js';
 import { ExtractIntegrityError } from '../errors.js';
@@ -144,6 +145,11 @@ export async function loadExtracts(deps: Pick<ComputeDeps, 'objects'>, records: 
   );
 }
 
+/** Compressed off the main thread, so the payout writes beside it keep going. */
+async function storeBody(objects: ObjectStore, key: string, body: ComputationBody): Promise<void> {
+  await objects.put(key, await gzipAsync(JSON.stringify(body)), 'application/gzip');
+}
+
 export async function readComputationBody(objects: ObjectStore, key: string): Promise<ComputationBody | null> {
   const bytes = await objects.getBytes(key);
   return bytes ? (JSON.parse(gunzipSync(bytes).toString('utf8')) as ComputationBody) : null;
@@ -162,15 +168,17 @@ export async function latestComputation(
 
 /**
  * A computation about to write payouts first records, at this fixed key, which body it starts from
- * and which it will write. Payout items are found by the partners of computation bodies (they carry
- * no index keys), so an item written by a computation that never wrote its pointer must still be
- * findable: its body is named here.
+ * and which it will write, and the partners whose items it writes. Payout items are found by the
+ * partners of computation bodies (they carry no index keys), so an item written by a computation
+ * that never wrote its pointer must still be findable: its partners are named here (markers written
+ * before they were kept name only the body, which was then stored before any item).
  */
 export const startedKey = (quarter: string) => `${PREFIX.computations}${quarter}/started.json`;
 
 interface Started {
   from: string | null;
   bodyKey: string;
+  partners?: string[];
 }
 
 /**
@@ -183,29 +191,57 @@ export async function unfinishedBodyKey(
   quarter: string,
   pointer: ComputationPointer | null,
 ): Promise<string | null> {
+  return (await unfinishedComputation(deps, quarter, pointer))?.bodyKey ?? null;
+}
+
+/** The marker of the unfinished computation that unfinishedBodyKey names; null when there is none. */
+async function unfinishedComputation(
+  deps: Pick<ComputeDeps, 'objects'>,
+  quarter: string,
+  pointer: ComputationPointer | null,
+): Promise<Started | null> {
   const bytes = await deps.objects.getBytes(startedKey(quarter));
   if (!bytes) return null;
   const started = JSON.parse(bytes.toString('utf8')) as Started;
   const current = pointer?.bodyKey ?? null;
-  return started.from === current && started.bodyKey !== current ? started.bodyKey : null;
+  return started.from === current && started.bodyKey !== current ? started : null;
 }
 
-/** The partner IDs that may have a payout item of the quarter: those of its latest and any unfinished body. */
+/** The partner IDs that may have a payout item of the quarter: those of its latest and any unfinished computation. */
 export async function quarterPartnerIds(deps: Pick<ComputeDeps, 'objects' | 'computations'>, quarter: string): Promise<string[]> {
   const pointer = await deps.computations.latest(quarter);
-  const keys = [pointer?.bodyKey, await unfinishedBodyKey(deps, quarter, pointer)].filter((k): k is string => !!k);
+  const unfinished = await unfinishedComputation(deps, quarter, pointer);
+  const keys = [pointer?.bodyKey, unfinished && !unfinished.partners ? unfinished.bodyKey : null].filter(
+    (k): k is string => !!k,
+  );
   const bodies = await Promise.all(keys.map((k) => readComputationBody(deps.objects, k)));
-  return [...new Set(bodies.flatMap((b) => (b?.partners ?? []).map((p) => p.partnerId)))];
+  return [...new Set([...bodies.flatMap((b) => (b?.partners ?? []).map((p) => p.partnerId)), ...(unfinished?.partners ?? [])])];
 }
+
+const gzipAsync = promisify(gzip);
 
 const revisionNumber = (r: string | undefined) => Number((r ?? 'r0').slice(1)) || 0;
 
 /** Computes a quarter unless its inputs are unchanged since the last completed computation. */
 export async function computeQuarterNow(deps: ComputeDeps, quarter: string, cause: string): Promise<ComputeOutcome> {
-  // Reads that do not depend on each other go out together.
-  const [inputs, previous] = await Promise.all([loadQuarterInputs(deps, quarter), deps.computations.latest(quarter)]);
-  if (!inputs) return { status: 'no-rules', quarter };
-  const { rules, reference, records, inputsHash } = inputs;
+  // Reads that do not depend on each other go out together. The reference snapshot is the slowest
+  // (every partner, acceptance and training), so it starts at once and the rest is decided meanwhile.
+  const snapshot = deps.reference.loadSnapshot();
+  snapshot.catch(() => undefined); // awaited below, unless the quarter has no rules
+  const [book, previous, records] = await Promise.all([
+    deps.rules.loadAll(),
+    deps.computations.latest(quarter),
+    deps.reports.activeInQuarter(quarter),
+  ]);
+  const rules = new RulesBook(book).get(quarter);
+  if (!rules) return { status: 'no-rules', quarter };
+  // Report versions other than the last computation's change the inputs whatever the reference
+  // revision: then the extracts are read while the snapshot still loads.
+  const reportsMoved = !previous || inputsHashOf(rules.version, previous.referenceRevision, records) !== previous.inputsHash;
+  const early = reportsMoved ? loadExtracts(deps, records) : null;
+  early?.catch(() => undefined); // awaited below, unless the snapshot fails first
+  const reference = await snapshot;
+  const inputsHash = inputsHashOf(rules.version, reference.revision, records);
   if (previous?.inputsHash === inputsHash) {
     // Unchanged inputs still finish a close cut off between its record and its last credit: its
     // request reaches here with nothing else to do.
@@ -217,7 +253,7 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
   // previous record's body lists them, so the stored items need not be read; after an unfinished
   // computation (or before any) the items themselves are listed.
   const [extracts, before, unfinished] = await Promise.all([
-    loadExtracts(deps, records),
+    early ?? loadExtracts(deps, records),
     previous ? readComputationBody(deps.objects, previous.bodyKey) : null,
     unfinishedBodyKey(deps, quarter, previous),
   ]);
@@ -242,6 +278,24 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
   const referenceChanges = reference.changes.filter(
     (c) => revisionNumber((c as { revision?: string }).revision) > since,
   );
+  const bodyKey = `${PREFIX.computations}${quarter}/${computation.record.resultHash}.json.gz`;
+  const writes = changed.length > 0 || gone.length > 0;
+  if (writes) {
+    // The marker names every partner that may have an item once this computation is done, and those
+    // whose items it deletes, so they are findable before the body is stored and after a crash.
+    const started: Started = { from: previous?.bodyKey ?? null, bodyKey, partners: [...present, ...gone] };
+    await deps.objects.put(startedKey(quarter), JSON.stringify(started), 'application/json');
+  }
+  // The item writes go out first; the body is built while DynamoDB stores them. Only the pointer
+  // below waits for all of these.
+  const itemWrites = [
+    deps.payouts.putMany(
+      changed.map((p) => ({ result: p.result, points: p.points, hash: p.hash })),
+      at,
+    ),
+    deps.payouts.deleteMany(quarter, gone),
+  ];
+  for (const w of itemWrites) w.catch(() => undefined); // awaited below; a failure is not lost
   const body: ComputationBody = {
     record: computation.record,
     inputsHash,
@@ -257,35 +311,27 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     exceptions: computation.exceptions,
     rows: partnerSummaryRows(computation.partners, reference.partners),
   };
-  const bodyKey = `${PREFIX.computations}${quarter}/${computation.record.resultHash}.json.gz`;
-  await deps.objects.put(bodyKey, gzipSync(JSON.stringify(body)), 'application/gzip');
-  if (changed.length > 0 || gone.length > 0) {
-    const started: Started = { from: previous?.bodyKey ?? null, bodyKey };
-    await deps.objects.put(startedKey(quarter), JSON.stringify(started), 'application/json');
-  }
-
-  await deps.payouts.putMany(
-    changed.map((p) => ({ result: p.result, points: p.points, hash: p.hash })),
-    at,
-  );
-  await deps.payouts.deleteMany(quarter, gone);
-  if (changed.length > 0 || gone.length > 0) {
-    const causes: RecordedCause[] = [
-      ...reportsCaused,
-      ...referenceChanges.map((c) => ({ kind: 'reference' as const, ...c })),
-      ...(previous && previous.rulesVersion !== rules.version
-        ? [{ kind: 'rules' as const, from: previous.rulesVersion, to: rules.version }]
-        : []),
-    ];
-    await appendCauses(deps.objects, {
-      quarter,
-      computedAt: at,
-      inputsHash,
-      resultHash: computation.record.resultHash,
-      partners: [...changed.map((p) => p.partnerId), ...gone].sort(),
-      causes,
-    });
-  }
+  const causes: RecordedCause[] = [
+    ...reportsCaused,
+    ...referenceChanges.map((c) => ({ kind: 'reference' as const, ...c })),
+    ...(previous && previous.rulesVersion !== rules.version
+      ? [{ kind: 'rules' as const, from: previous.rulesVersion, to: rules.version }]
+      : []),
+  ];
+  await Promise.all([
+    ...itemWrites,
+    storeBody(deps.objects, bodyKey, body),
+    writes
+      ? appendCauses(deps.objects, {
+          quarter,
+          computedAt: at,
+          inputsHash,
+          resultHash: computation.record.resultHash,
+          partners: [...changed.map((p) => p.partnerId), ...gone].sort(),
+          causes,
+        })
+      : null,
+  ]);
   // A closed quarter's points are in the ledger: what changed is credited or debited there, and
   // every partner when its close did not finish crediting.
   if ((await deps.quarters.get(quarter))?.status === 'closed') {

@@ -3,16 +3,20 @@
  * read back exactly as computed; and items written before codes, with English sentences, still read.
  */
 import { readFileSync } from 'node:fs';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { Decimal } from 'decimal.js';
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
+  decodePayoutItem,
   decodePayoutPoints,
   decodePayoutResult,
+  encodePayoutItem,
   encodePayoutPoints,
   encodePayoutResult,
 } from '../../shared/adapters/dynamo/payout-item.js';
 import { explainLine, pointsReason, progressSummary, warningText } from '../../shared/domain/render/index.js';
 import type { PartnerQuarterResult } from '../../shared/domain/types.js';
+import { PayoutItemFormatError } from '../../shared/errors.js';
 import type { QuarterComputation } from '../../shared/pipeline/compute-quarter.js';
 import { scenarios } from '../support/payout-cases.js';
 import { computeSampleQuarter } from '../support/sample-quarter.js';
@@ -117,5 +121,50 @@ describe('items stored before codes (whole results with English sentences)', () 
     const now = sample.partners.find((p) => p.partnerId === 'RU100101')!;
     const was = before.find((i) => (i.result as { partnerId: string }).partnerId === 'RU100101')!;
     expect(bytes(itemOf(now)) * 2).toBeLessThan(bytes(was));
+  });
+});
+
+describe('the item on the table: figures as attributes, the rest deflated in one binary attribute', () => {
+  const at = '2016-04-02T09:00:00.000Z';
+  /** What DynamoDB is sent: each value with its type tag, a binary attribute as base64. */
+  const wireBytes = (o: Record<string, unknown>): number =>
+    bytes(
+      JSON.parse(
+        // `this[k]` is the value before a Buffer's toJSON turned it into a list of numbers.
+        JSON.stringify(marshall(o, { removeUndefinedValues: true }), function (this: Record<string, unknown>, k, v: unknown) {
+          const raw = this[k];
+          return raw instanceof Uint8Array ? Buffer.from(raw).toString('base64') : v;
+        }),
+      ),
+    );
+
+  test('result and points read back exactly as computed, with total and hash readable as attributes', () => {
+    for (const p of sample.partners) {
+      const item = encodePayoutItem(p, at);
+      expect(item.total).toBe(p.result.total.toFixed(2));
+      expect(item.hash).toBe(p.hash);
+      expect(item).not.toHaveProperty('result');
+      const back = decodePayoutItem(item);
+      expect(json(back.result)).toEqual(json(p.result));
+      expect(back.points).toEqual(p.points);
+    }
+  });
+
+  test('on the wire, every item is at most half its size with result and points as maps', () => {
+    for (const p of sample.partners) expect(wireBytes(encodePayoutItem(p, at)) * 2).toBeLessThan(wireBytes(json(itemOf(p)) as Record<string, unknown>));
+  });
+
+  test('items written with result and points as maps still read', () => {
+    for (const p of sample.partners) {
+      const back = decodePayoutItem(json(itemOf(p)) as Record<string, unknown>);
+      expect(json(back.result)).toEqual(json(p.result));
+      expect(back.points).toEqual(p.points);
+    }
+  });
+
+  test('an item compressed with a dictionary this version does not know is refused in plain words', () => {
+    const item = { ...encodePayoutItem(sample.partners[0]!, at), zd: 99 };
+    expect(() => decodePayoutItem(item)).toThrow(PayoutItemFormatError);
+    expect(() => decodePayoutItem(item)).toThrow(/newer version .* update the software/);
   });
 });

@@ -41,7 +41,7 @@ export async function scanAll(doc: DynamoDBDocumentClient, input: ScanCommandInp
   return items;
 }
 
-type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } };
+export type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } };
 
 /** The list in consecutive pieces of at most `size`: DynamoDB's per-request limits. */
 function chunksOf<T>(list: readonly T[], size: number): T[][] {
@@ -56,14 +56,38 @@ export async function batchWrite(
   requests: readonly WriteRequest[],
   inFlight = 4,
 ): Promise<void> {
-  // A few chunks in flight at once: enough to hide latency, few enough not to provoke throttling.
-  // Each slot takes the next chunk as soon as its own is stored, so one slow chunk holds up no other.
   const chunks = chunksOf(requests, 25);
+  await batchWriteChunks(doc, table, chunks.length, (i) => chunks[i]!, inFlight);
+}
+
+/**
+ * `count` BatchWriteItem requests, the i-th made by `chunk(i)` (at most 25 requests) only when a
+ * slot is free, so building the items overlaps with writing the ones before. `inFlight` requests
+ * are kept going at once: a free slot takes the next chunk at once instead of waiting for the
+ * slowest of a wave.
+ */
+export async function batchWriteChunks(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  count: number,
+  chunk: (i: number) => WriteRequest[],
+  inFlight = 4,
+): Promise<void> {
   let next = 0;
-  const slot = async () => {
-    while (next < chunks.length) await writeChunk(doc, table, chunks[next++]!);
+  let failed = false;
+  const worker = async () => {
+    try {
+      while (next < count && !failed) {
+        const requests = chunk(next++);
+        if (requests.length) await writeChunk(doc, table, requests);
+      }
+    } catch (err) {
+      // The other slots stop taking chunks: the caller sees the failure, not a half-written later part.
+      failed = true;
+      throw err;
+    }
   };
-  await Promise.all(Array.from({ length: Math.min(inFlight, chunks.length) }, slot));
+  await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker));
 }
 
 async function writeChunk(doc: DynamoDBDocumentClient, table: string, chunk: WriteRequest[]): Promise<void> {

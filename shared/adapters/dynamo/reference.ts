@@ -18,9 +18,9 @@ import type {
   ReferenceWrite,
   StoredPayouts,
 } from '../../ports/index.js';
-import { batchGet, batchWrite, isConditionFailed, putNewThen, queryAll, scanAll, type Item } from './doc.js';
+import { batchGet, batchWrite, batchWriteChunks, isConditionFailed, putNewThen, queryAll, scanAll, type Item } from './doc.js';
 import { GSI1, keys } from './keys.js';
-import { decodePayoutPoints, decodePayoutResult, decodePoints, encodePayoutPoints, encodePayoutResult } from './payout-item.js';
+import { decodePayoutItem, decodePoints, encodePayoutItem } from './payout-item.js';
 
 const pick = <T>(item: Item, fields: readonly (keyof T & string)[]): T => {
   const out: Record<string, unknown> = {};
@@ -287,10 +287,8 @@ const ACCEPTANCES_BY_TRANSACTION = 200;
 // ---------------------------------------------------------------- payouts
 
 function toStored(i: Item): StoredPayouts {
-  const result = decodePayoutResult(i.result as Item);
   return {
-    result,
-    points: decodePayoutPoints(i.points, i.pointsExample, result),
+    ...decodePayoutItem(i),
     hash: typeof i.hash === 'string' ? i.hash : '',
     computedAt: String(i.computedAt),
   };
@@ -298,6 +296,8 @@ function toStored(i: Item): StoredPayouts {
 
 /** A points ledger entry as stored; putNewThen never overwrites one once written (append-only). */
 const ledgerItem = (e: LedgerEntry): Item => ({ ...keys.points(e.partnerId, e.entryId), ...e });
+
+const PAYOUT_WRITES_IN_FLIGHT = 8;
 
 /** The partner IDs that may have a payout item of a quarter (from its computation records). */
 export type QuarterPartners = (quarter: string) => Promise<readonly string[]>;
@@ -310,20 +310,19 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
   ) {}
 
   async putMany(results: readonly Omit<StoredPayouts, 'computedAt'>[], at: string): Promise<void> {
-    await batchWrite(
+    // Each chunk's items are encoded when a request slot frees up, so the encoding overlaps the
+    // writes; 8 requests in flight is what DynamoDB Local took fastest in the bench.
+    await batchWriteChunks(
       this.doc,
       this.table,
-      results.map((r) => ({
-        PutRequest: {
-          Item: {
-            ...keys.payout(r.result.quarter, r.result.partnerId),
-            result: encodePayoutResult(r.result),
-            ...encodePayoutPoints(r.points, r.result),
-            hash: r.hash,
-            computedAt: at,
+      Math.ceil(results.length / 25),
+      (c) =>
+        results.slice(c * 25, c * 25 + 25).map((r) => ({
+          PutRequest: {
+            Item: { ...keys.payout(r.result.quarter, r.result.partnerId), ...encodePayoutItem(r, at) },
           },
-        },
-      })),
+        })),
+      PAYOUT_WRITES_IN_FLIGHT,
     );
   }
 
