@@ -308,7 +308,8 @@ describe.skipIf(!hasChromium)(
       expect(squash(await request.textContent())).toContain('Asked by local-finance (Finance)');
       await page.screenshot({ path: shot('approvals'), fullPage: true });
       await request.getByRole('button', { name: 'Approve' }).click();
-      await page.getByRole('status').filter({ hasText: 'Approved.' }).waitFor();
+      // The approval's own work (a close's snapshot and credits, a change written) is done in the request.
+      await explained(page, 'dashboard-close-approved', () => page.getByRole('status').filter({ hasText: 'Approved.' }).waitFor());
       const decided = page.getByRole('article', { name: `Close quarter ${QUARTER}` });
       expect(squash(await decided.textContent())).toContain('Approved by fin-checker (Finance)');
       const { quarters } = await apiGet<{ quarters: { quarter: string; status: string }[] }>(
@@ -372,7 +373,7 @@ describe.skipIf(!hasChromium)(
       expect(text).toContain('RU100112');
       await page.screenshot({ path: shot('approvals-change'), fullPage: true });
       await request.getByRole('button', { name: 'Approve' }).click();
-      await page.getByRole('status').filter({ hasText: 'Approved.' }).waitFor();
+      await explained(page, 'dashboard-change-approved', () => page.getByRole('status').filter({ hasText: 'Approved.' }).waitFor());
 
       // The closed quarter keeps its figures; the next open one books the difference.
       const payouts = async (q: string) =>

@@ -20,7 +20,8 @@ export const OUTCOME_MS = 90_000;
 export const squash = (s: string | null) => (s ?? '').replace(/[\s\u00a0\u202f]+/g, ' ').trim();
 
 /** The locator's text now, squashed; '' while it is not on the page (never waits long for it). */
-export const textNow = async (locator: Locator) => squash(await locator.textContent({ timeout: 1_000 }).catch(() => ''));
+export const textNow = async (locator: Locator) =>
+  squash(await locator.textContent({ timeout: 1_000 }).catch(() => ''));
 
 /** Runs `wait`; when it fails, a full-page screenshot named for it is saved before the error goes on. */
 export async function explained<T>(page: Page, name: string, wait: () => Promise<T>): Promise<T> {
@@ -29,7 +30,9 @@ export async function explained<T>(page: Page, name: string, wait: () => Promise
   } catch (err) {
     await mkdir(ARTIFACTS, { recursive: true });
     // A page that cannot be photographed must not hide the failure itself.
-    await page.screenshot({ path: join(ARTIFACTS, `${name}-failed.png`), fullPage: true }).catch(() => undefined);
+    await page
+      .screenshot({ path: join(ARTIFACTS, `${name}-failed.png`), fullPage: true })
+      .catch(() => undefined);
     throw err;
   }
 }
