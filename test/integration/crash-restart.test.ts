@@ -70,7 +70,8 @@ interface Up {
 }
 
 async function untilGone(pgid: number): Promise<void> {
-  for (let i = 0; i < 150 && groupAlive(pgid); i++) await new Promise((r) => setTimeout(r, 100));
+  // A killed JVM's exit (its memory freed, its parent's reaping) is slower on a loaded machine.
+  for (let i = 0; i < 300 && groupAlive(pgid); i++) await new Promise((r) => setTimeout(r, 100));
   if (groupAlive(pgid)) throw new Error(`processes of group ${pgid} (rebates up, DynamoDB Local) are still running`);
 }
 
