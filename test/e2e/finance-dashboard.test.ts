@@ -9,7 +9,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { requireJdkInCI } from '../support/ci.js';
 import { browserTestsCanRun, freePort, launchChromium, rebates, ROOT, startUp, tearDown } from '../support/rebates-up.js';
 import { OUTCOME_MS } from '../support/explain.js';
@@ -81,15 +81,14 @@ describe.skipIf(!hasChromium)('a closed quarter in the dashboard (Chromium again
     expect(target.body.key).toBe(KVANT_KEY);
     expect((await fetch(target.body.url, { method: 'PUT', body: lines.join('\n') })).status).toBe(200);
     // Polled while the correction is ingested and computed; the answer is checked once it has it.
-    await expect
-      .poll(
-        async () => {
-          closed = (await apiCall<ClosedPayouts>('GET', `/quarters/${Q1}/payouts`, financeToken)).body;
-          return closed.adjustments?.length ?? 0;
-        },
-        { timeout: OUTCOME_MS, message: 'adjustments of the closed quarter after the corrected kvant report' },
-      )
-      .toBeGreaterThan(0);
+    // (vi.waitFor, as expect.poll is for tests only, not hooks.)
+    await vi.waitFor(
+      async () => {
+        closed = (await apiCall<ClosedPayouts>('GET', `/quarters/${Q1}/payouts`, financeToken)).body;
+        expect(closed.adjustments?.length ?? 0, 'adjustments after the corrected kvant report').toBeGreaterThan(0);
+      },
+      { timeout: OUTCOME_MS, interval: 200 },
+    );
 
     ({ context, page, profileDir } = await launchChromium('rebates-e2e-chromium-', pageErrors));
   }, 300_000);
