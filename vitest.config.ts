@@ -6,6 +6,9 @@ export default defineConfig({
     // Integration tests start real emulators (Java DynamoDB Local, s3rver); give them room.
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // expect.poll waits on pages and APIs answering: vitest's default of 1 s is a quiet machine's
+    // figure, and a loaded CI machine (two cores, emulators, Chromium) takes several.
+    expect: { poll: { timeout: 30_000, interval: 100 } },
     // Two cores: keep emulator-heavy files from starving each other.
     maxWorkers: 2,
     reporters: ['default'],

@@ -52,7 +52,9 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-describe('beside a running "up"', () => {
+// Tests that run two or more commands, each a Node process of its own: 31 s of the default 60 on a
+// loaded CI machine.
+describe('beside a running "up"', { timeout: 120_000 }, () => {
   it('up leaves its address in the state folder', async () => {
     const info = JSON.parse(await readFile(join(state, 'up.json'), 'utf8')) as { pid: number; url: string };
     expect(info.pid).toBe(up.pid);

@@ -19,6 +19,7 @@ import { browserTestsCanRun, freePort, launchChromium, rebates, ROOT, startUp, t
 import { devTokenSecret } from '../../local/api-server.js';
 import { signDevToken } from '../../shared/auth/dev-token.js';
 import { startFakeCognito } from '../api/fake-cognito.js';
+import { explained, OUTCOME_MS, textNow } from '../support/explain.js';
 
 const SCREENSHOT = join(ROOT, 'test', '.artifacts', 'dashboard-partner.png');
 const shot = (view: string) => join(ROOT, 'test', '.artifacts', `dashboard-${view}.png`);
@@ -307,7 +308,8 @@ describe.skipIf(!hasChromium)(
       expect(squash(await request.textContent())).toContain('Asked by local-finance (Finance)');
       await page.screenshot({ path: shot('approvals'), fullPage: true });
       await request.getByRole('button', { name: 'Approve' }).click();
-      await page.getByRole('status').filter({ hasText: 'Approved.' }).waitFor();
+      // The approval's own work (a close's snapshot and credits, a change written) is done in the request.
+      await explained(page, 'dashboard-close-approved', () => page.getByRole('status').filter({ hasText: 'Approved.' }).waitFor());
       const decided = page.getByRole('article', { name: `Close quarter ${QUARTER}` });
       expect(squash(await decided.textContent())).toContain('Approved by fin-checker (Finance)');
       const { quarters } = await apiGet<{ quarters: { quarter: string; status: string }[] }>(
@@ -317,7 +319,10 @@ describe.skipIf(!hasChromium)(
       expect(quarters.find((q) => q.quarter === QUARTER)?.status).toBe('closed');
 
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Quarter', exact: true }).click();
-      expect(squash(await page.getByRole('heading', { level: 1 }).textContent())).toBe(`Quarter ${QUARTER} closed`);
+      // Polled: right after the click the Approvals heading can still be the one on the page.
+      await explained(page, 'dashboard-overview-after-approval', () =>
+        expect.poll(() => textNow(page.getByRole('heading', { level: 1 }))).toBe(`Quarter ${QUARTER} closed`),
+      );
       expect(await page.getByRole('button', { name: 'Close quarter…' }).count()).toBe(0);
 
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
@@ -352,9 +357,10 @@ describe.skipIf(!hasChromium)(
       expect(change.status).toBe('evaluating');
 
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
-      // The page refreshes by itself until the change leaves `evaluating`.
+      // The page refreshes by itself until the change leaves `evaluating`: the compute function's
+      // evaluation against the closed quarter, which a loaded machine takes long to run.
       const request = page.getByRole('article', { name: `Change of acceptances affecting closed ${QUARTER}` });
-      await request.waitFor({ timeout: 30_000 });
+      await explained(page, 'dashboard-change-evaluated', () => request.waitFor({ timeout: OUTCOME_MS }));
       type Shown = { id: string; status: string; effect: { totalRub: string; partners: { partnerId: string }[] } };
       const { approvals } = await apiGet<{ approvals: Shown[] }>('/approvals', programToken);
       const approval = approvals.find((a) => a.id === change.id)!;
@@ -367,13 +373,15 @@ describe.skipIf(!hasChromium)(
       expect(text).toContain('RU100112');
       await page.screenshot({ path: shot('approvals-change'), fullPage: true });
       await request.getByRole('button', { name: 'Approve' }).click();
-      await page.getByRole('status').filter({ hasText: 'Approved.' }).waitFor();
+      await explained(page, 'dashboard-change-approved', () => page.getByRole('status').filter({ hasText: 'Approved.' }).waitFor());
 
       // The closed quarter keeps its figures; the next open one books the difference.
       const payouts = async (q: string) =>
         apiGet<{ total: string; lines: { amount: string }[] }>(`/quarters/${q}/payouts?partner=RU100112`, financeToken);
       expect((await payouts(QUARTER)).total).toBe('0.00');
-      await expect.poll(async () => (await payouts('2016-Q2')).total, { timeout: 30_000 }).toBe(approval.effect.totalRub);
+      await expect
+        .poll(async () => (await payouts('2016-Q2')).total, { timeout: OUTCOME_MS })
+        .toBe(approval.effect.totalRub);
 
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
       await page.getByLabel('Partner ID').fill('RU100112');
@@ -384,7 +392,7 @@ describe.skipIf(!hasChromium)(
       expect(shown).toContain('fin-checker (Finance)change approved');
       expect(shown).toContain('prog-e2e (Program manager)change held for approval');
       expect(shown).toContain('prog-e2e (Program manager)reference data changed');
-    });
+    }, 240_000);
 
     test('finance sees the product exceptions of the closed quarter on the workbench as the API gives them', async () => {
       const { exceptions } = await apiGet<{ exceptions: ExceptionJson[] }>(

@@ -9,9 +9,10 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { requireJdkInCI } from '../support/ci.js';
 import { browserTestsCanRun, freePort, launchChromium, rebates, ROOT, startUp, tearDown } from '../support/rebates-up.js';
+import { OUTCOME_MS } from '../support/explain.js';
 
 const [Q1, Q2] = ['2016-Q1', '2016-Q2'];
 const KVANT_KEY = 'incoming/kvant/kvant-sellout-2016Q1.csv';
@@ -79,13 +80,15 @@ describe.skipIf(!hasChromium)('a closed quarter in the dashboard (Chromium again
     const target = await apiCall<{ url: string; key: string }>('POST', '/uploads', kvantToken, { name: 'kvant-sellout-2016Q1.csv' });
     expect(target.body.key).toBe(KVANT_KEY);
     expect((await fetch(target.body.url, { method: 'PUT', body: lines.join('\n') })).status).toBe(200);
-    for (let i = 0; i < 300; i++) {
-      closed = (await apiCall<ClosedPayouts>('GET', `/quarters/${Q1}/payouts`, financeToken)).body;
-      // Polled while the correction is ingested and computed; the answer is checked once it has it.
-      if (closed.adjustments?.length) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(closed.adjustments.length).toBeGreaterThan(0);
+    // Polled while the correction is ingested and computed; the answer is checked once it has it.
+    // (vi.waitFor, as expect.poll is for tests only, not hooks.)
+    await vi.waitFor(
+      async () => {
+        closed = (await apiCall<ClosedPayouts>('GET', `/quarters/${Q1}/payouts`, financeToken)).body;
+        expect(closed.adjustments?.length ?? 0, 'adjustments after the corrected kvant report').toBeGreaterThan(0);
+      },
+      { timeout: OUTCOME_MS, interval: 200 },
+    );
 
     ({ context, page, profileDir } = await launchChromium('rebates-e2e-chromium-', pageErrors));
   }, 300_000);

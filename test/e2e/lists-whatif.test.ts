@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DETAIL_EN } from '../../shared/domain/render/details.js';
 import { requireJdkInCI } from '../support/ci.js';
 import { browserTestsCanRun, freePort, launchChromium, rebates, ROOT, startUp, tearDown } from '../support/rebates-up.js';
+import { explained, OUTCOME_MS, textNow } from '../support/explain.js';
 
 const ARTIFACTS = join(ROOT, 'test', '.artifacts');
 const QUARTER = '2016-Q1';
@@ -297,13 +298,9 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
     await page.getByRole('button', { name: 'Upload' }).click();
     // No Refresh pressed: the list follows the file until it is final.
     const row = page.locator('table.reports tbody tr', { hasText: name });
-    await row
-      .locator('.badge.failed')
-      .waitFor({ timeout: 60_000 })
-      .catch(async (err: unknown) => {
-        await page.screenshot({ path: join(ARTIFACTS, 'reports-following-upload-failed.png'), fullPage: true });
-        throw err;
-      });
+    await explained(page, 'reports-following-upload', () =>
+      row.locator('.badge.failed').waitFor({ timeout: OUTCOME_MS }),
+    );
     await expect.poll(() => page.locator('.following').count(), { timeout: 10_000 }).toBe(0);
     const own = await apiCall<{ reports: { name: string; error?: { code: string; message: string } }[] }>(
       `/reports?q=${encodeURIComponent(name)}`,
@@ -348,13 +345,9 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
     // Polled on the heading's text, so a failure says which quarter and status the page showed; the
     // overview's first load after a close can take long on a loaded CI machine.
     const heading = page.locator('h1').first();
-    await expect
-      .poll(async () => squash(await heading.textContent({ timeout: 1_000 }).catch(() => '')), { timeout: 90_000 })
-      .toBe(`Quarter ${QUARTER} closed`)
-      .catch(async (err: unknown) => {
-        await page.screenshot({ path: join(ARTIFACTS, 'overview-after-close-failed.png'), fullPage: true });
-        throw err;
-      });
+    await explained(page, 'overview-after-close', () =>
+      expect.poll(() => textNow(heading), { timeout: OUTCOME_MS }).toBe(`Quarter ${QUARTER} closed`),
+    );
   }, 150_000);
 
   test('no script errors on any page', () => {

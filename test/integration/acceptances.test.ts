@@ -254,5 +254,6 @@ describe('rebates migrate', () => {
       for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
       Object.assign(process.env, savedEnv);
     }
-  });
+    // Four starts of the emulators (a JVM each): 35 s of the default 60 on a loaded CI machine.
+  }, 180_000);
 });

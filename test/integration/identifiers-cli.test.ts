@@ -200,5 +200,6 @@ describe('the commands on a state folder take IDs in any case', () => {
       new Set(['ru100101 KVANT']),
     );
     expect(result.progress.every((p) => p.partnerId === 'ru100101')).toBe(true);
-  });
+    // Two commands, each starting the emulators on the state folder: 23 s on a loaded CI machine.
+  }, 120_000);
 });

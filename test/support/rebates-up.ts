@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM, chromiumPresent } from './ci.js';
+import { watchApi } from './explain.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
@@ -139,6 +140,7 @@ export async function launchChromium(profilePrefix: string, pageErrors: string[]
   }
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (err) => pageErrors.push(err.message));
+  watchApi(page);
   return { context, page, profileDir };
 }
 
