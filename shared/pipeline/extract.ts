@@ -21,7 +21,7 @@ import type { RulesBook } from '../domain/rules/load.js';
 import { normalizeServiceTag } from '../domain/service-tags.js';
 import { ExtractIntegrityError } from '../errors.js';
 import { PREFIX } from '../storage-contract.js';
-import { FieldHash, LineIndex } from './line-index.js';
+import { FieldHash, LineIndex, U32Column } from './line-index.js';
 import { FileLineChecks, hashProduct, type Hashed, type LineReject } from './line-checks.js';
 
 export const EXTRACT_FORMAT = 'rebates-extract/1';
@@ -95,23 +95,41 @@ interface ProductSlot extends Hashed {
 interface QuarterBuilder {
   rulesVersion: string;
   lines: number;
-  /** (partner index, product index) → position in `groups` + 1: typed arrays, no Map per partner. */
+  /** (partner index, product index) → group number + 1: typed arrays, no Map per partner. */
   groupOf: LineIndex;
-  /** In the order they were first seen. */
-  groups: ExtractGroup[];
+  /** Per group, in the order they were first seen. */
+  groupPartners: number[];
+  groupProducts: number[];
+  groupUnits: number[];
+  /**
+   * The untagged lines in file order and the group of each: two flat columns instead of an array
+   * per group that grows line by line (and outlives the young generation, costing collections).
+   */
+  untaggedLines: U32Column;
+  untaggedGroups: U32Column;
   tagged: TaggedLines;
 }
 
 /**
- * The groups by partner, in the order each partner's first group was made, and within a partner in
- * the order they were made: the order the extract has always listed them in.
+ * The groups with their lines, by partner, in the order each partner's first group was made, and
+ * within a partner in the order they were made: the order the extract has always listed them in.
  */
-function byPartner(groups: readonly ExtractGroup[]): ExtractGroup[] {
+function groupsOf(q: QuarterBuilder): ExtractGroup[] {
+  const n = q.groupPartners.length;
+  const sizes = new Uint32Array(n);
+  for (let i = 0; i < q.untaggedGroups.length; i++) sizes[q.untaggedGroups.at(i)]!++;
+  const lines = Array.from({ length: n }, (_, g) => new Array<number>(sizes[g]!));
+  sizes.fill(0);
+  for (let i = 0; i < q.untaggedGroups.length; i++) {
+    const g = q.untaggedGroups.at(i);
+    lines[g]![sizes[g]!++] = q.untaggedLines.at(i);
+  }
   const rank = new Map<number, ExtractGroup[]>();
-  for (const g of groups) {
-    const list = rank.get(g.partner);
-    if (list) list.push(g);
-    else rank.set(g.partner, [g]);
+  for (let g = 0; g < n; g++) {
+    const group = { partner: q.groupPartners[g]!, product: q.groupProducts[g]!, units: q.groupUnits[g]!, lines: lines[g]! };
+    const list = rank.get(group.partner);
+    if (list) list.push(group);
+    else rank.set(group.partner, [group]);
   }
   return [...rank.values()].flat();
 }
@@ -156,7 +174,7 @@ export class ReportExtractor {
       return reject;
     }
     this.counts.extracted++;
-    const { rules, partnerKey, quantity, product } = this.checks.passed;
+    const { rules, partner: checked, quantity, product } = this.checks.passed;
     let q = this.quarters.get(rules.quarter);
     if (!q)
       this.quarters.set(
@@ -165,12 +183,18 @@ export class ReportExtractor {
           rulesVersion: rules.version,
           lines: 0,
           groupOf: new LineIndex(64),
-          groups: [],
+          groupPartners: [],
+          groupProducts: [],
+          groupUnits: [],
+          untaggedLines: new U32Column(),
+          untaggedGroups: new U32Column(),
           tagged: { tags: [], lines: [], partners: [], products: [], quantities: [] },
         }),
       );
     q.lines++;
-    const partner = this.partnerOf(partnerKey, record.values.partner_id!);
+    // Numbered on its memo entry: most lines then need no lookup by the partner ID.
+    if (checked.slot < 0) checked.slot = this.partnerOf(checked.key, record.values.partner_id!);
+    const partner = checked.slot;
     const tag = normalizeServiceTag(record.values.service_tag);
     if (tag) {
       const t = q.tagged;
@@ -181,12 +205,17 @@ export class ReportExtractor {
       t.quantities.push(quantity);
       return null;
     }
-    const at = q.groupOf.putIfAbsent(partner, product.index, q.groups.length + 1);
-    if (at) {
-      const group = q.groups[at - 1]!;
-      group.units += quantity;
-      group.lines.push(record.line);
-    } else q.groups.push({ partner, product: product.index, units: quantity, lines: [record.line] });
+    const at = q.groupOf.putIfAbsent(partner, product.index, q.groupPartners.length + 1);
+    let group = at - 1;
+    if (at) q.groupUnits[group]! += quantity;
+    else {
+      group = q.groupPartners.length;
+      q.groupPartners.push(partner);
+      q.groupProducts.push(product.index);
+      q.groupUnits.push(quantity);
+    }
+    q.untaggedLines.push(record.line);
+    q.untaggedGroups.push(group);
     return null;
   }
 
@@ -219,7 +248,7 @@ export class ReportExtractor {
         quarter,
         rulesVersion: q.rulesVersion,
         lines: q.lines,
-        groups: byPartner(q.groups),
+        groups: groupsOf(q),
         tagged: q.tagged,
       }));
     return {
