@@ -14,7 +14,8 @@
  * and stored content-addressed (`extracts/<reportId>/<sha256>.json.gz`).
  */
 import { createHash } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { once } from 'node:events';
+import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import type { ReportRecord as CsvRecord } from '../csv/read-report.js';
 import type { RulesBook } from '../domain/rules/load.js';
@@ -126,7 +127,12 @@ function groupsOf(q: QuarterBuilder): ExtractGroup[] {
   }
   const rank = new Map<number, ExtractGroup[]>();
   for (let g = 0; g < n; g++) {
-    const group = { partner: q.groupPartners[g]!, product: q.groupProducts[g]!, units: q.groupUnits[g]!, lines: lines[g]! };
+    const group = {
+      partner: q.groupPartners[g]!,
+      product: q.groupProducts[g]!,
+      units: q.groupUnits[g]!,
+      lines: lines[g]!,
+    };
     const list = rank.get(group.partner);
     if (list) list.push(group);
     else rank.set(group.partner, [group]);
@@ -335,31 +341,91 @@ const WireExtract = z.object({
 });
 type WireExtract = z.infer<typeof WireExtract>;
 
+/**
+ * The extract's JSON text in pieces of about PIECE_CHARS, never whole: `JSON.stringify` of the
+ * wire form, the same text to the byte, without the copy of every column the wire form was and
+ * without the one string of it all (tens of MB for a million lines, above ingest's memory bound).
+ */
+function* extractJson(extract: ReportExtract): Generator<string> {
+  const j = JSON.stringify;
+  const counts: WireExtract['counts'] = {
+    ...extract.counts,
+    byReason: Object.fromEntries(
+      Object.entries(extract.counts.byReason).sort(([a], [b]) => (a < b ? -1 : 1)),
+    ),
+  };
+  let text =
+    `{"format":${j(extract.format)},"distributorId":${j(extract.distributorId)},` +
+    `"source":${j(extract.source)},"counts":${j(counts)},"products":`;
+  // Plain appends, and a yield only when a piece is full: a generator per item would cost more.
+  const ready: string[] = [];
+  const out = (piece: string) => {
+    text += piece;
+    if (text.length >= PIECE_CHARS) {
+      ready.push(text);
+      text = '';
+    }
+  };
+  const take = () => ready.splice(0);
+  /** A JSON array, its items written one by one. */
+  const list = function* <T>(items: readonly T[], item: (x: T) => string) {
+    out('[');
+    for (let i = 0; i < items.length; i++) {
+      out(i ? `,${item(items[i]!)}` : item(items[i]!));
+      if (ready.length) yield* take();
+    }
+    out(']');
+  };
+  yield* list(extract.products, (p) => j([p.sku, p.description]));
+  out(',"partners":');
+  yield* list(extract.partners, (p) => j([p.key, p.written]));
+  out(',"quarters":[');
+  for (const [i, q] of extract.quarters.entries()) {
+    out(
+      `${i ? ',' : ''}{"quarter":${j(q.quarter)},"rulesVersion":${j(q.rulesVersion)},"lines":${j(q.lines)},"groups":`,
+    );
+    yield* list(q.groups, (g) => `[${g.partner},${g.product},${g.units},[${toDeltas(g.lines).join(',')}]]`);
+    out(',"tagged":{');
+    // The columns in the object's own order, as JSON.stringify of { ...tagged, lines } would.
+    const tagged: Record<string, unknown> = { ...q.tagged, lines: toDeltas(q.tagged.lines) };
+    let comma = '';
+    for (const [key, column] of Object.entries(tagged)) {
+      if (Array.isArray(column)) {
+        out(`${comma}${j(key)}:`);
+        yield* list(column as unknown[], (x) => j(x) ?? 'null');
+      } else if (j(column) !== undefined) out(`${comma}${j(key)}:${j(column)}`);
+      else continue;
+      comma = ',';
+    }
+    out('}}');
+  }
+  yield* take();
+  yield `${text}]}`;
+}
+
+const PIECE_CHARS = 64 * 1024;
+// gzip's header has no time stamp from zlib, so equal JSON is equal bytes. Level 1: a third of
+// the time of the default for about a tenth more bytes.
+const GZIP_LEVEL = 1;
+
 /** The extract as gzip JSON. Deterministic: the same extract gives the same bytes. */
 export function encodeExtract(extract: ReportExtract): Buffer {
-  const wire: WireExtract = {
-    format: extract.format,
-    distributorId: extract.distributorId,
-    source: extract.source,
-    counts: {
-      ...extract.counts,
-      byReason: Object.fromEntries(
-        Object.entries(extract.counts.byReason).sort(([a], [b]) => (a < b ? -1 : 1)),
-      ),
-    },
-    products: extract.products.map((p) => [p.sku, p.description]),
-    partners: extract.partners.map((p) => [p.key, p.written]),
-    quarters: extract.quarters.map((q) => ({
-      quarter: q.quarter,
-      rulesVersion: q.rulesVersion,
-      lines: q.lines,
-      groups: q.groups.map((g) => [g.partner, g.product, g.units, toDeltas(g.lines)]),
-      tagged: { ...q.tagged, lines: toDeltas(q.tagged.lines) },
-    })),
-  };
-  // gzip's header has no time stamp from zlib, so equal JSON is equal bytes. Level 1: a third of
-  // the time of the default for about a tenth more bytes.
-  return gzipSync(JSON.stringify(wire), { level: 1 });
+  return gzipSync([...extractJson(extract)].join(''), { level: GZIP_LEVEL });
+}
+
+/**
+ * The same bytes as `encodeExtract`, the JSON compressed as it is written: memory holds the
+ * compressed output and one piece of text, not the whole text (ingest runs in a bounded heap).
+ */
+export async function encodeExtractInPieces(extract: ReportExtract): Promise<Buffer> {
+  const gzip = createGzip({ level: GZIP_LEVEL });
+  const chunks: Buffer[] = [];
+  gzip.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const ended = once(gzip, 'end');
+  for (const piece of extractJson(extract)) if (!gzip.write(piece)) await once(gzip, 'drain');
+  gzip.end();
+  await ended;
+  return Buffer.concat(chunks);
 }
 
 export function sha256Of(bytes: Buffer): string {
@@ -373,7 +439,15 @@ export function extractKeyOf(reportId: string, sha256: string): string {
 
 /** The bytes, their content address and the key to store them under. */
 export function storableExtract(reportId: string, extract: ReportExtract) {
-  const bytes = encodeExtract(extract);
+  return addressed(reportId, encodeExtract(extract));
+}
+
+/** `storableExtract` with the bytes made by `encodeExtractInPieces`: for a large extract in a bounded heap. */
+export async function storableExtractInPieces(reportId: string, extract: ReportExtract) {
+  return addressed(reportId, await encodeExtractInPieces(extract));
+}
+
+function addressed(reportId: string, bytes: Buffer) {
   const sha256 = sha256Of(bytes);
   return { bytes, sha256, key: extractKeyOf(reportId, sha256) };
 }
