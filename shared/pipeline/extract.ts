@@ -18,11 +18,11 @@ import { once } from 'node:events';
 import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import type { ReportRecord as CsvRecord } from '../csv/read-report.js';
-import type { RulesBook } from '../domain/rules/load.js';
+import type { Rules, RulesBook } from '../domain/rules/load.js';
 import { normalizeServiceTag } from '../domain/service-tags.js';
 import { ExtractIntegrityError } from '../errors.js';
 import { PREFIX } from '../storage-contract.js';
-import { FieldHash, LineIndex, U32Column } from './line-index.js';
+import { detached, FieldHash, LineIndex, U32Column } from './line-index.js';
 import { FileLineChecks, hashProduct, type Hashed, type LineReject } from './line-checks.js';
 
 export const EXTRACT_FORMAT = 'rebates-extract/1';
@@ -140,17 +140,24 @@ function groupsOf(q: QuarterBuilder): ExtractGroup[] {
   return [...rank.values()].flat();
 }
 
-/**
- * Strings from the reader may be slices of a large decoded block; a value kept for the life of the
- * extract is copied so it does not pin that block. Done once per distinct product or partner.
- */
-const own = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
+/** A product's slot, and the other descriptions written with its SKU (most SKUs have one). */
+interface SkuSlots {
+  description: string;
+  slot: ProductSlot;
+  others?: Map<string, ProductSlot>;
+}
 
 export class ReportExtractor {
   private readonly hash = new FieldHash();
   private readonly checks: FileLineChecks<ProductSlot>;
-  /** SKU → description → slot; nested so no key string is built per line. */
-  private readonly productSlots = new Map<string, Map<string, ProductSlot>>();
+  /**
+   * SKU → its first description's slot, then the others: nested so no key string is built per
+   * line, and the description compared rather than hashed again on most lines.
+   */
+  private readonly productSlots = new Map<string, SkuSlots>();
+  /** The quarter of the last line extracted: lines come by date, so the next one is mostly in it. */
+  private lastRules: Rules | undefined;
+  private lastQuarter: QuarterBuilder | undefined;
   private readonly products: ExtractProduct[] = [];
   private readonly partnerIndex = new Map<string, number>();
   private readonly partners: ExtractPartner[] = [];
@@ -181,7 +188,7 @@ export class ReportExtractor {
     }
     this.counts.extracted++;
     const { rules, partner: checked, quantity, product } = this.checks.passed;
-    let q = this.quarters.get(rules.quarter);
+    let q = rules === this.lastRules ? this.lastQuarter : this.quarters.get(rules.quarter);
     if (!q)
       this.quarters.set(
         rules.quarter,
@@ -197,6 +204,8 @@ export class ReportExtractor {
           tagged: { tags: [], lines: [], partners: [], products: [], quantities: [] },
         }),
       );
+    this.lastRules = rules;
+    this.lastQuarter = q;
     q.lines++;
     // Numbered on its memo entry: most lines then need no lookup by the partner ID.
     if (checked.slot < 0) checked.slot = this.partnerOf(checked.key, record.values.partner_id!);
@@ -226,13 +235,16 @@ export class ReportExtractor {
   }
 
   private productSlot(description: string, sku: string): ProductSlot {
-    let byDescription = this.productSlots.get(sku);
-    if (!byDescription) this.productSlots.set(sku, (byDescription = new Map()));
-    const hit = byDescription.get(description);
+    const bySku = this.productSlots.get(sku);
+    if (bySku?.description === description) return bySku.slot;
+    const hit = bySku?.others?.get(description);
     if (hit) return hit;
+    // Kept for the life of the extract: copies, so they do not keep the reader's blocks alive.
+    const product = { sku: detached(sku), description: detached(description) };
     const slot = { index: this.products.length, ...hashProduct(this.hash, sku, description) };
-    this.products.push({ sku: own(sku), description: own(description) });
-    byDescription.set(description, slot);
+    this.products.push(product);
+    if (!bySku) this.productSlots.set(product.sku, { description: product.description, slot });
+    else (bySku.others ??= new Map()).set(product.description, slot);
     return slot;
   }
 
@@ -240,8 +252,9 @@ export class ReportExtractor {
     let i = this.partnerIndex.get(key);
     if (i === undefined) {
       i = this.partners.length;
-      this.partners.push({ key: own(key), written: own(written) });
-      this.partnerIndex.set(key, i);
+      const partner = { key: detached(key), written: detached(written) };
+      this.partners.push(partner);
+      this.partnerIndex.set(partner.key, i);
     }
     return i;
   }

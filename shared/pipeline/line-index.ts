@@ -158,12 +158,22 @@ export class BoundedMemo<V> {
     if (value === undefined && !this.map.has(key)) {
       if (this.map.size >= this.capacity) this.map.clear();
       value = compute(key);
-      this.map.set(key, value);
+      this.map.set(detached(key), value);
     }
     this.lastKey = key;
     this.lastValue = value;
     return value as V;
   }
+}
+
+/**
+ * The string as a copy of its own. A field from the reader may be a slice of the whole decoded block
+ * it came from (V8 slices strings of 13 characters or more): a key kept for long would keep that
+ * block alive, and keys spread over a file would keep most of the file. UTF-16 both ways, so even a
+ * lone surrogate is copied as it is.
+ */
+export function detached(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf16le').toString('utf16le');
 }
 
 /** A growing column of unsigned 32-bit numbers: no boxed elements, no array per group. */
