@@ -4,10 +4,10 @@
  * ingest's in-memory work (reader, extractor, rejects file, gzip of the extract). No emulators: the
  * S3 and DynamoDB part is what `npm run bench` adds in its child process.
  *
- *   node --import tsx bench/ingest-loop.ts [report.csv] [--runs N] [--only parse|read|ingest]
+ *   node --import tsx bench/ingest-loop.ts [report.csv] [--runs N] [--only parse,read,ingest,child] [--child]
  *
  * Without a path it takes the largest single report of the newest generated data in bench/out/.
- * `--only` runs one stage N times, e.g. under `node --cpu-prof`. `--child` adds the stage
+ * `--only` runs those stages only, e.g. under `node --cpu-prof`. `--child` adds the stage
  * `npm run bench` reports: the ingest Lambda handler in a child process with the deployed heap bound,
  * reading the report from s3rver (one local stack for all runs; each run a copy under a new name).
  */
@@ -195,7 +195,7 @@ let childRss = 0;
 
 const stages = { parse, read, ingest, child } as const;
 type Stage = keyof typeof stages;
-const chosen: Stage[] = only ? [only as Stage] : ['parse', 'read', 'ingest', ...(withChild ? (['child'] as const) : [])];
+const chosen: Stage[] = only ? (only.split(',') as Stage[]) : ['parse', 'read', 'ingest', ...(withChild ? (['child'] as const) : [])];
 const best: Partial<Record<Stage, number>> = {};
 const bestCpu: Partial<Record<Stage, number>> = {};
 console.log(`${path} (${(statSync(path).size / 2 ** 20).toFixed(1)} MB), best of ${runs}`);
