@@ -156,8 +156,9 @@ export const UNDECODABLE = '\uD800';
 const LF = 0x0a;
 const CR = 0x0d;
 /**
- * For blocks already known to be valid UTF-8: the same text as Buffer#toString, in a third of the
- * time (Node's TextDecoder has a vectorised UTF-8 path). A BOM inside the text is kept, as it was.
+ * For blocks already known to be valid UTF-8: the same text as Buffer#toString (a BOM inside the
+ * text is kept), through Node's native UTF-8 path; on the bench's reports no slower, mostly a little
+ * faster.
  */
 const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const BOM = [0xef, 0xbb, 0xbf] as const;
