@@ -8,6 +8,7 @@
  * the job comes and the result goes over the IPC channel.
  */
 import '../local/env-defaults.js';
+import { readFileSync } from 'node:fs';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import type { Context } from 'aws-lambda';
 import { createIngestHandler } from '../functions/ingest/handler.js';
@@ -30,12 +31,14 @@ export interface IngestChildResult {
   ms: number;
   /** RSS once the modules are loaded and the clients made, before the report is read. */
   rssBeforeMB: number;
-  /** The process's peak RSS over its whole life (getrusage maxrss). */
+  /** The process's peak RSS over its whole life (VmHWM on Linux, see peakRssMB). */
   peakRssMB: number;
   /** Highest V8 heap in use seen by sampling every 20 ms (garbage not yet collected included). */
   peakHeapUsedMB: number;
   /** Highest heap in use just after a full garbage collection: about what the work really keeps. */
   peakLiveHeapMB: number;
+  /** Where the memory was when the sampled RSS was highest (MB): what the peak is made of. */
+  atPeakRss?: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
   writes: WriteCounts;
   computeRequests: number;
 }
@@ -56,7 +59,12 @@ async function run(job: IngestJob): Promise<IngestChildResult> {
   const handler = createIngestHandler(() => deps);
   const rssBefore = process.memoryUsage().rss;
   let peakHeap = process.memoryUsage().heapUsed;
-  const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 20);
+  let atPeakRss = process.memoryUsage();
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+    if (m.rss > atPeakRss.rss) atPeakRss = m;
+  }, 20);
   let peakLive = 0;
   const gcs = new PerformanceObserver((list) => {
     for (const e of list.getEntries())
@@ -117,14 +125,36 @@ async function run(job: IngestJob): Promise<IngestChildResult> {
       ...(error ? { error } : {}),
       ms: performance.now() - started,
       rssBeforeMB: rssBefore / MB,
-      // maxRSS is in kilobytes.
-      peakRssMB: (process.resourceUsage().maxRSS * 1024) / MB,
+      peakRssMB: peakRssMB(),
       peakHeapUsedMB: Math.max(peakHeap, process.memoryUsage().heapUsed) / MB,
       peakLiveHeapMB: peakLive / MB,
+      atPeakRss: {
+        rss: atPeakRss.rss / MB,
+        heapTotal: atPeakRss.heapTotal / MB,
+        heapUsed: atPeakRss.heapUsed / MB,
+        external: atPeakRss.external / MB,
+        arrayBuffers: atPeakRss.arrayBuffers / MB,
+      },
       writes: counter.counts,
       computeRequests,
     };
   }
+}
+
+/**
+ * This process's own peak RSS. Linux keeps getrusage's maxrss across exec, so for a forked child it
+ * is at least the parent's RSS at the fork (a bench process of 300 MB and more); the memory map's
+ * high-water mark (VmHWM) starts anew at exec. Elsewhere maxrss is all there is.
+ */
+function peakRssMB(): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return Number(hwm[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  // maxRSS is in kilobytes.
+  return (process.resourceUsage().maxRSS * 1024) / MB;
 }
 
 process.once('message', (job: IngestJob) => {

@@ -155,6 +155,12 @@ export const UNDECODABLE = '\uD800';
 
 const LF = 0x0a;
 const CR = 0x0d;
+/**
+ * For blocks already known to be valid UTF-8: the same text as Buffer#toString (a BOM inside the
+ * text is kept), through Node's native UTF-8 path; on the bench's reports no slower, mostly a little
+ * faster.
+ */
+const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const BOM = [0xef, 0xbb, 0xbf] as const;
 
 /**
@@ -225,7 +231,7 @@ export class TextSniffer {
     if (isAscii(buf)) return buf.toString('latin1');
     if (!this.encoding) this.settle(vote(buf));
     if (this.encoding === 'windows-1251') return this.cp1251Lines(buf);
-    if (isUtf8(buf)) return buf.toString('utf8');
+    if (isUtf8(buf)) return UTF8.decode(buf);
     this.suspect = true;
     let out = '';
     eachLine(buf, (start, end) => {

@@ -9,9 +9,13 @@
  * with other characters) fall back to a sorted string list.
  */
 
+const PLAIN_TAG = /^[0-9A-Z]+$/;
+
 /** Upper-cased, with spaces and dashes removed; empty → null (no claim). */
 export function normalizeServiceTag(raw: string | undefined): string | null {
   if (!raw) return null;
+  // Most tags are already written this way: one test instead of a replace and a case change per line.
+  if (PLAIN_TAG.test(raw)) return raw;
   const t = raw.replace(/[\s-]+/g, '').toUpperCase();
   return t === '' ? null : t;
 }

@@ -14,14 +14,15 @@
  * and stored content-addressed (`extracts/<reportId>/<sha256>.json.gz`).
  */
 import { createHash } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { once } from 'node:events';
+import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import type { ReportRecord as CsvRecord } from '../csv/read-report.js';
-import type { RulesBook } from '../domain/rules/load.js';
+import type { Rules, RulesBook } from '../domain/rules/load.js';
 import { normalizeServiceTag } from '../domain/service-tags.js';
 import { ExtractIntegrityError } from '../errors.js';
 import { PREFIX } from '../storage-contract.js';
-import { FieldHash, LineIndex } from './line-index.js';
+import { detached, FieldHash, LineIndex, U32Column } from './line-index.js';
 import { FileLineChecks, hashProduct, type Hashed, type LineReject } from './line-checks.js';
 
 export const EXTRACT_FORMAT = 'rebates-extract/1';
@@ -95,38 +96,68 @@ interface ProductSlot extends Hashed {
 interface QuarterBuilder {
   rulesVersion: string;
   lines: number;
-  /** (partner index, product index) → position in `groups` + 1: typed arrays, no Map per partner. */
+  /** (partner index, product index) → group number + 1: typed arrays, no Map per partner. */
   groupOf: LineIndex;
-  /** In the order they were first seen. */
-  groups: ExtractGroup[];
+  /** Per group, in the order they were first seen. */
+  groupPartners: number[];
+  groupProducts: number[];
+  groupUnits: number[];
+  /**
+   * The untagged lines in file order and the group of each: two flat columns instead of an array
+   * per group that grows line by line (and outlives the young generation, costing collections).
+   */
+  untaggedLines: U32Column;
+  untaggedGroups: U32Column;
   tagged: TaggedLines;
 }
 
 /**
- * The groups by partner, in the order each partner's first group was made, and within a partner in
- * the order they were made: the order the extract has always listed them in.
+ * The groups with their lines, by partner, in the order each partner's first group was made, and
+ * within a partner in the order they were made: the order the extract has always listed them in.
  */
-function byPartner(groups: readonly ExtractGroup[]): ExtractGroup[] {
+function groupsOf(q: QuarterBuilder): ExtractGroup[] {
+  const n = q.groupPartners.length;
+  const sizes = new Uint32Array(n);
+  for (let i = 0; i < q.untaggedGroups.length; i++) sizes[q.untaggedGroups.at(i)]!++;
+  const lines = Array.from({ length: n }, (_, g) => new Array<number>(sizes[g]!));
+  sizes.fill(0);
+  for (let i = 0; i < q.untaggedGroups.length; i++) {
+    const g = q.untaggedGroups.at(i);
+    lines[g]![sizes[g]!++] = q.untaggedLines.at(i);
+  }
   const rank = new Map<number, ExtractGroup[]>();
-  for (const g of groups) {
-    const list = rank.get(g.partner);
-    if (list) list.push(g);
-    else rank.set(g.partner, [g]);
+  for (let g = 0; g < n; g++) {
+    const group = {
+      partner: q.groupPartners[g]!,
+      product: q.groupProducts[g]!,
+      units: q.groupUnits[g]!,
+      lines: lines[g]!,
+    };
+    const list = rank.get(group.partner);
+    if (list) list.push(group);
+    else rank.set(group.partner, [group]);
   }
   return [...rank.values()].flat();
 }
 
-/**
- * Strings from the reader may be slices of a large decoded block; a value kept for the life of the
- * extract is copied so it does not pin that block. Done once per distinct product or partner.
- */
-const own = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
+/** A product's slot, and the other descriptions written with its SKU (most SKUs have one). */
+interface SkuSlots {
+  description: string;
+  slot: ProductSlot;
+  others?: Map<string, ProductSlot>;
+}
 
 export class ReportExtractor {
   private readonly hash = new FieldHash();
   private readonly checks: FileLineChecks<ProductSlot>;
-  /** SKU → description → slot; nested so no key string is built per line. */
-  private readonly productSlots = new Map<string, Map<string, ProductSlot>>();
+  /**
+   * SKU → its first description's slot, then the others: nested so no key string is built per
+   * line, and the description compared rather than hashed again on most lines.
+   */
+  private readonly productSlots = new Map<string, SkuSlots>();
+  /** The quarter of the last line extracted: lines come by date, so the next one is mostly in it. */
+  private lastRules: Rules | undefined;
+  private lastQuarter: QuarterBuilder | undefined;
   private readonly products: ExtractProduct[] = [];
   private readonly partnerIndex = new Map<string, number>();
   private readonly partners: ExtractPartner[] = [];
@@ -156,8 +187,8 @@ export class ReportExtractor {
       return reject;
     }
     this.counts.extracted++;
-    const { rules, partnerKey, quantity, product } = this.checks.passed;
-    let q = this.quarters.get(rules.quarter);
+    const { rules, partner: checked, quantity, product } = this.checks.passed;
+    let q = rules === this.lastRules ? this.lastQuarter : this.quarters.get(rules.quarter);
     if (!q)
       this.quarters.set(
         rules.quarter,
@@ -165,12 +196,20 @@ export class ReportExtractor {
           rulesVersion: rules.version,
           lines: 0,
           groupOf: new LineIndex(64),
-          groups: [],
+          groupPartners: [],
+          groupProducts: [],
+          groupUnits: [],
+          untaggedLines: new U32Column(),
+          untaggedGroups: new U32Column(),
           tagged: { tags: [], lines: [], partners: [], products: [], quantities: [] },
         }),
       );
+    this.lastRules = rules;
+    this.lastQuarter = q;
     q.lines++;
-    const partner = this.partnerOf(partnerKey, record.values.partner_id!);
+    // Numbered on its memo entry: most lines then need no lookup by the partner ID.
+    if (checked.slot < 0) checked.slot = this.partnerOf(checked.key, record.values.partner_id!);
+    const partner = checked.slot;
     const tag = normalizeServiceTag(record.values.service_tag);
     if (tag) {
       const t = q.tagged;
@@ -181,23 +220,31 @@ export class ReportExtractor {
       t.quantities.push(quantity);
       return null;
     }
-    const at = q.groupOf.putIfAbsent(partner, product.index, q.groups.length + 1);
-    if (at) {
-      const group = q.groups[at - 1]!;
-      group.units += quantity;
-      group.lines.push(record.line);
-    } else q.groups.push({ partner, product: product.index, units: quantity, lines: [record.line] });
+    const at = q.groupOf.putIfAbsent(partner, product.index, q.groupPartners.length + 1);
+    let group = at - 1;
+    if (at) q.groupUnits[group]! += quantity;
+    else {
+      group = q.groupPartners.length;
+      q.groupPartners.push(partner);
+      q.groupProducts.push(product.index);
+      q.groupUnits.push(quantity);
+    }
+    q.untaggedLines.push(record.line);
+    q.untaggedGroups.push(group);
     return null;
   }
 
   private productSlot(description: string, sku: string): ProductSlot {
-    let byDescription = this.productSlots.get(sku);
-    if (!byDescription) this.productSlots.set(sku, (byDescription = new Map()));
-    const hit = byDescription.get(description);
+    const bySku = this.productSlots.get(sku);
+    if (bySku?.description === description) return bySku.slot;
+    const hit = bySku?.others?.get(description);
     if (hit) return hit;
+    // Kept for the life of the extract: copies, so they do not keep the reader's blocks alive.
+    const product = { sku: detached(sku), description: detached(description) };
     const slot = { index: this.products.length, ...hashProduct(this.hash, sku, description) };
-    this.products.push({ sku: own(sku), description: own(description) });
-    byDescription.set(description, slot);
+    this.products.push(product);
+    if (!bySku) this.productSlots.set(product.sku, { description: product.description, slot });
+    else (bySku.others ??= new Map()).set(product.description, slot);
     return slot;
   }
 
@@ -205,8 +252,9 @@ export class ReportExtractor {
     let i = this.partnerIndex.get(key);
     if (i === undefined) {
       i = this.partners.length;
-      this.partners.push({ key: own(key), written: own(written) });
-      this.partnerIndex.set(key, i);
+      const partner = { key: detached(key), written: detached(written) };
+      this.partners.push(partner);
+      this.partnerIndex.set(partner.key, i);
     }
     return i;
   }
@@ -219,7 +267,7 @@ export class ReportExtractor {
         quarter,
         rulesVersion: q.rulesVersion,
         lines: q.lines,
-        groups: byPartner(q.groups),
+        groups: groupsOf(q),
         tagged: q.tagged,
       }));
     return {
@@ -306,31 +354,91 @@ const WireExtract = z.object({
 });
 type WireExtract = z.infer<typeof WireExtract>;
 
+/**
+ * The extract's JSON text in pieces of about PIECE_CHARS, never whole: `JSON.stringify` of the
+ * wire form, the same text to the byte, without the copy of every column the wire form was and
+ * without the one string of it all (tens of MB for a million lines, above ingest's memory bound).
+ */
+function* extractJson(extract: ReportExtract): Generator<string> {
+  const j = JSON.stringify;
+  const counts: WireExtract['counts'] = {
+    ...extract.counts,
+    byReason: Object.fromEntries(
+      Object.entries(extract.counts.byReason).sort(([a], [b]) => (a < b ? -1 : 1)),
+    ),
+  };
+  let text =
+    `{"format":${j(extract.format)},"distributorId":${j(extract.distributorId)},` +
+    `"source":${j(extract.source)},"counts":${j(counts)},"products":`;
+  // Plain appends, and a yield only when a piece is full: a generator per item would cost more.
+  const ready: string[] = [];
+  const out = (piece: string) => {
+    text += piece;
+    if (text.length >= PIECE_CHARS) {
+      ready.push(text);
+      text = '';
+    }
+  };
+  const take = () => ready.splice(0);
+  /** A JSON array, its items written one by one. */
+  const list = function* <T>(items: readonly T[], item: (x: T) => string) {
+    out('[');
+    for (let i = 0; i < items.length; i++) {
+      out(i ? `,${item(items[i]!)}` : item(items[i]!));
+      if (ready.length) yield* take();
+    }
+    out(']');
+  };
+  yield* list(extract.products, (p) => j([p.sku, p.description]));
+  out(',"partners":');
+  yield* list(extract.partners, (p) => j([p.key, p.written]));
+  out(',"quarters":[');
+  for (const [i, q] of extract.quarters.entries()) {
+    out(
+      `${i ? ',' : ''}{"quarter":${j(q.quarter)},"rulesVersion":${j(q.rulesVersion)},"lines":${j(q.lines)},"groups":`,
+    );
+    yield* list(q.groups, (g) => `[${g.partner},${g.product},${g.units},[${toDeltas(g.lines).join(',')}]]`);
+    out(',"tagged":{');
+    // The columns in the object's own order, as JSON.stringify of { ...tagged, lines } would.
+    const tagged: Record<string, unknown> = { ...q.tagged, lines: toDeltas(q.tagged.lines) };
+    let comma = '';
+    for (const [key, column] of Object.entries(tagged)) {
+      if (Array.isArray(column)) {
+        out(`${comma}${j(key)}:`);
+        yield* list(column as unknown[], (x) => j(x) ?? 'null');
+      } else if (j(column) !== undefined) out(`${comma}${j(key)}:${j(column)}`);
+      else continue;
+      comma = ',';
+    }
+    out('}}');
+  }
+  yield* take();
+  yield `${text}]}`;
+}
+
+const PIECE_CHARS = 64 * 1024;
+// gzip's header has no time stamp from zlib, so equal JSON is equal bytes. Level 1: a third of
+// the time of the default for about a tenth more bytes.
+const GZIP_LEVEL = 1;
+
 /** The extract as gzip JSON. Deterministic: the same extract gives the same bytes. */
 export function encodeExtract(extract: ReportExtract): Buffer {
-  const wire: WireExtract = {
-    format: extract.format,
-    distributorId: extract.distributorId,
-    source: extract.source,
-    counts: {
-      ...extract.counts,
-      byReason: Object.fromEntries(
-        Object.entries(extract.counts.byReason).sort(([a], [b]) => (a < b ? -1 : 1)),
-      ),
-    },
-    products: extract.products.map((p) => [p.sku, p.description]),
-    partners: extract.partners.map((p) => [p.key, p.written]),
-    quarters: extract.quarters.map((q) => ({
-      quarter: q.quarter,
-      rulesVersion: q.rulesVersion,
-      lines: q.lines,
-      groups: q.groups.map((g) => [g.partner, g.product, g.units, toDeltas(g.lines)]),
-      tagged: { ...q.tagged, lines: toDeltas(q.tagged.lines) },
-    })),
-  };
-  // gzip's header has no time stamp from zlib, so equal JSON is equal bytes. Level 1: a third of
-  // the time of the default for about a tenth more bytes.
-  return gzipSync(JSON.stringify(wire), { level: 1 });
+  return gzipSync([...extractJson(extract)].join(''), { level: GZIP_LEVEL });
+}
+
+/**
+ * The same bytes as `encodeExtract`, the JSON compressed as it is written: memory holds the
+ * compressed output and one piece of text, not the whole text (ingest runs in a bounded heap).
+ */
+export async function encodeExtractInPieces(extract: ReportExtract): Promise<Buffer> {
+  const gzip = createGzip({ level: GZIP_LEVEL });
+  const chunks: Buffer[] = [];
+  gzip.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const ended = once(gzip, 'end');
+  for (const piece of extractJson(extract)) if (!gzip.write(piece)) await once(gzip, 'drain');
+  gzip.end();
+  await ended;
+  return Buffer.concat(chunks);
 }
 
 export function sha256Of(bytes: Buffer): string {
@@ -344,7 +452,15 @@ export function extractKeyOf(reportId: string, sha256: string): string {
 
 /** The bytes, their content address and the key to store them under. */
 export function storableExtract(reportId: string, extract: ReportExtract) {
-  const bytes = encodeExtract(extract);
+  return addressed(reportId, encodeExtract(extract));
+}
+
+/** `storableExtract` with the bytes made by `encodeExtractInPieces`: for a large extract in a bounded heap. */
+export async function storableExtractInPieces(reportId: string, extract: ReportExtract) {
+  return addressed(reportId, await encodeExtractInPieces(extract));
+}
+
+function addressed(reportId: string, bytes: Buffer) {
   const sha256 = sha256Of(bytes);
   return { bytes, sha256, key: extractKeyOf(reportId, sha256) };
 }

@@ -35,7 +35,7 @@ import type { AuditRepository } from '../ports/approvals.js';
 import { recordAudit } from './audit.js';
 import type { UploadLog } from '../ports/finance.js';
 import { resolveUploader, uploadActor, type S3Writer } from './uploader.js';
-import { ReportExtractor, storableExtract } from './extract.js';
+import { ReportExtractor, storableExtractInPieces } from './extract.js';
 
 export interface IngestDeps {
   objects: ObjectStore;
@@ -163,7 +163,7 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
   try {
     const result = await extractObject(deps, obj, distributorId, rejectsKey);
     await claimBytes(deps, distributorId, result.sha256, { reportId, version });
-    const stored = storableExtract(reportId, result.extract);
+    const stored = await storableExtractInPieces(reportId, result.extract);
     await deps.objects.put(stored.key, stored.bytes, 'application/gzip');
     outcome = {
       status: 'processed',

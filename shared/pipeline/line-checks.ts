@@ -89,10 +89,13 @@ interface DateCheck extends Hashed {
   rules: Rules | undefined;
 }
 
-interface PartnerCheck extends Hashed {
+/** A partner ID as written, checked once; a caller may number it (`slot`) to find it again cheaply. */
+export interface PartnerCheck extends Hashed {
   /** Normalised partner ID (program rules §2.1). */
-  key: string;
-  known: boolean;
+  readonly key: string;
+  readonly known: boolean;
+  /** The caller's number for this partner, -1 until it sets one. */
+  slot: number;
 }
 
 /** What a line that passed the file checks holds; overwritten by the next line. */
@@ -101,6 +104,8 @@ export interface PassedLine<P> {
   rules: Rules;
   /** The partner ID as matched (normalised). */
   partnerKey: string;
+  /** The partner ID as written, checked: its `slot` is the caller's to set. */
+  partner: PartnerCheck;
   quantity: number;
   product: P;
 }
@@ -125,7 +130,13 @@ export class FileLineChecks<P extends Hashed> {
   /** The distributor column value last seen to match the upload folder. */
   private distributorSeen = '';
   /** Valid after `check` returned null, until the next call. */
-  readonly passed: PassedLine<P> = { rules: undefined!, partnerKey: '', quantity: 0, product: undefined! };
+  readonly passed: PassedLine<P> = {
+    rules: undefined!,
+    partnerKey: '',
+    partner: undefined!,
+    quantity: 0,
+    product: undefined!,
+  };
 
   constructor(
     private readonly book: RulesBook,
@@ -177,7 +188,7 @@ export class FileLineChecks<P extends Hashed> {
         detailEn('date-outside-quarter', { date: date.value, quarters: this.book.quarters.join(', ') }),
       );
 
-    const qty = this.quantities.get(v.quantity, parseQuantity);
+    const qty = smallCount(v.quantity) ?? this.quantities.get(v.quantity, parseQuantity);
     if (!qty.ok) return rejectOf(record, 'bad-quantity', qty.message);
 
     // Found before the duplicate check for its hash; callers judge the product after it.
@@ -202,6 +213,7 @@ export class FileLineChecks<P extends Hashed> {
     const p = this.passed;
     p.rules = rules;
     p.partnerKey = partner.key;
+    p.partner = partner;
     p.quantity = qty.value;
     p.product = product;
     return null;
@@ -210,7 +222,7 @@ export class FileLineChecks<P extends Hashed> {
   private readonly checkPartner = (raw: string): PartnerCheck => {
     const key = normalizePartnerId(raw);
     const { hi, lo } = this.hash.start().add(key).finish();
-    return { key, known: this.options.knownPartner?.(key) ?? true, hi, lo };
+    return { key, known: this.options.knownPartner?.(key) ?? true, hi, lo, slot: -1 };
   };
 
   private readonly checkDate = (raw: string): DateCheck => {
@@ -219,4 +231,21 @@ export class FileLineChecks<P extends Hashed> {
     const { hi, lo } = this.hash.start().add(date.value).finish();
     return { date, rules: this.book.quarterOfDate(date.value), hi, lo };
   };
+}
+
+const SMALL_COUNTS: FieldResult<number>[] = [];
+
+/**
+ * parseQuantity's answer for the usual quantity, a few plain digits, without a lookup: most lines
+ * have one, and all of them fit under MAX_LINE_QUANTITY. Undefined for anything else.
+ */
+function smallCount(s: string): FieldResult<number> | undefined {
+  if (s.length === 0 || s.length > 4) return undefined;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    n = n * 10 + d;
+  }
+  return (SMALL_COUNTS[n] ??= { ok: true, value: n });
 }

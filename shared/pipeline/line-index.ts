@@ -7,10 +7,13 @@
 
 const EMPTY = 0; // a slot whose line is 0 is free: report lines are numbered from 1
 
-/** Open addressing with linear probing; keys are two 32-bit halves, values are line numbers ≥ 1. */
+/**
+ * Open addressing with linear probing; keys are two 32-bit halves, values are line numbers ≥ 1.
+ * A slot is three consecutive numbers (line, hi, lo), so a probe of a table far larger than the
+ * CPU cache costs one memory access, not one per array.
+ */
 export class LineIndex {
-  private keys: Uint32Array;
-  private lines: Uint32Array;
+  private slots: Uint32Array;
   private mask: number;
   private used = 0;
   /** Keys can come from the file (service tags), so slots are seeded: no input can pick collisions. */
@@ -18,8 +21,7 @@ export class LineIndex {
 
   constructor(initialSlots = 1024) {
     const slots = 2 ** Math.ceil(Math.log2(Math.max(16, initialSlots)));
-    this.keys = new Uint32Array(slots * 2);
-    this.lines = new Uint32Array(slots);
+    this.slots = new Uint32Array(slots * 3);
     this.mask = slots - 1;
   }
 
@@ -29,53 +31,55 @@ export class LineIndex {
 
   /** Bytes held by the table, for memory accounting. */
   get bytes(): number {
-    return this.keys.byteLength + this.lines.byteLength;
+    return this.slots.byteLength;
   }
 
   /** The line stored for the key, or 0. */
   get(hi: number, lo: number): number {
-    return this.lines[this.slotFor(hi, lo)]!;
+    return this.slots[3 * this.slotFor(hi, lo)]!;
   }
 
   /** Stores the key with its line unless present; returns the line stored first (0 if it was new). */
   putIfAbsent(hi: number, lo: number, line: number): number {
     if (line < 1) throw new RangeError('line numbers start at 1');
-    const i = this.slotFor(hi, lo);
-    if (this.lines[i] !== EMPTY) return this.lines[i]!;
-    this.keys[2 * i] = hi;
-    this.keys[2 * i + 1] = lo;
-    this.lines[i] = line;
+    const at = 3 * this.slotFor(hi, lo);
+    const slots = this.slots;
+    if (slots[at] !== EMPTY) return slots[at]!;
+    slots[at] = line;
+    slots[at + 1] = hi;
+    slots[at + 2] = lo;
     // Grow at 3/4 full: linear probing stays short, and the table is at most ~2.7× its entries.
-    if (++this.used * 4 > this.lines.length * 3) this.grow();
+    if (++this.used * 4 > (this.mask + 1) * 3) this.grow();
     return 0;
   }
 
   *entries(): Generator<[hi: number, lo: number, line: number]> {
-    for (let i = 0; i < this.lines.length; i++)
-      if (this.lines[i] !== EMPTY) yield [this.keys[2 * i]!, this.keys[2 * i + 1]!, this.lines[i]!];
+    const s = this.slots;
+    for (let at = 0; at < s.length; at += 3) if (s[at] !== EMPTY) yield [s[at + 1]!, s[at + 2]!, s[at]!];
   }
 
   /** The slot holding the key, or the free slot where it would go. */
   private slotFor(hi: number, lo: number): number {
-    let i = fmix32(lo ^ fmix32(hi ^ this.seed)) & this.mask;
-    while (this.lines[i] !== EMPTY && (this.keys[2 * i] !== hi >>> 0 || this.keys[2 * i + 1] !== lo >>> 0))
-      i = (i + 1) & this.mask;
+    const s = this.slots;
+    const h = hi >>> 0;
+    const l = lo >>> 0;
+    let i = fmix32(l ^ fmix32(h ^ this.seed)) & this.mask;
+    while (s[3 * i] !== EMPTY && (s[3 * i + 1] !== h || s[3 * i + 2] !== l)) i = (i + 1) & this.mask;
     return i;
   }
 
   private grow() {
-    const { keys, lines } = this;
-    const slots = lines.length * 2;
-    this.keys = new Uint32Array(slots * 2);
-    this.lines = new Uint32Array(slots);
+    const old = this.slots;
+    const slots = (this.mask + 1) * 2;
+    this.slots = new Uint32Array(slots * 3);
     this.mask = slots - 1;
     // Keys are distinct, so each lands on the free slot its probe finds.
-    for (let j = 0; j < lines.length; j++) {
-      if (lines[j] === EMPTY) continue;
-      const i = this.slotFor(keys[2 * j]!, keys[2 * j + 1]!);
-      this.keys[2 * i] = keys[2 * j]!;
-      this.keys[2 * i + 1] = keys[2 * j + 1]!;
-      this.lines[i] = lines[j]!;
+    for (let at = 0; at < old.length; at += 3) {
+      if (old[at] === EMPTY) continue;
+      const i = 3 * this.slotFor(old[at + 1]!, old[at + 2]!);
+      this.slots[i] = old[at]!;
+      this.slots[i + 1] = old[at + 1]!;
+      this.slots[i + 2] = old[at + 2]!;
     }
   }
 }
@@ -141,15 +145,56 @@ export class FieldHash {
  */
 export class BoundedMemo<V> {
   private readonly map = new Map<string, V>();
+  // Lines of one invoice sit together and share their date and partner: comparing with the last
+  // key is cheaper than hashing it again for the map.
+  private lastKey: string | undefined;
+  private lastValue: V | undefined;
 
   constructor(private readonly capacity = 10_000) {}
 
   get(key: string, compute: (key: string) => V): V {
-    const hit = this.map.get(key);
-    if (hit !== undefined || this.map.has(key)) return hit as V;
-    if (this.map.size >= this.capacity) this.map.clear();
-    const value = compute(key);
-    this.map.set(key, value);
-    return value;
+    if (key === this.lastKey) return this.lastValue as V;
+    let value = this.map.get(key);
+    if (value === undefined && !this.map.has(key)) {
+      if (this.map.size >= this.capacity) this.map.clear();
+      value = compute(key);
+      this.map.set(detached(key), value);
+    }
+    this.lastKey = key;
+    this.lastValue = value;
+    return value as V;
+  }
+}
+
+/**
+ * The string as a copy of its own. A field from the reader may be a slice of the whole decoded block
+ * it came from (V8 slices strings of 13 characters or more): a key kept for long would keep that
+ * block alive, and keys spread over a file would keep most of the file. UTF-16 both ways, so even a
+ * lone surrogate is copied as it is.
+ */
+export function detached(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf16le').toString('utf16le');
+}
+
+/** A growing column of unsigned 32-bit numbers: no boxed elements, no array per group. */
+export class U32Column {
+  private data: Uint32Array;
+  length = 0;
+
+  constructor(initial = 1024) {
+    this.data = new Uint32Array(initial);
+  }
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Uint32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+
+  at(i: number): number {
+    return this.data[i]!;
   }
 }

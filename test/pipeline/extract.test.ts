@@ -12,6 +12,7 @@ import { ExtractIntegrityError } from '../../shared/errors.js';
 import {
   decodeExtract,
   encodeExtract,
+  encodeExtractInPieces,
   extractKeyOf,
   ReportExtractor,
   sha256Of,
@@ -26,7 +27,9 @@ import { aPartner, sampleRules } from '../support/domain-fixtures.js';
 const book = new RulesBook([sampleRules('2016-Q1'), sampleRules('2016-Q2')]);
 const reference: IngestReference = {
   partners: new Map(['P1', 'P2', 'RU100'].map((id) => [id, aPartner({ id })])),
-  distributors: new Map([['d1', { id: 'd1', displayId: 'd1', name: 'D1', segments: ['consumer', 'commercial'] }]]),
+  distributors: new Map([
+    ['d1', { id: 'd1', displayId: 'd1', name: 'D1', segments: ['consumer', 'commercial'] }],
+  ]),
   catalog: new Map(),
 };
 
@@ -248,6 +251,57 @@ describe('the serialized extract', () => {
     expect(stored.key).toBe(extractKeyOf('rpt_1', stored.sha256));
     expect(stored.key).toMatch(/^extracts\/rpt_1\/[0-9a-f]{64}\.json\.gz$/);
     expect(decodeExtract(stored.bytes).source).toEqual({ sha256: 'a'.repeat(64), bytes: 120 });
+  });
+
+  it('is written in pieces as the very bytes of JSON.stringify of its wire form, gzipped', async () => {
+    // The wire form as encodeExtract first built it: extracts stored then keep their address.
+    const wire = (x: ReportExtract) => ({
+      format: x.format,
+      distributorId: x.distributorId,
+      source: x.source,
+      counts: {
+        ...x.counts,
+        byReason: Object.fromEntries(Object.entries(x.counts.byReason).sort(([a], [b]) => (a < b ? -1 : 1))),
+      },
+      products: x.products.map((p) => [p.sku, p.description]),
+      partners: x.partners.map((p) => [p.key, p.written]),
+      quarters: x.quarters.map((q) => ({
+        quarter: q.quarter,
+        rulesVersion: q.rulesVersion,
+        lines: q.lines,
+        groups: q.groups.map((g) => [
+          g.partner,
+          g.product,
+          g.units,
+          g.lines.map((l, i) => l - (g.lines[i - 1] ?? 0)),
+        ]),
+        tagged: { ...q.tagged, lines: q.tagged.lines.map((l, i) => l - (q.tagged.lines[i - 1] ?? 0)) },
+      })),
+    });
+    const cases = fc
+      .sample(recordsArb, { numRuns: 30, seed: 12 })
+      .map((records) => extractAll(records).extract);
+    // And one of several pieces, with text JSON escapes (quotes, a lone surrogate, Cyrillic).
+    const big = new ReportExtractor(book, 'd1');
+    for (let i = 0; i < 20_000; i++)
+      big.add(
+        record(
+          i + 2,
+          good({
+            invoice_number: `INV-${i}`,
+            partner_id: `P${i % 700}`,
+            description: `Монитор "Dell" \uD800 ${i % 300}`,
+            ...(i % 3 ? {} : { service_tag: `T${i}` }),
+          }),
+        ),
+      );
+    cases.push(big.result({ sha256: 'b'.repeat(64), bytes: 1 }));
+    for (const extract of cases) {
+      const expected = gzipSync(JSON.stringify(wire(extract)), { level: 1 });
+      expect(encodeExtract(extract).equals(expected)).toBe(true);
+      expect((await encodeExtractInPieces(extract)).equals(expected)).toBe(true);
+    }
+    expect(gunzipSync(encodeExtract(cases.at(-1)!)).length).toBeGreaterThan(3 * 64 * 1024);
   });
 
   const sample = () =>

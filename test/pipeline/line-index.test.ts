@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ReportRecord } from '../../shared/csv/read-report.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
-import { BoundedMemo, FieldHash, LineIndex } from '../../shared/pipeline/line-index.js';
+import { BoundedMemo, detached, FieldHash, LineIndex } from '../../shared/pipeline/line-index.js';
 import { ReportTallier } from '../../shared/pipeline/lines.js';
 import type { IngestReference } from '../../shared/pipeline/lines.js';
 import { aPartner, sampleRules } from '../support/domain-fixtures.js';
@@ -132,5 +132,14 @@ describe('ReportTallier past its memo sizes', () => {
     expect(rejects[11_999]?.message).toContain('(line 12001)');
     expect(twice.result().tallies).toEqual(once.result().tallies);
     expect(twice.counts).toMatchObject({ read: 24_000, tallied: 12_000, rejected: 12_000 });
+  });
+});
+
+describe('detached', () => {
+  it('copies a string exactly, lone surrogates and all', () => {
+    const block = `${'x'.repeat(100)}Монитор "Dell" \uD800 P2417H${'y'.repeat(100)}`;
+    const slice = block.slice(100, 130);
+    expect(detached(slice)).toBe(slice);
+    expect(detached('short')).toBe('short');
   });
 });
