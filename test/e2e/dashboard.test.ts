@@ -241,8 +241,19 @@ describe.skipIf(!hasChromium)(
       await page.goto(`${base}/#/partner/${QUARTER}/${outside.partner_id}`);
       const alert = page.getByRole('alert');
       await alert.waitFor();
-      // In Russian the code's sentence: the same for a partner that does not exist (issue #15: no English on a Russian page).
-      expect(squash(await alert.textContent())).toBe('Не найдено: такой записи нет, или она вне вашей территории.');
+      // The API's own Russian sentence, the same as for a partner that does not exist (issue #15: no
+      // English on a Russian page), naming the manager's territory and nothing of the partner's.
+      const said = async (id: string) => {
+        const res = await fetch(`${base}/api/quarters/${QUARTER}/partners/${id}`, {
+          headers: { Authorization: `Bearer ${managerToken}`, 'Accept-Language': 'ru' },
+        });
+        expect(res.status).toBe(404);
+        return ((await res.json()) as { error: { message: string } }).error.message;
+      };
+      const message = await said(outside.partner_id);
+      expect(message.replace(outside.partner_id, 'ID')).toBe((await said('RU999999')).replace('RU999999', 'ID'));
+      expect(message).toMatch(/[А-Яа-яЁё]/);
+      expect(squash(await alert.textContent())).toBe(squash(`Не найдено: ${message}`));
       expect(squash(await alert.textContent())).not.toContain(outside.region);
       expect(await page.locator('table.lines').count()).toBe(0);
       expect(await page.getByText(outside.name).count()).toBe(0);
