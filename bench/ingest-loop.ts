@@ -18,11 +18,8 @@ import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { build } from 'esbuild';
-import Papa from 'papaparse';
 import { INGEST_HEAP_MB } from '../infra/config.js';
 import { RULES_PREFIX } from '../shared/adapters/s3/rules-repository.js';
 import { readReport } from '../shared/csv/read-report.js';
@@ -35,6 +32,7 @@ import { loadDataFolder } from '../shared/reference/data-folder.js';
 import { wire } from '../shared/wiring.js';
 import { startLocalStack } from '../local/local-stack.js';
 import { collectRules } from '../local/runtime.js';
+import { bareParse } from './bare-parse.js';
 import type { IngestChildResult, IngestJob } from './ingest-child.js';
 
 // Not imported from generate.ts, which runs itself when bundled into one file with this one.
@@ -71,30 +69,8 @@ function largestSingle(): string {
 const gz = path.endsWith('.gz');
 const book = new RulesBook(await collectRules());
 
-async function parse(): Promise<number> {
-  let rows = 0;
-  const raw = createReadStream(path, { highWaterMark: 64 * 1024 });
-  const bytes: AsyncIterable<Buffer> = gz ? raw.pipe(createGunzip()) : raw;
-  // The floor as bench/run.ts measures it: the encoding known in advance (UTF-8 for the single files).
-  const decoder = new TextDecoder('utf-8');
-  async function* text() {
-    for await (const b of bytes) {
-      const s = decoder.decode(b, { stream: true });
-      if (s) yield s;
-    }
-    const rest = decoder.decode();
-    if (rest) yield rest;
-  }
-  await new Promise<void>((resolve, reject) =>
-    Papa.parse<string[]>(Readable.from(text()), {
-      header: false,
-      chunk: (res) => void (rows += res.data.length),
-      complete: () => resolve(),
-      error: reject,
-    }),
-  );
-  return rows;
-}
+// The floor as bench/run.ts measures it: the encoding known in advance (UTF-8 for the single files).
+const parse = () => bareParse(path, { compressed: gz, encoding: 'utf-8' });
 
 async function read(): Promise<number> {
   const reading = readReport(createReadStream(path));

@@ -28,13 +28,10 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem, type as osType, release } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createGunzip } from 'node:zlib';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { build } from 'esbuild';
-import Papa from 'papaparse';
 import { RULES_PREFIX } from '../shared/adapters/s3/rules-repository.js';
 import { readReport } from '../shared/csv/read-report.js';
 import { RulesBook } from '../shared/domain/rules/load.js';
@@ -51,6 +48,7 @@ import { renderTable } from '../local/ui/table.js';
 import { INGEST_HEAP_MB } from '../infra/config.js';
 import { s3RequestClasses, WriteCounter, type WriteCounts } from './count-writes.js';
 import { stackFloor } from './stack-floor.js';
+import { bareParse as parseFile } from './bare-parse.js';
 import { BENCH_OUT, generate, optionsFromArgs, type BenchData, type GeneratedReport } from './generate.js';
 import type { IngestChildResult, IngestJob } from './ingest-child.js';
 
@@ -126,28 +124,12 @@ function loadWatch() {
 async function parseOnce(reports: GeneratedReport[]): Promise<{ ms: number; rows: number }> {
   let rows = 0;
   const started = performance.now();
-  for (const r of reports) {
-    const raw = createReadStream(r.path, { highWaterMark: 64 * 1024 });
-    const bytes: AsyncIterable<Buffer> = r.compressed ? raw.pipe(createGunzip()) : raw;
-    const decoder = new TextDecoder(r.encoding === 'windows-1251' ? 'windows-1251' : 'utf-8');
-    async function* text() {
-      for await (const b of bytes) {
-        const s = decoder.decode(b, { stream: true });
-        if (s) yield s;
-      }
-      const rest = decoder.decode();
-      if (rest) yield rest;
-    }
-    await new Promise<void>((resolve, reject) =>
-      Papa.parse<string[]>(Readable.from(text()), {
-        header: false,
-        delimiter: r.delimiter,
-        chunk: (res) => void (rows += res.data.length),
-        complete: () => resolve(),
-        error: reject,
-      }),
-    );
-  }
+  for (const r of reports)
+    rows += await parseFile(r.path, {
+      compressed: r.compressed,
+      encoding: r.encoding === 'windows-1251' ? 'windows-1251' : 'utf-8',
+      delimiter: r.delimiter,
+    });
   return { ms: performance.now() - started, rows };
 }
 
