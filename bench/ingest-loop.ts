@@ -19,20 +19,17 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { build } from 'esbuild';
 import { INGEST_HEAP_MB } from '../infra/config.js';
-import { RULES_PREFIX } from '../shared/adapters/s3/rules-repository.js';
 import { readReport } from '../shared/csv/read-report.js';
 import { RulesBook } from '../shared/domain/rules/load.js';
 import { RejectsCsvWriter } from '../shared/export/rejects-csv.js';
 import { ReportExtractor, storableExtractInPieces } from '../shared/pipeline/extract.js';
 import { reportIdOf } from '../shared/pipeline/ingest.js';
-import { importReference } from '../shared/pipeline/reference-import.js';
-import { loadDataFolder } from '../shared/reference/data-folder.js';
 import { wire } from '../shared/wiring.js';
 import { startLocalStack } from '../local/local-stack.js';
 import { collectRules } from '../local/runtime.js';
 import { bareParse } from './bare-parse.js';
+import { bundleIngestChild, seedRulesAndReference } from './ingest-child-setup.js';
 import type { IngestChildResult, IngestJob } from './ingest-child.js';
 
 // Not imported from generate.ts, which runs itself when bundled into one file with this one.
@@ -110,22 +107,10 @@ async function child(): Promise<number> {
 
 /** A local stack with the rules and the bench's reference data, and the bundled ingest child. */
 async function childStage() {
-  const script = join(BENCH_OUT, 'ingest-child.mjs');
-  await build({
-    entryPoints: [join(HERE, 'ingest-child.ts')],
-    outfile: script,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-  });
+  const script = await bundleIngestChild();
   const local = await startLocalStack();
   const deps = wire(local.clients, { table: local.tableName, bucket: local.bucket }, { publish: async () => undefined });
-  for (const rules of await collectRules())
-    await deps.objects.put(`${RULES_PREFIX}${rules.quarter}.json`, JSON.stringify(rules.file), 'application/json');
-  await importReference(deps, (await loadDataFolder(join(dirname(dirname(path)), 'main'))).reference, { quarters: [] });
+  await seedRulesAndReference(deps, join(dirname(dirname(path)), 'main'));
   const bytes = await readFile(path);
   return {
     stop: () => local.stop(),

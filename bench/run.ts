@@ -31,8 +31,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { build } from 'esbuild';
-import { RULES_PREFIX } from '../shared/adapters/s3/rules-repository.js';
 import { readReport } from '../shared/csv/read-report.js';
 import { RulesBook } from '../shared/domain/rules/load.js';
 import type { ComputeRequest } from '../shared/ports/index.js';
@@ -49,7 +47,8 @@ import { INGEST_HEAP_MB } from '../infra/config.js';
 import { s3RequestClasses, WriteCounter, type WriteCounts } from './count-writes.js';
 import { stackFloor } from './stack-floor.js';
 import { bareParse as parseFile } from './bare-parse.js';
-import { BENCH_OUT, generate, optionsFromArgs, type BenchData, type GeneratedReport } from './generate.js';
+import { bundleIngestChild, seedRulesAndReference } from './ingest-child-setup.js';
+import { generate, optionsFromArgs, type BenchData, type GeneratedReport } from './generate.js';
 import type { IngestChildResult, IngestJob } from './ingest-child.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -386,21 +385,6 @@ async function quarterBench(data: BenchData) {
 
 // ---------------------------------------------------------------- 5. the ingest process on its own
 
-async function bundleChild(): Promise<string> {
-  const outfile = join(BENCH_OUT, 'ingest-child.mjs');
-  await build({
-    entryPoints: [join(HERE, 'ingest-child.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-  });
-  return outfile;
-}
-
 function runChild(script: string, job: IngestJob, heapCapMB: number | null): Promise<IngestChildResult> {
   return new Promise((resolve, reject) => {
     const child = fork(script, [], {
@@ -441,13 +425,7 @@ async function ingestAlone(script: string, data: BenchData, r: GeneratedReport, 
       { table: stack.tableName, bucket: stack.bucket },
       { publish: async () => undefined },
     );
-    for (const rules of await collectRules())
-      await deps.objects.put(
-        `${RULES_PREFIX}${rules.quarter}.json`,
-        JSON.stringify(rules.file),
-        'application/json',
-      );
-    await importReference(deps, (await loadDataFolder(data.main.dir)).reference, { quarters: [] });
+    await seedRulesAndReference(deps, data.main.dir);
     const key = uploadKey(r);
     await deps.objects.put(key, createReadStream(r.path), 'text/csv');
     const head = await stack.clients.s3.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: key }));
@@ -493,7 +471,7 @@ async function ingestAlone(script: string, data: BenchData, r: GeneratedReport, 
 async function singleFiles(data: BenchData) {
   const [small, large] = [data.single[0]!, data.single[data.single.length - 1]!];
   const progress = createProgress({ label: 'ingest process alone (a child process per report)', total: 3 });
-  const script = await bundleChild();
+  const script = await bundleIngestChild();
   const runs = [];
   for (const r of [small, large]) {
     progress.update(runs.length, `${n(r.lines)} lines, heap bound ${INGEST_HEAP_MB} MB`);
