@@ -18,7 +18,7 @@ import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { INGEST_HEAP_MB } from '../infra/config.js';
 import { readReport } from '../shared/csv/read-report.js';
 import { RulesBook } from '../shared/domain/rules/load.js';
@@ -29,8 +29,8 @@ import { wire } from '../shared/wiring.js';
 import { startLocalStack } from '../local/local-stack.js';
 import { collectRules } from '../local/runtime.js';
 import { bareParse } from './bare-parse.js';
-import { bundleIngestChild, seedRulesAndReference } from './ingest-child-setup.js';
-import type { IngestChildResult, IngestJob } from './ingest-child.js';
+import { bundleIngestChild, ingestJobFor, seedRulesAndReference } from './ingest-child-setup.js';
+import type { IngestChildResult } from './ingest-child.js';
 
 // Not imported from generate.ts, which runs itself when bundled into one file with this one.
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -119,15 +119,7 @@ async function childStage() {
       // New bytes (a blank line more) and a new name, so no run is a re-upload of another.
       const key = `incoming/kvant/loop-${copy}.csv`;
       await deps.objects.put(key, Buffer.concat([bytes, Buffer.from('\n'.repeat(copy))]), 'text/csv');
-      const head = await local.clients.s3.send(new HeadObjectCommand({ Bucket: local.bucket, Key: key }));
-      const job: IngestJob = {
-        env: local.env,
-        table: local.tableName,
-        bucket: local.bucket,
-        key,
-        etag: (head.ETag ?? '').replace(/"/g, ''),
-        sequencer: (Date.now() * 1000).toString(16).toUpperCase(),
-      };
+      const job = await ingestJobFor(local, key);
       const result = await new Promise<IngestChildResult>((resolve, reject) => {
         const proc = fork(script, [], {
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -30,7 +30,6 @@ import { cpus, loadavg, tmpdir, totalmem, type as osType, release } from 'node:o
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { readReport } from '../shared/csv/read-report.js';
 import { RulesBook } from '../shared/domain/rules/load.js';
 import type { ComputeRequest } from '../shared/ports/index.js';
@@ -47,7 +46,7 @@ import { INGEST_HEAP_MB } from '../infra/config.js';
 import { s3RequestClasses, WriteCounter, type WriteCounts } from './count-writes.js';
 import { stackFloor } from './stack-floor.js';
 import { bareParse as parseFile } from './bare-parse.js';
-import { bundleIngestChild, seedRulesAndReference } from './ingest-child-setup.js';
+import { bundleIngestChild, ingestJobFor, seedRulesAndReference } from './ingest-child-setup.js';
 import { generate, optionsFromArgs, type BenchData, type GeneratedReport } from './generate.js';
 import type { IngestChildResult, IngestJob } from './ingest-child.js';
 
@@ -428,19 +427,7 @@ async function ingestAlone(script: string, data: BenchData, r: GeneratedReport, 
     await seedRulesAndReference(deps, data.main.dir);
     const key = uploadKey(r);
     await deps.objects.put(key, createReadStream(r.path), 'text/csv');
-    const head = await stack.clients.s3.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: key }));
-    const child = await runChild(
-      script,
-      {
-        env: stack.env,
-        table: stack.tableName,
-        bucket: stack.bucket,
-        key,
-        etag: (head.ETag ?? '').replace(/"/g, ''),
-        sequencer: (Date.now() * 1000).toString(16).toUpperCase(),
-      },
-      heapCapMB,
-    );
+    const child = await runChild(script, await ingestJobFor(stack, key), heapCapMB);
     const record = child.ok ? await deps.reports.get(reportIdOf(key)) : null;
     const ok = record?.status === 'processed';
     return {
