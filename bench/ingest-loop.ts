@@ -18,24 +18,19 @@ import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { build } from 'esbuild';
-import Papa from 'papaparse';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { INGEST_HEAP_MB } from '../infra/config.js';
-import { RULES_PREFIX } from '../shared/adapters/s3/rules-repository.js';
 import { readReport } from '../shared/csv/read-report.js';
 import { RulesBook } from '../shared/domain/rules/load.js';
 import { RejectsCsvWriter } from '../shared/export/rejects-csv.js';
 import { ReportExtractor, storableExtractInPieces } from '../shared/pipeline/extract.js';
 import { reportIdOf } from '../shared/pipeline/ingest.js';
-import { importReference } from '../shared/pipeline/reference-import.js';
-import { loadDataFolder } from '../shared/reference/data-folder.js';
 import { wire } from '../shared/wiring.js';
 import { startLocalStack } from '../local/local-stack.js';
 import { collectRules } from '../local/runtime.js';
-import type { IngestChildResult, IngestJob } from './ingest-child.js';
+import { bareParse } from './bare-parse.js';
+import { bundleIngestChild, ingestJobFor, seedRulesAndReference } from './ingest-child-setup.js';
+import type { IngestChildResult } from './ingest-child.js';
 
 // Not imported from generate.ts, which runs itself when bundled into one file with this one.
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -71,30 +66,8 @@ function largestSingle(): string {
 const gz = path.endsWith('.gz');
 const book = new RulesBook(await collectRules());
 
-async function parse(): Promise<number> {
-  let rows = 0;
-  const raw = createReadStream(path, { highWaterMark: 64 * 1024 });
-  const bytes: AsyncIterable<Buffer> = gz ? raw.pipe(createGunzip()) : raw;
-  // The floor as bench/run.ts measures it: the encoding known in advance (UTF-8 for the single files).
-  const decoder = new TextDecoder('utf-8');
-  async function* text() {
-    for await (const b of bytes) {
-      const s = decoder.decode(b, { stream: true });
-      if (s) yield s;
-    }
-    const rest = decoder.decode();
-    if (rest) yield rest;
-  }
-  await new Promise<void>((resolve, reject) =>
-    Papa.parse<string[]>(Readable.from(text()), {
-      header: false,
-      chunk: (res) => void (rows += res.data.length),
-      complete: () => resolve(),
-      error: reject,
-    }),
-  );
-  return rows;
-}
+// The floor as bench/run.ts measures it: the encoding known in advance (UTF-8 for the single files).
+const parse = () => bareParse(path, { compressed: gz, encoding: 'utf-8' });
 
 async function read(): Promise<number> {
   const reading = readReport(createReadStream(path));
@@ -134,22 +107,10 @@ async function child(): Promise<number> {
 
 /** A local stack with the rules and the bench's reference data, and the bundled ingest child. */
 async function childStage() {
-  const script = join(BENCH_OUT, 'ingest-child.mjs');
-  await build({
-    entryPoints: [join(HERE, 'ingest-child.ts')],
-    outfile: script,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-  });
+  const script = await bundleIngestChild();
   const local = await startLocalStack();
   const deps = wire(local.clients, { table: local.tableName, bucket: local.bucket }, { publish: async () => undefined });
-  for (const rules of await collectRules())
-    await deps.objects.put(`${RULES_PREFIX}${rules.quarter}.json`, JSON.stringify(rules.file), 'application/json');
-  await importReference(deps, (await loadDataFolder(join(dirname(dirname(path)), 'main'))).reference, { quarters: [] });
+  await seedRulesAndReference(deps, join(dirname(dirname(path)), 'main'));
   const bytes = await readFile(path);
   return {
     stop: () => local.stop(),
@@ -158,15 +119,7 @@ async function childStage() {
       // New bytes (a blank line more) and a new name, so no run is a re-upload of another.
       const key = `incoming/kvant/loop-${copy}.csv`;
       await deps.objects.put(key, Buffer.concat([bytes, Buffer.from('\n'.repeat(copy))]), 'text/csv');
-      const head = await local.clients.s3.send(new HeadObjectCommand({ Bucket: local.bucket, Key: key }));
-      const job: IngestJob = {
-        env: local.env,
-        table: local.tableName,
-        bucket: local.bucket,
-        key,
-        etag: (head.ETag ?? '').replace(/"/g, ''),
-        sequencer: (Date.now() * 1000).toString(16).toUpperCase(),
-      };
+      const job = await ingestJobFor(local, key);
       const result = await new Promise<IngestChildResult>((resolve, reject) => {
         const proc = fork(script, [], {
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -28,14 +28,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem, type as osType, release } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createGunzip } from 'node:zlib';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { build } from 'esbuild';
-import Papa from 'papaparse';
-import { RULES_PREFIX } from '../shared/adapters/s3/rules-repository.js';
 import { readReport } from '../shared/csv/read-report.js';
 import { RulesBook } from '../shared/domain/rules/load.js';
 import type { ComputeRequest } from '../shared/ports/index.js';
@@ -51,7 +45,9 @@ import { renderTable } from '../local/ui/table.js';
 import { INGEST_HEAP_MB } from '../infra/config.js';
 import { s3RequestClasses, WriteCounter, type WriteCounts } from './count-writes.js';
 import { stackFloor } from './stack-floor.js';
-import { BENCH_OUT, generate, optionsFromArgs, type BenchData, type GeneratedReport } from './generate.js';
+import { bareParse as parseFile } from './bare-parse.js';
+import { bundleIngestChild, ingestJobFor, seedRulesAndReference } from './ingest-child-setup.js';
+import { generate, optionsFromArgs, type BenchData, type GeneratedReport } from './generate.js';
 import type { IngestChildResult, IngestJob } from './ingest-child.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -126,28 +122,12 @@ function loadWatch() {
 async function parseOnce(reports: GeneratedReport[]): Promise<{ ms: number; rows: number }> {
   let rows = 0;
   const started = performance.now();
-  for (const r of reports) {
-    const raw = createReadStream(r.path, { highWaterMark: 64 * 1024 });
-    const bytes: AsyncIterable<Buffer> = r.compressed ? raw.pipe(createGunzip()) : raw;
-    const decoder = new TextDecoder(r.encoding === 'windows-1251' ? 'windows-1251' : 'utf-8');
-    async function* text() {
-      for await (const b of bytes) {
-        const s = decoder.decode(b, { stream: true });
-        if (s) yield s;
-      }
-      const rest = decoder.decode();
-      if (rest) yield rest;
-    }
-    await new Promise<void>((resolve, reject) =>
-      Papa.parse<string[]>(Readable.from(text()), {
-        header: false,
-        delimiter: r.delimiter,
-        chunk: (res) => void (rows += res.data.length),
-        complete: () => resolve(),
-        error: reject,
-      }),
-    );
-  }
+  for (const r of reports)
+    rows += await parseFile(r.path, {
+      compressed: r.compressed,
+      encoding: r.encoding === 'windows-1251' ? 'windows-1251' : 'utf-8',
+      delimiter: r.delimiter,
+    });
   return { ms: performance.now() - started, rows };
 }
 
@@ -404,21 +384,6 @@ async function quarterBench(data: BenchData) {
 
 // ---------------------------------------------------------------- 5. the ingest process on its own
 
-async function bundleChild(): Promise<string> {
-  const outfile = join(BENCH_OUT, 'ingest-child.mjs');
-  await build({
-    entryPoints: [join(HERE, 'ingest-child.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-  });
-  return outfile;
-}
-
 function runChild(script: string, job: IngestJob, heapCapMB: number | null): Promise<IngestChildResult> {
   return new Promise((resolve, reject) => {
     const child = fork(script, [], {
@@ -459,28 +424,10 @@ async function ingestAlone(script: string, data: BenchData, r: GeneratedReport, 
       { table: stack.tableName, bucket: stack.bucket },
       { publish: async () => undefined },
     );
-    for (const rules of await collectRules())
-      await deps.objects.put(
-        `${RULES_PREFIX}${rules.quarter}.json`,
-        JSON.stringify(rules.file),
-        'application/json',
-      );
-    await importReference(deps, (await loadDataFolder(data.main.dir)).reference, { quarters: [] });
+    await seedRulesAndReference(deps, data.main.dir);
     const key = uploadKey(r);
     await deps.objects.put(key, createReadStream(r.path), 'text/csv');
-    const head = await stack.clients.s3.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: key }));
-    const child = await runChild(
-      script,
-      {
-        env: stack.env,
-        table: stack.tableName,
-        bucket: stack.bucket,
-        key,
-        etag: (head.ETag ?? '').replace(/"/g, ''),
-        sequencer: (Date.now() * 1000).toString(16).toUpperCase(),
-      },
-      heapCapMB,
-    );
+    const child = await runChild(script, await ingestJobFor(stack, key), heapCapMB);
     const record = child.ok ? await deps.reports.get(reportIdOf(key)) : null;
     const ok = record?.status === 'processed';
     return {
@@ -511,7 +458,7 @@ async function ingestAlone(script: string, data: BenchData, r: GeneratedReport, 
 async function singleFiles(data: BenchData) {
   const [small, large] = [data.single[0]!, data.single[data.single.length - 1]!];
   const progress = createProgress({ label: 'ingest process alone (a child process per report)', total: 3 });
-  const script = await bundleChild();
+  const script = await bundleIngestChild();
   const runs = [];
   for (const r of [small, large]) {
     progress.update(runs.length, `${n(r.lines)} lines, heap bound ${INGEST_HEAP_MB} MB`);

@@ -5,13 +5,13 @@
  * finance sees it, never from the dashboard's own code.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { requireJdkInCI } from '../support/ci.js';
-import { browserTestsCanRun, freePort, launchChromium, rebates, ROOT, startUp, tearDown } from '../support/rebates-up.js';
+import { apiCaller, startStack, type ApiCall } from '../support/page-checks.js';
+import { browserTestsCanRun, launchChromium, rebates, ROOT, tearDown } from '../support/rebates-up.js';
 import { OUTCOME_MS } from '../support/explain.js';
 
 const [Q1, Q2] = ['2016-Q1', '2016-Q2'];
@@ -44,23 +44,13 @@ describe.skipIf(!hasChromium)('a closed quarter in the dashboard (Chromium again
   let closed: ClosedPayouts;
   /** Who closed the quarter: the approver, where a close needs a second finance user. */
   let closer = 'fin-anna';
+  let apiCall: ApiCall;
   const pageErrors: string[] = [];
-
-  const apiCall = async <T>(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${base}/api${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  };
 
   beforeAll(async () => {
     requireJdkInCI();
-    stateDir = await mkdtemp(join(tmpdir(), 'rebates-e2e-finance-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    stack = await startUp(port, stateDir);
+    ({ stateDir, base, stack } = await startStack('rebates-e2e-finance-'));
+    apiCall = apiCaller(base);
     financeToken = await rebates('token', '--role', 'finance', '--sub', 'fin-anna', '--state', stateDir);
 
     // Close 2016-Q1; where closing needs a second finance user's approval, a second one gives it.

@@ -7,14 +7,14 @@
  * never from the dashboard's rendering code. A screenshot of each view at 390 px goes to test/.artifacts.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DETAIL_EN } from '../../shared/domain/render/details.js';
 import { requireJdkInCI } from '../support/ci.js';
-import { browserTestsCanRun, freePort, launchChromium, rebates, ROOT, startUp, tearDown } from '../support/rebates-up.js';
+import { englishLabelWords, narrowOffenders, startStack } from '../support/page-checks.js';
+import { browserTestsCanRun, launchChromium, rebates, ROOT, tearDown } from '../support/rebates-up.js';
 import { explained, OUTCOME_MS, textNow } from '../support/explain.js';
 
 const ARTIFACTS = join(ROOT, 'test', '.artifacts');
@@ -63,10 +63,7 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
 
   beforeAll(async () => {
     requireJdkInCI();
-    stateDir = await mkdtemp(join(tmpdir(), 'rebates-e2e-lists-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    stack = await startUp(port, stateDir);
+    ({ stateDir, base, stack } = await startStack('rebates-e2e-lists-'));
     financeToken = await rebates('token', '--role', 'finance', '--state', stateDir);
     ({ context, page, profileDir } = await launchChromium('rebates-e2e-lists-chromium-', pageErrors));
     await mkdir(ARTIFACTS, { recursive: true });
@@ -144,12 +141,7 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
       await page.goto(`${base}/${hash}`);
       await page.locator('main h1').waitFor();
       await page.waitForLoadState('networkidle');
-      const width = await page.evaluate<number>('document.documentElement.scrollWidth');
-      // On failure, the elements that stick out (outside any box that scrolls), to say where.
-      const wide = await page.evaluate<string[]>(`[...document.querySelectorAll('body *')]
-        .filter((el) => el.getBoundingClientRect().right > 391 && !el.parentElement.closest('table, .table-scroll'))
-        .slice(0, 5)
-        .map((el) => el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).replace(/ /g, '.') : ''))`);
+      const { width, wide } = await narrowOffenders(page);
       expect(width, `${name} at 390 px: ${wide.join(', ')}`).toBeLessThanOrEqual(390);
       await page.screenshot({ path: join(ARTIFACTS, `narrow-${name}.png`), fullPage: true });
     }
@@ -158,11 +150,7 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
 
   test('the Russian pages carry no English label (server texts marked lang="en" aside)', async () => {
     // Every English word the dashboard itself could show: its labels and the codes' English names.
-    const english = new Set(
-      [...Object.values(STRINGS.en), ...Object.values(REASONS.en)]
-        .flatMap((text) => text.replace(/\{\w+\}/g, ' ').match(/[A-Za-z]{3,}/g) ?? [])
-        .map((w) => w.toLowerCase()),
-    );
+    const english = englishLabelWords(STRINGS, REASONS);
     // Proper names (the points program), model names and file types, kept as they are in Russian.
     const me = await apiCall<{ sub: string }>('/me', financeToken);
     const allowed = new Set([

@@ -7,15 +7,15 @@
  * fits a 390 px screen, and the Russian page carries no English label. Screenshots go to test/.artifacts.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Decimal } from 'decimal.js';
 import Papa from 'papaparse';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { requireJdkInCI } from '../support/ci.js';
-import { browserTestsCanRun, freePort, launchChromium, rebates, ROOT, startUp, tearDown } from '../support/rebates-up.js';
+import { apiCaller, englishLabelWords, narrowOffenders, startStack, type ApiCall } from '../support/page-checks.js';
+import { browserTestsCanRun, launchChromium, rebates, ROOT, tearDown } from '../support/rebates-up.js';
 
 const Q1 = '2016-Q1';
 const ARTIFACTS = join(ROOT, 'test', '.artifacts');
@@ -48,17 +48,8 @@ describe.skipIf(!hasChromium)('payments recorded on screen (Chromium against "re
   let financeToken: string;
   /** Partner × distributor pairs of the frozen lines that are due something, with what. */
   let due: Map<string, Decimal>;
+  let apiCall: ApiCall;
   const pageErrors: string[] = [];
-
-  const apiCall = async <T>(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: T; text: string }> => {
-    const res = await fetch(`${base}/api${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null) as T, text };
-  };
 
   async function open(hash: string, lang: 'en' | 'ru' = 'en') {
     await page.goto(`${base}/`);
@@ -70,10 +61,8 @@ describe.skipIf(!hasChromium)('payments recorded on screen (Chromium against "re
 
   beforeAll(async () => {
     requireJdkInCI();
-    stateDir = await mkdtemp(join(tmpdir(), 'rebates-e2e-payments-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    stack = await startUp(port, stateDir);
+    ({ stateDir, base, stack } = await startStack('rebates-e2e-payments-'));
+    apiCall = apiCaller(base);
     financeToken = await rebates('token', '--role', 'finance', '--sub', 'fin-anna', '--state', stateDir);
     const close = await apiCall<{ approval: { id: string } }>('POST', `/quarters/${Q1}/close`, financeToken);
     expect(close.status).toBe(202);
@@ -171,22 +160,14 @@ describe.skipIf(!hasChromium)('payments recorded on screen (Chromium against "re
     await open(`#/payments/${Q1}`);
     await page.locator('form.payment').waitFor();
     await page.waitForLoadState('networkidle');
-    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
-    const wide = await page.evaluate<string[]>(`[...document.querySelectorAll('body *')]
-      .filter((el) => el.getBoundingClientRect().right > 391 && !el.parentElement.closest('table, .table-scroll'))
-      .slice(0, 5)
-      .map((el) => el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).replace(/ /g, '.') : ''))`);
+    const { width, wide } = await narrowOffenders(page);
     expect(width, `payments at 390 px: ${wide.join(', ')}`).toBeLessThanOrEqual(390);
     await page.screenshot({ path: join(ARTIFACTS, 'narrow-payments.png'), fullPage: true });
     await page.setViewportSize({ width: 1366, height: 900 });
   });
 
   test('the Russian payments page carries no English label', async () => {
-    const english = new Set(
-      [...Object.values(STRINGS.en), ...Object.values(REASONS.en)]
-        .flatMap((text) => text.replace(/\{\w+\}/g, ' ').match(/[A-Za-z]{3,}/g) ?? [])
-        .map((w) => w.toLowerCase()),
-    );
+    const english = englishLabelWords(STRINGS, REASONS);
     // Proper names and file types kept in Russian, and the user's own sign-in name.
     const allowed = new Set(['partner', 'advantage', 'csv', 'xlsx', 'excel', 'dell', 'fin', 'anna']);
     await open(`#/payments/${Q1}`, 'ru');
