@@ -47,6 +47,7 @@ import { putAcceptances, putCatalog, putDistributors, putPartners, putTrainings 
 import { safeUploadName } from './upload-name.js';
 import { getQuarterExceptions, getWatchlist } from './routes-workbench.js';
 import { failureJson, rejectJson } from './reject-json.js';
+import { uploaderJson } from './report-uploader.js';
 
 const DOWNLOAD_URL_SECONDS = 15 * 60;
 const REJECTS_SHOWN = 500;
@@ -226,14 +227,21 @@ async function getReports(req: ApiRequest): Promise<Reply> {
   const { items, page } = pageOf(reports, q, 'all');
   const latest = new LatestComputations(req.deps);
   const lang = languageOf(req);
-  return { json: { reports: await Promise.all(items.map((r) => reportJson(r, latest, shown, lang))), page } };
+  return { json: { reports: await Promise.all(items.map((r) => reportJson(r, latest, shown, lang, principal))), page } };
 }
 
-/** The record with the distributor as written and what the latest computations made of its lines. */
-async function reportJson(record: ReportRecord, latest: LatestComputations, shown: (id: string) => string, lang: Lang) {
+/** The record with the distributor as written, the uploader as the reader may see it, and what the latest computations made of its lines. */
+async function reportJson(
+  record: ReportRecord,
+  latest: LatestComputations,
+  shown: (id: string) => string,
+  lang: Lang,
+  principal: Principal,
+) {
   return {
     ...record,
     ...(record.error ? { error: failureJson(record.error, lang) } : {}),
+    uploader: uploaderJson(record.uploader, principal),
     distributorId: shown(record.distributorId),
     computed: await reportOutcome(latest, record),
   };
@@ -263,7 +271,7 @@ async function getReport(req: ApiRequest): Promise<Reply> {
   ]);
   return {
     json: {
-      report: await reportJson(report, latest, shown, lang),
+      report: await reportJson(report, latest, shown, lang, principal),
       rejects: (rejects?.rows ?? []).map((r) => rejectJson(r, lang)),
       rejectsColumns: rejects?.columns ?? [],
       rejectsMore: rejects?.more ?? false,

@@ -19,6 +19,7 @@ import { causesText } from '../../shared/domain/render/index.js';
 import { causesSince } from '../../shared/pipeline/causes.js';
 import { reportIdOf } from '../../shared/pipeline/ingest.js';
 import { wire } from '../../shared/wiring.js';
+import { useTestApi, type Caller } from '../support/api-client.js';
 import { FaultInjector } from '../support/faults.js';
 import { renderReport, salesOf, useLocalRuntime } from '../support/runtime.js';
 
@@ -26,6 +27,7 @@ const Q1 = '2016-Q1';
 const LATITUDE = 'Dell Latitude 5480 14" notebook i5-7300U/8GB/256GB SSD';
 const faults = new FaultInjector();
 const env = useLocalRuntime({ wrapClients: faults.wrap });
+const api = useTestApi(env);
 afterEach(() => faults.disarmAll());
 
 function sqsEvent(body: string): SQSEvent {
@@ -142,5 +144,39 @@ describe('the uploader of a report written straight into S3', () => {
     const audit = await reportAuditOf(key, record.activeVersion!);
     expect(audit).toHaveLength(1);
     expect(audit[0]!.actor).toEqual({ sub: 'dist-s3-b', role: 'distributor' });
+  });
+
+  it("is in the API's report list and detail; the address a direct write came from only for finance and program", async () => {
+    // alfa: a distributor the API's test callers include, so its own user reads its report.
+    await env.importReference({ distributors: ['alfa'], partners: ['S3P03'], acceptances: [{ partnerId: 'S3P03', program: 'client', plan: null }] });
+    const line = salesOf(LATITUDE, 40)({ invoice: 'S3-3', partnerId: 'S3P03' });
+    const key = await env.upload('alfa', 'shown.csv', renderReport([line]));
+    const reportId = reportIdOf(key);
+    const listed = async (who: Caller) => {
+      const res = await api.call(who, 'GET', `/api/reports?q=${reportId}`);
+      expect(res.status).toBe(200);
+      return (res.body.reports as { reportId: string; uploader: unknown }[]).find((r) => r.reportId === reportId);
+    };
+    // Nobody recorded yet: said as null, not left out.
+    expect((await listed('finance'))?.uploader).toBeNull();
+
+    const writer = { principalId: 'AWS:AROAEXAMPLEUPLOADER:alfa-sync', sourceIp: '192.0.2.55' };
+    await writeStraightIntoS3(key, renderReport([{ ...line, qty: 41 }]), writer);
+    const withIp = { by: writer.principalId, via: 's3', sourceIp: writer.sourceIp };
+    const withoutIp = { by: writer.principalId, via: 's3' };
+    for (const [who, expected] of [
+      ['finance', withIp],
+      ['program', withIp],
+      ['central', withoutIp],
+      ['alfa', withoutIp],
+    ] as const) {
+      expect((await listed(who))?.uploader, `${who}'s list`).toEqual(expected);
+      const detail = await api.call(who, 'GET', `/api/reports/${reportId}`);
+      expect(detail.status).toBe(200);
+      expect(detail.body.report.uploader, `${who}'s detail`).toEqual(expected);
+    }
+    // Another distributor still does not learn the report exists.
+    expect((await api.call('kvant', 'GET', `/api/reports/${reportId}`)).status).toBe(404);
+    expect(await listed('kvant')).toBeUndefined();
   });
 });
