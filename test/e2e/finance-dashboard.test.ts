@@ -132,4 +132,21 @@ describe.skipIf(!hasChromium)('a closed quarter in the dashboard (Chromium again
     await page.getByRole('heading', { level: 2, name: 'Accruals' }).waitFor();
     expect(pageErrors).toEqual([]);
   });
+
+  test('the reports page says who uploaded the corrected kvant report, as the API records it', async () => {
+    type Report = { key: string; name: string; uploader: { by: string; via: string } | null };
+    const { reports } = (await apiCall<{ reports: Report[] }>('GET', '/reports', financeToken)).body;
+    const kvant = reports.find((r) => r.key === KVANT_KEY)!;
+    expect(kvant.uploader).toEqual({ by: 'distributor dist-kvant', via: 'upload-url' });
+    await page.goto(`${base}/#/reports`);
+    await page.getByRole('heading', { level: 1, name: 'Reports' }).waitFor();
+    const row = page.locator('table.reports tbody tr', { hasText: kvant.name });
+    await expect.poll(async () => squash(await row.locator('.uploader').textContent().catch(() => ''))).toBe('Uploaded by dist-kvant (Distributor)');
+    // A sample report that `rebates up` loaded names the command, as recorded: no role to translate.
+    const sample = reports.find((r) => r.uploader?.by.startsWith('the rebates command') && !reports.some((o) => o !== r && o.name === r.name));
+    expect(sample, 'a sample report recorded as loaded by the rebates command').toBeDefined();
+    const sampleRow = page.locator('table.reports tbody tr', { hasText: sample!.name });
+    expect(squash(await sampleRow.locator('.uploader').textContent())).toBe(`Uploaded by ${sample!.uploader!.by}`);
+    expect(pageErrors).toEqual([]);
+  });
 });

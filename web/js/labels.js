@@ -476,6 +476,11 @@ export const STRINGS = {
     // A report a distributor wrote straight into S3, in the audit trail
     auditViaS3: 'straight into S3',
     auditViaS3From: 'straight into S3 from {ip}',
+    // Who uploaded a report, on the reports page
+    uploadedBy: 'Uploaded by {who}',
+    uploadedByS3: 'Written straight into S3 by {who}',
+    uploadedByS3From: 'Written straight into S3 by {who} from {ip}',
+    uploaderNotRecorded: 'Who uploaded this version was not recorded.',
   },
   ru: {
     appTitle: 'Бонусная программа',
@@ -949,6 +954,11 @@ export const STRINGS = {
     // Отчёт, который дистрибьютор записал прямо в S3, в журнале действий
     auditViaS3: 'напрямую в S3',
     auditViaS3From: 'напрямую в S3 с адреса {ip}',
+    // Кто загрузил отчёт, на странице отчётов
+    uploadedBy: 'Загрузил: {who}',
+    uploadedByS3: 'Записал напрямую в S3: {who}',
+    uploadedByS3From: 'Записал напрямую в S3: {who}, с адреса {ip}',
+    uploaderNotRecorded: 'Кто загрузил эту версию, не записано.',
   },
 };
 

@@ -11,6 +11,7 @@ import { errorText, failureText, serverSentence } from '../codes.js';
 import { pager } from '../pager.js';
 import { searchField } from '../search-field.js';
 import { formatInstant, formatInt, rejectReason, t } from '../i18n.js';
+import { uploaderLine } from '../uploader.js';
 
 const SHOWN_REJECTS = 100;
 const SHOWN_HELD = 100;
@@ -159,7 +160,7 @@ function reportsTable(reports, details) {
         r.distributorId,
         r.name,
         [h('span', { class: `badge ${r.status}` }, t(`rstatus_${r.status}`)), r.error ? failure(r.error) : null],
-        formatInstant(r.receivedAt),
+        [formatInstant(r.receivedAt), uploadedBy(r)],
         count(r.counts?.read),
         count(r.counts?.rejected),
         computed(r, 'counted'),
@@ -183,6 +184,12 @@ function reportsTable(reports, details) {
   });
 }
 
+/** Under the time received: who uploaded the version; nothing when nobody was recorded. */
+const uploadedBy = (r) => {
+  const line = uploaderLine(r.uploader);
+  return line ? h('span', { class: 'meta uploader' }, line) : null;
+};
+
 const count = (n) => (n === undefined ? '–' : formatInt(n));
 /** Counted / held come from the quarter computation, which may still be running for a new version. */
 const computed = (r, key) =>
@@ -198,6 +205,7 @@ async function showRejects(r, details) {
         'section',
         { 'aria-labelledby': 'rejects-title', class: 'card' },
         h('h2', { id: 'rejects-title', tabindex: '-1' }, t('reportDetails', { name: r.name })),
+        h('p', { class: 'meta uploader' }, uploaderLine(r.uploader) ?? t('uploaderNotRecorded')),
         h('h3', {}, t('rejectedTitle')),
         rejectsUrl ? h('p', {}, h('a', { href: rejectsUrl, download: '' }, t('rejectsFile'))) : null,
         shown.length
