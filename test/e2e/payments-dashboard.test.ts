@@ -155,6 +155,66 @@ describe.skipIf(!hasChromium)('payments recorded on screen (Chromium against "re
     expect(pageErrors).toEqual([]);
   });
 
+  test('more than is outstanding is asked about in plain words, recorded only once confirmed', async () => {
+    await open(`#/payments/${Q1}`);
+    await page.getByRole('heading', { level: 1, name: 'Payments' }).waitFor();
+    const payments = async () => (await apiCall<Payments>('GET', `/payments?quarter=${Q1}`, financeToken)).body;
+    const before = (await payments()).payments;
+    const paidOf = (partnerId: string, distributorId: string) =>
+      before.filter((p) => p.partnerId === partnerId && p.distributorId === distributorId).reduce((sum, p) => sum.plus(p.amount), new Decimal(0));
+    const options = await page.locator('#pay-pair option').allTextContents();
+    const pairOf = (text: string) => {
+      const m = /^(\S+) .* · ([^:·]+): /.exec(text)!;
+      return [m[1]!, m[2]!] as const;
+    };
+    const warning = page.locator('form.payment .overpayment');
+    const form = page.locator('form.payment');
+    await page.getByLabel('Payment date').fill('2016-05-11');
+    await page.getByLabel('Reference').fill('PP-2016-0511');
+
+    // A pair the first test paid in full: everything would be an overpayment.
+    const full = options.findIndex((o) => o.includes('paid in full'));
+    expect(full).toBeGreaterThanOrEqual(0);
+    const [fullPartner, fullDistributor] = pairOf(options[full]!);
+    await page.getByLabel('Partner and distributor (unpaid first)').selectOption({ index: full });
+    await page.getByLabel('Amount, RUB').fill('10.00');
+    await page.getByRole('button', { name: 'Record the payment' }).click();
+    await warning.waitFor();
+    const paid = paidOf(fullPartner, fullDistributor).toFixed(2);
+    expect(squash(await warning.locator('p').first().textContent())).toBe(
+      `${fullPartner} through ${fullDistributor} is already paid in full (${rub(paid)} of ${rub(due.get(`${fullPartner} ${fullDistributor}`)!.toFixed(2))} due): all of ${rub('10.00')} would be an overpayment.`,
+    );
+    await page.getByRole('button', { name: 'No, change the amount' }).click();
+    await warning.waitFor({ state: 'detached' });
+    expect(await page.evaluate(`document.activeElement?.id`)).toBe('pay-amount');
+    expect((await payments()).payments).toEqual(before);
+
+    // An unpaid pair, 100 roubles more than it is owed: asked, and recorded once confirmed.
+    const [partnerId, distributorId] = pairOf(options[0]!);
+    const outstanding = due.get(`${partnerId} ${distributorId}`)!.minus(paidOf(partnerId, distributorId));
+    expect(outstanding.gt(0)).toBe(true);
+    const amount = outstanding.plus(100).toFixed(2);
+    await page.getByLabel('Partner and distributor (unpaid first)').selectOption({ index: 0 });
+    await page.getByLabel('Amount, RUB').fill(amount);
+    await page.getByRole('button', { name: 'Record the payment' }).click();
+    await warning.waitFor();
+    const said = squash(await warning.textContent());
+    expect(said).toContain(`${rub(amount)} is ${rub('100.00')} more than the ${rub(outstanding.toFixed(2))} still outstanding to ${partnerId} through ${distributorId}`);
+    expect(said).toContain('Record it anyway?');
+    expect(await form.getByRole('alert').count()).toBe(1);
+    expect((await payments()).payments).toEqual(before);
+
+    await page.getByRole('button', { name: `Yes, record ${rub(amount)}` }).click();
+    const recordedSaid = `Recorded: ${rub(amount)} paid to ${partnerId} through ${distributorId} for ${Q1}.`;
+    await expect.poll(async () => squash(await page.locator('main p.message.info').first().textContent().catch(() => '')), { timeout: 30_000 }).toContain(recordedSaid);
+    const after = (await payments()).payments;
+    expect(after).toHaveLength(before.length + 1);
+    expect(after).toContainEqual(
+      expect.objectContaining({ partnerId, distributorId, date: '2016-05-11', reference: 'PP-2016-0511', amount, recordedBy: 'finance fin-anna' }),
+    );
+    expect(pageErrors).toEqual([]);
+  });
+
   test('the payments page fits a 390 px screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await open(`#/payments/${Q1}`);

@@ -481,6 +481,13 @@ export const STRINGS = {
     uploadedByS3: 'Written straight into S3 by {who}',
     uploadedByS3From: 'Written straight into S3 by {who} from {ip}',
     uploaderNotRecorded: 'Who uploaded this version was not recorded.',
+    // Payments page: an amount above what is outstanding is asked about, not refused
+    payOverOutstanding:
+      '{amount} is {over} more than the {outstanding} still outstanding to {partner} through {distributor} (due {due}, paid so far {paid}).',
+    payOverPaidInFull: '{partner} through {distributor} is already paid in full ({paid} of {due} due): all of {amount} would be an overpayment.',
+    payOverAsk: 'An overpayment can be right, for example when a correction is paid ahead. Record it anyway?',
+    payOverConfirm: 'Yes, record {amount}',
+    payOverChange: 'No, change the amount',
   },
   ru: {
     appTitle: 'Бонусная программа',
@@ -959,6 +966,13 @@ export const STRINGS = {
     uploadedByS3: 'Записал напрямую в S3: {who}',
     uploadedByS3From: 'Записал напрямую в S3: {who}, с адреса {ip}',
     uploaderNotRecorded: 'Кто загрузил эту версию, не записано.',
+    // Страница выплат: сумму больше остатка переспрашиваем, а не отклоняем
+    payOverOutstanding:
+      '{amount} — на {over} больше, чем осталось выплатить партнёру {partner} через {distributor}: {outstanding} (к выплате {due}, уже выплачено {paid}).',
+    payOverPaidInFull: 'Партнёру {partner} через {distributor} уже выплачено всё ({paid} из {due}): все {amount} будут переплатой.',
+    payOverAsk: 'Переплата бывает оправданной, например если корректировку платят заранее. Всё равно записать?',
+    payOverConfirm: 'Да, записать {amount}',
+    payOverChange: 'Нет, изменить сумму',
   },
 };
 

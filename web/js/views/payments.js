@@ -2,7 +2,8 @@
  * Payments (issue #14, point 5), finance: record a payment per partner × distributor of a closed
  * quarter (date, reference, amount) and see those recorded, with who recorded them. The pairs come
  * from the quarter's frozen payout lines, what is still unpaid first, with the amount due prefilled.
- * Amounts stay decimal strings (money.js), never floats. The export marks what is paid.
+ * Amounts stay decimal strings (money.js), never floats. The export marks what is paid. More than
+ * is outstanding is asked about before it is sent, never refused: the API accepts overpayments.
  */
 import { api } from '../api.js';
 import { codeLabel, errorText } from '../codes.js';
@@ -113,6 +114,8 @@ function paymentForm(q, pairs, rerender) {
   // Sent again with a retried click, it records the payment once.
   const paymentId = crypto.randomUUID();
   const status = h('div', { 'aria-live': 'polite' });
+  /** The values an overpayment was confirmed for: other values are asked about again. */
+  let confirmedOver = null;
   const field = (id, label, control, help) =>
     h('p', { class: 'field' }, h('label', { for: id }, label), control, help ? h('span', { class: 'help', id: `${id}-help` }, help) : null);
   const pairSelect = h(
@@ -170,6 +173,23 @@ function paymentForm(q, pairs, rerender) {
           amount: amount.value,
         });
         if (checked.error) return status.replaceChildren(message(t(checked.error), 'error'));
+        // More than is outstanding may be right (an advance, a correction paid early): asked, not refused.
+        const pair = pairs[Number(pairSelect.value)];
+        const over = overpayment(pair, checked.body.amount);
+        if (over && confirmedOver !== JSON.stringify(checked.body))
+          return status.replaceChildren(
+            overpaymentWarning(pair, checked.body.amount, over, {
+              confirm: () => {
+                confirmedOver = JSON.stringify(checked.body);
+                form.requestSubmit();
+              },
+              change: () => {
+                status.replaceChildren();
+                amount.focus();
+                amount.select();
+              },
+            }),
+          );
         const button = form.querySelector('button[type=submit]');
         button.disabled = true;
         status.replaceChildren(message(t('paySaving')));
@@ -195,6 +215,37 @@ function paymentForm(q, pairs, rerender) {
     status,
   );
   return form;
+}
+
+/** How much `amount` is more than what is outstanding for `pair` (a 2-place string), or null. */
+export function overpayment(pair, amount) {
+  const over = toKopecks(amount) - toKopecks(pair.outstanding);
+  return over > 0n ? fromKopecks(over) : null;
+}
+
+/** The question asked before recording more than is outstanding, with its two answers. */
+function overpaymentWarning(pair, amount, over, { confirm, change }) {
+  const figures = {
+    amount: formatMoney(amount),
+    over: formatMoney(over),
+    partner: pair.partnerId,
+    distributor: pair.distributorId,
+    due: formatMoney(pair.due),
+    paid: formatMoney(pair.paid),
+    outstanding: formatMoney(pair.outstanding),
+  };
+  return h(
+    'div',
+    { class: 'message caution overpayment', role: 'alert' },
+    h('p', {}, t(pair.outstanding === '0.00' ? 'payOverPaidInFull' : 'payOverOutstanding', figures)),
+    h('p', {}, t('payOverAsk')),
+    h(
+      'p',
+      { class: 'buttons' },
+      h('button', { type: 'button', onclick: confirm }, t('payOverConfirm', figures)),
+      h('button', { type: 'button', class: 'secondary', onclick: change }, t('payOverChange')),
+    ),
+  );
 }
 
 /** "finance fin-anna" as recorded: the role in the reader's language, then the user. */
