@@ -146,7 +146,7 @@ describe.skipIf(!hasChromium)('a closed quarter in the dashboard (Chromium again
     const sample = reports.find((r) => r.uploader?.by.startsWith('the rebates command') && !reports.some((o) => o !== r && o.name === r.name));
     expect(sample, 'a sample report recorded as loaded by the rebates command').toBeDefined();
     const sampleRow = page.locator('table.reports tbody tr', { hasText: sample!.name });
-    expect(squash(await sampleRow.locator('.uploader').textContent())).toBe(`Uploaded by ${sample!.uploader!.by}`);
+    expect(squash(await sampleRow.locator('.uploader').innerText())).toBe(`Uploaded by ${sample!.uploader!.by}`);
     expect(pageErrors).toEqual([]);
   });
 });
