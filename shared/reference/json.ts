@@ -18,7 +18,7 @@ function field<T>({ max, check }: Field<T>) {
       return z.NEVER;
     }
     const value = raw.trim();
-    const out = value ? check(value) : new Problem('must not be empty');
+    const out = value ? check(value) : new Problem({ kind: 'empty' });
     if (out instanceof Problem) {
       ctx.addIssue({ code: 'custom', message: out.text });
       return z.NEVER;

@@ -1,6 +1,7 @@
 /**
  * Reference data as partner managers import it (data-formats.md, "Reference data").
  */
+import type { RowIssue } from '../domain/render/row-issues.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../domain/types.js';
 
 export interface ReferenceData {
@@ -15,6 +16,8 @@ export interface ReferenceData {
 export interface RowError {
   line: number;
   message: string;
+  /** The problem as data, to be said in another language (shared/domain/render/row-issues.ts). */
+  issue?: RowIssue;
 }
 
 export interface ParseResult<T> {
