@@ -5,6 +5,7 @@
  */
 import { errorRu, INTERNAL_RU } from './domain/render/errors-ru.js';
 import type { Lang } from './domain/render/format.js';
+import type { LineIssue } from './domain/render/row-issues.js';
 
 export abstract class AppError extends Error {
   abstract readonly code: string;
@@ -35,7 +36,14 @@ export interface FieldIssue {
   keys?: string[];
 }
 
-export type ErrorParam = string | number | boolean | null | readonly string[] | readonly FieldIssue[];
+export type ErrorParam =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly string[]
+  | readonly FieldIssue[]
+  | readonly LineIssue[];
 export type ErrorParams = Readonly<Record<string, ErrorParam | undefined>>;
 export interface ErrorOptions {
   cause?: unknown;

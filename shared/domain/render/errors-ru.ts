@@ -5,6 +5,7 @@
  */
 import type { AppError, ErrorParams, FieldIssue } from '../../errors.js';
 import { grouped, int, moscow, pick } from './format.js';
+import { lineIssueText, type LineIssue } from './row-issues.js';
 
 export const INTERNAL_RU = 'На нашей стороне произошла ошибка; она записана в журнал.';
 
@@ -96,6 +97,12 @@ export function fieldIssueRu(i: FieldIssue): string {
 
 type Sentence = (p: ErrorParams) => string;
 
+/** The IDs sent twice in one request, one sentence each. */
+const repeatedRu = (p: ErrorParams): string[] =>
+  (Array.isArray(p.ids) ? p.ids.map(String) : []).map(
+    (id) => `${p.what === 'distributor' ? 'Дистрибьютор' : 'Партнёр'} ${id} указан дважды`,
+  );
+
 /** Why an upload's file name cannot be used, by problem code (functions/api/upload-name.ts). */
 function fileNameProblem(code: string, p: ErrorParams): string {
   switch (code) {
@@ -136,6 +143,8 @@ const SENTENCES: Record<string, Sentence> = {
   'rows-bad': (p) =>
     `В ${str(p.file)} ${int(num(p.count), 'ru')} ${pick(num(p.count), 'ru', { one: 'неверная строка', few: 'неверные строки', other: 'неверных строк' })}; ничего не импортировано.`,
   'rows-none': (p) => `В ${str(p.file)} нет строк.`,
+  'rows-repeated': (p) =>
+    `${repeatedRu(p).join('; ')}; отправьте каждого по одной строке. Ничего не записано.`,
   'rows-too-many': (p) => `В ${str(p.file)} больше ${int(num(p.max), 'ru')} строк; разделите его на части.`,
   'partners-unknown': (p) =>
     `Этих партнёров нет в реестре: ${list(p.partners)}. Сначала импортируйте партнёров; ничего не записано.`,
@@ -271,7 +280,10 @@ const SENTENCES: Record<string, Sentence> = {
 };
 
 /** Errors whose issue list is built from params too (zod's field issues aside). */
-const ISSUES: Record<string, (p: ErrorParams) => string[]> = {
+const ISSUES: Record<string, (p: ErrorParams) => string[] | undefined> = {
+  // Without the issues as data (an older caller), the English list is kept rather than none.
+  'rows-bad': (p) => (Array.isArray(p.rows) ? (p.rows as LineIssue[]).map((i) => lineIssueText(i, 'ru')) : undefined),
+  'rows-repeated': (p) => repeatedRu(p),
   'file-name-unusable': (p) => (Array.isArray(p.problems) ? p.problems : []).map((c) => fileNameProblem(String(c), p)),
 };
 
@@ -355,8 +367,8 @@ export function errorRu(err: Pick<AppError, 'code' | 'key' | 'params' | 'message
   const sentence = err.key ? SENTENCES[err.key] : undefined;
   const fields = Array.isArray(err.params.fieldIssues) ? (err.params.fieldIssues as FieldIssue[]) : null;
   const message = sentence ? sentence(err.params) : (CODES[err.code] ?? 'Запрос не выполнен.');
-  const listed = err.key ? ISSUES[err.key] : undefined;
-  if (listed) return { message, issues: listed(err.params) };
+  const listed = err.key ? ISSUES[err.key]?.(err.params) : undefined;
+  if (listed) return { message, issues: listed };
   if (!fields?.length) return { message };
   const issues = fields.map(fieldIssueRu);
   // The English message lists the issues too; the Russian one names them after its first sentence.

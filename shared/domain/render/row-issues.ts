@@ -77,7 +77,7 @@ export function cellProblemText(p: CellProblem, lang: Lang): string {
 function cellProblemRu(p: CellProblem): string {
   switch (p.kind) {
     case 'partner-id':
-      return 'не ID партнёра: допустимы буквы и цифры, например RU100123';
+      return 'не идентификатор партнёра: допустимы буквы и цифры, например RU100123';
     case 'distributor-id':
       return 'допустимы только буквы, цифры и дефисы, например orbita или D-MERL';
     case 'slug':
