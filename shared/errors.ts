@@ -5,6 +5,7 @@
  */
 import { errorRu, INTERNAL_RU } from './domain/render/errors-ru.js';
 import type { Lang } from './domain/render/format.js';
+import type { PreviewIssue } from './domain/render/preview-issues.js';
 import type { LineIssue } from './domain/render/row-issues.js';
 
 export abstract class AppError extends Error {
@@ -43,7 +44,8 @@ export type ErrorParam =
   | null
   | readonly string[]
   | readonly FieldIssue[]
-  | readonly LineIssue[];
+  | readonly LineIssue[]
+  | readonly PreviewIssue[];
 export type ErrorParams = Readonly<Record<string, ErrorParam | undefined>>;
 export interface ErrorOptions {
   cause?: unknown;

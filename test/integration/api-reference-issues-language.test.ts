@@ -19,8 +19,8 @@ async function put(path: string, body: string, contentType: string, lang?: strin
     ...(lang ? { 'accept-language': lang } : {}),
   };
   const res = await fetch(`${api.server.url}/api${path}`, { method: 'PUT', headers, body });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  return { status: res.status, language: res.headers.get('content-language'), error: ((await res.json()) as any).error };
+  const { error } = (await res.json()) as { error: { code: string; message: string; issues: string[] } };
+  return { status: res.status, language: res.headers.get('content-language'), error };
 }
 
 /** Words of two or more Latin letters left once the file's own names are taken out. */
@@ -64,7 +64,10 @@ describe('PUT /reference refusals with Accept-Language: ru', () => {
       'Preferred',
       'ru930102',
     ]);
-    expect(en).toMatchObject({ code: 'input-invalid', message: 'partners.csv has 3 bad row(s); nothing was imported.' });
+    expect(en).toMatchObject({
+      code: 'input-invalid',
+      message: 'partners.csv has 3 bad row(s); nothing was imported.',
+    });
     expect(en.issues).toEqual([
       'line 2: status "Gold" must be Registered or Preferred',
       'line 4: partner_id "ru930102" is already on line 3',
@@ -80,14 +83,12 @@ describe('PUT /reference refusals with Accept-Language: ru', () => {
   });
 
   it('says a broken header and a misaligned row in Russian', async () => {
-    const header = await both('/reference/distributors', 'distributor_id;name;segments\nmerl;A;consumer\n', 'text/csv', [
-      'distributors.csv',
-      'distributor_id',
-      'name',
-      'segments',
-      'CSV',
-      'UTF',
-    ]);
+    const header = await both(
+      '/reference/distributors',
+      'distributor_id;name;segments\nmerl;A;consumer\n',
+      'text/csv',
+      ['distributors.csv', 'distributor_id', 'name', 'segments', 'CSV', 'UTF'],
+    );
     expect(header.ru.issues).toEqual([
       'строка 1: в заголовке нет столбцов distributor_id, name, segments; найденные столбцы: distributor_id;name;segments. ' +
         'Похоже, значения разделены точкой с запятой: сохраните файл как «CSV UTF-8 (разделитель — запятая)».',
@@ -104,11 +105,20 @@ describe('PUT /reference refusals with Accept-Language: ru', () => {
   });
 
   it('names rows sent twice as JSON in Russian', async () => {
-    const rows = ['RU930201', 'ru930201'].map((id) => ({ id, name: 'ООО «Дважды»', status: 'Registered', region: 'Volga' }));
-    const { en, ru } = await both('/reference/partners', JSON.stringify({ rows }), 'application/json', ['ru930201']);
+    const rows = ['RU930201', 'ru930201'].map((id) => ({
+      id,
+      name: 'ООО «Дважды»',
+      status: 'Registered',
+      region: 'Volga',
+    }));
+    const { en, ru } = await both('/reference/partners', JSON.stringify({ rows }), 'application/json', [
+      'ru930201',
+    ]);
     expect(en.message).toBe('Partner ru930201 is listed twice; send one row each. Nothing was written.');
     expect(en.issues).toEqual(['Partner ru930201 is listed twice']);
-    expect(ru.message).toBe('Партнёр ru930201 указан дважды; отправьте каждого по одной строке. Ничего не записано.');
+    expect(ru.message).toBe(
+      'Партнёр ru930201 указан дважды; отправьте каждого по одной строке. Ничего не записано.',
+    );
     expect(ru.issues).toEqual(['Партнёр ru930201 указан дважды']);
   });
 });

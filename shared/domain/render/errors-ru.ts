@@ -5,6 +5,7 @@
  */
 import type { AppError, ErrorParams, FieldIssue } from '../../errors.js';
 import { grouped, int, moscow, pick } from './format.js';
+import { previewIssueText, type PreviewIssue } from './preview-issues.js';
 import { lineIssueText, type LineIssue } from './row-issues.js';
 
 export const INTERNAL_RU = 'На нашей стороне произошла ошибка; она записана в журнал.';
@@ -96,6 +97,10 @@ export function fieldIssueRu(i: FieldIssue): string {
 }
 
 type Sentence = (p: ErrorParams) => string;
+
+/** A preview's thresholds, rates or extra units that cannot be applied (none: the English list stays). */
+const previewIssuesRu = (p: ErrorParams): string[] | undefined =>
+  Array.isArray(p.previewIssues) ? (p.previewIssues as PreviewIssue[]).map((i) => previewIssueText(i, 'ru')) : undefined;
 
 /** The IDs sent twice in one request, one sentence each. */
 const repeatedRu = (p: ErrorParams): string[] =>
@@ -284,6 +289,9 @@ const ISSUES: Record<string, (p: ErrorParams) => string[] | undefined> = {
   // Without the issues as data (an older caller), the English list is kept rather than none.
   'rows-bad': (p) => (Array.isArray(p.rows) ? (p.rows as LineIssue[]).map((i) => lineIssueText(i, 'ru')) : undefined),
   'rows-repeated': (p) => repeatedRu(p),
+  'rates-unknown': (p) => previewIssuesRu(p),
+  'plans-unchangeable': (p) => previewIssuesRu(p),
+  'extras-no-rate-row': (p) => previewIssuesRu(p),
   'file-name-unusable': (p) => (Array.isArray(p.problems) ? p.problems : []).map((c) => fileNameProblem(String(c), p)),
 };
 

@@ -184,5 +184,7 @@ function rowIssueRu(i: RowIssue): string {
 
 /** An issue with its line, as the API and the command line list it. */
 export function lineIssueText(i: LineIssue, lang: Lang): string {
-  return lang === 'ru' ? `строка ${int(i.line, 'ru')}: ${rowIssueRu(i)}` : `line ${i.line}: ${rowIssueText(i, 'en')}`;
+  return lang === 'ru'
+    ? `строка ${int(i.line, 'ru')}: ${rowIssueRu(i)}`
+    : `line ${i.line}: ${rowIssueText(i, 'en')}`;
 }
