@@ -6,7 +6,7 @@
 import { errorRu, INTERNAL_RU } from './domain/render/errors-ru.js';
 import type { Lang } from './domain/render/format.js';
 import type { PreviewIssue } from './domain/render/preview-issues.js';
-import type { LineIssue } from './domain/render/row-issues.js';
+import type { FileIssue, LineIssue } from './domain/render/row-issues.js';
 
 export abstract class AppError extends Error {
   abstract readonly code: string;
@@ -45,7 +45,8 @@ export type ErrorParam =
   | readonly string[]
   | readonly FieldIssue[]
   | readonly LineIssue[]
-  | readonly PreviewIssue[];
+  | readonly PreviewIssue[]
+  | readonly FileIssue[];
 export type ErrorParams = Readonly<Record<string, ErrorParam | undefined>>;
 export interface ErrorOptions {
   cause?: unknown;

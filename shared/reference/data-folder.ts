@@ -78,7 +78,8 @@ async function readReference(dir: string, errors: FileProblem[]): Promise<Refere
     }
     if (text === undefined) return [];
     const { rows, errors: rowErrors } = parse(text);
-    for (const e of rowErrors) errors.push({ file, line: e.line, message: `line ${e.line}: ${e.message}` });
+    for (const e of rowErrors)
+      errors.push({ file, line: e.line, message: `line ${e.line}: ${e.message}`, ...(e.issue ? { issue: e.issue } : {}) });
     return rows;
   }
   return {

@@ -31,6 +31,8 @@ export interface FileProblem {
   /** Line number within `file`, or null when the problem is about the file or a whole row set. */
   line: number | null;
   message: string;
+  /** The problem as data, when it can be said in another language (shared/domain/render/row-issues.ts). */
+  issue?: RowIssue;
 }
 
 /** A distributor report found in a data folder: `reports/<distributor folder>/<name>`. */

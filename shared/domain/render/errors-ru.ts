@@ -6,7 +6,7 @@
 import type { AppError, ErrorParams, FieldIssue } from '../../errors.js';
 import { grouped, int, moscow, pick } from './format.js';
 import { previewIssueText, type PreviewIssue } from './preview-issues.js';
-import { lineIssueText, type LineIssue } from './row-issues.js';
+import { fileIssueText, lineIssueText, type FileIssue, type LineIssue } from './row-issues.js';
 
 export const INTERNAL_RU = 'На нашей стороне произошла ошибка; она записана в журнал.';
 
@@ -148,6 +148,9 @@ const SENTENCES: Record<string, Sentence> = {
   'rows-bad': (p) =>
     `В ${str(p.file)} ${int(num(p.count), 'ru')} ${pick(num(p.count), 'ru', { one: 'неверная строка', few: 'неверные строки', other: 'неверных строк' })}; ничего не импортировано.`,
   'rows-none': (p) => `В ${str(p.file)} нет строк.`,
+  'reference-problems': (p) =>
+    `В справочных данных ${int(num(p.count), 'ru')} ${pick(num(p.count), 'ru', { one: 'ошибка', few: 'ошибки', other: 'ошибок' })}, ` +
+    'поэтому ничего не импортировано: исправьте эти строки или запустите команду снова с --skip-invalid, чтобы импортировать остальные.',
   'rows-repeated': (p) =>
     `${repeatedRu(p).join('; ')}; отправьте каждого по одной строке. Ничего не записано.`,
   'rows-too-many': (p) => `В ${str(p.file)} больше ${int(num(p.max), 'ru')} строк; разделите его на части.`,
@@ -289,6 +292,8 @@ const ISSUES: Record<string, (p: ErrorParams) => string[] | undefined> = {
   // Without the issues as data (an older caller), the English list is kept rather than none.
   'rows-bad': (p) => (Array.isArray(p.rows) ? (p.rows as LineIssue[]).map((i) => lineIssueText(i, 'ru')) : undefined),
   'rows-repeated': (p) => repeatedRu(p),
+  'reference-problems': (p) =>
+    Array.isArray(p.fileIssues) ? (p.fileIssues as FileIssue[]).map((i) => fileIssueText(i, 'ru')) : undefined,
   'rates-unknown': (p) => previewIssuesRu(p),
   'plans-unchangeable': (p) => previewIssuesRu(p),
   'extras-no-rate-row': (p) => previewIssuesRu(p),

@@ -35,6 +35,28 @@ export type RowIssue =
   /** The row repeats the key of an earlier one: `column` holds it, `firstLine` is where it was first. */
   | { kind: 'repeated'; column: string; value: string; firstLine: number };
 
+/**
+ * A data folder's problem as `rebates import` lists it: `message` is the English, said in Russian
+ * from `issue` when there is one.
+ */
+export interface FileIssue {
+  file: string;
+  line: number | null;
+  message: string;
+  issue?: RowIssue;
+}
+
+/** `file:line: problem`, the line's own "line N: " left out (the place already says it). */
+export function fileIssueText(p: FileIssue, lang: Lang): string {
+  const said =
+    lang === 'ru' && p.issue
+      ? rowIssueText(p.issue, 'ru')
+      : p.line
+        ? p.message.replace(new RegExp(`^line ${p.line}: `), '')
+        : p.message;
+  return `${p.file}${p.line ? `:${p.line}` : ''}: ${said}`;
+}
+
 /** A row issue with the file's line number (the header is line 1). */
 export type LineIssue = RowIssue & { line: number };
 
