@@ -10,7 +10,7 @@ import { asWrittenIn } from '../domain/ids.js';
 import type { Rules } from '../domain/rules/load.js';
 import { SEGMENTS, type Segment } from '../domain/rules/schema.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../domain/types.js';
-import type { RowIssue } from '../domain/render/row-issues.js';
+import type { FolderIssue, RowIssue } from '../domain/render/row-issues.js';
 import { rowIssueText } from '../domain/render/row-issues.js';
 import { FIELDS, planOf, Problem, type Field } from './fields.js';
 import type { FileProblem, ParseResult, ReferenceData, RowError } from './types.js';
@@ -304,49 +304,48 @@ export function parseCatalog(input: string): ParseResult<CatalogEntry> {
  */
 export function checkReferenceAgainstRules(ref: ReferenceData, rules: Rules): FileProblem[] {
   const problems: FileProblem[] = [];
-  const add = (file: string, message: string) => problems.push({ file, line: null, message });
+  const add = (file: string, issue: FolderIssue) =>
+    problems.push({ file, line: null, message: rowIssueText(issue, 'en'), issue });
   const partners = new Set(ref.partners.map((p) => p.id));
   const shown = asWrittenIn(ref.partners);
-  const programList = [...rules.programs.keys()].join(', ');
+  const programs = [...rules.programs.keys()];
+  const quarter = rules.quarter;
 
   for (const a of ref.acceptances) {
-    const who = `partner ${shown(a.partnerId)}`;
+    const partner = shown(a.partnerId);
     if (!partners.has(a.partnerId))
-      add(REFERENCE_FILES.acceptances, `${who} accepted program "${a.program}" but is not in partners.csv`);
+      add(REFERENCE_FILES.acceptances, { kind: 'acceptance-partner-unknown', partner, program: a.program });
     const program = rules.programs.get(a.program);
     if (!program) {
-      add(
-        REFERENCE_FILES.acceptances,
-        `${who} accepted program "${a.program}", which the ${rules.quarter} rules do not have (programs: ${programList})`,
-      );
+      add(REFERENCE_FILES.acceptances, { kind: 'acceptance-program-unknown', partner, program: a.program, quarter, programs });
       continue;
     }
     if (a.plan !== null && !program.plans.includes(a.plan))
-      add(
-        REFERENCE_FILES.acceptances,
-        `${who} chose plan ${a.plan} in program "${a.program}", whose plans in ${rules.quarter} are ${program.plans.join(' and ')}`,
-      );
+      add(REFERENCE_FILES.acceptances, {
+        kind: 'acceptance-plan-unknown',
+        partner,
+        program: a.program,
+        plan: a.plan,
+        quarter,
+        plans: program.plans,
+      });
   }
 
   for (const t of ref.trainings)
     if (!partners.has(t.partnerId))
-      add(
-        REFERENCE_FILES.trainings,
-        `partner ${t.partnerId} completed ${t.courseCode} but is not in partners.csv`,
-      );
+      add(REFERENCE_FILES.trainings, { kind: 'training-partner-unknown', partner: t.partnerId, course: t.courseCode });
 
   for (const c of ref.catalog) {
     const program = rules.programs.get(c.program);
-    if (!program)
-      add(
-        REFERENCE_FILES.catalog,
-        `sku "${c.sku}" is mapped to program "${c.program}", which the ${rules.quarter} rules do not have (programs: ${programList})`,
-      );
+    if (!program) add(REFERENCE_FILES.catalog, { kind: 'catalog-program-unknown', sku: c.sku, program: c.program, quarter, programs });
     else if (!program.rateRows.some((r) => r.id === c.rateRow))
-      add(
-        REFERENCE_FILES.catalog,
-        `sku "${c.sku}" is mapped to rate row "${c.rateRow}", which program "${c.program}" does not have (rate rows: ${program.rateRows.map((r) => r.id).join(', ')})`,
-      );
+      add(REFERENCE_FILES.catalog, {
+        kind: 'catalog-rate-row-unknown',
+        sku: c.sku,
+        program: c.program,
+        rateRow: c.rateRow,
+        rateRows: program.rateRows.map((r) => r.id),
+      });
   }
   return problems;
 }

@@ -13,7 +13,14 @@ import {
   parsePartners,
   parseTrainings,
 } from '../../shared/reference/parse.js';
-import type { ParseResult } from '../../shared/reference/types.js';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileIssueText } from '../../shared/domain/render/row-issues.js';
+import { loadDataFolder } from '../../shared/reference/data-folder.js';
+import { checkReferenceAgainstRules } from '../../shared/reference/parse.js';
+import type { FileProblem, ParseResult } from '../../shared/reference/types.js';
+import { sampleRules } from '../support/domain-fixtures.js';
 
 const lines = (...ls: string[]) => ls.join('\n') + '\n';
 const COLUMNS = ['partner_id', 'name', 'status', 'region', 'distributor_id', 'segments', 'program', 'plan'];
@@ -233,5 +240,114 @@ describe('row issues of the reference CSVs, in English and Russian', () => {
     expect(lineIssueText({ ...got.issue, line: got.line }, 'en')).toBe(
       'line 3: partner_id "ru100104" is already on line 2',
     );
+  });
+});
+
+/** Each problem's English said from its data word for word; its Russian in Russian but for names. */
+function russianOf(problems: readonly FileProblem[], allowed: readonly string[]): string[] {
+  return problems.map((p) => {
+    expect(p.issue, p.message).toBeDefined();
+    expect(rowIssueText(p.issue!, 'en')).toBe(p.line ? p.message.replace(/^line \d+: /, '') : p.message);
+    expect(fileIssueText(p, 'en')).toBe(
+      `${p.file}${p.line ? `:${p.line}` : ''}: ${rowIssueText(p.issue!, 'en')}`,
+    );
+    const ru = rowIssueText(p.issue!, 'ru');
+    expect(ru).toMatch(/[А-Яа-яЁё]{3}/);
+    expect(latinWords(ru, allowed), ru).toEqual([]);
+    return ru;
+  });
+}
+
+describe('a data folder’s problems beyond one row, in English and Russian', () => {
+  it('rows against the quarter’s rules', () => {
+    const rules = sampleRules('2016-Q1');
+    const at = '2016-02-01T10:00:00+03:00';
+    const problems = checkReferenceAgainstRules(
+      {
+        partners: [{ id: 'RU1', displayId: 'RU1', name: 'А', status: 'Registered', region: 'Central' }],
+        distributors: [],
+        acceptances: [
+          { partnerId: 'RU2', program: 'client', plan: null, acceptedAt: at },
+          { partnerId: 'RU1', program: 'printers', plan: null, acceptedAt: at },
+          { partnerId: 'RU1', program: 'client', plan: 75, acceptedAt: at },
+        ],
+        trainings: [{ partnerId: 'RU3', courseCode: 'DBSS0109WBTS', completedAt: at }],
+        catalog: [
+          { sku: 'X1', program: 'tablets', rateRow: 'premium' },
+          { sku: '210-AJDP', program: 'monitors', rateRow: '21-23' },
+        ],
+      },
+      rules,
+    );
+    const rateRows = rules.programs.get('monitors')!.rateRows.map((r) => r.id);
+    const ru = russianOf(problems, [
+      ...[
+        'RU1',
+        'RU2',
+        'RU3',
+        'client',
+        'monitors',
+        'enterprise',
+        'printers',
+        'tablets',
+        'premium',
+        'partners.csv',
+      ],
+      ...['DBSS0109WBTS', 'X1', '210-AJDP', '2016-Q1', 'sku', ...rateRows],
+    ]);
+    expect(ru).toEqual([
+      'партнёр RU2 принял программу client, но его нет в partners.csv',
+      'партнёр RU1 принял программу printers, которой нет в правилах 2016-Q1 (программы: client, monitors, enterprise)',
+      `партнёр RU1 выбрал план 75 в программе client, а её планы в 2016-Q1: ${rules.programs.get('client')!.plans.join(' и ')}`,
+      'партнёр RU3 прошёл курс DBSS0109WBTS, но его нет в partners.csv',
+      'sku «X1» сопоставлен программе tablets, которой нет в правилах 2016-Q1 (программы: client, monitors, enterprise)',
+      `sku «210-AJDP» сопоставлен строке ставок 21-23, которой нет в программе monitors (строки ставок: ${rateRows.join(', ')})`,
+    ]);
+  });
+
+  it('the folder’s files: missing, not UTF-8, and reports out of place', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'row-issues-'));
+    try {
+      await writeFile(join(dir, 'partners.csv'), Buffer.from([0xcf, 0xe0, 0xf0, 0x0a])); // Windows-1251
+      await writeFile(
+        join(dir, 'distributors.csv'),
+        'distributor_id,name,segments\norbita,Орбита,consumer\n',
+      );
+      await mkdir(join(dir, 'reports', 'nobody'), { recursive: true });
+      await mkdir(join(dir, 'reports', 'orbita'), { recursive: true });
+      await writeFile(join(dir, 'reports', 'loose.csv'), 'x\n');
+      await writeFile(join(dir, 'reports', 'orbita', 'jan.xlsx'), 'x');
+      const { errors } = await loadDataFolder(dir);
+      const ru = russianOf(errors, [
+        ...[
+          'partners.csv',
+          'acceptances.csv',
+          'trainings.csv',
+          'distributors.csv',
+          'catalog.csv',
+          'reports',
+          'nobody',
+        ],
+        ...['loose.csv', 'orbita', 'jan.xlsx', '.csv.gz', '.csv', 'distributor_id', 'UTF', 'CSV', 'Windows'],
+      ]);
+      expect(ru).toEqual([
+        'partners.csv — не текст в UTF-8 (возможно, он сохранён в Windows-1251); сохраните его как «CSV UTF-8 (разделитель — запятая)»',
+        'acceptances.csv нет в папке данных; в ней должны быть partners.csv, distributors.csv, acceptances.csv, trainings.csv (и может быть catalog.csv)',
+        'trainings.csv нет в папке данных; в ней должны быть partners.csv, distributors.csv, acceptances.csv, trainings.csv (и может быть catalog.csv)',
+        'reports/loose.csv лежит не в папке дистрибьютора, поэтому неизвестно, чей это отчёт; переместите его в reports/<distributor_id>/',
+        'папка reports/nobody/ не названа ни по одному дистрибьютору из distributors.csv (известные: orbita)',
+        'reports/orbita/jan.xlsx — не файл .csv или .csv.gz; он пропущен',
+      ]);
+      await rm(join(dir, 'reports'), { recursive: true });
+      const none = await loadDataFolder(dir);
+      expect(
+        russianOf(
+          none.errors.filter((e) => e.file === 'reports'),
+          ['reports', 'distributor_id'],
+        ),
+      ).toEqual(['в папке данных нет папки reports; положите каждый отчёт в reports/<distributor_id>/']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

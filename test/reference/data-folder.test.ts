@@ -134,7 +134,7 @@ describe('loadDataFolder on a folder with problems', () => {
       'orbita/jan/b.csv',
       'd-merl/a.csv',
     ]);
-    expect(errors).toEqual([
+    expect(errors.map(({ file, line, message }) => ({ file, line, message }))).toEqual([
       {
         file: 'reports/D-Kvant',
         line: null,

@@ -33,7 +33,23 @@ export type RowIssue =
   | { kind: 'cell-too-long'; column: string; length: number; max: number }
   | { kind: 'cell-invalid'; column: string; value: string; problem: CellProblem }
   /** The row repeats the key of an earlier one: `column` holds it, `firstLine` is where it was first. */
-  | { kind: 'repeated'; column: string; value: string; firstLine: number };
+  | { kind: 'repeated'; column: string; value: string; firstLine: number }
+  | FolderIssue;
+
+/** A data folder's problem beyond one row: its files (data-folder.ts) and rows against the rules. */
+export type FolderIssue =
+  | { kind: 'not-utf8'; file: string }
+  | { kind: 'file-missing'; file: string; required: readonly string[]; optional: string }
+  | { kind: 'report-not-csv'; file: string }
+  | { kind: 'no-reports-folder' }
+  | { kind: 'report-outside-folder'; file: string }
+  | { kind: 'report-folder-unknown'; file: string; known: readonly string[] }
+  | { kind: 'acceptance-partner-unknown'; partner: string; program: string }
+  | { kind: 'acceptance-program-unknown'; partner: string; program: string; quarter: string; programs: readonly string[] }
+  | { kind: 'acceptance-plan-unknown'; partner: string; program: string; plan: number; quarter: string; plans: readonly number[] }
+  | { kind: 'training-partner-unknown'; partner: string; course: string }
+  | { kind: 'catalog-program-unknown'; sku: string; program: string; quarter: string; programs: readonly string[] }
+  | { kind: 'catalog-rate-row-unknown'; sku: string; program: string; rateRow: string; rateRows: readonly string[] };
 
 /**
  * A data folder's problem as `rebates import` lists it: `message` is the English, said in Russian
@@ -160,6 +176,30 @@ export function rowIssueText(i: RowIssue, lang: Lang): string {
       return `${i.column} "${i.value}" ${cellProblemText(i.problem, 'en')}`;
     case 'repeated':
       return `${i.column} "${i.value}" is already on line ${i.firstLine}`;
+    case 'not-utf8':
+      return `${i.file} is not UTF-8 text (perhaps saved in Windows-1251); save it as "CSV UTF-8 (comma delimited)"`;
+    case 'file-missing':
+      return `${i.file} is missing from the data folder; it needs ${i.required.join(', ')} (and may have ${i.optional})`;
+    case 'report-not-csv':
+      return `${i.file} is not a .csv or .csv.gz file; it was skipped`;
+    case 'no-reports-folder':
+      return 'the data folder has no reports folder; put each report in reports/<distributor_id>/';
+    case 'report-outside-folder':
+      return `${i.file} is not inside a distributor folder, so nobody knows whose report it is; move it to reports/<distributor_id>/`;
+    case 'report-folder-unknown':
+      return `${i.file}/ is named after no distributor in distributors.csv (known: ${i.known.join(', ')})`;
+    case 'acceptance-partner-unknown':
+      return `partner ${i.partner} accepted program "${i.program}" but is not in partners.csv`;
+    case 'acceptance-program-unknown':
+      return `partner ${i.partner} accepted program "${i.program}", which the ${i.quarter} rules do not have (programs: ${i.programs.join(', ')})`;
+    case 'acceptance-plan-unknown':
+      return `partner ${i.partner} chose plan ${i.plan} in program "${i.program}", whose plans in ${i.quarter} are ${i.plans.join(' and ')}`;
+    case 'training-partner-unknown':
+      return `partner ${i.partner} completed ${i.course} but is not in partners.csv`;
+    case 'catalog-program-unknown':
+      return `sku "${i.sku}" is mapped to program "${i.program}", which the ${i.quarter} rules do not have (programs: ${i.programs.join(', ')})`;
+    case 'catalog-rate-row-unknown':
+      return `sku "${i.sku}" is mapped to rate row "${i.rateRow}", which program "${i.program}" does not have (rate rows: ${i.rateRows.join(', ')})`;
   }
 }
 
@@ -201,6 +241,30 @@ function rowIssueRu(i: RowIssue): string {
       return `${i.column} ${ru(i.value)}: ${cellProblemRu(i.problem)}`;
     case 'repeated':
       return `${i.column} ${ru(i.value)} уже есть в строке ${int(i.firstLine, 'ru')}`;
+    case 'not-utf8':
+      return `${i.file} — не текст в UTF-8 (возможно, он сохранён в Windows-1251); сохраните его как «CSV UTF-8 (разделитель — запятая)»`;
+    case 'file-missing':
+      return `${i.file} нет в папке данных; в ней должны быть ${i.required.join(', ')} (и может быть ${i.optional})`;
+    case 'report-not-csv':
+      return `${i.file} — не файл .csv или .csv.gz; он пропущен`;
+    case 'no-reports-folder':
+      return 'в папке данных нет папки reports; положите каждый отчёт в reports/<distributor_id>/';
+    case 'report-outside-folder':
+      return `${i.file} лежит не в папке дистрибьютора, поэтому неизвестно, чей это отчёт; переместите его в reports/<distributor_id>/`;
+    case 'report-folder-unknown':
+      return `папка ${i.file}/ не названа ни по одному дистрибьютору из distributors.csv (известные: ${i.known.join(', ')})`;
+    case 'acceptance-partner-unknown':
+      return `партнёр ${i.partner} принял программу ${i.program}, но его нет в partners.csv`;
+    case 'acceptance-program-unknown':
+      return `партнёр ${i.partner} принял программу ${i.program}, которой нет в правилах ${i.quarter} (программы: ${i.programs.join(', ')})`;
+    case 'acceptance-plan-unknown':
+      return `партнёр ${i.partner} выбрал план ${i.plan} в программе ${i.program}, а её планы в ${i.quarter}: ${i.plans.join(' и ')}`;
+    case 'training-partner-unknown':
+      return `партнёр ${i.partner} прошёл курс ${i.course}, но его нет в partners.csv`;
+    case 'catalog-program-unknown':
+      return `sku ${ru(i.sku)} сопоставлен программе ${i.program}, которой нет в правилах ${i.quarter} (программы: ${i.programs.join(', ')})`;
+    case 'catalog-rate-row-unknown':
+      return `sku ${ru(i.sku)} сопоставлен строке ставок ${i.rateRow}, которой нет в программе ${i.program} (строки ставок: ${i.rateRows.join(', ')})`;
   }
 }
 
