@@ -104,6 +104,26 @@ describe('PUT /reference refusals with Accept-Language: ru', () => {
     ]);
   });
 
+  it('says what a JSON row’s field rule found, not only that the value does not fit', async () => {
+    const rows = [
+      { id: 'RU 9001/04', name: 'ООО «Новый»', status: 'Registered', region: 'Volga' },
+      { id: 'RU930301', name: 'Я'.repeat(301), status: 'Registered', region: 'Volga' },
+    ];
+    const { en, ru } = await both('/reference/partners', JSON.stringify({ rows }), 'application/json', [
+      'rows.0.id',
+      'rows.1.name',
+      'RU100123',
+    ]);
+    expect(en.issues).toEqual([
+      'rows.0.id: is not a partner ID: use letters and digits, e.g. RU100123',
+      'rows.1.name: is longer than 300 characters',
+    ]);
+    expect(ru.issues).toEqual([
+      'Поле «rows.0.id»: не идентификатор партнёра: допустимы буквы и цифры, например RU100123.',
+      'Поле «rows.1.name»: не длиннее 300 символов.',
+    ]);
+  });
+
   it('names rows sent twice as JSON in Russian', async () => {
     const rows = ['RU930201', 'ru930201'].map((id) => ({
       id,

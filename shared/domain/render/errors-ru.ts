@@ -6,7 +6,7 @@
 import type { AppError, ErrorParams, FieldIssue } from '../../errors.js';
 import { grouped, int, moscow, pick } from './format.js';
 import { previewIssueText, type PreviewIssue } from './preview-issues.js';
-import { fileIssueText, lineIssueText, type FileIssue, type LineIssue } from './row-issues.js';
+import { cellProblemText, fileIssueText, lineIssueText, type FileIssue, type LineIssue } from './row-issues.js';
 
 export const INTERNAL_RU = 'На нашей стороне произошла ошибка; она записана в журнал.';
 
@@ -91,6 +91,8 @@ export function fieldIssueRu(i: FieldIssue): string {
         : `${field} записано не в том виде.`;
     case 'unknown-keys':
       return i.path ? `${field}: лишние поля ${list(i.keys)}.` : `Лишние поля: ${list(i.keys)}.`;
+    case 'problem':
+      return i.problem ? `${field}: ${cellProblemText(i.problem, 'ru')}.` : `${field}: значение не подходит.`;
     default:
       return i.path ? `${field}: значение не подходит.` : 'Значение не подходит.';
   }
