@@ -114,8 +114,8 @@ async function checkPartners(req: ApiRequest, ids: readonly string[]): Promise<v
     `Not ${where}: ${missing.join(', ')}. Import the partner first; nothing was written.`,
     missing.map((id) => `partner ${id} is not ${where}`),
     req.principal.role === 'manager'
-      ? { key: 'partners-unknown-territory', params: { partners: missing, regions: req.principal.regions } }
-      : { key: 'partners-unknown', params: { partners: missing } },
+      ? { key: 'partners-unknown-territory', params: { partners: missing, regions: req.principal.regions, listed: true } }
+      : { key: 'partners-unknown', params: { partners: missing, listed: true } },
   );
 }
 
@@ -220,7 +220,14 @@ export async function putCatalog(req: ApiRequest): Promise<Reply> {
         (c) =>
           `sku "${c.sku}": ${c.program}/${c.rateRow} is not a rate row of any quarter (${book.quarters.join(', ')})`,
       ),
-      { key: 'mapping-no-rate-row' },
+      {
+        key: 'mapping-no-rate-row',
+        params: {
+          skus: bad.map((c) => c.sku),
+          rateRows: bad.map((c) => `${c.program}/${c.rateRow}`),
+          quarters: book.quarters,
+        },
+      },
     );
   return accepted(req, { catalog: rows }, 'catalog');
 }

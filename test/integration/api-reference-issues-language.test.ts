@@ -6,15 +6,15 @@
  */
 import '../../local/env-defaults.js'; // before the handler modules create their loggers
 import { describe, expect, it } from 'vitest';
-import { useTestApi } from '../support/api-client.js';
+import { useTestApi, type Caller } from '../support/api-client.js';
 import { useLocalRuntime } from '../support/runtime.js';
 
 const env = useLocalRuntime();
 const api = useTestApi(env);
 
-async function put(path: string, body: string, contentType: string, lang?: string) {
+async function put(path: string, body: string, contentType: string, lang?: string, who: Caller = 'program') {
   const headers: Record<string, string> = {
-    authorization: `Bearer ${api.token('program')}`,
+    authorization: `Bearer ${api.token(who)}`,
     'content-type': contentType,
     ...(lang ? { 'accept-language': lang } : {}),
   };
@@ -31,9 +31,15 @@ function latinWords(text: string, allowed: readonly string[]): string[] {
 }
 
 /** The same request in English and Russian: same status, code and number of issues. */
-async function both(path: string, body: string, contentType: string, allowed: readonly string[]) {
-  const en = await put(path, body, contentType);
-  const ru = await put(path, body, contentType, 'ru-RU,ru;q=0.9');
+async function both(
+  path: string,
+  body: string,
+  contentType: string,
+  allowed: readonly string[],
+  who: Caller = 'program',
+) {
+  const en = await put(path, body, contentType, undefined, who);
+  const ru = await put(path, body, contentType, 'ru-RU,ru;q=0.9', who);
   expect(en.language).toBe('en');
   expect(ru.language).toBe('ru');
   expect(ru.status).toBe(en.status);
@@ -140,5 +146,48 @@ describe('PUT /reference refusals with Accept-Language: ru', () => {
       'Партнёр ru930201 указан дважды; отправьте каждого по одной строке. Ничего не записано.',
     );
     expect(ru.issues).toEqual(['Партнёр ru930201 указан дважды']);
+  });
+
+  it('lists partners not in the registry or not in the territory, and mappings to no rate row', async () => {
+    await env.importReference({
+      partners: [{ id: 'RU930401', name: 'ООО «Волга»', region: 'Volga' }],
+      distributors: ['alfa'],
+    });
+    const trainings =
+      'partner_id,course_code,completed_at\nRU930401,DPWS0212WBTS,2016-02-01T10:00:00+03:00\nRU939999,DPWS0212WBTS,2016-02-01T10:00:00+03:00\n';
+    const registry = await both('/reference/trainings', trainings, 'text/csv', ['RU939999']);
+    expect(registry.en.issues).toEqual(['partner RU939999 is not in the partner registry']);
+    expect(registry.ru.issues).toEqual(['партнёра RU939999 нет в реестре партнёров']);
+
+    const territory = await both(
+      '/reference/trainings',
+      trainings,
+      'text/csv',
+      ['RU930401', 'RU939999', 'Central'],
+      'central',
+    );
+    expect(territory.en.issues).toEqual([
+      'partner RU930401 is not in your territory (Central)',
+      'partner RU939999 is not in your territory (Central)',
+    ]);
+    expect(territory.ru.issues).toEqual([
+      'партнёра RU930401 нет на вашей территории (Central)',
+      'партнёра RU939999 нет на вашей территории (Central)',
+    ]);
+
+    const catalog = await both(
+      '/reference/catalog',
+      'sku,program,rate_row\n210-AJDP,client,nope\n',
+      'text/csv',
+      ['sku', '210-AJDP', 'client/nope', 'Q1', 'Q2', 'Q3', 'Q4'],
+    );
+    expect(catalog.en.issues).toEqual([
+      expect.stringMatching(/^sku "210-AJDP": client\/nope is not a rate row of any quarter \(2016-Q1, /),
+    ]);
+    expect(catalog.ru.issues).toEqual([
+      expect.stringMatching(
+        /^sku «210-AJDP»: client\/nope — не строка ставок ни одного квартала \(2016-Q1, /,
+      ),
+    ]);
   });
 });

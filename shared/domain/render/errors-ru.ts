@@ -297,6 +297,22 @@ const ISSUES: Record<string, (p: ErrorParams) => string[] | undefined> = {
   'reference-problems': (p) =>
     Array.isArray(p.fileIssues) ? (p.fileIssues as FileIssue[]).map((i) => fileIssueText(i, 'ru')) : undefined,
   'rates-unknown': (p) => previewIssuesRu(p),
+  // Listed one by one only where the English lists them (PUT /reference, not the preview).
+  'partners-unknown': (p) =>
+    p.listed ? (Array.isArray(p.partners) ? p.partners : []).map((id) => `партнёра ${String(id)} нет в реестре партнёров`) : undefined,
+  'partners-unknown-territory': (p) =>
+    p.listed
+      ? (Array.isArray(p.partners) ? p.partners : []).map(
+          (id) => `партнёра ${String(id)} нет на вашей территории (${list(p.regions)})`,
+        )
+      : undefined,
+  'mapping-no-rate-row': (p) => {
+    if (!Array.isArray(p.skus) || !Array.isArray(p.rateRows)) return undefined;
+    const rows = p.rateRows.map(String);
+    return p.skus.map(
+      (sku, i) => `sku «${String(sku)}»: ${rows[i]} — не строка ставок ни одного квартала (${list(p.quarters)})`,
+    );
+  },
   'plans-unchangeable': (p) => previewIssuesRu(p),
   'extras-no-rate-row': (p) => previewIssuesRu(p),
   'file-name-unusable': (p) => (Array.isArray(p.problems) ? p.problems : []).map((c) => fileNameProblem(String(c), p)),
