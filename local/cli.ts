@@ -46,6 +46,7 @@ import type { Role } from '../shared/auth/principal.js';
 import { DEFAULT_STATE } from './state-files.js';
 import { requireLang, requireQuarter } from './read-commands.js';
 import { explainLine, type Lang } from '../shared/domain/render/index.js';
+import { fileIssueText } from '../shared/domain/render/row-issues.js';
 
 // Where they were before the reading commands moved out.
 export { DEFAULT_STATE };
@@ -59,10 +60,7 @@ const note = (s: string) => process.stderr.write(`${s}\n`);
 
 /** Each problem once: the data folder's messages may already start with their line number. */
 export function problemLines(problems: FileProblem[], limit = 30): string[] {
-  const lines = problems.slice(0, limit).map((p) => {
-    const message = p.line ? p.message.replace(new RegExp(`^line ${p.line}: `), '') : p.message;
-    return `${p.file}${p.line ? `:${p.line}` : ''}: ${message}`;
-  });
+  const lines = problems.slice(0, limit).map((p) => fileIssueText(p, 'en'));
   if (problems.length > limit) lines.push(`… and ${problems.length - limit} more`);
   return lines;
 }
@@ -654,6 +652,13 @@ export async function cmdImport(values: Record<string, string | string[] | boole
     throw new InputValidationError(
       `The reference data has ${checked.problems.length} problem(s), so nothing was imported: fix these rows, or run again with --skip-invalid to import the others.`,
       problemLines(checked.problems, Infinity),
+      {
+        key: 'reference-problems',
+        params: {
+          count: checked.problems.length,
+          fileIssues: checked.problems.map(({ file, line, message, issue }) => ({ file, line, message, ...(issue ? { issue } : {}) })),
+        },
+      },
     );
   const stateDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE);
   if (await findUp(stateDir))

@@ -5,6 +5,8 @@
  */
 import { errorRu, INTERNAL_RU } from './domain/render/errors-ru.js';
 import type { Lang } from './domain/render/format.js';
+import type { PreviewIssue } from './domain/render/preview-issues.js';
+import type { CellProblem, FileIssue, LineIssue } from './domain/render/row-issues.js';
 
 export abstract class AppError extends Error {
   abstract readonly code: string;
@@ -27,15 +29,37 @@ export abstract class AppError extends Error {
 export interface FieldIssue {
   /** Dotted path (`rows.3.partnerId`); empty for the whole value. */
   path: string;
-  kind: 'required' | 'type' | 'enum' | 'too-long' | 'too-short' | 'too-big' | 'too-small' | 'format' | 'unknown-keys' | 'other';
+  kind:
+    | 'required'
+    | 'type'
+    | 'enum'
+    | 'too-long'
+    | 'too-short'
+    | 'too-big'
+    | 'too-small'
+    | 'format'
+    | 'unknown-keys'
+    | 'problem'
+    | 'other';
   expected?: string;
   values?: string[];
   limit?: number | string;
   format?: string;
   keys?: string[];
+  /** For `problem`: what a reference field's rule found wrong. */
+  problem?: CellProblem;
 }
 
-export type ErrorParam = string | number | boolean | null | readonly string[] | readonly FieldIssue[];
+export type ErrorParam =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly string[]
+  | readonly FieldIssue[]
+  | readonly LineIssue[]
+  | readonly PreviewIssue[]
+  | readonly FileIssue[];
 export type ErrorParams = Readonly<Record<string, ErrorParam | undefined>>;
 export interface ErrorOptions {
   cause?: unknown;

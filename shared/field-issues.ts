@@ -3,6 +3,7 @@
  * field-level sentences can be said in the reader's language, not only in zod's English.
  */
 import type { z } from 'zod';
+import type { CellProblem } from './domain/render/row-issues.js';
 import type { FieldIssue } from './errors.js';
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -45,6 +46,11 @@ export function fieldIssuesOf(error: z.ZodError, input: unknown): FieldIssue[] {
         return { path, kind: 'format', format: i.format };
       case 'unrecognized_keys':
         return { path, kind: 'unknown-keys', keys: [...i.keys] };
+      case 'custom':
+        // A reference field's own rule (shared/reference/json.ts) says what is wrong as data.
+        if (typeof i.params?.tooLong === 'number') return { path, kind: 'too-long', limit: i.params.tooLong, expected: 'string' };
+        if (i.params?.problem) return { path, kind: 'problem', problem: i.params.problem as CellProblem };
+        return { path, kind: 'other' };
       default:
         return { path, kind: 'other' };
     }

@@ -51,10 +51,13 @@ function readRows<T>(
     });
   const { rows, errors } = parseCsv(req.body?.toString('utf8') ?? '');
   if (errors.length) {
-    const issues = errors.slice(0, 50).map((e) => `line ${e.line}: ${e.message}`);
+    const shown = errors.slice(0, 50);
+    const issues = shown.map((e) => `line ${e.line}: ${e.message}`);
+    // Every row error of the parsers carries its issue; were one not to, the list stays English only.
+    const rows = shown.flatMap((e) => (e.issue ? [{ ...e.issue, line: e.line }] : []));
     throw new InputValidationError(`${file} has ${errors.length} bad row(s); nothing was imported.`, issues, {
       key: 'rows-bad',
-      params: { file, count: errors.length },
+      params: { file, count: errors.length, ...(rows.length === shown.length ? { rows } : {}) },
     });
   }
   if (!rows.length) throw new InputValidationError(`${file} has no rows.`, [], { key: 'rows-none', params: { file } });
@@ -67,7 +70,12 @@ function readRows<T>(
 }
 
 /** The same key twice in one request would silently keep only the last row. */
-function refuseRepeats<T>(rows: readonly T[], keyOf: (row: T) => string, says: (row: T) => string): void {
+function refuseRepeats<T>(
+  rows: readonly T[],
+  keyOf: (row: T) => string,
+  what: 'partner' | 'distributor',
+  shownId: (row: T) => string,
+): void {
   const seen = new Set<string>();
   const repeated = new Map<string, T>();
   for (const row of rows) {
@@ -76,8 +84,12 @@ function refuseRepeats<T>(rows: readonly T[], keyOf: (row: T) => string, says: (
     seen.add(key);
   }
   if (repeated.size) {
-    const issues = [...repeated.values()].map(says);
-    throw new InputValidationError(`${issues.join('; ')}; send one row each. Nothing was written.`, issues);
+    const ids = [...repeated.values()].map(shownId);
+    const issues = ids.map((id) => `${what === 'partner' ? 'Partner' : 'Distributor'} ${id} is listed twice`);
+    throw new InputValidationError(`${issues.join('; ')}; send one row each. Nothing was written.`, issues, {
+      key: 'rows-repeated',
+      params: { what, ids },
+    });
   }
 }
 
@@ -102,8 +114,8 @@ async function checkPartners(req: ApiRequest, ids: readonly string[]): Promise<v
     `Not ${where}: ${missing.join(', ')}. Import the partner first; nothing was written.`,
     missing.map((id) => `partner ${id} is not ${where}`),
     req.principal.role === 'manager'
-      ? { key: 'partners-unknown-territory', params: { partners: missing, regions: req.principal.regions } }
-      : { key: 'partners-unknown', params: { partners: missing } },
+      ? { key: 'partners-unknown-territory', params: { partners: missing, regions: req.principal.regions, listed: true } }
+      : { key: 'partners-unknown', params: { partners: missing, listed: true } },
   );
 }
 
@@ -175,7 +187,8 @@ export async function putPartners(req: ApiRequest): Promise<Reply> {
   refuseRepeats(
     rows,
     (p) => p.id,
-    (p) => `Partner ${p.displayId} is listed twice`,
+    'partner',
+    (p) => p.displayId,
   );
   return accepted(req, { partners: rows }, 'partners');
 }
@@ -186,7 +199,8 @@ export async function putDistributors(req: ApiRequest): Promise<Reply> {
   refuseRepeats(
     rows,
     (d) => d.id,
-    (d) => `Distributor ${d.displayId} is listed twice`,
+    'distributor',
+    (d) => d.displayId,
   );
   return accepted(req, { distributors: rows }, 'distributors');
 }
@@ -206,7 +220,14 @@ export async function putCatalog(req: ApiRequest): Promise<Reply> {
         (c) =>
           `sku "${c.sku}": ${c.program}/${c.rateRow} is not a rate row of any quarter (${book.quarters.join(', ')})`,
       ),
-      { key: 'mapping-no-rate-row' },
+      {
+        key: 'mapping-no-rate-row',
+        params: {
+          skus: bad.map((c) => c.sku),
+          rateRows: bad.map((c) => `${c.program}/${c.rateRow}`),
+          quarters: book.quarters,
+        },
+      },
     );
   return accepted(req, { catalog: rows }, 'catalog');
 }

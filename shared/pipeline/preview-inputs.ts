@@ -13,6 +13,7 @@ import { parseRules, type Rules } from '../domain/rules/load.js';
 import { normaliseSku } from '../domain/classify.js';
 import { normalizePartnerId } from '../domain/partner-id.js';
 import type { Acceptance } from '../domain/types.js';
+import { previewIssueText, type PreviewIssue } from '../domain/render/preview-issues.js';
 import { InputValidationError } from '../errors.js';
 import type { ActiveExtract, QuarterReference } from './compute-quarter.js';
 import { EXTRACT_FORMAT, type ExtractGroup, type ReportExtract } from './extract.js';
@@ -34,25 +35,30 @@ export function withPlans(rules: Rules, plans: Record<string, number>): Rules {
   const keys = Object.keys(plans);
   if (!keys.length) return rules;
   const file = structuredClone(rules.file);
-  const problems: string[] = [];
+  const problems: PreviewIssue[] = [];
   for (const key of keys) {
     const [programId, old] = key.split('/') as [string, string];
     const program = file.programs.find((p) => p.id === programId);
     const to = plans[key]!;
     if (!program || !program.plans.includes(Number(old))) {
-      problems.push(`plans.${key}: the ${rules.quarter} rules have no plan ${old} in program ${programId}`);
+      problems.push({ kind: 'plan-unknown', key, quarter: rules.quarter, program: programId, plan: old });
       continue;
     }
     program.plans = program.plans.map((p) => (p === Number(old) ? to : p));
     if (new Set(program.plans).size !== program.plans.length || program.plans.some((p, i) => i > 0 && p <= program.plans[i - 1]!))
-      problems.push(`plans.${key}: the plans of ${programId} must stay in rising order without repeats (${program.plans.join(', ')})`);
+      problems.push({ kind: 'plans-order', key, program: programId, plans: [...program.plans] });
     for (const row of program.rateRows) {
       const rate = row.rates[old];
       delete row.rates[old];
       if (rate !== undefined) row.rates[String(to)] = rate;
     }
   }
-  if (problems.length) throw new InputValidationError('Some plan thresholds cannot be changed so.', problems, { key: 'plans-unchangeable' });
+  if (problems.length)
+    throw new InputValidationError(
+      'Some plan thresholds cannot be changed so.',
+      problems.map((i) => previewIssueText(i, 'en')),
+      { key: 'plans-unchangeable', params: { previewIssues: problems } },
+    );
   return parseRules(file, `${rules.quarter} rules with the preview's plan thresholds`);
 }
 
@@ -71,13 +77,14 @@ export function acceptancesWithPlans(
 
 /** Checks that every extra names a rate row of the rules; throws naming the bad ones. */
 function checkExtras(rules: Rules, extras: readonly ExtraUnits[]) {
-  const problems = extras.flatMap((x, i) =>
+  const problems = extras.flatMap((x, index): PreviewIssue[] =>
     rules.file.programs.find((p) => p.id === x.program)?.rateRows.some((r) => r.id === x.rateRow)
       ? []
-      : [`units.${i}: the ${rules.quarter} rules have no rate row ${x.program}/${x.rateRow}`],
+      : [{ kind: 'extra-no-rate-row', index, quarter: rules.quarter, program: x.program, rateRow: x.rateRow }],
   );
-  if (problems.length) throw new InputValidationError('Some extra units name no rate row of this quarter.', problems, {
+  if (problems.length) throw new InputValidationError('Some extra units name no rate row of this quarter.', problems.map((i) => previewIssueText(i, 'en')), {
       key: 'extras-no-rate-row',
+      params: { previewIssues: problems },
     });
 }
 

@@ -6,6 +6,7 @@
 import { Decimal } from 'decimal.js';
 import { parseRules, type Rules } from '../domain/rules/load.js';
 import type { Acceptance, PartnerQuarterResult, Training } from '../domain/types.js';
+import { previewIssueText, type PreviewIssue } from '../domain/render/preview-issues.js';
 import { InputValidationError } from '../errors.js';
 import { previewComputation, type ComputeDeps } from './compute.js';
 import { acceptancesWithPlans, extrasExtract, referenceWithExtras, withPlans, type ExtraUnits } from './preview-inputs.js';
@@ -42,15 +43,20 @@ export function withRates(rules: Rules, rates: Record<string, string>): Rules {
   const keys = Object.keys(rates);
   if (!keys.length) return rules;
   const file = structuredClone(rules.file);
-  const unknown: string[] = [];
+  const unknown: PreviewIssue[] = [];
   for (const key of keys) {
     const [program, rateRow, plan] = key.split('/') as [string, string, string];
     const row = file.programs.find((p) => p.id === program)?.rateRows.find((r) => r.id === rateRow);
     if (!row || !(plan in row.rates))
-      unknown.push(`rates.${key}: the ${rules.quarter} rules have no rate for plan ${plan} of ${program}/${rateRow}`);
+      unknown.push({ kind: 'rate-unknown', key, quarter: rules.quarter, program, rateRow, plan });
     else row.rates[plan] = rates[key]!;
   }
-  if (unknown.length) throw new InputValidationError('Some rates name no rate of this quarter.', unknown, { key: 'rates-unknown' });
+  if (unknown.length)
+    throw new InputValidationError(
+      'Some rates name no rate of this quarter.',
+      unknown.map((i) => previewIssueText(i, 'en')),
+      { key: 'rates-unknown', params: { previewIssues: unknown } },
+    );
   return parseRules(file, `${rules.quarter} rules with the preview's rates`);
 }
 

@@ -7,6 +7,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { distributorKey } from '../domain/ids.js';
+import { rowIssueText, type FolderIssue } from '../domain/render/row-issues.js';
 import type { Distributor } from '../domain/types.js';
 import { InputValidationError } from '../errors.js';
 import {
@@ -20,6 +21,14 @@ import {
 import type { DataFolder, FileProblem, ParseResult, ReferenceData, ReportFile } from './types.js';
 
 const REPORT_NAME = /\.csv(\.gz)?$/i;
+/** A problem of the folder, not of a row: its English said from the data. */
+const folderProblem = (file: string, issue: FolderIssue): FileProblem => ({
+  file,
+  line: null,
+  message: rowIssueText(issue, 'en'),
+  issue,
+});
+
 const REQUIRED: string[] = [
   REFERENCE_FILES.partners,
   REFERENCE_FILES.distributors,
@@ -55,11 +64,7 @@ async function readText(
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    errors.push({
-      file,
-      line: null,
-      message: `${file} is not UTF-8 text (perhaps saved in Windows-1251); save it as "CSV UTF-8 (comma delimited)"`,
-    });
+    errors.push(folderProblem(file, { kind: 'not-utf8', file }));
     return undefined;
   }
 }
@@ -69,16 +74,15 @@ async function readReference(dir: string, errors: FileProblem[]): Promise<Refere
     const text = await readText(join(dir, file), file, errors);
     if (text === null) {
       if (REQUIRED.includes(file))
-        errors.push({
-          file,
-          line: null,
-          message: `${file} is missing from the data folder; it needs ${REQUIRED.join(', ')} (and may have ${REFERENCE_FILES.catalog})`,
-        });
+        errors.push(
+          folderProblem(file, { kind: 'file-missing', file, required: REQUIRED, optional: REFERENCE_FILES.catalog }),
+        );
       return [];
     }
     if (text === undefined) return [];
     const { rows, errors: rowErrors } = parse(text);
-    for (const e of rowErrors) errors.push({ file, line: e.line, message: `line ${e.line}: ${e.message}` });
+    for (const e of rowErrors)
+      errors.push({ file, line: e.line, message: `line ${e.line}: ${e.message}`, ...(e.issue ? { issue: e.issue } : {}) });
     return rows;
   }
   return {
@@ -109,11 +113,7 @@ async function listReports(
     if (entry.isDirectory()) out.push(...(await listReports(distributorId, path, folder, name, errors)));
     else if (REPORT_NAME.test(entry.name)) out.push({ distributorId, path, name });
     else
-      errors.push({
-        file: `reports/${folder}/${name}`,
-        line: null,
-        message: `reports/${folder}/${name} is not a .csv or .csv.gz file; it was skipped`,
-      });
+      errors.push(folderProblem(`reports/${folder}/${name}`, { kind: 'report-not-csv', file: `reports/${folder}/${name}` }));
   }
   return out;
 }
@@ -130,11 +130,7 @@ async function readReports(
   } catch (err) {
     if (!isMissing(err))
       throw new InputValidationError(`Cannot read ${root}: ${(err as Error).message}`, [], { cause: err });
-    errors.push({
-      file: 'reports',
-      line: null,
-      message: 'the data folder has no reports folder; put each report in reports/<distributor_id>/',
-    });
+    errors.push(folderProblem('reports', { kind: 'no-reports-folder' }));
     return [];
   }
   const known = new Set(distributors.map((d) => d.id));
@@ -143,22 +139,16 @@ async function readReports(
     if (isHidden(entry.name)) continue;
     const file = `reports/${entry.name}`;
     if (!entry.isDirectory()) {
-      errors.push({
-        file,
-        line: null,
-        message: `${file} is not inside a distributor folder, so nobody knows whose report it is; move it to reports/<distributor_id>/`,
-      });
+      errors.push(folderProblem(file, { kind: 'report-outside-folder', file }));
       continue;
     }
     // Folders match distributors in any case (reports/d-merl/ is D-MERL's), as incoming/ folders do.
     const distributorId = distributorKey(entry.name);
     // Without any distributor (distributors.csv missing or empty) that problem is already reported.
     if (known.size && !known.has(distributorId))
-      errors.push({
-        file,
-        line: null,
-        message: `${file}/ is named after no distributor in distributors.csv (known: ${distributors.map((d) => d.displayId).join(', ')})`,
-      });
+      errors.push(
+        folderProblem(file, { kind: 'report-folder-unknown', file, known: distributors.map((d) => d.displayId) }),
+      );
     reports.push(...(await listReports(distributorId, join(root, entry.name), entry.name, '', errors)));
   }
   return reports;

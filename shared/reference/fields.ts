@@ -7,11 +7,16 @@
 import { courseKey, distributorKey } from '../domain/ids.js';
 import { normalizePartnerId } from '../domain/partner-id.js';
 import { CourseCode, SEGMENTS, Slug, type Segment } from '../domain/rules/schema.js';
+import { cellProblemText, type CellProblem } from '../domain/render/row-issues.js';
 import { TEXT_LIMITS } from '../domain/text-limits.js';
 import type { Partner } from '../domain/types.js';
 
+/** What is wrong with a value, as data; `text` is the English words that follow the field's name. */
 export class Problem {
-  constructor(readonly text: string) {}
+  constructor(readonly issue: CellProblem) {}
+  get text(): string {
+    return cellProblemText(this.issue, 'en');
+  }
 }
 
 export interface Field<T> {
@@ -37,7 +42,7 @@ const partnerIdAsWritten = field(TEXT_LIMITS.partnerId, (v): Id | Problem => {
   const key = normalizePartnerId(v);
   return /^[A-Z0-9][A-Z0-9-]*$/.test(key)
     ? { key, written: v }
-    : new Problem('is not a partner ID: use letters and digits, e.g. RU100123');
+    : new Problem({ kind: 'partner-id' });
 });
 
 // Written in any case (D-MERL); the key is lower-case, so it also names the report folder in any case.
@@ -45,7 +50,7 @@ const distributorId = field(TEXT_LIMITS.distributorId, (v): Id | Problem => {
   const key = distributorKey(v);
   return Slug.safeParse(key).success
     ? { key, written: v }
-    : new Problem('must be letters, digits and dashes, e.g. "orbita" or "D-MERL"');
+    : new Problem({ kind: 'distributor-id' });
 });
 
 const slug = (example: string) =>
@@ -53,26 +58,26 @@ const slug = (example: string) =>
     const s = v.toLowerCase();
     return Slug.safeParse(s).success
       ? s
-      : new Problem(`must be lower-case letters, digits and dashes, e.g. "${example}"`);
+      : new Problem({ kind: 'slug', example });
   });
 
 const STATUSES = ['Registered', 'Preferred'] as const satisfies readonly Partner['status'][];
 
 const status = field(20, (v) => {
   const s = STATUSES.find((x) => x.toLowerCase() === v.toLowerCase());
-  return s ?? new Problem(`must be ${STATUSES.join(' or ')}`);
+  return s ?? new Problem({ kind: 'one-of', values: STATUSES });
 });
 
 const segment = field(20, (v): Segment | Problem => {
   const s = v.toLowerCase();
   return (SEGMENTS as readonly string[]).includes(s)
     ? (s as Segment)
-    : new Problem(`is not a segment; use ${SEGMENTS.join(', ')}`);
+    : new Problem({ kind: 'segment', values: SEGMENTS });
 });
 
 // Kept as written; matched upper-cased (courseKey), as the rules files write course codes.
 const courseCode = field(TEXT_LIMITS.courseCode, (v) =>
-  CourseCode.safeParse(courseKey(v)).success ? v : new Problem('is not a course code like DPWS0212WBTS'),
+  CourseCode.safeParse(courseKey(v)).success ? v : new Problem({ kind: 'course-code' }),
 );
 
 const INSTANT =
@@ -81,10 +86,10 @@ const INSTANT_WITHOUT_OFFSET = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:
 
 /** ISO 8601 with an explicit offset: the time zone must never be guessed. */
 const instant = field(TEXT_LIMITS.instant, (v) => {
-  const write = `write it like ${EXAMPLE_INSTANT}`;
-  if (INSTANT_WITHOUT_OFFSET.test(v)) return new Problem(`has no time zone offset; ${write}`);
+  const example = EXAMPLE_INSTANT;
+  if (INSTANT_WITHOUT_OFFSET.test(v)) return new Problem({ kind: 'instant-no-offset', example });
   const g = INSTANT.exec(v)?.groups;
-  if (!g) return new Problem(`is not an ISO 8601 date and time; ${write}`);
+  if (!g) return new Problem({ kind: 'instant-format', example });
   const [y, mo, d, h, mi, s] = [g.y, g.mo, g.d, g.h, g.mi, g.s ?? '0'].map(Number) as [
     number,
     number,
@@ -103,7 +108,7 @@ const instant = field(TEXT_LIMITS.instant, (v) => {
     probe.getUTCMinutes() === mi &&
     probe.getUTCSeconds() === s &&
     (offset === 'Z' || (Number(offset.slice(1, 3)) <= 14 && Number(offset.slice(4)) < 60));
-  if (!real) return new Problem(`is not a real date and time; ${write}`);
+  if (!real) return new Problem({ kind: 'instant-unreal', example });
   return `${v.slice(0, 10)}T${v.slice(11, -offset.length)}${offset}`;
 });
 
@@ -128,8 +133,8 @@ export const FIELDS = {
 } as const;
 
 /** A plan: a whole number of units; `none` is how the row says that no plan was chosen. */
-export function planOf(units: number, none: string): number | Problem {
+export function planOf(units: number, none: 'empty' | 'null'): number | Problem {
   return Number.isSafeInteger(units) && units > 0
     ? units
-    : new Problem(`must be a whole number of units such as 50, or ${none} when no plan was chosen`);
+    : new Problem({ kind: 'plan', none });
 }

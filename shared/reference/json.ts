@@ -14,13 +14,13 @@ function field<T>({ max, check }: Field<T>) {
   return z.string().transform((raw, ctx): T => {
     // Before anything else reads the value, which may be huge.
     if (raw.length > max) {
-      ctx.addIssue({ code: 'custom', message: `is longer than ${max} characters` });
+      ctx.addIssue({ code: 'custom', message: `is longer than ${max} characters`, params: { tooLong: max } });
       return z.NEVER;
     }
     const value = raw.trim();
-    const out = value ? check(value) : new Problem('must not be empty');
+    const out = value ? check(value) : new Problem({ kind: 'empty' });
     if (out instanceof Problem) {
-      ctx.addIssue({ code: 'custom', message: out.text });
+      ctx.addIssue({ code: 'custom', message: out.text, params: { problem: out.issue } });
       return z.NEVER;
     }
     return out;
@@ -38,7 +38,7 @@ export const AcceptanceJson = z
       .transform((units, ctx) => {
         const out = units === null ? null : planOf(units, 'null');
         if (!(out instanceof Problem)) return out;
-        ctx.addIssue({ code: 'custom', message: out.text });
+        ctx.addIssue({ code: 'custom', message: out.text, params: { problem: out.issue } });
         return z.NEVER;
       }),
     acceptedAt: field(FIELDS.instant),

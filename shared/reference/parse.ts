@@ -9,8 +9,9 @@ import { z } from 'zod';
 import { asWrittenIn } from '../domain/ids.js';
 import type { Rules } from '../domain/rules/load.js';
 import { SEGMENTS, type Segment } from '../domain/rules/schema.js';
-import { tooLong } from '../domain/text-limits.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../domain/types.js';
+import type { FolderIssue, RowIssue } from '../domain/render/row-issues.js';
+import { rowIssueText } from '../domain/render/row-issues.js';
 import { FIELDS, planOf, Problem, type Field } from './fields.js';
 import type { FileProblem, ParseResult, ReferenceData, RowError } from './types.js';
 
@@ -34,22 +35,18 @@ const COLUMNS = {
 
 /** A column's cell, read by the field's rule (fields.ts); a problem names the column and the value. */
 function cell<T>(column: string, { max, check }: Field<T>, { optional = false } = {}) {
+  // The issue travels as data in zod's params, for parseWith to keep it on the row's error.
+  const refuse = (ctx: z.RefinementCtx, issue: RowIssue): never => {
+    ctx.addIssue({ code: 'custom', message: rowIssueText(issue, 'en'), params: { issue } });
+    return z.NEVER;
+  };
   return z.string().transform((raw, ctx): T => {
     const value = raw.trim();
-    if (!value && !optional) {
-      ctx.addIssue({ code: 'custom', message: `${column} is empty` });
-      return z.NEVER;
-    }
+    if (!value && !optional) return refuse(ctx, { kind: 'cell-empty', column });
     // Before any other check, whose message would quote the value.
-    if (value.length > max) {
-      ctx.addIssue({ code: 'custom', message: tooLong(column, value, max) });
-      return z.NEVER;
-    }
+    if (value.length > max) return refuse(ctx, { kind: 'cell-too-long', column, length: value.length, max });
     const out = check(value);
-    if (out instanceof Problem) {
-      ctx.addIssue({ code: 'custom', message: `${column} "${value}" ${out.text}` });
-      return z.NEVER;
-    }
+    if (out instanceof Problem) return refuse(ctx, { kind: 'cell-invalid', column, value, problem: out.issue });
     return out;
   });
 }
@@ -70,10 +67,8 @@ const segments = cell('segments', {
     ];
     const found = parts.map((p) => FIELDS.segment.check(p));
     const unknown = parts.filter((_, i) => found[i] instanceof Problem);
-    const use = `use ${SEGMENTS.join(', ')} separated by ;`;
-    if (unknown.length)
-      return new Problem(`has ${unknown.map((u) => `"${u}"`).join(', ')}, which is not a segment; ${use}`);
-    return parts.length ? (found as Segment[]) : new Problem(`names no segment; ${use}`);
+    if (unknown.length) return new Problem({ kind: 'segments-unknown', unknown, values: SEGMENTS });
+    return parts.length ? (found as Segment[]) : new Problem({ kind: 'segments-none', values: SEGMENTS });
   },
 });
 
@@ -146,6 +141,8 @@ const CatalogRow = z
 
 // ---------------------------------------------------------------- table reading
 
+const rowError = (line: number, issue: RowIssue): RowError => ({ line, message: rowIssueText(issue, 'en'), issue });
+
 interface TableRecord {
   line: number;
   values: { [column: string]: string };
@@ -159,7 +156,7 @@ function readTable(
   columns: readonly string[],
 ): { records: TableRecord[]; errors: RowError[] } {
   const source = input.replace(/^\uFEFF/, '');
-  const rows: { data: string[]; line: number; problems: string[] }[] = [];
+  const rows: { data: string[]; line: number; problems: { code: string; message: string }[] }[] = [];
   let cursor = 0;
   let line = 1;
   // papaparse reports where each row ends; walking the text between rows gives each row's first line.
@@ -171,33 +168,19 @@ function readTable(
       let start = cursor;
       while (start < end && /\s/.test(source[start]!)) start++;
       for (let i = cursor; i < start; i++) if (source[i] === '\n') line++;
-      rows.push({ data: result.data, line, problems: result.errors.map((e) => e.message) });
+      rows.push({ data: result.data, line, problems: result.errors.map((e) => ({ code: e.code, message: e.message })) });
       for (let i = start; i < end; i++) if (source[i] === '\n') line++;
       cursor = end;
     },
   });
 
   const [header, ...body] = rows;
-  if (!header)
-    return {
-      records: [],
-      errors: [{ line: 1, message: `the file is empty; it needs a header line: ${columns.join(',')}` }],
-    };
+  if (!header) return { records: [], errors: [rowError(1, { kind: 'file-empty', columns })] };
   const found = header.data.map(normalizeHeader);
   const missing = columns.filter((c) => !found.includes(c));
   if (missing.length) {
-    const hint = header.data.some((h) => h.includes(';'))
-      ? ' The file seems to be separated by semicolons: save it as "CSV UTF-8 (comma delimited)".'
-      : '';
-    return {
-      records: [],
-      errors: [
-        {
-          line: header.line,
-          message: `the header has no column ${missing.join(', ')}; columns found: ${found.filter(Boolean).join(', ') || 'none'}.${hint}`,
-        },
-      ],
-    };
+    const semicolons = header.data.some((h) => h.includes(';'));
+    return { records: [], errors: [rowError(header.line, { kind: 'header-missing', missing, found, semicolons })] };
   }
 
   const index = new Map(columns.map((c) => [c, found.indexOf(c)]));
@@ -205,15 +188,18 @@ function readTable(
   const errors: RowError[] = [];
   for (const row of body) {
     if (row.problems.length) {
-      errors.push({ line: row.line, message: `cannot be read as CSV: ${row.problems.join('; ')}` });
+      errors.push(
+        rowError(row.line, {
+          kind: 'not-csv',
+          codes: row.problems.map((p) => p.code),
+          messages: row.problems.map((p) => p.message),
+        }),
+      );
       continue;
     }
     const extra = row.data.slice(found.length).filter((v) => v.trim());
     if (row.data.length < found.length || extra.length) {
-      errors.push({
-        line: row.line,
-        message: `has ${row.data.length} values but the header has ${found.length} columns (a comma inside a value needs "quotes")`,
-      });
+      errors.push(rowError(row.line, { kind: 'value-count', values: row.data.length, columns: found.length }));
       continue;
     }
     const values: TableRecord['values'] = {};
@@ -227,7 +213,7 @@ function parseWith<T>(
   input: string,
   columns: readonly string[],
   schema: z.ZodType<T, { [column: string]: string }>,
-  keyOf?: (row: T) => { key: string; says: string },
+  keyOf?: (row: T) => { key: string; column: string; value: string },
 ): ParseResult<T> {
   const { records, errors } = readTable(input, columns);
   const rows: T[] = [];
@@ -235,14 +221,17 @@ function parseWith<T>(
   for (const r of records) {
     const parsed = schema.safeParse(r.values);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) errors.push({ line: r.line, message: issue.message });
+      for (const issue of parsed.error.issues) {
+        const data = issue.code === 'custom' ? (issue.params?.issue as RowIssue | undefined) : undefined;
+        errors.push(data ? rowError(r.line, data) : { line: r.line, message: issue.message });
+      }
       continue;
     }
     if (keyOf) {
-      const { key, says } = keyOf(parsed.data);
+      const { key, column, value } = keyOf(parsed.data);
       const seen = firstLine.get(key);
       if (seen !== undefined) {
-        errors.push({ line: r.line, message: `${says} is already on line ${seen}` });
+        errors.push(rowError(r.line, { kind: 'repeated', column, value, firstLine: seen }));
         continue;
       }
       firstLine.set(key, r.line);
@@ -259,14 +248,16 @@ function parseWith<T>(
 export function parsePartners(input: string): ParseResult<Partner> {
   return parseWith(input, COLUMNS.partners, PartnerRow, (p) => ({
     key: p.id,
-    says: `partner_id "${p.displayId}"`,
+    column: 'partner_id',
+    value: p.displayId,
   }));
 }
 
 export function parseDistributors(input: string): ParseResult<Distributor> {
   return parseWith(input, COLUMNS.distributors, DistributorRow, (d) => ({
     key: d.id,
-    says: `distributor_id "${d.displayId}"`,
+    column: 'distributor_id',
+    value: d.displayId,
   }));
 }
 
@@ -300,7 +291,8 @@ export function parseCatalog(input: string): ParseResult<CatalogEntry> {
   // SKUs are matched trimmed and upper-cased (as the classifier does), so 210-ajdp repeats 210-AJDP.
   return parseWith(input, COLUMNS.catalog, CatalogRow, (c) => ({
     key: c.sku.toUpperCase(),
-    says: `sku "${c.sku}"`,
+    column: 'sku',
+    value: c.sku,
   }));
 }
 
@@ -312,49 +304,48 @@ export function parseCatalog(input: string): ParseResult<CatalogEntry> {
  */
 export function checkReferenceAgainstRules(ref: ReferenceData, rules: Rules): FileProblem[] {
   const problems: FileProblem[] = [];
-  const add = (file: string, message: string) => problems.push({ file, line: null, message });
+  const add = (file: string, issue: FolderIssue) =>
+    problems.push({ file, line: null, message: rowIssueText(issue, 'en'), issue });
   const partners = new Set(ref.partners.map((p) => p.id));
   const shown = asWrittenIn(ref.partners);
-  const programList = [...rules.programs.keys()].join(', ');
+  const programs = [...rules.programs.keys()];
+  const quarter = rules.quarter;
 
   for (const a of ref.acceptances) {
-    const who = `partner ${shown(a.partnerId)}`;
+    const partner = shown(a.partnerId);
     if (!partners.has(a.partnerId))
-      add(REFERENCE_FILES.acceptances, `${who} accepted program "${a.program}" but is not in partners.csv`);
+      add(REFERENCE_FILES.acceptances, { kind: 'acceptance-partner-unknown', partner, program: a.program });
     const program = rules.programs.get(a.program);
     if (!program) {
-      add(
-        REFERENCE_FILES.acceptances,
-        `${who} accepted program "${a.program}", which the ${rules.quarter} rules do not have (programs: ${programList})`,
-      );
+      add(REFERENCE_FILES.acceptances, { kind: 'acceptance-program-unknown', partner, program: a.program, quarter, programs });
       continue;
     }
     if (a.plan !== null && !program.plans.includes(a.plan))
-      add(
-        REFERENCE_FILES.acceptances,
-        `${who} chose plan ${a.plan} in program "${a.program}", whose plans in ${rules.quarter} are ${program.plans.join(' and ')}`,
-      );
+      add(REFERENCE_FILES.acceptances, {
+        kind: 'acceptance-plan-unknown',
+        partner,
+        program: a.program,
+        plan: a.plan,
+        quarter,
+        plans: program.plans,
+      });
   }
 
   for (const t of ref.trainings)
     if (!partners.has(t.partnerId))
-      add(
-        REFERENCE_FILES.trainings,
-        `partner ${t.partnerId} completed ${t.courseCode} but is not in partners.csv`,
-      );
+      add(REFERENCE_FILES.trainings, { kind: 'training-partner-unknown', partner: t.partnerId, course: t.courseCode });
 
   for (const c of ref.catalog) {
     const program = rules.programs.get(c.program);
-    if (!program)
-      add(
-        REFERENCE_FILES.catalog,
-        `sku "${c.sku}" is mapped to program "${c.program}", which the ${rules.quarter} rules do not have (programs: ${programList})`,
-      );
+    if (!program) add(REFERENCE_FILES.catalog, { kind: 'catalog-program-unknown', sku: c.sku, program: c.program, quarter, programs });
     else if (!program.rateRows.some((r) => r.id === c.rateRow))
-      add(
-        REFERENCE_FILES.catalog,
-        `sku "${c.sku}" is mapped to rate row "${c.rateRow}", which program "${c.program}" does not have (rate rows: ${program.rateRows.map((r) => r.id).join(', ')})`,
-      );
+      add(REFERENCE_FILES.catalog, {
+        kind: 'catalog-rate-row-unknown',
+        sku: c.sku,
+        program: c.program,
+        rateRow: c.rateRow,
+        rateRows: program.rateRows.map((r) => r.id),
+      });
   }
   return problems;
 }

@@ -1,6 +1,7 @@
 /**
  * Reference data as partner managers import it (data-formats.md, "Reference data").
  */
+import type { RowIssue } from '../domain/render/row-issues.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../domain/types.js';
 
 export interface ReferenceData {
@@ -15,6 +16,8 @@ export interface ReferenceData {
 export interface RowError {
   line: number;
   message: string;
+  /** The problem as data, to be said in another language (shared/domain/render/row-issues.ts). */
+  issue?: RowIssue;
 }
 
 export interface ParseResult<T> {
@@ -28,6 +31,8 @@ export interface FileProblem {
   /** Line number within `file`, or null when the problem is about the file or a whole row set. */
   line: number | null;
   message: string;
+  /** The problem as data, when it can be said in another language (shared/domain/render/row-issues.ts). */
+  issue?: RowIssue;
 }
 
 /** A distributor report found in a data folder: `reports/<distributor folder>/<name>`. */

@@ -5,6 +5,8 @@
  */
 import type { AppError, ErrorParams, FieldIssue } from '../../errors.js';
 import { grouped, int, moscow, pick } from './format.js';
+import { previewIssueText, type PreviewIssue } from './preview-issues.js';
+import { cellProblemText, fileIssueText, lineIssueText, type FileIssue, type LineIssue } from './row-issues.js';
 
 export const INTERNAL_RU = 'На нашей стороне произошла ошибка; она записана в журнал.';
 
@@ -89,12 +91,24 @@ export function fieldIssueRu(i: FieldIssue): string {
         : `${field} записано не в том виде.`;
     case 'unknown-keys':
       return i.path ? `${field}: лишние поля ${list(i.keys)}.` : `Лишние поля: ${list(i.keys)}.`;
+    case 'problem':
+      return i.problem ? `${field}: ${cellProblemText(i.problem, 'ru')}.` : `${field}: значение не подходит.`;
     default:
       return i.path ? `${field}: значение не подходит.` : 'Значение не подходит.';
   }
 }
 
 type Sentence = (p: ErrorParams) => string;
+
+/** A preview's thresholds, rates or extra units that cannot be applied (none: the English list stays). */
+const previewIssuesRu = (p: ErrorParams): string[] | undefined =>
+  Array.isArray(p.previewIssues) ? (p.previewIssues as PreviewIssue[]).map((i) => previewIssueText(i, 'ru')) : undefined;
+
+/** The IDs sent twice in one request, one sentence each. */
+const repeatedRu = (p: ErrorParams): string[] =>
+  (Array.isArray(p.ids) ? p.ids.map(String) : []).map(
+    (id) => `${p.what === 'distributor' ? 'Дистрибьютор' : 'Партнёр'} ${id} указан дважды`,
+  );
 
 /** Why an upload's file name cannot be used, by problem code (functions/api/upload-name.ts). */
 function fileNameProblem(code: string, p: ErrorParams): string {
@@ -136,6 +150,11 @@ const SENTENCES: Record<string, Sentence> = {
   'rows-bad': (p) =>
     `В ${str(p.file)} ${int(num(p.count), 'ru')} ${pick(num(p.count), 'ru', { one: 'неверная строка', few: 'неверные строки', other: 'неверных строк' })}; ничего не импортировано.`,
   'rows-none': (p) => `В ${str(p.file)} нет строк.`,
+  'reference-problems': (p) =>
+    `В справочных данных ${int(num(p.count), 'ru')} ${pick(num(p.count), 'ru', { one: 'ошибка', few: 'ошибки', other: 'ошибок' })}, ` +
+    'поэтому ничего не импортировано: исправьте эти строки или запустите команду снова с --skip-invalid, чтобы импортировать остальные.',
+  'rows-repeated': (p) =>
+    `${repeatedRu(p).join('; ')}; отправьте каждого по одной строке. Ничего не записано.`,
   'rows-too-many': (p) => `В ${str(p.file)} больше ${int(num(p.max), 'ru')} строк; разделите его на части.`,
   'partners-unknown': (p) =>
     `Этих партнёров нет в реестре: ${list(p.partners)}. Сначала импортируйте партнёров; ничего не записано.`,
@@ -271,7 +290,31 @@ const SENTENCES: Record<string, Sentence> = {
 };
 
 /** Errors whose issue list is built from params too (zod's field issues aside). */
-const ISSUES: Record<string, (p: ErrorParams) => string[]> = {
+const ISSUES: Record<string, (p: ErrorParams) => string[] | undefined> = {
+  // Without the issues as data (an older caller), the English list is kept rather than none.
+  'rows-bad': (p) => (Array.isArray(p.rows) ? (p.rows as LineIssue[]).map((i) => lineIssueText(i, 'ru')) : undefined),
+  'rows-repeated': (p) => repeatedRu(p),
+  'reference-problems': (p) =>
+    Array.isArray(p.fileIssues) ? (p.fileIssues as FileIssue[]).map((i) => fileIssueText(i, 'ru')) : undefined,
+  'rates-unknown': (p) => previewIssuesRu(p),
+  // Listed one by one only where the English lists them (PUT /reference, not the preview).
+  'partners-unknown': (p) =>
+    p.listed ? (Array.isArray(p.partners) ? p.partners : []).map((id) => `партнёра ${String(id)} нет в реестре партнёров`) : undefined,
+  'partners-unknown-territory': (p) =>
+    p.listed
+      ? (Array.isArray(p.partners) ? p.partners : []).map(
+          (id) => `партнёра ${String(id)} нет на вашей территории (${list(p.regions)})`,
+        )
+      : undefined,
+  'mapping-no-rate-row': (p) => {
+    if (!Array.isArray(p.skus) || !Array.isArray(p.rateRows)) return undefined;
+    const rows = p.rateRows.map(String);
+    return p.skus.map(
+      (sku, i) => `sku «${String(sku)}»: ${rows[i]} — не строка ставок ни одного квартала (${list(p.quarters)})`,
+    );
+  },
+  'plans-unchangeable': (p) => previewIssuesRu(p),
+  'extras-no-rate-row': (p) => previewIssuesRu(p),
   'file-name-unusable': (p) => (Array.isArray(p.problems) ? p.problems : []).map((c) => fileNameProblem(String(c), p)),
 };
 
@@ -355,8 +398,8 @@ export function errorRu(err: Pick<AppError, 'code' | 'key' | 'params' | 'message
   const sentence = err.key ? SENTENCES[err.key] : undefined;
   const fields = Array.isArray(err.params.fieldIssues) ? (err.params.fieldIssues as FieldIssue[]) : null;
   const message = sentence ? sentence(err.params) : (CODES[err.code] ?? 'Запрос не выполнен.');
-  const listed = err.key ? ISSUES[err.key] : undefined;
-  if (listed) return { message, issues: listed(err.params) };
+  const listed = err.key ? ISSUES[err.key]?.(err.params) : undefined;
+  if (listed) return { message, issues: listed };
   if (!fields?.length) return { message };
   const issues = fields.map(fieldIssueRu);
   // The English message lists the issues too; the Russian one names them after its first sentence.
