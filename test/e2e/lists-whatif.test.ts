@@ -177,7 +177,8 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
       const text = await page.evaluate<string>(`(() => {
         const body = document.body;
         const hidden = [...body.querySelectorAll('[lang="en"], .skip')];
-        hidden.forEach((el) => el.setAttribute('data-was-display', el.style.display), hidden.forEach((el) => (el.style.display = 'none')));
+        hidden.forEach((el) => el.setAttribute('data-was-display', el.style.display));
+        hidden.forEach((el) => (el.style.display = 'none'));
         const text = body.innerText + ' ' + [...body.querySelectorAll('option')].map((o) => o.textContent).join(' ');
         hidden.forEach((el) => (el.style.display = el.getAttribute('data-was-display')));
         return text;
