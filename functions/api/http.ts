@@ -16,6 +16,7 @@ import { InputValidationError, NotFoundError } from '../../shared/errors.js';
 import { fieldIssuesOf } from '../../shared/field-issues.js';
 import type { AppDeps } from '../../shared/wiring.js';
 import type { RouteSpec } from './router.js';
+import { lineForReader } from './report-uploader.js';
 
 export type ApiDeps = AppDeps;
 
@@ -114,17 +115,20 @@ export const DistributorIdParam = optionalText.transform((v) => (v === undefined
 
 /**
  * `PayoutLineJson` of docs/api.md: IDs as written in the reference data, amounts as strings, the
- * partner's name and region, adjustments marked, the explanation and warnings in `lang`.
+ * partner's name and region, adjustments marked, the explanation and warnings in `lang`; causes
+ * name a direct S3 writer's address only to readers who may see it (report-uploader.ts).
  */
 export function payoutLineJson(
   line: PayoutLine & { adjustmentOf?: string },
   partner: Partner | undefined,
-  lang: Lang = 'en',
+  lang: Lang,
+  reader: Pick<Principal, 'role'>,
 ) {
-  const { rate, amount, adjustmentOf, explanation, warnings, ...rest } = lineAsWritten(line);
+  const shown = lineForReader(line, reader);
+  const { rate, amount, adjustmentOf, explanation, warnings, ...rest } = lineAsWritten(shown);
   return {
     ...rest,
-    explanation: { ...explanation, text: explainLine(line, lang) },
+    explanation: { ...explanation, text: explainLine(shown, lang) },
     warnings: warnings.map((w) => warningText(w, lang)),
     rate: money(rate),
     amount: money(amount),

@@ -54,7 +54,7 @@ export async function previewQuarter(req: ApiRequest): Promise<Reply> {
   return {
     json: {
       quarter,
-      lines: lines.map((l) => payoutLineJson(l, registry.get(l.partnerId), languageOf(req))),
+      lines: lines.map((l) => payoutLineJson(l, registry.get(l.partnerId), languageOf(req), req.principal)),
       total: money(sumAmounts(lines)),
       changes: (result?.changes ?? [])
         .filter((c) => visible(c.partnerId))

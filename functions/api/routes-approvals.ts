@@ -118,7 +118,7 @@ async function postApprove(req: ApiRequest): Promise<Reply> {
         approval: approvalJson(outcome.approval, req.principal, known),
         snapshot: {
           ...s,
-          lines: s.lines.map((l) => payoutLineJson(l, known.get(l.partnerId), languageOf(req))),
+          lines: s.lines.map((l) => payoutLineJson(l, known.get(l.partnerId), languageOf(req), req.principal)),
           total: money(s.total),
         },
       },

@@ -5,6 +5,7 @@
  */
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
+import type { Principal } from '../../shared/auth/principal.js';
 import type { EffectiveLine } from '../../shared/domain/adjustments.js';
 import { balance } from '../../shared/domain/points.js';
 import type { Partner, PayoutLine } from '../../shared/domain/types.js';
@@ -59,13 +60,14 @@ function adjustmentsOf(
   shown: (l: PayoutLine) => boolean,
   partner: (id: string) => Partner | undefined,
   lang: Lang,
+  reader: Pick<Principal, 'role'>,
 ) {
   const frozen = view.frozenAdjustments.filter(shown);
   const pending = view.pendingAdjustments.filter(shown);
   return {
     adjustments: [
-      ...frozen.map((l) => ({ ...payoutLineJson(l, partner(l.partnerId), lang), bookedIn: l.quarter, frozen: true })),
-      ...pending.map((l) => ({ ...payoutLineJson(l, partner(l.partnerId), lang), bookedIn: l.quarter, frozen: false })),
+      ...frozen.map((l) => ({ ...payoutLineJson(l, partner(l.partnerId), lang, reader), bookedIn: l.quarter, frozen: true })),
+      ...pending.map((l) => ({ ...payoutLineJson(l, partner(l.partnerId), lang, reader), bookedIn: l.quarter, frozen: false })),
     ],
     adjustmentsTotal: money(sumAmounts([...frozen, ...pending])),
   };
@@ -100,11 +102,11 @@ export async function closedPayoutsJson(
       : {}),
     closed: closedMark(v),
     // Paged as the open quarter's lines are; totals below are of every matching line.
-    lines: shownPage.items.map((l) => payoutLineJson(l, partner(l.partnerId), lang)),
+    lines: shownPage.items.map((l) => payoutLineJson(l, partner(l.partnerId), lang, req.principal)),
     page: shownPage.page,
     total: money(sumAmounts(lines)),
     totals: totalsApart(quarter, lines),
-    ...adjustmentsOf(v, shown, partner, lang),
+    ...adjustmentsOf(v, shown, partner, lang, req.principal),
   };
 }
 
@@ -131,11 +133,11 @@ export async function closedPartnerJson(
     status: 'closed' as const,
     view: view ?? 'frozen',
     closed: closedMark(v),
-    lines: lines.map((l) => payoutLineJson(l, partner, lang)),
+    lines: lines.map((l) => payoutLineJson(l, partner, lang, req.principal)),
     // Tier progress is not frozen with the quarter; the frozen lines' explanations say how each was paid.
     progress: live ? (stored?.result.progress ?? []).map((p) => progressJson(p, displayId, lang)) : [],
     total: money(sumAmounts(lines)),
-    ...adjustmentsOf(v, mine, () => partner, lang),
+    ...adjustmentsOf(v, mine, () => partner, lang, req.principal),
     points: {
       // What the ledger holds: credited at close and by later corrections, less redemptions.
       balance: balance(state.ledger),

@@ -119,7 +119,7 @@ async function getPayouts(req: ApiRequest): Promise<Reply> {
     json: {
       quarter: rules.quarter,
       status: effective.status,
-      lines: items.map((l) => payoutLineJson(l, partners.get(l.partnerId), languageOf(req))),
+      lines: items.map((l) => payoutLineJson(l, partners.get(l.partnerId), languageOf(req), req.principal)),
       total: money(sumAmounts(lines)),
       page,
       totals: totalsApart(rules.quarter, lines),
@@ -155,7 +155,7 @@ async function getPartner(req: ApiRequest): Promise<Reply> {
       partner: { id: displayId, ...profile },
       quarter: rules.quarter,
       status: effective.status,
-      lines: lines.map((l) => payoutLineJson(l, partner, lang)),
+      lines: lines.map((l) => payoutLineJson(l, partner, lang, req.principal)),
       progress: (stored?.result.progress ?? []).map((p) => progressJson(p, displayId, lang)),
       total: money(sumAmounts(lines)),
       points: {

@@ -18,6 +18,7 @@ import { causesOfPartner, describeCause, type ReportCause } from '../../shared/d
 import { causesText } from '../../shared/domain/render/index.js';
 import { causesSince } from '../../shared/pipeline/causes.js';
 import { reportIdOf } from '../../shared/pipeline/ingest.js';
+import { closeQuarter } from '../../shared/pipeline/quarters.js';
 import { wire } from '../../shared/wiring.js';
 import { useTestApi, type Caller } from '../support/api-client.js';
 import { FaultInjector } from '../support/faults.js';
@@ -178,5 +179,47 @@ describe('the uploader of a report written straight into S3', () => {
     // Another distributor still does not learn the report exists.
     expect((await api.call('kvant', 'GET', `/api/reports/${reportId}`)).status).toBe(404);
     expect(await listed('kvant')).toBeUndefined();
+  });
+
+  // Last: it closes the quarter the tests above compute.
+  it("names the address in an adjustment's causes to finance and program only, in JSON and in sentences", async () => {
+    await env.importReference({ distributors: ['s3-d'], partners: ['S3P04'], acceptances: [{ partnerId: 'S3P04', program: 'client', plan: null }] });
+    const line = salesOf(LATITUDE, 40)({ invoice: 'S3-4', partnerId: 'S3P04' });
+    const key = await env.upload('s3-d', 'adjusted.csv', renderReport([line]));
+    await closeQuarter(env.rt.deps, Q1, 'fin-1', env.rt.deps.clock.now());
+    const writer = { principalId: 'AWS:AROAEXAMPLEUPLOADER:s3-d-sync', sourceIp: '198.51.100.23' };
+    await writeStraightIntoS3(key, renderReport([{ ...line, qty: 46 }]), writer);
+
+    interface Adjustment { partnerId: string; causes?: Record<string, unknown>[]; explanation: { text: string; params?: { causes?: Record<string, unknown>[] } } }
+    const adjustmentOf = async (who: Caller, path: string, lang: 'en' | 'ru') => {
+      const res = await fetch(`${api.server.url}/api${path}`, { headers: { authorization: `Bearer ${api.token(who)}`, 'accept-language': lang } });
+      expect(res.status, `${who} ${path}`).toBe(200);
+      const body = (await res.json()) as { adjustments: Adjustment[] };
+      const found = body.adjustments.filter((a) => a.partnerId === 'S3P04');
+      expect(found, `${who} ${path}`).toHaveLength(1);
+      return found[0]!;
+    };
+    const reportCauses = (a: Adjustment) => [...(a.causes ?? []), ...(a.explanation.params?.causes ?? [])].filter((c) => c.key === key);
+    for (const path of [`/quarters/${Q1}/payouts`, `/quarters/${Q1}/partners/S3P04`]) {
+      for (const lang of ['en', 'ru'] as const) {
+        const direct = lang === 'en' ? 'straight into S3' : 'напрямую в S3';
+        for (const who of ['finance', 'program'] as const) {
+          const a = await adjustmentOf(who, path, lang);
+          expect(reportCauses(a).length, `${who} ${path}`).toBeGreaterThan(0);
+          for (const c of reportCauses(a)) expect(c).toMatchObject({ uploadedVia: 's3', sourceIp: writer.sourceIp });
+          expect(a.explanation.text).toContain(direct);
+          expect(a.explanation.text, `${who} ${path} ${lang}`).toContain(writer.sourceIp);
+        }
+        const a = await adjustmentOf('central', path, lang);
+        expect(reportCauses(a).length, `manager ${path}`).toBeGreaterThan(0);
+        for (const c of reportCauses(a)) {
+          expect(c).toMatchObject({ uploadedBy: writer.principalId, uploadedVia: 's3' });
+          expect(c).not.toHaveProperty('sourceIp');
+        }
+        expect(a.explanation.text, `manager ${path} ${lang}`).toContain(direct);
+        expect(a.explanation.text, `manager ${path} ${lang}`).not.toContain(writer.sourceIp);
+        expect(JSON.stringify(a)).not.toContain(writer.sourceIp);
+      }
+    }
   });
 });
