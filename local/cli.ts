@@ -47,6 +47,7 @@ import { DEFAULT_STATE } from './state-files.js';
 import { requireLang, requireQuarter } from './read-commands.js';
 import { explainLine, type Lang } from '../shared/domain/render/index.js';
 import { fileIssueText } from '../shared/domain/render/row-issues.js';
+import { int, pick } from '../shared/domain/render/format.js';
 
 // Where they were before the reading commands moved out.
 export { DEFAULT_STATE };
@@ -59,16 +60,22 @@ const log = (s = '') => process.stdout.write(`${s}\n`);
 const note = (s: string) => process.stderr.write(`${s}\n`);
 
 /** Each problem once: the data folder's messages may already start with their line number. */
-export function problemLines(problems: FileProblem[], limit = 30): string[] {
-  const lines = problems.slice(0, limit).map((p) => fileIssueText(p, 'en'));
-  if (problems.length > limit) lines.push(`… and ${problems.length - limit} more`);
+export function problemLines(problems: FileProblem[], limit = 30, lang: Lang = 'en'): string[] {
+  const lines = problems.slice(0, limit).map((p) => fileIssueText(p, lang));
+  const more = problems.length - limit;
+  if (more > 0) lines.push(lang === 'ru' ? `… и ещё ${int(more, 'ru')}` : `… and ${more} more`);
   return lines;
 }
 
-function printProblems(problems: FileProblem[]): void {
+function printProblems(problems: FileProblem[], lang: Lang = 'en'): void {
   if (!problems.length) return;
-  note(`${problems.length} problem(s) in the reference data (those rows were skipped):`);
-  for (const line of problemLines(problems)) note(`  ${line}`);
+  const n = problems.length;
+  note(
+    lang === 'ru'
+      ? `В справочных данных ${int(n, 'ru')} ${pick(n, 'ru', { one: 'ошибка', few: 'ошибки', other: 'ошибок' })} (эти строки пропущены):`
+      : `${n} problem(s) in the reference data (those rows were skipped):`,
+  );
+  for (const line of problemLines(problems, 30, lang)) note(`  ${line}`);
 }
 
 async function openRuntime(
@@ -146,10 +153,12 @@ async function importDataFolder(
   quarters?: string[],
   /** Called once the distributors are stored (they are written first), or at once when there are none. */
   onDistributors?: () => void,
+  /** The language the skipped rows are listed in. */
+  lang: Lang = 'en',
 ) {
   const { folder, problems } =
     typeof dir === 'string' ? await checkDataFolder(dir, runtime.rules, quarters) : dir;
-  printProblems(problems);
+  printProblems(problems, lang);
   const change: ReferenceChange = folder.reference;
   await refuseClosedQuarterChange(runtime, change);
   let deps = runtime.deps;
@@ -643,6 +652,7 @@ export async function cmdImport(values: Record<string, string | string[] | boole
     throw new UsageError('import needs --data DIR (a folder with partners.csv, distributors.csv, …).', [], {
       key: 'import-needs',
     });
+  const lang = requireLang(values.lang);
   const rules = await collectRules((values.rules as string[] | undefined) ?? []);
   const read = await checkDataFolder(resolve(values.data as string), rules);
   // import takes the reference files only: a folder without reports is fine here.
@@ -663,13 +673,13 @@ export async function cmdImport(values: Record<string, string | string[] | boole
   const stateDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE);
   if (await findUp(stateDir))
     return withApi(values, 'program', async (api) => {
-      printProblems(checked.problems);
+      printProblems(checked.problems, lang);
       const written = await importThroughApi(api, checked.folder.reference);
       note(`imported ${written}; "rebates up" recomputes the quarters concerned in the background`);
       return 0;
     });
   return withState(values, async (runtime) => {
-    const { result } = await importDataFolder(runtime, checked);
+    const { result } = await importDataFolder(runtime, checked, undefined, undefined, lang);
     await idleWithProgress(runtime);
     note(
       `requested the computation of ${result.computationsRequested.length} quarter(s) (${result.computationsRequested.join(', ')}); no report was read again`,

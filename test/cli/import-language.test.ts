@@ -38,10 +38,14 @@ afterAll(async () => {
 });
 
 function rebates(...args: string[]) {
+  return rebatesWithin(30_000, ...args);
+}
+
+function rebatesWithin(timeout: number, ...args: string[]) {
   const res = spawnSync(process.execPath, [BIN, ...args], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
-    timeout: 30_000,
+    timeout,
   });
   return { code: res.status, stderr: res.stderr };
 }
@@ -89,4 +93,33 @@ describe('rebates import --lang ru', () => {
     ];
     for (const line of ru.stderr.trimEnd().split('\n')) expect(latinWords(line, allowed), line).toEqual([]);
   });
+
+  // Imports for real: each run starts the emulators on a state folder of its own.
+  it('with --skip-invalid imports the good rows and lists the skipped ones in Russian, and in English without --lang', async () => {
+    const en = rebatesWithin(240_000, 'import', '--data', data, '--state', join(scratch, 'state-skip-en'), '--skip-invalid');
+    const ru = rebatesWithin(240_000, 'import', '--data', data, '--state', join(scratch, 'state-skip-ru'), '--skip-invalid', '--lang', 'ru');
+    expect(en.code, en.stderr).toBe(0);
+    expect(ru.code, ru.stderr).toBe(0);
+    const repeated = (await readFile(join(data, 'partners.csv'), 'utf8')).split('\n')[1]!.split(',')[0]!.toLowerCase();
+    const skipped = (stderr: string) => {
+      const lines = stderr.split('\n');
+      const at = lines.findIndex((l) => l.includes('(those rows were skipped)') || l.includes('(эти строки пропущены)'));
+      expect(at, stderr).toBeGreaterThanOrEqual(0);
+      return lines.slice(at, at + 3);
+    };
+
+    expect(skipped(en.stderr)).toEqual([
+      '2 problem(s) in the reference data (those rows were skipped):',
+      `  partners.csv:${partnerLines + 1}: partner_id "${repeated}" is already on line 2`,
+      `  trainings.csv:${trainingLines + 1}: completed_at "not-a-date" is not an ISO 8601 date and time; write it like 2016-03-01T10:00:00+03:00`,
+    ]);
+    const ruSkipped = skipped(ru.stderr);
+    expect(ruSkipped).toEqual([
+      'В справочных данных 2 ошибки (эти строки пропущены):',
+      `  partners.csv:${partnerLines + 1}: partner_id «${repeated}» уже есть в строке 2`,
+      `  trainings.csv:${trainingLines + 1}: completed_at «not-a-date»: не дата и время в формате ISO 8601; запишите так: 2016-03-01T10:00:00+03:00`,
+    ]);
+    const allowed = ['partners.csv', 'trainings.csv', 'partner_id', 'completed_at', 'not-a-date', repeated, 'ISO'];
+    for (const line of ruSkipped) expect(latinWords(line, allowed), line).toEqual([]);
+  }, 600_000);
 });
