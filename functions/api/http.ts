@@ -11,11 +11,12 @@ import { RulesBook, type Rules } from '../../shared/domain/rules/load.js';
 import { QuarterId } from '../../shared/domain/rules/schema.js';
 import { TEXT_LIMITS } from '../../shared/domain/text-limits.js';
 import { explainLine, warningText, type Lang } from '../../shared/domain/render/index.js';
-import type { Partner, PayoutLine } from '../../shared/domain/types.js';
+import type { ChangeCause, Partner, PayoutLine } from '../../shared/domain/types.js';
 import { InputValidationError, NotFoundError } from '../../shared/errors.js';
 import { fieldIssuesOf } from '../../shared/field-issues.js';
 import type { AppDeps } from '../../shared/wiring.js';
 import type { RouteSpec } from './router.js';
+import { causeJson } from './cause-text.js';
 import { lineForReader } from './report-uploader.js';
 
 export type ApiDeps = AppDeps;
@@ -116,7 +117,8 @@ export const DistributorIdParam = optionalText.transform((v) => (v === undefined
 /**
  * `PayoutLineJson` of docs/api.md: IDs as written in the reference data, amounts as strings, the
  * partner's name and region, adjustments marked, the explanation and warnings in `lang`; causes
- * name a direct S3 writer's address only to readers who may see it (report-uploader.ts).
+ * name a direct S3 writer's address only to readers who may see it (report-uploader.ts), each with
+ * its sentence in `lang` (cause-text.ts).
  */
 export function payoutLineJson(
   line: PayoutLine & { adjustmentOf?: string },
@@ -126,8 +128,10 @@ export function payoutLineJson(
 ) {
   const shown = lineForReader(line, reader);
   const { rate, amount, adjustmentOf, explanation, warnings, ...rest } = lineAsWritten(shown);
+  const { causes } = shown as { causes?: ChangeCause[] };
   return {
     ...rest,
+    ...(causes ? { causes: causes.map((c) => causeJson(c, lang)) } : {}),
     explanation: { ...explanation, text: explainLine(shown, lang) },
     warnings: warnings.map((w) => warningText(w, lang)),
     rate: money(rate),

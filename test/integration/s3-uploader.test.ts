@@ -207,6 +207,12 @@ describe('the uploader of a report written straight into S3', () => {
           const a = await adjustmentOf(who, path, lang);
           expect(reportCauses(a).length, `${who} ${path}`).toBeGreaterThan(0);
           for (const c of reportCauses(a)) expect(c).toMatchObject({ uploadedVia: 's3', sourceIp: writer.sourceIp });
+          const ownCauses = (a.causes ?? []).filter((c) => c.key === key);
+          expect(ownCauses.length, `${who} ${path}: the adjustment's own causes`).toBeGreaterThan(0);
+          for (const c of ownCauses) {
+            expect(c.lang).toBe(lang);
+            expect(c.text, `${who} ${path} ${lang}`).toContain(`${direct} ${lang === 'ru' ? 'с адреса' : 'from'} ${writer.sourceIp}`);
+          }
           expect(a.explanation.text).toContain(direct);
           expect(a.explanation.text, `${who} ${path} ${lang}`).toContain(writer.sourceIp);
         }
@@ -219,6 +225,25 @@ describe('the uploader of a report written straight into S3', () => {
         expect(a.explanation.text, `manager ${path} ${lang}`).toContain(direct);
         expect(a.explanation.text, `manager ${path} ${lang}`).not.toContain(writer.sourceIp);
         expect(JSON.stringify(a)).not.toContain(writer.sourceIp);
+        // Each cause's own sentence, in the reader's language, without the address the manager may not see.
+        for (const c of a.causes ?? []) {
+          expect(c.lang, `manager ${path} ${lang}`).toBe(lang);
+          expect(c.text, `manager ${path} ${lang}`).toEqual(expect.any(String));
+          const text = c.text as string;
+          if (lang === 'ru') {
+            expect(text).toMatch(/[А-Яа-яЁё]/);
+            expect(text).not.toMatch(/\b(report|replaced|uploaded|reference change|rules changed)\b/);
+          }
+          expect(text).not.toContain(writer.sourceIp);
+        }
+        const ownCauses = (a.causes ?? []).filter((c) => c.key === key);
+        expect(ownCauses.length, `manager ${path}: the adjustment's own causes`).toBeGreaterThan(0);
+        for (const c of ownCauses) {
+          expect(c.text).toContain(key);
+          expect(c.text).toContain(writer.principalId);
+          expect(c.text).toContain(direct);
+          expect(c.text).toContain(lang === 'ru' ? 'загрузил:' : 'uploaded by');
+        }
       }
     }
   });

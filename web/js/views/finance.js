@@ -107,20 +107,11 @@ export function adjustmentsSection(data) {
 function causesList(l) {
   const causes = l.causes ?? [];
   if (!causes.length) return h('span', { lang: textLang(l.explanation.text) }, l.explanation.text);
+  // Each cause comes worded by the server in the reader's language, marked with it.
   return h(
     'ul',
-    { class: 'causes', lang: 'en' },
-    causes.map((c) =>
-      h(
-        'li',
-        {},
-        c.kind === 'report'
-          ? `${c.key} (${c.from === null ? 'added' : c.to === null ? 'withdrawn' : 'replaced'}; ${c.uploadedBy ? `uploaded by ${c.uploadedBy}${c.uploadedVia === 's3' ? ` straight into S3${c.sourceIp ? ` from ${c.sourceIp}` : ''}` : ''}` : 'uploader not recorded'})`
-          : c.kind === 'reference'
-            ? `${(c.rows ?? []).map((r) => r.change).join('; ') || c.what} — ${c.by}`
-            : `rules ${c.from} → ${c.to}`,
-      ),
-    ),
+    { class: 'causes' },
+    causes.map((c) => h('li', { lang: c.lang ?? textLang(c.text) }, c.text ?? c.kind)),
   );
 }
 
