@@ -149,4 +149,30 @@ describe.skipIf(!hasChromium)('a closed quarter in the dashboard (Chromium again
     expect(squash(await sampleRow.locator('.uploader').innerText())).toBe(`Uploaded by ${sample!.uploader!.by}`);
     expect(pageErrors).toEqual([]);
   });
+
+  test("in Russian, the adjustments' causes are the API's Russian sentences, marked Russian", async () => {
+    const res = await fetch(`${base}/api/quarters/${Q1}/payouts`, {
+      headers: { Authorization: `Bearer ${financeToken}`, 'Accept-Language': 'ru' },
+    });
+    expect(res.status).toBe(200);
+    const inRussian = (await res.json()) as { adjustments: { causes: { key?: string; text: string; lang: string }[] }[] };
+    const causes = inRussian.adjustments.flatMap((a) => a.causes);
+    expect(causes.length).toBeGreaterThan(0);
+    for (const c of causes) expect(c.lang).toBe('ru');
+    const kvant = causes.find((c) => c.key === KVANT_KEY);
+    expect(kvant?.text).toContain('загрузил: distributor dist-kvant');
+
+    await page.evaluate(`localStorage.setItem('rebates.lang', 'ru'); localStorage.setItem('rebates.quarter', '${Q1}');`);
+    await page.goto(`${base}/#/overview/${Q1}`);
+    await page.reload();
+    expect(await page.locator('html').getAttribute('lang')).toBe('ru');
+    const items = page.locator('table.adjustments-table ul.causes li');
+    await expect.poll(() => items.count()).toBe(causes.length);
+    const shown = await items.evaluateAll((lis) => lis.map((li) => ({ text: li.textContent, lang: li.closest('[lang]')?.getAttribute('lang') })));
+    expect(shown.map((s) => squash(s.text))).toEqual(causes.map((c) => squash(c.text)));
+    for (const s of shown) expect(s.lang).toBe('ru');
+    // Nothing in the list is left in the English the browser used to word it in.
+    expect(squash(await page.locator('table.adjustments-table').textContent())).not.toMatch(/uploaded by|replaced|uploader not recorded/);
+    expect(pageErrors).toEqual([]);
+  });
 });
