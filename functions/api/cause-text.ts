@@ -4,9 +4,9 @@
  * structured fields itself in English. Built from the cause as the reader may read it, so an
  * address hidden from the reader (report-uploader.ts) is not in its sentence either.
  */
-import { causesText, type Lang } from '../../shared/domain/render/index.js';
+import { causeText, type Lang } from '../../shared/domain/render/index.js';
 import type { ChangeCause } from '../../shared/domain/types.js';
 
 export type CauseJson = ChangeCause & { text: string; lang: Lang };
 
-export const causeJson = (cause: ChangeCause, lang: Lang): CauseJson => ({ ...cause, text: causesText([cause], lang), lang });
+export const causeJson = (cause: ChangeCause, lang: Lang): CauseJson => ({ ...cause, text: causeText(cause, lang), lang });

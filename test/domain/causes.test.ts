@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { causesOfPartner, describeCauses, type CausesEntry } from '../../shared/domain/causes.js';
-import { causesText } from '../../shared/domain/render/index.js';
+import { causesText, causeText } from '../../shared/domain/render/index.js';
 
 const report = {
   kind: 'report' as const,
@@ -61,5 +61,18 @@ describe('causesOfPartner', () => {
     const { sourceIp: _ip, ...noAddress } = direct;
     expect(describeCauses([noAddress])).toContain('uploaded by AWS:AROAEXAMPLE:kvant-sync straight into S3)');
     expect(causesText([report], 'ru')).not.toContain('S3');
+  });
+
+  it('says one cause on its own, as a list item: in Russian not in the case that follows "после"', () => {
+    const one = { ...acceptance, rows: [acceptance.rows[0]!] };
+    expect(causeText(report, 'ru')).toBe('Замена отчёта incoming/kvant/k.csv (версия v1 → v2, загрузил: distributor dist-kvant)');
+    expect(causesText([report], 'ru')).toMatch(/^замены отчёта incoming\/kvant\/k\.csv/);
+    expect(causeText({ ...report, from: null }, 'ru')).toMatch(/^Добавление отчёта/);
+    expect(causeText({ ...report, to: null }, 'ru')).toMatch(/^Отзыв отчёта/);
+    expect(causeText(one, 'ru')).toMatch(/^Изменение справочных данных \(подтверждение участия P2\/client\): manager mgr-1, /);
+    expect(causeText({ kind: 'rules', from: 'r1', to: 'r2' }, 'ru')).toBe('Смена правил с версии r1 на r2');
+    // The recorded English note of a reference row is not what the Russian sentence says.
+    expect(causeText(one, 'ru')).not.toContain(one.rows[0]!.change);
+    expect(causeText(report, 'en')).toBe(describeCauses([report]));
   });
 });

@@ -57,6 +57,11 @@ export function causesText(causes: readonly ChangeCause[], lang: Lang): string {
   return SENTENCES[lang].causes(causes);
 }
 
+/** One cause on its own, as a list of an adjustment's causes shows it. */
+export function causeText(cause: ChangeCause, lang: Lang): string {
+  return SENTENCES[lang].cause(cause);
+}
+
 /** A ledger entry's reason: from its code when it has one, else the sentence it was written with. */
 export function ledgerReason(why: LedgerWhy, lang: Lang): string {
   return SENTENCES[lang].ledger(why);

@@ -243,21 +243,26 @@ const ROW_KIND_RU = {
 
 const version = (v: string | null) => (v === null ? 'нет' : v.slice(0, 12));
 
-function cause(c: ChangeCause): string {
-  if (c.kind === 'rules') return `смены правил с версии ${c.from} на ${c.to}`;
+/** A cause after "после" (genitive), or on its own as a list item says it (nominative). */
+function cause(c: ChangeCause, alone = false): string {
+  const say = (after: string, own: string) => (alone ? own : after);
+  if (c.kind === 'rules') return `${say('смены', 'смена')} правил с версии ${c.from} на ${c.to}`;
   if (c.kind === 'report') {
-    const what = c.from === null ? 'добавления' : c.to === null ? 'отзыва' : 'замены';
+    const what = c.from === null ? say('добавления', 'добавление') : c.to === null ? say('отзыва', 'отзыв') : say('замены', 'замена');
     const direct = c.uploadedVia === 's3' ? ` напрямую в S3${c.sourceIp ? ` с адреса ${c.sourceIp}` : ''}` : '';
     const who = c.uploadedBy ? `, загрузил: ${c.uploadedBy}${direct}` : ', кто загрузил, не записано';
     return `${what} отчёта ${c.key} (версия ${version(c.from)} → ${version(c.to)}${who})`;
   }
   if (c.kind === 'reference') {
     const rows = (c.rows ?? []).map((r) => `${ROW_KIND_RU[r.kind]} ${r.key}`).join('; ');
-    return `изменения справочных данных${rows ? ` (${rows})` : ''}: ${c.by}, ${at(c.at)}`;
+    return `${say('изменения', 'изменение')} справочных данных${rows ? ` (${rows})` : ''}: ${c.by}, ${at(c.at)}`;
   }
-  if (c.kind === 'not-recorded') return 'изменения, причина которого не записана (расчёт сделан до того, как причины стали записываться)';
-  if (c.kind === 'new-rules') return `новой версии правил ${c.version}`;
-  const what = { 'new-report': 'нового отчёта', 'withdrawn-report': 'отзыва отчёта', 'corrected-report': 'исправления отчёта' }[c.kind];
+  if (c.kind === 'not-recorded')
+    return `${say('изменения', 'изменение')}, причина которого не записана (расчёт сделан до того, как причины стали записываться)`;
+  if (c.kind === 'new-rules') return `${say('новой версии', 'новая версия')} правил ${c.version}`;
+  const what = alone
+    ? { 'new-report': 'новый отчёт', 'withdrawn-report': 'отзыв отчёта', 'corrected-report': 'исправление отчёта' }[c.kind]
+    : { 'new-report': 'нового отчёта', 'withdrawn-report': 'отзыва отчёта', 'corrected-report': 'исправления отчёта' }[c.kind];
   return `${what} ${c.report}`;
 }
 
@@ -277,7 +282,12 @@ function adjustment(a: AdjustmentFacts, now: string | null): string {
 
 function causes(list: readonly ChangeCause[]): string {
   if (!list.length) return 'изменения справочных данных (подтверждений участия, тренингов или статуса партнёра)';
-  return joinAnd(list.map(cause), 'ru');
+  return joinAnd(list.map((c) => cause(c)), 'ru');
 }
 
-export const ru: Sentences = { line, warning, progress, earning, ledger, adjustment, causes };
+const alone = (c: ChangeCause): string => {
+  const said = cause(c, true);
+  return said.charAt(0).toUpperCase() + said.slice(1);
+};
+
+export const ru: Sentences = { line, warning, progress, earning, ledger, adjustment, causes, cause: alone };

@@ -26,4 +26,6 @@ export interface Sentences {
   adjustment(a: AdjustmentFacts, now: string | null): string;
   /** Why a closed quarter's figures changed ("after …"); none: reference data. */
   causes(list: readonly ChangeCause[]): string;
+  /** One cause on its own, as a list item says it (not after "after"). */
+  cause(c: ChangeCause): string;
 }
