@@ -6,7 +6,6 @@
  * quarter's figures, `pending` with its RUB effect when it does.
  */
 import { Decimal } from 'decimal.js';
-import { referenceTextProblems } from '../domain/text-limits.js';
 import { ConfigError, InputValidationError } from '../errors.js';
 import type { Actor, ReferenceChangeApproval } from '../ports/approvals.js';
 import {
@@ -23,7 +22,7 @@ import {
 } from './approvals.js';
 import { recordAudit } from './audit.js';
 import { listQuarters } from './quarters.js';
-import type { ReferenceChange, ReferenceImportResult } from './reference-import.js';
+import { refuseTooLongValues, type ReferenceChange, type ReferenceImportResult } from './reference-import.js';
 
 /**
  * The change is kept in its approval item (DynamoDB's limit is 400 KB), with room left for the
@@ -44,13 +43,7 @@ export async function submitReferenceChange(
   const closed = (await listQuarters(deps)).some((q) => q.status === 'closed');
   if (!closed) return { applied: await applyReferenceChange(deps, change, author) };
   // What the write would refuse is refused now, not after the author has left.
-  const problems = referenceTextProblems(change);
-  if (problems.length)
-    throw new InputValidationError(
-      `${problems.length} value(s) are too long to store; nothing was written.`,
-      problems.slice(0, 50),
-      { key: 'values-too-long', params: { count: problems.length } },
-    );
+  refuseTooLongValues(change);
   if (Buffer.byteLength(JSON.stringify(change)) > MAX_CHANGE_BYTES)
     throw new InputValidationError(
       'A quarter is closed, so this change is checked against its figures first and may need approval, ' +

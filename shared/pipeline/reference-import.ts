@@ -62,6 +62,17 @@ function describeChange(change: ReferenceChange): string {
     .join(', ');
 }
 
+/** Refuses a change with any value too long to store, before anything is written. */
+export function refuseTooLongValues(change: ReferenceChange): void {
+  const problems = referenceTextProblems(change);
+  if (problems.length)
+    throw new InputValidationError(
+      `${problems.length} value(s) are too long to store; nothing was written.`,
+      problems.slice(0, 50),
+      { key: 'values-too-long', params: { count: problems.length } },
+    );
+}
+
 /**
  * Writes the rows and requests the computations; `quarters` limits them (default: every quarter
  * with rules). `by` names who made the change.
@@ -73,13 +84,7 @@ export async function importReference(
 ): Promise<ReferenceImportResult> {
   const { reference } = deps;
   // Everything is checked before the first write: a change with any bad row writes nothing.
-  const problems = referenceTextProblems(change);
-  if (problems.length)
-    throw new InputValidationError(
-      `${problems.length} value(s) are too long to store; nothing was written.`,
-      problems.slice(0, 50),
-      { key: 'values-too-long', params: { count: problems.length } },
-    );
+  refuseTooLongValues(change);
   const at = deps.clock.now().toISOString();
   // What the rows replace, read before they are written: the causes name before and after.
   const rows = await describeRows(reference, change);
