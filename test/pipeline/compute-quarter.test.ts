@@ -24,7 +24,8 @@ import {
   type QuarterComputation,
   type QuarterReference,
 } from '../../shared/pipeline/compute-quarter.js';
-import { decodeExtract, ReportExtractor, storableExtract } from '../../shared/pipeline/extract.js';
+import { ReportExtractor } from '../../shared/pipeline/extract.js';
+import { activeExtractOf } from '../support/sample-quarter.js';
 import { ReportTallier, type PriorClaims } from '../../shared/pipeline/lines.js';
 import type { IngestReference } from '../../shared/pipeline/lines.js';
 import { loadDataFolder } from '../../shared/reference/data-folder.js';
@@ -69,15 +70,7 @@ function activeExtract(
 ): ActiveExtract {
   const x = new ReportExtractor(book, distributorId);
   for (const r of records(lines)) x.add(r);
-  const stored = storableExtract(reportId, x.result());
-  return {
-    reportId,
-    version: 'v1',
-    distributorId,
-    receivedAt,
-    sha256: stored.sha256,
-    extract: decodeExtract(stored.bytes, stored.sha256),
-  };
+  return activeExtractOf(reportId, distributorId, receivedAt, x.result());
 }
 
 interface RefInput {
@@ -351,15 +344,7 @@ function v2Path(reference: QuarterReference, reports: { distributorId: string; r
   const extracts = reports.map((r, i) => {
     const x = new ReportExtractor(book, r.distributorId);
     for (const rec of r.records) x.add(rec);
-    const stored = storableExtract(`r${i}`, x.result());
-    return {
-      reportId: `r${i}`,
-      version: 'v1',
-      distributorId: r.distributorId,
-      receivedAt: `2016-03-01T10:${String(i).padStart(2, '0')}:00+03:00`,
-      sha256: stored.sha256,
-      extract: decodeExtract(stored.bytes),
-    };
+    return activeExtractOf(`r${i}`, r.distributorId, `2016-03-01T10:${String(i).padStart(2, '0')}:00+03:00`, x.result());
   });
   // Given in reverse: claim order must come from receivedAt, not from the array.
   return computeQuarter({ rules, reference, extracts: extracts.reverse() });

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { readReport, type ReportRecord } from '../../shared/csv/read-report.js';
 import { catalogIndex } from '../../shared/domain/classify.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
-import { computeQuarter, type QuarterComputation } from '../../shared/pipeline/compute-quarter.js';
-import { decodeExtract, ReportExtractor, storableExtract } from '../../shared/pipeline/extract.js';
+import { computeQuarter, type ActiveExtract, type QuarterComputation } from '../../shared/pipeline/compute-quarter.js';
+import { decodeExtract, ReportExtractor, storableExtract, type ReportExtract } from '../../shared/pipeline/extract.js';
 import { loadDataFolder } from '../../shared/reference/data-folder.js';
 import { sampleRules } from './domain-fixtures.js';
 
@@ -19,6 +19,19 @@ function byPartner<T extends { partnerId: string }>(rows: readonly T[]): Map<str
   const m = new Map<string, T[]>();
   for (const r of rows) m.set(r.partnerId, [...(m.get(r.partnerId) ?? []), r]);
   return m;
+}
+
+/** An extract as the computation reads it: stored as ingest stores it, then decoded from its bytes. */
+export function activeExtractOf(reportId: string, distributorId: string, receivedAt: string, extract: ReportExtract): ActiveExtract {
+  const stored = storableExtract(reportId, extract);
+  return {
+    reportId,
+    version: 'v1',
+    distributorId,
+    receivedAt,
+    sha256: stored.sha256,
+    extract: decodeExtract(stored.bytes, stored.sha256),
+  };
 }
 
 export async function computeSampleQuarter(quarter = '2016-Q1'): Promise<QuarterComputation> {
@@ -33,15 +46,7 @@ export async function computeSampleQuarter(quarter = '2016-Q1'): Promise<Quarter
     const x = new ReportExtractor(book, r.distributorId);
     for await (const batch of reading.records) for (const rec of batch as ReportRecord[]) x.add(rec);
     await reading.done;
-    const stored = storableExtract(`r${i}`, x.result());
-    extracts.push({
-      reportId: `r${i}`,
-      version: 'v1',
-      distributorId: r.distributorId,
-      receivedAt: `2016-03-01T10:${String(i).padStart(2, '0')}:00+03:00`,
-      sha256: stored.sha256,
-      extract: decodeExtract(stored.bytes),
-    });
+    extracts.push(activeExtractOf(`r${i}`, r.distributorId, `2016-03-01T10:${String(i).padStart(2, '0')}:00+03:00`, x.result()));
   }
   return computeQuarter({
     rules,
