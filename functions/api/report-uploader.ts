@@ -17,14 +17,14 @@ export const seesSourceIp = (principal: Pick<Principal, 'role'>): boolean => SEE
 /** The uploader for `principal`, or null when nobody was recorded (reports read before uploaders were). */
 export function uploaderJson(uploader: ReportUploader | undefined, principal: Pick<Principal, 'role'>): ReportUploader | null {
   if (!uploader) return null;
-  const { sourceIp, ...rest } = uploader;
-  return sourceIp && seesSourceIp(principal) ? { ...rest, sourceIp } : rest;
+  return seesSourceIp(principal) ? uploader : withoutSourceIp(uploader);
 }
 
-function withoutSourceIp<C extends ChangeCause>(c: C): C {
-  if (!('sourceIp' in c)) return c;
-  const { sourceIp: _hidden, ...rest } = c;
-  return rest as C;
+/** An uploader or a cause without its `sourceIp`: the one place the address is taken out. */
+function withoutSourceIp<T extends { sourceIp?: string } | ChangeCause>(o: T): T {
+  if (!('sourceIp' in o)) return o;
+  const { sourceIp: _hidden, ...rest } = o;
+  return rest as T;
 }
 
 /**
