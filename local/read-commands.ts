@@ -94,7 +94,7 @@ export async function cmdPayouts(values: Values): Promise<number> {
       );
       if (format === 'table') closedHeader(answer);
       if (format === 'json') log(JSON.stringify(answer, null, 2));
-      else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines));
+      else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines, lang));
       else {
         for (const l of answer.lines)
           log(`${l.distributorId} ${l.program}/${l.rateRow}: ${formatRub(new Decimal(l.amount))} — ${l.explanation.text}`);
@@ -106,7 +106,7 @@ export async function cmdPayouts(values: Values): Promise<number> {
     }
     const answer = await api.json<PayoutsAnswer>('GET', `/quarters/${quarter}/payouts${view}`);
     if (format === 'json') log(JSON.stringify(answer, null, 2));
-    else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines));
+    else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines, lang));
     else {
       closedHeader(answer);
       log(payoutLinesTable(answer.lines));
@@ -145,7 +145,10 @@ export async function cmdExport(values: Values): Promise<number> {
       key: 'format-choice',
       params: { choices: ['csv', 'xlsx'] },
     });
+  const lang = requireLang(values.lang);
   return withReadApi(values, 'finance', async (api) => {
+    // The API words the causes in the language asked for, as it does for `payouts --lang`.
+    api.language = lang;
     const file = await api.file(`/quarters/${quarter}/export?format=${format}`);
     const outDir = resolve((values.out as string | undefined) ?? 'out');
     const path = join(outDir, file.fileName);

@@ -16,6 +16,7 @@ import { formatMoscow } from '../domain/calendar.js';
 import { Decimal } from 'decimal.js';
 import type { Payment } from '../ports/finance.js';
 import {
+  FINANCE_EXPORT_CAUSES,
   FINANCE_EXPORT_EXTRA,
   FINANCE_EXPORT_HEADER,
   type FinanceExportRow,
@@ -339,7 +340,7 @@ export function financeExportXlsx(input: FinanceWorkbookInput): Buffer {
     sheets.push({
       name: 'Adjustments',
       rows: [
-        [...header, 'causes', 'explanation'],
+        [...header, FINANCE_EXPORT_CAUSES, 'explanation'],
         ...adjustments.map((r) => [...rowCells(r), r.causes || null, r.explanation]),
       ],
       boldRows: [0],

@@ -27,6 +27,7 @@ import {
 } from '../domain/adjustments.js';
 import { causesOfPartner } from '../domain/causes.js';
 import { creditQuarter } from '../domain/points.js';
+import type { Lang } from '../domain/render/index.js';
 import { RulesBook } from '../domain/rules/load.js';
 import {
   InputValidationError,
@@ -508,10 +509,15 @@ export async function closedQuarterView(deps: QuarterDeps, quarter: string): Pro
 
 // ---------------------------------------------------------------- export
 
+/**
+ * The finance export of the quarter's effective figures. `lang` is the language of its sentences
+ * (an adjustment's causes and explanation), as the API renders them for the same reader.
+ */
 export async function exportQuarter(
   deps: QuarterDeps,
   quarter: string,
   format: 'csv' | 'xlsx',
+  lang: Lang = 'en',
 ): Promise<QuarterExport> {
   if (format !== 'csv' && format !== 'xlsx')
     throw new InputValidationError(`Unknown export format "${String(format)}": use csv or xlsx.`, [], {
@@ -534,13 +540,13 @@ export async function exportQuarter(
     file = {
       fileName: csvName,
       contentType: 'text/csv; charset=utf-8',
-      body: Buffer.from(financeExportCsv(quarter, lines, partnerName, { payments }), 'utf8'),
+      body: Buffer.from(financeExportCsv(quarter, lines, partnerName, { payments, lang }), 'utf8'),
     };
   } else {
     const [partnerShown, distributorShown] = [asWrittenIn(partners), asWrittenIn(distributors)];
     const body = financeExportXlsx({
       quarter,
-      rows: financeExportRows(quarter, lines, partnerName, payments),
+      rows: financeExportRows(quarter, lines, partnerName, payments, lang),
       totals: financeExportTotals(lines),
       rulesVersion,
       payments: payments.map((p) => ({

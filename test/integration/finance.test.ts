@@ -53,7 +53,14 @@ interface LineJson {
   amount: string;
   bookedIn?: string;
   frozen?: boolean;
-  causes?: { kind: string; key?: string; uploadedBy?: string | null; by?: string; rows?: { kind: string; change: string }[] }[];
+  causes?: {
+    kind: string;
+    key?: string;
+    uploadedBy?: string | null;
+    by?: string;
+    rows?: { kind: string; change: string }[];
+    text?: string;
+  }[];
   explanation: { text: string };
 }
 const sum = (lines: { amount: string }[]) => lines.reduce((t, l) => t.plus(l.amount), new Decimal(0)).toFixed(2);
@@ -63,11 +70,11 @@ let frozenLines: LineJson[];
 let frozenTotal: string;
 let snapshotSha: string;
 
-/** The export without its last four columns (none of which holds a comma here): the canonical form. */
+/** The export without its last five columns (none of which holds a comma here): the canonical form. */
 const nineColumns = (csv: string) =>
   csv
     .split('\n')
-    .map((r) => (r ? r.replace(/(,[^,]*){4}$/, '') : r))
+    .map((r) => (r ? r.replace(/(,[^,]*){5}$/, '') : r))
     .join('\n');
 
 /** The kvant report with one line's quantity raised: a distributor's corrected report. */
@@ -224,6 +231,50 @@ describe('one truth per closed quarter, with recorded causes', () => {
     const causes = header.indexOf('causes') + 1;
     expect(causes).toBeGreaterThan(0);
     expect(String(adj.getRow(2).getCell(causes).value)).toMatch(/report incoming\/kvant|reference change/);
+  });
+
+  it("words the corrections' causes in the CSV and XLSX as the API does, in the reader's language, names as recorded", async () => {
+    const get = (path: string, lang: 'en' | 'ru') =>
+      fetch(`${api.server.url}${path}`, {
+        headers: { authorization: `Bearer ${api.token('finance')}`, 'accept-language': lang },
+      });
+    type Correction = LineJson & { adjustment?: unknown };
+    const key = (r: Record<string, unknown>) =>
+      [r.partner_id, r.distributor_id, r.program, r.rate_row].join('/');
+    const said: Record<string, Map<string, string>> = {};
+    for (const lang of ['en', 'ru'] as const) {
+      const answer = (await (await get(`/api/quarters/${Q2}/payouts`, lang)).json()) as { lines: Correction[] };
+      const corrections = answer.lines.filter((l) => l.adjustment);
+      expect(corrections.length).toBeGreaterThan(0);
+      for (const c of corrections) expect(c.causes?.length, keyOf(c)).toBeGreaterThan(0);
+      const api = new Map(corrections.map((c) => [keyOf(c), c.causes!.map((x) => x.text).join('; ')]));
+      const explained = new Map(corrections.map((c) => [keyOf(c), c.explanation.text]));
+      said[lang] = api;
+
+      const csv = await (await get(`/api/quarters/${Q2}/export?format=csv`, lang)).text();
+      const rows = Papa.parse<Record<string, string>>(csv.trimEnd(), { header: true }).data.filter((r) => r.quarter === Q1);
+      expect(new Map(rows.map((r) => [key(r), r.causes]))).toEqual(api);
+
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load((await (await get(`/api/quarters/${Q2}/export?format=xlsx`, lang)).arrayBuffer()) as ArrayBuffer);
+      const [header, ...cells] = (wb.getWorksheet('Adjustments')!.getSheetValues().slice(1) as unknown[][]).map((r) =>
+        r.slice(1),
+      );
+      const sheet = cells.map((r) => Object.fromEntries(header!.map((h, i) => [String(h), r[i]])));
+      expect(new Map(sheet.map((r) => [key(r), r.causes]))).toEqual(api);
+      expect(new Map(sheet.map((r) => [key(r), r.explanation]))).toEqual(explained);
+    }
+    for (const [k, en] of said.en!) {
+      const ru = said.ru!.get(k)!;
+      expect(ru).not.toBe(en);
+      expect(ru).toMatch(/[А-Яа-яЁё]/);
+      expect(ru).not.toMatch(/\b(replaced|uploaded by|reference change)\b/);
+      // Who uploaded or changed something is a name: the same in both languages.
+      for (const name of ['distributor dist-kvant', 'program prog-1, approved by finance fin-1'])
+        expect(ru.includes(name), `${k}: ${name}`).toBe(en.includes(name));
+    }
+    expect([...said.ru!.values()].some((t) => t.includes('distributor dist-kvant'))).toBe(true);
+    expect([...said.ru!.values()].some((t) => t.includes('program prog-1, approved by finance fin-1'))).toBe(true);
   });
 });
 
