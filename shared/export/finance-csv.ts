@@ -75,6 +75,8 @@ export type ExportLine = EffectiveLine;
 export interface FinanceExportRow {
   /** The export's quarter, or for an adjustment the closed quarter it corrects. */
   quarter: string;
+  /** For an adjustment, the quarter it is booked (paid) in; else the export's quarter. */
+  bookedIn: string;
   partnerId: string;
   partnerName: string;
   distributorId: string;
@@ -124,6 +126,7 @@ export function financeExportRows(
     const its = paid.get(JSON.stringify([l.partnerId, l.distributorId])) ?? [];
     return {
       quarter: l.adjustmentOf ?? quarter,
+      bookedIn: adjustment ? l.quarter : quarter,
       partnerId: shownPartnerId(l),
       partnerName: partnerName(l.partnerId),
       distributorId: shownDistributorId(l),

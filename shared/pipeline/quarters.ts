@@ -544,6 +544,14 @@ export async function exportQuarter(
     };
   } else {
     const [partnerShown, distributorShown] = [asWrittenIn(partners), asWrittenIn(distributors)];
+    // One truth (issue #14): a closed quarter's figures stay frozen, and the corrections found since
+    // are listed apart. The CSV leaves them out: a ledger imports its every row as this quarter's.
+    const since = snapshot ? await closedQuarterView(deps, quarter) : null;
+    const registryName = nameIn(Object.fromEntries(partners.map((p) => [p.id, p.name])));
+    // A partner first paid by a correction has no name in the snapshot.
+    const correctionName = (id: string) => partnerName(id) || registryName(id);
+    const correctionRows = (ls: readonly EffectiveLine[], frozen: boolean) =>
+      financeExportRows(quarter, ls, correctionName, [], lang).map((r) => ({ ...r, frozen }));
     const body = financeExportXlsx({
       quarter,
       rows: financeExportRows(quarter, lines, partnerName, payments, lang),
@@ -556,6 +564,14 @@ export async function exportQuarter(
       })),
       ...(snapshot
         ? { closed: { at: snapshot.closedAt, by: snapshot.closedBy, sha256: snapshot.sha256 } }
+        : {}),
+      ...(since
+        ? {
+            correctionsSince: {
+              rows: [...correctionRows(since.frozenAdjustments, true), ...correctionRows(since.pendingAdjustments, false)],
+              bookedIn: since.bookedIn,
+            },
+          }
         : {}),
     });
     file = { fileName: csvName.replace(/\.csv$/, '.xlsx'), contentType: XLSX_CONTENT_TYPE, body };

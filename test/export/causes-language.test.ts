@@ -44,11 +44,24 @@ const acceptance = (by: string): RecordedCause => ({
   what: '1 acceptance (P1)',
   by,
   at: '2016-04-10T10:00:00.000Z',
-  rows: [{ kind: 'acceptance', partnerId: 'P1', key: 'P1/client', before: [], after: {}, change: 'acceptance of P1 for client' }],
+  rows: [
+    {
+      kind: 'acceptance',
+      partnerId: 'P1',
+      key: 'P1/client',
+      before: [],
+      after: {},
+      change: 'acceptance of P1 for client',
+    },
+  ],
 });
 
 /** A correction of Q1 booked in Q2, explained as the pipeline explains it (shared/domain/adjustments.ts). */
-function adjustment(partnerId: string, causes: RecordedCause[], because: ChangeCause[] = causes): EffectiveLine {
+function adjustment(
+  partnerId: string,
+  causes: RecordedCause[],
+  because: ChangeCause[] = causes,
+): EffectiveLine {
   const line = aPayoutLine({ quarter: Q2, partnerId, units: 3 });
   return {
     ...line,
@@ -79,7 +92,8 @@ const name = (id: string) => NAMES[id] ?? '';
 /** What the API gives for the line's causes, in `lang`: each cause's `text`, in order. */
 const apiTexts = (l: EffectiveLine, lang: Lang) => (l.causes ?? []).map((c) => causeJson(c, lang).text);
 
-const parse = (csv: string) => Papa.parse<Record<string, string>>(csv, { header: true, skipEmptyLines: true });
+const parse = (csv: string) =>
+  Papa.parse<Record<string, string>>(csv, { header: true, skipEmptyLines: true });
 
 const CYRILLIC = /[А-Яа-яЁё]/;
 const ENGLISH_CAUSE_WORDS = /\b(report|replaced|uploaded by|reference change|straight into|version)\b/;
@@ -98,7 +112,9 @@ describe('causes in the finance CSV', () => {
         [Q1, 'P2', true],
       ]);
       const adjustments = LINES.filter((l) => l.adjustmentOf);
-      expect(rows.slice(2).map((r) => r.causes)).toEqual(adjustments.map((l) => apiTexts(l, lang).join('; ')));
+      expect(rows.slice(2).map((r) => r.causes)).toEqual(
+        adjustments.map((l) => apiTexts(l, lang).join('; ')),
+      );
     }
   });
 
@@ -122,13 +138,19 @@ describe('causes in the finance CSV', () => {
   });
 
   it('leaves the nine finance columns, and so the closed-quarter checksum, the same in every language', () => {
-    const nine = (csv: string) => csv.split('\n').map((r) => Papa.parse<string[]>(r).data[0]?.slice(0, 9).join('|'));
-    const [en, ru] = [financeExportCsv(Q2, LINES, name, { lang: 'en' }), financeExportCsv(Q2, LINES, name, { lang: 'ru' })];
+    const nine = (csv: string) =>
+      csv.split('\n').map((r) => Papa.parse<string[]>(r).data[0]?.slice(0, 9).join('|'));
+    const [en, ru] = [
+      financeExportCsv(Q2, LINES, name, { lang: 'en' }),
+      financeExportCsv(Q2, LINES, name, { lang: 'ru' }),
+    ];
     expect(nine(ru)).toEqual(nine(en));
     expect(financeExportCsv(Q2, LINES, name, { canonical: true, lang: 'ru' })).toBe(
       financeExportCsv(Q2, LINES, name, { canonical: true }),
     );
-    expect(financeExportCsv(Q2, LINES, name, { canonical: true }).split('\n')[0]).toBe(FINANCE_EXPORT_HEADER.join(','));
+    expect(financeExportCsv(Q2, LINES, name, { canonical: true }).split('\n')[0]).toBe(
+      FINANCE_EXPORT_HEADER.join(','),
+    );
   });
 
   it('names the causes the explanation names when none were recorded: "not recorded", or the older kinds', () => {
@@ -138,7 +160,9 @@ describe('causes in the finance CSV', () => {
     ] as EffectiveLine[];
     for (const lang of ['en', 'ru'] as const) {
       const rows = parse(financeExportCsv(Q2, lines, name, { lang })).data;
-      const said = lines.map((l) => (l.explanation.params?.causes ?? []).map((c) => causeJson(c, lang).text).join('; '));
+      const said = lines.map((l) =>
+        (l.explanation.params?.causes ?? []).map((c) => causeJson(c, lang).text).join('; '),
+      );
       expect(rows.map((r) => r.causes)).toEqual(said);
       for (const c of rows.map((r) => r.causes)) expect(c).not.toBe('');
     }

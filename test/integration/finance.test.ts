@@ -276,6 +276,42 @@ describe('one truth per closed quarter, with recorded causes', () => {
     expect([...said.ru!.values()].some((t) => t.includes('distributor dist-kvant'))).toBe(true);
     expect([...said.ru!.values()].some((t) => t.includes('program prog-1, approved by finance fin-1'))).toBe(true);
   });
+
+  it('exports closed 2016-Q1 as its frozen figures, with the corrections since listed apart as the API lists them', async () => {
+    const answer = await call('finance', 'GET', `/api/quarters/${Q1}/payouts`);
+    const adjustments: (LineJson & { bookedIn: string; frozen: boolean })[] = answer.body.adjustments;
+    expect(adjustments.length).toBeGreaterThan(0);
+    const res = await fetch(`${api.server.url}/api/quarters/${Q1}/export?format=xlsx`, {
+      headers: { authorization: `Bearer ${api.token('finance')}` },
+    });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await res.arrayBuffer()) as ArrayBuffer);
+    const objects = (name: string) => {
+      const [header, ...rows] = (wb.getWorksheet(name)!.getSheetValues().slice(1) as unknown[][]).map((r) => r.slice(1));
+      return rows.map((r) => Object.fromEntries(header!.map((h, i) => [String(h), r[i]])));
+    };
+    const money = (v: unknown) => new Decimal(String(v)).toFixed(2);
+    // The frozen figures, line for line and in total.
+    expect(objects('Payouts').map((r) => [r.partner_id, r.distributor_id, r.program, r.rate_row, money(r.amount_rub)])).toEqual(
+      frozenLines.map((l) => [l.partnerId, l.distributorId, l.program, l.rateRow, l.amount]),
+    );
+    const totals = new Map(
+      (wb.getWorksheet('Totals')!.getSheetValues().slice(1) as unknown[][]).filter((r) => Array.isArray(r)).map((r) => [String(r[1]), r[3]]),
+    );
+    expect(money(totals.get('grand total'))).toBe(frozenTotal);
+    // The corrections since the close: apart, each as the API lists it.
+    const since = objects('Corrections since close');
+    const row = (r: Record<string, unknown>) =>
+      [[r.partner_id, r.distributor_id, r.program, r.rate_row].join('/'), money(r.amount_rub), r.booked_in, r.status, r.causes];
+    expect(since.map(row).sort()).toEqual(
+      adjustments
+        .map((a) => [keyOf(a), a.amount, a.bookedIn, a.frozen ? 'frozen' : 'pending', a.causes!.map((c) => c.text).join('; ')])
+        .sort(),
+    );
+    expect(money(totals.get(`corrections of ${Q1} since the close, still to be booked in ${Q2}`))).toBe(
+      answer.body.adjustmentsTotal,
+    );
+  });
 });
 
 describe('payments', () => {
