@@ -157,6 +157,25 @@ export async function cmdExport(values: Values): Promise<number> {
     const rows = format === 'csv' ? file.body.toString('utf8').split('\n').filter(Boolean).length - 1 : 0;
     const sha256 = createHash('sha256').update(file.body).digest('hex');
     log(`Wrote ${path}${format === 'csv' ? ` (${rows} payout lines)` : ''}; sha256 ${sha256}.`);
+    // One truth after close (issue #14): say which figures the file holds. Lines are not needed.
+    closedExportNote(await api.json<PayoutsAnswer>('GET', `/quarters/${quarter}/payouts?limit=1`), format);
     return 0;
   });
+}
+
+/** A closed quarter's export holds its frozen figures; the corrections since are elsewhere, and said so. */
+function closedExportNote(a: PayoutsAnswer, format: 'csv' | 'xlsx'): void {
+  if (a.status !== 'closed' || !a.closed) return;
+  const c = a.closed;
+  log(
+    `${a.quarter} is closed: on ${c.at} by ${c.by}. The file holds its frozen figures, total ${formatRub(new Decimal(c.total))}; ` +
+      `snapshot sha256 ${c.sha256}${format === 'csv' ? ' (of the first nine columns)' : ''}.`,
+  );
+  const n = a.adjustments?.length ?? 0;
+  if (!n) return;
+  log(
+    `Corrections of ${a.quarter} since the close, not in these figures: ${n} ${n === 1 ? 'line' : 'lines'}, ` +
+      `${formatRub(new Decimal(a.adjustmentsTotal ?? '0'))}, each paid in the quarter it is booked in ` +
+      `(${format === 'xlsx' ? 'the sheet "Corrections since close" and ' : ''}rebates payouts --quarter ${a.quarter} list them).`,
+  );
 }
