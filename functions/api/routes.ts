@@ -181,7 +181,8 @@ async function getExport(req: ApiRequest): Promise<Reply> {
   const rules = await quarterOf(req);
   const { format } = parseWith(ExportQuery, req.query, 'query');
   // Finance and program only, who may read a direct S3 writer's address: the causes keep it.
-  const file = await exportQuarter(req.deps, rules.quarter, format, languageOf(req));
+  const lang = languageOf(req);
+  const file = await exportQuarter(req.deps, rules.quarter, format, lang);
   await recordAudit(req.deps, {
     kind: 'export',
     actor: actorOf(req.principal),
@@ -190,7 +191,7 @@ async function getExport(req: ApiRequest): Promise<Reply> {
     partners: [],
     after: { fileName: file.fileName, sha256: file.sha256 },
   });
-  return { file: { body: file.body, contentType: file.contentType, fileName: file.fileName } };
+  return { file: { body: file.body, contentType: file.contentType, fileName: file.fileName, language: lang } };
 }
 
 // ---------------------------------------------------------------- reports and uploads

@@ -251,7 +251,9 @@ describe('one truth per closed quarter, with recorded causes', () => {
       const explained = new Map(corrections.map((c) => [keyOf(c), c.explanation.text]));
       said[lang] = api;
 
-      const csv = await (await get(`/api/quarters/${Q2}/export?format=csv`, lang)).text();
+      const csvRes = await get(`/api/quarters/${Q2}/export?format=csv`, lang);
+      expect(csvRes.headers.get('content-language')).toBe(lang);
+      const csv = await csvRes.text();
       const rows = Papa.parse<Record<string, string>>(csv.trimEnd(), { header: true }).data.filter((r) => r.quarter === Q1);
       expect(new Map(rows.map((r) => [key(r), r.causes]))).toEqual(api);
 
