@@ -189,7 +189,8 @@ async function getExport(req: ApiRequest): Promise<Reply> {
     target: `export of quarter ${rules.quarter} (${format})`,
     quarters: [rules.quarter],
     partners: [],
-    after: { fileName: file.fileName, sha256: file.sha256 },
+    // The language is part of what was given: it changes the bytes, not the figures.
+    after: { fileName: file.fileName, sha256: file.sha256, language: lang },
   });
   return { file: { body: file.body, contentType: file.contentType, fileName: file.fileName, language: lang } };
 }

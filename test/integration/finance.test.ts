@@ -254,6 +254,12 @@ describe('one truth per closed quarter, with recorded causes', () => {
       const csvRes = await get(`/api/quarters/${Q2}/export?format=csv`, lang);
       expect(csvRes.headers.get('content-language')).toBe(lang);
       const csv = await csvRes.text();
+      // The audit trail says which file was given: its checksum and language.
+      const audit = await call('finance', 'GET', `/api/audit?quarter=${Q2}&actor=fin-1`);
+      const given = (audit.body.entries as { kind: string; after: { sha256: string; language: string } }[]).find(
+        (e) => e.kind === 'export' && e.after.sha256 === sha256(csv),
+      );
+      expect(given?.after.language).toBe(lang);
       const rows = Papa.parse<Record<string, string>>(csv.trimEnd(), { header: true }).data.filter((r) => r.quarter === Q1);
       expect(new Map(rows.map((r) => [key(r), r.causes]))).toEqual(api);
 
