@@ -157,8 +157,11 @@ export async function cmdExport(values: Values): Promise<number> {
     const rows = format === 'csv' ? file.body.toString('utf8').split('\n').filter(Boolean).length - 1 : 0;
     const sha256 = createHash('sha256').update(file.body).digest('hex');
     log(`Wrote ${path}${format === 'csv' ? ` (${rows} payout lines)` : ''}; sha256 ${sha256}.`);
-    // One truth after close (issue #14): say which figures the file holds. Lines are not needed.
-    closedExportNote(await api.json<PayoutsAnswer>('GET', `/quarters/${quarter}/payouts?limit=1`), format);
+    // One truth after close (issue #14): say which figures the file holds. The list of quarters is
+    // cheap; the closed quarter's mark and corrections come with its payouts (one line is enough).
+    const { quarters } = await api.json<{ quarters: { quarter: string; status: string }[] }>('GET', '/quarters');
+    if (quarters.find((q) => q.quarter === quarter)?.status === 'closed')
+      closedExportNote(await api.json<PayoutsAnswer>('GET', `/quarters/${quarter}/payouts?limit=1`), format);
     return 0;
   });
 }

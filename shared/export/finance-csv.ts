@@ -52,7 +52,7 @@ export const FINANCE_EXPORT_HEADER = [
 /** After the nine: what a ledger import may read once it knows them. */
 export const FINANCE_EXPORT_EXTRA = ['paid_units', 'reason', 'payment_date', 'payment_reference'] as const;
 
-/** The CSV's last column; the XLSX has it on the Adjustments sheet only, where it is never empty. */
+/** The CSV's last column (empty but on adjustment rows); the XLSX has it on its sheets of adjustments only. */
 export const FINANCE_EXPORT_CAUSES = 'causes';
 
 export interface FinanceExportOptions {
