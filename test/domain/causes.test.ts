@@ -75,4 +75,34 @@ describe('causesOfPartner', () => {
     expect(causeText(one, 'ru')).not.toContain(one.rows[0]!.change);
     expect(causeText(report, 'en')).toBe(describeCauses([report]));
   });
+
+  it('says in Russian what a reference row was before and what it is now, with names and regions as recorded', () => {
+    const reference = (row: Record<string, unknown>) =>
+      causeText({ kind: 'reference', what: '1 row', by: 'manager mgr-1', at: '2016-04-10T10:00:00.000Z', rows: [row as never] }, 'ru');
+    const partner = reference({
+      kind: 'partner',
+      partnerId: 'RU100101',
+      key: 'ru-100101',
+      before: { name: 'ООО «Альфа»', status: 'Registered', region: 'Северо-Запад' },
+      after: { name: 'ООО «Альфа»', status: 'Preferred', region: 'Москва' },
+      change: 'partner ru-100101: …',
+    });
+    expect(partner).toContain(
+      'партнёр ru-100101: название ООО «Альфа», статус Preferred, регион Москва (было: название ООО «Альфа», статус Registered, регион Северо-Запад)',
+    );
+    const added = reference({ kind: 'partner', partnerId: 'P9', key: 'P9', before: null, after: { name: 'ИП Сидоров', status: 'Registered', region: 'Урал' }, change: '' });
+    expect(added).toContain('партнёр P9: название ИП Сидоров, статус Registered, регион Урал (раньше не был зарегистрирован)');
+    const plan = reference({
+      kind: 'acceptance',
+      partnerId: 'P2',
+      key: 'P2/client',
+      before: [{ plan: 150, acceptedAt: '2016-01-10T09:00:00.000Z' }],
+      after: { plan: 50, acceptedAt: '2016-02-01T09:00:00.000Z' },
+      change: '',
+    });
+    expect(plan).toMatch(/подтверждение участия P2\/client: план 50 от 01\.02\.2016[^()]*\(раньше: план 150 от 10\.01\.2016/);
+    const distributor = reference({ kind: 'distributor', key: 'KVANT', before: { name: 'АО «Квант»', segments: ['commercial'] }, after: { name: 'АО «Квант»', segments: ['commercial', 'monitors'] }, change: '' });
+    expect(distributor).toContain('сегменты commercial;monitors (было: название АО «Квант», сегменты commercial)');
+    for (const text of [partner, added, plan, distributor]) expect(text).not.toMatch(/\b(before|partner|acceptance|accepted|plan|none)\b/);
+  });
 });

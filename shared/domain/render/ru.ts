@@ -6,6 +6,7 @@
 import type { Decimal } from 'decimal.js';
 import type { LedgerWhy } from '../points.js';
 import type { ChangeCause, TierProgress, TrainingGroupRef } from '../types.js';
+import type { ReferenceRowChange } from '../causes.js';
 import { atOf, type LineFacts } from './facts.js';
 import { day, grouped, int, joinAnd, moscow, pick } from './format.js';
 import type { AdjustmentFacts, EarningFacts, Sentences, WarningFacts } from './sentences.js';
@@ -243,6 +244,53 @@ const ROW_KIND_RU = {
 
 const version = (v: string | null) => (v === null ? 'нет' : v.slice(0, 12));
 
+/** A value a row recorded, as written (names, regions, codes), or null. */
+const recorded = (o: unknown, field: string): string | null => {
+  const v = (o as Record<string, unknown> | null)?.[field];
+  if (v === null || v === undefined) return null;
+  return Array.isArray(v) ? v.map(String).join(';') : String(v);
+};
+const isRow = (o: unknown): o is Record<string, unknown> => !!o && typeof o === 'object' && !Array.isArray(o);
+
+/** A partner's or distributor's recorded fields: "название ООО «Орбита», статус Preferred, регион Москва". */
+function fields(o: unknown, names: Record<string, string>): string {
+  return Object.entries(names)
+    .map(([field, said]) => [said, recorded(o, field)] as const)
+    .filter(([, v]) => v !== null)
+    .map(([said, v]) => `${said} ${v}`)
+    .join(', ');
+}
+
+const acceptanceRow = (o: unknown): string => {
+  const plan = (o as { plan?: number | null }).plan ?? null;
+  const when = recorded(o, 'acceptedAt');
+  return `${plan === null ? 'без плана' : `план ${plan}`}${when ? ` от ${at(when)}` : ''}`;
+};
+
+/**
+ * A reference row of a cause with what it replaced, from its recorded before and after (the
+ * recorded English note is not translated): "партнёр RU100101: статус Preferred (было: статус Registered)".
+ */
+function referenceRow(r: ReferenceRowChange): string {
+  const head = `${ROW_KIND_RU[r.kind]} ${r.key}`;
+  if (!isRow(r.after) || !Object.keys(r.after).length) return head;
+  if (r.kind === 'partner' || r.kind === 'distributor') {
+    const names: Record<string, string> =
+      r.kind === 'partner' ? { name: 'название', status: 'статус', region: 'регион' } : { name: 'название', segments: 'сегменты' };
+    const before = isRow(r.before) ? `было: ${fields(r.before, names)}` : 'раньше не был зарегистрирован';
+    return `${head}: ${fields(r.after, names)} (${before})`;
+  }
+  if (r.kind === 'acceptance') {
+    const earlier = Array.isArray(r.before) ? r.before.filter(isRow) : [];
+    return `${head}: ${acceptanceRow(r.after)} (раньше: ${earlier.length ? earlier.map(acceptanceRow).join(', ') : 'нет'})`;
+  }
+  if (r.kind === 'training') {
+    const when = recorded(r.after, 'completedAt');
+    return `${head}: ${when ? `пройден ${at(when)}` : 'пройден'} (добавлен)`;
+  }
+  return `${head}: программа ${recorded(r.after, 'program') ?? '—'}, строка ставок ${recorded(r.after, 'rateRow') ?? '—'} (добавлен)`;
+}
+
 /** A cause after "после" (genitive), or on its own as a list item says it (nominative). */
 function cause(c: ChangeCause, alone = false): string {
   const say = (after: string, own: string) => (alone ? own : after);
@@ -254,7 +302,7 @@ function cause(c: ChangeCause, alone = false): string {
     return `${what} отчёта ${c.key} (версия ${version(c.from)} → ${version(c.to)}${who})`;
   }
   if (c.kind === 'reference') {
-    const rows = (c.rows ?? []).map((r) => `${ROW_KIND_RU[r.kind]} ${r.key}`).join('; ');
+    const rows = (c.rows ?? []).map(referenceRow).join('; ');
     return `${say('изменения', 'изменение')} справочных данных${rows ? ` (${rows})` : ''}: ${c.by}, ${at(c.at)}`;
   }
   if (c.kind === 'not-recorded')
