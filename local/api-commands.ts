@@ -12,6 +12,7 @@ import type { ReferenceData } from '../shared/reference/types.js';
 import { formatRub, renderTable } from './ui/table.js';
 import { AppError } from '../shared/errors.js';
 import type { ApiClient } from './up-client.js';
+import type { SentRows } from './cli-words.js';
 
 export class IngestWaitError extends AppError {
   readonly code = 'ingest-wait';
@@ -110,7 +111,7 @@ export function payoutLinesTable(lines: TableLine[]): string {
 }
 
 /** The data folder's rows as the API's JSON rows, in an order where every row's partner is known first. */
-export async function importThroughApi(api: ApiClient, ref: ReferenceData): Promise<string> {
+export async function importThroughApi(api: ApiClient, ref: ReferenceData): Promise<SentRows[]> {
   const sets: [string, unknown[]][] = [
     ['partners', ref.partners.map((p) => ({ id: p.displayId, name: p.name, status: p.status, region: p.region }))],
     ['distributors', ref.distributors.map((d) => ({ id: d.displayId, name: d.name, segments: d.segments }))],
@@ -124,7 +125,7 @@ export async function importThroughApi(api: ApiClient, ref: ReferenceData): Prom
       ref.trainings.map((t) => ({ partnerId: t.partnerId, courseCode: t.courseCode, completedAt: t.completedAt })),
     ],
   ];
-  const done: string[] = [];
+  const done: SentRows[] = [];
   for (const [kind, rows] of sets) {
     if (!rows.length) continue;
     const answer = await api.json<{ change?: { id: string; status: string }; note?: string }>(
@@ -133,7 +134,7 @@ export async function importThroughApi(api: ApiClient, ref: ReferenceData): Prom
       { rows },
     );
     if (!answer.change) {
-      done.push(`${rows.length} ${kind}`);
+      done.push({ kind, rows: rows.length, outcome: 'written' });
       continue;
     }
     // With a quarter closed the change is checked against it first; the next kind may name rows of
@@ -141,15 +142,20 @@ export async function importThroughApi(api: ApiClient, ref: ReferenceData): Prom
     const settled = await evaluatedChange(api, answer.change.id);
     done.push(
       settled.status === 'applied'
-        ? `${rows.length} ${kind} (checked: no closed quarter changes)`
+        ? { kind, rows: rows.length, outcome: 'checked' }
         : settled.status === 'pending'
-          ? `${rows.length} ${kind} waiting for approval (${settled.id}: this would change closed quarter ` +
-            `${(settled.quarters ?? []).join(', ')} by ${settled.effect?.totalRub} RUB; another program manager ` +
-            'or finance user must approve it)'
-          : `${rows.length} ${kind} ${settled.status} (${settled.id})`,
+          ? {
+              kind,
+              rows: rows.length,
+              outcome: 'pending',
+              id: settled.id,
+              quarters: settled.quarters ?? [],
+              totalRub: settled.effect?.totalRub,
+            }
+          : { kind, rows: rows.length, outcome: 'other', id: settled.id, status: settled.status },
     );
   }
-  return done.join(', ') || 'nothing (the folder has no rows)';
+  return done;
 }
 
 interface ChangeApproval {

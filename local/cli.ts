@@ -48,6 +48,7 @@ import { requireLang, requireQuarter } from './read-commands.js';
 import { explainLine, type Lang } from '../shared/domain/render/index.js';
 import { fileIssueText } from '../shared/domain/render/row-issues.js';
 import { int, pick } from '../shared/domain/render/format.js';
+import { cliWords } from './cli-words.js';
 
 // Where they were before the reading commands moved out.
 export { DEFAULT_STATE };
@@ -86,9 +87,11 @@ async function openRuntime(
     redrive = true,
     computeAfterIngest = false,
     dynamoLocal,
-  }: { redrive?: boolean; computeAfterIngest?: boolean; dynamoLocal?: Promise<RunningDynamoLocal> } = {},
+    lang = 'en',
+  }: { redrive?: boolean; computeAfterIngest?: boolean; dynamoLocal?: Promise<RunningDynamoLocal>; lang?: Lang } = {},
 ): Promise<LocalRuntime> {
-  if (!quiet) note('starting the local stack (DynamoDB Local, s3rver)…');
+  const say = cliWords(lang);
+  if (!quiet) note(say.startingStack);
   const runtime = await startLocalRuntime({
     ...(stateDir ? { stateDir } : {}),
     ...(dynamoLocal ? { dynamoLocal } : {}),
@@ -96,14 +99,13 @@ async function openRuntime(
     // A temporary state starts empty: the runtime re-drives only a state folder by default.
     ...(redrive ? {} : { redrive: false }),
     computeAfterIngest,
-    onError: (what, err) => note(`  ${what}: ${(err as Error).message ?? String(err)} (will retry)`),
+    onError: (what, err) => note(say.willRetry(what, (err as Error).message ?? String(err))),
   });
   const { unfinished, uploadedWhileDown, creditsFinished } = runtime.redriven;
   for (const c of creditsFinished ?? [])
-    if (!quiet) note(`finished the close of ${c.quarter}: ${c.entries} points ledger entr${c.entries === 1 ? 'y' : 'ies'} it had not written`);
-  if (!quiet && unfinished.length) note(`taking up ${unfinished.length} report(s) left unfinished by the last run`);
-  if (!quiet && uploadedWhileDown.length)
-    note(`reading ${uploadedWhileDown.length} report(s) uploaded while the pipeline was not running`);
+    if (!quiet) note(say.closeFinished(c.quarter, c.entries));
+  if (!quiet && unfinished.length) note(say.takingUp(unfinished.length));
+  if (!quiet && uploadedWhileDown.length) note(say.readingUploadedWhileDown(uploadedWhileDown.length));
   return runtime;
 }
 
@@ -179,21 +181,20 @@ async function importDataFolder(
     deps = { ...runtime.deps, reference: hooked };
   }
   const result = await importReference(deps, change, { ...(quarters ? { quarters } : {}), by: 'rebates import' });
-  const w = result.written;
-  note(
-    `imported ${w.partners} partners, ${w.distributors} distributors, ${w.acceptances} acceptances, ${w.trainings} trainings, ${w.catalog} catalog mappings`,
-  );
+  note(cliWords(lang).imported(result.written));
   return { folder, change, result };
 }
 
 async function uploadReports(
   runtime: LocalRuntime,
   reports: { distributorId: string; path: string; name: string }[],
+  lang: Lang = 'en',
 ) {
+  const say = cliWords(lang);
   const sizes = await Promise.all(reports.map(async (r) => (await stat(r.path)).size));
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
   const read = new Map<string, { bytes: number; lines: number }>();
-  const progress = createProgress({ label: `reading ${reports.length} report(s)`, unit: 'lines' });
+  const progress = createProgress({ label: say.readingReports(reports.length), unit: say.lines, lang });
   runtime.deps.onProgress = ({ key, bytesRead, records }) => {
     read.set(key, { bytes: bytesRead, lines: records });
     let bytes = 0;
@@ -223,7 +224,7 @@ async function uploadReports(
     );
   }
   uploaded();
-  await idleWithProgress(runtime, progress, ingested);
+  await idleWithProgress(runtime, progress, ingested, lang);
   delete runtime.deps.onProgress;
 }
 
@@ -231,7 +232,12 @@ async function uploadReports(
  * Waits for the pipeline, in two phases people can follow: reading the reports, then the
  * computation of the quarters they touched (the compute queue).
  */
-async function idleWithProgress(runtime: LocalRuntime, reading?: Progress, ingested?: () => void): Promise<void> {
+async function idleWithProgress(
+  runtime: LocalRuntime,
+  reading?: Progress,
+  ingested?: () => void,
+  lang: Lang = 'en',
+): Promise<void> {
   const work = (queue: 'ingest' | 'compute') => runtime.queueWork().find((w) => w.queue === queue)!;
   while (work('ingest').pending > 0) await new Promise((r) => setTimeout(r, 100));
   reading?.done();
@@ -239,7 +245,8 @@ async function idleWithProgress(runtime: LocalRuntime, reading?: Progress, inges
   const startedAt = work('compute').completed;
   if (work('compute').pending === 0) return runtime.idle();
   const computed = phases.start('wait for the computation');
-  const computation = createProgress({ label: 'computation', unit: 'quarters' });
+  const say = cliWords(lang);
+  const computation = createProgress({ label: say.computation, unit: say.quarters, lang });
   const timer = setInterval(() => {
     const w = work('compute');
     const done = w.completed - startedAt;
@@ -458,9 +465,9 @@ async function copyRejects(
   return { files, held };
 }
 
-function reportDeadLetters(runtime: LocalRuntime): boolean {
+function reportDeadLetters(runtime: LocalRuntime, lang: Lang = 'en'): boolean {
   const dead = runtime.deadLetters();
-  for (const d of dead) note(`FAILED after ${d.letter.attempts} attempts (${d.queue}): ${d.letter.error}`);
+  for (const d of dead) note(cliWords(lang).failedLetter(d.letter.attempts, d.queue, d.letter.error));
   return dead.length > 0;
 }
 
@@ -486,6 +493,7 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     phases.time('start the local stack', () =>
       openRuntime(undefined, (values.rules as string[] | undefined) ?? [], false, {
         computeAfterIngest: true,
+        lang,
         ...(dynamoLocal ? { dynamoLocal } : {}),
       }),
     ),
@@ -505,11 +513,11 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     let distributorsStored!: () => void;
     const distributors = new Promise<void>((r) => (distributorsStored = r));
     const importing = phases
-      .time('import the reference data', () => importDataFolder(runtime, checked, [quarter], distributorsStored))
+      .time('import the reference data', () => importDataFolder(runtime, checked, [quarter], distributorsStored, lang))
       .finally(release);
     importing.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
     await Promise.race([distributors, importing]);
-    await Promise.all([importing, uploadReports(runtime, checked.folder.reports)]);
+    await Promise.all([importing, uploadReports(runtime, checked.folder.reports, lang)]);
     const [reports, partnerList, distributorList, results] = await phases.time('read the results', () =>
       Promise.all([
         phases.time('  read the report records', () => runtime.deps.reports.list({})),
@@ -526,22 +534,20 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     const rejectFiles = await phases.time('write the rejects files', () => copyRejects(runtime, reports, outDir, shown));
     const printed = phases.start('print the summary');
 
-    log(`\nReports`);
+    const say = cliWords(lang);
+    log(`\n${say.reportsHeading}`);
     log(reportTable(reports, shown));
     const rt = rejectsTable(reports);
-    if (rt) log(`\nRejected lines (details in ${join(outDir, 'rejects')}/)\n${rt}`);
+    if (rt) log(`\n${say.rejectedHeading(join(outDir, 'rejects'))}\n${rt}`);
     const computed = await latestComputation(runtime.deps, quarter);
-    if (computed) log(`\nLines of ${quarter}\n${quarterCounts(computed.body, reports, shown)}`);
-    log(`\nPayouts ${quarter} (RUB)`);
+    if (computed) log(`\n${say.linesOfHeading(quarter)}\n${quarterCounts(computed.body, reports, shown)}`);
+    log(`\n${say.payoutsHeading(quarter)}`);
     log(payoutsTable(results, shown));
     const why = shortfalls(results, shown, lang);
-    if (why.length) log(`\nLines that pay less than their units, and why\n${why.join('\n')}`);
-    log(
-      `\nWrote ${path} (${rows} payout lines) and ${rejectFiles.files} rejects file(s)` +
-        (rejectFiles.held ? `, which also list the ${rejectFiles.held} line(s) the computation held.` : '.'),
-    );
+    if (why.length) log(`\n${say.shortfallsHeading}\n${why.join('\n')}`);
+    log(`\n${say.wrote(path, rows, rejectFiles.files, rejectFiles.held)}`);
     printed();
-    return reportDeadLetters(runtime) ? 1 : 0;
+    return reportDeadLetters(runtime, lang) ? 1 : 0;
   } finally {
     await phases.time('stop the local stack', () => runtime.stop());
     if (values.timings) note(`\nWhere the time went\n${phases.report()}`);
@@ -616,7 +622,10 @@ async function withState<T>(
 ): Promise<T> {
   const stateDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE);
   // Commands on a state folder read it as it was left; only `up` takes up unfinished work.
-  const runtime = await openRuntime(stateDir, (values.rules as string[] | undefined) ?? [], true, { redrive: false });
+  const runtime = await openRuntime(stateDir, (values.rules as string[] | undefined) ?? [], true, {
+    redrive: false,
+    lang: requireLang(values.lang),
+  });
   try {
     return await fn(runtime);
   } finally {
@@ -674,17 +683,14 @@ export async function cmdImport(values: Record<string, string | string[] | boole
   if (await findUp(stateDir))
     return withApi(values, 'program', async (api) => {
       printProblems(checked.problems, lang);
-      const written = await importThroughApi(api, checked.folder.reference);
-      note(`imported ${written}; "rebates up" recomputes the quarters concerned in the background`);
+      note(cliWords(lang).importedThroughUp(await importThroughApi(api, checked.folder.reference)));
       return 0;
     });
   return withState(values, async (runtime) => {
     const { result } = await importDataFolder(runtime, checked, undefined, undefined, lang);
-    await idleWithProgress(runtime);
-    note(
-      `requested the computation of ${result.computationsRequested.length} quarter(s) (${result.computationsRequested.join(', ')}); no report was read again`,
-    );
-    return reportDeadLetters(runtime) ? 1 : 0;
+    await idleWithProgress(runtime, undefined, undefined, lang);
+    note(cliWords(lang).computationsRequested(result.computationsRequested));
+    return reportDeadLetters(runtime, lang) ? 1 : 0;
   });
 }
 
@@ -698,6 +704,7 @@ export async function cmdIngest(
     throw new UsageError('ingest needs a FILE and --distributor ID.', [], { key: 'ingest-needs' });
   // Matched in any case: --distributor D-MERL and d-merl upload to the same folder.
   const distributorId = distributorKey(written);
+  const lang = requireLang(values.lang);
   const name = reportUploadName(file.split(/[\\/]/).pop()!);
   const stateDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE);
   if (await findUp(stateDir))
@@ -714,13 +721,13 @@ export async function cmdIngest(
       { 'custom:distributor': written.trim() },
     );
   return withState(values, async (runtime) => {
-    await uploadReports(runtime, [{ distributorId, path: resolve(file), name }]);
+    await uploadReports(runtime, [{ distributorId, path: resolve(file), name }], lang);
     const reports = (await runtime.deps.reports.list({ distributorId })).filter((r) => r.name === name);
     log(reportTable(reports, await shownIds(runtime)));
     const rt = rejectsTable(reports);
     if (rt) log(`\n${rt}`);
     const failed = reports.some((r) => r.status === 'failed');
-    return reportDeadLetters(runtime) || failed ? 1 : 0;
+    return reportDeadLetters(runtime, lang) || failed ? 1 : 0;
   });
 }
 
@@ -729,7 +736,8 @@ export async function cmdVerify(values: Record<string, string | string[] | boole
   return withState(values, async (runtime) => {
     const closed = await verifyClosedQuarter(runtime.deps, quarter);
     if (closed) return printClosedVerify(closed);
-    const progress = createProgress({ label: `verifying ${quarter}` });
+    const lang = requireLang(values.lang);
+    const progress = createProgress({ label: cliWords(lang).verifying(quarter), lang });
     const result = await verifyQuarter(runtime.deps, quarter, (done, total, what) =>
       progress.update(done, what),
     );
@@ -775,14 +783,11 @@ function printClosedVerify(r: ClosedVerifyResult): number {
 export async function cmdMigrate(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   return withState(values, async (runtime) => {
     const rewritten = await migrateAcceptances(runtime.deps);
-    log(
-      rewritten
-        ? `Rewrote ${rewritten} acceptance(s) stored one per partner and program into one item each.`
-        : 'Nothing to migrate: every acceptance is already stored in an item of its own.',
-    );
+    const lang = requireLang(values.lang);
+    log(cliWords(lang).migrated(rewritten));
     // Items given their index keys now count: bring every quarter up to date (nothing if unchanged).
     await runtime.deps.compute.publish(runtime.rules.map((r) => ({ quarter: r.quarter, cause: 'rebates migrate' })));
     await runtime.idle();
-    return reportDeadLetters(runtime) ? 1 : 0;
+    return reportDeadLetters(runtime, lang) ? 1 : 0;
   });
 }

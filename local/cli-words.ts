@@ -1,0 +1,176 @@
+/**
+ * The CLI's own progress and summary lines in the language of `--lang` (issue #15). English is word
+ * for word what the commands printed before; Russian names in Latin letters only what the data or
+ * the machine names (IDs, quarters, paths, programs, queue names, DynamoDB Local, s3rver).
+ */
+import { int, pick, type Lang } from '../shared/domain/render/format.js';
+
+export interface Written {
+  partners: number;
+  distributors: number;
+  acceptances: number;
+  trainings: number;
+  catalog: number;
+}
+
+/** One kind of reference rows sent to `up`, and what became of it (api-commands.ts). */
+export type SentRows =
+  | { kind: string; rows: number; outcome: 'written' }
+  | { kind: string; rows: number; outcome: 'checked' }
+  | {
+      kind: string;
+      rows: number;
+      outcome: 'pending';
+      id: string;
+      quarters: string[];
+      totalRub: string | undefined;
+    }
+  | { kind: string; rows: number; outcome: 'other'; id: string; status: string };
+
+export interface CliWords {
+  startingStack: string;
+  willRetry: (what: string, message: string) => string;
+  closeFinished: (quarter: string, entries: number) => string;
+  takingUp: (reports: number) => string;
+  readingUploadedWhileDown: (reports: number) => string;
+  imported: (w: Written) => string;
+  importedThroughUp: (sent: readonly SentRows[]) => string;
+  computationsRequested: (quarters: readonly string[]) => string;
+  readingReports: (reports: number) => string;
+  lines: (n: number) => string;
+  computation: string;
+  quarters: (n: number) => string;
+  verifying: (quarter: string) => string;
+  failedLetter: (attempts: number, queue: string, error: string) => string;
+  reportsHeading: string;
+  rejectedHeading: (dir: string) => string;
+  linesOfHeading: (quarter: string) => string;
+  payoutsHeading: (quarter: string) => string;
+  shortfallsHeading: string;
+  wrote: (path: string, rows: number, rejectFiles: number, held: number) => string;
+  migrated: (rewritten: number) => string;
+}
+
+const EN: CliWords = {
+  startingStack: 'starting the local stack (DynamoDB Local, s3rver)…',
+  willRetry: (what, message) => `  ${what}: ${message} (will retry)`,
+  closeFinished: (quarter, entries) =>
+    `finished the close of ${quarter}: ${entries} points ledger entr${entries === 1 ? 'y' : 'ies'} it had not written`,
+  takingUp: (n) => `taking up ${n} report(s) left unfinished by the last run`,
+  readingUploadedWhileDown: (n) => `reading ${n} report(s) uploaded while the pipeline was not running`,
+  imported: (w) =>
+    `imported ${w.partners} partners, ${w.distributors} distributors, ${w.acceptances} acceptances, ${w.trainings} trainings, ${w.catalog} catalog mappings`,
+  importedThroughUp: (sent) =>
+    `imported ${
+      sent
+        .map((s) =>
+          s.outcome === 'written'
+            ? `${s.rows} ${s.kind}`
+            : s.outcome === 'checked'
+              ? `${s.rows} ${s.kind} (checked: no closed quarter changes)`
+              : s.outcome === 'pending'
+                ? `${s.rows} ${s.kind} waiting for approval (${s.id}: this would change closed quarter ` +
+                  `${s.quarters.join(', ')} by ${s.totalRub} RUB; another program manager or finance user must approve it)`
+                : `${s.rows} ${s.kind} ${s.status} (${s.id})`,
+        )
+        .join(', ') || 'nothing (the folder has no rows)'
+    }; "rebates up" recomputes the quarters concerned in the background`,
+  computationsRequested: (qs) =>
+    `requested the computation of ${qs.length} quarter(s) (${qs.join(', ')}); no report was read again`,
+  readingReports: (n) => `reading ${n} report(s)`,
+  lines: () => 'lines',
+  computation: 'computation',
+  quarters: () => 'quarters',
+  verifying: (q) => `verifying ${q}`,
+  failedLetter: (attempts, queue, error) => `FAILED after ${attempts} attempts (${queue}): ${error}`,
+  reportsHeading: 'Reports',
+  rejectedHeading: (dir) => `Rejected lines (details in ${dir}/)`,
+  linesOfHeading: (q) => `Lines of ${q}`,
+  payoutsHeading: (q) => `Payouts ${q} (RUB)`,
+  shortfallsHeading: 'Lines that pay less than their units, and why',
+  wrote: (path, rows, files, held) =>
+    `Wrote ${path} (${rows} payout lines) and ${files} rejects file(s)` +
+    (held ? `, which also list the ${held} line(s) the computation held.` : '.'),
+  migrated: (n) =>
+    n
+      ? `Rewrote ${n} acceptance(s) stored one per partner and program into one item each.`
+      : 'Nothing to migrate: every acceptance is already stored in an item of its own.',
+};
+
+/** «3 отчёта», «1 строка»: a count and its noun in the form Russian gives it. */
+const counted = (n: number, forms: { one: string; few: string; many: string }) =>
+  `${int(n, 'ru')} ${pick(n, 'ru', { ...forms, other: forms.few })}`;
+
+/** The reference files' kinds as `up`'s API names them (PUT /reference/<kind>). */
+const KINDS_RU: Record<string, { one: string; few: string; many: string }> = {
+  partners: { one: 'партнёр', few: 'партнёра', many: 'партнёров' },
+  distributors: { one: 'дистрибьютор', few: 'дистрибьютора', many: 'дистрибьюторов' },
+  catalog: { one: 'сопоставление каталога', few: 'сопоставления каталога', many: 'сопоставлений каталога' },
+  acceptances: { one: 'принятие программы', few: 'принятия программы', many: 'принятий программы' },
+  trainings: { one: 'обучение', few: 'обучения', many: 'обучений' },
+};
+const rowsOf = (kind: string, n: number) =>
+  KINDS_RU[kind] ? counted(n, KINDS_RU[kind]) : `${int(n, 'ru')} (${kind})`;
+
+const RU: CliWords = {
+  startingStack: 'запускаем локальный стенд (DynamoDB Local, s3rver)…',
+  willRetry: (what, message) => `  ${what}: ${message} (попробуем ещё раз)`,
+  closeFinished: (quarter, entries) =>
+    `закрытие ${quarter} завершено: дописано ${counted(entries, { one: 'запись', few: 'записи', many: 'записей' })} журнала баллов`,
+  takingUp: (n) =>
+    `продолжаем ${counted(n, { one: 'отчёт', few: 'отчёта', many: 'отчётов' })}, не законченных прошлым запуском`,
+  readingUploadedWhileDown: (n) =>
+    `читаем ${counted(n, { one: 'отчёт', few: 'отчёта', many: 'отчётов' })}, загруженных, пока конвейер не работал`,
+  imported: (w) =>
+    `импортировано: ${rowsOf('partners', w.partners)}, ${rowsOf('distributors', w.distributors)}, ` +
+    `${rowsOf('acceptances', w.acceptances)}, ${rowsOf('trainings', w.trainings)}, ${rowsOf('catalog', w.catalog)}`,
+  importedThroughUp: (sent) =>
+    `импортировано: ${
+      sent
+        .map((s) =>
+          s.outcome === 'written'
+            ? rowsOf(s.kind, s.rows)
+            : s.outcome === 'checked'
+              ? `${rowsOf(s.kind, s.rows)} (проверено: закрытые кварталы не меняются)`
+              : s.outcome === 'pending'
+                ? `${rowsOf(s.kind, s.rows)} ${pick(s.rows, 'ru', { one: 'ждёт', other: 'ждут' })} утверждения (${s.id}: это изменило бы закрытый квартал ` +
+                  `${s.quarters.join(', ')} на ${s.totalRub ?? '?'} руб.; утвердить должен другой менеджер программы ` +
+                  'или пользователь с ролью «финансы»)'
+                : `${rowsOf(s.kind, s.rows)}: ${STATUSES_RU[s.status] ?? s.status} (${s.id})`,
+        )
+        .join(', ') || 'ничего (в папке нет строк)'
+    }; «rebates up» пересчитает затронутые кварталы в фоне`,
+  computationsRequested: (qs) =>
+    `запрошен расчёт ${qs.length === 1 ? 'квартала' : 'кварталов'} ${qs.join(', ')}; отчёты заново не читались`,
+  readingReports: (n) => `читаем ${counted(n, { one: 'отчёт', few: 'отчёта', many: 'отчётов' })}`,
+  lines: (n) => pick(n, 'ru', { one: 'строка', few: 'строки', many: 'строк', other: 'строки' }),
+  computation: 'расчёт',
+  quarters: (n) => pick(n, 'ru', { one: 'квартал', few: 'квартала', many: 'кварталов', other: 'квартала' }),
+  verifying: (q) => `проверяем ${q}`,
+  failedLetter: (attempts, queue, error) =>
+    `СБОЙ после ${counted(attempts, { one: 'попытки', few: 'попыток', many: 'попыток' })} (${queue}): ${error}`,
+  reportsHeading: 'Отчёты',
+  rejectedHeading: (dir) => `Отклонённые строки (подробности в ${dir}/)`,
+  linesOfHeading: (q) => `Строки ${q}`,
+  payoutsHeading: (q) => `Выплаты ${q} (руб.)`,
+  shortfallsHeading: 'Строки, которые платят меньше, чем за все их единицы, и почему',
+  wrote: (path, rows, files, held) =>
+    `Записан ${path} (${counted(rows, { one: 'строка', few: 'строки', many: 'строк' })} выплат) и ` +
+    `${counted(files, { one: 'файл', few: 'файла', many: 'файлов' })} отклонённых строк` +
+    (held
+      ? `; в них также ${counted(held, { one: 'строка', few: 'строки', many: 'строк' })}, которые расчёт отложил.`
+      : '.'),
+  migrated: (n) =>
+    n
+      ? `Переписано принятий программы, хранившихся по одному на партнёра и программу: ${int(n, 'ru')}; теперь у каждого своя запись.`
+      : 'Переносить нечего: каждое принятие программы уже хранится в своей записи.',
+};
+
+const STATUSES_RU: Record<string, string> = {
+  approved: 'утверждены',
+  rejected: 'отклонены',
+  expired: 'истекли',
+  evaluating: 'ещё проверяются',
+};
+
+export const cliWords = (lang: Lang): CliWords => (lang === 'ru' ? RU : EN);
