@@ -30,8 +30,9 @@ describe('a Russian progress line', () => {
     h.advance(10_000);
     p.update(200);
     p.done();
-    const [mid, last] = h.writes;
-    expect(mid).toBe('читаем 3 отчёта: 100/1\u00a0000 строк 10% 10 строк/с осталось 1 мин 30 с\n');
+    const [first, mid, last] = h.writes;
+    expect(first).toBe('читаем 3 отчёта: 100/1\u00a0000 строк 10% 10 строк/с осталось 1 мин 30 с\n');
+    expect(mid).toBe('читаем 3 отчёта: 200/1\u00a0000 строк 20% 10 строк/с осталось 1 мин 20 с\n');
     expect(last).toBe('читаем 3 отчёта: 200/1\u00a0000 строк за 20 с (10 строк/с)\n');
     for (const line of h.writes) expect(line.match(/[A-Za-z]{2,}/g) ?? []).toEqual([]);
   });
