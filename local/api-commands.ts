@@ -179,6 +179,7 @@ async function evaluatedChange(api: ApiClient, id: string): Promise<ChangeApprov
   throw new EvaluationWaitError(
     `The change ${id} is still being checked against the closed quarters after ${EVALUATION_WAIT_MS / 60_000} minutes; ` +
       'see `approvals` later. The rows after it were not sent.',
+    { key: 'evaluation-wait', params: { id, minutes: EVALUATION_WAIT_MS / 60_000 } },
   );
 }
 
@@ -205,5 +206,6 @@ export async function ingestThroughApi(api: ApiClient, path: string, name: strin
   }
   throw new IngestWaitError(
     `"rebates up" has not finished ${name} in ${WAIT_MS / 60_000} minutes; see its status on the dashboard's reports page.`,
+    { key: 'ingest-wait', params: { name, minutes: WAIT_MS / 60_000 } },
   );
 }

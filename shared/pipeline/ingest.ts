@@ -296,6 +296,7 @@ function duplicateFileError(first: ReportRecord): ReportFileError {
     'duplicate-file',
     `This file is the same, byte for byte, as "${first.name}", received ${received} Moscow time, which already counts; ` +
       `its lines are not counted a second time. To correct that report, upload the corrected file as "${first.name}".`,
+    { key: 'duplicate-file', params: { name: first.name, receivedAt: first.receivedAt } },
   );
 }
 

@@ -118,7 +118,11 @@ export function parseRules(input: unknown, origin = 'rules file'): Rules {
   }
   const f = parsed.data;
   const issues = crossCheck(f);
-  if (issues.length) throw new RulesValidationError(`The ${origin} is not valid: ${issues.join('; ')}`, issues);
+  if (issues.length)
+    throw new RulesValidationError(`The ${origin} is not valid: ${issues.join('; ')}`, issues, {
+      key: 'rules-inconsistent',
+      params: { count: issues.length },
+    });
 
   const programs = new Map(f.programs.map((p) => [p.id, p]));
   const rates = new Map<string, Decimal>();
@@ -143,7 +147,11 @@ export function parseRules(input: unknown, origin = 'rules file'): Rules {
     trainings: new Map(Object.entries(f.trainings)),
     rate(program, rateRow, plan) {
       const r = rates.get(`${program}/${rateRow}/${plan}`);
-      if (!r) throw new RulesValidationError(`No rate for ${program}/${rateRow} at plan ${plan} in ${f.version}`);
+      if (!r)
+        throw new RulesValidationError(`No rate for ${program}/${rateRow} at plan ${plan} in ${f.version}`, [], {
+          key: 'rate-missing',
+          params: { program, rateRow, plan, version: f.version },
+        });
       return r;
     },
     segmentOf: (family) => segmentByFamily.get(family) ?? null,
@@ -159,14 +167,20 @@ export class RulesBook {
     this.byQuarter = new Map();
     for (const r of sorted) {
       if (this.byQuarter.has(r.quarter))
-        throw new RulesValidationError(`Two rules files for quarter ${r.quarter} (${r.version})`);
+        throw new RulesValidationError(`Two rules files for quarter ${r.quarter} (${r.version})`, [], {
+          key: 'rules-quarter-twice',
+          params: { quarter: r.quarter, version: r.version },
+        });
       this.byQuarter.set(r.quarter, r);
     }
     for (let i = 1; i < sorted.length; i++) {
       const prev = sorted[i - 1]!;
       const cur = sorted[i]!;
       if (cur.startsAt < prev.endsBefore)
-        throw new RulesValidationError(`Quarters ${prev.quarter} and ${cur.quarter} overlap in their calendars`);
+        throw new RulesValidationError(`Quarters ${prev.quarter} and ${cur.quarter} overlap in their calendars`, [], {
+          key: 'rules-calendars-overlap',
+          params: { first: prev.quarter, second: cur.quarter },
+        });
     }
   }
 
@@ -183,6 +197,8 @@ export class RulesBook {
     if (!r)
       throw new RulesValidationError(
         `There is no rules file for quarter ${quarter}. Quarters with rules: ${this.quarters.join(', ') || 'none'}.`,
+        [],
+        { key: 'rules-file-missing', params: { quarter, known: this.quarters } },
       );
     return r;
   }
