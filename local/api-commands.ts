@@ -9,10 +9,11 @@ import type { PayoutLine } from '../shared/domain/types.js';
 import { financeExportCsv } from '../shared/export/finance-csv.js';
 import type { ReportRecord } from '../shared/ports/index.js';
 import type { ReferenceData } from '../shared/reference/types.js';
-import { formatRub, renderTable } from './ui/table.js';
+import { renderTable } from './ui/table.js';
 import { AppError } from '../shared/errors.js';
 import type { ApiClient } from './up-client.js';
-import type { SentRows } from './cli-words.js';
+import { cliWords, type SentRows } from './cli-words.js';
+import type { Lang } from '../shared/domain/render/format.js';
 
 export class IngestWaitError extends AppError {
   readonly code = 'ingest-wait';
@@ -85,7 +86,8 @@ export function linesCsv(quarter: string, lines: PayoutLineJson[]): string {
 /** What the payouts table needs of a line: the API's lines, or a stored result's (`rebates run`). */
 export type TableLine = Pick<PayoutLineJson, 'partnerId' | 'partnerName' | 'program'> & { amount: Decimal.Value };
 
-export function payoutLinesTable(lines: TableLine[]): string {
+export function payoutLinesTable(lines: TableLine[], lang: Lang = 'en'): string {
+  const say = cliWords(lang);
   const programs = [...new Set(lines.map((l) => l.program))].sort();
   const byPartner = new Map<string, TableLine[]>();
   for (const l of lines) byPartner.set(l.partnerId, [...(byPartner.get(l.partnerId) ?? []), l]);
@@ -95,16 +97,16 @@ export function payoutLinesTable(lines: TableLine[]): string {
     .map(([id, ls]) => [
       id,
       ls[0]!.partnerName ?? '',
-      ...programs.map((p) => formatRub(sum(ls.filter((l) => l.program === p)))),
-      formatRub(sum(ls)),
+      ...programs.map((p) => say.money(sum(ls.filter((l) => l.program === p)))),
+      say.money(sum(ls)),
     ]);
-  rows.push(['TOTAL', '', ...programs.map(() => ''), formatRub(sum(lines))]);
+  rows.push([say.totalRow, '', ...programs.map(() => ''), say.money(sum(lines))]);
   return renderTable(
     [
-      { header: 'partner' },
-      { header: 'name' },
-      ...programs.map((p) => ({ header: p, align: 'right' as const })),
-      { header: 'total', align: 'right' },
+      { header: say.headers.partner },
+      { header: say.headers.name },
+      ...programs.map((p) => ({ header: say.program(p), align: 'right' as const })),
+      { header: say.headers.total, align: 'right' },
     ],
     rows,
   );

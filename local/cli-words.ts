@@ -3,7 +3,11 @@
  * for word what the commands printed before; Russian names in Latin letters only what the data or
  * the machine names (IDs, quarters, paths, programs, queue names, DynamoDB Local, s3rver).
  */
-import { int, pick, type Lang } from '../shared/domain/render/format.js';
+import type { Decimal } from 'decimal.js';
+import { grouped, int, pick, type Lang } from '../shared/domain/render/format.js';
+import { formatRub } from './ui/table.js';
+import { programRu } from '../shared/domain/render/ru.js';
+import { REJECT_REASONS, type RejectReason } from '../shared/pipeline/line-checks.js';
 
 export interface Written {
   partners: number;
@@ -49,9 +53,66 @@ export interface CliWords {
   shortfallsHeading: string;
   wrote: (path: string, rows: number, rejectFiles: number, held: number) => string;
   migrated: (rewritten: number) => string;
+  /** Column headers of the summary tables, by what the column holds. */
+  headers: Record<
+    | 'report'
+    | 'status'
+    | 'read'
+    | 'extracted'
+    | 'rejected'
+    | 'note'
+    | 'counted'
+    | 'held'
+    | 'heldBecause'
+    | 'reason'
+    | 'lines'
+    | 'meaning'
+    | 'partner'
+    | 'name'
+    | 'total',
+    string
+  >;
+  totalRow: string;
+  status: (status: string) => string;
+  program: (id: string) => string;
+  /** What a reject or held reason means; the reason's code stays beside it, as the rejects file writes it. */
+  reasonMeaning: (code: string) => string;
+  quarterCounts: (extracted: number, counted: number, held: number, byReason: string) => string;
+  tierProgress: (summary: string) => string;
+  noPayouts: (partner: string, quarter: string) => string;
+  /** An amount in roubles, as the language writes it. */
+  money: (d: Decimal) => string;
 }
 
+const EN_HEADERS: CliWords['headers'] = {
+  report: 'report',
+  status: 'status',
+  read: 'read',
+  extracted: 'extracted',
+  rejected: 'rejected',
+  note: 'note',
+  counted: 'counted',
+  held: 'held',
+  heldBecause: 'held because',
+  reason: 'reject reason',
+  lines: 'lines',
+  meaning: 'meaning',
+  partner: 'partner',
+  name: 'name',
+  total: 'total',
+};
+
 const EN: CliWords = {
+  headers: EN_HEADERS,
+  totalRow: 'TOTAL',
+  status: (s) => s,
+  program: (id) => id,
+  reasonMeaning: (code) => REJECT_REASONS[code as RejectReason] ?? '',
+  quarterCounts: (extracted, counted, held, byReason) =>
+    `extracted ${extracted} = counted ${counted} + held ${held}${byReason ? ` (${byReason})` : ''}`,
+  tierProgress: (summary) => `progress: ${summary}`,
+  noPayouts: (partner, quarter) => `No payouts stored for ${partner} in ${quarter}.`,
+  money: formatRub,
   startingStack: 'starting the local stack (DynamoDB Local, s3rver)…',
   willRetry: (what, message) => `  ${what}: ${message} (will retry)`,
   closeFinished: (quarter, entries) =>
@@ -112,7 +173,59 @@ const KINDS_RU: Record<string, { one: string; few: string; many: string }> = {
 const rowsOf = (kind: string, n: number) =>
   KINDS_RU[kind] ? counted(n, KINDS_RU[kind]) : `${int(n, 'ru')} (${kind})`;
 
+const REASONS_RU: Record<RejectReason, string> = {
+  'malformed-row': 'Строка не читается как строка CSV',
+  'record-too-long': 'Строка или значение в ней слишком длинные',
+  'bad-encoding': 'Байты строки — не текст в кодировке файла',
+  'missing-field': 'Не заполнено обязательное значение',
+  'distributor-mismatch': 'Столбец дистрибьютора не совпадает с папкой загрузки',
+  'unknown-partner': 'Партнёра нет в реестре партнёров',
+  'bad-date': 'Дата счёта — не дата',
+  'date-outside-quarter': 'Дата счёта не попадает ни в один квартал программы',
+  'bad-quantity': 'Количество — не целое число единиц',
+  'duplicate-line': 'Такая же строка уже есть выше в этом отчёте',
+  'unclassified-product': 'Товар не сопоставлен ни одной строке ставок программы',
+  'unrated-product': 'Товар участвует в программе, но в этом квартале у него нет ставки',
+  'not-eligible-product': 'Товар не участвует в программе',
+  'distributor-not-authorized': 'Дистрибьютор не авторизован для сегмента этого товара',
+  'duplicate-claim': 'Сервисный код уже заявлен в этом квартале',
+};
+
+const STATUS_RU: Record<string, string> = {
+  received: 'получен',
+  processing: 'обрабатывается',
+  processed: 'обработан',
+  failed: 'не прочитан',
+};
+
 const RU: CliWords = {
+  headers: {
+    report: 'отчёт',
+    status: 'состояние',
+    read: 'прочитано',
+    extracted: 'извлечено',
+    rejected: 'отклонено',
+    note: 'примечание',
+    counted: 'учтено',
+    held: 'отложено',
+    heldBecause: 'почему отложено',
+    reason: 'причина отказа',
+    lines: 'строк',
+    meaning: 'что это значит',
+    partner: 'партнёр',
+    name: 'название',
+    total: 'итого',
+  },
+  totalRow: 'ИТОГО',
+  status: (s) => STATUS_RU[s] ?? s,
+  program: (id) => programRu(id),
+  reasonMeaning: (code) => REASONS_RU[code as RejectReason] ?? '',
+  quarterCounts: (extracted, counted, held, byReason) =>
+    `извлечено ${int(extracted, 'ru')} = учтено ${int(counted, 'ru')} + отложено ${int(held, 'ru')}${byReason ? ` (${byReason})` : ''}`,
+  tierProgress: (summary) => `ход к плану: ${summary}`,
+  noPayouts: (partner, quarter) => `Выплат партнёру ${partner} за ${quarter} не сохранено.`,
+  // -0.001 rounds to zero: 0,00, not -0,00, as formatRub does.
+  money: (d) => `${grouped(d.toDecimalPlaces(2).isZero() ? d.abs() : d, 'ru')} руб.`,
   startingStack: 'запускаем локальный стенд (DynamoDB Local, s3rver)…',
   willRetry: (what, message) => `  ${what}: ${message} (попробуем ещё раз)`,
   closeFinished: (quarter, entries) =>

@@ -16,7 +16,6 @@ import type { HeldLines } from '../shared/pipeline/compute-quarter.js';
 import { reportRejectsWithHeld } from '../shared/pipeline/report-rejects.js';
 import { ClosedQuarterChangeError, InputValidationError } from '../shared/errors.js';
 import { closedQuarterEffect } from '../shared/pipeline/approvals.js';
-import { REJECT_REASONS } from '../shared/pipeline/line-checks.js';
 import {
   importReference,
   migrateAcceptances,
@@ -290,22 +289,24 @@ function shownOf(distributors: Distributor[], partners: Partner[]): Shown {
 /** A report as people know it: its distributor as written and its name within the folder. */
 const reportPath = (r: ReportRecord, shown: Shown) => `${shown.distributor(r.distributorId)}/${r.name}`;
 
-function reportTable(reports: ReportRecord[], shown: Shown): string {
+function reportTable(reports: ReportRecord[], shown: Shown, lang: Lang = 'en'): string {
+  const say = cliWords(lang);
+  const h = say.headers;
   return renderTable(
     [
-      { header: 'report' },
-      { header: 'status' },
-      { header: 'read', align: 'right' },
-      { header: 'extracted', align: 'right' },
-      { header: 'rejected', align: 'right' },
-      { header: 'note' },
+      { header: h.report },
+      { header: h.status },
+      { header: h.read, align: 'right' },
+      { header: h.extracted, align: 'right' },
+      { header: h.rejected, align: 'right' },
+      { header: h.note },
     ],
     reports
       .map((r) => ({ r, path: reportPath(r, shown) }))
       .sort((a, b) => (a.path < b.path ? -1 : 1))
       .map(({ r, path }) => [
         path,
-        r.status,
+        say.status(r.status),
         String(r.counts?.read ?? '–'),
         String(r.counts?.extracted ?? '–'),
         String(r.counts?.rejected ?? '–'),
@@ -315,7 +316,9 @@ function reportTable(reports: ReportRecord[], shown: Shown): string {
 }
 
 /** Per quarter: extracted = counted + held, by reason; per report, the same for its lines of the quarter. */
-function quarterCounts(body: ComputationBody, reports: ReportRecord[], shown: Shown): string {
+function quarterCounts(body: ComputationBody, reports: ReportRecord[], shown: Shown, lang: Lang = 'en'): string {
+  const say = cliWords(lang);
+  const h = say.headers;
   const c = body.counts;
   const held = Object.entries(c.heldByReason)
     .sort((a, b) => b[1] - a[1])
@@ -324,11 +327,11 @@ function quarterCounts(body: ComputationBody, reports: ReportRecord[], shown: Sh
   const byId = new Map(reports.map((r) => [r.reportId, r]));
   const table = renderTable(
     [
-      { header: 'report' },
-      { header: 'extracted', align: 'right' },
-      { header: 'counted', align: 'right' },
-      { header: 'held', align: 'right' },
-      { header: 'held because' },
+      { header: h.report },
+      { header: h.extracted, align: 'right' },
+      { header: h.counted, align: 'right' },
+      { header: h.held, align: 'right' },
+      { header: h.heldBecause },
     ],
     body.reports
       .map((r) => ({ r, path: byId.get(r.reportId) ? reportPath(byId.get(r.reportId)!, shown) : r.reportId }))
@@ -343,25 +346,24 @@ function quarterCounts(body: ComputationBody, reports: ReportRecord[], shown: Sh
           .join(', '),
       ]),
   );
-  return `extracted ${c.extracted} = counted ${c.counted} + held ${c.held}${held ? ` (${held})` : ''}\n${table}`;
+  return `${say.quarterCounts(c.extracted, c.counted, c.held, held)}\n${table}`;
 }
 
-function rejectsTable(reports: ReportRecord[]): string | null {
+function rejectsTable(reports: ReportRecord[], lang: Lang = 'en'): string | null {
+  const say = cliWords(lang);
   const byReason = new Map<string, number>();
   for (const r of reports)
     for (const [code, n] of Object.entries(r.counts?.byReason ?? {}))
       byReason.set(code, (byReason.get(code) ?? 0) + n);
   if (!byReason.size) return null;
   return renderTable(
-    [{ header: 'reject reason' }, { header: 'lines', align: 'right' }, { header: 'meaning' }],
-    [...byReason]
-      .sort((a, b) => b[1] - a[1])
-      .map(([code, n]) => [code, String(n), REJECT_REASONS[code as keyof typeof REJECT_REASONS] ?? '']),
+    [{ header: say.headers.reason }, { header: say.headers.lines, align: 'right' }, { header: say.headers.meaning }],
+    [...byReason].sort((a, b) => b[1] - a[1]).map(([code, n]) => [code, String(n), say.reasonMeaning(code)]),
   );
 }
 
 /** The same table as `payouts` prints from the API, from the stored results of a `run`. */
-function payoutsTable(results: StoredPayouts[], shown: Shown): string {
+function payoutsTable(results: StoredPayouts[], shown: Shown, lang: Lang = 'en'): string {
   return payoutLinesTable(
     results.flatMap(({ result: r }) =>
       r.lines.map((l) => ({
@@ -371,6 +373,7 @@ function payoutsTable(results: StoredPayouts[], shown: Shown): string {
         amount: l.amount,
       })),
     ),
+    lang,
   );
 }
 
@@ -387,7 +390,7 @@ function shortfalls(results: StoredPayouts[], shown: Shown, lang: Lang): string[
     )
     .map(
       (l) =>
-        `${l.shownId} ${shown.distributor(l.distributorId)} ${l.program}/${l.rateRow}: ${formatRub(l.amount)} — ${explainLine(l, lang)}`,
+        `${l.shownId} ${shown.distributor(l.distributorId)} ${l.program}/${l.rateRow}: ${cliWords(lang).money(l.amount)} — ${explainLine(l, lang)}`,
     );
 }
 
@@ -536,13 +539,13 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
 
     const say = cliWords(lang);
     log(`\n${say.reportsHeading}`);
-    log(reportTable(reports, shown));
-    const rt = rejectsTable(reports);
+    log(reportTable(reports, shown, lang));
+    const rt = rejectsTable(reports, lang);
     if (rt) log(`\n${say.rejectedHeading(join(outDir, 'rejects'))}\n${rt}`);
     const computed = await latestComputation(runtime.deps, quarter);
-    if (computed) log(`\n${say.linesOfHeading(quarter)}\n${quarterCounts(computed.body, reports, shown)}`);
+    if (computed) log(`\n${say.linesOfHeading(quarter)}\n${quarterCounts(computed.body, reports, shown, lang)}`);
     log(`\n${say.payoutsHeading(quarter)}`);
-    log(payoutsTable(results, shown));
+    log(payoutsTable(results, shown, lang));
     const why = shortfalls(results, shown, lang);
     if (why.length) log(`\n${say.shortfallsHeading}\n${why.join('\n')}`);
     log(`\n${say.wrote(path, rows, rejectFiles.files, rejectFiles.held)}`);
@@ -568,7 +571,8 @@ function requirePort(raw: string | undefined): number {
 export async function cmdUp(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const stateDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE);
   const port = requirePort(values.port as string | undefined);
-  const runtime = await openRuntime(stateDir, (values.rules as string[] | undefined) ?? []);
+  const lang = requireLang(values.lang);
+  const runtime = await openRuntime(stateDir, (values.rules as string[] | undefined) ?? [], false, { lang });
   let api: Awaited<ReturnType<typeof startApiServer>> | undefined;
   let stopping = false;
   const stop = async () => {
@@ -583,8 +587,8 @@ export async function cmdUp(values: Record<string, string | string[] | boolean |
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   if (values.data) {
-    const { folder } = await importDataFolder(runtime, resolve(values.data as string));
-    await uploadReports(runtime, folder.reports);
+    const { folder } = await importDataFolder(runtime, resolve(values.data as string), undefined, undefined, lang);
+    await uploadReports(runtime, folder.reports, lang);
   }
   try {
     api = await startApiServer({ port, host: '127.0.0.1', deps: runtime.deps, stateDir });
@@ -713,8 +717,8 @@ export async function cmdIngest(
       'distributor',
       async (api) => {
         const reports = await ingestThroughApi(api, resolve(file), name);
-        log(reportTable(reports, { distributor: (id) => id, partner: (id) => id, partnerName: () => '' }));
-        const rt = rejectsTable(reports);
+        log(reportTable(reports, { distributor: (id) => id, partner: (id) => id, partnerName: () => '' }, lang));
+        const rt = rejectsTable(reports, lang);
         if (rt) log(`\n${rt}`);
         return reports.some((r) => r.status === 'failed') ? 1 : 0;
       },
@@ -723,8 +727,8 @@ export async function cmdIngest(
   return withState(values, async (runtime) => {
     await uploadReports(runtime, [{ distributorId, path: resolve(file), name }], lang);
     const reports = (await runtime.deps.reports.list({ distributorId })).filter((r) => r.name === name);
-    log(reportTable(reports, await shownIds(runtime)));
-    const rt = rejectsTable(reports);
+    log(reportTable(reports, await shownIds(runtime), lang));
+    const rt = rejectsTable(reports, lang);
     if (rt) log(`\n${rt}`);
     const failed = reports.some((r) => r.status === 'failed');
     return reportDeadLetters(runtime, lang) || failed ? 1 : 0;

@@ -15,6 +15,7 @@ import { UsageError } from './cli-program.js';
 import { DEFAULT_STATE, devTokenSecret } from './state-files.js';
 import { formatRub } from './ui/table.js';
 import { ApiClient, findUp } from './up-client.js';
+import { cliWords } from './cli-words.js';
 
 type Values = Record<string, string | string[] | boolean | undefined>;
 
@@ -98,8 +99,8 @@ export async function cmdPayouts(values: Values): Promise<number> {
       else {
         for (const l of answer.lines)
           log(`${l.distributorId} ${l.program}/${l.rateRow}: ${formatRub(new Decimal(l.amount))} — ${l.explanation.text}`);
-        for (const p of answer.progress) log(`progress: ${p.summary}`);
-        if (!answer.lines.length) log(`No payouts stored for ${answer.partner.id} in ${quarter}.`);
+        for (const p of answer.progress) log(cliWords(lang).tierProgress(p.summary));
+        if (!answer.lines.length) log(cliWords(lang).noPayouts(answer.partner.id, quarter));
         adjustmentsList(answer);
       }
       return 0;
@@ -109,7 +110,7 @@ export async function cmdPayouts(values: Values): Promise<number> {
     else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines));
     else {
       closedHeader(answer);
-      log(payoutLinesTable(answer.lines));
+      log(payoutLinesTable(answer.lines, lang));
       adjustmentsList(answer);
     }
     return 0;
