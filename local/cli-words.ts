@@ -4,10 +4,9 @@
  * the machine names (IDs, quarters, paths, programs, queue names, DynamoDB Local, s3rver).
  */
 import type { Decimal } from 'decimal.js';
-import { grouped, int, pick, type Lang } from '../shared/domain/render/format.js';
+import { grouped, int, moscow, pick, type Lang } from '../shared/domain/render/format.js';
 import { formatRub } from './ui/table.js';
 import { programRu } from '../shared/domain/render/ru.js';
-import { REJECT_REASONS, type RejectReason } from '../shared/pipeline/line-checks.js';
 
 export interface Written {
   partners: number;
@@ -76,12 +75,37 @@ export interface CliWords {
   status: (status: string) => string;
   program: (id: string) => string;
   /** What a reject or held reason means; the reason's code stays beside it, as the rejects file writes it. */
-  reasonMeaning: (code: string) => string;
+  reasonMeaning: (code: string, english: string) => string;
   quarterCounts: (extracted: number, counted: number, held: number, byReason: string) => string;
   tierProgress: (summary: string) => string;
   noPayouts: (partner: string, quarter: string) => string;
   /** An amount in roubles, as the language writes it. */
   money: (d: Decimal) => string;
+  closedQuarter: (quarter: string, at: string, by: string, sha256: string, total: string) => string;
+  shownLive: string;
+  shownFrozen: string;
+  adjustmentsHeading: (quarter: string) => string;
+  booked: (frozen: boolean, quarter: string) => string;
+  verified: (r: {
+    reports: number;
+    lines: number;
+    partners: number;
+    recomputed: string;
+    stored: string;
+  }) => string;
+  verifiedOk: string;
+  differences: (n: number) => string;
+  differenceHeaders: { what: string; subject: string; difference: string };
+  closedVerified: (r: {
+    quarter: string;
+    at: string;
+    by: string;
+    sha256: string;
+    lines: number;
+    total: string;
+  }) => string;
+  correctionsBooked: (n: number, amount: string) => string;
+  closedVerifiedOk: string;
 }
 
 const EN_HEADERS: CliWords['headers'] = {
@@ -107,12 +131,32 @@ const EN: CliWords = {
   totalRow: 'TOTAL',
   status: (s) => s,
   program: (id) => id,
-  reasonMeaning: (code) => REJECT_REASONS[code as RejectReason] ?? '',
+  reasonMeaning: (_code, english) => english,
   quarterCounts: (extracted, counted, held, byReason) =>
     `extracted ${extracted} = counted ${counted} + held ${held}${byReason ? ` (${byReason})` : ''}`,
   tierProgress: (summary) => `progress: ${summary}`,
   noPayouts: (partner, quarter) => `No payouts stored for ${partner} in ${quarter}.`,
   money: formatRub,
+  closedQuarter: (q, at, by, sha, total) =>
+    `${q} is closed: on ${at} by ${by}; snapshot sha256 ${sha}; frozen total ${total}.`,
+  shownLive: 'Shown: the live recalculation (pending corrections), not what was paid.',
+  shownFrozen: 'Shown: the frozen figures. Add --pending-corrections for the live recalculation.',
+  adjustmentsHeading: (q) => `Adjustments of ${q} since the close (not in the figures above):`,
+  booked: (frozen, q) => (frozen ? `paid in ${q}` : `to be booked in ${q}`),
+  verified: (r) =>
+    `${r.reports} report(s), ${r.lines} lines re-read; ${r.partners} partner(s) recomputed: ` +
+    `${r.recomputed} recomputed, ${r.stored} stored.`,
+  verifiedOk:
+    'Verified: the stored report counts, extracts, computation record and payouts equal the recomputation.',
+  differences: (n) => `${n} difference(s):`,
+  differenceHeaders: { what: 'what', subject: 'report or partner', difference: 'difference' },
+  closedVerified: (r) =>
+    `${r.quarter} is closed (on ${r.at} by ${r.by}); its figures are the snapshot with sha256 ${r.sha256}: ` +
+    `${r.lines} line(s), ${r.total} frozen.`,
+  correctionsBooked: (n, amount) =>
+    `${n} correction(s) found since the close (${amount}) are booked as adjustments of the next open quarter.`,
+  closedVerifiedOk:
+    'Verified: the snapshot matches its checksum and the frozen total is the sum of its lines.',
   startingStack: 'starting the local stack (DynamoDB Local, s3rver)…',
   willRetry: (what, message) => `  ${what}: ${message} (will retry)`,
   closeFinished: (quarter, entries) =>
@@ -173,7 +217,8 @@ const KINDS_RU: Record<string, { one: string; few: string; many: string }> = {
 const rowsOf = (kind: string, n: number) =>
   KINDS_RU[kind] ? counted(n, KINDS_RU[kind]) : `${int(n, 'ru')} (${kind})`;
 
-const REASONS_RU: Record<RejectReason, string> = {
+/** The reasons of shared/pipeline/line-checks.ts (not imported: `payouts` must load no pipeline code). */
+const REASONS_RU: Record<string, string> = {
   'malformed-row': 'Строка не читается как строка CSV',
   'record-too-long': 'Строка или значение в ней слишком длинные',
   'bad-encoding': 'Байты строки — не текст в кодировке файла',
@@ -219,13 +264,36 @@ const RU: CliWords = {
   totalRow: 'ИТОГО',
   status: (s) => STATUS_RU[s] ?? s,
   program: (id) => programRu(id),
-  reasonMeaning: (code) => REASONS_RU[code as RejectReason] ?? '',
+  reasonMeaning: (code) => REASONS_RU[code] ?? '',
   quarterCounts: (extracted, counted, held, byReason) =>
     `извлечено ${int(extracted, 'ru')} = учтено ${int(counted, 'ru')} + отложено ${int(held, 'ru')}${byReason ? ` (${byReason})` : ''}`,
   tierProgress: (summary) => `ход к плану: ${summary}`,
   noPayouts: (partner, quarter) => `Выплат партнёру ${partner} за ${quarter} не сохранено.`,
   // -0.001 rounds to zero: 0,00, not -0,00, as formatRub does.
   money: (d) => `${grouped(d.toDecimalPlaces(2).isZero() ? d.abs() : d, 'ru')} руб.`,
+  closedQuarter: (q, at, by, sha, total) =>
+    `${q} закрыт ${moscow(at, 'ru')} пользователем ${by}; контрольная сумма снимка ${sha}; зафиксированный итог ${total}.`,
+  shownLive: 'Показан живой пересчёт (с ожидающими исправлениями), а не то, что выплачено.',
+  shownFrozen:
+    'Показаны зафиксированные суммы. Добавьте --pending-corrections, чтобы увидеть живой пересчёт.',
+  adjustmentsHeading: (q) => `Корректировки ${q} после закрытия (в суммы выше не входят):`,
+  booked: (frozen, q) => (frozen ? `выплачена в ${q}` : `будет проведена в ${q}`),
+  verified: (r) =>
+    `Перечитано: ${counted(r.reports, { one: 'отчёт', few: 'отчёта', many: 'отчётов' })}, ` +
+    `${counted(r.lines, { one: 'строка', few: 'строки', many: 'строк' })}; пересчитано: ` +
+    `${counted(r.partners, { one: 'партнёр', few: 'партнёра', many: 'партнёров' })}: ` +
+    `пересчёт даёт ${r.recomputed}, сохранено ${r.stored}.`,
+  verifiedOk:
+    'Проверено: сохранённые счётчики отчётов, выжимки, запись расчёта и выплаты совпадают с пересчётом.',
+  differences: (n) => `Расхождений: ${int(n, 'ru')}:`,
+  differenceHeaders: { what: 'что', subject: 'отчёт или партнёр', difference: 'расхождение' },
+  closedVerified: (r) =>
+    `${r.quarter} закрыт (${moscow(r.at, 'ru')}, пользователем ${r.by}); его суммы — снимок с контрольной суммой ${r.sha256}: ` +
+    `${counted(r.lines, { one: 'строка', few: 'строки', many: 'строк' })}, зафиксировано ${r.total}.`,
+  correctionsBooked: (n, amount) =>
+    `Исправлений после закрытия: ${int(n, 'ru')} (${amount}); они проводятся как корректировки следующего открытого квартала.`,
+  closedVerifiedOk:
+    'Проверено: снимок совпадает со своей контрольной суммой, а зафиксированный итог равен сумме его строк.',
   startingStack: 'запускаем локальный стенд (DynamoDB Local, s3rver)…',
   willRetry: (what, message) => `  ${what}: ${message} (попробуем ещё раз)`,
   closeFinished: (quarter, entries) =>

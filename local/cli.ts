@@ -16,6 +16,7 @@ import type { HeldLines } from '../shared/pipeline/compute-quarter.js';
 import { reportRejectsWithHeld } from '../shared/pipeline/report-rejects.js';
 import { ClosedQuarterChangeError, InputValidationError } from '../shared/errors.js';
 import { closedQuarterEffect } from '../shared/pipeline/approvals.js';
+import { REJECT_REASONS } from '../shared/pipeline/line-checks.js';
 import {
   importReference,
   migrateAcceptances,
@@ -28,7 +29,7 @@ import type { DataFolder, FileProblem } from '../shared/reference/types.js';
 import type { Distributor, Partner } from '../shared/domain/types.js';
 import type { AppDeps } from '../shared/wiring.js';
 import { createProgress, type Progress } from './ui/progress.js';
-import { formatRub, renderTable } from './ui/table.js';
+import { renderTable } from './ui/table.js';
 import { collectRules, reportUploadName, startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { phases } from './timings.js';
 import { takeEarlyDynamoLocal } from './early-start.js';
@@ -358,7 +359,7 @@ function rejectsTable(reports: ReportRecord[], lang: Lang = 'en'): string | null
   if (!byReason.size) return null;
   return renderTable(
     [{ header: say.headers.reason }, { header: say.headers.lines, align: 'right' }, { header: say.headers.meaning }],
-    [...byReason].sort((a, b) => b[1] - a[1]).map(([code, n]) => [code, String(n), say.reasonMeaning(code)]),
+    [...byReason].sort((a, b) => b[1] - a[1]).map(([code, n]) => [code, String(n), say.reasonMeaning(code, REJECT_REASONS[code as keyof typeof REJECT_REASONS] ?? '')]),
   );
 }
 
@@ -738,26 +739,33 @@ export async function cmdIngest(
 export async function cmdVerify(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const quarter = requireQuarter(values.quarter as string | undefined);
   return withState(values, async (runtime) => {
-    const closed = await verifyClosedQuarter(runtime.deps, quarter);
-    if (closed) return printClosedVerify(closed);
     const lang = requireLang(values.lang);
-    const progress = createProgress({ label: cliWords(lang).verifying(quarter), lang });
+    const say = cliWords(lang);
+    const closed = await verifyClosedQuarter(runtime.deps, quarter);
+    if (closed) return printClosedVerify(closed, lang);
+    const progress = createProgress({ label: say.verifying(quarter), lang });
     const result = await verifyQuarter(runtime.deps, quarter, (done, total, what) =>
       progress.update(done, what),
     );
     progress.done();
     log(
-      `${result.reportsChecked} report(s), ${result.linesRead} lines re-read; ${result.partnersChecked} partner(s) recomputed: ` +
-        `${formatRub(result.recomputedTotal)} recomputed, ${formatRub(result.storedTotal)} stored.`,
+      say.verified({
+        reports: result.reportsChecked,
+        lines: result.linesRead,
+        partners: result.partnersChecked,
+        recomputed: say.money(result.recomputedTotal),
+        stored: say.money(result.storedTotal),
+      }),
     );
     if (!result.differences.length) {
-      log('Verified: the stored report counts, extracts, computation record and payouts equal the recomputation.');
+      log(say.verifiedOk);
       return 0;
     }
-    log(`${result.differences.length} difference(s):`);
+    log(say.differences(result.differences.length));
+    const h = say.differenceHeaders;
     log(
       renderTable(
-        [{ header: 'what' }, { header: 'report or partner' }, { header: 'difference' }],
+        [{ header: h.what }, { header: h.subject }, { header: h.difference }],
         result.differences.map((d) => [d.what, d.subject, d.detail]),
       ),
     );
@@ -766,20 +774,24 @@ export async function cmdVerify(values: Record<string, string | string[] | boole
 }
 
 /** A closed quarter is checked against its snapshot: what was paid cannot be recomputed away. */
-function printClosedVerify(r: ClosedVerifyResult): number {
+function printClosedVerify(r: ClosedVerifyResult, lang: Lang = 'en'): number {
+  const say = cliWords(lang);
   log(
-    `${r.quarter} is closed (on ${r.closedAt} by ${r.closedBy}); its figures are the snapshot with sha256 ${r.sha256}: ` +
-      `${r.lines} line(s), ${formatRub(r.total)} frozen.`,
+    say.closedVerified({
+      quarter: r.quarter,
+      at: r.closedAt,
+      by: r.closedBy,
+      sha256: r.sha256,
+      lines: r.lines,
+      total: say.money(r.total),
+    }),
   );
-  if (r.pendingAdjustments)
-    log(
-      `${r.pendingAdjustments} correction(s) found since the close (${formatRub(r.pendingAmount)}) are booked as adjustments of the next open quarter.`,
-    );
+  if (r.pendingAdjustments) log(say.correctionsBooked(r.pendingAdjustments, say.money(r.pendingAmount)));
   if (!r.differences.length) {
-    log('Verified: the snapshot matches its checksum and the frozen total is the sum of its lines.');
+    log(say.closedVerifiedOk);
     return 0;
   }
-  log(`${r.differences.length} difference(s):`);
+  log(say.differences(r.differences.length));
   for (const d of r.differences) log(`- ${d.detail}`);
   return 1;
 }

@@ -13,9 +13,9 @@ import { normalizePartnerId } from '../shared/domain/partner-id.js';
 import { linesCsv, payoutLinesTable, type PartnerAnswer, type PayoutsAnswer } from './api-commands.js';
 import { UsageError } from './cli-program.js';
 import { DEFAULT_STATE, devTokenSecret } from './state-files.js';
-import { formatRub } from './ui/table.js';
 import { ApiClient, findUp } from './up-client.js';
 import { cliWords } from './cli-words.js';
+import type { Lang } from '../shared/domain/render/format.js';
 
 type Values = Record<string, string | string[] | boolean | undefined>;
 
@@ -93,15 +93,15 @@ export async function cmdPayouts(values: Values): Promise<number> {
         'GET',
         `/quarters/${quarter}/partners/${encodeURIComponent(partner)}${view}`,
       );
-      if (format === 'table') closedHeader(answer);
+      if (format === 'table') closedHeader(answer, lang);
       if (format === 'json') log(JSON.stringify(answer, null, 2));
       else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines));
       else {
         for (const l of answer.lines)
-          log(`${l.distributorId} ${l.program}/${l.rateRow}: ${formatRub(new Decimal(l.amount))} — ${l.explanation.text}`);
+          log(`${l.distributorId} ${l.program}/${l.rateRow}: ${cliWords(lang).money(new Decimal(l.amount))} — ${l.explanation.text}`);
         for (const p of answer.progress) log(cliWords(lang).tierProgress(p.summary));
         if (!answer.lines.length) log(cliWords(lang).noPayouts(answer.partner.id, quarter));
-        adjustmentsList(answer);
+        adjustmentsList(answer, lang);
       }
       return 0;
     }
@@ -109,33 +109,31 @@ export async function cmdPayouts(values: Values): Promise<number> {
     if (format === 'json') log(JSON.stringify(answer, null, 2));
     else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines));
     else {
-      closedHeader(answer);
+      closedHeader(answer, lang);
       log(payoutLinesTable(answer.lines, lang));
-      adjustmentsList(answer);
+      adjustmentsList(answer, lang);
     }
     return 0;
   });
 }
 
 /** A closed quarter says so before its figures, and which figures they are. */
-function closedHeader(a: PayoutsAnswer | PartnerAnswer): void {
+function closedHeader(a: PayoutsAnswer | PartnerAnswer, lang: Lang): void {
   if (a.status !== 'closed' || !a.closed) return;
   const c = a.closed;
-  log(`${a.quarter} is closed: on ${c.at} by ${c.by}; snapshot sha256 ${c.sha256}; frozen total ${formatRub(new Decimal(c.total))}.`);
-  log(
-    a.view === 'pending-corrections'
-      ? 'Shown: the live recalculation (pending corrections), not what was paid.'
-      : 'Shown: the frozen figures. Add --pending-corrections for the live recalculation.',
-  );
+  const say = cliWords(lang);
+  log(say.closedQuarter(a.quarter, c.at, c.by, c.sha256, say.money(new Decimal(c.total))));
+  log(a.view === 'pending-corrections' ? say.shownLive : say.shownFrozen);
 }
 
-function adjustmentsList(a: PayoutsAnswer | PartnerAnswer): void {
+function adjustmentsList(a: PayoutsAnswer | PartnerAnswer, lang: Lang): void {
   if (!a.adjustments?.length) return;
-  log(`\nAdjustments of ${a.quarter} since the close (not in the figures above):`);
+  const say = cliWords(lang);
+  log(`\n${say.adjustmentsHeading(a.quarter)}`);
   for (const l of a.adjustments)
     log(
-      `${l.partnerId} ${l.distributorId} ${l.program}/${l.rateRow}: ${formatRub(new Decimal(l.amount))} ` +
-        `${l.frozen ? `paid in ${l.bookedIn}` : `to be booked in ${l.bookedIn}`} — ${l.explanation.text}`,
+      `${l.partnerId} ${l.distributorId} ${l.program}/${l.rateRow}: ${say.money(new Decimal(l.amount))} ` +
+        `${say.booked(l.frozen, l.bookedIn)} — ${l.explanation.text}`,
     );
 }
 
