@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../local/cli-program.js';
 import { formatRub } from '../../local/ui/table.js';
+import { grouped, moscow } from '../../shared/domain/render/format.js';
 import type { QuarterSnapshot } from '../../shared/pipeline/quarters.js';
 import { closedSampleState } from '../support/closed-quarter.js';
 
@@ -59,5 +60,22 @@ describe('the CLI on a closed quarter', () => {
     expect(code).toBe(0);
     expect(out).toContain(`${Q1} is closed (on ${snapshot.closedAt} by fin-1); its figures are the snapshot with sha256 ${snapshot.sha256}`);
     expect(out).toContain('Verified: the snapshot matches its checksum and the frozen total is the sum of its lines.');
+  }, 120_000);
+
+  it('says the same in Russian with --lang ru (issue #15)', async () => {
+    const payouts = await cli(['payouts', '--quarter', Q1, '--state', state, '--lang', 'ru']);
+    expect(payouts.code).toBe(0);
+    const [first, second] = payouts.out.split('\n');
+    expect(first).toBe(
+      `${Q1} закрыт ${moscow(snapshot.closedAt, 'ru')} пользователем fin-1; контрольная сумма снимка ${snapshot.sha256}; ` +
+        `зафиксированный итог ${grouped(snapshot.total, 'ru')} руб.`,
+    );
+    expect(second).toBe('Показаны зафиксированные суммы. Добавьте --pending-corrections, чтобы увидеть живой пересчёт.');
+    const verify = await cli(['verify', '--quarter', Q1, '--state', state, '--lang', 'ru']);
+    expect(verify.code).toBe(0);
+    expect(verify.out).toContain(`${Q1} закрыт (${moscow(snapshot.closedAt, 'ru')}, пользователем fin-1)`);
+    expect(verify.out).toContain('Проверено: снимок совпадает со своей контрольной суммой');
+    const rest = verify.out.split(Q1).join(' ').split(snapshot.sha256).join(' ').split('fin-1').join(' ');
+    expect(rest.match(/[A-Za-z]{2,}/g) ?? []).toEqual([]);
   }, 120_000);
 });
