@@ -15,7 +15,8 @@ import { RulesBook } from '../../shared/domain/rules/load.js';
 import { errorRu, RU_ERROR_KEYS } from '../../shared/domain/render/errors-ru.js';
 import { toUserError } from '../../shared/errors.js';
 import { PROJECT_ROOT } from '../../local/runtime.js';
-import { sampleRules } from '../support/domain-fixtures.js';
+import { parseRules } from '../../shared/domain/rules/load.js';
+import { sampleRules, sampleRulesJson } from '../support/domain-fixtures.js';
 
 function sourceFiles(): ts.SourceFile[] {
   const files: string[] = [];
@@ -194,5 +195,22 @@ describe('rare errors, thrown by their code, in Russian', () => {
       'ru',
     );
     expect(overlap.message).toBe('Календари кварталов 2016-Q1 и 2016-Q2 пересекаются.');
+  });
+
+  it('a rules file at odds with itself lists each problem in Russian, the English list as before', () => {
+    const file = sampleRulesJson('2016-Q1') as { calendar: { firstDay: string; lastDay: string } };
+    const reversed = {
+      ...file,
+      calendar: { firstDay: file.calendar.lastDay, lastDay: file.calendar.firstDay },
+    };
+    const err = thrownBy(() => parseRules(reversed, 'rules file odd.json'));
+    const en = toUserError(err, 'en');
+    expect(en.message).toBe(
+      'The rules file odd.json is not valid: calendar.lastDay: must not be before calendar.firstDay',
+    );
+    expect(en.issues).toEqual(['calendar.lastDay: must not be before calendar.firstDay']);
+    const ru = toUserError(err, 'ru');
+    expect(ru.message).toBe('Правила программы противоречат сами себе: 1 ошибка.');
+    expect(ru.issues).toEqual(['calendar.lastDay: не может быть раньше calendar.firstDay']);
   });
 });

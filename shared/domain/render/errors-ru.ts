@@ -318,6 +318,7 @@ const ISSUES: Record<string, (p: ErrorParams) => string[] | undefined> = {
   'plans-unchangeable': (p) => previewIssuesRu(p),
   'extras-no-rate-row': (p) => previewIssuesRu(p),
   'file-name-unusable': (p) => (Array.isArray(p.problems) ? p.problems : []).map((c) => fileNameProblem(String(c), p)),
+  'rules-inconsistent': (p) => (Array.isArray(p.issuesRu) ? p.issuesRu.map(String) : undefined),
 };
 
 /** The keys said in Russian (a test checks every key thrown in the code is one of them). */
