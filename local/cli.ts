@@ -42,6 +42,7 @@ import {
   payoutLinesTable,
 } from './api-commands.js';
 import { startApiServer } from './api-server.js';
+import { failureJson } from '../functions/api/reject-json.js';
 import type { Role } from '../shared/auth/principal.js';
 import { DEFAULT_STATE } from './state-files.js';
 import { requireLang, requireQuarter } from './read-commands.js';
@@ -311,7 +312,7 @@ function reportTable(reports: ReportRecord[], shown: Shown, lang: Lang = 'en'): 
         String(r.counts?.read ?? '–'),
         String(r.counts?.extracted ?? '–'),
         String(r.counts?.rejected ?? '–'),
-        r.error?.message ?? '',
+        r.error ? failureJson(r.error, lang).text : '',
       ]),
   );
 }

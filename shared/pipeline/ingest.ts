@@ -190,7 +190,7 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
     outcome = {
       status: 'failed',
       active: false,
-      error: { code: err.code, message: err.message },
+      error: { code: err.code, message: err.message, ...(err.key ? { key: err.key, params: err.params } : {}) },
       rejectsKey,
       counts: undefined,
       sha256: undefined,
