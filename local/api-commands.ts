@@ -66,8 +66,8 @@ export interface PartnerAnswer {
   total: string;
 }
 
-/** The finance export's CSV of the lines given (IDs already as written). */
-export function linesCsv(quarter: string, lines: PayoutLineJson[]): string {
+/** The finance export's CSV of the lines given (IDs already as written), causes worded in `lang`. */
+export function linesCsv(quarter: string, lines: PayoutLineJson[], lang: 'en' | 'ru' = 'en'): string {
   const names = new Map(lines.map((l) => [l.partnerId, l.partnerName ?? '']));
   return financeExportCsv(
     quarter,
@@ -79,6 +79,7 @@ export function linesCsv(quarter: string, lines: PayoutLineJson[]): string {
       ...(adjustment ? { adjustmentOf: adjustment.ofQuarter } : {}),
     })),
     (id) => names.get(id) ?? '',
+    { lang },
   );
 }
 

@@ -289,8 +289,15 @@ export function buildProgram(result: { code: number }): Command {
     .option('--out <dir>', 'where the file goes', 'out')
     .addOption(new Option('--format <format>', 'file format').choices(['csv', 'xlsx']).default('csv'))
     .addOption(state())
-    .addOption(messageLang())
-    .addHelpText('after', examples(['rebates export --quarter 2016-Q1 --format xlsx --out out']))
+    .addOption(
+      new Option('--lang <lang>', "the language of the adjustments' causes and explanations, and of error messages")
+        .choices(['en', 'ru'])
+        .default('en'),
+    )
+    .addHelpText(
+      'after',
+      examples(['rebates export --quarter 2016-Q1 --format xlsx --out out', 'rebates export --quarter 2016-Q2 --lang ru']),
+    )
     .action(function (this: Command) {
       const v = this.opts<Values>();
       return run(async () => {

@@ -422,8 +422,9 @@ async function writeExport(
   quarter: string,
   outDir: string,
   format: 'csv' | 'xlsx' = 'csv',
+  lang: Lang = 'en',
 ): Promise<{ path: string; rows: number; sha256: string }> {
-  const file = await exportQuarter(deps, quarter, format);
+  const file = await exportQuarter(deps, quarter, format, lang);
   const path = join(outDir, file.fileName);
   await mkdir(outDir, { recursive: true });
   await writeFile(path, file.body);
@@ -534,7 +535,7 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     const shown = shownOf(distributorList, partnerList);
     const outDir = resolve(out);
     const { path, rows } = await phases.time('write the export', () =>
-      writeExport(withPayoutsRead(runtime.deps, quarter, results, { partners: partnerList, distributors: distributorList }), quarter, outDir),
+      writeExport(withPayoutsRead(runtime.deps, quarter, results, { partners: partnerList, distributors: distributorList }), quarter, outDir, 'csv', lang),
     );
     const rejectFiles = await phases.time('write the rejects files', () => copyRejects(runtime, reports, outDir, shown));
     const printed = phases.start('print the summary');

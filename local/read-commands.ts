@@ -14,6 +14,7 @@ import { linesCsv, payoutLinesTable, type PartnerAnswer, type PayoutsAnswer } fr
 import { UsageError } from './cli-program.js';
 import { DEFAULT_STATE, devTokenSecret } from './state-files.js';
 import { ApiClient, findUp } from './up-client.js';
+import { formatRub } from './ui/table.js';
 import { cliWords } from './cli-words.js';
 import type { Lang } from '../shared/domain/render/format.js';
 
@@ -95,7 +96,7 @@ export async function cmdPayouts(values: Values): Promise<number> {
       );
       if (format === 'table') closedHeader(answer, lang);
       if (format === 'json') log(JSON.stringify(answer, null, 2));
-      else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines));
+      else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines, lang));
       else {
         for (const l of answer.lines)
           log(`${l.distributorId} ${l.program}/${l.rateRow}: ${cliWords(lang).money(new Decimal(l.amount))} — ${l.explanation.text}`);
@@ -107,7 +108,7 @@ export async function cmdPayouts(values: Values): Promise<number> {
     }
     const answer = await api.json<PayoutsAnswer>('GET', `/quarters/${quarter}/payouts${view}`);
     if (format === 'json') log(JSON.stringify(answer, null, 2));
-    else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines));
+    else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines, lang));
     else {
       closedHeader(answer, lang);
       log(payoutLinesTable(answer.lines, lang));
@@ -144,7 +145,10 @@ export async function cmdExport(values: Values): Promise<number> {
       key: 'format-choice',
       params: { choices: ['csv', 'xlsx'] },
     });
+  const lang = requireLang(values.lang);
   return withReadApi(values, 'finance', async (api) => {
+    // The API words the causes in the language asked for, as it does for `payouts --lang`.
+    api.language = lang;
     const file = await api.file(`/quarters/${quarter}/export?format=${format}`);
     const outDir = resolve((values.out as string | undefined) ?? 'out');
     const path = join(outDir, file.fileName);
@@ -153,6 +157,28 @@ export async function cmdExport(values: Values): Promise<number> {
     const rows = format === 'csv' ? file.body.toString('utf8').split('\n').filter(Boolean).length - 1 : 0;
     const sha256 = createHash('sha256').update(file.body).digest('hex');
     log(`Wrote ${path}${format === 'csv' ? ` (${rows} payout lines)` : ''}; sha256 ${sha256}.`);
+    // One truth after close (issue #14): say which figures the file holds. The list of quarters is
+    // cheap; the closed quarter's mark and corrections come with its payouts (one line is enough).
+    const { quarters } = await api.json<{ quarters: { quarter: string; status: string }[] }>('GET', '/quarters');
+    if (quarters.find((q) => q.quarter === quarter)?.status === 'closed')
+      closedExportNote(await api.json<PayoutsAnswer>('GET', `/quarters/${quarter}/payouts?limit=1`), format);
     return 0;
   });
+}
+
+/** A closed quarter's export holds its frozen figures; the corrections since are elsewhere, and said so. */
+function closedExportNote(a: PayoutsAnswer, format: 'csv' | 'xlsx'): void {
+  if (a.status !== 'closed' || !a.closed) return;
+  const c = a.closed;
+  log(
+    `${a.quarter} is closed: on ${c.at} by ${c.by}. The file holds its frozen figures, total ${formatRub(new Decimal(c.total))}; ` +
+      `snapshot sha256 ${c.sha256}${format === 'csv' ? ' (of the first nine columns)' : ''}.`,
+  );
+  const n = a.adjustments?.length ?? 0;
+  if (!n) return;
+  log(
+    `Corrections of ${a.quarter} since the close, not in these figures: ${n} ${n === 1 ? 'line' : 'lines'}, ` +
+      `${formatRub(new Decimal(a.adjustmentsTotal ?? '0'))}, each paid in the quarter it is booked in ` +
+      `(${format === 'xlsx' ? 'the sheet "Corrections since close" and ' : ''}rebates payouts --quarter ${a.quarter} list them).`,
+  );
 }

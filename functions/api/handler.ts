@@ -27,7 +27,7 @@ function jsonResponse(status: number, body: unknown, headers: Record<string, str
 
 function toResponse(reply: Reply): ApiResult {
   if ('file' in reply) {
-    const { body, contentType, fileName } = reply.file;
+    const { body, contentType, fileName, language } = reply.file;
     const ascii = fileName.replace(/[^\w.-]/g, '_');
     return {
       statusCode: 200,
@@ -35,6 +35,7 @@ function toResponse(reply: Reply): ApiResult {
         ...COMMON_HEADERS,
         'content-type': contentType,
         'content-disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`,
+        ...(language ? { 'content-language': language } : {}),
       },
       body: body.toString('base64'),
       isBase64Encoded: true,
@@ -74,7 +75,7 @@ export function createApiHandler(getDeps: () => ApiDeps) {
         body: event.body === undefined ? null : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8'),
       });
       const response = toResponse(reply);
-      // JSON answers carry sentences rendered in this language (files carry none).
+      // JSON answers carry sentences rendered in this language (a file that does says so itself).
       if (!('file' in reply)) response.headers = { ...response.headers, 'content-language': lang };
       logger.info('request', { route: routeName, status: response.statusCode, sub: principal.sub, role: principal.role });
       return response;

@@ -34,7 +34,8 @@ export interface ApiRequest {
 
 export type Reply =
   | { status?: number; json: unknown }
-  | { file: { body: Buffer; contentType: string; fileName: string } };
+  // `language`: a file whose sentences are in the reader's language (the finance export) says which.
+  | { file: { body: Buffer; contentType: string; fileName: string; language?: Lang } };
 
 export interface Route extends RouteSpec {
   roles: readonly Role[];

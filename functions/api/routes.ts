@@ -180,16 +180,19 @@ const ExportQuery = z.object({ format: z.enum(['csv', 'xlsx']).default('csv') })
 async function getExport(req: ApiRequest): Promise<Reply> {
   const rules = await quarterOf(req);
   const { format } = parseWith(ExportQuery, req.query, 'query');
-  const file = await exportQuarter(req.deps, rules.quarter, format);
+  // Finance and program only, who may read a direct S3 writer's address: the causes keep it.
+  const lang = languageOf(req);
+  const file = await exportQuarter(req.deps, rules.quarter, format, lang);
   await recordAudit(req.deps, {
     kind: 'export',
     actor: actorOf(req.principal),
     target: `export of quarter ${rules.quarter} (${format})`,
     quarters: [rules.quarter],
     partners: [],
-    after: { fileName: file.fileName, sha256: file.sha256 },
+    // The language is part of what was given: it changes the bytes, not the figures.
+    after: { fileName: file.fileName, sha256: file.sha256, language: lang },
   });
-  return { file: { body: file.body, contentType: file.contentType, fileName: file.fileName } };
+  return { file: { body: file.body, contentType: file.contentType, fileName: file.fileName, language: lang } };
 }
 
 // ---------------------------------------------------------------- reports and uploads

@@ -25,14 +25,15 @@
  *   distributor in the export's quarter, `;`-separated when several). The snapshot checksum of a
  *   closed quarter is of the nine columns alone (`canonical`), so recording a payment never
  *   breaks it.
+ * - Last, `causes`: for an adjustment row, each recorded cause in the sentence the API gives it
+ *   (`causes[].text`), in the reader's language, `; `-separated; names of people as recorded.
  */
 import { Decimal } from 'decimal.js';
-import { describeCauses } from '../domain/causes.js';
 import { ExportValueError } from '../errors.js';
 import { shownDistributorId, shownPartnerId } from '../domain/ids.js';
 import type { PayoutLine } from '../domain/types.js';
 import type { EffectiveLine } from '../domain/adjustments.js';
-import { explainLine } from '../domain/render/index.js';
+import { causeText, explainLine, type Lang } from '../domain/render/index.js';
 import type { Payment } from '../ports/finance.js';
 import { csvText } from './csv-cell.js';
 
@@ -51,11 +52,16 @@ export const FINANCE_EXPORT_HEADER = [
 /** After the nine: what a ledger import may read once it knows them. */
 export const FINANCE_EXPORT_EXTRA = ['paid_units', 'reason', 'payment_date', 'payment_reference'] as const;
 
+/** The CSV's last column (empty but on adjustment rows); the XLSX has it on its sheets of adjustments only. */
+export const FINANCE_EXPORT_CAUSES = 'causes';
+
 export interface FinanceExportOptions {
   /** Payments recorded for the export's quarter. */
   payments?: readonly Payment[];
   /** The nine columns alone: the form a closed quarter's checksum is taken of. */
   canonical?: boolean;
+  /** The language of the causes (English by default). */
+  lang?: Lang;
 }
 
 export function financeExportFileName(quarter: string): string {
@@ -69,6 +75,8 @@ export type ExportLine = EffectiveLine;
 export interface FinanceExportRow {
   /** The export's quarter, or for an adjustment the closed quarter it corrects. */
   quarter: string;
+  /** For an adjustment, the quarter it is booked (paid) in; else the export's quarter. */
+  bookedIn: string;
   partnerId: string;
   partnerName: string;
   distributorId: string;
@@ -86,16 +94,20 @@ export interface FinanceExportRow {
   /** Of the payments recorded for the line's partner × distributor in the export's quarter. */
   paymentDates: string[];
   paymentReferences: string[];
-  /** The recorded causes of an adjustment, in plain words ("" for other lines). */
+  /** The causes of an adjustment as the API words them, `; `-separated ("" for other lines). */
   causes: string;
 }
 
-/** Regular rows in the spec's order, then adjustment rows. */
+/**
+ * Regular rows in the spec's order, then adjustment rows. Sentences (explanation, causes) in
+ * `lang`; codes, IDs and the names of people stay as stored.
+ */
 export function financeExportRows(
   quarter: string,
   lines: readonly ExportLine[],
   partnerName: (id: string) => string,
   payments: readonly Payment[] = [],
+  lang: Lang = 'en',
 ): FinanceExportRow[] {
   const paid = new Map<string, Payment[]>();
   for (const p of payments) {
@@ -117,6 +129,7 @@ export function financeExportRows(
     const its = paid.get(JSON.stringify([l.partnerId, l.distributorId])) ?? [];
     return {
       quarter: l.adjustmentOf ?? quarter,
+      bookedIn: adjustment ? l.quarter : quarter,
       partnerId: shownPartnerId(l),
       partnerName: partnerName(l.partnerId),
       distributorId: shownDistributorId(l),
@@ -126,15 +139,25 @@ export function financeExportRows(
       rate: money(l.rate, 'rate', l, false),
       amount: money(l.amount, 'amount', l, adjustment),
       adjustment,
-      // The export's language is English (data-formats.md §4), whoever asks.
-      explanation: explainLine(l, 'en'),
+      explanation: explainLine(l, lang),
       paidUnits: l.paidUnits,
       reason: l.paidUnits < l.units ? (l.explanation.reason ?? '') : '',
       paymentDates: its.map((p) => p.date),
       paymentReferences: its.map((p) => p.reference),
-      causes: l.causes?.length ? describeCauses(l.causes) : '',
+      causes: adjustment ? causeTexts(l, lang).join('; ') : '',
     };
   });
+}
+
+/**
+ * An adjustment's causes, each in the sentence the API's `causes[].text` gives it
+ * (functions/api/cause-text.ts). Without recorded causes (frozen before they were kept, or none
+ * recorded), those its explanation names ("not recorded" among them), as the dashboard falls back
+ * to the explanation.
+ */
+export function causeTexts(l: ExportLine, lang: Lang): string[] {
+  const causes = l.causes?.length ? l.causes : (l.explanation.params?.causes ?? []);
+  return causes.map((c) => causeText(c, lang));
 }
 
 export function financeExportCsv(
@@ -143,9 +166,11 @@ export function financeExportCsv(
   partnerName: (id: string) => string,
   options: FinanceExportOptions = {},
 ): string {
-  const header = options.canonical ? FINANCE_EXPORT_HEADER : [...FINANCE_EXPORT_HEADER, ...FINANCE_EXPORT_EXTRA];
+  const header = options.canonical
+    ? FINANCE_EXPORT_HEADER
+    : [...FINANCE_EXPORT_HEADER, ...FINANCE_EXPORT_EXTRA, FINANCE_EXPORT_CAUSES];
   let out = header.join(',') + '\n';
-  for (const r of financeExportRows(quarter, lines, partnerName, options.payments)) {
+  for (const r of financeExportRows(quarter, lines, partnerName, options.payments, options.lang)) {
     const text = [r.quarter, r.partnerId, r.partnerName, r.distributorId, r.program, r.rateRow].map(csvText);
     // Numbers are our own, written plainly: a signed "-3465.00" must stay a number, not become text.
     const nine = [...text, String(r.units), r.rate, r.amount];
@@ -156,6 +181,7 @@ export function financeExportCsv(
           csvText(r.reason),
           csvText(r.paymentDates.join(';')),
           csvText(r.paymentReferences.join(';')),
+          csvText(r.causes),
         ];
     out += [...nine, ...extra].join(',') + '\n';
   }

@@ -16,6 +16,7 @@ import { formatMoscow } from '../domain/calendar.js';
 import { Decimal } from 'decimal.js';
 import type { Payment } from '../ports/finance.js';
 import {
+  FINANCE_EXPORT_CAUSES,
   FINANCE_EXPORT_EXTRA,
   FINANCE_EXPORT_HEADER,
   type FinanceExportRow,
@@ -295,6 +296,12 @@ export interface FinanceWorkbookInput {
   closed?: { at: string; by: string; sha256: string };
   /** Payments recorded for the quarter, with the IDs as the rows show them. */
   payments?: readonly (Payment & { partnerShown: string; distributorShown: string })[];
+  /**
+   * A closed quarter: the corrections of it found since the close, which its figures never take in
+   * (issue #14, one truth): `frozen` when paid in a later closed quarter, else still to be booked
+   * in `bookedIn` (null while no quarter after it has rules).
+   */
+  correctionsSince?: { rows: readonly (FinanceExportRow & { frozen: boolean })[]; bookedIn: string | null };
 }
 
 const money = (amount: { toFixed(dp: number): string } | string): XlsxCell => ({
@@ -325,8 +332,9 @@ const WIDTHS = [10, 14, 36, 16, 12, 18, 10, 14, 16, 10, 22, 14, 24];
 
 /**
  * Sheets "Payouts" (the CSV's columns and regular rows), "Adjustments" (only when there are any:
- * the same columns plus what changed) and "Totals" (by program, by distributor, grand total,
- * adjustments, and the snapshot's checksum, rules version and close time).
+ * the same columns plus what changed), for a closed quarter "Corrections since close" (only when
+ * there are any: not in its figures, each with where it is paid) and "Totals" (by program, by
+ * distributor, grand total, adjustments, and the snapshot's checksum, rules version and close time).
  */
 export function financeExportXlsx(input: FinanceWorkbookInput): Buffer {
   const header = [...FINANCE_EXPORT_HEADER, ...FINANCE_EXPORT_EXTRA];
@@ -339,11 +347,29 @@ export function financeExportXlsx(input: FinanceWorkbookInput): Buffer {
     sheets.push({
       name: 'Adjustments',
       rows: [
-        [...header, 'causes', 'explanation'],
+        [...header, FINANCE_EXPORT_CAUSES, 'explanation'],
         ...adjustments.map((r) => [...rowCells(r), r.causes || null, r.explanation]),
       ],
       boldRows: [0],
       widths: [...WIDTHS, 80, 100],
+      header: true,
+    });
+  if (input.correctionsSince?.rows.length)
+    sheets.push({
+      name: CORRECTIONS_SHEET,
+      rows: [
+        [...header, 'booked_in', 'status', FINANCE_EXPORT_CAUSES, 'explanation'],
+        ...input.correctionsSince.rows.map((r) => [
+          ...rowCells(r),
+          // A pending correction has no quarter to go to until a later quarter has rules.
+          r.frozen ? r.bookedIn : input.correctionsSince!.bookedIn,
+          r.frozen ? 'frozen' : 'pending',
+          r.causes || null,
+          r.explanation,
+        ]),
+      ],
+      boldRows: [0],
+      widths: [...WIDTHS, 10, 10, 80, 100],
       header: true,
     });
   if (input.payments?.length) sheets.push(paymentsSheet(input.quarter, input.rows, input.payments));
@@ -379,9 +405,32 @@ export function financeExportXlsx(input: FinanceWorkbookInput): Buffer {
     ]);
   bold.push(rows.length);
   rows.push(['grand total', null, money(totals.total)]);
+  if (closed && input.correctionsSince) rows.push([], ...correctionsSinceRows(input.quarter, input.correctionsSince));
   // Long values (the checksum) overflow into the empty cells to their right.
   sheets.push({ name: 'Totals', rows, boldRows: bold, widths: [48, 14, 18] });
   return writeXlsx(sheets);
+}
+
+const CORRECTIONS_SHEET = 'Corrections since close';
+
+/** Below a closed quarter's grand total: the corrections since, apart, and where they are paid. */
+function correctionsSinceRows(quarter: string, since: NonNullable<FinanceWorkbookInput['correctionsSince']>): XlsxCell[][] {
+  const sum = (rows: readonly FinanceExportRow[]) => rows.reduce((t, r) => t.plus(r.amount), new Decimal(0));
+  const frozen = since.rows.filter((r) => r.frozen);
+  const pending = since.rows.filter((r) => !r.frozen);
+  const where = since.bookedIn ?? 'the first quarter after it to get rules';
+  if (!since.rows.length)
+    return [
+      [`corrections of ${quarter} since the close`, null, money('0.00')],
+      ['None so far.'],
+    ];
+  return [
+    [`corrections of ${quarter} since the close, frozen in later closed quarters`, null, money(sum(frozen))],
+    [`corrections of ${quarter} since the close, still to be booked in ${where}`, null, money(sum(pending))],
+    [
+      `Not in the figures above, which stay as frozen at the close: each correction is on the sheet "${CORRECTIONS_SHEET}" and is paid in the quarter it is booked in.`,
+    ],
+  ];
 }
 
 /** Per partner × distributor: what the export pays, what finance recorded as paid, what is left. */

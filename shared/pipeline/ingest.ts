@@ -29,7 +29,7 @@ import type {
   ReportsRepository,
   RulesRepository,
 } from '../ports/index.js';
-import type { FileClaimRepository } from '../ports/file-claims.js';
+import type { FileClaimRepository, FileHolder } from '../ports/file-claims.js';
 import { PREFIX } from '../storage-contract.js';
 import type { AuditRepository } from '../ports/approvals.js';
 import { recordAudit } from './audit.js';
@@ -162,7 +162,8 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
 
   try {
     const result = await extractObject(deps, obj, distributorId, rejectsKey);
-    await claimBytes(deps, distributorId, result.sha256, { reportId, version });
+    const quarters = result.extract.quarters.map((q) => q.quarter);
+    await claimBytes(deps, distributorId, result.sha256, { reportId, version, quarters });
     const stored = await storableExtractInPieces(reportId, result.extract);
     await deps.objects.put(stored.key, stored.bytes, 'application/gzip');
     outcome = {
@@ -172,7 +173,7 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
       sha256: result.sha256,
       bytes: result.bytes,
       rulesVersions: Object.fromEntries(result.extract.quarters.map((q) => [q.quarter, q.rulesVersion])),
-      quarters: result.extract.quarters.map((q) => q.quarter),
+      quarters,
       rejectsKey,
       extractKey: stored.key,
       extractSha256: stored.sha256,
@@ -245,12 +246,14 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
  * duplicate-file error naming the report that does. The claim is one conditional write, so of two
  * uploads of the same bytes at the same time exactly one wins. A claim left by a report that no
  * longer counts the bytes (a crash between its replacement and the release) is taken over.
+ * The claim names the version's quarters and comes before its activation: it is how the
+ * computations of those quarters find the report.
  */
 async function claimBytes(
   deps: Pick<IngestDeps, 'files' | 'reports'>,
   distributorId: string,
   sha256: string,
-  me: { reportId: string; version: string },
+  me: FileHolder,
 ): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const holder = await deps.files.claim(distributorId, sha256, me);
@@ -258,7 +261,11 @@ async function claimBytes(
       // Reports read before claims existed hold none: the list still finds them.
       const first = await sameBytesAlreadyActive(deps.reports, me.reportId, distributorId, sha256);
       if (!first) return;
-      await deps.files.takeOver(distributorId, sha256, me, { reportId: first.reportId, version: first.activeVersion! });
+      await deps.files.takeOver(distributorId, sha256, me, {
+        reportId: first.reportId,
+        version: first.activeVersion!,
+        quarters: first.quarters ?? [],
+      });
       throw duplicateFileError(first);
     }
     const record = holder.reportId ? await deps.reports.get(holder.reportId) : null;

@@ -27,6 +27,7 @@ import {
 } from '../domain/adjustments.js';
 import { causesOfPartner } from '../domain/causes.js';
 import { creditQuarter } from '../domain/points.js';
+import type { Lang } from '../domain/render/index.js';
 import { RulesBook } from '../domain/rules/load.js';
 import {
   InputValidationError,
@@ -513,10 +514,15 @@ export async function closedQuarterView(deps: QuarterDeps, quarter: string): Pro
 
 // ---------------------------------------------------------------- export
 
+/**
+ * The finance export of the quarter's effective figures. `lang` is the language of its sentences
+ * (an adjustment's causes and explanation), as the API renders them for the same reader.
+ */
 export async function exportQuarter(
   deps: QuarterDeps,
   quarter: string,
   format: 'csv' | 'xlsx',
+  lang: Lang = 'en',
 ): Promise<QuarterExport> {
   if (format !== 'csv' && format !== 'xlsx')
     throw new InputValidationError(`Unknown export format "${String(format)}": use csv or xlsx.`, [], {
@@ -539,13 +545,21 @@ export async function exportQuarter(
     file = {
       fileName: csvName,
       contentType: 'text/csv; charset=utf-8',
-      body: Buffer.from(financeExportCsv(quarter, lines, partnerName, { payments }), 'utf8'),
+      body: Buffer.from(financeExportCsv(quarter, lines, partnerName, { payments, lang }), 'utf8'),
     };
   } else {
     const [partnerShown, distributorShown] = [asWrittenIn(partners), asWrittenIn(distributors)];
+    // One truth (issue #14): a closed quarter's figures stay frozen, and the corrections found since
+    // are listed apart. The CSV leaves them out: a ledger imports its every row as this quarter's.
+    const since = snapshot ? await closedQuarterView(deps, quarter) : null;
+    const registryName = nameIn(Object.fromEntries(partners.map((p) => [p.id, p.name])));
+    // A partner first paid by a correction has no name in the snapshot.
+    const correctionName = (id: string) => partnerName(id) || registryName(id);
+    const correctionRows = (ls: readonly EffectiveLine[], frozen: boolean) =>
+      financeExportRows(quarter, ls, correctionName, [], lang).map((r) => ({ ...r, frozen }));
     const body = financeExportXlsx({
       quarter,
-      rows: financeExportRows(quarter, lines, partnerName, payments),
+      rows: financeExportRows(quarter, lines, partnerName, payments, lang),
       totals: financeExportTotals(lines),
       rulesVersion,
       payments: payments.map((p) => ({
@@ -555,6 +569,14 @@ export async function exportQuarter(
       })),
       ...(snapshot
         ? { closed: { at: snapshot.closedAt, by: snapshot.closedBy, sha256: snapshot.sha256 } }
+        : {}),
+      ...(since
+        ? {
+            correctionsSince: {
+              rows: [...correctionRows(since.frozenAdjustments, true), ...correctionRows(since.pendingAdjustments, false)],
+              bookedIn: since.bookedIn,
+            },
+          }
         : {}),
     });
     file = { fileName: csvName.replace(/\.csv$/, '.xlsx'), contentType: XLSX_CONTENT_TYPE, body };

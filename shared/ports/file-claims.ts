@@ -2,6 +2,10 @@
  * Which report counts a distributor's file, by its bytes (issue #13, point 5): the same file under
  * a second name must not count twice. One item per distributor and sha256, written conditionally,
  * so of two uploads of the same bytes at the same time exactly one holds it.
+ *
+ * The claim also names the quarters the holder's version has lines in, and is written before that
+ * version becomes active: it is how a quarter's computation finds the report (see
+ * `ReportsRepository.activeInQuarter`), so a report needs no membership item per quarter.
  */
 
 /** The report that holds the bytes, and the version of it that claimed them. */
@@ -10,14 +14,19 @@ export interface FileClaim {
   version: string;
 }
 
+/** A claim as written: with the quarters of the claiming version, which its computations read. */
+export interface FileHolder extends FileClaim {
+  quarters: readonly string[];
+}
+
 export interface FileClaimRepository {
   /**
    * Claims the bytes for `claim.reportId`: done (null) when nobody holds them or this report already
-   * does (the claim then names `claim.version`); otherwise the holder's claim, left as it is.
+   * does (the claim then names `claim.version` and its quarters); otherwise the holder's claim, left as it is.
    */
-  claim(distributorId: string, sha256: string, claim: FileClaim): Promise<FileClaim | null>;
+  claim(distributorId: string, sha256: string, claim: FileHolder): Promise<FileClaim | null>;
   /** Moves a claim from a holder that no longer counts the bytes; false when the claim changed meanwhile. */
-  takeOver(distributorId: string, sha256: string, from: FileClaim, to: FileClaim): Promise<boolean>;
+  takeOver(distributorId: string, sha256: string, from: FileClaim, to: FileHolder): Promise<boolean>;
   /** Frees the bytes when `reportId` no longer counts them; another report's claim is left as it is. */
   release(distributorId: string, sha256: string, reportId: string): Promise<void>;
 }

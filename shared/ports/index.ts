@@ -130,7 +130,10 @@ export interface ReportsRepository {
     },
     at: string,
   ): Promise<boolean>;
-  /** Reports whose active version has lines in the quarter, for its computation. */
+  /**
+   * Reports whose active version has lines in the quarter, for its computation: found through the
+   * file claims naming the quarter (ingest claims a version's bytes before activating it).
+   */
   activeInQuarter(quarter: string): Promise<ReportRecord[]>;
 }
 

@@ -13,6 +13,7 @@ import { requireJdkInCI } from '../support/ci.js';
 import { apiCaller, startStack, type ApiCall } from '../support/page-checks.js';
 import { browserTestsCanRun, launchChromium, rebates, ROOT, tearDown } from '../support/rebates-up.js';
 import { OUTCOME_MS } from '../support/explain.js';
+import { openAs } from '../support/open-as.js';
 
 const [Q1, Q2] = ['2016-Q1', '2016-Q2'];
 const KVANT_KEY = 'incoming/kvant/kvant-sellout-2016Q1.csv';
@@ -33,7 +34,7 @@ interface ClosedPayouts {
 
 const hasChromium = browserTestsCanRun('finance dashboard e2e');
 
-describe.skipIf(!hasChromium)('a closed quarter in the dashboard (Chromium against "rebates up")', () => {
+describe.skipIf(!hasChromium)('a closed quarter in the dashboard (Chromium against "rebates up")', { timeout: 150_000 }, () => {
   let stateDir: string;
   let stack: ChildProcess | undefined;
   let base: string;
@@ -162,9 +163,7 @@ describe.skipIf(!hasChromium)('a closed quarter in the dashboard (Chromium again
     const kvant = causes.find((c) => c.key === KVANT_KEY);
     expect(kvant?.text).toContain('загрузил: distributor dist-kvant');
 
-    await page.evaluate(`localStorage.setItem('rebates.lang', 'ru'); localStorage.setItem('rebates.quarter', '${Q1}');`);
-    await page.goto(`${base}/#/overview/${Q1}`);
-    await page.reload();
+    await openAs(page, base, { token: financeToken, lang: 'ru', quarter: Q1 }, `#/overview/${Q1}`);
     expect(await page.locator('html').getAttribute('lang')).toBe('ru');
     const items = page.locator('table.adjustments-table ul.causes li');
     await expect.poll(() => items.count()).toBe(causes.length);

@@ -16,6 +16,7 @@ import { requireJdkInCI } from '../support/ci.js';
 import { englishLabelWords, narrowOffenders, startStack } from '../support/page-checks.js';
 import { browserTestsCanRun, launchChromium, rebates, ROOT, tearDown } from '../support/rebates-up.js';
 import { explained, OUTCOME_MS, textNow } from '../support/explain.js';
+import { openAs } from '../support/open-as.js';
 
 const ARTIFACTS = join(ROOT, 'test', '.artifacts');
 const QUARTER = '2016-Q1';
@@ -32,7 +33,8 @@ interface Listing {
 
 const hasChromium = browserTestsCanRun('lists e2e');
 
-describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium against "rebates up"', () => {
+// First loads wait up to OUTCOME_MS on a loaded machine, so a test gets room for one and its steps.
+describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium against "rebates up"', { timeout: 150_000 }, () => {
   let stateDir: string;
   let profileDir: string | undefined;
   let stack: ChildProcess | undefined;
@@ -51,15 +53,8 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
     return (await res.json()) as T;
   };
 
-  async function logIn(token: string, lang: 'en' | 'ru' = 'en') {
-    await page.goto(`${base}/`);
-    await page.evaluate(
-      `sessionStorage.setItem('rebates.token', ${JSON.stringify(token)});` +
-        `localStorage.setItem('rebates.lang', '${lang}'); localStorage.setItem('rebates.quarter', '${QUARTER}');`,
-    );
-    await page.goto(`${base}/#/overview/${QUARTER}`);
-    await page.reload();
-  }
+  const logIn = (token: string, lang: 'en' | 'ru' = 'en') =>
+    openAs(page, base, { token, lang, quarter: QUARTER }, `#/overview/${QUARTER}`);
 
   beforeAll(async () => {
     requireJdkInCI();
@@ -273,10 +268,7 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
     const { reports } = await apiCall<{ reports: { distributorId: string }[] }>('/reports', financeToken);
     const distributor = reports[0]!.distributorId;
     const token = await rebates('token', '--role', 'distributor', '--distributor', distributor, '--state', stateDir);
-    await page.goto(`${base}/`);
-    await page.evaluate(`sessionStorage.setItem('rebates.token', ${JSON.stringify(token)}); localStorage.setItem('rebates.lang', 'en');`);
-    await page.goto(`${base}/#/reports`);
-    await page.reload();
+    await openAs(page, base, { token }, '#/reports');
     await page.getByRole('heading', { level: 1, name: 'Reports' }).waitFor();
     const name = `no-partner-column-${Date.now()}.csv`;
     await page.getByLabel('Report file (.csv or .csv.gz)').setInputFiles({
@@ -316,6 +308,41 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
     await page.evaluate(`localStorage.setItem('rebates.lang', 'en')`);
   }, 120_000);
 
+  test('a page whose server drops a call or two loads by itself; one that keeps failing offers to try again', async () => {
+    // The connection drops under the first two sign-in reads, then the server answers.
+    let asked = 0;
+    await page.route('**/api/me', (route) => (asked++ < 2 ? route.abort('connectionreset') : route.continue()));
+    await openAs(page, base, { token: financeToken, quarter: QUARTER }, `#/overview/${QUARTER}`);
+    await page.unroute('**/api/me');
+    expect(asked).toBe(3);
+    expect(await textNow(page.locator('main h1'))).toMatch(new RegExp(`^Quarter ${QUARTER}\\b`));
+
+    // The partners list answers 503 however often it is asked, until the server is back.
+    let refused = 0;
+    let back = false;
+    const isList = (url: URL) => url.pathname.endsWith(`/quarters/${QUARTER}/partners`);
+    await page.route(isList, (route) =>
+      back
+        ? route.continue()
+        : (refused++,
+          route.fulfill({
+            status: 503,
+            contentType: 'application/json',
+            body: JSON.stringify({ error: { code: 'unavailable', message: 'Down for a moment.' } }),
+          })),
+    );
+    await page.goto(`${base}/#/overview`);
+    const again = page.getByRole('button', { name: 'Try again' });
+    await again.waitFor({ timeout: OUTCOME_MS });
+    expect(refused).toBe(3); // asked, then asked twice more before giving up
+    expect(await textNow(page.locator('main'))).toContain('Could not load this page: Down for a moment.');
+    back = true;
+    await again.click();
+    await page.locator('table.partners tbody tr').first().waitFor({ timeout: OUTCOME_MS });
+    expect(await again.count()).toBe(0);
+    await page.unroute(isList);
+  });
+
   test('after a close the overview opens on the closed quarter, not on the next empty one', async () => {
     // A close is asked for by one finance user and approved by another.
     const { approval } = await apiCall<{ approval: { id: string } }>(`/quarters/${QUARTER}/close`, financeToken, {
@@ -325,12 +352,7 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
     await apiCall(`/approvals/${approval.id}/approve`, checker, { method: 'POST' });
     const { quarters } = await apiCall<{ quarters: { quarter: string; status: string }[] }>('/quarters', financeToken);
     expect(quarters.find((q) => q.quarter > QUARTER && q.status === 'open')).toBeDefined();
-    await page.goto(`${base}/`);
-    await page.evaluate(
-      `sessionStorage.setItem('rebates.token', ${JSON.stringify(financeToken)}); localStorage.removeItem('rebates.quarter'); localStorage.setItem('rebates.lang', 'en');`,
-    );
-    await page.goto(`${base}/#/overview`);
-    await page.reload();
+    await openAs(page, base, { token: financeToken, quarter: null }, '#/overview');
     // Polled on the heading's text, so a failure says which quarter and status the page showed; the
     // overview's first load after a close can take long on a loaded CI machine.
     const heading = page.locator('h1').first();

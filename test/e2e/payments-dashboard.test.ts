@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { requireJdkInCI } from '../support/ci.js';
 import { apiCaller, englishLabelWords, narrowOffenders, startStack, type ApiCall } from '../support/page-checks.js';
 import { browserTestsCanRun, launchChromium, rebates, ROOT, tearDown } from '../support/rebates-up.js';
+import { openAs } from '../support/open-as.js';
 
 const Q1 = '2016-Q1';
 const ARTIFACTS = join(ROOT, 'test', '.artifacts');
@@ -38,7 +39,7 @@ interface Payments {
 
 const hasChromium = browserTestsCanRun('payments dashboard e2e');
 
-describe.skipIf(!hasChromium)('payments recorded on screen (Chromium against "rebates up")', () => {
+describe.skipIf(!hasChromium)('payments recorded on screen (Chromium against "rebates up")', { timeout: 150_000 }, () => {
   let stateDir: string;
   let stack: ChildProcess | undefined;
   let base: string;
@@ -51,13 +52,7 @@ describe.skipIf(!hasChromium)('payments recorded on screen (Chromium against "re
   let apiCall: ApiCall;
   const pageErrors: string[] = [];
 
-  async function open(hash: string, lang: 'en' | 'ru' = 'en') {
-    await page.goto(`${base}/`);
-    await page.evaluate(`sessionStorage.setItem('rebates.token', ${JSON.stringify(financeToken)}); localStorage.setItem('rebates.lang', '${lang}');`);
-    await page.goto(`${base}/${hash}`);
-    await page.reload();
-    await page.locator('main h1').waitFor();
-  }
+  const open = (hash: string, lang: 'en' | 'ru' = 'en') => openAs(page, base, { token: financeToken, lang }, hash);
 
   beforeAll(async () => {
     requireJdkInCI();

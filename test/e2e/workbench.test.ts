@@ -13,6 +13,7 @@ import Papa from 'papaparse';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { requireJdkInCI } from '../support/ci.js';
+import { explained, OUTCOME_MS } from '../support/explain.js';
 import { sampleRules } from '../support/domain-fixtures.js';
 import {
   browserTestsCanRun,
@@ -272,7 +273,10 @@ describe.skipIf(!hasChromium)(
       // Read again: the page still shows the open quarter and the last fix's message.
       await page.goto(`${base}/#/exceptions/${QUARTER}`);
       await page.reload();
-      await page.getByRole('heading', { level: 1, name: 'Exceptions workbench' }).waitFor();
+      // The first load after a close, on a loaded machine, has taken over 30 s.
+      await explained(page, 'workbench-after-close', () =>
+        page.getByRole('heading', { level: 1, name: 'Exceptions workbench' }).waitFor({ timeout: OUTCOME_MS }),
+      );
       const notAccepted = page
         .locator('section.wb-group', {
           has: page.getByRole('heading', { level: 2, name: 'program not accepted' }),

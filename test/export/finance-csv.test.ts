@@ -40,7 +40,7 @@ function line(p: Partial<PayoutLine> & Pick<PayoutLine, 'partnerId' | 'distribut
 
 const HEADER =
   'quarter,partner_id,partner_name,distributor_id,program,rate_row,units,rate_rub,amount_rub,' +
-  'paid_units,reason,payment_date,payment_reference\n';
+  'paid_units,reason,payment_date,payment_reference,causes\n';
 
 describe('financeExportCsv', () => {
   it('writes the exact bytes: header, code-unit ordering with ties, 2 decimals, Cyrillic names', () => {
@@ -78,12 +78,12 @@ describe('financeExportCsv', () => {
     const csv = financeExportCsv('2016-Q1', lines, (id) => names[id] ?? '');
     expect(csv).toBe(
       HEADER +
-        '2016-Q1,P1,ИП Иванов,D1,client,premium,5,0.10,0.50,5,,,\n' +
-        '2016-Q1,P1,ИП Иванов,D1,client,standard,4,10.00,40.00,4,,,\n' +
-        '2016-Q1,P1,ИП Иванов,D1,enterprise,servers,1,1155.00,1155.00,1,,,\n' +
-        '2016-Q1,P1,ИП Иванов,D2,client,standard,2,10.00,20.00,2,,,\n' +
-        '2016-Q1,P2,ООО «Ромашка»,D1,monitors,uhd,3,77.50,232.50,3,,,\n' +
-        '2016-Q1,p0,Acme,D1,client,premium,1,10.00,10.00,1,,,\n',
+        '2016-Q1,P1,ИП Иванов,D1,client,premium,5,0.10,0.50,5,,,,\n' +
+        '2016-Q1,P1,ИП Иванов,D1,client,standard,4,10.00,40.00,4,,,,\n' +
+        '2016-Q1,P1,ИП Иванов,D1,enterprise,servers,1,1155.00,1155.00,1,,,,\n' +
+        '2016-Q1,P1,ИП Иванов,D2,client,standard,2,10.00,20.00,2,,,,\n' +
+        '2016-Q1,P2,ООО «Ромашка»,D1,monitors,uhd,3,77.50,232.50,3,,,,\n' +
+        '2016-Q1,p0,Acme,D1,client,premium,1,10.00,10.00,1,,,,\n',
     );
     // UTF-8 without BOM.
     expect(Buffer.from(csv, 'utf8').subarray(0, 3).toString('hex')).not.toBe('efbbbf');
@@ -110,7 +110,7 @@ describe('financeExportCsv', () => {
   it('quotes commas, quotes and newlines per RFC 4180 so a CSV reader gets the name back', () => {
     const name = 'Рога, "Копыта"\nи партнёры';
     const csv = financeExportCsv('2016-Q1', [line({ partnerId: 'P1', distributorId: 'D1' })], () => name);
-    expect(csv).toBe(HEADER + '2016-Q1,P1,"Рога, ""Копыта""\nи партнёры",D1,client,premium,1,10.00,10.00,1,,,\n');
+    expect(csv).toBe(HEADER + '2016-Q1,P1,"Рога, ""Копыта""\nи партнёры",D1,client,premium,1,10.00,10.00,1,,,,\n');
     const parsed = Papa.parse<string[]>(csv.trimEnd(), { header: false });
     expect(parsed.data[1]?.[2]).toBe(name);
   });
@@ -135,7 +135,7 @@ describe('financeExportCsv', () => {
     ['=HYPERLINK("http://x","y")', `"'=HYPERLINK(""http://x"",""y"")"`],
   ])('neutralises the formula-looking partner name %j', (name, cell) => {
     const csv = financeExportCsv('2016-Q1', [line({ partnerId: 'P1', distributorId: 'D1' })], () => name);
-    expect(csv.slice(HEADER.length)).toBe(`2016-Q1,P1,${cell},D1,client,premium,1,10.00,10.00,1,,,\n`);
+    expect(csv.slice(HEADER.length)).toBe(`2016-Q1,P1,${cell},D1,client,premium,1,10.00,10.00,1,,,,\n`);
   });
 
   it('neutralises formula-looking IDs too, but keeps a negative unit count numeric', () => {
@@ -144,7 +144,7 @@ describe('financeExportCsv', () => {
       [line({ partnerId: '=1+1', distributorId: '-D', units: -3, paidUnits: 0, amount: new Decimal(0) })],
       () => 'Name',
     );
-    expect(csv.slice(HEADER.length)).toBe(`2016-Q1,"'=1+1",Name,"'-D",client,premium,-3,10.00,0.00,0,,,\n`);
+    expect(csv.slice(HEADER.length)).toBe(`2016-Q1,"'=1+1",Name,"'-D",client,premium,-3,10.00,0.00,0,,,,\n`);
   });
 
   it('writes only the header when there are no lines', () => {
@@ -158,7 +158,7 @@ describe('financeExportCsv', () => {
     expect(() => write({ amount: new Decimal('-1') })).toThrow(ExportValueError);
     expect(() => write({ rate: new Decimal('0.125') })).toThrow(ExportValueError);
     expect(() => write({ units: 1.5 })).toThrow(ExportValueError);
-    expect(write({ amount: new Decimal('1.50') })).toContain(',1.50,1,,,\n');
+    expect(write({ amount: new Decimal('1.50') })).toContain(',1.50,1,,,,\n');
   });
 
   it('writes partner and distributor IDs as written in the reference data, sorted as shown', () => {
@@ -182,9 +182,9 @@ describe('financeExportCsv', () => {
     // Names are looked up by key, whatever the ID looks like in the row.
     expect(financeExportCsv('2016-Q1', lines, (id) => names[id] ?? '')).toBe(
       HEADER +
-        '2016-Q1,RU100102,ООО «Бета»,d-merl,client,premium,1,10.00,10.00,1,,,\n' +
-        '2016-Q1,ru100101,ООО «Альфа»,D-MERL,client,premium,1,10.00,10.00,1,,,\n' +
-        '2016-Q1,ru100101,ООО «Альфа»,alfa,client,premium,1,10.00,10.00,1,,,\n',
+        '2016-Q1,RU100102,ООО «Бета»,d-merl,client,premium,1,10.00,10.00,1,,,,\n' +
+        '2016-Q1,ru100101,ООО «Альфа»,D-MERL,client,premium,1,10.00,10.00,1,,,,\n' +
+        '2016-Q1,ru100101,ООО «Альфа»,alfa,client,premium,1,10.00,10.00,1,,,,\n',
     );
     // Totals add a distributor up by key and name it as written.
     expect(financeExportTotals(lines).byDistributor.map((t) => [t.key, t.units])).toEqual([
@@ -279,11 +279,11 @@ describe('adjustment rows', () => {
     const csv = financeExportCsv('2016-Q2', lines, (id) => names[id] ?? '');
     expect(csv).toBe(
       HEADER +
-        '2016-Q2,P1,ИП Иванов,D1,client,premium,40,1155.00,46200.00,40,,,\n' +
-        `2016-Q2,P2,"'=HYPERLINK(""http://x"",""y"")",D1,client,premium,2,10.00,20.00,2,,,\n` +
-        `2015-Q4,P2,"'=HYPERLINK(""http://x"",""y"")",D1,client,vostro-3xxx,-2,154.00,-308.00,0,,,\n` +
-        '2016-Q1,P0,,D1,client,premium,0,1155.00,-0.50,0,,,\n' +
-        '2016-Q1,P1,ИП Иванов,D1,client,premium,3,1155.00,3465.00,3,,,\n',
+        '2016-Q2,P1,ИП Иванов,D1,client,premium,40,1155.00,46200.00,40,,,,\n' +
+        `2016-Q2,P2,"'=HYPERLINK(""http://x"",""y"")",D1,client,premium,2,10.00,20.00,2,,,,\n` +
+        `2015-Q4,P2,"'=HYPERLINK(""http://x"",""y"")",D1,client,vostro-3xxx,-2,154.00,-308.00,0,,,,\n` +
+        '2016-Q1,P0,,D1,client,premium,0,1155.00,-0.50,0,,,,\n' +
+        '2016-Q1,P1,ИП Иванов,D1,client,premium,3,1155.00,3465.00,3,,,,\n',
     );
     // A CSV reader sees the signed amount as a number, not as neutralised text.
     const parsed = Papa.parse<string[]>(csv.trimEnd(), { dynamicTyping: true });
@@ -380,7 +380,7 @@ describe('columns after the nine', () => {
     const csv = financeExportCsv('2016-Q1', [line({ partnerId: 'P1', distributorId: 'D1' })], () => '');
     const header = csv.split('\n')[0]!.split(',');
     expect(header.slice(0, 9)).toEqual(HEADER.split('\n')[0]!.split(',').slice(0, 9));
-    expect(header.slice(9)).toEqual(['paid_units', 'reason', 'payment_date', 'payment_reference']);
+    expect(header.slice(9)).toEqual(['paid_units', 'reason', 'payment_date', 'payment_reference', 'causes']);
     const canonical = financeExportCsv('2016-Q1', [line({ partnerId: 'P1', distributorId: 'D1' })], () => '', {
       canonical: true,
     });
@@ -407,8 +407,8 @@ describe('columns after the nine', () => {
       payments: [pay('D1', '2016-04-10', 'PP-1'), pay('D1', '2016-04-12', '=PP-2')],
     });
     expect(csv.trimEnd().split('\n').slice(1)).toEqual([
-      '2016-Q1,P1,N,D1,client,premium,1,10.00,10.00,1,,2016-04-10;2016-04-12,PP-1;=PP-2',
-      '2016-Q1,P1,N,D2,client,premium,1,10.00,10.00,1,,,',
+      '2016-Q1,P1,N,D1,client,premium,1,10.00,10.00,1,,2016-04-10;2016-04-12,PP-1;=PP-2,',
+      '2016-Q1,P1,N,D2,client,premium,1,10.00,10.00,1,,,,',
     ]);
   });
 });

@@ -832,7 +832,7 @@ describe('export and close', () => {
     expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="payouts-2016-Q1.csv"/);
     expect(csv.body.split('\n')[0]).toBe(
       'quarter,partner_id,partner_name,distributor_id,program,rate_row,units,rate_rub,amount_rub,' +
-        'paid_units,reason,payment_date,payment_reference',
+        'paid_units,reason,payment_date,payment_reference,causes',
     );
     expect(csv.body).toContain('ООО «Тест Центр»');
 

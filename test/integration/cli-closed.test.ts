@@ -1,18 +1,26 @@
 /**
  * The CLI on a state folder whose 2016-Q1 is closed (issue #14): `payouts` says so and shows the
  * frozen figures, the live ones only with --pending-corrections; `verify` checks the quarter
- * against its snapshot instead of a recomputation.
+ * against its snapshot instead of a recomputation; `export` says which figures its file holds and
+ * words the causes of corrections in the --lang asked for.
  */
 import '../../local/env-defaults.js';
-import { rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Decimal } from 'decimal.js';
+import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../local/cli-program.js';
+import { startLocalRuntime } from '../../local/runtime.js';
 import { formatRub } from '../../local/ui/table.js';
 import { grouped, moscow } from '../../shared/domain/render/format.js';
 import type { QuarterSnapshot } from '../../shared/pipeline/quarters.js';
-import { closedSampleState } from '../support/closed-quarter.js';
+import { closedSampleState, SAMPLES } from '../support/closed-quarter.js';
 
-const Q1 = '2016-Q1';
+const [Q1, Q2] = ['2016-Q1', '2016-Q2'];
+const KVANT_KEY = 'incoming/kvant/kvant-sellout-2016Q1.csv';
+const UPLOADER = 'distributor dist-kvant';
 let scratch: string;
 let state: string;
 let snapshot: QuarterSnapshot;
@@ -35,6 +43,23 @@ async function cli(args: string[]): Promise<{ code: number; out: string }> {
 beforeAll(async () => {
   ({ scratch, state, snapshot } = await closedSampleState('rebates-cli-closed-', Q1));
 }, 180_000);
+
+/** The kvant report corrected after the close (one line's quantity raised), uploaded as its distributor would. */
+async function correctKvantAfterClose(): Promise<void> {
+  const text = await readFile(join(SAMPLES, 'reports', 'kvant', 'kvant-sellout-2016Q1.csv'), 'utf8');
+  const lines = text.split('\n');
+  const cells = lines[5]!.split(',');
+  cells[7] = String(Number(cells[7]) + 2);
+  lines[5] = cells.join(',');
+  const rt = await startLocalRuntime({ stateDir: state });
+  try {
+    await rt.deps.uploads.record({ key: KVANT_KEY, by: UPLOADER, at: rt.deps.clock.now().toISOString() });
+    await rt.upload(KVANT_KEY, Buffer.from(lines.join('\n')));
+    await rt.idle();
+  } finally {
+    await rt.stop();
+  }
+}
 
 afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
@@ -78,4 +103,56 @@ describe('the CLI on a closed quarter', () => {
     const rest = verify.out.split(Q1).join(' ').split(snapshot.sha256).join(' ').split('fin-1').join(' ');
     expect(rest.match(/[A-Za-z]{2,}/g) ?? []).toEqual([]);
   }, 120_000);
+
+  it('export says the file holds the frozen figures, whose first nine columns give the snapshot checksum', async () => {
+    const out = join(scratch, 'out-frozen');
+    const res = await cli(['export', '--quarter', Q1, '--out', out, '--state', state]);
+    expect(res.code).toBe(0);
+    expect(res.out).toContain(
+      `${Q1} is closed: on ${snapshot.closedAt} by fin-1. The file holds its frozen figures, total ${formatRub(snapshot.total)}; ` +
+        `snapshot sha256 ${snapshot.sha256} (of the first nine columns).`,
+    );
+    expect(res.out).not.toContain('Corrections of');
+    const csv = await readFile(join(out, `payouts-${Q1}.csv`), 'utf8');
+    // No row of a closed quarter's own lines has a comma after its nine columns.
+    const nine = csv.replace(/(,[^,\n]*){5}\n/g, '\n');
+    expect(createHash('sha256').update(nine).digest('hex')).toBe(snapshot.sha256);
+  }, 120_000);
+
+  it('after a correction, export of the closed quarter names the corrections apart, and of the next one words their causes in --lang', async () => {
+    await correctKvantAfterClose();
+    const frozen = await cli(['export', '--quarter', Q1, '--format', 'xlsx', '--out', join(scratch, 'out-x'), '--state', state]);
+    expect(frozen.code).toBe(0);
+    const q1 = JSON.parse((await cli(['payouts', '--quarter', Q1, '--format', 'json', '--state', state])).out);
+    expect(q1.adjustments.length).toBeGreaterThan(0);
+    expect(frozen.out).toContain(
+      `Corrections of ${Q1} since the close, not in these figures: ${q1.adjustments.length} ${q1.adjustments.length === 1 ? 'line' : 'lines'}, ` +
+        `${formatRub(new Decimal(q1.adjustmentsTotal))}, each paid in the quarter it is booked in`,
+    );
+
+    const said: Record<string, string[]> = {};
+    for (const lang of ['en', 'ru'] as const) {
+      const out = join(scratch, `out-${lang}`);
+      expect((await cli(['export', '--quarter', Q2, '--lang', lang, '--out', out, '--state', state])).code).toBe(0);
+      const rows = Papa.parse<Record<string, string>>(await readFile(join(out, `payouts-${Q2}.csv`), 'utf8'), {
+        header: true,
+        skipEmptyLines: true,
+      }).data.filter((r) => r.quarter === Q1);
+      const answer = JSON.parse((await cli(['payouts', '--quarter', Q2, '--format', 'json', '--lang', lang, '--state', state])).out);
+      const api = (answer.lines as { adjustment?: unknown; causes?: { text: string }[] }[])
+        .filter((l) => l.adjustment)
+        .map((l) => (l.causes ?? []).map((c) => c.text).join('; '));
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.map((r) => r.causes)).toEqual(api);
+      said[lang] = api;
+    }
+    for (const [k, ru] of said.ru!.entries()) {
+      expect(ru).toMatch(/[А-Яа-яЁё]/);
+      expect(ru).not.toBe(said.en![k]);
+      expect(ru).toContain(KVANT_KEY);
+      // The uploader is a name: as recorded, in either language.
+      expect(ru).toContain(UPLOADER);
+      expect(said.en![k]).toContain(`uploaded by ${UPLOADER}`);
+    }
+  }, 300_000);
 });

@@ -101,7 +101,7 @@ describe('rebates run on samples/data', () => {
     expect(code).toBe(0);
     expect(header).toBe(
       'quarter,partner_id,partner_name,distributor_id,program,rate_row,units,rate_rub,amount_rub,' +
-        'paid_units,reason,payment_date,payment_reference',
+        'paid_units,reason,payment_date,payment_reference,causes',
     );
     // A late acceptance pays nothing, and the row says why; a fully paid row has no reason.
     const late = rows.filter((r) => r.partner_id === 'RU100112');

@@ -8,6 +8,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { keys } from '../../shared/adapters/dynamo/keys.js';
 import { ingestReport, reportIdOf } from '../../shared/pipeline/ingest.js';
 import { renderReport, useLocalRuntime, salesOf } from '../support/runtime.js';
 
@@ -26,7 +27,7 @@ const claimOf = async (distributorId: string, bytes: Buffer) =>
     await env.rt.stack.clients.doc.send(
       new GetCommand({
         TableName: env.rt.stack.tableName,
-        Key: { pk: `FILE#${distributorId}#${sha256(bytes)}`, sk: 'CLAIM' },
+        Key: keys.fileClaim(distributorId, sha256(bytes)),
         ConsistentRead: true,
       }),
     )
@@ -91,7 +92,12 @@ describe('the same bytes under two names at the same time', () => {
     await env.rt.stack.clients.doc.send(
       new PutCommand({
         TableName: env.rt.stack.tableName,
-        Item: { pk: `FILE#df-free#${sha256(c)}`, sk: 'CLAIM', reportId: reportIdOf(jan), version: 'a-version-long-replaced' },
+        Item: {
+          ...keys.fileClaim('df-free', sha256(c)),
+          reportId: reportIdOf(jan),
+          version: 'a-version-long-replaced',
+          quarters: [Q1],
+        },
       }),
     );
     const mar = await env.upload('df-free', 'mar.csv', c);

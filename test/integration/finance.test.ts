@@ -53,7 +53,14 @@ interface LineJson {
   amount: string;
   bookedIn?: string;
   frozen?: boolean;
-  causes?: { kind: string; key?: string; uploadedBy?: string | null; by?: string; rows?: { kind: string; change: string }[] }[];
+  causes?: {
+    kind: string;
+    key?: string;
+    uploadedBy?: string | null;
+    by?: string;
+    rows?: { kind: string; change: string }[];
+    text?: string;
+  }[];
   explanation: { text: string };
 }
 const sum = (lines: { amount: string }[]) => lines.reduce((t, l) => t.plus(l.amount), new Decimal(0)).toFixed(2);
@@ -63,11 +70,11 @@ let frozenLines: LineJson[];
 let frozenTotal: string;
 let snapshotSha: string;
 
-/** The export without its last four columns (none of which holds a comma here): the canonical form. */
+/** The export without its last five columns (none of which holds a comma here): the canonical form. */
 const nineColumns = (csv: string) =>
   csv
     .split('\n')
-    .map((r) => (r ? r.replace(/(,[^,]*){4}$/, '') : r))
+    .map((r) => (r ? r.replace(/(,[^,]*){5}$/, '') : r))
     .join('\n');
 
 /** The kvant report with one line's quantity raised: a distributor's corrected report. */
@@ -224,6 +231,94 @@ describe('one truth per closed quarter, with recorded causes', () => {
     const causes = header.indexOf('causes') + 1;
     expect(causes).toBeGreaterThan(0);
     expect(String(adj.getRow(2).getCell(causes).value)).toMatch(/report incoming\/kvant|reference change/);
+  });
+
+  it("words the corrections' causes in the CSV and XLSX as the API does, in the reader's language, names as recorded", async () => {
+    const get = (path: string, lang: 'en' | 'ru') =>
+      fetch(`${api.server.url}${path}`, {
+        headers: { authorization: `Bearer ${api.token('finance')}`, 'accept-language': lang },
+      });
+    type Correction = LineJson & { adjustment?: unknown };
+    const key = (r: Record<string, unknown>) =>
+      [r.partner_id, r.distributor_id, r.program, r.rate_row].join('/');
+    const said: Record<string, Map<string, string>> = {};
+    for (const lang of ['en', 'ru'] as const) {
+      const answer = (await (await get(`/api/quarters/${Q2}/payouts`, lang)).json()) as { lines: Correction[] };
+      const corrections = answer.lines.filter((l) => l.adjustment);
+      expect(corrections.length).toBeGreaterThan(0);
+      for (const c of corrections) expect(c.causes?.length, keyOf(c)).toBeGreaterThan(0);
+      const api = new Map(corrections.map((c) => [keyOf(c), c.causes!.map((x) => x.text).join('; ')]));
+      const explained = new Map(corrections.map((c) => [keyOf(c), c.explanation.text]));
+      said[lang] = api;
+
+      const csvRes = await get(`/api/quarters/${Q2}/export?format=csv`, lang);
+      expect(csvRes.headers.get('content-language')).toBe(lang);
+      const csv = await csvRes.text();
+      // The audit trail says which file was given: its checksum and language.
+      const audit = await call('finance', 'GET', `/api/audit?quarter=${Q2}&actor=fin-1`);
+      const given = (audit.body.entries as { kind: string; after: { sha256: string; language: string } }[]).find(
+        (e) => e.kind === 'export' && e.after.sha256 === sha256(csv),
+      );
+      expect(given?.after.language).toBe(lang);
+      const rows = Papa.parse<Record<string, string>>(csv.trimEnd(), { header: true }).data.filter((r) => r.quarter === Q1);
+      expect(new Map(rows.map((r) => [key(r), r.causes]))).toEqual(api);
+
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load((await (await get(`/api/quarters/${Q2}/export?format=xlsx`, lang)).arrayBuffer()) as ArrayBuffer);
+      const [header, ...cells] = (wb.getWorksheet('Adjustments')!.getSheetValues().slice(1) as unknown[][]).map((r) =>
+        r.slice(1),
+      );
+      const sheet = cells.map((r) => Object.fromEntries(header!.map((h, i) => [String(h), r[i]])));
+      expect(new Map(sheet.map((r) => [key(r), r.causes]))).toEqual(api);
+      expect(new Map(sheet.map((r) => [key(r), r.explanation]))).toEqual(explained);
+    }
+    for (const [k, en] of said.en!) {
+      const ru = said.ru!.get(k)!;
+      expect(ru).not.toBe(en);
+      expect(ru).toMatch(/[А-Яа-яЁё]/);
+      expect(ru).not.toMatch(/\b(replaced|uploaded by|reference change)\b/);
+      // Who uploaded or changed something is a name: the same in both languages.
+      for (const name of ['distributor dist-kvant', 'program prog-1, approved by finance fin-1'])
+        expect(ru.includes(name), `${k}: ${name}`).toBe(en.includes(name));
+    }
+    expect([...said.ru!.values()].some((t) => t.includes('distributor dist-kvant'))).toBe(true);
+    expect([...said.ru!.values()].some((t) => t.includes('program prog-1, approved by finance fin-1'))).toBe(true);
+  });
+
+  it('exports closed 2016-Q1 as its frozen figures, with the corrections since listed apart as the API lists them', async () => {
+    const answer = await call('finance', 'GET', `/api/quarters/${Q1}/payouts`);
+    const adjustments: (LineJson & { bookedIn: string; frozen: boolean })[] = answer.body.adjustments;
+    expect(adjustments.length).toBeGreaterThan(0);
+    const res = await fetch(`${api.server.url}/api/quarters/${Q1}/export?format=xlsx`, {
+      headers: { authorization: `Bearer ${api.token('finance')}` },
+    });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await res.arrayBuffer()) as ArrayBuffer);
+    const objects = (name: string) => {
+      const [header, ...rows] = (wb.getWorksheet(name)!.getSheetValues().slice(1) as unknown[][]).map((r) => r.slice(1));
+      return rows.map((r) => Object.fromEntries(header!.map((h, i) => [String(h), r[i]])));
+    };
+    const money = (v: unknown) => new Decimal(String(v)).toFixed(2);
+    // The frozen figures, line for line and in total.
+    expect(objects('Payouts').map((r) => [r.partner_id, r.distributor_id, r.program, r.rate_row, money(r.amount_rub)])).toEqual(
+      frozenLines.map((l) => [l.partnerId, l.distributorId, l.program, l.rateRow, l.amount]),
+    );
+    const totals = new Map(
+      (wb.getWorksheet('Totals')!.getSheetValues().slice(1) as unknown[][]).filter((r) => Array.isArray(r)).map((r) => [String(r[1]), r[3]]),
+    );
+    expect(money(totals.get('grand total'))).toBe(frozenTotal);
+    // The corrections since the close: apart, each as the API lists it.
+    const since = objects('Corrections since close');
+    const row = (r: Record<string, unknown>) =>
+      [[r.partner_id, r.distributor_id, r.program, r.rate_row].join('/'), money(r.amount_rub), r.booked_in, r.status, r.causes];
+    expect(since.map(row).sort()).toEqual(
+      adjustments
+        .map((a) => [keyOf(a), a.amount, a.bookedIn, a.frozen ? 'frozen' : 'pending', a.causes!.map((c) => c.text).join('; ')])
+        .sort(),
+    );
+    expect(money(totals.get(`corrections of ${Q1} since the close, still to be booked in ${Q2}`))).toBe(
+      answer.body.adjustmentsTotal,
+    );
   });
 });
 

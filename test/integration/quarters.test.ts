@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import ExcelJS from 'exceljs';
+import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { QuarterClosedError, SnapshotIntegrityError, toUserError } from '../../shared/errors.js';
 import { reportIdOf } from '../../shared/pipeline/ingest.js';
@@ -51,16 +52,30 @@ const q1Report = (latitude: number, vostro: number) =>
     ['QC102', VOSTRO, vostro],
   ]);
 
-const csvRows = (body: Buffer) => body.toString('utf8').trimEnd().split('\n').slice(1);
-/** The export without the four columns after the spec's nine (none holds a comma here): what the checksum is of. */
+/** A row without its last field, the causes (quoted when it holds a comma), which causesOf reads. */
+const withoutCauses = (r: string) => r.replace(/,("(?:[^"]|"")*"|[^,"]*)$/, '');
+const csvRows = (body: Buffer) => body.toString('utf8').trimEnd().split('\n').slice(1).map(withoutCauses);
+const causesOf = (body: Buffer) =>
+  Papa.parse<Record<string, string>>(body.toString('utf8').trimEnd(), { header: true }).data.map((r) => r.causes);
+/** The export without the five columns after the spec's nine (none but the causes holds a comma here): what the checksum is of. */
 const nine = (body: Buffer) =>
   Buffer.from(
     body
       .toString('utf8')
       .split('\n')
-      .map((r) => (r ? r.replace(/(,[^,]*){4}$/, '') : r))
+      .map((r) => (r ? withoutCauses(r).replace(/(,[^,]*){4}$/, '') : r))
       .join('\n'),
   );
+const REPLACED = /^report incoming\/qc-a\/q1\.csv replaced \(version \w+ → \w+, uploader not recorded\)$/;
+
+/** A workbook's sheets by name, each as rows of cell values from A1. */
+async function sheetsOf(xlsx: Buffer): Promise<Map<string, unknown[][]>> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(xlsx as unknown as ArrayBuffer);
+  return new Map(
+    wb.worksheets.map((w) => [w.name, w.getSheetValues().slice(1).map((r) => (Array.isArray(r) ? r.slice(1) : []))]),
+  );
+}
 
 describe('quarter close', () => {
   let q1Csv: Buffer;
@@ -126,9 +141,20 @@ describe('quarter close', () => {
     await env.upload(DIST, 'q1.csv', q1Report(63, 55));
     // The live payouts of Q1 follow the correction…
     expect((await env.payouts(Q1, 'QC101'))!.lines[0]!.units).toBe(63);
-    // …but what was closed does not move.
+    // …but what was closed does not move: the CSV is the same file, the XLSX the same figures…
     expect((await exportQuarter(deps(), Q1, 'csv')).body.equals(q1Csv)).toBe(true);
-    expect((await exportQuarter(deps(), Q1, 'xlsx')).body.equals(q1Xlsx)).toBe(true);
+    const [before, after] = [await sheetsOf(q1Xlsx), await sheetsOf((await exportQuarter(deps(), Q1, 'xlsx')).body)];
+    expect(after.get('Payouts')).toEqual(before.get('Payouts'));
+    const grand = (rows: unknown[][]) => rows.findIndex((r) => r[0] === 'grand total') + 1;
+    expect(after.get('Totals')!.slice(0, grand(after.get('Totals')!))).toEqual(
+      before.get('Totals')!.slice(0, grand(before.get('Totals')!)),
+    );
+    // …with the correction found since listed apart, as to be booked in Q2.
+    expect([...after.keys()]).toEqual(['Payouts', 'Corrections since close', 'Totals']);
+    expect(after.get('Corrections since close')!.slice(1).map((r) => [r[0], r[1], r[6], r[8], r[13], r[14]])).toEqual([
+      [Q1, 'QC101', 3, 3 * PREMIUM, Q2, 'pending'],
+    ]);
+    expect(String(after.get('Corrections since close')![1]![15])).toMatch(REPLACED);
     expect((await effectiveLines(deps(), Q1)).lines.find((l) => l.partnerId === 'QC101')!.units).toBe(60);
 
     const q2 = await effectiveLines(deps(), Q2);
@@ -154,6 +180,9 @@ describe('quarter close', () => {
       `2016-Q2,QC101,ООО «Первый» (new name),${DIST},client,premium,50,1155.00,${rub(50, PREMIUM)},50,,,`,
       `2016-Q1,QC101,ООО «Первый» (new name),${DIST},client,premium,3,1155.00,${rub(3, PREMIUM)},3,,,`,
     ]);
+    const [own, correction] = causesOf(csv.body);
+    expect(own).toBe('');
+    expect(correction).toMatch(REPLACED);
     // Only the first open quarter after Q1 gets it.
     expect((await effectiveLines(deps(), Q3)).lines).toEqual([]);
 
@@ -194,10 +223,12 @@ describe('quarter close', () => {
     ]);
     expect(said(q3.lines[0]!)).toMatch(/units changed from 63 to 65/);
     expect(q3.total.toFixed(2)).toBe(new Decimal(rub(2, PREMIUM)).plus(rub(-5, VOSTRO_3XXX)).toFixed(2));
-    expect(csvRows((await exportQuarter(deps(), Q3, 'csv')).body)).toEqual([
+    const q3Csv = (await exportQuarter(deps(), Q3, 'csv')).body;
+    expect(csvRows(q3Csv)).toEqual([
       `2016-Q1,QC101,ООО «Первый» (new name),${DIST},client,premium,2,1155.00,${rub(2, PREMIUM)},2,,,`,
       `2016-Q1,QC102,"'=HYPERLINK(""http://x"",""y"")",${DIST},client,vostro-3xxx,-5,154.00,${rub(-5, VOSTRO_3XXX)},-5,,,`,
     ]);
+    for (const causes of causesOf(q3Csv)) expect(causes).toMatch(REPLACED);
     expect((await exportQuarter(deps(), Q2, 'csv')).body.equals(q2Csv)).toBe(true);
   });
 

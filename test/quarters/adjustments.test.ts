@@ -40,8 +40,8 @@ describe('adjustmentDeltas and adjustmentLine', () => {
     );
     expect(financeExportCsv(Q2, [line], () => 'Partner One')).toBe(
       'quarter,partner_id,partner_name,distributor_id,program,rate_row,units,rate_rub,amount_rub,' +
-        'paid_units,reason,payment_date,payment_reference\n' +
-        '2016-Q1,P1,Partner One,D1,client,premium,3,1155.00,3465.00,3,,,\n',
+        'paid_units,reason,payment_date,payment_reference,causes\n' +
+        '2016-Q1,P1,Partner One,D1,client,premium,3,1155.00,3465.00,3,,,,the corrected report q1.csv\n',
     );
   });
 

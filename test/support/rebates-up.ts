@@ -138,6 +138,9 @@ export async function launchChromium(profilePrefix: string, pageErrors: string[]
     await rm(profileDir, { recursive: true, force: true });
     throw err;
   }
+  // Playwright's 30 s default is a quiet machine's figure; a loaded CI machine has needed more for a
+  // view that reads the API.
+  context.setDefaultTimeout(60_000);
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (err) => pageErrors.push(err.message));
   watchApi(page);

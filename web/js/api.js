@@ -3,7 +3,8 @@
  * tab closes). An expired token or a 401 anywhere ends the session: the app goes back to sign-in.
  */
 import { isExpired } from './auth.js';
-import { getLang } from './i18n.js';
+import { getLang, t } from './i18n.js';
+import { fetchPatiently } from './retry.js';
 
 const TOKEN_KEY = 'rebates.token';
 /** Set from config.json before the first call: `/api` locally, the HTTP API's URL in AWS. */
@@ -40,11 +41,17 @@ async function request(method, path, body) {
   // The server words explanations, warnings, tier summaries and messages in the language asked for.
   const headers = { Authorization: `Bearer ${session.token() ?? ''}`, 'Accept-Language': getLang() };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let res;
+  try {
+    res = await fetchPatiently(`${base}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    throw new ApiError(0, 'unreachable', t('serverUnreachable'));
+  }
   if (res.status === 401) {
     session.end();
     onUnauthenticated(false);

@@ -7,6 +7,7 @@
 import { api, session, useApi, whenUnauthenticated, ApiError } from './api.js';
 import { completeSignIn, isCallback, loadConfig, logoutUrl } from './auth.js';
 import { h, message } from './dom.js';
+import { fetchPatiently } from './retry.js';
 import { getLang, languages, setLang, t } from './i18n.js';
 import * as login from './views/login.js';
 import * as overview from './views/overview.js';
@@ -188,16 +189,24 @@ function showError(err) {
       : status === 404
         ? t('notFound', { message: errorText(err) })
         : t('loadFailed', { message: errorText(err) });
-  main.replaceChildren(message(text, 'error'));
+  // A server error or no answer may pass: one press loads the page again, without losing the session.
+  const passing = !(err instanceof ApiError) || status === 0 || status >= 500;
+  main.replaceChildren(
+    message(text, 'error'),
+    ...(passing ? [h('p', {}, h('button', { type: 'button', onclick: () => render() }, t('tryAgain')))] : []),
+  );
 }
 
 async function start() {
   try {
-    const config = await loadConfig();
+    const config = await loadConfig(fetchPatiently);
     useApi(config.apiUrl);
     cognito = config.cognito;
   } catch (err) {
-    main.replaceChildren(message(t('configFailed', { message: err.message }), 'error'));
+    main.replaceChildren(
+      message(t('configFailed', { message: err.message }), 'error'),
+      h('p', {}, h('button', { type: 'button', onclick: () => location.reload() }, t('tryAgain'))),
+    );
     return;
   }
   if (cognito && isCallback(location.search)) {

@@ -488,6 +488,10 @@ export const STRINGS = {
     payOverAsk: 'An overpayment can be right, for example when a correction is paid ahead. Record it anyway?',
     payOverConfirm: 'Yes, record {amount}',
     payOverChange: 'No, change the amount',
+    // A page whose server did not answer, even when asked again.
+    serverUnreachable: 'The server did not answer, even when asked again. Check your connection.',
+    error_unreachable: 'The server did not answer, even when asked again. Check your connection.',
+    tryAgain: 'Try again',
   },
   ru: {
     appTitle: 'Бонусная программа',
@@ -973,6 +977,10 @@ export const STRINGS = {
     payOverAsk: 'Переплата бывает оправданной, например если корректировку платят заранее. Всё равно записать?',
     payOverConfirm: 'Да, записать {amount}',
     payOverChange: 'Нет, изменить сумму',
+    // A page whose server did not answer, even when asked again.
+    serverUnreachable: 'Сервер не ответил, даже на повторный запрос. Проверьте подключение.',
+    error_unreachable: 'Сервер не ответил, даже на повторный запрос. Проверьте подключение.',
+    tryAgain: 'Повторить',
   },
 };
 

@@ -1,7 +1,10 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { FileClaim, FileClaimRepository } from '../../ports/file-claims.js';
+import type { FileClaim, FileClaimRepository, FileHolder } from '../../ports/file-claims.js';
 import { isConditionFailed } from './doc.js';
 import { keys } from './keys.js';
+
+/** A claim item's attributes beside its keys; `quarters` is what computations look for. */
+const holderAttributes = (h: FileHolder) => ({ reportId: h.reportId, version: h.version, quarters: [...h.quarters] });
 
 export class DynamoFileClaimRepository implements FileClaimRepository {
   constructor(
@@ -9,12 +12,12 @@ export class DynamoFileClaimRepository implements FileClaimRepository {
     private readonly table: string,
   ) {}
 
-  async claim(distributorId: string, sha256: string, claim: FileClaim): Promise<FileClaim | null> {
+  async claim(distributorId: string, sha256: string, claim: FileHolder): Promise<FileClaim | null> {
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...keys.fileClaim(distributorId, sha256), ...claim },
+          Item: { ...keys.fileClaim(distributorId, sha256), ...holderAttributes(claim) },
           ConditionExpression: 'attribute_not_exists(pk) OR reportId = :r',
           ExpressionAttributeValues: { ':r': claim.reportId },
         }),
@@ -31,13 +34,13 @@ export class DynamoFileClaimRepository implements FileClaimRepository {
     return { reportId: String(res.Item.reportId), version: String(res.Item.version) };
   }
 
-  async takeOver(distributorId: string, sha256: string, from: FileClaim, to: FileClaim): Promise<boolean> {
+  async takeOver(distributorId: string, sha256: string, from: FileClaim, to: FileHolder): Promise<boolean> {
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.fileClaim(distributorId, sha256),
-          UpdateExpression: 'SET reportId = :r, #v = :v',
+          UpdateExpression: 'SET reportId = :r, #v = :v, quarters = :q',
           ConditionExpression: from.reportId
             ? 'reportId = :from AND #v = :fromVersion'
             : 'attribute_not_exists(pk)',
@@ -45,6 +48,7 @@ export class DynamoFileClaimRepository implements FileClaimRepository {
           ExpressionAttributeValues: {
             ':r': to.reportId,
             ':v': to.version,
+            ':q': [...to.quarters],
             ...(from.reportId ? { ':from': from.reportId, ':fromVersion': from.version } : {}),
           },
         }),

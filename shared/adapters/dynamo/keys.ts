@@ -1,5 +1,7 @@
 import { GSI1 as GSI1_INDEX, ITEM_PREFIX } from '../../storage-contract.js';
 
+const FILE_CLAIMS_PK = 'FILES';
+
 /** Key layout of the single table (docs/architecture.md, "DynamoDB"). One place, so it cannot drift. */
 export const keys = {
   report: (reportId: string) => ({ pk: `REPORT#${reportId}`, sk: 'META' }),
@@ -7,7 +9,10 @@ export const keys = {
     gsi1pk: `REPORTS#${distributorId}`,
     gsi1sk: `${receivedAt}#${reportId}`,
   }),
-  /** A report with lines in a quarter: how its computation finds the reports, whatever their distributor. */
+  /**
+   * A report with lines in a quarter, as versions activated before file claims named their quarters
+   * recorded it; their computations still find the reports through these.
+   */
   quarterReport: (quarter: string, reportId: string) => ({ pk: `QUARTER#${quarter}`, sk: `REPORT#${reportId}` }),
   partner: (id: string) => ({ pk: `PARTNER#${id}`, sk: 'PROFILE', gsi1pk: 'PARTNERS', gsi1sk: id }),
   partnerPk: (id: string) => `PARTNER#${id}`,
@@ -38,8 +43,14 @@ export const keys = {
   points: (partnerId: string, entryId: string) => ({ pk: `PARTNER#${partnerId}`, sk: `POINTS#${entryId}` }),
   distributor: (id: string) => ({ pk: `DISTRIBUTOR#${id}`, sk: 'PROFILE', gsi1pk: 'DISTRIBUTORS', gsi1sk: id }),
   catalog: (sku: string) => ({ pk: 'CATALOG', sk: `SKU#${sku}` }),
-  /** Which report of the distributor counts the file with these bytes (a second name is refused). */
-  fileClaim: (distributorId: string, sha256: string) => ({ pk: `FILE#${distributorId}#${sha256}`, sk: 'CLAIM' }),
+  /**
+   * Which report of the distributor counts the file with these bytes (a second name is refused),
+   * and the quarters it has lines in. All claims share one partition, so a quarter's computation
+   * finds its reports, whatever their distributor, in one query; the claim doubles as that
+   * membership, and a report costs no item per quarter.
+   */
+  fileClaim: (distributorId: string, sha256: string) => ({ pk: FILE_CLAIMS_PK, sk: `FILE#${distributorId}#${sha256}` }),
+  fileClaimsPk: FILE_CLAIMS_PK,
   /** The reference revision: a counter every reference write increments, with its latest changes. */
   referenceRevision: { pk: 'REFERENCE#META', sk: 'REVISION' },
 } as const;

@@ -1,6 +1,6 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ReportRecord, ReportsRepository } from '../../ports/index.js';
-import { batchGet, batchWrite, isConditionFailed, queryAll, type Item } from './doc.js';
+import { batchGet, isConditionFailed, queryAll, type Item } from './doc.js';
 import { GSI1, keys } from './keys.js';
 
 const RECORD_FIELDS = [
@@ -145,13 +145,8 @@ export class DynamoReportsRepository implements ReportsRepository {
         sets.push(`#${k} = :${k}`);
       }
     }
-    // Membership first: a crash after activation must not leave the report out of its quarters.
-    if (active && outcome.quarters?.length)
-      await batchWrite(
-        this.doc,
-        this.table,
-        outcome.quarters.map((q) => ({ PutRequest: { Item: { ...keys.quarterReport(q, reportId), reportId } } })),
-      );
+    // No membership item: the file claim, written before this (ingest.ts), names the quarters, so a
+    // crash after activation cannot leave the report out of them.
     try {
       await this.doc.send(
         new UpdateCommand({
@@ -173,21 +168,35 @@ export class DynamoReportsRepository implements ReportsRepository {
   }
 
   async activeInQuarter(quarter: string): Promise<ReportRecord[]> {
-    const members = await queryAll(this.doc, {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
-      ExpressionAttributeValues: { ':pk': `QUARTER#${quarter}`, ':r': 'REPORT#' },
-      ConsistentRead: true,
-    });
-    if (!members.length) return [];
+    const [claims, members] = await Promise.all([
+      // Every file claim is in one partition; those naming the quarter are its candidates.
+      queryAll(this.doc, {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: 'contains(quarters, :q)',
+        ExpressionAttributeValues: { ':pk': keys.fileClaimsPk, ':q': quarter },
+        ProjectionExpression: 'reportId',
+        ConsistentRead: true,
+      }),
+      // Versions activated before claims named their quarters recorded membership items.
+      queryAll(this.doc, {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
+        ExpressionAttributeValues: { ':pk': `QUARTER#${quarter}`, ':r': 'REPORT#' },
+        ConsistentRead: true,
+      }),
+    ]);
+    // A report may be named twice: by the claims of its old and new bytes, or by a claim and a membership.
+    const reportIds = [...new Set([...claims, ...members].map((m) => String(m.reportId)))];
+    if (!reportIds.length) return [];
     const records = await batchGet(
       this.doc,
       this.table,
-      members.map((m) => keys.report(String(m.reportId))),
+      reportIds.map((id) => keys.report(id)),
       true,
     );
-    // A membership outlives a version that left the quarter; the record says what is in force
-    // (its extract fields are the active version's, even while a newer upload is processing).
+    // A claim or membership outlives a version that left the quarter; the record says what is in
+    // force (its extract fields are the active version's, even while a newer upload is processing).
     return records
       .map(toRecord)
       .filter((r) => r.activeVersion !== null && r.extractKey && r.quarters?.includes(quarter))
