@@ -106,6 +106,16 @@ export interface CliWords {
   }) => string;
   correctionsBooked: (n: number, amount: string) => string;
   closedVerifiedOk: string;
+  exportWrote: (path: string, rows: number | null, sha256: string) => string;
+  closedExport: (r: {
+    quarter: string;
+    at: string;
+    by: string;
+    total: string;
+    sha256: string;
+    csv: boolean;
+  }) => string;
+  correctionsApart: (r: { quarter: string; lines: number; total: string; xlsx: boolean }) => string;
 }
 
 const EN_HEADERS: CliWords['headers'] = {
@@ -157,6 +167,15 @@ const EN: CliWords = {
     `${n} correction(s) found since the close (${amount}) are booked as adjustments of the next open quarter.`,
   closedVerifiedOk:
     'Verified: the snapshot matches its checksum and the frozen total is the sum of its lines.',
+  exportWrote: (path, rows, sha) =>
+    `Wrote ${path}${rows === null ? '' : ` (${rows} payout lines)`}; sha256 ${sha}.`,
+  closedExport: (r) =>
+    `${r.quarter} is closed: on ${r.at} by ${r.by}. The file holds its frozen figures, total ${r.total}; ` +
+    `snapshot sha256 ${r.sha256}${r.csv ? ' (of the first nine columns)' : ''}.`,
+  correctionsApart: (r) =>
+    `Corrections of ${r.quarter} since the close, not in these figures: ${r.lines} ${r.lines === 1 ? 'line' : 'lines'}, ` +
+    `${r.total}, each paid in the quarter it is booked in ` +
+    `(${r.xlsx ? 'the sheet "Corrections since close" and ' : ''}rebates payouts --quarter ${r.quarter} list them).`,
   startingStack: 'starting the local stack (DynamoDB Local, s3rver)…',
   willRetry: (what, message) => `  ${what}: ${message} (will retry)`,
   closeFinished: (quarter, entries) =>
@@ -297,6 +316,16 @@ const RU: CliWords = {
     `Исправлений после закрытия: ${int(n, 'ru')} (${amount}); они проводятся как корректировки следующего открытого квартала.`,
   closedVerifiedOk:
     'Проверено: снимок совпадает со своей контрольной суммой, а зафиксированный итог равен сумме его строк.',
+  exportWrote: (path, rows, sha) =>
+    `Записан ${path}${rows === null ? '' : ` (${counted(rows, { one: 'строка', few: 'строки', many: 'строк' })} выплат)`}; ` +
+    `контрольная сумма ${sha}.`,
+  closedExport: (r) =>
+    `${r.quarter} закрыт ${moscow(r.at, 'ru')} пользователем ${r.by}. В файле его зафиксированные суммы, итог ${r.total}; ` +
+    `контрольная сумма снимка ${r.sha256}${r.csv ? ' (по первым девяти столбцам)' : ''}.`,
+  correctionsApart: (r) =>
+    `Исправления ${r.quarter} после закрытия в эти суммы не входят: ${counted(r.lines, { one: 'строка', few: 'строки', many: 'строк' })}, ` +
+    `${r.total}; каждая выплачивается в том квартале, где проведена ` +
+    `(их перечисляют ${r.xlsx ? 'лист «Corrections since close» и ' : ''}rebates payouts --quarter ${r.quarter}).`,
   startingStack: 'запускаем локальный стенд (DynamoDB Local, s3rver)…',
   willRetry: (what, message) => `  ${what}: ${message} (попробуем ещё раз)`,
   closeFinished: (quarter, entries) =>

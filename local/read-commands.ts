@@ -14,7 +14,6 @@ import { linesCsv, payoutLinesTable, type PartnerAnswer, type PayoutsAnswer } fr
 import { UsageError } from './cli-program.js';
 import { DEFAULT_STATE, devTokenSecret } from './state-files.js';
 import { ApiClient, findUp } from './up-client.js';
-import { formatRub } from './ui/table.js';
 import { cliWords } from './cli-words.js';
 import type { Lang } from '../shared/domain/render/format.js';
 
@@ -156,29 +155,39 @@ export async function cmdExport(values: Values): Promise<number> {
     await writeFile(path, file.body);
     const rows = format === 'csv' ? file.body.toString('utf8').split('\n').filter(Boolean).length - 1 : 0;
     const sha256 = createHash('sha256').update(file.body).digest('hex');
-    log(`Wrote ${path}${format === 'csv' ? ` (${rows} payout lines)` : ''}; sha256 ${sha256}.`);
+    log(cliWords(lang).exportWrote(path, format === 'csv' ? rows : null, sha256));
     // One truth after close (issue #14): say which figures the file holds. The list of quarters is
     // cheap; the closed quarter's mark and corrections come with its payouts (one line is enough).
     const { quarters } = await api.json<{ quarters: { quarter: string; status: string }[] }>('GET', '/quarters');
     if (quarters.find((q) => q.quarter === quarter)?.status === 'closed')
-      closedExportNote(await api.json<PayoutsAnswer>('GET', `/quarters/${quarter}/payouts?limit=1`), format);
+      closedExportNote(await api.json<PayoutsAnswer>('GET', `/quarters/${quarter}/payouts?limit=1`), format, lang);
     return 0;
   });
 }
 
 /** A closed quarter's export holds its frozen figures; the corrections since are elsewhere, and said so. */
-function closedExportNote(a: PayoutsAnswer, format: 'csv' | 'xlsx'): void {
+function closedExportNote(a: PayoutsAnswer, format: 'csv' | 'xlsx', lang: Lang): void {
   if (a.status !== 'closed' || !a.closed) return;
   const c = a.closed;
+  const say = cliWords(lang);
   log(
-    `${a.quarter} is closed: on ${c.at} by ${c.by}. The file holds its frozen figures, total ${formatRub(new Decimal(c.total))}; ` +
-      `snapshot sha256 ${c.sha256}${format === 'csv' ? ' (of the first nine columns)' : ''}.`,
+    say.closedExport({
+      quarter: a.quarter,
+      at: c.at,
+      by: c.by,
+      total: say.money(new Decimal(c.total)),
+      sha256: c.sha256,
+      csv: format === 'csv',
+    }),
   );
   const n = a.adjustments?.length ?? 0;
   if (!n) return;
   log(
-    `Corrections of ${a.quarter} since the close, not in these figures: ${n} ${n === 1 ? 'line' : 'lines'}, ` +
-      `${formatRub(new Decimal(a.adjustmentsTotal ?? '0'))}, each paid in the quarter it is booked in ` +
-      `(${format === 'xlsx' ? 'the sheet "Corrections since close" and ' : ''}rebates payouts --quarter ${a.quarter} list them).`,
+    say.correctionsApart({
+      quarter: a.quarter,
+      lines: n,
+      total: say.money(new Decimal(a.adjustmentsTotal ?? '0')),
+      xlsx: format === 'xlsx',
+    }),
   );
 }

@@ -102,6 +102,14 @@ describe('the CLI on a closed quarter', () => {
     expect(verify.out).toContain('Проверено: снимок совпадает со своей контрольной суммой');
     const rest = verify.out.split(Q1).join(' ').split(snapshot.sha256).join(' ').split('fin-1').join(' ');
     expect(rest.match(/[A-Za-z]{2,}/g) ?? []).toEqual([]);
+    const out = join(scratch, 'out-frozen-ru');
+    const exported = await cli(['export', '--quarter', Q1, '--out', out, '--state', state, '--lang', 'ru']);
+    expect(exported.code).toBe(0);
+    expect(exported.out).toContain(
+      `${Q1} закрыт ${moscow(snapshot.closedAt, 'ru')} пользователем fin-1. В файле его зафиксированные суммы, ` +
+        `итог ${grouped(snapshot.total, 'ru')} руб.; контрольная сумма снимка ${snapshot.sha256} (по первым девяти столбцам).`,
+    );
+    expect(exported.out).toMatch(/^Записан .*payouts-2016-Q1\.csv \(\d+ строк[аи]? выплат\); контрольная сумма [0-9a-f]{64}\.$/m);
   }, 120_000);
 
   it('export says the file holds the frozen figures, whose first nine columns give the snapshot checksum', async () => {
