@@ -9,9 +9,11 @@ import type { PayoutLine } from '../shared/domain/types.js';
 import { financeExportCsv } from '../shared/export/finance-csv.js';
 import type { ReportRecord } from '../shared/ports/index.js';
 import type { ReferenceData } from '../shared/reference/types.js';
-import { formatRub, renderTable } from './ui/table.js';
+import { renderTable } from './ui/table.js';
 import { AppError } from '../shared/errors.js';
 import type { ApiClient } from './up-client.js';
+import { cliWords, type SentRows } from './cli-words.js';
+import type { Lang } from '../shared/domain/render/format.js';
 
 export class IngestWaitError extends AppError {
   readonly code = 'ingest-wait';
@@ -85,7 +87,8 @@ export function linesCsv(quarter: string, lines: PayoutLineJson[], lang: 'en' | 
 /** What the payouts table needs of a line: the API's lines, or a stored result's (`rebates run`). */
 export type TableLine = Pick<PayoutLineJson, 'partnerId' | 'partnerName' | 'program'> & { amount: Decimal.Value };
 
-export function payoutLinesTable(lines: TableLine[]): string {
+export function payoutLinesTable(lines: TableLine[], lang: Lang = 'en'): string {
+  const say = cliWords(lang);
   const programs = [...new Set(lines.map((l) => l.program))].sort();
   const byPartner = new Map<string, TableLine[]>();
   for (const l of lines) byPartner.set(l.partnerId, [...(byPartner.get(l.partnerId) ?? []), l]);
@@ -95,23 +98,23 @@ export function payoutLinesTable(lines: TableLine[]): string {
     .map(([id, ls]) => [
       id,
       ls[0]!.partnerName ?? '',
-      ...programs.map((p) => formatRub(sum(ls.filter((l) => l.program === p)))),
-      formatRub(sum(ls)),
+      ...programs.map((p) => say.money(sum(ls.filter((l) => l.program === p)))),
+      say.money(sum(ls)),
     ]);
-  rows.push(['TOTAL', '', ...programs.map(() => ''), formatRub(sum(lines))]);
+  rows.push([say.totalRow, '', ...programs.map(() => ''), say.money(sum(lines))]);
   return renderTable(
     [
-      { header: 'partner' },
-      { header: 'name' },
-      ...programs.map((p) => ({ header: p, align: 'right' as const })),
-      { header: 'total', align: 'right' },
+      { header: say.headers.partner },
+      { header: say.headers.name },
+      ...programs.map((p) => ({ header: say.program(p), align: 'right' as const })),
+      { header: say.headers.total, align: 'right' },
     ],
     rows,
   );
 }
 
 /** The data folder's rows as the API's JSON rows, in an order where every row's partner is known first. */
-export async function importThroughApi(api: ApiClient, ref: ReferenceData): Promise<string> {
+export async function importThroughApi(api: ApiClient, ref: ReferenceData): Promise<SentRows[]> {
   const sets: [string, unknown[]][] = [
     ['partners', ref.partners.map((p) => ({ id: p.displayId, name: p.name, status: p.status, region: p.region }))],
     ['distributors', ref.distributors.map((d) => ({ id: d.displayId, name: d.name, segments: d.segments }))],
@@ -125,7 +128,7 @@ export async function importThroughApi(api: ApiClient, ref: ReferenceData): Prom
       ref.trainings.map((t) => ({ partnerId: t.partnerId, courseCode: t.courseCode, completedAt: t.completedAt })),
     ],
   ];
-  const done: string[] = [];
+  const done: SentRows[] = [];
   for (const [kind, rows] of sets) {
     if (!rows.length) continue;
     const answer = await api.json<{ change?: { id: string; status: string }; note?: string }>(
@@ -134,7 +137,7 @@ export async function importThroughApi(api: ApiClient, ref: ReferenceData): Prom
       { rows },
     );
     if (!answer.change) {
-      done.push(`${rows.length} ${kind}`);
+      done.push({ kind, rows: rows.length, outcome: 'written' });
       continue;
     }
     // With a quarter closed the change is checked against it first; the next kind may name rows of
@@ -142,15 +145,20 @@ export async function importThroughApi(api: ApiClient, ref: ReferenceData): Prom
     const settled = await evaluatedChange(api, answer.change.id);
     done.push(
       settled.status === 'applied'
-        ? `${rows.length} ${kind} (checked: no closed quarter changes)`
+        ? { kind, rows: rows.length, outcome: 'checked' }
         : settled.status === 'pending'
-          ? `${rows.length} ${kind} waiting for approval (${settled.id}: this would change closed quarter ` +
-            `${(settled.quarters ?? []).join(', ')} by ${settled.effect?.totalRub} RUB; another program manager ` +
-            'or finance user must approve it)'
-          : `${rows.length} ${kind} ${settled.status} (${settled.id})`,
+          ? {
+              kind,
+              rows: rows.length,
+              outcome: 'pending',
+              id: settled.id,
+              quarters: settled.quarters ?? [],
+              totalRub: settled.effect?.totalRub,
+            }
+          : { kind, rows: rows.length, outcome: 'other', id: settled.id, status: settled.status },
     );
   }
-  return done.join(', ') || 'nothing (the folder has no rows)';
+  return done;
 }
 
 interface ChangeApproval {
@@ -174,6 +182,7 @@ async function evaluatedChange(api: ApiClient, id: string): Promise<ChangeApprov
   throw new EvaluationWaitError(
     `The change ${id} is still being checked against the closed quarters after ${EVALUATION_WAIT_MS / 60_000} minutes; ` +
       'see `approvals` later. The rows after it were not sent.',
+    { key: 'evaluation-wait', params: { id, minutes: EVALUATION_WAIT_MS / 60_000 } },
   );
 }
 
@@ -200,5 +209,6 @@ export async function ingestThroughApi(api: ApiClient, path: string, name: strin
   }
   throw new IngestWaitError(
     `"rebates up" has not finished ${name} in ${WAIT_MS / 60_000} minutes; see its status on the dashboard's reports page.`,
+    { key: 'ingest-wait', params: { name, minutes: WAIT_MS / 60_000 } },
   );
 }

@@ -29,7 +29,7 @@ import type { DataFolder, FileProblem } from '../shared/reference/types.js';
 import type { Distributor, Partner } from '../shared/domain/types.js';
 import type { AppDeps } from '../shared/wiring.js';
 import { createProgress, type Progress } from './ui/progress.js';
-import { formatRub, renderTable } from './ui/table.js';
+import { renderTable } from './ui/table.js';
 import { collectRules, reportUploadName, startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { phases } from './timings.js';
 import { takeEarlyDynamoLocal } from './early-start.js';
@@ -42,12 +42,14 @@ import {
   payoutLinesTable,
 } from './api-commands.js';
 import { startApiServer } from './api-server.js';
+import { failureJson } from '../functions/api/reject-json.js';
 import type { Role } from '../shared/auth/principal.js';
 import { DEFAULT_STATE } from './state-files.js';
 import { requireLang, requireQuarter } from './read-commands.js';
 import { explainLine, type Lang } from '../shared/domain/render/index.js';
 import { fileIssueText } from '../shared/domain/render/row-issues.js';
 import { int, pick } from '../shared/domain/render/format.js';
+import { cliWords } from './cli-words.js';
 
 // Where they were before the reading commands moved out.
 export { DEFAULT_STATE };
@@ -86,9 +88,11 @@ async function openRuntime(
     redrive = true,
     computeAfterIngest = false,
     dynamoLocal,
-  }: { redrive?: boolean; computeAfterIngest?: boolean; dynamoLocal?: Promise<RunningDynamoLocal> } = {},
+    lang = 'en',
+  }: { redrive?: boolean; computeAfterIngest?: boolean; dynamoLocal?: Promise<RunningDynamoLocal>; lang?: Lang } = {},
 ): Promise<LocalRuntime> {
-  if (!quiet) note('starting the local stack (DynamoDB Local, s3rver)…');
+  const say = cliWords(lang);
+  if (!quiet) note(say.startingStack);
   const runtime = await startLocalRuntime({
     ...(stateDir ? { stateDir } : {}),
     ...(dynamoLocal ? { dynamoLocal } : {}),
@@ -96,14 +100,13 @@ async function openRuntime(
     // A temporary state starts empty: the runtime re-drives only a state folder by default.
     ...(redrive ? {} : { redrive: false }),
     computeAfterIngest,
-    onError: (what, err) => note(`  ${what}: ${(err as Error).message ?? String(err)} (will retry)`),
+    onError: (what, err) => note(say.willRetry(what, (err as Error).message ?? String(err))),
   });
   const { unfinished, uploadedWhileDown, creditsFinished } = runtime.redriven;
   for (const c of creditsFinished ?? [])
-    if (!quiet) note(`finished the close of ${c.quarter}: ${c.entries} points ledger entr${c.entries === 1 ? 'y' : 'ies'} it had not written`);
-  if (!quiet && unfinished.length) note(`taking up ${unfinished.length} report(s) left unfinished by the last run`);
-  if (!quiet && uploadedWhileDown.length)
-    note(`reading ${uploadedWhileDown.length} report(s) uploaded while the pipeline was not running`);
+    if (!quiet) note(say.closeFinished(c.quarter, c.entries));
+  if (!quiet && unfinished.length) note(say.takingUp(unfinished.length));
+  if (!quiet && uploadedWhileDown.length) note(say.readingUploadedWhileDown(uploadedWhileDown.length));
   return runtime;
 }
 
@@ -179,21 +182,20 @@ async function importDataFolder(
     deps = { ...runtime.deps, reference: hooked };
   }
   const result = await importReference(deps, change, { ...(quarters ? { quarters } : {}), by: 'rebates import' });
-  const w = result.written;
-  note(
-    `imported ${w.partners} partners, ${w.distributors} distributors, ${w.acceptances} acceptances, ${w.trainings} trainings, ${w.catalog} catalog mappings`,
-  );
+  note(cliWords(lang).imported(result.written));
   return { folder, change, result };
 }
 
 async function uploadReports(
   runtime: LocalRuntime,
   reports: { distributorId: string; path: string; name: string }[],
+  lang: Lang = 'en',
 ) {
+  const say = cliWords(lang);
   const sizes = await Promise.all(reports.map(async (r) => (await stat(r.path)).size));
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
   const read = new Map<string, { bytes: number; lines: number }>();
-  const progress = createProgress({ label: `reading ${reports.length} report(s)`, unit: 'lines' });
+  const progress = createProgress({ label: say.readingReports(reports.length), unit: say.lines, lang });
   runtime.deps.onProgress = ({ key, bytesRead, records }) => {
     read.set(key, { bytes: bytesRead, lines: records });
     let bytes = 0;
@@ -223,7 +225,7 @@ async function uploadReports(
     );
   }
   uploaded();
-  await idleWithProgress(runtime, progress, ingested);
+  await idleWithProgress(runtime, progress, ingested, lang);
   delete runtime.deps.onProgress;
 }
 
@@ -231,7 +233,12 @@ async function uploadReports(
  * Waits for the pipeline, in two phases people can follow: reading the reports, then the
  * computation of the quarters they touched (the compute queue).
  */
-async function idleWithProgress(runtime: LocalRuntime, reading?: Progress, ingested?: () => void): Promise<void> {
+async function idleWithProgress(
+  runtime: LocalRuntime,
+  reading?: Progress,
+  ingested?: () => void,
+  lang: Lang = 'en',
+): Promise<void> {
   const work = (queue: 'ingest' | 'compute') => runtime.queueWork().find((w) => w.queue === queue)!;
   while (work('ingest').pending > 0) await new Promise((r) => setTimeout(r, 100));
   reading?.done();
@@ -239,7 +246,8 @@ async function idleWithProgress(runtime: LocalRuntime, reading?: Progress, inges
   const startedAt = work('compute').completed;
   if (work('compute').pending === 0) return runtime.idle();
   const computed = phases.start('wait for the computation');
-  const computation = createProgress({ label: 'computation', unit: 'quarters' });
+  const say = cliWords(lang);
+  const computation = createProgress({ label: say.computation, unit: say.quarters, lang });
   const timer = setInterval(() => {
     const w = work('compute');
     const done = w.completed - startedAt;
@@ -283,32 +291,36 @@ function shownOf(distributors: Distributor[], partners: Partner[]): Shown {
 /** A report as people know it: its distributor as written and its name within the folder. */
 const reportPath = (r: ReportRecord, shown: Shown) => `${shown.distributor(r.distributorId)}/${r.name}`;
 
-function reportTable(reports: ReportRecord[], shown: Shown): string {
+function reportTable(reports: ReportRecord[], shown: Shown, lang: Lang = 'en'): string {
+  const say = cliWords(lang);
+  const h = say.headers;
   return renderTable(
     [
-      { header: 'report' },
-      { header: 'status' },
-      { header: 'read', align: 'right' },
-      { header: 'extracted', align: 'right' },
-      { header: 'rejected', align: 'right' },
-      { header: 'note' },
+      { header: h.report },
+      { header: h.status },
+      { header: h.read, align: 'right' },
+      { header: h.extracted, align: 'right' },
+      { header: h.rejected, align: 'right' },
+      { header: h.note },
     ],
     reports
       .map((r) => ({ r, path: reportPath(r, shown) }))
       .sort((a, b) => (a.path < b.path ? -1 : 1))
       .map(({ r, path }) => [
         path,
-        r.status,
+        say.status(r.status),
         String(r.counts?.read ?? '–'),
         String(r.counts?.extracted ?? '–'),
         String(r.counts?.rejected ?? '–'),
-        r.error?.message ?? '',
+        r.error ? failureJson(r.error, lang).text : '',
       ]),
   );
 }
 
 /** Per quarter: extracted = counted + held, by reason; per report, the same for its lines of the quarter. */
-function quarterCounts(body: ComputationBody, reports: ReportRecord[], shown: Shown): string {
+function quarterCounts(body: ComputationBody, reports: ReportRecord[], shown: Shown, lang: Lang = 'en'): string {
+  const say = cliWords(lang);
+  const h = say.headers;
   const c = body.counts;
   const held = Object.entries(c.heldByReason)
     .sort((a, b) => b[1] - a[1])
@@ -317,11 +329,11 @@ function quarterCounts(body: ComputationBody, reports: ReportRecord[], shown: Sh
   const byId = new Map(reports.map((r) => [r.reportId, r]));
   const table = renderTable(
     [
-      { header: 'report' },
-      { header: 'extracted', align: 'right' },
-      { header: 'counted', align: 'right' },
-      { header: 'held', align: 'right' },
-      { header: 'held because' },
+      { header: h.report },
+      { header: h.extracted, align: 'right' },
+      { header: h.counted, align: 'right' },
+      { header: h.held, align: 'right' },
+      { header: h.heldBecause },
     ],
     body.reports
       .map((r) => ({ r, path: byId.get(r.reportId) ? reportPath(byId.get(r.reportId)!, shown) : r.reportId }))
@@ -336,25 +348,24 @@ function quarterCounts(body: ComputationBody, reports: ReportRecord[], shown: Sh
           .join(', '),
       ]),
   );
-  return `extracted ${c.extracted} = counted ${c.counted} + held ${c.held}${held ? ` (${held})` : ''}\n${table}`;
+  return `${say.quarterCounts(c.extracted, c.counted, c.held, held)}\n${table}`;
 }
 
-function rejectsTable(reports: ReportRecord[]): string | null {
+function rejectsTable(reports: ReportRecord[], lang: Lang = 'en'): string | null {
+  const say = cliWords(lang);
   const byReason = new Map<string, number>();
   for (const r of reports)
     for (const [code, n] of Object.entries(r.counts?.byReason ?? {}))
       byReason.set(code, (byReason.get(code) ?? 0) + n);
   if (!byReason.size) return null;
   return renderTable(
-    [{ header: 'reject reason' }, { header: 'lines', align: 'right' }, { header: 'meaning' }],
-    [...byReason]
-      .sort((a, b) => b[1] - a[1])
-      .map(([code, n]) => [code, String(n), REJECT_REASONS[code as keyof typeof REJECT_REASONS] ?? '']),
+    [{ header: say.headers.reason }, { header: say.headers.lines, align: 'right' }, { header: say.headers.meaning }],
+    [...byReason].sort((a, b) => b[1] - a[1]).map(([code, n]) => [code, String(n), say.reasonMeaning(code, REJECT_REASONS[code as keyof typeof REJECT_REASONS] ?? '')]),
   );
 }
 
 /** The same table as `payouts` prints from the API, from the stored results of a `run`. */
-function payoutsTable(results: StoredPayouts[], shown: Shown): string {
+function payoutsTable(results: StoredPayouts[], shown: Shown, lang: Lang = 'en'): string {
   return payoutLinesTable(
     results.flatMap(({ result: r }) =>
       r.lines.map((l) => ({
@@ -364,6 +375,7 @@ function payoutsTable(results: StoredPayouts[], shown: Shown): string {
         amount: l.amount,
       })),
     ),
+    lang,
   );
 }
 
@@ -380,7 +392,7 @@ function shortfalls(results: StoredPayouts[], shown: Shown, lang: Lang): string[
     )
     .map(
       (l) =>
-        `${l.shownId} ${shown.distributor(l.distributorId)} ${l.program}/${l.rateRow}: ${formatRub(l.amount)} — ${explainLine(l, lang)}`,
+        `${l.shownId} ${shown.distributor(l.distributorId)} ${l.program}/${l.rateRow}: ${cliWords(lang).money(l.amount)} — ${explainLine(l, lang)}`,
     );
 }
 
@@ -459,9 +471,9 @@ async function copyRejects(
   return { files, held };
 }
 
-function reportDeadLetters(runtime: LocalRuntime): boolean {
+function reportDeadLetters(runtime: LocalRuntime, lang: Lang = 'en'): boolean {
   const dead = runtime.deadLetters();
-  for (const d of dead) note(`FAILED after ${d.letter.attempts} attempts (${d.queue}): ${d.letter.error}`);
+  for (const d of dead) note(cliWords(lang).failedLetter(d.letter.attempts, d.queue, d.letter.error));
   return dead.length > 0;
 }
 
@@ -487,6 +499,7 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     phases.time('start the local stack', () =>
       openRuntime(undefined, (values.rules as string[] | undefined) ?? [], false, {
         computeAfterIngest: true,
+        lang,
         ...(dynamoLocal ? { dynamoLocal } : {}),
       }),
     ),
@@ -506,11 +519,11 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     let distributorsStored!: () => void;
     const distributors = new Promise<void>((r) => (distributorsStored = r));
     const importing = phases
-      .time('import the reference data', () => importDataFolder(runtime, checked, [quarter], distributorsStored))
+      .time('import the reference data', () => importDataFolder(runtime, checked, [quarter], distributorsStored, lang))
       .finally(release);
     importing.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
     await Promise.race([distributors, importing]);
-    await Promise.all([importing, uploadReports(runtime, checked.folder.reports)]);
+    await Promise.all([importing, uploadReports(runtime, checked.folder.reports, lang)]);
     const [reports, partnerList, distributorList, results] = await phases.time('read the results', () =>
       Promise.all([
         phases.time('  read the report records', () => runtime.deps.reports.list({})),
@@ -527,22 +540,20 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     const rejectFiles = await phases.time('write the rejects files', () => copyRejects(runtime, reports, outDir, shown));
     const printed = phases.start('print the summary');
 
-    log(`\nReports`);
-    log(reportTable(reports, shown));
-    const rt = rejectsTable(reports);
-    if (rt) log(`\nRejected lines (details in ${join(outDir, 'rejects')}/)\n${rt}`);
+    const say = cliWords(lang);
+    log(`\n${say.reportsHeading}`);
+    log(reportTable(reports, shown, lang));
+    const rt = rejectsTable(reports, lang);
+    if (rt) log(`\n${say.rejectedHeading(join(outDir, 'rejects'))}\n${rt}`);
     const computed = await latestComputation(runtime.deps, quarter);
-    if (computed) log(`\nLines of ${quarter}\n${quarterCounts(computed.body, reports, shown)}`);
-    log(`\nPayouts ${quarter} (RUB)`);
-    log(payoutsTable(results, shown));
+    if (computed) log(`\n${say.linesOfHeading(quarter)}\n${quarterCounts(computed.body, reports, shown, lang)}`);
+    log(`\n${say.payoutsHeading(quarter)}`);
+    log(payoutsTable(results, shown, lang));
     const why = shortfalls(results, shown, lang);
-    if (why.length) log(`\nLines that pay less than their units, and why\n${why.join('\n')}`);
-    log(
-      `\nWrote ${path} (${rows} payout lines) and ${rejectFiles.files} rejects file(s)` +
-        (rejectFiles.held ? `, which also list the ${rejectFiles.held} line(s) the computation held.` : '.'),
-    );
+    if (why.length) log(`\n${say.shortfallsHeading}\n${why.join('\n')}`);
+    log(`\n${say.wrote(path, rows, rejectFiles.files, rejectFiles.held)}`);
     printed();
-    return reportDeadLetters(runtime) ? 1 : 0;
+    return reportDeadLetters(runtime, lang) ? 1 : 0;
   } finally {
     await phases.time('stop the local stack', () => runtime.stop());
     if (values.timings) note(`\nWhere the time went\n${phases.report()}`);
@@ -563,7 +574,8 @@ function requirePort(raw: string | undefined): number {
 export async function cmdUp(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const stateDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE);
   const port = requirePort(values.port as string | undefined);
-  const runtime = await openRuntime(stateDir, (values.rules as string[] | undefined) ?? []);
+  const lang = requireLang(values.lang);
+  const runtime = await openRuntime(stateDir, (values.rules as string[] | undefined) ?? [], false, { lang });
   let api: Awaited<ReturnType<typeof startApiServer>> | undefined;
   let stopping = false;
   const stop = async () => {
@@ -578,8 +590,8 @@ export async function cmdUp(values: Record<string, string | string[] | boolean |
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   if (values.data) {
-    const { folder } = await importDataFolder(runtime, resolve(values.data as string));
-    await uploadReports(runtime, folder.reports);
+    const { folder } = await importDataFolder(runtime, resolve(values.data as string), undefined, undefined, lang);
+    await uploadReports(runtime, folder.reports, lang);
   }
   try {
     api = await startApiServer({ port, host: '127.0.0.1', deps: runtime.deps, stateDir });
@@ -617,7 +629,10 @@ async function withState<T>(
 ): Promise<T> {
   const stateDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE);
   // Commands on a state folder read it as it was left; only `up` takes up unfinished work.
-  const runtime = await openRuntime(stateDir, (values.rules as string[] | undefined) ?? [], true, { redrive: false });
+  const runtime = await openRuntime(stateDir, (values.rules as string[] | undefined) ?? [], true, {
+    redrive: false,
+    lang: requireLang(values.lang),
+  });
   try {
     return await fn(runtime);
   } finally {
@@ -675,17 +690,14 @@ export async function cmdImport(values: Record<string, string | string[] | boole
   if (await findUp(stateDir))
     return withApi(values, 'program', async (api) => {
       printProblems(checked.problems, lang);
-      const written = await importThroughApi(api, checked.folder.reference);
-      note(`imported ${written}; "rebates up" recomputes the quarters concerned in the background`);
+      note(cliWords(lang).importedThroughUp(await importThroughApi(api, checked.folder.reference)));
       return 0;
     });
   return withState(values, async (runtime) => {
     const { result } = await importDataFolder(runtime, checked, undefined, undefined, lang);
-    await idleWithProgress(runtime);
-    note(
-      `requested the computation of ${result.computationsRequested.length} quarter(s) (${result.computationsRequested.join(', ')}); no report was read again`,
-    );
-    return reportDeadLetters(runtime) ? 1 : 0;
+    await idleWithProgress(runtime, undefined, undefined, lang);
+    note(cliWords(lang).computationsRequested(result.computationsRequested));
+    return reportDeadLetters(runtime, lang) ? 1 : 0;
   });
 }
 
@@ -699,6 +711,7 @@ export async function cmdIngest(
     throw new UsageError('ingest needs a FILE and --distributor ID.', [], { key: 'ingest-needs' });
   // Matched in any case: --distributor D-MERL and d-merl upload to the same folder.
   const distributorId = distributorKey(written);
+  const lang = requireLang(values.lang);
   const name = reportUploadName(file.split(/[\\/]/).pop()!);
   const stateDir = resolve((values.state as string | undefined) ?? DEFAULT_STATE);
   if (await findUp(stateDir))
@@ -707,46 +720,54 @@ export async function cmdIngest(
       'distributor',
       async (api) => {
         const reports = await ingestThroughApi(api, resolve(file), name);
-        log(reportTable(reports, { distributor: (id) => id, partner: (id) => id, partnerName: () => '' }));
-        const rt = rejectsTable(reports);
+        log(reportTable(reports, { distributor: (id) => id, partner: (id) => id, partnerName: () => '' }, lang));
+        const rt = rejectsTable(reports, lang);
         if (rt) log(`\n${rt}`);
         return reports.some((r) => r.status === 'failed') ? 1 : 0;
       },
       { 'custom:distributor': written.trim() },
     );
   return withState(values, async (runtime) => {
-    await uploadReports(runtime, [{ distributorId, path: resolve(file), name }]);
+    await uploadReports(runtime, [{ distributorId, path: resolve(file), name }], lang);
     const reports = (await runtime.deps.reports.list({ distributorId })).filter((r) => r.name === name);
-    log(reportTable(reports, await shownIds(runtime)));
-    const rt = rejectsTable(reports);
+    log(reportTable(reports, await shownIds(runtime), lang));
+    const rt = rejectsTable(reports, lang);
     if (rt) log(`\n${rt}`);
     const failed = reports.some((r) => r.status === 'failed');
-    return reportDeadLetters(runtime) || failed ? 1 : 0;
+    return reportDeadLetters(runtime, lang) || failed ? 1 : 0;
   });
 }
 
 export async function cmdVerify(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const quarter = requireQuarter(values.quarter as string | undefined);
   return withState(values, async (runtime) => {
+    const lang = requireLang(values.lang);
+    const say = cliWords(lang);
     const closed = await verifyClosedQuarter(runtime.deps, quarter);
-    if (closed) return printClosedVerify(closed);
-    const progress = createProgress({ label: `verifying ${quarter}` });
+    if (closed) return printClosedVerify(closed, lang);
+    const progress = createProgress({ label: say.verifying(quarter), lang });
     const result = await verifyQuarter(runtime.deps, quarter, (done, total, what) =>
       progress.update(done, what),
     );
     progress.done();
     log(
-      `${result.reportsChecked} report(s), ${result.linesRead} lines re-read; ${result.partnersChecked} partner(s) recomputed: ` +
-        `${formatRub(result.recomputedTotal)} recomputed, ${formatRub(result.storedTotal)} stored.`,
+      say.verified({
+        reports: result.reportsChecked,
+        lines: result.linesRead,
+        partners: result.partnersChecked,
+        recomputed: say.money(result.recomputedTotal),
+        stored: say.money(result.storedTotal),
+      }),
     );
     if (!result.differences.length) {
-      log('Verified: the stored report counts, extracts, computation record and payouts equal the recomputation.');
+      log(say.verifiedOk);
       return 0;
     }
-    log(`${result.differences.length} difference(s):`);
+    log(say.differences(result.differences.length));
+    const h = say.differenceHeaders;
     log(
       renderTable(
-        [{ header: 'what' }, { header: 'report or partner' }, { header: 'difference' }],
+        [{ header: h.what }, { header: h.subject }, { header: h.difference }],
         result.differences.map((d) => [d.what, d.subject, d.detail]),
       ),
     );
@@ -755,20 +776,24 @@ export async function cmdVerify(values: Record<string, string | string[] | boole
 }
 
 /** A closed quarter is checked against its snapshot: what was paid cannot be recomputed away. */
-function printClosedVerify(r: ClosedVerifyResult): number {
+function printClosedVerify(r: ClosedVerifyResult, lang: Lang = 'en'): number {
+  const say = cliWords(lang);
   log(
-    `${r.quarter} is closed (on ${r.closedAt} by ${r.closedBy}); its figures are the snapshot with sha256 ${r.sha256}: ` +
-      `${r.lines} line(s), ${formatRub(r.total)} frozen.`,
+    say.closedVerified({
+      quarter: r.quarter,
+      at: r.closedAt,
+      by: r.closedBy,
+      sha256: r.sha256,
+      lines: r.lines,
+      total: say.money(r.total),
+    }),
   );
-  if (r.pendingAdjustments)
-    log(
-      `${r.pendingAdjustments} correction(s) found since the close (${formatRub(r.pendingAmount)}) are booked as adjustments of the next open quarter.`,
-    );
+  if (r.pendingAdjustments) log(say.correctionsBooked(r.pendingAdjustments, say.money(r.pendingAmount)));
   if (!r.differences.length) {
-    log('Verified: the snapshot matches its checksum and the frozen total is the sum of its lines.');
+    log(say.closedVerifiedOk);
     return 0;
   }
-  log(`${r.differences.length} difference(s):`);
+  log(say.differences(r.differences.length));
   for (const d of r.differences) log(`- ${d.detail}`);
   return 1;
 }
@@ -776,14 +801,11 @@ function printClosedVerify(r: ClosedVerifyResult): number {
 export async function cmdMigrate(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   return withState(values, async (runtime) => {
     const rewritten = await migrateAcceptances(runtime.deps);
-    log(
-      rewritten
-        ? `Rewrote ${rewritten} acceptance(s) stored one per partner and program into one item each.`
-        : 'Nothing to migrate: every acceptance is already stored in an item of its own.',
-    );
+    const lang = requireLang(values.lang);
+    log(cliWords(lang).migrated(rewritten));
     // Items given their index keys now count: bring every quarter up to date (nothing if unchanged).
     await runtime.deps.compute.publish(runtime.rules.map((r) => ({ quarter: r.quarter, cause: 'rebates migrate' })));
     await runtime.idle();
-    return reportDeadLetters(runtime) ? 1 : 0;
+    return reportDeadLetters(runtime, lang) ? 1 : 0;
   });
 }

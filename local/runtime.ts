@@ -80,6 +80,8 @@ async function readRulesFile(path: string): Promise<Rules> {
   } catch (cause) {
     throw new RulesValidationError(`Could not read the rules file ${path}: ${(cause as Error).message}`, [], {
       cause,
+      key: 'rules-file-unreadable',
+      params: { path, code: (cause as NodeJS.ErrnoException).code ?? null },
     });
   }
   return parseRules(json, `rules file ${path}`);

@@ -31,7 +31,10 @@ export async function devTokenSecret(stateDir: string): Promise<Buffer> {
   }
   const secret = await readFile(path);
   if (secret.length < 32)
-    throw new UnauthorizedError(`${path} is shorter than 32 bytes; delete it and get new tokens.`);
+    throw new UnauthorizedError(`${path} is shorter than 32 bytes; delete it and get new tokens.`, {
+      key: 'secret-too-short',
+      params: { path },
+    });
   return secret;
 }
 

@@ -30,6 +30,7 @@ export function pausePointFrom(env: Record<string, string | undefined>): PausePo
   if (!(PAUSE_POINTS as readonly string[]).includes(value))
     throw new ConfigError(
       `${PAUSE_VARIABLE}=${value} is not a kill point; it takes one of ${PAUSE_POINTS.join(', ')} (tests only: leave it unset).`,
+      { key: 'pause-point-unknown', params: { variable: PAUSE_VARIABLE, value, points: [...PAUSE_POINTS] } },
     );
   return value as PausePoint;
 }

@@ -128,7 +128,9 @@ export class ApiClient {
         error.message ?? `The API answered ${res.status} to ${method} ${path}.`,
         error.issues ?? [],
         // Asked for in Russian, the API's message already is: said as it came.
-        this.language === 'ru' && error.message ? { key: 'as-sent', params: { text: error.message } } : {},
+        this.language === 'ru' && error.message
+          ? { key: 'as-sent', params: { text: error.message } }
+          : { key: 'api-answered', params: { status: res.status, method, path } },
       );
     }
     return res;

@@ -73,7 +73,11 @@ export function wireFromEnv(env: NodeJS.ProcessEnv = process.env): AppDeps {
     ? new SqsComputeQueue(clients.sqs, queueUrl)
     : {
         publish: () =>
-          Promise.reject(new ConfigError('COMPUTE_QUEUE_URL is not set, so a quarter computation cannot be requested.')),
+          Promise.reject(
+            new ConfigError('COMPUTE_QUEUE_URL is not set, so a quarter computation cannot be requested.', {
+              key: 'compute-queue-unset',
+            }),
+          ),
       };
   return wire(clients, { table: config.tableName, bucket: config.reportsBucket }, compute);
 }

@@ -11,16 +11,14 @@ export function parseMessage<T extends z.ZodType>(record: SQSRecord, schema: T, 
   try {
     body = JSON.parse(record.body);
   } catch (cause) {
-    throw new InputValidationError(`The ${what} is not JSON.`, [], { cause });
+    throw new InputValidationError(`The ${what} is not JSON.`, [], { cause, key: 'message-not-json' });
   }
   const parsed = schema.safeParse(body);
   if (!parsed.success)
     throw new InputValidationError(
       `The ${what} is not valid.`,
       parsed.error.issues.map((i) => i.message),
-      {
-        cause: parsed.error,
-      },
+      { cause: parsed.error, key: 'message-invalid' },
     );
   return parsed.data;
 }

@@ -3,6 +3,7 @@
  * times a second; elsewhere (CI logs, pipes) it prints a plain line every ten seconds at most,
  * so a million updates never flood a log. Shows count/total with its unit, percent, rate and ETA.
  */
+import type { Lang } from '../../shared/domain/render/format.js';
 import { terminalSafe, truncateToWidth } from './text.js';
 
 /** The little of a writable stream that a progress line needs (process.stderr fits). */
@@ -16,8 +17,13 @@ export interface ProgressOptions {
   label: string;
   /** Known amount of work; without it, no percent or ETA. An estimate may be corrected by `update`. */
   total?: number;
-  /** What is counted, shown after the figures ("lines", "partners"): a bare number means nothing to a reader. */
-  unit?: string;
+  /**
+   * What is counted, shown after the figures ("lines", "partners"): a bare number means nothing to a
+   * reader. A function gets the figure it follows, for languages whose nouns agree with it.
+   */
+  unit?: string | ((n: number) => string);
+  /** The language of the line's own words (in, ETA, s); English by default. */
+  lang?: Lang;
   stream?: ProgressStream;
   /** Milliseconds on a monotonic clock; replaceable so tests can drive time. */
   now?: () => number;
@@ -38,10 +44,17 @@ const ETA_AFTER_MS = 3_000;
 const ETA_AFTER_SHARE = 0.02;
 
 export function createProgress(options: ProgressOptions): Progress {
-  const { stream = process.stderr, now = () => performance.now() } = options;
+  const { stream = process.stderr, now = () => performance.now(), lang = 'en' } = options;
   let total = options.total;
-  const unit = options.unit ? ` ${terminalSafe(options.unit)}` : '';
-  const num = (n: number) => (unit ? n.toLocaleString('en-US') : String(n));
+  const unitOf = options.unit;
+  const hasUnit = unitOf !== undefined && unitOf !== '';
+  const unitAfter = (n: number) =>
+    hasUnit ? ` ${terminalSafe(typeof unitOf === 'function' ? unitOf(n) : unitOf)}` : '';
+  const num = (n: number) => (hasUnit ? n.toLocaleString(lang === 'ru' ? 'ru-RU' : 'en-US') : String(n));
+  const words =
+    lang === 'ru'
+      ? { in: 'за', eta: 'осталось', perSecond: '/с' }
+      : { in: 'in', eta: 'ETA', perSecond: '/s' };
   const label = terminalSafe(options.label);
   const tty = stream.isTTY === true;
   const start = now();
@@ -55,9 +68,11 @@ export function createProgress(options: ProgressOptions): Progress {
 
   function status(t: number, detail?: string): string {
     const rate = ratePerSec(t);
-    const parts = [isKnown(total) ? `${num(count)}/${num(total)}${unit}` : `${num(count)}${unit}`];
+    const parts = [
+      isKnown(total) ? `${num(count)}/${num(total)}${unitAfter(total)}` : `${num(count)}${unitAfter(count)}`,
+    ];
     if (isKnown(total)) parts.push(`${Math.floor(Math.min(1, count / total) * 100)}%`);
-    if (rate > 0) parts.push(`${num(Math.round(rate))}${unit}/s`);
+    if (rate > 0) parts.push(`${num(Math.round(rate))}${unitAfter(Math.round(rate))}${words.perSecond}`);
     if (
       isKnown(total) &&
       rate > 0 &&
@@ -65,7 +80,7 @@ export function createProgress(options: ProgressOptions): Progress {
       t - start >= ETA_AFTER_MS &&
       count / total >= ETA_AFTER_SHARE
     )
-      parts.push(`ETA ${duration(((total - count) / rate) * 1000)}`);
+      parts.push(`${words.eta} ${duration(((total - count) / rate) * 1000, lang)}`);
     if (detail) parts.push(terminalSafe(detail));
     return parts.join(' ');
   }
@@ -100,20 +115,22 @@ export function createProgress(options: ProgressOptions): Progress {
       const t = now();
       const rate = ratePerSec(t);
       const line =
-        `${label}: ${isKnown(total) ? `${num(count)}/${num(total)}` : num(count)}${unit} in ${duration(t - start)}` +
-        (rate > 0 ? ` (${num(Math.round(rate))}${unit}/s)` : '') +
+        `${label}: ${isKnown(total) ? `${num(count)}/${num(total)}` : num(count)}${unitAfter(isKnown(total) ? total : count)} ` +
+        `${words.in} ${duration(t - start, lang)}` +
+        (rate > 0 ? ` (${num(Math.round(rate))}${unitAfter(Math.round(rate))}${words.perSecond})` : '') +
         (message ? ` - ${terminalSafe(message)}` : '');
       stream.write(`${tty && drawn ? '\r\x1b[K' : ''}${line}\n`);
     },
   };
 }
 
-/** `850ms`, `42s`, `3m 05s`, `2h 07m`. */
-export function duration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
+/** `850ms`, `42s`, `3m 05s`, `2h 07m`; in Russian `850 мс`, `42 с`, `3 мин 05 с`, `2 ч 07 мин`. */
+export function duration(ms: number, lang: Lang = 'en'): string {
+  const u = lang === 'ru' ? { ms: ' мс', s: ' с', m: ' мин', h: ' ч' } : { ms: 'ms', s: 's', m: 'm', h: 'h' };
+  if (ms < 1000) return `${Math.round(ms)}${u.ms}`;
   const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
+  if (s < 60) return `${s}${u.s}`;
   const pad = (n: number) => String(n).padStart(2, '0');
-  if (s < 3600) return `${Math.floor(s / 60)}m ${pad(s % 60)}s`;
-  return `${Math.floor(s / 3600)}h ${pad(Math.floor((s % 3600) / 60))}m`;
+  if (s < 3600) return `${Math.floor(s / 60)}${u.m} ${pad(s % 60)}${u.s}`;
+  return `${Math.floor(s / 3600)}${u.h} ${pad(Math.floor((s % 3600) / 60))}${u.m}`;
 }

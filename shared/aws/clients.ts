@@ -54,6 +54,11 @@ function parseEnv<T extends z.ZodType>(schema: T, env: Env, what: string): z.out
   );
   throw new ConfigError(`The ${what} configuration is incomplete: ${problems.join('; ')}.`, {
     cause: parsed.error,
+    key: 'config-incomplete',
+    params: {
+      unset: parsed.error.issues.filter((i) => i.code === 'invalid_type').map((i) => String(i.path[0])),
+      invalid: parsed.error.issues.filter((i) => i.code !== 'invalid_type').map((i) => String(i.path[0])),
+    },
   });
 }
 

@@ -55,7 +55,7 @@ async function* inflate(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
       throw new ReportFileError(
         'unreadable',
         'The file starts like a .gz archive but could not be unpacked; it may be cut short or damaged.',
-        { cause: err },
+        { cause: err, key: 'gz-unpack-failed' },
       );
     }
     throw err;
@@ -79,6 +79,7 @@ export async function* blocks(source: AsyncIterable<Buffer>, maxBytes: number, c
         'too-large',
         `The file is larger than ${formatBytes(maxBytes)}${compressed ? ' once unpacked' : ''}, ` +
           'which is the most one report may be. Split it into smaller files.',
+        { key: 'file-too-large', params: { bytes: maxBytes, unpacked: compressed } },
       );
     }
     parts.push(buf);
@@ -115,21 +116,33 @@ export function assertText(first: Buffer): void {
   const head = first.subarray(0, BLOCK_BYTES);
   const starts = (...magic: number[]) => magic.every((b, i) => head[i] === b);
   if (starts(0x50, 0x4b, 0x03, 0x04)) {
-    notText(
+    throw new ReportFileError(
+      'not-text',
       'This is a ZIP archive or an Excel workbook (.xlsx), not a CSV file. Save the sheet as CSV and upload that.',
+      { key: 'not-text-xlsx' },
     );
   }
   if (starts(0xd0, 0xcf, 0x11, 0xe0)) {
-    notText('This is an old Excel workbook (.xls), not a CSV file. Save the sheet as CSV and upload that.');
+    throw new ReportFileError(
+      'not-text',
+      'This is an old Excel workbook (.xls), not a CSV file. Save the sheet as CSV and upload that.',
+      { key: 'not-text-xls' },
+    );
   }
   if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) {
-    notText(
+    throw new ReportFileError(
+      'not-text',
       'The file is in UTF-16 ("Unicode text"). Save it as "CSV UTF-8" or "CSV (semicolon delimited)" instead.',
+      { key: 'not-text-utf16' },
     );
   }
   const zero = head.indexOf(0);
   if (zero !== -1 && zero < BINARY_SNIFF_BYTES) {
-    notText('The file is not text (it contains zero bytes), so it cannot be a CSV report.');
+    throw new ReportFileError(
+      'not-text',
+      'The file is not text (it contains zero bytes), so it cannot be a CSV report.',
+      { key: 'not-text-zero-bytes' },
+    );
   }
   let control = 0;
   for (const b of head) {
@@ -137,12 +150,12 @@ export function assertText(first: Buffer): void {
   }
   // Text has next to no control characters; binaries have about one byte in eight.
   if (control > head.length * 0.02) {
-    notText('The file does not look like text (too many control characters), so it cannot be a CSV report.');
+    throw new ReportFileError(
+      'not-text',
+      'The file does not look like text (too many control characters), so it cannot be a CSV report.',
+      { key: 'not-text-control' },
+    );
   }
-}
-
-function notText(message: string): never {
-  throw new ReportFileError('not-text', message);
 }
 
 /**

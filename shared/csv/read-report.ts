@@ -130,6 +130,8 @@ export function readReport(input: Readable, options: ReadReportOptions = {}): Re
   if (!parsed.success) {
     throw new ConfigError(`Invalid report reader options: ${z.prettifyError(parsed.error)}`, {
       cause: parsed.error,
+      key: 'reader-options-invalid',
+      params: { options: [...new Set(parsed.error.issues.map((i) => i.path.join('.')))] },
     });
   }
   const reader = new ReportReader(input, parsed.data);
@@ -209,7 +211,9 @@ class ReportReader {
     } finally {
       if (!finished) {
         this.settleDone.reject(
-          new ReportReadStoppedError('Reading the report stopped before the end of the file.'),
+          new ReportReadStoppedError('Reading the report stopped before the end of the file.', {
+            key: 'report-read-stopped',
+          }),
         );
         this.stop();
       }
@@ -246,6 +250,7 @@ class ReportReader {
         throw new ReportFileError(
           'unreadable',
           `No header line ends within the first ${this.options.maxRecordChars.toLocaleString('en-US')} characters of the file.`,
+          { key: 'header-too-long', params: { max: this.options.maxRecordChars } },
         );
       }
       const next = await text.next();
@@ -282,12 +287,16 @@ class ReportReader {
     fields: string[],
     error?: RowError,
   ): void {
-    if (error) throw new ReportFileError('unreadable', `The header line cannot be read: ${error.message}`);
+    if (error)
+      throw new ReportFileError('unreadable', `The header line cannot be read: ${error.message}`, {
+        key: 'header-unreadable',
+      });
     if (isBlank(fields)) return;
     if (this.sniffer.suspect && this.undecodable(fields))
       throw new ReportFileError(
         'unreadable',
         `The header line cannot be read: ${this.undecodable(fields)!.message}`,
+        { key: 'header-not-decodable' },
       );
     const headers = fields.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h));
     const mapping = requireHeader(headers);
@@ -463,9 +472,12 @@ function tooManyLines(max: number): ReportFileError {
     'too-large',
     `The file has more than ${max.toLocaleString('en-US')} lines, which is the most one report may have. ` +
       'Split it into smaller files (for example one per month) and upload them again.',
+    { key: 'too-many-lines', params: { max } },
   );
 }
 
 function emptyFile(): ReportFileError {
-  return new ReportFileError('empty-file', 'The file is empty: it has no header line and no records.');
+  return new ReportFileError('empty-file', 'The file is empty: it has no header line and no records.', {
+    key: 'empty-file',
+  });
 }

@@ -112,7 +112,11 @@ function compileRule(r: ClassificationRule): CompiledRule {
 function segmentOf(rules: Rules, family: Family): Segment {
   const s = rules.segmentOf(family);
   // parseRules already refuses a file that leaves a family without a segment.
-  if (!s) throw new RulesValidationError(`Rules ${rules.version} put family "${family}" in no segment`);
+  if (!s)
+    throw new RulesValidationError(`Rules ${rules.version} put family "${family}" in no segment`, [], {
+      key: 'rules-family-no-segment',
+      params: { version: rules.version, family },
+    });
   return s;
 }
 

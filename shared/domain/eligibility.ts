@@ -161,7 +161,11 @@ export function missingTrainings(
   trainings: readonly Training[],
 ): MissingGroup[] {
   const gate = rules.trainings.get(gateId);
-  if (!gate) throw new RulesValidationError(`Rules ${rules.version} have no training gate "${gateId}".`);
+  if (!gate)
+    throw new RulesValidationError(`Rules ${rules.version} have no training gate "${gateId}".`, [], {
+      key: 'rules-gate-unknown',
+      params: { version: rules.version, gate: gateId },
+    });
   const done = new Set<string>();
   const lateAt = new Map<string, number>();
   for (const t of trainings) {

@@ -66,6 +66,11 @@ function sumTallies(rules: Rules, rows: readonly TallyRow[]): Cell[] {
     if (!rules.programs.get(t.program)?.rateRows.some((r) => r.id === t.rateRow))
       throw new RulesValidationError(
         `A tally of partner ${t.partnerId} names ${t.program}/${t.rateRow}, which rules ${rules.version} do not have.`,
+        [],
+        {
+          key: 'tally-rate-row-unknown',
+          params: { partner: t.partnerId, program: t.program, rateRow: t.rateRow, version: rules.version },
+        },
       );
     const key = JSON.stringify([t.distributorId, t.program, t.rateRow]);
     let cell = cells.get(key);

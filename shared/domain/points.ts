@@ -87,6 +87,8 @@ export function earningsFor(
   if (result.quarter !== rules.quarter)
     throw new InputValidationError(
       `The payout result is for ${result.quarter} but the rules are for ${rules.quarter}; points need the rules of the same quarter.`,
+      [],
+      { key: 'points-rules-quarter', params: { result: result.quarter, rules: rules.quarter } },
     );
   const campaign = rules.file.points;
   const example = campaign.ratesAreExamples;
@@ -114,6 +116,8 @@ export function earningsFor(
     if (Number.isNaN(at))
       throw new InputValidationError(
         `Training ${t.courseCode} of partner ${t.partnerId} has an unreadable completion time "${t.completedAt}".`,
+        [],
+        { key: 'training-time-unreadable', params: { course: t.courseCode, partner: t.partnerId, at: t.completedAt } },
       );
     if (at < rules.startsAt || at >= rules.endsBefore) continue;
     // By key: the source (and so the ledger entry) of a course must not depend on how it was written.
@@ -142,6 +146,8 @@ function checkAt(at: string): void {
   if (!OffsetDateTime.safeParse(at).success)
     throw new InputValidationError(
       `The time "${at}" must be a date and time with an explicit offset, e.g. 2016-04-01T00:00:00+03:00.`,
+      [],
+      { key: 'time-offset-needed', params: { at } },
     );
 }
 
@@ -162,8 +168,14 @@ export function reconcileLedger(
     if (!Number.isSafeInteger(t.points) || t.points < 0)
       throw new InputValidationError(
         `Points for ${t.source} must be a whole number of at least 0, not ${t.points}.`,
+        [],
+        { key: 'points-not-whole', params: { source: t.source, points: String(t.points) } },
       );
-    if (wanted.has(t.source)) throw new InputValidationError(`The points target names ${t.source} twice.`);
+    if (wanted.has(t.source))
+      throw new InputValidationError(`The points target names ${t.source} twice.`, [], {
+        key: 'points-source-twice',
+        params: { source: t.source },
+      });
     wanted.set(t.source, t);
   }
 

@@ -120,7 +120,10 @@ export function financeExportRows(
   );
   return [...regular, ...adjustments].map((l) => {
     if (!Number.isSafeInteger(l.units)) {
-      throw new ExportValueError(`Units of ${describe(l)} must be a whole number, got ${l.units}.`);
+      throw new ExportValueError(`Units of ${describe(l)} must be a whole number, got ${l.units}.`, {
+        key: 'export-units-not-whole',
+        params: { ...lineParams(l), units: String(l.units) },
+      });
     }
     const adjustment = l.adjustmentOf !== undefined;
     const its = paid.get(JSON.stringify([l.partnerId, l.distributorId])) ?? [];
@@ -260,9 +263,15 @@ function money(d: Decimal, what: string, l: PayoutLine, signed: boolean): string
   if (!d.isFinite() || (!signed && d.lt(0)) || d.decimalPlaces() > 2) {
     throw new ExportValueError(
       `The ${what} of ${describe(l)} is ${d.toString()}; the export takes only amounts ${signed ? '' : 'of 0 or more '}with at most 2 decimals.`,
+      { key: 'export-amount-invalid', params: { ...lineParams(l), what, value: d.toString(), signed } },
     );
   }
   return d.toFixed(2);
+}
+
+/** The line's names, for saying the refusal again in another language. */
+function lineParams(l: PayoutLine) {
+  return { partner: shownPartnerId(l), distributor: shownDistributorId(l), program: l.program, rateRow: l.rateRow };
 }
 
 function describe(l: PayoutLine): string {

@@ -177,11 +177,21 @@ export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInp
     if (a.extract.distributorId !== a.distributorId)
       throw new InputValidationError(
         `Report ${a.reportId} is given as distributor "${a.distributorId}"'s, but its extract was made for "${a.extract.distributorId}".`,
+        [],
+        {
+          key: 'extract-distributor-mismatch',
+          params: { report: a.reportId, distributor: a.distributorId, extractDistributor: a.extract.distributorId },
+        },
       );
   for (let i = 1; i < ordered.length; i++)
     if (ordered[i]!.reportId === ordered[i - 1]!.reportId)
       throw new InputValidationError(
         `Report ${ordered[i]!.reportId} is given twice (versions ${ordered[i - 1]!.version} and ${ordered[i]!.version}); only its active version may take part.`,
+        [],
+        {
+          key: 'report-given-twice',
+          params: { report: ordered[i]!.reportId, first: ordered[i - 1]!.version, second: ordered[i]!.version },
+        },
       );
 
   // Classification depends on the product alone: once per distinct SKU and description, all reports.

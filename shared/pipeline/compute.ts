@@ -132,6 +132,7 @@ export async function loadExtracts(deps: Pick<ComputeDeps, 'objects'>, records: 
       if (!bytes)
         throw new ExtractIntegrityError(
           `The extract of report ${r.key} (${r.extractKey}) is missing from storage. Upload the report again to rebuild it.`,
+          { key: 'extract-missing', params: { report: r.key, extract: r.extractKey } },
         );
       return {
         reportId: r.reportId,

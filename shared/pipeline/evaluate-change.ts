@@ -53,7 +53,9 @@ export async function submitReferenceChange(
     );
   const evaluate = deps.compute.evaluate;
   if (!evaluate)
-    throw new ConfigError('This process cannot queue the evaluation of a change to a closed quarter.');
+    throw new ConfigError('This process cannot queue the evaluation of a change to a closed quarter.', {
+      key: 'evaluation-queue-missing',
+    });
   const approval: ReferenceChangeApproval = {
     id: newId(),
     kind: 'reference-change',

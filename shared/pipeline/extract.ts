@@ -468,9 +468,7 @@ function addressed(reportId: string, bytes: Buffer) {
 function refuse(what: string, cause?: unknown): never {
   throw new ExtractIntegrityError(
     `The stored report extract cannot be used: ${what}. Re-read the report to rebuild it.`,
-    {
-      cause,
-    },
+    { cause, key: 'extract-unusable' },
   );
 }
 

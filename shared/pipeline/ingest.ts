@@ -191,7 +191,7 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
     outcome = {
       status: 'failed',
       active: false,
-      error: { code: err.code, message: err.message },
+      error: { code: err.code, message: err.message, ...(err.key ? { key: err.key, params: err.params } : {}) },
       rejectsKey,
       counts: undefined,
       sha256: undefined,
@@ -303,6 +303,7 @@ function duplicateFileError(first: ReportRecord): ReportFileError {
     'duplicate-file',
     `This file is the same, byte for byte, as "${first.name}", received ${received} Moscow time, which already counts; ` +
       `its lines are not counted a second time. To correct that report, upload the corrected file as "${first.name}".`,
+    { key: 'duplicate-file', params: { name: first.name, receivedAt: first.receivedAt } },
   );
 }
 

@@ -230,12 +230,17 @@ async function readSnapshot(objects: ObjectStore, record: QuarterRecord): Promis
     const body = SnapshotBody.parse(JSON.parse(await objects.getText(record.snapshotKey)));
     snapshot = { ...body, lines: body.lines as unknown as EffectiveLine[] };
   } catch (cause) {
-    throw new SnapshotIntegrityError(`Could not read ${where}.`, { cause });
+    throw new SnapshotIntegrityError(`Could not read ${where}.`, {
+      cause,
+      key: 'snapshot-unreadable',
+      params: { quarter: record.quarter, file: record.snapshotKey },
+    });
   }
   const actual = sha256(canonicalCsv(snapshot));
   if (snapshot.quarter !== record.quarter || actual !== record.sha256 || snapshot.sha256 !== record.sha256)
     throw new SnapshotIntegrityError(
       `${where} does not match its checksum ${record.sha256} (its lines give ${actual}).`,
+      { key: 'snapshot-checksum', params: { quarter: record.quarter, file: record.snapshotKey, expected: record.sha256, actual } },
     );
   return snapshot;
 }

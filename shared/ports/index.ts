@@ -3,6 +3,7 @@
  * interfaces; `shared/adapters` implements them over the AWS SDK; `shared/wiring.ts` connects them.
  */
 import type { Readable } from 'node:stream';
+import type { ErrorParams } from '../errors.js';
 import type { ReferenceRowChange } from '../domain/causes.js';
 import type { LedgerEntry, PointsEarning } from '../domain/points.js';
 import type { Rules } from '../domain/rules/load.js';
@@ -84,7 +85,8 @@ export interface ReportRecord {
   extractKey?: string;
   extractSha256?: string;
   format?: { encoding: string; delimiter: string; compressed: boolean };
-  error?: { code: string; message: string };
+  /** Why the file failed; `key` and `params` say it again in another language (absent in older records). */
+  error?: { code: string; message: string; key?: string; params?: ErrorParams };
   /** Who uploaded `version` (shared/pipeline/uploader.ts); absent when nobody was recorded. */
   uploader?: ReportUploader;
 }

@@ -59,7 +59,11 @@ async function readText(
     bytes = await readFile(path);
   } catch (err) {
     if (isMissing(err)) return null;
-    throw new InputValidationError(`Cannot read ${file}: ${(err as Error).message}`, [], { cause: err });
+    throw new InputValidationError(`Cannot read ${file}: ${(err as Error).message}`, [], {
+      cause: err,
+      key: 'file-unreadable',
+      params: { path: file, code: (err as NodeJS.ErrnoException).code ?? null },
+    });
   }
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -129,7 +133,11 @@ async function readReports(
     entries = await sortedEntries(root);
   } catch (err) {
     if (!isMissing(err))
-      throw new InputValidationError(`Cannot read ${root}: ${(err as Error).message}`, [], { cause: err });
+      throw new InputValidationError(`Cannot read ${root}: ${(err as Error).message}`, [], {
+        cause: err,
+        key: 'folder-unreadable',
+        params: { path: root, code: (err as NodeJS.ErrnoException).code ?? null },
+      });
     errors.push(folderProblem('reports', { kind: 'no-reports-folder' }));
     return [];
   }
@@ -160,6 +168,8 @@ export async function loadDataFolder(dir: string): Promise<DataFolder> {
   } catch (err) {
     throw new InputValidationError(`The data folder ${dir} cannot be read: ${(err as Error).message}`, [], {
       cause: err,
+      key: 'data-folder-unreadable',
+      params: { path: dir, code: (err as NodeJS.ErrnoException).code ?? null },
     });
   }
   const errors: FileProblem[] = [];

@@ -66,7 +66,10 @@ describe('beside a running "up"', { timeout: 120_000 }, () => {
     expect(ru.stderr).toBe('');
     expect(ru.code).toBe(0);
     expect(ru.stdout).toMatch(/^kvant client\/mainstream: .* — Действует план 150 \(план не выбран; это наибольший достигнутый порог\)/m);
-    expect(ru.stdout).toMatch(/^progress: «Ноутбуки, десктопы и моноблоки»: \d+ единиц/m);
+    expect(ru.stdout).toMatch(/^ход к плану: «Ноутбуки, десктопы и моноблоки»: \d+ единиц/m);
+    // Amounts as Russian writes them, and no English word of the CLI's own on the Russian page.
+    expect(ru.stdout).toMatch(/^kvant client\/mainstream: \d[\d\s]*,\d{2} руб\. — /m);
+    expect(ru.stdout).not.toMatch(/\bRUB\b|^progress:/m);
     const en = rebates('payouts', '--quarter', '2016-Q1', '--partner', 'RU100101');
     expect(en.stdout).toMatch(/^kvant client\/mainstream: .* — Plan 150 applies \(no plan was chosen/m);
     expect(en.stdout).toMatch(/^progress: client: \d+ units/m);

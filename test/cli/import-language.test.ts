@@ -121,5 +121,16 @@ describe('rebates import --lang ru', () => {
     ]);
     const allowed = ['partners.csv', 'trainings.csv', 'partner_id', 'completed_at', 'not-a-date', repeated, 'ISO'];
     for (const line of ruSkipped) expect(latinWords(line, allowed), line).toEqual([]);
+
+    // The progress and summary lines follow --lang too; English stays as it was.
+    expect(en.stderr).toMatch(/^computation: 4\/4 quarters in /m);
+    expect(en.stderr).toMatch(/^imported \d+ partners, \d+ distributors, /m);
+    expect(en.stderr).toMatch(/^requested the computation of \d+ quarter\(s\) \(2016-Q1, /m);
+    expect(ru.stderr).toMatch(/^расчёт: 4\/4 квартала за /m);
+    expect(ru.stderr).toMatch(/^импортировано: \d+ партн[её]р/m);
+    expect(ru.stderr).toMatch(/^запрошен расчёт кварталов 2016-Q1, .*; отчёты заново не читались$/m);
+    const quarters = [...new Set(ru.stderr.match(/\d{4}-Q\d/g) ?? [])];
+    const names = [...allowed, ...quarters];
+    for (const line of ru.stderr.trimEnd().split('\n')) expect(latinWords(line, names), line).toEqual([]);
   }, 600_000);
 });

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../local/cli-program.js';
 import { startLocalRuntime } from '../../local/runtime.js';
 import { formatRub } from '../../local/ui/table.js';
+import { grouped, moscow } from '../../shared/domain/render/format.js';
 import type { QuarterSnapshot } from '../../shared/pipeline/quarters.js';
 import { closedSampleState, SAMPLES } from '../support/closed-quarter.js';
 
@@ -84,6 +85,31 @@ describe('the CLI on a closed quarter', () => {
     expect(code).toBe(0);
     expect(out).toContain(`${Q1} is closed (on ${snapshot.closedAt} by fin-1); its figures are the snapshot with sha256 ${snapshot.sha256}`);
     expect(out).toContain('Verified: the snapshot matches its checksum and the frozen total is the sum of its lines.');
+  }, 120_000);
+
+  it('says the same in Russian with --lang ru (issue #15)', async () => {
+    const payouts = await cli(['payouts', '--quarter', Q1, '--state', state, '--lang', 'ru']);
+    expect(payouts.code).toBe(0);
+    const [first, second] = payouts.out.split('\n');
+    expect(first).toBe(
+      `${Q1} закрыт ${moscow(snapshot.closedAt, 'ru')} пользователем fin-1; контрольная сумма снимка ${snapshot.sha256}; ` +
+        `зафиксированный итог ${grouped(snapshot.total, 'ru')} руб.`,
+    );
+    expect(second).toBe('Показаны зафиксированные суммы. Добавьте --pending-corrections, чтобы увидеть живой пересчёт.');
+    const verify = await cli(['verify', '--quarter', Q1, '--state', state, '--lang', 'ru']);
+    expect(verify.code).toBe(0);
+    expect(verify.out).toContain(`${Q1} закрыт (${moscow(snapshot.closedAt, 'ru')}, пользователем fin-1)`);
+    expect(verify.out).toContain('Проверено: снимок совпадает со своей контрольной суммой');
+    const rest = verify.out.split(Q1).join(' ').split(snapshot.sha256).join(' ').split('fin-1').join(' ');
+    expect(rest.match(/[A-Za-z]{2,}/g) ?? []).toEqual([]);
+    const out = join(scratch, 'out-frozen-ru');
+    const exported = await cli(['export', '--quarter', Q1, '--out', out, '--state', state, '--lang', 'ru']);
+    expect(exported.code).toBe(0);
+    expect(exported.out).toContain(
+      `${Q1} закрыт ${moscow(snapshot.closedAt, 'ru')} пользователем fin-1. В файле его зафиксированные суммы, ` +
+        `итог ${grouped(snapshot.total, 'ru')} руб.; контрольная сумма снимка ${snapshot.sha256} (по первым девяти столбцам).`,
+    );
+    expect(exported.out).toMatch(/^Записан .*payouts-2016-Q1\.csv \(\d+ строк[аи]? выплат\); контрольная сумма [0-9a-f]{64}\.$/m);
   }, 120_000);
 
   it('export says the file holds the frozen figures, whose first nine columns give the snapshot checksum', async () => {

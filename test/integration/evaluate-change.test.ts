@@ -10,6 +10,7 @@ import '../../local/env-defaults.js'; // before the handler modules create their
 import { setTimeout as delay } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importThroughApi } from '../../local/api-commands.js';
+import { cliWords } from '../../local/cli-words.js';
 import { ApiClient } from '../../local/up-client.js';
 import { evaluateReferenceChange } from '../../shared/pipeline/evaluate-change.js';
 import { useTestApi } from '../support/api-client.js';
@@ -129,17 +130,23 @@ describe('a reference change to a stack with a closed quarter', () => {
       partners: [{ id: 'RU920002', name: 'ООО «Второй»', region: 'Central' }],
       acceptances: [{ partnerId: 'RU920002', program: 'client', acceptedAt: '2016-03-10T10:00:00+03:00' }],
     });
-    const said = await importThroughApi(new ApiClient(api.server.url, api.token('program')), {
+    const sent = await importThroughApi(new ApiClient(api.server.url, api.token('program')), {
       partners: rows.partners ?? [],
       distributors: [],
       acceptances: rows.acceptances ?? [],
       trainings: [],
       catalog: [],
     });
+    const said = cliWords('en').importedThroughUp(sent);
     expect(said).toMatch(
-      /^1 partners \(checked: no closed quarter changes\), 1 acceptances waiting for approval \(apr_/,
+      /^imported 1 partners \(checked: no closed quarter changes\), 1 acceptances waiting for approval \(apr_/,
     );
     expect(said).toContain(`would change closed quarter ${Q1} by ${(55 * RATE).toFixed(2)} RUB`);
+    expect(cliWords('ru').importedThroughUp(sent)).toMatch(
+      new RegExp(
+        `^импортировано: 1 партнёр \\(проверено: закрытые кварталы не меняются\\), 1 принятие программы ждёт утверждения \\(apr_.*изменило бы закрытый квартал ${Q1} на ${(55 * RATE).toFixed(2)} руб\\.`,
+      ),
+    );
     expect((await env.rt.deps.reference.partnerState('RU920002')).acceptances).toEqual([]);
   });
 });

@@ -369,6 +369,7 @@ function inflated(z: Uint8Array, zd: unknown): Buffer {
   if (!dictionary)
     throw new PayoutItemFormatError(
       `A stored payout was written by a newer version of this software (its compression dictionary ${String(zd)} is unknown here); update the software to read it.`,
+      { key: 'payout-item-newer', params: { dictionary: String(zd) } },
     );
   return inflateRawSync(z, { dictionary });
 }

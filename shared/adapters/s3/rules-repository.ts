@@ -29,7 +29,10 @@ export class S3RulesRepository implements RulesRepository {
   private async load(): Promise<Rules[]> {
     const keys = (await this.store.list(RULES_PREFIX)).filter((k) => k.endsWith('.json'));
     if (keys.length === 0)
-      throw new RulesValidationError(`No rules files found under ${RULES_PREFIX} in the reports bucket.`);
+      throw new RulesValidationError(`No rules files found under ${RULES_PREFIX} in the reports bucket.`, [], {
+        key: 'rules-none-stored',
+        params: { prefix: RULES_PREFIX },
+      });
     return Promise.all(
       keys.map(async (key) => {
         const text = await this.store.getText(key);
@@ -37,7 +40,11 @@ export class S3RulesRepository implements RulesRepository {
         try {
           json = JSON.parse(text);
         } catch (cause) {
-          throw new RulesValidationError(`The rules file ${key} is not valid JSON.`, [], { cause });
+          throw new RulesValidationError(`The rules file ${key} is not valid JSON.`, [], {
+            cause,
+            key: 'rules-not-json',
+            params: { file: key },
+          });
         }
         return parseRules(json, `rules file ${key}`);
       }),

@@ -5,6 +5,7 @@
  */
 import type { AppError, ErrorParams, FieldIssue } from '../../errors.js';
 import { grouped, int, moscow, pick } from './format.js';
+import { RARE_SENTENCES_RU } from './errors-ru-rare.js';
 import { previewIssueText, type PreviewIssue } from './preview-issues.js';
 import { cellProblemText, fileIssueText, lineIssueText, type FileIssue, type LineIssue } from './row-issues.js';
 
@@ -287,6 +288,7 @@ const SENTENCES: Record<string, Sentence> = {
   /** The server already said it in the language asked for. */
   'as-sent': (p) => str(p.text),
   commander: (p) => commanderRu(p),
+  ...RARE_SENTENCES_RU,
 };
 
 /** Errors whose issue list is built from params too (zod's field issues aside). */
@@ -316,6 +318,7 @@ const ISSUES: Record<string, (p: ErrorParams) => string[] | undefined> = {
   'plans-unchangeable': (p) => previewIssuesRu(p),
   'extras-no-rate-row': (p) => previewIssuesRu(p),
   'file-name-unusable': (p) => (Array.isArray(p.problems) ? p.problems : []).map((c) => fileNameProblem(String(c), p)),
+  'rules-inconsistent': (p) => (Array.isArray(p.issuesRu) ? p.issuesRu.map(String) : undefined),
 };
 
 /** The keys said in Russian (a test checks every key thrown in the code is one of them). */

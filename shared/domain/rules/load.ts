@@ -43,42 +43,77 @@ function zodIssues(error: z.ZodError): string[] {
   return error.issues.map((i) => `${formatPath(i.path)}: ${message(i)}`);
 }
 
-function crossCheck(f: RulesFile): string[] {
-  const issues: string[] = [];
+/** A cross-field problem of a rules file: the English line as before, and the same in Russian. */
+interface CrossIssue {
+  en: string;
+  ru: string;
+}
+
+function crossCheck(f: RulesFile): CrossIssue[] {
+  const issues: CrossIssue[] = [];
+  const add = (en: string, ru: string) => issues.push({ en, ru });
   const programs = new Map(f.programs.map((p) => [p.id, p]));
-  if (programs.size !== f.programs.length) issues.push('programs: two programs have the same id');
+  if (programs.size !== f.programs.length)
+    add('programs: two programs have the same id', 'programs: у двух программ один и тот же id');
 
   f.programs.forEach((p, pi) => {
     const sorted = [...p.plans].sort((a, b) => a - b);
     if (new Set(p.plans).size !== p.plans.length || sorted.some((v, i) => v !== p.plans[i]))
-      issues.push(`programs[${pi}].plans: thresholds must be ascending and distinct`);
+      add(
+        `programs[${pi}].plans: thresholds must be ascending and distinct`,
+        `programs[${pi}].plans: пороги должны идти по возрастанию и не повторяться`,
+      );
     if (p.gate && !f.trainings[p.gate])
-      issues.push(`programs[${pi}].gate: no training gate "${p.gate}" in trainings`);
+      add(
+        `programs[${pi}].gate: no training gate "${p.gate}" in trainings`,
+        `programs[${pi}].gate: в trainings нет обязательного обучения «${p.gate}»`,
+      );
     const rowIds = new Set<string>();
     p.rateRows.forEach((r, ri) => {
-      if (rowIds.has(r.id)) issues.push(`programs[${pi}].rateRows[${ri}].id: "${r.id}" is used twice`);
+      if (rowIds.has(r.id))
+        add(
+          `programs[${pi}].rateRows[${ri}].id: "${r.id}" is used twice`,
+          `programs[${pi}].rateRows[${ri}].id: «${r.id}» встречается дважды`,
+        );
       rowIds.add(r.id);
       for (const plan of p.plans)
         if (!(String(plan) in r.rates))
-          issues.push(`programs[${pi}].rateRows[${ri}].rates.${plan}: missing (every plan needs a rate)`);
+          add(
+            `programs[${pi}].rateRows[${ri}].rates.${plan}: missing (every plan needs a rate)`,
+            `programs[${pi}].rateRows[${ri}].rates.${plan}: нет ставки (у каждого плана должна быть ставка)`,
+          );
       for (const key of Object.keys(r.rates))
         if (!p.plans.includes(Number(key)))
-          issues.push(`programs[${pi}].rateRows[${ri}].rates.${key}: ${key} is not one of the plans ${p.plans.join(', ')}`);
+          add(
+            `programs[${pi}].rateRows[${ri}].rates.${key}: ${key} is not one of the plans ${p.plans.join(', ')}`,
+            `programs[${pi}].rateRows[${ri}].rates.${key}: ${key} — не один из планов ${p.plans.join(', ')}`,
+          );
     });
   });
 
   f.classification.forEach(({ then }, i) => {
     if (then.outcome !== 'rated') return;
     const p = programs.get(then.program);
-    if (!p) issues.push(`classification[${i}].then.program: no program "${then.program}"`);
+    if (!p)
+      add(
+        `classification[${i}].then.program: no program "${then.program}"`,
+        `classification[${i}].then.program: программы «${then.program}» нет`,
+      );
     else if (!p.rateRows.some((r) => r.id === then.rateRow))
-      issues.push(`classification[${i}].then.rateRow: program "${p.id}" has no rate row "${then.rateRow}"`);
+      add(
+        `classification[${i}].then.rateRow: program "${p.id}" has no rate row "${then.rateRow}"`,
+        `classification[${i}].then.rateRow: в программе «${p.id}» нет строки ставок «${then.rateRow}»`,
+      );
     if (then.gate && !f.trainings[then.gate])
-      issues.push(`classification[${i}].then.gate: no training gate "${then.gate}" in trainings`);
+      add(
+        `classification[${i}].then.gate: no training gate "${then.gate}" in trainings`,
+        `classification[${i}].then.gate: в trainings нет обязательного обучения «${then.gate}»`,
+      );
   });
   const ruleIds = new Set<string>();
   f.classification.forEach((rule, i) => {
-    if (ruleIds.has(rule.id)) issues.push(`classification[${i}].id: "${rule.id}" is used twice`);
+    if (ruleIds.has(rule.id))
+      add(`classification[${i}].id: "${rule.id}" is used twice`, `classification[${i}].id: «${rule.id}» встречается дважды`);
     ruleIds.add(rule.id);
   });
 
@@ -86,22 +121,34 @@ function crossCheck(f: RulesFile): string[] {
   for (const [segment, families] of Object.entries(f.segments) as [Segment, Family[]][])
     for (const fam of families) {
       const other = seen.get(fam);
-      if (other) issues.push(`segments.${segment}: "${fam}" is already in segment "${other}"`);
+      if (other)
+        add(
+          `segments.${segment}: "${fam}" is already in segment "${other}"`,
+          `segments.${segment}: «${fam}» уже входит в сегмент «${other}»`,
+        );
       seen.set(fam, segment);
     }
   for (const fam of FAMILIES)
-    if (!seen.has(fam)) issues.push(`segments: family "${fam}" belongs to no segment`);
+    if (!seen.has(fam))
+      add(`segments: family "${fam}" belongs to no segment`, `segments: семейство «${fam}» не входит ни в один сегмент`);
 
   for (const key of Object.keys(f.points.pointsPerUnit)) {
     const [prog, row] = key.split('/') as [string, string];
     const p = programs.get(prog);
     if (!p || !p.rateRows.some((r) => r.id === row))
-      issues.push(`points.pointsPerUnit.${key}: no rate row "${row}" in program "${prog}"`);
+      add(
+        `points.pointsPerUnit.${key}: no rate row "${row}" in program "${prog}"`,
+        `points.pointsPerUnit.${key}: в программе «${prog}» нет строки ставок «${row}»`,
+      );
   }
 
   const first = Date.parse(`${f.calendar.firstDay}T00:00:00Z`);
   const last = Date.parse(`${f.calendar.lastDay}T00:00:00Z`);
-  if (first > last) issues.push('calendar.lastDay: must not be before calendar.firstDay');
+  if (first > last)
+    add(
+      'calendar.lastDay: must not be before calendar.firstDay',
+      'calendar.lastDay: не может быть раньше calendar.firstDay',
+    );
   return issues;
 }
 
@@ -117,8 +164,14 @@ export function parseRules(input: unknown, origin = 'rules file'): Rules {
     });
   }
   const f = parsed.data;
-  const issues = crossCheck(f);
-  if (issues.length) throw new RulesValidationError(`The ${origin} is not valid: ${issues.join('; ')}`, issues);
+  const cross = crossCheck(f);
+  if (cross.length) {
+    const issues = cross.map((i) => i.en);
+    throw new RulesValidationError(`The ${origin} is not valid: ${issues.join('; ')}`, issues, {
+      key: 'rules-inconsistent',
+      params: { count: cross.length, issuesRu: cross.map((i) => i.ru) },
+    });
+  }
 
   const programs = new Map(f.programs.map((p) => [p.id, p]));
   const rates = new Map<string, Decimal>();
@@ -143,7 +196,11 @@ export function parseRules(input: unknown, origin = 'rules file'): Rules {
     trainings: new Map(Object.entries(f.trainings)),
     rate(program, rateRow, plan) {
       const r = rates.get(`${program}/${rateRow}/${plan}`);
-      if (!r) throw new RulesValidationError(`No rate for ${program}/${rateRow} at plan ${plan} in ${f.version}`);
+      if (!r)
+        throw new RulesValidationError(`No rate for ${program}/${rateRow} at plan ${plan} in ${f.version}`, [], {
+          key: 'rate-missing',
+          params: { program, rateRow, plan, version: f.version },
+        });
       return r;
     },
     segmentOf: (family) => segmentByFamily.get(family) ?? null,
@@ -159,14 +216,20 @@ export class RulesBook {
     this.byQuarter = new Map();
     for (const r of sorted) {
       if (this.byQuarter.has(r.quarter))
-        throw new RulesValidationError(`Two rules files for quarter ${r.quarter} (${r.version})`);
+        throw new RulesValidationError(`Two rules files for quarter ${r.quarter} (${r.version})`, [], {
+          key: 'rules-quarter-twice',
+          params: { quarter: r.quarter, version: r.version },
+        });
       this.byQuarter.set(r.quarter, r);
     }
     for (let i = 1; i < sorted.length; i++) {
       const prev = sorted[i - 1]!;
       const cur = sorted[i]!;
       if (cur.startsAt < prev.endsBefore)
-        throw new RulesValidationError(`Quarters ${prev.quarter} and ${cur.quarter} overlap in their calendars`);
+        throw new RulesValidationError(`Quarters ${prev.quarter} and ${cur.quarter} overlap in their calendars`, [], {
+          key: 'rules-calendars-overlap',
+          params: { first: prev.quarter, second: cur.quarter },
+        });
     }
   }
 
@@ -183,6 +246,8 @@ export class RulesBook {
     if (!r)
       throw new RulesValidationError(
         `There is no rules file for quarter ${quarter}. Quarters with rules: ${this.quarters.join(', ') || 'none'}.`,
+        [],
+        { key: 'rules-file-missing', params: { quarter, known: this.quarters } },
       );
     return r;
   }
