@@ -24,7 +24,7 @@ import { readReport } from '../shared/csv/read-report.js';
 import { RulesBook } from '../shared/domain/rules/load.js';
 import { RejectsCsvWriter } from '../shared/export/rejects-csv.js';
 import { ReportExtractor, storableExtractInPieces } from '../shared/pipeline/extract.js';
-import { expectedLines, reportIdOf } from '../shared/pipeline/ingest.js';
+import { reportIdOf } from '../shared/pipeline/ingest.js';
 import { wire } from '../shared/wiring.js';
 import { startLocalStack } from '../local/local-stack.js';
 import { collectRules } from '../local/runtime.js';
@@ -81,8 +81,7 @@ async function read(): Promise<number> {
 async function ingest(): Promise<number> {
   const reading = readReport(createReadStream(path));
   const format = await reading.format;
-  // Sized from the file as ingest sizes it from the object.
-  const extractor = new ReportExtractor(book, 'kvant', undefined, expectedLines(statSync(path).size));
+  const extractor = new ReportExtractor(book, 'kvant');
   const rejects = new RejectsCsvWriter(format.headers);
   try {
     for await (const batch of reading.records)

@@ -169,14 +169,11 @@ export class ReportExtractor {
     private readonly distributorId: string,
     /** The folder's distributor as written in the registry, for reject messages only (else the key). */
     distributorShown?: string,
-    /** About how many lines the report has, when known (FileLineChecksOptions.expectedLines). */
-    expectedLines?: number,
   ) {
     // Every distinct product is kept in the extract anyway, so this memo needs no bound of its own.
     this.checks = new FileLineChecks(book, distributorId, {
       product: (_rules, d, s) => this.productSlot(d, s),
       ...(distributorShown ? { distributorShown } : {}),
-      ...(expectedLines ? { expectedLines } : {}),
     });
   }
 

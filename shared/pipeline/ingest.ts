@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { formatMoscow } from '../domain/calendar.js';
 import { asWrittenIn, distributorKey } from '../domain/ids.js';
 import { RulesBook } from '../domain/rules/load.js';
-import { DEFAULT_MAX_LINES, readReport } from '../csv/read-report.js';
+import { readReport } from '../csv/read-report.js';
 import { RejectsCsvWriter } from '../export/rejects-csv.js';
 import { ReportFileError } from '../errors.js';
 import type {
@@ -311,17 +311,6 @@ async function distributorAsWritten(deps: IngestDeps, distributorId: string): Pr
   return asWrittenIn(await deps.reference.listDistributors())(distributorId);
 }
 
-/**
- * A guess at a report's lines from its stored size, on the low side for real reports (a sell-out
- * line with a product description takes more than 100 bytes), never above the line bound: a guess
- * too high costs memory, one too low only the table's growth. A .gz report's guess is lower still.
- */
-export function expectedLines(bytes: number, maxLines = DEFAULT_MAX_LINES): number {
-  return Math.min(Math.floor(bytes / MIN_LINE_BYTES), maxLines);
-}
-
-const MIN_LINE_BYTES = 100;
-
 async function extractObject(
   deps: IngestDeps,
   obj: UploadedObject,
@@ -345,7 +334,7 @@ async function extractObject(
     ...(deps.maxLines ? { maxLines: deps.maxLines } : {}),
     ...(deps.onProgress ? { onProgress: (p) => deps.onProgress!({ key: obj.key, ...p }) } : {}),
   });
-  const extractor = new ReportExtractor(book, distributorId, shown.value, expectedLines(object.value.size, deps.maxLines));
+  const extractor = new ReportExtractor(book, distributorId, shown.value);
   // Errors other than ReportFileError (an S3 read cut off, a throttle) propagate: the event is retried.
   const format = await reader.format;
   const rejects = new RejectsCsvWriter(format.headers);

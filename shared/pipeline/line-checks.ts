@@ -117,22 +117,12 @@ export interface FileLineChecksOptions<P extends Hashed> {
   knownPartner?: (key: string) => boolean;
   /** The upload folder's distributor as written in the registry, for messages (else the key). */
   distributorShown?: string;
-  /**
-   * About how many lines the report has, when known (from its size): the duplicate-line table is
-   * made that large at once, not grown by doubling from small, each time placing every line again.
-   */
-  expectedLines?: number;
-}
-
-/** The duplicate-line table's first size: room for the expected lines below its 3/4 growth mark. */
-function seenSlots(expectedLines: number | undefined): number {
-  return expectedLines && expectedLines > 768 ? Math.ceil((expectedLines * 4) / 3) + 1 : 1024;
 }
 
 const MEMO_ENTRIES = 10_000;
 
 export class FileLineChecks<P extends Hashed> {
-  private readonly seen: LineIndex;
+  private readonly seen = new LineIndex(1024);
   private readonly hash = new FieldHash();
   private readonly partners = new BoundedMemo<PartnerCheck>(MEMO_ENTRIES);
   private readonly dates = new BoundedMemo<DateCheck>(MEMO_ENTRIES);
@@ -152,9 +142,7 @@ export class FileLineChecks<P extends Hashed> {
     private readonly book: RulesBook,
     private readonly distributorId: string,
     private readonly options: FileLineChecksOptions<P>,
-  ) {
-    this.seen = new LineIndex(seenSlots(options.expectedLines));
-  }
+  ) {}
 
   /** Null when the line passes (its values are then in `passed`), else why it is rejected. */
   check(record: CsvRecord): LineReject | null {

@@ -170,23 +170,6 @@ describe('ReportExtractor: the file-only checks', () => {
     expect(rejects[7]!.message).toContain('line 2');
     expect(extractor.counts).toMatchObject({ read: 10, extracted: 3, rejected: 7 });
   });
-
-  it('finds the same duplicate lines with its table sized for the report at once as grown from small', () => {
-    // Lines far apart repeat earlier ones, across every doubling of the grown table.
-    const lines: ReportRecord[] = [];
-    for (let i = 0; i < 30_000; i++) {
-      const n = i % 7 === 6 ? Math.floor(i / 3) : i;
-      lines.push(record(i + 2, good({ invoice_number: `INV-${n}`, partner_id: `P${n % 500}` })));
-    }
-    const sized = (expectedLines: number | undefined) => {
-      const x = new ReportExtractor(book, 'd1', undefined, expectedLines);
-      return { rejects: lines.map((r) => x.add(r)), extract: x.result() };
-    };
-    const grown = sized(undefined);
-    expect(grown.extract.counts.byReason['duplicate-line']).toBeGreaterThan(2000);
-    // Too small, about right, and far too large a guess all decide alike.
-    for (const guess of [1_000, 30_000, 500_000]) expect(sized(guess)).toEqual(grown);
-  });
 });
 
 describe('ReportExtractor: aggregation', () => {
