@@ -29,6 +29,8 @@ export interface IngestChildResult {
   ok: boolean;
   error?: string;
   ms: number;
+  /** The child's own CPU time (user + system) over the same span: moves less with other work on the machine. */
+  cpuMs: number;
   /** RSS once the modules are loaded and the clients made, before the report is read. */
   rssBeforeMB: number;
   /** The process's peak RSS over its whole life (VmHWM on Linux, see peakRssMB). */
@@ -73,6 +75,7 @@ async function run(job: IngestJob): Promise<IngestChildResult> {
   });
   gcs.observe({ entryTypes: ['gc'] });
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   try {
     const body = JSON.stringify({
       Records: [
@@ -124,6 +127,7 @@ async function run(job: IngestJob): Promise<IngestChildResult> {
       ok,
       ...(error ? { error } : {}),
       ms: performance.now() - started,
+      cpuMs: cpuOf(process.cpuUsage(cpuAtStart)),
       rssBeforeMB: rssBefore / MB,
       peakRssMB: peakRssMB(),
       peakHeapUsedMB: Math.max(peakHeap, process.memoryUsage().heapUsed) / MB,
@@ -140,6 +144,8 @@ async function run(job: IngestJob): Promise<IngestChildResult> {
     };
   }
 }
+
+const cpuOf = (used: NodeJS.CpuUsage) => (used.user + used.system) / 1000;
 
 /**
  * This process's own peak RSS. Linux keeps getrusage's maxrss across exec, so for a forked child it

@@ -399,6 +399,7 @@ function runChild(script: string, job: IngestJob, heapCapMB: number | null): Pro
           ok: false,
           error: `the process ended (${signal ?? `code ${code}`}) before reporting`,
           ms: 0,
+          cpuMs: 0,
           rssBeforeMB: 0,
           peakRssMB: 0,
           peakHeapUsedMB: 0,

@@ -161,10 +161,10 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
   let outcome: Parameters<ReportsRepository['activate']>[3];
 
   try {
-    const result = await extractObject(deps, obj, distributorId, rejectsKey);
+    const result = await extractObject(deps, obj, distributorId, rejectsKey, reportId);
     const quarters = result.extract.quarters.map((q) => q.quarter);
     await claimBytes(deps, distributorId, result.sha256, { reportId, version, quarters });
-    const stored = await storableExtractInPieces(reportId, result.extract);
+    const { stored } = result;
     await deps.objects.put(stored.key, stored.bytes, 'application/gzip');
     outcome = {
       status: 'processed',
@@ -312,7 +312,13 @@ async function distributorAsWritten(deps: IngestDeps, distributorId: string): Pr
   return asWrittenIn(await deps.reference.listDistributors())(distributorId);
 }
 
-async function extractObject(deps: IngestDeps, obj: UploadedObject, distributorId: string, rejectsKey: string) {
+async function extractObject(
+  deps: IngestDeps,
+  obj: UploadedObject,
+  distributorId: string,
+  rejectsKey: string,
+  reportId: string,
+) {
   // Three independent reads at once; a body opened for nothing is closed.
   const [rules, object, shown] = await Promise.allSettled([
     deps.rules.loadAll(),
@@ -334,6 +340,8 @@ async function extractObject(deps: IngestDeps, obj: UploadedObject, distributorI
   const format = await reader.format;
   const rejects = new RejectsCsvWriter(format.headers);
   let summary;
+  let extract;
+  let stored;
   try {
     // The reader stops a file past its line bound (blank lines included) with a too-large status.
     for await (const batch of reader.records)
@@ -342,12 +350,22 @@ async function extractObject(deps: IngestDeps, obj: UploadedObject, distributorI
         if (reject) rejects.add(reject);
       }
     summary = await reader.done;
-    await deps.objects.put(rejectsKey, rejects.toReadable(), 'text/csv; charset=utf-8');
+    extract = extractor.result({ sha256: summary.sha256, bytes: summary.rawBytes });
+    // The rejects file goes up while the extract is compressed: one waits on S3, the other works.
+    // Both settle before the rejects file is disposed of; the extract is stored only once claimed.
+    const [put, encoded] = await Promise.allSettled([
+      deps.objects.put(rejectsKey, rejects.toReadable(), 'text/csv; charset=utf-8'),
+      storableExtractInPieces(reportId, extract),
+    ]);
+    if (put.status === 'rejected') throw put.reason;
+    if (encoded.status === 'rejected') throw encoded.reason;
+    stored = encoded.value;
   } finally {
     rejects.dispose();
   }
   return {
-    extract: extractor.result({ sha256: summary.sha256, bytes: summary.rawBytes }),
+    extract,
+    stored,
     sha256: summary.sha256,
     bytes: summary.rawBytes,
     // The header-time encoding is provisional: an ASCII start settles only at the first non-ASCII byte.

@@ -87,6 +87,8 @@ export function rejectOf(record: CsvRecord, code: RejectReason, message: string)
 interface DateCheck extends Hashed {
   date: FieldResult<string>;
   rules: Rules | undefined;
+  /** The duplicate-line table of this date (DUPLICATES_BY_DATE); set when the date is in a quarter. */
+  seen: LineIndex | undefined;
 }
 
 /** A partner ID as written, checked once; a caller may number it (`slot`) to find it again cheaply. */
@@ -121,8 +123,17 @@ export interface FileLineChecksOptions<P extends Hashed> {
 
 const MEMO_ENTRIES = 10_000;
 
+/*
+ * DUPLICATES_BY_DATE: a line's identity includes its invoice date, so only lines of the same date
+ * can be duplicates, and each date has its own table. Reports list lines by date, so the table in
+ * use is one day's, small enough to stay in the CPU cache; one table for a million lines (24 MB)
+ * cost a wait for memory on every line, the largest single cost of the checks. Only dates in a
+ * program quarter get a table, so there are at most as many as the calendar has days.
+ */
+
 export class FileLineChecks<P extends Hashed> {
-  private readonly seen = new LineIndex(1024);
+  /** Keyed by the date as parsed, so one day written two ways shares its table. */
+  private readonly seenByDate = new Map<string, LineIndex>();
   private readonly hash = new FieldHash();
   private readonly partners = new BoundedMemo<PartnerCheck>(MEMO_ENTRIES);
   private readonly dates = new BoundedMemo<DateCheck>(MEMO_ENTRIES);
@@ -202,7 +213,7 @@ export class FileLineChecks<P extends Hashed> {
       .mix(qty.value, 0)
       .add(v.service_tag ?? '')
       .finish();
-    const earlier = this.seen.putIfAbsent(h.hi, h.lo, line);
+    const earlier = day.seen!.putIfAbsent(h.hi, h.lo, line);
     if (earlier)
       return rejectOf(
         record,
@@ -227,10 +238,17 @@ export class FileLineChecks<P extends Hashed> {
 
   private readonly checkDate = (raw: string): DateCheck => {
     const date = parseInvoiceDate(raw);
-    if (!date.ok) return { date, rules: undefined, hi: 0, lo: 0 };
+    if (!date.ok) return { date, rules: undefined, hi: 0, lo: 0, seen: undefined };
     const { hi, lo } = this.hash.start().add(date.value).finish();
-    return { date, rules: this.book.quarterOfDate(date.value), hi, lo };
+    const rules = this.book.quarterOfDate(date.value);
+    return { date, rules, hi, lo, seen: rules ? this.seenOn(date.value) : undefined };
   };
+
+  private seenOn(date: string): LineIndex {
+    let seen = this.seenByDate.get(date);
+    if (!seen) this.seenByDate.set(date, (seen = new LineIndex(64)));
+    return seen;
+  }
 }
 
 const SMALL_COUNTS: FieldResult<number>[] = [];

@@ -7,7 +7,7 @@
  * distributor authorisation and claims are judged here.
  *
  * Memory does not grow with the good lines (tallies are per partner × rate row); duplicate
- * detection keeps 12-24 bytes per distinct line and claims the same per service tag (LineIndex).
+ * detection keeps 13-26 bytes per distinct line and claims the same per service tag (LineIndex).
  * Dates, partner IDs, quantities and products repeat on most lines, so each distinct value is
  * parsed or classified once per report (BoundedMemo): that is most of the checking time saved.
  */

@@ -170,6 +170,26 @@ describe('ReportExtractor: the file-only checks', () => {
     expect(rejects[7]!.message).toContain('line 2');
     expect(extractor.counts).toMatchObject({ read: 10, extracted: 3, rejected: 7 });
   });
+
+  it('finds a repeated line across dates in any order, its date written either way, naming the first', () => {
+    const day = (i: number) => new Date(Date.UTC(2016, 1, 1 + (i % 50)));
+    const iso = (d: Date) => d.toISOString().slice(0, 10);
+    const ru = (d: Date) => iso(d).split('-').reverse().join('.');
+    const line = (i: number, written: (d: Date) => string) =>
+      good({ invoice_date: written(day(i)), invoice_number: `INV-${i}`, partner_id: `P${i % 40}` });
+    const records: ReportRecord[] = [];
+    for (let i = 0; i < 3000; i++) records.push(record(records.length + 2, line(i, iso)));
+    // Repeats of lines far back, dates out of order, in the other date format.
+    const repeated = Array.from({ length: 600 }, (_, j) => (j * 7919) % 3000);
+    for (const k of repeated) records.push(record(records.length + 2, line(k, ru)));
+    const { rejects } = extractAll(records);
+    expect(rejects.slice(0, 3000).every((r) => r === null)).toBe(true);
+    repeated.forEach((k, j) => {
+      const reject = rejects[3000 + j];
+      expect(reject?.code).toBe('duplicate-line');
+      expect(reject?.message).toContain(`line ${k + 2}`);
+    });
+  });
 });
 
 describe('ReportExtractor: aggregation', () => {
