@@ -23,11 +23,11 @@ const registry = new Map([
   ['P2', aPartner({ id: 'P2', region: 'Volga' })],
 ]);
 const request = (over: Partial<PreviewRequest> = {}): PreviewRequest => ({ rates: {}, acceptances: [], trainings: [], ...over });
-const thrown = (f: () => void) => {
+const thrown = (f: () => void, lang: 'en' | 'ru' = 'en') => {
   try {
     f();
   } catch (err) {
-    return toUserError(err);
+    return toUserError(err, lang);
   }
   throw new Error('expected a refusal');
 };
@@ -68,6 +68,11 @@ describe('checkPreviewRequest', () => {
     expect(outside.status).toBe(400);
     expect(outside.message.replace('P2', 'P9')).toBe(missing.message);
     expect(outside.message).not.toMatch(/Volga/);
+    const ru = thrown(
+      () => checkPreviewRequest(central, request({ trainings: [{ partnerId: 'P2', courseCode: 'X', completedAt: IN_Q1 }] }), registry),
+      'ru',
+    );
+    expect(ru.message).toBe('Этих партнёров нет на вашей территории (Central): P2.');
   });
 
   it('leaves finance and program managers free to try anything', () => {

@@ -494,7 +494,7 @@ export const STRINGS = {
     tryAgain: 'Try again',
     // What-if for a partner manager
     whatIfIntroManager:
-      'Add units, a training or an acceptance for a partner of your territory ({regions}) and see how the payouts of your partners would change. Rates and plan thresholds are set by the program manager. Nothing is saved.',
+      'Add units, a training or an acceptance for a partner of your territory ({regions}) and see how the payouts of your partners would change. Rates and plan thresholds are the program manager’s decision. Nothing is saved.',
     whatIfTotals: 'Partners you can see: now {before}, with the changes {after}, difference {delta}.',
   },
   ru: {
