@@ -347,7 +347,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/quarters/{q}/rules', roles: STAFF, handle: getRules },
   { method: 'GET', path: '/quarters/{q}/watchlist', roles: STAFF, handle: getWatchlist },
   { method: 'GET', path: '/quarters/{q}/exceptions', roles: STAFF, handle: getQuarterExceptions },
-  { method: 'POST', path: '/quarters/{q}/preview', roles: ['finance', 'program'], handle: previewQuarter },
+  { method: 'POST', path: '/quarters/{q}/preview', roles: STAFF, handle: previewQuarter },
   { method: 'POST', path: '/quarters/{q}/close', roles: ['finance'], handle: APPROVAL_ROUTES.postCloseRequest },
   { method: 'GET', path: '/quarters/{q}/export', roles: ['finance', 'program'], handle: getExport },
   { method: 'GET', path: '/reports', roles: ALL, handle: getReports },

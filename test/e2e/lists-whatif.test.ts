@@ -122,6 +122,40 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
     expect((await apiCall<{ total: string }>(`/quarters/${QUARTER}/payouts`, financeToken)).total).toBe(before.total);
   });
 
+  test("a partner manager's what-if offers only the partner part and shows only the territory's partners", async () => {
+    type Near = { partners: { partnerId: string; region: string; unitsToPlan: { program: string; units: number } | null }[] };
+    const [nearest] = (await apiCall<Near>(`/quarters/${QUARTER}/partners?limit=1&sort=unitsToPlan&order=asc`, financeToken)).partners;
+    const managerToken = await rebates('token', '--role', 'manager', '--regions', nearest!.region, '--state', stateDir);
+    const own = await apiCall<Near>(`/quarters/${QUARTER}/partners?limit=500`, managerToken);
+    const rules = await apiCall<{ programs: { id: string; rateRows: { id: string }[] }[] }>(`/quarters/${QUARTER}/rules`, managerToken);
+    const { program, units } = nearest!.unitsToPlan!;
+    const rateRow = rules.programs.find((p) => p.id === program)!.rateRows[0]!.id;
+
+    await openAs(page, base, { token: managerToken, quarter: QUARTER }, `#/whatif/${QUARTER}`);
+    expect(await textNow(page.locator('main h1'))).toBe(`What-if for ${QUARTER}`);
+    // Rates and plan thresholds are not the manager's to try: only the partner part is offered.
+    expect((await page.locator('form.whatif legend').allTextContents()).map(squash)).toEqual([STRINGS.en.whatIfPartner]);
+    await page.getByLabel('Partner ID').fill(nearest!.partnerId);
+    await page.getByLabel('Program', { exact: true }).selectOption(program);
+    await page.getByLabel('Rate row').selectOption(rateRow);
+    await page.getByLabel('Extra units').fill(String(units));
+    await page.getByRole('button', { name: 'Show the effect' }).click();
+
+    const expected = await apiCall<{ changes: { partnerId: string }[] }>(`/quarters/${QUARTER}/preview`, managerToken, {
+      method: 'POST',
+      body: JSON.stringify({ units: [{ partnerId: nearest!.partnerId, program, rateRow, units }] }),
+    });
+    expect(expected.changes.map((c) => c.partnerId)).toContain(nearest!.partnerId);
+    const rows = page.locator('table.whatif-changes tbody tr');
+    await explained(page, 'whatif-manager', () => rows.first().waitFor({ timeout: OUTCOME_MS }));
+    const ids = (await rows.locator('td:first-child').allTextContents()).map((s) => s.trim()).sort();
+    expect(ids).toEqual(expected.changes.map((c) => c.partnerId).sort());
+    const territory = new Set(own.partners.map((p) => p.partnerId));
+    expect(ids.filter((id) => !territory.has(id))).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, 'whatif-manager.png'), fullPage: true });
+    await logIn(financeToken);
+  });
+
   test('every view fits a 390 px screen without sideways scrolling', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     const { partners } = await apiCall<Listing>(`/quarters/${QUARTER}/partners?limit=1&sort=total`, financeToken);

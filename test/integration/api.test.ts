@@ -503,13 +503,15 @@ describe('preview', () => {
     expect((await call('finance', 'GET', `/api/quarters/${Q1}/payouts`)).body.total).toBe('30030.00');
   });
 
-  it('refuses a rate the quarter does not have, and callers other than finance and program', async () => {
+  it('refuses a rate the quarter does not have, rates from a partner manager, and distributors', async () => {
     const bad = await call('finance', 'POST', `/api/quarters/${Q1}/preview`, {
       rates: { 'client/no-such-row/50': '1' },
     });
     expect(bad).toMatchObject({ status: 400, body: { error: { code: 'input-invalid' } } });
     expect(bad.body.error.issues[0]).toMatch(/no-such-row/);
-    expect((await call('central', 'POST', `/api/quarters/${Q1}/preview`, {})).status).toBe(403);
+    // A partner manager may try the territory's units, trainings and acceptances, not rates (preview-manager.test.ts).
+    expect((await call('central', 'POST', `/api/quarters/${Q1}/preview`, { rates: { 'client/vostro-3xxx/50': '200' } })).status).toBe(403);
+    expect((await call('alfa', 'POST', `/api/quarters/${Q1}/preview`, {})).status).toBe(403);
   });
 });
 

@@ -66,7 +66,7 @@ function header() {
           me.role !== 'distributor' ? h('li', {}, link('#/overview', t('navOverview'))) : null,
           me.role !== 'distributor' ? h('li', {}, link('#/exceptions', t('navExceptions'))) : null,
           h('li', {}, link('#/reports', t('navReports'))),
-          me.role === 'finance' || me.role === 'program' ? h('li', {}, link('#/whatif', t('navWhatIf'))) : null,
+          me.role !== 'distributor' ? h('li', {}, link('#/whatif', t('navWhatIf'))) : null,
           me.role !== 'distributor' ? h('li', {}, link('#/approvals', t('navApprovals'))) : null,
           me.role !== 'distributor' ? h('li', {}, link('#/audit', t('navAudit'))) : null,
           me.role === 'finance' ? h('li', {}, link('#/payments', t('navPayments'))) : null,

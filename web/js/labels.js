@@ -492,6 +492,10 @@ export const STRINGS = {
     serverUnreachable: 'The server did not answer, even when asked again. Check your connection.',
     error_unreachable: 'The server did not answer, even when asked again. Check your connection.',
     tryAgain: 'Try again',
+    // What-if for a partner manager
+    whatIfIntroManager:
+      'Add units, a training or an acceptance for a partner of your territory ({regions}) and see how the payouts of your partners would change. Rates and plan thresholds are the program manager’s decision. Nothing is saved.',
+    whatIfTotals: 'Partners you can see: now {before}, with the changes {after}, difference {delta}.',
   },
   ru: {
     appTitle: 'Бонусная программа',
@@ -981,6 +985,10 @@ export const STRINGS = {
     serverUnreachable: 'Сервер не ответил, даже на повторный запрос. Проверьте подключение.',
     error_unreachable: 'Сервер не ответил, даже на повторный запрос. Проверьте подключение.',
     tryAgain: 'Повторить',
+    // Что если для менеджера по партнёрам
+    whatIfIntroManager:
+      'Добавьте партнёру своей территории ({regions}) штуки, обучение или принятие программы и посмотрите, как изменятся выплаты ваших партнёров. Ставки и пороги планов устанавливает менеджер программы. Ничего не сохраняется.',
+    whatIfTotals: 'Видимые вам партнёры: сейчас {before}, с изменениями {after}, разница {delta}.',
   },
 };
 

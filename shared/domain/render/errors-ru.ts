@@ -174,6 +174,18 @@ const SENTENCES: Record<string, Sentence> = {
   'plans-unchangeable': () => 'Некоторые пороги плана нельзя так изменить.',
   'extras-no-rate-row': () => 'Некоторые добавленные единицы указывают строку ставок, которой нет в этом квартале.',
   'rates-unknown': () => 'Некоторые ставки не совпадают ни с одной ставкой этого квартала.',
+  // ---- a partner manager's what-if
+  'preview-rules-not-yours': (p) => {
+    const named = [
+      ...(Array.isArray(p.rates) && p.rates.length ? [`ставки ${list(p.rates)}`] : []),
+      ...(Array.isArray(p.plans) && p.plans.length ? [`пороги планов ${list(p.plans)}`] : []),
+    ];
+    return (
+      'Менеджер по партнёрам может пробовать дополнительные единицы, обучение и подтверждение участия партнёров своей территории; ' +
+      `ставки и пороги планов устанавливает менеджер программы. Уберите: ${named.join('; ')}.`
+    );
+  },
+  'preview-partners-unknown-territory': (p) => `Этих партнёров нет на вашей территории (${list(p.regions)}): ${list(p.partners)}.`,
   'mapping-no-rate-row': () =>
     'Некоторые сопоставления указывают строку ставок, которой нет ни в одном действующем квартале; ничего не записано.',
   'file-name-unusable': (p) =>

@@ -1,7 +1,8 @@
 /**
  * What-if (finance, program): change rates, plan thresholds, or a partner's units, trainings and
  * acceptance, and see each partner's payout now, with the changes, and the difference. The API
- * computes it in memory (POST /quarters/{q}/preview) and writes nothing.
+ * computes it in memory (POST /quarters/{q}/preview) and writes nothing. A partner manager gets the
+ * partner part only: rates and thresholds are the program's decision, and the API refuses them.
  */
 import { api } from '../api.js';
 import { codeLabel, errorText } from '../codes.js';
@@ -14,7 +15,7 @@ import { loadQuarters, pickQuarter, quarterSelect } from './quarters.js';
 const SHOWN = 200;
 
 export async function render({ me, params, go }) {
-  if (me.role !== 'finance' && me.role !== 'program')
+  if (me.role !== 'finance' && me.role !== 'program' && me.role !== 'manager')
     return h('section', {}, h('h1', {}, t('navWhatIf')), message(t('forbidden', { message: t('error_forbidden') }), 'error'));
   const quarters = await loadQuarters();
   const info = pickQuarter(quarters, params[0]);
@@ -22,6 +23,7 @@ export async function render({ me, params, go }) {
   const q = info.quarter;
   const rules = await api.rules(q);
   const result = h('div', { class: 'whatif-result', 'aria-live': 'polite' });
+  const triesRules = me.role !== 'manager';
 
   const form = h(
     'form',
@@ -43,9 +45,9 @@ export async function render({ me, params, go }) {
         }
       },
     },
-    ratesSection(rules),
-    plansSection(rules),
-    partnerSection(rules),
+    triesRules ? ratesSection(rules) : null,
+    triesRules ? plansSection(rules) : null,
+    partnerSection(rules, await partnerChoices(q)),
     h(
       'p',
       { class: 'buttons' },
@@ -67,7 +69,13 @@ export async function render({ me, params, go }) {
       h('h1', {}, t('whatIfTitle', { q })),
       quarterSelect(quarters, q, (next) => go(`#/whatif/${encodeURIComponent(next)}`)),
     ),
-    h('p', { class: 'meta' }, t('whatIfIntro')),
+    h(
+      'p',
+      { class: 'meta' },
+      triesRules
+        ? t('whatIfIntro')
+        : t('whatIfIntroManager', { regions: (me.regions ?? []).map((r) => codeLabel('region', r)).join(', ') }),
+    ),
     form,
     result,
   );
@@ -142,7 +150,16 @@ function plansSection(rules) {
   );
 }
 
-function partnerSection(rules) {
+/** The partners the caller sees, nearest to a plan first, to pick from; none if the list cannot be read. */
+async function partnerChoices(q) {
+  try {
+    return (await api.partnerList(q, { sort: 'unitsToPlan', order: 'asc', limit: 200 })).partners;
+  } catch {
+    return [];
+  }
+}
+
+function partnerSection(rules, partners) {
   const field = (id, label, control) => h('p', { class: 'field' }, h('label', { for: id }, label), control);
   const programSelect = h(
     'select',
@@ -168,7 +185,13 @@ function partnerSection(rules) {
     h(
       'div',
       { class: 'fields' },
-      field('wi-partner', t('fieldPartner'), h('input', { id: 'wi-partner', type: 'text', autocomplete: 'off', size: 12 })),
+      field(
+        'wi-partner',
+        t('fieldPartner'),
+        h('input', { id: 'wi-partner', type: 'text', autocomplete: 'off', size: 12, list: 'wi-partners' }),
+      ),
+      // Names as labels, not text: the IDs are what the field takes.
+      h('datalist', { id: 'wi-partners' }, partners.map((p) => h('option', { value: p.partnerId, label: p.name }))),
       field('wi-program', t('fieldProgram'), programSelect),
       field('wi-rate-row', t('fieldRateRow'), rowSelect),
       field('wi-units', t('fieldUnits'), h('input', { id: 'wi-units', type: 'number', step: 1, inputmode: 'numeric', size: 6 })),
@@ -240,6 +263,17 @@ function showResult(area, data) {
   if (!changes.length) return area.replaceChildren(message(t('whatIfNoChange')), h('p', { class: 'meta' }, t('whatIfNotSaved')));
   area.replaceChildren(
     h('h2', {}, tp('changed', changes.length, { total: formatMoney(data.total) })),
+    data.totals
+      ? h(
+          'p',
+          { class: 'whatif-totals' },
+          t('whatIfTotals', {
+            before: formatMoney(data.totals.before),
+            after: formatMoney(data.totals.after),
+            delta: `${toKopecks(data.totals.delta) > 0n ? '+' : ''}${formatMoney(data.totals.delta)}`,
+          }),
+        )
+      : null,
     h('p', { class: 'meta' }, t('whatIfNotSaved')),
     h(
       'div',
