@@ -492,6 +492,8 @@ export const STRINGS = {
     serverUnreachable: 'The server did not answer, even when asked again. Check your connection.',
     error_unreachable: 'The server did not answer, even when asked again. Check your connection.',
     tryAgain: 'Try again',
+    // Approvals page: a close request's open exceptions by workbench group
+    closeExceptionGroups: 'Open exceptions by kind: {groups}.',
   },
   ru: {
     appTitle: 'Бонусная программа',
@@ -981,6 +983,8 @@ export const STRINGS = {
     serverUnreachable: 'Сервер не ответил, даже на повторный запрос. Проверьте подключение.',
     error_unreachable: 'Сервер не ответил, даже на повторный запрос. Проверьте подключение.',
     tryAgain: 'Повторить',
+    // Approvals page: a close request's open exceptions by workbench group
+    closeExceptionGroups: 'Открытые исключения по видам: {groups}.',
   },
 };
 
