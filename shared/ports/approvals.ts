@@ -63,6 +63,11 @@ export interface AuditQuery {
 export interface AuditRepository {
   /** Writes the entry once; an entry with the same id is never overwritten. */
   append(entry: AuditEntry): Promise<void>;
+  /**
+   * Writes the entry unless an entry of the same `onceKey` was ever written (a retry of the work
+   * that records it): true when written now.
+   */
+  appendOnce(entry: AuditEntry, onceKey: string): Promise<boolean>;
   /** Newest first. */
   query(q: AuditQuery): Promise<AuditEntry[]>;
 }
