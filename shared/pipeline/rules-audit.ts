@@ -27,6 +27,23 @@ export interface RulesChange {
 
 export const rulesKey = (quarter: string) => `${PREFIX.rules}${quarter}.json`;
 
+/**
+ * A rules file written straight into the bucket: its S3 event names the writer, kept in the upload
+ * log (as an upload URL's user is for a report) for the computation that first uses the new version.
+ */
+export async function recordRulesWriter(
+  uploads: Pick<UploadLog, 'record'>,
+  key: string,
+  writer: { principalId: string } | undefined,
+  at: string,
+): Promise<boolean> {
+  if (!writer || !isRulesKey(key)) return false;
+  await uploads.record({ key, by: writer.principalId, at });
+  return true;
+}
+
+export const isRulesKey = (key: string) => key.startsWith(PREFIX.rules) && key.endsWith('.json');
+
 /** Who put the file as the upload log says: "<role> <user>" for a dashboard user, else a local user. */
 export function rulesActor(by: string | undefined): Actor {
   if (!by) return { sub: 'not recorded', role: 'system' };

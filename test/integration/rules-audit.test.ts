@@ -10,7 +10,15 @@ import '../../local/env-defaults.js'; // before the handler modules create their
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIngestHandler, decodeS3Key } from '../../functions/ingest/handler.js';
+import type { LocalS3EventRecord } from '../../local/local-stack.js';
+import { S3RulesRepository } from '../../shared/adapters/s3/rules-repository.js';
+import { computeQuarterNow } from '../../shared/pipeline/compute.js';
+import { wire } from '../../shared/wiring.js';
 import { localUser, SAMPLE_RULES_DIR, startLocalRuntime, type LocalRuntime } from '../../local/runtime.js';
 import type { AuditEntry } from '../../shared/ports/approvals.js';
 import { importReference } from '../../shared/pipeline/reference-import.js';
@@ -112,4 +120,66 @@ describe('a change of the rules file', () => {
       await rt.stop();
     }
   });
+
+  it('names the principal S3 names when the file is written straight into the bucket', async () => {
+    const rt = await startLocalRuntime({ stateDir: state, rulesFiles: [join(scratch, 'rules.json')] });
+    try {
+      await rt.idle();
+      const key = `rules/${Q1}.json`;
+      const sample = JSON.parse(await readFile(join(scratch, 'rules.json'), 'utf8')) as object;
+      const announced = new Promise<LocalS3EventRecord>((resolve) => {
+        const off = rt.stack.onObjectCreated((record) => {
+          if (decodeS3Key(record.s3.object.key) !== key) return;
+          off();
+          resolve(record);
+        });
+      });
+      await rt.stack.clients.s3.send(
+        new PutObjectCommand({
+          Bucket: rt.stack.bucket,
+          Key: key,
+          Body: JSON.stringify({ ...sample, version: '2016-Q1.9001' }),
+          ContentType: 'application/json',
+        }),
+      );
+      // The event S3 sends in AWS, with the writer s3rver does not name.
+      const principalId = 'AWS:AROAEXAMPLEOPS:rules-deploy';
+      const record = { ...(await announced), userIdentity: { principalId } };
+      const handler = createIngestHandler(() => wire(rt.stack.clients, { table: rt.stack.tableName, bucket: rt.stack.bucket }, rt.deps.compute));
+      expect((await handler(sqsEvent(JSON.stringify({ Records: [record] })), {} as never)).batchItemFailures).toEqual([]);
+
+      // The runtime's rules are cached for minutes, as in a warm Lambda: the next computation reads the bucket afresh.
+      const outcome = await computeQuarterNow({ ...rt.deps, rules: new S3RulesRepository(rt.deps.objects) }, Q1, 'rules file replaced');
+      expect(outcome.status).toBe('computed');
+      const entries = await rulesEntries(rt);
+      expect(entries).toHaveLength(2);
+      expect(entries[0]).toMatchObject({
+        actor: { sub: principalId, role: 'system' },
+        before: { version: NEW_VERSION },
+        after: { version: '2016-Q1.9001', putBy: principalId },
+      });
+    } finally {
+      await rt.stop();
+    }
+  });
 });
+
+function sqsEvent(body: string): SQSEvent {
+  const id = randomUUID();
+  const now = String(Date.now());
+  return {
+    Records: [
+      {
+        messageId: id,
+        receiptHandle: id,
+        body,
+        attributes: { ApproximateReceiveCount: '1', SentTimestamp: now, SenderId: 'test', ApproximateFirstReceiveTimestamp: now },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:local:000000000000:ingest',
+        awsRegion: 'local',
+      },
+    ],
+  };
+}
