@@ -85,10 +85,10 @@ async function readRulesFile(path: string): Promise<Rules> {
   return parseRules(json, `rules file ${path}`);
 }
 
-/** The sample rules of every quarter, with the given files replacing their quarters. Validated before anything starts. */
 /** The user running the command, as the audit trail names a rules file put by it. */
 export const localUser = () => process.env.USER ?? process.env.USERNAME ?? 'local user';
 
+/** The sample rules of every quarter, with the given files replacing their quarters. Validated before anything starts. */
 export async function collectRules(rulesFiles: string[] = []): Promise<Rules[]> {
   const byQuarter = new Map<string, Rules>();
   const samples = (await readdir(SAMPLE_RULES_DIR)).filter((f) => /^\d{4}-Q[1-4]\.json$/.test(f)).sort();
