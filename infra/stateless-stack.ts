@@ -176,6 +176,11 @@ export class StatelessStack extends Stack {
         suffix,
       });
     }
+    // A rules file's writer, for the audit entry of the change (ingest keeps only who wrote it).
+    bucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(this.ingestQueue), {
+      prefix: PREFIX.rules,
+      suffix: '.json',
+    });
 
     // Least privilege, per key prefix (docs/deploy.md, "What each function may do").
     const api = this.api.fn;

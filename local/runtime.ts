@@ -87,6 +87,9 @@ async function readRulesFile(path: string): Promise<Rules> {
   return parseRules(json, `rules file ${path}`);
 }
 
+/** The user running the command, as the audit trail names a rules file put by it. */
+export const localUser = () => process.env.USER ?? process.env.USERNAME ?? 'local user';
+
 /** The sample rules of every quarter, with the given files replacing their quarters. Validated before anything starts. */
 export async function collectRules(rulesFiles: string[] = []): Promise<Rules[]> {
   const byQuarter = new Map<string, Rules>();
@@ -219,12 +222,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     );
 
     await phases.time('store the rules', async () => {
-      for (const r of rules)
-        await deps.objects.put(
-          `${RULES_PREFIX}${r.quarter}.json`,
-          JSON.stringify(r.file, null, 2),
-          'application/json',
-        );
+      for (const r of rules) {
+        const key = `${RULES_PREFIX}${r.quarter}.json`;
+        const text = JSON.stringify(r.file, null, 2);
+        // A file that replaces another is put by whoever runs the command: the audit entry of the
+        // change names them. A first file changes nothing computed, so nothing is recorded for it.
+        const stored = await deps.objects.getBytes(key);
+        if (stored && stored.toString('utf8') !== text)
+          await deps.uploads.record({ key, by: localUser(), at: deps.clock.now().toISOString() });
+        await deps.objects.put(key, text, 'application/json');
+      }
     });
 
     const notified = new Map<string, () => void>();

@@ -43,6 +43,8 @@ export const ITEM_PREFIX = {
   audit: 'AUDIT#',
   /** gsi1 `AUDIT-BY#<sub>` / `<at>#<random>`: one actor's entries. */
   auditByActor: 'AUDIT-BY#',
+  /** `AUDIT-ONCE#<key>` / `ONCE`: an event recorded once, whatever the retries (`appendOnce`). */
+  auditOnce: 'AUDIT-ONCE#',
   /** `APPROVAL#<id>` / `META`. */
   approval: 'APPROVAL#',
   /** gsi1 `APPROVALS#<status>` / `<requestedAt>#<id>`. */

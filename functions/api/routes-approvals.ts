@@ -65,6 +65,7 @@ export function approvalJson(a: Approval, principal: Principal, known: ReadonlyM
       quarter: a.quarter,
       total: a.total,
       openExceptions: a.openExceptions,
+      exceptionGroups: a.exceptionGroups ?? null,
       rejectedLines: a.rejectedLines,
       heldLines: a.heldLines,
     };

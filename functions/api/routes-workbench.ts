@@ -31,6 +31,13 @@ const visibleTo = (principal: Principal) => (partner: Partner | null) =>
 export async function getWatchlist(req: ApiRequest): Promise<Reply> {
   const { deps, principal } = req;
   const rules = await quarterOf(req);
+  const closed = await deps.quarters.get(rules.quarter);
+  // A closed quarter's figures are frozen: no plan is left to reach, and its live payout items
+  // (corrections pending against the snapshot) must not show as if they were the quarter.
+  if (closed?.status === 'closed')
+    return {
+      json: { quarter: rules.quarter, status: 'closed', closedAt: closed.closedAt, closedBy: closed.closedBy, partners: [] },
+    };
   const [stored, snapshot] = await Promise.all([
     deps.payouts.listQuarter(rules.quarter),
     deps.reference.loadSnapshot(),
@@ -50,6 +57,7 @@ export async function getWatchlist(req: ApiRequest): Promise<Reply> {
   return {
     json: {
       quarter: rules.quarter,
+      status: 'open',
       partners: items.map(({ partnerKey, amountAtStakeRub, ...item }) => ({
         ...item,
         partnerName: partners.get(partnerKey)?.name ?? null,

@@ -8,6 +8,8 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { ingestReport, type IngestDeps } from '../../shared/pipeline/ingest.js';
+import { isRulesKey, recordRulesWriter } from '../../shared/pipeline/rules-audit.js';
+import type { UploadLog } from '../../shared/ports/finance.js';
 import type { S3Writer } from '../../shared/pipeline/uploader.js';
 import { lazy, wireFromEnv } from '../../shared/wiring.js';
 import { observability } from '../shared/observability.js';
@@ -60,7 +62,7 @@ export function writerOf(r: S3Record): { writer?: S3Writer; writtenAt?: string }
   };
 }
 
-export function createIngestHandler(getDeps: () => IngestDeps) {
+export function createIngestHandler(getDeps: () => IngestDeps & { uploads?: Pick<UploadLog, 'record' | 'uploaderOf'> }) {
   const { logger, metrics } = observability('ingest');
   const processor = new BatchProcessor(EventType.SQS);
 
@@ -71,6 +73,15 @@ export function createIngestHandler(getDeps: () => IngestDeps) {
     for (const r of body.Records) {
       if (!r.eventName.startsWith('ObjectCreated')) continue;
       const key = decodeS3Key(r.s3.object.key);
+      if (isRulesKey(key)) {
+        // Not a report: only who wrote it is kept, for the audit entry of the rules change.
+        const { writer, writtenAt } = writerOf(r);
+        const deps = getDeps();
+        const at = writtenAt ?? deps.clock.now().toISOString();
+        const kept = deps.uploads ? await recordRulesWriter(deps.uploads, key, writer, at) : false;
+        logger.info('rules file written', { key, writerRecorded: kept });
+        continue;
+      }
       const outcome = await ingestReport(getDeps(), {
         bucket: r.s3.bucket.name,
         key,

@@ -32,7 +32,8 @@ import type { AppDeps } from '../wiring.js';
 import { boundedRows, recordAudit } from './audit.js';
 import { computeQuarter, type QuarterReference } from './compute-quarter.js';
 import { latestComputation, loadExtracts, loadQuarterInputs } from './compute.js';
-import { LatestComputations, productExceptions } from './held-lines.js';
+import { closeExceptions } from './close-exceptions.js';
+import { LatestComputations } from './held-lines.js';
 import {
   closeQuarter,
   effectiveLines,
@@ -87,11 +88,8 @@ async function closeFigures(deps: ApprovalDeps, quarter: string) {
 export async function requestClose(deps: ApprovalDeps, quarter: string, by: Actor): Promise<CloseApproval> {
   const figures = await closeFigures(deps, quarter);
   const latest = new LatestComputations(deps);
-  const [exceptions, body, reports] = await Promise.all([
-    productExceptions(latest, [quarter]),
-    latest.body(quarter),
-    deps.reports.activeInQuarter(quarter),
-  ]);
+  const [body, reports] = await Promise.all([latest.body(quarter), deps.reports.activeInQuarter(quarter)]);
+  const exceptions = await closeExceptions(deps, quarter, body);
   const approval: CloseApproval = {
     id: newId(),
     kind: 'close',
@@ -101,7 +99,8 @@ export async function requestClose(deps: ApprovalDeps, quarter: string, by: Acto
     requestedAt: deps.clock.now().toISOString(),
     total: rub(figures.total),
     fingerprint: figures.fingerprint,
-    openExceptions: exceptions.length,
+    openExceptions: exceptions.total,
+    exceptionGroups: exceptions.groups,
     // The file's own rejects of the reports with lines in the quarter, and the lines the computation held.
     rejectedLines: reports.reduce((n, r) => n + (r.counts?.rejected ?? 0), 0),
     heldLines: body?.counts.held ?? 0,
@@ -117,6 +116,7 @@ export async function requestClose(deps: ApprovalDeps, quarter: string, by: Acto
     after: {
       total: approval.total,
       openExceptions: approval.openExceptions,
+      exceptionGroups: approval.exceptionGroups,
       rejectedLines: approval.rejectedLines,
       heldLines: approval.heldLines,
     },

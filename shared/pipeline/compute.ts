@@ -31,6 +31,7 @@ import type {
   ReportsRepository,
   RulesRepository,
 } from '../ports/index.js';
+import type { AuditRepository } from '../ports/approvals.js';
 import type { UploadLog } from '../ports/finance.js';
 import {
   canonicalJson,
@@ -48,6 +49,7 @@ import { appendCauses, reportCauses, type RecordedCause, type ReportCause } from
 import { decodeExtract } from './extract.js';
 import { partnerSummaryRows, type PartnerSummaryRow } from './partner-summary.js';
 import { creditPoints, finishCredits } from './quarters.js';
+import { recordRulesChange } from './rules-audit.js';
 
 export interface ComputeDeps {
   objects: ObjectStore;
@@ -61,6 +63,8 @@ export interface ComputeDeps {
   clock: Clock;
   /** Who asked for each upload, for the causes; without it a report's uploader is not recorded. */
   uploads?: UploadLog;
+  /** The audit trail, for a change of the rules file; without it the change is not recorded there. */
+  audit?: AuditRepository;
 }
 
 /** What a computation stores beside its pointer: everything `verify`, the API and `run` show. */
@@ -322,6 +326,15 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
   await Promise.all([
     ...itemWrites,
     storeBody(deps.objects, bodyKey, body),
+    // Before the pointer: a computation cut off after this retries from the same previous one.
+    previous && previous.rulesVersion !== rules.version
+      ? recordRulesChange(deps, {
+          quarter,
+          from: previous.rulesVersion,
+          to: rules.version,
+          since: previous.inputsHash,
+        })
+      : null,
     writes
       ? appendCauses(deps.objects, {
           quarter,

@@ -63,6 +63,11 @@ export interface AuditQuery {
 export interface AuditRepository {
   /** Writes the entry once; an entry with the same id is never overwritten. */
   append(entry: AuditEntry): Promise<void>;
+  /**
+   * Writes the entry unless an entry of the same `onceKey` was ever written (a retry of the work
+   * that records it): true when written now.
+   */
+  appendOnce(entry: AuditEntry, onceKey: string): Promise<boolean>;
   /** Newest first. */
   query(q: AuditQuery): Promise<AuditEntry[]>;
 }
@@ -96,6 +101,15 @@ interface ApprovalBase {
   partners: string[];
 }
 
+/** One group of the exceptions workbench, as counted when a close is requested. */
+export interface CloseExceptionGroup {
+  /** A held reason (unknown-partner, duplicate-claim, …) or an eligibility one (training-missing, …). */
+  reason: string;
+  source: 'held' | 'payout';
+  count: number;
+  units: number;
+}
+
 export interface CloseApproval extends ApprovalBase {
   kind: 'close';
   quarter: string;
@@ -103,7 +117,10 @@ export interface CloseApproval extends ApprovalBase {
   total: string;
   /** Of the figures at the request: approving after they changed is refused (stale). */
   fingerprint: string;
+  /** Items of every exceptions-workbench group at the request (the sum of `exceptionGroups`). */
   openExceptions: number;
+  /** Per workbench group; absent on requests made before groups were counted (products only then). */
+  exceptionGroups?: CloseExceptionGroup[];
   rejectedLines: number;
   heldLines: number;
 }

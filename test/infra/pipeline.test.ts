@@ -49,7 +49,7 @@ const esmOf = (f: RebatesFunction) => {
 };
 
 describe('S3 -> SQS -> ingest wiring', () => {
-  it('notifies the ingest queue for .csv and .csv.gz objects under incoming/ only', () => {
+  it('notifies the ingest queue for .csv and .csv.gz objects under incoming/, and rules files for their writer', () => {
     const notifications = Object.values(resources).filter((r) => r.Type === 'Custom::S3BucketNotifications');
     expect(notifications).toHaveLength(1);
     const props = notifications[0]!.Properties;
@@ -68,9 +68,10 @@ describe('S3 -> SQS -> ingest wiring', () => {
       expect.arrayContaining([
         { prefix: 'incoming/', suffix: '.csv' },
         { prefix: 'incoming/', suffix: '.csv.gz' },
+        { prefix: 'rules/', suffix: '.json' },
       ]),
     );
-    expect(filters).toHaveLength(2);
+    expect(filters).toHaveLength(3);
     expect(props.NotificationConfiguration).not.toHaveProperty('LambdaFunctionConfigurations');
     expect(props.NotificationConfiguration).not.toHaveProperty('TopicConfigurations');
   });

@@ -496,6 +496,8 @@ export const STRINGS = {
     whatIfIntroManager:
       'Add units, a training or an acceptance for a partner of your territory ({regions}) and see how the payouts of your partners would change. Rates and plan thresholds are the program manager’s decision. Nothing is saved.',
     whatIfTotals: 'Partners you can see: now {before}, with the changes {after}, difference {delta}.',
+    // Approvals page: a close request's open exceptions by workbench group
+    closeExceptionGroups: 'Open exceptions by kind: {groups}.',
   },
   ru: {
     appTitle: 'Бонусная программа',
@@ -989,6 +991,8 @@ export const STRINGS = {
     whatIfIntroManager:
       'Добавьте партнёру своей территории ({regions}) штуки, обучение или принятие программы и посмотрите, как изменятся выплаты ваших партнёров. Ставки и пороги планов устанавливает менеджер программы. Ничего не сохраняется.',
     whatIfTotals: 'Видимые вам партнёры: сейчас {before}, с изменениями {after}, разница {delta}.',
+    // Approvals page: a close request's open exceptions by workbench group
+    closeExceptionGroups: 'Открытые исключения по видам: {groups}.',
   },
 };
 

@@ -1,4 +1,10 @@
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import {
   APPROVAL_STATUSES,
   type Approval,
@@ -51,6 +57,42 @@ export class DynamoAuditRepository implements AuditRepository {
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
+  }
+
+  async appendOnce(entry: AuditEntry, onceKey: string): Promise<boolean> {
+    try {
+      // The marker and the entry land together: a retry finds the marker and writes nothing.
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: { ...auditKeys.once(onceKey), entryId: entry.id, at: entry.at },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.table,
+                Item: { ...auditKeys.entry(entry.id, entry.at, entry.actor.sub), ...entry },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof Error && err.name === 'TransactionCanceledException') {
+        const codes = ((err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map(
+          (r) => r.Code,
+        );
+        // Only the marker's condition means "already recorded"; anything else (a conflict) is retried by the caller.
+        if (codes[0] === 'ConditionalCheckFailed') return false;
+      }
+      throw err;
+    }
   }
 
   async query(q: AuditQuery): Promise<AuditEntry[]> {

@@ -74,6 +74,7 @@ export const auditKeys = {
     gsi1sk: id,
   }),
   actor: (sub: string) => `${ITEM_PREFIX.auditByActor}${sub}`,
+  once: (key: string) => ({ pk: `${ITEM_PREFIX.auditOnce}${key}`, sk: 'ONCE' }),
 } as const;
 
 /** Approvals: one item each, found by status through gsi1 (the status moves the item in the index). */

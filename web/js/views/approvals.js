@@ -8,7 +8,7 @@
 import { api } from '../api.js';
 import { h, message, table } from '../dom.js';
 import { EVALUATION_POLL_MS } from '../evaluation.js';
-import { formatInstant, formatInt, formatMoney, t } from '../i18n.js';
+import { formatInstant, formatInt, formatMoney, rejectReason, t, zeroReason } from '../i18n.js';
 
 const decides = (me, a) =>
   a.kind === 'close' ? me.role === 'finance' : me.role === 'finance' || me.role === 'program';
@@ -27,16 +27,19 @@ function who(key, actor, at) {
 
 function details(a) {
   if (a.kind === 'close')
-    return h(
-      'p',
-      {},
-      t('closeFigures', {
-        total: formatMoney(a.total),
-        exceptions: formatInt(a.openExceptions),
-        rejected: formatInt(a.rejectedLines),
-        held: formatInt(a.heldLines),
-      }),
-    );
+    return [
+      h(
+        'p',
+        {},
+        t('closeFigures', {
+          total: formatMoney(a.total),
+          exceptions: formatInt(a.openExceptions),
+          rejected: formatInt(a.rejectedLines),
+          held: formatInt(a.heldLines),
+        }),
+      ),
+      exceptionGroupsLine(a),
+    ];
   const rows = h(
     'details',
     {},
@@ -64,6 +67,15 @@ function details(a) {
       : null,
     rows,
   ];
+}
+
+// The workbench groups counted at the request; a request made before they were counted has none.
+function exceptionGroupsLine(a) {
+  if (!a.exceptionGroups?.length) return null;
+  const groups = a.exceptionGroups
+    .map((g) => `${g.source === 'held' ? rejectReason(g.reason) : zeroReason(g.reason)}: ${formatInt(g.count)}`)
+    .join('; ');
+  return h('p', { class: 'meta exception-groups' }, t('closeExceptionGroups', { groups }));
 }
 
 function decision(me, a, rerender) {

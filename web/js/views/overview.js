@@ -28,7 +28,8 @@ export async function render({ me, params, go, rerender }) {
   const [data, summary, watchlist] = await Promise.all([
     api.partnerList(q, query(state)),
     info.status === 'closed' ? api.payoutsView(q, chosenView(), { limit: 1 }) : api.payouts(q, { limit: 1 }),
-    watchlistPanel(q),
+    // A closed quarter has no plan left to reach: its figures are the snapshot's.
+    info.status === 'closed' ? null : watchlistPanel(q),
   ]);
   const listArea = h('div', { class: 'list-area', 'aria-live': 'polite' });
   fillList(listArea, q, state, data);
