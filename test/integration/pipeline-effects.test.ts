@@ -4,9 +4,7 @@
  * ledger. Payout figures come from the 2016-Q1 rate tables (program-rules.md §3) and points from
  * the sample campaign in samples/rules/2016-Q1.json.
  */
-import { randomUUID } from 'node:crypto';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { SQSEvent } from 'aws-lambda';
 import { Decimal } from 'decimal.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIngestHandler, decodeS3Key } from '../../functions/ingest/handler.js';
@@ -17,6 +15,7 @@ import type { ComputeRequest } from '../../shared/ports/index.js';
 import { cuttingBody, FaultInjector, throughputExceeded, throwing } from '../support/faults.js';
 import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
 import { said } from '../support/render.js';
+import { sqsEvent } from '../support/sqs-event.js';
 
 const Q1 = '2016-Q1';
 const faults = new FaultInjector();
@@ -80,29 +79,6 @@ function nextRecordFor(key: string): Promise<LocalS3EventRecord> {
   });
 }
 
-function sqsEvent(body: string): SQSEvent {
-  const id = randomUUID();
-  return {
-    Records: [
-      {
-        messageId: id,
-        receiptHandle: id,
-        body,
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: String(Date.now()),
-          SenderId: 'test',
-          ApproximateFirstReceiveTimestamp: String(Date.now()),
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:local:000000000000:ingest',
-        awsRegion: 'local',
-      },
-    ],
-  };
-}
 
 const isExtractPutOf = (key: string) => (input: Record<string, unknown>) =>
   String(input.Key).startsWith(`extracts/${reportIdOf(key)}/`);

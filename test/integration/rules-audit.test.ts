@@ -10,9 +10,7 @@ import '../../local/env-defaults.js'; // before the handler modules create their
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIngestHandler, decodeS3Key } from '../../functions/ingest/handler.js';
 import type { LocalS3EventRecord } from '../../local/local-stack.js';
@@ -25,6 +23,7 @@ import { importReference } from '../../shared/pipeline/reference-import.js';
 import { requireJdkInCI } from '../support/ci.js';
 import { FaultInjector, throwing, throughputExceeded } from '../support/faults.js';
 import { referenceChange, renderReport, salesOf } from '../support/runtime.js';
+import { sqsEvent } from '../support/sqs-event.js';
 
 const Q1 = '2016-Q1';
 const VOSTRO = 'VOSTRO 3568 NB 15.6 HD I5-7200U 4GB 1TB';
@@ -164,22 +163,3 @@ describe('a change of the rules file', () => {
   });
 });
 
-function sqsEvent(body: string): SQSEvent {
-  const id = randomUUID();
-  const now = String(Date.now());
-  return {
-    Records: [
-      {
-        messageId: id,
-        receiptHandle: id,
-        body,
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: now, SenderId: 'test', ApproximateFirstReceiveTimestamp: now },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:local:000000000000:ingest',
-        awsRegion: 'local',
-      },
-    ],
-  };
-}

@@ -8,9 +8,7 @@
  * would send is delivered here to the ingest handler with the writer added. The runtime's own
  * delivery of the same write is held at its first read until then, and is then a duplicate.
  */
-import { randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIngestHandler, decodeS3Key } from '../../functions/ingest/handler.js';
 import type { LocalS3EventRecord } from '../../local/local-stack.js';
@@ -23,6 +21,7 @@ import { wire } from '../../shared/wiring.js';
 import { useTestApi, type Caller } from '../support/api-client.js';
 import { FaultInjector } from '../support/faults.js';
 import { renderReport, salesOf, useLocalRuntime } from '../support/runtime.js';
+import { sqsEvent } from '../support/sqs-event.js';
 
 const Q1 = '2016-Q1';
 const LATITUDE = 'Dell Latitude 5480 14" notebook i5-7300U/8GB/256GB SSD';
@@ -31,25 +30,6 @@ const env = useLocalRuntime({ wrapClients: faults.wrap });
 const api = useTestApi(env);
 afterEach(() => faults.disarmAll());
 
-function sqsEvent(body: string): SQSEvent {
-  const id = randomUUID();
-  const now = String(Date.now());
-  return {
-    Records: [
-      {
-        messageId: id,
-        receiptHandle: id,
-        body,
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: now, SenderId: 'test', ApproximateFirstReceiveTimestamp: now },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:local:000000000000:ingest',
-        awsRegion: 'local',
-      },
-    ],
-  };
-}
 
 /** Writes `body` to `key` as a distributor's own role would, and delivers S3's event naming `writer`. */
 async function writeStraightIntoS3(key: string, body: Buffer, writer: { principalId: string; sourceIp: string }) {
