@@ -38,6 +38,7 @@ import { languageOf } from './language.js';
 import { earningJson, ledgerEntryJson, progressJson } from './payout-json.js';
 import { previewQuarter } from './preview.js';
 import { compareBy, matcher, pageOf, PagingQuery } from './paging.js';
+import { getApprovalList, getAuditPage } from './routes-trail-lists.js';
 import { getPartnerList, getRules } from './routes-lists.js';
 import { closedPartnerJson, closedPayoutsJson, totalsApart, ViewParam, ViewQuery } from './routes-closed.js';
 import { getAccruals, getPayments, getRewards, postPayment, postRedemption } from './routes-finance.js';
@@ -364,8 +365,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/payments', roles: ['finance', 'program'], handle: getPayments },
   { method: 'POST', path: '/partners/{id}/redemptions', roles: ['finance', 'program'], handle: postRedemption },
   { method: 'GET', path: '/rewards', roles: ['finance', 'program'], handle: getRewards },
-  { method: 'GET', path: '/approvals', roles: STAFF, handle: APPROVAL_ROUTES.getApprovals },
+  { method: 'GET', path: '/approvals', roles: STAFF, handle: getApprovalList },
   { method: 'POST', path: '/approvals/{id}/approve', roles: ['finance', 'program'], handle: APPROVAL_ROUTES.postApprove },
   { method: 'POST', path: '/approvals/{id}/reject', roles: ['finance', 'program'], handle: APPROVAL_ROUTES.postReject },
-  { method: 'GET', path: '/audit', roles: STAFF, handle: APPROVAL_ROUTES.getAudit },
+  { method: 'GET', path: '/audit', roles: STAFF, handle: getAuditPage },
 ];

@@ -1,0 +1,198 @@
+/**
+ * The approvals and the audit trail page like the other lists (issue #15 point 5), on the real
+ * emulators: more items than a page are made through the API, then read page by page. Approvals
+ * page by offset with a total; the trail by cursor only (no total), and a page follows from where
+ * the previous one ended even when newer entries arrive between the two.
+ */
+import '../../local/env-defaults.js'; // before the handler modules create their loggers
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEntry } from '../../shared/ports/approvals.js';
+import { useTestApi, type Caller } from '../support/api-client.js';
+import { renderReport, salesOf, useLocalRuntime } from '../support/runtime.js';
+
+const Q1 = '2016-Q1';
+const VOSTRO = 'VOSTRO 3568 NB 15.6 HD I5-7200U 4GB 1TB';
+const CLOSE_REQUESTS = 7;
+const REJECTED = 3;
+
+const env = useLocalRuntime();
+const api = useTestApi(env);
+const sale = salesOf(VOSTRO);
+
+interface Page {
+  total: number | null;
+  limit: number;
+  offset: number;
+  nextCursor: string | null;
+}
+
+const CENTRAL = ['RU920001', 'RU920002', 'RU920003'];
+const VOLGA = ['RU920101', 'RU920102'];
+
+beforeAll(async () => {
+  await env.importReference({
+    partners: [
+      ...CENTRAL.map((id, i) => ({ id, name: `ООО «Центр ${i}»`, region: 'Central' })),
+      ...VOLGA.map((id, i) => ({ id, name: `ООО «Волга ${i}»`, region: 'Volga' })),
+    ],
+    distributors: ['alfa'],
+  });
+  await env.upload(
+    'alfa',
+    'feb.csv',
+    renderReport([...CENTRAL, ...VOLGA].map((partnerId, i) => sale({ invoice: `A-${i}`, partnerId, qty: 10 + i }))),
+  );
+  // Close requests from two finance users; each of the first few is rejected by the other one.
+  const asked: { id: string; by: Caller }[] = [];
+  for (let i = 0; i < CLOSE_REQUESTS; i++) {
+    const by: Caller = i % 2 ? 'finance2' : 'finance';
+    const res = await api.call(by, 'POST', `/api/quarters/${Q1}/close`);
+    expect(res.status).toBe(202);
+    asked.push({ id: res.body.approval.id, by });
+  }
+  for (const { id, by } of asked.slice(0, REJECTED)) {
+    const res = await api.call(by === 'finance' ? 'finance2' : 'finance', 'POST', `/api/approvals/${id}/reject`, {});
+    expect(res.status).toBe(200);
+  }
+  // Reference changes about partners of both regions: what a manager may see of the trail.
+  for (const partnerId of [...CENTRAL, ...VOLGA]) {
+    const res = await api.call('program', 'PUT', '/api/reference/acceptances', {
+      rows: [{ partnerId, program: 'client', plan: null, acceptedAt: '2016-02-01T10:00:00+03:00' }],
+    });
+    expect(res.status).toBe(202);
+  }
+});
+
+/** Every page of a list, following `nextCursor` from the first page of `path`. */
+async function allPages(who: Caller, path: string, list: 'approvals' | 'entries') {
+  const pages: { items: { id: string }[]; page: Page }[] = [];
+  let cursor: string | null = null;
+  do {
+    const sep = path.includes('?') ? '&' : '?';
+    const res = await api.call(who, 'GET', cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    pages.push({ items: res.body[list], page: res.body.page });
+    cursor = res.body.page.nextCursor;
+    expect(pages.length).toBeLessThan(100);
+  } while (cursor);
+  return pages;
+}
+
+const ids = (items: { id: string }[]) => items.map((x) => x.id);
+
+describe('GET /approvals in pages', () => {
+  it('gives every approval once, newest first, with the total on every page', async () => {
+    const whole = await api.call('finance', 'GET', '/api/approvals?limit=500');
+    const everything = whole.body.approvals as { id: string; requestedAt: string }[];
+    expect(everything).toHaveLength(CLOSE_REQUESTS);
+    expect(everything.map((a) => a.requestedAt)).toEqual(everything.map((a) => a.requestedAt).sort().reverse());
+
+    const pages = await allPages('finance', '/api/approvals?limit=3', 'approvals');
+    expect(pages.map((p) => p.items.length)).toEqual([3, 3, 1]);
+    expect(pages.map((p) => p.page.offset)).toEqual([0, 3, 6]);
+    expect(pages.every((p) => p.page.total === CLOSE_REQUESTS && p.page.limit === 3)).toBe(true);
+    const paged = pages.flatMap((p) => ids(p.items));
+    expect(new Set(paged).size).toBe(paged.length);
+    expect(paged).toEqual(ids(everything));
+
+    // An offset reaches the same page as the cursor did.
+    const second = await api.call('finance', 'GET', '/api/approvals?limit=3&offset=3');
+    expect(ids(second.body.approvals)).toEqual(ids(pages[1]!.items));
+    const oldestFirst = await api.call('finance', 'GET', '/api/approvals?limit=500&order=asc');
+    expect(ids(oldestFirst.body.approvals)).toEqual(ids(everything).reverse());
+  });
+
+  it('answers the first page of the default size without parameters, as before', async () => {
+    const res = await api.call('program', 'GET', '/api/approvals');
+    expect(res.status).toBe(200);
+    expect(res.body.page).toEqual({ total: CLOSE_REQUESTS, limit: 50, offset: 0, nextCursor: null });
+    expect(res.body.approvals).toHaveLength(CLOSE_REQUESTS);
+  });
+
+  it('pages each status, or several statuses at once, with their own totals', async () => {
+    const pending = await allPages('finance', '/api/approvals?status=pending&limit=2', 'approvals');
+    expect(pending.every((p) => p.page.total === CLOSE_REQUESTS - REJECTED)).toBe(true);
+    const rejected = await allPages('finance', '/api/approvals?status=rejected&limit=2', 'approvals');
+    expect(rejected.every((p) => p.page.total === REJECTED)).toBe(true);
+    const both = await allPages('finance', '/api/approvals?status=pending,rejected&limit=2', 'approvals');
+    const bothIds = both.flatMap((p) => ids(p.items));
+    expect(new Set(bothIds)).toEqual(new Set([...pending, ...rejected].flatMap((p) => ids(p.items))));
+    expect(bothIds).toHaveLength(CLOSE_REQUESTS);
+    const wrong = await api.call('finance', 'GET', '/api/approvals?status=pending,someday');
+    expect(wrong.status).toBe(400);
+  });
+});
+
+describe('GET /audit in pages', () => {
+  const unpaged = async (who: Caller, query = '') => {
+    const res = await api.call(who, 'GET', `/api/audit?limit=500${query}`);
+    expect(res.status).toBe(200);
+    expect(res.body.page.nextCursor).toBeNull();
+    return res.body.entries as AuditEntry[];
+  };
+
+  it('follows the cursor through the whole trail, newest first, with nothing lost or repeated', async () => {
+    const everything = await unpaged('finance');
+    expect(everything.length).toBeGreaterThan(CLOSE_REQUESTS + REJECTED);
+    const pages = await allPages('finance', '/api/audit?limit=4', 'entries');
+    expect(pages.length).toBe(Math.ceil(everything.length / 4));
+    // No total (counting would read the whole trail); the offset says where each page stands.
+    expect(pages.every((p) => p.page.total === null && p.page.limit === 4)).toBe(true);
+    expect(pages.map((p) => p.page.offset)).toEqual(pages.map((_, i) => i * 4));
+    const paged = pages.flatMap((p) => ids(p.items));
+    expect(new Set(paged).size).toBe(paged.length);
+    expect(paged).toEqual(ids(everything));
+    expect(paged).toEqual([...paged].sort().reverse());
+  });
+
+  it('pages the filtered trail the same way: by quarter, and by user', async () => {
+    for (const [who, query] of [
+      ['finance', `&quarter=${Q1}`],
+      ['program', '&actor=fin-2'],
+    ] as const) {
+      const everything = await unpaged(who, query);
+      expect(everything.length).toBeGreaterThan(2);
+      const paged = (await allPages(who, `/api/audit?limit=2${query}`, 'entries')).flatMap((p) => ids(p.items));
+      expect(paged).toEqual(ids(everything));
+    }
+  });
+
+  it("pages a manager's part of the trail: only the territory's entries, each once", async () => {
+    const everything = await unpaged('central');
+    expect(everything.filter((e) => e.kind === 'reference').flatMap((e) => e.partners).sort()).toEqual(CENTRAL);
+    expect(everything.some((e) => e.kind.startsWith('close'))).toBe(false);
+    expect(everything.every((e) => e.partners.every((p) => CENTRAL.includes(p)))).toBe(true);
+    const paged = (await allPages('central', '/api/audit?limit=2', 'entries')).flatMap((p) => ids(p.items));
+    expect(paged).toEqual(ids(everything));
+  });
+
+  it('goes on from where a page ended even when newer entries arrive in between', async () => {
+    const before = await unpaged('finance');
+    const first = await api.call('finance', 'GET', '/api/audit?limit=5');
+    expect(ids(first.body.entries)).toEqual(ids(before.slice(0, 5)));
+    expect((await api.call('finance', 'POST', `/api/quarters/${Q1}/close`)).status).toBe(202);
+    const next = await api.call(
+      'finance',
+      'GET',
+      `/api/audit?limit=5&cursor=${encodeURIComponent(first.body.page.nextCursor)}`,
+    );
+    expect(ids(next.body.entries)).toEqual(ids(before.slice(5, 10)));
+    expect(next.body.page.offset).toBe(5);
+    // The first page now starts with the new entry.
+    const fresh = await api.call('finance', 'GET', '/api/audit?limit=5');
+    expect(fresh.body.entries[0].kind).toBe('close-request');
+    expect(ids(fresh.body.entries).slice(1)).toEqual(ids(before.slice(0, 4)));
+  });
+
+  it('answers the first page of the default size without parameters, and refuses what it cannot do', async () => {
+    const res = await api.call('finance', 'GET', '/api/audit');
+    expect(res.status).toBe(200);
+    expect(res.body.page).toMatchObject({ total: null, limit: 50, offset: 0 });
+    const offset = await api.call('finance', 'GET', '/api/audit?offset=10');
+    expect(offset.status).toBe(400);
+    expect(JSON.stringify(offset.body)).toMatch(/nextCursor/);
+    const bad = await api.call('finance', 'GET', '/api/audit?cursor=bm9uc2Vuc2U');
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/start again from the first page/);
+  });
+});
