@@ -54,7 +54,14 @@ async function getApprovalList(req: ApiRequest): Promise<Reply> {
     .filter((a) => !statuses || statuses.has(a.status))
     .filter((a) => seesAbout(req.principal, a.partners, known))
     .filter((a) => req.principal.role !== 'manager' || a.kind !== 'close')
-    .filter((a) => found(a.id, a.kind === 'close' ? a.quarter : a.what, a.requestedBy.sub, a.decidedBy?.sub));
+    .filter((a) =>
+      found(
+        a.id,
+        a.requestedBy.sub,
+        a.decidedBy?.sub,
+        ...(a.kind === 'close' ? [a.quarter] : [a.what, ...a.quarters]),
+      ),
+    );
   // Newest first by default; the id settles requests of the same millisecond the same way every time.
   const order = query.order ?? 'desc';
   const byTime = compareBy<Approval>((a) => a.requestedAt, order);

@@ -40,7 +40,9 @@ beforeAll(async () => {
   await env.upload(
     'alfa',
     'feb.csv',
-    renderReport([...CENTRAL, ...VOLGA].map((partnerId, i) => sale({ invoice: `A-${i}`, partnerId, qty: 10 + i }))),
+    renderReport(
+      [...CENTRAL, ...VOLGA].map((partnerId, i) => sale({ invoice: `A-${i}`, partnerId, qty: 10 + i })),
+    ),
   );
   // Close requests from two finance users; each of the first few is rejected by the other one.
   const asked: { id: string; by: Caller }[] = [];
@@ -51,7 +53,12 @@ beforeAll(async () => {
     asked.push({ id: res.body.approval.id, by });
   }
   for (const { id, by } of asked.slice(0, REJECTED)) {
-    const res = await api.call(by === 'finance' ? 'finance2' : 'finance', 'POST', `/api/approvals/${id}/reject`, {});
+    const res = await api.call(
+      by === 'finance' ? 'finance2' : 'finance',
+      'POST',
+      `/api/approvals/${id}/reject`,
+      {},
+    );
     expect(res.status).toBe(200);
   }
   // Reference changes about partners of both regions: what a manager may see of the trail.
@@ -69,7 +76,11 @@ async function allPages(who: Caller, path: string, list: 'approvals' | 'entries'
   let cursor: string | null = null;
   do {
     const sep = path.includes('?') ? '&' : '?';
-    const res = await api.call(who, 'GET', cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path);
+    const res = await api.call(
+      who,
+      'GET',
+      cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path,
+    );
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     pages.push({ items: res.body[list], page: res.body.page });
     cursor = res.body.page.nextCursor;
@@ -85,7 +96,12 @@ describe('GET /approvals in pages', () => {
     const whole = await api.call('finance', 'GET', '/api/approvals?limit=500');
     const everything = whole.body.approvals as { id: string; requestedAt: string }[];
     expect(everything).toHaveLength(CLOSE_REQUESTS);
-    expect(everything.map((a) => a.requestedAt)).toEqual(everything.map((a) => a.requestedAt).sort().reverse());
+    expect(everything.map((a) => a.requestedAt)).toEqual(
+      everything
+        .map((a) => a.requestedAt)
+        .sort()
+        .reverse(),
+    );
 
     const pages = await allPages('finance', '/api/approvals?limit=3', 'approvals');
     expect(pages.map((p) => p.items.length)).toEqual([3, 3, 1]);
@@ -118,6 +134,10 @@ describe('GET /approvals in pages', () => {
     const bothIds = both.flatMap((p) => ids(p.items));
     expect(new Set(bothIds)).toEqual(new Set([...pending, ...rejected].flatMap((p) => ids(p.items))));
     expect(bothIds).toHaveLength(CLOSE_REQUESTS);
+    // Searched by who asked or decided: fin-2 asked three and rejected two of fin-1's.
+    const byFin2 = await allPages('finance', '/api/approvals?q=FIN-2&limit=2', 'approvals');
+    expect(byFin2[0]!.page.total).toBe(5);
+    expect(byFin2.flatMap((p) => p.items)).toHaveLength(5);
     const wrong = await api.call('finance', 'GET', '/api/approvals?status=pending,someday');
     expect(wrong.status).toBe(400);
   });
@@ -152,14 +172,21 @@ describe('GET /audit in pages', () => {
     ] as const) {
       const everything = await unpaged(who, query);
       expect(everything.length).toBeGreaterThan(2);
-      const paged = (await allPages(who, `/api/audit?limit=2${query}`, 'entries')).flatMap((p) => ids(p.items));
+      const paged = (await allPages(who, `/api/audit?limit=2${query}`, 'entries')).flatMap((p) =>
+        ids(p.items),
+      );
       expect(paged).toEqual(ids(everything));
     }
   });
 
   it("pages a manager's part of the trail: only the territory's entries, each once", async () => {
     const everything = await unpaged('central');
-    expect(everything.filter((e) => e.kind === 'reference').flatMap((e) => e.partners).sort()).toEqual(CENTRAL);
+    expect(
+      everything
+        .filter((e) => e.kind === 'reference')
+        .flatMap((e) => e.partners)
+        .sort(),
+    ).toEqual(CENTRAL);
     expect(everything.some((e) => e.kind.startsWith('close'))).toBe(false);
     expect(everything.every((e) => e.partners.every((p) => CENTRAL.includes(p)))).toBe(true);
     const paged = (await allPages('central', '/api/audit?limit=2', 'entries')).flatMap((p) => ids(p.items));
@@ -194,5 +221,41 @@ describe('GET /audit in pages', () => {
     const bad = await api.call('finance', 'GET', '/api/audit?cursor=bm9uc2Vuc2U');
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toMatch(/start again from the first page/);
+  });
+});
+
+describe('GET /audit in pages across months', () => {
+  it('reads on into older monthly partitions, skipping empty months, and splits entries of one instant', async () => {
+    // Entries of a past range, written as recordAudit writes them (the API cannot backdate one).
+    const instants = [
+      '2020-01-05T08:00:00.000Z',
+      '2020-01-31T20:59:59.999Z',
+      '2020-01-31T21:00:00.000Z', // 1 February in Moscow, January in UTC: the partition is UTC's
+      '2020-03-01T00:00:00.000Z',
+      '2020-03-01T00:00:00.000Z',
+      '2020-03-01T00:00:00.000Z',
+      '2020-03-30T12:00:00.000Z',
+    ];
+    const written: AuditEntry[] = instants.map((at, i) => ({
+      id: `${at}#${(0xa00000000000 + i).toString(16)}`,
+      at,
+      actor: { sub: 'past-user', role: 'program' },
+      kind: 'reference',
+      target: `entry ${i}`,
+      quarters: [],
+      partners: [],
+    }));
+    for (const e of written) await env.rt.deps.audit.append(e);
+    const newestFirst = ids(written).sort().reverse();
+
+    for (const query of ['from=2019-12-01&to=2020-04-30', 'from=2019-12-01&to=2020-04-30&actor=past-user']) {
+      for (const limit of [1, 2, 3]) {
+        const pages = await allPages('finance', `/api/audit?${query}&limit=${limit}`, 'entries');
+        expect(
+          pages.flatMap((p) => ids(p.items)),
+          `${query}, ${limit} a page`,
+        ).toEqual(newestFirst);
+      }
+    }
   });
 });
