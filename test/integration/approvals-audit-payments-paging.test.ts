@@ -1,8 +1,8 @@
 /**
- * The approvals and the audit trail page like the other lists (issue #15 point 5), on the real
- * emulators: more items than a page are made through the API, then read page by page. Approvals
- * page by offset with a total; the trail by cursor only (no total), and a page follows from where
- * the previous one ended even when newer entries arrive between the two.
+ * The approvals, the audit trail and the payments page like the other lists (issue #15 point 5), on
+ * the real emulators: more items than a page are made through the API, then read page by page.
+ * Approvals and payments page by offset with a total; the trail by cursor only (no total), and a
+ * page follows from where the previous one ended even when newer entries arrive between the two.
  */
 import '../../local/env-defaults.js'; // before the handler modules create their loggers
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -257,5 +257,69 @@ describe('GET /audit in pages across months', () => {
         ).toEqual(newestFirst);
       }
     }
+  });
+});
+
+describe('GET /payments in pages', () => {
+  it('pages, sorts and searches the quarter’s payments; without limit it answers them all, as before', async () => {
+    const made = [...CENTRAL, ...VOLGA, CENTRAL[0]!, VOLGA[0]!].map((partnerId, i) => ({
+      quarter: Q1,
+      partnerId,
+      distributorId: 'alfa',
+      date: `2016-04-${String(10 + ((i * 3) % 7)).padStart(2, '0')}`,
+      reference: `PP-${100 + i}`,
+      amount: `${(i + 1) * 111}.${String(i * 7).padStart(2, '0')}`,
+    }));
+    for (const body of made)
+      expect((await api.call('finance', 'POST', '/api/payments', body)).status).toBe(201);
+    const sum = (amounts: string[]) => amounts.reduce((t, a) => t + Math.round(Number(a) * 100), 0);
+    const cents = (rub: string) => Math.round(Number(rub) * 100);
+
+    const whole = await api.call('program', 'GET', `/api/payments?quarter=${Q1}`);
+    expect(whole.status).toBe(200);
+    const all = whole.body.payments as {
+      paymentId: string;
+      amount: string;
+      date: string;
+      partnerId: string;
+    }[];
+    expect(all).toHaveLength(made.length);
+    expect(whole.body.page).toEqual({ total: made.length, limit: made.length, offset: 0, nextCursor: null });
+    expect(cents(whole.body.total)).toBe(sum(made.map((m) => m.amount)));
+
+    const pages: { payments: typeof all; page: Page; total: string }[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await api.call(
+        'finance',
+        'GET',
+        `/api/payments?quarter=${Q1}&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      expect(res.status).toBe(200);
+      pages.push(res.body);
+      cursor = res.body.page.nextCursor;
+    } while (cursor);
+    expect(pages.map((p) => p.payments.length)).toEqual([3, 3, 1]);
+    expect(pages.every((p) => p.page.total === made.length && p.total === whole.body.total)).toBe(true);
+    const paged = pages.flatMap((p) => p.payments.map((x) => x.paymentId));
+    expect(new Set(paged).size).toBe(paged.length);
+    expect(paged).toEqual(all.map((x) => x.paymentId));
+
+    const byAmount = await api.call('finance', 'GET', `/api/payments?quarter=${Q1}&sort=amount&limit=500`);
+    const amounts = (byAmount.body.payments as typeof all).map((x) => cents(x.amount));
+    expect(amounts).toEqual([...amounts].sort((a, b) => b - a));
+    const byDate = await api.call(
+      'finance',
+      'GET',
+      `/api/payments?quarter=${Q1}&sort=date&order=asc&limit=500`,
+    );
+    const dates = (byDate.body.payments as typeof all).map((x) => x.date);
+    expect(dates).toEqual([...dates].sort());
+
+    const one = await api.call('finance', 'GET', `/api/payments?quarter=${Q1}&q=${VOLGA[0]}`);
+    const mine = made.filter((m) => m.partnerId === VOLGA[0]);
+    expect((one.body.payments as typeof all).map((x) => x.partnerId)).toEqual(mine.map(() => VOLGA[0]));
+    expect(one.body.page.total).toBe(mine.length);
+    expect(cents(one.body.total)).toBe(sum(mine.map((m) => m.amount)));
   });
 });
