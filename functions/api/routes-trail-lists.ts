@@ -8,7 +8,13 @@ import { z } from 'zod';
 import { canSeePartner } from '../../shared/auth/principal.js';
 import { QuarterId } from '../../shared/domain/rules/schema.js';
 import { ForbiddenError, InputValidationError } from '../../shared/errors.js';
-import { APPROVAL_STATUSES, type Approval, type AuditEntry } from '../../shared/ports/approvals.js';
+import {
+  APPROVAL_STATUSES,
+  type Approval,
+  type AuditEntry,
+  type AuditQuery,
+  type AuditRepository,
+} from '../../shared/ports/approvals.js';
 import {
   optionalText,
   parseWith,
@@ -130,6 +136,38 @@ function decodeAuditCursor(cursor: string): AuditCursor {
  */
 const AUDIT_READ = 2000;
 
+/**
+ * Up to `limit` entries the caller may see, older than `before`, and where the next page starts
+ * (`end`, the id to read on from; undefined at the end of the trail). A full page ends at its last
+ * entry; one cut short by `readCap` at the last entry read, so entries nobody may see are not read
+ * twice.
+ */
+export async function readAuditPage(
+  audit: AuditRepository,
+  query: Omit<AuditQuery, 'limit' | 'before'>,
+  visible: (e: AuditEntry) => boolean,
+  limit: number,
+  before: string | undefined,
+  { chunk = limit + 1, readCap = AUDIT_READ }: { chunk?: number; readCap?: number } = {},
+): Promise<{ items: AuditEntry[]; end: string | undefined }> {
+  // One entry more than the page tells whether another page follows.
+  const shown: AuditEntry[] = [];
+  let last = before;
+  let read = 0;
+  while (read < readCap) {
+    const want = Math.min(chunk, readCap - read);
+    const entries = await audit.query({ ...query, limit: want, ...(last ? { before: last } : {}) });
+    read += entries.length;
+    for (const e of entries) {
+      if (visible(e)) shown.push(e);
+      if (shown.length > limit) return { items: shown.slice(0, limit), end: shown[limit - 1]?.id };
+      last = e.id;
+    }
+    if (entries.length < want) return { items: shown, end: undefined };
+  }
+  return { items: shown, end: last };
+}
+
 async function getAuditPage(req: ApiRequest): Promise<Reply> {
   const q = parseWith(AuditQuery, req.query, 'query');
   if (q.offset)
@@ -159,37 +197,21 @@ async function getAuditPage(req: ApiRequest): Promise<Reply> {
       );
   }
 
-  // One entry more than the page tells whether another page follows.
-  const shown: AuditEntry[] = [];
-  let before = start?.before;
-  let read = 0;
-  let exhausted = false;
-  while (shown.length <= limit && read < AUDIT_READ) {
-    const chunk = Math.min(req.principal.role === 'manager' ? (limit + 1) * 4 : limit + 1, AUDIT_READ - read);
-    const entries = await req.deps.audit.query({
+  const { items, end } = await readAuditPage(
+    req.deps.audit,
+    {
       from,
       to,
-      limit: chunk,
-      ...(before ? { before } : {}),
       ...(q.actor ? { actor: q.actor } : {}),
       ...(q.quarter ? { quarter: q.quarter } : {}),
       ...(q.partner ? { partner: q.partner } : {}),
-    });
-    read += entries.length;
-    for (const e of entries) {
-      before = e.id;
-      if (seesAbout(req.principal, e.partners, known)) shown.push(e);
-      if (shown.length > limit) break;
-    }
-    if (entries.length < chunk) {
-      exhausted = shown.length <= limit;
-      break;
-    }
-  }
-  const items = shown.slice(0, limit);
+    },
+    (e) => seesAbout(req.principal, e.partners, known),
+    limit,
+    start?.before,
+    { chunk: req.principal.role === 'manager' ? (limit + 1) * 4 : limit + 1 },
+  );
   const offset = start?.offset ?? 0;
-  // A full page ends at its last entry; a short one of a manager at the last entry read.
-  const end = shown.length > limit ? items.at(-1)?.id : exhausted ? undefined : before;
   const show = shownId(known);
   return {
     json: {

@@ -6,6 +6,7 @@
  */
 import '../../local/env-defaults.js'; // before the handler modules create their loggers
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readAuditPage } from '../../functions/api/routes-trail-lists.js';
 import type { AuditEntry } from '../../shared/ports/approvals.js';
 import { useTestApi, type Caller } from '../support/api-client.js';
 import { renderReport, salesOf, useLocalRuntime } from '../support/runtime.js';
@@ -321,5 +322,43 @@ describe('GET /payments in pages', () => {
     expect((one.body.payments as typeof all).map((x) => x.partnerId)).toEqual(mine.map(() => VOLGA[0]));
     expect(one.body.page.total).toBe(mine.length);
     expect(cents(one.body.total)).toBe(sum(mine.map((m) => m.amount)));
+  });
+});
+
+describe('a page of the trail for a caller who may see few of its entries', () => {
+  it('stops after the entries it may read, comes back short, and reads on from there without loss', async () => {
+    const written: AuditEntry[] = Array.from({ length: 12 }, (_, i) => {
+      const at = new Date(Date.UTC(2021, 0, 1 + i * 5, 9)).toISOString();
+      return {
+        id: `${at}#${(0xb00000000000 + i).toString(16)}`,
+        at,
+        actor: { sub: 'sparse-user', role: 'program' },
+        kind: 'reference',
+        target: `entry ${i}`,
+        quarters: [],
+        partners: [i % 5 === 0 ? 'RU920001' : 'RU920101'],
+      };
+    });
+    for (const e of written) await env.rt.deps.audit.append(e);
+    const mine = (e: AuditEntry) => e.partners.includes('RU920001');
+    const expected = ids(written.filter(mine)).sort().reverse();
+    expect(expected).toHaveLength(3);
+
+    const range = { from: '2021-01-01T00:00:00.000Z', to: '2021-03-31T00:00:00.000Z', actor: 'sparse-user' };
+    const pages: AuditEntry[][] = [];
+    let before: string | undefined;
+    do {
+      const { items, end } = await readAuditPage(env.rt.deps.audit, range, mine, 2, before, {
+        chunk: 2,
+        readCap: 4,
+      });
+      pages.push(items);
+      before = end;
+      expect(pages.length).toBeLessThan(20);
+    } while (before);
+    expect(pages.flatMap(ids)).toEqual(expected);
+    // Four entries read at most per page: some pages hold fewer than two, yet the walk went on.
+    expect(pages.some((p) => p.length < 2)).toBe(true);
+    expect(pages.length).toBeGreaterThan(2);
   });
 });
