@@ -112,6 +112,12 @@ describe('GET /approvals in pages', () => {
     expect(new Set(paged).size).toBe(paged.length);
     expect(paged).toEqual(ids(everything));
 
+    // One approval found by its ID, wherever it is in the list (the dashboard follows a change so).
+    const oldest = everything.at(-1)!;
+    const byId = await api.call('finance', 'GET', `/api/approvals?limit=1&q=${oldest.id}`);
+    expect(byId.body.page.total).toBe(1);
+    expect(ids(byId.body.approvals)).toEqual([oldest.id]);
+
     // An offset reaches the same page as the cursor did.
     const second = await api.call('finance', 'GET', '/api/approvals?limit=3&offset=3');
     expect(ids(second.body.approvals)).toEqual(ids(pages[1]!.items));
