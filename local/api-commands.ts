@@ -170,12 +170,24 @@ interface ChangeApproval {
 
 const EVALUATION_WAIT_MS = 10 * 60 * 1000;
 
+/** `GET /approvals` comes a page at a time, newest first: the pages are read until the one asked for. */
+async function approvalById(api: ApiClient, id: string): Promise<ChangeApproval | undefined> {
+  let cursor: string | null = null;
+  do {
+    const path: string = `/approvals?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const res: { approvals: ChangeApproval[]; page?: { nextCursor: string | null } } = await api.json('GET', path);
+    const found = res.approvals.find((a) => a.id === id);
+    if (found) return found;
+    cursor = res.page?.nextCursor ?? null;
+  } while (cursor);
+  return undefined;
+}
+
 /** The change's approval once `up` has checked it against the closed quarters. */
 async function evaluatedChange(api: ApiClient, id: string): Promise<ChangeApproval> {
   const deadline = Date.now() + EVALUATION_WAIT_MS;
   while (Date.now() < deadline) {
-    const { approvals } = await api.json<{ approvals: ChangeApproval[] }>('GET', '/approvals');
-    const found = approvals.find((a) => a.id === id);
+    const found = await approvalById(api, id);
     if (found && found.status !== 'evaluating') return found;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }

@@ -1,18 +1,15 @@
 /**
  * Two-person approvals and the audit trail over HTTP (docs/api.md, "Approvals and audit"):
- * POST /quarters/{q}/close asks for a close (202), POST /approvals/{id}/approve|reject decide it,
- * GET /approvals lists requests, GET /audit reads the trail. A partner manager sees only what is
- * about partners of the territory.
+ * POST /quarters/{q}/close asks for a close (202), POST /approvals/{id}/approve|reject decide it;
+ * the lists GET /approvals and GET /audit are paged in routes-trail-lists.ts. A partner manager sees
+ * only what is about partners of the territory.
  */
 import { z } from 'zod';
 import { canSeePartner, type Principal } from '../../shared/auth/principal.js';
-import { QuarterId } from '../../shared/domain/rules/schema.js';
 import type { Partner } from '../../shared/domain/types.js';
-import { ForbiddenError, InputValidationError } from '../../shared/errors.js';
 import { approve, reject, requestClose } from '../../shared/pipeline/approvals.js';
 import { actorOf } from '../../shared/pipeline/audit.js';
 import {
-  APPROVAL_STATUSES,
   type Approval,
   type AuditEntry,
   type PartnerEffect,
@@ -20,10 +17,8 @@ import {
 import {
   jsonBody,
   money,
-  optionalText,
   parseWith,
   partnerMap as registry,
-  PartnerIdParam,
   payoutLineJson,
   quarterOf,
   type ApiRequest,
@@ -31,11 +26,8 @@ import {
 } from './http.js';
 import { languageOf } from './language.js';
 
-const AUDIT_SHOWN = 500;
-const DAY_MS = 86_400_000;
-
 /** Whether the caller may see something about these partners: a manager, only when one is in the territory. */
-function seesAbout(
+export function seesAbout(
   principal: Principal,
   partners: readonly string[],
   known: ReadonlyMap<string, Partner>,
@@ -47,7 +39,7 @@ function seesAbout(
   });
 }
 
-const shownId = (known: ReadonlyMap<string, Partner>) => (id: string) => known.get(id)?.displayId ?? id;
+export const shownId = (known: ReadonlyMap<string, Partner>) => (id: string) => known.get(id)?.displayId ?? id;
 
 export function approvalJson(a: Approval, principal: Principal, known: ReadonlyMap<string, Partner>) {
   const base = {
@@ -141,45 +133,8 @@ async function postReject(req: ApiRequest): Promise<Reply> {
   return { json: { approval: approvalJson(decided, req.principal, await registry(req)) } };
 }
 
-const ApprovalsQuery = z.object({
-  status: optionalText.pipe(z.enum(APPROVAL_STATUSES).optional()),
-});
-
-async function getApprovals(req: ApiRequest): Promise<Reply> {
-  const { status } = parseWith(ApprovalsQuery, req.query, 'query');
-  const [approvals, known] = await Promise.all([req.deps.approvals.list(status), registry(req)]);
-  return {
-    json: {
-      approvals: approvals
-        .filter((a) => seesAbout(req.principal, a.partners, known))
-        .filter((a) => req.principal.role !== 'manager' || a.kind !== 'close')
-        .map((a) => approvalJson(a, req.principal, known)),
-    },
-  };
-}
-
-const DateParam = optionalText.pipe(
-  z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'is not a date like 2016-04-30')
-    .optional(),
-);
-
-const AuditQuery = z.object({
-  quarter: optionalText.pipe(QuarterId.optional()),
-  partner: optionalText.pipe(PartnerIdParam.optional()),
-  actor: optionalText,
-  from: DateParam,
-  to: DateParam,
-});
-
-/** Dates of the range are Moscow calendar days (UTC+3). */
-const moscowDayStart = (d: string) => new Date(`${d}T00:00:00+03:00`).toISOString();
-const moscowDayEnd = (d: string) =>
-  new Date(new Date(`${d}T00:00:00+03:00`).getTime() + DAY_MS - 1).toISOString();
-
 /** A manager sees the rows of an entry only when every partner it names is in the territory. */
-function auditEntryJson(
+export function auditEntryJson(
   e: AuditEntry,
   principal: Principal,
   known: ReadonlyMap<string, Partner>,
@@ -194,46 +149,8 @@ function auditEntryJson(
   return { ...rest, partners: e.partners.filter(mine).map(show), rowsHidden: true };
 }
 
-async function getAudit(req: ApiRequest): Promise<Reply> {
-  const q = parseWith(AuditQuery, req.query, 'query');
-  const now = req.deps.clock.now();
-  const to = q.to ? moscowDayEnd(q.to) : now.toISOString();
-  // Without a start, the last year: a bounded read of twelve monthly partitions.
-  const from = q.from ? moscowDayStart(q.from) : new Date(Date.parse(to) - 365 * DAY_MS).toISOString();
-  if (from > to)
-    throw new InputValidationError(`The range starts (${q.from}) after it ends (${q.to ?? 'today'}).`, [], {
-      key: 'range-reversed',
-      params: { from: q.from ?? null, to: q.to ?? null },
-    });
-  const known = await registry(req);
-  if (q.partner && req.principal.role === 'manager') {
-    const p = known.get(q.partner);
-    if (!p || !canSeePartner(req.principal, p))
-      throw new ForbiddenError(
-        `Partner ${q.partner} is not in your territory (${req.principal.regions.join(', ')}).`,
-        { key: 'partner-outside', params: { partner: q.partner, regions: req.principal.regions } },
-      );
-  }
-  const entries = (
-    await req.deps.audit.query({
-      from,
-      to,
-      limit: req.principal.role === 'manager' ? AUDIT_SHOWN * 4 : AUDIT_SHOWN,
-      ...(q.actor ? { actor: q.actor } : {}),
-      ...(q.quarter ? { quarter: q.quarter } : {}),
-      ...(q.partner ? { partner: q.partner } : {}),
-    })
-  )
-    .filter((e) => seesAbout(req.principal, e.partners, known))
-    .slice(0, AUDIT_SHOWN);
-  const show = shownId(known);
-  return { json: { from, to, entries: entries.map((e) => auditEntryJson(e, req.principal, known, show)) } };
-}
-
 export const APPROVAL_ROUTES = {
   postCloseRequest,
   postApprove,
   postReject,
-  getApprovals,
-  getAudit,
 };

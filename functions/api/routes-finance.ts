@@ -9,7 +9,7 @@ import { Decimal } from 'decimal.js';
 import { z } from 'zod';
 import { accrualsOf, quarterDays, type Accruals } from '../../shared/domain/accruals.js';
 import { moscowDateOf } from '../../shared/domain/calendar.js';
-import { asWrittenIn, distributorKey } from '../../shared/domain/ids.js';
+import { distributorKey } from '../../shared/domain/ids.js';
 import { balance, redeem } from '../../shared/domain/points.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
 import { QuarterId } from '../../shared/domain/rules/schema.js';
@@ -101,24 +101,7 @@ export async function postPayment(req: ApiRequest): Promise<Reply> {
   };
 }
 
-const PaymentsQuery = z.object({ quarter: QuarterId });
-
-export async function getPayments(req: ApiRequest): Promise<Reply> {
-  const { quarter } = parseWith(PaymentsQuery, req.query, 'query');
-  const [payments, partners, distributors] = await Promise.all([
-    req.deps.payments.listQuarter(quarter),
-    req.deps.reference.listPartners(),
-    req.deps.reference.listDistributors(),
-  ]);
-  const [partner, distributor] = [asWrittenIn(partners), asWrittenIn(distributors)];
-  return {
-    json: {
-      quarter,
-      payments: payments.map((p) => ({ ...p, partnerId: partner(p.partnerId), distributorId: distributor(p.distributorId) })),
-      total: money(payments.reduce((t, p) => t.plus(p.amount), new Decimal(0))),
-    },
-  };
-}
+// GET /payments: routes-payment-list.ts.
 
 // ---------------------------------------------------------------- accruals
 

@@ -38,9 +38,11 @@ import { languageOf } from './language.js';
 import { earningJson, ledgerEntryJson, progressJson } from './payout-json.js';
 import { previewQuarter } from './preview.js';
 import { compareBy, matcher, pageOf, PagingQuery } from './paging.js';
+import { getPaymentList } from './routes-payment-list.js';
+import { getApprovalList, getAuditPage } from './routes-trail-lists.js';
 import { getPartnerList, getRules } from './routes-lists.js';
 import { closedPartnerJson, closedPayoutsJson, totalsApart, ViewParam, ViewQuery } from './routes-closed.js';
-import { getAccruals, getPayments, getRewards, postPayment, postRedemption } from './routes-finance.js';
+import { getAccruals, getRewards, postPayment, postRedemption } from './routes-finance.js';
 import { UPLOAD_URL_SECONDS } from '../../shared/pipeline/uploader.js';
 import { APPROVAL_ROUTES } from './routes-approvals.js';
 import { putAcceptances, putCatalog, putDistributors, putPartners, putTrainings } from './reference.js';
@@ -361,11 +363,11 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/exceptions', roles: STAFF, handle: getExceptions },
   { method: 'GET', path: '/quarters/{q}/accruals', roles: ['finance', 'program'], handle: getAccruals },
   { method: 'POST', path: '/payments', roles: ['finance'], handle: postPayment },
-  { method: 'GET', path: '/payments', roles: ['finance', 'program'], handle: getPayments },
+  { method: 'GET', path: '/payments', roles: ['finance', 'program'], handle: getPaymentList },
   { method: 'POST', path: '/partners/{id}/redemptions', roles: ['finance', 'program'], handle: postRedemption },
   { method: 'GET', path: '/rewards', roles: ['finance', 'program'], handle: getRewards },
-  { method: 'GET', path: '/approvals', roles: STAFF, handle: APPROVAL_ROUTES.getApprovals },
+  { method: 'GET', path: '/approvals', roles: STAFF, handle: getApprovalList },
   { method: 'POST', path: '/approvals/{id}/approve', roles: ['finance', 'program'], handle: APPROVAL_ROUTES.postApprove },
   { method: 'POST', path: '/approvals/{id}/reject', roles: ['finance', 'program'], handle: APPROVAL_ROUTES.postReject },
-  { method: 'GET', path: '/audit', roles: STAFF, handle: APPROVAL_ROUTES.getAudit },
+  { method: 'GET', path: '/audit', roles: STAFF, handle: getAuditPage },
 ];

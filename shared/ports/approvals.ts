@@ -58,6 +58,8 @@ export interface AuditQuery {
   partner?: string;
   /** At most this many entries, newest first. */
   limit: number;
+  /** Only entries older than this entry id (exclusive): where the previous page ended. */
+  before?: string;
 }
 
 export interface AuditRepository {

@@ -15,14 +15,25 @@ export const getAs =
   (path) =>
     api.call(who, 'GET', path);
 
+/** The approval as the pages of `GET /api/approvals` list it to the caller of `get`, if they do. */
+export async function listedApproval(get: Get, id: string): Promise<Json | undefined> {
+  let cursor: string | null = null;
+  do {
+    const path: string = `/api/approvals?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const res = await get(path);
+    if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    const found = (res.body.approvals as Json[]).find((a) => a.id === id);
+    if (found) return found;
+    cursor = res.body.page?.nextCursor ?? null;
+  } while (cursor);
+  return undefined;
+}
+
 /** The approval as `GET /api/approvals` shows it to the caller of `get`, once it is no longer `evaluating`. */
 export async function settledApproval(get: Get, id: string, timeoutMs = 60_000): Promise<Json> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const res = await get('/api/approvals');
-    if (res.status !== 200)
-      throw new Error(`GET /api/approvals answered ${res.status}: ${JSON.stringify(res.body)}`);
-    const found = (res.body.approvals as Json[]).find((a) => a.id === id);
+    const found = await listedApproval(get, id);
     if (found && found.status !== 'evaluating') return found;
     if (Date.now() > until)
       throw new Error(

@@ -16,7 +16,8 @@ export async function evaluated(id, stillHere, tries = 60) {
   for (let i = 0; i < tries; i++) {
     await sleep(EVALUATION_POLL_MS);
     if (!stillHere()) return null;
-    const found = (await api.approvals()).approvals.find((a) => a.id === id);
+    // Searched by its ID: the list comes a page at a time, and this one need not be on the first.
+    const found = (await api.approvals({ q: id })).approvals.find((a) => a.id === id);
     if (found && found.status !== 'evaluating') return found;
   }
   return null;

@@ -498,6 +498,10 @@ export const STRINGS = {
     whatIfTotals: 'Partners you can see: now {before}, with the changes {after}, difference {delta}.',
     // Approvals page: a close request's open exceptions by workbench group
     closeExceptionGroups: 'Open exceptions by kind: {groups}.',
+
+    // Paged approvals and audit trail (a trail page by cursor has no total)
+    pageStatusOpen: '{from}–{to}',
+    auditReadOn: 'None of the entries read so far is about your territory; more may follow: press Next.',
   },
   ru: {
     appTitle: 'Бонусная программа',
@@ -993,6 +997,10 @@ export const STRINGS = {
     whatIfTotals: 'Видимые вам партнёры: сейчас {before}, с изменениями {after}, разница {delta}.',
     // Approvals page: a close request's open exceptions by workbench group
     closeExceptionGroups: 'Открытые исключения по видам: {groups}.',
+
+    // Страницы запросов и журнала (у страницы журнала нет общего числа)
+    pageStatusOpen: '{from}–{to}',
+    auditReadOn: 'Среди прочитанных записей нет записей о вашей территории; дальше могут быть: нажмите «Вперёд».',
   },
 };
 

@@ -15,7 +15,7 @@ import {
   type AuditQuery,
   type AuditRepository,
 } from '../../ports/approvals.js';
-import { isConditionFailed, queryAll, type Item } from './doc.js';
+import { isConditionFailed, queryAll, queryUpTo, type Item } from './doc.js';
 import { approvalKeys, auditKeys, GSI1 } from './keys.js';
 
 const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk'];
@@ -96,8 +96,13 @@ export class DynamoAuditRepository implements AuditRepository {
   }
 
   async query(q: AuditQuery): Promise<AuditEntry[]> {
+    // After a page, only what is older than its last entry: ids sort by time, so the bound is a key.
+    const ceiling = `${q.to}\uffff`;
+    const upper = q.before !== undefined && q.before < ceiling ? q.before : ceiling;
+    // An id starts with its instant: the months newer than the previous page's end are skipped.
+    const until = upper === ceiling ? q.to : upper.slice(0, q.to.length);
     const filters: string[] = [];
-    const values: Record<string, unknown> = { ':from': q.from, ':to': `${q.to}\uffff` };
+    const values: Record<string, unknown> = { ':from': q.from, ':to': upper };
     if (q.quarter) {
       filters.push('contains(quarters, :quarter)');
       values[':quarter'] = q.quarter;
@@ -111,25 +116,28 @@ export class DynamoAuditRepository implements AuditRepository {
       ScanIndexForward: false,
       ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
     };
+    // BETWEEN includes its bound: the entry the previous page ended with is dropped here.
+    const wanted = (items: Item[]) =>
+      items.map((i) => withoutKeys<AuditEntry>(i)).filter((e) => e.id !== q.before);
     const out: AuditEntry[] = [];
     if (q.actor) {
       // One index partition per actor: the range is a key condition, so nothing else is read.
-      const items = await queryAll(this.doc, {
+      const items = await queryUpTo(this.doc, q.limit + 1, {
         ...base,
         IndexName: GSI1,
         KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
         ExpressionAttributeValues: { ...values, ':pk': auditKeys.actor(q.actor) },
       });
-      out.push(...items.map((i) => withoutKeys<AuditEntry>(i)));
+      out.push(...wanted(items));
     } else {
       // One partition per month of the range, newest first, until the limit is reached.
-      for (const month of monthsBetween(q.from, q.to)) {
-        const items = await queryAll(this.doc, {
+      for (const month of monthsBetween(q.from, until)) {
+        const items = await queryUpTo(this.doc, q.limit + 1 - out.length, {
           ...base,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
           ExpressionAttributeValues: { ...values, ':pk': auditKeys.month(month) },
         });
-        out.push(...items.map((i) => withoutKeys<AuditEntry>(i)));
+        out.push(...wanted(items));
         if (out.length >= q.limit) break;
       }
     }

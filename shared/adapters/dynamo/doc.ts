@@ -29,6 +29,27 @@ export async function queryAll(doc: DynamoDBDocumentClient, input: QueryCommandI
   return items;
 }
 
+/**
+ * The query's items page by page until at least `wanted` are in hand (or none are left): a list
+ * read a page at a time need not read a whole partition.
+ */
+export async function queryUpTo(
+  doc: DynamoDBDocumentClient,
+  wanted: number,
+  input: QueryCommandInput,
+): Promise<Item[]> {
+  const items: Item[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    // Limit counts items read before any filter: a filtered list may take a few requests.
+    const Limit = Math.max(wanted - items.length, 25);
+    const page = await doc.send(new QueryCommand({ ...input, Limit, ExclusiveStartKey }));
+    items.push(...((page.Items as Item[] | undefined) ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey && items.length < wanted);
+  return items;
+}
+
 /** Every item the filtered scan returns, page by page (for one-off maintenance, never on a request path). */
 export async function scanAll(doc: DynamoDBDocumentClient, input: ScanCommandInput): Promise<Item[]> {
   const items: Item[] = [];

@@ -3,12 +3,20 @@
  * closed quarter) with what they would do, and approve / reject buttons for those who may decide.
  * The API refuses a user's own request; the page says so instead of offering the buttons. A change
  * still being checked against the closed quarters (`evaluating`) is shown without buttons, and the
- * lists refresh until none is left in that state.
+ * lists refresh until none is left in that state. Waiting and decided requests are two lists paged
+ * by the API, each with its own pager.
  */
 import { api } from '../api.js';
 import { h, message, table } from '../dom.js';
 import { EVALUATION_POLL_MS } from '../evaluation.js';
 import { formatInstant, formatInt, formatMoney, rejectReason, t, zeroReason } from '../i18n.js';
+import { pager } from '../pager.js';
+
+const PAGE = 25;
+const WAITING = 'evaluating,pending';
+const DECIDED = 'applied,approved,rejected';
+/** Where each list stands: kept across visits, as the reports list keeps its page. */
+const state = { waiting: 0, decided: 0 };
 
 const decides = (me, a) =>
   a.kind === 'close' ? me.role === 'finance' : me.role === 'finance' || me.role === 'program';
@@ -124,45 +132,71 @@ function card(me, a, rerender) {
   );
 }
 
-function sections(me, approvals, rerender) {
-  const waiting = approvals.filter((a) => a.status === 'pending' || a.status === 'evaluating');
-  const decided = approvals.filter((a) => a.status !== 'pending' && a.status !== 'evaluating').slice(0, 50);
+/** Both lists at their pages; a page emptied by decisions since is read again from the start. */
+async function load() {
+  const ask = (status, offset) => api.approvals({ status, limit: PAGE, offset });
+  const at = async (list, status) => {
+    const data = await ask(status, state[list]);
+    if (data.approvals.length || state[list] === 0) return data;
+    state[list] = 0;
+    return ask(status, 0);
+  };
+  const [waiting, decided] = await Promise.all([at('waiting', WAITING), at('decided', DECIDED)]);
+  return { waiting, decided };
+}
+
+function sections(me, lists, data, rerender) {
+  const list = (name, { approvals, page }) => [
+    ...approvals.map((a) => card(me, a, rerender)),
+    page.total > page.limit
+      ? pager(page, (offset) => {
+          state[name] = offset;
+          refresh(me, lists, rerender);
+        })
+      : null,
+  ];
   return [
     h(
       'section',
       { 'aria-labelledby': 'pending-title' },
       h('h2', { id: 'pending-title' }, t('approvalsPending')),
-      waiting.length ? waiting.map((a) => card(me, a, rerender)) : message(t('noPending')),
+      data.waiting.approvals.length ? list('waiting', data.waiting) : message(t('noPending')),
     ),
     h(
       'section',
       { 'aria-labelledby': 'decided-title' },
       h('h2', { id: 'decided-title' }, t('approvalsDecided')),
-      decided.length ? decided.map((a) => card(me, a, rerender)) : message(t('noDecided')),
+      data.decided.approvals.length ? list('decided', data.decided) : message(t('noDecided')),
     ),
   ];
 }
 
+async function refresh(me, lists, rerender) {
+  const n = (lists.loads = (lists.loads ?? 0) + 1);
+  try {
+    const data = await load();
+    if (n !== lists.loads || !lists.isConnected) return;
+    lists.replaceChildren(...sections(me, lists, data, rerender));
+    follow(me, lists, data, rerender);
+  } catch {
+    // The next visit reads them again; a failed refresh leaves the lists as they were.
+  }
+}
+
 /** While a change is being evaluated, the lists are read again in place until none is. */
-function follow(me, lists, approvals, rerender) {
-  if (!approvals.some((a) => a.status === 'evaluating')) return;
-  setTimeout(async () => {
-    if (!lists.isConnected) return;
-    try {
-      const fresh = (await api.approvals()).approvals;
-      if (!lists.isConnected) return;
-      lists.replaceChildren(...sections(me, fresh, rerender));
-      follow(me, lists, fresh, rerender);
-    } catch {
-      // The next visit reads them again; a failed refresh leaves the lists as they were.
-    }
+function follow(me, lists, data, rerender) {
+  clearTimeout(lists.poll);
+  if (!data.waiting.approvals.some((a) => a.status === 'evaluating')) return;
+  lists.poll = setTimeout(() => {
+    if (lists.isConnected) refresh(me, lists, rerender);
   }, EVALUATION_POLL_MS);
 }
 
 export async function render({ me, rerender }) {
-  const { approvals } = await api.approvals();
-  const lists = h('div', { class: 'approval-lists' }, ...sections(me, approvals, rerender));
-  follow(me, lists, approvals, rerender);
+  const data = await load();
+  const lists = h('div', { class: 'approval-lists' });
+  lists.replaceChildren(...sections(me, lists, data, rerender));
+  follow(me, lists, data, rerender);
   return h(
     'div',
     { class: 'page' },

@@ -1,12 +1,17 @@
 /**
  * The audit trail: every change, close, approval and export, newest first, with filters by
  * quarter, partner, user and dates. The filters live in the address (#/audit/quarter=…&actor=…),
- * so a filtered view can be shared.
+ * so a filtered view can be shared. The trail comes a page at a time by cursor (no total: counting
+ * would read it all); the pages turned through are remembered so Previous goes back one.
  */
 import { api } from '../api.js';
+import { errorText } from '../codes.js';
 import { h, message, table } from '../dom.js';
 import { formatInstant, t } from '../i18n.js';
+import { pager } from '../pager.js';
 import { loadQuarters } from './quarters.js';
+
+const PAGE = 50;
 
 const FILTERS = ['quarter', 'partner', 'actor', 'from', 'to'];
 const SHOWN_CHARS = 400;
@@ -65,35 +70,69 @@ function filterForm(quarters, current, go) {
 export async function render({ params, go }) {
   const current = new URLSearchParams(params[0] ?? '');
   const filter = Object.fromEntries(FILTERS.map((k) => [k, current.get(k) ?? undefined]));
-  const [quarters, { entries }] = await Promise.all([loadQuarters(), api.audit(filter)]);
+  // cursors[i]: the cursor of the i-th page after the first one turned to.
+  const trail = { filter, cursors: [] };
+  const area = h('div', { class: 'list-area' });
+  const [quarters, data] = await Promise.all([loadQuarters(), api.audit({ ...filter, limit: PAGE })]);
+  fill(area, trail, data);
   return h(
     'div',
     { class: 'page' },
     h('h1', {}, t('auditTitle')),
     h('p', { class: 'meta' }, t('auditIntro')),
     filterForm(quarters, current, go),
-    entries.length
-      ? table({
-          className: 'audit',
-          columns: [
-            { label: t('colWhen') },
-            { label: t('colWho') },
-            { label: t('colAction') },
-            { label: t('colTarget') },
-            { label: t('colBefore') },
-            { label: t('colAfter') },
-          ],
-          rows: entries.map((e) => ({
-            cells: [
-              formatInstant(e.at),
-              [`${e.actor.sub} (${t(`role_${e.actor.role}`)})`, wroteToS3(e)],
-              t(`akind_${e.kind}`),
-              [e.target, e.comment ? ` — ${e.comment}` : ''].join(''),
-              e.rowsHidden ? t('rowsHidden') : rows(e.before),
-              e.rowsHidden ? '' : rows(e.after),
-            ],
-          })),
-        })
-      : message(t('noAudit')),
+    area,
   );
+}
+
+function fill(area, trail, { entries, page }) {
+  area.replaceChildren(
+    entries.length ? auditTable(entries) : message(page.nextCursor ? t('auditReadOn') : t('noAudit')),
+    trail.cursors.length || page.nextCursor
+      ? pager(page, (_offset, which) => turn(area, trail, page, which), {
+          ends: true,
+          shown: entries.length,
+          first: trail.cursors.length === 0,
+        })
+      : '',
+  );
+}
+
+async function turn(area, trail, page, which) {
+  if (which === 'next') trail.cursors.push(page.nextCursor);
+  else if (which === 'prev') trail.cursors.pop();
+  else trail.cursors = [];
+  const cursor = trail.cursors.at(-1);
+  const n = (area.loads = (area.loads ?? 0) + 1);
+  try {
+    const data = await api.audit({ ...trail.filter, limit: PAGE, cursor });
+    if (n === area.loads && area.isConnected) fill(area, trail, data);
+  } catch (err) {
+    if (n === area.loads)
+      area.replaceChildren(message(t('loadFailed', { message: errorText(err) }), 'error'));
+  }
+}
+
+function auditTable(entries) {
+  return table({
+    className: 'audit',
+    columns: [
+      { label: t('colWhen') },
+      { label: t('colWho') },
+      { label: t('colAction') },
+      { label: t('colTarget') },
+      { label: t('colBefore') },
+      { label: t('colAfter') },
+    ],
+    rows: entries.map((e) => ({
+      cells: [
+        formatInstant(e.at),
+        [`${e.actor.sub} (${t(`role_${e.actor.role}`)})`, wroteToS3(e)],
+        t(`akind_${e.kind}`),
+        [e.target, e.comment ? ` — ${e.comment}` : ''].join(''),
+        e.rowsHidden ? t('rowsHidden') : rows(e.before),
+        e.rowsHidden ? '' : rows(e.after),
+      ],
+    })),
+  });
 }

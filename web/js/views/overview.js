@@ -37,7 +37,7 @@ export async function render({ me, params, go, rerender }) {
   // A close already asked for waits for a second finance user: say so instead of offering another.
   const pendingClose =
     me.role === 'finance' && (data.status ?? info.status) === 'open'
-      ? (await api.approvals('pending')).approvals.find((a) => a.kind === 'close' && a.quarter === q)
+      ? (await api.approvals({ status: 'pending', q, limit: 500 })).approvals.find((a) => a.kind === 'close' && a.quarter === q)
       : undefined;
 
   return h(

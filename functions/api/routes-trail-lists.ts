@@ -1,0 +1,231 @@
+/**
+ * Lists that scale (issue #15 point 5) for the approvals and the audit trail: `GET /approvals`
+ * pages like the partners list (`limit`, `offset` or `cursor`, `page.total`); `GET /audit` pages
+ * by cursor only, since counting a year of entries would mean reading them all (docs/api.md,
+ * "Lists: paging, sort, search").
+ */
+import { z } from 'zod';
+import { canSeePartner } from '../../shared/auth/principal.js';
+import { QuarterId } from '../../shared/domain/rules/schema.js';
+import { ForbiddenError, InputValidationError } from '../../shared/errors.js';
+import {
+  APPROVAL_STATUSES,
+  type Approval,
+  type AuditEntry,
+  type AuditQuery,
+  type AuditRepository,
+} from '../../shared/ports/approvals.js';
+import {
+  optionalText,
+  parseWith,
+  partnerMap as registry,
+  PartnerIdParam,
+  type ApiRequest,
+  type Reply,
+} from './http.js';
+import { compareBy, DEFAULT_LIMIT, matcher, pageOf, PagingQuery } from './paging.js';
+import { approvalJson, auditEntryJson, seesAbout, shownId } from './routes-approvals.js';
+
+const DAY_MS = 86_400_000;
+
+const StatusList = optionalText.pipe(
+  z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(APPROVAL_STATUSES, { message: `is not one of ${APPROVAL_STATUSES.join(', ')}` })))
+    .optional(),
+);
+
+const ApprovalListQuery = z.object({
+  ...PagingQuery,
+  /** One status or several, comma-separated: the dashboard asks for waiting and decided apart. */
+  status: StatusList,
+});
+
+async function getApprovalList(req: ApiRequest): Promise<Reply> {
+  const query = parseWith(ApprovalListQuery, req.query, 'query');
+  const statuses = query.status?.length ? new Set(query.status) : null;
+  const [approvals, known] = await Promise.all([
+    // One status is one index partition; several are read whole and filtered here.
+    req.deps.approvals.list(statuses?.size === 1 ? [...statuses][0] : undefined),
+    registry(req),
+  ]);
+  const found = matcher(query.q);
+  const matched = approvals
+    .filter((a) => !statuses || statuses.has(a.status))
+    .filter((a) => seesAbout(req.principal, a.partners, known))
+    .filter((a) => req.principal.role !== 'manager' || a.kind !== 'close')
+    .filter((a) =>
+      found(
+        a.id,
+        a.requestedBy.sub,
+        a.decidedBy?.sub,
+        ...(a.kind === 'close' ? [a.quarter] : [a.what, ...a.quarters]),
+      ),
+    );
+  // Newest first by default; the id settles requests of the same millisecond the same way every time.
+  const order = query.order ?? 'desc';
+  const byTime = compareBy<Approval>((a) => a.requestedAt, order);
+  const byId = compareBy<Approval>((a) => a.id, order);
+  const { items, page } = pageOf(
+    matched.sort((a, b) => byTime(a, b) || byId(a, b)),
+    query,
+    DEFAULT_LIMIT,
+  );
+  return { json: { approvals: items.map((a) => approvalJson(a, req.principal, known)), page } };
+}
+
+const DateParam = optionalText.pipe(
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'is not a date like 2016-04-30')
+    .optional(),
+);
+
+const AuditQuery = z.object({
+  quarter: optionalText.pipe(QuarterId.optional()),
+  partner: optionalText.pipe(PartnerIdParam.optional()),
+  actor: optionalText,
+  from: DateParam,
+  to: DateParam,
+  limit: PagingQuery.limit,
+  offset: PagingQuery.offset,
+  cursor: optionalText.pipe(z.string().max(200, 'is not a cursor this list gave').optional()),
+});
+
+/** Dates of the range are Moscow calendar days (UTC+3). */
+const moscowDayStart = (d: string) => new Date(`${d}T00:00:00+03:00`).toISOString();
+const moscowDayEnd = (d: string) =>
+  new Date(new Date(`${d}T00:00:00+03:00`).getTime() + DAY_MS - 1).toISOString();
+
+/**
+ * A page of the trail ends at an entry: the next starts just older than it. The cursor carries that
+ * entry's id (ids sort by time) and how many entries came before, so a page knows where it stands.
+ */
+interface AuditCursor {
+  offset: number;
+  before: string;
+}
+
+const AUDIT_ID = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9a-z]{1,40}$/;
+
+export const encodeAuditCursor = (c: AuditCursor) =>
+  Buffer.from(`a:${c.offset}:${c.before}`, 'utf8').toString('base64url');
+
+function decodeAuditCursor(cursor: string): AuditCursor {
+  const m = /^a:(\d{1,9}):(.+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m || !AUDIT_ID.test(m[2]!))
+    throw new InputValidationError(
+      'The cursor is not one this list gave; start again from the first page.',
+      [],
+      {
+        key: 'cursor-invalid',
+      },
+    );
+  return { offset: Number(m[1]), before: m[2]! };
+}
+
+/**
+ * At most this many entries are read for one page of a manager, whose territory may be a small
+ * part of the trail: a page can then come back short, with a cursor to read on from where it stopped.
+ */
+const AUDIT_READ = 2000;
+
+/**
+ * Up to `limit` entries the caller may see, older than `before`, and where the next page starts
+ * (`end`, the id to read on from; undefined at the end of the trail). A full page ends at its last
+ * entry; one cut short by `readCap` at the last entry read, so entries nobody may see are not read
+ * twice.
+ */
+export async function readAuditPage(
+  audit: AuditRepository,
+  query: Omit<AuditQuery, 'limit' | 'before'>,
+  visible: (e: AuditEntry) => boolean,
+  limit: number,
+  before: string | undefined,
+  { chunk = limit + 1, readCap = AUDIT_READ }: { chunk?: number; readCap?: number } = {},
+): Promise<{ items: AuditEntry[]; end: string | undefined }> {
+  // One entry more than the page tells whether another page follows.
+  const shown: AuditEntry[] = [];
+  let last = before;
+  let read = 0;
+  while (read < readCap) {
+    const want = Math.min(chunk, readCap - read);
+    const entries = await audit.query({ ...query, limit: want, ...(last ? { before: last } : {}) });
+    read += entries.length;
+    for (const e of entries) {
+      if (visible(e)) shown.push(e);
+      if (shown.length > limit) return { items: shown.slice(0, limit), end: shown[limit - 1]?.id };
+      last = e.id;
+    }
+    if (entries.length < want) return { items: shown, end: undefined };
+  }
+  return { items: shown, end: last };
+}
+
+async function getAuditPage(req: ApiRequest): Promise<Reply> {
+  const q = parseWith(AuditQuery, req.query, 'query');
+  if (q.offset)
+    throw new InputValidationError(
+      'The audit trail is read page by page: pass the nextCursor of the page before instead of an offset.',
+      [],
+      { key: 'audit-offset' },
+    );
+  const limit = q.limit ?? DEFAULT_LIMIT;
+  const start = q.cursor ? decodeAuditCursor(q.cursor) : null;
+  const now = req.deps.clock.now();
+  const to = q.to ? moscowDayEnd(q.to) : now.toISOString();
+  // Without a start, the last year: a bounded read of twelve monthly partitions.
+  const from = q.from ? moscowDayStart(q.from) : new Date(Date.parse(to) - 365 * DAY_MS).toISOString();
+  if (from > to)
+    throw new InputValidationError(`The range starts (${q.from}) after it ends (${q.to ?? 'today'}).`, [], {
+      key: 'range-reversed',
+      params: { from: q.from ?? null, to: q.to ?? null },
+    });
+  const known = await registry(req);
+  if (q.partner && req.principal.role === 'manager') {
+    const p = known.get(q.partner);
+    if (!p || !canSeePartner(req.principal, p))
+      throw new ForbiddenError(
+        `Partner ${q.partner} is not in your territory (${req.principal.regions.join(', ')}).`,
+        { key: 'partner-outside', params: { partner: q.partner, regions: req.principal.regions } },
+      );
+  }
+
+  const { items, end } = await readAuditPage(
+    req.deps.audit,
+    {
+      from,
+      to,
+      ...(q.actor ? { actor: q.actor } : {}),
+      ...(q.quarter ? { quarter: q.quarter } : {}),
+      ...(q.partner ? { partner: q.partner } : {}),
+    },
+    (e) => seesAbout(req.principal, e.partners, known),
+    limit,
+    start?.before,
+    { chunk: req.principal.role === 'manager' ? (limit + 1) * 4 : limit + 1 },
+  );
+  const offset = start?.offset ?? 0;
+  const show = shownId(known);
+  return {
+    json: {
+      from,
+      to,
+      entries: items.map((e) => auditEntryJson(e, req.principal, known, show)),
+      page: {
+        total: null,
+        limit,
+        offset,
+        nextCursor: end ? encodeAuditCursor({ offset: offset + items.length, before: end }) : null,
+      },
+    },
+  };
+}
+
+export { getApprovalList, getAuditPage };
