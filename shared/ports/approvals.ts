@@ -132,6 +132,7 @@ export interface ReferenceChangeApproval extends ApprovalBase {
 }
 
 export type Approval = CloseApproval | ReferenceChangeApproval;
+export const APPROVAL_KINDS = ['close', 'reference-change'] as const satisfies readonly Approval['kind'][];
 
 export interface ApprovalRepository {
   create(approval: Approval): Promise<void>;

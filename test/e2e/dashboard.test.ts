@@ -370,7 +370,7 @@ describe.skipIf(!hasChromium)(
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
       // The page refreshes by itself until the change leaves `evaluating`: the compute function's
       // evaluation against the closed quarter, which a loaded machine takes long to run.
-      const request = page.getByRole('article', { name: `Change of acceptances affecting closed ${QUARTER}` });
+      const request = page.getByRole('article', { name: `Change of acceptances of RU100112 affecting closed ${QUARTER}` });
       await explained(page, 'dashboard-change-evaluated', () => request.waitFor({ timeout: OUTCOME_MS }));
       type Shown = { id: string; status: string; effect: { totalRub: string; partners: { partnerId: string }[] } };
       const { approvals } = await apiGet<{ approvals: Shown[] }>('/approvals', programToken);

@@ -8,17 +8,22 @@
 import { api } from '../api.js';
 import { h, message, table } from '../dom.js';
 import { EVALUATION_POLL_MS } from '../evaluation.js';
-import { formatInstant, formatInt, formatMoney, t } from '../i18n.js';
+import { formatInstant, formatInt, formatMoney, getLang, t } from '../i18n.js';
+import { referenceRows } from './record-fields.js';
 
 const decides = (me, a) =>
   a.kind === 'close' ? me.role === 'finance' : me.role === 'finance' || me.role === 'program';
 
 const unsettled = (a) => a.status === 'evaluating' || a.status === 'applied';
 
+/** What a change is about in the page's language: the server's words when it gave them in it, else the kind of rows. */
+const subject = (a) =>
+  a.subjectText && a.subjectLang === getLang() ? a.subjectText : t(`rowKind_${a.what}`);
+
 function title(a) {
   if (a.kind === 'close') return t('kind_close', { q: a.quarter });
-  if (unsettled(a)) return t('kind_change_checked', { what: a.what });
-  return t('kind_change', { what: a.what, quarters: a.quarters.join(', ') });
+  if (unsettled(a)) return t('changeCheckedOf', { what: subject(a) });
+  return t('changeOf', { what: subject(a), quarters: a.quarters.join(', ') });
 }
 
 function who(key, actor, at) {
@@ -41,7 +46,7 @@ function details(a) {
     'details',
     {},
     h('summary', {}, t('changeRows', { n: formatInt(a.change[a.what]?.length ?? 0) })),
-    h('code', { class: 'json' }, (a.change[a.what] ?? []).map((row) => JSON.stringify(row)).join('\n')),
+    referenceRows({ [a.what]: a.change[a.what] ?? [] }),
   );
   // No effect yet while evaluating; none at all once applied.
   if (unsettled(a)) return rows;
