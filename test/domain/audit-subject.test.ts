@@ -50,19 +50,24 @@ const subjects: AuditSubject[] = [
 describe('audit subjects', () => {
   it('words the English target as entries always recorded it', () => {
     expect(subjectText(SAMPLES.close, 'en')).toBe('close of quarter 2016-Q1');
-    expect(subjectText(askedBySubject({ code: 'close', params: { quarter: '2016-Q1' } }, 'fin-2'), 'en')).toBe('close of quarter 2016-Q1, asked by fin-2');
+    expect(
+      subjectText(askedBySubject({ code: 'close', params: { quarter: '2016-Q1' } }, 'fin-2'), 'en'),
+    ).toBe('close of quarter 2016-Q1, asked by fin-2');
     expect(subjectText(SAMPLES.rows, 'en')).toBe(
       'partners of RU 910001, RU910002; acceptances of RU1, RU2, RU3, RU4, RU5, and 2 more; catalog of VOSTRO 3568, NB',
     );
   });
 
-  it.each(subjects.map((s) => [subjectText(s, 'en'), s] as const))('reads "%s" back into its subject', (text, s) => {
-    // A comma inside a SKU cannot be told from the list's own, so rows are compared by their text.
-    const back = subjectFromTarget(text);
-    expect(back && subjectText(back, 'en')).toBe(text);
-    expect(back?.code).toBe(s.code);
-    expect(back && subjectText(back, 'ru')).toBe(subjectText(s, 'ru'));
-  });
+  it.each(subjects.map((s) => [subjectText(s, 'en'), s] as const))(
+    'reads "%s" back into its subject',
+    (text, s) => {
+      // A comma inside a SKU cannot be told from the list's own, so rows are compared by their text.
+      const back = subjectFromTarget(text);
+      expect(back && subjectText(back, 'en')).toBe(text);
+      expect(back?.code).toBe(s.code);
+      expect(back && subjectText(back, 'ru')).toBe(subjectText(s, 'ru'));
+    },
+  );
 
   it.each(subjects.map((s) => [s.code, s] as const))(
     'says a %s subject in Russian, identifiers as recorded',

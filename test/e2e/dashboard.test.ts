@@ -382,6 +382,12 @@ describe.skipIf(!hasChromium)(
       expect(text).toContain('Asked by prog-e2e (Program manager)');
       expect(text).toContain(`Effect on payouts: ${squash(rub('en-US', approval.effect.totalRub))}`);
       expect(text).toContain('RU100112');
+      // The rows sent are labelled fields, codes by their names, not JSON.
+      await request.getByText('The rows sent (1)').click();
+      const sent = squash(await request.locator('table.reference-rows').textContent());
+      expect(sent).toContain('PartnerProgramPlan, unitsAccepted');
+      expect(sent).toContain('RU100112Client systemsnone chosen');
+      expect(sent).not.toMatch(/[{}"]/);
       await page.screenshot({ path: shot('approvals-change'), fullPage: true });
       await request.getByRole('button', { name: 'Approve' }).click();
       await explained(page, 'dashboard-change-approved', () => page.getByRole('status').filter({ hasText: 'Approved.' }).waitFor());

@@ -25,7 +25,15 @@ export type AuditSubject =
   | { code: 'redemption'; params: { reward: string; partner: string } }
   | { code: 'rules'; params: { quarter: string; version: string } };
 
-export const AUDIT_SUBJECT_CODES = ['close', 'rows', 'report', 'export', 'payment', 'redemption', 'rules'] as const;
+export const AUDIT_SUBJECT_CODES = [
+  'close',
+  'rows',
+  'report',
+  'export',
+  'payment',
+  'redemption',
+  'rules',
+] as const;
 
 const NAMED = 5;
 
@@ -111,7 +119,9 @@ const QUARTER = '(\\d{4}-Q[1-4])';
 function rowsFromTarget(text: string): RowGroup[] | null {
   const groups: RowGroup[] = [];
   for (const part of text.split('; ')) {
-    const m = /^(partners|distributors|acceptances|trainings|catalog) of (.+?)(?:, and (\d+) more)?$/s.exec(part);
+    const m = /^(partners|distributors|acceptances|trainings|catalog) of (.+?)(?:, and (\d+) more)?$/s.exec(
+      part,
+    );
     if (!m) return null;
     groups.push({ what: m[1] as RowKind, named: m[2]!.split(', '), more: m[3] ? Number(m[3]) : 0 });
   }
@@ -132,7 +142,10 @@ export function subjectFromTarget(target: string): AuditSubject | null {
   if ((m = new RegExp(`^export of quarter ${QUARTER} \\((\\w+)\\)$`).exec(target)))
     return { code: 'export', params: { quarter: m[1]!, format: m[2]! } };
   if ((m = new RegExp(`^payment (\\S+) to (.+) for (.+) in ${QUARTER}$`, 's').exec(target)))
-    return { code: 'payment', params: { paymentId: m[1]!, partner: m[2]!, distributor: m[3]!, quarter: m[4]! } };
+    return {
+      code: 'payment',
+      params: { paymentId: m[1]!, partner: m[2]!, distributor: m[3]!, quarter: m[4]! },
+    };
   if ((m = /^redemption of (\S+) by (.+)$/s.exec(target)))
     return { code: 'redemption', params: { reward: m[1]!, partner: m[2]! } };
   if ((m = new RegExp(`^rules of quarter ${QUARTER}, version (.+)$`, 's').exec(target)))

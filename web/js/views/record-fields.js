@@ -76,7 +76,10 @@ function cell(name, v) {
       { class: 'record-fields' },
       Object.entries(v).flatMap(([code, n]) => [h('dt', {}, rejectReason(code)), h('dd', {}, scalar('', n))]),
     );
-  if (Array.isArray(v)) return v.every((x) => x === null || typeof x !== 'object') ? v.map((x) => scalar(name, x)).join(', ') : fields(v);
+  if (Array.isArray(v))
+    return v.every((x) => x === null || typeof x !== 'object')
+      ? v.map((x) => scalar(name, x)).join(', ')
+      : fields(v);
   if (v && typeof v === 'object') return fields(v);
   return scalar(name, v);
 }
@@ -117,12 +120,55 @@ export function referenceRows(byKind) {
   });
 }
 
-/** Any other record as labelled fields; a list of records as one list of fields each. */
+/**
+ * Rows by kind inside a table's cell (the audit trail): one list of labelled fields per row, no
+ * nested table, so the trail's own rows stay the only rows of its table.
+ */
+function rowsList(byKind) {
+  return ROW_KINDS.filter((k) => byKind[k] !== undefined).map((k) => {
+    const list = byKind[k];
+    const rows = Array.isArray(list) ? list : (list?.rows ?? []);
+    const more = Array.isArray(list) ? 0 : (list?.more ?? 0);
+    if (!rows.length) return h('p', { class: 'meta' }, t('rfNoRows', { kind: t(`rowKind_${k}`) }));
+    const known = FIELDS[k] ?? [];
+    const ordered = (r) => [
+      ...known.filter((f) => f in r),
+      ...Object.keys(r).filter((f) => !known.includes(f) && !HIDDEN.has(f)),
+    ];
+    return [
+      h('p', { class: 'record-kind' }, t(`rowKind_${k}`)),
+      h(
+        'ol',
+        { class: 'record-list' },
+        rows.map((r) =>
+          h(
+            'li',
+            {},
+            h(
+              'dl',
+              { class: 'record-fields' },
+              ordered(r ?? {}).flatMap((f) => [h('dt', {}, fieldLabel(f)), h('dd', {}, cell(f, r[f]))]),
+            ),
+          ),
+        ),
+      ),
+      more ? h('p', { class: 'meta' }, t('rfMoreRows', { n: formatInt(more) })) : null,
+    ];
+  });
+}
+
+/** Any record as labelled fields; a list of records as one list of fields each. */
 export function fields(value) {
   if (value === null || value === undefined) return '—';
-  if (isRowsByKind(value)) return referenceRows(value);
+  if (isRowsByKind(value)) return rowsList(value);
   if (Array.isArray(value))
-    return value.length ? h('ol', { class: 'record-list' }, value.map((v) => h('li', {}, cell('', v)))) : '—';
+    return value.length
+      ? h(
+          'ol',
+          { class: 'record-list' },
+          value.map((v) => h('li', {}, cell('', v))),
+        )
+      : '—';
   if (typeof value !== 'object') return scalar('', value);
   return h(
     'dl',
