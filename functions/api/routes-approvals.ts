@@ -9,9 +9,8 @@ import { canSeePartner, type Principal } from '../../shared/auth/principal.js';
 import { QuarterId } from '../../shared/domain/rules/schema.js';
 import type { Partner } from '../../shared/domain/types.js';
 import { ForbiddenError, InputValidationError } from '../../shared/errors.js';
-import { approve, reject, requestClose } from '../../shared/pipeline/approvals.js';
+import { approve, reject, requestClose, subjectOf } from '../../shared/pipeline/approvals.js';
 import { actorOf } from '../../shared/pipeline/audit.js';
-import { subjectOf } from '../../shared/pipeline/approvals.js';
 import {
   subjectFromTarget,
   subjectText,
