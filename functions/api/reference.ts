@@ -33,6 +33,7 @@ import {
 } from '../../shared/reference/parse.js';
 import type { ParseResult } from '../../shared/reference/types.js';
 import { isJson, jsonBody, type ApiRequest, type Reply } from './http.js';
+import { languageOf } from './language.js';
 import { approvalJson } from './routes-approvals.js';
 
 /** The rows of the request, from JSON or CSV, or a 400 listing every problem. */
@@ -159,7 +160,7 @@ async function accepted(req: ApiRequest, change: ReferenceChange, kind: keyof Re
         written: 0,
         computationsRequested: [],
         change: { id, status },
-        approval: approvalJson(outcome.evaluating, req.principal, known),
+        approval: approvalJson(outcome.evaluating, req.principal, known, languageOf(req)),
         note:
           'Not saved yet: a quarter is closed, so this change is being checked against its figures. ' +
           'If it changes none, it is saved; if it does, it waits for a program manager or finance user other than you to approve it. ' +

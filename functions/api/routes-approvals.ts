@@ -7,8 +7,15 @@
 import { z } from 'zod';
 import { canSeePartner, type Principal } from '../../shared/auth/principal.js';
 import type { Partner } from '../../shared/domain/types.js';
-import { approve, reject, requestClose } from '../../shared/pipeline/approvals.js';
+import { approve, reject, requestClose, subjectOf } from '../../shared/pipeline/approvals.js';
 import { actorOf } from '../../shared/pipeline/audit.js';
+import {
+  subjectFromTarget,
+  subjectText,
+  targetSaid,
+  type AuditSubject,
+} from '../../shared/domain/render/audit.js';
+import type { Lang } from '../../shared/domain/render/format.js';
 import {
   type Approval,
   type AuditEntry,
@@ -39,13 +46,28 @@ export function seesAbout(
   });
 }
 
+const closeSubject = (quarter: string): AuditSubject => ({ code: 'close', params: { quarter } });
+
 export const shownId = (known: ReadonlyMap<string, Partner>) => (id: string) => known.get(id)?.displayId ?? id;
 
-export function approvalJson(a: Approval, principal: Principal, known: ReadonlyMap<string, Partner>) {
+/**
+ * `subject` says what the request is about as a code with parameters; `subjectText` is it in the
+ * reader's language (`subjectLang`), identifiers as written.
+ */
+export function approvalJson(
+  a: Approval,
+  principal: Principal,
+  known: ReadonlyMap<string, Partner>,
+  lang: Lang = 'en',
+) {
+  const subject = a.kind === 'close' ? closeSubject(a.quarter) : subjectOf(a.change);
   const base = {
     id: a.id,
     kind: a.kind,
     status: a.status,
+    subject,
+    subjectText: subjectText(subject, lang),
+    subjectLang: lang,
     requestedBy: a.requestedBy,
     requestedAt: a.requestedAt,
     ...(a.decidedBy ? { decidedBy: a.decidedBy, decidedAt: a.decidedAt } : {}),
@@ -92,7 +114,7 @@ export function approvalJson(a: Approval, principal: Principal, known: ReadonlyM
 async function postCloseRequest(req: ApiRequest): Promise<Reply> {
   const rules = await quarterOf(req);
   const approval = await requestClose(req.deps, rules.quarter, actorOf(req.principal));
-  return { status: 202, json: { approval: approvalJson(approval, req.principal, new Map()) } };
+  return { status: 202, json: { approval: approvalJson(approval, req.principal, new Map(), languageOf(req)) } };
 }
 
 const ApprovalIdParam = z.string().regex(/^apr_[0-9a-f]{20}$/, 'is not an approval ID');
@@ -108,7 +130,7 @@ async function postApprove(req: ApiRequest): Promise<Reply> {
     const s = outcome.snapshot;
     return {
       json: {
-        approval: approvalJson(outcome.approval, req.principal, known),
+        approval: approvalJson(outcome.approval, req.principal, known, languageOf(req)),
         snapshot: {
           ...s,
           lines: s.lines.map((l) => payoutLineJson(l, known.get(l.partnerId), languageOf(req), req.principal)),
@@ -119,7 +141,7 @@ async function postApprove(req: ApiRequest): Promise<Reply> {
   }
   return {
     json: {
-      approval: approvalJson(outcome.approval, req.principal, known),
+      approval: approvalJson(outcome.approval, req.principal, known, languageOf(req)),
       written: outcome.applied.written,
       computationsRequested: outcome.applied.computationsRequested,
     },
@@ -130,23 +152,32 @@ async function postReject(req: ApiRequest): Promise<Reply> {
   const id = parseWith(ApprovalIdParam, req.params.id, 'approval ID in the path');
   const body = req.body?.length ? jsonBody(req, RejectBody) : {};
   const decided = await reject(req.deps, id, actorOf(req.principal), body.comment || undefined);
-  return { json: { approval: approvalJson(decided, req.principal, await registry(req)) } };
+  return { json: { approval: approvalJson(decided, req.principal, await registry(req), languageOf(req)) } };
 }
 
-/** A manager sees the rows of an entry only when every partner it names is in the territory. */
+/**
+ * A manager sees the rows of an entry only when every partner it names is in the territory.
+ * `target` stays the recorded English; `targetText` is it in the reader's language (`targetLang`),
+ * from the entry's subject or, for an older entry, its target read back into one.
+ */
 export function auditEntryJson(
   e: AuditEntry,
   principal: Principal,
   known: ReadonlyMap<string, Partner>,
   show: (id: string) => string,
+  lang: Lang,
 ) {
+  const subject = e.subject ?? subjectFromTarget(e.target);
+  const said = targetSaid(e, lang);
+  const words = { ...(subject ? { subject } : {}), targetText: said.text, targetLang: said.lang };
   const mine = (id: string) => {
     const p = known.get(id);
     return p !== undefined && canSeePartner(principal, p);
   };
-  if (principal.role !== 'manager' || e.partners.every(mine)) return { ...e, partners: e.partners.map(show) };
+  if (principal.role !== 'manager' || e.partners.every(mine))
+    return { ...e, ...words, partners: e.partners.map(show) };
   const { before: _before, after: _after, ...rest } = e;
-  return { ...rest, partners: e.partners.filter(mine).map(show), rowsHidden: true };
+  return { ...rest, ...words, partners: e.partners.filter(mine).map(show), rowsHidden: true };
 }
 
 export const APPROVAL_ROUTES = {

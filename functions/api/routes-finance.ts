@@ -3,7 +3,7 @@
  * distributor × quarter, the accrual view of an open quarter, and points redemptions against the
  * reward catalog.
  */
-import { actorOf, recordAudit } from '../../shared/pipeline/audit.js';
+import { about, actorOf, recordAudit } from '../../shared/pipeline/audit.js';
 import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
@@ -87,7 +87,15 @@ export async function postPayment(req: ApiRequest): Promise<Reply> {
     await recordAudit(deps, {
       kind: 'payment',
       actor: actorOf(principal),
-      target: `payment ${payment.paymentId} to ${partner.displayId} for ${distributor.displayId} in ${payment.quarter}`,
+      ...about({
+        code: 'payment',
+        params: {
+          paymentId: payment.paymentId,
+          partner: partner.displayId,
+          distributor: distributor.displayId,
+          quarter: payment.quarter,
+        },
+      }),
       quarters: [payment.quarter],
       partners: [partner.id],
       after: payment,
@@ -231,7 +239,7 @@ export async function postRedemption(req: ApiRequest): Promise<Reply> {
         await recordAudit(deps, {
           kind: 'redemption',
           actor: actorOf(principal),
-          target: `redemption of ${body.rewardId} by ${state.partner.displayId}`,
+          ...about({ code: 'redemption', params: { reward: body.rewardId, partner: state.partner.displayId } }),
           quarters: [rules.quarter],
           partners: [id],
           before: { balance: balance(state.ledger) },

@@ -25,6 +25,7 @@ import {
 } from './http.js';
 import { compareBy, DEFAULT_LIMIT, matcher, pageOf, PagingQuery } from './paging.js';
 import { approvalJson, auditEntryJson, seesAbout, shownId } from './routes-approvals.js';
+import { languageOf } from './language.js';
 
 const DAY_MS = 86_400_000;
 
@@ -77,7 +78,7 @@ async function getApprovalList(req: ApiRequest): Promise<Reply> {
     query,
     DEFAULT_LIMIT,
   );
-  return { json: { approvals: items.map((a) => approvalJson(a, req.principal, known)), page } };
+  return { json: { approvals: items.map((a) => approvalJson(a, req.principal, known, languageOf(req))), page } };
 }
 
 const DateParam = optionalText.pipe(
@@ -217,7 +218,7 @@ async function getAuditPage(req: ApiRequest): Promise<Reply> {
     json: {
       from,
       to,
-      entries: items.map((e) => auditEntryJson(e, req.principal, known, show)),
+      entries: items.map((e) => auditEntryJson(e, req.principal, known, show, languageOf(req))),
       page: {
         total: null,
         limit,

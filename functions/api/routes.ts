@@ -16,7 +16,7 @@ import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
 import { readRejects } from '../../shared/export/rejects-csv.js';
 import { heldLinesOfReport, LatestComputations, productExceptions, reportOutcome } from '../../shared/pipeline/held-lines.js';
 import type { PayoutLine } from '../../shared/domain/types.js';
-import { actorOf, recordAudit } from '../../shared/pipeline/audit.js';
+import { about, actorOf, recordAudit } from '../../shared/pipeline/audit.js';
 import { effectiveLines, exportQuarter, listQuarters } from '../../shared/pipeline/quarters.js';
 import type { ReportRecord } from '../../shared/ports/index.js';
 import {
@@ -188,7 +188,7 @@ async function getExport(req: ApiRequest): Promise<Reply> {
   await recordAudit(req.deps, {
     kind: 'export',
     actor: actorOf(req.principal),
-    target: `export of quarter ${rules.quarter} (${format})`,
+    ...about({ code: 'export', params: { quarter: rules.quarter, format } }),
     quarters: [rules.quarter],
     partners: [],
     // The language is part of what was given: it changes the bytes, not the figures.

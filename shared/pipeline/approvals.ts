@@ -14,6 +14,7 @@ import { Decimal } from 'decimal.js';
 import type { EffectiveLine } from '../domain/adjustments.js';
 import { normaliseSku } from '../domain/classify.js';
 import { courseKey } from '../domain/ids.js';
+import { askedBySubject, rowGroups, subjectText, type AuditSubject, type RequestSubject } from '../domain/render/audit.js';
 import type { Acceptance, Training } from '../domain/types.js';
 import {
   ApprovalDecidedError,
@@ -29,7 +30,7 @@ import type {
   PartnerEffect,
 } from '../ports/approvals.js';
 import type { AppDeps } from '../wiring.js';
-import { boundedRows, recordAudit } from './audit.js';
+import { about, boundedRows, recordAudit } from './audit.js';
 import { computeQuarter, type QuarterReference } from './compute-quarter.js';
 import { latestComputation, loadExtracts, loadQuarterInputs } from './compute.js';
 import { closeExceptions } from './close-exceptions.js';
@@ -110,7 +111,7 @@ export async function requestClose(deps: ApprovalDeps, quarter: string, by: Acto
   await recordAudit(deps, {
     kind: 'close-request',
     actor: by,
-    target: `close of quarter ${quarter}`,
+    ...about({ code: 'close', params: { quarter } }),
     quarters: [quarter],
     partners: [],
     after: {
@@ -212,21 +213,30 @@ export function partnersOf(change: ReferenceChange): string[] {
   return [...new Set(ids)].sort();
 }
 
-export function targetOf(change: ReferenceChange): string {
-  return KINDS.filter((k) => change[k]?.length)
-    .map((k) => {
-      const named =
-        k === 'catalog'
-          ? change.catalog!.map((c) => c.sku)
-          : k === 'distributors'
-            ? change.distributors!.map((d) => d.displayId)
-            : k === 'partners'
-              ? change.partners!.map((p) => p.displayId)
-              : (change[k] as { partnerId: string }[]).map((r) => r.partnerId);
-      const unique = [...new Set(named)];
-      return `${k} of ${unique.slice(0, 5).join(', ')}${unique.length > 5 ? `, and ${unique.length - 5} more` : ''}`;
-    })
-    .join('; ');
+/** What a change is about: the identifiers of its rows, as written, by kind. */
+export function subjectOf(change: ReferenceChange): RequestSubject {
+  return {
+    code: 'rows',
+    params: {
+      groups: rowGroups({
+        partners: change.partners?.map((p) => p.displayId),
+        distributors: change.distributors?.map((d) => d.displayId),
+        acceptances: change.acceptances?.map((a) => a.partnerId),
+        trainings: change.trainings?.map((t) => t.partnerId),
+        catalog: change.catalog?.map((c) => c.sku),
+      }),
+    },
+  };
+}
+
+export const targetOf = (change: ReferenceChange): string => subjectText(subjectOf(change), 'en');
+
+/** A decision's subject: the request's, with who asked. */
+export function decisionSubject(approval: Approval): AuditSubject {
+  const asked = approval.kind === 'close'
+    ? ({ code: 'close', params: { quarter: approval.quarter } } as const)
+    : subjectOf(approval.change);
+  return askedBySubject(asked, approval.requestedBy.sub);
 }
 
 /** The stored rows the change replaces or adds to, for the audit entry's "before". */
@@ -278,7 +288,7 @@ export async function applyReferenceChange(
   await recordAudit(deps, {
     kind: 'reference',
     actor: author,
-    target: targetOf(change),
+    ...about(subjectOf(change)),
     quarters: result.computationsRequested,
     partners: partnersOf(change),
     before: bounded(before),
@@ -350,7 +360,7 @@ export async function approve(deps: ApprovalDeps, id: string, by: Actor): Promis
     await recordAudit(deps, {
       kind: 'close-approval',
       actor: by,
-      target: `close of quarter ${approval.quarter}, asked by ${approval.requestedBy.sub}`,
+      ...about(decisionSubject(approval)),
       quarters: [approval.quarter],
       partners: [],
       before: { status: 'open', total: approval.total },
@@ -364,7 +374,7 @@ export async function approve(deps: ApprovalDeps, id: string, by: Actor): Promis
   await recordAudit(deps, {
     kind: 'change-approval',
     actor: by,
-    target: `${targetOf(approval.change)}, asked by ${approval.requestedBy.sub}`,
+    ...about(decisionSubject(approval)),
     quarters: approval.quarters,
     partners: approval.partners,
     after: approval.effect,
@@ -414,7 +424,7 @@ export async function reject(deps: ApprovalDeps, id: string, by: Actor, comment?
   await recordAudit(deps, {
     kind: close ? 'close-rejection' : 'change-rejection',
     actor: by,
-    target: `${close ? `close of quarter ${approval.quarter}` : targetOf(approval.change)}, asked by ${approval.requestedBy.sub}`,
+    ...about(decisionSubject(approval)),
     quarters: close ? [approval.quarter] : approval.quarters,
     partners: close ? [] : approval.partners,
     approvalId: id,

@@ -3,10 +3,11 @@
  * who (user and role), when, what, before and after. Entries are never changed or removed.
  *
  * A use case of another part (payments, rules files) records itself with
- * `recordAudit(deps, { kind: 'payment', actor, target, quarters, partners, before, after })`.
+ * `recordAudit(deps, { kind: 'payment', actor, ...about(subject), quarters, partners, before, after })`.
  */
 import { randomBytes } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
+import { subjectText, type AuditSubject } from '../domain/render/audit.js';
 import type { Actor, AuditEntry, AuditRepository } from '../ports/approvals.js';
 import type { Clock } from '../ports/index.js';
 
@@ -18,6 +19,12 @@ export interface AuditDeps {
 export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at'>;
 
 export const actorOf = (p: Pick<Principal, 'sub' | 'role'>): Actor => ({ sub: p.sub, role: p.role });
+
+/** An entry's `target` (English, what older readers show) and the subject it is rendered from per reader. */
+export const about = (subject: AuditSubject): Pick<NewAuditEntry, 'target' | 'subject'> => ({
+  target: subjectText(subject, 'en'),
+  subject,
+});
 
 /** At most this many rows are kept in before/after, so one entry stays a small item. */
 export const AUDIT_ROWS = 100;

@@ -17,10 +17,10 @@ import {
   partnersOf,
   rowsBefore,
   rub,
-  targetOf,
+  subjectOf,
   type ApprovalDeps,
 } from './approvals.js';
-import { recordAudit } from './audit.js';
+import { about, recordAudit } from './audit.js';
 import { listQuarters } from './quarters.js';
 import { refuseTooLongValues, type ReferenceChange, type ReferenceImportResult } from './reference-import.js';
 
@@ -119,7 +119,7 @@ export async function evaluateReferenceChange(deps: ApprovalDeps, id: string): P
   await recordAudit(deps, {
     kind: 'change-request',
     actor: author,
-    target: targetOf(change),
+    ...about(subjectOf(change)),
     quarters: effect.quarters,
     partners,
     before: bounded(await rowsBefore(deps, change)),

@@ -32,7 +32,7 @@ import type {
 import type { FileClaimRepository, FileHolder } from '../ports/file-claims.js';
 import { PREFIX } from '../storage-contract.js';
 import type { AuditRepository } from '../ports/approvals.js';
-import { recordAudit } from './audit.js';
+import { about, recordAudit } from './audit.js';
 import type { UploadLog } from '../ports/finance.js';
 import { resolveUploader, uploadActor, type S3Writer } from './uploader.js';
 import { ReportExtractor, storableExtractInPieces } from './extract.js';
@@ -225,7 +225,7 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
     await recordAudit({ audit: deps.audit, clock: deps.clock }, {
       kind: 'report',
       actor: uploadActor(uploader, distributorId),
-      target: `report ${obj.key}`,
+      ...about({ code: 'report', params: { key: obj.key } }),
       quarters: touched,
       partners: [],
       before: previous?.activeVersion ? { version: previous.activeVersion, sha256: previous.sha256 ?? null } : null,

@@ -3,6 +3,7 @@
  * ports/index.ts rather than in it, so the parts of that issue built in parallel do not collide.
  */
 import type { Role } from '../auth/principal.js';
+import type { AuditSubject } from '../domain/render/audit.js';
 import type { ReferenceChange } from '../pipeline/reference-import.js';
 
 /** Who did something: the user's `sub` and role from the principal, or the system for the pipeline. */
@@ -37,6 +38,11 @@ export interface AuditEntry {
   kind: AuditKind;
   /** What was acted on, in plain words: "quarter 2016-Q1", "acceptances of P1, P2". */
   target: string;
+  /**
+   * `target` as a code with parameters, rendered in the reader's language; absent on entries written
+   * before it was recorded (their target is read back into one where a known form wrote it).
+   */
+  subject?: AuditSubject;
   /** Quarters the entry is about (for the quarter filter); empty when none in particular. */
   quarters: string[];
   /** Partner keys the entry is about (the partner filter and a manager's territory). */
@@ -145,6 +151,7 @@ export interface ReferenceChangeApproval extends ApprovalBase {
 }
 
 export type Approval = CloseApproval | ReferenceChangeApproval;
+export const APPROVAL_KINDS = ['close', 'reference-change'] as const satisfies readonly Approval['kind'][];
 
 export interface ApprovalRepository {
   create(approval: Approval): Promise<void>;

@@ -370,7 +370,7 @@ describe.skipIf(!hasChromium)(
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Approvals' }).click();
       // The page refreshes by itself until the change leaves `evaluating`: the compute function's
       // evaluation against the closed quarter, which a loaded machine takes long to run.
-      const request = page.getByRole('article', { name: `Change of acceptances affecting closed ${QUARTER}` });
+      const request = page.getByRole('article', { name: `Change of acceptances of RU100112 affecting closed ${QUARTER}` });
       await explained(page, 'dashboard-change-evaluated', () => request.waitFor({ timeout: OUTCOME_MS }));
       type Shown = { id: string; status: string; effect: { totalRub: string; partners: { partnerId: string }[] } };
       const { approvals } = await apiGet<{ approvals: Shown[] }>('/approvals', programToken);
@@ -382,6 +382,12 @@ describe.skipIf(!hasChromium)(
       expect(text).toContain('Asked by prog-e2e (Program manager)');
       expect(text).toContain(`Effect on payouts: ${squash(rub('en-US', approval.effect.totalRub))}`);
       expect(text).toContain('RU100112');
+      // The rows sent are labelled fields, codes by their names, not JSON.
+      await request.getByText('The rows sent (1)').click();
+      const sent = squash(await request.locator('table.reference-rows').textContent());
+      expect(sent).toContain('PartnerProgramPlan, unitsAccepted');
+      expect(sent).toContain('RU100112Client systemsnone chosen');
+      expect(sent).not.toMatch(/[{}"]/);
       await page.screenshot({ path: shot('approvals-change'), fullPage: true });
       await request.getByRole('button', { name: 'Approve' }).click();
       await explained(page, 'dashboard-change-approved', () => page.getByRole('status').filter({ hasText: 'Approved.' }).waitFor());

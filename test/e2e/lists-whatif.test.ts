@@ -189,6 +189,26 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
       ...(me.sub.toLowerCase().match(/[a-z]{3,}/g) ?? []),
     ]);
     const { partners } = await apiCall<Listing>(`/quarters/${QUARTER}/partners?limit=1&sort=total`, financeToken);
+    // An approval and its audit entries to read: a close asked for and rejected by a second finance
+    // user, so the quarter stays open for the close of a later test.
+    const { approval } = await apiCall<{ approval: { id: string } }>(`/quarters/${QUARTER}/close`, financeToken, {
+      method: 'POST',
+    });
+    const checker = await rebates('token', '--role', 'finance', '--sub', 'fin-ru-checker', '--state', stateDir);
+    await apiCall(`/approvals/${approval.id}/reject`, checker, {
+      method: 'POST',
+      body: JSON.stringify({ comment: 'Подождём мартовских отчётов' }),
+    });
+    // Names and identifiers are shown as recorded: the words of the audit entries' subjects and of
+    // the users who acted are names, not English.
+    const { entries } = await apiCall<{ entries: { actor: { sub: string }; subject?: { params: object } }[] }>(
+      '/audit',
+      financeToken,
+    );
+    expect(entries.map((e) => e.subject)).not.toContain(undefined);
+    for (const e of entries)
+      for (const w of `${e.actor.sub} ${JSON.stringify(e.subject?.params ?? {})}`.toLowerCase().match(/[a-z]{3,}/g) ?? [])
+        allowed.add(w);
     await logIn(financeToken, 'ru');
     const views = [
       `#/overview/${QUARTER}`,
@@ -196,11 +216,23 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
       `#/exceptions/${QUARTER}`,
       '#/reports',
       `#/whatif/${QUARTER}`,
+      '#/approvals',
+      '#/audit',
     ];
+    // The pages whose records must be there before they are read.
+    const filled: Record<string, string> = {
+      '#/approvals': `article.approval:has(h3:text("${QUARTER}"))`,
+      '#/audit': 'table.audit tbody tr',
+    };
     const found: string[] = [];
     for (const hash of views) {
       await page.goto(`${base}/${hash}`);
       await page.locator('main h1').waitFor();
+      const rows = filled[hash];
+      if (rows)
+        await explained(page, `ru-${hash.slice(2)}`, () =>
+          page.locator(rows).first().waitFor({ timeout: OUTCOME_MS }),
+        );
       await page.waitForLoadState('networkidle');
       // Server texts still marked English are left out; options of closed selects are read out, so they count.
       const text = await page.evaluate<string>(`(() => {

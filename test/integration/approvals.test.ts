@@ -7,8 +7,9 @@
  */
 import '../../local/env-defaults.js'; // before the handler modules create their loggers
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEntry } from '../../shared/ports/approvals.js';
-import { useTestApi } from '../support/api-client.js';
+import { subjectText, type AuditSubject } from '../../shared/domain/render/audit.js';
+import { APPROVAL_KINDS, AUDIT_KINDS, type AuditEntry } from '../../shared/ports/approvals.js';
+import { useTestApi, type Answer } from '../support/api-client.js';
 import { getAs, settledApproval } from '../support/approvals.js';
 import { renderReport, useLocalRuntime, salesOf } from '../support/runtime.js';
 
@@ -289,5 +290,93 @@ describe('audit trail', () => {
       /conditional/i,
     );
     expect((await entries('finance'))[0]).toEqual(latest);
+  });
+});
+
+describe('approvals and audit in the reader\'s language', () => {
+  const ask = async (path: string, lang?: string): Promise<Answer['body']> => {
+    const res = await fetch(`${api.server.url}${path}`, {
+      headers: { authorization: `Bearer ${api.token('finance')}`, ...(lang ? { 'accept-language': lang } : {}) },
+    });
+    expect(res.status).toBe(200);
+    return res.json();
+  };
+  type Said = { subject?: AuditSubject };
+  /** The text without the subject's identifiers, which stay as recorded in every language. */
+  const withoutIdentifiers = (text: string, s: AuditSubject | undefined) => {
+    const p = (s?.params ?? {}) as Record<string, unknown>;
+    const ids = [
+      ...(s?.code === 'rows' ? s.params.groups.flatMap((g) => g.named) : []),
+      ...Object.values(p).filter((v): v is string => typeof v === 'string'),
+    ].sort((a, b) => b.length - a.length);
+    return ids.reduce((rest, id) => rest.split(id).join(''), text);
+  };
+
+  it('words every kind of audit entry in Russian when asked, keeping the English target', async () => {
+    const paid = await api.call('finance', 'POST', '/api/payments', {
+      quarter: Q1,
+      partnerId: 'RU910001',
+      distributorId: 'alfa',
+      date: '2016-05-10',
+      reference: 'ПП-17',
+      amount: '100.00',
+    });
+    expect(paid.status).toBe(201);
+    // Kinds no request of this file records (a redemption needs thousands of points; nothing records a
+    // rules change yet) are appended as an entry written before subjects were recorded: its target only.
+    const older: Record<string, string> = {
+      redemption: 'redemption of ray-ban-aviator by RU910001',
+      rules: 'rules of quarter 2016-Q2, version 2016-Q2.v2',
+    };
+    const seen = new Set((await ask('/api/audit')).entries.map((e: AuditEntry) => e.kind));
+    for (const kind of AUDIT_KINDS.filter((k) => !seen.has(k)))
+      await env.rt.deps.audit.append({
+        id: `${new Date().toISOString()}#older-${kind}`,
+        at: new Date().toISOString(),
+        actor: { sub: 'fin-1', role: 'finance' },
+        kind,
+        target: older[kind] ?? `no known form for ${kind}`,
+        quarters: [],
+        partners: [],
+      });
+
+    const ru = (await ask('/api/audit', 'ru, en;q=0.5')).entries as (AuditEntry & Said & { targetText: string; targetLang: string })[];
+    for (const kind of AUDIT_KINDS) {
+      const ofKind = ru.filter((e) => e.kind === kind);
+      expect(ofKind.length, kind).toBeGreaterThan(0);
+      for (const e of ofKind) {
+        expect({ kind, lang: e.targetLang }).toEqual({ kind, lang: 'ru' });
+        expect(e.targetText).toMatch(/[а-яё]/);
+        expect(withoutIdentifiers(e.targetText, e.subject), e.targetText).not.toMatch(/[A-Za-z]/);
+        // The recorded English target stays what older clients read.
+        expect(e.target).toBe(subjectText(e.subject!, 'en'));
+      }
+    }
+    const close = ru.find((e) => e.kind === 'close-rejection')!;
+    expect(close.targetText).toBe(`закрытие квартала ${Q1} по запросу fin-1`);
+
+    const en = (await ask('/api/audit')).entries as (AuditEntry & { targetText: string; targetLang: string })[];
+    expect(en.every((e) => e.targetText === e.target && e.targetLang === 'en')).toBe(true);
+  });
+
+  it('words what every kind of approval is about in Russian, identifiers as written', async () => {
+    const approvals = (await ask('/api/approvals', 'ru')).approvals as (Said & {
+      kind: string;
+      subjectText: string;
+      subjectLang: string;
+    })[];
+    for (const kind of APPROVAL_KINDS) {
+      const ofKind = approvals.filter((a) => a.kind === kind);
+      expect(ofKind.length, kind).toBeGreaterThan(0);
+      for (const a of ofKind) {
+        expect(a.subjectLang).toBe('ru');
+        expect(a.subjectText).toMatch(/[а-яё]/);
+        expect(withoutIdentifiers(a.subjectText, a.subject), a.subjectText).not.toMatch(/[A-Za-z]/);
+      }
+    }
+    const acceptance = approvals.find((a) => a.subjectText.includes('RU910003'));
+    expect(acceptance?.subjectText).toBe('принятия программы: RU910003');
+    const english = (await ask('/api/approvals')).approvals as { subjectText: string }[];
+    expect(english.map((a) => a.subjectText)).toContain('acceptances of RU910003');
   });
 });

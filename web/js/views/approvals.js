@@ -9,8 +9,9 @@
 import { api } from '../api.js';
 import { h, message, table } from '../dom.js';
 import { EVALUATION_POLL_MS } from '../evaluation.js';
-import { formatInstant, formatInt, formatMoney, rejectReason, t, zeroReason } from '../i18n.js';
+import { formatInstant, formatInt, formatMoney, getLang, rejectReason, t, zeroReason } from '../i18n.js';
 import { pager } from '../pager.js';
+import { referenceRows } from './record-fields.js';
 
 const PAGE = 25;
 const WAITING = 'evaluating,pending';
@@ -23,10 +24,14 @@ const decides = (me, a) =>
 
 const unsettled = (a) => a.status === 'evaluating' || a.status === 'applied';
 
+/** What a change is about in the page's language: the server's words when it gave them in it, else the kind of rows. */
+const subject = (a) =>
+  a.subjectText && a.subjectLang === getLang() ? a.subjectText : t(`rowKind_${a.what}`);
+
 function title(a) {
   if (a.kind === 'close') return t('kind_close', { q: a.quarter });
-  if (unsettled(a)) return t('kind_change_checked', { what: a.what });
-  return t('kind_change', { what: a.what, quarters: a.quarters.join(', ') });
+  if (unsettled(a)) return t('changeCheckedOf', { what: subject(a) });
+  return t('changeOf', { what: subject(a), quarters: a.quarters.join(', ') });
 }
 
 function who(key, actor, at) {
@@ -52,7 +57,7 @@ function details(a) {
     'details',
     {},
     h('summary', {}, t('changeRows', { n: formatInt(a.change[a.what]?.length ?? 0) })),
-    h('code', { class: 'json' }, (a.change[a.what] ?? []).map((row) => JSON.stringify(row)).join('\n')),
+    referenceRows({ [a.what]: a.change[a.what] ?? [] }),
   );
   // No effect yet while evaluating; none at all once applied.
   if (unsettled(a)) return rows;

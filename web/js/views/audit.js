@@ -10,17 +10,17 @@ import { h, message, table } from '../dom.js';
 import { formatInstant, t } from '../i18n.js';
 import { pager } from '../pager.js';
 import { loadQuarters } from './quarters.js';
+import { fields } from './record-fields.js';
 
 const PAGE = 50;
 
 const FILTERS = ['quarter', 'partner', 'actor', 'from', 'to'];
-const SHOWN_CHARS = 400;
 
-/** Rows before or after, as compact JSON, cut to a readable length. */
-function rows(value) {
-  if (value === undefined || value === null) return '—';
-  const text = JSON.stringify(value);
-  return h('code', { class: 'json' }, text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}…` : text);
+/** What the entry is about: in the page's language when the server gave it so, else its recorded English. */
+function target(e) {
+  const text = e.targetText ?? e.target;
+  const lang = e.targetText ? (e.targetLang ?? 'en') : 'en';
+  return [h('span', { lang }, text), e.comment ? ` — ${e.comment}` : ''];
 }
 
 /** A report written straight into S3 says so, and from where, beside its writer. */
@@ -129,9 +129,9 @@ function auditTable(entries) {
         formatInstant(e.at),
         [`${e.actor.sub} (${t(`role_${e.actor.role}`)})`, wroteToS3(e)],
         t(`akind_${e.kind}`),
-        [e.target, e.comment ? ` — ${e.comment}` : ''].join(''),
-        e.rowsHidden ? t('rowsHidden') : rows(e.before),
-        e.rowsHidden ? '' : rows(e.after),
+        target(e),
+        e.rowsHidden ? t('rowsHidden') : fields(e.before),
+        e.rowsHidden ? '' : fields(e.after),
       ],
     })),
   });
