@@ -9,9 +9,9 @@
 import { api } from '../api.js';
 import { h, message, table } from '../dom.js';
 import { EVALUATION_POLL_MS } from '../evaluation.js';
-import { formatInstant, formatInt, formatMoney, getLang, rejectReason, t, zeroReason } from '../i18n.js';
+import { formatInstant, formatInt, formatMoney, getLang, t } from '../i18n.js';
 import { pager } from '../pager.js';
-import { referenceRows } from './record-fields.js';
+import { exceptionGroupsText, referenceRows } from './record-fields.js';
 
 const PAGE = 25;
 const WAITING = 'evaluating,pending';
@@ -85,10 +85,7 @@ function details(a) {
 // The workbench groups counted at the request; a request made before they were counted has none.
 function exceptionGroupsLine(a) {
   if (!a.exceptionGroups?.length) return null;
-  const groups = a.exceptionGroups
-    .map((g) => `${g.source === 'held' ? rejectReason(g.reason) : zeroReason(g.reason)}: ${formatInt(g.count)}`)
-    .join('; ');
-  return h('p', { class: 'meta exception-groups' }, t('closeExceptionGroups', { groups }));
+  return h('p', { class: 'meta exception-groups' }, t('closeExceptionGroups', { groups: exceptionGroupsText(a.exceptionGroups) }));
 }
 
 function decision(me, a, rerender) {

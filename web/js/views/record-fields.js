@@ -8,7 +8,7 @@
  */
 import { codeLabel, pointsSource, serverSentence } from '../codes.js';
 import { h, table } from '../dom.js';
-import { formatInstant, formatInt, formatMoney, rejectReason, t } from '../i18n.js';
+import { formatInstant, formatInt, formatMoney, rejectReason, t, zeroReason } from '../i18n.js';
 import { STRINGS } from '../labels.js';
 
 export const ROW_KINDS = ['partners', 'distributors', 'acceptances', 'trainings', 'catalog'];
@@ -69,7 +69,14 @@ function scalar(name, v) {
   return String(v);
 }
 
+/** A close request's open exceptions by workbench group: "<reason>: <count>; …", as the approvals page says it. */
+export const exceptionGroupsText = (groups) =>
+  groups
+    .map((g) => `${g.source === 'held' ? rejectReason(g.reason) : zeroReason(g.reason)}: ${formatInt(g.count)}`)
+    .join('; ');
+
 function cell(name, v) {
+  if (name === 'exceptionGroups' && Array.isArray(v)) return v.length ? exceptionGroupsText(v) : '—';
   if (name === 'byReason' && v && typeof v === 'object')
     return h(
       'dl',
