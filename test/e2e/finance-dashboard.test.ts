@@ -7,12 +7,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Decimal } from 'decimal.js';
+import ExcelJS from 'exceljs';
+import Papa from 'papaparse';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { requireJdkInCI } from '../support/ci.js';
 import { apiCaller, startStack, type ApiCall } from '../support/page-checks.js';
 import { browserTestsCanRun, launchChromium, rebates, ROOT, tearDown } from '../support/rebates-up.js';
-import { OUTCOME_MS } from '../support/explain.js';
+import { explained, OUTCOME_MS, textNow } from '../support/explain.js';
 import { openAs } from '../support/open-as.js';
 
 const [Q1, Q2] = ['2016-Q1', '2016-Q2'];
@@ -27,7 +30,7 @@ interface ClosedPayouts {
   status: string;
   closed: { by: string; sha256: string; total: string };
   total: string;
-  lines: unknown[];
+  lines: { partnerId: string }[];
   adjustments: { partnerId: string; distributorId: string; amount: string; causes: { key?: string }[] }[];
   adjustmentsTotal: string;
 }
@@ -172,6 +175,194 @@ describe.skipIf(!hasChromium)('a closed quarter in the dashboard (Chromium again
     for (const s of shown) expect(s.lang).toBe('ru');
     // Nothing in the list is left in the English the browser used to word it in.
     expect(squash(await page.locator('table.adjustments-table').textContent())).not.toMatch(/uploaded by|replaced|uploader not recorded/);
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('the accruals CSV and XLSX downloaded on screen carry the rows and totals of the API', { timeout: 150_000 }, async () => {
+    type Figures = { units: number; amount: string; projectedUnits: number | null; projectedAmount: string | null };
+    type Accruals = { rows: (Figures & { program: string; distributorId: string })[]; total: Figures };
+    const res = await apiCall<Accruals>('GET', `/quarters/${Q2}/accruals`, financeToken);
+    expect(res.status).toBe(200);
+    const accruals = res.body;
+    expect(accruals.rows.length).toBeGreaterThan(0);
+    const cell = (v: number | string | null) => (v === null ? '' : String(v));
+
+    await openAs(page, base, { token: financeToken, quarter: Q2 }, `#/overview/${Q2}`);
+    await explained(page, 'accruals-panel', () =>
+      page.getByRole('heading', { level: 2, name: 'Accruals' }).waitFor({ timeout: OUTCOME_MS }),
+    );
+    // The file is fetched by the page before the download starts: an API outcome on a loaded machine.
+    const download = (name: string) =>
+      explained(page, `accruals-${name.replace(/\W+/g, '-')}`, async () => {
+        const [file] = await Promise.all([
+          page.waitForEvent('download', { timeout: OUTCOME_MS }),
+          page.getByRole('link', { name, exact: true }).click(),
+        ]);
+        return file;
+      });
+
+    const csv = await download('Accruals CSV');
+    expect(csv.suggestedFilename()).toBe(`accruals-${Q2}.csv`);
+    const rows = Papa.parse<Record<string, string>>(await readFile((await csv.path())!, 'utf8'), {
+      header: true,
+      skipEmptyLines: true,
+    }).data;
+    const total = rows.at(-1)!;
+    expect(total).toMatchObject({
+      quarter: Q2,
+      program: 'all programs',
+      distributor_id: 'all distributors',
+      units: String(accruals.total.units),
+      amount_rub: accruals.total.amount,
+      projected_units: cell(accruals.total.projectedUnits),
+      projected_amount_rub: cell(accruals.total.projectedAmount),
+    });
+    expect(rows.slice(0, -1).map((r) => [r.program, r.distributor_id, r.units, r.amount_rub])).toEqual(
+      accruals.rows.map((r) => [r.program, r.distributorId, String(r.units), r.amount]),
+    );
+    // The file's own rows add up to its total row.
+    const summed = rows.slice(0, -1).reduce((sum, r) => sum.plus(r.amount_rub!), new Decimal(0));
+    expect(summed.toFixed(2)).toBe(total.amount_rub);
+
+    const xlsx = await download('Accruals XLSX');
+    expect(xlsx.suggestedFilename()).toBe(`accruals-${Q2}.xlsx`);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load((await readFile((await xlsx.path())!)) as unknown as ArrayBuffer);
+    const sheet = (book.worksheets[0]?.getSheetValues().slice(1) ?? []).map((r) => (Array.isArray(r) ? r.slice(1) : []));
+    const last = sheet.at(-1)!;
+    expect(last.slice(0, 3)).toEqual([Q2, 'all programs', 'all distributors']);
+    expect(Number(last[3])).toBe(accruals.total.units);
+    expect(new Decimal(String(last[4])).toFixed(2)).toBe(accruals.total.amount);
+    expect(sheet.length - 2).toBe(accruals.rows.length);
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('finance redeems credited points on screen; the ledger has it, and more than the balance is refused in plain words', { timeout: 150_000 }, async () => {
+    type PartnerPage = { partner: { id: string }; points: { balance: number; entries: { kind: string; points: number }[] } };
+    type Reward = { id: string; name: string; points: number | null };
+    const partnerPage = async (id: string) =>
+      (await apiCall<PartnerPage>('GET', `/quarters/${Q1}/partners/${encodeURIComponent(id)}`, financeToken)).body;
+    const ids = [...new Set(closed.lines.map((l) => l.partnerId))];
+    const pages = await Promise.all(ids.map(partnerPage));
+    const rich = pages.sort((a, b) => b.points.balance - a.points.balance)[0]!;
+    const { quarter, rewards } = (await apiCall<{ quarter: string; rewards: Reward[] }>('GET', '/rewards', financeToken)).body;
+    const priced = rewards.filter((r): r is Reward & { points: number } => r.points !== null).sort((a, b) => a.points - b.points);
+    // The dearest reward the richest partner can afford, so that another is then out of reach.
+    const reward = priced.filter((r) => r.points <= rich.points.balance).at(-1);
+    expect(reward, `a reward within ${rich.partner.id}'s ${rich.points.balance} credited points`).toBeDefined();
+    const left = rich.points.balance - reward!.points;
+    const dear = priced.find((r) => r.points > left)!;
+    expect(dear).toBeDefined();
+    const int = (n: number) => new Intl.NumberFormat('en-US').format(n);
+
+    await openAs(page, base, { token: financeToken, quarter: Q1 }, `#/partner/${Q1}/${encodeURIComponent(rich.partner.id)}`);
+    const form = page.locator('form.redeem');
+    await explained(page, 'redeem-form', () => form.waitFor({ timeout: OUTCOME_MS }));
+    await form.getByLabel('Reward').selectOption(reward!.id);
+    await form.getByRole('button', { name: 'Redeem' }).click();
+    await explained(page, 'redeemed', () =>
+      expect
+        .poll(() => textNow(page.locator('main p.message.info')), { timeout: OUTCOME_MS })
+        .toBe(`Redeemed. Balance now: ${int(left)} points.`),
+    );
+    // The ledger, as the API reads it, has the redemption and the lower balance.
+    const after = await partnerPage(rich.partner.id);
+    expect(after.points.balance).toBe(left);
+    expect(after.points.entries).toHaveLength(rich.points.entries.length + 1);
+    expect(after.points.entries.filter((e) => e.kind === 'redeem' && e.points === -reward!.points)).toHaveLength(
+      rich.points.entries.filter((e) => e.kind === 'redeem' && e.points === -reward!.points).length + 1,
+    );
+
+    // More than the balance: the API's refusal (nothing spent) is what the page says.
+    const refused = await apiCall<{ error: { message: string } }>('POST', `/partners/${encodeURIComponent(rich.partner.id)}/redemptions`, financeToken, {
+      rewardId: dear.id,
+      quarter,
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain(`${int(left)} points`);
+    await form.getByLabel('Reward').selectOption(dear.id);
+    await form.getByRole('button', { name: 'Redeem' }).click();
+    await explained(page, 'redeem-refused', () =>
+      expect
+        .poll(() => textNow(page.locator('main p.message.error')), { timeout: OUTCOME_MS })
+        .toContain(squash(refused.body.error.message)),
+    );
+    expect((await partnerPage(rich.partner.id)).points.balance).toBe(left);
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('the audit filters on screen show what the API returns for the same filter', { timeout: 150_000 }, async () => {
+    type Entry = { actor: { sub: string }; target: string; comment?: string; partners: string[] };
+    const audit = async (filter: Record<string, string>) => {
+      const res = await apiCall<{ entries: Entry[] }>('GET', `/audit?${new URLSearchParams(filter).toString()}`, financeToken);
+      expect(res.status).toBe(200);
+      return res.body.entries.map((e) => `${e.actor.sub} | ${squash(e.target + (e.comment ? ` — ${e.comment}` : ''))}`);
+    };
+    const all = (await apiCall<{ entries: Entry[] }>('GET', '/audit', financeToken)).body.entries;
+    const partner = all.flatMap((e) => e.partners)[0];
+    expect(partner, 'an audit entry about a partner').toBeDefined();
+    const everything = await audit({});
+
+    await openAs(page, base, { token: financeToken }, '#/audit');
+    const shown = () =>
+      page.locator('table.audit tbody tr').evaluateAll((trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+      );
+    const filters: Record<string, string>[] = [{ quarter: Q1 }, { partner: partner! }, { actor: 'fin-anna' }, { quarter: Q1, actor: closer }];
+    for (const filter of filters) {
+      const expected = await audit(filter);
+      // A filter that keeps nothing or everything would not show that the page applies it.
+      expect(expected.length, JSON.stringify(filter)).toBeGreaterThan(0);
+      expect(expected, JSON.stringify(filter)).not.toEqual(everything);
+      await page.locator('#audit-quarter').selectOption(filter.quarter ?? '');
+      await page.locator('#audit-partner').fill(filter.partner ?? '');
+      await page.locator('#audit-actor').fill(filter.actor ?? '');
+      await page.getByRole('button', { name: 'Show', exact: true }).click();
+      await explained(page, 'audit-filtered', () =>
+        expect
+          .poll(
+            async () =>
+              (await shown()).map((cells) => `${squash(cells[1] ?? '').split(' (')[0]} | ${squash(cells[3] ?? '')}`),
+            { timeout: OUTCOME_MS },
+          )
+          .toEqual(expected),
+      );
+      // The filter is in the address, so the filtered view can be shared.
+      expect(new URLSearchParams(new URL(page.url()).hash.replace(/^#\/audit\/?/, '')).toString()).toBe(
+        new URLSearchParams(filter).toString(),
+      );
+    }
+    expect(pageErrors).toEqual([]);
+  });
+
+  // Last: it leaves a close request of 2016-Q2 decided (rejected) in the approvals.
+  test("one's own close request offers no approval on screen, as the API refuses it; another finance user may decide it", { timeout: 150_000 }, async () => {
+    const asked = await apiCall<{ approval: { id: string } }>('POST', `/quarters/${Q2}/close`, financeToken);
+    expect(asked.status).toBe(202);
+    const id = asked.body.approval.id;
+    const own = await apiCall<{ error: { message: string } }>('POST', `/approvals/${id}/approve`, financeToken);
+    expect(own.status).toBe(403);
+    type Approval = { id: string; status: string; requestedBy: { sub: string } };
+    const approval = async () =>
+      (await apiCall<{ approvals: Approval[] }>('GET', '/approvals', financeToken)).body.approvals.find((a) => a.id === id);
+    expect(await approval()).toMatchObject({ status: 'pending', requestedBy: { sub: 'fin-anna' } });
+
+    const card = page.locator('section[aria-labelledby="pending-title"] article.approval', { hasText: Q2 });
+    await openAs(page, base, { token: financeToken }, '#/approvals');
+    await explained(page, 'own-request', () => card.waitFor({ timeout: OUTCOME_MS }));
+    expect(await card.getByRole('button').count()).toBe(0);
+    expect(squash(await card.textContent())).toContain('You asked for this; another user must decide it.');
+
+    // Another finance user is offered the decision on the same card, and the API lets them make it.
+    const boris = await rebates('token', '--role', 'finance', '--sub', 'fin-boris', '--state', stateDir);
+    await openAs(page, base, { token: boris }, '#/approvals');
+    await explained(page, 'other-decides', () =>
+      card.getByRole('button', { name: 'Approve', exact: true }).waitFor({ timeout: OUTCOME_MS }),
+    );
+    expect(squash(await card.textContent())).not.toContain('You asked for this');
+    const rejected = await apiCall('POST', `/approvals/${id}/reject`, boris, { comment: 'browser test: left open' });
+    expect(rejected.status).toBe(200);
+    expect((await approval())?.status).toBe('rejected');
     expect(pageErrors).toEqual([]);
   });
 });
