@@ -338,13 +338,15 @@ describe.skipIf(!hasChromium)('a closed quarter in the dashboard (Chromium again
   });
 
   test('the audit filters on screen show what the API returns for the same filter', { timeout: 150_000 }, async () => {
-    type Entry = { actor: { sub: string }; target: string; comment?: string; partners: string[] };
+    type Entry = { actor: { sub: string }; target: string; targetText?: string; comment?: string; partners: string[] };
     const audit = async (filter: Record<string, string>) => {
       const res = await apiCall<{ entries: Entry[] }>('GET', `/audit?${new URLSearchParams(filter).toString()}`, financeToken);
       expect(res.status).toBe(200);
       return res.body.entries;
     };
-    const rowsOf = (entries: Entry[]) => entries.map((e) => `${e.actor.sub} | ${squash(e.target + (e.comment ? ` — ${e.comment}` : ''))}`);
+    // What an entry is about: in the reader's language where the API words it so.
+    const rowsOf = (entries: Entry[]) =>
+      entries.map((e) => `${e.actor.sub} | ${squash((e.targetText ?? e.target) + (e.comment ? ` — ${e.comment}` : ''))}`);
     const all = (await apiCall<{ entries: Entry[] }>('GET', '/audit', financeToken)).body.entries;
     // The redemption above is the audit's entry about a partner.
     const partner = all.flatMap((e) => e.partners)[0];
