@@ -142,6 +142,8 @@ const SENTENCES: Record<string, Sentence> = {
   'path-unknown': (p) => `По адресу ${str(p.path)} ничего нет.`,
   'method-not-allowed': (p) => `${str(p.path)} принимает ${list(p.allow)}, а не ${str(p.method)}.`,
   'cursor-invalid': () => 'Этот курсор выдан не этим списком; начните снова с первой страницы.',
+  'audit-offset': () =>
+    'Журнал аудита читается постранично: вместо offset передайте nextCursor предыдущей страницы.',
   'range-reversed': (p) =>
     `Период начинается (${str(p.from)}) позже, чем заканчивается (${p.to ? str(p.to) : 'сегодня'}).`,
   'payload-too-large': (p) => `Тело запроса больше ${str(p.mb)} МБ.`,
