@@ -6,11 +6,11 @@
  * of a partner the registry does not know.
  */
 import { canSeePartner, type Principal, type Role } from '../../shared/auth/principal.js';
-import { asWrittenIn } from '../../shared/domain/ids.js';
 import type { Partner } from '../../shared/domain/types.js';
 import { watchlist } from '../../shared/domain/watchlist.js';
 import { LatestComputations } from '../../shared/pipeline/held-lines.js';
-import { workbenchGroups, type Fix, type WorkbenchItem } from '../../shared/pipeline/workbench.js';
+import { quarterWorkbench } from '../../shared/pipeline/close-exceptions.js';
+import type { Fix, WorkbenchItem } from '../../shared/pipeline/workbench.js';
 import { money, quarterOf, type ApiRequest, type Reply } from './http.js';
 import { languageOf } from './language.js';
 
@@ -71,22 +71,13 @@ export async function getWatchlist(req: ApiRequest): Promise<Reply> {
 export async function getQuarterExceptions(req: ApiRequest): Promise<Reply> {
   const { deps, principal } = req;
   const rules = await quarterOf(req);
-  const [stored, snapshot, body] = await Promise.all([
-    deps.payouts.listQuarter(rules.quarter),
-    deps.reference.loadSnapshot(),
-    new LatestComputations(deps).body(rules.quarter),
-  ]);
-  const groups = workbenchGroups({
+  const { groups, snapshot, body } = await quarterWorkbench(
+    deps,
     rules,
-    held: body?.exceptions ?? {},
-    results: stored.map((s) => s.result),
-    partners: snapshot.partners,
-    distributorShown: asWrittenIn(snapshot.distributors.values()),
-    catalog: snapshot.catalog,
-    trainings: snapshot.trainings,
-    visible: visibleTo(principal),
-    lang: languageOf(req),
-  });
+    new LatestComputations(deps).body(rules.quarter),
+    visibleTo(principal),
+    languageOf(req),
+  );
   const itemJson = ({ amountAtStakeRub, fix, ...item }: WorkbenchItem) => {
     const partner = snapshot.partners.get(item.partnerKey);
     return {

@@ -5,7 +5,9 @@
  * counted as the workbench counts them, so the request and the Exceptions page agree.
  */
 import { asWrittenIn } from '../domain/ids.js';
-import { RulesBook } from '../domain/rules/load.js';
+import type { Lang } from '../domain/render/index.js';
+import { RulesBook, type Rules } from '../domain/rules/load.js';
+import type { Partner } from '../domain/types.js';
 import type { CloseExceptionGroup } from '../ports/approvals.js';
 import type { AppDeps } from '../wiring.js';
 import type { ComputationBody } from './compute.js';
@@ -16,28 +18,44 @@ export interface CloseExceptions {
   groups: CloseExceptionGroup[];
 }
 
-export async function closeExceptions(
+type Body = ComputationBody | null;
+
+/**
+ * The exceptions workbench of a quarter from what is stored: the latest body's held lines, the
+ * payout items and the reference snapshot (returned too, for the names beside the items). The
+ * Exceptions route and a close request read it alike; `body` may still be on its way.
+ */
+export async function quarterWorkbench(
   deps: AppDeps,
-  quarter: string,
-  body: ComputationBody | null,
-): Promise<CloseExceptions> {
-  const [book, stored, reference] = await Promise.all([
-    deps.rules.loadAll(),
-    deps.payouts.listQuarter(quarter),
+  rules: Rules,
+  body: Body | Promise<Body>,
+  visible: (partner: Partner | null) => boolean,
+  lang?: Lang,
+) {
+  const [held, stored, snapshot] = await Promise.all([
+    body,
+    deps.payouts.listQuarter(rules.quarter),
     deps.reference.loadSnapshot(),
   ]);
-  const rules = new RulesBook(book).get(quarter);
-  if (!rules) return { total: 0, groups: [] };
   const groups = workbenchGroups({
     rules,
-    held: body?.exceptions ?? {},
+    held: held?.exceptions ?? {},
     results: stored.map((s) => s.result),
-    partners: reference.partners,
-    distributorShown: asWrittenIn(reference.distributors.values()),
-    catalog: reference.catalog,
-    trainings: reference.trainings,
-    // Finance closes the whole quarter: every partner counts, known or not.
-    visible: () => true,
-  }).map((g) => ({ reason: g.reason, source: g.source, count: g.count, units: g.units }));
+    partners: snapshot.partners,
+    distributorShown: asWrittenIn(snapshot.distributors.values()),
+    catalog: snapshot.catalog,
+    trainings: snapshot.trainings,
+    visible,
+    ...(lang ? { lang } : {}),
+  });
+  return { groups, snapshot, body: held };
+}
+
+export async function closeExceptions(deps: AppDeps, quarter: string, body: Body): Promise<CloseExceptions> {
+  const rules = new RulesBook(await deps.rules.loadAll()).get(quarter);
+  if (!rules) return { total: 0, groups: [] };
+  // Finance closes the whole quarter: every partner counts, known or not.
+  const { groups: all } = await quarterWorkbench(deps, rules, body, () => true);
+  const groups = all.map((g) => ({ reason: g.reason, source: g.source, count: g.count, units: g.units }));
   return { total: groups.reduce((n, g) => n + g.count, 0), groups };
 }
