@@ -14,7 +14,7 @@ import { Decimal } from 'decimal.js';
 import type { EffectiveLine } from '../domain/adjustments.js';
 import { normaliseSku } from '../domain/classify.js';
 import { courseKey } from '../domain/ids.js';
-import { askedBySubject, rowGroups, subjectText, type AuditSubject, type RequestSubject } from '../domain/render/audit.js';
+import { askedBySubject, rowGroups, type AuditSubject, type RequestSubject } from '../domain/render/audit.js';
 import type { Acceptance, Training } from '../domain/types.js';
 import {
   ApprovalDecidedError,
@@ -228,8 +228,6 @@ export function subjectOf(change: ReferenceChange): RequestSubject {
     },
   };
 }
-
-export const targetOf = (change: ReferenceChange): string => subjectText(subjectOf(change), 'en');
 
 /** A decision's subject: the request's, with who asked. */
 export function decisionSubject(approval: Approval): AuditSubject {

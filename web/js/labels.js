@@ -337,7 +337,6 @@ export const STRINGS = {
     noPending: 'Nothing is waiting for a decision.',
     noDecided: 'Nothing decided yet.',
     kind_close: 'Close quarter {q}',
-    kind_change: 'Change of {what} affecting closed {quarters}',
     askedBy: 'Asked by {sub} ({role}), {at}',
     decided_approved: 'Approved by {sub} ({role}), {at}',
     decided_rejected: 'Rejected by {sub} ({role}), {at}',
@@ -436,7 +435,6 @@ export const STRINGS = {
     wbFixed: 'Saved and computed: the item of {partner} has left the list.',
     wbStillThere: 'Saved, but the item is still on the list: the computation may be slow or the fix not enough. Refresh in a moment.',
     // A reference change checked against the closed quarters off the request
-    kind_change_checked: 'Change of {what}, checked against the closed quarters',
     evaluatingNote:
       'Being checked against the closed quarters. If it changes none of their figures it is saved; if it does, it waits here for approval. This page refreshes by itself.',
     appliedNote: 'Saved {at} without approval: it changed no closed quarter’s figures.',
@@ -913,7 +911,6 @@ export const STRINGS = {
     noPending: 'Решения ничего не ждёт.',
     noDecided: 'Решённых запросов пока нет.',
     kind_close: 'Закрытие квартала {q}',
-    kind_change: 'Изменение ({what}) закрытого квартала {quarters}',
     askedBy: 'Запросил {sub} ({role}), {at}',
     decided_approved: 'Согласовал {sub} ({role}), {at}',
     decided_rejected: 'Отклонил {sub} ({role}), {at}',
@@ -1012,7 +1009,6 @@ export const STRINGS = {
     wbFixed: 'Сохранено и пересчитано: пункт партнёра {partner} ушёл из списка.',
     wbStillThere: 'Сохранено, но пункт ещё в списке: пересчёт идёт долго или исправления недостаточно. Обновите страницу чуть позже.',
     // Проверка изменения справочников по закрытым кварталам вне запроса
-    kind_change_checked: 'Изменение ({what}), проверка по закрытым кварталам',
     evaluatingNote:
       'Проверяется по закрытым кварталам. Если их цифры не меняются, изменение сохраняется; если меняются — ждёт здесь согласования. Страница обновится сама.',
     appliedNote: 'Сохранено {at} без согласования: цифры закрытых кварталов не изменились.',
