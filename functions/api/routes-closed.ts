@@ -87,12 +87,13 @@ export async function closedPayoutsJson(
   shown: (l: PayoutLine) => boolean,
   partners: Map<string, Partner>,
   paging: Parameters<typeof pageOf>[1] = {},
+  arrange: (lines: PayoutLine[]) => PayoutLine[] = (lines) => lines,
 ) {
   const v = await viewOf(req, quarter);
   const lang = languageOf(req);
   const partner = (id: string) => partners.get(id);
   const lines = view === 'pending-corrections' ? v.live.filter(shown) : v.snapshot.lines.filter(shown);
-  const shownPage = pageOf(lines, paging, 'all');
+  const shownPage = pageOf(arrange(lines), paging, 'all');
   return {
     quarter,
     status: 'closed' as const,

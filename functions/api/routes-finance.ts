@@ -20,6 +20,8 @@ import { writeXlsx, XLSX_CONTENT_TYPE, type XlsxCell } from '../../shared/export
 import { effectiveLines } from '../../shared/pipeline/quarters.js';
 import type { Payment } from '../../shared/ports/finance.js';
 import { jsonBody, money, optionalText, parseWith, PartnerIdParam, quarterOf, type ApiRequest, type Reply } from './http.js';
+import { accrualPage, AccrualListQuery } from './accrual-list.js';
+import { compareBy, matcher, pageOf, PagingQuery } from './paging.js';
 
 // ---------------------------------------------------------------- payments
 
@@ -113,7 +115,10 @@ export async function postPayment(req: ApiRequest): Promise<Reply> {
 
 // ---------------------------------------------------------------- accruals
 
-const AccrualsQuery = z.object({ format: optionalText.pipe(z.enum(['json', 'csv', 'xlsx']).default('json')) });
+const AccrualsQuery = z.object({
+  format: optionalText.pipe(z.enum(['json', 'csv', 'xlsx']).default('json')),
+  ...AccrualListQuery,
+});
 
 const ACCRUAL_HEADER = [
   'quarter',
@@ -129,7 +134,7 @@ const ACCRUAL_HEADER = [
 
 export async function getAccruals(req: ApiRequest): Promise<Reply> {
   const rules = await quarterOf(req);
-  const { format } = parseWith(AccrualsQuery, req.query, 'query');
+  const { format, ...listQuery } = parseWith(AccrualsQuery, req.query, 'query');
   const effective = await effectiveLines(req.deps, rules.quarter);
   if (effective.status === 'closed')
     throw new QuarterClosedError(
@@ -153,6 +158,8 @@ export async function getAccruals(req: ApiRequest): Promise<Reply> {
     return { file: { body, contentType: XLSX_CONTENT_TYPE, fileName: `accruals-${q}.xlsx` } };
   }
   const p = (d: Decimal | null) => (d === null ? null : money(d));
+  // The files hold every row; the JSON pages, sorts and filters them (`total` stays the quarter's).
+  const { rows, page } = await accrualPage(req, accruals.rows, listQuery);
   return {
     json: {
       quarter: q,
@@ -160,7 +167,8 @@ export async function getAccruals(req: ApiRequest): Promise<Reply> {
       asOf: moscowDateOf(req.deps.clock.now().getTime()),
       elapsedDays: days.elapsed,
       totalDays: days.total,
-      rows: accruals.rows.map((r) => ({ ...r, amount: money(r.amount), projectedAmount: p(r.projectedAmount) })),
+      rows: rows.map((r) => ({ ...r, amount: money(r.amount), projectedAmount: p(r.projectedAmount) })),
+      page,
       total: { ...accruals.total, amount: money(accruals.total.amount), projectedAmount: p(accruals.total.projectedAmount) },
       // Owed now but not projected: they correct closed quarters, not this quarter's sales.
       corrections: money(corrections.reduce((t, l) => t.plus(l.amount), new Decimal(0))),
@@ -207,11 +215,37 @@ async function catalogRules(req: ApiRequest, named: string | undefined) {
   return rules;
 }
 
-const RewardsQuery = z.object({ quarter: optionalText.pipe(QuarterId.optional()) });
+const RewardsQuery = z.object({
+  quarter: optionalText.pipe(QuarterId.optional()),
+  ...PagingQuery,
+  sort: optionalText.pipe(z.enum(['catalog', 'name', 'points']).default('catalog')),
+  /** `priced`: only rewards with a price in points (those a redemption can spend on). */
+  priced: optionalText.pipe(z.enum(['true', 'false']).optional()),
+});
 
 export async function getRewards(req: ApiRequest): Promise<Reply> {
-  const rules = await catalogRules(req, parseWith(RewardsQuery, req.query, 'query').quarter);
-  return { json: { quarter: rules.quarter, rewards: rules.file.points.rewards } };
+  const query = parseWith(RewardsQuery, req.query, 'query');
+  const rules = await catalogRules(req, query.quarter);
+  const found = matcher(query.q);
+  const rewards = rules.file.points.rewards;
+  const matched = rewards.filter(
+    (r) => (query.priced === undefined || (r.points !== null) === (query.priced === 'true')) && found(r.id, r.name),
+  );
+  // Without `sort`, the catalog's own order; a reward priced on request sorts last by points.
+  const order = query.order ?? 'asc';
+  const at = new Map(rewards.map((r, i) => [r, i]));
+  const bySort =
+    query.sort === 'name'
+      ? compareBy<(typeof rewards)[number]>((r) => r.name.toLocaleLowerCase('ru-RU'), order)
+      : query.sort === 'points'
+        ? compareBy<(typeof rewards)[number]>((r) => r.points, order)
+        : compareBy<(typeof rewards)[number]>((r) => at.get(r)!, order);
+  const { items, page } = pageOf(
+    [...matched].sort((a, b) => bySort(a, b) || at.get(a)! - at.get(b)!),
+    query,
+    'all',
+  );
+  return { json: { quarter: rules.quarter, rewards: items, page } };
 }
 
 export async function postRedemption(req: ApiRequest): Promise<Reply> {

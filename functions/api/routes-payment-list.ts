@@ -8,7 +8,15 @@ import { z } from 'zod';
 import { asWrittenIn } from '../../shared/domain/ids.js';
 import { QuarterId } from '../../shared/domain/rules/schema.js';
 import type { Payment } from '../../shared/ports/finance.js';
-import { money, parseWith, type ApiRequest, type Reply } from './http.js';
+import {
+  DistributorIdParam,
+  money,
+  optionalText,
+  parseWith,
+  PartnerIdParam,
+  type ApiRequest,
+  type Reply,
+} from './http.js';
 import { compareBy, matcher, pageOf, PagingQuery } from './paging.js';
 
 export const PAYMENT_SORTS = ['partner', 'date', 'amount'] as const;
@@ -17,6 +25,8 @@ const PaymentListQuery = z.object({
   quarter: QuarterId,
   ...PagingQuery,
   sort: z.enum(PAYMENT_SORTS).default('partner'),
+  partner: optionalText.pipe(PartnerIdParam.optional()),
+  distributor: DistributorIdParam,
 });
 
 async function getPaymentList(req: ApiRequest): Promise<Reply> {
@@ -28,8 +38,11 @@ async function getPaymentList(req: ApiRequest): Promise<Reply> {
   ]);
   const [partner, distributor] = [asWrittenIn(partners), asWrittenIn(distributors)];
   const found = matcher(query.q);
-  const matched = payments.filter((p) =>
-    found(
+  const matched = payments.filter(
+    (p) =>
+      (!query.partner || p.partnerId === query.partner) &&
+      (!query.distributor || p.distributorId === query.distributor) &&
+      found(
       p.partnerId,
       partner(p.partnerId),
       p.distributorId,

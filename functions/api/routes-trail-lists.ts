@@ -10,6 +10,7 @@ import { QuarterId } from '../../shared/domain/rules/schema.js';
 import { ForbiddenError, InputValidationError } from '../../shared/errors.js';
 import {
   APPROVAL_STATUSES,
+  AUDIT_KINDS,
   type Approval,
   type AuditEntry,
   type AuditQuery,
@@ -26,26 +27,36 @@ import {
 import { compareBy, DEFAULT_LIMIT, matcher, pageOf, PagingQuery } from './paging.js';
 import { approvalJson, auditEntryJson, seesAbout, shownId } from './routes-approvals.js';
 import { languageOf } from './language.js';
+import { targetSaid } from '../../shared/domain/render/audit.js';
 
 const DAY_MS = 86_400_000;
 
-const StatusList = optionalText.pipe(
-  z
-    .string()
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.enum(APPROVAL_STATUSES, { message: `is not one of ${APPROVAL_STATUSES.join(', ')}` })))
-    .optional(),
-);
+/** One value of `values` or several, comma-separated. */
+function listOf<T extends string>(values: readonly [T, ...T[]]) {
+  return optionalText.pipe(
+    z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.enum(values, { message: `is not one of ${values.join(', ')}` })))
+      .optional(),
+  );
+}
+
+const StatusList = listOf(APPROVAL_STATUSES);
+
+export const APPROVAL_SORTS = ['requested', 'decided', 'quarter'] as const;
 
 const ApprovalListQuery = z.object({
   ...PagingQuery,
   /** One status or several, comma-separated: the dashboard asks for waiting and decided apart. */
   status: StatusList,
+  kind: listOf(['close', 'reference-change']),
+  sort: optionalText.pipe(z.enum(APPROVAL_SORTS).default('requested')),
 });
 
 async function getApprovalList(req: ApiRequest): Promise<Reply> {
@@ -57,8 +68,11 @@ async function getApprovalList(req: ApiRequest): Promise<Reply> {
     registry(req),
   ]);
   const found = matcher(query.q);
+  const kinds = query.kind?.length ? new Set<string>(query.kind) : null;
+  const lang = languageOf(req);
   const matched = approvals
     .filter((a) => !statuses || statuses.has(a.status))
+    .filter((a) => !kinds || kinds.has(a.kind))
     .filter((a) => seesAbout(req.principal, a.partners, known))
     .filter((a) => req.principal.role !== 'manager' || a.kind !== 'close')
     .filter((a) =>
@@ -70,15 +84,22 @@ async function getApprovalList(req: ApiRequest): Promise<Reply> {
       ),
     );
   // Newest first by default; the id settles requests of the same millisecond the same way every time.
-  const order = query.order ?? 'desc';
+  const order = query.order ?? (query.sort === 'quarter' ? 'asc' : 'desc');
   const byTime = compareBy<Approval>((a) => a.requestedAt, order);
   const byId = compareBy<Approval>((a) => a.id, order);
+  // Undecided ones (no decidedAt) and those about no quarter come last in either order.
+  const bySort =
+    query.sort === 'decided'
+      ? compareBy<Approval>((a) => a.decidedAt ?? null, order)
+      : query.sort === 'quarter'
+        ? compareBy<Approval>((a) => (a.kind === 'close' ? a.quarter : ([...a.quarters].sort()[0] ?? null)), order)
+        : () => 0;
   const { items, page } = pageOf(
-    matched.sort((a, b) => byTime(a, b) || byId(a, b)),
+    matched.sort((a, b) => bySort(a, b) || byTime(a, b) || byId(a, b)),
     query,
     DEFAULT_LIMIT,
   );
-  return { json: { approvals: items.map((a) => approvalJson(a, req.principal, known, languageOf(req))), page } };
+  return { json: { approvals: items.map((a) => approvalJson(a, req.principal, known, lang)), page } };
 }
 
 const DateParam = optionalText.pipe(
@@ -97,6 +118,10 @@ const AuditQuery = z.object({
   limit: PagingQuery.limit,
   offset: PagingQuery.offset,
   cursor: optionalText.pipe(z.string().max(200, 'is not a cursor this list gave').optional()),
+  order: PagingQuery.order,
+  q: PagingQuery.q,
+  /** One kind or several, comma-separated. */
+  kind: listOf(AUDIT_KINDS),
 });
 
 /** Dates of the range are Moscow calendar days (UTC+3). */
@@ -110,17 +135,21 @@ const moscowDayEnd = (d: string) =>
  */
 interface AuditCursor {
   offset: number;
+  /** The id of the entry the previous page ended with. */
   before: string;
+  /** Oldest first: the next page is the entries newer than `before`. */
+  ascending?: boolean;
 }
 
 const AUDIT_ID = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9a-z]{1,40}$/;
 
+// `a:` pages newest first, `b:` oldest first: a cursor of one order is refused in the other.
 export const encodeAuditCursor = (c: AuditCursor) =>
-  Buffer.from(`a:${c.offset}:${c.before}`, 'utf8').toString('base64url');
+  Buffer.from(`${c.ascending ? 'b' : 'a'}:${c.offset}:${c.before}`, 'utf8').toString('base64url');
 
-function decodeAuditCursor(cursor: string): AuditCursor {
-  const m = /^a:(\d{1,9}):(.+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m || !AUDIT_ID.test(m[2]!))
+function decodeAuditCursor(cursor: string, ascending: boolean): AuditCursor {
+  const m = /^([ab]):(\d{1,9}):(.+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m || !AUDIT_ID.test(m[3]!) || (m[1] === 'b') !== ascending)
     throw new InputValidationError(
       'The cursor is not one this list gave; start again from the first page.',
       [],
@@ -128,7 +157,7 @@ function decodeAuditCursor(cursor: string): AuditCursor {
         key: 'cursor-invalid',
       },
     );
-  return { offset: Number(m[1]), before: m[2]! };
+  return { offset: Number(m[2]), before: m[3]!, ascending };
 }
 
 /**
@@ -138,14 +167,14 @@ function decodeAuditCursor(cursor: string): AuditCursor {
 const AUDIT_READ = 2000;
 
 /**
- * Up to `limit` entries the caller may see, older than `before`, and where the next page starts
+ * Up to `limit` entries the caller may see, older than `before` (newer, with `order: 'asc'`), and where the next page starts
  * (`end`, the id to read on from; undefined at the end of the trail). A full page ends at its last
  * entry; one cut short by `readCap` at the last entry read, so entries nobody may see are not read
  * twice.
  */
 export async function readAuditPage(
   audit: AuditRepository,
-  query: Omit<AuditQuery, 'limit' | 'before'>,
+  query: Omit<AuditQuery, 'limit' | 'before' | 'after'>,
   visible: (e: AuditEntry) => boolean,
   limit: number,
   before: string | undefined,
@@ -157,7 +186,8 @@ export async function readAuditPage(
   let read = 0;
   while (read < readCap) {
     const want = Math.min(chunk, readCap - read);
-    const entries = await audit.query({ ...query, limit: want, ...(last ? { before: last } : {}) });
+    const bound = last ? (query.order === 'asc' ? { after: last } : { before: last }) : {};
+    const entries = await audit.query({ ...query, limit: want, ...bound });
     read += entries.length;
     for (const e of entries) {
       if (visible(e)) shown.push(e);
@@ -178,7 +208,8 @@ async function getAuditPage(req: ApiRequest): Promise<Reply> {
       { key: 'audit-offset' },
     );
   const limit = q.limit ?? DEFAULT_LIMIT;
-  const start = q.cursor ? decodeAuditCursor(q.cursor) : null;
+  const ascending = q.order === 'asc';
+  const start = q.cursor ? decodeAuditCursor(q.cursor, ascending) : null;
   const now = req.deps.clock.now();
   const to = q.to ? moscowDayEnd(q.to) : now.toISOString();
   // Without a start, the last year: a bounded read of twelve monthly partitions.
@@ -198,6 +229,24 @@ async function getAuditPage(req: ApiRequest): Promise<Reply> {
       );
   }
 
+  const show = shownId(known);
+  const kinds = q.kind?.length ? new Set<string>(q.kind) : null;
+  const found = matcher(q.q);
+  // The search reads what the reader sees of an entry: who, what (in either language), partners, quarters.
+  const searched = (e: AuditEntry) =>
+    found(
+      e.actor.sub,
+      e.kind,
+      e.target,
+      targetSaid(e, 'en').text,
+      targetSaid(e, 'ru').text,
+      e.approvalId,
+      e.comment,
+      ...e.quarters,
+      ...e.partners.flatMap((p) => [p, show(p)]),
+    );
+  // Filters applied here, not by the table, read more entries for each one shown.
+  const sparse = req.principal.role === 'manager' || kinds !== null || q.q !== undefined;
   const { items, end } = await readAuditPage(
     req.deps.audit,
     {
@@ -206,14 +255,14 @@ async function getAuditPage(req: ApiRequest): Promise<Reply> {
       ...(q.actor ? { actor: q.actor } : {}),
       ...(q.quarter ? { quarter: q.quarter } : {}),
       ...(q.partner ? { partner: q.partner } : {}),
+      ...(ascending ? { order: 'asc' as const } : {}),
     },
-    (e) => seesAbout(req.principal, e.partners, known),
+    (e) => seesAbout(req.principal, e.partners, known) && (!kinds || kinds.has(e.kind)) && searched(e),
     limit,
     start?.before,
-    { chunk: req.principal.role === 'manager' ? (limit + 1) * 4 : limit + 1 },
+    { chunk: sparse ? (limit + 1) * 4 : limit + 1 },
   );
   const offset = start?.offset ?? 0;
-  const show = shownId(known);
   return {
     json: {
       from,
@@ -223,7 +272,7 @@ async function getAuditPage(req: ApiRequest): Promise<Reply> {
         total: null,
         limit,
         offset,
-        nextCursor: end ? encodeAuditCursor({ offset: offset + items.length, before: end }) : null,
+        nextCursor: end ? encodeAuditCursor({ offset: offset + items.length, before: end, ascending }) : null,
       },
     },
   };

@@ -10,14 +10,13 @@ import { canSeeDistributor, canSeePartner, type Principal } from '../../shared/a
 import { asWrittenIn } from '../../shared/domain/ids.js';
 import { balance } from '../../shared/domain/points.js';
 import { warningText, type Lang } from '../../shared/domain/render/index.js';
-import { RulesBook } from '../../shared/domain/rules/load.js';
 import { QuarterId } from '../../shared/domain/rules/schema.js';
 import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
 import { readRejects } from '../../shared/export/rejects-csv.js';
-import { heldLinesOfReport, LatestComputations, productExceptions, reportOutcome } from '../../shared/pipeline/held-lines.js';
+import { heldLinesOfReport, LatestComputations, reportOutcome } from '../../shared/pipeline/held-lines.js';
 import type { PayoutLine } from '../../shared/domain/types.js';
 import { about, actorOf, recordAudit } from '../../shared/pipeline/audit.js';
-import { effectiveLines, exportQuarter, listQuarters } from '../../shared/pipeline/quarters.js';
+import { effectiveLines, exportQuarter } from '../../shared/pipeline/quarters.js';
 import type { ReportRecord } from '../../shared/ports/index.js';
 import {
   DistributorIdParam,
@@ -39,6 +38,8 @@ import { earningJson, ledgerEntryJson, progressJson } from './payout-json.js';
 import { previewQuarter } from './preview.js';
 import { compareBy, matcher, pageOf, PagingQuery } from './paging.js';
 import { getPaymentList } from './routes-payment-list.js';
+import { PAYOUT_SORTS, payoutOrder } from './payout-order.js';
+import { getProductExceptionList, getQuarterList } from './routes-more-lists.js';
 import { getApprovalList, getAuditPage } from './routes-trail-lists.js';
 import { getPartnerList, getRules } from './routes-lists.js';
 import { closedPartnerJson, closedPayoutsJson, totalsApart, ViewParam, ViewQuery } from './routes-closed.js';
@@ -80,6 +81,7 @@ const PayoutsQuery = z.object({
   region: optionalText,
   ...PagingQuery,
   view: ViewParam,
+  sort: optionalText.pipe(z.enum(PAYOUT_SORTS).optional()),
 });
 
 async function getPayouts(req: ApiRequest): Promise<Reply> {
@@ -112,11 +114,12 @@ async function getPayouts(req: ApiRequest): Promise<Reply> {
       found(l.partnerDisplayId ?? l.partnerId, l.partnerId, p?.name)
     );
   };
+  const arrange = payoutOrder(filter, partners);
   if (effective.status === 'closed')
-    return { json: await closedPayoutsJson(req, rules.quarter, filter.view, shown, partners, filter) };
+    return { json: await closedPayoutsJson(req, rules.quarter, filter.view, shown, partners, filter, arrange) };
   const lines = effective.lines.filter(shown);
   // `total` is of every matching line; without `limit` every line is sent, as scripts expect.
-  const { items, page } = pageOf(lines, filter, 'all');
+  const { items, page } = pageOf(arrange(lines), filter, 'all');
   return {
     json: {
       quarter: rules.quarter,
@@ -171,11 +174,7 @@ async function getPartner(req: ApiRequest): Promise<Reply> {
   };
 }
 
-// ---------------------------------------------------------------- quarters
-
-async function getQuarters(req: ApiRequest): Promise<Reply> {
-  return { json: { quarters: await listQuarters(req.deps) } };
-}
+// ---------------------------------------------------------------- quarters (the list: routes-more-lists.ts)
 
 const ExportQuery = z.object({ format: z.enum(['csv', 'xlsx']).default('csv') });
 
@@ -300,26 +299,7 @@ async function postUpload(req: ApiRequest): Promise<Reply> {
   return { json: { url, method: 'PUT', key, expiresIn: UPLOAD_URL_SECONDS } };
 }
 
-// ---------------------------------------------------------------- exceptions
-
-const ExceptionsQuery = z.object({ quarter: optionalText.pipe(QuarterId.optional()) });
-
-async function getExceptions(req: ApiRequest): Promise<Reply> {
-  const { quarter } = parseWith(ExceptionsQuery, req.query, 'query');
-  const book = new RulesBook(await req.deps.rules.loadAll());
-  if (quarter && !book.get(quarter))
-    throw new NotFoundError(
-      `There is no quarter ${quarter}; quarters with rules: ${book.quarters.join(', ')}.`,
-      { key: 'quarter-unknown', params: { quarter, known: book.quarters } },
-    );
-  const [exceptions, shown] = await Promise.all([
-    productExceptions(new LatestComputations(req.deps), quarter ? [quarter] : book.quarters),
-    distributorsAsWritten(req),
-  ]);
-  return {
-    json: { exceptions: exceptions.map((x) => ({ ...x, distributors: x.distributors.map(shown) })) },
-  };
-}
+// GET /exceptions, the product queue: routes-more-lists.ts.
 
 // ---------------------------------------------------------------- the table
 
@@ -342,7 +322,7 @@ const STAFF = ['finance', 'program', 'manager'] as const;
 
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/me', roles: ALL, handle: me },
-  { method: 'GET', path: '/quarters', roles: STAFF, handle: getQuarters },
+  { method: 'GET', path: '/quarters', roles: STAFF, handle: getQuarterList },
   { method: 'GET', path: '/quarters/{q}/payouts', roles: STAFF, handle: getPayouts },
   { method: 'GET', path: '/quarters/{q}/partners', roles: STAFF, handle: getPartnerList },
   { method: 'GET', path: '/quarters/{q}/partners/{id}', roles: STAFF, handle: getPartner },
@@ -360,7 +340,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'PUT', path: '/reference/acceptances', roles: ['program', 'manager'], handle: putAcceptances },
   { method: 'PUT', path: '/reference/trainings', roles: ['program', 'manager'], handle: putTrainings },
   { method: 'PUT', path: '/reference/catalog', roles: ['program'], handle: putCatalog },
-  { method: 'GET', path: '/exceptions', roles: STAFF, handle: getExceptions },
+  { method: 'GET', path: '/exceptions', roles: STAFF, handle: getProductExceptionList },
   { method: 'GET', path: '/quarters/{q}/accruals', roles: ['finance', 'program'], handle: getAccruals },
   { method: 'POST', path: '/payments', roles: ['finance'], handle: postPayment },
   { method: 'GET', path: '/payments', roles: ['finance', 'program'], handle: getPaymentList },

@@ -62,10 +62,14 @@ export interface AuditQuery {
   actor?: string;
   quarter?: string;
   partner?: string;
-  /** At most this many entries, newest first. */
+  /** At most this many entries, newest first (oldest first with `order: 'asc'`). */
   limit: number;
   /** Only entries older than this entry id (exclusive): where the previous page ended. */
   before?: string;
+  /** `asc`: oldest first, and `after` bounds the read instead of `before`. */
+  order?: 'asc' | 'desc';
+  /** With `order: 'asc'`, only entries newer than this entry id (exclusive). */
+  after?: string;
 }
 
 export interface AuditRepository {
@@ -76,7 +80,7 @@ export interface AuditRepository {
    * that records it): true when written now.
    */
   appendOnce(entry: AuditEntry, onceKey: string): Promise<boolean>;
-  /** Newest first. */
+  /** Newest first, unless `q.order` is `asc`. */
   query(q: AuditQuery): Promise<AuditEntry[]>;
 }
 

@@ -96,13 +96,31 @@ export class DynamoAuditRepository implements AuditRepository {
   }
 
   async query(q: AuditQuery): Promise<AuditEntry[]> {
+    if (q.order === 'asc') return this.queryAscending(q);
     // After a page, only what is older than its last entry: ids sort by time, so the bound is a key.
     const ceiling = `${q.to}\uffff`;
     const upper = q.before !== undefined && q.before < ceiling ? q.before : ceiling;
     // An id starts with its instant: the months newer than the previous page's end are skipped.
     const until = upper === ceiling ? q.to : upper.slice(0, q.to.length);
+    return this.read(q, { ':from': q.from, ':to': upper }, false, monthsBetween(q.from, until), q.before);
+  }
+
+  /** Oldest first: the mirror of the newest-first read, bounded below by `after`. */
+  private queryAscending(q: AuditQuery): Promise<AuditEntry[]> {
+    const lower = q.after !== undefined && q.after > q.from ? q.after : q.from;
+    const since = lower === q.from ? q.from : lower.slice(0, q.from.length);
+    return this.read(q, { ':from': lower, ':to': `${q.to}\uffff` }, true, monthsBetween(since, q.to).reverse(), q.after);
+  }
+
+  private async read(
+    q: AuditQuery,
+    range: { ':from': string; ':to': string },
+    forward: boolean,
+    months: string[],
+    bound: string | undefined,
+  ): Promise<AuditEntry[]> {
     const filters: string[] = [];
-    const values: Record<string, unknown> = { ':from': q.from, ':to': upper };
+    const values: Record<string, unknown> = { ...range };
     if (q.quarter) {
       filters.push('contains(quarters, :quarter)');
       values[':quarter'] = q.quarter;
@@ -113,12 +131,12 @@ export class DynamoAuditRepository implements AuditRepository {
     }
     const base = {
       TableName: this.table,
-      ScanIndexForward: false,
+      ScanIndexForward: forward,
       ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
     };
     // BETWEEN includes its bound: the entry the previous page ended with is dropped here.
     const wanted = (items: Item[]) =>
-      items.map((i) => withoutKeys<AuditEntry>(i)).filter((e) => e.id !== q.before);
+      items.map((i) => withoutKeys<AuditEntry>(i)).filter((e) => e.id !== bound);
     const out: AuditEntry[] = [];
     if (q.actor) {
       // One index partition per actor: the range is a key condition, so nothing else is read.
@@ -130,8 +148,8 @@ export class DynamoAuditRepository implements AuditRepository {
       });
       out.push(...wanted(items));
     } else {
-      // One partition per month of the range, newest first, until the limit is reached.
-      for (const month of monthsBetween(q.from, until)) {
+      // One partition per month of the range, in the order read, until the limit is reached.
+      for (const month of months) {
         const items = await queryUpTo(this.doc, q.limit + 1 - out.length, {
           ...base,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
