@@ -243,7 +243,8 @@ async function getAuditPage(req: ApiRequest): Promise<Reply> {
       e.approvalId,
       e.comment,
       ...e.quarters,
-      ...e.partners.flatMap((p) => [p, show(p)]),
+      // Only partners the caller may see: a search must not tell a manager who else an entry names.
+      ...e.partners.filter((p) => seesAbout(req.principal, [p], known)).flatMap((p) => [p, show(p)]),
     );
   // Filters applied here, not by the table, read more entries for each one shown.
   const sparse = req.principal.role === 'manager' || kinds !== null || q.q !== undefined;
