@@ -102,11 +102,14 @@ export const api = {
   exportPath: (quarter, format) => `${base}/quarters/${seg(quarter)}/export?format=${format}`,
   payoutsView: (quarter, view, extra = {}) => json('GET', `/quarters/${seg(quarter)}/payouts${q({ view, ...extra })}`),
   partnerView: (quarter, id, view) => json('GET', `/quarters/${seg(quarter)}/partners/${seg(id)}${q({ view })}`),
-  accruals: (quarter) => json('GET', `/quarters/${seg(quarter)}/accruals`),
+  /** The accrual rows, optionally a page of them: `{ q, program, sort, order, offset, limit }`. */
+  accruals: (quarter, query = {}) => json('GET', `/quarters/${seg(quarter)}/accruals${q(query)}`),
   accrualsPath: (quarter, format) => `${base}/quarters/${seg(quarter)}/accruals?format=${format}`,
   rewards: (quarter) => json('GET', `/rewards${q({ quarter })}`),
   redeem: (id, body) => json('POST', `/partners/${seg(id)}/redemptions`, body),
   payments: (quarter) => json('GET', `/payments${q({ quarter })}`),
+  /** One page of the quarter's payments: `{ q, sort, order, offset, limit }`. */
+  paymentList: (quarter, query = {}) => json('GET', `/payments${q({ quarter, ...query })}`),
   recordPayment: (body) => json('POST', '/payments', body),
 
   /** Uploads a report: a presigned PUT from the API, then the file straight to storage. */

@@ -11,13 +11,17 @@ import { h, message, table } from '../dom.js';
 import { EVALUATION_POLL_MS } from '../evaluation.js';
 import { formatInstant, formatInt, formatMoney, getLang, t } from '../i18n.js';
 import { pager } from '../pager.js';
+import { choiceField, listControls, sortField } from '../list-controls.js';
+import { searchField } from '../search-field.js';
 import { exceptionGroupsText, referenceRows } from './record-fields.js';
 
 const PAGE = 25;
 const WAITING = 'evaluating,pending';
 const DECIDED = 'applied,approved,rejected';
 /** Where each list stands: kept across visits, as the reports list keeps its page. */
-const state = { waiting: 0, decided: 0 };
+const state = { waiting: 0, decided: 0, q: '', kind: '', sort: 'requested', order: 'desc' };
+
+const filtered = () => !!(state.q || state.kind);
 
 const decides = (me, a) =>
   a.kind === 'close' ? me.role === 'finance' : me.role === 'finance' || me.role === 'program';
@@ -136,7 +140,8 @@ function card(me, a, rerender) {
 
 /** Both lists at their pages; a page emptied by decisions since is read again from the start. */
 async function load() {
-  const ask = (status, offset) => api.approvals({ status, limit: PAGE, offset });
+  const ask = (status, offset) =>
+    api.approvals({ status, limit: PAGE, offset, q: state.q, kind: state.kind, sort: state.sort, order: state.order });
   const at = async (list, status) => {
     const data = await ask(status, state[list]);
     if (data.approvals.length || state[list] === 0) return data;
@@ -162,13 +167,13 @@ function sections(me, lists, data, rerender) {
       'section',
       { 'aria-labelledby': 'pending-title' },
       h('h2', { id: 'pending-title' }, t('approvalsPending')),
-      data.waiting.approvals.length ? list('waiting', data.waiting) : message(t('noPending')),
+      data.waiting.approvals.length ? list('waiting', data.waiting) : message(filtered() ? t('noApprovalMatches') : t('noPending')),
     ),
     h(
       'section',
       { 'aria-labelledby': 'decided-title' },
       h('h2', { id: 'decided-title' }, t('approvalsDecided')),
-      data.decided.approvals.length ? list('decided', data.decided) : message(t('noDecided')),
+      data.decided.approvals.length ? list('decided', data.decided) : message(filtered() ? t('noApprovalMatches') : t('noDecided')),
     ),
   ];
 }
@@ -204,6 +209,43 @@ export async function render({ me, rerender }) {
     { class: 'page' },
     h('h1', {}, t('approvalsTitle')),
     h('p', { class: 'meta' }, t('approvalsIntro')),
+    approvalControls(() => {
+      state.waiting = 0;
+      state.decided = 0;
+      refresh(me, lists, rerender);
+    }),
     lists,
+  );
+}
+
+/** Search, kind and order, shared by both lists. */
+function approvalControls(changed) {
+  return listControls(
+    changed,
+    searchField('approval-search', t('searchApprovals'), state, changed),
+    choiceField(
+      'approval-kind',
+      t('approvalKind'),
+      state,
+      'kind',
+      [
+        ['', t('approvalAnyKind')],
+        ['close', t('approvalKindClose')],
+        ['reference-change', t('approvalKindChange')],
+      ],
+      changed,
+    ),
+    sortField(
+      'approval-sort',
+      t('sortLabel'),
+      state,
+      [
+        ['requested:desc', t('sortNewestFirst')],
+        ['requested:asc', t('sortOldestFirst')],
+        ['decided:desc', t('sortDecidedLatest')],
+        ['quarter:asc', t('sortByQuarter')],
+      ],
+      changed,
+    ),
   );
 }

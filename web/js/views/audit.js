@@ -14,7 +14,23 @@ import { fields } from './record-fields.js';
 
 const PAGE = 50;
 
-const FILTERS = ['quarter', 'partner', 'actor', 'from', 'to'];
+const FILTERS = ['quarter', 'partner', 'actor', 'from', 'to', 'q', 'kind', 'order'];
+
+/** The kinds of entry the trail records (docs/api.md, "Audit trail"), for the kind filter. */
+const KINDS = [
+  'reference',
+  'rules',
+  'report',
+  'close-request',
+  'close-approval',
+  'close-rejection',
+  'change-request',
+  'change-approval',
+  'change-rejection',
+  'export',
+  'payment',
+  'redemption',
+];
 
 /** What the entry is about: in the page's language when the server gave it so, else its recorded English. */
 function target(e) {
@@ -43,6 +59,18 @@ function filterForm(quarters, current, go) {
       h('option', { value: q.quarter, selected: q.quarter === current.get('quarter') }, q.quarter),
     ),
   );
+  const kind = h(
+    'select',
+    { id: 'audit-kind', name: 'kind' },
+    h('option', { value: '' }, t('auditAnyKind')),
+    KINDS.map((k) => h('option', { value: k, selected: k === current.get('kind') }, t(`akind_${k}`))),
+  );
+  const order = h(
+    'select',
+    { id: 'audit-order', name: 'order' },
+    h('option', { value: '' }, t('sortNewestFirst')),
+    h('option', { value: 'asc', selected: current.get('order') === 'asc' }, t('sortOldestFirst')),
+  );
   return h(
     'form',
     {
@@ -63,6 +91,9 @@ function filterForm(quarters, current, go) {
     field('actor', t('filterActor'), input('actor')),
     field('from', t('filterFrom'), input('from', 'date')),
     field('to', t('filterTo'), input('to', 'date')),
+    field('q', t('auditSearch'), input('q', 'search')),
+    field('kind', t('auditKind'), kind),
+    field('order', t('sortLabel'), order),
     h('button', { type: 'submit' }, t('applyFilters')),
   );
 }

@@ -7,7 +7,23 @@
 import { api } from '../api.js';
 import { codeLabel, textLang } from '../codes.js';
 import { h, message, table } from '../dom.js';
+import { errorText } from '../codes.js';
 import { formatInstant, formatInt, formatMoney, t } from '../i18n.js';
+import { choiceField, listControls, sortField } from '../list-controls.js';
+import { pager } from '../pager.js';
+import { searchField } from '../search-field.js';
+
+const ACCRUAL_PAGE = 25;
+/** The accrual list's search, filter, order and page: kept across visits of the same quarter. */
+const accrualState = { quarter: null, q: '', program: '', sort: 'program', order: 'asc', offset: 0 };
+const accrualQuery = () => ({
+  q: accrualState.q,
+  program: accrualState.program,
+  sort: accrualState.sort,
+  order: accrualState.order,
+  offset: accrualState.offset,
+  limit: ACCRUAL_PAGE,
+});
 
 // The live view of a closed quarter is asked for explicitly and lasts until switched back.
 let closedView;
@@ -118,7 +134,10 @@ function causesList(l) {
 /** An open quarter's liability so far and its run-rate projection, with CSV and XLSX downloads. */
 export async function accrualsPanel(me, q, status, rerender) {
   if ((me.role !== 'finance' && me.role !== 'program') || status !== 'open') return null;
-  const a = await api.accruals(q);
+  if (accrualState.quarter !== q) Object.assign(accrualState, { quarter: q, q: '', program: '', offset: 0 });
+  const a = await api.accruals(q, accrualQuery());
+  // Every program of the quarter for the filter, whatever the rows matched now.
+  const programs = (await api.rules(q).catch(() => ({ programs: [] }))).programs.map((p) => p.id);
   const download = (format) =>
     h(
       'a',
@@ -134,13 +153,69 @@ export async function accrualsPanel(me, q, status, rerender) {
       },
       t(format === 'csv' ? 'exportAccrualsCsv' : 'exportAccrualsXlsx'),
     );
-  const projected = (v, fmt) => (v === null ? '–' : fmt(v));
+  const area = h('div', { class: 'list-area', 'aria-live': 'polite' });
+  const reload = async () => {
+    const n = (area.loads = (area.loads ?? 0) + 1);
+    try {
+      const data = await api.accruals(q, accrualQuery());
+      if (n === area.loads && area.isConnected) area.replaceChildren(...accrualList(data));
+    } catch (err) {
+      if (n === area.loads) area.replaceChildren(message(t('loadFailed', { message: errorText(err) }), 'error'));
+    }
+  };
+  const changed = () => {
+    accrualState.offset = 0;
+    reload();
+  };
+  const accrualList = (data) => [
+    accrualsTable(data),
+    data.page && data.page.total > data.page.limit
+      ? pager(data.page, (offset) => {
+          accrualState.offset = offset;
+          reload();
+        })
+      : '',
+  ];
+  area.replaceChildren(...accrualList(a));
   return h(
     'section',
     { class: 'accruals', 'aria-labelledby': 'accruals-title' },
     h('h2', { id: 'accruals-title' }, t('accrualsTitle')),
     h('p', { class: 'meta' }, t('accrualsMeta', { elapsed: formatInt(a.elapsedDays), total: formatInt(a.totalDays), day: a.asOf })),
-    a.rows.length
+    listControls(
+      changed,
+      searchField('accrual-search', t('searchAccruals'), accrualState, changed),
+      choiceField(
+        'accrual-program',
+        t('colProgram'),
+        accrualState,
+        'program',
+        [['', t('accrualAnyProgram')], ...programs.map((p) => [p, codeLabel('program', p)])],
+        changed,
+      ),
+      sortField(
+        'accrual-sort',
+        t('sortLabel'),
+        accrualState,
+        [
+          ['program:asc', t('sortAccrualProgram')],
+          ['distributor:asc', t('sortAccrualDistributor')],
+          ['amount:desc', t('sortLargestFirst')],
+          ['projectedAmount:desc', t('sortProjectedLargest')],
+        ],
+        changed,
+      ),
+    ),
+    area,
+    a.corrections !== '0.00' ? h('p', {}, t('accrualsCorrections', { amount: formatMoney(a.corrections) })) : null,
+    h('p', { class: 'buttons' }, download('csv'), download('xlsx')),
+  );
+}
+
+/** The rows of one page; the foot is the whole quarter's, whatever the search. */
+function accrualsTable(a) {
+  const projected = (v, fmt) => (v === null ? '–' : fmt(v));
+  return a.rows.length
       ? table({
           className: 'accruals-table',
           columns: [
@@ -162,7 +237,8 @@ export async function accrualsPanel(me, q, status, rerender) {
             ],
           })),
           foot: [
-            t('totalRow'),
+            // Filtered rows still add up to the whole quarter here: said so.
+            t(accrualState.q || accrualState.program ? 'accrualQuarterTotal' : 'totalRow'),
             '',
             formatInt(a.total.units),
             formatMoney(a.total.amount),
@@ -170,10 +246,7 @@ export async function accrualsPanel(me, q, status, rerender) {
             projected(a.total.projectedAmount, formatMoney),
           ],
         })
-      : message(t('noPayouts')),
-    a.corrections !== '0.00' ? h('p', {}, t('accrualsCorrections', { amount: formatMoney(a.corrections) })) : null,
-    h('p', { class: 'buttons' }, download('csv'), download('xlsx')),
-  );
+      : message(accrualState.q || accrualState.program ? t('noAccrualMatches') : t('noPayouts'));
 }
 
 /** Spends credited points on a reward of the catalog (program managers and finance). */

@@ -10,7 +10,14 @@ import { codeLabel, errorText } from '../codes.js';
 import { h, message, table } from '../dom.js';
 import { formatDay, formatInstant, formatMoney, t } from '../i18n.js';
 import { fromKopecks, sumAmounts, toKopecks } from '../money.js';
+import { listControls, sortField } from '../list-controls.js';
+import { pager } from '../pager.js';
+import { searchField } from '../search-field.js';
 import { loadQuarters, quarterSelect } from './quarters.js';
+
+const PAGE = 25;
+/** Where the list of recorded payments stands: kept across visits of the same quarter. */
+const listState = { quarter: null, q: '', sort: 'partner', order: 'asc', offset: 0 };
 
 const pairKey = (partnerId, distributorId) => JSON.stringify([partnerId, distributorId]);
 
@@ -83,11 +90,15 @@ export async function render({ me, params, go, rerender }) {
   const info = quarters.find((q) => q.quarter === params[0]) ?? closed.at(-1) ?? quarters.at(-1);
   if (!info) return h('section', {}, title, message(t('noPayouts')));
   const q = info.quarter;
-  const [{ payments, total }, payouts] = await Promise.all([
-    api.payments(q),
-    info.status === 'closed' ? api.payoutsView(q, undefined) : Promise.resolve(null),
+  if (listState.quarter !== q) Object.assign(listState, { quarter: q, q: '', offset: 0 });
+  // The form needs every payment to work out what is outstanding; the list below is read a page at a time.
+  const payable = me.role === 'finance' && info.status === 'closed';
+  const [all, payouts, first] = await Promise.all([
+    payable ? api.payments(q) : Promise.resolve(null),
+    payable ? api.payoutsView(q, undefined) : Promise.resolve(null),
+    api.paymentList(q, listQuery()),
   ]);
-  const pairs = payouts ? payablePairs(payouts.lines, payments) : [];
+  const pairs = payouts && all ? payablePairs(payouts.lines, all.payments) : [];
 
   return h(
     'div',
@@ -106,9 +117,17 @@ export async function render({ me, params, go, rerender }) {
         : pairs.length
           ? paymentForm(q, pairs, rerender)
           : message(t('payNothingDue', { q })),
-    paymentsList(payments, total),
+    paymentsList(q, first),
   );
 }
+
+const listQuery = () => ({
+  q: listState.q,
+  sort: listState.sort,
+  order: listState.order,
+  offset: listState.offset,
+  limit: PAGE,
+});
 
 function paymentForm(q, pairs, rerender) {
   // Sent again with a retried click, it records the payment once.
@@ -254,12 +273,60 @@ function recordedBy(text) {
   return rest.length ? `${rest.join(' ')} (${codeLabel('role', role)})` : String(text ?? '');
 }
 
-function paymentsList(payments, total) {
+/** The recorded payments, a page at a time from the API, with search and sort. */
+function paymentsList(q, first) {
+  const area = h('div', { class: 'list-area', 'aria-live': 'polite' });
+  const reload = async () => {
+    const n = (area.loads = (area.loads ?? 0) + 1);
+    try {
+      const data = await api.paymentList(q, listQuery());
+      if (n === area.loads && area.isConnected) fill(data);
+    } catch (err) {
+      if (n === area.loads) area.replaceChildren(message(t('loadFailed', { message: errorText(err) }), 'error'));
+    }
+  };
+  const changed = () => {
+    listState.offset = 0;
+    reload();
+  };
+  const fill = (data) =>
+    area.replaceChildren(
+      paymentsTable(data.payments, data.total),
+      data.page.total > data.page.limit
+        ? pager(data.page, (offset) => {
+            listState.offset = offset;
+            reload();
+          })
+        : '',
+    );
+  fill(first);
   return h(
     'section',
     { class: 'payments', 'aria-labelledby': 'payments-list-title' },
     h('h2', { id: 'payments-list-title' }, t('paymentsListTitle')),
-    payments.length
+    listControls(
+      changed,
+      searchField('payment-search', t('searchPayments'), listState, changed),
+      sortField(
+        'payment-sort',
+        t('sortLabel'),
+        listState,
+        [
+          ['partner:asc', t('sortPaymentPartner')],
+          ['date:desc', t('sortNewestFirst')],
+          ['date:asc', t('sortOldestFirst')],
+          ['amount:desc', t('sortLargestFirst')],
+          ['amount:asc', t('sortSmallestFirst')],
+        ],
+        changed,
+      ),
+    ),
+    area,
+  );
+}
+
+function paymentsTable(payments, total) {
+  return payments.length
       ? h(
           'div',
           { class: 'table-scroll' },
@@ -285,9 +352,9 @@ function paymentsList(payments, total) {
                 formatInstant(p.recordedAt),
               ],
             })),
+            // The money of every payment matched, not only of this page.
             foot: [t('totalRow'), '', '', '', formatMoney(total ?? sumAmounts(payments, (p) => p.amount)), '', ''],
           }),
         )
-      : message(t('noPaymentsYet')),
-  );
+      : message(listState.q ? t('noPaymentMatches') : t('noPaymentsYet'));
 }

@@ -10,6 +10,7 @@ import { h, message, table } from '../dom.js';
 import { errorText, failureText, serverSentence } from '../codes.js';
 import { pager } from '../pager.js';
 import { searchField } from '../search-field.js';
+import { sortField } from '../list-controls.js';
 import { formatInstant, formatInt, rejectReason, t } from '../i18n.js';
 import { uploaderLine } from '../uploader.js';
 
@@ -20,7 +21,7 @@ const PAGE = 50;
 const POLL_MS = 2_000;
 /** Give up following an upload whose report never appears (ingest down): ten minutes. */
 const FOLLOW_MS = 10 * 60_000;
-const state = { q: '', status: '', offset: 0 };
+const state = { q: '', status: '', offset: 0, sort: 'received', order: 'desc' };
 /** The upload being followed to the end: `{ key, since }`. */
 let followed = null;
 
@@ -50,7 +51,7 @@ export async function render({ me }) {
   );
 }
 
-const query = () => ({ sort: 'received', order: 'desc', q: state.q, status: state.status, offset: state.offset, limit: PAGE });
+const query = () => ({ sort: state.sort, order: state.order, q: state.q, status: state.status, offset: state.offset, limit: PAGE });
 
 /** Not yet final: being read, or read and waiting for its quarter computation. */
 const unfinished = (r) =>
@@ -116,6 +117,19 @@ function reportControls(changed) {
           ([v, text]) => h('option', { value: v, selected: v === state.status }, text),
         ),
       ),
+    ),
+    sortField(
+      'report-sort',
+      t('sortLabel'),
+      state,
+      [
+        ['received:desc', t('sortNewestFirst')],
+        ['received:asc', t('sortOldestFirst')],
+        ['name:asc', t('sortReportName')],
+        ['distributor:asc', t('sortReportDistributor')],
+        ['status:asc', t('sortReportStatus')],
+      ],
+      changed,
     ),
   );
 }
