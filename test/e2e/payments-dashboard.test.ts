@@ -17,6 +17,7 @@ import { requireJdkInCI } from '../support/ci.js';
 import { apiCaller, englishLabelWords, narrowOffenders, startStack, type ApiCall } from '../support/page-checks.js';
 import { browserTestsCanRun, launchChromium, rebates, ROOT, tearDown } from '../support/rebates-up.js';
 import { openAs } from '../support/open-as.js';
+import { explained, OUTCOME_MS, textNow } from '../support/explain.js';
 
 const Q1 = '2016-Q1';
 const ARTIFACTS = join(ROOT, 'test', '.artifacts');
@@ -207,6 +208,49 @@ describe.skipIf(!hasChromium)('payments recorded on screen (Chromium against "re
     expect(after).toContainEqual(
       expect.objectContaining({ partnerId, distributorId, date: '2016-05-11', reference: 'PP-2016-0511', amount, recordedBy: 'finance fin-anna' }),
     );
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('the list of payments comes a page at a time from the API, searched and sorted there', async () => {
+    // Enough payments for a second page (25 a page), made through the API.
+    const [partnerId, distributorId] = [...due.keys()][0]!.split(' ') as [string, string];
+    for (let i = 0; i < 26; i++) {
+      const res = await apiCall('POST', '/payments', financeToken, {
+        quarter: Q1, partnerId, distributorId, date: '2016-05-12', reference: `PG-${String(i).padStart(2, '0')}`, amount: `${i + 1}.00`,
+      });
+      expect(res.status).toBe(201);
+    }
+    type Listed = Payments & { page: { total: number } };
+    const listed = async (query: string) => (await apiCall<Listed>('GET', `/payments?quarter=${Q1}&limit=25&${query}`, financeToken)).body;
+    const refs = (p: Payments) => p.payments.map((x) => x.reference);
+    const shownRefs = () => page.locator('table.payments-table tbody tr td:nth-child(4)').allTextContents();
+    await open(`#/payments/${Q1}`);
+    const first = await listed('sort=partner&order=asc&offset=0');
+    expect(first.page.total).toBeGreaterThan(25);
+    const pager = page.locator('section.payments nav.pager');
+    await explained(page, 'payments-pager', () => pager.waitFor({ timeout: OUTCOME_MS }));
+    expect(await shownRefs()).toEqual(refs(first));
+    expect(await textNow(pager.locator('.pager-status'))).toBe(`1–25 of ${first.page.total}`);
+    // Every page's footer is the money of every payment, as the API sums it.
+    expect(squash(await page.locator('table.payments-table tfoot').textContent())).toContain(rub(first.total));
+
+    const second = await listed('sort=partner&order=asc&offset=25');
+    await pager.getByRole('button', { name: 'Next' }).click();
+    await explained(page, 'payments-next-page', () =>
+      expect.poll(shownRefs, { timeout: OUTCOME_MS }).toEqual(refs(second)),
+    );
+
+    // Largest first, then a search: each asked of the API from the first page.
+    await page.getByLabel('Sort').selectOption('amount:desc');
+    const largest = await listed('sort=amount&order=desc&offset=0');
+    await explained(page, 'payments-sorted', () => expect.poll(shownRefs, { timeout: OUTCOME_MS }).toEqual(refs(largest)));
+    await page.getByLabel(STRINGS.en.searchPayments!).fill('pg-07');
+    await explained(page, 'payments-searched', () => expect.poll(shownRefs, { timeout: OUTCOME_MS }).toEqual(['PG-07']));
+    expect(await pager.count()).toBe(0);
+    // Back as it was for the tests after this one.
+    await page.getByLabel(STRINGS.en.searchPayments!).fill('');
+    await page.getByLabel('Sort').selectOption('partner:asc');
+    await explained(page, 'payments-reset', () => pager.waitFor({ timeout: OUTCOME_MS }));
     expect(pageErrors).toEqual([]);
   });
 

@@ -583,7 +583,7 @@ export const STRINGS = {
     sortOldestFirst: 'Oldest first',
     sortLargestFirst: 'Largest amount first',
     sortSmallestFirst: 'Smallest amount first',
-    searchPayments: 'Search by partner, distributor, bank reference or payment ID',
+    searchPayments: 'Search by partner, distributor, bank document number or payment ID',
     sortPaymentPartner: 'By partner and distributor',
     noPaymentMatches: 'No payment matches the search.',
     auditSearch: 'Search',
