@@ -8,7 +8,14 @@ import type { AccrualRow } from '../../shared/domain/accruals.js';
 import { optionalText, type ApiRequest } from './http.js';
 import { compareBy, matcher, pageOf, PagingQuery, type Page } from './paging.js';
 
-export const ACCRUAL_SORTS = ['program', 'distributor', 'units', 'amount', 'projectedUnits', 'projectedAmount'] as const;
+export const ACCRUAL_SORTS = [
+  'program',
+  'distributor',
+  'units',
+  'amount',
+  'projectedUnits',
+  'projectedAmount',
+] as const;
 type AccrualSort = (typeof ACCRUAL_SORTS)[number];
 
 export const AccrualListQuery = {

@@ -5,7 +5,15 @@
 import type { Partner, PayoutLine } from '../../shared/domain/types.js';
 import { compareBy } from './paging.js';
 
-export const PAYOUT_SORTS = ['partner', 'name', 'region', 'distributor', 'program', 'units', 'amount'] as const;
+export const PAYOUT_SORTS = [
+  'partner',
+  'name',
+  'region',
+  'distributor',
+  'program',
+  'units',
+  'amount',
+] as const;
 export type PayoutSort = (typeof PAYOUT_SORTS)[number];
 
 /** Sorts a copy of the lines; ties keep the stored order, so a page boundary never moves. */

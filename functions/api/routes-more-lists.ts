@@ -74,7 +74,10 @@ export async function getProductExceptionList(req: ApiRequest): Promise<Reply> {
     query.sort === 'count' && query.order !== 'asc'
       ? matched
       : [...matched].sort((a, b) => {
-          const key: Record<(typeof PRODUCT_EXCEPTION_SORTS)[number], (x: ProductException) => string | number> = {
+          const key: Record<
+            (typeof PRODUCT_EXCEPTION_SORTS)[number],
+            (x: ProductException) => string | number
+          > = {
             count: (x) => x.count,
             sku: (x) => x.sku.toLowerCase(),
             description: (x) => x.description.toLowerCase(),

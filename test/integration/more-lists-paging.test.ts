@@ -20,7 +20,9 @@ const MONITOR = 'Dell P2417H 23.8" monitor'; // monitors/24-25
 const N = 6;
 const id = (i: number) => `RU9301${String(i).padStart(2, '0')}`;
 const regionOf = (i: number) => (i % 2 ? 'Central' : 'Volga');
-const CENTRAL = Array.from({ length: N }, (_, k) => k + 1).filter((i) => regionOf(i) === 'Central').map(id);
+const CENTRAL = Array.from({ length: N }, (_, k) => k + 1)
+  .filter((i) => regionOf(i) === 'Central')
+  .map(id);
 const GADGETS = ['Гаджет Альфа', 'Гаджет Бета', 'Гаджет Гамма', 'Гаджет Дельта', 'Гаджет Эпсилон'];
 const CLOSE_REQUESTS = 4;
 
@@ -59,7 +61,11 @@ const sortedCopy = <T>(xs: T[], cmp: (a: T, b: T) => number) => [...xs].sort(cmp
 
 beforeAll(async () => {
   await env.importReference({
-    partners: Array.from({ length: N }, (_, k) => ({ id: id(k + 1), name: `ООО «Ромашка ${k + 1}»`, region: regionOf(k + 1) })),
+    partners: Array.from({ length: N }, (_, k) => ({
+      id: id(k + 1),
+      name: `ООО «Ромашка ${k + 1}»`,
+      region: regionOf(k + 1),
+    })),
     distributors: [
       { id: 'alfa', name: 'Альфа Дистрибуция' },
       { id: 'kvant', name: 'Квант' },
@@ -99,16 +105,23 @@ beforeAll(async () => {
     },
   ]);
   for (let i = 0; i < CLOSE_REQUESTS; i++)
-    expect((await api.call(i % 2 ? 'finance2' : 'finance', 'POST', `/api/quarters/${Q1}/close`)).status).toBe(202);
+    expect((await api.call(i % 2 ? 'finance2' : 'finance', 'POST', `/api/quarters/${Q1}/close`)).status).toBe(
+      202,
+    );
   // The second request is rejected: one approval decided, the others still waiting.
   const waiting = (await get('finance', '/api/approvals?order=asc&limit=500')).approvals as { id: string }[];
-  expect((await api.call('finance', 'POST', `/api/approvals/${waiting[1]!.id}/reject`, { comment: 'не сейчас' })).status).toBe(200);
+  expect(
+    (await api.call('finance', 'POST', `/api/approvals/${waiting[1]!.id}/reject`, { comment: 'не сейчас' }))
+      .status,
+  ).toBe(200);
   // Trail entries about partners of both regions.
   for (const k of [1, 2, 3, 4])
     expect(
       (
         await api.call('program', 'PUT', '/api/reference/trainings', {
-          rows: [{ partnerId: id(k), courseCode: 'NO-SUCH-COURSE', completedAt: '2016-02-01T10:00:00+03:00' }],
+          rows: [
+            { partnerId: id(k), courseCode: 'NO-SUCH-COURSE', completedAt: '2016-02-01T10:00:00+03:00' },
+          ],
         })
       ).status,
     ).toBe(202);
@@ -129,9 +142,11 @@ describe('GET /quarters/{q}/payouts sorted', () => {
     expect(byAmount.map((l) => l.amount)).toEqual(
       sortedCopy(stored, (a, b) => new Decimal(b.amount).comparedTo(a.amount)).map((l) => l.amount),
     );
-    const byUnitsAsc = (await get('finance', `/api/quarters/${Q1}/payouts?sort=units&order=asc`)).lines as Line[];
+    const byUnitsAsc = (await get('finance', `/api/quarters/${Q1}/payouts?sort=units&order=asc`))
+      .lines as Line[];
     expect(byUnitsAsc.map((l) => l.units)).toEqual(stored.map((l) => l.units).sort((a, b) => a - b));
-    const byDistributor = (await get('finance', `/api/quarters/${Q1}/payouts?sort=distributor&order=desc`)).lines as Line[];
+    const byDistributor = (await get('finance', `/api/quarters/${Q1}/payouts?sort=distributor&order=desc`))
+      .lines as Line[];
     expect(byDistributor.slice(0, N).every((l) => l.distributorId === 'kvant')).toBe(true);
 
     // Pages of a sorted list add up to the whole sorted list.
@@ -150,10 +165,16 @@ describe('GET /quarters', () => {
   it('answers every quarter without limit, and pages, filters and searches with it', async () => {
     const all = (await get('program', '/api/quarters')).quarters as { quarter: string; status: string }[];
     expect(all.map((q) => q.quarter)).toEqual(['2016-Q1', '2016-Q2', '2016-Q3', '2016-Q4']);
-    const newest = await allPages<{ quarter: string }>('program', '/api/quarters?order=desc&limit=3', 'quarters');
+    const newest = await allPages<{ quarter: string }>(
+      'program',
+      '/api/quarters?order=desc&limit=3',
+      'quarters',
+    );
     expect(newest.items.map((q) => q.quarter)).toEqual(all.map((q) => q.quarter).reverse());
     expect(newest.pages.map((p) => p.total)).toEqual([4, 4]);
-    expect((await get('central', '/api/quarters?q=q3')).quarters.map((q: { quarter: string }) => q.quarter)).toEqual(['2016-Q3']);
+    expect(
+      (await get('central', '/api/quarters?q=q3')).quarters.map((q: { quarter: string }) => q.quarter),
+    ).toEqual(['2016-Q3']);
     expect((await get('finance', '/api/quarters?status=closed')).page.total).toBe(0);
     expect((await get('finance', '/api/quarters?status=open')).page.total).toBe(4);
     expect((await api.call('alfa', 'GET', '/api/quarters')).status).toBe(403);
@@ -175,14 +196,20 @@ describe('GET /exceptions, the product queue', () => {
     expect(paged.items).toEqual(queue);
     expect(paged.pages[0]!.total).toBe(queue.length);
 
-    const bySku = (await get('program', `/api/exceptions?quarter=${Q1}&sort=sku&q=gad`)).exceptions as Product[];
+    const bySku = (await get('program', `/api/exceptions?quarter=${Q1}&sort=sku&q=gad`))
+      .exceptions as Product[];
     expect(bySku.map((x) => x.sku)).toEqual(['GAD-0', 'GAD-1', 'GAD-2', 'GAD-3', 'GAD-4']);
-    const found = (await get('finance', `/api/exceptions?quarter=${Q1}&q=${encodeURIComponent('гаджет гамма')}`)).exceptions as Product[];
+    const found = (
+      await get('finance', `/api/exceptions?quarter=${Q1}&q=${encodeURIComponent('гаджет гамма')}`)
+    ).exceptions as Product[];
     expect(found.map((x) => x.sku)).toEqual(['GAD-2']);
-    const atKvant = (await get('finance', `/api/exceptions?quarter=${Q1}&distributor=KVANT`)).exceptions as Product[];
+    const atKvant = (await get('finance', `/api/exceptions?quarter=${Q1}&distributor=KVANT`))
+      .exceptions as Product[];
     expect(atKvant.map((x) => x.sku)).toEqual(['GAD-0']);
     expect(atKvant[0]!.distributors).toEqual(['alfa', 'kvant']);
-    expect((await get('finance', `/api/exceptions?quarter=${Q1}&code=unrated-product&q=gad`)).page.total).toBe(0);
+    expect(
+      (await get('finance', `/api/exceptions?quarter=${Q1}&code=unrated-product&q=gad`)).page.total,
+    ).toBe(0);
     expect((await api.call('finance', 'GET', '/api/exceptions?sort=price')).status).toBe(400);
   });
 });
@@ -196,7 +223,8 @@ describe('GET /rewards', () => {
   it('keeps the catalog order without parameters, and sorts, filters, searches and pages', async () => {
     const catalog = (await get('program', `/api/rewards?quarter=${Q1}`)).rewards as Reward[];
     expect(catalog.length).toBeGreaterThan(2);
-    const dearest = (await get('finance', `/api/rewards?quarter=${Q1}&sort=points&order=desc`)).rewards as Reward[];
+    const dearest = (await get('finance', `/api/rewards?quarter=${Q1}&sort=points&order=desc`))
+      .rewards as Reward[];
     const priced = catalog.filter((r) => r.points !== null);
     expect(dearest.slice(0, priced.length).map((r) => r.points)).toEqual(
       priced.map((r) => r.points!).sort((a, b) => b - a),
@@ -207,7 +235,10 @@ describe('GET /rewards', () => {
     const paged = await allPages<Reward>('finance', `/api/rewards?quarter=${Q1}&limit=1`, 'rewards');
     expect(paged.items).toEqual(catalog);
     const one = catalog[1]!;
-    expect((await get('finance', `/api/rewards?quarter=${Q1}&q=${encodeURIComponent(one.name.toUpperCase())}`)).rewards).toEqual([one]);
+    expect(
+      (await get('finance', `/api/rewards?quarter=${Q1}&q=${encodeURIComponent(one.name.toUpperCase())}`))
+        .rewards,
+    ).toEqual([one]);
     expect((await api.call('central', 'GET', '/api/rewards')).status).toBe(403);
   });
 });
@@ -222,7 +253,10 @@ describe('GET /quarters/{q}/accruals as a list', () => {
   it('sends every row without limit, and pages, sorts, filters and searches the JSON rows', async () => {
     const whole = await get('finance', `/api/quarters/${Q1}/accruals`);
     const rows = whole.rows as Row[];
-    expect(rows.map((r) => `${r.program}/${r.distributorId}`).sort()).toEqual(['client/alfa', 'monitors/kvant']);
+    expect(rows.map((r) => `${r.program}/${r.distributorId}`).sort()).toEqual([
+      'client/alfa',
+      'monitors/kvant',
+    ]);
     expect(whole.page).toMatchObject({ total: 2, offset: 0, nextCursor: null });
     const paged = await allPages<Row>('program', `/api/quarters/${Q1}/accruals?limit=1`, 'rows');
     expect(paged.items).toEqual(rows);
@@ -236,7 +270,9 @@ describe('GET /quarters/{q}/accruals as a list', () => {
     expect(monitors.total).toEqual(whole.total);
     const byName = await get('finance', `/api/quarters/${Q1}/accruals?q=${encodeURIComponent('квант')}`);
     expect(byName.rows.map((r: Row) => r.program)).toEqual(['monitors']);
-    expect((await get('finance', `/api/quarters/${Q1}/accruals?distributor=ALFA`)).rows.map((r: Row) => r.program)).toEqual(['client']);
+    expect(
+      (await get('finance', `/api/quarters/${Q1}/accruals?distributor=ALFA`)).rows.map((r: Row) => r.program),
+    ).toEqual(['client']);
     expect((await api.call('central', 'GET', `/api/quarters/${Q1}/accruals`)).status).toBe(403);
   });
 });
@@ -250,7 +286,14 @@ describe('GET /payments filtered', () => {
     ];
     for (const [i, m] of made.entries())
       expect(
-        (await api.call('finance', 'POST', '/api/payments', { quarter: Q1, date: '2016-04-11', reference: `PP-${i}`, ...m })).status,
+        (
+          await api.call('finance', 'POST', '/api/payments', {
+            quarter: Q1,
+            date: '2016-04-11',
+            reference: `PP-${i}`,
+            ...m,
+          })
+        ).status,
       ).toBe(201);
     const mine = await get('finance', `/api/payments?quarter=${Q1}&partner=${id(1).toLowerCase()}`);
     expect(mine.payments.map((p: { amount: string }) => p.amount)).toEqual(['100.00', '20.50']);
@@ -277,7 +320,8 @@ describe('GET /approvals by kind and sorted', () => {
     expect((await get('finance', '/api/approvals?kind=reference-change')).page.total).toBe(0);
     expect((await api.call('finance', 'GET', '/api/approvals?kind=close,coffee')).status).toBe(400);
 
-    const byDecision = (await get('program', '/api/approvals?sort=decided&limit=500')).approvals as Approval[];
+    const byDecision = (await get('program', '/api/approvals?sort=decided&limit=500'))
+      .approvals as Approval[];
     expect(byDecision[0]!.status).toBe('rejected');
     expect(byDecision.slice(1).every((a) => a.decidedAt === undefined)).toBe(true);
     // The undecided keep newest first among themselves.
@@ -305,23 +349,40 @@ describe('GET /audit searched, by kind and oldest first', () => {
     expect(oldest.pages.map((p) => p.offset)).toEqual(oldest.pages.map((_, i) => i * 3));
     // A cursor keeps to its order: one of newest first is refused oldest first.
     const first = await get('finance', '/api/audit?limit=2');
-    const crossed = await api.call('finance', 'GET', `/api/audit?order=asc&limit=2&cursor=${first.page.nextCursor}`);
+    const crossed = await api.call(
+      'finance',
+      'GET',
+      `/api/audit?order=asc&limit=2&cursor=${first.page.nextCursor}`,
+    );
     expect(crossed.status).toBe(400);
     const byUser = await allPages<Entry>('finance', '/api/audit?order=asc&actor=prog-1&limit=1', 'entries');
-    expect(byUser.items.map((e) => e.id)).toEqual(newest.filter((e) => e.actor.sub === 'prog-1').map((e) => e.id).reverse());
+    expect(byUser.items.map((e) => e.id)).toEqual(
+      newest
+        .filter((e) => e.actor.sub === 'prog-1')
+        .map((e) => e.id)
+        .reverse(),
+    );
   });
 
   it('filters by kind and searches what an entry says, page by page', async () => {
     const newest = (await get('finance', '/api/audit?limit=500')).entries as Entry[];
     const requests = await allPages<Entry>('finance', '/api/audit?kind=close-request&limit=2', 'entries');
-    expect(requests.items.map((e) => e.id)).toEqual(newest.filter((e) => e.kind === 'close-request').map((e) => e.id));
+    expect(requests.items.map((e) => e.id)).toEqual(
+      newest.filter((e) => e.kind === 'close-request').map((e) => e.id),
+    );
     expect(requests.items).toHaveLength(CLOSE_REQUESTS);
     const two = await get('finance', '/api/audit?kind=close-request,close-rejection&limit=500');
     expect(two.entries.filter((e: Entry) => e.kind === 'close-rejection')).toHaveLength(1);
 
     // A partner ID, and the Russian words of what was done, find the same entries as the partner filter.
-    const aboutOne = await allPages<Entry>('finance', `/api/audit?q=${id(3).toLowerCase()}&limit=1`, 'entries');
-    expect(aboutOne.items.map((e) => e.id)).toEqual(newest.filter((e) => e.partners.includes(id(3))).map((e) => e.id));
+    const aboutOne = await allPages<Entry>(
+      'finance',
+      `/api/audit?q=${id(3).toLowerCase()}&limit=1`,
+      'entries',
+    );
+    expect(aboutOne.items.map((e) => e.id)).toEqual(
+      newest.filter((e) => e.partners.includes(id(3))).map((e) => e.id),
+    );
     expect(aboutOne.items.length).toBeGreaterThan(0);
     const rejected = await get('finance', `/api/audit?q=${encodeURIComponent('не сейчас')}&limit=500`);
     expect(rejected.entries.map((e: Entry) => e.kind)).toEqual(['close-rejection']);

@@ -35,5 +35,9 @@ export function sortField(id, label, state, options, changed) {
 
 /** The controls' form: Enter in the search box asks at once instead of reloading the page. */
 export function listControls(changed, ...fields) {
-  return h('form', { class: 'list-controls', role: 'search', onsubmit: (e) => (e.preventDefault(), changed()) }, ...fields);
+  return h(
+    'form',
+    { class: 'list-controls', role: 'search', onsubmit: (e) => (e.preventDefault(), changed()) },
+    ...fields,
+  );
 }
