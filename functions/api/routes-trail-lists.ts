@@ -80,6 +80,7 @@ async function getApprovalList(req: ApiRequest): Promise<Reply> {
         a.id,
         a.requestedBy.sub,
         a.decidedBy?.sub,
+        a.comment,
         ...(a.kind === 'close' ? [a.quarter] : [a.what, ...a.quarters]),
       ),
     );

@@ -329,6 +329,9 @@ describe('GET /approvals by kind and sorted', () => {
     expect(rest).toEqual([...rest].sort().reverse());
     const paged = await allPages<Approval>('finance', '/api/approvals?sort=decided&limit=3', 'approvals');
     expect(paged.items.map((a) => a.id)).toEqual(byDecision.map((a) => a.id));
+    // The reason a request was rejected finds it.
+    const byReason = (await get('finance', `/api/approvals?q=${encodeURIComponent('НЕ СЕЙЧАС')}`)).approvals as Approval[];
+    expect(byReason.map((a) => a.status)).toEqual(['rejected']);
     // A manager never sees close requests, whatever the filter.
     expect((await get('central', '/api/approvals?kind=close')).page.total).toBe(0);
   });
