@@ -330,7 +330,8 @@ describe('GET /approvals by kind and sorted', () => {
     const paged = await allPages<Approval>('finance', '/api/approvals?sort=decided&limit=3', 'approvals');
     expect(paged.items.map((a) => a.id)).toEqual(byDecision.map((a) => a.id));
     // The reason a request was rejected finds it.
-    const byReason = (await get('finance', `/api/approvals?q=${encodeURIComponent('НЕ СЕЙЧАС')}`)).approvals as Approval[];
+    const byReason = (await get('finance', `/api/approvals?q=${encodeURIComponent('НЕ СЕЙЧАС')}`))
+      .approvals as Approval[];
     expect(byReason.map((a) => a.status)).toEqual(['rejected']);
     // A manager never sees close requests, whatever the filter.
     expect((await get('central', '/api/approvals?kind=close')).page.total).toBe(0);
@@ -400,5 +401,42 @@ describe('GET /audit searched, by kind and oldest first', () => {
     const own = await get('central', `/api/audit?q=${id(1)}&limit=500`);
     expect(own.entries.length).toBeGreaterThan(0);
     expect(own.entries.every((e: Entry) => e.partners.every((p) => CENTRAL.includes(p)))).toBe(true);
+  });
+});
+
+describe('GET /audit oldest first across months', () => {
+  it('reads the monthly partitions forward, skipping empty months, each entry once', async () => {
+    // Entries of a past range, written as recordAudit writes them (the API cannot backdate one).
+    const instants = [
+      '2019-01-05T08:00:00.000Z',
+      '2019-01-31T20:59:59.999Z',
+      '2019-01-31T21:00:00.000Z',
+      '2019-04-01T00:00:00.000Z',
+      '2019-04-01T00:00:00.000Z',
+      '2019-04-30T12:00:00.000Z',
+    ];
+    const written = instants.map((at, i) => ({
+      id: `${at}#${(0xc00000000000 + i).toString(16)}`,
+      at,
+      actor: { sub: 'old-user', role: 'program' as const },
+      kind: 'reference' as const,
+      target: `old entry ${i}`,
+      quarters: [],
+      partners: [],
+    }));
+    for (const e of written) await env.rt.deps.audit.append(e);
+    const oldestFirst = written.map((e) => e.id).sort();
+    for (const query of ['from=2018-12-01&to=2019-05-31', 'from=2018-12-01&to=2019-05-31&actor=old-user'])
+      for (const limit of [1, 2, 4]) {
+        const { items } = await allPages<{ id: string }>(
+          'finance',
+          `/api/audit?${query}&order=asc&limit=${limit}`,
+          'entries',
+        );
+        expect(
+          items.map((e) => e.id),
+          `${query}, ${limit} a page`,
+        ).toEqual(oldestFirst);
+      }
   });
 });
