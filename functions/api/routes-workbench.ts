@@ -8,11 +8,10 @@
 import { canSeePartner, type Principal, type Role } from '../../shared/auth/principal.js';
 import type { Partner } from '../../shared/domain/types.js';
 import { watchlist } from '../../shared/domain/watchlist.js';
-import { LatestComputations } from '../../shared/pipeline/held-lines.js';
-import { quarterWorkbench } from '../../shared/pipeline/close-exceptions.js';
 import type { Fix, WorkbenchItem } from '../../shared/pipeline/workbench.js';
 import { money, parseWith, quarterOf, type ApiRequest, type Reply } from './http.js';
 import { languageOf } from './language.js';
+import { visibleGroups, workbenchInputs } from './workbench-cache.js';
 import { exceptionPage, ExceptionsQuery, watchPage, WatchlistQuery } from './workbench-lists.js';
 
 /** Who may apply each fix: the reference API's own roles (routes.ts). */
@@ -45,10 +44,7 @@ export async function getWatchlist(req: ApiRequest): Promise<Reply> {
         programs: [],
       },
     };
-  const [stored, snapshot] = await Promise.all([
-    deps.payouts.listQuarter(rules.quarter),
-    deps.reference.loadSnapshot(),
-  ]);
+  const { stored, snapshot } = await workbenchInputs(deps, rules.quarter);
   const partners = snapshot.partners;
   const visible = visibleTo(principal);
   const items = watchlist({
@@ -84,13 +80,10 @@ export async function getQuarterExceptions(req: ApiRequest): Promise<Reply> {
   const { deps, principal } = req;
   const rules = await quarterOf(req);
   const query = parseWith(ExceptionsQuery, req.query, 'query');
-  const { groups, snapshot, body } = await quarterWorkbench(
-    deps,
-    rules,
-    new LatestComputations(deps).body(rules.quarter),
-    visibleTo(principal),
-    languageOf(req),
-  );
+  // The same groups a close request counts (close-exceptions.ts), from inputs kept between requests.
+  const inputs = await workbenchInputs(deps, rules.quarter);
+  const { snapshot, body } = inputs;
+  const groups = visibleGroups(inputs, rules, languageOf(req), visibleTo(principal), principal.role !== 'manager');
   const itemJson = ({ amountAtStakeRub, fix, ...item }: WorkbenchItem) => {
     const partner = snapshot.partners.get(item.partnerKey);
     return {

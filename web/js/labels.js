@@ -577,7 +577,7 @@ export const STRINGS = {
     segment_commercial: 'Commercial',
     segment_monitors: 'Monitors',
     // the watchlist and the exceptions groups in pages
-    wlSearch: 'Search by partner ID or name',
+    wlSearch: 'Search the watchlist by partner ID or name',
     wlAllPrograms: 'All programs',
     wlBlockerAny: 'All partners',
     wlBlockerRegistration: 'Registration',
@@ -1161,7 +1161,7 @@ export const STRINGS = {
     segment_commercial: 'Корпоративный',
     segment_monitors: 'Мониторы',
     // «близко к плану» и группы исключений постранично
-    wlSearch: 'Поиск по ID или названию партнёра',
+    wlSearch: 'Поиск в списке «близко к плану» по ID или названию',
     wlAllPrograms: 'Все программы',
     wlBlockerAny: 'Все партнёры',
     wlBlockerRegistration: 'Регистрация',
