@@ -108,6 +108,11 @@ function groupSection(q, programs, g, rerender) {
     reload();
   };
   const fill = (group) => {
+    // Fixes took items off the list: a page past its end starts again from the first.
+    if (!group.items.length && group.page.offset > 0) {
+      changed();
+      return;
+    }
     if (!group.page.total) {
       area.replaceChildren(message(t('wbNoMatches')));
       return;

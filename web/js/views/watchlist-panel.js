@@ -67,6 +67,11 @@ export async function watchlistPanel(q) {
       (err) => message(t('wlFailed', { message: err.message }), 'error'),
     );
   const fill = (d) => {
+    // The list got shorter since this page was chosen: start again from the first.
+    if (!d.partners.length && d.page.offset > 0) {
+      changed();
+      return;
+    }
     if (!d.page.total) {
       area.replaceChildren(message(d.programs.length ? t('wlNoMatches') : t('wlEmpty')));
       return;
