@@ -579,6 +579,7 @@ export const STRINGS = {
     // the watchlist and the exceptions groups in pages
     wlSearch: 'Search the watchlist by partner ID or name',
     wlAllPrograms: 'All programs',
+    wlPageSize: 'Partners within reach per page',
     wlBlockerAny: 'All partners',
     wlBlockerRegistration: 'Registration',
     wlBlockerAcceptance: 'Acceptance of the program',
@@ -1163,6 +1164,7 @@ export const STRINGS = {
     // «близко к плану» и группы исключений постранично
     wlSearch: 'Поиск в списке «близко к плану» по ID или названию',
     wlAllPrograms: 'Все программы',
+    wlPageSize: 'Партнёров близко к плану на странице',
     wlBlockerAny: 'Все партнёры',
     wlBlockerRegistration: 'Регистрация',
     wlBlockerAcceptance: 'Принятие программы',

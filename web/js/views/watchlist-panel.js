@@ -129,7 +129,7 @@ function controls(state, data, changed) {
     ),
     filterSelect(
       'watchlist-page-size',
-      t('pageSize'),
+      t('wlPageSize'),
       String(state.limit),
       PAGE_SIZES.map((n) => [String(n), formatInt(n)]),
       (v) => (state.limit = Number(v)),
