@@ -117,18 +117,22 @@ function groupSection(q, programs, g, rerender) {
       area.replaceChildren(message(t('wbNoMatches')));
       return;
     }
+    const paged = group.page.total > group.page.limit || group.page.offset > 0;
+    // replaceChildren would write a null out as text: only what is shown is passed.
     area.replaceChildren(
       h('div', { class: 'table-scroll' }, itemsTable(q, programs, group, state, changed, rerender)),
-      group.page.total > group.page.limit || group.page.offset > 0
-        ? pager(
-            group.page,
-            (offset) => {
-              state.offset = offset;
-              reload();
-            },
-            { ends: true },
-          )
-        : null,
+      ...(paged
+        ? [
+            pager(
+              group.page,
+              (offset) => {
+                state.offset = offset;
+                reload();
+              },
+              { ends: true },
+            ),
+          ]
+        : []),
     );
   };
   // The first answer holds each group's first page as the API orders it; a group left sorted,
