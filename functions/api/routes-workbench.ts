@@ -8,14 +8,11 @@
 import { canSeePartner, type Principal, type Role } from '../../shared/auth/principal.js';
 import type { Partner } from '../../shared/domain/types.js';
 import { watchlist } from '../../shared/domain/watchlist.js';
-import { LatestComputations } from '../../shared/pipeline/held-lines.js';
-import { quarterWorkbench } from '../../shared/pipeline/close-exceptions.js';
 import type { Fix, WorkbenchItem } from '../../shared/pipeline/workbench.js';
-import { money, quarterOf, type ApiRequest, type Reply } from './http.js';
+import { money, parseWith, quarterOf, type ApiRequest, type Reply } from './http.js';
 import { languageOf } from './language.js';
-
-/** Items listed per group; `count` still counts them all. */
-const ITEMS_SHOWN = 500;
+import { visibleGroups, workbenchInputs } from './workbench-cache.js';
+import { exceptionPage, ExceptionsQuery, watchPage, WatchlistQuery } from './workbench-lists.js';
 
 /** Who may apply each fix: the reference API's own roles (routes.ts). */
 const FIX_ROLES: Record<Fix, readonly Role[]> = {
@@ -31,17 +28,23 @@ const visibleTo = (principal: Principal) => (partner: Partner | null) =>
 export async function getWatchlist(req: ApiRequest): Promise<Reply> {
   const { deps, principal } = req;
   const rules = await quarterOf(req);
+  const query = parseWith(WatchlistQuery, req.query, 'query');
   const closed = await deps.quarters.get(rules.quarter);
   // A closed quarter's figures are frozen: no plan is left to reach, and its live payout items
   // (corrections pending against the snapshot) must not show as if they were the quarter.
   if (closed?.status === 'closed')
     return {
-      json: { quarter: rules.quarter, status: 'closed', closedAt: closed.closedAt, closedBy: closed.closedBy, partners: [] },
+      json: {
+        quarter: rules.quarter,
+        status: 'closed',
+        closedAt: closed.closedAt,
+        closedBy: closed.closedBy,
+        partners: [],
+        page: watchPage([], query).page,
+        programs: [],
+      },
     };
-  const [stored, snapshot] = await Promise.all([
-    deps.payouts.listQuarter(rules.quarter),
-    deps.reference.loadSnapshot(),
-  ]);
+  const { stored, snapshot } = await workbenchInputs(deps, rules.quarter);
   const partners = snapshot.partners;
   const visible = visibleTo(principal);
   const items = watchlist({
@@ -54,16 +57,21 @@ export async function getWatchlist(req: ApiRequest): Promise<Reply> {
     }),
     now: deps.clock.now().getTime(),
   });
+  const rows = items.map(({ amountAtStakeRub, ...item }) => ({
+    ...item,
+    partnerName: partners.get(item.partnerKey)?.name ?? null,
+    region: partners.get(item.partnerKey)?.region ?? null,
+    amountAtStakeRub: money(amountAtStakeRub),
+  }));
+  const { items: shown, page } = watchPage(rows, query);
   return {
     json: {
       quarter: rules.quarter,
       status: 'open',
-      partners: items.map(({ partnerKey, amountAtStakeRub, ...item }) => ({
-        ...item,
-        partnerName: partners.get(partnerKey)?.name ?? null,
-        region: partners.get(partnerKey)?.region ?? null,
-        amountAtStakeRub: money(amountAtStakeRub),
-      })),
+      partners: shown.map(({ partnerKey: _key, ...row }) => row),
+      page,
+      // The programs on the caller's whole list, whatever the filters: what a program filter offers.
+      programs: [...new Set(rows.map((r) => r.program))].sort(),
     },
   };
 }
@@ -71,13 +79,11 @@ export async function getWatchlist(req: ApiRequest): Promise<Reply> {
 export async function getQuarterExceptions(req: ApiRequest): Promise<Reply> {
   const { deps, principal } = req;
   const rules = await quarterOf(req);
-  const { groups, snapshot, body } = await quarterWorkbench(
-    deps,
-    rules,
-    new LatestComputations(deps).body(rules.quarter),
-    visibleTo(principal),
-    languageOf(req),
-  );
+  const query = parseWith(ExceptionsQuery, req.query, 'query');
+  // The same groups a close request counts (close-exceptions.ts), from inputs kept between requests.
+  const inputs = await workbenchInputs(deps, rules.quarter);
+  const { snapshot, body } = inputs;
+  const groups = visibleGroups(inputs, rules, languageOf(req), visibleTo(principal), principal.role !== 'manager');
   const itemJson = ({ amountAtStakeRub, fix, ...item }: WorkbenchItem) => {
     const partner = snapshot.partners.get(item.partnerKey);
     return {
@@ -98,12 +104,20 @@ export async function getQuarterExceptions(req: ApiRequest): Promise<Reply> {
         plans: p.plans,
         rateRows: p.rateRows.map((r) => r.id),
       })),
-      groups: groups.map((g) => ({
-        ...g,
-        amountAtStakeRub: g.amountAtStakeRub === null ? null : money(g.amountAtStakeRub),
-        items: g.items.slice(0, ITEMS_SHOWN).map(itemJson),
-        more: Math.max(g.items.length - ITEMS_SHOWN, 0),
-      })),
+      // Each group keeps its whole count, units and RUB (a close request counts them alike);
+      // only its items are paged, filtered and searched.
+      groups: groups
+        .filter((g) => !query.reason || g.reason === query.reason)
+        .map((g) => {
+          const { items, page, more } = exceptionPage(g.items.map(itemJson), query);
+          return {
+            ...g,
+            amountAtStakeRub: g.amountAtStakeRub === null ? null : money(g.amountAtStakeRub),
+            items,
+            page,
+            more,
+          };
+        }),
     },
   };
 }

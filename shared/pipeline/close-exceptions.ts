@@ -22,8 +22,9 @@ type Body = ComputationBody | null;
 
 /**
  * The exceptions workbench of a quarter from what is stored: the latest body's held lines, the
- * payout items and the reference snapshot (returned too, for the names beside the items). The
- * Exceptions route and a close request read it alike; `body` may still be on its way.
+ * payout items and the reference snapshot (returned too, for the names beside the items). A close
+ * request reads it fresh; the Exceptions route works out the same groups (`workbenchGroups`) from
+ * inputs it keeps between requests (functions/api/workbench-cache.ts). `body` may still be on its way.
  */
 export async function quarterWorkbench(
   deps: AppDeps,

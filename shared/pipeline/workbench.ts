@@ -240,6 +240,14 @@ export function workbenchGroups(input: WorkbenchInput): WorkbenchGroup[] {
     }
   }
 
+  return groupItems(items);
+}
+
+/**
+ * Items in their groups, each group's most RUB at stake first, with its totals. A reader that may
+ * see only some partners groups those partners' items again: the totals are always of its items.
+ */
+export function groupItems(items: readonly WorkbenchItem[]): WorkbenchGroup[] {
   const order: WorkbenchReason[] = [...HELD_REASONS, ...ELIGIBILITY_REASONS];
   const groups = new Map<WorkbenchReason, WorkbenchItem[]>();
   for (const item of items) {

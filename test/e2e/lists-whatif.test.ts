@@ -76,10 +76,12 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
     const first = await apiCall<Listing>(`/quarters/${QUARTER}/partners?limit=10`, financeToken);
     expect(first.page.total).toBeGreaterThan(10);
     await expect.poll(ids).toEqual(first.partners.map((p) => p.partnerId));
-    await page.getByRole('button', { name: 'Next' }).click();
+    // The watchlist above has a pager of its own: this one is the partners list's.
+    const partnersList = page.getByRole('region', { name: 'Partners', exact: true });
+    await partnersList.getByRole('button', { name: 'Next' }).click();
     const second = await apiCall<Listing>(`/quarters/${QUARTER}/partners?limit=10&offset=10`, financeToken);
     await expect.poll(ids).toEqual(second.partners.map((p) => p.partnerId));
-    expect(squash(await page.locator('.pager-status').textContent())).toBe(`11–20 of ${first.page.total}`);
+    expect(squash(await partnersList.locator('.pager-status').textContent())).toBe(`11–20 of ${first.page.total}`);
 
     await page.getByRole('button', { name: 'Units to plan' }).click();
     const near = await apiCall<Listing>(`/quarters/${QUARTER}/partners?limit=10&sort=unitsToPlan&order=asc`, financeToken);

@@ -90,8 +90,8 @@ export const api = {
   reports: (filter = {}) => json('GET', `/reports${q(filter)}`),
   report: (reportId) => json('GET', `/reports/${seg(reportId)}`),
   exceptions: (quarter) => json('GET', `/exceptions${q({ quarter })}`),
-  watchlist: (quarter) => json('GET', `/quarters/${seg(quarter)}/watchlist`),
-  quarterExceptions: (quarter) => json('GET', `/quarters/${seg(quarter)}/exceptions`),
+  watchlist: (quarter, query = {}) => json('GET', `/quarters/${seg(quarter)}/watchlist${q(query)}`),
+  quarterExceptions: (quarter, query = {}) => json('GET', `/quarters/${seg(quarter)}/exceptions${q(query)}`),
   /** `kind`: partners, acceptances, trainings or catalog; answers 202 and a computation follows. */
   putReference: (kind, rows) => json('PUT', `/reference/${seg(kind)}`, { rows }),
   closeQuarter: (quarter) => json('POST', `/quarters/${seg(quarter)}/close`),

@@ -3,13 +3,17 @@
  * (GET /quarters/{q}/exceptions, scoped by the API), grouped, with counts and RUB at stake, and a
  * fix on screen where the caller's role allows it (the API names it per item). A fix goes through
  * the reference API, which answers 202 and requests a computation; the page then asks again until
- * the computation has taken the item off the queue.
+ * the computation has taken the item off the queue. Each group's items come a page at a time,
+ * sorted and searched by the API; the group's count, units and RUB are always its whole.
  */
 import { api } from '../api.js';
 import { evaluated } from '../evaluation.js';
-import { codeLabel, serverSentence } from '../codes.js';
+import { codeLabel, errorText, serverSentence } from '../codes.js';
 import { h, message, table } from '../dom.js';
 import { formatInt, formatMoney, rejectReason, t, zeroReason } from '../i18n.js';
+import { filterSelect, markSorted, PAGE_SIZES, reloadInto, sortHeader } from '../paged-list.js';
+import { pager } from '../pager.js';
+import { searchField } from '../search-field.js';
 import { loadQuarters, pickQuarter, quarterSelect } from './quarters.js';
 
 const POLL_MS = 1000;
@@ -30,6 +34,9 @@ const itemKey = (i) =>
     i.sku,
   ]);
 const holds = (data, key) => data.groups.some((g) => g.items.some((i) => itemKey(i) === key));
+/** The item's group, searched for its partner: whether the item is still on it. */
+const stillListed = async (q, item) =>
+  holds(await api.quarterExceptions(q, { reason: item.reason, q: item.partnerKey, limit: 500 }), itemKey(item));
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A day picked on screen is a Moscow day; noon keeps it that day whatever the reader's clock. */
 const moscowNoon = (day) => `${day}T12:00:00+03:00`;
@@ -74,8 +81,64 @@ export async function render({ params, go, rerender }) {
   );
 }
 
+const GROUP_STATES = new Map();
+const DEFAULT_GROUP = { sort: 'amountAtStakeRub', order: 'desc', q: '', offset: 0, limit: 50 };
+/** Per quarter and group, for this tab: coming back after a fix finds each group as it was left. */
+function groupState(q, reason) {
+  const key = `${q}/${reason}`;
+  if (!GROUP_STATES.has(key)) GROUP_STATES.set(key, { ...DEFAULT_GROUP });
+  return GROUP_STATES.get(key);
+}
+const isDefault = (s) => Object.entries(DEFAULT_GROUP).every(([k, v]) => s[k] === v);
+
 function groupSection(q, programs, g, rerender) {
   const id = `wb-${g.reason}`;
+  const state = groupState(q, g.reason);
+  const area = h('div', { class: 'list-area', 'aria-live': 'polite' });
+  // Only this group's items are asked for again: the other groups and the figures stay.
+  const reload = () =>
+    reloadInto(
+      area,
+      () => api.quarterExceptions(q, { reason: g.reason, ...state }),
+      (data) => fill(data.groups[0] ?? { ...g, items: [], page: { ...g.page, total: 0, nextCursor: null } }),
+      (err) => message(t('loadFailed', { message: errorText(err) }), 'error'),
+    );
+  const changed = () => {
+    state.offset = 0;
+    reload();
+  };
+  const fill = (group) => {
+    // Fixes took items off the list: a page past its end starts again from the first.
+    if (!group.items.length && group.page.offset > 0) {
+      changed();
+      return;
+    }
+    if (!group.page.total) {
+      area.replaceChildren(message(t('wbNoMatches')));
+      return;
+    }
+    const paged = group.page.total > group.page.limit || group.page.offset > 0;
+    // replaceChildren would write a null out as text: only what is shown is passed.
+    area.replaceChildren(
+      h('div', { class: 'table-scroll' }, itemsTable(q, programs, group, state, changed, rerender)),
+      ...(paged
+        ? [
+            pager(
+              group.page,
+              (offset) => {
+                state.offset = offset;
+                reload();
+              },
+              { ends: true },
+            ),
+          ]
+        : []),
+    );
+  };
+  // The first answer holds each group's first page as the API orders it; a group left sorted,
+  // searched or on another page asks for its own.
+  if (isDefault(state)) fill(g);
+  else reload();
   return h(
     'section',
     { class: 'wb-group', 'aria-labelledby': id },
@@ -92,13 +155,38 @@ function groupSection(q, programs, g, rerender) {
         ? ` ${t('wbSomeUnknown', { n: formatInt(g.amountUnknown) })}`
         : '',
     ),
+    // A handful of items need no search.
+    g.count > PAGE_SIZES[0] ? groupControls(g.reason, state, changed) : null,
+    area,
+  );
+}
+
+function groupControls(reason, state, changed) {
+  return h(
+    'form',
+    { class: 'list-controls', role: 'search', onsubmit: (e) => (e.preventDefault(), changed()) },
+    searchField(`wb-search-${reason}`, t('wbSearch'), state, changed),
+    filterSelect(
+      `wb-page-size-${reason}`,
+      t('pageSize'),
+      String(state.limit),
+      PAGE_SIZES.map((n) => [String(n), formatInt(n)]),
+      (v) => (state.limit = Number(v)),
+      changed,
+    ),
+  );
+}
+
+function itemsTable(q, programs, g, state, changed, rerender) {
+  const col = (label, key, numeric = false) => sortHeader(label, key, state, changed, { numeric });
+  return markSorted(
     table({
       className: 'wb-items',
       columns: [
-        { label: t('colPartner') },
+        col(t('colPartner'), 'partnerId'),
         { label: t('wbColWhere') },
-        { label: t('colUnits'), numeric: true },
-        { label: t('wbColAtStake'), numeric: true },
+        col(t('colUnits'), 'units', true),
+        col(t('wbColAtStake'), 'amountAtStakeRub', true),
         { label: t('wbColWhy') },
         { label: t('wbColFix') },
       ],
@@ -113,7 +201,7 @@ function groupSection(q, programs, g, rerender) {
         ],
       })),
     }),
-    g.more ? h('p', { class: 'meta' }, t('wbMore', { n: formatInt(g.more) })) : null,
+    state,
   );
 }
 
@@ -269,12 +357,11 @@ function fixForm(q, programs, item, rerender) {
         return;
       }
       status.textContent = t('wbRecomputing');
-      const key = itemKey(item);
       for (let i = 0; i < POLL_TRIES; i++) {
         await sleep(POLL_MS);
         // The reader went elsewhere: the saved fix stands, the page it was made on is gone.
         if (location.hash !== here || !form.isConnected) return;
-        if (!holds(await api.quarterExceptions(q), key))
+        if (!(await stillListed(q, item)))
           return rerender({ text: t('wbFixed', { partner: item.partnerId }), kind: 'info' });
       }
       status.textContent = t('wbStillThere');
