@@ -25,7 +25,7 @@ export function errorText(err) {
   const text = err?.message ?? String(err);
   if (getLang() === 'en' || CYRILLIC.test(text)) return text;
   const key = keyOf('error', err?.code ?? 'http-error');
-  return key in STRINGS[getLang()] ? t(key) : t('error_http_error');
+  return key in STRINGS[getLang()] ? t(key, err?.params ?? {}) : t('error_http_error');
 }
 
 /**

@@ -5,9 +5,10 @@
  * panel of an open quarter, and points redemption.
  */
 import { api } from '../api.js';
-import { codeLabel, textLang } from '../codes.js';
+import { codeLabel, errorText, textLang } from '../codes.js';
 import { h, message, table } from '../dom.js';
 import { formatInstant, formatInt, formatMoney, t } from '../i18n.js';
+import { tp } from '../plural.js';
 
 // The live view of a closed quarter is asked for explicitly and lasts until switched back.
 let closedView;
@@ -129,7 +130,7 @@ export async function accrualsPanel(me, q, status, rerender) {
           e.preventDefault();
           api
             .download(api.accrualsPath(q, format), `accruals-${q}.${format}`)
-            .catch((err) => rerender({ text: t('downloadFailed', { message: err.message }), kind: 'error' }));
+            .catch((err) => rerender({ text: t('downloadFailed', { message: errorText(err) }), kind: 'error' }));
         },
       },
       t(format === 'csv' ? 'exportAccrualsCsv' : 'exportAccrualsXlsx'),
@@ -184,7 +185,7 @@ export async function redeemForm(me, partnerId, rerender) {
   const select = h(
     'select',
     { id: 'reward', name: 'reward', required: true },
-    priced.map((r) => h('option', { value: r.id }, t('rewardOption', { name: r.name, n: formatInt(r.points) }))),
+    priced.map((r) => h('option', { value: r.id }, tp('rewardOption', r.points, { name: r.name }))),
   );
   return h(
     'form',
@@ -195,9 +196,9 @@ export async function redeemForm(me, partnerId, rerender) {
         e.preventDefault();
         try {
           const res = await api.redeem(partnerId, { rewardId: select.value, quarter });
-          rerender({ text: t('redeemed', { n: formatInt(res.balance) }), kind: 'info' });
+          rerender({ text: tp('redeemed', res.balance), kind: 'info' });
         } catch (err) {
-          rerender({ text: t('actionFailed', { message: err.message }), kind: 'error' });
+          rerender({ text: t('actionFailed', { message: errorText(err) }), kind: 'error' });
         }
       },
     },

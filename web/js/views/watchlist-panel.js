@@ -3,7 +3,7 @@
  * the API), most RUB at stake first, with what stands in the way besides the units.
  */
 import { api } from '../api.js';
-import { codeLabel } from '../codes.js';
+import { codeLabel, errorText } from '../codes.js';
 import { h, message, table } from '../dom.js';
 import { formatInstant, formatInt, formatMoney, t } from '../i18n.js';
 
@@ -30,7 +30,7 @@ export async function watchlistPanel(q) {
     ({ partners } = await api.watchlist(q));
   } catch (err) {
     // The overview stays usable when only the watchlist cannot be loaded.
-    return h('section', { class: 'watchlist' }, message(t('wlFailed', { message: err.message }), 'error'));
+    return h('section', { class: 'watchlist' }, message(t('wlFailed', { message: errorText(err) }), 'error'));
   }
   return h(
     'section',
