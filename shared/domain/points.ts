@@ -307,14 +307,17 @@ export function redeem(
   if (reward.points === null)
     throw new RewardOnRequestError(
       `${reward.name} has no points price: it is arranged on request with the program manager.`,
-      { key: 'reward-on-request', params: { reward: reward.name } },
+      { key: 'reward-on-request', params: { reward: reward.name, rewardRu: reward.nameRu ?? reward.name } },
     );
   checkAt(at);
   const has = balance(own);
   if (has < reward.points)
     throw new InsufficientPointsError(
       `${reward.name} costs ${fmt(reward.points)} points, but the balance is ${fmt(has)} points (${fmt(reward.points - has)} more needed).`,
-      { key: 'insufficient-points', params: { reward: reward.name, price: reward.points, balance: has } },
+      {
+        key: 'insufficient-points',
+        params: { reward: reward.name, rewardRu: reward.nameRu ?? reward.name, price: reward.points, balance: has },
+      },
     );
   return {
     entryId,
