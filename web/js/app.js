@@ -17,6 +17,7 @@ import * as reports from './views/reports.js';
 import * as whatif from './views/whatif.js';
 import { codeLabel, errorText } from './codes.js';
 import { useTerritory } from './regions.js';
+import { useNames } from './names.js';
 import * as approvals from './views/approvals.js';
 import * as audit from './views/audit.js';
 import * as payments from './views/payments.js';
@@ -139,6 +140,7 @@ async function render() {
     try {
       me = await api.me();
       useTerritory(me.regions);
+      await loadNames(me);
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 401)) showError(err);
       return;
@@ -168,9 +170,10 @@ async function render() {
         flash = note ?? null;
         render();
       },
-      loggedIn: (who) => {
+      loggedIn: async (who) => {
         me = who;
         useTerritory(who.regions);
+        await loadNames(who);
         go(homeOf(who));
       },
     });
@@ -181,6 +184,17 @@ async function render() {
     if (n !== renderCount) return;
     if (err instanceof ApiError && err.status === 401) return;
     showError(err);
+  }
+}
+
+/** The rules files' names; without them the labels' names apply, so a failure only costs those. */
+async function loadNames(who) {
+  if (who.role === 'distributor') return;
+  try {
+    useNames(await api.names());
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) throw err;
+    useNames(null);
   }
 }
 

@@ -6,11 +6,14 @@
 import { h } from './dom.js';
 import { getLang, t } from './i18n.js';
 import { STRINGS } from './labels.js';
+import { nameOf } from './names.js';
 
 const keyOf = (kind, code) => `${kind}_${String(code).replace(/[^A-Za-z0-9]+/g, '_')}`;
 
 export function codeLabel(kind, code) {
   if (code === null || code === undefined || code === '') return '';
+  const named = nameOf(kind, code);
+  if (named) return named;
   const key = keyOf(kind, code);
   return key in STRINGS[getLang()] || key in STRINGS.en ? t(key) : String(code);
 }

@@ -6,6 +6,7 @@
  */
 import { api } from '../api.js';
 import { codeLabel, errorText, textLang } from '../codes.js';
+import { rewardLabel } from '../names.js';
 import { h, message, table } from '../dom.js';
 import { formatInstant, formatInt, formatMoney, t } from '../i18n.js';
 import { tp } from '../plural.js';
@@ -185,7 +186,7 @@ export async function redeemForm(me, partnerId, rerender) {
   const select = h(
     'select',
     { id: 'reward', name: 'reward', required: true },
-    priced.map((r) => h('option', { value: r.id }, tp('rewardOption', r.points, { name: r.name }))),
+    priced.map((r) => h('option', { value: r.id }, tp('rewardOption', r.points, { name: rewardLabel(r) }))),
   );
   return h(
     'form',

@@ -58,7 +58,7 @@ function tokenForm(loggedIn) {
         if (!token) return status.replaceChildren(message(t('tokenEmpty'), 'error'));
         session.start(token);
         try {
-          loggedIn(await api.me());
+          await loggedIn(await api.me());
         } catch (err) {
           // 401 already sent the app back here with its message.
           if (!(err instanceof ApiError && err.status === 401))
