@@ -243,7 +243,14 @@ export async function postRedemption(req: ApiRequest): Promise<Reply> {
     // Only the ledger counts: points of an open quarter are not credited until it closes.
     const made = redeem(rules, state.ledger, id, body.rewardId, now.toISOString(), requestId);
     const repeated = state.ledger.some((e) => e.entryId === made.entryId);
-    const entry = repeated ? made : { ...made, reason: `${made.reason}, recorded by ${principal.role} ${principal.sub}` };
+    const recordedBy = { role: principal.role, sub: principal.sub };
+    const entry = repeated
+      ? made
+      : {
+          ...made,
+          reason: `${made.reason}, recorded by ${principal.role} ${principal.sub}`,
+          ...(made.why?.code === 'redeemed' ? { why: { ...made.why, params: { ...made.why.params, recordedBy } } } : {}),
+        };
     if (!repeated) {
       const seen = state.ledger.filter((e) => e.kind === 'redeem').length;
       const written = deps.ledger.appendRedemption

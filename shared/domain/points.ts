@@ -56,7 +56,18 @@ export interface PointsEarning {
 /** Why a quarter's credit or adjustment was booked, rendered in the reader's language (render/). */
 export type LedgerWhy =
   | { code: 'quarter-credit'; params: { quarter: string; notTakenBack?: number } }
-  | { code: 'quarter-adjustment'; params: { quarter: string; now: number; before: number; notTakenBack?: number } };
+  | { code: 'quarter-adjustment'; params: { quarter: string; now: number; before: number; notTakenBack?: number } }
+  /** Points spent on a reward; `rewardRu` its Russian name, `recordedBy` who recorded it (added by the API). */
+  | {
+      code: 'redeemed';
+      params: {
+        points: number;
+        reward: string;
+        rewardRu?: string;
+        request: string;
+        recordedBy?: { role: string; sub: string };
+      };
+    };
 
 export interface LedgerEntry {
   entryId: string;
@@ -327,6 +338,15 @@ export function redeem(
     points: -reward.points,
     source,
     reason: `Redeemed ${fmt(reward.points)} points for ${reward.name} (request ${requestId})`,
+    why: {
+      code: 'redeemed',
+      params: {
+        points: reward.points,
+        reward: reward.name,
+        ...(reward.nameRu ? { rewardRu: reward.nameRu } : {}),
+        request: requestId,
+      },
+    },
     at,
   };
 }

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { parseRules } from '../../shared/domain/rules/load.js';
 import { programRu, rateRowRu } from '../../shared/domain/render/ru.js';
 import { rewardName } from '../../shared/domain/render/names.js';
+import { ledgerEntryReason } from '../../shared/domain/render/index.js';
+import { redeem } from '../../shared/domain/points.js';
 import { RulesValidationError } from '../../shared/errors.js';
 
 interface SampleFile {
@@ -46,6 +48,15 @@ describe('Russian names from the rules file', () => {
     expect(rewardName(aviator, 'ru')).toBe('солнцезащитные очки Ray-Ban Aviator');
     expect(rewardName(aviator, 'en')).toBe('Ray-Ban Aviator sunglasses');
     expect(rewardName({ name: 'Gift card' }, 'ru')).toBe('Gift card');
+  });
+
+  it('a redemption in the ledger reads in Russian with the reward\'s Russian name; in English as stored', () => {
+    const rules = parseRules(sample());
+    const credit = { entryId: 'e1', partnerId: 'RU1', quarter: '2016-Q1', kind: 'earn' as const, points: 20_000, source: 'quarter:2016-Q1', reason: 'credit', at: '2016-04-01T00:00:00Z' };
+    const entry = redeem(rules, [credit], 'RU1', 'ray-ban-aviator', '2016-04-10T10:00:00+03:00', 'r1');
+    expect(ledgerEntryReason(entry, 'en')).toBe(entry.reason);
+    expect(entry.reason).toBe('Redeemed 9,620 points for Ray-Ban Aviator sunglasses (request r1)');
+    expect(ledgerEntryReason(entry, 'ru')).toBe('Списано 9\u00a0620 баллов за «солнцезащитные очки Ray-Ban Aviator» (запрос r1)');
   });
 
   it('an empty Russian name is refused, naming the field', () => {

@@ -224,7 +224,20 @@ function earning(e: EarningFacts): string {
   return `Тренинг ${e.params.course} пройден ${day(e.params.date, 'ru')} (по московскому времени): ${points(e.params.points)}${note}`;
 }
 
+/** Roles as a Russian reader names them (who recorded a redemption). */
+const ROLES_RU: Record<string, string> = {
+  finance: 'финансы',
+  program: 'менеджер программы',
+  manager: 'менеджер по партнёрам',
+  distributor: 'дистрибьютор',
+};
+
 function ledger(w: LedgerWhy): string {
+  if (w.code === 'redeemed') {
+    const r = w.params;
+    const by = r.recordedBy ? `, записал(а): ${ROLES_RU[r.recordedBy.role] ?? r.recordedBy.role} ${r.recordedBy.sub}` : '';
+    return `Списано ${points(r.points)} за «${r.rewardRu ?? r.reward}» (запрос ${r.request})${by}`;
+  }
   const p = w.params;
   const said =
     w.code === 'quarter-credit'
