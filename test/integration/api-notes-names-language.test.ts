@@ -52,12 +52,14 @@ describe('the note of a saved reference change', () => {
 });
 
 describe('GET /names', () => {
-  it('gives the Russian names of the rules files for the dashboard', async () => {
+  it('gives the names of the rules files in both languages for the dashboard', async () => {
     const res = await send('central', 'GET', '/names', 'ru');
     expect(res.status).toBe(200);
     expect(res.body.ru.programs).toMatchObject({ client: 'Ноутбуки, десктопы и моноблоки', monitors: 'Мониторы' });
     expect(res.body.ru.rateRows).toMatchObject({ mainstream: 'массовый сегмент', 'optiplex-dt-3xxx': 'настольные OptiPlex 3xxx' });
     expect(res.body.ru.rewards['ray-ban-aviator']).toBe('солнцезащитные очки Ray-Ban Aviator');
+    expect(res.body.en.programs.client).toBe('Notebooks, desktops, all-in-ones, Venue Pro tablets');
+    expect(res.body.en.rewards['ray-ban-aviator']).toBe('Ray-Ban Aviator sunglasses');
   });
 
   it('is not for distributors, who see no program names', async () => {

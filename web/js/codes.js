@@ -13,9 +13,12 @@ const keyOf = (kind, code) => `${kind}_${String(code).replace(/[^A-Za-z0-9]+/g, 
 export function codeLabel(kind, code) {
   if (code === null || code === undefined || code === '') return '';
   const named = nameOf(kind, code);
-  if (named) return named;
   const key = keyOf(kind, code);
-  return key in STRINGS[getLang()] || key in STRINGS.en ? t(key) : String(code);
+  const labelled = key in STRINGS[getLang()] || key in STRINGS.en;
+  // Russian: the rules files' names first, as the server's sentences say them. English keeps its
+  // short labels; the files' (longer) names only for a code the labels do not know.
+  if (named && (getLang() === 'ru' || !labelled)) return named;
+  return labelled ? t(key) : String(code);
 }
 
 const CYRILLIC = /[А-Яа-яЁё]/;
