@@ -34,6 +34,7 @@ import {
 import type { ParseResult } from '../../shared/reference/types.js';
 import { isJson, jsonBody, type ApiRequest, type Reply } from './http.js';
 import { languageOf } from './language.js';
+import { noteText } from '../../shared/domain/render/notes.js';
 import { approvalJson } from './routes-approvals.js';
 
 /** The rows of the request, from JSON or CSV, or a 400 listing every problem. */
@@ -161,10 +162,7 @@ async function accepted(req: ApiRequest, change: ReferenceChange, kind: keyof Re
         computationsRequested: [],
         change: { id, status },
         approval: approvalJson(outcome.evaluating, req.principal, known, languageOf(req)),
-        note:
-          'Not saved yet: a quarter is closed, so this change is being checked against its figures. ' +
-          'If it changes none, it is saved; if it does, it waits for a program manager or finance user other than you to approve it. ' +
-          `Follow it under approvals (request ${id}).`,
+        note: noteText({ code: 'change-evaluating', params: { request: id } }, languageOf(req)),
       },
     };
   }
@@ -175,9 +173,7 @@ async function accepted(req: ApiRequest, change: ReferenceChange, kind: keyof Re
     json: {
       written: result.written[kind],
       computationsRequested: quarters,
-      note: quarters.length
-        ? `Saved. The payouts of ${quarters.join(', ')} are being recomputed and will show the change shortly.`
-        : 'Saved. No quarter has rules yet, so nothing is recomputed.',
+      note: noteText({ code: 'change-saved', params: { quarters } }, languageOf(req)),
     },
   };
 }

@@ -12,6 +12,9 @@ import { moscowDateOf } from '../../shared/domain/calendar.js';
 import { distributorKey } from '../../shared/domain/ids.js';
 import { balance, redeem } from '../../shared/domain/points.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
+import { noteText } from '../../shared/domain/render/notes.js';
+import { rewardName } from '../../shared/domain/render/names.js';
+import { languageOf } from './language.js';
 import { QuarterId } from '../../shared/domain/rules/schema.js';
 import { TEXT_LIMITS } from '../../shared/domain/text-limits.js';
 import { InputValidationError, NotFoundError, QuarterClosedError, RedemptionConflictError } from '../../shared/errors.js';
@@ -106,7 +109,18 @@ export async function postPayment(req: ApiRequest): Promise<Reply> {
     status: 201,
     json: {
       payment: { ...payment, partnerId: partner.displayId, distributorId: distributor.displayId },
-      note: `Recorded: ${payment.amount} RUB paid to ${partner.displayId} for ${distributor.displayId} in ${payment.quarter}. The export marks it.`,
+      note: noteText(
+        {
+          code: 'payment-recorded',
+          params: {
+            amount: payment.amount,
+            partner: partner.displayId,
+            distributor: distributor.displayId,
+            quarter: payment.quarter,
+          },
+        },
+        languageOf(req),
+      ),
     },
   };
 }
@@ -263,7 +277,14 @@ export async function postRedemption(req: ApiRequest): Promise<Reply> {
     // Only the ledger counts: points of an open quarter are not credited until it closes.
     const made = redeem(rules, state.ledger, id, body.rewardId, now.toISOString(), requestId);
     const repeated = state.ledger.some((e) => e.entryId === made.entryId);
-    const entry = repeated ? made : { ...made, reason: `${made.reason}, recorded by ${principal.role} ${principal.sub}` };
+    const recordedBy = { role: principal.role, sub: principal.sub };
+    const entry = repeated
+      ? made
+      : {
+          ...made,
+          reason: `${made.reason}, recorded by ${principal.role} ${principal.sub}`,
+          ...(made.why?.code === 'redeemed' ? { why: { ...made.why, params: { ...made.why.params, recordedBy } } } : {}),
+        };
     if (!repeated) {
       const seen = state.ledger.filter((e) => e.kind === 'redeem').length;
       const written = deps.ledger.appendRedemption
@@ -294,7 +315,22 @@ export async function postRedemption(req: ApiRequest): Promise<Reply> {
       json: {
         entry: { ...entry, partnerId: state.partner.displayId },
         balance: balance(after),
-        note: repeated ? 'This request was already recorded; nothing was spent twice.' : `Redeemed: ${entry.reason}.`,
+        note: noteText(
+          repeated
+            ? { code: 'redemption-repeated', params: {} }
+            : {
+                code: 'redeemed',
+                params: {
+                  reason: entry.reason,
+                  points: -entry.points,
+                  rewardName: rewardName(rules.file.points.rewards.find((r) => r.id === body.rewardId)!, languageOf(req)),
+                  request: requestId,
+                  role: principal.role,
+                  sub: principal.sub,
+                },
+              },
+          languageOf(req),
+        ),
       },
     };
   }

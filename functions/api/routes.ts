@@ -44,6 +44,7 @@ import { getApprovalList, getAuditPage } from './routes-trail-lists.js';
 import { getPartnerList, getRules } from './routes-lists.js';
 import { closedPartnerJson, closedPayoutsJson, totalsApart, ViewParam, ViewQuery } from './routes-closed.js';
 import { getAccruals, getRewards, postPayment, postRedemption } from './routes-finance.js';
+import { getNames } from './routes-names.js';
 import { UPLOAD_URL_SECONDS } from '../../shared/pipeline/uploader.js';
 import { APPROVAL_ROUTES } from './routes-approvals.js';
 import { putAcceptances, putCatalog, putDistributors, putPartners, putTrainings } from './reference.js';
@@ -346,6 +347,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/payments', roles: ['finance', 'program'], handle: getPaymentList },
   { method: 'POST', path: '/partners/{id}/redemptions', roles: ['finance', 'program'], handle: postRedemption },
   { method: 'GET', path: '/rewards', roles: ['finance', 'program'], handle: getRewards },
+  { method: 'GET', path: '/names', roles: STAFF, handle: getNames },
   { method: 'GET', path: '/approvals', roles: STAFF, handle: getApprovalList },
   { method: 'POST', path: '/approvals/{id}/approve', roles: ['finance', 'program'], handle: APPROVAL_ROUTES.postApprove },
   { method: 'POST', path: '/approvals/{id}/reject', roles: ['finance', 'program'], handle: APPROVAL_ROUTES.postReject },

@@ -151,6 +151,10 @@ describe.skipIf(!hasChromium)(
       await page.getByLabel('Access token').waitFor();
       // Before logging in the header offers the language switch and nothing else.
       expect(squash(await page.locator('header').innerText())).toBe('Rebate program RU EN');
+      // The tab is titled in the page's language.
+      expect(await page.title()).toBe('Rebate program');
+      await mkdir(join(ROOT, 'test', '.artifacts'), { recursive: true });
+      await page.screenshot({ path: shot('login'), fullPage: true });
       await page.getByLabel('Access token').fill('not-a-token');
       await page.getByRole('button', { name: 'Log in' }).click();
       const alert = page.getByRole('alert');
