@@ -8,7 +8,6 @@ import { api } from '../api.js';
 import { codeLabel, errorText, textLang } from '../codes.js';
 import { rewardLabel } from '../names.js';
 import { h, message, table } from '../dom.js';
-import { errorText } from '../codes.js';
 import { formatInstant, formatInt, formatMoney, t } from '../i18n.js';
 import { tp } from '../plural.js';
 import { choiceField, listControls, sortField } from '../list-controls.js';
