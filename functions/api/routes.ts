@@ -17,7 +17,7 @@ import { readRejects } from '../../shared/export/rejects-csv.js';
 import { heldLinesOfReport, LatestComputations, productExceptions, reportOutcome } from '../../shared/pipeline/held-lines.js';
 import type { PayoutLine } from '../../shared/domain/types.js';
 import { about, actorOf, recordAudit } from '../../shared/pipeline/audit.js';
-import { effectiveLines, exportQuarter, listQuarters } from '../../shared/pipeline/quarters.js';
+import { effectiveLines, exportQuarter } from '../../shared/pipeline/quarters.js';
 import type { ReportRecord } from '../../shared/ports/index.js';
 import {
   DistributorIdParam,
@@ -48,6 +48,7 @@ import { APPROVAL_ROUTES } from './routes-approvals.js';
 import { putAcceptances, putCatalog, putDistributors, putPartners, putTrainings } from './reference.js';
 import { safeUploadName } from './upload-name.js';
 import { reportKey } from '../../shared/storage-contract.js';
+import { getQuarters } from './routes-quarters.js';
 import { getQuarterExceptions, getWatchlist } from './routes-workbench.js';
 import { failureJson, rejectJson } from './reject-json.js';
 import { uploaderJson } from './report-uploader.js';
@@ -173,10 +174,6 @@ async function getPartner(req: ApiRequest): Promise<Reply> {
 }
 
 // ---------------------------------------------------------------- quarters
-
-async function getQuarters(req: ApiRequest): Promise<Reply> {
-  return { json: { quarters: await listQuarters(req.deps) } };
-}
 
 const ExportQuery = z.object({ format: z.enum(['csv', 'xlsx']).default('csv') });
 
