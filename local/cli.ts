@@ -35,6 +35,7 @@ import { phases } from './timings.js';
 import { takeEarlyDynamoLocal } from './early-start.js';
 import type { RunningDynamoLocal } from './emulators.js';
 import { UsageError } from './cli-program.js';
+import { PREFIX, reportKey } from '../shared/storage-contract.js';
 import { ApiClient, findUp, removeUpInfo, writeUpInfo, type UpInfo } from './up-client.js';
 import {
   importThroughApi,
@@ -206,12 +207,12 @@ async function uploadReports(
     }
     // Lines are what people count; the total is estimated from the share of bytes read so far.
     const estimate = bytes > 0 ? Math.max(lines, Math.round((lines * totalBytes) / bytes)) : undefined;
-    progress.update(lines, key.replace(/^incoming\//, ''), estimate);
+    progress.update(lines, key.slice(PREFIX.incoming.length), estimate);
   };
   const uploaded = phases.start('upload the reports to S3');
   const ingested = phases.start('read the reports (ingest)');
   for (const r of reports) {
-    const key = `incoming/${r.distributorId}/${reportUploadName(r.name)}`;
+    const key = reportKey(r.distributorId, reportUploadName(r.name));
     // Named as an upload through the API would be, so a replaced report's cause says who sent it.
     await runtime.deps.uploads.record({
       key,

@@ -49,6 +49,7 @@ import { UPLOAD_URL_SECONDS } from '../../shared/pipeline/uploader.js';
 import { APPROVAL_ROUTES } from './routes-approvals.js';
 import { putAcceptances, putCatalog, putDistributors, putPartners, putTrainings } from './reference.js';
 import { safeUploadName } from './upload-name.js';
+import { reportKey } from '../../shared/storage-contract.js';
 import { getQuarterExceptions, getWatchlist } from './routes-workbench.js';
 import { failureJson, rejectJson } from './reject-json.js';
 import { uploaderJson } from './report-uploader.js';
@@ -293,7 +294,7 @@ const UploadBody = z.object({ name: z.string() }).strict();
 async function postUpload(req: ApiRequest): Promise<Reply> {
   const name = safeUploadName(jsonBody(req, UploadBody).name);
   // The key is built from the caller's own claim, never from the request: a distributor cannot aim at another's folder.
-  const key = `incoming/${req.principal.distributorId}/${name}`;
+  const key = reportKey(req.principal.distributorId!, name);
   // Who asked, so a computation can name the uploader of a replaced report.
   await req.deps.uploads.record({ key, by: `${req.principal.role} ${req.principal.sub}`, at: req.deps.clock.now().toISOString() });
   const url = await req.deps.urls.presignPut(key, UPLOAD_URL_SECONDS);

@@ -6,7 +6,7 @@
  * seen too.
  */
 import type { ObjectStore, ReportRecord, ReportsRepository } from '../ports/index.js';
-import { isReportKey } from '../storage-contract.js';
+import { isReportKey, PREFIX } from '../storage-contract.js';
 import { parseIncomingKey, reportIdOf } from './ingest.js';
 
 export interface UnfinishedReport {
@@ -20,7 +20,7 @@ export async function unfinishedReports(
   deps: { objects: ObjectStore; reports: ReportsRepository },
   registered: ReadonlySet<string>,
 ): Promise<UnfinishedReport[]> {
-  const [keys, listed] = await Promise.all([deps.objects.list('incoming/'), deps.reports.list({})]);
+  const [keys, listed] = await Promise.all([deps.objects.list(PREFIX.incoming), deps.reports.list({})]);
   const records = new Map<string, ReportRecord | null>(listed.map((r) => [r.key, r]));
   // Keys ingest skips (no distributor folder) are no report, and never get a record.
   const unread = [...new Set(keys.filter((k) => isReportKey(k) && parseIncomingKey(k)))].filter((k) => !records.has(k));

@@ -323,7 +323,8 @@ describe.skipIf(!hasChromium)(
       expect(squash(await request.textContent())).toContain('Asked by local-finance (Finance)');
       await page.screenshot({ path: shot('approvals'), fullPage: true });
       await request.getByRole('button', { name: 'Approve' }).click();
-      // The approval's own work (a close's snapshot and credits, a change written) is done in the request.
+      // The approval's own work (a close's snapshot, a change written) is done in the request; a close's
+      // points are credited by the computation it requests.
       await explained(page, 'dashboard-close-approved', () => page.getByRole('status').filter({ hasText: 'Approved.' }).waitFor());
       const decided = page.getByRole('article', { name: `Close quarter ${QUARTER}` });
       expect(squash(await decided.textContent())).toContain('Approved by fin-checker (Finance)');
