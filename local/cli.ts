@@ -547,15 +547,20 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     const reading = phases.start('read the results');
     const computedRead = phases.time('  read the computation', () => cachedLatestComputation(runtime.deps, quarter));
     computedRead.catch(() => undefined); // awaited below
-    const [reports, partnerList, distributorList] = await Promise.all([
+    const partnersRead = phases.time('  read the partners', () => runtime.deps.reference.listPartners());
+    partnersRead.catch(() => undefined); // awaited below
+    const [reports, distributorList] = await Promise.all([
       phases.time('  read the report records', () => runtime.deps.reports.list({})),
-      phases.time('  read the partners', () => runtime.deps.reference.listPartners()),
       phases.time('  read the distributors', () => runtime.deps.reference.listDistributors()),
     ]);
-    const shown = shownOf(distributorList, partnerList);
     const outDir = resolve(out);
-    const rejectsWritten = phases.time('write the rejects files', () => copyRejects(runtime, reports, outDir, shown));
+    // The rejects files name reports by their distributor's folder alone: no partner needed.
+    const rejectsWritten = phases.time('write the rejects files', () =>
+      copyRejects(runtime, reports, outDir, shownOf(distributorList, [])),
+    );
     rejectsWritten.catch(() => undefined); // awaited below
+    const partnerList = await partnersRead;
+    const shown = shownOf(distributorList, partnerList);
     const results = payouts.stored(quarter);
     const computed = await computedRead;
     reading();
