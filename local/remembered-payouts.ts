@@ -1,0 +1,37 @@
+/**
+ * `rebates run` computes a quarter on a stack of its own, then prints and exports the payouts. The
+ * computation wrote every item through this process, so reading them back from DynamoDB Local
+ * (seconds for 5,000 items: the query, then inflating and parsing each) gives nothing that the
+ * writes did not hold. The repository here passes every call on and keeps a copy of what was
+ * stored, once DynamoDB has taken it; `stored` answers as `listQuarter` would.
+ */
+import type { PayoutsRepository, StoredPayouts } from '../shared/ports/index.js';
+
+export class RememberedPayouts {
+  private readonly items = new Map<string, Map<string, StoredPayouts>>();
+
+  /** The repository to wire in: the same calls, the same storage, remembered on success. */
+  over(payouts: PayoutsRepository): PayoutsRepository {
+    const remembered: PayoutsRepository = Object.create(payouts);
+    remembered.putMany = async (results, at) => {
+      await payouts.putMany(results, at);
+      for (const r of results) this.quarter(r.result.quarter).set(r.result.partnerId, { ...r, computedAt: at });
+    };
+    remembered.deleteMany = async (quarter, partnerIds) => {
+      await payouts.deleteMany(quarter, partnerIds);
+      for (const id of partnerIds) this.quarter(quarter).delete(id);
+    };
+    return remembered;
+  }
+
+  /** What this process stored for the quarter, sorted by partner ID as `listQuarter` sorts. */
+  stored(quarter: string): StoredPayouts[] {
+    return [...this.quarter(quarter).values()].sort((a, b) => (a.result.partnerId < b.result.partnerId ? -1 : 1));
+  }
+
+  private quarter(quarter: string): Map<string, StoredPayouts> {
+    let items = this.items.get(quarter);
+    if (!items) this.items.set(quarter, (items = new Map()));
+    return items;
+  }
+}
