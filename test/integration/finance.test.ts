@@ -20,6 +20,7 @@ import { importReference } from '../../shared/pipeline/reference-import.js';
 import { closeQuarter } from '../../shared/pipeline/quarters.js';
 import { verifyClosedQuarter } from '../../shared/pipeline/verify-closed.js';
 import { loadDataFolder } from '../../shared/reference/data-folder.js';
+import { xlsxWords } from '../../shared/export/xlsx-words.js';
 import { useTestApi } from '../support/api-client.js';
 import { getAs, settledApproval } from '../support/approvals.js';
 import { useLocalRuntime } from '../support/runtime.js';
@@ -265,10 +266,14 @@ describe('one truth per closed quarter, with recorded causes', () => {
 
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.load((await (await get(`/api/quarters/${Q2}/export?format=xlsx`, lang)).arrayBuffer()) as ArrayBuffer);
-      const [header, ...cells] = (wb.getWorksheet('Adjustments')!.getSheetValues().slice(1) as unknown[][]).map((r) =>
+      // The workbook is for people: its sheet names and headers are in the asked language.
+      const words = xlsxWords(lang);
+      const columnOf = new Map(Object.entries(words.column).map(([code, said]) => [said, code]));
+      const [header, ...cells] = (wb.getWorksheet(words.sheets.adjustments)!.getSheetValues().slice(1) as unknown[][]).map((r) =>
         r.slice(1),
       );
-      const sheet = cells.map((r) => Object.fromEntries(header!.map((h, i) => [String(h), r[i]])));
+      if (lang === 'ru') expect(header!.join(' ')).not.toMatch(/[A-Za-z]{3,}/);
+      const sheet = cells.map((r) => Object.fromEntries(header!.map((h, i) => [columnOf.get(String(h)) ?? String(h), r[i]])));
       expect(new Map(sheet.map((r) => [key(r), r.causes]))).toEqual(api);
       expect(new Map(sheet.map((r) => [key(r), r.explanation]))).toEqual(explained);
     }
