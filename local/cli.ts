@@ -50,6 +50,10 @@ import { explainLine, type Lang } from '../shared/domain/render/index.js';
 import { fileIssueText } from '../shared/domain/render/row-issues.js';
 import { int, pick } from '../shared/domain/render/format.js';
 import { cliWords } from './cli-words.js';
+import { differenceText, differenceWhat } from '../shared/domain/render/verify.js';
+import type { Difference } from '../shared/pipeline/verify.js';
+
+const differenceSaid = (d: Difference, lang: Lang) => (d.why ? differenceText(d.why, lang) : d.detail);
 
 // Where they were before the reading commands moved out.
 export { DEFAULT_STATE };
@@ -746,8 +750,10 @@ export async function cmdVerify(values: Record<string, string | string[] | boole
     const closed = await verifyClosedQuarter(runtime.deps, quarter);
     if (closed) return printClosedVerify(closed, lang);
     const progress = createProgress({ label: say.verifying(quarter), lang });
+    // verify names its steps after the reports' keys in English words: the computation, then done.
+    const step = (what: string) => (what === 'computation' ? say.computation : what === 'done' ? undefined : what);
     const result = await verifyQuarter(runtime.deps, quarter, (done, total, what) =>
-      progress.update(done, what),
+      progress.update(done, step(what)),
     );
     progress.done();
     log(
@@ -768,7 +774,7 @@ export async function cmdVerify(values: Record<string, string | string[] | boole
     log(
       renderTable(
         [{ header: h.what }, { header: h.subject }, { header: h.difference }],
-        result.differences.map((d) => [d.what, d.subject, d.detail]),
+        result.differences.map((d) => [differenceWhat(d.what, lang), d.subject, differenceSaid(d, lang)]),
       ),
     );
     return 1;
@@ -794,7 +800,7 @@ function printClosedVerify(r: ClosedVerifyResult, lang: Lang = 'en'): number {
     return 0;
   }
   log(say.differences(r.differences.length));
-  for (const d of r.differences) log(`- ${d.detail}`);
+  for (const d of r.differences) log(`- ${differenceSaid(d, lang)}`);
   return 1;
 }
 
