@@ -50,6 +50,7 @@ import { explainLine, type Lang } from '../shared/domain/render/index.js';
 import { fileIssueText } from '../shared/domain/render/row-issues.js';
 import { int, pick } from '../shared/domain/render/format.js';
 import { cliWords } from './cli-words.js';
+import { upLines, upStopping } from './up-words.js';
 import { differenceText, differenceWhat } from '../shared/domain/render/verify.js';
 import type { Difference } from '../shared/pipeline/verify.js';
 
@@ -585,7 +586,7 @@ export async function cmdUp(values: Record<string, string | string[] | boolean |
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    note('stopping…');
+    note(upStopping(lang));
     await removeUpInfo(stateDir);
     await api?.close();
     await runtime.stop();
@@ -611,18 +612,21 @@ export async function cmdUp(values: Record<string, string | string[] | boolean |
   }
   await writeUpInfo(stateDir, { pid: process.pid, url: api.url, port: api.port });
   const env = runtime.stack.env;
-  log(
-    `S3:        ${env.AWS_ENDPOINT_URL_S3} (bucket ${runtime.stack.bucket}; upload reports under incoming/<distributor_id>/)`,
-  );
   // Only the person who started the stack sees this secret; the local S3 refuses anything unsigned.
-  log(
-    `           signed requests only: AWS_ACCESS_KEY_ID=${env.AWS_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY=${env.AWS_SECRET_ACCESS_KEY} (new at each start)`,
+  const lines = upLines(
+    {
+      s3: env.AWS_ENDPOINT_URL_S3 ?? '',
+      bucket: runtime.stack.bucket,
+      accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
+      dynamodb: env.AWS_ENDPOINT_URL_DYNAMODB ?? '',
+      table: runtime.stack.tableName,
+      url: api.url,
+      state: stateDir,
+    },
+    lang,
   );
-  log(`DynamoDB:  ${env.AWS_ENDPOINT_URL_DYNAMODB} (table ${runtime.stack.tableName})`);
-  log(`API:       ${api.url}/api/ (bearer token: npm run rebates -- token --role finance)`);
-  log(`dashboard: ${api.url}/`);
-  log(`state:     ${stateDir}`);
-  log('ready');
+  for (const line of lines) log(line);
   await new Promise(() => undefined);
   return 0;
 }
