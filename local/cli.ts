@@ -51,6 +51,7 @@ import { fileIssueText } from '../shared/domain/render/row-issues.js';
 import { int, pick } from '../shared/domain/render/format.js';
 import { cliWords } from './cli-words.js';
 import { upLines, upStopping } from './up-words.js';
+import { commandUploader } from '../shared/domain/render/uploader.js';
 import { differenceText, differenceWhat } from '../shared/domain/render/verify.js';
 import type { Difference } from '../shared/pipeline/verify.js';
 
@@ -220,7 +221,7 @@ async function uploadReports(
     // Named as an upload through the API would be, so a replaced report's cause says who sent it.
     await runtime.deps.uploads.record({
       key,
-      by: `the rebates command (${process.env.USER ?? 'local user'})`,
+      by: commandUploader(process.env.USER),
       at: runtime.deps.clock.now().toISOString(),
     });
     await runtime.upload(

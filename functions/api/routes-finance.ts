@@ -19,6 +19,8 @@ import { csvText } from '../../shared/export/csv-cell.js';
 import { writeXlsx, XLSX_CONTENT_TYPE, type XlsxCell } from '../../shared/export/xlsx.js';
 import { effectiveLines } from '../../shared/pipeline/quarters.js';
 import type { Payment } from '../../shared/ports/finance.js';
+import { ledgerEntryReason } from '../../shared/domain/render/index.js';
+import { languageOf } from './language.js';
 import { jsonBody, money, optionalText, parseWith, PartnerIdParam, quarterOf, type ApiRequest, type Reply } from './http.js';
 
 // ---------------------------------------------------------------- payments
@@ -229,7 +231,11 @@ export async function postRedemption(req: ApiRequest): Promise<Reply> {
     // Only the ledger counts: points of an open quarter are not credited until it closes.
     const made = redeem(rules, state.ledger, id, body.rewardId, now.toISOString(), requestId);
     const repeated = state.ledger.some((e) => e.entryId === made.entryId);
-    const entry = repeated ? made : { ...made, reason: `${made.reason}, recorded by ${principal.role} ${principal.sub}` };
+    const recordedBy = `${principal.role} ${principal.sub}`;
+    const entry =
+      repeated || made.why?.code !== 'redemption'
+        ? made
+        : { ...made, reason: `${made.reason}, recorded by ${recordedBy}`, why: { ...made.why, params: { ...made.why.params, recordedBy } } };
     if (!repeated) {
       const seen = state.ledger.filter((e) => e.kind === 'redeem').length;
       const written = deps.ledger.appendRedemption
@@ -255,12 +261,18 @@ export async function postRedemption(req: ApiRequest): Promise<Reply> {
       }
     }
     const after = repeated ? state.ledger : [...state.ledger, entry];
+    const lang = languageOf(req);
+    const reason = ledgerEntryReason(entry, lang);
     return {
       status: repeated ? 200 : 201,
       json: {
-        entry: { ...entry, partnerId: state.partner.displayId },
+        entry: { ...entry, reason, partnerId: state.partner.displayId },
         balance: balance(after),
-        note: repeated ? 'This request was already recorded; nothing was spent twice.' : `Redeemed: ${entry.reason}.`,
+        note: repeated
+          ? lang === 'ru'
+            ? 'Этот запрос уже записан; дважды ничего не списано.'
+            : 'This request was already recorded; nothing was spent twice.'
+          : `${lang === 'ru' ? 'Списание записано' : 'Redeemed'}: ${reason}.`,
       },
     };
   }

@@ -56,7 +56,9 @@ export interface PointsEarning {
 /** Why a quarter's credit or adjustment was booked, rendered in the reader's language (render/). */
 export type LedgerWhy =
   | { code: 'quarter-credit'; params: { quarter: string; notTakenBack?: number } }
-  | { code: 'quarter-adjustment'; params: { quarter: string; now: number; before: number; notTakenBack?: number } };
+  | { code: 'quarter-adjustment'; params: { quarter: string; now: number; before: number; notTakenBack?: number } }
+  /** A reward bought with points; `recordedBy` is who recorded it through the API ("<role> <user>"). */
+  | { code: 'redemption'; params: { points: number; reward: string; request: string; recordedBy?: string } };
 
 export interface LedgerEntry {
   entryId: string;
@@ -325,5 +327,6 @@ export function redeem(
     source,
     reason: `Redeemed ${fmt(reward.points)} points for ${reward.name} (request ${requestId})`,
     at,
+    why: { code: 'redemption', params: { points: reward.points, reward: reward.name, request: requestId } },
   };
 }

@@ -441,6 +441,15 @@ describe('redemptions', () => {
     const spent = audit.body.entries.filter((e: { kind: string }) => e.kind === 'redemption');
     expect(spent).toHaveLength(1);
     expect(spent[0]).toMatchObject({ actor: { sub: 'prog-1', role: 'program' } });
+    expect(spent[0].after.entry.reason).toBe(made.body.entry.reason);
+    // For a Russian reader the entry's reason is said from its code; the reward and who recorded it as written.
+    const inRussian = await fetch(`${api.server.url}/api/audit?actor=prog-1`, {
+      headers: { authorization: `Bearer ${api.token('finance')}`, 'accept-language': 'ru' },
+    });
+    const spentRu = ((await inRussian.json()) as { entries: { kind: string; after: { entry: { reason: string } } }[] }).entries.find(
+      (e) => e.kind === 'redemption',
+    );
+    expect(spentRu?.after.entry.reason).toMatch(/^Списано 1\s000 баллов за награду «.+» \(запрос r-1\), записал: program prog-1$/);
 
     const tooMuch = await call('finance', 'POST', `/api/partners/${id}/redemptions`, { rewardId: 'latitude-10-tablet', quarter: Q1 });
     expect(made.body.balance).toBeLessThan(64310);

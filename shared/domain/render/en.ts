@@ -168,6 +168,10 @@ function earning(e: EarningFacts): string {
 }
 
 function ledger(w: LedgerWhy): string {
+  if (w.code === 'redemption') {
+    const r = w.params;
+    return `Redeemed ${int(r.points, 'en')} points for ${r.reward} (request ${r.request})${r.recordedBy ? `, recorded by ${r.recordedBy}` : ''}`;
+  }
   const p = w.params;
   const said =
     w.code === 'quarter-credit'

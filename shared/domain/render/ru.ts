@@ -10,6 +10,7 @@ import type { ReferenceRowChange } from '../causes.js';
 import { atOf, type LineFacts } from './facts.js';
 import { day, grouped, int, joinAnd, moscow, pick } from './format.js';
 import type { AdjustmentFacts, EarningFacts, Sentences, WarningFacts } from './sentences.js';
+import { uploaderText } from './uploader.js';
 
 /** The programs of the rules files by id; another id is shown as written. */
 const PROGRAMS: Record<string, string> = {
@@ -224,6 +225,11 @@ function earning(e: EarningFacts): string {
 }
 
 function ledger(w: LedgerWhy): string {
+  if (w.code === 'redemption') {
+    // The reward's name is the catalog's, as the program text writes it; who recorded it is a name.
+    const r = w.params;
+    return `Списано ${points(r.points)} за награду «${r.reward}» (запрос ${r.request})${r.recordedBy ? `, записал: ${r.recordedBy}` : ''}`;
+  }
   const p = w.params;
   const said =
     w.code === 'quarter-credit'
@@ -298,7 +304,7 @@ function cause(c: ChangeCause, alone = false): string {
   if (c.kind === 'report') {
     const what = c.from === null ? say('добавления', 'добавление') : c.to === null ? say('отзыва', 'отзыв') : say('замены', 'замена');
     const direct = c.uploadedVia === 's3' ? ` напрямую в S3${c.sourceIp ? ` с адреса ${c.sourceIp}` : ''}` : '';
-    const who = c.uploadedBy ? `, загрузил: ${c.uploadedBy}${direct}` : ', кто загрузил, не записано';
+    const who = c.uploadedBy ? `, загрузил: ${uploaderText(c.uploadedBy, 'ru')}${direct}` : ', кто загрузил, не записано';
     return `${what} отчёта ${c.key} (версия ${version(c.from)} → ${version(c.to)}${who})`;
   }
   if (c.kind === 'reference') {
