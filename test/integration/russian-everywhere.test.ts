@@ -5,10 +5,9 @@
  * names it (IDs, names and model names of the data folder; IDs, codes and catalog names of the rules
  * file), as a technical proper name, or in a field whose value is an identifier or code by contract.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/api/routes.js';
 import { importReference } from '../../shared/pipeline/reference-import.js';
@@ -16,13 +15,13 @@ import { loadDataFolder } from '../../shared/reference/data-folder.js';
 import { commandUploader } from '../../shared/domain/render/uploader.js';
 import { useTestApi, type Caller } from '../support/api-client.js';
 import { useLocalRuntime } from '../support/runtime.js';
+import { dataWords, WORD } from '../support/latin-words.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SAMPLES = join(ROOT, 'samples', 'data');
 const Q1 = '2016-Q1';
 /** The machine's user who ran the command: a name, as written. */
 const USER = 'anna';
-const WORD = /[A-Za-z][A-Za-z0-9'’-]*[A-Za-z0-9]/g;
 
 /**
  * Fields whose values are identifiers or codes, never words for a reader: IDs and keys (S3 keys and
@@ -45,45 +44,6 @@ const IDENTIFIER_FIELDS = new Set([
   // the figures of a code, and the recorded English of an audit entry
   'params', 'target',
 ]);
-
-/** Technical and program proper names a Russian text writes in Latin letters. */
-const PROPER = new Set(['Dell', 'Partner', 'Advantage', 'S3', 'CSV', 'XLSX', 'sha256', 'API', 'DynamoDB', 'rebates', 'ID']);
-
-/** Every Latin word the input data names as data: the folder's files, and the rules' IDs, codes and catalog names. */
-async function dataWords(): Promise<Set<string>> {
-  const words = new Set<string>(PROPER);
-  const add = (text: string) => {
-    for (const w of text.match(WORD) ?? []) words.add(w);
-  };
-  const walk = async (dir: string) => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (entry.name.endsWith('.gz')) add(gunzipSync(await readFile(path)).toString('latin1'));
-      else if (!entry.name.endsWith('.md')) add((await readFile(path)).toString('latin1'));
-      add(entry.name);
-    }
-  };
-  await walk(SAMPLES);
-  // The rules' prose (notes, source, English labels and reasons) does not count: only what it names.
-  const NAMING = new Set(['id', 'family', 'program', 'rateRow', 'model', 'formFactor', 'monitorSeries', 'oneOf', 'gate', 'consumer', 'commercial', 'monitors']);
-  const rules = JSON.parse(await readFile(join(ROOT, 'samples', 'rules', `${Q1}.json`), 'utf8'));
-  const fromRules = (v: unknown, key?: string): void => {
-    if (Array.isArray(v)) v.forEach((x) => fromRules(x, key));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) fromRules(x, k);
-    else if (typeof v === 'string' && key && NAMING.has(key)) add(v);
-  };
-  fromRules(rules);
-  for (const r of rules.points.rewards as { name: string }[]) add(r.name);
-  // The rules' own Russian reasons name models in Latin letters (VRTX, Pro): those are names too.
-  const reasonsRu = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(reasonsRu);
-    else if (v && typeof v === 'object')
-      for (const [k, x] of Object.entries(v)) if (k === 'reasonRu' && typeof x === 'string') add(x); else reasonsRu(x);
-  };
-  reasonsRu(rules);
-  return words;
-}
 
 interface Finding {
   route: string;
@@ -113,7 +73,7 @@ const api = useTestApi(env);
 let known: Set<string>;
 
 beforeAll(async () => {
-  known = await dataWords();
+  known = await dataWords(SAMPLES, join(ROOT, 'samples', 'rules', `${Q1}.json`));
   known.add(USER);
   const folder = await loadDataFolder(SAMPLES);
   expect(folder.errors).toEqual([]);
