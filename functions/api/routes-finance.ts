@@ -17,9 +17,11 @@ import { TEXT_LIMITS } from '../../shared/domain/text-limits.js';
 import { InputValidationError, NotFoundError, QuarterClosedError, RedemptionConflictError } from '../../shared/errors.js';
 import { csvText } from '../../shared/export/csv-cell.js';
 import { writeXlsx, XLSX_CONTENT_TYPE, type XlsxCell } from '../../shared/export/xlsx.js';
+import { ACCRUAL_COLUMNS, xlsxWords, type AccrualWords } from '../../shared/export/xlsx-words.js';
 import { effectiveLines } from '../../shared/pipeline/quarters.js';
 import type { Payment } from '../../shared/ports/finance.js';
 import { ledgerEntryReason } from '../../shared/domain/render/index.js';
+import { grouped } from '../../shared/domain/render/format.js';
 import { languageOf } from './language.js';
 import { jsonBody, money, optionalText, parseWith, PartnerIdParam, quarterOf, type ApiRequest, type Reply } from './http.js';
 
@@ -106,7 +108,11 @@ export async function postPayment(req: ApiRequest): Promise<Reply> {
     status: 201,
     json: {
       payment: { ...payment, partnerId: partner.displayId, distributorId: distributor.displayId },
-      note: `Recorded: ${payment.amount} RUB paid to ${partner.displayId} for ${distributor.displayId} in ${payment.quarter}. The export marks it.`,
+      note:
+        languageOf(req) === 'ru'
+          ? `Записано: партнёру ${partner.displayId} через ${distributor.displayId} за ${payment.quarter} выплачено ` +
+            `${grouped(payment.amount, 'ru')} руб. Выгрузка отмечает этот платёж.`
+          : `Recorded: ${payment.amount} RUB paid to ${partner.displayId} for ${distributor.displayId} in ${payment.quarter}. The export marks it.`,
     },
   };
 }
@@ -117,17 +123,7 @@ export async function postPayment(req: ApiRequest): Promise<Reply> {
 
 const AccrualsQuery = z.object({ format: optionalText.pipe(z.enum(['json', 'csv', 'xlsx']).default('json')) });
 
-const ACCRUAL_HEADER = [
-  'quarter',
-  'program',
-  'distributor_id',
-  'units',
-  'amount_rub',
-  'elapsed_days',
-  'total_days',
-  'projected_units',
-  'projected_amount_rub',
-] as const;
+const ACCRUAL_HEADER = ACCRUAL_COLUMNS;
 
 export async function getAccruals(req: ApiRequest): Promise<Reply> {
   const rules = await quarterOf(req);
@@ -149,8 +145,16 @@ export async function getAccruals(req: ApiRequest): Promise<Reply> {
     return { file: { body: Buffer.from(body, 'utf8'), contentType: 'text/csv; charset=utf-8', fileName: `accruals-${q}.csv` } };
   }
   if (format === 'xlsx') {
+    // The XLSX is for people: its sheet, headers and total row in the reader's language.
+    const w = xlsxWords(languageOf(req)).accruals;
     const body = writeXlsx([
-      { name: 'Accruals', rows: [[...ACCRUAL_HEADER], ...accrualRows(q, accruals)], boldRows: [0], header: true, widths: [10, 14, 16, 10, 16, 12, 10, 16, 20] },
+      {
+        name: w.sheet,
+        rows: [ACCRUAL_HEADER.map((c) => w.column[c]), ...accrualRows(q, accruals, w)],
+        boldRows: [0],
+        header: true,
+        widths: [10, 14, 16, 10, 16, 12, 10, 16, 20],
+      },
     ]);
     return { file: { body, contentType: XLSX_CONTENT_TYPE, fileName: `accruals-${q}.xlsx` } };
   }
@@ -170,13 +174,13 @@ export async function getAccruals(req: ApiRequest): Promise<Reply> {
   };
 }
 
-function accrualRows(quarter: string, a: Accruals): XlsxCell[][] {
+function accrualRows(quarter: string, a: Accruals, w: AccrualWords = xlsxWords('en').accruals): XlsxCell[][] {
   const int = (n: number | null): XlsxCell => (n === null ? null : { number: String(n), format: 'integer' });
   const rub = (d: Decimal | null): XlsxCell => (d === null ? null : { number: d.toFixed(2), format: 'money' });
   const days = [int(a.days.elapsed), int(a.days.total)];
   return [
     ...a.rows.map((r) => [quarter, r.program, r.distributorId, int(r.units), rub(r.amount), ...days, int(r.projectedUnits), rub(r.projectedAmount)]),
-    [quarter, 'all programs', 'all distributors', int(a.total.units), rub(a.total.amount), ...days, int(a.total.projectedUnits), rub(a.total.projectedAmount)],
+    [quarter, w.allPrograms, w.allDistributors, int(a.total.units), rub(a.total.amount), ...days, int(a.total.projectedUnits), rub(a.total.projectedAmount)],
   ];
 }
 

@@ -18,7 +18,28 @@ type Column =
   | 'paid_rub'
   | 'outstanding_rub';
 
+/** The accruals file's columns (GET /quarters/{q}/accruals), named as its CSV names them. */
+export const ACCRUAL_COLUMNS = [
+  'quarter',
+  'program',
+  'distributor_id',
+  'units',
+  'amount_rub',
+  'elapsed_days',
+  'total_days',
+  'projected_units',
+  'projected_amount_rub',
+] as const;
+
+export interface AccrualWords {
+  sheet: string;
+  column: Record<(typeof ACCRUAL_COLUMNS)[number], string>;
+  allPrograms: string;
+  allDistributors: string;
+}
+
 export interface XlsxWords {
+  accruals: AccrualWords;
   sheets: { payouts: string; adjustments: string; corrections: string; payments: string; totals: string };
   column: Record<Column, string>;
   /** A correction's status: paid in a later closed quarter, or still to be booked. */
@@ -57,6 +78,12 @@ export interface XlsxWords {
 }
 
 const EN: XlsxWords = {
+  accruals: {
+    sheet: 'Accruals',
+    column: Object.fromEntries(ACCRUAL_COLUMNS.map((c) => [c, c])) as AccrualWords['column'],
+    allPrograms: 'all programs',
+    allDistributors: 'all distributors',
+  },
   sheets: {
     payouts: 'Payouts',
     adjustments: 'Adjustments',
@@ -114,6 +141,22 @@ const EN: XlsxWords = {
 };
 
 const RU: XlsxWords = {
+  accruals: {
+    sheet: 'Начисления',
+    column: {
+      quarter: 'квартал',
+      program: 'программа',
+      distributor_id: 'ID дистрибьютора',
+      units: 'единиц',
+      amount_rub: 'сумма, руб.',
+      elapsed_days: 'прошло дней',
+      total_days: 'дней в квартале',
+      projected_units: 'прогноз, единиц',
+      projected_amount_rub: 'прогноз, руб.',
+    },
+    allPrograms: 'все программы',
+    allDistributors: 'все дистрибьюторы',
+  },
   sheets: {
     payouts: 'Выплаты',
     adjustments: 'Корректировки',

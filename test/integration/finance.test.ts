@@ -342,8 +342,15 @@ describe('payments', () => {
     const made = await call('finance', 'POST', '/api/payments', body);
     expect(made.status).toBe(201);
     expect(made.body.payment).toMatchObject({ ...body, recordedBy: 'finance fin-1' });
-    // A retried request records it once.
-    expect((await call('finance', 'POST', '/api/payments', body)).status).toBe(201);
+    expect(made.body.note).toMatch(/^Recorded: /);
+    // A retried request records it once; asked in Russian, its note is Russian.
+    const retried = await fetch(`${api.server.url}/api/payments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${api.token('finance')}`, 'accept-language': 'ru', 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(retried.status).toBe(201);
+    expect(((await retried.json()) as { note: string }).note).toMatch(/^Записано: партнёру \S+ через \S+ за 2016-Q1 выплачено [\d\s]+,\d{2} руб\./);
     const list = await call('program', 'GET', `/api/payments?quarter=${Q1}`);
     expect(list.body.payments).toHaveLength(1);
     expect(list.body.total).toBe(new Decimal(line.amount).toFixed(2));
@@ -412,6 +419,19 @@ describe('accruals', () => {
         headers: { authorization: `Bearer ${api.token('finance')}` },
       });
       expect(xlsx.headers.get('content-type')).toMatch(/spreadsheetml/);
+      // For a Russian reader the workbook's sheet, headers and total row are Russian; the figures the same.
+      const ruBook = new ExcelJS.Workbook();
+      await ruBook.xlsx.load(
+        (await (
+          await fetch(`${api.server.url}/api/quarters/${Q2}/accruals?format=xlsx`, {
+            headers: { authorization: `Bearer ${api.token('finance')}`, 'accept-language': 'ru' },
+          })
+        ).arrayBuffer()) as ArrayBuffer,
+      );
+      const ruRows = (ruBook.getWorksheet('Начисления')!.getSheetValues().slice(1) as unknown[][]).map((r) => r.slice(1));
+      expect(ruRows[0]!.join(' ')).not.toMatch(/[A-Za-z]{3,}/);
+      expect(ruRows.at(-1)!.slice(1, 3)).toEqual(['все программы', 'все дистрибьюторы']);
+      expect(ruRows.at(-1)![4]).toBe(Number(res.body.total.amount));
     } finally {
       env.rt.deps.clock = clock;
     }
