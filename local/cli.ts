@@ -54,6 +54,12 @@ import { int, pick } from '../shared/domain/render/format.js';
 import { cliWords } from './cli-words.js';
 import { LocalReportFiles } from './local-reports.js';
 import { RememberedPayouts } from './remembered-payouts.js';
+import { upLines, upStopping } from './up-words.js';
+import { commandUploader } from '../shared/domain/render/uploader.js';
+import { differenceText, differenceWhat } from '../shared/domain/render/verify.js';
+import type { Difference } from '../shared/pipeline/verify.js';
+
+const differenceSaid = (d: Difference, lang: Lang) => (d.why ? differenceText(d.why, lang) : d.detail);
 
 // Where they were before the reading commands moved out.
 export { DEFAULT_STATE };
@@ -224,7 +230,7 @@ async function uploadReports(
     // Named as an upload through the API would be, so a replaced report's cause says who sent it.
     await runtime.deps.uploads.record({
       key,
-      by: `the rebates command (${process.env.USER ?? 'local user'})`,
+      by: commandUploader(process.env.USER),
       at: runtime.deps.clock.now().toISOString(),
     });
     localFiles?.add(key, r.path);
@@ -612,7 +618,7 @@ export async function cmdUp(values: Record<string, string | string[] | boolean |
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    note('stopping…');
+    note(upStopping(lang));
     await removeUpInfo(stateDir);
     await api?.close();
     await runtime.stop();
@@ -638,18 +644,21 @@ export async function cmdUp(values: Record<string, string | string[] | boolean |
   }
   await writeUpInfo(stateDir, { pid: process.pid, url: api.url, port: api.port });
   const env = runtime.stack.env;
-  log(
-    `S3:        ${env.AWS_ENDPOINT_URL_S3} (bucket ${runtime.stack.bucket}; upload reports under incoming/<distributor_id>/)`,
-  );
   // Only the person who started the stack sees this secret; the local S3 refuses anything unsigned.
-  log(
-    `           signed requests only: AWS_ACCESS_KEY_ID=${env.AWS_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY=${env.AWS_SECRET_ACCESS_KEY} (new at each start)`,
+  const lines = upLines(
+    {
+      s3: env.AWS_ENDPOINT_URL_S3 ?? '',
+      bucket: runtime.stack.bucket,
+      accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
+      dynamodb: env.AWS_ENDPOINT_URL_DYNAMODB ?? '',
+      table: runtime.stack.tableName,
+      url: api.url,
+      state: stateDir,
+    },
+    lang,
   );
-  log(`DynamoDB:  ${env.AWS_ENDPOINT_URL_DYNAMODB} (table ${runtime.stack.tableName})`);
-  log(`API:       ${api.url}/api/ (bearer token: npm run rebates -- token --role finance)`);
-  log(`dashboard: ${api.url}/`);
-  log(`state:     ${stateDir}`);
-  log('ready');
+  for (const line of lines) log(line);
   await new Promise(() => undefined);
   return 0;
 }
@@ -777,8 +786,10 @@ export async function cmdVerify(values: Record<string, string | string[] | boole
     const closed = await verifyClosedQuarter(runtime.deps, quarter);
     if (closed) return printClosedVerify(closed, lang);
     const progress = createProgress({ label: say.verifying(quarter), lang });
+    // verify names its steps after the reports' keys in English words: the computation, then done.
+    const step = (what: string) => (what === 'computation' ? say.computation : what === 'done' ? undefined : what);
     const result = await verifyQuarter(runtime.deps, quarter, (done, total, what) =>
-      progress.update(done, what),
+      progress.update(done, step(what)),
     );
     progress.done();
     log(
@@ -799,7 +810,7 @@ export async function cmdVerify(values: Record<string, string | string[] | boole
     log(
       renderTable(
         [{ header: h.what }, { header: h.subject }, { header: h.difference }],
-        result.differences.map((d) => [d.what, d.subject, d.detail]),
+        result.differences.map((d) => [differenceWhat(d.what, lang), d.subject, differenceSaid(d, lang)]),
       ),
     );
     return 1;
@@ -825,7 +836,7 @@ function printClosedVerify(r: ClosedVerifyResult, lang: Lang = 'en'): number {
     return 0;
   }
   log(say.differences(r.differences.length));
-  for (const d of r.differences) log(`- ${d.detail}`);
+  for (const d of r.differences) log(`- ${differenceSaid(d, lang)}`);
   return 1;
 }
 

@@ -20,8 +20,10 @@ import { TEXT_LIMITS } from '../../shared/domain/text-limits.js';
 import { InputValidationError, NotFoundError, QuarterClosedError, RedemptionConflictError } from '../../shared/errors.js';
 import { csvText } from '../../shared/export/csv-cell.js';
 import { writeXlsx, XLSX_CONTENT_TYPE, type XlsxCell } from '../../shared/export/xlsx.js';
+import { ACCRUAL_COLUMNS, xlsxWords, type AccrualWords } from '../../shared/export/xlsx-words.js';
 import { effectiveLines } from '../../shared/pipeline/quarters.js';
 import type { Payment } from '../../shared/ports/finance.js';
+import { ledgerEntryReason } from '../../shared/domain/render/index.js';
 import { jsonBody, money, optionalText, parseWith, PartnerIdParam, quarterOf, type ApiRequest, type Reply } from './http.js';
 import { accrualPage, AccrualListQuery } from './accrual-list.js';
 import { compareBy, matcher, pageOf, PagingQuery } from './paging.js';
@@ -134,17 +136,7 @@ const AccrualsQuery = z.object({
   ...AccrualListQuery,
 });
 
-const ACCRUAL_HEADER = [
-  'quarter',
-  'program',
-  'distributor_id',
-  'units',
-  'amount_rub',
-  'elapsed_days',
-  'total_days',
-  'projected_units',
-  'projected_amount_rub',
-] as const;
+const ACCRUAL_HEADER = ACCRUAL_COLUMNS;
 
 export async function getAccruals(req: ApiRequest): Promise<Reply> {
   const rules = await quarterOf(req);
@@ -166,8 +158,16 @@ export async function getAccruals(req: ApiRequest): Promise<Reply> {
     return { file: { body: Buffer.from(body, 'utf8'), contentType: 'text/csv; charset=utf-8', fileName: `accruals-${q}.csv` } };
   }
   if (format === 'xlsx') {
+    // The XLSX is for people: its sheet, headers and total row in the reader's language.
+    const w = xlsxWords(languageOf(req)).accruals;
     const body = writeXlsx([
-      { name: 'Accruals', rows: [[...ACCRUAL_HEADER], ...accrualRows(q, accruals)], boldRows: [0], header: true, widths: [10, 14, 16, 10, 16, 12, 10, 16, 20] },
+      {
+        name: w.sheet,
+        rows: [ACCRUAL_HEADER.map((c) => w.column[c]), ...accrualRows(q, accruals, w)],
+        boldRows: [0],
+        header: true,
+        widths: [10, 14, 16, 10, 16, 12, 10, 16, 20],
+      },
     ]);
     return { file: { body, contentType: XLSX_CONTENT_TYPE, fileName: `accruals-${q}.xlsx` } };
   }
@@ -190,13 +190,13 @@ export async function getAccruals(req: ApiRequest): Promise<Reply> {
   };
 }
 
-function accrualRows(quarter: string, a: Accruals): XlsxCell[][] {
+function accrualRows(quarter: string, a: Accruals, w: AccrualWords = xlsxWords('en').accruals): XlsxCell[][] {
   const int = (n: number | null): XlsxCell => (n === null ? null : { number: String(n), format: 'integer' });
   const rub = (d: Decimal | null): XlsxCell => (d === null ? null : { number: d.toFixed(2), format: 'money' });
   const days = [int(a.days.elapsed), int(a.days.total)];
   return [
     ...a.rows.map((r) => [quarter, r.program, r.distributorId, int(r.units), rub(r.amount), ...days, int(r.projectedUnits), rub(r.projectedAmount)]),
-    [quarter, 'all programs', 'all distributors', int(a.total.units), rub(a.total.amount), ...days, int(a.total.projectedUnits), rub(a.total.projectedAmount)],
+    [quarter, w.allPrograms, w.allDistributors, int(a.total.units), rub(a.total.amount), ...days, int(a.total.projectedUnits), rub(a.total.projectedAmount)],
   ];
 }
 
@@ -310,10 +310,12 @@ export async function postRedemption(req: ApiRequest): Promise<Reply> {
       }
     }
     const after = repeated ? state.ledger : [...state.ledger, entry];
+    const lang = languageOf(req);
+    const reason = ledgerEntryReason(entry, lang);
     return {
       status: repeated ? 200 : 201,
       json: {
-        entry: { ...entry, partnerId: state.partner.displayId },
+        entry: { ...entry, reason, partnerId: state.partner.displayId },
         balance: balance(after),
         note: noteText(
           repeated

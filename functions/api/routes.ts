@@ -247,7 +247,7 @@ async function reportJson(
   return {
     ...record,
     ...(record.error ? { error: failureJson(record.error, lang) } : {}),
-    uploader: uploaderJson(record.uploader, principal),
+    uploader: uploaderJson(record.uploader, principal, lang),
     distributorId: shown(record.distributorId),
     computed: await reportOutcome(latest, record),
   };

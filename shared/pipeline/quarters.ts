@@ -578,6 +578,7 @@ export async function exportQuarter(
             },
           }
         : {}),
+      lang,
     });
     file = { fileName: csvName.replace(/\.csv$/, '.xlsx'), contentType: XLSX_CONTENT_TYPE, body };
   }

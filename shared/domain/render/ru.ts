@@ -11,6 +11,7 @@ import { atOf, type LineFacts } from './facts.js';
 import { programNameRu, rateRowNameRu } from './names.js';
 import { day, grouped, int, joinAnd, moscow, pick } from './format.js';
 import type { AdjustmentFacts, EarningFacts, Sentences, WarningFacts } from './sentences.js';
+import { uploaderText } from './uploader.js';
 
 /** Programs by id when no loaded rules file gives a `nameRu`; another id is shown as written. */
 const PROGRAMS: Record<string, string> = {
@@ -312,7 +313,7 @@ function cause(c: ChangeCause, alone = false): string {
   if (c.kind === 'report') {
     const what = c.from === null ? say('добавления', 'добавление') : c.to === null ? say('отзыва', 'отзыв') : say('замены', 'замена');
     const direct = c.uploadedVia === 's3' ? ` напрямую в S3${c.sourceIp ? ` с адреса ${c.sourceIp}` : ''}` : '';
-    const who = c.uploadedBy ? `, загрузил: ${c.uploadedBy}${direct}` : ', кто загрузил, не записано';
+    const who = c.uploadedBy ? `, загрузил: ${uploaderText(c.uploadedBy, 'ru')}${direct}` : ', кто загрузил, не записано';
     return `${what} отчёта ${c.key} (версия ${version(c.from)} → ${version(c.to)}${who})`;
   }
   if (c.kind === 'reference') {
