@@ -327,7 +327,7 @@ describe('the redemption catalog', () => {
     expect(balance([...ledger, entry])).toBe(0);
     // Its reason is kept in English and said from its code in either language.
     expect(ledgerEntryReason(entry, 'en')).toBe(entry.reason);
-    expect(ledgerEntryReason(entry, 'ru')).toMatch(/^Списано \d[\d\s]* баллов за награду «.+» \(запрос req-1\)$/);
+    expect(ledgerEntryReason(entry, 'ru')).toMatch(/^Списано \d[\d\s]* баллов за «.+» \(запрос req-1\)$/);
   });
 
   it('refuses when the balance is short, naming both figures', () => {

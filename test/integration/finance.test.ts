@@ -350,7 +350,7 @@ describe('payments', () => {
       body: JSON.stringify(body),
     });
     expect(retried.status).toBe(201);
-    expect(((await retried.json()) as { note: string }).note).toMatch(/^Записано: партнёру \S+ через \S+ за 2016-Q1 выплачено [\d\s]+,\d{2} руб\./);
+    expect(((await retried.json()) as { note: string }).note).toMatch(/^Записано: [\d\s]+,\d{2} руб\. выплачено партнёру \S+ через дистрибьютора \S+ за 2016-Q1\./);
     const list = await call('program', 'GET', `/api/payments?quarter=${Q1}`);
     expect(list.body.payments).toHaveLength(1);
     expect(list.body.total).toBe(new Decimal(line.amount).toFixed(2));
@@ -469,7 +469,7 @@ describe('redemptions', () => {
     const spentRu = ((await inRussian.json()) as { entries: { kind: string; after: { entry: { reason: string } } }[] }).entries.find(
       (e) => e.kind === 'redemption',
     );
-    expect(spentRu?.after.entry.reason).toMatch(/^Списано 1\s000 баллов за награду «.+» \(запрос r-1\), записал: program prog-1$/);
+    expect(spentRu?.after.entry.reason).toMatch(/^Списано 1\s000 баллов за «.+» \(запрос r-1\), записал\(а\): менеджер программы prog-1$/);
 
     const tooMuch = await call('finance', 'POST', `/api/partners/${id}/redemptions`, { rewardId: 'latitude-10-tablet', quarter: Q1 });
     expect(made.body.balance).toBeLessThan(64310);

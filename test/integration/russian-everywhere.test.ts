@@ -43,6 +43,8 @@ const IDENTIFIER_FIELDS = new Set([
   'outcome', 'program', 'rateRow', 'via', 'format', 'lang', 'targetLang', 'byLang', 'course',
   // the figures of a code, and the recorded English of an audit entry
   'params', 'target',
+  // GET /names gives the names in both languages by contract: its `en` half is English on purpose
+  'en',
 ]);
 
 interface Finding {
