@@ -295,7 +295,7 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
   // below waits for all of these.
   const itemWrites = [
     deps.payouts.putMany(
-      changed.map((p) => ({ result: p.result, points: p.points, hash: p.hash })),
+      changed.map((p) => ({ result: p.result, points: p.points, hash: p.hash, content: p.content })),
       at,
     ),
     deps.payouts.deleteMany(quarter, gone),

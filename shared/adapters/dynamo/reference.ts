@@ -309,7 +309,7 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
     private readonly partnersOf: QuarterPartners,
   ) {}
 
-  async putMany(results: readonly Omit<StoredPayouts, 'computedAt'>[], at: string): Promise<void> {
+  async putMany(results: readonly (Omit<StoredPayouts, 'computedAt'> & { content?: string })[], at: string): Promise<void> {
     // Each chunk's items are encoded when a request slot frees up, so the encoding overlaps the
     // writes; 8 requests in flight is what DynamoDB Local took fastest in the bench.
     await batchWriteChunks(
