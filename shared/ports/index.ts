@@ -196,12 +196,16 @@ export interface StoredPayouts {
   computedAt: string;
 }
 
+/** A result to store; `content`, when given, is its stored text as the computation made it (PartnerOutcome.content). */
+export type PayoutToStore = Omit<StoredPayouts, 'computedAt'> & { content?: string };
+export type PayoutsToStore = readonly PayoutToStore[] | AsyncIterable<PayoutToStore>;
+
 export interface PayoutsRepository {
   /**
-   * Stores partners' results for their quarter (one item each), replacing what was there. `content`,
-   * when given, is the payout's stored text as the computation made it (PartnerOutcome.content).
+   * Stores partners' results for their quarter (one item each), replacing what was there; given as
+   * they are computed (an async iterable), it writes the first while the rest are still to come.
    */
-  putMany(results: readonly (Omit<StoredPayouts, 'computedAt'> & { content?: string })[], at: string): Promise<void>;
+  putMany(results: PayoutsToStore, at: string): Promise<void>;
   /** Removes partners' results of a quarter (a partner with nothing counted any more). */
   deleteMany(quarter: string, partnerIds: readonly string[]): Promise<void>;
   get(quarter: string, partnerId: string): Promise<StoredPayouts | null>;
