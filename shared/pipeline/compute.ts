@@ -291,17 +291,15 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
   // body's own name, its result hash, is known only once every partner is computed.
   const toWrite = new AsyncQueue<PayoutToStore>();
   let itemWrites: Promise<void>[] | null = null;
-  const startWrites = () => {
+  // Awaited where it is called: the marker is stored before the loop computes on.
+  const startWrites = async () => {
     const started: Started = { from: previous?.bodyKey ?? null, bodyKey: pendingBodyKey(quarter, inputsHash), partners: [...present, ...gone] };
-    const marked = deps.objects.put(startedKey(quarter), JSON.stringify(started), 'application/json');
-    const writing = [
-      marked.then(() => deps.payouts.putMany(toWrite, at)),
-      marked.then(() => deps.payouts.deleteMany(quarter, gone)),
-    ];
+    await deps.objects.put(startedKey(quarter), JSON.stringify(started), 'application/json');
+    const writing = [deps.payouts.putMany(toWrite, at), deps.payouts.deleteMany(quarter, gone)];
     for (const w of writing) w.catch(() => undefined); // awaited below; a failure is not lost
     return writing;
   };
-  if (gone.length) itemWrites = startWrites();
+  if (gone.length) itemWrites = await startWrites();
   const outcomes: PartnerOutcome[] = [];
   const changed: PartnerOutcome[] = [];
   try {
@@ -310,7 +308,7 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
       outcomes.push(p);
       if (stored.get(id) === p.hash) continue;
       changed.push(p);
-      itemWrites ??= startWrites();
+      itemWrites ??= await startWrites();
       toWrite.push({ result: p.result, points: p.points, hash: p.hash, content: p.content });
       // Every few items the writes' requests and answers get their turn.
       if (changed.length % WRITE_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
