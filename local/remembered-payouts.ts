@@ -5,7 +5,7 @@
  * writes did not hold. The repository here passes every call on and keeps a copy of what was
  * stored, once DynamoDB has taken it; `stored` answers as `listQuarter` would.
  */
-import type { PayoutsRepository, StoredPayouts } from '../shared/ports/index.js';
+import type { PayoutsRepository, PayoutsToStore, PayoutToStore, StoredPayouts } from '../shared/ports/index.js';
 
 export class RememberedPayouts {
   private readonly items = new Map<string, Map<string, StoredPayouts>>();
@@ -14,8 +14,19 @@ export class RememberedPayouts {
   over(payouts: PayoutsRepository): PayoutsRepository {
     const remembered: PayoutsRepository = Object.create(payouts);
     remembered.putMany = async (results, at) => {
-      await payouts.putMany(results, at);
-      for (const r of results) this.quarter(r.result.quarter).set(r.result.partnerId, { ...r, computedAt: at });
+      // Given as computed (an async iterable), the items are seen on their way to the writer.
+      const seen: PayoutToStore[] = [];
+      const passed: PayoutsToStore =
+        Symbol.asyncIterator in results
+          ? (async function* () {
+              for await (const r of results) {
+                seen.push(r);
+                yield r;
+              }
+            })()
+          : (seen.push(...results), results);
+      await payouts.putMany(passed, at);
+      for (const r of seen) this.quarter(r.result.quarter).set(r.result.partnerId, { ...r, computedAt: at });
     };
     remembered.deleteMany = async (quarter, partnerIds) => {
       await payouts.deleteMany(quarter, partnerIds);

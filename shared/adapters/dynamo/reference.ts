@@ -14,11 +14,13 @@ import type {
   LedgerRepository,
   PartnerState,
   PayoutsRepository,
+  PayoutsToStore,
+  PayoutToStore,
   ReferenceRepository,
   ReferenceWrite,
   StoredPayouts,
 } from '../../ports/index.js';
-import { batchGet, batchWrite, batchWriteChunks, isConditionFailed, putNewThen, queryAll, scanAll, type Item } from './doc.js';
+import { batchGet, batchWrite, batchWriteChunks, batchWriteFrom, isConditionFailed, putNewThen, queryAll, scanAll, type Item } from './doc.js';
 import { GSI1, keys } from './keys.js';
 import { decodePayoutItem, decodePoints, encodePayoutItem } from './payout-item.js';
 
@@ -299,6 +301,10 @@ const ledgerItem = (e: LedgerEntry): Item => ({ ...keys.points(e.partnerId, e.en
 
 const PAYOUT_WRITES_IN_FLIGHT = 8;
 
+async function* mapAsync<T, U>(source: AsyncIterable<T>, f: (t: T) => U): AsyncGenerator<U> {
+  for await (const t of source) yield f(t);
+}
+
 /** The partner IDs that may have a payout item of a quarter (from its computation records). */
 export type QuarterPartners = (quarter: string) => Promise<readonly string[]>;
 
@@ -309,19 +315,23 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
     private readonly partnersOf: QuarterPartners,
   ) {}
 
-  async putMany(results: readonly Omit<StoredPayouts, 'computedAt'>[], at: string): Promise<void> {
+  async putMany(results: PayoutsToStore, at: string): Promise<void> {
+    const request = (r: PayoutToStore) => ({
+      PutRequest: { Item: { ...keys.payout(r.result.quarter, r.result.partnerId), ...encodePayoutItem(r, at) } },
+    });
+    // Items that come while the computation goes on are encoded as a request slot takes them.
+    if (!Array.isArray(results)) {
+      await batchWriteFrom(this.doc, this.table, mapAsync(results as AsyncIterable<PayoutToStore>, request), PAYOUT_WRITES_IN_FLIGHT);
+      return;
+    }
     // Each chunk's items are encoded when a request slot frees up, so the encoding overlaps the
     // writes; 8 requests in flight is what DynamoDB Local took fastest in the bench.
+    const all = results as readonly PayoutToStore[];
     await batchWriteChunks(
       this.doc,
       this.table,
-      Math.ceil(results.length / 25),
-      (c) =>
-        results.slice(c * 25, c * 25 + 25).map((r) => ({
-          PutRequest: {
-            Item: { ...keys.payout(r.result.quarter, r.result.partnerId), ...encodePayoutItem(r, at) },
-          },
-        })),
+      Math.ceil(all.length / 25),
+      (c) => all.slice(c * 25, c * 25 + 25).map(request),
       PAYOUT_WRITES_IN_FLIGHT,
     );
   }
