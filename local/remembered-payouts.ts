@@ -26,7 +26,9 @@ export class RememberedPayouts {
             })()
           : (seen.push(...results), results);
       await payouts.putMany(passed, at);
-      for (const r of seen) this.quarter(r.result.quarter).set(r.result.partnerId, { ...r, computedAt: at });
+      // Kept as `listQuarter` reads them back: the stored text is the item's, not the result's.
+      for (const { result, points, hash } of seen)
+        this.quarter(result.quarter).set(result.partnerId, { result, points, hash, computedAt: at });
     };
     remembered.deleteMany = async (quarter, partnerIds) => {
       await payouts.deleteMany(quarter, partnerIds);
