@@ -166,14 +166,21 @@ describe('verify recomputes the quarter from the raw reports', () => {
 
     const result = await verifyQuarter(env.rt.deps, Q1);
     expect(result.differences).toEqual([
-      { what: 'computation', subject: Q1, detail: expect.stringMatching(/recorded result hash is f{64}, recomputed [0-9a-f]{64}/) },
-      {
+      // Each difference also carries its code (`why`), from which verify words it in either language.
+      expect.objectContaining({
+        what: 'computation',
+        subject: Q1,
+        detail: expect.stringMatching(/recorded result hash is f{64}, recomputed [0-9a-f]{64}/),
+        why: expect.objectContaining({ code: 'result-hash' }),
+      }),
+      expect.objectContaining({
         what: 'payout',
         subject: 'DV101',
         detail: expect.stringMatching(
           /stored 52 units, 52 paid × 1155.00 = 60061.00 RUB; recomputed 52 units, 52 paid × 1155.00 = 60060.00 RUB/,
         ),
-      },
+        why: expect.objectContaining({ code: 'payout-line' }),
+      }),
     ]);
     expect(result.storedTotal.minus(result.recomputedTotal).equals(new Decimal(1))).toBe(true);
   });
