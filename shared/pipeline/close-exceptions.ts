@@ -11,7 +11,8 @@ import type { Partner } from '../domain/types.js';
 import type { CloseExceptionGroup } from '../ports/approvals.js';
 import type { AppDeps } from '../wiring.js';
 import type { ComputationBody } from './compute.js';
-import { workbenchGroups } from './workbench.js';
+import { groupItems, sayItem, workbenchGroups } from './workbench.js';
+import { workbenchFromBody } from './workbench-body.js';
 
 export interface CloseExceptions {
   total: number;
@@ -21,10 +22,11 @@ export interface CloseExceptions {
 type Body = ComputationBody | null;
 
 /**
- * The exceptions workbench of a quarter from what is stored: the latest body's held lines, the
- * payout items and the reference snapshot (returned too, for the names beside the items). A close
- * request reads it fresh; the Exceptions route works out the same groups (`workbenchGroups`) from
- * inputs it keeps between requests (functions/api/workbench-cache.ts). `body` may still be on its way.
+ * The exceptions workbench of a quarter from what is stored: the items the latest body keeps
+ * (workbench-body.ts), or, for a body written before it kept them, its held lines, the payout items
+ * and the reference snapshot. A close request reads it fresh; the Exceptions route works out the
+ * same groups from inputs it keeps between requests (functions/api/workbench-cache.ts). `body` may
+ * still be on its way.
  */
 export async function quarterWorkbench(
   deps: AppDeps,
@@ -33,11 +35,13 @@ export async function quarterWorkbench(
   visible: (partner: Partner | null) => boolean,
   lang?: Lang,
 ) {
-  const [held, stored, snapshot] = await Promise.all([
-    body,
-    deps.payouts.listQuarter(rules.quarter),
-    deps.reference.loadSnapshot(),
-  ]);
+  const held = await body;
+  const kept = held?.workbench ? workbenchFromBody(held.workbench, held.exceptions) : null;
+  if (kept) {
+    const items = kept.facts.filter((f) => visible(kept.partners.get(f.partnerKey) ?? null));
+    return { groups: groupItems(items.map((f) => sayItem(f, lang ?? 'en'))), body: held };
+  }
+  const [stored, snapshot] = await Promise.all([deps.payouts.listQuarter(rules.quarter), deps.reference.loadSnapshot()]);
   const groups = workbenchGroups({
     rules,
     held: held?.exceptions ?? {},
@@ -49,7 +53,7 @@ export async function quarterWorkbench(
     visible,
     ...(lang ? { lang } : {}),
   });
-  return { groups, snapshot, body: held };
+  return { groups, body: held };
 }
 
 export async function closeExceptions(deps: AppDeps, quarter: string, body: Body): Promise<CloseExceptions> {

@@ -50,6 +50,7 @@ import { decodeExtract } from './extract.js';
 import { partnerSummaryRows, type PartnerSummaryRow } from './partner-summary.js';
 import { creditPoints, finishCredits } from './quarters.js';
 import { recordRulesChange } from './rules-audit.js';
+import { workbenchBody, type WorkbenchBody } from './workbench-body.js';
 
 export interface ComputeDeps {
   objects: ObjectStore;
@@ -84,6 +85,8 @@ export interface ComputationBody {
   exceptions: Partial<Record<HeldReason, HeldLines[]>>;
   /** The partners list's rows (absent in bodies written before they were kept). */
   rows?: PartnerSummaryRow[];
+  /** What the watchlist and the exceptions are worked out from (absent in bodies written before it was kept). */
+  workbench?: WorkbenchBody;
 }
 
 export interface QuarterInputs {
@@ -315,6 +318,12 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     partners: computation.partners.map((p) => ({ partnerId: p.partnerId, hash: p.hash, total: p.result.total.toFixed(2) })),
     exceptions: computation.exceptions,
     rows: partnerSummaryRows(computation.partners, reference.partners),
+    workbench: workbenchBody(
+      rules,
+      computation.partners.map((p) => p.result),
+      computation.exceptions,
+      reference,
+    ),
   };
   const causes: RecordedCause[] = [
     ...reportsCaused,
