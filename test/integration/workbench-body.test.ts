@@ -1,0 +1,133 @@
+/**
+ * The watchlist and the exceptions workbench from the computation body (issue #15 point 5), on the
+ * real emulators: the first request after a computation reads no payout item and no reference
+ * snapshot (DynamoDB commands counted at the client), and every answer, for each role and language,
+ * is the one the payout items and the snapshot give (the path kept for bodies written before).
+ */
+import '../../local/env-defaults.js'; // before the handler modules create their loggers
+import { gzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Reply } from '../../functions/api/http.js';
+import { getQuarterExceptions, getWatchlist } from '../../functions/api/routes-workbench.js';
+import { principalFromClaims } from '../../shared/auth/principal.js';
+import { quarterWorkbench } from '../../shared/pipeline/close-exceptions.js';
+import { latestComputation } from '../../shared/pipeline/compute.js';
+import type { AppDeps } from '../../shared/wiring.js';
+import { CALLERS, type Caller } from '../support/api-client.js';
+import { sampleRules } from '../support/domain-fixtures.js';
+import { FaultInjector } from '../support/faults.js';
+import { renderReport, salesOf, useLocalRuntime } from '../support/runtime.js';
+
+const Q1 = '2016-Q1';
+const rules = sampleRules(Q1);
+const VOSTRO = 'VOSTRO 3568 NB 15.6 HD I5-7200U 4GB 1TB'; // client/vostro-3xxx
+const PRECISION = 'Dell Precision T3620 MT workstation E3-1225v5 8GB 1TB'; // client/workstation, gated
+const CABLE = 'Кабель HDMI 2 м'; // unclassified
+
+const faults = new FaultInjector();
+const env = useLocalRuntime({ wrapClients: faults.wrap });
+const sale = salesOf(VOSTRO);
+
+beforeAll(async () => {
+  await env.importReference({
+    partners: [
+      { id: 'RU940201', name: 'ООО «Почти План»', region: 'Central' },
+      { id: 'RU940202', name: 'ООО «Волга Почти»', region: 'Volga' },
+      { id: 'RU940203', name: 'ООО «Без Курса»', region: 'Volga' },
+      { id: 'RU940204', name: 'ООО «Без Акцепта»', region: 'Central' },
+    ],
+    distributors: ['alfa'],
+    acceptances: [
+      { partnerId: 'RU940201', program: 'client', plan: 150 },
+      { partnerId: 'RU940202', program: 'client', plan: 50 },
+      { partnerId: 'RU940203', program: 'client', plan: 50 },
+    ],
+  });
+  await env.upload(
+    'alfa',
+    'feb.csv',
+    renderReport([
+      sale({ invoice: 'B-1', partnerId: 'RU940201', qty: 146 }),
+      sale({ invoice: 'B-2', partnerId: 'RU940202', qty: 45 }),
+      sale({ invoice: 'B-3', partnerId: 'RU940203', qty: 60 }),
+      sale({ invoice: 'B-4', partnerId: 'RU940203', description: PRECISION, sku: '3620-8741', qty: 8 }),
+      sale({ invoice: 'B-5', partnerId: 'RU940204', qty: 47 }),
+      sale({ invoice: 'B-6', partnerId: 'RU999998', qty: 7 }), // not in the registry
+      sale({ invoice: 'B-7', partnerId: 'RU940202', description: CABLE, sku: 'CBL-HDMI-2', qty: 3 }),
+    ]),
+  );
+});
+
+const WHO: Caller[] = ['program', 'central', 'volga', 'finance'];
+const QUERIES: Record<string, string | undefined>[] = [
+  {},
+  { limit: '2', sort: 'units' },
+  { q: 'волга' },
+  { reason: 'plan-not-met', limit: '1', offset: '1' },
+];
+
+const json = (reply: Reply) => ('json' in reply ? reply.json : reply);
+
+/** Every answer of both routes, for each caller, language and query, as JSON text. */
+async function answers(deps: AppDeps) {
+  const out: Record<string, unknown> = {};
+  for (const who of WHO)
+    for (const lang of ['en', 'ru'])
+      for (const [n, query] of QUERIES.entries()) {
+        const req = {
+          deps,
+          principal: principalFromClaims(CALLERS[who]),
+          params: { q: Q1 },
+          headers: { 'accept-language': lang },
+          body: null,
+        };
+        const { reason, ...watchQuery } = query;
+        if (!reason) out[`watch ${who} ${lang} ${n}`] = json(await getWatchlist({ ...req, query: watchQuery }));
+        out[`exceptions ${who} ${lang} ${n}`] = json(await getQuarterExceptions({ ...req, query }));
+      }
+  return JSON.parse(JSON.stringify(out)) as Record<string, unknown>;
+}
+
+// What reading payout items (BatchGet) and the snapshot (queries of the registry indexes) sends.
+const itemReads = () => faults.count('doc', 'BatchGetCommand') + faults.count('doc', 'QueryCommand');
+
+/** Deps with caches of their own: nothing kept by an earlier request answers. */
+const fresh = (deps: AppDeps): AppDeps => ({ ...deps, objects: Object.create(deps.objects) as AppDeps['objects'] });
+
+describe('the watchlist and the exceptions from the computation body', () => {
+  it('answer the first request with no payout item nor reference read, as the payout items do', async () => {
+    const deps = env.rt.deps as AppDeps;
+    const before = itemReads();
+    const fromBody = await answers(fresh(deps));
+    expect(itemReads() - before).toBe(0);
+
+    // What can go wrong is there: partners within reach, held and payout groups, a territory.
+    const program = fromBody['exceptions program en 0'] as { groups: { reason: string; count: number }[] };
+    const reasons = program.groups.map((g) => g.reason);
+    expect(reasons).toEqual(expect.arrayContaining(['unknown-partner', 'unclassified-product', 'plan-not-met', 'training-missing']));
+    const watched = (fromBody['watch program en 0'] as { partners: { partnerId: string }[] }).partners;
+    expect(watched.map((p) => p.partnerId)).toEqual(expect.arrayContaining(['RU940201', 'RU940202']));
+    const central = (fromBody['watch central en 0'] as { partners: { partnerId: string }[] }).partners;
+    expect(central.map((p) => p.partnerId)).not.toContain('RU940202');
+
+    // The same body without its workbench part, as bodies written before it: read from payout items.
+    const latest = (await latestComputation(deps, Q1))!;
+    expect(latest.body.workbench?.i.length).toBeGreaterThan(0);
+    const { workbench: _kept, ...old } = latest.body;
+    await deps.objects.put(latest.pointer.bodyKey, gzipSync(JSON.stringify(old)), 'application/gzip');
+    try {
+      const reads = itemReads();
+      const fromItems = await answers(fresh(deps));
+      expect(itemReads() - reads).toBeGreaterThan(0);
+      expect(fromBody).toEqual(fromItems);
+
+      // A close request counts the same groups either way.
+      const all = () => true;
+      const close = async (body: typeof latest.body) =>
+        JSON.parse(JSON.stringify((await quarterWorkbench(deps, rules, body, all, 'ru')).groups)) as unknown;
+      expect(await close(latest.body)).toEqual(await close(old));
+    } finally {
+      await deps.objects.put(latest.pointer.bodyKey, gzipSync(JSON.stringify(latest.body)), 'application/gzip');
+    }
+  });
+});
