@@ -22,7 +22,8 @@ import { workbenchFacts, type HeldItem, type PayoutItem, type WorkbenchFact } fr
 
 type Said = 'message' | 'messageLang' | 'amountAtStakeRub' | 'fix';
 type StoredAmount = { amountAtStakeRub: string | null; fix: HeldItem['fix'] };
-type StoredHeld = Omit<HeldItem, Said> & StoredAmount & { hx: number };
+/** A held item keeps only what its lines in the body's `exceptions` do not say. */
+type StoredHeld = Pick<HeldItem, 'source' | 'reason' | 'distributorId' | 'program' | 'rateRow'> & StoredAmount & { hx: number };
 type StoredPayout = Omit<PayoutItem, Said> & StoredAmount & { line: ExplainedLine };
 
 export interface WorkbenchBody {
@@ -88,8 +89,8 @@ export function workbenchBody(
     named.add(f.partnerKey);
     const amountAtStakeRub = f.amountAtStakeRub === null ? null : f.amountAtStakeRub.toFixed(2);
     if (f.source === 'held') {
-      const { message: _m, messageLang: _l, amountAtStakeRub: _a, fix, held: lines, ...item } = f;
-      return { ...item, amountAtStakeRub, fix, hx: index.get(lines)! };
+      const { source, reason, distributorId, program, rateRow, fix } = f;
+      return { source, reason, hx: index.get(f.held)!, distributorId, program, rateRow, amountAtStakeRub, fix };
     }
     const { message: _m, messageLang: _l, amountAtStakeRub: _a, fix, line, ...item } = f;
     const { partnerId, partnerDisplayId, distributorId, distributorDisplayId, program, rateRow, units, paidUnits, rate, amount, explanation } = line;
@@ -134,10 +135,24 @@ export function workbenchFromBody(
     // The keys in the order workbenchFacts writes them: the JSON of a reply is the same.
     const said = { message: '', messageLang: 'en' as const, amountAtStakeRub: decimal(f.amountAtStakeRub), fix: f.fix };
     if (f.source === 'held') {
-      const { hx, amountAtStakeRub: _a, fix: _f, ...item } = f;
-      const lines = held[item.reason]?.[hx];
-      if (!lines) return null;
-      facts.push({ ...item, ...said, held: lines });
+      const h = held[f.reason]?.[f.hx];
+      if (!h) return null;
+      facts.push({
+        source: 'held',
+        reason: f.reason,
+        reportId: h.reportId,
+        distributorId: f.distributorId,
+        lines: h.lines,
+        units: h.units,
+        partnerId: h.partnerWritten,
+        partnerKey: h.partnerId,
+        sku: h.product.sku,
+        description: h.product.description,
+        program: f.program,
+        rateRow: f.rateRow,
+        ...said,
+        held: h,
+      });
       continue;
     }
     const { line, amountAtStakeRub: _a, fix: _f, ...item } = f;

@@ -192,16 +192,23 @@ export function workbenchFacts(input: WorkbenchInput): WorkbenchFact[] {
   const { rules, partners, visible } = input;
   const items: WorkbenchFact[] = [];
   const results = new Map(input.results.map((r) => [r.partnerId, r]));
+  const classified = new Map<string, ReturnType<typeof classify>>();
 
   for (const reason of HELD_REASONS)
     for (const h of input.held[reason] ?? []) {
       const partner = partners.get(h.partnerId) ?? null;
       if (!visible(partner)) continue;
-      const c = classify(
-        rules,
-        { description: h.product.description, ...(h.product.sku ? { sku: h.product.sku } : {}) },
-        input.catalog,
-      );
+      // Many held lines name the same product: each is classified once.
+      const productKey = `${h.product.sku}\u0000${h.product.description}`;
+      let c = classified.get(productKey);
+      if (!c) {
+        c = classify(
+          rules,
+          { description: h.product.description, ...(h.product.sku ? { sku: h.product.sku } : {}) },
+          input.catalog,
+        );
+        classified.set(productKey, c);
+      }
       const rated = c.outcome === 'rated' ? c : null;
       let amount: Decimal | null = null;
       // Counted, these units would earn the rate of the plan the partner's program has now.
