@@ -279,3 +279,18 @@ if (c.counts.extracted !== c.counts.counted + c.counts.held) {
   note('the counts do not add up: extracted ≠ counted + held');
   process.exit(1);
 }
+
+// The largest quarter one Lambda can compute, from the figures above (bench/capacity.ts), outside
+// the timed part; with --json stdout stays one JSON object, so the section goes to stderr.
+const { capacityText, measureCapacity } = await import('./capacity.js');
+const capacity = measureCapacity({
+  rules,
+  reference,
+  extracts,
+  lines: c.counts.extracted,
+  partners: PARTNERS,
+  computeMs: best,
+  codecMs,
+  extractMB: extractBytes / 2 ** 20,
+});
+(args.json ? process.stderr : process.stdout).write(capacityText(capacity));

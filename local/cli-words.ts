@@ -325,7 +325,7 @@ const RU: CliWords = {
   correctionsApart: (r) =>
     `Исправления ${r.quarter} после закрытия в эти суммы не входят: ${counted(r.lines, { one: 'строка', few: 'строки', many: 'строк' })}, ` +
     `${r.total}; каждая выплачивается в том квартале, где проведена ` +
-    `(их перечисляют ${r.xlsx ? 'лист «Corrections since close» и ' : ''}rebates payouts --quarter ${r.quarter}).`,
+    `(их перечисляют ${r.xlsx ? 'лист «Исправления после закрытия» и ' : ''}rebates payouts --quarter ${r.quarter}).`,
   startingStack: 'запускаем локальный стенд (DynamoDB Local, s3rver)…',
   willRetry: (what, message) => `  ${what}: ${message} (попробуем ещё раз)`,
   closeFinished: (quarter, entries) =>

@@ -4,14 +4,15 @@
  */
 import './env-defaults.js';
 import { createReadStream } from 'node:fs';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { asWrittenIn, distributorKey } from '../shared/domain/ids.js';
 import { RulesBook, type Rules } from '../shared/domain/rules/load.js';
 import { exportQuarter } from '../shared/pipeline/quarters.js';
 import { verifyQuarter } from '../shared/pipeline/verify.js';
 import { verifyClosedQuarter, type ClosedVerifyResult } from '../shared/pipeline/verify-closed.js';
-import { latestComputation, type ComputationBody } from '../shared/pipeline/compute.js';
+import type { ComputationBody } from '../shared/pipeline/compute.js';
+import { cachedLatestComputation } from '../shared/pipeline/body-cache.js';
 import type { HeldLines } from '../shared/pipeline/compute-quarter.js';
 import { reportRejectsWithHeld } from '../shared/pipeline/report-rejects.js';
 import { ClosedQuarterChangeError, InputValidationError } from '../shared/errors.js';
@@ -35,6 +36,7 @@ import { phases } from './timings.js';
 import { takeEarlyDynamoLocal } from './early-start.js';
 import type { RunningDynamoLocal } from './emulators.js';
 import { UsageError } from './cli-program.js';
+import { PREFIX, reportKey } from '../shared/storage-contract.js';
 import { ApiClient, findUp, removeUpInfo, writeUpInfo, type UpInfo } from './up-client.js';
 import {
   importThroughApi,
@@ -50,6 +52,14 @@ import { explainLine, type Lang } from '../shared/domain/render/index.js';
 import { fileIssueText } from '../shared/domain/render/row-issues.js';
 import { int, pick } from '../shared/domain/render/format.js';
 import { cliWords } from './cli-words.js';
+import { LocalReportFiles } from './local-reports.js';
+import { RememberedPayouts } from './remembered-payouts.js';
+import { upLines, upStopping } from './up-words.js';
+import { commandUploader } from '../shared/domain/render/uploader.js';
+import { differenceText, differenceWhat } from '../shared/domain/render/verify.js';
+import type { Difference } from '../shared/pipeline/verify.js';
+
+const differenceSaid = (d: Difference, lang: Lang) => (d.why ? differenceText(d.why, lang) : d.detail);
 
 // Where they were before the reading commands moved out.
 export { DEFAULT_STATE };
@@ -186,10 +196,15 @@ async function importDataFolder(
   return { folder, change, result };
 }
 
+/** Reports up to this size are uploaded in one PUT, read whole first. */
+const WHOLE_UPLOAD_BYTES = 256 * 1024 * 1024;
+
 async function uploadReports(
   runtime: LocalRuntime,
   reports: { distributorId: string; path: string; name: string }[],
   lang: Lang = 'en',
+  /** Where the uploaded keys are read back from their files (LocalReportFiles). */
+  localFiles?: LocalReportFiles,
 ) {
   const say = cliWords(lang);
   const sizes = await Promise.all(reports.map(async (r) => (await stat(r.path)).size));
@@ -206,21 +221,25 @@ async function uploadReports(
     }
     // Lines are what people count; the total is estimated from the share of bytes read so far.
     const estimate = bytes > 0 ? Math.max(lines, Math.round((lines * totalBytes) / bytes)) : undefined;
-    progress.update(lines, key.replace(/^incoming\//, ''), estimate);
+    progress.update(lines, key.slice(PREFIX.incoming.length), estimate);
   };
   const uploaded = phases.start('upload the reports to S3');
   const ingested = phases.start('read the reports (ingest)');
   for (const r of reports) {
-    const key = `incoming/${r.distributorId}/${reportUploadName(r.name)}`;
+    const key = reportKey(r.distributorId, reportUploadName(r.name));
     // Named as an upload through the API would be, so a replaced report's cause says who sent it.
     await runtime.deps.uploads.record({
       key,
-      by: `the rebates command (${process.env.USER ?? 'local user'})`,
+      by: commandUploader(process.env.USER),
       at: runtime.deps.clock.now().toISOString(),
     });
+    localFiles?.add(key, r.path);
+    // One PUT of the bytes costs the embedded S3 (in this process) half or less of a multipart upload's
+    // CPU: no parts stored, then joined. Reports past what memory should hold still stream.
+    const size = sizes[reports.indexOf(r)]!;
     await runtime.upload(
       key,
-      createReadStream(r.path),
+      size <= WHOLE_UPLOAD_BYTES ? await readFile(r.path) : createReadStream(r.path),
       /\.gz$/i.test(r.name) ? 'application/gzip' : 'text/csv',
     );
   }
@@ -522,22 +541,40 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
       .time('import the reference data', () => importDataFolder(runtime, checked, [quarter], distributorsStored, lang))
       .finally(release);
     importing.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+    // The uploaded reports are read back (by ingest, for the rejects files) from their files, and
+    // the payouts from what the computation stored: the stack is this run's own and started empty.
+    const localFiles = new LocalReportFiles();
+    runtime.deps.objects = localFiles.over(runtime.deps.objects);
+    const payouts = new RememberedPayouts();
+    runtime.deps.payouts = payouts.over(runtime.deps.payouts);
     await Promise.race([distributors, importing]);
-    await Promise.all([importing, uploadReports(runtime, checked.folder.reports, lang)]);
-    const [reports, partnerList, distributorList, results] = await phases.time('read the results', () =>
-      Promise.all([
-        phases.time('  read the report records', () => runtime.deps.reports.list({})),
-        phases.time('  read the partners', () => runtime.deps.reference.listPartners()),
-        phases.time('  read the distributors', () => runtime.deps.reference.listDistributors()),
-        phases.time('  read the payouts', () => runtime.deps.payouts.listQuarter(quarter)),
-      ]),
-    );
-    const shown = shownOf(distributorList, partnerList);
+    await Promise.all([importing, uploadReports(runtime, checked.folder.reports, lang, localFiles)]);
+    // What the tail reads is read at once; the rejects files, which read the reports again for
+    // their held lines' fields, start as soon as the registries name the reports' folders.
+    const reading = phases.start('read the results');
+    const computedRead = phases.time('  read the computation', () => cachedLatestComputation(runtime.deps, quarter));
+    computedRead.catch(() => undefined); // awaited below
+    const partnersRead = phases.time('  read the partners', () => runtime.deps.reference.listPartners());
+    partnersRead.catch(() => undefined); // awaited below
+    const [reports, distributorList] = await Promise.all([
+      phases.time('  read the report records', () => runtime.deps.reports.list({})),
+      phases.time('  read the distributors', () => runtime.deps.reference.listDistributors()),
+    ]);
     const outDir = resolve(out);
+    // The rejects files name reports by their distributor's folder alone: no partner needed.
+    const rejectsWritten = phases.time('write the rejects files', () =>
+      copyRejects(runtime, reports, outDir, shownOf(distributorList, [])),
+    );
+    rejectsWritten.catch(() => undefined); // awaited below
+    const partnerList = await partnersRead;
+    const shown = shownOf(distributorList, partnerList);
+    const results = payouts.stored(quarter);
+    const computed = await computedRead;
+    reading();
     const { path, rows } = await phases.time('write the export', () =>
       writeExport(withPayoutsRead(runtime.deps, quarter, results, { partners: partnerList, distributors: distributorList }), quarter, outDir, 'csv', lang),
     );
-    const rejectFiles = await phases.time('write the rejects files', () => copyRejects(runtime, reports, outDir, shown));
+    // The summary is printed while the rejects files are written; only its last line needs them.
     const printed = phases.start('print the summary');
 
     const say = cliWords(lang);
@@ -545,12 +582,12 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     log(reportTable(reports, shown, lang));
     const rt = rejectsTable(reports, lang);
     if (rt) log(`\n${say.rejectedHeading(join(outDir, 'rejects'))}\n${rt}`);
-    const computed = await latestComputation(runtime.deps, quarter);
     if (computed) log(`\n${say.linesOfHeading(quarter)}\n${quarterCounts(computed.body, reports, shown, lang)}`);
     log(`\n${say.payoutsHeading(quarter)}`);
     log(payoutsTable(results, shown, lang));
     const why = shortfalls(results, shown, lang);
     if (why.length) log(`\n${say.shortfallsHeading}\n${why.join('\n')}`);
+    const rejectFiles = await rejectsWritten;
     log(`\n${say.wrote(path, rows, rejectFiles.files, rejectFiles.held)}`);
     printed();
     return reportDeadLetters(runtime, lang) ? 1 : 0;
@@ -581,7 +618,7 @@ export async function cmdUp(values: Record<string, string | string[] | boolean |
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    note('stopping…');
+    note(upStopping(lang));
     await removeUpInfo(stateDir);
     await api?.close();
     await runtime.stop();
@@ -607,18 +644,21 @@ export async function cmdUp(values: Record<string, string | string[] | boolean |
   }
   await writeUpInfo(stateDir, { pid: process.pid, url: api.url, port: api.port });
   const env = runtime.stack.env;
-  log(
-    `S3:        ${env.AWS_ENDPOINT_URL_S3} (bucket ${runtime.stack.bucket}; upload reports under incoming/<distributor_id>/)`,
-  );
   // Only the person who started the stack sees this secret; the local S3 refuses anything unsigned.
-  log(
-    `           signed requests only: AWS_ACCESS_KEY_ID=${env.AWS_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY=${env.AWS_SECRET_ACCESS_KEY} (new at each start)`,
+  const lines = upLines(
+    {
+      s3: env.AWS_ENDPOINT_URL_S3 ?? '',
+      bucket: runtime.stack.bucket,
+      accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
+      dynamodb: env.AWS_ENDPOINT_URL_DYNAMODB ?? '',
+      table: runtime.stack.tableName,
+      url: api.url,
+      state: stateDir,
+    },
+    lang,
   );
-  log(`DynamoDB:  ${env.AWS_ENDPOINT_URL_DYNAMODB} (table ${runtime.stack.tableName})`);
-  log(`API:       ${api.url}/api/ (bearer token: npm run rebates -- token --role finance)`);
-  log(`dashboard: ${api.url}/`);
-  log(`state:     ${stateDir}`);
-  log('ready');
+  for (const line of lines) log(line);
   await new Promise(() => undefined);
   return 0;
 }
@@ -746,8 +786,10 @@ export async function cmdVerify(values: Record<string, string | string[] | boole
     const closed = await verifyClosedQuarter(runtime.deps, quarter);
     if (closed) return printClosedVerify(closed, lang);
     const progress = createProgress({ label: say.verifying(quarter), lang });
+    // verify names its steps after the reports' keys in English words: the computation, then done.
+    const step = (what: string) => (what === 'computation' ? say.computation : what === 'done' ? undefined : what);
     const result = await verifyQuarter(runtime.deps, quarter, (done, total, what) =>
-      progress.update(done, what),
+      progress.update(done, step(what)),
     );
     progress.done();
     log(
@@ -768,7 +810,7 @@ export async function cmdVerify(values: Record<string, string | string[] | boole
     log(
       renderTable(
         [{ header: h.what }, { header: h.subject }, { header: h.difference }],
-        result.differences.map((d) => [d.what, d.subject, d.detail]),
+        result.differences.map((d) => [differenceWhat(d.what, lang), d.subject, differenceSaid(d, lang)]),
       ),
     );
     return 1;
@@ -794,7 +836,7 @@ function printClosedVerify(r: ClosedVerifyResult, lang: Lang = 'en'): number {
     return 0;
   }
   log(say.differences(r.differences.length));
-  for (const d of r.differences) log(`- ${d.detail}`);
+  for (const d of r.differences) log(`- ${differenceSaid(d, lang)}`);
   return 1;
 }
 

@@ -16,6 +16,7 @@
 import { Readable } from 'node:stream';
 import type { AwsClients } from '../shared/aws/clients.js';
 import { ConfigError } from '../shared/errors.js';
+import { ITEM_PREFIX, PREFIX } from '../shared/storage-contract.js';
 
 export const PAUSE_POINTS = ['mid-ingest', 'before-computation', 'mid-computation', 'mid-close'] as const;
 export type PausePoint = (typeof PAUSE_POINTS)[number];
@@ -74,7 +75,7 @@ export function pauseClientsAt(point: PausePoint | null, clients: AwsClients): A
       return {
         ...clients,
         s3: intercept(clients.s3, (name, input, send) =>
-          once(name === 'GetObjectCommand' && keyOf(input).startsWith('incoming/'))
+          once(name === 'GetObjectCommand' && keyOf(input).startsWith(PREFIX.incoming))
             ? send().then((out) => {
                 const res = out as { Body?: Readable; ContentLength?: number };
                 if (!res.Body) return out;
@@ -87,14 +88,14 @@ export function pauseClientsAt(point: PausePoint | null, clients: AwsClients): A
       return {
         ...clients,
         s3: intercept(clients.s3, (name, input) =>
-          once(name === 'GetObjectCommand' && keyOf(input).startsWith('extracts/')) ? hold(point) : null,
+          once(name === 'GetObjectCommand' && keyOf(input).startsWith(PREFIX.extracts)) ? hold(point) : null,
         ),
       };
     case 'mid-computation':
       return {
         ...clients,
         doc: intercept(clients.doc, (name, input, send) =>
-          once(name === 'BatchWriteCommand' && mentions(input, 'PAYOUT#')) ? send().then(() => hold(point)) : null,
+          once(name === 'BatchWriteCommand' && mentions(input, ITEM_PREFIX.payout)) ? send().then(() => hold(point)) : null,
         ),
       };
     case 'mid-close':
@@ -103,9 +104,9 @@ export function pauseClientsAt(point: PausePoint | null, clients: AwsClients): A
         doc: intercept(clients.doc, (name, input, send) => {
           // The close's computation request credits too: once the point is reached the process is as
           // good as dead, so no other writer may finish the ledger or flag the credits complete.
-          const crediting = mentions(input, 'POINTS#') || (name === 'UpdateCommand' && JSON.stringify(input).includes('creditsComplete'));
+          const crediting = mentions(input, ITEM_PREFIX.points) || (name === 'UpdateCommand' && JSON.stringify(input).includes('creditsComplete'));
           if (reached && crediting) return new Promise<never>(() => undefined);
-          return once(mentions(input, 'POINTS#')) ? send().then(() => hold(point)) : null;
+          return once(mentions(input, ITEM_PREFIX.points)) ? send().then(() => hold(point)) : null;
         }),
       };
   }

@@ -21,6 +21,9 @@ export const PREFIX = {
   exports: 'exports/',
 } as const;
 
+/** Where a distributor's report named `name` is uploaded: `incoming/<distributorId>/<name>`. */
+export const reportKey = (distributorId: string, name: string): string => `${PREFIX.incoming}${distributorId}/${name}`;
+
 /**
  * A distributor's report: the S3 notification filter of the deployed bucket (prefix incoming/,
  * suffix .csv or .csv.gz, case-sensitive as in S3). Other objects there are never read.
@@ -34,11 +37,42 @@ export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const GSI1 = { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;
 
 /**
- * Item key prefixes of the audit trail and the approvals (docs/architecture.md, "DynamoDB"). The
- * audit trail is one partition per calendar month (UTC) of its entries, and one index partition
- * per actor; an approval is one item, indexed by its status.
+ * Item key prefixes of the single table (docs/architecture.md, "DynamoDB"): a key is a prefix and
+ * an identifier. `shared/adapters/dynamo/keys.ts` builds every key from these. The audit trail is
+ * one partition per calendar month (UTC) of its entries, and one index partition per actor; an
+ * approval is one item, indexed by its status.
  */
 export const ITEM_PREFIX = {
+  /** `REPORT#<reportId>` / `META`: a report record; also the sort key of a legacy quarter's report. */
+  report: 'REPORT#',
+  /** gsi1 `REPORTS#<distributorId>` / `<receivedAt>#<reportId>`: a distributor's reports. */
+  reportsByDistributor: 'REPORTS#',
+  /** `QUARTER#<quarter>` / `META`, `COMPUTATION` (and legacy `REPORT#<reportId>`). */
+  quarter: 'QUARTER#',
+  /** `PARTNER#<id>` / `PROFILE`, `ACCEPT#…`, `TRAIN#…`, `PAYOUT#…`, `POINTS#…`, `REDEMPTIONS`. */
+  partner: 'PARTNER#',
+  /** sk `ACCEPT#<program>#<acceptedAt UTC>#<plan or ->` (legacy: `ACCEPT#<program>`). */
+  acceptance: 'ACCEPT#',
+  /** sk `TRAIN#<course>#<completedAt>`. */
+  training: 'TRAIN#',
+  /** sk `PAYOUT#<quarter>`: a partner's payouts in a quarter. */
+  payout: 'PAYOUT#',
+  /** gsi1 `PAYOUTS#<quarter>`: payout items written before they left the index (still read). */
+  payoutsLegacyIndex: 'PAYOUTS#',
+  /** sk `POINTS#<entryId>`: a points ledger entry. */
+  points: 'POINTS#',
+  /** `DISTRIBUTOR#<id>` / `PROFILE`. */
+  distributor: 'DISTRIBUTOR#',
+  /** `CATALOG` / `SKU#<sku>`. */
+  sku: 'SKU#',
+  /** `FILES` / `FILE#<distributorId>#<sha256>`: a file claim. */
+  file: 'FILE#',
+  /** `PAYMENTS#<quarter>` / `PAYMENT#<partnerId>#<distributorId>#<paymentId>`. */
+  payments: 'PAYMENTS#',
+  payment: 'PAYMENT#',
+  /** `UPLOAD#<key>` / `AT#<instant>`: who asked to upload a key, when. */
+  upload: 'UPLOAD#',
+  uploadAt: 'AT#',
   /** `AUDIT#<YYYY-MM>` / `<at>#<random>`: append-only entries of that month. */
   audit: 'AUDIT#',
   /** gsi1 `AUDIT-BY#<sub>` / `<at>#<random>`: one actor's entries. */
@@ -49,4 +83,33 @@ export const ITEM_PREFIX = {
   approval: 'APPROVAL#',
   /** gsi1 `APPROVALS#<status>` / `<requestedAt>#<id>`. */
   approvalsByStatus: 'APPROVALS#',
+} as const;
+
+/** Keys that are whole values: fixed partitions and the sort keys of one-per-partition items. */
+export const ITEM_KEY = {
+  /** pk of the catalog mappings. */
+  catalog: 'CATALOG',
+  /** pk of every file claim. */
+  fileClaims: 'FILES',
+  /** pk of the reference revision, sk `REVISION`. */
+  referenceMeta: 'REFERENCE#META',
+  revision: 'REVISION',
+  /** sk of a report record, a quarter's close record and an approval. */
+  meta: 'META',
+  /** sk of a partner's and a distributor's row. */
+  profile: 'PROFILE',
+  /** sk of a quarter's latest computation pointer. */
+  computation: 'COMPUTATION',
+  /** sk of a partner's redemption counter. */
+  redemptions: 'REDEMPTIONS',
+  /** sk of an audit-once marker. */
+  once: 'ONCE',
+} as const;
+
+/** gsi1 partitions gathering one kind of reference row, so a computation loads each in one query. */
+export const INDEX_PARTITION = {
+  partners: 'PARTNERS',
+  distributors: 'DISTRIBUTORS',
+  acceptances: 'ACCEPTANCES',
+  trainings: 'TRAININGS',
 } as const;

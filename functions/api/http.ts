@@ -133,7 +133,14 @@ export function payoutLineJson(
   return {
     ...rest,
     ...(causes ? { causes: causes.map((c) => causeJson(c, lang)) } : {}),
-    explanation: { ...explanation, text: explainLine(shown, lang) },
+    explanation: {
+      ...explanation,
+      // "one of A, B" names no code: it is said in the reader's language like the sentence.
+      ...(lang === 'ru' && explanation.missingCourses
+        ? { missingCourses: explanation.missingCourses.map((c) => c.replace(/^one of /, 'один из: ')) }
+        : {}),
+      text: explainLine(shown, lang),
+    },
     warnings: warnings.map((w) => warningText(w, lang)),
     rate: money(rate),
     amount: money(amount),

@@ -8,16 +8,27 @@
 import type { Principal } from '../../shared/auth/principal.js';
 import type { ChangeCause, PayoutLine } from '../../shared/domain/types.js';
 import type { ReportUploader } from '../../shared/ports/index.js';
+import type { Lang } from '../../shared/domain/render/format.js';
+import { uploaderWords } from '../../shared/domain/render/uploader.js';
 
 const SEE_SOURCE_IP: ReadonlySet<Principal['role']> = new Set(['finance', 'program']);
 
 /** Whether `principal` may see the address a direct S3 write came from. */
 export const seesSourceIp = (principal: Pick<Principal, 'role'>): boolean => SEE_SOURCE_IP.has(principal.role);
 
-/** The uploader for `principal`, or null when nobody was recorded (reports read before uploaders were). */
-export function uploaderJson(uploader: ReportUploader | undefined, principal: Pick<Principal, 'role'>): ReportUploader | null {
+/**
+ * The uploader for `principal`, or null when nobody was recorded (reports read before uploaders were).
+ * `by` stays as recorded; the `rebates` command, which is no name, is also said in the reader's
+ * language (`byText`, `byLang`).
+ */
+export function uploaderJson(
+  uploader: ReportUploader | undefined,
+  principal: Pick<Principal, 'role'>,
+  lang: Lang = 'en',
+): (ReportUploader & { byText?: string; byLang?: Lang }) | null {
   if (!uploader) return null;
-  return seesSourceIp(principal) ? uploader : withoutSourceIp(uploader);
+  const shown = seesSourceIp(principal) ? uploader : withoutSourceIp(uploader);
+  return { ...shown, ...uploaderWords(uploader.by, lang) };
 }
 
 /** An uploader or a cause without its `sourceIp`: the one place the address is taken out. */

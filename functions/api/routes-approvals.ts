@@ -16,6 +16,9 @@ import {
   type AuditSubject,
 } from '../../shared/domain/render/audit.js';
 import type { Lang } from '../../shared/domain/render/format.js';
+import { uploaderText } from '../../shared/domain/render/uploader.js';
+import { ledgerEntryReason } from '../../shared/domain/render/index.js';
+import type { LedgerEntry } from '../../shared/domain/points.js';
 import {
   type Approval,
   type AuditEntry,
@@ -169,15 +172,30 @@ export function auditEntryJson(
 ) {
   const subject = e.subject ?? subjectFromTarget(e.target);
   const said = targetSaid(e, lang);
-  const words = { ...(subject ? { subject } : {}), targetText: said.text, targetLang: said.lang };
+  // Who: a user is a name as recorded; the rebates command is said in the reader's words.
+  const actorText = uploaderText(e.actor.sub, lang);
+  const words = {
+    ...(subject ? { subject } : {}),
+    targetText: said.text,
+    targetLang: said.lang,
+    ...(actorText === e.actor.sub ? {} : { actorText }),
+  };
   const mine = (id: string) => {
     const p = known.get(id);
     return p !== undefined && canSeePartner(principal, p);
   };
   if (principal.role !== 'manager' || e.partners.every(mine))
-    return { ...e, ...words, partners: e.partners.map(show) };
+    return { ...e, ...words, ...ledgerEntrySaid(e, lang), partners: e.partners.map(show) };
   const { before: _before, after: _after, ...rest } = e;
   return { ...rest, ...words, partners: e.partners.filter(mine).map(show), rowsHidden: true };
+}
+
+/** A redemption's ledger entry (in `after`) with its reason in the reader's language, from its code. */
+function ledgerEntrySaid(e: AuditEntry, lang: Lang): { after?: Record<string, unknown> } {
+  const after = e.after as { entry?: Pick<LedgerEntry, 'reason' | 'why'> } | undefined;
+  const entry = after?.entry;
+  if (!entry?.why || typeof entry.why !== 'object') return {};
+  return { after: { ...after, entry: { ...entry, reason: ledgerEntryReason(entry, lang) } } };
 }
 
 export const APPROVAL_ROUTES = {

@@ -15,6 +15,7 @@ import { warningText, type Lang } from '../../shared/domain/render/index.js';
 import type { PayoutWarning } from '../../shared/domain/types.js';
 import { money, optionalText, payoutLineJson, sumAmounts, type ApiRequest } from './http.js';
 import { languageOf } from './language.js';
+import { noteText } from '../../shared/domain/render/notes.js';
 import { pageOf } from './paging.js';
 import { ledgerEntryJson, progressJson } from './payout-json.js';
 
@@ -99,7 +100,7 @@ export async function closedPayoutsJson(
     status: 'closed' as const,
     view: view ?? 'frozen',
     ...(view === 'pending-corrections'
-      ? { note: `Live recalculation of closed quarter ${quarter}: not what was paid. The frozen figures are the default view.` }
+      ? { note: noteText({ code: 'closed-live', params: { quarter } }, lang) }
       : {}),
     closed: closedMark(v),
     // Paged as the open quarter's lines are; totals below are of every matching line.

@@ -12,13 +12,18 @@ import { moscowDateOf } from '../../shared/domain/calendar.js';
 import { distributorKey } from '../../shared/domain/ids.js';
 import { balance, redeem } from '../../shared/domain/points.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
+import { noteText } from '../../shared/domain/render/notes.js';
+import { rewardName } from '../../shared/domain/render/names.js';
+import { languageOf } from './language.js';
 import { QuarterId } from '../../shared/domain/rules/schema.js';
 import { TEXT_LIMITS } from '../../shared/domain/text-limits.js';
 import { InputValidationError, NotFoundError, QuarterClosedError, RedemptionConflictError } from '../../shared/errors.js';
 import { csvText } from '../../shared/export/csv-cell.js';
 import { writeXlsx, XLSX_CONTENT_TYPE, type XlsxCell } from '../../shared/export/xlsx.js';
+import { ACCRUAL_COLUMNS, xlsxWords, type AccrualWords } from '../../shared/export/xlsx-words.js';
 import { effectiveLines } from '../../shared/pipeline/quarters.js';
 import type { Payment } from '../../shared/ports/finance.js';
+import { ledgerEntryReason } from '../../shared/domain/render/index.js';
 import { jsonBody, money, optionalText, parseWith, PartnerIdParam, quarterOf, type ApiRequest, type Reply } from './http.js';
 import { accrualPage, AccrualListQuery } from './accrual-list.js';
 import { compareBy, matcher, pageOf, PagingQuery } from './paging.js';
@@ -106,7 +111,18 @@ export async function postPayment(req: ApiRequest): Promise<Reply> {
     status: 201,
     json: {
       payment: { ...payment, partnerId: partner.displayId, distributorId: distributor.displayId },
-      note: `Recorded: ${payment.amount} RUB paid to ${partner.displayId} for ${distributor.displayId} in ${payment.quarter}. The export marks it.`,
+      note: noteText(
+        {
+          code: 'payment-recorded',
+          params: {
+            amount: payment.amount,
+            partner: partner.displayId,
+            distributor: distributor.displayId,
+            quarter: payment.quarter,
+          },
+        },
+        languageOf(req),
+      ),
     },
   };
 }
@@ -120,17 +136,7 @@ const AccrualsQuery = z.object({
   ...AccrualListQuery,
 });
 
-const ACCRUAL_HEADER = [
-  'quarter',
-  'program',
-  'distributor_id',
-  'units',
-  'amount_rub',
-  'elapsed_days',
-  'total_days',
-  'projected_units',
-  'projected_amount_rub',
-] as const;
+const ACCRUAL_HEADER = ACCRUAL_COLUMNS;
 
 export async function getAccruals(req: ApiRequest): Promise<Reply> {
   const rules = await quarterOf(req);
@@ -152,8 +158,16 @@ export async function getAccruals(req: ApiRequest): Promise<Reply> {
     return { file: { body: Buffer.from(body, 'utf8'), contentType: 'text/csv; charset=utf-8', fileName: `accruals-${q}.csv` } };
   }
   if (format === 'xlsx') {
+    // The XLSX is for people: its sheet, headers and total row in the reader's language.
+    const w = xlsxWords(languageOf(req)).accruals;
     const body = writeXlsx([
-      { name: 'Accruals', rows: [[...ACCRUAL_HEADER], ...accrualRows(q, accruals)], boldRows: [0], header: true, widths: [10, 14, 16, 10, 16, 12, 10, 16, 20] },
+      {
+        name: w.sheet,
+        rows: [ACCRUAL_HEADER.map((c) => w.column[c]), ...accrualRows(q, accruals, w)],
+        boldRows: [0],
+        header: true,
+        widths: [10, 14, 16, 10, 16, 12, 10, 16, 20],
+      },
     ]);
     return { file: { body, contentType: XLSX_CONTENT_TYPE, fileName: `accruals-${q}.xlsx` } };
   }
@@ -176,13 +190,13 @@ export async function getAccruals(req: ApiRequest): Promise<Reply> {
   };
 }
 
-function accrualRows(quarter: string, a: Accruals): XlsxCell[][] {
+function accrualRows(quarter: string, a: Accruals, w: AccrualWords = xlsxWords('en').accruals): XlsxCell[][] {
   const int = (n: number | null): XlsxCell => (n === null ? null : { number: String(n), format: 'integer' });
   const rub = (d: Decimal | null): XlsxCell => (d === null ? null : { number: d.toFixed(2), format: 'money' });
   const days = [int(a.days.elapsed), int(a.days.total)];
   return [
     ...a.rows.map((r) => [quarter, r.program, r.distributorId, int(r.units), rub(r.amount), ...days, int(r.projectedUnits), rub(r.projectedAmount)]),
-    [quarter, 'all programs', 'all distributors', int(a.total.units), rub(a.total.amount), ...days, int(a.total.projectedUnits), rub(a.total.projectedAmount)],
+    [quarter, w.allPrograms, w.allDistributors, int(a.total.units), rub(a.total.amount), ...days, int(a.total.projectedUnits), rub(a.total.projectedAmount)],
   ];
 }
 
@@ -263,7 +277,14 @@ export async function postRedemption(req: ApiRequest): Promise<Reply> {
     // Only the ledger counts: points of an open quarter are not credited until it closes.
     const made = redeem(rules, state.ledger, id, body.rewardId, now.toISOString(), requestId);
     const repeated = state.ledger.some((e) => e.entryId === made.entryId);
-    const entry = repeated ? made : { ...made, reason: `${made.reason}, recorded by ${principal.role} ${principal.sub}` };
+    const recordedBy = { role: principal.role, sub: principal.sub };
+    const entry = repeated
+      ? made
+      : {
+          ...made,
+          reason: `${made.reason}, recorded by ${principal.role} ${principal.sub}`,
+          ...(made.why?.code === 'redeemed' ? { why: { ...made.why, params: { ...made.why.params, recordedBy } } } : {}),
+        };
     if (!repeated) {
       const seen = state.ledger.filter((e) => e.kind === 'redeem').length;
       const written = deps.ledger.appendRedemption
@@ -289,12 +310,29 @@ export async function postRedemption(req: ApiRequest): Promise<Reply> {
       }
     }
     const after = repeated ? state.ledger : [...state.ledger, entry];
+    const lang = languageOf(req);
+    const reason = ledgerEntryReason(entry, lang);
     return {
       status: repeated ? 200 : 201,
       json: {
-        entry: { ...entry, partnerId: state.partner.displayId },
+        entry: { ...entry, reason, partnerId: state.partner.displayId },
         balance: balance(after),
-        note: repeated ? 'This request was already recorded; nothing was spent twice.' : `Redeemed: ${entry.reason}.`,
+        note: noteText(
+          repeated
+            ? { code: 'redemption-repeated', params: {} }
+            : {
+                code: 'redeemed',
+                params: {
+                  reason: entry.reason,
+                  points: -entry.points,
+                  rewardName: rewardName(rules.file.points.rewards.find((r) => r.id === body.rewardId)!, languageOf(req)),
+                  request: requestId,
+                  role: principal.role,
+                  sub: principal.sub,
+                },
+              },
+          languageOf(req),
+        ),
       },
     };
   }

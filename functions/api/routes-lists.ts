@@ -10,6 +10,8 @@ import { ForbiddenError } from '../../shared/errors.js';
 import { money, optionalText, parseWith, quarterOf, type ApiRequest, type Reply } from './http.js';
 import { compareBy, matcher, pageOf, PagingQuery } from './paging.js';
 import { quarterRows, type PartnerRow } from './partner-rows.js';
+import { languageOf } from './language.js';
+import { programName, rateRowName, trainingGateName } from '../../shared/domain/render/rules-names.js';
 
 export const PARTNER_SORTS = ['partner', 'name', 'region', 'total', 'units', 'unitsToPlan', 'lines'] as const;
 
@@ -103,6 +105,7 @@ async function getPartnerList(req: ApiRequest): Promise<Reply> {
 /** The quarter's programs, plans and rates: what a what-if may change. */
 async function getRules(req: ApiRequest): Promise<Reply> {
   const rules = await quarterOf(req);
+  const lang = languageOf(req);
   return {
     json: {
       quarter: rules.quarter,
@@ -113,13 +116,13 @@ async function getRules(req: ApiRequest): Promise<Reply> {
       trainingDeadline: rules.file.trainingDeadline,
       programs: rules.file.programs.map((p) => ({
         id: p.id,
-        name: p.name,
+        name: programName(p.id, p.name, lang),
         plans: p.plans,
-        rateRows: p.rateRows.map((r) => ({ id: r.id, label: r.label, rates: r.rates })),
+        rateRows: p.rateRows.map((r) => ({ id: r.id, label: rateRowName(r.id, r.label, lang), rates: r.rates })),
       })),
       trainings: Object.entries(rules.file.trainings).map(([id, g]) => ({
         id,
-        label: g.label,
+        label: trainingGateName(id, g.label, lang),
         courses: g.allOf.flatMap((group) => group.oneOf),
       })),
     },

@@ -15,6 +15,7 @@ import {
   type ProductException,
 } from '../../shared/pipeline/held-lines.js';
 import { listQuarters, type QuarterInfo } from '../../shared/pipeline/quarters.js';
+import { withLineBalance } from './routes-quarters.js';
 import { asWrittenIn } from '../../shared/domain/ids.js';
 import { DistributorIdParam, optionalText, parseWith, type ApiRequest, type Reply } from './http.js';
 import { compareBy, matcher, pageOf, PagingQuery } from './paging.js';
@@ -34,7 +35,7 @@ export async function getQuarterList(req: ApiRequest): Promise<Reply> {
     // Quarter IDs sort by time: oldest first unless `order=desc`.
     .sort(compareBy<QuarterInfo>((q) => q.quarter, query.order ?? 'asc'));
   const { items, page } = pageOf(matched, query, 'all');
-  return { json: { quarters: items, page } };
+  return { json: { quarters: await withLineBalance(req, items), page } };
 }
 
 // ---------------------------------------------------------------- the product queue

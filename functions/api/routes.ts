@@ -44,10 +44,12 @@ import { getApprovalList, getAuditPage } from './routes-trail-lists.js';
 import { getPartnerList, getRules } from './routes-lists.js';
 import { closedPartnerJson, closedPayoutsJson, totalsApart, ViewParam, ViewQuery } from './routes-closed.js';
 import { getAccruals, getRewards, postPayment, postRedemption } from './routes-finance.js';
+import { getNames } from './routes-names.js';
 import { UPLOAD_URL_SECONDS } from '../../shared/pipeline/uploader.js';
 import { APPROVAL_ROUTES } from './routes-approvals.js';
 import { putAcceptances, putCatalog, putDistributors, putPartners, putTrainings } from './reference.js';
 import { safeUploadName } from './upload-name.js';
+import { reportKey } from '../../shared/storage-contract.js';
 import { getQuarterExceptions, getWatchlist } from './routes-workbench.js';
 import { failureJson, rejectJson } from './reject-json.js';
 import { uploaderJson } from './report-uploader.js';
@@ -245,7 +247,7 @@ async function reportJson(
   return {
     ...record,
     ...(record.error ? { error: failureJson(record.error, lang) } : {}),
-    uploader: uploaderJson(record.uploader, principal),
+    uploader: uploaderJson(record.uploader, principal, lang),
     distributorId: shown(record.distributorId),
     computed: await reportOutcome(latest, record),
   };
@@ -292,7 +294,7 @@ const UploadBody = z.object({ name: z.string() }).strict();
 async function postUpload(req: ApiRequest): Promise<Reply> {
   const name = safeUploadName(jsonBody(req, UploadBody).name);
   // The key is built from the caller's own claim, never from the request: a distributor cannot aim at another's folder.
-  const key = `incoming/${req.principal.distributorId}/${name}`;
+  const key = reportKey(req.principal.distributorId!, name);
   // Who asked, so a computation can name the uploader of a replaced report.
   await req.deps.uploads.record({ key, by: `${req.principal.role} ${req.principal.sub}`, at: req.deps.clock.now().toISOString() });
   const url = await req.deps.urls.presignPut(key, UPLOAD_URL_SECONDS);
@@ -346,6 +348,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/payments', roles: ['finance', 'program'], handle: getPaymentList },
   { method: 'POST', path: '/partners/{id}/redemptions', roles: ['finance', 'program'], handle: postRedemption },
   { method: 'GET', path: '/rewards', roles: ['finance', 'program'], handle: getRewards },
+  { method: 'GET', path: '/names', roles: STAFF, handle: getNames },
   { method: 'GET', path: '/approvals', roles: STAFF, handle: getApprovalList },
   { method: 'POST', path: '/approvals/{id}/approve', roles: ['finance', 'program'], handle: APPROVAL_ROUTES.postApprove },
   { method: 'POST', path: '/approvals/{id}/reject', roles: ['finance', 'program'], handle: APPROVAL_ROUTES.postReject },

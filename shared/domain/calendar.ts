@@ -23,5 +23,15 @@ export function moscowDateOf(instant: number | string): string {
 
 /** An instant written in Moscow time with its offset, e.g. 2016-04-01T00:00:00+03:00. */
 export function formatMoscow(instant: number): string {
-  return `${new Date(instant + MOSCOW_OFFSET_MS).toISOString().slice(0, 19)}${MOSCOW_OFFSET}`;
+  // A quarter's computation writes the same few deadlines and completion times on every line.
+  let text = formatted.get(instant);
+  if (text === undefined) {
+    if (formatted.size >= FORMATTED_KEPT) formatted.clear();
+    text = `${new Date(instant + MOSCOW_OFFSET_MS).toISOString().slice(0, 19)}${MOSCOW_OFFSET}`;
+    formatted.set(instant, text);
+  }
+  return text;
 }
+
+const FORMATTED_KEPT = 10_000;
+const formatted = new Map<number, string>();

@@ -72,7 +72,7 @@ function sumTallies(rules: Rules, rows: readonly TallyRow[]): Cell[] {
           params: { partner: t.partnerId, program: t.program, rateRow: t.rateRow, version: rules.version },
         },
       );
-    const key = JSON.stringify([t.distributorId, t.program, t.rateRow]);
+    const key = `${t.distributorId}\u0001${t.program}\u0001${t.rateRow}`;
     let cell = cells.get(key);
     if (!cell) {
       cell = {

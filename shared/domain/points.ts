@@ -56,7 +56,18 @@ export interface PointsEarning {
 /** Why a quarter's credit or adjustment was booked, rendered in the reader's language (render/). */
 export type LedgerWhy =
   | { code: 'quarter-credit'; params: { quarter: string; notTakenBack?: number } }
-  | { code: 'quarter-adjustment'; params: { quarter: string; now: number; before: number; notTakenBack?: number } };
+  | { code: 'quarter-adjustment'; params: { quarter: string; now: number; before: number; notTakenBack?: number } }
+  /** Points spent on a reward; `rewardRu` its Russian name, `recordedBy` who recorded it (added by the API). */
+  | {
+      code: 'redeemed';
+      params: {
+        points: number;
+        reward: string;
+        rewardRu?: string;
+        request: string;
+        recordedBy?: { role: string; sub: string };
+      };
+    };
 
 export interface LedgerEntry {
   entryId: string;
@@ -307,14 +318,17 @@ export function redeem(
   if (reward.points === null)
     throw new RewardOnRequestError(
       `${reward.name} has no points price: it is arranged on request with the program manager.`,
-      { key: 'reward-on-request', params: { reward: reward.name } },
+      { key: 'reward-on-request', params: { reward: reward.name, rewardRu: reward.nameRu ?? reward.name } },
     );
   checkAt(at);
   const has = balance(own);
   if (has < reward.points)
     throw new InsufficientPointsError(
       `${reward.name} costs ${fmt(reward.points)} points, but the balance is ${fmt(has)} points (${fmt(reward.points - has)} more needed).`,
-      { key: 'insufficient-points', params: { reward: reward.name, price: reward.points, balance: has } },
+      {
+        key: 'insufficient-points',
+        params: { reward: reward.name, rewardRu: reward.nameRu ?? reward.name, price: reward.points, balance: has },
+      },
     );
   return {
     entryId,
@@ -324,6 +338,15 @@ export function redeem(
     points: -reward.points,
     source,
     reason: `Redeemed ${fmt(reward.points)} points for ${reward.name} (request ${requestId})`,
+    why: {
+      code: 'redeemed',
+      params: {
+        points: reward.points,
+        reward: reward.name,
+        ...(reward.nameRu ? { rewardRu: reward.nameRu } : {}),
+        request: requestId,
+      },
+    },
     at,
   };
 }

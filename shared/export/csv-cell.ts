@@ -12,9 +12,12 @@
 const FORMULA_START = /^(?:[\t\r\n]|\s*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20\uFE66\uFE62\uFE63\uFE6B])/u;
 const NEEDS_QUOTES = /[",\r\n]/;
 
+const quoted = (s: string) => `"${s.replaceAll('"', '""')}"`;
+
 /** One text cell from any source we do not control, ready to write. */
 export function csvText(value: string): string {
-  const quoted = (s: string) => `"${s.replaceAll('"', '""')}"`;
+  // Most cells are empty or plain words: no regular expression for those (exports of 100,000 rows).
+  if (value === '') return value;
   if (FORMULA_START.test(value)) return quoted(`'${value}`);
   return NEEDS_QUOTES.test(value) ? quoted(value) : value;
 }

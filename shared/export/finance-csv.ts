@@ -109,6 +109,18 @@ export function financeExportRows(
   payments: readonly Payment[] = [],
   lang: Lang = 'en',
 ): FinanceExportRow[] {
+  return exportRows(quarter, lines, partnerName, payments, lang, true);
+}
+
+/** The rows, with their explanation sentences only when asked: the CSV has no column for them. */
+function exportRows(
+  quarter: string,
+  lines: readonly ExportLine[],
+  partnerName: (id: string) => string,
+  payments: readonly Payment[],
+  lang: Lang,
+  explained: boolean,
+): FinanceExportRow[] {
   const paid = new Map<string, Payment[]>();
   for (const p of payments) {
     const k = JSON.stringify([p.partnerId, p.distributorId]);
@@ -126,7 +138,7 @@ export function financeExportRows(
       });
     }
     const adjustment = l.adjustmentOf !== undefined;
-    const its = paid.get(JSON.stringify([l.partnerId, l.distributorId])) ?? [];
+    const its = (paid.size && paid.get(JSON.stringify([l.partnerId, l.distributorId]))) || [];
     return {
       quarter: l.adjustmentOf ?? quarter,
       bookedIn: adjustment ? l.quarter : quarter,
@@ -139,7 +151,7 @@ export function financeExportRows(
       rate: money(l.rate, 'rate', l, false),
       amount: money(l.amount, 'amount', l, adjustment),
       adjustment,
-      explanation: explainLine(l, lang),
+      explanation: explained ? explainLine(l, lang) : '',
       paidUnits: l.paidUnits,
       reason: l.paidUnits < l.units ? (l.explanation.reason ?? '') : '',
       paymentDates: its.map((p) => p.date),
@@ -169,23 +181,21 @@ export function financeExportCsv(
   const header = options.canonical
     ? FINANCE_EXPORT_HEADER
     : [...FINANCE_EXPORT_HEADER, ...FINANCE_EXPORT_EXTRA, FINANCE_EXPORT_CAUSES];
-  let out = header.join(',') + '\n';
-  for (const r of financeExportRows(quarter, lines, partnerName, options.payments, options.lang)) {
-    const text = [r.quarter, r.partnerId, r.partnerName, r.distributorId, r.program, r.rateRow].map(csvText);
+  const rows = exportRows(quarter, lines, partnerName, options.payments ?? [], options.lang ?? 'en', false);
+  // One string per row, joined once: a quarter can have a hundred thousand rows.
+  const out: string[] = [header.join(',') + '\n'];
+  for (const r of rows) {
     // Numbers are our own, written plainly: a signed "-3465.00" must stay a number, not become text.
-    const nine = [...text, String(r.units), r.rate, r.amount];
-    const extra = options.canonical
-      ? []
-      : [
-          String(r.paidUnits),
-          csvText(r.reason),
-          csvText(r.paymentDates.join(';')),
-          csvText(r.paymentReferences.join(';')),
-          csvText(r.causes),
-        ];
-    out += [...nine, ...extra].join(',') + '\n';
+    let row =
+      `${csvText(r.quarter)},${csvText(r.partnerId)},${csvText(r.partnerName)},${csvText(r.distributorId)},` +
+      `${csvText(r.program)},${csvText(r.rateRow)},${r.units},${r.rate},${r.amount}`;
+    if (!options.canonical)
+      row +=
+        `,${r.paidUnits},${csvText(r.reason)},${csvText(r.paymentDates.join(';'))},` +
+        `${csvText(r.paymentReferences.join(';'))},${csvText(r.causes)}`;
+    out.push(row + '\n');
   }
-  return out;
+  return out.join('');
 }
 
 export interface ExportTotal {
@@ -246,13 +256,15 @@ export function financeExportTotals(lines: readonly ExportLine[]): FinanceExport
 
 function sortPayoutLines<T extends PayoutLine>(lines: readonly T[]): T[] {
   // By the IDs the rows show. Array.prototype.sort is stable, so identical keys keep their input order.
-  return [...lines].sort(
+  const keyed = lines.map((l) => ({ l, partner: shownPartnerId(l), distributor: shownDistributorId(l) }));
+  keyed.sort(
     (a, b) =>
-      compareCodeUnits(shownPartnerId(a), shownPartnerId(b)) ||
-      compareCodeUnits(shownDistributorId(a), shownDistributorId(b)) ||
-      compareCodeUnits(a.program, b.program) ||
-      compareCodeUnits(a.rateRow, b.rateRow),
+      compareCodeUnits(a.partner, b.partner) ||
+      compareCodeUnits(a.distributor, b.distributor) ||
+      compareCodeUnits(a.l.program, b.l.program) ||
+      compareCodeUnits(a.l.rateRow, b.l.rateRow),
   );
+  return keyed.map((k) => k.l);
 }
 
 function compareCodeUnits(a: string, b: string): number {

@@ -22,6 +22,8 @@ import {
   type FinanceExportRow,
   type FinanceExportTotals,
 } from './finance-csv.js';
+import type { Lang } from '../domain/render/format.js';
+import { xlsxWords, type XlsxWords } from './xlsx-words.js';
 
 // ---------------------------------------------------------------- generic sheets
 
@@ -302,6 +304,8 @@ export interface FinanceWorkbookInput {
    * in `bookedIn` (null while no quarter after it has rules).
    */
   correctionsSince?: { rows: readonly (FinanceExportRow & { frozen: boolean })[]; bookedIn: string | null };
+  /** The language of the sheet names, headers and labels (English by default); data stays as written. */
+  lang?: Lang;
 }
 
 const money = (amount: { toFixed(dp: number): string } | string): XlsxCell => ({
@@ -337,17 +341,18 @@ const WIDTHS = [10, 14, 36, 16, 12, 18, 10, 14, 16, 10, 22, 14, 24];
  * distributor, grand total, adjustments, and the snapshot's checksum, rules version and close time).
  */
 export function financeExportXlsx(input: FinanceWorkbookInput): Buffer {
-  const header = [...FINANCE_EXPORT_HEADER, ...FINANCE_EXPORT_EXTRA];
+  const w = xlsxWords(input.lang ?? 'en');
+  const header = [...FINANCE_EXPORT_HEADER, ...FINANCE_EXPORT_EXTRA].map((c) => w.column[c]);
   const regular = input.rows.filter((r) => !r.adjustment);
   const adjustments = input.rows.filter((r) => r.adjustment);
   const sheets: XlsxSheet[] = [
-    { name: 'Payouts', rows: [header, ...regular.map(rowCells)], boldRows: [0], widths: WIDTHS, header: true },
+    { name: w.sheets.payouts, rows: [header, ...regular.map(rowCells)], boldRows: [0], widths: WIDTHS, header: true },
   ];
   if (adjustments.length)
     sheets.push({
-      name: 'Adjustments',
+      name: w.sheets.adjustments,
       rows: [
-        [...header, FINANCE_EXPORT_CAUSES, 'explanation'],
+        [...header, w.column[FINANCE_EXPORT_CAUSES], w.column.explanation],
         ...adjustments.map((r) => [...rowCells(r), r.causes || null, r.explanation]),
       ],
       boldRows: [0],
@@ -356,14 +361,14 @@ export function financeExportXlsx(input: FinanceWorkbookInput): Buffer {
     });
   if (input.correctionsSince?.rows.length)
     sheets.push({
-      name: CORRECTIONS_SHEET,
+      name: w.sheets.corrections,
       rows: [
-        [...header, 'booked_in', 'status', FINANCE_EXPORT_CAUSES, 'explanation'],
+        [...header, w.column.booked_in, w.column.status, w.column[FINANCE_EXPORT_CAUSES], w.column.explanation],
         ...input.correctionsSince.rows.map((r) => [
           ...rowCells(r),
           // A pending correction has no quarter to go to until a later quarter has rules.
           r.frozen ? r.bookedIn : input.correctionsSince!.bookedIn,
-          r.frozen ? 'frozen' : 'pending',
+          r.frozen ? w.frozen : w.pending,
           r.causes || null,
           r.explanation,
         ]),
@@ -372,64 +377,63 @@ export function financeExportXlsx(input: FinanceWorkbookInput): Buffer {
       widths: [...WIDTHS, 10, 10, 80, 100],
       header: true,
     });
-  if (input.payments?.length) sheets.push(paymentsSheet(input.quarter, input.rows, input.payments));
+  if (input.payments?.length) sheets.push(paymentsSheet(input.quarter, input.rows, input.payments, w));
 
   const { totals, closed } = input;
-  const open = 'open — figures may change';
+  const t = w.totals;
+  const open = w.open;
   const rows: XlsxCell[][] = [
-    ['quarter', input.quarter],
-    ['status', closed ? 'closed' : open],
-    ['closed at (Moscow time)', closed ? formatMoscow(Date.parse(closed.at)) : open],
-    ['closed by', closed?.by ?? ''],
-    ['rules version', input.rulesVersion],
-    ['snapshot sha256 (of the CSV export)', closed?.sha256 ?? 'none: the quarter is not closed'],
+    [t.quarter, input.quarter],
+    [t.status, closed ? w.closed : open],
+    [t.closedAt, closed ? formatMoscow(Date.parse(closed.at)) : open],
+    [t.closedBy, closed?.by ?? ''],
+    [t.rulesVersion, input.rulesVersion],
+    [t.snapshot, closed?.sha256 ?? t.noSnapshot],
     [],
   ];
   const bold: number[] = [];
-  const section = (title: string, items: FinanceExportTotals['byProgram']) => {
+  const section = (title: string, items: FinanceExportTotals['byProgram'], label = (key: string) => key) => {
     bold.push(rows.length);
-    rows.push([title, 'units', 'amount_rub']);
-    for (const t of items) rows.push([t.key, integer(t.units), money(t.amount)]);
+    rows.push([title, t.units, t.amount]);
+    for (const i of items) rows.push([label(i.key), integer(i.units), money(i.amount)]);
     rows.push([]);
   };
-  section('by program', totals.byProgram);
-  section('by distributor', totals.byDistributor);
+  section(t.byProgram, totals.byProgram, t.program);
+  section(t.byDistributor, totals.byDistributor);
   const own = totals.total.minus(totals.adjustments);
-  rows.push(['payouts', null, money(own)]);
+  rows.push([t.payouts, null, money(own)]);
   // Corrections apart, by the closed quarter they correct: they are not payouts of this quarter.
-  for (const c of totals.corrections) rows.push([`corrections of ${c.key}`, integer(c.units), money(c.amount)]);
-  rows.push(['adjustments', null, money(totals.adjustments)]);
+  for (const c of totals.corrections) rows.push([t.correctionsOf(c.key), integer(c.units), money(c.amount)]);
+  rows.push([t.adjustments, null, money(totals.adjustments)]);
   if (own.isZero() && !totals.adjustments.isZero())
-    rows.push([
-      `All of this total corrects earlier quarters (${totals.corrections.map((c) => c.key).join(', ')}); none of it is a payout of ${input.quarter} itself.`,
-    ]);
+    rows.push([t.allCorrections(totals.corrections.map((c) => c.key).join(', '), input.quarter)]);
   bold.push(rows.length);
-  rows.push(['grand total', null, money(totals.total)]);
-  if (closed && input.correctionsSince) rows.push([], ...correctionsSinceRows(input.quarter, input.correctionsSince));
+  rows.push([t.grandTotal, null, money(totals.total)]);
+  if (closed && input.correctionsSince) rows.push([], ...correctionsSinceRows(input.quarter, input.correctionsSince, w));
   // Long values (the checksum) overflow into the empty cells to their right.
-  sheets.push({ name: 'Totals', rows, boldRows: bold, widths: [48, 14, 18] });
+  sheets.push({ name: w.sheets.totals, rows, boldRows: bold, widths: [48, 14, 18] });
   return writeXlsx(sheets);
 }
 
-const CORRECTIONS_SHEET = 'Corrections since close';
-
 /** Below a closed quarter's grand total: the corrections since, apart, and where they are paid. */
-function correctionsSinceRows(quarter: string, since: NonNullable<FinanceWorkbookInput['correctionsSince']>): XlsxCell[][] {
+function correctionsSinceRows(
+  quarter: string,
+  since: NonNullable<FinanceWorkbookInput['correctionsSince']>,
+  w: XlsxWords,
+): XlsxCell[][] {
   const sum = (rows: readonly FinanceExportRow[]) => rows.reduce((t, r) => t.plus(r.amount), new Decimal(0));
   const frozen = since.rows.filter((r) => r.frozen);
   const pending = since.rows.filter((r) => !r.frozen);
-  const where = since.bookedIn ?? 'the first quarter after it to get rules';
+  const where = since.bookedIn ?? w.since.nextQuarter;
   if (!since.rows.length)
     return [
-      [`corrections of ${quarter} since the close`, null, money('0.00')],
-      ['None so far.'],
+      [w.since.total(quarter), null, money('0.00')],
+      [w.since.none],
     ];
   return [
-    [`corrections of ${quarter} since the close, frozen in later closed quarters`, null, money(sum(frozen))],
-    [`corrections of ${quarter} since the close, still to be booked in ${where}`, null, money(sum(pending))],
-    [
-      `Not in the figures above, which stay as frozen at the close: each correction is on the sheet "${CORRECTIONS_SHEET}" and is paid in the quarter it is booked in.`,
-    ],
+    [w.since.frozen(quarter), null, money(sum(frozen))],
+    [w.since.pending(quarter, where), null, money(sum(pending))],
+    [w.since.apart(w.sheets.corrections)],
   ];
 }
 
@@ -438,6 +442,7 @@ function paymentsSheet(
   quarter: string,
   rows: readonly FinanceExportRow[],
   payments: NonNullable<FinanceWorkbookInput['payments']>,
+  w: XlsxWords,
 ): XlsxSheet {
   const pairs = new Map<string, { partner: string; distributor: string; due: Decimal; paid: Decimal; list: Payment[] }>();
   const at = (partner: string, distributor: string) => {
@@ -456,9 +461,11 @@ function paymentsSheet(
     a.partner < b.partner ? -1 : a.partner > b.partner ? 1 : a.distributor < b.distributor ? -1 : a.distributor > b.distributor ? 1 : 0,
   );
   return {
-    name: 'Payments',
+    name: w.sheets.payments,
     rows: [
-      ['quarter', 'partner_id', 'distributor_id', 'due_rub', 'paid_rub', 'outstanding_rub', 'payment_date', 'payment_reference'],
+      (
+        ['quarter', 'partner_id', 'distributor_id', 'due_rub', 'paid_rub', 'outstanding_rub', 'payment_date', 'payment_reference'] as const
+      ).map((c) => w.column[c]),
       ...sorted.map((p): XlsxCell[] => [
         quarter,
         p.partner,

@@ -38,7 +38,6 @@ import { LatestComputations } from './held-lines.js';
 import {
   closeQuarter,
   effectiveLines,
-  finishCredits,
   getSnapshot,
   listQuarters,
   type QuarterSnapshot,
@@ -399,12 +398,17 @@ async function closeAsApproved(
 
 /**
  * When this very approval already closed the quarter (an approve cut off after the close record),
- * finishes its points credits and returns the snapshot, so the retry completes it instead of failing.
+ * returns the snapshot, so the retry completes it instead of failing. The cut may have come before
+ * the close's computation request was sent: it is sent again (a computation that finds the credits
+ * complete and its inputs unchanged does nothing).
  */
 async function closedBy(deps: ApprovalDeps, approval: CloseApproval): Promise<QuarterSnapshot | null> {
   const record = await deps.quarters.get(approval.quarter);
   if (record?.status !== 'closed' || record.approvalId !== approval.id) return null;
-  await finishCredits(deps, approval.quarter);
+  if (record.creditsComplete === false)
+    await deps.compute.publish([
+      { quarter: approval.quarter, cause: `close of ${approval.quarter} approved again: credit its points` },
+    ]);
   return getSnapshot(deps, approval.quarter);
 }
 

@@ -36,6 +36,7 @@ import { encodeTag } from '../domain/service-tags.js';
 import { InputValidationError } from '../errors.js';
 import type { ExtractProduct, ReportExtract } from './extract.js';
 import { LineIndex } from './line-index.js';
+import { payoutContent } from './payout-content.js';
 
 export interface QuarterReference {
   /** By registry ID (the normalised form extracts match on). */
@@ -121,7 +122,9 @@ export interface PartnerOutcome {
   result: PartnerQuarterResult;
   /** Pending points of the quarter (earningsFor); the ledger is reconciled elsewhere. */
   points: PointsEarning[];
-  /** sha256 of the canonical JSON of result and points: equal hashes, nothing to write. */
+  /** The payout's stored text (payout-content.ts): lean, lossless, what the payout item holds. */
+  content: string;
+  /** sha256 of `content`: equal hashes, nothing to write. */
   hash: string;
 }
 
@@ -170,7 +173,30 @@ const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const claimOrder = (a: ActiveExtract, b: ActiveExtract) =>
   compare(a.receivedAt, b.receivedAt) || compare(a.reportId, b.reportId);
 
-export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInput): QuarterComputation {
+export function computeQuarter(input: ComputeQuarterInput): QuarterComputation {
+  const tallied = tallyQuarter(input);
+  return finishQuarter(tallied, tallied.partnerIds.map((id) => partnerOutcome(tallied, id)));
+}
+
+/**
+ * The quarter up to its partners' outcomes: every line judged, counted or held, and each partner's
+ * tally rows. computeQuarterNow computes the outcomes one partner at a time (partnerOutcome) so
+ * their items are written while the rest are computed; computeQuarter all at once.
+ */
+export interface TalliedQuarter {
+  rules: Rules;
+  reference: QuarterReference;
+  /** The active extracts in claim order. */
+  ordered: ActiveExtract[];
+  /** Partners with at least one counted line, by ID: those partnerOutcome is asked for. */
+  partnerIds: string[];
+  tallies: ReadonlyMap<string, ReadonlyMap<string, TallyRow>>;
+  exceptions: Partial<Record<HeldReason, HeldLines[]>>;
+  counts: LineCounts;
+  reports: ReportQuarterCounts[];
+}
+
+export function tallyQuarter({ rules, reference, extracts }: ComputeQuarterInput): TalliedQuarter {
   const quarter = rules.quarter;
   const ordered = [...extracts].sort(claimOrder);
   for (const a of ordered)
@@ -398,23 +424,43 @@ export function computeQuarter({ rules, reference, extracts }: ComputeQuarterInp
       counts.heldByReason[reason] = (counts.heldByReason[reason] ?? 0) + n;
   }
 
-  const partners: PartnerOutcome[] = [...tallies.keys()].sort(compare).map((partnerId) => {
-    const trainings = [...(reference.trainings.get(partnerId) ?? [])];
-    const result = calculatePartnerQuarter(
-      rules,
-      {
-        partner: reference.partners.get(partnerId) ?? null,
-        acceptances: [...(reference.acceptances.get(partnerId) ?? [])],
-        trainings,
-      },
-      partnerId,
-      [...tallies.get(partnerId)!.values()],
-    );
-    const points = earningsFor(rules, result, trainings);
-    // Plain JSON.stringify (decimals by toJSON): every object here is built by one constructor,
-    // so its key order is fixed by the code; canonicalJson costs several times as much per partner.
-    return { partnerId, result, points, hash: sha256(JSON.stringify([result, points])) };
-  });
+  return {
+    rules,
+    reference,
+    ordered,
+    partnerIds: [...tallies.keys()].sort(compare),
+    tallies,
+    exceptions,
+    counts,
+    reports,
+  };
+}
+
+/** One partner's payout lines, tier progress and pending points, with the text its item stores. */
+export function partnerOutcome(t: TalliedQuarter, partnerId: string): PartnerOutcome {
+  const { rules, reference, tallies } = t;
+  const trainings = [...(reference.trainings.get(partnerId) ?? [])];
+  const result = calculatePartnerQuarter(
+    rules,
+    {
+      partner: reference.partners.get(partnerId) ?? null,
+      acceptances: [...(reference.acceptances.get(partnerId) ?? [])],
+      trainings,
+    },
+    partnerId,
+    [...tallies.get(partnerId)!.values()],
+  );
+  const points = earningsFor(rules, result, trainings);
+  // The lean text the item stores, not the whole result's JSON: a quarter of the bytes to write
+  // and hash, and made once for both. Its key order is fixed by the code that builds it.
+  const content = payoutContent(result, points);
+  return { partnerId, result, points, content, hash: sha256(content) };
+}
+
+/** The quarter's total and computation record, from its tallies and every partner's outcome in ID order. */
+export function finishQuarter(t: TalliedQuarter, partners: PartnerOutcome[]): QuarterComputation {
+  const { rules, reference, ordered, exceptions, counts, reports } = t;
+  const quarter = rules.quarter;
   const total = partners.reduce((sum, p) => sum.plus(p.result.total), new Decimal(0));
 
   const reportsInForce = ordered.map((a) => ({

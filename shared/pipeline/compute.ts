@@ -23,6 +23,7 @@ import type {
   ComputationRepository,
   LedgerRepository,
   ObjectStore,
+  PayoutToStore,
   QuarterRepository,
   PayoutsRepository,
   ReferenceRepository,
@@ -33,9 +34,14 @@ import type {
 } from '../ports/index.js';
 import type { AuditRepository } from '../ports/approvals.js';
 import type { UploadLog } from '../ports/finance.js';
+import { AsyncQueue } from './async-queue.js';
 import {
   canonicalJson,
   computeQuarter,
+  finishQuarter,
+  partnerOutcome,
+  tallyQuarter,
+  type PartnerOutcome,
   type ActiveExtract,
   type ComputationRecord,
   type HeldLines,
@@ -228,6 +234,12 @@ export async function quarterPartnerIds(deps: Pick<ComputeDeps, 'objects' | 'com
 
 const gzipAsync = promisify(gzip);
 
+/** How many changed items are computed between turns of the item writes. */
+const WRITE_TURN = 25;
+
+/** The body key a started marker names before the body's result hash is known: one per inputs. */
+const pendingBodyKey = (quarter: string, inputsHash: string) => `${PREFIX.computations}${quarter}/pending-${inputsHash}.json.gz`;
+
 const revisionNumber = (r: string | undefined) => Number((r ?? 'r0').slice(1)) || 0;
 
 /** Computes a quarter unless its inputs are unchanged since the last completed computation. */
@@ -265,15 +277,49 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     previous ? readComputationBody(deps.objects, previous.bodyKey) : null,
     unfinishedBodyKey(deps, quarter, previous),
   ]);
-  const computation = computeQuarter({ rules, reference, extracts });
+  const tallied = tallyQuarter({ rules, reference, extracts });
   const at = deps.clock.now().toISOString();
   const stored =
     before && !unfinished
       ? new Map(before.partners.map((p) => [p.partnerId, p.hash]))
       : new Map((await deps.payouts.listQuarter(quarter)).map((s) => [s.result.partnerId, s.hash]));
-  const changed = computation.partners.filter((p) => stored.get(p.partnerId) !== p.hash);
-  const present = new Set(computation.partners.map((p) => p.partnerId));
+  const present = new Set(tallied.partnerIds);
   const gone = [...stored.keys()].filter((id) => !present.has(id)).sort();
+
+  // A changed partner's item goes to the writer as soon as it is computed, so DynamoDB stores the
+  // first items while the rest are computed; the body is built meanwhile, and only the pointer below
+  // waits for all of these. Before any item, the marker names every partner that may have an item
+  // once this computation is done, and those whose items it deletes, so they are findable before
+  // the body is stored and after a crash. It names this computation's body by its inputs: the
+  // body's own name, its result hash, is known only once every partner is computed.
+  const toWrite = new AsyncQueue<PayoutToStore>();
+  let itemWrites: Promise<void>[] | null = null;
+  // Awaited where it is called: the marker is stored before the loop computes on.
+  const startWrites = async () => {
+    const started: Started = { from: previous?.bodyKey ?? null, bodyKey: pendingBodyKey(quarter, inputsHash), partners: [...present, ...gone] };
+    await deps.objects.put(startedKey(quarter), JSON.stringify(started), 'application/json');
+    const writing = [deps.payouts.putMany(toWrite, at), deps.payouts.deleteMany(quarter, gone)];
+    for (const w of writing) w.catch(() => undefined); // awaited below; a failure is not lost
+    return writing;
+  };
+  if (gone.length) itemWrites = await startWrites();
+  const outcomes: PartnerOutcome[] = [];
+  const changed: PartnerOutcome[] = [];
+  try {
+    for (const id of tallied.partnerIds) {
+      const p = partnerOutcome(tallied, id);
+      outcomes.push(p);
+      if (stored.get(id) === p.hash) continue;
+      changed.push(p);
+      itemWrites ??= await startWrites();
+      toWrite.push({ result: p.result, points: p.points, hash: p.hash, content: p.content });
+      // Every few items the writes' requests and answers get their turn.
+      if (changed.length % WRITE_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    toWrite.end();
+  }
+  const computation = finishQuarter(tallied, outcomes);
 
   const beforeReports = new Map((before?.record.reports ?? []).map((r) => [r.reportId, r.version]));
   const nowReports = new Map(computation.record.reports.map((r) => [r.reportId, r.version]));
@@ -287,23 +333,7 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     (c) => revisionNumber((c as { revision?: string }).revision) > since,
   );
   const bodyKey = `${PREFIX.computations}${quarter}/${computation.record.resultHash}.json.gz`;
-  const writes = changed.length > 0 || gone.length > 0;
-  if (writes) {
-    // The marker names every partner that may have an item once this computation is done, and those
-    // whose items it deletes, so they are findable before the body is stored and after a crash.
-    const started: Started = { from: previous?.bodyKey ?? null, bodyKey, partners: [...present, ...gone] };
-    await deps.objects.put(startedKey(quarter), JSON.stringify(started), 'application/json');
-  }
-  // The item writes go out first; the body is built while DynamoDB stores them. Only the pointer
-  // below waits for all of these.
-  const itemWrites = [
-    deps.payouts.putMany(
-      changed.map((p) => ({ result: p.result, points: p.points, hash: p.hash })),
-      at,
-    ),
-    deps.payouts.deleteMany(quarter, gone),
-  ];
-  for (const w of itemWrites) w.catch(() => undefined); // awaited below; a failure is not lost
+  const writes = itemWrites !== null;
   const body: ComputationBody = {
     record: computation.record,
     inputsHash,
@@ -333,7 +363,7 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
       : []),
   ];
   await Promise.all([
-    ...itemWrites,
+    ...(itemWrites ?? []),
     storeBody(deps.objects, bodyKey, body),
     // Before the pointer: a computation cut off after this retries from the same previous one.
     previous && previous.rulesVersion !== rules.version

@@ -374,6 +374,30 @@ class JsonPieces {
     this.buf[this.at++] = code;
   }
 
+  /**
+   * A string, as JSON.stringify writes it. Service tags (hundreds of thousands a report) are short
+   * plain ASCII: written byte by byte, without a JSON string and its UTF-8 copy for each.
+   */
+  str(s: string): void {
+    if (s.length > 64) return this.raw(JSON.stringify(s));
+    if (PIECE_BYTES - this.at < s.length + 2) this.cut();
+    const b = this.buf;
+    const start = this.at;
+    let at = start;
+    b[at++] = QUOTE;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      // Anything JSON escapes, and anything beyond ASCII: the slow way, from the start.
+      if (c < 0x20 || c > 0x7e || c === QUOTE || c === BACKSLASH) {
+        this.at = start;
+        return this.raw(JSON.stringify(s));
+      }
+      b[at++] = c;
+    }
+    b[at++] = QUOTE;
+    this.at = at;
+  }
+
   /** A number, as JSON.stringify writes it. */
   num(n: number): void {
     if (!Number.isSafeInteger(n)) return this.raw(JSON.stringify(n));
@@ -423,7 +447,7 @@ class JsonPieces {
   }
 }
 
-const [OPEN, CLOSE, COMMA, MINUS, ZERO] = [0x5b, 0x5d, 0x2c, 0x2d, 0x30];
+const [OPEN, CLOSE, COMMA, MINUS, ZERO, QUOTE, BACKSLASH] = [0x5b, 0x5d, 0x2c, 0x2d, 0x30, 0x22, 0x5c];
 
 /**
  * The extract's JSON in UTF-8 pieces of about PIECE_BYTES, never whole: `JSON.stringify` of the
@@ -454,7 +478,8 @@ function* extractJson(extract: ReportExtract): Generator<Buffer> {
     out.char(CLOSE);
   };
   // A column of the tagged lines: numbers, or text (the service tags).
-  const value = (x: unknown) => (typeof x === 'number' ? out.num(x) : out.raw(j(x) ?? 'null'));
+  const value = (x: unknown) =>
+    typeof x === 'number' ? out.num(x) : typeof x === 'string' ? out.str(x) : out.raw(j(x) ?? 'null');
   yield* list(extract.products, (p) => out.raw(j([p.sku, p.description])));
   out.raw(',"partners":');
   yield* list(extract.partners, (p) => out.raw(j([p.key, p.written])));

@@ -63,7 +63,7 @@ export interface IngestDeps {
 
 export interface UploadedObject {
   bucket: string;
-  /** The decoded key, e.g. "incoming/marvel/feb 2016.csv". */
+  /** The decoded key, e.g. `incoming/marvel/feb 2016.csv`. */
   key: string;
   versionId: string | null;
   etag: string;

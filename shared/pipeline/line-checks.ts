@@ -8,7 +8,7 @@
  * rejects exactly as they were, that check is an optional hook here, at that place.
  *
  * Dates, partner IDs and quantities repeat on most lines, so each distinct value is parsed once per
- * report (BoundedMemo). A line that passes leaves its parsed values in `passed`, an object reused
+ * report (BoundedMemo; partner IDs in TextMemo). A line that passes leaves its parsed values in `passed`, an object reused
  * from line to line, so passing lines allocate nothing here.
  */
 import { distributorKey } from '../domain/ids.js';
@@ -18,6 +18,7 @@ import type { Rules, RulesBook } from '../domain/rules/load.js';
 import type { ReportRecord as CsvRecord } from '../csv/read-report.js';
 import { parseInvoiceDate, parseQuantity, type FieldResult } from '../csv/fields.js';
 import { BoundedMemo, FieldHash, LineIndex } from './line-index.js';
+import { TextMemo } from './text-memo.js';
 
 export const REJECT_REASONS = {
   'malformed-row': 'The line could not be read as CSV',
@@ -135,7 +136,7 @@ export class FileLineChecks<P extends Hashed> {
   /** Keyed by the date as parsed, so one day written two ways shares its table. */
   private readonly seenByDate = new Map<string, LineIndex>();
   private readonly hash = new FieldHash();
-  private readonly partners = new BoundedMemo<PartnerCheck>(MEMO_ENTRIES);
+  private readonly partners = new TextMemo<PartnerCheck>(MEMO_ENTRIES);
   private readonly dates = new BoundedMemo<DateCheck>(MEMO_ENTRIES);
   private readonly quantities = new BoundedMemo<FieldResult<number>>(MEMO_ENTRIES);
   /** The distributor column value last seen to match the upload folder. */

@@ -252,9 +252,10 @@ export async function getSnapshot(deps: QuarterDeps, quarter: string): Promise<Q
 
 /**
  * Closes the quarter: the snapshot, then the close record (conditional, with `creditsComplete:
- * false`), then a computation request, then the points credits and the flag set to true. The
- * request is durable (SQS in AWS) and the computation finishes the credits of a closed quarter
- * whose flag is false, so a close cut off after its record still credits every partner, once.
+ * false`), then a computation request. The points credits are not written here: one ledger write
+ * per partner would outlast an API request (API Gateway's 29 s) at 10,000 partners. The request is
+ * durable (SQS in AWS) and the computation credits every partner of a closed quarter whose flag is
+ * false, then sets it, so the credits land once whether or not the close was cut off.
  */
 export async function closeQuarter(
   deps: QuarterDeps & { compute: ComputeQueue },
@@ -328,7 +329,6 @@ export async function closeQuarter(
   });
   if (!won) throw closedError((await deps.quarters.get(quarter)) ?? undefined, quarter);
   await deps.compute.publish([{ quarter, cause: `close of ${quarter} by ${closedBy}: credit its points` }]);
-  await finishCredits(deps, quarter);
   return snapshot;
 }
 
@@ -578,6 +578,7 @@ export async function exportQuarter(
             },
           }
         : {}),
+      lang,
     });
     file = { fileName: csvName.replace(/\.csv$/, '.xlsx'), contentType: XLSX_CONTENT_TYPE, body };
   }

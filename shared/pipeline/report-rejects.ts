@@ -12,7 +12,7 @@ import Papa from 'papaparse';
 import { readReport } from '../csv/read-report.js';
 import { RejectsCsvWriter, type RejectRow } from '../export/rejects-csv.js';
 import type { ObjectStore, ReportRecord, ComputationRepository } from '../ports/index.js';
-import { latestComputation } from './compute.js';
+import { cachedLatestComputation } from './body-cache.js';
 import type { HeldLines } from './compute-quarter.js';
 
 export interface ReportRejectsDeps {
@@ -39,7 +39,8 @@ export async function heldLinesOfReport(
 ): Promise<{ quarter: string; entry: HeldLines }[]> {
   const out: { quarter: string; entry: HeldLines }[] = [];
   for (const quarter of record.quarters ?? []) {
-    const latest = await latestComputation(deps, quarter);
+    // Read once for all the reports of a quarter (the body is tens of MB parsed), never changed here.
+    const latest = await cachedLatestComputation(deps, quarter);
     for (const entries of Object.values(latest?.body.exceptions ?? {}))
       for (const entry of entries ?? [])
         // A computation made before the report's latest version holds lines of the old one.

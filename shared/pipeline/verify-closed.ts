@@ -8,7 +8,8 @@
 import { Decimal } from 'decimal.js';
 import { totalOf } from '../domain/adjustments.js';
 import { AppError } from '../errors.js';
-import type { Difference } from './verify.js';
+import { errorRu } from '../domain/render/errors-ru.js';
+import { difference, type Difference } from './verify.js';
 import { closedQuarterView, type QuarterDeps } from './quarters.js';
 
 export interface ClosedVerifyResult {
@@ -40,24 +41,26 @@ export async function verifyClosedQuarter(deps: QuarterDeps, quarter: string): P
       total: new Decimal(0),
       pendingAdjustments: 0,
       pendingAmount: new Decimal(0),
-      differences: [{ what: 'computation', subject: quarter, detail: err.message }],
+      differences: [difference('computation', quarter, { code: 'error', params: { en: err.message, ru: errorRu(err).message } })],
     };
   }
   const differences: Difference[] = [];
   const s = view!.snapshot;
   const sum = totalOf(s.lines);
   if (!sum.equals(s.total))
-    differences.push({
-      what: 'computation',
-      subject: quarter,
-      detail: `the snapshot's total is ${s.total.toFixed(2)} RUB, its ${s.lines.length} lines add up to ${sum.toFixed(2)} RUB`,
-    });
+    differences.push(
+      difference('computation', quarter, {
+        code: 'snapshot-sum',
+        params: { total: s.total.toFixed(2), lines: s.lines.length, sum: sum.toFixed(2) },
+      }),
+    );
   if (record.total !== s.total.toFixed(2))
-    differences.push({
-      what: 'computation',
-      subject: quarter,
-      detail: `the quarter record says ${record.total} RUB was frozen, the snapshot ${s.total.toFixed(2)} RUB`,
-    });
+    differences.push(
+      difference('computation', quarter, {
+        code: 'record-total',
+        params: { record: record.total, snapshot: s.total.toFixed(2) },
+      }),
+    );
   return {
     ...base,
     lines: s.lines.length,

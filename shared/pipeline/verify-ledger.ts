@@ -5,11 +5,12 @@
  * the close requested finishes it.
  */
 import { balance, creditQuarter } from '../domain/points.js';
+import type { DifferenceWhy } from '../domain/render/verify.js';
 import type { PayoutsRepository, QuarterRepository, ReferenceRepository } from '../ports/index.js';
 
 export interface LedgerShortfall {
   partnerId: string;
-  detail: string;
+  why: DifferenceWhy;
 }
 
 export async function ledgerShortfalls(
@@ -28,7 +29,7 @@ export async function ledgerShortfalls(
     const earned = stored.points.reduce((sum, p) => sum + p.points, 0);
     out.push({
       partnerId,
-      detail: `the points ledger credits ${credited} point(s) of ${quarter}, its payouts earn ${earned}: the quarter's close did not finish crediting them (the quarter's next computation finishes it; locally "rebates up" at start)`,
+      why: { code: 'ledger-short', params: { credited, quarter, earned } },
     });
   }
   return out;

@@ -5,13 +5,14 @@
  * a report of a distributor since removed from the registry, or one whose ingest never started, is
  * seen too.
  */
+import type { DifferenceWhy } from '../domain/render/verify.js';
 import type { ObjectStore, ReportRecord, ReportsRepository } from '../ports/index.js';
-import { isReportKey } from '../storage-contract.js';
+import { isReportKey, PREFIX } from '../storage-contract.js';
 import { parseIncomingKey, reportIdOf } from './ingest.js';
 
 export interface UnfinishedReport {
   key: string;
-  detail: string;
+  why: DifferenceWhy;
 }
 
 const FINAL = new Set(['processed', 'failed']);
@@ -20,7 +21,7 @@ export async function unfinishedReports(
   deps: { objects: ObjectStore; reports: ReportsRepository },
   registered: ReadonlySet<string>,
 ): Promise<UnfinishedReport[]> {
-  const [keys, listed] = await Promise.all([deps.objects.list('incoming/'), deps.reports.list({})]);
+  const [keys, listed] = await Promise.all([deps.objects.list(PREFIX.incoming), deps.reports.list({})]);
   const records = new Map<string, ReportRecord | null>(listed.map((r) => [r.key, r]));
   // Keys ingest skips (no distributor folder) are no report, and never get a record.
   const unread = [...new Set(keys.filter((k) => isReportKey(k) && parseIncomingKey(k)))].filter((k) => !records.has(k));
@@ -34,14 +35,12 @@ export async function unfinishedReports(
   for (const [key, record] of [...records].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     if (record && FINAL.has(record.status)) continue;
     const distributor = record?.distributorId ?? parseIncomingKey(key)?.distributorId ?? '';
-    const removed = registered.has(distributor)
-      ? ''
-      : ` (its distributor "${distributor}" is not in the distributor registry, so nothing else lists this report)`;
     out.push({
       key,
-      detail: record
-        ? `is still ${record.status}${removed}: wait until it is processed, then verify again`
-        : `was uploaded, but its reading never started${removed}: wait until it is processed (the local stack reads it at its next start), then verify again`,
+      why: {
+        code: 'report-unfinished',
+        params: { status: record?.status ?? null, distributor: registered.has(distributor) ? null : distributor },
+      },
     });
   }
   return out;

@@ -15,6 +15,7 @@ import type { ComputationRepository, ObjectStore, PayoutsRepository, QuarterRepo
 import { inputsHashOf, latestComputation } from './compute.js';
 import { computeQuarter, type ActiveExtract } from './compute-quarter.js';
 import { ReportExtractor, storableExtract } from './extract.js';
+import { differenceText, type DifferenceWhy } from '../domain/render/verify.js';
 import { ledgerShortfalls } from './verify-ledger.js';
 import { unfinishedReports } from './verify-reports.js';
 
@@ -33,8 +34,18 @@ export interface Difference {
   what: 'report' | 'computation' | 'payout' | 'ledger';
   /** The report key, quarter or partner ID the difference is about. */
   subject: string;
+  /** In English, as verify always printed it; `why` words it in another language. */
   detail: string;
+  why?: DifferenceWhy;
 }
+
+/** A difference with its English detail written from its code. */
+export const difference = (what: Difference['what'], subject: string, why: DifferenceWhy): Difference => ({
+  what,
+  subject,
+  detail: differenceText(why, 'en'),
+  why,
+});
 
 export interface VerifyResult {
   quarter: string;
@@ -62,7 +73,7 @@ export async function verifyQuarter(
   const differences: Difference[] = [];
 
   for (const u of await unfinishedReports(deps, new Set(reference.distributors.keys())))
-    differences.push({ what: 'report', subject: u.key, detail: u.detail });
+    differences.push(difference('report', u.key, u.why));
 
   const records = await deps.reports.activeInQuarter(quarter);
   const fresh: ActiveExtract[] = [];
@@ -79,23 +90,25 @@ export async function verifyQuarter(
     const c = extract.counts;
     linesRead += c.read;
     if (r.sha256 && summary.sha256 !== r.sha256)
-      differences.push({ what: 'report', subject: r.key, detail: `the object's sha256 is ${summary.sha256}, the record says ${r.sha256}` });
+      differences.push(difference('report', r.key, { code: 'object-sha', params: { actual: summary.sha256, recorded: r.sha256 } }));
     const s = r.counts;
     if (!s || s.read !== c.read || s.extracted !== c.extracted || s.rejected !== c.rejected)
-      differences.push({
-        what: 'report',
-        subject: r.key,
-        detail: `stored read/extracted/rejected ${s ? `${s.read}/${s.extracted}/${s.rejected}` : 'none'}, recomputed ${c.read}/${c.extracted}/${c.rejected}`,
-      });
+      differences.push(
+        difference('report', r.key, {
+          code: 'report-counts',
+          params: {
+            stored: s ? { a: s.read, b: s.extracted, c: s.rejected } : null,
+            recomputed: { a: c.read, b: c.extracted, c: c.rejected },
+          },
+        }),
+      );
     if (c.read !== c.extracted + c.rejected)
-      differences.push({ what: 'report', subject: r.key, detail: 'lines read ≠ lines extracted + lines rejected' });
+      differences.push(difference('report', r.key, { code: 'report-lines-sum' }));
     const { sha256 } = storableExtract(r.reportId, extract);
     if (sha256 !== r.extractSha256)
-      differences.push({
-        what: 'report',
-        subject: r.key,
-        detail: `its extract made again has sha256 ${sha256}, the stored one ${r.extractSha256 ?? 'none'}`,
-      });
+      differences.push(
+        difference('report', r.key, { code: 'extract-sha', params: { made: sha256, stored: r.extractSha256 ?? null } }),
+      );
     fresh.push({
       reportId: r.reportId,
       version: r.activeVersion!,
@@ -110,32 +123,33 @@ export async function verifyQuarter(
   const computation = computeQuarter({ rules, reference, extracts: fresh });
   const latest = await latestComputation(deps, quarter);
   if (!latest)
-    differences.push({ what: 'computation', subject: quarter, detail: 'has never been computed' });
+    differences.push(difference('computation', quarter, { code: 'never-computed' }));
   else {
     const expected = inputsHashOf(rules.version, reference.revision, records);
     if (latest.pointer.inputsHash !== expected)
-      differences.push({
-        what: 'computation',
-        subject: quarter,
-        detail: 'the last computation used other inputs (reports, reference data or rules changed since); it is still to run',
-      });
+      differences.push(difference('computation', quarter, { code: 'inputs-changed' }));
     else if (latest.pointer.resultHash !== computation.record.resultHash)
-      differences.push({
-        what: 'computation',
-        subject: quarter,
-        detail: `the recorded result hash is ${latest.pointer.resultHash}, recomputed ${computation.record.resultHash}`,
-      });
+      differences.push(
+        difference('computation', quarter, {
+          code: 'result-hash',
+          params: { recorded: latest.pointer.resultHash, recomputed: computation.record.resultHash },
+        }),
+      );
     const lc = latest.body.counts;
     const cc = computation.counts;
     if (lc.extracted !== cc.extracted || lc.counted !== cc.counted || lc.held !== cc.held)
-      differences.push({
-        what: 'computation',
-        subject: quarter,
-        detail: `recorded extracted/counted/held ${lc.extracted}/${lc.counted}/${lc.held}, recomputed ${cc.extracted}/${cc.counted}/${cc.held}`,
-      });
+      differences.push(
+        difference('computation', quarter, {
+          code: 'computation-counts',
+          params: {
+            recorded: { a: lc.extracted, b: lc.counted, c: lc.held },
+            recomputed: { a: cc.extracted, b: cc.counted, c: cc.held },
+          },
+        }),
+      );
   }
   if (computation.counts.extracted !== computation.counts.counted + computation.counts.held)
-    differences.push({ what: 'computation', subject: quarter, detail: 'lines extracted ≠ lines counted + lines held' });
+    differences.push(difference('computation', quarter, { code: 'computation-lines-sum' }));
 
   const stored = new Map((await deps.payouts.listQuarter(quarter)).map((p) => [p.result.partnerId, p]));
   const recomputed = new Map(computation.partners.map((p) => [p.partnerId, p]));
@@ -148,26 +162,31 @@ export async function verifyQuarter(
     if (s && f && s.hash === f.hash) continue;
     const before = new Map((s?.result.lines ?? []).map((l) => [lineKey(l, shown), l]));
     const after = new Map((f?.result.lines ?? []).map((l) => [lineKey(l, shown), l]));
-    const show = (l: PayoutLine | undefined) =>
-      l ? `${l.units} units, ${l.paidUnits} paid × ${l.rate.toFixed(2)} = ${l.amount.toFixed(2)} RUB` : 'no line';
+    const compared = (l: PayoutLine | undefined) =>
+      l ? { units: l.units, paidUnits: l.paidUnits, rate: l.rate.toFixed(2), amount: l.amount.toFixed(2) } : null;
     let named = false;
     for (const k of [...new Set([...before.keys(), ...after.keys()])].sort()) {
       const a = before.get(k);
       const b = after.get(k);
       if (a && b && a.units === b.units && a.paidUnits === b.paidUnits && a.rate.equals(b.rate) && a.amount.equals(b.amount)) continue;
       named = true;
-      differences.push({ what: 'payout', subject: shownPartner(partnerId), detail: `${k}: stored ${show(a)}; recomputed ${show(b)}` });
+      differences.push(
+        difference('payout', shownPartner(partnerId), {
+          code: 'payout-line',
+          params: { line: k, stored: compared(a), recomputed: compared(b) },
+        }),
+      );
     }
     if (!named)
-      differences.push({
-        what: 'payout',
-        subject: shownPartner(partnerId),
-        detail: !s ? 'no stored result' : !f ? 'a stored result, but nothing counts for this partner' : 'tier progress, explanations or pending points differ',
-      });
+      differences.push(
+        difference('payout', shownPartner(partnerId), {
+          code: !s ? 'payout-not-stored' : !f ? 'payout-nothing-counts' : 'payout-other',
+        }),
+      );
   }
   if (deps.quarters)
     for (const l of await ledgerShortfalls({ ...deps, quarters: deps.quarters }, quarter))
-      differences.push({ what: 'ledger', subject: shownPartner(l.partnerId), detail: l.detail });
+      differences.push(difference('ledger', shownPartner(l.partnerId), l.why));
   onProgress?.(records.length + 1, records.length + 1, 'done');
   return {
     quarter,

@@ -191,14 +191,21 @@ export interface StoredPayouts {
   result: PartnerQuarterResult;
   /** Pending points of the quarter: credited to the ledger when the quarter is closed. */
   points: PointsEarning[];
-  /** Of result and points (compute-quarter's PartnerOutcome.hash): unchanged hash, no write. */
+  /** Of result and points' stored text (compute-quarter's PartnerOutcome.hash): unchanged hash, no write. */
   hash: string;
   computedAt: string;
 }
 
+/** A result to store; `content`, when given, is its stored text as the computation made it (PartnerOutcome.content). */
+export type PayoutToStore = Omit<StoredPayouts, 'computedAt'> & { content?: string };
+export type PayoutsToStore = readonly PayoutToStore[] | AsyncIterable<PayoutToStore>;
+
 export interface PayoutsRepository {
-  /** Stores partners' results for their quarter (one item each), replacing what was there. */
-  putMany(results: readonly Omit<StoredPayouts, 'computedAt'>[], at: string): Promise<void>;
+  /**
+   * Stores partners' results for their quarter (one item each), replacing what was there; given as
+   * they are computed (an async iterable), it writes the first while the rest are still to come.
+   */
+  putMany(results: PayoutsToStore, at: string): Promise<void>;
   /** Removes partners' results of a quarter (a partner with nothing counted any more). */
   deleteMany(quarter: string, partnerIds: readonly string[]): Promise<void>;
   get(quarter: string, partnerId: string): Promise<StoredPayouts | null>;

@@ -116,11 +116,12 @@ describe('points errors in English and Russian', () => {
   const at = '2016-04-10T10:00:00+03:00';
 
   it('409 for too few points, counted with Russian plurals', () => {
-    const { en, ru } = said(thrown(() => redeem(rules, [], 'RU1', 'ray-ban-aviator', at, 'r1')), ['Ray-Ban Aviator sunglasses']);
+    // The reward's Russian name from the rules file; the brand and model inside stay as written.
+    const { en, ru } = said(thrown(() => redeem(rules, [], 'RU1', 'ray-ban-aviator', at, 'r1')), ['Ray-Ban Aviator']);
     expect(en).toMatchObject({ status: 409, code: 'insufficient-points' });
     expect(en.message).toBe('Ray-Ban Aviator sunglasses costs 9,620 points, but the balance is 0 points (9,620 more needed).');
     expect(ru.message).toBe(
-      '«Ray-Ban Aviator sunglasses» стоит 9\u00a0620 баллов, а на балансе 0 баллов (не хватает 9\u00a0620 баллов).',
+      '«солнцезащитные очки Ray-Ban Aviator» стоит 9\u00a0620 баллов, а на балансе 0 баллов (не хватает 9\u00a0620 баллов).',
     );
   });
 
@@ -134,7 +135,7 @@ describe('points errors in English and Russian', () => {
     expect(unknown.ru.message).toMatch(/^В каталоге 2016-Q1 нет награды «yacht»\. Награды: ray-ban-aviator, /);
     const onRequest = said(thrown(() => redeem(rules, [], 'RU1', 'concierge', at, 'r1')), ['Concierge experiences']);
     expect(onRequest.en).toMatchObject({ status: 422, code: 'reward-on-request' });
-    expect(onRequest.ru.message).toContain('нет цены в баллах');
+    expect(onRequest.ru.message).toContain('«услуги консьерж-сервиса» нет цены в баллах');
   });
 });
 

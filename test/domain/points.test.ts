@@ -19,6 +19,7 @@ import { parseRules, type Rules } from '../../shared/domain/rules/load.js';
 import type { PointsCampaign } from '../../shared/domain/rules/schema.js';
 import type { PartnerQuarterResult, PayoutLine, Training } from '../../shared/domain/types.js';
 import { reasonOf } from '../support/render.js';
+import { ledgerEntryReason } from '../../shared/domain/render/index.js';
 
 const sample = JSON.parse(readFileSync(new URL('../../samples/rules/2016-Q1.json', import.meta.url), 'utf8'));
 const sampleRules = parseRules(sample);
@@ -324,6 +325,9 @@ describe('the redemption catalog', () => {
       at: AT,
     });
     expect(balance([...ledger, entry])).toBe(0);
+    // Its reason is kept in English and said from its code in either language.
+    expect(ledgerEntryReason(entry, 'en')).toBe(entry.reason);
+    expect(ledgerEntryReason(entry, 'ru')).toMatch(/^Списано \d[\d\s]* баллов за «.+» \(запрос req-1\)$/);
   });
 
   it('refuses when the balance is short, naming both figures', () => {

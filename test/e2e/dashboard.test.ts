@@ -151,6 +151,10 @@ describe.skipIf(!hasChromium)(
       await page.getByLabel('Access token').waitFor();
       // Before logging in the header offers the language switch and nothing else.
       expect(squash(await page.locator('header').innerText())).toBe('Rebate program RU EN');
+      // The tab is titled in the page's language.
+      expect(await page.title()).toBe('Rebate program');
+      await mkdir(join(ROOT, 'test', '.artifacts'), { recursive: true });
+      await page.screenshot({ path: shot('login'), fullPage: true });
       await page.getByLabel('Access token').fill('not-a-token');
       await page.getByRole('button', { name: 'Log in' }).click();
       const alert = page.getByRole('alert');
@@ -319,7 +323,8 @@ describe.skipIf(!hasChromium)(
       expect(squash(await request.textContent())).toContain('Asked by local-finance (Finance)');
       await page.screenshot({ path: shot('approvals'), fullPage: true });
       await request.getByRole('button', { name: 'Approve' }).click();
-      // The approval's own work (a close's snapshot and credits, a change written) is done in the request.
+      // The approval's own work (a close's snapshot, a change written) is done in the request; a close's
+      // points are credited by the computation it requests.
       await explained(page, 'dashboard-close-approved', () => page.getByRole('status').filter({ hasText: 'Approved.' }).waitFor());
       const decided = page.getByRole('article', { name: `Close quarter ${QUARTER}` });
       expect(squash(await decided.textContent())).toContain('Approved by fin-checker (Finance)');

@@ -167,6 +167,8 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
       ['exceptions', `#/exceptions/${QUARTER}`],
       ['reports', '#/reports'],
       ['whatif', `#/whatif/${QUARTER}`],
+      ['approvals', '#/approvals'],
+      ['audit', '#/audit'],
     ];
     for (const [name, hash] of views) {
       await page.goto(`${base}/${hash}`);
@@ -179,17 +181,71 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
     await page.setViewportSize({ width: 1366, height: 900 });
   });
 
-  test('the Russian pages carry no English label (server texts marked lang="en" aside)', async () => {
-    // Every English word the dashboard itself could show: its labels and the codes' English names.
+  /** Words of the user's sign-in name and of the audit subjects and actors they see: names, not English. */
+  async function namesSeenBy(token: string): Promise<string[]> {
+    const me = await apiCall<{ sub: string }>('/me', token);
+    const { entries } = await apiCall<{ entries: { actor: { sub: string }; subject?: { params: object } }[] }>(
+      '/audit',
+      token,
+    );
+    expect(entries.map((e) => e.subject)).not.toContain(undefined);
+    return [me.sub, ...entries.map((e) => `${e.actor.sub} ${JSON.stringify(e.subject?.params ?? {})}`)].flatMap(
+      (s) => s.toLowerCase().match(/[a-z]{3,}/g) ?? [],
+    );
+  }
+
+  /**
+   * Opens each view in Russian as `token` and gives every English label word shown, as `view: word`.
+   * Text marked lang="en" is read too (`view [en]: word`): the server's sentences come in the reader's
+   * language, so an English one on a Russian page is a gap. Left out are the elements that are names
+   * by what they are, not by their words: the language switch's own "EN" button.
+   */
+  async function englishOnRussianPages(token: string, views: string[], filled: Record<string, string>, allowed: Set<string>) {
     const english = englishLabelWords(STRINGS, REASONS);
-    // Proper names (the points program), model names and file types, kept as they are in Russian.
-    const me = await apiCall<{ sub: string }>('/me', financeToken);
-    const allowed = new Set([
-      ...['partner', 'advantage', 'csv', 'xlsx', 'excel', 'dell', 'xxx'],
-      ...['vostro', 'optiplex', 'inspiron', 'latitude', 'poweredge', 'precision', 'alienware', 'xps', 'venue'],
-      // The user's own sign-in name is a name.
-      ...(me.sub.toLowerCase().match(/[a-z]{3,}/g) ?? []),
-    ]);
+    await logIn(token, 'ru');
+    const found: string[] = [];
+    for (const hash of views) {
+      await page.goto(`${base}/${hash}`);
+      await page.locator('main h1').waitFor();
+      const rows = filled[hash];
+      if (rows)
+        await explained(page, `ru-${hash.slice(2)}`, () =>
+          page.locator(rows).first().waitFor({ timeout: OUTCOME_MS }),
+        );
+      await page.waitForLoadState('networkidle');
+      // Options of closed selects are read out, so they count.
+      const [text, marked] = await page.evaluate<[string, string]>(`(() => {
+        const body = document.body;
+        const hidden = [...body.querySelectorAll('[lang="en"], .skip')];
+        hidden.forEach((el) => el.setAttribute('data-was-display', el.style.display));
+        hidden.forEach((el) => (el.style.display = 'none'));
+        const text = body.innerText + ' ' + [...body.querySelectorAll('option')].map((o) => o.textContent).join(' ');
+        hidden.forEach((el) => (el.style.display = el.getAttribute('data-was-display')));
+        const names = (el) => el.closest('.langs');
+        const marked = [...body.querySelectorAll('[lang="en"]')].filter((el) => !names(el)).map((el) => el.textContent).join(' ');
+        return [text, marked];
+      })()`);
+      expect(text, hash).not.toContain('[object'); // a node rendered as text
+      for (const [where, said] of [[hash, text], [`${hash} [en]`, marked.replace(UPLOADER_PHRASE, ' ')]] as const)
+        for (const w of said.match(/[A-Za-z]{3,}/g) ?? [])
+          // Words in capitals are codes (course codes, SKUs), not English prose.
+          if (english.has(w.toLowerCase()) && !allowed.has(w.toLowerCase()) && w !== w.toUpperCase())
+            found.push(`${where}: ${w}`);
+      await page.screenshot({ path: join(ARTIFACTS, `ru-${token === financeToken ? '' : 'manager-'}${hash.split('/')[1]}.png`), fullPage: true });
+    }
+    return found;
+  }
+
+  // Proper names (the points program), model names and file types, kept as they are in Russian.
+  const NAMES = [
+    ...['partner', 'advantage', 'csv', 'xlsx', 'excel', 'dell', 'xxx'],
+    ...['vostro', 'optiplex', 'inspiron', 'latitude', 'poweredge', 'precision', 'alienware', 'xps', 'venue'],
+  ];
+  // TODO(the uploader phrase, another helper's change): the audit and Reports pages still say
+  // "the rebates command (local user)" in English; allowed here until that phrase is worded in Russian.
+  const UPLOADER_PHRASE = /the rebates command \(local user\)/g;
+
+  test('the Russian pages carry no English label, nor an English server text', async () => {
     const { partners } = await apiCall<Listing>(`/quarters/${QUARTER}/partners?limit=1&sort=total`, financeToken);
     // An approval and its audit entries to read: a close asked for and rejected by a second finance
     // user, so the quarter stays open for the close of a later test.
@@ -201,17 +257,7 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
       method: 'POST',
       body: JSON.stringify({ comment: 'Подождём мартовских отчётов' }),
     });
-    // Names and identifiers are shown as recorded: the words of the audit entries' subjects and of
-    // the users who acted are names, not English.
-    const { entries } = await apiCall<{ entries: { actor: { sub: string }; subject?: { params: object } }[] }>(
-      '/audit',
-      financeToken,
-    );
-    expect(entries.map((e) => e.subject)).not.toContain(undefined);
-    for (const e of entries)
-      for (const w of `${e.actor.sub} ${JSON.stringify(e.subject?.params ?? {})}`.toLowerCase().match(/[a-z]{3,}/g) ?? [])
-        allowed.add(w);
-    await logIn(financeToken, 'ru');
+    const allowed = new Set([...NAMES, ...(await namesSeenBy(financeToken))]);
     const views = [
       `#/overview/${QUARTER}`,
       `#/partner/${QUARTER}/${partners[0]!.partnerId}`,
@@ -226,34 +272,28 @@ describe.skipIf(!hasChromium)('lists, what-if, 390 px and Russian in Chromium ag
       '#/approvals': `article.approval:has(h3:text("${QUARTER}"))`,
       '#/audit': 'table.audit tbody tr',
     };
-    const found: string[] = [];
-    for (const hash of views) {
-      await page.goto(`${base}/${hash}`);
-      await page.locator('main h1').waitFor();
-      const rows = filled[hash];
-      if (rows)
-        await explained(page, `ru-${hash.slice(2)}`, () =>
-          page.locator(rows).first().waitFor({ timeout: OUTCOME_MS }),
-        );
-      await page.waitForLoadState('networkidle');
-      // Server texts still marked English are left out; options of closed selects are read out, so they count.
-      const text = await page.evaluate<string>(`(() => {
-        const body = document.body;
-        const hidden = [...body.querySelectorAll('[lang="en"], .skip')];
-        hidden.forEach((el) => el.setAttribute('data-was-display', el.style.display));
-        hidden.forEach((el) => (el.style.display = 'none'));
-        const text = body.innerText + ' ' + [...body.querySelectorAll('option')].map((o) => o.textContent).join(' ');
-        hidden.forEach((el) => (el.style.display = el.getAttribute('data-was-display')));
-        return text;
-      })()`);
-      expect(text, hash).not.toContain('[object'); // a node rendered as text
-      for (const w of text.match(/[A-Za-z]{3,}/g) ?? [])
-        // Words in capitals are codes (course codes, SKUs), not English prose.
-        if (english.has(w.toLowerCase()) && !allowed.has(w.toLowerCase()) && w !== w.toUpperCase())
-          found.push(`${hash}: ${w}`);
-      await page.screenshot({ path: join(ARTIFACTS, `ru-${hash.split('/')[1]}.png`), fullPage: true });
-    }
-    expect(found).toEqual([]);
+    expect(await englishOnRussianPages(financeToken, views, filled, allowed)).toEqual([]);
+  });
+
+  test("a partner manager's Russian pages carry no English label, nor an English server text", async () => {
+    const { partners: [first] } = await apiCall<Listing & { partners: { region: string }[] }>(
+      `/quarters/${QUARTER}/partners?limit=1&sort=total`,
+      financeToken,
+    );
+    const managerToken = await rebates('token', '--role', 'manager', '--regions', first!.region, '--state', stateDir);
+    const allowed = new Set([...NAMES, ...(await namesSeenBy(managerToken))]);
+    const views = [
+      `#/overview/${QUARTER}`,
+      `#/partner/${QUARTER}/${first!.partnerId}`,
+      `#/exceptions/${QUARTER}`,
+      '#/reports',
+      `#/whatif/${QUARTER}`,
+      '#/approvals',
+      '#/audit',
+    ];
+    // A manager's audit trail may hold nothing of their territory yet: nothing to wait for.
+    expect(await englishOnRussianPages(managerToken, views, {}, allowed)).toEqual([]);
+    await logIn(financeToken);
   });
 
   test("the Russian reports page shows rejected and held lines' details in Russian", async () => {

@@ -241,7 +241,13 @@ describe.skipIf(!hasChromium)(
         .filter({ hasText: 'RU199999' });
       await unknown.getByText('Register the partner').click();
       await unknown.getByLabel('Name').fill('ООО «Новый Партнёр»');
-      await unknown.getByLabel('Region').fill(REGION);
+      // The region is chosen from the regions the partners file knows, each by its name in the page's language.
+      const regions = [...new Set((await csv<{ region: string }>('partners.csv')).map((p) => p.region))].sort();
+      const offered = await unknown.getByLabel('Region').locator('option').evaluateAll((os) =>
+        os.map((o) => o.getAttribute('value') ?? ''),
+      );
+      expect([...offered].sort()).toEqual(regions);
+      await unknown.getByLabel('Region').selectOption(REGION);
       await unknown.getByRole('button', { name: 'Save and recompute' }).click();
       await page
         .getByRole('status')

@@ -61,6 +61,8 @@ const PENDING = correction('P2', Q3, -1, '-154.00');
 function workbook(
   lang: Lang,
   since: { frozen: EffectiveLine[]; pending: EffectiveLine[]; bookedIn: string | null },
+  /** The workbook's own words in `lang` too, as the API and CLI ask for them; else English. */
+  labelled = false,
 ) {
   const rows = (ls: EffectiveLine[], frozen: boolean) =>
     financeExportRows(Q1, ls, name, [], lang).map((r) => ({ ...r, frozen }));
@@ -74,10 +76,11 @@ function workbook(
       rows: [...rows(since.frozen, true), ...rows(since.pending, false)],
       bookedIn: since.bookedIn,
     },
+    ...(labelled ? { lang } : {}),
   });
 }
 
-async function sheets(xlsx: Buffer) {
+async function sheets(xlsx: Buffer, totalsSheet = 'Totals') {
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(xlsx as unknown as ArrayBuffer);
   const rowsOf = (name: string) =>
@@ -87,7 +90,7 @@ async function sheets(xlsx: Buffer) {
     return rows.map((r) => Object.fromEntries(header!.map((h, i) => [String(h), r[i]])));
   };
   const totals = new Map(
-    rowsOf('Totals')
+    rowsOf(totalsSheet)
       .filter((r) => r.length)
       .map((r) => [String(r[0]), r.slice(1)]),
   );
@@ -162,5 +165,44 @@ describe('the XLSX of a closed quarter with corrections since its close', () => 
     expect(names).toEqual(['Payouts', 'Totals']);
     expect(totals.get(`corrections of ${Q1} since the close`)).toEqual([undefined, 0]);
     expect(totals.has('None so far.')).toBe(true);
+  });
+});
+
+describe('the XLSX for a Russian reader', () => {
+  // Latin words of three letters or more; IDs, quarters, codes and the checksum are data, not words.
+  const LATIN_WORD = /[A-Za-z]{3,}/;
+  // Names of formats and of the checksum's algorithm, which Russian writes as they are.
+  const words = (label: string) => label.replace(/\b(sha256|CSV)\b/g, '');
+
+  it('names its sheets, columns and labels in Russian, with the figures and identifiers as in English', async () => {
+    const since = { frozen: [PAID_LATER], pending: [PENDING], bookedIn: Q3 };
+    const ru = await sheets(workbook('ru', since, true), 'Итоги');
+    const en = await sheets(workbook('en', since, true));
+    expect(ru.names).toEqual(['Выплаты', 'Исправления после закрытия', 'Итоги']);
+    for (const sheet of ru.names.slice(0, 2)) {
+      const [header] = ru.objects(sheet).length ? [Object.keys(ru.objects(sheet)[0]!)] : [[]];
+      expect(header.length).toBeGreaterThan(0);
+      for (const h of header) expect(h, `${sheet}: ${h}`).not.toMatch(LATIN_WORD);
+    }
+    // The same cells in the same places: only the words changed.
+    const amounts = (s: typeof ru, sheet: string, column: string) =>
+      s.objects(sheet).map((r) => [r[Object.keys(r)[1]!], r[column]]);
+    expect(amounts(ru, 'Выплаты', 'сумма, руб.')).toEqual(amounts(en, 'Payouts', 'amount_rub'));
+    expect(ru.objects('Исправления после закрытия').map((r) => r['состояние'])).toEqual([
+      'зафиксирована',
+      'ожидает проводки',
+    ]);
+    for (const label of ru.totals.keys()) expect(words(label), label).not.toMatch(LATIN_WORD);
+    expect(ru.totals.get('итого')).toEqual(en.totals.get('grand total'));
+    expect(ru.totals.get('кем закрыт')).toEqual(['fin-2']);
+    expect(ru.totals.get(`исправления ${Q1} после закрытия, которые будут проведены в ${Q3}`)).toEqual([
+      undefined,
+      -154,
+    ]);
+  });
+
+  it('leaves an English workbook as it was when no language is asked for', () => {
+    const since = { frozen: [PAID_LATER], pending: [PENDING], bookedIn: Q3 };
+    expect(workbook('en', since, true).equals(workbook('en', since))).toBe(true);
   });
 });

@@ -321,6 +321,8 @@ describe('SIGKILL at each kill point, restart on the same state: the outcome of 
   const finish = async (u: Up, etag?: string): Promise<{ result: Outcome; differences: unknown[] }> => {
     await untilSettled(u, etag);
     if ((await u.deps.quarters.get(Q))?.status !== 'closed') await close(u);
+    // The approval answers once the close is recorded; the computation it asks for credits the points.
+    await until('the close has credited every partner', async () => (await u.deps.quarters.get(Q))?.creditsComplete === true);
     const result = await outcome(u.deps);
     const { differences } = await verifyQuarter(u.deps, Q);
     // Everything is read: the quickest end is the kill (its folder goes with the test's).

@@ -1,16 +1,18 @@
 /**
- * A close completes durably (issue #13, as it runs in AWS): a close cut off after its record leaves
- * `creditsComplete: false` and a computation request; that request finishes the points credits,
- * with the quarter's inputs unchanged or changed; a retried approve of the same approval finishes
- * them instead of failing; a record written before the flag existed counts as complete. On the real
- * emulators; the only fake is a ledger that fails after N entries (the fault) and a compute queue
- * that keeps the close's requests until the test sends them on (so nothing finishes them early).
+ * A close completes durably (issue #13, as it runs in AWS): a close writes its record with
+ * `creditsComplete: false` and a computation request, and no credit (issue #12, point 5: no use
+ * case inside an API request); that request credits every partner, with the quarter's inputs
+ * unchanged or changed, and finishes the credits of a computation cut off midway; a retried approve
+ * of an approval cut off after the close record sends the request again; a record written before
+ * the flag existed counts as complete. On the real emulators; the only fakes are a ledger that fails
+ * after N entries and a queue that dies on publish (the faults), and a compute queue that keeps the
+ * close's requests until the test sends them on (so nothing finishes them early).
  *
  * 2016-Q1..Q3 client program, vostro-3xxx: 10 example points a unit. The tests build on each other.
  */
 import { describe, expect, it } from 'vitest';
 import { approve, requestClose } from '../../shared/pipeline/approvals.js';
-import { closeQuarter } from '../../shared/pipeline/quarters.js';
+import { closeQuarter, finishCredits } from '../../shared/pipeline/quarters.js';
 import { verifyQuarter } from '../../shared/pipeline/verify.js';
 import type { ComputeQueue, ComputeRequest, LedgerRepository } from '../../shared/ports/index.js';
 import type { Actor } from '../../shared/ports/approvals.js';
@@ -72,11 +74,18 @@ async function credited(quarter: string): Promise<Record<string, number>> {
 const ledgerDifferences = async (quarter: string) =>
   (await verifyQuarter(deps(), quarter)).differences.filter((d) => d.what === 'ledger');
 
-/** A close cut off after its first ledger entry; returns the requests it published. */
-async function closeCutOff(quarter: string, faulty: Partial<AppDeps> = {}): Promise<ComputeRequest[]> {
+/**
+ * A close, then its credits cut off after the first ledger entry (as a computation dying midway
+ * would leave them); returns the requests the close published, still held.
+ */
+async function closeCutOff(quarter: string): Promise<ComputeRequest[]> {
   const queue = heldQueue();
-  const failing: AppDeps = { ...deps(), ledger: ledgerFailingAfter(deps().ledger, 1), compute: queue, ...faulty };
-  await expect(closeQuarter(failing, quarter, 'fin-1', new Date())).rejects.toBeInstanceOf(ProcessDiedError);
+  await closeQuarter({ ...deps(), compute: queue }, quarter, 'fin-1', new Date());
+  // The close itself credits nothing: the computation it requests does.
+  expect(await credited(quarter)).toEqual({});
+  expect((await deps().quarters.get(quarter))!.creditsComplete).toBe(false);
+  const failing: AppDeps = { ...deps(), ledger: ledgerFailingAfter(deps().ledger, 1) };
+  await expect(finishCredits(failing, quarter)).rejects.toBeInstanceOf(ProcessDiedError);
   return queue.held;
 }
 
@@ -134,25 +143,35 @@ describe('a close that completes durably', () => {
     expect(await ledgerDifferences(Q2)).toEqual([]);
   });
 
-  it('lets a retried approve of the same approval finish the credits instead of refusing a closed quarter', async () => {
+  it('lets a retried approve of the same approval send the lost credit request instead of refusing a closed quarter', async () => {
     await env.upload(DIST, 'q3.csv', report('2016-08-20', { DC1: 55, DC2: 60, DC3: 70 }));
     const maker: Actor = { sub: 'fin-1', role: 'finance' };
     const checker: Actor = { sub: 'fin-2', role: 'finance' };
     const request = await requestClose(deps(), Q3, maker);
 
-    const queue = heldQueue();
-    const failing: AppDeps = { ...deps(), ledger: ledgerFailingAfter(deps().ledger, 1), compute: queue };
-    await expect(approve(failing, request.id, checker)).rejects.toBeInstanceOf(ProcessDiedError);
+    // The process dies after the close record, before its computation request is sent.
+    const dying: ComputeQueue = {
+      publish: async () => {
+        throw new ProcessDiedError('the process died before sending the computation request');
+      },
+    };
+    await expect(approve({ ...deps(), compute: dying }, request.id, checker)).rejects.toBeInstanceOf(ProcessDiedError);
     expect((await deps().approvals.get(request.id))!.status).toBe('pending');
     expect((await deps().quarters.get(Q3))).toMatchObject({ status: 'closed', creditsComplete: false, approvalId: request.id });
+    await env.rt.idle();
+    expect(await credited(Q3)).toEqual({});
 
-    // The retry runs before the close's computation request (still held).
-    const retried = await approve({ ...deps(), compute: heldQueue() }, request.id, checker);
+    // The retry answers with the snapshot, before any credit; the request it sends credits them.
+    const queue = heldQueue();
+    const retried = await approve({ ...deps(), compute: queue }, request.id, checker);
     expect(retried.approval.status).toBe('approved');
     expect('snapshot' in retried && retried.snapshot.total.toFixed(2)).toBe(request.total);
+    expect(queue.held.map((r) => r.quarter)).toEqual([Q3]);
+    expect(await credited(Q3)).toEqual({});
+    await deps().compute.publish(queue.held);
+    await env.rt.idle();
     expect(await credited(Q3)).toEqual({ DC1: 550, DC2: 600, DC3: 700 });
     expect((await deps().quarters.get(Q3))!.creditsComplete).toBe(true);
-    expect(queue.held.map((r) => r.quarter)).toEqual([Q3]);
 
     // Once decided, another approve is refused as before.
     await expect(approve(deps(), request.id, checker)).rejects.toThrow(/already approved/);

@@ -20,6 +20,7 @@ import { importReference } from '../../shared/pipeline/reference-import.js';
 import { closeQuarter } from '../../shared/pipeline/quarters.js';
 import { verifyClosedQuarter } from '../../shared/pipeline/verify-closed.js';
 import { loadDataFolder } from '../../shared/reference/data-folder.js';
+import { xlsxWords } from '../../shared/export/xlsx-words.js';
 import { useTestApi } from '../support/api-client.js';
 import { getAs, settledApproval } from '../support/approvals.js';
 import { useLocalRuntime } from '../support/runtime.js';
@@ -265,10 +266,14 @@ describe('one truth per closed quarter, with recorded causes', () => {
 
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.load((await (await get(`/api/quarters/${Q2}/export?format=xlsx`, lang)).arrayBuffer()) as ArrayBuffer);
-      const [header, ...cells] = (wb.getWorksheet('Adjustments')!.getSheetValues().slice(1) as unknown[][]).map((r) =>
+      // The workbook is for people: its sheet names and headers are in the asked language.
+      const words = xlsxWords(lang);
+      const columnOf = new Map(Object.entries(words.column).map(([code, said]) => [said, code]));
+      const [header, ...cells] = (wb.getWorksheet(words.sheets.adjustments)!.getSheetValues().slice(1) as unknown[][]).map((r) =>
         r.slice(1),
       );
-      const sheet = cells.map((r) => Object.fromEntries(header!.map((h, i) => [String(h), r[i]])));
+      if (lang === 'ru') expect(header!.join(' ')).not.toMatch(/[A-Za-z]{3,}/);
+      const sheet = cells.map((r) => Object.fromEntries(header!.map((h, i) => [columnOf.get(String(h)) ?? String(h), r[i]])));
       expect(new Map(sheet.map((r) => [key(r), r.causes]))).toEqual(api);
       expect(new Map(sheet.map((r) => [key(r), r.explanation]))).toEqual(explained);
     }
@@ -337,8 +342,15 @@ describe('payments', () => {
     const made = await call('finance', 'POST', '/api/payments', body);
     expect(made.status).toBe(201);
     expect(made.body.payment).toMatchObject({ ...body, recordedBy: 'finance fin-1' });
-    // A retried request records it once.
-    expect((await call('finance', 'POST', '/api/payments', body)).status).toBe(201);
+    expect(made.body.note).toMatch(/^Recorded: /);
+    // A retried request records it once; asked in Russian, its note is Russian.
+    const retried = await fetch(`${api.server.url}/api/payments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${api.token('finance')}`, 'accept-language': 'ru', 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(retried.status).toBe(201);
+    expect(((await retried.json()) as { note: string }).note).toMatch(/^Записано: [\d\s]+,\d{2} руб\. выплачено партнёру \S+ через дистрибьютора \S+ за 2016-Q1\./);
     const list = await call('program', 'GET', `/api/payments?quarter=${Q1}`);
     expect(list.body.payments).toHaveLength(1);
     expect(list.body.total).toBe(new Decimal(line.amount).toFixed(2));
@@ -407,6 +419,19 @@ describe('accruals', () => {
         headers: { authorization: `Bearer ${api.token('finance')}` },
       });
       expect(xlsx.headers.get('content-type')).toMatch(/spreadsheetml/);
+      // For a Russian reader the workbook's sheet, headers and total row are Russian; the figures the same.
+      const ruBook = new ExcelJS.Workbook();
+      await ruBook.xlsx.load(
+        (await (
+          await fetch(`${api.server.url}/api/quarters/${Q2}/accruals?format=xlsx`, {
+            headers: { authorization: `Bearer ${api.token('finance')}`, 'accept-language': 'ru' },
+          })
+        ).arrayBuffer()) as ArrayBuffer,
+      );
+      const ruRows = (ruBook.getWorksheet('Начисления')!.getSheetValues().slice(1) as unknown[][]).map((r) => r.slice(1));
+      expect(ruRows[0]!.join(' ')).not.toMatch(/[A-Za-z]{3,}/);
+      expect(ruRows.at(-1)!.slice(1, 3)).toEqual(['все программы', 'все дистрибьюторы']);
+      expect(ruRows.at(-1)![4]).toBe(Number(res.body.total.amount));
     } finally {
       env.rt.deps.clock = clock;
     }
@@ -436,6 +461,15 @@ describe('redemptions', () => {
     const spent = audit.body.entries.filter((e: { kind: string }) => e.kind === 'redemption');
     expect(spent).toHaveLength(1);
     expect(spent[0]).toMatchObject({ actor: { sub: 'prog-1', role: 'program' } });
+    expect(spent[0].after.entry.reason).toBe(made.body.entry.reason);
+    // For a Russian reader the entry's reason is said from its code; the reward and who recorded it as written.
+    const inRussian = await fetch(`${api.server.url}/api/audit?actor=prog-1`, {
+      headers: { authorization: `Bearer ${api.token('finance')}`, 'accept-language': 'ru' },
+    });
+    const spentRu = ((await inRussian.json()) as { entries: { kind: string; after: { entry: { reason: string } } }[] }).entries.find(
+      (e) => e.kind === 'redemption',
+    );
+    expect(spentRu?.after.entry.reason).toMatch(/^Списано 1\s000 баллов за «.+» \(запрос r-1\), записал\(а\): менеджер программы prog-1$/);
 
     const tooMuch = await call('finance', 'POST', `/api/partners/${id}/redemptions`, { rewardId: 'latitude-10-tablet', quarter: Q1 });
     expect(made.body.balance).toBeLessThan(64310);

@@ -7,6 +7,7 @@
  */
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { differenceText } from '../../shared/domain/render/verify.js';
 import { reportIdOf } from '../../shared/pipeline/ingest.js';
 import { verifyQuarter } from '../../shared/pipeline/verify.js';
 import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
@@ -55,8 +56,15 @@ describe('verify lists every report', () => {
         subject: gone,
         detail:
           'is still processing (its distributor "vr-gone" is not in the distributor registry, so nothing else lists this report): wait until it is processed, then verify again',
+        why: { code: 'report-unfinished', params: { status: 'processing', distributor: 'vr-gone' } },
       },
     ]);
+    // The same difference for a Russian reader of `verify --lang ru`.
+    const [said] = await reportDifferences();
+    expect(differenceText(said!.why!, 'ru')).toBe(
+      'всё ещё обрабатывается (его дистрибьютора «vr-gone» нет в реестре дистрибьюторов, поэтому больше нигде этот отчёт не указан): ' +
+        'дождитесь, пока он будет обработан, и проверьте снова',
+    );
 
     // An object whose record is gone: uploaded, but no ingest ever began on it.
     await doc.send(new DeleteCommand({ TableName, Key: { pk: `REPORT#${reportIdOf(kept)}`, sk: 'META' } }));

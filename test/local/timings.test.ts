@@ -4,16 +4,21 @@ import { PhaseClock } from '../../local/timings.js';
 describe('PhaseClock (rebates run --timings)', () => {
   it('reports overlapping phases in the order they started, each with its start, end and duration', async () => {
     let now = 0;
-    const clock = new PhaseClock(() => now);
+    let cpu = 0;
+    const clock = new PhaseClock(() => now, true, () => cpu);
     now = 1000;
     const endLoad = clock.start('load');
     now = 1500;
+    cpu = 200;
     const stack = clock.time('stack', async () => {
       now = 4000;
+      cpu = 900;
     });
     await stack;
     now = 4250;
+    cpu = 1000;
     endLoad();
+    cpu = 1200;
     endLoad(); // a second end changes nothing
     now = 5000;
     clock.start('never ends');
@@ -25,11 +30,12 @@ describe('PhaseClock (rebates run --timings)', () => {
       ['never ends', 5000, undefined],
     ]);
     const lines = clock.report().split('\n');
-    expect(lines[0]).toMatch(/^phase\s+from\s+to\s+took$/);
-    expect(lines[2]).toMatch(/^load\s+1\.00 s\s+4\.25 s\s+3\.25 s$/);
-    expect(lines[3]).toMatch(/^stack\s+1\.50 s\s+4\.00 s\s+2\.50 s$/);
+    expect(lines[0]).toMatch(/^phase\s+from\s+to\s+took\s+cpu$/);
+    // The CPU this process used while each phase ran: overlapping phases share it.
+    expect(lines[2]).toMatch(/^load\s+1\.00 s\s+4\.25 s\s+3\.25 s\s+1\.00 s$/);
+    expect(lines[3]).toMatch(/^stack\s+1\.50 s\s+4\.00 s\s+2\.50 s\s+0\.70 s$/);
     expect(lines[4]).toMatch(/^never ends\s+5\.00 s\s+unfinished$/);
-    expect(lines.at(-1)).toContain('6.00 s in all');
+    expect(lines.at(-1)).toContain('6.00 s in all, 1.20 s of CPU in this process');
   });
 
   it('records nothing until enabled, and still runs the work it is given', async () => {
@@ -41,7 +47,7 @@ describe('PhaseClock (rebates run --timings)', () => {
     clock.enable();
     now = 10;
     clock.start('after')();
-    expect(clock.list()).toEqual([{ name: 'after', startMs: 10, endMs: 10 }]);
+    expect(clock.list()).toMatchObject([{ name: 'after', startMs: 10, endMs: 10 }]);
   });
 
   it('ends a phase whose work throws, and passes the error on', async () => {
@@ -53,6 +59,6 @@ describe('PhaseClock (rebates run --timings)', () => {
         throw new Error('refused');
       }),
     ).rejects.toThrow('refused');
-    expect(clock.list()).toEqual([{ name: 'fails', startMs: 0, endMs: 700 }]);
+    expect(clock.list()).toMatchObject([{ name: 'fails', startMs: 0, endMs: 700 }]);
   });
 });

@@ -315,7 +315,13 @@ describe('the serialized extract', () => {
           }),
         ),
       );
+    // Service tags are written byte by byte when plain ASCII: these must come out as JSON.stringify writes them.
+    const odd = ['Т1234', 'A"B', 'A\\B', 'A\u0001B', 'A\u007fB', 'ÉCLAIR', '\uD800', 'X'.repeat(65), 'Y'.repeat(64)];
+    odd.forEach((tag, k) =>
+      big.add(record(20_002 + k, good({ invoice_number: `ODD-${k}`, service_tag: tag }))),
+    );
     cases.push(big.result({ sha256: 'b'.repeat(64), bytes: 1 }));
+    expect(cases.at(-1)!.quarters.flatMap((q) => q.tagged.tags)).toEqual(expect.arrayContaining(odd));
     for (const extract of cases) {
       const expected = gzipSync(JSON.stringify(wire(extract)), { level: 1 });
       expect(encodeExtract(extract).equals(expected)).toBe(true);

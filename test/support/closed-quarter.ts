@@ -35,7 +35,9 @@ export async function closedSampleState(prefix: string, quarter: string): Promis
       for (const r of folder.reports)
         await rt.upload(`incoming/${r.distributorId}/${reportUploadName(r.name)}`, await readFile(r.path));
       await rt.idle();
-      return { scratch, state, snapshot: await closeQuarter(rt.deps, quarter, 'fin-1', new Date()) };
+      const snapshot = await closeQuarter(rt.deps, quarter, 'fin-1', new Date());
+      await rt.idle(); // the computation the close requests credits the points
+      return { scratch, state, snapshot };
     } finally {
       await rt.stop();
     }

@@ -106,6 +106,8 @@ export const api = {
   accruals: (quarter, query = {}) => json('GET', `/quarters/${seg(quarter)}/accruals${q(query)}`),
   accrualsPath: (quarter, format) => `${base}/quarters/${seg(quarter)}/accruals?format=${format}`,
   rewards: (quarter) => json('GET', `/rewards${q({ quarter })}`),
+  /** The rules files' Russian names of programs, rate rows and rewards. */
+  names: () => json('GET', '/names'),
   redeem: (id, body) => json('POST', `/partners/${seg(id)}/redemptions`, body),
   payments: (quarter) => json('GET', `/payments${q({ quarter })}`),
   /** One page of the quarter's payments: `{ q, sort, order, offset, limit }`. */

@@ -16,6 +16,8 @@ import * as exceptions from './views/exceptions.js';
 import * as reports from './views/reports.js';
 import * as whatif from './views/whatif.js';
 import { codeLabel, errorText } from './codes.js';
+import { useTerritory } from './regions.js';
+import { useNames } from './names.js';
 import * as approvals from './views/approvals.js';
 import * as audit from './views/audit.js';
 import * as payments from './views/payments.js';
@@ -132,10 +134,13 @@ function header() {
 async function render() {
   const n = ++renderCount;
   document.getElementById('skip').textContent = t('skipToContent');
+  document.title = t('appTitle');
   if (!session.token() && location.hash !== '#/login') return go('#/login');
   if (session.token() && !me) {
     try {
       me = await api.me();
+      useTerritory(me.regions);
+      await loadNames(me);
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 401)) showError(err);
       return;
@@ -165,8 +170,10 @@ async function render() {
         flash = note ?? null;
         render();
       },
-      loggedIn: (who) => {
+      loggedIn: async (who) => {
         me = who;
+        useTerritory(who.regions);
+        await loadNames(who);
         go(homeOf(who));
       },
     });
@@ -177,6 +184,17 @@ async function render() {
     if (n !== renderCount) return;
     if (err instanceof ApiError && err.status === 401) return;
     showError(err);
+  }
+}
+
+/** The rules files' names; without them the labels' names apply, so a failure only costs those. */
+async function loadNames(who) {
+  if (who.role === 'distributor') return;
+  try {
+    useNames(await api.names());
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) throw err;
+    useNames(null);
   }
 }
 
@@ -198,13 +216,14 @@ function showError(err) {
 }
 
 async function start() {
+  document.title = t('appTitle');
   try {
     const config = await loadConfig(fetchPatiently);
     useApi(config.apiUrl);
     cognito = config.cognito;
   } catch (err) {
     main.replaceChildren(
-      message(t('configFailed', { message: err.message }), 'error'),
+      message(t('configFailed', { message: errorText(err) }), 'error'),
       h('p', {}, h('button', { type: 'button', onclick: () => location.reload() }, t('tryAgain'))),
     );
     return;
@@ -214,7 +233,7 @@ async function start() {
       session.start(await completeSignIn(cognito, location.search, sessionStorage));
     } catch (err) {
       session.end();
-      flash = { text: t('signInFailed', { message: err.message }), kind: 'error' };
+      flash = { text: t('signInFailed', { message: errorText(err) }), kind: 'error' };
     }
     // The code is spent: keep it out of the address bar, history and bookmarks.
     history.replaceState(null, '', location.pathname);

@@ -10,10 +10,16 @@
 
 const PENDING_KEY = 'rebates.signin';
 
+/**
+ * `code` (and `params`) name the sentence for the page: the dashboard shows `error_<code>` in the
+ * reader's language (codes.js errorText); `message` stays the English sentence for logs and tests.
+ */
 export class SignInError extends Error {
-  constructor(message, options) {
+  constructor(message, { code = 'sign-in-failed', params = {}, ...options } = {}) {
     super(message, options);
     this.name = 'SignInError';
+    this.code = code;
+    this.params = params;
   }
 }
 
@@ -26,7 +32,9 @@ export class SignInError extends Error {
  */
 export function readConfig(raw) {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw))
-    throw new SignInError('The dashboard settings (config.json) are not a JSON object.');
+    throw new SignInError('The dashboard settings (config.json) are not a JSON object.', {
+      code: 'config-not-object',
+    });
   const text = (key) => (typeof raw[key] === 'string' && raw[key].trim() ? raw[key].trim() : undefined);
   const apiUrl = (text('apiUrl') ?? '/api').replace(/\/+$/, '');
   if (raw.clientId === undefined && raw.signInUrl === undefined) return { apiUrl, cognito: null };
@@ -35,6 +43,7 @@ export function readConfig(raw) {
   if (missing.length)
     throw new SignInError(
       `The dashboard settings (config.json) name a sign-in but lack ${missing.join(', ')}.`,
+      { code: 'config-incomplete', params: { missing: missing.join(', ') } },
     );
   const scopes = Array.isArray(raw.scopes) && raw.scopes.length ? raw.scopes.map(String) : ['openid'];
   return {
@@ -56,16 +65,25 @@ export async function loadConfig(fetchImpl = fetch, url = 'config.json') {
   try {
     res = await fetchImpl(url, { headers: { Accept: 'application/json' } });
   } catch (cause) {
-    throw new SignInError('The dashboard settings (config.json) could not be loaded.', { cause });
+    throw new SignInError('The dashboard settings (config.json) could not be loaded.', {
+      cause,
+      code: 'config-unreachable',
+    });
   }
   if (res.status === 404) return readConfig({});
   if (!res.ok)
-    throw new SignInError(`The dashboard settings (config.json) could not be loaded: ${res.status}.`);
+    throw new SignInError(`The dashboard settings (config.json) could not be loaded: ${res.status}.`, {
+      code: 'config-status',
+      params: { status: res.status },
+    });
   let raw;
   try {
     raw = await res.json();
   } catch (cause) {
-    throw new SignInError('The dashboard settings (config.json) are not valid JSON.', { cause });
+    throw new SignInError('The dashboard settings (config.json) are not valid JSON.', {
+      cause,
+      code: 'config-not-json',
+    });
   }
   return readConfig(raw);
 }
@@ -124,11 +142,21 @@ export function parseCallback(search, expectedState) {
   if (!expectedState || p.get('state') !== expectedState)
     throw new SignInError(
       'This sign-in answer does not belong to a sign-in started in this tab. Sign in again.',
+      { code: 'sign-in-foreign' },
     );
-  if (p.has('error'))
-    throw new SignInError(`The sign-in page answered: ${p.get('error_description') || p.get('error')}.`);
+  if (p.has('error')) {
+    // The sign-in page's own words (Cognito writes English): quoted as it sent them.
+    const said = p.get('error_description') || p.get('error');
+    throw new SignInError(`The sign-in page answered: ${said}.`, {
+      code: 'sign-in-page-refused',
+      params: { said },
+    });
+  }
   const code = p.get('code');
-  if (!code) throw new SignInError('The sign-in answer has no authorization code. Sign in again.');
+  if (!code)
+    throw new SignInError('The sign-in answer has no authorization code. Sign in again.', {
+      code: 'sign-in-no-code',
+    });
   return { code };
 }
 
@@ -169,16 +197,20 @@ export async function completeSignIn(cognito, search, storage, fetchImpl = fetch
   try {
     res = await fetchImpl(url, init);
   } catch (cause) {
-    throw new SignInError('The sign-in service could not be reached. Sign in again.', { cause });
+    throw new SignInError('The sign-in service could not be reached. Sign in again.', {
+      cause,
+      code: 'sign-in-unreachable',
+    });
   }
   const body = await res.json().catch(() => ({}));
   if (!res.ok)
     throw new SignInError(
       `The sign-in service did not accept the sign-in (${body.error ?? res.status}). Sign in again.`,
+      { code: 'sign-in-not-accepted', params: { reason: body.error ?? res.status } },
     );
   const token = body[cognito.tokenField];
   if (typeof token !== 'string' || !token)
-    throw new SignInError('The sign-in service sent no token. Sign in again.');
+    throw new SignInError('The sign-in service sent no token. Sign in again.', { code: 'sign-in-no-token' });
   return token;
 }
 

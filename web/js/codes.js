@@ -6,13 +6,19 @@
 import { h } from './dom.js';
 import { getLang, t } from './i18n.js';
 import { STRINGS } from './labels.js';
+import { nameOf } from './names.js';
 
 const keyOf = (kind, code) => `${kind}_${String(code).replace(/[^A-Za-z0-9]+/g, '_')}`;
 
 export function codeLabel(kind, code) {
   if (code === null || code === undefined || code === '') return '';
+  const named = nameOf(kind, code);
   const key = keyOf(kind, code);
-  return key in STRINGS[getLang()] || key in STRINGS.en ? t(key) : String(code);
+  const labelled = key in STRINGS[getLang()] || key in STRINGS.en;
+  // Russian: the rules files' names first, as the server's sentences say them. English keeps its
+  // short labels; the files' (longer) names only for a code the labels do not know.
+  if (named && (getLang() === 'ru' || !labelled)) return named;
+  return labelled ? t(key) : String(code);
 }
 
 const CYRILLIC = /[А-Яа-яЁё]/;
@@ -25,7 +31,7 @@ export function errorText(err) {
   const text = err?.message ?? String(err);
   if (getLang() === 'en' || CYRILLIC.test(text)) return text;
   const key = keyOf('error', err?.code ?? 'http-error');
-  return key in STRINGS[getLang()] ? t(key) : t('error_http_error');
+  return key in STRINGS[getLang()] ? t(key, err?.params ?? {}) : t('error_http_error');
 }
 
 /**

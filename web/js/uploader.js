@@ -17,15 +17,15 @@ function userWithRole(text) {
 }
 
 /**
- * The sentence for `uploader` (`{ by, via, sourceIp? }`) as nodes, or null when nobody was recorded.
- * Anything else recorded (the rebates command's "the rebates command (user)") is shown as written,
- * marked English, as it was written in English.
+ * The sentence for `uploader` (`{ by, via, sourceIp?, byText?, byLang? }`) as nodes, or null when
+ * nobody was recorded. The rebates command is shown in the words the API gives it in the reader's
+ * language (`byText`); anything else recorded is shown as written, marked English.
  */
 export function uploaderLine(uploader) {
   if (!uploader?.by) return null;
   const key = uploader.via === 's3' ? (uploader.sourceIp ? 'uploadedByS3From' : 'uploadedByS3') : 'uploadedBy';
   const named = uploader.via === 's3' ? uploader.by : userWithRole(uploader.by);
-  const who = named ?? h('span', { lang: 'en' }, uploader.by);
+  const who = named ?? h('span', { lang: uploader.byLang ?? 'en' }, uploader.byText ?? uploader.by);
   const [before, after = ''] = t(key, { who: SLOT, ip: uploader.sourceIp ?? '' }).split(SLOT);
   return [before, who, after];
 }

@@ -111,6 +111,48 @@ export async function batchWriteChunks(
   await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker));
 }
 
+/**
+ * As batchWriteChunks, for requests that arrive while they are made (up to 25 a chunk): each free
+ * slot takes the next chunk as soon as there is one, so the first items are stored while later
+ * ones are still computed.
+ */
+export async function batchWriteFrom(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  requests: AsyncIterable<WriteRequest>,
+  inFlight = 4,
+): Promise<void> {
+  const chunks = inChunks(requests, 25)[Symbol.asyncIterator]();
+  let failed = false;
+  const worker = async () => {
+    try {
+      for (;;) {
+        if (failed) return;
+        const next = await chunks.next();
+        if (next.done) return;
+        await writeChunk(doc, table, next.value);
+      }
+    } catch (err) {
+      failed = true;
+      throw err;
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+}
+
+/** Full chunks as soon as they fill, and the last one when the source ends. */
+async function* inChunks<T>(source: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let chunk: T[] = [];
+  for await (const value of source) {
+    chunk.push(value);
+    if (chunk.length === size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length) yield chunk;
+}
+
 async function writeChunk(doc: DynamoDBDocumentClient, table: string, chunk: WriteRequest[]): Promise<void> {
   let pending: WriteRequest[] = chunk;
   for (let attempt = 0; pending.length > 0; attempt++) {

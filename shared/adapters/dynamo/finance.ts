@@ -1,15 +1,7 @@
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Payment, PaymentsRepository, UploadIntent, UploadLog } from '../../ports/finance.js';
 import { isConditionFailed, queryAll } from './doc.js';
-
-/** Payments of a quarter in one partition, sorted by partner × distributor. */
-export const financeKeys = {
-  payment: (p: Pick<Payment, 'quarter' | 'partnerId' | 'distributorId' | 'paymentId'>) => ({
-    pk: `PAYMENTS#${p.quarter}`,
-    sk: `PAYMENT#${p.partnerId}#${p.distributorId}#${p.paymentId}`,
-  }),
-  upload: (key: string, at: string) => ({ pk: `UPLOAD#${key}`, sk: `AT#${at}` }),
-} as const;
+import { financeKeys } from './keys.js';
 
 const PAYMENT_FIELDS = [
   'paymentId',
@@ -50,7 +42,7 @@ export class DynamoPaymentsRepository implements PaymentsRepository {
     const items = await queryAll(this.doc, {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
-      ExpressionAttributeValues: { ':pk': `PAYMENTS#${quarter}`, ':sk': 'PAYMENT#' },
+      ExpressionAttributeValues: { ':pk': financeKeys.paymentsPk(quarter), ':sk': financeKeys.paymentPrefix },
       ConsistentRead: true,
     });
     const payments = items.map((i) => Object.fromEntries(PAYMENT_FIELDS.map((f) => [f, i[f]])) as unknown as Payment);
@@ -72,11 +64,12 @@ export class DynamoUploadLog implements UploadLog {
   }
 
   async uploaderOf(key: string, at: string): Promise<UploadIntent | null> {
+    const upload = financeKeys.upload(key, at);
     const res = await this.doc.send(
       new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND sk <= :sk',
-        ExpressionAttributeValues: { ':pk': `UPLOAD#${key}`, ':sk': `AT#${at}` },
+        ExpressionAttributeValues: { ':pk': upload.pk, ':sk': upload.sk },
         ScanIndexForward: false,
         Limit: 1,
         ConsistentRead: true,

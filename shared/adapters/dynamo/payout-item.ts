@@ -21,8 +21,6 @@
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Decimal } from 'decimal.js';
-import { describeCourses } from '../../domain/eligibility.js';
-import { courseKey } from '../../domain/ids.js';
 import { PayoutItemFormatError } from '../../errors.js';
 import type { PointsEarning, PointsReason } from '../../domain/points.js';
 import type {
@@ -34,119 +32,27 @@ import type {
   TierProgress,
 } from '../../domain/types.js';
 
+import {
+  amountOf,
+  courseEarning,
+  coursesOf,
+  EXPLANATION_NULLS,
+  paidUnitsEarning,
+  PAYOUT_ITEM_FORMAT,
+  payoutContent,
+  planFieldsOf,
+  PROGRESS_NULLS,
+} from '../../pipeline/payout-content.js';
+
+export { encodePayoutPoints, encodePayoutResult, PAYOUT_ITEM_FORMAT } from '../../pipeline/payout-content.js';
+
 type Item = Record<string, unknown>;
-
-export const PAYOUT_ITEM_FORMAT = 2;
-
-const EXPLANATION_NULLS = ['reason', 'plan', 'planBasis', 'missingUnits', 'missingCourses', 'lateCourses'] as const;
-const PROGRESS_NULLS = ['chosenPlan', 'appliedPlan', 'nextThreshold', 'unitsToNext'] as const;
-
-const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
-
-function withoutNulls(o: Record<string, unknown>, keys: readonly string[]): Item {
-  const out: Item = { ...o };
-  for (const k of keys) if (out[k] === null) delete out[k];
-  return out;
-}
 
 function withNulls<T>(o: Item, keys: readonly string[]): T {
   const out: Item = { ...o };
   for (const k of keys) if (!(k in out)) out[k] = null;
   return out as T;
 }
-
-/** What a line pays, as the calculation computes it: paid units × rate, two places. */
-const amountOf = (rate: Decimal, paidUnits: number): Decimal => rate.times(paidUnits).toDecimalPlaces(2);
-
-/** A line's plan fields as its program's progress gives them (the calculation sets both from one standing). */
-function planFieldsOf(p: TierProgress | undefined): Pick<Explanation, 'plan' | 'planBasis' | 'programUnits'> | null {
-  if (!p) return null;
-  const planBasis = p.appliedPlan === null ? null : p.chosenPlan !== null ? 'chosen' : 'highest-reached';
-  return { plan: p.appliedPlan, planBasis, programUnits: p.units };
-}
-
-/** `missingCourses` as the calculation writes it from the groups its sentence names. */
-const coursesOf = (ex: Pick<Explanation, 'params'>): string[] | null =>
-  ex.params?.missing ? ex.params.missing.map((g) => describeCourses({ ...g, late: [] })) : null;
-
-/** The `result` attribute of a payout item. */
-export function encodePayoutResult(r: PartnerQuarterResult): Item {
-  return plain(leanResult(r));
-}
-
-/** The lean result with undefined fields and Decimals still in it: JSON.stringify drops and writes them. */
-function leanResult(r: PartnerQuarterResult): Item {
-  const partnerDisplayId = r.lines.find((l) => l.partnerDisplayId)?.partnerDisplayId;
-  const useOf = new Map(r.progress.map((p) => [p.program, p.acceptance]));
-  const progressOf = new Map(r.progress.map((p) => [p.program, p]));
-  const lineWarnings = r.lines.flatMap((l) => l.warnings);
-  const own = r.warnings.slice(0, r.warnings.length - lineWarnings.length);
-  const warningsSplit = sameJson(r.warnings, [...own, ...lineWarnings]);
-
-  const lines = r.lines.map((l) => {
-    const { quarter: _q, partnerId: _p, partnerDisplayId: shown, distributorDisplayId, explanation, warnings, rate, amount, ...rest } = l;
-    const { acceptance, ...ex } = explanation;
-    const planFields = planFieldsOf(progressOf.get(l.program));
-    const fromProgress =
-      planFields !== null &&
-      planFields.plan === ex.plan &&
-      planFields.planBasis === ex.planBasis &&
-      planFields.programUnits === ex.programUnits;
-    const fromGroups = ex.reason === 'training-missing' && sameJson(ex.missingCourses, coursesOf(ex));
-    const { paidUnits, ...figures } = rest;
-    const lean: Item = {
-      ...figures,
-      // Left out when they are what the line's figures give: all units paid, units × rate.
-      ...(paidUnits === l.units ? {} : { paidUnits }),
-      rate: rate.toFixed(2),
-      ...(amount.equals(amountOf(rate, paidUnits)) ? {} : { amount: amount.toFixed(2) }),
-      explanation: {
-        ...withoutNulls(ex, EXPLANATION_NULLS),
-        // Stated in full when they are not the program's, nulls included (absence means "from progress").
-        ...(fromProgress
-          ? { plan: undefined, planBasis: undefined, programUnits: undefined }
-          : { plan: ex.plan, planBasis: ex.planBasis }),
-        ...(fromGroups ? { missingCourses: undefined } : ex.reason === 'training-missing' ? { missingCourses: ex.missingCourses } : {}),
-        ...(acceptance && !sameJson(acceptance, useOf.get(l.program)) ? { acceptance } : {}),
-        ...(!acceptance ? { acceptance: null } : {}),
-      },
-    };
-    if (distributorDisplayId !== undefined && distributorDisplayId !== l.distributorId)
-      lean.distributorDisplayId = distributorDisplayId;
-    if (distributorDisplayId === undefined) lean.distributorDisplayId = null;
-    // A line that names the partner otherwise than the item does keeps its own.
-    if (shown !== partnerDisplayId) lean.partnerDisplayId = shown ?? null;
-    if (warnings.length) lean.warnings = warnings;
-    return lean;
-  });
-
-  const progress = r.progress.map((p) => {
-    const { partnerId: _p, registered, unmetGates, ...rest } = p;
-    return {
-      ...withoutNulls(rest, PROGRESS_NULLS),
-      // Absent means "stored before it was kept"; these defaults are the common case, so they are left out.
-      ...(registered === false ? { registered } : registered === undefined ? { registered: null } : {}),
-      ...(unmetGates?.length ? { unmetGates } : {}),
-    };
-  });
-
-  return {
-    v: PAYOUT_ITEM_FORMAT,
-    quarter: r.quarter,
-    partnerId: r.partnerId,
-    // Left out when it is the key itself; null when no line has one (results stored before it was kept).
-    ...(partnerDisplayId === r.partnerId ? {} : { partnerDisplayId: partnerDisplayId ?? null }),
-    rulesVersion: r.rulesVersion,
-    // Kept though the lines give it: the partner's total is what a reader of the table looks for.
-    total: r.total.toFixed(2),
-    lines,
-    progress,
-    ...(warningsSplit ? (own.length ? { warnings: own } : {}) : { allWarnings: r.warnings }),
-  };
-}
-
-/** Plain JSON: no undefined for the marshaller, Decimals as their strings. */
-const plain = (o: Item): Item => JSON.parse(JSON.stringify(o)) as Item;
 
 export function decodePayoutResult(raw: Item): PartnerQuarterResult {
   return raw.v === PAYOUT_ITEM_FORMAT ? decodeLean(raw) : decodeEarlier(raw);
@@ -229,57 +135,6 @@ function decodeEarlier(raw: Item): PartnerQuarterResult {
   };
 }
 
-/**
- * The `points` attribute: an earning of a payout line is `{ line, rate }` (its source, units, row
- * and distributor are the line's), a course's `{ course, date, points }`; whether the campaign's
- * rates are examples is said once, in `pointsExample`. Anything else is stored whole.
- */
-export function encodePayoutPoints(points: readonly PointsEarning[], r: PartnerQuarterResult): { points: Item[]; pointsExample?: boolean } {
-  const example = points.find((e) => e.reason.code !== 'stored-text')?.reason.params as { example?: boolean } | undefined;
-  const flag = example?.example ?? false;
-  // The first line of each source, as a search from the start would find it, once per result.
-  const lineOf = new Map<string, number>();
-  r.lines.forEach((l, i) => {
-    const source = lineSource(r, l);
-    if (!lineOf.has(source)) lineOf.set(source, i);
-  });
-  const lean = points.map((e): Item => {
-    const i = lineOf.get(e.source) ?? -1;
-    if (e.reason.code === 'paid-units' && i >= 0) {
-      const rate = e.reason.params.rate;
-      const short = { line: i, rate };
-      if (sameJson(e, paidUnitsEarning(r, i, rate, flag))) return short;
-    }
-    if (e.reason.code === 'course') {
-      const { course, date, points: n } = e.reason.params;
-      if (sameJson(e, courseEarning(course, date, n, flag))) return { course, date, points: n };
-    }
-    return plain({ ...e });
-  });
-  return { points: lean, ...(points.length ? { pointsExample: flag } : {}) };
-}
-
-const lineSource = (r: PartnerQuarterResult, l: PayoutLine): string =>
-  `payout:${r.quarter}/${r.partnerId}/${l.distributorId}/${l.program}/${l.rateRow}`;
-
-function paidUnitsEarning(r: PartnerQuarterResult, i: number, rate: number, example: boolean): PointsEarning {
-  const l = r.lines[i]!;
-  return {
-    source: lineSource(r, l),
-    points: l.paidUnits * rate,
-    reason: {
-      code: 'paid-units',
-      params: { units: l.paidUnits, row: `${l.program}/${l.rateRow}`, distributor: l.distributorDisplayId || l.distributorId, rate, example },
-    },
-  };
-}
-
-const courseEarning = (course: string, date: string, points: number, example: boolean): PointsEarning => ({
-  source: `course:${courseKey(course)}`,
-  points,
-  reason: { code: 'course', params: { course, date, points, example } },
-});
-
 /** Pending points as stored (any format); a reason an earlier version wrote as text is kept as `stored-text`. */
 export function decodePayoutPoints(raw: unknown, example: unknown, r: PartnerQuarterResult): PointsEarning[] {
   if (!Array.isArray(raw)) return [];
@@ -334,16 +189,16 @@ const DICTIONARY = 1;
 
 /** The attributes of a payout item besides its keys (the repository adds those). */
 export function encodePayoutItem(
-  r: { result: PartnerQuarterResult; points: readonly PointsEarning[]; hash: string },
+  r: { result: PartnerQuarterResult; points: readonly PointsEarning[]; hash: string; content?: string },
   computedAt: string,
 ): Item {
-  // Not through plain(): JSON.stringify writes the same text from the unparsed form, once.
-  const inside = { result: leanResult(r.result), ...encodePayoutPoints(r.points, r.result) };
+  // The computation made the text already when it hashed it (PartnerOutcome.content).
+  const inside = r.content ?? payoutContent(r.result, r.points);
   return {
     // What a reader of the table (or a console) looks for, readable without inflating.
     total: r.result.total.toFixed(2),
     rulesVersion: r.result.rulesVersion,
-    z: deflateRawSync(JSON.stringify(inside), { dictionary: DICTIONARIES[DICTIONARY]! }),
+    z: deflateRawSync(inside, { dictionary: DICTIONARIES[DICTIONARY]! }),
     zd: DICTIONARY,
     hash: r.hash,
     computedAt,

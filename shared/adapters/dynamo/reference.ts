@@ -14,11 +14,13 @@ import type {
   LedgerRepository,
   PartnerState,
   PayoutsRepository,
+  PayoutsToStore,
+  PayoutToStore,
   ReferenceRepository,
   ReferenceWrite,
   StoredPayouts,
 } from '../../ports/index.js';
-import { batchGet, batchWrite, batchWriteChunks, isConditionFailed, putNewThen, queryAll, scanAll, type Item } from './doc.js';
+import { batchGet, batchWrite, batchWriteChunks, batchWriteFrom, isConditionFailed, putNewThen, queryAll, scanAll, type Item } from './doc.js';
 import { GSI1, keys } from './keys.js';
 import { decodePayoutItem, decodePoints, encodePayoutItem } from './payout-item.js';
 
@@ -74,11 +76,11 @@ export class DynamoReferenceRepository implements ReferenceRepository {
   }
 
   async listPartners(): Promise<Partner[]> {
-    return (await this.byIndex('PARTNERS')).map(toPartner);
+    return (await this.byIndex(keys.index.partners)).map(toPartner);
   }
 
   async listDistributors(): Promise<Distributor[]> {
-    return (await this.byIndex('DISTRIBUTORS')).map(toDistributor);
+    return (await this.byIndex(keys.index.distributors)).map(toDistributor);
   }
 
   private async revisionItem(): Promise<{ revision: number; changes: ReferenceWrite[] }> {
@@ -99,11 +101,11 @@ export class DynamoReferenceRepository implements ReferenceRepository {
       queryAll(this.doc, {
         TableName: this.table,
         KeyConditionExpression: 'pk = :p',
-        ExpressionAttributeValues: { ':p': 'CATALOG' },
+        ExpressionAttributeValues: { ':p': keys.catalogPk },
         ConsistentRead: true,
       }),
-      this.byIndex('ACCEPTANCES'),
-      this.byIndex('TRAININGS'),
+      this.byIndex(keys.index.acceptances),
+      this.byIndex(keys.index.trainings),
     ]);
     const byPartner = <T extends { partnerId: string }>(rows: T[]) => {
       const out = new Map<string, T[]>();
@@ -160,10 +162,10 @@ export class DynamoReferenceRepository implements ReferenceRepository {
     const state: PartnerState = { partner: null, acceptances: [], trainings: [], ledger: [] };
     for (const i of items) {
       const sk = String(i.sk);
-      if (sk === 'PROFILE') state.partner = toPartner(i);
+      if (sk === keys.profile) state.partner = toPartner(i);
       else if (sk.startsWith(keys.acceptancePrefix)) state.acceptances.push(acceptanceOf(i));
-      else if (sk.startsWith('TRAIN#')) state.trainings.push(pick(i, TRAINING_FIELDS));
-      else if (sk.startsWith('POINTS#'))
+      else if (sk.startsWith(keys.trainingPrefix)) state.trainings.push(pick(i, TRAINING_FIELDS));
+      else if (sk.startsWith(keys.pointsPrefix))
         state.ledger.push({
           ...pick<LedgerEntry>(i, LEDGER_FIELDS),
           ...(Array.isArray(i.breakdown) ? { breakdown: decodePoints(i.breakdown) } : {}),
@@ -206,7 +208,7 @@ export class DynamoReferenceRepository implements ReferenceRepository {
       TableName: this.table,
       IndexName: GSI1,
       KeyConditionExpression: 'gsi1pk = :p',
-      ExpressionAttributeValues: { ':p': 'ACCEPTANCES' },
+      ExpressionAttributeValues: { ':p': keys.index.acceptances },
       ProjectionExpression: 'pk, sk',
     });
     for (const i of stored) items.delete(`${String(i.pk)}/${String(i.sk)}`);
@@ -220,12 +222,12 @@ export class DynamoReferenceRepository implements ReferenceRepository {
       TableName: this.table,
       FilterExpression:
         'begins_with(pk, :p) AND (begins_with(sk, :a) OR begins_with(sk, :t)) AND attribute_not_exists(gsi1pk)',
-      ExpressionAttributeValues: { ':p': 'PARTNER#', ':a': keys.acceptancePrefix, ':t': 'TRAIN#' },
+      ExpressionAttributeValues: { ':p': keys.partnerPrefix, ':a': keys.acceptancePrefix, ':t': keys.trainingPrefix },
       ConsistentRead: true,
     });
     await this.put(
       unindexed.map((i) => {
-        if (String(i.sk).startsWith('TRAIN#')) {
+        if (String(i.sk).startsWith(keys.trainingPrefix)) {
           const t = pick<Training>(i, TRAINING_FIELDS);
           return { ...i, ...keys.training(t.partnerId, courseKey(t.courseCode), t.completedAt) };
         }
@@ -247,7 +249,7 @@ export class DynamoReferenceRepository implements ReferenceRepository {
       await scanAll(this.doc, {
         TableName: this.table,
         FilterExpression: 'begins_with(pk, :p) AND begins_with(sk, :s)',
-        ExpressionAttributeValues: { ':p': 'PARTNER#', ':s': keys.acceptancePrefix },
+        ExpressionAttributeValues: { ':p': keys.partnerPrefix, ':s': keys.acceptancePrefix },
         ConsistentRead: true,
       })
     ).filter((i) => !String(i.sk).slice(keys.acceptancePrefix.length).includes('#'));
@@ -299,6 +301,10 @@ const ledgerItem = (e: LedgerEntry): Item => ({ ...keys.points(e.partnerId, e.en
 
 const PAYOUT_WRITES_IN_FLIGHT = 8;
 
+async function* mapAsync<T, U>(source: AsyncIterable<T>, f: (t: T) => U): AsyncGenerator<U> {
+  for await (const t of source) yield f(t);
+}
+
 /** The partner IDs that may have a payout item of a quarter (from its computation records). */
 export type QuarterPartners = (quarter: string) => Promise<readonly string[]>;
 
@@ -309,19 +315,23 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
     private readonly partnersOf: QuarterPartners,
   ) {}
 
-  async putMany(results: readonly Omit<StoredPayouts, 'computedAt'>[], at: string): Promise<void> {
+  async putMany(results: PayoutsToStore, at: string): Promise<void> {
+    const request = (r: PayoutToStore) => ({
+      PutRequest: { Item: { ...keys.payout(r.result.quarter, r.result.partnerId), ...encodePayoutItem(r, at) } },
+    });
+    // Items that come while the computation goes on are encoded as a request slot takes them.
+    if (!Array.isArray(results)) {
+      await batchWriteFrom(this.doc, this.table, mapAsync(results as AsyncIterable<PayoutToStore>, request), PAYOUT_WRITES_IN_FLIGHT);
+      return;
+    }
     // Each chunk's items are encoded when a request slot frees up, so the encoding overlaps the
     // writes; 8 requests in flight is what DynamoDB Local took fastest in the bench.
+    const all = results as readonly PayoutToStore[];
     await batchWriteChunks(
       this.doc,
       this.table,
-      Math.ceil(results.length / 25),
-      (c) =>
-        results.slice(c * 25, c * 25 + 25).map((r) => ({
-          PutRequest: {
-            Item: { ...keys.payout(r.result.quarter, r.result.partnerId), ...encodePayoutItem(r, at) },
-          },
-        })),
+      Math.ceil(all.length / 25),
+      (c) => all.slice(c * 25, c * 25 + 25).map(request),
       PAYOUT_WRITES_IN_FLIGHT,
     );
   }
@@ -338,10 +348,11 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
   }
 
   async get(quarter: string, partnerId: string): Promise<StoredPayouts | null> {
+    const payout = keys.payout(quarter, partnerId);
     const items = await queryAll(this.doc, {
       TableName: this.table,
       KeyConditionExpression: 'pk = :p AND sk = :s',
-      ExpressionAttributeValues: { ':p': keys.partnerPk(partnerId), ':s': `PAYOUT#${quarter}` },
+      ExpressionAttributeValues: { ':p': payout.pk, ':s': payout.sk },
       ConsistentRead: true,
     });
     const item = items[0];
@@ -380,7 +391,7 @@ export class DynamoLedgerRepository implements LedgerRepository {
   async appendRedemption(entry: LedgerEntry, redemptionsSeen: number): Promise<boolean> {
     // A counter of the partner's redemptions, moved in the same transaction as the entry: two
     // redemptions decided on the same balance cannot both be written.
-    const counter = { pk: keys.partnerPk(entry.partnerId), sk: 'REDEMPTIONS' };
+    const counter = keys.redemptions(entry.partnerId);
     try {
       await this.doc.send(
         new TransactWriteCommand({

@@ -54,7 +54,7 @@ export class DynamoReportsRepository implements ReportsRepository {
         TableName: this.table,
         IndexName: GSI1,
         KeyConditionExpression: 'gsi1pk = :p',
-        ExpressionAttributeValues: { ':p': `REPORTS#${filter.distributorId}` },
+        ExpressionAttributeValues: { ':p': keys.distributorReports(filter.distributorId) },
       });
       return items.map(toRecord);
     }
@@ -63,7 +63,7 @@ export class DynamoReportsRepository implements ReportsRepository {
       TableName: this.table,
       IndexName: GSI1,
       KeyConditionExpression: 'gsi1pk = :p',
-      ExpressionAttributeValues: { ':p': 'DISTRIBUTORS' },
+      ExpressionAttributeValues: { ':p': keys.index.distributors },
       ProjectionExpression: 'gsi1sk',
     });
     const all = await Promise.all(dists.map((d) => this.list({ distributorId: String(d.gsi1sk) })));
@@ -182,7 +182,7 @@ export class DynamoReportsRepository implements ReportsRepository {
       queryAll(this.doc, {
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
-        ExpressionAttributeValues: { ':pk': `QUARTER#${quarter}`, ':r': 'REPORT#' },
+        ExpressionAttributeValues: { ':pk': keys.quarterPk(quarter), ':r': keys.reportPrefix },
         ConsistentRead: true,
       }),
     ]);

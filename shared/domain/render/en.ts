@@ -168,6 +168,11 @@ function earning(e: EarningFacts): string {
 }
 
 function ledger(w: LedgerWhy): string {
+  if (w.code === 'redeemed') {
+    const r = w.params;
+    const by = r.recordedBy ? `, recorded by ${r.recordedBy.role} ${r.recordedBy.sub}` : '';
+    return `Redeemed ${int(r.points, 'en')} points for ${r.reward} (request ${r.request})${by}`;
+  }
   const p = w.params;
   const said =
     w.code === 'quarter-credit'

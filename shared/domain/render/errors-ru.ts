@@ -252,9 +252,9 @@ const SENTENCES: Record<string, Sentence> = {
   'reward-unknown': (p) =>
     `В каталоге ${str(p.quarter)} нет награды «${str(p.reward)}». Награды: ${list(p.rewards)}.`,
   'reward-on-request': (p) =>
-    `У награды «${str(p.reward)}» нет цены в баллах: её предоставляют по запросу через менеджера программы.`,
+    `У награды «${str(p.rewardRu ?? p.reward)}» нет цены в баллах: её предоставляют по запросу через менеджера программы.`,
   'insufficient-points': (p) =>
-    `«${str(p.reward)}» стоит ${points(num(p.price))}, а на балансе ${points(num(p.balance))} ` +
+    `«${str(p.rewardRu ?? p.reward)}» стоит ${points(num(p.price))}, а на балансе ${points(num(p.balance))} ` +
     `(не хватает ${points(num(p.price) - num(p.balance))}).`,
   'request-id-missing': () => 'Для списания баллов нужен ID запроса.',
   'request-id-used': (p) =>

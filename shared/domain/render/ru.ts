@@ -8,10 +8,12 @@ import type { LedgerWhy } from '../points.js';
 import type { ChangeCause, TierProgress, TrainingGroupRef } from '../types.js';
 import type { ReferenceRowChange } from '../causes.js';
 import { atOf, type LineFacts } from './facts.js';
+import { programNameRu, rateRowNameRu } from './names.js';
 import { day, grouped, int, joinAnd, moscow, pick } from './format.js';
 import type { AdjustmentFacts, EarningFacts, Sentences, WarningFacts } from './sentences.js';
+import { uploaderText } from './uploader.js';
 
-/** The programs of the rules files by id; another id is shown as written. */
+/** Programs by id when no loaded rules file gives a `nameRu`; another id is shown as written. */
 const PROGRAMS: Record<string, string> = {
   client: 'Ноутбуки, десктопы и моноблоки',
   monitors: 'Мониторы',
@@ -26,7 +28,7 @@ const GATES: Record<string, string> = {
 /** Training group labels of the rules files. */
 const GROUPS: Record<string, string> = { sales: 'сейлз тренинг', technical: 'технический тренинг' };
 
-/** Rate rows of the rules files by id (as the dashboard labels them); another id is shown as written. */
+/** Rate rows by id when no loaded rules file gives a `labelRu`; another id is shown as written. */
 const RATE_ROWS: Record<string, string> = {
   'vostro-3xxx': 'Vostro 3xxx',
   'optiplex-dt-3xxx': 'настольные OptiPlex 3xxx',
@@ -46,10 +48,10 @@ const RATE_ROWS: Record<string, string> = {
 };
 
 /** A program's Russian name; another id is shown as written. */
-export const programRu = (id: string): string => PROGRAMS[id] ?? id;
+export const programRu = (id: string): string => programNameRu(id) ?? PROGRAMS[id] ?? id;
 const program = (id: string): string => `«${programRu(id)}»`;
 /** A rate row's Russian name; model names in it stay Latin, as the program text writes them. */
-export const rateRowRu = (id: string): string => RATE_ROWS[id] ?? id;
+export const rateRowRu = (id: string): string => rateRowNameRu(id) ?? RATE_ROWS[id] ?? id;
 const rateRow = (id: string): string => `«${rateRowRu(id)}»`;
 /** A points row `program/rateRow` in words: the rate row, then its program. */
 function rowOf(row: string): string {
@@ -223,7 +225,20 @@ function earning(e: EarningFacts): string {
   return `Тренинг ${e.params.course} пройден ${day(e.params.date, 'ru')} (по московскому времени): ${points(e.params.points)}${note}`;
 }
 
+/** Roles as a Russian reader names them (who recorded a redemption). */
+const ROLES_RU: Record<string, string> = {
+  finance: 'финансы',
+  program: 'менеджер программы',
+  manager: 'менеджер по партнёрам',
+  distributor: 'дистрибьютор',
+};
+
 function ledger(w: LedgerWhy): string {
+  if (w.code === 'redeemed') {
+    const r = w.params;
+    const by = r.recordedBy ? `, записал(а): ${ROLES_RU[r.recordedBy.role] ?? r.recordedBy.role} ${r.recordedBy.sub}` : '';
+    return `Списано ${points(r.points)} за «${r.rewardRu ?? r.reward}» (запрос ${r.request})${by}`;
+  }
   const p = w.params;
   const said =
     w.code === 'quarter-credit'
@@ -298,7 +313,7 @@ function cause(c: ChangeCause, alone = false): string {
   if (c.kind === 'report') {
     const what = c.from === null ? say('добавления', 'добавление') : c.to === null ? say('отзыва', 'отзыв') : say('замены', 'замена');
     const direct = c.uploadedVia === 's3' ? ` напрямую в S3${c.sourceIp ? ` с адреса ${c.sourceIp}` : ''}` : '';
-    const who = c.uploadedBy ? `, загрузил: ${c.uploadedBy}${direct}` : ', кто загрузил, не записано';
+    const who = c.uploadedBy ? `, загрузил: ${uploaderText(c.uploadedBy, 'ru')}${direct}` : ', кто загрузил, не записано';
     return `${what} отчёта ${c.key} (версия ${version(c.from)} → ${version(c.to)}${who})`;
   }
   if (c.kind === 'reference') {

@@ -9,6 +9,7 @@ import { RulesValidationError } from '../../errors.js';
 import { FAMILIES, RulesFile, type Family, type Program, type Segment, type TrainingGate } from './schema.js';
 import { endOfDayMoscow, startOfDayMoscow } from '../calendar.js';
 import { fieldIssuesOf } from '../../field-issues.js';
+import { learnNames } from '../render/names.js';
 
 export interface Rules {
   readonly file: RulesFile;
@@ -181,6 +182,7 @@ export function parseRules(input: unknown, origin = 'rules file'): Rules {
   const segmentByFamily = new Map<Family, Segment>();
   for (const [segment, families] of Object.entries(f.segments) as [Segment, Family[]][])
     for (const fam of families) segmentByFamily.set(fam, segment);
+  learnNames(f);
 
   return {
     file: f,

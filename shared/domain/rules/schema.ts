@@ -119,6 +119,11 @@ export const RateRow = z
   .object({
     id: Slug,
     label: z.string().min(1),
+    /**
+     * The rate row's Russian name as it reads inside a sentence (lower case but for model names), for
+     * Russian texts and pages; without one, the built-in name for its id, else the id.
+     */
+    labelRu: z.string().min(1).optional(),
     /** Rate per unit for each plan threshold, keyed by the threshold written as a string ("50", "150"). */
     rates: z.record(z.string().regex(/^\d+$/), MoneyString),
   })
@@ -129,6 +134,8 @@ export const Program = z
   .object({
     id: Slug,
     name: z.string().min(1),
+    /** The program's Russian name, for Russian texts and pages; without one, the built-in name for its id. */
+    nameRu: z.string().min(1).optional(),
     /** Plan thresholds in units, ascending. */
     plans: z.array(z.number().int().positive()).min(1),
     /** A training gate (key of `trainings`) that applies to the whole program. */
@@ -170,7 +177,13 @@ export const PointsCampaign = z
     rewards: z
       .array(
         z
-          .object({ id: Slug, name: z.string().min(1), points: z.number().int().positive().nullable() })
+          .object({
+            id: Slug,
+            name: z.string().min(1),
+            /** The reward's Russian name (brand and model names inside stay as written); `name` without one. */
+            nameRu: z.string().min(1).optional(),
+            points: z.number().int().positive().nullable(),
+          })
           .strict(),
       )
       .min(1),

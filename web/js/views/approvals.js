@@ -10,6 +10,8 @@ import { api } from '../api.js';
 import { h, message, table } from '../dom.js';
 import { EVALUATION_POLL_MS } from '../evaluation.js';
 import { formatInstant, formatInt, formatMoney, getLang, t } from '../i18n.js';
+import { tp } from '../plural.js';
+import { errorText } from '../codes.js';
 import { pager } from '../pager.js';
 import { choiceField, listControls, sortField } from '../list-controls.js';
 import { searchField } from '../search-field.js';
@@ -80,7 +82,7 @@ function details(a) {
       })),
     }),
     a.effect.partnersNotListed
-      ? h('p', { class: 'meta' }, t('partnersNotListed', { n: formatInt(a.effect.partnersNotListed) }))
+      ? h('p', { class: 'meta' }, tp('partnersNotListed', a.effect.partnersNotListed))
       : null,
     rows,
   ];
@@ -102,7 +104,7 @@ function decision(me, a, rerender) {
       else await api.reject(a.id, document.getElementById(reasonId).value.trim());
       rerender({ text: t(verb === 'approve' ? 'approvedNote' : 'rejectedNote'), kind: 'info' });
     } catch (err) {
-      rerender({ text: t('actionFailed', { message: err.message }), kind: 'error' });
+      rerender({ text: t('actionFailed', { message: errorText(err) }), kind: 'error' });
     }
   };
   return h(

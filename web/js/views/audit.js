@@ -158,7 +158,8 @@ function auditTable(entries) {
     rows: entries.map((e) => ({
       cells: [
         formatInstant(e.at),
-        [`${e.actor.sub} (${t(`role_${e.actor.role}`)})`, wroteToS3(e)],
+        // The rebates command is no user with a role: the API words it in the reader's language.
+        [e.actorText ?? `${e.actor.sub} (${t(`role_${e.actor.role}`)})`, wroteToS3(e)],
         t(`akind_${e.kind}`),
         target(e),
         e.rowsHidden ? t('rowsHidden') : fields(e.before),

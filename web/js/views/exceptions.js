@@ -9,6 +9,7 @@
 import { api } from '../api.js';
 import { evaluated } from '../evaluation.js';
 import { codeLabel, errorText, serverSentence } from '../codes.js';
+import { regionChoices } from '../regions.js';
 import { h, message, table } from '../dom.js';
 import { formatInt, formatMoney, rejectReason, t, zeroReason } from '../i18n.js';
 import { filterSelect, markSorted, PAGE_SIZES, reloadInto, sortHeader } from '../paged-list.js';
@@ -306,7 +307,7 @@ function fixForm(q, programs, item, rerender) {
             ['Preferred', t('wbStatusPreferred')],
           ])),
         ),
-        field(t('colRegion'), (inputs.region = h('input', { type: 'text', required: true }))),
+        field(t('colRegion'), (inputs.region = select(regionChoices(), { required: true }))),
       ];
       break;
     case 'map-product': {
@@ -367,7 +368,7 @@ function fixForm(q, programs, item, rerender) {
       status.textContent = t('wbStillThere');
     } catch (err) {
       status.setAttribute('role', 'alert');
-      status.textContent = t('actionFailed', { message: [err.message, ...(err.issues ?? [])].join(' ') });
+      status.textContent = t('actionFailed', { message: [errorText(err), ...(err.issues ?? [])].join(' ') });
     } finally {
       submit.disabled = false;
     }

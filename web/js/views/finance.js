@@ -5,10 +5,11 @@
  * panel of an open quarter, and points redemption.
  */
 import { api } from '../api.js';
-import { codeLabel, textLang } from '../codes.js';
+import { codeLabel, errorText, textLang } from '../codes.js';
+import { rewardLabel } from '../names.js';
 import { h, message, table } from '../dom.js';
-import { errorText } from '../codes.js';
 import { formatInstant, formatInt, formatMoney, t } from '../i18n.js';
+import { tp } from '../plural.js';
 import { choiceField, listControls, sortField } from '../list-controls.js';
 import { pager } from '../pager.js';
 import { searchField } from '../search-field.js';
@@ -148,7 +149,7 @@ export async function accrualsPanel(me, q, status, rerender) {
           e.preventDefault();
           api
             .download(api.accrualsPath(q, format), `accruals-${q}.${format}`)
-            .catch((err) => rerender({ text: t('downloadFailed', { message: err.message }), kind: 'error' }));
+            .catch((err) => rerender({ text: t('downloadFailed', { message: errorText(err) }), kind: 'error' }));
         },
       },
       t(format === 'csv' ? 'exportAccrualsCsv' : 'exportAccrualsXlsx'),
@@ -257,7 +258,7 @@ export async function redeemForm(me, partnerId, rerender) {
   const select = h(
     'select',
     { id: 'reward', name: 'reward', required: true },
-    priced.map((r) => h('option', { value: r.id }, t('rewardOption', { name: r.name, n: formatInt(r.points) }))),
+    priced.map((r) => h('option', { value: r.id }, tp('rewardOption', r.points, { name: rewardLabel(r) }))),
   );
   return h(
     'form',
@@ -268,9 +269,9 @@ export async function redeemForm(me, partnerId, rerender) {
         e.preventDefault();
         try {
           const res = await api.redeem(partnerId, { rewardId: select.value, quarter });
-          rerender({ text: t('redeemed', { n: formatInt(res.balance) }), kind: 'info' });
+          rerender({ text: tp('redeemed', res.balance), kind: 'info' });
         } catch (err) {
-          rerender({ text: t('actionFailed', { message: err.message }), kind: 'error' });
+          rerender({ text: t('actionFailed', { message: errorText(err) }), kind: 'error' });
         }
       },
     },

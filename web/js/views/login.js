@@ -7,6 +7,7 @@ import { api, session, ApiError } from '../api.js';
 import { beginSignIn } from '../auth.js';
 import { h, message } from '../dom.js';
 import { t } from '../i18n.js';
+import { errorText } from '../codes.js';
 
 export async function render({ loggedIn, cognito }) {
   return cognito ? signInForm(cognito) : tokenForm(loggedIn);
@@ -25,7 +26,7 @@ function signInForm(cognito) {
           location.assign(await beginSignIn(cognito, sessionStorage));
         } catch (err) {
           e.target.querySelector('button').disabled = false;
-          status.replaceChildren(message(t('signInFailed', { message: err.message }), 'error'));
+          status.replaceChildren(message(t('signInFailed', { message: errorText(err) }), 'error'));
         }
       },
     },
@@ -57,11 +58,11 @@ function tokenForm(loggedIn) {
         if (!token) return status.replaceChildren(message(t('tokenEmpty'), 'error'));
         session.start(token);
         try {
-          loggedIn(await api.me());
+          await loggedIn(await api.me());
         } catch (err) {
           // 401 already sent the app back here with its message.
           if (!(err instanceof ApiError && err.status === 401))
-            status.replaceChildren(message(t('loadFailed', { message: err.message }), 'error'));
+            status.replaceChildren(message(t('loadFailed', { message: errorText(err) }), 'error'));
         }
       },
     },

@@ -6,6 +6,7 @@ import { api } from '../api.js';
 import { h, message, table } from '../dom.js';
 import { codeLabel, pointsSource, textLang } from '../codes.js';
 import { formatInstant, formatInt, formatMoney, t, zeroReason } from '../i18n.js';
+import { tp } from '../plural.js';
 import { toKopecks } from '../money.js';
 import { adjustmentsSection, chooseView, chosenView, closedMark, redeemForm } from './finance.js';
 
@@ -78,8 +79,7 @@ function progressCard(pr) {
   if (!pr.accepted) facts.push(t('notAccepted'));
   if (pr.unitsToNext !== null)
     facts.push(
-      t(pr.chosenPlan === pr.nextThreshold ? 'moreToChosenPlan' : 'moreToPlan', {
-        n: formatInt(pr.unitsToNext),
+      tp(pr.chosenPlan === pr.nextThreshold ? 'moreToChosenPlan' : 'moreToPlan', pr.unitsToNext, {
         plan: pr.nextThreshold,
       }),
     );
@@ -186,8 +186,8 @@ function pointsSection(points, q) {
     'section',
     { 'aria-labelledby': 'points-title' },
     h('h2', { id: 'points-title' }, t('pointsTitle')),
-    h('p', { class: 'balance' }, t('pointsBalance', { n: formatInt(points?.balance ?? 0) })),
-    points?.credited !== undefined ? h('p', { class: 'credited' }, t('pointsCredited', { q, n: formatInt(points.credited) })) : null,
+    h('p', { class: 'balance' }, tp('pointsBalance', points?.balance ?? 0)),
+    points?.credited !== undefined ? h('p', { class: 'credited' }, tp('pointsCredited', points.credited, { q })) : null,
     pendingPoints(points?.pending ?? []),
     entries.length
       ? table({
@@ -219,7 +219,7 @@ function pendingPoints(pending) {
   if (!pending.length) return null;
   const total = pending.reduce((sum, p) => sum + p.points, 0);
   return [
-    h('p', { class: 'pending' }, t('pointsPending', { n: formatInt(total) })),
+    h('p', { class: 'pending' }, tp('pointsPending', total)),
     table({
       className: 'pending-points',
       columns: [{ label: t('colPoints'), numeric: true }, { label: t('colSource') }, { label: t('colReason') }],

@@ -9,6 +9,7 @@
 import { codeLabel, pointsSource, serverSentence } from '../codes.js';
 import { h, table } from '../dom.js';
 import { formatInstant, formatInt, formatMoney, rejectReason, t, zeroReason } from '../i18n.js';
+import { tp } from '../plural.js';
 import { STRINGS } from '../labels.js';
 
 export const ROW_KINDS = ['partners', 'distributors', 'acceptances', 'trainings', 'catalog'];
@@ -114,7 +115,7 @@ function kindTable(kind, list) {
       columns: shown.map((f) => ({ label: fieldLabel(f), numeric: f === 'plan' })),
       rows: rows.map((r) => ({ cells: shown.map((f) => cell(f, r?.[f])) })),
     }),
-    more ? h('p', { class: 'meta' }, t('rfMoreRows', { n: formatInt(more) })) : null,
+    more ? h('p', { class: 'meta' }, tp('rfMoreRows', more)) : null,
   ];
 }
 
@@ -159,7 +160,7 @@ function rowsList(byKind) {
           ),
         ),
       ),
-      more ? h('p', { class: 'meta' }, t('rfMoreRows', { n: formatInt(more) })) : null,
+      more ? h('p', { class: 'meta' }, tp('rfMoreRows', more)) : null,
     ];
   });
 }

@@ -12,6 +12,7 @@ import { pager } from '../pager.js';
 import { searchField } from '../search-field.js';
 import { sortField } from '../list-controls.js';
 import { formatInstant, formatInt, rejectReason, t } from '../i18n.js';
+import { tp } from '../plural.js';
 import { uploaderLine } from '../uploader.js';
 
 const SHOWN_REJECTS = 100;
@@ -224,7 +225,7 @@ async function showRejects(r, details) {
         rejectsUrl ? h('p', {}, h('a', { href: rejectsUrl, download: '' }, t('rejectsFile'))) : null,
         shown.length
           ? [
-              h('p', {}, t('firstRejects', { n: formatInt(shown.length) })),
+              h('p', {}, tp('firstRejects', shown.length)),
               table({
                 columns: [
                   { label: t('colLine'), numeric: true },

@@ -4,7 +4,7 @@
  * time, sorted, filtered and searched by the API, like the partners list.
  */
 import { api } from '../api.js';
-import { codeLabel } from '../codes.js';
+import { codeLabel, errorText } from '../codes.js';
 import { h, message, table } from '../dom.js';
 import { formatInstant, formatInt, formatMoney, t } from '../i18n.js';
 import { filterSelect, markSorted, PAGE_SIZES, reloadInto, sortHeader } from '../paged-list.js';
@@ -52,7 +52,7 @@ export async function watchlistPanel(q) {
     data = await api.watchlist(q, query(state));
   } catch (err) {
     // The overview stays usable when only the watchlist cannot be loaded.
-    return h('section', { class: 'watchlist' }, message(t('wlFailed', { message: err.message }), 'error'));
+    return h('section', { class: 'watchlist' }, message(t('wlFailed', { message: errorText(err) }), 'error'));
   }
   const area = h('div', { class: 'list-area', 'aria-live': 'polite' });
   const changed = () => {

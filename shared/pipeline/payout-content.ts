@@ -1,0 +1,187 @@
+/**
+ * A partner's payout as stored: the lean JSON of its result and pending points, figures, codes and
+ * params only (no sentence is stored; shared/domain/render writes them at read time), and nothing
+ * the payout says twice. What is left out and put back on reading is described in
+ * shared/adapters/dynamo/payout-item.ts, which compresses this text into the item and decodes it.
+ *
+ * It lives here, not in the adapter, because the computation hashes this very text for change
+ * detection (compute-quarter.ts): a lossless, compact form of the same content, about a quarter of
+ * the bytes of the whole result's JSON, and made once for both the hash and the write.
+ */
+import type { Decimal } from 'decimal.js';
+import { describeCourses } from '../domain/eligibility.js';
+import { courseKey } from '../domain/ids.js';
+import type { PointsEarning } from '../domain/points.js';
+import type { Explanation, PartnerQuarterResult, PayoutLine, TierProgress } from '../domain/types.js';
+import { sameJson } from './same-json.js';
+
+type Item = Record<string, unknown>;
+
+export const PAYOUT_ITEM_FORMAT = 2;
+
+export const EXPLANATION_NULLS = ['reason', 'plan', 'planBasis', 'missingUnits', 'missingCourses', 'lateCourses'] as const;
+export const PROGRESS_NULLS = ['chosenPlan', 'appliedPlan', 'nextThreshold', 'unitsToNext'] as const;
+const EXPLANATION_NULL = new Set<string>(EXPLANATION_NULLS);
+const PROGRESS_NULL = new Set<string>(PROGRESS_NULLS);
+/** A line's fields the lean line leaves out or writes in its own way. */
+const LINE_OWN = new Set(['quarter', 'partnerId', 'partnerDisplayId', 'distributorDisplayId', 'explanation', 'warnings', 'rate', 'amount', 'paidUnits']);
+
+/** What a line pays, as the calculation computes it: paid units × rate, two places. */
+export const amountOf = (rate: Decimal, paidUnits: number): Decimal => rate.times(paidUnits).toDecimalPlaces(2);
+
+/** A line's plan fields as its program's progress gives them (the calculation sets both from one standing). */
+export function planFieldsOf(p: TierProgress | undefined): Pick<Explanation, 'plan' | 'planBasis' | 'programUnits'> | null {
+  if (!p) return null;
+  const planBasis = p.appliedPlan === null ? null : p.chosenPlan !== null ? 'chosen' : 'highest-reached';
+  return { plan: p.appliedPlan, planBasis, programUnits: p.units };
+}
+
+/** `missingCourses` as the calculation writes it from the groups its sentence names. */
+export const coursesOf = (ex: Pick<Explanation, 'params'>): string[] | null =>
+  ex.params?.missing ? ex.params.missing.map((g) => describeCourses({ ...g, late: [] })) : null;
+
+/** The `result` attribute of a payout item. */
+export function encodePayoutResult(r: PartnerQuarterResult): Item {
+  return plain(leanResult(r));
+}
+
+/** The lean result with undefined fields and Decimals still in it: JSON.stringify drops and writes them. */
+function leanResult(r: PartnerQuarterResult): Item {
+  const partnerDisplayId = r.lines.find((l) => l.partnerDisplayId)?.partnerDisplayId;
+  const useOf = new Map(r.progress.map((p) => [p.program, p.acceptance]));
+  const progressOf = new Map(r.progress.map((p) => [p.program, p]));
+  const lineWarnings = r.lines.flatMap((l) => l.warnings);
+  const own = r.warnings.slice(0, r.warnings.length - lineWarnings.length);
+  const warningsSplit = sameJson(r.warnings, [...own, ...lineWarnings]);
+
+  // Built key by key rather than by rest and spread, which cost most of the encoding; the keys come
+  // out in the same order, so the text is the same.
+  const lines = r.lines.map((l) => {
+    const { partnerDisplayId: shown, distributorDisplayId, explanation, warnings, rate, amount, paidUnits } = l;
+    const ex = explanation;
+    const planFields = planFieldsOf(progressOf.get(l.program));
+    const fromProgress =
+      planFields !== null &&
+      planFields.plan === ex.plan &&
+      planFields.planBasis === ex.planBasis &&
+      planFields.programUnits === ex.programUnits;
+    const fromGroups = ex.reason === 'training-missing' && sameJson(ex.missingCourses, coursesOf(ex));
+    const lean: Item = {};
+    for (const k in l) if (!LINE_OWN.has(k)) lean[k] = (l as unknown as Item)[k];
+    // Left out when they are what the line's figures give: all units paid, units × rate.
+    if (paidUnits !== l.units) lean.paidUnits = paidUnits;
+    lean.rate = rate.toFixed(2);
+    if (!amount.equals(amountOf(rate, paidUnits))) lean.amount = amount.toFixed(2);
+    const e: Item = {};
+    for (const k in ex) {
+      const v = (ex as unknown as Item)[k];
+      if (k !== 'acceptance' && !(v === null && EXPLANATION_NULL.has(k))) e[k] = v;
+    }
+    // Stated in full when they are not the program's, nulls included (absence means "from progress").
+    if (fromProgress) e.plan = e.planBasis = e.programUnits = undefined;
+    else {
+      e.plan = ex.plan;
+      e.planBasis = ex.planBasis;
+    }
+    if (fromGroups) e.missingCourses = undefined;
+    else if (ex.reason === 'training-missing') e.missingCourses = ex.missingCourses;
+    const acceptance = ex.acceptance;
+    if (acceptance && !sameJson(acceptance, useOf.get(l.program))) e.acceptance = acceptance;
+    if (!acceptance) e.acceptance = null;
+    lean.explanation = e;
+    if (distributorDisplayId !== undefined && distributorDisplayId !== l.distributorId)
+      lean.distributorDisplayId = distributorDisplayId;
+    if (distributorDisplayId === undefined) lean.distributorDisplayId = null;
+    // A line that names the partner otherwise than the item does keeps its own.
+    if (shown !== partnerDisplayId) lean.partnerDisplayId = shown ?? null;
+    if (warnings.length) lean.warnings = warnings;
+    return lean;
+  });
+
+  const progress = r.progress.map((p) => {
+    const { registered, unmetGates } = p;
+    const out: Item = {};
+    for (const k in p) {
+      const v = (p as unknown as Item)[k];
+      if (k !== 'partnerId' && k !== 'registered' && k !== 'unmetGates' && !(v === null && PROGRESS_NULL.has(k))) out[k] = v;
+    }
+    // Absent means "stored before it was kept"; these defaults are the common case, so they are left out.
+    if (registered === false) out.registered = registered;
+    else if (registered === undefined) out.registered = null;
+    if (unmetGates?.length) out.unmetGates = unmetGates;
+    return out;
+  });
+
+  return {
+    v: PAYOUT_ITEM_FORMAT,
+    quarter: r.quarter,
+    partnerId: r.partnerId,
+    // Left out when it is the key itself; null when no line has one (results stored before it was kept).
+    ...(partnerDisplayId === r.partnerId ? {} : { partnerDisplayId: partnerDisplayId ?? null }),
+    rulesVersion: r.rulesVersion,
+    // Kept though the lines give it: the partner's total is what a reader of the table looks for.
+    total: r.total.toFixed(2),
+    lines,
+    progress,
+    ...(warningsSplit ? (own.length ? { warnings: own } : {}) : { allWarnings: r.warnings }),
+  };
+}
+
+/** Plain JSON: no undefined for the marshaller, Decimals as their strings. */
+const plain = (o: Item): Item => JSON.parse(JSON.stringify(o)) as Item;
+
+/**
+ * The `points` attribute: an earning of a payout line is `{ line, rate }` (its source, units, row
+ * and distributor are the line's), a course's `{ course, date, points }`; whether the campaign's
+ * rates are examples is said once, in `pointsExample`. Anything else is stored whole.
+ */
+export function encodePayoutPoints(points: readonly PointsEarning[], r: PartnerQuarterResult): { points: Item[]; pointsExample?: boolean } {
+  const example = points.find((e) => e.reason.code !== 'stored-text')?.reason.params as { example?: boolean } | undefined;
+  const flag = example?.example ?? false;
+  // The first line of each source, as a search from the start would find it, once per result.
+  const lineOf = new Map<string, number>();
+  r.lines.forEach((l, i) => {
+    const source = lineSource(r, l);
+    if (!lineOf.has(source)) lineOf.set(source, i);
+  });
+  const lean = points.map((e): Item => {
+    const i = lineOf.get(e.source) ?? -1;
+    if (e.reason.code === 'paid-units' && i >= 0) {
+      const rate = e.reason.params.rate;
+      const short = { line: i, rate };
+      if (sameJson(e, paidUnitsEarning(r, i, rate, flag))) return short;
+    }
+    if (e.reason.code === 'course') {
+      const { course, date, points: n } = e.reason.params;
+      if (sameJson(e, courseEarning(course, date, n, flag))) return { course, date, points: n };
+    }
+    return plain({ ...e });
+  });
+  return { points: lean, ...(points.length ? { pointsExample: flag } : {}) };
+}
+
+const lineSource = (r: PartnerQuarterResult, l: PayoutLine): string =>
+  `payout:${r.quarter}/${r.partnerId}/${l.distributorId}/${l.program}/${l.rateRow}`;
+
+export function paidUnitsEarning(r: PartnerQuarterResult, i: number, rate: number, example: boolean): PointsEarning {
+  const l = r.lines[i]!;
+  return {
+    source: lineSource(r, l),
+    points: l.paidUnits * rate,
+    reason: {
+      code: 'paid-units',
+      params: { units: l.paidUnits, row: `${l.program}/${l.rateRow}`, distributor: l.distributorDisplayId || l.distributorId, rate, example },
+    },
+  };
+}
+
+export const courseEarning = (course: string, date: string, points: number, example: boolean): PointsEarning => ({
+  source: `course:${courseKey(course)}`,
+  points,
+  reason: { code: 'course', params: { course, date, points, example } },
+});
+
+/** The stored text of a payout: `{"result":…,"points":…,"pointsExample":…}`, the lean forms above. */
+export function payoutContent(result: PartnerQuarterResult, points: readonly PointsEarning[]): string {
+  return JSON.stringify({ result: leanResult(result), ...encodePayoutPoints(points, result) });
+}
