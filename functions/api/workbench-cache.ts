@@ -4,10 +4,11 @@
  * partners list keeps its rows (partner-rows.ts): a computation that ran, which every reference
  * edit and report asks for, is a new key.
  *
- * A computation keeps them in its body (shared/pipeline/workbench-body.ts), so the first request
- * after it reads the pointer and one body. The quarter's payout items and the reference snapshot
- * are read (seconds for 10,000 partners) only where the body cannot tell: a body written before
- * it kept them, and an unfinished computation, whose items are being written (nothing is kept then).
+ * A computation stores them beside its body, last (shared/pipeline/workbench-part.ts), so the first
+ * request after it reads the pointer, the body and that object. The quarter's payout items and the
+ * reference snapshot are read (seconds for 10,000 partners) only where the object cannot tell: a
+ * computation that has not stored it yet, or whose write failed, or stored none, and an unfinished
+ * computation, whose items are being written (nothing is kept then).
  *
  * The exceptions groups are kept too, per language, for every partner; a partner manager's are
  * grouped again from the territory's items (`groupItems`), so each total is of what they may see.
@@ -18,7 +19,8 @@ import type { Partner } from '../../shared/domain/types.js';
 import { cachedComputationBody } from '../../shared/pipeline/body-cache.js';
 import { unfinishedBodyKey, type ComputationBody } from '../../shared/pipeline/compute.js';
 import { groupItems, sayItem, type WorkbenchGroup } from '../../shared/pipeline/workbench.js';
-import { workbenchFromBody, workbenchSource, type WorkbenchSource } from '../../shared/pipeline/workbench-body.js';
+import { workbenchFromBody, workbenchSource, type WorkbenchBody, type WorkbenchSource } from '../../shared/pipeline/workbench-body.js';
+import { readWorkbenchPart } from '../../shared/pipeline/workbench-part.js';
 import type { ApiDeps } from './http.js';
 
 export interface WorkbenchInputs extends WorkbenchSource {
@@ -30,9 +32,14 @@ export interface WorkbenchInputs extends WorkbenchSource {
 const KEPT = 4;
 const caches = new WeakMap<ApiDeps, Map<string, Promise<WorkbenchInputs>>>();
 
-async function read(deps: ApiDeps, rules: Rules, body: Promise<ComputationBody | null>, fromBody: boolean): Promise<WorkbenchInputs> {
-  const held = await body;
-  const kept = fromBody && held?.workbench ? workbenchFromBody(held.workbench, held.exceptions) : null;
+async function read(
+  deps: ApiDeps,
+  rules: Rules,
+  body: Promise<ComputationBody | null>,
+  part: Promise<WorkbenchBody | null>,
+): Promise<WorkbenchInputs> {
+  const [held, workbench] = await Promise.all([body, part]);
+  const kept = held && workbench ? workbenchFromBody(workbench, held.exceptions) : null;
   if (kept) return { ...kept, body: held, groups: new Map() };
   const [stored, snapshot] = await Promise.all([deps.payouts.listQuarter(rules.quarter), deps.reference.loadSnapshot()]);
   const source = workbenchSource(
@@ -48,16 +55,17 @@ async function read(deps: ApiDeps, rules: Rules, body: Promise<ComputationBody |
 export async function workbenchInputs(deps: ApiDeps, rules: Rules): Promise<WorkbenchInputs> {
   const { quarter } = rules;
   const pointer = await deps.computations.latest(quarter);
-  if (!pointer) return read(deps, rules, Promise.resolve(null), false);
+  const none = Promise.resolve(null);
+  if (!pointer) return read(deps, rules, none, none);
   const body = cachedComputationBody(deps.objects, pointer);
-  if (await unfinishedBodyKey(deps, quarter, pointer)) return read(deps, rules, body, false);
+  if (await unfinishedBodyKey(deps, quarter, pointer)) return read(deps, rules, body, none);
   let cache = caches.get(deps);
   if (!cache) caches.set(deps, (cache = new Map()));
   // The rules version too: read from items, the candidates are valued at the rules of the request.
   const key = `${quarter}#${pointer.inputsHash}#${pointer.bodyKey}#${rules.version}`;
   let inputs = cache.get(key);
   if (!inputs) {
-    inputs = read(deps, rules, body, true);
+    inputs = read(deps, rules, body, readWorkbenchPart(deps.objects, pointer));
     cache.set(key, inputs);
     // A failed read is not kept: the next request tries again.
     inputs.catch(() => cache.delete(key));

@@ -13,6 +13,7 @@ import type { AppDeps } from '../wiring.js';
 import type { ComputationBody } from './compute.js';
 import { groupItems, sayItem, workbenchGroups } from './workbench.js';
 import { workbenchFromBody } from './workbench-body.js';
+import { readWorkbenchPart } from './workbench-part.js';
 
 export interface CloseExceptions {
   total: number;
@@ -22,9 +23,9 @@ export interface CloseExceptions {
 type Body = ComputationBody | null;
 
 /**
- * The exceptions workbench of a quarter from what is stored: the items the latest body keeps
- * (workbench-body.ts), or, for a body written before it kept them, its held lines, the payout items
- * and the reference snapshot. A close request reads it fresh; the Exceptions route works out the
+ * The exceptions workbench of a quarter from what is stored: the items its latest computation
+ * stored beside the body (workbench-part.ts), or, when there are none, the body's held lines, the
+ * payout items and the reference snapshot. A close request reads it fresh; the Exceptions route works out the
  * same groups from inputs it keeps between requests (functions/api/workbench-cache.ts). `body` may
  * still be on its way.
  */
@@ -36,7 +37,8 @@ export async function quarterWorkbench(
   lang?: Lang,
 ) {
   const held = await body;
-  const kept = held?.workbench ? workbenchFromBody(held.workbench, held.exceptions) : null;
+  const part = held && (await readWorkbenchPart(deps.objects, { quarter: rules.quarter, inputsHash: held.inputsHash, resultHash: held.record.resultHash }));
+  const kept = held && part ? workbenchFromBody(part, held.exceptions) : null;
   if (kept) {
     const items = kept.facts.filter((f) => visible(kept.partners.get(f.partnerKey) ?? null));
     return { groups: groupItems(items.map((f) => sayItem(f, lang ?? 'en'))), body: held };

@@ -56,7 +56,8 @@ import { decodeExtract } from './extract.js';
 import { partnerSummaryRows, type PartnerSummaryRow } from './partner-summary.js';
 import { creditPoints, finishCredits } from './quarters.js';
 import { recordRulesChange } from './rules-audit.js';
-import { workbenchBody, type WorkbenchBody } from './workbench-body.js';
+import { workbenchBody } from './workbench-body.js';
+import { storeWorkbenchPart } from './workbench-part.js';
 
 export interface ComputeDeps {
   objects: ObjectStore;
@@ -91,8 +92,6 @@ export interface ComputationBody {
   exceptions: Partial<Record<HeldReason, HeldLines[]>>;
   /** The partners list's rows (absent in bodies written before they were kept). */
   rows?: PartnerSummaryRow[];
-  /** What the watchlist and the exceptions are worked out from (absent in bodies written before it was kept). */
-  workbench?: WorkbenchBody;
 }
 
 export interface QuarterInputs {
@@ -119,6 +118,8 @@ export type ComputeOutcome =
       partnersWritten: number;
       partnersDeleted: number;
       computation: QuarterComputation;
+      /** Why the workbench part (workbench-part.ts) was not stored; the computation stands without it. */
+      workbenchFailure?: unknown;
     };
 
 /** Rules version, each report version with its extract's sha256, reference revision: the inputs. */
@@ -348,12 +349,6 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     partners: computation.partners.map((p) => ({ partnerId: p.partnerId, hash: p.hash, total: p.result.total.toFixed(2) })),
     exceptions: computation.exceptions,
     rows: partnerSummaryRows(computation.partners, reference.partners),
-    workbench: workbenchBody(
-      rules,
-      computation.partners.map((p) => p.result),
-      computation.exceptions,
-      reference,
-    ),
   };
   const causes: RecordedCause[] = [
     ...reportsCaused,
@@ -401,6 +396,16 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     bodyKey,
     computedAt: at,
   });
+
+  // Last, once every payout and the pointer are stored: what the watchlist and the exceptions are
+  // worked out from. Without it their readers read the payout items, so its failure fails nothing.
+  let workbenchFailure: unknown;
+  try {
+    const part = workbenchBody(rules, computation.partners.map((p) => p.result), computation.exceptions, reference);
+    await storeWorkbenchPart(deps.objects, { quarter, inputsHash, resultHash: computation.record.resultHash }, part);
+  } catch (err) {
+    workbenchFailure = err;
+  }
   return {
     status: 'computed',
     quarter,
@@ -409,6 +414,7 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     partnersWritten: changed.length,
     partnersDeleted: gone.length,
     computation,
+    ...(workbenchFailure !== undefined ? { workbenchFailure } : {}),
   };
 }
 

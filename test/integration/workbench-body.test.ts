@@ -1,21 +1,23 @@
 /**
- * The watchlist and the exceptions workbench from the computation body (issue #15 point 5), on the
- * real emulators: the first request after a computation reads no payout item and no reference
- * snapshot (DynamoDB commands counted at the client), and every answer, for each role and language,
- * is the one the payout items and the snapshot give (the path kept for bodies written before).
+ * The watchlist and the exceptions workbench from the computation's workbench object (issue #15
+ * point 5), on the real emulators: once the computation has stored it beside its body, the first
+ * request reads no payout item and no reference snapshot (DynamoDB commands counted at the client);
+ * every answer, for each role and language, is the one the payout items and the snapshot give, which
+ * is what answers when the object is missing (not stored yet, its write failed, or deleted).
  */
 import '../../local/env-defaults.js'; // before the handler modules create their loggers
-import { gzipSync } from 'node:zlib';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Reply } from '../../functions/api/http.js';
 import { getQuarterExceptions, getWatchlist } from '../../functions/api/routes-workbench.js';
 import { principalFromClaims } from '../../shared/auth/principal.js';
 import { quarterWorkbench } from '../../shared/pipeline/close-exceptions.js';
 import { latestComputation } from '../../shared/pipeline/compute.js';
+import { workbenchKey } from '../../shared/storage-contract.js';
 import type { AppDeps } from '../../shared/wiring.js';
 import { CALLERS, type Caller } from '../support/api-client.js';
 import { sampleRules } from '../support/domain-fixtures.js';
-import { FaultInjector } from '../support/faults.js';
+import { FaultInjector, throwing } from '../support/faults.js';
 import { renderReport, salesOf, useLocalRuntime } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
@@ -94,40 +96,81 @@ const itemReads = () => faults.count('doc', 'BatchGetCommand') + faults.count('d
 /** Deps with caches of their own: nothing kept by an earlier request answers. */
 const fresh = (deps: AppDeps): AppDeps => ({ ...deps, objects: Object.create(deps.objects) as AppDeps['objects'] });
 
-describe('the watchlist and the exceptions from the computation body', () => {
-  it('answer the first request with no payout item nor reference read, as the payout items do', async () => {
+// The object is stored after the pointer: a loaded machine may take a while.
+const STORED_MS = 60_000;
+
+/** The latest computation and its workbench object's key, once that object is stored. */
+async function storedPart(deps: AppDeps) {
+  const latest = (await latestComputation(deps, Q1))!;
+  const key = workbenchKey(Q1, latest.pointer.inputsHash);
+  await expect.poll(async () => (await deps.objects.getBytes(key)) !== null, { timeout: STORED_MS, interval: 100 }).toBe(true);
+  return { latest, key };
+}
+
+describe('the watchlist and the exceptions from the workbench object', () => {
+  let fromPart: Record<string, unknown>;
+
+  it('answer the first request with no payout item nor reference read, and the body keeps none of it', async () => {
     const deps = env.rt.deps as AppDeps;
+    const { latest } = await storedPart(deps);
+    expect(latest.body).not.toHaveProperty('workbench');
     const before = itemReads();
-    const fromBody = await answers(fresh(deps));
+    fromPart = await answers(fresh(deps));
     expect(itemReads() - before).toBe(0);
 
     // What can go wrong is there: partners within reach, held and payout groups, a territory.
-    const program = fromBody['exceptions program en 0'] as { groups: { reason: string; count: number }[] };
+    const program = fromPart['exceptions program en 0'] as { groups: { reason: string; count: number }[] };
     const reasons = program.groups.map((g) => g.reason);
     expect(reasons).toEqual(expect.arrayContaining(['unknown-partner', 'unclassified-product', 'plan-not-met', 'training-missing']));
-    const watched = (fromBody['watch program en 0'] as { partners: { partnerId: string }[] }).partners;
+    const watched = (fromPart['watch program en 0'] as { partners: { partnerId: string }[] }).partners;
     expect(watched.map((p) => p.partnerId)).toEqual(expect.arrayContaining(['RU940201', 'RU940202']));
-    const central = (fromBody['watch central en 0'] as { partners: { partnerId: string }[] }).partners;
+    const central = (fromPart['watch central en 0'] as { partners: { partnerId: string }[] }).partners;
     expect(central.map((p) => p.partnerId)).not.toContain('RU940202');
+  });
 
-    // The same body without its workbench part, as bodies written before it: read from payout items.
-    const latest = (await latestComputation(deps, Q1))!;
-    expect(latest.body.workbench?.i.length).toBeGreaterThan(0);
-    const { workbench: _kept, ...old } = latest.body;
-    await deps.objects.put(latest.pointer.bodyKey, gzipSync(JSON.stringify(old)), 'application/gzip');
+  it('answer the same from the payout items when the object is missing, and a close counts the same groups', async () => {
+    const deps = env.rt.deps as AppDeps;
+    const { latest, key } = await storedPart(deps);
+    const all = () => true;
+    const close = async () => JSON.parse(JSON.stringify((await quarterWorkbench(deps, rules, latest.body, all, 'ru')).groups)) as unknown;
+    const closeFromPart = await close();
+
+    await env.rt.stack.clients.s3.send(new DeleteObjectCommand({ Bucket: env.rt.stack.bucket, Key: key }));
+    expect(await deps.objects.getBytes(key)).toBeNull();
+    const reads = itemReads();
+    const fromItems = await answers(fresh(deps));
+    expect(itemReads() - reads).toBeGreaterThan(0);
+    expect(fromItems).toEqual(fromPart);
+    expect(await close()).toEqual(closeFromPart);
+  });
+
+  it('a computation whose object cannot be stored still completes, and the routes read the payout items', async () => {
+    const deps = env.rt.deps as AppDeps;
+    const before = (await latestComputation(deps, Q1))!.pointer;
+    const fault = faults.arm({
+      client: 's3',
+      command: 'PutObjectCommand',
+      match: (input) => String(input.Key).includes('/workbench-'),
+      times: 10,
+      fail: throwing(() => new Error('S3 unavailable (injected fault)')),
+    });
     try {
-      const reads = itemReads();
-      const fromItems = await answers(fresh(deps));
-      expect(itemReads() - reads).toBeGreaterThan(0);
-      expect(fromBody).toEqual(fromItems);
-
-      // A close request counts the same groups either way.
-      const all = () => true;
-      const close = async (body: typeof latest.body) =>
-        JSON.parse(JSON.stringify((await quarterWorkbench(deps, rules, body, all, 'ru')).groups)) as unknown;
-      expect(await close(latest.body)).toEqual(await close(old));
+      await env.upload('alfa', 'mar.csv', renderReport([sale({ invoice: 'C-1', partnerId: 'RU940201', qty: 4 })]));
     } finally {
-      await deps.objects.put(latest.pointer.bodyKey, gzipSync(JSON.stringify(latest.body)), 'application/gzip');
+      fault.disarm();
     }
+    expect(fault.fired).toBeGreaterThan(0);
+    const after = (await latestComputation(deps, Q1))!.pointer;
+    expect(after.inputsHash).not.toBe(before.inputsHash);
+    expect(await deps.objects.getBytes(workbenchKey(Q1, after.inputsHash))).toBeNull();
+    expect(env.rt.deadLetters()).toEqual([]);
+
+    // The payouts are those of the new report: 146 + 4 units meets RU940201's plan of 150.
+    const reads = itemReads();
+    const now = await answers(fresh(deps));
+    expect(itemReads() - reads).toBeGreaterThan(0);
+    const watched = (now['watch program en 0'] as { partners: { partnerId: string }[] }).partners;
+    expect(watched.map((p) => p.partnerId)).not.toContain('RU940201');
+    expect(watched.map((p) => p.partnerId)).toContain('RU940202');
   });
 });
