@@ -217,7 +217,7 @@ for (let i = 0; i < RUNS; i++) {
 const best = Math.min(...runs);
 const c = last!;
 const paidPartners = c.partners.filter((p) => p.result.total.greaterThan(0)).length;
-// What the compute step adds to the body for the watchlist and the exceptions (workbench-body.ts).
+// What the computation stores last, after its pointer, for the watchlist and the exceptions (workbench-part.ts).
 const wbStart = performance.now();
 const wb = workbenchBody(rules, c.partners.map((p) => p.result), c.exceptions, reference);
 const wbMs = performance.now() - wbStart;
@@ -243,7 +243,7 @@ const rows: [string, string][] = [
         .map(([k, v]) => `${k} ${n(v)}`)
         .join(', ')})`,
   ],
-  ['  its watchlist and exceptions for the body (workbenchBody)', `${s(wbMs)}; ${wbSize}`],
+  ['  then, after the pointer: its watchlist and exceptions object (workbenchBody)', `${s(wbMs)}; ${wbSize}`],
   [
     'heap in use before the computation',
     `${heapMB.toFixed(0)} MB (the decoded extracts, reference and rules)`,
