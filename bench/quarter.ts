@@ -243,7 +243,7 @@ const rows: [string, string][] = [
         .map(([k, v]) => `${k} ${n(v)}`)
         .join(', ')})`,
   ],
-  ['  then, after the pointer: its watchlist and exceptions object (workbenchBody)', `${s(wbMs)}; ${wbSize}`],
+  ['  after the pointer: the workbench object', `${s(wbMs)}; ${wbSize}`],
   [
     'heap in use before the computation',
     `${heapMB.toFixed(0)} MB (the decoded extracts, reference and rules)`,

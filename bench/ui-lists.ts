@@ -19,6 +19,7 @@ import type { Acceptance, Distributor, Partner } from '../shared/domain/types.js
 import { gzipSync } from 'node:zlib';
 import { latestComputation } from '../shared/pipeline/compute.js';
 import { importReference } from '../shared/pipeline/reference-import.js';
+import { workbenchKey } from '../shared/storage-contract.js';
 
 const QUARTER = '2016-Q1';
 const TARGET_MS = 1_000;
@@ -111,8 +112,9 @@ async function main() {
       const latest = await latestComputation(rt.deps, QUARTER);
       const bodyBytes = (await rt.deps.objects.getBytes(latest!.pointer.bodyKey))!.length;
       const rowBytes = gzipSync(JSON.stringify(latest!.body.rows ?? [])).length;
+      const workbenchBytes = (await rt.deps.objects.getBytes(workbenchKey(QUARTER, latest!.pointer.inputsHash)))?.length ?? 0;
       console.log(
-        `computation body ${(bodyBytes / 1024).toFixed(0)} KB gzipped; its partner rows alone ${(rowBytes / 1024).toFixed(0)} KB gzipped, ${(rowBytes / count).toFixed(1)} bytes per partner`,
+        `computation body ${(bodyBytes / 1024).toFixed(0)} KB gzipped; its partner rows alone ${(rowBytes / 1024).toFixed(0)} KB gzipped, ${(rowBytes / count).toFixed(1)} bytes per partner; the workbench object beside it ${(workbenchBytes / 1024).toFixed(0)} KB gzipped`,
       );
       const t0 = performance.now();
       const first = await fetch(`${server.url}/api${base}?limit=50`, { headers: { authorization: `Bearer ${token}` } });
