@@ -1,6 +1,6 @@
 /**
- * What the watchlist and the exceptions workbench are worked out from, kept in the computation's
- * body (issue #15 point 5), as the partners list keeps its rows (partner-summary.ts). Without it
+ * What the watchlist and the exceptions workbench are worked out from, which the computation stores
+ * beside its body (issue #15 point 5; the object: workbench-part.ts). Without it
  * the first request after a computation reads every payout item and the reference snapshot:
  * seconds for 10,000 partners. The computation has both in hand, so it keeps:
  * - the watchlist's candidates: every partner × program with a target not yet met, all but the
@@ -70,7 +70,7 @@ export function workbenchSource(
   return { partners: reference.partners, watch, facts };
 }
 
-/** The body's part: `workbenchSource` in JSON, each held line named by its index. */
+/** The workbench object's content: `workbenchSource` in JSON, each held line named by its index in the body. */
 export function workbenchBody(
   rules: Rules,
   results: readonly PartnerQuarterResult[],
@@ -118,7 +118,7 @@ export function workbenchBody(
 }
 
 /**
- * `workbenchSource` back from a body: held items find their lines in the body's `exceptions`.
+ * `workbenchSource` back from the workbench object: held items find their lines in the body's `exceptions`.
  * Null when a held item names lines the body does not hold: the caller reads the stored items.
  */
 export function workbenchFromBody(
