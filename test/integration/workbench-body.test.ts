@@ -144,6 +144,31 @@ describe('the watchlist and the exceptions from the workbench object', () => {
     expect(await close()).toEqual(closeFromPart);
   });
 
+  it('is stored after the computation\'s pointer, so the pointer does not wait for it', async () => {
+    const deps = env.rt.deps as AppDeps;
+    const pointerAtPut: (string | null)[] = [];
+    const keys: string[] = [];
+    const watch = faults.arm({
+      client: 's3',
+      command: 'PutObjectCommand',
+      match: (input) => String(input.Key).includes('/workbench-'),
+      times: 10,
+      fail: async (send, sent) => {
+        keys.push(String(sent.input.Key));
+        pointerAtPut.push((await deps.computations.latest(Q1))?.inputsHash ?? null);
+        return send();
+      },
+    });
+    try {
+      await env.upload('alfa', 'jan.csv', renderReport([sale({ invoice: 'A-1', partnerId: 'RU940203', qty: 2 })]));
+    } finally {
+      watch.disarm();
+    }
+    const latest = (await latestComputation(deps, Q1))!.pointer;
+    expect(keys).toEqual([workbenchKey(Q1, latest.inputsHash)]);
+    expect(pointerAtPut).toEqual([latest.inputsHash]);
+  });
+
   it('a computation whose object cannot be stored still completes, and the routes read the payout items', async () => {
     const deps = env.rt.deps as AppDeps;
     const before = (await latestComputation(deps, Q1))!.pointer;
