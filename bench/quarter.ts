@@ -26,6 +26,8 @@ import {
 } from '../shared/pipeline/compute-quarter.js';
 import { decodeExtract, ReportExtractor, storableExtract } from '../shared/pipeline/extract.js';
 import { collectRules } from '../local/runtime.js';
+import { gzipSync } from 'node:zlib';
+import { workbenchBody } from '../shared/pipeline/workbench-body.js';
 import { distributors, PRODUCTS, seeded, type DistributorId, type Product } from '../samples/products.js';
 
 const QUARTER = '2016-Q1';
@@ -215,6 +217,12 @@ for (let i = 0; i < RUNS; i++) {
 const best = Math.min(...runs);
 const c = last!;
 const paidPartners = c.partners.filter((p) => p.result.total.greaterThan(0)).length;
+// What the computation stores last, after its pointer, for the watchlist and the exceptions (workbench-part.ts).
+const wbStart = performance.now();
+const wb = workbenchBody(rules, c.partners.map((p) => p.result), c.exceptions, reference);
+const wbMs = performance.now() - wbStart;
+const kb = (o: unknown) => `${(gzipSync(JSON.stringify(o)).length / 1024).toFixed(0)} KB`;
+const wbSize = `${kb(wb)} gzipped (partners ${kb(wb.p)}, watchlist ${n(wb.w.length)} ${kb(wb.w)}, items ${n(wb.i.length)} ${kb(wb.i)})`;
 
 const rows: [string, string][] = [
   ['lines, partners, reports', `${n(LINES)} lines, ${n(PARTNERS)} partners, ${REPORTS.length} reports`],
@@ -235,6 +243,7 @@ const rows: [string, string][] = [
         .map(([k, v]) => `${k} ${n(v)}`)
         .join(', ')})`,
   ],
+  ['  after the pointer: the workbench object', `${s(wbMs)}; ${wbSize}`],
   [
     'heap in use before the computation',
     `${heapMB.toFixed(0)} MB (the decoded extracts, reference and rules)`,

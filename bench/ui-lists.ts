@@ -19,6 +19,7 @@ import type { Acceptance, Distributor, Partner } from '../shared/domain/types.js
 import { gzipSync } from 'node:zlib';
 import { latestComputation } from '../shared/pipeline/compute.js';
 import { importReference } from '../shared/pipeline/reference-import.js';
+import { workbenchKey } from '../shared/storage-contract.js';
 
 const QUARTER = '2016-Q1';
 const TARGET_MS = 1_000;
@@ -111,8 +112,9 @@ async function main() {
       const latest = await latestComputation(rt.deps, QUARTER);
       const bodyBytes = (await rt.deps.objects.getBytes(latest!.pointer.bodyKey))!.length;
       const rowBytes = gzipSync(JSON.stringify(latest!.body.rows ?? [])).length;
+      const workbenchBytes = (await rt.deps.objects.getBytes(workbenchKey(QUARTER, latest!.pointer.inputsHash)))?.length ?? 0;
       console.log(
-        `computation body ${(bodyBytes / 1024).toFixed(0)} KB gzipped; its partner rows alone ${(rowBytes / 1024).toFixed(0)} KB gzipped, ${(rowBytes / count).toFixed(1)} bytes per partner`,
+        `computation body ${(bodyBytes / 1024).toFixed(0)} KB gzipped; its partner rows alone ${(rowBytes / 1024).toFixed(0)} KB gzipped, ${(rowBytes / count).toFixed(1)} bytes per partner; the workbench object beside it ${(workbenchBytes / 1024).toFixed(0)} KB gzipped`,
       );
       const t0 = performance.now();
       const first = await fetch(`${server.url}/api${base}?limit=50`, { headers: { authorization: `Bearer ${token}` } });
@@ -120,13 +122,13 @@ async function main() {
       const coldMs = performance.now() - t0;
       console.log(`${coldMs <= TARGET_MS ? 'PASS' : 'MISS'}  ${coldMs.toFixed(0).padStart(5)} ms  first request after the computation (reads the computation body; not repeated)`);
       let missed = coldMs <= TARGET_MS ? 0 : 1;
-      // The watchlist and the exceptions read the payout items and the reference once per computation.
+      // The watchlist and the exceptions work out their lists once per computation, from the workbench object the computation stored beside its body.
       const t1 = performance.now();
       const wl = await fetch(`${server.url}/api/quarters/${QUARTER}/watchlist?limit=25`, { headers: { authorization: `Bearer ${token}` } });
       await wl.arrayBuffer();
       const workbenchColdMs = performance.now() - t1;
       if (workbenchColdMs > TARGET_MS) missed++;
-      console.log(`${workbenchColdMs <= TARGET_MS ? 'PASS' : 'MISS'}  ${workbenchColdMs.toFixed(0).padStart(5)} ms  first watchlist request after the computation (reads the payout items and the reference; not repeated)`);
+      console.log(`${workbenchColdMs <= TARGET_MS ? 'PASS' : 'MISS'}  ${workbenchColdMs.toFixed(0).padStart(5)} ms  first watchlist request after the computation (reads its workbench object; not repeated)`);
       for (const [what, path] of cases) {
         const { ms, total } = await time(path);
         const pass = ms <= TARGET_MS;

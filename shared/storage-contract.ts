@@ -21,6 +21,15 @@ export const PREFIX = {
   exports: 'exports/',
 } as const;
 
+/**
+ * `computations/<quarter>/workbench-<inputsHash>.json.gz`: the watchlist's candidates and the
+ * exceptions items of the computation of those inputs, stored after its pointer so the payouts are
+ * not held up by them. Missing for computations before it, or when that last write failed: the
+ * readers then work them out from the payout items.
+ */
+export const workbenchKey = (quarter: string, inputsHash: string): string =>
+  `${PREFIX.computations}${quarter}/workbench-${inputsHash}.json.gz`;
+
 /** Where a distributor's report named `name` is uploaded: `incoming/<distributorId>/<name>`. */
 export const reportKey = (distributorId: string, name: string): string => `${PREFIX.incoming}${distributorId}/${name}`;
 

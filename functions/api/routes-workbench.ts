@@ -1,13 +1,13 @@
 /**
  * The partner managers' workbench (issue #15): `GET /quarters/{q}/watchlist` (partners within reach
  * of a plan) and `GET /quarters/{q}/exceptions` (every reason a unit does not pay, grouped). Both
- * read the quarter's latest computation (stored payout items and the body's held lines) and are
+ * read the quarter's latest computation (what its body keeps for them: workbench-cache.ts) and are
  * scoped like the payouts: a partner manager sees the partners of the territory only, and no line
  * of a partner the registry does not know.
  */
 import { canSeePartner, type Principal, type Role } from '../../shared/auth/principal.js';
 import type { Partner } from '../../shared/domain/types.js';
-import { watchlist } from '../../shared/domain/watchlist.js';
+import { watchWithin } from '../../shared/domain/watchlist.js';
 import type { Fix, WorkbenchItem } from '../../shared/pipeline/workbench.js';
 import { money, parseWith, quarterOf, type ApiRequest, type Reply } from './http.js';
 import { languageOf } from './language.js';
@@ -44,19 +44,13 @@ export async function getWatchlist(req: ApiRequest): Promise<Reply> {
         programs: [],
       },
     };
-  const { stored, snapshot } = await workbenchInputs(deps, rules.quarter);
-  const partners = snapshot.partners;
+  const { watch, partners } = await workbenchInputs(deps, rules);
   const visible = visibleTo(principal);
-  const items = watchlist({
+  const items = watchWithin(
     rules,
-    results: stored.map((s) => s.result).filter((r) => visible(partners.get(r.partnerId) ?? null)),
-    referenceOf: (id) => ({
-      partner: partners.get(id) ?? null,
-      acceptances: [...(snapshot.acceptances.get(id) ?? [])],
-      trainings: [...(snapshot.trainings.get(id) ?? [])],
-    }),
-    now: deps.clock.now().getTime(),
-  });
+    watch.filter((c) => visible(partners.get(c.partnerKey) ?? null)),
+    deps.clock.now().getTime(),
+  );
   const rows = items.map(({ amountAtStakeRub, ...item }) => ({
     ...item,
     partnerName: partners.get(item.partnerKey)?.name ?? null,
@@ -81,11 +75,11 @@ export async function getQuarterExceptions(req: ApiRequest): Promise<Reply> {
   const rules = await quarterOf(req);
   const query = parseWith(ExceptionsQuery, req.query, 'query');
   // The same groups a close request counts (close-exceptions.ts), from inputs kept between requests.
-  const inputs = await workbenchInputs(deps, rules.quarter);
-  const { snapshot, body } = inputs;
+  const inputs = await workbenchInputs(deps, rules);
+  const { partners, body } = inputs;
   const groups = visibleGroups(inputs, rules, languageOf(req), visibleTo(principal), principal.role !== 'manager');
   const itemJson = ({ amountAtStakeRub, fix, ...item }: WorkbenchItem) => {
-    const partner = snapshot.partners.get(item.partnerKey);
+    const partner = partners.get(item.partnerKey);
     return {
       ...item,
       partnerName: partner?.name ?? null,

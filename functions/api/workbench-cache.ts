@@ -1,10 +1,14 @@
 /**
  * What the watchlist and the exceptions are worked out from, kept per warm process (issue #15
- * point 5). Reading a quarter's payout items and the reference snapshot takes seconds for 10,000
- * partners, every request; a page of either list must answer within a second. They are kept under
- * the key of the latest computation (inputs hash and body), as the partners list keeps its rows
- * (partner-rows.ts): a computation that ran, which every reference edit and report asks for, is a
- * new key. While a computation is unfinished its items are being written: nothing is kept then.
+ * point 5). They are kept under the key of the latest computation (inputs hash and body), as the
+ * partners list keeps its rows (partner-rows.ts): a computation that ran, which every reference
+ * edit and report asks for, is a new key.
+ *
+ * A computation stores them beside its body, last (shared/pipeline/workbench-part.ts), so the first
+ * request after it reads the pointer, the body and that object. The quarter's payout items and the
+ * reference snapshot are read (seconds for 10,000 partners) only where the object cannot tell: a
+ * computation that has not stored it yet, or whose write failed, or stored none, and an unfinished
+ * computation, whose items are being written (nothing is kept then).
  *
  * The exceptions groups are kept too, per language, for every partner; a partner manager's are
  * grouped again from the territory's items (`groupItems`), so each total is of what they may see.
@@ -14,16 +18,12 @@ import type { Rules } from '../../shared/domain/rules/load.js';
 import type { Partner } from '../../shared/domain/types.js';
 import { cachedComputationBody } from '../../shared/pipeline/body-cache.js';
 import { unfinishedBodyKey, type ComputationBody } from '../../shared/pipeline/compute.js';
-import { asWrittenIn } from '../../shared/domain/ids.js';
-import { groupItems, workbenchGroups, type WorkbenchGroup } from '../../shared/pipeline/workbench.js';
+import { groupItems, sayItem, type WorkbenchGroup } from '../../shared/pipeline/workbench.js';
+import { workbenchFromBody, workbenchSource, type WorkbenchBody, type WorkbenchSource } from '../../shared/pipeline/workbench-body.js';
+import { readWorkbenchPart } from '../../shared/pipeline/workbench-part.js';
 import type { ApiDeps } from './http.js';
 
-type Stored = Awaited<ReturnType<ApiDeps['payouts']['listQuarter']>>;
-type Snapshot = Awaited<ReturnType<ApiDeps['reference']['loadSnapshot']>>;
-
-export interface WorkbenchInputs {
-  stored: Stored;
-  snapshot: Snapshot;
+export interface WorkbenchInputs extends WorkbenchSource {
   body: ComputationBody | null;
   /** Every partner's groups, by language and rules version, worked out on first use. */
   groups: Map<string, WorkbenchGroup[]>;
@@ -32,23 +32,40 @@ export interface WorkbenchInputs {
 const KEPT = 4;
 const caches = new WeakMap<ApiDeps, Map<string, Promise<WorkbenchInputs>>>();
 
-async function read(deps: ApiDeps, quarter: string, body: Promise<ComputationBody | null>): Promise<WorkbenchInputs> {
-  const [held, stored, snapshot] = await Promise.all([body, deps.payouts.listQuarter(quarter), deps.reference.loadSnapshot()]);
-  return { stored, snapshot, body: held, groups: new Map() };
+async function read(
+  deps: ApiDeps,
+  rules: Rules,
+  body: Promise<ComputationBody | null>,
+  part: Promise<WorkbenchBody | null>,
+): Promise<WorkbenchInputs> {
+  const [held, workbench] = await Promise.all([body, part]);
+  const kept = held && workbench ? workbenchFromBody(workbench, held.exceptions) : null;
+  if (kept) return { ...kept, body: held, groups: new Map() };
+  const [stored, snapshot] = await Promise.all([deps.payouts.listQuarter(rules.quarter), deps.reference.loadSnapshot()]);
+  const source = workbenchSource(
+    rules,
+    stored.map((s) => s.result),
+    held?.exceptions ?? {},
+    snapshot,
+  );
+  return { ...source, body: held, groups: new Map() };
 }
 
-/** The quarter's payout items, reference snapshot and latest body, read again only after a computation. */
-export async function workbenchInputs(deps: ApiDeps, quarter: string): Promise<WorkbenchInputs> {
+/** The quarter's watchlist candidates and workbench items, worked out again only after a computation. */
+export async function workbenchInputs(deps: ApiDeps, rules: Rules): Promise<WorkbenchInputs> {
+  const { quarter } = rules;
   const pointer = await deps.computations.latest(quarter);
-  if (!pointer) return read(deps, quarter, Promise.resolve(null));
+  const none = Promise.resolve(null);
+  if (!pointer) return read(deps, rules, none, none);
   const body = cachedComputationBody(deps.objects, pointer);
-  if (await unfinishedBodyKey(deps, quarter, pointer)) return read(deps, quarter, body);
+  if (await unfinishedBodyKey(deps, quarter, pointer)) return read(deps, rules, body, none);
   let cache = caches.get(deps);
   if (!cache) caches.set(deps, (cache = new Map()));
-  const key = `${quarter}#${pointer.inputsHash}#${pointer.bodyKey}`;
+  // The rules version too: read from items, the candidates are valued at the rules of the request.
+  const key = `${quarter}#${pointer.inputsHash}#${pointer.bodyKey}#${rules.version}`;
   let inputs = cache.get(key);
   if (!inputs) {
-    inputs = read(deps, quarter, body);
+    inputs = read(deps, rules, body, readWorkbenchPart(deps.objects, pointer));
     cache.set(key, inputs);
     // A failed read is not kept: the next request tries again.
     inputs.catch(() => cache.delete(key));
@@ -65,23 +82,12 @@ export function visibleGroups(
   visible: (partner: Partner | null) => boolean,
   seesAll: boolean,
 ): WorkbenchGroup[] {
-  const { snapshot } = inputs;
   const key = `${lang}#${rules.version}`;
   let all = inputs.groups.get(key);
   if (!all) {
-    all = workbenchGroups({
-      rules,
-      held: inputs.body?.exceptions ?? {},
-      results: inputs.stored.map((s) => s.result),
-      partners: snapshot.partners,
-      distributorShown: asWrittenIn(snapshot.distributors.values()),
-      catalog: snapshot.catalog,
-      trainings: snapshot.trainings,
-      visible: () => true,
-      lang,
-    });
+    all = groupItems(inputs.facts.map((f) => sayItem(f, lang)));
     inputs.groups.set(key, all);
   }
   if (seesAll) return all;
-  return groupItems(all.flatMap((g) => g.items).filter((i) => visible(snapshot.partners.get(i.partnerKey) ?? null)));
+  return groupItems(all.flatMap((g) => g.items).filter((i) => visible(inputs.partners.get(i.partnerKey) ?? null)));
 }

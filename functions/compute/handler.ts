@@ -49,6 +49,11 @@ export function createComputeHandler(getDeps: () => AppDeps) {
         counts: outcome.computation.counts,
       });
       metrics.addMetric('QuartersComputed', MetricUnit.Count, 1);
+      if (outcome.workbenchFailure !== undefined)
+        logger.warn('the watchlist and the exceptions were not saved for quick reading: they will be worked out from the payouts, more slowly', {
+          ...msg,
+          error: outcome.workbenchFailure as Error,
+        });
     } else {
       logger.info(`quarter not computed: ${outcome.status}`, {
         ...msg,

@@ -91,17 +91,23 @@ export interface WatchlistInput {
   now: number;
 }
 
-/** Partners × programs within reach of a plan, most RUB at stake first. */
-export function watchlist({ rules, results, referenceOf, now }: WatchlistInput): WatchItem[] {
-  const items: WatchItem[] = [];
+/** A partner × program with a target not yet met: a watch item but for the projection, which moves with the clock. */
+export type WatchCandidate = Omit<WatchItem, 'projectedUnits'>;
+
+/**
+ * Everything of the watchlist that does not depend on when it is asked: the computation keeps
+ * these in its body, and the list is worked out from them at the time of the request.
+ */
+export function watchCandidates({ rules, results, referenceOf }: Omit<WatchlistInput, 'now'>): WatchCandidate[] {
+  const out: WatchCandidate[] = [];
   for (const result of results) {
     const ref = referenceOf(result.partnerId);
     for (const p of result.progress) {
       const target = p.nextThreshold;
       if (target === null || !rules.programs.has(p.program)) continue;
       const missing = target - p.units;
-      const projectedUnits = projectUnits(rules, p.units, now);
-      if (!withinReach(target, missing, projectedUnits)) continue;
+      // withinReach needs units missing whatever the projection.
+      if (missing <= 0) continue;
 
       const lines = result.lines.filter((l) => l.program === p.program);
       const atTarget = lines.reduce(
@@ -109,7 +115,7 @@ export function watchlist({ rules, results, referenceOf, now }: WatchlistInput):
         new Decimal(0),
       );
       const paidNow = lines.reduce((sum, l) => sum.plus(l.amount), new Decimal(0));
-      items.push({
+      out.push({
         partnerKey: result.partnerId,
         partnerId: ref?.partner?.displayId ?? lines[0]?.partnerDisplayId ?? result.partnerId,
         program: p.program,
@@ -118,10 +124,21 @@ export function watchlist({ rules, results, referenceOf, now }: WatchlistInput):
         targetBasis: p.chosenPlan !== null ? 'chosen' : 'next-threshold',
         missing,
         amountAtStakeRub: Decimal.max(atTarget.minus(paidNow), 0).toDecimalPlaces(2),
-        projectedUnits,
         blockers: blockersOf(rules, p, ref),
       });
     }
+  }
+  return out;
+}
+
+/** The candidates within reach at `now` (epoch ms), most RUB at stake first. */
+export function watchWithin(rules: Rules, candidates: readonly WatchCandidate[], now: number): WatchItem[] {
+  const items: WatchItem[] = [];
+  for (const c of candidates) {
+    const projectedUnits = projectUnits(rules, c.units, now);
+    if (!withinReach(c.target, c.missing, projectedUnits)) continue;
+    const { blockers, ...head } = c;
+    items.push({ ...head, projectedUnits, blockers });
   }
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return items.sort(
@@ -130,4 +147,9 @@ export function watchlist({ rules, results, referenceOf, now }: WatchlistInput):
       cmp(a.partnerKey, b.partnerKey) ||
       cmp(a.program, b.program),
   );
+}
+
+/** Partners × programs within reach of a plan, most RUB at stake first. */
+export function watchlist(input: WatchlistInput): WatchItem[] {
+  return watchWithin(input.rules, watchCandidates(input), input.now);
 }

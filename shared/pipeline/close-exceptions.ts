@@ -11,7 +11,9 @@ import type { Partner } from '../domain/types.js';
 import type { CloseExceptionGroup } from '../ports/approvals.js';
 import type { AppDeps } from '../wiring.js';
 import type { ComputationBody } from './compute.js';
-import { workbenchGroups } from './workbench.js';
+import { groupItems, sayItem, workbenchGroups } from './workbench.js';
+import { workbenchFromBody } from './workbench-body.js';
+import { readWorkbenchPart } from './workbench-part.js';
 
 export interface CloseExceptions {
   total: number;
@@ -21,10 +23,11 @@ export interface CloseExceptions {
 type Body = ComputationBody | null;
 
 /**
- * The exceptions workbench of a quarter from what is stored: the latest body's held lines, the
- * payout items and the reference snapshot (returned too, for the names beside the items). A close
- * request reads it fresh; the Exceptions route works out the same groups (`workbenchGroups`) from
- * inputs it keeps between requests (functions/api/workbench-cache.ts). `body` may still be on its way.
+ * The exceptions workbench of a quarter from what is stored: the items its latest computation
+ * stored beside the body (workbench-part.ts), or, when there are none, the body's held lines, the
+ * payout items and the reference snapshot. A close request reads it fresh; the Exceptions route works out the
+ * same groups from inputs it keeps between requests (functions/api/workbench-cache.ts). `body` may
+ * still be on its way.
  */
 export async function quarterWorkbench(
   deps: AppDeps,
@@ -33,11 +36,14 @@ export async function quarterWorkbench(
   visible: (partner: Partner | null) => boolean,
   lang?: Lang,
 ) {
-  const [held, stored, snapshot] = await Promise.all([
-    body,
-    deps.payouts.listQuarter(rules.quarter),
-    deps.reference.loadSnapshot(),
-  ]);
+  const held = await body;
+  const part = held && (await readWorkbenchPart(deps.objects, { quarter: rules.quarter, inputsHash: held.inputsHash, resultHash: held.record.resultHash }));
+  const kept = held && part ? workbenchFromBody(part, held.exceptions) : null;
+  if (kept) {
+    const items = kept.facts.filter((f) => visible(kept.partners.get(f.partnerKey) ?? null));
+    return { groups: groupItems(items.map((f) => sayItem(f, lang ?? 'en'))), body: held };
+  }
+  const [stored, snapshot] = await Promise.all([deps.payouts.listQuarter(rules.quarter), deps.reference.loadSnapshot()]);
   const groups = workbenchGroups({
     rules,
     held: held?.exceptions ?? {},
@@ -49,7 +55,7 @@ export async function quarterWorkbench(
     visible,
     ...(lang ? { lang } : {}),
   });
-  return { groups, snapshot, body: held };
+  return { groups, body: held };
 }
 
 export async function closeExceptions(deps: AppDeps, quarter: string, body: Body): Promise<CloseExceptions> {

@@ -56,6 +56,8 @@ import { decodeExtract } from './extract.js';
 import { partnerSummaryRows, type PartnerSummaryRow } from './partner-summary.js';
 import { creditPoints, finishCredits } from './quarters.js';
 import { recordRulesChange } from './rules-audit.js';
+import { workbenchBody } from './workbench-body.js';
+import { storeWorkbenchPart } from './workbench-part.js';
 
 export interface ComputeDeps {
   objects: ObjectStore;
@@ -116,6 +118,8 @@ export type ComputeOutcome =
       partnersWritten: number;
       partnersDeleted: number;
       computation: QuarterComputation;
+      /** Why the workbench part (workbench-part.ts) was not stored; the computation stands without it. */
+      workbenchFailure?: unknown;
     };
 
 /** Rules version, each report version with its extract's sha256, reference revision: the inputs. */
@@ -392,6 +396,16 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     bodyKey,
     computedAt: at,
   });
+
+  // Last, once every payout and the pointer are stored: what the watchlist and the exceptions are
+  // worked out from. Without it their readers read the payout items, so its failure fails nothing.
+  let workbenchFailure: unknown;
+  try {
+    const part = workbenchBody(rules, computation.partners.map((p) => p.result), computation.exceptions, reference);
+    await storeWorkbenchPart(deps.objects, { quarter, inputsHash, resultHash: computation.record.resultHash }, part);
+  } catch (err) {
+    workbenchFailure = err;
+  }
   return {
     status: 'computed',
     quarter,
@@ -400,6 +414,7 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     partnersWritten: changed.length,
     partnersDeleted: gone.length,
     computation,
+    ...(workbenchFailure !== undefined ? { workbenchFailure } : {}),
   };
 }
 

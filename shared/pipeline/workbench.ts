@@ -16,6 +16,7 @@ import { explainLine, type Lang } from '../domain/render/index.js';
 import type { Rules } from '../domain/rules/load.js';
 import type {
   CatalogEntry,
+  ExplainedLine,
   Partner,
   PartnerQuarterResult,
   PayoutLine,
@@ -109,6 +110,14 @@ export interface WorkbenchGroup {
   items: WorkbenchItem[];
 }
 
+/**
+ * An item before its message is written in the reader's language: what a computation can keep in
+ * its body. `message` and `messageLang` hold places only; `sayItem` fills them from `held` or `line`.
+ */
+export type WorkbenchFact =
+  | (HeldItem & { held: Pick<HeldLines, 'message' | 'detail'> })
+  | (PayoutItem & { line: ExplainedLine });
+
 export interface WorkbenchInput {
   rules: Rules;
   held: Partial<Record<HeldReason, HeldLines[]>>;
@@ -158,19 +167,48 @@ function payoutStake(rules: Rules, line: PayoutLine, reason: EligibilityReason):
 
 /** Groups of the workbench, held reasons first in HELD_REASONS order, then eligibility reasons. */
 export function workbenchGroups(input: WorkbenchInput): WorkbenchGroup[] {
+  const lang = input.lang ?? 'en';
+  return groupItems(workbenchFacts(input).map((f) => sayItem(f, lang)));
+}
+
+/** The item with its message in `lang`. */
+export function sayItem(fact: WorkbenchFact, lang: Lang): WorkbenchItem {
+  if (fact.source === 'held') {
+    const { held, ...item } = fact;
+    const said = lineDetail(held, item.reason, lang);
+    return { ...item, message: said.text, messageLang: said.lang };
+  }
+  const { line, ...item } = fact;
+  return {
+    ...item,
+    message: explainLine(line, lang),
+    // An item stored before explanations were codes keeps its English sentence.
+    messageLang: line.explanation.code === 'stored-text' ? 'en' : lang,
+  };
+}
+
+/** The workbench's items in the order they are found, messages not yet written (`lang` is not read). */
+export function workbenchFacts(input: WorkbenchInput): WorkbenchFact[] {
   const { rules, partners, visible } = input;
-  const items: WorkbenchItem[] = [];
+  const items: WorkbenchFact[] = [];
   const results = new Map(input.results.map((r) => [r.partnerId, r]));
+  const classified = new Map<string, ReturnType<typeof classify>>();
 
   for (const reason of HELD_REASONS)
     for (const h of input.held[reason] ?? []) {
       const partner = partners.get(h.partnerId) ?? null;
       if (!visible(partner)) continue;
-      const c = classify(
-        rules,
-        { description: h.product.description, ...(h.product.sku ? { sku: h.product.sku } : {}) },
-        input.catalog,
-      );
+      // Many held lines name the same product: each is classified once.
+      const productKey = `${h.product.sku}\u0000${h.product.description}`;
+      let c = classified.get(productKey);
+      if (!c) {
+        c = classify(
+          rules,
+          { description: h.product.description, ...(h.product.sku ? { sku: h.product.sku } : {}) },
+          input.catalog,
+        );
+        classified.set(productKey, c);
+      }
       const rated = c.outcome === 'rated' ? c : null;
       let amount: Decimal | null = null;
       // Counted, these units would earn the rate of the plan the partner's program has now.
@@ -184,7 +222,6 @@ export function workbenchGroups(input: WorkbenchInput): WorkbenchGroup[] {
             .toDecimalPlaces(2);
       }
       const fix = FIX_OF[reason] ?? null;
-      const said = lineDetail(h, reason, input.lang ?? 'en');
       items.push({
         source: 'held',
         reason,
@@ -198,11 +235,12 @@ export function workbenchGroups(input: WorkbenchInput): WorkbenchGroup[] {
         description: h.product.description,
         program: rated?.program ?? null,
         rateRow: rated?.rateRow ?? null,
-        message: said.text,
-        messageLang: said.lang,
+        message: '',
+        messageLang: 'en',
         amountAtStakeRub: amount,
         // A catalog mapping is keyed by SKU: a line without one cannot be mapped.
         fix: fix === 'map-product' && !h.product.sku.trim() ? null : fix,
+        held: h,
       });
     }
 
@@ -231,16 +269,15 @@ export function workbenchGroups(input: WorkbenchInput): WorkbenchGroup[] {
         unpaidUnits: Math.max(line.units - line.paidUnits, 0),
         missingUnits: line.explanation.missingUnits,
         courses,
-        message: explainLine(line, input.lang ?? 'en'),
-        // An item stored before explanations were codes keeps its English sentence.
-        messageLang: line.explanation.code === 'stored-text' ? 'en' : (input.lang ?? 'en'),
+        message: '',
+        messageLang: 'en',
         amountAtStakeRub: payoutStake(rules, line, r),
         fix: FIX_OF[r] ?? null,
+        line,
       });
     }
   }
-
-  return groupItems(items);
+  return items;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { approvalKeys, auditKeys, financeKeys, keys, quarterKeys } from '../../shared/adapters/dynamo/keys.js';
-import { PREFIX, reportKey } from '../../shared/storage-contract.js';
+import { PREFIX, reportKey, workbenchKey } from '../../shared/storage-contract.js';
 
 describe('the key layout', () => {
   it('keeps the report, quarter and file claim keys', () => {
@@ -90,5 +90,6 @@ describe('the key layout', () => {
       exports: 'exports/',
     });
     expect(reportKey('marvel', 'feb 2016.csv')).toBe('incoming/marvel/feb 2016.csv');
+    expect(workbenchKey('2016-Q1', 'ab12')).toBe('computations/2016-Q1/workbench-ab12.json.gz');
   });
 });
