@@ -10,6 +10,7 @@ import { h, message, table } from '../dom.js';
 import { codeLabel, errorText } from '../codes.js';
 import { formatDay, formatInstant, formatInt, formatMoney, t } from '../i18n.js';
 import { toKopecks } from '../money.js';
+import { sortHeader as pagedSortHeader } from '../paged-list.js';
 import { pager } from '../pager.js';
 import { searchField } from '../search-field.js';
 import { tp } from '../plural.js';
@@ -191,28 +192,13 @@ function fillList(area, q, state, data) {
 }
 
 function sortHeader(label, key, state, q, area, numeric) {
-  const active = state.sort === key;
   // Big figures first, except units to plan: the nearest to a plan first.
   const first = numeric && key !== 'unitsToPlan' ? 'desc' : 'asc';
-  return {
-    label: h(
-      'button',
-      {
-        type: 'button',
-        class: 'sort',
-        'data-sort': key,
-        onclick: () => {
-          state.order = active ? (state.order === 'asc' ? 'desc' : 'asc') : first;
-          state.sort = key;
-          state.offset = 0;
-          reload(area, q, state);
-        },
-      },
-      label,
-      active ? h('span', { 'aria-hidden': 'true' }, state.order === 'asc' ? ' ▲' : ' ▼') : null,
-    ),
-    numeric,
+  const changed = () => {
+    state.offset = 0;
+    reload(area, q, state);
   };
+  return pagedSortHeader(label, key, state, changed, { numeric, first });
 }
 
 function partnersTable(q, state, data, area) {
