@@ -5,6 +5,7 @@
  * would read it all); the pages turned through are remembered so Previous goes back one.
  */
 import { api } from '../api.js';
+import { AUDIT_KINDS } from '../audit-kinds.js';
 import { errorText } from '../codes.js';
 import { h, message, table } from '../dom.js';
 import { formatInstant, t } from '../i18n.js';
@@ -16,21 +17,6 @@ const PAGE = 50;
 
 const FILTERS = ['quarter', 'partner', 'actor', 'from', 'to', 'q', 'kind', 'order'];
 
-/** The kinds of entry the trail records (docs/api.md, "Audit trail"), for the kind filter. */
-const KINDS = [
-  'reference',
-  'rules',
-  'report',
-  'close-request',
-  'close-approval',
-  'close-rejection',
-  'change-request',
-  'change-approval',
-  'change-rejection',
-  'export',
-  'payment',
-  'redemption',
-];
 
 /** What the entry is about: in the page's language when the server gave it so, else its recorded English. */
 function target(e) {
@@ -63,7 +49,7 @@ function filterForm(quarters, current, go) {
     'select',
     { id: 'audit-kind', name: 'kind' },
     h('option', { value: '' }, t('auditAnyKind')),
-    KINDS.map((k) => h('option', { value: k, selected: k === current.get('kind') }, t(`akind_${k}`))),
+    AUDIT_KINDS.map((k) => h('option', { value: k, selected: k === current.get('kind') }, t(`akind_${k}`))),
   );
   const order = h(
     'select',
