@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { createIngestHandler } from '../functions/ingest/handler.js';
 import { createComputeHandler } from '../functions/compute/handler.js';
 import type { AwsClients } from '../shared/aws/clients.js';
-import { RULES_PREFIX } from '../shared/adapters/s3/rules-repository.js';
+import { rulesKey } from '../shared/pipeline/rules-audit.js';
 import { parseRules, RulesBook, type Rules } from '../shared/domain/rules/load.js';
 import { RulesValidationError, StateLockedError } from '../shared/errors.js';
 import type { ComputeQueue } from '../shared/ports/index.js';
@@ -223,7 +223,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     await phases.time('store the rules', async () => {
       for (const r of rules) {
-        const key = `${RULES_PREFIX}${r.quarter}.json`;
+        const key = rulesKey(r.quarter);
         const text = JSON.stringify(r.file, null, 2);
         // A file that replaces another is put by whoever runs the command: the audit entry of the
         // change names them. A first file changes nothing computed, so nothing is recorded for it.

@@ -5,6 +5,7 @@
  * the computation before. Recorded once per change: a retried computation starts from the same
  * previous computation, so its key is the same and the conditional put writes nothing.
  */
+import { about } from './audit.js';
 import { ROLES, type Role } from '../auth/principal.js';
 import type { Actor, AuditRepository } from '../ports/approvals.js';
 import type { UploadLog } from '../ports/finance.js';
@@ -64,7 +65,8 @@ export async function recordRulesChange(deps: RulesAuditDeps, change: RulesChang
       at,
       kind: 'rules',
       actor: rulesActor(putBy),
-      target: `rules file of quarter ${change.quarter}`,
+      // Worded per reader from its subject, as every other entry is.
+      ...about({ code: 'rules', params: { quarter: change.quarter, version: change.to } }),
       quarters: [change.quarter],
       partners: [],
       before: { version: change.from },

@@ -64,7 +64,7 @@ export async function watchlistPanel(q) {
       area,
       () => api.watchlist(q, query(state)),
       (next) => fill(next),
-      (err) => message(t('wlFailed', { message: err.message }), 'error'),
+      (err) => message(t('wlFailed', { message: errorText(err) }), 'error'),
     );
   const fill = (d) => {
     // The list got shorter since this page was chosen: start again from the first.
