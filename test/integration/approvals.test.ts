@@ -354,6 +354,8 @@ describe('approvals and audit in the reader\'s language', () => {
     }
     const close = ru.find((e) => e.kind === 'close-rejection')!;
     expect(close.targetText).toBe(`закрытие квартала ${Q1} по запросу fin-1`);
+    // The English every older client reads, written out: not derived from the code under test.
+    expect(close.target).toBe(`close of quarter ${Q1}, asked by fin-1`);
 
     const en = (await ask('/api/audit')).entries as (AuditEntry & { targetText: string; targetLang: string })[];
     expect(en.every((e) => e.targetText === e.target && e.targetLang === 'en')).toBe(true);

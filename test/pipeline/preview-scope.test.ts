@@ -103,9 +103,12 @@ describe('scopePreview', () => {
     const scoped = scopePreview(preview, (id) => seen.has(id));
     expect(scoped.results.map((r) => r.partnerId)).toEqual(['P1', 'P3']);
     expect(scoped.changes.map((c) => c.partnerId)).toEqual(['P1', 'P4']);
+    // After: P1 100, P3 40, P4 0 (figures of the fixture, not of the code under test).
+    expect(scoped.totals.after.toFixed(2)).toBe('140.00');
     expect(scoped.totals.after.toFixed(2)).toBe(sum(scoped.results.map((r) => r.total)));
     // Before: P1 60, P3 unchanged 40, P4 25.
     expect(scoped.totals.before.toFixed(2)).toBe(sum([new Decimal('60.00'), new Decimal('40.00'), new Decimal('25.00')]));
+    expect(scoped.totals.delta.toFixed(2)).toBe('15.00');
     expect(scoped.totals.delta.toFixed(2)).toBe(scoped.totals.after.minus(scoped.totals.before).toFixed(2));
   });
 
