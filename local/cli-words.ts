@@ -6,7 +6,7 @@
 import type { Decimal } from 'decimal.js';
 import { grouped, int, moscow, pick, type Lang } from '../shared/domain/render/format.js';
 import { formatRub } from './ui/table.js';
-import { programRu } from '../shared/domain/render/ru.js';
+import { closing, programRu } from '../shared/domain/render/ru.js';
 
 export interface Written {
   partners: number;
@@ -262,8 +262,6 @@ const STATUS_RU: Record<string, string> = {
   failed: 'не прочитан',
 };
 
-/** A sentence ending in an amount ends once: «… 635 019,00 руб.», not «руб..». */
-const ended = (s: string) => (s.endsWith('.') ? s : `${s}.`);
 
 const RU: CliWords = {
   headers: {
@@ -294,7 +292,7 @@ const RU: CliWords = {
   // -0.001 rounds to zero: 0,00, not -0,00, as formatRub does.
   money: (d) => `${grouped(d.toDecimalPlaces(2).isZero() ? d.abs() : d, 'ru')} руб.`,
   closedQuarter: (q, at, by, sha, total) =>
-    `${q} закрыт ${moscow(at, 'ru')} пользователем ${by}; контрольная сумма снимка ${sha}; зафиксированный итог ${ended(total)}`,
+    `${q} закрыт ${moscow(at, 'ru')} пользователем ${by}; контрольная сумма снимка ${sha}; зафиксированный итог ${closing(total)}`,
   shownLive: 'Показан живой пересчёт (с ожидающими исправлениями), а не то, что выплачено.',
   shownFrozen:
     'Показаны зафиксированные суммы. Добавьте --pending-corrections, чтобы увидеть живой пересчёт.',
@@ -304,14 +302,14 @@ const RU: CliWords = {
     `Перечитано: ${counted(r.reports, { one: 'отчёт', few: 'отчёта', many: 'отчётов' })}, ` +
     `${counted(r.lines, { one: 'строка', few: 'строки', many: 'строк' })}; пересчитано: ` +
     `${counted(r.partners, { one: 'партнёр', few: 'партнёра', many: 'партнёров' })}: ` +
-    `пересчёт даёт ${r.recomputed}, сохранено ${ended(r.stored)}`,
+    `пересчёт даёт ${r.recomputed}, сохранено ${closing(r.stored)}`,
   verifiedOk:
     'Проверено: сохранённые счётчики отчётов, выжимки, запись расчёта и выплаты совпадают с пересчётом.',
   differences: (n) => `Расхождений: ${int(n, 'ru')}:`,
   differenceHeaders: { what: 'что', subject: 'отчёт или партнёр', difference: 'расхождение' },
   closedVerified: (r) =>
     `${r.quarter} закрыт (${moscow(r.at, 'ru')}, пользователем ${r.by}); его суммы — снимок с контрольной суммой ${r.sha256}: ` +
-    `${counted(r.lines, { one: 'строка', few: 'строки', many: 'строк' })}, зафиксировано ${ended(r.total)}`,
+    `${counted(r.lines, { one: 'строка', few: 'строки', many: 'строк' })}, зафиксировано ${closing(r.total)}`,
   correctionsBooked: (n, amount) =>
     `Исправлений после закрытия: ${int(n, 'ru')} (${amount}); они проводятся как корректировки следующего открытого квартала.`,
   closedVerifiedOk:

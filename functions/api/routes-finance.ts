@@ -136,7 +136,6 @@ const AccrualsQuery = z.object({
   ...AccrualListQuery,
 });
 
-const ACCRUAL_HEADER = ACCRUAL_COLUMNS;
 
 export async function getAccruals(req: ApiRequest): Promise<Reply> {
   const rules = await quarterOf(req);
@@ -154,7 +153,7 @@ export async function getAccruals(req: ApiRequest): Promise<Reply> {
   const q = rules.quarter;
   if (format === 'csv') {
     const rows = accrualRows(q, accruals).map((r) => r.map((c) => (typeof c === 'string' ? c : c === null ? '' : c.number)));
-    const body = [ACCRUAL_HEADER.join(','), ...rows.map((r) => r.map((c, i) => (i < 3 ? csvText(c) : c)).join(','))].join('\n') + '\n';
+    const body = [ACCRUAL_COLUMNS.join(','), ...rows.map((r) => r.map((c, i) => (i < 3 ? csvText(c) : c)).join(','))].join('\n') + '\n';
     return { file: { body: Buffer.from(body, 'utf8'), contentType: 'text/csv; charset=utf-8', fileName: `accruals-${q}.csv` } };
   }
   if (format === 'xlsx') {
@@ -163,7 +162,7 @@ export async function getAccruals(req: ApiRequest): Promise<Reply> {
     const body = writeXlsx([
       {
         name: w.sheet,
-        rows: [ACCRUAL_HEADER.map((c) => w.column[c]), ...accrualRows(q, accruals, w)],
+        rows: [ACCRUAL_COLUMNS.map((c) => w.column[c]), ...accrualRows(q, accruals, w)],
         boldRows: [0],
         header: true,
         widths: [10, 14, 16, 10, 16, 12, 10, 16, 20],

@@ -71,26 +71,19 @@ export async function getProductExceptionList(req: ApiRequest): Promise<Reply> {
       found(x.sku, x.description, x.code),
   );
   // Without `sort`, as before: most lines first, then by description (the queue's order).
+  const key: Record<(typeof PRODUCT_EXCEPTION_SORTS)[number], (x: ProductException) => string | number> = {
+    count: (x) => x.count,
+    sku: (x) => x.sku.toLowerCase(),
+    description: (x) => x.description.toLowerCase(),
+    code: (x) => x.code,
+  };
+  const byChosen = compareBy(key[query.sort], query.order ?? (query.sort === 'count' ? 'desc' : 'asc'));
+  const byDescription = compareBy<ProductException>((x) => x.description);
+  const bySku = compareBy<ProductException>((x) => x.sku);
   const sorted =
     query.sort === 'count' && query.order !== 'asc'
       ? matched
-      : [...matched].sort((a, b) => {
-          const key: Record<
-            (typeof PRODUCT_EXCEPTION_SORTS)[number],
-            (x: ProductException) => string | number
-          > = {
-            count: (x) => x.count,
-            sku: (x) => x.sku.toLowerCase(),
-            description: (x) => x.description.toLowerCase(),
-            code: (x) => x.code,
-          };
-          const order = query.order ?? (query.sort === 'count' ? 'desc' : 'asc');
-          return (
-            compareBy(key[query.sort], order)(a, b) ||
-            compareBy<ProductException>((x) => x.description)(a, b) ||
-            compareBy<ProductException>((x) => x.sku)(a, b)
-          );
-        });
+      : [...matched].sort((a, b) => byChosen(a, b) || byDescription(a, b) || bySku(a, b));
   const { items, page } = pageOf(sorted, query, 'all');
   return {
     json: { exceptions: items.map((x) => ({ ...x, distributors: x.distributors.map(shown) })), page },

@@ -95,7 +95,7 @@ export const api = {
   /** `kind`: partners, acceptances, trainings or catalog; answers 202 and a computation follows. */
   putReference: (kind, rows) => json('PUT', `/reference/${seg(kind)}`, { rows }),
   closeQuarter: (quarter) => json('POST', `/quarters/${seg(quarter)}/close`),
-  approvals: (filter = {}) => json('GET', `/approvals${q(typeof filter === 'string' ? { status: filter } : filter)}`),
+  approvals: (filter = {}) => json('GET', `/approvals${q(filter)}`),
   approve: (id) => json('POST', `/approvals/${seg(id)}/approve`),
   reject: (id, comment) => json('POST', `/approvals/${seg(id)}/reject`, comment ? { comment } : {}),
   audit: (filter = {}) => json('GET', `/audit${q(filter)}`),

@@ -70,7 +70,7 @@ const points = (n: number): string =>
 const times = (n: number): string => `${n} ${pick(n, 'ru', { few: 'раза', other: 'раз' })}`;
 const money = (d: Decimal | string): string => `${grouped(d, 'ru')} руб.`;
 /** A sentence that ends on an amount ends on its "руб.": one full stop, not two. */
-const closing = (s: string): string => (s.endsWith('.') ? s : `${s}.`);
+export const closing = (s: string): string => (s.endsWith('.') ? s : `${s}.`);
 const at = (s: string | number): string => moscow(s, 'ru');
 const withPlan = (plan: number | null): string => (plan === null ? 'без плана' : `с планом ${plan}`);
 
