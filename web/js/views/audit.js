@@ -5,6 +5,7 @@
  * would read it all); the pages turned through are remembered so Previous goes back one.
  */
 import { api } from '../api.js';
+import { reloadInto } from '../paged-list.js';
 import { AUDIT_KINDS } from '../audit-kinds.js';
 import { errorText } from '../codes.js';
 import { h, message, table } from '../dom.js';
@@ -120,14 +121,12 @@ async function turn(area, trail, page, which) {
   else if (which === 'prev') trail.cursors.pop();
   else trail.cursors = [];
   const cursor = trail.cursors.at(-1);
-  const n = (area.loads = (area.loads ?? 0) + 1);
-  try {
-    const data = await api.audit({ ...trail.filter, limit: PAGE, cursor });
-    if (n === area.loads && area.isConnected) fill(area, trail, data);
-  } catch (err) {
-    if (n === area.loads)
-      area.replaceChildren(message(t('loadFailed', { message: errorText(err) }), 'error'));
-  }
+  await reloadInto(
+    area,
+    () => api.audit({ ...trail.filter, limit: PAGE, cursor }),
+    (data) => fill(area, trail, data),
+    (err) => message(t('loadFailed', { message: errorText(err) }), 'error'),
+  );
 }
 
 function auditTable(entries) {

@@ -5,6 +5,7 @@
  * panel of an open quarter, and points redemption.
  */
 import { api } from '../api.js';
+import { reloadInto } from '../paged-list.js';
 import { codeLabel, errorText, textLang } from '../codes.js';
 import { rewardLabel } from '../names.js';
 import { h, message, table } from '../dom.js';
@@ -155,15 +156,13 @@ export async function accrualsPanel(me, q, status, rerender) {
       t(format === 'csv' ? 'exportAccrualsCsv' : 'exportAccrualsXlsx'),
     );
   const area = h('div', { class: 'list-area', 'aria-live': 'polite' });
-  const reload = async () => {
-    const n = (area.loads = (area.loads ?? 0) + 1);
-    try {
-      const data = await api.accruals(q, accrualQuery());
-      if (n === area.loads && area.isConnected) area.replaceChildren(...accrualList(data));
-    } catch (err) {
-      if (n === area.loads) area.replaceChildren(message(t('loadFailed', { message: errorText(err) }), 'error'));
-    }
-  };
+  const reload = () =>
+    reloadInto(
+      area,
+      () => api.accruals(q, accrualQuery()),
+      (data) => area.replaceChildren(...accrualList(data)),
+      (err) => message(t('loadFailed', { message: errorText(err) }), 'error'),
+    );
   const changed = () => {
     accrualState.offset = 0;
     reload();

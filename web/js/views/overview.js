@@ -10,7 +10,7 @@ import { h, message, table } from '../dom.js';
 import { codeLabel, errorText } from '../codes.js';
 import { formatDay, formatInstant, formatInt, formatMoney, t } from '../i18n.js';
 import { toKopecks } from '../money.js';
-import { sortHeader as pagedSortHeader } from '../paged-list.js';
+import { reloadInto, sortHeader as pagedSortHeader } from '../paged-list.js';
 import { pager } from '../pager.js';
 import { searchField } from '../search-field.js';
 import { tp } from '../plural.js';
@@ -116,17 +116,13 @@ const query = (s) => ({
 });
 
 /** Loads the page `state` names into `area`; a later load wins over an earlier one still running. */
-async function reload(area, q, state) {
-  const n = (area.loads = (area.loads ?? 0) + 1);
-  area.setAttribute('aria-busy', 'true');
-  try {
-    const data = await api.partnerList(q, query(state));
-    if (n === area.loads) fillList(area, q, state, data);
-  } catch (err) {
-    if (n === area.loads) area.replaceChildren(message(t('loadFailed', { message: errorText(err) }), 'error'));
-  } finally {
-    if (n === area.loads) area.removeAttribute('aria-busy');
-  }
+function reload(area, q, state) {
+  return reloadInto(
+    area,
+    () => api.partnerList(q, query(state)),
+    (data) => fillList(area, q, state, data),
+    (err) => message(t('loadFailed', { message: errorText(err) }), 'error'),
+  );
 }
 
 function listControls(q, state, data, area) {

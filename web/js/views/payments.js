@@ -6,6 +6,7 @@
  * is outstanding is asked about before it is sent, never refused: the API accepts overpayments.
  */
 import { api } from '../api.js';
+import { reloadInto } from '../paged-list.js';
 import { codeLabel, errorText } from '../codes.js';
 import { h, message, table } from '../dom.js';
 import { formatDay, formatInstant, formatMoney, t } from '../i18n.js';
@@ -276,15 +277,13 @@ function recordedBy(text) {
 /** The recorded payments, a page at a time from the API, with search and sort. */
 function paymentsList(q, first) {
   const area = h('div', { class: 'list-area', 'aria-live': 'polite' });
-  const reload = async () => {
-    const n = (area.loads = (area.loads ?? 0) + 1);
-    try {
-      const data = await api.paymentList(q, listQuery());
-      if (n === area.loads && area.isConnected) fill(data);
-    } catch (err) {
-      if (n === area.loads) area.replaceChildren(message(t('loadFailed', { message: errorText(err) }), 'error'));
-    }
-  };
+  const reload = () =>
+    reloadInto(
+      area,
+      () => api.paymentList(q, listQuery()),
+      (data) => fill(data),
+      (err) => message(t('loadFailed', { message: errorText(err) }), 'error'),
+    );
   const changed = () => {
     listState.offset = 0;
     reload();
