@@ -536,9 +536,8 @@ export async function exportQuarter(
     deps.reference.listDistributors(),
     deps.payments?.listQuarter(quarter) ?? [],
   ]);
-  const partnerName = snapshot
-    ? nameIn(snapshot.partnerNames)
-    : nameIn(Object.fromEntries(partners.map((p) => [p.id, p.name])));
+  const registryName = nameIn(Object.fromEntries(partners.map((p) => [p.id, p.name])));
+  const partnerName = snapshot ? nameIn(snapshot.partnerNames) : registryName;
   const csvName = financeExportFileName(quarter);
   let file: Omit<QuarterExport, 'sha256'>;
   if (format === 'csv') {
@@ -552,7 +551,6 @@ export async function exportQuarter(
     // One truth (issue #14): a closed quarter's figures stay frozen, and the corrections found since
     // are listed apart. The CSV leaves them out: a ledger imports its every row as this quarter's.
     const since = snapshot ? await closedQuarterView(deps, quarter) : null;
-    const registryName = nameIn(Object.fromEntries(partners.map((p) => [p.id, p.name])));
     // A partner first paid by a correction has no name in the snapshot.
     const correctionName = (id: string) => partnerName(id) || registryName(id);
     const correctionRows = (ls: readonly EffectiveLine[], frozen: boolean) =>

@@ -11,9 +11,8 @@ import {
   decodePayoutPoints,
   decodePayoutResult,
   encodePayoutItem,
-  encodePayoutPoints,
-  encodePayoutResult,
 } from '../../shared/adapters/dynamo/payout-item.js';
+import { encodePayoutPoints, encodePayoutResult } from '../../shared/pipeline/payout-content.js';
 import { explainLine, pointsReason, progressSummary, warningText } from '../../shared/domain/render/index.js';
 import type { PartnerQuarterResult } from '../../shared/domain/types.js';
 import { PayoutItemFormatError } from '../../shared/errors.js';

@@ -7,7 +7,8 @@
  */
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodePayoutItem, encodePayoutPoints, encodePayoutResult } from '../../shared/adapters/dynamo/payout-item.js';
+import { decodePayoutItem } from '../../shared/adapters/dynamo/payout-item.js';
+import { encodePayoutPoints, encodePayoutResult } from '../../shared/pipeline/payout-content.js';
 import { computeQuarterNow } from '../../shared/pipeline/compute.js';
 import { FaultInjector, throughputExceeded, throwing } from '../support/faults.js';
 import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';

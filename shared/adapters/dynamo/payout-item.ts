@@ -44,8 +44,6 @@ import {
   PROGRESS_NULLS,
 } from '../../pipeline/payout-content.js';
 
-export { encodePayoutPoints, encodePayoutResult, PAYOUT_ITEM_FORMAT } from '../../pipeline/payout-content.js';
-
 type Item = Record<string, unknown>;
 
 function withNulls<T>(o: Item, keys: readonly string[]): T {
