@@ -25,17 +25,12 @@ import { importReference } from '../shared/pipeline/reference-import.js';
 import { loadDataFolder } from '../shared/reference/data-folder.js';
 import { collectRules, startLocalRuntime } from '../local/runtime.js';
 import { cacheDir, generate, optionsFromArgs } from './generate.js';
+import { cpuMs, takeFlag, takeSwitch } from './loop-args.js';
 
 const QUARTER = '2016-Q1';
 const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(name);
-  if (i === -1) return undefined;
-  const [, value] = args.splice(i, 2);
-  return value;
-};
-const runs = Number(flag('--runs') ?? 3);
-const capture = args.includes('--capture') ? (args.splice(args.indexOf('--capture'), 1), true) : false;
+const runs = Number(takeFlag(args, '--runs') ?? 3);
+const capture = takeSwitch(args, '--capture');
 const options = optionsFromArgs(args);
 const inputsDir = join(dirname(cacheDir(options)), `compute-inputs-${basename(cacheDir(options))}`);
 
@@ -119,7 +114,7 @@ function timed<T>(fn: () => T): { value: T; ms: number; cpu: number } {
   const c = process.cpuUsage();
   const value = fn();
   const used = process.cpuUsage(c);
-  return { value, ms: performance.now() - t, cpu: (used.user + used.system) / 1000 };
+  return { value, ms: performance.now() - t, cpu: cpuMs(used) };
 }
 
 const best: Record<string, { ms: number; cpu: number }> = {};

@@ -15,6 +15,7 @@ import { createIngestHandler } from '../functions/ingest/handler.js';
 import { createAwsClients } from '../shared/aws/clients.js';
 import { wire } from '../shared/wiring.js';
 import { WriteCounter, type WriteCounts } from './count-writes.js';
+import { cpuMs } from './loop-args.js';
 
 export interface IngestJob {
   env: Record<string, string>;
@@ -127,7 +128,7 @@ async function run(job: IngestJob): Promise<IngestChildResult> {
       ok,
       ...(error ? { error } : {}),
       ms: performance.now() - started,
-      cpuMs: cpuOf(process.cpuUsage(cpuAtStart)),
+      cpuMs: cpuMs(process.cpuUsage(cpuAtStart)),
       rssBeforeMB: rssBefore / MB,
       peakRssMB: peakRssMB(),
       peakHeapUsedMB: Math.max(peakHeap, process.memoryUsage().heapUsed) / MB,
@@ -145,7 +146,6 @@ async function run(job: IngestJob): Promise<IngestChildResult> {
   }
 }
 
-const cpuOf = (used: NodeJS.CpuUsage) => (used.user + used.system) / 1000;
 
 /**
  * This process's own peak RSS. Linux keeps getrusage's maxrss across exec, so for a forked child it

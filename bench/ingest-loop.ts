@@ -29,6 +29,7 @@ import { wire } from '../shared/wiring.js';
 import { startLocalStack } from '../local/local-stack.js';
 import { collectRules } from '../local/runtime.js';
 import { bareParse } from './bare-parse.js';
+import { cpuMs, takeFlag, takeSwitch } from './loop-args.js';
 import { bundleIngestChild, ingestJobFor, seedRulesAndReference } from './ingest-child-setup.js';
 import type { IngestChildResult } from './ingest-child.js';
 
@@ -36,17 +37,12 @@ import type { IngestChildResult } from './ingest-child.js';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BENCH_OUT = join(HERE, 'out');
 const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(name);
-  if (i === -1) return undefined;
-  const [, value] = args.splice(i, 2);
-  return value;
-};
+const flag = (name: string) => takeFlag(args, name);
 const runs = Number(flag('--runs') ?? 3);
 const only = flag('--only');
 // e.g. --child-flags "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the child.
 const childFlags = (flag('--child-flags') ?? '').split(' ').filter(Boolean);
-const withChild = args.includes('--child') ? (args.splice(args.indexOf('--child'), 1), true) : false;
+const withChild = takeSwitch(args, '--child');
 const path = args[0] ?? largestSingle();
 
 function largestSingle(): string {
@@ -164,7 +160,7 @@ for (let i = 0; i < runs; i++) {
     const used = process.cpuUsage(c);
     // On a shared machine the process's CPU time moves less with the load than the wall time.
     // The child's is its own (this process's is s3rver's).
-    const cpu = stage === 'child' ? childCpuMs : (used.user + used.system) / 1000;
+    const cpu = stage === 'child' ? childCpuMs : cpuMs(used);
     best[stage] = Math.min(best[stage] ?? Infinity, ms);
     bestCpu[stage] = Math.min(bestCpu[stage] ?? Infinity, cpu);
     console.log(`  ${stage.padEnd(6)} ${ms.toFixed(0).padStart(6)} ms  ${cpu.toFixed(0).padStart(6)} ms CPU  ${rows} rows`);
