@@ -31,7 +31,7 @@ import type { Distributor, Partner } from '../shared/domain/types.js';
 import type { AppDeps } from '../shared/wiring.js';
 import { createProgress, type Progress } from './ui/progress.js';
 import { renderTable } from './ui/table.js';
-import { collectRules, reportUploadName, startLocalRuntime, type LocalRuntime } from './runtime.js';
+import { collectRules, machineUser, reportUploadName, startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { phases } from './timings.js';
 import { takeEarlyDynamoLocal } from './early-start.js';
 import type { RunningDynamoLocal } from './emulators.js';
@@ -230,7 +230,7 @@ async function uploadReports(
     // Named as an upload through the API would be, so a replaced report's cause says who sent it.
     await runtime.deps.uploads.record({
       key,
-      by: commandUploader(process.env.USER),
+      by: commandUploader(machineUser()),
       at: runtime.deps.clock.now().toISOString(),
     });
     localFiles?.add(key, r.path);

@@ -10,6 +10,7 @@ import { createIngestHandler } from '../functions/ingest/handler.js';
 import { createComputeHandler } from '../functions/compute/handler.js';
 import type { AwsClients } from '../shared/aws/clients.js';
 import { rulesKey } from '../shared/pipeline/rules-audit.js';
+import { NO_USER } from '../shared/domain/render/uploader.js';
 import { parseRules, RulesBook, type Rules } from '../shared/domain/rules/load.js';
 import { RulesValidationError, StateLockedError } from '../shared/errors.js';
 import type { ComputeQueue } from '../shared/ports/index.js';
@@ -87,8 +88,10 @@ async function readRulesFile(path: string): Promise<Rules> {
   return parseRules(json, `rules file ${path}`);
 }
 
+/** The user running the command, if the machine names one. */
+export const machineUser = (): string | undefined => process.env.USER ?? process.env.USERNAME;
 /** The user running the command, as the audit trail names a rules file put by it. */
-export const localUser = () => process.env.USER ?? process.env.USERNAME ?? 'local user';
+export const localUser = (): string => machineUser() ?? NO_USER;
 
 /** The sample rules of every quarter, with the given files replacing their quarters. Validated before anything starts. */
 export async function collectRules(rulesFiles: string[] = []): Promise<Rules[]> {

@@ -8,7 +8,7 @@ import type { Lang } from './format.js';
 
 const COMMAND = /^the rebates command \((.*)\)$/s;
 /** The user when the machine names none. */
-const NO_USER = 'local user';
+export const NO_USER = 'local user';
 
 /** What `rebates` records as the uploader of the reports it sends. */
 export const commandUploader = (user: string | undefined): string => `the rebates command (${user ?? NO_USER})`;
