@@ -19,7 +19,8 @@ import type { Partner } from '../../shared/domain/types.js';
 import { cachedComputationBody } from '../../shared/pipeline/body-cache.js';
 import { unfinishedBodyKey, type ComputationBody } from '../../shared/pipeline/compute.js';
 import { groupItems, sayItem, type WorkbenchGroup } from '../../shared/pipeline/workbench.js';
-import { workbenchFromBody, workbenchSource, type WorkbenchBody, type WorkbenchSource } from '../../shared/pipeline/workbench-body.js';
+import type { WorkbenchBody, WorkbenchSource } from '../../shared/pipeline/workbench-body.js';
+import { storedWorkbench } from '../../shared/pipeline/close-exceptions.js';
 import { readWorkbenchPart } from '../../shared/pipeline/workbench-part.js';
 import type { ApiDeps } from './http.js';
 
@@ -39,16 +40,7 @@ async function read(
   part: Promise<WorkbenchBody | null>,
 ): Promise<WorkbenchInputs> {
   const [held, workbench] = await Promise.all([body, part]);
-  const kept = held && workbench ? workbenchFromBody(workbench, held.exceptions) : null;
-  if (kept) return { ...kept, body: held, groups: new Map() };
-  const [stored, snapshot] = await Promise.all([deps.payouts.listQuarter(rules.quarter), deps.reference.loadSnapshot()]);
-  const source = workbenchSource(
-    rules,
-    stored.map((s) => s.result),
-    held?.exceptions ?? {},
-    snapshot,
-  );
-  return { ...source, body: held, groups: new Map() };
+  return { ...(await storedWorkbench(deps, rules, held, workbench)), body: held, groups: new Map() };
 }
 
 /** The quarter's watchlist candidates and workbench items, worked out again only after a computation. */

@@ -4,15 +4,14 @@
  * authorised, duplicate claim) and payout lines that pay less than their units (eligibility) —
  * counted as the workbench counts them, so the request and the Exceptions page agree.
  */
-import { asWrittenIn } from '../domain/ids.js';
 import type { Lang } from '../domain/render/index.js';
 import { RulesBook, type Rules } from '../domain/rules/load.js';
 import type { Partner } from '../domain/types.js';
 import type { CloseExceptionGroup } from '../ports/approvals.js';
 import type { AppDeps } from '../wiring.js';
 import type { ComputationBody } from './compute.js';
-import { groupItems, sayItem, workbenchGroups } from './workbench.js';
-import { workbenchFromBody } from './workbench-body.js';
+import { groupItems, sayItem } from './workbench.js';
+import { workbenchFromBody, workbenchSource, type WorkbenchBody, type WorkbenchSource } from './workbench-body.js';
 import { readWorkbenchPart } from './workbench-part.js';
 
 export interface CloseExceptions {
@@ -38,24 +37,32 @@ export async function quarterWorkbench(
 ) {
   const held = await body;
   const part = held && (await readWorkbenchPart(deps.objects, { quarter: rules.quarter, inputsHash: held.inputsHash, resultHash: held.record.resultHash }));
+  const source = await storedWorkbench(deps, rules, held, part);
+  const items = source.facts.filter((f) => visible(source.partners.get(f.partnerKey) ?? null));
+  return { groups: groupItems(items.map((f) => sayItem(f, lang ?? 'en'))), body: held };
+}
+
+/**
+ * The candidates and items of the quarter's latest computation: from the workbench object stored
+ * beside its body when there is one, else worked out from the body's held lines, the payout items
+ * and the reference snapshot. The one reader for a close request and the Exceptions and watchlist
+ * routes (functions/api/workbench-cache.ts).
+ */
+export async function storedWorkbench(
+  deps: Pick<AppDeps, 'payouts' | 'reference'>,
+  rules: Rules,
+  held: Body,
+  part: WorkbenchBody | null,
+): Promise<WorkbenchSource> {
   const kept = held && part ? workbenchFromBody(part, held.exceptions) : null;
-  if (kept) {
-    const items = kept.facts.filter((f) => visible(kept.partners.get(f.partnerKey) ?? null));
-    return { groups: groupItems(items.map((f) => sayItem(f, lang ?? 'en'))), body: held };
-  }
+  if (kept) return kept;
   const [stored, snapshot] = await Promise.all([deps.payouts.listQuarter(rules.quarter), deps.reference.loadSnapshot()]);
-  const groups = workbenchGroups({
+  return workbenchSource(
     rules,
-    held: held?.exceptions ?? {},
-    results: stored.map((s) => s.result),
-    partners: snapshot.partners,
-    distributorShown: asWrittenIn(snapshot.distributors.values()),
-    catalog: snapshot.catalog,
-    trainings: snapshot.trainings,
-    visible,
-    ...(lang ? { lang } : {}),
-  });
-  return { groups, body: held };
+    stored.map((s) => s.result),
+    held?.exceptions ?? {},
+    snapshot,
+  );
 }
 
 export async function closeExceptions(deps: AppDeps, quarter: string, body: Body): Promise<CloseExceptions> {
