@@ -177,12 +177,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   // REBATES_TEST_PAUSE_AT: only the crash-and-restart suite sets it (test-pause.ts).
   const pausePoint = pausePointFrom(process.env);
   let deps: AppDeps | null = null;
-  let compute: ComputeQueue | null = null;
   // Started before the stack, so the threads load their code while DynamoDB Local starts.
   const threads =
     options.ingestThreads && !pausePoint
       ? new IngestThreads(options.ingestThreads, {
-          publish: (requests) => compute!.publish(requests),
+          // Through the runtime's deps, as the handler on this thread would: a caller may have wrapped them.
+          publish: (requests) => deps!.compute.publish(requests),
           progress: (p) => deps?.onProgress?.(p),
           ...(options.countThreadWrites ? { writes: options.countThreadWrites } : {}),
         })
@@ -206,7 +206,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     let ingestQueue: LocalQueue | null = null;
     let uploading = 0;
     let holds = 0;
-    compute = {
+    const compute: ComputeQueue = {
       async publish(requests) {
         // One group per quarter, as the FIFO queue in AWS: one computation of a quarter at a time.
         for (const r of requests) computeQueue!.send(JSON.stringify({ quarter: r.quarter, cause: r.cause }), r.quarter);
