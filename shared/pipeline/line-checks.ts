@@ -123,6 +123,8 @@ export interface FileLineChecksOptions<P extends Hashed> {
 }
 
 const MEMO_ENTRIES = 10_000;
+/** A day's first table is at most this big (1.6 MB); only a day with more lines grows its own. */
+const MAX_START_SLOTS = 1 << 17;
 
 /*
  * DUPLICATES_BY_DATE: a line's identity includes its invoice date, so only lines of the same date
@@ -135,6 +137,8 @@ const MEMO_ENTRIES = 10_000;
 export class FileLineChecks<P extends Hashed> {
   /** Keyed by the date as parsed, so one day written two ways shares its table. */
   private readonly seenByDate = new Map<string, LineIndex>();
+  /** The table of the day seen last, for the size of the next one's. */
+  private lastDay: LineIndex | undefined;
   private readonly hash = new FieldHash();
   private readonly partners = new TextMemo<PartnerCheck>(MEMO_ENTRIES);
   private readonly dates = new BoundedMemo<DateCheck>(MEMO_ENTRIES);
@@ -247,7 +251,13 @@ export class FileLineChecks<P extends Hashed> {
 
   private seenOn(date: string): LineIndex {
     let seen = this.seenByDate.get(date);
-    if (!seen) this.seenByDate.set(date, (seen = new LineIndex(64)));
+    if (!seen) {
+      // Sized for as many lines as the day made last (reports list lines day by day, and days are
+      // alike), rather than grown from small by doubling, rehashing each time.
+      seen = new LineIndex(Math.min(MAX_START_SLOTS, (this.lastDay?.size ?? 0) * 2));
+      this.seenByDate.set(date, seen);
+      this.lastDay = seen;
+    }
     return seen;
   }
 }
