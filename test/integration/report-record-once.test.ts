@@ -11,7 +11,7 @@ import '../../local/env-defaults.js'; // before the handler modules create their
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { WriteCounter } from '../../local/count-writes.js';
+import { WriteCounter } from '../../bench/count-writes.js';
 import { keys } from '../../shared/adapters/dynamo/keys.js';
 import { REPORT_HISTORY_MAX } from '../../shared/adapters/dynamo/reports.js';
 import { CLAIM_LEASE_MS, ingestReport, normalizeSequencer, reportIdOf, type IngestDeps } from '../../shared/pipeline/ingest.js';
