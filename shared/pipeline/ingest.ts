@@ -8,20 +8,14 @@
  * quarter computation's (compute.ts), so a reference change never needs the report read again.
  *
  * Exactly-once effect under at-least-once delivery: the extract's key is its content, so a retry
- * after a crash writes the same object; the report record is written once, at the end, by one
- * conditional update that holds only if the record is still as read before the extraction: it makes
- * the version active, keeps its audit entry, and stops an older upload from overtaking a newer one
- * of the same key (and a twin delivery of the same event from applying twice); a redelivered event
+ * after a crash writes the same object; the switch to the new version is one conditional update,
+ * which also stops an older upload from overtaking a newer one of the same key; a redelivered event
  * for the version that is already active only asks again for its quarters' computation, which finds
- * nothing changed if it already ran. So a report costs two items: its record and its file claim.
- * While a version is read, nothing in the table says so (but its file claim, for a second name of
- * the same bytes); a crash meanwhile leaves no record of it, and the local redrive reads it again
- * as an object uploaded while down (in AWS, the event is retried).
+ * nothing changed if it already ran.
  */
 import { createHash } from 'node:crypto';
 import { formatMoscow } from '../domain/calendar.js';
 import { asWrittenIn, distributorKey } from '../domain/ids.js';
-import type { Distributor } from '../domain/types.js';
 import { RulesBook } from '../domain/rules/load.js';
 import { readReport } from '../csv/read-report.js';
 import { RejectsCsvWriter } from '../export/rejects-csv.js';
@@ -33,13 +27,12 @@ import type {
   ReferenceRepository,
   ReportRecord,
   ReportsRepository,
-  ReportUploader,
   RulesRepository,
 } from '../ports/index.js';
-import type { FileClaim, FileClaimRepository, FileHolder } from '../ports/file-claims.js';
+import type { FileClaimRepository, FileHolder } from '../ports/file-claims.js';
 import { PREFIX } from '../storage-contract.js';
-import type { AuditEntry, AuditRepository } from '../ports/approvals.js';
-import { about, newAuditEntry } from './audit.js';
+import type { AuditRepository } from '../ports/approvals.js';
+import { about, recordAudit } from './audit.js';
 import type { UploadLog } from '../ports/finance.js';
 import { resolveUploader, uploadActor, type S3Writer } from './uploader.js';
 import { ReportExtractor, storableExtractInPieces } from './extract.js';
@@ -106,9 +99,6 @@ export function rejectsKeyOf(distributorId: string, name: string): string {
   return `${PREFIX.rejects}${distributorId}/${name.replace(/\.csv(\.gz)?$/i, '')}.rejects.csv`;
 }
 
-/** A record in one of these has its version read; received and processing are left by older versions. */
-const FINAL: ReadonlySet<string> = new Set(['processed', 'failed']);
-
 /** S3 sequencers are hex strings of varying length; left-padding makes them compare as strings. */
 export function normalizeSequencer(seq: string): string {
   return seq.toUpperCase().padStart(32, '0');
@@ -129,10 +119,13 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
   const sequencer = normalizeSequencer(obj.sequencer);
   const at = () => deps.clock.now().toISOString();
 
-  // When ingest took the version up: the record's receivedAt if it is the report's first.
-  const receivedAt = at();
-  let existing = await deps.reports.get(reportId);
-  if (existing && existing.version === version && existing.sequencer === sequencer && FINAL.has(existing.status)) {
+  const existing = await deps.reports.get(reportId);
+  if (
+    existing &&
+    existing.version === version &&
+    existing.sequencer === sequencer &&
+    existing.status !== 'processing'
+  ) {
     // A crash may have come between activation and the request; asking again is harmless (coalesced).
     if (existing.activeVersion === version && existing.quarters?.length)
       await deps.compute.publish(
@@ -145,19 +138,32 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
       why: 'this version was already processed (duplicate event)',
     };
   }
-  if (existing && existing.sequencer > sequencer)
+
+  const { started, previous } = await deps.reports.startProcessing(
+    {
+      reportId,
+      bucket: obj.bucket,
+      key: obj.key,
+      distributorId,
+      name,
+      version,
+      sequencer,
+      objectVersionId: obj.versionId,
+      etag: obj.etag,
+    },
+    at(),
+  );
+  if (!started)
     return { status: 'skipped', reportId, version, why: 'a later upload of the same key is already known' };
 
+  const oldQuarters = previous?.activeVersion ? (previous.quarters ?? []) : [];
   const rejectsKey = rejectsKeyOf(distributorId, name);
-  const listed = deps.reference ? deps.reference.listDistributors() : null;
-  // Read before anything else waits on it, so a failed read is never left unhandled.
-  listed?.catch(() => undefined);
-  let outcome: Parameters<ReportsRepository['activate']>[1];
+  let outcome: Parameters<ReportsRepository['activate']>[3];
 
   try {
-    const result = await extractObject(deps, obj, distributorId, rejectsKey, reportId, listed);
+    const result = await extractObject(deps, obj, distributorId, rejectsKey, reportId);
     const quarters = result.extract.quarters.map((q) => q.quarter);
-    await claimBytes(deps, distributorId, result.sha256, { reportId, version, quarters, name, sequencer, claimedAt: at() });
+    await claimBytes(deps, distributorId, result.sha256, { reportId, version, quarters });
     const { stored } = result;
     await deps.objects.put(stored.key, stored.bytes, 'application/gzip');
     outcome = {
@@ -199,50 +205,32 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
   }
 
   const uploader = await resolveUploader(deps.uploads, obj.key, obj.writtenAt ?? at(), obj.writer);
-  // Only reports of registered distributors are listed (reports.list), and so are the entries kept
-  // in their records; another folder's report records its entry in the trail itself.
-  const registered = listed ? (await listed).some((d) => d.id === distributorId) : false;
-  const report = { reportId, bucket: obj.bucket, key: obj.key, distributorId, name, version, sequencer, objectVersionId: obj.versionId, etag: obj.etag };
-  let previous: ReportRecord | null = null;
-  let entry: AuditEntry | undefined;
-  let touched: string[] = [];
-  for (let attempt = 0; ; attempt++) {
-    previous = existing;
-    if (previous && (previous.sequencer > sequencer || (previous.sequencer === sequencer && FINAL.has(previous.status))))
-      return {
-        status: 'skipped',
-        reportId,
-        version,
-        why:
-          previous.sequencer === sequencer
-            ? 'this version was already processed (duplicate event)'
-            : 'a later upload of the same key was processed meanwhile',
-      };
-    if (attempt === 5)
-      // Written over and over meanwhile: the event is retried.
-      throw new Error(`The record of report ${obj.key} kept changing while it was read; retrying later.`);
-    touched = [...new Set([...(outcome.quarters ?? []), ...(previous?.activeVersion ? (previous.quarters ?? []) : [])])].sort();
-    entry = deps.audit ? auditEntryOf(deps.clock, obj.key, distributorId, version, previous, outcome, uploader, touched) : undefined;
-    const activated = await deps.reports.activate(
-      report,
-      { ...outcome, uploader },
-      {
-        expected: previous ? { sequencer: previous.sequencer, status: previous.status } : null,
-        receivedAt,
-        at: at(),
-        ...(entry && registered ? { audit: entry } : {}),
-      },
-    );
-    if (activated) break;
-    existing = await deps.reports.get(reportId);
-  }
+  const activated = await deps.reports.activate(reportId, version, sequencer, { ...outcome, uploader }, at());
+  if (!activated)
+    return {
+      status: 'skipped',
+      reportId,
+      version,
+      why: 'a later upload of the same key was processed meanwhile',
+    };
 
   // The bytes this report counted until now are free for another name once it counts others.
   const replacedBytes = previous?.activeVersion ? previous.sha256 : undefined;
   if (replacedBytes && replacedBytes !== (outcome.active ? outcome.sha256 : undefined))
     await deps.files.release(distributorId, replacedBytes, reportId);
 
-  if (entry && !registered && deps.audit) await deps.audit.append(entry);
+  const touched = [...new Set([...(outcome.quarters ?? []), ...oldQuarters])].sort();
+  if (deps.audit)
+    // The uploader when recorded; else the distributor the upload's folder names (the key is authoritative).
+    await recordAudit({ audit: deps.audit, clock: deps.clock }, {
+      kind: 'report',
+      actor: uploadActor(uploader, distributorId),
+      ...about({ code: 'report', params: { key: obj.key } }),
+      quarters: touched,
+      partners: [],
+      before: previous?.activeVersion ? { version: previous.activeVersion, sha256: previous.sha256 ?? null } : null,
+      after: { version, status: outcome.status, sha256: outcome.sha256 ?? null, counts: outcome.counts ?? null, uploader: uploader ?? null },
+    });
   const replaced = previous?.activeVersion && previous.activeVersion !== version ? ` replacing ${previous.activeVersion}` : '';
   await deps.compute.publish(
     touched.map((quarter) => ({
@@ -254,31 +242,6 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
 }
 
 /**
- * The audit entry of a version read: before and after, the quarters it touches. The uploader when
- * recorded; else the distributor the upload's folder names (the key is authoritative).
- */
-function auditEntryOf(
-  clock: Clock,
-  key: string,
-  distributorId: string,
-  version: string,
-  previous: ReportRecord | null,
-  outcome: Parameters<ReportsRepository['activate']>[1],
-  uploader: ReportUploader | undefined,
-  quarters: string[],
-): AuditEntry {
-  return newAuditEntry(clock, {
-    kind: 'report',
-    actor: uploadActor(uploader, distributorId),
-    ...about({ code: 'report', params: { key } }),
-    quarters,
-    partners: [],
-    before: previous?.activeVersion ? { version: previous.activeVersion, sha256: previous.sha256 ?? null } : null,
-    after: { version, status: outcome.status, sha256: outcome.sha256 ?? null, counts: outcome.counts ?? null, uploader: uploader ?? null },
-  });
-}
-
-/**
  * Makes this report the one that counts these bytes of the distributor, or throws the
  * duplicate-file error naming the report that does. The claim is one conditional write, so of two
  * uploads of the same bytes at the same time exactly one wins. A claim left by a report that no
@@ -287,7 +250,7 @@ function auditEntryOf(
  * computations of those quarters find the report.
  */
 async function claimBytes(
-  deps: Pick<IngestDeps, 'files' | 'reports' | 'clock'>,
+  deps: Pick<IngestDeps, 'files' | 'reports'>,
   distributorId: string,
   sha256: string,
   me: FileHolder,
@@ -306,11 +269,9 @@ async function claimBytes(
       throw duplicateFileError(first);
     }
     const record = holder.reportId ? await deps.reports.get(holder.reportId) : null;
-    const inProgress = record !== null && !FINAL.has(record.status);
+    const inProgress = record?.status === 'received' || record?.status === 'processing';
     const holds = record && record.version === holder.version && (inProgress || record.activeVersion === holder.version);
     if (holds) throw duplicateFileError(record);
-    if (stillReading(holder, record, deps.clock.now().getTime()))
-      throw duplicateFileError({ name: holder.name!, receivedAt: holder.claimedAt! });
     if (await deps.files.takeOver(distributorId, sha256, holder, me)) return;
   }
   // Claimed and released over and over meanwhile: the event is retried.
@@ -336,25 +297,7 @@ async function sameBytesAlreadyActive(
   return same[0] ?? null;
 }
 
-/**
- * How long a claim whose version has no record yet counts as one being read: longer than ingest's
- * own retries of one event (six 5-minute visibility timeouts, five receives), so only a claim whose
- * ingest gave up for good is taken over.
- */
-export const CLAIM_LEASE_MS = 3 * 60 * 60 * 1000;
-
-/**
- * A claim by a version whose record is not written yet: its ingest is reading it (it writes the
- * record once, at the end), unless a newer upload of its key already replaced it or it claimed too
- * long ago. Claims written before they carried their upload's sequencer are judged by the record alone.
- */
-function stillReading(holder: FileClaim, record: ReportRecord | null, now: number): boolean {
-  if (holder.sequencer === undefined || holder.claimedAt === undefined || holder.name === undefined) return false;
-  if (record && (record.version === holder.version || record.sequencer >= holder.sequencer)) return false;
-  return now - Date.parse(holder.claimedAt) < CLAIM_LEASE_MS;
-}
-
-function duplicateFileError(first: Pick<ReportRecord, 'name' | 'receivedAt'>): ReportFileError {
+function duplicateFileError(first: ReportRecord): ReportFileError {
   const received = formatMoscow(Date.parse(first.receivedAt)).slice(0, 16).replace('T', ' ');
   return new ReportFileError(
     'duplicate-file',
@@ -364,9 +307,9 @@ function duplicateFileError(first: Pick<ReportRecord, 'name' | 'receivedAt'>): R
   );
 }
 
-async function distributorAsWritten(listed: Promise<Distributor[]> | null, distributorId: string): Promise<string | undefined> {
-  if (!listed) return undefined;
-  return asWrittenIn(await listed)(distributorId);
+async function distributorAsWritten(deps: IngestDeps, distributorId: string): Promise<string | undefined> {
+  if (!deps.reference) return undefined;
+  return asWrittenIn(await deps.reference.listDistributors())(distributorId);
 }
 
 async function extractObject(
@@ -375,13 +318,12 @@ async function extractObject(
   distributorId: string,
   rejectsKey: string,
   reportId: string,
-  listed: Promise<Distributor[]> | null,
 ) {
   // Three independent reads at once; a body opened for nothing is closed.
   const [rules, object, shown] = await Promise.allSettled([
     deps.rules.loadAll(),
     deps.objects.get(obj.key, obj.versionId),
-    distributorAsWritten(listed, distributorId),
+    distributorAsWritten(deps, distributorId),
   ]);
   if (rules.status === 'rejected' || object.status === 'rejected' || shown.status === 'rejected') {
     if (object.status === 'fulfilled') object.value.body.destroy();

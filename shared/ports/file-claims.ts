@@ -12,13 +12,6 @@
 export interface FileClaim {
   reportId: string;
   version: string;
-  /**
-   * The claiming upload, for a claim whose version has no record yet (its ingest runs, or stopped
-   * before writing it): its name, sequencer and when it claimed. Absent on claims written before.
-   */
-  name?: string;
-  sequencer?: string;
-  claimedAt?: string;
 }
 
 /** A claim as written: with the quarters of the claiming version, which its computations read. */

@@ -16,7 +16,6 @@ import type {
   Training,
 } from '../domain/types.js';
 import type { QuarterReference } from '../pipeline/compute-quarter.js';
-import type { AuditEntry } from './approvals.js';
 
 // ---------------------------------------------------------------- objects (S3)
 
@@ -106,19 +105,21 @@ export interface ReportsRepository {
   get(reportId: string): Promise<ReportRecord | null>;
   list(filter: { distributorId?: string }): Promise<ReportRecord[]>;
   /**
-   * Writes the report record once, with the outcome of reading `report.version`, and makes that
-   * version the active one (when `outcome.active`): one conditional write that holds only while the
-   * record is still as `expected` (null: there is none) was read, so an older upload of the same key
-   * (lower sequencer) never overtakes a newer one, and a redelivered event is applied once. false
-   * when the record changed meanwhile: the caller reads it again and decides. `receivedAt` is kept
-   * from the first version; `audit`, when given, is the version's audit entry, kept with the
-   * record (the audit trail lists it as one of its own entries).
+   * Records that `version` is being processed, unless a later upload of the same key (higher
+   * sequencer) is already known. Returns the record as it stood before.
    */
-  activate(
-    report: Pick<
+  startProcessing(
+    record: Pick<
       ReportRecord,
       'reportId' | 'bucket' | 'key' | 'distributorId' | 'name' | 'version' | 'sequencer' | 'objectVersionId' | 'etag'
     >,
+    at: string,
+  ): Promise<{ started: boolean; previous: ReportRecord | null }>;
+  /** Makes `version` the active one, unless a later upload has been activated meanwhile. */
+  activate(
+    reportId: string,
+    version: string,
+    sequencer: string,
     outcome: Pick<
       ReportRecord,
       'status' | 'counts' | 'sha256' | 'bytes' | 'rulesVersions' | 'quarters' | 'rejectsKey' | 'extractKey' | 'extractSha256' | 'format' | 'error'
@@ -127,12 +128,7 @@ export interface ReportsRepository {
       /** false for a failed version: nothing of it counts, but it is still the latest upload. */
       active: boolean;
     },
-    written: {
-      expected: Pick<ReportRecord, 'sequencer' | 'status'> | null;
-      receivedAt: string;
-      at: string;
-      audit?: AuditEntry;
-    },
+    at: string,
   ): Promise<boolean>;
   /**
    * Reports whose active version has lines in the quarter, for its computation: found through the

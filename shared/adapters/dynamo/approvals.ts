@@ -17,7 +17,6 @@ import {
 } from '../../ports/approvals.js';
 import { isConditionFailed, queryAll, queryUpTo, type Item } from './doc.js';
 import { approvalKeys, auditKeys, GSI1 } from './keys.js';
-import { reportAuditEntries } from './reports.js';
 
 const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk'];
 const withoutKeys = <T>(item: Item): T => {
@@ -41,22 +40,6 @@ export function monthsBetween(from: string, to: string): string[] {
     }
   }
   return out;
-}
-
-/** The bounds and filters of `query`, for entries read from elsewhere than the month partitions. */
-function inQuery(q: AuditQuery): (e: AuditEntry) => boolean {
-  const ceiling = `${q.to}\uffff`;
-  const [low, high, bound] =
-    q.order === 'asc'
-      ? [q.after !== undefined && q.after > q.from ? q.after : q.from, ceiling, q.after]
-      : [q.from, q.before !== undefined && q.before < ceiling ? q.before : ceiling, q.before];
-  return (e) =>
-    e.id >= low &&
-    e.id <= high &&
-    e.id !== bound &&
-    (q.actor === undefined || e.actor.sub === q.actor) &&
-    (q.quarter === undefined || e.quarters.includes(q.quarter)) &&
-    (q.partner === undefined || e.partners.includes(q.partner));
 }
 
 export class DynamoAuditRepository implements AuditRepository {
@@ -112,26 +95,7 @@ export class DynamoAuditRepository implements AuditRepository {
     }
   }
 
-  /**
-   * The entries of the month partitions merged with those kept in report items (a report's read
-   * versions, reports.ts): each source is read up to the limit, in the same order and bounds.
-   */
   async query(q: AuditQuery): Promise<AuditEntry[]> {
-    const [stored, kept] = await Promise.all([
-      this.queryStored(q),
-      reportAuditEntries(this.doc, this.table, q.to).then((all) => all.filter(inQuery(q))),
-    ]);
-    if (!kept.length) return stored;
-    const byId = new Map<string, AuditEntry>();
-    // An entry moved out of a full report item may be in both until the item is trimmed.
-    for (const e of [...stored, ...kept]) byId.set(e.id, e);
-    const ascending = q.order === 'asc';
-    return [...byId.values()]
-      .sort((a, b) => (a.id < b.id ? (ascending ? -1 : 1) : a.id > b.id ? (ascending ? 1 : -1) : 0))
-      .slice(0, q.limit);
-  }
-
-  private queryStored(q: AuditQuery): Promise<AuditEntry[]> {
     if (q.order === 'asc') return this.queryAscending(q);
     // After a page, only what is older than its last entry: ids sort by time, so the bound is a key.
     const ceiling = `${q.to}\uffff`;

@@ -4,14 +4,7 @@ import { isConditionFailed } from './doc.js';
 import { keys } from './keys.js';
 
 /** A claim item's attributes beside its keys; `quarters` is what computations look for. */
-const holderAttributes = (h: FileHolder) => ({
-  reportId: h.reportId,
-  version: h.version,
-  quarters: [...h.quarters],
-  ...(h.name !== undefined ? { name: h.name } : {}),
-  ...(h.sequencer !== undefined ? { sequencer: h.sequencer } : {}),
-  ...(h.claimedAt !== undefined ? { claimedAt: h.claimedAt } : {}),
-});
+const holderAttributes = (h: FileHolder) => ({ reportId: h.reportId, version: h.version, quarters: [...h.quarters] });
 
 export class DynamoFileClaimRepository implements FileClaimRepository {
   constructor(
@@ -38,34 +31,24 @@ export class DynamoFileClaimRepository implements FileClaimRepository {
     );
     // Released between the two calls: the next attempt will find it free.
     if (!res.Item) return { reportId: '', version: '' };
-    const { reportId, version, name, sequencer, claimedAt } = res.Item;
-    return {
-      reportId: String(reportId),
-      version: String(version),
-      ...(typeof name === 'string' ? { name } : {}),
-      ...(typeof sequencer === 'string' ? { sequencer } : {}),
-      ...(typeof claimedAt === 'string' ? { claimedAt } : {}),
-    };
+    return { reportId: String(res.Item.reportId), version: String(res.Item.version) };
   }
 
   async takeOver(distributorId: string, sha256: string, from: FileClaim, to: FileHolder): Promise<boolean> {
-    const moved = (['name', 'sequencer', 'claimedAt'] as const).filter((k) => to[k] !== undefined);
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.fileClaim(distributorId, sha256),
-          UpdateExpression: `SET reportId = :r, #v = :v, quarters = :q${moved.length ? `, ${moved.map((k) => `#${k} = :${k}`).join(', ')}` : ''}`,
+          UpdateExpression: 'SET reportId = :r, #v = :v, quarters = :q',
           ConditionExpression: from.reportId
             ? 'reportId = :from AND #v = :fromVersion'
             : 'attribute_not_exists(pk)',
-          // `name` is a reserved word: every attribute moved goes by a placeholder.
-          ExpressionAttributeNames: { '#v': 'version', ...Object.fromEntries(moved.map((k) => [`#${k}`, k])) },
+          ExpressionAttributeNames: { '#v': 'version' },
           ExpressionAttributeValues: {
             ':r': to.reportId,
             ':v': to.version,
             ':q': [...to.quarters],
-            ...Object.fromEntries(moved.map((k) => [`:${k}`, to[k]])),
             ...(from.reportId ? { ':from': from.reportId, ':fromVersion': from.version } : {}),
           },
         }),

@@ -1,16 +1,7 @@
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntry } from '../../ports/approvals.js';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ReportRecord, ReportsRepository } from '../../ports/index.js';
 import { batchGet, isConditionFailed, queryAll, type Item } from './doc.js';
-import { auditKeys, GSI1, keys } from './keys.js';
-
-/**
- * A report's audit entries (one per version read) are kept in its record item, so an upload costs
- * no audit item of its own; the trail's reader lists them with its month partitions' entries.
- */
-const HISTORY = 'history';
-/** Entries a report item keeps; older ones move to the trail's month partitions. */
-export const REPORT_HISTORY_MAX = 20;
+import { GSI1, keys } from './keys.js';
 
 const RECORD_FIELDS = [
   'reportId',
@@ -79,42 +70,72 @@ export class DynamoReportsRepository implements ReportsRepository {
     return all.flat();
   }
 
+  async startProcessing(
+    r: Pick<
+      ReportRecord,
+      'reportId' | 'bucket' | 'key' | 'distributorId' | 'name' | 'version' | 'sequencer' | 'objectVersionId' | 'etag'
+    >,
+    at: string,
+  ): Promise<{ started: boolean; previous: ReportRecord | null }> {
+    const index = keys.reportIndex(r.distributorId, at, r.reportId);
+    try {
+      const res = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.report(r.reportId),
+          UpdateExpression:
+            'SET reportId = :id, #bucket = :bucket, #key = :key, distributorId = :dist, #name = :name, #version = :v, ' +
+            'sequencer = :seq, objectVersionId = :ov, etag = :etag, #status = :processing, updatedAt = :at, receivedAt = if_not_exists(receivedAt, :at), ' +
+            'gsi1pk = :gpk, gsi1sk = if_not_exists(gsi1sk, :gsk)',
+          ConditionExpression: 'attribute_not_exists(pk) OR sequencer <= :seq',
+          ExpressionAttributeNames: {
+            '#bucket': 'bucket',
+            '#key': 'key',
+            '#name': 'name',
+            '#version': 'version',
+            '#status': 'status',
+          },
+          ExpressionAttributeValues: {
+            ':id': r.reportId,
+            ':bucket': r.bucket,
+            ':key': r.key,
+            ':dist': r.distributorId,
+            ':name': r.name,
+            ':v': r.version,
+            ':seq': r.sequencer,
+            ':ov': r.objectVersionId,
+            ':etag': r.etag,
+            ':processing': 'processing',
+            ':at': at,
+            ':gpk': index.gsi1pk,
+            ':gsk': index.gsi1sk,
+          },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return { started: true, previous: res.Attributes ? toRecord(res.Attributes) : null };
+    } catch (err) {
+      if (isConditionFailed(err)) return { started: false, previous: await this.get(r.reportId) };
+      throw err;
+    }
+  }
+
   async activate(
-    report: Parameters<ReportsRepository['activate']>[0],
-    outcome: Parameters<ReportsRepository['activate']>[1],
-    written: Parameters<ReportsRepository['activate']>[2],
+    reportId: string,
+    version: string,
+    sequencer: string,
+    outcome: Parameters<ReportsRepository['activate']>[3],
+    at: string,
   ): Promise<boolean> {
     const { active, ...fields } = outcome;
-    const index = keys.reportIndex(report.distributorId, written.receivedAt, report.reportId);
-    const names: Record<string, string> = {
-      '#bucket': 'bucket',
-      '#key': 'key',
-      '#name': 'name',
-      '#version': 'version',
-      '#status': 'status',
-      '#active': 'activeVersion',
-    };
+    const names: Record<string, string> = { '#version': 'version', '#active': 'activeVersion' };
     const values: Record<string, unknown> = {
-      ':id': report.reportId,
-      ':bucket': report.bucket,
-      ':key': report.key,
-      ':dist': report.distributorId,
-      ':name': report.name,
-      ':v': report.version,
-      ':seq': report.sequencer,
-      ':ov': report.objectVersionId,
-      ':etag': report.etag,
-      ':at': written.at,
-      ':received': written.receivedAt,
-      ':gpk': index.gsi1pk,
-      ':gsk': index.gsi1sk,
-      ':active': active ? report.version : null,
+      ':v': version,
+      ':seq': sequencer,
+      ':active': active ? version : null,
+      ':at': at,
     };
-    const sets = [
-      'reportId = :id, #bucket = :bucket, #key = :key, distributorId = :dist, #name = :name, #version = :v',
-      'sequencer = :seq, objectVersionId = :ov, etag = :etag, updatedAt = :at, receivedAt = if_not_exists(receivedAt, :received)',
-      'gsi1pk = :gpk, gsi1sk = if_not_exists(gsi1sk, :gsk), #active = :active, activeSequencer = :seq',
-    ];
+    const sets = ['#active = :active', 'activeSequencer = :seq', 'updatedAt = :at'];
     const removes: string[] = [];
     for (const [k, v] of Object.entries(fields)) {
       names[`#${k}`] = k;
@@ -124,75 +145,25 @@ export class DynamoReportsRepository implements ReportsRepository {
         sets.push(`#${k} = :${k}`);
       }
     }
-    if (written.audit) {
-      names['#history'] = HISTORY;
-      values[':none'] = [];
-      values[':entry'] = [written.audit];
-      sets.push('#history = list_append(if_not_exists(#history, :none), :entry)');
-    }
-    // The record as read, or none: a newer upload activated meanwhile (or this event's twin) fails it.
-    const { expected } = written;
-    if (expected) {
-      values[':xseq'] = expected.sequencer;
-      values[':xstatus'] = expected.status;
-    }
-    let res;
-    try {
-      res = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.report(report.reportId),
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: expected ? 'sequencer = :xseq AND #status = :xstatus' : 'attribute_not_exists(pk)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ...(written.audit ? { ReturnValues: 'UPDATED_NEW' as const } : {}),
-        }),
-      );
-    } catch (err) {
-      if (isConditionFailed(err)) return false;
-      throw err;
-    }
     // No membership item: the file claim, written before this (ingest.ts), names the quarters, so a
     // crash after activation cannot leave the report out of them.
-    const history = (res.Attributes?.[HISTORY] ?? []) as AuditEntry[];
-    if (history.length > REPORT_HISTORY_MAX) await this.moveOldestToTrail(report.reportId, history);
-    return true;
-  }
-
-  /**
-   * A report uploaded over and over keeps a bounded item: its oldest entries become entries of the
-   * trail's month partitions first, then leave the list. A crash between the two leaves an entry in
-   * both places, which the trail's reader names once (by its id).
-   */
-  private async moveOldestToTrail(reportId: string, history: AuditEntry[]): Promise<void> {
-    const over = history.length - REPORT_HISTORY_MAX;
-    for (const entry of history.slice(0, over))
-      try {
-        await this.doc.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: { ...auditKeys.entry(entry.id, entry.at, entry.actor.sub), ...entry },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-      } catch (err) {
-        if (!isConditionFailed(err)) throw err;
-      }
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.report(reportId),
-          UpdateExpression: `REMOVE ${Array.from({ length: over }, (_, i) => `#history[${i}]`).join(', ')}`,
-          // Another activation appended meanwhile: the next one moves what is over then.
-          ConditionExpression: 'size(#history) = :n',
-          ExpressionAttributeNames: { '#history': HISTORY },
-          ExpressionAttributeValues: { ':n': history.length },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          // Only the latest upload of this key may become active; a slower, older one must not win.
+          ConditionExpression:
+            '#version = :v AND (attribute_not_exists(activeSequencer) OR activeSequencer <= :seq)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
       );
+      return true;
     } catch (err) {
-      if (!isConditionFailed(err)) throw err;
+      if (isConditionFailed(err)) return false;
+      throw err;
     }
   }
 
@@ -231,32 +202,4 @@ export class DynamoReportsRepository implements ReportsRepository {
       .filter((r) => r.activeVersion !== null && r.extractKey && r.quarters?.includes(quarter))
       .sort((a, b) => (a.reportId < b.reportId ? -1 : 1));
   }
-}
-
-/**
- * The audit entries kept in report items whose first version was received up to `to`, with their
- * distributor in the registry (ingest records the entries of other folders in the trail itself, as
- * nothing lists their reports). Read from the index, which holds the whole item.
- */
-export async function reportAuditEntries(doc: DynamoDBDocumentClient, table: string, to: string): Promise<AuditEntry[]> {
-  const dists = await queryAll(doc, {
-    TableName: table,
-    IndexName: GSI1,
-    KeyConditionExpression: 'gsi1pk = :p',
-    ExpressionAttributeValues: { ':p': keys.index.distributors },
-    ProjectionExpression: 'gsi1sk',
-  });
-  const lists = await Promise.all(
-    dists.map((d) =>
-      queryAll(doc, {
-        TableName: table,
-        IndexName: GSI1,
-        KeyConditionExpression: 'gsi1pk = :p AND gsi1sk <= :to',
-        ExpressionAttributeValues: { ':p': keys.distributorReports(String(d.gsi1sk)), ':to': `${to}\uffff` },
-        ExpressionAttributeNames: { '#history': HISTORY },
-        ProjectionExpression: '#history',
-      }),
-    ),
-  );
-  return lists.flat().flatMap((i) => (i[HISTORY] ?? []) as AuditEntry[]);
 }
