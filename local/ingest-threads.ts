@@ -26,13 +26,14 @@ export type ToIngestWorker =
   | { type: 'configure'; data: IngestWorkerData }
   | { type: 'invoke'; id: number; event: SQSEvent }
   | { type: 'local-file'; key: string; path: string }
+  | { type: 'published'; ack: number; error?: string }
   | { type: 'stop' };
 
 export type FromIngestWorker =
   | { type: 'ready' }
   | { type: 'result'; id: number; response: SQSBatchResponse | undefined; writes?: WriteCounts }
   | { type: 'error'; id: number; error: { name: string; message: string; stack?: string | undefined }; writes?: WriteCounts }
-  | { type: 'publish'; requests: ComputeRequest[] }
+  | { type: 'publish'; ack: number; requests: ComputeRequest[] }
   | { type: 'progress'; progress: { key: string; bytesRead: number; records: number } };
 
 export interface IngestThreadHooks {
@@ -54,58 +55,76 @@ function bootstrap(entry: URL): string {
 interface Slot {
   worker: Worker;
   ready: Promise<void>;
+  /** Settles when the thread has exited, however it ended. */
+  exited: Promise<void>;
+  /** The call the thread is running, if any: a thread runs one at a time, as a Lambda instance. */
+  call: { id: number; resolve: (r: SQSBatchResponse | void) => void; reject: (e: Error) => void } | null;
   busy: boolean;
 }
 
 export class IngestThreads {
-  private readonly slots: Slot[] = [];
-  private readonly calls = new Map<number, { resolve: (r: SQSBatchResponse | void) => void; reject: (e: Error) => void }>();
+  private slots: Slot[] = [];
   private readonly waiters: (() => void)[] = [];
+  private readonly entry = new URL('./ingest-worker.ts', import.meta.url);
   private nextId = 1;
-  private failure: Error | null = null;
+  private config: IngestWorkerData | null = null;
+  private readonly localFiles = new Map<string, string>();
+  private stopping = false;
 
   /** Starts loading the handler's code at once; `configure` gives the stack's address once known. */
   constructor(size: number, private readonly hooks: IngestThreadHooks) {
-    const entry = new URL('./ingest-worker.ts', import.meta.url);
-    for (let i = 0; i < size; i++) {
-      // No execArgv: threads refuse V8 flags such as the command's --max-semi-space-size.
-      const worker = new Worker(bootstrap(entry), { eval: true, execArgv: [] });
-      const ready = new Promise<void>((resolve, reject) => {
-        worker.once('error', reject);
-        worker.on('message', (m: FromIngestWorker) => {
-          if (m.type === 'ready') resolve();
-          else this.onMessage(m);
-        });
-      });
-      // A worker that dies fails its calls; the queue retries them on another or parks them.
-      worker.on('error', (err) => this.fail(err));
-      worker.on('exit', (code) => {
-        if (code !== 0) this.fail(new Error(`an ingest worker stopped with code ${code}`));
-      });
-      ready.catch(() => undefined);
-      this.slots.push({ worker, ready, busy: false });
-    }
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
-  private fail(err: Error) {
-    this.failure = err;
-    for (const c of this.calls.values()) c.reject(err);
-    this.calls.clear();
+  /** A thread, told what the pool knows so far (a replacement learns the stack and the files too). */
+  private spawn(): Slot {
+    // No execArgv: threads refuse V8 flags such as the command's --max-semi-space-size.
+    const worker = new Worker(bootstrap(this.entry), { eval: true, execArgv: [] });
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const slot: Slot = { worker, ready: Promise.resolve(), exited, call: null, busy: false };
+    slot.ready = new Promise<void>((resolve, reject) => {
+      worker.once('error', reject);
+      worker.on('message', (m: FromIngestWorker) => {
+        if (m.type === 'ready') resolve();
+        else this.onMessage(slot, m);
+      });
+      worker.once('exit', () => reject(new Error('an ingest thread stopped before it was ready')));
+    });
+    slot.ready.catch(() => undefined);
+    // A thread that dies fails its own call only (the queue retries it), and another takes its place.
+    worker.on('error', (err) => this.lost(slot, err));
+    worker.once('exit', (code) => this.lost(slot, new Error(`an ingest thread stopped with code ${code}`)));
+    if (this.config) worker.postMessage({ type: 'configure', data: this.config } satisfies ToIngestWorker);
+    for (const [key, path] of this.localFiles)
+      worker.postMessage({ type: 'local-file', key, path } satisfies ToIngestWorker);
+    return slot;
   }
 
-  private onMessage(m: FromIngestWorker) {
+  private lost(slot: Slot, err: Error) {
+    const call = slot.call;
+    slot.call = null;
+    call?.reject(err);
+    if (this.stopping || !this.slots.includes(slot)) return;
+    this.slots = this.slots.map((s) => (s === slot ? this.spawn() : s));
+    void slot.worker.terminate();
+  }
+
+  private onMessage(slot: Slot, m: FromIngestWorker) {
     if (m.type === 'publish') {
-      // Posted before the call's result on the same port: the request is sent before the call ends.
-      const call = this.hooks.publish(m.requests);
-      call.catch((err) => this.fail(err instanceof Error ? err : new Error(String(err))));
+      // The thread's publish resolves only on this answer: a request that failed fails its call.
+      this.hooks.publish(m.requests).then(
+        () => slot.worker.postMessage({ type: 'published', ack: m.ack } satisfies ToIngestWorker),
+        (err: unknown) =>
+          slot.worker.postMessage({ type: 'published', ack: m.ack, error: err instanceof Error ? err.message : String(err) } satisfies ToIngestWorker),
+      );
       return;
     }
     if (m.type === 'progress') return this.hooks.progress(m.progress);
     if (m.type === 'ready') return;
     if (m.writes) this.hooks.writes?.(m.writes);
-    const call = this.calls.get(m.id);
-    if (!call) return;
-    this.calls.delete(m.id);
+    const call = slot.call;
+    if (!call || call.id !== m.id) return;
+    slot.call = null;
     if (m.type === 'result') call.resolve(m.response);
     else {
       const err = new Error(m.error.message);
@@ -116,22 +135,18 @@ export class IngestThreads {
   }
 
   configure(data: IngestWorkerData) {
+    this.config = data;
     for (const s of this.slots) s.worker.postMessage({ type: 'configure', data } satisfies ToIngestWorker);
-  }
-
-  /** Resolves once every thread has loaded the handler (the first report need not wait for it). */
-  async ready(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.ready));
   }
 
   /** From now on, the threads read `key` from the local file at `path` (LocalReportFiles). */
   serveFromFile(key: string, path: string) {
+    this.localFiles.set(key, path);
     for (const s of this.slots) s.worker.postMessage({ type: 'local-file', key, path } satisfies ToIngestWorker);
   }
 
   /** The ingest handler, run on a free thread. */
   async invoke(event: SQSEvent): Promise<SQSBatchResponse | void> {
-    if (this.failure) throw this.failure;
     let slot = this.slots.find((s) => !s.busy);
     while (!slot) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
@@ -142,7 +157,7 @@ export class IngestThreads {
       await slot.ready;
       const id = this.nextId++;
       return await new Promise<SQSBatchResponse | void>((resolve, reject) => {
-        this.calls.set(id, { resolve, reject });
+        slot.call = { id, resolve, reject };
         slot.worker.postMessage({ type: 'invoke', id, event } satisfies ToIngestWorker);
       });
     } finally {
@@ -152,12 +167,12 @@ export class IngestThreads {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await Promise.all(
       this.slots.map(async (s) => {
         s.worker.postMessage({ type: 'stop' } satisfies ToIngestWorker);
-        const exited = new Promise<void>((resolve) => s.worker.once('exit', () => resolve()));
         const timer = setTimeout(() => void s.worker.terminate(), 2_000);
-        await exited;
+        await s.exited;
         clearTimeout(timer);
       }),
     );

@@ -17,6 +17,8 @@ import type { ToIngestWorker, FromIngestWorker, IngestWorkerData } from './inges
 const port = parentPort!;
 const post = (m: FromIngestWorker) => port.postMessage(m);
 const localFiles = new LocalReportFiles();
+const acks = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+let nextAck = 1;
 
 /** The stack is known only once it runs; the thread loads its code meanwhile. */
 function configure(data: IngestWorkerData) {
@@ -24,7 +26,13 @@ function configure(data: IngestWorkerData) {
   const made = createAwsClients(data.env);
   const clients = counter ? counter.wrap(made) : made;
   const deps = wire(clients, { table: data.table, bucket: data.bucket }, {
-    publish: async (requests) => post({ type: 'publish', requests: [...requests] }),
+    // Answered by the runtime once sent: a request that fails fails the call, as on the runtime's thread.
+    publish: (requests) =>
+      new Promise<void>((resolve, reject) => {
+        const ack = nextAck++;
+        acks.set(ack, { resolve, reject });
+        post({ type: 'publish', ack, requests: [...requests] });
+      }),
     evaluate: async () => {
       throw new Error('ingest does not ask for evaluations');
     },
@@ -58,6 +66,13 @@ const writes = () => (configured?.counter ? { writes: configured.counter.take() 
 port.on('message', (m: ToIngestWorker) => {
   if (m.type === 'configure') return void (configured = configure(m.data));
   if (m.type === 'local-file') return localFiles.add(m.key, m.path);
+  if (m.type === 'published') {
+    const waiting = acks.get(m.ack);
+    acks.delete(m.ack);
+    if (m.error === undefined) waiting?.resolve();
+    else waiting?.reject(new Error(m.error));
+    return;
+  }
   if (m.type === 'stop') {
     configured?.clients.s3.destroy();
     configured?.clients.dynamo.destroy();
