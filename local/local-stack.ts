@@ -107,6 +107,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     REPORTS_BUCKET: bucket,
   };
   const clients = createAwsClients(env);
+  unsignedPayloads(clients);
 
   const listeners = new Set<ObjectCreatedListener>();
   const onS3rverEvent = (event: unknown) => {
@@ -149,6 +150,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     nextSequencer,
     stop: () => (stopping ??= stop()),
   };
+}
+
+/**
+ * The SDK hashes every body it sends (SigV4's payload hash): for `rebates run`, the reports' tens of
+ * MB, on the CPU that ingests them. The local S3 checks the signature but never the body against a
+ * declared hash (s3-sigv4.ts), and S3 itself takes UNSIGNED-PAYLOAD over HTTPS, the signature still
+ * covering the request; so bodies are declared unsigned here, as a streamed body already is.
+ */
+function unsignedPayloads(clients: AwsClients): void {
+  clients.s3.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string>; body?: unknown };
+      const body = request.body;
+      if (request.headers && (typeof body === 'string' || body instanceof Uint8Array) && body.length > 0)
+        request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    },
+    { step: 'build', name: 'localUnsignedPayload' },
+  );
 }
 
 /** The origins a browser may call the local S3 from: pages of this machine, any port. */
