@@ -46,6 +46,23 @@ try {
     const table = `bench-ref-${round}`;
     await ensureTable(stack.clients.dynamo, table);
     const deps = wire(stack.clients, { table, bucket: stack.bucket }, noCompute);
+    // Each kind's share: this process's CPU and DynamoDB Local's while it is written.
+    const reference: typeof deps.reference = Object.create(deps.reference);
+    const kinds: string[] = [];
+    for (const method of ['putPartners', 'putAcceptances', 'putTrainings'] as const) {
+      const put = deps.reference[method].bind(deps.reference) as (...a: unknown[]) => Promise<void>;
+      (reference as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+        const j = javaCpuMs(javaPid);
+        const c = process.cpuUsage();
+        const t = performance.now();
+        await put(...args);
+        const u = process.cpuUsage(c);
+        kinds.push(
+          `${method} ${(args[0] as unknown[]).length}: ${((performance.now() - t) / 1000).toFixed(2)} s, node ${((u.user + u.system) / 1e6).toFixed(2)} s, java ${((javaCpuMs(javaPid) - j) / 1000).toFixed(2)} s`,
+        );
+      };
+    }
+    deps.reference = reference;
     const j0 = javaCpuMs(javaPid);
     const c0 = process.cpuUsage();
     const t0 = performance.now();
@@ -55,6 +72,7 @@ try {
       `round ${round + 1}: ${((performance.now() - t0) / 1000).toFixed(2)} s, node cpu ${((c.user + c.system) / 1e6).toFixed(2)} s, ` +
         `java cpu ${((javaCpuMs(javaPid) - j0) / 1000).toFixed(2)} s, written ${JSON.stringify(result.written)}, load ${loadavg()[0]!.toFixed(2)}`,
     );
+    for (const k of kinds) console.log(`  ${k}`);
   }
 } finally {
   await stack.stop();
