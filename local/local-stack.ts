@@ -107,6 +107,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     REPORTS_BUCKET: bucket,
   };
   const clients = createAwsClients(env);
+  unsignedPayloads(clients);
+  unlogged(clients);
 
   const listeners = new Set<ObjectCreatedListener>();
   const onS3rverEvent = (event: unknown) => {
@@ -149,6 +151,36 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     nextSequencer,
     stop: () => (stopping ??= stop()),
   };
+}
+
+/**
+ * The SDK hashes every body it sends (SigV4's payload hash): for `rebates run`, the reports' tens of
+ * MB, on the CPU that ingests them. The local S3 checks the signature but never the body against a
+ * declared hash (s3-sigv4.ts), and S3 itself takes UNSIGNED-PAYLOAD over HTTPS, the signature still
+ * covering the request; so bodies are declared unsigned here, as a streamed body already is.
+ */
+function unsignedPayloads(clients: AwsClients): void {
+  clients.s3.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string>; body?: unknown };
+      const body = request.body;
+      if (request.headers && (typeof body === 'string' || body instanceof Uint8Array) && body.length > 0)
+        request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    },
+    { step: 'build', name: 'localUnsignedPayload' },
+  );
+}
+
+/**
+ * The SDK's logger middleware builds a copy of every request's input and response's output with
+ * sensitive members masked before handing it to the logger, even to the no-op logger these clients
+ * have: for `rebates run`, every reference item and every stored record walked once more, for
+ * nothing. The local stack logs no SDK call, so the middleware goes.
+ */
+function unlogged(clients: AwsClients): void {
+  // The document client shares the DynamoDB client's stack.
+  for (const client of [clients.s3, clients.dynamo, clients.sqs]) client.middlewareStack.remove('loggerMiddleware');
 }
 
 /** The origins a browser may call the local S3 from: pages of this machine, any port. */

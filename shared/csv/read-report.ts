@@ -400,7 +400,7 @@ class ReportReader {
  * The first line with content and its line break, outside quotes; undefined until more text is
  * needed, null when the whole text is blank.
  */
-function findHeaderLine(text: string, atEnd: boolean): { line: string; newline: Newline } | null | undefined {
+export function findHeaderLine(text: string, atEnd: boolean): { line: string; newline: Newline } | null | undefined {
   let start = 0;
   let quoted = false;
   for (let i = 0; i < text.length; i++) {

@@ -153,7 +153,7 @@ const LF = 0x0a;
  * field only at the field's start; inside, "" is a quote, and a quote closes the field only when a
  * delimiter or line break follows (spaces allowed between); any other quote is kept as text.
  */
-class RecordSkipper {
+export class RecordSkipper {
   private quoted = false;
   private quoteSeen = false;
   private fieldStart = true;

@@ -9,7 +9,7 @@
  * held row carries the same evidence as a rejected one.
  */
 import Papa from 'papaparse';
-import { readReport } from '../csv/read-report.js';
+import { recordsAt } from '../csv/record-scan.js';
 import { RejectsCsvWriter, type RejectRow } from '../export/rejects-csv.js';
 import type { ObjectStore, ReportRecord, ComputationRepository } from '../ports/index.js';
 import { cachedLatestComputation } from './body-cache.js';
@@ -95,17 +95,16 @@ async function storedRejects(objects: ObjectStore, key: string) {
   return { text, header, rows };
 }
 
-/** The original fields of the given lines (and the header, as line 1), read from the raw report. */
+/**
+ * The original fields of the given lines (and the header, as line 1), read from the raw report: only
+ * the records' ends are found (record-scan.ts), the wanted ones alone are split into fields.
+ */
 async function fieldsOfLines(
   objects: ObjectStore,
   record: ReportRecord,
   lines: ReadonlySet<number>,
 ): Promise<Map<number, string[]>> {
   const object = await objects.get(record.key, record.objectVersionId);
-  const reading = readReport(object.body);
-  const out = new Map<number, string[]>([[1, (await reading.format).headers]]);
-  for await (const batch of reading.records)
-    for (const r of batch) if (lines.has(r.line)) out.set(r.line, [...r.fields]);
-  await reading.done;
-  return out;
+  const { headers, fields } = await recordsAt(object.body, lines);
+  return new Map<number, string[]>([[1, headers], ...fields]);
 }

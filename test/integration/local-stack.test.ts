@@ -242,6 +242,25 @@ describe('local stack', () => {
       expect(sha256(await getBytes(stack(), awkwardKey))).toBe(sha256(body));
     });
 
+    it('sends a whole body with an unsigned payload, signed all the same, and stores it byte for byte', async () => {
+      const body = randomBytes(256 * 1024 + 3);
+      const key = 'incoming/d-01/whole report.csv';
+      const command = new PutObjectCommand({ Bucket: stack().bucket, Key: key, Body: body });
+      const sent: Record<string, string>[] = [];
+      // After signing: what actually went to the local S3.
+      command.middlewareStack.add(
+        (next) => async (args) => {
+          sent.push({ ...(args.request as { headers: Record<string, string> }).headers });
+          return next(args);
+        },
+        { step: 'finalizeRequest', priority: 'low', name: 'seeSentHeaders' },
+      );
+      await stack().clients.s3.send(command);
+      expect(sent.at(-1)?.['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD');
+      expect(sent.at(-1)?.authorization).toMatch(/^AWS4-HMAC-SHA256 /);
+      expect(sha256(await getBytes(stack(), key))).toBe(sha256(body));
+    });
+
     it('stores a streamed body of known length unchanged', async () => {
       const body = randomBytes(3 * 1024 * 1024 + 17);
       const key = 'incoming/d-01/streamed report.csv';

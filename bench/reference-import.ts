@@ -1,0 +1,79 @@
+/**
+ * `npx tsx bench/reference-import.ts <data folder> [rounds]`: the reference import of a data folder
+ * into a fresh local stack, alone, with this process's CPU and DynamoDB Local's (the java process,
+ * from /proc) for each round. Each round uses a new table, so every round writes everything.
+ */
+import '../local/env-defaults.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { ensureTable } from '../shared/adapters/dynamo/table.js';
+import { wire } from '../shared/wiring.js';
+import { importReference } from '../shared/pipeline/reference-import.js';
+import { loadDataFolder } from '../shared/reference/data-folder.js';
+import { startLocalStack } from '../local/local-stack.js';
+
+const dir = resolve(process.argv[2] ?? 'samples/data');
+const rounds = Number(process.argv[3] ?? 3);
+const folder = await loadDataFolder(dir);
+const stack = await startLocalStack();
+const javaPid = findJava(new URL(stack.env.AWS_ENDPOINT_URL_DYNAMODB).port);
+const tick = 100; // USER_HZ
+
+/** DynamoDB Local's java process: the one listening on the stack's port. */
+function findJava(port: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args.some((a) => a.includes('DynamoDBLocal')) && args.includes(port)) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
+function javaCpuMs(pid: number | undefined): number {
+  if (!pid) return NaN;
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / tick;
+}
+
+try {
+  const noCompute = { publish: async () => undefined } as never;
+  for (let round = 0; round < rounds; round++) {
+    const table = `bench-ref-${round}`;
+    await ensureTable(stack.clients.dynamo, table);
+    const deps = wire(stack.clients, { table, bucket: stack.bucket }, noCompute);
+    // Each kind's share: this process's CPU and DynamoDB Local's while it is written.
+    const reference: typeof deps.reference = Object.create(deps.reference);
+    const kinds: string[] = [];
+    for (const method of ['putPartners', 'putAcceptances', 'putTrainings'] as const) {
+      const put = deps.reference[method].bind(deps.reference) as (...a: unknown[]) => Promise<void>;
+      (reference as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+        const j = javaCpuMs(javaPid);
+        const c = process.cpuUsage();
+        const t = performance.now();
+        await put(...args);
+        const u = process.cpuUsage(c);
+        kinds.push(
+          `${method} ${(args[0] as unknown[]).length}: ${((performance.now() - t) / 1000).toFixed(2)} s, node ${((u.user + u.system) / 1e6).toFixed(2)} s, java ${((javaCpuMs(javaPid) - j) / 1000).toFixed(2)} s`,
+        );
+      };
+    }
+    deps.reference = reference;
+    const j0 = javaCpuMs(javaPid);
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const result = await importReference({ ...deps, compute: noCompute }, folder.reference, { quarters: ['2016-Q1'] });
+    const c = process.cpuUsage(c0);
+    console.log(
+      `round ${round + 1}: ${((performance.now() - t0) / 1000).toFixed(2)} s, node cpu ${((c.user + c.system) / 1e6).toFixed(2)} s, ` +
+        `java cpu ${((javaCpuMs(javaPid) - j0) / 1000).toFixed(2)} s, written ${JSON.stringify(result.written)}, load ${loadavg()[0]!.toFixed(2)}`,
+    );
+    for (const k of kinds) console.log(`  ${k}`);
+  }
+} finally {
+  await stack.stop();
+}

@@ -1,0 +1,236 @@
+/**
+ * The fields of a few records of a report, found by their record numbers without parsing the rest.
+ *
+ * The rejects files put the lines the computation held beside the rejected ones, with their original
+ * fields; a handful of records out of a million. The full reader (read-report.ts) splits every record
+ * into fields, checks it and extracts its values; this only finds where records end, with indexOf over
+ * the same decoded text, and splits the wanted ones. Record numbers are the reader's exactly: the same
+ * bytes, gzip and encoding handling (bytes.ts), the header's line break and delimiter as the reader
+ * settles them, papaparse's quoting rules for where a record ends (a quote opens a quoted field only at
+ * the field's start; inside, "" is a quote, and a quote closes the field only when a delimiter or line
+ * break follows, whitespace allowed between), blank records counted, and a record over the record bound
+ * skipped as the reader skips it (RecordSkipper).
+ */
+import type { Readable } from 'node:stream';
+import Papa from 'papaparse';
+import { ReportFileError } from '../errors.js';
+import { assertText, blocks, openBytes, TextSniffer } from './bytes.js';
+import { chooseDelimiter, type ReportDelimiter } from './header.js';
+import { DEFAULT_MAX_INFLATED_BYTES, DEFAULT_MAX_RECORD_CHARS, findHeaderLine } from './read-report.js';
+import { RecordSkipper, type Newline } from './rows.js';
+
+export interface ScannedRecords {
+  /** The header's fields, as the reader reports them (a BOM at its start removed). */
+  headers: string[];
+  /** The wanted records that the file has, by record number, with their original fields. */
+  fields: Map<number, string[]>;
+}
+
+export interface ScanOptions {
+  maxInflatedBytes?: number;
+  maxRecordChars?: number;
+}
+
+const QUOTE = 0x22;
+/** The end of a record is not in the text yet. */
+const MORE = -1;
+
+/** The fields of the records numbered `lines` (the header being 1, as ReportRecord.line). */
+export async function recordsAt(
+  input: Readable,
+  lines: ReadonlySet<number>,
+  options: ScanOptions = {},
+): Promise<ScannedRecords> {
+  const maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
+  const sniffer = new TextSniffer(3 * maxRecordChars + 3);
+  const text = decoded(input, sniffer, options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES);
+  try {
+    return await scan(text, lines, maxRecordChars);
+  } finally {
+    input.destroy();
+    await text.return(undefined).catch(() => undefined);
+  }
+}
+
+async function scan(text: AsyncGenerator<string>, lines: ReadonlySet<number>, maxRecordChars: number) {
+  let last = 0;
+  for (const line of lines) last = Math.max(last, line);
+  const fields = new Map<number, string[]>();
+
+  let head = '';
+  let atEnd = false;
+  let found: { line: string; newline: Newline } | null | undefined;
+  while ((found = findHeaderLine(head, atEnd)) === undefined && head.length <= maxRecordChars) {
+    const next = await text.next();
+    if (next.done) atEnd = true;
+    else head += next.value;
+  }
+  if (!found) throw new ReportFileError('unreadable', 'The report has no header line to read.', { key: 'header-missing' });
+  const scanner = new Scanner(chooseDelimiter(found.line), found.newline, maxRecordChars);
+
+  let headers: string[] | undefined;
+  let line = 0;
+  const take: Take = (text, start, end) => {
+    line++;
+    if (!headers) {
+      const row = scanner.split(text.slice(start, end));
+      // Blank records before the header are counted, as the reader counts them.
+      if (!row.every((f) => f.trim() === '')) headers = row.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h));
+    } else if (end > start && lines.has(line)) fields.set(line, scanner.split(text.slice(start, end)));
+  };
+  let pending = head;
+  for (;;) {
+    scanner.records(pending, atEnd, take);
+    if (atEnd || (headers && line >= last)) break;
+    const next = await text.next();
+    if (next.done) {
+      atEnd = true;
+      pending = '';
+    } else pending = next.value;
+  }
+  return { headers: headers ?? [], fields };
+}
+
+async function* decoded(input: Readable, sniffer: TextSniffer, maxInflatedBytes: number): AsyncGenerator<string> {
+  const { compressed, bytes } = await openBytes(raw(input));
+  let first = true;
+  for await (const block of blocks(bytes, maxInflatedBytes, compressed)) {
+    if (first) assertText(block);
+    first = false;
+    const text = sniffer.decode(block);
+    if (text) yield text;
+  }
+  const rest = sniffer.end();
+  if (rest) yield rest;
+}
+
+async function* raw(input: Readable): AsyncGenerator<Buffer> {
+  for await (const chunk of input) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+}
+
+/** Receives each record as text[start, end), its line break included. */
+type Take = (text: string, start: number, end: number) => void;
+
+/** Cuts decoded text into records, carrying an unfinished one over to the next text. */
+class Scanner {
+  private carry = '';
+  private skipper: RecordSkipper | undefined;
+  private readonly parser: Papa.Parser;
+
+  constructor(
+    private readonly delimiter: ReportDelimiter,
+    private readonly newline: Newline,
+    private readonly maxRecordChars: number,
+  ) {
+    this.parser = new Papa.Parser({ delimiter, newline, quoteChar: '"' });
+  }
+
+  /** A record's fields as the reader's splitter makes them (records are parsed independently). */
+  split(record: string): string[] {
+    return (this.parser.parse(record, 0, false) as { data: string[][] }).data[0] ?? [''];
+  }
+
+  /** Calls `take` with each record the text completes. */
+  records(more: string, atEnd: boolean, take: Take): void {
+    if (this.skipper) {
+      const rest = this.skipper.skip(more);
+      if (rest === undefined) {
+        if (atEnd) this.endSkip(take);
+        return;
+      }
+      this.endSkip(take);
+      more = rest;
+    }
+    const text = this.carry ? this.carry + more : more;
+    this.carry = '';
+    const nl = this.newline;
+    let at = 0;
+    let quote = text.indexOf('"');
+    while (at < text.length) {
+      const brk = text.indexOf(nl, at);
+      if (quote !== -1 && quote < at) quote = text.indexOf('"', at);
+      let end: number;
+      // Most records have no quote: their end is the next line break.
+      if (brk !== -1 && (quote === -1 || quote > brk)) end = brk + nl.length;
+      else end = this.recordEnd(text, at, atEnd);
+      if (end === MORE) break;
+      take(text, at, end);
+      at = end;
+    }
+    if (at >= text.length) return;
+    const rest = text.slice(at);
+    if (rest.length > this.maxRecordChars && rest.length - countQuotes(rest) > this.maxRecordChars) {
+      // Even without its quotes the unfinished record is over the bound: the reader skips it unread.
+      this.skipper = new RecordSkipper(this.delimiter, this.newline, '');
+      const after = this.skipper.skip(rest);
+      if (after === undefined) {
+        if (atEnd) this.endSkip(take);
+        return;
+      }
+      this.endSkip(take);
+      this.records(after, atEnd, take);
+      return;
+    }
+    this.carry = rest;
+  }
+
+  private endSkip(take: Take): void {
+    this.skipper = undefined;
+    // Counted as one record; never wanted (the reader keeps no fields of it).
+    take('', 0, 0);
+  }
+
+  /**
+   * Where the record starting at `at` ends (after its line break), following papaparse's Parser;
+   * MORE when the text does not finish it yet, the text's end when it runs to the end of the file.
+   */
+  private recordEnd(text: string, at: number, atEnd: boolean): number {
+    const len = text.length;
+    const nl = this.newline;
+    const delim = this.delimiter;
+    const open = atEnd ? len : MORE;
+    let i = at;
+    for (;;) {
+      if (i >= len) return open;
+      if (text.charCodeAt(i) !== QUOTE) {
+        const d = text.indexOf(delim, i);
+        const n = text.indexOf(nl, i);
+        if (n !== -1 && (d === -1 || n < d)) return n + nl.length;
+        if (d === -1) return open;
+        i = d + 1;
+        continue;
+      }
+      // A quoted field: find the quote that closes it.
+      let q = i;
+      for (;;) {
+        q = text.indexOf('"', q + 1);
+        // Never closed: papaparse reads the rest of the file as this field.
+        if (q === -1 || q === len - 1) return open;
+        if (text.charCodeAt(q + 1) === QUOTE) {
+          q++;
+          continue;
+        }
+        let j = q + 1;
+        while (j < len && text[j] !== delim && !text.startsWith(nl, j) && isWhitespace(text[j]!)) j++;
+        if (j < len && text[j] === delim) {
+          i = j + 1;
+          break;
+        }
+        if (text.startsWith(nl, j)) return j + nl.length;
+        // A quote inside the field that is not doubled: papaparse keeps it and looks on, past the next character.
+        q++;
+      }
+    }
+  }
+}
+
+/** What String#trim removes, as papaparse tests the text between a closing quote and what follows. */
+function isWhitespace(c: string): boolean {
+  return c.trim() === '';
+}
+
+function countQuotes(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) n++;
+  return n;
+}
