@@ -420,11 +420,11 @@ export function tallyQuarter({ rules, reference, extracts }: ComputeQuarterInput
     }
     // Tagged lines join their group's entry after it, so keep each entry's lines ascending.
     for (const h of heldHere.values()) h.lines.sort((m, n) => m - n);
-    for (const [key, units] of counted.entries()) {
+    counted.forEach((key, units) => {
       const product = key % products;
       const partner = (key - product) / products;
       count(x.partners[partner]!.key, verdict(product) as Extract<Verdict, { counts: true }>, units);
-    }
+    });
 
     counts.extracted += mine.extracted;
     counts.counted += mine.counted;
@@ -599,12 +599,9 @@ class UnitSums {
     this.sums![key] = this.sums![key]! + n;
   }
 
-  *entries(): Generator<[number, number]> {
-    if (this.map) {
-      yield* this.map;
-      return;
-    }
-    for (const key of this.order) yield [key, this.sums![key]!];
+  forEach(f: (key: number, sum: number) => void): void {
+    if (this.map) for (const [key, sum] of this.map) f(key, sum);
+    else for (const key of this.order) f(key, this.sums![key]!);
   }
 }
 
