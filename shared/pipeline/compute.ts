@@ -57,7 +57,7 @@ import { partnerSummaryRows, type PartnerSummaryRow } from './partner-summary.js
 import { creditPoints, finishCredits } from './quarters.js';
 import { recordRulesChange } from './rules-audit.js';
 import { workbenchBody } from './workbench-body.js';
-import { storeWorkbenchPart } from './workbench-part.js';
+import { gzipPart, storeGzippedPart } from './workbench-part.js';
 
 export interface ComputeDeps {
   objects: ObjectStore;
@@ -386,6 +386,19 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
       : []),
   ];
   finishEnd();
+  // The workbench part is built and compressed while the last payout items are written (the main
+  // thread would only wait for them), and stored after the pointer below.
+  const workbenchBuilt = step('build the workbench part');
+  const workbenchBytes = (async () => {
+    try {
+      await new Promise((resolve) => setImmediate(resolve));
+      const part = workbenchBody(rules, computation.partners.map((p) => p.result), computation.exceptions, reference);
+      return await gzipPart(computation.record.resultHash, part);
+    } finally {
+      workbenchBuilt();
+    }
+  })();
+  workbenchBytes.catch(() => undefined); // awaited after the pointer; its failure fails nothing
   const bodyEnd = step('store the body and causes');
   await Promise.all([
     ...(itemWrites ?? []),
@@ -428,14 +441,13 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     computedAt: at,
   });
 
-  // Last, once every payout and the pointer are stored: what the watchlist and the exceptions are
+  // Stored last, once every payout and the pointer are stored: what the watchlist and the exceptions are
   // worked out from. Without it their readers read the payout items, so its failure fails nothing.
   pointerEnd();
   let workbenchFailure: unknown;
-  const workbenchEnd = step('build and store the workbench part');
+  const workbenchEnd = step('store the workbench part');
   try {
-    const part = workbenchBody(rules, computation.partners.map((p) => p.result), computation.exceptions, reference);
-    await storeWorkbenchPart(deps.objects, { quarter, inputsHash, resultHash: computation.record.resultHash }, part);
+    await storeGzippedPart(deps.objects, { quarter, inputsHash }, await workbenchBytes);
   } catch (err) {
     workbenchFailure = err;
   }

@@ -1,8 +1,8 @@
 /**
  * The workbench part of a computation (workbench-body.ts) as its own S3 object beside the body
  * (`workbenchKey`): the body stays as small as before for its other readers (the partners list, the
- * next computation), and the computation stores the part last, after its pointer, so no payout
- * waits for it. Its held items name lines of the body by index, so the object names the result it
+ * next computation), and the computation stores the part last, after its pointer (it builds it
+ * while its last payout items are written), so no payout waits for it. Its held items name lines of the body by index, so the object names the result it
  * was built from, and a reader takes it only with that body.
  */
 import { promisify } from 'node:util';
@@ -25,8 +25,9 @@ export interface PartOf {
   resultHash: string;
 }
 
-export async function storeWorkbenchPart(objects: ObjectStore, of: PartOf, workbench: WorkbenchBody): Promise<void> {
-  await objects.put(workbenchKey(of.quarter, of.inputsHash), await gzipPart(of.resultHash, workbench), 'application/gzip');
+/** Stores a part made by gzipPart: the computation makes it while its last writes go on. */
+export async function storeGzippedPart(objects: ObjectStore, of: Omit<PartOf, 'resultHash'>, bytes: Buffer): Promise<void> {
+  await objects.put(workbenchKey(of.quarter, of.inputsHash), bytes, 'application/gzip');
 }
 
 /** Items per piece of JSON handed to the compressor. */
