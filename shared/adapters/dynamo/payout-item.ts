@@ -19,8 +19,7 @@
  * a few hundred bytes, and DynamoDB writes small items several times faster. Every reader goes
  * through decodePayoutItem; items written before `z` (result and points as maps) still read.
  */
-import { promisify } from 'node:util';
-import { deflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Decimal } from 'decimal.js';
 import { PayoutItemFormatError } from '../../errors.js';
 import type { PointsEarning, PointsReason } from '../../domain/points.js';
@@ -198,28 +197,6 @@ export function encodePayoutItem(
     total: r.result.total.toFixed(2),
     rulesVersion: r.result.rulesVersion,
     z: deflateRawSync(inside, { dictionary: DICTIONARIES[DICTIONARY]! }),
-    zd: DICTIONARY,
-    hash: r.hash,
-    computedAt,
-  };
-}
-
-const deflateRawAsync = promisify(deflateRaw);
-
-/**
- * encodePayoutItem with the compression in the thread pool: the same bytes, while the computation
- * goes on with the next partners on the main thread.
- */
-export async function encodePayoutItemAsync(
-  r: { result: PartnerQuarterResult; points: readonly PointsEarning[]; hash: string; content?: string },
-  computedAt: string,
-): Promise<Item> {
-  const inside = r.content ?? payoutContent(r.result, r.points);
-  const z = await deflateRawAsync(inside, { dictionary: DICTIONARIES[DICTIONARY]! });
-  return {
-    total: r.result.total.toFixed(2),
-    rulesVersion: r.result.rulesVersion,
-    z,
     zd: DICTIONARY,
     hash: r.hash,
     computedAt,

@@ -22,8 +22,7 @@ import type {
 } from '../../ports/index.js';
 import { batchGet, batchWrite, batchWriteChunks, batchWriteFrom, isConditionFailed, putNewThen, queryAll, scanAll, type Item } from './doc.js';
 import { GSI1, keys } from './keys.js';
-import { decodePayoutItem, decodePoints, encodePayoutItem, encodePayoutItemAsync } from './payout-item.js';
-import { mapAhead } from './map-ahead.js';
+import { decodePayoutItem, decodePoints, encodePayoutItem } from './payout-item.js';
 
 const pick = <T>(item: Item, fields: readonly (keyof T & string)[]): T => {
   const out: Record<string, unknown> = {};
@@ -301,8 +300,10 @@ function toStored(i: Item): StoredPayouts {
 const ledgerItem = (e: LedgerEntry): Item => ({ ...keys.points(e.partnerId, e.entryId), ...e });
 
 const PAYOUT_WRITES_IN_FLIGHT = 8;
-/** Payout items compressed at once (thread pool) ahead of the writes. */
-const PAYOUT_ENCODING_AHEAD = 16;
+
+async function* mapAsync<T, U>(source: AsyncIterable<T>, f: (t: T) => U): AsyncGenerator<U> {
+  for await (const t of source) yield f(t);
+}
 
 /** The partner IDs that may have a payout item of a quarter (from its computation records). */
 export type QuarterPartners = (quarter: string) => Promise<readonly string[]>;
@@ -320,10 +321,7 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
     });
     // Items that come while the computation goes on are encoded as a request slot takes them.
     if (!Array.isArray(results)) {
-      const encoded = async (r: PayoutToStore) => ({
-        PutRequest: { Item: { ...keys.payout(r.result.quarter, r.result.partnerId), ...(await encodePayoutItemAsync(r, at)) } },
-      });
-      await batchWriteFrom(this.doc, this.table, mapAhead(results as AsyncIterable<PayoutToStore>, encoded, PAYOUT_ENCODING_AHEAD), PAYOUT_WRITES_IN_FLIGHT);
+      await batchWriteFrom(this.doc, this.table, mapAsync(results as AsyncIterable<PayoutToStore>, request), PAYOUT_WRITES_IN_FLIGHT);
       return;
     }
     // Each chunk's items are encoded when a request slot frees up, so the encoding overlaps the
