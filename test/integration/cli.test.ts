@@ -98,6 +98,28 @@ describe('rebates run on samples/data', () => {
     expect(table).toMatch(/times from the start of the process; phases overlap; [\d.]+ s in all, [\d.]+ s of CPU in this process/);
   });
 
+  it("with --timings, lists the computation's steps inside its handler, in the order they depend on each other", () => {
+    const table = stderr.slice(stderr.indexOf('Where the time went'));
+    const step = (name: string) => {
+      const m = new RegExp(`^    ${name}\\s+([\\d.]+) s\\s+([\\d.]+) s\\s+[\\d.]+ s\\s+[\\d.]+ s$`, 'm').exec(table);
+      expect(m, `${name} in\n${table}`).not.toBeNull();
+      return { from: Number(m![1]), to: Number(m![2]) };
+    };
+    const handler = /^ {2}compute \(handler\)\s+([\d.]+) s\s+([\d.]+) s/m.exec(table)!;
+    const tally = step('tally the lines');
+    const partners = step('compute the partners');
+    const items = step('write the payout items');
+    const pointer = step('write the pointer');
+    expect(tally.from).toBeGreaterThanOrEqual(step('read the reference snapshot').to);
+    expect(partners.from).toBeGreaterThanOrEqual(tally.to);
+    expect(pointer.from).toBeGreaterThanOrEqual(items.to);
+    expect(step('store the workbench part').from).toBeGreaterThanOrEqual(pointer.to);
+    expect(step('build the workbench part').from).toBeGreaterThanOrEqual(partners.to);
+    expect(tally.from).toBeGreaterThanOrEqual(Number(handler[1]));
+    expect(table).toMatch(/^ {4}fetch extract rpt_\w+/m);
+    expect(table).toMatch(/^ {4}decode extract rpt_\w+/m);
+  });
+
   it('exits 0 and writes the finance export with the nine finance columns first, then paid units, reason and payments', () => {
     expect(code).toBe(0);
     expect(header).toBe(
