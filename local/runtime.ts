@@ -224,6 +224,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     if (options.onIngestProgress) deps.onProgress = options.onIngestProgress;
     if (options.maxInflatedBytes) deps.maxInflatedBytes = options.maxInflatedBytes;
     if (options.maxLines) deps.maxLines = options.maxLines;
+    deps.timeStep = (name) => phases.start(`    ${name}`);
     const localFiles = new LocalReportFiles();
     deps.objects = localFiles.over(deps.objects);
     threads?.configure({

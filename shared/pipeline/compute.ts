@@ -57,7 +57,7 @@ import { partnerSummaryRows, type PartnerSummaryRow } from './partner-summary.js
 import { creditPoints, finishCredits } from './quarters.js';
 import { recordRulesChange } from './rules-audit.js';
 import { workbenchBody } from './workbench-body.js';
-import { storeWorkbenchPart } from './workbench-part.js';
+import { gzipPart, storeGzippedPart } from './workbench-part.js';
 
 export interface ComputeDeps {
   objects: ObjectStore;
@@ -73,6 +73,8 @@ export interface ComputeDeps {
   uploads?: UploadLog;
   /** The audit trail, for a change of the rules file; without it the change is not recorded there. */
   audit?: AuditRepository;
+  /** Times a step of the computation (`rebates run --timings`); returns the function that ends it. */
+  timeStep?: (name: string) => () => void;
 }
 
 /** What a computation stores beside its pointer: everything `verify`, the API and `run` show. */
@@ -139,10 +141,16 @@ export async function loadQuarterInputs(deps: ComputeDeps, quarter: string): Pro
 }
 
 /** The extracts of the active versions: object-store reads of extracts/, never of a raw report. */
-export async function loadExtracts(deps: Pick<ComputeDeps, 'objects'>, records: readonly ReportRecord[]): Promise<ActiveExtract[]> {
+export async function loadExtracts(
+  deps: Pick<ComputeDeps, 'objects'>,
+  records: readonly ReportRecord[],
+  step: (name: string) => () => void = () => () => undefined,
+): Promise<ActiveExtract[]> {
   return Promise.all(
     records.map(async (r) => {
+      const fetched = step(`fetch extract ${r.reportId}`);
       const bytes = await deps.objects.getBytes(r.extractKey!);
+      fetched();
       if (!bytes)
         throw new ExtractIntegrityError(
           `The extract of report ${r.key} (${r.extractKey}) is missing from storage. Upload the report again to rebuild it.`,
@@ -154,10 +162,18 @@ export async function loadExtracts(deps: Pick<ComputeDeps, 'objects'>, records: 
         distributorId: r.distributorId,
         receivedAt: r.receivedAt,
         sha256: r.extractSha256!,
-        extract: decodeExtract(bytes, r.extractSha256),
+        extract: decodeTimed(bytes, r.extractSha256!, step(`decode extract ${r.reportId}`)),
       };
     }),
   );
+}
+
+function decodeTimed(bytes: Buffer, sha256: string, end: () => void) {
+  try {
+    return decodeExtract(bytes, sha256);
+  } finally {
+    end();
+  }
 }
 
 /** Compressed off the main thread, so the payout writes beside it keep going. */
@@ -247,19 +263,24 @@ const revisionNumber = (r: string | undefined) => Number((r ?? 'r0').slice(1)) |
 export async function computeQuarterNow(deps: ComputeDeps, quarter: string, cause: string): Promise<ComputeOutcome> {
   // Reads that do not depend on each other go out together. The reference snapshot is the slowest
   // (every partner, acceptance and training), so it starts at once and the rest is decided meanwhile.
+  const step = deps.timeStep ?? (() => () => undefined);
+  const snapshotRead = step('read the reference snapshot');
   const snapshot = deps.reference.loadSnapshot();
+  snapshot.then(snapshotRead, () => undefined);
+  const smallReads = step('read the rules, last pointer and report records');
   snapshot.catch(() => undefined); // awaited below, unless the quarter has no rules
   const [book, previous, records] = await Promise.all([
     deps.rules.loadAll(),
     deps.computations.latest(quarter),
     deps.reports.activeInQuarter(quarter),
   ]);
+  smallReads();
   const rules = new RulesBook(book).get(quarter);
   if (!rules) return { status: 'no-rules', quarter };
   // Report versions other than the last computation's change the inputs whatever the reference
   // revision: then the extracts are read while the snapshot still loads.
   const reportsMoved = !previous || inputsHashOf(rules.version, previous.referenceRevision, records) !== previous.inputsHash;
-  const early = reportsMoved ? loadExtracts(deps, records) : null;
+  const early = reportsMoved ? loadExtracts(deps, records, step) : null;
   early?.catch(() => undefined); // awaited below, unless the snapshot fails first
   const reference = await snapshot;
   const inputsHash = inputsHashOf(rules.version, reference.revision, records);
@@ -274,11 +295,13 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
   // previous record's body lists them, so the stored items need not be read; after an unfinished
   // computation (or before any) the items themselves are listed.
   const [extracts, before, unfinished] = await Promise.all([
-    early ?? loadExtracts(deps, records),
+    early ?? loadExtracts(deps, records, step),
     previous ? readComputationBody(deps.objects, previous.bodyKey) : null,
     unfinishedBodyKey(deps, quarter, previous),
   ]);
+  const tallyEnd = step('tally the lines');
   const tallied = tallyQuarter({ rules, reference, extracts });
+  tallyEnd();
   const at = deps.clock.now().toISOString();
   const stored =
     before && !unfinished
@@ -299,13 +322,16 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
   const startWrites = async () => {
     const started: Started = { from: previous?.bodyKey ?? null, bodyKey: pendingBodyKey(quarter, inputsHash), partners: [...present, ...gone] };
     await deps.objects.put(startedKey(quarter), JSON.stringify(started), 'application/json');
+    const writesEnd = step('write the payout items');
     const writing = [deps.payouts.putMany(toWrite, at), deps.payouts.deleteMany(quarter, gone)];
+    void Promise.all(writing).then(writesEnd, () => undefined);
     for (const w of writing) w.catch(() => undefined); // awaited below; a failure is not lost
     return writing;
   };
   if (gone.length) itemWrites = await startWrites();
   const outcomes: PartnerOutcome[] = [];
   const changed: PartnerOutcome[] = [];
+  const partnersEnd = step('compute the partners');
   try {
     for (const id of tallied.partnerIds) {
       const p = partnerOutcome(tallied, id);
@@ -319,7 +345,9 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     }
   } finally {
     toWrite.end();
+    partnersEnd();
   }
+  const finishEnd = step('finish: result hash, body and causes');
   const computation = finishQuarter(tallied, outcomes);
 
   const beforeReports = new Map((before?.record.reports ?? []).map((r) => [r.reportId, r.version]));
@@ -357,9 +385,24 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
       ? [{ kind: 'rules' as const, from: previous.rulesVersion, to: rules.version }]
       : []),
   ];
+  finishEnd();
+  // The workbench part is built and compressed while the last payout items are written (the main
+  // thread would only wait for them), and stored after the pointer below.
+  const workbenchBuilt = step('build the workbench part');
+  const workbenchBytes = (async () => {
+    try {
+      await new Promise((resolve) => setImmediate(resolve));
+      const part = workbenchBody(rules, computation.partners.map((p) => p.result), computation.exceptions, reference);
+      return await gzipPart(computation.record.resultHash, part);
+    } finally {
+      workbenchBuilt();
+    }
+  })();
+  workbenchBytes.catch(() => undefined); // awaited after the pointer; its failure fails nothing
+  const bodyEnd = step('store the body and causes');
   await Promise.all([
     ...(itemWrites ?? []),
-    storeBody(deps.objects, bodyKey, body),
+    storeBody(deps.objects, bodyKey, body).then(bodyEnd),
     // Before the pointer: a computation cut off after this retries from the same previous one.
     previous && previous.rulesVersion !== rules.version
       ? recordRulesChange(deps, {
@@ -387,6 +430,7 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     await finishCredits(deps, quarter);
   }
 
+  const pointerEnd = step('write the pointer');
   await deps.computations.put({
     quarter,
     inputsHash,
@@ -397,15 +441,17 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     computedAt: at,
   });
 
-  // Last, once every payout and the pointer are stored: what the watchlist and the exceptions are
+  // Stored last, once every payout and the pointer are stored: what the watchlist and the exceptions are
   // worked out from. Without it their readers read the payout items, so its failure fails nothing.
+  pointerEnd();
   let workbenchFailure: unknown;
+  const workbenchEnd = step('store the workbench part');
   try {
-    const part = workbenchBody(rules, computation.partners.map((p) => p.result), computation.exceptions, reference);
-    await storeWorkbenchPart(deps.objects, { quarter, inputsHash, resultHash: computation.record.resultHash }, part);
+    await storeGzippedPart(deps.objects, { quarter, inputsHash }, await workbenchBytes);
   } catch (err) {
     workbenchFailure = err;
   }
+  workbenchEnd();
   return {
     status: 'computed',
     quarter,

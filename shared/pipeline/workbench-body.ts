@@ -92,22 +92,37 @@ export function workbenchBody(
       const { source, reason, distributorId, program, rateRow, fix } = f;
       return { source, reason, hx: index.get(f.held)!, distributorId, program, rateRow, amountAtStakeRub, fix };
     }
-    const { message: _m, messageLang: _l, amountAtStakeRub: _a, fix, line, ...item } = f;
-    const { partnerId, partnerDisplayId, distributorId, distributorDisplayId, program, rateRow, units, paidUnits, rate, amount, explanation } = line;
-    const kept: ExplainedLine = {
-      partnerId,
-      ...(partnerDisplayId !== undefined ? { partnerDisplayId } : {}),
-      distributorId,
-      ...(distributorDisplayId !== undefined ? { distributorDisplayId } : {}),
-      program,
-      rateRow,
-      units,
-      paidUnits,
-      rate: String(rate),
-      amount: String(amount),
-      explanation,
+    const line = f.line;
+    // Key by key, not by rest and spread (most of this function's time for 40,000 items); the keys
+    // in the order workbenchFacts writes them, which workbenchFromBody gives back.
+    const kept: ExplainedLine = { partnerId: line.partnerId } as ExplainedLine;
+    if (line.partnerDisplayId !== undefined) kept.partnerDisplayId = line.partnerDisplayId;
+    kept.distributorId = line.distributorId;
+    if (line.distributorDisplayId !== undefined) kept.distributorDisplayId = line.distributorDisplayId;
+    kept.program = line.program;
+    kept.rateRow = line.rateRow;
+    kept.units = line.units;
+    kept.paidUnits = line.paidUnits;
+    kept.rate = String(line.rate);
+    kept.amount = String(line.amount);
+    kept.explanation = line.explanation;
+    const stored: StoredPayout = {
+      source: f.source,
+      reason: f.reason,
+      partnerId: f.partnerId,
+      partnerKey: f.partnerKey,
+      distributorId: f.distributorId,
+      program: f.program,
+      rateRow: f.rateRow,
+      units: f.units,
+      unpaidUnits: f.unpaidUnits,
+      missingUnits: f.missingUnits,
+      courses: f.courses,
+      amountAtStakeRub,
+      fix: f.fix,
+      line: kept,
     };
-    return { ...item, amountAtStakeRub, fix, line: kept };
+    return stored;
   });
   const p: WorkbenchBody['p'] = {};
   for (const key of [...named].sort()) {

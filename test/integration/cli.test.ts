@@ -98,6 +98,35 @@ describe('rebates run on samples/data', () => {
     expect(table).toMatch(/times from the start of the process; phases overlap; [\d.]+ s in all, [\d.]+ s of CPU in this process/);
   });
 
+  it("with --timings, lists the computation's steps inside its handler, each after what it needs", () => {
+    const table = stderr.slice(stderr.indexOf('Where the time went'));
+    const rows = (pattern: string) =>
+      [...table.matchAll(new RegExp(`^${pattern}\\s+([\\d.]+) s\\s+([\\d.]+) s\\s+[\\d.]+ s\\s+[\\d.]+ s$`, 'gm'))].map((m) => ({
+        from: Number(m[1]),
+        to: Number(m[2]),
+      }));
+    const handlers = rows(' {2}compute \\(handler\\)');
+    /** Every row of a step (quarters may be computed side by side), each inside a run of the handler. */
+    const step = (name: string) => {
+      const found = rows(` {4}${name}`);
+      expect(found.length, `${name} in\n${table}`).toBeGreaterThan(0);
+      for (const r of found) expect(handlers.some((h) => h.from <= r.from && r.to <= h.to), name).toBe(true);
+      return found;
+    };
+    const firstEnd = (name: string) => Math.min(...step(name).map((r) => r.to));
+    const firstStart = (name: string) => Math.min(...step(name).map((r) => r.from));
+    // Each computation's step comes after its own earlier one, so the first of each does too.
+    expect(firstStart('tally the lines')).toBeGreaterThanOrEqual(firstEnd('read the reference snapshot'));
+    expect(firstStart('tally the lines')).toBeGreaterThanOrEqual(firstEnd('decode extract rpt_\\w+'));
+    expect(firstStart('compute the partners')).toBeGreaterThanOrEqual(firstEnd('tally the lines'));
+    expect(firstStart('build the workbench part')).toBeGreaterThanOrEqual(firstEnd('compute the partners'));
+    expect(firstStart('write the pointer')).toBeGreaterThanOrEqual(firstEnd('compute the partners'));
+    expect(firstStart('store the workbench part')).toBeGreaterThanOrEqual(firstEnd('write the pointer'));
+    step('read the rules, last pointer and report records');
+    step('fetch extract rpt_\\w+');
+    step('write the payout items');
+  });
+
   it('exits 0 and writes the finance export with the nine finance columns first, then paid units, reason and payments', () => {
     expect(code).toBe(0);
     expect(header).toBe(
