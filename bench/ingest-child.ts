@@ -14,7 +14,7 @@ import type { Context } from 'aws-lambda';
 import { createIngestHandler } from '../functions/ingest/handler.js';
 import { createAwsClients } from '../shared/aws/clients.js';
 import { wire } from '../shared/wiring.js';
-import { WriteCounter, type WriteCounts } from '../local/count-writes.js';
+import { WriteCounter, type WriteCounts } from './count-writes.js';
 import { cpuMs } from './loop-args.js';
 
 export interface IngestJob {

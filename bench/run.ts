@@ -26,7 +26,7 @@ import '../local/env-defaults.js';
 import { execFile, fork, spawn } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, loadavg, tmpdir, totalmem, type as osType, release } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem, type as osType, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -43,7 +43,7 @@ import { collectRules, PROJECT_ROOT, startLocalRuntime, type LocalRuntime } from
 import { createProgress, duration } from '../local/ui/progress.js';
 import { renderTable } from '../local/ui/table.js';
 import { INGEST_HEAP_MB } from '../infra/config.js';
-import { s3RequestClasses, WriteCounter, type WriteCounts } from '../local/count-writes.js';
+import { s3RequestClasses, WriteCounter, type WriteCounts } from './count-writes.js';
 import { stackFloor } from './stack-floor.js';
 import { bareParse as parseFile } from './bare-parse.js';
 import { bundleIngestChild, ingestJobFor, seedRulesAndReference } from './ingest-child-setup.js';
@@ -651,8 +651,6 @@ async function measure(data: BenchData) {
   const runtime = await startLocalRuntime({
     computeAfterIngest: true,
     wrapClients: counter.wrap,
-    // Reports read on threads of their own, as `rebates run` reads them (Lambda instances of their own).
-    ...(availableParallelism() > 1 ? { ingestThreads: 2, countThreadWrites: (c: WriteCounts) => counter.add(c) } : {}),
     onError: (what, err) => errors.push(`${what}: ${(err as Error).message ?? String(err)}`),
   });
   let e2e, change, stack;

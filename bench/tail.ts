@@ -10,7 +10,7 @@ import { loadavg } from 'node:os';
 import { importReference } from '../shared/pipeline/reference-import.js';
 import { loadDataFolder } from '../shared/reference/data-folder.js';
 import { startLocalRuntime } from '../local/runtime.js';
-import { WriteCounter } from '../local/count-writes.js';
+import { WriteCounter } from './count-writes.js';
 import { generate, optionsFromArgs, type GeneratedReport } from './generate.js';
 
 const data = await generate(optionsFromArgs(process.argv.slice(2)));

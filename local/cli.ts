@@ -2,7 +2,6 @@
  * `rebates`: the command line of the local pipeline. Every command runs the same handlers that run
  * in Lambda, on the embedded stack (DynamoDB Local + s3rver).
  */
-import { availableParallelism } from 'node:os';
 import './env-defaults.js';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -53,6 +52,7 @@ import { explainLine, type Lang } from '../shared/domain/render/index.js';
 import { fileIssueText } from '../shared/domain/render/row-issues.js';
 import { int, pick } from '../shared/domain/render/format.js';
 import { cliWords } from './cli-words.js';
+import { LocalReportFiles } from './local-reports.js';
 import { RememberedPayouts } from './remembered-payouts.js';
 import { upLines, upStopping } from './up-words.js';
 import { commandUploader } from '../shared/domain/render/uploader.js';
@@ -99,14 +99,7 @@ async function openRuntime(
     computeAfterIngest = false,
     dynamoLocal,
     lang = 'en',
-    ingestThreads,
-  }: {
-    redrive?: boolean;
-    computeAfterIngest?: boolean;
-    dynamoLocal?: Promise<RunningDynamoLocal>;
-    lang?: Lang;
-    ingestThreads?: number;
-  } = {},
+  }: { redrive?: boolean; computeAfterIngest?: boolean; dynamoLocal?: Promise<RunningDynamoLocal>; lang?: Lang } = {},
 ): Promise<LocalRuntime> {
   const say = cliWords(lang);
   if (!quiet) note(say.startingStack);
@@ -117,7 +110,6 @@ async function openRuntime(
     // A temporary state starts empty: the runtime re-drives only a state folder by default.
     ...(redrive ? {} : { redrive: false }),
     computeAfterIngest,
-    ...(ingestThreads ? { ingestThreads } : {}),
     onError: (what, err) => note(say.willRetry(what, (err as Error).message ?? String(err))),
   });
   const { unfinished, uploadedWhileDown, creditsFinished } = runtime.redriven;
@@ -211,8 +203,8 @@ async function uploadReports(
   runtime: LocalRuntime,
   reports: { distributorId: string; path: string; name: string }[],
   lang: Lang = 'en',
-  /** Whether the uploaded keys are read back from their files (LocalRuntime.serveFromFile). */
-  fromFiles = false,
+  /** Where the uploaded keys are read back from their files (LocalReportFiles). */
+  localFiles?: LocalReportFiles,
 ) {
   const say = cliWords(lang);
   const sizes = await Promise.all(reports.map(async (r) => (await stat(r.path)).size));
@@ -241,7 +233,7 @@ async function uploadReports(
       by: commandUploader(machineUser()),
       at: runtime.deps.clock.now().toISOString(),
     });
-    if (fromFiles) runtime.serveFromFile(key, r.path);
+    localFiles?.add(key, r.path);
     // One PUT of the bytes costs the embedded S3 (in this process) half or less of a multipart upload's
     // CPU: no parts stored, then joined. Reports past what memory should hold still stream.
     const size = sizes[reports.indexOf(r)]!;
@@ -540,8 +532,6 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
         computeAfterIngest: true,
         lang,
         ...(dynamoLocal ? { dynamoLocal } : {}),
-        // The reports are read on the machine's other cores, as Lambda instances of their own.
-        ...(availableParallelism() > 1 ? { ingestThreads: 2 } : {}),
       }),
     ),
     phases.time('read the data folder', () => loadDataFolder(resolve(data))),
@@ -565,10 +555,12 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     importing.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
     // The uploaded reports are read back (by ingest, for the rejects files) from their files, and
     // the payouts from what the computation stored: the stack is this run's own and started empty.
+    const localFiles = new LocalReportFiles();
+    runtime.deps.objects = localFiles.over(runtime.deps.objects);
     const payouts = new RememberedPayouts();
     runtime.deps.payouts = payouts.over(runtime.deps.payouts);
     await Promise.race([distributors, importing]);
-    await Promise.all([importing, uploadReports(runtime, checked.folder.reports, lang, true)]);
+    await Promise.all([importing, uploadReports(runtime, checked.folder.reports, lang, localFiles)]);
     // What the tail reads is read at once; the rejects files, which read the reports again for
     // their held lines' fields, start as soon as the registries name the reports' folders.
     const reading = phases.start('read the results');

@@ -6,7 +6,6 @@
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { SQSEvent } from 'aws-lambda';
 import { createIngestHandler } from '../functions/ingest/handler.js';
 import { createComputeHandler } from '../functions/compute/handler.js';
 import type { AwsClients } from '../shared/aws/clients.js';
@@ -18,9 +17,6 @@ import type { ComputeQueue } from '../shared/ports/index.js';
 import { isReportKey } from '../shared/storage-contract.js';
 import { wire, type AppDeps } from '../shared/wiring.js';
 import { LocalQueue, type DeadLetter } from './local-queue.js';
-import { IngestThreads } from './ingest-threads.js';
-import type { WriteCounts } from './count-writes.js';
-import { LocalReportFiles } from './local-reports.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
 import type { RunningDynamoLocal } from './emulators.js';
 import { redrive, type RedriveSummary } from './redrive.js';
@@ -55,15 +51,6 @@ export interface LocalRuntimeOptions {
    * empty). Off for commands that only read, such as verify, which must see the state as left.
    */
   redrive?: boolean;
-  /**
-   * Read reports in this many worker threads, as separate Lambda instances would, instead of on
-   * the runtime's own thread (ingest-threads.ts). The threads make their own clients, which
-   * `wrapClients` does not reach (count them with `countThreadWrites`). Ignored under a test pause
-   * point, which stops this thread's clients.
-   */
-  ingestThreads?: number;
-  /** With `ingestThreads`: what each ingest call asked of the stack (the benchmark's counts). */
-  countThreadWrites?: (counts: WriteCounts) => void;
 }
 
 export interface LocalRuntime {
@@ -74,12 +61,6 @@ export interface LocalRuntime {
   redriven: RedriveSummary;
   /** Uploads an object as a distributor would, and resolves once its notification is queued. */
   upload(key: string, body: Buffer | string | Readable, contentType?: string): Promise<void>;
-  /**
-   * From now on, every reader of `key` (ingest, the rejects files) reads the local file at `path`
-   * instead of asking S3 for it: for an upload of that very file to this temporary stack
-   * (LocalReportFiles).
-   */
-  serveFromFile(key: string, path: string): void;
   /** Resolves once every upload and every computation it caused has been processed. */
   idle(): Promise<void>;
   /**
@@ -176,17 +157,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   }
   // REBATES_TEST_PAUSE_AT: only the crash-and-restart suite sets it (test-pause.ts).
   const pausePoint = pausePointFrom(process.env);
-  let deps: AppDeps | null = null;
-  // Started before the stack, so the threads load their code while DynamoDB Local starts.
-  const threads =
-    options.ingestThreads && !pausePoint
-      ? new IngestThreads(options.ingestThreads, {
-          // Through the runtime's deps, as the handler on this thread would: a caller may have wrapped them.
-          publish: (requests) => deps!.compute.publish(requests),
-          progress: (p) => deps?.onProgress?.(p),
-          ...(options.countThreadWrites ? { writes: options.countThreadWrites } : {}),
-        })
-      : null;
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
@@ -194,7 +164,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ...(options.dynamoLocal ? { dynamoLocal: options.dynamoLocal } : {}),
     });
   } catch (err) {
-    await threads?.stop();
     await release();
     throw err;
   }
@@ -220,26 +189,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       pausePoint,
       options.wrapClients ? options.wrapClients(stack.clients) : stack.clients,
     );
-    deps = wire(clients, { table: stack.tableName, bucket: stack.bucket }, compute);
+    const deps = wire(clients, { table: stack.tableName, bucket: stack.bucket }, compute);
     if (options.onIngestProgress) deps.onProgress = options.onIngestProgress;
     if (options.maxInflatedBytes) deps.maxInflatedBytes = options.maxInflatedBytes;
     if (options.maxLines) deps.maxLines = options.maxLines;
     deps.timeStep = (name) => phases.start(`    ${name}`);
-    const localFiles = new LocalReportFiles();
-    deps.objects = localFiles.over(deps.objects);
-    threads?.configure({
-      env: Object.fromEntries(Object.entries(stack.env).filter((e): e is [string, string] => typeof e[1] === 'string')),
-      table: stack.tableName,
-      bucket: stack.bucket,
-      ...(options.maxInflatedBytes ? { maxInflatedBytes: options.maxInflatedBytes } : {}),
-      ...(options.maxLines ? { maxLines: options.maxLines } : {}),
-      ...(options.countThreadWrites ? { countWrites: true } : {}),
-    });
-    const appDeps = deps;
 
     computeQueue = new LocalQueue(
       'compute',
-      timed('  compute (handler)', createComputeHandler(() => appDeps)),
+      timed('  compute (handler)', createComputeHandler(() => deps)),
       {
         fifo: true,
         coalesceGroups: true,
@@ -248,10 +206,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         onError: (err) => onError('compute', err),
       },
     );
-    const ingest = timed(
-      '  ingest one report (handler)',
-      threads ? (event: SQSEvent) => threads.invoke(event) : createIngestHandler(() => appDeps),
-    );
+    const ingest = timed('  ingest one report (handler)', createIngestHandler(() => deps));
     ingestQueue = new LocalQueue(
       'ingest',
       options.computeAfterIngest
@@ -276,10 +231,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         const text = JSON.stringify(r.file, null, 2);
         // A file that replaces another is put by whoever runs the command: the audit entry of the
         // change names them. A first file changes nothing computed, so nothing is recorded for it.
-        const stored = await appDeps.objects.getBytes(key);
+        const stored = await deps.objects.getBytes(key);
         if (stored && stored.toString('utf8') !== text)
-          await appDeps.uploads.record({ key, by: localUser(), at: appDeps.clock.now().toISOString() });
-        await appDeps.objects.put(key, text, 'application/json');
+          await deps.uploads.record({ key, by: localUser(), at: deps.clock.now().toISOString() });
+        await deps.objects.put(key, text, 'application/json');
       }
     });
 
@@ -298,31 +253,27 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         ? await redrive({
             s3: clients.s3,
             bucket: stack.bucket,
-            reports: appDeps.reports,
-            compute: appDeps.compute,
+            reports: deps.reports,
+            compute: deps.compute,
             quarters: rules.map((r) => r.quarter),
             isReportKey,
             nextSequencer: () => stack.nextSequencer(),
             sendToIngest: (record) => ingestQueue.send(JSON.stringify({ Records: [record] })),
-            points: appDeps,
+            points: deps,
           })
         : { uploadedWhileDown: [], unfinished: [] };
 
     return {
       stack,
-      deps: appDeps,
+      deps,
       rules,
       redriven,
-      serveFromFile(key, path) {
-        localFiles.add(key, path);
-        threads?.serveFromFile(key, path);
-      },
       async upload(key, body, contentType = 'text/csv') {
         const seen = new Promise<void>((resolve) => notified.set(key, resolve));
         // A report uploaded while the previous one's ingest already ended still holds the computation.
         uploading++;
         try {
-          await appDeps.objects.put(key, body, contentType);
+          await deps.objects.put(key, body, contentType);
           await seen;
         } finally {
           uploading--;
@@ -359,13 +310,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         unsubscribe();
         ingestQueue.close();
         computeQueue!.close();
-        await threads?.stop();
         await stack.stop();
         await release();
       },
     };
   } catch (err) {
-    await threads?.stop();
     await stack.stop();
     await release();
     throw err;

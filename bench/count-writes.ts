@@ -112,19 +112,6 @@ export class WriteCounter {
     return { ...clients, doc, s3 };
   };
 
-  /** Adds counts taken elsewhere (an ingest thread's own counter, ingest-threads.ts). */
-  add(other: WriteCounts): void {
-    const c = this.counts;
-    c.requests += other.requests;
-    c.items += other.items;
-    c.writeUnits += other.writeUnits;
-    c.readRequests += other.readRequests;
-    c.readUnits += other.readUnits;
-    for (const [k, n] of Object.entries(other.byKind)) c.byKind[k] = (c.byKind[k] ?? 0) + n;
-    for (const [k, n] of Object.entries(other.s3)) c.s3[k] = (c.s3[k] ?? 0) + n;
-    if (other.items) this.onWrite?.(c);
-  }
-
   /** The counts since the last reset, and a fresh start. */
   take(): WriteCounts {
     const taken = this.counts;
