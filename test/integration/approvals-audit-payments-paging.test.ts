@@ -315,6 +315,15 @@ describe('GET /payments in pages', () => {
     const byAmount = await api.call('finance', 'GET', `/api/payments?quarter=${Q1}&sort=amount&limit=500`);
     const amounts = (byAmount.body.payments as typeof all).map((x) => cents(x.amount));
     expect(amounts).toEqual([...amounts].sort((a, b) => b - a));
+    // By partner: the stored order (partner, distributor, date, ID), or its reverse.
+    const byPartnerDesc = await api.call(
+      'finance',
+      'GET',
+      `/api/payments?quarter=${Q1}&sort=partner&order=desc&limit=500`,
+    );
+    expect((byPartnerDesc.body.payments as typeof all).map((x) => x.paymentId)).toEqual(
+      all.map((x) => x.paymentId).reverse(),
+    );
     const byDate = await api.call(
       'finance',
       'GET',
