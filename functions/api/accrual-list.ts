@@ -60,12 +60,7 @@ export async function accrualPage(
     projectedUnits: (r) => r.projectedUnits,
     projectedAmount: (r) => r.projectedAmount?.toNumber() ?? null,
   };
-  const bySort = compareBy(key[query.sort], order);
-  const at = new Map(rows.map((r, i) => [r, i]));
-  const { items, page } = pageOf(
-    [...matched].sort((a, b) => bySort(a, b) || at.get(a)! - at.get(b)!),
-    query,
-    'all',
-  );
+  // The sort is stable: ties keep the rows' order, so a page boundary never moves.
+  const { items, page } = pageOf([...matched].sort(compareBy(key[query.sort], order)), query, 'all');
   return { rows: items, page };
 }

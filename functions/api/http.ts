@@ -10,7 +10,7 @@ import { normalizePartnerId } from '../../shared/domain/partner-id.js';
 import { RulesBook, type Rules } from '../../shared/domain/rules/load.js';
 import { QuarterId } from '../../shared/domain/rules/schema.js';
 import { TEXT_LIMITS } from '../../shared/domain/text-limits.js';
-import { explainLine, warningText, type Lang } from '../../shared/domain/render/index.js';
+import { explainLine, missingCoursesText, warningText, type Lang } from '../../shared/domain/render/index.js';
 import type { ChangeCause, Partner, PayoutLine } from '../../shared/domain/types.js';
 import { InputValidationError, NotFoundError } from '../../shared/errors.js';
 import { fieldIssuesOf } from '../../shared/field-issues.js';
@@ -136,9 +136,7 @@ export function payoutLineJson(
     explanation: {
       ...explanation,
       // "one of A, B" names no code: it is said in the reader's language like the sentence.
-      ...(lang === 'ru' && explanation.missingCourses
-        ? { missingCourses: explanation.missingCourses.map((c) => c.replace(/^one of /, 'один из: ')) }
-        : {}),
+      missingCourses: missingCoursesText(explanation, lang),
       text: explainLine(shown, lang),
     },
     warnings: warnings.map((w) => warningText(w, lang)),

@@ -35,8 +35,6 @@ export function payoutOrder(
     amount: (l) => l.amount.toNumber(),
   };
   const bySort = compareBy(key[sort], order);
-  return (lines) => {
-    const stored = new Map(lines.map((l, i) => [l, i]));
-    return [...lines].sort((a, b) => bySort(a, b) || stored.get(a)! - stored.get(b)!);
-  };
+  // The sort is stable: ties keep the stored order.
+  return (lines) => [...lines].sort(bySort);
 }

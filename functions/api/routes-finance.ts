@@ -245,19 +245,19 @@ export async function getRewards(req: ApiRequest): Promise<Reply> {
     (r) => (query.priced === undefined || (r.points !== null) === (query.priced === 'true')) && found(r.id, r.name),
   );
   // Without `sort`, the catalog's own order; a reward priced on request sorts last by points.
+  // Ties keep the catalog's order (the sort is stable).
   const order = query.order ?? 'asc';
-  const at = new Map(rewards.map((r, i) => [r, i]));
-  const bySort =
-    query.sort === 'name'
-      ? compareBy<(typeof rewards)[number]>((r) => r.name.toLocaleLowerCase('ru-RU'), order)
-      : query.sort === 'points'
-        ? compareBy<(typeof rewards)[number]>((r) => r.points, order)
-        : compareBy<(typeof rewards)[number]>((r) => at.get(r)!, order);
-  const { items, page } = pageOf(
-    [...matched].sort((a, b) => bySort(a, b) || at.get(a)! - at.get(b)!),
-    query,
-    'all',
-  );
+  const sorted =
+    query.sort === 'catalog'
+      ? order === 'asc'
+        ? matched
+        : [...matched].reverse()
+      : [...matched].sort(
+          query.sort === 'name'
+            ? compareBy<(typeof rewards)[number]>((r) => r.name.toLocaleLowerCase('ru-RU'), order)
+            : compareBy<(typeof rewards)[number]>((r) => r.points, order),
+        );
+  const { items, page } = pageOf(sorted, query, 'all');
   return { json: { quarter: rules.quarter, rewards: items, page } };
 }
 

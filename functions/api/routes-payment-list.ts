@@ -52,21 +52,19 @@ async function getPaymentList(req: ApiRequest): Promise<Reply> {
     ),
   );
   const order = query.order ?? (query.sort === 'partner' ? 'asc' : 'desc');
-  // The repository's order (partner, distributor, date, payment ID) settles ties the same way every time.
-  const stored = new Map(payments.map((p, i) => [p, i]));
-  const byStored = compareBy<Payment>((p) => stored.get(p)!);
-  const bySort =
+  // The repository's order (partner, distributor, date, payment ID) is the partner sort, and settles
+  // ties of the others the same way every time (the sort is stable).
+  const sorted =
     query.sort === 'partner'
-      ? compareBy<Payment>((p) => stored.get(p)!, order)
-      : query.sort === 'date'
-        ? compareBy<Payment>((p) => p.date, order)
-        : (a: Payment, b: Payment) =>
-            new Decimal(a.amount).comparedTo(b.amount) * (order === 'desc' ? -1 : 1);
-  const { items, page } = pageOf(
-    [...matched].sort((a, b) => bySort(a, b) || byStored(a, b)),
-    query,
-    'all',
-  );
+      ? order === 'asc'
+        ? matched
+        : [...matched].reverse()
+      : [...matched].sort(
+          query.sort === 'date'
+            ? compareBy<Payment>((p) => p.date, order)
+            : (a, b) => new Decimal(a.amount).comparedTo(b.amount) * (order === 'desc' ? -1 : 1),
+        );
+  const { items, page } = pageOf(sorted, query, 'all');
   return {
     json: {
       quarter: query.quarter,

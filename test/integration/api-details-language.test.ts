@@ -19,12 +19,9 @@ const api = useTestApi(env);
 let reportId = '';
 
 async function get(path: string, acceptLanguage: string) {
-  const res = await fetch(`${api.server.url}/api${path}`, {
-    headers: { authorization: `Bearer ${api.token('finance')}`, 'accept-language': acceptLanguage },
-  });
+  const res = await api.call('finance', 'GET', `/api${path}`, undefined, undefined, { 'accept-language': acceptLanguage });
   expect(res.status).toBe(200);
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  return (await res.json()) as any;
+  return res.body;
 }
 
 /** The English words of the detail forms (proper names and codes aside): what a Russian sentence must not say. */

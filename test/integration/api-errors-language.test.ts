@@ -16,10 +16,8 @@ const api = useTestApi(env);
 
 async function call(who: Caller | null, method: string, path: string, lang?: string) {
   const headers: Record<string, string> = lang === undefined ? {} : { 'accept-language': lang };
-  if (who) headers.authorization = `Bearer ${api.token(who)}`;
-  const res = await fetch(`${api.server.url}/api${path}`, { method, headers });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  return { status: res.status, language: res.headers.get('content-language'), error: ((await res.json()) as any).error };
+  const res = await api.call(who, method, `/api${path}`, undefined, undefined, headers);
+  return { status: res.status, language: res.headers.get('content-language'), error: res.body.error };
 }
 
 /** Words of two or more Latin letters left once the IDs and codes the message names are taken out. */

@@ -21,14 +21,9 @@ const api = useTestApi(env);
 
 /** GET as finance, with the given Accept-Language (none when undefined). */
 async function get(path: string, acceptLanguage?: string) {
-  const res = await fetch(`${api.server.url}/api${path}`, {
-    headers: {
-      authorization: `Bearer ${api.token('finance')}`,
-      ...(acceptLanguage === undefined ? {} : { 'accept-language': acceptLanguage }),
-    },
-  });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  return { status: res.status, body: (await res.json()) as any };
+  const headers: Record<string, string> = acceptLanguage === undefined ? {} : { 'accept-language': acceptLanguage };
+  const { status, body } = await api.call('finance', 'GET', `/api${path}`, undefined, undefined, headers);
+  return { status, body };
 }
 
 const sale = salesOf(OPTIPLEX);

@@ -11,17 +11,8 @@ const env = useLocalRuntime();
 const api = useTestApi(env);
 
 async function send(who: Caller, method: string, path: string, lang: string, body?: unknown) {
-  const res = await fetch(`${api.server.url}/api${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${api.token(who)}`,
-      'accept-language': lang,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  return { status: res.status, body: (await res.json()) as any };
+  const res = await api.call(who, method, `/api${path}`, body, undefined, { 'accept-language': lang });
+  return { status: res.status, body: res.body };
 }
 
 beforeAll(async () => {

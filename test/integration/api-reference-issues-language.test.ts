@@ -13,13 +13,8 @@ const env = useLocalRuntime();
 const api = useTestApi(env);
 
 async function put(path: string, body: string, contentType: string, lang?: string, who: Caller = 'program') {
-  const headers: Record<string, string> = {
-    authorization: `Bearer ${api.token(who)}`,
-    'content-type': contentType,
-    ...(lang ? { 'accept-language': lang } : {}),
-  };
-  const res = await fetch(`${api.server.url}/api${path}`, { method: 'PUT', headers, body });
-  const { error } = (await res.json()) as { error: { code: string; message: string; issues: string[] } };
+  const res = await api.call(who, 'PUT', `/api${path}`, body, contentType, lang ? { 'accept-language': lang } : {});
+  const { error } = res.body as { error: { code: string; message: string; issues: string[] } };
   return { status: res.status, language: res.headers.get('content-language'), error };
 }
 

@@ -13,11 +13,11 @@ const env = useLocalRuntime();
 const api = useTestApi(env);
 
 async function failure(reportId: string, acceptLanguage: string) {
-  const res = await fetch(`${api.server.url}/api/reports/${reportId}`, {
-    headers: { authorization: `Bearer ${api.token('finance')}`, 'accept-language': acceptLanguage },
+  const res = await api.call('finance', 'GET', `/api/reports/${reportId}`, undefined, undefined, {
+    'accept-language': acceptLanguage,
   });
   expect(res.status).toBe(200);
-  return ((await res.json()) as { report: { status: string; error: Record<string, string> } }).report;
+  return (res.body as { report: { status: string; error: Record<string, string> } }).report;
 }
 
 const XLSX = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(200, 0x41)]);

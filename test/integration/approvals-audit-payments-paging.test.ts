@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readAuditPage } from '../../functions/api/routes-trail-lists.js';
 import type { AuditEntry } from '../../shared/ports/approvals.js';
 import { useTestApi, type Caller } from '../support/api-client.js';
+import { allPages, withCursor } from '../support/paging.js';
 import { renderReport, salesOf, useLocalRuntime } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
@@ -72,23 +73,12 @@ beforeAll(async () => {
 });
 
 /** Every page of a list, following `nextCursor` from the first page of `path`. */
-async function allPages(who: Caller, path: string, list: 'approvals' | 'entries') {
-  const pages: { items: { id: string }[]; page: Page }[] = [];
-  let cursor: string | null = null;
-  do {
-    const sep = path.includes('?') ? '&' : '?';
-    const res = await api.call(
-      who,
-      'GET',
-      cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path,
-    );
+const listPages = (who: Caller, path: string, list: 'approvals' | 'entries') =>
+  allPages(async (cursor) => {
+    const res = await api.call(who, 'GET', withCursor(path, cursor));
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    pages.push({ items: res.body[list], page: res.body.page });
-    cursor = res.body.page.nextCursor;
-    expect(pages.length).toBeLessThan(100);
-  } while (cursor);
-  return pages;
-}
+    return { items: res.body[list] as { id: string }[], page: res.body.page as Page };
+  });
 
 const ids = (items: { id: string }[]) => items.map((x) => x.id);
 
@@ -104,7 +94,7 @@ describe('GET /approvals in pages', () => {
         .reverse(),
     );
 
-    const pages = await allPages('finance', '/api/approvals?limit=3', 'approvals');
+    const pages = await listPages('finance', '/api/approvals?limit=3', 'approvals');
     expect(pages.map((p) => p.items.length)).toEqual([3, 3, 1]);
     expect(pages.map((p) => p.page.offset)).toEqual([0, 3, 6]);
     expect(pages.every((p) => p.page.total === CLOSE_REQUESTS && p.page.limit === 3)).toBe(true);
@@ -133,16 +123,16 @@ describe('GET /approvals in pages', () => {
   });
 
   it('pages each status, or several statuses at once, with their own totals', async () => {
-    const pending = await allPages('finance', '/api/approvals?status=pending&limit=2', 'approvals');
+    const pending = await listPages('finance', '/api/approvals?status=pending&limit=2', 'approvals');
     expect(pending.every((p) => p.page.total === CLOSE_REQUESTS - REJECTED)).toBe(true);
-    const rejected = await allPages('finance', '/api/approvals?status=rejected&limit=2', 'approvals');
+    const rejected = await listPages('finance', '/api/approvals?status=rejected&limit=2', 'approvals');
     expect(rejected.every((p) => p.page.total === REJECTED)).toBe(true);
-    const both = await allPages('finance', '/api/approvals?status=pending,rejected&limit=2', 'approvals');
+    const both = await listPages('finance', '/api/approvals?status=pending,rejected&limit=2', 'approvals');
     const bothIds = both.flatMap((p) => ids(p.items));
     expect(new Set(bothIds)).toEqual(new Set([...pending, ...rejected].flatMap((p) => ids(p.items))));
     expect(bothIds).toHaveLength(CLOSE_REQUESTS);
     // Searched by who asked or decided: fin-2 asked three and rejected two of fin-1's.
-    const byFin2 = await allPages('finance', '/api/approvals?q=FIN-2&limit=2', 'approvals');
+    const byFin2 = await listPages('finance', '/api/approvals?q=FIN-2&limit=2', 'approvals');
     expect(byFin2[0]!.page.total).toBe(5);
     expect(byFin2.flatMap((p) => p.items)).toHaveLength(5);
     const wrong = await api.call('finance', 'GET', '/api/approvals?status=pending,someday');
@@ -161,7 +151,7 @@ describe('GET /audit in pages', () => {
   it('follows the cursor through the whole trail, newest first, with nothing lost or repeated', async () => {
     const everything = await unpaged('finance');
     expect(everything.length).toBeGreaterThan(CLOSE_REQUESTS + REJECTED);
-    const pages = await allPages('finance', '/api/audit?limit=4', 'entries');
+    const pages = await listPages('finance', '/api/audit?limit=4', 'entries');
     expect(pages.length).toBe(Math.ceil(everything.length / 4));
     // No total (counting would read the whole trail); the offset says where each page stands.
     expect(pages.every((p) => p.page.total === null && p.page.limit === 4)).toBe(true);
@@ -179,7 +169,7 @@ describe('GET /audit in pages', () => {
     ] as const) {
       const everything = await unpaged(who, query);
       expect(everything.length).toBeGreaterThan(2);
-      const paged = (await allPages(who, `/api/audit?limit=2${query}`, 'entries')).flatMap((p) =>
+      const paged = (await listPages(who, `/api/audit?limit=2${query}`, 'entries')).flatMap((p) =>
         ids(p.items),
       );
       expect(paged).toEqual(ids(everything));
@@ -196,7 +186,7 @@ describe('GET /audit in pages', () => {
     ).toEqual(CENTRAL);
     expect(everything.some((e) => e.kind.startsWith('close'))).toBe(false);
     expect(everything.every((e) => e.partners.every((p) => CENTRAL.includes(p)))).toBe(true);
-    const paged = (await allPages('central', '/api/audit?limit=2', 'entries')).flatMap((p) => ids(p.items));
+    const paged = (await listPages('central', '/api/audit?limit=2', 'entries')).flatMap((p) => ids(p.items));
     expect(paged).toEqual(ids(everything));
   });
 
@@ -257,7 +247,7 @@ describe('GET /audit in pages across months', () => {
 
     for (const query of ['from=2019-12-01&to=2020-04-30', 'from=2019-12-01&to=2020-04-30&actor=past-user']) {
       for (const limit of [1, 2, 3]) {
-        const pages = await allPages('finance', `/api/audit?${query}&limit=${limit}`, 'entries');
+        const pages = await listPages('finance', `/api/audit?${query}&limit=${limit}`, 'entries');
         expect(
           pages.flatMap((p) => ids(p.items)),
           `${query}, ${limit} a page`,
@@ -294,18 +284,11 @@ describe('GET /payments in pages', () => {
     expect(whole.body.page).toEqual({ total: made.length, limit: made.length, offset: 0, nextCursor: null });
     expect(cents(whole.body.total)).toBe(sum(made.map((m) => m.amount)));
 
-    const pages: { payments: typeof all; page: Page; total: string }[] = [];
-    let cursor: string | null = null;
-    do {
-      const res = await api.call(
-        'finance',
-        'GET',
-        `/api/payments?quarter=${Q1}&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-      );
+    const pages = await allPages(async (cursor) => {
+      const res = await api.call('finance', 'GET', withCursor(`/api/payments?quarter=${Q1}&limit=3`, cursor));
       expect(res.status).toBe(200);
-      pages.push(res.body);
-      cursor = res.body.page.nextCursor;
-    } while (cursor);
+      return res.body as { payments: typeof all; page: Page; total: string };
+    });
     expect(pages.map((p) => p.payments.length)).toEqual([3, 3, 1]);
     expect(pages.every((p) => p.page.total === made.length && p.total === whole.body.total)).toBe(true);
     const paged = pages.flatMap((p) => p.payments.map((x) => x.paymentId));
@@ -315,6 +298,15 @@ describe('GET /payments in pages', () => {
     const byAmount = await api.call('finance', 'GET', `/api/payments?quarter=${Q1}&sort=amount&limit=500`);
     const amounts = (byAmount.body.payments as typeof all).map((x) => cents(x.amount));
     expect(amounts).toEqual([...amounts].sort((a, b) => b - a));
+    // By partner: the stored order (partner, distributor, date, ID), or its reverse.
+    const byPartnerDesc = await api.call(
+      'finance',
+      'GET',
+      `/api/payments?quarter=${Q1}&sort=partner&order=desc&limit=500`,
+    );
+    expect((byPartnerDesc.body.payments as typeof all).map((x) => x.paymentId)).toEqual(
+      all.map((x) => x.paymentId).reverse(),
+    );
     const byDate = await api.call(
       'finance',
       'GET',

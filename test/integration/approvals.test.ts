@@ -295,11 +295,9 @@ describe('audit trail', () => {
 
 describe('approvals and audit in the reader\'s language', () => {
   const ask = async (path: string, lang?: string): Promise<Answer['body']> => {
-    const res = await fetch(`${api.server.url}${path}`, {
-      headers: { authorization: `Bearer ${api.token('finance')}`, ...(lang ? { 'accept-language': lang } : {}) },
-    });
+    const res = await api.call('finance', 'GET', path, undefined, undefined, lang ? { 'accept-language': lang } : {});
     expect(res.status).toBe(200);
-    return res.json();
+    return res.body;
   };
   type Said = { subject?: AuditSubject };
   /** The text without the subject's identifiers, which stay as recorded in every language. */

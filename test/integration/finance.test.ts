@@ -344,13 +344,9 @@ describe('payments', () => {
     expect(made.body.payment).toMatchObject({ ...body, recordedBy: 'finance fin-1' });
     expect(made.body.note).toMatch(/^Recorded: /);
     // A retried request records it once; asked in Russian, its note is Russian.
-    const retried = await fetch(`${api.server.url}/api/payments`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${api.token('finance')}`, 'accept-language': 'ru', 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+    const retried = await call('finance', 'POST', '/api/payments', body, undefined, { 'accept-language': 'ru' });
     expect(retried.status).toBe(201);
-    expect(((await retried.json()) as { note: string }).note).toMatch(/^Записано: [\d\s]+,\d{2} руб\. выплачено партнёру \S+ через дистрибьютора \S+ за 2016-Q1\./);
+    expect((retried.body as { note: string }).note).toMatch(/^Записано: [\d\s]+,\d{2} руб\. выплачено партнёру \S+ через дистрибьютора \S+ за 2016-Q1\./);
     const list = await call('program', 'GET', `/api/payments?quarter=${Q1}`);
     expect(list.body.payments).toHaveLength(1);
     expect(list.body.total).toBe(new Decimal(line.amount).toFixed(2));
@@ -463,10 +459,8 @@ describe('redemptions', () => {
     expect(spent[0]).toMatchObject({ actor: { sub: 'prog-1', role: 'program' } });
     expect(spent[0].after.entry.reason).toBe(made.body.entry.reason);
     // For a Russian reader the entry's reason is said from its code; the reward and who recorded it as written.
-    const inRussian = await fetch(`${api.server.url}/api/audit?actor=prog-1`, {
-      headers: { authorization: `Bearer ${api.token('finance')}`, 'accept-language': 'ru' },
-    });
-    const spentRu = ((await inRussian.json()) as { entries: { kind: string; after: { entry: { reason: string } } }[] }).entries.find(
+    const inRussian = await call('finance', 'GET', '/api/audit?actor=prog-1', undefined, undefined, { 'accept-language': 'ru' });
+    const spentRu = (inRussian.body as { entries: { kind: string; after: { entry: { reason: string } } }[] }).entries.find(
       (e) => e.kind === 'redemption',
     );
     expect(spentRu?.after.entry.reason).toMatch(/^Списано 1\s000 баллов за «.+» \(запрос r-1\), записал\(а\): менеджер программы prog-1$/);

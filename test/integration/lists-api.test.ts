@@ -10,6 +10,7 @@ import '../../local/env-defaults.js'; // before the handler modules create their
 import { Decimal } from 'decimal.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApi } from '../support/api-client.js';
+import { eachPage } from '../support/paging.js';
 import { renderReport, useLocalRuntime } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
@@ -97,14 +98,10 @@ beforeAll(async () => {
 describe('GET /quarters/{q}/partners', () => {
   it('pages through every partner once by cursor, with the count and the whole quarter’s totals', async () => {
     const seen: string[] = [];
-    let query = 'limit=5';
-    for (let n = 0; n < 10; n++) {
-      const page = await list('finance', query);
+    for await (const page of eachPage((cursor) => list('finance', `limit=5${cursor ? `&cursor=${cursor}` : ''}`), 10)) {
       expect(page.page.total).toBe(N);
       expect(page.partners.length).toBeLessThanOrEqual(5);
       seen.push(...page.partners.map((p) => p.partnerId));
-      if (!page.page.nextCursor) break;
-      query = `limit=5&cursor=${page.page.nextCursor}`;
     }
     expect(seen).toEqual(Array.from({ length: N }, (_, k) => id(k + 1)));
     const amounts = await amountsByPartner();

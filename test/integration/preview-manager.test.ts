@@ -142,17 +142,11 @@ describe("a partner manager's what-if", () => {
     expect(rates.body.error.message).toContain('client/vostro-3xxx/50');
     expect((await preview('central', { plans: { 'client/50': 40 } })).status).toBe(403);
 
-    const ru = await fetch(`${api.server.url}/api/quarters/${Q1}/preview`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${api.token('central')}`,
-        'content-type': 'application/json',
-        'accept-language': 'ru',
-      },
-      body: JSON.stringify({ plans: { 'client/50': 40 } }),
+    const ru = await api.call('central', 'POST', `/api/quarters/${Q1}/preview`, { plans: { 'client/50': 40 } }, undefined, {
+      'accept-language': 'ru',
     });
     expect(ru.status).toBe(403);
-    const said = ((await ru.json()) as { error: { message: string } }).error.message;
+    const said = (ru.body as { error: { message: string } }).error.message;
     expect(said).toMatch(/^Менеджер по партнёрам может пробовать/);
     // Latin letters only in what the request named.
     expect(said.replace('client/50', '')).not.toMatch(/[A-Za-z]/);

@@ -101,11 +101,9 @@ beforeAll(async () => {
 const QUERY: Record<string, string> = { '/payments': `?quarter=${Q1}` };
 
 async function getRu(who: Caller, path: string) {
-  const res = await fetch(`${api.server.url}/api${path}`, {
-    headers: { authorization: `Bearer ${api.token(who)}`, 'accept-language': 'ru' },
-  });
+  const res = await api.call(who, 'GET', `/api${path}`, undefined, undefined, { 'accept-language': 'ru' });
   const type = res.headers.get('content-type') ?? '';
-  return { status: res.status, json: type.startsWith('application/json') ? ((await res.json()) as unknown) : null };
+  return { status: res.status, json: type.startsWith('application/json') ? (res.body as unknown) : null };
 }
 
 describe('every GET answer for a Russian reader', () => {

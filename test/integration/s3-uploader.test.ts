@@ -172,9 +172,9 @@ describe('the uploader of a report written straight into S3', () => {
 
     interface Adjustment { partnerId: string; causes?: Record<string, unknown>[]; explanation: { text: string; params?: { causes?: Record<string, unknown>[] } } }
     const adjustmentOf = async (who: Caller, path: string, lang: 'en' | 'ru') => {
-      const res = await fetch(`${api.server.url}/api${path}`, { headers: { authorization: `Bearer ${api.token(who)}`, 'accept-language': lang } });
+      const res = await api.call(who, 'GET', `/api${path}`, undefined, undefined, { 'accept-language': lang });
       expect(res.status, `${who} ${path}`).toBe(200);
-      const body = (await res.json()) as { adjustments: Adjustment[] };
+      const body = res.body as { adjustments: Adjustment[] };
       const found = body.adjustments.filter((a) => a.partnerId === 'S3P04');
       expect(found, `${who} ${path}`).toHaveLength(1);
       return found[0]!;

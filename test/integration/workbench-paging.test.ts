@@ -12,6 +12,7 @@ import '../../local/env-defaults.js'; // before the handler modules create their
 import { Decimal } from 'decimal.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApi } from '../support/api-client.js';
+import { eachPage } from '../support/paging.js';
 import { renderReport, salesOf, useLocalRuntime } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
@@ -86,17 +87,13 @@ const groupsOf = async (who: Who, query = '') =>
   (await get<{ groups: GroupJson[] }>(who, `exceptions${query ? `?${query}` : ''}`)).groups;
 
 /** Follows `nextCursor` from the first page to the last; each page's items in turn. */
-async function allPages<T>(first: string, read: (query: string) => Promise<{ items: T[]; page: PageJson }>) {
+async function readAll<T>(first: string, read: (query: string) => Promise<{ items: T[]; page: PageJson }>) {
   const seen: T[] = [];
-  let query = first;
-  for (let n = 0; n < 50; n++) {
-    const { items, page } = await read(query);
+  for await (const { items, page } of eachPage((cursor) => read(cursor ? `${first}&cursor=${cursor}` : first), 50)) {
     expect(page.offset).toBe(seen.length);
     seen.push(...items);
-    if (!page.nextCursor) return seen;
-    query = `${first}&cursor=${page.nextCursor}`;
   }
-  throw new Error('the list did not end within 50 pages');
+  return seen;
 }
 
 const ids = (rows: { partnerId: string }[]) => rows.map((r) => r.partnerId);
@@ -147,7 +144,7 @@ describe('GET /quarters/{q}/watchlist in pages', () => {
 
   it('pages through every partner once by cursor, in the order of the whole list', async () => {
     const whole = ids((await watch('finance')).partners);
-    const seen = await allPages('limit=4', async (query) => {
+    const seen = await readAll('limit=4', async (query) => {
       const w = await watch('finance', query);
       expect(w.page.total).toBe(6);
       expect(w.partners.length).toBeLessThanOrEqual(4);
@@ -227,7 +224,7 @@ describe('GET /quarters/{q}/exceptions in pages', () => {
   it('pages one group by cursor: every item once, the group’s figures unchanged', async () => {
     const [whole] = await groupsOf('finance', 'reason=plan-not-met&limit=500');
     expect(whole!.count).toBeGreaterThanOrEqual(5);
-    const seen = await allPages('reason=plan-not-met&limit=2', async (query) => {
+    const seen = await readAll('reason=plan-not-met&limit=2', async (query) => {
       const groups = await groupsOf('finance', query);
       expect(groups.map((g) => g.reason)).toEqual(['plan-not-met']);
       const g = groups[0]!;
@@ -279,7 +276,7 @@ describe('GET /quarters/{q}/exceptions in pages', () => {
     const groups = await groupsOf('volga', 'limit=1');
     expect(groups.map((g) => g.reason)).not.toContain('unknown-partner');
     const plan = groups.find((g) => g.reason === 'plan-not-met')!;
-    const all = await allPages('reason=plan-not-met&limit=1', async (query) => {
+    const all = await readAll('reason=plan-not-met&limit=1', async (query) => {
       const g = (await groupsOf('volga', query))[0]!;
       return { items: g.items, page: g.page };
     });

@@ -34,13 +34,21 @@ export interface Answer {
 export interface TestApi {
   readonly server: ApiServer;
   token(who: Caller): string;
-  /** JSON bodies as JSON; a string body as `contentType` (text/csv by default). */
-  call(who: Caller | null, method: string, path: string, body?: unknown, contentType?: string): Promise<Answer>;
+  /** JSON bodies as JSON; a string body as `contentType` (text/csv by default); `headers` added (Accept-Language…). */
+  call(
+    who: Caller | null,
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType?: string,
+    headers?: Record<string, string>,
+  ): Promise<Answer>;
 }
 
 /**
  * One request to the API at `url`, signed in with `token` when given: JSON bodies as JSON, a string
- * body as `contentType` (text/csv by default); the answer's body parsed when it is JSON.
+ * body as `contentType` (text/csv by default), with `extra` headers (Accept-Language…); the answer's
+ * body parsed when it is JSON.
  */
 export async function callApi(
   url: string,
@@ -49,8 +57,9 @@ export async function callApi(
   path: string,
   body?: unknown,
   contentType?: string,
+  extra: Record<string, string> = {},
 ): Promise<Answer> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...extra };
   if (token) headers.authorization = `Bearer ${token}`;
   let payload: string | undefined;
   if (typeof body === 'string') {
@@ -86,8 +95,8 @@ export function useTestApi(env: TestRuntime): TestApi {
       return server;
     },
     token: (who) => signDevToken(CALLERS[who], secret, 600),
-    call: (who, method, path, body, contentType) =>
-      callApi(api.server.url, who ? api.token(who) : null, method, path, body, contentType),
+    call: (who, method, path, body, contentType, headers) =>
+      callApi(api.server.url, who ? api.token(who) : null, method, path, body, contentType, headers),
   };
   return api;
 }

@@ -4,6 +4,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Answer, Caller, TestApi } from './api-client.js';
+import { eachPage, withCursor } from './paging.js';
 
 type Json = Answer['body'];
 
@@ -17,15 +18,16 @@ export const getAs =
 
 /** The approval as the pages of `GET /api/approvals` list it to the caller of `get`, if they do. */
 export async function listedApproval(get: Get, id: string): Promise<Json | undefined> {
-  let cursor: string | null = null;
-  do {
-    const path: string = `/api/approvals?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+  const pages = eachPage(async (cursor) => {
+    const path = withCursor('/api/approvals?limit=500', cursor);
     const res = await get(path);
     if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
-    const found = (res.body.approvals as Json[]).find((a) => a.id === id);
+    return res.body as Json;
+  });
+  for await (const body of pages) {
+    const found = (body.approvals as Json[]).find((a) => a.id === id);
     if (found) return found;
-    cursor = res.body.page?.nextCursor ?? null;
-  } while (cursor);
+  }
   return undefined;
 }
 

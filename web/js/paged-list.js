@@ -42,6 +42,7 @@ export function markSorted(tableEl, state) {
   return tableEl;
 }
 
+/** A labelled choice: `options` are `[value, text]` pairs; a choice runs `set(value)`, then `changed()`. */
 export function filterSelect(id, label, value, options, set, changed) {
   return h(
     'p',

@@ -211,4 +211,4 @@ function causes(list: readonly ChangeCause[]): string {
   return all.length === 1 ? all[0]! : `${all.slice(0, -1).join(', ')} and ${all.at(-1)!}`;
 }
 
-export const en: Sentences = { line, warning, progress, earning, ledger, adjustment, causes, cause };
+export const en: Sentences = { line, warning, progress, earning, ledger, adjustment, causes, cause, courses };

@@ -4,7 +4,7 @@
  * store none of it, so a reader gets their language at read time.
  */
 import type { LedgerEntry, LedgerWhy, PointsReason } from '../points.js';
-import type { ChangeCause, ExplainedLine, PayoutWarning, TierProgress } from '../types.js';
+import type { ChangeCause, Explanation, ExplainedLine, PayoutWarning, TierProgress } from '../types.js';
 import { en } from './en.js';
 import { lineFacts } from './facts.js';
 import { toDecimal, type Lang } from './format.js';
@@ -55,6 +55,20 @@ export function pointsReason(r: PointsReason, lang: Lang): string {
 /** Why a closed quarter's figures changed, as an adjustment's sentence says it after "after". */
 export function causesText(causes: readonly ChangeCause[], lang: Lang): string {
   return SENTENCES[lang].causes(causes);
+}
+
+/**
+ * A line's `missingCourses` in `lang`, from the groups its sentence names when they are the ones
+ * the list was written from. Otherwise only the English list exists (lines stored before codes,
+ * and lines whose sentence names fewer groups than are missing): its "one of" is translated.
+ */
+export function missingCoursesText(ex: Pick<Explanation, 'missingCourses' | 'params'>, lang: Lang): string[] | null {
+  const listed = ex.missingCourses;
+  if (!listed) return listed;
+  const groups = ex.params?.missing;
+  if (groups && groups.length === listed.length && groups.every((g, i) => en.courses(g) === listed[i]))
+    return groups.map((g) => SENTENCES[lang].courses(g));
+  return lang === 'en' ? listed : listed.map((c) => c.replace(/^one of /, 'один из: '));
 }
 
 /** One cause on its own, as a list of an adjustment's causes shows it. */

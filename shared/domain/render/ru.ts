@@ -74,9 +74,12 @@ export const closing = (s: string): string => (s.endsWith('.') ? s : `${s}.`);
 const at = (s: string | number): string => moscow(s, 'ru');
 const withPlan = (plan: number | null): string => (plan === null ? 'без плана' : `с планом ${plan}`);
 
+const courses = (g: TrainingGroupRef): string =>
+  g.courses.length > 1 ? `один из: ${g.courses.join(', ')}` : g.courses[0]!;
+
 function group(g: TrainingGroupRef): string {
   const label = GROUPS[g.label] ?? `тренинг «${g.label}»`;
-  return g.courses.length > 1 ? `${label} (один из: ${g.courses.join(', ')})` : `${label} ${g.courses[0]}`;
+  return g.courses.length > 1 ? `${label} (${courses(g)})` : `${label} ${g.courses[0]}`;
 }
 const missing = (groups: readonly TrainingGroupRef[]): string => joinAnd(groups.map(group), 'ru');
 
@@ -353,4 +356,4 @@ const alone = (c: ChangeCause): string => {
   return said.charAt(0).toUpperCase() + said.slice(1);
 };
 
-export const ru: Sentences = { line, warning, progress, earning, ledger, adjustment, causes, cause: alone };
+export const ru: Sentences = { line, warning, progress, earning, ledger, adjustment, causes, cause: alone, courses };

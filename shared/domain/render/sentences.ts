@@ -1,6 +1,6 @@
 /** What each language writes: one function per kind of sentence, over the same facts. */
 import type { Decimal } from 'decimal.js';
-import type { ChangeCause, PayoutWarning, TierProgress } from '../types.js';
+import type { ChangeCause, PayoutWarning, TierProgress, TrainingGroupRef } from '../types.js';
 import type { LedgerWhy, PointsReason } from '../points.js';
 import type { LineFacts } from './facts.js';
 
@@ -28,4 +28,6 @@ export interface Sentences {
   causes(list: readonly ChangeCause[]): string;
   /** One cause on its own, as a list item says it (not after "after"). */
   cause(c: ChangeCause): string;
+  /** A missing group's courses: its one course, or "any one of" them (a line's `missingCourses`). */
+  courses(g: TrainingGroupRef): string;
 }

@@ -13,7 +13,8 @@ import { formatInstant, formatInt, formatMoney, getLang, t } from '../i18n.js';
 import { tp } from '../plural.js';
 import { errorText } from '../codes.js';
 import { pager } from '../pager.js';
-import { choiceField, listControls, sortField } from '../list-controls.js';
+import { listControls, sortField } from '../list-controls.js';
+import { filterSelect } from '../paged-list.js';
 import { searchField } from '../search-field.js';
 import { exceptionGroupsText, referenceRows } from './record-fields.js';
 
@@ -225,16 +226,16 @@ function approvalControls(changed) {
   return listControls(
     changed,
     searchField('approval-search', t('searchApprovals'), state, changed),
-    choiceField(
+    filterSelect(
       'approval-kind',
       t('approvalKind'),
-      state,
-      'kind',
+      state.kind,
       [
         ['', t('approvalAnyKind')],
         ['close', t('approvalKindClose')],
         ['reference-change', t('approvalKindChange')],
       ],
+      (v) => (state.kind = v),
       changed,
     ),
     sortField(

@@ -5,13 +5,13 @@
  * panel of an open quarter, and points redemption.
  */
 import { api } from '../api.js';
-import { reloadInto } from '../paged-list.js';
+import { filterSelect, reloadInto } from '../paged-list.js';
 import { codeLabel, errorText, textLang } from '../codes.js';
 import { rewardLabel } from '../names.js';
 import { h, message, table } from '../dom.js';
 import { formatInstant, formatInt, formatMoney, t } from '../i18n.js';
 import { tp } from '../plural.js';
-import { choiceField, listControls, sortField } from '../list-controls.js';
+import { listControls, sortField } from '../list-controls.js';
 import { pager } from '../pager.js';
 import { searchField } from '../search-field.js';
 
@@ -185,12 +185,12 @@ export async function accrualsPanel(me, q, status, rerender) {
     listControls(
       changed,
       searchField('accrual-search', t('searchAccruals'), accrualState, changed),
-      choiceField(
+      filterSelect(
         'accrual-program',
         t('colProgram'),
-        accrualState,
-        'program',
+        accrualState.program,
         [['', t('accrualAnyProgram')], ...programs.map((p) => [p, codeLabel('program', p)])],
+        (v) => (accrualState.program = v),
         changed,
       ),
       sortField(
