@@ -476,7 +476,7 @@ function tooManyLines(max: number): ReportFileError {
   );
 }
 
-function emptyFile(): ReportFileError {
+export function emptyFile(): ReportFileError {
   return new ReportFileError('empty-file', 'The file is empty: it has no header line and no records.', {
     key: 'empty-file',
   });

@@ -13,10 +13,9 @@
  */
 import type { Readable } from 'node:stream';
 import Papa from 'papaparse';
-import { ReportFileError } from '../errors.js';
 import { assertText, blocks, openBytes, TextSniffer } from './bytes.js';
 import { chooseDelimiter, type ReportDelimiter } from './header.js';
-import { DEFAULT_MAX_INFLATED_BYTES, DEFAULT_MAX_RECORD_CHARS, findHeaderLine } from './read-report.js';
+import { DEFAULT_MAX_INFLATED_BYTES, DEFAULT_MAX_RECORD_CHARS, emptyFile, findHeaderLine } from './read-report.js';
 import { RecordSkipper, type Newline } from './rows.js';
 
 export interface ScannedRecords {
@@ -65,7 +64,8 @@ async function scan(text: AsyncGenerator<string>, lines: ReadonlySet<number>, ma
     if (next.done) atEnd = true;
     else head += next.value;
   }
-  if (!found) throw new ReportFileError('unreadable', 'The report has no header line to read.', { key: 'header-missing' });
+  // The reader's own error for a file without a header line (a report read before would not be one).
+  if (!found) throw emptyFile();
   const scanner = new Scanner(chooseDelimiter(found.line), found.newline, maxRecordChars);
 
   let headers: string[] | undefined;
