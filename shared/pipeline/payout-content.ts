@@ -49,7 +49,8 @@ export function encodePayoutResult(r: PartnerQuarterResult): Item {
 function leanResult(r: PartnerQuarterResult): Item {
   const partnerDisplayId = r.lines.find((l) => l.partnerDisplayId)?.partnerDisplayId;
   const useOf = new Map(r.progress.map((p) => [p.program, p.acceptance]));
-  const progressOf = new Map(r.progress.map((p) => [p.program, p]));
+  // A line's plan fields are its program's: worked out once per program, not once per line.
+  const planOf = new Map(r.progress.map((p) => [p.program, planFieldsOf(p)]));
   const lineWarnings = r.lines.flatMap((l) => l.warnings);
   const own = r.warnings.slice(0, r.warnings.length - lineWarnings.length);
   const warningsSplit = sameJson(r.warnings, [...own, ...lineWarnings]);
@@ -59,7 +60,7 @@ function leanResult(r: PartnerQuarterResult): Item {
   const lines = r.lines.map((l) => {
     const { partnerDisplayId: shown, distributorDisplayId, explanation, warnings, rate, amount, paidUnits } = l;
     const ex = explanation;
-    const planFields = planFieldsOf(progressOf.get(l.program));
+    const planFields = planOf.get(l.program) ?? null;
     const fromProgress =
       planFields !== null &&
       planFields.plan === ex.plan &&
