@@ -26,8 +26,24 @@ const PROGRESS_NULL = new Set<string>(PROGRESS_NULLS);
 /** A line's fields the lean line leaves out or writes in its own way. */
 const LINE_OWN = new Set(['quarter', 'partnerId', 'partnerDisplayId', 'distributorDisplayId', 'explanation', 'warnings', 'rate', 'amount', 'paidUnits']);
 
+/** Amounts and rate texts by rate: a quarter has a few rates and paid units over and over. Decimals are immutable. */
+const amounts = new WeakMap<Decimal, Map<number, Decimal>>();
+const rateTexts = new WeakMap<Decimal, string>();
+
 /** What a line pays, as the calculation computes it: paid units × rate, two places. */
-export const amountOf = (rate: Decimal, paidUnits: number): Decimal => rate.times(paidUnits).toDecimalPlaces(2);
+export function amountOf(rate: Decimal, paidUnits: number): Decimal {
+  let byUnits = amounts.get(rate);
+  if (!byUnits) amounts.set(rate, (byUnits = new Map()));
+  let amount = byUnits.get(paidUnits);
+  if (amount === undefined) byUnits.set(paidUnits, (amount = rate.times(paidUnits).toDecimalPlaces(2)));
+  return amount;
+}
+
+function rateText(rate: Decimal): string {
+  let text = rateTexts.get(rate);
+  if (text === undefined) rateTexts.set(rate, (text = rate.toFixed(2)));
+  return text;
+}
 
 /** A line's plan fields as its program's progress gives them (the calculation sets both from one standing). */
 export function planFieldsOf(p: TierProgress | undefined): Pick<Explanation, 'plan' | 'planBasis' | 'programUnits'> | null {
@@ -71,7 +87,7 @@ function leanResult(r: PartnerQuarterResult): Item {
     for (const k in l) if (!LINE_OWN.has(k)) lean[k] = (l as unknown as Item)[k];
     // Left out when they are what the line's figures give: all units paid, units × rate.
     if (paidUnits !== l.units) lean.paidUnits = paidUnits;
-    lean.rate = rate.toFixed(2);
+    lean.rate = rateText(rate);
     if (!amount.equals(amountOf(rate, paidUnits))) lean.amount = amount.toFixed(2);
     const e: Item = {};
     for (const k in ex) {
