@@ -36,6 +36,7 @@ import {
 import { tierProgress } from './progress.js';
 import type { Rules } from './rules/load.js';
 import type {
+  Explanation,
   ExplanationCode,
   ExplanationParams,
   PartnerQuarterResult,
@@ -60,10 +61,23 @@ interface Cell {
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** `program\u0001rateRow` of every rate row of the rules, once per rules rather than per tally. */
+const rateRowKeys = new WeakMap<Rules, Set<string>>();
+function rateRowsOf(rules: Rules): Set<string> {
+  let keys = rateRowKeys.get(rules);
+  if (!keys) {
+    keys = new Set();
+    for (const [id, p] of rules.programs) for (const r of p.rateRows) keys.add(`${id}\u0001${r.id}`);
+    rateRowKeys.set(rules, keys);
+  }
+  return keys;
+}
+
 function sumTallies(rules: Rules, rows: readonly TallyRow[]): Cell[] {
   const cells = new Map<string, Cell>();
+  const known = rateRowsOf(rules);
   for (const t of rows) {
-    if (!rules.programs.get(t.program)?.rateRows.some((r) => r.id === t.rateRow))
+    if (!known.has(`${t.program}\u0001${t.rateRow}`))
       throw new RulesValidationError(
         `A tally of partner ${t.partnerId} names ${t.program}/${t.rateRow}, which rules ${rules.version} do not have.`,
         [],
@@ -93,17 +107,39 @@ function sumTallies(rules: Rules, rows: readonly TallyRow[]): Cell[] {
   return [...cells.values()];
 }
 
+const ZERO = new Decimal(0);
+const NONE: readonly MissingGroup[] = Object.freeze([]);
+const NO_LATE: readonly LateCourse[] = Object.freeze([]);
+/** Amounts by rate and paid units: a quarter pays the same few products over and over. Decimals are immutable. */
+const amounts = new WeakMap<Decimal, Map<number, Decimal>>();
+function amountOf(rate: Decimal, paidUnits: number): Decimal {
+  let byUnits = amounts.get(rate);
+  if (!byUnits) amounts.set(rate, (byUnits = new Map()));
+  let amount = byUnits.get(paidUnits);
+  if (amount === undefined) byUnits.set(paidUnits, (amount = rate.times(paidUnits).toDecimalPlaces(2)));
+  return amount;
+}
+const moscow = (l: LateCourse) => ({ course: l.course, completedAt: formatMoscow(l.completedAt) });
+
 /** `partner`: the partner's key and how it is shown (as written in the registry). */
 function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standing, c: Cell): PayoutLine {
   const { program, appliedPlan, blocked } = s;
-  const rate = appliedPlan === null ? new Decimal(0) : rules.rate(program.id, c.rateRow, appliedPlan);
+  const rate = appliedPlan === null ? ZERO : rules.rate(program.id, c.rateRow, appliedPlan);
 
   // Units of a family whose training gate is unmet count toward the plan but earn nothing.
-  const unmet = [...c.byGate].filter(([gate]) => gate !== null && s.unmetGates.has(gate));
-  const paidNet = c.units - unmet.reduce((sum, [, u]) => sum + u, 0);
+  // Most partners have no unmet gate: then no line needs the lists below.
+  let unmetUnits = 0;
+  let unmetWithUnits: string[] | null = null;
+  if (s.unmetGates.size)
+    for (const [gate, u] of c.byGate)
+      if (gate !== null && s.unmetGates.has(gate)) {
+        unmetUnits += u;
+        if (u > 0) (unmetWithUnits ??= []).push(gate);
+      }
+  const paidNet = c.units - unmetUnits;
   const payable = blocked === null && c.units > 0 && !rate.isZero();
   const paidUnits = payable ? Math.max(0, Math.min(paidNet, c.units)) : 0;
-  const amount = rate.times(paidUnits).toDecimalPlaces(2);
+  const amount = amountOf(rate, paidUnits);
 
   const reason: ZeroReason | null =
     blocked?.reason ??
@@ -115,14 +151,16 @@ function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standi
           ? 'training-missing'
           : null);
 
-  const gates = [
-    ...(program.gate && s.unmetGates.has(program.gate) ? [program.gate] : []),
-    ...unmet.filter(([, u]) => u > 0).map(([gate]) => gate!),
-  ];
-  const missing: MissingGroup[] = [...new Set(gates)].flatMap((g) => s.unmetGates.get(g)!);
+  let missing: readonly MissingGroup[] = NONE;
+  if (s.unmetGates.size) {
+    const gates = [
+      ...(program.gate && s.unmetGates.has(program.gate) ? [program.gate] : []),
+      ...(unmetWithUnits ?? []),
+    ];
+    missing = [...new Set(gates)].flatMap((g) => s.unmetGates.get(g)!);
+  }
 
-  const late = reason === 'training-missing' ? lateCourses(missing) : [];
-  const moscow = (l: LateCourse) => ({ course: l.course, completedAt: formatMoscow(l.completedAt) });
+  const late = reason === 'training-missing' && missing.length ? lateCourses(missing) : NO_LATE;
 
   // The sentence's code, and what it names that the structured fields do not hold.
   const code: ExplanationCode =
@@ -137,25 +175,44 @@ function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standi
             ? 'training-missing'
             : 'paid');
   const params: ExplanationParams = {};
+  let hasParams = false;
   const programGateMissing = program.gate ? s.unmetGates.get(program.gate) : undefined;
   const named =
     code === 'training-missing'
       ? missing
       : code === 'program-training-missing' || ((code === 'plan-not-met' || code === 'below-lowest-plan') && programGateMissing)
         ? programGateMissing!
-        : [];
+        : NONE;
   if (named.length) {
+    hasParams = true;
     params.trainingDeadline = formatMoscow(rules.trainingDeadline);
     params.missing = named.map((g) => ({ label: g.label, courses: [...g.courses] }));
     // lateCourses holds those of a training-missing line; other sentences name only their groups' own.
     const namedLate = lateCourses(named);
     if (code !== 'training-missing' && namedLate.length) params.late = namedLate.map(moscow);
   }
-  if (code === 'plan-not-a-threshold') params.plans = [...program.plans];
-  else if (!s.acceptance.valid && s.acceptance.code === 'plan-not-a-threshold') params.acceptanceNotValid = true;
-  if (code === 'not-accepted' || code === 'accepted-late' || s.acceptance.use.ignored.some((a) => a.why === 'late'))
+  if (code === 'plan-not-a-threshold') {
+    hasParams = true;
+    params.plans = [...program.plans];
+  } else if (!s.acceptance.valid && s.acceptance.code === 'plan-not-a-threshold') {
+    hasParams = true;
+    params.acceptanceNotValid = true;
+  }
+  if (code === 'not-accepted' || code === 'accepted-late' || s.acceptance.use.ignored.some((a) => a.why === 'late')) {
+    hasParams = true;
     params.acceptanceDeadline = formatMoscow(rules.acceptanceDeadline);
+  }
 
+  const planBasis = appliedPlan === null ? null : s.plan.basis;
+  const missingUnits = reason === 'plan-not-met' || reason === 'below-lowest-plan' ? s.plan.missing : null;
+  const missingCourses = reason === 'training-missing' && missing.length ? missing.map(describeCourses) : null;
+  const lateNamed = late.length ? late.map(moscow) : null;
+  const acceptance = s.acceptance.use;
+  // Two literals rather than a spread of `params`: the same keys in the same order, without the
+  // generic copy a spread costs on every line.
+  const explanation: Explanation = hasParams
+    ? { code, params, reason, plan: appliedPlan, planBasis, programUnits: s.units, missingUnits, missingCourses, lateCourses: lateNamed, acceptance }
+    : { code, reason, plan: appliedPlan, planBasis, programUnits: s.units, missingUnits, missingCourses, lateCourses: lateNamed, acceptance };
   const warnings: PayoutWarning[] =
     c.units < 0
       ? [
@@ -183,18 +240,7 @@ function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standi
     paidUnits,
     rate,
     amount,
-    explanation: {
-      code,
-      ...(Object.keys(params).length ? { params } : {}),
-      reason,
-      plan: appliedPlan,
-      planBasis: appliedPlan === null ? null : s.plan.basis,
-      programUnits: s.units,
-      missingUnits: reason === 'plan-not-met' || reason === 'below-lowest-plan' ? s.plan.missing : null,
-      missingCourses: reason === 'training-missing' && missing.length ? missing.map(describeCourses) : null,
-      lateCourses: late.length ? late.map(moscow) : null,
-      acceptance: s.acceptance.use,
-    },
+    explanation,
     warnings,
   };
 }

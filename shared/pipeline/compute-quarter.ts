@@ -487,6 +487,13 @@ export function finishQuarter(t: TalliedQuarter, partners: PartnerOutcome[]): Qu
       counts,
     }),
   );
+  // A product is held on many lines of its report: its JSON is written once.
+  const productJson = new WeakMap<ExtractProduct, string>();
+  const jsonOf = (p: ExtractProduct) => {
+    let text = productJson.get(p);
+    if (text === undefined) productJson.set(p, (text = JSON.stringify([p.sku, p.description])));
+    return text;
+  };
   // In chunks: one update per entry costs more than the hashing itself.
   let chunk: string[] = [];
   const flush = () => {
@@ -497,7 +504,7 @@ export function finishQuarter(t: TalliedQuarter, partners: PartnerOutcome[]): Qu
   for (const reason of HELD_REASONS)
     for (const h of exceptions[reason] ?? []) {
       chunk.push(
-        `\n${reason} ${h.reportId} ${h.partnerId} ${JSON.stringify([h.product.sku, h.product.description])} ${h.units} ${h.lines.join(',')}${h.firstClaim ? ` ${h.tag} ${h.firstClaim.reportId} ${h.firstClaim.line}` : ''}`,
+        `\n${reason} ${h.reportId} ${h.partnerId} ${jsonOf(h.product)} ${h.units} ${h.lines.join(',')}${h.firstClaim ? ` ${h.tag} ${h.firstClaim.reportId} ${h.firstClaim.line}` : ''}`,
       );
       if (chunk.length === 4096) flush();
     }

@@ -26,8 +26,24 @@ const PROGRESS_NULL = new Set<string>(PROGRESS_NULLS);
 /** A line's fields the lean line leaves out or writes in its own way. */
 const LINE_OWN = new Set(['quarter', 'partnerId', 'partnerDisplayId', 'distributorDisplayId', 'explanation', 'warnings', 'rate', 'amount', 'paidUnits']);
 
+/** Amounts and rate texts by rate: a quarter has a few rates and paid units over and over. Decimals are immutable. */
+const amounts = new WeakMap<Decimal, Map<number, Decimal>>();
+const rateTexts = new WeakMap<Decimal, string>();
+
 /** What a line pays, as the calculation computes it: paid units × rate, two places. */
-export const amountOf = (rate: Decimal, paidUnits: number): Decimal => rate.times(paidUnits).toDecimalPlaces(2);
+export function amountOf(rate: Decimal, paidUnits: number): Decimal {
+  let byUnits = amounts.get(rate);
+  if (!byUnits) amounts.set(rate, (byUnits = new Map()));
+  let amount = byUnits.get(paidUnits);
+  if (amount === undefined) byUnits.set(paidUnits, (amount = rate.times(paidUnits).toDecimalPlaces(2)));
+  return amount;
+}
+
+function rateText(rate: Decimal): string {
+  let text = rateTexts.get(rate);
+  if (text === undefined) rateTexts.set(rate, (text = rate.toFixed(2)));
+  return text;
+}
 
 /** A line's plan fields as its program's progress gives them (the calculation sets both from one standing). */
 export function planFieldsOf(p: TierProgress | undefined): Pick<Explanation, 'plan' | 'planBasis' | 'programUnits'> | null {
@@ -49,7 +65,8 @@ export function encodePayoutResult(r: PartnerQuarterResult): Item {
 function leanResult(r: PartnerQuarterResult): Item {
   const partnerDisplayId = r.lines.find((l) => l.partnerDisplayId)?.partnerDisplayId;
   const useOf = new Map(r.progress.map((p) => [p.program, p.acceptance]));
-  const progressOf = new Map(r.progress.map((p) => [p.program, p]));
+  // A line's plan fields are its program's: worked out once per program, not once per line.
+  const planOf = new Map(r.progress.map((p) => [p.program, planFieldsOf(p)]));
   const lineWarnings = r.lines.flatMap((l) => l.warnings);
   const own = r.warnings.slice(0, r.warnings.length - lineWarnings.length);
   const warningsSplit = sameJson(r.warnings, [...own, ...lineWarnings]);
@@ -59,7 +76,7 @@ function leanResult(r: PartnerQuarterResult): Item {
   const lines = r.lines.map((l) => {
     const { partnerDisplayId: shown, distributorDisplayId, explanation, warnings, rate, amount, paidUnits } = l;
     const ex = explanation;
-    const planFields = planFieldsOf(progressOf.get(l.program));
+    const planFields = planOf.get(l.program) ?? null;
     const fromProgress =
       planFields !== null &&
       planFields.plan === ex.plan &&
@@ -70,7 +87,7 @@ function leanResult(r: PartnerQuarterResult): Item {
     for (const k in l) if (!LINE_OWN.has(k)) lean[k] = (l as unknown as Item)[k];
     // Left out when they are what the line's figures give: all units paid, units × rate.
     if (paidUnits !== l.units) lean.paidUnits = paidUnits;
-    lean.rate = rate.toFixed(2);
+    lean.rate = rateText(rate);
     if (!amount.equals(amountOf(rate, paidUnits))) lean.amount = amount.toFixed(2);
     const e: Item = {};
     for (const k in ex) {

@@ -19,11 +19,20 @@ export function sameJson(a: unknown, b: unknown): boolean {
   }
   const xo = x as Record<string, unknown>;
   const yo = y as Record<string, unknown>;
-  const xk = Object.keys(xo).filter((k) => !skipped(xo[k]));
-  const yk = Object.keys(yo).filter((k) => !skipped(yo[k]));
-  if (xk.length !== yk.length) return false;
-  for (let i = 0; i < xk.length; i++) if (xk[i] !== yk[i] || !sameJson(xo[xk[i]!], yo[yk[i]!])) return false;
-  return true;
+  // Walked side by side, skipping what JSON leaves out, rather than filtered into new arrays: this
+  // runs for every point and line of a quarter, and the arrays were much of its garbage.
+  const xk = Object.keys(xo);
+  const yk = Object.keys(yo);
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < xk.length && skipped(xo[xk[i]!])) i++;
+    while (j < yk.length && skipped(yo[yk[j]!])) j++;
+    if (i === xk.length || j === yk.length) return i === xk.length && j === yk.length;
+    if (xk[i] !== yk[j] || !sameJson(xo[xk[i]!], yo[yk[j]!])) return false;
+    i++;
+    j++;
+  }
 }
 
 /** What JSON.stringify writes for a value: its toJSON's, and null for a number that is not finite. */
