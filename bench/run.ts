@@ -42,7 +42,7 @@ import { startLocalStack } from '../local/local-stack.js';
 import { collectRules, PROJECT_ROOT, startLocalRuntime, type LocalRuntime } from '../local/runtime.js';
 import { createProgress, duration } from '../local/ui/progress.js';
 import { renderTable } from '../local/ui/table.js';
-import { INGEST_HEAP_MB } from '../infra/config.js';
+import { COMPUTE_YOUNG_MB, INGEST_HEAP_MB } from '../infra/config.js';
 import { s3RequestClasses, WriteCounter, type WriteCounts } from './count-writes.js';
 import { stackFloor } from './stack-floor.js';
 import { bareParse as parseFile } from './bare-parse.js';
@@ -366,7 +366,8 @@ async function quarterBench(data: BenchData) {
   const progress = createProgress({ label: 'quarter computation in memory (bench/quarter.ts, child process)' });
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--expose-gc', '--import', 'tsx', join(HERE, 'quarter.ts'), '--json', '--lines', String(data.options.lines)],
+    // With the compute function's young generation (infra/config.ts), as it runs in Lambda.
+    ['--expose-gc', `--max-semi-space-size=${COMPUTE_YOUNG_MB}`, '--import', 'tsx', join(HERE, 'quarter.ts'), '--json', '--lines', String(data.options.lines)],
     { cwd: PROJECT_ROOT, maxBuffer: 16 * MB },
   );
   const r = JSON.parse(stdout.trim().split('\n').pop()!) as {

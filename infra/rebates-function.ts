@@ -20,6 +20,8 @@ export interface RebatesFunctionProps {
   readonly memorySize: number;
   /** See FunctionSizing.heapMB. */
   readonly heapMB?: number | undefined;
+  /** See FunctionSizing.youngMB. */
+  readonly youngMB?: number | undefined;
   readonly timeout: Duration;
   readonly reservedConcurrency: number;
   readonly logRetention: RetentionDays;
@@ -73,6 +75,7 @@ export class RebatesFunction extends Construct {
         NODE_OPTIONS: [
           '--enable-source-maps',
           ...(props.heapMB ? [`--max-old-space-size=${props.heapMB}`] : []),
+          ...(props.youngMB ? [`--max-semi-space-size=${props.youngMB}`] : []),
         ].join(' '),
         ...props.environment,
       },

@@ -132,6 +132,7 @@ export class StatelessStack extends Stack {
       description: "Computes one quarter's payouts, tier progress and points from the extracts of its reports",
       memorySize: config.compute.memorySize,
       heapMB: config.compute.heapMB,
+      youngMB: config.compute.youngMB,
       timeout: config.compute.timeout,
       reservedConcurrency: config.compute.concurrency,
       environment: { ...baseEnv, COMPUTE_QUEUE_URL: this.computeQueue.queueUrl },

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { COMPUTE_HEAP_MB, INGEST_HEAP_MB } from '../../infra/config.js';
+import { COMPUTE_HEAP_MB, COMPUTE_YOUNG_MB, INGEST_HEAP_MB } from '../../infra/config.js';
 import type { RebatesFunction } from '../../infra/rebates-function.js';
 import { loadAppConfig } from '../../shared/aws/clients.js';
 import {
@@ -154,9 +154,12 @@ describe('compute FIFO queue', () => {
     // Lambda gives one full vCPU from 1,769 MB; the computation is single-threaded.
     expect(p.MemorySize).toBeGreaterThanOrEqual(1769);
     expect(p.Timeout).toBe(15 * 60);
-    expect(COMPUTE_HEAP_MB).toBeLessThan(p.MemorySize as number);
+    // Old space and the young generation (up to three semi-spaces) leave room for code and buffers.
+    expect(COMPUTE_HEAP_MB + 3 * COMPUTE_YOUNG_MB).toBeLessThanOrEqual((p.MemorySize as number) - 200);
     expect(COMPUTE_HEAP_MB).toBeGreaterThan((p.MemorySize as number) / 2);
-    expect(p.Environment.Variables.NODE_OPTIONS).toBe(`--enable-source-maps --max-old-space-size=${COMPUTE_HEAP_MB}`);
+    expect(p.Environment.Variables.NODE_OPTIONS).toBe(
+      `--enable-source-maps --max-old-space-size=${COMPUTE_HEAP_MB} --max-semi-space-size=${COMPUTE_YOUNG_MB}`,
+    );
     expect(p.Description).toMatch(/quarter/);
   });
 });
@@ -237,8 +240,8 @@ describe('concurrency', () => {
 describe('house function defaults', () => {
   it('run Node.js 22 on ARM64 with X-Ray, source maps and the Powertools environment', () => {
     for (const [f, service, heap] of [
-      [s.stateless.ingest, 'ingest', INGEST_HEAP_MB],
-      [s.stateless.compute, 'compute', COMPUTE_HEAP_MB],
+      [s.stateless.ingest, 'ingest', `${INGEST_HEAP_MB}`],
+      [s.stateless.compute, 'compute', `${COMPUTE_HEAP_MB} --max-semi-space-size=${COMPUTE_YOUNG_MB}`],
     ] as const) {
       const p = fnProps(f);
       expect(p.Runtime).toBe('nodejs22.x');
