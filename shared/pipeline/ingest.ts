@@ -126,10 +126,17 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
     existing.sequencer === sequencer &&
     existing.status !== 'processing'
   ) {
-    // A crash may have come between activation and the request; asking again is harmless (coalesced).
-    if (existing.activeVersion === version && existing.quarters?.length)
+    // A crash may have come between activation and what follows it: free the replaced version's
+    // bytes and ask again for every quarter either version touches (harmless: both are idempotent).
+    const replaced = existing.replaced;
+    if (replaced?.sha256 && replaced.sha256 !== (existing.activeVersion === version ? existing.sha256 : undefined))
+      await deps.files.release(distributorId, replaced.sha256, reportId);
+    const quarters = [
+      ...new Set([...(existing.activeVersion === version ? (existing.quarters ?? []) : []), ...(replaced?.quarters ?? [])]),
+    ].sort();
+    if (quarters.length)
       await deps.compute.publish(
-        existing.quarters.map((quarter) => ({ quarter, cause: `report ${obj.key} (${reportId}@${version}) redelivered` })),
+        quarters.map((quarter) => ({ quarter, cause: `report ${obj.key} (${reportId}@${version}) redelivered` })),
       );
     return {
       status: 'skipped',
@@ -205,7 +212,8 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
   }
 
   const uploader = await resolveUploader(deps.uploads, obj.key, obj.writtenAt ?? at(), obj.writer);
-  const activated = await deps.reports.activate(reportId, version, sequencer, { ...outcome, uploader }, at());
+  const before = previous?.activeVersion ? { quarters: oldQuarters, sha256: previous.sha256 ?? null } : undefined;
+  const activated = await deps.reports.activate(reportId, version, sequencer, { ...outcome, uploader, replaced: before }, at());
   if (!activated)
     return {
       status: 'skipped',

@@ -89,6 +89,12 @@ export interface ReportRecord {
   error?: { code: string; message: string; key?: string; params?: ErrorParams };
   /** Who uploaded `version` (shared/pipeline/uploader.ts); absent when nobody was recorded. */
   uploader?: ReportUploader;
+  /**
+   * The version that `version` replaced, as it counted: its quarters and bytes. Kept with the
+   * activation, so a redelivered event can ask again for those quarters and free those bytes if a
+   * crash came between the activation and those steps.
+   */
+  replaced?: { quarters: string[]; sha256: string | null };
 }
 
 /** Who uploaded a report version, and how. */
@@ -124,7 +130,7 @@ export interface ReportsRepository {
       ReportRecord,
       'status' | 'counts' | 'sha256' | 'bytes' | 'rulesVersions' | 'quarters' | 'rejectsKey' | 'extractKey' | 'extractSha256' | 'format' | 'error'
     > &
-      Partial<Pick<ReportRecord, 'uploader'>> & {
+      Partial<Pick<ReportRecord, 'uploader' | 'replaced'>> & {
       /** false for a failed version: nothing of it counts, but it is still the latest upload. */
       active: boolean;
     },

@@ -138,6 +138,31 @@ describe('exactly once under at-least-once delivery', () => {
     expect(await env.extractKeys(key)).toHaveLength(1);
   });
 
+  it('recomputes the quarter only the replaced version touched when the retry finds the correction already active', async () => {
+    await setUpPartners(['RB101']);
+    const inQ1 = { ...sales('RB101', [[VOSTRO, 52]], 'RB-Q1')[0]!, date: '2016-02-20' };
+    const inQ2 = (qty: number) => ({ ...sales('RB101', [[VOSTRO, qty]], 'RB-Q2')[0]!, date: '2016-05-20' });
+    const key = await env.upload('ex-a', 'two-quarters.csv', renderReport([inQ1, inQ2(52)]));
+    expect(await total('RB101')).toBe(rub([52, VOSTRO_3XXX]));
+
+    // The correction has no Q1 line. It becomes active, then freeing the first bytes fails (a
+    // throttle, or a crash there) before any computation is asked for: the event is retried and
+    // finds its version already active.
+    const fault = faults.arm({
+      client: 'doc',
+      command: 'DeleteCommand',
+      match: (input) => (input.Key as { pk?: string } | undefined)?.pk === 'FILES',
+      fail: throwing(throughputExceeded),
+    });
+    const errorsBefore = errors.length;
+    await env.upload('ex-a', 'two-quarters.csv', renderReport([inQ2(51)]));
+    expect(fault.fired).toBe(1);
+    expect(errors.slice(errorsBefore)).toEqual([{ what: 'ingest', message: expect.stringMatching(/throughput/) }]);
+    expect((await env.report(key)).quarters).toEqual(['2016-Q2']);
+    // Q1 is computed again without the replaced version's line.
+    expect((await env.payouts(Q1, 'RB101'))?.lines ?? []).toEqual([]);
+  });
+
   it('recovers from a crash while storing the extract: the retry writes the same extract', async () => {
     const ids = Array.from({ length: 30 }, (_, i) => `CR${String(i + 1).padStart(3, '0')}`);
     await setUpPartners(ids);

@@ -28,6 +28,7 @@ const RECORD_FIELDS = [
   'format',
   'error',
   'uploader',
+  'replaced',
 ] as const;
 
 function toRecord(item: Item): ReportRecord {
