@@ -2,21 +2,18 @@
  * The dashboard's audit kind filter (web/js/audit-kinds.js) offers exactly the kinds the trail
  * records (shared/ports/approvals.ts), each with its label in English and Russian.
  */
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_KINDS } from '../../shared/ports/approvals.js';
+import { webModule } from '../support/web-modules.js';
 
-const WEB_JS = fileURLToPath(new URL('../../web/js/', import.meta.url));
 type Labels = Record<'en' | 'ru', Record<string, string>>;
 
 let offered: string[];
 let STRINGS: Labels;
 
 beforeAll(async () => {
-  // Plain browser modules (no types); the paths are not literals so TypeScript does not resolve them.
-  ({ AUDIT_KINDS: offered } = (await import(join(WEB_JS, 'audit-kinds.js'))) as { AUDIT_KINDS: string[] });
-  ({ STRINGS } = (await import(join(WEB_JS, 'labels.js'))) as { STRINGS: Labels });
+  ({ AUDIT_KINDS: offered } = (await webModule('audit-kinds.js')) as { AUDIT_KINDS: string[] });
+  ({ STRINGS } = (await webModule('labels.js')) as { STRINGS: Labels });
 });
 
 describe("the audit trail's kind filter", () => {

@@ -2,11 +2,9 @@
  * Sign-in, settings and session errors on the dashboard (web/js/auth.js, api.js) carry a code, so
  * errorText (codes.js) says them in the page's language; in English the sentence is the error's own.
  */
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stubRussianBrowser, webModule } from '../support/web-modules.js';
 
-const WEB_JS = fileURLToPath(new URL('../../web/js/', import.meta.url));
 type Failing = (...args: unknown[]) => unknown;
 
 let errorText: (err: unknown) => string;
@@ -15,18 +13,11 @@ let auth: Record<string, Failing>;
 let api: { ApiError: new (status: number, code: string, message: string) => Error };
 
 beforeAll(async () => {
-  const stored = new Map<string, string>();
-  vi.stubGlobal('localStorage', {
-    getItem: (k: string) => stored.get(k) ?? null,
-    setItem: (k: string, v: string) => void stored.set(k, v),
-  });
-  vi.stubGlobal('navigator', { language: 'ru-RU' });
-  vi.stubGlobal('document', { documentElement: { lang: '' } });
-  // Plain browser modules (no types); the paths are not literals so TypeScript does not resolve them.
-  ({ errorText } = (await import(join(WEB_JS, 'codes.js'))) as { errorText: typeof errorText });
-  ({ setLang } = (await import(join(WEB_JS, 'i18n.js'))) as { setLang: typeof setLang });
-  auth = (await import(join(WEB_JS, 'auth.js'))) as typeof auth;
-  api = (await import(join(WEB_JS, 'api.js'))) as typeof api;
+  stubRussianBrowser();
+  ({ errorText } = (await webModule('codes.js')) as { errorText: typeof errorText });
+  ({ setLang } = (await webModule('i18n.js')) as { setLang: typeof setLang });
+  auth = (await webModule('auth.js')) as typeof auth;
+  api = (await webModule('api.js')) as typeof api;
 });
 
 function caught(fn: () => unknown): unknown {

@@ -3,11 +3,9 @@
  * Russian page names a code as the rules files do (GET /names), a code only a new rules file knows
  * included; an English page keeps its labels and names only an unknown code from the files.
  */
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stubRussianBrowser, webModule } from '../support/web-modules.js';
 
-const WEB_JS = fileURLToPath(new URL('../../web/js/', import.meta.url));
 
 let codeLabel: (kind: string, code: string) => string;
 let useNames: (answer: unknown) => void;
@@ -15,20 +13,13 @@ let rewardLabel: (reward: { name: string; nameRu?: string }) => string;
 let setLang: (lang: string) => void;
 
 beforeAll(async () => {
-  const stored = new Map<string, string>();
-  vi.stubGlobal('localStorage', {
-    getItem: (k: string) => stored.get(k) ?? null,
-    setItem: (k: string, v: string) => void stored.set(k, v),
-  });
-  vi.stubGlobal('navigator', { language: 'ru-RU' });
-  vi.stubGlobal('document', { documentElement: { lang: '' } });
-  // Plain browser modules (no types); the paths are not literals so TypeScript does not resolve them.
-  ({ codeLabel } = (await import(join(WEB_JS, 'codes.js'))) as { codeLabel: typeof codeLabel });
-  ({ useNames, rewardLabel } = (await import(join(WEB_JS, 'names.js'))) as {
+  stubRussianBrowser();
+  ({ codeLabel } = (await webModule('codes.js')) as { codeLabel: typeof codeLabel });
+  ({ useNames, rewardLabel } = (await webModule('names.js')) as {
     useNames: typeof useNames;
     rewardLabel: typeof rewardLabel;
   });
-  ({ setLang } = (await import(join(WEB_JS, 'i18n.js'))) as { setLang: typeof setLang });
+  ({ setLang } = (await webModule('i18n.js')) as { setLang: typeof setLang });
 });
 
 const ANSWER = {

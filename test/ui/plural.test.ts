@@ -2,11 +2,9 @@
  * Counted labels of the dashboard (web/js/plural.js): the form Intl.PluralRules picks for the page's
  * language, so a Russian page says "1 балл", "2 балла", "5 баллов", "21 балл", "11 баллов".
  */
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stubRussianBrowser, webModule } from '../support/web-modules.js';
 
-const WEB_JS = fileURLToPath(new URL('../../web/js/', import.meta.url));
 type Labels = Record<'en' | 'ru', Record<string, string>>;
 type Tp = (key: string, n: number, params?: Record<string, unknown>) => string;
 
@@ -15,18 +13,10 @@ let setLang: (lang: string) => void;
 let STRINGS: Labels;
 
 beforeAll(async () => {
-  // The browser globals i18n.js reads when it loads: a Russian reader with nothing stored.
-  const stored = new Map<string, string>();
-  vi.stubGlobal('localStorage', {
-    getItem: (k: string) => stored.get(k) ?? null,
-    setItem: (k: string, v: string) => void stored.set(k, v),
-  });
-  vi.stubGlobal('navigator', { language: 'ru-RU' });
-  vi.stubGlobal('document', { documentElement: { lang: '' } });
-  // Plain browser modules (no types); the paths are not literals so TypeScript does not resolve them.
-  ({ tp } = (await import(join(WEB_JS, 'plural.js'))) as { tp: Tp });
-  ({ setLang } = (await import(join(WEB_JS, 'i18n.js'))) as { setLang: (lang: string) => void });
-  ({ STRINGS } = (await import(join(WEB_JS, 'labels.js'))) as { STRINGS: Labels });
+  stubRussianBrowser();
+  ({ tp } = (await webModule('plural.js')) as { tp: Tp });
+  ({ setLang } = (await webModule('i18n.js')) as { setLang: (lang: string) => void });
+  ({ STRINGS } = (await webModule('labels.js')) as { STRINGS: Labels });
 });
 
 const COUNTS = [1, 2, 5, 21, 22, 25, 11];
