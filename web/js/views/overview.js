@@ -10,7 +10,7 @@ import { h, message, table } from '../dom.js';
 import { codeLabel, errorText } from '../codes.js';
 import { formatDay, formatInstant, formatInt, formatMoney, t } from '../i18n.js';
 import { toKopecks } from '../money.js';
-import { reloadInto, sortHeader as pagedSortHeader } from '../paged-list.js';
+import { filterSelect, reloadInto, sortHeader as pagedSortHeader } from '../paged-list.js';
 import { pager } from '../pager.js';
 import { searchField } from '../search-field.js';
 import { tp } from '../plural.js';
@@ -130,17 +130,7 @@ function listControls(q, state, data, area) {
     state.offset = 0;
     reload(area, q, state);
   };
-  const select = (id, label, value, options, set) =>
-    h(
-      'p',
-      { class: 'field' },
-      h('label', { for: id }, label),
-      h(
-        'select',
-        { id, onchange: (e) => (set(e.target.value), changed()) },
-        options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
-      ),
-    );
+  const select = (id, label, value, options, set) => filterSelect(id, label, value, options, set, changed);
   return h(
     'form',
     { class: 'list-controls', role: 'search', onsubmit: (e) => (e.preventDefault(), changed()) },
