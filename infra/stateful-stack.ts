@@ -11,7 +11,7 @@ import {
   type LifecycleRule,
 } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { GSI1, PREFIX, TABLE_KEYS } from '../shared/storage-contract.js';
+import { GSI1, GSI2, PREFIX, TABLE_KEYS } from '../shared/storage-contract.js';
 import type { Stage, StageConfig } from './config.js';
 import { dashboardBucketName, DashboardSite } from './dashboard.js';
 import { signInOrigin, UserDirectory } from './user-directory.js';
@@ -193,6 +193,14 @@ export class StatefulStack extends Stack {
       partitionKey: { name: GSI1.partitionKey, type: AttributeType.STRING },
       sortKey: { name: GSI1.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
+    });
+    // The trail index: report records' audit entries by month (sparse; only `entry` is copied).
+    this.table.addGlobalSecondaryIndex({
+      indexName: GSI2.indexName,
+      partitionKey: { name: GSI2.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: GSI2.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...GSI2.projected],
     });
   }
 }

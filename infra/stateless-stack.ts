@@ -9,7 +9,7 @@ import { Bucket, BucketGrants, EventType, type IBucket } from 'aws-cdk-lib/aws-s
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
-import { GSI1, PREFIX } from '../shared/storage-contract.js';
+import { GSI1, GSI2, PREFIX } from '../shared/storage-contract.js';
 import type { FunctionSizing, StageConfig } from './config.js';
 import { DashboardContent, dashboardBucketName, type DashboardSite } from './dashboard.js';
 import { DistributorUploadRole } from './distributor-upload.js';
@@ -65,7 +65,7 @@ export class StatelessStack extends Stack {
     const bucket = Bucket.fromBucketName(this, 'ReportsBucket', reportsBucketName(this, config.stage));
     const table = Table.fromTableAttributes(this, 'Table', {
       tableName: tableName(config.stage),
-      globalIndexes: [GSI1.indexName],
+      globalIndexes: [GSI1.indexName, GSI2.indexName],
       encryptionKey: props.dataKey,
     });
 
@@ -188,8 +188,9 @@ export class StatelessStack extends Stack {
     const compute = this.compute;
     const ingest = this.ingest;
     grantObjects(ingest, bucket, `${PREFIX.incoming}*`, ['s3:GetObject', 's3:GetObjectVersion']);
-    // Large rejects files go up as multipart uploads, which abort on failure.
-    grantObjects(ingest, bucket, `${PREFIX.rejects}*`, ['s3:PutObject', 's3:AbortMultipartUpload']);
+    // Large rejects files go up as multipart uploads, which abort on failure; a replaced version's
+    // rejects file (named by its version) is removed.
+    grantObjects(ingest, bucket, `${PREFIX.rejects}*`, ['s3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject']);
     grantObjects(ingest, bucket, `${PREFIX.extracts}*`, ['s3:PutObject']);
     // The computation reads extracts only, never a raw report; it reads the previous record to
     // name what changed.

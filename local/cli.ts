@@ -15,6 +15,7 @@ import type { ComputationBody } from '../shared/pipeline/compute.js';
 import { cachedLatestComputation } from '../shared/pipeline/body-cache.js';
 import type { HeldLines } from '../shared/pipeline/compute-quarter.js';
 import { reportRejectsWithHeld } from '../shared/pipeline/report-rejects.js';
+import { rejectsFileName } from '../shared/pipeline/ingest.js';
 import { ClosedQuarterChangeError, InputValidationError } from '../shared/errors.js';
 import { closedQuarterEffect } from '../shared/pipeline/approvals.js';
 import { REJECT_REASONS } from '../shared/pipeline/line-checks.js';
@@ -491,9 +492,9 @@ async function copyRejects(
   for (const [i, r] of reports.entries()) {
     const rejects = all[i];
     if (!r.rejectsKey || !rejects) continue;
-    // The stored key's folder is the distributor's key (rejects/d-merl/…); people look for D-MERL.
-    const below = r.rejectsKey.replace(/^rejects\/[^/]+\//, '');
-    const target = join(outDir, 'rejects', shown.distributor(r.distributorId), below);
+    // The stored key's folder is the distributor's key (rejects/d-merl/…) and names the version;
+    // people look for D-MERL and the report's own name.
+    const target = join(outDir, 'rejects', shown.distributor(r.distributorId), rejectsFileName(r.name));
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, rejects.csv);
     files++;

@@ -9,7 +9,10 @@
 export const PREFIX = {
   /** `incoming/<distributorId>/<name>.csv[.gz]`: uploaded reports; an upload here starts ingest. */
   incoming: 'incoming/',
-  /** `rejects/<distributorId>/<name>.rejects.csv`: a report's own rejected lines. */
+  /**
+   * `rejects/<distributorId>/<name>.<sequencer>.rejects.csv`: a report version's own rejected lines
+   * (records written before the sequencer was in the name point at `<name>.rejects.csv`).
+   */
   rejects: 'rejects/',
   /** `extracts/<reportId>/<sha256>.json.gz`: a report version's extract, content-addressed. */
   extracts: 'extracts/',
@@ -42,8 +45,21 @@ export const isReportKey = (key: string): boolean => key.startsWith(PREFIX.incom
 /** The table's primary key attributes. */
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
-/** The one global secondary index (projection: all attributes). */
+/** The first global secondary index (projection: all attributes). */
 export const GSI1 = { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;
+
+/**
+ * The trail index: sparse, only report records carry its keys. A report version's audit entry lives
+ * in its record (`entry`), indexed by the entry's month partition (`AUDIT#<YYYY-MM>`) and id, so the
+ * audit listing reads it beside the month's own entries without an item of its own. Only `entry`
+ * is projected: the index copy stays small.
+ */
+export const GSI2 = {
+  indexName: 'gsi2',
+  partitionKey: 'gsi2pk',
+  sortKey: 'gsi2sk',
+  projected: ['entry'],
+} as const;
 
 /**
  * Item key prefixes of the single table (docs/architecture.md, "DynamoDB"): a key is a prefix and
@@ -82,7 +98,10 @@ export const ITEM_PREFIX = {
   /** `UPLOAD#<key>` / `AT#<instant>`: who asked to upload a key, when. */
   upload: 'UPLOAD#',
   uploadAt: 'AT#',
-  /** `AUDIT#<YYYY-MM>` / `<at>#<random>`: append-only entries of that month. */
+  /**
+   * `AUDIT#<YYYY-MM>` / `<at>#<random>`: append-only entries of that month; also the gsi2 partition
+   * of the report versions' entries kept in their records (gsi2sk: the entry's id).
+   */
   audit: 'AUDIT#',
   /** gsi1 `AUDIT-BY#<sub>` / `<at>#<random>`: one actor's entries. */
   auditByActor: 'AUDIT-BY#',

@@ -17,6 +17,7 @@ import { heldLinesOfReport, LatestComputations, reportOutcome } from '../../shar
 import type { PayoutLine } from '../../shared/domain/types.js';
 import { about, actorOf, recordAudit } from '../../shared/pipeline/audit.js';
 import { effectiveLines, exportQuarter } from '../../shared/pipeline/quarters.js';
+import { rejectsFileName } from '../../shared/pipeline/ingest.js';
 import type { ReportRecord } from '../../shared/ports/index.js';
 import {
   DistributorIdParam,
@@ -270,7 +271,7 @@ async function getReport(req: ApiRequest): Promise<Reply> {
   const [rejects, rejectsUrl, held, shown] = await Promise.all([
     report.rejectsKey ? readRejects(deps.objects, report.rejectsKey, REJECTS_SHOWN) : null,
     report.rejectsKey
-      ? deps.urls.presignGet(report.rejectsKey, DOWNLOAD_URL_SECONDS, report.rejectsKey.split('/').pop())
+      ? deps.urls.presignGet(report.rejectsKey, DOWNLOAD_URL_SECONDS, rejectsFileName(report.name).split('/').pop())
       : null,
     heldLinesOfReport(latest, report, reader, HELD_SHOWN, lang),
     distributorsAsWritten(req),

@@ -33,10 +33,15 @@ export function boundedRows<T>(rows: readonly T[]): { rows: T[]; more: number } 
   return { rows: rows.slice(0, AUDIT_ROWS), more: Math.max(0, rows.length - AUDIT_ROWS) };
 }
 
-export async function recordAudit(deps: AuditDeps, entry: NewAuditEntry): Promise<AuditEntry> {
-  const at = deps.clock.now().toISOString();
+/** The entry as `recordAudit` appends it, for a use case that stores it in its own write (a report's record). */
+export function newAuditEntry(clock: Clock, entry: NewAuditEntry): AuditEntry {
+  const at = clock.now().toISOString();
   // The random part makes two entries of one millisecond two items; the time part sorts them.
-  const full: AuditEntry = { id: `${at}#${randomBytes(6).toString('hex')}`, at, ...entry };
+  return { id: `${at}#${randomBytes(6).toString('hex')}`, at, ...entry };
+}
+
+export async function recordAudit(deps: AuditDeps, entry: NewAuditEntry): Promise<AuditEntry> {
+  const full = newAuditEntry(deps.clock, entry);
   await deps.audit.append(full);
   return full;
 }

@@ -8,10 +8,13 @@
  * quarter computation's (compute.ts), so a reference change never needs the report read again.
  *
  * Exactly-once effect under at-least-once delivery: the extract's key is its content, so a retry
- * after a crash writes the same object; the switch to the new version is one conditional update,
- * which also stops an older upload from overtaking a newer one of the same key; a redelivered event
- * for the version that is already active only asks again for its quarters' computation, which finds
- * nothing changed if it already ran.
+ * after a crash writes the same object; nothing is written to the table until the version is read,
+ * then one transaction writes its record (with its audit entry), the claim on its bytes and the
+ * replaced version's entry, on condition that the record is still as read before reading, which
+ * also stops an older upload from overtaking a newer one of the same key; a redelivered event for
+ * the version already written only finishes what follows the commit and asks again for its
+ * quarters' computation, which finds nothing changed if it already ran. Two items per first upload
+ * (issue #12): the record and the claim.
  */
 import { createHash } from 'node:crypto';
 import { formatMoscow } from '../domain/calendar.js';
@@ -29,10 +32,10 @@ import type {
   ReportsRepository,
   RulesRepository,
 } from '../ports/index.js';
-import type { FileClaimRepository, FileHolder } from '../ports/file-claims.js';
+import type { FileClaim, FileClaimRepository } from '../ports/file-claims.js';
 import { PREFIX } from '../storage-contract.js';
 import type { AuditRepository } from '../ports/approvals.js';
-import { about, recordAudit } from './audit.js';
+import { about, newAuditEntry } from './audit.js';
 import type { UploadLog } from '../ports/finance.js';
 import { resolveUploader, uploadActor, type S3Writer } from './uploader.js';
 import { ReportExtractor, storableExtractInPieces } from './extract.js';
@@ -55,7 +58,10 @@ export interface IngestDeps {
   /** Bound on the lines of one report, counted by the reader (DEFAULT_MAX_LINES there). */
   maxLines?: number;
   onProgress?: (p: { key: string; bytesRead: number; records: number }) => void;
-  /** The audit trail: a report version that becomes active is recorded, with its uploader. */
+  /**
+   * Not written by ingest: a report version's audit entry is in its record (`entry`), which the
+   * trail lists through the trail index.
+   */
   audit?: AuditRepository;
   /** Who asked for upload URLs: their user is the uploader, over what the S3 event says. */
   uploads?: Pick<UploadLog, 'uploaderOf'>;
@@ -95,14 +101,35 @@ export function parseIncomingKey(
   return { distributorId: distributorKey(m[1]), folder: m[1], name: m[2] };
 }
 
-export function rejectsKeyOf(distributorId: string, name: string): string {
-  return `${PREFIX.rejects}${distributorId}/${name.replace(/\.csv(\.gz)?$/i, '')}.rejects.csv`;
+/**
+ * A version's rejects file: named by its sequencer, so an older upload still being read never
+ * writes over a newer version's file (twin deliveries of one event share it, and write the same).
+ */
+export function rejectsKeyOf(distributorId: string, name: string, sequencer: string): string {
+  return `${PREFIX.rejects}${distributorId}/${stem(name)}.${sequencer}.rejects.csv`;
 }
+
+/** The rejects file's name as people download it: `<name>.rejects.csv`, whatever the version. */
+export function rejectsFileName(name: string): string {
+  return `${stem(name)}.rejects.csv`;
+}
+
+const stem = (name: string) => name.replace(/\.csv(\.gz)?$/i, '');
 
 /** S3 sequencers are hex strings of varying length; left-padding makes them compare as strings. */
 export function normalizeSequencer(seq: string): string {
   return seq.toUpperCase().padStart(32, '0');
 }
+
+type Extracted = Awaited<ReturnType<typeof extractObject>>;
+
+/** How the claim on a version's bytes stands, read just before its commit. */
+type ClaimDecision =
+  | { counts: true; from: 'free' | 'mine' | FileClaim }
+  | { counts: false; error: ReportFileError };
+
+/** Commit attempts of one event before it is handed back for a retry (each after fresh reads). */
+const COMMIT_ATTEMPTS = 5;
 
 export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promise<IngestOutcome> {
   const parsed = parseIncomingKey(obj.key);
@@ -118,172 +145,269 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
   const { distributorId, name } = parsed;
   const sequencer = normalizeSequencer(obj.sequencer);
   const at = () => deps.clock.now().toISOString();
+  const rejectsKey = rejectsKeyOf(distributorId, name, sequencer);
 
-  const existing = await deps.reports.get(reportId);
-  if (
-    existing &&
-    existing.version === version &&
-    existing.sequencer === sequencer &&
-    existing.status !== 'processing'
-  ) {
-    // A crash may have come between activation and what follows it: free the replaced version's
-    // bytes and ask again for every quarter either version touches (harmless: both are idempotent).
-    const replaced = existing.replaced;
-    if (replaced?.sha256 && replaced.sha256 !== (existing.activeVersion === version ? existing.sha256 : undefined))
-      await deps.files.release(distributorId, replaced.sha256, reportId);
-    const quarters = [
-      ...new Set([...(existing.activeVersion === version ? (existing.quarters ?? []) : []), ...(replaced?.quarters ?? [])]),
-    ].sort();
-    if (quarters.length)
-      await deps.compute.publish(
-        quarters.map((quarter) => ({ quarter, cause: `report ${obj.key} (${reportId}@${version}) redelivered` })),
-      );
-    return {
-      status: 'skipped',
-      reportId,
-      version,
-      why: 'this version was already processed (duplicate event)',
-    };
-  }
+  // Nothing is written before the version is read: the record is written once, at the end, if it
+  // is still as read here (a later upload or a twin of this event may commit meanwhile).
+  let read = await deps.reports.get(reportId);
+  const settled = await alreadySettled(deps, obj, read, { reportId, version, sequencer, distributorId });
+  if (settled) return settled;
 
-  const { started, previous } = await deps.reports.startProcessing(
-    {
-      reportId,
-      bucket: obj.bucket,
-      key: obj.key,
-      distributorId,
-      name,
-      version,
-      sequencer,
-      objectVersionId: obj.versionId,
-      etag: obj.etag,
-    },
-    at(),
-  );
-  if (!started)
-    return { status: 'skipped', reportId, version, why: 'a later upload of the same key is already known' };
-
-  const oldQuarters = previous?.activeVersion ? (previous.quarters ?? []) : [];
-  const rejectsKey = rejectsKeyOf(distributorId, name);
-  let outcome: Parameters<ReportsRepository['activate']>[3];
-
+  let result: Extracted | null = null;
+  let fileError: ReportFileError | null = null;
   try {
-    const result = await extractObject(deps, obj, distributorId, rejectsKey, reportId);
-    const quarters = result.extract.quarters.map((q) => q.quarter);
-    await claimBytes(deps, distributorId, result.sha256, { reportId, version, quarters });
-    const { stored } = result;
-    await deps.objects.put(stored.key, stored.bytes, 'application/gzip');
-    outcome = {
-      status: 'processed',
-      active: true,
-      counts: result.extract.counts,
-      sha256: result.sha256,
-      bytes: result.bytes,
-      rulesVersions: Object.fromEntries(result.extract.quarters.map((q) => [q.quarter, q.rulesVersion])),
-      quarters,
-      rejectsKey,
-      extractKey: stored.key,
-      extractSha256: stored.sha256,
-      format: result.format,
-      error: undefined,
-    };
-  } catch (err) {
-    // A file that cannot be read at all fails with a clear status; anything else is retried.
-    if (!(err instanceof ReportFileError)) throw err;
-    await deps.objects.put(
-      rejectsKey,
-      `line,reason_code,message\n0,${err.code},"${err.message.replace(/"/g, '""')}"\n`,
-      'text/csv; charset=utf-8',
-    );
-    outcome = {
-      status: 'failed',
-      active: false,
-      error: { code: err.code, message: err.message, ...(err.key ? { key: err.key, params: err.params } : {}) },
-      rejectsKey,
-      counts: undefined,
-      sha256: undefined,
-      bytes: undefined,
-      rulesVersions: undefined,
-      quarters: undefined,
-      extractKey: undefined,
-      extractSha256: undefined,
-      format: undefined,
-    };
+    try {
+      result = await extractObject(deps, obj, distributorId, rejectsKey, reportId);
+    } catch (err) {
+      // A file that cannot be read at all fails with a clear status; anything else is retried.
+      if (!(err instanceof ReportFileError)) throw err;
+      fileError = err;
+    }
+    const uploader = await resolveUploader(deps.uploads, obj.key, obj.writtenAt ?? at(), obj.writer);
+    // Which rejects file is stored under rejectsKey: the lines read, or the file's one error.
+    let stored: 'lines' | 'error' | null = result ? 'lines' : null;
+    let extractStored = false;
+    for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
+      if (attempt > 0) {
+        read = await deps.reports.get(reportId);
+        const now = await alreadySettled(deps, obj, read, { reportId, version, sequencer, distributorId });
+        if (now) {
+          // A later upload committed meanwhile: this version's rejects file is nobody's.
+          if (read && read.rejectsKey !== rejectsKey) await deleteQuietly(deps, rejectsKey);
+          return now;
+        }
+      }
+      const claim: ClaimDecision | null = result
+        ? await decideClaim(deps, distributorId, result.sha256, reportId)
+        : null;
+      const error = fileError ?? (claim && !claim.counts ? claim.error : null);
+      if (error && stored !== 'error') {
+        await deps.objects.put(
+          rejectsKey,
+          `line,reason_code,message\n0,${error.code},"${error.message.replace(/"/g, '""')}"\n`,
+          'text/csv; charset=utf-8',
+        );
+        stored = 'error';
+      }
+      if (!error && result) {
+        // Counted after all (the report that held the bytes let them go): its own lines again.
+        if (stored !== 'lines') await deps.objects.put(rejectsKey, result.rejects.toReadable(), 'text/csv; charset=utf-8');
+        stored = 'lines';
+        // Content-addressed: a loser of the commit leaves an object no record names, harmless.
+        if (!extractStored) await deps.objects.put(result.stored.key, result.stored.bytes, 'application/gzip');
+        extractStored = true;
+      }
+      const outcome = error ? failedOutcome(error, rejectsKey) : processedOutcome(result!, rejectsKey, version);
+      const previous = read;
+      const oldQuarters = previous?.activeVersion ? (previous.quarters ?? []) : [];
+      const touched = [...new Set([...(outcome.quarters ?? []), ...oldQuarters])].sort();
+      const replaced =
+        previous?.activeVersion || previous?.rejectsKey
+          ? {
+              quarters: oldQuarters,
+              sha256: previous.activeVersion ? (previous.sha256 ?? null) : null,
+              ...(previous.rejectsKey ? { rejectsKey: previous.rejectsKey } : {}),
+            }
+          : undefined;
+      const entry = newAuditEntry(deps.clock, {
+        kind: 'report',
+        // The uploader when recorded; else the distributor the upload's folder names (the key is authoritative).
+        actor: uploadActor(uploader, distributorId),
+        ...about({ code: 'report', params: { key: obj.key } }),
+        quarters: touched,
+        partners: [],
+        before: previous?.activeVersion ? { version: previous.activeVersion, sha256: previous.sha256 ?? null } : null,
+        after: {
+          version,
+          status: outcome.status,
+          sha256: outcome.sha256 ?? null,
+          counts: outcome.counts ?? null,
+          uploader: uploader ?? null,
+        },
+      });
+      const res = await deps.reports.commit({
+        read,
+        record: {
+          reportId,
+          bucket: obj.bucket,
+          key: obj.key,
+          distributorId,
+          name,
+          version,
+          sequencer,
+          objectVersionId: obj.versionId,
+          etag: obj.etag,
+          updatedAt: entry.at,
+          ...outcome,
+          uploader,
+          replaced,
+          entry,
+        },
+        ...(claim?.counts
+          ? {
+              claim: {
+                distributorId,
+                sha256: result!.sha256,
+                holder: { reportId, version, quarters: outcome.quarters ?? [] },
+                from: claim.from,
+              },
+            }
+          : {}),
+      });
+      if (!res.committed) continue;
+
+      await afterCommit(deps, { distributorId, reportId, rejectsKey, replaced, counted: outcome.sha256 });
+      const replacing = previous?.activeVersion && previous.activeVersion !== version ? ` replacing ${previous.activeVersion}` : '';
+      await deps.compute.publish(
+        touched.map((quarter) => ({
+          quarter,
+          cause: `report ${obj.key} (${reportId}@${version}) ${outcome.status}${replacing}`,
+        })),
+      );
+      return { status: outcome.status === 'processed' ? 'processed' : 'failed', reportId, version };
+    }
+  } finally {
+    result?.rejects.dispose();
   }
-
-  const uploader = await resolveUploader(deps.uploads, obj.key, obj.writtenAt ?? at(), obj.writer);
-  const before = previous?.activeVersion ? { quarters: oldQuarters, sha256: previous.sha256 ?? null } : undefined;
-  const activated = await deps.reports.activate(reportId, version, sequencer, { ...outcome, uploader, replaced: before }, at());
-  if (!activated)
-    return {
-      status: 'skipped',
-      reportId,
-      version,
-      why: 'a later upload of the same key was processed meanwhile',
-    };
-
-  // The bytes this report counted until now are free for another name once it counts others.
-  const replacedBytes = previous?.activeVersion ? previous.sha256 : undefined;
-  if (replacedBytes && replacedBytes !== (outcome.active ? outcome.sha256 : undefined))
-    await deps.files.release(distributorId, replacedBytes, reportId);
-
-  const touched = [...new Set([...(outcome.quarters ?? []), ...oldQuarters])].sort();
-  if (deps.audit)
-    // The uploader when recorded; else the distributor the upload's folder names (the key is authoritative).
-    await recordAudit({ audit: deps.audit, clock: deps.clock }, {
-      kind: 'report',
-      actor: uploadActor(uploader, distributorId),
-      ...about({ code: 'report', params: { key: obj.key } }),
-      quarters: touched,
-      partners: [],
-      before: previous?.activeVersion ? { version: previous.activeVersion, sha256: previous.sha256 ?? null } : null,
-      after: { version, status: outcome.status, sha256: outcome.sha256 ?? null, counts: outcome.counts ?? null, uploader: uploader ?? null },
-    });
-  const replaced = previous?.activeVersion && previous.activeVersion !== version ? ` replacing ${previous.activeVersion}` : '';
-  await deps.compute.publish(
-    touched.map((quarter) => ({
-      quarter,
-      cause: `report ${obj.key} (${reportId}@${version}) ${outcome.status}${replaced}`,
-    })),
+  // The record or the claim changed under every attempt: the event is retried.
+  throw new Error(
+    `The record of report ${obj.key} or the claim on its file kept changing while it was written; retrying later.`,
   );
-  return { status: outcome.status === 'processed' ? 'processed' : 'failed', reportId, version };
 }
 
 /**
- * Makes this report the one that counts these bytes of the distributor, or throws the
- * duplicate-file error naming the report that does. The claim is one conditional write, so of two
- * uploads of the same bytes at the same time exactly one wins. A claim left by a report that no
- * longer counts the bytes (a crash between its replacement and the release) is taken over.
- * The claim names the version's quarters and comes before its activation: it is how the
- * computations of those quarters find the report.
+ * The outcome without reading the file again, when the record says it is settled: a later upload
+ * of the key is already known, or this very version is done (a duplicate event). A crash may have
+ * come between that version's commit and what follows it: the bytes it replaced are freed, the
+ * replaced rejects file removed and every quarter either version touches asked for again
+ * (harmless: each is idempotent).
  */
-async function claimBytes(
+async function alreadySettled(
+  deps: IngestDeps,
+  obj: UploadedObject,
+  existing: ReportRecord | null,
+  me: { reportId: string; version: string; sequencer: string; distributorId: string },
+): Promise<IngestOutcome | null> {
+  const { reportId, version, sequencer, distributorId } = me;
+  if (!existing) return null;
+  if (existing.sequencer > sequencer)
+    return { status: 'skipped', reportId, version, why: 'a later upload of the same key is already known' };
+  const done = existing.status === 'processed' || existing.status === 'failed';
+  if (existing.version !== version || existing.sequencer !== sequencer || !done) return null;
+  const replaced = existing.replaced;
+  await afterCommit(deps, {
+    distributorId,
+    reportId,
+    rejectsKey: existing.rejectsKey,
+    replaced,
+    counted: existing.activeVersion === version ? existing.sha256 : undefined,
+  });
+  const quarters = [
+    ...new Set([...(existing.activeVersion === version ? (existing.quarters ?? []) : []), ...(replaced?.quarters ?? [])]),
+  ].sort();
+  if (quarters.length)
+    await deps.compute.publish(
+      quarters.map((quarter) => ({ quarter, cause: `report ${obj.key} (${reportId}@${version}) redelivered` })),
+    );
+  return {
+    status: 'skipped',
+    reportId,
+    version,
+    why: 'this version was already processed (duplicate event)',
+  };
+}
+
+/** What follows a version's commit: the replaced bytes are free for another name, its rejects file goes. */
+async function afterCommit(
+  deps: IngestDeps,
+  c: {
+    distributorId: string;
+    reportId: string;
+    rejectsKey: string | undefined;
+    replaced: ReportRecord['replaced'];
+    counted: string | undefined;
+  },
+): Promise<void> {
+  const { replaced } = c;
+  if (replaced?.sha256 && replaced.sha256 !== c.counted) await deps.files.release(c.distributorId, replaced.sha256, c.reportId);
+  if (replaced?.rejectsKey && replaced.rejectsKey !== c.rejectsKey) await deleteQuietly(deps, replaced.rejectsKey);
+}
+
+/** A rejects file nobody reads any more; one left behind costs a few bytes, so a failure is no error. */
+async function deleteQuietly(deps: IngestDeps, key: string): Promise<void> {
+  await deps.objects.delete(key).catch(() => undefined);
+}
+
+function processedOutcome(result: Extracted, rejectsKey: string, version: string) {
+  return {
+    status: 'processed' as const,
+    activeVersion: version as string | null,
+    counts: result.extract.counts,
+    sha256: result.sha256,
+    bytes: result.bytes,
+    rulesVersions: Object.fromEntries(result.extract.quarters.map((q) => [q.quarter, q.rulesVersion])),
+    quarters: result.extract.quarters.map((q) => q.quarter),
+    rejectsKey,
+    extractKey: result.stored.key,
+    extractSha256: result.stored.sha256,
+    format: result.format,
+    error: undefined,
+  };
+}
+
+function failedOutcome(err: ReportFileError, rejectsKey: string) {
+  return {
+    status: 'failed' as const,
+    // Nothing of a failed version counts, but it is still the latest upload.
+    activeVersion: null,
+    error: { code: err.code, message: err.message, ...(err.key ? { key: err.key, params: err.params } : {}) },
+    rejectsKey,
+    counts: undefined,
+    sha256: undefined,
+    bytes: undefined,
+    rulesVersions: undefined,
+    quarters: undefined,
+    extractKey: undefined,
+    extractSha256: undefined,
+    format: undefined,
+  };
+}
+
+/**
+ * Whether this report may count these bytes of the distributor, from a consistent read of their
+ * claim: free, already this report's, or held by another report whose record no longer counts them
+ * (taken over). A report that still counts them makes this version the duplicate-file outcome.
+ * The claim is written in the version's commit, with its record, so a claim always names a
+ * committed version; the commit's condition catches any change between this read and it.
+ */
+async function decideClaim(
   deps: Pick<IngestDeps, 'files' | 'reports'>,
   distributorId: string,
   sha256: string,
-  me: FileHolder,
-): Promise<void> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const holder = await deps.files.claim(distributorId, sha256, me);
-    if (!holder) {
-      // Reports read before claims existed hold none: the list still finds them.
-      const first = await sameBytesAlreadyActive(deps.reports, me.reportId, distributorId, sha256);
-      if (!first) return;
-      await deps.files.takeOver(distributorId, sha256, me, {
-        reportId: first.reportId,
-        version: first.activeVersion!,
-        quarters: first.quarters ?? [],
-      });
-      throw duplicateFileError(first);
-    }
-    const record = holder.reportId ? await deps.reports.get(holder.reportId) : null;
-    const inProgress = record?.status === 'received' || record?.status === 'processing';
-    const holds = record && record.version === holder.version && (inProgress || record.activeVersion === holder.version);
-    if (holds) throw duplicateFileError(record);
-    if (await deps.files.takeOver(distributorId, sha256, holder, me)) return;
+  reportId: string,
+): Promise<ClaimDecision> {
+  const holder = await deps.files.holder(distributorId, sha256);
+  if (!holder) {
+    // Reports read before claims existed hold none: the list still finds them.
+    const first = await sameBytesAlreadyActive(deps.reports, reportId, distributorId, sha256);
+    if (!first) return { counts: true, from: 'free' };
+    await deps.files.takeOver(distributorId, sha256, { reportId: '', version: '' }, {
+      reportId: first.reportId,
+      version: first.activeVersion!,
+      quarters: first.quarters ?? [],
+    });
+    return { counts: false, error: duplicateFileError(first) };
   }
-  // Claimed and released over and over meanwhile: the event is retried.
-  throw new Error(`The claim on the bytes ${sha256} of distributor ${distributorId} kept changing; retrying later.`);
+  if (holder.reportId === reportId) return { counts: true, from: 'mine' };
+  const record = await deps.reports.get(holder.reportId);
+  // Records left being read by older code claimed before they were active: they hold it meanwhile.
+  const inProgress = record?.status === 'received' || record?.status === 'processing';
+  const holds =
+    record &&
+    ((record.activeVersion === holder.version && record.sha256 === sha256) ||
+      (inProgress && record.version === holder.version));
+  if (holds) return { counts: false, error: duplicateFileError(record) };
+  return { counts: true, from: holder };
 }
 
 /**
@@ -368,12 +492,15 @@ async function extractObject(
     if (put.status === 'rejected') throw put.reason;
     if (encoded.status === 'rejected') throw encoded.reason;
     stored = encoded.value;
-  } finally {
+  } catch (err) {
     rejects.dispose();
+    throw err;
   }
   return {
     extract,
     stored,
+    // Kept until the commit (the caller disposes of it): a duplicate that turns out not to be one stores it again.
+    rejects,
     sha256: summary.sha256,
     bytes: summary.rawBytes,
     // The header-time encoding is provisional: an ASCII start settles only at the first non-ASCII byte.

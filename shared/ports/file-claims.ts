@@ -3,8 +3,8 @@
  * a second name must not count twice. One item per distributor and sha256, written conditionally,
  * so of two uploads of the same bytes at the same time exactly one holds it.
  *
- * The claim also names the quarters the holder's version has lines in, and is written before that
- * version becomes active: it is how a quarter's computation finds the report (see
+ * The claim also names the quarters the holder's version has lines in, and is written with that
+ * version's record, in one transaction (`ReportsRepository.commit`): it is how a quarter's computation finds the report (see
  * `ReportsRepository.activeInQuarter`), so a report needs no membership item per quarter.
  */
 
@@ -20,11 +20,8 @@ export interface FileHolder extends FileClaim {
 }
 
 export interface FileClaimRepository {
-  /**
-   * Claims the bytes for `claim.reportId`: done (null) when nobody holds them or this report already
-   * does (the claim then names `claim.version` and its quarters); otherwise the holder's claim, left as it is.
-   */
-  claim(distributorId: string, sha256: string, claim: FileHolder): Promise<FileClaim | null>;
+  /** Who holds the bytes now (a consistent read), or null when nobody does. */
+  holder(distributorId: string, sha256: string): Promise<FileClaim | null>;
   /** Moves a claim from a holder that no longer counts the bytes; false when the claim changed meanwhile. */
   takeOver(distributorId: string, sha256: string, from: FileClaim, to: FileHolder): Promise<boolean>;
   /** Frees the bytes when `reportId` no longer counts them; another report's claim is left as it is. */

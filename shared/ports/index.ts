@@ -7,6 +7,8 @@ import type { ErrorParams } from '../errors.js';
 import type { ReferenceRowChange } from '../domain/causes.js';
 import type { LedgerEntry, PointsEarning } from '../domain/points.js';
 import type { Rules } from '../domain/rules/load.js';
+import type { AuditEntry } from './approvals.js';
+import type { FileClaim, FileHolder } from './file-claims.js';
 import type {
   Acceptance,
   CatalogEntry,
@@ -33,6 +35,8 @@ export interface ObjectStore {
   getText(key: string): Promise<string>;
   /** The object's bytes, or null when there is no such object. */
   getBytes(key: string): Promise<Buffer | null>;
+  /** Removes the object; a missing one is no error. */
+  delete(key: string): Promise<void>;
 }
 
 /** Time-limited URLs for one object, so a browser or a distributor's script talks to S3 directly. */
@@ -94,8 +98,29 @@ export interface ReportRecord {
    * activation, so a redelivered event can ask again for those quarters and free those bytes if a
    * crash came between the activation and those steps.
    */
-  replaced?: { quarters: string[]; sha256: string | null };
+  replaced?: { quarters: string[]; sha256: string | null; rejectsKey?: string };
+  /**
+   * The version's audit entry, listed in the trail through the trail index (gsi2); moved out as a
+   * trail item of its own when a later version replaces it. Absent in records written before.
+   */
+  entry?: AuditEntry;
 }
+
+/** What `ReportsRepository.commit` writes, and what it must find unchanged. */
+export interface ReportCommit {
+  /** The record as read before the version was read; null when there was none. */
+  read: ReportRecord | null;
+  /** Every field of the new record; the ones left undefined are removed. */
+  record: Omit<ReportRecord, 'receivedAt'> & { receivedAt?: undefined; entry: AuditEntry };
+  /**
+   * The claim on the version's bytes, when it counts: `from` says how it stood when read — free,
+   * already this report's, or another report's that no longer counts the bytes (taken over).
+   */
+  claim?: { distributorId: string; sha256: string; holder: FileHolder; from: 'free' | 'mine' | FileClaim };
+}
+
+/** Which condition of a commit failed: the record, the claim, the moved entry, or one not known. */
+export type ReportCommitConflict = 'record' | 'claim' | 'entry' | 'other';
 
 /** Who uploaded a report version, and how. */
 export interface ReportUploader {
@@ -111,31 +136,12 @@ export interface ReportsRepository {
   get(reportId: string): Promise<ReportRecord | null>;
   list(filter: { distributorId?: string }): Promise<ReportRecord[]>;
   /**
-   * Records that `version` is being processed, unless a later upload of the same key (higher
-   * sequencer) is already known. Returns the record as it stood before.
+   * Writes a version's outcome in one transaction: its record (with its audit entry, `entry`), the
+   * claim on its bytes when it counts, and the replaced version's entry as a trail item of its
+   * own. Nothing is written unless the record is still exactly `commit.read` and the claim still as
+   * decided; `conflict` then names what changed, for the caller to read again and decide anew.
    */
-  startProcessing(
-    record: Pick<
-      ReportRecord,
-      'reportId' | 'bucket' | 'key' | 'distributorId' | 'name' | 'version' | 'sequencer' | 'objectVersionId' | 'etag'
-    >,
-    at: string,
-  ): Promise<{ started: boolean; previous: ReportRecord | null }>;
-  /** Makes `version` the active one, unless a later upload has been activated meanwhile. */
-  activate(
-    reportId: string,
-    version: string,
-    sequencer: string,
-    outcome: Pick<
-      ReportRecord,
-      'status' | 'counts' | 'sha256' | 'bytes' | 'rulesVersions' | 'quarters' | 'rejectsKey' | 'extractKey' | 'extractSha256' | 'format' | 'error'
-    > &
-      Partial<Pick<ReportRecord, 'uploader' | 'replaced'>> & {
-      /** false for a failed version: nothing of it counts, but it is still the latest upload. */
-      active: boolean;
-    },
-    at: string,
-  ): Promise<boolean>;
+  commit(commit: ReportCommit): Promise<{ committed: true } | { committed: false; conflict: ReportCommitConflict[] }>;
   /**
    * Reports whose active version has lines in the quarter, for its computation: found through the
    * file claims naming the quarter (ingest claims a version's bytes before activating it).

@@ -24,6 +24,7 @@ function oneFile(text: string, chunk: number): ObjectStore & { reads: number } {
     list: () => Promise.reject(new Error('read only')),
     getText: () => Promise.reject(new Error('read only')),
     getBytes: () => Promise.reject(new Error('read only')),
+    delete: () => Promise.reject(new Error('read only')),
   };
   return store;
 }

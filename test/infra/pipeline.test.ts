@@ -306,12 +306,12 @@ describe('least privilege', () => {
 
   const prefixResources = (...prefixes: string[]) => [bucketArn, ...prefixes.map((p) => `${bucketArn}/${p}/*`)].sort();
 
-  it('ingest reads incoming/ (with versions) and rules/, writes rejects/ and extracts/, nothing else', () => {
+  it('ingest reads incoming/ (with versions) and rules/, writes rejects/ (and removes replaced ones) and extracts/, nothing else', () => {
     const st = statementsOf(s.stateless.ingest);
     noBroaderThanGrants(st);
     const on = (key: string) => objectActions(st, `${bucketArn}/${key}`);
     expect(on('incoming/d1/r.csv')).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
-    expect(on('rejects/d1/r.rejects.csv')).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
+    expect(on('rejects/d1/r.rejects.csv')).toEqual(['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:PutObject']);
     expect(on('extracts/rpt_0123/ab12.json.gz')).toEqual(['s3:PutObject']);
     expect(on('rules/2016-Q1.json')).toEqual(['s3:GetObject']);
     // Writing to incoming/ would re-trigger ingest; computations/ and exports/ are others' business;

@@ -145,7 +145,7 @@ describe('table', () => {
   const tableProps = () =>
     s.statefulTemplate.toJSON().Resources[logicalId(s.stateful, s.stateful.table)].Properties;
 
-  it('has the single-table keys and gsi1 from the storage contract, and no TTL (nothing expires)', () => {
+  it('has the single-table keys, gsi1 and the trail index from the storage contract, and no TTL (nothing expires)', () => {
     const t = tableProps();
     expect(t.TableName).toBe('rebates-dev');
     expect(t.KeySchema).toEqual([
@@ -161,10 +161,18 @@ describe('table', () => {
         ],
         Projection: { ProjectionType: 'ALL' },
       },
+      {
+        IndexName: 'gsi2',
+        KeySchema: [
+          { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['entry'] },
+      },
     ]);
     expect(t.AttributeDefinitions).toEqual(
       expect.arrayContaining(
-        ['pk', 'sk', 'gsi1pk', 'gsi1sk'].map((n) => ({ AttributeName: n, AttributeType: 'S' })),
+        ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'].map((n) => ({ AttributeName: n, AttributeType: 'S' })),
       ),
     );
     expect(t).not.toHaveProperty('TimeToLiveSpecification');

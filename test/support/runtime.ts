@@ -20,7 +20,7 @@ import type {
   Training,
 } from '../../shared/domain/types.js';
 import { latestComputation } from '../../shared/pipeline/compute.js';
-import { rejectsKeyOf, reportIdOf } from '../../shared/pipeline/ingest.js';
+import { reportIdOf } from '../../shared/pipeline/ingest.js';
 import {
   importReference,
   type ReferenceChange,
@@ -256,9 +256,9 @@ export function useLocalRuntime(options: LocalRuntimeOptions = {}): TestRuntime 
       return (await rt().deps.payouts.get(quarter, partnerId))?.result ?? null;
     },
     async rejects(key) {
-      const m = /^incoming\/([^/]+)\/(.+)$/.exec(key);
-      if (!m) throw new Error(`${key} is not an incoming/<distributor>/ key`);
-      const text = await rt().deps.objects.getText(rejectsKeyOf(m[1]!, m[2]!));
+      const record = await rt().deps.reports.get(reportIdOf(key));
+      if (!record?.rejectsKey) throw new Error(`No rejects file recorded for ${key}`);
+      const text = await rt().deps.objects.getText(record.rejectsKey);
       const parsed = Papa.parse<string[]>(text, { delimiter: ',', skipEmptyLines: true });
       const [header, ...rows] = parsed.data;
       if (header?.slice(0, 3).join() !== 'line,reason_code,message')

@@ -16,7 +16,7 @@ import {
   type AuditRepository,
 } from '../../ports/approvals.js';
 import { isConditionFailed, queryAll, queryUpTo, type Item } from './doc.js';
-import { approvalKeys, auditKeys, GSI1 } from './keys.js';
+import { approvalKeys, auditKeys, GSI1, GSI2 } from './keys.js';
 
 const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk'];
 const withoutKeys = <T>(item: Item): T => {
@@ -137,6 +137,8 @@ export class DynamoAuditRepository implements AuditRepository {
     // BETWEEN includes its bound: the entry the previous page ended with is dropped here.
     const wanted = (items: Item[]) =>
       items.map((i) => withoutKeys<AuditEntry>(i)).filter((e) => e.id !== bound);
+    // A report version's entry is in its record (the trail index); a report names no partner.
+    const trail = q.partner ? null : this.trailReader(q, range, forward, bound);
     const out: AuditEntry[] = [];
     if (q.actor) {
       // One index partition per actor: the range is a key condition, so nothing else is read.
@@ -147,20 +149,76 @@ export class DynamoAuditRepository implements AuditRepository {
         ExpressionAttributeValues: { ...values, ':pk': auditKeys.actor(q.actor) },
       });
       out.push(...wanted(items));
-    } else {
-      // One partition per month of the range, in the order read, until the limit is reached.
-      for (const month of months) {
-        const items = await queryUpTo(this.doc, q.limit + 1 - out.length, {
+      // The report entries have no actor partition: the months' trail partitions, filtered by actor.
+      const reports: AuditEntry[] = [];
+      for (const month of trail ? months : []) {
+        reports.push(...(await trail!(month, q.limit + 1 - reports.length)));
+        if (reports.length >= q.limit) break;
+      }
+      return mergeById(out, reports, forward).slice(0, q.limit);
+    }
+    // One partition per month of the range, in the order read, until the limit is reached.
+    for (const month of months) {
+      const want = q.limit + 1 - out.length;
+      const [items, reports] = await Promise.all([
+        queryUpTo(this.doc, want, {
           ...base,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
           ExpressionAttributeValues: { ...values, ':pk': auditKeys.month(month) },
-        });
-        out.push(...wanted(items));
-        if (out.length >= q.limit) break;
-      }
+        }),
+        trail ? trail(month, want) : [],
+      ]);
+      // Every entry of a month sorts before (after) the next month's: the two merge within it.
+      out.push(...mergeById(wanted(items), reports, forward));
+      if (out.length >= q.limit) break;
     }
     return out.slice(0, q.limit);
   }
+
+  /** Reads up to `limit` report entries of one month from the trail index, in order, filtered as asked. */
+  private trailReader(
+    q: AuditQuery,
+    range: { ':from': string; ':to': string },
+    forward: boolean,
+    bound: string | undefined,
+  ): (month: string, limit: number) => Promise<AuditEntry[]> {
+    const filters: string[] = [];
+    const values: Record<string, unknown> = { ...range };
+    if (q.quarter) {
+      filters.push('contains(#entry.quarters, :quarter)');
+      values[':quarter'] = q.quarter;
+    }
+    if (q.actor) {
+      filters.push('#entry.actor.#sub = :actor');
+      values[':actor'] = q.actor;
+    }
+    const names: Record<string, string> = { '#entry': 'entry', ...(q.actor ? { '#sub': 'sub' } : {}) };
+    return async (month, limit) => {
+      const items = await queryUpTo(this.doc, limit, {
+        TableName: this.table,
+        IndexName: GSI2,
+        ScanIndexForward: forward,
+        KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to',
+        ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ...values, ':pk': auditKeys.month(month) },
+      });
+      return items
+        .map((i) => i.entry as AuditEntry | undefined)
+        .filter((e): e is AuditEntry => e !== undefined && e.id !== bound);
+    };
+  }
+}
+
+/**
+ * Two lists each in id order, as one in that order. An id in both (a report entry moved out of its
+ * record as its item, read from the index before it caught up) is kept once.
+ */
+function mergeById(a: AuditEntry[], b: AuditEntry[], forward: boolean): AuditEntry[] {
+  if (!b.length) return a;
+  const seen = new Set(a.map((e) => e.id));
+  const all = [...a, ...b.filter((e) => !seen.has(e.id))];
+  return all.sort((x, y) => (x.id === y.id ? 0 : (x.id < y.id) === forward ? -1 : 1));
 }
 
 export class DynamoApprovalRepository implements ApprovalRepository {

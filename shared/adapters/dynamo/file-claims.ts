@@ -1,10 +1,10 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FileClaim, FileClaimRepository, FileHolder } from '../../ports/file-claims.js';
 import { isConditionFailed } from './doc.js';
 import { keys } from './keys.js';
 
 /** A claim item's attributes beside its keys; `quarters` is what computations look for. */
-const holderAttributes = (h: FileHolder) => ({ reportId: h.reportId, version: h.version, quarters: [...h.quarters] });
+export const claimAttributes = (h: FileHolder) => ({ reportId: h.reportId, version: h.version, quarters: [...h.quarters] });
 
 export class DynamoFileClaimRepository implements FileClaimRepository {
   constructor(
@@ -12,26 +12,11 @@ export class DynamoFileClaimRepository implements FileClaimRepository {
     private readonly table: string,
   ) {}
 
-  async claim(distributorId: string, sha256: string, claim: FileHolder): Promise<FileClaim | null> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...keys.fileClaim(distributorId, sha256), ...holderAttributes(claim) },
-          ConditionExpression: 'attribute_not_exists(pk) OR reportId = :r',
-          ExpressionAttributeValues: { ':r': claim.reportId },
-        }),
-      );
-      return null;
-    } catch (err) {
-      if (!isConditionFailed(err)) throw err;
-    }
+  async holder(distributorId: string, sha256: string): Promise<FileClaim | null> {
     const res = await this.doc.send(
       new GetCommand({ TableName: this.table, Key: keys.fileClaim(distributorId, sha256), ConsistentRead: true }),
     );
-    // Released between the two calls: the next attempt will find it free.
-    if (!res.Item) return { reportId: '', version: '' };
-    return { reportId: String(res.Item.reportId), version: String(res.Item.version) };
+    return res.Item ? { reportId: String(res.Item.reportId), version: String(res.Item.version) } : null;
   }
 
   async takeOver(distributorId: string, sha256: string, from: FileClaim, to: FileHolder): Promise<boolean> {

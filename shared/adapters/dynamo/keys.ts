@@ -1,4 +1,4 @@
-import { GSI1 as GSI1_INDEX, INDEX_PARTITION, ITEM_KEY, ITEM_PREFIX as P } from '../../storage-contract.js';
+import { GSI1 as GSI1_INDEX, GSI2 as GSI2_INDEX, INDEX_PARTITION, ITEM_KEY, ITEM_PREFIX as P } from '../../storage-contract.js';
 import type { Payment } from '../../ports/finance.js';
 
 /** Key layout of the single table (docs/architecture.md, "DynamoDB"). One place, so it cannot drift. */
@@ -89,6 +89,7 @@ export const keys = {
 } as const;
 
 export const GSI1 = GSI1_INDEX.indexName;
+export const GSI2 = GSI2_INDEX.indexName;
 
 /** A quarter's close record. */
 export const quarterKeys = {
@@ -107,6 +108,8 @@ export const auditKeys = {
     gsi1sk: id,
   }),
   actor: (sub: string) => `${P.auditByActor}${sub}`,
+  /** The trail index keys of a record holding an entry: the entry's month partition and its id. */
+  inRecord: (entry: { id: string; at: string }) => ({ gsi2pk: `${P.audit}${entry.at.slice(0, 7)}`, gsi2sk: entry.id }),
   once: (key: string) => ({ pk: `${P.auditOnce}${key}`, sk: ITEM_KEY.once }),
 } as const;
 

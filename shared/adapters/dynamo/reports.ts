@@ -1,7 +1,13 @@
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ReportRecord, ReportsRepository } from '../../ports/index.js';
-import { batchGet, isConditionFailed, queryAll, type Item } from './doc.js';
-import { GSI1, keys } from './keys.js';
+import {
+  GetCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { ReportCommit, ReportCommitConflict, ReportRecord, ReportsRepository } from '../../ports/index.js';
+import { batchGet, queryAll, type Item } from './doc.js';
+import { claimAttributes } from './file-claims.js';
+import { auditKeys, GSI1, keys } from './keys.js';
 
 const RECORD_FIELDS = [
   'reportId',
@@ -29,6 +35,7 @@ const RECORD_FIELDS = [
   'error',
   'uploader',
   'replaced',
+  'entry',
 ] as const;
 
 function toRecord(item: Item): ReportRecord {
@@ -71,74 +78,17 @@ export class DynamoReportsRepository implements ReportsRepository {
     return all.flat();
   }
 
-  async startProcessing(
-    r: Pick<
-      ReportRecord,
-      'reportId' | 'bucket' | 'key' | 'distributorId' | 'name' | 'version' | 'sequencer' | 'objectVersionId' | 'etag'
-    >,
-    at: string,
-  ): Promise<{ started: boolean; previous: ReportRecord | null }> {
-    const index = keys.reportIndex(r.distributorId, at, r.reportId);
-    try {
-      const res = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.report(r.reportId),
-          UpdateExpression:
-            'SET reportId = :id, #bucket = :bucket, #key = :key, distributorId = :dist, #name = :name, #version = :v, ' +
-            'sequencer = :seq, objectVersionId = :ov, etag = :etag, #status = :processing, updatedAt = :at, receivedAt = if_not_exists(receivedAt, :at), ' +
-            'gsi1pk = :gpk, gsi1sk = if_not_exists(gsi1sk, :gsk)',
-          ConditionExpression: 'attribute_not_exists(pk) OR sequencer <= :seq',
-          ExpressionAttributeNames: {
-            '#bucket': 'bucket',
-            '#key': 'key',
-            '#name': 'name',
-            '#version': 'version',
-            '#status': 'status',
-          },
-          ExpressionAttributeValues: {
-            ':id': r.reportId,
-            ':bucket': r.bucket,
-            ':key': r.key,
-            ':dist': r.distributorId,
-            ':name': r.name,
-            ':v': r.version,
-            ':seq': r.sequencer,
-            ':ov': r.objectVersionId,
-            ':etag': r.etag,
-            ':processing': 'processing',
-            ':at': at,
-            ':gpk': index.gsi1pk,
-            ':gsk': index.gsi1sk,
-          },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      return { started: true, previous: res.Attributes ? toRecord(res.Attributes) : null };
-    } catch (err) {
-      if (isConditionFailed(err)) return { started: false, previous: await this.get(r.reportId) };
-      throw err;
-    }
-  }
-
-  async activate(
-    reportId: string,
-    version: string,
-    sequencer: string,
-    outcome: Parameters<ReportsRepository['activate']>[3],
-    at: string,
-  ): Promise<boolean> {
-    const { active, ...fields } = outcome;
-    const names: Record<string, string> = { '#version': 'version', '#active': 'activeVersion' };
-    const values: Record<string, unknown> = {
-      ':v': version,
-      ':seq': sequencer,
-      ':active': active ? version : null,
-      ':at': at,
-    };
-    const sets = ['#active = :active', 'activeSequencer = :seq', 'updatedAt = :at'];
+  async commit(c: ReportCommit): Promise<{ committed: true } | { committed: false; conflict: ReportCommitConflict[] }> {
+    const { record, read, claim } = c;
+    const at = record.updatedAt;
+    const index = keys.reportIndex(record.distributorId, at, record.reportId);
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':at': at, ':gpk': index.gsi1pk, ':gsk': index.gsi1sk };
+    const sets = ['receivedAt = if_not_exists(receivedAt, :at)', 'gsi1pk = :gpk', 'gsi1sk = if_not_exists(gsi1sk, :gsk)'];
     const removes: string[] = [];
-    for (const [k, v] of Object.entries(fields)) {
+    const trail = auditKeys.inRecord(record.entry);
+    for (const [k, v] of Object.entries({ ...record, ...trail, receivedAt: undefined })) {
+      if (k === 'receivedAt') continue;
       names[`#${k}`] = k;
       if (v === undefined) removes.push(`#${k}`);
       else {
@@ -146,25 +96,71 @@ export class DynamoReportsRepository implements ReportsRepository {
         sets.push(`#${k} = :${k}`);
       }
     }
-    // No membership item: the file claim, written before this (ingest.ts), names the quarters, so a
-    // crash after activation cannot leave the report out of them.
-    try {
-      await this.doc.send(
-        new UpdateCommand({
+    // Exactly the record read: nothing was written to it since (each write sets updatedAt), so
+    // neither a newer upload nor a twin of this event has committed meanwhile.
+    let condition = 'attribute_not_exists(pk)';
+    if (read) {
+      condition = '#sequencer = :readSeq AND #version = :readVersion AND #status = :readStatus AND #updatedAt = :readAt';
+      Object.assign(values, {
+        ':readSeq': read.sequencer,
+        ':readVersion': read.version,
+        ':readStatus': read.status,
+        ':readAt': read.updatedAt,
+      });
+    }
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+      {
+        Update: {
           TableName: this.table,
-          Key: keys.report(reportId),
+          Key: keys.report(record.reportId),
           UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          // Only the latest upload of this key may become active; a slower, older one must not win.
-          ConditionExpression:
-            '#version = :v AND (attribute_not_exists(activeSequencer) OR activeSequencer <= :seq)',
+          ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
+        },
+      },
+    ];
+    const parts: ReportCommitConflict[] = ['record'];
+    if (claim) {
+      const { from, holder } = claim;
+      items.push({
+        Put: {
+          TableName: this.table,
+          Item: { ...keys.fileClaim(claim.distributorId, claim.sha256), ...claimAttributes(holder) },
+          ...(from === 'free'
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : from === 'mine'
+              ? { ConditionExpression: 'reportId = :me', ExpressionAttributeValues: { ':me': holder.reportId } }
+              : {
+                  ConditionExpression: 'reportId = :from AND #v = :fromVersion',
+                  ExpressionAttributeNames: { '#v': 'version' },
+                  ExpressionAttributeValues: { ':from': from.reportId, ':fromVersion': from.version },
+                }),
+        },
+      });
+      parts.push('claim');
+    }
+    const replaced = read?.entry;
+    if (replaced && replaced.id !== record.entry.id) {
+      // The replaced version's entry leaves its record: a trail item of its own, so it stays listed once.
+      items.push({
+        Put: {
+          TableName: this.table,
+          Item: { ...auditKeys.entry(replaced.id, replaced.at, replaced.actor.sub), ...replaced },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+      parts.push('entry');
+    }
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return { committed: true };
     } catch (err) {
-      if (isConditionFailed(err)) return false;
-      throw err;
+      if (!(err instanceof Error) || !['TransactionCanceledException', 'TransactionConflictException'].includes(err.name))
+        throw err;
+      const reasons = (err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+      const failed = parts.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
+      return { committed: false, conflict: failed.length ? failed : ['other'] };
     }
   }
 

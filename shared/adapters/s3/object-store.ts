@@ -1,4 +1,5 @@
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -67,6 +68,11 @@ export class S3ObjectStore implements ObjectStore {
       client: this.s3,
       params: { Bucket: this.bucket, Key: key, Body: stream, ContentType: contentType },
     }).done();
+  }
+
+  async delete(key: string): Promise<void> {
+    // S3 answers a missing key with success: deleting twice is harmless.
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
   async list(prefix: string): Promise<string[]> {
