@@ -181,7 +181,7 @@ const EN: CliWords = {
   closeFinished: (quarter, entries) =>
     `finished the close of ${quarter}: ${entries} points ledger entr${entries === 1 ? 'y' : 'ies'} it had not written`,
   takingUp: (n) => `taking up ${n} report(s) left unfinished by the last run`,
-  readingUploadedWhileDown: (n) => `reading ${n} report(s) uploaded while the pipeline was not running`,
+  readingUploadedWhileDown: (n) => `reading ${n} report(s) not read yet: uploaded while the pipeline was not running, or cut off while read`,
   imported: (w) =>
     `imported ${w.partners} partners, ${w.distributors} distributors, ${w.acceptances} acceptances, ${w.trainings} trainings, ${w.catalog} catalog mappings`,
   importedThroughUp: (sent) =>
@@ -331,7 +331,7 @@ const RU: CliWords = {
   takingUp: (n) =>
     `продолжаем ${counted(n, { one: 'отчёт', few: 'отчёта', many: 'отчётов' })}, не законченных прошлым запуском`,
   readingUploadedWhileDown: (n) =>
-    `читаем ${counted(n, { one: 'отчёт', few: 'отчёта', many: 'отчётов' })}, загруженных, пока конвейер не работал`,
+    `читаем ${counted(n, { one: 'отчёт', few: 'отчёта', many: 'отчётов' })}, ещё не прочитанных: загруженных, пока конвейер не работал, или прерванных при чтении`,
   imported: (w) =>
     `импортировано: ${rowsOf('partners', w.partners)}, ${rowsOf('distributors', w.distributors)}, ` +
     `${rowsOf('acceptances', w.acceptances)}, ${rowsOf('trainings', w.trainings)}, ${rowsOf('catalog', w.catalog)}`,

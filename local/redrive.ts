@@ -1,8 +1,9 @@
 /**
  * Durable local work (issue #13, point 4): the local queues live in memory, so a process killed
  * mid-ingest or mid-computation loses its messages. At start the S3 objects are the source of
- * truth: every report object whose record is missing (uploaded while the process was down), names
- * another version (replaced while down) or is not in a final state is sent to ingest again, as its
+ * truth: every report object whose record is missing (uploaded while the process was down, or cut
+ * off while read: ingest writes the record only at the end), names another version (replaced while
+ * down, or its reading cut off) or is not in a final state (left by older versions) is sent to ingest again, as its
  * S3 notification would be; then every quarter with rules is asked to compute, which does nothing
  * when its inputs are those of its last computation. In AWS the SQS redrive and the DLQ alarm do
  * this job. A close killed after its record but before its last ledger entry is finished too: the
@@ -31,9 +32,12 @@ export interface RedriveDeps {
 }
 
 export interface RedriveSummary {
-  /** Keys whose report had no record or another version: uploaded while the process was down. */
+  /**
+   * Keys whose report had no record or another version: uploaded while the process was down, or
+   * read when it stopped (a record is written only once its version is read).
+   */
   uploadedWhileDown: string[];
-  /** Keys whose report was left received or processing. */
+  /** Keys whose report was left received or processing (by versions that wrote a record before reading). */
   unfinished: string[];
   /** Closed quarters whose ledger lacked credits (a close that did not finish), with the entries written. */
   creditsFinished?: { quarter: string; entries: number }[];
@@ -111,7 +115,7 @@ export async function redrive(deps: RedriveDeps): Promise<RedriveSummary> {
         deps.sendToIngest(notificationOf(deps.bucket, { ...o, versionId: null, sequencer: deps.nextSequencer() }));
       } else if (record.status === 'received' || record.status === 'processing') {
         // The same version with its own sequencer: ingest takes it up again (an equal sequencer
-        // passes startProcessing), and a newer upload meanwhile still wins.
+        // of a record not in a final state is taken up), and a newer upload meanwhile still wins.
         summary.unfinished.push(o.key);
         deps.sendToIngest(
           notificationOf(deps.bucket, { ...o, versionId: record.objectVersionId, sequencer: record.sequencer }),

@@ -1,8 +1,8 @@
 /**
  * For `verify`: every report, whatever its distributor, must be in a final state. The uploaded
- * objects are the source of truth (a record is made only once ingest starts), so the reports are
+ * objects are the source of truth (a record is made only once ingest has read the version), so the reports are
  * the report objects under incoming/ together with every record the registry's distributors list:
- * a report of a distributor since removed from the registry, or one whose ingest never started, is
+ * a report of a distributor since removed from the registry, or one not read yet, is
  * seen too.
  */
 import type { DifferenceWhy } from '../domain/render/verify.js';

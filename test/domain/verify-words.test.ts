@@ -14,7 +14,7 @@ const EXAMPLES: { why: DifferenceWhy; en: string }[] = [
   {
     why: { code: 'report-unfinished', params: { status: null, distributor: 'gone' } },
     en:
-      'was uploaded, but its reading never started (its distributor "gone" is not in the distributor registry, so nothing else lists this report): ' +
+      'was uploaded, but is not read yet (its distributor "gone" is not in the distributor registry, so nothing else lists this report): ' +
       'wait until it is processed (the local stack reads it at its next start), then verify again',
   },
   { why: { code: 'object-sha', params: { actual: 'a1', recorded: 'b2' } }, en: "the object's sha256 is a1, the record says b2" },

@@ -66,12 +66,12 @@ describe('verify lists every report', () => {
         'дождитесь, пока он будет обработан, и проверьте снова',
     );
 
-    // An object whose record is gone: uploaded, but no ingest ever began on it.
+    // An object whose record is gone: uploaded, but not read (or its reading cut off before the record).
     await doc.send(new DeleteCommand({ TableName, Key: { pk: `REPORT#${reportIdOf(kept)}`, sk: 'META' } }));
     const differences = await reportDifferences();
     expect(differences.map((d) => d.subject)).toEqual([gone, kept]);
     expect(differences[1]!.detail).toBe(
-      'was uploaded, but its reading never started: wait until it is processed (the local stack reads it at its next start), then verify again',
+      'was uploaded, but is not read yet: wait until it is processed (the local stack reads it at its next start), then verify again',
     );
   });
 });

@@ -199,8 +199,7 @@ export class DynamoAuditRepository implements AuditRepository {
         IndexName: GSI2,
         ScanIndexForward: forward,
         KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to',
-        ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
-        ExpressionAttributeNames: names,
+        ...(filters.length ? { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names } : {}),
         ExpressionAttributeValues: { ...values, ':pk': auditKeys.month(month) },
       });
       return items

@@ -52,7 +52,7 @@ function english(w: DifferenceWhy): string {
         : ` (its distributor "${w.params.distributor}" is not in the distributor registry, so nothing else lists this report)`;
       return w.params.status !== null
         ? `is still ${w.params.status}${removed}: wait until it is processed, then verify again`
-        : `was uploaded, but its reading never started${removed}: wait until it is processed (the local stack reads it at its next start), then verify again`;
+        : `was uploaded, but is not read yet${removed}: wait until it is processed (the local stack reads it at its next start), then verify again`;
     }
     case 'object-sha':
       return `the object's sha256 is ${w.params.actual}, the record says ${w.params.recorded}`;
@@ -110,7 +110,7 @@ function russian(w: DifferenceWhy): string {
         : ` (его дистрибьютора «${w.params.distributor}» нет в реестре дистрибьюторов, поэтому больше нигде этот отчёт не указан)`;
       return w.params.status !== null
         ? `всё ещё ${STATUS_RU[w.params.status] ?? w.params.status}${removed}: дождитесь, пока он будет обработан, и проверьте снова`
-        : `загружен, но его чтение так и не началось${removed}: дождитесь, пока он будет обработан (локальный стенд прочитает его при следующем запуске), и проверьте снова`;
+        : `загружен, но ещё не прочитан${removed}: дождитесь, пока он будет обработан (локальный стенд прочитает его при следующем запуске), и проверьте снова`;
     }
     case 'object-sha':
       return `контрольная сумма sha256 файла — ${w.params.actual}, а в записи — ${w.params.recorded}`;

@@ -1,0 +1,332 @@
+/**
+ * A report version is written once (issue #12's items target): nothing while it is read, then one
+ * transaction with its record (its audit entry inside, listed through the trail index) and the
+ * claim on its bytes. On DynamoDB Local and s3rver, counted as the bench counts them; the races the
+ * first attempt at this lost (an older read of a key taking the claim over, or writing over the
+ * newer version's rejects file) are played out with ingests held at their read of the object.
+ *
+ * 2016-Q1 client program: vostro-3xxx lines.
+ */
+import '../../local/env-defaults.js'; // before the handler modules create their loggers
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WriteCounter } from '../../bench/count-writes.js';
+import { auditKeys, keys } from '../../shared/adapters/dynamo/keys.js';
+import { ingestReport, normalizeSequencer, type IngestDeps } from '../../shared/pipeline/ingest.js';
+import type { AuditEntry } from '../../shared/ports/approvals.js';
+import type { ComputeRequest, ObjectStore } from '../../shared/ports/index.js';
+import { useTestApi } from '../support/api-client.js';
+import { FaultInjector, throwing } from '../support/faults.js';
+import { renderReport, salesOf, useLocalRuntime } from '../support/runtime.js';
+
+const Q1 = '2016-Q1';
+const VOSTRO = 'VOSTRO 3568 NB 15.6 HD I5-7200U 4GB 1TB'; // client/vostro-3xxx
+const EVER = { from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z' };
+
+const counter = new WriteCounter();
+const faults = new FaultInjector();
+const env = useLocalRuntime({ wrapClients: (c) => faults.wrap(counter.wrap(c)) });
+const api = useTestApi(env);
+const sale = salesOf(VOSTRO);
+
+afterEach(() => faults.disarmAll());
+
+let sequence = 0;
+/** Sequencers as S3 gives them for one key: later uploads sort higher. */
+const nextSequencer = () => `${Date.now().toString(16)}${String(++sequence).padStart(6, '0')}`.toUpperCase();
+
+/** A gate an ingest waits at before it reads the object, opened by the test. */
+function gate() {
+  let open!: () => void;
+  let reached!: () => void;
+  const opened = new Promise<void>((r) => (open = r));
+  const arrived = new Promise<void>((r) => (reached = r));
+  return { open, arrived, wait: () => (reached(), opened) };
+}
+
+/**
+ * The runtime's object store with its reads of `incoming/` held at `hold` (when given); the
+ * version asked for is not passed on, as s3rver keeps no versions (the bytes there are read).
+ */
+function objectsHeld(hold?: () => Promise<void>): ObjectStore {
+  const real = env.rt.deps.objects;
+  return {
+    get: async (key) => {
+      if (hold && key.startsWith('incoming/')) await hold();
+      return real.get(key);
+    },
+    put: (key, body, type) => real.put(key, body, type),
+    list: (prefix) => real.list(prefix),
+    getText: (key) => real.getText(key),
+    getBytes: (key) => real.getBytes(key),
+    delete: (key) => real.delete(key),
+  };
+}
+
+/**
+ * Ingests `key` as its S3 event would, with the object's bytes put first (upper-case .CSV: the
+ * bucket's notification passes over it, so only this ingest reads it); computations are asked of
+ * `requested`, not run.
+ */
+async function ingestAlone(
+  key: string,
+  o: { versionId?: string; sequencer?: string; requested?: ComputeRequest[]; hold?: () => Promise<void> } = {},
+) {
+  const object = await env.rt.deps.objects.get(key);
+  object.body.destroy();
+  const requested = o.requested ?? [];
+  const deps: IngestDeps = {
+    ...env.rt.deps,
+    objects: objectsHeld(o.hold),
+    compute: { publish: async (r) => void requested.push(...r), evaluate: async () => undefined },
+  };
+  return ingestReport(deps, {
+    bucket: env.rt.stack.bucket,
+    key,
+    versionId: o.versionId ?? null,
+    etag: object.etag,
+    sequencer: o.sequencer ?? nextSequencer(),
+  });
+}
+
+const put = (key: string, bytes: Buffer) => env.rt.deps.objects.put(key, bytes, 'text/csv');
+
+const unitsPaid = async (partnerId: string) =>
+  (await env.payouts(Q1, partnerId))?.lines.reduce((n, l) => n + l.units, 0) ?? 0;
+
+/** Computes what the ingests asked for, as the compute queue would. */
+async function computeAsked(requested: ComputeRequest[]) {
+  await env.rt.deps.compute.publish(requested);
+  await env.rt.idle();
+}
+
+const reportEntries = async (key: string): Promise<AuditEntry[]> =>
+  (await env.rt.deps.audit.query({ ...EVER, limit: 1000 })).filter((e) => e.kind === 'report' && e.target === `report ${key}`);
+
+describe('a report version written once', () => {
+  it('costs two items on its first upload: its record and the claim on its bytes', async () => {
+    await env.importReference({ distributors: ['wo-two'], partners: ['WT1'], acceptances: [{ partnerId: 'WT1', program: 'client' }] });
+    const key = 'incoming/wo-two/feb.CSV';
+    await put(key, renderReport([sale({ invoice: 'T-1', partnerId: 'WT1', qty: 3 })]));
+    const requested: ComputeRequest[] = [];
+    counter.take();
+    const outcome = await ingestAlone(key, { requested });
+    const counts = counter.take();
+    expect(outcome.status).toBe('processed');
+    expect(counts.byKind).toEqual({ META: 1, FILE: 1 });
+    expect(counts.items).toBe(2);
+    // Its audit entry is listed all the same, and the quarter pays the lines.
+    expect(await reportEntries(key)).toEqual([
+      expect.objectContaining({ actor: { sub: 'wo-two', role: 'distributor' }, quarters: [Q1], partners: [], before: null }),
+    ]);
+    await computeAsked(requested);
+    expect(await unitsPaid('WT1')).toBe(3);
+  });
+
+  it('lists both versions of a re-upload in GET /audit once each, in either order, and pages across them and other entries', async () => {
+    await env.importReference({ distributors: ['wo-again'], partners: ['WA1'], acceptances: [{ partnerId: 'WA1', program: 'client' }] });
+    const key = await env.upload('wo-again', 'feb.csv', renderReport([sale({ invoice: 'A-1', partnerId: 'WA1', qty: 2 })]));
+    const v1 = (await env.report(key)).version;
+    // A trail entry of its own (a reference write) between the two versions, and one after.
+    await env.importReference({ partners: ['WA2'] });
+    await env.upload('wo-again', 'feb.csv', renderReport([sale({ invoice: 'A-1', partnerId: 'WA1', qty: 5 })]));
+    const v2 = (await env.report(key)).version;
+    await env.importReference({ partners: ['WA3'] });
+    expect(v2).not.toBe(v1);
+
+    const all = async (order: 'asc' | 'desc', limit: number) => {
+      const ids: string[] = [];
+      const entries: AuditEntry[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < 200; page++) {
+        const res = await api.call(
+          'finance',
+          'GET',
+          `/api/audit?order=${order}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
+        expect(res.status).toBe(200);
+        entries.push(...(res.body.entries as AuditEntry[]));
+        ids.push(...(res.body.entries as AuditEntry[]).map((e) => e.id));
+        cursor = res.body.page.nextCursor;
+        if (!cursor) break;
+      }
+      return { ids, entries };
+    };
+    const whole = await all('desc', 500);
+    const versions = whole.entries
+      .filter((e) => e.kind === 'report' && e.target === `report ${key}`)
+      .map((e) => (e.after as { version: string }).version);
+    expect(versions).toEqual([v2, v1]);
+    expect(new Set(whole.ids).size).toBe(whole.ids.length);
+    // Newest first by id, and the same entries oldest first.
+    expect(whole.ids).toEqual([...whole.ids].sort().reverse());
+    expect((await all('asc', 500)).ids).toEqual([...whole.ids].reverse());
+    // Two at a time, both ways: nothing lost, nothing repeated.
+    expect((await all('desc', 2)).ids).toEqual(whole.ids);
+    expect((await all('asc', 2)).ids).toEqual([...whole.ids].reverse());
+
+    // The filters: kind, user, quarter and the search find both, another quarter neither.
+    const query = `kind=report&actor=wo-again&quarter=${Q1}&q=${encodeURIComponent('wo-again/feb.csv')}`;
+    const page1 = await api.call('finance', 'GET', `/api/audit?${query}&limit=1`);
+    expect(page1.body.entries.map((e: AuditEntry) => (e.after as { version: string }).version)).toEqual([v2]);
+    expect(page1.body.entries[0]).toMatchObject({ before: { version: v1 } });
+    const page2 = await api.call('finance', 'GET', `/api/audit?${query}&limit=1&cursor=${encodeURIComponent(page1.body.page.nextCursor)}`);
+    expect(page2.body.entries.map((e: AuditEntry) => (e.after as { version: string }).version)).toEqual([v1]);
+    expect(page2.body.page.nextCursor).toBeNull();
+    const otherQuarter = await api.call('finance', 'GET', '/api/audit?kind=report&actor=wo-again&quarter=2016-Q2');
+    expect(otherQuarter.body.entries).toEqual([]);
+  });
+
+  it('lets no older read of a key take the claim of the newer upload of the same bytes: a second name stays a duplicate', async () => {
+    await env.importReference({ distributors: ['wo-older'], partners: ['WO1'], acceptances: [{ partnerId: 'WO1', program: 'client' }] });
+    const key = 'incoming/wo-older/feb.CSV';
+    const bytes = renderReport([sale({ invoice: 'O-1', partnerId: 'WO1', qty: 4 })]);
+    await put(key, bytes);
+    const requested: ComputeRequest[] = [];
+    const [older, newer] = [nextSequencer(), nextSequencer()];
+    // The older upload is held at its read until the newer one of the same bytes is written.
+    const held = gate();
+    const slow = ingestAlone(key, { versionId: 'v-older', sequencer: older, requested, hold: held.wait });
+    await held.arrived;
+    expect(await ingestAlone(key, { versionId: 'v-newer', sequencer: newer, requested })).toMatchObject({ status: 'processed' });
+    held.open();
+    expect(await slow).toMatchObject({ status: 'skipped', why: expect.stringMatching(/later upload/) });
+    expect(await env.report(key)).toMatchObject({ version: 'v-newer', activeVersion: 'v-newer', sequencer: normalizeSequencer(newer) });
+
+    // The same bytes under a second name: refused, naming the first; the lines count once.
+    const second = 'incoming/wo-older/copy.CSV';
+    await put(second, bytes);
+    expect(await ingestAlone(second, { requested })).toMatchObject({ status: 'failed' });
+    expect((await env.report(second)).error).toMatchObject({ code: 'duplicate-file', params: { name: 'feb.CSV' } });
+    await computeAsked(requested);
+    expect(await unitsPaid('WO1')).toBe(4);
+  });
+
+  it("never lets an older read write over the newer version's rejects file", async () => {
+    await env.importReference({ distributors: ['wo-rejects'], partners: ['WR1'], acceptances: [{ partnerId: 'WR1', program: 'client' }] });
+    const key = 'incoming/wo-rejects/feb.CSV';
+    const oldBytes = renderReport([
+      sale({ invoice: 'R-1', partnerId: 'WR1', qty: 1 }),
+      sale({ invoice: 'R-2', partnerId: 'WR1', qty: 'one' }),
+    ]);
+    const newBytes = renderReport([
+      sale({ invoice: 'R-1', partnerId: 'WR1', qty: 1 }),
+      sale({ invoice: 'R-3', partnerId: 'WR1', qty: 1 }),
+      sale({ invoice: 'R-4', partnerId: 'WR1', qty: 'two' }),
+    ]);
+    const [older, newer] = [nextSequencer(), nextSequencer()];
+    await put(key, newBytes);
+    const held = gate();
+    // The older upload reads its own bytes, after the newer one is written.
+    const slow = ingestAlone(key, {
+      versionId: 'v-older',
+      sequencer: older,
+      hold: async () => {
+        await held.wait();
+        await put(key, oldBytes);
+      },
+    });
+    await held.arrived;
+    expect(await ingestAlone(key, { versionId: 'v-newer', sequencer: newer })).toMatchObject({ status: 'processed' });
+    const newerRejects = await env.rejects(key);
+    // Its third data line (the header is line 1).
+    expect(newerRejects.map((r) => r.line)).toEqual([4]);
+    held.open();
+    expect(await slow).toMatchObject({ status: 'skipped' });
+    expect(await env.rejects(key)).toEqual(newerRejects);
+    // The older read's own file is removed: one rejects file per report.
+    expect(await env.rt.deps.objects.list('rejects/wo-rejects/')).toEqual([(await env.report(key)).rejectsKey]);
+  });
+
+  it('counts exactly one of two names with the same bytes read at the same time', async () => {
+    await env.importReference({ distributors: ['wo-twin'], partners: ['WW1'], acceptances: [{ partnerId: 'WW1', program: 'client' }] });
+    const bytes = renderReport([sale({ invoice: 'W-1', partnerId: 'WW1', qty: 7 })]);
+    const names = ['incoming/wo-twin/a.CSV', 'incoming/wo-twin/b.CSV'];
+    await Promise.all(names.map((k) => put(k, bytes)));
+    // Both read past their decision on the claim before either commits.
+    const gates = names.map(() => gate());
+    const requested: ComputeRequest[] = [];
+    const runs = names.map((k, i) => ingestAlone(k, { requested, hold: gates[i]!.wait }));
+    await Promise.all(gates.map((g) => g.arrived));
+    gates.forEach((g) => g.open());
+    const outcomes = await Promise.all(runs);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['failed', 'processed']);
+    const loser = names[outcomes.findIndex((o) => o.status === 'failed')]!;
+    expect((await env.report(loser)).error?.code).toBe('duplicate-file');
+    await computeAsked(requested);
+    expect(await unitsPaid('WW1')).toBe(7);
+  });
+
+  it('finishes what follows a commit when the event comes again after a crash right after it', async () => {
+    await env.importReference({ distributors: ['wo-crash'], partners: ['WC1'], acceptances: [{ partnerId: 'WC1', program: 'client' }] });
+    const key = 'incoming/wo-crash/feb.CSV';
+    const first = renderReport([sale({ invoice: 'C-0', partnerId: 'WC1', qty: 2 })]);
+    await put(key, first);
+    const requested: ComputeRequest[] = [];
+    await ingestAlone(key, { versionId: 'v1', requested });
+    const firstRejects = (await env.report(key)).rejectsKey;
+    await put(key, renderReport([sale({ invoice: 'C-1', partnerId: 'WC1', qty: 6 })]));
+    // The release of the replaced bytes' claim fails: as if the process died right after the commit.
+    const crash = faults.arm({
+      client: 'doc',
+      command: 'DeleteCommand',
+      match: (i) => String((i.Key as { sk?: string }).sk).startsWith('FILE#'),
+      fail: throwing(() => new Error('killed right after the commit (injected fault)')),
+    });
+    const event = { versionId: 'v2', sequencer: nextSequencer() };
+    const lost: ComputeRequest[] = [];
+    await expect(ingestAlone(key, { ...event, requested: lost })).rejects.toThrow(/injected fault/);
+    expect(crash.fired).toBe(1);
+    expect(lost).toEqual([]);
+    expect(await env.report(key)).toMatchObject({ version: 'v2', activeVersion: 'v2', status: 'processed' });
+    crash.disarm();
+
+    // The event again: nothing read twice; the bytes freed, the old rejects file removed, the quarter asked for.
+    const again = await ingestAlone(key, { ...event, requested });
+    expect(again).toMatchObject({ status: 'skipped', why: expect.stringMatching(/duplicate event/) });
+    expect(requested.map((r) => r.quarter)).toContain(Q1);
+    expect(await env.rt.deps.objects.list('rejects/wo-crash/')).toEqual([(await env.report(key)).rejectsKey]);
+    expect(firstRejects).not.toBe((await env.report(key)).rejectsKey);
+    // The first bytes, free again, count under another name.
+    const other = 'incoming/wo-crash/jan.CSV';
+    await put(other, first);
+    expect(await ingestAlone(other, { requested })).toMatchObject({ status: 'processed' });
+    await computeAsked(requested);
+    expect(await unitsPaid('WC1')).toBe(8);
+    // Each version's entry once.
+    expect((await reportEntries(key)).map((e) => (e.after as { version: string }).version)).toEqual(['v2', 'v1']);
+  });
+
+  it("reads one month's trail partitions only, however many reports other months hold", async () => {
+    const month = env.rt.deps.clock.now().toISOString().slice(0, 7);
+    const day = new Date(env.rt.deps.clock.now().getTime() + 3 * 3600_000).toISOString().slice(0, 10);
+    const read = async () => {
+      counter.take();
+      const res = await api.call('finance', 'GET', `/api/audit?from=${day}&to=${day}&limit=50`);
+      expect(res.status).toBe(200);
+      const counts = counter.take();
+      return { counts, ids: (res.body.entries as AuditEntry[]).map((e) => e.id) };
+    };
+    const before = await read();
+    // 300 report records whose entries are in another month, as the trail index holds them.
+    const other = '2016-02';
+    for (let i = 0; i < 300; i++) {
+      const id = `${other}-10T10:00:00.000Z#${i.toString(16).padStart(12, '0')}`;
+      const entry = { id, at: id.slice(0, 24), actor: { sub: 'wo-far', role: 'distributor' }, kind: 'report', target: 'report x', quarters: [Q1], partners: [] };
+      await env.rt.stack.clients.doc.send(
+        new PutCommand({
+          TableName: env.rt.stack.tableName,
+          Item: { ...keys.report(`rpt_far${i}`), reportId: `rpt_far${i}`, entry, ...auditKeys.inRecord(entry) },
+        }),
+      );
+    }
+    const after = await read();
+    expect(month).not.toBe(other);
+    expect(after.ids).toEqual(before.ids);
+    expect(after.counts.readRequests).toBe(before.counts.readRequests);
+    expect(after.counts.readUnits).toBe(before.counts.readUnits);
+    // The other month does list them.
+    const far = await api.call('finance', 'GET', '/api/audit?from=2016-02-01&to=2016-02-28&limit=500');
+    expect(far.body.entries.filter((e: AuditEntry) => e.actor.sub === 'wo-far')).toHaveLength(300);
+  });
+});
