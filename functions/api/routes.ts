@@ -245,8 +245,10 @@ async function reportJson(
   lang: Lang,
   principal: Principal,
 ) {
+  // The version's audit entry is the trail's (GET /audit): it names the uploader unfiltered.
+  const { entry: _entry, ...fields } = record;
   return {
-    ...record,
+    ...fields,
     ...(record.error ? { error: failureJson(record.error, lang) } : {}),
     uploader: uploaderJson(record.uploader, principal, lang),
     distributorId: shown(record.distributorId),
