@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import {
+  CreateTableCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
@@ -28,7 +30,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describe, expect, it } from 'vitest';
 import { startDynamoLocal } from '../../local/emulators.js';
 import { encodeS3EventKey, startLocalStack, type LocalS3EventRecord, type LocalStack } from '../../local/local-stack.js';
-import { GSI1, ensureTable } from '../../shared/adapters/dynamo/table.js';
+import { GSI1, GSI2, createTableInput, ensureTable } from '../../shared/adapters/dynamo/table.js';
 import { createAwsClients, loadAppConfig } from '../../shared/aws/clients.js';
 import { ConfigError } from '../../shared/errors.js';
 import { useLocalStack } from '../support/local-stack.js';
@@ -175,6 +177,39 @@ describe('local stack', () => {
       expect(ttl.TimeToLiveDescription?.TimeToLiveStatus).toBe('DISABLED');
       const kept = await doc.send(new GetCommand({ TableName: tableName, Key: { pk: 'KEEP', sk: 'ME' } }));
       expect(kept.Item).toBeDefined();
+    });
+
+    it("adds the trail index to an older stack's table, keeping its items", async () => {
+      const { dynamo, doc } = stack().clients;
+      const TableName = `${stack().tableName}-before-gsi2`;
+      // The table as local stacks made it before the trail index.
+      const input = createTableInput(TableName);
+      await dynamo.send(
+        new CreateTableCommand({
+          ...input,
+          AttributeDefinitions: input.AttributeDefinitions!.filter((a) => !a.AttributeName!.startsWith('gsi2')),
+          GlobalSecondaryIndexes: input.GlobalSecondaryIndexes!.filter((i) => i.IndexName !== GSI2.indexName),
+        }),
+      );
+      await doc.send(new PutCommand({ TableName, Item: { pk: 'KEEP', sk: 'ME' } }));
+      await ensureTable(dynamo, TableName);
+      const { Table } = await dynamo.send(new DescribeTableCommand({ TableName }));
+      const trail = Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === GSI2.indexName);
+      expect(trail?.KeySchema?.map((k) => k.AttributeName)).toEqual(['gsi2pk', 'gsi2sk']);
+      expect(trail?.Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['entry'] });
+      expect((await doc.send(new GetCommand({ TableName, Key: { pk: 'KEEP', sk: 'ME' } }))).Item).toBeDefined();
+      // Items written since are found through it.
+      await doc.send(new PutCommand({ TableName, Item: { pk: 'R', sk: 'META', gsi2pk: 'AUDIT#2016-02', gsi2sk: 'x', entry: { id: 'x' } } }));
+      const found = await doc.send(
+        new QueryCommand({
+          TableName,
+          IndexName: GSI2.indexName,
+          KeyConditionExpression: 'gsi2pk = :p',
+          ExpressionAttributeValues: { ':p': 'AUDIT#2016-02' },
+        }),
+      );
+      expect(found.Items?.map((i) => i.entry)).toEqual([{ id: 'x' }]);
+      await dynamo.send(new DeleteTableCommand({ TableName }));
     });
 
     it('puts, gets and queries gsi1 through the document client', async () => {
