@@ -9,10 +9,11 @@
  */
 import '../../local/env-defaults.js'; // before the handler modules create their loggers
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WriteCounter } from '../../bench/count-writes.js';
 import { auditKeys, keys } from '../../shared/adapters/dynamo/keys.js';
-import { ingestReport, normalizeSequencer, type IngestDeps } from '../../shared/pipeline/ingest.js';
+import { ingestReport, normalizeSequencer, reportIdOf, type IngestDeps } from '../../shared/pipeline/ingest.js';
 import type { AuditEntry } from '../../shared/ports/approvals.js';
 import type { ComputeRequest, ObjectStore } from '../../shared/ports/index.js';
 import { useTestApi } from '../support/api-client.js';
@@ -89,6 +90,7 @@ async function ingestAlone(
   });
 }
 
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const put = (key: string, bytes: Buffer) => env.rt.deps.objects.put(key, bytes, 'text/csv');
 
 const unitsPaid = async (partnerId: string) =>
@@ -181,8 +183,11 @@ describe('a report version written once', () => {
     await env.importReference({ distributors: ['wo-older'], partners: ['WO1'], acceptances: [{ partnerId: 'WO1', program: 'client' }] });
     const key = 'incoming/wo-older/feb.CSV';
     const bytes = renderReport([sale({ invoice: 'O-1', partnerId: 'WO1', qty: 4 })]);
-    await put(key, bytes);
     const requested: ComputeRequest[] = [];
+    // A first version, so both later reads find a record (the commit's condition is on it as read).
+    await put(key, renderReport([sale({ invoice: 'O-1', partnerId: 'WO1', qty: 1 })]));
+    expect(await ingestAlone(key, { versionId: 'v-first', requested })).toMatchObject({ status: 'processed' });
+    await put(key, bytes);
     const [older, newer] = [nextSequencer(), nextSequencer()];
     // The older upload is held at its read until the newer one of the same bytes is written.
     const held = gate();
@@ -214,6 +219,8 @@ describe('a report version written once', () => {
       sale({ invoice: 'R-3', partnerId: 'WR1', qty: 1 }),
       sale({ invoice: 'R-4', partnerId: 'WR1', qty: 'two' }),
     ]);
+    await put(key, renderReport([sale({ invoice: 'R-1', partnerId: 'WR1', qty: 1 })]));
+    expect(await ingestAlone(key, { versionId: 'v-first' })).toMatchObject({ status: 'processed' });
     const [older, newer] = [nextSequencer(), nextSequencer()];
     await put(key, newBytes);
     const held = gate();
@@ -295,6 +302,56 @@ describe('a report version written once', () => {
     expect(await unitsPaid('WC1')).toBe(8);
     // Each version's entry once.
     expect((await reportEntries(key)).map((e) => (e.after as { version: string }).version)).toEqual(['v2', 'v1']);
+  });
+
+  it('takes up a record an earlier version left processing, with the claim it took before activating', async () => {
+    await env.importReference({ distributors: ['wo-legacy'], partners: ['WL1'], acceptances: [{ partnerId: 'WL1', program: 'client' }] });
+    const key = 'incoming/wo-legacy/feb.CSV';
+    const bytes = renderReport([sale({ invoice: 'L-1', partnerId: 'WL1', qty: 5 })]);
+    await put(key, bytes);
+    const { etag } = await env.rt.deps.objects.get(key).then((o) => (o.body.destroy(), o));
+    const sequencer = nextSequencer();
+    const reportId = reportIdOf(key);
+    const at = env.rt.deps.clock.now().toISOString();
+    // As startProcessing wrote it, and the claim the old ingest took before it was cut off.
+    await env.rt.stack.clients.doc.send(
+      new PutCommand({
+        TableName: env.rt.stack.tableName,
+        Item: {
+          ...keys.report(reportId),
+          ...keys.reportIndex('wo-legacy', at, reportId),
+          reportId,
+          bucket: env.rt.stack.bucket,
+          key,
+          distributorId: 'wo-legacy',
+          name: 'feb.CSV',
+          version: etag,
+          sequencer: normalizeSequencer(sequencer),
+          objectVersionId: null,
+          etag,
+          status: 'processing',
+          receivedAt: at,
+          updatedAt: at,
+        },
+      }),
+    );
+    await env.rt.stack.clients.doc.send(
+      new PutCommand({
+        TableName: env.rt.stack.tableName,
+        Item: { ...keys.fileClaim('wo-legacy', sha256(bytes)), reportId, version: etag, quarters: [Q1] },
+      }),
+    );
+    // The same bytes under another name meanwhile: the report being read holds them.
+    const copy = 'incoming/wo-legacy/copy.CSV';
+    await put(copy, bytes);
+    const requested: ComputeRequest[] = [];
+    expect(await ingestAlone(copy, { requested })).toMatchObject({ status: 'failed' });
+    // Its event again (as redrive sends it): read from the start, and counted once.
+    expect(await ingestAlone(key, { sequencer, requested })).toMatchObject({ status: 'processed' });
+    expect(await env.report(key)).toMatchObject({ status: 'processed', activeVersion: etag, receivedAt: at });
+    expect(await reportEntries(key)).toHaveLength(1);
+    await computeAsked(requested);
+    expect(await unitsPaid('WL1')).toBe(5);
   });
 
   it("reads one month's trail partitions only, however many reports other months hold", async () => {
