@@ -174,6 +174,9 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
         if (now) {
           // A later upload committed meanwhile: this version's rejects file is nobody's.
           if (read && read.rejectsKey !== rejectsKey) await deleteQuietly(deps, rejectsKey);
+          // A twin of this event committed: if it decided the claim otherwise, its file is put back.
+          else if (read && stored && (stored === 'error') !== (read.status === 'failed'))
+            await putRejects(deps, rejectsKey, read.error ?? null, result);
           return now;
         }
       }
@@ -182,16 +185,12 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
         : null;
       const error = fileError ?? (claim && !claim.counts ? claim.error : null);
       if (error && stored !== 'error') {
-        await deps.objects.put(
-          rejectsKey,
-          `line,reason_code,message\n0,${error.code},"${error.message.replace(/"/g, '""')}"\n`,
-          'text/csv; charset=utf-8',
-        );
+        await putRejects(deps, rejectsKey, error, result);
         stored = 'error';
       }
       if (!error && result) {
         // Counted after all (the report that held the bytes let them go): its own lines again.
-        if (stored !== 'lines') await deps.objects.put(rejectsKey, result.rejects.toReadable(), 'text/csv; charset=utf-8');
+        if (stored !== 'lines') await putRejects(deps, rejectsKey, null, result);
         stored = 'lines';
         // Content-addressed: a loser of the commit leaves an object no record names, harmless.
         if (!extractStored) await deps.objects.put(result.stored.key, result.stored.bytes, 'application/gzip');
@@ -331,6 +330,22 @@ async function afterCommit(
   const { replaced } = c;
   if (replaced?.sha256 && replaced.sha256 !== c.counted) await deps.files.release(c.distributorId, replaced.sha256, c.reportId);
   if (replaced?.rejectsKey && replaced.rejectsKey !== c.rejectsKey) await deleteQuietly(deps, replaced.rejectsKey);
+}
+
+/** The version's rejects file: the file's one error, or else the lines read. */
+async function putRejects(
+  deps: IngestDeps,
+  rejectsKey: string,
+  error: { code: string; message: string } | null,
+  result: Extracted | null,
+): Promise<void> {
+  if (error)
+    await deps.objects.put(
+      rejectsKey,
+      `line,reason_code,message\n0,${error.code},"${error.message.replace(/"/g, '""')}"\n`,
+      'text/csv; charset=utf-8',
+    );
+  else if (result) await deps.objects.put(rejectsKey, result.rejects.toReadable(), 'text/csv; charset=utf-8');
 }
 
 /** A rejects file nobody reads any more; one left behind costs a few bytes, so a failure is no error. */
