@@ -64,9 +64,8 @@ export class RecordIndex {
     /** The header's fields, as recordsAt gives them. */
     readonly headers: string[],
     private readonly scanner: Scanner,
-    /** The decoded text in the pieces the scan saw, as UTF-8 where it comes back unchanged (see pack). */
-    private readonly texts: (string | Buffer)[],
-    /** The record numbered `first + i` is texts[spans[3i]] from spans[3i+1] to spans[3i+2] (bytes in a Buffer). */
+    private readonly texts: string[],
+    /** The record numbered `first + i` is texts[spans[3i]] from spans[3i+1] to spans[3i+2]. */
     private readonly spans: Int32Array,
     private readonly first: number,
     readonly records: number,
@@ -80,10 +79,7 @@ export class RecordIndex {
       if (!Number.isInteger(i) || i < 0 || i >= this.records) continue;
       const [t, start, end] = [this.spans[3 * i]!, this.spans[3 * i + 1]!, this.spans[3 * i + 2]!];
       // A record over the bound is counted but has no fields (the reader keeps none of it).
-      if (end <= start) continue;
-      const text = this.texts[t]!;
-      const record = typeof text === 'string' ? text.slice(start, end) : text.toString('utf8', start, end);
-      fields.set(line, this.scanner.split(record));
+      if (end > start) fields.set(line, this.scanner.split(this.texts[t]!.slice(start, end)));
     }
     return { headers: this.headers, fields };
   }
@@ -91,44 +87,19 @@ export class RecordIndex {
 
 /** Indexes every record of a report (RecordIndex). */
 export async function indexRecords(input: Readable, options: ScanOptions = {}): Promise<RecordIndex> {
-  const texts: (string | Buffer)[] = [];
+  const texts: string[] = [];
   let spans = new Int32Array(3 * 1024);
   let count = 0;
   let first = 0;
-  /** The first record in the current text. */
-  let textFirst = 0;
   let lastText: string | undefined;
-  /**
-   * A text whose records are all seen is kept as UTF-8, its records' places in bytes: Cyrillic text
-   * held as JavaScript strings took some 200 MB more for the bench's million lines. Not a text with a
-   * lone surrogate (the reader's mark of undecodable bytes), which would not come back from UTF-8.
-   */
-  const pack = () => {
-    if (lastText === undefined || !(lastText as unknown as { isWellFormed(): boolean }).isWellFormed()) return;
-    let chars = 0;
-    let bytes = 0;
-    for (let r = textFirst; r < count; r++) {
-      const start = spans[3 * r + 1]!;
-      const end = spans[3 * r + 2]!;
-      // Records follow one another: only the first may have text before it.
-      if (start > chars) bytes += Buffer.byteLength(lastText.slice(chars, start));
-      spans[3 * r + 1] = bytes;
-      bytes += Buffer.byteLength(lastText.slice(start, end));
-      spans[3 * r + 2] = bytes;
-      chars = end;
-    }
-    texts[texts.length - 1] = Buffer.from(lastText, 'utf8');
-  };
   const { headers, scanner } = await scanInput(
     input,
     options,
     (_scanner, line, text, start, end) => {
       if (count === 0) first = line;
       if (text !== lastText) {
-        pack();
         texts.push(text);
         lastText = text;
-        textFirst = count;
       }
       if (3 * count + 3 > spans.length) {
         const grown = new Int32Array(spans.length * 2);
@@ -142,7 +113,6 @@ export async function indexRecords(input: Readable, options: ScanOptions = {}): 
     },
     () => false,
   );
-  pack();
   return new RecordIndex(headers, scanner, texts, spans, first, count);
 }
 
