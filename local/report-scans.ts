@@ -69,6 +69,8 @@ export class ReportScans {
     const worker = this.thread();
     if (!worker) return Promise.reject(new Error('No scan thread.'));
     const id = this.nextId++;
+    // Referenced while an answer is awaited, so that the process waits for it.
+    if (this.waiting.size === 0) worker.ref();
     return new Promise<ScanReply>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       worker.postMessage({ ...body, id } satisfies ScanRequest);
@@ -79,11 +81,12 @@ export class ReportScans {
     if (this.worker || this.broken) return this.worker;
     try {
       const worker = new Worker(new URL('./report-scan-boot.mjs', import.meta.url));
-      // The run awaits the answers it needs; an idle thread must not keep the process alive.
+      // An idle thread must not keep the process alive.
       worker.unref();
       worker.on('message', (reply: ScanReply) => {
         const waiter = this.waiting.get(reply.id);
         this.waiting.delete(reply.id);
+        if (this.waiting.size === 0) worker.unref();
         waiter?.resolve(reply);
       });
       worker.on('error', (err) => this.fail(err));
