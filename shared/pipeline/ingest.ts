@@ -205,6 +205,7 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
           ? {
               quarters: oldQuarters,
               sha256: previous.activeVersion ? (previous.sha256 ?? null) : null,
+              ...(previous.activeVersion ? { version: previous.activeVersion } : {}),
               ...(previous.rejectsKey ? { rejectsKey: previous.rejectsKey } : {}),
             }
           : undefined;
@@ -328,7 +329,9 @@ async function afterCommit(
   },
 ): Promise<void> {
   const { replaced } = c;
-  if (replaced?.sha256 && replaced.sha256 !== c.counted) await deps.files.release(c.distributorId, replaced.sha256, c.reportId);
+  // Only the replaced version's claim: a later version of this report may hold the bytes again by now.
+  if (replaced?.sha256 && replaced.sha256 !== c.counted)
+    await deps.files.release(c.distributorId, replaced.sha256, c.reportId, replaced.version);
   if (replaced?.rejectsKey && replaced.rejectsKey !== c.rejectsKey) await deleteQuietly(deps, replaced.rejectsKey);
 }
 

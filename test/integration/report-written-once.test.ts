@@ -71,7 +71,13 @@ function objectsHeld(hold?: () => Promise<void>): ObjectStore {
  */
 async function ingestAlone(
   key: string,
-  o: { versionId?: string; sequencer?: string; requested?: ComputeRequest[]; hold?: () => Promise<void> } = {},
+  o: {
+    versionId?: string;
+    sequencer?: string;
+    requested?: ComputeRequest[];
+    hold?: () => Promise<void>;
+    files?: IngestDeps['files'];
+  } = {},
 ) {
   const object = await env.rt.deps.objects.get(key);
   object.body.destroy();
@@ -79,6 +85,7 @@ async function ingestAlone(
   const deps: IngestDeps = {
     ...env.rt.deps,
     objects: objectsHeld(o.hold),
+    ...(o.files ? { files: o.files } : {}),
     compute: { publish: async (r) => void requested.push(...r), evaluate: async () => undefined },
   };
   return ingestReport(deps, {
@@ -352,6 +359,41 @@ describe('a report version written once', () => {
     expect(await reportEntries(key)).toHaveLength(1);
     await computeAsked(requested);
     expect(await unitsPaid('WL1')).toBe(5);
+  });
+
+  it('lets no slow release of the replaced bytes delete the claim a later version of the same key took on them', async () => {
+    await env.importReference({ distributors: ['wo-release'], partners: ['WS1'], acceptances: [{ partnerId: 'WS1', program: 'client' }] });
+    const key = 'incoming/wo-release/feb.CSV';
+    const A = renderReport([sale({ invoice: 'S-1', partnerId: 'WS1', qty: 4 })]);
+    const B = renderReport([sale({ invoice: 'S-1', partnerId: 'WS1', qty: 1 })]);
+    const requested: ComputeRequest[] = [];
+    await put(key, A);
+    expect(await ingestAlone(key, { versionId: 'v1', requested })).toMatchObject({ status: 'processed' });
+    // v2 (bytes B) commits; its release of A waits at the gate.
+    const held = gate();
+    const real = env.rt.deps.files;
+    const slowRelease: IngestDeps['files'] = {
+      holder: (d, s) => real.holder(d, s),
+      takeOver: (d, s, f, t) => real.takeOver(d, s, f, t),
+      release: async (...args) => {
+        await held.wait();
+        return real.release(...args);
+      },
+    };
+    await put(key, B);
+    const v2 = ingestAlone(key, { versionId: 'v2', requested, files: slowRelease });
+    await held.arrived;
+    // v3 (bytes A again) commits meanwhile: the claim on A, still v1's, is the report's own.
+    await put(key, A);
+    expect(await ingestAlone(key, { versionId: 'v3', requested })).toMatchObject({ status: 'processed' });
+    expect(await real.holder('wo-release', sha256(A))).toMatchObject({ version: 'v3' });
+    held.open();
+    expect(await v2).toMatchObject({ status: 'processed' });
+    // v2's late release leaves v3's claim: the computation still finds the report.
+    expect(await real.holder('wo-release', sha256(A))).toEqual({ reportId: reportIdOf(key), version: 'v3' });
+    await computeAsked(requested);
+    expect(await unitsPaid('WS1')).toBe(4);
+    expect(await env.report(key)).toMatchObject({ activeVersion: 'v3' });
   });
 
   it("reads one month's trail partitions only, however many reports other months hold", async () => {
