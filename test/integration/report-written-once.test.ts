@@ -396,6 +396,41 @@ describe('a report version written once', () => {
     expect(await env.report(key)).toMatchObject({ activeVersion: 'v3' });
   });
 
+  it("reads one actor's partitions only, however many report entries other actors have in the months asked", async () => {
+    const now = env.rt.deps.clock.now().toISOString();
+    const read = async (actor: string) => {
+      counter.take();
+      const res = await api.call('finance', 'GET', `/api/audit?actor=${actor}&limit=50`);
+      expect(res.status).toBe(200);
+      const counts = counter.take();
+      return { counts, entries: res.body.entries as AuditEntry[] };
+    };
+    const record = async (i: number, sub: string) => {
+      const id = `${now}#${sub}${i.toString(16).padStart(8, '0')}`;
+      const entry = { id, at: now, actor: { sub, role: 'distributor' }, kind: 'report', target: `report ${sub}-${i}`, quarters: [Q1], partners: [] };
+      await env.rt.stack.clients.doc.send(
+        new PutCommand({
+          TableName: env.rt.stack.tableName,
+          Item: { ...keys.report(`rpt_${sub}${i}`), reportId: `rpt_${sub}${i}`, entry, ...auditKeys.inRecord(entry) },
+        }),
+      );
+    };
+    for (let i = 0; i < 3; i++) await record(i, 'wo-few');
+    const before = await read('wo-few');
+    // 400 report records of another actor, this month, as the trail indexes hold them.
+    for (let i = 0; i < 400; i++) await record(i, 'wo-crowd');
+    const after = await read('wo-few');
+    expect(after.entries.map((e) => e.target)).toEqual(['report wo-few-2', 'report wo-few-1', 'report wo-few-0']);
+    expect(after.entries).toEqual(before.entries);
+    expect(after.counts.readRequests).toBe(before.counts.readRequests);
+    expect(after.counts.readUnits).toBe(before.counts.readUnits);
+    // The crowded actor's page reads about its limit, not the 400: a page of 50 and the next.
+    const crowd = await read('wo-crowd');
+    expect(crowd.entries).toHaveLength(50);
+    expect(crowd.entries.every((e) => e.actor.sub === 'wo-crowd')).toBe(true);
+    expect(crowd.counts.readRequests).toBeLessThanOrEqual(4);
+  });
+
   it("reads one month's trail partitions only, however many reports other months hold", async () => {
     const month = env.rt.deps.clock.now().toISOString().slice(0, 7);
     const day = new Date(env.rt.deps.clock.now().getTime() + 3 * 3600_000).toISOString().slice(0, 10);
