@@ -103,10 +103,17 @@ export function parseIncomingKey(
 
 /**
  * A version's rejects file: named by its sequencer, so an older upload still being read never
- * writes over a newer version's file (twin deliveries of one event share it, and write the same).
+ * writes over a newer version's file, and by its outcome (its rejected lines, or the file's one
+ * error): twin deliveries of one event that decided the claim differently write two files, and the
+ * record names the one of the outcome it committed; twins of one outcome write the same bytes.
  */
-export function rejectsKeyOf(distributorId: string, name: string, sequencer: string): string {
-  return `${PREFIX.rejects}${distributorId}/${stem(name)}.${sequencer}.rejects.csv`;
+export function rejectsKeyOf(
+  distributorId: string,
+  name: string,
+  sequencer: string,
+  outcome: 'lines' | 'error' = 'lines',
+): string {
+  return `${PREFIX.rejects}${distributorId}/${stem(name)}.${sequencer}${outcome === 'error' ? '.error' : ''}.rejects.csv`;
 }
 
 /** The rejects file's name as people download it: `<name>.rejects.csv`, whatever the version. */
@@ -145,7 +152,8 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
   const { distributorId, name } = parsed;
   const sequencer = normalizeSequencer(obj.sequencer);
   const at = () => deps.clock.now().toISOString();
-  const rejectsKey = rejectsKeyOf(distributorId, name, sequencer);
+  const linesKey = rejectsKeyOf(distributorId, name, sequencer, 'lines');
+  const errorKey = rejectsKeyOf(distributorId, name, sequencer, 'error');
 
   // Nothing is written before the version is read: the record is written once, at the end, if it
   // is still as read here (a later upload or a twin of this event may commit meanwhile).
@@ -157,26 +165,26 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
   let fileError: ReportFileError | null = null;
   try {
     try {
-      result = await extractObject(deps, obj, distributorId, rejectsKey, reportId);
+      result = await extractObject(deps, obj, distributorId, linesKey, reportId);
     } catch (err) {
       // A file that cannot be read at all fails with a clear status; anything else is retried.
       if (!(err instanceof ReportFileError)) throw err;
       fileError = err;
     }
     const uploader = await resolveUploader(deps.uploads, obj.key, obj.writtenAt ?? at(), obj.writer);
-    // Which rejects file is stored under rejectsKey: the lines read, or the file's one error.
-    let stored: 'lines' | 'error' | null = result ? 'lines' : null;
+    // The rejects files this delivery wrote: the one its record names stays, the others go.
+    const written = new Set<string>(result ? [linesKey] : []);
+    const dropOthers = async (kept: string | undefined) => {
+      for (const key of written) if (key !== kept) await deleteQuietly(deps, key);
+    };
     let extractStored = false;
     for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
       if (attempt > 0) {
         read = await deps.reports.get(reportId);
         const now = await alreadySettled(deps, obj, read, { reportId, version, sequencer, distributorId });
         if (now) {
-          // A later upload committed meanwhile: this version's rejects file is nobody's.
-          if (read && read.rejectsKey !== rejectsKey) await deleteQuietly(deps, rejectsKey);
-          // A twin of this event committed: if it decided the claim otherwise, its file is put back.
-          else if (read && stored && (stored === 'error') !== (read.status === 'failed'))
-            await putRejects(deps, rejectsKey, read.error ?? null, result);
+          // A later upload, or a twin of this event, committed meanwhile: its file is the record's.
+          await dropOthers(read?.rejectsKey);
           return now;
         }
       }
@@ -184,18 +192,16 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
         ? await decideClaim(deps, distributorId, result.sha256, reportId)
         : null;
       const error = fileError ?? (claim && !claim.counts ? claim.error : null);
-      if (error && stored !== 'error') {
-        await putRejects(deps, rejectsKey, error, result);
-        stored = 'error';
+      if (error && !written.has(errorKey)) {
+        await putErrorRejects(deps, errorKey, error);
+        written.add(errorKey);
       }
       if (!error && result) {
-        // Counted after all (the report that held the bytes let them go): its own lines again.
-        if (stored !== 'lines') await putRejects(deps, rejectsKey, null, result);
-        stored = 'lines';
         // Content-addressed: a loser of the commit leaves an object no record names, harmless.
         if (!extractStored) await deps.objects.put(result.stored.key, result.stored.bytes, 'application/gzip');
         extractStored = true;
       }
+      const rejectsKey = error ? errorKey : linesKey;
       const outcome = error ? failedOutcome(error, rejectsKey) : processedOutcome(result!, rejectsKey, version);
       const previous = read;
       const oldQuarters = previous?.activeVersion ? (previous.quarters ?? []) : [];
@@ -256,6 +262,8 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
       });
       if (!res.committed) continue;
 
+      // A lines file of a version found a duplicate, or an error file of one counted after all.
+      await dropOthers(rejectsKey);
       await afterCommit(deps, { distributorId, reportId, rejectsKey, replaced, counted: outcome.sha256 });
       const replacing = previous?.activeVersion && previous.activeVersion !== version ? ` replacing ${previous.activeVersion}` : '';
       await deps.compute.publish(
@@ -335,20 +343,13 @@ async function afterCommit(
   if (replaced?.rejectsKey && replaced.rejectsKey !== c.rejectsKey) await deleteQuietly(deps, replaced.rejectsKey);
 }
 
-/** The version's rejects file: the file's one error, or else the lines read. */
-async function putRejects(
-  deps: IngestDeps,
-  rejectsKey: string,
-  error: { code: string; message: string } | null,
-  result: Extracted | null,
-): Promise<void> {
-  if (error)
-    await deps.objects.put(
-      rejectsKey,
-      `line,reason_code,message\n0,${error.code},"${error.message.replace(/"/g, '""')}"\n`,
-      'text/csv; charset=utf-8',
-    );
-  else if (result) await deps.objects.put(rejectsKey, result.rejects.toReadable(), 'text/csv; charset=utf-8');
+/** The rejects file of a version that failed as a whole: the file's one error. */
+async function putErrorRejects(deps: IngestDeps, key: string, error: { code: string; message: string }): Promise<void> {
+  await deps.objects.put(
+    key,
+    `line,reason_code,message\n0,${error.code},"${error.message.replace(/"/g, '""')}"\n`,
+    'text/csv; charset=utf-8',
+  );
 }
 
 /** A rejects file nobody reads any more; one left behind costs a few bytes, so a failure is no error. */
@@ -517,7 +518,7 @@ async function extractObject(
   return {
     extract,
     stored,
-    // Kept until the commit (the caller disposes of it): a duplicate that turns out not to be one stores it again.
+    // Stored under the lines' key already; the caller disposes of it once the version is written.
     rejects,
     sha256: summary.sha256,
     bytes: summary.rawBytes,

@@ -77,6 +77,8 @@ async function ingestAlone(
     requested?: ComputeRequest[];
     hold?: () => Promise<void>;
     files?: IngestDeps['files'];
+    /** Wraps the object store this ingest writes through (after `hold`). */
+    wrapObjects?: (objects: ObjectStore) => ObjectStore;
   } = {},
 ) {
   const object = await env.rt.deps.objects.get(key);
@@ -84,7 +86,7 @@ async function ingestAlone(
   const requested = o.requested ?? [];
   const deps: IngestDeps = {
     ...env.rt.deps,
-    objects: objectsHeld(o.hold),
+    objects: (o.wrapObjects ?? ((x) => x))(objectsHeld(o.hold)),
     ...(o.files ? { files: o.files } : {}),
     compute: { publish: async (r) => void requested.push(...r), evaluate: async () => undefined },
   };
@@ -394,6 +396,47 @@ describe('a report version written once', () => {
     await computeAsked(requested);
     expect(await unitsPaid('WS1')).toBe(4);
     expect(await env.report(key)).toMatchObject({ activeVersion: 'v3' });
+  });
+
+  it('gives two deliveries of one event that decide the claim differently two rejects files, so the record always names its own', async () => {
+    await env.importReference({ distributors: ['wo-twins'], partners: ['WN1'], acceptances: [{ partnerId: 'WN1', program: 'client' }] });
+    const holderKey = 'incoming/wo-twins/a.CSV';
+    const key = 'incoming/wo-twins/b.CSV';
+    const A = renderReport([sale({ invoice: 'N-1', partnerId: 'WN1', qty: 2 })]);
+    await put(holderKey, A);
+    expect(await ingestAlone(holderKey)).toMatchObject({ status: 'processed' });
+    await put(key, A);
+    const event = { versionId: 'vb', sequencer: nextSequencer() };
+    // The second delivery is held at its read; the first finds a.CSV holding the bytes.
+    const held = gate();
+    let rejectsPuts = 0;
+    const second = ingestAlone(key, {
+      ...event,
+      hold: held.wait,
+      // A crash at its second write of a rejects file: whatever it writes after its first is cut off.
+      wrapObjects: (objects) => ({
+        ...objects,
+        put: async (k, body, type) => {
+          if (k.startsWith('rejects/') && ++rejectsPuts > 1) throw new Error('killed (injected fault)');
+          return objects.put(k, body, type);
+        },
+      }),
+    }).catch((err: Error) => err);
+    await held.arrived;
+    expect(await ingestAlone(key, event)).toMatchObject({ status: 'failed' });
+    const committed = (await env.report(key)).rejectsKey;
+    // a.CSV moves on to other bytes: for the held delivery, b.CSV's bytes are free now.
+    await put(holderKey, renderReport([sale({ invoice: 'N-1', partnerId: 'WN1', qty: 3 })]));
+    expect(await ingestAlone(holderKey)).toMatchObject({ status: 'processed' });
+    held.open();
+    await second;
+    // The record is the first delivery's, and so is the file it names, whatever the second did.
+    const record = await env.report(key);
+    expect(record).toMatchObject({ status: 'failed', error: { code: 'duplicate-file' }, rejectsKey: committed });
+    expect((await env.rejects(key)).map((r) => [r.line, r.code])).toEqual([[0, 'duplicate-file']]);
+    expect(committed).toMatch(/\.error\.rejects\.csv$/);
+    // Only the file the record names is left of b.CSV.
+    expect((await env.rt.deps.objects.list('rejects/wo-twins/')).filter((k) => k.startsWith('rejects/wo-twins/b.'))).toEqual([committed]);
   });
 
   it("reads one actor's partitions only, however many report entries other actors have in the months asked", async () => {
