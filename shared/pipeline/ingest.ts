@@ -430,9 +430,12 @@ async function decideClaim(
 }
 
 /**
- * Another report of the distributor whose active version has exactly these bytes: the same file
- * uploaded under a second name would count its untagged lines twice (tagged ones are caught as
- * duplicate claims). The same key is never its own duplicate: re-uploading it replaces itself.
+ * Another report of the distributor whose active version has exactly these bytes, recorded before
+ * claims existed (so holding none): the same file uploaded under a second name would count its
+ * untagged lines twice (tagged ones are caught as duplicate claims). The same key is never its own
+ * duplicate: re-uploading it replaces itself. A record with an audit entry inside was written with
+ * its claim, so the claim read says all about it; the list (an index) may lag behind a record, so a
+ * candidate is read again, consistently, before it refuses anything.
  */
 async function sameBytesAlreadyActive(
   reports: ReportsRepository,
@@ -440,12 +443,16 @@ async function sameBytesAlreadyActive(
   distributorId: string,
   sha256: string,
 ): Promise<ReportRecord | null> {
-  const same = (await reports.list({ distributorId })).filter(
-    (r) => r.reportId !== reportId && r.activeVersion !== null && r.sha256 === sha256,
-  );
+  const counts = (r: ReportRecord | null): r is ReportRecord =>
+    r !== null && r.entry === undefined && r.reportId !== reportId && r.activeVersion !== null && r.sha256 === sha256;
+  const same = (await reports.list({ distributorId })).filter(counts);
   // The earliest received is the one that counts; name it.
   same.sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : a.reportId < b.reportId ? -1 : 1));
-  return same[0] ?? null;
+  for (const candidate of same) {
+    const now = await reports.get(candidate.reportId);
+    if (counts(now)) return now;
+  }
+  return null;
 }
 
 function duplicateFileError(first: ReportRecord): ReportFileError {

@@ -77,6 +77,7 @@ async function ingestAlone(
     requested?: ComputeRequest[];
     hold?: () => Promise<void>;
     files?: IngestDeps['files'];
+    reports?: IngestDeps['reports'];
     /** Wraps the object store this ingest writes through (after `hold`). */
     wrapObjects?: (objects: ObjectStore) => ObjectStore;
   } = {},
@@ -88,6 +89,7 @@ async function ingestAlone(
     ...env.rt.deps,
     objects: (o.wrapObjects ?? ((x) => x))(objectsHeld(o.hold)),
     ...(o.files ? { files: o.files } : {}),
+    ...(o.reports ? { reports: o.reports } : {}),
     compute: { publish: async (r) => void requested.push(...r), evaluate: async () => undefined },
   };
   return ingestReport(deps, {
@@ -437,6 +439,38 @@ describe('a report version written once', () => {
     expect(committed).toMatch(/\.error\.rejects\.csv$/);
     // Only the file the record names is left of b.CSV.
     expect((await env.rt.deps.objects.list('rejects/wo-twins/')).filter((k) => k.startsWith('rejects/wo-twins/b.'))).toEqual([committed]);
+  });
+
+  it.each([
+    ['a record with its entry (written by this version of ingest)', false],
+    ['a record of before, re-read', true],
+  ])("refuses no second name from a lagging report list of the bytes' first name: %s", async (_, legacy) => {
+    const d = legacy ? 'wo-lag-old' : 'wo-lag';
+    await env.importReference({ distributors: [d], partners: ['WG1'], acceptances: [{ partnerId: 'WG1', program: 'client' }] });
+    const first = `incoming/${d}/a.CSV`;
+    const A = renderReport([sale({ invoice: 'G-1', partnerId: 'WG1', qty: 2 })]);
+    await put(first, A);
+    expect(await ingestAlone(first)).toMatchObject({ status: 'processed' });
+    // The distributor's list as an index that has not caught up shows it: a.CSV still with bytes A.
+    const stale = (await env.rt.deps.reports.list({ distributorId: d })).map((r) => {
+      if (!legacy) return r;
+      const { entry: _entry, ...before } = r;
+      return before;
+    });
+    await put(first, renderReport([sale({ invoice: 'G-1', partnerId: 'WG1', qty: 5 })]));
+    expect(await ingestAlone(first)).toMatchObject({ status: 'processed' });
+    const real = env.rt.deps.reports;
+    const lagging: IngestDeps['reports'] = {
+      get: (id) => real.get(id),
+      list: async () => stale,
+      commit: (c) => real.commit(c),
+      activeInQuarter: (q) => real.activeInQuarter(q),
+    };
+    // Bytes A, free now, under a second name: they count.
+    const second = `incoming/${d}/b.CSV`;
+    await put(second, A);
+    expect(await ingestAlone(second, { reports: lagging })).toMatchObject({ status: 'processed' });
+    expect(await env.rt.deps.files.holder(d, sha256(A))).toMatchObject({ reportId: reportIdOf(second) });
   });
 
   it("reads one actor's partitions only, however many report entries other actors have in the months asked", async () => {
