@@ -212,7 +212,10 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
               quarters: oldQuarters,
               sha256: previous.activeVersion ? (previous.sha256 ?? null) : null,
               ...(previous.activeVersion ? { version: previous.activeVersion } : {}),
-              ...(previous.rejectsKey ? { rejectsKey: previous.rejectsKey } : {}),
+              // Only a file named by its version is that version's alone (see namedByVersion).
+              ...(previous.rejectsKey && namedByVersion(previous.rejectsKey, previous.sequencer)
+                ? { rejectsKey: previous.rejectsKey }
+                : {}),
             }
           : undefined;
       const entry = newAuditEntry(deps.clock, {
@@ -340,7 +343,19 @@ async function afterCommit(
   // Only the replaced version's claim: a later version of this report may hold the bytes again by now.
   if (replaced?.sha256 && replaced.sha256 !== c.counted)
     await deps.files.release(c.distributorId, replaced.sha256, c.reportId, replaced.version);
-  if (replaced?.rejectsKey && replaced.rejectsKey !== c.rejectsKey) await deleteQuietly(deps, replaced.rejectsKey);
+  if (replaced?.rejectsKey && replaced.rejectsKey !== c.rejectsKey && namedByVersion(replaced.rejectsKey))
+    await deleteQuietly(deps, replaced.rejectsKey);
+}
+
+/**
+ * Whether a rejects key is named by its version's sequencer (by `sequencer` when given). A key named
+ * the old way, `<stem>.rejects.csv`, may be named by another report too (`feb.csv` and
+ * `feb.csv.gz`, or folders `d-merl/` and `D-MERL/`): it is never deleted.
+ */
+function namedByVersion(key: string, sequencer?: string): boolean {
+  return sequencer === undefined
+    ? /\.[0-9A-F]{32,}(\.error)?\.rejects\.csv$/.test(key)
+    : key.endsWith(`.${sequencer}.rejects.csv`) || key.endsWith(`.${sequencer}.error.rejects.csv`);
 }
 
 /** The rejects file of a version that failed as a whole: the file's one error. */

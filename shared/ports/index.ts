@@ -153,7 +153,7 @@ export interface ReportsRepository {
   commit(commit: ReportCommit): Promise<{ committed: true } | { committed: false; conflict: ReportCommitConflict[] }>;
   /**
    * Reports whose active version has lines in the quarter, for its computation: found through the
-   * file claims naming the quarter (ingest claims a version's bytes before activating it).
+   * file claims naming the quarter (a version's claim is written with its record, in one transaction).
    */
   activeInQuarter(quarter: string): Promise<ReportRecord[]>;
 }

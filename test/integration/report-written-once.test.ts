@@ -8,7 +8,7 @@
  * 2016-Q1 client program: vostro-3xxx lines.
  */
 import '../../local/env-defaults.js'; // before the handler modules create their loggers
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WriteCounter } from '../../bench/count-writes.js';
@@ -471,6 +471,28 @@ describe('a report version written once', () => {
     await put(second, A);
     expect(await ingestAlone(second, { reports: lagging })).toMatchObject({ status: 'processed' });
     expect(await env.rt.deps.files.holder(d, sha256(A))).toMatchObject({ reportId: reportIdOf(second) });
+  });
+
+  it('leaves a rejects file named the old way when it replaces the version naming it: another report may name it too', async () => {
+    await env.importReference({ distributors: ['wo-oldname'], partners: ['WD1'], acceptances: [{ partnerId: 'WD1', program: 'client' }] });
+    const key = 'incoming/wo-oldname/feb.CSV';
+    await put(key, renderReport([sale({ invoice: 'D-1', partnerId: 'WD1', qty: 1 }), sale({ invoice: 'D-2', partnerId: 'WD1', qty: 'x' })]));
+    expect(await ingestAlone(key)).toMatchObject({ status: 'processed' });
+    // As records written before rejects files were named by version: feb.csv.gz's name too.
+    const oldName = 'rejects/wo-oldname/feb.rejects.csv';
+    await env.rt.deps.objects.put(oldName, 'line,reason_code,message\n', 'text/csv');
+    await env.rt.stack.clients.doc.send(
+      new UpdateCommand({
+        TableName: env.rt.stack.tableName,
+        Key: keys.report(reportIdOf(key)),
+        UpdateExpression: 'SET rejectsKey = :k',
+        ExpressionAttributeValues: { ':k': oldName },
+      }),
+    );
+    await put(key, renderReport([sale({ invoice: 'D-1', partnerId: 'WD1', qty: 2 })]));
+    expect(await ingestAlone(key)).toMatchObject({ status: 'processed' });
+    const now = (await env.report(key)).rejectsKey!;
+    expect(await env.rt.deps.objects.list('rejects/wo-oldname/')).toEqual(expect.arrayContaining([oldName, now]));
   });
 
   it("reads one actor's partitions only, however many report entries other actors have in the months asked", async () => {
