@@ -11,7 +11,7 @@ import {
   type LifecycleRule,
 } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { GSI1, GSI2, PREFIX, TABLE_KEYS } from '../shared/storage-contract.js';
+import { GSI1, GSI2, GSI3, PREFIX, TABLE_KEYS } from '../shared/storage-contract.js';
 import type { Stage, StageConfig } from './config.js';
 import { dashboardBucketName, DashboardSite } from './dashboard.js';
 import { signInOrigin, UserDirectory } from './user-directory.js';
@@ -201,6 +201,15 @@ export class StatefulStack extends Stack {
       sortKey: { name: GSI2.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.INCLUDE,
       nonKeyAttributes: [...GSI2.projected],
+    });
+    // The actor trail index: the same entries by actor. CloudFormation adds one index per update:
+    // a table deployed before both trail indexes gets them in two deploys (docs/deploy.md).
+    this.table.addGlobalSecondaryIndex({
+      indexName: GSI3.indexName,
+      partitionKey: { name: GSI3.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: GSI3.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...GSI3.projected],
     });
   }
 }

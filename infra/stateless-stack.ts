@@ -9,7 +9,7 @@ import { Bucket, BucketGrants, EventType, type IBucket } from 'aws-cdk-lib/aws-s
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
-import { GSI1, GSI2, PREFIX } from '../shared/storage-contract.js';
+import { GSI1, GSI2, GSI3, PREFIX } from '../shared/storage-contract.js';
 import type { FunctionSizing, StageConfig } from './config.js';
 import { DashboardContent, dashboardBucketName, type DashboardSite } from './dashboard.js';
 import { DistributorUploadRole } from './distributor-upload.js';
@@ -65,7 +65,7 @@ export class StatelessStack extends Stack {
     const bucket = Bucket.fromBucketName(this, 'ReportsBucket', reportsBucketName(this, config.stage));
     const table = Table.fromTableAttributes(this, 'Table', {
       tableName: tableName(config.stage),
-      globalIndexes: [GSI1.indexName, GSI2.indexName],
+      globalIndexes: [GSI1.indexName, GSI2.indexName, GSI3.indexName],
       encryptionKey: props.dataKey,
     });
 
@@ -219,7 +219,7 @@ export class StatelessStack extends Stack {
       acknowledgeWildcardResource(
         fn.role,
         `${table.tableArn}/index/*`,
-        'Queries gsi1 (reports by distributor, reference snapshot, payouts stored by earlier versions); CDK grants on the table indexes.',
+        'Queries gsi1 (reports by distributor, reference snapshot, payouts stored by earlier versions), gsi2 and gsi3 (the audit entries of report versions, by month and by actor); CDK grants on the table indexes.',
       );
       for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
         acknowledgeWildcardAction(

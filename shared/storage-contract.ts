@@ -10,8 +10,9 @@ export const PREFIX = {
   /** `incoming/<distributorId>/<name>.csv[.gz]`: uploaded reports; an upload here starts ingest. */
   incoming: 'incoming/',
   /**
-   * `rejects/<distributorId>/<name>.<sequencer>.rejects.csv`: a report version's own rejected lines
-   * (records written before the sequencer was in the name point at `<name>.rejects.csv`).
+   * `rejects/<distributorId>/<name>.<sequencer>.rejects.csv`: a report version's own rejected lines;
+   * `<name>.<sequencer>.error.rejects.csv` when the version failed as a whole (its one error). Records
+   * written before the sequencer was in the name point at `<name>.rejects.csv`.
    */
   rejects: 'rejects/',
   /** `extracts/<reportId>/<sha256>.json.gz`: a report version's extract, content-addressed. */
@@ -62,6 +63,18 @@ export const GSI2 = {
 } as const;
 
 /**
+ * The actor trail index: sparse like the trail index, the same report records by their entry's
+ * actor (`AUDIT-BY#<sub>`, the actor partition of gsi1) and id, so one user's trail reads that
+ * user's report entries only, not every report of the months asked. Only `entry` is projected.
+ */
+export const GSI3 = {
+  indexName: 'gsi3',
+  partitionKey: 'gsi3pk',
+  sortKey: 'gsi3sk',
+  projected: ['entry'],
+} as const;
+
+/**
  * Item key prefixes of the single table (docs/architecture.md, "DynamoDB"): a key is a prefix and
  * an identifier. `shared/adapters/dynamo/keys.ts` builds every key from these. The audit trail is
  * one partition per calendar month (UTC) of its entries, and one index partition per actor; an
@@ -103,7 +116,10 @@ export const ITEM_PREFIX = {
    * of the report versions' entries kept in their records (gsi2sk: the entry's id).
    */
   audit: 'AUDIT#',
-  /** gsi1 `AUDIT-BY#<sub>` / `<at>#<random>`: one actor's entries. */
+  /**
+   * gsi1 `AUDIT-BY#<sub>` / `<at>#<random>`: one actor's entries; also the gsi3 partition of the
+   * report versions' entries kept in their records (gsi3sk: the entry's id).
+   */
   auditByActor: 'AUDIT-BY#',
   /** `AUDIT-ONCE#<key>` / `ONCE`: an event recorded once, whatever the retries (`appendOnce`). */
   auditOnce: 'AUDIT-ONCE#',

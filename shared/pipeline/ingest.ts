@@ -103,10 +103,17 @@ export function parseIncomingKey(
 
 /**
  * A version's rejects file: named by its sequencer, so an older upload still being read never
- * writes over a newer version's file (twin deliveries of one event share it, and write the same).
+ * writes over a newer version's file, and by its outcome (its rejected lines, or the file's one
+ * error): twin deliveries of one event that decided the claim differently write two files, and the
+ * record names the one of the outcome it committed; twins of one outcome write the same bytes.
  */
-export function rejectsKeyOf(distributorId: string, name: string, sequencer: string): string {
-  return `${PREFIX.rejects}${distributorId}/${stem(name)}.${sequencer}.rejects.csv`;
+export function rejectsKeyOf(
+  distributorId: string,
+  name: string,
+  sequencer: string,
+  outcome: 'lines' | 'error' = 'lines',
+): string {
+  return `${PREFIX.rejects}${distributorId}/${stem(name)}.${sequencer}${outcome === 'error' ? '.error' : ''}.rejects.csv`;
 }
 
 /** The rejects file's name as people download it: `<name>.rejects.csv`, whatever the version. */
@@ -145,7 +152,8 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
   const { distributorId, name } = parsed;
   const sequencer = normalizeSequencer(obj.sequencer);
   const at = () => deps.clock.now().toISOString();
-  const rejectsKey = rejectsKeyOf(distributorId, name, sequencer);
+  const linesKey = rejectsKeyOf(distributorId, name, sequencer, 'lines');
+  const errorKey = rejectsKeyOf(distributorId, name, sequencer, 'error');
 
   // Nothing is written before the version is read: the record is written once, at the end, if it
   // is still as read here (a later upload or a twin of this event may commit meanwhile).
@@ -157,26 +165,26 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
   let fileError: ReportFileError | null = null;
   try {
     try {
-      result = await extractObject(deps, obj, distributorId, rejectsKey, reportId);
+      result = await extractObject(deps, obj, distributorId, linesKey, reportId);
     } catch (err) {
       // A file that cannot be read at all fails with a clear status; anything else is retried.
       if (!(err instanceof ReportFileError)) throw err;
       fileError = err;
     }
     const uploader = await resolveUploader(deps.uploads, obj.key, obj.writtenAt ?? at(), obj.writer);
-    // Which rejects file is stored under rejectsKey: the lines read, or the file's one error.
-    let stored: 'lines' | 'error' | null = result ? 'lines' : null;
+    // The rejects files this delivery wrote: the one its record names stays, the others go.
+    const written = new Set<string>(result ? [linesKey] : []);
+    const dropOthers = async (kept: string | undefined) => {
+      for (const key of written) if (key !== kept) await deleteQuietly(deps, key);
+    };
     let extractStored = false;
     for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
       if (attempt > 0) {
         read = await deps.reports.get(reportId);
         const now = await alreadySettled(deps, obj, read, { reportId, version, sequencer, distributorId });
         if (now) {
-          // A later upload committed meanwhile: this version's rejects file is nobody's.
-          if (read && read.rejectsKey !== rejectsKey) await deleteQuietly(deps, rejectsKey);
-          // A twin of this event committed: if it decided the claim otherwise, its file is put back.
-          else if (read && stored && (stored === 'error') !== (read.status === 'failed'))
-            await putRejects(deps, rejectsKey, read.error ?? null, result);
+          // A later upload, or a twin of this event, committed meanwhile: its file is the record's.
+          await dropOthers(read?.rejectsKey);
           return now;
         }
       }
@@ -184,18 +192,16 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
         ? await decideClaim(deps, distributorId, result.sha256, reportId)
         : null;
       const error = fileError ?? (claim && !claim.counts ? claim.error : null);
-      if (error && stored !== 'error') {
-        await putRejects(deps, rejectsKey, error, result);
-        stored = 'error';
+      if (error && !written.has(errorKey)) {
+        await putErrorRejects(deps, errorKey, error);
+        written.add(errorKey);
       }
       if (!error && result) {
-        // Counted after all (the report that held the bytes let them go): its own lines again.
-        if (stored !== 'lines') await putRejects(deps, rejectsKey, null, result);
-        stored = 'lines';
         // Content-addressed: a loser of the commit leaves an object no record names, harmless.
         if (!extractStored) await deps.objects.put(result.stored.key, result.stored.bytes, 'application/gzip');
         extractStored = true;
       }
+      const rejectsKey = error ? errorKey : linesKey;
       const outcome = error ? failedOutcome(error, rejectsKey) : processedOutcome(result!, rejectsKey, version);
       const previous = read;
       const oldQuarters = previous?.activeVersion ? (previous.quarters ?? []) : [];
@@ -205,7 +211,11 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
           ? {
               quarters: oldQuarters,
               sha256: previous.activeVersion ? (previous.sha256 ?? null) : null,
-              ...(previous.rejectsKey ? { rejectsKey: previous.rejectsKey } : {}),
+              ...(previous.activeVersion ? { version: previous.activeVersion } : {}),
+              // Only a file named by its version is that version's alone (see namedByVersion).
+              ...(previous.rejectsKey && namedByVersion(previous.rejectsKey, previous.sequencer)
+                ? { rejectsKey: previous.rejectsKey }
+                : {}),
             }
           : undefined;
       const entry = newAuditEntry(deps.clock, {
@@ -255,6 +265,8 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
       });
       if (!res.committed) continue;
 
+      // A lines file of a version found a duplicate, or an error file of one counted after all.
+      await dropOthers(rejectsKey);
       await afterCommit(deps, { distributorId, reportId, rejectsKey, replaced, counted: outcome.sha256 });
       const replacing = previous?.activeVersion && previous.activeVersion !== version ? ` replacing ${previous.activeVersion}` : '';
       await deps.compute.publish(
@@ -328,24 +340,31 @@ async function afterCommit(
   },
 ): Promise<void> {
   const { replaced } = c;
-  if (replaced?.sha256 && replaced.sha256 !== c.counted) await deps.files.release(c.distributorId, replaced.sha256, c.reportId);
-  if (replaced?.rejectsKey && replaced.rejectsKey !== c.rejectsKey) await deleteQuietly(deps, replaced.rejectsKey);
+  // Only the replaced version's claim: a later version of this report may hold the bytes again by now.
+  if (replaced?.sha256 && replaced.sha256 !== c.counted)
+    await deps.files.release(c.distributorId, replaced.sha256, c.reportId, replaced.version);
+  if (replaced?.rejectsKey && replaced.rejectsKey !== c.rejectsKey && namedByVersion(replaced.rejectsKey))
+    await deleteQuietly(deps, replaced.rejectsKey);
 }
 
-/** The version's rejects file: the file's one error, or else the lines read. */
-async function putRejects(
-  deps: IngestDeps,
-  rejectsKey: string,
-  error: { code: string; message: string } | null,
-  result: Extracted | null,
-): Promise<void> {
-  if (error)
-    await deps.objects.put(
-      rejectsKey,
-      `line,reason_code,message\n0,${error.code},"${error.message.replace(/"/g, '""')}"\n`,
-      'text/csv; charset=utf-8',
-    );
-  else if (result) await deps.objects.put(rejectsKey, result.rejects.toReadable(), 'text/csv; charset=utf-8');
+/**
+ * Whether a rejects key is named by its version's sequencer (by `sequencer` when given). A key named
+ * the old way, `<stem>.rejects.csv`, may be named by another report too (`feb.csv` and
+ * `feb.csv.gz`, or folders `d-merl/` and `D-MERL/`): it is never deleted.
+ */
+function namedByVersion(key: string, sequencer?: string): boolean {
+  return sequencer === undefined
+    ? /\.[0-9A-F]{32,}(\.error)?\.rejects\.csv$/.test(key)
+    : key.endsWith(`.${sequencer}.rejects.csv`) || key.endsWith(`.${sequencer}.error.rejects.csv`);
+}
+
+/** The rejects file of a version that failed as a whole: the file's one error. */
+async function putErrorRejects(deps: IngestDeps, key: string, error: { code: string; message: string }): Promise<void> {
+  await deps.objects.put(
+    key,
+    `line,reason_code,message\n0,${error.code},"${error.message.replace(/"/g, '""')}"\n`,
+    'text/csv; charset=utf-8',
+  );
 }
 
 /** A rejects file nobody reads any more; one left behind costs a few bytes, so a failure is no error. */
@@ -426,9 +445,12 @@ async function decideClaim(
 }
 
 /**
- * Another report of the distributor whose active version has exactly these bytes: the same file
- * uploaded under a second name would count its untagged lines twice (tagged ones are caught as
- * duplicate claims). The same key is never its own duplicate: re-uploading it replaces itself.
+ * Another report of the distributor whose active version has exactly these bytes, recorded before
+ * claims existed (so holding none): the same file uploaded under a second name would count its
+ * untagged lines twice (tagged ones are caught as duplicate claims). The same key is never its own
+ * duplicate: re-uploading it replaces itself. A record with an audit entry inside was written with
+ * its claim, so the claim read says all about it; the list (an index) may lag behind a record, so a
+ * candidate is read again, consistently, before it refuses anything.
  */
 async function sameBytesAlreadyActive(
   reports: ReportsRepository,
@@ -436,12 +458,16 @@ async function sameBytesAlreadyActive(
   distributorId: string,
   sha256: string,
 ): Promise<ReportRecord | null> {
-  const same = (await reports.list({ distributorId })).filter(
-    (r) => r.reportId !== reportId && r.activeVersion !== null && r.sha256 === sha256,
-  );
+  const counts = (r: ReportRecord | null): r is ReportRecord =>
+    r !== null && r.entry === undefined && r.reportId !== reportId && r.activeVersion !== null && r.sha256 === sha256;
+  const same = (await reports.list({ distributorId })).filter(counts);
   // The earliest received is the one that counts; name it.
   same.sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : a.reportId < b.reportId ? -1 : 1));
-  return same[0] ?? null;
+  for (const candidate of same) {
+    const now = await reports.get(candidate.reportId);
+    if (counts(now)) return now;
+  }
+  return null;
 }
 
 function duplicateFileError(first: ReportRecord): ReportFileError {
@@ -514,7 +540,7 @@ async function extractObject(
   return {
     extract,
     stored,
-    // Kept until the commit (the caller disposes of it): a duplicate that turns out not to be one stores it again.
+    // Stored under the lines' key already; the caller disposes of it once the version is written.
     rejects,
     sha256: summary.sha256,
     bytes: summary.rawBytes,

@@ -24,6 +24,10 @@ export interface FileClaimRepository {
   holder(distributorId: string, sha256: string): Promise<FileClaim | null>;
   /** Moves a claim from a holder that no longer counts the bytes; false when the claim changed meanwhile. */
   takeOver(distributorId: string, sha256: string, from: FileClaim, to: FileHolder): Promise<boolean>;
-  /** Frees the bytes when `reportId` no longer counts them; another report's claim is left as it is. */
-  release(distributorId: string, sha256: string, reportId: string): Promise<void>;
+  /**
+   * Frees the bytes when `reportId` no longer counts them; another report's claim is left as it is,
+   * and so is the report's own claim of a version other than `version` (when given): a later version
+   * of the report may have taken the bytes again before a slow release of an earlier one runs.
+   */
+  release(distributorId: string, sha256: string, reportId: string, version?: string): Promise<void>;
 }

@@ -98,7 +98,16 @@ export interface ReportRecord {
    * activation, so a redelivered event can ask again for those quarters and free those bytes if a
    * crash came between the activation and those steps.
    */
-  replaced?: { quarters: string[]; sha256: string | null; rejectsKey?: string };
+  replaced?: {
+    quarters: string[];
+    sha256: string | null;
+    rejectsKey?: string;
+    /**
+     * The replaced active version, whose claim on `sha256` is released after the commit; only that
+     * claim, never one a later version of the report took on the same bytes. Absent in records written before.
+     */
+    version?: string;
+  };
   /**
    * The version's audit entry, listed in the trail through the trail index (gsi2); moved out as a
    * trail item of its own when a later version replaces it. Absent in records written before.
@@ -144,7 +153,7 @@ export interface ReportsRepository {
   commit(commit: ReportCommit): Promise<{ committed: true } | { committed: false; conflict: ReportCommitConflict[] }>;
   /**
    * Reports whose active version has lines in the quarter, for its computation: found through the
-   * file claims naming the quarter (ingest claims a version's bytes before activating it).
+   * file claims naming the quarter (a version's claim is written with its record, in one transaction).
    */
   activeInQuarter(quarter: string): Promise<ReportRecord[]>;
 }

@@ -73,10 +73,14 @@ describe('the key layout', () => {
       gsi1sk: '2016-02-01T00:00:00.000Z#x',
     });
     expect(auditKeys.once('k')).toEqual({ pk: 'AUDIT-ONCE#k', sk: 'ONCE' });
-    // A report record's entry in the trail index: the entry's month partition and its id.
-    expect(auditKeys.inRecord({ id: '2016-02-01T00:00:00.000Z#x', at: '2016-02-01T00:00:00.000Z' })).toEqual({
+    // A report record's entry in the trail indexes: the entry's month partition, its actor's, and its id.
+    expect(
+      auditKeys.inRecord({ id: '2016-02-01T00:00:00.000Z#x', at: '2016-02-01T00:00:00.000Z', actor: { sub: 'marvel' } }),
+    ).toEqual({
       gsi2pk: 'AUDIT#2016-02',
       gsi2sk: '2016-02-01T00:00:00.000Z#x',
+      gsi3pk: 'AUDIT-BY#marvel',
+      gsi3sk: '2016-02-01T00:00:00.000Z#x',
     });
     expect(approvalKeys.approval('a1')).toEqual({ pk: 'APPROVAL#a1', sk: 'META' });
     expect(approvalKeys.byStatus('pending', '2016-02-01', 'a1')).toEqual({

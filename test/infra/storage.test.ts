@@ -169,10 +169,18 @@ describe('table', () => {
         ],
         Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['entry'] },
       },
+      {
+        IndexName: 'gsi3',
+        KeySchema: [
+          { AttributeName: 'gsi3pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi3sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['entry'] },
+      },
     ]);
     expect(t.AttributeDefinitions).toEqual(
       expect.arrayContaining(
-        ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'].map((n) => ({ AttributeName: n, AttributeType: 'S' })),
+        ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk'].map((n) => ({ AttributeName: n, AttributeType: 'S' })),
       ),
     );
     expect(t).not.toHaveProperty('TimeToLiveSpecification');

@@ -30,7 +30,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describe, expect, it } from 'vitest';
 import { startDynamoLocal } from '../../local/emulators.js';
 import { encodeS3EventKey, startLocalStack, type LocalS3EventRecord, type LocalStack } from '../../local/local-stack.js';
-import { GSI1, GSI2, createTableInput, ensureTable } from '../../shared/adapters/dynamo/table.js';
+import { GSI1, GSI2, GSI3, createTableInput, ensureTable } from '../../shared/adapters/dynamo/table.js';
 import { createAwsClients, loadAppConfig } from '../../shared/aws/clients.js';
 import { ConfigError } from '../../shared/errors.js';
 import { useLocalStack } from '../support/local-stack.js';
@@ -179,36 +179,51 @@ describe('local stack', () => {
       expect(kept.Item).toBeDefined();
     });
 
-    it("adds the trail index to an older stack's table, keeping its items", async () => {
+    it.each([
+      ['before both trail indexes', ['gsi2', 'gsi3']],
+      ['with the month trail index only', ['gsi3']],
+    ])("adds the trail indexes to an older stack's table (%s), keeping its items", async (_, missing) => {
       const { dynamo, doc } = stack().clients;
-      const TableName = `${stack().tableName}-before-gsi2`;
-      // The table as local stacks made it before the trail index.
+      const TableName = `${stack().tableName}-before-${missing.join('-')}`;
+      // The table as older local stacks made it.
       const input = createTableInput(TableName);
       await dynamo.send(
         new CreateTableCommand({
           ...input,
-          AttributeDefinitions: input.AttributeDefinitions!.filter((a) => !a.AttributeName!.startsWith('gsi2')),
-          GlobalSecondaryIndexes: input.GlobalSecondaryIndexes!.filter((i) => i.IndexName !== GSI2.indexName),
+          AttributeDefinitions: input.AttributeDefinitions!.filter((a) => !missing.some((m) => a.AttributeName!.startsWith(m))),
+          GlobalSecondaryIndexes: input.GlobalSecondaryIndexes!.filter((i) => !missing.includes(i.IndexName!)),
         }),
       );
       await doc.send(new PutCommand({ TableName, Item: { pk: 'KEEP', sk: 'ME' } }));
       await ensureTable(dynamo, TableName);
       const { Table } = await dynamo.send(new DescribeTableCommand({ TableName }));
-      const trail = Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === GSI2.indexName);
-      expect(trail?.KeySchema?.map((k) => k.AttributeName)).toEqual(['gsi2pk', 'gsi2sk']);
-      expect(trail?.Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['entry'] });
+      for (const g of [GSI2, GSI3]) {
+        const trail = Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === g.indexName);
+        expect(trail?.KeySchema?.map((k) => k.AttributeName)).toEqual([g.partitionKey, g.sortKey]);
+        expect(trail?.Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['entry'] });
+      }
       expect((await doc.send(new GetCommand({ TableName, Key: { pk: 'KEEP', sk: 'ME' } }))).Item).toBeDefined();
       // Items written since are found through it.
-      await doc.send(new PutCommand({ TableName, Item: { pk: 'R', sk: 'META', gsi2pk: 'AUDIT#2016-02', gsi2sk: 'x', entry: { id: 'x' } } }));
-      const found = await doc.send(
-        new QueryCommand({
+      await doc.send(
+        new PutCommand({
           TableName,
-          IndexName: GSI2.indexName,
-          KeyConditionExpression: 'gsi2pk = :p',
-          ExpressionAttributeValues: { ':p': 'AUDIT#2016-02' },
+          Item: { pk: 'R', sk: 'META', gsi2pk: 'AUDIT#2016-02', gsi2sk: 'x', gsi3pk: 'AUDIT-BY#m', gsi3sk: 'x', entry: { id: 'x' } },
         }),
       );
-      expect(found.Items?.map((i) => i.entry)).toEqual([{ id: 'x' }]);
+      for (const [g, p] of [
+        [GSI2, 'AUDIT#2016-02'],
+        [GSI3, 'AUDIT-BY#m'],
+      ] as const) {
+        const found = await doc.send(
+          new QueryCommand({
+            TableName,
+            IndexName: g.indexName,
+            KeyConditionExpression: `${g.partitionKey} = :p`,
+            ExpressionAttributeValues: { ':p': p },
+          }),
+        );
+        expect(found.Items?.map((i) => i.entry)).toEqual([{ id: 'x' }]);
+      }
       await dynamo.send(new DeleteTableCommand({ TableName }));
     });
 

@@ -8,7 +8,7 @@
  * 2016-Q1 client program: vostro-3xxx lines.
  */
 import '../../local/env-defaults.js'; // before the handler modules create their loggers
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WriteCounter } from '../../bench/count-writes.js';
@@ -71,14 +71,25 @@ function objectsHeld(hold?: () => Promise<void>): ObjectStore {
  */
 async function ingestAlone(
   key: string,
-  o: { versionId?: string; sequencer?: string; requested?: ComputeRequest[]; hold?: () => Promise<void> } = {},
+  o: {
+    versionId?: string;
+    sequencer?: string;
+    requested?: ComputeRequest[];
+    hold?: () => Promise<void>;
+    files?: IngestDeps['files'];
+    reports?: IngestDeps['reports'];
+    /** Wraps the object store this ingest writes through (after `hold`). */
+    wrapObjects?: (objects: ObjectStore) => ObjectStore;
+  } = {},
 ) {
   const object = await env.rt.deps.objects.get(key);
   object.body.destroy();
   const requested = o.requested ?? [];
   const deps: IngestDeps = {
     ...env.rt.deps,
-    objects: objectsHeld(o.hold),
+    objects: (o.wrapObjects ?? ((x) => x))(objectsHeld(o.hold)),
+    ...(o.files ? { files: o.files } : {}),
+    ...(o.reports ? { reports: o.reports } : {}),
     compute: { publish: async (r) => void requested.push(...r), evaluate: async () => undefined },
   };
   return ingestReport(deps, {
@@ -352,6 +363,171 @@ describe('a report version written once', () => {
     expect(await reportEntries(key)).toHaveLength(1);
     await computeAsked(requested);
     expect(await unitsPaid('WL1')).toBe(5);
+  });
+
+  it('lets no slow release of the replaced bytes delete the claim a later version of the same key took on them', async () => {
+    await env.importReference({ distributors: ['wo-release'], partners: ['WS1'], acceptances: [{ partnerId: 'WS1', program: 'client' }] });
+    const key = 'incoming/wo-release/feb.CSV';
+    const A = renderReport([sale({ invoice: 'S-1', partnerId: 'WS1', qty: 4 })]);
+    const B = renderReport([sale({ invoice: 'S-1', partnerId: 'WS1', qty: 1 })]);
+    const requested: ComputeRequest[] = [];
+    await put(key, A);
+    expect(await ingestAlone(key, { versionId: 'v1', requested })).toMatchObject({ status: 'processed' });
+    // v2 (bytes B) commits; its release of A waits at the gate.
+    const held = gate();
+    const real = env.rt.deps.files;
+    const slowRelease: IngestDeps['files'] = {
+      holder: (d, s) => real.holder(d, s),
+      takeOver: (d, s, f, t) => real.takeOver(d, s, f, t),
+      release: async (...args) => {
+        await held.wait();
+        return real.release(...args);
+      },
+    };
+    await put(key, B);
+    const v2 = ingestAlone(key, { versionId: 'v2', requested, files: slowRelease });
+    await held.arrived;
+    // v3 (bytes A again) commits meanwhile: the claim on A, still v1's, is the report's own.
+    await put(key, A);
+    expect(await ingestAlone(key, { versionId: 'v3', requested })).toMatchObject({ status: 'processed' });
+    expect(await real.holder('wo-release', sha256(A))).toMatchObject({ version: 'v3' });
+    held.open();
+    expect(await v2).toMatchObject({ status: 'processed' });
+    // v2's late release leaves v3's claim: the computation still finds the report.
+    expect(await real.holder('wo-release', sha256(A))).toEqual({ reportId: reportIdOf(key), version: 'v3' });
+    await computeAsked(requested);
+    expect(await unitsPaid('WS1')).toBe(4);
+    expect(await env.report(key)).toMatchObject({ activeVersion: 'v3' });
+  });
+
+  it('gives two deliveries of one event that decide the claim differently two rejects files, so the record always names its own', async () => {
+    await env.importReference({ distributors: ['wo-twins'], partners: ['WN1'], acceptances: [{ partnerId: 'WN1', program: 'client' }] });
+    const holderKey = 'incoming/wo-twins/a.CSV';
+    const key = 'incoming/wo-twins/b.CSV';
+    const A = renderReport([sale({ invoice: 'N-1', partnerId: 'WN1', qty: 2 })]);
+    await put(holderKey, A);
+    expect(await ingestAlone(holderKey)).toMatchObject({ status: 'processed' });
+    await put(key, A);
+    const event = { versionId: 'vb', sequencer: nextSequencer() };
+    // The second delivery is held at its read; the first finds a.CSV holding the bytes.
+    const held = gate();
+    let rejectsPuts = 0;
+    const second = ingestAlone(key, {
+      ...event,
+      hold: held.wait,
+      // A crash at its second write of a rejects file: whatever it writes after its first is cut off.
+      wrapObjects: (objects) => ({
+        ...objects,
+        put: async (k, body, type) => {
+          if (k.startsWith('rejects/') && ++rejectsPuts > 1) throw new Error('killed (injected fault)');
+          return objects.put(k, body, type);
+        },
+      }),
+    }).catch((err: Error) => err);
+    await held.arrived;
+    expect(await ingestAlone(key, event)).toMatchObject({ status: 'failed' });
+    const committed = (await env.report(key)).rejectsKey;
+    // a.CSV moves on to other bytes: for the held delivery, b.CSV's bytes are free now.
+    await put(holderKey, renderReport([sale({ invoice: 'N-1', partnerId: 'WN1', qty: 3 })]));
+    expect(await ingestAlone(holderKey)).toMatchObject({ status: 'processed' });
+    held.open();
+    await second;
+    // The record is the first delivery's, and so is the file it names, whatever the second did.
+    const record = await env.report(key);
+    expect(record).toMatchObject({ status: 'failed', error: { code: 'duplicate-file' }, rejectsKey: committed });
+    expect((await env.rejects(key)).map((r) => [r.line, r.code])).toEqual([[0, 'duplicate-file']]);
+    expect(committed).toMatch(/\.error\.rejects\.csv$/);
+    // Only the file the record names is left of b.CSV.
+    expect((await env.rt.deps.objects.list('rejects/wo-twins/')).filter((k) => k.startsWith('rejects/wo-twins/b.'))).toEqual([committed]);
+  });
+
+  it.each([
+    ['a record with its entry (written by this version of ingest)', false],
+    ['a record of before, re-read', true],
+  ])("refuses no second name from a lagging report list of the bytes' first name: %s", async (_, legacy) => {
+    const d = legacy ? 'wo-lag-old' : 'wo-lag';
+    await env.importReference({ distributors: [d], partners: ['WG1'], acceptances: [{ partnerId: 'WG1', program: 'client' }] });
+    const first = `incoming/${d}/a.CSV`;
+    const A = renderReport([sale({ invoice: 'G-1', partnerId: 'WG1', qty: 2 })]);
+    await put(first, A);
+    expect(await ingestAlone(first)).toMatchObject({ status: 'processed' });
+    // The distributor's list as an index that has not caught up shows it: a.CSV still with bytes A.
+    const stale = (await env.rt.deps.reports.list({ distributorId: d })).map((r) => {
+      if (!legacy) return r;
+      const { entry: _entry, ...before } = r;
+      return before;
+    });
+    await put(first, renderReport([sale({ invoice: 'G-1', partnerId: 'WG1', qty: 5 })]));
+    expect(await ingestAlone(first)).toMatchObject({ status: 'processed' });
+    const real = env.rt.deps.reports;
+    const lagging: IngestDeps['reports'] = {
+      get: (id) => real.get(id),
+      list: async () => stale,
+      commit: (c) => real.commit(c),
+      activeInQuarter: (q) => real.activeInQuarter(q),
+    };
+    // Bytes A, free now, under a second name: they count.
+    const second = `incoming/${d}/b.CSV`;
+    await put(second, A);
+    expect(await ingestAlone(second, { reports: lagging })).toMatchObject({ status: 'processed' });
+    expect(await env.rt.deps.files.holder(d, sha256(A))).toMatchObject({ reportId: reportIdOf(second) });
+  });
+
+  it('leaves a rejects file named the old way when it replaces the version naming it: another report may name it too', async () => {
+    await env.importReference({ distributors: ['wo-oldname'], partners: ['WD1'], acceptances: [{ partnerId: 'WD1', program: 'client' }] });
+    const key = 'incoming/wo-oldname/feb.CSV';
+    await put(key, renderReport([sale({ invoice: 'D-1', partnerId: 'WD1', qty: 1 }), sale({ invoice: 'D-2', partnerId: 'WD1', qty: 'x' })]));
+    expect(await ingestAlone(key)).toMatchObject({ status: 'processed' });
+    // As records written before rejects files were named by version: feb.csv.gz's name too.
+    const oldName = 'rejects/wo-oldname/feb.rejects.csv';
+    await env.rt.deps.objects.put(oldName, 'line,reason_code,message\n', 'text/csv');
+    await env.rt.stack.clients.doc.send(
+      new UpdateCommand({
+        TableName: env.rt.stack.tableName,
+        Key: keys.report(reportIdOf(key)),
+        UpdateExpression: 'SET rejectsKey = :k',
+        ExpressionAttributeValues: { ':k': oldName },
+      }),
+    );
+    await put(key, renderReport([sale({ invoice: 'D-1', partnerId: 'WD1', qty: 2 })]));
+    expect(await ingestAlone(key)).toMatchObject({ status: 'processed' });
+    const now = (await env.report(key)).rejectsKey!;
+    expect(await env.rt.deps.objects.list('rejects/wo-oldname/')).toEqual(expect.arrayContaining([oldName, now]));
+  });
+
+  it("reads one actor's partitions only, however many report entries other actors have in the months asked", async () => {
+    const now = env.rt.deps.clock.now().toISOString();
+    const read = async (actor: string) => {
+      counter.take();
+      const res = await api.call('finance', 'GET', `/api/audit?actor=${actor}&limit=50`);
+      expect(res.status).toBe(200);
+      const counts = counter.take();
+      return { counts, entries: res.body.entries as AuditEntry[] };
+    };
+    const record = async (i: number, sub: string) => {
+      const id = `${now}#${sub}${i.toString(16).padStart(8, '0')}`;
+      const entry = { id, at: now, actor: { sub, role: 'distributor' }, kind: 'report', target: `report ${sub}-${i}`, quarters: [Q1], partners: [] };
+      await env.rt.stack.clients.doc.send(
+        new PutCommand({
+          TableName: env.rt.stack.tableName,
+          Item: { ...keys.report(`rpt_${sub}${i}`), reportId: `rpt_${sub}${i}`, entry, ...auditKeys.inRecord(entry) },
+        }),
+      );
+    };
+    for (let i = 0; i < 3; i++) await record(i, 'wo-few');
+    const before = await read('wo-few');
+    // 400 report records of another actor, this month, as the trail indexes hold them.
+    for (let i = 0; i < 400; i++) await record(i, 'wo-crowd');
+    const after = await read('wo-few');
+    expect(after.entries.map((e) => e.target)).toEqual(['report wo-few-2', 'report wo-few-1', 'report wo-few-0']);
+    expect(after.entries).toEqual(before.entries);
+    expect(after.counts.readRequests).toBe(before.counts.readRequests);
+    expect(after.counts.readUnits).toBe(before.counts.readUnits);
+    // The crowded actor's page reads about its limit, not the 400: a page of 50 and the next.
+    const crowd = await read('wo-crowd');
+    expect(crowd.entries).toHaveLength(50);
+    expect(crowd.entries.every((e) => e.actor.sub === 'wo-crowd')).toBe(true);
+    expect(crowd.counts.readRequests).toBeLessThanOrEqual(4);
   });
 
   it("reads one month's trail partitions only, however many reports other months hold", async () => {

@@ -16,7 +16,8 @@ import {
   type AuditRepository,
 } from '../../ports/approvals.js';
 import { isConditionFailed, queryAll, queryUpTo, type Item } from './doc.js';
-import { approvalKeys, auditKeys, GSI1, GSI2 } from './keys.js';
+import { GSI2, GSI3 } from '../../storage-contract.js';
+import { approvalKeys, auditKeys, GSI1 } from './keys.js';
 
 const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk'];
 const withoutKeys = <T>(item: Item): T => {
@@ -141,21 +142,19 @@ export class DynamoAuditRepository implements AuditRepository {
     const trail = q.partner ? null : this.trailReader(q, range, forward, bound);
     const out: AuditEntry[] = [];
     if (q.actor) {
-      // One index partition per actor: the range is a key condition, so nothing else is read.
-      const items = await queryUpTo(this.doc, q.limit + 1, {
-        ...base,
-        IndexName: GSI1,
-        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ...values, ':pk': auditKeys.actor(q.actor) },
-      });
-      out.push(...wanted(items));
-      // The report entries have no actor partition: the months' trail partitions, filtered by actor.
-      const reports: AuditEntry[] = [];
-      for (const month of trail ? months : []) {
-        reports.push(...(await trail!(month, q.limit + 1 - reports.length)));
-        if (reports.length >= q.limit) break;
-      }
-      return mergeById(out, reports, forward).slice(0, q.limit);
+      // One index partition per actor, for entries of their own and for report entries in records:
+      // the range is a key condition, so no other actor's entry is read.
+      const pk = auditKeys.actor(q.actor);
+      const [items, reports] = await Promise.all([
+        queryUpTo(this.doc, q.limit + 1, {
+          ...base,
+          IndexName: GSI1,
+          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ...values, ':pk': pk },
+        }),
+        trail ? trail({ index: GSI3, pk }, q.limit + 1) : [],
+      ]);
+      return mergeById(wanted(items), reports, forward).slice(0, q.limit);
     }
     // One partition per month of the range, in the order read, until the limit is reached.
     for (const month of months) {
@@ -166,7 +165,7 @@ export class DynamoAuditRepository implements AuditRepository {
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
           ExpressionAttributeValues: { ...values, ':pk': auditKeys.month(month) },
         }),
-        trail ? trail(month, want) : [],
+        trail ? trail({ index: GSI2, pk: auditKeys.month(month) }, want) : [],
       ]);
       // Every entry of a month sorts before (after) the next month's: the two merge within it.
       out.push(...mergeById(wanted(items), reports, forward));
@@ -175,32 +174,28 @@ export class DynamoAuditRepository implements AuditRepository {
     return out.slice(0, q.limit);
   }
 
-  /** Reads up to `limit` report entries of one month from the trail index, in order, filtered as asked. */
+  /**
+   * Reads up to `limit` report entries of one partition of a trail index (gsi2: a month, gsi3: an
+   * actor), in order, filtered by quarter as asked.
+   */
   private trailReader(
     q: AuditQuery,
     range: { ':from': string; ':to': string },
     forward: boolean,
     bound: string | undefined,
-  ): (month: string, limit: number) => Promise<AuditEntry[]> {
-    const filters: string[] = [];
+  ): (partition: { index: typeof GSI2 | typeof GSI3; pk: string }, limit: number) => Promise<AuditEntry[]> {
     const values: Record<string, unknown> = { ...range };
-    if (q.quarter) {
-      filters.push('contains(#entry.quarters, :quarter)');
-      values[':quarter'] = q.quarter;
-    }
-    if (q.actor) {
-      filters.push('#entry.actor.#sub = :actor');
-      values[':actor'] = q.actor;
-    }
-    const names: Record<string, string> = { '#entry': 'entry', ...(q.actor ? { '#sub': 'sub' } : {}) };
-    return async (month, limit) => {
+    if (q.quarter) values[':quarter'] = q.quarter;
+    return async ({ index, pk }, limit) => {
       const items = await queryUpTo(this.doc, limit, {
         TableName: this.table,
-        IndexName: GSI2,
+        IndexName: index.indexName,
         ScanIndexForward: forward,
-        KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to',
-        ...(filters.length ? { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names } : {}),
-        ExpressionAttributeValues: { ...values, ':pk': auditKeys.month(month) },
+        KeyConditionExpression: `${index.partitionKey} = :pk AND ${index.sortKey} BETWEEN :from AND :to`,
+        ...(q.quarter
+          ? { FilterExpression: 'contains(#entry.quarters, :quarter)', ExpressionAttributeNames: { '#entry': 'entry' } }
+          : {}),
+        ExpressionAttributeValues: { ...values, ':pk': pk },
       });
       return items
         .map((i) => i.entry as AuditEntry | undefined)

@@ -45,14 +45,19 @@ export class DynamoFileClaimRepository implements FileClaimRepository {
     }
   }
 
-  async release(distributorId: string, sha256: string, reportId: string): Promise<void> {
+  async release(distributorId: string, sha256: string, reportId: string, version?: string): Promise<void> {
     try {
       await this.doc.send(
         new DeleteCommand({
           TableName: this.table,
           Key: keys.fileClaim(distributorId, sha256),
-          ConditionExpression: 'reportId = :r',
-          ExpressionAttributeValues: { ':r': reportId },
+          ...(version === undefined
+            ? { ConditionExpression: 'reportId = :r', ExpressionAttributeValues: { ':r': reportId } }
+            : {
+                ConditionExpression: 'reportId = :r AND #v = :v',
+                ExpressionAttributeNames: { '#v': 'version' },
+                ExpressionAttributeValues: { ':r': reportId, ':v': version },
+              }),
         }),
       );
     } catch (err) {

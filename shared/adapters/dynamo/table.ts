@@ -8,10 +8,10 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { GSI1, GSI2, TABLE_KEYS } from '../../storage-contract.js';
+import { GSI1, GSI2, GSI3, TABLE_KEYS } from '../../storage-contract.js';
 
 /** The single table's layout (docs/architecture.md, "Storage contract"); no TTL: nothing expires. */
-export { GSI1, GSI2, TABLE_KEYS };
+export { GSI1, GSI2, GSI3, TABLE_KEYS };
 
 export function createTableInput(tableName: string): CreateTableCommandInput {
   return {
@@ -24,6 +24,8 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
       GSI1.sortKey,
       GSI2.partitionKey,
       GSI2.sortKey,
+      GSI3.partitionKey,
+      GSI3.sortKey,
     ].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
     KeySchema: [
       { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
@@ -38,39 +40,45 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
         ],
         Projection: { ProjectionType: 'ALL' },
       },
-      trailIndex,
+      ...trailIndexes.map((t) => t.index),
     ],
   };
 }
 
-const trailIndex = {
-  IndexName: GSI2.indexName,
-  KeySchema: [
-    { AttributeName: GSI2.partitionKey, KeyType: 'HASH' as const },
-    { AttributeName: GSI2.sortKey, KeyType: 'RANGE' as const },
-  ],
-  Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...GSI2.projected] },
-};
+/** The sparse indexes of report records' audit entries (by month, by actor): only `entry` is copied. */
+const trailIndexes = [GSI2, GSI3].map((g) => ({
+  keys: [g.partitionKey, g.sortKey],
+  index: {
+    IndexName: g.indexName,
+    KeySchema: [
+      { AttributeName: g.partitionKey, KeyType: 'HASH' as const },
+      { AttributeName: g.sortKey, KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...g.projected] },
+  },
+}));
 
 /** Creates the table when it is absent. For the local stack; AWS tables come from CDK. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    // A table of an older local stack lacks the trail index: added in place (its items stay).
-    if (!Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === GSI2.indexName)) {
+    // A table of an older local stack lacks a trail index: added in place (its items stay), one
+    // per update as DynamoDB asks, each once the one before is built.
+    for (const { keys, index } of trailIndexes) {
+      if (Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === index.IndexName)) continue;
       try {
         await client.send(
           new UpdateTableCommand({
             TableName: tableName,
-            AttributeDefinitions: [GSI2.partitionKey, GSI2.sortKey].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-            GlobalSecondaryIndexUpdates: [{ Create: trailIndex }],
+            AttributeDefinitions: keys.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+            GlobalSecondaryIndexUpdates: [{ Create: index }],
           }),
         );
       } catch (updateErr) {
         // Someone else added it in between: fine.
         if (!(updateErr instanceof ResourceInUseException)) throw updateErr;
       }
-      await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
+      await indexesActive(client, tableName);
     }
   } catch (err) {
     if (!(err instanceof ResourceNotFoundException)) throw err;
@@ -81,5 +89,16 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
       if (!(createErr instanceof ResourceInUseException)) throw createErr;
     }
     await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
+  }
+}
+
+/** Waits until the table and every index of it are active: a write while one is built fails. */
+async function indexesActive(client: DynamoDBClient, tableName: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE' && (Table.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE')) return;
+    if (Date.now() > deadline) throw new Error(`The table ${tableName} was still building an index after a minute.`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
