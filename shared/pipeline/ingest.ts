@@ -102,10 +102,12 @@ export function parseIncomingKey(
 }
 
 /**
- * A version's rejects file: named by its sequencer, so an older upload still being read never
- * writes over a newer version's file, and by its outcome (its rejected lines, or the file's one
- * error): twin deliveries of one event that decided the claim differently write two files, and the
- * record names the one of the outcome it committed; twins of one outcome write the same bytes.
+ * A version's rejects file: in a folder of the report's name, named by its sequencer, so an older
+ * upload still being read never writes over a newer version's file, and by its outcome (its
+ * rejected lines, or the file's one error): twin deliveries of one event that decided the claim
+ * differently write two files, and the record names the one of the outcome it committed; twins of
+ * one outcome write the same bytes. The version goes in the last segment, not beside the name: a
+ * name may take up a whole file name of the local S3's disk (upload-name.ts).
  */
 export function rejectsKeyOf(
   distributorId: string,
@@ -113,7 +115,7 @@ export function rejectsKeyOf(
   sequencer: string,
   outcome: 'lines' | 'error' = 'lines',
 ): string {
-  return `${PREFIX.rejects}${distributorId}/${stem(name)}.${sequencer}${outcome === 'error' ? '.error' : ''}.rejects.csv`;
+  return `${PREFIX.rejects}${distributorId}/${stem(name) || name}/${sequencer}${outcome === 'error' ? '.error' : ''}.rejects.csv`;
 }
 
 /** The rejects file's name as people download it: `<name>.rejects.csv`, whatever the version. */
@@ -354,8 +356,8 @@ async function afterCommit(
  */
 function namedByVersion(key: string, sequencer?: string): boolean {
   return sequencer === undefined
-    ? /\.[0-9A-F]{32,}(\.error)?\.rejects\.csv$/.test(key)
-    : key.endsWith(`.${sequencer}.rejects.csv`) || key.endsWith(`.${sequencer}.error.rejects.csv`);
+    ? /\/[0-9A-F]{32,}(\.error)?\.rejects\.csv$/.test(key)
+    : key.endsWith(`/${sequencer}.rejects.csv`) || key.endsWith(`/${sequencer}.error.rejects.csv`);
 }
 
 /** The rejects file of a version that failed as a whole: the file's one error. */

@@ -438,7 +438,7 @@ describe('a report version written once', () => {
     expect((await env.rejects(key)).map((r) => [r.line, r.code])).toEqual([[0, 'duplicate-file']]);
     expect(committed).toMatch(/\.error\.rejects\.csv$/);
     // Only the file the record names is left of b.CSV.
-    expect((await env.rt.deps.objects.list('rejects/wo-twins/')).filter((k) => k.startsWith('rejects/wo-twins/b.'))).toEqual([committed]);
+    expect((await env.rt.deps.objects.list('rejects/wo-twins/')).filter((k) => k.startsWith('rejects/wo-twins/b/'))).toEqual([committed]);
   });
 
   it.each([
