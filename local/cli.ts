@@ -14,7 +14,7 @@ import { verifyClosedQuarter, type ClosedVerifyResult } from '../shared/pipeline
 import type { ComputationBody } from '../shared/pipeline/compute.js';
 import { cachedLatestComputation } from '../shared/pipeline/body-cache.js';
 import type { HeldLines } from '../shared/pipeline/compute-quarter.js';
-import { reportRejectsWithHeld, type FieldsOfLines } from '../shared/pipeline/report-rejects.js';
+import { reportRejectsWithHeld } from '../shared/pipeline/report-rejects.js';
 import { rejectsFileName } from '../shared/pipeline/ingest.js';
 import { ClosedQuarterChangeError, InputValidationError } from '../shared/errors.js';
 import { closedQuarterEffect } from '../shared/pipeline/approvals.js';
@@ -54,7 +54,6 @@ import { fileIssueText } from '../shared/domain/render/row-issues.js';
 import { int, pick } from '../shared/domain/render/format.js';
 import { cliWords } from './cli-words.js';
 import { LocalReportFiles } from './local-reports.js';
-import { ReportScans } from './report-scans.js';
 import { RememberedPayouts } from './remembered-payouts.js';
 import { upLines, upStopping } from './up-words.js';
 import { commandUploader } from '../shared/domain/render/uploader.js';
@@ -207,8 +206,6 @@ async function uploadReports(
   lang: Lang = 'en',
   /** Where the uploaded keys are read back from their files (LocalReportFiles). */
   localFiles?: LocalReportFiles,
-  /** Reads the uploaded reports for their rejects files once they are all ingested (ReportScans). */
-  scans?: ReportScans,
 ) {
   const say = cliWords(lang);
   const sizes = await Promise.all(reports.map(async (r) => (await stat(r.path)).size));
@@ -238,7 +235,6 @@ async function uploadReports(
       at: runtime.deps.clock.now().toISOString(),
     });
     localFiles?.add(key, r.path);
-    scans?.add(key, r.path);
     // One PUT of the bytes costs the embedded S3 (in this process) half or less of a multipart upload's
     // CPU: no parts stored, then joined. Reports past what memory should hold still stream.
     const size = sizes[reports.indexOf(r)]!;
@@ -249,16 +245,7 @@ async function uploadReports(
     );
   }
   uploaded();
-  await idleWithProgress(
-    runtime,
-    progress,
-    () => {
-      ingested();
-      // Beside the computation, on another thread: the main one computes.
-      scans?.prepare();
-    },
-    lang,
-  );
+  await idleWithProgress(runtime, progress, ingested, lang);
   delete runtime.deps.onProgress;
 }
 
@@ -487,7 +474,6 @@ async function copyRejects(
   reports: ReportRecord[],
   outDir: string,
   shown: Shown,
-  fieldsOf?: FieldsOfLines,
 ): Promise<{ files: number; held: number }> {
   const byId = new Map(reports.map((r) => [r.reportId, r]));
   // The computation names the first claim by report ID; people know the report by its path.
@@ -501,7 +487,7 @@ async function copyRejects(
   let held = 0;
   // Read for all reports at once (each waits on S3 for much of its time), written in their order.
   const all = await Promise.all(
-    reports.map(async (r) => (r.rejectsKey ? await reportRejectsWithHeld(runtime.deps, r, describe, fieldsOf) : null)),
+    reports.map(async (r) => (r.rejectsKey ? await reportRejectsWithHeld(runtime.deps, r, describe) : null)),
   );
   for (const [i, r] of reports.entries()) {
     const rejects = all[i];
@@ -553,8 +539,6 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
   ]);
   if (started.status === 'rejected') throw started.reason;
   const runtime = started.value;
-  // The held lines' fields for the rejects files, read from the reports' files on another thread.
-  const scans = new ReportScans();
   try {
     if (loaded.status === 'rejected') throw loaded.reason;
     new RulesBook(runtime.rules).require(quarter);
@@ -577,7 +561,7 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     const payouts = new RememberedPayouts();
     runtime.deps.payouts = payouts.over(runtime.deps.payouts);
     await Promise.race([distributors, importing]);
-    await Promise.all([importing, uploadReports(runtime, checked.folder.reports, lang, localFiles, scans)]);
+    await Promise.all([importing, uploadReports(runtime, checked.folder.reports, lang, localFiles)]);
     // What the tail reads is read at once; the rejects files, which read the reports again for
     // their held lines' fields, start as soon as the registries name the reports' folders.
     const reading = phases.start('read the results');
@@ -592,9 +576,7 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     const outDir = resolve(out);
     // The rejects files name reports by their distributor's folder alone: no partner needed.
     const rejectsWritten = phases.time('write the rejects files', () =>
-      copyRejects(runtime, reports, outDir, shownOf(distributorList, []), (r, lines) =>
-        phases.time(`  held lines of ${r.reportId}`, () => scans.fieldsOf(r, lines)),
-      ),
+      copyRejects(runtime, reports, outDir, shownOf(distributorList, [])),
     );
     rejectsWritten.catch(() => undefined); // awaited below
     const partnerList = await partnersRead;
@@ -623,7 +605,6 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     printed();
     return reportDeadLetters(runtime, lang) ? 1 : 0;
   } finally {
-    await scans.close();
     await phases.time('stop the local stack', () => runtime.stop());
     if (values.timings) note(`\nWhere the time went\n${phases.report()}`);
   }

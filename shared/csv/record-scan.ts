@@ -40,107 +40,22 @@ export async function recordsAt(
   lines: ReadonlySet<number>,
   options: ScanOptions = {},
 ): Promise<ScannedRecords> {
-  let last = 0;
-  for (const line of lines) last = Math.max(last, line);
-  const fields = new Map<number, string[]>();
-  const { headers } = await scanInput(
-    input,
-    options,
-    (scanner, line, text, start, end) => {
-      if (end > start && lines.has(line)) fields.set(line, scanner.split(text.slice(start, end)));
-    },
-    (line) => line >= last,
-  );
-  return { headers, fields };
-}
-
-/**
- * Where every record of a report is, found in one pass and kept with the decoded text, so that the
- * fields of any records can be taken later without reading the file again: `rebates run` reads each
- * report so while the computation runs, and only splits the few lines it held afterwards.
- */
-export class RecordIndex {
-  constructor(
-    /** The header's fields, as recordsAt gives them. */
-    readonly headers: string[],
-    private readonly scanner: Scanner,
-    /**
-     * The decoded text in the pieces the scan saw. Kept as UTF-8, the bench's million lines took
-     * 150 MB less but a third more CPU to index: on two cores the CPU counts more.
-     */
-    private readonly texts: string[],
-    /** The record numbered `first + i` is texts[spans[3i]] from spans[3i+1] to spans[3i+2]. */
-    private readonly spans: Int32Array,
-    private readonly first: number,
-    readonly records: number,
-  ) {}
-
-  /** The same answer as recordsAt for these lines. */
-  fieldsAt(lines: Iterable<number>): ScannedRecords {
-    const fields = new Map<number, string[]>();
-    for (const line of lines) {
-      const i = line - this.first;
-      if (!Number.isInteger(i) || i < 0 || i >= this.records) continue;
-      const [t, start, end] = [this.spans[3 * i]!, this.spans[3 * i + 1]!, this.spans[3 * i + 2]!];
-      // A record over the bound is counted but has no fields (the reader keeps none of it).
-      if (end > start) fields.set(line, this.scanner.split(this.texts[t]!.slice(start, end)));
-    }
-    return { headers: this.headers, fields };
-  }
-}
-
-/** Indexes every record of a report (RecordIndex). */
-export async function indexRecords(input: Readable, options: ScanOptions = {}): Promise<RecordIndex> {
-  const texts: string[] = [];
-  let spans = new Int32Array(3 * 1024);
-  let count = 0;
-  let first = 0;
-  let lastText: string | undefined;
-  const { headers, scanner } = await scanInput(
-    input,
-    options,
-    (_scanner, line, text, start, end) => {
-      if (count === 0) first = line;
-      if (text !== lastText) {
-        texts.push(text);
-        lastText = text;
-      }
-      if (3 * count + 3 > spans.length) {
-        const grown = new Int32Array(spans.length * 2);
-        grown.set(spans);
-        spans = grown;
-      }
-      spans[3 * count] = texts.length - 1;
-      spans[3 * count + 1] = start;
-      spans[3 * count + 2] = end;
-      count++;
-    },
-    () => false,
-  );
-  return new RecordIndex(headers, scanner, texts, spans, first, count);
-}
-
-/** Calls `visit` with each record after the header, until `enough` says so or the text ends. */
-type Visit = (scanner: Scanner, line: number, text: string, start: number, end: number) => void;
-
-async function scanInput(input: Readable, options: ScanOptions, visit: Visit, enough: (line: number) => boolean) {
   const maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
   const sniffer = new TextSniffer(3 * maxRecordChars + 3);
   const text = decoded(input, sniffer, options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES);
   try {
-    return await scan(text, maxRecordChars, visit, enough);
+    return await scan(text, lines, maxRecordChars);
   } finally {
     input.destroy();
     await text.return(undefined).catch(() => undefined);
   }
 }
 
-async function scan(
-  text: AsyncGenerator<string>,
-  maxRecordChars: number,
-  visit: Visit,
-  enough: (line: number) => boolean,
-): Promise<{ headers: string[]; scanner: Scanner }> {
+async function scan(text: AsyncGenerator<string>, lines: ReadonlySet<number>, maxRecordChars: number) {
+  let last = 0;
+  for (const line of lines) last = Math.max(last, line);
+  const fields = new Map<number, string[]>();
+
   let head = '';
   let atEnd = false;
   let found: { line: string; newline: Newline } | null | undefined;
@@ -161,19 +76,19 @@ async function scan(
       const row = scanner.split(text.slice(start, end));
       // Blank records before the header are counted, as the reader counts them.
       if (!row.every((f) => f.trim() === '')) headers = row.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h));
-    } else visit(scanner, line, text, start, end);
+    } else if (end > start && lines.has(line)) fields.set(line, scanner.split(text.slice(start, end)));
   };
   let pending = head;
   for (;;) {
     scanner.records(pending, atEnd, take);
-    if (atEnd || (headers && enough(line))) break;
+    if (atEnd || (headers && line >= last)) break;
     const next = await text.next();
     if (next.done) {
       atEnd = true;
       pending = '';
     } else pending = next.value;
   }
-  return { headers: headers ?? [], scanner };
+  return { headers: headers ?? [], fields };
 }
 
 async function* decoded(input: Readable, sniffer: TextSniffer, maxInflatedBytes: number): AsyncGenerator<string> {

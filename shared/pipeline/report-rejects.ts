@@ -9,7 +9,7 @@
  * held row carries the same evidence as a rejected one.
  */
 import Papa from 'papaparse';
-import { recordsAt, type ScannedRecords } from '../csv/record-scan.js';
+import { recordsAt } from '../csv/record-scan.js';
 import { RejectsCsvWriter, type RejectRow } from '../export/rejects-csv.js';
 import type { ObjectStore, ReportRecord, ComputationRepository } from '../ports/index.js';
 import { cachedLatestComputation } from './body-cache.js';
@@ -31,12 +31,6 @@ export interface ReportRejects {
 
 /** A held entry's message for this reader; the default is the computation's own words. */
 export type DescribeHeld = (entry: HeldLines, quarter: string) => string;
-
-/**
- * The header and the fields of some records of a report's version in force, from elsewhere than its
- * raw object (`rebates run` reads its reports beforehand); undefined when the object must be read.
- */
-export type FieldsOfLines = (record: ReportRecord, lines: ReadonlySet<number>) => Promise<ScannedRecords | undefined>;
 
 /** The held lines of one report version, from the latest computation of each quarter it touches. */
 export async function heldLinesOfReport(
@@ -61,7 +55,6 @@ export async function reportRejectsWithHeld(
   deps: ReportRejectsDeps,
   record: ReportRecord,
   describe: DescribeHeld = (entry) => entry.message,
-  fieldsOf?: FieldsOfLines,
 ): Promise<ReportRejects | null> {
   const stored = record.rejectsKey ? await storedRejects(deps.objects, record.rejectsKey) : null;
   const held = record.status === 'processed' ? await heldLinesOfReport(deps, record) : [];
@@ -73,7 +66,7 @@ export async function reportRejectsWithHeld(
   const messages = new Map<number, { code: string; message: string }>();
   for (const { quarter, entry } of held)
     for (const line of entry.lines) messages.set(line, { code: entry.reason, message: describe(entry, quarter) });
-  const fields = await fieldsOfLines(deps.objects, record, new Set(messages.keys()), fieldsOf);
+  const fields = await fieldsOfLines(deps.objects, record, new Set(messages.keys()));
 
   const rows: RejectRow[] = [
     ...(stored?.rows ?? []),
@@ -110,13 +103,8 @@ async function fieldsOfLines(
   objects: ObjectStore,
   record: ReportRecord,
   lines: ReadonlySet<number>,
-  fieldsOf?: FieldsOfLines,
 ): Promise<Map<number, string[]>> {
-  const { headers, fields } = (await fieldsOf?.(record, lines)) ?? (await recordsOfObject(objects, record, lines));
-  return new Map<number, string[]>([[1, headers], ...fields]);
-}
-
-async function recordsOfObject(objects: ObjectStore, record: ReportRecord, lines: ReadonlySet<number>) {
   const object = await objects.get(record.key, record.objectVersionId);
-  return recordsAt(object.body, lines);
+  const { headers, fields } = await recordsAt(object.body, lines);
+  return new Map<number, string[]>([[1, headers], ...fields]);
 }

@@ -8,7 +8,6 @@ import { createReadStream } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LocalReportFiles } from '../../local/local-reports.js';
 import { RememberedPayouts } from '../../local/remembered-payouts.js';
-import { ReportScans } from '../../local/report-scans.js';
 import { reportUploadName } from '../../local/runtime.js';
 import { importReference } from '../../shared/pipeline/reference-import.js';
 import { reportRejectsWithHeld } from '../../shared/pipeline/report-rejects.js';
@@ -38,7 +37,6 @@ describe('rebates run: reports read from their files, payouts as stored', () => 
     const s3Payouts = deps.payouts;
     const counting = countingReportGets(s3);
     const files = new LocalReportFiles();
-    const scans = new ReportScans();
     const payouts = new RememberedPayouts();
     deps.objects = files.over(counting.objects);
     deps.payouts = payouts.over(s3Payouts);
@@ -50,11 +48,8 @@ describe('rebates run: reports read from their files, payouts as stored', () => 
       for (const r of folder.reports) {
         const key = `incoming/${r.distributorId}/${reportUploadName(r.name)}`;
         files.add(key, r.path);
-        scans.add(key, r.path);
         await env.rt.upload(key, createReadStream(r.path), /\.gz$/i.test(r.name) ? 'application/gzip' : 'text/csv');
       }
-      // Read on the scan thread while the computation runs, as `rebates run` does.
-      scans.prepare();
       release();
       await env.rt.idle();
       expect(env.rt.deadLetters()).toEqual([]);
@@ -67,8 +62,6 @@ describe('rebates run: reports read from their files, payouts as stored', () => 
         const local = await reportRejectsWithHeld(deps, r);
         const fromS3 = await reportRejectsWithHeld({ ...deps, objects: s3 }, r);
         expect(local).toEqual(fromS3);
-        // From the scan thread's indexes; a fallback to the object would be counted below.
-        expect(await reportRejectsWithHeld({ ...deps, objects: counting.objects }, r, undefined, scans.fieldsOf)).toEqual(fromS3);
         held += local?.held ?? 0;
       }
       expect(held).toBeGreaterThan(0);
@@ -80,7 +73,6 @@ describe('rebates run: reports read from their files, payouts as stored', () => 
       for (const { quarter } of env.rt.rules)
         expect(payouts.stored(quarter), quarter).toEqual(await s3Payouts.listQuarter(quarter));
     } finally {
-      await scans.close();
       deps.objects = s3;
       deps.payouts = s3Payouts;
     }
