@@ -213,7 +213,7 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
           ? {
               quarters: oldQuarters,
               sha256: previous.activeVersion ? (previous.sha256 ?? null) : null,
-              ...(previous.activeVersion ? { version: previous.activeVersion } : {}),
+              ...(previous.activeVersion ? { version: previous.activeVersion, sequencer: previous.sequencer } : {}),
               // Only a file named by its version is that version's alone (see namedByVersion).
               ...(previous.rejectsKey && namedByVersion(previous.rejectsKey, previous.sequencer)
                 ? { rejectsKey: previous.rejectsKey }
@@ -259,7 +259,7 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
               claim: {
                 distributorId,
                 sha256: result!.sha256,
-                holder: { reportId, version, quarters: outcome.quarters ?? [] },
+                holder: { reportId, version, sequencer, quarters: outcome.quarters ?? [] },
                 from: claim.from,
               },
             }
@@ -344,7 +344,7 @@ async function afterCommit(
   const { replaced } = c;
   // Only the replaced version's claim: a later version of this report may hold the bytes again by now.
   if (replaced?.sha256 && replaced.sha256 !== c.counted)
-    await deps.files.release(c.distributorId, replaced.sha256, c.reportId, replaced.version);
+    await deps.files.release(c.distributorId, replaced.sha256, c.reportId, replaced.version, replaced.sequencer);
   if (replaced?.rejectsKey && replaced.rejectsKey !== c.rejectsKey && namedByVersion(replaced.rejectsKey))
     await deleteQuietly(deps, replaced.rejectsKey);
 }

@@ -17,6 +17,11 @@ export interface FileClaim {
 /** A claim as written: with the quarters of the claiming version, which its computations read. */
 export interface FileHolder extends FileClaim {
   quarters: readonly string[];
+  /**
+   * The S3 event sequencer of the claiming upload. A version alone does not tell two uploads apart:
+   * without bucket versioning it is the etag, the same for the same bytes uploaded again.
+   */
+  sequencer?: string;
 }
 
 export interface FileClaimRepository {
@@ -27,7 +32,8 @@ export interface FileClaimRepository {
   /**
    * Frees the bytes when `reportId` no longer counts them; another report's claim is left as it is,
    * and so is the report's own claim of a version other than `version` (when given): a later version
-   * of the report may have taken the bytes again before a slow release of an earlier one runs.
+   * of the report may have taken the bytes again before a slow release of an earlier one runs (and
+   * of an upload other than `sequencer`, when given: the same bytes again have the same etag).
    */
-  release(distributorId: string, sha256: string, reportId: string, version?: string): Promise<void>;
+  release(distributorId: string, sha256: string, reportId: string, version?: string, sequencer?: string): Promise<void>;
 }

@@ -107,6 +107,8 @@ export interface ReportRecord {
      * claim, never one a later version of the report took on the same bytes. Absent in records written before.
      */
     version?: string;
+    /** The replaced version's upload (its S3 event sequencer): its claim's, when the claim has one. */
+    sequencer?: string;
   };
   /**
    * The version's audit entry, listed in the trail through the trail index (gsi2); moved out as a

@@ -365,40 +365,47 @@ describe('a report version written once', () => {
     expect(await unitsPaid('WL1')).toBe(5);
   });
 
-  it('lets no slow release of the replaced bytes delete the claim a later version of the same key took on them', async () => {
-    await env.importReference({ distributors: ['wo-release'], partners: ['WS1'], acceptances: [{ partnerId: 'WS1', program: 'client' }] });
-    const key = 'incoming/wo-release/feb.CSV';
-    const A = renderReport([sale({ invoice: 'S-1', partnerId: 'WS1', qty: 4 })]);
-    const B = renderReport([sale({ invoice: 'S-1', partnerId: 'WS1', qty: 1 })]);
-    const requested: ComputeRequest[] = [];
-    await put(key, A);
-    expect(await ingestAlone(key, { versionId: 'v1', requested })).toMatchObject({ status: 'processed' });
-    // v2 (bytes B) commits; its release of A waits at the gate.
-    const held = gate();
-    const real = env.rt.deps.files;
-    const slowRelease: IngestDeps['files'] = {
-      holder: (d, s) => real.holder(d, s),
-      takeOver: (d, s, f, t) => real.takeOver(d, s, f, t),
-      release: async (...args) => {
-        await held.wait();
-        return real.release(...args);
-      },
-    };
-    await put(key, B);
-    const v2 = ingestAlone(key, { versionId: 'v2', requested, files: slowRelease });
-    await held.arrived;
-    // v3 (bytes A again) commits meanwhile: the claim on A, still v1's, is the report's own.
-    await put(key, A);
-    expect(await ingestAlone(key, { versionId: 'v3', requested })).toMatchObject({ status: 'processed' });
-    expect(await real.holder('wo-release', sha256(A))).toMatchObject({ version: 'v3' });
-    held.open();
-    expect(await v2).toMatchObject({ status: 'processed' });
-    // v2's late release leaves v3's claim: the computation still finds the report.
-    expect(await real.holder('wo-release', sha256(A))).toEqual({ reportId: reportIdOf(key), version: 'v3' });
-    await computeAsked(requested);
-    expect(await unitsPaid('WS1')).toBe(4);
-    expect(await env.report(key)).toMatchObject({ activeVersion: 'v3' });
-  });
+  // With bucket versioning each upload has its own version; without, the version is the etag, the
+  // same for the same bytes again, and only the upload's sequencer in the claim tells them apart.
+  for (const versioned of [true, false])
+    it(`lets no slow release of the replaced bytes delete the claim a later version of the same key took on them (${versioned ? 'versioned bucket' : 'etag as the version'})`, async () => {
+      const dist = versioned ? 'wo-release' : 'wo-release-etag';
+      const partnerId = versioned ? 'WS1' : 'WS2';
+      await env.importReference({ distributors: [dist], partners: [partnerId], acceptances: [{ partnerId, program: 'client' }] });
+      const key = `incoming/${dist}/feb.CSV`;
+      const A = renderReport([sale({ invoice: `S-${dist}`, partnerId, qty: 4 })]);
+      const B = renderReport([sale({ invoice: `S-${dist}`, partnerId, qty: 1 })]);
+      const versionOf = (v: string) => (versioned ? { versionId: v } : {});
+      const requested: ComputeRequest[] = [];
+      await put(key, A);
+      expect(await ingestAlone(key, { ...versionOf('v1'), requested })).toMatchObject({ status: 'processed' });
+      // v2 (bytes B) commits; its release of A waits at the gate.
+      const held = gate();
+      const real = env.rt.deps.files;
+      const slowRelease: IngestDeps['files'] = {
+        holder: (d, s) => real.holder(d, s),
+        takeOver: (d, s, f, t) => real.takeOver(d, s, f, t),
+        release: async (...args) => {
+          await held.wait();
+          return real.release(...args);
+        },
+      };
+      await put(key, B);
+      const v2 = ingestAlone(key, { ...versionOf('v2'), requested, files: slowRelease });
+      await held.arrived;
+      // v3 (bytes A again) commits meanwhile: the claim on A, still v1's, is the report's own.
+      await put(key, A);
+      expect(await ingestAlone(key, { ...versionOf('v3'), requested })).toMatchObject({ status: 'processed' });
+      const v3 = (await env.report(key)).version;
+      expect(await real.holder(dist, sha256(A))).toEqual({ reportId: reportIdOf(key), version: v3 });
+      held.open();
+      expect(await v2).toMatchObject({ status: 'processed' });
+      // v2's late release leaves v3's claim: the computation still finds the report.
+      expect(await real.holder(dist, sha256(A))).toEqual({ reportId: reportIdOf(key), version: v3 });
+      await computeAsked(requested);
+      expect(await unitsPaid(partnerId)).toBe(4);
+      expect(await env.report(key)).toMatchObject({ activeVersion: v3 });
+    });
 
   it('gives two deliveries of one event that decide the claim differently two rejects files, so the record always names its own', async () => {
     await env.importReference({ distributors: ['wo-twins'], partners: ['WN1'], acceptances: [{ partnerId: 'WN1', program: 'client' }] });

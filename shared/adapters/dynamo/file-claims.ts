@@ -4,7 +4,12 @@ import { isConditionFailed } from './doc.js';
 import { keys } from './keys.js';
 
 /** A claim item's attributes beside its keys; `quarters` is what computations look for. */
-export const claimAttributes = (h: FileHolder) => ({ reportId: h.reportId, version: h.version, quarters: [...h.quarters] });
+export const claimAttributes = (h: FileHolder) => ({
+  reportId: h.reportId,
+  version: h.version,
+  quarters: [...h.quarters],
+  ...(h.sequencer !== undefined ? { sequencer: h.sequencer } : {}),
+});
 
 export class DynamoFileClaimRepository implements FileClaimRepository {
   constructor(
@@ -45,7 +50,9 @@ export class DynamoFileClaimRepository implements FileClaimRepository {
     }
   }
 
-  async release(distributorId: string, sha256: string, reportId: string, version?: string): Promise<void> {
+  async release(distributorId: string, sha256: string, reportId: string, version?: string, sequencer?: string): Promise<void> {
+    // Claims written before they carried their upload's sequencer are that version's whatever it is.
+    const bySequencer = sequencer === undefined ? '' : ' AND (attribute_not_exists(#s) OR #s = :s)';
     try {
       await this.doc.send(
         new DeleteCommand({
@@ -54,9 +61,9 @@ export class DynamoFileClaimRepository implements FileClaimRepository {
           ...(version === undefined
             ? { ConditionExpression: 'reportId = :r', ExpressionAttributeValues: { ':r': reportId } }
             : {
-                ConditionExpression: 'reportId = :r AND #v = :v',
-                ExpressionAttributeNames: { '#v': 'version' },
-                ExpressionAttributeValues: { ':r': reportId, ':v': version },
+                ConditionExpression: `reportId = :r AND #v = :v${bySequencer}`,
+                ExpressionAttributeNames: { '#v': 'version', ...(sequencer === undefined ? {} : { '#s': 'sequencer' }) },
+                ExpressionAttributeValues: { ':r': reportId, ':v': version, ...(sequencer === undefined ? {} : { ':s': sequencer }) },
               }),
         }),
       );
