@@ -10,8 +10,8 @@ export const PREFIX = {
   /** `incoming/<distributorId>/<name>.csv[.gz]`: uploaded reports; an upload here starts ingest. */
   incoming: 'incoming/',
   /**
-   * `rejects/<distributorId>/<name>/<sequencer>.rejects.csv`: a report version's own rejected lines;
-   * `<name>/<sequencer>.error.rejects.csv` when the version failed as a whole (its one error). Records
+   * `rejects/<distributorId>/<stem>/<sequencer>.<reportId>.rejects.csv`: a report version's own rejected lines;
+   * `<stem>/<sequencer>.<reportId>.error.rejects.csv` when the version failed as a whole (its one error). Records
    * written before the sequencer was in the name point at `<name>.rejects.csv`.
    */
   rejects: 'rejects/',

@@ -1,5 +1,5 @@
 /**
- * The rejects file written beside a report (`rejects/<distributor_id>/<name>/<sequencer>[.error].rejects.csv`, one per version):
+ * The rejects file written beside a report (`rejects/<distributor_id>/<stem>/<sequencer>.<reportId>[.error].rejects.csv`, one per version):
  * `line,reason_code,message,<original header…>`, then one row per rejected line with its
  * original line number and fields. Without an original header (the header itself was the
  * problem) the header is just `line,reason_code,message`.

@@ -107,16 +107,20 @@ export function parseIncomingKey(
  * rejected lines, or the file's one error): twin deliveries of one event that decided the claim
  * differently write two files, and the record names the one of the outcome it committed; twins of
  * one outcome write the same bytes. The version goes in the last segment, not beside the name: a
- * name may take up a whole file name of the local S3's disk (upload-name.ts).
+ * name may take up a whole file name of the local S3's disk (upload-name.ts). The report's ID goes
+ * there too: reports of one folder name (`feb.csv` and `feb.csv.gz`, `d-merl/` and `D-MERL/`) share
+ * it, and S3 orders sequencers only per key, never promising two keys different ones.
  */
 export function rejectsKeyOf(
   distributorId: string,
   name: string,
-  sequencer: string,
+  version: { sequencer: string; reportId: string },
   outcome: 'lines' | 'error' = 'lines',
 ): string {
-  return `${PREFIX.rejects}${distributorId}/${stem(name) || name}/${sequencer}${outcome === 'error' ? '.error' : ''}.rejects.csv`;
+  return `${PREFIX.rejects}${distributorId}/${stem(name) || name}/${versionFileStem(version)}${outcome === 'error' ? '.error' : ''}.rejects.csv`;
 }
+
+const versionFileStem = (v: { sequencer: string; reportId: string }) => `${v.sequencer}.${v.reportId}`;
 
 /** The rejects file's name as people download it: `<name>.rejects.csv`, whatever the version. */
 export function rejectsFileName(name: string): string {
@@ -154,13 +158,14 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
   const { distributorId, name } = parsed;
   const sequencer = normalizeSequencer(obj.sequencer);
   const at = () => deps.clock.now().toISOString();
-  const linesKey = rejectsKeyOf(distributorId, name, sequencer, 'lines');
-  const errorKey = rejectsKeyOf(distributorId, name, sequencer, 'error');
+  const linesKey = rejectsKeyOf(distributorId, name, { sequencer, reportId }, 'lines');
+  const errorKey = rejectsKeyOf(distributorId, name, { sequencer, reportId }, 'error');
 
   // Nothing is written before the version is read: the record is written once, at the end, if it
   // is still as read here (a later upload or a twin of this event may commit meanwhile).
   let read = await deps.reports.get(reportId);
-  const settled = await alreadySettled(deps, obj, read, { reportId, version, sequencer, distributorId });
+  const me = { reportId, version, sequencer, distributorId, rejectsKeys: [linesKey, errorKey] };
+  const settled = await alreadySettled(deps, obj, read, me);
   if (settled) return settled;
 
   let result: Extracted | null = null;
@@ -174,16 +179,17 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
       fileError = err;
     }
     const uploader = await resolveUploader(deps.uploads, obj.key, obj.writtenAt ?? at(), obj.writer);
-    // The rejects files this delivery wrote: the one its record names stays, the others go.
+    // The rejects files this delivery wrote: the one its record names stays, the others go (both
+    // keys of this upload: an earlier delivery cut off before its commit may have written the other).
     const written = new Set<string>(result ? [linesKey] : []);
     const dropOthers = async (kept: string | undefined) => {
-      for (const key of written) if (key !== kept) await deleteQuietly(deps, key);
+      for (const key of me.rejectsKeys) if (key !== kept) await deleteQuietly(deps, key);
     };
     let extractStored = false;
     for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
       if (attempt > 0) {
         read = await deps.reports.get(reportId);
-        const now = await alreadySettled(deps, obj, read, { reportId, version, sequencer, distributorId });
+        const now = await alreadySettled(deps, obj, read, me);
         if (now) {
           // A later upload, or a twin of this event, committed meanwhile: its file is the record's.
           await dropOthers(read?.rejectsKey);
@@ -215,7 +221,7 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
               sha256: previous.activeVersion ? (previous.sha256 ?? null) : null,
               ...(previous.activeVersion ? { version: previous.activeVersion, sequencer: previous.sequencer } : {}),
               // Only a file named by its version is that version's alone (see namedByVersion).
-              ...(previous.rejectsKey && namedByVersion(previous.rejectsKey, previous.sequencer)
+              ...(previous.rejectsKey && namedByVersion(previous.rejectsKey, previous)
                 ? { rejectsKey: previous.rejectsKey }
                 : {}),
             }
@@ -299,7 +305,7 @@ async function alreadySettled(
   deps: IngestDeps,
   obj: UploadedObject,
   existing: ReportRecord | null,
-  me: { reportId: string; version: string; sequencer: string; distributorId: string },
+  me: { reportId: string; version: string; sequencer: string; distributorId: string; rejectsKeys: string[] },
 ): Promise<IngestOutcome | null> {
   const { reportId, version, sequencer, distributorId } = me;
   if (!existing) return null;
@@ -315,6 +321,8 @@ async function alreadySettled(
     replaced,
     counted: existing.activeVersion === version ? existing.sha256 : undefined,
   });
+  // A delivery cut off between its commit and removing this upload's file of the other outcome.
+  for (const key of me.rejectsKeys) if (key !== existing.rejectsKey) await deleteQuietly(deps, key);
   const quarters = [
     ...new Set([...(existing.activeVersion === version ? (existing.quarters ?? []) : []), ...(replaced?.quarters ?? [])]),
   ].sort();
@@ -345,19 +353,18 @@ async function afterCommit(
   // Only the replaced version's claim: a later version of this report may hold the bytes again by now.
   if (replaced?.sha256 && replaced.sha256 !== c.counted)
     await deps.files.release(c.distributorId, replaced.sha256, c.reportId, replaced.version, replaced.sequencer);
-  if (replaced?.rejectsKey && replaced.rejectsKey !== c.rejectsKey && namedByVersion(replaced.rejectsKey))
-    await deleteQuietly(deps, replaced.rejectsKey);
+  // Set at the commit only for a file named by the replaced version (namedByVersion).
+  if (replaced?.rejectsKey && replaced.rejectsKey !== c.rejectsKey) await deleteQuietly(deps, replaced.rejectsKey);
 }
 
 /**
- * Whether a rejects key is named by its version's sequencer (by `sequencer` when given). A key named
- * the old way, `<stem>.rejects.csv`, may be named by another report too (`feb.csv` and
+ * Whether a rejects key is the version's own (named by its sequencer and report, rejectsKeyOf). A key
+ * named the old way, `<stem>.rejects.csv`, may be named by another report too (`feb.csv` and
  * `feb.csv.gz`, or folders `d-merl/` and `D-MERL/`): it is never deleted.
  */
-function namedByVersion(key: string, sequencer?: string): boolean {
-  return sequencer === undefined
-    ? /\/[0-9A-F]{32,}(\.error)?\.rejects\.csv$/.test(key)
-    : key.endsWith(`/${sequencer}.rejects.csv`) || key.endsWith(`/${sequencer}.error.rejects.csv`);
+function namedByVersion(key: string, version: { sequencer: string; reportId: string }): boolean {
+  const own = versionFileStem(version);
+  return key.endsWith(`/${own}.rejects.csv`) || key.endsWith(`/${own}.error.rejects.csv`);
 }
 
 /** The rejects file of a version that failed as a whole: the file's one error. */

@@ -517,7 +517,7 @@ describe('keys and upload URLs', () => {
         distributorId: 'kd-a',
         name: names[i],
       });
-      expect(report.rejectsKey).toBe(`${rejectsStems[i]}/${report.sequencer}.rejects.csv`);
+      expect(report.rejectsKey).toBe(`${rejectsStems[i]}/${report.sequencer}.${report.reportId}.rejects.csv`);
       expect(report.counts).toMatchObject({ read: 2, extracted: 2, rejected: 0 });
       expect(rejects).toEqual([]);
       expect((await env.held(key)).map((h) => [h.reason, h.message])).toEqual([

@@ -407,6 +407,35 @@ describe('a report version written once', () => {
       expect(await env.report(key)).toMatchObject({ activeVersion: v3 });
     });
 
+  it("leaves no rejects file of an outcome a delivery cut off before its commit wrote, once a later delivery commits the other", async () => {
+    await env.importReference({ distributors: ['wo-orphan'], partners: ['WO1'], acceptances: [{ partnerId: 'WO1', program: 'client' }] });
+    const holderKey = 'incoming/wo-orphan/a.CSV';
+    const key = 'incoming/wo-orphan/b.CSV';
+    const A = renderReport([sale({ invoice: 'O-1', partnerId: 'WO1', qty: 2 })]);
+    await put(holderKey, A);
+    expect(await ingestAlone(holderKey)).toMatchObject({ status: 'processed' });
+    await put(key, A);
+    const event = { versionId: 'vo', sequencer: nextSequencer() };
+    // The first delivery finds a.CSV holding the bytes, writes the error file, and dies at its commit.
+    const real = env.rt.deps.reports;
+    const dying: IngestDeps['reports'] = Object.assign(Object.create(Object.getPrototypeOf(real) as object) as IngestDeps['reports'], real, {
+      commit: async () => {
+        throw new Error('killed (injected fault)');
+      },
+    });
+    await expect(ingestAlone(key, { ...event, reports: dying })).rejects.toThrow('killed');
+    const left = async () => (await env.rt.deps.objects.list('rejects/wo-orphan/')).filter((k) => k.startsWith('rejects/wo-orphan/b/'));
+    // Its lines' file, written while read, and the error file it meant to commit.
+    expect(await left()).toContainEqual(expect.stringMatching(/\.error\.rejects\.csv$/));
+    // a.CSV moves on to other bytes; the event comes again and b.CSV counts.
+    await put(holderKey, renderReport([sale({ invoice: 'O-1', partnerId: 'WO1', qty: 3 })]));
+    expect(await ingestAlone(holderKey)).toMatchObject({ status: 'processed' });
+    expect(await ingestAlone(key, event)).toMatchObject({ status: 'processed' });
+    const record = await env.report(key);
+    expect(record.rejectsKey).not.toMatch(/\.error\.rejects\.csv$/);
+    expect(await left()).toEqual([record.rejectsKey]);
+  });
+
   it('gives two deliveries of one event that decide the claim differently two rejects files, so the record always names its own', async () => {
     await env.importReference({ distributors: ['wo-twins'], partners: ['WN1'], acceptances: [{ partnerId: 'WN1', program: 'client' }] });
     const holderKey = 'incoming/wo-twins/a.CSV';

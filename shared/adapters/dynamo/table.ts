@@ -61,25 +61,11 @@ const trailIndexes = [GSI2, GSI3].map((g) => ({
 /** Creates the table when it is absent. For the local stack; AWS tables come from CDK. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     // A table of an older local stack lacks a trail index: added in place (its items stay), one
     // per update as DynamoDB asks, each once the one before is built.
-    for (const { keys, index } of trailIndexes) {
-      if (Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === index.IndexName)) continue;
-      try {
-        await client.send(
-          new UpdateTableCommand({
-            TableName: tableName,
-            AttributeDefinitions: keys.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-            GlobalSecondaryIndexUpdates: [{ Create: index }],
-          }),
-        );
-      } catch (updateErr) {
-        // Someone else added it in between: fine.
-        if (!(updateErr instanceof ResourceInUseException)) throw updateErr;
-      }
-      await indexesActive(client, tableName);
-    }
+    for (const { keys, index } of trailIndexes) await addIndex(client, tableName, keys, index);
+    // Also when another process added them: a write while an index is built fails.
+    await indexesActive(client, tableName);
   } catch (err) {
     if (!(err instanceof ResourceNotFoundException)) throw err;
     try {
@@ -89,6 +75,37 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
       if (!(createErr instanceof ResourceInUseException)) throw createErr;
     }
     await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
+  }
+}
+
+/**
+ * Adds the index unless the table has it. Another process starting on the same table may add it (or
+ * another index) meanwhile, which DynamoDB refuses as in use or as already existing: then the table
+ * is read again once its indexes are built, and the index is added only if still missing.
+ */
+async function addIndex(
+  client: DynamoDBClient,
+  tableName: string,
+  keys: string[],
+  index: NonNullable<CreateTableCommandInput['GlobalSecondaryIndexes']>[number],
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === index.IndexName)) return;
+    try {
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: keys.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+          GlobalSecondaryIndexUpdates: [{ Create: index }],
+        }),
+      );
+      await indexesActive(client, tableName);
+      return;
+    } catch (updateErr) {
+      if (attempt >= 3) throw updateErr;
+      await indexesActive(client, tableName);
+    }
   }
 }
 
