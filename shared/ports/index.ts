@@ -130,9 +130,6 @@ export interface ReportCommit {
   claim?: { distributorId: string; sha256: string; holder: FileHolder; from: 'free' | 'mine' | FileClaim };
 }
 
-/** Which condition of a commit failed: the record, the claim, the moved entry, or one not known. */
-export type ReportCommitConflict = 'record' | 'claim' | 'entry' | 'other';
-
 /** Who uploaded a report version, and how. */
 export interface ReportUploader {
   /** "distributor dist-kvant" (role and user of an upload URL) or an S3 principal ("AWS:AROA…:kvant-sync"). */
@@ -149,10 +146,10 @@ export interface ReportsRepository {
   /**
    * Writes a version's outcome in one transaction: its record (with its audit entry, `entry`), the
    * claim on its bytes when it counts, and the replaced version's entry as a trail item of its
-   * own. Nothing is written unless the record is still exactly `commit.read` and the claim still as
-   * decided; `conflict` then names what changed, for the caller to read again and decide anew.
+   * own. Nothing is written, and false is answered, unless the record is still exactly `commit.read`
+   * and the claim still as decided: the caller reads both again and decides anew.
    */
-  commit(commit: ReportCommit): Promise<{ committed: true } | { committed: false; conflict: ReportCommitConflict[] }>;
+  commit(commit: ReportCommit): Promise<boolean>;
   /**
    * Reports whose active version has lines in the quarter, for its computation: found through the
    * file claims naming the quarter (a version's claim is written with its record, in one transaction).

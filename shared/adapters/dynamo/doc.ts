@@ -253,7 +253,7 @@ async function putChunk(doc: DynamoDBDocumentClient, table: string, chunk: Put[]
  * transaction, which putting one at a time resolves; null for anything else (throttling, bad
  * input), which must fail the caller.
  */
-function redoableReasons(err: unknown): (string | undefined)[] | null {
+export function redoableReasons(err: unknown): (string | undefined)[] | null {
   if (!(err instanceof Error) || err.name !== 'TransactionCanceledException') return null;
   const codes = ((err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code);
   return codes.every((c) => c === undefined || c === 'None' || c === 'ConditionalCheckFailed' || c === 'TransactionConflict')

@@ -4,8 +4,8 @@ import {
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { ReportCommit, ReportCommitConflict, ReportRecord, ReportsRepository } from '../../ports/index.js';
-import { batchGet, queryAll, type Item } from './doc.js';
+import type { ReportCommit, ReportRecord, ReportsRepository } from '../../ports/index.js';
+import { batchGet, queryAll, redoableReasons, type Item } from './doc.js';
 import { claimAttributes } from './file-claims.js';
 import { auditKeys, GSI1, keys } from './keys.js';
 
@@ -78,7 +78,7 @@ export class DynamoReportsRepository implements ReportsRepository {
     return all.flat();
   }
 
-  async commit(c: ReportCommit): Promise<{ committed: true } | { committed: false; conflict: ReportCommitConflict[] }> {
+  async commit(c: ReportCommit): Promise<boolean> {
     const { record, read, claim } = c;
     const at = record.updatedAt;
     const index = keys.reportIndex(record.distributorId, at, record.reportId);
@@ -87,7 +87,8 @@ export class DynamoReportsRepository implements ReportsRepository {
     const sets = ['receivedAt = if_not_exists(receivedAt, :at)', 'gsi1pk = :gpk', 'gsi1sk = if_not_exists(gsi1sk, :gsk)'];
     const removes: string[] = [];
     const trail = auditKeys.inRecord(record.entry);
-    for (const [k, v] of Object.entries({ ...record, ...trail, receivedAt: undefined })) {
+    for (const [k, v] of Object.entries({ ...record, ...trail })) {
+      // Set above, only the first time: never removed.
       if (k === 'receivedAt') continue;
       names[`#${k}`] = k;
       if (v === undefined) removes.push(`#${k}`);
@@ -120,7 +121,6 @@ export class DynamoReportsRepository implements ReportsRepository {
         },
       },
     ];
-    const parts: ReportCommitConflict[] = ['record'];
     if (claim) {
       const { from, holder } = claim;
       items.push({
@@ -138,7 +138,6 @@ export class DynamoReportsRepository implements ReportsRepository {
                 }),
         },
       });
-      parts.push('claim');
     }
     const replaced = read?.entry;
     if (replaced && replaced.id !== record.entry.id) {
@@ -150,17 +149,14 @@ export class DynamoReportsRepository implements ReportsRepository {
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       });
-      parts.push('entry');
     }
     try {
       await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
-      return { committed: true };
+      return true;
     } catch (err) {
-      if (!(err instanceof Error) || !['TransactionCanceledException', 'TransactionConflictException'].includes(err.name))
-        throw err;
-      const reasons = (err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-      const failed = parts.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
-      return { committed: false, conflict: failed.length ? failed : ['other'] };
+      // A condition that no longer holds, or a transaction beside this one: read again and decide.
+      if (redoableReasons(err) || (err instanceof Error && err.name === 'TransactionConflictException')) return false;
+      throw err;
     }
   }
 
