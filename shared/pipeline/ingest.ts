@@ -179,30 +179,22 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
       fileError = err;
     }
     const uploader = await resolveUploader(deps.uploads, obj.key, obj.writtenAt ?? at(), obj.writer);
-    // The rejects files this delivery wrote: the one its record names stays, the others go (both
-    // keys of this upload: an earlier delivery cut off before its commit may have written the other).
-    const written = new Set<string>(result ? [linesKey] : []);
-    const dropOthers = async (kept: string | undefined) => {
-      for (const key of me.rejectsKeys) if (key !== kept) await deleteQuietly(deps, key);
-    };
+    let errorWritten = false;
     let extractStored = false;
     for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
       if (attempt > 0) {
+        // A later upload, or a twin of this event, may have committed meanwhile.
         read = await deps.reports.get(reportId);
         const now = await alreadySettled(deps, obj, read, me);
-        if (now) {
-          // A later upload, or a twin of this event, committed meanwhile: its file is the record's.
-          await dropOthers(read?.rejectsKey);
-          return now;
-        }
+        if (now) return now;
       }
       const claim: ClaimDecision | null = result
         ? await decideClaim(deps, distributorId, result.sha256, reportId)
         : null;
       const error = fileError ?? (claim && !claim.counts ? claim.error : null);
-      if (error && !written.has(errorKey)) {
+      if (error && !errorWritten) {
         await putErrorRejects(deps, errorKey, error);
-        written.add(errorKey);
+        errorWritten = true;
       }
       if (!error && result) {
         // Content-addressed: a loser of the commit leaves an object no record names, harmless.
@@ -242,7 +234,7 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
           uploader: uploader ?? null,
         },
       });
-      const res = await deps.reports.commit({
+      const committed = await deps.reports.commit({
         read,
         record: {
           reportId,
@@ -271,10 +263,10 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
             }
           : {}),
       });
-      if (!res.committed) continue;
+      if (!committed) continue;
 
       // A lines file of a version found a duplicate, or an error file of one counted after all.
-      await dropOthers(rejectsKey);
+      await dropOwnRejects(deps, me.rejectsKeys, rejectsKey);
       await afterCommit(deps, { distributorId, reportId, rejectsKey, replaced, counted: outcome.sha256 });
       const replacing = previous?.activeVersion && previous.activeVersion !== version ? ` replacing ${previous.activeVersion}` : '';
       await deps.compute.publish(
@@ -309,8 +301,11 @@ async function alreadySettled(
 ): Promise<IngestOutcome | null> {
   const { reportId, version, sequencer, distributorId } = me;
   if (!existing) return null;
-  if (existing.sequencer > sequencer)
+  if (existing.sequencer > sequencer) {
+    // This upload's files, if a delivery of it wrote any, are nobody's.
+    await dropOwnRejects(deps, me.rejectsKeys, existing.rejectsKey);
     return { status: 'skipped', reportId, version, why: 'a later upload of the same key is already known' };
+  }
   const done = existing.status === 'processed' || existing.status === 'failed';
   if (existing.version !== version || existing.sequencer !== sequencer || !done) return null;
   const replaced = existing.replaced;
@@ -322,7 +317,7 @@ async function alreadySettled(
     counted: existing.activeVersion === version ? existing.sha256 : undefined,
   });
   // A delivery cut off between its commit and removing this upload's file of the other outcome.
-  for (const key of me.rejectsKeys) if (key !== existing.rejectsKey) await deleteQuietly(deps, key);
+  await dropOwnRejects(deps, me.rejectsKeys, existing.rejectsKey);
   const quarters = [
     ...new Set([...(existing.activeVersion === version ? (existing.quarters ?? []) : []), ...(replaced?.quarters ?? [])]),
   ].sort();
@@ -374,6 +369,14 @@ async function putErrorRejects(deps: IngestDeps, key: string, error: { code: str
     `line,reason_code,message\n0,${error.code},"${error.message.replace(/"/g, '""')}"\n`,
     'text/csv; charset=utf-8',
   );
+}
+
+/**
+ * This upload's rejects files (of either outcome) but the one its record names: twin deliveries, or
+ * one cut off before or after its commit, may have written the other, or a later upload won.
+ */
+async function dropOwnRejects(deps: IngestDeps, own: readonly string[], kept: string | undefined): Promise<void> {
+  for (const key of own) if (key !== kept) await deleteQuietly(deps, key);
 }
 
 /** A rejects file nobody reads any more; one left behind costs a few bytes, so a failure is no error. */
