@@ -51,20 +51,28 @@ export class DynamoFileClaimRepository implements FileClaimRepository {
   }
 
   async release(distributorId: string, sha256: string, reportId: string, version?: string, sequencer?: string): Promise<void> {
-    // Claims written before they carried their upload's sequencer are that version's whatever it is.
-    const bySequencer = sequencer === undefined ? '' : ' AND (attribute_not_exists(#s) OR #s = :s)';
+    const conditions = ['reportId = :r'];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':r': reportId };
+    if (version !== undefined) {
+      conditions.push('#v = :v');
+      names['#v'] = 'version';
+      values[':v'] = version;
+      if (sequencer !== undefined) {
+        // Claims written before they carried their upload's sequencer are that version's whatever it is.
+        conditions.push('(attribute_not_exists(#s) OR #s = :s)');
+        names['#s'] = 'sequencer';
+        values[':s'] = sequencer;
+      }
+    }
     try {
       await this.doc.send(
         new DeleteCommand({
           TableName: this.table,
           Key: keys.fileClaim(distributorId, sha256),
-          ...(version === undefined
-            ? { ConditionExpression: 'reportId = :r', ExpressionAttributeValues: { ':r': reportId } }
-            : {
-                ConditionExpression: `reportId = :r AND #v = :v${bySequencer}`,
-                ExpressionAttributeNames: { '#v': 'version', ...(sequencer === undefined ? {} : { '#s': 'sequencer' }) },
-                ExpressionAttributeValues: { ':r': reportId, ':v': version, ...(sequencer === undefined ? {} : { ':s': sequencer }) },
-              }),
+          ConditionExpression: conditions.join(' AND '),
+          ...(version !== undefined ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
         }),
       );
     } catch (err) {

@@ -1,4 +1,4 @@
-import { GSI1 as GSI1_INDEX, GSI2 as GSI2_INDEX, GSI3 as GSI3_INDEX, INDEX_PARTITION, ITEM_KEY, ITEM_PREFIX as P } from '../../storage-contract.js';
+import { GSI1 as GSI1_INDEX, INDEX_PARTITION, ITEM_KEY, ITEM_PREFIX as P } from '../../storage-contract.js';
 import type { Payment } from '../../ports/finance.js';
 
 /** Key layout of the single table (docs/architecture.md, "DynamoDB"). One place, so it cannot drift. */
@@ -89,8 +89,6 @@ export const keys = {
 } as const;
 
 export const GSI1 = GSI1_INDEX.indexName;
-export const GSI2 = GSI2_INDEX.indexName;
-export const GSI3 = GSI3_INDEX.indexName;
 
 /** A quarter's close record. */
 export const quarterKeys = {
@@ -114,9 +112,9 @@ export const auditKeys = {
    * (gsi2), its actor's partition and its id (gsi3).
    */
   inRecord: (entry: { id: string; at: string; actor: { sub: string } }) => ({
-    gsi2pk: `${P.audit}${entry.at.slice(0, 7)}`,
+    gsi2pk: auditKeys.month(entry.at.slice(0, 7)),
     gsi2sk: entry.id,
-    gsi3pk: `${P.auditByActor}${entry.actor.sub}`,
+    gsi3pk: auditKeys.actor(entry.actor.sub),
     gsi3sk: entry.id,
   }),
   once: (key: string) => ({ pk: `${P.auditOnce}${key}`, sk: ITEM_KEY.once }),
