@@ -6,6 +6,7 @@ import {
   ResourceNotFoundException,
   waitUntilTableExists,
   type CreateTableCommandInput,
+  type DescribeTableCommandOutput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { GSI1, GSI2, GSI3, TABLE_KEYS } from '../../storage-contract.js';
@@ -61,6 +62,9 @@ const trailIndexes = [GSI2, GSI3].map((g) => ({
 /** Creates the table when it is absent. For the local stack; AWS tables come from CDK. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    // The usual start: one read of the table says it is ready.
+    if (trailIndexes.every((t) => hasIndex(Table, t.index.IndexName)) && allActive(Table)) return;
     // A table of an older local stack lacks a trail index: added in place (its items stay), one
     // per update as DynamoDB asks, each once the one before is built.
     for (const { keys, index } of trailIndexes) await addIndex(client, tableName, keys, index);
@@ -91,7 +95,7 @@ async function addIndex(
 ): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === index.IndexName)) return;
+    if (hasIndex(Table, index.IndexName)) return;
     try {
       await client.send(
         new UpdateTableCommand({
@@ -114,8 +118,16 @@ async function indexesActive(client: DynamoDBClient, tableName: string): Promise
   const deadline = Date.now() + 60_000;
   for (;;) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE' && (Table.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE')) return;
+    if (allActive(Table)) return;
     if (Date.now() > deadline) throw new Error(`The table ${tableName} was still building an index after a minute.`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+type Described = DescribeTableCommandOutput['Table'];
+
+const hasIndex = (table: Described, name: string | undefined) =>
+  table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === name) ?? false;
+
+const allActive = (table: Described) =>
+  table?.TableStatus === 'ACTIVE' && (table.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
