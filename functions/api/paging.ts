@@ -84,6 +84,15 @@ export function compareBy<T>(key: (x: T) => string | number | null | undefined, 
   };
 }
 
+/**
+ * A list in the order asked: sorted by `compare` (stable, so ties keep the stored order), or, with
+ * no comparison, the stored order itself, reversed for `desc`.
+ */
+export function inOrder<T>(items: readonly T[], compare: ((a: T, b: T) => number) | null, order: 'asc' | 'desc'): T[] {
+  if (compare) return [...items].sort(compare);
+  return order === 'asc' ? [...items] : [...items].reverse();
+}
+
 /** Case- and space-insensitive containment, for search boxes. */
 export function matcher(q: string | undefined): (...fields: (string | null | undefined)[]) => boolean {
   if (!q) return () => true;

@@ -26,7 +26,7 @@ import type { Payment } from '../../shared/ports/finance.js';
 import { ledgerEntryReason } from '../../shared/domain/render/index.js';
 import { jsonBody, money, optionalText, parseWith, PartnerIdParam, quarterOf, type ApiRequest, type Reply } from './http.js';
 import { accrualPage, AccrualListQuery } from './accrual-list.js';
-import { compareBy, matcher, pageOf, PagingQuery } from './paging.js';
+import { compareBy, inOrder, matcher, pageOf, PagingQuery } from './paging.js';
 
 // ---------------------------------------------------------------- payments
 
@@ -247,16 +247,16 @@ export async function getRewards(req: ApiRequest): Promise<Reply> {
   // Without `sort`, the catalog's own order; a reward priced on request sorts last by points.
   // Ties keep the catalog's order (the sort is stable).
   const order = query.order ?? 'asc';
-  const sorted =
+  type Reward = (typeof rewards)[number];
+  const sorted = inOrder(
+    matched,
     query.sort === 'catalog'
-      ? order === 'asc'
-        ? matched
-        : [...matched].reverse()
-      : [...matched].sort(
-          query.sort === 'name'
-            ? compareBy<(typeof rewards)[number]>((r) => r.name.toLocaleLowerCase('ru-RU'), order)
-            : compareBy<(typeof rewards)[number]>((r) => r.points, order),
-        );
+      ? null
+      : query.sort === 'name'
+        ? compareBy<Reward>((r) => r.name.toLocaleLowerCase('ru-RU'), order)
+        : compareBy<Reward>((r) => r.points, order),
+    order,
+  );
   const { items, page } = pageOf(sorted, query, 'all');
   return { json: { quarter: rules.quarter, rewards: items, page } };
 }

@@ -17,7 +17,7 @@ import {
   type ApiRequest,
   type Reply,
 } from './http.js';
-import { compareBy, matcher, pageOf, PagingQuery } from './paging.js';
+import { compareBy, inOrder, matcher, pageOf, PagingQuery } from './paging.js';
 
 export const PAYMENT_SORTS = ['partner', 'date', 'amount'] as const;
 
@@ -54,16 +54,15 @@ async function getPaymentList(req: ApiRequest): Promise<Reply> {
   const order = query.order ?? (query.sort === 'partner' ? 'asc' : 'desc');
   // The repository's order (partner, distributor, date, payment ID) is the partner sort, and settles
   // ties of the others the same way every time (the sort is stable).
-  const sorted =
+  const sorted = inOrder(
+    matched,
     query.sort === 'partner'
-      ? order === 'asc'
-        ? matched
-        : [...matched].reverse()
-      : [...matched].sort(
-          query.sort === 'date'
-            ? compareBy<Payment>((p) => p.date, order)
-            : (a, b) => new Decimal(a.amount).comparedTo(b.amount) * (order === 'desc' ? -1 : 1),
-        );
+      ? null
+      : query.sort === 'date'
+        ? compareBy<Payment>((p) => p.date, order)
+        : (a, b) => new Decimal(a.amount).comparedTo(b.amount) * (order === 'desc' ? -1 : 1),
+    order,
+  );
   const { items, page } = pageOf(sorted, query, 'all');
   return {
     json: {
