@@ -34,7 +34,6 @@ import type {
 } from '../ports/index.js';
 import type { FileClaim, FileClaimRepository } from '../ports/file-claims.js';
 import { PREFIX } from '../storage-contract.js';
-import type { AuditRepository } from '../ports/approvals.js';
 import { about, newAuditEntry } from './audit.js';
 import type { UploadLog } from '../ports/finance.js';
 import { resolveUploader, uploadActor, type S3Writer } from './uploader.js';
@@ -58,11 +57,6 @@ export interface IngestDeps {
   /** Bound on the lines of one report, counted by the reader (DEFAULT_MAX_LINES there). */
   maxLines?: number;
   onProgress?: (p: { key: string; bytesRead: number; records: number }) => void;
-  /**
-   * Not written by ingest: a report version's audit entry is in its record (`entry`), which the
-   * trail lists through the trail index.
-   */
-  audit?: AuditRepository;
   /** Who asked for upload URLs: their user is the uploader, over what the S3 event says. */
   uploads?: Pick<UploadLog, 'uploaderOf'>;
 }
