@@ -112,7 +112,7 @@ const NONE: readonly MissingGroup[] = Object.freeze([]);
 const NO_LATE: readonly LateCourse[] = Object.freeze([]);
 /** Amounts by rate and paid units: a quarter pays the same few products over and over. Decimals are immutable. */
 const amounts = new WeakMap<Decimal, Map<number, Decimal>>();
-function amountOf(rate: Decimal, paidUnits: number): Decimal {
+export function paidAmount(rate: Decimal, paidUnits: number): Decimal {
   let byUnits = amounts.get(rate);
   if (!byUnits) amounts.set(rate, (byUnits = new Map()));
   let amount = byUnits.get(paidUnits);
@@ -121,8 +121,42 @@ function amountOf(rate: Decimal, paidUnits: number): Decimal {
 }
 const moscow = (l: LateCourse) => ({ course: l.course, completedAt: formatMoscow(l.completedAt) });
 
+/** What a program's lines share: worked out once per partner × program, not once per line. */
+interface ProgramLines {
+  /** An ignored acceptance was late: every line then names the acceptance deadline. */
+  lateIgnored: boolean;
+  programGateMissing: MissingGroup[] | undefined;
+  /** The groups a line misses and their late courses, by the unmet gates its units fall under. */
+  missingByGates: Map<string, { missing: readonly MissingGroup[]; late: LateCourse[]; described: string[] }>;
+}
+
+function programLines(s: Standing): ProgramLines {
+  return {
+    lateIgnored: s.acceptance.use.ignored.some((a) => a.why === 'late'),
+    programGateMissing: s.program.gate ? s.unmetGates.get(s.program.gate) : undefined,
+    missingByGates: new Map(),
+  };
+}
+
+/** The program's gate (when unmet) and the line's unmet family gates with units, each once, and their groups. */
+function missingOf(s: Standing, shared: ProgramLines, unmetWithUnits: string[] | null) {
+  const key = unmetWithUnits ? unmetWithUnits.join('\u0001') : '';
+  let found = shared.missingByGates.get(key);
+  if (!found) {
+    const { program } = s;
+    const gates = [
+      ...(program.gate && s.unmetGates.has(program.gate) ? [program.gate] : []),
+      ...(unmetWithUnits ?? []),
+    ];
+    const missing = [...new Set(gates)].flatMap((g) => s.unmetGates.get(g)!);
+    found = { missing, late: lateCourses(missing), described: missing.map(describeCourses) };
+    shared.missingByGates.set(key, found);
+  }
+  return found;
+}
+
 /** `partner`: the partner's key and how it is shown (as written in the registry). */
-function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standing, c: Cell): PayoutLine {
+function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standing, shared: ProgramLines, c: Cell): PayoutLine {
   const { program, appliedPlan, blocked } = s;
   const rate = appliedPlan === null ? ZERO : rules.rate(program.id, c.rateRow, appliedPlan);
 
@@ -139,7 +173,7 @@ function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standi
   const paidNet = c.units - unmetUnits;
   const payable = blocked === null && c.units > 0 && !rate.isZero();
   const paidUnits = payable ? Math.max(0, Math.min(paidNet, c.units)) : 0;
-  const amount = amountOf(rate, paidUnits);
+  const amount = paidAmount(rate, paidUnits);
 
   const reason: ZeroReason | null =
     blocked?.reason ??
@@ -152,15 +186,11 @@ function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standi
           : null);
 
   let missing: readonly MissingGroup[] = NONE;
-  if (s.unmetGates.size) {
-    const gates = [
-      ...(program.gate && s.unmetGates.has(program.gate) ? [program.gate] : []),
-      ...(unmetWithUnits ?? []),
-    ];
-    missing = [...new Set(gates)].flatMap((g) => s.unmetGates.get(g)!);
-  }
+  let missingLate: readonly LateCourse[] = NO_LATE;
+  let described: string[] = [];
+  if (s.unmetGates.size) ({ missing, late: missingLate, described } = missingOf(s, shared, unmetWithUnits));
 
-  const late = reason === 'training-missing' && missing.length ? lateCourses(missing) : NO_LATE;
+  const late = reason === 'training-missing' && missing.length ? missingLate : NO_LATE;
 
   // The sentence's code, and what it names that the structured fields do not hold.
   const code: ExplanationCode =
@@ -176,7 +206,7 @@ function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standi
             : 'paid');
   const params: ExplanationParams = {};
   let hasParams = false;
-  const programGateMissing = program.gate ? s.unmetGates.get(program.gate) : undefined;
+  const programGateMissing = shared.programGateMissing;
   const named =
     code === 'training-missing'
       ? missing
@@ -188,7 +218,7 @@ function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standi
     params.trainingDeadline = formatMoscow(rules.trainingDeadline);
     params.missing = named.map((g) => ({ label: g.label, courses: [...g.courses] }));
     // lateCourses holds those of a training-missing line; other sentences name only their groups' own.
-    const namedLate = lateCourses(named);
+    const namedLate = named === missing ? missingLate : lateCourses(named);
     if (code !== 'training-missing' && namedLate.length) params.late = namedLate.map(moscow);
   }
   if (code === 'plan-not-a-threshold') {
@@ -198,14 +228,14 @@ function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standi
     hasParams = true;
     params.acceptanceNotValid = true;
   }
-  if (code === 'not-accepted' || code === 'accepted-late' || s.acceptance.use.ignored.some((a) => a.why === 'late')) {
+  if (code === 'not-accepted' || code === 'accepted-late' || shared.lateIgnored) {
     hasParams = true;
     params.acceptanceDeadline = formatMoscow(rules.acceptanceDeadline);
   }
 
   const planBasis = appliedPlan === null ? null : s.plan.basis;
   const missingUnits = reason === 'plan-not-met' || reason === 'below-lowest-plan' ? s.plan.missing : null;
-  const missingCourses = reason === 'training-missing' && missing.length ? missing.map(describeCourses) : null;
+  const missingCourses = reason === 'training-missing' && missing.length ? described.slice() : null;
   const lateNamed = late.length ? late.map(moscow) : null;
   const acceptance = s.acceptance.use;
   // Two literals rather than a spread of `params`: the same keys in the same order, without the
@@ -277,7 +307,8 @@ export function calculatePartnerQuarter(
     const standing = assessProgram(rules, ref, partner.shown, rules.programs.get(id)!, programUnits, gates);
     if (!standing.acceptance.valid && standing.acceptance.warning) warnings.push(standing.acceptance.warning);
     progress.push(tierProgress(rules, partnerId, standing));
-    lines.push(...mine.map((c) => payLine(rules, partner, standing, c)));
+    const shared = programLines(standing);
+    lines.push(...mine.map((c) => payLine(rules, partner, standing, shared, c)));
   }
   lines.sort(
     (a, b) =>

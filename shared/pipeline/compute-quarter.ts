@@ -14,7 +14,7 @@
  * It lives in shared/pipeline, not shared/domain: it consumes the extract, a pipeline artefact, and
  * hashes results for change detection; it still knows no ports and does no I/O.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import { classify } from '../domain/classify.js';
 import { detailText, lineDetail, type Detail } from '../domain/render/details.js';
@@ -658,8 +658,9 @@ export function heldLinesOf(computation: QuarterComputation, reportId: string): 
 
 // ---------------------------------------------------------------- hashing
 
+/** One call, no Hash object: a quarter hashes one text per partner. */
 function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 /**

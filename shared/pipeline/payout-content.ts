@@ -10,6 +10,7 @@
  */
 import type { Decimal } from 'decimal.js';
 import { describeCourses } from '../domain/eligibility.js';
+import { paidAmount } from '../domain/payout.js';
 import { courseKey } from '../domain/ids.js';
 import type { PointsEarning } from '../domain/points.js';
 import type { Explanation, PartnerQuarterResult, PayoutLine, TierProgress } from '../domain/types.js';
@@ -26,18 +27,15 @@ const PROGRESS_NULL = new Set<string>(PROGRESS_NULLS);
 /** A line's fields the lean line leaves out or writes in its own way. */
 const LINE_OWN = new Set(['quarter', 'partnerId', 'partnerDisplayId', 'distributorDisplayId', 'explanation', 'warnings', 'rate', 'amount', 'paidUnits']);
 
-/** Amounts and rate texts by rate: a quarter has a few rates and paid units over and over. Decimals are immutable. */
-const amounts = new WeakMap<Decimal, Map<number, Decimal>>();
+/** Rate texts by rate: a quarter has a few rates over and over. Decimals are immutable. */
 const rateTexts = new WeakMap<Decimal, string>();
 
-/** What a line pays, as the calculation computes it: paid units × rate, two places. */
-export function amountOf(rate: Decimal, paidUnits: number): Decimal {
-  let byUnits = amounts.get(rate);
-  if (!byUnits) amounts.set(rate, (byUnits = new Map()));
-  let amount = byUnits.get(paidUnits);
-  if (amount === undefined) byUnits.set(paidUnits, (amount = rate.times(paidUnits).toDecimalPlaces(2)));
-  return amount;
-}
+/**
+ * What a line pays, as the calculation computes it: paid units × rate, two places. The
+ * calculation's own cache, so a line's amount is most often this very Decimal and the lean form's
+ * comparison needs no arithmetic.
+ */
+export const amountOf = paidAmount;
 
 function rateText(rate: Decimal): string {
   let text = rateTexts.get(rate);
@@ -88,7 +86,8 @@ function leanResult(r: PartnerQuarterResult): Item {
     // Left out when they are what the line's figures give: all units paid, units × rate.
     if (paidUnits !== l.units) lean.paidUnits = paidUnits;
     lean.rate = rateText(rate);
-    if (!amount.equals(amountOf(rate, paidUnits))) lean.amount = amount.toFixed(2);
+    const expected = amountOf(rate, paidUnits);
+    if (amount !== expected && !amount.equals(expected)) lean.amount = amount.toFixed(2);
     const e: Item = {};
     for (const k in ex) {
       const v = (ex as unknown as Item)[k];
@@ -157,8 +156,9 @@ export function encodePayoutPoints(points: readonly PointsEarning[], r: PartnerQ
   const flag = example?.example ?? false;
   // The first line of each source, as a search from the start would find it, once per result.
   const lineOf = new Map<string, number>();
+  const prefix = `payout:${r.quarter}/${r.partnerId}/`;
   r.lines.forEach((l, i) => {
-    const source = lineSource(r, l);
+    const source = `${prefix}${l.distributorId}/${l.program}/${l.rateRow}`;
     if (!lineOf.has(source)) lineOf.set(source, i);
   });
   const lean = points.map((e): Item => {
@@ -166,7 +166,7 @@ export function encodePayoutPoints(points: readonly PointsEarning[], r: PartnerQ
     if (e.reason.code === 'paid-units' && i >= 0) {
       const rate = e.reason.params.rate;
       const short = { line: i, rate };
-      if (sameJson(e, paidUnitsEarning(r, i, rate, flag))) return short;
+      if (isPaidUnitsEarning(e, r.lines[i]!, rate, flag) || sameJson(e, paidUnitsEarning(r, i, rate, flag))) return short;
     }
     if (e.reason.code === 'course') {
       const { course, date, points: n } = e.reason.params;
@@ -175,6 +175,41 @@ export function encodePayoutPoints(points: readonly PointsEarning[], r: PartnerQ
     return plain({ ...e });
   });
   return { points: lean, ...(points.length ? { pointsExample: flag } : {}) };
+}
+
+const EARNING_KEYS = ['source', 'points', 'reason'];
+const REASON_KEYS = ['code', 'params'];
+const PAID_UNITS_KEYS = ['units', 'row', 'distributor', 'rate', 'example'];
+
+/** Whether `o`'s keys are `keys`, in that order (the order its JSON is written in). */
+function keysAre(o: object, keys: readonly string[]): boolean {
+  let n = 0;
+  for (const k in o) if (k !== keys[n++]) return false;
+  return n === keys.length;
+}
+
+/**
+ * Whether an earning (whose source is line `l`'s) is exactly what paidUnitsEarning gives for it:
+ * the same keys in the same order and the same values, so the same JSON. Asked once per point of
+ * a quarter, without building the earning it is compared with; anything else (a number that is not
+ * finite, a key more) falls back to sameJson.
+ */
+function isPaidUnitsEarning(e: PointsEarning, l: PayoutLine, rate: number, example: boolean): boolean {
+  if (e.reason.code !== 'paid-units') return false;
+  const p = e.reason.params;
+  return (
+    keysAre(e, EARNING_KEYS) &&
+    keysAre(e.reason, REASON_KEYS) &&
+    keysAre(p, PAID_UNITS_KEYS) &&
+    e.points === l.paidUnits * rate &&
+    Number.isFinite(e.points) &&
+    p.units === l.paidUnits &&
+    p.row === `${l.program}/${l.rateRow}` &&
+    p.distributor === (l.distributorDisplayId || l.distributorId) &&
+    p.rate === rate &&
+    Number.isFinite(rate) &&
+    p.example === example
+  );
 }
 
 const lineSource = (r: PartnerQuarterResult, l: PayoutLine): string =>

@@ -72,6 +72,35 @@ describe('a payout item holds figures and codes only', () => {
     }
   });
 
+  test('a line earning is stored short only when its line gives it back exactly: another value or key order keeps it whole', () => {
+    const p = sample.partners.find((x) => x.points.some((e) => e.reason.code === 'paid-units'))!;
+    const i = p.points.findIndex((e) => e.reason.code === 'paid-units');
+    const e = p.points[i]!;
+    const params = e.reason.params as { units: number; row: string; distributor: string; rate: number; example: boolean };
+    const variants = [
+      { ...e, points: e.points + 1 },
+      { ...e, reason: { code: 'paid-units' as const, params: { ...params, units: params.units + 1 } } },
+      { ...e, reason: { code: 'paid-units' as const, params: { ...params, distributor: `${params.distributor}-X` } } },
+      // The same values, keys in another order: another JSON text, so not what the line gives.
+      {
+        ...e,
+        reason: {
+          code: 'paid-units' as const,
+          params: { row: params.row, units: params.units, distributor: params.distributor, rate: params.rate, example: params.example },
+        },
+      },
+      { reason: e.reason, source: e.source, points: e.points },
+    ];
+    const short = encodePayoutPoints(p.points, p.result).points[i];
+    expect(short).toEqual({ line: expect.any(Number), rate: params.rate });
+    for (const v of variants) {
+      const points = p.points.map((x, j) => (j === i ? v : x));
+      const stored = json(encodePayoutPoints(points, p.result)) as ReturnType<typeof encodePayoutPoints>;
+      expect(stored.points[i]).toEqual(json(v));
+      expect(decodePayoutPoints(stored.points, stored.pointsExample, p.result)[i]).toEqual(v);
+    }
+  });
+
   test('what the item leaves out is put back as the calculation had it (acceptance, plan fields, partner as written)', () => {
     const r = Object.values(scenarios()).find((x) => x.lines.some((l) => l.explanation.acceptance?.ignored.length))!;
     const stored = encodePayoutResult(r) as { lines: { explanation: Record<string, unknown> }[] };
