@@ -61,13 +61,13 @@ interface Cell {
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** `program\u0001rateRow` of every rate row of the rules, once per rules rather than per tally. */
-const rateRowKeys = new WeakMap<Rules, Set<string>>();
-function rateRowsOf(rules: Rules): Set<string> {
+/** The rate row IDs of every program of the rules, once per rules rather than per tally. */
+const rateRowKeys = new WeakMap<Rules, Map<string, Set<string>>>();
+function rateRowsOf(rules: Rules): Map<string, Set<string>> {
   let keys = rateRowKeys.get(rules);
   if (!keys) {
-    keys = new Set();
-    for (const [id, p] of rules.programs) for (const r of p.rateRows) keys.add(`${id}\u0001${r.id}`);
+    keys = new Map();
+    for (const [id, p] of rules.programs) keys.set(id, new Set(p.rateRows.map((r) => r.id)));
     rateRowKeys.set(rules, keys);
   }
   return keys;
@@ -77,7 +77,7 @@ function sumTallies(rules: Rules, rows: readonly TallyRow[]): Cell[] {
   const cells = new Map<string, Cell>();
   const known = rateRowsOf(rules);
   for (const t of rows) {
-    if (!known.has(`${t.program}\u0001${t.rateRow}`))
+    if (!known.get(t.program)?.has(t.rateRow))
       throw new RulesValidationError(
         `A tally of partner ${t.partnerId} names ${t.program}/${t.rateRow}, which rules ${rules.version} do not have.`,
         [],
@@ -324,7 +324,7 @@ export function calculatePartnerQuarter(
     rulesVersion: rules.version,
     lines,
     progress,
-    total: sumAmounts(lines),
+    total: sumLineAmounts(lines),
     warnings,
   };
 }
@@ -345,9 +345,32 @@ export function calculateQuarter(
     .sort(compare)
     .map((id) => calculatePartnerQuarter(rules, refOf(id), id, byPartner.get(id)!));
   const lines = partners.flatMap((p) => p.lines);
-  return { partners, lines, total: sumAmounts(lines) };
+  return { partners, lines, total: sumLineAmounts(lines) };
 }
 
-function sumAmounts(lines: readonly PayoutLine[]): Decimal {
-  return lines.reduce((sum, l) => sum.plus(l.amount), new Decimal(0));
+/** An amount in whole kopecks when it has at most two places and adds exactly as a number; else null. */
+const kopecksOf = new WeakMap<Decimal, number | null>();
+function kopecks(amount: Decimal): number | null {
+  let k = kopecksOf.get(amount);
+  if (k === undefined) {
+    const n = amount.times(100);
+    k = n.isInteger() && n.abs().lte(Number.MAX_SAFE_INTEGER) ? n.toNumber() : null;
+    kopecksOf.set(amount, k);
+  }
+  return k;
+}
+
+/**
+ * The lines' amounts added up. Amounts are whole kopecks and few distinct Decimals (paidAmount), so
+ * they are added as whole numbers, exactly, with one Decimal at the end instead of one per line;
+ * anything else is added as Decimals.
+ */
+export function sumLineAmounts(lines: readonly Pick<PayoutLine, 'amount'>[]): Decimal {
+  let sum = 0;
+  for (const l of lines) {
+    const k = kopecks(l.amount);
+    if (k === null || !Number.isSafeInteger(sum + k)) return lines.reduce((total, x) => total.plus(x.amount), new Decimal(0));
+    sum += k;
+  }
+  return new Decimal(sum).dividedBy(100);
 }

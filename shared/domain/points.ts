@@ -105,12 +105,14 @@ export function earningsFor(
   const example = campaign.ratesAreExamples;
   const earnings: PointsEarning[] = [];
 
+  const prefix = `payout:${result.quarter}/${result.partnerId}/`;
   for (const line of result.lines) {
+    if (line.paidUnits <= 0) continue;
     const key = `${line.program}/${line.rateRow}`;
     const rate = campaign.pointsPerUnit[key];
-    if (line.paidUnits <= 0 || !rate) continue;
+    if (!rate) continue;
     earnings.push({
-      source: `payout:${result.quarter}/${result.partnerId}/${line.distributorId}/${key}`,
+      source: `${prefix}${line.distributorId}/${key}`,
       points: line.paidUnits * rate,
       reason: {
         code: 'paid-units',

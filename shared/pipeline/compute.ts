@@ -294,19 +294,32 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
   // Only what changed is written: a partner's item carries the hash of its result and points. The
   // previous record's body lists them, so the stored items need not be read; after an unfinished
   // computation (or before any) the items themselves are listed.
-  const [extracts, before, unfinished] = await Promise.all([
-    early ?? loadExtracts(deps, records, step),
-    previous ? readComputationBody(deps.objects, previous.bodyKey) : null,
-    unfinishedBodyKey(deps, quarter, previous),
-  ]);
+  const beforeRead = previous ? readComputationBody(deps.objects, previous.bodyKey) : Promise.resolve(null);
+  const unfinishedRead = unfinishedBodyKey(deps, quarter, previous);
+  // Listing the stored items (the first computation, or after an unfinished one) goes on while the
+  // extracts are read and tallied: it reads only what no step before the payout writes changes.
+  const storedRead = Promise.all([beforeRead, unfinishedRead]).then(async ([before, unfinished]) =>
+    before && !unfinished
+      ? new Map(before.partners.map((p) => [p.partnerId, p.hash]))
+      : new Map((await deps.payouts.listQuarter(quarter)).map((s) => [s.result.partnerId, s.hash])),
+  );
+  storedRead.catch(() => undefined); // awaited below, unless the extracts fail first
+  const [extracts, before] = await Promise.all([early ?? loadExtracts(deps, records, step), beforeRead, unfinishedRead]);
   const tallyEnd = step('tally the lines');
   const tallied = tallyQuarter({ rules, reference, extracts });
   tallyEnd();
   const at = deps.clock.now().toISOString();
-  const stored =
-    before && !unfinished
-      ? new Map(before.partners.map((p) => [p.partnerId, p.hash]))
-      : new Map((await deps.payouts.listQuarter(quarter)).map((s) => [s.result.partnerId, s.hash]));
+  // Which report versions changed is known from the tally's reports: their causes (a read of a
+  // record or the upload log only for a report no longer active) are looked up beside the partners.
+  const beforeReports = new Map((before?.record.reports ?? []).map((r) => [r.reportId, r.version]));
+  const nowReports = new Map(tallied.ordered.map((a) => [a.reportId, a.version]));
+  const reportsChanged = [...new Set([...beforeReports.keys(), ...nowReports.keys()])]
+    .sort()
+    .filter((id) => beforeReports.get(id) !== nowReports.get(id))
+    .map((id) => ({ reportId: id, from: beforeReports.get(id) ?? null, to: nowReports.get(id) ?? null }));
+  const causesRead = reportCauses(deps, reportsChanged, records);
+  causesRead.catch(() => undefined); // awaited after the partners
+  const stored = await storedRead;
   const present = new Set(tallied.partnerIds);
   const gone = [...stored.keys()].filter((id) => !present.has(id)).sort();
 
@@ -350,13 +363,7 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
   const finishEnd = step('finish: result hash, body and causes');
   const computation = finishQuarter(tallied, outcomes);
 
-  const beforeReports = new Map((before?.record.reports ?? []).map((r) => [r.reportId, r.version]));
-  const nowReports = new Map(computation.record.reports.map((r) => [r.reportId, r.version]));
-  const reportsChanged = [...new Set([...beforeReports.keys(), ...nowReports.keys()])]
-    .sort()
-    .filter((id) => beforeReports.get(id) !== nowReports.get(id))
-    .map((id) => ({ reportId: id, from: beforeReports.get(id) ?? null, to: nowReports.get(id) ?? null }));
-  const reportsCaused = await reportCauses(deps, reportsChanged, records);
+  const reportsCaused = await causesRead;
   const since = revisionNumber(previous?.referenceRevision);
   const referenceChanges = reference.changes.filter(
     (c) => revisionNumber((c as { revision?: string }).revision) > since,
