@@ -361,6 +361,29 @@ function kopecks(amount: Decimal): number | null {
 }
 
 /**
+ * Amounts added as sumLineAmounts adds them: in whole kopecks while that is exact, then as Decimals
+ * (the kopecks so far are an exact Decimal, so the sum is the Decimal sum either way).
+ */
+export class AmountSum {
+  private kopecks = 0;
+  private decimal: Decimal | null = null;
+
+  add(amount: Decimal): void {
+    if (this.decimal) {
+      this.decimal = this.decimal.plus(amount);
+      return;
+    }
+    const k = kopecks(amount);
+    if (k !== null && Number.isSafeInteger(this.kopecks + k)) this.kopecks += k;
+    else this.decimal = new Decimal(this.kopecks).dividedBy(100).plus(amount);
+  }
+
+  get value(): Decimal {
+    return this.decimal ?? new Decimal(this.kopecks).dividedBy(100);
+  }
+}
+
+/**
  * The lines' amounts added up. Amounts are whole kopecks and few distinct Decimals (paidAmount), so
  * they are added as whole numbers, exactly, with one Decimal at the end instead of one per line;
  * anything else is added as Decimals.

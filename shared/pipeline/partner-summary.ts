@@ -4,7 +4,8 @@
  * list's first request after it reads one body instead of every payout item and the registry.
  * Short keys and no defaults written: 10,000 partners stay a few hundred KB gzipped.
  */
-import { Decimal } from 'decimal.js';
+import type { Decimal } from 'decimal.js';
+import { AmountSum } from '../domain/payout.js';
 import type { Partner, TierProgress } from '../domain/types.js';
 import type { PartnerOutcome } from './compute-quarter.js';
 
@@ -40,26 +41,31 @@ export function nearestPlan(progress: readonly TierProgress[]): { program: strin
 
 function summaryRow(outcome: PartnerOutcome, partner: Partner | undefined): PartnerSummaryRow {
   const { result } = outcome;
-  const byProgram = new Map<string, Decimal>();
-  const byDistributor = new Map<string, Decimal>();
-  const add = (m: Map<string, Decimal>, k: string, amount: Decimal) => m.set(k, (m.get(k) ?? new Decimal(0)).plus(amount));
+  // Added as the partner's total is (AmountSum): a Decimal per sum, not one per line and sum.
+  const byProgram = new Map<string, AmountSum>();
+  const byDistributor = new Map<string, AmountSum>();
+  const add = (m: Map<string, AmountSum>, k: string, amount: Decimal) => {
+    let sum = m.get(k);
+    if (!sum) m.set(k, (sum = new AmountSum()));
+    sum.add(amount);
+  };
   let units = 0;
-  let amount = new Decimal(0);
+  const amount = new AmountSum();
   let shown: string | undefined;
   for (const l of result.lines) {
     units += l.units;
-    amount = amount.plus(l.amount);
+    amount.add(l.amount);
     add(byProgram, l.program, l.amount);
     add(byDistributor, l.distributorDisplayId ?? l.distributorId, l.amount);
     shown ??= l.partnerDisplayId;
   }
-  const fixed = (m: Map<string, Decimal>) =>
-    Object.fromEntries([...m].sort((x, y) => (x[0] < y[0] ? -1 : 1)).map(([k, v]) => [k, v.toFixed(2)]));
+  const fixed = (m: Map<string, AmountSum>) =>
+    Object.fromEntries([...m].sort((x, y) => (x[0] < y[0] ? -1 : 1)).map(([k, v]) => [k, v.value.toFixed(2)]));
   const row: PartnerSummaryRow = {
     k: outcome.partnerId,
     l: result.lines.length,
     u: units,
-    a: amount.toFixed(2),
+    a: amount.value.toFixed(2),
     p: fixed(byProgram),
     b: fixed(byDistributor),
   };

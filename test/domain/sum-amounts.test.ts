@@ -1,11 +1,11 @@
 /**
- * A partner's total (sumLineAmounts in shared/domain/payout.ts) is added in whole kopecks when it
- * can be: it must be exactly the sum of the lines' amounts as Decimals, whatever the amounts.
+ * A partner's total (sumLineAmounts in shared/domain/payout.ts) and the partners list's sums
+ * (AmountSum) are added in whole kopecks when they can be: it must be exactly the sum of the lines' amounts as Decimals, whatever the amounts.
  */
 import fc from 'fast-check';
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { sumLineAmounts } from '../../shared/domain/payout.js';
+import { AmountSum, sumLineAmounts } from '../../shared/domain/payout.js';
 
 const bySum = (amounts: Decimal[]) => amounts.reduce((t, a) => t.plus(a), new Decimal(0));
 
@@ -25,6 +25,9 @@ describe('a partner total', () => {
         expect(total.equals(bySum(amounts))).toBe(true);
         expect(total.toString()).toBe(bySum(amounts).toString());
         expect(total.toFixed(2)).toBe(bySum(amounts).toFixed(2));
+        const sum = new AmountSum();
+        for (const a of amounts) sum.add(a);
+        expect(sum.value.toString()).toBe(bySum(amounts).toString());
       }),
       { numRuns: 500 },
     );
@@ -34,5 +37,8 @@ describe('a partner total', () => {
     const big = new Decimal('90071992547409.91'); // 2^53 - 1 kopecks
     const total = sumLineAmounts([{ amount: big }, { amount: new Decimal('0.02') }]);
     expect(total.toString()).toBe('90071992547409.93');
+    const sum = new AmountSum();
+    for (const a of ['90071992547409.91', '0.02', '0.005', '1']) sum.add(new Decimal(a));
+    expect(sum.value.toString()).toBe('90071992547410.935');
   });
 });
