@@ -27,6 +27,11 @@ const PROGRESS_NULL = new Set<string>(PROGRESS_NULLS);
 /** A line's fields the lean line leaves out or writes in its own way. */
 const LINE_OWN = new Set(['quarter', 'partnerId', 'partnerDisplayId', 'distributorDisplayId', 'explanation', 'warnings', 'rate', 'amount', 'paidUnits']);
 
+/** A line's keys as payLine writes them, and its explanation's (with and without `params`). */
+const PAY_LINE_KEYS = ['quarter', 'partnerId', 'distributorId', 'partnerDisplayId', 'distributorDisplayId', 'program', 'rateRow', 'units', 'paidUnits', 'rate', 'amount', 'explanation', 'warnings'];
+const EXPLANATION_KEYS = ['code', 'reason', 'plan', 'planBasis', 'programUnits', 'missingUnits', 'missingCourses', 'lateCourses', 'acceptance'];
+const EXPLANATION_PARAMS_KEYS = ['code', 'params', ...EXPLANATION_KEYS.slice(1)];
+
 /** Rate texts by rate: a quarter has a few rates over and over. Decimals are immutable. */
 const rateTexts = new WeakMap<Decimal, string>();
 
@@ -81,17 +86,36 @@ function leanResult(r: PartnerQuarterResult): Item {
       planFields.planBasis === ex.planBasis &&
       planFields.programUnits === ex.programUnits;
     const fromGroups = ex.reason === 'training-missing' && sameJson(ex.missingCourses, coursesOf(ex));
-    const lean: Item = {};
-    for (const k in l) if (!LINE_OWN.has(k)) lean[k] = (l as unknown as Item)[k];
+    // A line as the calculation makes it (payLine's keys, in its order) keeps four of them; any
+    // other line is copied key by key.
+    let lean: Item;
+    if (keysAre(l, PAY_LINE_KEYS)) lean = { distributorId: l.distributorId, program: l.program, rateRow: l.rateRow, units: l.units };
+    else {
+      lean = {};
+      for (const k in l) if (!LINE_OWN.has(k)) lean[k] = (l as unknown as Item)[k];
+    }
     // Left out when they are what the line's figures give: all units paid, units × rate.
     if (paidUnits !== l.units) lean.paidUnits = paidUnits;
     lean.rate = rateText(rate);
     const expected = amountOf(rate, paidUnits);
     if (amount !== expected && !amount.equals(expected)) lean.amount = amount.toFixed(2);
-    const e: Item = {};
-    for (const k in ex) {
-      const v = (ex as unknown as Item)[k];
-      if (k !== 'acceptance' && !(v === null && EXPLANATION_NULL.has(k))) e[k] = v;
+    let e: Item;
+    if (keysAre(ex, ex.params === undefined ? EXPLANATION_KEYS : EXPLANATION_PARAMS_KEYS)) {
+      // The same keys in the same order as the loop below writes them, without the loop.
+      e = ex.params === undefined ? { code: ex.code } : { code: ex.code, params: ex.params };
+      if (ex.reason !== null) e.reason = ex.reason;
+      if (ex.plan !== null) e.plan = ex.plan;
+      if (ex.planBasis !== null) e.planBasis = ex.planBasis;
+      e.programUnits = ex.programUnits;
+      if (ex.missingUnits !== null) e.missingUnits = ex.missingUnits;
+      if (ex.missingCourses !== null) e.missingCourses = ex.missingCourses;
+      if (ex.lateCourses !== null) e.lateCourses = ex.lateCourses;
+    } else {
+      e = {};
+      for (const k in ex) {
+        const v = (ex as unknown as Item)[k];
+        if (k !== 'acceptance' && !(v === null && EXPLANATION_NULL.has(k))) e[k] = v;
+      }
     }
     // Stated in full when they are not the program's, nulls included (absence means "from progress").
     if (fromProgress) e.plan = e.planBasis = e.programUnits = undefined;

@@ -64,6 +64,19 @@ describe('a payout item holds figures and codes only', () => {
     }
   });
 
+  test('the stored text of a line as the calculation makes it is the text of the same line copied key by key', () => {
+    // A key more, left out of JSON, sends a line and its explanation down the key-by-key copy.
+    const results: PartnerQuarterResult[] = [...sample.partners.map((p) => p.result), ...Object.values(scenarios())];
+    expect(results.some((r) => r.lines.some((l) => l.explanation.params))).toBe(true);
+    for (const r of results) {
+      const copied = {
+        ...r,
+        lines: r.lines.map((l) => ({ ...l, extra: undefined, explanation: { ...l.explanation, extra: undefined } })),
+      };
+      expect(JSON.stringify(encodePayoutResult(copied))).toBe(JSON.stringify(encodePayoutResult(r)));
+    }
+  });
+
   test('pending points read back exactly as computed', () => {
     expect(sample.partners.some((p) => p.points.length > 1)).toBe(true);
     for (const p of sample.partners) {
