@@ -264,12 +264,9 @@ export function tallyQuarter({ rules, reference, extracts }: ComputeQuarterInput
 
   /** partner → tally row key → row */
   const tallies = new Map<string, Map<string, TallyRow>>();
-  const rowsOf = (partnerId: string) => {
+  const count = (partnerId: string, v: Extract<Verdict, { counts: true }>, units: number) => {
     let rows = tallies.get(partnerId);
     if (!rows) tallies.set(partnerId, (rows = new Map()));
-    return rows;
-  };
-  const count = (rows: Map<string, TallyRow>, partnerId: string, v: Extract<Verdict, { counts: true }>, units: number) => {
     const row = rows.get(v.key);
     if (row) row.units += units;
     else {
@@ -423,14 +420,10 @@ export function tallyQuarter({ rules, reference, extracts }: ComputeQuarterInput
     }
     // Tagged lines join their group's entry after it, so keep each entry's lines ascending.
     for (const h of heldHere.values()) h.lines.sort((m, n) => m - n);
-    // A partner's rows looked up once per report rather than once per product it bought.
-    const partnerRows = new Array<Map<string, TallyRow> | undefined>(x.partners.length);
     counted.forEach((key, units) => {
       const product = key % products;
       const partner = (key - product) / products;
-      const partnerId = x.partners[partner]!.key;
-      const rows = (partnerRows[partner] ??= rowsOf(partnerId));
-      count(rows, partnerId, verdict(product) as Extract<Verdict, { counts: true }>, units);
+      count(x.partners[partner]!.key, verdict(product) as Extract<Verdict, { counts: true }>, units);
     });
 
     counts.extracted += mine.extracted;
