@@ -128,6 +128,8 @@ interface ProgramLines {
   programGateMissing: MissingGroup[] | undefined;
   /** The groups a line misses and their late courses, by the unmet gates its units fall under. */
   missingByGates: Map<string, { missing: readonly MissingGroup[]; late: LateCourse[]; described: string[] }>;
+  /** The applied plan's rate by rate row (the program and plan are the standing's). */
+  rates: Map<string, Decimal>;
 }
 
 function programLines(s: Standing): ProgramLines {
@@ -135,6 +137,7 @@ function programLines(s: Standing): ProgramLines {
     lateIgnored: s.acceptance.use.ignored.some((a) => a.why === 'late'),
     programGateMissing: s.program.gate ? s.unmetGates.get(s.program.gate) : undefined,
     missingByGates: new Map(),
+    rates: new Map(),
   };
 }
 
@@ -158,7 +161,12 @@ function missingOf(s: Standing, shared: ProgramLines, unmetWithUnits: string[] |
 /** `partner`: the partner's key and how it is shown (as written in the registry). */
 function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standing, shared: ProgramLines, c: Cell): PayoutLine {
   const { program, appliedPlan, blocked } = s;
-  const rate = appliedPlan === null ? ZERO : rules.rate(program.id, c.rateRow, appliedPlan);
+  let rate = ZERO;
+  if (appliedPlan !== null) {
+    const known = shared.rates.get(c.rateRow);
+    if (known) rate = known;
+    else shared.rates.set(c.rateRow, (rate = rules.rate(program.id, c.rateRow, appliedPlan)));
+  }
 
   // Units of a family whose training gate is unmet count toward the plan but earn nothing.
   // Most partners have no unmet gate: then no line needs the lists below.
