@@ -356,24 +356,35 @@ export function calculateQuarter(
   return { partners, lines, total: sumLineAmounts(lines) };
 }
 
-/** An amount in whole kopecks when it has at most two places and adds exactly as a number; else null. */
-const kopecksOf = new WeakMap<Decimal, number | null>();
-function kopecks(amount: Decimal): number | null {
+/**
+ * An amount as a whole number of kopecks (a BigInt: money is never a floating-point number) when it
+ * has at most two places; else null. Cached per Decimal: a quarter pays the same few amounts.
+ */
+const kopecksOf = new WeakMap<Decimal, bigint | null>();
+function kopecks(amount: Decimal): bigint | null {
   let k = kopecksOf.get(amount);
   if (k === undefined) {
     const n = amount.times(100);
-    k = n.isInteger() && n.abs().lte(Number.MAX_SAFE_INTEGER) ? n.toNumber() : null;
+    k = n.isInteger() ? BigInt(n.toFixed(0)) : null;
     kopecksOf.set(amount, k);
   }
   return k;
 }
 
 /**
+ * Below this many kopecks every partial sum is a Decimal sum that needs no rounding (Decimal keeps
+ * 20 significant digits), so integer and Decimal addition give the same total, to the last digit.
+ */
+const EXACT = 10n ** 18n;
+const inRange = (k: bigint) => k < EXACT && k > -EXACT;
+const fromKopecks = (k: bigint) => new Decimal(k.toString()).dividedBy(100);
+
+/**
  * Amounts added as sumLineAmounts adds them: in whole kopecks while that is exact, then as Decimals
  * (the kopecks so far are an exact Decimal, so the sum is the Decimal sum either way).
  */
 export class AmountSum {
-  private kopecks = 0;
+  private kopecks = 0n;
   private decimal: Decimal | null = null;
 
   add(amount: Decimal): void {
@@ -382,26 +393,28 @@ export class AmountSum {
       return;
     }
     const k = kopecks(amount);
-    if (k !== null && Number.isSafeInteger(this.kopecks + k)) this.kopecks += k;
-    else this.decimal = new Decimal(this.kopecks).dividedBy(100).plus(amount);
+    const next = k === null ? null : this.kopecks + k;
+    if (next !== null && inRange(next)) this.kopecks = next;
+    else this.decimal = fromKopecks(this.kopecks).plus(amount);
   }
 
   get value(): Decimal {
-    return this.decimal ?? new Decimal(this.kopecks).dividedBy(100);
+    return this.decimal ?? fromKopecks(this.kopecks);
   }
 }
 
 /**
  * The lines' amounts added up. Amounts are whole kopecks and few distinct Decimals (paidAmount), so
- * they are added as whole numbers, exactly, with one Decimal at the end instead of one per line;
- * anything else is added as Decimals.
+ * they are added as whole numbers of kopecks, exactly, with one Decimal at the end instead of one
+ * per line; anything else is added as Decimals.
  */
 export function sumLineAmounts(lines: readonly Pick<PayoutLine, 'amount'>[]): Decimal {
-  let sum = 0;
+  let sum = 0n;
   for (const l of lines) {
     const k = kopecks(l.amount);
-    if (k === null || !Number.isSafeInteger(sum + k)) return lines.reduce((total, x) => total.plus(x.amount), new Decimal(0));
-    sum += k;
+    const next = k === null ? null : sum + k;
+    if (next === null || !inRange(next)) return lines.reduce((total, x) => total.plus(x.amount), new Decimal(0));
+    sum = next;
   }
-  return new Decimal(sum).dividedBy(100);
+  return fromKopecks(sum);
 }

@@ -1,6 +1,6 @@
 /**
  * A partner's total (sumLineAmounts in shared/domain/payout.ts) and the partners list's sums
- * (AmountSum) are added in whole kopecks when they can be: it must be exactly the sum of the lines' amounts as Decimals, whatever the amounts.
+ * (AmountSum) are added in whole kopecks (BigInt) when they can be: it must be exactly the sum of the lines' amounts as Decimals, whatever the amounts.
  */
 import fc from 'fast-check';
 import { Decimal } from 'decimal.js';
