@@ -169,6 +169,8 @@ async function importDataFolder(
   onDistributors?: () => void,
   /** The language the skipped rows are listed in. */
   lang: Lang = 'en',
+  /** The stack is this run's own and started empty (`rebates run`): see importReference. */
+  intoEmptyTable = false,
 ) {
   const { folder, problems } =
     typeof dir === 'string' ? await checkDataFolder(dir, runtime.rules, quarters) : dir;
@@ -188,11 +190,17 @@ async function importDataFolder(
     hooked.putPartners = (rows) => phases.time('  store partners', () => reference.putPartners(rows));
     hooked.putAcceptances = (rows, at) =>
       phases.time('  store acceptances', () => reference.putAcceptances(rows, at));
+    hooked.putAcceptancesIntoEmpty = (rows, at) =>
+      phases.time('  store acceptances', () => reference.putAcceptancesIntoEmpty(rows, at));
     hooked.putTrainings = (rows) => phases.time('  store trainings', () => reference.putTrainings(rows));
     hooked.putCatalog = (rows) => phases.time('  store the catalog', () => reference.putCatalog(rows));
     deps = { ...runtime.deps, reference: hooked };
   }
-  const result = await importReference(deps, change, { ...(quarters ? { quarters } : {}), by: 'rebates import' });
+  const result = await importReference(deps, change, {
+    ...(quarters ? { quarters } : {}),
+    by: 'rebates import',
+    ...(intoEmptyTable ? { intoEmptyTable } : {}),
+  });
   note(cliWords(lang).imported(result.written));
   return { folder, change, result };
 }
@@ -551,7 +559,9 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     let distributorsStored!: () => void;
     const distributors = new Promise<void>((r) => (distributorsStored = r));
     const importing = phases
-      .time('import the reference data', () => importDataFolder(runtime, checked, [quarter], distributorsStored, lang))
+      .time('import the reference data', () =>
+        importDataFolder(runtime, checked, [quarter], distributorsStored, lang, true),
+      )
       .finally(release);
     importing.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
     // The uploaded reports are read back (by ingest, for the rejects files) from their files, and
