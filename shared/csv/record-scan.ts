@@ -416,9 +416,32 @@ class ByteScanner {
 
   /** Calls `take` with each record the bytes complete; false when the bytes cannot tell. */
   records(more: Buffer, atEnd: boolean, take: TakeBytes): boolean {
-    const buf = this.carry ? Buffer.concat([this.carry, more]) : more;
-    this.carry = undefined;
+    let buf = more;
     let at = 0;
+    const carry = this.carry;
+    this.carry = undefined;
+    if (carry) {
+      // Only as much of the new bytes as the carried record needs is joined to it: a copy of every
+      // block made the garbage collector run for their sake. An answer from a part is the answer
+      // from the whole, since recordEnd says MORE wherever the bytes after the part could matter.
+      let k = Math.min(more.length, 256);
+      for (;;) {
+        const joined = Buffer.concat([carry, more.subarray(0, k)]);
+        const end = this.recordEnd(joined, 0, atEnd && k === more.length);
+        if (end === MORE && k < more.length) {
+          k = Math.min(more.length, k * 4);
+          continue;
+        }
+        if (end === MORE) {
+          buf = joined;
+          break;
+        }
+        if (end === UNSURE || end > this.maxRecordChars || end < carry.length) return false;
+        if (!take(joined, 0, end)) return false;
+        at = end - carry.length;
+        break;
+      }
+    }
     while (at < buf.length) {
       const end = this.recordEnd(buf, at, atEnd);
       if (end === MORE) break;

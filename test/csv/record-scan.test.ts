@@ -79,6 +79,27 @@ describe('recordsAt', () => {
     }
   });
 
+  it('finds the records across the 64 KiB blocks of a larger file, long records and quoted line breaks included', async () => {
+    // Records cut by every block boundary, at shifting places: the unfinished record carried over,
+    // joined to as much of the next block as it needs (a long record, a quoted CRLF, a doubled quote).
+    const records = Array.from({ length: 4000 }, (_, i) => {
+      const description =
+        i % 97 === 5
+          ? `"Длинное ""описание"" ${'ж'.repeat(700 + i)}\r\nвторая строка"`
+          : i % 13 === 0
+            ? `"Ноутбук ""${i}"" Latitude\r\n14"`
+            : `Монитор ${'x'.repeat(i % 40)} ${i}`;
+      return `2016-02-${String((i % 28) + 1).padStart(2, '0')};A${i};P${i % 50};${description};${(i % 9) + 1}`;
+    });
+    for (const pad of [0, 1, 2, 3, 7, 31, 200, 1001])
+      for (const encoding of ['utf-8', 'windows-1251'] as TestEncoding[]) {
+        const text = `${'\r\n'.repeat(pad)}${HEADER.join(';')}\r\n${records.join('\r\n')}\r\n`;
+        const bytes = encode(text, encoding);
+        expect(bytes.length).toBeGreaterThan(3 * 64 * 1024);
+        expect(await expectSameAsReader(bytes, [4096, 70_001])).toBe('bytes');
+      }
+  });
+
   it('turns to the decoded text where the bytes cannot tell, with the same records', async () => {
     // A no-break space between a closing quote and the delimiter is whitespace only as text.
     const nbsp = `${HEADER.join(',')}\n2016-02-01,A1,P1,"Latitude"\u00a0,1\n2016-02-02,A2,P2,x,2\n`;
