@@ -169,8 +169,6 @@ async function importDataFolder(
   onDistributors?: () => void,
   /** The language the skipped rows are listed in. */
   lang: Lang = 'en',
-  /** The stack is this run's own and started empty (`rebates run`): see importReference. */
-  intoEmptyTable = false,
 ) {
   const { folder, problems } =
     typeof dir === 'string' ? await checkDataFolder(dir, runtime.rules, quarters) : dir;
@@ -190,17 +188,11 @@ async function importDataFolder(
     hooked.putPartners = (rows) => phases.time('  store partners', () => reference.putPartners(rows));
     hooked.putAcceptances = (rows, at) =>
       phases.time('  store acceptances', () => reference.putAcceptances(rows, at));
-    hooked.putAcceptancesIntoEmpty = (rows, at) =>
-      phases.time('  store acceptances', () => reference.putAcceptancesIntoEmpty(rows, at));
     hooked.putTrainings = (rows) => phases.time('  store trainings', () => reference.putTrainings(rows));
     hooked.putCatalog = (rows) => phases.time('  store the catalog', () => reference.putCatalog(rows));
     deps = { ...runtime.deps, reference: hooked };
   }
-  const result = await importReference(deps, change, {
-    ...(quarters ? { quarters } : {}),
-    by: 'rebates import',
-    ...(intoEmptyTable ? { intoEmptyTable } : {}),
-  });
+  const result = await importReference(deps, change, { ...(quarters ? { quarters } : {}), by: 'rebates import' });
   note(cliWords(lang).imported(result.written));
   return { folder, change, result };
 }
@@ -559,9 +551,7 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     let distributorsStored!: () => void;
     const distributors = new Promise<void>((r) => (distributorsStored = r));
     const importing = phases
-      .time('import the reference data', () =>
-        importDataFolder(runtime, checked, [quarter], distributorsStored, lang, true),
-      )
+      .time('import the reference data', () => importDataFolder(runtime, checked, [quarter], distributorsStored, lang))
       .finally(release);
     importing.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
     // The uploaded reports are read back (by ingest, for the rejects files) from their files, and

@@ -80,15 +80,7 @@ export function refuseTooLongValues(change: ReferenceChange): void {
 export async function importReference(
   deps: ReferenceImportDeps,
   change: ReferenceChange,
-  options: {
-    quarters?: readonly string[];
-    by?: string;
-    /**
-     * The table holds no reference rows yet and nobody else writes to it (the stack `rebates run`
-     * starts empty for itself): acceptances are written without first looking for stored ones.
-     */
-    intoEmptyTable?: boolean;
-  } = {},
+  options: { quarters?: readonly string[]; by?: string } = {},
 ): Promise<ReferenceImportResult> {
   const { reference } = deps;
   // Everything is checked before the first write: a change with any bad row writes nothing.
@@ -101,14 +93,7 @@ export async function importReference(
   const writes: [what: string, rows: number, write: () => Promise<void>][] = [
     ['distributors', change.distributors?.length ?? 0, () => reference.putDistributors(change.distributors!)],
     ['partners', change.partners?.length ?? 0, () => reference.putPartners(change.partners!)],
-    [
-      'acceptances',
-      change.acceptances?.length ?? 0,
-      () =>
-        options.intoEmptyTable
-          ? reference.putAcceptancesIntoEmpty(change.acceptances!, at)
-          : reference.putAcceptances(change.acceptances!, at),
-    ],
+    ['acceptances', change.acceptances?.length ?? 0, () => reference.putAcceptances(change.acceptances!, at)],
     ['trainings', change.trainings?.length ?? 0, () => reference.putTrainings(change.trainings!)],
     ['catalog', change.catalog?.length ?? 0, () => reference.putCatalog(change.catalog!)],
   ];

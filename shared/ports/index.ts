@@ -197,13 +197,6 @@ export interface ReferenceRepository {
    */
   putAcceptances(acceptances: readonly Acceptance[], recordedAt: string): Promise<void>;
   /**
-   * Adds acceptances to a table known to hold none yet (the stack `rebates run` starts empty for
-   * itself), stamped `recordedAt`: plain writes, nothing read or checked first, so one already
-   * stored would be replaced. A table anybody else writes to (a persistent stack, the API) takes
-   * putAcceptances.
-   */
-  putAcceptancesIntoEmpty(acceptances: readonly Acceptance[], recordedAt: string): Promise<void>;
-  /**
    * Rewrites acceptances stored one per partner and program (before every acceptance was kept)
    * into one item each; returns how many were rewritten. Safe to repeat and to interrupt.
    */

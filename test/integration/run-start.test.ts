@@ -1,12 +1,11 @@
 /**
  * What `rebates run` does to start sooner, on the real emulators: DynamoDB Local started early and
  * handed to the stack, and a data folder's reference rows written many batches at a time (a
- * folder's acceptances checked by one query instead of conditional transactions, or, into the
- * empty table of a run's own stack, not checked at all), with the same results as before.
+ * folder's acceptances checked by one query instead of conditional transactions), with the same
+ * results as before.
  */
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startDynamoLocalEarly, takeEarlyDynamoLocal } from '../../local/early-start.js';
 import { startLocalStack } from '../../local/local-stack.js';
 import { isAlive } from '../../local/state-files.js';
@@ -73,62 +72,5 @@ describe("a data folder's reference rows", () => {
     expect(recorded(150)).toEqual(['2016-03-21T08:00:00.000Z']);
     expect(recorded(50)).toEqual(['2016-05-01T08:00:00.000Z']);
     expect(ours.filter((a) => a.plan === 50).map((a) => a.partnerId)).toEqual(accepting.slice(0, 5));
-  });
-
-  it('into a table known to hold none, acceptances are stored as the checked path stores them, without looking first', async () => {
-    const acceptancesOf = (prefix: string, acceptedAt: string) =>
-      Array.from({ length: 230 }, (_, i) => ({
-        partnerId: `${prefix}${String(10000 + i)}`,
-        program: 'client',
-        plan: 150,
-        acceptedAt,
-      }));
-    const checked = acceptancesOf('RC', '2016-02-01T10:00:00+03:00');
-    const plain = acceptancesOf('RE', '2016-02-01T10:00:00+03:00');
-    const { doc } = env.rt.stack.clients;
-    const sent = vi.spyOn(doc, 'send');
-    try {
-      const reference = env.rt.deps.reference;
-      const changeOf = (rows: typeof checked) => referenceChange({ acceptances: rows }).acceptances!;
-      await reference.putAcceptances(changeOf(checked), '2016-03-21T08:00:00.000Z');
-      const queriesChecked = sent.mock.calls.filter(([c]) => c instanceof QueryCommand).length;
-      sent.mockClear();
-      // The same acceptance twice in one call is one item, as on the checked path.
-      await reference.putAcceptancesIntoEmpty([...changeOf(plain), changeOf(plain)[0]!], '2016-03-21T08:00:00.000Z');
-      expect(queriesChecked).toBe(1);
-      expect(sent.mock.calls.filter(([c]) => c instanceof QueryCommand)).toHaveLength(0);
-    } finally {
-      sent.mockRestore();
-    }
-    const snapshot = await env.rt.deps.reference.loadSnapshot();
-    const stored = (rows: typeof checked) => rows.flatMap((a) => snapshot.acceptances.get(a.partnerId) ?? []);
-    expect(stored(plain)).toHaveLength(230);
-    // Item for item the same as the checked path's, but for the partner.
-    const same = (rows: typeof checked) => stored(rows).map(({ partnerId: _p, ...rest }) => rest);
-    expect(same(plain)).toEqual(same(checked));
-
-    // Plain writes replace: why this path is only for a table nobody wrote acceptances to before.
-    await env.rt.deps.reference.putAcceptancesIntoEmpty(referenceChange({ acceptances: plain.slice(0, 3) }).acceptances!, '2016-05-01T08:00:00.000Z');
-    await env.rt.deps.reference.putAcceptances(referenceChange({ acceptances: checked.slice(0, 3) }).acceptances!, '2016-05-01T08:00:00.000Z');
-    const again = await env.rt.deps.reference.loadSnapshot();
-    const recordedAt = (rows: typeof checked) => rows.slice(0, 3).flatMap((a) => again.acceptances.get(a.partnerId)!.map((x) => x.recordedAt));
-    expect(recordedAt(plain)).toEqual(Array(3).fill('2016-05-01T08:00:00.000Z'));
-    expect(recordedAt(checked)).toEqual(Array(3).fill('2016-03-21T08:00:00.000Z'));
-  });
-
-  it('are imported into an empty table through the unchecked path only when the caller says so', async () => {
-    const reference = env.rt.deps.reference;
-    const calls: string[] = [];
-    const counted: typeof reference = Object.create(reference);
-    counted.putAcceptances = (rows, when) => (calls.push('checked'), reference.putAcceptances(rows, when));
-    counted.putAcceptancesIntoEmpty = (rows, when) => (calls.push('into empty'), reference.putAcceptancesIntoEmpty(rows, when));
-    const deps = { ...at('2016-03-21T08:00:00Z'), reference: counted };
-    const change = referenceChange({
-      partners: ['RF10000'],
-      acceptances: [{ partnerId: 'RF10000', program: 'client', plan: 150, acceptedAt: '2016-02-01T10:00:00+03:00' }],
-    });
-    await importReference(deps, change);
-    await importReference(deps, change, { intoEmptyTable: true });
-    expect(calls).toEqual(['checked', 'into empty']);
   });
 });

@@ -52,19 +52,6 @@ const acceptanceFields = (a: Acceptance) => ({
   acceptedAt: a.acceptedAt,
 });
 
-/**
- * The items of acceptances by key: one key once (the same acceptance twice in one call), since a
- * transaction, like a batch write, takes each key once.
- */
-function acceptanceItems(acceptances: readonly Acceptance[], recordedAt: string): Map<string, Item> {
-  const items = new Map<string, Item>();
-  for (const a of acceptances) {
-    const key = keys.acceptance(a);
-    items.set(`${key.pk}/${key.sk}`, { ...key, ...acceptanceFields(a), recordedAt });
-  }
-  return items;
-}
-
 /** An acceptance item of either key form; `recordedAt` is absent on items stored before it was kept. */
 function acceptanceOf(i: Item): Acceptance {
   return {
@@ -205,8 +192,13 @@ export class DynamoReferenceRepository implements ReferenceRepository {
   }
 
   async putAcceptances(acceptances: readonly Acceptance[], recordedAt: string): Promise<void> {
-    // Only new keys are written, so an import repeated keeps the first recordedAt.
-    const items = acceptanceItems(acceptances, recordedAt);
+    // Only new keys are written, so an import repeated keeps the first recordedAt; one key once
+    // (the same acceptance written twice in one call), since a transaction takes each key once.
+    const items = new Map<string, Item>();
+    for (const a of acceptances) {
+      const key = keys.acceptance(a);
+      items.set(`${key.pk}/${key.sk}`, { ...key, ...acceptanceFields(a), recordedAt });
+    }
     if (items.size <= ACCEPTANCES_BY_TRANSACTION) return putNewThen(this.doc, this.table, [...items.values()]);
     // A whole folder's acceptances: the keys already stored are read in one query and only the
     // others batch-written, which DynamoDB takes several times faster than conditional
@@ -221,11 +213,6 @@ export class DynamoReferenceRepository implements ReferenceRepository {
     });
     for (const i of stored) items.delete(`${String(i.pk)}/${String(i.sk)}`);
     return this.put([...items.values()]);
-  }
-
-  putAcceptancesIntoEmpty(acceptances: readonly Acceptance[], recordedAt: string): Promise<void> {
-    // No acceptance is stored yet, so every one is new: no query of the stored keys, no condition.
-    return this.put([...acceptanceItems(acceptances, recordedAt).values()]);
   }
 
   async migrateAcceptances(): Promise<number> {
