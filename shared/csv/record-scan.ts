@@ -3,15 +3,24 @@
  *
  * The rejects files put the lines the computation held beside the rejected ones, with their original
  * fields; a handful of records out of a million. The full reader (read-report.ts) splits every record
- * into fields, checks it and extracts its values; this only finds where records end, with indexOf over
- * the same decoded text, and splits the wanted ones. Record numbers are the reader's exactly: the same
- * bytes, gzip and encoding handling (bytes.ts), the header's line break and delimiter as the reader
- * settles them, papaparse's quoting rules for where a record ends (a quote opens a quoted field only at
- * the field's start; inside, "" is a quote, and a quote closes the field only when a delimiter or line
- * break follows, whitespace allowed between), blank records counted, and a record over the record bound
- * skipped as the reader skips it (RecordSkipper).
+ * into fields, checks it and extracts its values; this only finds where records end, with indexOf, and
+ * splits the wanted ones. Record numbers are the reader's exactly: the same bytes, gzip and encoding
+ * handling (bytes.ts), the header's line break and delimiter as the reader settles them, papaparse's
+ * quoting rules for where a record ends (a quote opens a quoted field only at the field's start;
+ * inside, "" is a quote, and a quote closes the field only when a delimiter or line break follows,
+ * whitespace allowed between), blank records counted, and a record over the record bound skipped as
+ * the reader skips it (RecordSkipper).
+ *
+ * Given a way to open the report, the records are found in its bytes, not its decoded text: both
+ * allowed encodings (UTF-8, Windows-1251) write the quote, the delimiters and CR/LF as the ASCII bytes
+ * they are, so only the wanted records are decoded. Where bytes alone cannot say what the text would
+ * (a record longer in bytes than the bound, which is in characters; a non-ASCII byte that may be
+ * whitespace after a closing quote; a wanted record the reader decodes with a mark), the report is
+ * opened again and scanned as decoded text, as before.
  */
+import { isAscii, isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
+import { TextDecoder } from 'node:util';
 import Papa from 'papaparse';
 import { assertText, blocks, openBytes, TextSniffer } from './bytes.js';
 import { chooseDelimiter, type ReportDelimiter } from './header.js';
@@ -23,7 +32,12 @@ export interface ScannedRecords {
   headers: string[];
   /** The wanted records that the file has, by record number, with their original fields. */
   fields: Map<number, string[]>;
+  /** Whether the records were found in the file's bytes or in its decoded text. */
+  scanned: 'bytes' | 'text';
 }
+
+/** Opens the report from its start; called again when its bytes alone cannot settle a record. */
+export type OpenReport = () => Readable | Promise<Readable>;
 
 export interface ScanOptions {
   maxInflatedBytes?: number;
@@ -34,12 +48,21 @@ const QUOTE = 0x22;
 /** The end of a record is not in the text yet. */
 const MORE = -1;
 
-/** The fields of the records numbered `lines` (the header being 1, as ReportRecord.line). */
+/**
+ * The fields of the records numbered `lines` (the header being 1, as ReportRecord.line). Given the
+ * report's opener rather than a stream, its bytes are scanned (see above).
+ */
 export async function recordsAt(
-  input: Readable,
+  input: Readable | OpenReport,
   lines: ReadonlySet<number>,
   options: ScanOptions = {},
 ): Promise<ScannedRecords> {
+  if (typeof input !== 'function') return textRecordsAt(input, lines, options);
+  const byBytes = await bytesRecordsAt(await input(), lines, options);
+  return byBytes ?? textRecordsAt(await input(), lines, options);
+}
+
+async function textRecordsAt(input: Readable, lines: ReadonlySet<number>, options: ScanOptions): Promise<ScannedRecords> {
   const maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
   const sniffer = new TextSniffer(3 * maxRecordChars + 3);
   const text = decoded(input, sniffer, options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES);
@@ -88,7 +111,7 @@ async function scan(text: AsyncGenerator<string>, lines: ReadonlySet<number>, ma
       pending = '';
     } else pending = next.value;
   }
-  return { headers: headers ?? [], fields };
+  return { headers: headers ?? [], fields, scanned: 'text' as const };
 }
 
 async function* decoded(input: Readable, sniffer: TextSniffer, maxInflatedBytes: number): AsyncGenerator<string> {
@@ -233,4 +256,271 @@ function countQuotes(text: string): number {
   let n = 0;
   for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) n++;
   return n;
+}
+
+// ---------------------------------------------------------------- the byte path
+
+/** The bytes cannot settle it: the caller scans the decoded text instead. */
+const UNSURE = -2;
+const LF = 0x0a;
+const CR = 0x0d;
+/** As bytes.ts decodes: a BOM inside the text is kept. */
+const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
+const CP1251 = new TextDecoder('windows-1251', { ignoreBOM: true });
+/**
+ * Lead bytes of the non-ASCII characters String#trim removes, in UTF-8 (U+00A0, U+1680, U+2000–U+205F,
+ * U+3000, U+FEFF) or Windows-1251 (0xA0): any other non-ASCII byte starts no whitespace however decoded.
+ */
+const MAY_BE_SPACE = new Set([0xa0, 0xc2, 0xe1, 0xe2, 0xe3, 0xef]);
+
+/** The wanted records found in the report's bytes, or null where only its decoded text can tell. */
+async function bytesRecordsAt(
+  input: Readable,
+  lines: ReadonlySet<number>,
+  options: ScanOptions,
+): Promise<ScannedRecords | null> {
+  const maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
+  // Only to settle the encoding as the reader does (and the header's text): fed until it has.
+  const sniffer = new TextSniffer(3 * maxRecordChars + 3);
+  const source = rawBlocks(input, options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES);
+  try {
+    return await scanBytes(source, sniffer, lines, maxRecordChars);
+  } catch {
+    // Whatever went wrong (a file the reader refuses, a failed read) the text scan meets and says again.
+    return null;
+  } finally {
+    input.destroy();
+    await source.return(undefined).catch(() => undefined);
+  }
+}
+
+async function* rawBlocks(input: Readable, maxInflatedBytes: number): AsyncGenerator<Buffer> {
+  const { compressed, bytes } = await openBytes(raw(input));
+  let first = true;
+  for await (const block of blocks(bytes, maxInflatedBytes, compressed)) {
+    if (first) assertText(block);
+    first = false;
+    yield block;
+  }
+}
+
+async function scanBytes(
+  source: AsyncGenerator<Buffer>,
+  sniffer: TextSniffer,
+  lines: ReadonlySet<number>,
+  maxRecordChars: number,
+): Promise<ScannedRecords | null> {
+  let last = 0;
+  for (const line of lines) last = Math.max(last, line);
+
+  // The header line from the decoded start of the file, exactly as the text scan finds it.
+  const read: Buffer[] = [];
+  let head = '';
+  let atEnd = false;
+  let ended = false;
+  let found: { line: string; newline: Newline } | null | undefined;
+  while ((found = findHeaderLine(head, atEnd)) === undefined && head.length <= maxRecordChars) {
+    const next = await source.next();
+    if (!next.done) {
+      read.push(next.value);
+      head += sniffer.decode(next.value);
+    } else if (!ended) {
+      ended = true;
+      head += sniffer.end();
+    } else atEnd = true;
+  }
+  if (!found) return null;
+  const delimiter = chooseDelimiter(found.line);
+  const scanner = new ByteScanner(delimiter, found.newline, maxRecordChars);
+  const splitter = new Scanner(delimiter, found.newline, maxRecordChars);
+
+  const fields = new Map<number, string[]>();
+  let headers: string[] | undefined;
+  let line = 0;
+  let unsure = false;
+  const take: TakeBytes = (buf, start, end) => {
+    line++;
+    if (headers && !lines.has(line)) return true;
+    const text = decodeRecord(buf, start, end, sniffer.encoding);
+    if (text === null) return !(unsure = true);
+    if (!headers) {
+      const row = splitter.split(text);
+      // Blank records before the header are counted, as the reader counts them.
+      if (!row.every((f) => f.trim() === '')) headers = row.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h));
+    } else fields.set(line, splitter.split(text));
+    return true;
+  };
+
+  // The BOM is no part of the text (TextSniffer takes it off the first block).
+  let skip = sniffer.encoding === 'utf-8-bom' ? 3 : 0;
+  const feed = async (block: Buffer, blockAtEnd: boolean): Promise<boolean> => {
+    const from = skip;
+    skip = 0;
+    return scanner.records(from ? block.subarray(from) : block, blockAtEnd, take) && !unsure;
+  };
+  for (const block of read) if (!(await feed(block, false))) return null;
+  while (!(headers && line >= last)) {
+    const next = await source.next();
+    if (next.done) {
+      if (!ended && sniffer.encoding === undefined) sniffer.end();
+      if (!(await feed(Buffer.alloc(0), true))) return null;
+      break;
+    }
+    if (sniffer.encoding === undefined) sniffer.decode(next.value);
+    if (!(await feed(next.value, false))) return null;
+  }
+  return { headers: headers ?? [], fields, scanned: 'bytes' };
+}
+
+/**
+ * A record's text as the reader decodes it, or null where that needs more than its bytes: a
+ * Windows-1251 file's line that is valid UTF-8, or a UTF-8 file's line that is not, which the reader
+ * decodes with a mark (bytes.ts, UNDECODABLE); a non-ASCII record before the encoding is settled.
+ */
+function decodeRecord(buf: Buffer, start: number, end: number, encoding: TextSniffer['encoding']): string | null {
+  const bytes = buf.subarray(start, end);
+  if (isAscii(bytes)) return bytes.toString('latin1');
+  if (encoding === 'utf-8' || encoding === 'utf-8-bom') return isUtf8(bytes) ? UTF8.decode(bytes) : null;
+  if (encoding !== 'windows-1251') return null;
+  // Each line (CR and LF each end one, as bytes.ts cuts them) on its own: most records are one.
+  for (let at = 0; at < bytes.length; ) {
+    let brk = at;
+    while (brk < bytes.length && bytes[brk] !== LF && bytes[brk] !== CR) brk++;
+    const piece = bytes.subarray(at, brk + 1);
+    if (!isAscii(piece) && isUtf8(piece)) return null;
+    at = brk + 1;
+  }
+  return CP1251.decode(bytes);
+}
+
+/** Receives each record as buf[start, end), its line break included; false stops the scan. */
+type TakeBytes = (buf: Buffer, start: number, end: number) => boolean;
+
+/**
+ * Scanner's cuts, on bytes. Where a record's length in characters could matter (its bytes are over the
+ * bound) or a byte could be whitespace the text would show, it answers false: the caller turns to the text.
+ */
+class ByteScanner {
+  private carry: Buffer | undefined;
+  private readonly delim: number;
+  private readonly nl: Buffer;
+
+  constructor(
+    delimiter: ReportDelimiter,
+    newline: Newline,
+    private readonly maxRecordChars: number,
+  ) {
+    this.delim = delimiter.charCodeAt(0);
+    this.nl = Buffer.from(newline, 'latin1');
+  }
+
+  /** Calls `take` with each record the bytes complete; false when the bytes cannot tell. */
+  records(more: Buffer, atEnd: boolean, take: TakeBytes): boolean {
+    let buf = more;
+    let at = 0;
+    const carry = this.carry;
+    this.carry = undefined;
+    if (carry) {
+      // Only as much of the new bytes as the carried record needs is joined to it: a copy of every
+      // block made the garbage collector run for their sake. An answer from a part is the answer
+      // from the whole, since recordEnd says MORE wherever the bytes after the part could matter.
+      let k = Math.min(more.length, 256);
+      for (;;) {
+        const joined = Buffer.concat([carry, more.subarray(0, k)]);
+        const end = this.recordEnd(joined, 0, atEnd && k === more.length);
+        if (end === MORE && k < more.length) {
+          k = Math.min(more.length, k * 4);
+          continue;
+        }
+        if (end === MORE) {
+          buf = joined;
+          break;
+        }
+        if (end === UNSURE || end > this.maxRecordChars || end < carry.length) return false;
+        if (!take(joined, 0, end)) return false;
+        at = end - carry.length;
+        break;
+      }
+    }
+    while (at < buf.length) {
+      const end = this.recordEnd(buf, at, atEnd);
+      if (end === MORE) break;
+      // The bound is in characters, which only the text counts; under it in bytes, it is under it.
+      if (end === UNSURE || end - at > this.maxRecordChars) return false;
+      if (!take(buf, at, end)) return false;
+      at = end;
+    }
+    if (at >= buf.length) return true;
+    if (buf.length - at > this.maxRecordChars) return false;
+    // A copy: a slice would keep the whole block alive while the record waits.
+    this.carry = Buffer.from(buf.subarray(at));
+    return true;
+  }
+
+  /**
+   * Scanner.recordEnd on bytes, or UNSURE. A loop over the bytes rather than indexOf: records are
+   * short, and a call of Buffer#indexOf per field and line cost more than reading the bytes.
+   */
+  private recordEnd(buf: Buffer, at: number, atEnd: boolean): number {
+    const len = buf.length;
+    const delim = this.delim;
+    const nl0 = this.nl[0]!;
+    const two = this.nl.length === 2;
+    const open = atEnd ? len : MORE;
+    let i = at;
+    for (;;) {
+      if (i >= len) return open;
+      if (buf[i] !== QUOTE) {
+        // An unquoted field (a quote inside it is text): up to the delimiter or the line break.
+        for (; i < len; i++) {
+          const c = buf[i]!;
+          if (c === delim) break;
+          if (c === nl0 && (!two || buf[i + 1] === LF)) return i + (two ? 2 : 1);
+        }
+        if (i >= len) return open;
+        i++;
+        continue;
+      }
+      // A quoted field: find the quote that closes it.
+      let q = i;
+      for (;;) {
+        q++;
+        while (q < len && buf[q] !== QUOTE) q++;
+        // Never closed: papaparse reads the rest of the file as this field.
+        if (q >= len - 1) return open;
+        if (buf[q + 1] === QUOTE) {
+          q++;
+          continue;
+        }
+        let j = q + 1;
+        for (; j < len; j++) {
+          const c = buf[j]!;
+          if (c === delim || this.newlineAt(buf, j)) break;
+          if (c >= 0x80) {
+            if (MAY_BE_SPACE.has(c)) return UNSURE;
+            break;
+          }
+          if (!isAsciiSpace(c)) break;
+        }
+        if (j < len && buf[j] === delim) {
+          i = j + 1;
+          break;
+        }
+        if (this.newlineAt(buf, j)) return j + this.nl.length;
+        // A quote inside the field that is not doubled: papaparse keeps it and looks on, past the next character.
+        q++;
+      }
+    }
+  }
+
+  private newlineAt(buf: Buffer, j: number): boolean {
+    const nl = this.nl;
+    if (buf[j] !== nl[0]) return false;
+    return nl.length === 1 || buf[j + 1] === nl[1];
+  }
+}
+
+/** The ASCII characters String#trim removes: tab, LF, VT, FF, CR, space. */
+function isAsciiSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }

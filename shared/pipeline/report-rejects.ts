@@ -97,14 +97,15 @@ async function storedRejects(objects: ObjectStore, key: string) {
 
 /**
  * The original fields of the given lines (and the header, as line 1), read from the raw report: only
- * the records' ends are found (record-scan.ts), the wanted ones alone are split into fields.
+ * the records' ends are found in its bytes (record-scan.ts), the wanted ones alone decoded and split
+ * into fields. The scan opens the object again in the rare case its bytes cannot settle a record.
  */
 async function fieldsOfLines(
   objects: ObjectStore,
   record: ReportRecord,
   lines: ReadonlySet<number>,
 ): Promise<Map<number, string[]>> {
-  const object = await objects.get(record.key, record.objectVersionId);
-  const { headers, fields } = await recordsAt(object.body, lines);
+  const open = async () => (await objects.get(record.key, record.objectVersionId)).body;
+  const { headers, fields } = await recordsAt(open, lines);
   return new Map<number, string[]>([[1, headers], ...fields]);
 }

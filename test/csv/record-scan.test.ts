@@ -1,14 +1,16 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { recordsAt } from '../../shared/csv/record-scan.js';
+import { recordsAt, type ScannedRecords } from '../../shared/csv/record-scan.js';
 import { chunked, encode, readAll, type TestEncoding } from './helpers.js';
 
 const HEADER = ['invoice_date', 'invoice_number', 'partner_id', 'description', 'quantity'];
 
 /**
  * The reader's records (fields as it splits them) against the scanner's, asked for every line the
- * reader yielded and a few it did not: same numbers, same fields, same header.
+ * reader yielded and a few it did not: same numbers, same fields, same header. Both ways of scanning
+ * are checked: the decoded text (given a stream) and the bytes (given an opener); returns which way
+ * the bytes scan ended up taking.
  */
 async function expectSameAsReader(bytes: Buffer, chunks: number | number[], opts?: { maxRecordChars: number }) {
   const read = await readAll(chunked(bytes, chunks), opts);
@@ -16,11 +18,16 @@ async function expectSameAsReader(bytes: Buffer, chunks: number | number[], opts
   const kept = read.records.filter((r) => r.error?.code !== 'record-too-long' && r.error?.code !== 'bad-encoding');
   const last = read.records.at(-1)?.line ?? 1;
   const wanted = new Set([...kept.map((r) => r.line), last + 1, last + 10_000]);
-  const scanned = await recordsAt(chunked(bytes, chunks), wanted, opts);
-  expect(scanned.headers).toEqual(read.format.headers);
-  const got = [...scanned.fields].filter(([line]) => line <= last);
-  expect(got.sort((a, b) => a[0] - b[0])).toEqual(kept.map((r) => [r.line, r.fields]));
-  expect(scanned.fields.has(last + 10_000)).toBe(false);
+  let scannedAs: ScannedRecords['scanned'] = 'text';
+  for (const input of [chunked(bytes, chunks), () => chunked(bytes, chunks)]) {
+    const scanned = await recordsAt(input, wanted, opts);
+    expect(scanned.headers).toEqual(read.format.headers);
+    const got = [...scanned.fields].filter(([line]) => line <= last);
+    expect(got.sort((a, b) => a[0] - b[0])).toEqual(kept.map((r) => [r.line, r.fields]));
+    expect(scanned.fields.has(last + 10_000)).toBe(false);
+    scannedAs = scanned.scanned;
+  }
+  return scannedAs;
 }
 
 describe('recordsAt', () => {
@@ -57,6 +64,67 @@ describe('recordsAt', () => {
       await expectSameAsReader(gzipSync(encode(text, encoding)), 5);
   });
 
+  it('finds the records in the bytes, decoding only the wanted ones, in both encodings', async () => {
+    const text =
+      `\r\n${HEADER.join(';')};Регион\r\n` +
+      // Multi-byte UTF-8 (Cyrillic, an emoji of four bytes), a quoted CRLF and LF, a doubled quote,
+      // a quote followed by a non-ASCII letter inside a quoted field, blank records.
+      '2016-02-01;A1;P1;"Ноутбук\r\n«Latitude»\n14";1;Москва\r\n\r\n;;;;;\r\n' +
+      '2016-02-02;A2;P2;"Монитор ""24"" 😀";2;Тула\r\n2016-02-03;A3;P3;"Dell 24" монитор";3;Омск\r\n' +
+      '2016-02-04;"A""4";P4;plain;4;Курск';
+    for (const encoding of ['utf-8', 'utf-8-bom', 'windows-1251'] as TestEncoding[]) {
+      const bytes = encode(encoding === 'windows-1251' ? text.replace(' 😀', '') : text, encoding);
+      for (const chunks of [1, 3, 17, 1 << 20]) expect(await expectSameAsReader(bytes, chunks)).toBe('bytes');
+      expect(await expectSameAsReader(gzipSync(bytes), 5)).toBe('bytes');
+    }
+  });
+
+  it('finds the records across the 64 KiB blocks of a larger file, long records and quoted line breaks included', async () => {
+    // Records cut by every block boundary, at shifting places: the unfinished record carried over,
+    // joined to as much of the next block as it needs (a long record, a quoted CRLF, a doubled quote).
+    const records = Array.from({ length: 4000 }, (_, i) => {
+      const description =
+        i % 97 === 5
+          ? `"Длинное ""описание"" ${'ж'.repeat(700 + i)}\r\nвторая строка"`
+          : i % 13 === 0
+            ? `"Ноутбук ""${i}"" Latitude\r\n14"`
+            : `Монитор ${'x'.repeat(i % 40)} ${i}`;
+      return `2016-02-${String((i % 28) + 1).padStart(2, '0')};A${i};P${i % 50};${description};${(i % 9) + 1}`;
+    });
+    for (const pad of [0, 1, 2, 3, 7, 31, 200, 1001])
+      for (const encoding of ['utf-8', 'windows-1251'] as TestEncoding[]) {
+        const text = `${'\r\n'.repeat(pad)}${HEADER.join(';')}\r\n${records.join('\r\n')}\r\n`;
+        const bytes = encode(text, encoding);
+        expect(bytes.length).toBeGreaterThan(3 * 64 * 1024);
+        expect(await expectSameAsReader(bytes, [4096, 70_001])).toBe('bytes');
+      }
+  });
+
+  it('turns to the decoded text where the bytes cannot tell, with the same records', async () => {
+    // A no-break space between a closing quote and the delimiter is whitespace only as text.
+    const nbsp = `${HEADER.join(',')}\n2016-02-01,A1,P1,"Latitude"\u00a0,1\n2016-02-02,A2,P2,x,2\n`;
+    expect(await expectSameAsReader(Buffer.from(nbsp), 7)).toBe('text');
+    // Over the bound in bytes (Cyrillic is two bytes a letter in UTF-8) but not in characters.
+    const long = `${HEADER.join(',')}\n2016-02-01,A1,P1,${'Я'.repeat(60)},1\n2016-02-02,A2,P2,x,2\n`;
+    expect(await expectSameAsReader(Buffer.from(long), 9, { maxRecordChars: 100 })).toBe('text');
+    expect(await expectSameAsReader(Buffer.from(long), 9, { maxRecordChars: 200 })).toBe('bytes');
+    // A Windows-1251 file's line that is valid UTF-8: the reader decodes it with a mark.
+    const cp = Buffer.concat([
+      encode(`${HEADER.join(';')}\n2016-02-01;A1;P1;Ноутбук;1\n2016-02-02;A2;P2;Монитор;2\n`, 'windows-1251'),
+      Buffer.from('2016-02-03;A3;P3;Ноутбук;3\n2016-02-04;A4;P4;x;4\n', 'utf8'),
+    ]);
+    const wanted = new Set([2, 4, 5]);
+    const [asText, asBytes] = await Promise.all([
+      recordsAt(chunked(cp, 11), wanted),
+      recordsAt(() => chunked(cp, 11), wanted),
+    ]);
+    expect(asBytes).toEqual(asText);
+    expect(asBytes.scanned).toBe('text');
+    expect(asBytes.fields.get(4)?.[3]).toContain('\uD800');
+    // Not wanted, the same line costs the bytes scan nothing.
+    expect((await recordsAt(() => chunked(cp, 11), new Set([5]))).scanned).toBe('bytes');
+  });
+
   it('agrees with the reader on any text after a header, whatever the chunk sizes', async () => {
     const unit = fc.oneof(
       {
@@ -67,6 +135,7 @@ describe('recordsAt', () => {
     );
     const lines = fc.array(fc.string({ unit, maxLength: 12 }), { maxLength: 14 });
     const sizes = fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 4 });
+    const scannedAs = { bytes: 0, text: 0 };
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.constantFrom('', ' ', 'DD', '""'), { maxLength: 2 }),
@@ -75,19 +144,23 @@ describe('recordsAt', () => {
         fc.constantFrom(';', ',', '\t'),
         sizes,
         fc.constantFrom(undefined, { maxRecordChars: 70 }),
-        async (before, body, newline, delimiter, chunks, opts) => {
+        fc.constantFrom<TestEncoding>('utf-8', 'windows-1251'),
+        async (before, body, newline, delimiter, chunks, opts, encoding) => {
           const blank = before.map((b) => b.replaceAll('D', delimiter));
-          const text = [...blank, HEADER.join(delimiter), ...body].join(newline);
+          const bytes = encode([...blank, HEADER.join(delimiter), ...body].join(newline), encoding);
           // Files the reader refuses (a header it cannot read) are never ingested, so never scanned.
-          const refused = await readAll(chunked(Buffer.from(text), 1 << 20), opts).then(
+          const refused = await readAll(chunked(bytes, 1 << 20), opts).then(
             () => false,
             () => true,
           );
           fc.pre(!refused);
-          await expectSameAsReader(Buffer.from(text), chunks, opts);
+          scannedAs[await expectSameAsReader(bytes, chunks, opts)]++;
         },
       ),
       { numRuns: 1500 },
     );
+    // Both ways were taken, each against the reader.
+    expect(scannedAs.bytes).toBeGreaterThan(100);
+    expect(scannedAs.text).toBeGreaterThan(10);
   });
 });
