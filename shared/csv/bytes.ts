@@ -3,6 +3,7 @@
  * bytes), bound the inflated size, gather 64 KiB blocks, refuse binaries, pick the text encoding.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
+import type { Hash } from 'node:crypto';
 import { Readable, pipeline } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { createGunzip } from 'node:zlib';
@@ -14,7 +15,7 @@ export type ReportEncoding = 'utf-8' | 'utf-8-bom' | 'windows-1251';
 export const BLOCK_BYTES = 64 * 1024;
 
 /** Counts and hashes the raw bytes as they pass. */
-export async function* tapRaw(input: AsyncIterable<unknown>, hash: { update(bytes: Buffer): unknown }, count: { bytes: number }) {
+export async function* tapRaw(input: AsyncIterable<unknown>, hash: Hash, count: { bytes: number }) {
   for await (const chunk of input) {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
     hash.update(buf);

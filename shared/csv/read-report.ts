@@ -30,6 +30,7 @@
  * - `fields` may share memory with the decoded block they came from: copy them (e.g. join) before
  *   keeping many records for long.
  */
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { ConfigError, ReportFileError, ReportReadStoppedError } from '../errors.js';
@@ -42,7 +43,6 @@ import {
   UNDECODABLE,
   type ReportEncoding,
 } from './bytes.js';
-import { inThreadSha256, type RawDigest } from './raw-digest.js';
 import { chooseDelimiter, requireHeader, type ReportDelimiter, type ReportField } from './header.js';
 import { RowSplitter, type Newline, type RowError } from './rows.js';
 
@@ -93,8 +93,6 @@ export interface ReadReportOptions {
   maxLines?: number;
   /** Called about every 64 KiB of raw bytes, and once at the end. */
   onProgress?: (progress: ReadReportProgress) => void;
-  /** Where the raw bytes' sha256 is worked out (raw-digest.ts); default this thread. */
-  sha256?: () => RawDigest;
 }
 
 export interface ReportReading {
@@ -125,7 +123,6 @@ const optionsSchema = z.object({
   maxFieldChars: z.number().int().positive().default(DEFAULT_MAX_FIELD_CHARS),
   maxLines: z.number().int().positive().default(DEFAULT_MAX_LINES),
   onProgress: z.custom<(progress: ReadReportProgress) => void>((v) => typeof v === 'function').optional(),
-  sha256: z.custom<() => RawDigest>((v) => typeof v === 'function').default(() => inThreadSha256),
 });
 
 export function readReport(input: Readable, options: ReadReportOptions = {}): ReportReading {
@@ -149,7 +146,7 @@ export function readReport(input: Readable, options: ReadReportOptions = {}): Re
 class ReportReader {
   readonly done: Promise<ReportReadSummary>;
   private settleDone!: { resolve: (s: ReportReadSummary) => void; reject: (e: unknown) => void };
-  private readonly hash: RawDigest;
+  private readonly hash = createHash('sha256');
   private readonly raw = { bytes: 0 };
   private readonly sniffer: TextSniffer;
   private text: AsyncGenerator<string> | undefined;
@@ -170,7 +167,6 @@ class ReportReader {
     private readonly options: z.output<typeof optionsSchema>,
   ) {
     this.done = new Promise((resolve, reject) => (this.settleDone = { resolve, reject }));
-    this.hash = options.sha256();
     // A line of more bytes than this is over the record bound whatever its encoding and quoting
     // (at most 3 bytes a character, and a field's quotes and delimiter at most 3 per character).
     this.sniffer = new TextSniffer(3 * options.maxRecordChars + 3);
@@ -202,13 +198,12 @@ class ReportReader {
       this.splitter!.end();
       yield* this.takeBatch();
       this.progress(true);
-      const sha256 = await this.hash.digest();
       finished = true;
       this.settleDone.resolve({
         format: { ...this.format!, encoding: this.sniffer.encoding ?? 'utf-8' },
         records: this.records,
         rawBytes: this.raw.bytes,
-        sha256,
+        sha256: this.hash.digest('hex'),
       });
     } catch (err) {
       this.settleDone.reject(err);
@@ -396,7 +391,6 @@ class ReportReader {
   }
 
   private stop(): void {
-    this.hash.dispose();
     this.input.destroy();
     void this.text?.return(undefined).catch(() => {});
   }

@@ -17,12 +17,10 @@
  * (issue #12): the record and the claim.
  */
 import { createHash } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { formatMoscow } from '../domain/calendar.js';
 import { asWrittenIn, distributorKey } from '../domain/ids.js';
 import { RulesBook } from '../domain/rules/load.js';
 import { readReport } from '../csv/read-report.js';
-import { offThreadSha256 } from '../csv/raw-digest.js';
 import { RejectsCsvWriter } from '../export/rejects-csv.js';
 import { ReportFileError } from '../errors.js';
 import type {
@@ -523,13 +521,6 @@ async function distributorAsWritten(deps: IngestDeps, distributorId: string): Pr
   return asWrittenIn(await deps.reference.listDistributors())(distributorId);
 }
 
-/**
- * Below this size a thread's start costs about what the hash does (some 0.6 ms a megabyte), and a
- * single core gains nothing from it: the worker would only take turns with the parser.
- */
-const HASH_OFF_THREAD_BYTES = 8 * 1024 * 1024;
-const hashOffThread = (size: number) => size >= HASH_OFF_THREAD_BYTES && availableParallelism() > 1;
-
 async function extractObject(
   deps: IngestDeps,
   obj: UploadedObject,
@@ -550,7 +541,6 @@ async function extractObject(
   }
   const book = new RulesBook(rules.value);
   const reader = readReport(object.value.body, {
-    ...(hashOffThread(object.value.size) ? { sha256: offThreadSha256 } : {}),
     ...(deps.maxInflatedBytes ? { maxInflatedBytes: deps.maxInflatedBytes } : {}),
     ...(deps.maxLines ? { maxLines: deps.maxLines } : {}),
     ...(deps.onProgress ? { onProgress: (p) => deps.onProgress!({ key: obj.key, ...p }) } : {}),
