@@ -164,15 +164,24 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
 
   let result: Extracted | null = null;
   let fileError: ReportFileError | null = null;
+  // Reads that wait on nothing of the file go while it is read (issue #12); each is awaited where
+  // it was used before, so a failed one fails the event at the same point.
+  const uploaderRead = resolveUploader(deps.uploads, obj.key, obj.writtenAt ?? at(), obj.writer);
+  uploaderRead.catch(() => {});
+  let claimRead: Promise<ClaimRead> | undefined;
   try {
     try {
-      result = await extractObject(deps, obj, distributorId, linesKey, reportId);
+      result = await extractObject(deps, obj, distributorId, linesKey, reportId, (sha256) => {
+        // Only reads, which the commit's condition checks again: done while the extract is encoded.
+        claimRead = readClaim(deps, distributorId, sha256, reportId);
+        claimRead.catch(() => {});
+      });
     } catch (err) {
       // A file that cannot be read at all fails with a clear status; anything else is retried.
       if (!(err instanceof ReportFileError)) throw err;
       fileError = err;
     }
-    const uploader = await resolveUploader(deps.uploads, obj.key, obj.writtenAt ?? at(), obj.writer);
+    const uploader = await uploaderRead;
     let errorWritten = false;
     let extractStored = false;
     for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
@@ -183,7 +192,12 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
         if (now) return now;
       }
       const claim: ClaimDecision | null = result
-        ? await decideClaim(deps, distributorId, result.sha256, reportId)
+        ? await decideClaim(
+            deps,
+            distributorId,
+            result.sha256,
+            await (attempt === 0 && claimRead ? claimRead : readClaim(deps, distributorId, result.sha256, reportId)),
+          )
         : null;
       const error = fileError ?? (claim && !claim.counts ? claim.error : null);
       if (error && !errorWritten) {
@@ -413,6 +427,24 @@ function failedOutcome(err: ReportFileError, rejectsKey: string) {
   };
 }
 
+/** What the claim on a file's bytes is decided from: its holder, and that holder's record or the report found by the list. */
+type ClaimRead =
+  | { holder: null; first: ReportRecord | null }
+  | { holder: FileClaim; record: ReportRecord | null | 'mine' };
+
+/** The reads decideClaim needs, and nothing written: they may go before the extract is encoded. */
+async function readClaim(
+  deps: Pick<IngestDeps, 'files' | 'reports'>,
+  distributorId: string,
+  sha256: string,
+  reportId: string,
+): Promise<ClaimRead> {
+  const holder = await deps.files.holder(distributorId, sha256);
+  // Reports read before claims existed hold none: the list still finds them.
+  if (!holder) return { holder, first: await sameBytesAlreadyActive(deps.reports, reportId, distributorId, sha256) };
+  return { holder, record: holder.reportId === reportId ? 'mine' : await deps.reports.get(holder.reportId) };
+}
+
 /**
  * Whether this report may count these bytes of the distributor, from a consistent read of their
  * claim: free, already this report's, or held by another report whose record no longer counts them
@@ -421,15 +453,13 @@ function failedOutcome(err: ReportFileError, rejectsKey: string) {
  * committed version; the commit's condition catches any change between this read and it.
  */
 async function decideClaim(
-  deps: Pick<IngestDeps, 'files' | 'reports'>,
+  deps: Pick<IngestDeps, 'files'>,
   distributorId: string,
   sha256: string,
-  reportId: string,
+  read: ClaimRead,
 ): Promise<ClaimDecision> {
-  const holder = await deps.files.holder(distributorId, sha256);
-  if (!holder) {
-    // Reports read before claims existed hold none: the list still finds them.
-    const first = await sameBytesAlreadyActive(deps.reports, reportId, distributorId, sha256);
+  if (!read.holder) {
+    const { first } = read;
     if (!first) return { counts: true, from: 'free' };
     await deps.files.takeOver(distributorId, sha256, { reportId: '', version: '' }, {
       reportId: first.reportId,
@@ -438,8 +468,8 @@ async function decideClaim(
     });
     return { counts: false, error: duplicateFileError(first) };
   }
-  if (holder.reportId === reportId) return { counts: true, from: 'mine' };
-  const record = await deps.reports.get(holder.reportId);
+  const { holder, record } = read;
+  if (record === 'mine') return { counts: true, from: 'mine' };
   // Records left being read by older code claimed before they were active: they hold it meanwhile.
   const inProgress = record?.status === 'received' || record?.status === 'processing';
   const holds =
@@ -497,6 +527,7 @@ async function extractObject(
   distributorId: string,
   rejectsKey: string,
   reportId: string,
+  onHashed?: (sha256: string) => void,
 ) {
   // Three independent reads at once; a body opened for nothing is closed.
   const [rules, object, shown] = await Promise.allSettled([
@@ -529,6 +560,7 @@ async function extractObject(
         if (reject) rejects.add(reject);
       }
     summary = await reader.done;
+    onHashed?.(summary.sha256);
     extract = extractor.result({ sha256: summary.sha256, bytes: summary.rawBytes });
     // The rejects file goes up while the extract is compressed: one waits on S3, the other works.
     // Both settle before the rejects file is disposed of; the extract is stored only once claimed.

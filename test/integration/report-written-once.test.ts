@@ -16,6 +16,7 @@ import { auditKeys, keys } from '../../shared/adapters/dynamo/keys.js';
 import { ingestReport, normalizeSequencer, reportIdOf, type IngestDeps } from '../../shared/pipeline/ingest.js';
 import type { AuditEntry } from '../../shared/ports/approvals.js';
 import type { ComputeRequest, ObjectStore } from '../../shared/ports/index.js';
+import type { FileClaim } from '../../shared/ports/file-claims.js';
 import { useTestApi } from '../support/api-client.js';
 import { FaultInjector, throwing } from '../support/faults.js';
 import { renderReport, salesOf, useLocalRuntime } from '../support/runtime.js';
@@ -288,6 +289,53 @@ describe('a report version written once', () => {
     expect((await env.report(loser)).error?.code).toBe('duplicate-file');
     await computeAsked(requested);
     expect(await unitsPaid('WW1')).toBe(7);
+  });
+
+  it('decides the claim again at its commit when another name took the bytes after its early read of the claim', async () => {
+    const { holderKey, key } = await twoNamesOfOneFile('wo-early', 'WE1');
+    // a.CSV is corrected, so the bytes are free again. b.CSV reads their claim (free) while its
+    // rejects file goes up, held there until a third name, c.CSV, has taken them.
+    await put(holderKey, renderReport([sale({ invoice: 'WE1-2', partnerId: 'WE1', qty: 5 })]));
+    const requested: ComputeRequest[] = [];
+    expect(await ingestAlone(holderKey, { requested })).toMatchObject({ status: 'processed' });
+    const real = env.rt.deps.files;
+    const claimRead = gate();
+    const rejectsUp = gate();
+    const reads: (FileClaim | null)[] = [];
+    const watched: IngestDeps['files'] = {
+      holder: async (d, s) => {
+        const h = await real.holder(d, s);
+        reads.push(h);
+        if (reads.length === 1) void claimRead.wait();
+        return h;
+      },
+      takeOver: (d, s, f, t) => real.takeOver(d, s, f, t),
+      release: (...args) => real.release(...args),
+    };
+    const slow = ingestAlone(key, {
+      requested,
+      files: watched,
+      wrapObjects: (objects) => ({
+        ...objects,
+        put: async (k, body, type) => {
+          if (k.startsWith('rejects/')) await rejectsUp.wait();
+          return objects.put(k, body, type);
+        },
+      }),
+    });
+    await Promise.all([claimRead.arrived, rejectsUp.arrived]);
+    expect(reads).toEqual([null]);
+    const third = 'incoming/wo-early/c.CSV';
+    await put(third, (await env.rt.deps.objects.getBytes(key))!);
+    expect(await ingestAlone(third, { requested })).toMatchObject({ status: 'processed' });
+    claimRead.open();
+    rejectsUp.open();
+    // The first commit's condition (no claim) fails; read again, the claim is c.CSV's.
+    expect(await slow).toMatchObject({ status: 'failed' });
+    expect(reads).toEqual([null, expect.objectContaining({ reportId: reportIdOf(third) })]);
+    expect((await env.report(key)).error).toMatchObject({ code: 'duplicate-file', params: { name: 'c.CSV' } });
+    await computeAsked(requested);
+    expect(await unitsPaid('WE1')).toBe(5 + 2);
   });
 
   it('finishes what follows a commit when the event comes again after a crash right after it', async () => {
