@@ -701,6 +701,26 @@ describe('faults mid-file', () => {
     await expectProcessed(key);
     for (const id of ids) expect(await totalOf(id), id).toBe(expected(id));
   });
+
+  it('re-sends a payout batch DynamoDB throttles as a whole, within the same computation', async () => {
+    const { ids, lines, expected } = await manyPartners('FT', 'ft-dist', 2);
+    const key = 'incoming/ft-dist/throttled.csv';
+    // A batch throttled as a whole throws instead of coming back unprocessed.
+    const fault = faults.arm({
+      client: 'doc',
+      command: 'BatchWriteCommand',
+      match: isPayoutWriteOf(ids[0]!),
+      fail: throwing(throughputExceeded),
+    });
+    await env.upload('ft-dist', 'throttled.csv', renderReport(lines));
+
+    expect(fault.fired).toBe(1);
+    expect(fault.seen).toBe(2);
+    expect(errors).toEqual([]);
+    expect(reads(key)).toBe(1);
+    await expectProcessed(key);
+    for (const id of ids) expect(await totalOf(id), id).toBe(expected(id));
+  });
 });
 
 describe('concurrent computations', () => {

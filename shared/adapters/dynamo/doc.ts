@@ -158,9 +158,23 @@ async function writeChunk(doc: DynamoDBDocumentClient, table: string, chunk: Wri
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt > 0) await sleep(Math.min(2000, 50 * 2 ** attempt));
     if (attempt > 10) throw new Error(`DynamoDB kept ${pending.length} writes unprocessed after ${attempt} attempts`);
-    const res = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+    let res;
+    try {
+      res = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+    } catch (err) {
+      // A batch throttled as a whole throws rather than coming back unprocessed; with many batches
+      // in flight on one index partition (reference rows) the SDK's own few retries run out.
+      if (isThrottled(err) && attempt < 10) continue;
+      throw err;
+    }
     pending = (res.UnprocessedItems?.[table] as WriteRequest[] | undefined) ?? [];
   }
+}
+
+const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
+
+export function isThrottled(err: unknown): boolean {
+  return err instanceof Error && THROTTLED.has(err.name);
 }
 
 export async function batchGet(
