@@ -191,14 +191,15 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
         const now = await alreadySettled(deps, obj, read, me);
         if (now) return now;
       }
-      const claim: ClaimDecision | null = result
-        ? await decideClaim(
-            deps,
-            distributorId,
-            result.sha256,
-            await (attempt === 0 && claimRead ? claimRead : readClaim(deps, distributorId, result.sha256, reportId)),
-          )
-        : null;
+      let claim: ClaimDecision | null = null;
+      if (result) {
+        let state = attempt === 0 && claimRead ? await claimRead : undefined;
+        // A claim that counts is checked again by the commit's condition; a refusal is not, so an
+        // early read that refuses is read afresh (the holder may have let the bytes go meanwhile).
+        if (!state || !judgeClaim(result.sha256, state).counts)
+          state = await readClaim(deps, distributorId, result.sha256, reportId);
+        claim = await decideClaim(deps, distributorId, result.sha256, state);
+      }
       const error = fileError ?? (claim && !claim.counts ? claim.error : null);
       if (error && !errorWritten) {
         await putErrorRejects(deps, errorKey, error);
@@ -450,7 +451,9 @@ async function readClaim(
  * claim: free, already this report's, or held by another report whose record no longer counts them
  * (taken over). A report that still counts them makes this version the duplicate-file outcome.
  * The claim is written in the version's commit, with its record, so a claim always names a
- * committed version; the commit's condition catches any change between this read and it.
+ * committed version; the commit's condition catches any change between this read and a version
+ * that counts (the claim is as read: report, version and upload). A refusal writes no claim, so
+ * nothing checks it at the commit: it is decided from a fresh read, never from the early one.
  */
 async function decideClaim(
   deps: Pick<IngestDeps, 'files'>,
@@ -458,16 +461,22 @@ async function decideClaim(
   sha256: string,
   read: ClaimRead,
 ): Promise<ClaimDecision> {
-  if (!read.holder) {
+  const decision = judgeClaim(sha256, read);
+  if (!read.holder && read.first) {
+    // The report the list found gets the claim it never had, so the next upload finds it at once.
     const { first } = read;
-    if (!first) return { counts: true, from: 'free' };
     await deps.files.takeOver(distributorId, sha256, { reportId: '', version: '' }, {
       reportId: first.reportId,
       version: first.activeVersion!,
       quarters: first.quarters ?? [],
     });
-    return { counts: false, error: duplicateFileError(first) };
   }
+  return decision;
+}
+
+/** The decision a claim read gives, with nothing written. */
+function judgeClaim(sha256: string, read: ClaimRead): ClaimDecision {
+  if (!read.holder) return read.first ? { counts: false, error: duplicateFileError(read.first) } : { counts: true, from: 'free' };
   const { holder, record } = read;
   if (record === 'mine') return { counts: true, from: 'mine' };
   // Records left being read by older code claimed before they were active: they hold it meanwhile.

@@ -8,20 +8,21 @@
  * `ReportsRepository.activeInQuarter`), so a report needs no membership item per quarter.
  */
 
-/** The report that holds the bytes, and the version of it that claimed them. */
+/** The report that holds the bytes, and the version (and upload) of it that claimed them. */
 export interface FileClaim {
   reportId: string;
   version: string;
+  /**
+   * The S3 event sequencer of the claiming upload, when the claim names one. A version alone does
+   * not tell two uploads apart: without bucket versioning it is the etag, the same for the same
+   * bytes uploaded again.
+   */
+  sequencer?: string;
 }
 
 /** A claim as written: with the quarters of the claiming version, which its computations read. */
 export interface FileHolder extends FileClaim {
   quarters: readonly string[];
-  /**
-   * The S3 event sequencer of the claiming upload. A version alone does not tell two uploads apart:
-   * without bucket versioning it is the etag, the same for the same bytes uploaded again.
-   */
-  sequencer?: string;
 }
 
 export interface FileClaimRepository {

@@ -106,3 +106,41 @@ describe('the same bytes under two names at the same time', () => {
     expect(await unitsOf('DFF1')).toBe(8);
   });
 });
+
+describe('taking a claim over', () => {
+  it('fails when its holder took the same bytes again since the claim was read (the same version, another upload)', async () => {
+    const files = env.rt.deps.files;
+    const sha = sha256(Buffer.from('bytes held, let go, held again'));
+    const putClaim = (sequencer: string) =>
+      env.rt.stack.clients.doc.send(
+        new PutCommand({
+          TableName: env.rt.stack.tableName,
+          Item: { ...keys.fileClaim('df-take', sha), reportId: 'rpt_h', version: 'etag-1', quarters: [Q1], sequencer },
+        }),
+      );
+    await putClaim('SEQ-1');
+    const read = await files.holder('df-take', sha);
+    expect(read).toEqual({ reportId: 'rpt_h', version: 'etag-1', sequencer: 'SEQ-1' });
+    // Without bucket versioning the holder's new upload of the same bytes has the same version (the etag).
+    await putClaim('SEQ-3');
+    const other = { reportId: 'rpt_b', version: 'etag-9', quarters: [Q1] };
+    expect(await files.takeOver('df-take', sha, read!, other)).toBe(false);
+    expect(await files.holder('df-take', sha)).toMatchObject({ reportId: 'rpt_h', sequencer: 'SEQ-3' });
+    // Read again, the claim is as read: taken over.
+    expect(await files.takeOver('df-take', sha, (await files.holder('df-take', sha))!, other)).toBe(true);
+    expect(await files.holder('df-take', sha)).toMatchObject({ reportId: 'rpt_b', version: 'etag-9' });
+  });
+
+  it('of a claim written before claims named their upload, fails once the holder names one', async () => {
+    const files = env.rt.deps.files;
+    const sha = sha256(Buffer.from('an old claim'));
+    const item = { ...keys.fileClaim('df-take', sha), reportId: 'rpt_o', version: 'etag-1', quarters: [Q1] };
+    const put = (extra: object) =>
+      env.rt.stack.clients.doc.send(new PutCommand({ TableName: env.rt.stack.tableName, Item: { ...item, ...extra } }));
+    await put({});
+    const read = await files.holder('df-take', sha);
+    expect(read).toEqual({ reportId: 'rpt_o', version: 'etag-1' });
+    await put({ sequencer: 'SEQ-2' });
+    expect(await files.takeOver('df-take', sha, read!, { reportId: 'rpt_b', version: 'etag-9', quarters: [Q1] })).toBe(false);
+  });
+});

@@ -293,8 +293,8 @@ describe('a report version written once', () => {
 
   it('decides the claim again at its commit when another name took the bytes after its early read of the claim', async () => {
     const { holderKey, key } = await twoNamesOfOneFile('wo-early', 'WE1');
-    // a.CSV is corrected, so the bytes are free again. b.CSV reads their claim (free) while its
-    // rejects file goes up, held there until a third name, c.CSV, has taken them.
+    // a.CSV is corrected, so the bytes are free again. b.CSV reads their claim (free) as soon as it
+    // has their sha256; its rejects file is held on the way up until a third name, c.CSV, has taken them.
     await put(holderKey, renderReport([sale({ invoice: 'WE1-2', partnerId: 'WE1', qty: 5 })]));
     const requested: ComputeRequest[] = [];
     expect(await ingestAlone(holderKey, { requested })).toMatchObject({ status: 'processed' });
@@ -312,6 +312,66 @@ describe('a report version written once', () => {
       takeOver: (d, s, f, t) => real.takeOver(d, s, f, t),
       release: (...args) => real.release(...args),
     };
+    const commits: boolean[] = [];
+    const reports = env.rt.deps.reports;
+    const slow = ingestAlone(key, {
+      requested,
+      files: watched,
+      reports: Object.assign(Object.create(reports) as typeof reports, {
+        commit: async (c: Parameters<typeof reports.commit>[0]) => {
+          const done = await reports.commit(c);
+          commits.push(done);
+          return done;
+        },
+      }),
+      wrapObjects: (objects) => ({
+        ...objects,
+        put: async (k, body, type) => {
+          if (k.startsWith('rejects/')) await rejectsUp.wait();
+          return objects.put(k, body, type);
+        },
+      }),
+    });
+    // Code that reads the claim only after the rejects file is up never gets here: fail, not hang.
+    let waited: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all([claimRead.arrived, rejectsUp.arrived]),
+      new Promise((_, reject) => (waited = setTimeout(() => reject(new Error('the claim was not read while the rejects file went up')), 15_000))),
+    ]).finally(() => clearTimeout(waited));
+    expect(reads).toEqual([null]);
+    const third = 'incoming/wo-early/c.CSV';
+    await put(third, (await env.rt.deps.objects.getBytes(key))!);
+    expect(await ingestAlone(third, { requested })).toMatchObject({ status: 'processed' });
+    claimRead.open();
+    rejectsUp.open();
+    // The first commit's condition (no claim) fails; read again, the claim is c.CSV's.
+    expect(await slow).toMatchObject({ status: 'failed' });
+    expect(commits).toEqual([false, true]);
+    expect(reads).toEqual([null, expect.objectContaining({ reportId: reportIdOf(third) })]);
+    expect((await env.report(key)).error).toMatchObject({ code: 'duplicate-file', params: { name: 'c.CSV' } });
+    await computeAsked(requested);
+    expect(await unitsPaid('WE1')).toBe(5 + 2);
+  });
+
+  it('reads the claim again before refusing a file whose holder let its bytes go after the early read', async () => {
+    const { holderKey, key } = await twoNamesOfOneFile('wo-let', 'WL1');
+    const real = env.rt.deps.files;
+    const claimRead = gate();
+    const rejectsUp = gate();
+    const reads: (FileClaim | null)[] = [];
+    const watched: IngestDeps['files'] = {
+      holder: async (d, s) => {
+        const h = await real.holder(d, s);
+        reads.push(h);
+        if (reads.length === 1) void claimRead.wait();
+        return h;
+      },
+      takeOver: (d, s, f, t) => real.takeOver(d, s, f, t),
+      release: (...args) => real.release(...args),
+    };
+    const requested: ComputeRequest[] = [];
+    // b.CSV reads the claim early (a.CSV holds the bytes); while its rejects file is held on the way
+    // up, a.CSV is corrected and lets the bytes go.
     const slow = ingestAlone(key, {
       requested,
       files: watched,
@@ -323,19 +383,20 @@ describe('a report version written once', () => {
         },
       }),
     });
-    await Promise.all([claimRead.arrived, rejectsUp.arrived]);
-    expect(reads).toEqual([null]);
-    const third = 'incoming/wo-early/c.CSV';
-    await put(third, (await env.rt.deps.objects.getBytes(key))!);
-    expect(await ingestAlone(third, { requested })).toMatchObject({ status: 'processed' });
-    claimRead.open();
+    let waited: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all([claimRead.arrived, rejectsUp.arrived]),
+      new Promise((_, reject) => (waited = setTimeout(() => reject(new Error('the claim was not read while the rejects file went up')), 15_000))),
+    ]).finally(() => clearTimeout(waited));
+    expect(reads).toEqual([expect.objectContaining({ reportId: reportIdOf(holderKey) })]);
+    await put(holderKey, renderReport([sale({ invoice: 'WL1-2', partnerId: 'WL1', qty: 5 })]));
+    expect(await ingestAlone(holderKey, { requested })).toMatchObject({ status: 'processed' });
     rejectsUp.open();
-    // The first commit's condition (no claim) fails; read again, the claim is c.CSV's.
-    expect(await slow).toMatchObject({ status: 'failed' });
-    expect(reads).toEqual([null, expect.objectContaining({ reportId: reportIdOf(third) })]);
-    expect((await env.report(key)).error).toMatchObject({ code: 'duplicate-file', params: { name: 'c.CSV' } });
+    // Refused from the early read alone it would stay refused; read again, the bytes are free.
+    expect(await slow).toMatchObject({ status: 'processed' });
+    expect(reads).toEqual([expect.objectContaining({ reportId: reportIdOf(holderKey) }), null]);
     await computeAsked(requested);
-    expect(await unitsPaid('WE1')).toBe(5 + 2);
+    expect(await unitsPaid('WL1')).toBe(5 + 2);
   });
 
   it('finishes what follows a commit when the event comes again after a crash right after it', async () => {
@@ -460,11 +521,11 @@ describe('a report version written once', () => {
       await put(key, A);
       expect(await ingestAlone(key, { ...versionOf('v3'), requested })).toMatchObject({ status: 'processed' });
       const v3 = (await env.report(key)).version;
-      expect(await real.holder(dist, sha256(A))).toEqual({ reportId: reportIdOf(key), version: v3 });
+      expect(await real.holder(dist, sha256(A))).toMatchObject({ reportId: reportIdOf(key), version: v3 });
       held.open();
       expect(await v2).toMatchObject({ status: 'processed' });
       // v2's late release leaves v3's claim: the computation still finds the report.
-      expect(await real.holder(dist, sha256(A))).toEqual({ reportId: reportIdOf(key), version: v3 });
+      expect(await real.holder(dist, sha256(A))).toMatchObject({ reportId: reportIdOf(key), version: v3 });
       await computeAsked(requested);
       expect(await unitsPaid(partnerId)).toBe(4);
       expect(await env.report(key)).toMatchObject({ activeVersion: v3 });

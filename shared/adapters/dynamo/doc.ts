@@ -156,8 +156,9 @@ async function* inChunks<T>(source: AsyncIterable<T>, size: number): AsyncGenera
 async function writeChunk(doc: DynamoDBDocumentClient, table: string, chunk: WriteRequest[]): Promise<void> {
   let pending: WriteRequest[] = chunk;
   for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt > 0) await sleep(Math.min(2000, 50 * 2 ** attempt));
     if (attempt > 10) throw new Error(`DynamoDB kept ${pending.length} writes unprocessed after ${attempt} attempts`);
+    // Full jitter: batches throttled together must not all come back at the same instant.
+    if (attempt > 0) await sleep(Math.random() * Math.min(2000, 50 * 2 ** attempt));
     let res;
     try {
       res = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));

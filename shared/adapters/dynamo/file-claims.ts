@@ -11,6 +11,23 @@ export const claimAttributes = (h: FileHolder) => ({
   ...(h.sequencer !== undefined ? { sequencer: h.sequencer } : {}),
 });
 
+/**
+ * The condition that a claim is still exactly as read: its report, version and upload. The same
+ * bytes uploaded again by their holder have the same version without bucket versioning (the etag),
+ * so only the sequencer tells that the holder took them again meanwhile.
+ */
+export function takenFrom(from: FileClaim) {
+  return {
+    ConditionExpression: `reportId = :from AND #v = :fromVersion AND ${from.sequencer === undefined ? 'attribute_not_exists(#s)' : '#s = :fromSeq'}`,
+    ExpressionAttributeNames: { '#v': 'version', '#s': 'sequencer' },
+    ExpressionAttributeValues: {
+      ':from': from.reportId,
+      ':fromVersion': from.version,
+      ...(from.sequencer === undefined ? {} : { ':fromSeq': from.sequencer }),
+    },
+  };
+}
+
 export class DynamoFileClaimRepository implements FileClaimRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -21,26 +38,25 @@ export class DynamoFileClaimRepository implements FileClaimRepository {
     const res = await this.doc.send(
       new GetCommand({ TableName: this.table, Key: keys.fileClaim(distributorId, sha256), ConsistentRead: true }),
     );
-    return res.Item ? { reportId: String(res.Item.reportId), version: String(res.Item.version) } : null;
+    if (!res.Item) return null;
+    const claim: FileClaim = { reportId: String(res.Item.reportId), version: String(res.Item.version) };
+    if (res.Item.sequencer !== undefined) claim.sequencer = String(res.Item.sequencer);
+    return claim;
   }
 
   async takeOver(distributorId: string, sha256: string, from: FileClaim, to: FileHolder): Promise<boolean> {
+    const condition = from.reportId
+      ? takenFrom(from)
+      : { ConditionExpression: 'attribute_not_exists(pk)', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: {} };
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.fileClaim(distributorId, sha256),
           UpdateExpression: 'SET reportId = :r, #v = :v, quarters = :q',
-          ConditionExpression: from.reportId
-            ? 'reportId = :from AND #v = :fromVersion'
-            : 'attribute_not_exists(pk)',
-          ExpressionAttributeNames: { '#v': 'version' },
-          ExpressionAttributeValues: {
-            ':r': to.reportId,
-            ':v': to.version,
-            ':q': [...to.quarters],
-            ...(from.reportId ? { ':from': from.reportId, ':fromVersion': from.version } : {}),
-          },
+          ConditionExpression: condition.ConditionExpression,
+          ExpressionAttributeNames: condition.ExpressionAttributeNames,
+          ExpressionAttributeValues: { ':r': to.reportId, ':v': to.version, ':q': [...to.quarters], ...condition.ExpressionAttributeValues },
         }),
       );
       return true;

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ReportCommit, ReportRecord, ReportsRepository } from '../../ports/index.js';
 import { batchGet, queryAll, redoableReasons, type Item } from './doc.js';
-import { claimAttributes } from './file-claims.js';
+import { claimAttributes, takenFrom } from './file-claims.js';
 import { auditKeys, GSI1, keys } from './keys.js';
 
 const RECORD_FIELDS = [
@@ -131,11 +131,7 @@ export class DynamoReportsRepository implements ReportsRepository {
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : from === 'mine'
               ? { ConditionExpression: 'reportId = :me', ExpressionAttributeValues: { ':me': holder.reportId } }
-              : {
-                  ConditionExpression: 'reportId = :from AND #v = :fromVersion',
-                  ExpressionAttributeNames: { '#v': 'version' },
-                  ExpressionAttributeValues: { ':from': from.reportId, ':fromVersion': from.version },
-                }),
+              : takenFrom(from)),
         },
       });
     }
