@@ -129,6 +129,47 @@ async function twoNamesOfOneFile(distributorId: string, partnerId: string) {
   return { holderKey, key };
 }
 
+/**
+ * An ingest's claim reads recorded and its rejects file held on the way up: `held()` resolves once
+ * the claim was read and the rejects file is waiting, and fails (rather than hangs) when the claim
+ * is not read before the rejects file goes up.
+ */
+function earlyClaimRead() {
+  const real = env.rt.deps.files;
+  const claimRead = gate();
+  const rejectsUp = gate();
+  const reads: (FileClaim | null)[] = [];
+  const files: IngestDeps['files'] = {
+    holder: async (d, s) => {
+      const h = await real.holder(d, s);
+      reads.push(h);
+      if (reads.length === 1) void claimRead.wait();
+      return h;
+    },
+    takeOver: (d, s, f, t) => real.takeOver(d, s, f, t),
+    release: (...args) => real.release(...args),
+  };
+  const wrapObjects = (objects: ObjectStore): ObjectStore => ({
+    ...objects,
+    put: async (k, body, type) => {
+      if (k.startsWith('rejects/')) await rejectsUp.wait();
+      return objects.put(k, body, type);
+    },
+  });
+  const held = async () => {
+    let waited: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all([claimRead.arrived, rejectsUp.arrived]),
+      new Promise((_, reject) => (waited = setTimeout(() => reject(new Error('the claim was not read while the rejects file went up')), 15_000))),
+    ]).finally(() => clearTimeout(waited));
+  };
+  const release = () => {
+    claimRead.open();
+    rejectsUp.open();
+  };
+  return { reads, files, wrapObjects, held, release };
+}
+
 const reportEntries = async (key: string): Promise<AuditEntry[]> =>
   (await env.rt.deps.audit.query({ ...EVER, limit: 1000 })).filter((e) => e.kind === 'report' && e.target === `report ${key}`);
 
@@ -298,25 +339,12 @@ describe('a report version written once', () => {
     await put(holderKey, renderReport([sale({ invoice: 'WE1-2', partnerId: 'WE1', qty: 5 })]));
     const requested: ComputeRequest[] = [];
     expect(await ingestAlone(holderKey, { requested })).toMatchObject({ status: 'processed' });
-    const real = env.rt.deps.files;
-    const claimRead = gate();
-    const rejectsUp = gate();
-    const reads: (FileClaim | null)[] = [];
-    const watched: IngestDeps['files'] = {
-      holder: async (d, s) => {
-        const h = await real.holder(d, s);
-        reads.push(h);
-        if (reads.length === 1) void claimRead.wait();
-        return h;
-      },
-      takeOver: (d, s, f, t) => real.takeOver(d, s, f, t),
-      release: (...args) => real.release(...args),
-    };
+    const early = earlyClaimRead();
     const commits: boolean[] = [];
     const reports = env.rt.deps.reports;
     const slow = ingestAlone(key, {
       requested,
-      files: watched,
+      files: early.files,
       reports: Object.assign(Object.create(reports) as typeof reports, {
         commit: async (c: Parameters<typeof reports.commit>[0]) => {
           const done = await reports.commit(c);
@@ -324,79 +352,44 @@ describe('a report version written once', () => {
           return done;
         },
       }),
-      wrapObjects: (objects) => ({
-        ...objects,
-        put: async (k, body, type) => {
-          if (k.startsWith('rejects/')) await rejectsUp.wait();
-          return objects.put(k, body, type);
-        },
-      }),
+      wrapObjects: early.wrapObjects,
     });
-    // Code that reads the claim only after the rejects file is up never gets here: fail, not hang.
-    let waited: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      Promise.all([claimRead.arrived, rejectsUp.arrived]),
-      new Promise((_, reject) => (waited = setTimeout(() => reject(new Error('the claim was not read while the rejects file went up')), 15_000))),
-    ]).finally(() => clearTimeout(waited));
-    expect(reads).toEqual([null]);
+    await early.held();
+    expect(early.reads).toEqual([null]);
     const third = 'incoming/wo-early/c.CSV';
     await put(third, (await env.rt.deps.objects.getBytes(key))!);
     expect(await ingestAlone(third, { requested })).toMatchObject({ status: 'processed' });
-    claimRead.open();
-    rejectsUp.open();
+    early.release();
     // The first commit's condition (no claim) fails; read again, the claim is c.CSV's.
     expect(await slow).toMatchObject({ status: 'failed' });
     expect(commits).toEqual([false, true]);
-    expect(reads).toEqual([null, expect.objectContaining({ reportId: reportIdOf(third) })]);
+    expect(early.reads).toEqual([null, expect.objectContaining({ reportId: reportIdOf(third) })]);
     expect((await env.report(key)).error).toMatchObject({ code: 'duplicate-file', params: { name: 'c.CSV' } });
     await computeAsked(requested);
     expect(await unitsPaid('WE1')).toBe(5 + 2);
   });
 
   it('reads the claim again before refusing a file whose holder let its bytes go after the early read', async () => {
-    const { holderKey, key } = await twoNamesOfOneFile('wo-let', 'WL1');
-    const real = env.rt.deps.files;
-    const claimRead = gate();
-    const rejectsUp = gate();
-    const reads: (FileClaim | null)[] = [];
-    const watched: IngestDeps['files'] = {
-      holder: async (d, s) => {
-        const h = await real.holder(d, s);
-        reads.push(h);
-        if (reads.length === 1) void claimRead.wait();
-        return h;
-      },
-      takeOver: (d, s, f, t) => real.takeOver(d, s, f, t),
-      release: (...args) => real.release(...args),
-    };
+    const { holderKey, key } = await twoNamesOfOneFile('wo-let', 'WY1');
+    const early = earlyClaimRead();
     const requested: ComputeRequest[] = [];
     // b.CSV reads the claim early (a.CSV holds the bytes); while its rejects file is held on the way
     // up, a.CSV is corrected and lets the bytes go.
     const slow = ingestAlone(key, {
       requested,
-      files: watched,
-      wrapObjects: (objects) => ({
-        ...objects,
-        put: async (k, body, type) => {
-          if (k.startsWith('rejects/')) await rejectsUp.wait();
-          return objects.put(k, body, type);
-        },
-      }),
+      files: early.files,
+      wrapObjects: early.wrapObjects,
     });
-    let waited: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      Promise.all([claimRead.arrived, rejectsUp.arrived]),
-      new Promise((_, reject) => (waited = setTimeout(() => reject(new Error('the claim was not read while the rejects file went up')), 15_000))),
-    ]).finally(() => clearTimeout(waited));
-    expect(reads).toEqual([expect.objectContaining({ reportId: reportIdOf(holderKey) })]);
-    await put(holderKey, renderReport([sale({ invoice: 'WL1-2', partnerId: 'WL1', qty: 5 })]));
+    await early.held();
+    expect(early.reads).toEqual([expect.objectContaining({ reportId: reportIdOf(holderKey) })]);
+    await put(holderKey, renderReport([sale({ invoice: 'WY1-2', partnerId: 'WY1', qty: 5 })]));
     expect(await ingestAlone(holderKey, { requested })).toMatchObject({ status: 'processed' });
-    rejectsUp.open();
+    early.release();
     // Refused from the early read alone it would stay refused; read again, the bytes are free.
     expect(await slow).toMatchObject({ status: 'processed' });
-    expect(reads).toEqual([expect.objectContaining({ reportId: reportIdOf(holderKey) }), null]);
+    expect(early.reads).toEqual([expect.objectContaining({ reportId: reportIdOf(holderKey) }), null]);
     await computeAsked(requested);
-    expect(await unitsPaid('WL1')).toBe(5 + 2);
+    expect(await unitsPaid('WY1')).toBe(5 + 2);
   });
 
   it('finishes what follows a commit when the event comes again after a crash right after it', async () => {

@@ -5,7 +5,7 @@
  *
  *   const faults = new FaultInjector();
  *   const env = useLocalRuntime({ wrapClients: faults.wrap });
- *   const fault = faults.arm({ client: 'doc', command: 'BatchWriteCommand', nth: 2, fail: throwing(throughputExceeded) });
+ *   const fault = faults.arm({ client: 'doc', command: 'BatchWriteCommand', nth: 2, fail: throwing(connectionReset) });
  *   …
  *   expect(fault.fired).toBe(1);
  */
