@@ -112,6 +112,7 @@ const NONE: readonly MissingGroup[] = Object.freeze([]);
 const NO_LATE: readonly LateCourse[] = Object.freeze([]);
 /** Amounts by rate and paid units: a quarter pays the same few products over and over. Decimals are immutable. */
 const amounts = new WeakMap<Decimal, Map<number, Decimal>>();
+/** What a line pays: paid units × rate, two places; the same Decimal for the same rate and units. */
 export function paidAmount(rate: Decimal, paidUnits: number): Decimal {
   let byUnits = amounts.get(rate);
   if (!byUnits) amounts.set(rate, (byUnits = new Map()));
@@ -380,8 +381,8 @@ const inRange = (k: bigint) => k < EXACT && k > -EXACT;
 const fromKopecks = (k: bigint) => new Decimal(k.toString()).dividedBy(100);
 
 /**
- * Amounts added as sumLineAmounts adds them: in whole kopecks while that is exact, then as Decimals
- * (the kopecks so far are an exact Decimal, so the sum is the Decimal sum either way).
+ * Amounts added up in whole kopecks while that is exact, then as Decimals (the kopecks so far are
+ * an exact Decimal, so the sum is the Decimal sum either way).
  */
 export class AmountSum {
   private kopecks = 0n;
@@ -409,12 +410,7 @@ export class AmountSum {
  * per line; anything else is added as Decimals.
  */
 export function sumLineAmounts(lines: readonly Pick<PayoutLine, 'amount'>[]): Decimal {
-  let sum = 0n;
-  for (const l of lines) {
-    const k = kopecks(l.amount);
-    const next = k === null ? null : sum + k;
-    if (next === null || !inRange(next)) return lines.reduce((total, x) => total.plus(x.amount), new Decimal(0));
-    sum = next;
-  }
-  return fromKopecks(sum);
+  const sum = new AmountSum();
+  for (const l of lines) sum.add(l.amount);
+  return sum.value;
 }

@@ -29,7 +29,7 @@ import type { Rules } from './rules/load.js';
 import { OffsetDateTime } from './rules/schema.js';
 import { moscowDateOf } from './calendar.js';
 import { ledgerReason, pointsReason } from './render/index.js';
-import type { PartnerQuarterResult, Training } from './types.js';
+import type { PartnerQuarterResult, PayoutLine, Training } from './types.js';
 
 /** Why a source earns its points, rendered in the reader's language (render/). */
 export type PointsReason =
@@ -89,6 +89,13 @@ export interface LedgerEntry {
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
+/** The start of the sources of a partner's points for paid lines in a quarter (paidUnitsSource). */
+export const paidUnitsPrefix = (quarter: string, partnerId: string): string => `payout:${quarter}/${partnerId}/`;
+
+/** Where a paid line's points come from: the partner's prefix, then the line's distributor, program and rate row. */
+export const paidUnitsSource = (prefix: string, l: Pick<PayoutLine, 'distributorId' | 'program' | 'rateRow'>): string =>
+  `${prefix}${l.distributorId}/${l.program}/${l.rateRow}`;
+
 /** Target points of a partner for the quarter of `result`, one earning per source, sorted by source. */
 export function earningsFor(
   rules: Rules,
@@ -105,14 +112,14 @@ export function earningsFor(
   const example = campaign.ratesAreExamples;
   const earnings: PointsEarning[] = [];
 
-  const prefix = `payout:${result.quarter}/${result.partnerId}/`;
+  const prefix = paidUnitsPrefix(result.quarter, result.partnerId);
   for (const line of result.lines) {
     if (line.paidUnits <= 0) continue;
     const key = `${line.program}/${line.rateRow}`;
     const rate = campaign.pointsPerUnit[key];
     if (!rate) continue;
     earnings.push({
-      source: `${prefix}${line.distributorId}/${key}`,
+      source: paidUnitsSource(prefix, line),
       points: line.paidUnits * rate,
       reason: {
         code: 'paid-units',

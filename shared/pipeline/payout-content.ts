@@ -12,7 +12,7 @@ import type { Decimal } from 'decimal.js';
 import { describeCourses } from '../domain/eligibility.js';
 import { paidAmount } from '../domain/payout.js';
 import { courseKey } from '../domain/ids.js';
-import type { PointsEarning } from '../domain/points.js';
+import { paidUnitsPrefix, paidUnitsSource, type PointsEarning } from '../domain/points.js';
 import type { Explanation, PartnerQuarterResult, PayoutLine, TierProgress } from '../domain/types.js';
 import { sameJson } from './same-json.js';
 
@@ -35,12 +35,6 @@ const EXPLANATION_PARAMS_KEYS = ['code', 'params', ...EXPLANATION_KEYS.slice(1)]
 /** Rate texts by rate: a quarter has a few rates over and over. Decimals are immutable. */
 const rateTexts = new WeakMap<Decimal, string>();
 
-/**
- * What a line pays, as the calculation computes it: paid units × rate, two places. The
- * calculation's own cache, so a line's amount is most often this very Decimal and the lean form's
- * comparison needs no arithmetic.
- */
-export const amountOf = paidAmount;
 
 function rateText(rate: Decimal): string {
   let text = rateTexts.get(rate);
@@ -97,7 +91,8 @@ function leanResult(r: PartnerQuarterResult): Item {
     // Left out when they are what the line's figures give: all units paid, units × rate.
     if (paidUnits !== l.units) lean.paidUnits = paidUnits;
     lean.rate = rateText(rate);
-    const expected = amountOf(rate, paidUnits);
+    // The calculation's own cache: a line's amount is most often this very Decimal.
+    const expected = paidAmount(rate, paidUnits);
     if (amount !== expected && !amount.equals(expected)) lean.amount = amount.toFixed(2);
     let e: Item;
     if (keysAre(ex, ex.params === undefined ? EXPLANATION_KEYS : EXPLANATION_PARAMS_KEYS)) {
@@ -180,9 +175,9 @@ export function encodePayoutPoints(points: readonly PointsEarning[], r: PartnerQ
   const flag = example?.example ?? false;
   // The first line of each source, as a search from the start would find it, once per result.
   const lineOf = new Map<string, number>();
-  const prefix = `payout:${r.quarter}/${r.partnerId}/`;
+  const prefix = paidUnitsPrefix(r.quarter, r.partnerId);
   r.lines.forEach((l, i) => {
-    const source = `${prefix}${l.distributorId}/${l.program}/${l.rateRow}`;
+    const source = paidUnitsSource(prefix, l);
     if (!lineOf.has(source)) lineOf.set(source, i);
   });
   const lean = points.map((e): Item => {
@@ -236,13 +231,10 @@ function isPaidUnitsEarning(e: PointsEarning, l: PayoutLine, rate: number, examp
   );
 }
 
-const lineSource = (r: PartnerQuarterResult, l: PayoutLine): string =>
-  `payout:${r.quarter}/${r.partnerId}/${l.distributorId}/${l.program}/${l.rateRow}`;
-
 export function paidUnitsEarning(r: PartnerQuarterResult, i: number, rate: number, example: boolean): PointsEarning {
   const l = r.lines[i]!;
   return {
-    source: lineSource(r, l),
+    source: paidUnitsSource(paidUnitsPrefix(r.quarter, r.partnerId), l),
     points: l.paidUnits * rate,
     reason: {
       code: 'paid-units',

@@ -22,6 +22,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Decimal } from 'decimal.js';
 import { PayoutItemFormatError } from '../../errors.js';
+import { paidAmount } from '../../domain/payout.js';
 import type { PointsEarning, PointsReason } from '../../domain/points.js';
 import type {
   AcceptanceUse,
@@ -33,7 +34,6 @@ import type {
 } from '../../domain/types.js';
 
 import {
-  amountOf,
   courseEarning,
   coursesOf,
   EXPLANATION_NULLS,
@@ -92,7 +92,7 @@ function decodeLean(raw: Item): PartnerQuarterResult {
       ...(dShown !== undefined ? { distributorDisplayId: dShown } : {}),
       paidUnits,
       rate,
-      amount: amount === undefined ? amountOf(rate, paidUnits) : new Decimal(String(amount)),
+      amount: amount === undefined ? paidAmount(rate, paidUnits) : new Decimal(String(amount)),
       explanation: { ...fields, ...(acceptance ? { acceptance } : {}) },
       warnings: (warnings as PayoutWarning[] | undefined) ?? [],
     };
