@@ -68,12 +68,7 @@ function isZlibError(err: unknown): boolean {
 }
 
 /** Gathers the bytes into blocks of at least BLOCK_BYTES, failing once more than maxBytes have come. */
-export async function* blocks(
-  source: AsyncIterable<Buffer>,
-  maxBytes: number,
-  compressed: boolean,
-  blockBytes = BLOCK_BYTES,
-) {
+export async function* blocks(source: AsyncIterable<Buffer>, maxBytes: number, compressed: boolean) {
   let parts: Buffer[] = [];
   let size = 0;
   let total = 0;
@@ -89,7 +84,7 @@ export async function* blocks(
     }
     parts.push(buf);
     size += buf.length;
-    if (size >= blockBytes) {
+    if (size >= BLOCK_BYTES) {
       yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
       parts = [];
       size = 0;
@@ -233,25 +228,6 @@ export class TextSniffer {
       this.held = buf.subarray(cut);
     }
     return out + this.lines(buf.subarray(0, cut));
-  }
-
-  /**
-   * A sniffer for the rest of the same file, from the start of a line on: the encoding as settled so
-   * far, nothing held (the reader's byte lane hands the text path the bytes from a record's start).
-   */
-  resumed(): TextSniffer {
-    const next = new TextSniffer(this.maxLineBytes);
-    next.started = true;
-    if (this.encoding) next.settle(this.encoding);
-    return next;
-  }
-
-  /**
-   * The text of whole lines as decode gives it for them; for a record cut from the bytes, when the
-   * encoding is settled or the lines are ASCII (otherwise they would settle it on their own).
-   */
-  wholeLines(buf: Buffer): string {
-    return this.lines(buf);
   }
 
   end(): string {

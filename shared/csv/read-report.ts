@@ -34,11 +34,8 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { ConfigError, ReportFileError, ReportReadStoppedError } from '../errors.js';
-import { ByteLane, type LaneSink } from './byte-lane.js';
-import { ByteScanner } from './byte-records.js';
 import {
   assertText,
-  BLOCK_BYTES,
   blocks,
   openBytes,
   tapRaw,
@@ -96,14 +93,6 @@ export interface ReadReportOptions {
   maxLines?: number;
   /** Called about every 64 KiB of raw bytes, and once at the end. */
   onProgress?: (progress: ReadReportProgress) => void;
-  /**
-   * 'bytes' (the default): plain records are cut into fields on their bytes (byte-lane.ts), every
-   * other record is decoded and split as 'text' does; 'text': the whole file is decoded and split by
-   * papaparse. Both give the same records; 'text' is kept to compare them.
-   */
-  lane?: 'bytes' | 'text';
-  /** Size of the blocks the bytes are read in (tests use small ones to cross block ends often). */
-  blockBytes?: number;
 }
 
 export interface ReportReading {
@@ -134,8 +123,6 @@ const optionsSchema = z.object({
   maxFieldChars: z.number().int().positive().default(DEFAULT_MAX_FIELD_CHARS),
   maxLines: z.number().int().positive().default(DEFAULT_MAX_LINES),
   onProgress: z.custom<(progress: ReadReportProgress) => void>((v) => typeof v === 'function').optional(),
-  lane: z.enum(['bytes', 'text']).default('bytes'),
-  blockBytes: z.number().int().positive().default(BLOCK_BYTES),
 });
 
 export function readReport(input: Readable, options: ReadReportOptions = {}): ReportReading {
@@ -161,15 +148,9 @@ class ReportReader {
   private settleDone!: { resolve: (s: ReportReadSummary) => void; reject: (e: unknown) => void };
   private readonly hash = createHash('sha256');
   private readonly raw = { bytes: 0 };
-  private sniffer: TextSniffer;
+  private readonly sniffer: TextSniffer;
   private text: AsyncGenerator<string> | undefined;
-  /** The file's bytes in blocks, inflated, the first one checked for text. */
-  private rawBlocks: AsyncGenerator<Buffer> | undefined;
-  /** The blocks read for the header, kept while the byte lane may still start after them. */
-  private headBlocks: Buffer[] | undefined;
-  private rawDone = false;
   private splitter: RowSplitter | undefined;
-  private newline: Newline = '\n';
   private format: ReportFormat | undefined;
   private mapped: [ReportField, number][] = [];
   /** The column of each field, -1 when the file has none: read by name on every record. */
@@ -194,11 +175,8 @@ class ReportReader {
   async open(): Promise<ReportFormat> {
     try {
       const { compressed, bytes } = await openBytes(tapRaw(this.input, this.hash, this.raw));
-      this.rawBlocks = checked(blocks(bytes, this.options.maxInflatedBytes, compressed, this.options.blockBytes));
-      if (this.options.lane === 'bytes') this.headBlocks = [];
-      this.text = this.decode(this.rawBlocks);
-      const format = await this.readHeader(compressed, this.text);
-      return format;
+      this.text = this.decode(blocks(bytes, this.options.maxInflatedBytes, compressed));
+      return await this.readHeader(compressed, this.text);
     } catch (err) {
       this.stop();
       throw err;
@@ -210,9 +188,6 @@ class ReportReader {
     try {
       await opened;
       yield* this.takeBatch();
-      const start = this.laneStart();
-      this.headBlocks = undefined;
-      if (start) yield* this.byteLane(start);
       for (;;) {
         const next = await this.text!.next();
         if (next.done) break;
@@ -252,89 +227,17 @@ class ReportReader {
     yield batch;
   }
 
-  /** The text of the blocks from `source`, after `start` (bytes from a line's start) if given. */
-  private async *decode(source: AsyncGenerator<Buffer>, start?: Buffer): AsyncGenerator<string> {
-    if (start?.length) {
-      const text = this.sniffer.decode(start);
+  private async *decode(source: AsyncGenerator<Buffer>): AsyncGenerator<string> {
+    let first = true;
+    for await (const block of source) {
+      if (first) assertText(block);
+      first = false;
+      const text = this.sniffer.decode(block);
       if (text) yield text;
     }
-    for (;;) {
-      const next = await source.next();
-      if (next.done) break;
-      this.headBlocks?.push(next.value);
-      const text = this.sniffer.decode(next.value);
-      if (text) yield text;
-    }
-    this.rawDone = true;
+    if (first) throw emptyFile();
     const rest = this.sniffer.end();
     if (rest) yield rest;
-  }
-
-  /**
-   * Where the byte lane starts: the bytes read for the header from the record after the last one the
-   * text path has split. Undefined when the file is read as text: the lane is off, the file ended with
-   * the header's blocks, or the records so far cannot be cut on bytes as the text path cut them.
-   */
-  private laneStart(): Buffer | undefined {
-    const head = this.headBlocks;
-    if (!head || this.rawDone || !this.format) return undefined;
-    let bytes = Buffer.concat(head);
-    // The sniffer takes a BOM off the text.
-    if (this.sniffer.encoding === 'utf-8-bom') bytes = bytes.subarray(3);
-    const max = this.options.maxRecordChars;
-    const scanner = new ByteScanner(this.format.delimiter, this.newline, max);
-    let at = 0;
-    for (let n = 0; n < this.line; n++) {
-      const end = scanner.recordEnd(bytes, at, false);
-      if (end < 0 || end - at > max) return undefined;
-      at = end;
-    }
-    return bytes.subarray(at);
-  }
-
-  /**
-   * Reads the records from `start` on in the byte lane (see byte-lane.ts), to the end of the file or
-   * to a record the lane cannot cut; from there on the text path reads the rest, given its bytes.
-   */
-  private async *byteLane(start: Buffer): AsyncGenerator<ReportRecord[]> {
-    const { delimiter } = this.format!;
-    const lane = new ByteLane(delimiter, this.newline, this.options.maxRecordChars);
-    // Records that are not plain are split as the text path splits them, one at a time.
-    const single = this.newSplitter(delimiter, (fields, error) => this.addRecord(fields, error));
-    const sink: LaneSink = {
-      plain: (fields) => {
-        if (++this.line > this.options.maxLines) throw tooManyLines(this.options.maxLines);
-        this.addRecord(fields);
-      },
-      other: (bytes, atEnd) => {
-        single.push(this.sniffer.wholeLines(bytes));
-        if (atEnd) single.end();
-      },
-    };
-    lane.encoding = this.sniffer.encoding;
-    let rest = lane.feed(start, false, sink);
-    const source = this.rawBlocks!;
-    while (!rest) {
-      yield* this.takeBatch();
-      const next = await source.next();
-      if (next.done) {
-        // The last line settles the encoding of a file ASCII so far, as its decoding would.
-        if (this.sniffer.encoding === undefined) this.sniffer.end();
-        lane.encoding = this.sniffer.encoding;
-        rest = lane.feed(Buffer.alloc(0), true, sink);
-        break;
-      }
-      // Only until the encoding is settled, by the same blocks as the text path's decoding.
-      if (this.sniffer.encoding === undefined) this.sniffer.decode(next.value);
-      lane.encoding = this.sniffer.encoding;
-      rest = lane.feed(next.value, false, sink);
-      this.progress(false);
-    }
-    yield* this.takeBatch();
-    // From a record's start on, the rest of the file (if any) is read as text, by a new decoder and splitter.
-    this.sniffer = this.sniffer.resumed();
-    this.splitter = this.newSplitter(delimiter, (fields, error) => this.addRecord(fields, error));
-    this.text = this.decode(source, rest);
   }
 
   /** Reads until the header record has been parsed; the records read with it wait in the first batch. */
@@ -356,11 +259,16 @@ class ReportReader {
     }
     if (found === null) throw emptyFile();
     const delimiter = chooseDelimiter(found.line);
-    this.newline = found.newline;
-    const splitter = this.newSplitter(delimiter, (fields, error) => {
-      if (!this.format) this.takeHeader(compressed, delimiter, fields, error);
-      else this.addRecord(fields, error);
-    });
+    const splitter = new RowSplitter(
+      delimiter,
+      found.newline,
+      this.options.maxRecordChars,
+      (fields, error) => {
+        if (++this.line > this.options.maxLines) throw tooManyLines(this.options.maxLines);
+        if (!this.format) this.takeHeader(compressed, delimiter, fields, error);
+        else this.addRecord(fields, error);
+      },
+    );
     this.splitter = splitter;
     splitter.push(head);
     while (!this.format && !atEnd) {
@@ -371,14 +279,6 @@ class ReportReader {
     if (!this.format) splitter.end();
     if (!this.format) throw emptyFile();
     return this.format;
-  }
-
-  /** A splitter of the file's records that counts them. */
-  private newSplitter(delimiter: ReportDelimiter, sink: (fields: string[], error?: RowError) => void): RowSplitter {
-    return new RowSplitter(delimiter, this.newline, this.options.maxRecordChars, (fields, error) => {
-      if (++this.line > this.options.maxLines) throw tooManyLines(this.options.maxLines);
-      sink(fields, error);
-    });
   }
 
   private takeHeader(
@@ -493,7 +393,6 @@ class ReportReader {
   private stop(): void {
     this.input.destroy();
     void this.text?.return(undefined).catch(() => {});
-    void this.rawBlocks?.return(undefined).catch(() => {});
   }
 }
 
@@ -518,17 +417,6 @@ export function findHeaderLine(text: string, atEnd: boolean): { line: string; ne
   if (!atEnd) return undefined;
   const line = text.slice(start);
   return isBlankLine(line) ? null : { line, newline: '\n' };
-}
-
-/** The blocks, the first one checked for text (bytes.ts); none at all is an empty file. */
-async function* checked(source: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
-  let first = true;
-  for await (const block of source) {
-    if (first) assertText(block);
-    first = false;
-    yield block;
-  }
-  if (first) throw emptyFile();
 }
 
 type ColumnOf = Record<ReportField, number>;
