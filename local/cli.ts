@@ -6,6 +6,7 @@ import './env-defaults.js';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import type { Decimal } from 'decimal.js';
 import { asWrittenIn, distributorKey } from '../shared/domain/ids.js';
 import { RulesBook, type Rules } from '../shared/domain/rules/load.js';
 import { exportQuarter } from '../shared/pipeline/quarters.js';
@@ -386,17 +387,20 @@ function rejectsTable(reports: ReportRecord[], lang: Lang = 'en'): string | null
 
 /** The same table as `payouts` prints from the API, from the stored results of a `run`. */
 function payoutsTable(results: StoredPayouts[], shown: Shown, lang: Lang = 'en'): string {
-  return payoutLinesTable(
-    results.flatMap(({ result: r }) =>
-      r.lines.map((l) => ({
-        partnerId: shown.partner(r.partnerId),
-        partnerName: shown.partnerName(r.partnerId),
-        program: l.program,
-        amount: l.amount,
-      })),
-    ),
-    lang,
-  );
+  // The table shows sums by partner and program: each partner's lines of a program are summed here
+  // (exact decimals, so the same sums), and the table adds up a sixth as many lines at 1M.
+  const lines = [];
+  for (const { result: r } of results) {
+    const byProgram = new Map<string, Decimal>();
+    for (const l of r.lines) {
+      const sum = byProgram.get(l.program);
+      byProgram.set(l.program, sum ? sum.plus(l.amount) : l.amount);
+    }
+    const partnerId = shown.partner(r.partnerId);
+    const partnerName = shown.partnerName(r.partnerId);
+    for (const [program, amount] of byProgram) lines.push({ partnerId, partnerName, program, amount });
+  }
+  return payoutLinesTable(lines, lang);
 }
 
 /**
