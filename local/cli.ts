@@ -388,7 +388,7 @@ function rejectsTable(reports: ReportRecord[], lang: Lang = 'en'): string | null
 /** The same table as `payouts` prints from the API, from the stored results of a `run`. */
 function payoutsTable(results: StoredPayouts[], shown: Shown, lang: Lang = 'en'): string {
   // The table shows sums by partner and program: each partner's lines of a program are summed here
-  // (exact decimals, so the same sums), and the table adds up a sixth as many lines at 1M.
+  // (exact decimals, so the same sums): the table then adds up 6,252 sums instead of 85,282 lines at 1M.
   const lines = [];
   for (const { result: r } of results) {
     const byProgram = new Map<string, Decimal>();
