@@ -121,16 +121,33 @@ function exportRows(
   lang: Lang,
   explained: boolean,
 ): FinanceExportRow[] {
+  const rowOf = exportRowMaker(quarter, partnerName, payments, lang, explained);
+  return exportOrder(lines).map(rowOf);
+}
+
+/** Regular lines in the spec's order, then adjustment lines by the quarter they correct. */
+function exportOrder(lines: readonly ExportLine[]): ExportLine[] {
+  const regular = sortPayoutLines(lines.filter((l) => l.adjustmentOf === undefined));
+  const adjustments = sortPayoutLines(lines.filter((l) => l.adjustmentOf !== undefined)).sort((a, b) =>
+    compareCodeUnits(a.adjustmentOf!, b.adjustmentOf!),
+  );
+  return [...regular, ...adjustments];
+}
+
+/** One line's row, checked (a line that cannot be exported throws ExportValueError). */
+function exportRowMaker(
+  quarter: string,
+  partnerName: (id: string) => string,
+  payments: readonly Payment[],
+  lang: Lang,
+  explained: boolean,
+): (l: ExportLine) => FinanceExportRow {
   const paid = new Map<string, Payment[]>();
   for (const p of payments) {
     const k = JSON.stringify([p.partnerId, p.distributorId]);
     paid.set(k, [...(paid.get(k) ?? []), p]);
   }
-  const regular = sortPayoutLines(lines.filter((l) => l.adjustmentOf === undefined));
-  const adjustments = sortPayoutLines(lines.filter((l) => l.adjustmentOf !== undefined)).sort((a, b) =>
-    compareCodeUnits(a.adjustmentOf!, b.adjustmentOf!),
-  );
-  return [...regular, ...adjustments].map((l) => {
+  return (l) => {
     if (!Number.isSafeInteger(l.units)) {
       throw new ExportValueError(`Units of ${describe(l)} must be a whole number, got ${l.units}.`, {
         key: 'export-units-not-whole',
@@ -158,7 +175,7 @@ function exportRows(
       paymentReferences: its.map((p) => p.reference),
       causes: adjustment ? causeTexts(l, lang).join('; ') : '',
     };
-  });
+  };
 }
 
 /**
@@ -181,21 +198,46 @@ export function financeExportCsv(
   const header = options.canonical
     ? FINANCE_EXPORT_HEADER
     : [...FINANCE_EXPORT_HEADER, ...FINANCE_EXPORT_EXTRA, FINANCE_EXPORT_CAUSES];
-  const rows = exportRows(quarter, lines, partnerName, options.payments ?? [], options.lang ?? 'en', false);
-  // One string per row, joined once: a quarter can have a hundred thousand rows.
+  const rowOf = exportRowMaker(quarter, partnerName, options.payments ?? [], options.lang ?? 'en', false);
+  const cell = repeatedCells();
+  // Each row made and written in turn, and every few thousand rows joined into one string: a
+  // quarter can have a hundred thousand rows, and holding all their objects and pieces at once
+  // costs more in garbage collection than writing them.
   const out: string[] = [header.join(',') + '\n'];
-  for (const r of rows) {
+  let piece: string[] = [];
+  for (const l of exportOrder(lines)) {
+    const r = rowOf(l);
     // Numbers are our own, written plainly: a signed "-3465.00" must stay a number, not become text.
     let row =
-      `${csvText(r.quarter)},${csvText(r.partnerId)},${csvText(r.partnerName)},${csvText(r.distributorId)},` +
-      `${csvText(r.program)},${csvText(r.rateRow)},${r.units},${r.rate},${r.amount}`;
+      `${cell(r.quarter)},${cell(r.partnerId)},${cell(r.partnerName)},${cell(r.distributorId)},` +
+      `${cell(r.program)},${cell(r.rateRow)},${r.units},${r.rate},${r.amount}`;
     if (!options.canonical)
       row +=
-        `,${r.paidUnits},${csvText(r.reason)},${csvText(r.paymentDates.join(';'))},` +
-        `${csvText(r.paymentReferences.join(';'))},${csvText(r.causes)}`;
-    out.push(row + '\n');
+        `,${r.paidUnits},${cell(r.reason)},${r.paymentDates.length ? csvText(r.paymentDates.join(';')) : ''},` +
+        `${r.paymentReferences.length ? csvText(r.paymentReferences.join(';')) : ''},${r.causes && csvText(r.causes)}`;
+    piece.push(row + '\n');
+    if (piece.length === ROWS_PER_PIECE) {
+      out.push(piece.join(''));
+      piece = [];
+    }
   }
+  out.push(piece.join(''));
   return out.join('');
+}
+
+const ROWS_PER_PIECE = 4096;
+
+/**
+ * csvText for cells that repeat row after row (a partner's ID and name on each of its lines, a few
+ * distributors, programs and rate rows): each distinct value is checked once.
+ */
+function repeatedCells(): (value: string) => string {
+  const seen = new Map<string, string>();
+  return (value) => {
+    let cell = seen.get(value);
+    if (cell === undefined) seen.set(value, (cell = csvText(value)));
+    return cell;
+  };
 }
 
 export interface ExportTotal {
@@ -272,7 +314,8 @@ function compareCodeUnits(a: string, b: string): number {
 }
 
 function money(d: Decimal, what: string, l: PayoutLine, signed: boolean): string {
-  if (!d.isFinite() || (!signed && d.lt(0)) || d.decimalPlaces() > 2) {
+  // isNegative() && !isZero() is lt(0) without a Decimal made for the 0, twice per row.
+  if (!d.isFinite() || (!signed && d.isNegative() && !d.isZero()) || d.decimalPlaces() > 2) {
     throw new ExportValueError(
       `The ${what} of ${describe(l)} is ${d.toString()}; the export takes only amounts ${signed ? '' : 'of 0 or more '}with at most 2 decimals.`,
       { key: 'export-amount-invalid', params: { ...lineParams(l), what, value: d.toString(), signed } },

@@ -43,6 +43,31 @@ const HEADER =
   'paid_units,reason,payment_date,payment_reference,causes\n';
 
 describe('financeExportCsv', () => {
+  it('writes tens of thousands of rows in order, each as its row object says, names neutralised on every row', () => {
+    // More rows than one piece of the writer, a partner's name (a formula) on many rows.
+    const lines = Array.from({ length: 9000 }, (_, i) =>
+      line({
+        partnerId: `P${String(i % 700).padStart(4, '0')}`,
+        distributorId: `D${i % 3}`,
+        rateRow: `r${String(i).padStart(5, '0')}`,
+        units: (i % 7) + 1,
+      }),
+    );
+    const names = (id: string) => (id === 'P0001' ? '=HYPERLINK("x")' : `Partner ${id}`);
+    const csv = financeExportCsv('2016-Q1', lines, names);
+    const rows = financeExportRows('2016-Q1', lines, names);
+    const parsed = Papa.parse<string[]>(csv, { skipEmptyLines: true }).data;
+    expect(parsed).toHaveLength(9001);
+    expect(parsed.slice(1).map((r) => [r[1], r[3], r[5], r[6], r[8]])).toEqual(
+      rows.map((r) => [r.partnerId, r.distributorId, r.rateRow, String(r.units), r.amount]),
+    );
+    const formula = parsed.filter((r) => r[1] === 'P0001');
+    expect(formula.length).toBeGreaterThan(10);
+    for (const r of formula) expect(r[2]).toBe(`'=HYPERLINK("x")`);
+    expect(csv.endsWith('\n')).toBe(true);
+    expect(csv.split('\n')).toHaveLength(9002);
+  });
+
   it('writes the exact bytes: header, code-unit ordering with ties, 2 decimals, Cyrillic names', () => {
     const names: Record<string, string> = { P2: 'ООО «Ромашка»', P1: 'ИП Иванов', p0: 'Acme' };
     const lines = [
