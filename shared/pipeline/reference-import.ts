@@ -7,7 +7,7 @@
  */
 import { RulesBook } from '../domain/rules/load.js';
 import { referenceTextProblems } from '../domain/text-limits.js';
-import { InputValidationError, ReferenceWriteError } from '../errors.js';
+import { InputValidationError, ReferenceBucketFullError, ReferenceWriteError } from '../errors.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../domain/types.js';
 import type { Clock, ComputeQueue, ReferenceRepository, RulesRepository } from '../ports/index.js';
 import { describeRows } from './reference-rows.js';
@@ -104,6 +104,8 @@ export async function importReference(
     try {
       await write();
     } catch (cause) {
+      // A full bucket is no passing failure: sending the rows again would be refused again.
+      if (cause instanceof ReferenceBucketFullError) throw cause;
       throw new ReferenceWriteError(
         `The import stopped partway: the database refused a write while storing ${what}, so some of ` +
           `these ${rows} row(s) may be stored and others not${done.length ? ` (${done.join(' and ')} were stored whole)` : ''}. ` +

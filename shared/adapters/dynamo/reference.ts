@@ -22,6 +22,7 @@ import type {
 } from '../../ports/index.js';
 import { batchGet, batchWrite, batchWriteChunks, batchWriteFrom, isConditionFailed, putNewThen, queryAll, scanAll, type Item } from './doc.js';
 import { GSI1, keys } from './keys.js';
+import { readAllRows, readPartnerRows, writeRows, type RowsSpec } from './reference-buckets.js';
 import { decodePayoutItem, decodePoints, encodePayoutItem } from './payout-item.js';
 
 const pick = <T>(item: Item, fields: readonly (keyof T & string)[]): T => {
@@ -60,6 +61,32 @@ function acceptanceOf(i: Item): Acceptance {
   };
 }
 
+type TrainingRow = { partnerId: string; courseCode: string; completedAt: string };
+
+// Identities as the per-row items' keys had them, so a bucket row and an old item of one row are one.
+const PARTNER_ROWS: RowsSpec<Partner> = { kind: 'partners', identity: (p) => p.id, partnerId: (p) => p.id, keepStored: false };
+const ACCEPTANCE_ROWS: RowsSpec<Acceptance> = {
+  kind: 'acceptances',
+  identity: (a) => `${a.partnerId}#${keys.acceptance(a).sk}`,
+  partnerId: (a) => a.partnerId,
+  keepStored: true,
+};
+// Keyed by course code as matched, so writing one in another case replaces it.
+const TRAINING_ROWS: RowsSpec<TrainingRow> = {
+  kind: 'trainings',
+  identity: (t) => `${t.partnerId}#${courseKey(t.courseCode)}#${t.completedAt}`,
+  partnerId: (t) => t.partnerId,
+  keepStored: false,
+};
+
+/** Per-row items of earlier versions with the bucket rows over them (a bucket row wins over an item of its identity). */
+function merged<R>(spec: RowsSpec<R>, old: readonly R[], rows: readonly R[]): R[] {
+  const byId = new Map<string, R>();
+  for (const r of old) byId.set(spec.identity(r), r);
+  for (const r of rows) byId.set(spec.identity(r), r);
+  return [...byId.values()];
+}
+
 export class DynamoReferenceRepository implements ReferenceRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -76,7 +103,8 @@ export class DynamoReferenceRepository implements ReferenceRepository {
   }
 
   async listPartners(): Promise<Partner[]> {
-    return (await this.byIndex(keys.index.partners)).map(toPartner);
+    const [old, rows] = await Promise.all([this.byIndex(keys.index.partners), readAllRows(this.doc, this.table, ['partners'])]);
+    return merged(PARTNER_ROWS, old.map(toPartner), rows.partners.map(toPartner));
   }
 
   async listDistributors(): Promise<Distributor[]> {
@@ -95,8 +123,10 @@ export class DynamoReferenceRepository implements ReferenceRepository {
 
   async loadSnapshot(): Promise<QuarterReference & { changes: ReferenceWrite[] }> {
     const { revision, changes } = await this.revisionItem();
-    const [partners, distributors, catalog, acceptances, trainings] = await Promise.all([
-      this.listPartners(),
+    const [rows, oldPartners, distributors, catalog, oldAcceptances, oldTrainings] = await Promise.all([
+      readAllRows(this.doc, this.table, ['partners', 'acceptances', 'trainings']),
+      // Rows stored one item each by earlier versions: empty on a table that never had them.
+      this.byIndex(keys.index.partners),
       this.listDistributors(),
       queryAll(this.doc, {
         TableName: this.table,
@@ -107,6 +137,13 @@ export class DynamoReferenceRepository implements ReferenceRepository {
       this.byIndex(keys.index.acceptances),
       this.byIndex(keys.index.trainings),
     ]);
+    const partners = merged(PARTNER_ROWS, oldPartners.map(toPartner), rows.partners.map(toPartner));
+    const acceptances = merged(ACCEPTANCE_ROWS, oldAcceptances.map(acceptanceOf), rows.acceptances.map(acceptanceOf));
+    const trainings = merged(
+      TRAINING_ROWS,
+      oldTrainings.map((i) => pick<Training>(i, TRAINING_FIELDS)),
+      rows.trainings.map((i) => pick<Training>(i, TRAINING_FIELDS)),
+    );
     const byPartner = <T extends { partnerId: string }>(rows: T[]) => {
       const out = new Map<string, T[]>();
       for (const r of rows) {
@@ -120,8 +157,8 @@ export class DynamoReferenceRepository implements ReferenceRepository {
       partners: new Map(partners.map((p) => [p.id, p])),
       distributors: new Map(distributors.map((d) => [d.id, d])),
       catalog: catalogIndex(catalog.map((i) => pick<CatalogEntry>(i, CATALOG_FIELDS))),
-      acceptances: byPartner(acceptances.map(acceptanceOf)),
-      trainings: byPartner(trainings.map((i) => pick<Training>(i, TRAINING_FIELDS))),
+      acceptances: byPartner(acceptances),
+      trainings: byPartner(trainings),
       revision: `r${revision}`,
       changes,
     };
@@ -153,12 +190,15 @@ export class DynamoReferenceRepository implements ReferenceRepository {
   }
 
   async partnerState(partnerId: string): Promise<PartnerState> {
-    const items = await queryAll(this.doc, {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :p',
-      ExpressionAttributeValues: { ':p': keys.partnerPk(partnerId) },
-      ConsistentRead: true,
-    });
+    const [items, rows] = await Promise.all([
+      queryAll(this.doc, {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: { ':p': keys.partnerPk(partnerId) },
+        ConsistentRead: true,
+      }),
+      readPartnerRows(this.doc, this.table, partnerId),
+    ]);
     const state: PartnerState = { partner: null, acceptances: [], trainings: [], ledger: [] };
     for (const i of items) {
       const sk = String(i.sk);
@@ -172,6 +212,14 @@ export class DynamoReferenceRepository implements ReferenceRepository {
           ...(i.why && typeof i.why === 'object' ? { why: i.why as LedgerWhy } : {}),
         });
     }
+    const bucketPartner = rows.partners[0];
+    if (bucketPartner) state.partner = toPartner(bucketPartner);
+    state.acceptances = merged(ACCEPTANCE_ROWS, state.acceptances, rows.acceptances.map(acceptanceOf));
+    state.trainings = merged(
+      TRAINING_ROWS,
+      state.trainings,
+      rows.trainings.map((i) => pick<Training>(i, TRAINING_FIELDS)),
+    );
     return state;
   }
 
@@ -185,34 +233,41 @@ export class DynamoReferenceRepository implements ReferenceRepository {
   }
 
   putPartners(partners: readonly Partner[]): Promise<void> {
-    return this.put(partners.map((p) => ({ ...keys.partner(p.id), ...p })));
+    return writeRows(this.doc, this.table, PARTNER_ROWS, partners.map((p) => pick<Partner>(p as unknown as Item, PARTNER_FIELDS)));
   }
   putDistributors(distributors: readonly Distributor[]): Promise<void> {
     return this.put(distributors.map((d) => ({ ...keys.distributor(d.id), ...d })));
   }
 
   async putAcceptances(acceptances: readonly Acceptance[], recordedAt: string): Promise<void> {
-    // Only new keys are written, so an import repeated keeps the first recordedAt; one key once
-    // (the same acceptance written twice in one call), since a transaction takes each key once.
-    const items = new Map<string, Item>();
-    for (const a of acceptances) {
-      const key = keys.acceptance(a);
-      items.set(`${key.pk}/${key.sk}`, { ...key, ...acceptanceFields(a), recordedAt });
-    }
-    if (items.size <= ACCEPTANCES_BY_TRANSACTION) return putNewThen(this.doc, this.table, [...items.values()]);
-    // A whole folder's acceptances: the keys already stored are read in one query and only the
-    // others batch-written, which DynamoDB takes several times faster than conditional
-    // transactions. Two imports of the same new acceptance at the same moment may then keep the
-    // later recordedAt instead of the earlier, a few milliseconds apart.
-    const stored = await queryAll(this.doc, {
-      TableName: this.table,
-      IndexName: GSI1,
-      KeyConditionExpression: 'gsi1pk = :p',
-      ExpressionAttributeValues: { ':p': keys.index.acceptances },
-      ProjectionExpression: 'pk, sk',
-    });
-    for (const i of stored) items.delete(`${String(i.pk)}/${String(i.sk)}`);
-    return this.put([...items.values()]);
+    // One stored by an earlier version as an item of its own keeps that item's recordedAt: its row
+    // goes into the bucket as it is (a bucket row wins over the item when read).
+    const old = new Map((await this.oldAcceptances(acceptances)).map((a) => [ACCEPTANCE_ROWS.identity(a), a]));
+    const rows = acceptances.map((a) => old.get(ACCEPTANCE_ROWS.identity(a)) ?? { ...acceptanceFields(a), recordedAt });
+    // In the bucket a stored acceptance keeps its first recordedAt, exactly, even under concurrent writers.
+    return writeRows(this.doc, this.table, ACCEPTANCE_ROWS, rows);
+  }
+
+  /** The acceptances of earlier versions' per-row items (empty on a table that never had them). */
+  private async oldAcceptances(of: readonly Acceptance[]): Promise<Acceptance[]> {
+    const partners = [...new Set(of.map((a) => a.partnerId))];
+    const items =
+      partners.length > PARTNERS_QUERIED_ONE_BY_ONE
+        ? await this.byIndex(keys.index.acceptances)
+        : (
+            await Promise.all(
+              partners.map((id) =>
+                queryAll(this.doc, {
+                  TableName: this.table,
+                  KeyConditionExpression: 'pk = :p AND begins_with(sk, :a)',
+                  ExpressionAttributeValues: { ':p': keys.partnerPk(id), ':a': keys.acceptancePrefix },
+                  ConsistentRead: true,
+                }),
+              ),
+            )
+          ).flat();
+    // Items of the first form (`ACCEPT#<program>`) are another key, as they always were.
+    return items.filter((i) => String(i.sk).slice(keys.acceptancePrefix.length).includes('#')).map(acceptanceOf);
   }
 
   async migrateAcceptances(): Promise<number> {
@@ -270,10 +325,10 @@ export class DynamoReferenceRepository implements ReferenceRepository {
     return legacy.length;
   }
 
-  // Keyed by course code and SKU as matched, so writing one in another case replaces it.
-  putTrainings(trainings: readonly { partnerId: string; courseCode: string; completedAt: string }[]): Promise<void> {
-    return this.put(trainings.map((t) => ({ ...keys.training(t.partnerId, courseKey(t.courseCode), t.completedAt), ...t })));
+  putTrainings(trainings: readonly TrainingRow[]): Promise<void> {
+    return writeRows(this.doc, this.table, TRAINING_ROWS, trainings.map((t) => pick<Training>(t as unknown as Item, TRAINING_FIELDS)));
   }
+  // Keyed by SKU as matched, so writing one in another case replaces it.
   putCatalog(entries: readonly CatalogEntry[]): Promise<void> {
     return this.put(entries.map((c) => ({ ...keys.catalog(normaliseSku(c.sku)), ...c })));
   }
@@ -285,8 +340,8 @@ const KEPT_CHANGES = 20;
 // reports are ingested on the thread that sends these, which answers a returned batch late, and
 // enough batches waiting keep DynamoDB Local busy meanwhile (the import 2–3 s shorter on the 1M bench).
 const REFERENCE_WRITES_IN_FLIGHT = 24;
-/** Up to this many new acceptances go in conditional transactions; more are checked by one query first. */
-const ACCEPTANCES_BY_TRANSACTION = 200;
+/** Up to this many partners' earlier acceptance items are read by partition; more by one index query. */
+const PARTNERS_QUERIED_ONE_BY_ONE = 20;
 
 // ---------------------------------------------------------------- payouts
 
