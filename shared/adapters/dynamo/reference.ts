@@ -242,10 +242,13 @@ export class DynamoReferenceRepository implements ReferenceRepository {
   async putAcceptances(acceptances: readonly Acceptance[], recordedAt: string): Promise<void> {
     // One stored by an earlier version as an item of its own keeps that item's recordedAt: its row
     // goes into the bucket as it is (a bucket row wins over the item when read).
-    const old = new Map((await this.oldAcceptances(acceptances)).map((a) => [ACCEPTANCE_ROWS.identity(a), a]));
-    const rows = acceptances.map((a) => old.get(ACCEPTANCE_ROWS.identity(a)) ?? { ...acceptanceFields(a), recordedAt });
+    return this.addAcceptances(acceptances.map((a) => ({ ...acceptanceFields(a), recordedAt })));
+  }
+
+  private async addAcceptances(rows: readonly Acceptance[]): Promise<void> {
+    const old = new Map((await this.oldAcceptances(rows)).map((a) => [ACCEPTANCE_ROWS.identity(a), a]));
     // In the bucket a stored acceptance keeps its first recordedAt, exactly, even under concurrent writers.
-    return writeRows(this.doc, this.table, ACCEPTANCE_ROWS, rows);
+    await writeRows(this.doc, this.table, ACCEPTANCE_ROWS, rows.map((a) => old.get(ACCEPTANCE_ROWS.identity(a)) ?? a));
   }
 
   /** The acceptances of earlier versions' per-row items (empty on a table that never had them). */
@@ -272,7 +275,7 @@ export class DynamoReferenceRepository implements ReferenceRepository {
 
   async migrateAcceptances(): Promise<number> {
     const moved = await this.migrateLegacyAcceptances();
-    // Items written before the snapshot indexes get their index keys (and are not counted).
+    // Items written before the snapshot indexes: folded into the buckets too (and not counted).
     const unindexed = await scanAll(this.doc, {
       TableName: this.table,
       FilterExpression:
@@ -280,14 +283,11 @@ export class DynamoReferenceRepository implements ReferenceRepository {
       ExpressionAttributeValues: { ':p': keys.partnerPrefix, ':a': keys.acceptancePrefix, ':t': keys.trainingPrefix },
       ConsistentRead: true,
     });
-    await this.put(
-      unindexed.map((i) => {
-        if (String(i.sk).startsWith(keys.trainingPrefix)) {
-          const t = pick<Training>(i, TRAINING_FIELDS);
-          return { ...i, ...keys.training(t.partnerId, courseKey(t.courseCode), t.completedAt) };
-        }
-        return { ...i, ...keys.acceptance(acceptanceOf(i)) };
-      }),
+    const isTraining = (i: Item) => String(i.sk).startsWith(keys.trainingPrefix);
+    await this.fold(
+      [],
+      unindexed.filter((i) => !isTraining(i)),
+      unindexed.filter(isTraining),
     );
     // Items the computation could not see before: its inputs changed.
     if (moved + unindexed.length > 0)
@@ -296,7 +296,33 @@ export class DynamoReferenceRepository implements ReferenceRepository {
         by: 'rebates migrate',
         at: new Date().toISOString(),
       });
+    // Rows stored one item each: read the same before and after, so no revision.
+    const [partners, acceptances, trainings] = await Promise.all(
+      [keys.index.partners, keys.index.acceptances, keys.index.trainings].map((p) => this.byIndex(p)),
+    );
+    await this.fold(partners!, acceptances!, trainings!);
     return moved;
+  }
+
+  /**
+   * Per-row items of earlier versions into the buckets, then deleted: an interrupted run leaves
+   * both, which read as one. A bucket row already there is newer and stays.
+   */
+  private async fold(partners: readonly Item[], acceptances: readonly Item[], trainings: readonly Item[]): Promise<void> {
+    await writeRows(this.doc, this.table, { ...PARTNER_ROWS, keepStored: true }, partners.map(toPartner));
+    await this.addAcceptances(acceptances.map(acceptanceOf));
+    await writeRows(
+      this.doc,
+      this.table,
+      { ...TRAINING_ROWS, keepStored: true },
+      trainings.map((i) => pick<Training>(i, TRAINING_FIELDS)),
+    );
+    await batchWrite(
+      this.doc,
+      this.table,
+      [...partners, ...acceptances, ...trainings].map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })),
+      REFERENCE_WRITES_IN_FLIGHT,
+    );
   }
 
   private async migrateLegacyAcceptances(): Promise<number> {
@@ -308,15 +334,8 @@ export class DynamoReferenceRepository implements ReferenceRepository {
         ConsistentRead: true,
       })
     ).filter((i) => !String(i.sk).slice(keys.acceptancePrefix.length).includes('#'));
-    // New items first, then the old ones go: an interrupted run leaves both, which read as one.
-    await putNewThen(
-      this.doc,
-      this.table,
-      legacy.map((i) => {
-        const a = acceptanceOf(i);
-        return { ...keys.acceptance(a), ...acceptanceFields(a) };
-      }),
-    );
+    // Into the buckets first, then the old items go: an interrupted run leaves both, which read as one.
+    await this.addAcceptances(legacy.map(acceptanceOf));
     await batchWrite(
       this.doc,
       this.table,
