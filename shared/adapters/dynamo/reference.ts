@@ -355,9 +355,8 @@ export class DynamoReferenceRepository implements ReferenceRepository {
 
 const KEPT_CHANGES = 20;
 // DynamoDB Local answers a few batch writes in flight faster than one at a time; AWS takes them on
-// demand. A folder's reference rows are thousands of small items. 24, not 8: in `rebates run` the
-// reports are ingested on the thread that sends these, which answers a returned batch late, and
-// enough batches waiting keep DynamoDB Local busy meanwhile (the import 2–3 s shorter on the 1M bench).
+// demand. Now only distributors, the catalog and the migration's deletes go this way (partners,
+// acceptances and trainings are in buckets); 24 was measured when a folder's rows were 14,664 items.
 const REFERENCE_WRITES_IN_FLIGHT = 24;
 /** Up to this many partners' earlier acceptance items are read by partition; more by one index query. */
 const PARTNERS_QUERIED_ONE_BY_ONE = 20;
