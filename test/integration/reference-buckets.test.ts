@@ -13,7 +13,9 @@ import { MAX_BUCKET_BYTES, REFERENCE_BUCKETS } from '../../shared/adapters/dynam
 import { DynamoReferenceRepository } from '../../shared/adapters/dynamo/reference.js';
 import { ensureTable } from '../../shared/adapters/dynamo/table.js';
 import type { Acceptance, Partner } from '../../shared/domain/types.js';
+import { errorRu } from '../../shared/domain/render/errors-ru.js';
 import { ReferenceBucketFullError } from '../../shared/errors.js';
+import { importReference } from '../../shared/pipeline/reference-import.js';
 import { aPartner } from '../support/domain-fixtures.js';
 import { useLocalStack } from '../support/local-stack.js';
 
@@ -209,14 +211,25 @@ describe('reference rows in buckets', () => {
     const ids = idsInOneBucket('BIG', 5, 3);
     await repo.putPartners([aPartner({ id: ids[0]!, name: 'Stored first' })]);
     const before = await doc.send(new GetCommand({ TableName: table, Key: keys.referenceBucket('partners', 3), ConsistentRead: true }));
-    // Rows of 1,000 characters: enough of them in one bucket pass the item limit.
-    const many = idsInOneBucket('BIG', Math.ceil(MAX_BUCKET_BYTES / 1000) + 20, 3).map((id) =>
-      aPartner({ id, name: 'x'.repeat(1000) }),
+    // Names as long as the import takes (300 characters, 600 bytes in Cyrillic): enough of them in one bucket pass the item limit.
+    const many = idsInOneBucket('BIG', Math.ceil(MAX_BUCKET_BYTES / 600), 3).map((id) =>
+      aPartner({ id, name: 'Я'.repeat(300) }),
     );
     const refused = await repo.putPartners(many).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(ReferenceBucketFullError);
     expect((refused as Error).message).toMatch(/^Too many partners to store: the \d+ of storage bucket 3 would take \d+ KB, more than the 380 KB/);
     const after = await doc.send(new GetCommand({ TableName: table, Key: keys.referenceBucket('partners', 3), ConsistentRead: true }));
     expect(after.Item).toEqual(before.Item);
+
+    // Through the import it is that refusal, not "stopped partway, send again", which would not help.
+    const unused = () => {
+      throw new Error('not reached: the import stops at the rows');
+    };
+    const viaImport = await importReference(
+      { reference: repo, rules: { loadAll: unused } as never, compute: { publish: unused } as never, clock: { now: () => new Date() } },
+      { partners: many },
+    ).catch((err: unknown) => err);
+    expect(viaImport).toBeInstanceOf(ReferenceBucketFullError);
+    expect(errorRu(viaImport as ReferenceBucketFullError).message).toMatch(/^Слишком много строк для хранения \(partners\)/);
   });
 });
