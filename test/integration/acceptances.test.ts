@@ -13,7 +13,7 @@ import { main } from '../../local/cli-program.js';
 import { startLocalRuntime } from '../../local/runtime.js';
 import { bucketOf } from '../../shared/adapters/dynamo/buckets.js';
 import { keys } from '../../shared/adapters/dynamo/keys.js';
-import { REFERENCE_BUCKETS } from '../../shared/adapters/dynamo/reference-buckets.js';
+import { bucketRows, REFERENCE_BUCKETS } from '../../shared/adapters/dynamo/reference-buckets.js';
 import type { Acceptance } from '../../shared/domain/types.js';
 import { importReference, migrateAcceptances } from '../../shared/pipeline/reference-import.js';
 import { referenceChange, renderReport, useLocalRuntime } from '../support/runtime.js';
@@ -52,7 +52,7 @@ async function acceptanceItems(partnerId: string) {
       ConsistentRead: true,
     }),
   );
-  const rows = JSON.parse(String(bucket.Item?.rows ?? '[]')) as Acceptance[];
+  const rows = (bucket.Item ? bucketRows(bucket.Item) : []) as unknown as Acceptance[];
   return rows
     .filter((r) => r.partnerId === partnerId)
     .map((r) => ({ sk: keys.acceptance(r).sk, ...r }))
