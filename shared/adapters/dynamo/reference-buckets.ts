@@ -153,7 +153,7 @@ function refuseOverSize(kind: BucketKind, bucket: number, item: Item): void {
   throw new ReferenceBucketFullError(
     `Too many ${kind} to store: the ${count} of storage bucket ${bucket} would take ${Math.ceil(bytes / 1000)} KB, ` +
       `more than the ${MAX_BUCKET_BYTES / 1000} KB one database item may hold, so none of them was written. ` +
-      `The store holds about ${REFERENCE_BUCKETS} such buckets of ${kind} (README, "Data model").`,
+      `The store holds ${REFERENCE_BUCKETS} such buckets of ${kind} (README, "Reference rows in buckets").`,
     { key: 'reference-bucket-full', params: { kind, bucket, count, kb: Math.ceil(bytes / 1000), limitKb: MAX_BUCKET_BYTES / 1000 } },
   );
 }
