@@ -256,11 +256,11 @@ describe('rebates migrate', () => {
       await withState((rt) => putLegacy(legacy, rt.stack));
       expect(await migrate()).toEqual({
         code: 0,
-        out: 'Rewrote 1 acceptance(s) stored one per partner and program into one item each.\n',
+        out: "Moved the rows earlier versions stored one by one into today's form: 1 acceptance.\n",
       });
       expect(await migrate()).toEqual({
         code: 0,
-        out: 'Nothing to migrate: every acceptance is already stored in an item of its own.\n',
+        out: "Nothing to migrate: every partner, acceptance and training is already stored in today's form.\n",
       });
       const state = await withState((rt) => rt.deps.reference.partnerState('AC101'));
       expect(state.acceptances).toEqual([legacy]);

@@ -5,17 +5,18 @@
  * merge into the same buckets at once. Rows stored one item each by earlier versions are still
  * read, a bucket row wins over one of the same identity, and the migration folds them in.
  */
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { bucketOf } from '../../shared/adapters/dynamo/buckets.js';
 import { keys } from '../../shared/adapters/dynamo/keys.js';
 import { MAX_BUCKET_BYTES, REFERENCE_BUCKETS } from '../../shared/adapters/dynamo/reference-buckets.js';
-import { DynamoReferenceRepository } from '../../shared/adapters/dynamo/reference.js';
+import { DynamoLedgerRepository, DynamoReferenceRepository } from '../../shared/adapters/dynamo/reference.js';
 import { ensureTable } from '../../shared/adapters/dynamo/table.js';
 import type { Acceptance, Partner } from '../../shared/domain/types.js';
 import { errorRu } from '../../shared/domain/render/errors-ru.js';
 import { ReferenceBucketFullError } from '../../shared/errors.js';
 import { importReference } from '../../shared/pipeline/reference-import.js';
+import { creditPoints } from '../../shared/pipeline/quarters.js';
 import { aPartner } from '../support/domain-fixtures.js';
 import { useLocalStack } from '../support/local-stack.js';
 
@@ -189,7 +190,7 @@ describe('reference rows in buckets', () => {
     };
     await check();
 
-    expect(await repo.migrateAcceptances()).toBe(0);
+    expect(await repo.migrateAcceptances()).toEqual({ partners: 2, acceptances: 1, trainings: 1 });
     const left = await Promise.all(
       ['OLD1', 'OLD2'].map((id) =>
         doc.send(
@@ -226,7 +227,9 @@ describe('reference rows in buckets', () => {
     );
     const refused = await repo.putPartners(many).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(ReferenceBucketFullError);
-    expect((refused as Error).message).toMatch(/^Too many partners to store: the \d+ of storage bucket 3 would take \d+ KB, more than the 380 KB/);
+    expect((refused as Error).message).toMatch(
+      /^Too many partners to store: one of the database's 64 records of partners would have to hold \d+ of them \(\d+ KB\), but one record holds at most 380 KB\. Nothing was written\. .*the database needs more records for partners/,
+    );
     const after = await doc.send(new GetCommand({ TableName: table, Key: keys.referenceBucket('partners', 3), ConsistentRead: true }));
     expect(after.Item).toEqual(before.Item);
 
@@ -239,6 +242,79 @@ describe('reference rows in buckets', () => {
       { partners: many },
     ).catch((err: unknown) => err);
     expect(viaImport).toBeInstanceOf(ReferenceBucketFullError);
-    expect(errorRu(viaImport as ReferenceBucketFullError).message).toMatch(/^Слишком много строк для хранения \(partners\)/);
+    const ru = errorRu(viaImport as ReferenceBucketFullError).message;
+    expect(ru).toMatch(/^Слишком много записей для хранения: одна из 64 ячеек базы данных должна была бы вместить [\d\s]+ партнёр(а|ов)? \(\d+ КБ\)/);
+    expect(ru).toContain('Ничего не записано.');
+    expect(ru).toContain('сообщите администратору сервиса');
+    // Russian words only: no English kind, no other plural than the count's.
+    expect(ru).not.toMatch(/[A-Za-z]/);
+    expect(ru).not.toMatch(/[02-9] строк\b/);
+  });
+
+  it('checks every kind before the first write: a full bucket of partners stops an import before its distributors are written', async () => {
+    const { repo, doc, table } = await freshTable();
+    let x = 88172645;
+    const letter = () => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return String.fromCharCode(0x430 + ((x >>> 0) % 32));
+    };
+    const many = idsInOneBucket('FULL', Math.ceil(MAX_BUCKET_BYTES / 150), 5).map((id) =>
+      aPartner({ id, name: Array.from({ length: 300 }, letter).join('') }),
+    );
+    const published: unknown[] = [];
+    const refused = await importReference(
+      {
+        reference: repo,
+        rules: { loadAll: async () => [] } as never,
+        compute: { publish: async (m: unknown[]) => void published.push(...m) } as never,
+        clock: { now: () => new Date('2016-03-01T00:00:00Z') },
+      },
+      { distributors: [{ id: 'DFULL', displayId: 'DFULL', name: 'Written before partners', segments: [] } as never], partners: many },
+    ).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(ReferenceBucketFullError);
+    expect(await repo.listDistributors()).toEqual([]);
+    const bucket = await doc.send(new GetCommand({ TableName: table, Key: keys.referenceBucket('partners', 5), ConsistentRead: true }));
+    expect(bucket.Item).toBeUndefined();
+    expect((await repo.loadSnapshot()).revision).toBe('r0');
+    expect(published).toEqual([]);
+  });
+
+  it('of an old per-row acceptance and a bucket row of the same identity keeps the one recorded first', async () => {
+    const { repo, doc, table } = await freshTable();
+    // The bucket row is stamped later than the item an earlier version wrote beside it.
+    await repo.putAcceptances([acceptance('EARLY1', '2016-02-01T10:00:00+03:00')], '2016-05-01T00:00:00.000Z');
+    const first = { ...acceptance('EARLY1', '2016-02-01T07:00:00Z'), recordedAt: '2016-01-15T00:00:00.000Z' };
+    await doc.send(new PutCommand({ TableName: table, Item: { ...keys.acceptance(first), ...first } }));
+    expect((await repo.loadSnapshot()).acceptances.get('EARLY1')).toEqual([first]);
+    expect((await repo.partnerState('EARLY1')).acceptances).toEqual([first]);
+    expect((await repo.acceptancesOf(['EARLY1'])).get('EARLY1')).toEqual([first]);
+  });
+
+  it('reads the ledger alone for per-partner loops, and only the named partners\' buckets', async () => {
+    const { doc, table } = await freshTable();
+    const bucketReads: string[] = [];
+    const counting = Object.create(doc) as DynamoDBDocumentClient;
+    counting.send = (async (command: unknown) => {
+      if (command instanceof BatchGetCommand)
+        for (const k of Object.values(command.input.RequestItems ?? {}).flatMap((r) => r.Keys ?? []))
+          if (String(k.pk).startsWith(keys.referenceBucket('partners', 0).pk.split('#')[0]!)) bucketReads.push(String(k.pk));
+      return doc.send(command as BatchGetCommand);
+    }) as DynamoDBDocumentClient['send'];
+    const repo = new DynamoReferenceRepository(counting, table);
+    const ledger = new DynamoLedgerRepository(doc, table);
+    await repo.putPartners([aPartner({ id: 'LED1', name: 'Ledger' }), aPartner({ id: 'LED2' })]);
+    bucketReads.length = 0;
+
+    const earned = [{ source: 'client', points: 5, reason: { code: 'paid-units' } }] as never[];
+    const payouts = { listQuarter: async () => [{ result: { partnerId: 'LED1' }, points: earned }] } as never;
+    expect(await creditPoints({ payouts, reference: repo, ledger }, '2016-Q1', '2016-04-01T00:00:00.000Z')).toBe(1);
+    expect((await repo.partnerLedger('LED1')).map((e) => [e.partnerId, e.quarter, e.points])).toEqual([['LED1', '2016-Q1', 5]]);
+    // Closing a quarter pays for no reference rows.
+    expect(bucketReads).toEqual([]);
+
+    expect([...(await repo.partnersOf(['LED1', 'NOBODY'])).keys()]).toEqual(['LED1']);
+    expect(bucketReads).toEqual([keys.referenceBucket('partners', bucketOf('LED1', REFERENCE_BUCKETS)).pk, keys.referenceBucket('partners', bucketOf('NOBODY', REFERENCE_BUCKETS)).pk].filter((k, i, all) => all.indexOf(k) === i));
   });
 });

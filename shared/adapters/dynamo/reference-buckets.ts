@@ -7,7 +7,7 @@
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ReferenceBucketFullError } from '../../errors.js';
+import { ReferenceBucketFullError, ReferenceWriteError } from '../../errors.js';
 import { bucketOf } from './buckets.js';
 import { batchGet, isConditionFailed, type Item } from './doc.js';
 import { keys } from './keys.js';
@@ -96,18 +96,19 @@ export async function readBuckets(
   return out;
 }
 
-/** Every row of the kinds, from every bucket. */
+/** Every row of the kinds, from every bucket; `consistent` false for listings, which may lag a write. */
 export async function readAllRows(
   doc: DynamoDBDocumentClient,
   table: string,
   kinds: readonly BucketKind[],
+  consistent = true,
 ): Promise<Record<BucketKind, Item[]>> {
   const all = Array.from({ length: REFERENCE_BUCKETS }, (_, b) => b);
   const items = await batchGet(
     doc,
     table,
     kinds.flatMap((k) => all.map((b) => keys.referenceBucket(k, b))),
-    true,
+    consistent,
   );
   const out = { partners: [], acceptances: [], trainings: [] } as Record<BucketKind, Item[]>;
   for (const i of items) {
@@ -117,25 +118,36 @@ export async function readAllRows(
   return out;
 }
 
-/** The rows of one partner in its bucket of each kind. */
-export async function readPartnerRows(
+/** The rows of these partners in their buckets of each kind (only those buckets are read). */
+export async function readPartnersRows(
   doc: DynamoDBDocumentClient,
   table: string,
-  partnerId: string,
+  partnerIds: readonly string[],
+  kinds: readonly BucketKind[] = BUCKET_KINDS,
 ): Promise<Record<BucketKind, Item[]>> {
-  const b = bucketOf(partnerId, REFERENCE_BUCKETS);
+  const ids = new Set(partnerIds);
+  const buckets = [...new Set([...ids].map((id) => bucketOf(id, REFERENCE_BUCKETS)))];
   const items = await batchGet(
     doc,
     table,
-    BUCKET_KINDS.map((k) => keys.referenceBucket(k, b)),
+    kinds.flatMap((k) => buckets.map((b) => keys.referenceBucket(k, b))),
     true,
   );
   const out = { partners: [], acceptances: [], trainings: [] } as Record<BucketKind, Item[]>;
   for (const i of items) {
     const kind = String(i.pk).split('#')[1] as BucketKind;
-    out[kind].push(...decode(i).rows.filter((r) => (kind === 'partners' ? r.id : r.partnerId) === partnerId));
+    out[kind].push(...decode(i).rows.filter((r) => ids.has(String(kind === 'partners' ? r.id : r.partnerId))));
   }
   return out;
+}
+
+/** The rows of one partner in its bucket of each kind. */
+export function readPartnerRows(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  partnerId: string,
+): Promise<Record<BucketKind, Item[]>> {
+  return readPartnersRows(doc, table, [partnerId]);
 }
 
 /** Stored rows with the new ones merged in, sorted by identity (the same rows make the same item). */
@@ -146,29 +158,38 @@ export function mergeRows<R extends object>(spec: RowsSpec<R>, stored: readonly 
   return [...byId.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
 }
 
-function refuseOverSize(kind: BucketKind, bucket: number, item: Item): void {
+/**
+ * Refuses a bucket item over the limit. `stored` says whether rows of the same import may already be
+ * stored (another writer filled the bucket between the import's check and its write).
+ */
+function refuseOverSize(kind: BucketKind, bucket: number, item: Item, stored: boolean): void {
   const bytes = itemBytes(item);
   if (bytes <= MAX_BUCKET_BYTES) return;
   const count = Number(item.count);
+  const kb = Math.ceil(bytes / 1000);
+  const limitKb = MAX_BUCKET_BYTES / 1000;
   throw new ReferenceBucketFullError(
-    `Too many ${kind} to store: the ${count} of storage bucket ${bucket} would take ${Math.ceil(bytes / 1000)} KB, ` +
-      `more than the ${MAX_BUCKET_BYTES / 1000} KB one database item may hold, so none of them was written. ` +
-      `The store holds ${REFERENCE_BUCKETS} such buckets of ${kind} (README, "Reference rows in buckets").`,
-    { key: 'reference-bucket-full', params: { kind, bucket, count, kb: Math.ceil(bytes / 1000), limitKb: MAX_BUCKET_BYTES / 1000 } },
+    `Too many ${kind} to store: one of the database's ${REFERENCE_BUCKETS} records of ${kind} would have to hold ` +
+      `${count} of them (${kb} KB), but one record holds at most ${limitKb} KB. ` +
+      (stored ? 'Other rows of this import may be stored; these were not. ' : 'Nothing was written. ') +
+      `Sending them again will not help: tell whoever runs the service that the database needs more records for ${kind} (a data migration).`,
+    { key: 'reference-bucket-full', params: { kind, bucket, count, kb, limitKb, buckets: REFERENCE_BUCKETS, stored } },
   );
 }
 
-/**
- * Writes the rows into their buckets, each read, merged and put on condition that nobody wrote it
- * meanwhile (re-read and merged again otherwise). Every bucket's size is checked before the first
- * put: an over-size one is refused with nothing of the kind written.
- */
-export async function writeRows<R extends object>(
+interface Planned<R> {
+  incoming: Map<number, Map<string, R>>;
+  firstTry: Map<number, { base: Bucket; item: Item }>;
+}
+
+/** The rows by bucket, each bucket read, merged and its size checked. */
+async function plan<R extends object>(
   doc: DynamoDBDocumentClient,
   table: string,
   spec: RowsSpec<R>,
   rows: readonly R[],
-): Promise<void> {
+  stored: boolean,
+): Promise<Planned<R>> {
   const incoming = new Map<number, Map<string, R>>();
   for (const r of rows) {
     const b = bucketOf(spec.partnerId(r), REFERENCE_BUCKETS);
@@ -177,14 +198,42 @@ export async function writeRows<R extends object>(
     // Within one call the last of a key wins, as a batch of puts did.
     m.set(spec.identity(r), r);
   }
-  const stored = await readBuckets(doc, table, spec.kind, incoming.keys());
+  const read = await readBuckets(doc, table, spec.kind, incoming.keys());
   const firstTry = new Map<number, { base: Bucket; item: Item }>();
   for (const [b, rowsOf] of incoming) {
-    const base = stored.get(b) ?? EMPTY;
+    const base = read.get(b) ?? EMPTY;
     const item = encode(spec.kind, b, base.version + 1, mergeRows(spec, base.rows, rowsOf));
-    refuseOverSize(spec.kind, b, item);
+    refuseOverSize(spec.kind, b, item, stored);
     firstTry.set(b, { base, item });
   }
+  return { incoming, firstTry };
+}
+
+/**
+ * Refuses, before anything is written, rows that would make any of their buckets too large with
+ * what is stored now: an import checks every kind so that a full bucket stops it whole.
+ */
+export async function checkRoom<R extends object>(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  spec: RowsSpec<R>,
+  rows: readonly R[],
+): Promise<void> {
+  if (rows.length) await plan(doc, table, spec, rows, false);
+}
+
+/**
+ * Writes the rows into their buckets, each read, merged and put on condition that nobody wrote it
+ * meanwhile (re-read and merged again otherwise). Every bucket's size is checked before the first
+ * put, and again on a retry (another writer's rows may have filled it).
+ */
+export async function writeRows<R extends object>(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  spec: RowsSpec<R>,
+  rows: readonly R[],
+): Promise<void> {
+  const { incoming, firstTry } = await plan(doc, table, spec, rows, false);
   const put = async (b: number) => {
     let { base, item } = firstTry.get(b)!;
     for (let attempt = 1; ; attempt++) {
@@ -199,7 +248,13 @@ export async function writeRows<R extends object>(
         );
         return;
       } catch (err) {
-        if (!isConditionFailed(err) || attempt >= MAX_ATTEMPTS) throw err;
+        if (!isConditionFailed(err)) throw err;
+        if (attempt >= MAX_ATTEMPTS)
+          throw new ReferenceWriteError(
+            `Other writers kept changing the same stored ${spec.kind} (${MAX_ATTEMPTS} tries in a row), so these rows could not be written; ` +
+              'send them again in a moment, which is safe to repeat.',
+            { cause: err, key: 'reference-bucket-busy', params: { kind: spec.kind, attempts: MAX_ATTEMPTS } },
+          );
       }
       // Another writer got there first: its rows are kept, ours merged over them again.
       const res = await doc.send(
@@ -207,7 +262,7 @@ export async function writeRows<R extends object>(
       );
       base = decode(res.Item);
       item = encode(spec.kind, b, base.version + 1, mergeRows(spec, base.rows, incoming.get(b)!));
-      refuseOverSize(spec.kind, b, item);
+      refuseOverSize(spec.kind, b, item, true);
     }
   };
   const queue = [...incoming.keys()];

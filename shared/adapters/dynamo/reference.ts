@@ -16,13 +16,14 @@ import type {
   PayoutsRepository,
   PayoutsToStore,
   PayoutToStore,
+  MigratedRows,
   ReferenceRepository,
   ReferenceWrite,
   StoredPayouts,
 } from '../../ports/index.js';
 import { batchGet, batchWrite, batchWriteChunks, batchWriteFrom, isConditionFailed, putNewThen, queryAll, scanAll, type Item } from './doc.js';
 import { GSI1, keys } from './keys.js';
-import { readAllRows, readPartnerRows, writeRows, type RowsSpec } from './reference-buckets.js';
+import { checkRoom, readAllRows, readPartnerRows, readPartnersRows, writeRows, type RowsSpec } from './reference-buckets.js';
 import { decodePayoutItem, decodePoints, encodePayoutItem } from './payout-item.js';
 
 const pick = <T>(item: Item, fields: readonly (keyof T & string)[]): T => {
@@ -45,6 +46,15 @@ const toDistributor = (i: Item) => withDisplayId(pick<Distributor>(i, DISTRIBUTO
 const TRAINING_FIELDS = ['partnerId', 'courseCode', 'completedAt'] as const;
 const CATALOG_FIELDS = ['sku', 'program', 'rateRow'] as const;
 const LEDGER_FIELDS = ['entryId', 'partnerId', 'quarter', 'kind', 'points', 'source', 'reason', 'at'] as const;
+
+const ledgerEntryOf = (i: Item): LedgerEntry => ({
+  ...pick<LedgerEntry>(i, LEDGER_FIELDS),
+  ...(Array.isArray(i.breakdown) ? { breakdown: decodePoints(i.breakdown) } : {}),
+  ...(i.why && typeof i.why === 'object' ? { why: i.why as LedgerWhy } : {}),
+});
+
+/** The rows an import stores in buckets. */
+type BucketRows = { partners?: readonly Partner[]; acceptances?: readonly Acceptance[]; trainings?: readonly Training[] };
 
 const acceptanceFields = (a: Acceptance) => ({
   partnerId: a.partnerId,
@@ -79,12 +89,29 @@ const TRAINING_ROWS: RowsSpec<TrainingRow> = {
   keepStored: false,
 };
 
-/** Per-row items of earlier versions with the bucket rows over them (a bucket row wins over an item of its identity). */
+/**
+ * Per-row items of earlier versions with the bucket rows over them: a bucket row wins over an item
+ * of its identity, except that of two acceptances the one recorded first stays (the old item may
+ * hold the first stamp; one without a stamp was stored before stamps were kept, so it is earlier).
+ */
 function merged<R>(spec: RowsSpec<R>, old: readonly R[], rows: readonly R[]): R[] {
   const byId = new Map<string, R>();
   for (const r of old) byId.set(spec.identity(r), r);
-  for (const r of rows) byId.set(spec.identity(r), r);
+  for (const r of rows) {
+    const id = spec.identity(r);
+    const was = byId.get(id);
+    if (!(was && spec.keepStored && recordedFirst(was, r))) byId.set(id, r);
+  }
   return [...byId.values()];
+}
+
+/** Whether `a` was recorded no later than `b` (no `recordedAt`: before stamps were kept). */
+function recordedFirst<R>(a: R, b: R): boolean {
+  const at = (r: R) => (r as { recordedAt?: unknown }).recordedAt;
+  const [x, y] = [at(a), at(b)];
+  if (typeof x !== 'string') return true;
+  if (typeof y !== 'string') return false;
+  return Date.parse(x) <= Date.parse(y);
 }
 
 export class DynamoReferenceRepository implements ReferenceRepository {
@@ -103,8 +130,49 @@ export class DynamoReferenceRepository implements ReferenceRepository {
   }
 
   async listPartners(): Promise<Partner[]> {
-    const [old, rows] = await Promise.all([this.byIndex(keys.index.partners), readAllRows(this.doc, this.table, ['partners'])]);
+    // A listing may lag a write by a moment, as the index it reads does: no consistent reads.
+    const [old, rows] = await Promise.all([this.byIndex(keys.index.partners), readAllRows(this.doc, this.table, ['partners'], false)]);
     return merged(PARTNER_ROWS, old.map(toPartner), rows.partners.map(toPartner));
+  }
+
+  async partnersOf(ids: readonly string[]): Promise<Map<string, Partner>> {
+    const wanted = [...new Set(ids)];
+    if (!wanted.length) return new Map();
+    const [old, rows] = await Promise.all([
+      batchGet(this.doc, this.table, wanted.map((id) => ({ pk: keys.partner(id).pk, sk: keys.partner(id).sk })), true),
+      readPartnersRows(this.doc, this.table, wanted, ['partners']),
+    ]);
+    return new Map(merged(PARTNER_ROWS, old.map(toPartner), rows.partners.map(toPartner)).map((p) => [p.id, p]));
+  }
+
+  async acceptancesOf(ids: readonly string[]): Promise<Map<string, Acceptance[]>> {
+    const wanted = [...new Set(ids)];
+    const out = new Map<string, Acceptance[]>(wanted.map((id) => [id, []]));
+    if (!wanted.length) return out;
+    const [old, rows] = await Promise.all([
+      this.oldAcceptanceItems(wanted),
+      readPartnersRows(this.doc, this.table, wanted, ['acceptances']),
+    ]);
+    // Items of the first form (`ACCEPT#<program>`) are read too, as partnerState reads them.
+    for (const a of merged(ACCEPTANCE_ROWS, old.map(acceptanceOf), rows.acceptances.map(acceptanceOf)))
+      out.get(a.partnerId)?.push(a);
+    return out;
+  }
+
+  async partnerLedger(partnerId: string): Promise<LedgerEntry[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :l)',
+      ExpressionAttributeValues: { ':p': keys.partnerPk(partnerId), ':l': keys.pointsPrefix },
+      ConsistentRead: true,
+    });
+    return items.map(ledgerEntryOf);
+  }
+
+  async checkRoom(change: BucketRows, recordedAt: string): Promise<void> {
+    await checkRoom(this.doc, this.table, PARTNER_ROWS, (change.partners ?? []).map((p) => pick<Partner>(p as unknown as Item, PARTNER_FIELDS)));
+    await checkRoom(this.doc, this.table, ACCEPTANCE_ROWS, (change.acceptances ?? []).map((a) => ({ ...acceptanceFields(a), recordedAt })));
+    await checkRoom(this.doc, this.table, TRAINING_ROWS, (change.trainings ?? []).map((t) => pick<Training>(t as unknown as Item, TRAINING_FIELDS)));
   }
 
   async listDistributors(): Promise<Distributor[]> {
@@ -205,12 +273,7 @@ export class DynamoReferenceRepository implements ReferenceRepository {
       if (sk === keys.profile) state.partner = toPartner(i);
       else if (sk.startsWith(keys.acceptancePrefix)) state.acceptances.push(acceptanceOf(i));
       else if (sk.startsWith(keys.trainingPrefix)) state.trainings.push(pick(i, TRAINING_FIELDS));
-      else if (sk.startsWith(keys.pointsPrefix))
-        state.ledger.push({
-          ...pick<LedgerEntry>(i, LEDGER_FIELDS),
-          ...(Array.isArray(i.breakdown) ? { breakdown: decodePoints(i.breakdown) } : {}),
-          ...(i.why && typeof i.why === 'object' ? { why: i.why as LedgerWhy } : {}),
-        });
+      else if (sk.startsWith(keys.pointsPrefix)) state.ledger.push(ledgerEntryOf(i));
     }
     const bucketPartner = rows.partners[0];
     if (bucketPartner) state.partner = toPartner(bucketPartner);
@@ -253,29 +316,33 @@ export class DynamoReferenceRepository implements ReferenceRepository {
 
   /** The acceptances of earlier versions' per-row items (empty on a table that never had them). */
   private async oldAcceptances(of: readonly Acceptance[]): Promise<Acceptance[]> {
-    const partners = [...new Set(of.map((a) => a.partnerId))];
-    const items =
-      partners.length > PARTNERS_QUERIED_ONE_BY_ONE
-        ? await this.byIndex(keys.index.acceptances)
-        : (
-            await Promise.all(
-              partners.map((id) =>
-                queryAll(this.doc, {
-                  TableName: this.table,
-                  KeyConditionExpression: 'pk = :p AND begins_with(sk, :a)',
-                  ExpressionAttributeValues: { ':p': keys.partnerPk(id), ':a': keys.acceptancePrefix },
-                  ConsistentRead: true,
-                }),
-              ),
-            )
-          ).flat();
+    const items = await this.oldAcceptanceItems([...new Set(of.map((a) => a.partnerId))]);
     // Items of the first form (`ACCEPT#<program>`) are another key, as they always were.
     return items.filter((i) => String(i.sk).slice(keys.acceptancePrefix.length).includes('#')).map(acceptanceOf);
   }
 
-  async migrateAcceptances(): Promise<number> {
+  /** The per-row acceptance items of these partners, of either key form. */
+  private async oldAcceptanceItems(partners: readonly string[]): Promise<Item[]> {
+    if (partners.length > PARTNERS_QUERIED_ONE_BY_ONE) {
+      const wanted = new Set(partners);
+      return (await this.byIndex(keys.index.acceptances)).filter((i) => wanted.has(String(i.partnerId)));
+    }
+    const got = await Promise.all(
+      partners.map((id) =>
+        queryAll(this.doc, {
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :p AND begins_with(sk, :a)',
+          ExpressionAttributeValues: { ':p': keys.partnerPk(id), ':a': keys.acceptancePrefix },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return got.flat();
+  }
+
+  async migrateAcceptances(): Promise<MigratedRows> {
     const moved = await this.migrateLegacyAcceptances();
-    // Items written before the snapshot indexes: folded into the buckets too (and not counted).
+    // Items written before the snapshot indexes: folded into the buckets too.
     const unindexed = await scanAll(this.doc, {
       TableName: this.table,
       FilterExpression:
@@ -284,11 +351,9 @@ export class DynamoReferenceRepository implements ReferenceRepository {
       ConsistentRead: true,
     });
     const isTraining = (i: Item) => String(i.sk).startsWith(keys.trainingPrefix);
-    await this.fold(
-      [],
-      unindexed.filter((i) => !isTraining(i)),
-      unindexed.filter(isTraining),
-    );
+    const unindexedAcceptances = unindexed.filter((i) => !isTraining(i));
+    const unindexedTrainings = unindexed.filter(isTraining);
+    await this.fold([], unindexedAcceptances, unindexedTrainings);
     // Items the computation could not see before: its inputs changed.
     if (moved + unindexed.length > 0)
       await this.bumpRevision({
@@ -301,7 +366,11 @@ export class DynamoReferenceRepository implements ReferenceRepository {
       [keys.index.partners, keys.index.acceptances, keys.index.trainings].map((p) => this.byIndex(p)),
     );
     await this.fold(partners!, acceptances!, trainings!);
-    return moved;
+    return {
+      partners: partners!.length,
+      acceptances: moved + unindexedAcceptances.length + acceptances!.length,
+      trainings: unindexedTrainings.length + trainings!.length,
+    };
   }
 
   /**
