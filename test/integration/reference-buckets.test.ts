@@ -14,7 +14,7 @@ import { DynamoLedgerRepository, DynamoReferenceRepository } from '../../shared/
 import { ensureTable } from '../../shared/adapters/dynamo/table.js';
 import type { Acceptance, Partner } from '../../shared/domain/types.js';
 import { errorRu } from '../../shared/domain/render/errors-ru.js';
-import { ReferenceBucketFullError } from '../../shared/errors.js';
+import { ReferenceBucketFullError, ReferenceWriteError } from '../../shared/errors.js';
 import { importReference } from '../../shared/pipeline/reference-import.js';
 import { creditPoints } from '../../shared/pipeline/quarters.js';
 import { aPartner } from '../support/domain-fixtures.js';
@@ -279,6 +279,60 @@ describe('reference rows in buckets', () => {
     expect(bucket.Item).toBeUndefined();
     expect((await repo.loadSnapshot()).revision).toBe('r0');
     expect(published).toEqual([]);
+  });
+
+  it('when another writer fills a bucket after the check, records the kinds already stored and says the import stopped partway', async () => {
+    const { repo, doc, table } = await freshTable();
+    let x = 1234567;
+    const letter = () => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return String.fromCharCode(0x430 + ((x >>> 0) % 32));
+    };
+    // Each half fits a bucket alone (about 260 bytes a row deflated); both together do not.
+    const ids = idsInOneBucket('RACE', 1800, 7);
+    const named = (id: string) => aPartner({ id, name: Array.from({ length: 300 }, letter).join('') });
+    const ours = ids.slice(0, 900).map(named);
+    const theirs = ids.slice(900).map(named);
+    // Our import's first conditional put waits until the other writer has stored its rows.
+    let reached!: () => void;
+    const atPut = new Promise<void>((r) => (reached = r));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const held = Object.create(doc) as DynamoDBDocumentClient;
+    held.send = (async (command: unknown) => {
+      if (command instanceof PutCommand && String(command.input.Item?.pk).startsWith(keys.referenceBucket('partners', 7).pk)) {
+        reached();
+        await gate;
+      }
+      return doc.send(command as PutCommand);
+    }) as DynamoDBDocumentClient['send'];
+    const published: unknown[] = [];
+    const importing = importReference(
+      {
+        reference: new DynamoReferenceRepository(held, table),
+        rules: { loadAll: async () => [] } as never,
+        compute: { publish: async (m: unknown[]) => void published.push(...m) } as never,
+        clock: { now: () => new Date('2016-03-01T00:00:00Z') },
+      },
+      { distributors: [{ id: 'DRACE', displayId: 'DRACE', name: 'Stored first', segments: [] } as never], partners: ours },
+      { quarters: ['2016-Q1'] },
+    ).catch((err: unknown) => err);
+    await atPut;
+    await repo.putPartners(theirs);
+    release();
+    const stopped = await importing;
+    expect(stopped).toBeInstanceOf(ReferenceWriteError);
+    expect((stopped as ReferenceWriteError).params).toMatchObject({ what: 'partners', done: ['distributors'] });
+    expect((stopped as Error).cause).toBeInstanceOf(ReferenceBucketFullError);
+    // The distributors stored are counted: a revision and the computation that sees them.
+    expect((await repo.listDistributors()).map((d) => d.id)).toEqual(['DRACE']);
+    const snapshot = await repo.loadSnapshot();
+    expect(snapshot.revision).toBe('r1');
+    expect(snapshot.changes.map((c) => c.what)).toEqual(['1 distributor (DRACE)']);
+    expect(published).toHaveLength(1);
+    expect(snapshot.partners.size).toBe(theirs.length);
   });
 
   it('of an old per-row acceptance and a bucket row of the same identity keeps the one recorded first', async () => {
