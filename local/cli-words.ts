@@ -6,6 +6,7 @@
 import type { Decimal } from 'decimal.js';
 import { grouped, int, moscow, pick, type Lang } from '../shared/domain/render/format.js';
 import { formatRub } from './ui/table.js';
+import type { MigratedRows } from '../shared/ports/index.js';
 import { closing, programRu } from '../shared/domain/render/ru.js';
 
 export interface Written {
@@ -51,7 +52,7 @@ export interface CliWords {
   payoutsHeading: (quarter: string) => string;
   shortfallsHeading: string;
   wrote: (path: string, rows: number, rejectFiles: number, held: number) => string;
-  migrated: (rewritten: number) => string;
+  migrated: (folded: MigratedRows) => string;
   /** Column headers of the summary tables, by what the column holds. */
   headers: Record<
     | 'report'
@@ -215,10 +216,20 @@ const EN: CliWords = {
   wrote: (path, rows, files, held) =>
     `Wrote ${path} (${rows} payout lines) and ${files} rejects file(s)` +
     (held ? `, which also list the ${held} line(s) the computation held.` : '.'),
-  migrated: (n) =>
-    n
-      ? `Rewrote ${n} acceptance(s) stored one per partner and program into one item each.`
-      : 'Nothing to migrate: every acceptance is already stored in an item of its own.',
+  migrated: (n) => {
+    const named = MIGRATED_KINDS.filter((k) => n[k]).map((k) => `${n[k]} ${n[k] === 1 ? MIGRATED_EN[k][0] : MIGRATED_EN[k][1]}`);
+    return named.length
+      ? `Moved the rows earlier versions stored one by one into today's form: ${named.join(', ')}.`
+      : "Nothing to migrate: every partner, acceptance and training is already stored in today's form.";
+  },
+};
+
+/** What `rebates migrate` folds, in the order it is said. */
+const MIGRATED_KINDS = ['partners', 'acceptances', 'trainings'] as const;
+const MIGRATED_EN: Record<(typeof MIGRATED_KINDS)[number], [string, string]> = {
+  partners: ['partner', 'partners'],
+  acceptances: ['acceptance', 'acceptances'],
+  trainings: ['training', 'trainings'],
 };
 
 /** «3 отчёта», «1 строка»: a count and its noun in the form Russian gives it. */
@@ -371,10 +382,12 @@ const RU: CliWords = {
     (held
       ? `; в них также ${counted(held, { one: 'строка', few: 'строки', many: 'строк' })}, которые расчёт отложил.`
       : '.'),
-  migrated: (n) =>
-    n
-      ? `Переписано принятий программы, хранившихся по одному на партнёра и программу: ${int(n, 'ru')}; теперь у каждого своя запись.`
-      : 'Переносить нечего: каждое принятие программы уже хранится в своей записи.',
+  migrated: (n) => {
+    const named = MIGRATED_KINDS.filter((k) => n[k]).map((k) => rowsOf(k, n[k]));
+    return named.length
+      ? `Записи, которые прежние версии хранили по одной, перенесены в нынешнюю форму: ${named.join(', ')}.`
+      : 'Переносить нечего: все партнёры, принятия программы и обучения уже хранятся в нынешней форме.';
+  },
 };
 
 const STATUSES_RU: Record<string, string> = {

@@ -884,9 +884,9 @@ function printClosedVerify(r: ClosedVerifyResult, lang: Lang = 'en'): number {
 
 export async function cmdMigrate(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   return withState(values, async (runtime) => {
-    const rewritten = await migrateAcceptances(runtime.deps);
+    const folded = await migrateAcceptances(runtime.deps);
     const lang = requireLang(values.lang);
-    log(cliWords(lang).migrated(rewritten));
+    log(cliWords(lang).migrated(folded));
     // Items given their index keys now count: bring every quarter up to date (nothing if unchanged).
     await runtime.deps.compute.publish(runtime.rules.map((r) => ({ quarter: r.quarter, cause: 'rebates migrate' })));
     await runtime.idle();

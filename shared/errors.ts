@@ -289,3 +289,12 @@ export class RedemptionConflictError extends AppError {
 export class PayoutItemFormatError extends AppError {
   readonly code = 'payout-item-unreadable';
 }
+
+/**
+ * Reference rows of one kind would overflow their storage bucket (one database item, at most 400 KB):
+ * refused before anything of that bucket is written. Sending the rows again does not help.
+ */
+export class ReferenceBucketFullError extends AppError {
+  readonly code = 'reference-bucket-full';
+  override readonly httpStatus = 422;
+}

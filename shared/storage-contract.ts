@@ -127,6 +127,11 @@ export const ITEM_PREFIX = {
   approval: 'APPROVAL#',
   /** gsi1 `APPROVALS#<status>` / `<requestedAt>#<id>`. */
   approvalsByStatus: 'APPROVALS#',
+  /**
+   * `REF-BUCKET#<kind>#<nnn>` / `ROWS`: the partners, acceptances or trainings of bucket `nnn`
+   * (bucketOf of the partner ID), packed in one item, since DynamoDB charges per item.
+   */
+  referenceBucket: 'REF-BUCKET#',
 } as const;
 
 /** Keys that are whole values: fixed partitions and the sort keys of one-per-partition items. */
@@ -148,6 +153,8 @@ export const ITEM_KEY = {
   redemptions: 'REDEMPTIONS',
   /** sk of an audit-once marker. */
   once: 'ONCE',
+  /** sk of a reference bucket item. */
+  rows: 'ROWS',
 } as const;
 
 /** gsi1 partitions gathering one kind of reference row, so a computation loads each in one query. */

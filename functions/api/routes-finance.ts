@@ -269,10 +269,12 @@ export async function postRedemption(req: ApiRequest): Promise<Reply> {
   const now = deps.clock.now();
   const requestId = body.requestId ?? randomUUID();
   // Decided on the balance read; written only if no other redemption landed since, else decided again.
+  // The partner is looked up once; each attempt reads the ledger alone.
+  const partner = (await deps.reference.partnersOf([id])).get(id);
+  if (!partner)
+    throw new NotFoundError(`There is no partner ${id} in the registry.`, { key: 'partner-unknown', params: { partner: id } });
   for (let attempt = 1; ; attempt++) {
-    const state = await deps.reference.partnerState(id);
-    if (!state.partner)
-      throw new NotFoundError(`There is no partner ${id} in the registry.`, { key: 'partner-unknown', params: { partner: id } });
+    const state = { partner, ledger: await deps.reference.partnerLedger(id) };
     // Only the ledger counts: points of an open quarter are not credited until it closes.
     const made = redeem(rules, state.ledger, id, body.rewardId, now.toISOString(), requestId);
     const repeated = state.ledger.some((e) => e.entryId === made.entryId);

@@ -365,7 +365,8 @@ export async function creditPoints(
   const ids = partnerIds ?? [...stored.keys()].sort();
   let written = 0;
   for (const partnerId of ids) {
-    const { ledger } = await deps.reference.partnerState(partnerId);
+    // The ledger alone: a quarter close reads it for every partner of the quarter.
+    const ledger = await deps.reference.partnerLedger(partnerId);
     const entry = creditQuarter(ledger, partnerId, quarter, stored.get(partnerId) ?? [], at);
     if (!entry) continue;
     await deps.ledger.append([entry]);

@@ -7,9 +7,9 @@
  */
 import { RulesBook } from '../domain/rules/load.js';
 import { referenceTextProblems } from '../domain/text-limits.js';
-import { InputValidationError, ReferenceWriteError } from '../errors.js';
+import { InputValidationError, ReferenceBucketFullError, ReferenceWriteError } from '../errors.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../domain/types.js';
-import type { Clock, ComputeQueue, ReferenceRepository, RulesRepository } from '../ports/index.js';
+import type { Clock, ComputeQueue, MigratedRows, ReferenceRepository, RulesRepository } from '../ports/index.js';
 import { describeRows } from './reference-rows.js';
 
 export interface ReferenceChange {
@@ -86,8 +86,10 @@ export async function importReference(
   // Everything is checked before the first write: a change with any bad row writes nothing.
   refuseTooLongValues(change);
   const at = deps.clock.now().toISOString();
+  // A full bucket of any kind stops the import before its first write, not after earlier kinds.
+  await reference.checkRoom(change, at);
   // What the rows replace, read before they are written: the causes name before and after.
-  const rows = await describeRows(reference, change);
+  const described = await describeRows(reference, change);
   // Distributors first: ingest needs their names as written (for its messages) and nothing else, so
   // `rebates run` reads the reports while the rest is written.
   const writes: [what: string, rows: number, write: () => Promise<void>][] = [
@@ -104,6 +106,11 @@ export async function importReference(
     try {
       await write();
     } catch (cause) {
+      // A full bucket here means another writer filled it since checkRoom: the kinds stored get
+      // their revision and computations, then this stops as any write failure does (sent again,
+      // the rows are refused by checkRoom before anything is written).
+      if (cause instanceof ReferenceBucketFullError && done.length)
+        await recordChange(deps, pickKinds(change, done), at, described, options).catch(() => undefined);
       throw new ReferenceWriteError(
         `The import stopped partway: the database refused a write while storing ${what}, so some of ` +
           `these ${rows} row(s) may be stored and others not${done.length ? ` (${done.join(' and ')} were stored whole)` : ''}. ` +
@@ -115,23 +122,38 @@ export async function importReference(
   }
   const written = Object.fromEntries(KINDS.map((k) => [k, change[k]?.length ?? 0])) as ReferenceImportResult['written'];
   if (!KINDS.some((k) => written[k])) return { written, revision: null, computationsRequested: [] };
+  return { written, ...(await recordChange(deps, change, at, described, options)) };
+}
 
-  // After the rows: a computation that sees the new revision sees the rows too.
+/** The change restricted to these kinds. */
+function pickKinds(change: ReferenceChange, kinds: readonly string[]): ReferenceChange {
+  return Object.fromEntries(KINDS.filter((k) => kinds.includes(k) && change[k]).map((k) => [k, change[k]]));
+}
+
+/** After the rows: the revision bumped (a computation that sees it sees the rows too) and the computations requested. */
+async function recordChange(
+  deps: ReferenceImportDeps,
+  change: ReferenceChange,
+  at: string,
+  rows: Awaited<ReturnType<typeof describeRows>>,
+  options: { quarters?: readonly string[]; by?: string },
+): Promise<Omit<ReferenceImportResult, 'written'>> {
   const what = describeChange(change);
   const by = options.by ?? 'import';
-  const revision = await reference.bumpRevision({ what, by, at, ...(rows.length ? { rows } : {}) });
+  const revision = await deps.reference.bumpRevision({ what, by, at, ...(rows.length ? { rows } : {}) });
   const inForce = options.quarters ?? new RulesBook(await deps.rules.loadAll()).quarters;
   // A closed quarter is computed too: its corrections become adjustments in the next open quarter.
   const quarters = [...inForce].sort();
   await deps.compute.publish(quarters.map((quarter) => ({ quarter, cause: `reference ${revision}: ${what} by ${by}` })));
-  return { written, revision, computationsRequested: quarters };
+  return { revision, computationsRequested: quarters };
 }
 
 /**
- * Rewrites acceptances stored by earlier versions (one per partner and program) into one item
- * each, and gives acceptances and trainings stored before the snapshot indexes their index keys.
- * Reading takes both forms, so it changes no payout; it is safe to run again.
+ * Folds the reference rows earlier versions stored one item each (partners, acceptances of both
+ * key forms, trainings, with or without index keys) into the bucket items, and deletes the old
+ * items; returns how many of each kind were folded. Reading takes both forms, so it changes no
+ * payout; it is safe to run again.
  */
-export async function migrateAcceptances(deps: { reference: ReferenceRepository }): Promise<number> {
+export async function migrateAcceptances(deps: { reference: ReferenceRepository }): Promise<MigratedRows> {
   return deps.reference.migrateAcceptances();
 }

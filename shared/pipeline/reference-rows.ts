@@ -4,6 +4,7 @@
  * Only the first rows of a change are described: the revision item keeps the last changes whole,
  * and one item must stay far under DynamoDB's 400 KB.
  */
+import type { Acceptance } from '../domain/types.js';
 import type { ReferenceRepository, ReferenceRowChange } from '../ports/index.js';
 import type { ReferenceChange } from './reference-import.js';
 
@@ -16,8 +17,10 @@ export async function describeRows(reference: ReferenceRepository, change: Refer
   const rows: ReferenceRowChange[] = [];
   const room = () => ROWS_DESCRIBED - rows.length;
   if (change.partners?.length) {
-    const before = new Map((await reference.listPartners()).map((p) => [p.id, p]));
-    for (const p of change.partners.slice(0, room())) {
+    const described = change.partners.slice(0, room());
+    // Only the described partners' stored rows are read.
+    const before = await reference.partnersOf(described.map((p) => p.id));
+    for (const p of described) {
       const was = before.get(p.id) ?? null;
       const after = { name: p.name, status: p.status, region: p.region };
       const then = was ? { name: was.name, status: was.status, region: was.region } : null;
@@ -46,8 +49,11 @@ export async function describeRows(reference: ReferenceRepository, change: Refer
       });
     }
   }
-  for (const a of (change.acceptances ?? []).slice(0, Math.max(0, room()))) {
-    const { acceptances } = await reference.partnerState(a.partnerId);
+  const acceptancesDescribed = (change.acceptances ?? []).slice(0, Math.max(0, room()));
+  // One read of their partners' stored acceptances for all of them.
+  const stored = acceptancesDescribed.length ? await reference.acceptancesOf(acceptancesDescribed.map((a) => a.partnerId)) : new Map();
+  for (const a of acceptancesDescribed) {
+    const acceptances: Acceptance[] = stored.get(a.partnerId) ?? [];
     const earlier = acceptances
       .filter((x) => x.program === a.program)
       .map((x) => ({ plan: x.plan, acceptedAt: x.acceptedAt }));

@@ -81,12 +81,13 @@ function refuseRepeats<T>(
  * the caller may not see.
  */
 async function checkPartners(
-  reference: Pick<ReferenceRepository, 'listPartners'>,
+  reference: Pick<ReferenceRepository, 'partnersOf'>,
   principal: Principal,
   ids: readonly string[],
 ): Promise<void> {
-  const partners = new Map((await reference.listPartners()).map((p) => [p.id, p]));
   const unique = [...new Set(ids)].sort();
+  // Only these partners' stored rows are read, not the whole registry.
+  const partners = await reference.partnersOf(unique);
   const missing = unique.filter((id) => {
     const p = partners.get(id);
     return !p || !canSeePartner(principal, p);

@@ -14,7 +14,7 @@ export interface LedgerShortfall {
 }
 
 export async function ledgerShortfalls(
-  deps: { quarters: QuarterRepository; payouts: PayoutsRepository; reference: Pick<ReferenceRepository, 'partnerState'> },
+  deps: { quarters: QuarterRepository; payouts: PayoutsRepository; reference: Pick<ReferenceRepository, 'partnerLedger'> },
   quarter: string,
 ): Promise<LedgerShortfall[]> {
   const record = await deps.quarters.get(quarter);
@@ -22,7 +22,7 @@ export async function ledgerShortfalls(
   const out: LedgerShortfall[] = [];
   for (const stored of await deps.payouts.listQuarter(quarter)) {
     const partnerId = stored.result.partnerId;
-    const { ledger } = await deps.reference.partnerState(partnerId);
+    const ledger = await deps.reference.partnerLedger(partnerId);
     // The same rule as the credit itself, so points already redeemed are not asked back.
     if (!creditQuarter(ledger, partnerId, quarter, stored.points, record.closedAt)) continue;
     const credited = balance(ledger.filter((e) => e.partnerId === partnerId && e.quarter === quarter && e.kind !== 'redeem'));

@@ -177,6 +177,13 @@ export interface PartnerState {
   ledger: LedgerEntry[];
 }
 
+/** What `rebates migrate` folded, by kind. */
+export interface MigratedRows {
+  partners: number;
+  acceptances: number;
+  trainings: number;
+}
+
 export interface ReferenceRepository {
   /**
    * Everything a quarter computation needs, in a few queries, with the revision it was read at.
@@ -187,6 +194,23 @@ export interface ReferenceRepository {
   /** Counts one reference write (one item); returns the new revision. */
   bumpRevision(change: ReferenceWrite): Promise<string>;
   partnerState(partnerId: string): Promise<PartnerState>;
+  /**
+   * A partner's points ledger alone (one partition query, no reference rows): what loops over many
+   * partners (quarter close, ledger checks, redemptions) need.
+   */
+  partnerLedger(partnerId: string): Promise<LedgerEntry[]>;
+  /** The registered partners among these IDs, reading only their partners' stored rows. */
+  partnersOf(ids: readonly string[]): Promise<Map<string, Partner>>;
+  /** These partners' acceptances (every ID a key), reading only their stored rows. */
+  acceptancesOf(ids: readonly string[]): Promise<Map<string, Acceptance[]>>;
+  /**
+   * Refuses (ReferenceBucketFullError) rows that would not fit where they are stored, before any
+   * is written: an import calls it so that a full store stops it whole.
+   */
+  checkRoom(
+    change: { partners?: readonly Partner[]; acceptances?: readonly Acceptance[]; trainings?: readonly Training[] },
+    recordedAt: string,
+  ): Promise<void>;
   listPartners(): Promise<Partner[]>;
   listDistributors(): Promise<Distributor[]>;
   putPartners(partners: readonly Partner[]): Promise<void>;
@@ -197,10 +221,11 @@ export interface ReferenceRepository {
    */
   putAcceptances(acceptances: readonly Acceptance[], recordedAt: string): Promise<void>;
   /**
-   * Rewrites acceptances stored one per partner and program (before every acceptance was kept)
-   * into one item each; returns how many were rewritten. Safe to repeat and to interrupt.
+   * Folds the reference rows earlier versions stored one item each (partners, acceptances of both
+   * key forms, trainings) into the items this version reads, and deletes the old items; returns
+   * how many of each kind were folded. Safe to repeat and to interrupt.
    */
-  migrateAcceptances(): Promise<number>;
+  migrateAcceptances(): Promise<MigratedRows>;
   putTrainings(trainings: readonly Training[]): Promise<void>;
   putCatalog(entries: readonly CatalogEntry[]): Promise<void>;
 }

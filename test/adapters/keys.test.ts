@@ -55,6 +55,9 @@ describe('the key layout', () => {
       acceptances: 'ACCEPTANCES',
       trainings: 'TRAININGS',
     });
+    // A bucket's key names its kind and number, padded: stored items are found by it.
+    expect(keys.referenceBucket('acceptances', 7)).toEqual({ pk: 'REF-BUCKET#acceptances#007', sk: 'ROWS' });
+    expect(keys.referenceBucket('partners', 63)).toEqual({ pk: 'REF-BUCKET#partners#063', sk: 'ROWS' });
   });
 
   it('keeps the finance, audit and approval keys', () => {

@@ -7,10 +7,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../local/cli-program.js';
 import { startLocalRuntime } from '../../local/runtime.js';
+import { bucketOf } from '../../shared/adapters/dynamo/buckets.js';
+import { keys } from '../../shared/adapters/dynamo/keys.js';
+import { bucketRows, REFERENCE_BUCKETS } from '../../shared/adapters/dynamo/reference-buckets.js';
 import type { Acceptance } from '../../shared/domain/types.js';
 import { importReference, migrateAcceptances } from '../../shared/pipeline/reference-import.js';
 import { referenceChange, renderReport, useLocalRuntime } from '../support/runtime.js';
@@ -27,7 +30,10 @@ const at = (iso: string) => ({
   recalc: { publish: async () => undefined },
 });
 
-/** The acceptance items of a partner as stored: sort key and fields. */
+/**
+ * The acceptances of a partner as stored: the rows of its acceptance bucket, each with the sort key
+ * its own item had (its identity). No per-row item is left beside them.
+ */
 async function acceptanceItems(partnerId: string) {
   const { stack } = env.rt;
   const res = await stack.clients.doc.send(
@@ -38,10 +44,19 @@ async function acceptanceItems(partnerId: string) {
       ConsistentRead: true,
     }),
   );
-  const items = res.Items ?? [];
-  // Every acceptance is in the snapshot index, keyed under its partner.
-  for (const i of items) expect(i, String(i.sk)).toMatchObject({ gsi1pk: 'ACCEPTANCES', gsi1sk: `${partnerId}#${String(i.sk)}` });
-  return items.map(({ pk: _pk, gsi1pk: _g, gsi1sk: _s, ...rest }) => rest);
+  expect(res.Items ?? []).toEqual([]);
+  const bucket = await stack.clients.doc.send(
+    new GetCommand({
+      TableName: stack.tableName,
+      Key: keys.referenceBucket('acceptances', bucketOf(partnerId, REFERENCE_BUCKETS)),
+      ConsistentRead: true,
+    }),
+  );
+  const rows = (bucket.Item ? bucketRows(bucket.Item) : []) as unknown as Acceptance[];
+  return rows
+    .filter((r) => r.partnerId === partnerId)
+    .map((r) => ({ sk: keys.acceptance(r).sk, ...r }))
+    .sort((a, b) => (a.sk < b.sk ? -1 : 1));
 }
 
 /** An acceptance as an earlier version stored it: one item per partner and program, no recordedAt. */
@@ -129,7 +144,7 @@ describe('every acceptance is kept', () => {
 });
 
 describe('acceptances stored by earlier versions', () => {
-  it('are rewritten by the migration into one indexed item each, and then count as acceptances', async () => {
+  it('are folded by the migration into the acceptance buckets, and then count as acceptances', async () => {
     await env.importReference({ distributors: ['am-dist'], partners: ['AM101', 'AM102'] });
     const legacy: Acceptance[] = [
       { partnerId: 'AM101', program: 'client', plan: 150, acceptedAt: '2016-02-01T10:00:00+03:00' },
@@ -162,7 +177,7 @@ describe('acceptances stored by earlier versions', () => {
     );
     // Pipeline v2 loads acceptances through their index keys (one query for the quarter), which
     // items of earlier versions lack: they count once `rebates migrate` has run, which is required.
-    expect(await migrateAcceptances(env.rt.deps)).toBe(3);
+    expect(await migrateAcceptances(env.rt.deps)).toEqual({ partners: 0, acceptances: 3, trainings: 0 });
     expect((await acceptanceItems('AM101')).map((i) => i.sk)).toEqual([
       'ACCEPT#client#2016-02-01T07:00:00.000Z#150',
       'ACCEPT#client#2016-03-10T07:00:00.000Z#50',
@@ -203,7 +218,7 @@ describe('acceptances stored by earlier versions', () => {
 
     // Again: nothing left to rewrite, nothing changes.
     const items = await Promise.all(['AM101', 'AM102'].map(acceptanceItems));
-    expect(await migrateAcceptances(env.rt.deps)).toBe(0);
+    expect(await migrateAcceptances(env.rt.deps)).toEqual({ partners: 0, acceptances: 0, trainings: 0 });
     expect(await Promise.all(['AM101', 'AM102'].map(acceptanceItems))).toEqual(items);
   });
 });
@@ -241,11 +256,11 @@ describe('rebates migrate', () => {
       await withState((rt) => putLegacy(legacy, rt.stack));
       expect(await migrate()).toEqual({
         code: 0,
-        out: 'Rewrote 1 acceptance(s) stored one per partner and program into one item each.\n',
+        out: "Moved the rows earlier versions stored one by one into today's form: 1 acceptance.\n",
       });
       expect(await migrate()).toEqual({
         code: 0,
-        out: 'Nothing to migrate: every acceptance is already stored in an item of its own.\n',
+        out: "Nothing to migrate: every partner, acceptance and training is already stored in today's form.\n",
       });
       const state = await withState((rt) => rt.deps.reference.partnerState('AC101'));
       expect(state.acceptances).toEqual([legacy]);

@@ -133,7 +133,14 @@ describe('reference imports: bounded, and all or nothing', () => {
   it('says so in plain words when the store fails partway, and the same rows sent again complete the import', async () => {
     const rows = partnerRows(30, 200);
     // Not a throttle: a batch throttled as a whole is sent again, so the import would not stop.
-    const fault = faults.arm({ client: 'doc', command: 'BatchWriteCommand', nth: 2, fail: throwing(connectionReset) });
+    // The second bucket of partners written (30 partners fall in several).
+    const fault = faults.arm({
+      client: 'doc',
+      command: 'PutCommand',
+      match: (input) => String((input.Item as { pk?: unknown } | undefined)?.pk).startsWith('REF-BUCKET#partners#'),
+      nth: 2,
+      fail: throwing(connectionReset),
+    });
     // The API logs a 5xx as an error with its cause: checked here rather than printed.
     let written = '';
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((written += String(chunk)), true));

@@ -86,6 +86,14 @@ export const keys = {
   referenceRevision: { pk: ITEM_KEY.referenceMeta, sk: ITEM_KEY.revision },
   /** gsi1 partitions of the reference rows. */
   index: INDEX_PARTITION,
+  /**
+   * The bucket item of one kind of reference rows (partners, acceptances, trainings): its own
+   * partition, so the writes of a whole folder spread over partitions on AWS.
+   */
+  referenceBucket: (kind: string, bucket: number) => ({
+    pk: `${P.referenceBucket}${kind}#${String(bucket).padStart(3, '0')}`,
+    sk: ITEM_KEY.rows,
+  }),
 } as const;
 
 export const GSI1 = GSI1_INDEX.indexName;

@@ -102,6 +102,14 @@ export function fieldIssueRu(i: FieldIssue): string {
 type Sentence = (p: ErrorParams) => string;
 
 /** A preview's thresholds, rates or extra units that cannot be applied (none: the English list stays). */
+/** The reference rows kept in bucket records (reference-buckets.ts), by their kind's English name. */
+const BUCKET_ROWS_RU: Record<string, { one: string; few: string; many: string }> = {
+  partners: { one: 'партнёр', few: 'партнёра', many: 'партнёров' },
+  acceptances: { one: 'принятие программы', few: 'принятия программы', many: 'принятий программы' },
+  trainings: { one: 'обучение', few: 'обучения', many: 'обучений' },
+  rows: { one: 'строка', few: 'строки', many: 'строк' },
+};
+
 const previewIssuesRu = (p: ErrorParams): string[] | undefined =>
   Array.isArray(p.previewIssues) ? (p.previewIssues as PreviewIssue[]).map((i) => previewIssueText(i, 'ru')) : undefined;
 
@@ -172,6 +180,20 @@ const SENTENCES: Record<string, Sentence> = {
     `${int(num(p.rows), 'ru')} строк могла сохраниться, а часть нет` +
     `${Array.isArray(p.done) && p.done.length ? ` (${list(p.done)} сохранены целиком)` : ''}. ` +
     'Отменять ничего не нужно: отправьте те же строки ещё раз, это безопасно.',
+  'reference-bucket-full': (p) => {
+    const rows = BUCKET_ROWS_RU[str(p.kind)] ?? BUCKET_ROWS_RU.rows!;
+    const count = num(p.count);
+    return (
+      `Слишком много записей для хранения: одна из ${int(num(p.buckets), 'ru')} ячеек базы данных должна была бы вместить ` +
+      `${int(count, 'ru')} ${pick(count, 'ru', { ...rows, other: rows.few })} (${int(num(p.kb), 'ru')} КБ), ` +
+      `а вмещает не больше ${int(num(p.limitKb), 'ru')} КБ. ` +
+      (p.stored ? 'Другие строки этого импорта могли сохраниться, эти — нет. ' : 'Ничего не записано. ') +
+      'Повторная отправка не поможет: сообщите администратору сервиса, что базе данных нужно больше ячеек (это перенос данных).'
+    );
+  },
+  'reference-bucket-busy': (p) =>
+    `Другие запросы всё время меняли те же записи (${int(num(p.attempts), 'ru')} попыток подряд), поэтому эти строки не записаны; ` +
+    'отправьте их ещё раз чуть позже, это безопасно.',
   'rules-fields-invalid': () => 'Правила программы заданы неверно.',
   'plans-unchangeable': () => 'Некоторые пороги плана нельзя так изменить.',
   'extras-no-rate-row': () => 'Некоторые добавленные единицы указывают строку ставок, которой нет в этом квартале.',
