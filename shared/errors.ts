@@ -289,3 +289,8 @@ export class RedemptionConflictError extends AppError {
 export class PayoutItemFormatError extends AppError {
   readonly code = 'payout-item-unreadable';
 }
+
+/** A quarter's payouts grew past what a payout shard can hold in one DynamoDB item (400 KB). */
+export class PayoutShardTooLargeError extends AppError {
+  readonly code = 'payout-shard-too-large';
+}

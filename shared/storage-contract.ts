@@ -127,6 +127,11 @@ export const ITEM_PREFIX = {
   approval: 'APPROVAL#',
   /** gsi1 `APPROVALS#<status>` / `<requestedAt>#<id>`. */
   approvalsByStatus: 'APPROVALS#',
+  /**
+   * `PAYOUT-SHARD#<quarter>#<nnn>` / `SHARD`: the payouts of a quarter's partners in bucket nnn
+   * (bucketOf); `PAYOUT-SHARD#<quarter>` / `SHARDS`: the quarter's record that its payouts are in shards.
+   */
+  payoutShard: 'PAYOUT-SHARD#',
 } as const;
 
 /** Keys that are whole values: fixed partitions and the sort keys of one-per-partition items. */
@@ -148,6 +153,9 @@ export const ITEM_KEY = {
   redemptions: 'REDEMPTIONS',
   /** sk of an audit-once marker. */
   once: 'ONCE',
+  /** sk of a payout shard, and of a quarter's record of its shards. */
+  payoutShard: 'SHARD',
+  payoutShards: 'SHARDS',
 } as const;
 
 /** gsi1 partitions gathering one kind of reference row, so a computation loads each in one query. */

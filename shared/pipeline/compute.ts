@@ -336,7 +336,8 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     const started: Started = { from: previous?.bodyKey ?? null, bodyKey: pendingBodyKey(quarter, inputsHash), partners: [...present, ...gone] };
     await deps.objects.put(startedKey(quarter), JSON.stringify(started), 'application/json');
     const writesEnd = step('write the payout items');
-    const writing = [deps.payouts.putMany(toWrite, at), deps.payouts.deleteMany(quarter, gone)];
+    // One write: the store merges the changed and the gone into the same shards.
+    const writing = [deps.payouts.putMany(toWrite, at, { quarter, present, gone, before: stored.keys() })];
     void Promise.all(writing).then(writesEnd, () => undefined);
     for (const w of writing) w.catch(() => undefined); // awaited below; a failure is not lost
     return writing;

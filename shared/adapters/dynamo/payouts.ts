@@ -1,8 +1,50 @@
+/**
+ * A quarter's payouts, packed many partners to an item: DynamoDB (Local above all) charges per
+ * item far more than per byte, and a full computation of 5,000 partners took 5,000 item writes.
+ * A partner's payout lives in the shard `bucketOf(partnerId, PAYOUT_SHARDS)` of its quarter, each
+ * shard its own partition (payout-item.ts encodes it). Writes merge into the shards they touch:
+ * read, merge, write; one computation per quarter at a time is the design (the compute queue's
+ * FIFO group), so two read-modify-writes of one shard never race.
+ *
+ * Earlier versions stored one item per partner (`PARTNER#<id>` / `PAYOUT#<quarter>`, the oldest
+ * also in gsi1). They are still read until the quarter's first write in shards, which folds them
+ * into their shards, deletes them and records that in the quarter's `SHARDS` item; from then on
+ * no read looks for them. A bucket's shard, once it exists, is the whole truth for its partners:
+ * an old item of the same bucket is ignored, so a partner removed from a shard cannot come back
+ * from one, even if a write stops between the shards and the deletes.
+ */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { PayoutsRepository, PayoutsToStore, PayoutToStore, StoredPayouts } from '../../ports/index.js';
-import { batchGet, batchWrite, batchWriteChunks, batchWriteFrom, queryAll, type Item } from './doc.js';
+import { PayoutShardTooLargeError } from '../../errors.js';
+import type { PayoutsRepository, PayoutsToStore, PayoutsWriteScope, StoredPayouts } from '../../ports/index.js';
+import { bucketOf } from './buckets.js';
+import { batchGet, batchWrite, batchWriteChunks, queryAll, type Item, type WriteRequest } from './doc.js';
 import { GSI1, keys } from './keys.js';
-import { decodePayoutItem, encodePayoutItem } from './payout-item.js';
+import {
+  decodePayoutItem,
+  decodeShardEntry,
+  encodePayoutShard,
+  payoutShardEntries,
+  shardEntryOf,
+  shardEntryOfItem,
+  type ShardEntry,
+} from './payout-item.js';
+
+/**
+ * Shards per quarter. Never change it for a table with payouts stored: a partner's shard is found
+ * by it (a new count needs a new key prefix and a migration). See docs/architecture.md for the
+ * measurement behind it and the partners per quarter it holds.
+ */
+export const PAYOUT_SHARDS = 128;
+
+/**
+ * DynamoDB refuses items over 400 KB (keys and attribute names included); a shard is refused
+ * here a little before, with a message that says what to do.
+ */
+export const MAX_SHARD_BYTES = 390_000;
+
+/** Shards to a BatchWriteItem request, and requests in flight: several small requests keep DynamoDB busy. */
+const SHARDS_PER_REQUEST = 4;
+const SHARD_WRITES_IN_FLIGHT = 8;
 
 function toStored(i: Item): StoredPayouts {
   return {
@@ -12,71 +54,138 @@ function toStored(i: Item): StoredPayouts {
   };
 }
 
-const PAYOUT_WRITES_IN_FLIGHT = 8;
-
-async function* mapAsync<T, U>(source: AsyncIterable<T>, f: (t: T) => U): AsyncGenerator<U> {
-  for await (const t of source) yield f(t);
-}
+const storedOf = (e: ShardEntry): StoredPayouts => ({ ...decodeShardEntry(e), hash: e.hash, computedAt: e.computedAt });
 
 /** The partner IDs that may have a payout item of a quarter (from its computation records). */
 export type QuarterPartners = (quarter: string) => Promise<readonly string[]>;
 
+export interface PayoutShardOptions {
+  /** Shards per quarter: only for measuring other counts on a table of their own. */
+  shards?: number;
+  /** The largest shard written, in bytes (tests set it low). */
+  maxShardBytes?: number;
+}
+
 export class DynamoPayoutsRepository implements PayoutsRepository {
+  private readonly shards: number;
+  private readonly maxShardBytes: number;
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly partnersOf: QuarterPartners,
-  ) {}
+    options: PayoutShardOptions = {},
+  ) {
+    this.shards = options.shards ?? PAYOUT_SHARDS;
+    this.maxShardBytes = options.maxShardBytes ?? MAX_SHARD_BYTES;
+  }
 
-  async putMany(results: PayoutsToStore, at: string): Promise<void> {
-    const request = (r: PayoutToStore) => ({
-      PutRequest: { Item: { ...keys.payout(r.result.quarter, r.result.partnerId), ...encodePayoutItem(r, at) } },
-    });
-    // Items that come while the computation goes on are encoded as a request slot takes them.
-    if (!Array.isArray(results)) {
-      await batchWriteFrom(this.doc, this.table, mapAsync(results as AsyncIterable<PayoutToStore>, request), PAYOUT_WRITES_IN_FLIGHT);
-      return;
+  private bucket(partnerId: string): number {
+    return bucketOf(partnerId, this.shards);
+  }
+
+  async putMany(results: PayoutsToStore, at: string, scope?: PayoutsWriteScope): Promise<void> {
+    // A shard is written once with all of its partners, so results that come while the computation
+    // goes on are gathered first (the shards' writes take a fraction of what one item each took).
+    const byQuarter = new Map<string, Map<string, ShardEntry>>();
+    if (scope) byQuarter.set(scope.quarter, new Map());
+    for await (const r of results) {
+      let entries = byQuarter.get(r.result.quarter);
+      if (!entries) byQuarter.set(r.result.quarter, (entries = new Map()));
+      entries.set(r.result.partnerId, shardEntryOf(r, at));
     }
-    // Each chunk's items are encoded when a request slot frees up, so the encoding overlaps the
-    // writes; 8 requests in flight is what DynamoDB Local took fastest in the bench.
-    const all = results as readonly PayoutToStore[];
-    await batchWriteChunks(
-      this.doc,
-      this.table,
-      Math.ceil(all.length / 25),
-      (c) => all.slice(c * 25, c * 25 + 25).map(request),
-      PAYOUT_WRITES_IN_FLIGHT,
-    );
+    for (const [quarter, entries] of byQuarter)
+      await this.write(quarter, entries, quarter === scope?.quarter ? scope.gone : [], quarter === scope?.quarter ? scope : undefined);
   }
 
   async deleteMany(quarter: string, partnerIds: readonly string[]): Promise<void> {
-    await batchWrite(
+    await this.write(quarter, new Map(), partnerIds);
+  }
+
+  /** Reads the shards the changes must merge into, merges, writes the shards that changed. */
+  private async write(
+    quarter: string,
+    upserts: ReadonlyMap<string, ShardEntry>,
+    removals: readonly string[],
+    scope?: PayoutsWriteScope,
+  ): Promise<void> {
+    if (upserts.size === 0 && removals.length === 0) return;
+    const inShards = await this.quarterInShards(quarter);
+    // The quarter's first write in shards folds the items of earlier versions into their shards.
+    const old = inShards ? [] : await this.oldItems(quarter, scope ? [...scope.before] : await this.partnersOf(quarter));
+    const oldByBucket = groupBy(old, (i) => this.bucket(partnerOfItem(i)));
+    const touched = new Set<number>([...oldByBucket.keys()]);
+    for (const id of upserts.keys()) touched.add(this.bucket(id));
+    for (const id of removals) touched.add(this.bucket(id));
+
+    // A shard whose every partner is written anew needs no read: nothing of it is kept.
+    const whole = new Set<number>();
+    if (scope) {
+      const expected = new Map<number, number>();
+      for (const id of scope.present) bump(expected, this.bucket(id));
+      const given = new Map<number, number>();
+      for (const id of upserts.keys()) if (scope.present.has(id)) bump(given, this.bucket(id));
+      for (const b of touched) if ((expected.get(b) ?? 0) === (given.get(b) ?? 0)) whole.add(b);
+    }
+    const toRead = [...touched].filter((b) => !whole.has(b));
+    const stored = new Map<number, Item>();
+    for (const i of await batchGet(this.doc, this.table, toRead.map((b) => keys.payoutShard(quarter, b)), true))
+      stored.set(bucketOfKey(String(i.pk)), i);
+
+    const removed = new Set(removals);
+    const upsertsByBucket = groupBy([...upserts.values()], (e) => this.bucket(e.partnerId));
+    const requests: WriteRequest[] = [];
+    for (const b of [...touched].sort((x, y) => x - y)) {
+      const shard = stored.get(b);
+      const base = whole.has(b) ? [] : shard ? payoutShardEntries(shard) : (oldByBucket.get(b) ?? []).map(shardEntryOfItem);
+      const merged = new Map(base.filter((e) => !removed.has(e.partnerId)).map((e) => [e.partnerId, e]));
+      for (const e of upsertsByBucket.get(b) ?? []) merged.set(e.partnerId, e);
+      const key = keys.payoutShard(quarter, b);
+      if (merged.size > 0 || !inShards) {
+        // An empty shard is kept while old items may remain: it hides theirs (see the top).
+        const item = { ...key, quarter, ...encodePayoutShard([...merged.values()]) };
+        this.checkSize(quarter, b, merged.size, item);
+        requests.push({ PutRequest: { Item: item } });
+      } else requests.push({ DeleteRequest: { Key: key } });
+    }
+    const chunks = Math.ceil(requests.length / SHARDS_PER_REQUEST);
+    await batchWriteChunks(
       this.doc,
       this.table,
-      partnerIds.map((id) => {
-        const { pk, sk } = keys.payout(quarter, id);
-        return { DeleteRequest: { Key: { pk, sk } } };
-      }),
+      chunks,
+      (c) => requests.slice(c * SHARDS_PER_REQUEST, (c + 1) * SHARDS_PER_REQUEST),
+      SHARD_WRITES_IN_FLIGHT,
+    );
+    if (!inShards) {
+      // The old items are in their shards now; once they are gone, no read looks for them again.
+      await batchWrite(this.doc, this.table, old.map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })));
+      await batchWrite(this.doc, this.table, [{ PutRequest: { Item: { ...keys.payoutShards(quarter), shards: this.shards, at: new Date().toISOString() } } }]);
+    }
+  }
+
+  private checkSize(quarter: string, bucket: number, partners: number, item: Item): void {
+    const z = item.z as Uint8Array;
+    // The blob is nearly all of it; the keys and attribute names are a few dozen bytes.
+    const bytes = z.length + 120;
+    if (bytes <= this.maxShardBytes) return;
+    const kb = (n: number) => Math.ceil(n / 1024);
+    throw new PayoutShardTooLargeError(
+      `The payouts of quarter ${quarter} do not fit in storage: payout group ${bucket} holds ${partners} partners in ${kb(bytes)} KB, ` +
+        `more than the ${kb(this.maxShardBytes)} KB one DynamoDB item can take. Nothing was written; to store this many partners, ` +
+        'a new version of the software must raise the number of payout groups (PAYOUT_SHARDS).',
+      { key: 'payout-shard-too-large', params: { quarter, shard: String(bucket), partners, kb: kb(bytes), limitKb: kb(this.maxShardBytes) } },
     );
   }
 
-  async get(quarter: string, partnerId: string): Promise<StoredPayouts | null> {
-    const payout = keys.payout(quarter, partnerId);
-    const items = await queryAll(this.doc, {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :p AND sk = :s',
-      ExpressionAttributeValues: { ':p': payout.pk, ':s': payout.sk },
-      ConsistentRead: true,
-    });
-    const item = items[0];
-    return item ? toStored(item) : null;
+  /** Whether the quarter's payouts are in shards only (its items of earlier versions are gone). */
+  private async quarterInShards(quarter: string): Promise<boolean> {
+    return (await batchGet(this.doc, this.table, [keys.payoutShards(quarter)], true)).length > 0;
   }
 
-  async listQuarter(quarter: string): Promise<StoredPayouts[]> {
-    const ids = [...new Set(await this.partnersOf(quarter))];
+  /** The quarter's items stored one per partner by earlier versions: those of these partners, and the gsi1 ones. */
+  private async oldItems(quarter: string, partnerIds: readonly string[]): Promise<Item[]> {
     const [got, legacy] = await Promise.all([
-      batchGet(this.doc, this.table, ids.map((id) => keys.payout(quarter, id))),
-      // Items written before payouts left gsi1; a rewrite drops them from it, so this empties over time.
+      batchGet(this.doc, this.table, [...new Set(partnerIds)].map((id) => keys.payout(quarter, id)), true),
       queryAll(this.doc, {
         TableName: this.table,
         IndexName: GSI1,
@@ -84,7 +193,59 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
         ExpressionAttributeValues: { ':p': keys.payoutsLegacyIndex(quarter) },
       }),
     ]);
-    const byPartner = new Map([...legacy, ...got].map((i) => [String(i.pk), i]));
-    return [...byPartner.values()].map(toStored).sort((a, b) => (a.result.partnerId < b.result.partnerId ? -1 : 1));
+    return [...new Map([...legacy, ...got].map((i) => [String(i.pk), i])).values()];
   }
+
+  async get(quarter: string, partnerId: string): Promise<StoredPayouts | null> {
+    const shardKey = keys.payoutShard(quarter, this.bucket(partnerId));
+    // One request: the shard, and the partner's item of an earlier version in case there is no shard.
+    const items = await batchGet(this.doc, this.table, [shardKey, keys.payout(quarter, partnerId)], true);
+    const shard = items.find((i) => i.pk === shardKey.pk);
+    if (shard) {
+      const entry = payoutShardEntries(shard).find((e) => e.partnerId === partnerId);
+      return entry ? storedOf(entry) : null;
+    }
+    const item = items.find((i) => i.pk !== shardKey.pk);
+    return item ? toStored(item) : null;
+  }
+
+  async listQuarter(quarter: string): Promise<StoredPayouts[]> {
+    const record = keys.payoutShards(quarter);
+    const read = await batchGet(
+      this.doc,
+      this.table,
+      [record, ...Array.from({ length: this.shards }, (_, b) => keys.payoutShard(quarter, b))],
+      true,
+    );
+    const shards = read.filter((i) => i.pk !== record.pk);
+    const out = shards.flatMap(payoutShardEntries).map(storedOf);
+    if (shards.length < read.length) return sorted(out);
+    // Not yet in shards: the items of earlier versions count where their bucket has no shard.
+    const sharded = new Set(shards.map((i) => bucketOfKey(String(i.pk))));
+    const old = await this.oldItems(quarter, await this.partnersOf(quarter));
+    for (const i of old) if (!sharded.has(this.bucket(partnerOfItem(i)))) out.push(toStored(i));
+    return sorted(out);
+  }
+}
+
+const sorted = (list: StoredPayouts[]) => list.sort((a, b) => (a.result.partnerId < b.result.partnerId ? -1 : 1));
+
+/** The partner of an item of an earlier version (`PARTNER#<id>` / `PAYOUT#<quarter>`). */
+const partnerOfItem = (i: Item): string => String(i.pk).slice(keys.partnerPrefix.length);
+
+/** A shard's bucket from its partition key (`…#<nnn>`). */
+const bucketOfKey = (pk: string): number => Number(pk.slice(pk.lastIndexOf('#') + 1));
+
+function bump(counts: Map<number, number>, b: number): void {
+  counts.set(b, (counts.get(b) ?? 0) + 1);
+}
+
+function groupBy<T>(list: readonly T[], key: (t: T) => number): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const t of list) {
+    const group = out.get(key(t));
+    if (group) group.push(t);
+    else out.set(key(t), [t]);
+  }
+  return out;
 }

@@ -119,6 +119,10 @@ export const RARE_SENTENCES_RU: Readonly<Record<string, Sentence>> = {
   'payout-item-newer': (p) =>
     `Сохранённая выплата записана более новой версией программы (её словарь сжатия ${str(p.dictionary)} здесь неизвестен); ` +
     'обновите программу, чтобы её прочитать.',
+  'payout-shard-too-large': (p) =>
+    `Выплаты квартала ${str(p.quarter)} не помещаются в хранилище: в группе ${str(p.shard)} ${str(p.partners)} партнёров ` +
+    `занимают ${str(p.kb)} КБ, а одна запись DynamoDB вмещает не больше ${str(p.limitKb)} КБ. Ничего не записано; ` +
+    'чтобы хранить столько партнёров, число групп выплат (PAYOUT_SHARDS) нужно увеличить в новой версии программы.',
   'snapshot-unreadable': (p) => `Снимок квартала ${str(p.quarter)} (${str(p.file)}) не читается.`,
   'snapshot-checksum': (p) =>
     `Снимок квартала ${str(p.quarter)} (${str(p.file)}) не совпадает со своей контрольной суммой ${str(p.expected)} ` +
