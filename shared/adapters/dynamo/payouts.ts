@@ -198,15 +198,17 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
 
   async get(quarter: string, partnerId: string): Promise<StoredPayouts | null> {
     const shardKey = keys.payoutShard(quarter, this.bucket(partnerId));
-    // One request: the shard, and the partner's item of an earlier version in case there is no shard.
-    const items = await batchGet(this.doc, this.table, [shardKey, keys.payout(quarter, partnerId)], true);
+    const record = keys.payoutShards(quarter);
+    const itemKey = keys.payout(quarter, partnerId);
+    // One request: the shard, and the partner's item of an earlier version in case the quarter is not in shards yet.
+    const items = await batchGet(this.doc, this.table, [shardKey, record, itemKey], true);
     const shard = items.find((i) => i.pk === shardKey.pk);
     if (shard) {
       const entry = payoutShardEntries(shard).find((e) => e.partnerId === partnerId);
       return entry ? storedOf(entry) : null;
     }
-    const item = items.find((i) => i.pk !== shardKey.pk);
-    return item ? toStored(item) : null;
+    const item = items.find((i) => i.pk === itemKey.pk);
+    return item && !items.some((i) => i.pk === record.pk) ? toStored(item) : null;
   }
 
   async listQuarter(quarter: string): Promise<StoredPayouts[]> {
