@@ -9,7 +9,7 @@
  * - `mid-ingest`: half of an uploaded report's bytes have reached the reader;
  * - `before-computation`: a report is processed, and the computation that counts it is about to read
  *   its extract (nothing of that computation is written yet);
- * - `mid-computation`: the computation's first batch of payout items is written, its pointer is not;
+ * - `mid-computation`: the computation's first batch of payout items (or shards) is written, its pointer is not;
  * - `mid-close`: the quarter is marked closed and the first points ledger entry is written, the
  *   others are not (by the close or by the computation it requested).
  */
@@ -95,7 +95,9 @@ export function pauseClientsAt(point: PausePoint | null, clients: AwsClients): A
       return {
         ...clients,
         doc: intercept(clients.doc, (name, input, send) =>
-          once(name === 'BatchWriteCommand' && mentions(input, ITEM_PREFIX.payout)) ? send().then(() => hold(point)) : null,
+          once(name === 'BatchWriteCommand' && (mentions(input, ITEM_PREFIX.payout) || JSON.stringify(input).includes(`"pk":"${ITEM_PREFIX.payoutShard}`)))
+            ? send().then(() => hold(point))
+            : null,
         ),
       };
     case 'mid-close':
