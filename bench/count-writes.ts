@@ -1,7 +1,7 @@
 /**
  * Counts what the pipeline asks of the stack, as AWS would bill it, through Proxies over the SDK
- * clients' `send`: DynamoDB items written by kind (the sort key's prefix: PAYOUT, META, COMPUTATION, AUDIT,
- * …) and the capacity units DynamoDB Local reports consuming (every item request is sent with
+ * clients' `send`: DynamoDB items written by kind (the sort key's prefix: META, COMPUTATION, AUDIT, …; PAYOUT-SHARD
+ * for the payout shards) and the capacity units DynamoDB Local reports consuming (every item request is sent with
  * `ReturnConsumedCapacity: 'TOTAL'`, so index writes are included as AWS charges them); and S3
  * requests by command (a multipart upload is its create, parts and completion).
  */
@@ -30,6 +30,8 @@ type Command = { constructor: { name: string }; input: Input };
 const kindOf = (key: unknown) => {
   const { pk, sk } = (key ?? {}) as { pk?: unknown; sk?: unknown };
   if (typeof pk === 'string' && pk.startsWith(ITEM_PREFIX.audit)) return 'AUDIT';
+  // A quarter's payouts, many partners to an item (and the quarter's record of its shards).
+  if (typeof pk === 'string' && pk.startsWith(ITEM_PREFIX.payoutShard)) return 'PAYOUT-SHARD';
   return typeof sk === 'string' ? (sk.split('#')[0] ?? sk) : 'other';
 };
 

@@ -241,8 +241,10 @@ async function endToEnd(runtime: LocalRuntime, counter: WriteCounter, data: Benc
 
   const progress = createProgress({ label: 'end to end: payouts written' });
   let detail = '';
-  trackReading(runtime, reports, (d) => progress.update(counter.counts.byKind.PAYOUT ?? 0, (detail = d)));
-  counter.onWrite = (c) => progress.update(c.byKind.PAYOUT ?? 0, detail);
+  // Payout shards (many partners each) since payouts were packed; PAYOUT items before.
+  const payoutItems = (c: typeof counter.counts) => (c.byKind.PAYOUT ?? 0) + (c.byKind['PAYOUT-SHARD'] ?? 0);
+  trackReading(runtime, reports, (d) => progress.update(payoutItems(counter.counts), (detail = d)));
+  counter.onWrite = (c) => progress.update(payoutItems(c), detail);
   const rss = rssSampler();
   const t0 = Date.now();
   const started = performance.now();

@@ -34,7 +34,7 @@ import {
  * by it (a new count needs a new key prefix and a migration). See docs/architecture.md for the
  * measurement behind it and the partners per quarter it holds.
  */
-export const PAYOUT_SHARDS = 128;
+export const PAYOUT_SHARDS = 256;
 
 /**
  * DynamoDB refuses items over 400 KB (keys and attribute names included); a shard is refused
