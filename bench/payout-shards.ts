@@ -75,7 +75,9 @@ try {
     }
     const bytes = [...groups.values()].map((g) => (encodePayoutShard(g).z as Uint8Array).length);
     const total = bytes.reduce((a, b) => a + b, 0);
-    return `${groups.size} shards, largest ${(Math.max(...bytes) / 1024).toFixed(1)} KB, ${(total / stored.length).toFixed(0)} B a partner, ${(total / 1024).toFixed(0)} KB in all`;
+    // A write costs a unit per KB of the item: the blob and about 70 bytes of keys and attribute names.
+    const units = bytes.reduce((a, b) => a + Math.ceil((b + 70) / 1024), 0);
+    return `${groups.size} shards, largest ${(Math.max(...bytes) / 1024).toFixed(1)} KB, ${(total / stored.length).toFixed(0)} B a partner, ${(total / 1024).toFixed(0)} KB in all, ${units} WCU`;
   };
 
   const measure = async (what: string, write: () => Promise<void>, size: string) => {
