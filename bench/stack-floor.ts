@@ -7,7 +7,7 @@
  * - S3: each report put with one raw PutObject (streamed from its file, as the runtime streams it),
  *   then got and read to the end. A bucket of its own, keys outside incoming/: no ingest starts.
  * - DynamoDB: the payout shards the end-to-end run stored (many partners each), inserted as they
- *   are into a scratch table of the same layout with BatchWriteItem, 4 a request and 8 requests in
+ *   are into a scratch table of the same layout with BatchWriteItem, 25 a request and 8 requests in
  *   flight, as the computation writes them (shared/adapters/dynamo/payouts.ts);
  *   then single PutItems of them, one at a time and 4 at a time, for comparison.
  * - The upload path: the same reports through `runtime.upload` (lib-storage's multipart Upload and
@@ -151,9 +151,9 @@ export async function stackFloor(runtime: LocalRuntime, reports: GeneratedReport
   // One pass of inserts, as a first run of the pipeline; the JVM is warm from the end-to-end run.
   step(5, `BatchWriteItem of ${items.length} items`);
   const started = performance.now();
-  // As the repository writes shards: 4 a request, 8 requests in flight.
+  // As the repository writes shards: 25 a request, 8 requests in flight.
   const requests = items.map((Item) => ({ PutRequest: { Item } }));
-  await batchWriteChunks(runtime.stack.clients.doc, FLOOR_TABLE, Math.ceil(requests.length / 4), (c) => requests.slice(c * 4, c * 4 + 4), 8);
+  await batchWriteChunks(runtime.stack.clients.doc, FLOOR_TABLE, Math.ceil(requests.length / 25), (c) => requests.slice(c * 25, c * 25 + 25), 8);
   const batchMs = performance.now() - started;
 
   step(6, 'PutItem, one at a time and 4 at a time');

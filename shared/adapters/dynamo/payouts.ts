@@ -42,8 +42,11 @@ export const PAYOUT_SHARDS = 256;
  */
 export const MAX_SHARD_BYTES = 390_000;
 
-/** Shards to a BatchWriteItem request, and requests in flight: several small requests keep DynamoDB busy. */
-const SHARDS_PER_REQUEST = 4;
+/**
+ * Shards to a BatchWriteItem request (DynamoDB's most; 25 of 390 KB are within its 16 MB), and
+ * requests in flight: a full quarter goes out in one wave, its answers waiting on no busy thread.
+ */
+const SHARDS_PER_REQUEST = 25;
 const SHARD_WRITES_IN_FLIGHT = 8;
 
 function toStored(i: Item): StoredPayouts {
@@ -85,6 +88,10 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
   }
 
   async putMany(results: PayoutsToStore, at: string, scope?: PayoutsWriteScope): Promise<void> {
+    // What the merge needs of the table is read while the results still come: once the last one is
+    // in, the shards go out at once (the computation's main thread has other work then).
+    const early = scope ? this.prepare(scope.quarter, [...scope.before]) : null;
+    early?.catch(() => undefined); // awaited in write, unless the results fail first
     // A shard is written once with all of its partners, so results that come while the computation
     // goes on are gathered first (the shards' writes take a fraction of what one item each took).
     const byQuarter = new Map<string, Map<string, ShardEntry>>();
@@ -94,12 +101,21 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
       if (!entries) byQuarter.set(r.result.quarter, (entries = new Map()));
       entries.set(r.result.partnerId, shardEntryOf(r, at));
     }
-    for (const [quarter, entries] of byQuarter)
-      await this.write(quarter, entries, quarter === scope?.quarter ? scope.gone : [], quarter === scope?.quarter ? scope : undefined);
+    for (const [quarter, entries] of byQuarter) {
+      const inScope = quarter === scope?.quarter;
+      await this.write(quarter, entries, inScope ? scope.gone : [], inScope ? scope : undefined, inScope ? early : null);
+    }
   }
 
   async deleteMany(quarter: string, partnerIds: readonly string[]): Promise<void> {
     await this.write(quarter, new Map(), partnerIds);
+  }
+
+  /** Whether the quarter is in shards, and if not its items of earlier versions (of these partners, or its computations'). */
+  private async prepare(quarter: string, before?: readonly string[]): Promise<{ inShards: boolean; old: Item[] }> {
+    const inShards = await this.quarterInShards(quarter);
+    // The quarter's first write in shards folds the items of earlier versions into their shards.
+    return { inShards, old: inShards ? [] : await this.oldItems(quarter, before ?? (await this.partnersOf(quarter))) };
   }
 
   /** Reads the shards the changes must merge into, merges, writes the shards that changed. */
@@ -108,11 +124,10 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
     upserts: ReadonlyMap<string, ShardEntry>,
     removals: readonly string[],
     scope?: PayoutsWriteScope,
+    prepared?: Promise<{ inShards: boolean; old: Item[] }> | null,
   ): Promise<void> {
     if (upserts.size === 0 && removals.length === 0) return;
-    const inShards = await this.quarterInShards(quarter);
-    // The quarter's first write in shards folds the items of earlier versions into their shards.
-    const old = inShards ? [] : await this.oldItems(quarter, scope ? [...scope.before] : await this.partnersOf(quarter));
+    const { inShards, old } = await (prepared ?? this.prepare(quarter));
     const oldByBucket = groupBy(old, (i) => this.bucket(partnerOfItem(i)));
     const touched = new Set<number>([...oldByBucket.keys()]);
     for (const id of upserts.keys()) touched.add(this.bucket(id));
@@ -129,8 +144,8 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
     }
     const toRead = [...touched].filter((b) => !whole.has(b));
     const stored = new Map<number, Item>();
-    for (const i of await batchGet(this.doc, this.table, toRead.map((b) => keys.payoutShard(quarter, b)), true))
-      stored.set(bucketOfKey(String(i.pk)), i);
+    const read = toRead.length ? await batchGet(this.doc, this.table, toRead.map((b) => keys.payoutShard(quarter, b)), true) : [];
+    for (const i of read) stored.set(bucketOfKey(String(i.pk)), i);
 
     const removed = new Set(removals);
     const upsertsByBucket = groupBy([...upserts.values()], (e) => this.bucket(e.partnerId));
