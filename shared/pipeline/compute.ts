@@ -200,9 +200,10 @@ export async function latestComputation(
 /**
  * A computation about to write payouts first records, at this fixed key, which body it starts from
  * and which it will write, and the partners whose items it writes. Payout items of earlier versions
- * (shards are found by key) are found by the partners of computation bodies (they carry no index keys), so an item written by a computation
- * that never wrote its pointer must still be findable: its partners are named here (markers written
- * before they were kept name only the body, which was then stored before any item).
+ * (shards are found by key) are found by the partners of computation bodies (they carry no index
+ * keys), so an item written by a computation that never wrote its pointer must still be findable:
+ * its partners are named here (markers written before they were kept name only the body, which was
+ * then stored before any item).
  */
 export const startedKey = (quarter: string) => `${PREFIX.computations}${quarter}/started.json`;
 
