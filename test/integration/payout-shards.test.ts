@@ -144,6 +144,35 @@ describe('payouts in shards', () => {
     for (const p of moved) expect(await itemOf(keys.payoutShard(quarter, bucket(p))), p.result.partnerId).toBeUndefined();
   });
 
+  it('lists every partner of a quarter whose first write in shards happens during the listing', async () => {
+    const [model] = await env.rt.deps.payouts.listQuarter(Q1);
+    const quarter = '2099-Q3';
+    const ids = Array.from({ length: 23 }, (_, i) => `SZ${String(i).padStart(2, '0')}`);
+    const { doc, TableName } = table();
+    // The quarter as an earlier version stored it: an item per partner, no shards.
+    for (const id of ids) {
+      const p = relabelled(model!, quarter, id);
+      await doc.send(new PutCommand({ TableName, Item: { ...keys.payout(quarter, id), ...encodePayoutItem(p, model!.computedAt) } }));
+    }
+    const writer = new DynamoPayoutsRepository(table().doc, table().TableName, async () => ids);
+    // The computation that folds the old items into shards runs between the listing's reads.
+    let folded = false;
+    const lister = new DynamoPayoutsRepository(table().doc, table().TableName, async () => {
+      if (!folded) {
+        folded = true;
+        const changed = { ...relabelled(model!, quarter, ids[0]!), hash: 'changed' };
+        await writer.putMany([changed], new Date().toISOString(), { quarter, present: new Set(ids), gone: [], before: ids });
+      }
+      return ids;
+    });
+    const listed = await lister.listQuarter(quarter);
+    expect(folded).toBe(true);
+    expect(listed.map((p) => p.result.partnerId)).toEqual(ids);
+    expect(listed[0]!.hash).toBe('changed');
+    for (const id of ids) expect(await itemOf(keys.payout(quarter, id)), id).toBeUndefined();
+    await writer.deleteMany(quarter, ids);
+  });
+
   it('refuses a shard larger than an item can be, in plain words, and writes nothing', async () => {
     const [model] = await env.rt.deps.payouts.listQuarter(Q1);
     const quarter = '2099-Q2';

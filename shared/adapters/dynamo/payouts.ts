@@ -227,6 +227,23 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
   }
 
   async listQuarter(quarter: string): Promise<StoredPayouts[]> {
+    const first = await this.readShards(quarter);
+    if (first.inShards) return sorted(first.shards.flatMap(payoutShardEntries).map(storedOf));
+    // Not yet in shards: the items of earlier versions count where their bucket has no shard. The
+    // quarter's first write in shards may fold them in meanwhile, so they are read first and the
+    // shards again after: that write deletes them only once every shard is written, so a bucket
+    // with no shard at the second read still had its old items at the first.
+    const old = await this.oldItems(quarter, await this.partnersOf(quarter));
+    const { inShards, shards } = await this.readShards(quarter);
+    const out = shards.flatMap(payoutShardEntries).map(storedOf);
+    if (inShards) return sorted(out);
+    const sharded = new Set(shards.map((i) => bucketOfKey(String(i.pk))));
+    for (const i of old) if (!sharded.has(this.bucket(partnerOfItem(i)))) out.push(toStored(i));
+    return sorted(out);
+  }
+
+  /** The quarter's shards, and whether its `SHARDS` record says they are all of it. */
+  private async readShards(quarter: string): Promise<{ inShards: boolean; shards: Item[] }> {
     const record = keys.payoutShards(quarter);
     const read = await batchGet(
       this.doc,
@@ -235,13 +252,7 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
       true,
     );
     const shards = read.filter((i) => i.pk !== record.pk);
-    const out = shards.flatMap(payoutShardEntries).map(storedOf);
-    if (shards.length < read.length) return sorted(out);
-    // Not yet in shards: the items of earlier versions count where their bucket has no shard.
-    const sharded = new Set(shards.map((i) => bucketOfKey(String(i.pk))));
-    const old = await this.oldItems(quarter, await this.partnersOf(quarter));
-    for (const i of old) if (!sharded.has(this.bucket(partnerOfItem(i)))) out.push(toStored(i));
-    return sorted(out);
+    return { inShards: shards.length < read.length, shards };
   }
 }
 
