@@ -262,6 +262,23 @@ const revisionNumber = (r: string | undefined) => Number((r ?? 'r0').slice(1)) |
 
 /** Computes a quarter unless its inputs are unchanged since the last completed computation. */
 export async function computeQuarterNow(deps: ComputeDeps, quarter: string, cause: string): Promise<ComputeOutcome> {
+  const payoutWrites: Promise<void>[] = [];
+  try {
+    return await computeQuarterWith(deps, quarter, cause, payoutWrites);
+  } catch (err) {
+    // A failed computation ends only once its payout writes have: the retry (or a Lambda thawed
+    // later) must never find them still going, as a late shard write overwrites its whole shard.
+    await Promise.allSettled(payoutWrites);
+    throw err;
+  }
+}
+
+async function computeQuarterWith(
+  deps: ComputeDeps,
+  quarter: string,
+  cause: string,
+  payoutWrites: Promise<void>[],
+): Promise<ComputeOutcome> {
   // Reads that do not depend on each other go out together. The reference snapshot is the slowest
   // (every partner, acceptance and training), so it starts at once and the rest is decided meanwhile.
   const step = deps.timeStep ?? (() => () => undefined);
@@ -339,6 +356,7 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     const writesEnd = step('write the payout items');
     // One write: the store merges the changed and the gone into the same shards.
     const writing = [deps.payouts.putMany(toWrite, at, { quarter, present, gone, before: stored.keys() })];
+    payoutWrites.push(...writing);
     void Promise.all(writing).then(writesEnd, () => undefined);
     for (const w of writing) w.catch(() => undefined); // awaited below; a failure is not lost
     return writing;

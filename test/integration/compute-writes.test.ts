@@ -3,7 +3,7 @@
  * (partners + reports + a few), a one-partner reference change writes two items and the computation
  * it asks for two more (the shard of that partner's payout and the computation pointer) and reads
  * only that shard, a computation that crashes before its pointer is written is redone by the retry with the
- * same result, and payouts are packed in shards out of gsi1 (items stored before: payout-shards.test.ts).
+ * same result, a failed computation ends only once its shard writes have, and payouts are packed in shards out of gsi1 (items stored before: payout-shards.test.ts).
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { keys } from '../../shared/adapters/dynamo/keys.js';
 import { decodeShardEntry, payoutShardEntries } from '../../shared/adapters/dynamo/payout-item.js';
 import { PAYOUT_SHARDS } from '../../shared/adapters/dynamo/payouts.js';
 import { computeQuarterNow } from '../../shared/pipeline/compute.js';
-import { FaultInjector, throughputExceeded, throwing } from '../support/faults.js';
+import { connectionReset, FaultInjector, throughputExceeded, throwing } from '../support/faults.js';
 import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
@@ -157,6 +157,50 @@ describe('items written', () => {
     expect(await env.payouts(Q1, 'CW3C')).toBeNull();
     expect(await listed()).toEqual(['CW3A']);
     expect(env.rt.deadLetters()).toEqual([]);
+  });
+
+  it('fails a computation only once its payout shard writes have stopped', async () => {
+    await env.importReference({ distributors: ['cw5-dist'], partners: ['CW5A'], acceptances: [{ partnerId: 'CW5A', program: 'client' }] });
+    const line = (invoice: string, partnerId: string, qty: number): SaleLine => ({ date: '2016-02-10', invoice, partnerId, description: VOSTRO, qty });
+    await env.upload('cw5-dist', 'held.csv', renderReport([line('A', 'CW5A', 5), line('C', 'CW5C', 7)]));
+    await env.rt.deps.reference.putPartners([{ id: 'CW5C', displayId: 'CW5C', name: 'CW5C', status: 'Registered', region: 'Central' }]);
+    await env.rt.deps.reference.bumpRevision({ what: '1 partner (CW5C)', by: 'test', at: new Date().toISOString() });
+
+    // CW5C's shard write is held; the body's write fails meanwhile.
+    let release = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held = faults.arm({
+      client: 'doc',
+      command: 'BatchWriteCommand',
+      match: (i) => JSON.stringify(i).includes('PAYOUT-SHARD#'),
+      fail: async (send) => {
+        await gate;
+        return send();
+      },
+    });
+    const bodyFault = faults.arm({
+      client: 's3',
+      command: 'PutObjectCommand',
+      match: (i) => /^computations\/2016-Q1\/[0-9a-f]+\.json\.gz$/.test(String(i.Key)),
+      fail: throwing(connectionReset),
+    });
+    const events: string[] = [];
+    const computing = computeQuarterNow(env.rt.deps, Q1, 'test').then(
+      () => void events.push('computed'),
+      () => void events.push('failed'),
+    );
+    await expect.poll(() => held.seen, { timeout: 60_000 }).toBe(1);
+    await expect.poll(() => bodyFault.fired, { timeout: 60_000 }).toBe(1);
+    // Without waiting for its writes, the computation would fail at once; a bound, not a sync.
+    await Promise.race([computing, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+    events.push('shard write released');
+    release();
+    await computing;
+    expect(events).toEqual(['shard write released', 'failed']);
+
+    faults.disarmAll();
+    expect((await computeQuarterNow(env.rt.deps, Q1, 'retry')).status).toBe('computed');
+    expect((await env.payouts(Q1, 'CW5C'))!.lines.map((l) => l.units)).toEqual([7]);
   });
 
   it('writes payouts into shards without gsi1 keys, small and compressed', async () => {
