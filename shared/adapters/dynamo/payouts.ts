@@ -17,7 +17,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PayoutShardTooLargeError } from '../../errors.js';
 import type { PayoutsRepository, PayoutsToStore, PayoutsWriteScope, StoredPayouts } from '../../ports/index.js';
 import { bucketOf } from './buckets.js';
-import { batchGet, batchWrite, batchWriteChunks, queryAll, type Item, type WriteRequest } from './doc.js';
+import { batchWriteWithin, SHARD_WRITE_BUDGET_MS, type RetryBudget } from './budget-writes.js';
+import { batchGet, batchWrite, queryAll, type Item, type WriteRequest } from './doc.js';
 import { GSI1, keys } from './keys.js';
 import {
   decodePayoutItem,
@@ -45,6 +46,7 @@ export const MAX_SHARD_BYTES = 390_000;
 /**
  * Shards to a BatchWriteItem request (DynamoDB's most; 25 of 390 KB are within its 16 MB), and
  * requests in flight: a full quarter goes out in one wave, its answers waiting on no busy thread.
+ * Throttled shards are retried for a time budget (budget-writes.ts), not a few attempts.
  */
 const SHARDS_PER_REQUEST = 25;
 const SHARD_WRITES_IN_FLIGHT = 8;
@@ -67,11 +69,14 @@ export interface PayoutShardOptions {
   shards?: number;
   /** The largest shard written, in bytes (tests set it low). */
   maxShardBytes?: number;
+  /** How long a shard write is retried while DynamoDB throttles it (tests pass a clock). */
+  retryBudget?: RetryBudget;
 }
 
 export class DynamoPayoutsRepository implements PayoutsRepository {
   private readonly shards: number;
   private readonly maxShardBytes: number;
+  private readonly retryBudget: RetryBudget;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -81,6 +86,7 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
   ) {
     this.shards = options.shards ?? PAYOUT_SHARDS;
     this.maxShardBytes = options.maxShardBytes ?? MAX_SHARD_BYTES;
+    this.retryBudget = options.retryBudget ?? { ms: SHARD_WRITE_BUDGET_MS };
   }
 
   private bucket(partnerId: string): number {
@@ -163,14 +169,10 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
         requests.push({ PutRequest: { Item: item } });
       } else requests.push({ DeleteRequest: { Key: key } });
     }
-    const chunks = Math.ceil(requests.length / SHARDS_PER_REQUEST);
-    await batchWriteChunks(
-      this.doc,
-      this.table,
-      chunks,
-      (c) => requests.slice(c * SHARDS_PER_REQUEST, (c + 1) * SHARDS_PER_REQUEST),
-      SHARD_WRITES_IN_FLIGHT,
+    const chunks = Array.from({ length: Math.ceil(requests.length / SHARDS_PER_REQUEST) }, (_, c) =>
+      requests.slice(c * SHARDS_PER_REQUEST, (c + 1) * SHARDS_PER_REQUEST),
     );
+    await batchWriteWithin(this.doc, this.table, chunks, SHARD_WRITES_IN_FLIGHT, this.retryBudget);
     if (!inShards) {
       // The old items are in their shards now; once they are gone, no read looks for them again.
       await batchWrite(this.doc, this.table, old.map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })));
