@@ -3,7 +3,8 @@
  * items stored one per partner by earlier versions are read until the quarter's next computation,
  * which folds them into shards and deletes them (a removed partner does not come back from one);
  * a write whose every partner of a shard is new reads no shard, a one-partner change reads one;
- * a shard over DynamoDB's item size fails with a plain message and writes nothing.
+ * a shard over DynamoDB's item size fails with a plain message and writes no payout;
+ * a listing that a quarter's first write in shards overtakes still lists every partner.
  */
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { bucketOf } from '../../shared/adapters/dynamo/buckets.js';
 import { keys } from '../../shared/adapters/dynamo/keys.js';
 import { encodePayoutItem } from '../../shared/adapters/dynamo/payout-item.js';
 import { DynamoPayoutsRepository, PAYOUT_SHARDS } from '../../shared/adapters/dynamo/payouts.js';
-import { PayoutShardTooLargeError } from '../../shared/errors.js';
+import { PayoutShardTooLargeError, toUserError } from '../../shared/errors.js';
 import { encodePayoutPoints, encodePayoutResult } from '../../shared/pipeline/payout-content.js';
 import { verifyQuarter } from '../../shared/pipeline/verify.js';
 import type { PayoutToStore, StoredPayouts } from '../../shared/ports/index.js';
@@ -173,7 +174,7 @@ describe('payouts in shards', () => {
     await writer.deleteMany(quarter, ids);
   });
 
-  it('refuses a shard larger than an item can be, in plain words, and writes nothing', async () => {
+  it('refuses a shard larger than an item can be, in plain words, and writes no payout', async () => {
     const [model] = await env.rt.deps.payouts.listQuarter(Q1);
     const quarter = '2099-Q2';
     const small = new DynamoPayoutsRepository(table().doc, table().TableName, async () => [], { maxShardBytes: 300 });
@@ -183,6 +184,10 @@ describe('payouts in shards', () => {
     );
     await expect(write).rejects.toThrow(PayoutShardTooLargeError);
     await expect(write).rejects.toThrow(/payouts of quarter 2099-Q2 do not fit in storage: payout group \d+ holds \d+ partners in \d+ KB, more than the 1 KB/);
+    // It says what was kept, not that nothing at all was written (a computation's started note was).
+    const err = await write.catch((e: unknown) => e);
+    expect(toUserError(err).message).toMatch(/No payout of the quarter was changed: it keeps those of its last finished computation/);
+    expect(toUserError(err, 'ru').message).toMatch(/Выплаты квартала 2099-Q2 не помещаются.*Выплаты квартала не изменены: остались выплаты последнего завершённого расчёта/);
     expect(await small.listQuarter(quarter)).toEqual([]);
     expect(await itemOf(keys.payoutShards(quarter))).toBeUndefined();
   });

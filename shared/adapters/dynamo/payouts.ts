@@ -188,7 +188,8 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
     const kb = (n: number) => Math.ceil(n / 1024);
     throw new PayoutShardTooLargeError(
       `The payouts of quarter ${quarter} do not fit in storage: payout group ${bucket} holds ${partners} partners in ${kb(bytes)} KB, ` +
-        `more than the ${kb(this.maxShardBytes)} KB one DynamoDB item can take. Nothing was written; to store this many partners, ` +
+        `more than the ${kb(this.maxShardBytes)} KB one DynamoDB item can take. No payout of the quarter was changed: ` +
+        'it keeps those of its last finished computation (only a note that this computation started was saved). To store this many partners, ' +
         'a new version of the software must raise the number of payout groups (PAYOUT_SHARDS).',
       { key: 'payout-shard-too-large', params: { quarter, shard: String(bucket), partners, kb: kb(bytes), limitKb: kb(this.maxShardBytes) } },
     );
