@@ -3,9 +3,9 @@
  * computation tail in one process, best of N, without the emulators. Its inputs are captured once
  * from the embedded stack (`--capture`: the bench data folder's reference imported and its reports
  * ingested, then the reference snapshot and the stored extracts saved under bench/out/); each run
- * then decodes the extracts, computes the quarter and encodes every payout item as the repository
+ * then decodes the extracts, computes the quarter and encodes every payout shard as the repository
  * would write it. It prints wall and CPU time per phase and a digest of every item's stored
- * attributes (computedAt fixed), so two versions of the code can be compared for the same output.
+ * blob (computedAt fixed, hashes left out), so two versions of the code can be compared for the same output.
  *
  *   node --import tsx bench/compute-loop.ts --capture [--quick | --lines N]
  *   node --import tsx bench/compute-loop.ts [--quick | --lines N] [--runs N]
@@ -16,7 +16,9 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { encodePayoutItem } from '../shared/adapters/dynamo/payout-item.js';
+import { bucketOf } from '../shared/adapters/dynamo/buckets.js';
+import { encodePayoutShard, shardEntryOf, type ShardEntry } from '../shared/adapters/dynamo/payout-item.js';
+import { PAYOUT_SHARDS } from '../shared/adapters/dynamo/payouts.js';
 import { RulesBook } from '../shared/domain/rules/load.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../shared/domain/types.js';
 import { computeQuarter, type ActiveExtract, type QuarterReference } from '../shared/pipeline/compute-quarter.js';
@@ -131,12 +133,16 @@ for (let run = 0; run < runs; run++) {
   const computed = timed(() => computeQuarter({ rules, reference, extracts: decoded.value }));
   const encoded = timed(() => {
     const h = createHash('sha256');
+    // The payout shards as the repository writes them on a quarter's first computation.
+    const shards = new Map<number, ShardEntry[]>();
     for (const p of computed.value.partners) {
-      const item = encodePayoutItem(p, AT);
-      // The hash attribute is left out: a change of how it is computed is not a change of the payout.
-      h.update(`${p.partnerId} ${String(item.total)} `);
-      h.update(item.z as Buffer);
+      const b = bucketOf(p.partnerId, PAYOUT_SHARDS);
+      let list = shards.get(b);
+      if (!list) shards.set(b, (list = []));
+      // The hash is left out: a change of how it is computed is not a change of the payout.
+      list.push({ ...shardEntryOf(p, AT), hash: '' });
     }
+    for (const b of [...shards.keys()].sort((x, y) => x - y)) h.update(encodePayoutShard(shards.get(b)!).z as Buffer);
     return h.digest('hex');
   });
   digest = encoded.value;
@@ -152,4 +158,4 @@ console.log(
     .map(([k, v]) => `${k} ${v.ms.toFixed(0)} ms, ${v.cpu.toFixed(0)} ms CPU`)
     .join('; ')}`,
 );
-console.log(`digest of the items (total and z) ${digest}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(`digest of the payout shards (z) ${digest}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);

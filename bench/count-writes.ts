@@ -1,12 +1,12 @@
 /**
  * Counts what the pipeline asks of the stack, as AWS would bill it, through Proxies over the SDK
- * clients' `send`: DynamoDB items written by kind (the sort key's prefix: PAYOUT, META, COMPUTATION, AUDIT,
- * …) and the capacity units DynamoDB Local reports consuming (every item request is sent with
+ * clients' `send`: DynamoDB items written by kind (the sort key's prefix: META, COMPUTATION, AUDIT, …; PAYOUT-SHARD
+ * for the payout shards, PAYOUT-SHARDS for a quarter's record of them) and the capacity units DynamoDB Local reports consuming (every item request is sent with
  * `ReturnConsumedCapacity: 'TOTAL'`, so index writes are included as AWS charges them); and S3
  * requests by command (a multipart upload is its create, parts and completion).
  */
 import type { AwsClients } from '../shared/aws/clients.js';
-import { ITEM_PREFIX } from '../shared/storage-contract.js';
+import { ITEM_KEY, ITEM_PREFIX } from '../shared/storage-contract.js';
 
 export interface WriteCounts {
   /** Write requests sent (a BatchWrite of 25 items is one). */
@@ -27,9 +27,11 @@ type Send = (command: unknown, ...rest: unknown[]) => Promise<unknown>;
 type Command = { constructor: { name: string }; input: Input };
 
 /** The sort key's prefix; an audit entry's sort key is its time, so it counts as AUDIT. */
-const kindOf = (key: unknown) => {
+export const kindOf = (key: unknown) => {
   const { pk, sk } = (key ?? {}) as { pk?: unknown; sk?: unknown };
   if (typeof pk === 'string' && pk.startsWith(ITEM_PREFIX.audit)) return 'AUDIT';
+  // A quarter's payouts, many partners to an item; the quarter's record of its shards is no payout.
+  if (typeof pk === 'string' && pk.startsWith(ITEM_PREFIX.payoutShard)) return sk === ITEM_KEY.payoutShards ? 'PAYOUT-SHARDS' : 'PAYOUT-SHARD';
   return typeof sk === 'string' ? (sk.split('#')[0] ?? sk) : 'other';
 };
 

@@ -6,10 +6,10 @@
  *
  * - S3: each report put with one raw PutObject (streamed from its file, as the runtime streams it),
  *   then got and read to the end. A bucket of its own, keys outside incoming/: no ingest starts.
- * - DynamoDB: the payout items the end-to-end run stored (one per partner), inserted as they are
- *   into a scratch table of the same layout with BatchWriteItem, 25 a request and 8 requests in
- *   flight, as the computation writes them (shared/adapters/dynamo/doc.ts);
- *   then single PutItems of payout items, one at a time and 4 at a time, for comparison.
+ * - DynamoDB: the payout shards the end-to-end run stored (many partners each), inserted as they
+ *   are into a scratch table of the same layout with BatchWriteItem, 25 a request and 8 requests in
+ *   flight, as the computation writes them (shared/adapters/dynamo/payouts.ts);
+ *   then single PutItems of them, one at a time and 4 at a time, for comparison.
  * - The upload path: the same reports through `runtime.upload` (lib-storage's multipart Upload and
  *   the wait for the notification) with nothing else running, and copied file to file with fs.
  */
@@ -21,9 +21,9 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { batchGet, batchWrite, type Item } from '../shared/adapters/dynamo/doc.js';
+import { batchGet, batchWriteChunks, type Item } from '../shared/adapters/dynamo/doc.js';
 import { keys } from '../shared/adapters/dynamo/keys.js';
-import { quarterPartnerIds } from '../shared/pipeline/compute.js';
+import { PAYOUT_SHARDS } from '../shared/adapters/dynamo/payouts.js';
 import { ensureTable } from '../shared/adapters/dynamo/table.js';
 import type { LocalRuntime } from '../local/runtime.js';
 import { createProgress } from '../local/ui/progress.js';
@@ -71,10 +71,10 @@ async function drain(body: Readable): Promise<number> {
   return bytes;
 }
 
-/** The payouts of the quarter the end-to-end run computed, as stored: the least the pipeline must write. */
+/** The payout shards of the quarter the end-to-end run computed, as stored: the least the pipeline must write. */
 async function storedPayouts(runtime: LocalRuntime, quarter: string) {
-  const ids = await quarterPartnerIds(runtime.deps, quarter);
-  return batchGet(runtime.stack.clients.doc, runtime.stack.tableName, ids.map((id) => keys.payout(quarter, id)));
+  const shards = Array.from({ length: PAYOUT_SHARDS }, (_, b) => keys.payoutShard(quarter, b));
+  return batchGet(runtime.stack.clients.doc, runtime.stack.tableName, shards);
 }
 
 async function putItems(runtime: LocalRuntime, items: Item[], inFlight: number) {
@@ -151,12 +151,9 @@ export async function stackFloor(runtime: LocalRuntime, reports: GeneratedReport
   // One pass of inserts, as a first run of the pipeline; the JVM is warm from the end-to-end run.
   step(5, `BatchWriteItem of ${items.length} items`);
   const started = performance.now();
-  await batchWrite(
-    runtime.stack.clients.doc,
-    FLOOR_TABLE,
-    items.map((Item) => ({ PutRequest: { Item } })),
-    8,
-  );
+  // As the repository writes shards: 25 a request, 8 requests in flight.
+  const requests = items.map((Item) => ({ PutRequest: { Item } }));
+  await batchWriteChunks(runtime.stack.clients.doc, FLOOR_TABLE, Math.ceil(requests.length / 25), (c) => requests.slice(c * 25, c * 25 + 25), 8);
   const batchMs = performance.now() - started;
 
   step(6, 'PutItem, one at a time and 4 at a time');
@@ -174,7 +171,7 @@ export async function stackFloor(runtime: LocalRuntime, reports: GeneratedReport
     runtimeUpload,
     batchWrite: {
       ms: batchMs,
-      payouts: payouts.length,
+      payouts: payouts.reduce((n, i) => n + Number(i.n ?? 0), 0),
       items: items.length,
       /** Their size as JSON, roughly what DynamoDB stores. */
       itemMB:

@@ -13,7 +13,7 @@ export class RememberedPayouts {
   /** The repository to wire in: the same calls, the same storage, remembered on success. */
   over(payouts: PayoutsRepository): PayoutsRepository {
     const remembered: PayoutsRepository = Object.create(payouts);
-    remembered.putMany = async (results, at) => {
+    remembered.putMany = async (results, at, scope) => {
       // Given as computed (an async iterable), the items are seen on their way to the writer.
       const seen: PayoutToStore[] = [];
       const passed: PayoutsToStore =
@@ -25,10 +25,11 @@ export class RememberedPayouts {
               }
             })()
           : (seen.push(...results), results);
-      await payouts.putMany(passed, at);
+      await payouts.putMany(passed, at, scope);
       // Kept as `listQuarter` reads them back: the stored text is the item's, not the result's.
       for (const { result, points, hash } of seen)
         this.quarter(result.quarter).set(result.partnerId, { result, points, hash, computedAt: at });
+      if (scope) for (const id of scope.gone) this.quarter(scope.quarter).delete(id);
     };
     remembered.deleteMany = async (quarter, partnerIds) => {
       await payouts.deleteMany(quarter, partnerIds);

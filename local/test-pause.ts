@@ -9,7 +9,8 @@
  * - `mid-ingest`: half of an uploaded report's bytes have reached the reader;
  * - `before-computation`: a report is processed, and the computation that counts it is about to read
  *   its extract (nothing of that computation is written yet);
- * - `mid-computation`: the computation's first batch of payout items is written, its pointer is not;
+ * - `mid-computation`: the computation's first batch of payout items (or shards) is written, no later
+ *   batch and not its pointer;
  * - `mid-close`: the quarter is marked closed and the first points ledger entry is written, the
  *   others are not (by the close or by the computation it requested).
  */
@@ -91,13 +92,19 @@ export function pauseClientsAt(point: PausePoint | null, clients: AwsClients): A
           once(name === 'GetObjectCommand' && keyOf(input).startsWith(PREFIX.extracts)) ? hold(point) : null,
         ),
       };
-    case 'mid-computation':
+    case 'mid-computation': {
+      const payoutWrite = (name: string, input: unknown) =>
+        name === 'BatchWriteCommand' && (mentions(input, ITEM_PREFIX.payout) || JSON.stringify(input).includes(`"pk":"${ITEM_PREFIX.payoutShard}`));
       return {
         ...clients,
-        doc: intercept(clients.doc, (name, input, send) =>
-          once(name === 'BatchWriteCommand' && mentions(input, ITEM_PREFIX.payout)) ? send().then(() => hold(point)) : null,
-        ),
+        doc: intercept(clients.doc, (name, input, send) => {
+          // The payout writes sent after the first are held too, never sent: the restart finds that
+          // request's shards new and every other shard as it was, whatever the timing of the kill.
+          if (reached && payoutWrite(name, input)) return new Promise<never>(() => undefined);
+          return once(payoutWrite(name, input)) ? send().then(() => hold(point)) : null;
+        }),
       };
+    }
     case 'mid-close':
       return {
         ...clients,

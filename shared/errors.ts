@@ -298,3 +298,8 @@ export class ReferenceBucketFullError extends AppError {
   readonly code = 'reference-bucket-full';
   override readonly httpStatus = 422;
 }
+
+/** A quarter's payouts grew past what a payout shard can hold in one DynamoDB item (400 KB). */
+export class PayoutShardTooLargeError extends AppError {
+  readonly code = 'payout-shard-too-large';
+}

@@ -132,6 +132,11 @@ export const ITEM_PREFIX = {
    * (bucketOf of the partner ID), packed in one item, since DynamoDB charges per item.
    */
   referenceBucket: 'REF-BUCKET#',
+  /**
+   * `PAYOUT-SHARD#<quarter>#<nnn>` / `SHARD`: the payouts of a quarter's partners in bucket nnn
+   * (bucketOf); `PAYOUT-SHARD#<quarter>` / `SHARDS`: the quarter's record that its payouts are in shards.
+   */
+  payoutShard: 'PAYOUT-SHARD#',
 } as const;
 
 /** Keys that are whole values: fixed partitions and the sort keys of one-per-partition items. */
@@ -155,6 +160,9 @@ export const ITEM_KEY = {
   once: 'ONCE',
   /** sk of a reference bucket item. */
   rows: 'ROWS',
+  /** sk of a payout shard, and of a quarter's record of its shards. */
+  payoutShard: 'SHARD',
+  payoutShards: 'SHARDS',
 } as const;
 
 /** gsi1 partitions gathering one kind of reference row, so a computation loads each in one query. */

@@ -5,7 +5,8 @@
 import { createAwsClients, loadAppConfig, type AwsClients } from './aws/clients.js';
 import { DynamoReportsRepository } from './adapters/dynamo/reports.js';
 import { DynamoComputationRepository } from './adapters/dynamo/computations.js';
-import { DynamoLedgerRepository, DynamoPayoutsRepository, DynamoReferenceRepository } from './adapters/dynamo/reference.js';
+import { DynamoPayoutsRepository } from './adapters/dynamo/payouts.js';
+import { DynamoLedgerRepository, DynamoReferenceRepository } from './adapters/dynamo/reference.js';
 import { DynamoQuarterRepository } from './adapters/dynamo/quarters.js';
 import { DynamoPaymentsRepository, DynamoUploadLog } from './adapters/dynamo/finance.js';
 import { DynamoApprovalRepository, DynamoAuditRepository } from './adapters/dynamo/approvals.js';

@@ -199,10 +199,11 @@ export async function latestComputation(
 
 /**
  * A computation about to write payouts first records, at this fixed key, which body it starts from
- * and which it will write, and the partners whose items it writes. Payout items are found by the
- * partners of computation bodies (they carry no index keys), so an item written by a computation
- * that never wrote its pointer must still be findable: its partners are named here (markers written
- * before they were kept name only the body, which was then stored before any item).
+ * and which it will write, and the partners whose items it writes. Payout items of earlier versions
+ * (shards are found by key) are found by the partners of computation bodies (they carry no index
+ * keys), so an item written by a computation that never wrote its pointer must still be findable:
+ * its partners are named here (markers written before they were kept name only the body, which was
+ * then stored before any item).
  */
 export const startedKey = (quarter: string) => `${PREFIX.computations}${quarter}/started.json`;
 
@@ -261,6 +262,23 @@ const revisionNumber = (r: string | undefined) => Number((r ?? 'r0').slice(1)) |
 
 /** Computes a quarter unless its inputs are unchanged since the last completed computation. */
 export async function computeQuarterNow(deps: ComputeDeps, quarter: string, cause: string): Promise<ComputeOutcome> {
+  const payoutWrites: Promise<void>[] = [];
+  try {
+    return await computeQuarterWith(deps, quarter, cause, payoutWrites);
+  } catch (err) {
+    // A failed computation ends only once its payout writes have: the retry (or a Lambda thawed
+    // later) must never find them still going, as a late shard write overwrites its whole shard.
+    await Promise.allSettled(payoutWrites);
+    throw err;
+  }
+}
+
+async function computeQuarterWith(
+  deps: ComputeDeps,
+  quarter: string,
+  cause: string,
+  payoutWrites: Promise<void>[],
+): Promise<ComputeOutcome> {
   // Reads that do not depend on each other go out together. The reference snapshot is the slowest
   // (every partner, acceptance and training), so it starts at once and the rest is decided meanwhile.
   const step = deps.timeStep ?? (() => () => undefined);
@@ -336,7 +354,9 @@ export async function computeQuarterNow(deps: ComputeDeps, quarter: string, caus
     const started: Started = { from: previous?.bodyKey ?? null, bodyKey: pendingBodyKey(quarter, inputsHash), partners: [...present, ...gone] };
     await deps.objects.put(startedKey(quarter), JSON.stringify(started), 'application/json');
     const writesEnd = step('write the payout items');
-    const writing = [deps.payouts.putMany(toWrite, at), deps.payouts.deleteMany(quarter, gone)];
+    // One write: the store merges the changed and the gone into the same shards.
+    const writing = [deps.payouts.putMany(toWrite, at, { quarter, present, gone, before: stored.keys() })];
+    payoutWrites.push(...writing);
     void Promise.all(writing).then(writesEnd, () => undefined);
     for (const w of writing) w.catch(() => undefined); // awaited below; a failure is not lost
     return writing;

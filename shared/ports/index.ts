@@ -245,12 +245,27 @@ export interface StoredPayouts {
 export type PayoutToStore = Omit<StoredPayouts, 'computedAt'> & { content?: string };
 export type PayoutsToStore = readonly PayoutToStore[] | AsyncIterable<PayoutToStore>;
 
+/**
+ * What a computation knows of the quarter it writes: the store then reads back only what it must
+ * merge with (a full computation, every partner new or changed, reads nothing).
+ */
+export interface PayoutsWriteScope {
+  quarter: string;
+  /** Every partner with a result once the write is done: those given and those left unchanged. */
+  present: ReadonlySet<string>;
+  /** Partners whose results the same write removes (as deleteMany). */
+  gone: readonly string[];
+  /** Partners that had a result before the write, stored by any version. */
+  before: Iterable<string>;
+}
+
 export interface PayoutsRepository {
   /**
-   * Stores partners' results for their quarter (one item each), replacing what was there; given as
-   * they are computed (an async iterable), it writes the first while the rest are still to come.
+   * Stores partners' results for their quarter, replacing what was there (given as they are
+   * computed, an async iterable, they are taken as they come); with a scope, the scope's `gone`
+   * are removed in the same write.
    */
-  putMany(results: PayoutsToStore, at: string): Promise<void>;
+  putMany(results: PayoutsToStore, at: string, scope?: PayoutsWriteScope): Promise<void>;
   /** Removes partners' results of a quarter (a partner with nothing counted any more). */
   deleteMany(quarter: string, partnerIds: readonly string[]): Promise<void>;
   get(quarter: string, partnerId: string): Promise<StoredPayouts | null>;

@@ -40,6 +40,10 @@ describe('the key layout', () => {
     });
     expect(keys.payout('2016-Q1', 'RU1')).toEqual({ pk: 'PARTNER#RU1', sk: 'PAYOUT#2016-Q1' });
     expect(keys.payoutsLegacyIndex('2016-Q1')).toBe('PAYOUTS#2016-Q1');
+    // A shard per bucket, each its own partition; the quarter's record of its shards apart from them.
+    expect(keys.payoutShard('2016-Q1', 7)).toEqual({ pk: 'PAYOUT-SHARD#2016-Q1#007', sk: 'SHARD' });
+    expect(keys.payoutShard('2016-Q1', 255).pk).toBe('PAYOUT-SHARD#2016-Q1#255');
+    expect(keys.payoutShards('2016-Q1')).toEqual({ pk: 'PAYOUT-SHARD#2016-Q1', sk: 'SHARDS' });
     expect(keys.points('RU1', 'e1')).toEqual({ pk: 'PARTNER#RU1', sk: 'POINTS#e1' });
     expect(keys.redemptions('RU1')).toEqual({ pk: 'PARTNER#RU1', sk: 'REDEMPTIONS' });
     expect(keys.distributor('marvel')).toEqual({

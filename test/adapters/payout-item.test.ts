@@ -10,7 +10,12 @@ import {
   decodePayoutItem,
   decodePayoutPoints,
   decodePayoutResult,
+  decodeShardEntry,
   encodePayoutItem,
+  encodePayoutShard,
+  payoutShardEntries,
+  shardEntryOf,
+  shardEntryOfItem,
 } from '../../shared/adapters/dynamo/payout-item.js';
 import { encodePayoutPoints, encodePayoutResult } from '../../shared/pipeline/payout-content.js';
 import { explainLine, pointsReason, progressSummary, warningText } from '../../shared/domain/render/index.js';
@@ -207,5 +212,37 @@ describe('the item on the table: figures as attributes, the rest deflated in one
     const item = { ...encodePayoutItem(sample.partners[0]!, at), zd: 99 };
     expect(() => decodePayoutItem(item)).toThrow(PayoutItemFormatError);
     expect(() => decodePayoutItem(item)).toThrow(/newer version .* update the software/);
+  });
+});
+
+describe('a payout shard holds many partners in one blob', () => {
+  const AT = '2016-04-02T09:00:00.000Z';
+
+  test('its entries read back exactly as computed, sorted by partner, and smaller than the items', () => {
+    const partners = [...sample.partners].reverse();
+    const shard = encodePayoutShard(partners.map((p) => shardEntryOf(p, AT)));
+    const entries = payoutShardEntries(shard);
+    expect(shard.n).toBe(partners.length);
+    expect(entries.map((e) => e.partnerId)).toEqual(partners.map((p) => p.partnerId).sort());
+    for (const e of entries) {
+      const p = sample.partners.find((q) => q.partnerId === e.partnerId)!;
+      expect([e.hash, e.computedAt]).toEqual([p.hash, AT]);
+      const back = decodeShardEntry(e);
+      expect(json(back.result)).toEqual(json(p.result));
+      expect(json(back.points)).toEqual(json(p.points));
+    }
+    const items = sample.partners.reduce((n, p) => n + (encodePayoutItem(p, AT).z as Uint8Array).length, 0);
+    expect((shard.z as Uint8Array).length).toBeLessThan(items);
+  });
+
+  test('an empty shard has no entries; an item of an earlier version becomes the same entry', () => {
+    expect(payoutShardEntries(encodePayoutShard([]))).toEqual([]);
+    const p = sample.partners[0]!;
+    const lean = { pk: `PARTNER#${p.partnerId}`, sk: `PAYOUT#${p.result.quarter}`, ...encodePayoutItem(p, AT) };
+    for (const item of [lean, itemOf(p)]) {
+      const e = shardEntryOfItem(item);
+      expect([e.partnerId, e.hash, e.computedAt]).toEqual([p.partnerId, p.hash, AT]);
+      expect(json(decodeShardEntry(e).result)).toEqual(json(p.result));
+    }
   });
 });

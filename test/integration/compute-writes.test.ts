@@ -1,16 +1,18 @@
 /**
  * How pipeline v2 writes, on DynamoDB Local: items written per report do not grow with its lines
  * (partners + reports + a few), a one-partner reference change writes two items and the computation
- * it asks for two more (that partner's payout and the computation pointer) and reads no stored
- * payout, a computation that crashes before its pointer is written is redone by the retry with the
- * same result, and payout items stay out of gsi1 yet are all listed.
+ * it asks for two more (the shard of that partner's payout and the computation pointer) and reads
+ * only that shard, a computation that crashes before its pointer is written is redone by the retry with the
+ * same result, a failed computation ends only once its shard writes have, and payouts are packed in shards out of gsi1 (items stored before: payout-shards.test.ts).
  */
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodePayoutItem } from '../../shared/adapters/dynamo/payout-item.js';
-import { encodePayoutPoints, encodePayoutResult } from '../../shared/pipeline/payout-content.js';
+import { bucketOf } from '../../shared/adapters/dynamo/buckets.js';
+import { keys } from '../../shared/adapters/dynamo/keys.js';
+import { decodeShardEntry, payoutShardEntries } from '../../shared/adapters/dynamo/payout-item.js';
+import { PAYOUT_SHARDS } from '../../shared/adapters/dynamo/payouts.js';
 import { computeQuarterNow } from '../../shared/pipeline/compute.js';
-import { FaultInjector, throughputExceeded, throwing } from '../support/faults.js';
+import { connectionReset, FaultInjector, throughputExceeded, throwing } from '../support/faults.js';
 import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
 
 const Q1 = '2016-Q1';
@@ -101,6 +103,12 @@ describe('items written', () => {
       .slice(sentBefore)
       .filter((s) => (s.client === 'doc' || s.client === 'dynamo') && /^(Get|BatchGet|Query|Scan)Command$/.test(s.command));
     expect(reads.filter((s) => /"(sk|gsi1pk)":"PAYOUTS?#|:s":"PAYOUT#/.test(JSON.stringify(s.input)))).toEqual([]);
+    // Payouts are packed in shards: only the one CW1A's result is merged into is read, and only
+    // when it holds other partners' too.
+    const shardsRead = new Set(reads.flatMap((s) => JSON.stringify(s.input).match(/PAYOUT-SHARD#[^"]*#\d{3}/g) ?? []));
+    const bucket = bucketOf('CW1A', PAYOUT_SHARDS);
+    const neighbours = (await env.rt.deps.payouts.listQuarter(Q1)).filter((p) => p.result.partnerId !== 'CW1A' && bucketOf(p.result.partnerId, PAYOUT_SHARDS) === bucket);
+    expect([...shardsRead]).toEqual(neighbours.length ? [keys.payoutShard(Q1, bucket).pk] : []);
     expect((await env.payouts(Q1, 'CW1A'))!.total.toFixed(2)).toBe((60 * 154).toFixed(2));
     expect((await env.payouts(Q1, 'CW1B'))!.total.toFixed(2)).toBe('0.00');
   });
@@ -151,42 +159,67 @@ describe('items written', () => {
     expect(env.rt.deadLetters()).toEqual([]);
   });
 
-  it('writes payout items without gsi1 keys, small and compressed, and still lists items stored before', async () => {
+  it('fails a computation only once its payout shard writes have stopped', async () => {
+    await env.importReference({ distributors: ['cw5-dist'], partners: ['CW5A'], acceptances: [{ partnerId: 'CW5A', program: 'client' }] });
+    const line = (invoice: string, partnerId: string, qty: number): SaleLine => ({ date: '2016-02-10', invoice, partnerId, description: VOSTRO, qty });
+    await env.upload('cw5-dist', 'held.csv', renderReport([line('A', 'CW5A', 5), line('C', 'CW5C', 7)]));
+    await env.rt.deps.reference.putPartners([{ id: 'CW5C', displayId: 'CW5C', name: 'CW5C', status: 'Registered', region: 'Central' }]);
+    await env.rt.deps.reference.bumpRevision({ what: '1 partner (CW5C)', by: 'test', at: new Date().toISOString() });
+
+    // CW5C's shard write is held; the body's write fails meanwhile.
+    let release = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held = faults.arm({
+      client: 'doc',
+      command: 'BatchWriteCommand',
+      match: (i) => JSON.stringify(i).includes('PAYOUT-SHARD#'),
+      fail: async (send) => {
+        await gate;
+        return send();
+      },
+    });
+    const bodyFault = faults.arm({
+      client: 's3',
+      command: 'PutObjectCommand',
+      match: (i) => /^computations\/2016-Q1\/[0-9a-f]+\.json\.gz$/.test(String(i.Key)),
+      fail: throwing(connectionReset),
+    });
+    const events: string[] = [];
+    const computing = computeQuarterNow(env.rt.deps, Q1, 'test').then(
+      () => void events.push('computed'),
+      () => void events.push('failed'),
+    );
+    await expect.poll(() => held.seen, { timeout: 60_000 }).toBe(1);
+    await expect.poll(() => bodyFault.fired, { timeout: 60_000 }).toBe(1);
+    // Without waiting for its writes, the computation would fail at once; a bound, not a sync.
+    await Promise.race([computing, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+    events.push('shard write released');
+    release();
+    await computing;
+    expect(events).toEqual(['shard write released', 'failed']);
+
+    faults.disarmAll();
+    expect((await computeQuarterNow(env.rt.deps, Q1, 'retry')).status).toBe('computed');
+    expect((await env.payouts(Q1, 'CW5C'))!.lines.map((l) => l.units)).toEqual([7]);
+  });
+
+  it('writes payouts into shards without gsi1 keys, small and compressed', async () => {
     await env.importReference({ distributors: ['cw4-dist'], partners: ['CW4A'], acceptances: [{ partnerId: 'CW4A', program: 'client' }] });
     await env.upload('cw4-dist', 'g.csv', renderReport([{ date: '2016-02-10', invoice: 'G', partnerId: 'CW4A', description: VOSTRO, qty: 60 }]));
     const { doc } = env.rt.stack.clients;
     const TableName = env.rt.stack.tableName;
-    const item = (await doc.send(new GetCommand({ TableName, Key: { pk: 'PARTNER#CW4A', sk: `PAYOUT#${Q1}` } }))).Item!;
-    // The figure a reader of the table looks for is an attribute; the rest is one binary attribute.
-    expect(Number(item.total)).toBe(60 * 154);
+    expect((await doc.send(new GetCommand({ TableName, Key: { pk: 'PARTNER#CW4A', sk: `PAYOUT#${Q1}` } }))).Item).toBeUndefined();
+    const item = (await doc.send(new GetCommand({ TableName, Key: keys.payoutShard(Q1, bucketOf('CW4A', PAYOUT_SHARDS)) }))).Item!;
+    // The partners' results are one binary attribute, out of every index.
     expect(item.z).toBeInstanceOf(Uint8Array);
     expect(item).not.toHaveProperty('result');
     expect(item).not.toHaveProperty('gsi1pk');
     expect(item).not.toHaveProperty('gsi1sk');
-    const stored = decodePayoutItem(item);
-    expect(JSON.stringify(item, (_, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v)).length).toBeLessThan(
-      JSON.stringify(encodePayoutResult(stored.result)).length,
-    );
-
-    // An item as earlier versions stored it (result and points as maps, in gsi1), for a partner no computation body names.
-    const { z: _z, ...attributes } = item;
-    const legacy = {
-      ...attributes,
-      pk: 'PARTNER#CW4OLD',
-      gsi1pk: `PAYOUTS#${Q1}`,
-      gsi1sk: 'CW4OLD',
-      result: { ...encodePayoutResult(stored.result), partnerId: 'CW4OLD' },
-      ...encodePayoutPoints(stored.points, stored.result),
-    };
-    await doc.send(new PutCommand({ TableName, Item: legacy }));
-    try {
-      const listed = (await env.rt.deps.payouts.listQuarter(Q1)).filter((p) => p.result.partnerId.startsWith('CW4'));
-      expect(listed.map((p) => [p.result.partnerId, p.result.total.toFixed(2)])).toEqual([
-        ['CW4A', (60 * 154).toFixed(2)],
-        ['CW4OLD', (60 * 154).toFixed(2)],
-      ]);
-    } finally {
-      await doc.send(new DeleteCommand({ TableName, Key: { pk: 'PARTNER#CW4OLD', sk: `PAYOUT#${Q1}` } }));
-    }
+    const entries = payoutShardEntries(item);
+    const entry = entries.find((e) => e.partnerId === 'CW4A')!;
+    expect(item.n).toBe(entries.length);
+    const stored = decodeShardEntry(entry);
+    expect(stored.result.total.toFixed(2)).toBe((60 * 154).toFixed(2));
+    expect((item.z as Uint8Array).length).toBeLessThan(entries.reduce((n, e) => n + e.content.length, 0));
   });
 });

@@ -174,7 +174,7 @@ async function writeChunk(doc: DynamoDBDocumentClient, table: string, chunk: Wri
 
 const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
 
-function isThrottled(err: unknown): boolean {
+export function isThrottled(err: unknown): boolean {
   return err instanceof Error && THROTTLED.has(err.name);
 }
 

@@ -94,6 +94,16 @@ export const keys = {
     pk: `${P.referenceBucket}${kind}#${String(bucket).padStart(3, '0')}`,
     sk: ITEM_KEY.rows,
   }),
+  /**
+   * A quarter's payouts packed many partners to an item, by bucketOf(partnerId, count): each shard
+   * its own partition, so a computation's writes spread over partitions on AWS.
+   */
+  payoutShard: (quarter: string, bucket: number) => ({
+    pk: `${P.payoutShard}${quarter}#${String(bucket).padStart(3, '0')}`,
+    sk: ITEM_KEY.payoutShard,
+  }),
+  /** The quarter's record that its payouts are in shards (and its per-partner items are gone). */
+  payoutShards: (quarter: string) => ({ pk: `${P.payoutShard}${quarter}`, sk: ITEM_KEY.payoutShards }),
 } as const;
 
 export const GSI1 = GSI1_INDEX.indexName;

@@ -22,6 +22,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Decimal } from 'decimal.js';
 import { PayoutItemFormatError } from '../../errors.js';
+import { ITEM_PREFIX } from '../../storage-contract.js';
 import { paidAmount } from '../../domain/payout.js';
 import type { PointsEarning, PointsReason } from '../../domain/points.js';
 import type {
@@ -225,4 +226,74 @@ function inflated(z: Uint8Array, zd: unknown): Buffer {
       { key: 'payout-item-newer', params: { dictionary: String(zd) } },
     );
   return inflateRawSync(z, { dictionary });
+}
+
+// ---------------------------------------------------------------- shards
+
+/** A partner's stored payout inside a shard: what its own item holds, its text not yet parsed. */
+export interface ShardEntry {
+  partnerId: string;
+  hash: string;
+  computedAt: string;
+  /** The result and points as stored text (payoutContent), the same as an item's inflated `z`. */
+  content: string;
+}
+
+/** The entry of a result to store (its text made once, by the computation when it hashed it). */
+export function shardEntryOf(
+  r: { result: PartnerQuarterResult; points: readonly PointsEarning[]; hash: string; content?: string },
+  computedAt: string,
+): ShardEntry {
+  return { partnerId: r.result.partnerId, hash: r.hash, computedAt, content: r.content ?? payoutContent(r.result, r.points) };
+}
+
+/**
+ * A shard's attributes besides its keys: its entries sorted by partner ID, as lines (a header of
+ * partner, hash and time, then the content, which JSON keeps on one line) deflated as one blob
+ * with the items' dictionary. One blob, not an attribute per partner: neighbouring results share
+ * most of their words, so the shard is about half the bytes of its partners' items.
+ */
+export function encodePayoutShard(entries: readonly ShardEntry[]): Item {
+  const sorted = [...entries].sort((a, b) => (a.partnerId < b.partnerId ? -1 : a.partnerId > b.partnerId ? 1 : 0));
+  const text = sorted
+    .map((e) => `${JSON.stringify({ p: e.partnerId, h: e.hash, at: e.computedAt })}\n${e.content}`)
+    .join('\n');
+  return { n: sorted.length, z: deflateRawSync(text, { dictionary: DICTIONARIES[DICTIONARY]! }), zd: DICTIONARY };
+}
+
+/** A shard item's entries (their contents still text: a merge rewrites them as they are). */
+export function payoutShardEntries(i: Item): ShardEntry[] {
+  if (!(i.z instanceof Uint8Array) || Number(i.n ?? 0) === 0) return [];
+  const lines = inflated(i.z, i.zd).toString('utf8').split('\n');
+  const out: ShardEntry[] = [];
+  for (let k = 0; k + 1 < lines.length; k += 2) {
+    const h = JSON.parse(lines[k]!) as { p: string; h: string; at: string };
+    out.push({ partnerId: h.p, hash: h.h, computedAt: h.at, content: lines[k + 1]! });
+  }
+  return out;
+}
+
+/** A shard entry back to its result and points. */
+export function decodeShardEntry(e: ShardEntry): { result: PartnerQuarterResult; points: PointsEarning[] } {
+  const inside = JSON.parse(e.content) as Item;
+  const result = decodePayoutResult(inside.result as Item);
+  return { result, points: decodePayoutPoints(inside.points, inside.pointsExample, result) };
+}
+
+const PARTNER_PREFIX = ITEM_PREFIX.partner;
+
+/** An item written one per partner (pk `PARTNER#<id>`) as a shard entry, to fold into its shard. */
+export function shardEntryOfItem(i: Item): ShardEntry {
+  const inside = payoutItemContents(i);
+  const content =
+    i.z instanceof Uint8Array
+      ? JSON.stringify(inside)
+      : // Items before `z` hold their result and points as attributes: kept as the same JSON.
+        JSON.stringify({ result: inside.result, points: inside.points, ...(inside.pointsExample !== undefined ? { pointsExample: inside.pointsExample } : {}) });
+  return {
+    partnerId: String(i.pk).slice(PARTNER_PREFIX.length),
+    hash: typeof i.hash === 'string' ? i.hash : '',
+    computedAt: String(i.computedAt),
+    content,
+  };
 }
