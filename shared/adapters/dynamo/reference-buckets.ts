@@ -96,30 +96,41 @@ export async function readBuckets(
   return out;
 }
 
-/** Every row of the kinds, from every bucket; `consistent` false for listings, which may lag a write. */
-export async function readAllRows(
+/** The rows of the kinds in these buckets, by kind; `keep` picks rows (default: all). */
+async function rowsIn(
   doc: DynamoDBDocumentClient,
   table: string,
   kinds: readonly BucketKind[],
-  consistent = true,
+  buckets: readonly number[],
+  consistent: boolean,
+  keep: (kind: BucketKind, row: Item) => boolean = () => true,
 ): Promise<Record<BucketKind, Item[]>> {
-  const all = Array.from({ length: REFERENCE_BUCKETS }, (_, b) => b);
   const items = await batchGet(
     doc,
     table,
-    kinds.flatMap((k) => all.map((b) => keys.referenceBucket(k, b))),
+    kinds.flatMap((k) => buckets.map((b) => keys.referenceBucket(k, b))),
     consistent,
   );
   const out = { partners: [], acceptances: [], trainings: [] } as Record<BucketKind, Item[]>;
   for (const i of items) {
     const kind = String(i.pk).split('#')[1] as BucketKind;
-    out[kind].push(...decode(i).rows);
+    out[kind].push(...decode(i).rows.filter((r) => keep(kind, r)));
   }
   return out;
 }
 
+/** Every row of the kinds, from every bucket; `consistent` false for listings, which may lag a write. */
+export function readAllRows(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  kinds: readonly BucketKind[],
+  consistent = true,
+): Promise<Record<BucketKind, Item[]>> {
+  return rowsIn(doc, table, kinds, Array.from({ length: REFERENCE_BUCKETS }, (_, b) => b), consistent);
+}
+
 /** The rows of these partners in their buckets of each kind (only those buckets are read). */
-export async function readPartnersRows(
+export function readPartnersRows(
   doc: DynamoDBDocumentClient,
   table: string,
   partnerIds: readonly string[],
@@ -127,18 +138,7 @@ export async function readPartnersRows(
 ): Promise<Record<BucketKind, Item[]>> {
   const ids = new Set(partnerIds);
   const buckets = [...new Set([...ids].map((id) => bucketOf(id, REFERENCE_BUCKETS)))];
-  const items = await batchGet(
-    doc,
-    table,
-    kinds.flatMap((k) => buckets.map((b) => keys.referenceBucket(k, b))),
-    true,
-  );
-  const out = { partners: [], acceptances: [], trainings: [] } as Record<BucketKind, Item[]>;
-  for (const i of items) {
-    const kind = String(i.pk).split('#')[1] as BucketKind;
-    out[kind].push(...decode(i).rows.filter((r) => ids.has(String(kind === 'partners' ? r.id : r.partnerId))));
-  }
-  return out;
+  return rowsIn(doc, table, kinds, buckets, true, (kind, r) => ids.has(String(kind === 'partners' ? r.id : r.partnerId)));
 }
 
 /** The rows of one partner in its bucket of each kind. */
