@@ -24,6 +24,8 @@ export interface IngestJob {
   key: string;
   etag: string;
   sequencer: string;
+  /** More jobs follow in this process (a warm child, bench/ingest-loop.ts --child-warmups): stay connected. */
+  more?: boolean;
 }
 
 export interface IngestChildResult {
@@ -163,6 +165,6 @@ function peakRssMB(): number {
   return (process.resourceUsage().maxRSS * 1024) / MB;
 }
 
-process.once('message', (job: IngestJob) => {
-  void run(job).then((r) => process.send!(r, () => process.disconnect()));
+process.on('message', (job: IngestJob) => {
+  void run(job).then((r) => process.send!(r, () => (job.more ? undefined : process.disconnect())));
 });

@@ -10,6 +10,7 @@
  * `--only` runs those stages only, e.g. under `node --cpu-prof`. `--child` adds the stage
  * `npm run bench` reports: the ingest Lambda handler in a child process with the deployed heap bound,
  * reading the report from s3rver (one local stack for all runs; each run a copy under a new name).
+ * `--child-warmups N` has the same child ingest N copies first and times the next: a warm process.
  */
 import '../local/env-defaults.js';
 import { fork } from 'node:child_process';
@@ -43,6 +44,9 @@ const only = flag('--only');
 // e.g. --child-flags "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the child.
 const childFlags = (flag('--child-flags') ?? '').split(' ').filter(Boolean);
 const withChild = takeSwitch(args, '--child');
+// Reports ingested by the same child before the timed one: a warm process, to part the cost of a
+// fresh one (code not yet optimised) from reading over HTTP from s3rver.
+const childWarmups = Number(flag('--child-warmups') ?? 0);
 const path = args[0] ?? largestSingle();
 
 function largestSingle(): string {
@@ -112,21 +116,30 @@ async function childStage() {
     stop: () => local.stop(),
     /** The time the handler took, measured inside the child as the bench does. */
     async run(copy: number): Promise<number> {
-      // New bytes (a blank line more) and a new name, so no run is a re-upload of another.
-      const key = `incoming/kvant/loop-${copy}.csv`;
-      await deps.objects.put(key, Buffer.concat([bytes, Buffer.from('\n'.repeat(copy))]), 'text/csv');
-      const job = await ingestJobFor(local, key);
-      const result = await new Promise<IngestChildResult>((resolve, reject) => {
-        const proc = fork(script, [], {
-          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-          execArgv: [`--max-old-space-size=${INGEST_HEAP_MB}`, ...childFlags],
-        });
-        proc.once('message', (m) => resolve(m as IngestChildResult));
+      const proc = fork(script, [], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        execArgv: [`--max-old-space-size=${INGEST_HEAP_MB}`, ...childFlags],
+      });
+      const exited = new Promise<never>((_, reject) => {
         proc.once('error', reject);
         proc.once('exit', (code) => reject(new Error(`the ingest child ended (code ${code}) before reporting`)));
-        proc.send(job);
       });
-      if (!result.ok) throw new Error(`the ingest child failed: ${result.error}`);
+      exited.catch(() => undefined);
+      let key = '';
+      let result: IngestChildResult | undefined;
+      for (let w = 0; w <= childWarmups; w++) {
+        // New bytes (blank lines more) and a new name, so no run is a re-upload of another.
+        const n = copy * (childWarmups + 1) + w;
+        if (key) await local.clients.s3.send(new DeleteObjectCommand({ Bucket: local.bucket, Key: key }));
+        key = `incoming/kvant/loop-${n}.csv`;
+        await deps.objects.put(key, Buffer.concat([bytes, Buffer.from('\n'.repeat(n))]), 'text/csv');
+        const job = { ...(await ingestJobFor(local, key)), more: w < childWarmups };
+        const answer = new Promise<IngestChildResult>((resolve) => proc.once('message', (m) => resolve(m as IngestChildResult)));
+        proc.send(job);
+        result = await Promise.race([answer, exited]);
+        if (!result.ok) throw new Error(`the ingest child failed: ${result.error}`);
+      }
+      result = result!;
       childMs = result.ms;
       childCpuMs = result.cpuMs;
       childRss = Math.max(childRss, result.peakRssMB);
