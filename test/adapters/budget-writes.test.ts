@@ -1,13 +1,12 @@
 /**
- * Payout shard writes retried for a time budget (shared/adapters/dynamo/budget-writes.ts): a table
+ * Payout shard writes retried for a time budget (doc.ts's batchWriteChunks given a RetryBudget): a table
  * that throttles a burst for longer than the small items' 11 attempts still gets every shard, and
  * one that never stops throttling fails the write once the budget is spent, not sooner. The SDK
  * client is replaced only to answer with the fault; a clock of the test's own stands for the sleeps.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { batchWriteWithin } from '../../shared/adapters/dynamo/budget-writes.js';
-import { batchWriteChunks, type WriteRequest } from '../../shared/adapters/dynamo/doc.js';
+import { batchWriteChunks, type RetryBudget, type WriteRequest } from '../../shared/adapters/dynamo/doc.js';
 import { throughputExceeded } from '../support/faults.js';
 
 const TABLE = 't';
@@ -30,6 +29,10 @@ function throttlingClient(faults: number, kind: 'unprocessed' | 'thrown') {
   return { doc: { send } as unknown as DynamoDBDocumentClient, written, sent: () => sent };
 }
 
+/** The chunks written as the payout shards are, `inFlight` requests at a time, within the budget. */
+const writeWithin = (doc: DynamoDBDocumentClient, chunks: WriteRequest[][], inFlight: number, budget: RetryBudget) =>
+  batchWriteChunks(doc, TABLE, chunks.length, (i) => chunks[i]!, inFlight, budget);
+
 /** A clock that moves only by the sleeps. */
 function fakeClock() {
   let t = 0;
@@ -47,7 +50,7 @@ describe('shard writes retried for a time budget', () => {
 
       const client = throttlingClient(20, kind);
       const clock = fakeClock();
-      await batchWriteWithin(client.doc, TABLE, [chunk(3)], 1, { ms: 60_000, ...clock });
+      await writeWithin(client.doc, [chunk(3)], 1, { ms: 60_000, ...clock });
       expect(new Set(client.written)).toEqual(new Set(['S#0', 'S#1', 'S#2']));
       expect(client.sent()).toBe(21);
       expect(clock.elapsed()).toBeLessThan(60_000);
@@ -57,7 +60,7 @@ describe('shard writes retried for a time budget', () => {
   it('fails a write DynamoDB never lets through once the budget is spent, in plain words', async () => {
     const client = throttlingClient(Number.POSITIVE_INFINITY, 'thrown');
     const clock = fakeClock();
-    await expect(batchWriteWithin(client.doc, TABLE, [chunk(2), chunk(2)], 2, { ms: 60_000, ...clock })).rejects.toThrow(
+    await expect(writeWithin(client.doc, [chunk(2), chunk(2)], 2, { ms: 60_000, ...clock })).rejects.toThrow(
       /^DynamoDB kept 2 of 2 writes unwritten for \d+ s \(the table is throttling them\)$/,
     );
     expect(clock.elapsed()).toBeGreaterThanOrEqual(60_000);

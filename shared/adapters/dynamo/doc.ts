@@ -93,6 +93,7 @@ export async function batchWriteChunks(
   count: number,
   chunk: (i: number) => WriteRequest[],
   inFlight = 4,
+  budget?: RetryBudget,
 ): Promise<void> {
   let next = 0;
   let failed = false;
@@ -100,7 +101,7 @@ export async function batchWriteChunks(
     try {
       while (next < count && !failed) {
         const requests = chunk(next++);
-        if (requests.length) await writeChunk(doc, table, requests);
+        if (requests.length) await writeChunk(doc, table, requests, budget);
       }
     } catch (err) {
       // The other slots stop taking chunks: the caller sees the failure, not a half-written later part.
@@ -153,19 +154,40 @@ async function* inChunks<T>(source: AsyncIterable<T>, size: number): AsyncGenera
   if (chunk.length) yield chunk;
 }
 
-async function writeChunk(doc: DynamoDBDocumentClient, table: string, chunk: WriteRequest[]): Promise<void> {
+/**
+ * How long a request's items may stay unwritten, for writes that go out in one burst of large items
+ * (a quarter's payout shards: at 100,000 partners some 200 shards, about 24,000 write units at
+ * once). An on-demand table still scaling may throttle that for longer than the 11 attempts (about
+ * 6.5 s of sleeps) sized for small items, and every retry of the computation would fail the same way.
+ */
+export interface RetryBudget {
+  ms: number;
+  /** Tests pass a clock of their own. */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+async function writeChunk(doc: DynamoDBDocumentClient, table: string, chunk: WriteRequest[], budget?: RetryBudget): Promise<void> {
+  const now = budget?.now ?? Date.now;
+  const pause = budget?.sleep ?? sleep;
+  const start = now();
   let pending: WriteRequest[] = chunk;
   for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt > 10) throw new Error(`DynamoDB kept ${pending.length} writes unprocessed after ${attempt} attempts`);
+    const waited = now() - start;
+    if (budget && attempt > 0 && waited >= budget.ms)
+      throw new Error(
+        `DynamoDB kept ${pending.length} of ${chunk.length} writes unwritten for ${Math.round(waited / 1000)} s (the table is throttling them)`,
+      );
+    if (!budget && attempt > 10) throw new Error(`DynamoDB kept ${pending.length} writes unprocessed after ${attempt} attempts`);
     // Full jitter: batches throttled together must not all come back at the same instant.
-    if (attempt > 0) await sleep(Math.random() * Math.min(2000, 50 * 2 ** attempt));
+    if (attempt > 0) await pause(Math.random() * Math.min(2000, 50 * 2 ** Math.min(attempt, 6)));
     let res;
     try {
       res = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
     } catch (err) {
       // A batch throttled as a whole throws rather than coming back unprocessed; with many batches
       // in flight on one index partition (reference rows) the SDK's own few retries run out.
-      if (isThrottled(err) && attempt < 10) continue;
+      if (isThrottled(err) && (budget || attempt < 10)) continue;
       throw err;
     }
     pending = (res.UnprocessedItems?.[table] as WriteRequest[] | undefined) ?? [];

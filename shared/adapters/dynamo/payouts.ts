@@ -17,8 +17,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PayoutShardTooLargeError } from '../../errors.js';
 import type { PayoutsRepository, PayoutsToStore, PayoutsWriteScope, StoredPayouts } from '../../ports/index.js';
 import { bucketOf } from './buckets.js';
-import { batchWriteWithin, SHARD_WRITE_BUDGET_MS, type RetryBudget } from './budget-writes.js';
-import { batchGet, batchWrite, queryAll, type Item, type WriteRequest } from './doc.js';
+import { batchGet, batchWrite, batchWriteChunks, queryAll, type Item, type RetryBudget, type WriteRequest } from './doc.js';
 import { GSI1, keys } from './keys.js';
 import {
   decodePayoutItem,
@@ -46,10 +45,12 @@ export const MAX_SHARD_BYTES = 390_000;
 /**
  * Shards to a BatchWriteItem request (DynamoDB's most; 25 of 390 KB are within its 16 MB), and
  * requests in flight: a full quarter goes out in one wave, its answers waiting on no busy thread.
- * Throttled shards are retried for a time budget (budget-writes.ts), not a few attempts.
+ * Throttled shards are retried for a time budget (doc.ts, RetryBudget), not a few attempts.
  */
 const SHARDS_PER_REQUEST = 25;
 const SHARD_WRITES_IN_FLIGHT = 8;
+/** A minute: long enough for on-demand capacity to catch up with a burst, short beside a Lambda's 15. */
+export const SHARD_WRITE_BUDGET_MS = 60_000;
 
 function toStored(i: Item): StoredPayouts {
   return {
@@ -172,7 +173,7 @@ export class DynamoPayoutsRepository implements PayoutsRepository {
     const chunks = Array.from({ length: Math.ceil(requests.length / SHARDS_PER_REQUEST) }, (_, c) =>
       requests.slice(c * SHARDS_PER_REQUEST, (c + 1) * SHARDS_PER_REQUEST),
     );
-    await batchWriteWithin(this.doc, this.table, chunks, SHARD_WRITES_IN_FLIGHT, this.retryBudget);
+    await batchWriteChunks(this.doc, this.table, chunks.length, (c) => chunks[c]!, SHARD_WRITES_IN_FLIGHT, this.retryBudget);
     if (!inShards) {
       // The old items are in their shards now; once they are gone, no read looks for them again.
       await batchWrite(this.doc, this.table, old.map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })));
