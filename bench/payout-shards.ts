@@ -8,7 +8,7 @@
  * java process, from /proc) and the items' sizes (largest shard, bytes per partner).
  */
 import '../local/env-defaults.js';
-import { createReadStream, readdirSync, readFileSync } from 'node:fs';
+import { createReadStream, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bucketOf } from '../shared/adapters/dynamo/buckets.js';
@@ -21,6 +21,7 @@ import type { PayoutToStore } from '../shared/ports/index.js';
 import { loadDataFolder } from '../shared/reference/data-folder.js';
 import { startLocalRuntime } from '../local/runtime.js';
 import { takeFlag } from './loop-args.js';
+import { findDynamoJava, processCpuMs } from './dynamo-cpu.js';
 
 const args = process.argv.slice(2);
 const counts = (takeFlag(args, '--counts') ?? '64,128,256').split(',').map(Number);
@@ -28,27 +29,8 @@ const rounds = Number(takeFlag(args, '--rounds') ?? 2);
 const dir = resolve(args[0] ?? 'samples/data');
 const QUARTER = '2016-Q1';
 const AT = '2016-05-01T00:00:00.000Z';
-const tick = 100; // USER_HZ
 
-/** DynamoDB Local's java process: the one listening on the stack's port. */
-function findJava(port: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (cmd.some((a) => a.includes('DynamoDBLocal')) && cmd.includes(port)) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return undefined;
-}
 
-function javaCpuMs(pid: number | undefined): number {
-  if (!pid) return NaN;
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / tick;
-}
 
 const runtime = await startLocalRuntime({ computeAfterIngest: true });
 try {
@@ -64,7 +46,7 @@ try {
   console.log(`${stored.length} payouts of ${QUARTER} computed from ${dir}`);
   const { doc } = runtime.stack.clients;
   const table = runtime.stack.tableName;
-  const javaPid = findJava(new URL(runtime.stack.env.AWS_ENDPOINT_URL_DYNAMODB).port);
+  const javaPid = findDynamoJava(new URL(runtime.stack.env.AWS_ENDPOINT_URL_DYNAMODB).port);
 
   const entries = stored.map((p) => shardEntryOf(p, AT));
   const sizes = (count: number) => {
@@ -81,14 +63,14 @@ try {
   };
 
   const measure = async (what: string, write: () => Promise<void>, size: string) => {
-    const j = javaCpuMs(javaPid);
+    const j = processCpuMs(javaPid);
     const c = process.cpuUsage();
     const t = performance.now();
     await write();
     const u = process.cpuUsage(c);
     console.log(
       `  ${what.padEnd(22)} ${((performance.now() - t) / 1000).toFixed(2)} s, node ${((u.user + u.system) / 1e6).toFixed(2)} s, ` +
-        `java ${((javaCpuMs(javaPid) - j) / 1000).toFixed(2)} s; ${size}; load ${loadavg()[0]!.toFixed(2)}`,
+        `java ${((processCpuMs(javaPid) - j) / 1000).toFixed(2)} s; ${size}; load ${loadavg()[0]!.toFixed(2)}`,
     );
   };
 

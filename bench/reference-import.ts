@@ -5,7 +5,6 @@
  * Then the largest bucket item of each kind (reference-buckets.ts): its rows and bytes.
  */
 import '../local/env-defaults.js';
-import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -17,6 +16,7 @@ import { wire } from '../shared/wiring.js';
 import { importReference } from '../shared/pipeline/reference-import.js';
 import { loadDataFolder } from '../shared/reference/data-folder.js';
 import { startLocalStack } from '../local/local-stack.js';
+import { findDynamoJava, processCpuMs } from './dynamo-cpu.js';
 
 if (process.argv.includes('--help')) {
   console.log(
@@ -31,22 +31,8 @@ const dir = resolve(process.argv[2] ?? 'samples/data');
 const rounds = Number(process.argv[3] ?? 3);
 const folder = await loadDataFolder(dir);
 const stack = await startLocalStack();
-const javaPid = findJava(new URL(stack.env.AWS_ENDPOINT_URL_DYNAMODB).port);
-const tick = 100; // USER_HZ
+const javaPid = findDynamoJava(new URL(stack.env.AWS_ENDPOINT_URL_DYNAMODB).port);
 
-/** DynamoDB Local's java process: the one listening on the stack's port. */
-function findJava(port: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (args.some((a) => a.includes('DynamoDBLocal')) && args.includes(port)) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return undefined;
-}
 
 async function largestBuckets(doc: DynamoDBDocumentClient, table: string): Promise<string> {
   const all = Array.from({ length: REFERENCE_BUCKETS }, (_, b) => b);
@@ -58,11 +44,6 @@ async function largestBuckets(doc: DynamoDBDocumentClient, table: string): Promi
   }).join('; ');
 }
 
-function javaCpuMs(pid: number | undefined): number {
-  if (!pid) return NaN;
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / tick;
-}
 
 try {
   const noCompute = { publish: async () => undefined } as never;
@@ -76,25 +57,25 @@ try {
     for (const method of ['putPartners', 'putAcceptances', 'putTrainings'] as const) {
       const put = deps.reference[method].bind(deps.reference) as (...a: unknown[]) => Promise<void>;
       (reference as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
-        const j = javaCpuMs(javaPid);
+        const j = processCpuMs(javaPid);
         const c = process.cpuUsage();
         const t = performance.now();
         await put(...args);
         const u = process.cpuUsage(c);
         kinds.push(
-          `${method} ${(args[0] as unknown[]).length}: ${((performance.now() - t) / 1000).toFixed(2)} s, node ${((u.user + u.system) / 1e6).toFixed(2)} s, java ${((javaCpuMs(javaPid) - j) / 1000).toFixed(2)} s`,
+          `${method} ${(args[0] as unknown[]).length}: ${((performance.now() - t) / 1000).toFixed(2)} s, node ${((u.user + u.system) / 1e6).toFixed(2)} s, java ${((processCpuMs(javaPid) - j) / 1000).toFixed(2)} s`,
         );
       };
     }
     deps.reference = reference;
-    const j0 = javaCpuMs(javaPid);
+    const j0 = processCpuMs(javaPid);
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const result = await importReference({ ...deps, compute: noCompute }, folder.reference, { quarters: ['2016-Q1'] });
     const c = process.cpuUsage(c0);
     console.log(
       `round ${round + 1}: ${((performance.now() - t0) / 1000).toFixed(2)} s, node cpu ${((c.user + c.system) / 1e6).toFixed(2)} s, ` +
-        `java cpu ${((javaCpuMs(javaPid) - j0) / 1000).toFixed(2)} s, written ${JSON.stringify(result.written)}, load ${loadavg()[0]!.toFixed(2)}`,
+        `java cpu ${((processCpuMs(javaPid) - j0) / 1000).toFixed(2)} s, written ${JSON.stringify(result.written)}, load ${loadavg()[0]!.toFixed(2)}`,
     );
     for (const k of kinds) console.log(`  ${k}`);
     if (round === 0) console.log(`  largest buckets (of ${REFERENCE_BUCKETS}): ${await largestBuckets(stack.clients.doc, table)}`);
