@@ -38,6 +38,21 @@ function idsInOneBucket(prefix: string, count: number, bucket = 0): string[] {
   return ids;
 }
 
+/**
+ * Names of `length` Cyrillic letters in no order (xorshift32 from `seed`), which deflating cannot
+ * shorten much: enough of them in one bucket pass the item limit.
+ */
+function cyrillicNoise(seed: number): (length: number) => string {
+  let x = seed;
+  const letter = () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return String.fromCharCode(0x430 + ((x >>> 0) % 32));
+  };
+  return (length) => Array.from({ length }, letter).join('');
+}
+
 const acceptance = (partnerId: string, acceptedAt: string, plan: number | null = 150): Acceptance => ({
   partnerId,
   program: 'client',
@@ -214,16 +229,9 @@ describe('reference rows in buckets', () => {
     const before = await doc.send(new GetCommand({ TableName: table, Key: keys.referenceBucket('partners', 3), ConsistentRead: true }));
     // Names as long as the import takes (300 characters), of letters in no order, so deflating
     // leaves about 200 bytes a row: enough of them in one bucket pass the item limit.
-    let x = 2463534242;
-    const letter = () => {
-      // xorshift32: letters that deflate cannot shorten much.
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      return String.fromCharCode(0x430 + ((x >>> 0) % 32));
-    };
+    const noise = cyrillicNoise(2463534242);
     const many = idsInOneBucket('BIG', Math.ceil(MAX_BUCKET_BYTES / 150), 3).map((id) =>
-      aPartner({ id, name: Array.from({ length: 300 }, letter).join('') }),
+      aPartner({ id, name: noise(300) }),
     );
     const refused = await repo.putPartners(many).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(ReferenceBucketFullError);
@@ -253,15 +261,9 @@ describe('reference rows in buckets', () => {
 
   it('checks every kind before the first write: a full bucket of partners stops an import before its distributors are written', async () => {
     const { repo, doc, table } = await freshTable();
-    let x = 88172645;
-    const letter = () => {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      return String.fromCharCode(0x430 + ((x >>> 0) % 32));
-    };
+    const noise = cyrillicNoise(88172645);
     const many = idsInOneBucket('FULL', Math.ceil(MAX_BUCKET_BYTES / 150), 5).map((id) =>
-      aPartner({ id, name: Array.from({ length: 300 }, letter).join('') }),
+      aPartner({ id, name: noise(300) }),
     );
     const published: unknown[] = [];
     const refused = await importReference(
@@ -283,16 +285,10 @@ describe('reference rows in buckets', () => {
 
   it('when another writer fills a bucket after the check, records the kinds already stored and says the import stopped partway', async () => {
     const { repo, doc, table } = await freshTable();
-    let x = 1234567;
-    const letter = () => {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      return String.fromCharCode(0x430 + ((x >>> 0) % 32));
-    };
+    const noise = cyrillicNoise(1234567);
     // Each half fits a bucket alone (about 260 bytes a row deflated); both together do not.
     const ids = idsInOneBucket('RACE', 1800, 7);
-    const named = (id: string) => aPartner({ id, name: Array.from({ length: 300 }, letter).join('') });
+    const named = (id: string) => aPartner({ id, name: noise(300) });
     const ours = ids.slice(0, 900).map(named);
     const theirs = ids.slice(900).map(named);
     // Our import's first conditional put waits until the other writer has stored its rows.
