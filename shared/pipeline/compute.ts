@@ -268,14 +268,32 @@ const revisionNumber = (r: string | undefined) => Number((r ?? 'r0').slice(1)) |
 
 /** Computes a quarter unless its inputs are unchanged since the last completed computation. */
 export async function computeQuarterNow(deps: ComputeDeps, quarter: string, cause: string): Promise<ComputeOutcome> {
-  const payoutWrites: Promise<void>[] = [];
+  const running: Running = { payoutWrites: [], workbench: null, failure: null };
   try {
-    return await computeQuarterWith(deps, quarter, cause, payoutWrites);
+    return await computeQuarterWith(deps, quarter, cause, running);
   } catch (err) {
-    // A failed computation ends only once its payout writes have: the retry (or a Lambda thawed
-    // later) must never find them still going, as a late shard write overwrites its whole shard.
-    await Promise.allSettled(payoutWrites);
+    // A failed computation ends only once its payout writes and its workbench build have: the retry
+    // (or a Lambda thawed later) must never find them still going, as a late shard write overwrites
+    // its whole shard. The build stops at its next slice.
+    running.failure = { err };
+    await Promise.allSettled([...running.payoutWrites, running.workbench]);
     throw err;
+  }
+}
+
+/** What a computation has going beside its main line, for its failure to wait for. */
+interface Running {
+  payoutWrites: Promise<void>[];
+  workbench: Promise<unknown> | null;
+  /** Set once the computation has failed: the workbench build stops between slices. */
+  failure: { err: unknown } | null;
+}
+
+/** The workbench build of a computation that failed meanwhile, stopped; never reaches a caller. */
+class WorkbenchBuildStoppedError extends Error {
+  constructor(options: ErrorOptions) {
+    super('the workbench part was not built: the computation failed', options);
+    this.name = 'WorkbenchBuildStoppedError';
   }
 }
 
@@ -283,8 +301,9 @@ async function computeQuarterWith(
   deps: ComputeDeps,
   quarter: string,
   cause: string,
-  payoutWrites: Promise<void>[],
+  running: Running,
 ): Promise<ComputeOutcome> {
+  const { payoutWrites } = running;
   // Reads that do not depend on each other go out together. The reference snapshot is the slowest
   // (every partner, acceptance and training), so it starts at once and the rest is decided meanwhile.
   const step = deps.timeStep ?? (() => () => undefined);
@@ -449,17 +468,26 @@ async function computeQuarterWith(
   // and causes are stored, and goes a slice of partners at a time: storing them and the writes'
   // answers take many short turns of the main thread, which one long build would hold up, and the
   // pointer with them.
-  const workbenchBuilt = step('build the workbench part');
   const workbenchBytes = (async () => {
+    const stored = await Promise.allSettled([bodyStored, rulesRecorded, causesStored]);
+    // One of them failed, so the computation has: nothing to build.
+    const failed = stored.find((s) => s.status === 'rejected');
+    if (failed) throw new WorkbenchBuildStoppedError({ cause: failed.reason });
+    const workbenchBuilt = step('build the workbench part');
+    // Between slices: a computation that failed meanwhile waits for this build, so it stops here.
+    const turn = async () => {
+      await nextTurn();
+      if (running.failure) throw new WorkbenchBuildStoppedError({ cause: running.failure.err });
+    };
     try {
-      await Promise.allSettled([bodyStored, rulesRecorded, causesStored]);
       const results = computation.partners.map((p) => p.result);
-      const part = await workbenchBodyInTurns(rules, results, computation.exceptions, reference, nextTurn);
+      const part = await workbenchBodyInTurns(rules, results, computation.exceptions, reference, turn);
       return await gzipPart(computation.record.resultHash, part);
     } finally {
       workbenchBuilt();
     }
   })();
+  running.workbench = workbenchBytes;
   workbenchBytes.catch(() => undefined); // awaited after the pointer; its failure fails nothing
   await Promise.all([...(itemWrites ?? []), bodyStored, rulesRecorded, causesStored]);
   // A closed quarter's points are in the ledger: what changed is credited or debited there, and
