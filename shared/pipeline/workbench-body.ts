@@ -18,7 +18,15 @@ import type { Rules } from '../domain/rules/load.js';
 import type { ExplainedLine, Partner, PartnerQuarterResult, PartnerReference } from '../domain/types.js';
 import { watchCandidates, type WatchCandidate } from '../domain/watchlist.js';
 import { HELD_REASONS, type HeldLines, type HeldReason, type QuarterReference } from './compute-quarter.js';
-import { heldFacts, payoutFacts, workbenchFacts, type HeldItem, type PayoutItem, type WorkbenchFact } from './workbench.js';
+import {
+  heldFacts,
+  payoutFacts,
+  workbenchFacts,
+  type HeldItem,
+  type PayoutItem,
+  type WorkbenchFact,
+  type WorkbenchInput,
+} from './workbench.js';
 
 type Said = 'message' | 'messageLang' | 'amountAtStakeRub' | 'fix';
 type StoredAmount = { amountAtStakeRub: string | null; fix: HeldItem['fix'] };
@@ -50,15 +58,14 @@ const referenceOf =
     trainings: [...(reference.trainings.get(id) ?? [])],
   });
 
-/** Candidates and items for every partner, from the results and the reference data they were computed with. */
-export function workbenchSource(
+/** What workbenchFacts reads, every partner visible: the stored object holds them all. */
+function workbenchInput(
   rules: Rules,
   results: readonly PartnerQuarterResult[],
   held: Partial<Record<HeldReason, HeldLines[]>>,
   reference: Pick<QuarterReference, 'partners' | 'distributors' | 'catalog' | 'trainings'>,
-): WorkbenchSource {
-  const watch = watchCandidates({ rules, results, referenceOf: referenceOf(reference) });
-  const facts = workbenchFacts({
+): WorkbenchInput {
+  return {
     rules,
     held,
     results,
@@ -67,7 +74,18 @@ export function workbenchSource(
     catalog: reference.catalog,
     trainings: reference.trainings,
     visible: () => true,
-  });
+  };
+}
+
+/** Candidates and items for every partner, from the results and the reference data they were computed with. */
+export function workbenchSource(
+  rules: Rules,
+  results: readonly PartnerQuarterResult[],
+  held: Partial<Record<HeldReason, HeldLines[]>>,
+  reference: Pick<QuarterReference, 'partners' | 'distributors' | 'catalog' | 'trainings'>,
+): WorkbenchSource {
+  const watch = watchCandidates({ rules, results, referenceOf: referenceOf(reference) });
+  const facts = workbenchFacts(workbenchInput(rules, results, held, reference));
   return { partners: reference.partners, watch, facts };
 }
 
@@ -121,16 +139,7 @@ function* workbenchBodyBuilt(
   reference: Pick<QuarterReference, 'partners' | 'distributors' | 'catalog' | 'trainings'>,
   perSlice: number,
 ): Generator<void, WorkbenchBody> {
-  const input = {
-    rules,
-    held,
-    results,
-    partners: reference.partners,
-    distributorShown: asWrittenIn(reference.distributors.values()),
-    catalog: reference.catalog,
-    trainings: reference.trainings,
-    visible: () => true,
-  };
+  const input = workbenchInput(rules, results, held, reference);
   const index = new Map<object, number>();
   for (const reason of HELD_REASONS) (held[reason] ?? []).forEach((h, i) => index.set(h, i));
   const named = new Set<string>();
