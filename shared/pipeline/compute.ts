@@ -56,7 +56,7 @@ import { decodeExtract } from './extract.js';
 import { partnerSummaryRows, type PartnerSummaryRow } from './partner-summary.js';
 import { creditPoints, finishCredits } from './quarters.js';
 import { recordRulesChange } from './rules-audit.js';
-import { workbenchBody } from './workbench-body.js';
+import { workbenchBodyInTurns } from './workbench-body.js';
 import { gzipPart, storeGzippedPart } from './workbench-part.js';
 
 export interface ComputeDeps {
@@ -176,9 +176,12 @@ function decodeTimed(bytes: Buffer, sha256: string, end: () => void) {
   }
 }
 
-/** Compressed off the main thread, so the payout writes beside it keep going. */
+/**
+ * Compressed off the main thread, so the payout writes beside it keep going; into one big output
+ * buffer (the same bytes), since each of the default 16 KB buffers waits for a turn of the main thread.
+ */
 async function storeBody(objects: ObjectStore, key: string, body: ComputationBody): Promise<void> {
-  await objects.put(key, await gzipAsync(JSON.stringify(body)), 'application/gzip');
+  await objects.put(key, await gzipAsync(JSON.stringify(body), { chunkSize: 1 << 20 }), 'application/gzip');
 }
 
 export async function readComputationBody(objects: ObjectStore, key: string): Promise<ComputationBody | null> {
@@ -252,6 +255,9 @@ export async function quarterPartnerIds(deps: Pick<ComputeDeps, 'objects' | 'com
 
 const gzipAsync = promisify(gzip);
 
+/** Lets what waits on the event loop (answers, the payout writer) run before the computation goes on. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** How many changed items are computed between turns of the item writes. */
 const WRITE_TURN = 25;
 
@@ -262,14 +268,32 @@ const revisionNumber = (r: string | undefined) => Number((r ?? 'r0').slice(1)) |
 
 /** Computes a quarter unless its inputs are unchanged since the last completed computation. */
 export async function computeQuarterNow(deps: ComputeDeps, quarter: string, cause: string): Promise<ComputeOutcome> {
-  const payoutWrites: Promise<void>[] = [];
+  const running: Running = { payoutWrites: [], workbench: null, failure: null };
   try {
-    return await computeQuarterWith(deps, quarter, cause, payoutWrites);
+    return await computeQuarterWith(deps, quarter, cause, running);
   } catch (err) {
-    // A failed computation ends only once its payout writes have: the retry (or a Lambda thawed
-    // later) must never find them still going, as a late shard write overwrites its whole shard.
-    await Promise.allSettled(payoutWrites);
+    // A failed computation ends only once its payout writes and its workbench build have: the retry
+    // (or a Lambda thawed later) must never find them still going, as a late shard write overwrites
+    // its whole shard. The build stops at its next slice.
+    running.failure = { err };
+    await Promise.allSettled([...running.payoutWrites, running.workbench]);
     throw err;
+  }
+}
+
+/** What a computation has going beside its main line, for its failure to wait for. */
+interface Running {
+  payoutWrites: Promise<void>[];
+  workbench: Promise<unknown> | null;
+  /** Set once the computation has failed: the workbench build stops between slices. */
+  failure: { err: unknown } | null;
+}
+
+/** The workbench build of a computation that failed meanwhile, stopped; never reaches a caller. */
+class WorkbenchBuildStoppedError extends Error {
+  constructor(options: ErrorOptions) {
+    super('the workbench part was not built: the computation failed', options);
+    this.name = 'WorkbenchBuildStoppedError';
   }
 }
 
@@ -277,8 +301,9 @@ async function computeQuarterWith(
   deps: ComputeDeps,
   quarter: string,
   cause: string,
-  payoutWrites: Promise<void>[],
+  running: Running,
 ): Promise<ComputeOutcome> {
+  const { payoutWrites } = running;
   // Reads that do not depend on each other go out together. The reference snapshot is the slowest
   // (every partner, acceptance and training), so it starts at once and the rest is decided meanwhile.
   const step = deps.timeStep ?? (() => () => undefined);
@@ -374,12 +399,15 @@ async function computeQuarterWith(
       itemWrites ??= await startWrites();
       toWrite.push({ result: p.result, points: p.points, hash: p.hash, content: p.content });
       // Every few items the writes' requests and answers get their turn.
-      if (changed.length % WRITE_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (changed.length % WRITE_TURN === 0) await nextTurn();
     }
   } finally {
     toWrite.end();
     partnersEnd();
   }
+  // The writer's turn first: it encodes the shards and sends them, so DynamoDB stores them while
+  // the result hash and the body are worked out here, not after.
+  await nextTurn();
   const finishEnd = step('finish: result hash, body and causes');
   const computation = finishQuarter(tallied, outcomes);
 
@@ -413,24 +441,10 @@ async function computeQuarterWith(
       : []),
   ];
   finishEnd();
-  // The workbench part is built and compressed while the last payout items are written (the main
-  // thread would only wait for them), and stored after the pointer below.
-  const workbenchBuilt = step('build the workbench part');
-  const workbenchBytes = (async () => {
-    try {
-      await new Promise((resolve) => setImmediate(resolve));
-      const part = workbenchBody(rules, computation.partners.map((p) => p.result), computation.exceptions, reference);
-      return await gzipPart(computation.record.resultHash, part);
-    } finally {
-      workbenchBuilt();
-    }
-  })();
-  workbenchBytes.catch(() => undefined); // awaited after the pointer; its failure fails nothing
   const bodyEnd = step('store the body and causes');
-  await Promise.all([
-    ...(itemWrites ?? []),
-    storeBody(deps.objects, bodyKey, body).then(bodyEnd),
-    // Before the pointer: a computation cut off after this retries from the same previous one.
+  const bodyStored = storeBody(deps.objects, bodyKey, body).then(bodyEnd);
+  // Before the pointer: a computation cut off after this retries from the same previous one.
+  const rulesRecorded =
     previous && previous.rulesVersion !== rules.version
       ? recordRulesChange(deps, {
           quarter,
@@ -438,18 +452,44 @@ async function computeQuarterWith(
           to: rules.version,
           since: previous.inputsHash,
         })
-      : null,
-    writes
-      ? appendCauses(deps.objects, {
-          quarter,
-          computedAt: at,
-          inputsHash,
-          resultHash: computation.record.resultHash,
-          partners: [...changed.map((p) => p.partnerId), ...gone].sort(),
-          causes,
-        })
-      : null,
-  ]);
+      : null;
+  const causesStored = writes
+    ? appendCauses(deps.objects, {
+        quarter,
+        computedAt: at,
+        inputsHash,
+        resultHash: computation.record.resultHash,
+        partners: [...changed.map((p) => p.partnerId), ...gone].sort(),
+        causes,
+      })
+    : null;
+  // The workbench part is built and compressed while the last payout items are written (the main
+  // thread would only wait for them), and stored after the pointer below. It starts once the body
+  // and causes are stored, and goes a slice of partners at a time: storing them and the writes'
+  // answers take many short turns of the main thread, which one long build would hold up, and the
+  // pointer with them.
+  const workbenchBytes = (async () => {
+    const stored = await Promise.allSettled([bodyStored, rulesRecorded, causesStored]);
+    // One of them failed, so the computation has: nothing to build.
+    const failed = stored.find((s) => s.status === 'rejected');
+    if (failed) throw new WorkbenchBuildStoppedError({ cause: failed.reason });
+    const workbenchBuilt = step('build the workbench part');
+    // Between slices: a computation that failed meanwhile waits for this build, so it stops here.
+    const turn = async () => {
+      await nextTurn();
+      if (running.failure) throw new WorkbenchBuildStoppedError({ cause: running.failure.err });
+    };
+    try {
+      const results = computation.partners.map((p) => p.result);
+      const part = await workbenchBodyInTurns(rules, results, computation.exceptions, reference, turn);
+      return await gzipPart(computation.record.resultHash, part);
+    } finally {
+      workbenchBuilt();
+    }
+  })();
+  running.workbench = workbenchBytes;
+  workbenchBytes.catch(() => undefined); // awaited after the pointer; its failure fails nothing
+  await Promise.all([...(itemWrites ?? []), bodyStored, rulesRecorded, causesStored]);
   // A closed quarter's points are in the ledger: what changed is credited or debited there, and
   // every partner when its close did not finish crediting.
   if ((await deps.quarters.get(quarter))?.status === 'closed') {

@@ -15,10 +15,18 @@
 import { Decimal } from 'decimal.js';
 import { asWrittenIn } from '../domain/ids.js';
 import type { Rules } from '../domain/rules/load.js';
-import type { ExplainedLine, Partner, PartnerQuarterResult } from '../domain/types.js';
+import type { ExplainedLine, Partner, PartnerQuarterResult, PartnerReference } from '../domain/types.js';
 import { watchCandidates, type WatchCandidate } from '../domain/watchlist.js';
 import { HELD_REASONS, type HeldLines, type HeldReason, type QuarterReference } from './compute-quarter.js';
-import { workbenchFacts, type HeldItem, type PayoutItem, type WorkbenchFact } from './workbench.js';
+import {
+  heldFacts,
+  payoutFacts,
+  workbenchFacts,
+  type HeldItem,
+  type PayoutItem,
+  type WorkbenchFact,
+  type WorkbenchInput,
+} from './workbench.js';
 
 type Said = 'message' | 'messageLang' | 'amountAtStakeRub' | 'fix';
 type StoredAmount = { amountAtStakeRub: string | null; fix: HeldItem['fix'] };
@@ -41,23 +49,23 @@ export interface WorkbenchSource {
   facts: WorkbenchFact[];
 }
 
-/** Candidates and items for every partner, from the results and the reference data they were computed with. */
-export function workbenchSource(
+/** What the watchlist's blockers read of a partner's reference data. */
+const referenceOf =
+  (reference: Pick<QuarterReference, 'partners' | 'trainings'>) =>
+  (id: string): PartnerReference => ({
+    partner: reference.partners.get(id) ?? null,
+    acceptances: [],
+    trainings: [...(reference.trainings.get(id) ?? [])],
+  });
+
+/** What workbenchFacts reads, every partner visible: the stored object holds them all. */
+function workbenchInput(
   rules: Rules,
   results: readonly PartnerQuarterResult[],
   held: Partial<Record<HeldReason, HeldLines[]>>,
   reference: Pick<QuarterReference, 'partners' | 'distributors' | 'catalog' | 'trainings'>,
-): WorkbenchSource {
-  const watch = watchCandidates({
-    rules,
-    results,
-    referenceOf: (id) => ({
-      partner: reference.partners.get(id) ?? null,
-      acceptances: [],
-      trainings: [...(reference.trainings.get(id) ?? [])],
-    }),
-  });
-  const facts = workbenchFacts({
+): WorkbenchInput {
+  return {
     rules,
     held,
     results,
@@ -66,7 +74,18 @@ export function workbenchSource(
     catalog: reference.catalog,
     trainings: reference.trainings,
     visible: () => true,
-  });
+  };
+}
+
+/** Candidates and items for every partner, from the results and the reference data they were computed with. */
+export function workbenchSource(
+  rules: Rules,
+  results: readonly PartnerQuarterResult[],
+  held: Partial<Record<HeldReason, HeldLines[]>>,
+  reference: Pick<QuarterReference, 'partners' | 'distributors' | 'catalog' | 'trainings'>,
+): WorkbenchSource {
+  const watch = watchCandidates({ rules, results, referenceOf: referenceOf(reference) });
+  const facts = workbenchFacts(workbenchInput(rules, results, held, reference));
   return { partners: reference.partners, watch, facts };
 }
 
@@ -77,59 +96,117 @@ export function workbenchBody(
   held: Partial<Record<HeldReason, HeldLines[]>>,
   reference: Pick<QuarterReference, 'partners' | 'distributors' | 'catalog' | 'trainings'>,
 ): WorkbenchBody {
-  const { watch, facts } = workbenchSource(rules, results, held, reference);
+  const built = workbenchBodyBuilt(rules, results, held, reference, results.length);
+  for (;;) {
+    const step = built.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Partners whose items workbenchBodyInTurns builds between two turns: tens of milliseconds of work. */
+const PARTNERS_PER_TURN = 250;
+
+/**
+ * workbenchBody, the same object, built a slice of partners at a time with `turn` awaited between
+ * slices: the computation builds it while its payout writes, body and pointer are still to be
+ * stored, and a whole build in one go (a second for 5,000 partners) would hold all of them up.
+ */
+export async function workbenchBodyInTurns(
+  rules: Rules,
+  results: readonly PartnerQuarterResult[],
+  held: Partial<Record<HeldReason, HeldLines[]>>,
+  reference: Pick<QuarterReference, 'partners' | 'distributors' | 'catalog' | 'trainings'>,
+  turn: () => Promise<unknown>,
+  partnersPerTurn = PARTNERS_PER_TURN,
+): Promise<WorkbenchBody> {
+  const built = workbenchBodyBuilt(rules, results, held, reference, Math.max(1, partnersPerTurn));
+  for (;;) {
+    const step = built.next();
+    if (step.done) return step.value;
+    await turn();
+  }
+}
+
+/**
+ * Builds the workbench object, pausing (a `yield`) after the held items and after every slice of
+ * `perSlice` partners. Candidates and payout items are each partner's own, in partner order, so the
+ * slices together give what one pass over all partners gives (workbenchSource).
+ */
+function* workbenchBodyBuilt(
+  rules: Rules,
+  results: readonly PartnerQuarterResult[],
+  held: Partial<Record<HeldReason, HeldLines[]>>,
+  reference: Pick<QuarterReference, 'partners' | 'distributors' | 'catalog' | 'trainings'>,
+  perSlice: number,
+): Generator<void, WorkbenchBody> {
+  const input = workbenchInput(rules, results, held, reference);
   const index = new Map<object, number>();
   for (const reason of HELD_REASONS) (held[reason] ?? []).forEach((h, i) => index.set(h, i));
   const named = new Set<string>();
-  const w = watch.map((c) => {
-    named.add(c.partnerKey);
-    return { ...c, amountAtStakeRub: c.amountAtStakeRub.toFixed(2) };
-  });
-  const i = facts.map((f): StoredHeld | StoredPayout => {
-    named.add(f.partnerKey);
-    const amountAtStakeRub = f.amountAtStakeRub === null ? null : f.amountAtStakeRub.toFixed(2);
-    if (f.source === 'held') {
-      const { source, reason, distributorId, program, rateRow, fix } = f;
-      return { source, reason, hx: index.get(f.held)!, distributorId, program, rateRow, amountAtStakeRub, fix };
+  const w: WorkbenchBody['w'] = [];
+  const i: WorkbenchBody['i'] = [];
+  const keep = (facts: WorkbenchFact[]) => {
+    for (const f of facts) {
+      named.add(f.partnerKey);
+      i.push(storedFact(f, index));
     }
-    const line = f.line;
-    // Key by key, not by rest and spread (most of this function's time for 40,000 items); the keys
-    // in the order workbenchFacts writes them, which workbenchFromBody gives back.
-    const kept: ExplainedLine = { partnerId: line.partnerId } as ExplainedLine;
-    if (line.partnerDisplayId !== undefined) kept.partnerDisplayId = line.partnerDisplayId;
-    kept.distributorId = line.distributorId;
-    if (line.distributorDisplayId !== undefined) kept.distributorDisplayId = line.distributorDisplayId;
-    kept.program = line.program;
-    kept.rateRow = line.rateRow;
-    kept.units = line.units;
-    kept.paidUnits = line.paidUnits;
-    kept.rate = String(line.rate);
-    kept.amount = String(line.amount);
-    kept.explanation = line.explanation;
-    const stored: StoredPayout = {
-      source: f.source,
-      reason: f.reason,
-      partnerId: f.partnerId,
-      partnerKey: f.partnerKey,
-      distributorId: f.distributorId,
-      program: f.program,
-      rateRow: f.rateRow,
-      units: f.units,
-      unpaidUnits: f.unpaidUnits,
-      missingUnits: f.missingUnits,
-      courses: f.courses,
-      amountAtStakeRub,
-      fix: f.fix,
-      line: kept,
-    };
-    return stored;
-  });
+  };
+  keep(heldFacts(input));
+  for (let at = 0; at < results.length; at += perSlice) {
+    yield;
+    const slice = results.slice(at, at + perSlice);
+    for (const c of watchCandidates({ rules, results: slice, referenceOf: referenceOf(reference) })) {
+      named.add(c.partnerKey);
+      w.push({ ...c, amountAtStakeRub: c.amountAtStakeRub.toFixed(2) });
+    }
+    keep(payoutFacts(input, slice));
+  }
   const p: WorkbenchBody['p'] = {};
   for (const key of [...named].sort()) {
     const partner = reference.partners.get(key);
     if (partner) p[key] = [partner.displayId, partner.name, partner.region, partner.status];
   }
   return { p, w, i };
+}
+
+/** A workbench item as the object keeps it. */
+function storedFact(f: WorkbenchFact, index: ReadonlyMap<object, number>): StoredHeld | StoredPayout {
+  const amountAtStakeRub = f.amountAtStakeRub === null ? null : f.amountAtStakeRub.toFixed(2);
+  if (f.source === 'held') {
+    const { source, reason, distributorId, program, rateRow, fix } = f;
+    return { source, reason, hx: index.get(f.held)!, distributorId, program, rateRow, amountAtStakeRub, fix };
+  }
+  const line = f.line;
+  // Key by key, not by rest and spread (most of this function's time for 40,000 items); the keys
+  // in the order workbenchFacts writes them, which workbenchFromBody gives back.
+  const kept: ExplainedLine = { partnerId: line.partnerId } as ExplainedLine;
+  if (line.partnerDisplayId !== undefined) kept.partnerDisplayId = line.partnerDisplayId;
+  kept.distributorId = line.distributorId;
+  if (line.distributorDisplayId !== undefined) kept.distributorDisplayId = line.distributorDisplayId;
+  kept.program = line.program;
+  kept.rateRow = line.rateRow;
+  kept.units = line.units;
+  kept.paidUnits = line.paidUnits;
+  kept.rate = String(line.rate);
+  kept.amount = String(line.amount);
+  kept.explanation = line.explanation;
+  const stored: StoredPayout = {
+    source: f.source,
+    reason: f.reason,
+    partnerId: f.partnerId,
+    partnerKey: f.partnerKey,
+    distributorId: f.distributorId,
+    program: f.program,
+    rateRow: f.rateRow,
+    units: f.units,
+    unpaidUnits: f.unpaidUnits,
+    missingUnits: f.missingUnits,
+    courses: f.courses,
+    amountAtStakeRub,
+    fix: f.fix,
+    line: kept,
+  };
+  return stored;
 }
 
 /**

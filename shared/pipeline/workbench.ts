@@ -189,6 +189,13 @@ export function sayItem(fact: WorkbenchFact, lang: Lang): WorkbenchItem {
 
 /** The workbench's items in the order they are found, messages not yet written (`lang` is not read). */
 export function workbenchFacts(input: WorkbenchInput): WorkbenchFact[] {
+  const items = heldFacts(input);
+  for (const f of payoutFacts(input, input.results)) items.push(f);
+  return items;
+}
+
+/** The held lines' items, first of workbenchFacts: `input.results` only gives each partner's plans. */
+export function heldFacts(input: Omit<WorkbenchInput, 'lang'>): WorkbenchFact[] {
   const { rules, partners, visible } = input;
   const items: WorkbenchFact[] = [];
   const results = new Map(input.results.map((r) => [r.partnerId, r]));
@@ -243,8 +250,17 @@ export function workbenchFacts(input: WorkbenchInput): WorkbenchFact[] {
         held: h,
       });
     }
+  return items;
+}
 
-  for (const result of input.results) {
+/**
+ * The payout lines' items of `results` (all of `input.results` or a slice of them, in order): they
+ * follow the held ones, each partner's on its own, so slices in turn give the items of the whole.
+ */
+export function payoutFacts(input: Omit<WorkbenchInput, 'lang'>, results: readonly PartnerQuarterResult[]): WorkbenchFact[] {
+  const { rules, partners, visible } = input;
+  const items: WorkbenchFact[] = [];
+  for (const result of results) {
     const partner = partners.get(result.partnerId) ?? null;
     if (!visible(partner)) continue;
     for (const line of result.lines) {

@@ -3,7 +3,7 @@
  * (partners + reports + a few), a one-partner reference change writes two items and the computation
  * it asks for two more (the shard of that partner's payout and the computation pointer) and reads
  * only that shard, a computation that crashes before its pointer is written is redone by the retry with the
- * same result, a failed computation ends only once its shard writes have, and payouts are packed in shards out of gsi1 (items stored before: payout-shards.test.ts).
+ * same result, a failed computation ends only once its shard writes and its workbench build have, and payouts are packed in shards out of gsi1 (items stored before: payout-shards.test.ts).
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -201,6 +201,97 @@ describe('items written', () => {
     faults.disarmAll();
     expect((await computeQuarterNow(env.rt.deps, Q1, 'retry')).status).toBe('computed');
     expect((await env.payouts(Q1, 'CW5C'))!.lines.map((l) => l.units)).toEqual([7]);
+  });
+
+  /** 600 partners with a payout (the workbench part three slices), then one more registered: a computation with one changed partner. */
+  async function quarterOf600(prefix: string) {
+    const partners = Array.from({ length: 600 }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
+    await env.importReference({
+      distributors: [`${prefix.toLowerCase()}-dist`],
+      partners,
+      acceptances: partners.map((partnerId) => ({ partnerId, program: 'client' })),
+    });
+    const lines: SaleLine[] = [...partners, `${prefix}NEW`].map((partnerId, i) => ({
+      date: '2016-02-10',
+      invoice: `${prefix}-${i}`,
+      partnerId,
+      description: VOSTRO,
+      qty: 1 + (i % 7),
+    }));
+    await env.upload(`${prefix.toLowerCase()}-dist`, 'many.csv', renderReport(lines));
+    const id = `${prefix}NEW`;
+    await env.rt.deps.reference.putPartners([{ id, displayId: id, name: id, status: 'Registered', region: 'Central' }]);
+    await env.rt.deps.reference.bumpRevision({ what: `1 partner (${id})`, by: 'test', at: new Date().toISOString() });
+  }
+
+  /** The computation's steps as they start and end, and its outcome, in order. */
+  function stepsLog(onStep: (event: string) => void = () => undefined) {
+    const events: string[] = [];
+    const push = (event: string) => {
+      events.push(event);
+      onStep(event);
+    };
+    const timeStep = (name: string) => {
+      push(`start ${name}`);
+      return () => push(`end ${name}`);
+    };
+    return { events, timeStep, push };
+  }
+
+  it('fails a computation whose body is not stored without building its workbench part', async () => {
+    await quarterOf600('WB');
+    // The body's write fails once the payout items are written: the workbench build would start next.
+    let release = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const bodyFault = faults.arm({
+      client: 's3',
+      command: 'PutObjectCommand',
+      match: (i) => /^computations\/2016-Q1\/[0-9a-f]+\.json\.gz$/.test(String(i.Key)),
+      fail: async () => {
+        await gate;
+        throw connectionReset();
+      },
+    });
+    const log = stepsLog((event) => event === 'end write the payout items' && release());
+    await expect(computeQuarterNow({ ...env.rt.deps, timeStep: log.timeStep }, Q1, 'test')).rejects.toThrow(/ECONNRESET/);
+    log.push('failed');
+    expect(bodyFault.fired).toBe(1);
+    // Nothing of it goes on after its failure: a build started would still be slicing the 600 partners.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(log.events.at(-1)).toBe('failed');
+    expect(log.events.filter((e) => e.includes('workbench'))).toEqual([]);
+
+    faults.disarmAll();
+    expect((await computeQuarterNow(env.rt.deps, Q1, 'retry')).status).toBe('computed');
+    expect((await env.payouts(Q1, 'WBNEW'))!.lines.map((l) => l.units)).toEqual([1 + (600 % 7)]);
+  });
+
+  it('stops the workbench build of a computation whose payout writes fail, before the failure is reported', async () => {
+    await quarterOf600('WS');
+    // The shard writes are held until the workbench build has started, then fail.
+    let release = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const shardFault = faults.arm({
+      client: 'doc',
+      command: 'BatchWriteCommand',
+      match: (i) => JSON.stringify(i).includes('PAYOUT-SHARD#'),
+      times: 1_000,
+      fail: async () => {
+        await gate;
+        throw connectionReset();
+      },
+    });
+    const log = stepsLog((event) => event === 'start build the workbench part' && release());
+    await expect(computeQuarterNow({ ...env.rt.deps, timeStep: log.timeStep }, Q1, 'test')).rejects.toThrow(/ECONNRESET/);
+    log.push('failed');
+    expect(shardFault.fired).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(log.events.slice(-3)).toEqual(['start build the workbench part', 'end build the workbench part', 'failed']);
+    expect(log.events).not.toContain('start write the pointer');
+
+    faults.disarmAll();
+    expect((await computeQuarterNow(env.rt.deps, Q1, 'retry')).status).toBe('computed');
+    expect((await env.payouts(Q1, 'WSNEW'))!.lines.map((l) => l.units)).toEqual([1 + (600 % 7)]);
   });
 
   it('writes payouts into shards without gsi1 keys, small and compressed', async () => {
