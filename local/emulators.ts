@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { createReadStream, existsSync, readdirSync, rmSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -31,6 +31,12 @@ export interface RunningS3rver {
   endpoint: string;
   port: number;
   server: S3rverServer;
+  /**
+   * Stores a local file as object `key` of `bucket`, left in s3rver's store as a PUT of its bytes
+   * with that content type leaves it (the bytes, their MD5 as the ETag, the metadata), without the
+   * HTTP request: the bytes are copied by the file system and hashed once. Sends no event.
+   */
+  storeFile(bucket: string, key: string, path: string, contentType: string): Promise<{ size: number; md5: string }>;
   stop(): Promise<void>;
 }
 
@@ -229,13 +235,43 @@ export async function startS3rver(options: {
   beforeRouter(server, requireSigV4(options.credentials) as unknown as KoaMiddleware);
   installListObjectsV2Shim(server);
   const { port } = await server.run();
+  const store = (server as unknown as { store: S3rverStore }).store;
+  const storeFile: RunningS3rver['storeFile'] = async (bucket, key, path, contentType) => {
+    if (!(await store.getBucket(bucket)))
+      throw new EmulatorError(`The local S3 has no bucket ${bucket}.`, { key: 'no-bucket', params: { bucket } });
+    const objectPath = store.getResourcePath(bucket, key, 'object');
+    await mkdir(dirname(objectPath), { recursive: true });
+    await copyFile(path, objectPath);
+    // Hashed from the stored copy: the ETag is that of the bytes S3 holds, whatever the file does next.
+    const { size, md5 } = await md5Of(objectPath);
+    // The metadata a PUT keeps of its headers: the SDK sends no other header s3rver keeps.
+    await store.putMetadata(bucket, key, { 'content-type': contentType }, md5);
+    return { size, md5 };
+  };
   const stop = once(async () => {
     const closed = server.close();
     // close() alone waits for the SDK's keep-alive sockets to time out.
     (server as unknown as { httpServer: Server }).httpServer.closeAllConnections();
     await closed;
   });
-  return { endpoint: `http://${HOST}:${port}`, port, server, stop };
+  return { endpoint: `http://${HOST}:${port}`, port, server, storeFile, stop };
+}
+
+/** The parts of s3rver's file system store that `storeFile` writes through (s3rver 3.7). */
+interface S3rverStore {
+  getBucket(bucket: string): Promise<unknown>;
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
+}
+
+async function md5Of(path: string): Promise<{ size: number; md5: string }> {
+  const hash = createHash('md5');
+  let size = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { size, md5: hash.digest('hex') };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -367,6 +367,56 @@ describe('local stack', () => {
         expect(record.userIdentity).toBeUndefined();
       }
       expect(records[1]!.s3.object.sequencer > records[0]!.s3.object.sequencer).toBe(true);
+    });
+
+    it('stores a file by putFile as a PUT of its bytes leaves it, and announces it as that PUT would', async () => {
+      const { s3 } = stack().clients;
+      const Bucket = stack().bucket;
+      const body = Buffer.concat([Buffer.from('distributor;sku;qty\nД-1;X 1;2\n', 'utf8'), randomBytes(2 * 1024 * 1024 + 9)]);
+      const dir = await mkdtemp(join(tmpdir(), 'put-file-'));
+      const path = join(dir, 'report.csv');
+      const put = `${awkwardKey}.put`;
+      const copied = `${awkwardKey}.file`;
+      try {
+        await writeFile(path, body);
+        const events = collectEvents(stack(), (key) => key === put || key === copied, 2);
+        await s3.send(new PutObjectCommand({ Bucket, Key: put, Body: body, ContentType: 'application/gzip' }));
+        await stack().putFile(copied, path, 'application/gzip');
+        // The object is the file as it was: changing the file afterwards changes nothing stored.
+        await writeFile(path, 'changed');
+        const [byPut, byFile] = await events;
+
+        expect(sha256(await getBytes(stack(), copied))).toBe(sha256(body));
+        const head = async (Key: string) => {
+          const { ETag, ContentType, ContentLength, Metadata } = await s3.send(new HeadObjectCommand({ Bucket, Key }));
+          return { ETag, ContentType, ContentLength, Metadata };
+        };
+        expect(await head(copied)).toEqual(await head(put));
+        expect((await head(copied)).ETag).toBe(JSON.stringify(md5(body)));
+        const listed = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: awkwardKey }));
+        const entry = (Key: string) => {
+          const { Key: _key, LastModified: _at, ...rest } = listed.Contents!.find((o) => o.Key === Key)!;
+          return rest;
+        };
+        expect(entry(copied)).toEqual(entry(put));
+
+        // The same record but for the key, the time, the sequencer (later) and s3rver's made-up IDs.
+        const shape = (r: LocalS3EventRecord) => ({
+          ...r,
+          eventTime: typeof r.eventTime,
+          responseElements: Object.keys(r.responseElements),
+          s3: {
+            ...r.s3,
+            bucket: { ...r.s3.bucket, ownerIdentity: typeof r.s3.bucket.ownerIdentity.principalId },
+            object: { ...r.s3.object, key: decodeEventKey(r.s3.object.key).replace(/\.(put|file)$/, ''), sequencer: '' },
+          },
+        });
+        expect(byFile!.s3.object.key).toBe(encodeS3EventKey(copied));
+        expect(shape(byFile!)).toEqual(shape(byPut!));
+        expect(byFile!.s3.object.sequencer > byPut!.s3.object.sequencer).toBe(true);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('stops calling a listener once it unsubscribes', async () => {
