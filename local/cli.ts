@@ -197,28 +197,12 @@ async function importDataFolder(
   return { folder, change, result };
 }
 
-type ReportFile = { distributorId: string; path: string; name: string };
-
-/**
- * Records who uploads each report, named as an upload through the API would be, so a replaced
- * report's cause says who sent it; resolves to the reports' keys. All at once: each waits on
- * DynamoDB Local, which may be busy with the reference data's writes.
- */
-async function recordUploads(runtime: LocalRuntime, reports: ReportFile[]): Promise<string[]> {
-  const keys = reports.map((r) => reportKey(r.distributorId, reportUploadName(r.name)));
-  const by = commandUploader(machineUser());
-  await Promise.all(keys.map((key) => runtime.deps.uploads.record({ key, by, at: runtime.deps.clock.now().toISOString() })));
-  return keys;
-}
-
 async function uploadReports(
   runtime: LocalRuntime,
-  reports: ReportFile[],
+  reports: { distributorId: string; path: string; name: string }[],
   lang: Lang = 'en',
   /** Where the uploaded keys are read back from their files (LocalReportFiles). */
   localFiles?: LocalReportFiles,
-  /** The uploads already recorded (recordUploads), when the caller started that earlier. */
-  recorded: Promise<string[]> = recordUploads(runtime, reports),
 ) {
   const say = cliWords(lang);
   const sizes = await Promise.all(reports.map(async (r) => (await stat(r.path)).size));
@@ -239,7 +223,11 @@ async function uploadReports(
   };
   const uploaded = phases.start('upload the reports to S3');
   const ingested = phases.start('read the reports (ingest)');
-  const keys = await recorded;
+  const keys = reports.map((r) => reportKey(r.distributorId, reportUploadName(r.name)));
+  // Named as an upload through the API would be, so a replaced report's cause says who sent it.
+  // Recorded all at once: each waits on DynamoDB Local, behind the reference import's writes.
+  const by = commandUploader(machineUser());
+  await Promise.all(keys.map((key) => runtime.deps.uploads.record({ key, by, at: runtime.deps.clock.now().toISOString() })));
   for (const [i, r] of reports.entries()) {
     const key = keys[i]!;
     localFiles?.add(key, r.path);
@@ -572,10 +560,6 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     );
     // Reports are read while the reference data is written: ingest needs none of it but the
     // distributors' names (for its messages), which go first. The computation waits for both.
-    // The uploads are recorded first of all, before the reference data's writes queue up in
-    // DynamoDB Local, so the first report goes to ingest as soon as the distributors are stored.
-    const recorded = recordUploads(runtime, checked.folder.reports);
-    recorded.catch(() => undefined); // awaited by uploadReports; a failure must not go unhandled meanwhile
     const release = runtime.holdComputations();
     let distributorsStored!: () => void;
     const distributors = new Promise<void>((r) => (distributorsStored = r));
@@ -590,7 +574,7 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     const payouts = new RememberedPayouts();
     runtime.deps.payouts = payouts.over(runtime.deps.payouts);
     await Promise.race([distributors, importing]);
-    await Promise.all([importing, uploadReports(runtime, checked.folder.reports, lang, localFiles, recorded)]);
+    await Promise.all([importing, uploadReports(runtime, checked.folder.reports, lang, localFiles)]);
     // What the tail reads is read at once; the rejects files, which read the reports again for
     // their held lines' fields, start as soon as the registries name the reports' folders.
     const reading = phases.start('read the results');
