@@ -57,8 +57,8 @@ export interface LocalStack {
   onObjectCreated(listener: ObjectCreatedListener): () => void;
   /**
    * Puts a local file in the bucket as `key`, leaving the object (bytes, metadata, ETag) a PUT of
-   * its bytes would, then tells the listeners as that PUT would; the bytes go by a file copy, not
-   * through HTTP on this process's event loop. Resolves once the object is stored.
+   * its bytes would, then tells the listeners as that PUT would; the file is written into the store
+   * directly, not through HTTP on this process's event loop. Resolves once the object is stored.
    */
   putFile(key: string, path: string, contentType: string): Promise<void>;
   /** A sequencer above every one this stack's notifications have carried, as S3 orders uploads of a key. */
