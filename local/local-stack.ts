@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -55,6 +55,12 @@ export interface LocalStack {
    * so they must handle their own errors. Returns the unsubscribe function.
    */
   onObjectCreated(listener: ObjectCreatedListener): () => void;
+  /**
+   * Puts a local file in the bucket as `key`, leaving the object (bytes, metadata, ETag) a PUT of
+   * its bytes would, then tells the listeners as that PUT would; the file is written into the store
+   * directly, not through HTTP on this process's event loop. Resolves once the object is stored.
+   */
+  putFile(key: string, path: string, contentType: string): Promise<void>;
   /** A sequencer above every one this stack's notifications have carried, as S3 orders uploads of a key. */
   nextSequencer(): string;
   stop(): Promise<void>;
@@ -120,6 +126,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
   s3.server.on('event', onS3rverEvent);
 
+  const putFile = async (key: string, path: string, contentType: string) => {
+    const { size, md5 } = await s3.storeFile(bucket, key, path, contentType);
+    onS3rverEvent(putEvent(bucket, key, size, md5));
+  };
+
   const stop = async () => {
     s3.server.off('event', onS3rverEvent);
     listeners.clear();
@@ -148,6 +159,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       listeners.add(listener);
       return () => void listeners.delete(listener);
     },
+    putFile,
     nextSequencer,
     stop: () => (stopping ??= stop()),
   };
@@ -217,6 +229,31 @@ interface S3rverEvent {
   Records: (Omit<S3EventRecord, 's3'> & {
     s3: Omit<S3EventRecord['s3'], 'object'> & { object: { key: string; size?: number; eTag?: string } };
   })[];
+}
+
+/** The event s3rver emits for a PUT of `key` by this process (its shape; the IDs are made up, as s3rver's are). */
+function putEvent(bucket: string, key: string, size: number, md5: string): S3rverEvent {
+  const id = () => randomUUID().replace(/-/g, '').toUpperCase();
+  return {
+    Records: [
+      {
+        eventVersion: '2.0',
+        eventSource: 'aws:s3',
+        awsRegion: 'us-east-1',
+        eventTime: new Date().toISOString(),
+        eventName: 'ObjectCreated:Put',
+        userIdentity: { principalId: `AWS:${id().slice(0, 21)}` },
+        requestParameters: { sourceIPAddress: '127.0.0.1' },
+        responseElements: { 'x-amz-request-id': id().slice(0, 16), 'x-amz-id-2': id() },
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: 'testConfigId',
+          bucket: { name: bucket, ownerIdentity: { principalId: id().slice(0, 14) }, arn: `arn:aws:s3:::${bucket}` },
+          object: { key, size, eTag: md5 },
+        },
+      },
+    ],
+  } satisfies S3rverEvent;
 }
 
 function toAwsRecord(raw: S3rverEvent['Records'][number]): LocalS3EventRecord {

@@ -61,6 +61,11 @@ export interface LocalRuntime {
   redriven: RedriveSummary;
   /** Uploads an object as a distributor would, and resolves once its notification is queued. */
   upload(key: string, body: Buffer | string | Readable, contentType?: string): Promise<void>;
+  /**
+   * The same for a local file, stored without an HTTP request (LocalStack.putFile): the object,
+   * its ETag and its notification are those of `upload`.
+   */
+  uploadFile(key: string, path: string, contentType?: string): Promise<void>;
   /** Resolves once every upload and every computation it caused has been processed. */
   idle(): Promise<void>;
   /**
@@ -263,24 +268,28 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           })
         : { uploadedWhileDown: [], unfinished: [] };
 
+    /** Stores an object by `put` and resolves once its notification is queued. */
+    const uploadBy = async (key: string, put: () => Promise<void>) => {
+      const seen = new Promise<void>((resolve) => notified.set(key, resolve));
+      // A report uploaded while the previous one's ingest already ended still holds the computation.
+      uploading++;
+      try {
+        await put();
+        await seen;
+      } finally {
+        uploading--;
+        notified.delete(key);
+        setImmediate(() => computeQueue!.resume());
+      }
+    };
+
     return {
       stack,
       deps,
       rules,
       redriven,
-      async upload(key, body, contentType = 'text/csv') {
-        const seen = new Promise<void>((resolve) => notified.set(key, resolve));
-        // A report uploaded while the previous one's ingest already ended still holds the computation.
-        uploading++;
-        try {
-          await deps.objects.put(key, body, contentType);
-          await seen;
-        } finally {
-          uploading--;
-          notified.delete(key);
-          setImmediate(() => computeQueue!.resume());
-        }
-      },
+      upload: (key, body, contentType = 'text/csv') => uploadBy(key, () => deps.objects.put(key, body, contentType)),
+      uploadFile: (key, path, contentType = 'text/csv') => uploadBy(key, () => stack.putFile(key, path, contentType)),
       async idle() {
         // Ingest feeds compute, so wait until both are quiet at the same time.
         while (ingestQueue!.pending + computeQueue!.pending > 0) {

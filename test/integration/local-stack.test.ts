@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +28,7 @@ import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describe, expect, it } from 'vitest';
-import { startDynamoLocal } from '../../local/emulators.js';
+import { ObjectStoreError, startDynamoLocal } from '../../local/emulators.js';
 import { encodeS3EventKey, startLocalStack, type LocalS3EventRecord, type LocalStack } from '../../local/local-stack.js';
 import { GSI1, GSI2, GSI3, createTableInput, ensureTable } from '../../shared/adapters/dynamo/table.js';
 import { createAwsClients, loadAppConfig } from '../../shared/aws/clients.js';
@@ -369,6 +369,56 @@ describe('local stack', () => {
       expect(records[1]!.s3.object.sequencer > records[0]!.s3.object.sequencer).toBe(true);
     });
 
+    it('stores a file by putFile as a PUT of its bytes leaves it, and announces it as that PUT would', async () => {
+      const { s3 } = stack().clients;
+      const Bucket = stack().bucket;
+      const body = Buffer.concat([Buffer.from('distributor;sku;qty\nД-1;X 1;2\n', 'utf8'), randomBytes(2 * 1024 * 1024 + 9)]);
+      const dir = await mkdtemp(join(tmpdir(), 'put-file-'));
+      const path = join(dir, 'report.csv');
+      const put = `${awkwardKey}.put`;
+      const copied = `${awkwardKey}.file`;
+      try {
+        await writeFile(path, body);
+        const events = collectEvents(stack(), (key) => key === put || key === copied, 2);
+        await s3.send(new PutObjectCommand({ Bucket, Key: put, Body: body, ContentType: 'application/gzip' }));
+        await stack().putFile(copied, path, 'application/gzip');
+        // The object is the file as it was: changing the file afterwards changes nothing stored.
+        await writeFile(path, 'changed');
+        const [byPut, byFile] = await events;
+
+        expect(sha256(await getBytes(stack(), copied))).toBe(sha256(body));
+        const head = async (Key: string) => {
+          const { ETag, ContentType, ContentLength, Metadata } = await s3.send(new HeadObjectCommand({ Bucket, Key }));
+          return { ETag, ContentType, ContentLength, Metadata };
+        };
+        expect(await head(copied)).toEqual(await head(put));
+        expect((await head(copied)).ETag).toBe(JSON.stringify(md5(body)));
+        const listed = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: awkwardKey }));
+        const entry = (Key: string) => {
+          const { Key: _key, LastModified: _at, ...rest } = listed.Contents!.find((o) => o.Key === Key)!;
+          return rest;
+        };
+        expect(entry(copied)).toEqual(entry(put));
+
+        // The same record but for the key, the time, the sequencer (later) and s3rver's made-up IDs.
+        const shape = (r: LocalS3EventRecord) => ({
+          ...r,
+          eventTime: typeof r.eventTime,
+          responseElements: Object.keys(r.responseElements),
+          s3: {
+            ...r.s3,
+            bucket: { ...r.s3.bucket, ownerIdentity: typeof r.s3.bucket.ownerIdentity.principalId },
+            object: { ...r.s3.object, key: decodeEventKey(r.s3.object.key).replace(/\.(put|file)$/, ''), sequencer: '' },
+          },
+        });
+        expect(byFile!.s3.object.key).toBe(encodeS3EventKey(copied));
+        expect(shape(byFile!)).toEqual(shape(byPut!));
+        expect(byFile!.s3.object.sequencer > byPut!.s3.object.sequencer).toBe(true);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
     it('stops calling a listener once it unsubscribes', async () => {
       const key = 'incoming/d-01/unsubscribed.csv';
       const late: LocalS3EventRecord[] = [];
@@ -529,6 +579,50 @@ describe('stack lifetime', { timeout: 180_000 }, () => {
         expect(sha256(await getBytes(second, 'rules/2016-Q1.json'))).toBe(sha256(body));
       } finally {
         await second.stop();
+      }
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it('stores a file by putFile with the mode a PUT gives, not the file\'s, so a PUT can replace it', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'rebates-state-'));
+    const options = { stateDir, tableName: 'stored', bucket: 'stored-reports' };
+    const source = join(stateDir, 'read-only.csv');
+    const folder = join(stateDir, 's3', options.bucket, 'incoming', 'd-01');
+    const stored = (name: string) => join(folder, `${name}._S3rver_object`);
+    try {
+      await writeFile(source, 'distributor;sku;qty\nД-1;X 1;2\n');
+      await chmod(source, 0o444);
+      const stack = await startLocalStack(options);
+      try {
+        const Bucket = stack.bucket;
+        await stack.putFile('incoming/d-01/copied.csv', source, 'text/csv');
+        await stack.clients.s3.send(new PutObjectCommand({ Bucket, Key: 'incoming/d-01/put.csv', Body: 'x' }));
+        const mode = async (path: string) => (await stat(path)).mode & 0o777;
+        expect(await mode(stored('copied.csv'))).toBe(await mode(stored('put.csv')));
+
+        const again = Buffer.from('distributor;sku;qty\nД-2;X 2;3\n');
+        await stack.clients.s3.send(new PutObjectCommand({ Bucket, Key: 'incoming/d-01/copied.csv', Body: again }));
+        expect(sha256(await getBytes(stack, 'incoming/d-01/copied.csv'))).toBe(sha256(again));
+        const head = await stack.clients.s3.send(new HeadObjectCommand({ Bucket, Key: 'incoming/d-01/copied.csv' }));
+        expect(head.ETag).toBe(JSON.stringify(md5(again)));
+
+        // A name the store's files cannot carry fails as an error of the stack's, saying the key, not the store's path.
+        const long = `incoming/d-01/${'отчёт-'.repeat(30)}.csv`;
+        const failed = await stack.putFile(long, source, 'text/csv').then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        expect(failed).toBeInstanceOf(ObjectStoreError);
+        expect((failed as ObjectStoreError).key).toBe('object-name-too-long');
+        expect(((failed as ObjectStoreError).cause as NodeJS.ErrnoException).code).toBe('ENAMETOOLONG');
+        expect((failed as Error).message).toContain(long);
+        expect((failed as Error).message).not.toContain(stateDir);
+        // Nothing half-written is left beside the objects.
+        expect((await readdir(folder)).filter((f) => !f.startsWith('copied.csv.') && !f.startsWith('put.csv.'))).toEqual([]);
+      } finally {
+        await stack.stop();
       }
     } finally {
       await rm(stateDir, { recursive: true, force: true });

@@ -176,6 +176,9 @@ export const RARE_SENTENCES_RU: Readonly<Record<string, Sentence>> = {
     `DynamoDB Local не ответил по адресу ${str(p.endpoint)} за ${int(num(p.seconds), 'ru')} с.`,
   'dynamo-no-pid': () => 'DynamoDB Local запустился без номера процесса.',
   'no-free-port': () => 'Не нашлось свободного порта.',
+  'no-bucket': (p) => `В локальном S3 нет корзины ${str(p.bucket)}.`,
+  'object-name-too-long': (p) => `Локальный S3 не может сохранить ${str(p.key)}: имя слишком длинное для его файлов.`,
+  'object-not-stored': (p) => `Локальный S3 не смог сохранить ${str(p.key)} (${str(p.code)}).`,
   'secret-too-short': (p) => `${str(p.path)} короче 32 байт; удалите его и получите новые токены.`,
   'pause-point-unknown': (p) =>
     `${str(p.variable)}=${str(p.value)} — не точка остановки; допустимые значения: ${list(p.points)} ` +
