@@ -74,8 +74,9 @@ type Header = z.infer<typeof Header>;
 
 /** Bytes written into one buffer that doubles when full; columns ask for room once, not per number. */
 class Out {
-  buf = Buffer.allocUnsafe(64 * 1024);
   at = 0;
+  /** Sized from the extract's line count, so it rarely has to grow. */
+  constructor(private buf: Buffer) {}
 
   room(bytes: number): void {
     if (this.at + bytes <= this.buf.length) return;
@@ -146,6 +147,41 @@ class Out {
   }
 
   text(strings: readonly string[]): void {
+    if (!this.ascii(strings)) this.anyText(strings);
+  }
+
+  /**
+   * Plain ASCII text (service tags, mostly) written character by character: no joined string and
+   * no encoder call per block. False, with nothing written, for any other text.
+   */
+  private ascii(strings: readonly string[]): boolean {
+    const start = this.at;
+    this.room(1 + (strings.length + 1) * MAX_VARINT_BYTES);
+    this.buf[this.at++] = UTF8;
+    let units = 0;
+    for (let i = 0; i < strings.length; i++) {
+      const s = strings[i]!;
+      for (let k = 0; k < s.length; k++)
+        if (s.charCodeAt(k) > 0x7f) {
+          this.at = start;
+          return false;
+        }
+      this.uint(s.length);
+      units += s.length;
+    }
+    this.uint(units);
+    this.room(units);
+    const b = this.buf;
+    let at = this.at;
+    for (let i = 0; i < strings.length; i++) {
+      const s = strings[i]!;
+      for (let k = 0; k < s.length; k++) b[at++] = s.charCodeAt(k);
+    }
+    this.at = at;
+    return true;
+  }
+
+  private anyText(strings: readonly string[]): void {
     const all = strings.join('');
     const encoding = isWellFormed(all) ? UTF8 : UTF16;
     this.byte(encoding);
@@ -158,11 +194,9 @@ class Out {
   }
 
   done(): Buffer {
-    const body = this.buf.subarray(0, this.at);
-    const out = Buffer.allocUnsafe(this.at + 4);
-    body.copy(out);
-    out.writeUInt32LE(crc32(body), this.at);
-    return out;
+    this.room(4);
+    this.buf.writeUInt32LE(crc32(this.buf.subarray(0, this.at)), this.at);
+    return this.buf.subarray(0, this.at + 4);
   }
 }
 
@@ -193,7 +227,10 @@ export function encodeExtractBinary(extract: ReportExtract): Buffer {
       tagged: q.tagged.tags.length,
     })),
   };
-  const out = new Out();
+  // About 3 bytes a line number and 2 a group or tagged line's other numbers, and the tags.
+  let estimate = 64 * 1024;
+  for (const q of extract.quarters) estimate += 3 * q.lines + 8 * q.groups.length + 16 * q.tagged.tags.length;
+  const out = new Out(Buffer.allocUnsafe(estimate));
   out.bytes(MAGIC);
   out.byte(NO_COMPRESSION);
   const json = Buffer.from(JSON.stringify(header), 'utf8');
@@ -204,10 +241,11 @@ export function encodeExtractBinary(extract: ReportExtract): Buffer {
   out.text(extract.partners.flatMap((p) => [p.key, p.written]));
   for (const q of extract.quarters) {
     const g = q.groups;
-    out.uints(g.map((x) => x.partner));
-    out.uints(g.map((x) => x.product));
-    out.ints(g.map((x) => x.units));
-    out.uints(g.map((x) => x.lines.length));
+    out.room(4 * g.length * MAX_VARINT_BYTES);
+    for (let i = 0; i < g.length; i++) out.uint(g[i]!.partner);
+    for (let i = 0; i < g.length; i++) out.uint(g[i]!.product);
+    for (let i = 0; i < g.length; i++) out.int(g[i]!.units);
+    for (let i = 0; i < g.length; i++) out.uint(g[i]!.lines.length);
     for (let i = 0; i < g.length; i++) out.gaps(g[i]!.lines);
     const t = q.tagged;
     const n = t.tags.length;
