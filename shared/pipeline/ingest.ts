@@ -574,6 +574,7 @@ async function extractObject(
     extract = extractor.result({ sha256: summary.sha256, bytes: summary.rawBytes });
     // The rejects file goes up while the extract is encoded: one waits on S3, the other works.
     // Both settle before the rejects file is disposed of; the extract is stored only once claimed.
+    // The encoding is synchronous, after the put has started; a failure of it settles as a rejection.
     const [put, encoded] = await Promise.allSettled([
       deps.objects.put(rejectsKey, rejects.toReadable(), 'text/csv; charset=utf-8'),
       (async () => storableExtract(reportId, extract))(),
