@@ -12,18 +12,28 @@
  */
 import { createHash } from 'node:crypto';
 import { PREFIX } from '../storage-contract.js';
-import type { ReportExtract } from './extract.js';
+import { EXTRACT_FORMAT, type ReportExtract } from './extract.js';
 import { BINARY_FORMAT, decodeExtractBinary, encodeExtractBinary, isBinaryExtract } from './extract-binary.js';
-import { decodeExtractJson, encodeExtractJson, JSON_FORMAT } from './extract-json.js';
+import { decodeExtractJson, encodeExtractJson } from './extract-json.js';
 import { refuse } from './extract-refuse.js';
 
-/** The stored forms of an extract; the first is what ingest writes. */
-export type ExtractFormat = typeof BINARY_FORMAT | typeof JSON_FORMAT;
+/** The stored forms of an extract, each by the name its bytes carry: the binary form and gzip JSON. */
+export type ExtractFormat = typeof BINARY_FORMAT | typeof EXTRACT_FORMAT;
 export const STORED_EXTRACT_FORMAT: ExtractFormat = BINARY_FORMAT;
+
+/**
+ * The forms by the names the `EXTRACT_FORM` setting gives them. Ingest writes the binary form
+ * unless told `json`: the setting for a release that code reading only gzip JSON may replace again.
+ */
+export const EXTRACT_FORMS = { binary: BINARY_FORMAT, json: EXTRACT_FORMAT } as const satisfies Record<
+  string,
+  ExtractFormat
+>;
+export type ExtractForm = keyof typeof EXTRACT_FORMS;
 
 const FORMS = {
   [BINARY_FORMAT]: { suffix: '.bin', contentType: 'application/octet-stream', encode: encodeExtractBinary },
-  [JSON_FORMAT]: { suffix: '.json.gz', contentType: 'application/gzip', encode: encodeExtractJson },
+  [EXTRACT_FORMAT]: { suffix: '.json.gz', contentType: 'application/gzip', encode: encodeExtractJson },
 } as const;
 
 /** The extract in a stored form (the current one unless told). Deterministic: same extract, same bytes. */
@@ -46,7 +56,7 @@ export function extractKeyOf(
 
 /** The form an extract's key names: keys written before the binary form end in `.json.gz`. */
 export function extractFormatOfKey(key: string): ExtractFormat {
-  return key.endsWith(FORMS[JSON_FORMAT].suffix) ? JSON_FORMAT : BINARY_FORMAT;
+  return key.endsWith(FORMS[EXTRACT_FORMAT].suffix) ? EXTRACT_FORMAT : BINARY_FORMAT;
 }
 
 /** The bytes, their content address, the key to store them under and their content type. */

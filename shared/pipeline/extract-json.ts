@@ -1,14 +1,13 @@
 /**
- * The extract's first stored form, `rebates-extract/1`: gzip JSON, line numbers delta-encoded,
+ * The extract's first stored form, `rebates-extract/1` (its JSON's `format` is EXTRACT_FORMAT, the
+ * name every decoded extract carries): gzip JSON, line numbers delta-encoded,
  * validated with zod when read. Extracts written before the binary form (extract-binary.ts) are in
  * it, and `verify` writes it again to compare a report ingested then with its stored extract.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { EXTRACT_FORMAT, type ReportExtract } from './extract.js';
-import { refuse } from './extract-refuse.js';
-
-export const JSON_FORMAT = 'rebates-extract/1';
+import { checkCounts, refuse } from './extract-refuse.js';
 
 function fromDeltas(deltas: readonly number[]): number[] {
   const out = new Array<number>(deltas.length);
@@ -45,7 +44,7 @@ const isGroup = (g: unknown) =>
   g[3].every(isGap);
 
 const WireExtract = z.object({
-  format: z.literal(JSON_FORMAT),
+  format: z.literal(EXTRACT_FORMAT),
   distributorId: z.string().min(1),
   source: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: count }).nullable(),
   counts: z.object({ read: count, extracted: count, rejected: count, byReason: z.record(z.string(), count) }),
@@ -190,7 +189,7 @@ function* extractJson(extract: ReportExtract): Generator<Buffer> {
   };
   const out = new JsonPieces();
   out.raw(
-    `{"format":${j(JSON_FORMAT)},"distributorId":${j(extract.distributorId)},` +
+    `{"format":${j(EXTRACT_FORMAT)},"distributorId":${j(extract.distributorId)},` +
       `"source":${j(extract.source)},"counts":${j(counts)},"products":`,
   );
   /** A JSON array, its items written one by one; full pieces are handed on between items. */
@@ -272,12 +271,7 @@ export function decodeExtractJson(bytes: Buffer): ReportExtract {
   const w = parsed.data;
 
   const { counts } = w;
-  if (counts.read !== counts.extracted + counts.rejected)
-    refuse(
-      `lines read (${counts.read}) are not lines extracted (${counts.extracted}) plus rejected (${counts.rejected})`,
-    );
-  const byReason = Object.values(counts.byReason).reduce((a, b) => a + b, 0);
-  if (byReason !== counts.rejected) refuse(`rejects by reason add up to ${byReason}, not ${counts.rejected}`);
+  checkCounts(counts);
   let extracted = 0;
   const inRange = (i: number, list: readonly unknown[]) => i < list.length;
   for (const q of w.quarters) {
@@ -297,8 +291,7 @@ export function decodeExtractJson(bytes: Buffer): ReportExtract {
     if (lines !== q.lines) refuse(`${q.quarter} says ${q.lines} lines but holds ${lines}`);
     extracted += lines;
   }
-  if (extracted !== counts.extracted)
-    refuse(`it says ${counts.extracted} lines extracted but holds ${extracted}`);
+  checkCounts(counts, extracted);
 
   return {
     format: EXTRACT_FORMAT,

@@ -18,6 +18,11 @@ import { normalizeServiceTag } from '../domain/service-tags.js';
 import { detached, FieldHash, LineIndex, U32Column } from './line-index.js';
 import { FileLineChecks, hashProduct, type Hashed, type LineReject } from './line-checks.js';
 
+/**
+ * The `format` of every `ReportExtract` in memory, whichever form it was stored in or read from: it
+ * names the object's shape, not its bytes. The first stored form (gzip JSON) carries this name in
+ * its JSON; the binary form names itself `rebates-extract/2` in its bytes.
+ */
 export const EXTRACT_FORMAT = 'rebates-extract/1';
 
 export interface ExtractProduct {

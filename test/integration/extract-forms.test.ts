@@ -6,11 +6,12 @@
  *
  * 2016-Q1 client program: vostro-3xxx lines, a service tag on one.
  */
+import { gunzipSync } from 'node:zlib';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { computeQuarterNow } from '../../shared/pipeline/compute.js';
-import { decodeExtract, storableExtract } from '../../shared/pipeline/extract-codec.js';
-import { JSON_FORMAT } from '../../shared/pipeline/extract-json.js';
+import { EXTRACT_FORMAT } from '../../shared/pipeline/extract.js';
+import { decodeExtract, EXTRACT_FORMS, storableExtract } from '../../shared/pipeline/extract-codec.js';
 import { verifyQuarter } from '../../shared/pipeline/verify.js';
 import { renderReport, useLocalRuntime } from '../support/runtime.js';
 
@@ -46,7 +47,7 @@ describe('extracts stored in the first form', () => {
 
     // The report as ingested before the binary form: its extract in the first form, the record naming it.
     const extract = decodeExtract((await env.rt.deps.objects.getBytes(record.extractKey!))!, record.extractSha256);
-    const old = storableExtract(record.reportId, extract, JSON_FORMAT);
+    const old = storableExtract(record.reportId, extract, EXTRACT_FORMAT);
     expect(old.key).toMatch(/\.json\.gz$/);
     await env.rt.deps.objects.put(old.key, old.bytes, old.contentType);
     await env.rt.stack.clients.doc.send(
@@ -65,6 +66,48 @@ describe('extracts stored in the first form', () => {
       { reportId: record.reportId, version: record.activeVersion, extractSha256: old.sha256 },
     ]);
     expect([await env.payouts(Q1, 'EFP1'), await env.payouts(Q1, 'EFP2')]).toEqual(paid);
+    expect((await verifyQuarter(env.rt.deps, Q1)).differences).toEqual([]);
+  });
+
+  it('are written again under EXTRACT_FORM=json, and a quarter of both forms computes and verifies', async () => {
+    // The release that must be safe to roll back to code reading only gzip JSON writes that form.
+    await env.importReference({
+      distributors: ['ef-m'],
+      partners: ['EFP3'],
+      acceptances: [{ partnerId: 'EFP3', program: 'client' }],
+    });
+    const before = env.rt.deps.extractFormat;
+    env.rt.deps.extractFormat = EXTRACT_FORMS.json;
+    let old: string;
+    try {
+      old = await env.upload(
+        'ef-m',
+        'feb.csv',
+        renderReport([
+          { date: '2016-02-10', invoice: 'M-1', partnerId: 'EFP3', description: VOSTRO, qty: 4 },
+          { date: '2016-02-11', invoice: 'M-2', partnerId: 'EFP3', description: VOSTRO, qty: 1, serviceTag: 'EF54321' },
+        ]),
+      );
+    } finally {
+      env.rt.deps.extractFormat = before;
+    }
+    const oldRecord = await env.report(old);
+    expect(oldRecord.extractKey).toMatch(/^extracts\/.+\/[0-9a-f]{64}\.json\.gz$/);
+    const oldBytes = (await env.rt.deps.objects.getBytes(oldRecord.extractKey!))!;
+    expect(gunzipSync(oldBytes).toString('utf8')).toMatch(/^\{"format":"rebates-extract\/1"/);
+
+    // The next report of the same quarter, written by the release after it: the binary form.
+    const next = await env.upload(
+      'ef-m',
+      'mar.csv',
+      renderReport([{ date: '2016-03-10', invoice: 'M-3', partnerId: 'EFP3', description: VOSTRO, qty: 2 }]),
+    );
+    const nextRecord = await env.report(next);
+    expect(nextRecord.extractKey).toMatch(/\.bin$/);
+
+    // The upload computed the quarter from both extracts: both reports' lines are paid, 4 + 1 + 2 units.
+    const paid = await env.payouts(Q1, 'EFP3');
+    expect(paid?.lines.map((l) => l.units).reduce((a, b) => a + b, 0)).toBe(7);
     expect((await verifyQuarter(env.rt.deps, Q1)).differences).toEqual([]);
   });
 });

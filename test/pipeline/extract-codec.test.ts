@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { ReportRecord } from '../../shared/csv/read-report.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
 import { ExtractEncodingError, ExtractIntegrityError } from '../../shared/errors.js';
-import { ReportExtractor, type ReportExtract } from '../../shared/pipeline/extract.js';
+import { EXTRACT_FORMAT, ReportExtractor, type ReportExtract } from '../../shared/pipeline/extract.js';
 import { BINARY_FORMAT, decodeExtractBinary, isBinaryExtract } from '../../shared/pipeline/extract-binary.js';
 import {
   decodeExtract,
@@ -19,7 +19,7 @@ import {
   sha256Of,
   storableExtract,
 } from '../../shared/pipeline/extract-codec.js';
-import { encodeExtractJson, JSON_FORMAT } from '../../shared/pipeline/extract-json.js';
+import { encodeExtractJson } from '../../shared/pipeline/extract-json.js';
 import { sampleRules } from '../support/domain-fixtures.js';
 
 const book = new RulesBook([sampleRules('2016-Q1'), sampleRules('2016-Q2')]);
@@ -204,6 +204,46 @@ describe('the binary extract (rebates-extract/2)', () => {
     expect(() => decodeExtract(zeroAt(groupGap))).toThrow(/lines of a group of 2016-Q1 do not ascend/);
   });
 
+  it('refuses what its encoder never writes: a long-winded number, bad UTF-8, odd UTF-16', () => {
+    // An extract of one product and nothing else, its products' text block given as bytes.
+    const header = Buffer.from(
+      JSON.stringify({
+        distributorId: 'd1',
+        source: null,
+        counts: { read: 0, extracted: 0, rejected: 0, byReason: {} },
+        products: 1,
+        partners: 0,
+        quarters: [],
+      }),
+    );
+    expect(header.length).toBeGreaterThan(0x7f);
+    expect(header.length).toBeLessThan(0x4000);
+    const crafted = (productText: number[]) =>
+      resealed(
+        Buffer.concat([
+          Buffer.from(`${BINARY_FORMAT}\n`, 'latin1'),
+          Buffer.from([0, (header.length & 0x7f) | 0x80, header.length >> 7]), // no compression, the header's length
+          header,
+          Buffer.from(productText),
+          Buffer.from([0, 0]), // no partners
+          Buffer.alloc(4),
+        ]),
+      );
+    // UTF-8, lengths 1 and 0, 1 byte: sku 'A', no description.
+    expect(decodeExtract(crafted([0, 1, 0, 1, 0x41])).products).toEqual([{ sku: 'A', description: '' }]);
+    const refused: [string, number[], RegExp][] = [
+      ['a length as two bytes, the last 0', [0, 0x81, 0x00, 0, 1, 0x41], /not written in its shortest form/],
+      ['a byte count as two bytes', [0, 1, 0, 0x81, 0x00, 0x41], /not written in its shortest form/],
+      ['a byte UTF-8 never holds', [0, 1, 0, 1, 0xff], /not valid UTF-8/],
+      ['a UTF-8 sequence cut short', [0, 1, 0, 2, 0x41, 0xd0], /not valid UTF-8/],
+      ['UTF-16 of 3 bytes', [1, 1, 0, 3, 0x41, 0x00, 0x42], /UTF-16 of an odd number of bytes/],
+    ];
+    for (const [what, text, message] of refused) {
+      expect(() => decodeExtract(crafted(text)), what).toThrow(ExtractIntegrityError);
+      expect(() => decodeExtract(crafted(text)), what).toThrow(message);
+    }
+  });
+
   it('refuses truncated bytes, flipped bits and bytes that do not match their address', () => {
     const bytes = encodeExtract(sample());
     for (let n = 0; n < bytes.length; n++)
@@ -249,7 +289,7 @@ describe('the binary extract (rebates-extract/2)', () => {
 describe('the gzip JSON extract (rebates-extract/1), as stored before', () => {
   /** The wire form as the first encoder built it: extracts stored then keep their address. */
   const wire = (x: ReportExtract) => ({
-    format: JSON_FORMAT,
+    format: EXTRACT_FORMAT,
     distributorId: x.distributorId,
     source: x.source,
     counts: {
@@ -271,7 +311,7 @@ describe('the gzip JSON extract (rebates-extract/1), as stored before', () => {
     fc.assert(
       fc.property(recordsArb, (records) => {
         const extract = extractOf(records);
-        const bytes = encodeExtract(extract, JSON_FORMAT);
+        const bytes = encodeExtract(extract, EXTRACT_FORMAT);
         expect(bytes.equals(gzipSync(JSON.stringify(wire(extract)), { level: 1 }))).toBe(true);
         expect(decodeExtract(bytes, sha256Of(bytes))).toEqual(extract);
         // Either form reads back as the same extract.
@@ -279,10 +319,10 @@ describe('the gzip JSON extract (rebates-extract/1), as stored before', () => {
       }),
       { numRuns: 50 },
     );
-    const stored = storableExtract('rpt_1', sample(), JSON_FORMAT);
+    const stored = storableExtract('rpt_1', sample(), EXTRACT_FORMAT);
     expect(stored.key).toMatch(/^extracts\/rpt_1\/[0-9a-f]{64}\.json\.gz$/);
     expect(stored.contentType).toBe('application/gzip');
-    expect(extractFormatOfKey(stored.key)).toBe(JSON_FORMAT);
+    expect(extractFormatOfKey(stored.key)).toBe(EXTRACT_FORMAT);
   });
 
   it('writes text JSON escapes as JSON.stringify does, across many pieces', () => {
