@@ -22,7 +22,7 @@ import { PAYOUT_SHARDS } from '../shared/adapters/dynamo/payouts.js';
 import { RulesBook } from '../shared/domain/rules/load.js';
 import type { Acceptance, CatalogEntry, Distributor, Partner, Training } from '../shared/domain/types.js';
 import { computeQuarter, type ActiveExtract, type QuarterReference } from '../shared/pipeline/compute-quarter.js';
-import { decodeExtract } from '../shared/pipeline/extract.js';
+import { decodeExtract } from '../shared/pipeline/extract-codec.js';
 import { importReference } from '../shared/pipeline/reference-import.js';
 import { loadDataFolder } from '../shared/reference/data-folder.js';
 import { collectRules, startLocalRuntime } from '../local/runtime.js';
@@ -82,7 +82,8 @@ if (capture) {
         sha256: r.extractSha256!,
       })),
     };
-    for (const r of records) await writeFile(join(inputsDir, `${r.extractSha256}.json.gz`), (await d.objects.getBytes(r.extractKey!))!);
+    // Named as stored (`<sha256>.bin`, or `.json.gz` in the first form): decodeExtract reads either.
+    for (const r of records) await writeFile(join(inputsDir, basename(r.extractKey!)), (await d.objects.getBytes(r.extractKey!))!);
     await writeFile(join(inputsDir, 'inputs.json'), JSON.stringify(captured));
     console.log(`captured ${records.length} extracts and the reference snapshot in ${inputsDir}`);
   } finally {
@@ -103,8 +104,8 @@ const reference: QuarterReference = {
 const bytes = new Map(
   await Promise.all(
     (await readdir(inputsDir))
-      .filter((f) => f.endsWith('.json.gz'))
-      .map(async (f) => [f.replace('.json.gz', ''), await readFile(join(inputsDir, f))] as const),
+      .filter((f) => /^[0-9a-f]{64}\./.test(f))
+      .map(async (f) => [f.slice(0, 64), await readFile(join(inputsDir, f))] as const),
   ),
 );
 const rules = new RulesBook(await collectRules()).require(QUARTER);

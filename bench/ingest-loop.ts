@@ -1,7 +1,7 @@
 /**
  * A quick loop for work on ingest's speed: in one process, alternating, best of N, the bare
  * papaparse parse of one report (bench/run.ts's floor) against the report reader alone and against
- * ingest's in-memory work (reader, extractor, rejects file, gzip of the extract). No emulators: the
+ * ingest's in-memory work (reader, extractor, rejects file, encoding of the extract). No emulators: the
  * S3 and DynamoDB part is what `npm run bench` adds in its child process.
  *
  *   node --import tsx bench/ingest-loop.ts [report.csv] [--runs N] [--only parse,read,ingest,child] [--child]
@@ -24,7 +24,8 @@ import { INGEST_HEAP_MB } from '../infra/config.js';
 import { readReport } from '../shared/csv/read-report.js';
 import { RulesBook } from '../shared/domain/rules/load.js';
 import { RejectsCsvWriter } from '../shared/export/rejects-csv.js';
-import { ReportExtractor, storableExtractInPieces } from '../shared/pipeline/extract.js';
+import { ReportExtractor } from '../shared/pipeline/extract.js';
+import { storableExtract } from '../shared/pipeline/extract-codec.js';
 import { reportIdOf } from '../shared/pipeline/ingest.js';
 import { wire } from '../shared/wiring.js';
 import { startLocalStack } from '../local/local-stack.js';
@@ -91,7 +92,7 @@ async function ingest(): Promise<number> {
       }
     const summary = await reading.done;
     for await (const chunk of rejects.toReadable()) void chunk;
-    await storableExtractInPieces('rpt_loop', extractor.result({ sha256: summary.sha256, bytes: summary.rawBytes }));
+    storableExtract('rpt_loop', extractor.result({ sha256: summary.sha256, bytes: summary.rawBytes }));
   } finally {
     rejects.dispose();
   }

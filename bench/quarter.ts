@@ -24,7 +24,8 @@ import {
   type ActiveExtract,
   type QuarterReference,
 } from '../shared/pipeline/compute-quarter.js';
-import { decodeExtract, ReportExtractor, storableExtract } from '../shared/pipeline/extract.js';
+import { ReportExtractor } from '../shared/pipeline/extract.js';
+import { decodeExtract, storableExtract } from '../shared/pipeline/extract-codec.js';
 import { collectRules } from '../local/runtime.js';
 import { gzipSync } from 'node:zlib';
 import { workbenchBody } from '../shared/pipeline/workbench-body.js';
@@ -230,7 +231,7 @@ const rows: [string, string][] = [
     'extract (ReportExtractor, all reports)',
     `${s(extractMs)}; ${n(Math.round(LINES / (extractMs / 1000)))} lines/s`,
   ],
-  ['encode + decode the extracts', `${s(codecMs)}; ${(extractBytes / 2 ** 20).toFixed(1)} MB gzip JSON`],
+  ['encode + decode the extracts', `${s(codecMs)}; ${(extractBytes / 2 ** 20).toFixed(1)} MB stored`],
   [
     `quarter computation (computeQuarter), best of ${RUNS}`,
     `${s(best)} (runs ${runs.map(s).join(', ')}); target ≤ ${s(TARGET_MS)}: ${best <= TARGET_MS ? 'PASS' : 'MISS'}`,

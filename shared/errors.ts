@@ -247,6 +247,11 @@ export class ExtractIntegrityError extends AppError {
   readonly code = 'extract-invalid';
 }
 
+/** An extract its stored form cannot hold (a line number out of order, a count beyond 2^53): a fault of the code that built it. */
+export class ExtractEncodingError extends AppError {
+  readonly code = 'extract-unencodable';
+}
+
 /**
  * Writing reference rows stopped partway (the store failed after some were written). Every row was
  * checked before the first write, and importing the same rows again is safe, so the cure is a retry.

@@ -15,7 +15,7 @@ export const PREFIX = {
    * written before the sequencer was in the name point at `<name>.rejects.csv`.
    */
   rejects: 'rejects/',
-  /** `extracts/<reportId>/<sha256>.json.gz`: a report version's extract, content-addressed. */
+  /** `extracts/<reportId>/<sha256>.bin` (`.json.gz` before the binary form): a report version's extract, content-addressed. */
   extracts: 'extracts/',
   /** `computations/<quarter>/<resultHash>.json.gz`: a quarter computation's record body. */
   computations: 'computations/',

@@ -17,6 +17,7 @@ import { S3RulesRepository } from './adapters/s3/rules-repository.js';
 import { SqsComputeQueue } from './adapters/sqs/compute-queue.js';
 import { ConfigError } from './errors.js';
 import type { IngestDeps } from './pipeline/ingest.js';
+import { EXTRACT_FORMS, type ExtractForm } from './pipeline/extract-codec.js';
 import { quarterPartnerIds, type ComputeDeps } from './pipeline/compute.js';
 import type { ReferenceImportDeps } from './pipeline/reference-import.js';
 import type { ComputeQueue, LedgerRepository, ObjectUrls, QuarterRepository } from './ports/index.js';
@@ -38,7 +39,11 @@ export type AppDeps = IngestDeps &
     approvals: ApprovalRepository;
   };
 
-export function wire(clients: AwsClients, config: { table: string; bucket: string }, compute: ComputeQueue): AppDeps {
+export function wire(
+  clients: AwsClients,
+  config: { table: string; bucket: string; extractForm?: ExtractForm },
+  compute: ComputeQueue,
+): AppDeps {
   const objects = new S3ObjectStore(clients.s3, config.bucket);
   const computations = new DynamoComputationRepository(clients.doc, config.table);
   // A quarter's payouts are found by the partners of its computation bodies.
@@ -62,6 +67,7 @@ export function wire(clients: AwsClients, config: { table: string; bucket: strin
     rules: new S3RulesRepository(objects),
     compute,
     clock: { now: () => new Date() },
+    ...(config.extractForm ? { extractFormat: EXTRACT_FORMS[config.extractForm] } : {}),
   };
 }
 
@@ -80,7 +86,11 @@ export function wireFromEnv(env: NodeJS.ProcessEnv = process.env): AppDeps {
             }),
           ),
       };
-  return wire(clients, { table: config.tableName, bucket: config.reportsBucket }, compute);
+  return wire(
+    clients,
+    { table: config.tableName, bucket: config.reportsBucket, extractForm: config.extractForm },
+    compute,
+  );
 }
 
 /** A lazily created value: the first call wires, later calls reuse (one per Lambda container). */

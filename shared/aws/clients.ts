@@ -4,6 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import type { ExtractForm } from '../pipeline/extract-codec.js';
 
 export interface AwsClients {
   s3: S3Client;
@@ -16,6 +17,8 @@ export interface AppConfig {
   tableName: string;
   reportsBucket: string;
   computeQueueUrl: string | undefined;
+  /** The form ingest stores extracts in (docs/deploy.md, "Changing the extract's stored form"). */
+  extractForm: ExtractForm;
 }
 
 type Env = Record<string, string | undefined>;
@@ -42,6 +45,12 @@ const appEnvSchema = z.object({
   TABLE_NAME: z.string(),
   REPORTS_BUCKET: z.string(),
   COMPUTE_QUEUE_URL: z.url({ error: 'must be a URL' }).optional(),
+  // Set to json for a release that must be safe to roll back to code that reads only gzip JSON.
+  EXTRACT_FORM: z
+    .enum(['binary', 'json'] as const satisfies readonly ExtractForm[], {
+      error: 'must be "binary" or "json"',
+    })
+    .default('binary'),
 });
 
 /** Validates the variables `schema` names; an empty variable counts as unset, as the SDK treats it. */
@@ -100,5 +109,6 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     tableName: cfg.TABLE_NAME,
     reportsBucket: cfg.REPORTS_BUCKET,
     computeQueueUrl: cfg.COMPUTE_QUEUE_URL,
+    extractForm: cfg.EXTRACT_FORM,
   };
 }

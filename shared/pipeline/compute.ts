@@ -52,7 +52,7 @@ import {
   type ReportQuarterCounts,
 } from './compute-quarter.js';
 import { appendCauses, reportCauses, type RecordedCause, type ReportCause } from './causes.js';
-import { decodeExtract } from './extract.js';
+import { decodeExtract } from './extract-codec.js';
 import { partnerSummaryRows, type PartnerSummaryRow } from './partner-summary.js';
 import { creditPoints, finishCredits } from './quarters.js';
 import { recordRulesChange } from './rules-audit.js';

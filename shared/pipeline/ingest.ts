@@ -37,7 +37,8 @@ import { PREFIX } from '../storage-contract.js';
 import { about, newAuditEntry } from './audit.js';
 import type { UploadLog } from '../ports/finance.js';
 import { resolveUploader, uploadActor, type S3Writer } from './uploader.js';
-import { ReportExtractor, storableExtractInPieces } from './extract.js';
+import { ReportExtractor } from './extract.js';
+import { storableExtract, type ExtractFormat } from './extract-codec.js';
 
 export interface IngestDeps {
   objects: ObjectStore;
@@ -57,6 +58,8 @@ export interface IngestDeps {
   /** Bound on the lines of one report, counted by the reader (DEFAULT_MAX_LINES there). */
   maxLines?: number;
   onProgress?: (p: { key: string; bytesRead: number; records: number }) => void;
+  /** The form extracts are stored in; the binary form unless told (the `EXTRACT_FORM` setting). */
+  extractFormat?: ExtractFormat;
   /** Who asked for upload URLs: their user is the uploader, over what the S3 event says. */
   uploads?: Pick<UploadLog, 'uploaderOf'>;
 }
@@ -207,7 +210,7 @@ export async function ingestReport(deps: IngestDeps, obj: UploadedObject): Promi
       }
       if (!error && result) {
         // Content-addressed: a loser of the commit leaves an object no record names, harmless.
-        if (!extractStored) await deps.objects.put(result.stored.key, result.stored.bytes, 'application/gzip');
+        if (!extractStored) await deps.objects.put(result.stored.key, result.stored.bytes, result.stored.contentType);
         extractStored = true;
       }
       const rejectsKey = error ? errorKey : linesKey;
@@ -571,11 +574,13 @@ async function extractObject(
     summary = await reader.done;
     onHashed?.(summary.sha256);
     extract = extractor.result({ sha256: summary.sha256, bytes: summary.rawBytes });
-    // The rejects file goes up while the extract is compressed: one waits on S3, the other works.
-    // Both settle before the rejects file is disposed of; the extract is stored only once claimed.
+    // The rejects file's put is started first, but the encoding is synchronous: it runs to its end
+    // (tens of milliseconds for a million lines) before the put's request goes out, so the two do
+    // not overlap. Both settle before the rejects file is disposed of (a failed encoding settles as a
+    // rejection); the extract is stored only once claimed.
     const [put, encoded] = await Promise.allSettled([
       deps.objects.put(rejectsKey, rejects.toReadable(), 'text/csv; charset=utf-8'),
-      storableExtractInPieces(reportId, extract),
+      (async () => storableExtract(reportId, extract, deps.extractFormat))(),
     ]);
     if (put.status === 'rejected') throw put.reason;
     if (encoded.status === 'rejected') throw encoded.reason;

@@ -33,6 +33,9 @@ import { encodeS3EventKey, startLocalStack, type LocalS3EventRecord, type LocalS
 import { GSI1, GSI2, GSI3, createTableInput, ensureTable } from '../../shared/adapters/dynamo/table.js';
 import { createAwsClients, loadAppConfig } from '../../shared/aws/clients.js';
 import { ConfigError } from '../../shared/errors.js';
+import { EXTRACT_FORMAT } from '../../shared/pipeline/extract.js';
+import { BINARY_FORMAT } from '../../shared/pipeline/extract-binary.js';
+import { wire } from '../../shared/wiring.js';
 import { useLocalStack } from '../support/local-stack.js';
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -139,6 +142,7 @@ describe('AWS configuration', () => {
       tableName: 't',
       reportsBucket: 'b',
       computeQueueUrl: undefined,
+      extractForm: 'binary',
     });
     // The retired recalc queue's variable is not read any more.
     const url = 'https://sqs.eu-central-1.amazonaws.com/123456789012/rebates-compute.fifo';
@@ -146,6 +150,24 @@ describe('AWS configuration', () => {
       loadAppConfig({ TABLE_NAME: 't', REPORTS_BUCKET: 'b', RECALC_QUEUE_URL: url }).computeQueueUrl,
     ).toBeUndefined();
     expect(loadAppConfig({ TABLE_NAME: 't', REPORTS_BUCKET: 'b', COMPUTE_QUEUE_URL: url }).computeQueueUrl).toBe(url);
+  });
+
+  it('takes the form ingest stores extracts in from EXTRACT_FORM, binary unless told json', () => {
+    const app = { TABLE_NAME: 't', REPORTS_BUCKET: 'b' };
+    expect(() => loadAppConfig({ ...app, EXTRACT_FORM: 'JSON' })).toThrow(ConfigError);
+    expect(() => loadAppConfig({ ...app, EXTRACT_FORM: 'gzip' })).toThrow(/EXTRACT_FORM must be "binary" or "json"/);
+    expect(loadAppConfig(app).extractForm).toBe('binary');
+    expect(loadAppConfig({ ...app, EXTRACT_FORM: '' }).extractForm).toBe('binary');
+    expect(loadAppConfig({ ...app, EXTRACT_FORM: 'json' }).extractForm).toBe('json');
+    const clients = createAwsClients(base);
+    const none = { publish: async () => undefined };
+    expect(wire(clients, { table: 't', bucket: 'b', extractForm: 'json' }, none).extractFormat).toBe(EXTRACT_FORMAT);
+    expect(wire(clients, { table: 't', bucket: 'b', extractForm: 'binary' }, none).extractFormat).toBe(BINARY_FORMAT);
+    // Unset (the local runtime, tests): ingest's own default, the binary form.
+    expect(wire(clients, { table: 't', bucket: 'b' }, none).extractFormat).toBeUndefined();
+    clients.s3.destroy();
+    clients.dynamo.destroy();
+    clients.sqs.destroy();
   });
 
   it('encodes event keys as S3 notifications do', () => {

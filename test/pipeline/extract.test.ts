@@ -1,24 +1,13 @@
 /**
  * The v2 extract of a report (issue #12): the file-only checks reject exactly as ReportTallier does
- * (one implementation), everything else is kept, traceable to its lines, and the extract survives
- * its serialized form — or is refused when that form is damaged.
+ * (one implementation), and everything else is kept, traceable to its lines. Its stored forms are
+ * extract-codec.test.ts's.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ReportRecord } from '../../shared/csv/read-report.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
-import { ExtractIntegrityError } from '../../shared/errors.js';
-import {
-  decodeExtract,
-  encodeExtract,
-  encodeExtractInPieces,
-  extractKeyOf,
-  ReportExtractor,
-  sha256Of,
-  storableExtract,
-  type ReportExtract,
-} from '../../shared/pipeline/extract.js';
+import { ReportExtractor, type ReportExtract } from '../../shared/pipeline/extract.js';
 import { FILE_REJECT_REASONS } from '../../shared/pipeline/line-checks.js';
 import { ReportTallier } from '../../shared/pipeline/lines.js';
 import type { IngestReference } from '../../shared/pipeline/lines.js';
@@ -252,128 +241,5 @@ describe('ReportExtractor: aggregation', () => {
       ['2016-Q1', 4],
       ['2016-Q2', 1],
     ]);
-  });
-});
-
-describe('the serialized extract', () => {
-  it('round-trips, is deterministic and is addressed by the sha256 of its bytes', () => {
-    fc.assert(
-      fc.property(recordsArb, (records) => {
-        const { extract } = extractAll(records);
-        const bytes = encodeExtract(extract);
-        expect(decodeExtract(bytes, sha256Of(bytes))).toEqual(extract);
-        expect(encodeExtract(extractAll(records).extract).equals(bytes)).toBe(true);
-      }),
-      { numRuns: 50 },
-    );
-    const { extract } = extractAll([record(2, good())]);
-    const stored = storableExtract('rpt_1', { ...extract, source: { sha256: 'a'.repeat(64), bytes: 120 } });
-    expect(stored.key).toBe(extractKeyOf('rpt_1', stored.sha256));
-    expect(stored.key).toMatch(/^extracts\/rpt_1\/[0-9a-f]{64}\.json\.gz$/);
-    expect(decodeExtract(stored.bytes).source).toEqual({ sha256: 'a'.repeat(64), bytes: 120 });
-  });
-
-  it('is written in pieces as the very bytes of JSON.stringify of its wire form, gzipped', async () => {
-    // The wire form as encodeExtract first built it: extracts stored then keep their address.
-    const wire = (x: ReportExtract) => ({
-      format: x.format,
-      distributorId: x.distributorId,
-      source: x.source,
-      counts: {
-        ...x.counts,
-        byReason: Object.fromEntries(Object.entries(x.counts.byReason).sort(([a], [b]) => (a < b ? -1 : 1))),
-      },
-      products: x.products.map((p) => [p.sku, p.description]),
-      partners: x.partners.map((p) => [p.key, p.written]),
-      quarters: x.quarters.map((q) => ({
-        quarter: q.quarter,
-        rulesVersion: q.rulesVersion,
-        lines: q.lines,
-        groups: q.groups.map((g) => [
-          g.partner,
-          g.product,
-          g.units,
-          g.lines.map((l, i) => l - (g.lines[i - 1] ?? 0)),
-        ]),
-        tagged: { ...q.tagged, lines: q.tagged.lines.map((l, i) => l - (q.tagged.lines[i - 1] ?? 0)) },
-      })),
-    });
-    const cases = fc
-      .sample(recordsArb, { numRuns: 30, seed: 12 })
-      .map((records) => extractAll(records).extract);
-    // And one of several pieces, with text JSON escapes (quotes, a lone surrogate, Cyrillic).
-    const big = new ReportExtractor(book, 'd1');
-    for (let i = 0; i < 20_000; i++)
-      big.add(
-        record(
-          i + 2,
-          good({
-            invoice_number: `INV-${i}`,
-            partner_id: `P${i % 700}`,
-            description: `Монитор "Dell" \uD800 ${i % 300}`,
-            ...(i % 3 ? {} : { service_tag: `T${i}` }),
-          }),
-        ),
-      );
-    // Service tags are written byte by byte when plain ASCII: these must come out as JSON.stringify writes them.
-    const odd = ['Т1234', 'A"B', 'A\\B', 'A\u0001B', 'A\u007fB', 'ÉCLAIR', '\uD800', 'X'.repeat(65), 'Y'.repeat(64)];
-    odd.forEach((tag, k) =>
-      big.add(record(20_002 + k, good({ invoice_number: `ODD-${k}`, service_tag: tag }))),
-    );
-    cases.push(big.result({ sha256: 'b'.repeat(64), bytes: 1 }));
-    expect(cases.at(-1)!.quarters.flatMap((q) => q.tagged.tags)).toEqual(expect.arrayContaining(odd));
-    for (const extract of cases) {
-      const expected = gzipSync(JSON.stringify(wire(extract)), { level: 1 });
-      expect(encodeExtract(extract).equals(expected)).toBe(true);
-      expect((await encodeExtractInPieces(extract)).equals(expected)).toBe(true);
-    }
-    expect(gunzipSync(encodeExtract(cases.at(-1)!)).length).toBeGreaterThan(3 * 64 * 1024);
-  });
-
-  const sample = () =>
-    extractAll([
-      record(2, good({ service_tag: 'ABC1234' })),
-      record(3, good({ invoice_number: 'INV-2' })),
-      record(4, good({ quantity: 'x' })),
-    ]).extract;
-  type Wire = ReturnType<typeof JSON.parse>;
-  /** The sample's wire form, edited and gzipped again (so only the content is wrong). */
-  const rewrap = (edit: (w: Wire) => void) => {
-    const w = JSON.parse(gunzipSync(encodeExtract(sample())).toString('utf8')) as Wire;
-    edit(w);
-    return gzipSync(JSON.stringify(w));
-  };
-
-  it('refuses bytes that do not match their address, are not gzip JSON or break the schema', () => {
-    const bytes = encodeExtract(sample());
-    const flipped = Buffer.from(bytes);
-    flipped[flipped.length - 5]! ^= 0xff;
-    expect(() => decodeExtract(flipped, sha256Of(bytes))).toThrow(ExtractIntegrityError);
-    expect(() => decodeExtract(flipped, sha256Of(bytes))).toThrow(/does not match its address/);
-    expect(() => decodeExtract(Buffer.from('{"format":1}'))).toThrow(/not gzip-compressed JSON/);
-    expect(() => decodeExtract(rewrap((w) => (w.format = 'rebates-extract/0')))).toThrow(
-      ExtractIntegrityError,
-    );
-  });
-
-  it('refuses an extract whose indexes or counts disagree', () => {
-    const cases: [string, (w: Wire) => void, RegExp][] = [
-      ['a group names a missing product', (w) => (w.quarters[0].groups[0][1] = 9), /does not list/],
-      ['a tagged column is short', (w) => w.quarters[0].tagged.quantities.pop(), /different lengths/],
-      ['quarter lines', (w) => (w.quarters[0].lines += 1), /says 3 lines but holds 2/],
-      ['read ≠ extracted + rejected', (w) => (w.counts.read += 1), /lines read/],
-      ['by reason', (w) => (w.counts.byReason['bad-quantity'] = 2), /add up to 2/],
-      ['lines not ascending', (w) => (w.quarters[0].tagged.lines[0] = 0), /cannot be used/],
-      ['units not whole', (w) => (w.quarters[0].groups[0][2] = 1.5), /groups/],
-      ['a group line gap of 0', (w) => (w.quarters[0].groups[0][3] = [0]), /groups/],
-      ['an empty service tag', (w) => (w.quarters[0].tagged.tags[0] = ''), /service tags/],
-      ['a negative product index', (w) => (w.quarters[0].tagged.products[0] = -1), /indexes/],
-      ['a quantity as text', (w) => (w.quarters[0].tagged.quantities[0] = '3'), /unit counts/],
-    ];
-    for (const [what, edit, message] of cases) {
-      const bytes = rewrap(edit);
-      expect(() => decodeExtract(bytes), what).toThrow(ExtractIntegrityError);
-      expect(() => decodeExtract(bytes), what).toThrow(message);
-    }
   });
 });

@@ -9,7 +9,8 @@ import { readReport, type ReportRecord } from '../../shared/csv/read-report.js';
 import { catalogIndex } from '../../shared/domain/classify.js';
 import { RulesBook } from '../../shared/domain/rules/load.js';
 import { computeQuarter, type ActiveExtract, type QuarterComputation } from '../../shared/pipeline/compute-quarter.js';
-import { decodeExtract, ReportExtractor, storableExtract, type ReportExtract } from '../../shared/pipeline/extract.js';
+import { ReportExtractor, type ReportExtract } from '../../shared/pipeline/extract.js';
+import { decodeExtract, storableExtract } from '../../shared/pipeline/extract-codec.js';
 import { loadDataFolder } from '../../shared/reference/data-folder.js';
 import { sampleRules } from './domain-fixtures.js';
 
