@@ -232,12 +232,10 @@ class ReportReader {
     for await (const block of source) {
       if (first) assertText(block);
       first = false;
-      const text = this.sniffer.decode(block);
-      if (text) yield text;
+      yield* this.sniffer.decode(block);
     }
     if (first) throw emptyFile();
-    const rest = this.sniffer.end();
-    if (rest) yield rest;
+    yield* this.sniffer.end();
   }
 
   /** Reads until the header record has been parsed; the records read with it wait in the first batch. */

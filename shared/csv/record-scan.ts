@@ -120,11 +120,9 @@ async function* decoded(input: Readable, sniffer: TextSniffer, maxInflatedBytes:
   for await (const block of blocks(bytes, maxInflatedBytes, compressed)) {
     if (first) assertText(block);
     first = false;
-    const text = sniffer.decode(block);
-    if (text) yield text;
+    yield* sniffer.decode(block);
   }
-  const rest = sniffer.end();
-  if (rest) yield rest;
+  yield* sniffer.end();
 }
 
 async function* raw(input: Readable): AsyncGenerator<Buffer> {
@@ -323,10 +321,10 @@ async function scanBytes(
     const next = await source.next();
     if (!next.done) {
       read.push(next.value);
-      head += sniffer.decode(next.value);
+      head += sniffer.decode(next.value).join('');
     } else if (!ended) {
       ended = true;
-      head += sniffer.end();
+      head += sniffer.end().join('');
     } else atEnd = true;
   }
   if (!found) return null;
