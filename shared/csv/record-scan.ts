@@ -25,7 +25,7 @@ import Papa from 'papaparse';
 import { assertText, blocks, openBytes, TextSniffer } from './bytes.js';
 import { chooseDelimiter, type ReportDelimiter } from './header.js';
 import { DEFAULT_MAX_INFLATED_BYTES, DEFAULT_MAX_RECORD_CHARS, emptyFile, findHeaderLine } from './read-report.js';
-import { RecordSkipper, type Newline } from './rows.js';
+import { overBound, RecordSkipper, type Newline } from './rows.js';
 
 export interface ScannedRecords {
   /** The header's fields, as the reader reports them (a BOM at its start removed). */
@@ -74,7 +74,7 @@ async function textRecordsAt(input: Readable, lines: ReadonlySet<number>, option
   }
 }
 
-async function scan(text: AsyncGenerator<string>, lines: ReadonlySet<number>, maxRecordChars: number) {
+async function scan(text: AsyncGenerator<string[]>, lines: ReadonlySet<number>, maxRecordChars: number) {
   let last = 0;
   for (const line of lines) last = Math.max(last, line);
   const fields = new Map<number, string[]>();
@@ -85,7 +85,8 @@ async function scan(text: AsyncGenerator<string>, lines: ReadonlySet<number>, ma
   while ((found = findHeaderLine(head, atEnd)) === undefined && head.length <= maxRecordChars) {
     const next = await text.next();
     if (next.done) atEnd = true;
-    else head += next.value;
+    // Grown by whole blocks, as the reader's header is.
+    else head += next.value.join('');
   }
   // The reader's own error for a file without a header line (a report read before would not be one).
   if (!found) throw emptyFile();
@@ -101,28 +102,31 @@ async function scan(text: AsyncGenerator<string>, lines: ReadonlySet<number>, ma
       if (!row.every((f) => f.trim() === '')) headers = row.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h));
     } else if (end > start && lines.has(line)) fields.set(line, scanner.split(text.slice(start, end)));
   };
-  let pending = head;
+  let pending = [head];
   for (;;) {
-    scanner.records(pending, atEnd, take);
+    for (let k = 0; k < pending.length; k++) scanner.records(pending[k]!, atEnd && k === pending.length - 1, take);
     if (atEnd || (headers && line >= last)) break;
     const next = await text.next();
     if (next.done) {
       atEnd = true;
-      pending = '';
+      pending = [''];
     } else pending = next.value;
   }
   return { headers: headers ?? [], fields, scanned: 'text' as const };
 }
 
-async function* decoded(input: Readable, sniffer: TextSniffer, maxInflatedBytes: number): AsyncGenerator<string> {
+/** The text block by block, each block's text in pieces of whole lines. */
+async function* decoded(input: Readable, sniffer: TextSniffer, maxInflatedBytes: number): AsyncGenerator<string[]> {
   const { compressed, bytes } = await openBytes(raw(input));
   let first = true;
   for await (const block of blocks(bytes, maxInflatedBytes, compressed)) {
     if (first) assertText(block);
     first = false;
-    yield* sniffer.decode(block);
+    const text = sniffer.decode(block);
+    if (text.length) yield text;
   }
-  yield* sniffer.end();
+  const rest = sniffer.end();
+  if (rest.length) yield rest;
 }
 
 async function* raw(input: Readable): AsyncGenerator<Buffer> {
@@ -180,8 +184,8 @@ class Scanner {
     }
     if (at >= text.length) return;
     const rest = text.slice(at);
-    if (rest.length > this.maxRecordChars && rest.length - countQuotes(rest) > this.maxRecordChars) {
-      // Even without its quotes the unfinished record is over the bound: the reader skips it unread.
+    if (overBound(rest, this.newline, this.maxRecordChars)) {
+      // The reader skips it unread.
       this.skipper = new RecordSkipper(this.delimiter, this.newline, '');
       const after = this.skipper.skip(rest);
       if (after === undefined) {
@@ -248,12 +252,6 @@ class Scanner {
 /** What String#trim removes, as papaparse tests the text between a closing quote and what follows. */
 function isWhitespace(c: string): boolean {
   return c.trim() === '';
-}
-
-function countQuotes(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) n++;
-  return n;
 }
 
 // ---------------------------------------------------------------- the byte path

@@ -88,11 +88,7 @@ export class RowSplitter {
       }
     }
     this.partial = last ? '' : input.substring(result.meta.cursor);
-    if (
-      this.partial.length > this.maxRecordChars &&
-      this.partial.length - countQuotes(this.partial) > this.maxRecordChars
-    ) {
-      // Even without its quotes the unfinished record is over the bound, so it will be once finished.
+    if (overBound(this.partial, this.newline, this.maxRecordChars)) {
       this.skipper = new RecordSkipper(this.delimiter, this.newline, this.partial.slice(0, PREFIX_CHARS * 4));
       const rest = this.skipper.skip(this.partial);
       this.partial = '';
@@ -137,9 +133,25 @@ function contentLength(fields: string[]): number {
   return n;
 }
 
-function countQuotes(text: string): number {
+/**
+ * Whether an unfinished record is sure to be over the bound once finished: even without its quotes,
+ * the white space after them and a last CR (perhaps the first half of its CR LF), it is over.
+ */
+export function overBound(record: string, newline: Newline, maxRecordChars: number): boolean {
+  const length = record.length - (newline === '\r\n' && record.endsWith('\r') ? 1 : 0);
+  return length > maxRecordChars && length - notContent(record) > maxRecordChars;
+}
+
+/**
+ * At most how many characters of the text papaparse may leave out of the fields: its quotes, and the
+ * white space after each, which it drops between a closing quote and the delimiter or newline.
+ */
+function notContent(text: string): number {
   let n = 0;
-  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) n++;
+  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) {
+    n++;
+    for (let k = i + 1; k < text.length && isWhiteSpace(text.charCodeAt(k)); k++) n++;
+  }
   return n;
 }
 
@@ -150,12 +162,17 @@ const LF = 0x0a;
 
 /**
  * Finds where a record ends without keeping it, following papaparse's rules: a quote opens a quoted
- * field only at the field's start; inside, "" is a quote, and a quote closes the field only when a
- * delimiter or line break follows (spaces allowed between); any other quote is kept as text.
+ * field only at the field's start; inside, "" is a quote, and a quote closes the field only when the
+ * delimiter or the file's whole newline follows, with nothing but white space between (as its
+ * `trim` counts it: spaces, tabs, line breaks...); any other quote is kept as text, and the search
+ * for the closing quote goes on after it.
  */
 export class RecordSkipper {
   private quoted = false;
+  /** Inside quotes: a quote was seen, perhaps the closing one, followed by white space only. */
   private quoteSeen = false;
+  /** Inside quotes: white space followed the quote seen. */
+  private spaces = false;
   private fieldStart = true;
   private afterCR = false;
   private readonly delim: number;
@@ -174,25 +191,37 @@ export class RecordSkipper {
   skip(text: string): string | undefined {
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
+      const afterCR = this.afterCR;
+      this.afterCR = c === CR;
       if (this.quoted) {
         if (!this.quoteSeen) {
           if (c === QUOTE) this.quoteSeen = true;
           continue;
         }
-        if (c === QUOTE || c === SPACE) {
-          // "" stands for a quote; spaces may sit between a closing quote and the delimiter.
-          if (c === QUOTE) this.quoteSeen = false;
+        if (c === this.breakChar && (this.newline !== '\r\n' || afterCR)) return text.slice(i + 1);
+        if (c === QUOTE) {
+          // Right after the quote it stands for a quote; after white space it may be the closing one.
+          this.quoteSeen = this.spaces;
+          this.spaces = false;
           continue;
         }
-        this.quoteSeen = false;
-        if (c !== this.delim && c !== CR && c !== LF) continue;
-        this.quoted = false;
+        if (c !== this.delim) {
+          if (isWhiteSpace(c)) this.spaces = true;
+          else this.quoteSeen = this.spaces = false;
+          continue;
+        }
+        this.quoted = this.quoteSeen = this.spaces = false;
       }
-      if (c === this.breakChar && (this.newline !== '\r\n' || this.afterCR)) return text.slice(i + 1);
+      if (c === this.breakChar && (this.newline !== '\r\n' || afterCR)) return text.slice(i + 1);
       if (c === QUOTE && this.fieldStart) this.quoted = true;
       this.fieldStart = c === this.delim;
-      this.afterCR = c === CR;
     }
     return undefined;
   }
+}
+
+/** White space as String#trim removes it, which papaparse uses between a closing quote and what follows. */
+function isWhiteSpace(c: number): boolean {
+  if (c <= SPACE) return c === SPACE || (c >= 0x09 && c <= 0x0d);
+  return c >= 0xa0 && /\s/.test(String.fromCharCode(c));
 }
