@@ -193,7 +193,7 @@ class ReportReader {
         const next = await this.text!.next();
         if (next.done) break;
         // A block's pieces all pushed before progress and a batch: both come once a block.
-        for (const piece of next.value) this.splitter!.push(piece);
+        this.splitter!.pushAll(next.value);
         this.progress(false);
         yield* this.takeBatch();
       }
@@ -279,7 +279,7 @@ class ReportReader {
     while (!this.format && !atEnd) {
       const next = await text.next();
       if (next.done) atEnd = true;
-      else for (const piece of next.value) splitter.push(piece);
+      else splitter.pushAll(next.value);
     }
     if (!this.format) splitter.end();
     if (!this.format) throw emptyFile();

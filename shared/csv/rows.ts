@@ -25,6 +25,8 @@ interface PapaError {
 }
 
 const PREFIX_CHARS = 60;
+/** An unfinished record longer than this is parsed with all the pending pieces joined. */
+const JOIN_CHARS = 32 * 1024;
 
 export class RowSplitter {
   private readonly parser: Papa.Parser;
@@ -44,14 +46,27 @@ export class RowSplitter {
   }
 
   push(text: string): void {
+    this.pushAll([text]);
+  }
+
+  /**
+   * A block's text in pieces, read as if it came whole: papaparse's rows do not depend on where the
+   * text is cut, and whether an unfinished record is over the bound is judged once, after the last.
+   */
+  pushAll(pieces: readonly string[]): void {
+    let k = 0;
     if (this.skipper) {
-      const rest = this.skipper.skip(text);
+      let rest: string | undefined;
+      for (; k < pieces.length && rest === undefined; k++) rest = this.skipper.skip(pieces[k]!);
       if (rest === undefined) return;
       this.endSkip(false);
-      text = rest;
+      this.pending.push(rest);
+      this.pendingLength += rest.length;
     }
-    this.pending.push(text);
-    this.pendingLength += text.length;
+    for (; k < pieces.length; k++) {
+      this.pending.push(pieces[k]!);
+      this.pendingLength += pieces[k]!.length;
+    }
     // A long unfinished record is re-parsed from its start: wait for as much new text again, so the
     // re-scans add up to a constant factor rather than growing with the record's square.
     if (this.pendingLength >= this.partial.length) this.parse(false);
@@ -63,9 +78,26 @@ export class RowSplitter {
   }
 
   private parse(last: boolean): void {
-    const input = this.partial + (this.pending.length === 1 ? this.pending[0]! : this.pending.join(''));
+    let pieces = this.pending.filter((piece) => piece.length > 0);
     this.pending = [];
     this.pendingLength = 0;
+    // Pieces one by one, so that no string gets long; but a long unfinished record with all of them
+    // at once, so that it is re-scanned once, not once a piece.
+    if (pieces.length === 0 || (pieces.length > 1 && this.partial.length > JOIN_CHARS)) pieces = [pieces.join('')];
+    for (let k = 0; k < pieces.length; k++) this.parseText(pieces[k]!, last && k === pieces.length - 1);
+    if (!last && overBound(this.partial, this.newline, this.maxRecordChars)) {
+      this.skipper = new RecordSkipper(this.delimiter, this.newline, this.partial.slice(0, PREFIX_CHARS * 4));
+      const rest = this.skipper.skip(this.partial);
+      this.partial = '';
+      if (rest !== undefined) {
+        this.endSkip(false);
+        this.push(rest);
+      }
+    }
+  }
+
+  private parseText(text: string, last: boolean): void {
+    const input = this.partial + text;
     const result = this.parser.parse(input, 0, !last) as {
       data: string[][];
       errors: PapaError[];
@@ -88,15 +120,6 @@ export class RowSplitter {
       }
     }
     this.partial = last ? '' : input.substring(result.meta.cursor);
-    if (overBound(this.partial, this.newline, this.maxRecordChars)) {
-      this.skipper = new RecordSkipper(this.delimiter, this.newline, this.partial.slice(0, PREFIX_CHARS * 4));
-      const rest = this.skipper.skip(this.partial);
-      this.partial = '';
-      if (rest !== undefined) {
-        this.endSkip(false);
-        this.push(rest);
-      }
-    }
   }
 
   private endSkip(atEndOfFile: boolean): void {

@@ -71,6 +71,44 @@ describe('RowSplitter', () => {
     );
   });
 
+  it('reads a block given in pieces as the block whole, messages included', () => {
+    const unit = fc.constantFrom('a', ' ', ',', '"', '""', '\n', '\r\n', '\r', '" ', 'xyz');
+    const rowsOf = (blocks: string[][], nl: Newline, max: number) => {
+      const rows: Row[] = [];
+      const splitter = new RowSplitter(',', nl, max, (fields, error) =>
+        rows.push(error ? { fields, error } : { fields }),
+      );
+      for (const block of blocks) splitter.pushAll(block);
+      splitter.end();
+      return rows;
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.string({ unit, maxLength: 40 }), fc.array(fc.nat(), { maxLength: 4 })), {
+          maxLength: 4,
+        }),
+        newline,
+        fc.integer({ min: 2, max: 30 }),
+        (blocks, nl, max) => {
+          expect(
+            rowsOf(
+              blocks.map(([t, at]) => cut(t, at)),
+              nl,
+              max,
+            ),
+          ).toEqual(
+            rowsOf(
+              blocks.map(([t]) => [t]),
+              nl,
+              max,
+            ),
+          );
+        },
+      ),
+      { numRuns: 3_000 },
+    );
+  });
+
   it('ends an over-long record at the same place whatever the cut, when a quote meets a lone LF in a CR LF file', () => {
     // A quote then an LF does not close a quoted field when the file's newline is CR LF.
     const t =
