@@ -102,15 +102,16 @@ async function scan(text: AsyncGenerator<string[]>, lines: ReadonlySet<number>, 
       if (!row.every((f) => f.trim() === '')) headers = row.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h));
     } else if (end > start && lines.has(line)) fields.set(line, scanner.split(text.slice(start, end)));
   };
-  let pending = [head];
+  let pending = head;
   for (;;) {
-    for (let k = 0; k < pending.length; k++) scanner.records(pending[k]!, atEnd && k === pending.length - 1, take);
+    scanner.records(pending, atEnd, take);
     if (atEnd || (headers && line >= last)) break;
     const next = await text.next();
     if (next.done) {
       atEnd = true;
-      pending = [''];
-    } else pending = next.value;
+      pending = '';
+      // A block whole, as the reader's splitter judges the record bound once a block.
+    } else pending = next.value.join('');
   }
   return { headers: headers ?? [], fields, scanned: 'text' as const };
 }
