@@ -149,7 +149,8 @@ class ReportReader {
   private readonly hash = createHash('sha256');
   private readonly raw = { bytes: 0 };
   private readonly sniffer: TextSniffer;
-  private text: AsyncGenerator<string> | undefined;
+  /** The text block by block, each block's text in pieces of whole lines. */
+  private text: AsyncGenerator<string[]> | undefined;
   private splitter: RowSplitter | undefined;
   private format: ReportFormat | undefined;
   private mapped: [ReportField, number][] = [];
@@ -191,7 +192,8 @@ class ReportReader {
       for (;;) {
         const next = await this.text!.next();
         if (next.done) break;
-        this.splitter!.push(next.value);
+        // A block's pieces all pushed before progress and a batch: both come once a block.
+        this.splitter!.pushAll(next.value);
         this.progress(false);
         yield* this.takeBatch();
       }
@@ -227,21 +229,22 @@ class ReportReader {
     yield batch;
   }
 
-  private async *decode(source: AsyncGenerator<Buffer>): AsyncGenerator<string> {
+  private async *decode(source: AsyncGenerator<Buffer>): AsyncGenerator<string[]> {
     let first = true;
     for await (const block of source) {
       if (first) assertText(block);
       first = false;
       const text = this.sniffer.decode(block);
-      if (text) yield text;
+      // A block without a line break (inside a long line) gives no text: nothing to read or report.
+      if (text.length) yield text;
     }
     if (first) throw emptyFile();
     const rest = this.sniffer.end();
-    if (rest) yield rest;
+    if (rest.length) yield rest;
   }
 
   /** Reads until the header record has been parsed; the records read with it wait in the first batch. */
-  private async readHeader(compressed: boolean, text: AsyncGenerator<string>): Promise<ReportFormat> {
+  private async readHeader(compressed: boolean, text: AsyncGenerator<string[]>): Promise<ReportFormat> {
     let head = '';
     let atEnd = false;
     let found: { line: string; newline: Newline } | null | undefined;
@@ -255,7 +258,8 @@ class ReportReader {
       }
       const next = await text.next();
       if (next.done) atEnd = true;
-      else head += next.value;
+      // Grown by whole blocks: how far it grows decides between too long and unreadable.
+      else head += next.value.join('');
     }
     if (found === null) throw emptyFile();
     const delimiter = chooseDelimiter(found.line);
@@ -271,10 +275,11 @@ class ReportReader {
     );
     this.splitter = splitter;
     splitter.push(head);
+    // Whole blocks, so a line bound passed in the header's block fails here, before any record.
     while (!this.format && !atEnd) {
       const next = await text.next();
       if (next.done) atEnd = true;
-      else splitter.push(next.value);
+      else splitter.pushAll(next.value);
     }
     if (!this.format) splitter.end();
     if (!this.format) throw emptyFile();

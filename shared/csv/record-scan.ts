@@ -25,7 +25,7 @@ import Papa from 'papaparse';
 import { assertText, blocks, openBytes, TextSniffer } from './bytes.js';
 import { chooseDelimiter, type ReportDelimiter } from './header.js';
 import { DEFAULT_MAX_INFLATED_BYTES, DEFAULT_MAX_RECORD_CHARS, emptyFile, findHeaderLine } from './read-report.js';
-import { RecordSkipper, type Newline } from './rows.js';
+import { overBound, RecordSkipper, type Newline } from './rows.js';
 
 export interface ScannedRecords {
   /** The header's fields, as the reader reports them (a BOM at its start removed). */
@@ -74,7 +74,7 @@ async function textRecordsAt(input: Readable, lines: ReadonlySet<number>, option
   }
 }
 
-async function scan(text: AsyncGenerator<string>, lines: ReadonlySet<number>, maxRecordChars: number) {
+async function scan(text: AsyncGenerator<string[]>, lines: ReadonlySet<number>, maxRecordChars: number) {
   let last = 0;
   for (const line of lines) last = Math.max(last, line);
   const fields = new Map<number, string[]>();
@@ -85,7 +85,8 @@ async function scan(text: AsyncGenerator<string>, lines: ReadonlySet<number>, ma
   while ((found = findHeaderLine(head, atEnd)) === undefined && head.length <= maxRecordChars) {
     const next = await text.next();
     if (next.done) atEnd = true;
-    else head += next.value;
+    // Grown by whole blocks, as the reader's header is.
+    else head += next.value.join('');
   }
   // The reader's own error for a file without a header line (a report read before would not be one).
   if (!found) throw emptyFile();
@@ -109,22 +110,24 @@ async function scan(text: AsyncGenerator<string>, lines: ReadonlySet<number>, ma
     if (next.done) {
       atEnd = true;
       pending = '';
-    } else pending = next.value;
+      // A block whole, as the reader's splitter judges the record bound once a block.
+    } else pending = next.value.join('');
   }
   return { headers: headers ?? [], fields, scanned: 'text' as const };
 }
 
-async function* decoded(input: Readable, sniffer: TextSniffer, maxInflatedBytes: number): AsyncGenerator<string> {
+/** The text block by block, each block's text in pieces of whole lines. */
+async function* decoded(input: Readable, sniffer: TextSniffer, maxInflatedBytes: number): AsyncGenerator<string[]> {
   const { compressed, bytes } = await openBytes(raw(input));
   let first = true;
   for await (const block of blocks(bytes, maxInflatedBytes, compressed)) {
     if (first) assertText(block);
     first = false;
     const text = sniffer.decode(block);
-    if (text) yield text;
+    if (text.length) yield text;
   }
   const rest = sniffer.end();
-  if (rest) yield rest;
+  if (rest.length) yield rest;
 }
 
 async function* raw(input: Readable): AsyncGenerator<Buffer> {
@@ -182,8 +185,8 @@ class Scanner {
     }
     if (at >= text.length) return;
     const rest = text.slice(at);
-    if (rest.length > this.maxRecordChars && rest.length - countQuotes(rest) > this.maxRecordChars) {
-      // Even without its quotes the unfinished record is over the bound: the reader skips it unread.
+    if (overBound(rest, this.newline, this.maxRecordChars)) {
+      // The reader skips it unread.
       this.skipper = new RecordSkipper(this.delimiter, this.newline, '');
       const after = this.skipper.skip(rest);
       if (after === undefined) {
@@ -252,12 +255,6 @@ function isWhitespace(c: string): boolean {
   return c.trim() === '';
 }
 
-function countQuotes(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) n++;
-  return n;
-}
-
 // ---------------------------------------------------------------- the byte path
 
 /** The bytes cannot settle it: the caller scans the decoded text instead. */
@@ -323,10 +320,10 @@ async function scanBytes(
     const next = await source.next();
     if (!next.done) {
       read.push(next.value);
-      head += sniffer.decode(next.value);
+      head += sniffer.decode(next.value).join('');
     } else if (!ended) {
       ended = true;
-      head += sniffer.end();
+      head += sniffer.end().join('');
     } else atEnd = true;
   }
   if (!found) return null;

@@ -25,6 +25,8 @@ interface PapaError {
 }
 
 const PREFIX_CHARS = 60;
+/** An unfinished record longer than this is parsed with all the pending pieces joined. */
+const JOIN_CHARS = 32 * 1024;
 
 export class RowSplitter {
   private readonly parser: Papa.Parser;
@@ -44,14 +46,27 @@ export class RowSplitter {
   }
 
   push(text: string): void {
+    this.pushAll([text]);
+  }
+
+  /**
+   * A block's text in pieces, read as if it came whole: papaparse's rows do not depend on where the
+   * text is cut, and whether an unfinished record is over the bound is judged once, after the last.
+   */
+  pushAll(pieces: readonly string[]): void {
+    let k = 0;
     if (this.skipper) {
-      const rest = this.skipper.skip(text);
+      let rest: string | undefined;
+      for (; k < pieces.length && rest === undefined; k++) rest = this.skipper.skip(pieces[k]!);
       if (rest === undefined) return;
       this.endSkip(false);
-      text = rest;
+      this.pending.push(rest);
+      this.pendingLength += rest.length;
     }
-    this.pending.push(text);
-    this.pendingLength += text.length;
+    for (; k < pieces.length; k++) {
+      this.pending.push(pieces[k]!);
+      this.pendingLength += pieces[k]!.length;
+    }
     // A long unfinished record is re-parsed from its start: wait for as much new text again, so the
     // re-scans add up to a constant factor rather than growing with the record's square.
     if (this.pendingLength >= this.partial.length) this.parse(false);
@@ -63,9 +78,26 @@ export class RowSplitter {
   }
 
   private parse(last: boolean): void {
-    const input = this.partial + (this.pending.length === 1 ? this.pending[0]! : this.pending.join(''));
+    let pieces = this.pending.filter((piece) => piece.length > 0);
     this.pending = [];
     this.pendingLength = 0;
+    // Pieces one by one, so that no string gets long; but a long unfinished record with all of them
+    // at once, so that it is re-scanned once, not once a piece.
+    if (pieces.length === 0 || (pieces.length > 1 && this.partial.length > JOIN_CHARS)) pieces = [pieces.join('')];
+    for (let k = 0; k < pieces.length; k++) this.parseText(pieces[k]!, last && k === pieces.length - 1);
+    if (!last && overBound(this.partial, this.newline, this.maxRecordChars)) {
+      this.skipper = new RecordSkipper(this.delimiter, this.newline, this.partial.slice(0, PREFIX_CHARS * 4));
+      const rest = this.skipper.skip(this.partial);
+      this.partial = '';
+      if (rest !== undefined) {
+        this.endSkip(false);
+        this.push(rest);
+      }
+    }
+  }
+
+  private parseText(text: string, last: boolean): void {
+    const input = this.partial + text;
     const result = this.parser.parse(input, 0, !last) as {
       data: string[][];
       errors: PapaError[];
@@ -88,19 +120,6 @@ export class RowSplitter {
       }
     }
     this.partial = last ? '' : input.substring(result.meta.cursor);
-    if (
-      this.partial.length > this.maxRecordChars &&
-      this.partial.length - countQuotes(this.partial) > this.maxRecordChars
-    ) {
-      // Even without its quotes the unfinished record is over the bound, so it will be once finished.
-      this.skipper = new RecordSkipper(this.delimiter, this.newline, this.partial.slice(0, PREFIX_CHARS * 4));
-      const rest = this.skipper.skip(this.partial);
-      this.partial = '';
-      if (rest !== undefined) {
-        this.endSkip(false);
-        this.push(rest);
-      }
-    }
   }
 
   private endSkip(atEndOfFile: boolean): void {
@@ -137,9 +156,25 @@ function contentLength(fields: string[]): number {
   return n;
 }
 
-function countQuotes(text: string): number {
+/**
+ * Whether an unfinished record is sure to be over the bound once finished: even without its quotes,
+ * the white space after them and a last CR (perhaps the first half of its CR LF), it is over.
+ */
+export function overBound(record: string, newline: Newline, maxRecordChars: number): boolean {
+  const length = record.length - (newline === '\r\n' && record.endsWith('\r') ? 1 : 0);
+  return length > maxRecordChars && length - notContent(record) > maxRecordChars;
+}
+
+/**
+ * At most how many characters of the text papaparse may leave out of the fields: its quotes, and the
+ * white space after each, which it drops between a closing quote and the delimiter or newline.
+ */
+function notContent(text: string): number {
   let n = 0;
-  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) n++;
+  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) {
+    n++;
+    for (let k = i + 1; k < text.length && isWhiteSpace(text.charCodeAt(k)); k++) n++;
+  }
   return n;
 }
 
@@ -150,12 +185,17 @@ const LF = 0x0a;
 
 /**
  * Finds where a record ends without keeping it, following papaparse's rules: a quote opens a quoted
- * field only at the field's start; inside, "" is a quote, and a quote closes the field only when a
- * delimiter or line break follows (spaces allowed between); any other quote is kept as text.
+ * field only at the field's start; inside, "" is a quote, and a quote closes the field only when the
+ * delimiter or the file's whole newline follows, with nothing but white space between (as its
+ * `trim` counts it: spaces, tabs, line breaks...); any other quote is kept as text, and the search
+ * for the closing quote goes on after it.
  */
 export class RecordSkipper {
   private quoted = false;
+  /** Inside quotes: a quote was seen, perhaps the closing one, followed by white space only. */
   private quoteSeen = false;
+  /** Inside quotes: white space followed the quote seen. */
+  private spaces = false;
   private fieldStart = true;
   private afterCR = false;
   private readonly delim: number;
@@ -174,25 +214,37 @@ export class RecordSkipper {
   skip(text: string): string | undefined {
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
+      const afterCR = this.afterCR;
+      this.afterCR = c === CR;
       if (this.quoted) {
         if (!this.quoteSeen) {
           if (c === QUOTE) this.quoteSeen = true;
           continue;
         }
-        if (c === QUOTE || c === SPACE) {
-          // "" stands for a quote; spaces may sit between a closing quote and the delimiter.
-          if (c === QUOTE) this.quoteSeen = false;
+        if (c === this.breakChar && (this.newline !== '\r\n' || afterCR)) return text.slice(i + 1);
+        if (c === QUOTE) {
+          // Right after the quote it stands for a quote; after white space it may be the closing one.
+          this.quoteSeen = this.spaces;
+          this.spaces = false;
           continue;
         }
-        this.quoteSeen = false;
-        if (c !== this.delim && c !== CR && c !== LF) continue;
-        this.quoted = false;
+        if (c !== this.delim) {
+          if (isWhiteSpace(c)) this.spaces = true;
+          else this.quoteSeen = this.spaces = false;
+          continue;
+        }
+        this.quoted = this.quoteSeen = this.spaces = false;
       }
-      if (c === this.breakChar && (this.newline !== '\r\n' || this.afterCR)) return text.slice(i + 1);
+      if (c === this.breakChar && (this.newline !== '\r\n' || afterCR)) return text.slice(i + 1);
       if (c === QUOTE && this.fieldStart) this.quoted = true;
       this.fieldStart = c === this.delim;
-      this.afterCR = c === CR;
     }
     return undefined;
   }
+}
+
+/** White space as String#trim removes it, which papaparse uses between a closing quote and what follows. */
+function isWhiteSpace(c: number): boolean {
+  if (c <= SPACE) return c === SPACE || (c >= 0x09 && c <= 0x0d);
+  return c >= 0xa0 && /\s/.test(String.fromCharCode(c));
 }

@@ -269,6 +269,39 @@ describe('readReport: record length bound', () => {
   });
 });
 
+describe('readReport: CR LF records at the length bound', () => {
+  // The long text in a column the reader does not know, so that no value is over maxFieldChars.
+  const header = 'date;invoice;partner;model;qty;notes\r\n';
+  const lineOf = (chars: number) => {
+    const start = 'd;1;p;m;1;';
+    return `${start}${'n'.repeat(chars - start.length)}`;
+  };
+
+  it('reads a CR LF line of exactly maxRecordChars that is longer than a piece of text', async () => {
+    const line = lineOf(40_000);
+    const bytes = Buffer.from(`${header}${line}\r\nd;2;p;m;2;y\r\n`);
+    for (const size of [1 << 20, 64 * 1024, 1000]) {
+      const { records } = await readAll(chunked(bytes, size), { maxRecordChars: 40_000 });
+      expect(records.map((r) => [r.line, r.error?.code, r.fields.join(';').length])).toEqual([
+        [2, undefined, 40_000],
+        [3, undefined, 11],
+      ]);
+    }
+  });
+
+  it('reads it when a block of bytes ends between its CR and its LF', async () => {
+    const line = lineOf(70_000);
+    const bytes = Buffer.from(`${header}${line}\r\nd;2;p;m;2;y\r\n`);
+    const cr = bytes.indexOf('\r\nd;2');
+    // One network chunk of over 64 KiB is a block of its own: this one ends with the line's CR.
+    const { records } = await readAll(chunked(bytes, [cr + 1, 1 << 20]), { maxRecordChars: 70_000 });
+    expect(records.map((r) => [r.line, r.error?.code])).toEqual([
+      [2, undefined],
+      [3, undefined],
+    ]);
+  });
+});
+
 describe('readReport: gzip', () => {
   it('detects .gz by its bytes and hashes the compressed object', async () => {
     const text = writeCsv([EN_HEADER, ...ROWS], ',', '\r\n');
@@ -335,6 +368,16 @@ describe('readReport: files that are not reports', () => {
     });
   });
 
+  it('calls a header whose quoted line breaks run past maxRecordChars unreadable', async () => {
+    const name = `"invoice_date${'\nzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz'.repeat(1000)}"`;
+    const bytes = Buffer.from(`${name},invoice_number,partner_id,description,quantity\na,b,c,d,1\n`);
+    for (const size of [1 << 20, 1000])
+      await expect(readError(chunked(bytes, size), { maxRecordChars: 20_000 })).resolves.toMatchObject({
+        code: 'unreadable',
+        key: 'header-unreadable',
+      });
+  });
+
   it('names the missing and the found columns of a broken header', async () => {
     const text = encodeCp1251('Дата;Товар; Номер счета ;Цена\n15.02.2016;Vostro;1;100\n');
     const err = await readError(chunked(text));
@@ -386,6 +429,17 @@ describe('readReport: summary, progress, cleanup', () => {
     }
   });
 
+  it('reports progress and yields a batch once a block, with every record of the bytes read', async () => {
+    const seen: { bytesRead: number; records: number }[] = [];
+    const { batches } = await readAll(chunked(bytes, 1000), { onProgress: (p) => seen.push(p) });
+    for (const p of seen.slice(0, -1)) {
+      // Every line ended within the bytes read is counted; the header is not a record.
+      const ended = bytes.subarray(0, p.bytesRead).toString('latin1').split('\n').length - 2;
+      expect(p.records).toBe(ended);
+    }
+    expect(batches).toBeLessThanOrEqual(Math.ceil(bytes.length / (64 * 1024)) + 1);
+  });
+
   it('destroys the input and rejects done when the caller stops early', async () => {
     const input = chunked(bytes, 1000);
     const reading = readReport(input);
@@ -429,6 +483,13 @@ describe('readReport: blank lines count toward the line bound', () => {
     expect(err).toMatchObject({ code: 'too-large' });
     expect((err as Error).message).toContain('more than 10,000 lines');
     expect(input.destroyed).toBe(true);
+  });
+
+  it('fails the format, before any record, when the line bound is passed in the header block', async () => {
+    const bytes = Buffer.from('date,invoice,partner,model,qty\n' + '1\n'.repeat(40_000));
+    const reading = readReport(chunked(bytes, 1 << 20), { maxLines: 20_000 });
+    reading.done.catch(() => {});
+    await expect(reading.format).rejects.toMatchObject({ code: 'too-large', key: 'too-many-lines' });
   });
 
   it('counts blank lines and the header as lines of the file', async () => {
