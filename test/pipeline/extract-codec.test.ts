@@ -21,23 +21,9 @@ import {
 } from '../../shared/pipeline/extract-codec.js';
 import { encodeExtractJson } from '../../shared/pipeline/extract-json.js';
 import { sampleRules } from '../support/domain-fixtures.js';
+import { good, record } from '../support/report-records.js';
 
 const book = new RulesBook([sampleRules('2016-Q1'), sampleRules('2016-Q2')]);
-type Values = ReportRecord['values'];
-
-function record(line: number, values: Values, error?: ReportRecord['error']): ReportRecord {
-  return { line, fields: Object.values(values) as string[], values, ...(error ? { error } : {}) };
-}
-
-const good = (over: Values = {}): Values => ({
-  invoice_date: '2016-02-15',
-  invoice_number: 'INV-1',
-  partner_id: 'P1',
-  description: 'Dell Latitude 5480 14" notebook',
-  sku: '5480-7539',
-  quantity: '3',
-  ...over,
-});
 
 /** Lines of every kind: rejected, grouped, tagged, in two quarters, with text beyond ASCII. */
 const recordsArb: fc.Arbitrary<ReportRecord[]> = fc

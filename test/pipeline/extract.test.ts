@@ -12,6 +12,7 @@ import { FILE_REJECT_REASONS } from '../../shared/pipeline/line-checks.js';
 import { ReportTallier } from '../../shared/pipeline/lines.js';
 import type { IngestReference } from '../../shared/pipeline/lines.js';
 import { aPartner, sampleRules } from '../support/domain-fixtures.js';
+import { good, record, type Values } from '../support/report-records.js';
 
 const book = new RulesBook([sampleRules('2016-Q1'), sampleRules('2016-Q2')]);
 const reference: IngestReference = {
@@ -22,21 +23,6 @@ const reference: IngestReference = {
   catalog: new Map(),
 };
 
-type Values = ReportRecord['values'];
-
-function record(line: number, values: Values, error?: ReportRecord['error']): ReportRecord {
-  return { line, fields: Object.values(values) as string[], values, ...(error ? { error } : {}) };
-}
-
-const good = (over: Values = {}): Values => ({
-  invoice_date: '2016-02-15',
-  invoice_number: 'INV-1',
-  partner_id: 'P1',
-  description: 'Dell Latitude 5480 14" notebook',
-  sku: '5480-7539',
-  quantity: '3',
-  ...over,
-});
 
 /** Values that exercise every file-only check and every reference-dependent outcome. */
 const valuesArb: fc.Arbitrary<Values> = fc.record(
