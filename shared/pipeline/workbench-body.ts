@@ -49,6 +49,9 @@ export interface WorkbenchSource {
   facts: WorkbenchFact[];
 }
 
+/** The reference data a quarter's workbench is built from: what its computation was computed with. */
+export type WorkbenchReference = Pick<QuarterReference, 'partners' | 'distributors' | 'catalog' | 'trainings'>;
+
 /** What the watchlist's blockers read of a partner's reference data. */
 const referenceOf =
   (reference: Pick<QuarterReference, 'partners' | 'trainings'>) =>
@@ -63,7 +66,7 @@ function workbenchInput(
   rules: Rules,
   results: readonly PartnerQuarterResult[],
   held: Partial<Record<HeldReason, HeldLines[]>>,
-  reference: Pick<QuarterReference, 'partners' | 'distributors' | 'catalog' | 'trainings'>,
+  reference: WorkbenchReference,
 ): WorkbenchInput {
   return {
     rules,
@@ -82,7 +85,7 @@ export function workbenchSource(
   rules: Rules,
   results: readonly PartnerQuarterResult[],
   held: Partial<Record<HeldReason, HeldLines[]>>,
-  reference: Pick<QuarterReference, 'partners' | 'distributors' | 'catalog' | 'trainings'>,
+  reference: WorkbenchReference,
 ): WorkbenchSource {
   const watch = watchCandidates({ rules, results, referenceOf: referenceOf(reference) });
   const facts = workbenchFacts(workbenchInput(rules, results, held, reference));
@@ -94,7 +97,7 @@ export function workbenchBody(
   rules: Rules,
   results: readonly PartnerQuarterResult[],
   held: Partial<Record<HeldReason, HeldLines[]>>,
-  reference: Pick<QuarterReference, 'partners' | 'distributors' | 'catalog' | 'trainings'>,
+  reference: WorkbenchReference,
 ): WorkbenchBody {
   const built = workbenchBodyBuilt(rules, results, held, reference, results.length);
   for (;;) {
@@ -115,7 +118,7 @@ export async function workbenchBodyInTurns(
   rules: Rules,
   results: readonly PartnerQuarterResult[],
   held: Partial<Record<HeldReason, HeldLines[]>>,
-  reference: Pick<QuarterReference, 'partners' | 'distributors' | 'catalog' | 'trainings'>,
+  reference: WorkbenchReference,
   turn: () => Promise<unknown>,
   partnersPerTurn = PARTNERS_PER_TURN,
 ): Promise<WorkbenchBody> {
@@ -136,7 +139,7 @@ function* workbenchBodyBuilt(
   rules: Rules,
   results: readonly PartnerQuarterResult[],
   held: Partial<Record<HeldReason, HeldLines[]>>,
-  reference: Pick<QuarterReference, 'partners' | 'distributors' | 'catalog' | 'trainings'>,
+  reference: WorkbenchReference,
   perSlice: number,
 ): Generator<void, WorkbenchBody> {
   const input = workbenchInput(rules, results, held, reference);

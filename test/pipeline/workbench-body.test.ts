@@ -6,8 +6,14 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { Distributor, ExplainedLine, Partner, PartnerReference, Training } from '../../shared/domain/types.js';
-import { HELD_REASONS, type HeldLines, type HeldReason, type QuarterReference } from '../../shared/pipeline/compute-quarter.js';
-import { workbenchBody, workbenchBodyInTurns, workbenchSource, type WorkbenchBody } from '../../shared/pipeline/workbench-body.js';
+import { HELD_REASONS, type HeldLines, type HeldReason } from '../../shared/pipeline/compute-quarter.js';
+import {
+  workbenchBody,
+  workbenchBodyInTurns,
+  workbenchSource,
+  type WorkbenchBody,
+  type WorkbenchReference,
+} from '../../shared/pipeline/workbench-body.js';
 import {
   aPartner,
   aReference,
@@ -62,7 +68,7 @@ function quarter() {
   hold('unknown-partner', 'RU999', [4, 7]);
   hold('distributor-not-authorized', 'P3', [9]);
   hold('duplicate-claim', 'P2', [11]);
-  const reference: Pick<QuarterReference, 'partners' | 'distributors' | 'catalog' | 'trainings'> = {
+  const reference: WorkbenchReference = {
     partners: new Map<string, Partner>(partners.map((p) => [p.id, p])),
     distributors: new Map<string, Distributor>([['D1', { id: 'D1', displayId: 'd-1', name: 'Distributor One', segments: [] }]]),
     catalog: new Map(),
@@ -103,13 +109,12 @@ describe('workbenchBodyInTurns', () => {
   });
 });
 
-type Reference = Pick<QuarterReference, 'partners' | 'distributors' | 'catalog' | 'trainings'>;
 
 /**
  * The object as one pass over every partner builds it (the computation's code before it was built
  * in slices), from workbenchSource's candidates and items: what the sliced build must equal.
  */
-function onePass(results: Parameters<typeof workbenchSource>[1], held: Partial<Record<HeldReason, HeldLines[]>>, reference: Reference): WorkbenchBody {
+function onePass(results: Parameters<typeof workbenchSource>[1], held: Partial<Record<HeldReason, HeldLines[]>>, reference: WorkbenchReference): WorkbenchBody {
   const { watch, facts } = workbenchSource(rules, results, held, reference);
   const index = new Map<object, number>();
   for (const reason of HELD_REASONS) (held[reason] ?? []).forEach((h, i) => index.set(h, i));
@@ -227,7 +232,7 @@ function randomQuarter(seed: number, count: number) {
       message: `held: ${reason}`,
     });
   }
-  const reference: Reference = {
+  const reference: WorkbenchReference = {
     partners,
     distributors: new Map<string, Distributor>([
       ['D1', { id: 'D1', displayId: 'd-1', name: 'Distributor One', segments: [] }],
