@@ -3,7 +3,8 @@
  * (`financeExportCsvBytes`, then the sha256 the API sends with them) on the payout lines a
  * `rebates run` exported, read back from its `<out>/payouts-<quarter>.csv` (85,282 rows at 1M
  * lines). Prints each round's CPU ms, the median of all but the first two, and whether the bytes are
- * the file's own. Run it in two worktrees in turn to compare.
+ * the file's own. To compare with code older than `financeExportCsvBytes`, run a copy there that
+ * calls `Buffer.from(financeExportCsv(...))` instead, in turn with this one.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';

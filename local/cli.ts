@@ -410,7 +410,6 @@ function* shortfalls(results: StoredPayouts[], shown: Shown, lang: Lang): Genera
         yield `${shownId} ${shown.distributor(l.distributorId)} ${l.program}/${l.rateRow}: ${money(l.amount)} — ${explainLine(l, lang)}`;
 }
 
-
 /**
  * The deps, with a quarter's payouts and the registries already read served from memory: reading
  * them all again costs seconds.

@@ -190,6 +190,10 @@ export function causeTexts(l: ExportLine, lang: Lang): string[] {
   return causes.map((c) => causeText(c, lang));
 }
 
+/**
+ * The same file as text. Its bytes are financeExportCsvBytes's, so text that was never valid UTF-16
+ * (a lone surrogate) comes back as U+FFFD here, as it would in any file or hash made of it.
+ */
 export function financeExportCsv(
   quarter: string,
   lines: readonly ExportLine[],
