@@ -59,6 +59,7 @@ import { upLines, upStopping } from './up-words.js';
 import { commandUploader } from '../shared/domain/render/uploader.js';
 import { differenceText, differenceWhat } from '../shared/domain/render/verify.js';
 import type { Difference } from '../shared/pipeline/verify.js';
+import { printer } from './printer.js';
 
 const differenceSaid = (d: Difference, lang: Lang) => (d.why ? differenceText(d.why, lang) : d.detail);
 
@@ -408,26 +409,6 @@ function* shortfalls(results: StoredPayouts[], shown: Shown, lang: Lang): Genera
       if (l.explanation.reason !== null)
         yield `${shownId} ${shown.distributor(l.distributorId)} ${l.program}/${l.rateRow}: ${money(l.amount)} — ${explainLine(l, lang)}`;
 }
-
-/**
- * Lines for stdout, written about a megabyte at a time (writes to files and pipes are synchronous):
- * the summary of 1M lines is 17 MB, which is neither kept whole nor written line by line.
- */
-function printer() {
-  let text = '';
-  return {
-    line(s = '') {
-      text += `${s}\n`;
-      if (text.length >= PRINT_PIECE) this.flush();
-    },
-    flush() {
-      if (text) process.stdout.write(text);
-      text = '';
-    },
-  };
-}
-
-const PRINT_PIECE = 1 << 20;
 
 /**
  * The deps, with a quarter's payouts and the registries already read served from memory: reading

@@ -35,6 +35,7 @@ import type { PayoutLine } from '../domain/types.js';
 import type { EffectiveLine } from '../domain/adjustments.js';
 import { causeText, explainLine, type Lang } from '../domain/render/index.js';
 import type { Payment } from '../ports/finance.js';
+import { ByteWriter } from './byte-writer.js';
 import { csvText } from './csv-cell.js';
 
 export const FINANCE_EXPORT_HEADER = [
@@ -189,43 +190,62 @@ export function causeTexts(l: ExportLine, lang: Lang): string[] {
   return causes.map((c) => causeText(c, lang));
 }
 
+/**
+ * The same file as text. Its bytes are financeExportCsvBytes's, so text that was never valid UTF-16
+ * (a lone surrogate) comes back as U+FFFD here, as it would in any file or hash made of it.
+ */
 export function financeExportCsv(
   quarter: string,
   lines: readonly ExportLine[],
   partnerName: (id: string) => string,
   options: FinanceExportOptions = {},
 ): string {
+  return financeExportCsvBytes(quarter, lines, partnerName, options).toString('utf8');
+}
+
+/**
+ * The same file as its UTF-8 bytes, which is what is stored, hashed and sent. Rows are encoded
+ * straight into one buffer: a partner's name makes every row a two-byte string, and joining a
+ * hundred thousand of them and then encoding the 10 MB result cost more than the rows themselves.
+ */
+export function financeExportCsvBytes(
+  quarter: string,
+  lines: readonly ExportLine[],
+  partnerName: (id: string) => string,
+  options: FinanceExportOptions = {},
+): Buffer {
   const header = options.canonical
     ? FINANCE_EXPORT_HEADER
     : [...FINANCE_EXPORT_HEADER, ...FINANCE_EXPORT_EXTRA, FINANCE_EXPORT_CAUSES];
   const rowOf = exportRowMaker(quarter, partnerName, options.payments ?? [], options.lang ?? 'en', false);
   const cell = repeatedCells();
-  // Each row made and written in turn, and every few thousand rows joined into one string: a
-  // quarter can have a hundred thousand rows, and holding all their objects and pieces at once
-  // costs more in garbage collection than writing them.
-  const out: string[] = [header.join(',') + '\n'];
-  let piece: string[] = [];
+  const out = new ByteWriter(lines.length * ROW_BYTES_GUESS);
+  out.text(header.join(',') + '\n');
+  // A partner's rows follow one another and begin with the same three cells (quarter, ID, name,
+  // the name the only non-ASCII text of most rows): they are encoded once and copied.
+  let partner: { quarter: string; id: string; name: string; start: number; end: number } | undefined;
   for (const l of exportOrder(lines)) {
     const r = rowOf(l);
+    if (partner && partner.quarter === r.quarter && partner.id === r.partnerId && partner.name === r.partnerName)
+      out.again(partner.start, partner.end);
+    else {
+      const start = out.length;
+      out.text(`${cell(r.quarter)},${cell(r.partnerId)},${cell(r.partnerName)},`);
+      partner = { quarter: r.quarter, id: r.partnerId, name: r.partnerName, start, end: out.length };
+    }
     // Numbers are our own, written plainly: a signed "-3465.00" must stay a number, not become text.
-    let row =
-      `${cell(r.quarter)},${cell(r.partnerId)},${cell(r.partnerName)},${cell(r.distributorId)},` +
-      `${cell(r.program)},${cell(r.rateRow)},${r.units},${r.rate},${r.amount}`;
+    let rest = `${cell(r.distributorId)},${cell(r.program)},${cell(r.rateRow)},${r.units},${r.rate},${r.amount}`;
     if (!options.canonical)
-      row +=
+      rest +=
         `,${r.paidUnits},${cell(r.reason)},${r.paymentDates.length ? csvText(r.paymentDates.join(';')) : ''},` +
         `${r.paymentReferences.length ? csvText(r.paymentReferences.join(';')) : ''},${r.causes && csvText(r.causes)}`;
-    piece.push(row + '\n');
-    if (piece.length === ROWS_PER_PIECE) {
-      out.push(piece.join(''));
-      piece = [];
-    }
+    out.text(rest + '\n');
   }
-  out.push(piece.join(''));
-  return out.join('');
+  return out.bytes();
 }
 
-const ROWS_PER_PIECE = 4096;
+/** About the bytes of a row at 1M lines (111): room for most exports without growing. */
+const ROW_BYTES_GUESS = 128;
 
 /**
  * csvText for cells that repeat row after row (a partner's ID and name on each of its lines, a few

@@ -37,6 +37,7 @@ import {
 } from '../errors.js';
 import {
   financeExportCsv,
+  financeExportCsvBytes,
   financeExportFileName,
   financeExportRows,
   financeExportTotals,
@@ -545,7 +546,7 @@ export async function exportQuarter(
     file = {
       fileName: csvName,
       contentType: 'text/csv; charset=utf-8',
-      body: Buffer.from(financeExportCsv(quarter, lines, partnerName, { payments, lang }), 'utf8'),
+      body: financeExportCsvBytes(quarter, lines, partnerName, { payments, lang }),
     };
   } else {
     const [partnerShown, distributorShown] = [asWrittenIn(partners), asWrittenIn(distributors)];

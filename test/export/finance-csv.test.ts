@@ -3,8 +3,10 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import type { PayoutLine } from '../../shared/domain/types.js';
 import { ExportValueError } from '../../shared/errors.js';
+import { csvText } from '../../shared/export/csv-cell.js';
 import {
   financeExportCsv,
+  financeExportCsvBytes,
   financeExportFileName,
   financeExportRows,
   financeExportTotals,
@@ -220,6 +222,49 @@ describe('financeExportCsv', () => {
 
   it('names the file after the quarter', () => {
     expect(financeExportFileName('2016-Q1')).toBe('payouts-2016-Q1.csv');
+  });
+});
+
+describe('financeExportCsvBytes', () => {
+  // The rows each as their row object says, cells as csvText makes them, in UTF-8.
+  const expected = (lines: PayoutLine[], names: (id: string) => string) =>
+    Buffer.from(
+      HEADER +
+        financeExportRows('2016-Q1', lines, names)
+          .map(
+            (r) =>
+              `${[r.quarter, r.partnerId, r.partnerName, r.distributorId, r.program, r.rateRow].map(csvText).join(',')},` +
+              `${r.units},${r.rate},${r.amount},${r.paidUnits},${csvText(r.reason)},,,\n`,
+          )
+          .join(''),
+      'utf8',
+    );
+
+  it('is the CSV in UTF-8, rows far longer than the room first made for them (Cyrillic, four-byte emoji, quotes)', () => {
+    // 300-character names, two to four bytes a character: the buffer grows several times.
+    const names = (id: string) =>
+      `${id.endsWith('1') ? '=' : ''}ООО "${'Ромашка 🌼 '.repeat(30)}" ${id}`.slice(0, 300);
+    const lines = Array.from({ length: 600 }, (_, i) =>
+      line({ partnerId: `P${String(i % 250).padStart(3, '0')}`, distributorId: `D${i % 4}`, rateRow: `r${i}` }),
+    );
+    const bytes = financeExportCsvBytes('2016-Q1', lines, names);
+    expect(bytes.length).toBeGreaterThan(600 * 128 * 3);
+    expect(bytes.equals(expected(lines, names))).toBe(true);
+  });
+
+  it('writes the cells of each partner again on its every row, and those of a new partner', () => {
+    const names: Record<string, string> = { A: 'Альфа', B: 'Beta, Inc.', C: '' };
+    const name = (id: string) => names[id] ?? '';
+    const lines = ['A', 'B', 'C', 'A', 'C', 'B', 'A'].map((partnerId, i) =>
+      line({ partnerId, distributorId: `D${i}`, units: i + 1 }),
+    );
+    const bytes = financeExportCsvBytes('2016-Q1', lines, name);
+    expect(bytes.equals(expected(lines, name))).toBe(true);
+    expect(bytes.toString('utf8').split('\n').slice(1, 4)).toEqual([
+      '2016-Q1,A,Альфа,D0,client,premium,1,10.00,10.00,1,,,,',
+      '2016-Q1,A,Альфа,D3,client,premium,4,10.00,40.00,4,,,,',
+      '2016-Q1,A,Альфа,D6,client,premium,7,10.00,70.00,7,,,,',
+    ]);
   });
 });
 
