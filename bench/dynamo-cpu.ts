@@ -1,6 +1,7 @@
 /**
  * DynamoDB Local's own CPU time, for the bench scripts that compare how much work a write costs it
- * (bench/payout-shards.ts, bench/reference-import.ts): read from /proc, so Linux only.
+ * (bench/payout-shards.ts, bench/reference-import.ts), and a thread's (bench/tail.ts): read from
+ * /proc, so Linux only.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -22,7 +23,18 @@ export function findDynamoJava(port: string): number | undefined {
 
 /** A process's user and system CPU time so far, in milliseconds (NaN without a process). */
 export function processCpuMs(pid: number | undefined): number {
-  if (!pid) return NaN;
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return pid ? statCpuMs(`/proc/${pid}/stat`) : NaN;
+}
+
+/**
+ * One thread's CPU time so far, in milliseconds: this process's main thread is `threadCpuMs(process.pid)`,
+ * its own work without V8's helper threads, the thread pool or other processes.
+ */
+export function threadCpuMs(pid: number): number {
+  return statCpuMs(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuMs(path: string): number {
+  const f = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
   return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_SECOND;
 }
