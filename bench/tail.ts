@@ -10,8 +10,10 @@
  * stage on fresh runtimes in one process (the first run's code loading counts in none of them).
  */
 import '../local/env-defaults.js';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { loadavg } from 'node:os';
+import { latestComputation } from '../shared/pipeline/compute.js';
 import { importReference } from '../shared/pipeline/reference-import.js';
 import { loadDataFolder } from '../shared/reference/data-folder.js';
 import { startLocalRuntime } from '../local/runtime.js';
@@ -26,6 +28,7 @@ const withSpans = takeSwitch(args, '--spans');
 const runs = Number(takeFlag(args, '--runs') ?? 1);
 const data = await generate(optionsFromArgs(args));
 const s = (ms: number) => (ms / 1000).toFixed(2);
+const QUARTER = '2016-Q1';
 
 /** Times every method of a dependency: the computation's calls show as spans on one clock. */
 function timed<T extends object>(name: string, target: T, spans: { what: string; start: number; end: number }[]): T {
@@ -108,6 +111,12 @@ for (let run = 0; run < runs; run++) {
         `load ${loadavg()[0]!.toFixed(2)} (monotonic µs ${lastMono / 1000n}–${pointerMono / 1000n})`,
     );
     console.log(`items written ${writes.items}:`, JSON.stringify(writes.byKind));
+    // What two versions of the code must store alike: every payout as stored (partner, hash, text),
+    // the time of the computation left out.
+    const digest = createHash('sha256');
+    for (const p of await d.payouts.listQuarter(QUARTER)) digest.update(`${JSON.stringify({ ...p, computedAt: undefined })}\n`);
+    const computed = await latestComputation(d, QUARTER);
+    console.log(`  stored payouts digest ${digest.digest('hex').slice(0, 16)} (computedAt aside); result hash ${computed?.pointer.resultHash.slice(0, 16)}`);
     // The compute handler's steps, from the last report stored (phases are timed from the process's start).
     const origin = lastReport.at;
     for (const p of phases.list().slice(firstPhase)) {
