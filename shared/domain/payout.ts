@@ -56,7 +56,8 @@ interface Cell {
   program: string;
   rateRow: string;
   units: number;
-  byGate: Map<string | null, number>;
+  /** Units by family gate, for rows with one: most rows have none, and then the cell has no map. */
+  byGate: Map<string, number> | null;
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -95,14 +96,17 @@ function sumTallies(rules: Rules, rows: readonly TallyRow[]): Cell[] {
         program: t.program,
         rateRow: t.rateRow,
         units: 0,
-        byGate: new Map(),
+        byGate: null,
       };
       cells.set(key, cell);
     }
     // A tally stored before the as-written form was kept must not hide it.
     if (t.distributorDisplayId) cell.distributorShown = t.distributorDisplayId;
     cell.units += t.units;
-    cell.byGate.set(t.gate, (cell.byGate.get(t.gate) ?? 0) + t.units);
+    if (t.gate !== null) {
+      const byGate = (cell.byGate ??= new Map());
+      byGate.set(t.gate, (byGate.get(t.gate) ?? 0) + t.units);
+    }
   }
   return [...cells.values()];
 }
@@ -241,9 +245,9 @@ function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standi
   // Most partners have no unmet gate: then no line needs the lists below.
   let unmetUnits = 0;
   let unmetWithUnits: string[] | null = null;
-  if (s.unmetGates.size)
+  if (s.unmetGates.size && c.byGate)
     for (const [gate, u] of c.byGate)
-      if (gate !== null && s.unmetGates.has(gate)) {
+      if (s.unmetGates.has(gate)) {
         unmetUnits += u;
         if (u > 0) (unmetWithUnits ??= []).push(gate);
       }
@@ -340,7 +344,7 @@ export function calculatePartnerQuarter(
   for (const id of [...programIds].sort(compare)) {
     const mine = cells.filter((c) => c.program === id);
     const gates: string[] = [];
-    for (const c of mine) for (const g of c.byGate.keys()) if (g !== null) gates.push(g);
+    for (const c of mine) if (c.byGate) for (const g of c.byGate.keys()) gates.push(g);
     const programUnits = mine.reduce((sum, c) => sum + c.units, 0);
     // assessProgram names the partner only in its warning, so it gets the shown form.
     const standing = assessProgram(rules, ref, partner.shown, rules.programs.get(id)!, programUnits, gates);
