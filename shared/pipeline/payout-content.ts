@@ -132,7 +132,7 @@ function leanResult(r: PartnerQuarterResult): Item {
     // Lines of a program most often share their explanation (payLine makes one per distinct
     // sentence): its lean form is made once for them.
     let known = leanExplanations.get(ex);
-    if (known?.program !== l.program) {
+    if (known === undefined || known.program !== l.program) {
       known = { program: l.program, e: leanExplanation(l, ex) };
       leanExplanations.set(ex, known);
     }
