@@ -56,7 +56,8 @@ interface Cell {
   program: string;
   rateRow: string;
   units: number;
-  byGate: Map<string | null, number>;
+  /** Units by family gate, for rows with one: most rows have none, and then the cell has no map. */
+  byGate: Map<string, number> | null;
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -95,14 +96,17 @@ function sumTallies(rules: Rules, rows: readonly TallyRow[]): Cell[] {
         program: t.program,
         rateRow: t.rateRow,
         units: 0,
-        byGate: new Map(),
+        byGate: null,
       };
       cells.set(key, cell);
     }
     // A tally stored before the as-written form was kept must not hide it.
     if (t.distributorDisplayId) cell.distributorShown = t.distributorDisplayId;
     cell.units += t.units;
-    cell.byGate.set(t.gate, (cell.byGate.get(t.gate) ?? 0) + t.units);
+    if (t.gate !== null) {
+      const byGate = (cell.byGate ??= new Map());
+      byGate.set(t.gate, (byGate.get(t.gate) ?? 0) + t.units);
+    }
   }
   return [...cells.values()];
 }
@@ -131,6 +135,11 @@ interface ProgramLines {
   missingByGates: Map<string, { missing: readonly MissingGroup[]; late: LateCourse[]; described: string[] }>;
   /** The applied plan's rate by rate row (the program and plan are the standing's). */
   rates: Map<string, Decimal>;
+  /**
+   * Explanations by code, reason and the line's unmet gates with units: given the standing, a
+   * line's explanation depends on nothing else, and most lines of a program share one.
+   */
+  explanations: Map<string, Explanation>;
 }
 
 function programLines(s: Standing): ProgramLines {
@@ -139,6 +148,7 @@ function programLines(s: Standing): ProgramLines {
     programGateMissing: s.program.gate ? s.unmetGates.get(s.program.gate) : undefined,
     missingByGates: new Map(),
     rates: new Map(),
+    explanations: new Map(),
   };
 }
 
@@ -159,41 +169,19 @@ function missingOf(s: Standing, shared: ProgramLines, unmetWithUnits: string[] |
   return found;
 }
 
-/** `partner`: the partner's key and how it is shown (as written in the registry). */
-function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standing, shared: ProgramLines, c: Cell): PayoutLine {
-  const { program, appliedPlan, blocked } = s;
-  let rate = ZERO;
-  if (appliedPlan !== null) {
-    const known = shared.rates.get(c.rateRow);
-    if (known) rate = known;
-    else shared.rates.set(c.rateRow, (rate = rules.rate(program.id, c.rateRow, appliedPlan)));
-  }
-
-  // Units of a family whose training gate is unmet count toward the plan but earn nothing.
-  // Most partners have no unmet gate: then no line needs the lists below.
-  let unmetUnits = 0;
-  let unmetWithUnits: string[] | null = null;
-  if (s.unmetGates.size)
-    for (const [gate, u] of c.byGate)
-      if (gate !== null && s.unmetGates.has(gate)) {
-        unmetUnits += u;
-        if (u > 0) (unmetWithUnits ??= []).push(gate);
-      }
-  const paidNet = c.units - unmetUnits;
-  const payable = blocked === null && c.units > 0 && !rate.isZero();
-  const paidUnits = payable ? Math.max(0, Math.min(paidNet, c.units)) : 0;
-  const amount = paidAmount(rate, paidUnits);
-
-  const reason: ZeroReason | null =
-    blocked?.reason ??
-    (c.units < 0
-      ? 'negative-net'
-      : c.units > 0 && rate.isZero()
-        ? 'zero-rate'
-        : paidUnits < c.units
-          ? 'training-missing'
-          : null);
-
+/**
+ * A line's explanation from its standing, sentence code and reason, and the unmet family gates its
+ * units fall under (payLine asks once per distinct set of them per partner × program).
+ */
+function explain(
+  rules: Rules,
+  s: Standing,
+  shared: ProgramLines,
+  code: ExplanationCode,
+  reason: ZeroReason | null,
+  unmetWithUnits: string[] | null,
+): Explanation {
+  const { program, appliedPlan } = s;
   let missing: readonly MissingGroup[] = NONE;
   let missingLate: readonly LateCourse[] = NO_LATE;
   let described: string[] = [];
@@ -201,18 +189,6 @@ function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standi
 
   const late = reason === 'training-missing' && missing.length ? missingLate : NO_LATE;
 
-  // The sentence's code, and what it names that the structured fields do not hold.
-  const code: ExplanationCode =
-    blocked?.code ??
-    (reason === 'negative-net'
-      ? 'negative-net'
-      : c.units === 0
-        ? 'net-zero'
-        : reason === 'zero-rate'
-          ? 'zero-rate'
-          : reason === 'training-missing'
-            ? 'training-missing'
-            : 'paid');
   const params: ExplanationParams = {};
   let hasParams = false;
   const programGateMissing = shared.programGateMissing;
@@ -252,6 +228,63 @@ function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standi
   const explanation: Explanation = hasParams
     ? { code, params, reason, plan: appliedPlan, planBasis, programUnits: s.units, missingUnits, missingCourses, lateCourses: lateNamed, acceptance }
     : { code, reason, plan: appliedPlan, planBasis, programUnits: s.units, missingUnits, missingCourses, lateCourses: lateNamed, acceptance };
+  return explanation;
+}
+
+/** `partner`: the partner's key and how it is shown (as written in the registry). */
+function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standing, shared: ProgramLines, c: Cell): PayoutLine {
+  const { program, appliedPlan, blocked } = s;
+  let rate = ZERO;
+  if (appliedPlan !== null) {
+    const known = shared.rates.get(c.rateRow);
+    if (known) rate = known;
+    else shared.rates.set(c.rateRow, (rate = rules.rate(program.id, c.rateRow, appliedPlan)));
+  }
+
+  // Units of a family whose training gate is unmet count toward the plan but earn nothing.
+  // Most partners have no unmet gate: then no line needs the lists below.
+  let unmetUnits = 0;
+  let unmetWithUnits: string[] | null = null;
+  if (s.unmetGates.size && c.byGate)
+    for (const [gate, u] of c.byGate)
+      if (s.unmetGates.has(gate)) {
+        unmetUnits += u;
+        if (u > 0) (unmetWithUnits ??= []).push(gate);
+      }
+  const paidNet = c.units - unmetUnits;
+  const payable = blocked === null && c.units > 0 && !rate.isZero();
+  const paidUnits = payable ? Math.max(0, Math.min(paidNet, c.units)) : 0;
+  const amount = paidAmount(rate, paidUnits);
+
+  const reason: ZeroReason | null =
+    blocked?.reason ??
+    (c.units < 0
+      ? 'negative-net'
+      : c.units > 0 && rate.isZero()
+        ? 'zero-rate'
+        : paidUnits < c.units
+          ? 'training-missing'
+          : null);
+
+  // The sentence's code, and what it names that the structured fields do not hold.
+  const code: ExplanationCode =
+    blocked?.code ??
+    (reason === 'negative-net'
+      ? 'negative-net'
+      : c.units === 0
+        ? 'net-zero'
+        : reason === 'zero-rate'
+          ? 'zero-rate'
+          : reason === 'training-missing'
+            ? 'training-missing'
+            : 'paid');
+  const unmetKey = unmetWithUnits ? unmetWithUnits.join('\u0001') : '';
+  const explanationKey = `${code}\u0001${reason ?? ''}\u0001${unmetKey}`;
+  let explanation = shared.explanations.get(explanationKey);
+  if (!explanation) {
+    explanation = explain(rules, s, shared, code, reason, unmetWithUnits);
+    shared.explanations.set(explanationKey, explanation);
+  }
   const warnings: PayoutWarning[] =
     c.units < 0
       ? [
@@ -310,7 +343,8 @@ export function calculatePartnerQuarter(
   const warnings: PayoutWarning[] = [];
   for (const id of [...programIds].sort(compare)) {
     const mine = cells.filter((c) => c.program === id);
-    const gates = mine.flatMap((c) => [...c.byGate.keys()].filter((g) => g !== null));
+    const gates: string[] = [];
+    for (const c of mine) if (c.byGate) for (const g of c.byGate.keys()) gates.push(g);
     const programUnits = mine.reduce((sum, c) => sum + c.units, 0);
     // assessProgram names the partner only in its warning, so it gets the shown form.
     const standing = assessProgram(rules, ref, partner.shown, rules.programs.get(id)!, programUnits, gates);
@@ -325,7 +359,7 @@ export function calculatePartnerQuarter(
       compare(a.program, b.program) ||
       compare(a.rateRow, b.rateRow),
   );
-  warnings.push(...lines.flatMap((l) => l.warnings));
+  for (const l of lines) for (const w of l.warnings) warnings.push(w);
 
   return {
     quarter: rules.quarter,

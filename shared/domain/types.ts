@@ -283,6 +283,7 @@ export interface PayoutLine {
   rate: Decimal;
   /** paidUnits × rate, exact, 2 places. Never negative. */
   amount: Decimal;
+  /** Shared by the lines of a partner × program that give the same sentence (payLine): never edit it in place. */
   explanation: Explanation;
   warnings: PayoutWarning[];
 }

@@ -68,11 +68,9 @@ function leanResult(r: PartnerQuarterResult): Item {
   const own = r.warnings.slice(0, r.warnings.length - lineWarnings.length);
   const warningsSplit = sameJson(r.warnings, [...own, ...lineWarnings]);
 
-  // Built key by key rather than by rest and spread, which cost most of the encoding; the keys come
-  // out in the same order, so the text is the same.
-  const lines = r.lines.map((l) => {
-    const { partnerDisplayId: shown, distributorDisplayId, explanation, warnings, rate, amount, paidUnits } = l;
-    const ex = explanation;
+  const leanExplanations = new Map<Explanation, { program: string; e: Item }>();
+  /** A line's explanation as stored: what depends on its program only is left out. */
+  const leanExplanation = (l: PayoutLine, ex: Explanation): Item => {
     const planFields = planOf.get(l.program) ?? null;
     const fromProgress =
       planFields !== null &&
@@ -80,20 +78,6 @@ function leanResult(r: PartnerQuarterResult): Item {
       planFields.planBasis === ex.planBasis &&
       planFields.programUnits === ex.programUnits;
     const fromGroups = ex.reason === 'training-missing' && sameJson(ex.missingCourses, coursesOf(ex));
-    // A line as the calculation makes it (payLine's keys, in its order) keeps four of them; any
-    // other line is copied key by key.
-    let lean: Item;
-    if (keysAre(l, PAY_LINE_KEYS)) lean = { distributorId: l.distributorId, program: l.program, rateRow: l.rateRow, units: l.units };
-    else {
-      lean = {};
-      for (const k in l) if (!LINE_OWN.has(k)) lean[k] = (l as unknown as Item)[k];
-    }
-    // Left out when they are what the line's figures give: all units paid, units × rate.
-    if (paidUnits !== l.units) lean.paidUnits = paidUnits;
-    lean.rate = rateText(rate);
-    // The calculation's own cache: a line's amount is most often this very Decimal.
-    const expected = paidAmount(rate, paidUnits);
-    if (amount !== expected && !amount.equals(expected)) lean.amount = amount.toFixed(2);
     let e: Item;
     if (keysAre(ex, ex.params === undefined ? EXPLANATION_KEYS : EXPLANATION_PARAMS_KEYS)) {
       // The same keys in the same order as the loop below writes them, without the loop.
@@ -123,6 +107,36 @@ function leanResult(r: PartnerQuarterResult): Item {
     const acceptance = ex.acceptance;
     if (acceptance && !sameJson(acceptance, useOf.get(l.program))) e.acceptance = acceptance;
     if (!acceptance) e.acceptance = null;
+    return e;
+  };
+
+  // Built key by key rather than by rest and spread, which cost most of the encoding; the keys come
+  // out in the same order, so the text is the same.
+  const lines = r.lines.map((l) => {
+    const { partnerDisplayId: shown, distributorDisplayId, explanation, warnings, rate, amount, paidUnits } = l;
+    const ex = explanation;
+    // A line as the calculation makes it (payLine's keys, in its order) keeps four of them; any
+    // other line is copied key by key.
+    let lean: Item;
+    if (keysAre(l, PAY_LINE_KEYS)) lean = { distributorId: l.distributorId, program: l.program, rateRow: l.rateRow, units: l.units };
+    else {
+      lean = {};
+      for (const k in l) if (!LINE_OWN.has(k)) lean[k] = (l as unknown as Item)[k];
+    }
+    // Left out when they are what the line's figures give: all units paid, units × rate.
+    if (paidUnits !== l.units) lean.paidUnits = paidUnits;
+    lean.rate = rateText(rate);
+    // The calculation's own cache: a line's amount is most often this very Decimal.
+    const expected = paidAmount(rate, paidUnits);
+    if (amount !== expected && !amount.equals(expected)) lean.amount = amount.toFixed(2);
+    // Lines of a program most often share their explanation (payLine makes one per distinct
+    // sentence): its lean form is made once for them.
+    let known = leanExplanations.get(ex);
+    if (known === undefined || known.program !== l.program) {
+      known = { program: l.program, e: leanExplanation(l, ex) };
+      leanExplanations.set(ex, known);
+    }
+    const e = known.e;
     lean.explanation = e;
     if (distributorDisplayId !== undefined && distributorDisplayId !== l.distributorId)
       lean.distributorDisplayId = distributorDisplayId;
@@ -173,15 +187,22 @@ const plain = (o: Item): Item => JSON.parse(JSON.stringify(o)) as Item;
 export function encodePayoutPoints(points: readonly PointsEarning[], r: PartnerQuarterResult): { points: Item[]; pointsExample?: boolean } {
   const example = points.find((e) => e.reason.code !== 'stored-text')?.reason.params as { example?: boolean } | undefined;
   const flag = example?.example ?? false;
-  // The first line of each source, as a search from the start would find it, once per result.
-  const lineOf = new Map<string, number>();
-  const prefix = paidUnitsPrefix(r.quarter, r.partnerId);
-  r.lines.forEach((l, i) => {
-    const source = paidUnitsSource(prefix, l);
-    if (!lineOf.has(source)) lineOf.set(source, i);
-  });
+  // The first line of each source, as a search from the start would find it, once per result, and
+  // only for a result with points of its lines: most partners have none, or courses' only.
+  let lineOf: Map<string, number> | undefined;
+  const lineOfSource = (source: string): number => {
+    if (!lineOf) {
+      lineOf = new Map();
+      const prefix = paidUnitsPrefix(r.quarter, r.partnerId);
+      for (let i = 0; i < r.lines.length; i++) {
+        const key = paidUnitsSource(prefix, r.lines[i]!);
+        if (!lineOf.has(key)) lineOf.set(key, i);
+      }
+    }
+    return lineOf.get(source) ?? -1;
+  };
   const lean = points.map((e): Item => {
-    const i = lineOf.get(e.source) ?? -1;
+    const i = e.reason.code === 'paid-units' ? lineOfSource(e.source) : -1;
     if (e.reason.code === 'paid-units' && i >= 0) {
       const rate = e.reason.params.rate;
       const short = { line: i, rate };

@@ -24,6 +24,8 @@ import { PayoutItemFormatError } from '../../shared/errors.js';
 import type { QuarterComputation } from '../../shared/pipeline/compute-quarter.js';
 import { scenarios } from '../support/payout-cases.js';
 import { computeSampleQuarter } from '../support/sample-quarter.js';
+import { aReference, aTally, anAcceptance, sampleRules } from '../support/domain-fixtures.js';
+import { calculatePartnerQuarter } from '../../shared/domain/payout.js';
 
 /** The item as the repository writes it, keys and bookkeeping included. */
 function itemOf(p: QuarterComputation['partners'][number]) {
@@ -79,6 +81,33 @@ describe('a payout item holds figures and codes only', () => {
         lines: r.lines.map((l) => ({ ...l, extra: undefined, explanation: { ...l.explanation, extra: undefined } })),
       };
       expect(JSON.stringify(encodePayoutResult(copied))).toBe(JSON.stringify(encodePayoutResult(r)));
+    }
+  });
+
+  test('lines that share one explanation are stored as if each had its own, in whichever program they are', () => {
+    // The calculation gives the lines of a program with the same sentence one explanation; the
+    // stored text must not depend on that, nor on an explanation shared across programs.
+    const r = calculatePartnerQuarter(
+      sampleRules('2016-Q1'),
+      aReference({ acceptances: [anAcceptance('client', 50), anAcceptance('monitors', 100)] }),
+      'P1',
+      [aTally('client', 'premium', 60), aTally('client', 'mainstream', 5), aTally('monitors', '30-55', 120, { distributorId: 'D2' })],
+    );
+    expect(new Set(r.lines.map((l) => l.program)).size).toBe(2);
+    // Two lines of the client program with the same sentence: one explanation.
+    expect(r.lines[0]!.explanation).toBe(r.lines[1]!.explanation);
+    const first = r.lines[0]!.explanation;
+    const sharedAcross = { ...r, lines: r.lines.map((l) => ({ ...l, explanation: first })) };
+    const ownCopies = { ...r, lines: r.lines.map((l) => ({ ...l, explanation: structuredClone(first) })) };
+    expect(JSON.stringify(encodePayoutResult(sharedAcross))).toBe(JSON.stringify(encodePayoutResult(ownCopies)));
+    const stored = encodePayoutResult(sharedAcross) as { lines: { program: string; explanation: Record<string, unknown> }[] };
+    // The plan fields are left out where they are the line's program's, and kept where they are not.
+    const kept = stored.lines.map((l) => 'programUnits' in l.explanation);
+    expect(kept).toContain(true);
+    expect(kept).toContain(false);
+    for (const r2 of [...sample.partners.map((p) => p.result), ...Object.values(scenarios())]) {
+      const copies = { ...r2, lines: r2.lines.map((l) => ({ ...l, explanation: structuredClone(l.explanation) })) };
+      expect(JSON.stringify(encodePayoutResult(r2))).toBe(JSON.stringify(encodePayoutResult(copies)));
     }
   });
 

@@ -495,6 +495,27 @@ describe('§5 Training-gated families count toward the plan but earn 0 until tra
   });
 });
 
+describe('lines of one program with different sentences', () => {
+  test('each line has its own reason, code and missing courses; lines with the same sentence share it', () => {
+    const result = pay(acceptedClient(), [
+      aTally('client', 'workstation', 45, { gate: 'precision' }),
+      aTally('client', 'premium', 10, { gate: 'rugged' }),
+      aTally('client', 'premium', 5, { distributorId: 'D2' }),
+      aTally('client', 'workstation', 0, { distributorId: 'D2' }),
+      aTally('client', 'premium', 3, { distributorId: 'D3' }),
+      aTally('client', 'mainstream', -2, { distributorId: 'D3' }),
+    ]);
+    const ex = (rateRow: string, d: string) => lineOf(result, rateRow, d).explanation;
+    expect(ex('workstation', 'D1')).toMatchObject({ code: 'training-missing', missingCourses: ['DPWS0212WBTS', 'DPWT0212WBTT'] });
+    expect(ex('premium', 'D1')).toMatchObject({ code: 'training-missing', missingCourses: ['LATRUGGED-SALES'] });
+    expect(ex('premium', 'D2')).toMatchObject({ code: 'paid', reason: null, missingCourses: null });
+    expect(ex('workstation', 'D2')).toMatchObject({ code: 'net-zero', reason: null });
+    expect(ex('mainstream', 'D3')).toMatchObject({ code: 'negative-net', reason: 'negative-net' });
+    expect(ex('premium', 'D3')).toBe(ex('premium', 'D2'));
+    expect(new Set(result.lines.map((l) => l.explanation)).size).toBe(5);
+  });
+});
+
 describe('§5 The enterprise program needs one sales AND one technical training', () => {
   const SALES = ['DBSS0109WBTS', 'DTRSS0309WBTS', 'VRTX0613WBTS', 'DDCN0613WBTS'];
   const TECHNICAL = ['DBSSTT0409WBTT', 'DPES0909WBTT', 'VRTXT0613WBTT', 'DAN0214WBTT'];
