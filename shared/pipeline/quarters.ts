@@ -36,7 +36,6 @@ import {
   SnapshotIntegrityError,
 } from '../errors.js';
 import {
-  financeExportCsv,
   financeExportCsvBytes,
   financeExportFileName,
   financeExportRows,
@@ -220,8 +219,9 @@ const SnapshotBody = z.object({
   computedAt: z.record(z.string(), z.string()).optional(),
 });
 
-function canonicalCsv(s: Pick<QuarterSnapshot, 'quarter' | 'lines' | 'partnerNames'>): string {
-  return financeExportCsv(s.quarter, s.lines, nameIn(s.partnerNames), { canonical: true });
+/** Its bytes, which are what is hashed: the text form would only be encoded again. */
+function canonicalCsv(s: Pick<QuarterSnapshot, 'quarter' | 'lines' | 'partnerNames'>): Buffer {
+  return financeExportCsvBytes(s.quarter, s.lines, nameIn(s.partnerNames), { canonical: true });
 }
 
 async function readSnapshot(objects: ObjectStore, record: QuarterRecord): Promise<QuarterSnapshot> {
