@@ -15,32 +15,35 @@ export function endOfDayMoscow(date: string): number {
   return startOfDayMoscow(date) + 24 * 60 * 60 * 1000;
 }
 
-/** The Moscow calendar date (YYYY-MM-DD) of an instant. */
-export function moscowDateOf(instant: number | string): string {
-  const ms = typeof instant === 'number' ? instant : Date.parse(instant);
-  // A quarter's points name the same few completion times for partner after partner.
-  let date = dates.get(ms);
-  if (date === undefined) {
-    if (dates.size >= FORMATTED_KEPT) dates.clear();
-    date = new Date(ms + MOSCOW_OFFSET_MS).toISOString().slice(0, 10);
-    dates.set(ms, date);
-  }
-  return date;
+/**
+ * `make` of an instant, kept for the next call: a quarter's computation names the same few
+ * deadlines and completion times partner after partner. At most KEPT are held.
+ */
+function keptByInstant(make: (ms: number) => string): (ms: number) => string {
+  const kept = new Map<number, string>();
+  return (ms) => {
+    let text = kept.get(ms);
+    if (text === undefined) {
+      if (kept.size >= KEPT) kept.clear();
+      text = make(ms);
+      kept.set(ms, text);
+    }
+    return text;
+  };
 }
 
-const dates = new Map<number, string>();
+const KEPT = 10_000;
+
+const dateOf = keptByInstant((ms) => new Date(ms + MOSCOW_OFFSET_MS).toISOString().slice(0, 10));
+
+/** The Moscow calendar date (YYYY-MM-DD) of an instant. */
+export function moscowDateOf(instant: number | string): string {
+  return dateOf(typeof instant === 'number' ? instant : Date.parse(instant));
+}
+
+const written = keptByInstant((ms) => `${new Date(ms + MOSCOW_OFFSET_MS).toISOString().slice(0, 19)}${MOSCOW_OFFSET}`);
 
 /** An instant written in Moscow time with its offset, e.g. 2016-04-01T00:00:00+03:00. */
 export function formatMoscow(instant: number): string {
-  // A quarter's computation writes the same few deadlines and completion times on every line.
-  let text = formatted.get(instant);
-  if (text === undefined) {
-    if (formatted.size >= FORMATTED_KEPT) formatted.clear();
-    text = `${new Date(instant + MOSCOW_OFFSET_MS).toISOString().slice(0, 19)}${MOSCOW_OFFSET}`;
-    formatted.set(instant, text);
-  }
-  return text;
+  return written(instant);
 }
-
-const FORMATTED_KEPT = 10_000;
-const formatted = new Map<number, string>();

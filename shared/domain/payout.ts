@@ -153,8 +153,8 @@ function programLines(s: Standing): ProgramLines {
 }
 
 /** The program's gate (when unmet) and the line's unmet family gates with units, each once, and their groups. */
-function missingOf(s: Standing, shared: ProgramLines, unmetWithUnits: string[] | null) {
-  const key = unmetWithUnits ? unmetWithUnits.join('\u0001') : '';
+/** `key`: the unmet gates with units joined, as payLine keys explanations by them. */
+function missingOf(s: Standing, shared: ProgramLines, unmetWithUnits: string[] | null, key: string) {
   let found = shared.missingByGates.get(key);
   if (!found) {
     const { program } = s;
@@ -180,12 +180,13 @@ function explain(
   code: ExplanationCode,
   reason: ZeroReason | null,
   unmetWithUnits: string[] | null,
+  unmetKey: string,
 ): Explanation {
   const { program, appliedPlan } = s;
   let missing: readonly MissingGroup[] = NONE;
   let missingLate: readonly LateCourse[] = NO_LATE;
   let described: string[] = [];
-  if (s.unmetGates.size) ({ missing, late: missingLate, described } = missingOf(s, shared, unmetWithUnits));
+  if (s.unmetGates.size) ({ missing, late: missingLate, described } = missingOf(s, shared, unmetWithUnits, unmetKey));
 
   const late = reason === 'training-missing' && missing.length ? missingLate : NO_LATE;
 
@@ -282,7 +283,7 @@ function payLine(rules: Rules, partner: { id: string; shown: string }, s: Standi
   const explanationKey = `${code}\u0001${reason ?? ''}\u0001${unmetKey}`;
   let explanation = shared.explanations.get(explanationKey);
   if (!explanation) {
-    explanation = explain(rules, s, shared, code, reason, unmetWithUnits);
+    explanation = explain(rules, s, shared, code, reason, unmetWithUnits, unmetKey);
     shared.explanations.set(explanationKey, explanation);
   }
   const warnings: PayoutWarning[] =
