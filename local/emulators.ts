@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, readdirSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, fstat, readdirSync, ReadStream, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 import { pipeline } from 'node:stream/promises';
@@ -241,22 +242,29 @@ export async function startS3rver(options: {
   installListObjectsV2Shim(server);
   const { port } = await server.run();
   const store = (server as unknown as { store: S3rverStore }).store;
-  const storeFile: RunningS3rver['storeFile'] = async (bucket, key, path, contentType) => {
-    if (!(await store.getBucket(bucket)))
-      throw new ObjectStoreError(`The local S3 has no bucket ${bucket}.`, { key: 'no-bucket', params: { bucket } });
+  // s3rver writes a PUT into the object's own file in place and answers once its bytes are handed to
+  // the file, not written: a read beside a rewrite of the same key (a computation's marker, a
+  // pointer) could get a truncated object, or a length its bytes no longer have. Every write goes
+  // through a temporary file and a rename instead, so a reader sees the old object or the new one.
+  const writeWhole = async (
+    bucket: string,
+    key: string,
+    content: Buffer | AsyncIterable<Buffer>,
+    metadata: Record<string, string>,
+  ): Promise<{ size: number; md5: string }> => {
     const objectPath = store.getResourcePath(bucket, key, 'object');
     // A name s3rver never lists or reads (it reads only files ending in ._S3rver_object), short
     // enough for any folder: the object appears only once whole, by the rename.
     const temporary = join(dirname(objectPath), `.storing-${randomUUID()}`);
     try {
       await mkdir(dirname(objectPath), { recursive: true });
-      // Written as s3rver writes a PUT (createWriteStream, so the umask's mode, not the file's)
-      // and hashed on the way: its MD5 is the ETag a PUT of these bytes gives.
+      // Written as s3rver writes a PUT (createWriteStream, so the umask's mode) and hashed on the
+      // way: its MD5 is the ETag a PUT of these bytes gives.
       const hash = createHash('md5');
       let size = 0;
       await pipeline(
-        createReadStream(path, { highWaterMark: 1024 * 1024 }),
-        async function* (chunks: AsyncIterable<Buffer>) {
+        Buffer.isBuffer(content) ? [content] : content,
+        async function* (chunks: AsyncIterable<Buffer> | Iterable<Buffer>) {
           for await (const chunk of chunks) {
             hash.update(chunk);
             size += chunk.length;
@@ -269,13 +277,39 @@ export async function startS3rver(options: {
       // The old ETag goes first and the new one is written after the rename, so a crash never
       // pairs bytes with another's ETag; s3rver computes a missing .md5 from the bytes it holds.
       await rm(`${objectPath}.md5`, { force: true });
-      // The metadata a PUT keeps of its headers: the SDK sends no other header s3rver keeps.
-      await store.putMetadata(bucket, key, { 'content-type': contentType });
+      await store.putMetadata(bucket, key, metadata);
       await rename(temporary, objectPath);
       await writeFile(`${objectPath}.md5`, md5);
       return { size, md5 };
     } catch (err) {
       await rm(temporary, { force: true });
+      throw err;
+    }
+  };
+  store.putObject = (object) => writeWhole(object.bucket, object.key, object.content, object.metadata);
+  // s3rver takes an object's length from its file, then opens the file: a rename in between would
+  // serve the new bytes cut to the old length. Such a read is made again (a range is served as is).
+  const getObject = store.getObject.bind(store);
+  store.getObject = async (bucket, key, options) => {
+    for (let attempt = 1; ; attempt++) {
+      const object = await getObject(bucket, key, options);
+      const content = object?.content;
+      if (!object || !(content instanceof ReadStream) || options?.start !== undefined || options?.end !== undefined)
+        return object;
+      const { size } = await promisify(fstat)((content as ReadStream & { fd: number }).fd);
+      if (size === Number(object.metadata['content-length']) || attempt === 5) return object;
+      content.destroy();
+    }
+  };
+  const storeFile: RunningS3rver['storeFile'] = async (bucket, key, path, contentType) => {
+    if (!(await store.getBucket(bucket)))
+      throw new ObjectStoreError(`The local S3 has no bucket ${bucket}.`, { key: 'no-bucket', params: { bucket } });
+    try {
+      // The metadata a PUT keeps of its headers: the SDK sends no other header s3rver keeps.
+      return await writeWhole(bucket, key, createReadStream(path, { highWaterMark: 1024 * 1024 }), {
+        'content-type': contentType,
+      });
+    } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
       throw code === 'ENAMETOOLONG'
         ? new ObjectStoreError(`The local S3 cannot store ${key}: the name is too long for its files.`, {
@@ -300,10 +334,20 @@ export async function startS3rver(options: {
 }
 
 /** The parts of s3rver's file system store that `storeFile` writes through (s3rver 3.7). */
+/** s3rver's S3Object: what a PUT hands its store, and what a GET gets from it. */
+interface S3rverObject {
+  bucket: string;
+  key: string;
+  content: Buffer | AsyncIterable<Buffer> | null;
+  metadata: Record<string, string>;
+}
+
 interface S3rverStore {
   getBucket(bucket: string): Promise<unknown>;
   getResourcePath(bucket: string, key: string, resource: string): string;
   putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
+  putObject(object: S3rverObject & { content: Buffer | AsyncIterable<Buffer> }): Promise<{ size: number; md5: string }>;
+  getObject(bucket: string, key: string, options?: { start?: number; end?: number }): Promise<S3rverObject | null>;
 }
 
 // ---------------------------------------------------------------------------------------------
