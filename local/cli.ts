@@ -554,6 +554,8 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     runtime.deps.objects = localFiles.over(runtime.deps.objects);
     const payouts = new RememberedPayouts();
     runtime.deps.payouts = payouts.over(runtime.deps.payouts);
+    // Nobody lists the watchlist or the exceptions from a stack that ends with the run.
+    runtime.deps.workbenchPart = false;
     await Promise.race([distributors, importing]);
     await Promise.all([importing, uploadReports(runtime, checked.folder.reports, lang, localFiles)]);
     // What the tail reads is read at once; the rejects files, which read the reports again for

@@ -75,6 +75,12 @@ export interface ComputeDeps {
   audit?: AuditRepository;
   /** Times a step of the computation (`rebates run --timings`); returns the function that ends it. */
   timeStep?: (name: string) => () => void;
+  /**
+   * False where nobody will list the quarter's watchlist or exceptions from this store (`rebates
+   * run`'s temporary stack, gone once the run ends): the workbench part, a cache for those lists,
+   * is then neither built nor stored. Its readers do without it in any case (workbench-part.ts).
+   */
+  workbenchPart?: boolean;
 }
 
 /** What a computation stores beside its pointer: everything `verify`, the API and `run` show. */
@@ -468,7 +474,7 @@ async function computeQuarterWith(
   // and causes are stored, and goes a slice of partners at a time: storing them and the writes'
   // answers take many short turns of the main thread, which one long build would hold up, and the
   // pointer with them.
-  const workbenchBytes = (async () => {
+  const workbenchBytes = deps.workbenchPart === false ? null : (async () => {
     const stored = await Promise.allSettled([bodyStored, rulesRecorded, causesStored]);
     // One of them failed, so the computation has: nothing to build.
     const failed = stored.find((s) => s.status === 'rejected');
@@ -488,7 +494,7 @@ async function computeQuarterWith(
     }
   })();
   running.workbench = workbenchBytes;
-  workbenchBytes.catch(() => undefined); // awaited after the pointer; its failure fails nothing
+  workbenchBytes?.catch(() => undefined); // awaited after the pointer; its failure fails nothing
   await Promise.all([...(itemWrites ?? []), bodyStored, rulesRecorded, causesStored]);
   // A closed quarter's points are in the ledger: what changed is credited or debited there, and
   // every partner when its close did not finish crediting.
@@ -512,13 +518,15 @@ async function computeQuarterWith(
   // worked out from. Without it their readers read the payout items, so its failure fails nothing.
   pointerEnd();
   let workbenchFailure: unknown;
-  const workbenchEnd = step('store the workbench part');
-  try {
-    await storeGzippedPart(deps.objects, { quarter, inputsHash }, await workbenchBytes);
-  } catch (err) {
-    workbenchFailure = err;
+  if (workbenchBytes) {
+    const workbenchEnd = step('store the workbench part');
+    try {
+      await storeGzippedPart(deps.objects, { quarter, inputsHash }, await workbenchBytes);
+    } catch (err) {
+      workbenchFailure = err;
+    }
+    workbenchEnd();
   }
-  workbenchEnd();
   return {
     status: 'computed',
     quarter,

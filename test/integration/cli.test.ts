@@ -119,9 +119,10 @@ describe('rebates run on samples/data', () => {
     expect(firstStart('tally the lines')).toBeGreaterThanOrEqual(firstEnd('read the reference snapshot'));
     expect(firstStart('tally the lines')).toBeGreaterThanOrEqual(firstEnd('decode extract rpt_\\w+'));
     expect(firstStart('compute the partners')).toBeGreaterThanOrEqual(firstEnd('tally the lines'));
-    expect(firstStart('build the workbench part')).toBeGreaterThanOrEqual(firstEnd('compute the partners'));
     expect(firstStart('write the pointer')).toBeGreaterThanOrEqual(firstEnd('compute the partners'));
-    expect(firstStart('store the workbench part')).toBeGreaterThanOrEqual(firstEnd('write the pointer'));
+    // Its stack ends with the run: nobody would list the watchlist or exceptions from a workbench part.
+    expect(rows(' {4}build the workbench part')).toEqual([]);
+    expect(rows(' {4}store the workbench part')).toEqual([]);
     step('read the rules, last pointer and report records');
     step('fetch extract rpt_\\w+');
     step('write the payout items');

@@ -11,7 +11,9 @@ import { bucketOf } from '../../shared/adapters/dynamo/buckets.js';
 import { keys } from '../../shared/adapters/dynamo/keys.js';
 import { decodeShardEntry, payoutShardEntries } from '../../shared/adapters/dynamo/payout-item.js';
 import { PAYOUT_SHARDS } from '../../shared/adapters/dynamo/payouts.js';
-import { computeQuarterNow } from '../../shared/pipeline/compute.js';
+import { computeQuarterNow, readComputationBody } from '../../shared/pipeline/compute.js';
+import { quarterWorkbench } from '../../shared/pipeline/close-exceptions.js';
+import { readWorkbenchPart } from '../../shared/pipeline/workbench-part.js';
 import { connectionReset, FaultInjector, throughputExceeded, throwing } from '../support/faults.js';
 import { renderReport, useLocalRuntime, type SaleLine } from '../support/runtime.js';
 
@@ -292,6 +294,39 @@ describe('items written', () => {
     faults.disarmAll();
     expect((await computeQuarterNow(env.rt.deps, Q1, 'retry')).status).toBe('computed');
     expect((await env.payouts(Q1, 'WSNEW'))!.lines.map((l) => l.units)).toEqual([1 + (600 % 7)]);
+  });
+
+  it('neither builds nor stores the workbench part where nobody lists from the store, and the exceptions are the same without it', async () => {
+    await quarterOf600('WN');
+    const rules = env.rt.rules.find((r) => r.quarter === Q1)!;
+    const exceptionsNow = async () => {
+      const pointer = (await env.rt.deps.computations.latest(Q1))!;
+      const body = await readComputationBody(env.rt.deps.objects, pointer.bodyKey);
+      const part = await readWorkbenchPart(env.rt.deps.objects, { quarter: Q1, inputsHash: pointer.inputsHash, resultHash: pointer.resultHash });
+      const { groups } = await quarterWorkbench(env.rt.deps, rules, body, () => true);
+      return { part, groups };
+    };
+    expect((await computeQuarterNow(env.rt.deps, Q1, 'test')).status).toBe('computed');
+    const withPart = await exceptionsNow();
+    expect(withPart.part).not.toBeNull();
+
+    // A partner with no lines registered, computed as `rebates run` computes on its temporary stack.
+    await env.rt.deps.reference.putPartners([{ id: 'WNNEW2', displayId: 'WNNEW2', name: 'WNNEW2', status: 'Registered', region: 'Central' }]);
+    await env.rt.deps.reference.bumpRevision({ what: '1 partner (WNNEW2)', by: 'test', at: new Date().toISOString() });
+    const log = stepsLog();
+    const puts = faults.sent.length;
+    const outcome = await computeQuarterNow({ ...env.rt.deps, timeStep: log.timeStep, workbenchPart: false }, Q1, 'test');
+    expect(outcome.status).toBe('computed');
+    expect(outcome.status === 'computed' && outcome.workbenchFailure).toBeFalsy();
+    expect(log.events.filter((e) => e.includes('workbench'))).toEqual([]);
+    expect(
+      faults.sent.slice(puts).filter((s) => s.command === 'PutObjectCommand' && String(s.input.Key).includes('workbench')),
+    ).toEqual([]);
+    const without = await exceptionsNow();
+    expect(without.part).toBeNull();
+    // Its readers work the same lists out of the payout items and the body's held lines.
+    expect(without.groups).toEqual(withPart.groups);
+    expect(without.groups.length).toBeGreaterThan(0);
   });
 
   it('writes payouts into shards without gsi1 keys, small and compressed', async () => {
