@@ -171,7 +171,7 @@ export function buildProgram(result: { code: number }): Command {
         await preflight(v, [{ path: v.data as string, what: '--data', kind: 'folder' }]);
         if (v.timings) phases.enable();
         // The JVM starts while the code loads and the data folder is read (early-start.ts).
-        (await import('./early-start.js')).startDynamoLocalEarly();
+        await (await import('./early-start.js')).startDynamoLocalEarly();
         return (await phases.time("load the command's code", cli)).cmdRun(v);
       })();
     });

@@ -9,8 +9,7 @@ import type { Decimal } from 'decimal.js';
 import { asWrittenIn, distributorKey } from '../shared/domain/ids.js';
 import { RulesBook, type Rules } from '../shared/domain/rules/load.js';
 import { exportQuarter } from '../shared/pipeline/quarters.js';
-import { verifyQuarter } from '../shared/pipeline/verify.js';
-import { verifyClosedQuarter, type ClosedVerifyResult } from '../shared/pipeline/verify-closed.js';
+import type { ClosedVerifyResult } from '../shared/pipeline/verify-closed.js';
 import type { ComputationBody } from '../shared/pipeline/compute.js';
 import { cachedLatestComputation } from '../shared/pipeline/body-cache.js';
 import type { HeldLines } from '../shared/pipeline/compute-quarter.js';
@@ -44,7 +43,7 @@ import {
   ingestThroughApi,
   payoutLinesTable,
 } from './api-commands.js';
-import { startApiServer } from './api-server.js';
+import type { ApiServer } from './api-server.js';
 import { failureJson } from '../functions/api/reject-json.js';
 import type { Role } from '../shared/auth/principal.js';
 import { DEFAULT_STATE } from './state-files.js';
@@ -57,11 +56,17 @@ import { LocalReportFiles } from './local-reports.js';
 import { RememberedPayouts } from './remembered-payouts.js';
 import { upLines, upStopping } from './up-words.js';
 import { commandUploader } from '../shared/domain/render/uploader.js';
-import { differenceText, differenceWhat } from '../shared/domain/render/verify.js';
+import type { differenceText as DifferenceText } from '../shared/domain/render/verify.js';
 import type { Difference } from '../shared/pipeline/verify.js';
 import { printer } from './printer.js';
 
-const differenceSaid = (d: Difference, lang: Lang) => (d.why ? differenceText(d.why, lang) : d.detail);
+// The API server (and all of functions/api) and verify are loaded by the commands that use them:
+// `rebates run` needs neither, and every module loaded before DynamoDB Local answers takes CPU
+// from its start (early-start.ts).
+const apiServer = () => import('./api-server.js');
+
+const differenceSaid = (d: Difference, lang: Lang, differenceText: typeof DifferenceText) =>
+  d.why ? differenceText(d.why, lang) : d.detail;
 
 // Where they were before the reading commands moved out.
 export { DEFAULT_STATE };
@@ -628,7 +633,7 @@ export async function cmdUp(values: Record<string, string | string[] | boolean |
   const port = requirePort(values.port as string | undefined);
   const lang = requireLang(values.lang);
   const runtime = await openRuntime(stateDir, (values.rules as string[] | undefined) ?? [], false, { lang });
-  let api: Awaited<ReturnType<typeof startApiServer>> | undefined;
+  let api: ApiServer | undefined;
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -646,7 +651,7 @@ export async function cmdUp(values: Record<string, string | string[] | boolean |
     await uploadReports(runtime, folder.reports, lang);
   }
   try {
-    api = await startApiServer({ port, host: '127.0.0.1', deps: runtime.deps, stateDir });
+    api = await (await apiServer()).startApiServer({ port, host: '127.0.0.1', deps: runtime.deps, stateDir });
   } catch (err) {
     await runtime.stop();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
@@ -709,7 +714,7 @@ export async function withApi<T>(
   const up = await findUp(stateDir);
   if (up) return fn(await ApiClient.signedIn(up.url, stateDir, role, extraClaims), up);
   return withState(values, async (runtime) => {
-    const server = await startApiServer({ port: 0, host: '127.0.0.1', deps: runtime.deps, stateDir });
+    const server = await (await apiServer()).startApiServer({ port: 0, host: '127.0.0.1', deps: runtime.deps, stateDir });
     try {
       return await fn(await ApiClient.signedIn(server.url, stateDir, role, extraClaims), null);
     } finally {
@@ -795,11 +800,16 @@ export async function cmdIngest(
 
 export async function cmdVerify(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const quarter = requireQuarter(values.quarter as string | undefined);
+  const [{ verifyQuarter }, { verifyClosedQuarter }, { differenceText, differenceWhat }] = await Promise.all([
+    import('../shared/pipeline/verify.js'),
+    import('../shared/pipeline/verify-closed.js'),
+    import('../shared/domain/render/verify.js'),
+  ]);
   return withState(values, async (runtime) => {
     const lang = requireLang(values.lang);
     const say = cliWords(lang);
     const closed = await verifyClosedQuarter(runtime.deps, quarter);
-    if (closed) return printClosedVerify(closed, lang);
+    if (closed) return printClosedVerify(closed, lang, differenceText);
     const progress = createProgress({ label: say.verifying(quarter), lang });
     // verify names its steps after the reports' keys in English words: the computation, then done.
     const step = (what: string) => (what === 'computation' ? say.computation : what === 'done' ? undefined : what);
@@ -825,7 +835,7 @@ export async function cmdVerify(values: Record<string, string | string[] | boole
     log(
       renderTable(
         [{ header: h.what }, { header: h.subject }, { header: h.difference }],
-        result.differences.map((d) => [differenceWhat(d.what, lang), d.subject, differenceSaid(d, lang)]),
+        result.differences.map((d) => [differenceWhat(d.what, lang), d.subject, differenceSaid(d, lang, differenceText)]),
       ),
     );
     return 1;
@@ -833,7 +843,7 @@ export async function cmdVerify(values: Record<string, string | string[] | boole
 }
 
 /** A closed quarter is checked against its snapshot: what was paid cannot be recomputed away. */
-function printClosedVerify(r: ClosedVerifyResult, lang: Lang = 'en'): number {
+function printClosedVerify(r: ClosedVerifyResult, lang: Lang, differenceText: typeof DifferenceText): number {
   const say = cliWords(lang);
   log(
     say.closedVerified({
@@ -851,7 +861,7 @@ function printClosedVerify(r: ClosedVerifyResult, lang: Lang = 'en'): number {
     return 0;
   }
   log(say.differences(r.differences.length));
-  for (const d of r.differences) log(`- ${differenceSaid(d, lang)}`);
+  for (const d of r.differences) log(`- ${differenceSaid(d, lang, differenceText)}`);
   return 1;
 }
 

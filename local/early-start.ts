@@ -9,11 +9,25 @@ import { phases } from './timings.js';
 
 let early: Promise<RunningDynamoLocal> | undefined;
 
-/** Starts an in-memory DynamoDB Local now, for the next temporary stack of this process. */
-export function startDynamoLocalEarly(): void {
-  early ??= phases.time('start DynamoDB Local', async () => (await import('./emulators.js')).startDynamoLocal());
+/**
+ * Starts an in-memory DynamoDB Local now, for the next temporary stack of this process. Resolves
+ * once its java process is spawned (or its start failed), not when it answers: the caller loads
+ * its code after that, since every module compiled first would hold back the few steps before
+ * the spawn (they wait on the same thread).
+ */
+export async function startDynamoLocalEarly(): Promise<void> {
+  if (early) return;
+  let spawned!: () => void;
+  const launched = new Promise<void>((resolve) => (spawned = resolve));
+  early = phases.time('start DynamoDB Local', async () =>
+    (await import('./emulators.js')).startDynamoLocal({ onSpawn: spawned }),
+  );
   // Whoever takes it reports its failure; until then an early failure must not go unhandled.
-  early.catch(() => undefined);
+  const settled = early.then(
+    () => undefined,
+    () => undefined,
+  );
+  await Promise.race([launched, settled]);
 }
 
 /** The DynamoDB Local started early, handed over once (undefined when none was started). */

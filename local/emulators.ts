@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Server } from 'node:http';
+import { request as httpRequest, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import S3rver from 's3rver';
+import type S3rver from 's3rver';
 import { EmulatorError } from '../shared/errors.js';
 import { requireSigV4, type LocalCredentials } from './s3-sigv4.js';
 
@@ -55,14 +55,20 @@ const JAVA_OPTIONS = ['-XX:TieredStopAtLevel=1', '-XX:-UsePerfData'];
  * database, so every access key and region sees the same tables.
  */
 export async function startDynamoLocal(
-  options: { port?: number; dbPath?: string; javaOptions?: readonly string[] } = {},
+  options: {
+    port?: number;
+    dbPath?: string;
+    javaOptions?: readonly string[];
+    /** Called once the java process is spawned, long before it answers. */
+    onSpawn?: () => void;
+  } = {},
 ): Promise<RunningDynamoLocal> {
   if (options.dbPath) await mkdir(options.dbPath, { recursive: true });
   // DynamoDB Local cannot take port 0, so a port picked here can be taken before Java binds it.
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await freePort());
     try {
-      return await launchDynamoLocal(port, options.dbPath, options.javaOptions ?? JAVA_OPTIONS);
+      return await launchDynamoLocal(port, options.dbPath, options.javaOptions ?? JAVA_OPTIONS, options.onSpawn);
     } catch (err) {
       if (options.port !== undefined || attempt === 3 || !(err instanceof DynamoLocalExitedError)) throw err;
     }
@@ -125,6 +131,7 @@ async function launchDynamoLocal(
   port: number,
   dbPath: string | undefined,
   javaOptions: readonly string[],
+  onSpawn?: () => void,
 ): Promise<RunningDynamoLocal> {
   const home = dynamoLocalHome();
   const classes = await launcherClassDir();
@@ -165,6 +172,7 @@ async function launchDynamoLocal(
         : err.message;
   });
   track(child, javaTmp);
+  onSpawn?.();
 
   const endpoint = `http://${HOST}:${port}`;
   // An in-memory database has nothing to write on exit: the JVM's orderly shutdown (a third of a
@@ -196,25 +204,37 @@ async function launchDynamoLocal(
   return { endpoint, port, pid: child.pid, stop };
 }
 
-async function answersListTables(endpoint: string): Promise<boolean> {
-  try {
-    const res = await fetch(endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': 'DynamoDB_20120810.ListTables',
-        // DynamoDB Local wants a SigV4-shaped header but never checks the signature.
-        authorization:
-          'AWS4-HMAC-SHA256 Credential=local/20200101/eu-central-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+// node:http, not fetch: fetch's first call loads undici, tens of milliseconds of CPU that nothing
+// else in `rebates run` needs, spent while the JVM starts.
+function answersListTables(endpoint: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = httpRequest(
+      endpoint,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': 'DynamoDB_20120810.ListTables',
+          // DynamoDB Local wants a SigV4-shaped header but never checks the signature.
+          authorization:
+            'AWS4-HMAC-SHA256 Credential=local/20200101/eu-central-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+        },
+        // A connection of its own, closed after the answer: nothing left open between polls.
+        agent: false,
+        signal: AbortSignal.timeout(1_000),
       },
-      body: '{}',
-      signal: AbortSignal.timeout(1_000),
-    });
-    await res.arrayBuffer();
-    return res.ok;
-  } catch {
-    return false;
-  }
+      (res) => {
+        const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300;
+        res.on('end', () => resolve(ok));
+        res.on('error', () => resolve(false));
+        // Cut off before its end (the timeout): no answer. After the end, this changes nothing.
+        res.on('close', () => resolve(false));
+        res.resume();
+      },
+    );
+    req.on('error', () => resolve(false));
+    req.end('{}');
+  });
 }
 
 /**
@@ -226,8 +246,13 @@ export async function startS3rver(options: {
   directory: string;
   credentials: LocalCredentials;
 }): Promise<RunningS3rver> {
-  await mkdir(options.directory, { recursive: true });
-  const server = new S3rver({
+  // Loaded here, not with the module: `rebates run` imports this module to start DynamoDB Local's
+  // JVM, and s3rver's few hundred files (Koa, winston, busboy…) would delay that start.
+  const [{ default: S3rverClass }] = await Promise.all([
+    import('s3rver'),
+    mkdir(options.directory, { recursive: true }),
+  ]);
+  const server = new S3rverClass({
     address: HOST,
     port: options.port ?? 0,
     directory: options.directory,
