@@ -399,6 +399,8 @@ type TakeBytes = (buf: Buffer, start: number, end: number) => boolean;
  */
 class ByteScanner {
   private carry: Buffer | undefined;
+  /** The last quote search (quoteFrom): in which bytes, from where, and what it found. */
+  private readonly quotes: { buf: Buffer | undefined; from: number; at: number } = { buf: undefined, from: 0, at: -1 };
   private readonly delim: number;
   private readonly nl: Buffer;
 
@@ -464,16 +466,18 @@ class ByteScanner {
     const delim = this.delim;
     const open = atEnd ? len : MORE;
     let i = at;
+    // The first line break at or after where it was last looked for (-2: not looked for yet).
+    let n = -2;
     for (;;) {
       if (i >= len) return open;
       if (buf[i] !== QUOTE) {
         // Unquoted fields, up to the next quote that opens a field: with no quote between, every
         // delimiter before it parts fields, so a quote opens one where a delimiter is just before it
         // (anywhere else it is text), and the record ends at the first line break before such a quote.
+        if (n !== -1 && n < i) n = this.newlineFrom(buf, i);
         let from = i;
-        const n = this.newlineFrom(buf, i);
         for (;;) {
-          const q = buf.indexOf(QUOTE, from);
+          const q = this.quoteFrom(buf, from);
           if (n !== -1 && (q === -1 || q > n)) return n + this.nl.length;
           if (q === -1) return open;
           if (buf[q - 1] === delim) {
@@ -487,10 +491,9 @@ class ByteScanner {
       // A quoted field: find the quote that closes it.
       let q = i;
       for (;;) {
-        q++;
-        while (q < len && buf[q] !== QUOTE) q++;
+        q = this.quoteFrom(buf, q + 1);
         // Never closed: papaparse reads the rest of the file as this field.
-        if (q >= len - 1) return open;
+        if (q === -1 || q >= len - 1) return open;
         if (buf[q + 1] === QUOTE) {
           q++;
           continue;
@@ -514,6 +517,20 @@ class ByteScanner {
         q++;
       }
     }
+  }
+
+  /**
+   * Where the first quote at or after `from` is, or -1. The answer is kept for the next calls on the
+   * same bytes: in a file with few quotes, a search from each record would cross the same bytes again
+   * and again.
+   */
+  private quoteFrom(buf: Buffer, from: number): number {
+    const kept = this.quotes;
+    if (kept.buf === buf && from >= kept.from && (kept.at === -1 || kept.at >= from)) return kept.at;
+    kept.buf = buf;
+    kept.from = from;
+    kept.at = buf.indexOf(QUOTE, from);
+    return kept.at;
   }
 
   /** Where the next line break starts, or -1. */
