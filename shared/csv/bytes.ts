@@ -32,9 +32,13 @@ export async function* tapRaw(input: AsyncIterable<unknown>, hash: Hash, count: 
   }
 }
 
-/** Looks at the first two bytes for the gzip magic and returns the bytes, inflated if it is there. */
+/**
+ * Looks at the first two bytes for the gzip magic and returns the bytes, inflated if it is there,
+ * in pieces of `inflatedChunkBytes` (zlib's own 16 KiB unless said).
+ */
 export async function openBytes(
   raw: AsyncGenerator<Buffer>,
+  inflatedChunkBytes?: number,
 ): Promise<{ compressed: boolean; bytes: AsyncGenerator<Buffer> }> {
   const head: Buffer[] = [];
   let size = 0;
@@ -50,12 +54,12 @@ export async function openBytes(
     yield* raw;
   }
   const compressed = first[0] === 0x1f && first[1] === 0x8b;
-  return { compressed, bytes: compressed ? inflate(replay()) : replay() };
+  return { compressed, bytes: compressed ? inflate(replay(), inflatedChunkBytes) : replay() };
 }
 
-async function* inflate(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+async function* inflate(source: AsyncIterable<Buffer>, chunkSize?: number): AsyncGenerator<Buffer> {
   // Errors of either side surface through the iteration below; the callback only keeps pipeline quiet.
-  const out = pipeline(Readable.from(source), createGunzip(), () => {});
+  const out = pipeline(Readable.from(source), createGunzip(chunkSize ? { chunkSize } : {}), () => {});
   try {
     for await (const chunk of out) yield chunk as Buffer;
   } catch (err) {

@@ -87,21 +87,15 @@ export class RejectsCsvWriter {
 
   /** The file as text chunks, each ending on a row boundary. Can be iterated more than once. */
   *toChunks(): Iterable<string> {
-    for (const b of this.chunks) yield b.toString('utf8');
-    if (this.spill) {
-      this.closeSpill();
-      const fd = openSync(this.spill.path, 'r');
-      try {
-        for (const size of this.spill.sizes) {
-          const b = Buffer.alloc(size);
-          readSync(fd, b, 0, size, null);
-          yield b.toString('utf8');
-        }
-      } finally {
-        closeSync(fd);
-      }
-    }
+    for (const b of this.storedChunks()) yield b.toString('utf8');
     if (this.pending) yield this.pending;
+  }
+
+  /** The whole file as UTF-8 bytes: the stored chunks as they are, not decoded to be encoded again. */
+  toBuffer(): Buffer {
+    const parts = [...this.storedChunks()];
+    if (this.pending) parts.push(Buffer.from(this.pending, 'utf8'));
+    return Buffer.concat(parts);
   }
 
   /** The file as a byte stream, e.g. an S3 upload body (pair with `byteLength`). */
@@ -153,6 +147,23 @@ export class RejectsCsvWriter {
       throw new Error('The rejects file was already read; no more rows can be added.');
     writeSync(this.spill.fd, b);
     this.spill.sizes.push(b.length);
+  }
+
+  /** The chunks encoded so far, from memory and then from the temporary file. */
+  private *storedChunks(): Iterable<Buffer> {
+    yield* this.chunks;
+    if (!this.spill) return;
+    this.closeSpill();
+    const fd = openSync(this.spill.path, 'r');
+    try {
+      for (const size of this.spill.sizes) {
+        const b = Buffer.alloc(size);
+        readSync(fd, b, 0, size, null);
+        yield b;
+      }
+    } finally {
+      closeSync(fd);
+    }
   }
 
   private closeSpill(): void {

@@ -21,8 +21,8 @@ export interface ReportRejectsDeps {
 }
 
 export interface ReportRejects {
-  /** The whole file, rows in line order. */
-  csv: string;
+  /** The whole file in UTF-8, rows in line order. */
+  csv: Buffer;
   /** Rows from the stored rejects file. */
   rejected: number;
   /** Rows for lines the computation held. */
@@ -60,7 +60,7 @@ export async function reportRejectsWithHeld(
   const held = record.status === 'processed' ? await heldLinesOfReport(deps, record) : [];
   if (!held.length) {
     if (!stored?.rows.length && record.status === 'processed') return null;
-    return stored ? { csv: stored.text, rejected: stored.rows.length, held: 0 } : null;
+    return stored ? { csv: Buffer.from(stored.text, 'utf8'), rejected: stored.rows.length, held: 0 } : null;
   }
 
   const messages = new Map<number, { code: string; message: string }>();
@@ -75,7 +75,7 @@ export async function reportRejectsWithHeld(
   const writer = new RejectsCsvWriter(stored?.header ?? fields.get(1) ?? null);
   try {
     for (const row of rows) writer.add(row);
-    return { csv: writer.toString(), rejected: stored?.rows.length ?? 0, held: messages.size };
+    return { csv: writer.toBuffer(), rejected: stored?.rows.length ?? 0, held: messages.size };
   } finally {
     writer.dispose();
   }

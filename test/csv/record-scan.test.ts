@@ -79,6 +79,17 @@ describe('recordsAt', () => {
     }
   });
 
+  it('in the bytes, takes a quote inside an unquoted field as text and one after a delimiter as opening a field', async () => {
+    const text =
+      `${HEADER.join(';')}\n` +
+      // Quotes inside unquoted fields (one, doubled, at a field's end) before a quoted field that holds
+      // the delimiter and a line break; records with no quote at all around them.
+      '2016-02-01;A1;P1;plain;1\n2016-02-02;A"2;P""2;"x;y\nz" ;2\n2016-02-03;A3;P3";"Монитор 24""";3\n' +
+      '2016-02-04;A4;P4;a"b;4\n2016-02-05;A5;P5;"";5';
+    for (const encoding of ['utf-8', 'windows-1251'] as TestEncoding[])
+      for (const chunks of [1, 5, 1 << 20]) expect(await expectSameAsReader(encode(text, encoding), chunks)).toBe('bytes');
+  });
+
   it('finds the records across the 64 KiB blocks of a larger file, long records and quoted line breaks included', async () => {
     // Records cut by every block boundary, at shifting places: the unfinished record carried over,
     // joined to as much of the next block as it needs (a long record, a quoted CRLF, a doubled quote).

@@ -113,6 +113,7 @@ describe('RejectsCsvWriter', () => {
     for (const c of chunks) expect(c.endsWith('\n')).toBe(true);
     const whole = chunks.join('');
     expect(whole).toBe(w.toString()); // iterating twice gives the same file
+    expect(w.toBuffer().equals(Buffer.from(whole, 'utf8'))).toBe(true);
     const rows = whole.trimEnd().split('\n');
     expect(rows).toHaveLength(n + 1);
     expect(rows[n]).toBe(`${n + 1},bad-quantity,bad,партнёр ${n - 1},x`);
@@ -134,6 +135,8 @@ describe('RejectsCsvWriter', () => {
     const whole = inMemory.toString();
     expect(await text(spilling.toReadable())).toBe(whole);
     expect(spilling.toString()).toBe(whole);
+    expect(spilling.toBuffer().equals(Buffer.from(whole, 'utf8'))).toBe(true);
+    expect(spilling.toBuffer().equals(inMemory.toBuffer())).toBe(true);
     expect(spilling.byteLength).toBe(Buffer.byteLength(whole, 'utf8'));
     const dir = (spilling as unknown as { spill: { dir: string } }).spill.dir;
     expect(existsSync(dir)).toBe(true);
