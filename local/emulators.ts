@@ -321,7 +321,7 @@ export async function startS3rver(options: {
       const content = object?.content;
       if (!object || !(content instanceof ReadStream) || options?.start !== undefined || options?.end !== undefined)
         return object;
-      const { size } = await promisify(fstat)((content as ReadStream & { fd: number }).fd);
+      const { size } = await fstatOf((content as ReadStream & { fd: number }).fd);
       if (size === Number(object.metadata['content-length']) || attempt === 5) return object;
       content.destroy();
     }
@@ -359,6 +359,8 @@ export async function startS3rver(options: {
 }
 
 /** The parts of s3rver's file system store that `storeFile` writes through (s3rver 3.7). */
+const fstatOf = promisify(fstat);
+
 /** s3rver's S3Object: what a PUT hands its store, and what a GET gets from it. */
 interface S3rverObject {
   bucket: string;
