@@ -26,7 +26,7 @@ import {
 import type { ReportRecord, StoredPayouts } from '../shared/ports/index.js';
 import { checkReferenceAgainstRules } from '../shared/reference/parse.js';
 import { loadDataFolder } from '../shared/reference/data-folder.js';
-import type { DataFolder, FileProblem } from '../shared/reference/types.js';
+import type { DataFolder, FileProblem, ReportFile } from '../shared/reference/types.js';
 import type { Distributor, Partner } from '../shared/domain/types.js';
 import type { AppDeps } from '../shared/wiring.js';
 import { createProgress, type Progress } from './ui/progress.js';
@@ -53,6 +53,7 @@ import { fileIssueText } from '../shared/domain/render/row-issues.js';
 import { int, pick } from '../shared/domain/render/format.js';
 import { cliWords } from './cli-words.js';
 import { LocalReportFiles } from './local-reports.js';
+import { EarlyReports } from './early-reads.js';
 import { RememberedPayouts } from './remembered-payouts.js';
 import { upLines, upStopping } from './up-words.js';
 import { commandUploader } from '../shared/domain/render/uploader.js';
@@ -209,6 +210,8 @@ async function uploadReports(
   lang: Lang = 'en',
   /** Where the uploaded keys are read back from their files (LocalReportFiles). */
   localFiles?: LocalReportFiles,
+  /** The reports already being read (`run`): their progress shows on the same line. */
+  early?: EarlyReports,
 ) {
   const say = cliWords(lang);
   const sizes = await Promise.all(reports.map(async (r) => (await stat(r.path)).size));
@@ -227,9 +230,10 @@ async function uploadReports(
     const estimate = bytes > 0 ? Math.max(lines, Math.round((lines * totalBytes) / bytes)) : undefined;
     progress.update(lines, key.slice(PREFIX.incoming.length), estimate);
   };
+  if (early) early.onProgress = runtime.deps.onProgress;
   const uploaded = phases.start('upload the reports to S3');
   const ingested = phases.start('read the reports (ingest)');
-  const keys = reports.map((r) => reportKey(r.distributorId, reportUploadName(r.name)));
+  const keys = reportKeys(reports).map((r) => r.key);
   // Named as an upload through the API would be, so a replaced report's cause says who sent it.
   // Recorded all at once: each waits on DynamoDB Local, behind the reference import's writes.
   const by = commandUploader(machineUser());
@@ -244,6 +248,11 @@ async function uploadReports(
   uploaded();
   await idleWithProgress(runtime, progress, ingested, lang);
   delete runtime.deps.onProgress;
+}
+
+/** Each report file's key in the embedded S3, as uploaded. */
+function reportKeys(reports: readonly ReportFile[]): { key: string; path: string }[] {
+  return reports.map((r) => ({ key: reportKey(r.distributorId, reportUploadName(r.name)), path: r.path }));
 }
 
 /**
@@ -524,19 +533,32 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     await dynamoLocal?.then((d) => d.stop(), () => undefined);
     throw err;
   }
-  // The emulators take seconds to start: the data folder is read meanwhile. One computation per
-  // quarter, after the last report, rather than one per report.
+  const rulesFiles = (values.rules as string[] | undefined) ?? [];
+  // The emulators take seconds to start: the data folder, then its reports, are read meanwhile
+  // (early-reads.ts). One computation per quarter, after the last report, rather than one per report.
+  const early = new EarlyReports((name, fn) => phases.time(name, fn));
   const [started, loaded] = await Promise.allSettled([
     phases.time('start the local stack', () =>
-      openRuntime(undefined, (values.rules as string[] | undefined) ?? [], false, {
+      openRuntime(undefined, rulesFiles, false, {
         computeAfterIngest: true,
         lang,
         ...(dynamoLocal ? { dynamoLocal } : {}),
       }),
     ),
-    phases.time('read the data folder', () => loadDataFolder(resolve(data))),
+    phases.time('read the data folder', () => loadDataFolder(resolve(data))).then(async (folder) => {
+      // Rules that fail to load fail the stack's start just the same; no report is read early then.
+      const rules = await collectRules(rulesFiles).catch(() => null);
+      if (rules) {
+        const shown = asWrittenIn(folder.reference.distributors);
+        early.start(reportKeys(folder.reports), (distributorId) => ({ rules, shown: shown(distributorId) }));
+      }
+      return folder;
+    }),
   ]);
-  if (started.status === 'rejected') throw started.reason;
+  if (started.status === 'rejected') {
+    await early.stop();
+    throw started.reason;
+  }
   const runtime = started.value;
   try {
     if (loaded.status === 'rejected') throw loaded.reason;
@@ -557,12 +579,13 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     // the payouts from what the computation stored: the stack is this run's own and started empty.
     const localFiles = new LocalReportFiles();
     runtime.deps.objects = localFiles.over(runtime.deps.objects);
+    runtime.deps.early = early;
     const payouts = new RememberedPayouts();
     runtime.deps.payouts = payouts.over(runtime.deps.payouts);
     // Nobody lists the watchlist or the exceptions from a stack that ends with the run.
     runtime.deps.workbenchPart = false;
     await Promise.race([distributors, importing]);
-    await Promise.all([importing, uploadReports(runtime, checked.folder.reports, lang, localFiles)]);
+    await Promise.all([importing, uploadReports(runtime, checked.folder.reports, lang, localFiles, early)]);
     // What the tail reads is read at once; the rejects files, which read the reports again for
     // their held lines' fields, start as soon as the registries name the reports' folders.
     const reading = phases.start('read the results');
@@ -612,6 +635,7 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
     printed();
     return reportDeadLetters(runtime, lang) ? 1 : 0;
   } finally {
+    await early.stop();
     await phases.time('stop the local stack', () => runtime.stop());
     if (values.timings) note(`\nWhere the time went\n${phases.report()}`);
   }

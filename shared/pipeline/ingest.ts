@@ -17,10 +17,11 @@
  * (issue #12): the record and the claim.
  */
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { formatMoscow } from '../domain/calendar.js';
 import { asWrittenIn, distributorKey } from '../domain/ids.js';
-import { RulesBook } from '../domain/rules/load.js';
-import { readReport } from '../csv/read-report.js';
+import { RulesBook, type Rules } from '../domain/rules/load.js';
+import { readReport, type ReportDelimiter, type ReportEncoding } from '../csv/read-report.js';
 import { RejectsCsvWriter } from '../export/rejects-csv.js';
 import { ReportFileError } from '../errors.js';
 import type {
@@ -37,7 +38,7 @@ import { PREFIX } from '../storage-contract.js';
 import { about, newAuditEntry } from './audit.js';
 import type { UploadLog } from '../ports/finance.js';
 import { resolveUploader, uploadActor, type S3Writer } from './uploader.js';
-import { ReportExtractor } from './extract.js';
+import { ReportExtractor, type ReportExtract } from './extract.js';
 import { storableExtract, type ExtractFormat } from './extract-codec.js';
 
 export interface IngestDeps {
@@ -62,6 +63,8 @@ export interface IngestDeps {
   extractFormat?: ExtractFormat;
   /** Who asked for upload URLs: their user is the uploader, over what the S3 event says. */
   uploads?: Pick<UploadLog, 'uploaderOf'>;
+  /** Reports this process read before their events came (`rebates run`); none in Lambda. */
+  early?: EarlyReads;
 }
 
 export interface UploadedObject {
@@ -533,6 +536,89 @@ async function distributorAsWritten(deps: IngestDeps, distributorId: string): Pr
   return asWrittenIn(await deps.reference.listDistributors())(distributorId);
 }
 
+/** What a report's reading depends on: the same inputs give the same extract and rejects, whoever reads it. */
+export interface ReadInputs {
+  rules: Rules[];
+  distributorId: string;
+  /** The distributor as written in the registry, for reject messages (distributorAsWritten). */
+  shown: string | undefined;
+  maxInflatedBytes?: number | undefined;
+  maxLines?: number | undefined;
+}
+
+/** A report read and extracted, not yet stored: its extract, its rejected lines and its bytes' hash. */
+export interface ReadReport {
+  extract: ReportExtract;
+  /** The caller disposes of it once the version is written (or given up). */
+  rejects: RejectsCsvWriter;
+  sha256: string;
+  bytes: number;
+  format: { encoding: ReportEncoding; delimiter: ReportDelimiter; compressed: boolean };
+}
+
+/**
+ * Reports already read in this process, before their upload's event came (`rebates run` reads the
+ * data folder's reports while the emulators start). Taken once per key; a read whose inputs are not
+ * the ones ingest finds is not used.
+ */
+export interface EarlyReads {
+  take(key: string): { inputs: ReadInputs; read: Promise<ReadReport | null> } | undefined;
+}
+
+/** Whether a read made with `a` is the read `b` asks for. */
+export function sameReadInputs(a: ReadInputs, b: ReadInputs): boolean {
+  return (
+    a.distributorId === b.distributorId &&
+    a.shown === b.shown &&
+    a.maxInflatedBytes === b.maxInflatedBytes &&
+    a.maxLines === b.maxLines &&
+    JSON.stringify(byQuarter(a.rules)) === JSON.stringify(byQuarter(b.rules))
+  );
+}
+
+const byQuarter = (rules: Rules[]) => [...rules].sort((x, y) => (x.quarter < y.quarter ? -1 : x.quarter > y.quarter ? 1 : 0));
+
+/**
+ * Reads a report's bytes and extracts them: everything ingest decides from the file alone (issue
+ * #12), with no storage. A whole-file problem rejects with ReportFileError; the body is destroyed
+ * on any failure.
+ */
+export async function readAndExtract(
+  body: Readable,
+  inputs: ReadInputs,
+  onProgress?: (p: { bytesRead: number; records: number }) => void,
+): Promise<ReadReport> {
+  const book = new RulesBook(inputs.rules);
+  const reader = readReport(body, {
+    ...(inputs.maxInflatedBytes ? { maxInflatedBytes: inputs.maxInflatedBytes } : {}),
+    ...(inputs.maxLines ? { maxLines: inputs.maxLines } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  });
+  const extractor = new ReportExtractor(book, inputs.distributorId, inputs.shown);
+  const format = await reader.format;
+  const rejects = new RejectsCsvWriter(format.headers);
+  try {
+    // The reader stops a file past its line bound (blank lines included) with a too-large status.
+    for await (const batch of reader.records)
+      for (const record of batch) {
+        const reject = extractor.add(record);
+        if (reject) rejects.add(reject);
+      }
+    const summary = await reader.done;
+    return {
+      extract: extractor.result({ sha256: summary.sha256, bytes: summary.rawBytes }),
+      rejects,
+      sha256: summary.sha256,
+      bytes: summary.rawBytes,
+      // The header-time encoding is provisional: an ASCII start settles only at the first non-ASCII byte.
+      format: { encoding: summary.format.encoding, delimiter: format.delimiter, compressed: format.compressed },
+    };
+  } catch (err) {
+    rejects.dispose();
+    throw err;
+  }
+}
+
 async function extractObject(
   deps: IngestDeps,
   obj: UploadedObject,
@@ -541,39 +627,45 @@ async function extractObject(
   reportId: string,
   onHashed?: (sha256: string) => void,
 ) {
-  // Three independent reads at once; a body opened for nothing is closed.
+  // A read made before the event came, if this process made one of these very bytes (a plain read
+  // of the key: a given object version is S3's to serve).
+  const early = obj.versionId ? undefined : deps.early?.take(obj.key);
+  // Independent reads at once; a body opened for nothing is closed.
   const [rules, object, shown] = await Promise.allSettled([
     deps.rules.loadAll(),
-    deps.objects.get(obj.key, obj.versionId),
+    early ? Promise.resolve(null) : deps.objects.get(obj.key, obj.versionId),
     distributorAsWritten(deps, distributorId),
   ]);
   if (rules.status === 'rejected' || object.status === 'rejected' || shown.status === 'rejected') {
-    if (object.status === 'fulfilled') object.value.body.destroy();
+    if (object.status === 'fulfilled') object.value?.body.destroy();
+    if (early) void early.read.then((r) => r?.rejects.dispose(), () => undefined);
     throw [rules, object, shown].find((r) => r.status === 'rejected')!.reason;
   }
-  const book = new RulesBook(rules.value);
-  const reader = readReport(object.value.body, {
-    ...(deps.maxInflatedBytes ? { maxInflatedBytes: deps.maxInflatedBytes } : {}),
-    ...(deps.maxLines ? { maxLines: deps.maxLines } : {}),
-    ...(deps.onProgress ? { onProgress: (p) => deps.onProgress!({ key: obj.key, ...p }) } : {}),
-  });
-  const extractor = new ReportExtractor(book, distributorId, shown.value);
+  const inputs: ReadInputs = {
+    rules: rules.value,
+    distributorId,
+    shown: shown.value,
+    maxInflatedBytes: deps.maxInflatedBytes,
+    maxLines: deps.maxLines,
+  };
+  const progress = deps.onProgress ? (p: { bytesRead: number; records: number }) => deps.onProgress!({ key: obj.key, ...p }) : undefined;
   // Errors other than ReportFileError (an S3 read cut off, a throttle) propagate: the event is retried.
-  const format = await reader.format;
-  const rejects = new RejectsCsvWriter(format.headers);
-  let summary;
-  let extract;
+  let read: ReadReport | null = null;
+  if (early) {
+    // A ReportFileError of the early read is this file's, as if read here; any other failure, or
+    // other inputs, and the file is read again.
+    const got = await early.read;
+    if (got && sameReadInputs(early.inputs, inputs)) read = got;
+    else got?.rejects.dispose();
+  }
+  if (!read) {
+    const body = object.value ? object.value.body : (await deps.objects.get(obj.key, obj.versionId)).body;
+    read = await readAndExtract(body, inputs, progress);
+  }
+  const { extract, rejects } = read;
   let stored;
   try {
-    // The reader stops a file past its line bound (blank lines included) with a too-large status.
-    for await (const batch of reader.records)
-      for (const record of batch) {
-        const reject = extractor.add(record);
-        if (reject) rejects.add(reject);
-      }
-    summary = await reader.done;
-    onHashed?.(summary.sha256);
-    extract = extractor.result({ sha256: summary.sha256, bytes: summary.rawBytes });
+    onHashed?.(read.sha256);
     // The rejects file's put is started first, but the encoding is synchronous: it runs to its end
     // (tens of milliseconds for a million lines) before the put's request goes out, so the two do
     // not overlap. Both settle before the rejects file is disposed of (a failed encoding settles as a
@@ -594,9 +686,8 @@ async function extractObject(
     stored,
     // Stored under the lines' key already; the caller disposes of it once the version is written.
     rejects,
-    sha256: summary.sha256,
-    bytes: summary.rawBytes,
-    // The header-time encoding is provisional: an ASCII start settles only at the first non-ASCII byte.
-    format: { encoding: summary.format.encoding, delimiter: format.delimiter, compressed: format.compressed },
+    sha256: read.sha256,
+    bytes: read.bytes,
+    format: read.format,
   };
 }

@@ -1,0 +1,94 @@
+/**
+ * `rebates run` reads its reports while the emulators start (issue #12: "start the emulators while
+ * the reports are read, not before"). What ingest makes of a report depends on its bytes, the rules
+ * and the distributor's name as written, and `run` knows all three from its data folder before
+ * DynamoDB Local answers; so each report is read and extracted as soon as the folder is, one after
+ * another in upload order, and ingest, when the upload's event comes, takes the result instead of
+ * reading the file (`EarlyReads`). It still stores the rejects file and the extract, decides the
+ * claim and commits as for any upload, and it reads the file itself if the inputs it finds differ.
+ */
+import { createReadStream } from 'node:fs';
+import { ReportFileError } from '../shared/errors.js';
+import {
+  parseIncomingKey,
+  readAndExtract,
+  type EarlyReads,
+  type ReadInputs,
+  type ReadReport,
+} from '../shared/pipeline/ingest.js';
+
+type Progress = (p: { key: string; bytesRead: number; records: number }) => void;
+
+interface Entry {
+  inputs: ReadInputs;
+  read: Promise<ReadReport | null>;
+}
+
+export class EarlyReports implements EarlyReads {
+  private readonly entries = new Map<string, Entry>();
+  private stopped = false;
+  private current: NodeJS.ReadableStream & { destroy(): void } | undefined;
+  private last: Promise<unknown> = Promise.resolve();
+  private progress: Progress | undefined;
+  /** Each key's latest progress, given again to a sink set later. */
+  private readonly seen = new Map<string, { bytesRead: number; records: number }>();
+
+  constructor(private readonly time: <T>(name: string, fn: () => Promise<T>) => Promise<T> = (_n, fn) => fn()) {}
+
+  /**
+   * Reads `files` one after another (the order their uploads will come in). A read that fails for
+   * a reason of the file (ReportFileError) is that file's outcome; any other failure leaves the
+   * file to be read by ingest as usual.
+   */
+  start(files: readonly { key: string; path: string }[], inputsOf: (distributorId: string) => Omit<ReadInputs, 'distributorId'>): void {
+    for (const { key, path } of files) {
+      const parsed = parseIncomingKey(key);
+      if (!parsed || this.entries.has(key)) continue;
+      const inputs: ReadInputs = { ...inputsOf(parsed.distributorId), distributorId: parsed.distributorId };
+      const read = this.last.then(() => (this.stopped ? null : this.readOne(key, path, inputs)));
+      // Awaited by ingest when it takes the entry; until then a rejection must not go unhandled.
+      read.catch(() => undefined);
+      this.last = read.catch(() => undefined);
+      this.entries.set(key, { inputs, read });
+    }
+  }
+
+  /** Where reading progress goes, once there is a progress line to show it: what was read so far first. */
+  set onProgress(sink: Progress | undefined) {
+    this.progress = sink;
+    if (sink) for (const [key, p] of this.seen) sink({ key, ...p });
+  }
+
+  take(key: string): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry) this.entries.delete(key);
+    return entry;
+  }
+
+  /** Stops reading and lets go of what nobody took (a run that failed before its uploads). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.current?.destroy();
+    const left = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(left.map((e) => e.read.then((r) => r?.rejects.dispose(), () => undefined)));
+  }
+
+  private async readOne(key: string, path: string, inputs: ReadInputs): Promise<ReadReport | null> {
+    const body = createReadStream(path, { highWaterMark: 256 * 1024 });
+    this.current = body;
+    try {
+      return await this.time(`  read ${key} before its upload`, () =>
+        readAndExtract(body, inputs, (p) => {
+          this.seen.set(key, p);
+          this.progress?.({ key, ...p });
+        }),
+      );
+    } catch (err) {
+      if (err instanceof ReportFileError && !this.stopped) throw err;
+      return null;
+    } finally {
+      this.current = undefined;
+    }
+  }
+}
