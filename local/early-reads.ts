@@ -4,14 +4,15 @@
  * and the distributor's name as written, and `run` knows all three from its data folder before
  * DynamoDB Local answers; so each report is read and extracted as soon as the folder is, one after
  * another in upload order, and ingest, when the upload's event comes, takes the result instead of
- * reading the file (`EarlyReads`). It still stores the rejects file and the extract, decides the
- * claim and commits as for any upload, and it reads the file itself if the inputs it finds differ.
+ * reading the file (`EarlyReads`) if it was made with the inputs ingest finds. Ingest still stores
+ * the rejects file and the extract, decides the claim and commits as for any upload.
  */
 import { createReadStream } from 'node:fs';
 import { ReportFileError } from '../shared/errors.js';
 import {
   parseIncomingKey,
   readAndExtract,
+  sameReadInputs,
   type EarlyReads,
   type ReadInputs,
   type ReadReport,
@@ -21,6 +22,7 @@ type Progress = (p: { key: string; bytesRead: number; records: number }) => void
 
 interface Entry {
   inputs: ReadInputs;
+  /** null: the read failed for a reason not the file's, or was stopped. */
   read: Promise<ReadReport | null>;
 }
 
@@ -59,10 +61,18 @@ export class EarlyReports implements EarlyReads {
     if (sink) for (const [key, p] of this.seen) sink({ key, ...p });
   }
 
-  take(key: string): Entry | undefined {
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  async take(key: string, inputs: ReadInputs): Promise<ReadReport | null> {
     const entry = this.entries.get(key);
-    if (entry) this.entries.delete(key);
-    return entry;
+    if (!entry) return null;
+    this.entries.delete(key);
+    const read = await entry.read;
+    if (read && sameReadInputs(entry.inputs, inputs)) return read;
+    read?.rejects.dispose();
+    return null;
   }
 
   /** Stops reading and lets go of what nobody took (a run that failed before its uploads). */

@@ -558,11 +558,16 @@ export interface ReadReport {
 
 /**
  * Reports already read in this process, before their upload's event came (`rebates run` reads the
- * data folder's reports while the emulators start). Taken once per key; a read whose inputs are not
- * the ones ingest finds is not used.
+ * data folder's reports while the emulators start).
  */
 export interface EarlyReads {
-  take(key: string): { inputs: ReadInputs; read: Promise<ReadReport | null> } | undefined;
+  /** Whether `key` was read or is being read: ingest then opens no body for it. */
+  has(key: string): boolean;
+  /**
+   * The read of `key`, once, if it was made with these very inputs; else null, and ingest reads the
+   * file itself. A ReportFileError of the read rejects: it is the file's outcome.
+   */
+  take(key: string, inputs: ReadInputs): Promise<ReadReport | null>;
 }
 
 /** Whether a read made with `a` is the read `b` asks for. */
@@ -629,7 +634,7 @@ async function extractObject(
 ) {
   // A read made before the event came, if this process made one of these very bytes (a plain read
   // of the key: a given object version is S3's to serve).
-  const early = obj.versionId ? undefined : deps.early?.take(obj.key);
+  const early = !obj.versionId && deps.early?.has(obj.key) ? deps.early : undefined;
   // Independent reads at once; a body opened for nothing is closed.
   const [rules, object, shown] = await Promise.allSettled([
     deps.rules.loadAll(),
@@ -638,7 +643,6 @@ async function extractObject(
   ]);
   if (rules.status === 'rejected' || object.status === 'rejected' || shown.status === 'rejected') {
     if (object.status === 'fulfilled') object.value?.body.destroy();
-    if (early) void early.read.then((r) => r?.rejects.dispose(), () => undefined);
     throw [rules, object, shown].find((r) => r.status === 'rejected')!.reason;
   }
   const inputs: ReadInputs = {
@@ -650,14 +654,7 @@ async function extractObject(
   };
   const progress = deps.onProgress ? (p: { bytesRead: number; records: number }) => deps.onProgress!({ key: obj.key, ...p }) : undefined;
   // Errors other than ReportFileError (an S3 read cut off, a throttle) propagate: the event is retried.
-  let read: ReadReport | null = null;
-  if (early) {
-    // A ReportFileError of the early read is this file's, as if read here; any other failure, or
-    // other inputs, and the file is read again.
-    const got = await early.read;
-    if (got && sameReadInputs(early.inputs, inputs)) read = got;
-    else got?.rejects.dispose();
-  }
+  let read = early ? await early.take(obj.key, inputs) : null;
   if (!read) {
     const body = object.value ? object.value.body : (await deps.objects.get(obj.key, obj.versionId)).body;
     read = await readAndExtract(body, inputs, progress);

@@ -12,7 +12,9 @@ import { Decimal } from 'decimal.js';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../local/cli-program.js';
-import { PROJECT_ROOT } from '../../local/runtime.js';
+import { EarlyReports } from '../../local/early-reads.js';
+import { PROJECT_ROOT, reportUploadName } from '../../local/runtime.js';
+import { loadDataFolder } from '../../shared/reference/data-folder.js';
 import { toUserError } from '../../shared/errors.js';
 
 const SAMPLES = join(PROJECT_ROOT, 'samples', 'data');
@@ -38,19 +40,25 @@ let stdout = '';
 let stderr = '';
 let header: string;
 let rows: Row[];
+let earlyTaken: { key: string; used: boolean }[];
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), 'rebates-cli-'));
   const write = (chunk: string | Uint8Array) => ((stdout += String(chunk)), true);
+  // Every report's early read as ingest took it (the real method, watched).
+  const takes = vi.spyOn(EarlyReports.prototype, 'take');
   const spies = [
     vi.spyOn(process.stdout, 'write').mockImplementation(write),
     vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true)),
   ];
   try {
     code = await main(['run', '--data', SAMPLES, '--quarter', QUARTER, '--out', out, '--timings']);
+    earlyTaken = await Promise.all(
+      takes.mock.calls.map(async ([key], i) => ({ key, used: (await takes.mock.results[i]!.value) !== null })),
+    );
   } finally {
-    for (const s of spies) s.mockRestore();
+    for (const s of [...spies, takes]) s.mockRestore();
   }
   const csv = await readFile(join(out, `payouts-${QUARTER}.csv`), 'utf8');
   header = csv.slice(0, csv.indexOf('\n'));
@@ -96,6 +104,19 @@ describe('rebates run on samples/data', () => {
     expect(phase('  compute \\(handler\\)').from).toBeGreaterThanOrEqual(phase('import the reference data').to);
     expect(phase('write the export').from).toBeGreaterThanOrEqual(phase('  compute \\(handler\\)').to);
     expect(table).toMatch(/times from the start of the process; phases overlap; [\d.]+ s in all, [\d.]+ s of CPU in this process/);
+  });
+
+  it('reads every report while the stack starts, and ingest takes each of those reads instead of the file', async () => {
+    const folder = await loadDataFolder(SAMPLES);
+    const keys = folder.reports.map((r) => `incoming/${r.distributorId}/${reportUploadName(r.name)}`).sort();
+    expect(keys.length).toBeGreaterThan(1);
+    expect(earlyTaken.map((t) => t.key).sort()).toEqual(keys);
+    expect(earlyTaken.filter((t) => !t.used)).toEqual([]);
+    const table = stderr.slice(stderr.indexOf('Where the time went'));
+    const folderRead = /^read the data folder\s+[\d.]+ s\s+([\d.]+) s/m.exec(table);
+    const reads = [...table.matchAll(/^ {2}read (incoming\/\S+) before its upload\s+([\d.]+) s/gm)];
+    expect(reads.map((m) => m[1]).sort()).toEqual(keys);
+    for (const m of reads) expect(Number(m[2])).toBeGreaterThanOrEqual(Number(folderRead![1]));
   });
 
   it("with --timings, lists the computation's steps inside its handler, each after what it needs", () => {
