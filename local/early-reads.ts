@@ -8,6 +8,7 @@
  * the rejects file and the extract, decides the claim and commits as for any upload.
  */
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { ReportFileError } from '../shared/errors.js';
 import {
   parseIncomingKey,
@@ -21,10 +22,24 @@ import {
 type Progress = (p: { key: string; bytesRead: number; records: number }) => void;
 
 interface Entry {
+  path: string;
   inputs: ReadInputs;
+  /** The file's size and modification time as its read began: a file changed since is read again. */
+  stamp?: Stamp | null;
   /** null: the read failed for a reason not the file's, or was stopped. */
   read: Promise<ReadReport | null>;
 }
+
+interface Stamp {
+  size: number;
+  mtimeMs: number;
+}
+
+const stampOf = (path: string): Promise<Stamp | null> =>
+  stat(path).then(
+    (s) => ({ size: s.size, mtimeMs: s.mtimeMs }),
+    () => null,
+  );
 
 export class EarlyReports implements EarlyReads {
   private readonly entries = new Map<string, Entry>();
@@ -47,11 +62,12 @@ export class EarlyReports implements EarlyReads {
       const parsed = parseIncomingKey(key);
       if (!parsed || this.entries.has(key)) continue;
       const inputs: ReadInputs = { ...inputsOf(parsed.distributorId), distributorId: parsed.distributorId };
-      const read = this.last.then(() => (this.stopped ? null : this.readOne(key, path, inputs)));
+      const entry: Entry = { path, inputs, read: Promise.resolve(null) };
+      entry.read = this.last.then(() => (this.stopped ? null : this.readOne(key, entry)));
       // Awaited by ingest when it takes the entry; until then a rejection must not go unhandled.
-      read.catch(() => undefined);
-      this.last = read.catch(() => undefined);
-      this.entries.set(key, { inputs, read });
+      entry.read.catch(() => undefined);
+      this.last = entry.read.catch(() => undefined);
+      this.entries.set(key, entry);
     }
   }
 
@@ -69,8 +85,23 @@ export class EarlyReports implements EarlyReads {
     const entry = this.entries.get(key);
     if (!entry) return null;
     this.entries.delete(key);
-    const read = await entry.read;
-    if (read && sameReadInputs(entry.inputs, inputs)) return read;
+    const [outcome, now] = await Promise.all([
+      entry.read.then(
+        (read) => ({ read }),
+        (error: unknown) => ({ error }),
+      ),
+      stampOf(entry.path),
+    ]);
+    // The file as read is the file uploaded only if it has not changed since (`run` copies it into
+    // the local S3 after this read began); else ingest reads what was uploaded.
+    const before = entry.stamp;
+    const unchanged = !!before && !!now && before.size === now.size && before.mtimeMs === now.mtimeMs;
+    if ('error' in outcome) {
+      if (unchanged) throw outcome.error;
+      return null;
+    }
+    const { read } = outcome;
+    if (read && unchanged && sameReadInputs(entry.inputs, inputs)) return read;
     read?.rejects.dispose();
     return null;
   }
@@ -84,12 +115,14 @@ export class EarlyReports implements EarlyReads {
     await Promise.all(left.map((e) => e.read.then((r) => r?.rejects.dispose(), () => undefined)));
   }
 
-  private async readOne(key: string, path: string, inputs: ReadInputs): Promise<ReadReport | null> {
-    const body = createReadStream(path, { highWaterMark: 256 * 1024 });
+  private async readOne(key: string, entry: Entry): Promise<ReadReport | null> {
+    entry.stamp = await stampOf(entry.path);
+    if (!entry.stamp || this.stopped) return null;
+    const body = createReadStream(entry.path, { highWaterMark: 256 * 1024 });
     this.current = body;
     try {
       return await this.time(`  read ${key} before its upload`, () =>
-        readAndExtract(body, inputs, (p) => {
+        readAndExtract(body, entry.inputs, (p) => {
           this.seen.set(key, p);
           this.progress?.({ key, ...p });
         }),

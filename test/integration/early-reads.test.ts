@@ -4,7 +4,8 @@
  * plain read of the same upload stores, and a read made with other inputs than ingest finds must
  * never be used. The sample data folder on the real emulators.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -113,6 +114,42 @@ describe('rebates run: reports read before their uploads', () => {
       expect(record.status).toBe('processed');
       const rejects = (await readAll(deps.objects, record.rejectsKey!)).toString('utf8');
       expect(rejects).not.toContain('Not the registry');
+    });
+  });
+
+  it('reads the file again when it changed after its early read began', async () => {
+    const { deps } = env.rt;
+    const folder = await loadDataFolder(SAMPLE_DATA);
+    const report = folder.reports.find((r) => r.distributorId === 'kvant')!;
+    const path = join(scratch, 'changed.csv');
+    const original = readFileSync(report.path);
+    writeFileSync(path, original);
+    const shown = asWrittenIn(await deps.reference.listDistributors());
+    const key = 'incoming/kvant/early-changed.csv';
+    await asRun(async (files, gets) => {
+      // Its read is timed as a phase: that phase's end says it is whole, with nothing taken.
+      let readWhole!: () => void;
+      const whole = new Promise<void>((r) => (readWhole = r));
+      const early = new EarlyReports(async (_name, fn) => {
+        try {
+          return await fn();
+        } finally {
+          readWhole();
+        }
+      });
+      early.start([{ key, path }], (d) => ({ rules: env.rt.rules, shown: shown(d) }));
+      deps.early = early;
+      await whole;
+      expect(early.has(key)).toBe(true);
+      // The file changes before its upload: its last line goes.
+      const lines = original.toString('utf8').trimEnd().split('\n');
+      writeFileSync(path, `${lines.slice(0, -1).join('\n')}\n`);
+      utimesSync(path, new Date(), new Date(Date.now() + 5_000));
+      await upload(files, key, path);
+      expect(gets).toEqual([key]);
+      const record = (await deps.reports.get(reportIdOf(key)))!;
+      expect(record.status).toBe('processed');
+      expect(record.sha256).toBe(createHash('sha256').update(readFileSync(path)).digest('hex'));
     });
   });
 
