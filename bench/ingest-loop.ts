@@ -22,11 +22,8 @@ import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { INGEST_HEAP_MB } from '../infra/config.js';
 import { readReport } from '../shared/csv/read-report.js';
-import { RulesBook } from '../shared/domain/rules/load.js';
-import { RejectsCsvWriter } from '../shared/export/rejects-csv.js';
-import { ReportExtractor } from '../shared/pipeline/extract.js';
 import { storableExtract } from '../shared/pipeline/extract-codec.js';
-import { reportIdOf } from '../shared/pipeline/ingest.js';
+import { readAndExtract, reportIdOf } from '../shared/pipeline/ingest.js';
 import { wire } from '../shared/wiring.js';
 import { startLocalStack } from '../local/local-stack.js';
 import { collectRules } from '../local/runtime.js';
@@ -65,7 +62,7 @@ function largestSingle(): string {
 }
 
 const gz = path.endsWith('.gz');
-const book = new RulesBook(await collectRules());
+const rules = await collectRules();
 
 // The floor as bench/run.ts measures it: the encoding known in advance (UTF-8 for the single files).
 const parse = () => bareParse(path, { compressed: gz, encoding: 'utf-8' });
@@ -80,23 +77,15 @@ async function read(): Promise<number> {
 }
 
 async function ingest(): Promise<number> {
-  const reading = readReport(createReadStream(path));
-  const format = await reading.format;
-  const extractor = new ReportExtractor(book, 'kvant');
-  const rejects = new RejectsCsvWriter(format.headers);
+  // Ingest's own read (shared/pipeline/ingest.ts), then what its handler does with it in memory.
+  const { extract, rejects } = await readAndExtract(createReadStream(path), { rules, distributorId: 'kvant', shown: undefined });
   try {
-    for await (const batch of reading.records)
-      for (const record of batch) {
-        const reject = extractor.add(record);
-        if (reject) rejects.add(reject);
-      }
-    const summary = await reading.done;
     for await (const chunk of rejects.toReadable()) void chunk;
-    storableExtract('rpt_loop', extractor.result({ sha256: summary.sha256, bytes: summary.rawBytes }));
+    storableExtract('rpt_loop', extract);
   } finally {
     rejects.dispose();
   }
-  return extractor.counts.read;
+  return extract.counts.read;
 }
 
 let stack: Awaited<ReturnType<typeof childStage>> | undefined;

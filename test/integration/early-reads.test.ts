@@ -16,6 +16,7 @@ import { reportIdOf } from '../../shared/pipeline/ingest.js';
 import { importReference } from '../../shared/pipeline/reference-import.js';
 import type { ObjectStore } from '../../shared/ports/index.js';
 import { loadDataFolder } from '../../shared/reference/data-folder.js';
+import { countingReportGets } from '../support/report-gets.js';
 import { useLocalRuntime } from '../support/runtime.js';
 import { SAMPLE_DATA } from '../support/sample-quarter.js';
 
@@ -23,17 +24,6 @@ const Q1 = '2016-Q1';
 const env = useLocalRuntime({ computeAfterIngest: true });
 const scratch = mkdtempSync(join(tmpdir(), 'early-reads-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** The store with every GET of a raw report (incoming/…) counted. */
-function countingReportGets(objects: ObjectStore): { objects: ObjectStore; gets: string[] } {
-  const gets: string[] = [];
-  const counted: ObjectStore = Object.create(objects);
-  counted.get = (key, versionId) => {
-    if (key.startsWith('incoming/')) gets.push(key);
-    return objects.get(key, versionId);
-  };
-  return { objects: counted, gets };
-}
 
 async function readAll(objects: ObjectStore, key: string): Promise<Buffer> {
   const { body } = await objects.get(key, null);

@@ -10,24 +10,13 @@ import { RememberedPayouts } from '../../local/remembered-payouts.js';
 import { reportUploadName } from '../../local/runtime.js';
 import { importReference } from '../../shared/pipeline/reference-import.js';
 import { reportRejectsWithHeld } from '../../shared/pipeline/report-rejects.js';
-import type { ObjectStore } from '../../shared/ports/index.js';
 import { loadDataFolder } from '../../shared/reference/data-folder.js';
+import { countingReportGets } from '../support/report-gets.js';
 import { useLocalRuntime } from '../support/runtime.js';
 import { SAMPLE_DATA } from '../support/sample-quarter.js';
 
 const Q1 = '2016-Q1';
 const env = useLocalRuntime({ computeAfterIngest: true });
-
-/** The store with every GET of a raw report (incoming/…) counted. */
-function countingReportGets(objects: ObjectStore): { objects: ObjectStore; gets: string[] } {
-  const gets: string[] = [];
-  const counted: ObjectStore = Object.create(objects);
-  counted.get = (key, versionId) => {
-    if (key.startsWith('incoming/')) gets.push(key);
-    return objects.get(key, versionId);
-  };
-  return { objects: counted, gets };
-}
 
 describe('rebates run: reports read from their files, payouts as stored', () => {
   it('ingests and writes the rejects files with no GET of a raw report, and remembers exactly the stored payouts', async () => {
