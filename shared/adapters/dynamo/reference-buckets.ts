@@ -14,7 +14,7 @@ import { keys } from './keys.js';
 
 /**
  * Buckets per kind. Stored items are found by it: changing it needs a migration. 64 by measurement
- * (README, "Where the time goes"): fewer items write faster, but a bucket must stay far under
+ * (docs/performance.md, "Where the time goes"): fewer items write faster, but a bucket must stay far under
  * DynamoDB's 400 KB at 100,000 partners.
  */
 export const REFERENCE_BUCKETS = 64;
