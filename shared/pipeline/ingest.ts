@@ -40,6 +40,7 @@ import type { UploadLog } from '../ports/finance.js';
 import { resolveUploader, uploadActor, type S3Writer } from './uploader.js';
 import { ReportExtractor, type ReportExtract } from './extract.js';
 import { storableExtract, type ExtractFormat } from './extract-codec.js';
+import { sameJson } from './same-json.js';
 
 export interface IngestDeps {
   objects: ObjectStore;
@@ -577,7 +578,7 @@ export function sameReadInputs(a: ReadInputs, b: ReadInputs): boolean {
     a.shown === b.shown &&
     a.maxInflatedBytes === b.maxInflatedBytes &&
     a.maxLines === b.maxLines &&
-    JSON.stringify(byQuarter(a.rules)) === JSON.stringify(byQuarter(b.rules))
+    sameJson(byQuarter(a.rules), byQuarter(b.rules))
   );
 }
 
