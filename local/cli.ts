@@ -107,7 +107,14 @@ async function openRuntime(
     computeAfterIngest = false,
     dynamoLocal,
     lang = 'en',
-  }: { redrive?: boolean; computeAfterIngest?: boolean; dynamoLocal?: Promise<RunningDynamoLocal>; lang?: Lang } = {},
+    rules,
+  }: {
+    redrive?: boolean;
+    computeAfterIngest?: boolean;
+    dynamoLocal?: Promise<RunningDynamoLocal>;
+    lang?: Lang;
+    rules?: Promise<Rules[]>;
+  } = {},
 ): Promise<LocalRuntime> {
   const say = cliWords(lang);
   if (!quiet) note(say.startingStack);
@@ -115,6 +122,7 @@ async function openRuntime(
     ...(stateDir ? { stateDir } : {}),
     ...(dynamoLocal ? { dynamoLocal } : {}),
     rulesFiles,
+    ...(rules ? { rules } : {}),
     // A temporary state starts empty: the runtime re-drives only a state folder by default.
     ...(redrive ? {} : { redrive: false }),
     computeAfterIngest,
@@ -537,17 +545,20 @@ export async function cmdRun(values: Record<string, string | string[] | boolean 
   // The emulators take seconds to start: the data folder, then its reports, are read meanwhile
   // (early-reads.ts). One computation per quarter, after the last report, rather than one per report.
   const early = new EarlyReports((name, fn) => phases.time(name, fn));
+  // Read once, for the stack and for the reports read early.
+  const rulesRead = collectRules(rulesFiles);
   const [started, loaded] = await Promise.allSettled([
     phases.time('start the local stack', () =>
       openRuntime(undefined, rulesFiles, false, {
         computeAfterIngest: true,
         lang,
+        rules: rulesRead,
         ...(dynamoLocal ? { dynamoLocal } : {}),
       }),
     ),
     phases.time('read the data folder', () => loadDataFolder(resolve(data))).then(async (folder) => {
       // Rules that fail to load fail the stack's start just the same; no report is read early then.
-      const rules = await collectRules(rulesFiles).catch(() => null);
+      const rules = await rulesRead.catch(() => null);
       if (rules) {
         const shown = asWrittenIn(folder.reference.distributors);
         early.start(reportKeys(folder.reports), (distributorId) => ({ rules, shown: shown(distributorId) }));

@@ -32,6 +32,8 @@ export interface LocalRuntimeOptions {
   stateDir?: string;
   /** Rules files to put in force; each replaces the sample file of its quarter. */
   rulesFiles?: string[];
+  /** Those rules already being read (collectRules of `rulesFiles`), by a caller that needs them too. */
+  rules?: Promise<Rules[]>;
   onIngestProgress?: (p: { key: string; bytesRead: number; records: number }) => void;
   onError?: (what: string, err: unknown) => void;
   maxInflatedBytes?: number;
@@ -153,7 +155,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   let rules: Rules[];
   let release: () => Promise<void>;
   try {
-    rules = await collectRules(options.rulesFiles);
+    rules = await (options.rules ?? collectRules(options.rulesFiles));
     release = options.stateDir ? await lockState(resolve(options.stateDir)) : async () => undefined;
   } catch (err) {
     // A DynamoDB Local started early for this runtime is stopped with it.
