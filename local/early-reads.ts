@@ -7,7 +7,7 @@
  * reading the file (`EarlyReads`) if it was made with the inputs ingest finds. Ingest still stores
  * the rejects file and the extract, decides the claim and commits as for any upload.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { ReportFileError } from '../shared/errors.js';
 import {
@@ -44,7 +44,7 @@ const stampOf = (path: string): Promise<Stamp | null> =>
 export class EarlyReports implements EarlyReads {
   private readonly entries = new Map<string, Entry>();
   private stopped = false;
-  private current: NodeJS.ReadableStream & { destroy(): void } | undefined;
+  private current: ReadStream | undefined;
   private last: Promise<unknown> = Promise.resolve();
   private progress: Progress | undefined;
   /** Each key's latest progress, given again to a sink set later. */
